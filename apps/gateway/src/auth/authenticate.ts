@@ -1,0 +1,71 @@
+// Authentication: turns the `authorization` header into an Actor, or refuses the request with
+// UNAUTHENTICATED (HTTP 401). Roles are decided here; which role may do what is authorization.ts.
+import { unauthenticated } from '../errors/gateway-error';
+import { TokenError, verifyHs256Jwt } from './hs256-jwt';
+
+/** Roles a token may carry. viewer: read; operator: define and run jobs; auditor: audit (later); admin: all. */
+export const ROLES = ['viewer', 'operator', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Actor {
+  /** Token subject; forwarded to the engine as `x-strongroom-actor`. */
+  readonly sub: string;
+  /** Known roles of the token (unknown role names are dropped, not rejected). */
+  readonly roles: readonly Role[];
+}
+
+export interface AuthSettings {
+  readonly authEnabled: boolean;
+  /** HS256 secret; required when authEnabled. */
+  readonly jwtSecret: string | undefined;
+}
+
+/** The actor every request runs as while GATEWAY_AUTH=off (development only). */
+export const ANONYMOUS_ACTOR: Actor = Object.freeze({ sub: 'anonymous', roles: Object.freeze(['admin'] as Role[]) });
+
+const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+
+function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** Message shown to the caller per rejection reason: precise where it helps a client, vague otherwise. */
+function messageFor(err: TokenError): string {
+  switch (err.reason) {
+    case 'expired':
+      return 'the bearer token has expired';
+    case 'not_yet_valid':
+      return 'the bearer token is not valid yet';
+    case 'unsupported_algorithm':
+      return 'the bearer token must be signed with HS256';
+    default:
+      return 'the bearer token is invalid';
+  }
+}
+
+/**
+ * Verifies `Authorization: Bearer <jwt>` and returns the actor. Throws a GatewayError
+ * (UNAUTHENTICATED, HTTP 401, `www-authenticate: Bearer`) when the header is missing, not a bearer
+ * token, or the token does not verify.
+ */
+export function authenticate(
+  authorization: string | undefined,
+  settings: AuthSettings,
+  now: number = Date.now(),
+): Actor {
+  if (!settings.authEnabled) return ANONYMOUS_ACTOR;
+  if (settings.jwtSecret === undefined) throw new Error('authentication is on but no JWT secret is configured');
+  if (authorization === undefined || authorization.trim() === '') {
+    throw unauthenticated('a bearer token is required (Authorization: Bearer <token>)');
+  }
+  const match = BEARER.exec(authorization);
+  if (match === null) throw unauthenticated('the authorization header must be "Bearer <token>"');
+  try {
+    const claims = verifyHs256Jwt(match[1] as string, settings.jwtSecret, { now });
+    const roles = [...new Set(claims.roles.filter(isRole))];
+    return Object.freeze({ sub: claims.sub, roles: Object.freeze(roles) });
+  } catch (err) {
+    if (err instanceof TokenError) throw unauthenticated(messageFor(err));
+    throw err;
+  }
+}

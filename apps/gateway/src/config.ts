@@ -1,0 +1,132 @@
+// Gateway configuration: the only module that reads process.env. It is parsed once with zod into a
+// frozen object; a bad value fails fast with an error naming the variable (never echoing a secret).
+import { z } from 'zod';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface GatewayConfig {
+  /** GATEWAY_HOST, default 127.0.0.1. Loopback by default: exposing the gateway is a deliberate act. */
+  readonly host: string;
+  /** GATEWAY_PORT, default 4000. 0 picks a free port (tests); the bound port is reported at start. */
+  readonly port: number;
+  /** STRONGROOM_ENGINE, default 127.0.0.1:50051: host:port of the engine's gRPC server. */
+  readonly engineAddress: string;
+  /**
+   * GATEWAY_ENGINE_DEADLINE_MS, default 5000 (100..300000). Deadline of every engine call. Shorter
+   * fails faster when the engine is stuck; longer tolerates slow list calls on big tables.
+   */
+  readonly engineDeadlineMs: number;
+  /**
+   * GATEWAY_AUTH, on|off, default on. `off` lets every request in as an admin named `anonymous`;
+   * refused in production.
+   */
+  readonly authEnabled: boolean;
+  /**
+   * GATEWAY_JWT_SECRET, no default; required (at least 32 characters) when auth is on. HS256 key
+   * (its UTF-8 bytes) that bearer tokens are verified with. Never logged.
+   */
+  readonly jwtSecret: string | undefined;
+  /**
+   * Production mode: NODE_ENV=production or STRONGROOM_ENV=production. Turns introspection, the
+   * landing page and schema hints in error messages off, and forbids GATEWAY_AUTH=off.
+   */
+  readonly production: boolean;
+  /** LOG_LEVEL, debug|info|warn|error, default info. */
+  readonly logLevel: LogLevel;
+  /** LOG_FORMAT, json|pretty, default json in production and pretty otherwise. */
+  readonly logFormat: 'json' | 'pretty';
+  /**
+   * Largest accepted request body in bytes; not an environment variable. 1 MiB is far above any
+   * real query or job definition and bounds the memory one request can pin.
+   */
+  readonly maxBodyBytes: number;
+}
+
+/** Thrown when the environment does not describe a valid gateway configuration. */
+export class GatewayConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GatewayConfigError';
+  }
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+const intString = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be an integer between ${min} and ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be an integer between ${min} and ${max}`);
+
+const envSchema = z.object({
+  GATEWAY_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  GATEWAY_PORT: intString(0, 65535).default(4000),
+  STRONGROOM_ENGINE: z
+    .string()
+    .trim()
+    .regex(/^\S+:\d{1,5}$/, 'must be host:port (e.g. 127.0.0.1:50051)')
+    .default('127.0.0.1:50051'),
+  GATEWAY_ENGINE_DEADLINE_MS: intString(100, 300_000).default(5000),
+  GATEWAY_AUTH: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
+  GATEWAY_JWT_SECRET: z.string().optional(),
+  NODE_ENV: z.string().optional(),
+  STRONGROOM_ENV: z.string().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be "json" or "pretty"' }).optional(),
+});
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses the gateway configuration from `env` (default: process.env). Empty strings count as unset,
+ * so `GATEWAY_PORT=` in a .env file means the default rather than an error.
+ */
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const relevant: Env = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = envSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      // Never echo the secret; other values are echoed to make the mistake obvious.
+      const got = name === 'GATEWAY_JWT_SECRET' ? '' : ` (got ${JSON.stringify(relevant[name])})`;
+      return `${name}: ${issue.message}${got}`;
+    });
+    throw new GatewayConfigError(`invalid gateway configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production' || e.STRONGROOM_ENV === 'production';
+  const authEnabled = e.GATEWAY_AUTH === 'on';
+  if (!authEnabled && production) {
+    throw new GatewayConfigError('invalid gateway configuration: GATEWAY_AUTH: "off" is not allowed in production');
+  }
+  if (authEnabled && (e.GATEWAY_JWT_SECRET === undefined || e.GATEWAY_JWT_SECRET.length < MIN_SECRET_LENGTH)) {
+    throw new GatewayConfigError(
+      `invalid gateway configuration: GATEWAY_JWT_SECRET: required with at least ${MIN_SECRET_LENGTH} characters ` +
+        'while GATEWAY_AUTH is on',
+    );
+  }
+  return Object.freeze({
+    host: e.GATEWAY_HOST,
+    port: e.GATEWAY_PORT,
+    engineAddress: e.STRONGROOM_ENGINE,
+    engineDeadlineMs: e.GATEWAY_ENGINE_DEADLINE_MS,
+    authEnabled,
+    jwtSecret: authEnabled ? e.GATEWAY_JWT_SECRET : undefined,
+    production,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
+    maxBodyBytes: 1024 * 1024,
+  });
+}
+
+/** The configuration without secrets, for the startup log line. */
+export function describeConfig(config: GatewayConfig): Record<string, unknown> {
+  const { jwtSecret: _secret, ...rest } = config;
+  return { ...rest, jwtSecret: config.jwtSecret === undefined ? 'unset' : 'set' };
+}

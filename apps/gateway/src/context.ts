@@ -1,0 +1,49 @@
+// Per-request context: who is calling (authenticated actor), under which correlation id, and the
+// request-scoped engine facade (memoized reads). Built once per HTTP request.
+import { type JobServiceClient } from '@strongroom/contract';
+import { type Logger, newCorrelationId } from '@strongroom/logging';
+import { type Actor, type AuthSettings, authenticate } from './auth/authenticate';
+import { type RequestEngine, createRequestEngine } from './engine/engine-client';
+
+export interface GatewayContext {
+  readonly correlationId: string;
+  readonly actor: Actor;
+  readonly engine: RequestEngine;
+  /** Scoped with `correlationId` and `actor`. */
+  readonly logger: Logger;
+}
+
+/** Process-wide things every request context is built from. */
+export interface ContextDeps {
+  readonly client: JobServiceClient;
+  readonly auth: AuthSettings;
+  readonly engineDeadlineMs: number;
+  readonly logger: Logger;
+}
+
+/** Incoming correlation ids are accepted only in this shape (no log injection, fits gRPC metadata). */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `x-correlation-id` when well-formed, otherwise a new one. */
+export function correlationIdFrom(header: string | readonly string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return typeof value === 'string' && CORRELATION_ID.test(value) ? value : newCorrelationId();
+}
+
+/**
+ * Authenticates the request and builds its context. Throws a GatewayError (UNAUTHENTICATED, HTTP 401)
+ * when authentication fails; Apollo then answers without running the operation.
+ */
+export function buildContext(
+  deps: ContextDeps,
+  request: { correlationId: string; authorization: string | undefined },
+): GatewayContext {
+  const actor = authenticate(request.authorization, deps.auth);
+  const logger = deps.logger.child({ correlationId: request.correlationId, actor: actor.sub });
+  const engine = createRequestEngine(
+    deps.client,
+    { deadlineMs: deps.engineDeadlineMs, logger: deps.logger },
+    { correlationId: request.correlationId, actor: actor.sub },
+  );
+  return { correlationId: request.correlationId, actor, engine, logger };
+}

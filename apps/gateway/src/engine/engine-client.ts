@@ -1,0 +1,150 @@
+// The gateway's only way to the engine: the generated JobService client over gRPC, wrapped so that
+// every call carries a deadline and the request's correlation id and actor, failures come back as
+// GatewayErrors (mapped once, here), and reads are memoized for the lifetime of one GraphQL request.
+import { type CallOptions, type ClientUnaryCall, Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type Job,
+  type JobServiceClient,
+  type ListJobsRequest,
+  type ListJobsResponse,
+  type ListRunsRequest,
+  type ListRunsResponse,
+  METADATA_KEYS,
+  type Run,
+  type RunJobResponse,
+  deadlineIn,
+} from '@strongroom/contract';
+import { type Logger } from '@strongroom/logging';
+import { gatewayErrorFromGrpc } from '../errors/gateway-error';
+
+/** Who is calling and on behalf of which request; travels as gRPC metadata. */
+export interface EngineCallContext {
+  readonly correlationId: string;
+  /** Authenticated subject (`sub` of the bearer token). */
+  readonly actor: string;
+}
+
+export interface EngineClientOptions {
+  /** Deadline of every call, in ms from the moment it is made. */
+  readonly deadlineMs: number;
+  readonly logger: Logger;
+}
+
+/** Engine calls for one GraphQL request. Reads are memoized; writes are not. */
+export interface RequestEngine {
+  getJob(jobId: string): Promise<Job>;
+  getRun(runId: string): Promise<Run>;
+  listJobs(request: ListJobsRequest): Promise<ListJobsResponse>;
+  listRuns(request: ListRunsRequest): Promise<ListRunsResponse>;
+  createJob(request: CreateJobRequest): Promise<{ job: Job; created: boolean }>;
+  runJob(jobId: string): Promise<{ run: Run; existing: boolean }>;
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/** A contract violation by the engine (a response without its payload): a bug, shown as internal. */
+function missing(method: string, field: string): Error {
+  return new Error(`engine ${method} response has no ${field}`);
+}
+
+/**
+ * Builds the per-request engine facade over the process-wide `client` (one channel per process).
+ * Memoization is by method and request, so `run(id)` asked for twice in one request costs one call,
+ * and runs/jobs returned by list calls and mutations answer later `getRun`/`getJob` for the same id.
+ */
+export function createRequestEngine(
+  client: JobServiceClient,
+  options: EngineClientOptions,
+  call: EngineCallContext,
+): RequestEngine {
+  const cache = new Map<string, Promise<unknown>>();
+  const log = options.logger.child({ component: 'engine-client', correlationId: call.correlationId });
+
+  function metadata(): Metadata {
+    const md = new Metadata();
+    md.set(METADATA_KEYS.correlationId, call.correlationId);
+    md.set(METADATA_KEYS.actor, call.actor);
+    return md;
+  }
+
+  function unary<Req, Res>(name: string, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+    const started = performance.now();
+    return new Promise<Res>((resolve, reject) => {
+      method(request, metadata(), { deadline: deadlineIn(options.deadlineMs) }, (error, response) => {
+        const ms = Math.round(performance.now() - started);
+        if (error) {
+          log.debug('engine:failed', { method: name, ms, grpcStatus: error.code });
+          reject(gatewayErrorFromGrpc(error));
+        } else {
+          log.debug('engine:answered', { method: name, ms });
+          resolve(response);
+        }
+      });
+    });
+  }
+
+  function memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit as Promise<T>;
+    const promise = load();
+    cache.set(key, promise);
+    return promise;
+  }
+
+  const prime = (key: string, value: unknown): void => {
+    if (!cache.has(key)) cache.set(key, Promise.resolve(value));
+  };
+  const primeJob = (job: Job): void => prime(`job:${job.id}`, job);
+  const primeRun = (run: Run): void => prime(`run:${run.id}`, run);
+
+  return {
+    getJob: (jobId) =>
+      memo(`job:${jobId}`, async () => {
+        const res = await unary('GetJob', client.getJob.bind(client), { jobId });
+        if (res.job === undefined) throw missing('GetJob', 'job');
+        return res.job;
+      }),
+
+    getRun: (runId) =>
+      memo(`run:${runId}`, async () => {
+        const res = await unary('GetRun', client.getRun.bind(client), { runId });
+        if (res.run === undefined) throw missing('GetRun', 'run');
+        return res.run;
+      }),
+
+    listJobs: (request) =>
+      memo(`jobs:${JSON.stringify(request)}`, async () => {
+        const res = await unary('ListJobs', client.listJobs.bind(client), request);
+        res.jobs.forEach(primeJob);
+        return res;
+      }),
+
+    listRuns: (request) =>
+      memo(`runs:${JSON.stringify(request)}`, async () => {
+        const res = await unary('ListRuns', client.listRuns.bind(client), request);
+        res.runs.forEach(primeRun);
+        return res;
+      }),
+
+    createJob: async (request) => {
+      const res: CreateJobResponse = await unary('CreateJob', client.createJob.bind(client), request);
+      if (res.job === undefined) throw missing('CreateJob', 'job');
+      primeJob(res.job);
+      return { job: res.job, created: res.created };
+    },
+
+    runJob: async (jobId) => {
+      const res: RunJobResponse = await unary('RunJob', client.runJob.bind(client), { jobId });
+      if (res.run === undefined) throw missing('RunJob', 'run');
+      primeRun(res.run);
+      return { run: res.run, existing: res.existing };
+    },
+  };
+}

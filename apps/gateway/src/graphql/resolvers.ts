@@ -1,0 +1,112 @@
+// Resolvers: thin translations between GraphQL arguments and engine calls. Parents are the generated
+// proto objects (Job, Run, …) whose camelCase fields match the schema, so most fields need no code;
+// the few below turn proto defaults ('' for "no value") into null and build connections.
+import { type Job, type Reconciliation, type Run, RunStatus } from '@strongroom/contract';
+import { withAuthorization } from '../auth/authorization';
+import { type GatewayContext } from '../context';
+import { badUserInput } from '../errors/gateway-error';
+import { type Connection, pageRequest, toConnection } from './connection';
+import { DateTimeScalar, LongScalar } from './scalars';
+
+interface ConnectionArgs {
+  readonly first?: number | null;
+  readonly after?: string | null;
+}
+
+interface RunsArgs extends ConnectionArgs {
+  readonly status?: RunStatus | null;
+}
+
+/** GraphQL RunStatus ↔ proto RunStatus (internal enum values: arguments arrive as proto numbers). */
+export const RUN_STATUS_VALUES = Object.freeze({
+  PENDING: RunStatus.RUN_STATUS_PENDING,
+  RUNNING: RunStatus.RUN_STATUS_RUNNING,
+  PAUSED: RunStatus.RUN_STATUS_PAUSED,
+  SUCCEEDED: RunStatus.RUN_STATUS_SUCCEEDED,
+  FAILED: RunStatus.RUN_STATUS_FAILED,
+  CANCELLED: RunStatus.RUN_STATUS_CANCELLED,
+});
+
+const MAX_ID_LENGTH = 128;
+
+/** Ids are opaque to the gateway; it only refuses what cannot be one before calling the engine. */
+function requireId(value: string, name: string): string {
+  if (value.trim() === '' || value.length > MAX_ID_LENGTH) {
+    throw badUserInput(`"${name}" must be a non-empty id of at most ${MAX_ID_LENGTH} characters`);
+  }
+  return value;
+}
+
+const orNull = (value: string): string | null => (value === '' ? null : value);
+
+async function listRuns(ctx: GatewayContext, jobId: string, args: RunsArgs): Promise<Connection<Run>> {
+  const page = pageRequest('runs', args.first, args.after);
+  const res = await ctx.engine.listRuns({
+    jobId,
+    status: args.status ?? RunStatus.RUN_STATUS_UNSPECIFIED,
+    pageSize: page.pageSize,
+    pageToken: page.pageToken,
+  });
+  return toConnection(page, res.runs, res.nextPageToken);
+}
+
+const rootResolvers = {
+  Query: {
+    jobs: async (_: unknown, args: ConnectionArgs, ctx: GatewayContext): Promise<Connection<Job>> => {
+      const page = pageRequest('jobs', args.first, args.after);
+      const res = await ctx.engine.listJobs({ pageSize: page.pageSize, pageToken: page.pageToken });
+      return toConnection(page, res.jobs, res.nextPageToken);
+    },
+    job: (_: unknown, args: { id: string }, ctx: GatewayContext): Promise<Job> =>
+      ctx.engine.getJob(requireId(args.id, 'id')),
+    runs: (_: unknown, args: RunsArgs & { jobId?: string | null }, ctx: GatewayContext): Promise<Connection<Run>> =>
+      listRuns(ctx, args.jobId == null ? '' : requireId(args.jobId, 'jobId'), args),
+    run: (_: unknown, args: { id: string }, ctx: GatewayContext): Promise<Run> =>
+      ctx.engine.getRun(requireId(args.id, 'id')),
+  },
+
+  Mutation: {
+    createJob: async (
+      _: unknown,
+      args: { definition: string; baseDir?: string | null },
+      ctx: GatewayContext,
+    ): Promise<{ job: Job; created: boolean }> => {
+      if (args.definition.trim() === '') throw badUserInput('"definition" must not be empty');
+      const result = await ctx.engine.createJob({ definition: args.definition, baseDir: args.baseDir ?? '' });
+      ctx.logger.info('job:submitted', { jobId: result.job.id, version: result.job.version, created: result.created });
+      return result;
+    },
+    runJob: async (_: unknown, args: { jobId: string }, ctx: GatewayContext): Promise<{ run: Run; existing: boolean }> => {
+      const result = await ctx.engine.runJob(requireId(args.jobId, 'jobId'));
+      ctx.logger.info('run:requested', { jobId: args.jobId, runId: result.run.id, existing: result.existing });
+      return result;
+    },
+  },
+};
+
+const typeResolvers = {
+  DateTime: DateTimeScalar,
+  Long: LongScalar,
+  RunStatus: RUN_STATUS_VALUES,
+
+  Job: {
+    runs: (job: Job, args: RunsArgs, ctx: GatewayContext): Promise<Connection<Run>> => listRuns(ctx, job.id, args),
+  },
+
+  Run: {
+    job: (run: Run, _: unknown, ctx: GatewayContext): Promise<Job> => ctx.engine.getJob(run.jobId),
+    errorCode: (run: Run): string | null => orNull(run.errorCode),
+    errorMessage: (run: Run): string | null => orNull(run.errorMessage),
+    // A rate over a zero-length interval can come out as NaN/Infinity; GraphQL Float cannot carry it.
+    recordsPerSecond: (run: Run): number => (Number.isFinite(run.recordsPerSecond) ? run.recordsPerSecond : 0),
+  },
+
+  Reconciliation: {
+    reason: (r: Reconciliation): string | null => orNull(r.reason),
+  },
+};
+
+/** All resolvers, root fields wrapped in the authorization policy (deny by default). */
+export function createResolvers() {
+  return { ...typeResolvers, ...withAuthorization(rootResolvers) };
+}

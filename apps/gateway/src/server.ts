@@ -1,0 +1,111 @@
+// The gateway server: one gRPC channel to the engine, one Apollo Server, one node:http server.
+// `startGateway` resolves once the port is bound; `stop()` drains HTTP, stops Apollo, closes gRPC.
+import { type AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { createJobServiceClient } from '@strongroom/contract';
+import { type Logger } from '@strongroom/logging';
+import { apolloLogger, errorLoggingPlugin, hardeningPlugins } from './apollo-plugins';
+import { type GatewayConfig } from './config';
+import { type GatewayContext } from './context';
+import { formatGatewayError } from './errors/format-error';
+import { createResolvers } from './graphql/resolvers';
+import { typeDefs } from './graphql/schema';
+import { GRAPHQL_PATH, createRequestHandler } from './http-handler';
+
+export interface RunningGateway {
+  /** http://host:port/graphql */
+  readonly url: string;
+  /** The bound port (the real one when the config asked for 0). */
+  readonly port: number;
+  /** Graceful stop: refuses new connections, lets requests in flight finish (up to 10 s), closes gRPC. */
+  stop(): Promise<void>;
+}
+
+/** How long in-flight HTTP requests may take to finish on stop before their connections are cut. */
+const STOP_GRACE_MS = 10_000;
+
+function urlFor(host: string, port: number): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}${GRAPHQL_PATH}`;
+}
+
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const log = logger.child({ component: 'gateway' });
+  const client = createJobServiceClient({ address: config.engineAddress });
+  const httpServer = createServer();
+  // Bound slow clients: headers within 10 s, a whole request within 60 s.
+  httpServer.headersTimeout = 10_000;
+  httpServer.requestTimeout = 60_000;
+
+  const apollo = new ApolloServer<GatewayContext>({
+    typeDefs,
+    resolvers: createResolvers(),
+    introspection: !config.production,
+    csrfPrevention: true,
+    formatError: formatGatewayError,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: config.production,
+    nodeEnv: config.production ? 'production' : 'development',
+    stopOnTerminationSignals: false,
+    logger: apolloLogger(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: STOP_GRACE_MS }),
+      errorLoggingPlugin(),
+      ...hardeningPlugins(config.production),
+    ],
+  });
+
+  try {
+    await apollo.start();
+    httpServer.on(
+      'request',
+      createRequestHandler({
+        apollo,
+        context: {
+          client,
+          auth: { authEnabled: config.authEnabled, jwtSecret: config.jwtSecret },
+          engineDeadlineMs: config.engineDeadlineMs,
+          logger,
+        },
+        maxBodyBytes: config.maxBodyBytes,
+        logger,
+      }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen({ host: config.host, port: config.port }, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await apollo.stop().catch(() => undefined);
+    if (httpServer.listening) httpServer.close();
+    client.close();
+    throw err;
+  }
+
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = urlFor(config.host, port);
+  log.info('gateway:started', { url, engine: config.engineAddress, auth: config.authEnabled ? 'on' : 'off' });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    stop: () => {
+      stopping ??= (async () => {
+        log.info('gateway:stopping');
+        try {
+          await apollo.stop();
+        } finally {
+          client.close();
+        }
+        log.info('gateway:stopped');
+      })();
+      return stopping;
+    },
+  };
+}

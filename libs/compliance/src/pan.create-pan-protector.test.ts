@@ -1,0 +1,31 @@
+import { createPanProtector, maskPansInText } from './index';
+
+const key = { id: 'k1', secret: Buffer.alloc(32, 7) };
+
+describe('createPanProtector', () => {
+  it('tokenizes a valid PAN deterministically under one key and masks it to 6+4', () => {
+    const p = createPanProtector(key);
+    const a = p.protect('4111 1111 1111 1111');
+    const b = p.protect('4111-1111-1111-1111');
+    expect(a).toEqual(b);
+    expect(a?.masked).toBe('411111******1111');
+    expect(a?.token).toMatch(/^k1:[A-Za-z0-9_-]{43}$/);
+    expect(a?.token).not.toContain('4111111111111111');
+  });
+
+  it('gives different tokens under a different key', () => {
+    const other = createPanProtector({ id: 'k2', secret: Buffer.alloc(32, 9) });
+    expect(other.protect('4111111111111111')?.token).not.toBe(createPanProtector(key).protect('4111111111111111')?.token);
+  });
+
+  it('refuses values that are not PANs', () => {
+    const p = createPanProtector(key);
+    expect(p.protect('4111111111111112')).toBeUndefined(); // Luhn fails
+    expect(p.protect('411111111111')).toBeUndefined(); // 12 digits
+    expect(p.protect('4111a11111111111')).toBeUndefined();
+  });
+
+  it('masks PANs inside free text', () => {
+    expect(maskPansInText('refund to card 5500 0000 0000 0004 ok')).toBe('refund to card 550000******0004 ok');
+  });
+});

@@ -1,0 +1,40 @@
+import { createHmac } from 'node:crypto';
+import { luhnValid } from '@strongroom/logging';
+
+/** HMAC key used to tokenize card numbers; `id` is recorded with every token (key rotation). */
+export interface PanKey {
+  id: string;
+  secret: Buffer;
+}
+
+export interface ProtectedPan {
+  /** `<keyId>:<base64url HMAC-SHA-256 of the digits>`: equal PANs give equal tokens under one key. */
+  token: string;
+  /** First 6 / last 4 at most, the rest as `*`. */
+  masked: string;
+}
+
+export interface PanProtector {
+  /**
+   * Tokenizes and masks a card number (13–19 digits, spaces or dashes allowed, Luhn-valid).
+   * Returns undefined when the value is not a valid PAN.
+   */
+  protect(value: string): ProtectedPan | undefined;
+}
+
+export function maskPan(digits: string): string {
+  return `${digits.slice(0, 6)}${'*'.repeat(Math.max(0, digits.length - 10))}${digits.slice(-4)}`;
+}
+
+export function createPanProtector(key: PanKey): PanProtector {
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(key.id)) throw new Error('PAN key id must be 1–32 characters [A-Za-z0-9_-]');
+  if (key.secret.length < 32) throw new Error('PAN key secret must be at least 32 bytes');
+  return {
+    protect(value) {
+      const digits = value.replace(/[ -]/g, '');
+      if (!/^[0-9]{13,19}$/.test(digits) || !luhnValid(digits)) return undefined;
+      const mac = createHmac('sha256', key.secret).update(digits).digest('base64url');
+      return { token: `${key.id}:${mac}`, masked: maskPan(digits) };
+    },
+  };
+}

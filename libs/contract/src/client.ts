@@ -1,0 +1,29 @@
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { JobServiceClient } from './gen/strongroom/engine/v1/job_service';
+
+/** gRPC metadata keys that carry context from callers to the engine. */
+export const METADATA_KEYS = {
+  /** Correlation id of the request; appears on every log line it causes. */
+  correlationId: 'x-correlation-id',
+  /** Authenticated subject and roles, set by the gateway (verified again by the engine later). */
+  actor: 'x-strongroom-actor',
+} as const;
+
+export interface ClientOptions {
+  /** host:port of the engine. */
+  address: string;
+  /** Default: insecure (loopback). Pass TLS credentials for remote engines. */
+  credentials?: ChannelCredentials;
+}
+
+export function createJobServiceClient(options: ClientOptions): JobServiceClient {
+  return new JobServiceClient(options.address, options.credentials ?? credentials.createInsecure(), {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  });
+}
+
+/** A deadline `ms` from now, for the `deadline` call option (every call must carry one). */
+export function deadlineIn(ms: number): Date {
+  return new Date(Date.now() + ms);
+}

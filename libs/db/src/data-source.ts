@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import { type PoolClient } from 'pg';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { JobEntity, JobVersionEntity } from './entities/job.entity';
+import { JobRunEntity, RunCheckpointEntity } from './entities/run.entity';
+import { DeadLetterEntity } from './entities/dead-letter.entity';
+import { TransactionIntegrityEntity } from './entities/integrity.entity';
+import { AuditLogEntryEntity, CircuitBreakerStateEntity, PerformanceMetricEntity } from './entities/operations.entity';
+import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema';
+
+export const ENTITIES = [
+  JobEntity,
+  JobVersionEntity,
+  JobRunEntity,
+  RunCheckpointEntity,
+  DeadLetterEntity,
+  TransactionIntegrityEntity,
+  CircuitBreakerStateEntity,
+  PerformanceMetricEntity,
+  AuditLogEntryEntity,
+];
+
+/** Migrations in order. Never `synchronize`: the schema changes only through these. */
+export const MIGRATIONS = [InitialSchema1764300000000];
+
+export interface DataSourceOptions {
+  /** postgres://user:pass@host:port/db */
+  url: string;
+  /** Maximum pooled connections. Default 10. */
+  poolSize?: number;
+  /** Shown in pg_stat_activity. */
+  applicationName?: string;
+  /** statement_timeout for every session, ms. Default 60000; 0 disables. */
+  statementTimeoutMs?: number;
+  /** lock_timeout for every session, ms. Default 10000. */
+  lockTimeoutMs?: number;
+  /** Connection timeout, ms. Default 10000. */
+  connectTimeoutMs?: number;
+}
+
+/** Builds (does not initialize) a TypeORM DataSource for Strongroom's schema. */
+export function createDataSource(options: DataSourceOptions): DataSource {
+  const statementTimeout = options.statementTimeoutMs ?? 60_000;
+  const lockTimeout = options.lockTimeoutMs ?? 10_000;
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    applicationName: options.applicationName ?? 'strongroom',
+    connectTimeoutMS: options.connectTimeoutMs ?? 10_000,
+    poolSize: options.poolSize ?? 10,
+    extra: {
+      // libpq-style options applied at connection start: every session has timeouts.
+      options: `-c statement_timeout=${statementTimeout} -c lock_timeout=${lockTimeout} -c TimeZone=UTC`,
+    },
+  });
+}
+
+/** The node-postgres client under a connected TypeORM query runner (for COPY on the hot path). */
+export function pgClientOf(runner: QueryRunner): PoolClient {
+  const client = (runner as unknown as { databaseConnection?: PoolClient }).databaseConnection;
+  if (!client) throw new Error('query runner is not connected');
+  return client;
+}

@@ -1,0 +1,16 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** Digest and control totals of one committed batch (scope BATCH) or of a whole run (scope RUN). */
+@Entity({ name: 'transaction_integrity' })
+export class TransactionIntegrityEntity {
+  @PrimaryColumn({ type: 'bigint' }) id!: string;
+  @Column({ name: 'run_id', type: 'uuid' }) runId!: string;
+  @Column({ name: 'batch_seq', type: 'integer', nullable: true }) batchSeq!: number | null;
+  @Column({ type: 'text' }) scope!: 'BATCH' | 'RUN';
+  @Column({ name: 'record_count', type: 'bigint' }) recordCount!: string;
+  @Column({ type: 'jsonb' }) totals!: unknown;
+  @Column({ name: 'digest_sha256', type: 'text' }) digestSha256!: string;
+  @Column({ type: 'boolean', nullable: true }) reconciled!: boolean | null;
+  @Column({ type: 'jsonb' }) details!: unknown;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}

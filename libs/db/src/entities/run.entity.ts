@@ -1,0 +1,48 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type RunStatus = 'PENDING' | 'RUNNING' | 'PAUSED' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** Per-currency control totals: count and exact sum in minor units (decimal string of a BigInt). */
+export type CurrencyTotals = Record<string, { count: string; minor: string }>;
+
+/** One execution of a job version over one source file. Counters are bigint → string. */
+@Entity({ name: 'job_runs' })
+export class JobRunEntity {
+  @PrimaryColumn({ type: 'uuid' }) id!: string;
+  @Column({ name: 'job_id', type: 'uuid' }) jobId!: string;
+  @Column({ name: 'job_version', type: 'integer' }) jobVersion!: number;
+  @Column({ type: 'text' }) status!: RunStatus;
+  @Column({ name: 'source_path', type: 'text' }) sourcePath!: string;
+  @Column({ name: 'source_sha256', type: 'text' }) sourceSha256!: string;
+  @Column({ name: 'source_bytes', type: 'bigint' }) sourceBytes!: string;
+  @Column({ name: 'records_read', type: 'bigint' }) recordsRead!: string;
+  @Column({ name: 'records_loaded', type: 'bigint' }) recordsLoaded!: string;
+  @Column({ name: 'records_dead_lettered', type: 'bigint' }) recordsDeadLettered!: string;
+  @Column({ name: 'records_filtered', type: 'bigint' }) recordsFiltered!: string;
+  @Column({ name: 'filtered_by_reason', type: 'jsonb' }) filteredByReason!: Record<string, number>;
+  @Column({ name: 'bytes_read', type: 'bigint' }) bytesRead!: string;
+  @Column({ name: 'batches_committed', type: 'integer' }) batchesCommitted!: number;
+  @Column({ name: 'source_totals', type: 'jsonb', nullable: true }) sourceTotals!: CurrencyTotals | null;
+  @Column({ name: 'sink_totals', type: 'jsonb', nullable: true }) sinkTotals!: CurrencyTotals | null;
+  @Column({ type: 'boolean', nullable: true }) reconciled!: boolean | null;
+  @Column({ name: 'reconciliation_reason', type: 'text', nullable: true }) reconciliationReason!: string | null;
+  @Column({ name: 'error_code', type: 'text', nullable: true }) errorCode!: string | null;
+  @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage!: string | null;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+}
+
+/** The last committed position of a run; written in the same transaction as the batch it follows. */
+@Entity({ name: 'run_checkpoints' })
+export class RunCheckpointEntity {
+  @PrimaryColumn({ name: 'run_id', type: 'uuid' }) runId!: string;
+  @Column({ name: 'batch_seq', type: 'integer' }) batchSeq!: number;
+  @Column({ name: 'records_read', type: 'bigint' }) recordsRead!: string;
+  @Column({ name: 'byte_offset', type: 'bigint' }) byteOffset!: string;
+  @Column({ type: 'bigint' }) loaded!: string;
+  @Column({ name: 'dead_lettered', type: 'bigint' }) deadLettered!: string;
+  @Column({ type: 'bigint' }) filtered!: string;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+}

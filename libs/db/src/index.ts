@@ -1,0 +1,22 @@
+// Public API of @strongroom/db: the DataSource factory, entities, migrations and the schema snapshot.
+export { createDataSource, pgClientOf, ENTITIES, MIGRATIONS, type DataSourceOptions } from './data-source';
+export { runMigrations, MIGRATION_LOCK_KEY } from './migrate';
+export { dumpSchema } from './schema-dump';
+export {
+  JobEntity,
+  JobVersionEntity,
+  type ComplianceFramework,
+  type DataClassification,
+  type RiskLevel,
+} from './entities/job.entity';
+export {
+  JobRunEntity,
+  RunCheckpointEntity,
+  TERMINAL_RUN_STATUSES,
+  type RunStatus,
+  type CurrencyTotals,
+} from './entities/run.entity';
+export { DeadLetterEntity, type DeadLetterStatus } from './entities/dead-letter.entity';
+export { TransactionIntegrityEntity } from './entities/integrity.entity';
+export { AuditLogEntryEntity, CircuitBreakerStateEntity, PerformanceMetricEntity } from './entities/operations.entity';
+export type { DataSource, EntityManager, QueryRunner } from 'typeorm';

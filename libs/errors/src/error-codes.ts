@@ -1,0 +1,47 @@
+/**
+ * Stable error codes. A code never changes meaning once released: clients, operators' scripts and the
+ * error catalogue (docs/error-catalogue.md) depend on it. The engine maps each code to one gRPC status
+ * (apps/engine/src/grpc/status-map.ts), the gateway maps the status back to a GraphQL code.
+ */
+export enum ErrorCode {
+  /** A request or definition failed validation; the message names the bad path. */
+  INVALID_ARGUMENT = 'INVALID_ARGUMENT',
+  /** The job definition does not satisfy the job schema. */
+  INVALID_JOB_DEFINITION = 'INVALID_JOB_DEFINITION',
+  /** A referenced job, run or record does not exist. */
+  NOT_FOUND = 'NOT_FOUND',
+  /** The thing to create exists already (e.g. the same file submitted to the same job). */
+  ALREADY_EXISTS = 'ALREADY_EXISTS',
+  /** The operation is not allowed in the current state (e.g. cancelling a finished run). */
+  FAILED_PRECONDITION = 'FAILED_PRECONDITION',
+  /** The source file cannot be read (missing, unreadable, not a regular file). */
+  SOURCE_UNAVAILABLE = 'SOURCE_UNAVAILABLE',
+  /** The source file is malformed beyond record level (e.g. a CSV header without required columns). */
+  SOURCE_MALFORMED = 'SOURCE_MALFORMED',
+  /** More records were rejected than the job's maxRejectRatio allows. */
+  REJECT_RATIO_EXCEEDED = 'REJECT_RATIO_EXCEEDED',
+  /** read != loaded + dead_lettered + filtered at the end of a run (I1). */
+  CONSERVATION_VIOLATED = 'CONSERVATION_VIOLATED',
+  /** Totals read back from the sink differ from the source totals (I4). */
+  RECONCILIATION_FAILED = 'RECONCILIATION_FAILED',
+  /** The database could not be reached or failed in a way that may succeed on retry. */
+  DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
+  /** The call ran out of time. */
+  DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED',
+  /** The service is shutting down or temporarily unable to take work. */
+  UNAVAILABLE = 'UNAVAILABLE',
+  /** The run was cancelled by an operator. */
+  CANCELLED = 'CANCELLED',
+  /** No or bad credentials. */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** Authenticated but not allowed. */
+  PERMISSION_DENIED = 'PERMISSION_DENIED',
+  /** An unexpected failure; details are in the server log only. */
+  INTERNAL = 'INTERNAL',
+}
+
+export const ERROR_CODES: readonly ErrorCode[] = Object.values(ErrorCode);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}

@@ -1,0 +1,14 @@
+// Public API of @strongroom/pipeline: job definitions, job and run persistence, and the run loop
+// (source → validation/mapping → batched, checkpointed load → reconciliation).
+export * from './types';
+export { parseJobDefinition, canonicalDefinition, jobDefinitionSchema, CANONICAL_FIELDS, REQUIRED_FIELDS, type JobDefinition, type CanonicalField } from './job-definition';
+export { saveJob, getJob, listJobs, isUuid, type JobWithDefinition } from './job-store';
+export { createRun, getRun, listRuns, fileDigest, type RunFilter } from './run-store';
+export { executeRun, type RunContext } from './run-executor';
+export { sinkTotals } from './run-finalizer';
+export { parseAmount, formatAmount, formatMinor, type Money } from './money';
+export { currencyExponent, isCurrency } from './currencies';
+export { parseDate, parseTimestamp } from './temporal';
+export { totalsFromJson, totalsToJson, type Totals } from './integrity';
+export { withRetry, backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry';
+export { AdaptiveBatchSize } from './adaptive-batch';

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+
+/** Canonical transaction fields a source can map to (DESIGN.md §5). */
+export const CANONICAL_FIELDS = [
+  'txn_id',
+  'account',
+  'counterparty_account',
+  'counterparty_name',
+  'amount',
+  'currency',
+  'booked_at',
+  'value_date',
+  'reference',
+  'card_pan',
+] as const;
+export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
+export const REQUIRED_FIELDS: readonly CanonicalField[] = ['txn_id', 'account', 'amount', 'currency', 'booked_at'];
+
+const CLASSIFICATIONS = ['PUBLIC', 'INTERNAL', 'CONFIDENTIAL', 'RESTRICTED'] as const;
+const LEVELS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+
+const mappingSchema = z
+  .partialRecord(z.enum(CANONICAL_FIELDS), z.string().min(1))
+  .superRefine((m, ctx) => {
+    for (const f of REQUIRED_FIELDS) {
+      if (!m[f]) ctx.addIssue({ code: 'custom', path: [f], message: `required canonical field ${f} is not mapped` });
+    }
+  });
+
+const sourceSchema = z.strictObject({
+  kind: z.literal('csv'),
+  path: z.string().min(1),
+  /** Source system for the business key (source_system, txn_id). Default: the job name. */
+  system: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional(),
+  delimiter: z.enum([',', ';', '\t', '|']).default(','),
+  encoding: z.literal('utf-8').default('utf-8'),
+  mapping: mappingSchema,
+});
+
+const batchingSchema = z
+  .strictObject({
+    startSize: z.int().positive().optional(),
+    minSize: z.int().positive().default(500),
+    maxSize: z.int().positive().max(1_000_000).default(50_000),
+    targetCommitMs: z.int().positive().max(60_000).default(250),
+    maxInFlightMB: z.int().positive().max(4096).default(64),
+  })
+  .superRefine((b, ctx) => {
+    if (b.maxSize < b.minSize) ctx.addIssue({ code: 'custom', path: ['maxSize'], message: 'must be ≥ minSize' });
+    if (b.startSize !== undefined && (b.startSize < b.minSize || b.startSize > b.maxSize)) {
+      ctx.addIssue({ code: 'custom', path: ['startSize'], message: 'must be within [minSize, maxSize]' });
+    }
+  });
+
+export const jobDefinitionSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'lowercase letters, digits, ".", "_" or "-", at most 100'),
+  description: z.string().max(2000).optional(),
+  source: sourceSchema,
+  sink: z.strictObject({ table: z.literal('transactions').default('transactions'), mode: z.literal('append').default('append') }).default({ table: 'transactions', mode: 'append' }),
+  batching: batchingSchema.default({ minSize: 500, maxSize: 50_000, targetCommitMs: 250, maxInFlightMB: 64 }),
+  errors: z.strictObject({ maxRejectRatio: z.number().min(0).max(1).default(0.05) }).default({ maxRejectRatio: 0.05 }),
+  compliance: z
+    .strictObject({
+      frameworks: z.array(z.enum(['SOX', 'PCI_DSS', 'AML', 'KYC'])).default([]),
+      classification: z.partialRecord(z.enum(CANONICAL_FIELDS), z.enum(CLASSIFICATIONS)).default({}),
+      dataClassification: z.enum(CLASSIFICATIONS).default('CONFIDENTIAL'),
+      retentionDays: z.int().positive().max(36_500).default(2557),
+      riskLevel: z.enum(LEVELS).default('MEDIUM'),
+      sensitivity: z.enum(LEVELS).default('HIGH'),
+    })
+    .default({ frameworks: [], classification: {}, dataClassification: 'CONFIDENTIAL', retentionDays: 2557, riskLevel: 'MEDIUM', sensitivity: 'HIGH' }),
+  sla: z
+    .strictObject({ deadline: z.iso.datetime({ offset: true }).optional(), maxErrorRate: z.number().min(0).max(1).optional() })
+    .optional(),
+});
+
+export type JobDefinition = z.infer<typeof jobDefinitionSchema>;
+
+/** "sink.batching.maxSize must be ≥ minSize"-style messages: the bad path, then what is wrong. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const where = i.path.length ? i.path.map(String).join('.') : '(definition)';
+      if (i.code === 'unrecognized_keys') return `${where}: unknown field(s) ${i.keys.join(', ')}`;
+      return `${where} ${i.message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Parses and validates a job definition (YAML or JSON text). Relative source paths are resolved
+ * against `baseDir` (the job file's directory); without a baseDir a relative path is an error.
+ */
+export function parseJobDefinition(text: string, baseDir?: string): JobDefinition {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { maxAliasCount: 100 });
+  } catch (err) {
+    throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, `job definition is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, 'job definition must be a mapping (YAML object)');
+  }
+  const parsed = jobDefinitionSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, `invalid job definition: ${describeIssues(parsed.error)}`, {
+      details: { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) },
+    });
+  }
+  const def = parsed.data;
+  if (!path.isAbsolute(def.source.path)) {
+    if (!baseDir) {
+      throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, 'invalid job definition: source.path is relative and no base directory was given');
+    }
+    def.source.path = path.resolve(baseDir, def.source.path);
+  }
+  return def;
+}
+
+/** Stable JSON (sorted keys) of a definition and its SHA-256: equal definitions → same version. */
+export function canonicalDefinition(def: JobDefinition): { json: string; sha256: string } {
+  const json = JSON.stringify(sortKeys(def));
+  return { json, sha256: createHash('sha256').update(json).digest('hex') };
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}

@@ -1,0 +1,26 @@
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+
+/** Page size within 1..500, default 50; out-of-range values are an error, not silently clamped. */
+export function pageSize(requested: number | undefined): number {
+  if (!requested) return 50;
+  if (!Number.isInteger(requested) || requested < 1 || requested > 500) {
+    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `page_size must be between 1 and 500 (got ${requested})`);
+  }
+  return requested;
+}
+
+/** Opaque keyset cursor: the (created_at, id) of the last row of the previous page. */
+export function encodePageToken(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify({ t: createdAt.toISOString(), id })).toString('base64url');
+}
+
+export function decodePageToken(token: string | undefined): { t: string; id: string } | undefined {
+  if (!token) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { t?: unknown; id?: unknown };
+    if (typeof v.t === 'string' && typeof v.id === 'string' && !Number.isNaN(Date.parse(v.t))) return { t: v.t, id: v.id };
+  } catch {
+    // fall through
+  }
+  throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_token is not a token returned by this API');
+}

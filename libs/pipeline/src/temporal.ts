@@ -1,0 +1,57 @@
+/**
+ * Strict ISO 8601 dates and timestamps with real calendar checks (no 2026-02-30, no 24:00, no leap
+ * seconds). Timestamps without an offset are taken as UTC. Output keeps the source precision up to
+ * microseconds (PostgreSQL's), normalized to UTC: "2026-01-15T09:30:00.123456Z".
+ */
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+export type TemporalResult = { ok: true; value: string } | { ok: false; message: string };
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(m) ? 30 : 31;
+}
+
+function validDate(y: number, m: number, d: number): boolean {
+  return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
+}
+
+/** "YYYY-MM-DD" → same string when it is a real calendar date. */
+export function parseDate(text: string): TemporalResult {
+  const m = DATE.exec(text);
+  if (!m) return { ok: false, message: `"${text.slice(0, 40)}" is not a date (YYYY-MM-DD)` };
+  if (!validDate(Number(m[1]), Number(m[2]), Number(m[3]))) return { ok: false, message: `${text} is not a calendar date` };
+  return { ok: true, value: text };
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** ISO 8601 timestamp (date-only allowed = midnight UTC) → UTC "YYYY-MM-DDTHH:MM:SS[.ffffff]Z". */
+export function parseTimestamp(text: string): TemporalResult {
+  const m = TIMESTAMP.exec(text);
+  if (!m) return { ok: false, message: `"${text.slice(0, 40)}" is not an ISO 8601 timestamp` };
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!validDate(y, mo, d)) return { ok: false, message: `${text} is not a calendar date` };
+  const hh = Number(m[4] ?? 0);
+  const mi = Number(m[5] ?? 0);
+  const ss = Number(m[6] ?? 0);
+  if (hh > 23 || mi > 59 || ss > 59) return { ok: false, message: `${text} has an invalid time of day` };
+  let offsetMin = 0;
+  const off = m[8];
+  if (off && off !== 'Z') {
+    const digits = off.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2) || 0);
+    if (oh > 18 || om > 59) return { ok: false, message: `${text} has an invalid UTC offset` };
+    offsetMin = (off[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const utc = new Date(0);
+  utc.setUTCFullYear(y, mo - 1, d); // unlike Date.UTC, does not map years 0–99 to 1900–1999
+  utc.setUTCHours(hh, mi - offsetMin, ss, 0);
+  const frac = m[7] ? `.${m[7].padEnd(6, '0')}` : '';
+  const value =
+    `${pad(utc.getUTCFullYear(), 4)}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())}` +
+    `T${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}${frac}Z`;
+  return { ok: true, value };
+}

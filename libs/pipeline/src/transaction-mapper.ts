@@ -1,0 +1,118 @@
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { maskPansInText, type PanProtector } from '@strongroom/compliance';
+import { type SourceRecord } from '@strongroom/connectors';
+import { isCurrency } from './currencies';
+import { CANONICAL_FIELDS, type CanonicalField, type JobDefinition } from './job-definition';
+import { parseAmount } from './money';
+import { parseDate, parseTimestamp } from './temporal';
+import { type CanonicalTransaction, type Rejection, type RejectCode } from './types';
+
+const MAX_LENGTH: Record<CanonicalField, number> = {
+  txn_id: 128,
+  account: 64,
+  counterparty_account: 64,
+  counterparty_name: 256,
+  amount: 40,
+  currency: 3,
+  booked_at: 40,
+  value_date: 10,
+  reference: 1024,
+  card_pan: 23,
+};
+
+export type MapResult = { ok: true; txn: CanonicalTransaction } | { ok: false; rejection: Rejection };
+
+export interface TransactionMapper {
+  map(record: SourceRecord): MapResult;
+}
+
+/**
+ * Builds the mapper from a CSV header and the job's mapping. A mapped column missing from the
+ * header fails the whole source (SOURCE_MALFORMED) before any record is read.
+ */
+export function createTransactionMapper(header: string[], def: JobDefinition, pan: PanProtector): TransactionMapper {
+  const index = new Map<CanonicalField, number>();
+  const missing: string[] = [];
+  for (const field of CANONICAL_FIELDS) {
+    const column = def.source.mapping[field];
+    if (column === undefined) continue;
+    const i = header.indexOf(column);
+    if (i < 0) missing.push(`${column} (for ${field})`);
+    else if (header.indexOf(column, i + 1) >= 0) missing.push(`${column} (for ${field}: appears twice)`);
+    else index.set(field, i);
+  }
+  if (missing.length) {
+    throw new StrongroomError(
+      ErrorCode.SOURCE_MALFORMED,
+      `CSV header lacks mapped column(s): ${missing.join(', ')}; header is: ${header.slice(0, 30).join(',')}`,
+    );
+  }
+  const width = header.length;
+
+  return {
+    map(record) {
+      const reject = (code: RejectCode, message: string, field: string | null = null): MapResult => ({
+        ok: false,
+        rejection: { recordNo: record.recordNo, raw: maskPansInText(record.raw), code, message: maskPansInText(message), field },
+      });
+      if (record.error) return reject('MALFORMED_QUOTES', record.error.message);
+      if (record.fields.length !== width) {
+        return reject('FIELD_COUNT_MISMATCH', `record has ${record.fields.length} fields; the header has ${width}`);
+      }
+      const get = (f: CanonicalField): string | null => {
+        const i = index.get(f);
+        if (i === undefined) return null;
+        const v = record.fields[i] as string;
+        return v.trim() === '' ? null : v;
+      };
+      const values = {} as Record<CanonicalField, string | null>;
+      for (const f of CANONICAL_FIELDS) {
+        const v = get(f);
+        if (v !== null && v.length > MAX_LENGTH[f]) return reject('FIELD_TOO_LONG', `${f} is longer than ${MAX_LENGTH[f]} characters`, f);
+        values[f] = v;
+      }
+      for (const f of ['txn_id', 'account', 'amount', 'currency', 'booked_at'] as const) {
+        if (values[f] === null) return reject('MISSING_FIELD', `${f} is required`, f);
+      }
+      const currency = (values.currency as string).trim().toUpperCase();
+      if (!isCurrency(currency)) return reject('INVALID_CURRENCY', `"${currency.slice(0, 10)}" is not an ISO 4217 currency code`, 'currency');
+      const amount = parseAmount((values.amount as string).trim(), currency);
+      if (!amount.ok) return reject(amount.code, amount.message, 'amount');
+      const bookedAt = parseTimestamp((values.booked_at as string).trim());
+      if (!bookedAt.ok) return reject('INVALID_TIMESTAMP', `booked_at: ${bookedAt.message}`, 'booked_at');
+      let valueDate: string | null = null;
+      if (values.value_date !== null) {
+        const d = parseDate(values.value_date.trim());
+        if (!d.ok) return reject('INVALID_DATE', `value_date: ${d.message}`, 'value_date');
+        valueDate = d.value;
+      }
+      let cardPanToken: string | null = null;
+      let cardPanMasked: string | null = null;
+      if (values.card_pan !== null) {
+        const p = pan.protect(values.card_pan.trim());
+        if (!p) return reject('INVALID_PAN', 'card_pan is not a valid card number (13–19 digits, Luhn)', 'card_pan');
+        cardPanToken = p.token;
+        cardPanMasked = p.masked;
+      }
+      const text = (v: string | null) => (v === null ? null : maskPansInText(v));
+      return {
+        ok: true,
+        txn: {
+          recordNo: record.recordNo,
+          raw: record.raw,
+          txnId: maskPansInText((values.txn_id as string).trim()),
+          account: maskPansInText((values.account as string).trim()),
+          counterpartyAccount: text(values.counterparty_account?.trim() ?? null),
+          counterpartyName: text(values.counterparty_name),
+          amount: amount.value,
+          currency,
+          bookedAt: bookedAt.value,
+          valueDate,
+          reference: text(values.reference),
+          cardPanToken,
+          cardPanMasked,
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Terminology of the run engine.
+ *
+ * - **Job**: a named, versioned, declarative definition (source → transforms → sink). A changed
+ *   definition is a new version; runs record the version they used.
+ * - **Run**: one execution of a job version over one source file (identified by its SHA-256).
+ *   PENDING → RUNNING ⇄ PAUSED → SUCCEEDED | FAILED | CANCELLED.
+ * - **Record**: one unit read from the source (a CSV data row). Every record read ends up
+ *   **loaded**, **dead-lettered** (with a reason code) or **filtered** (with a reason), and
+ *   read = loaded + dead_lettered + filtered (I1).
+ * - **Batch**: consecutive records committed in one PostgreSQL transaction together with the
+ *   run's counters, its checkpoint and its integrity row. Its size adapts toward a target commit time.
+ * - **Checkpoint**: the position after the last committed batch (records read, byte offset).
+ * - **Business key**: (source_system, txn_id). A second record with the same key in one run is
+ *   dead-lettered as DUPLICATE_KEY; a record whose key an earlier run loaded with identical content
+ *   is filtered as ALREADY_LOADED, with different content dead-lettered as KEY_CONFLICT.
+ */
+import { type Money } from './money';
+
+/** A validated record in canonical form, ready for the sink. */
+export interface CanonicalTransaction {
+  recordNo: number;
+  /** The source text (unmasked, in memory only; masked before it is dead-lettered). */
+  raw: string;
+  txnId: string;
+  account: string;
+  counterpartyAccount: string | null;
+  counterpartyName: string | null;
+  amount: Money;
+  currency: string;
+  /** UTC ISO timestamp. */
+  bookedAt: string;
+  valueDate: string | null;
+  reference: string | null;
+  cardPanToken: string | null;
+  cardPanMasked: string | null;
+}
+
+/** Stable reason codes for dead-lettered records (docs/error-catalogue.md). */
+export type RejectCode =
+  | 'MALFORMED_QUOTES'
+  | 'FIELD_COUNT_MISMATCH'
+  | 'MISSING_FIELD'
+  | 'FIELD_TOO_LONG'
+  | 'INVALID_AMOUNT'
+  | 'AMOUNT_SCALE'
+  | 'INVALID_CURRENCY'
+  | 'INVALID_TIMESTAMP'
+  | 'INVALID_DATE'
+  | 'INVALID_PAN'
+  | 'DUPLICATE_KEY'
+  | 'KEY_CONFLICT';
+
+/** A record that will be dead-lettered; `raw` has every card number masked. */
+export interface Rejection {
+  recordNo: number;
+  raw: string;
+  code: RejectCode;
+  message: string;
+  field: string | null;
+}
+
+/** Reasons for filtering a record without loading it. */
+export type FilterReason = 'ALREADY_LOADED';
+
+/** Live progress of a run, as persisted after each batch. */
+export interface RunProgress {
+  read: number;
+  loaded: number;
+  deadLettered: number;
+  filtered: number;
+  filteredByReason: Record<string, number>;
+  bytesRead: number;
+  batchesCommitted: number;
+}

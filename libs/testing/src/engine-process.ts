@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export interface EngineProcessOptions {
+  databaseUrl: string;
+  /** Extra environment (e.g. LOG_LEVEL). */
+  env?: Record<string, string>;
+}
+
+export interface EngineProcess {
+  /** host:port to dial. */
+  address: string;
+  child: ChildProcess;
+  /** Graceful stop (SIGTERM), forced after 15 s. Resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** Output collected so far (stdout + stderr), for assertions and failure messages. */
+  output(): string;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Starts the real engine (apps/engine/src/main.ts) as a child process on a free port. */
+export function startEngineProcess(options: EngineProcessOptions): Promise<EngineProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'apps', 'engine', 'src', 'main.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      DATABASE_URL: options.databaseUrl,
+      ENGINE_HOST: '127.0.0.1',
+      ENGINE_PORT: '0',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      ...options.env,
+    },
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`engine did not start within 60 s:\n${out}`));
+    }, 60_000);
+    const onData = (buf: Buffer) => {
+      out += buf.toString('utf8');
+      const m = /engine ready (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          address: m[1] as string,
+          child,
+          output: () => out,
+          stop: async () => {
+            if (child.exitCode === null && child.signalCode === null) {
+              child.kill('SIGTERM');
+              const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+              const code = await exited;
+              clearTimeout(force);
+              return code;
+            }
+            return child.exitCode;
+          },
+        });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`engine exited (${code}) before ready:\n${out}`));
+    });
+  });
+}

@@ -1,0 +1,5 @@
+// Public API of @strongroom/testing (tests only): the PostgreSQL harness, per-file databases cloned
+// from a migrated template, and real engine processes on port 0.
+export { createTestDatabase, type TestDatabase } from './test-database';
+export { startEngineProcess, type EngineProcess, type EngineProcessOptions } from './engine-process';
+export { writeTempFile, makeTempDir } from './files';
