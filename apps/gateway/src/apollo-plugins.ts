@@ -13,13 +13,13 @@ import { type Logger } from '@strongroom/logging';
 import { type GatewayContext } from './context';
 import { classifyError } from './errors/format-error';
 
-function describeCause(cause: unknown): Record<string, unknown> {
+function describeCause(cause: unknown, withStack: boolean): Record<string, unknown> {
   if (cause instanceof Error) {
     const grpcStatus = (cause as { code?: unknown }).code;
     return {
       cause: cause.message,
       ...(typeof grpcStatus === 'number' ? { grpcStatus } : {}),
-      ...(cause.stack === undefined ? {} : { stack: cause.stack }),
+      ...(withStack && cause.stack !== undefined ? { stack: cause.stack } : {}),
     };
   }
   return cause === undefined ? {} : { cause: String(cause) };
@@ -40,9 +40,9 @@ export function errorLoggingPlugin(): ApolloServerPlugin<GatewayContext> {
             const c = classifyError(error);
             const path = error.path?.join('.');
             if (c.kind === 'unknown') {
-              log.error('request:failed', { path, error: error.message, ...describeCause(c.error) });
+              log.error('request:failed', { path, error: error.message, ...describeCause(c.error, true) });
             } else if (c.kind === 'gateway' && (c.error.retryable || c.error.code === 'INTERNAL_SERVER_ERROR')) {
-              log.warn('engine:failed', { path, code: c.error.code, ...describeCause(c.error.cause) });
+              log.warn('engine:failed', { path, code: c.error.code, ...describeCause(c.error.cause, c.error.code === 'INTERNAL_SERVER_ERROR') });
             } else {
               log.debug('request:rejected', { path, code: c.kind === 'gateway' ? c.error.code : c.code, error: error.message });
             }

@@ -1,7 +1,35 @@
 // Public API of @strongroom/contract: the generated gRPC/protobuf types of proto/strongroom/engine/v1
 // (DO NOT EDIT src/gen; run `npm run gen:contract`) and a tiny client factory.
-export * from './gen/strongroom/engine/v1/job';
-export * from './gen/strongroom/engine/v1/run';
-export * from './gen/strongroom/engine/v1/job_service';
+export { Job } from './gen/strongroom/engine/v1/job';
+export {
+  RunStatus,
+  runStatusFromJSON,
+  runStatusToJSON,
+  CurrencyTotal,
+  Reconciliation,
+  FilteredCount,
+  Run,
+} from './gen/strongroom/engine/v1/run';
+export {
+  CreateJobRequest,
+  CreateJobResponse,
+  GetJobRequest,
+  GetJobResponse,
+  ListJobsRequest,
+  ListJobsResponse,
+  RunJobRequest,
+  RunJobResponse,
+  GetRunRequest,
+  GetRunResponse,
+  ListRunsRequest,
+  ListRunsResponse,
+  CancelRunRequest,
+  CancelRunResponse,
+  WatchRunRequest,
+  WatchRunResponse,
+  JobServiceService,
+  JobServiceClient,
+  type JobServiceServer,
+} from './gen/strongroom/engine/v1/job_service';
 export { createJobServiceClient, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Engine configuration: the only place that reads process.env. Parsed once, frozen; a bad value
+ * stops the engine at start naming the variable. Each option: default and trade-off.
+ */
+const schema = z.object({
+  /** PostgreSQL URL (required; `strongroom serve` passes the embedded cluster's). */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  /** Interface to bind. Default loopback; bind wider only behind TLS (not built yet). */
+  ENGINE_HOST: z.string().default('127.0.0.1'),
+  /** gRPC port; 0 picks a free one (tests). */
+  ENGINE_PORT: z.coerce.number().int().min(0).max(65535).default(50051),
+  /** Embedded data and keys live here. */
+  STRONGROOM_HOME: z.string().default('.strongroom'),
+  /** HMAC key file for card-number tokens ("<keyId>:<base64 secret ≥ 32 bytes>"). Default <home>/keys/pan-hmac.key, generated on first start (dev only). */
+  STRONGROOM_PAN_KEY_FILE: z.string().optional(),
+  /** Runs executing at once; more queue as PENDING. Each run uses one DB connection and ~one core. */
+  ENGINE_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(64).default(2),
+  /** Connection pool size. Must exceed the concurrent runs plus API traffic. */
+  DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  /** statement_timeout per session, ms (0 = none). Longer lets huge batches finish; shorter fails fast. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
+  /** lock_timeout per session, ms. */
+  DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** On SIGTERM, how long running batches may take to finish before the engine exits anyway. */
+  ENGINE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** json (production, one object per line) or pretty (terminal). Default: pretty on a TTY, else json. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+});
+
+export type EngineConfig = Readonly<{
+  databaseUrl: string;
+  host: string;
+  port: number;
+  home: string;
+  panKeyFile: string;
+  maxConcurrentRuns: number;
+  dbPoolSize: number;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  shutdownGraceMs: number;
+  logLevel: string;
+  logFormat: 'json' | 'pretty';
+}>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid engine configuration: ${issues}`);
+  }
+  const e = parsed.data;
+  const home = path.resolve(e.STRONGROOM_HOME);
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL,
+    host: e.ENGINE_HOST,
+    port: e.ENGINE_PORT,
+    home,
+    panKeyFile: path.resolve(e.STRONGROOM_PAN_KEY_FILE ?? path.join(home, 'keys', 'pan-hmac.key')),
+    maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
+    dbPoolSize: e.DB_POOL_SIZE,
+    statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: e.DB_LOCK_TIMEOUT_MS,
+    shutdownGraceMs: e.ENGINE_SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+  });
+}

@@ -1,0 +1,135 @@
+import { type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedHandleCall } from '@grpc/grpc-js';
+import {
+  METADATA_KEYS,
+  type JobServiceServer,
+  type WatchRunRequest,
+  type WatchRunResponse,
+} from '@strongroom/contract';
+import { type DataSource, JobEntity, TERMINAL_RUN_STATUSES, type JobRunEntity } from '@strongroom/db';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { type Logger, newCorrelationId } from '@strongroom/logging';
+import { createRun, getJob, getRun, listJobs, listRuns, parseJobDefinition, saveJob, canonicalDefinition } from '@strongroom/pipeline';
+import { type RunScheduler } from '../runs/run-scheduler';
+import { jobToProto, runToProto, statusFromProto } from './mappers';
+import { toServiceError } from './status-map';
+
+export interface JobServiceDeps {
+  ds: DataSource;
+  scheduler: RunScheduler;
+  logger: Logger;
+}
+
+/** Minimum interval between progress messages on one WatchRun stream. */
+const WATCH_INTERVAL_MS = 200;
+
+function callLogger(deps: JobServiceDeps, call: { metadata: { get(k: string): unknown[] } }, method: string): Logger {
+  const cid = call.metadata.get(METADATA_KEYS.correlationId)[0];
+  const actor = call.metadata.get(METADATA_KEYS.actor)[0];
+  return deps.logger.child({ component: 'grpc', method, correlationId: typeof cid === 'string' ? cid : newCorrelationId(), actor: typeof actor === 'string' ? actor : 'anonymous' });
+}
+
+/** Wraps a unary handler: one place that maps errors to status. */
+function unary<Req, Res>(deps: JobServiceDeps, method: string, fn: (req: Req, log: Logger) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    const log = callLogger(deps, call, method);
+    fn(call.request, log).then(
+      (res) => callback(null, res),
+      (err) => callback(toServiceError(err, log, method)),
+    );
+  };
+}
+
+function required(value: string, name: string): string {
+  if (!value) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `${name} is required`);
+  return value;
+}
+
+async function jobNames(ds: DataSource, runs: JobRunEntity[]): Promise<Map<string, string>> {
+  const ids = [...new Set(runs.map((r) => r.jobId))];
+  if (!ids.length) return new Map();
+  const jobs = await ds.getRepository(JobEntity).createQueryBuilder('j').where('j.id IN (:...ids)', { ids }).getMany();
+  return new Map(jobs.map((j) => [j.id, j.name]));
+}
+
+export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Record<string, UntypedHandleCall> {
+  const { ds, scheduler } = deps;
+  const runWithName = async (run: JobRunEntity) => runToProto(run, (await jobNames(ds, [run])).get(run.jobId));
+  return {
+    createJob: unary(deps, 'CreateJob', async (req, log) => {
+      const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
+      const { job, created } = await saveJob(ds, def);
+      log.info(created ? 'job:saved' : 'job:unchanged', { jobId: job.id, name: job.name, version: job.currentVersion });
+      return { job: jobToProto(job, canonicalDefinition(def).json), created };
+    }),
+    getJob: unary(deps, 'GetJob', async (req) => {
+      const j = await getJob(ds, required(req.jobId, 'job_id'));
+      return { job: jobToProto(j.job, j.definitionJson) };
+    }),
+    listJobs: unary(deps, 'ListJobs', async (req) => {
+      const { jobs, next } = await listJobs(ds, req.pageSize, req.pageToken || undefined);
+      const full = await Promise.all(jobs.map((j) => getJob(ds, j.id)));
+      return { jobs: full.map((j) => jobToProto(j.job, j.definitionJson)), nextPageToken: next };
+    }),
+    runJob: unary(deps, 'RunJob', async (req, log) => {
+      const job = await getJob(ds, required(req.jobId, 'job_id'));
+      const { run, existing } = await createRun(ds, job);
+      if (!existing) scheduler.submit(run.id);
+      log.info(existing ? 'run:existing' : 'run:queued', { jobId: job.job.id, runId: run.id, sha256: run.sourceSha256 });
+      return { run: runToProto(run, job.job.name), existing };
+    }),
+    getRun: unary(deps, 'GetRun', async (req) => ({ run: await runWithName(await getRun(ds, required(req.runId, 'run_id'))) })),
+    listRuns: unary(deps, 'ListRuns', async (req) => {
+      const { runs, next } = await listRuns(ds, { jobId: req.jobId || undefined, status: statusFromProto(req.status) }, req.pageSize, req.pageToken || undefined);
+      const names = await jobNames(ds, runs);
+      return { runs: runs.map((r) => runToProto(r, names.get(r.jobId))), nextPageToken: next };
+    }),
+    cancelRun: unary(deps, 'CancelRun', async (req, log) => {
+      const run = await scheduler.cancel(required(req.runId, 'run_id'));
+      log.info('run:cancel-requested', { runId: run.id, status: run.status });
+      return { run: await runWithName(run) };
+    }),
+    watchRun: (call: ServerWritableStream<WatchRunRequest, WatchRunResponse>) => {
+      const log = callLogger(deps, call, 'WatchRun');
+      let unsubscribe: (() => void) | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let lastSent = 0;
+      let pending: JobRunEntity | undefined;
+      let name = '';
+      const finish = () => {
+        unsubscribe?.();
+        clearTimeout(timer);
+      };
+      const send = (run: JobRunEntity) => {
+        if (call.cancelled || call.writableEnded) return;
+        const terminal = TERMINAL_RUN_STATUSES.includes(run.status);
+        const now = Date.now();
+        if (!terminal && now - lastSent < WATCH_INTERVAL_MS) {
+          pending = run;
+          timer ??= setTimeout(() => {
+            timer = undefined;
+            if (pending) send(pending);
+          }, WATCH_INTERVAL_MS);
+          return;
+        }
+        pending = undefined;
+        lastSent = now;
+        call.write({ run: runToProto(run, name) });
+        if (terminal) {
+          finish();
+          call.end();
+        }
+      };
+      call.on('cancelled', finish);
+      (async () => {
+        const runId = required(call.request.runId, 'run_id');
+        unsubscribe = scheduler.watch(runId, send); // subscribe first: no progress lost between read and subscribe
+        const run = await getRun(ds, runId);
+        name = (await jobNames(ds, [run])).get(run.jobId) ?? '';
+        send(run);
+      })().catch((err) => {
+        finish();
+        call.destroy(toServiceError(err, log, 'WatchRun') as Error);
+      });
+    },
+  };
+}

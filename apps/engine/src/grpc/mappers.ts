@@ -1,0 +1,78 @@
+import { type CurrencyTotal, type Job, type Run, RunStatus } from '@strongroom/contract';
+import { type JobEntity, type JobRunEntity, type RunStatus as DbRunStatus } from '@strongroom/db';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+
+const STATUS_TO_PROTO: Record<DbRunStatus, RunStatus> = {
+  PENDING: RunStatus.RUN_STATUS_PENDING,
+  RUNNING: RunStatus.RUN_STATUS_RUNNING,
+  PAUSED: RunStatus.RUN_STATUS_PAUSED,
+  SUCCEEDED: RunStatus.RUN_STATUS_SUCCEEDED,
+  FAILED: RunStatus.RUN_STATUS_FAILED,
+  CANCELLED: RunStatus.RUN_STATUS_CANCELLED,
+};
+
+export function statusFromProto(s: RunStatus): DbRunStatus | undefined {
+  if (s === RunStatus.RUN_STATUS_UNSPECIFIED) return undefined;
+  const found = (Object.keys(STATUS_TO_PROTO) as DbRunStatus[]).find((k) => STATUS_TO_PROTO[k] === s);
+  if (!found) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `unknown run status ${s}`);
+  return found;
+}
+
+export function jobToProto(job: JobEntity, definitionJson: string): Job {
+  return {
+    id: job.id,
+    name: job.name,
+    version: job.currentVersion,
+    definitionJson,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    sourceKind: job.sourceKind,
+    sinkTable: job.sinkTable,
+  };
+}
+
+type TotalsJson = Record<string, { count: string; amount: string }> | null;
+
+function totalsToProto(t: TotalsJson): CurrencyTotal[] {
+  return Object.entries(t ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, v]) => ({ currency, count: Number(v.count), amount: v.amount }));
+}
+
+export function runToProto(run: JobRunEntity, jobName = ''): Run {
+  const started = run.startedAt?.getTime();
+  const end = run.finishedAt?.getTime() ?? Date.now();
+  const seconds = started ? Math.max((end - started) / 1000, 0.001) : 0;
+  return {
+    id: run.id,
+    jobId: run.jobId,
+    jobName,
+    jobVersion: run.jobVersion,
+    status: STATUS_TO_PROTO[run.status],
+    read: Number(run.recordsRead),
+    loaded: Number(run.recordsLoaded),
+    deadLettered: Number(run.recordsDeadLettered),
+    filtered: Number(run.recordsFiltered),
+    filteredByReason: Object.entries(run.filteredByReason ?? {}).map(([reason, count]) => ({ reason, count })),
+    sourcePath: run.sourcePath,
+    sourceSha256: run.sourceSha256,
+    sourceBytes: Number(run.sourceBytes),
+    bytesRead: Number(run.bytesRead),
+    batchesCommitted: run.batchesCommitted,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt ?? undefined,
+    finishedAt: run.finishedAt ?? undefined,
+    errorCode: run.errorCode ?? '',
+    errorMessage: run.errorMessage ?? '',
+    recordsPerSecond: seconds ? Number(run.recordsRead) / seconds : 0,
+    reconciliation:
+      run.reconciled === null
+        ? undefined
+        : {
+            reconciled: run.reconciled,
+            sourceTotals: totalsToProto(run.sourceTotals as TotalsJson),
+            sinkTotals: totalsToProto(run.sinkTotals as TotalsJson),
+            reason: run.reconciliationReason ?? '',
+          },
+  };
+}

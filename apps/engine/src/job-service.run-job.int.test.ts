@@ -1,0 +1,119 @@
+import { Metadata, credentials, makeGenericClientConstructor, status, type ServiceError } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
+import {
+  createJobServiceClient,
+  deadlineIn,
+  RunStatus,
+  type JobServiceClient,
+  type Run,
+  type WatchRunResponse,
+} from '@strongroom/contract';
+import { createTestDatabase, makeTempDir, startEngineProcess, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+
+const HEADER = 'id,account,amount,currency,booked_at';
+const good = (i: number) => `tx-${i},ACC${i % 7},${i}.${String(i % 100).padStart(2, '0')},EUR,2026-01-${String((i % 28) + 1).padStart(2, '0')}T08:00:00Z`;
+
+const call = <Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown, req: Req) =>
+  new Promise<Res>((resolve, reject) => fn(req, new Metadata(), { deadline: deadlineIn(10_000) }, (e, r) => (e ? reject(e) : resolve(r))));
+
+describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let engine: EngineProcess;
+  let client: JobServiceClient;
+  const dir = makeTempDir();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir, ENGINE_MAX_CONCURRENT_RUNS: '2' } });
+    client = createJobServiceClient({ address: engine.address });
+  });
+  afterAll(async () => {
+    client?.close();
+    expect(await engine?.stop()).toBe(0); // graceful shutdown exits 0
+    await db?.drop();
+  });
+
+  const jobYaml = (name: string, csv: string) =>
+    `name: ${name}\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 100, maxSize: 1000 }\n`;
+
+  async function waitDone(runId: string): Promise<Run> {
+    const updates: Run[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.watchRun({ runId }, { deadline: deadlineIn(60_000) });
+      stream.on('data', (m: WatchRunResponse) => m.run && updates.push(m.run));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    return updates[updates.length - 1] as Run;
+  }
+
+  it('creates a job, runs it, streams progress to the end and reports conserved counts', async () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => good(i + 1));
+    rows.splice(100, 0, 'bad-1,ACC1,12.3.4,EUR,2026-01-01T00:00:00Z', 'bad-2,ACC1,1.00,EUR,2026-13-01T00:00:00Z');
+    const csv = writeTempFile(dir, 'run.csv', [HEADER, ...rows].join('\n') + '\n');
+    const created = await call(client.createJob.bind(client), { definition: jobYaml('grpc-e2e', csv), baseDir: '' });
+    expect(created.created).toBe(true);
+    expect(created.job?.version).toBe(1);
+    const again = await call(client.createJob.bind(client), { definition: jobYaml('grpc-e2e', csv), baseDir: '' });
+    expect(again).toMatchObject({ created: false, job: { id: created.job?.id, version: 1 } });
+
+    const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '' });
+    expect(started.existing).toBe(false);
+    const final = await waitDone(started.run?.id ?? '');
+    expect(final).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 2502, loaded: 2500, deadLettered: 2, filtered: 0, jobName: 'grpc-e2e' });
+    expect(final.reconciliation?.reconciled).toBe(true);
+    expect(final.reconciliation?.sinkTotals).toEqual([{ currency: 'EUR', count: 2500, amount: expect.stringMatching(/^\d+\.\d{2}$/) }]);
+
+    const fetched = await call(client.getRun.bind(client), { runId: final.id });
+    expect(fetched.run).toMatchObject({ read: 2502, loaded: 2500, deadLettered: 2 });
+
+    const resubmitted = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '' });
+    expect(resubmitted).toMatchObject({ existing: true, run: { id: final.id } });
+  });
+
+  it('lists jobs and runs with pagination', async () => {
+    const jobs = await call(client.listJobs.bind(client), { pageSize: 1, pageToken: '' });
+    expect(jobs.jobs).toHaveLength(1);
+    const runs = await call(client.listRuns.bind(client), { jobId: '', status: RunStatus.RUN_STATUS_SUCCEEDED, pageSize: 10, pageToken: '' });
+    expect(runs.runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.runs.every((r) => r.status === RunStatus.RUN_STATUS_SUCCEEDED)).toBe(true);
+  });
+
+  it('answers bad requests with precise status codes and no internals', async () => {
+    await expect(call(client.getRun.bind(client), { runId: 'nope' })).rejects.toMatchObject({ code: status.NOT_FOUND, details: 'run nope not found' });
+    const bad = call(client.createJob.bind(client), { definition: 'name: x\nsource: { kind: csv, path: /tmp/x.csv, mapping: {} }\nbatching: { minSize: 10, maxSize: 5 }', baseDir: '' });
+    await expect(bad).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    await expect(bad).rejects.toThrow(/batching\.maxSize must be ≥ minSize/);
+    const err = (await call(client.runJob.bind(client), { jobId: '' }).catch((e: ServiceError) => e)) as ServiceError;
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.metadata.get('x-strongroom-error-code')).toEqual(['INVALID_ARGUMENT']);
+    const missing = writeTempFile(dir, 'gone.csv', `${HEADER}\n`);
+    const job = await call(client.createJob.bind(client), { definition: jobYaml('gone', missing), baseDir: '' });
+    require('node:fs').rmSync(missing);
+    await expect(call(client.runJob.bind(client), { jobId: job.job?.id ?? '' })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringContaining('cannot be read (ENOENT)'),
+    });
+  });
+
+  it('cancels a queued run and refuses to cancel a finished one', async () => {
+    const csv = writeTempFile(dir, 'cancel.csv', [HEADER, good(1)].join('\n'));
+    const job = await call(client.createJob.bind(client), { definition: jobYaml('cancel-me', csv), baseDir: '' });
+    const run = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '' });
+    const done = await waitDone(run.run?.id ?? '');
+    await expect(call(client.cancelRun.bind(client), { runId: done.id })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+  });
+
+  it('serves grpc.health.v1', async () => {
+    const HealthClient = makeGenericClientConstructor(healthService, 'Health');
+    const health = new HealthClient(engine.address, credentials.createInsecure()) as unknown as {
+      check(req: { service: string }, opts: { deadline: Date }, cb: (e: Error | null, r: { status: string }) => void): void;
+      close(): void;
+    };
+    const res = await new Promise<{ status: string }>((resolve, reject) =>
+      health.check({ service: 'strongroom.engine.v1.JobService' }, { deadline: deadlineIn(5000) }, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+    health.close();
+    expect(res.status).toBe('SERVING');
+  });
+});

@@ -1,0 +1,78 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { createPanProtector } from '@strongroom/compliance';
+import { JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
+import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
+import { type Logger } from '@strongroom/logging';
+import { type EngineConfig } from './config';
+import { jobServiceHandlers } from './grpc/job-service';
+import { loadPanKey } from './pan-key';
+import { RunScheduler } from './runs/run-scheduler';
+
+export interface Engine {
+  /** host:port actually bound. */
+  address: string;
+  /** Graceful: refuse new calls, let runs finish within the grace period, close the pool. */
+  stop(): Promise<void>;
+  /** Forceful: cancel calls, close at once. */
+  forceStop(): void;
+}
+
+const SERVICE_NAME = 'strongroom.engine.v1.JobService';
+
+/** Composition root: database + migrations, scheduler, gRPC services (JobService, health, reflection). */
+export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
+  const ds: DataSource = createDataSource({
+    url: config.databaseUrl,
+    poolSize: config.dbPoolSize,
+    applicationName: 'strongroom-engine',
+    statementTimeoutMs: config.statementTimeoutMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+  });
+  await ds.initialize();
+  const applied = await runMigrations(ds);
+  if (applied.length) logger.info('db:migrated', { applied });
+  const pan = createPanProtector(loadPanKey(config.panKeyFile, logger));
+  const scheduler = new RunScheduler({ ds, logger, pan }, config.maxConcurrentRuns);
+
+  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  server.addService(JobServiceService, jobServiceHandlers({ ds, scheduler, logger }));
+  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
+  health.addToServer(server);
+  const definitions = loadSync(PROTO_FILES, { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true });
+  new ReflectionService(definitions).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const recovered = await scheduler.recover();
+  if (recovered.requeued || recovered.interrupted) logger.info('runs:recovered', recovered);
+  const address = `${config.host}:${port}`;
+
+  return {
+    address,
+    async stop() {
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+      const still = await scheduler.shutdown(config.shutdownGraceMs);
+      if (still.length) logger.warn('engine:runs-interrupted', { runIds: still });
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 5000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      await ds.destroy();
+    },
+    forceStop() {
+      server.forceShutdown();
+      void ds.destroy();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { GatewayError } from '../errors/gateway-error';
+import { ANONYMOUS_ACTOR, authenticate } from './authenticate';
+import { signDevToken } from './hs256-jwt';
+
+const SECRET = 'a-test-secret-that-is-at-least-32-characters';
+const ON = { authEnabled: true, jwtSecret: SECRET };
+const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
+
+function refusal(fn: () => unknown): GatewayError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+  throw new Error('expected authentication to fail');
+}
+
+describe('authenticate', () => {
+  it('returns the subject and the known roles of a valid bearer token', () => {
+    const token = signDevToken({ sub: 'ops-1', roles: ['operator', 'superuser', 'operator'], ttlSeconds: 60 }, SECRET, NOW);
+    expect(authenticate(`Bearer ${token}`, ON, NOW)).toEqual({ sub: 'ops-1', roles: ['operator'] });
+    expect(authenticate(`bearer   ${token}`, ON, NOW).sub).toBe('ops-1');
+  });
+
+  it('refuses a request without a token with UNAUTHENTICATED, HTTP 401 and a Bearer challenge', () => {
+    const err = refusal(() => authenticate(undefined, ON, NOW));
+    expect(err.code).toBe('UNAUTHENTICATED');
+    const http = err.extensions.http as { status: number; headers: Map<string, string> };
+    expect(http.status).toBe(401);
+    expect(http.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('refuses other authorization schemes and broken tokens without echoing them', () => {
+    expect(refusal(() => authenticate('Basic YWxpY2U6c2VjcmV0', ON, NOW)).code).toBe('UNAUTHENTICATED');
+    const err = refusal(() => authenticate('Bearer not.a.jwt', ON, NOW));
+    expect(err.code).toBe('UNAUTHENTICATED');
+    expect(err.message).not.toContain('not.a.jwt');
+  });
+
+  it('tells the caller when the token has expired', () => {
+    const token = signDevToken({ sub: 'ops-1', roles: ['viewer'], ttlSeconds: 60 }, SECRET, NOW);
+    expect(refusal(() => authenticate(`Bearer ${token}`, ON, NOW + 3_600_000)).message).toMatch(/expired/);
+  });
+
+  it('lets everyone in as the anonymous admin when authentication is off', () => {
+    expect(authenticate(undefined, { authEnabled: false, jwtSecret: undefined })).toBe(ANONYMOUS_ACTOR);
+  });
+});

@@ -1,0 +1,74 @@
+import { GatewayConfigError, describeConfig, loadConfig } from './config';
+
+const SECRET = 'x'.repeat(32);
+
+function message(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof GatewayConfigError) return err.message;
+    throw err;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults and freezes the result', () => {
+    const config = loadConfig({ GATEWAY_JWT_SECRET: SECRET });
+    expect(config).toEqual({
+      host: '127.0.0.1',
+      port: 4000,
+      engineAddress: '127.0.0.1:50051',
+      engineDeadlineMs: 5000,
+      authEnabled: true,
+      jwtSecret: SECRET,
+      production: false,
+      logLevel: 'info',
+      logFormat: 'pretty',
+      maxBodyBytes: 1048576,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('accepts port 0 and treats empty variables as unset', () => {
+    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_PORT: '' }).port).toBe(4000);
+  });
+
+  it('names the bad variable and the value it got', () => {
+    expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_PORT: '70000' }))).toMatch(
+      /GATEWAY_PORT: must be an integer between 0 and 65535 \(got "70000"\)/,
+    );
+    expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_ENGINE_DEADLINE_MS: 'soon' }))).toMatch(
+      /GATEWAY_ENGINE_DEADLINE_MS/,
+    );
+    expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, STRONGROOM_ENGINE: 'engine' }))).toMatch(/STRONGROOM_ENGINE/);
+    expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, LOG_FORMAT: 'xml' }))).toMatch(/LOG_FORMAT/);
+  });
+
+  it('requires a JWT secret of at least 32 characters while auth is on, without echoing it', () => {
+    expect(message(() => loadConfig({}))).toMatch(/GATEWAY_JWT_SECRET: required/);
+    const msg = message(() => loadConfig({ GATEWAY_JWT_SECRET: 'short-secret' }));
+    expect(msg).toMatch(/GATEWAY_JWT_SECRET/);
+    expect(msg).not.toContain('short-secret');
+  });
+
+  it('allows auth off in development only', () => {
+    expect(loadConfig({ GATEWAY_AUTH: 'off' })).toMatchObject({ authEnabled: false, jwtSecret: undefined });
+    expect(message(() => loadConfig({ GATEWAY_AUTH: 'off', NODE_ENV: 'production' }))).toMatch(/GATEWAY_AUTH/);
+  });
+
+  it('switches to production mode on NODE_ENV or STRONGROOM_ENV, with JSON logs by default', () => {
+    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, STRONGROOM_ENV: 'production' })).toMatchObject({
+      production: true,
+      logFormat: 'json',
+    });
+    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+  });
+});
+
+describe('describeConfig', () => {
+  it('never includes the secret', () => {
+    expect(JSON.stringify(describeConfig(loadConfig({ GATEWAY_JWT_SECRET: SECRET })))).not.toContain(SECRET);
+  });
+});
