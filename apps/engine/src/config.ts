@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { intString, parseEnv, type Env } from '@strongroom/config';
 
 /**
  * Engine configuration: the only place that reads process.env. Parsed once, frozen; a bad value
@@ -11,21 +12,21 @@ const schema = z.object({
   /** Interface to bind. Default loopback; bind wider only behind TLS (not built yet). */
   ENGINE_HOST: z.string().default('127.0.0.1'),
   /** gRPC port; 0 picks a free one (tests). */
-  ENGINE_PORT: z.coerce.number().int().min(0).max(65535).default(50051),
+  ENGINE_PORT: intString(0, 65535).default(50051),
   /** Embedded data and keys live here. */
   STRONGROOM_HOME: z.string().default('.strongroom'),
   /** HMAC key file for card-number tokens ("<keyId>:<base64 secret ≥ 32 bytes>"). Default <home>/keys/pan-hmac.key, generated on first start (dev only). */
   STRONGROOM_PAN_KEY_FILE: z.string().optional(),
   /** Runs executing at once; more queue as PENDING. Each run uses one DB connection and ~one core. */
-  ENGINE_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(64).default(2),
+  ENGINE_MAX_CONCURRENT_RUNS: intString(1, 64).default(2),
   /** Connection pool size. Must exceed the concurrent runs plus API traffic. */
-  DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  DB_POOL_SIZE: intString(2, 200).default(10),
   /** statement_timeout per session, ms (0 = none). Longer lets huge batches finish; shorter fails fast. */
-  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
+  DB_STATEMENT_TIMEOUT_MS: intString(0, 86_400_000).default(60_000),
   /** lock_timeout per session, ms. */
-  DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  DB_LOCK_TIMEOUT_MS: intString(0, 86_400_000).default(10_000),
   /** On SIGTERM, how long running batches may take to finish before the engine exits anyway. */
-  ENGINE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  ENGINE_SHUTDOWN_GRACE_MS: intString(0, 3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** json (production, one object per line) or pretty (terminal). Default: pretty on a TTY, else json. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
@@ -46,13 +47,8 @@ export type EngineConfig = Readonly<{
   logFormat: 'json' | 'pretty';
 }>;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid engine configuration: ${issues}`);
-  }
-  const e = parsed.data;
+export function loadConfig(env: Env = process.env): EngineConfig {
+  const e = parseEnv(schema, env, 'engine', ['DATABASE_URL']);
   const home = path.resolve(e.STRONGROOM_HOME);
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Metadata, credentials, makeGenericClientConstructor, status, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import {
@@ -89,7 +90,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     expect(err.metadata.get('x-strongroom-error-code')).toEqual(['INVALID_ARGUMENT']);
     const missing = writeTempFile(dir, 'gone.csv', `${HEADER}\n`);
     const job = await call(client.createJob.bind(client), { definition: jobYaml('gone', missing), baseDir: '' });
-    require('node:fs').rmSync(missing);
+    fs.rmSync(missing);
     await expect(call(client.runJob.bind(client), { jobId: job.job?.id ?? '' })).rejects.toMatchObject({
       code: status.FAILED_PRECONDITION,
       details: expect.stringContaining('cannot be read (ENOENT)'),

@@ -1,6 +1,7 @@
 // Gateway configuration: the only module that reads process.env. It is parsed once with zod into a
 // frozen object; a bad value fails fast with an error naming the variable (never echoing a secret).
 import { z } from 'zod';
+import { ConfigError, intString, parseEnv, type Env } from '@strongroom/config';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -43,22 +44,9 @@ export interface GatewayConfig {
 }
 
 /** Thrown when the environment does not describe a valid gateway configuration. */
-export class GatewayConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GatewayConfigError';
-  }
-}
+export { ConfigError as GatewayConfigError };
 
 const MIN_SECRET_LENGTH = 32;
-
-const intString = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `must be an integer between ${min} and ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be an integer between ${min} and ${max}`);
 
 const envSchema = z.object({
   GATEWAY_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
@@ -77,36 +65,19 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be "json" or "pretty"' }).optional(),
 });
 
-type Env = Record<string, string | undefined>;
-
 /**
  * Parses the gateway configuration from `env` (default: process.env). Empty strings count as unset,
  * so `GATEWAY_PORT=` in a .env file means the default rather than an error.
  */
 export function loadConfig(env: Env = process.env): GatewayConfig {
-  const relevant: Env = {};
-  for (const key of Object.keys(envSchema.shape)) {
-    const value = env[key];
-    if (value !== undefined && value !== '') relevant[key] = value;
-  }
-  const parsed = envSchema.safeParse(relevant);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? '?');
-      // Never echo the secret; other values are echoed to make the mistake obvious.
-      const got = name === 'GATEWAY_JWT_SECRET' ? '' : ` (got ${JSON.stringify(relevant[name])})`;
-      return `${name}: ${issue.message}${got}`;
-    });
-    throw new GatewayConfigError(`invalid gateway configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, 'gateway', ['GATEWAY_JWT_SECRET']);
   const production = e.NODE_ENV === 'production' || e.STRONGROOM_ENV === 'production';
   const authEnabled = e.GATEWAY_AUTH === 'on';
   if (!authEnabled && production) {
-    throw new GatewayConfigError('invalid gateway configuration: GATEWAY_AUTH: "off" is not allowed in production');
+    throw new ConfigError('invalid gateway configuration: GATEWAY_AUTH: "off" is not allowed in production');
   }
   if (authEnabled && (e.GATEWAY_JWT_SECRET === undefined || e.GATEWAY_JWT_SECRET.length < MIN_SECRET_LENGTH)) {
-    throw new GatewayConfigError(
+    throw new ConfigError(
       `invalid gateway configuration: GATEWAY_JWT_SECRET: required with at least ${MIN_SECRET_LENGTH} characters ` +
         'while GATEWAY_AUTH is on',
     );

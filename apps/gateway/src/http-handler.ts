@@ -39,7 +39,7 @@ function sendJsonError(res: ServerResponse, status: number, message: string, clo
 
 function isJson(contentType: string | undefined): boolean {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  return mediaType === 'application/json' || mediaType === 'application/graphql-response+json';
+  return mediaType === 'application/json';
 }
 
 /** Reads and parses a JSON body of at most `limit` bytes (UTF-8 only, as RFC 8259 requires). */

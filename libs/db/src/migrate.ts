@@ -6,7 +6,8 @@ export const MIGRATION_LOCK_KEY = 7_382_611_001;
 /**
  * Runs pending migrations under a session-level advisory lock, so two engines starting at once are
  * safe: the second waits, then finds nothing to do. All pending migrations run in one transaction.
- * Returns the names of the migrations applied.
+ * Returns the names of the migrations applied. Needs two pooled connections (the lock holder and
+ * the migration transaction).
  */
 export async function runMigrations(ds: DataSource): Promise<string[]> {
   const runner = ds.createQueryRunner();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cleanupOrphanClusters, startCluster, type Cluster } from '@strongroom/embedded-pg';
-import { createDataSource, runMigrations } from '@strongroom/db';
+import { execFileSync } from 'node:child_process';
 import { ENV_SERVER_URL, ENV_TEMPLATE_DB, TEMPLATE_DB } from './harness-env';
 
 declare global {
@@ -19,12 +19,18 @@ export default async function globalSetup(): Promise<void> {
   fs.chmodSync(dir, 0o755);
   const cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true, database: TEMPLATE_DB });
   globalThis.__strongroomCluster = { cluster, dir };
-  const ds = createDataSource({ url: cluster.url, poolSize: 2 });
-  await ds.initialize();
+  // Migrate the template with the engine's own migration entry point (a process, so this harness
+  // does not depend on libs/db and the db project's tests can use it).
+  const root = path.resolve(__dirname, '..', '..', '..');
   try {
-    await runMigrations(ds);
-  } finally {
-    await ds.destroy();
+    execFileSync(process.execPath, [path.join(root, 'bin', 'run-ts.js'), path.join(root, 'apps', 'engine', 'src', 'migrate.ts')], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: cluster.url },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (err) {
+    await cluster.stop();
+    throw new Error(`migrating the test template failed: ${String((err as { stderr?: Buffer }).stderr ?? err)}`);
   }
   process.env[ENV_SERVER_URL] = cluster.serverUrl('').replace(/\/$/, '');
   process.env[ENV_TEMPLATE_DB] = TEMPLATE_DB;

@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors/gateway-error';
 import { ANONYMOUS_ACTOR, authenticate } from './authenticate';
-import { signDevToken } from './hs256-jwt';
+import { signDevToken } from '@strongroom/auth';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-characters';
 const ON = { authEnabled: true, jwtSecret: SECRET };

@@ -1,11 +1,9 @@
 // Authentication: turns the `authorization` header into an Actor, or refuses the request with
 // UNAUTHENTICATED (HTTP 401). Roles are decided here; which role may do what is authorization.ts.
 import { unauthenticated } from '../errors/gateway-error';
-import { TokenError, verifyHs256Jwt } from './hs256-jwt';
+import { ROLES, TokenError, verifyHs256Jwt, type Role } from '@strongroom/auth';
 
-/** Roles a token may carry. viewer: read; operator: define and run jobs; auditor: audit (later); admin: all. */
-export const ROLES = ['viewer', 'operator', 'auditor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 export interface Actor {
   /** Token subject; forwarded to the engine as `x-strongroom-actor`. */

@@ -45,11 +45,17 @@ describe('gatewayErrorFromGrpc', () => {
     );
     expect(unavailable.message).toBe('the engine is unavailable');
     expect(unavailable.retryable).toBe(true);
-    const internal = gatewayErrorFromGrpc(
-      serviceError(status.INTERNAL, 'relation "jobs" does not exist', ErrorCode.DATABASE_UNAVAILABLE),
-    );
+    const internal = gatewayErrorFromGrpc(serviceError(status.INTERNAL, 'relation "jobs" does not exist'));
     expect(internal.message).toBe('internal error');
     expect(internal.publicExtensions()).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+  });
+
+  it('keeps the Strongroom code on a masked error, because the code is public and the text is not', () => {
+    const lost = gatewayErrorFromGrpc(
+      serviceError(status.DATA_LOSS, 'read 6 != loaded 4 + dead-lettered 1', ErrorCode.CONSERVATION_VIOLATED),
+    );
+    expect(lost.message).toBe('internal error');
+    expect(lost.publicExtensions()).toEqual({ code: 'INTERNAL_SERVER_ERROR', strongroomCode: 'CONSERVATION_VIOLATED' });
   });
 
   it('ignores a trailer value that is not a known Strongroom code', () => {

@@ -117,7 +117,9 @@ function isServiceError(err: unknown): err is ServiceError {
 export function gatewayErrorFromGrpc(err: unknown): GatewayError {
   if (!isServiceError(err)) return new GatewayError('INTERNAL_SERVER_ERROR', INTERNAL_RULE.message, { cause: err });
   const statusRule = GRPC_STATUS_RULES.get(err.code) ?? INTERNAL_RULE;
-  const strongroomCode = statusRule === INTERNAL_RULE ? undefined : strongroomCodeFrom(err.metadata);
+  // The Strongroom code is a member of a fixed public enum, so it is passed on even when the message
+  // is masked (e.g. DATA_LOSS → INTERNAL_SERVER_ERROR with strongroomCode CONSERVATION_VIOLATED).
+  const strongroomCode = strongroomCodeFrom(err.metadata);
   const details = typeof err.details === 'string' ? err.details.trim() : '';
   const message = statusRule.showEngineMessage && details !== '' ? redactPans(details) : statusRule.message;
   return new GatewayError(statusRule.code, message, {

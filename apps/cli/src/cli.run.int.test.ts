@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createTestDatabase, makeTempDir, startEngineProcess, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'strongroom.js'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop() as string) as Record<string, unknown>;
+
+describe('strongroom CLI against a real engine', () => {
+  let db: TestDatabase;
+  let engine: EngineProcess;
+  let env: Record<string, string>;
+  const dir = makeTempDir();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir } });
+    env = { STRONGROOM_ENGINE: engine.address };
+  });
+  afterAll(async () => {
+    await engine?.stop();
+    await db?.drop();
+  });
+
+  const job = (name: string, csv: string, ratio = '0.5') =>
+    `name: ${name}\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: acct, amount: amt, currency: ccy, booked_at: ts }\nerrors: { maxRejectRatio: ${ratio} }\n`;
+
+  it('runs a job file with relative paths and prints the JSON summary last, exit 0', async () => {
+    writeTempFile(dir, 'jobs/data/a.csv', 'id,acct,amt,ccy,ts\n1,A,1.00,USD,2026-01-01\n2,A,2.50,USD,2026-01-01\n3,A,x,USD,2026-01-01\n');
+    const jobFile = writeTempFile(dir, 'jobs/a.yaml', job('cli-a', 'data/a.csv'));
+    const r = await cli(['run', jobFile, '--follow', '--json'], env);
+    expect(r.code).toBe(0);
+    expect(lastJson(r.stdout)).toMatchObject({ status: 'SUCCEEDED', read: 3, loaded: 2, deadLettered: 1, reconciled: true, totals: [{ currency: 'USD', count: 2, amount: '3.50' }] });
+    expect(lastJson(r.stdout).runId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('exits 1 when the run fails, with the reason in the summary', async () => {
+    writeTempFile(dir, 'jobs/data/b.csv', 'id,acct,amt,ccy,ts\n1,A,bad,USD,2026-01-01\n2,A,1,USD,2026-01-01\n');
+    const jobFile = writeTempFile(dir, 'jobs/b.yaml', job('cli-b', 'data/b.csv', '0.1'));
+    const r = await cli(['run', jobFile, '--json'], env);
+    expect(r.code).toBe(1);
+    expect(lastJson(r.stdout)).toMatchObject({ status: 'FAILED', errorCode: 'REJECT_RATIO_EXCEEDED', read: 2, deadLettered: 1 });
+  });
+
+  it('--detach returns the run id at once and status --wait blocks until it ends', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i},A,${i}.00,EUR,2026-01-01`).join('\n');
+    writeTempFile(dir, 'jobs/data/c.csv', `id,acct,amt,ccy,ts\n${rows}\n`);
+    const jobFile = writeTempFile(dir, 'jobs/c.yaml', job('cli-c', 'data/c.csv'));
+    const d = await cli(['run', jobFile, '--detach', '--json'], env);
+    expect(d.code).toBe(0);
+    const { runId } = lastJson(d.stdout);
+    const s = await cli(['status', String(runId), '--wait', '--json'], env);
+    expect(s.code).toBe(0);
+    expect(lastJson(s.stdout)).toMatchObject({ runId, status: 'SUCCEEDED', read: 3000, loaded: 3000, deadLettered: 0 });
+    const human = await cli(['status', String(runId)], env);
+    expect(human.stdout).toContain('reconciliation: OK');
+  });
+
+  it('reports usage errors, unreadable job files and an unreachable engine with clear messages', async () => {
+    expect((await cli(['run'], env)).code).toBe(2);
+    const missing = await cli(['run', path.join(dir, 'nope.yaml')], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read job file');
+    const invalid = await cli(['run', writeTempFile(dir, 'jobs/bad.yaml', 'name: Bad Name\n'), '--json'], env);
+    expect(invalid.code).toBe(1);
+    expect(String(lastJson(invalid.stdout).error)).toMatch(/^invalid job definition: name /);
+    const down = await cli(['status', '00000000-0000-0000-0000-000000000000'], { STRONGROOM_ENGINE: '127.0.0.1:1', STRONGROOM_CLI_DEADLINE_MS: '2000' });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/engine unavailable|Deadline/);
+    const nb = await cli(['audit', 'verify'], env);
+    expect(nb.code).toBe(2);
+    expect(nb.stderr).toContain('not built yet');
+  });
+});

@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { signDevToken } from '@strongroom/auth';
+import { startCluster, type Cluster } from '@strongroom/embedded-pg';
+import { type CliConfig } from '../config';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+
+export interface Stack {
+  engineAddress: string;
+  graphqlUrl: string;
+  databaseUrl: string;
+  embedded: boolean;
+  devTokens: Record<'viewer' | 'operator' | 'auditor' | 'admin', string>;
+  /** Graceful stop of gateway, engine and the embedded PostgreSQL, in that order. */
+  stop(): Promise<void>;
+  /** Resolves when a component exits on its own (a crash); the stack is then stopped. */
+  crashed: Promise<string>;
+}
+
+function say(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+/** Starts a TypeScript entry point as a child process and waits for its `<name> ready <addr>` line. */
+function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (b: Buffer) => {
+      out += b.toString('utf8');
+      const m = new RegExp(`${name} ready (\\S+)`).exec(out);
+      if (m) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve({ child, address: m[1] as string });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready`)));
+  });
+}
+
+function stopChild(child: ChildProcess | undefined, graceMs: number): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Reads or creates (mode 0600) a development secret under STRONGROOM_HOME/keys. */
+function devSecret(home: string, name: string): string {
+  const file = path.join(home, 'keys', name);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * `strongroom serve`: PostgreSQL (embedded unless DATABASE_URL), engine (migrations on start) and
+ * gateway as child processes. Prints one line containing `ready` when both listen.
+ */
+export async function startStack(config: CliConfig): Promise<Stack> {
+  fs.mkdirSync(config.home, { recursive: true });
+  let cluster: Cluster | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    say(`starting embedded PostgreSQL (data in ${path.join(config.home, 'pg')})…`);
+    cluster = await startCluster({ dataDir: path.join(config.home, 'pg'), database: 'strongroom' });
+    databaseUrl = cluster.url;
+    say(`PostgreSQL ${cluster.binaries.version} on 127.0.0.1:${cluster.port}`);
+  }
+  const jwtSecret = config.env.GATEWAY_JWT_SECRET ?? devSecret(config.home, 'gateway-jwt.secret');
+  const baseEnv = { ...config.env, STRONGROOM_HOME: config.home };
+  let engine: { child: ChildProcess; address: string } | undefined;
+  let gateway: { child: ChildProcess; address: string } | undefined;
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    await stopChild(gateway?.child, 10_000);
+    await stopChild(engine?.child, 45_000);
+    await cluster?.stop();
+  };
+  try {
+    engine = await startChild('engine', 'apps/engine/src/main.ts', { ...baseEnv, DATABASE_URL: databaseUrl, ENGINE_PORT: String(config.enginePort) });
+    gateway = await startChild('gateway', 'apps/gateway/src/main.ts', {
+      ...baseEnv,
+      STRONGROOM_ENGINE: engine.address,
+      GATEWAY_PORT: String(config.gatewayPort),
+      GATEWAY_JWT_SECRET: jwtSecret,
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const crashed = new Promise<string>((resolve) => {
+    for (const [name, c] of [['engine', engine], ['gateway', gateway]] as const) {
+      c?.child.once('exit', (code) => {
+        if (stopping) return;
+        void stop().then(() => resolve(`${name} exited unexpectedly (${code})`));
+      });
+    }
+  });
+  const token = (role: 'viewer' | 'operator' | 'auditor' | 'admin') => signDevToken({ sub: `dev-${role}`, roles: [role], ttlSeconds: 12 * 3600 }, jwtSecret);
+  return {
+    engineAddress: engine.address,
+    graphqlUrl: gateway.address,
+    databaseUrl,
+    embedded: Boolean(cluster),
+    devTokens: { viewer: token('viewer'), operator: token('operator'), auditor: token('auditor'), admin: token('admin') },
+    stop,
+    crashed,
+  };
+}
+
+/** Stops the stack on SIGINT/SIGTERM (a second signal exits at once). Resolves with the exit code. */
+export function untilSignal(stack: Stack): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      say('\nshutting down (Ctrl-C again to force)…');
+      void stack.stop().then(() => resolve(0));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    void stack.crashed.then((why) => {
+      say(`error: ${why}`);
+      resolve(1);
+    });
+  });
+}
+
+export async function serveCommand(config: CliConfig): Promise<number> {
+  const stack = await startStack(config);
+  process.stdout.write(`strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL)\n`);
+  say(`dev token (operator): ${stack.devTokens.operator}`);
+  return untilSignal(stack);
+}

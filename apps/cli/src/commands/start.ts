@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type CreateJobResponse, type Run, type RunJobResponse } from '@strongroom/contract';
+import { generateTransactionsCsv, type GeneratedFile } from '@strongroom/datagen';
+import { type CliConfig } from '../config';
+import { EngineClient } from '../engine-client';
+import { formatSummary } from '../summary';
+import { followRun } from './run';
+import { startStack, untilSignal, type Stack } from './serve';
+
+const say = (msg = '') => process.stdout.write(`${msg}\n`);
+
+const DEMO_JOB = `# Demo job written by \`npm start\`: ~1% of the rows are invalid on purpose.
+name: demo-card-settlements
+source:
+  kind: csv
+  path: transactions.csv
+  system: demo-core-banking
+  mapping:
+    txn_id: id
+    account: account_iban
+    counterparty_account: counterparty_iban
+    counterparty_name: counterparty_name
+    amount: amount
+    currency: currency
+    booked_at: booked_at
+    value_date: value_date
+    reference: reference
+    card_pan: card_number
+sink: { table: transactions }
+batching: { minSize: 2000, maxSize: 50000, targetCommitMs: 250, maxInFlightMB: 64 }
+errors: { maxRejectRatio: 0.02 }
+compliance: { frameworks: [SOX, PCI_DSS, AML, KYC], classification: { account: RESTRICTED } }
+`;
+
+/** Generates the demo file once (deterministic: same rows → same bytes → same SHA-256). */
+async function demoFile(config: CliConfig): Promise<{ jobFile: string; expected: GeneratedFile }> {
+  const dir = path.join(config.home, 'demo');
+  fs.mkdirSync(dir, { recursive: true });
+  const csv = path.join(dir, 'transactions.csv');
+  const meta = path.join(dir, 'transactions.json');
+  let expected: GeneratedFile | undefined;
+  if (fs.existsSync(csv) && fs.existsSync(meta)) {
+    const m = JSON.parse(fs.readFileSync(meta, 'utf8')) as GeneratedFile;
+    if (m.rows === config.demoRows && fs.statSync(csv).size === m.bytes) expected = m;
+  }
+  if (!expected) {
+    process.stderr.write(`generating ${config.demoRows.toLocaleString('en-US')} demo transactions…\n`);
+    expected = await generateTransactionsCsv(csv, { rows: config.demoRows, badRatio: 0.01, cardRatio: 0.2, idPrefix: 'DEMO' });
+    fs.writeFileSync(meta, JSON.stringify(expected, null, 2));
+  }
+  const jobFile = path.join(dir, 'demo-job.yaml');
+  fs.writeFileSync(jobFile, DEMO_JOB);
+  return { jobFile, expected };
+}
+
+async function runDemo(config: CliConfig, stack: Stack): Promise<void> {
+  const { jobFile, expected } = await demoFile(config);
+  const client = new EngineClient(stack.engineAddress, config.deadlineMs);
+  try {
+    const created = await client.call<object, CreateJobResponse>('createJob', { definition: fs.readFileSync(jobFile, 'utf8'), baseDir: path.dirname(jobFile) });
+    const started = await client.call<object, RunJobResponse>('runJob', { jobId: created.job?.id });
+    say();
+    say(`demo: ${expected.rows.toLocaleString('en-US')} transactions (${expected.bad} invalid on purpose, ${expected.withCard.toLocaleString('en-US')} with card numbers) → ${jobFile}`);
+    if (started.existing) say(`this file was loaded before (same SHA-256) — showing run ${started.run?.id}; no row is loaded twice`);
+    const run = await followRun(client, started.run as Run, true);
+    say(formatSummary(run));
+    const filtered = run.filtered;
+    const ok = run.read === expected.rows && run.deadLettered === expected.bad && run.loaded + filtered === expected.good;
+    say(`  expected from the generator: read ${expected.rows}, invalid ${expected.bad} → ${ok ? 'counts match' : 'COUNTS DIFFER'}`);
+    say();
+    say(`GraphQL: ${stack.graphqlUrl}`);
+    say(`dev tokens (12 h): viewer ${stack.devTokens.viewer}`);
+    say(`                   operator ${stack.devTokens.operator}`);
+    say('try:');
+    say(
+      `  curl -s ${stack.graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${stack.devTokens.viewer}' \\\n` +
+        `    -d '{"query":"{ run(id: \\"${run.id}\\") { status read loaded deadLettered filtered reconciliation { reconciled } } }"}'`,
+    );
+    say(`  npx strongroom status ${run.id} --json`);
+  } finally {
+    client.close();
+  }
+}
+
+/** `npm start`: serve + the demo run, then stay up until Ctrl-C. */
+export async function startCommand(config: CliConfig): Promise<number> {
+  const stack = await startStack(config);
+  say(`strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL), database ${stack.embedded ? 'embedded' : 'DATABASE_URL'}`);
+  runDemo(config, stack).then(
+    () => say('\nstrongroom is running; Ctrl-C to stop.'),
+    (err) => process.stderr.write(`demo failed: ${(err as Error)?.message ?? String(err)}\n`),
+  );
+  return untilSignal(stack);
+}

@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { intString, parseEnv, type Env } from '@strongroom/config';
+
+/** CLI configuration: the only place in the CLI that reads process.env. */
+const schema = z.object({
+  /** Engine address the CLI dials. Default: the local engine. */
+  STRONGROOM_ENGINE: z.string().default('127.0.0.1:50051'),
+  /** External PostgreSQL; unset = embedded cluster under STRONGROOM_HOME (serve/start). */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  /** Embedded data, keys and demo files. */
+  STRONGROOM_HOME: z.string().default('.strongroom'),
+  ENGINE_PORT: intString(0, 65535).default(50051),
+  GATEWAY_PORT: intString(0, 65535).default(4000),
+  /** Rows in the `npm start` demo file. */
+  STRONGROOM_DEMO_ROWS: intString(1, 50_000_000).default(200_000),
+  /** Per-call deadline for unary engine calls, ms. */
+  STRONGROOM_CLI_DEADLINE_MS: intString(100, 3_600_000).default(30_000),
+});
+
+export type CliConfig = Readonly<{
+  engineAddress: string;
+  databaseUrl: string | undefined;
+  home: string;
+  enginePort: number;
+  gatewayPort: number;
+  demoRows: number;
+  deadlineMs: number;
+  /** Passed through to child processes started by `serve`. */
+  env: Env;
+}>;
+
+export function loadConfig(env: Env = process.env): CliConfig {
+  const e = parseEnv(schema, env, 'CLI', ['DATABASE_URL']);
+  return Object.freeze({
+    engineAddress: e.STRONGROOM_ENGINE,
+    databaseUrl: e.DATABASE_URL,
+    home: path.resolve(e.STRONGROOM_HOME),
+    enginePort: e.ENGINE_PORT,
+    gatewayPort: e.GATEWAY_PORT,
+    demoRows: e.STRONGROOM_DEMO_ROWS,
+    deadlineMs: e.STRONGROOM_CLI_DEADLINE_MS,
+    env: { ...env },
+  });
+}

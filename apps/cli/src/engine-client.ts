@@ -1,0 +1,62 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { createJobServiceClient, deadlineIn, METADATA_KEYS, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
+import { newCorrelationId } from '@strongroom/logging';
+
+/** Promise wrappers over the JobService client, each call with a deadline and a correlation id. */
+export class EngineClient {
+  readonly raw: JobServiceClient;
+
+  constructor(
+    readonly address: string,
+    private readonly deadlineMs: number,
+  ) {
+    this.raw = createJobServiceClient({ address });
+  }
+
+  private md(): Metadata {
+    const md = new Metadata();
+    md.set(METADATA_KEYS.correlationId, newCorrelationId());
+    md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
+    return md;
+  }
+
+  call<Req, Res>(method: keyof JobServiceClient, req: Req): Promise<Res> {
+    const fn = (this.raw[method] as unknown as (r: Req, m: Metadata, o: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => void).bind(this.raw);
+    return new Promise((resolve, reject) => fn(req, this.md(), { deadline: deadlineIn(this.deadlineMs) }, (e, r) => (e ? reject(e) : resolve(r))));
+  }
+
+  /** Streams a run's progress until it ends; resolves with the final snapshot. */
+  watch(runId: string, onUpdate: (run: Run) => void): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      let last: Run | undefined;
+      const stream = this.raw.watchRun({ runId }, this.md());
+      stream.on('data', (m: WatchRunResponse) => {
+        if (!m.run) return;
+        last = m.run;
+        onUpdate(m.run);
+      });
+      stream.on('end', () => (last ? resolve(last) : reject(new Error('watch ended without a run snapshot'))));
+      stream.on('error', reject);
+    });
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+/** Errors worth reconnecting for (engine restarting or briefly unreachable). */
+export function isTransient(err: unknown): boolean {
+  const code = (err as ServiceError)?.code;
+  return code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED || code === status.CANCELLED;
+}
+
+/** A one-line, human explanation of a gRPC error (its details are already safe for users). */
+export function describeError(err: unknown): string {
+  const e = err as ServiceError;
+  if (typeof e?.code === 'number') {
+    if (e.code === status.UNAVAILABLE) return `engine unavailable (${e.details || 'no connection'}); is \`strongroom serve\` running?`;
+    return e.details || e.message;
+  }
+  return (err as Error)?.message ?? String(err);
+}

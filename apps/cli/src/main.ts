@@ -1,0 +1,80 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config';
+import { runCommand } from './commands/run';
+import { serveCommand } from './commands/serve';
+import { startCommand } from './commands/start';
+import { statusCommand } from './commands/status';
+
+const HELP = `strongroom — banking-grade ETL into PostgreSQL
+
+usage:
+  strongroom serve                                  PostgreSQL (embedded unless DATABASE_URL), engine and gateway
+  strongroom start                                  serve + a demo run over generated bank data (npm start)
+  strongroom run <job.yaml> [--follow] [--detach] [--json]
+  strongroom status <runId> [--wait] [--json]
+
+not built yet: audit, dlq, inspect, report, screen (see README)
+
+environment: DATABASE_URL, STRONGROOM_HOME (.strongroom), ENGINE_PORT (50051), GATEWAY_PORT (4000),
+             STRONGROOM_ENGINE (127.0.0.1:50051) — see .env.example
+exit codes: 0 success (run SUCCEEDED), 1 failure (run not successful, engine error), 2 usage error`;
+
+const NOT_BUILT = new Set(['audit', 'dlq', 'inspect', 'report', 'screen']);
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        follow: { type: 'boolean', default: false },
+        detach: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        wait: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, arg] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return command || values.help ? 0 : 2;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  switch (command) {
+    case 'serve':
+      return serveCommand(config);
+    case 'start':
+      return startCommand(config);
+    case 'run':
+      return runCommand(config, arg, { follow: values.follow, detach: values.detach, json: values.json });
+    case 'status':
+      return statusCommand(config, arg, { wait: values.wait, json: values.json });
+    default:
+      if (NOT_BUILT.has(command)) {
+        process.stderr.write(`strongroom ${command}: not built yet (see README, "What is not built yet")\n`);
+        return 2;
+      }
+      process.stderr.write(`unknown command "${command}"\n\n${HELP}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

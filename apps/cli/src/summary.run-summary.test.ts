@@ -1,0 +1,39 @@
+import { Run, RunStatus } from '@strongroom/contract';
+import { formatSummary, runSummary } from './summary';
+
+const run = Run.fromPartial({
+  id: '3f1c0c1e-0000-4000-8000-000000000001',
+  jobId: 'j',
+  jobName: 'card-settlements',
+  jobVersion: 2,
+  status: RunStatus.RUN_STATUS_SUCCEEDED,
+  read: 10,
+  loaded: 7,
+  deadLettered: 2,
+  filtered: 1,
+  filteredByReason: [{ reason: 'ALREADY_LOADED', count: 1 }],
+  reconciliation: { reconciled: true, reason: '', sourceTotals: [], sinkTotals: [{ currency: 'EUR', count: 7, amount: '1234.50' }] },
+});
+
+describe('runSummary', () => {
+  it('has the fields scripts rely on (DESIGN.md §8)', () => {
+    expect(runSummary(run)).toMatchObject({
+      runId: run.id,
+      status: 'SUCCEEDED',
+      read: 10,
+      loaded: 7,
+      deadLettered: 2,
+      filtered: 1,
+      filteredByReason: { ALREADY_LOADED: 1 },
+      reconciled: true,
+      totals: [{ currency: 'EUR', count: 7, amount: '1234.50' }],
+    });
+  });
+
+  it('prints conservation and reconciliation for people', () => {
+    const text = formatSummary(run);
+    expect(text).toContain('conservation: read 10 = loaded + dead-lettered + filtered');
+    expect(text).toContain('reconciliation: OK');
+    expect(text).toContain('1234.50');
+  });
+});

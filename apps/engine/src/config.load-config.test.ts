@@ -1,0 +1,17 @@
+import path from 'node:path';
+import { loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@localhost/db' });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 50051, maxConcurrentRuns: 2, dbPoolSize: 10, statementTimeoutMs: 60000 });
+    expect(c.panKeyFile).toBe(path.resolve('.strongroom', 'keys', 'pan-hmac.key'));
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('fails fast naming the bad variable without echoing the database URL', () => {
+    expect(() => loadConfig({})).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://secret@x/db' })).toThrow(/^invalid engine configuration: DATABASE_URL: must be a postgres:\/\/ URL$/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x/db', ENGINE_PORT: 'eighty' })).toThrow(/ENGINE_PORT: must be an integer between 0 and 65535 \(got "eighty"\)/);
+  });
+});

@@ -1,0 +1,218 @@
+// The gateway in front of the real engine (its own process, real gRPC) on a real PostgreSQL database:
+// define a job and run it through GraphQL, watch the run to its end through `run(id)`, and check that
+// the counts the user relies on (read = loaded + deadLettered) come back exactly.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '@strongroom/logging';
+import { type EngineProcess, type TestDatabase, createTestDatabase, startEngineProcess } from '@strongroom/testing';
+import { signDevToken } from '@strongroom/auth';
+import { loadConfig } from './config';
+import { type RunningGateway, startGateway } from './server';
+
+const SECRET = 'integration-test-secret-at-least-32-chars';
+const OPERATOR = signDevToken({ sub: 'ops-int', roles: ['operator'], ttlSeconds: 600 }, SECRET);
+const VIEWER = signDevToken({ sub: 'viewer-int', roles: ['viewer'], ttlSeconds: 600 }, SECRET);
+
+const CSV = [
+  'id,account_iban,counterparty_iban,counterparty_name,amount,currency,booked_at,value_date,reference',
+  'tx-1,DE89370400440532013000,GB82WEST12345698765432,ACME Ltd,100.00,EUR,2026-01-05T08:00:00Z,2026-01-05,INV-1',
+  'tx-2,DE89370400440532013000,GB82WEST12345698765432,ACME Ltd,-25.50,EUR,2026-01-05T09:00:00Z,2026-01-05,INV-2',
+  'tx-3,DE89370400440532013000,FR1420041010050500013M02606,Dupont SA,0.01,EUR,2026-01-06T10:30:00Z,2026-01-06,INV-3',
+  'tx-4,DE89370400440532013000,FR1420041010050500013M02606,Dupont SA,1234.56,EUR,2026-01-06T11:00:00Z,2026-01-07,INV-4',
+  'tx-5,GB82WEST12345698765432,DE89370400440532013000,Muster GmbH,99.99,GBP,2026-01-07T12:00:00Z,2026-01-07,INV-5',
+  'tx-6,DE89370400440532013000,GB82WEST12345698765432,ACME Ltd,10.00,XXQ,2026-01-07T13:00:00Z,2026-01-07,INV-6',
+].join('\n');
+
+const JOB_YAML = `name: gateway-int-transactions
+source:
+  kind: csv
+  path: transactions.csv
+  mapping:
+    txn_id: id
+    account: account_iban
+    counterparty_account: counterparty_iban
+    counterparty_name: counterparty_name
+    amount: amount
+    currency: currency
+    booked_at: booked_at
+    value_date: value_date
+    reference: reference
+sink: { table: transactions }
+errors: { maxRejectRatio: 0.5 }
+`;
+
+interface GraphQLResponse<T> {
+  status: number;
+  text: string;
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions: { code: string; strongroomCode?: string } }[];
+}
+
+interface CurrencyTotal {
+  currency: string;
+  count: number;
+  amount: string;
+}
+
+interface RunView {
+  id: string;
+  status: string;
+  finishedAt: string | null;
+  reconciliation: { reconciled: boolean; reason: string | null; sourceTotals: CurrencyTotal[]; sinkTotals: CurrencyTotal[] };
+  [field: string]: unknown;
+}
+
+type RunJobData = { runJob: { existing: boolean; run: { id: string } } | null };
+
+describe('gateway queries and mutations against the real engine', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'strongroom-gateway-int-'));
+  let db: TestDatabase | undefined;
+  let engine: EngineProcess | undefined;
+  let gateway: RunningGateway | undefined;
+
+  beforeAll(async () => {
+    writeFileSync(path.join(dir, 'transactions.csv'), `${CSV}\n`);
+    db = await createTestDatabase();
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: path.join(dir, 'home') } });
+    const config = loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET });
+    gateway = await startGateway(config, silentLogger());
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await engine?.stop();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function gql<T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    bearer?: string,
+  ): Promise<GraphQLResponse<T>> {
+    const res = await fetch((gateway as RunningGateway).url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await res.text();
+    return { status: res.status, text, ...(JSON.parse(text) as Omit<GraphQLResponse<T>, 'status' | 'text'>) };
+  }
+
+  const RUN_FIELDS = `id jobId jobName status read loaded deadLettered filtered errorCode finishedAt
+    reconciliation { reconciled reason sourceTotals { currency count amount } sinkTotals { currency count amount } }`;
+
+  async function waitForEnd(runId: string): Promise<RunView> {
+    const until = Date.now() + 60_000;
+    for (;;) {
+      const res = await gql<{ run: RunView }>(`query($id: ID!) { run(id: $id) { ${RUN_FIELDS} } }`, { id: runId }, VIEWER);
+      expect(res.errors).toBeUndefined();
+      const run = res.data?.run as RunView;
+      if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status)) return run;
+      if (Date.now() > until) throw new Error(`run ${runId} still ${run.status} after 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  let jobId = '';
+  let runId = '';
+
+  it('creates a job from YAML, runs it and reports read 6, loaded 5, dead-lettered 1, reconciled', async () => {
+    const created = await gql<{ createJob: { created: boolean; job: { id: string } } }>(
+      `mutation($definition: String!, $baseDir: String) {
+         createJob(definition: $definition, baseDir: $baseDir) { created job { id name version sourceKind sinkTable } }
+       }`,
+      { definition: JOB_YAML, baseDir: dir },
+      OPERATOR,
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data?.createJob).toMatchObject({
+      created: true,
+      job: { name: 'gateway-int-transactions', version: 1, sourceKind: 'csv', sinkTable: 'transactions' },
+    });
+    jobId = created.data?.createJob.job.id ?? '';
+
+    const started = await gql<RunJobData>(
+      `mutation($jobId: ID!) { runJob(jobId: $jobId) { existing run { id status } } }`,
+      { jobId },
+      OPERATOR,
+    );
+    expect(started.errors).toBeUndefined();
+    expect(started.data?.runJob?.existing).toBe(false);
+    runId = started.data?.runJob?.run.id ?? '';
+
+    const run = await waitForEnd(runId);
+    expect(run).toMatchObject({
+      id: runId,
+      jobId,
+      jobName: 'gateway-int-transactions',
+      status: 'SUCCEEDED',
+      read: 6,
+      loaded: 5,
+      deadLettered: 1,
+      filtered: 0,
+      errorCode: null,
+    });
+    expect(typeof run.finishedAt).toBe('string');
+    expect(run.reconciliation.reconciled).toBe(true);
+    expect(run.reconciliation.reason).toBeNull();
+    const expectedTotals = [
+      { currency: 'EUR', count: 4, amount: '1309.07' },
+      { currency: 'GBP', count: 1, amount: '99.99' },
+    ];
+    expect(run.reconciliation.sinkTotals).toEqual(expect.arrayContaining(expectedTotals));
+    expect(run.reconciliation.sinkTotals).toHaveLength(2);
+  });
+
+  it('returns the existing run when the same file is submitted again', async () => {
+    const again = await gql<RunJobData>(`mutation($jobId: ID!) { runJob(jobId: $jobId) { existing run { id } } }`, { jobId }, OPERATOR);
+    expect(again.data?.runJob).toEqual({ existing: true, run: { id: runId } });
+  });
+
+  it('lists the job and its runs through connections', async () => {
+    const res = await gql<{ jobs: { edges: { node: { id: string } }[] }; job: { runs: { edges: unknown[] } }; runs: unknown }>(
+      `query($jobId: ID!) {
+         jobs(first: 10) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } }
+         job(id: $jobId) { name runs(first: 5) { edges { node { id status } } } }
+         runs(jobId: $jobId, status: SUCCEEDED, first: 5) { edges { node { id loaded } } pageInfo { hasNextPage } }
+       }`,
+      { jobId },
+      VIEWER,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.jobs.edges.map((e) => e.node.id)).toContain(jobId);
+    expect(res.data?.job.runs.edges).toEqual([{ node: { id: runId, status: 'SUCCEEDED' } }]);
+    expect(res.data?.runs).toEqual({ edges: [{ node: { id: runId, loaded: 5 } }], pageInfo: { hasNextPage: false } });
+  });
+
+  it('refuses a request without a token with UNAUTHENTICATED', async () => {
+    const res = await gql('{ jobs { edges { cursor } } }');
+    expect(res.status).toBe(401);
+    expect(res.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
+    expect(res.data).toBeUndefined();
+  });
+
+  it('refuses runJob to a viewer with FORBIDDEN', async () => {
+    const res = await gql<RunJobData>(`mutation($jobId: ID!) { runJob(jobId: $jobId) { run { id } } }`, { jobId }, VIEWER);
+    expect(res.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    expect(res.data?.runJob).toBeNull();
+  });
+
+  it('answers an unknown run id with NOT_FOUND or BAD_USER_INPUT and no internal details', async () => {
+    const res = await gql('{ run(id: "no-such") { id } }', {}, VIEWER);
+    expect(res.data?.run).toBeNull();
+    expect(['NOT_FOUND', 'BAD_USER_INPUT']).toContain(res.errors?.[0]?.extensions.code);
+    for (const key of Object.keys(res.errors?.[0]?.extensions ?? {})) expect(['code', 'strongroomCode']).toContain(key);
+    expect(res.text).not.toMatch(/stacktrace|select |relation |uuid|node_modules|\.ts:\d+/i);
+  });
+
+  it('reports an invalid job definition as BAD_USER_INPUT with the engine’s stable code', async () => {
+    const res = await gql(
+      'mutation($d: String!) { createJob(definition: $d) { created } }',
+      { d: 'name: Not Valid\nsource: { kind: csv, path: /nope.csv, mapping: {} }\n' },
+      OPERATOR,
+    );
+    expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', strongroomCode: 'INVALID_JOB_DEFINITION' });
+  });
+});

@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import { once } from 'node:events';
+import { createRandom, type Random } from './random';
+import { ibanFor, luhnComplete } from './identifiers';
+
+export const TRANSACTIONS_CSV_HEADER =
+  'id,account_iban,counterparty_iban,counterparty_name,amount,currency,booked_at,value_date,reference,card_number';
+
+export type BadRowKind = 'INVALID_CURRENCY' | 'AMOUNT_SCALE' | 'INVALID_AMOUNT' | 'INVALID_TIMESTAMP' | 'MISSING_FIELD' | 'FIELD_COUNT_MISMATCH' | 'DUPLICATE_KEY';
+const BAD_KINDS: readonly BadRowKind[] = ['INVALID_CURRENCY', 'AMOUNT_SCALE', 'INVALID_AMOUNT', 'INVALID_TIMESTAMP', 'MISSING_FIELD', 'FIELD_COUNT_MISMATCH', 'DUPLICATE_KEY'];
+
+export interface GenerateOptions {
+  rows: number;
+  /** Share of rows that are invalid, each of a known kind. Default 0.01. */
+  badRatio?: number;
+  /** Share of rows with a card number (Luhn-valid test PANs). Default 0.2. */
+  cardRatio?: number;
+  seed?: number;
+  /** Prefix of transaction ids (keep distinct files' keys apart). Default "TX". */
+  idPrefix?: string;
+}
+
+export interface GeneratedFile {
+  rows: number;
+  good: number;
+  bad: number;
+  badByKind: Record<BadRowKind, number>;
+  withCard: number;
+  bytes: number;
+}
+
+const COUNTRIES = [
+  ['DE', 18, 'EUR'],
+  ['FR', 23, 'EUR'],
+  ['NL', 14, 'EUR'],
+  ['GB', 18, 'GBP'],
+  ['CH', 17, 'CHF'],
+] as const;
+const NAMES = ['Acme Corp', 'Zoë Müller', 'Müller, Hans', 'Ørsted A/S', 'Société Générale', 'O\'Brien & Sons', 'Nakamura 株式会社', 'Globex "Intl"', 'Initech GmbH', 'Stark Industries'];
+const CURRENCIES: readonly [string, number][] = [['EUR', 2], ['EUR', 2], ['EUR', 2], ['USD', 2], ['USD', 2], ['GBP', 2], ['CHF', 2], ['JPY', 0], ['KWD', 3]];
+const BINS = ['411111', '550000', '340000', '601100', '222100'];
+
+function quote(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+function account(r: Random, pool: number): string {
+  const [country, len] = COUNTRIES[r.int(0, COUNTRIES.length - 1)] as (typeof COUNTRIES)[number];
+  const n = String(r.int(0, pool)).padStart(len, '0');
+  return ibanFor(country, `${n.slice(0, 4).replace(/\d/g, (d) => String.fromCharCode(65 + Number(d)))}${n.slice(4)}`);
+}
+
+function amount(r: Random, scale: number): string {
+  const minor = BigInt(r.int(1, 5_000_000)) * (r.next() < 0.3 ? -1n : 1n);
+  const neg = minor < 0n;
+  const digits = (neg ? -minor : minor).toString().padStart(scale + 1, '0');
+  const body = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return neg ? `-${body}` : body;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Writes a deterministic CSV of realistic bank transactions (valid IBANs, Luhn-valid test card
+ * numbers, names needing CSV quoting and UTF-8, currencies with 0/2/3 decimals) with a known number
+ * of invalid rows of each kind. Streams to disk: memory does not grow with `rows`.
+ */
+export async function generateTransactionsCsv(file: string, options: GenerateOptions): Promise<GeneratedFile> {
+  const r = createRandom(options.seed ?? 20261128);
+  const badRatio = options.badRatio ?? 0.01;
+  const cardRatio = options.cardRatio ?? 0.2;
+  const prefix = options.idPrefix ?? 'TX';
+  const out = fs.createWriteStream(file);
+  const badByKind = Object.fromEntries(BAD_KINDS.map((k) => [k, 0])) as Record<BadRowKind, number>;
+  let withCard = 0;
+  let bytes = 0;
+  let buf = `${TRANSACTIONS_CSV_HEADER}\n`;
+  const start = Date.UTC(2026, 9, 1);
+  for (let i = 1; i <= options.rows; i++) {
+    const [currency, scale] = r.pick(CURRENCIES);
+    const t = new Date(start + r.int(0, 60 * 86400) * 1000);
+    const booked = `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}T${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}Z`;
+    const v = new Date(t.getTime() + r.int(0, 2) * 86400_000);
+    const valueDate = `${v.getUTCFullYear()}-${pad(v.getUTCMonth() + 1)}-${pad(v.getUTCDate())}`;
+    const card = r.next() < cardRatio ? luhnComplete(`${r.pick(BINS)}${String(r.int(0, 999_999_999)).padStart(9, '0')}`) : '';
+    const fields = [
+      `${prefix}${String(i).padStart(9, '0')}`,
+      account(r, 5000),
+      r.next() < 0.8 ? account(r, 1_000_000) : '',
+      r.pick(NAMES),
+      amount(r, scale),
+      currency,
+      booked,
+      valueDate,
+      r.next() < 0.7 ? `INV-${t.getUTCFullYear()}-${r.int(10000, 99999)}` : '',
+      card,
+    ];
+    let line: string;
+    if (i > 1 && r.next() < badRatio) {
+      const kind = r.pick(BAD_KINDS);
+      badByKind[kind]++;
+      if (kind === 'INVALID_CURRENCY') fields[5] = 'XXQ';
+      if (kind === 'AMOUNT_SCALE') fields[4] = currency === 'KWD' ? '1.2345' : currency === 'JPY' ? '10.5' : '10.005';
+      if (kind === 'INVALID_AMOUNT') fields[4] = '1,234.56';
+      if (kind === 'INVALID_TIMESTAMP') fields[6] = '2026-02-30T10:00:00Z';
+      if (kind === 'MISSING_FIELD') fields[1] = '';
+      if (kind === 'DUPLICATE_KEY') fields[0] = `${prefix}${String(i - 1).padStart(9, '0')}`;
+      line = fields.map(quote).join(',');
+      if (kind === 'FIELD_COUNT_MISMATCH') line = fields.slice(0, 6).map(quote).join(',');
+    } else {
+      line = fields.map(quote).join(',');
+    }
+    if (card && line.includes(card)) withCard++;
+    buf += `${line}\n`;
+    if (buf.length > 1 << 16) {
+      bytes += Buffer.byteLength(buf);
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  bytes += Buffer.byteLength(buf);
+  out.end(buf);
+  await once(out, 'finish');
+  const bad = Object.values(badByKind).reduce((a, b) => a + b, 0);
+  return { rows: options.rows, good: options.rows - bad, bad, badByKind, withCard, bytes };
+}

@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { createTestDatabase, type TestDatabase } from '@strongroom/testing';
+import { createDataSource, dumpSchema, runMigrations, MIGRATIONS } from './index';
+
+async function emptyDatabase(template: TestDatabase): Promise<{ url: string; drop(): Promise<void> }> {
+  // a database without any migration applied: created from template0 on the same server
+  const name = `${template.name}_empty`;
+  const admin = new Client({ connectionString: template.url.replace(/\/[^/]+$/, '/postgres') });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
+  await admin.end();
+  return {
+    url: template.url.replace(/\/[^/]+$/, `/${name}`),
+    drop: async () => {
+      const c = new Client({ connectionString: template.url.replace(/\/[^/]+$/, '/postgres') });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+describe('runMigrations', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.drop());
+
+  it('is safe when two engines start at once: one applies, the other waits and finds nothing to do', async () => {
+    const empty = await emptyDatabase(db);
+    const a = createDataSource({ url: empty.url, poolSize: 2 });
+    const b = createDataSource({ url: empty.url, poolSize: 2 });
+    await Promise.all([a.initialize(), b.initialize()]);
+    try {
+      const [ra, rb] = await Promise.all([runMigrations(a), runMigrations(b)]);
+      expect([...ra, ...rb].sort()).toEqual(MIGRATIONS.map((m) => m.name).sort());
+      expect(await runMigrations(a)).toEqual([]);
+    } finally {
+      await Promise.all([a.destroy(), b.destroy()]);
+      await empty.drop();
+    }
+  });
+
+  it('produces exactly the committed schema snapshot (libs/db/schema.sql); run `npm run schema:dump` after a migration', async () => {
+    const ds = createDataSource({ url: db.url, poolSize: 1 });
+    await ds.initialize();
+    try {
+      const committed = fs.readFileSync(path.resolve(__dirname, '..', 'schema.sql'), 'utf8');
+      expect(await dumpSchema(ds)).toBe(committed);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('makes the audit log append-only in the database itself', async () => {
+    const ds = createDataSource({ url: db.url, poolSize: 1 });
+    await ds.initialize();
+    try {
+      const h = 'a'.repeat(64);
+      await ds.query(`INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, prev_hash, hash) VALUES (1, now(), 'test', 'test:append', $1, $2)`, [h, 'b'.repeat(64)]);
+      await expect(ds.query(`UPDATE immutable_audit_log SET actor = 'mallory'`)).rejects.toMatchObject({ code: '42501' });
+      await expect(ds.query(`DELETE FROM immutable_audit_log`)).rejects.toMatchObject({ code: '42501' });
+      await expect(ds.query(`TRUNCATE immutable_audit_log`)).rejects.toMatchObject({ code: '42501' });
+      expect(await ds.query('SELECT count(*)::int AS n FROM immutable_audit_log')).toEqual([{ n: 1 }]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('refuses amounts with more than 4 decimal places and clear card numbers in the mask column', async () => {
+    const ds = createDataSource({ url: db.url, poolSize: 1 });
+    await ds.initialize();
+    try {
+      const cols = `(source_system, txn_id, account, amount, currency, booked_at, run_id, source_record_no, card_pan_masked)`;
+      await expect(
+        ds.query(`INSERT INTO transactions ${cols} VALUES ('s', 't', 'a', 1.00001, 'EUR', now(), gen_random_uuid(), 1, NULL)`),
+      ).rejects.toMatchObject({ code: '23514' });
+      await expect(
+        ds.query(`INSERT INTO transactions ${cols} VALUES ('s', 't', 'a', 1, 'EUR', now(), gen_random_uuid(), 1, '4111111111111111')`),
+      ).rejects.toMatchObject({ code: '23514' });
+    } finally {
+      await ds.destroy();
+    }
+  });
+});
