@@ -216,8 +216,6 @@ TABLE transactions
   CONSTRAINT transactions_card_pan_masked_check CHECK (card_pan_masked IS NULL OR card_pan_masked !~ '[0-9]{11}'::text)
   CONSTRAINT transactions_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text)
   CONSTRAINT transactions_pkey PRIMARY KEY (id)
-  CONSTRAINT transactions_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
-  INDEX transactions_account_booked_idx ON public.transactions USING btree (account, booked_at)
   INDEX UNIQUE transactions_business_key ON public.transactions USING btree (source_system, txn_id)
   INDEX UNIQUE transactions_pkey ON public.transactions USING btree (id)
   INDEX transactions_run_idx ON public.transactions USING btree (run_id, source_record_no)

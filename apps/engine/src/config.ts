@@ -28,7 +28,7 @@ const schema = z.object({
   /** On SIGTERM, how long running batches may take to finish before the engine exits anyway. */
   ENGINE_SHUTDOWN_GRACE_MS: intString(0, 3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  /** json (production, one object per line) or pretty (terminal). Default: pretty on a TTY, else json. */
+  /** json (production, one object per line) or pretty (terminal). Default: pretty when stderr is a terminal, else json. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
@@ -62,6 +62,6 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     lockTimeoutMs: e.DB_LOCK_TIMEOUT_MS,
     shutdownGraceMs: e.ENGINE_SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
-    logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    logFormat: e.LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json'), // logs go to stderr
   });
 }

@@ -1,4 +1,4 @@
 // Public API of @strongroom/datagen: deterministic, realistic bank data for the demo, benchmarks and tests.
-export { generateTransactionsCsv, TRANSACTIONS_CSV_HEADER, type GenerateOptions, type GeneratedFile, type BadRowKind } from './transactions-csv';
+export { generateTransactionsCsv, GENERATOR_VERSION, TRANSACTIONS_CSV_HEADER, type GenerateOptions, type GeneratedFile, type BadRowKind } from './transactions-csv';
 export { createRandom, type Random } from './random';
 export { ibanFor, luhnComplete } from './identifiers';

@@ -20,7 +20,11 @@ export interface GenerateOptions {
   idPrefix?: string;
 }
 
+/** Bumped whenever the generator's output for a given seed changes (caches of generated files compare it). */
+export const GENERATOR_VERSION = 2;
+
 export interface GeneratedFile {
+  generatorVersion: number;
   rows: number;
   good: number;
   bad: number;
@@ -76,6 +80,7 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
   let bytes = 0;
   let buf = `${TRANSACTIONS_CSV_HEADER}\n`;
   const start = Date.UTC(2026, 9, 1);
+  let lastGoodId = '';
   for (let i = 1; i <= options.rows; i++) {
     const [currency, scale] = r.pick(CURRENCIES);
     const t = new Date(start + r.int(0, 60 * 86400) * 1000);
@@ -96,7 +101,7 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
       card,
     ];
     let line: string;
-    if (i > 1 && r.next() < badRatio) {
+    if (lastGoodId && r.next() < badRatio) {
       const kind = r.pick(BAD_KINDS);
       badByKind[kind]++;
       if (kind === 'INVALID_CURRENCY') fields[5] = 'XXQ';
@@ -104,11 +109,12 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
       if (kind === 'INVALID_AMOUNT') fields[4] = '1,234.56';
       if (kind === 'INVALID_TIMESTAMP') fields[6] = '2026-02-30T10:00:00Z';
       if (kind === 'MISSING_FIELD') fields[1] = '';
-      if (kind === 'DUPLICATE_KEY') fields[0] = `${prefix}${String(i - 1).padStart(9, '0')}`;
+      if (kind === 'DUPLICATE_KEY') fields[0] = lastGoodId; // same key as an earlier valid row
       line = fields.map(quote).join(',');
       if (kind === 'FIELD_COUNT_MISMATCH') line = fields.slice(0, 6).map(quote).join(',');
     } else {
       line = fields.map(quote).join(',');
+      lastGoodId = fields[0] as string;
     }
     if (card && line.includes(card)) withCard++;
     buf += `${line}\n`;
@@ -122,5 +128,5 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
   out.end(buf);
   await once(out, 'finish');
   const bad = Object.values(badByKind).reduce((a, b) => a + b, 0);
-  return { rows: options.rows, good: options.rows - bad, bad, badByKind, withCard, bytes };
+  return { generatorVersion: GENERATOR_VERSION, rows: options.rows, good: options.rows - bad, bad, badByKind, withCard, bytes };
 }

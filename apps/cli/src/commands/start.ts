@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type CreateJobResponse, type Run, type RunJobResponse } from '@strongroom/contract';
-import { generateTransactionsCsv, type GeneratedFile } from '@strongroom/datagen';
+import { GENERATOR_VERSION, generateTransactionsCsv, type GeneratedFile } from '@strongroom/datagen';
 import { type CliConfig } from '../config';
 import { EngineClient } from '../engine-client';
 import { formatSummary } from '../summary';
@@ -42,7 +42,7 @@ async function demoFile(config: CliConfig): Promise<{ jobFile: string; expected:
   let expected: GeneratedFile | undefined;
   if (fs.existsSync(csv) && fs.existsSync(meta)) {
     const m = JSON.parse(fs.readFileSync(meta, 'utf8')) as GeneratedFile;
-    if (m.rows === config.demoRows && fs.statSync(csv).size === m.bytes) expected = m;
+    if (m.generatorVersion === GENERATOR_VERSION && m.rows === config.demoRows && fs.statSync(csv).size === m.bytes) expected = m;
   }
   if (!expected) {
     process.stderr.write(`generating ${config.demoRows.toLocaleString('en-US')} demo transactions…\n`);
@@ -85,7 +85,8 @@ async function runDemo(config: CliConfig, stack: Stack): Promise<void> {
 
 /** `npm start`: serve + the demo run, then stay up until Ctrl-C. */
 export async function startCommand(config: CliConfig): Promise<number> {
-  const stack = await startStack(config);
+  // keep the demo's terminal readable: components log warnings and errors unless LOG_LEVEL says otherwise
+  const stack = await startStack({ ...config, env: { LOG_LEVEL: 'warn', ...config.env } });
   say(`strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL), database ${stack.embedded ? 'embedded' : 'DATABASE_URL'}`);
   runDemo(config, stack).then(
     () => say('\nstrongroom is running; Ctrl-C to stop.'),

@@ -102,13 +102,12 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         reference             text,
         card_pan_token        text,
         card_pan_masked       text CHECK (card_pan_masked IS NULL OR card_pan_masked !~ '[0-9]{11}'),
-        run_id                uuid NOT NULL REFERENCES job_runs(id),
+        run_id                uuid NOT NULL,
         source_record_no      bigint NOT NULL,
         loaded_at             timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT transactions_business_key UNIQUE (source_system, txn_id)
       )`);
     await q.query(`CREATE INDEX transactions_run_idx ON transactions (run_id, source_record_no)`);
-    await q.query(`CREATE INDEX transactions_account_booked_idx ON transactions (account, booked_at)`);
     await q.query(`
       CREATE TABLE dead_letter_queue (
         id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
