@@ -25,6 +25,15 @@ describe('createPanProtector', () => {
     expect(p.protect('4111a11111111111')).toBeUndefined();
   });
 
+  it('replaces PANs inside identifiers with stable tokens that keep distinct ids distinct', () => {
+    const p = createPanProtector(key);
+    const a = p.tokenizeInText('4111111111111111');
+    expect(a).toMatch(/^tok:k1:[A-Za-z0-9_-]{43}$/);
+    expect(p.tokenizeInText('4111111111111111')).toBe(a);
+    expect(p.tokenizeInText('5500000000000004')).not.toBe(a);
+    expect(p.tokenizeInText('TX-2026-000123')).toBe('TX-2026-000123');
+  });
+
   it('masks PANs inside free text', () => {
     expect(maskPansInText('refund to card 5500 0000 0000 0004 ok')).toBe('refund to card 550000******0004 ok');
   });

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { luhnValid } from '@strongroom/logging';
+import { luhnValid, replacePans } from '@strongroom/logging';
 
 /** HMAC key used to tokenize card numbers; `id` is recorded with every token (key rotation). */
 export interface PanKey {
@@ -20,6 +20,12 @@ export interface PanProtector {
    * Returns undefined when the value is not a valid PAN.
    */
   protect(value: string): ProtectedPan | undefined;
+  /**
+   * Replaces every card number inside an identifier (txn_id, account, …) with its token. Unlike
+   * masking, tokens keep distinct values distinct, so a numeric id that happens to look like a PAN
+   * stays a usable, stable business key without ever being stored in clear.
+   */
+  tokenizeInText(text: string): string;
 }
 
 export function maskPan(digits: string): string {
@@ -29,12 +35,13 @@ export function maskPan(digits: string): string {
 export function createPanProtector(key: PanKey): PanProtector {
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(key.id)) throw new Error('PAN key id must be 1–32 characters [A-Za-z0-9_-]');
   if (key.secret.length < 32) throw new Error('PAN key secret must be at least 32 bytes');
+  const token = (digits: string) => `${key.id}:${createHmac('sha256', key.secret).update(digits).digest('base64url')}`;
   return {
     protect(value) {
       const digits = value.replace(/[ -]/g, '');
       if (!/^[0-9]{13,19}$/.test(digits) || !luhnValid(digits)) return undefined;
-      const mac = createHmac('sha256', key.secret).update(digits).digest('base64url');
-      return { token: `${key.id}:${mac}`, masked: maskPan(digits) };
+      return { token: token(digits), masked: maskPan(digits) };
     },
+    tokenizeInText: (text) => replacePans(text, (digits) => `tok:${token(digits)}`),
   };
 }

@@ -100,9 +100,10 @@ export function createTransactionMapper(header: string[], def: JobDefinition, pa
         txn: {
           recordNo: record.recordNo,
           raw: record.raw,
-          txnId: maskPansInText((values.txn_id as string).trim()),
-          account: maskPansInText((values.account as string).trim()),
-          counterpartyAccount: text(values.counterparty_account?.trim() ?? null),
+          // identifiers: a card number inside becomes its token (distinct ids stay distinct keys)
+          txnId: pan.tokenizeInText((values.txn_id as string).trim()),
+          account: pan.tokenizeInText((values.account as string).trim()),
+          counterpartyAccount: values.counterparty_account === null ? null : pan.tokenizeInText(values.counterparty_account.trim()),
           counterpartyName: text(values.counterparty_name),
           amount: amount.value,
           currency,
