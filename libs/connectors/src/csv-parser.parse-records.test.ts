@@ -1,10 +1,13 @@
 import { parseRecords } from './csv-parser';
 
+const opts = (d = ',', maxRecordBytes?: number) => ({ delimiter: d.charCodeAt(0), ...(maxRecordBytes ? { maxRecordBytes } : {}) });
+const parse = (text: string | Buffer, eof = true, d = ',', max?: number) => parseRecords(Buffer.isBuffer(text) ? text : Buffer.from(text), opts(d, max), eof);
+
 describe('parseRecords', () => {
   it('handles quotes, doubled quotes, embedded delimiters and line breaks', () => {
     const text = 'a,"b,1","say ""hi""","multi\r\nline"\r\nx,,z\n';
-    const { records, consumed } = parseRecords(text, ',', true);
-    expect(consumed).toBe(text.length);
+    const { records, consumed } = parse(text);
+    expect(consumed).toBe(Buffer.byteLength(text));
     expect(records.map((r) => r.fields)).toEqual([
       ['a', 'b,1', 'say "hi"', 'multi\r\nline'],
       ['x', '', 'z'],
@@ -13,21 +16,50 @@ describe('parseRecords', () => {
   });
 
   it('waits for more input instead of splitting a record across chunks', () => {
-    const { records, consumed } = parseRecords('a,b\nc,"d\ne', ',', false);
+    const { records, consumed } = parse('a,b\nc,"d\ne', false);
     expect(records).toHaveLength(1);
     expect(consumed).toBe(4);
-    const rest = parseRecords('c,"d\ne",f\n', ',', false);
-    expect(rest.records[0]?.fields).toEqual(['c', 'd\ne', 'f']);
+    expect(parse('c,"d\ne",f\n', false).records[0]?.fields).toEqual(['c', 'd\ne', 'f']);
+    expect(parse('a,b\r', false).records).toHaveLength(0); // CR at the end: LF may follow
   });
 
-  it('flags text after a closing quote and an unterminated quote at end of file', () => {
-    const bad = parseRecords('"a"x,b\n"open,c', ',', true).records;
-    expect(bad[0]?.error?.code).toBe('MALFORMED_QUOTES');
-    expect(bad[1]?.error?.message).toContain('unterminated');
+  it('counts bytes, not characters, and flags invalid UTF-8 per record', () => {
+    const bad = Buffer.concat([Buffer.from('1,Zo'), Buffer.from([0xeb]), Buffer.from('\n2,Zoë\n')]);
+    const { records, consumed } = parse(bad);
+    expect(consumed).toBe(bad.length);
+    expect(records[0]).toMatchObject({ length: 6, error: { code: 'INVALID_ENCODING' } });
+    expect(records[1]).toMatchObject({ fields: ['2', 'Zoë'], length: 7 });
+    expect(records[1]?.error).toBeUndefined();
+  });
+
+  it('flags text after a closing quote', () => {
+    expect(parse('"a"x,b\n').records[0]?.error?.code).toBe('MALFORMED_QUOTES');
+  });
+
+  it('does not let an unterminated quote swallow the rest of the file', () => {
+    const { records } = parse('e1,ok\ne2,"unterminated\ne3,ok\ne4,ok\n');
+    expect(records.map((r) => [r.raw, r.error?.code])).toEqual([
+      ['e1,ok', undefined],
+      ['e2,"unterminated', 'MALFORMED_QUOTES'],
+      ['e3,ok', undefined],
+      ['e4,ok', undefined],
+    ]);
+  });
+
+  it('caps a quoted field at the record limit and resumes on the next line', () => {
+    const { records } = parse(`a,"xx\n${'y'.repeat(50)}"\nb,c\n`, true, ',', 40);
+    expect(records[0]?.error?.code).toBe('MALFORMED_QUOTES');
+    expect(records.some((r) => r.fields.join() === 'b,c')).toBe(true);
+  });
+
+  it('truncates an over-long line whose end is not in the buffer, for the caller to skip', () => {
+    const { records, consumed } = parse('x'.repeat(100), false, ',', 40);
+    expect(records[0]).toMatchObject({ truncated: true, error: { code: 'RECORD_TOO_LONG' } });
+    expect(consumed).toBe(100);
   });
 
   it('keeps a trailing empty field and supports other delimiters', () => {
-    expect(parseRecords('a;b;\n', ';', true).records[0]?.fields).toEqual(['a', 'b', '']);
-    expect(parseRecords('a\tb', '\t', true).records[0]?.fields).toEqual(['a', 'b']);
+    expect(parse('a;b;\n', true, ';').records[0]?.fields).toEqual(['a', 'b', '']);
+    expect(parse('a\tb', true, '\t').records[0]?.fields).toEqual(['a', 'b']);
   });
 });

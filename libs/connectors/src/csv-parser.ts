@@ -1,116 +1,169 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
- * RFC 4180 CSV record parser over decoded text. Works chunk by chunk: `parse(text, eof)` returns the
- * complete records found and how many characters it consumed; the caller keeps the rest for the
- * next chunk. Quoted fields may hold delimiters, doubled quotes and line breaks (LF or CRLF).
- * A record's `raw` is its exact source text without the line terminator.
+ * RFC 4180 CSV record parser over raw bytes. Record boundaries are found on bytes (quote, delimiter,
+ * CR and LF are ASCII, and UTF-8 never uses ASCII bytes inside a multi-byte character), so byte
+ * offsets are exact and each record's encoding is checked on its own bytes: one bad byte costs one
+ * record (INVALID_ENCODING), never silently altered text.
+ *
+ * Works chunk by chunk: `parseRecords(buf, …, eof)` returns the complete records found and how many
+ * bytes it consumed; the caller keeps the rest for the next chunk. Quoted fields may hold delimiters,
+ * doubled quotes and line breaks. A quoted field that does not close within `maxRecordBytes` (or by
+ * the end of the file) is not allowed to swallow the rest of the file: its opening line becomes one
+ * MALFORMED_QUOTES record and parsing resumes on the next line.
  */
 export interface ParsedRecord {
   fields: string[];
+  /** The record's exact source text without its line terminator (decoded as UTF-8). */
   raw: string;
-  /** Characters consumed including the line terminator. */
+  /** Bytes consumed including the line terminator. */
   length: number;
-  /** Set when the record is malformed (e.g. text after a closing quote, unterminated quote at EOF). */
-  error?: { code: 'MALFORMED_QUOTES'; message: string };
+  error?: { code: 'MALFORMED_QUOTES' | 'INVALID_ENCODING' | 'RECORD_TOO_LONG'; message: string };
+  /**
+   * The record is longer than the limit and its line continues past the bytes consumed: the caller
+   * must skip input up to the next line break (and count those bytes) before parsing again.
+   */
+  truncated?: boolean;
 }
 
-const QUOTE = 34; // "
-const LF = 10;
-const CR = 13;
+export interface ParseOptions {
+  /** Delimiter byte (ASCII). */
+  delimiter: number;
+  /** Longest record accepted, bytes (default 1 MiB). */
+  maxRecordBytes?: number;
+}
 
-export function parseRecords(text: string, delimiter: string, eof: boolean): { records: ParsedRecord[]; consumed: number } {
-  const delim = delimiter.charCodeAt(0);
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
+
+export function parseRecords(buf: Buffer, options: ParseOptions, eof: boolean): { records: ParsedRecord[]; consumed: number } {
   const records: ParsedRecord[] = [];
+  const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let pos = 0;
-  const n = text.length;
-  while (pos < n) {
-    const rec = parseOne(text, pos, delim, eof);
-    if (rec === null) break; // incomplete: wait for more text
+  while (pos < buf.length) {
+    const rec = parseOne(buf, pos, options.delimiter, eof, max);
+    if (rec === null) break; // incomplete: wait for more bytes
     records.push(rec);
     pos += rec.length;
   }
   return { records, consumed: pos };
 }
 
-function parseOne(text: string, start: number, delim: number, eof: boolean): ParsedRecord | null {
-  const n = text.length;
+/** End of the line starting at `start` (index of CR/LF or buf.length) and the terminator's length. */
+function lineEnd(buf: Buffer, start: number): { end: number; term: number } | null {
+  for (let i = start; i < buf.length; i++) {
+    const c = buf[i];
+    if (c === LF) return { end: i, term: 1 };
+    if (c === CR) {
+      if (i + 1 >= buf.length) return null;
+      return { end: i, term: buf[i + 1] === LF ? 2 : 1 };
+    }
+  }
+  return null;
+}
+
+/** Raw text kept for a dead letter of an over-long record (the start of it). */
+const RAW_PREVIEW_BYTES = 4096;
+
+/**
+ * The line starting at `start` as one malformed record. When the line is longer than `max` and its
+ * end is not in the buffer yet, returns what there is as a truncated record (the caller skips the rest).
+ */
+function wholeLine(buf: Buffer, start: number, eof: boolean, max: number, code: 'MALFORMED_QUOTES' | 'RECORD_TOO_LONG', message: string): ParsedRecord | null {
+  const le = lineEnd(buf, start);
+  if (le && le.end - start <= max) {
+    return { fields: [], raw: buf.toString('utf8', start, le.end), length: le.end - start + le.term, error: { code, message } };
+  }
+  if (!le && eof && buf.length - start <= max) {
+    return { fields: [], raw: buf.toString('utf8', start), length: buf.length - start, error: { code, message } };
+  }
+  if (!le && !eof && buf.length - start <= max) return null;
+  const end = le ? le.end + le.term : buf.length;
+  return {
+    fields: [],
+    raw: `${buf.toString('utf8', start, Math.min(end, start + RAW_PREVIEW_BYTES))}…`,
+    length: end - start,
+    error: { code: 'RECORD_TOO_LONG', message: `record longer than ${max} bytes` },
+    truncated: !le && !eof,
+  };
+}
+
+function parseOne(buf: Buffer, start: number, delim: number, eof: boolean, max: number): ParsedRecord | null {
+  const n = buf.length;
   const fields: string[] = [];
   let i = start;
-  let error: ParsedRecord['error'];
+  let quoteError: string | undefined;
   for (;;) {
-    if (i < n && text.charCodeAt(i) === QUOTE) {
-      // quoted field
-      let value = '';
+    if (i < n && buf[i] === QUOTE) {
+      const parts: Buffer[] = [];
       let j = i + 1;
       for (;;) {
-        const q = text.indexOf('"', j);
-        if (q < 0) {
-          if (!eof) return null;
-          // unterminated quote: the rest of the input is this record
-          value += text.slice(j);
-          fields.push(value);
-          return {
-            fields,
-            raw: text.slice(start),
-            length: n - start,
-            error: { code: 'MALFORMED_QUOTES', message: 'unterminated quoted field at end of file' },
-          };
+        const q = buf.indexOf(QUOTE, j);
+        if (q < 0 || q - start > max) {
+          if (q < 0 && !eof && n - start <= max) return null;
+          // never closes (or not within the limit): dead-letter the opening line, resume after it
+          const why = q < 0 && eof ? 'a quoted field never closes before the end of the file' : `a quoted field runs past ${max} bytes`;
+          return wholeLine(buf, start, eof, max, 'MALFORMED_QUOTES', `${why}; only its opening line is set aside`);
         }
-        if (q + 1 < n && text.charCodeAt(q + 1) === QUOTE) {
-          value += text.slice(j, q + 1);
+        if (q + 1 < n && buf[q + 1] === QUOTE) {
+          parts.push(buf.subarray(j, q + 1));
           j = q + 2;
           continue;
         }
         if (q + 1 >= n && !eof) return null; // cannot tell yet whether "" follows
-        value += text.slice(j, q);
+        parts.push(buf.subarray(j, q));
         i = q + 1;
         break;
       }
-      fields.push(value);
-      // after a closing quote: delimiter, line end or end of input
+      fields.push(Buffer.concat(parts).toString('utf8'));
       if (i < n) {
-        const c = text.charCodeAt(i);
+        const c = buf[i];
         if (c !== delim && c !== LF && c !== CR) {
-          error = { code: 'MALFORMED_QUOTES', message: `unexpected text after a closing quote in field ${fields.length}` };
-          // skip to the next delimiter or line end, keeping the junk in the field for the raw record
-          while (i < n) {
-            const d = text.charCodeAt(i);
-            if (d === delim || d === LF || d === CR) break;
-            i++;
-          }
+          quoteError ??= `unexpected text after a closing quote in field ${fields.length}`;
+          while (i < n && buf[i] !== delim && buf[i] !== LF && buf[i] !== CR) i++;
         }
       }
     } else {
       let j = i;
       while (j < n) {
-        const c = text.charCodeAt(j);
+        const c = buf[j];
         if (c === delim || c === LF || c === CR) break;
         j++;
       }
+      if (j - start > max) return wholeLine(buf, start, eof, max, 'RECORD_TOO_LONG', `record longer than ${max} bytes`);
       if (j >= n && !eof) return null;
-      fields.push(text.slice(i, j));
+      fields.push(buf.toString('utf8', i, j));
       i = j;
     }
+    let end: number;
+    let next: number;
     if (i >= n) {
       if (!eof) return null;
-      return { fields, raw: text.slice(start, n), length: n - start, ...(error ? { error } : {}) };
-    }
-    const c = text.charCodeAt(i);
-    if (c === delim) {
-      i++;
-      if (i >= n && eof) {
-        fields.push('');
-        return { fields, raw: text.slice(start, n), length: n - start, ...(error ? { error } : {}) };
-      }
-      continue;
-    }
-    // line end: LF, CRLF, or a lone CR
-    let end = i;
-    if (c === CR) {
-      if (i + 1 >= n && !eof) return null;
-      end = i + 1 < n && text.charCodeAt(i + 1) === LF ? i + 2 : i + 1;
+      end = n;
+      next = n;
     } else {
-      end = i + 1;
+      const c = buf[i];
+      if (c === delim) {
+        i++;
+        if (i >= n && eof) fields.push('');
+        else continue;
+        end = n;
+        next = n;
+      } else if (c === CR) {
+        if (i + 1 >= n && !eof) return null;
+        end = i;
+        next = i + 1 < n && buf[i + 1] === LF ? i + 2 : i + 1;
+      } else {
+        end = i;
+        next = i + 1;
+      }
     }
-    return { fields, raw: text.slice(start, i), length: end - start, ...(error ? { error } : {}) };
+    const rawBytes = buf.subarray(start, end);
+    const rec: ParsedRecord = { fields, raw: rawBytes.toString('utf8'), length: next - start };
+    if (!isUtf8(rawBytes)) rec.error = { code: 'INVALID_ENCODING', message: 'record is not valid UTF-8' };
+    else if (quoteError) rec.error = { code: 'MALFORMED_QUOTES', message: quoteError };
+    return rec;
   }
 }

@@ -30,6 +30,35 @@ describe('openCsvSource', () => {
     }
   });
 
+  it('skips the rest of an over-long line and keeps exact offsets; resumes at a checkpoint', async () => {
+    const file = path.join(dir, 'long.csv');
+    const body = `id,v\n1,a\n2,${'z'.repeat(5000)}\n3,c\n4,d\n`;
+    fs.writeFileSync(file, body);
+    const src = await openCsvSource({ path: file, chunkBytes: 64, maxRecordBytes: 100 });
+    const recs: SourceRecord[] = [];
+    for await (const b of src.records({ records: 2 })) recs.push(...b);
+    expect(recs.map((r) => [r.recordNo, r.error?.code ?? r.fields[1]])).toEqual([
+      [1, 'a'],
+      [2, 'RECORD_TOO_LONG'],
+      [3, 'c'],
+      [4, 'd'],
+    ]);
+    expect(recs[1]?.byteEnd).toBe(body.indexOf('3,c'));
+    const resumed = await openCsvSource({ path: file, chunkBytes: 64, startByte: recs[2]?.byteEnd, startRecordNo: 3 });
+    const rest: SourceRecord[] = [];
+    for await (const b of resumed.records({ records: 10 })) rest.push(...b);
+    expect(rest.map((r) => [r.recordNo, r.fields[1]])).toEqual([[4, 'd']]);
+  });
+
+  it('hashes every byte of the file when asked, also when resuming', async () => {
+    const file = path.join(dir, 'h.csv');
+    fs.writeFileSync(file, 'id,v\n1,a\n2,b\n');
+    const h = require('node:crypto').createHash('sha256');
+    const src = await openCsvSource({ path: file, chunkBytes: 3, startByte: 9, startRecordNo: 1, hash: h });
+    for await (const _ of src.records({ records: 10 })) void _;
+    expect(h.digest('hex')).toBe(require('node:crypto').createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
+  });
+
   it('reports a missing file and an empty file as source errors', async () => {
     await expect(openCsvSource({ path: path.join(dir, 'nope.csv') })).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
     const empty = path.join(dir, 'empty.csv');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
+import { type Hash } from 'node:crypto';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { parseRecords } from './csv-parser';
+import { DEFAULT_MAX_RECORD_BYTES, parseRecords } from './csv-parser';
 
 /** One record as read from a source, before mapping and validation. */
 export interface SourceRecord {
@@ -28,6 +28,14 @@ export interface CsvSourceOptions {
   delimiter?: string;
   /** Read chunk size in bytes (default 1 MiB). */
   chunkBytes?: number;
+  /** Longest record accepted, bytes (default 1 MiB); longer ones are dead-lettered as RECORD_TOO_LONG. */
+  maxRecordBytes?: number;
+  /** Resume position: a byteEnd of an earlier record (default: just after the header). */
+  startByte?: number;
+  /** recordNo of the record ending at startByte (default 0). */
+  startRecordNo?: number;
+  /** Receives every byte of the file in order (for a digest of what was actually read). */
+  hash?: Hash;
 }
 
 export interface CsvSource {
@@ -43,9 +51,15 @@ export interface CsvSource {
 }
 
 /**
- * Opens a CSV file as a streaming source: UTF-8 decoded with a streaming decoder (a multi-byte
- * character split across chunks stays intact), BOM stripped, blank lines skipped (they are not
- * records). Memory is bounded by the chunk size plus one batch of records.
+ * Opens a CSV file as a streaming source. Records are cut on bytes and decoded one by one (so a
+ * multi-byte character split across chunks stays intact and byte offsets are exact); a UTF-8 BOM is
+ * skipped; blank lines are not records. Memory is bounded by the chunk size, the longest record
+ * (`maxRecordBytes`) and one batch of records.
+ *
+ * `startByte`/`startRecordNo` resume after a checkpoint: the header is still read from the top, then
+ * reading continues at that byte offset (which must be a record boundary given by an earlier
+ * `byteEnd`). When `hash` is given, every byte of the file passes through it in order (including the
+ * skipped prefix), so the caller can compare the digest of what it read with the submitted one.
  */
 export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSource> {
   let stat: fs.Stats;
@@ -55,82 +69,103 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
     throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source file ${options.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
   }
   if (!stat.isFile()) throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source ${options.path} is not a regular file`);
-  const delimiter = options.delimiter ?? ',';
+  const parse = { delimiter: (options.delimiter ?? ',').charCodeAt(0), maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES };
   const stream = fs.createReadStream(options.path, { highWaterMark: options.chunkBytes ?? 1 << 20 });
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const decoder = new StringDecoder('utf8');
-  let text = '';
+  let buf: Buffer = Buffer.alloc(0);
   let eof = false;
-  let bytePos = 0; // bytes of `text` already consumed from the file before text[0]
-  let first = true;
+  let bytePos = 0; // file offset of buf[0]
 
   async function fill(): Promise<boolean> {
     if (eof) return false;
     const next = await chunks.next();
     if (next.done) {
-      text += decoder.end();
       eof = true;
       return true;
     }
-    let s = decoder.write(next.value);
-    if (first) {
-      first = false;
-      if (s.charCodeAt(0) === 0xfeff) {
-        s = s.slice(1);
-        bytePos += 3;
-      }
-    }
-    text += s;
+    options.hash?.update(next.value);
+    buf = buf.length ? Buffer.concat([buf, next.value]) : next.value;
     return true;
   }
+  const consume = (n: number) => {
+    buf = buf.subarray(n);
+    bytePos += n;
+  };
 
-  // header
   let header: string[] | undefined;
-  while (!header) {
-    const { records, consumed } = parseRecords(text, delimiter, eof);
-    const rec = records.find((r) => r.raw.trim() !== '');
-    if (rec) {
-      const used = records.indexOf(rec);
-      const len = records.slice(0, used + 1).reduce((a, r) => a + r.length, 0);
-      bytePos += Buffer.byteLength(text.slice(0, len));
-      text = text.slice(len);
-      if (rec.error) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `CSV header is malformed: ${rec.error.message}`);
-      header = rec.fields.map((f) => f.trim());
-      break;
+  try {
+    await fill();
+    if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) consume(3);
+    while (!header) {
+      const { records, consumed } = parseRecords(buf, parse, eof);
+      const rec = records.find((r) => r.raw.trim() !== '');
+      if (rec) {
+        consume(records.slice(0, records.indexOf(rec) + 1).reduce((a, r) => a + r.length, 0));
+        if (rec.error) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `CSV header is malformed: ${rec.error.message}`);
+        header = rec.fields.map((f) => f.trim());
+        break;
+      }
+      consume(consumed);
+      if (!(await fill())) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `source ${options.path} is empty: no CSV header`);
     }
-    bytePos += Buffer.byteLength(text.slice(0, consumed));
-    text = text.slice(consumed);
-    if (!(await fill())) {
-      stream.destroy();
-      throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `source ${options.path} is empty: no CSV header`);
-    }
+  } catch (err) {
+    stream.destroy();
+    throw err;
   }
 
-  let recordNo = 0;
+  let recordNo = options.startRecordNo ?? 0;
+  if (options.startByte !== undefined && options.startByte > bytePos) {
+    // resume: discard up to the checkpoint (still hashed by fill())
+    while (bytePos + buf.length < options.startByte && (await fill()));
+    if (bytePos + buf.length < options.startByte) {
+      stream.destroy();
+      throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `source ${options.path} is shorter than its checkpoint (${options.startByte} bytes)`);
+    }
+    consume(options.startByte - bytePos);
+  }
+
   async function* records(limits: BatchLimits | (() => BatchLimits)): AsyncGenerator<SourceRecord[]> {
     const next = typeof limits === 'function' ? limits : () => limits;
     let out: SourceRecord[] = [];
     let outBytes = 0;
     let { records: max, bytes: maxBytes = Infinity } = next();
+    let skipping = false;
     for (;;) {
-      const { records: parsed, consumed } = parseRecords(text, delimiter, eof);
+      if (skipping) {
+        const lf = buf.indexOf(0x0a);
+        if (lf >= 0) {
+          const last = out[out.length - 1];
+          consume(lf + 1);
+          if (last) last.byteEnd = bytePos;
+          skipping = false;
+        } else {
+          consume(buf.length);
+          if (!(await fill())) break;
+          continue;
+        }
+      }
+      const { records: parsed, consumed } = parseRecords(buf, parse, eof);
+      let offset = bytePos;
       for (const r of parsed) {
-        bytePos += Buffer.byteLength(r.raw) + (r.length - r.raw.length);
-        if (r.raw === '' || (r.fields.length === 1 && r.raw.trim() === '')) continue;
+        offset += r.length;
+        if (r.raw === '' || (r.fields.length === 1 && r.raw.trim() === '' && !r.error)) continue;
         recordNo++;
-        out.push({ recordNo, fields: r.fields, raw: r.raw, byteEnd: bytePos, ...(r.error ? { error: r.error } : {}) });
-        outBytes += r.raw.length;
+        out.push({ recordNo, fields: r.fields, raw: r.raw, byteEnd: offset, ...(r.error ? { error: r.error } : {}) });
+        if (r.truncated) skipping = true;
+        outBytes += r.length;
         if (out.length >= max || outBytes >= maxBytes) {
+          if (skipping) break; // finish skipping before handing the record out (its byteEnd moves)
           yield out;
           out = [];
           outBytes = 0;
           ({ records: max, bytes: maxBytes = Infinity } = next());
         }
       }
-      text = text.slice(consumed);
+      consume(consumed);
+      if (skipping) continue;
       if (!(await fill())) break;
     }
-    if (text.length > 0) throw new Error('csv: unconsumed input at end of file'); // parser invariant
+    if (buf.length > 0) throw new Error('csv: unconsumed input at end of file'); // parser invariant
     if (out.length) yield out;
   }
 

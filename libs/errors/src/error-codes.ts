@@ -18,6 +18,8 @@ export enum ErrorCode {
   SOURCE_UNAVAILABLE = 'SOURCE_UNAVAILABLE',
   /** The source file is malformed beyond record level (e.g. a CSV header without required columns). */
   SOURCE_MALFORMED = 'SOURCE_MALFORMED',
+  /** The source file changed since it was submitted (its SHA-256 differs). */
+  SOURCE_CHANGED = 'SOURCE_CHANGED',
   /** More records were rejected than the job's maxRejectRatio allows. */
   REJECT_RATIO_EXCEEDED = 'REJECT_RATIO_EXCEEDED',
   /** read != loaded + dead_lettered + filtered at the end of a run (I1). */

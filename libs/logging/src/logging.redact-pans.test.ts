@@ -15,3 +15,17 @@ describe('redactPans', () => {
     expect(redactPans('amount 123456789012')).toBe('amount 123456789012');
   });
 });
+
+describe('redactPans, edge cases a scanner must not miss', () => {
+  it('finds a PAN next to another number and with repeated separators', () => {
+    expect(redactPans('refund 1 4111111111111111')).toBe('refund 1 411111******1111');
+    expect(redactPans('4111  1111  1111  1111')).toBe('411111******1111');
+    expect(redactPans('x4111111111111111y')).toBe('x411111******1111y');
+  });
+
+  it('leaves digit strings longer than 19 digits and valid IBANs alone', () => {
+    expect(redactPans('ref 41111111111111110000')).toBe('ref 41111111111111110000');
+    expect(redactPans('DK5000400440116243')).toBe('DK5000400440116243');
+    expect(redactPans('iban DE89 3704 0044 0532 0130 00 ok')).toBe('iban DE89 3704 0044 0532 0130 00 ok');
+  });
+});

@@ -1,25 +1,23 @@
 /**
- * Masks anything that looks like a card number (13–19 digits, optionally separated by single spaces
- * or dashes, Luhn-valid) down to first 6 / last 4. A last line of defence for logs: the load path
- * tokenizes PANs long before anything is logged.
+ * Card-number (PAN) detection shared by log redaction and the load path (one detector, so what the
+ * loader protects and what the logs mask can never disagree).
+ *
+ * A candidate is a run of digit groups separated by spaces or dashes (any number of them), not glued
+ * to further digits. Within a run, every sequence of consecutive whole groups holding 13–19 digits
+ * that passes the Luhn check is a PAN — so `4111 1111 1111 1111`, `4111-1111-1111-1111`,
+ * `4111  1111  1111  1111` and the `4111111111111111` in `refund 1 4111111111111111` are all found,
+ * while a 20-digit reference is not (PANs are at most 19 digits). Digits inside a valid IBAN
+ * (ISO 13616 mod-97) are not card numbers and are left alone.
  */
-const CANDIDATE = /(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])/g;
+const RUN = /(?<![0-9])[0-9]+(?:[ -]+[0-9]+)*(?![0-9])/g;
+const IBAN = /[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}/g;
 
-export function redactPans(text: string): string {
-  return replacePans(text, (digits) => `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`);
-}
-
-/**
- * Replaces every card number in `text` (13–19 digits, single spaces or dashes allowed between them,
- * Luhn-valid, not part of a longer digit run) with `replace(digits)`.
- */
-export function replacePans(text: string, replace: (digits: string) => string): string {
-  if (!/[0-9]{4}/.test(text) && !/[0-9][ -][0-9]/.test(text)) return text;
-  return text.replace(CANDIDATE, (match) => {
-    const digits = match.replace(/[ -]/g, '');
-    if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return match;
-    return replace(digits);
-  });
+export interface PanMatch {
+  /** Text index of the first and one past the last character of the PAN (separators included). */
+  start: number;
+  end: number;
+  /** The PAN's digits only. */
+  digits: string;
 }
 
 export function luhnValid(digits: string): boolean {
@@ -35,4 +33,80 @@ export function luhnValid(digits: string): boolean {
     double = !double;
   }
   return sum % 10 === 0;
+}
+
+function ibanChecksumValid(compact: string): boolean {
+  const rearranged = compact.slice(4) + compact.slice(0, 4);
+  let rem = 0;
+  for (const ch of rearranged) {
+    const code = ch.charCodeAt(0);
+    const v = code >= 65 ? String(code - 55) : ch;
+    for (const d of v) rem = (rem * 10 + (d.charCodeAt(0) - 48)) % 97;
+  }
+  return rem === 1;
+}
+
+/** Spans of valid IBANs (compact or grouped by single spaces). */
+function ibanSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const m of text.matchAll(IBAN)) {
+    let s = m[0];
+    // the pattern is greedy; shorten until the checksum holds (or give up)
+    while (s.replace(/ /g, '').length >= 15) {
+      if (ibanChecksumValid(s.replace(/ /g, ''))) {
+        spans.push([m.index, m.index + s.length]);
+        break;
+      }
+      s = s.slice(0, -1).trimEnd();
+    }
+  }
+  return spans;
+}
+
+/** Finds card numbers in `text`, left to right, non-overlapping (longest at each start). */
+export function findPans(text: string): PanMatch[] {
+  if (!/[0-9]{4}/.test(text)) return [];
+  const ibans = /[A-Z]{2}[0-9]{2}/.test(text) ? ibanSpans(text) : [];
+  const found: PanMatch[] = [];
+  for (const m of text.matchAll(RUN)) {
+    const runStart = m.index;
+    if (ibans.some(([a, b]) => runStart >= a && runStart < b)) continue;
+    const groups: { start: number; end: number; digits: string }[] = [];
+    for (const g of m[0].matchAll(/[0-9]+/g)) groups.push({ start: runStart + g.index, end: runStart + g.index + g[0].length, digits: g[0] });
+    let a = 0;
+    while (a < groups.length) {
+      let best: PanMatch | undefined;
+      let digits = '';
+      for (let b = a; b < groups.length; b++) {
+        digits += (groups[b] as { digits: string }).digits;
+        if (digits.length > 19) break;
+        if (digits.length >= 13 && luhnValid(digits)) best = { start: (groups[a] as { start: number }).start, end: (groups[b] as { end: number }).end, digits };
+      }
+      if (best) {
+        found.push(best);
+        while (a < groups.length && (groups[a] as { end: number }).end <= best.end) a++;
+      } else {
+        a++;
+      }
+    }
+  }
+  return found;
+}
+
+/** Replaces every card number found in `text` with `replace(digits)`. */
+export function replacePans(text: string, replace: (digits: string) => string): string {
+  const pans = findPans(text);
+  if (!pans.length) return text;
+  let out = '';
+  let at = 0;
+  for (const p of pans) {
+    out += text.slice(at, p.start) + replace(p.digits);
+    at = p.end;
+  }
+  return out + text.slice(at);
+}
+
+/** Masks every card number to its first 6 and last 4 digits (a last line of defence for logs). */
+export function redactPans(text: string): string {
+  return replacePans(text, (digits) => `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`);
 }

@@ -145,4 +145,21 @@ describe('executeRun', () => {
     expect(run).toMatchObject({ status: 'FAILED', errorCode: 'SOURCE_MALFORMED' });
     expect(run.errorMessage).toContain('account_iban (for account)');
   });
+
+  it('refuses to finish a run whose file changed after submission', async () => {
+    const file = writeTempFile(dir, 'e.csv', [HEADER, ROWS[0]?.replace('t1', 'e1')].join('\n'));
+    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('changing', file)))).job.id);
+    const { run } = await createRun(ds, job);
+    writeTempFile(dir, 'e.csv', [HEADER, ROWS[0]?.replace('t1', 'e1').replace('100.50', '999.99')].join('\n'));
+    const done = await executeRun(ctx(), run, job, new AbortController().signal, () => undefined);
+    expect(done).toMatchObject({ status: 'FAILED', errorCode: 'SOURCE_CHANGED' });
+  });
+
+  it('sets aside only the opening line of an unterminated quote and loads the rest', async () => {
+    const rows = ['q1,A1,,X,1.00,EUR,2026-01-15,,"never closed,', 'q2,A1,,X,2.00,EUR,2026-01-15,,,', 'q3,A1,,X,3.00,EUR,2026-01-15,,,'];
+    const file = writeTempFile(dir, 'q.csv', [HEADER, ...rows].join('\n') + '\n');
+    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('quotes', file)))).job.id);
+    const run = await runOnce(job);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '3', recordsLoaded: '2', recordsDeadLettered: '1' });
+  });
 });

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { type PanProtector } from '@strongroom/compliance';
 import { openCsvSource, type CsvSource, type SourceRecord } from '@strongroom/connectors';
 import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from '@strongroom/db';
-import { ErrorCode, coerceError } from '@strongroom/errors';
+import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { AdaptiveBatchSize } from './adaptive-batch';
 import { prepareStaging, writeBatch, type BatchContext, type BatchResult } from './batch-writer';
@@ -30,8 +30,10 @@ export interface RunStats {
 /**
  * Executes one run: streams the source, validates and maps each record, and commits batch by batch.
  * Each batch's rows, dead letters, run counters, checkpoint and integrity row commit in ONE
- * transaction. `onProgress` receives the run entity after every committed batch. Cancellation is
- * checked between batches.
+ * transaction. `onProgress` receives the run entity after every committed batch. The signal is
+ * checked between batches: aborted with reason 'shutdown' the run stops and stays RUNNING (its
+ * checkpoint is consistent); aborted otherwise it is CANCELLED. The bytes read are hashed and must
+ * match the SHA-256 taken at submission, or the run fails with SOURCE_CHANGED before it is finalized.
  */
 export async function executeRun(
   ctx: RunContext,
@@ -47,13 +49,15 @@ export async function executeRun(
   const runDigest = createHash('sha256');
   let runner: QueryRunner | undefined;
   let source: CsvSource | undefined;
-  await ctx.ds.query(`UPDATE job_runs SET status = 'RUNNING', started_at = now() WHERE id = $1 AND status = 'PENDING'`, [run.id]);
-  run.status = 'RUNNING';
-  run.startedAt = new Date();
-  onProgress(run);
-  log.info('run:started', { source: def.source.path, sha256: run.sourceSha256 });
+  const readHash = createHash('sha256');
   try {
-    source = await openCsvSource({ path: def.source.path, delimiter: def.source.delimiter });
+    const [, started] = (await ctx.ds.query(`UPDATE job_runs SET status = 'RUNNING', started_at = now() WHERE id = $1 AND status = 'PENDING'`, [run.id])) as [unknown, number];
+    if (started !== 1) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${run.id} is no longer PENDING`);
+    run.status = 'RUNNING';
+    run.startedAt = new Date();
+    onProgress(run);
+    log.info('run:started', { source: def.source.path, sha256: run.sourceSha256 });
+    source = await openCsvSource({ path: def.source.path, delimiter: def.source.delimiter, hash: readHash });
     const mapper = createTransactionMapper(source.header, def, ctx.pan);
     const batchCtx: BatchContext = {
       runId: run.id,
@@ -87,6 +91,10 @@ export async function executeRun(
       log.debug('batch:committed', { batchSeq: run.batchesCommitted, records: records.length, loaded: result.loaded, ms: Math.round(ms) });
       onProgress(run);
     }
+    if (signal.aborted && signal.reason === 'shutdown') {
+      log.warn('run:interrupted', { reason: 'engine shutdown', batchesCommitted: run.batchesCommitted });
+      return run; // stays RUNNING: its last batch is committed or rolled back, its checkpoint consistent
+    }
     if (signal.aborted) {
       await ctx.ds.query(`UPDATE job_runs SET status = 'CANCELLED', finished_at = now(), error_code = $2, error_message = $3 WHERE id = $1`, [
         run.id,
@@ -96,6 +104,10 @@ export async function executeRun(
       Object.assign(run, { status: 'CANCELLED', finishedAt: new Date(), errorCode: ErrorCode.CANCELLED, errorMessage: 'cancelled by operator' });
       log.info('run:cancelled', { read: run.recordsRead });
       return run;
+    }
+    const readSha = readHash.digest('hex');
+    if (readSha !== run.sourceSha256) {
+      throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `source file ${def.source.path} changed after it was submitted (SHA-256 ${readSha.slice(0, 12)}… ≠ ${run.sourceSha256.slice(0, 12)}…)`);
     }
     await finalizeRun(ctx.ds, run, def, loadedTotals, runDigest.digest('hex'), stats);
     log.info((run.status as string) === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed', {

@@ -14,6 +14,8 @@ describe('parseTimestamp', () => {
       expect(parseTimestamp(bad).ok).toBe(false);
     }
     expect(parseTimestamp('2024-02-29T10:00:00Z').ok).toBe(true);
+    expect(parseTimestamp('0001-01-01T00:00:00+01:00').ok).toBe(false); // year 0 in UTC: PostgreSQL would refuse it
+    expect(parseTimestamp('9999-12-31T23:30:00-01:00').ok).toBe(false);
   });
 });
 

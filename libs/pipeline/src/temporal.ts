@@ -22,6 +22,7 @@ export function parseDate(text: string): TemporalResult {
   const m = DATE.exec(text);
   if (!m) return { ok: false, message: `"${text.slice(0, 40)}" is not a date (YYYY-MM-DD)` };
   if (!validDate(Number(m[1]), Number(m[2]), Number(m[3]))) return { ok: false, message: `${text} is not a calendar date` };
+  if (Number(m[1]) < 1) return { ok: false, message: `${text} is before year 0001` };
   return { ok: true, value: text };
 }
 
@@ -49,6 +50,7 @@ export function parseTimestamp(text: string): TemporalResult {
   const utc = new Date(0);
   utc.setUTCFullYear(y, mo - 1, d); // unlike Date.UTC, does not map years 0–99 to 1900–1999
   utc.setUTCHours(hh, mi - offsetMin, ss, 0);
+  if (utc.getUTCFullYear() < 1 || utc.getUTCFullYear() > 9999) return { ok: false, message: `${text} is outside years 0001–9999 in UTC` };
   const frac = m[7] ? `.${m[7].padEnd(6, '0')}` : '';
   const value =
     `${pad(utc.getUTCFullYear(), 4)}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())}` +

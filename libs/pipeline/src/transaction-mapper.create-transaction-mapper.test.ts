@@ -35,6 +35,9 @@ describe('createTransactionMapper', () => {
     expect(bad(['T', 'A', '1', 'USD', '2026-01-15', 'x'])).toMatchObject({ code: 'FIELD_COUNT_MISMATCH' });
     expect(bad(['', 'A', '1', 'USD', '2026-01-15', '', ''])).toMatchObject({ code: 'MISSING_FIELD', field: 'txn_id' });
     expect(bad(['T', 'A', '1', 'USDX', '2026-01-15', '', ''])).toMatchObject({ code: 'FIELD_TOO_LONG', field: 'currency' });
+    expect(bad(['T\u0000', 'A', '1', 'USD', '2026-01-15', '', ''])).toMatchObject({ code: 'INVALID_CHARACTERS', field: 'txn_id' });
+    expect(bad(['T', 'A', '1', 'USD', '2026-01-15', 'a\u0000b', ''])).toMatchObject({ code: 'INVALID_CHARACTERS', field: 'reference' });
+    expect(rec(['T', 'A', '1', ' USD ', ' 2026-01-15 ', 'multi\nline', '']).ok).toBe(true);
     expect(bad(['T', 'A', '1', 'ZZZ', '2026-01-15', '', ''])).toMatchObject({ code: 'INVALID_CURRENCY' });
     expect(bad(['T', 'A', '0.001', 'EUR', '2026-01-15', '', ''])).toMatchObject({ code: 'AMOUNT_SCALE' });
     expect(bad(['T', 'A', '1', 'EUR', '2026-02-30', '', ''])).toMatchObject({ code: 'INVALID_TIMESTAMP' });
@@ -45,7 +48,7 @@ describe('createTransactionMapper', () => {
 
   it('refuses a header that lacks a mapped column, naming it', () => {
     expect(() => createTransactionMapper(['id', 'acct'], def, createPanProtector({ id: 'k', secret: Buffer.alloc(32) }))).toThrow(
-      /lacks mapped column\(s\): amt \(for amount\)/,
+      /lacks mapped column\(s\): amt \(for amount\), ccy \(for currency\), ts \(for booked_at\), ref \(for reference\), card \(for card_pan\) \(the first line/,
     );
   });
 });

@@ -20,6 +20,13 @@ const MAX_LENGTH: Record<CanonicalField, number> = {
   card_pan: 23,
 };
 
+/** Fields kept exactly as given (not trimmed); tab, CR and LF are allowed in them. */
+const FREE_TEXT = new Set<CanonicalField>(['counterparty_name', 'reference']);
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 export type MapResult = { ok: true; txn: CanonicalTransaction } | { ok: false; rejection: Rejection };
 
 export interface TransactionMapper {
@@ -44,7 +51,7 @@ export function createTransactionMapper(header: string[], def: JobDefinition, pa
   if (missing.length) {
     throw new StrongroomError(
       ErrorCode.SOURCE_MALFORMED,
-      `CSV header lacks mapped column(s): ${missing.join(', ')}; header is: ${header.slice(0, 30).join(',')}`,
+      `CSV header lacks mapped column(s): ${missing.join(', ')} (the first line of the file must name the columns)`,
     );
   }
   const width = header.length;
@@ -67,29 +74,36 @@ export function createTransactionMapper(header: string[], def: JobDefinition, pa
       };
       const values = {} as Record<CanonicalField, string | null>;
       for (const f of CANONICAL_FIELDS) {
-        const v = get(f);
-        if (v !== null && v.length > MAX_LENGTH[f]) return reject('FIELD_TOO_LONG', `${f} is longer than ${MAX_LENGTH[f]} characters`, f);
+        const raw = get(f);
+        // free text keeps its exact form; identifiers, codes, amounts and dates are trimmed
+        const v = raw === null || FREE_TEXT.has(f) ? raw : raw.trim();
+        if (v === null) {
+          values[f] = null;
+          continue;
+        }
+        if (v.length > MAX_LENGTH[f]) return reject('FIELD_TOO_LONG', `${f} is longer than ${MAX_LENGTH[f]} characters`, f);
+        if ((FREE_TEXT.has(f) ? CONTROL_IN_TEXT : CONTROL).test(v)) return reject('INVALID_CHARACTERS', `${f} contains control characters`, f);
         values[f] = v;
       }
       for (const f of ['txn_id', 'account', 'amount', 'currency', 'booked_at'] as const) {
         if (values[f] === null) return reject('MISSING_FIELD', `${f} is required`, f);
       }
-      const currency = (values.currency as string).trim().toUpperCase();
+      const currency = (values.currency as string).toUpperCase();
       if (!isCurrency(currency)) return reject('INVALID_CURRENCY', `"${currency.slice(0, 10)}" is not an ISO 4217 currency code`, 'currency');
-      const amount = parseAmount((values.amount as string).trim(), currency);
+      const amount = parseAmount(values.amount as string, currency);
       if (!amount.ok) return reject(amount.code, amount.message, 'amount');
-      const bookedAt = parseTimestamp((values.booked_at as string).trim());
+      const bookedAt = parseTimestamp(values.booked_at as string);
       if (!bookedAt.ok) return reject('INVALID_TIMESTAMP', `booked_at: ${bookedAt.message}`, 'booked_at');
       let valueDate: string | null = null;
       if (values.value_date !== null) {
-        const d = parseDate(values.value_date.trim());
+        const d = parseDate(values.value_date);
         if (!d.ok) return reject('INVALID_DATE', `value_date: ${d.message}`, 'value_date');
         valueDate = d.value;
       }
       let cardPanToken: string | null = null;
       let cardPanMasked: string | null = null;
       if (values.card_pan !== null) {
-        const p = pan.protect(values.card_pan.trim());
+        const p = pan.protect(values.card_pan);
         if (!p) return reject('INVALID_PAN', 'card_pan is not a valid card number (13–19 digits, Luhn)', 'card_pan');
         cardPanToken = p.token;
         cardPanMasked = p.masked;
@@ -101,9 +115,9 @@ export function createTransactionMapper(header: string[], def: JobDefinition, pa
           recordNo: record.recordNo,
           raw: record.raw,
           // identifiers: a card number inside becomes its token (distinct ids stay distinct keys)
-          txnId: pan.tokenizeInText((values.txn_id as string).trim()),
-          account: pan.tokenizeInText((values.account as string).trim()),
-          counterpartyAccount: values.counterparty_account === null ? null : pan.tokenizeInText(values.counterparty_account.trim()),
+          txnId: pan.tokenizeInText(values.txn_id as string),
+          account: pan.tokenizeInText(values.account as string),
+          counterpartyAccount: values.counterparty_account === null ? null : pan.tokenizeInText(values.counterparty_account),
           counterpartyName: text(values.counterparty_name),
           amount: amount.value,
           currency,

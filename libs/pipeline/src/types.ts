@@ -39,6 +39,9 @@ export interface CanonicalTransaction {
 /** Stable reason codes for dead-lettered records (docs/error-catalogue.md). */
 export type RejectCode =
   | 'MALFORMED_QUOTES'
+  | 'INVALID_ENCODING'
+  | 'RECORD_TOO_LONG'
+  | 'INVALID_CHARACTERS'
   | 'FIELD_COUNT_MISMATCH'
   | 'MISSING_FIELD'
   | 'FIELD_TOO_LONG'

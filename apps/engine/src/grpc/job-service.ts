@@ -73,7 +73,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
     runJob: unary(deps, 'RunJob', async (req, log) => {
       const job = await getJob(ds, required(req.jobId, 'job_id'));
       const { run, existing } = await createRun(ds, job);
-      if (!existing) scheduler.submit(run.id);
+      if (!existing || run.status === 'PENDING') scheduler.submit(run.id); // idempotent for queued runs
       log.info(existing ? 'run:existing' : 'run:queued', { jobId: job.job.id, runId: run.id, sha256: run.sourceSha256 });
       return { run: runToProto(run, job.job.name), existing };
     }),

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type JobRunEntity, TERMINAL_RUN_STATUSES } from '@strongroom/db';
-import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { executeRun, getJob, getRun, type RunContext } from '@strongroom/pipeline';
 
 /**
@@ -52,7 +52,7 @@ export class RunScheduler {
     }
     const active = this.active.get(runId);
     if (active) {
-      active.abort.abort();
+      active.abort.abort('cancel');
       await active.done;
       return getRun(this.ctx.ds, runId);
     }
@@ -74,10 +74,14 @@ export class RunScheduler {
     return () => this.events.off(runId, listener);
   }
 
-  /** Stops taking work; waits up to `graceMs` for running runs. Returns the ids still running. */
+  /**
+   * Stops taking work and tells running runs to stop after their current batch (they stay RUNNING
+   * with a consistent checkpoint); waits up to `graceMs`. Returns the ids still running.
+   */
   async shutdown(graceMs: number): Promise<string[]> {
     this.accepting = false;
     this.queue.length = 0;
+    for (const a of this.active.values()) a.abort.abort('shutdown');
     const all = Promise.all([...this.active.values()].map((a) => a.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
@@ -105,7 +109,18 @@ export class RunScheduler {
       const job = await getJob(this.ctx.ds, run.jobId, run.jobVersion);
       await executeRun(this.ctx, run, job, signal, (r) => this.events.emit(runId, { ...r }));
     } catch (err) {
+      // the run never started: fail it rather than leave it PENDING forever
+      const e = coerceError(err);
       log.error('run:scheduling-failed', { error: String((err as Error)?.stack ?? err) });
+      await this.ctx.ds
+        .query(`UPDATE job_runs SET status = 'FAILED', finished_at = now(), error_code = $2, error_message = $3 WHERE id = $1 AND status = 'PENDING'`, [
+          runId,
+          e.code,
+          e.code === ErrorCode.INTERNAL ? 'internal error (see engine log)' : e.message,
+        ])
+        .catch((dbErr) => log.error('run:fail-not-recorded', { error: String(dbErr) }));
+      const after = await getRun(this.ctx.ds, runId).catch(() => undefined);
+      if (after) this.events.emit(runId, after);
     }
   }
 }
