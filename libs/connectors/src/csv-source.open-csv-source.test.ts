@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,10 +54,10 @@ describe('openCsvSource', () => {
   it('hashes every byte of the file when asked, also when resuming', async () => {
     const file = path.join(dir, 'h.csv');
     fs.writeFileSync(file, 'id,v\n1,a\n2,b\n');
-    const h = require('node:crypto').createHash('sha256');
+    const h = createHash('sha256');
     const src = await openCsvSource({ path: file, chunkBytes: 3, startByte: 9, startRecordNo: 1, hash: h });
     for await (const _ of src.records({ records: 10 })) void _;
-    expect(h.digest('hex')).toBe(require('node:crypto').createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
+    expect(h.digest('hex')).toBe(createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
   });
 
   it('reports a missing file and an empty file as source errors', async () => {
