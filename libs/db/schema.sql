@@ -24,6 +24,10 @@ TABLE dead_letter_queue
   status text NOT NULL DEFAULT 'PENDING'::text
   data_classification text NOT NULL DEFAULT 'CONFIDENTIAL'::text
   created_at timestamp with time zone NOT NULL DEFAULT now()
+  resolution text
+  resolved_by text
+  resolved_at timestamp with time zone
+  updated_at timestamp with time zone NOT NULL DEFAULT now()
   CONSTRAINT dead_letter_queue_data_classification_check CHECK (data_classification = ANY (ARRAY['PUBLIC'::text, 'INTERNAL'::text, 'CONFIDENTIAL'::text, 'RESTRICTED'::text]))
   CONSTRAINT dead_letter_queue_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id)
   CONSTRAINT dead_letter_queue_pkey PRIMARY KEY (id)
@@ -32,6 +36,7 @@ TABLE dead_letter_queue
   CONSTRAINT dead_letter_queue_status_check CHECK (status = ANY (ARRAY['PENDING'::text, 'REPLAYED'::text, 'DISCARDED'::text]))
   INDEX UNIQUE dead_letter_queue_pkey ON public.dead_letter_queue USING btree (id)
   INDEX UNIQUE dead_letter_queue_run_id_record_no_key ON public.dead_letter_queue USING btree (run_id, record_no)
+  INDEX dead_letter_queue_run_status_idx ON public.dead_letter_queue USING btree (run_id, status, record_no)
   INDEX dead_letter_queue_status_idx ON public.dead_letter_queue USING btree (status, created_at)
 
 TABLE immutable_audit_log
@@ -53,6 +58,19 @@ TABLE immutable_audit_log
   INDEX UNIQUE immutable_audit_log_pkey ON public.immutable_audit_log USING btree (seq)
   CREATE TRIGGER immutable_audit_log_no_truncate BEFORE TRUNCATE ON public.immutable_audit_log FOR EACH STATEMENT EXECUTE FUNCTION immutable_audit_log_reject()
   CREATE TRIGGER immutable_audit_log_no_update_delete BEFORE DELETE OR UPDATE ON public.immutable_audit_log FOR EACH ROW EXECUTE FUNCTION immutable_audit_log_reject()
+
+TABLE ingest_batches
+  run_id uuid NOT NULL
+  idempotency_key text NOT NULL
+  batch_seq integer NOT NULL
+  records integer NOT NULL
+  result jsonb NOT NULL
+  created_at timestamp with time zone NOT NULL DEFAULT now()
+  CONSTRAINT ingest_batches_idempotency_key_check CHECK (length(idempotency_key) >= 1 AND length(idempotency_key) <= 128)
+  CONSTRAINT ingest_batches_pkey PRIMARY KEY (run_id, idempotency_key)
+  CONSTRAINT ingest_batches_records_check CHECK (records >= 0)
+  CONSTRAINT ingest_batches_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
+  INDEX UNIQUE ingest_batches_pkey ON public.ingest_batches USING btree (run_id, idempotency_key)
 
 TABLE job_runs
   id uuid NOT NULL
@@ -78,6 +96,9 @@ TABLE job_runs
   created_at timestamp with time zone NOT NULL DEFAULT now()
   started_at timestamp with time zone
   finished_at timestamp with time zone
+  source_header jsonb
+  status_reason text
+  attempts integer NOT NULL DEFAULT 0
   CONSTRAINT job_runs_check CHECK (status <> 'SUCCEEDED'::text OR records_read = (records_loaded + records_dead_lettered + records_filtered))
   CONSTRAINT job_runs_job_id_job_version_fkey FOREIGN KEY (job_id, job_version) REFERENCES job_versions(job_id, version)
   CONSTRAINT job_runs_pkey PRIMARY KEY (id)
@@ -159,12 +180,19 @@ TABLE run_checkpoints
   dead_lettered bigint NOT NULL
   filtered bigint NOT NULL
   updated_at timestamp with time zone NOT NULL DEFAULT now()
+  partition_no integer NOT NULL DEFAULT 0
+  start_byte bigint NOT NULL DEFAULT 0
+  end_byte bigint
+  done boolean NOT NULL DEFAULT false
   CONSTRAINT run_checkpoints_batch_seq_check CHECK (batch_seq >= 0)
   CONSTRAINT run_checkpoints_byte_offset_check CHECK (byte_offset >= 0)
-  CONSTRAINT run_checkpoints_pkey PRIMARY KEY (run_id)
+  CONSTRAINT run_checkpoints_check CHECK (end_byte IS NULL OR end_byte >= start_byte)
+  CONSTRAINT run_checkpoints_partition_no_check CHECK (partition_no >= 0)
+  CONSTRAINT run_checkpoints_pkey PRIMARY KEY (run_id, partition_no)
   CONSTRAINT run_checkpoints_records_read_check CHECK (records_read >= 0)
   CONSTRAINT run_checkpoints_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
-  INDEX UNIQUE run_checkpoints_pkey ON public.run_checkpoints USING btree (run_id)
+  CONSTRAINT run_checkpoints_start_byte_check CHECK (start_byte >= 0)
+  INDEX UNIQUE run_checkpoints_pkey ON public.run_checkpoints USING btree (run_id, partition_no)
 
 TABLE schema_migrations
   id integer NOT NULL DEFAULT nextval('schema_migrations_id_seq'::regclass)
@@ -219,6 +247,28 @@ TABLE transactions
   INDEX UNIQUE transactions_business_key ON public.transactions USING btree (source_system, txn_id)
   INDEX UNIQUE transactions_pkey ON public.transactions USING btree (id)
   INDEX transactions_run_idx ON public.transactions USING btree (run_id, source_record_no)
+
+VIEW transactions_published AS
+SELECT id,
+    source_system,
+    txn_id,
+    account,
+    counterparty_account,
+    counterparty_name,
+    amount,
+    currency,
+    booked_at,
+    value_date,
+    reference,
+    card_pan_token,
+    card_pan_masked,
+    run_id,
+    source_record_no,
+    loaded_at
+   FROM transactions t
+  WHERE (EXISTS ( SELECT 1
+           FROM job_runs r
+          WHERE r.id = t.run_id AND r.status = 'SUCCEEDED'::text));
 
 CREATE OR REPLACE FUNCTION public.immutable_audit_log_reject()
  RETURNS trigger

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { intString, parseEnv, type Env } from '@strongroom/config';
+import { ConfigError, intString, parseEnv, type Env } from '@strongroom/config';
 
 /**
  * Engine configuration: the only place that reads process.env. Parsed once, frozen; a bad value
@@ -27,6 +27,17 @@ const schema = z.object({
   DB_LOCK_TIMEOUT_MS: intString(0, 86_400_000).default(10_000),
   /** On SIGTERM, how long running batches may take to finish before the engine exits anyway. */
   ENGINE_SHUTDOWN_GRACE_MS: intString(0, 3_600_000).default(30_000),
+  /**
+   * TEST ONLY: "point@n,point@n" — the engine kills itself (SIGKILL) the n-th time it reaches a named
+   * point (batch:mid-copy, batch:before-commit, batch:after-commit, dlq:mid-write, replay:mid,
+   * ingest:after-commit). Refused in production.
+   */
+  STRONGROOM_TEST_CRASH_AT: z
+    .string()
+    .regex(/^[a-z_-]+:[a-z_-]+@\d+(,[a-z_-]+:[a-z_-]+@\d+)*$/, 'must look like batch:before-commit@3[,point@n]')
+    .optional(),
+  STRONGROOM_ENV: z.string().optional(),
+  NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** json (production, one object per line) or pretty (terminal). Default: pretty when stderr is a terminal, else json. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
@@ -45,11 +56,16 @@ export type EngineConfig = Readonly<{
   shutdownGraceMs: number;
   logLevel: string;
   logFormat: 'json' | 'pretty';
+  /** Test-only crash points: name → which hit kills the process. Empty in normal operation. */
+  crashAt: ReadonlyMap<string, number>;
 }>;
 
 export function loadConfig(env: Env = process.env): EngineConfig {
   const e = parseEnv(schema, env, 'engine', ['DATABASE_URL']);
   const home = path.resolve(e.STRONGROOM_HOME);
+  const production = e.STRONGROOM_ENV === 'production' || e.NODE_ENV === 'production';
+  if (production && e.STRONGROOM_TEST_CRASH_AT) throw new ConfigError('invalid engine configuration: STRONGROOM_TEST_CRASH_AT is a test switch and is refused in production');
+  const crashAt = new Map((e.STRONGROOM_TEST_CRASH_AT ?? '').split(',').filter(Boolean).map((p) => [p.split('@')[0] as string, Number(p.split('@')[1])] as const));
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     host: e.ENGINE_HOST,
@@ -63,5 +79,6 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     shutdownGraceMs: e.ENGINE_SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json'), // logs go to stderr
+    crashAt,
   });
 }

@@ -22,6 +22,24 @@ export interface Engine {
 
 const SERVICE_NAME = 'strongroom.engine.v1.JobService';
 
+/** Test-only crash points (STRONGROOM_TEST_CRASH_AT): SIGKILL at the n-th hit of a named point. */
+function crashHook(config: EngineConfig): { crash?: (point: string) => void } {
+  if (!config.crashAt.size) return {};
+  const hits = new Map<string, number>();
+  return {
+    crash(point) {
+      const at = config.crashAt.get(point);
+      if (at === undefined) return;
+      const n = (hits.get(point) ?? 0) + 1;
+      hits.set(point, n);
+      if (n === at) {
+        process.stderr.write(`crash point ${point} reached (hit ${n}): killing the engine\n`);
+        process.kill(process.pid, 'SIGKILL');
+      }
+    },
+  };
+}
+
 /** Composition root: database + migrations, scheduler, gRPC services (JobService, health, reflection). */
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
   const ds: DataSource = createDataSource({
@@ -35,7 +53,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const applied = await runMigrations(ds);
   if (applied.length) logger.info('db:migrated', { applied });
   const pan = createPanProtector(loadPanKey(config.panKeyFile, logger));
-  const scheduler = new RunScheduler({ ds, logger, pan }, config.maxConcurrentRuns);
+  const scheduler = new RunScheduler({ ds, logger, pan, actor: 'service:engine', ...crashHook(config) }, config.maxConcurrentRuns);
 
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   server.addService(JobServiceService, jobServiceHandlers({ ds, scheduler, logger }));
@@ -48,7 +66,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     server.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   const recovered = await scheduler.recover();
-  if (recovered.requeued || recovered.interrupted) logger.info('runs:recovered', recovered);
+  if (recovered.queued || recovered.resumed) logger.info('runs:recovered', recovered);
   const address = `${config.host}:${port}`;
 
   return {

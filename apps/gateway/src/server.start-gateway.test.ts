@@ -36,7 +36,7 @@ const run: Run = {
   read: 6, loaded: 5, deadLettered: 1, filtered: 0, filteredByReason: [], sourcePath: '/data/x.csv',
   sourceSha256: 'ab'.repeat(32), sourceBytes: 5_000_000_000, bytesRead: 10, batchesCommitted: 1,
   createdAt: new Date('2026-01-31T06:00:00.000Z'), startedAt: undefined, finishedAt: undefined,
-  errorCode: '', errorMessage: '', recordsPerSecond: 12.5, reconciliation: {
+  errorCode: '', errorMessage: '', statusReason: '', attempts: 1, recordsPerSecond: 12.5, reconciliation: {
     reconciled: true, reason: '', sourceTotals: [{ currency: 'EUR', count: 5, amount: '1234.50' }], sinkTotals: [],
   },
 };
@@ -72,6 +72,8 @@ describe('startGateway', () => {
       else cb(null, { jobs: [job('j3')], nextPageToken: '' });
     },
     runJob: (call, cb) => (record('RunJob', call), cb(null, { run, existing: false })),
+    pauseRun: (call, cb) => (record('PauseRun', call), cb(null, { run })),
+    resumeRun: (call, cb) => (record('ResumeRun', call), cb(null, { run })),
     getRun: (call, cb) => {
       record('GetRun', call);
       const id = call.request.runId;

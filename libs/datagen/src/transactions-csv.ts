@@ -31,6 +31,8 @@ export interface GeneratedFile {
   badByKind: Record<BadRowKind, number>;
   withCard: number;
   bytes: number;
+  /** Per currency: count and exact sum in minor units (decimal strings) of the valid, distinct rows. */
+  goodTotals: Record<string, { count: string; minor: string }>;
 }
 
 const COUNTRIES = [
@@ -81,6 +83,7 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
   let buf = `${TRANSACTIONS_CSV_HEADER}\n`;
   const start = Date.UTC(2026, 9, 1);
   let lastGoodId = '';
+  const totals = new Map<string, { count: bigint; minor: bigint }>();
   for (let i = 1; i <= options.rows; i++) {
     const [currency, scale] = r.pick(CURRENCIES);
     const t = new Date(start + r.int(0, 60 * 86400) * 1000);
@@ -115,6 +118,10 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
     } else {
       line = fields.map(quote).join(',');
       lastGoodId = fields[0] as string;
+      const t = totals.get(currency) ?? { count: 0n, minor: 0n };
+      t.count += 1n;
+      t.minor += BigInt((fields[4] as string).replace('.', ''));
+      totals.set(currency, t);
     }
     if (card && line.includes(card)) withCard++;
     buf += `${line}\n`;
@@ -128,5 +135,6 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
   out.end(buf);
   await once(out, 'finish');
   const bad = Object.values(badByKind).reduce((a, b) => a + b, 0);
-  return { generatorVersion: GENERATOR_VERSION, rows: options.rows, good: options.rows - bad, bad, badByKind, withCard, bytes };
+  const goodTotals = Object.fromEntries([...totals].sort(([a], [b]) => a.localeCompare(b)).map(([c, t]) => [c, { count: t.count.toString(), minor: t.minor.toString() }]));
+  return { generatorVersion: GENERATOR_VERSION, rows: options.rows, good: options.rows - bad, bad, badByKind, withCard, bytes, goodTotals };
 }

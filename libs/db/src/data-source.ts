@@ -7,6 +7,7 @@ import { DeadLetterEntity } from './entities/dead-letter.entity';
 import { TransactionIntegrityEntity } from './entities/integrity.entity';
 import { AuditLogEntryEntity, CircuitBreakerStateEntity, PerformanceMetricEntity } from './entities/operations.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema';
+import { ExactlyOnce1764400000000 } from './migrations/1764400000000-exactly-once';
 
 export const ENTITIES = [
   JobEntity,
@@ -21,7 +22,7 @@ export const ENTITIES = [
 ];
 
 /** Migrations in order. Never `synchronize`: the schema changes only through these. */
-export const MIGRATIONS = [InitialSchema1764300000000];
+export const MIGRATIONS = [InitialSchema1764300000000, ExactlyOnce1764400000000];
 
 export interface DataSourceOptions {
   /** postgres://user:pass@host:port/db */

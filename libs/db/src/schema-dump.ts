@@ -50,6 +50,12 @@ export async function dumpSchema(ds: DataSource): Promise<string> {
     for (const t of trg) out.push(`  ${t.def}`);
     out.push('');
   }
+  const views: { name: string; def: string }[] = await ds.query(
+    `SELECT c.relname AS name, pg_get_viewdef(c.oid, true) AS def FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'v' ORDER BY c.relname`,
+  );
+  for (const v of views) out.push(`VIEW ${v.name} AS`, v.def.trim(), '');
   const fns: { proname: string; def: string }[] = await ds.query(
     `SELECT p.proname, pg_get_functiondef(p.oid) AS def FROM pg_proc p
        JOIN pg_namespace n ON n.oid = p.pronamespace

@@ -1,6 +1,7 @@
 import { type ClientBase } from 'pg';
 import { maskPansInText } from '@strongroom/compliance';
 import { copyText } from '@strongroom/connectors';
+import { pgErrorCode } from '@strongroom/errors';
 import { addToTotals, canonicalLine, DigestBuilder, type Totals } from './integrity';
 import { type CanonicalTransaction, type Rejection } from './types';
 
@@ -13,6 +14,8 @@ export interface BatchContext {
   jobId: string;
   sourceSystem: string;
   dataClassification: string;
+  /** Test-only crash points (see RunContext.crash). */
+  crash?: (point: string) => void;
 }
 
 export interface BatchResult {
@@ -25,6 +28,8 @@ export interface BatchResult {
   digest: string;
 }
 
+type Verdict = 'inserted' | 'mine' | 'same' | 'conflict' | Rejection;
+
 /** Creates the per-session staging table (rows vanish at commit). Call once per connection. */
 export async function prepareStaging(client: ClientBase): Promise<void> {
   await client.query(`
@@ -35,12 +40,76 @@ export async function prepareStaging(client: ClientBase): Promise<void> {
     ) ON COMMIT DELETE ROWS`);
 }
 
+/** Errors caused by one row's values (data exceptions, integrity violations): isolate, don't fail. */
+function isRowLevel(err: unknown): boolean {
+  const code = pgErrorCode(err);
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
+}
+
+function loadRejection(t: CanonicalTransaction, err: unknown): Rejection {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  const what = e.constraint ? `violates constraint ${e.constraint}` : maskPansInText(String(e.message ?? 'rejected').slice(0, 200));
+  return { recordNo: t.recordNo, raw: maskPansInText(t.raw), code: 'LOAD_REJECTED', message: `the database refused the row: ${what} (SQLSTATE ${e.code})`, field: null };
+}
+
 /**
- * Writes one batch inside the caller's open transaction: COPY into staging, insert into the sink
- * skipping business keys that exist, then classify the skipped rows — a key repeated within this run
- * is dead-lettered as DUPLICATE_KEY; a key loaded by an earlier run with identical content is
- * filtered as ALREADY_LOADED; with different content it is dead-lettered as KEY_CONFLICT (never
- * silently dropped) — and dead-letter the validation rejections. Nothing here commits.
+ * Inserts rows through staging inside a savepoint. A row-level database error (SQLSTATE class 22/23)
+ * rolls back to the savepoint and the set is split in halves until the offending rows are alone;
+ * they become LOAD_REJECTED dead letters and every other row still loads.
+ */
+async function insertIsolating(client: ClientBase, ctx: BatchContext, rows: CanonicalTransaction[], lines: Map<number, string>, out: Map<number, Verdict>, top: boolean): Promise<void> {
+  if (!rows.length) return;
+  await client.query('SAVEPOINT strongroom_rows');
+  try {
+    await copyText(client, `strongroom_stage (${SINK_COLUMNS})`, rows.map((t) => `${lines.get(t.recordNo)}\t${ctx.runId}\t${t.recordNo}`));
+    if (top) ctx.crash?.('batch:mid-copy');
+    const inserted = await client.query<{ source_record_no: string }>(
+      `INSERT INTO transactions (${SINK_COLUMNS})
+       SELECT ${SINK_COLUMNS} FROM strongroom_stage ORDER BY source_record_no
+       ON CONFLICT ON CONSTRAINT transactions_business_key DO NOTHING
+       RETURNING source_record_no`,
+    );
+    for (const r of inserted.rows) out.set(Number(r.source_record_no), 'inserted');
+    const skipped = rows.filter((t) => !out.has(t.recordNo)).map((t) => t.recordNo);
+    if (skipped.length) {
+      const r = await client.query<{ source_record_no: string; verdict: 'mine' | 'same' | 'conflict' }>(
+        `SELECT s.source_record_no,
+                CASE WHEN t.run_id IS NULL OR t.run_id = $1 THEN 'mine'
+                     WHEN (t.account, t.counterparty_account, t.counterparty_name, t.amount, t.currency, t.booked_at,
+                           t.value_date, t.reference, t.card_pan_token, t.card_pan_masked)
+                          IS NOT DISTINCT FROM
+                          (s.account, s.counterparty_account, s.counterparty_name, s.amount, s.currency, s.booked_at,
+                           s.value_date, s.reference, s.card_pan_token, s.card_pan_masked) THEN 'same'
+                     ELSE 'conflict' END AS verdict
+           FROM strongroom_stage s
+           LEFT JOIN transactions t ON t.source_system = s.source_system AND t.txn_id = s.txn_id
+          WHERE s.source_record_no = ANY($2::bigint[])`,
+        [ctx.runId, skipped],
+      );
+      for (const x of r.rows) out.set(Number(x.source_record_no), x.verdict);
+    }
+    await client.query('DELETE FROM strongroom_stage');
+    await client.query('RELEASE SAVEPOINT strongroom_rows');
+  } catch (err) {
+    if (!isRowLevel(err)) throw err;
+    await client.query('ROLLBACK TO SAVEPOINT strongroom_rows');
+    for (const t of rows) out.delete(t.recordNo);
+    if (rows.length === 1) {
+      out.set((rows[0] as CanonicalTransaction).recordNo, loadRejection(rows[0] as CanonicalTransaction, err));
+      return;
+    }
+    const mid = Math.ceil(rows.length / 2);
+    await insertIsolating(client, ctx, rows.slice(0, mid), lines, out, false);
+    await insertIsolating(client, ctx, rows.slice(mid), lines, out, false);
+  }
+}
+
+/**
+ * Writes one batch inside the caller's open transaction: the valid rows (through staging, isolating
+ * rows the database refuses), then the dead letters. Rows that did not insert are classified: a key
+ * repeated within this run → DUPLICATE_KEY; a key an earlier run loaded with identical content →
+ * filtered as ALREADY_LOADED; with different content → KEY_CONFLICT (never silently dropped).
+ * Nothing here commits.
  */
 export async function writeBatch(
   client: ClientBase,
@@ -53,79 +122,51 @@ export async function writeBatch(
   const totals: Totals = new Map();
   const digest = new DigestBuilder();
   let loaded = 0;
-  if (valid.length) {
-    const lines = valid.map((t) => canonicalLine(ctx.sourceSystem, t));
-    await copyText(
-      client,
-      `strongroom_stage (${SINK_COLUMNS})`,
-      lines.map((l, i) => `${l}\t${ctx.runId}\t${(valid[i] as CanonicalTransaction).recordNo}`),
-    );
-    const inserted = await client.query<{ source_record_no: string }>(
-      `INSERT INTO transactions (${SINK_COLUMNS})
-       SELECT ${SINK_COLUMNS} FROM strongroom_stage ORDER BY source_record_no
-       ON CONFLICT ON CONSTRAINT transactions_business_key DO NOTHING
-       RETURNING source_record_no`,
-    );
-    const insertedNos = new Set(inserted.rows.map((r) => Number(r.source_record_no)));
-    const skipped = valid.filter((t) => !insertedNos.has(t.recordNo));
-    const verdict = new Map<number, 'mine' | 'same' | 'conflict'>();
-    if (skipped.length) {
-      const r = await client.query<{ source_record_no: string; verdict: 'mine' | 'same' | 'conflict'; other_run: string | null }>(
-        `SELECT s.source_record_no,
-                CASE WHEN t.run_id IS NULL OR t.run_id = $1 THEN 'mine'
-                     WHEN (t.account, t.counterparty_account, t.counterparty_name, t.amount, t.currency, t.booked_at,
-                           t.value_date, t.reference, t.card_pan_token, t.card_pan_masked)
-                          IS NOT DISTINCT FROM
-                          (s.account, s.counterparty_account, s.counterparty_name, s.amount, s.currency, s.booked_at,
-                           s.value_date, s.reference, s.card_pan_token, s.card_pan_masked) THEN 'same'
-                     ELSE 'conflict' END AS verdict
-           FROM strongroom_stage s
-           LEFT JOIN transactions t ON t.source_system = s.source_system AND t.txn_id = s.txn_id
-          WHERE s.source_record_no = ANY($2::bigint[])`,
-        [ctx.runId, skipped.map((t) => t.recordNo)],
-      );
-      for (const x of r.rows) verdict.set(Number(x.source_record_no), x.verdict);
-    }
-    for (let i = 0; i < valid.length; i++) {
-      const t = valid[i] as CanonicalTransaction;
-      const v = insertedNos.has(t.recordNo) ? 'inserted' : verdict.get(t.recordNo) ?? 'mine';
-      if (v === 'inserted') {
-        loaded++;
-        addToTotals(totals, t.currency, t.amount.minor);
-        digest.add(lines[i] as string);
-      } else if (v === 'same') {
-        filteredByReason.ALREADY_LOADED = (filteredByReason.ALREADY_LOADED ?? 0) + 1;
-      } else {
-        dead.push({
-          recordNo: t.recordNo,
-          raw: maskPansInText(t.raw),
-          code: v === 'mine' ? 'DUPLICATE_KEY' : 'KEY_CONFLICT',
-          message:
-            v === 'mine'
-              ? `txn_id ${t.txnId} appears more than once in this source`
-              : `txn_id ${t.txnId} was loaded earlier with different content`,
-          field: 'txn_id',
-        });
-      }
+  const lines = new Map(valid.map((t) => [t.recordNo, canonicalLine(ctx.sourceSystem, t)]));
+  const verdicts = new Map<number, Verdict>();
+  await insertIsolating(client, ctx, [...valid], lines, verdicts, true);
+  for (const t of valid) {
+    const v = verdicts.get(t.recordNo) ?? 'mine';
+    if (v === 'inserted') {
+      loaded++;
+      addToTotals(totals, t.currency, t.amount.minor);
+      digest.add(lines.get(t.recordNo) as string);
+    } else if (v === 'same') {
+      filteredByReason.ALREADY_LOADED = (filteredByReason.ALREADY_LOADED ?? 0) + 1;
+    } else if (typeof v === 'object') {
+      dead.push(v);
+    } else {
+      dead.push({
+        recordNo: t.recordNo,
+        raw: maskPansInText(t.raw),
+        code: v === 'mine' ? 'DUPLICATE_KEY' : 'KEY_CONFLICT',
+        message: v === 'mine' ? `txn_id ${t.txnId} appears more than once in this source` : `txn_id ${t.txnId} was loaded earlier with different content`,
+        field: 'txn_id',
+      });
     }
   }
   if (dead.length) {
-    await client.query(
-      `INSERT INTO dead_letter_queue (run_id, job_id, record_no, raw_record, reason_code, reason_message, field, data_classification)
-       SELECT $1, $2, r.record_no, r.raw, r.code, r.message, r.field, $3
-         FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[]) AS r(record_no, raw, code, message, field)
-       ON CONFLICT (run_id, record_no) DO NOTHING`,
-      [
-        ctx.runId,
-        ctx.jobId,
-        ctx.dataClassification,
-        dead.map((d) => d.recordNo),
-        dead.map((d) => d.raw),
-        dead.map((d) => d.code),
-        dead.map((d) => d.message),
-        dead.map((d) => d.field),
-      ],
-    );
+    dead.sort((a, b) => a.recordNo - b.recordNo);
+    await insertDeadLetters(client, ctx, dead);
   }
   return { loaded, deadLettered: dead.length, filteredByReason, totals, digest: digest.hex() };
+}
+
+export async function insertDeadLetters(client: ClientBase, ctx: BatchContext, dead: readonly Rejection[]): Promise<void> {
+  await client.query(
+    `INSERT INTO dead_letter_queue (run_id, job_id, record_no, raw_record, reason_code, reason_message, field, data_classification)
+     SELECT $1, $2, r.record_no, r.raw, r.code, r.message, r.field, $3
+       FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[]) AS r(record_no, raw, code, message, field)`,
+    [
+      ctx.runId,
+      ctx.jobId,
+      ctx.dataClassification,
+      dead.map((d) => d.recordNo),
+      dead.map((d) => d.raw),
+      dead.map((d) => d.code),
+      dead.map((d) => d.message),
+      dead.map((d) => d.field),
+    ],
+  );
+  ctx.crash?.('dlq:mid-write');
 }

@@ -5,6 +5,8 @@ export { parseJobDefinition, canonicalDefinition, jobDefinitionSchema, CANONICAL
 export { saveJob, getJob, listJobs, isUuid, type JobWithDefinition } from './job-store';
 export { createRun, getRun, listRuns, fileDigest, type RunFilter } from './run-store';
 export { executeRun, type RunContext } from './run-executor';
+export { RunControl, type RunRequest } from './run-control';
+export { endUnpublished } from './run-lifecycle';
 export { sinkTotals } from './run-finalizer';
 export { parseAmount, formatAmount, formatMinor, type Money } from './money';
 export { currencyExponent, isCurrency } from './currencies';

@@ -1,8 +1,9 @@
+import { verifyChain } from '@strongroom/audit';
 import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
 import { createPanProtector } from '@strongroom/compliance';
-import { silentLogger } from '@strongroom/logging';
+import { createLogger, silentLogger } from '@strongroom/logging';
 import { createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
-import { createRun, executeRun, getJob, parseJobDefinition, saveJob, type JobWithDefinition } from './index';
+import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob, type JobWithDefinition } from './index';
 
 const HEADER = 'id,account_iban,counterparty_iban,counterparty_name,amount,currency,booked_at,value_date,reference,card_number';
 const ROWS = [
@@ -36,7 +37,7 @@ describe('executeRun', () => {
   let db: TestDatabase;
   let ds: DataSource;
   const dir = makeTempDir();
-  const ctx = () => ({ ds, logger: silentLogger(), pan: createPanProtector({ id: 'test', secret: Buffer.alloc(32, 1) }) });
+  const ctx = () => ({ ds, logger: process.env.DEBUG_RUN ? createLogger({ service: 't', level: 'debug' }) : silentLogger(), pan: createPanProtector({ id: 'test', secret: Buffer.alloc(32, 1) }) });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -52,7 +53,7 @@ describe('executeRun', () => {
   async function runOnce(job: JobWithDefinition) {
     const { run, existing } = await createRun(ds, job);
     if (existing) return run;
-    return executeRun(ctx(), run, job, new AbortController().signal, () => undefined);
+    return executeRun(ctx(), run, job, new RunControl(), () => undefined);
   }
 
   it('loads good rows, dead-letters each bad row with its reason, and reconciles exactly', async () => {
@@ -151,7 +152,7 @@ describe('executeRun', () => {
     const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('changing', file)))).job.id);
     const { run } = await createRun(ds, job);
     writeTempFile(dir, 'e.csv', [HEADER, ROWS[0]?.replace('t1', 'e1').replace('100.50', '999.99')].join('\n'));
-    const done = await executeRun(ctx(), run, job, new AbortController().signal, () => undefined);
+    const done = await executeRun(ctx(), run, job, new RunControl(), () => undefined);
     expect(done).toMatchObject({ status: 'FAILED', errorCode: 'SOURCE_CHANGED' });
   });
 
@@ -161,5 +162,41 @@ describe('executeRun', () => {
     const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('quotes', file)))).job.id);
     const run = await runOnce(job);
     expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '3', recordsLoaded: '2', recordsDeadLettered: '1' });
+  });
+
+  it('publishes nothing for a failed run: its rows leave the sink and never show in transactions_published', async () => {
+    const [failed] = await ds.query(`SELECT id FROM job_runs WHERE error_code = 'REJECT_RATIO_EXCEEDED'`);
+    expect(await ds.query('SELECT count(*)::int AS n FROM transactions WHERE run_id = $1', [failed.id])).toEqual([{ n: 0 }]);
+    const [v] = await ds.query(
+      `SELECT (SELECT count(*) FROM transactions_published)::int AS published,
+              (SELECT count(*) FROM transactions t JOIN job_runs r ON r.id = t.run_id WHERE r.status = 'SUCCEEDED')::int AS succeeded`,
+    );
+    expect(v.published).toBe(v.succeeded);
+    expect(v.published).toBeGreaterThan(0);
+  });
+
+  it('isolates rows the database refuses by splitting the batch, and still loads the others', async () => {
+    await ds.query(`ALTER TABLE transactions ADD CONSTRAINT test_no_poison CHECK (account <> 'POISON')`);
+    try {
+      const rows = Array.from({ length: 40 }, (_, i) => `p${i},${i % 13 === 5 ? 'POISON' : 'ACC'},,X,${i}.00,EUR,2026-01-15,,,`);
+      const file = writeTempFile(dir, 'p.csv', [HEADER, ...rows].join('\n'));
+      const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('poison', file).replace('minSize: 2, maxSize: 4', 'minSize: 40, maxSize: 40')))).job.id);
+      const run = await runOnce(job);
+      expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '40', recordsLoaded: '37', recordsDeadLettered: '3' });
+      const dlq = await ds.query(`SELECT record_no::int AS n, reason_code, reason_message FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no`, [run.id]);
+      expect(dlq.map((d: { n: number }) => d.n)).toEqual([6, 19, 32]);
+      expect(dlq[0]).toMatchObject({ reason_code: 'LOAD_REJECTED', reason_message: expect.stringContaining('test_no_poison (SQLSTATE 23514)') });
+    } finally {
+      await ds.query('ALTER TABLE transactions DROP CONSTRAINT test_no_poison');
+    }
+  });
+
+  it('keeps one audit chain that verifies, with one entry per committed batch', async () => {
+    const exec = (sql: string, params?: unknown[]) => ds.query(sql, params);
+    const result = await verifyChain(exec);
+    expect(result.ok).toBe(true);
+    const [{ batches }] = await ds.query(`SELECT sum(batches_committed)::int AS batches FROM job_runs`);
+    const [{ entries }] = await ds.query(`SELECT count(*)::int AS entries FROM immutable_audit_log WHERE action = 'batch:committed'`);
+    expect(entries).toBe(batches);
   });
 });

@@ -6,10 +6,14 @@ import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { AdaptiveBatchSize } from './adaptive-batch';
-import { prepareStaging, writeBatch, type BatchContext, type BatchResult } from './batch-writer';
-import { mergeTotals, totalsToJson, type Totals } from './integrity';
+import { commitBatch } from './batch-commit';
+import { prepareStaging, type BatchContext } from './batch-writer';
+import { mergeTotals, totalsFromJson, type Totals } from './integrity';
 import { type JobWithDefinition } from './job-store';
+import { type RunControl } from './run-control';
 import { finalizeRun } from './run-finalizer';
+import { endUnpublished, setPaused } from './run-lifecycle';
+import { fileDigest } from './run-store';
 import { withRetry } from './retry';
 import { createTransactionMapper } from './transaction-mapper';
 import { type CanonicalTransaction, type Rejection } from './types';
@@ -18,6 +22,10 @@ export interface RunContext {
   ds: DataSource;
   logger: Logger;
   pan: PanProtector;
+  /** Who the engine acts as in audit entries (e.g. `service:engine`). */
+  actor?: string;
+  /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
+  crash?: (point: string) => void;
 }
 
 /** Figures collected while a run executes, for performance_metrics. */
@@ -27,89 +35,145 @@ export interface RunStats {
   startedAt: number;
 }
 
+/** Advisory-lock key of a run: held by the session of the engine executing it. */
+const RUN_LOCK_SQL = `hashtextextended('strongroom-run:' || $1, 0)`;
+
 /**
- * Executes one run: streams the source, validates and maps each record, and commits batch by batch.
- * Each batch's rows, dead letters, run counters, checkpoint and integrity row commit in ONE
- * transaction. `onProgress` receives the run entity after every committed batch. The signal is
- * checked between batches: aborted with reason 'shutdown' the run stops and stays RUNNING (its
- * checkpoint is consistent); aborted otherwise it is CANCELLED. The bytes read are hashed and must
- * match the SHA-256 taken at submission, or the run fails with SOURCE_CHANGED before it is finalized.
+ * Executes a run from the start (PENDING) or resumes it after its last committed batch (RUNNING or
+ * PAUSED after a crash, a shutdown or a pause): streams the source from the checkpoint's byte offset,
+ * validates and maps each record, and commits batch by batch (batch-commit.ts). Only one engine
+ * executes a run at a time: its session holds the run's advisory lock (released by PostgreSQL if the
+ * engine dies). Between batches it obeys `control`: pause (PAUSED until resumed), cancel (CANCELLED,
+ * nothing published) or shutdown (stays RUNNING, resumes on restart). The bytes read are hashed and
+ * must match the SHA-256 taken at submission. A run that fails publishes nothing.
  */
 export async function executeRun(
   ctx: RunContext,
   run: JobRunEntity,
   job: JobWithDefinition,
-  signal: AbortSignal,
+  control: RunControl,
   onProgress: (run: JobRunEntity) => void,
 ): Promise<JobRunEntity> {
   const log = ctx.logger.child({ component: 'run', jobId: run.jobId, runId: run.id });
+  const actor = ctx.actor ?? 'service:engine';
   const def = job.definition;
   const stats: RunStats = { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() };
-  const loadedTotals: Totals = new Map();
-  const runDigest = createHash('sha256');
   let runner: QueryRunner | undefined;
   let source: CsvSource | undefined;
   const readHash = createHash('sha256');
+  const connect = async () => {
+    const r = ctx.ds.createQueryRunner();
+    await r.connect();
+    const [{ locked }] = (await r.query(`SELECT pg_try_advisory_lock(${RUN_LOCK_SQL}) AS locked`, [run.id])) as [{ locked: boolean }];
+    if (!locked) {
+      await r.release();
+      throw Object.assign(new Error(`run ${run.id} is being executed by another engine`), { fenced: true });
+    }
+    await prepareStaging(pgClientOf(r));
+    return r;
+  };
+  const disconnect = async (r: QueryRunner | undefined) => {
+    if (!r) return;
+    await r.query(`SELECT pg_advisory_unlock(${RUN_LOCK_SQL})`, [run.id]).catch(() => undefined);
+    await r.release().catch(() => undefined);
+  };
   try {
-    const [, started] = (await ctx.ds.query(`UPDATE job_runs SET status = 'RUNNING', started_at = now() WHERE id = $1 AND status = 'PENDING'`, [run.id])) as [unknown, number];
-    if (started !== 1) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${run.id} is no longer PENDING`);
-    run.status = 'RUNNING';
-    run.startedAt = new Date();
+    runner = await connect();
+    const resuming = run.status !== 'PENDING';
+    if (resuming) {
+      const { sha256 } = await fileDigest(def.source.path);
+      if (sha256 !== run.sourceSha256) {
+        throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `cannot resume: source file ${def.source.path} changed since the run started (SHA-256 differs)`);
+      }
+    }
+    const [, started] = (await runner.query(
+      `UPDATE job_runs SET status = CASE WHEN status = 'PAUSED' THEN 'PAUSED' ELSE 'RUNNING' END,
+              started_at = coalesce(started_at, now()), attempts = attempts + 1
+        WHERE id = $1 AND status IN ('PENDING','RUNNING','PAUSED')`,
+      [run.id],
+    )) as [unknown, number];
+    if (started !== 1) throw Object.assign(new Error(`run ${run.id} has already ended`), { fenced: true });
+    if (run.status === 'PENDING') run.status = 'RUNNING';
+    run.startedAt ??= new Date();
+    run.attempts += 1;
+
+    // restore the position and what the committed batches loaded
+    const [cp] = (await runner.query('SELECT records_read::text AS n, byte_offset::text AS b FROM run_checkpoints WHERE run_id = $1 AND partition_no = 0', [run.id])) as { n: string; b: string }[];
+    const loadedTotals: Totals = new Map();
+    const batchDigests: string[] = [];
+    const batches = (await runner.query(`SELECT totals, digest_sha256 FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH' ORDER BY batch_seq`, [run.id])) as {
+      totals: Record<string, { count: string; minor: string }>;
+      digest_sha256: string;
+    }[];
+    for (const b of batches) {
+      mergeTotals(loadedTotals, totalsFromJson(b.totals));
+      batchDigests.push(b.digest_sha256);
+    }
+    log.info(resuming ? 'run:resumed' : 'run:started', { source: def.source.path, sha256: run.sourceSha256, fromRecord: cp ? Number(cp.n) : 0, attempt: run.attempts });
     onProgress(run);
-    log.info('run:started', { source: def.source.path, sha256: run.sourceSha256 });
-    source = await openCsvSource({ path: def.source.path, delimiter: def.source.delimiter, hash: readHash });
+
+    source = await openCsvSource({
+      path: def.source.path,
+      delimiter: def.source.delimiter,
+      hash: readHash,
+      ...(cp ? { startByte: Number(cp.b), startRecordNo: Number(cp.n) } : {}),
+    });
     const mapper = createTransactionMapper(source.header, def, ctx.pan);
-    const batchCtx: BatchContext = {
+    if (!run.sourceHeader) {
+      await runner.query('UPDATE job_runs SET source_header = $2 WHERE id = $1', [run.id, JSON.stringify(source.header)]);
+      run.sourceHeader = source.header;
+    }
+    const batchCtx: BatchContext & { actor: string } = {
       runId: run.id,
       jobId: run.jobId,
       sourceSystem: def.source.system ?? def.name,
       dataClassification: def.compliance.dataClassification,
+      actor,
+      ...(ctx.crash ? { crash: ctx.crash } : {}),
     };
     const sizer = new AdaptiveBatchSize(def.batching.minSize, def.batching.maxSize, def.batching.targetCommitMs, def.batching.startSize);
     // raw text is held ~4× (fields, canonical line, COPY payload): cap raw bytes per batch accordingly
     const maxBatchBytes = Math.floor((def.batching.maxInFlightMB * 1024 * 1024) / 4);
-    runner = await connect(ctx.ds);
     for await (const records of source.records(() => ({ records: sizer.current, bytes: maxBatchBytes }))) {
-      if (signal.aborted) break;
+      const request = await obey(ctx, run, control, actor, onProgress);
+      if (request !== 'run') return await stop(ctx, run, request, actor, log);
       const { valid, rejected } = mapRecords(records, mapper);
+      const last = records[records.length - 1] as SourceRecord;
       const t0 = performance.now();
       const result = await withRetry(
-        () => commitBatch(runner as QueryRunner, batchCtx, run, records, valid, rejected),
+        () =>
+          commitBatch(pgClientOf(runner as QueryRunner), batchCtx, run, {
+            records: records.length,
+            firstRecordNo: (records[0] as SourceRecord).recordNo,
+            lastRecordNo: last.recordNo,
+            position: last.byteEnd,
+            valid,
+            rejected,
+          }),
         undefined,
         async (err, attempt) => {
           log.warn('batch:retrying', { attempt: attempt + 1, code: coerceError(err).code });
-          await (runner as QueryRunner).release().catch(() => undefined);
-          runner = await connect(ctx.ds);
+          await disconnect(runner);
+          runner = await connect();
         },
       );
       const ms = performance.now() - t0;
       stats.commitMs.push(ms);
       sizer.observe(records.length, ms);
       mergeTotals(loadedTotals, result.totals);
-      runDigest.update(result.digest);
+      batchDigests.push(result.digest);
       stats.peakRssBytes = Math.max(stats.peakRssBytes, process.memoryUsage.rss());
       log.debug('batch:committed', { batchSeq: run.batchesCommitted, records: records.length, loaded: result.loaded, ms: Math.round(ms) });
       onProgress(run);
     }
-    if (signal.aborted && signal.reason === 'shutdown') {
-      log.warn('run:interrupted', { reason: 'engine shutdown', batchesCommitted: run.batchesCommitted });
-      return run; // stays RUNNING: its last batch is committed or rolled back, its checkpoint consistent
-    }
-    if (signal.aborted) {
-      await ctx.ds.query(`UPDATE job_runs SET status = 'CANCELLED', finished_at = now(), error_code = $2, error_message = $3 WHERE id = $1`, [
-        run.id,
-        ErrorCode.CANCELLED,
-        'cancelled by operator',
-      ]);
-      Object.assign(run, { status: 'CANCELLED', finishedAt: new Date(), errorCode: ErrorCode.CANCELLED, errorMessage: 'cancelled by operator' });
-      log.info('run:cancelled', { read: run.recordsRead });
-      return run;
-    }
+    const request = await obey(ctx, run, control, actor, onProgress);
+    if (request !== 'run') return await stop(ctx, run, request, actor, log);
     const readSha = readHash.digest('hex');
     if (readSha !== run.sourceSha256) {
       throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `source file ${def.source.path} changed after it was submitted (SHA-256 ${readSha.slice(0, 12)}… ≠ ${run.sourceSha256.slice(0, 12)}…)`);
     }
-    await finalizeRun(ctx.ds, run, def, loadedTotals, runDigest.digest('hex'), stats);
+    const digest = createHash('sha256').update(batchDigests.join('')).digest('hex');
+    await finalizeRun(ctx.ds, run, def, loadedTotals, digest, stats, actor);
     log.info((run.status as string) === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed', {
       read: run.recordsRead,
       loaded: run.recordsLoaded,
@@ -120,31 +184,50 @@ export async function executeRun(
     });
     return run;
   } catch (err) {
+    if ((err as { fenced?: boolean }).fenced) {
+      log.warn('run:fenced', { reason: (err as Error).message });
+      return run;
+    }
     const e = coerceError(err);
     if (e.code === ErrorCode.INTERNAL) log.error('run:crashed', { error: String((err as Error)?.stack ?? err) });
+    if (e.retryable) {
+      // the database went away for longer than the retries: leave the run RUNNING to resume later
+      log.warn('run:interrupted', { errorCode: e.code, message: e.message });
+      return run;
+    }
     const message = e.code === ErrorCode.INTERNAL ? 'internal error (see engine log)' : e.message;
-    await ctx.ds
-      .query(`UPDATE job_runs SET status = 'FAILED', finished_at = now(), error_code = $2, error_message = $3 WHERE id = $1 AND status IN ('PENDING','RUNNING','PAUSED')`, [
-        run.id,
-        e.code,
-        message,
-      ])
-      .catch((dbErr) => log.error('run:fail-not-recorded', { error: String(dbErr) }));
-    Object.assign(run, { status: 'FAILED', finishedAt: new Date(), errorCode: e.code, errorMessage: message });
+    await endUnpublished(ctx.ds, run, 'FAILED', e.code, message, actor).catch((dbErr) => log.error('run:fail-not-recorded', { error: String(dbErr) }));
     log.warn('run:failed', { errorCode: e.code, message });
     return run;
   } finally {
     source?.close();
-    await runner?.release().catch(() => undefined);
+    await disconnect(runner);
     onProgress(run);
   }
 }
 
-async function connect(ds: DataSource): Promise<QueryRunner> {
-  const runner = ds.createQueryRunner();
-  await runner.connect();
-  await prepareStaging(pgClientOf(runner));
-  return runner;
+/** Applies pause/resume between batches; returns what the run must do next. */
+async function obey(ctx: RunContext, run: JobRunEntity, control: RunControl, actor: string, onProgress: (r: JobRunEntity) => void) {
+  if (control.requested === 'pause' && run.status !== 'PAUSED') {
+    await setPaused(ctx.ds, run, true, 'paused by operator', actor);
+    onProgress(run);
+  }
+  const next = await control.whilePaused();
+  if (next === 'run' && run.status === 'PAUSED') {
+    await setPaused(ctx.ds, run, false, null, actor);
+    onProgress(run);
+  }
+  return next;
+}
+
+async function stop(ctx: RunContext, run: JobRunEntity, request: 'cancel' | 'shutdown' | 'pause', actor: string, log: Logger): Promise<JobRunEntity> {
+  if (request === 'cancel') {
+    await endUnpublished(ctx.ds, run, 'CANCELLED', ErrorCode.CANCELLED, 'cancelled by operator', actor);
+    log.info('run:cancelled', { read: run.recordsRead });
+  } else {
+    log.warn('run:interrupted', { reason: 'engine shutdown', batchesCommitted: run.batchesCommitted });
+  }
+  return run;
 }
 
 function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTransactionMapper>) {
@@ -156,59 +239,4 @@ function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTra
     else rejected.push(m.rejection);
   }
   return { valid, rejected };
-}
-
-/** One transaction: rows + dead letters + counters + checkpoint + integrity row. Updates `run` on success. */
-async function commitBatch(
-  runner: QueryRunner,
-  ctx: BatchContext,
-  run: JobRunEntity,
-  records: SourceRecord[],
-  valid: CanonicalTransaction[],
-  rejected: Rejection[],
-): Promise<BatchResult> {
-  const client = pgClientOf(runner);
-  const last = records[records.length - 1] as SourceRecord;
-  await client.query('BEGIN');
-  try {
-    const result = await writeBatch(client, ctx, valid, rejected);
-    const read = Number(run.recordsRead) + records.length;
-    const loaded = Number(run.recordsLoaded) + result.loaded;
-    const dead = Number(run.recordsDeadLettered) + result.deadLettered;
-    const filteredBy = { ...run.filteredByReason };
-    for (const [k, v] of Object.entries(result.filteredByReason)) filteredBy[k] = (filteredBy[k] ?? 0) + v;
-    const filtered = Object.values(filteredBy).reduce((a, b) => a + b, 0);
-    const batchSeq = run.batchesCommitted + 1;
-    await client.query(
-      `UPDATE job_runs SET records_read = $2, records_loaded = $3, records_dead_lettered = $4, records_filtered = $5,
-              filtered_by_reason = $6, bytes_read = $7, batches_committed = $8 WHERE id = $1`,
-      [run.id, read, loaded, dead, filtered, JSON.stringify(filteredBy), last.byteEnd, batchSeq],
-    );
-    await client.query(
-      `INSERT INTO run_checkpoints (run_id, batch_seq, records_read, byte_offset, loaded, dead_lettered, filtered, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-       ON CONFLICT (run_id) DO UPDATE SET batch_seq = $2, records_read = $3, byte_offset = $4, loaded = $5,
-         dead_lettered = $6, filtered = $7, updated_at = now()`,
-      [run.id, batchSeq, read, last.byteEnd, loaded, dead, filtered],
-    );
-    await client.query(
-      `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details)
-       VALUES ($1, $2, 'BATCH', $3, $4, $5, $6)`,
-      [run.id, batchSeq, result.loaded, JSON.stringify(totalsToJson(result.totals)), result.digest, JSON.stringify({ firstRecord: records[0]?.recordNo, lastRecord: last.recordNo })],
-    );
-    await client.query('COMMIT');
-    Object.assign(run, {
-      recordsRead: String(read),
-      recordsLoaded: String(loaded),
-      recordsDeadLettered: String(dead),
-      recordsFiltered: String(filtered),
-      filteredByReason: filteredBy,
-      bytesRead: String(last.byteEnd),
-      batchesCommitted: batchSeq,
-    });
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
 }

@@ -1,17 +1,20 @@
 import { createHash } from 'node:crypto';
 import { type DataSource, type JobRunEntity } from '@strongroom/db';
+import { appendAudit } from '@strongroom/audit';
 import { ErrorCode } from '@strongroom/errors';
 import { totalsEqual, totalsToJson, type Totals } from './integrity';
 import { type JobDefinition } from './job-definition';
 import { parseAmount } from './money';
 import { type RunStats } from './run-executor';
+import { emExec } from './run-lifecycle';
 
 /**
  * Ends a run whose source is exhausted. Reads totals back from the sink and the dead-letter count
  * from the DLQ, checks conservation (I1: read = loaded + dead_lettered + filtered, with loaded and
  * dead_lettered as counted in the database) and reconciliation (I4: per-currency count and exact sum
  * in the sink = what the batches inserted), applies the reject-ratio policy, and records the RUN
- * integrity row, the performance figures and the final status in one transaction.
+ * integrity row, the performance figures, the final status and its audit entry in one transaction.
+ * SUCCEEDED publishes the run's rows (transactions_published); FAILED deletes them (publishes nothing).
  */
 export async function finalizeRun(
   ds: DataSource,
@@ -20,9 +23,10 @@ export async function finalizeRun(
   loadedTotals: Totals,
   digest: string,
   stats: RunStats,
+  actor: string,
 ): Promise<void> {
   const sink = await sinkTotals(ds, run.id);
-  const [{ n: dlqCount }] = (await ds.query('SELECT count(*)::text AS n FROM dead_letter_queue WHERE run_id = $1', [run.id])) as [{ n: string }];
+  const [{ n: dlqCount }] = (await ds.query(`SELECT count(*)::text AS n FROM dead_letter_queue WHERE run_id = $1 AND status <> 'REPLAYED'`, [run.id])) as [{ n: string }];
   const read = BigInt(run.recordsRead);
   const loaded = BigInt(run.recordsLoaded);
   const dead = BigInt(run.recordsDeadLettered);
@@ -55,6 +59,8 @@ export async function finalizeRun(
   const runDigest = createHash('sha256').update(digest).digest('hex');
 
   await ds.transaction(async (em) => {
+    // publish (SUCCEEDED: rows become visible through transactions_published) or publish nothing
+    if (status === 'FAILED') await em.query('DELETE FROM transactions WHERE run_id = $1', [run.id]);
     await em.query(
       `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, reconciled, details)
        VALUES ($1, NULL, 'RUN', $2, $3, $4, $5, $6)`,
@@ -65,11 +71,28 @@ export async function finalizeRun(
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [run.id, rate.toFixed(2), pct(50), pct(95), pct(99), read > 0n ? (Number(dead) / Number(read)).toFixed(6) : '0', stats.peakRssBytes],
     );
-    await em.query(
+    const [, n] = (await em.query(
       `UPDATE job_runs SET status = $2, finished_at = now(), source_totals = $3, sink_totals = $4, reconciled = $5,
-              reconciliation_reason = $6, error_code = $7, error_message = $8 WHERE id = $1`,
+              reconciliation_reason = $6, error_code = $7, error_message = $8, status_reason = NULL
+        WHERE id = $1 AND status = 'RUNNING'`,
       [run.id, status, JSON.stringify(totalsToJson(loadedTotals)), JSON.stringify(totalsToJson(sink)), reconciled, reason, errorCode, errorMessage],
-    );
+    )) as [unknown, number];
+    if (n !== 1) throw new Error(`run ${run.id} is no longer RUNNING; not finalized`);
+    await appendAudit(emExec(em), {
+      actor,
+      action: status === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed',
+      subject: { jobId: run.jobId, runId: run.id },
+      details: {
+        read: read.toString(),
+        loaded: loaded.toString(),
+        deadLettered: dead.toString(),
+        filtered: filtered.toString(),
+        reconciled,
+        totals: totalsToJson(sink),
+        digest: runDigest,
+        errorCode,
+      },
+    });
   });
   Object.assign(run, {
     status,

@@ -48,6 +48,7 @@ export async function createRun(ds: DataSource, job: JobWithDefinition): Promise
     filteredByReason: {},
     bytesRead: '0',
     batchesCommitted: 0,
+    attempts: 0,
     createdAt: new Date(),
   });
   try {

@@ -52,7 +52,8 @@ export type RejectCode =
   | 'INVALID_DATE'
   | 'INVALID_PAN'
   | 'DUPLICATE_KEY'
-  | 'KEY_CONFLICT';
+  | 'KEY_CONFLICT'
+  | 'LOAD_REJECTED';
 
 /** A record that will be dead-lettered; `raw` has every card number masked. */
 export interface Rejection {

@@ -22,17 +22,22 @@ export interface JobServiceDeps {
 /** Minimum interval between progress messages on one WatchRun stream. */
 const WATCH_INTERVAL_MS = 200;
 
-function callLogger(deps: JobServiceDeps, call: { metadata: { get(k: string): unknown[] } }, method: string): Logger {
-  const cid = call.metadata.get(METADATA_KEYS.correlationId)[0];
+/** Who is calling, for audit entries: `user:<sub>` as the gateway forwards it, else the peer tool. */
+export function actorOf(call: { metadata: { get(k: string): unknown[] } }): string {
   const actor = call.metadata.get(METADATA_KEYS.actor)[0];
-  return deps.logger.child({ component: 'grpc', method, correlationId: typeof cid === 'string' ? cid : newCorrelationId(), actor: typeof actor === 'string' ? actor : 'anonymous' });
+  return typeof actor === 'string' && /^[\x21-\x7e]{1,256}$/.test(actor) ? actor : 'anonymous';
+}
+
+export function callLogger(logger: Logger, call: { metadata: { get(k: string): unknown[] } }, method: string): Logger {
+  const cid = call.metadata.get(METADATA_KEYS.correlationId)[0];
+  return logger.child({ component: 'grpc', method, correlationId: typeof cid === 'string' ? cid : newCorrelationId(), actor: actorOf(call) });
 }
 
 /** Wraps a unary handler: one place that maps errors to status. */
-function unary<Req, Res>(deps: JobServiceDeps, method: string, fn: (req: Req, log: Logger) => Promise<Res>) {
+export function unary<Req, Res>(logger: Logger, method: string, fn: (req: Req, log: Logger, actor: string) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const log = callLogger(deps, call, method);
-    fn(call.request, log).then(
+    const log = callLogger(logger, call, method);
+    fn(call.request, log, actorOf(call)).then(
       (res) => callback(null, res),
       (err) => callback(toServiceError(err, log, method)),
     );
@@ -55,41 +60,51 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
   const { ds, scheduler } = deps;
   const runWithName = async (run: JobRunEntity) => runToProto(run, (await jobNames(ds, [run])).get(run.jobId));
   return {
-    createJob: unary(deps, 'CreateJob', async (req, log) => {
+    createJob: unary(deps.logger, 'CreateJob', async (req, log) => {
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
       const { job, created } = await saveJob(ds, def);
       log.info(created ? 'job:saved' : 'job:unchanged', { jobId: job.id, name: job.name, version: job.currentVersion });
       return { job: jobToProto(job, canonicalDefinition(def).json), created };
     }),
-    getJob: unary(deps, 'GetJob', async (req) => {
+    getJob: unary(deps.logger, 'GetJob', async (req) => {
       const j = await getJob(ds, required(req.jobId, 'job_id'));
       return { job: jobToProto(j.job, j.definitionJson) };
     }),
-    listJobs: unary(deps, 'ListJobs', async (req) => {
+    listJobs: unary(deps.logger, 'ListJobs', async (req) => {
       const { jobs, next } = await listJobs(ds, req.pageSize, req.pageToken || undefined);
       const full = await Promise.all(jobs.map((j) => getJob(ds, j.id)));
       return { jobs: full.map((j) => jobToProto(j.job, j.definitionJson)), nextPageToken: next };
     }),
-    runJob: unary(deps, 'RunJob', async (req, log) => {
+    runJob: unary(deps.logger, 'RunJob', async (req, log) => {
       const job = await getJob(ds, required(req.jobId, 'job_id'));
       const { run, existing } = await createRun(ds, job);
       if (!existing || run.status === 'PENDING') scheduler.submit(run.id); // idempotent for queued runs
       log.info(existing ? 'run:existing' : 'run:queued', { jobId: job.job.id, runId: run.id, sha256: run.sourceSha256 });
       return { run: runToProto(run, job.job.name), existing };
     }),
-    getRun: unary(deps, 'GetRun', async (req) => ({ run: await runWithName(await getRun(ds, required(req.runId, 'run_id'))) })),
-    listRuns: unary(deps, 'ListRuns', async (req) => {
+    getRun: unary(deps.logger, 'GetRun', async (req) => ({ run: await runWithName(await getRun(ds, required(req.runId, 'run_id'))) })),
+    listRuns: unary(deps.logger, 'ListRuns', async (req) => {
       const { runs, next } = await listRuns(ds, { jobId: req.jobId || undefined, status: statusFromProto(req.status) }, req.pageSize, req.pageToken || undefined);
       const names = await jobNames(ds, runs);
       return { runs: runs.map((r) => runToProto(r, names.get(r.jobId))), nextPageToken: next };
     }),
-    cancelRun: unary(deps, 'CancelRun', async (req, log) => {
-      const run = await scheduler.cancel(required(req.runId, 'run_id'));
+    cancelRun: unary(deps.logger, 'CancelRun', async (req, log, actor) => {
+      const run = await scheduler.cancel(required(req.runId, 'run_id'), actor);
       log.info('run:cancel-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run) };
     }),
+    pauseRun: unary(deps.logger, 'PauseRun', async (req, log) => {
+      const run = await scheduler.pause(required(req.runId, 'run_id'));
+      log.info('run:pause-requested', { runId: run.id });
+      return { run: await runWithName(run) };
+    }),
+    resumeRun: unary(deps.logger, 'ResumeRun', async (req, log) => {
+      const run = await scheduler.resume(required(req.runId, 'run_id'));
+      log.info('run:resume-requested', { runId: run.id, status: run.status });
+      return { run: await runWithName(run) };
+    }),
     watchRun: (call: ServerWritableStream<WatchRunRequest, WatchRunResponse>) => {
-      const log = callLogger(deps, call, 'WatchRun');
+      const log = callLogger(deps.logger, call, 'WatchRun');
       let unsubscribe: (() => void) | undefined;
       let timer: NodeJS.Timeout | undefined;
       let lastSent = 0;

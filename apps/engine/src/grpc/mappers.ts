@@ -62,6 +62,8 @@ export function runToProto(run: JobRunEntity, jobName = ''): Run {
     createdAt: run.createdAt,
     startedAt: run.startedAt ?? undefined,
     finishedAt: run.finishedAt ?? undefined,
+    statusReason: run.statusReason ?? '',
+    attempts: run.attempts,
     errorCode: run.errorCode ?? '',
     errorMessage: run.errorMessage ?? '',
     recordsPerSecond: seconds ? Number(run.recordsRead) / seconds : 0,

@@ -1,14 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { type JobRunEntity, TERMINAL_RUN_STATUSES } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
-import { executeRun, getJob, getRun, type RunContext } from '@strongroom/pipeline';
+import { endUnpublished, executeRun, getJob, getRun, RunControl, type RunContext } from '@strongroom/pipeline';
+
+/** Delay before an interrupted run (database outage) is tried again. */
+const RETRY_INTERRUPTED_MS = 5000;
 
 /**
  * Runs queued runs with bounded concurrency, publishes their progress to watchers, cancels on
  * request, and on shutdown stops taking work and waits (bounded) for running batches.
  */
 export class RunScheduler {
-  private readonly active = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly active = new Map<string, { control: RunControl; done: Promise<void> }>();
   private readonly queue: string[] = [];
   private readonly events = new EventEmitter();
   private accepting = true;
@@ -29,40 +32,56 @@ export class RunScheduler {
   }
 
   /**
-   * On start: PENDING runs left by a previous process are queued again; RUNNING/PAUSED ones were
-   * interrupted mid-run and are failed with a clear reason (their committed batches stay; resubmit
-   * the file to load the rest — rows already loaded are filtered as ALREADY_LOADED).
+   * On start: PENDING runs are queued; RUNNING runs (interrupted by a crash or a shutdown) resume
+   * from their last committed batch. A run another live engine is executing is skipped by the
+   * executor (its session holds the run's advisory lock). PAUSED runs wait for ResumeRun.
    */
-  async recover(): Promise<{ requeued: number; interrupted: number }> {
-    const interrupted: { id: string }[] = await this.ctx.ds.query(
-      `UPDATE job_runs SET status = 'FAILED', finished_at = now(), error_code = 'UNAVAILABLE',
-              error_message = 'interrupted by an engine restart; resubmit the file to load the remaining records'
-        WHERE status IN ('RUNNING','PAUSED') RETURNING id`,
+  async recover(): Promise<{ queued: number; resumed: number }> {
+    const rows: { id: string; status: string }[] = await this.ctx.ds.query(
+      `SELECT id, status FROM job_runs WHERE status IN ('PENDING','RUNNING') ORDER BY created_at`,
     );
-    const pending: { id: string }[] = await this.ctx.ds.query(`SELECT id FROM job_runs WHERE status = 'PENDING' ORDER BY created_at`);
-    for (const p of pending) this.submit(p.id);
-    return { requeued: pending.length, interrupted: interrupted.length };
+    for (const r of rows) this.submit(r.id);
+    return { queued: rows.filter((r) => r.status === 'PENDING').length, resumed: rows.filter((r) => r.status === 'RUNNING').length };
+  }
+
+  /** Pauses a running run after its current batch. */
+  async pause(runId: string): Promise<JobRunEntity> {
+    const run = await getRun(this.ctx.ds, runId);
+    const active = this.active.get(runId);
+    if (!active || run.status !== 'RUNNING') {
+      throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}${active ? '' : ' and not executing here'}; only a RUNNING run can be paused`);
+    }
+    active.control.request('pause');
+    return run;
+  }
+
+  /** Resumes a PAUSED run, or an interrupted RUNNING run that no engine is executing. */
+  async resume(runId: string): Promise<JobRunEntity> {
+    const run = await getRun(this.ctx.ds, runId);
+    if (run.status !== 'PAUSED' && run.status !== 'RUNNING') {
+      throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}; only a PAUSED or interrupted run can be resumed`);
+    }
+    const active = this.active.get(runId);
+    if (active) active.control.request('run');
+    else this.submit(runId);
+    return run;
   }
 
   /** Cancels a queued or running run; a finished run cannot be cancelled. */
-  async cancel(runId: string): Promise<JobRunEntity> {
+  async cancel(runId: string, actor = 'service:engine'): Promise<JobRunEntity> {
     const run = await getRun(this.ctx.ds, runId);
     if (TERMINAL_RUN_STATUSES.includes(run.status)) {
       throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is already ${run.status}`);
     }
     const active = this.active.get(runId);
     if (active) {
-      active.abort.abort('cancel');
+      active.control.request('cancel');
       await active.done;
       return getRun(this.ctx.ds, runId);
     }
     const i = this.queue.indexOf(runId);
     if (i >= 0) this.queue.splice(i, 1);
-    await this.ctx.ds.query(
-      `UPDATE job_runs SET status = 'CANCELLED', finished_at = now(), error_code = 'CANCELLED', error_message = 'cancelled by operator'
-        WHERE id = $1 AND status = 'PENDING'`,
-      [runId],
-    );
+    await endUnpublished(this.ctx.ds, run, 'CANCELLED', ErrorCode.CANCELLED, 'cancelled by operator', actor);
     const after = await getRun(this.ctx.ds, runId);
     this.events.emit(runId, after);
     return after;
@@ -81,7 +100,7 @@ export class RunScheduler {
   async shutdown(graceMs: number): Promise<string[]> {
     this.accepting = false;
     this.queue.length = 0;
-    for (const a of this.active.values()) a.abort.abort('shutdown');
+    for (const a of this.active.values()) a.control.request('shutdown');
     const all = Promise.all([...this.active.values()].map((a) => a.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
@@ -92,22 +111,27 @@ export class RunScheduler {
   private pump(): void {
     while (this.accepting && this.active.size < this.maxConcurrent && this.queue.length) {
       const runId = this.queue.shift() as string;
-      const abort = new AbortController();
-      const done = this.execute(runId, abort.signal).finally(() => {
+      const control = new RunControl();
+      const done = this.execute(runId, control).finally(() => {
         this.active.delete(runId);
         this.pump();
       });
-      this.active.set(runId, { abort, done });
+      this.active.set(runId, { control, done });
     }
   }
 
-  private async execute(runId: string, signal: AbortSignal): Promise<void> {
+  private async execute(runId: string, control: RunControl): Promise<void> {
     const log = this.ctx.logger.child({ component: 'scheduler', runId });
     try {
       const run = await getRun(this.ctx.ds, runId);
-      if (run.status !== 'PENDING') return;
+      if (TERMINAL_RUN_STATUSES.includes(run.status)) return;
       const job = await getJob(this.ctx.ds, run.jobId, run.jobVersion);
-      await executeRun(this.ctx, run, job, signal, (r) => this.events.emit(runId, { ...r }));
+      const after = await executeRun(this.ctx, run, job, control, (r) => this.events.emit(runId, { ...r }));
+      if (after.status === 'RUNNING' && control.requested === 'run' && this.accepting) {
+        // interrupted by a database outage that outlasted the retries: try again shortly
+        log.warn('run:will-retry', { inMs: RETRY_INTERRUPTED_MS });
+        setTimeout(() => this.accepting && this.submit(runId), RETRY_INTERRUPTED_MS).unref();
+      }
     } catch (err) {
       // the run never started: fail it rather than leave it PENDING forever
       const e = coerceError(err);

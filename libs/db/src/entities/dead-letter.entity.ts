@@ -17,4 +17,9 @@ export class DeadLetterEntity {
   @Column({ type: 'text' }) status!: DeadLetterStatus;
   @Column({ name: 'data_classification', type: 'text' }) dataClassification!: string;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  /** Why it was discarded, or what the replay did. */
+  @Column({ type: 'text', nullable: true }) resolution!: string | null;
+  @Column({ name: 'resolved_by', type: 'text', nullable: true }) resolvedBy!: string | null;
+  @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true }) resolvedAt!: Date | null;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

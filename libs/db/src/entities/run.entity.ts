@@ -28,16 +28,29 @@ export class JobRunEntity {
   @Column({ type: 'boolean', nullable: true }) reconciled!: boolean | null;
   @Column({ name: 'reconciliation_reason', type: 'text', nullable: true }) reconciliationReason!: string | null;
   @Column({ name: 'error_code', type: 'text', nullable: true }) errorCode!: string | null;
+  /** Column names of the source, kept so dead letters can be replayed through the same mapping. */
+  @Column({ name: 'source_header', type: 'jsonb', nullable: true }) sourceHeader!: string[] | null;
+  /** Why the run is PAUSED (or was interrupted). */
+  @Column({ name: 'status_reason', type: 'text', nullable: true }) statusReason!: string | null;
+  /** Times execution started (1 + resumes after interruptions). */
+  @Column({ type: 'integer' }) attempts!: number;
   @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage!: string | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
 }
 
-/** The last committed position of a run; written in the same transaction as the batch it follows. */
+/**
+ * The last committed position of one partition of a run (a byte range of the file); written in the
+ * same transaction as the batch it follows.
+ */
 @Entity({ name: 'run_checkpoints' })
 export class RunCheckpointEntity {
   @PrimaryColumn({ name: 'run_id', type: 'uuid' }) runId!: string;
+  @PrimaryColumn({ name: 'partition_no', type: 'integer' }) partitionNo!: number;
+  @Column({ name: 'start_byte', type: 'bigint' }) startByte!: string;
+  @Column({ name: 'end_byte', type: 'bigint', nullable: true }) endByte!: string | null;
+  @Column({ type: 'boolean' }) done!: boolean;
   @Column({ name: 'batch_seq', type: 'integer' }) batchSeq!: number;
   @Column({ name: 'records_read', type: 'bigint' }) recordsRead!: string;
   @Column({ name: 'byte_offset', type: 'bigint' }) byteOffset!: string;

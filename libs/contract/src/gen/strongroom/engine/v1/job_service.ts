@@ -107,6 +107,22 @@ export interface CancelRunResponse {
   run: Run | undefined;
 }
 
+export interface PauseRunRequest {
+  runId: string;
+}
+
+export interface PauseRunResponse {
+  run: Run | undefined;
+}
+
+export interface ResumeRunRequest {
+  runId: string;
+}
+
+export interface ResumeRunResponse {
+  run: Run | undefined;
+}
+
 export interface WatchRunRequest {
   runId: string;
 }
@@ -1267,6 +1283,286 @@ export const CancelRunResponse: MessageFns<CancelRunResponse> = {
   },
 };
 
+function createBasePauseRunRequest(): PauseRunRequest {
+  return { runId: "" };
+}
+
+export const PauseRunRequest: MessageFns<PauseRunRequest> = {
+  encode(message: PauseRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseRunRequest {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PauseRunRequest): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PauseRunRequest>): PauseRunRequest {
+    return PauseRunRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PauseRunRequest>): PauseRunRequest {
+    const message = createBasePauseRunRequest();
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBasePauseRunResponse(): PauseRunResponse {
+  return { run: undefined };
+}
+
+export const PauseRunResponse: MessageFns<PauseRunResponse> = {
+  encode(message: PauseRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run !== undefined) {
+      Run.encode(message.run, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseRunResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseRunResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.run = Run.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseRunResponse {
+    return { run: isSet(object.run) ? Run.fromJSON(object.run) : undefined };
+  },
+
+  toJSON(message: PauseRunResponse): unknown {
+    const obj: any = {};
+    if (message.run !== undefined) {
+      obj.run = Run.toJSON(message.run);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PauseRunResponse>): PauseRunResponse {
+    return PauseRunResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PauseRunResponse>): PauseRunResponse {
+    const message = createBasePauseRunResponse();
+    message.run = (object.run !== undefined && object.run !== null) ? Run.fromPartial(object.run) : undefined;
+    return message;
+  },
+};
+
+function createBaseResumeRunRequest(): ResumeRunRequest {
+  return { runId: "" };
+}
+
+export const ResumeRunRequest: MessageFns<ResumeRunRequest> = {
+  encode(message: ResumeRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeRunRequest {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ResumeRunRequest): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeRunRequest>): ResumeRunRequest {
+    return ResumeRunRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeRunRequest>): ResumeRunRequest {
+    const message = createBaseResumeRunRequest();
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeRunResponse(): ResumeRunResponse {
+  return { run: undefined };
+}
+
+export const ResumeRunResponse: MessageFns<ResumeRunResponse> = {
+  encode(message: ResumeRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run !== undefined) {
+      Run.encode(message.run, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeRunResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeRunResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.run = Run.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeRunResponse {
+    return { run: isSet(object.run) ? Run.fromJSON(object.run) : undefined };
+  },
+
+  toJSON(message: ResumeRunResponse): unknown {
+    const obj: any = {};
+    if (message.run !== undefined) {
+      obj.run = Run.toJSON(message.run);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeRunResponse>): ResumeRunResponse {
+    return ResumeRunResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeRunResponse>): ResumeRunResponse {
+    const message = createBaseResumeRunResponse();
+    message.run = (object.run !== undefined && object.run !== null) ? Run.fromPartial(object.run) : undefined;
+    return message;
+  },
+};
+
 function createBaseWatchRunRequest(): WatchRunRequest {
   return { runId: "" };
 }
@@ -1469,6 +1765,7 @@ export const JobServiceService = {
     responseSerialize: (value: ListRunsResponse): Buffer => Buffer.from(ListRunsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRunsResponse => ListRunsResponse.decode(value),
   },
+  /** Cancels a queued, running or paused run; nothing of it is published. */
   cancelRun: {
     path: "/strongroom.engine.v1.JobService/CancelRun" as const,
     requestStream: false as const,
@@ -1477,6 +1774,26 @@ export const JobServiceService = {
     requestDeserialize: (value: Buffer): CancelRunRequest => CancelRunRequest.decode(value),
     responseSerialize: (value: CancelRunResponse): Buffer => Buffer.from(CancelRunResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelRunResponse => CancelRunResponse.decode(value),
+  },
+  /** Pauses a running run after its current batch (status PAUSED). */
+  pauseRun: {
+    path: "/strongroom.engine.v1.JobService/PauseRun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PauseRunRequest): Buffer => Buffer.from(PauseRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PauseRunRequest => PauseRunRequest.decode(value),
+    responseSerialize: (value: PauseRunResponse): Buffer => Buffer.from(PauseRunResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PauseRunResponse => PauseRunResponse.decode(value),
+  },
+  /** Resumes a paused run, or an interrupted one, from its last committed batch. */
+  resumeRun: {
+    path: "/strongroom.engine.v1.JobService/ResumeRun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResumeRunRequest): Buffer => Buffer.from(ResumeRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResumeRunRequest => ResumeRunRequest.decode(value),
+    responseSerialize: (value: ResumeRunResponse): Buffer => Buffer.from(ResumeRunResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResumeRunResponse => ResumeRunResponse.decode(value),
   },
   /** Streams progress snapshots of a run until it reaches a terminal status. */
   watchRun: {
@@ -1502,7 +1819,12 @@ export interface JobServiceServer extends UntypedServiceImplementation {
   runJob: handleUnaryCall<RunJobRequest, RunJobResponse>;
   getRun: handleUnaryCall<GetRunRequest, GetRunResponse>;
   listRuns: handleUnaryCall<ListRunsRequest, ListRunsResponse>;
+  /** Cancels a queued, running or paused run; nothing of it is published. */
   cancelRun: handleUnaryCall<CancelRunRequest, CancelRunResponse>;
+  /** Pauses a running run after its current batch (status PAUSED). */
+  pauseRun: handleUnaryCall<PauseRunRequest, PauseRunResponse>;
+  /** Resumes a paused run, or an interrupted one, from its last committed batch. */
+  resumeRun: handleUnaryCall<ResumeRunRequest, ResumeRunResponse>;
   /** Streams progress snapshots of a run until it reaches a terminal status. */
   watchRun: handleServerStreamingCall<WatchRunRequest, WatchRunResponse>;
 }
@@ -1603,6 +1925,7 @@ export interface JobServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRunsResponse) => void,
   ): ClientUnaryCall;
+  /** Cancels a queued, running or paused run; nothing of it is published. */
   cancelRun(
     request: CancelRunRequest,
     callback: (error: ServiceError | null, response: CancelRunResponse) => void,
@@ -1617,6 +1940,38 @@ export interface JobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelRunResponse) => void,
+  ): ClientUnaryCall;
+  /** Pauses a running run after its current batch (status PAUSED). */
+  pauseRun(
+    request: PauseRunRequest,
+    callback: (error: ServiceError | null, response: PauseRunResponse) => void,
+  ): ClientUnaryCall;
+  pauseRun(
+    request: PauseRunRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PauseRunResponse) => void,
+  ): ClientUnaryCall;
+  pauseRun(
+    request: PauseRunRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PauseRunResponse) => void,
+  ): ClientUnaryCall;
+  /** Resumes a paused run, or an interrupted one, from its last committed batch. */
+  resumeRun(
+    request: ResumeRunRequest,
+    callback: (error: ServiceError | null, response: ResumeRunResponse) => void,
+  ): ClientUnaryCall;
+  resumeRun(
+    request: ResumeRunRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResumeRunResponse) => void,
+  ): ClientUnaryCall;
+  resumeRun(
+    request: ResumeRunRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResumeRunResponse) => void,
   ): ClientUnaryCall;
   /** Streams progress snapshots of a run until it reaches a terminal status. */
   watchRun(request: WatchRunRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchRunResponse>;

@@ -130,6 +130,10 @@ export interface Run {
   recordsPerSecond: number;
   reconciliation: Reconciliation | undefined;
   jobName: string;
+  /** Why the run is PAUSED (or was interrupted); empty otherwise. */
+  statusReason: string;
+  /** Times execution started: 1 + resumes after interruptions. */
+  attempts: number;
 }
 
 function createBaseCurrencyTotal(): CurrencyTotal {
@@ -467,6 +471,8 @@ function createBaseRun(): Run {
     recordsPerSecond: 0,
     reconciliation: undefined,
     jobName: "",
+    statusReason: "",
+    attempts: 0,
   };
 }
 
@@ -537,6 +543,12 @@ export const Run: MessageFns<Run> = {
     }
     if (message.jobName !== "") {
       writer.uint32(178).string(message.jobName);
+    }
+    if (message.statusReason !== "") {
+      writer.uint32(186).string(message.statusReason);
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(192).int32(message.attempts);
     }
     return writer;
   },
@@ -730,6 +742,22 @@ export const Run: MessageFns<Run> = {
             message.jobName = reader.string();
             continue;
           }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.statusReason = reader.string();
+            continue;
+          }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.attempts = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -830,6 +858,12 @@ export const Run: MessageFns<Run> = {
         : isSet(object.job_name)
         ? globalThis.String(object.job_name)
         : "",
+      statusReason: isSet(object.statusReason)
+        ? globalThis.String(object.statusReason)
+        : isSet(object.status_reason)
+        ? globalThis.String(object.status_reason)
+        : "",
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
     };
   },
 
@@ -901,6 +935,12 @@ export const Run: MessageFns<Run> = {
     if (message.jobName !== "") {
       obj.jobName = message.jobName;
     }
+    if (message.statusReason !== "") {
+      obj.statusReason = message.statusReason;
+    }
+    if (message.attempts !== 0) {
+      obj.attempts = Math.round(message.attempts);
+    }
     return obj;
   },
 
@@ -933,6 +973,8 @@ export const Run: MessageFns<Run> = {
       ? Reconciliation.fromPartial(object.reconciliation)
       : undefined;
     message.jobName = object.jobName ?? "";
+    message.statusReason = object.statusReason ?? "";
+    message.attempts = object.attempts ?? 0;
     return message;
   },
 };

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical';
+
+/** Runs SQL inside the caller's transaction and returns the rows (adapt pg or TypeORM to this). */
+export type SqlExec = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+export interface AuditEntryInput {
+  /** Who: `user:<sub>` or `service:<name>`. */
+  actor: string;
+  /** What: `noun:verb`, e.g. `batch:committed`. */
+  action: string;
+  /** Which: ids of the job, run, batch, dead letters, breaker… */
+  subject: Record<string, unknown>;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends Required<AuditEntryInput> {
+  seq: number;
+  occurredAt: string;
+  prevHash: string;
+  hash: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+/** Transaction-level advisory lock that serializes appends (held until the caller commits). */
+export const AUDIT_LOCK_KEY = 7_382_611_002;
+
+/** hash = SHA-256(prev_hash bytes ‖ UTF-8 canonical JSON of {seq, occurredAt, actor, action, subject, details}). */
+export function entryHash(prevHash: string, e: Omit<AuditEntry, 'hash' | 'prevHash'>): string {
+  const body = canonicalJson({ seq: e.seq, occurredAt: e.occurredAt, actor: e.actor, action: e.action, subject: e.subject, details: e.details });
+  return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(body, 'utf8').digest('hex');
+}
+
+/**
+ * Appends one entry inside the caller's open transaction, so the entry commits (or rolls back) with
+ * the change it records. Appends are serialized by a transaction-level advisory lock: concurrent
+ * appenders form one chain with gap-free `seq`. Call it last in the transaction to hold the lock briefly.
+ */
+export async function appendAudit(exec: SqlExec, input: AuditEntryInput): Promise<AuditEntry> {
+  if (!/^[a-z_]+:[a-z_]+$/.test(input.action)) throw new Error(`audit action must be noun:verb, got ${input.action}`);
+  await exec('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
+  const [last] = await exec('SELECT l.seq::text AS seq, l.hash FROM immutable_audit_log l ORDER BY l.seq DESC LIMIT 1');
+  const seq = last ? Number(last.seq) + 1 : 1;
+  const prevHash = last ? String(last.hash) : GENESIS_HASH;
+  const entry = { seq, occurredAt: new Date().toISOString(), actor: input.actor, action: input.action, subject: input.subject, details: input.details ?? {} };
+  const hash = entryHash(prevHash, entry);
+  await exec(
+    `INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, subject, details, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [seq, entry.occurredAt, entry.actor, entry.action, canonicalJson(entry.subject), canonicalJson(entry.details), prevHash, hash],
+  );
+  return { ...entry, prevHash, hash };
+}
