@@ -3,10 +3,11 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { createPanProtector } from '@strongroom/compliance';
-import { JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
+import { DeadLetterServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
 import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type EngineConfig } from './config';
+import { deadLetterServiceHandlers } from './grpc/dead-letter-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { loadPanKey } from './pan-key';
 import { RunScheduler } from './runs/run-scheduler';
@@ -21,6 +22,7 @@ export interface Engine {
 }
 
 const SERVICE_NAME = 'strongroom.engine.v1.JobService';
+const DLQ_SERVICE_NAME = 'strongroom.engine.v1.DeadLetterService';
 
 /** Test-only crash points (STRONGROOM_TEST_CRASH_AT): SIGKILL at the n-th hit of a named point. */
 function crashHook(config: EngineConfig): { crash?: (point: string) => void } {
@@ -53,11 +55,13 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const applied = await runMigrations(ds);
   if (applied.length) logger.info('db:migrated', { applied });
   const pan = createPanProtector(loadPanKey(config.panKeyFile, logger));
-  const scheduler = new RunScheduler({ ds, logger, pan, actor: 'service:engine', ...crashHook(config) }, config.maxConcurrentRuns);
+  const runContext = { ds, logger, pan, actor: 'service:engine', ...crashHook(config) };
+  const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns);
 
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   server.addService(JobServiceService, jobServiceHandlers({ ds, scheduler, logger }));
-  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
+  server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
+  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING', [DLQ_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   const definitions = loadSync(PROTO_FILES, { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true });
   new ReflectionService(definitions).addToServer(server);
@@ -74,6 +78,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     async stop() {
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+      health.setStatus(DLQ_SERVICE_NAME, 'NOT_SERVING');
       const still = await scheduler.shutdown(config.shutdownGraceMs);
       if (still.length) logger.warn('engine:runs-interrupted', { runIds: still });
       await new Promise<void>((resolve) => {

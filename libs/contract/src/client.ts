@@ -1,4 +1,5 @@
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { DeadLetterServiceClient } from './gen/strongroom/engine/v1/dead_letter_service';
 import { JobServiceClient } from './gen/strongroom/engine/v1/job_service';
 
 /** gRPC metadata keys that carry context from callers to the engine. */
@@ -16,11 +17,14 @@ export interface ClientOptions {
   credentials?: ChannelCredentials;
 }
 
+const CHANNEL_OPTIONS = { 'grpc.keepalive_time_ms': 30_000, 'grpc.max_receive_message_length': 16 * 1024 * 1024 };
+
 export function createJobServiceClient(options: ClientOptions): JobServiceClient {
-  return new JobServiceClient(options.address, options.credentials ?? credentials.createInsecure(), {
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
-  });
+  return new JobServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
+}
+
+export function createDeadLetterServiceClient(options: ClientOptions): DeadLetterServiceClient {
+  return new DeadLetterServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
 /** A deadline `ms` from now, for the `deadline` call option (every call must carry one). */

@@ -35,5 +35,20 @@ export {
   JobServiceClient,
   type JobServiceServer,
 } from './gen/strongroom/engine/v1/job_service';
-export { createJobServiceClient, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
+export {
+  DeadLetterStatus,
+  DeadLetter,
+  ListDeadLettersRequest,
+  ListDeadLettersResponse,
+  DeadLetterCorrection,
+  ReplayDeadLettersRequest,
+  ReplayOutcome,
+  ReplayDeadLettersResponse,
+  DiscardDeadLettersRequest,
+  DiscardDeadLettersResponse,
+  DeadLetterServiceService,
+  DeadLetterServiceClient,
+  type DeadLetterServiceServer,
+} from './gen/strongroom/engine/v1/dead_letter_service';
+export { createJobServiceClient, createDeadLetterServiceClient, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';

@@ -104,23 +104,29 @@ async function insertIsolating(client: ClientBase, ctx: BatchContext, rows: Cano
   }
 }
 
+export interface LoadResult {
+  loaded: number;
+  filteredByReason: Record<string, number>;
+  totals: Totals;
+  digest: string;
+  /** Rows that did not load (DUPLICATE_KEY, KEY_CONFLICT, LOAD_REJECTED), by record number order. */
+  dead: Rejection[];
+  /** Outcome per record number: 'loaded', 'filtered' or the rejection. */
+  outcome: Map<number, 'loaded' | 'filtered' | Rejection>;
+}
+
 /**
- * Writes one batch inside the caller's open transaction: the valid rows (through staging, isolating
- * rows the database refuses), then the dead letters. Rows that did not insert are classified: a key
- * repeated within this run → DUPLICATE_KEY; a key an earlier run loaded with identical content →
- * filtered as ALREADY_LOADED; with different content → KEY_CONFLICT (never silently dropped).
- * Nothing here commits.
+ * Loads valid rows inside the caller's open transaction (through staging, isolating rows the database
+ * refuses) and classifies those that did not insert: a key repeated within this run → DUPLICATE_KEY;
+ * a key an earlier run loaded with identical content → filtered as ALREADY_LOADED; with different
+ * content → KEY_CONFLICT (never silently dropped). Writes no dead letters itself.
  */
-export async function writeBatch(
-  client: ClientBase,
-  ctx: BatchContext,
-  valid: readonly CanonicalTransaction[],
-  rejected: readonly Rejection[],
-): Promise<BatchResult> {
-  const dead: Rejection[] = [...rejected];
+export async function loadRows(client: ClientBase, ctx: BatchContext, valid: readonly CanonicalTransaction[]): Promise<LoadResult> {
   const filteredByReason: Record<string, number> = {};
   const totals: Totals = new Map();
   const digest = new DigestBuilder();
+  const dead: Rejection[] = [];
+  const outcome = new Map<number, 'loaded' | 'filtered' | Rejection>();
   let loaded = 0;
   const lines = new Map(valid.map((t) => [t.recordNo, canonicalLine(ctx.sourceSystem, t)]));
   const verdicts = new Map<number, Verdict>();
@@ -131,25 +137,39 @@ export async function writeBatch(
       loaded++;
       addToTotals(totals, t.currency, t.amount.minor);
       digest.add(lines.get(t.recordNo) as string);
+      outcome.set(t.recordNo, 'loaded');
     } else if (v === 'same') {
       filteredByReason.ALREADY_LOADED = (filteredByReason.ALREADY_LOADED ?? 0) + 1;
-    } else if (typeof v === 'object') {
-      dead.push(v);
+      outcome.set(t.recordNo, 'filtered');
     } else {
-      dead.push({
-        recordNo: t.recordNo,
-        raw: maskPansInText(t.raw),
-        code: v === 'mine' ? 'DUPLICATE_KEY' : 'KEY_CONFLICT',
-        message: v === 'mine' ? `txn_id ${t.txnId} appears more than once in this source` : `txn_id ${t.txnId} was loaded earlier with different content`,
-        field: 'txn_id',
-      });
+      const rejection: Rejection =
+        typeof v === 'object'
+          ? v
+          : {
+              recordNo: t.recordNo,
+              raw: maskPansInText(t.raw),
+              code: v === 'mine' ? 'DUPLICATE_KEY' : 'KEY_CONFLICT',
+              message: v === 'mine' ? `txn_id ${t.txnId} appears more than once in this source` : `txn_id ${t.txnId} was loaded earlier with different content`,
+              field: 'txn_id',
+            };
+      dead.push(rejection);
+      outcome.set(t.recordNo, rejection);
     }
   }
-  if (dead.length) {
-    dead.sort((a, b) => a.recordNo - b.recordNo);
-    await insertDeadLetters(client, ctx, dead);
-  }
-  return { loaded, deadLettered: dead.length, filteredByReason, totals, digest: digest.hex() };
+  return { loaded, filteredByReason, totals, digest: digest.hex(), dead, outcome };
+}
+
+/** Loads a batch and dead-letters its validation rejections and the rows that did not load. */
+export async function writeBatch(
+  client: ClientBase,
+  ctx: BatchContext,
+  valid: readonly CanonicalTransaction[],
+  rejected: readonly Rejection[],
+): Promise<BatchResult> {
+  const r = await loadRows(client, ctx, valid);
+  const dead = [...rejected, ...r.dead].sort((a, b) => a.recordNo - b.recordNo);
+  if (dead.length) await insertDeadLetters(client, ctx, dead);
+  return { loaded: r.loaded, deadLettered: dead.length, filteredByReason: r.filteredByReason, totals: r.totals, digest: r.digest };
 }
 
 export async function insertDeadLetters(client: ClientBase, ctx: BatchContext, dead: readonly Rejection[]): Promise<void> {

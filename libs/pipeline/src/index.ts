@@ -14,3 +14,4 @@ export { parseDate, parseTimestamp } from './temporal';
 export { totalsFromJson, totalsToJson, type Totals } from './integrity';
 export { withRetry, backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry';
 export { AdaptiveBatchSize } from './adaptive-batch';
+export { listDeadLetters, replayDeadLetters, discardDeadLetters, type DeadLetterFilter, type ReplayOutcome, type ReplayRequest } from './dead-letters';

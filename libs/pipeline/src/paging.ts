@@ -24,3 +24,19 @@ export function decodePageToken(token: string | undefined): { t: string; id: str
   }
   throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_token is not a token returned by this API');
 }
+
+/** Opaque cursor over a numeric id (dead letters). */
+export function encodeIdToken(id: string): string {
+  return Buffer.from(JSON.stringify({ id })).toString('base64url');
+}
+
+export function decodeIdToken(token: string | undefined): string | undefined {
+  if (!token) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { id?: unknown };
+    if (typeof v.id === 'string' && /^[0-9]{1,18}$/.test(v.id)) return v.id;
+  } catch {
+    // fall through
+  }
+  throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_token is not a token returned by this API');
+}

@@ -1,0 +1,79 @@
+import { type UntypedHandleCall } from '@grpc/grpc-js';
+import { type DeadLetter, DeadLetterStatus, type DeadLetterServiceServer } from '@strongroom/contract';
+import { type DataSource, type DeadLetterEntity, type DeadLetterStatus as DbStatus } from '@strongroom/db';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { type Logger } from '@strongroom/logging';
+import { discardDeadLetters, isUuid, listDeadLetters, replayDeadLetters, type RunContext } from '@strongroom/pipeline';
+import { unary } from './job-service';
+
+const TO_PROTO: Record<DbStatus, DeadLetterStatus> = {
+  PENDING: DeadLetterStatus.DEAD_LETTER_STATUS_PENDING,
+  REPLAYED: DeadLetterStatus.DEAD_LETTER_STATUS_REPLAYED,
+  DISCARDED: DeadLetterStatus.DEAD_LETTER_STATUS_DISCARDED,
+};
+
+function statusFromProto(s: DeadLetterStatus): DbStatus | undefined {
+  if (s === DeadLetterStatus.DEAD_LETTER_STATUS_UNSPECIFIED) return undefined;
+  const found = (Object.keys(TO_PROTO) as DbStatus[]).find((k) => TO_PROTO[k] === s);
+  if (!found) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `unknown dead letter status ${s}`);
+  return found;
+}
+
+function toProto(d: DeadLetterEntity): DeadLetter {
+  return {
+    id: d.id,
+    runId: d.runId,
+    jobId: d.jobId,
+    recordNo: Number(d.recordNo),
+    rawRecord: d.rawRecord,
+    reasonCode: d.reasonCode,
+    reasonMessage: d.reasonMessage,
+    field: d.field ?? '',
+    attempts: d.attempts,
+    status: TO_PROTO[d.status],
+    resolution: d.resolution ?? '',
+    resolvedBy: d.resolvedBy ?? '',
+    createdAt: d.createdAt,
+    resolvedAt: d.resolvedAt ?? undefined,
+  };
+}
+
+function optionalUuid(v: string, name: string): string | undefined {
+  if (!v) return undefined;
+  if (!isUuid(v)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `${name} is not an id`);
+  return v;
+}
+
+/** DeadLetterService: list, replay (idempotent), discard — replay and discard audited with the caller. */
+export function deadLetterServiceHandlers(deps: { ds: DataSource; ctx: RunContext; logger: Logger }): DeadLetterServiceServer & Record<string, UntypedHandleCall> {
+  const { ds, logger } = deps;
+  return {
+    listDeadLetters: unary(logger, 'ListDeadLetters', async (req) => {
+      const { deadLetters, next } = await listDeadLetters(
+        ds,
+        { runId: optionalUuid(req.runId, 'run_id'), jobId: optionalUuid(req.jobId, 'job_id'), status: statusFromProto(req.status), reasonCode: req.reasonCode || undefined },
+        req.pageSize,
+        req.pageToken || undefined,
+      );
+      return { deadLetters: deadLetters.map(toProto), nextPageToken: next };
+    }),
+    replayDeadLetters: unary(logger, 'ReplayDeadLetters', async (req, log, actor) => {
+      const corrections = new Map(req.corrections.map((c) => [c.id, c.rawRecord]));
+      const outcomes = await replayDeadLetters(deps.ctx, { ids: req.ids, runId: optionalUuid(req.runId, 'run_id'), corrections }, actor);
+      const count = (o: string) => outcomes.filter((x) => x.outcome === o).length;
+      log.info('dlq:replayed', { loaded: count('LOADED'), stillFailing: count('STILL_FAILING'), skipped: count('SKIPPED') });
+      return {
+        loaded: count('LOADED'),
+        alreadyLoaded: count('ALREADY_LOADED'),
+        stillFailing: count('STILL_FAILING'),
+        skipped: count('SKIPPED'),
+        outcomes: outcomes.map((o) => ({ id: o.id, outcome: o.outcome, reasonCode: o.reasonCode ?? '', reasonMessage: o.reasonMessage ?? '' })),
+      };
+    }),
+    discardDeadLetters: unary(logger, 'DiscardDeadLetters', async (req, log, actor) => {
+      const r = await discardDeadLetters(ds, req.ids, req.reason, actor);
+      log.info('dlq:discarded', r);
+      return r;
+    }),
+  };
+}
