@@ -3,11 +3,12 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { createPanProtector } from '@strongroom/compliance';
-import { DeadLetterServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
+import { DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
 import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type EngineConfig } from './config';
 import { deadLetterServiceHandlers } from './grpc/dead-letter-service';
+import { ingestServiceHandlers } from './grpc/ingest-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { loadPanKey } from './pan-key';
 import { RunScheduler } from './runs/run-scheduler';
@@ -23,6 +24,7 @@ export interface Engine {
 
 const SERVICE_NAME = 'strongroom.engine.v1.JobService';
 const DLQ_SERVICE_NAME = 'strongroom.engine.v1.DeadLetterService';
+const INGEST_SERVICE_NAME = 'strongroom.engine.v1.IngestService';
 
 /** Test-only crash points (STRONGROOM_TEST_CRASH_AT): SIGKILL at the n-th hit of a named point. */
 function crashHook(config: EngineConfig): { crash?: (point: string) => void } {
@@ -61,7 +63,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   server.addService(JobServiceService, jobServiceHandlers({ ds, scheduler, logger }));
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
-  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING', [DLQ_SERVICE_NAME]: 'SERVING' });
+  server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
+  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING', [DLQ_SERVICE_NAME]: 'SERVING', [INGEST_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   const definitions = loadSync(PROTO_FILES, { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true });
   new ReflectionService(definitions).addToServer(server);
@@ -79,6 +82,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(SERVICE_NAME, 'NOT_SERVING');
       health.setStatus(DLQ_SERVICE_NAME, 'NOT_SERVING');
+      health.setStatus(INGEST_SERVICE_NAME, 'NOT_SERVING');
       const still = await scheduler.shutdown(config.shutdownGraceMs);
       if (still.length) logger.warn('engine:runs-interrupted', { runIds: still });
       await new Promise<void>((resolve) => {

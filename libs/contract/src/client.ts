@@ -1,5 +1,6 @@
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { DeadLetterServiceClient } from './gen/strongroom/engine/v1/dead_letter_service';
+import { IngestServiceClient } from './gen/strongroom/engine/v1/ingest_service';
 import { JobServiceClient } from './gen/strongroom/engine/v1/job_service';
 
 /** gRPC metadata keys that carry context from callers to the engine. */
@@ -30,4 +31,8 @@ export function createDeadLetterServiceClient(options: ClientOptions): DeadLette
 /** A deadline `ms` from now, for the `deadline` call option (every call must carry one). */
 export function deadlineIn(ms: number): Date {
   return new Date(Date.now() + ms);
+}
+
+export function createIngestServiceClient(options: ClientOptions): IngestServiceClient {
+  return new IngestServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
 }

@@ -50,5 +50,20 @@ export {
   DeadLetterServiceClient,
   type DeadLetterServiceServer,
 } from './gen/strongroom/engine/v1/dead_letter_service';
-export { createJobServiceClient, createDeadLetterServiceClient, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
+export {
+  IngestRecord,
+  IngestOpen,
+  IngestBatch,
+  IngestComplete,
+  IngestRequest,
+  RecordRejection,
+  IngestAck,
+  IngestOpened,
+  IngestCompleted,
+  IngestResponse,
+  IngestServiceService,
+  IngestServiceClient,
+  type IngestServiceServer,
+} from './gen/strongroom/engine/v1/ingest_service';
+export { createJobServiceClient, createDeadLetterServiceClient, createIngestServiceClient, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';

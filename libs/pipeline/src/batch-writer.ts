@@ -26,6 +26,8 @@ export interface BatchResult {
   totals: Totals;
   /** SHA-256 over the canonical lines of the inserted rows, in record order. */
   digest: string;
+  /** Every dead letter of the batch (validation and load), in record order. */
+  rejections: Rejection[];
 }
 
 type Verdict = 'inserted' | 'mine' | 'same' | 'conflict' | Rejection;
@@ -169,7 +171,7 @@ export async function writeBatch(
   const r = await loadRows(client, ctx, valid);
   const dead = [...rejected, ...r.dead].sort((a, b) => a.recordNo - b.recordNo);
   if (dead.length) await insertDeadLetters(client, ctx, dead);
-  return { loaded: r.loaded, deadLettered: dead.length, filteredByReason: r.filteredByReason, totals: r.totals, digest: r.digest };
+  return { loaded: r.loaded, deadLettered: dead.length, filteredByReason: r.filteredByReason, totals: r.totals, digest: r.digest, rejections: dead };
 }
 
 export async function insertDeadLetters(client: ClientBase, ctx: BatchContext, dead: readonly Rejection[]): Promise<void> {

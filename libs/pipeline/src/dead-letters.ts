@@ -5,6 +5,7 @@ import { type DataSource, DeadLetterEntity, type DeadLetterStatus, pgClientOf } 
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { loadRows, prepareStaging } from './batch-writer';
 import { mergeTotals, totalsFromJson, totalsToJson } from './integrity';
+import { asCsvJob } from './job-definition';
 import { getJob } from './job-store';
 import { getRun } from './run-store';
 import { sinkTotals } from './run-finalizer';
@@ -80,8 +81,8 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; crash?: (poin
   if (run.status !== 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}: only dead letters of a SUCCEEDED run can be replayed (resubmit the file otherwise)`);
   if (!run.sourceHeader) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} has no recorded source header to replay with`);
   const job = await getJob(ctx.ds, run.jobId, run.jobVersion);
-  const def = job.definition;
-  const mapper = createTransactionMapper(run.sourceHeader, def, ctx.pan);
+  const def = asCsvJob(job.definition);
+  const mapper = createTransactionMapper(run.sourceHeader, def.source.mapping, ctx.pan);
   const runner = ctx.ds.createQueryRunner();
   await runner.connect();
   const client = pgClientOf(runner);

@@ -31,11 +31,19 @@ const mappingSchema = z
     }
   });
 
-const sourceSchema = z.strictObject({
+const systemSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/);
+
+const grpcSourceSchema = z.strictObject({
+  /** Records arrive over IngestService (gRPC streaming) in canonical form; no file, no mapping. */
+  kind: z.literal('grpc'),
+  system: systemSchema.optional(),
+});
+
+const csvSourceSchema = z.strictObject({
   kind: z.literal('csv'),
   path: z.string().min(1),
   /** Source system for the business key (source_system, txn_id). Default: the job name. */
-  system: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional(),
+  system: systemSchema.optional(),
   delimiter: z.enum([',', ';', '\t', '|']).default(','),
   encoding: z.literal('utf-8').default('utf-8'),
   mapping: mappingSchema,
@@ -55,6 +63,8 @@ const batchingSchema = z
       ctx.addIssue({ code: 'custom', path: ['startSize'], message: 'must be within [minSize, maxSize]' });
     }
   });
+
+const sourceSchema = z.discriminatedUnion('kind', [csvSourceSchema, grpcSourceSchema]);
 
 export const jobDefinitionSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'lowercase letters, digits, ".", "_" or "-", at most 100'),
@@ -79,6 +89,13 @@ export const jobDefinitionSchema = z.strictObject({
 });
 
 export type JobDefinition = z.infer<typeof jobDefinitionSchema>;
+export type CsvJobDefinition = JobDefinition & { source: z.infer<typeof csvSourceSchema> };
+
+/** The definition of a file job, or a precise error for a job of another source kind. */
+export function asCsvJob(def: JobDefinition): CsvJobDefinition {
+  if (def.source.kind !== 'csv') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `job ${def.name} reads from "${def.source.kind}", not from a file`);
+  return def as CsvJobDefinition;
+}
 
 /** "sink.batching.maxSize must be ≥ minSize"-style messages: the bad path, then what is wrong. */
 function describeIssues(error: z.ZodError): string {
@@ -112,7 +129,7 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
     });
   }
   const def = parsed.data;
-  if (!path.isAbsolute(def.source.path)) {
+  if (def.source.kind === 'csv' && !path.isAbsolute(def.source.path)) {
     if (!baseDir) {
       throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, 'invalid job definition: source.path is relative and no base directory was given');
     }

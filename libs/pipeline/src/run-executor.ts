@@ -9,6 +9,7 @@ import { AdaptiveBatchSize } from './adaptive-batch';
 import { commitBatch } from './batch-commit';
 import { prepareStaging, type BatchContext } from './batch-writer';
 import { mergeTotals, totalsFromJson, type Totals } from './integrity';
+import { asCsvJob } from './job-definition';
 import { type JobWithDefinition } from './job-store';
 import { type RunControl } from './run-control';
 import { finalizeRun } from './run-finalizer';
@@ -56,7 +57,7 @@ export async function executeRun(
 ): Promise<JobRunEntity> {
   const log = ctx.logger.child({ component: 'run', jobId: run.jobId, runId: run.id });
   const actor = ctx.actor ?? 'service:engine';
-  const def = job.definition;
+  const def = asCsvJob(job.definition);
   const stats: RunStats = { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() };
   let runner: QueryRunner | undefined;
   let source: CsvSource | undefined;
@@ -118,7 +119,7 @@ export async function executeRun(
       hash: readHash,
       ...(cp ? { startByte: Number(cp.b), startRecordNo: Number(cp.n) } : {}),
     });
-    const mapper = createTransactionMapper(source.header, def, ctx.pan);
+    const mapper = createTransactionMapper(source.header, def.source.mapping, ctx.pan);
     if (!run.sourceHeader) {
       await runner.query('UPDATE job_runs SET source_header = $2 WHERE id = $1', [run.id, JSON.stringify(source.header)]);
       run.sourceHeader = source.header;

@@ -1,12 +1,13 @@
 import { createPanProtector } from '@strongroom/compliance';
-import { parseJobDefinition } from './job-definition';
+import { asCsvJob, parseJobDefinition } from './job-definition';
 import { createTransactionMapper } from './transaction-mapper';
 
 const def = parseJobDefinition(
   'name: t\nsource: { kind: csv, path: /x.csv, mapping: { txn_id: id, account: acct, amount: amt, currency: ccy, booked_at: ts, reference: ref, card_pan: card } }',
 );
 const header = ['id', 'acct', 'amt', 'ccy', 'ts', 'ref', 'card'];
-const mapper = createTransactionMapper(header, def, createPanProtector({ id: 'k', secret: Buffer.alloc(32, 3) }));
+const mapping = asCsvJob(def).source.mapping;
+const mapper = createTransactionMapper(header, mapping, createPanProtector({ id: 'k', secret: Buffer.alloc(32, 3) }));
 const rec = (fields: string[], recordNo = 1) => mapper.map({ recordNo, fields, raw: fields.join(','), byteEnd: 0 });
 
 describe('createTransactionMapper', () => {
@@ -47,7 +48,7 @@ describe('createTransactionMapper', () => {
   });
 
   it('refuses a header that lacks a mapped column, naming it', () => {
-    expect(() => createTransactionMapper(['id', 'acct'], def, createPanProtector({ id: 'k', secret: Buffer.alloc(32) }))).toThrow(
+    expect(() => createTransactionMapper(['id', 'acct'], mapping, createPanProtector({ id: 'k', secret: Buffer.alloc(32) }))).toThrow(
       /lacks mapped column\(s\): amt \(for amount\), ccy \(for currency\), ts \(for booked_at\), ref \(for reference\), card \(for card_pan\) \(the first line/,
     );
   });

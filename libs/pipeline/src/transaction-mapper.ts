@@ -2,7 +2,7 @@ import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { maskPansInText, type PanProtector } from '@strongroom/compliance';
 import { type SourceRecord } from '@strongroom/connectors';
 import { isCurrency } from './currencies';
-import { CANONICAL_FIELDS, type CanonicalField, type JobDefinition } from './job-definition';
+import { CANONICAL_FIELDS, type CanonicalField } from './job-definition';
 import { parseAmount } from './money';
 import { parseDate, parseTimestamp } from './temporal';
 import { type CanonicalTransaction, type Rejection, type RejectCode } from './types';
@@ -37,11 +37,11 @@ export interface TransactionMapper {
  * Builds the mapper from a CSV header and the job's mapping. A mapped column missing from the
  * header fails the whole source (SOURCE_MALFORMED) before any record is read.
  */
-export function createTransactionMapper(header: string[], def: JobDefinition, pan: PanProtector): TransactionMapper {
+export function createTransactionMapper(header: readonly string[], mapping: Partial<Record<CanonicalField, string>>, pan: PanProtector): TransactionMapper {
   const index = new Map<CanonicalField, number>();
   const missing: string[] = [];
   for (const field of CANONICAL_FIELDS) {
-    const column = def.source.mapping[field];
+    const column = mapping[field];
     if (column === undefined) continue;
     const i = header.indexOf(column);
     if (i < 0) missing.push(`${column} (for ${field})`);

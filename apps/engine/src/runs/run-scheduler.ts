@@ -126,6 +126,7 @@ export class RunScheduler {
       const run = await getRun(this.ctx.ds, runId);
       if (TERMINAL_RUN_STATUSES.includes(run.status)) return;
       const job = await getJob(this.ctx.ds, run.jobId, run.jobVersion);
+      if (job.definition.source.kind === 'grpc') return; // stream runs continue when their client reopens the stream
       const after = await executeRun(this.ctx, run, job, control, (r) => this.events.emit(runId, { ...r }));
       if (after.status === 'RUNNING' && control.requested === 'run' && this.accepting) {
         // interrupted by a database outage that outlasted the retries: try again shortly

@@ -1,0 +1,85 @@
+import { once } from 'node:events';
+import { type ServerDuplexStream, type UntypedHandleCall } from '@grpc/grpc-js';
+import { type IngestRecord, type IngestRequest, type IngestResponse, type IngestServiceServer } from '@strongroom/contract';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { type Logger } from '@strongroom/logging';
+import { IngestSession, type IngestRecordInput, type RunContext } from '@strongroom/pipeline';
+import { actorOf, callLogger } from './job-service';
+import { runToProto } from './mappers';
+import { toServiceError } from './status-map';
+
+/** Wire record → canonical field names. */
+function toCanonical(r: IngestRecord): IngestRecordInput {
+  return {
+    txn_id: r.txnId,
+    account: r.account,
+    counterparty_account: r.counterpartyAccount,
+    counterparty_name: r.counterpartyName,
+    amount: r.amount,
+    currency: r.currency,
+    booked_at: r.bookedAt,
+    value_date: r.valueDate,
+    reference: r.reference,
+    card_pan: r.cardPan,
+  };
+}
+
+/**
+ * IngestService.Ingest: open → batch* → complete on one bidirectional stream. Messages are processed
+ * one at a time: the next batch is read only after the previous one committed and its ack was written
+ * (and the client read it), so a slow database or a slow client slows the stream, it does not grow memory.
+ */
+export function ingestServiceHandlers(deps: { ctx: RunContext; logger: Logger }): IngestServiceServer & Record<string, UntypedHandleCall> {
+  return {
+    ingest: (call: ServerDuplexStream<IngestRequest, IngestResponse>) => {
+      const log = callLogger(deps.logger, call, 'Ingest');
+      const actor = actorOf(call);
+      let session: IngestSession | undefined;
+      const send = async (msg: IngestResponse) => {
+        if (!call.write(msg)) await once(call, 'drain');
+      };
+      let finished = false;
+      const fail = (err: unknown) => {
+        finished = true;
+        if (!call.cancelled) call.emit('error', toServiceError(err, log, 'Ingest')); // sends the status, ends the call
+      };
+      const handle = async (msg: IngestRequest) => {
+        if (msg.open) {
+          if (session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'the stream is already open');
+          session = await IngestSession.open(deps.ctx, msg.open.jobId, msg.open.streamId, actor);
+          await send({ opened: { run: runToProto(session.run), resumed: session.resumed } });
+        } else if (msg.batch) {
+          if (!session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'send open before the first batch');
+          const ack = await session.batch(msg.batch.idempotencyKey, msg.batch.records.map(toCanonical), actor);
+          await send({ ack });
+        } else if (msg.complete) {
+          if (!session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'send open before complete');
+          const run = await session.complete(actor);
+          await send({ completed: { run: runToProto(run) } });
+          log.info('ingest:completed', { runId: run.id, status: run.status, read: run.recordsRead });
+          finished = true;
+          call.end();
+        } else {
+          throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'empty ingest message');
+        }
+      };
+      // one message at a time: reading pauses while a batch commits (flow control reaches the client)
+      call.on('data', (msg: IngestRequest) => {
+        if (finished) return;
+        call.pause();
+        handle(msg).then(
+          () => call.resume(),
+          (err) => fail(err),
+        );
+      });
+      call.on('end', () => {
+        if (!finished) {
+          finished = true;
+          call.end(); // half-closed without complete: the run stays open; the same stream_id continues it later
+        }
+      });
+      call.on('close', () => void session?.close());
+      call.on('cancelled', () => void session?.close());
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { type ClientDuplexStream, status } from '@grpc/grpc-js';
+import { Client } from 'pg';
+import {
+  createIngestServiceClient,
+  createJobServiceClient,
+  RunStatus,
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type IngestRecord,
+  type IngestRequest,
+  type IngestResponse,
+  type IngestServiceClient,
+  type JobServiceClient,
+} from '@strongroom/contract';
+import { createTestDatabase, makeTempDir, startEngineProcess, unaryCall, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+
+/** A request/response view of the bidirectional stream: send one message, await its one answer. */
+class Stream {
+  private readonly answers: IngestResponse[] = [];
+  private waiter: ((r: IngestResponse | Error) => void) | undefined;
+  private failure: Error | undefined;
+  readonly call: ClientDuplexStream<IngestRequest, IngestResponse>;
+
+  constructor(client: IngestServiceClient) {
+    this.call = client.ingest();
+    this.call.on('data', (r: IngestResponse) => (this.waiter ? (this.waiter(r), (this.waiter = undefined)) : this.answers.push(r)));
+    this.call.on('error', (e: Error) => {
+      this.failure = e;
+      this.waiter?.(e);
+    });
+  }
+
+  send(msg: IngestRequest): void {
+    this.call.write(msg);
+  }
+
+  async next(): Promise<IngestResponse> {
+    const ready = this.answers.shift();
+    if (ready) return ready;
+    if (this.failure) throw this.failure;
+    const r = await new Promise<IngestResponse | Error>((resolve) => (this.waiter = resolve));
+    if (r instanceof Error) throw r;
+    return r;
+  }
+
+  async ask(msg: IngestRequest): Promise<IngestResponse> {
+    this.send(msg);
+    return this.next();
+  }
+}
+
+const record = (n: number): IngestRecord => ({
+  txnId: `S-${n}`,
+  account: `ACC${n % 97}`,
+  counterpartyAccount: '',
+  counterpartyName: n % 5 === 0 ? 'Zoë Müller' : 'Acme',
+  amount: `${n % 10_000}.${String(n % 100).padStart(2, '0')}`,
+  currency: n % 997 === 0 ? 'XXQ' : n % 3 === 0 ? 'USD' : 'EUR', // 1 in 997 invalid
+  bookedAt: '2026-11-01T10:00:00Z',
+  valueDate: '',
+  reference: n % 7 === 0 ? 'card 4111 1111 1111 1111' : '',
+  cardPan: '',
+});
+const batch = (i: number, size = 1000) => ({ batch: { idempotencyKey: `b-${i}`, records: Array.from({ length: size }, (_, k) => record(i * size + k + 1)) } });
+
+describe('IngestService (real engine): streamed batches, lost acks, reconnects', () => {
+  let db: TestDatabase;
+  let engine: EngineProcess;
+  let jobs: JobServiceClient;
+  let ingest: IngestServiceClient;
+  let jobId: string;
+  const dir = makeTempDir();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir } });
+    jobs = createJobServiceClient({ address: engine.address });
+    ingest = createIngestServiceClient({ address: engine.address });
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, { definition: 'name: payments-stream\nsource: { kind: grpc, system: payments-api }\n', baseDir: '' });
+    jobId = job.job?.id as string;
+  });
+  afterAll(async () => {
+    jobs?.close();
+    ingest?.close();
+    await engine?.stop();
+    await db?.drop();
+  });
+
+  it('loads 100k streamed records exactly once although batches are re-sent after lost acks and a reconnect', async () => {
+    let s = new Stream(ingest);
+    const opened = await s.ask({ open: { jobId, streamId: 'feed-2026-11-28' } });
+    expect(opened.opened).toMatchObject({ resumed: false, run: { status: RunStatus.RUN_STATUS_RUNNING } });
+    const runId = opened.opened?.run?.id as string;
+    for (let i = 0; i < 40; i++) expect((await s.ask(batch(i))).ack).toMatchObject({ idempotencyKey: `b-${i}`, duplicate: false });
+
+    // the connection drops right after batch 40 was sent: its ack is lost
+    s.send(batch(40));
+    await new Promise((r) => setTimeout(r, 50));
+    s.call.cancel();
+    s = new Stream(ingest);
+    expect((await s.ask({ open: { jobId, streamId: 'feed-2026-11-28' } })).opened).toMatchObject({ resumed: true, run: { id: runId } });
+    const resent = (await s.ask(batch(40))).ack;
+    expect(resent?.idempotencyKey).toBe('b-40'); // committed before the drop (duplicate) or now — never twice
+
+    for (let i = 41; i < 100; i++) {
+      const ack = (await s.ask(batch(i))).ack;
+      expect(ack?.duplicate).toBe(false);
+      if (i === 70) {
+        // an ack that never arrived on the client side: the client sends the batch again
+        const again = (await s.ask(batch(70))).ack;
+        expect(again).toMatchObject({ duplicate: true, accepted: ack?.accepted, batchSeq: ack?.batchSeq });
+        expect(again?.loaded).toBe(ack?.loaded);
+      }
+    }
+    const done = await s.ask({ complete: {} });
+    s.call.end();
+    const run = done.completed?.run;
+    const invalid = Array.from({ length: 100_000 }, (_, k) => k + 1).filter((n) => n % 997 === 0).length;
+    expect(run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 100_000, loaded: 100_000 - invalid, deadLettered: invalid, filtered: 0 });
+    expect(run?.reconciliation?.reconciled).toBe(true);
+
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      const { rows } = await pg.query(
+        `SELECT count(*)::int AS n, count(DISTINCT txn_id)::int AS keys,
+                (SELECT count(*)::int FROM transactions_published WHERE run_id = $1) AS published,
+                (SELECT count(*)::int FROM transactions WHERE run_id = $1 AND reference ~ '4111111111111111') AS clear_pans
+           FROM transactions WHERE run_id = $1`,
+        [runId],
+      );
+      expect(rows[0]).toEqual({ n: 100_000 - invalid, keys: 100_000 - invalid, published: 100_000 - invalid, clear_pans: 0 });
+    } finally {
+      await pg.end();
+    }
+  }, 180_000);
+
+  it('refuses batches before open, unknown jobs, file jobs, and a completed stream', async () => {
+    const s = new Stream(ingest);
+    await expect(s.ask(batch(0, 1))).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    const t = new Stream(ingest);
+    await expect(t.ask({ open: { jobId: '00000000-0000-4000-8000-000000000000', streamId: 'x' } })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    const u = new Stream(ingest);
+    await expect(u.ask({ open: { jobId, streamId: 'feed-2026-11-28' } })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION, details: expect.stringContaining('completed already') });
+    const fileJob = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+      definition: 'name: a-file-job\nsource: { kind: csv, path: /tmp/none.csv, mapping: { txn_id: a, account: b, amount: c, currency: d, booked_at: e } }\n',
+      baseDir: '',
+    });
+    const v = new Stream(ingest);
+    await expect(v.ask({ open: { jobId: fileJob.job?.id as string, streamId: 'y' } })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION, details: expect.stringContaining('needs source kind "grpc"') });
+  });
+});

@@ -1,0 +1,186 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { type PoolClient } from 'pg';
+import { type DataSource, JobRunEntity, type QueryRunner, pgClientOf } from '@strongroom/db';
+import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
+import { commitBatch } from './batch-commit';
+import { prepareStaging, type BatchContext } from './batch-writer';
+import { mergeTotals, totalsFromJson, type Totals } from './integrity';
+import { CANONICAL_FIELDS, type CanonicalField } from './job-definition';
+import { getJob, type JobWithDefinition } from './job-store';
+import { finalizeRun } from './run-finalizer';
+import { type RunContext } from './run-executor';
+import { createTransactionMapper, type TransactionMapper } from './transaction-mapper';
+import { type CanonicalTransaction, type Rejection } from './types';
+
+/** One streamed record: canonical field → value ('' = absent). */
+export type IngestRecordInput = Partial<Record<CanonicalField, string>>;
+
+export interface IngestAck {
+  idempotencyKey: string;
+  duplicate: boolean;
+  batchSeq: number;
+  accepted: number;
+  filtered: number;
+  rejected: { index: number; reasonCode: string; message: string; field: string }[];
+  read: number;
+  loaded: number;
+  deadLettered: number;
+}
+
+const IDENTITY_MAPPING = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, f])) as Record<CanonicalField, string>;
+const KEY = /^[\x21-\x7e]{1,128}$/;
+const MAX_BATCH = 50_000;
+
+/**
+ * A gRPC ingest stream writing into one run of a job whose source kind is `grpc`. The stream_id makes
+ * opening idempotent (the same id continues the same run after a disconnect). Each batch commits in
+ * one transaction together with its idempotency key, so a re-sent batch is answered from the stored
+ * result and loads nothing. While open, the session holds the run's advisory lock: one writer per run.
+ */
+export class IngestSession {
+  private constructor(
+    private readonly ctx: RunContext,
+    readonly run: JobRunEntity,
+    private readonly job: JobWithDefinition,
+    private runner: QueryRunner,
+    private readonly mapper: TransactionMapper,
+    private readonly loadedTotals: Totals,
+    private readonly digests: string[],
+    readonly resumed: boolean,
+  ) {}
+
+  static async open(ctx: RunContext, jobId: string, streamId: string, actor: string): Promise<IngestSession> {
+    if (!/^[A-Za-z0-9._:-]{1,128}$/.test(streamId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'stream_id must be 1–128 characters [A-Za-z0-9._:-]');
+    const job = await getJob(ctx.ds, jobId);
+    if (job.definition.source.kind !== 'grpc') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `job ${job.job.name} reads from "${job.definition.source.kind}"; streaming ingest needs source kind "grpc"`);
+    const sha = createHash('sha256').update(`stream:${streamId}`).digest('hex');
+    const { run, resumed } = await openRun(ctx.ds, job, streamId, sha);
+    if (run.status === 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `stream ${streamId} was completed already (run ${run.id})`);
+    const runner = ctx.ds.createQueryRunner();
+    await runner.connect();
+    const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtextextended('strongroom-run:' || $1, 0)) AS locked`, [run.id])) as [{ locked: boolean }];
+    if (!locked) {
+      await runner.release();
+      throw new StrongroomError(ErrorCode.UNAVAILABLE, `stream ${streamId} is open on another connection; retry shortly`, { retryable: true });
+    }
+    await prepareStaging(pgClientOf(runner));
+    await runner.query(`UPDATE job_runs SET status = 'RUNNING', started_at = coalesce(started_at, now()), attempts = attempts + 1 WHERE id = $1 AND status IN ('PENDING','RUNNING')`, [run.id]);
+    run.status = 'RUNNING';
+    run.attempts += 1;
+    const totals: Totals = new Map();
+    const digests: string[] = [];
+    for (const b of (await runner.query(`SELECT totals, digest_sha256 FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH' ORDER BY batch_seq`, [run.id])) as { totals: Record<string, { count: string; minor: string }>; digest_sha256: string }[]) {
+      mergeTotals(totals, totalsFromJson(b.totals));
+      digests.push(b.digest_sha256);
+    }
+    const mapper = createTransactionMapper(CANONICAL_FIELDS, IDENTITY_MAPPING, ctx.pan);
+    ctx.logger.info('ingest:opened', { runId: run.id, streamId, resumed, actor });
+    return new IngestSession(ctx, run, job, runner, mapper, totals, digests, resumed);
+  }
+
+  /** Commits one batch (or answers a re-sent one from its stored result). */
+  async batch(idempotencyKey: string, records: IngestRecordInput[], actor: string): Promise<IngestAck> {
+    if (!KEY.test(idempotencyKey)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'idempotency_key must be 1–128 printable ASCII characters');
+    if (records.length > MAX_BATCH) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `a batch holds at most ${MAX_BATCH} records`);
+    const client = pgClientOf(this.runner);
+    const stored = (await client.query('SELECT result FROM ingest_batches WHERE run_id = $1 AND idempotency_key = $2', [this.run.id, idempotencyKey])).rows[0] as { result: Omit<IngestAck, 'duplicate'> } | undefined;
+    if (stored) return { ...stored.result, ...this.counters(), duplicate: true };
+    const base = Number(this.run.recordsRead);
+    const valid: CanonicalTransaction[] = [];
+    const rejected: Rejection[] = [];
+    records.forEach((r, i) => {
+      const fields = CANONICAL_FIELDS.map((f) => r[f] ?? '');
+      const m = this.mapper.map({ recordNo: base + i + 1, fields, raw: JSON.stringify(Object.fromEntries(CANONICAL_FIELDS.filter((f) => r[f]).map((f) => [f, r[f]]))), byteEnd: 0 });
+      if (m.ok) valid.push(m.txn);
+      else rejected.push(m.rejection);
+    });
+    const def = this.job.definition;
+    const batchCtx: BatchContext & { actor: string } = {
+      runId: this.run.id,
+      jobId: this.run.jobId,
+      sourceSystem: def.source.system ?? def.name,
+      dataClassification: def.compliance.dataClassification,
+      actor,
+      ...(this.ctx.crash ? { crash: this.ctx.crash } : {}),
+    };
+    let ack: Omit<IngestAck, 'duplicate' | 'read' | 'loaded' | 'deadLettered'> | undefined;
+    const result = await commitBatch(
+      client,
+      batchCtx,
+      this.run,
+      { records: records.length, firstRecordNo: base + 1, lastRecordNo: base + records.length, position: base + records.length, valid, rejected },
+      async (c: PoolClient, batchSeq, r) => {
+        ack = {
+          idempotencyKey,
+          batchSeq,
+          accepted: r.loaded,
+          filtered: Object.values(r.filteredByReason).reduce((a, b) => a + b, 0),
+          rejected: r.rejections.map((x) => ({ index: x.recordNo - base - 1, reasonCode: x.code, message: x.message, field: x.field ?? '' })),
+        };
+        await c.query('INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)', [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)]);
+      },
+    ).catch((err) => {
+      // a concurrent re-send won the race for the key: answer from its result
+      if (pgErrorCode(err) === '23505') return undefined;
+      throw err;
+    });
+    if (!result || !ack) return this.batch(idempotencyKey, records, actor);
+    mergeTotals(this.loadedTotals, result.totals);
+    this.digests.push(result.digest);
+    this.ctx.crash?.('ingest:after-commit');
+    return { ...ack, ...this.counters(), duplicate: false };
+  }
+
+  /** Ends the stream: reconcile and publish the run. */
+  async complete(actor: string): Promise<JobRunEntity> {
+    const digest = createHash('sha256').update(this.digests.join('')).digest('hex');
+    await finalizeRun(this.ctx.ds, this.run, this.job.definition, this.loadedTotals, digest, { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() }, actor);
+    return this.run;
+  }
+
+  private closed = false;
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.runner.query(`SELECT pg_advisory_unlock(hashtextextended('strongroom-run:' || $1, 0))`, [this.run.id]).catch(() => undefined);
+    await this.runner.release().catch(() => undefined);
+  }
+
+  private counters() {
+    return { read: Number(this.run.recordsRead), loaded: Number(this.run.recordsLoaded), deadLettered: Number(this.run.recordsDeadLettered) };
+  }
+}
+
+async function openRun(ds: DataSource, job: JobWithDefinition, streamId: string, sha: string): Promise<{ run: JobRunEntity; resumed: boolean }> {
+  const repo = ds.getRepository(JobRunEntity);
+  const find = () => repo.createQueryBuilder('r').where('r.job_id = :j AND r.source_sha256 = :s', { j: job.job.id, s: sha }).andWhere(`r.status NOT IN ('FAILED','CANCELLED')`).getOne();
+  const existing = await find();
+  if (existing) return { run: existing, resumed: true };
+  const run = repo.create({
+    id: randomUUID(),
+    jobId: job.job.id,
+    jobVersion: job.job.currentVersion,
+    status: 'PENDING',
+    sourcePath: `grpc://${streamId}`,
+    sourceSha256: sha,
+    sourceBytes: '0',
+    recordsRead: '0',
+    recordsLoaded: '0',
+    recordsDeadLettered: '0',
+    recordsFiltered: '0',
+    filteredByReason: {},
+    bytesRead: '0',
+    batchesCommitted: 0,
+    attempts: 0,
+    createdAt: new Date(),
+  });
+  try {
+    await repo.insert(run);
+    return { run, resumed: false };
+  } catch (err) {
+    const raced = pgErrorCode(err) === '23505' ? await find() : null;
+    if (raced) return { run: raced, resumed: true };
+    throw err;
+  }
+}
