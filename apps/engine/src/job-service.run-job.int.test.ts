@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import fs from 'node:fs';
 import { Metadata, credentials, makeGenericClientConstructor, status, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
@@ -116,5 +117,60 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     );
     health.close();
     expect(res.status).toBe('SERVING');
+  });
+
+  it('yields exactly one run and one copy of the rows when the same file is submitted 10 times at once', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => good(i + 10_000));
+    const csv = writeTempFile(dir, 'tenfold.csv', [HEADER, ...rows].join('\n'));
+    const job = await call(client.createJob.bind(client), { definition: jobYaml('tenfold', csv), baseDir: '' });
+    const runs = await Promise.all(Array.from({ length: 10 }, () => call(client.runJob.bind(client), { jobId: job.job?.id ?? '' })));
+    expect(new Set(runs.map((r) => r.run?.id)).size).toBe(1);
+    expect(runs.filter((r) => !r.existing)).toHaveLength(1);
+    const final = await waitDone(runs[0]?.run?.id ?? '');
+    expect(final).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 3000, loaded: 3000 });
+    const listed = await call(client.listRuns.bind(client), { jobId: job.job?.id ?? '', status: RunStatus.RUN_STATUS_UNSPECIFIED, pageSize: 50, pageToken: '' });
+    expect(listed.runs).toHaveLength(1);
+  });
+
+  it('pauses a running run after its batch and resumes it to the end', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => good(i + 50_000));
+    const csv = writeTempFile(dir, 'pause.csv', [HEADER, ...rows].join('\n'));
+    const job = await call(client.createJob.bind(client), { definition: jobYaml('pausable', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'), baseDir: '' });
+    const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '' });
+    const runId = started.run?.id ?? '';
+    for (let r = started.run; r?.status !== RunStatus.RUN_STATUS_RUNNING || !r.read; r = (await call(client.getRun.bind(client), { runId })).run) {
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    await call(client.pauseRun.bind(client), { runId });
+    let paused = (await call(client.getRun.bind(client), { runId })).run;
+    for (let i = 0; paused?.status !== RunStatus.RUN_STATUS_PAUSED && i < 200; i++) {
+      await new Promise((res) => setTimeout(res, 20));
+      paused = (await call(client.getRun.bind(client), { runId })).run;
+    }
+    expect(paused).toMatchObject({ status: RunStatus.RUN_STATUS_PAUSED, statusReason: 'paused by operator' });
+    await new Promise((res) => setTimeout(res, 300));
+    const still = (await call(client.getRun.bind(client), { runId })).run;
+    expect(still?.read).toBe(paused?.read); // nothing moves while paused
+    await expect(call(client.pauseRun.bind(client), { runId })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await call(client.resumeRun.bind(client), { runId });
+    const final = await waitDone(runId);
+    expect(final).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 20_000, loaded: 20_000 });
+  });
+
+  it('cancels a running run and publishes none of its rows', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => good(i + 90_000));
+    const csv = writeTempFile(dir, 'cancel-running.csv', [HEADER, ...rows].join('\n'));
+    const job = await call(client.createJob.bind(client), { definition: jobYaml('cancel-running', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'), baseDir: '' });
+    const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '' });
+    const runId = started.run?.id ?? '';
+    for (let r = started.run; !r?.read; r = (await call(client.getRun.bind(client), { runId })).run) await new Promise((res) => setTimeout(res, 20));
+    const cancelled = await call(client.cancelRun.bind(client), { runId });
+    expect(cancelled.run?.status).toBe(RunStatus.RUN_STATUS_CANCELLED);
+    expect(cancelled.run?.read).toBeGreaterThan(0);
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    const { rows } = await pg.query('SELECT count(*)::int AS n FROM transactions WHERE run_id = $1', [runId]);
+    await pg.end();
+    expect(rows[0].n).toBe(0);
   });
 });

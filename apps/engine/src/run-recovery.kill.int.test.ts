@@ -1,7 +1,13 @@
 import { Client } from 'pg';
 import { verifyChain } from '@strongroom/audit';
 import {
+  createDeadLetterServiceClient,
+  createIngestServiceClient,
   createJobServiceClient,
+  type IngestRequest,
+  type IngestResponse,
+  type ReplayDeadLettersRequest,
+  type ReplayDeadLettersResponse,
   RunStatus,
   type CreateJobRequest,
   type CreateJobResponse,
@@ -133,4 +139,84 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
       e.client.close();
     }, 120_000);
   }
+
+  it('drains on SIGTERM (exit 0, run stays RUNNING at a committed batch) and finishes after restart', async () => {
+    const csv = `${dir}/drain.csv`;
+    const gen = await generateTransactionsCsv(csv, { rows: 60_000, seed: 7, idPrefix: 'DR' });
+    const first = await start();
+    const runId = await submit(first.client, 'drain', csv, '{ minSize: 2000, maxSize: 2000 }');
+    await new Promise((r) => setTimeout(r, 700));
+    first.client.close();
+    expect(await first.engine.stop()).toBe(0);
+    const [mid] = (await pg.query('SELECT status, records_read::int AS read FROM job_runs WHERE id = $1', [runId])).rows;
+    expect(mid.status).toBe('RUNNING');
+    expect(mid.read % 2000 === 0 || mid.read === 60_000).toBe(true); // stopped on a batch boundary
+    const second = await start();
+    await waitSucceeded(second.client, runId);
+    await verify(runId, gen);
+    second.client.close();
+  }, 120_000);
+
+  it('replays dead letters exactly once after a kill in the middle of a replay', async () => {
+    const [run] = (await pg.query(`SELECT id FROM job_runs WHERE status = 'SUCCEEDED' ORDER BY created_at LIMIT 1`)).rows;
+    const { rows: pending } = await pg.query(`SELECT id::text AS id FROM dead_letter_queue WHERE run_id = $1 AND status = 'PENDING' AND reason_code = 'MISSING_FIELD'`, [run.id]);
+    expect(pending.length).toBeGreaterThan(0);
+    const { rows: before } = await pg.query('SELECT records_loaded::int AS loaded FROM job_runs WHERE id = $1', [run.id]);
+    const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'replay:mid@1' });
+    const dlq = createDeadLetterServiceClient({ address: crashing.engine.address });
+    // a record with a missing account is replayed with one (the engine dies mid-replay: nothing may stick)
+    const { rows: raws } = await pg.query(`SELECT id::text AS id, raw_record FROM dead_letter_queue WHERE id = ANY($1::bigint[])`, [pending.map((p) => p.id)]);
+    const corrections = raws.map((r) => ({ id: r.id, rawRecord: r.raw_record.replace(/^([^,]*),,/, '$1,DE89370400440532013000,') }));
+    await expect(unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq, dlq.replayDeadLetters, { ids: pending.map((p) => p.id), runId: '', corrections })).rejects.toBeDefined();
+    dlq.close();
+    crashing.client.close();
+    await new Promise((r) => (crashing.engine.child.exitCode === null ? crashing.engine.child.once('exit', r) : r(undefined)));
+    expect((await pg.query(`SELECT count(*)::int AS n FROM dead_letter_queue WHERE id = ANY($1::bigint[]) AND status = 'PENDING'`, [pending.map((p) => p.id)])).rows[0].n).toBe(pending.length);
+    const e = await start();
+    const dlq2 = createDeadLetterServiceClient({ address: e.engine.address });
+    const res = await unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq2, dlq2.replayDeadLetters, { ids: pending.map((p) => p.id), runId: '', corrections });
+    const again = await unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq2, dlq2.replayDeadLetters, { ids: pending.map((p) => p.id), runId: '', corrections });
+    dlq2.close();
+    e.client.close();
+    expect(res.loaded + res.stillFailing).toBe(pending.length);
+    expect(res.loaded).toBeGreaterThan(0);
+    expect(again.loaded).toBe(0);
+    const { rows: after } = await pg.query('SELECT records_loaded::int AS loaded FROM job_runs WHERE id = $1', [run.id]);
+    expect(after[0].loaded).toBe(before[0].loaded + res.loaded);
+  }, 120_000);
+
+  it('answers a re-sent ingest batch from its stored result after a kill between commit and ack', async () => {
+    const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'ingest:after-commit@2' });
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(crashing.client, crashing.client.createJob, { definition: 'name: crash-stream\nsource: { kind: grpc }\n', baseDir: '' });
+    const rec = (n: number) => ({ txnId: `K-${n}`, account: 'A', counterpartyAccount: '', counterpartyName: '', amount: `${n}.00`, currency: 'EUR', bookedAt: '2026-11-01', valueDate: '', reference: '', cardPan: '' });
+    const talk = (address: string) => {
+      const c = createIngestServiceClient({ address });
+      const call = c.ingest();
+      const answers: IngestResponse[] = [];
+      const waiters: ((v: IngestResponse | Error) => void)[] = [];
+      call.on('data', (r: IngestResponse) => (waiters.length ? (waiters.shift() as (v: IngestResponse) => void)(r) : answers.push(r)));
+      call.on('error', (e: Error) => waiters.splice(0).forEach((w) => w(e)));
+      const ask = async (m: IngestRequest) => {
+        call.write(m);
+        const r = answers.shift() ?? (await new Promise<IngestResponse | Error>((res) => waiters.push(res)));
+        if (r instanceof Error) throw r;
+        return r;
+      };
+      return { ask, close: () => (call.end(), c.close()) };
+    };
+    const a = talk(crashing.engine.address);
+    await a.ask({ open: { jobId: job.job?.id as string, streamId: 's1' } });
+    await a.ask({ batch: { idempotencyKey: 'k1', records: [rec(1), rec(2)] } });
+    await expect(a.ask({ batch: { idempotencyKey: 'k2', records: [rec(3), rec(4)] } })).rejects.toBeDefined(); // committed, then the engine died
+    a.close();
+    crashing.client.close();
+    const e = await start();
+    const b = talk(e.engine.address);
+    await b.ask({ open: { jobId: job.job?.id as string, streamId: 's1' } });
+    expect((await b.ask({ batch: { idempotencyKey: 'k2', records: [rec(3), rec(4)] } })).ack).toMatchObject({ duplicate: true, accepted: 2, loaded: 4 });
+    const done = await b.ask({ complete: {} });
+    b.close();
+    e.client.close();
+    expect(done.completed?.run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 4, loaded: 4 });
+  }, 120_000);
 });
