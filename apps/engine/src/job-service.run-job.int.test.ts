@@ -169,8 +169,8 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     expect(cancelled.run?.read).toBeGreaterThan(0);
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
-    const { rows } = await pg.query('SELECT count(*)::int AS n FROM transactions WHERE run_id = $1', [runId]);
+    const left = await pg.query('SELECT count(*)::int AS n FROM transactions WHERE run_id = $1', [runId]);
     await pg.end();
-    expect(rows[0].n).toBe(0);
+    expect(left.rows[0].n).toBe(0);
   });
 });
