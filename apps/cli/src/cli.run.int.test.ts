@@ -46,6 +46,14 @@ describe('strongroom CLI against a real engine', () => {
     expect(r.code).toBe(0);
     expect(lastJson(r.stdout)).toMatchObject({ status: 'SUCCEEDED', read: 3, loaded: 2, deadLettered: 1, reconciled: true, totals: [{ currency: 'USD', count: 2, amount: '3.50' }] });
     expect(lastJson(r.stdout).runId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const list = await cli(['dlq', 'list', '--run', String(lastJson(r.stdout).runId), '--json'], env);
+    expect(list.code).toBe(0);
+    const entries = (lastJson(list.stdout).deadLetters as { id: string; reasonCode: string; recordNo: number }[]);
+    expect(entries.map((e) => [e.recordNo, e.reasonCode])).toEqual([[3, 'INVALID_AMOUNT']]);
+    expect((await cli(['dlq', 'discard', entries[0]?.id as string], env)).code).toBe(2); // a reason is required
+    const discarded = await cli(['dlq', 'discard', entries[0]?.id as string, '--reason', 'typo in the source, re-sent by the bank', '--json'], env);
+    expect(lastJson(discarded.stdout)).toEqual({ discarded: 1, skipped: 0 });
   });
 
   it('exits 1 when the run fails, with the reason in the summary', async () => {

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
+import { controlCommand } from './commands/control';
+import { dlqCommand } from './commands/dlq';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { startCommand } from './commands/start';
@@ -12,14 +14,18 @@ usage:
   strongroom start                                  serve + a demo run over generated bank data (npm start)
   strongroom run <job.yaml> [--follow] [--detach] [--json]
   strongroom status <runId> [--wait] [--json]
+  strongroom pause|resume|cancel <runId> [--json]
+  strongroom dlq list [--run ID] [--status PENDING|REPLAYED|DISCARDED] [--code REASON] [--json]
+  strongroom dlq replay <id…> | --run ID [--json]
+  strongroom dlq discard <id…> --reason TEXT [--json]
 
-not built yet: audit, dlq, inspect, report, screen (see README)
+not built yet: audit, inspect, report, screen (see README)
 
 environment: DATABASE_URL, STRONGROOM_HOME (.strongroom), ENGINE_PORT (50051), GATEWAY_PORT (4000),
              STRONGROOM_ENGINE (127.0.0.1:50051) — see .env.example
 exit codes: 0 success (run SUCCEEDED), 1 failure (run not successful, engine error), 2 usage error`;
 
-const NOT_BUILT = new Set(['audit', 'dlq', 'inspect', 'report', 'screen']);
+const NOT_BUILT = new Set(['audit', 'inspect', 'report', 'screen']);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -33,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         wait: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        run: { type: 'string' },
+        status: { type: 'string' },
+        code: { type: 'string' },
+        reason: { type: 'string' },
       },
     });
   } catch (err) {
@@ -40,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { values, positionals } = parsed;
-  const [command, arg] = positionals;
+  const [command, arg, ...rest] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${HELP}\n`);
     return command || values.help ? 0 : 2;
@@ -61,6 +71,18 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(config, arg, { follow: values.follow, detach: values.detach, json: values.json });
     case 'status':
       return statusCommand(config, arg, { wait: values.wait, json: values.json });
+    case 'pause':
+    case 'resume':
+    case 'cancel':
+      return controlCommand(config, command, arg, values.json);
+    case 'dlq':
+      return dlqCommand(config, arg, rest, {
+        json: values.json,
+        ...(values.run ? { run: values.run } : {}),
+        ...(values.status ? { status: values.status } : {}),
+        ...(values.code ? { code: values.code } : {}),
+        ...(values.reason ? { reason: values.reason } : {}),
+      });
     default:
       if (NOT_BUILT.has(command)) {
         process.stderr.write(`strongroom ${command}: not built yet (see README, "What is not built yet")\n`);

@@ -1,0 +1,82 @@
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  createDeadLetterServiceClient,
+  deadlineIn,
+  DeadLetterStatus,
+  METADATA_KEYS,
+  type DeadLetter,
+  type DiscardDeadLettersResponse,
+  type ListDeadLettersResponse,
+  type ReplayDeadLettersResponse,
+} from '@strongroom/contract';
+import { type CliConfig } from '../config';
+import { fail } from './run';
+
+const STATUS: Record<string, DeadLetterStatus> = {
+  PENDING: DeadLetterStatus.DEAD_LETTER_STATUS_PENDING,
+  REPLAYED: DeadLetterStatus.DEAD_LETTER_STATUS_REPLAYED,
+  DISCARDED: DeadLetterStatus.DEAD_LETTER_STATUS_DISCARDED,
+};
+const STATUS_NAME = Object.fromEntries(Object.entries(STATUS).map(([k, v]) => [v, k]));
+
+export interface DlqOptions {
+  json: boolean;
+  run?: string;
+  status?: string;
+  reason?: string;
+  code?: string;
+}
+
+/**
+ * `strongroom dlq list [--run ID] [--status PENDING|REPLAYED|DISCARDED] [--code REASON]`,
+ * `strongroom dlq replay <id…> | --run ID`, `strongroom dlq discard <id…> --reason TEXT`.
+ */
+export async function dlqCommand(config: CliConfig, sub: string | undefined, ids: string[], opts: DlqOptions): Promise<number> {
+  const client = createDeadLetterServiceClient({ address: config.engineAddress });
+  const md = new Metadata();
+  md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
+  const call = <Res>(method: 'listDeadLetters' | 'replayDeadLetters' | 'discardDeadLetters', req: object) =>
+    new Promise<Res>((resolve, reject) =>
+      (client[method] as unknown as (r: object, m: Metadata, o: object, cb: (e: ServiceError | null, r: Res) => void) => void).call(client, req, md, { deadline: deadlineIn(config.deadlineMs) }, (e, r) =>
+        e ? reject(e) : resolve(r),
+      ),
+    );
+  const out = (human: string, json: unknown) => process.stdout.write(`${opts.json ? JSON.stringify(json) : human}\n`);
+  try {
+    if (sub === 'list') {
+      if (opts.status && !STATUS[opts.status]) throw new Error(`--status must be one of ${Object.keys(STATUS).join(', ')}`);
+      const entries: DeadLetter[] = [];
+      let pageToken = '';
+      do {
+        const r = await call<ListDeadLettersResponse>('listDeadLetters', { runId: opts.run ?? '', jobId: '', status: opts.status ? STATUS[opts.status] : 0, reasonCode: opts.code ?? '', pageSize: 500, pageToken });
+        entries.push(...r.deadLetters);
+        pageToken = r.nextPageToken;
+      } while (pageToken && entries.length < 10_000);
+      const rows = entries.map((d) => ({ id: d.id, runId: d.runId, recordNo: d.recordNo, status: STATUS_NAME[d.status], reasonCode: d.reasonCode, reasonMessage: d.reasonMessage, attempts: d.attempts, rawRecord: d.rawRecord }));
+      out(rows.map((r) => `${r.id.padStart(8)}  ${String(r.status).padEnd(9)} #${r.recordNo}  ${r.reasonCode}: ${r.reasonMessage}`).join('\n') || '(no dead letters)', { deadLetters: rows });
+      return 0;
+    }
+    if (sub === 'replay') {
+      if (!ids.length && !opts.run) throw new Error('usage: strongroom dlq replay <id…> | --run <runId>');
+      const r = await call<ReplayDeadLettersResponse>('replayDeadLetters', { ids, runId: opts.run ?? '', corrections: [] });
+      out(`loaded ${r.loaded}, already loaded ${r.alreadyLoaded}, still failing ${r.stillFailing}, skipped ${r.skipped}`, r);
+      return r.stillFailing ? 1 : 0;
+    }
+    if (sub === 'discard') {
+      if (!ids.length || !opts.reason) throw new Error('usage: strongroom dlq discard <id…> --reason "why"');
+      const r = await call<DiscardDeadLettersResponse>('discardDeadLetters', { ids, reason: opts.reason });
+      out(`discarded ${r.discarded}, skipped ${r.skipped}`, r);
+      return 0;
+    }
+    process.stderr.write('usage: strongroom dlq list|replay|discard …\n');
+    return 2;
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith('usage:')) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    return fail(err, opts.json);
+  } finally {
+    client.close();
+  }
+}
