@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { type PoolClient } from 'pg';
-import { type DataSource, JobRunEntity, type QueryRunner, pgClientOf } from '@strongroom/db';
+import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from '@strongroom/db';
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
+import { insertRunOnce } from './run-store';
 import { commitBatch } from './batch-commit';
 import { prepareStaging, type BatchContext } from './batch-writer';
 import { mergeTotals, totalsFromJson, type Totals } from './integrity';
@@ -153,34 +154,6 @@ export class IngestSession {
 }
 
 async function openRun(ds: DataSource, job: JobWithDefinition, streamId: string, sha: string): Promise<{ run: JobRunEntity; resumed: boolean }> {
-  const repo = ds.getRepository(JobRunEntity);
-  const find = () => repo.createQueryBuilder('r').where('r.job_id = :j AND r.source_sha256 = :s', { j: job.job.id, s: sha }).andWhere(`r.status NOT IN ('FAILED','CANCELLED')`).getOne();
-  const existing = await find();
-  if (existing) return { run: existing, resumed: true };
-  const run = repo.create({
-    id: randomUUID(),
-    jobId: job.job.id,
-    jobVersion: job.job.currentVersion,
-    status: 'PENDING',
-    sourcePath: `grpc://${streamId}`,
-    sourceSha256: sha,
-    sourceBytes: '0',
-    recordsRead: '0',
-    recordsLoaded: '0',
-    recordsDeadLettered: '0',
-    recordsFiltered: '0',
-    filteredByReason: {},
-    bytesRead: '0',
-    batchesCommitted: 0,
-    attempts: 0,
-    createdAt: new Date(),
-  });
-  try {
-    await repo.insert(run);
-    return { run, resumed: false };
-  } catch (err) {
-    const raced = pgErrorCode(err) === '23505' ? await find() : null;
-    if (raced) return { run: raced, resumed: true };
-    throw err;
-  }
+  const { run, existing } = await insertRunOnce(ds, job, `grpc://${streamId}`, sha, 0);
+  return { run, resumed: existing };
 }

@@ -32,6 +32,14 @@ export async function fileDigest(path: string): Promise<{ sha256: string; bytes:
 export async function createRun(ds: DataSource, job: JobWithDefinition): Promise<{ run: JobRunEntity; existing: boolean }> {
   const sourcePath = asCsvJob(job.definition).source.path;
   const { sha256, bytes } = await fileDigest(sourcePath);
+  return insertRunOnce(ds, job, sourcePath, sha256, bytes);
+}
+
+/**
+ * Inserts a PENDING run for (job, source digest) unless a run of the same source is live or
+ * succeeded — then that run is returned (`existing: true`). A unique index decides races.
+ */
+export async function insertRunOnce(ds: DataSource, job: JobWithDefinition, sourcePath: string, sha256: string, bytes: number): Promise<{ run: JobRunEntity; existing: boolean }> {
   const found = await findLiveRun(ds, job.job.id, sha256);
   if (found) return { run: found, existing: true };
   const run = ds.getRepository(JobRunEntity).create({
