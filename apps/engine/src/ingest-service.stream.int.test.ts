@@ -97,8 +97,18 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
     s.send(batch(40));
     await new Promise((r) => setTimeout(r, 50));
     s.call.cancel();
-    s = new Stream(ingest);
-    expect((await s.ask({ open: { jobId, streamId: 'feed-2026-11-28' } })).opened).toMatchObject({ resumed: true, run: { id: runId } });
+    // reopen like a real client: UNAVAILABLE (the old connection's batch is still settling) means retry
+    let reopened: IngestResponse | undefined;
+    for (let attempt = 0; !reopened; attempt++) {
+      s = new Stream(ingest);
+      try {
+        reopened = await s.ask({ open: { jobId, streamId: 'feed-2026-11-28' } });
+      } catch (err) {
+        if ((err as { code?: number }).code !== status.UNAVAILABLE || attempt > 50) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(reopened.opened).toMatchObject({ resumed: true, run: { id: runId } });
     const resent = (await s.ask(batch(40))).ack;
     expect(resent?.idempotencyKey).toBe('b-40'); // committed before the drop (duplicate) or now — never twice
 

@@ -1,6 +1,7 @@
 import { type PoolClient } from 'pg';
 import { appendAudit } from '@strongroom/audit';
 import { type JobRunEntity } from '@strongroom/db';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { writeBatch, type BatchContext, type BatchResult } from './batch-writer';
 import { totalsToJson } from './integrity';
 import { type CanonicalTransaction, type Rejection } from './types';
@@ -46,7 +47,9 @@ export async function commitBatch(
       [run.id, read, loaded, dead, filtered, JSON.stringify(filteredBy), input.position, batchSeq],
     );
     // fencing: another executor moved the run on, or it was ended meanwhile — this batch must not land
-    if (updated.rowCount !== 1) throw Object.assign(new Error(`run ${run.id} was changed by someone else`), { fenced: true });
+    if (updated.rowCount !== 1) {
+      throw Object.assign(new StrongroomError(ErrorCode.UNAVAILABLE, `run ${run.id} was moved on by another writer or ended; this batch was not applied`), { fenced: true });
+    }
     await client.query(
       `INSERT INTO run_checkpoints (run_id, partition_no, batch_seq, records_read, byte_offset, loaded, dead_lettered, filtered, updated_at)
        VALUES ($1, 0, $2, $3, $4, $5, $6, $7, now())

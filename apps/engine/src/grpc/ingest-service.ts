@@ -64,22 +64,25 @@ export function ingestServiceHandlers(deps: { ctx: RunContext; logger: Logger })
         }
       };
       // one message at a time: reading pauses while a batch commits (flow control reaches the client)
+      let current: Promise<void> = Promise.resolve();
       call.on('data', (msg: IngestRequest) => {
         if (finished) return;
         call.pause();
-        handle(msg).then(
-          () => call.resume(),
+        current = handle(msg).then(
+          () => void call.resume(),
           (err) => fail(err),
         );
       });
+      // the session (and the run's lock) is released only after the batch in flight has settled
+      const closeSession = () => void current.finally(() => session?.close());
       call.on('end', () => {
         if (!finished) {
           finished = true;
           call.end(); // half-closed without complete: the run stays open; the same stream_id continues it later
         }
       });
-      call.on('close', () => void session?.close());
-      call.on('cancelled', () => void session?.close());
+      call.on('close', closeSession);
+      call.on('cancelled', closeSession);
     },
   };
 }
