@@ -99,8 +99,8 @@ describe('executeRun', () => {
     });
     const [integrity] = await ds.query(`SELECT count(*)::int AS batches FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH'`, [run.id]);
     expect(integrity.batches).toBe(run.batchesCommitted);
-    const [cp] = await ds.query('SELECT records_read::int AS n, byte_offset::int AS b FROM run_checkpoints WHERE run_id = $1', [run.id]);
-    expect(cp).toEqual({ n: 11, b: Number(run.sourceBytes) });
+    const cps = await ds.query('SELECT partition_no AS p, start_byte::int AS s, end_byte::int AS e, records_read::int AS n, byte_offset::int AS b, done FROM run_checkpoints WHERE run_id = $1', [run.id]);
+    expect(cps).toEqual([{ p: 0, s: 0, e: Number(run.sourceBytes), n: 11, b: Number(run.sourceBytes), done: true }]);
   });
 
   it('never stores a clear card number in the sink or the dead-letter queue', async () => {

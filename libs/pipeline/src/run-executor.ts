@@ -98,8 +98,16 @@ export async function executeRun(
     run.startedAt ??= new Date();
     run.attempts += 1;
 
+    // the unit of work is a partition (a byte range) with its own checkpoint; a file is one partition today
+    await runner.query(
+      `INSERT INTO run_checkpoints (run_id, partition_no, start_byte, end_byte, batch_seq, records_read, byte_offset, loaded, dead_lettered, filtered)
+       VALUES ($1, 0, 0, $2, 0, 0, 0, 0, 0, 0) ON CONFLICT (run_id, partition_no) DO NOTHING`,
+      [run.id, run.sourceBytes],
+    );
     // restore the position and what the committed batches loaded
-    const [cp] = (await runner.query('SELECT records_read::text AS n, byte_offset::text AS b FROM run_checkpoints WHERE run_id = $1 AND partition_no = 0', [run.id])) as { n: string; b: string }[];
+    const [cp] = (await runner.query('SELECT records_read::text AS n, byte_offset::text AS b, batch_seq FROM run_checkpoints WHERE run_id = $1 AND partition_no = 0 AND batch_seq > 0', [
+      run.id,
+    ])) as { n: string; b: string }[];
     const loadedTotals: Totals = new Map();
     const batchDigests: string[] = [];
     const batches = (await runner.query(`SELECT totals, digest_sha256 FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH' ORDER BY batch_seq`, [run.id])) as {

@@ -78,6 +78,7 @@ export async function finalizeRun(
       [run.id, status, JSON.stringify(totalsToJson(loadedTotals)), JSON.stringify(totalsToJson(sink)), reconciled, reason, errorCode, errorMessage],
     )) as [unknown, number];
     if (n !== 1) throw new Error(`run ${run.id} is no longer RUNNING; not finalized`);
+    await em.query('UPDATE run_checkpoints SET done = true, updated_at = now() WHERE run_id = $1', [run.id]);
     await appendAudit(emExec(em), {
       actor,
       action: status === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed',
