@@ -10,7 +10,7 @@ import { generateTransactionsCsv } from '@strongroom/datagen';
 import { createDataSource, runMigrations } from '@strongroom/db';
 import { startCluster } from '@strongroom/embedded-pg';
 import { createLogger } from '@strongroom/logging';
-import { createRun, executeRun, getJob, parseJobDefinition, saveJob } from '@strongroom/pipeline';
+import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob } from '@strongroom/pipeline';
 
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 200_000);
@@ -33,13 +33,13 @@ async function main(): Promise<void> {
       { ds, logger: createLogger({ service: 'profile', level: 'warn' }), pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }) },
       run,
       job,
-      new AbortController().signal,
+      new RunControl(),
       () => undefined,
     );
     const s = (performance.now() - t0) / 1000;
     const [m] = await ds.query('SELECT batch_p50_ms, batch_p99_ms, peak_rss_bytes FROM performance_metrics WHERE run_id = $1', [run.id]);
     console.log(
-      `${done.status} read ${done.recordsRead} loaded ${done.recordsLoaded} dlq ${done.recordsDeadLettered} (expected bad ${gen.bad}) in ${s.toFixed(2)} s = ` +
+      `${done.status} ${done.errorCode ?? ''} read ${done.recordsRead} loaded ${done.recordsLoaded} dlq ${done.recordsDeadLettered} (expected bad ${gen.bad}) in ${s.toFixed(2)} s = ` +
         `${Math.round(rows / s)} rows/s; batches ${done.batchesCommitted}, p50 ${m.batch_p50_ms} ms, p99 ${m.batch_p99_ms} ms, peak RSS ${Math.round(m.peak_rss_bytes / 1048576)} MiB`,
     );
   } finally {
