@@ -14,6 +14,8 @@ import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob 
 
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 200_000);
+  // optional batching override, e.g. "{ minSize: 10000, maxSize: 10000 }" to compare memory at a fixed batch size
+  const batching = process.argv[3] ?? '{ minSize: 5000, maxSize: 50000, targetCommitMs: 500 }';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `strongroom-test-${process.pid}-`));
   fs.chmodSync(dir, 0o755);
   const cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true });
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
     const csv = path.join(dir, 'tx.csv');
     const gen = await generateTransactionsCsv(csv, { rows });
     const def = parseJobDefinition(
-      `name: profile\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: { minSize: 5000, maxSize: 50000, targetCommitMs: 500 }\n`,
+      `name: profile\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: ${batching}\n`,
     );
     const job = await getJob(ds, (await saveJob(ds, def)).job.id);
     const { run } = await createRun(ds, job);
