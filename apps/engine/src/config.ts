@@ -17,6 +17,19 @@ const schema = z.object({
   STRONGROOM_HOME: z.string().default('.strongroom'),
   /** HMAC key file for card-number tokens ("<keyId>:<base64 secret ≥ 32 bytes>"). Default <home>/keys/pan-hmac.key, generated on first start (dev only). */
   STRONGROOM_PAN_KEY_FILE: z.string().optional(),
+  /** Ed25519 key (PKCS#8 PEM) that signs audit checkpoints. Default <home>/keys/audit-ed25519.pem, generated on first start (dev only). */
+  STRONGROOM_AUDIT_KEY_FILE: z.string().optional(),
+  /** Sign a checkpoint after this many new audit entries… */
+  AUDIT_CHECKPOINT_EVERY: intString(1, 10_000_000).default(1000),
+  /** …or after this many seconds with new entries. */
+  AUDIT_CHECKPOINT_SECONDS: intString(1, 86_400).default(60),
+  /**
+   * Separate login for the engine's runtime work (recommended in production: a login that IS the runtime
+   * role, so a compromised engine cannot RESET ROLE). Default: DATABASE_URL with DB_RUNTIME_ROLE.
+   */
+  DATABASE_RUNTIME_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  /** Role the engine's sessions switch to (least privilege; created by the migrations). Empty: the login user. */
+  DB_RUNTIME_ROLE: z.string().regex(/^([a-z_][a-z0-9_]{0,62})?$/, 'must be a role name').default('strongroom_runtime'),
   /** Runs executing at once; more queue as PENDING. Each run uses one DB connection and ~one core. */
   ENGINE_MAX_CONCURRENT_RUNS: intString(1, 64).default(2),
   /** Connection pool size. Must exceed the concurrent runs plus API traffic. */
@@ -49,6 +62,11 @@ export type EngineConfig = Readonly<{
   port: number;
   home: string;
   panKeyFile: string;
+  auditKeyFile: string;
+  auditCheckpointEvery: number;
+  auditCheckpointSeconds: number;
+  runtimeRole: string;
+  runtimeDatabaseUrl: string | undefined;
   maxConcurrentRuns: number;
   dbPoolSize: number;
   statementTimeoutMs: number;
@@ -61,7 +79,7 @@ export type EngineConfig = Readonly<{
 }>;
 
 export function loadConfig(env: Env = process.env): EngineConfig {
-  const e = parseEnv(schema, env, 'engine', ['DATABASE_URL']);
+  const e = parseEnv(schema, env, 'engine', ['DATABASE_URL', 'DATABASE_RUNTIME_URL']);
   const home = path.resolve(e.STRONGROOM_HOME);
   const production = e.STRONGROOM_ENV === 'production' || e.NODE_ENV === 'production';
   if (production && e.STRONGROOM_TEST_CRASH_AT) throw new ConfigError('invalid engine configuration: STRONGROOM_TEST_CRASH_AT is a test switch and is refused in production');
@@ -72,6 +90,11 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     port: e.ENGINE_PORT,
     home,
     panKeyFile: path.resolve(e.STRONGROOM_PAN_KEY_FILE ?? path.join(home, 'keys', 'pan-hmac.key')),
+    auditKeyFile: path.resolve(e.STRONGROOM_AUDIT_KEY_FILE ?? path.join(home, 'keys', 'audit-ed25519.pem')),
+    auditCheckpointEvery: e.AUDIT_CHECKPOINT_EVERY,
+    auditCheckpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,
+    runtimeRole: e.DB_RUNTIME_ROLE,
+    runtimeDatabaseUrl: e.DATABASE_RUNTIME_URL,
     maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
     dbPoolSize: e.DB_POOL_SIZE,
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,

@@ -3,10 +3,13 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { createPanProtector } from '@strongroom/compliance';
-import { DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
+import { loadSigningKey } from '@strongroom/audit';
+import { AuditServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
 import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type EngineConfig } from './config';
+import { Checkpointer } from './audit/checkpointer';
+import { auditServiceHandlers } from './grpc/audit-service';
 import { deadLetterServiceHandlers } from './grpc/dead-letter-service';
 import { ingestServiceHandlers } from './grpc/ingest-service';
 import { jobServiceHandlers } from './grpc/job-service';
@@ -25,6 +28,7 @@ export interface Engine {
 const SERVICE_NAME = 'strongroom.engine.v1.JobService';
 const DLQ_SERVICE_NAME = 'strongroom.engine.v1.DeadLetterService';
 const INGEST_SERVICE_NAME = 'strongroom.engine.v1.IngestService';
+const AUDIT_SERVICE_NAME = 'strongroom.engine.v1.AuditService';
 
 /** Test-only crash points (STRONGROOM_TEST_CRASH_AT): SIGKILL at the n-th hit of a named point. */
 function crashHook(config: EngineConfig): { crash?: (point: string) => void } {
@@ -46,16 +50,27 @@ function crashHook(config: EngineConfig): { crash?: (point: string) => void } {
 
 /** Composition root: database + migrations, scheduler, gRPC services (JobService, health, reflection). */
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
+  // migrations run as the owner (the DATABASE_URL user); everything else as the runtime role
+  const migrator = createDataSource({ url: config.databaseUrl, poolSize: 2, applicationName: 'strongroom-migrate' });
+  await migrator.initialize();
+  try {
+    const applied = await runMigrations(migrator);
+    if (applied.length) logger.info('db:migrated', { applied });
+  } finally {
+    await migrator.destroy();
+  }
   const ds: DataSource = createDataSource({
-    url: config.databaseUrl,
+    url: config.runtimeDatabaseUrl ?? config.databaseUrl,
     poolSize: config.dbPoolSize,
     applicationName: 'strongroom-engine',
     statementTimeoutMs: config.statementTimeoutMs,
     lockTimeoutMs: config.lockTimeoutMs,
+    ...(config.runtimeRole && !config.runtimeDatabaseUrl ? { role: config.runtimeRole } : {}),
   });
   await ds.initialize();
-  const applied = await runMigrations(ds);
-  if (applied.length) logger.info('db:migrated', { applied });
+  const audit = loadSigningKey(config.auditKeyFile, true);
+  if (audit.generated) logger.warn('audit-key:generated', { file: config.auditKeyFile, keyId: audit.key.keyId, note: 'development key; supply STRONGROOM_AUDIT_KEY_FILE in production and keep its public key with your exported checkpoints' });
+  const checkpointer = new Checkpointer(ds, audit.key, logger, config.auditCheckpointEvery, config.auditCheckpointSeconds);
   const pan = createPanProtector(loadPanKey(config.panKeyFile, logger));
   const runContext = { ds, logger, pan, actor: 'service:engine', ...crashHook(config) };
   const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns);
@@ -64,7 +79,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   server.addService(JobServiceService, jobServiceHandlers({ ds, scheduler, logger }));
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
-  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING', [DLQ_SERVICE_NAME]: 'SERVING', [INGEST_SERVICE_NAME]: 'SERVING' });
+  server.addService(AuditServiceService, auditServiceHandlers({ ds, key: audit.key, checkpointer, logger }));
+  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING', [DLQ_SERVICE_NAME]: 'SERVING', [INGEST_SERVICE_NAME]: 'SERVING', [AUDIT_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   const definitions = loadSync(PROTO_FILES, { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true });
   new ReflectionService(definitions).addToServer(server);
@@ -72,6 +88,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
+  checkpointer.start();
   const recovered = await scheduler.recover();
   if (recovered.queued || recovered.resumed) logger.info('runs:recovered', recovered);
   const address = `${config.host}:${port}`;
@@ -83,7 +100,10 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       health.setStatus(SERVICE_NAME, 'NOT_SERVING');
       health.setStatus(DLQ_SERVICE_NAME, 'NOT_SERVING');
       health.setStatus(INGEST_SERVICE_NAME, 'NOT_SERVING');
+      health.setStatus(AUDIT_SERVICE_NAME, 'NOT_SERVING');
       const still = await scheduler.shutdown(config.shutdownGraceMs);
+      checkpointer.stop();
+      await checkpointer.checkpointNow().catch((err) => logger.warn('audit:checkpoint-failed', { error: String(err) }));
       if (still.length) logger.warn('engine:runs-interrupted', { runIds: still });
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {

@@ -1,35 +1,127 @@
+import { type KeyObject } from 'node:crypto';
 import { entryHash, GENESIS_HASH, type SqlExec } from './chain';
+import { checkpointSignatureValid, type Checkpoint } from './checkpoint';
+
+/** The kinds of tampering verification tells apart. */
+export type TamperKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rehashed' | 'forged-checkpoint';
 
 export type VerifyResult =
-  | { ok: true; entries: number; lastSeq: number; lastHash: string }
-  | { ok: false; entries: number; firstBadSeq: number; kind: 'modified' | 'gap' | 'broken-link'; message: string };
+  | { ok: true; entries: number; firstSeq: number; lastSeq: number; lastHash: string; checkpointsChecked: number }
+  | { ok: false; entries: number; firstBadSeq: number; kind: TamperKind; message: string; checkpointsChecked: number };
+
+export interface VerifyOptions {
+  /** Checkpoints to hold the chain against (from the database and/or exported files). */
+  checkpoints?: Checkpoint[];
+  /** The key checkpoints must be signed with; required when checkpoints are given. */
+  publicKey?: KeyObject;
+  /** Verify incrementally, trusting this (signature-checked) checkpoint and what precedes it. */
+  from?: Checkpoint;
+  pageSize?: number;
+}
+
+interface Row {
+  seq: number;
+  occurredAt: string;
+  actor: string;
+  action: string;
+  subject: Record<string, unknown>;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+const rowOf = (r: Record<string, unknown>): Row => ({
+  seq: Number(r.seq),
+  occurredAt: (r.occurred_at as Date).toISOString(),
+  actor: String(r.actor),
+  action: String(r.action),
+  subject: r.subject as Record<string, unknown>,
+  details: r.details as Record<string, unknown>,
+  prevHash: String(r.prev_hash),
+  hash: String(r.hash),
+});
+
+/** Whether the row's stored hash is right for its content as if its seq were `seq`. */
+const hashFits = (r: Row, seq: number) => entryHash(r.prevHash, { ...r, seq }) === r.hash;
+
+/** -1/+1: the row's content carries the seq one below/above its position (renumbered); 0: neither. */
+const shiftOf = (r: Row | undefined): -1 | 0 | 1 => (!r ? 0 : hashFits(r, r.seq - 1) ? -1 : hashFits(r, r.seq + 1) ? 1 : 0);
 
 /**
- * Recomputes the chain from genesis in pages (memory independent of its length) and names the first
- * bad seq: an entry whose hash does not match its content (modified), a missing seq (gap: deleted or
- * truncated), or a prev_hash that is not the previous entry's hash (broken link: inserted/reordered).
+ * Verifies the chain from genesis (or from a trusted checkpoint) in pages, memory independent of its
+ * length, and names the first bad seq with the kind of tampering:
+ * - modified: an entry's content no longer matches its hash (or its link was rewritten);
+ * - deleted: a seq is missing, or later entries were renumbered down to hide a removal;
+ * - inserted: an entry was added and later entries renumbered up;
+ * - reordered: entries were swapped;
+ * - truncated: the chain ends before a signed checkpoint;
+ * - rehashed: the chain is internally consistent but differs from a signed checkpoint (edited, then
+ *   every later hash recomputed) — the bad seq is the first after the last checkpoint that still holds;
+ * - forged-checkpoint: a checkpoint's signature does not verify with the trusted key.
  */
-export async function verifyChain(exec: SqlExec, pageSize = 10_000): Promise<VerifyResult> {
-  let prev = GENESIS_HASH;
-  let expectSeq = 1;
+export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const pageSize = options.pageSize ?? 10_000;
+  const cps = [...(options.checkpoints ?? []), ...(options.from ? [options.from] : [])].sort((a, b) => a.seq - b.seq);
   let entries = 0;
-  for (;;) {
-    const rows = await exec(
-      `SELECT l.seq::text AS seq, l.occurred_at, l.actor, l.action, l.subject, l.details, l.prev_hash, l.hash
-         FROM immutable_audit_log l WHERE l.seq >= $1 ORDER BY l.seq LIMIT $2`,
-      [expectSeq, pageSize],
-    );
-    for (const r of rows) {
-      const seq = Number(r.seq);
-      if (seq !== expectSeq) return { ok: false, entries, firstBadSeq: expectSeq, kind: 'gap', message: `seq ${expectSeq} is missing` };
-      if (r.prev_hash !== prev) return { ok: false, entries, firstBadSeq: seq, kind: 'broken-link', message: `seq ${seq} does not link to seq ${seq - 1}` };
-      const occurredAt = (r.occurred_at as Date).toISOString();
-      const h = entryHash(prev, { seq, occurredAt, actor: String(r.actor), action: String(r.action), subject: r.subject as Record<string, unknown>, details: r.details as Record<string, unknown> });
-      if (h !== r.hash) return { ok: false, entries, firstBadSeq: seq, kind: 'modified', message: `seq ${seq} does not match its hash` };
-      prev = String(r.hash);
-      expectSeq++;
-      entries++;
-    }
-    if (rows.length < pageSize) return { ok: true, entries, lastSeq: expectSeq - 1, lastHash: prev };
+  const fail = (firstBadSeq: number, kind: TamperKind, message: string): VerifyResult => ({ ok: false, entries, firstBadSeq, kind, message, checkpointsChecked: cps.length });
+  if (cps.length && !options.publicKey) throw new Error('verifying against checkpoints needs the trusted public key');
+  for (const c of cps) {
+    if (!checkpointSignatureValid(c, options.publicKey as KeyObject)) return fail(c.seq, 'forged-checkpoint', `the checkpoint at seq ${c.seq} is not signed by the trusted key`);
   }
+  const bySeq = new Map(cps.map((c) => [c.seq, c]));
+  let lastGoodCheckpoint = options.from?.seq ?? 0;
+  let expect = 1;
+  let prev = GENESIS_HASH;
+  if (options.from) {
+    const [r] = await exec('SELECT l.seq::text AS seq, l.hash FROM immutable_audit_log l WHERE l.seq = $1', [options.from.seq]);
+    if (!r) return fail(options.from.seq, 'truncated', `the chain no longer has seq ${options.from.seq} of the trusted checkpoint`);
+    if (r.hash !== options.from.hash) return fail(options.from.seq, 'rehashed', `seq ${options.from.seq} differs from the trusted checkpoint`);
+    expect = options.from.seq + 1;
+    prev = options.from.hash;
+  }
+  const firstSeq = expect;
+  let pending: Row[] = [];
+  const fetch = async (from: number) =>
+    (
+      await exec(
+        `SELECT l.seq::text AS seq, l.occurred_at, l.actor, l.action, l.subject, l.details, l.prev_hash, l.hash
+           FROM immutable_audit_log l WHERE l.seq >= $1 ORDER BY l.seq LIMIT $2`,
+        [from, pageSize],
+      )
+    ).map(rowOf);
+  pending = await fetch(expect);
+  for (let i = 0; ; i++) {
+    if (i >= pending.length) {
+      if (pending.length < pageSize) break;
+      pending = await fetch(expect);
+      i = -1;
+      continue;
+    }
+    const row = pending[i] as Row;
+    let next = pending[i + 1];
+    if (!next && pending.length === pageSize) next = (await fetch(row.seq + 1))[0];
+    if (row.seq !== expect) return fail(expect, 'deleted', `seq ${expect} is missing`);
+    if (!hashFits(row, row.seq)) {
+      const s = shiftOf(row);
+      const n = shiftOf(next);
+      if (s === 1 && n === -1) return fail(row.seq, 'reordered', `seq ${row.seq} holds the entry written as seq ${row.seq + 1}`);
+      if (s === 1) return fail(row.seq, 'deleted', `an entry before seq ${row.seq} was removed and later entries renumbered`);
+      if (s === -1) return fail(row.seq - 1, 'inserted', `seq ${row.seq - 1} was inserted and later entries renumbered`);
+      if (n === -1) return fail(row.seq, 'inserted', `seq ${row.seq} was inserted and later entries renumbered`);
+      return fail(row.seq, 'modified', `seq ${row.seq} does not match its hash`);
+    }
+    if (row.prevHash !== prev) return fail(row.seq, 'modified', `seq ${row.seq} does not link to seq ${row.seq - 1}`);
+    const cp = bySeq.get(row.seq);
+    if (cp && cp.hash !== row.hash) {
+      return fail(lastGoodCheckpoint + 1, 'rehashed', `the chain differs from the signed checkpoint at seq ${cp.seq}: rewritten after seq ${lastGoodCheckpoint}`);
+    }
+    if (cp) lastGoodCheckpoint = cp.seq;
+    prev = row.hash;
+    expect++;
+    entries++;
+  }
+  const lastSeq = expect - 1;
+  const beyond = cps.find((c) => c.seq > lastSeq);
+  if (beyond) return fail(lastSeq + 1, 'truncated', `the chain ends at seq ${lastSeq} but a signed checkpoint covers seq ${beyond.seq}`);
+  return { ok: true, entries, firstSeq, lastSeq, lastHash: prev, checkpointsChecked: cps.length };
 }

@@ -1,4 +1,5 @@
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { AuditServiceClient } from './gen/strongroom/engine/v1/audit_service';
 import { DeadLetterServiceClient } from './gen/strongroom/engine/v1/dead_letter_service';
 import { IngestServiceClient } from './gen/strongroom/engine/v1/ingest_service';
 import { JobServiceClient } from './gen/strongroom/engine/v1/job_service';
@@ -35,4 +36,8 @@ export function deadlineIn(ms: number): Date {
 
 export function createIngestServiceClient(options: ClientOptions): IngestServiceClient {
   return new IngestServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
+}
+
+export function createAuditServiceClient(options: ClientOptions): AuditServiceClient {
+  return new AuditServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
 }

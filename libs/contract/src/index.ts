@@ -65,5 +65,22 @@ export {
   IngestServiceClient,
   type IngestServiceServer,
 } from './gen/strongroom/engine/v1/ingest_service';
-export { createJobServiceClient, createDeadLetterServiceClient, createIngestServiceClient, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
+export {
+  AuditEntry,
+  ListEntriesRequest,
+  ListEntriesResponse,
+  VerifyRequest,
+  VerifyResponse,
+  AuditCheckpoint,
+  CreateCheckpointRequest,
+  CreateCheckpointResponse,
+  ExportCheckpointsRequest,
+  ExportCheckpointsResponse,
+  VerifyRunRequest,
+  VerifyRunResponse,
+  AuditServiceService,
+  AuditServiceClient,
+  type AuditServiceServer,
+} from './gen/strongroom/engine/v1/audit_service';
+export { createJobServiceClient, createDeadLetterServiceClient, createIngestServiceClient, createAuditServiceClient, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';

@@ -10,4 +10,5 @@ export const PROTO_FILES = [
   'strongroom/engine/v1/job_service.proto',
   'strongroom/engine/v1/dead_letter_service.proto',
   'strongroom/engine/v1/ingest_service.proto',
+  'strongroom/engine/v1/audit_service.proto',
 ];

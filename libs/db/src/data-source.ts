@@ -8,6 +8,7 @@ import { TransactionIntegrityEntity } from './entities/integrity.entity';
 import { AuditLogEntryEntity, CircuitBreakerStateEntity, PerformanceMetricEntity } from './entities/operations.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema';
 import { ExactlyOnce1764400000000 } from './migrations/1764400000000-exactly-once';
+import { AuditAndRoles1764500000000 } from './migrations/1764500000000-audit-and-roles';
 
 export const ENTITIES = [
   JobEntity,
@@ -22,7 +23,10 @@ export const ENTITIES = [
 ];
 
 /** Migrations in order. Never `synchronize`: the schema changes only through these. */
-export const MIGRATIONS = [InitialSchema1764300000000, ExactlyOnce1764400000000];
+export const MIGRATIONS = [InitialSchema1764300000000, ExactlyOnce1764400000000, AuditAndRoles1764500000000];
+
+/** The least-privilege role the engine works as (created by the migrations). */
+export const RUNTIME_ROLE = 'strongroom_runtime';
 
 export interface DataSourceOptions {
   /** postgres://user:pass@host:port/db */
@@ -37,6 +41,8 @@ export interface DataSourceOptions {
   lockTimeoutMs?: number;
   /** Connection timeout, ms. Default 10000. */
   connectTimeoutMs?: number;
+  /** Role every session switches to at connect (e.g. RUNTIME_ROLE); default: the login user. */
+  role?: string;
 }
 
 /** Builds (does not initialize) a TypeORM DataSource for Strongroom's schema. */
@@ -57,7 +63,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     poolSize: options.poolSize ?? 10,
     extra: {
       // libpq-style options applied at connection start: every session has timeouts.
-      options: `-c statement_timeout=${statementTimeout} -c lock_timeout=${lockTimeout} -c TimeZone=UTC`,
+      options: `-c statement_timeout=${statementTimeout} -c lock_timeout=${lockTimeout} -c TimeZone=UTC${options.role ? ` -c role=${roleName(options.role)}` : ''}`,
     },
   });
 }
@@ -67,4 +73,9 @@ export function pgClientOf(runner: QueryRunner): PoolClient {
   const client = (runner as unknown as { databaseConnection?: PoolClient }).databaseConnection;
   if (!client) throw new Error('query runner is not connected');
   return client;
+}
+
+function roleName(role: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw new Error(`invalid role name ${role}`);
+  return role;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@strongroom/testing';
-import { createDataSource, dumpSchema, runMigrations, MIGRATIONS } from './index';
+import { createDataSource, dumpSchema, runMigrations, MIGRATIONS, RUNTIME_ROLE } from './index';
 
 async function emptyDatabase(template: TestDatabase): Promise<{ url: string; drop(): Promise<void> }> {
   // a database without any migration applied: created from template0 on the same server
@@ -81,6 +81,29 @@ describe('runMigrations', () => {
       await expect(
         ds.query(`INSERT INTO transactions ${cols} VALUES ('s', 't', 'a', 1, 'EUR', now(), gen_random_uuid(), 1, '4111111111111111')`),
       ).rejects.toMatchObject({ code: '23514' });
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('lets the engine runtime role append to the audit log but never change it or switch its triggers off', async () => {
+    const ds = createDataSource({ url: db.url, poolSize: 1, role: RUNTIME_ROLE });
+    await ds.initialize();
+    try {
+      expect(await ds.query('SELECT current_user AS u')).toEqual([{ u: RUNTIME_ROLE }]);
+      await ds.query(`INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, prev_hash, hash) VALUES (2, now(), 'test', 'test:append', $1, $2)`, ['b'.repeat(64), 'c'.repeat(64)]);
+      for (const sql of [
+        `UPDATE immutable_audit_log SET actor = 'mallory'`,
+        `DELETE FROM immutable_audit_log`,
+        `TRUNCATE immutable_audit_log`,
+        `ALTER TABLE immutable_audit_log DISABLE TRIGGER USER`,
+        `ALTER TABLE immutable_audit_log DISABLE TRIGGER immutable_audit_log_no_update_delete`,
+        `UPDATE audit_checkpoints SET hash = hash`,
+      ]) {
+        await expect(ds.query(sql)).rejects.toMatchObject({ code: '42501' });
+      }
+      // it may still do its job: read and write the operational tables
+      expect(await ds.query('SELECT count(*)::int AS n FROM job_runs')).toEqual([{ n: 0 }]);
     } finally {
       await ds.destroy();
     }

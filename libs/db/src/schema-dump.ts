@@ -48,6 +48,7 @@ export async function dumpSchema(ds: DataSource): Promise<string> {
       [`public.${table}`],
     );
     for (const t of trg) out.push(`  ${t.def}`);
+    out.push(...(await runtimeGrants(ds, table)));
     out.push('');
   }
   const views: { name: string; def: string }[] = await ds.query(
@@ -55,7 +56,7 @@ export async function dumpSchema(ds: DataSource): Promise<string> {
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind = 'v' ORDER BY c.relname`,
   );
-  for (const v of views) out.push(`VIEW ${v.name} AS`, v.def.trim(), '');
+  for (const v of views) out.push(`VIEW ${v.name} AS`, v.def.trim(), ...(await runtimeGrants(ds, v.name)), '');
   const fns: { proname: string; def: string }[] = await ds.query(
     `SELECT p.proname, pg_get_functiondef(p.oid) AS def FROM pg_proc p
        JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -65,3 +66,13 @@ export async function dumpSchema(ds: DataSource): Promise<string> {
   return out.join('\n');
 }
 
+
+/** What the engine's runtime role may do on a relation (least privilege is part of the schema). */
+async function runtimeGrants(ds: DataSource, relation: string): Promise<string[]> {
+  const rows: { p: string }[] = await ds.query(
+    `SELECT a.privilege_type AS p FROM pg_class c, aclexplode(c.relacl) a JOIN pg_roles r ON r.oid = a.grantee
+      WHERE c.oid = $1::regclass AND r.rolname = 'strongroom_runtime' ORDER BY 1`,
+    [`public.${relation}`],
+  );
+  return rows.length ? [`  GRANT ${rows.map((r) => r.p).join(', ')} TO strongroom_runtime`] : [];
+}

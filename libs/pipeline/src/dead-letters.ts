@@ -117,6 +117,7 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; crash?: (poin
       byRecord.set(recordNo, e.id);
     }
     const batchCtx = { runId, jobId: run.jobId, sourceSystem: def.source.system ?? def.name, dataClassification: def.compliance.dataClassification };
+    valid.sort((a, b) => a.recordNo - b.recordNo); // digests are over rows in record order
     const result = await loadRows(client, batchCtx, valid);
     ctx.crash?.('replay:mid');
     for (const [recordNo, o] of result.outcome) {
@@ -150,7 +151,7 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; crash?: (poin
       const batchSeq = run.batchesCommitted + 1;
       await client.query(
         `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details) VALUES ($1, $2, 'BATCH', $3, $4, $5, $6)`,
-        [runId, batchSeq, loaded, JSON.stringify(totalsToJson(result.totals)), result.digest, JSON.stringify({ replay: true, deadLetterIds: resolved.map((o) => o.id) })],
+        [runId, batchSeq, loaded, JSON.stringify(totalsToJson(result.totals)), result.digest, JSON.stringify({ replay: true, deadLetterIds: resolved.map((o) => o.id), recordNos: [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n) })],
       );
       await client.query(
         `UPDATE job_runs SET records_loaded = records_loaded + $2, records_dead_lettered = records_dead_lettered - $3,

@@ -16,3 +16,4 @@ export { withRetry, backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry';
 export { AdaptiveBatchSize } from './adaptive-batch';
 export { listDeadLetters, replayDeadLetters, discardDeadLetters, type DeadLetterFilter, type ReplayOutcome, type ReplayRequest } from './dead-letters';
 export { IngestSession, type IngestAck, type IngestRecordInput } from './ingest';
+export { verifyRun, type VerifyRunResult } from './verify-run';

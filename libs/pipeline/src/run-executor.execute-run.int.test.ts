@@ -3,7 +3,7 @@ import { createDataSource, runMigrations, type DataSource } from '@strongroom/db
 import { createPanProtector } from '@strongroom/compliance';
 import { createLogger, silentLogger } from '@strongroom/logging';
 import { createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
-import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob, type JobWithDefinition } from './index';
+import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob, verifyRun, type JobWithDefinition } from './index';
 
 const HEADER = 'id,account_iban,counterparty_iban,counterparty_name,amount,currency,booked_at,value_date,reference,card_number';
 const ROWS = [
@@ -198,5 +198,22 @@ describe('executeRun', () => {
     const [{ batches }] = await ds.query(`SELECT sum(batches_committed)::int AS batches FROM job_runs`);
     const [{ entries }] = await ds.query(`SELECT count(*)::int AS entries FROM immutable_audit_log WHERE action = 'batch:committed'`);
     expect(entries).toBe(batches);
+  });
+
+  it('VerifyRun recomputes every batch digest from the sink and names the batch of an edited row', async () => {
+    const [ok] = await ds.query(`SELECT id FROM job_runs WHERE status = 'SUCCEEDED' AND records_loaded > 3 ORDER BY created_at LIMIT 1`);
+    expect(await verifyRun(ds, ok.id)).toMatchObject({ ok: true, firstBadBatch: 0, rowsChecked: 4 });
+    const [row] = await ds.query(`SELECT id, source_record_no::int AS n FROM transactions WHERE run_id = $1 ORDER BY source_record_no DESC LIMIT 1`, [ok.id]);
+    const [batch] = await ds.query(
+      `SELECT batch_seq FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH' AND (details->>'firstRecord')::int <= $2 AND (details->>'lastRecord')::int >= $2`,
+      [ok.id, row.n],
+    );
+    await ds.query(`UPDATE transactions SET amount = amount + 0.01 WHERE id = $1`, [row.id]);
+    try {
+      expect(await verifyRun(ds, ok.id)).toMatchObject({ ok: false, firstBadBatch: batch.batch_seq });
+    } finally {
+      await ds.query(`UPDATE transactions SET amount = amount - 0.01 WHERE id = $1`, [row.id]);
+    }
+    expect((await verifyRun(ds, ok.id)).ok).toBe(true);
   });
 });

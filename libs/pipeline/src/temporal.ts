@@ -51,7 +51,8 @@ export function parseTimestamp(text: string): TemporalResult {
   utc.setUTCFullYear(y, mo - 1, d); // unlike Date.UTC, does not map years 0–99 to 1900–1999
   utc.setUTCHours(hh, mi - offsetMin, ss, 0);
   if (utc.getUTCFullYear() < 1 || utc.getUTCFullYear() > 9999) return { ok: false, message: `${text} is outside years 0001–9999 in UTC` };
-  const frac = m[7] ? `.${m[7].padEnd(6, '0')}` : '';
+  // canonical: microseconds only when not zero, so the text can be rebuilt from the stored timestamptz
+  const frac = m[7] && /[1-9]/.test(m[7]) ? `.${m[7].padEnd(6, '0')}` : '';
   const value =
     `${pad(utc.getUTCFullYear(), 4)}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())}` +
     `T${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}${frac}Z`;

@@ -1,0 +1,94 @@
+import { type UntypedHandleCall } from '@grpc/grpc-js';
+import {
+  canonicalJson,
+  exportCheckpoint,
+  listCheckpoints,
+  parseExportedCheckpoint,
+  verifyChain,
+  type Checkpoint,
+  type SigningKey,
+} from '@strongroom/audit';
+import { type AuditServiceServer } from '@strongroom/contract';
+import { type DataSource } from '@strongroom/db';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { type Logger } from '@strongroom/logging';
+import { isUuid, verifyRun } from '@strongroom/pipeline';
+import { type Checkpointer } from '../audit/checkpointer';
+import { unary } from './job-service';
+
+export interface AuditDeps {
+  ds: DataSource;
+  key: SigningKey;
+  checkpointer: Checkpointer;
+  logger: Logger;
+}
+
+const toWire = (c: Checkpoint) => ({ seq: c.seq, hash: c.hash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature });
+
+/** AuditService: entries, verification (genesis, incremental, exported checkpoint), checkpoints, VerifyRun. */
+export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Record<string, UntypedHandleCall> {
+  const { ds, key, logger } = deps;
+  const exec = (sql: string, params?: unknown[]) => ds.query(sql, params);
+  return {
+    listEntries: unary(logger, 'ListEntries', async (req) => {
+      const size = req.pageSize || 100;
+      if (size < 1 || size > 1000) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_size must be between 1 and 1000');
+      let after = 0;
+      if (req.pageToken) {
+        const m = /^s(\d{1,18})$/.exec(req.pageToken);
+        if (!m) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_token is not a token returned by this API');
+        after = Number(m[1]);
+      }
+      const rows: Record<string, unknown>[] = await ds.query(
+        `SELECT l.seq::text AS seq, l.occurred_at, l.actor, l.action, l.subject, l.details, l.prev_hash, l.hash FROM immutable_audit_log l
+          WHERE l.seq > $1 AND ($2 = '' OR l.action = $2) ORDER BY l.seq LIMIT $3`,
+        [after, req.action, size + 1],
+      );
+      const page = rows.slice(0, size);
+      return {
+        entries: page.map((r) => ({
+          seq: Number(r.seq),
+          occurredAt: r.occurred_at as Date,
+          actor: String(r.actor),
+          action: String(r.action),
+          subjectJson: canonicalJson(r.subject),
+          detailsJson: canonicalJson(r.details),
+          prevHash: String(r.prev_hash),
+          hash: String(r.hash),
+        })),
+        nextPageToken: rows.length > size ? `s${String(page[page.length - 1]?.seq)}` : '',
+      };
+    }),
+    verify: unary(logger, 'Verify', async (req, log) => {
+      const stored = await listCheckpoints(exec);
+      const checkpoints = [...stored];
+      if (req.checkpointJson) {
+        try {
+          checkpoints.push(parseExportedCheckpoint(req.checkpointJson));
+        } catch (err) {
+          throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, (err as Error).message);
+        }
+      }
+      const from = req.incremental ? stored[stored.length - 1] : undefined;
+      const r = await verifyChain(exec, { checkpoints, publicKey: key.publicKey, ...(from ? { from } : {}) });
+      log.info(r.ok ? 'audit:verified' : 'audit:verification-failed', r.ok ? { entries: r.entries } : { firstBadSeq: r.firstBadSeq, kind: r.kind });
+      return r.ok
+        ? { ok: true, entries: r.entries, firstBadSeq: 0, kind: '', message: `${r.entries} entries verified`, lastSeq: r.lastSeq, lastHash: r.lastHash, checkpointsChecked: r.checkpointsChecked }
+        : { ok: false, entries: r.entries, firstBadSeq: r.firstBadSeq, kind: r.kind, message: r.message, lastSeq: 0, lastHash: '', checkpointsChecked: r.checkpointsChecked };
+    }),
+    createCheckpoint: unary(logger, 'CreateCheckpoint', async () => {
+      const cp = await deps.checkpointer.checkpointNow();
+      return { checkpoint: cp ? toWire(cp) : undefined };
+    }),
+    exportCheckpoints: unary(logger, 'ExportCheckpoints', async (req) => {
+      const all = await listCheckpoints(exec);
+      const chosen = req.latestOnly ? all.slice(-1) : all;
+      return { checkpointsJson: chosen.map((c) => JSON.stringify(exportCheckpoint(c, key), null, 2)) };
+    }),
+    verifyRun: unary(logger, 'VerifyRun', async (req) => {
+      if (!isUuid(req.runId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'run_id is not a run id');
+      const r = await verifyRun(ds, req.runId);
+      return { ok: r.ok, batchesChecked: r.batchesChecked, rowsChecked: r.rowsChecked, firstBadBatch: r.firstBadBatch, message: r.message };
+    }),
+  };
+}
