@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createTestDatabase, makeTempDir, startEngineProcess, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
@@ -89,8 +90,38 @@ describe('strongroom CLI against a real engine', () => {
     const down = await cli(['status', '00000000-0000-0000-0000-000000000000'], { STRONGROOM_ENGINE: '127.0.0.1:1', STRONGROOM_CLI_DEADLINE_MS: '2000' });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/engine unavailable|Deadline/);
-    const nb = await cli(['audit', 'verify'], env);
+    const nb = await cli(['inspect', 'x.ach'], env);
     expect(nb.code).toBe(2);
     expect(nb.stderr).toContain('not built yet');
+  });
+
+  it('verifies the audit chain and a run from the command line, exit code 1 once tampered', async () => {
+    const ok = await cli(['audit', 'verify', '--json'], env);
+    expect(ok.code).toBe(0);
+    expect(lastJson(ok.stdout)).toMatchObject({ ok: true, firstBadSeq: null, kind: null });
+    const exported = await cli(['audit', 'export-checkpoint'], env);
+    expect(exported.code).toBe(0);
+    const file = writeTempFile(dir, 'checkpoint.json', exported.stdout);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ format: 'strongroom-audit-checkpoint/v1', seq: expect.any(Number), signature: expect.any(String) });
+    expect((await cli(['audit', 'verify', '--checkpoint', file, '--json'], env)).code).toBe(0);
+
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      const [run] = (await pg.query(`SELECT id FROM job_runs WHERE status = 'SUCCEEDED' ORDER BY created_at LIMIT 1`)).rows;
+      expect(lastJson((await cli(['verify-run', run.id, '--json'], env)).stdout)).toMatchObject({ ok: true });
+      await pg.query(`UPDATE transactions SET account = 'SOMEONE-ELSE' WHERE id = (SELECT min(id) FROM transactions WHERE run_id = $1)`, [run.id]);
+      const bad = await cli(['verify-run', run.id, '--json'], env);
+      expect(bad.code).toBe(1);
+      expect(lastJson(bad.stdout)).toMatchObject({ ok: false, firstBadBatch: 1 });
+
+      await pg.query('ALTER TABLE immutable_audit_log DISABLE TRIGGER USER');
+      await pg.query(`UPDATE immutable_audit_log SET actor = 'user:mallory' WHERE seq = 2`);
+      const tampered = await cli(['audit', 'verify', '--json'], env);
+      expect(tampered.code).toBe(1);
+      expect(lastJson(tampered.stdout)).toMatchObject({ ok: false, firstBadSeq: 2, kind: 'modified' });
+    } finally {
+      await pg.end();
+    }
   });
 });

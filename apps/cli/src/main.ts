@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
+import { auditCommand, verifyRunCommand } from './commands/audit';
 import { controlCommand } from './commands/control';
 import { dlqCommand } from './commands/dlq';
 import { runCommand } from './commands/run';
@@ -19,13 +20,17 @@ usage:
   strongroom dlq replay <id…> | --run ID [--json]
   strongroom dlq discard <id…> --reason TEXT [--json]
 
-not built yet: audit, inspect, report, screen (see README)
+  strongroom audit verify [--checkpoint FILE] [--incremental] [--json]    exit 0 only when the chain verifies
+  strongroom audit export-checkpoint                                     a signed checkpoint to keep outside
+  strongroom verify-run <runId> [--json]                                 recompute a run's digests from the sink
+
+not built yet: inspect, report, screen (see README)
 
 environment: DATABASE_URL, STRONGROOM_HOME (.strongroom), ENGINE_PORT (50051), GATEWAY_PORT (4000),
              STRONGROOM_ENGINE (127.0.0.1:50051) — see .env.example
 exit codes: 0 success (run SUCCEEDED), 1 failure (run not successful, engine error), 2 usage error`;
 
-const NOT_BUILT = new Set(['audit', 'inspect', 'report', 'screen']);
+const NOT_BUILT = new Set(['inspect', 'report', 'screen']);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -43,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
         status: { type: 'string' },
         code: { type: 'string' },
         reason: { type: 'string' },
+        checkpoint: { type: 'string' },
+        incremental: { type: 'boolean', default: false },
       },
     });
   } catch (err) {
@@ -75,6 +82,10 @@ async function main(argv: string[]): Promise<number> {
     case 'resume':
     case 'cancel':
       return controlCommand(config, command, arg, values.json);
+    case 'audit':
+      return auditCommand(config, arg, { json: values.json, incremental: values.incremental, ...(values.checkpoint ? { checkpoint: values.checkpoint } : {}) });
+    case 'verify-run':
+      return verifyRunCommand(config, arg, values.json);
     case 'dlq':
       return dlqCommand(config, arg, rest, {
         json: values.json,

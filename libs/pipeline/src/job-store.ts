@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendAudit } from '@strongroom/audit';
 import { type DataSource, type EntityManager, JobEntity, JobVersionEntity } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { canonicalDefinition, jobDefinitionSchema, type JobDefinition } from './job-definition';
@@ -15,7 +16,7 @@ export interface JobWithDefinition {
  * the existing version (`created: false`). Serialized per job name with a transaction-level advisory
  * lock, so concurrent submissions of one definition create one version.
  */
-export async function saveJob(ds: DataSource, def: JobDefinition): Promise<{ job: JobEntity; created: boolean }> {
+export async function saveJob(ds: DataSource, def: JobDefinition, actor = 'service:engine'): Promise<{ job: JobEntity; created: boolean }> {
   const { json, sha256 } = canonicalDefinition(def);
   return ds.transaction(async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('job:' || $1, 0))`, [def.name]);
@@ -26,11 +27,13 @@ export async function saveJob(ds: DataSource, def: JobDefinition): Promise<{ job
       if (same) {
         if (same.version === existing.currentVersion) return { job: existing, created: false };
         applyDefinition(existing, def, same.version, now);
+        await audit(em, actor, existing, sha256, 'reverted');
         return { job: await em.save(existing), created: true };
       }
       const version = (await maxVersion(em, existing.id)) + 1;
       await em.insert(JobVersionEntity, { jobId: existing.id, version, definition: JSON.parse(json), definitionSha256: sha256, createdAt: now });
       applyDefinition(existing, def, version, now);
+      await audit(em, actor, existing, sha256, 'changed');
       return { job: await em.save(existing), created: true };
     }
     const job = new JobEntity();
@@ -40,7 +43,18 @@ export async function saveJob(ds: DataSource, def: JobDefinition): Promise<{ job
     applyDefinition(job, def, 1, now);
     await em.insert(JobEntity, job);
     await em.insert(JobVersionEntity, { jobId: job.id, version: 1, definition: JSON.parse(json), definitionSha256: sha256, createdAt: now });
+    await audit(em, actor, job, sha256, 'defined');
     return { job, created: true };
+  });
+}
+
+/** job:defined / job:changed / job:reverted, in the same transaction as the change. */
+async function audit(em: EntityManager, actor: string, job: JobEntity, sha256: string, verb: 'defined' | 'changed' | 'reverted'): Promise<void> {
+  await appendAudit((sql, params) => em.query(sql, params), {
+    actor,
+    action: `job:${verb}`,
+    subject: { jobId: job.id },
+    details: { name: job.name, version: job.currentVersion, definitionSha256: sha256 },
   });
 }
 

@@ -5,6 +5,7 @@ import { openCsvSource, type CsvSource, type SourceRecord } from '@strongroom/co
 import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
+import { appendAudit } from '@strongroom/audit';
 import { AdaptiveBatchSize } from './adaptive-batch';
 import { commitBatch } from './batch-commit';
 import { prepareStaging, type BatchContext } from './batch-writer';
@@ -87,13 +88,25 @@ export async function executeRun(
         throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `cannot resume: source file ${def.source.path} changed since the run started (SHA-256 differs)`);
       }
     }
-    const [, started] = (await runner.query(
+    const client = pgClientOf(runner);
+    await client.query('BEGIN');
+    const started = await client.query(
       `UPDATE job_runs SET status = CASE WHEN status = 'PAUSED' THEN 'PAUSED' ELSE 'RUNNING' END,
               started_at = coalesce(started_at, now()), attempts = attempts + 1
         WHERE id = $1 AND status IN ('PENDING','RUNNING','PAUSED')`,
       [run.id],
-    )) as [unknown, number];
-    if (started !== 1) throw Object.assign(new Error(`run ${run.id} has already ended`), { fenced: true });
+    );
+    if (started.rowCount !== 1) {
+      await client.query('ROLLBACK');
+      throw Object.assign(new Error(`run ${run.id} has already ended`), { fenced: true });
+    }
+    await appendAudit((sql, params) => client.query(sql, params).then((r) => r.rows), {
+      actor,
+      action: resuming ? 'run:resumed' : 'run:started',
+      subject: { jobId: run.jobId, runId: run.id },
+      details: { jobVersion: run.jobVersion, source: def.source.path, sha256: run.sourceSha256, attempt: run.attempts + 1 },
+    });
+    await client.query('COMMIT');
     if (run.status === 'PENDING') run.status = 'RUNNING';
     run.startedAt ??= new Date();
     run.attempts += 1;

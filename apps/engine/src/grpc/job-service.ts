@@ -60,9 +60,9 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
   const { ds, scheduler } = deps;
   const runWithName = async (run: JobRunEntity) => runToProto(run, (await jobNames(ds, [run])).get(run.jobId));
   return {
-    createJob: unary(deps.logger, 'CreateJob', async (req, log) => {
+    createJob: unary(deps.logger, 'CreateJob', async (req, log, actor) => {
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
-      const { job, created } = await saveJob(ds, def);
+      const { job, created } = await saveJob(ds, def, actor);
       log.info(created ? 'job:saved' : 'job:unchanged', { jobId: job.id, name: job.name, version: job.currentVersion });
       return { job: jobToProto(job, canonicalDefinition(def).json), created };
     }),
