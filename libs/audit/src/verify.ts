@@ -80,7 +80,7 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
     prev = options.from.hash;
   }
   const firstSeq = expect;
-  let pending: Row[] = [];
+  let pending: Row[];
   const fetch = async (from: number) =>
     (
       await exec(
@@ -89,17 +89,25 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
         [from, pageSize],
       )
     ).map(rowOf);
+  // the next page is fetched while this one is hashed (database and CPU overlap)
+  let prefetch: Promise<Row[]> | undefined;
+  const nextPage = (rows: Row[]) => {
+    const p = rows.length === pageSize ? fetch((rows[rows.length - 1] as Row).seq + 1) : Promise.resolve([]);
+    p.catch(() => undefined); // a verification that stops early leaves it unread
+    return p;
+  };
   pending = await fetch(expect);
+  prefetch = nextPage(pending);
   for (let i = 0; ; i++) {
     if (i >= pending.length) {
       if (pending.length < pageSize) break;
-      pending = await fetch(expect);
+      pending = await (prefetch as Promise<Row[]>);
+      prefetch = nextPage(pending);
       i = -1;
       continue;
     }
     const row = pending[i] as Row;
-    let next = pending[i + 1];
-    if (!next && pending.length === pageSize) next = (await fetch(row.seq + 1))[0];
+    const next = pending[i + 1] ?? (pending.length === pageSize ? (await (prefetch as Promise<Row[]>))[0] : undefined);
     if (row.seq !== expect) return fail(expect, 'deleted', `seq ${expect} is missing`);
     if (!hashFits(row, row.seq)) {
       const s = shiftOf(row);
