@@ -61,7 +61,9 @@ const shiftOf = (r: Row | undefined): -1 | 0 | 1 => (!r ? 0 : hashFits(r, r.seq 
  */
 export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): Promise<VerifyResult> {
   const pageSize = options.pageSize ?? 10_000;
-  const cps = [...(options.checkpoints ?? []), ...(options.from ? [options.from] : [])].sort((a, b) => a.seq - b.seq);
+  const all = [...(options.checkpoints ?? []), ...(options.from ? [options.from] : [])];
+  // the same checkpoint may come from the database and from a file: count it once (different claims about one seq stay separate)
+  const cps = all.filter((c, i) => all.findIndex((d) => d.seq === c.seq && d.hash === c.hash && d.signature === c.signature) === i).sort((a, b) => a.seq - b.seq);
   let entries = 0;
   const fail = (firstBadSeq: number, kind: TamperKind, message: string): VerifyResult => ({ ok: false, entries, firstBadSeq, kind, message, checkpointsChecked: cps.length });
   if (cps.length && !options.publicKey) throw new Error('verifying against checkpoints needs the trusted public key');
