@@ -32,7 +32,7 @@ function depConstraints(allowTesting) {
       bannedExternalImports: ['@grpc/*', '@strongroom/contract', '@apollo/*', 'graphql'],
     },
     { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:data', 'type:domain', 'type:contract'] },
-    { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:util', 'type:data', 'type:domain', 'type:contract'] },
+    { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:util', 'type:data', 'type:domain', 'type:contract', 'type:testing'] },
   ];
 }
 

@@ -4,3 +4,4 @@ export { createTestDatabase, type TestDatabase } from './test-database';
 export { startEngineProcess, type EngineProcess, type EngineProcessOptions } from './engine-process';
 export { writeTempFile, makeTempDir } from './files';
 export { unaryCall } from './grpc-call';
+export { startFaultProxy, type FaultProxy, type FaultMode } from './fault-proxy';
