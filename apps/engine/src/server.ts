@@ -3,12 +3,14 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { createPanProtector } from '@strongroom/compliance';
+import { BreakerRegistry, POSTGRES_POLICY } from '@strongroom/resilience';
 import { loadSigningKey } from '@strongroom/audit';
 import { AuditServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
 import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type EngineConfig } from './config';
 import { Checkpointer } from './audit/checkpointer';
+import { BreakerJournal, untilDatabaseAnswers } from './ops/breakers';
 import { auditServiceHandlers } from './grpc/audit-service';
 import { deadLetterServiceHandlers } from './grpc/dead-letter-service';
 import { ingestServiceHandlers } from './grpc/ingest-service';
@@ -72,15 +74,26 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   if (audit.generated) logger.warn('audit-key:generated', { file: config.auditKeyFile, keyId: audit.key.keyId, note: 'development key; supply STRONGROOM_AUDIT_KEY_FILE in production and keep its public key with your exported checkpoints' });
   const checkpointer = new Checkpointer(ds, audit.key, logger, config.auditCheckpointEvery, config.auditCheckpointSeconds);
   const pan = createPanProtector(loadPanKey(config.panKeyFile, logger));
-  const runContext = { ds, logger, pan, actor: 'service:engine', ...crashHook(config) };
-  const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns);
+  // every dependency behind a breaker; transitions are durable (table + audit), logged and drive health
+  const breakers = new BreakerRegistry();
+  const db = breakers.get(POSTGRES_POLICY);
+  const journal = new BreakerJournal(ds, logger);
+  breakers.onTransition((t) => journal.record(t));
+  const runContext = { ds, logger, pan, actor: 'service:engine', db, ...crashHook(config) };
+  const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () => untilDatabaseAnswers(db, () => ds.query('SELECT 1'), 1000, () => stopping));
+  let stopping = false;
 
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   server.addService(JobServiceService, jobServiceHandlers({ ds, scheduler, logger }));
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
   server.addService(AuditServiceService, auditServiceHandlers({ ds, key: audit.key, checkpointer, logger }));
-  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING', [DLQ_SERVICE_NAME]: 'SERVING', [INGEST_SERVICE_NAME]: 'SERVING', [AUDIT_SERVICE_NAME]: 'SERVING' });
+  const SERVICES = ['', SERVICE_NAME, DLQ_SERVICE_NAME, INGEST_SERVICE_NAME, AUDIT_SERVICE_NAME];
+  const health = new HealthImplementation(Object.fromEntries(SERVICES.map((n) => [n, 'SERVING' as const])));
+  // NOT_SERVING while the database breaker is not closed: load balancers and the gateway route around us
+  breakers.onTransition((t) => {
+    if (t.name === db.name && !stopping) for (const n of SERVICES) health.setStatus(n, t.to === 'CLOSED' ? 'SERVING' : 'NOT_SERVING');
+  });
   health.addToServer(server);
   const definitions = loadSync(PROTO_FILES, { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true });
   new ReflectionService(definitions).addToServer(server);
@@ -96,11 +109,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   return {
     address,
     async stop() {
-      health.setStatus('', 'NOT_SERVING');
-      health.setStatus(SERVICE_NAME, 'NOT_SERVING');
-      health.setStatus(DLQ_SERVICE_NAME, 'NOT_SERVING');
-      health.setStatus(INGEST_SERVICE_NAME, 'NOT_SERVING');
-      health.setStatus(AUDIT_SERVICE_NAME, 'NOT_SERVING');
+      stopping = true;
+      for (const n of SERVICES) health.setStatus(n, 'NOT_SERVING');
       const still = await scheduler.shutdown(config.shutdownGraceMs);
       checkpointer.stop();
       await checkpointer.checkpointNow().catch((err) => logger.warn('audit:checkpoint-failed', { error: String(err) }));
@@ -115,6 +125,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
           resolve();
         });
       });
+      breakers.shutdown();
       await ds.destroy();
     },
     forceStop() {

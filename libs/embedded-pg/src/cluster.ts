@@ -35,6 +35,8 @@ export interface Cluster {
   dataDir: string;
   /** Fast shutdown (rolls back open transactions, then exits). */
   stop(): Promise<void>;
+  /** Immediate shutdown, like `pg_ctl stop -m immediate`: no checkpoint, crash recovery on next start. */
+  stopImmediate(): Promise<void>;
 }
 
 const SUPERUSER = 'strongroom';
@@ -85,6 +87,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     binaries,
     dataDir,
     stop: () => stopChild(child),
+    stopImmediate: () => stopChild(child, 'SIGQUIT'),
   };
 }
 
@@ -178,7 +181,7 @@ async function ensureDatabase(url: string, database: string): Promise<void> {
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill('SIGQUIT'), 15_000);
@@ -186,6 +189,6 @@ function stopChild(child: ChildProcess): Promise<void> {
       clearTimeout(force);
       resolve();
     });
-    child.kill('SIGINT'); // fast shutdown
+    child.kill(signal); // SIGINT: fast shutdown; SIGQUIT: immediate
   });
 }

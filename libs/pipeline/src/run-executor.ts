@@ -6,6 +6,7 @@ import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { appendAudit } from '@strongroom/audit';
+import { BreakerOpenError, POSTGRES_POLICY, type Breaker } from '@strongroom/resilience';
 import { AdaptiveBatchSize } from './adaptive-batch';
 import { commitBatch } from './batch-commit';
 import { prepareStaging, type BatchContext } from './batch-writer';
@@ -26,6 +27,8 @@ export interface RunContext {
   pan: PanProtector;
   /** Who the engine acts as in audit entries (e.g. `service:engine`). */
   actor?: string;
+  /** Circuit breaker of the database: batch commits go through it (an open breaker fails fast). */
+  db?: Breaker;
   /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
   crash?: (point: string) => void;
 }
@@ -162,21 +165,22 @@ export async function executeRun(
       const { valid, rejected } = mapRecords(records, mapper);
       const last = records[records.length - 1] as SourceRecord;
       const t0 = performance.now();
+      const commit = () =>
+        commitBatch(pgClientOf(runner as QueryRunner), batchCtx, run, {
+          records: records.length,
+          firstRecordNo: (records[0] as SourceRecord).recordNo,
+          lastRecordNo: last.recordNo,
+          position: last.byteEnd,
+          valid,
+          rejected,
+        });
       const result = await withRetry(
-        () =>
-          commitBatch(pgClientOf(runner as QueryRunner), batchCtx, run, {
-            records: records.length,
-            firstRecordNo: (records[0] as SourceRecord).recordNo,
-            lastRecordNo: last.recordNo,
-            position: last.byteEnd,
-            valid,
-            rejected,
-          }),
+        () => (ctx.db ? ctx.db.call(commit).catch(asDatabaseOutage) : commit()),
         undefined,
         async (err, attempt) => {
           log.warn('batch:retrying', { attempt: attempt + 1, code: coerceError(err).code });
           await disconnect(runner);
-          runner = await connect();
+          runner = await (ctx.db ? ctx.db.call(connect) : connect()).catch(asDatabaseOutage);
         },
       );
       const ms = performance.now() - t0;
@@ -210,7 +214,7 @@ export async function executeRun(
       log.warn('run:fenced', { reason: (err as Error).message });
       return run;
     }
-    const e = coerceError(err);
+    const e = isDatabaseOutage(err) ? new StrongroomError(ErrorCode.DATABASE_UNAVAILABLE, 'database unavailable', { retryable: true, cause: err }) : coerceError(err);
     if (e.code === ErrorCode.INTERNAL) log.error('run:crashed', { error: String((err as Error)?.stack ?? err) });
     if (e.retryable) {
       // the database went away for longer than the retries: leave the run RUNNING to resume later
@@ -250,6 +254,22 @@ async function stop(ctx: RunContext, run: JobRunEntity, request: 'cancel' | 'shu
     log.warn('run:interrupted', { reason: 'engine shutdown', batchesCommitted: run.batchesCommitted });
   }
   return run;
+}
+
+/**
+ * Errors of the database link (breaker open, connection lost, no SQLSTATE) become retryable
+ * DATABASE_UNAVAILABLE: the run stops at its last committed batch and resumes when the database is back.
+ */
+function asDatabaseOutage(err: unknown): never {
+  if (isDatabaseOutage(err)) throw new StrongroomError(ErrorCode.DATABASE_UNAVAILABLE, 'database unavailable', { retryable: true, cause: err });
+  throw err;
+}
+
+/** A programming error (TypeError, RangeError, …) is never mistaken for the database going away. */
+function isDatabaseOutage(err: unknown): boolean {
+  if (err instanceof BreakerOpenError) return true;
+  if (err instanceof StrongroomError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError) return false;
+  return POSTGRES_POLICY.isFailure(err);
 }
 
 function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTransactionMapper>) {

@@ -19,6 +19,8 @@ export class RunScheduler {
   constructor(
     private readonly ctx: RunContext,
     private readonly maxConcurrent: number,
+    /** Resolves when the database answers again (breaker closed); interrupted runs resume then. */
+    private readonly databaseBack: () => Promise<void> = () => new Promise((r) => setTimeout(r, RETRY_INTERRUPTED_MS)),
   ) {
     this.events.setMaxListeners(0);
   }
@@ -129,9 +131,15 @@ export class RunScheduler {
       if (job.definition.source.kind === 'grpc') return; // stream runs continue when their client reopens the stream
       const after = await executeRun(this.ctx, run, job, control, (r) => this.events.emit(runId, { ...r }));
       if (after.status === 'RUNNING' && control.requested === 'run' && this.accepting) {
-        // interrupted by a database outage that outlasted the retries: try again shortly
-        log.warn('run:will-retry', { inMs: RETRY_INTERRUPTED_MS });
-        setTimeout(() => this.accepting && this.submit(runId), RETRY_INTERRUPTED_MS).unref();
+        // interrupted by a database outage: the run is paused (nothing is dropped — its checkpoint is
+        // consistent) and resumes by itself once the database answers again
+        this.events.emit(runId, { ...after, status: 'PAUSED', statusReason: 'database unavailable: waiting for the postgres circuit breaker to close' });
+        log.warn('run:paused-for-database');
+        void this.databaseBack().then(() => {
+          if (!this.accepting) return;
+          log.info('run:resuming-after-outage');
+          this.submit(runId);
+        });
       }
     } catch (err) {
       // the run never started: fail it rather than leave it PENDING forever
