@@ -56,7 +56,7 @@ export class BreakerRegistry {
       errorFilter: (err: unknown) => !policy.isFailure(err),
     });
     let state: BreakerState = 'CLOSED';
-    let waiters: (() => void)[] = [];
+    const waiters: (() => void)[] = [];
     const move = (to: BreakerState) => {
       const from = state;
       state = to;
