@@ -1,5 +1,6 @@
 // Per-request context: who is calling (authenticated actor), under which correlation id, and the
 // request-scoped engine facade (memoized reads). Built once per HTTP request.
+import { type Breaker } from '@strongroom/resilience';
 import { type JobServiceClient } from '@strongroom/contract';
 import { type Logger, newCorrelationId } from '@strongroom/logging';
 import { type Actor, type AuthSettings, authenticate } from './auth/authenticate';
@@ -16,6 +17,8 @@ export interface GatewayContext {
 /** Process-wide things every request context is built from. */
 export interface ContextDeps {
   readonly client: JobServiceClient;
+  /** Circuit breaker around the engine (process-wide): an unreachable engine fails fast. */
+  readonly breaker?: Breaker;
   readonly auth: AuthSettings;
   readonly engineDeadlineMs: number;
   readonly logger: Logger;
@@ -42,7 +45,7 @@ export function buildContext(
   const logger = deps.logger.child({ correlationId: request.correlationId, actor: actor.sub });
   const engine = createRequestEngine(
     deps.client,
-    { deadlineMs: deps.engineDeadlineMs, logger: deps.logger },
+    { deadlineMs: deps.engineDeadlineMs, logger: deps.logger, ...(deps.breaker ? { breaker: deps.breaker } : {}) },
     { correlationId: request.correlationId, actor: actor.sub },
   );
   return { correlationId: request.correlationId, actor, engine, logger };

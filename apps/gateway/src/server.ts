@@ -6,6 +6,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { createJobServiceClient } from '@strongroom/contract';
 import { type Logger } from '@strongroom/logging';
+import { BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
 import { apolloLogger, errorLoggingPlugin, hardeningPlugins } from './apollo-plugins';
 import { type GatewayConfig } from './config';
 import { type GatewayContext } from './context';
@@ -34,6 +35,9 @@ function urlFor(host: string, port: number): string {
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const log = logger.child({ component: 'gateway' });
   const client = createJobServiceClient({ address: config.engineAddress });
+  // the engine is a dependency like any other: behind a breaker; transitions are logged
+  const breakers = new BreakerRegistry();
+  breakers.onTransition((t) => log.warn(`breaker:${t.to.toLowerCase()}`, { breaker: t.name, from: t.from, failures: t.failures }));
   const httpServer = createServer();
   // Bound slow clients: headers within 10 s, a whole request within 60 s.
   httpServer.headersTimeout = 10_000;
@@ -65,6 +69,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         apollo,
         context: {
           client,
+          breaker: breakers.get(ENGINE_CLIENT_POLICY),
           auth: { authEnabled: config.authEnabled, jwtSecret: config.jwtSecret },
           engineDeadlineMs: config.engineDeadlineMs,
           logger,
@@ -84,6 +89,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     await apollo.stop().catch(() => undefined);
     if (httpServer.listening) httpServer.close();
     client.close();
+    breakers.shutdown();
     throw err;
   }
 
@@ -102,6 +108,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
           await apollo.stop();
         } finally {
           client.close();
+          breakers.shutdown();
         }
         log.info('gateway:stopped');
       })();

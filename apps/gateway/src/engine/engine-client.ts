@@ -17,7 +17,8 @@ import {
   deadlineIn,
 } from '@strongroom/contract';
 import { type Logger } from '@strongroom/logging';
-import { gatewayErrorFromGrpc } from '../errors/gateway-error';
+import { BreakerOpenError, type Breaker } from '@strongroom/resilience';
+import { GatewayError, gatewayErrorFromGrpc } from '../errors/gateway-error';
 
 /** Who is calling and on behalf of which request; travels as gRPC metadata. */
 export interface EngineCallContext {
@@ -30,6 +31,8 @@ export interface EngineClientOptions {
   /** Deadline of every call, in ms from the moment it is made. */
   readonly deadlineMs: number;
   readonly logger: Logger;
+  /** Breaker around the engine: while open, calls fail at once with ENGINE_UNAVAILABLE (no hanging). */
+  readonly breaker?: Breaker;
 }
 
 /** Engine calls for one GraphQL request. Reads are memoized; writes are not. */
@@ -76,18 +79,25 @@ export function createRequestEngine(
 
   function unary<Req, Res>(name: string, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
     const started = performance.now();
-    return new Promise<Res>((resolve, reject) => {
-      method(request, metadata(), { deadline: deadlineIn(options.deadlineMs) }, (error, response) => {
-        const ms = Math.round(performance.now() - started);
-        if (error) {
-          log.debug('engine:failed', { method: name, ms, grpcStatus: error.code });
-          reject(gatewayErrorFromGrpc(error));
-        } else {
-          log.debug('engine:answered', { method: name, ms });
-          resolve(response);
-        }
+    const raw = () =>
+      new Promise<Res>((resolve, reject) => {
+        method(request, metadata(), { deadline: deadlineIn(options.deadlineMs) }, (error, response) => (error ? reject(error) : resolve(response)));
       });
-    });
+    return (options.breaker ? options.breaker.call(raw) : raw()).then(
+      (response) => {
+        log.debug('engine:answered', { method: name, ms: Math.round(performance.now() - started) });
+        return response;
+      },
+      (error: unknown) => {
+        const ms = Math.round(performance.now() - started);
+        if (error instanceof BreakerOpenError) {
+          log.debug('engine:breaker-open', { method: name, ms });
+          throw new GatewayError('ENGINE_UNAVAILABLE', 'the engine is unavailable; retry shortly');
+        }
+        log.debug('engine:failed', { method: name, ms, grpcStatus: (error as ServiceError).code });
+        throw gatewayErrorFromGrpc(error);
+      },
+    );
   }
 
   function memo<T>(key: string, load: () => Promise<T>): Promise<T> {
