@@ -3,8 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { startCluster, type Cluster } from '@strongroom/embedded-pg';
+import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import {
   createJobServiceClient,
+  createOpsServiceClient,
+  type ListBreakersRequest,
+  type ListBreakersResponse,
   RunStatus,
   type CreateJobRequest,
   type CreateJobResponse,
@@ -53,7 +58,27 @@ describe('resilience: PostgreSQL restart during a run', () => {
     for (let r = await getRun(); (r.read ?? 0) < 4000; r = await getRun()) await new Promise((res) => setTimeout(res, 50));
 
     await cluster.stopImmediate();
-    await new Promise((r) => setTimeout(r, 5000));
+    // for 5 s the database is away: the breaker must open and the engine report NOT_SERVING
+    const ops = createOpsServiceClient({ address: engine.address });
+    const HealthClient = makeGenericClientConstructor(healthService, 'Health');
+    const health = new HealthClient(engine.address, credentials.createInsecure()) as unknown as {
+      check(req: { service: string }, opts: { deadline: Date }, cb: (e: Error | null, r: { status: string }) => void): void;
+      close(): void;
+    };
+    const seen = new Set<string>();
+    const outageEnds = Date.now() + 5000;
+    while (Date.now() < outageEnds) {
+      const b = await unaryCall<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {}, 1000).catch(() => undefined);
+      const pgState = b?.breakers.find((x) => x.name === 'postgres')?.state;
+      if (pgState) seen.add(pgState);
+      const h = await new Promise<string>((resolve) => health.check({ service: '' }, { deadline: new Date(Date.now() + 1000) }, (e, r) => resolve(e ? 'ERROR' : r.status)));
+      seen.add(`health:${h}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(seen).toContain('OPEN');
+    expect(seen).toContain('health:NOT_SERVING');
+    ops.close();
+    health.close();
     cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true, port });
 
     let run: Run | undefined;

@@ -5,7 +5,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { createPanProtector } from '@strongroom/compliance';
 import { BreakerRegistry, POSTGRES_POLICY } from '@strongroom/resilience';
 import { loadSigningKey } from '@strongroom/audit';
-import { AuditServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
+import { AuditServiceService, OpsServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
 import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type EngineConfig } from './config';
@@ -14,6 +14,7 @@ import { BreakerJournal, untilDatabaseAnswers } from './ops/breakers';
 import { auditServiceHandlers } from './grpc/audit-service';
 import { deadLetterServiceHandlers } from './grpc/dead-letter-service';
 import { ingestServiceHandlers } from './grpc/ingest-service';
+import { opsServiceHandlers } from './grpc/ops-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { loadPanKey } from './pan-key';
 import { RunScheduler } from './runs/run-scheduler';
@@ -31,6 +32,7 @@ const SERVICE_NAME = 'strongroom.engine.v1.JobService';
 const DLQ_SERVICE_NAME = 'strongroom.engine.v1.DeadLetterService';
 const INGEST_SERVICE_NAME = 'strongroom.engine.v1.IngestService';
 const AUDIT_SERVICE_NAME = 'strongroom.engine.v1.AuditService';
+const OPS_SERVICE_NAME = 'strongroom.engine.v1.OpsService';
 
 /** Test-only crash points (STRONGROOM_TEST_CRASH_AT): SIGKILL at the n-th hit of a named point. */
 function crashHook(config: EngineConfig): { crash?: (point: string) => void } {
@@ -88,7 +90,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
   server.addService(AuditServiceService, auditServiceHandlers({ ds, key: audit.key, checkpointer, logger }));
-  const SERVICES = ['', SERVICE_NAME, DLQ_SERVICE_NAME, INGEST_SERVICE_NAME, AUDIT_SERVICE_NAME];
+  server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, logger }));
+  const SERVICES = ['', SERVICE_NAME, DLQ_SERVICE_NAME, INGEST_SERVICE_NAME, AUDIT_SERVICE_NAME, OPS_SERVICE_NAME];
   const health = new HealthImplementation(Object.fromEntries(SERVICES.map((n) => [n, 'SERVING' as const])));
   // NOT_SERVING while the database breaker is not closed: load balancers and the gateway route around us
   breakers.onTransition((t) => {

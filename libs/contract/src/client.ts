@@ -1,4 +1,5 @@
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { OpsServiceClient } from './gen/strongroom/engine/v1/ops_service';
 import { AuditServiceClient } from './gen/strongroom/engine/v1/audit_service';
 import { DeadLetterServiceClient } from './gen/strongroom/engine/v1/dead_letter_service';
 import { IngestServiceClient } from './gen/strongroom/engine/v1/ingest_service';
@@ -40,4 +41,8 @@ export function createIngestServiceClient(options: ClientOptions): IngestService
 
 export function createAuditServiceClient(options: ClientOptions): AuditServiceClient {
   return new AuditServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
+}
+
+export function createOpsServiceClient(options: ClientOptions): OpsServiceClient {
+  return new OpsServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
 }

@@ -82,5 +82,13 @@ export {
   AuditServiceClient,
   type AuditServiceServer,
 } from './gen/strongroom/engine/v1/audit_service';
-export { createJobServiceClient, createDeadLetterServiceClient, createIngestServiceClient, createAuditServiceClient, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
+export {
+  Breaker,
+  ListBreakersRequest,
+  ListBreakersResponse,
+  OpsServiceService,
+  OpsServiceClient,
+  type OpsServiceServer,
+} from './gen/strongroom/engine/v1/ops_service';
+export { createJobServiceClient, createOpsServiceClient, createDeadLetterServiceClient, createIngestServiceClient, createAuditServiceClient, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';

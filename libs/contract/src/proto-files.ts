@@ -11,4 +11,5 @@ export const PROTO_FILES = [
   'strongroom/engine/v1/dead_letter_service.proto',
   'strongroom/engine/v1/ingest_service.proto',
   'strongroom/engine/v1/audit_service.proto',
+  'strongroom/engine/v1/ops_service.proto',
 ];
