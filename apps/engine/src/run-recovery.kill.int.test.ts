@@ -35,6 +35,12 @@ batching: ${batching}
 errors: { maxRejectRatio: 0.05 }
 `;
 
+/** Resolves when the process has exited — also when it already had (killed by a signal: exitCode stays null). */
+function exited(engine: EngineProcess): Promise<void> {
+  const c = engine.child;
+  return c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', () => r()));
+}
+
 describe('exactly-once restart (real engine processes, SIGKILL)', () => {
   let db: TestDatabase;
   let pg: Client;
@@ -61,7 +67,7 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
   async function kill(e: { engine: EngineProcess; client: JobServiceClient }): Promise<void> {
     e.client.close();
     e.engine.child.kill('SIGKILL');
-    await new Promise((r) => e.engine.child.once('exit', r));
+    await exited(e.engine);
   }
 
   async function submit(client: JobServiceClient, name: string, csv: string, batching: string): Promise<string> {
@@ -130,7 +136,7 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
       const gen = await generateTransactionsCsv(csv, { rows: 12_000, seed: point.length, idPrefix: point.replace(/[^a-z]/g, '').slice(0, 6).toUpperCase() });
       const crashing = await start({ STRONGROOM_TEST_CRASH_AT: `${point}@3` });
       const runId = await submit(crashing.client, point.replace(':', '-'), csv, '{ minSize: 1000, maxSize: 1000 }');
-      await new Promise((r) => crashing.engine.child.once('exit', r)); // it kills itself at the point
+      await exited(crashing.engine); // it kills itself at the point
       crashing.client.close();
       expect(crashing.engine.output()).toContain(`crash point ${point} reached`);
       const e = await start();
@@ -170,7 +176,7 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
     await expect(unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq, dlq.replayDeadLetters, { ids: pending.map((p) => p.id), runId: '', corrections })).rejects.toBeDefined();
     dlq.close();
     crashing.client.close();
-    await new Promise((r) => (crashing.engine.child.exitCode === null ? crashing.engine.child.once('exit', r) : r(undefined)));
+    await exited(crashing.engine);
     expect((await pg.query(`SELECT count(*)::int AS n FROM dead_letter_queue WHERE id = ANY($1::bigint[]) AND status = 'PENDING'`, [pending.map((p) => p.id)])).rows[0].n).toBe(pending.length);
     const e = await start();
     const dlq2 = createDeadLetterServiceClient({ address: e.engine.address });
