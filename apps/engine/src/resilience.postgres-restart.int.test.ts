@@ -21,7 +21,7 @@ import {
   type RunJobResponse,
 } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
-import { makeTempDir, startEngineProcess, unaryCall, type EngineProcess } from '@strongroom/testing';
+import { makeTempDir, startEngineProcess, startFaultProxy, unaryCall, type EngineProcess } from '@strongroom/testing';
 
 /**
  * PostgreSQL stopped with an immediate shutdown in the middle of a run and started again 5 s later:
@@ -105,6 +105,45 @@ describe('resilience: PostgreSQL restart during a run', () => {
       expect(actions[actions.length - 1]).toBe('breaker:closed');
     } finally {
       await pg.end();
+    }
+  }, 150_000);
+
+  it('completes a run over a database link with 200 ms of added latency without tripping the breaker', async () => {
+    const latencyDir = fs.mkdtempSync(path.join(os.tmpdir(), `strongroom-test-${process.pid}-`));
+    fs.chmodSync(latencyDir, 0o755);
+    const slowDb = await startCluster({ dataDir: path.join(latencyDir, 'data'), ephemeral: true });
+    const proxy = await startFaultProxy({ host: '127.0.0.1', port: slowDb.port });
+    const viaProxy = slowDb.url.replace(`:${slowDb.port}/`, `:${proxy.port}/`);
+    const slowEngine = await startEngineProcess({ databaseUrl: viaProxy, env: { STRONGROOM_HOME: makeTempDir(), LOG_LEVEL: 'warn' } });
+    const c = createJobServiceClient({ address: slowEngine.address });
+    try {
+      const csv = path.join(latencyDir, 'latency.csv');
+      await generateTransactionsCsv(csv, { rows: 3000, seed: 3, idPrefix: 'LT', badRatio: 0 });
+      proxy.setMode({ mode: 'delay', ms: 200 });
+      const job = await unaryCall<CreateJobRequest, CreateJobResponse>(c, c.createJob, {
+        definition: `name: slow-link\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 1500, maxSize: 1500 }\n`,
+        baseDir: '',
+      }, 30_000);
+      const runId = (await unaryCall<RunJobRequest, RunJobResponse>(c, c.runJob, { jobId: job.job?.id ?? '' }, 30_000)).run?.id as string;
+      let run: Run | undefined;
+      for (const until = Date.now() + 100_000; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
+        run = (await unaryCall<GetRunRequest, GetRunResponse>(c, c.getRun, { runId }, 30_000)).run;
+        if (run && run.status !== RunStatus.RUN_STATUS_RUNNING && run.status !== RunStatus.RUN_STATUS_PENDING) break;
+      }
+      expect(run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 3000, loaded: 3000, attempts: 1 });
+      proxy.setMode({ mode: 'pass' });
+      const pg = new Client({ connectionString: slowDb.url });
+      await pg.connect();
+      const { rows } = await pg.query(`SELECT (SELECT count(*) FROM circuit_breaker_states)::int AS states, (SELECT count(*) FROM immutable_audit_log WHERE action LIKE 'breaker:%')::int AS audited`);
+      await pg.end();
+      expect(rows[0]).toEqual({ states: 0, audited: 0 }); // latency is not a failure: no trip
+    } finally {
+      c.close();
+      proxy.setMode({ mode: 'pass' });
+      await slowEngine.stop();
+      await proxy.close();
+      await slowDb.stop();
+      fs.rmSync(latencyDir, { recursive: true, force: true });
     }
   }, 150_000);
 });
