@@ -25,6 +25,7 @@ child.stdout.on('data', (buf) => {
   const lines = text.split('\n');
   tail = lines.pop();
   for (const line of lines) {
+    if (line.includes('● Test suite failed to run')) failed += 1; // a suite that could not run counts as a failure
     // eslint-disable-next-line no-control-regex -- strip ANSI colour codes
     const m = /^Tests:\s+(.*)$/.exec(line.replace(/\x1b\[[0-9;]*m/g, '').trim());
     if (!m) continue;

@@ -3,7 +3,10 @@ import { startFaultProxy } from './fault-proxy';
 
 /** A real echo server behind the real proxy. */
 async function echoServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = net.createServer((s) => s.pipe(s));
+  const server = net.createServer((s) => {
+    s.on('error', () => undefined); // the proxy resets connections on purpose
+    s.pipe(s);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
 }

@@ -54,6 +54,7 @@ export async function startFaultProxy(target: { host: string; port: number }, li
   };
 
   const server = net.createServer((client) => {
+    client.on('error', () => undefined);
     if (current.mode === 'reset') {
       client.resetAndDestroy();
       return;
