@@ -1,14 +1,10 @@
 // Audit chain benchmark: append throughput (one entry per transaction, 1 and 8 concurrent appenders)
 // and verification of a 1,000,000-entry chain from genesis. `node bin/run-ts.js tools/bench-audit.ts [entries]`
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
 import { appendAudit, canonicalJson, entryHash, GENESIS_HASH, verifyChain } from '@strongroom/audit';
 import { copyEscape, copyText } from '@strongroom/connectors';
-import { createDataSource, runMigrations } from '@strongroom/db';
-import { startCluster } from '@strongroom/embedded-pg';
+import { withThrowawayDatabase } from './throwaway-db';
 
 async function appendRate(pool: Pool, appenders: number, total: number): Promise<number> {
   const t0 = performance.now();
@@ -33,14 +29,7 @@ async function appendRate(pool: Pool, appenders: number, total: number): Promise
 
 async function main(): Promise<void> {
   const entries = Number(process.argv[2] ?? 1_000_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `strongroom-test-${process.pid}-`));
-  fs.chmodSync(dir, 0o755);
-  const cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true });
-  try {
-    const ds = createDataSource({ url: cluster.url, poolSize: 2 });
-    await ds.initialize();
-    await runMigrations(ds);
-    await ds.destroy();
+  await withThrowawayDatabase(async (cluster) => {
     const pool = new Pool({ connectionString: cluster.url, max: 8 });
     const one = await appendRate(pool, 1, 5000);
     const eight = await appendRate(pool, 8, 10_000);
@@ -70,10 +59,7 @@ async function main(): Promise<void> {
     await c.end();
     const result = { appendPerSecond1: Math.round(one), appendPerSecond8: Math.round(eight), verifyEntries: r.entries, verifyOk: r.ok, verifySeconds: Number(s.toFixed(2)), verifyPerSecond: Math.round(r.entries / s) };
     console.log(JSON.stringify(result));
-  } finally {
-    await cluster.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err) => {
