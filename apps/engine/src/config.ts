@@ -38,6 +38,8 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: intString(0, 86_400_000).default(60_000),
   /** lock_timeout per session, ms. */
   DB_LOCK_TIMEOUT_MS: intString(0, 86_400_000).default(10_000),
+  /** Longest the engine works on one unary call, whatever deadline the caller set (ms). Calls must carry a deadline. */
+  ENGINE_MAX_DEADLINE_MS: intString(1000, 3_600_000).default(300_000),
   /** On SIGTERM, how long running batches may take to finish before the engine exits anyway. */
   ENGINE_SHUTDOWN_GRACE_MS: intString(0, 3_600_000).default(30_000),
   /**
@@ -72,6 +74,7 @@ export type EngineConfig = Readonly<{
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   shutdownGraceMs: number;
+  maxDeadlineMs: number;
   logLevel: string;
   logFormat: 'json' | 'pretty';
   /** Test-only crash points: name → which hit kills the process. Empty in normal operation. */
@@ -100,6 +103,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: e.DB_LOCK_TIMEOUT_MS,
     shutdownGraceMs: e.ENGINE_SHUTDOWN_GRACE_MS,
+    maxDeadlineMs: e.ENGINE_MAX_DEADLINE_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json'), // logs go to stderr
     crashAt,

@@ -81,6 +81,11 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     expect(runs.runs.every((r) => r.status === RunStatus.RUN_STATUS_SUCCEEDED)).toBe(true);
   });
 
+  it('refuses a call without a deadline', async () => {
+    const err = await new Promise<ServiceError | null>((resolve) => client.getRun({ runId: 'x' }, (e) => resolve(e)));
+    expect(err).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('needs a deadline') });
+  });
+
   it('answers bad requests with precise status codes and no internals', async () => {
     await expect(call(client.getRun.bind(client), { runId: 'nope' })).rejects.toMatchObject({ code: status.NOT_FOUND, details: 'run nope not found' });
     const bad = call(client.createJob.bind(client), { definition: 'name: x\nsource: { kind: csv, path: /tmp/x.csv, mapping: {} }\nbatching: { minSize: 10, maxSize: 5 }', baseDir: '' });

@@ -15,6 +15,7 @@ import { auditServiceHandlers } from './grpc/audit-service';
 import { deadLetterServiceHandlers } from './grpc/dead-letter-service';
 import { ingestServiceHandlers } from './grpc/ingest-service';
 import { opsServiceHandlers } from './grpc/ops-service';
+import { configureDeadlines } from './grpc/deadlines';
 import { jobServiceHandlers } from './grpc/job-service';
 import { loadPanKey } from './pan-key';
 import { RunScheduler } from './runs/run-scheduler';
@@ -85,6 +86,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () => untilDatabaseAnswers(db, () => ds.query('SELECT 1'), 1000, () => stopping));
   let stopping = false;
 
+  configureDeadlines(config.maxDeadlineMs);
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   server.addService(JobServiceService, jobServiceHandlers({ ds, scheduler, logger }));
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));

@@ -3,6 +3,7 @@ import { type PoolClient } from 'pg';
 import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from '@strongroom/db';
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { insertRunOnce } from './run-store';
+import { isDatabaseOutage } from './db-outage';
 import { commitBatch } from './batch-commit';
 import { prepareStaging, type BatchContext } from './batch-writer';
 import { mergeTotals, totalsFromJson, type Totals } from './integrity';
@@ -31,6 +32,8 @@ export interface IngestAck {
 const IDENTITY_MAPPING = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, f])) as Record<CanonicalField, string>;
 const KEY = /^[\x21-\x7e]{1,128}$/;
 const MAX_BATCH = 50_000;
+/** Suggested wait before re-sending a batch while the database breaker is open (seconds). */
+const RETRY_HINT_S = 2;
 
 /**
  * A gRPC ingest stream writing into one run of a job whose source kind is `grpc`. The stream_id makes
@@ -105,7 +108,7 @@ export class IngestSession {
       ...(this.ctx.crash ? { crash: this.ctx.crash } : {}),
     };
     let ack: Omit<IngestAck, 'duplicate' | 'read' | 'loaded' | 'deadLettered'> | undefined;
-    const result = await commitBatch(
+    const commit = () => commitBatch(
       client,
       batchCtx,
       this.run,
@@ -120,7 +123,12 @@ export class IngestSession {
         };
         await c.query('INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)', [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)]);
       },
-    ).catch((err) => {
+    );
+    const result = await (this.ctx.db ? this.ctx.db.call(commit) : commit()).catch((err) => {
+      if (isDatabaseOutage(err)) {
+        // the batch is not lost: the client keeps it and re-sends it with the same key
+        throw new StrongroomError(ErrorCode.UNAVAILABLE, `the database is unavailable; re-send this batch (same idempotency key) in ${RETRY_HINT_S} s`, { retryable: true });
+      }
       // a concurrent re-send won the race for the key: answer from its result
       if (pgErrorCode(err) === '23505') return undefined;
       throw err;

@@ -6,7 +6,8 @@ import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { appendAudit } from '@strongroom/audit';
-import { BreakerOpenError, POSTGRES_POLICY, type Breaker } from '@strongroom/resilience';
+import { type Breaker } from '@strongroom/resilience';
+import { asDatabaseOutage, isDatabaseOutage } from './db-outage';
 import { AdaptiveBatchSize } from './adaptive-batch';
 import { commitBatch } from './batch-commit';
 import { prepareStaging, type BatchContext } from './batch-writer';
@@ -254,22 +255,6 @@ async function stop(ctx: RunContext, run: JobRunEntity, request: 'cancel' | 'shu
     log.warn('run:interrupted', { reason: 'engine shutdown', batchesCommitted: run.batchesCommitted });
   }
   return run;
-}
-
-/**
- * Errors of the database link (breaker open, connection lost, no SQLSTATE) become retryable
- * DATABASE_UNAVAILABLE: the run stops at its last committed batch and resumes when the database is back.
- */
-function asDatabaseOutage(err: unknown): never {
-  if (isDatabaseOutage(err)) throw new StrongroomError(ErrorCode.DATABASE_UNAVAILABLE, 'database unavailable', { retryable: true, cause: err });
-  throw err;
-}
-
-/** A programming error (TypeError, RangeError, …) is never mistaken for the database going away. */
-function isDatabaseOutage(err: unknown): boolean {
-  if (err instanceof BreakerOpenError) return true;
-  if (err instanceof StrongroomError || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError) return false;
-  return POSTGRES_POLICY.isFailure(err);
 }
 
 function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTransactionMapper>) {

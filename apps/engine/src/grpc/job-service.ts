@@ -11,6 +11,7 @@ import { type Logger, newCorrelationId } from '@strongroom/logging';
 import { createRun, getJob, getRun, listJobs, listRuns, parseJobDefinition, saveJob, canonicalDefinition } from '@strongroom/pipeline';
 import { type RunScheduler } from '../runs/run-scheduler';
 import { jobToProto, runToProto, statusFromProto } from './mappers';
+import { callBudgetMs, withinBudget } from './deadlines';
 import { toServiceError } from './status-map';
 
 export interface JobServiceDeps {
@@ -37,10 +38,15 @@ export function callLogger(logger: Logger, call: { metadata: { get(k: string): u
 export function unary<Req, Res>(logger: Logger, method: string, fn: (req: Req, log: Logger, actor: string) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     const log = callLogger(logger, call, method);
-    fn(call.request, log, actorOf(call)).then(
-      (res) => callback(null, res),
-      (err) => callback(toServiceError(err, log, method)),
-    );
+    Promise.resolve()
+      .then(() => {
+        const budget = callBudgetMs(call.getDeadline()); // no deadline: refused before any work
+        return withinBudget(fn(call.request, log, actorOf(call)), budget);
+      })
+      .then(
+        (res) => callback(null, res),
+        (err) => callback(toServiceError(err, log, method)),
+      );
   };
 }
 
