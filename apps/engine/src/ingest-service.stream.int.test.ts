@@ -104,7 +104,7 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
       try {
         reopened = await s.ask({ open: { jobId, streamId: 'feed-2026-11-28' } });
       } catch (err) {
-        if ((err as { code?: number }).code !== status.UNAVAILABLE || attempt > 50) throw err;
+        if ((err as { code?: number }).code !== status.UNAVAILABLE || attempt > 150) throw err;
         await new Promise((r) => setTimeout(r, 100));
       }
     }

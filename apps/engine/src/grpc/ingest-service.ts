@@ -35,8 +35,16 @@ export function ingestServiceHandlers(deps: { ctx: RunContext; logger: Logger })
       const log = callLogger(deps.logger, call, 'Ingest');
       const actor = actorOf(call);
       let session: IngestSession | undefined;
+      // waits for the client to read (flow control) — but never on a call that is gone, or a batch in
+      // flight would hold the stream's run (and its lock) forever
+      const gone = new Promise<void>((resolve) => {
+        call.once('cancelled', resolve);
+        call.once('close', resolve);
+        call.once('error', resolve);
+      });
       const send = async (msg: IngestResponse) => {
-        if (!call.write(msg)) await once(call, 'drain');
+        if (call.cancelled || call.destroyed) return;
+        if (!call.write(msg)) await Promise.race([once(call, 'drain').catch(() => undefined), gone]);
       };
       let finished = false;
       const fail = (err: unknown) => {
