@@ -35,9 +35,19 @@ describe('gateway in front of a frozen engine', () => {
     return { ms: Date.now() - t0, body: (await res.json()) as { data?: unknown; errors?: { extensions: { code: string } }[] } };
   };
 
+  const healthz = async () => {
+    const t0 = Date.now();
+    const res = await fetch(gateway.url.replace(/\/graphql$/, '/healthz'));
+    return { ms: Date.now() - t0, status: res.status, body: (await res.json()) as { status: string } };
+  };
+
   it('answers within its deadline while the engine is frozen, and normally once it thaws', async () => {
     expect((await query()).body.errors).toBeUndefined();
+    expect(await healthz()).toMatchObject({ status: 200, body: { status: 'ok' } });
     engine.child.kill('SIGSTOP');
+    const degraded = await healthz();
+    expect(degraded).toMatchObject({ status: 503, body: { status: 'degraded' } });
+    expect(degraded.ms).toBeLessThan(2500); // reports degraded status rather than hanging
     const codes: string[] = [];
     for (let i = 0; i < 8; i++) {
       const r = await query();
@@ -54,5 +64,6 @@ describe('gateway in front of a frozen engine', () => {
       ok = (await query()).body.errors === undefined;
     }
     expect(ok).toBe(true);
+    expect((await healthz()).status).toBe(200);
   }, 60_000);
 });

@@ -14,7 +14,11 @@ export interface HandlerDeps {
   readonly context: ContextDeps;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  /** Backs GET /healthz (no auth, statuses only): never hangs, answers `degraded` when the engine does not. */
+  readonly health?: () => Promise<{ status: 'ok' | 'degraded'; [detail: string]: unknown }>;
 }
+
+export const HEALTH_PATH = '/healthz';
 
 /** A request the HTTP layer refuses before GraphQL sees it. */
 class HttpError extends Error {
@@ -122,6 +126,13 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     const correlationId = correlationIdFrom(req.headers['x-correlation-id']);
     res.setHeader('x-correlation-id', correlationId);
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    if (url.pathname === HEALTH_PATH && deps.health) {
+      const h = await deps.health();
+      res.statusCode = h.status === 'ok' ? 200 : 503;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify(h));
+      return;
+    }
     if (url.pathname !== GRAPHQL_PATH) {
       sendJsonError(res, 404, `not found; the GraphQL endpoint is ${GRAPHQL_PATH}`);
       return;

@@ -4,7 +4,9 @@ import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { createJobServiceClient } from '@strongroom/contract';
+import { createJobServiceClient, createOpsServiceClient, deadlineIn, type ListBreakersResponse, type OpsServiceClient } from '@strongroom/contract';
+import { type Breaker } from '@strongroom/resilience';
+import { Metadata } from '@grpc/grpc-js';
 import { type Logger } from '@strongroom/logging';
 import { BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
 import { apolloLogger, errorLoggingPlugin, hardeningPlugins } from './apollo-plugins';
@@ -35,6 +37,7 @@ function urlFor(host: string, port: number): string {
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const log = logger.child({ component: 'gateway' });
   const client = createJobServiceClient({ address: config.engineAddress });
+  const ops = createOpsServiceClient({ address: config.engineAddress });
   // the engine is a dependency like any other: behind a breaker; transitions are logged
   const breakers = new BreakerRegistry();
   breakers.onTransition((t) => log.warn(`breaker:${t.to.toLowerCase()}`, { breaker: t.name, from: t.from, failures: t.failures }));
@@ -76,6 +79,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         },
         maxBodyBytes: config.maxBodyBytes,
         logger,
+        health: () => engineHealth(ops, breakers.get(ENGINE_CLIENT_POLICY)),
       }),
     );
     await new Promise<void>((resolve, reject) => {
@@ -89,6 +93,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     await apollo.stop().catch(() => undefined);
     if (httpServer.listening) httpServer.close();
     client.close();
+    ops.close();
     breakers.shutdown();
     throw err;
   }
@@ -108,6 +113,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
           await apollo.stop();
         } finally {
           client.close();
+          ops.close();
           breakers.shutdown();
         }
         log.info('gateway:stopped');
@@ -115,4 +121,22 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       return stopping;
     },
   };
+}
+
+/**
+ * Gateway health for load balancers: asks the engine for its breakers (1 s deadline, through the engine
+ * breaker, so a dead or frozen engine is reported at once as degraded rather than hanging the probe).
+ */
+async function engineHealth(ops: OpsServiceClient, breaker: Breaker): Promise<{ status: 'ok' | 'degraded'; engine: string; breakers?: { name: string; state: string }[] }> {
+  try {
+    const r = await breaker.call(
+      () =>
+        new Promise<ListBreakersResponse>((resolve, reject) => ops.listBreakers({}, new Metadata(), { deadline: deadlineIn(1000) }, (e, res) => (e ? reject(e) : resolve(res)))),
+    );
+    const breakers = r.breakers.map((b) => ({ name: b.name, state: b.state }));
+    const allClosed = breakers.every((b) => b.state === 'CLOSED');
+    return { status: allClosed ? 'ok' : 'degraded', engine: 'reachable', breakers };
+  } catch {
+    return { status: 'degraded', engine: breaker.state === 'OPEN' ? 'unavailable (breaker open)' : 'not answering' };
+  }
 }
