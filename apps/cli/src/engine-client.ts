@@ -1,5 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { createJobServiceClient, deadlineIn, METADATA_KEYS, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
+import { callUnary, createJobServiceClient, METADATA_KEYS, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
 import { newCorrelationId } from '@strongroom/logging';
 
 /** Promise wrappers over the JobService client, each call with a deadline and a correlation id. */
@@ -21,8 +21,7 @@ export class EngineClient {
   }
 
   call<Req, Res>(method: keyof JobServiceClient, req: Req): Promise<Res> {
-    const fn = (this.raw[method] as unknown as (r: Req, m: Metadata, o: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => void).bind(this.raw);
-    return new Promise((resolve, reject) => fn(req, this.md(), { deadline: deadlineIn(this.deadlineMs) }, (e, r) => (e ? reject(e) : resolve(r))));
+    return callUnary(this.raw, this.raw[method] as unknown as Parameters<typeof callUnary<Req, Res>>[1], req, this.deadlineMs, this.md());
   }
 
   /** Streams a run's progress until it ends; resolves with the final snapshot. */

@@ -4,9 +4,8 @@ import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { createJobServiceClient, createOpsServiceClient, deadlineIn, type ListBreakersResponse, type OpsServiceClient } from '@strongroom/contract';
+import { callUnary, createJobServiceClient, createOpsServiceClient, type ListBreakersRequest, type ListBreakersResponse, type OpsServiceClient } from '@strongroom/contract';
 import { type Breaker } from '@strongroom/resilience';
-import { Metadata } from '@grpc/grpc-js';
 import { type Logger } from '@strongroom/logging';
 import { BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
 import { apolloLogger, errorLoggingPlugin, hardeningPlugins } from './apollo-plugins';
@@ -129,10 +128,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
  */
 async function engineHealth(ops: OpsServiceClient, breaker: Breaker): Promise<{ status: 'ok' | 'degraded'; engine: string; breakers?: { name: string; state: string }[] }> {
   try {
-    const r = await breaker.call(
-      () =>
-        new Promise<ListBreakersResponse>((resolve, reject) => ops.listBreakers({}, new Metadata(), { deadline: deadlineIn(1000) }, (e, res) => (e ? reject(e) : resolve(res)))),
-    );
+    const r = await breaker.call(() => callUnary<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {}, 1000));
     const breakers = r.breakers.map((b) => ({ name: b.name, state: b.state }));
     const allClosed = breakers.every((b) => b.state === 'CLOSED');
     return { status: allClosed ? 'ok' : 'degraded', engine: 'reachable', breakers };

@@ -1,4 +1,4 @@
-import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { credentials, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { OpsServiceClient } from './gen/strongroom/engine/v1/ops_service';
 import { AuditServiceClient } from './gen/strongroom/engine/v1/audit_service';
 import { DeadLetterServiceClient } from './gen/strongroom/engine/v1/dead_letter_service';
@@ -22,27 +22,33 @@ export interface ClientOptions {
 
 const CHANNEL_OPTIONS = { 'grpc.keepalive_time_ms': 30_000, 'grpc.max_receive_message_length': 16 * 1024 * 1024 };
 
-export function createJobServiceClient(options: ClientOptions): JobServiceClient {
-  return new JobServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
+type ClientConstructor<C> = new (address: string, credentials: ChannelCredentials, options: object) => C;
+
+/** A factory for one generated client: loopback-insecure unless credentials are given, shared channel options. */
+function clientFactory<C>(Ctor: ClientConstructor<C>): (options: ClientOptions) => C {
+  return (options) => new Ctor(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
-export function createDeadLetterServiceClient(options: ClientOptions): DeadLetterServiceClient {
-  return new DeadLetterServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
-}
+export const createJobServiceClient = clientFactory(JobServiceClient);
+
+export const createDeadLetterServiceClient = clientFactory(DeadLetterServiceClient);
 
 /** A deadline `ms` from now, for the `deadline` call option (every call must carry one). */
 export function deadlineIn(ms: number): Date {
   return new Date(Date.now() + ms);
 }
 
-export function createIngestServiceClient(options: ClientOptions): IngestServiceClient {
-  return new IngestServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
-}
+export const createIngestServiceClient = clientFactory(IngestServiceClient);
 
-export function createAuditServiceClient(options: ClientOptions): AuditServiceClient {
-  return new AuditServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
-}
+export const createAuditServiceClient = clientFactory(AuditServiceClient);
 
-export function createOpsServiceClient(options: ClientOptions): OpsServiceClient {
-  return new OpsServiceClient(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
+export const createOpsServiceClient = clientFactory(OpsServiceClient);
+
+type UnaryMethod<Req, Res> = (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown;
+
+/** Calls a unary method of a generated client as a promise, always with a deadline. */
+export function callUnary<Req, Res>(client: object, method: UnaryMethod<Req, Res>, req: Req, deadlineMs: number, metadata: Metadata = new Metadata()): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(client, req, metadata, { deadline: deadlineIn(deadlineMs) }, (e, r) => (e ? reject(e) : resolve(r)));
+  });
 }

@@ -90,5 +90,6 @@ export {
   OpsServiceClient,
   type OpsServiceServer,
 } from './gen/strongroom/engine/v1/ops_service';
-export { createJobServiceClient, createOpsServiceClient, createDeadLetterServiceClient, createIngestServiceClient, createAuditServiceClient, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
+export { createJobServiceClient, createOpsServiceClient, createDeadLetterServiceClient, createIngestServiceClient, createAuditServiceClient,
+  callUnary, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';

@@ -10,6 +10,7 @@ import { mergeTotals, totalsFromJson, type Totals } from './integrity';
 import { CANONICAL_FIELDS, type CanonicalField } from './job-definition';
 import { getJob, type JobWithDefinition } from './job-store';
 import { finalizeRun } from './run-finalizer';
+import { tryLockRun, unlockRun } from './run-lock';
 import { type RunContext } from './run-executor';
 import { createTransactionMapper, type TransactionMapper } from './transaction-mapper';
 import { type CanonicalTransaction, type Rejection } from './types';
@@ -62,8 +63,7 @@ export class IngestSession {
     if (run.status === 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `stream ${streamId} was completed already (run ${run.id})`);
     const runner = ctx.ds.createQueryRunner();
     await runner.connect();
-    const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtextextended('strongroom-run:' || $1, 0)) AS locked`, [run.id])) as [{ locked: boolean }];
-    if (!locked) {
+    if (!(await tryLockRun(runner, run.id))) {
       await runner.release();
       throw new StrongroomError(ErrorCode.UNAVAILABLE, `stream ${streamId} is open on another connection; retry shortly`, { retryable: true });
     }
@@ -152,7 +152,7 @@ export class IngestSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.runner.query(`SELECT pg_advisory_unlock(hashtextextended('strongroom-run:' || $1, 0))`, [this.run.id]).catch(() => undefined);
+    await unlockRun(this.runner, this.run.id);
     await this.runner.release().catch(() => undefined);
   }
 

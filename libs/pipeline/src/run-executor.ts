@@ -16,6 +16,7 @@ import { asCsvJob } from './job-definition';
 import { type JobWithDefinition } from './job-store';
 import { type RunControl } from './run-control';
 import { finalizeRun } from './run-finalizer';
+import { tryLockRun, unlockRun } from './run-lock';
 import { endUnpublished, setPaused } from './run-lifecycle';
 import { fileDigest } from './run-store';
 import { withRetry } from './retry';
@@ -40,9 +41,6 @@ export interface RunStats {
   peakRssBytes: number;
   startedAt: number;
 }
-
-/** Advisory-lock key of a run: held by the session of the engine executing it. */
-const RUN_LOCK_SQL = `hashtextextended('strongroom-run:' || $1, 0)`;
 
 /**
  * Executes a run from the start (PENDING) or resumes it after its last committed batch (RUNNING or
@@ -70,8 +68,7 @@ export async function executeRun(
   const connect = async () => {
     const r = ctx.ds.createQueryRunner();
     await r.connect();
-    const [{ locked }] = (await r.query(`SELECT pg_try_advisory_lock(${RUN_LOCK_SQL}) AS locked`, [run.id])) as [{ locked: boolean }];
-    if (!locked) {
+    if (!(await tryLockRun(r, run.id))) {
       await r.release();
       throw Object.assign(new Error(`run ${run.id} is being executed by another engine`), { fenced: true });
     }
@@ -80,7 +77,7 @@ export async function executeRun(
   };
   const disconnect = async (r: QueryRunner | undefined) => {
     if (!r) return;
-    await r.query(`SELECT pg_advisory_unlock(${RUN_LOCK_SQL})`, [run.id]).catch(() => undefined);
+    await unlockRun(r, run.id);
     await r.release().catch(() => undefined);
   };
   try {

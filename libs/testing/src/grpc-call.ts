@@ -1,10 +1,7 @@
-import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
+import { callUnary } from '@strongroom/contract';
 
-type UnaryMethod<Req, Res> = (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown;
-
-/** Calls a unary method of a generated grpc-js client as a promise, with a deadline. */
-export function unaryCall<Req, Res>(client: object, method: UnaryMethod<Req, Res>, req: Req, deadlineMs = 10_000, metadata = new Metadata()): Promise<Res> {
-  return new Promise((resolve, reject) =>
-    method.call(client, req, metadata, { deadline: new Date(Date.now() + deadlineMs) }, (e, r) => (e ? reject(e) : resolve(r))),
-  );
+/** Calls a unary method of a generated grpc-js client as a promise, with a deadline (10 s by default). */
+export function unaryCall<Req, Res>(client: object, method: Parameters<typeof callUnary<Req, Res>>[1], req: Req, deadlineMs = 10_000, metadata = new Metadata()): Promise<Res> {
+  return callUnary(client, method, req, deadlineMs, metadata);
 }

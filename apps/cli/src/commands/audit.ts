@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import {
   createAuditServiceClient,
-  deadlineIn,
+  callUnary,
   METADATA_KEYS,
   type ExportCheckpointsResponse,
   type VerifyResponse,
@@ -19,11 +19,7 @@ function client(config: CliConfig) {
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   // verification reads the whole chain: allow it minutes, not the default call deadline
   const call = <Res>(method: Method, req: object, ms = Math.max(config.deadlineMs, 600_000)) =>
-    new Promise<Res>((resolve, reject) =>
-      (c[method] as unknown as (r: object, m: Metadata, o: object, cb: (e: ServiceError | null, r: Res) => void) => void).call(c, req, md, { deadline: deadlineIn(ms) }, (e, r) =>
-        e ? reject(e) : resolve(r),
-      ),
-    );
+    callUnary<object, Res>(c, c[method] as unknown as Parameters<typeof callUnary<object, Res>>[1], req, ms, md);
   return { call, close: () => c.close() };
 }
 

@@ -1,7 +1,7 @@
-import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import {
   createDeadLetterServiceClient,
-  deadlineIn,
+  callUnary,
   DeadLetterStatus,
   METADATA_KEYS,
   type DeadLetter,
@@ -36,11 +36,7 @@ export async function dlqCommand(config: CliConfig, sub: string | undefined, ids
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   const call = <Res>(method: 'listDeadLetters' | 'replayDeadLetters' | 'discardDeadLetters', req: object) =>
-    new Promise<Res>((resolve, reject) =>
-      (client[method] as unknown as (r: object, m: Metadata, o: object, cb: (e: ServiceError | null, r: Res) => void) => void).call(client, req, md, { deadline: deadlineIn(config.deadlineMs) }, (e, r) =>
-        e ? reject(e) : resolve(r),
-      ),
-    );
+    callUnary<object, Res>(client, client[method] as unknown as Parameters<typeof callUnary<object, Res>>[1], req, config.deadlineMs, md);
   const out = (human: string, json: unknown) => process.stdout.write(`${opts.json ? JSON.stringify(json) : human}\n`);
   try {
     if (sub === 'list') {
