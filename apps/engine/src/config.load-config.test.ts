@@ -9,6 +9,15 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('derives the client-side database timeout from statement_timeout and refuses one that would fire first', () => {
+    const base = { DATABASE_URL: 'postgres://u@localhost/db' };
+    expect(loadConfig(base)).toMatchObject({ clientTimeoutMs: 65_000, connectTimeoutMs: 10_000 });
+    expect(loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '2000' }).clientTimeoutMs).toBe(7000);
+    expect(loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '0' }).clientTimeoutMs).toBe(0);
+    expect(loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '2000', DB_CLIENT_TIMEOUT_MS: '3000' }).clientTimeoutMs).toBe(3000);
+    expect(() => loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '2000', DB_CLIENT_TIMEOUT_MS: '2000' })).toThrow(/DB_CLIENT_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS/);
+  });
+
   it('fails fast naming the bad variable without echoing the database URL', () => {
     expect(() => loadConfig({})).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://secret@x/db' })).toThrow(/^invalid engine configuration: DATABASE_URL: must be a postgres:\/\/ URL$/);

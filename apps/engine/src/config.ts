@@ -38,6 +38,14 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: intString(0, 86_400_000).default(60_000),
   /** lock_timeout per session, ms. */
   DB_LOCK_TIMEOUT_MS: intString(0, 86_400_000).default(10_000),
+  /**
+   * Client-side timeout, ms: a connection whose statement has had no byte moving for this long is closed
+   * (a dead or blackholed link, which statement_timeout cannot catch). Default DB_STATEMENT_TIMEOUT_MS +
+   * 5000. Shorter detects a dead link sooner; it must stay above DB_STATEMENT_TIMEOUT_MS. 0 disables.
+   */
+  DB_CLIENT_TIMEOUT_MS: intString(0, 86_400_000).optional(),
+  /** Connecting to PostgreSQL (TCP, startup, and waiting for a free pool slot) gives up after this, ms. */
+  DB_CONNECT_TIMEOUT_MS: intString(100, 600_000).default(10_000),
   /** Longest the engine works on one unary call, whatever deadline the caller set (ms). Calls must carry a deadline. */
   ENGINE_MAX_DEADLINE_MS: intString(1000, 3_600_000).default(300_000),
   /** On SIGTERM, how long running batches may take to finish before the engine exits anyway. */
@@ -73,6 +81,8 @@ export type EngineConfig = Readonly<{
   dbPoolSize: number;
   statementTimeoutMs: number;
   lockTimeoutMs: number;
+  clientTimeoutMs: number;
+  connectTimeoutMs: number;
   shutdownGraceMs: number;
   maxDeadlineMs: number;
   logLevel: string;
@@ -84,6 +94,9 @@ export type EngineConfig = Readonly<{
 export function loadConfig(env: Env = process.env): EngineConfig {
   const e = parseEnv(schema, env, 'engine', ['DATABASE_URL', 'DATABASE_RUNTIME_URL']);
   const home = path.resolve(e.STRONGROOM_HOME);
+  if (e.DB_CLIENT_TIMEOUT_MS && e.DB_STATEMENT_TIMEOUT_MS && e.DB_CLIENT_TIMEOUT_MS <= e.DB_STATEMENT_TIMEOUT_MS) {
+    throw new ConfigError('invalid engine configuration: DB_CLIENT_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS (the server should time a statement out first, with a precise error)');
+  }
   const production = e.STRONGROOM_ENV === 'production' || e.NODE_ENV === 'production';
   if (production && e.STRONGROOM_TEST_CRASH_AT) throw new ConfigError('invalid engine configuration: STRONGROOM_TEST_CRASH_AT is a test switch and is refused in production');
   const crashAt = new Map((e.STRONGROOM_TEST_CRASH_AT ?? '').split(',').filter(Boolean).map((p) => [p.split('@')[0] as string, Number(p.split('@')[1])] as const));
@@ -102,6 +115,8 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     dbPoolSize: e.DB_POOL_SIZE,
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: e.DB_LOCK_TIMEOUT_MS,
+    clientTimeoutMs: e.DB_CLIENT_TIMEOUT_MS ?? (e.DB_STATEMENT_TIMEOUT_MS > 0 ? e.DB_STATEMENT_TIMEOUT_MS + 5000 : 0),
+    connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
     shutdownGraceMs: e.ENGINE_SHUTDOWN_GRACE_MS,
     maxDeadlineMs: e.ENGINE_MAX_DEADLINE_MS,
     logLevel: e.LOG_LEVEL,

@@ -3,7 +3,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { createPanProtector } from '@strongroom/compliance';
-import { BreakerRegistry, POSTGRES_POLICY } from '@strongroom/resilience';
+import { BreakerRegistry, FILE_SOURCE_POLICY, POSTGRES_POLICY } from '@strongroom/resilience';
 import { loadSigningKey } from '@strongroom/audit';
 import { AuditServiceService, OpsServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
 import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
@@ -70,6 +70,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     applicationName: 'strongroom-engine',
     statementTimeoutMs: config.statementTimeoutMs,
     lockTimeoutMs: config.lockTimeoutMs,
+    clientTimeoutMs: config.clientTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs,
     ...(config.runtimeRole && !config.runtimeDatabaseUrl ? { role: config.runtimeRole } : {}),
   });
   await ds.initialize();
@@ -82,17 +84,17 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const db = breakers.get(POSTGRES_POLICY);
   const journal = new BreakerJournal(ds, logger);
   breakers.onTransition((t) => journal.record(t));
-  const runContext = { ds, logger, pan, actor: 'service:engine', db, ...crashHook(config) };
+  const runContext = { ds, logger, pan, actor: 'service:engine', db, source: breakers.get(FILE_SOURCE_POLICY), ...crashHook(config) };
   const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () => untilDatabaseAnswers(db, () => ds.query('SELECT 1'), 1000, () => stopping));
   let stopping = false;
 
   configureDeadlines(config.maxDeadlineMs);
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
-  server.addService(JobServiceService, jobServiceHandlers({ ds, scheduler, logger }));
+  server.addService(JobServiceService, jobServiceHandlers({ ds, db, scheduler, logger }));
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
-  server.addService(AuditServiceService, auditServiceHandlers({ ds, key: audit.key, checkpointer, logger }));
-  server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, logger }));
+  server.addService(AuditServiceService, auditServiceHandlers({ ds, db, key: audit.key, checkpointer, logger }));
+  server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, db, logger }));
   const SERVICES = ['', SERVICE_NAME, DLQ_SERVICE_NAME, INGEST_SERVICE_NAME, AUDIT_SERVICE_NAME, OPS_SERVICE_NAME];
   const health = new HealthImplementation(Object.fromEntries(SERVICES.map((n) => [n, 'SERVING' as const])));
   // NOT_SERVING while the database breaker is not closed: load balancers and the gateway route around us

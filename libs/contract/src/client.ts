@@ -11,6 +11,8 @@ export const METADATA_KEYS = {
   correlationId: 'x-correlation-id',
   /** Authenticated subject and roles, set by the gateway (verified again by the engine later). */
   actor: 'x-strongroom-actor',
+  /** On a retryable error (UNAVAILABLE): how long to wait before trying again, in ms (trailing metadata). */
+  retryAfterMs: 'x-strongroom-retry-after-ms',
 } as const;
 
 export interface ClientOptions {

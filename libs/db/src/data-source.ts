@@ -9,6 +9,7 @@ import { AuditLogEntryEntity, CircuitBreakerStateEntity, PerformanceMetricEntity
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema';
 import { ExactlyOnce1764400000000 } from './migrations/1764400000000-exactly-once';
 import { AuditAndRoles1764500000000 } from './migrations/1764500000000-audit-and-roles';
+import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
   JobEntity,
@@ -39,8 +40,16 @@ export interface DataSourceOptions {
   statementTimeoutMs?: number;
   /** lock_timeout for every session, ms. Default 10000. */
   lockTimeoutMs?: number;
-  /** Connection timeout, ms. Default 10000. */
+  /** Connection timeout (TCP connect + startup + waiting for a pool slot), ms. Default 10000. */
   connectTimeoutMs?: number;
+  /**
+   * Client-side timeout: a connection whose statement has had no byte moving either way for this long is
+   * closed (a dead or blackholed link, which statement_timeout cannot catch). Default statement_timeout +
+   * 5000 ms; 0 disables (also the default when statement_timeout is 0).
+   */
+  clientTimeoutMs?: number;
+  /** idle_in_transaction_session_timeout, ms: the server ends a session left idle inside a transaction. Default 300000. */
+  idleInTransactionTimeoutMs?: number;
   /** Role every session switches to at connect (e.g. RUNTIME_ROLE); default: the login user. */
   role?: string;
 }
@@ -49,6 +58,8 @@ export interface DataSourceOptions {
 export function createDataSource(options: DataSourceOptions): DataSource {
   const statementTimeout = options.statementTimeoutMs ?? 60_000;
   const lockTimeout = options.lockTimeoutMs ?? 10_000;
+  const idleInTransaction = options.idleInTransactionTimeoutMs ?? 300_000;
+  const clientTimeout = options.clientTimeoutMs ?? (statementTimeout > 0 ? statementTimeout + 5_000 : 0);
   return new DataSource({
     type: 'postgres',
     url: options.url,
@@ -63,7 +74,12 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     poolSize: options.poolSize ?? 10,
     extra: {
       // libpq-style options applied at connection start: every session has timeouts.
-      options: `-c statement_timeout=${statementTimeout} -c lock_timeout=${lockTimeout} -c TimeZone=UTC${options.role ? ` -c role=${roleName(options.role)}` : ''}`,
+      options: `-c statement_timeout=${statementTimeout} -c lock_timeout=${lockTimeout} -c idle_in_transaction_session_timeout=${idleInTransaction} -c TimeZone=UTC${options.role ? ` -c role=${roleName(options.role)}` : ''}`,
+      // a peer that vanished (host down, cable cut) is noticed by TCP keepalive after ~10 s idle + probes…
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      // …and a link that swallows packets while a statement is in flight, by the client-side watchdog
+      ...(clientTimeout > 0 ? { Client: linkWatchdogClient(clientTimeout) } : {}),
     },
   });
 }

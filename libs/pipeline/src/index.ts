@@ -17,3 +17,5 @@ export { AdaptiveBatchSize } from './adaptive-batch';
 export { listDeadLetters, replayDeadLetters, discardDeadLetters, type DeadLetterFilter, type ReplayOutcome, type ReplayRequest } from './dead-letters';
 export { IngestSession, type IngestAck, type IngestRecordInput } from './ingest';
 export { verifyRun, type VerifyRunResult } from './verify-run';
+export { isDatabaseOutage } from './db-outage';
+export { isSourceOutage } from './source-outage';

@@ -127,7 +127,10 @@ export class IngestSession {
     const result = await (this.ctx.db ? this.ctx.db.call(commit) : commit()).catch((err) => {
       if (isDatabaseOutage(err)) {
         // the batch is not lost: the client keeps it and re-sends it with the same key
-        throw new StrongroomError(ErrorCode.UNAVAILABLE, `the database is unavailable; re-send this batch (same idempotency key) in ${RETRY_HINT_S} s`, { retryable: true });
+        throw new StrongroomError(ErrorCode.UNAVAILABLE, `the database is unavailable; re-send this batch (same idempotency key) in ${RETRY_HINT_S} s`, {
+          retryable: true,
+          details: { retryAfterMs: RETRY_HINT_S * 1000 },
+        });
       }
       // a concurrent re-send won the race for the key: answer from its result
       if (pgErrorCode(err) === '23505') return undefined;

@@ -20,6 +20,7 @@ import { tryLockRun, unlockRun } from './run-lock';
 import { endUnpublished, setPaused } from './run-lifecycle';
 import { fileDigest } from './run-store';
 import { withRetry } from './retry';
+import { throughSource } from './source-outage';
 import { createTransactionMapper } from './transaction-mapper';
 import { type CanonicalTransaction, type Rejection } from './types';
 
@@ -31,6 +32,8 @@ export interface RunContext {
   actor?: string;
   /** Circuit breaker of the database: batch commits go through it (an open breaker fails fast). */
   db?: Breaker;
+  /** Circuit breaker of file sources: opening a source and reading each batch go through it. */
+  source?: Breaker;
   /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
   crash?: (point: string) => void;
 }
@@ -84,7 +87,7 @@ export async function executeRun(
     runner = await connect();
     const resuming = run.status !== 'PENDING';
     if (resuming) {
-      const { sha256 } = await fileDigest(def.source.path);
+      const { sha256 } = await throughSource(ctx.source, def.source.path, () => fileDigest(def.source.path));
       if (sha256 !== run.sourceSha256) {
         throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `cannot resume: source file ${def.source.path} changed since the run started (SHA-256 differs)`);
       }
@@ -135,12 +138,15 @@ export async function executeRun(
     log.info(resuming ? 'run:resumed' : 'run:started', { source: def.source.path, sha256: run.sourceSha256, fromRecord: cp ? Number(cp.n) : 0, attempt: run.attempts });
     onProgress(run);
 
-    source = await openCsvSource({
-      path: def.source.path,
-      delimiter: def.source.delimiter,
-      hash: readHash,
-      ...(cp ? { startByte: Number(cp.b), startRecordNo: Number(cp.n) } : {}),
-    });
+    const sourcePath = def.source.path;
+    source = await throughSource(ctx.source, sourcePath, () =>
+      openCsvSource({
+        path: sourcePath,
+        delimiter: def.source.delimiter,
+        hash: readHash,
+        ...(cp ? { startByte: Number(cp.b), startRecordNo: Number(cp.n) } : {}),
+      }),
+    );
     const mapper = createTransactionMapper(source.header, def.source.mapping, ctx.pan);
     if (!run.sourceHeader) {
       await runner.query('UPDATE job_runs SET source_header = $2 WHERE id = $1', [run.id, JSON.stringify(source.header)]);
@@ -157,7 +163,11 @@ export async function executeRun(
     const sizer = new AdaptiveBatchSize(def.batching.minSize, def.batching.maxSize, def.batching.targetCommitMs, def.batching.startSize);
     // raw text is held ~4× (fields, canonical line, COPY payload): cap raw bytes per batch accordingly
     const maxBatchBytes = Math.floor((def.batching.maxInFlightMB * 1024 * 1024) / 4);
-    for await (const records of source.records(() => ({ records: sizer.current, bytes: maxBatchBytes }))) {
+    const reader = source.records(() => ({ records: sizer.current, bytes: maxBatchBytes }))[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await throughSource(ctx.source, sourcePath, () => reader.next());
+      if (next.done) break;
+      const records = next.value;
       const request = await obey(ctx, run, control, actor, onProgress);
       if (request !== 'run') return await stop(ctx, run, request, actor, log);
       const { valid, rejected } = mapRecords(records, mapper);
@@ -215,7 +225,9 @@ export async function executeRun(
     const e = isDatabaseOutage(err) ? new StrongroomError(ErrorCode.DATABASE_UNAVAILABLE, 'database unavailable', { retryable: true, cause: err }) : coerceError(err);
     if (e.code === ErrorCode.INTERNAL) log.error('run:crashed', { error: String((err as Error)?.stack ?? err) });
     if (e.retryable) {
-      // the database went away for longer than the retries: leave the run RUNNING to resume later
+      // a dependency (database, source) went away for longer than the retries: leave the run RUNNING
+      // to resume later; the reason travels in memory to whoever shows the run as paused
+      run.statusReason = e.code === ErrorCode.DATABASE_UNAVAILABLE ? 'database unavailable: waiting for the postgres circuit breaker to close' : e.message;
       log.warn('run:interrupted', { errorCode: e.code, message: e.message });
       return run;
     }

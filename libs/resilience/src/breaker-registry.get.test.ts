@@ -28,7 +28,21 @@ describe('BreakerRegistry', () => {
     await expect(b.call(() => Promise.resolve(42))).resolves.toBe(42);
     await closed;
     expect(transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['CLOSED>OPEN', 'OPEN>HALF_OPEN', 'HALF_OPEN>CLOSED']);
-    expect(registry.list()).toEqual([{ name: 'test-db', state: 'CLOSED' }]);
+    expect(registry.list()).toMatchObject([{ name: 'test-db', state: 'CLOSED', lastTransition: { from: 'HALF_OPEN', to: 'CLOSED' } }]);
+  });
+
+  it('opens after consecutive failures even when the window is full of earlier successes (a hanging dependency)', async () => {
+    const b = registry.get({ ...policy, volumeThreshold: 3, consecutiveFailures: 3, errorThresholdPercentage: 90 });
+    for (let i = 0; i < 30; i++) await b.call(() => Promise.resolve(i));
+    const timedOut = () => Promise.reject(Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' }));
+    await expect(b.call(timedOut)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(b.call(uniqueViolation)).rejects.toMatchObject({ code: '23505' }); // the caller's error breaks the streak
+    await expect(b.call(timedOut)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(b.call(timedOut)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    expect(b.state).toBe('CLOSED'); // 3 of 34 failed: far below 90 %, and not yet 3 in a row
+    await expect(b.call(timedOut)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    expect(b.state).toBe('OPEN');
+    await expect(b.call(() => Promise.resolve(1))).rejects.toBeInstanceOf(BreakerOpenError);
   });
 
   it('does not count errors that are the caller’s (a constraint violation) against the database', async () => {

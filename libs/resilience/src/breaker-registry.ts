@@ -36,7 +36,7 @@ export class BreakerOpenError extends Error {
  * audit, metrics, health) in order.
  */
 export class BreakerRegistry {
-  private readonly breakers = new Map<string, Breaker & { raw: CircuitBreaker }>();
+  private readonly breakers = new Map<string, Breaker & { raw: CircuitBreaker; last?: BreakerTransition }>();
   private readonly listeners: ((t: BreakerTransition) => void)[] = [];
 
   onTransition(listener: (t: BreakerTransition) => void): void {
@@ -56,28 +56,41 @@ export class BreakerRegistry {
       errorFilter: (err: unknown) => !policy.isFailure(err),
     });
     let state: BreakerState = 'CLOSED';
+    let streak = 0; // dependency failures in a row
     const waiters: (() => void)[] = [];
     const move = (to: BreakerState) => {
       const from = state;
       state = to;
       if (to === 'CLOSED') for (const w of waiters.splice(0)) w();
       const t = { name: policy.name, from, to, at: new Date(), failures: raw.stats.failures };
+      breaker.last = t;
       for (const l of this.listeners) l(t);
     };
     raw.on('open', () => move('OPEN'));
     raw.on('halfOpen', () => move('HALF_OPEN'));
-    raw.on('close', () => move('CLOSED'));
-    const breaker = {
+    raw.on('close', () => {
+      streak = 0;
+      move('CLOSED');
+    });
+    const breaker: Breaker & { raw: CircuitBreaker; last?: BreakerTransition } = {
       name: policy.name,
       raw,
       get state() {
         return state;
       },
       call<T>(fn: () => Promise<T>): Promise<T> {
-        return (raw.fire(fn) as Promise<T>).catch((err: unknown) => {
-          if ((err as { code?: unknown })?.code === 'EOPENBREAKER') throw new BreakerOpenError(policy.name);
-          throw err;
-        });
+        return (raw.fire(fn) as Promise<T>).then(
+          (value) => {
+            streak = 0;
+            return value;
+          },
+          (err: unknown) => {
+            if ((err as { code?: unknown })?.code === 'EOPENBREAKER') throw new BreakerOpenError(policy.name);
+            if (!policy.isFailure(err)) streak = 0;
+            else if (++streak >= policy.consecutiveFailures && state === 'CLOSED') raw.open();
+            throw err;
+          },
+        );
       },
       whenClosed(): Promise<void> {
         return state === 'CLOSED' ? Promise.resolve() : new Promise<void>((r) => waiters.push(r));
@@ -87,9 +100,12 @@ export class BreakerRegistry {
     return breaker;
   }
 
-  /** Every breaker and its state (for gRPC, metrics, health). */
-  list(): { name: string; state: BreakerState }[] {
-    return [...this.breakers.values()].map((b) => ({ name: b.name, state: b.state }));
+  /**
+   * Every breaker, its state and its last transition since this process started (for gRPC, metrics,
+   * health). Answered from memory: it must work while the database is the dependency that is down.
+   */
+  list(): { name: string; state: BreakerState; lastTransition?: BreakerTransition }[] {
+    return [...this.breakers.values()].map((b) => ({ name: b.name, state: b.state, ...(b.last ? { lastTransition: b.last } : {}) }));
   }
 
   /** Stops timers (tests, shutdown). */

@@ -14,6 +14,12 @@ export interface BreakerPolicy {
   errorThresholdPercentage: number;
   /** …and at least this many calls were made in it (no trip on one unlucky call). */
   volumeThreshold: number;
+  /**
+   * Also open after this many failures in a row, whatever the window holds. A dependency that hangs
+   * (a blackholed link) fails slowly, one timeout at a time, while the window is still full of the
+   * successes from just before: the percentage alone would take most of the window to trip.
+   */
+  consecutiveFailures: number;
   /** Rolling window over which failures are counted (ms). */
   rollingCountTimeoutMs: number;
   /** After opening, wait this long before letting one probe call through (half-open) (ms). */
@@ -33,6 +39,7 @@ export const POSTGRES_POLICY: BreakerPolicy = {
   timeoutMs: 65_000, // above statement_timeout (60 s): let the database time out first, with its precise error
   errorThresholdPercentage: 50,
   volumeThreshold: 3,
+  consecutiveFailures: 3,
   rollingCountTimeoutMs: 10_000,
   resetTimeoutMs: 2_000,
   isFailure: (err) => isRetryablePgError(err) || isConnectionLevel(err),
@@ -44,6 +51,7 @@ export const ENGINE_CLIENT_POLICY: BreakerPolicy = {
   timeoutMs: 10_000,
   errorThresholdPercentage: 50,
   volumeThreshold: 5,
+  consecutiveFailures: 5,
   rollingCountTimeoutMs: 10_000,
   resetTimeoutMs: 3_000,
   isFailure: (err) => GRPC_DEPENDENCY_FAILURES.has((err as { code?: unknown })?.code as number),
@@ -55,6 +63,7 @@ export const FILE_SOURCE_POLICY: BreakerPolicy = {
   timeoutMs: 30_000,
   errorThresholdPercentage: 50,
   volumeThreshold: 3,
+  consecutiveFailures: 3,
   rollingCountTimeoutMs: 30_000,
   resetTimeoutMs: 5_000,
   isFailure: (err) => ['EIO', 'ESTALE', 'ETIMEDOUT', 'EAGAIN', 'EBUSY'].includes(String((err as { code?: unknown })?.code)),

@@ -12,25 +12,28 @@ import { type AuditServiceServer } from '@strongroom/contract';
 import { type DataSource } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
+import { type Breaker } from '@strongroom/resilience';
 import { isUuid, verifyRun } from '@strongroom/pipeline';
 import { type Checkpointer } from '../audit/checkpointer';
-import { unary } from './job-service';
+import { type CallScope, unary } from './job-service';
 
 export interface AuditDeps {
   ds: DataSource;
   key: SigningKey;
   checkpointer: Checkpointer;
   logger: Logger;
+  db?: Breaker;
 }
 
 const toWire = (c: Checkpoint) => ({ seq: c.seq, hash: c.hash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature });
 
 /** AuditService: entries, verification (genesis, incremental, exported checkpoint), checkpoints, VerifyRun. */
 export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Record<string, UntypedHandleCall> {
-  const { ds, key, logger } = deps;
+  const { ds, key } = deps;
+  const scope: CallScope = { logger: deps.logger, ...(deps.db ? { db: deps.db } : {}) };
   const exec = (sql: string, params?: unknown[]) => ds.query(sql, params);
   return {
-    listEntries: unary(logger, 'ListEntries', async (req) => {
+    listEntries: unary(scope, 'ListEntries', async (req) => {
       const size = req.pageSize || 100;
       if (size < 1 || size > 1000) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_size must be between 1 and 1000');
       let after = 0;
@@ -59,7 +62,7 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
         nextPageToken: rows.length > size ? `s${String(page[page.length - 1]?.seq)}` : '',
       };
     }),
-    verify: unary(logger, 'Verify', async (req, log) => {
+    verify: unary(scope, 'Verify', async (req, log) => {
       const stored = await listCheckpoints(exec);
       const checkpoints = [...stored];
       if (req.checkpointJson) {
@@ -76,16 +79,16 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
         ? { ok: true, entries: r.entries, firstBadSeq: 0, kind: '', message: `${r.entries} entries verified`, lastSeq: r.lastSeq, lastHash: r.lastHash, checkpointsChecked: r.checkpointsChecked }
         : { ok: false, entries: r.entries, firstBadSeq: r.firstBadSeq, kind: r.kind, message: r.message, lastSeq: 0, lastHash: '', checkpointsChecked: r.checkpointsChecked };
     }),
-    createCheckpoint: unary(logger, 'CreateCheckpoint', async () => {
+    createCheckpoint: unary(scope, 'CreateCheckpoint', async () => {
       const cp = await deps.checkpointer.checkpointNow();
       return { checkpoint: cp ? toWire(cp) : undefined };
     }),
-    exportCheckpoints: unary(logger, 'ExportCheckpoints', async (req) => {
+    exportCheckpoints: unary(scope, 'ExportCheckpoints', async (req) => {
       const all = await listCheckpoints(exec);
       const chosen = req.latestOnly ? all.slice(-1) : all;
       return { checkpointsJson: chosen.map((c) => JSON.stringify(exportCheckpoint(c, key), null, 2)) };
     }),
-    verifyRun: unary(logger, 'VerifyRun', async (req) => {
+    verifyRun: unary(scope, 'VerifyRun', async (req) => {
       if (!isUuid(req.runId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'run_id is not a run id');
       const r = await verifyRun(ds, req.runId);
       return { ok: r.ok, batchesChecked: r.batchesChecked, rowsChecked: r.rowsChecked, firstBadBatch: r.firstBadBatch, message: r.message };

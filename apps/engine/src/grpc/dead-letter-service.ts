@@ -4,7 +4,7 @@ import { type DataSource, type DeadLetterEntity, type DeadLetterStatus as DbStat
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { discardDeadLetters, isUuid, listDeadLetters, replayDeadLetters, type RunContext } from '@strongroom/pipeline';
-import { unary } from './job-service';
+import { type CallScope, unary } from './job-service';
 
 const TO_PROTO: Record<DbStatus, DeadLetterStatus> = {
   PENDING: DeadLetterStatus.DEAD_LETTER_STATUS_PENDING,
@@ -46,9 +46,10 @@ function optionalUuid(v: string, name: string): string | undefined {
 
 /** DeadLetterService: list, replay (idempotent), discard — replay and discard audited with the caller. */
 export function deadLetterServiceHandlers(deps: { ds: DataSource; ctx: RunContext; logger: Logger }): DeadLetterServiceServer & Record<string, UntypedHandleCall> {
-  const { ds, logger } = deps;
+  const { ds } = deps;
+  const scope: CallScope = { logger: deps.logger, ...(deps.ctx.db ? { db: deps.ctx.db } : {}) };
   return {
-    listDeadLetters: unary(logger, 'ListDeadLetters', async (req) => {
+    listDeadLetters: unary(scope, 'ListDeadLetters', async (req) => {
       const { deadLetters, next } = await listDeadLetters(
         ds,
         { runId: optionalUuid(req.runId, 'run_id'), jobId: optionalUuid(req.jobId, 'job_id'), status: statusFromProto(req.status), reasonCode: req.reasonCode || undefined },
@@ -57,7 +58,7 @@ export function deadLetterServiceHandlers(deps: { ds: DataSource; ctx: RunContex
       );
       return { deadLetters: deadLetters.map(toProto), nextPageToken: next };
     }),
-    replayDeadLetters: unary(logger, 'ReplayDeadLetters', async (req, log, actor) => {
+    replayDeadLetters: unary(scope, 'ReplayDeadLetters', async (req, log, actor) => {
       const corrections = new Map(req.corrections.map((c) => [c.id, c.rawRecord]));
       const outcomes = await replayDeadLetters(deps.ctx, { ids: req.ids, runId: optionalUuid(req.runId, 'run_id'), corrections }, actor);
       const count = (o: string) => outcomes.filter((x) => x.outcome === o).length;
@@ -70,7 +71,7 @@ export function deadLetterServiceHandlers(deps: { ds: DataSource; ctx: RunContex
         outcomes: outcomes.map((o) => ({ id: o.id, outcome: o.outcome, reasonCode: o.reasonCode ?? '', reasonMessage: o.reasonMessage ?? '' })),
       };
     }),
-    discardDeadLetters: unary(logger, 'DiscardDeadLetters', async (req, log, actor) => {
+    discardDeadLetters: unary(scope, 'DiscardDeadLetters', async (req, log, actor) => {
       const r = await discardDeadLetters(ds, req.ids, req.reason, actor);
       log.info('dlq:discarded', r);
       return r;

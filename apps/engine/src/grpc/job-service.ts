@@ -8,7 +8,8 @@ import {
 import { type DataSource, JobEntity, TERMINAL_RUN_STATUSES, type JobRunEntity } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger, newCorrelationId } from '@strongroom/logging';
-import { createRun, getJob, getRun, listJobs, listRuns, parseJobDefinition, saveJob, canonicalDefinition } from '@strongroom/pipeline';
+import { createRun, getJob, getRun, isDatabaseOutage, listJobs, listRuns, parseJobDefinition, saveJob, canonicalDefinition } from '@strongroom/pipeline';
+import { BreakerOpenError, POSTGRES_POLICY, type Breaker } from '@strongroom/resilience';
 import { type RunScheduler } from '../runs/run-scheduler';
 import { jobToProto, runToProto, statusFromProto } from './mappers';
 import { callBudgetMs, withinBudget } from './deadlines';
@@ -16,6 +17,7 @@ import { toServiceError } from './status-map';
 
 export interface JobServiceDeps {
   ds: DataSource;
+  db?: Breaker;
   scheduler: RunScheduler;
   logger: Logger;
 }
@@ -34,20 +36,47 @@ export function callLogger(logger: Logger, call: { metadata: { get(k: string): u
   return logger.child({ component: 'grpc', method, correlationId: typeof cid === 'string' ? cid : newCorrelationId(), actor: actorOf(call) });
 }
 
-/** Wraps a unary handler: one place that maps errors to status. */
-export function unary<Req, Res>(logger: Logger, method: string, fn: (req: Req, log: Logger, actor: string) => Promise<Res>) {
+/** What every unary handler of a service shares: its logger and the database breaker its work goes through. */
+export interface CallScope {
+  logger: Logger;
+  /** The postgres breaker. While it is open, calls that need the database fail at once (UNAVAILABLE + retry hint). */
+  db?: Breaker;
+}
+
+/**
+ * Wraps a unary handler: one place that enforces the deadline, sends the work through the database
+ * breaker (unless `database: false`: the call must answer while the database is away), and maps errors
+ * to status.
+ */
+export function unary<Req, Res>(scope: CallScope, method: string, fn: (req: Req, log: Logger, actor: string) => Promise<Res>, options: { database?: boolean } = {}) {
+  const { logger, db } = scope;
+  const guarded = db && options.database !== false ? (work: () => Promise<Res>) => db.call(work).catch((err: unknown) => asUnavailable(err, db)) : (work: () => Promise<Res>) => work();
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     const log = callLogger(logger, call, method);
     Promise.resolve()
       .then(() => {
         const budget = callBudgetMs(call.getDeadline()); // no deadline: refused before any work
-        return withinBudget(fn(call.request, log, actorOf(call)), budget);
+        return withinBudget(
+          guarded(() => fn(call.request, log, actorOf(call))),
+          budget,
+        );
       })
       .then(
         (res) => callback(null, res),
         (err) => callback(toServiceError(err, log, method)),
       );
   };
+}
+
+/** A database outage (open breaker, lost or silent link) becomes a retryable DATABASE_UNAVAILABLE with a retry hint. */
+function asUnavailable(err: unknown, db: Breaker): never {
+  if (!isDatabaseOutage(err)) throw err;
+  const open = err instanceof BreakerOpenError;
+  throw new StrongroomError(ErrorCode.DATABASE_UNAVAILABLE, open ? `database unavailable (circuit breaker ${db.name} is open); retry in ${Math.ceil(POSTGRES_POLICY.resetTimeoutMs / 1000)} s` : 'database unavailable', {
+    retryable: true,
+    cause: err,
+    details: { retryAfterMs: POSTGRES_POLICY.resetTimeoutMs },
+  });
 }
 
 function required(value: string, name: string): string {
@@ -64,47 +93,48 @@ async function jobNames(ds: DataSource, runs: JobRunEntity[]): Promise<Map<strin
 
 export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Record<string, UntypedHandleCall> {
   const { ds, scheduler } = deps;
+  const scope: CallScope = { logger: deps.logger, ...(deps.db ? { db: deps.db } : {}) };
   const runWithName = async (run: JobRunEntity) => runToProto(run, (await jobNames(ds, [run])).get(run.jobId));
   return {
-    createJob: unary(deps.logger, 'CreateJob', async (req, log, actor) => {
+    createJob: unary(scope, 'CreateJob', async (req, log, actor) => {
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
       const { job, created } = await saveJob(ds, def, actor);
       log.info(created ? 'job:saved' : 'job:unchanged', { jobId: job.id, name: job.name, version: job.currentVersion });
       return { job: jobToProto(job, canonicalDefinition(def).json), created };
     }),
-    getJob: unary(deps.logger, 'GetJob', async (req) => {
+    getJob: unary(scope, 'GetJob', async (req) => {
       const j = await getJob(ds, required(req.jobId, 'job_id'));
       return { job: jobToProto(j.job, j.definitionJson) };
     }),
-    listJobs: unary(deps.logger, 'ListJobs', async (req) => {
+    listJobs: unary(scope, 'ListJobs', async (req) => {
       const { jobs, next } = await listJobs(ds, req.pageSize, req.pageToken || undefined);
       const full = await Promise.all(jobs.map((j) => getJob(ds, j.id)));
       return { jobs: full.map((j) => jobToProto(j.job, j.definitionJson)), nextPageToken: next };
     }),
-    runJob: unary(deps.logger, 'RunJob', async (req, log) => {
+    runJob: unary(scope, 'RunJob', async (req, log) => {
       const job = await getJob(ds, required(req.jobId, 'job_id'));
       const { run, existing } = await createRun(ds, job);
       if (!existing || run.status === 'PENDING') scheduler.submit(run.id); // idempotent for queued runs
       log.info(existing ? 'run:existing' : 'run:queued', { jobId: job.job.id, runId: run.id, sha256: run.sourceSha256 });
       return { run: runToProto(run, job.job.name), existing };
     }),
-    getRun: unary(deps.logger, 'GetRun', async (req) => ({ run: await runWithName(await getRun(ds, required(req.runId, 'run_id'))) })),
-    listRuns: unary(deps.logger, 'ListRuns', async (req) => {
+    getRun: unary(scope, 'GetRun', async (req) => ({ run: await runWithName(await getRun(ds, required(req.runId, 'run_id'))) })),
+    listRuns: unary(scope, 'ListRuns', async (req) => {
       const { runs, next } = await listRuns(ds, { jobId: req.jobId || undefined, status: statusFromProto(req.status) }, req.pageSize, req.pageToken || undefined);
       const names = await jobNames(ds, runs);
       return { runs: runs.map((r) => runToProto(r, names.get(r.jobId))), nextPageToken: next };
     }),
-    cancelRun: unary(deps.logger, 'CancelRun', async (req, log, actor) => {
+    cancelRun: unary(scope, 'CancelRun', async (req, log, actor) => {
       const run = await scheduler.cancel(required(req.runId, 'run_id'), actor);
       log.info('run:cancel-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run) };
     }),
-    pauseRun: unary(deps.logger, 'PauseRun', async (req, log) => {
+    pauseRun: unary(scope, 'PauseRun', async (req, log) => {
       const run = await scheduler.pause(required(req.runId, 'run_id'));
       log.info('run:pause-requested', { runId: run.id });
       return { run: await runWithName(run) };
     }),
-    resumeRun: unary(deps.logger, 'ResumeRun', async (req, log) => {
+    resumeRun: unary(scope, 'ResumeRun', async (req, log) => {
       const run = await scheduler.resume(required(req.runId, 'run_id'));
       log.info('run:resume-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run) };

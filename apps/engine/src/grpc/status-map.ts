@@ -1,4 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { METADATA_KEYS } from '@strongroom/contract';
 import { ErrorCode, coerceError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 
@@ -35,6 +36,8 @@ export function toServiceError(err: unknown, logger: Logger, method: string): Pa
   const e = coerceError(err);
   const metadata = new Metadata();
   metadata.set(ERROR_CODE_METADATA_KEY, e.code);
+  const retryAfterMs = e.details?.['retryAfterMs'];
+  if (e.retryable && typeof retryAfterMs === 'number') metadata.set(METADATA_KEYS.retryAfterMs, String(Math.ceil(retryAfterMs)));
   if (e.code === ErrorCode.INTERNAL) {
     logger.error('grpc:internal-error', { method, error: String((err as Error)?.stack ?? err) });
     return { code: status.INTERNAL, details: 'internal error', metadata };

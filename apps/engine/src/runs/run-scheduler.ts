@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { type JobRunEntity, TERMINAL_RUN_STATUSES } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
-import { endUnpublished, executeRun, getJob, getRun, RunControl, type RunContext } from '@strongroom/pipeline';
+import { backoffMs, endUnpublished, executeRun, getJob, getRun, RunControl, type RunContext } from '@strongroom/pipeline';
 
 /** Delay before an interrupted run (database outage) is tried again. */
 const RETRY_INTERRUPTED_MS = 5000;
+/** An interrupted run waits at least this, plus full-jitter backoff growing per outage in a row (≤ 30 s). */
+const INTERRUPTED_MIN_WAIT_MS = 250;
+const INTERRUPTED_BACKOFF = { attempts: Infinity, baseMs: 1000, maxMs: 30_000 };
 
 /**
  * Runs queued runs with bounded concurrency, publishes their progress to watchers, cancels on
@@ -13,6 +16,8 @@ const RETRY_INTERRUPTED_MS = 5000;
 export class RunScheduler {
   private readonly active = new Map<string, { control: RunControl; done: Promise<void> }>();
   private readonly queue: string[] = [];
+  /** Outages in a row per run, for the backoff before it resumes. */
+  private readonly interruptions = new Map<string, number>();
   private readonly events = new EventEmitter();
   private accepting = true;
 
@@ -131,15 +136,22 @@ export class RunScheduler {
       if (job.definition.source.kind === 'grpc') return; // stream runs continue when their client reopens the stream
       const after = await executeRun(this.ctx, run, job, control, (r) => this.events.emit(runId, { ...r }));
       if (after.status === 'RUNNING' && control.requested === 'run' && this.accepting) {
-        // interrupted by a database outage: the run is paused (nothing is dropped — its checkpoint is
-        // consistent) and resumes by itself once the database answers again
-        this.events.emit(runId, { ...after, status: 'PAUSED', statusReason: 'database unavailable: waiting for the postgres circuit breaker to close' });
-        log.warn('run:paused-for-database');
-        void this.databaseBack().then(() => {
+        // interrupted by an outage (database or source): the run is paused — nothing is dropped, its
+        // checkpoint is consistent — and resumes by itself once the database answers again and a
+        // growing, jittered backoff has passed (so a flapping source is not hammered)
+        const n = (this.interruptions.get(runId) ?? 0) + 1;
+        this.interruptions.set(runId, n);
+        const waitMs = INTERRUPTED_MIN_WAIT_MS + backoffMs(INTERRUPTED_BACKOFF, n - 1);
+        const reason = after.statusReason ?? 'database unavailable: waiting for the postgres circuit breaker to close';
+        this.events.emit(runId, { ...after, status: 'PAUSED', statusReason: `${reason}; resumes by itself` });
+        log.warn('run:paused-for-outage', { reason, interruption: n, retryInMs: waitMs });
+        void Promise.all([this.databaseBack(), new Promise((r) => setTimeout(r, waitMs))]).then(() => {
           if (!this.accepting) return;
           log.info('run:resuming-after-outage');
           this.submit(runId);
         });
+      } else {
+        this.interruptions.delete(runId);
       }
     } catch (err) {
       // the run never started: fail it rather than leave it PENDING forever
