@@ -1,5 +1,6 @@
 // ESLint flat config. The module-boundary rules here are DESIGN.md §2's dependency rules, enforced:
-//   apps are imported by nothing; the gateway and the CLI reach the engine only through the contract;
+//   apps are imported by nothing; the gateway and the CLI reach the engine only through the contract
+//   (the CLI may also use the database-free domain libs tagged capability:offline for offline commands);
 //   contract and util libs depend on nothing but util libs; domain libs never import wire types;
 //   only tests import libs/testing; no deep imports into another project's src/.
 'use strict';
@@ -19,8 +20,10 @@ function depConstraints(allowTesting) {
       bannedExternalImports: [...DB_DRIVERS, '@strongroom/db'],
     },
     {
+      // the CLI drives the engine over gRPC; its offline commands (screen --list, later inspect) use the
+      // pure, database-free domain libs tagged capability:offline — never db, pipeline or audit
       sourceTag: 'scope:cli',
-      onlyDependOnLibsWithTags: t(['type:contract', 'type:util']),
+      onlyDependOnLibsWithTags: t(['type:contract', 'type:util', 'capability:offline']),
       bannedExternalImports: ['typeorm', 'pg-copy-streams'],
     },
     { sourceTag: 'type:contract', onlyDependOnLibsWithTags: [] },

@@ -1,23 +1,8 @@
 import { Client } from 'pg';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createTestDatabase, makeTempDir, startEngineProcess, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import { createTestDatabase, makeTempDir, runCli, startEngineProcess, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'strongroom.js'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop() as string) as Record<string, unknown>;
 

@@ -14,6 +14,15 @@ const schema = z.object({
   GATEWAY_PORT: intString(0, 65535).default(4000),
   /** Rows in the `npm start` demo file. */
   STRONGROOM_DEMO_ROWS: intString(1, 50_000_000).default(200_000),
+  /** Sanctions list files (OFAC SDN CSV format), comma-separated. Default: every .csv in <home>/sanctions/. */
+  STRONGROOM_SANCTIONS_LISTS: z.string().optional(),
+  /** Screening score at or above which a name is a hit, in (0, 1]. */
+  SCREENING_THRESHOLD: z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number between 0 and 1')
+    .transform(Number)
+    .refine((n) => n > 0, 'must be above 0')
+    .default(0.9),
   /** Per-call deadline for unary engine calls, ms. */
   STRONGROOM_CLI_DEADLINE_MS: intString(100, 3_600_000).default(30_000),
 });
@@ -26,6 +35,8 @@ export type CliConfig = Readonly<{
   gatewayPort: number;
   demoRows: number;
   deadlineMs: number;
+  sanctionsLists: string | undefined;
+  screeningThreshold: number;
   /** Passed through to child processes started by `serve`. */
   env: Env;
 }>;
@@ -40,6 +51,8 @@ export function loadConfig(env: Env = process.env): CliConfig {
     gatewayPort: e.GATEWAY_PORT,
     demoRows: e.STRONGROOM_DEMO_ROWS,
     deadlineMs: e.STRONGROOM_CLI_DEADLINE_MS,
+    sanctionsLists: e.STRONGROOM_SANCTIONS_LISTS,
+    screeningThreshold: e.SCREENING_THRESHOLD,
     env: { ...env },
   });
 }

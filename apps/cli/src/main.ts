@@ -6,6 +6,7 @@ import { dlqCommand } from './commands/dlq';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { startCommand } from './commands/start';
+import { screenCommand } from './commands/screen';
 import { statusCommand } from './commands/status';
 
 const HELP = `strongroom — banking-grade ETL into PostgreSQL
@@ -24,13 +25,17 @@ usage:
   strongroom audit export-checkpoint                                     a signed checkpoint to keep outside
   strongroom verify-run <runId> [--json]                                 recompute a run's digests from the sink
 
-not built yet: inspect, report, screen (see README)
+  strongroom screen <name> [--list FILE]… [--threshold N] [--json]       screen a name against the sanctions lists
+  strongroom screen --file NAMES.txt [--list FILE]… [--json]              one name per line; one result per line
+                                                                         exit 0 no hit, 1 hit, 2 usage/list error
+
+not built yet: inspect, report (see README)
 
 environment: DATABASE_URL, STRONGROOM_HOME (.strongroom), ENGINE_PORT (50051), GATEWAY_PORT (4000),
              STRONGROOM_ENGINE (127.0.0.1:50051) — see .env.example
 exit codes: 0 success (run SUCCEEDED), 1 failure (run not successful, engine error), 2 usage error`;
 
-const NOT_BUILT = new Set(['inspect', 'report', 'screen']);
+const NOT_BUILT = new Set(['inspect', 'report']);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -50,6 +55,9 @@ async function main(argv: string[]): Promise<number> {
         reason: { type: 'string' },
         checkpoint: { type: 'string' },
         incremental: { type: 'boolean', default: false },
+        list: { type: 'string', multiple: true },
+        file: { type: 'string' },
+        threshold: { type: 'string' },
       },
     });
   } catch (err) {
@@ -86,6 +94,11 @@ async function main(argv: string[]): Promise<number> {
       return auditCommand(config, arg, { json: values.json, incremental: values.incremental, ...(values.checkpoint ? { checkpoint: values.checkpoint } : {}) });
     case 'verify-run':
       return verifyRunCommand(config, arg, values.json);
+    case 'screen': {
+      const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
+      const name = [arg, ...rest].filter((p) => p !== undefined).join(' ') || undefined;
+      return screenCommand(config, name, { json: values.json, lists: values.list ?? [], ...(values.file ? { file: values.file } : {}), ...(threshold !== undefined ? { threshold } : {}) });
+    }
     case 'dlq':
       return dlqCommand(config, arg, rest, {
         json: values.json,

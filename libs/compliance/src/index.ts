@@ -1,4 +1,10 @@
-// Public API of @strongroom/compliance: PAN protection (detection, keyed tokens, masks). AML,
-// sanctions, field encryption, classification and retention are not built yet (see README).
+// Public API of @strongroom/compliance: PAN protection (detection, keyed tokens, masks) and sanctions
+// screening (OFAC SDN lists, normalization, fuzzy scoring). AML,
+// field encryption, classification and retention are not built yet (see README).
 export { createPanProtector, maskPan, type PanProtector, type ProtectedPan, type PanKey } from './pan';
 export { redactPans as maskPansInText, luhnValid } from '@strongroom/logging';
+export { SanctionsIndex, DEFAULT_SCREENING_THRESHOLD, type Screener, type ScreeningResult } from './sanctions/screener';
+export { readOfacFile, type ListedName, type ListFileSummary } from './sanctions/sdn-list';
+export { normalizeName, nameVariants } from './sanctions/normalize';
+export { nameScore, jaroWinkler } from './sanctions/similarity';
+export { sanctionsListFiles } from './sanctions/lists';

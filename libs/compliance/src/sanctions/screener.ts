@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import { type ListedName, type ListFileSummary, readOfacFile } from './sdn-list';
+import { nameVariants, normalizeName } from './normalize';
+import { nameScore, tokenSimilarity, tokenWeight, TOKEN_MATCH_FLOOR } from './similarity';
+
+/** Default score at or above which a name is a hit (tuned on the OFAC list; see docs/compliance.md). */
+export const DEFAULT_SCREENING_THRESHOLD = 0.9;
+
+export interface ScreeningResult {
+  hit: boolean;
+  /** Best score over the list, in [0, 1], 3 decimals. */
+  score: number;
+  /** The listed name that scored best (as the list writes it); empty when nothing came close. */
+  matchedName: string;
+  /** The list's id of that party (OFAC ent_num); empty when nothing came close. */
+  entryId: string;
+  /** Its primary name, when the match was an alias. */
+  primaryName: string;
+  kind: ListedName['kind'] | '';
+  programs: string[];
+  threshold: number;
+}
+
+/** Screens names against sanctions lists. An interface, so a remote screening service can replace the local index. */
+export interface Screener {
+  screen(name: string, threshold?: number): ScreeningResult;
+  /** The files the list was built from (file, SHA-256, counts), for audit and reports. */
+  readonly sources: readonly ListFileSummary[];
+  readonly size: number;
+}
+
+interface IndexedName extends ListedName {
+  tokens: string[];
+  primaryName: string;
+  /** Token weights, largest first, and their sum (for the score's upper bound). */
+  weights: number[];
+  total: number;
+  joinedLength: number;
+}
+
+const gramsOf = (token: string): string[] => {
+  const padded = `$${token}$`;
+  const out: string[] = [];
+  for (let i = 0; i + 3 <= padded.length; i++) out.push(padded.slice(i, i + 3));
+  return out;
+};
+
+/**
+ * An in-memory index over listed names. Candidates come from tokens: a query token pulls the listed
+ * names that hold the same or a similar token (trigram prefilter, then token similarity ≥ 0.75), and
+ * a name written as one word finds the same name written as several ("abubakr" / "ABU BAKR") and back. Every candidate is then scored with
+ * `nameScore` for each reading of the query (`nameVariants`); the best wins.
+ */
+export class SanctionsIndex implements Screener {
+  private readonly names: IndexedName[] = [];
+  private readonly postings = new Map<string, number[]>();
+  /** A multi-word name's tokens written together ("abubakr") → names; exact lookups only. */
+  private readonly joined = new Map<string, number[]>();
+  private readonly grams = new Map<string, string[]>();
+  private readonly cache = new Map<string, ScreeningResult>();
+  /** Query token → similar listed tokens with their similarity (first names and common words repeat). */
+  private readonly similar = new Map<string, Map<string, number>>();
+
+  constructor(
+    listed: readonly ListedName[],
+    readonly sources: readonly ListFileSummary[] = [],
+    private readonly defaultThreshold = DEFAULT_SCREENING_THRESHOLD,
+  ) {
+    const primary = new Map<string, ListedName>();
+    for (const n of listed) if (n.kind === 'primary') primary.set(n.entryId, n);
+    const seen = new Set<string>();
+    for (const n of listed) {
+      const tokens = normalizeName(n.name);
+      if (!tokens.length) continue;
+      const key = `${n.entryId}\u0000${tokens.join(' ')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const p = primary.get(n.entryId);
+      const weights = tokens.map(tokenWeight).sort((a, b) => b - a);
+      const idx =
+        this.names.push({
+          ...n,
+          partyType: n.partyType || p?.partyType || '',
+          programs: n.programs.length ? n.programs : (p?.programs ?? []),
+          tokens,
+          primaryName: p?.name ?? n.name,
+          weights,
+          total: weights.reduce((a, b) => a + b, 0),
+          joinedLength: tokens.join('').length,
+        }) - 1;
+      if (tokens.length > 1) {
+        const joined = tokens.join('');
+        const list = this.joined.get(joined);
+        if (list) list.push(idx);
+        else this.joined.set(joined, [idx]);
+      }
+      for (const t of new Set(tokens)) {
+        let list = this.postings.get(t);
+        if (!list) {
+          list = [];
+          this.postings.set(t, list);
+          for (const g of gramsOf(t)) {
+            const bucket = this.grams.get(g);
+            if (bucket) bucket.push(t);
+            else this.grams.set(g, [t]);
+          }
+        }
+        list.push(idx);
+      }
+    }
+  }
+
+  /** Builds the index from OFAC SDN-format files (sdn.csv, alt.csv); see readOfacFile. */
+  static fromFiles(files: readonly string[], threshold = DEFAULT_SCREENING_THRESHOLD): SanctionsIndex {
+    const all: ListedName[] = [];
+    const sources: ListFileSummary[] = [];
+    for (const file of files) {
+      const { names, summary } = readOfacFile(file, fs.readFileSync(file));
+      all.push(...names);
+      sources.push(summary);
+    }
+    return new SanctionsIndex(all, sources, threshold);
+  }
+
+  /** Every indexed name (for measurements and reports). */
+  listedNames(): readonly ListedName[] {
+    return this.names;
+  }
+
+  /** Whether the party `entryId` is listed under a name equal to `name` once normalized (any word order). */
+  sameName(entryId: string, name: string): boolean {
+    const tokens = normalizeName(name);
+    const key = [...tokens].sort().join(' ');
+    return this.names.some((n) => n.entryId === entryId && ([...n.tokens].sort().join(' ') === key || n.tokens.join('') === tokens.join('')));
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  screen(name: string, threshold = this.defaultThreshold): ScreeningResult {
+    const cacheKey = `${threshold}\u0000${name}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    let best: { score: number; n?: IndexedName } = { score: 0 };
+    for (const tokens of nameVariants(name)) {
+      if (!tokens.length) continue;
+      const maps = tokens.map((t) => this.similarTokens(t));
+      const sim = (i: number, t: string) => maps[i]?.get(t) ?? 0;
+      // score each candidate from the most promising down, and stop once no candidate can beat the best
+      const qTotal = tokens.reduce((a, t) => a + tokenWeight(t), 0);
+      const qJoined = tokens.join('').length;
+      const ranked = [...this.candidates(tokens)].map((idx) => {
+        const n = this.names[idx] as IndexedName;
+        let top = 0;
+        for (let k = 0; k < tokens.length && k < n.weights.length; k++) top += n.weights[k] as number;
+        const joinedMayCount = n.tokens.length !== tokens.length && Math.abs(n.joinedLength - qJoined) <= 0.2 * Math.max(n.joinedLength, qJoined);
+        return { n, bound: joinedMayCount ? 1 : Math.min(1, (qTotal + top) / (qTotal + n.total)) };
+      });
+      ranked.sort((a, b) => b.bound - a.bound);
+      for (const { n, bound } of ranked) {
+        if (bound < best.score || (bound === best.score && best.score === 1)) break;
+        const s = nameScore(tokens, n.tokens, sim);
+        if (s > best.score || (s === best.score && best.n && n.kind === 'primary' && best.n.kind !== 'primary')) best = { score: s, n };
+      }
+    }
+    const n = best.n;
+    const result: ScreeningResult = {
+      hit: best.score >= threshold,
+      score: Math.round(best.score * 1000) / 1000,
+      matchedName: n?.name ?? '',
+      entryId: n?.entryId ?? '',
+      primaryName: n?.primaryName ?? '',
+      kind: n?.kind ?? '',
+      programs: n?.programs ?? [],
+      threshold,
+    };
+    if (this.cache.size >= 50_000) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(cacheKey, result);
+    return result;
+  }
+
+  private candidates(tokens: readonly string[]): Set<number> {
+    const out = new Set<number>();
+    for (const q of tokens) {
+      for (const t of this.similarTokens(q).keys()) for (const idx of this.postings.get(t) ?? []) out.add(idx);
+      for (const idx of this.joined.get(q) ?? []) out.add(idx); // "abubakr" asked, "ABU BAKR" listed
+    }
+    if (tokens.length > 1) for (const idx of this.joined.get(tokens.join('')) ?? []) out.add(idx);
+    return out;
+  }
+
+  private similarTokens(q: string): Map<string, number> {
+    const known = this.similar.get(q);
+    if (known) return known;
+    const out = new Map<string, number>();
+    if (q.length <= 2) {
+      if (this.postings.has(q)) out.set(q, 1);
+    } else {
+      const shared = new Map<string, number>();
+      const qGrams = gramsOf(q);
+      for (const g of qGrams) for (const t of this.grams.get(g) ?? []) shared.set(t, (shared.get(t) ?? 0) + 1);
+      for (const [t, count] of shared) {
+        const dice = (2 * count) / (qGrams.length + t.length); // t has t.length trigrams when padded
+        if (dice < 0.3 || t.length * 2 < q.length || q.length * 2 < t.length) continue; // cannot reach the floor
+        const s = tokenSimilarity(q, t);
+        if (s >= TOKEN_MATCH_FLOOR) out.set(t, s);
+      }
+    }
+    if (this.similar.size >= 100_000) this.similar.delete(this.similar.keys().next().value as string);
+    this.similar.set(q, out);
+    return out;
+  }
+}
