@@ -27,6 +27,38 @@ TABLE circuit_breaker_states
   INDEX UNIQUE circuit_breaker_states_pkey ON public.circuit_breaker_states USING btree (name)
   GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
 
+TABLE compliance_alerts
+  id uuid NOT NULL DEFAULT gen_random_uuid()
+  rule text NOT NULL
+  dedupe_key text NOT NULL
+  score integer NOT NULL
+  status text NOT NULL DEFAULT 'OPEN'::text
+  source_system text NOT NULL
+  txn_id text NOT NULL
+  account text NOT NULL
+  booked_at timestamp with time zone NOT NULL
+  job_id uuid NOT NULL
+  run_id uuid NOT NULL
+  evidence jsonb NOT NULL
+  status_reason text
+  status_changed_by text
+  created_at timestamp with time zone NOT NULL DEFAULT now()
+  updated_at timestamp with time zone NOT NULL DEFAULT now()
+  CONSTRAINT compliance_alerts_closed_has_reason CHECK (status <> 'CLOSED'::text OR status_reason IS NOT NULL)
+  CONSTRAINT compliance_alerts_dedupe UNIQUE (rule, dedupe_key)
+  CONSTRAINT compliance_alerts_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id)
+  CONSTRAINT compliance_alerts_pkey PRIMARY KEY (id)
+  CONSTRAINT compliance_alerts_rule_check CHECK (rule = ANY (ARRAY['SANCTIONS'::text, 'LARGE_TRANSACTION'::text, 'STRUCTURING'::text, 'VELOCITY'::text, 'ROUND_AMOUNT'::text, 'HIGH_RISK_JURISDICTION'::text, 'RAPID_MOVEMENT'::text, 'KYC'::text]))
+  CONSTRAINT compliance_alerts_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
+  CONSTRAINT compliance_alerts_score_check CHECK (score >= 0 AND score <= 100)
+  CONSTRAINT compliance_alerts_status_check CHECK (status = ANY (ARRAY['OPEN'::text, 'ESCALATED'::text, 'CLOSED'::text]))
+  INDEX compliance_alerts_account_idx ON public.compliance_alerts USING btree (account, created_at)
+  INDEX UNIQUE compliance_alerts_dedupe ON public.compliance_alerts USING btree (rule, dedupe_key)
+  INDEX UNIQUE compliance_alerts_pkey ON public.compliance_alerts USING btree (id)
+  INDEX compliance_alerts_run_idx ON public.compliance_alerts USING btree (run_id)
+  INDEX compliance_alerts_status_idx ON public.compliance_alerts USING btree (status, created_at)
+  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+
 TABLE dead_letter_queue
   id bigint GENERATED ALWAYS AS IDENTITY NOT NULL
   run_id uuid NOT NULL
@@ -178,6 +210,19 @@ TABLE jobs
   INDEX UNIQUE jobs_pkey ON public.jobs USING btree (id)
   GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
 
+TABLE kyc_customers
+  account text NOT NULL
+  customer_id text NOT NULL
+  status text NOT NULL
+  expires_at timestamp with time zone
+  risk_level text NOT NULL DEFAULT 'MEDIUM'::text
+  updated_at timestamp with time zone NOT NULL DEFAULT now()
+  CONSTRAINT kyc_customers_pkey PRIMARY KEY (account)
+  CONSTRAINT kyc_customers_risk_level_check CHECK (risk_level = ANY (ARRAY['LOW'::text, 'MEDIUM'::text, 'HIGH'::text, 'CRITICAL'::text]))
+  CONSTRAINT kyc_customers_status_check CHECK (status = ANY (ARRAY['VERIFIED'::text, 'PENDING'::text, 'REJECTED'::text]))
+  INDEX UNIQUE kyc_customers_pkey ON public.kyc_customers USING btree (account)
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
+
 TABLE performance_metrics
   id bigint GENERATED ALWAYS AS IDENTITY NOT NULL
   run_id uuid NOT NULL
@@ -270,6 +315,7 @@ TABLE transactions
   CONSTRAINT transactions_card_pan_masked_check CHECK (card_pan_masked IS NULL OR card_pan_masked !~ '[0-9]{11}'::text)
   CONSTRAINT transactions_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text)
   CONSTRAINT transactions_pkey PRIMARY KEY (id)
+  INDEX transactions_account_time_idx ON public.transactions USING btree (account, booked_at)
   INDEX UNIQUE transactions_business_key ON public.transactions USING btree (source_system, txn_id)
   INDEX UNIQUE transactions_pkey ON public.transactions USING btree (id)
   INDEX transactions_run_idx ON public.transactions USING btree (run_id, source_record_no)

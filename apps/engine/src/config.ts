@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { sanctionsListFiles } from '@strongroom/compliance';
 import { ConfigError, intString, parseEnv, type Env } from '@strongroom/config';
 
 /**
@@ -30,6 +31,15 @@ const schema = z.object({
   DATABASE_RUNTIME_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   /** Role the engine's sessions switch to (least privilege; created by the migrations). Empty: the login user. */
   DB_RUNTIME_ROLE: z.string().regex(/^([a-z_][a-z0-9_]{0,62})?$/, 'must be a role name').default('strongroom_runtime'),
+  /** Sanctions list files (OFAC SDN CSV: sdn.csv, alt.csv), comma-separated. Default: every .csv in <home>/sanctions/. */
+  STRONGROOM_SANCTIONS_LISTS: z.string().optional(),
+  /** Screening score at or above which a counterparty name is a hit, in (0, 1]. */
+  SCREENING_THRESHOLD: z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number between 0 and 1')
+    .transform(Number)
+    .refine((n) => n > 0, 'must be above 0')
+    .default(0.9),
   /** Runs executing at once; more queue as PENDING. Each run uses one DB connection and ~one core. */
   ENGINE_MAX_CONCURRENT_RUNS: intString(1, 64).default(2),
   /** Connection pool size. Must exceed the concurrent runs plus API traffic. */
@@ -78,6 +88,8 @@ export type EngineConfig = Readonly<{
   runtimeRole: string;
   runtimeDatabaseUrl: string | undefined;
   maxConcurrentRuns: number;
+  sanctionsListFiles: string[];
+  screeningThreshold: number;
   dbPoolSize: number;
   statementTimeoutMs: number;
   lockTimeoutMs: number;
@@ -112,6 +124,8 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     runtimeRole: e.DB_RUNTIME_ROLE,
     runtimeDatabaseUrl: e.DATABASE_RUNTIME_URL,
     maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
+    sanctionsListFiles: sanctionsListFiles(e.STRONGROOM_SANCTIONS_LISTS, home),
+    screeningThreshold: e.SCREENING_THRESHOLD,
     dbPoolSize: e.DB_POOL_SIZE,
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: e.DB_LOCK_TIMEOUT_MS,

@@ -3,7 +3,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { createPanProtector } from '@strongroom/compliance';
-import { BreakerRegistry, FILE_SOURCE_POLICY, POSTGRES_POLICY } from '@strongroom/resilience';
+import { BreakerRegistry, FILE_SOURCE_POLICY, POSTGRES_POLICY, SCREENING_POLICY } from '@strongroom/resilience';
 import { loadSigningKey } from '@strongroom/audit';
 import { AuditServiceService, OpsServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
 import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
@@ -18,6 +18,7 @@ import { opsServiceHandlers } from './grpc/ops-service';
 import { configureDeadlines } from './grpc/deadlines';
 import { jobServiceHandlers } from './grpc/job-service';
 import { loadPanKey } from './pan-key';
+import { loadScreening } from './compliance/screening';
 import { RunScheduler } from './runs/run-scheduler';
 
 export interface Engine {
@@ -84,7 +85,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const db = breakers.get(POSTGRES_POLICY);
   const journal = new BreakerJournal(ds, logger);
   breakers.onTransition((t) => journal.record(t));
-  const runContext = { ds, logger, pan, actor: 'service:engine', db, source: breakers.get(FILE_SOURCE_POLICY), ...crashHook(config) };
+  const screening = await loadScreening(config.sanctionsListFiles, config.screeningThreshold, breakers.get(SCREENING_POLICY), ds, logger);
+  const runContext = { ds, logger, pan, actor: 'service:engine', db, source: breakers.get(FILE_SOURCE_POLICY), screening, ...crashHook(config) };
   const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () => untilDatabaseAnswers(db, () => ds.query('SELECT 1'), 1000, () => stopping));
   let stopping = false;
 

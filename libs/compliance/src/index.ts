@@ -8,3 +8,4 @@ export { readOfacFile, type ListedName, type ListFileSummary } from './sanctions
 export { normalizeName, nameVariants } from './sanctions/normalize';
 export { nameScore, jaroWinkler } from './sanctions/similarity';
 export { sanctionsListFiles } from './sanctions/lists';
+export { AML_RULES, DEFAULT_AML_CONFIG, resolveAmlConfig, type AmlConfig, type AmlRule, type AmlRuleDefinition } from './aml/rules';

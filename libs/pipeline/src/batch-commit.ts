@@ -3,6 +3,7 @@ import { appendAudit } from '@strongroom/audit';
 import { type JobRunEntity } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { writeBatch, type BatchContext, type BatchResult } from './batch-writer';
+import { runComplianceChecks } from './compliance-checks';
 import { totalsToJson } from './integrity';
 import { type CanonicalTransaction, type Rejection } from './types';
 
@@ -63,6 +64,7 @@ export async function commitBatch(
       [run.id, batchSeq, result.loaded, JSON.stringify(totalsToJson(result.totals)), result.digest, JSON.stringify({ firstRecord: input.firstRecordNo, lastRecord: input.lastRecordNo })],
     );
     await extra?.(client, batchSeq, result);
+    const alerts = ctx.checks && result.loaded > 0 ? await runComplianceChecks(client, ctx.checks, ctx, input.firstRecordNo, input.lastRecordNo) : {};
     await appendAudit((sql, params) => client.query(sql, params).then((r) => r.rows), {
       actor: ctx.actor,
       action: 'batch:committed',
@@ -74,6 +76,7 @@ export async function commitBatch(
         filtered: Object.values(result.filteredByReason).reduce((a, b) => a + b, 0),
         digest: result.digest,
         position: input.position,
+        ...(Object.keys(alerts).length ? { alerts } : {}),
       },
     });
     ctx.crash?.('batch:before-commit');

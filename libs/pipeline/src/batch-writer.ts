@@ -4,6 +4,7 @@ import { copyText } from '@strongroom/connectors';
 import { pgErrorCode } from '@strongroom/errors';
 import { addToTotals, canonicalLine, DigestBuilder, type Totals } from './integrity';
 import { type CanonicalTransaction, type Rejection } from './types';
+import { type ComplianceChecks } from './compliance-checks';
 
 /** Columns written to the sink, in COPY order (canonicalLine's fields, then run_id, source_record_no). */
 const SINK_COLUMNS =
@@ -14,6 +15,8 @@ export interface BatchContext {
   jobId: string;
   sourceSystem: string;
   dataClassification: string;
+  /** Compliance checks on the loaded rows, inside the batch's transaction (AML, sanctions, KYC). */
+  checks?: ComplianceChecks;
   /** Test-only crash points (see RunContext.crash). */
   crash?: (point: string) => void;
 }

@@ -12,6 +12,7 @@ import { sinkTotals } from './run-finalizer';
 import { createTransactionMapper } from './transaction-mapper';
 import { type CanonicalTransaction } from './types';
 import { decodeIdToken, encodeIdToken, pageSize } from './paging';
+import { complianceChecksFor, runComplianceChecks, type ScreeningSetup } from './compliance-checks';
 
 export interface DeadLetterFilter {
   runId?: string;
@@ -55,7 +56,7 @@ const ID = /^[0-9]{1,18}$/;
  * Entries are locked and only PENDING ones are replayed: a second replay loads nothing.
  */
 export async function replayDeadLetters(
-  ctx: { ds: DataSource; pan: PanProtector; crash?: (point: string) => void },
+  ctx: { ds: DataSource; pan: PanProtector; screening?: ScreeningSetup; crash?: (point: string) => void },
   req: ReplayRequest,
   actor: string,
 ): Promise<ReplayOutcome[]> {
@@ -76,7 +77,7 @@ export async function replayDeadLetters(
   return outcomes;
 }
 
-async function replayRun(ctx: { ds: DataSource; pan: PanProtector; crash?: (point: string) => void }, runId: string, ids: string[], corrections: Map<string, string>, actor: string): Promise<ReplayOutcome[]> {
+async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: ScreeningSetup; crash?: (point: string) => void }, runId: string, ids: string[], corrections: Map<string, string>, actor: string): Promise<ReplayOutcome[]> {
   const run = await getRun(ctx.ds, runId);
   if (run.status !== 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}: only dead letters of a SUCCEEDED run can be replayed (resubmit the file otherwise)`);
   if (!run.sourceHeader) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} has no recorded source header to replay with`);
@@ -119,6 +120,12 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; crash?: (poin
     const batchCtx = { runId, jobId: run.jobId, sourceSystem: def.source.system ?? def.name, dataClassification: def.compliance.dataClassification };
     valid.sort((a, b) => a.recordNo - b.recordNo); // digests are over rows in record order
     const result = await loadRows(client, batchCtx, valid);
+    const checks = complianceChecksFor(def, ctx.screening);
+    const loadedNos = [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n);
+    if (loadedNos.length && Object.keys(checks).length) {
+      // replayed rows go through the same checks as rows loaded by the run (alerts are deduplicated)
+      await runComplianceChecks(client, checks, { runId, jobId: run.jobId }, Math.min(...loadedNos), Math.max(...loadedNos));
+    }
     ctx.crash?.('replay:mid');
     for (const [recordNo, o] of result.outcome) {
       const id = byRecord.get(recordNo) as string;

@@ -19,3 +19,4 @@ export { IngestSession, type IngestAck, type IngestRecordInput } from './ingest'
 export { verifyRun, type VerifyRunResult } from './verify-run';
 export { isDatabaseOutage } from './db-outage';
 export { isSourceOutage } from './source-outage';
+export { complianceChecksFor, runComplianceChecks, type ComplianceChecks, type ScreeningSetup } from './compliance-checks';

@@ -14,6 +14,7 @@ import { tryLockRun, unlockRun } from './run-lock';
 import { type RunContext } from './run-executor';
 import { createTransactionMapper, type TransactionMapper } from './transaction-mapper';
 import { type CanonicalTransaction, type Rejection } from './types';
+import { complianceChecksFor } from './compliance-checks';
 
 /** One streamed record: canonical field → value ('' = absent). */
 export type IngestRecordInput = Partial<Record<CanonicalField, string>>;
@@ -104,6 +105,7 @@ export class IngestSession {
       jobId: this.run.jobId,
       sourceSystem: def.source.system ?? def.name,
       dataClassification: def.compliance.dataClassification,
+      checks: complianceChecksFor(def, this.ctx.screening),
       actor,
       ...(this.ctx.crash ? { crash: this.ctx.crash } : {}),
     };

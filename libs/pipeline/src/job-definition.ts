@@ -64,6 +64,18 @@ const batchingSchema = z
     }
   });
 
+const decimalString = z.string().regex(/^[0-9]{1,15}(\.[0-9]{1,10})?$/, 'must be a non-negative decimal string, e.g. "10000"');
+const hours = z.number().positive().max(24 * 366);
+const amlSchema = z.strictObject({
+  largeTransactionUsd: decimalString.optional(),
+  structuring: z.strictObject({ windowHours: hours.optional(), minCount: z.int().min(2).max(1000).optional(), bandPercent: z.number().gt(0).lt(100).optional() }).optional(),
+  velocity: z.strictObject({ windowHours: hours.optional(), maxCount: z.int().positive().optional(), maxAmountUsd: decimalString.optional() }).optional(),
+  roundAmount: z.strictObject({ minAmount: decimalString.optional(), multipleOf: decimalString.optional() }).optional(),
+  highRiskCountries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code')).optional(),
+  rapidMovement: z.strictObject({ windowHours: hours.optional(), tolerancePercent: z.number().min(0).max(100).optional(), minAmountUsd: decimalString.optional() }).optional(),
+  fxToUsd: z.record(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'), decimalString).optional(),
+});
+
 const sourceSchema = z.discriminatedUnion('kind', [csvSourceSchema, grpcSourceSchema]);
 
 export const jobDefinitionSchema = z.strictObject({
@@ -81,8 +93,28 @@ export const jobDefinitionSchema = z.strictObject({
       retentionDays: z.int().positive().max(36_500).default(2557),
       riskLevel: z.enum(LEVELS).default('MEDIUM'),
       sensitivity: z.enum(LEVELS).default('HIGH'),
+      /** AML rule parameters (with AML in frameworks); anything not given keeps its default (docs/compliance.md). */
+      aml: amlSchema.optional(),
+      /**
+       * Sanctions screening of counterparty names (with AML in frameworks): `required` refuses to run
+       * without a loaded list, `off` skips it (documented exception).
+       */
+      sanctions: z.enum(['required', 'off']).default('required'),
+      /** Screening threshold for this job; default: the engine's SCREENING_THRESHOLD. */
+      screeningThreshold: z.number().gt(0).max(1).optional(),
+      /** With KYC in frameworks: a transaction of an account without valid KYC raises an alert, or is held in the DLQ. */
+      kycPolicy: z.enum(['alert', 'hold']).default('alert'),
     })
-    .default({ frameworks: [], classification: {}, dataClassification: 'CONFIDENTIAL', retentionDays: 2557, riskLevel: 'MEDIUM', sensitivity: 'HIGH' }),
+    .default({
+      frameworks: [],
+      classification: {},
+      dataClassification: 'CONFIDENTIAL',
+      retentionDays: 2557,
+      riskLevel: 'MEDIUM',
+      sensitivity: 'HIGH',
+      sanctions: 'required',
+      kycPolicy: 'alert',
+    }),
   sla: z
     .strictObject({ deadline: z.iso.datetime({ offset: true }).optional(), maxErrorRate: z.number().min(0).max(1).optional() })
     .optional(),

@@ -20,6 +20,7 @@ import { tryLockRun, unlockRun } from './run-lock';
 import { endUnpublished, setPaused } from './run-lifecycle';
 import { fileDigest } from './run-store';
 import { withRetry } from './retry';
+import { complianceChecksFor, type ScreeningSetup } from './compliance-checks';
 import { throughSource } from './source-outage';
 import { createTransactionMapper } from './transaction-mapper';
 import { type CanonicalTransaction, type Rejection } from './types';
@@ -32,6 +33,8 @@ export interface RunContext {
   actor?: string;
   /** Circuit breaker of the database: batch commits go through it (an open breaker fails fast). */
   db?: Breaker;
+  /** Sanctions screening (list, threshold, breaker) for jobs with AML. */
+  screening?: ScreeningSetup;
   /** Circuit breaker of file sources: opening a source and reading each batch go through it. */
   source?: Breaker;
   /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
@@ -157,6 +160,7 @@ export async function executeRun(
       jobId: run.jobId,
       sourceSystem: def.source.system ?? def.name,
       dataClassification: def.compliance.dataClassification,
+      checks: complianceChecksFor(def, ctx.screening),
       actor,
       ...(ctx.crash ? { crash: ctx.crash } : {}),
     };

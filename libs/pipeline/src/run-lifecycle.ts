@@ -26,12 +26,13 @@ export async function endUnpublished(
       [run.id, status, code, message],
     )) as [unknown, number];
     if (n !== 1) return false;
+    const [, withdrawn] = (await em.query('DELETE FROM compliance_alerts WHERE run_id = $1', [run.id])) as [unknown, number];
     const [, removed] = (await em.query('DELETE FROM transactions WHERE run_id = $1', [run.id])) as [unknown, number];
     await appendAudit(emExec(em), {
       actor,
       action: status === 'FAILED' ? 'run:failed' : 'run:cancelled',
       subject: { jobId: run.jobId, runId: run.id },
-      details: { errorCode: code, message, read: run.recordsRead, unpublishedRows: removed },
+      details: { errorCode: code, message, read: run.recordsRead, unpublishedRows: removed, withdrawnAlerts: withdrawn },
     });
     return true;
   });

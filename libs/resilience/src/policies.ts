@@ -69,6 +69,25 @@ export const FILE_SOURCE_POLICY: BreakerPolicy = {
   isFailure: (err) => ['EIO', 'ESTALE', 'ETIMEDOUT', 'EAGAIN', 'EBUSY'].includes(String((err as { code?: unknown })?.code)),
 };
 
+/**
+ * The sanctions screening service. Today the list is an in-process index (it does not fail on its own);
+ * the policy is what a remote screening service (a vendor API, a screening cluster) is called through:
+ * unavailable, too slow or overloaded counts, a bad request does not.
+ */
+export const SCREENING_POLICY: BreakerPolicy = {
+  name: 'sanctions-screening',
+  timeoutMs: 10_000,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 3,
+  consecutiveFailures: 3,
+  rollingCountTimeoutMs: 30_000,
+  resetTimeoutMs: 5_000,
+  isFailure: (err) => {
+    const code = (err as { code?: unknown })?.code;
+    return GRPC_DEPENDENCY_FAILURES.has(code as number) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(String(code));
+  },
+};
+
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
 
 /**

@@ -1,0 +1,194 @@
+/**
+ * AML transaction-monitoring rules, evaluated while loading, inside each batch's transaction.
+ *
+ * Each rule is one set-based SQL statement over the batch's freshly loaded rows (`b`) and, for the
+ * pattern rules, the account's history in the sink across batches and runs — so the state a rule needs
+ * ("three deposits just under the threshold this day") is the data itself, exact (`numeric`, never a
+ * JS number) and consistent with what was committed. An alert is inserted with its rule, a score and
+ * its evidence; `(rule, dedupe_key)` is unique, so a resumed or replayed batch raises nothing twice.
+ *
+ * Parameters of every statement: $1 run id, $2 first and $3 last source_record_no of the batch, $4 job
+ * id, $5 the AmlConfig as JSON. This module only builds the statements; the pipeline runs them.
+ */
+
+export interface AmlConfig {
+  /** Large cash/currency transaction report threshold, USD equivalent (decimal string). */
+  largeTransactionUsd: string;
+  /** Several amounts just under the threshold on one account within a window. */
+  structuring: { windowHours: number; minCount: number; bandPercent: number };
+  /** Too many transactions, or too much value, on one account within a window. */
+  velocity: { windowHours: number; maxCount: number; maxAmountUsd: string };
+  /** A large amount that is an exact multiple of a round figure (in the transaction's currency). */
+  roundAmount: { minAmount: string; multipleOf: string };
+  /** ISO 3166 country codes (from IBANs of the account or the counterparty) treated as high risk. */
+  highRiskCountries: string[];
+  /** Money in and out again: a debit within the window after a credit of about the same amount. */
+  rapidMovement: { windowHours: number; tolerancePercent: number; minAmountUsd: string };
+  /** Conversion to USD per currency (decimal strings). Amounts in a currency without a rate skip the USD-based rules. */
+  fxToUsd: Record<string, string>;
+}
+
+/**
+ * Defaults. The FX table is a static, illustrative snapshot: supply current rates in the job's
+ * `compliance.aml.fxToUsd` (documented in docs/compliance.md). High-risk countries: FATF "call for
+ * action" (KP, IR, MM) plus comprehensively sanctioned jurisdictions (CU, SY).
+ */
+export const DEFAULT_AML_CONFIG: AmlConfig = {
+  largeTransactionUsd: '10000',
+  structuring: { windowHours: 72, minCount: 3, bandPercent: 10 },
+  velocity: { windowHours: 1, maxCount: 20, maxAmountUsd: '100000' },
+  roundAmount: { minAmount: '5000', multipleOf: '1000' },
+  highRiskCountries: ['KP', 'IR', 'MM', 'CU', 'SY'],
+  rapidMovement: { windowHours: 48, tolerancePercent: 5, minAmountUsd: '5000' },
+  fxToUsd: { USD: '1', EUR: '1.08', GBP: '1.27', CHF: '1.13', JPY: '0.0067', CAD: '0.73', AUD: '0.66', SEK: '0.095', NOK: '0.094', DKK: '0.145', BHD: '2.65', KWD: '3.25' },
+};
+
+export type AmlRule = 'LARGE_TRANSACTION' | 'STRUCTURING' | 'VELOCITY' | 'ROUND_AMOUNT' | 'HIGH_RISK_JURISDICTION' | 'RAPID_MOVEMENT';
+
+export interface AmlRuleDefinition {
+  rule: AmlRule;
+  /** Base score 0–100 (how strongly the rule alone suggests money laundering). */
+  score: number;
+  description: string;
+  sql: string;
+}
+
+// the batch's rows with their USD rate; the config as typed values
+const BATCH = `
+  b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
+          FROM transactions t WHERE t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3)`;
+const INSERT = `INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)`;
+const DONE = `ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule`;
+const TXN_KEY = `'txn:' || b.source_system || ':' || b.txn_id`;
+const windowKey = (hours: string) => `'acct:' || b.account || ':' || floor(extract(epoch FROM b.booked_at) / (${hours} * 3600))::bigint`;
+const HISTORY_RATE = `CROSS JOIN LATERAL (SELECT (($5::jsonb -> 'fxToUsd') ->> h.currency)::numeric AS rate) hr`;
+
+export const AML_RULES: readonly AmlRuleDefinition[] = [
+  {
+    rule: 'LARGE_TRANSACTION',
+    score: 60,
+    description: 'Amount at or above the large-transaction threshold (USD equivalent), as for a currency transaction report',
+    sql: `WITH ${BATCH}, c AS (SELECT ($5::jsonb ->> 'largeTransactionUsd')::numeric AS th)
+      ${INSERT}
+      SELECT 'LARGE_TRANSACTION', ${TXN_KEY}, 60, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
+             jsonb_build_object('amount', b.amount::text, 'currency', b.currency, 'usdEquivalent', round(abs(b.amount) * b.rate, 2)::text,
+                                'thresholdUsd', c.th::text)
+        FROM b CROSS JOIN c
+       WHERE b.rate IS NOT NULL AND abs(b.amount) * b.rate >= c.th
+      ${DONE}`,
+  },
+  {
+    rule: 'STRUCTURING',
+    score: 75,
+    description: 'Several amounts just under the threshold on one account within the window (smurfing), across batches and runs',
+    sql: `WITH ${BATCH},
+      c AS (SELECT ($5::jsonb ->> 'largeTransactionUsd')::numeric AS th,
+                   ($5::jsonb ->> 'largeTransactionUsd')::numeric * (1 - ($5::jsonb #>> '{structuring,bandPercent}')::numeric / 100) AS lo,
+                   ($5::jsonb #>> '{structuring,windowHours}')::numeric AS hours,
+                   ($5::jsonb #>> '{structuring,minCount}')::int AS min_count)
+      ${INSERT}
+      SELECT 'STRUCTURING', ${windowKey('c.hours')}, 75, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
+             jsonb_build_object('count', w.n, 'windowHours', c.hours, 'totalUsd', round(w.total, 2)::text,
+                                'bandUsd', jsonb_build_array(round(c.lo, 2)::text, c.th::text), 'transactions', w.ids)
+        FROM b CROSS JOIN c
+        CROSS JOIN LATERAL (
+          SELECT count(*) AS n, sum(abs(h.amount) * hr.rate) AS total,
+                 to_jsonb((array_agg(h.source_system || ':' || h.txn_id ORDER BY h.booked_at, h.id))[1:20]) AS ids
+            FROM transactions h ${HISTORY_RATE}
+           WHERE h.account = b.account AND h.booked_at > b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at
+             AND hr.rate IS NOT NULL AND abs(h.amount) * hr.rate >= c.lo AND abs(h.amount) * hr.rate < c.th) w
+       WHERE b.rate IS NOT NULL AND abs(b.amount) * b.rate >= c.lo AND abs(b.amount) * b.rate < c.th AND w.n >= c.min_count
+      ${DONE}`,
+  },
+  {
+    rule: 'VELOCITY',
+    score: 50,
+    description: 'More transactions, or more value (USD equivalent), on one account within the window than the limits allow',
+    sql: `WITH ${BATCH},
+      c AS (SELECT ($5::jsonb #>> '{velocity,windowHours}')::numeric AS hours, ($5::jsonb #>> '{velocity,maxCount}')::int AS max_count,
+                   ($5::jsonb #>> '{velocity,maxAmountUsd}')::numeric AS max_usd)
+      ${INSERT}
+      SELECT 'VELOCITY', ${windowKey('c.hours')}, 50, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
+             jsonb_build_object('count', w.n, 'maxCount', c.max_count, 'totalUsd', round(w.total, 2)::text, 'maxAmountUsd', c.max_usd::text,
+                                'windowHours', c.hours)
+        FROM b CROSS JOIN c
+        CROSS JOIN LATERAL (
+          SELECT count(*) AS n, coalesce(sum(abs(h.amount) * hr.rate), 0) AS total
+            FROM transactions h ${HISTORY_RATE}
+           WHERE h.account = b.account AND h.booked_at > b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at) w
+       WHERE w.n > c.max_count OR w.total > c.max_usd
+      ${DONE}`,
+  },
+  {
+    rule: 'ROUND_AMOUNT',
+    score: 20,
+    description: 'A large amount that is an exact multiple of a round figure',
+    sql: `WITH ${BATCH},
+      c AS (SELECT ($5::jsonb #>> '{roundAmount,minAmount}')::numeric AS min_amount, ($5::jsonb #>> '{roundAmount,multipleOf}')::numeric AS multiple)
+      ${INSERT}
+      SELECT 'ROUND_AMOUNT', ${TXN_KEY}, 20, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
+             jsonb_build_object('amount', b.amount::text, 'currency', b.currency, 'multipleOf', c.multiple::text)
+        FROM b CROSS JOIN c
+       WHERE abs(b.amount) >= c.min_amount AND c.multiple > 0 AND mod(abs(b.amount), c.multiple) = 0
+      ${DONE}`,
+  },
+  {
+    rule: 'HIGH_RISK_JURISDICTION',
+    score: 50,
+    description: 'The account or the counterparty account (IBAN country) is in a high-risk jurisdiction',
+    sql: `WITH ${BATCH},
+      c AS (SELECT ARRAY(SELECT jsonb_array_elements_text($5::jsonb -> 'highRiskCountries')) AS countries)
+      ${INSERT}
+      SELECT 'HIGH_RISK_JURISDICTION', ${TXN_KEY}, 50, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
+             jsonb_build_object('field', x.field, 'country', x.country)
+        FROM b CROSS JOIN c
+        CROSS JOIN LATERAL (
+          SELECT f.field, left(f.iban, 2) AS country
+            FROM (VALUES ('counterparty_account', upper(b.counterparty_account)), ('account', upper(b.account))) f(field, iban)
+           WHERE f.iban ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$' AND left(f.iban, 2) = ANY (c.countries)
+           LIMIT 1) x
+      ${DONE}`,
+  },
+  {
+    rule: 'RAPID_MOVEMENT',
+    score: 55,
+    description: 'Funds in and out again: a debit within the window after a credit of about the same amount on the same account',
+    sql: `WITH ${BATCH},
+      c AS (SELECT ($5::jsonb #>> '{rapidMovement,windowHours}')::numeric AS hours, ($5::jsonb #>> '{rapidMovement,tolerancePercent}')::numeric / 100 AS tol,
+                   ($5::jsonb #>> '{rapidMovement,minAmountUsd}')::numeric AS min_usd)
+      ${INSERT}
+      SELECT 'RAPID_MOVEMENT', ${TXN_KEY}, 55, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
+             jsonb_build_object('debit', b.amount::text, 'currency', b.currency, 'credit', m.amount::text, 'creditTransaction', m.key,
+                                'minutesBetween', round(extract(epoch FROM b.booked_at - m.booked_at) / 60))
+        FROM b CROSS JOIN c
+        CROSS JOIN LATERAL (
+          SELECT h.amount, h.booked_at, h.source_system || ':' || h.txn_id AS key
+            FROM transactions h
+           WHERE h.account = b.account AND h.currency = b.currency AND h.amount > 0
+             AND h.booked_at >= b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at
+             AND -b.amount BETWEEN h.amount * (1 - c.tol) AND h.amount * (1 + c.tol)
+           ORDER BY h.booked_at DESC LIMIT 1) m
+       WHERE b.amount < 0 AND b.rate IS NOT NULL AND -b.amount * b.rate >= c.min_usd
+      ${DONE}`,
+  },
+];
+
+/** A job's AML parameters: its overrides on top of the defaults (FX rates merged per currency). */
+export function resolveAmlConfig(overrides: DeepPartial<AmlConfig> = {}): AmlConfig {
+  const d = DEFAULT_AML_CONFIG;
+  return {
+    largeTransactionUsd: overrides.largeTransactionUsd ?? d.largeTransactionUsd,
+    structuring: { ...d.structuring, ...stripUndefined(overrides.structuring) },
+    velocity: { ...d.velocity, ...stripUndefined(overrides.velocity) },
+    roundAmount: { ...d.roundAmount, ...stripUndefined(overrides.roundAmount) },
+    highRiskCountries: (overrides.highRiskCountries as string[] | undefined) ?? d.highRiskCountries,
+    rapidMovement: { ...d.rapidMovement, ...stripUndefined(overrides.rapidMovement) },
+    fxToUsd: { ...d.fxToUsd, ...(stripUndefined(overrides.fxToUsd) as Record<string, string>) },
+  };
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+function stripUndefined<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
