@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
+import { alertsCommand } from './commands/alerts';
 import { auditCommand, verifyRunCommand } from './commands/audit';
 import { controlCommand } from './commands/control';
 import { dlqCommand } from './commands/dlq';
@@ -24,6 +25,9 @@ usage:
   strongroom audit verify [--checkpoint FILE] [--incremental] [--json]    exit 0 only when the chain verifies
   strongroom audit export-checkpoint                                     a signed checkpoint to keep outside
   strongroom verify-run <runId> [--json]                                 recompute a run's digests from the sink
+
+  strongroom alerts list [--run ID] [--rule RULE] [--status OPEN|ESCALATED|CLOSED] [--json]
+  strongroom alerts escalate|close <id> --reason TEXT [--json]          AML / sanctions / KYC alert lifecycle (audited)
 
   strongroom screen <name> [--list FILE]… [--threshold N] [--json]       screen a name against the sanctions lists
   strongroom screen --file NAMES.txt [--list FILE]… [--json]              one name per line; one result per line
@@ -58,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
         list: { type: 'string', multiple: true },
         file: { type: 'string' },
         threshold: { type: 'string' },
+        rule: { type: 'string' },
       },
     });
   } catch (err) {
@@ -94,6 +99,14 @@ async function main(argv: string[]): Promise<number> {
       return auditCommand(config, arg, { json: values.json, incremental: values.incremental, ...(values.checkpoint ? { checkpoint: values.checkpoint } : {}) });
     case 'verify-run':
       return verifyRunCommand(config, arg, values.json);
+    case 'alerts':
+      return alertsCommand(config, arg, rest, {
+        json: values.json,
+        ...(values.run ? { run: values.run } : {}),
+        ...(values.status ? { status: values.status } : {}),
+        ...(values.rule ? { rule: values.rule } : {}),
+        ...(values.reason ? { reason: values.reason } : {}),
+      });
     case 'screen': {
       const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
       const name = [arg, ...rest].filter((p) => p !== undefined).join(' ') || undefined;

@@ -5,7 +5,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { createPanProtector } from '@strongroom/compliance';
 import { BreakerRegistry, FILE_SOURCE_POLICY, POSTGRES_POLICY, SCREENING_POLICY } from '@strongroom/resilience';
 import { loadSigningKey } from '@strongroom/audit';
-import { AuditServiceService, OpsServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
+import { AuditServiceService, ComplianceServiceService, OpsServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
 import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type EngineConfig } from './config';
@@ -15,6 +15,7 @@ import { auditServiceHandlers } from './grpc/audit-service';
 import { deadLetterServiceHandlers } from './grpc/dead-letter-service';
 import { ingestServiceHandlers } from './grpc/ingest-service';
 import { opsServiceHandlers } from './grpc/ops-service';
+import { complianceServiceHandlers } from './grpc/compliance-service';
 import { configureDeadlines } from './grpc/deadlines';
 import { jobServiceHandlers } from './grpc/job-service';
 import { loadPanKey } from './pan-key';
@@ -35,6 +36,7 @@ const DLQ_SERVICE_NAME = 'strongroom.engine.v1.DeadLetterService';
 const INGEST_SERVICE_NAME = 'strongroom.engine.v1.IngestService';
 const AUDIT_SERVICE_NAME = 'strongroom.engine.v1.AuditService';
 const OPS_SERVICE_NAME = 'strongroom.engine.v1.OpsService';
+const COMPLIANCE_SERVICE_NAME = 'strongroom.engine.v1.ComplianceService';
 
 /** Test-only crash points (STRONGROOM_TEST_CRASH_AT): SIGKILL at the n-th hit of a named point. */
 function crashHook(config: EngineConfig): { crash?: (point: string) => void } {
@@ -97,7 +99,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
   server.addService(AuditServiceService, auditServiceHandlers({ ds, db, key: audit.key, checkpointer, logger }));
   server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, db, logger }));
-  const SERVICES = ['', SERVICE_NAME, DLQ_SERVICE_NAME, INGEST_SERVICE_NAME, AUDIT_SERVICE_NAME, OPS_SERVICE_NAME];
+  server.addService(ComplianceServiceService, complianceServiceHandlers({ ds, db, screening, logger }));
+  const SERVICES = ['', SERVICE_NAME, DLQ_SERVICE_NAME, INGEST_SERVICE_NAME, AUDIT_SERVICE_NAME, OPS_SERVICE_NAME, COMPLIANCE_SERVICE_NAME];
   const health = new HealthImplementation(Object.fromEntries(SERVICES.map((n) => [n, 'SERVING' as const])));
   // NOT_SERVING while the database breaker is not closed: load balancers and the gateway route around us
   breakers.onTransition((t) => {

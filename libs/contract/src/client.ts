@@ -1,5 +1,6 @@
 import { credentials, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { OpsServiceClient } from './gen/strongroom/engine/v1/ops_service';
+import { ComplianceServiceClient } from './gen/strongroom/engine/v1/compliance_service';
 import { AuditServiceClient } from './gen/strongroom/engine/v1/audit_service';
 import { DeadLetterServiceClient } from './gen/strongroom/engine/v1/dead_letter_service';
 import { IngestServiceClient } from './gen/strongroom/engine/v1/ingest_service';
@@ -45,6 +46,7 @@ export const createIngestServiceClient = clientFactory(IngestServiceClient);
 export const createAuditServiceClient = clientFactory(AuditServiceClient);
 
 export const createOpsServiceClient = clientFactory(OpsServiceClient);
+export const createComplianceServiceClient = clientFactory(ComplianceServiceClient);
 
 type UnaryMethod<Req, Res> = (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown;
 

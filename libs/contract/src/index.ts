@@ -90,6 +90,20 @@ export {
   OpsServiceClient,
   type OpsServiceServer,
 } from './gen/strongroom/engine/v1/ops_service';
+export {
+  Alert,
+  AlertStatus,
+  ListAlertsRequest,
+  ListAlertsResponse,
+  TransitionAlertRequest,
+  TransitionAlertResponse,
+  ScreenNamesRequest,
+  ScreenNamesResponse,
+  ScreeningResult,
+  ComplianceServiceService,
+  ComplianceServiceClient,
+  type ComplianceServiceServer,
+} from './gen/strongroom/engine/v1/compliance_service';
 export { createJobServiceClient, createOpsServiceClient, createDeadLetterServiceClient, createIngestServiceClient, createAuditServiceClient,
-  callUnary, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
+  createComplianceServiceClient, callUnary, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';

@@ -12,4 +12,5 @@ export const PROTO_FILES = [
   'strongroom/engine/v1/ingest_service.proto',
   'strongroom/engine/v1/audit_service.proto',
   'strongroom/engine/v1/ops_service.proto',
+  'strongroom/engine/v1/compliance_service.proto',
 ];

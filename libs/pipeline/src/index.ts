@@ -20,3 +20,4 @@ export { verifyRun, type VerifyRunResult } from './verify-run';
 export { isDatabaseOutage } from './db-outage';
 export { isSourceOutage } from './source-outage';
 export { complianceChecksFor, runComplianceChecks, type ComplianceChecks, type ScreeningSetup } from './compliance-checks';
+export { listAlerts, transitionAlert, ALERT_RULES, type AlertFilter } from './alerts';

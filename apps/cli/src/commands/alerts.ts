@@ -1,0 +1,79 @@
+import { Metadata } from '@grpc/grpc-js';
+import { AlertStatus, callUnary, createComplianceServiceClient, METADATA_KEYS, type Alert, type ListAlertsResponse, type TransitionAlertResponse } from '@strongroom/contract';
+import { type CliConfig } from '../config';
+import { fail } from './run';
+
+const STATUS: Record<string, AlertStatus> = {
+  OPEN: AlertStatus.ALERT_STATUS_OPEN,
+  ESCALATED: AlertStatus.ALERT_STATUS_ESCALATED,
+  CLOSED: AlertStatus.ALERT_STATUS_CLOSED,
+};
+const STATUS_NAME = Object.fromEntries(Object.entries(STATUS).map(([k, v]) => [v, k]));
+
+export interface AlertsOptions {
+  json: boolean;
+  run?: string;
+  status?: string;
+  rule?: string;
+  reason?: string;
+}
+
+const view = (a: Alert) => ({
+  id: a.id,
+  rule: a.rule,
+  score: a.score,
+  status: STATUS_NAME[a.status],
+  sourceSystem: a.sourceSystem,
+  txnId: a.txnId,
+  account: a.account,
+  bookedAt: a.bookedAt?.toISOString(),
+  runId: a.runId,
+  evidence: JSON.parse(a.evidenceJson || '{}') as unknown,
+  statusReason: a.statusReason,
+  statusChangedBy: a.statusChangedBy,
+});
+
+/**
+ * `strongroom alerts list [--run ID] [--rule RULE] [--status OPEN|ESCALATED|CLOSED]`,
+ * `strongroom alerts escalate|close <id> --reason TEXT`.
+ */
+export async function alertsCommand(config: CliConfig, sub: string | undefined, ids: string[], opts: AlertsOptions): Promise<number> {
+  const client = createComplianceServiceClient({ address: config.engineAddress });
+  const md = new Metadata();
+  md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
+  const call = <Res>(method: 'listAlerts' | 'transitionAlert', req: object) =>
+    callUnary<object, Res>(client, client[method] as unknown as Parameters<typeof callUnary<object, Res>>[1], req, config.deadlineMs, md);
+  const out = (human: string, json: unknown) => process.stdout.write(`${opts.json ? JSON.stringify(json) : human}\n`);
+  try {
+    if (sub === 'list') {
+      if (opts.status && !STATUS[opts.status]) throw new Error(`usage: --status must be one of ${Object.keys(STATUS).join(', ')}`);
+      const alerts: Alert[] = [];
+      let pageToken = '';
+      do {
+        const r = await call<ListAlertsResponse>('listAlerts', { rule: opts.rule ?? '', status: opts.status ? STATUS[opts.status] : 0, runId: opts.run ?? '', account: '', pageSize: 500, pageToken });
+        alerts.push(...r.alerts);
+        pageToken = r.nextPageToken;
+      } while (pageToken && alerts.length < 10_000);
+      const rows = alerts.map(view);
+      out(rows.map((a) => `${a.id}  ${String(a.status).padEnd(9)} ${a.rule.padEnd(22)} score ${String(a.score).padStart(3)}  ${a.sourceSystem}:${a.txnId}  ${JSON.stringify(a.evidence)}`).join('\n') || '(no alerts)', { alerts: rows });
+      return 0;
+    }
+    if (sub === 'escalate' || sub === 'close') {
+      if (ids.length !== 1 || !opts.reason) throw new Error(`usage: strongroom alerts ${sub} <id> --reason "why"`);
+      const r = await call<TransitionAlertResponse>('transitionAlert', { id: ids[0], to: sub === 'escalate' ? STATUS['ESCALATED'] : STATUS['CLOSED'], reason: opts.reason });
+      const a = r.alert ? view(r.alert) : undefined;
+      out(`alert ${a?.id} is ${a?.status} (${a?.statusReason}; by ${a?.statusChangedBy})`, { alert: a });
+      return 0;
+    }
+    process.stderr.write('usage: strongroom alerts list|escalate|close …\n');
+    return 2;
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith('usage:')) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    return fail(err, opts.json);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,144 @@
+import path from 'node:path';
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Client } from 'pg';
+import { verifyChain } from '@strongroom/audit';
+import {
+  AlertStatus,
+  createComplianceServiceClient,
+  createJobServiceClient,
+  RunStatus,
+  type ComplianceServiceClient,
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type GetRunRequest,
+  type GetRunResponse,
+  type JobServiceClient,
+  type ListAlertsRequest,
+  type ListAlertsResponse,
+  type RunJobRequest,
+  type RunJobResponse,
+  type ScreenNamesRequest,
+  type ScreenNamesResponse,
+  type TransitionAlertRequest,
+  type TransitionAlertResponse,
+} from '@strongroom/contract';
+import { createTestDatabase, makeTempDir, runCli, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+
+const LISTS = path.resolve(__dirname, '../../../../shared/corpus/sanctions/ofactest');
+
+/** ComplianceService through a real engine with sanctions lists loaded: alerts from a load, their lifecycle, screening. */
+describe('ComplianceService (real engine)', () => {
+  let db: TestDatabase;
+  let engine: EngineProcess;
+  let jobs: JobServiceClient;
+  let compliance: ComplianceServiceClient;
+  let runId: string;
+  const dir = makeTempDir();
+  const as = (actor: string) => {
+    const md = new Metadata();
+    md.set('x-strongroom-actor', actor);
+    return md;
+  };
+  const list = async (req: Partial<ListAlertsRequest>) =>
+    (await unaryCall<ListAlertsRequest, ListAlertsResponse>(compliance, compliance.listAlerts, { rule: '', status: 0, runId: '', account: '', pageSize: 0, pageToken: '', ...req })).alerts;
+  const transition = (req: TransitionAlertRequest, actor = 'user:amlo') =>
+    unaryCall<TransitionAlertRequest, TransitionAlertResponse>(compliance, compliance.transitionAlert, req, 10_000, as(actor));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { STRONGROOM_HOME: dir, STRONGROOM_SANCTIONS_LISTS: `${LISTS}/sdn.csv,${LISTS}/alt.csv`, SCREENING_THRESHOLD: '0.9' },
+    });
+    jobs = createJobServiceClient({ address: engine.address });
+    compliance = createComplianceServiceClient({ address: engine.address });
+    const csv = writeTempFile(
+      dir,
+      'aml.csv',
+      [
+        'id,account,counterparty,name,amount,currency,booked_at',
+        'a1,DE89370400440532013000,,Elvis Angus LOGAN MOREY,120.00,USD,2026-04-01T10:00:00Z',
+        'a2,DE89370400440532013000,,Grace Hopper,12000.00,USD,2026-04-01T11:00:00Z',
+        'a3,DE89370400440532013000,KP0012345678901234,Ada Lovelace,10.00,USD,2026-04-01T12:00:00Z',
+        'a4,DE89370400440532013000,,Alan Turing,10.00,USD,2026-04-01T13:00:00Z',
+      ].join('\n') + '\n',
+    );
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+      definition: `name: aml-grpc\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account, counterparty_account: counterparty, counterparty_name: name, amount: amount, currency: currency, booked_at: booked_at }\ncompliance: { frameworks: [AML] }\n`,
+      baseDir: '',
+    });
+    runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run?.id as string;
+    for (;;) {
+      const r = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run;
+      if (r && r.status !== RunStatus.RUN_STATUS_RUNNING && r.status !== RunStatus.RUN_STATUS_PENDING) {
+        expect(r.status).toBe(RunStatus.RUN_STATUS_SUCCEEDED);
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }, 90_000);
+  afterAll(async () => {
+    jobs?.close();
+    compliance?.close();
+    await engine?.stop();
+    await db?.drop();
+  });
+
+  it('lists the alerts the load raised, with rule, score and evidence', async () => {
+    const alerts = await list({ runId });
+    expect(alerts.map((a) => `${a.rule}:${a.txnId}`).sort()).toEqual(['HIGH_RISK_JURISDICTION:a3', 'LARGE_TRANSACTION:a2', 'ROUND_AMOUNT:a2', 'SANCTIONS:a1']);
+    const sanctions = alerts.find((a) => a.rule === 'SANCTIONS');
+    expect(sanctions).toMatchObject({ status: AlertStatus.ALERT_STATUS_OPEN, score: 100 });
+    expect(JSON.parse(sanctions?.evidenceJson ?? '{}')).toMatchObject({ matchedName: 'LOGAN MOREY, Elvis Angus', entryId: '10278', programs: ['SDNT'] });
+    expect((await list({ rule: 'SANCTIONS' })).map((a) => a.txnId)).toEqual(['a1']);
+    await expect(list({ rule: 'NOPE' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+  });
+
+  it('escalates and closes an alert with a reason, records who did it, and refuses what the lifecycle forbids', async () => {
+    const [sanctions] = await list({ rule: 'SANCTIONS' });
+    const id = sanctions?.id as string;
+    await expect(transition({ id, to: AlertStatus.ALERT_STATUS_CLOSED, reason: '  ' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    const escalated = await transition({ id, to: AlertStatus.ALERT_STATUS_ESCALATED, reason: 'possible SDN match, refer to MLRO' });
+    expect(escalated.alert).toMatchObject({ status: AlertStatus.ALERT_STATUS_ESCALATED, statusChangedBy: 'user:amlo', statusReason: 'possible SDN match, refer to MLRO' });
+    const closed = await transition({ id, to: AlertStatus.ALERT_STATUS_CLOSED, reason: 'true match; SAR filed' }, 'user:mlro');
+    expect(closed.alert).toMatchObject({ status: AlertStatus.ALERT_STATUS_CLOSED, statusChangedBy: 'user:mlro' });
+    const again = await transition({ id, to: AlertStatus.ALERT_STATUS_ESCALATED, reason: 'reopen' }).catch((e: ServiceError) => e);
+    expect(again).toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect((again as ServiceError).details).toMatch(/CLOSED; it cannot become ESCALATED/);
+    await expect(transition({ id: '00000000-0000-4000-8000-000000000000', to: AlertStatus.ALERT_STATUS_CLOSED, reason: 'x' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      const { rows } = await pg.query(`SELECT actor, action, details->>'reason' AS reason FROM immutable_audit_log WHERE subject->>'alertId' = $1 ORDER BY seq`, [id]);
+      expect(rows).toEqual([
+        { actor: 'user:amlo', action: 'alert:escalated', reason: 'possible SDN match, refer to MLRO' },
+        { actor: 'user:mlro', action: 'alert:closed', reason: 'true match; SAR filed' },
+      ]);
+      const loaded = await pg.query(`SELECT details FROM immutable_audit_log WHERE action = 'sanctions:loaded'`);
+      expect(loaded.rows[0].details.sources.map((s: { sha256: string }) => s.sha256)).toHaveLength(2);
+      expect((await verifyChain((sql, params) => pg.query(sql, params).then((r) => r.rows))).ok).toBe(true);
+    } finally {
+      await pg.end();
+    }
+  });
+
+  it('screens names against the loaded lists over gRPC, and the CLI lists and closes alerts', async () => {
+    const r = await unaryCall<ScreenNamesRequest, ScreenNamesResponse>(compliance, compliance.screenNames, { names: ['moreno daniel', 'Grace Hopper'], threshold: 0 });
+    expect(r.threshold).toBe(0.9);
+    expect(r.results.map((x) => [x.name, x.hit, x.entryId])).toEqual([
+      ['moreno daniel', true, '15102'],
+      ['Grace Hopper', false, r.results[1]?.entryId],
+    ]);
+    const env = { STRONGROOM_ENGINE: engine.address };
+    const listed = await runCli(['alerts', 'list', '--run', runId, '--rule', 'LARGE_TRANSACTION', '--json'], env);
+    expect(listed.code).toBe(0);
+    const [large] = (JSON.parse(listed.stdout) as { alerts: { id: string; status: string; evidence: { usdEquivalent: string } }[] }).alerts;
+    expect(large).toMatchObject({ status: 'OPEN', evidence: { usdEquivalent: '12000.00' } });
+    const closed = await runCli(['alerts', 'close', large?.id as string, '--reason', 'salary bonus, documented', '--json'], env);
+    expect(closed.code).toBe(0);
+    expect(JSON.parse(closed.stdout).alert).toMatchObject({ status: 'CLOSED', statusReason: 'salary bonus, documented' });
+    const usage = await runCli(['alerts', 'close', large?.id as string], env);
+    expect(usage.code).toBe(2);
+  }, 60_000);
+});
