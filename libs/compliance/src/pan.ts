@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { luhnValid, replacePans } from '@strongroom/logging';
+import { luhnValid, removeSensitiveAuthData, replacePans } from '@strongroom/logging';
 
 /** HMAC key used to tokenize card numbers; `id` is recorded with every token (key rotation). */
 export interface PanKey {
@@ -42,6 +42,6 @@ export function createPanProtector(key: PanKey): PanProtector {
       if (!/^[0-9]{13,19}$/.test(digits) || !luhnValid(digits)) return undefined;
       return { token: token(digits), masked: maskPan(digits) };
     },
-    tokenizeInText: (text) => replacePans(text, (digits) => `tok:${token(digits)}`),
+    tokenizeInText: (text) => replacePans(removeSensitiveAuthData(text), (digits) => `tok:${token(digits)}`),
   };
 }

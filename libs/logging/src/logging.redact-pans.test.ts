@@ -29,3 +29,17 @@ describe('redactPans, edge cases a scanner must not miss', () => {
     expect(redactPans('iban DE89 3704 0044 0532 0130 00 ok')).toBe('iban DE89 3704 0044 0532 0130 00 ok');
   });
 });
+
+describe('sensitive authentication data (PCI DSS 3.3)', () => {
+  it('removes magnetic-stripe track 1 and track 2 data entirely, not just the PAN in it', () => {
+    const t1 = redactPans('swipe %B4111111111111111^DOE/JOHN^28121010000000000000? ok');
+    expect(t1).toBe('swipe [track data removed] ok');
+    expect(redactPans('t2 ;4111111111111111=28121010000000000? end')).toBe('t2 [track data removed] end');
+  });
+
+  it('removes a card verification code written next to its label, and keeps other numbers', () => {
+    expect(redactPans('card 4111 1111 1111 1111 exp 12/28 CVV: 123')).toBe('card 411111******1111 exp 12/28 CVV: [removed]');
+    expect(redactPans('cvc2 4567 and security code #987')).toBe('cvc2 [removed] and security code #[removed]');
+    expect(redactPans('invoice 123 paid')).toBe('invoice 123 paid');
+  });
+});

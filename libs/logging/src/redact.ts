@@ -106,7 +106,22 @@ export function replacePans(text: string, replace: (digits: string) => string): 
   return out + text.slice(at);
 }
 
-/** Masks every card number to its first 6 and last 4 digits (a last line of defence for logs). */
+// Magnetic-stripe track data (ISO 7813): never stored, not even masked (PCI DSS 3.3.1)
+const TRACK1 = /%?B[0-9]{12,19}\^[^^\n]{2,26}\^(?:[0-9]{4}|\^)(?:[0-9]{3}|\^)[^?\n]*\??/g;
+const TRACK2 = /;?[0-9]{12,19}=(?:[0-9]{4}|=)(?:[0-9]{3}|=)[^?\n\s]*\??/g;
+// card verification codes written next to their label (CVV2, CVC2, CID, CSC): never stored (PCI DSS 3.3.2)
+const CVV = /\b(cvv2?|cvc2?|cid|csc|card security code|security code)(\s*(?:no\.?|number)?\s*[:=#]?\s*)[0-9]{3,4}\b/gi;
+
+/** Removes track data and labelled card verification codes from free text. */
+export function removeSensitiveAuthData(text: string): string {
+  if (!/[0-9]{3}/.test(text)) return text;
+  return text.replace(TRACK1, '[track data removed]').replace(TRACK2, '[track data removed]').replace(CVV, '$1$2[removed]');
+}
+
+/**
+ * Masks every card number to its first 6 and last 4 digits, after removing track data and labelled
+ * verification codes entirely (the one detector for the sink, the DLQ, errors and logs).
+ */
 export function redactPans(text: string): string {
-  return replacePans(text, (digits) => `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`);
+  return replacePans(removeSensitiveAuthData(text), (digits) => `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`);
 }

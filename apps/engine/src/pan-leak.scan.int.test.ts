@@ -1,0 +1,115 @@
+import path from 'node:path';
+import { Client } from 'pg';
+import {
+  createJobServiceClient,
+  RunStatus,
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type GetRunRequest,
+  type GetRunResponse,
+  type JobServiceClient,
+  type Run,
+  type RunJobRequest,
+  type RunJobResponse,
+} from '@strongroom/contract';
+import { createRandom, luhnComplete } from '@strongroom/datagen';
+import { createTestDatabase, findLuhnValidPans, makeTempDir, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+
+const LISTS = path.resolve(__dirname, '../../../../shared/corpus/sanctions/ofactest');
+const BINS = ['411111', '555555', '378282', '601111', '353011', '222300'];
+
+/**
+ * PCI DSS 3.3–3.5 / invariant I6, end to end: load data full of card numbers — in the card column and in
+ * free text (references, names, ids), formatted every way, in rows that load and rows that are
+ * dead-lettered, next to track data — then scan everything the product keeps: every table (a full data
+ * dump: sink, DLQ, audit log, alerts, runs…) and every log line. No Luhn-valid PAN may be found.
+ */
+describe('no card number in clear anywhere', () => {
+  let db: TestDatabase;
+  let engine: EngineProcess;
+  let jobs: JobServiceClient;
+  const dir = makeTempDir();
+
+  afterAll(async () => {
+    jobs?.close();
+    await engine?.stop();
+    await db?.drop();
+  });
+
+  it('after a load full of PANs, a dump of every table and the captured logs hold no Luhn-valid PAN', async () => {
+    db = await createTestDatabase();
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { STRONGROOM_HOME: dir, STRONGROOM_SANCTIONS_LISTS: `${LISTS}/sdn.csv,${LISTS}/alt.csv`, LOG_LEVEL: 'debug' },
+    });
+    jobs = createJobServiceClient({ address: engine.address });
+    const r = createRandom(77);
+    const planted: string[] = [];
+    const pan = () => {
+      const p = luhnComplete(`${r.pick(BINS)}${String(r.int(0, 999_999_999)).padStart(9, '0')}`);
+      planted.push(p);
+      const style = r.int(0, 3);
+      return style === 0 ? p : style === 1 ? (p.match(/.{1,4}/g) as string[]).join(' ') : style === 2 ? (p.match(/.{1,4}/g) as string[]).join('-') : p;
+    };
+    const lines = ['id,account,counterparty_iban,counterparty_name,amount,currency,booked_at,reference,card_number'];
+    for (let i = 0; i < 3000; i++) {
+      const card = r.next() < 0.4 ? pan() : '';
+      const ref =
+        r.next() < 0.3
+          ? `card payment ${pan()} thank you`
+          : r.next() < 0.05
+            ? `swiped %B${pan().replace(/[ -]/g, '')}^DOE/JOHN^2812101000000000000000?`
+            : r.next() < 0.05
+              ? `card ${pan()} exp 12/28 CVV2: ${r.int(100, 999)}`
+              : `invoice ${i}`;
+      const name = r.next() < 0.05 ? `card ${pan()}` : 'Grace Hopper';
+      const id = r.next() < 0.02 ? pan().replace(/[ -]/g, '') : `T${i}`;
+      const amount = r.next() < 0.05 ? `12,50 (${pan()})` : `${r.int(1, 99_999)}.${String(r.int(0, 99)).padStart(2, '0')}`; // some rows are dead-lettered
+      lines.push(`${id},DE89370400440532013000,FR1420041010050500013M02606,"${name}",${amount},EUR,2026-05-01T10:00:00Z,"${ref}",${card}`);
+    }
+    const csv = writeTempFile(dir, 'pans.csv', lines.join('\n') + '\n');
+    expect(findLuhnValidPans(lines.join('\n'), 1)).toHaveLength(1); // the scanner does see them in the source
+
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+      definition: `name: pan-leak\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, reference: reference, card_pan: card_number }\nbatching: { minSize: 500, maxSize: 500 }\nerrors: { maxRejectRatio: 0.2 }\ncompliance: { frameworks: [PCI_DSS, AML] }\n`,
+      baseDir: '',
+    });
+    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run?.id as string;
+    let run: Run | undefined;
+    for (;;) {
+      run = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run;
+      if (run && run.status !== RunStatus.RUN_STATUS_RUNNING && run.status !== RunStatus.RUN_STATUS_PENDING) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 3000 });
+    expect(run?.deadLettered).toBeGreaterThan(50);
+
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    let dump = '';
+    try {
+      const tables = (await pg.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)).rows.map((t) => t.tablename as string);
+      expect(tables).toEqual(expect.arrayContaining(['transactions', 'dead_letter_queue', 'immutable_audit_log', 'compliance_alerts', 'job_runs']));
+      for (const t of tables) {
+        const rows = (await pg.query(`SELECT to_jsonb(x)::text AS row FROM ${t} x`)).rows as { row: string }[];
+        dump += `-- ${t}\n${rows.map((x) => x.row).join('\n')}\n`;
+      }
+      const [{ tokens }] = (await pg.query(`SELECT count(*)::int AS tokens FROM transactions WHERE card_pan_token IS NOT NULL AND card_pan_masked ~ '^[0-9]{6}\\*+[0-9]{4}$'`)).rows;
+      expect(tokens).toBeGreaterThan(500); // the cards were kept, as tokens and masks
+    } finally {
+      await pg.end();
+    }
+    expect(dump.length).toBeGreaterThan(1_000_000);
+    expect(findLuhnValidPans(dump)).toEqual([]);
+    await engine.stop(); // flush every log line
+    const logs = engine.output();
+    expect(logs).toContain('batch:committed');
+    expect(findLuhnValidPans(logs)).toEqual([]);
+    for (const p of planted.slice(0, 200)) expect(dump.includes(p) || logs.includes(p)).toBe(false);
+    // track data and verification codes are not stored at all, not even masked
+    expect(dump).toContain('[track data removed]');
+    expect(dump).not.toMatch(/DOE\/JOHN|\^2812101/);
+    expect(dump).not.toMatch(/CVV2: [0-9]/);
+    expect(dump).toContain('CVV2: [removed]');
+  }, 120_000);
+});
