@@ -191,7 +191,7 @@ TABLE jobs
   data_classification text NOT NULL DEFAULT 'CONFIDENTIAL'::text
   data_sensitivity text NOT NULL DEFAULT 'HIGH'::text
   risk_level text NOT NULL DEFAULT 'MEDIUM'::text
-  retention_days integer NOT NULL DEFAULT 2557
+  retention_days integer
   sla_deadline timestamp with time zone
   sla_max_error_rate numeric(7,6)
   created_at timestamp with time zone NOT NULL DEFAULT now()
@@ -221,6 +221,25 @@ TABLE kyc_customers
   CONSTRAINT kyc_customers_risk_level_check CHECK (risk_level = ANY (ARRAY['LOW'::text, 'MEDIUM'::text, 'HIGH'::text, 'CRITICAL'::text]))
   CONSTRAINT kyc_customers_status_check CHECK (status = ANY (ARRAY['VERIFIED'::text, 'PENDING'::text, 'REJECTED'::text]))
   INDEX UNIQUE kyc_customers_pkey ON public.kyc_customers USING btree (account)
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
+
+TABLE legal_holds
+  id uuid NOT NULL DEFAULT gen_random_uuid()
+  scope text NOT NULL
+  value text NOT NULL
+  reason text NOT NULL
+  placed_by text NOT NULL
+  placed_at timestamp with time zone NOT NULL DEFAULT now()
+  released_by text
+  released_at timestamp with time zone
+  release_reason text
+  CONSTRAINT legal_holds_pkey PRIMARY KEY (id)
+  CONSTRAINT legal_holds_reason_check CHECK (length(reason) >= 1 AND length(reason) <= 2000)
+  CONSTRAINT legal_holds_release_complete CHECK ((released_at IS NULL) = (released_by IS NULL) AND (released_at IS NULL) = (release_reason IS NULL))
+  CONSTRAINT legal_holds_scope_check CHECK (scope = ANY (ARRAY['ACCOUNT'::text, 'JOB'::text, 'RUN'::text]))
+  CONSTRAINT legal_holds_value_check CHECK (length(value) >= 1 AND length(value) <= 200)
+  INDEX legal_holds_active_idx ON public.legal_holds USING btree (scope, value) WHERE (released_at IS NULL)
+  INDEX UNIQUE legal_holds_pkey ON public.legal_holds USING btree (id)
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE performance_metrics
@@ -316,6 +335,7 @@ TABLE transactions
   CONSTRAINT transactions_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text)
   CONSTRAINT transactions_pkey PRIMARY KEY (id)
   INDEX transactions_account_time_idx ON public.transactions USING btree (account, booked_at)
+  INDEX transactions_booked_idx ON public.transactions USING btree (booked_at)
   INDEX UNIQUE transactions_business_key ON public.transactions USING btree (source_system, txn_id)
   INDEX UNIQUE transactions_pkey ON public.transactions USING btree (id)
   INDEX transactions_run_idx ON public.transactions USING btree (run_id, source_record_no)

@@ -4,6 +4,7 @@ import { alertsCommand } from './commands/alerts';
 import { auditCommand, verifyRunCommand } from './commands/audit';
 import { controlCommand } from './commands/control';
 import { dlqCommand } from './commands/dlq';
+import { retentionCommand } from './commands/retention';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { startCommand } from './commands/start';
@@ -28,6 +29,10 @@ usage:
 
   strongroom alerts list [--run ID] [--rule RULE] [--status OPEN|ESCALATED|CLOSED] [--json]
   strongroom alerts escalate|close <id> --reason TEXT [--json]          AML / sanctions / KYC alert lifecycle (audited)
+
+  strongroom hold place account|job|run <value> --reason TEXT [--json]   legal hold: rows outlive their retention
+  strongroom hold release <id> --reason TEXT | hold list [--all] [--json]
+  strongroom retention purge [--dry-run] [--json]                        remove rows past retention (not held), audited
 
   strongroom screen <name> [--list FILE]… [--threshold N] [--json]       screen a name against the sanctions lists
   strongroom screen --file NAMES.txt [--list FILE]… [--json]              one name per line; one result per line
@@ -63,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
         file: { type: 'string' },
         threshold: { type: 'string' },
         rule: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
       },
     });
   } catch (err) {
@@ -107,6 +114,9 @@ async function main(argv: string[]): Promise<number> {
         ...(values.rule ? { rule: values.rule } : {}),
         ...(values.reason ? { reason: values.reason } : {}),
       });
+    case 'hold':
+    case 'retention':
+      return retentionCommand(config, command, arg, rest, { json: values.json, dryRun: values['dry-run'], all: values.all, ...(values.reason ? { reason: values.reason } : {}) });
     case 'screen': {
       const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
       const name = [arg, ...rest].filter((p) => p !== undefined).join(' ') || undefined;

@@ -141,4 +141,22 @@ describe('ComplianceService (real engine)', () => {
     const usage = await runCli(['alerts', 'close', large?.id as string], env);
     expect(usage.code).toBe(2);
   }, 60_000);
+
+  it('places, lists and releases a legal hold and runs a purge from the CLI, each audited', async () => {
+    const env = { STRONGROOM_ENGINE: engine.address };
+    const placed = await runCli(['hold', 'place', 'account', 'DE89370400440532013000', '--reason', 'litigation hold L-1', '--json'], env);
+    expect(placed.code).toBe(0);
+    const { hold, coveredRows } = JSON.parse(placed.stdout) as { hold: { id: string; scope: string }; coveredRows: number };
+    expect({ scope: hold.scope, coveredRows }).toEqual({ scope: 'ACCOUNT', coveredRows: 4 });
+    const listed = await runCli(['hold', 'list', '--json'], env);
+    expect((JSON.parse(listed.stdout) as { holds: { id: string }[] }).holds.map((h) => h.id)).toEqual([hold.id]);
+    const dry = await runCli(['retention', 'purge', '--dry-run', '--json'], env);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, purged: 0 });
+    const purge = await runCli(['retention', 'purge', '--json'], env);
+    expect(JSON.parse(purge.stdout)).toMatchObject({ dryRun: false, purged: 0 }); // 2026 rows are within 7 years
+    const released = await runCli(['hold', 'release', hold.id, '--reason', 'case closed', '--json'], env);
+    expect(JSON.parse(released.stdout).hold).toMatchObject({ releasedBy: expect.stringMatching(/^cli:/), releaseReason: 'case closed' });
+    expect((await runCli(['hold', 'place', 'account', 'X'], env)).code).toBe(2); // no reason
+  }, 60_000);
 });

@@ -40,6 +40,11 @@ const schema = z.object({
     .transform(Number)
     .refine((n) => n > 0, 'must be above 0')
     .default(0.9),
+  /** Retention per data classification, days (rows are kept by booking date; a job's own retentionDays wins). Default 7 years. */
+  RETENTION_DAYS_PUBLIC: intString(1, 36_500).default(2557),
+  RETENTION_DAYS_INTERNAL: intString(1, 36_500).default(2557),
+  RETENTION_DAYS_CONFIDENTIAL: intString(1, 36_500).default(2557),
+  RETENTION_DAYS_RESTRICTED: intString(1, 36_500).default(2557),
   /** Runs executing at once; more queue as PENDING. Each run uses one DB connection and ~one core. */
   ENGINE_MAX_CONCURRENT_RUNS: intString(1, 64).default(2),
   /** Connection pool size. Must exceed the concurrent runs plus API traffic. */
@@ -89,6 +94,7 @@ export type EngineConfig = Readonly<{
   runtimeDatabaseUrl: string | undefined;
   maxConcurrentRuns: number;
   sanctionsListFiles: string[];
+  retention: Readonly<Record<'PUBLIC' | 'INTERNAL' | 'CONFIDENTIAL' | 'RESTRICTED', number>>;
   screeningThreshold: number;
   dbPoolSize: number;
   statementTimeoutMs: number;
@@ -125,6 +131,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     runtimeDatabaseUrl: e.DATABASE_RUNTIME_URL,
     maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
     sanctionsListFiles: sanctionsListFiles(e.STRONGROOM_SANCTIONS_LISTS, home),
+    retention: { PUBLIC: e.RETENTION_DAYS_PUBLIC, INTERNAL: e.RETENTION_DAYS_INTERNAL, CONFIDENTIAL: e.RETENTION_DAYS_CONFIDENTIAL, RESTRICTED: e.RETENTION_DAYS_RESTRICTED },
     screeningThreshold: e.SCREENING_THRESHOLD,
     dbPoolSize: e.DB_POOL_SIZE,
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,

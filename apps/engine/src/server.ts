@@ -99,7 +99,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
   server.addService(AuditServiceService, auditServiceHandlers({ ds, db, key: audit.key, checkpointer, logger }));
   server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, db, logger }));
-  server.addService(ComplianceServiceService, complianceServiceHandlers({ ds, db, screening, logger }));
+  server.addService(ComplianceServiceService, complianceServiceHandlers({ ds, db, screening, retention: config.retention, logger }));
   const SERVICES = ['', SERVICE_NAME, DLQ_SERVICE_NAME, INGEST_SERVICE_NAME, AUDIT_SERVICE_NAME, OPS_SERVICE_NAME, COMPLIANCE_SERVICE_NAME];
   const health = new HealthImplementation(Object.fromEntries(SERVICES.map((n) => [n, 'SERVING' as const])));
   // NOT_SERVING while the database breaker is not closed: load balancers and the gateway route around us

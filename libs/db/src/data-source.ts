@@ -9,8 +9,9 @@ import { AuditLogEntryEntity, CircuitBreakerStateEntity, PerformanceMetricEntity
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema';
 import { ExactlyOnce1764400000000 } from './migrations/1764400000000-exactly-once';
 import { AuditAndRoles1764500000000 } from './migrations/1764500000000-audit-and-roles';
-import { ComplianceAlertEntity, KycCustomerEntity } from './entities/compliance.entity';
+import { ComplianceAlertEntity, KycCustomerEntity, LegalHoldEntity } from './entities/compliance.entity';
 import { Compliance1764600000000 } from './migrations/1764600000000-compliance';
+import { Retention1764700000000 } from './migrations/1764700000000-retention';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -25,10 +26,11 @@ export const ENTITIES = [
   AuditLogEntryEntity,
   ComplianceAlertEntity,
   KycCustomerEntity,
+  LegalHoldEntity,
 ];
 
 /** Migrations in order. Never `synchronize`: the schema changes only through these. */
-export const MIGRATIONS = [InitialSchema1764300000000, ExactlyOnce1764400000000, AuditAndRoles1764500000000, Compliance1764600000000];
+export const MIGRATIONS = [InitialSchema1764300000000, ExactlyOnce1764400000000, AuditAndRoles1764500000000, Compliance1764600000000, Retention1764700000000];
 
 /** The least-privilege role the engine works as (created by the migrations). */
 export const RUNTIME_ROLE = 'strongroom_runtime';

@@ -20,4 +20,4 @@ export { DeadLetterEntity, type DeadLetterStatus } from './entities/dead-letter.
 export { TransactionIntegrityEntity } from './entities/integrity.entity';
 export { AuditLogEntryEntity, CircuitBreakerStateEntity, PerformanceMetricEntity } from './entities/operations.entity';
 export type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-export { ComplianceAlertEntity, KycCustomerEntity, type AlertRule, type AlertStatus, type KycStatus } from './entities/compliance.entity';
+export { ComplianceAlertEntity, KycCustomerEntity, LegalHoldEntity, type AlertRule, type AlertStatus, type KycStatus, type HoldScope } from './entities/compliance.entity';

@@ -21,3 +21,4 @@ export { isDatabaseOutage } from './db-outage';
 export { isSourceOutage } from './source-outage';
 export { complianceChecksFor, runComplianceChecks, type ComplianceChecks, type ScreeningSetup } from './compliance-checks';
 export { listAlerts, transitionAlert, ALERT_RULES, type AlertFilter } from './alerts';
+export { placeHold, releaseHold, listHolds, purgeExpired, DEFAULT_RETENTION_DAYS, type RetentionPolicy, type PurgeResult, type Classification } from './retention';

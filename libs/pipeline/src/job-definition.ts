@@ -90,7 +90,8 @@ export const jobDefinitionSchema = z.strictObject({
       frameworks: z.array(z.enum(['SOX', 'PCI_DSS', 'AML', 'KYC'])).default([]),
       classification: z.partialRecord(z.enum(CANONICAL_FIELDS), z.enum(CLASSIFICATIONS)).default({}),
       dataClassification: z.enum(CLASSIFICATIONS).default('CONFIDENTIAL'),
-      retentionDays: z.int().positive().max(36_500).default(2557),
+      /** Days rows are kept (by booking date); default: the engine's policy for the data classification (7 years). */
+      retentionDays: z.int().positive().max(36_500).optional(),
       riskLevel: z.enum(LEVELS).default('MEDIUM'),
       sensitivity: z.enum(LEVELS).default('HIGH'),
       /** AML rule parameters (with AML in frameworks); anything not given keeps its default (docs/compliance.md). */
@@ -109,7 +110,6 @@ export const jobDefinitionSchema = z.strictObject({
       frameworks: [],
       classification: {},
       dataClassification: 'CONFIDENTIAL',
-      retentionDays: 2557,
       riskLevel: 'MEDIUM',
       sensitivity: 'HIGH',
       sanctions: 'required',

@@ -71,7 +71,7 @@ function applyDefinition(job: JobEntity, def: JobDefinition, version: number, no
   job.dataClassification = def.compliance.dataClassification;
   job.dataSensitivity = def.compliance.sensitivity;
   job.riskLevel = def.compliance.riskLevel;
-  job.retentionDays = def.compliance.retentionDays;
+  job.retentionDays = def.compliance.retentionDays ?? null;
   job.slaDeadline = def.sla?.deadline ? new Date(def.sla.deadline) : null;
   job.slaMaxErrorRate = def.sla?.maxErrorRate !== undefined ? String(def.sla.maxErrorRate) : null;
   job.updatedAt = now;

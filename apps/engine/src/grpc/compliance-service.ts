@@ -1,9 +1,9 @@
 import { type UntypedHandleCall } from '@grpc/grpc-js';
-import { type Alert, AlertStatus, type ComplianceServiceServer } from '@strongroom/contract';
-import { type AlertStatus as DbStatus, type ComplianceAlertEntity, type DataSource } from '@strongroom/db';
+import { type Alert, AlertStatus, type ComplianceServiceServer, type LegalHold } from '@strongroom/contract';
+import { type AlertStatus as DbStatus, type ComplianceAlertEntity, type DataSource, type HoldScope, type LegalHoldEntity } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
-import { listAlerts, transitionAlert, type ScreeningSetup } from '@strongroom/pipeline';
+import { listAlerts, listHolds, placeHold, purgeExpired, releaseHold, transitionAlert, type RetentionPolicy, type ScreeningSetup } from '@strongroom/pipeline';
 import { type Breaker } from '@strongroom/resilience';
 import { type CallScope, unary } from './job-service';
 
@@ -41,7 +41,7 @@ export function alertToProto(a: ComplianceAlertEntity): Alert {
 }
 
 /** ComplianceService: alerts and their lifecycle, and name screening against the engine's lists. */
-export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; screening: ScreeningSetup; logger: Logger }): ComplianceServiceServer & Record<string, UntypedHandleCall> {
+export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; screening: ScreeningSetup; retention: RetentionPolicy; logger: Logger }): ComplianceServiceServer & Record<string, UntypedHandleCall> {
   const { ds, screening } = deps;
   const scope: CallScope = { logger: deps.logger, ...(deps.db ? { db: deps.db } : {}) };
   return {
@@ -81,5 +81,41 @@ export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; 
       },
       { database: false },
     ),
+    placeLegalHold: unary(scope, 'PlaceLegalHold', async (req, log, actor) => {
+      const { hold, coveredRows } = await placeHold(ds, req.scope as HoldScope, req.value, req.reason, actor);
+      log.info('hold:placed', { holdId: hold.id, scope: hold.scope, coveredRows });
+      return { hold: holdToProto(hold), coveredRows };
+    }),
+    releaseLegalHold: unary(scope, 'ReleaseLegalHold', async (req, log, actor) => {
+      const hold = await releaseHold(ds, req.id, req.reason, actor);
+      log.info('hold:released', { holdId: hold.id });
+      return { hold: holdToProto(hold) };
+    }),
+    listLegalHolds: unary(scope, 'ListLegalHolds', async (req) => ({ holds: (await listHolds(ds, req.activeOnly)).map(holdToProto) })),
+    purgeExpired: unary(scope, 'PurgeExpired', async (req, log, actor) => {
+      const r = await purgeExpired(ds, deps.retention, actor, { dryRun: req.dryRun });
+      log.info(req.dryRun ? 'retention:dry-run' : 'retention:purged', { purged: r.purged, held: r.held, deadLetters: r.deadLettersPurged });
+      return {
+        dryRun: r.dryRun,
+        purged: r.purged,
+        held: r.held,
+        deadLettersPurged: r.deadLettersPurged,
+        jobs: r.jobs.map((j) => ({ ...j, cutoff: new Date(j.cutoff) })),
+      };
+    }),
+  };
+}
+
+function holdToProto(h: LegalHoldEntity): LegalHold {
+  return {
+    id: h.id,
+    scope: h.scope,
+    value: h.value,
+    reason: h.reason,
+    placedBy: h.placedBy,
+    placedAt: h.placedAt,
+    releasedBy: h.releasedBy ?? '',
+    releasedAt: h.releasedAt ?? undefined,
+    releaseReason: h.releaseReason ?? '',
   };
 }

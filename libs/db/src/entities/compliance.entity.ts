@@ -38,3 +38,20 @@ export class KycCustomerEntity {
   @Column({ name: 'risk_level', type: 'text' }) riskLevel!: string;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
+
+export type HoldScope = 'ACCOUNT' | 'JOB' | 'RUN';
+
+/** A legal hold: rows in its scope outlive their retention until it is released. */
+@Entity({ name: 'legal_holds' })
+export class LegalHoldEntity {
+  @PrimaryColumn({ type: 'uuid' }) id!: string;
+  @Column({ type: 'text' }) scope!: HoldScope;
+  /** The account, job id or run id held. */
+  @Column({ type: 'text' }) value!: string;
+  @Column({ type: 'text' }) reason!: string;
+  @Column({ name: 'placed_by', type: 'text' }) placedBy!: string;
+  @Column({ name: 'placed_at', type: 'timestamptz' }) placedAt!: Date;
+  @Column({ name: 'released_by', type: 'text', nullable: true }) releasedBy!: string | null;
+  @Column({ name: 'released_at', type: 'timestamptz', nullable: true }) releasedAt!: Date | null;
+  @Column({ name: 'release_reason', type: 'text', nullable: true }) releaseReason!: string | null;
+}

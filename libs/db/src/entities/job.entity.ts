@@ -16,7 +16,8 @@ export class JobEntity {
   @Column({ name: 'data_classification', type: 'text' }) dataClassification!: DataClassification;
   @Column({ name: 'data_sensitivity', type: 'text' }) dataSensitivity!: RiskLevel;
   @Column({ name: 'risk_level', type: 'text' }) riskLevel!: RiskLevel;
-  @Column({ name: 'retention_days', type: 'integer' }) retentionDays!: number;
+  /** The job's own retention; null = the policy of its data classification. */
+  @Column({ name: 'retention_days', type: 'integer', nullable: true }) retentionDays!: number | null;
   @Column({ name: 'sla_deadline', type: 'timestamptz', nullable: true }) slaDeadline!: Date | null;
   /** Decimal string (numeric), never a float. */
   @Column({ name: 'sla_max_error_rate', type: 'numeric', nullable: true }) slaMaxErrorRate!: string | null;

@@ -144,6 +144,76 @@ export interface ScreenNamesResponse {
   lists: string[];
 }
 
+export interface LegalHold {
+  id: string;
+  /** ACCOUNT, JOB or RUN. */
+  scope: string;
+  /** The account, job id or run id held. */
+  value: string;
+  reason: string;
+  placedBy: string;
+  placedAt: Date | undefined;
+  releasedBy: string;
+  releasedAt: Date | undefined;
+  releaseReason: string;
+}
+
+export interface PlaceLegalHoldRequest {
+  scope: string;
+  value: string;
+  reason: string;
+}
+
+export interface PlaceLegalHoldResponse {
+  hold:
+    | LegalHold
+    | undefined;
+  /** Loaded rows in the hold's scope when it was placed. */
+  coveredRows: number;
+}
+
+export interface ReleaseLegalHoldRequest {
+  id: string;
+  reason: string;
+}
+
+export interface ReleaseLegalHoldResponse {
+  hold: LegalHold | undefined;
+}
+
+export interface ListLegalHoldsRequest {
+  /** Only holds not yet released. */
+  activeOnly: boolean;
+}
+
+export interface ListLegalHoldsResponse {
+  holds: LegalHold[];
+}
+
+export interface PurgeExpiredRequest {
+  /** Count only; remove nothing. */
+  dryRun: boolean;
+}
+
+export interface JobPurge {
+  jobId: string;
+  jobName: string;
+  retentionDays: number;
+  cutoff: Date | undefined;
+  expired: number;
+  purged: number;
+  held: number;
+  deadLettersPurged: number;
+}
+
+export interface PurgeExpiredResponse {
+  dryRun: boolean;
+  jobs: JobPurge[];
+  purged: number;
+  held: number;
+  deadLettersPurged: number;
+}
+
 function createBaseAlert(): Alert {
   return {
     id: "",
@@ -1278,6 +1348,1137 @@ export const ScreenNamesResponse: MessageFns<ScreenNamesResponse> = {
   },
 };
 
+function createBaseLegalHold(): LegalHold {
+  return {
+    id: "",
+    scope: "",
+    value: "",
+    reason: "",
+    placedBy: "",
+    placedAt: undefined,
+    releasedBy: "",
+    releasedAt: undefined,
+    releaseReason: "",
+  };
+}
+
+export const LegalHold: MessageFns<LegalHold> = {
+  encode(message: LegalHold, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.scope !== "") {
+      writer.uint32(18).string(message.scope);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.placedBy !== "") {
+      writer.uint32(42).string(message.placedBy);
+    }
+    if (message.placedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.placedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.releasedBy !== "") {
+      writer.uint32(58).string(message.releasedBy);
+    }
+    if (message.releasedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.releasedAt), writer.uint32(66).fork()).join();
+    }
+    if (message.releaseReason !== "") {
+      writer.uint32(74).string(message.releaseReason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LegalHold {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLegalHold();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.placedBy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.placedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.releasedBy = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.releasedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.releaseReason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LegalHold {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      scope: isSet(object.scope) ? globalThis.String(object.scope) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      placedBy: isSet(object.placedBy)
+        ? globalThis.String(object.placedBy)
+        : isSet(object.placed_by)
+        ? globalThis.String(object.placed_by)
+        : "",
+      placedAt: isSet(object.placedAt)
+        ? fromJsonTimestamp(object.placedAt)
+        : isSet(object.placed_at)
+        ? fromJsonTimestamp(object.placed_at)
+        : undefined,
+      releasedBy: isSet(object.releasedBy)
+        ? globalThis.String(object.releasedBy)
+        : isSet(object.released_by)
+        ? globalThis.String(object.released_by)
+        : "",
+      releasedAt: isSet(object.releasedAt)
+        ? fromJsonTimestamp(object.releasedAt)
+        : isSet(object.released_at)
+        ? fromJsonTimestamp(object.released_at)
+        : undefined,
+      releaseReason: isSet(object.releaseReason)
+        ? globalThis.String(object.releaseReason)
+        : isSet(object.release_reason)
+        ? globalThis.String(object.release_reason)
+        : "",
+    };
+  },
+
+  toJSON(message: LegalHold): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.scope !== "") {
+      obj.scope = message.scope;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.placedBy !== "") {
+      obj.placedBy = message.placedBy;
+    }
+    if (message.placedAt !== undefined) {
+      obj.placedAt = message.placedAt.toISOString();
+    }
+    if (message.releasedBy !== "") {
+      obj.releasedBy = message.releasedBy;
+    }
+    if (message.releasedAt !== undefined) {
+      obj.releasedAt = message.releasedAt.toISOString();
+    }
+    if (message.releaseReason !== "") {
+      obj.releaseReason = message.releaseReason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LegalHold>): LegalHold {
+    return LegalHold.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LegalHold>): LegalHold {
+    const message = createBaseLegalHold();
+    message.id = object.id ?? "";
+    message.scope = object.scope ?? "";
+    message.value = object.value ?? "";
+    message.reason = object.reason ?? "";
+    message.placedBy = object.placedBy ?? "";
+    message.placedAt = object.placedAt ?? undefined;
+    message.releasedBy = object.releasedBy ?? "";
+    message.releasedAt = object.releasedAt ?? undefined;
+    message.releaseReason = object.releaseReason ?? "";
+    return message;
+  },
+};
+
+function createBasePlaceLegalHoldRequest(): PlaceLegalHoldRequest {
+  return { scope: "", value: "", reason: "" };
+}
+
+export const PlaceLegalHoldRequest: MessageFns<PlaceLegalHoldRequest> = {
+  encode(message: PlaceLegalHoldRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.scope !== "") {
+      writer.uint32(10).string(message.scope);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlaceLegalHoldRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlaceLegalHoldRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlaceLegalHoldRequest {
+    return {
+      scope: isSet(object.scope) ? globalThis.String(object.scope) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: PlaceLegalHoldRequest): unknown {
+    const obj: any = {};
+    if (message.scope !== "") {
+      obj.scope = message.scope;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlaceLegalHoldRequest>): PlaceLegalHoldRequest {
+    return PlaceLegalHoldRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlaceLegalHoldRequest>): PlaceLegalHoldRequest {
+    const message = createBasePlaceLegalHoldRequest();
+    message.scope = object.scope ?? "";
+    message.value = object.value ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBasePlaceLegalHoldResponse(): PlaceLegalHoldResponse {
+  return { hold: undefined, coveredRows: 0 };
+}
+
+export const PlaceLegalHoldResponse: MessageFns<PlaceLegalHoldResponse> = {
+  encode(message: PlaceLegalHoldResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hold !== undefined) {
+      LegalHold.encode(message.hold, writer.uint32(10).fork()).join();
+    }
+    if (message.coveredRows !== 0) {
+      writer.uint32(16).int64(message.coveredRows);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlaceLegalHoldResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlaceLegalHoldResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hold = LegalHold.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.coveredRows = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlaceLegalHoldResponse {
+    return {
+      hold: isSet(object.hold) ? LegalHold.fromJSON(object.hold) : undefined,
+      coveredRows: isSet(object.coveredRows)
+        ? globalThis.Number(object.coveredRows)
+        : isSet(object.covered_rows)
+        ? globalThis.Number(object.covered_rows)
+        : 0,
+    };
+  },
+
+  toJSON(message: PlaceLegalHoldResponse): unknown {
+    const obj: any = {};
+    if (message.hold !== undefined) {
+      obj.hold = LegalHold.toJSON(message.hold);
+    }
+    if (message.coveredRows !== 0) {
+      obj.coveredRows = Math.round(message.coveredRows);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlaceLegalHoldResponse>): PlaceLegalHoldResponse {
+    return PlaceLegalHoldResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlaceLegalHoldResponse>): PlaceLegalHoldResponse {
+    const message = createBasePlaceLegalHoldResponse();
+    message.hold = (object.hold !== undefined && object.hold !== null) ? LegalHold.fromPartial(object.hold) : undefined;
+    message.coveredRows = object.coveredRows ?? 0;
+    return message;
+  },
+};
+
+function createBaseReleaseLegalHoldRequest(): ReleaseLegalHoldRequest {
+  return { id: "", reason: "" };
+}
+
+export const ReleaseLegalHoldRequest: MessageFns<ReleaseLegalHoldRequest> = {
+  encode(message: ReleaseLegalHoldRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseLegalHoldRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseLegalHoldRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseLegalHoldRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: ReleaseLegalHoldRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReleaseLegalHoldRequest>): ReleaseLegalHoldRequest {
+    return ReleaseLegalHoldRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReleaseLegalHoldRequest>): ReleaseLegalHoldRequest {
+    const message = createBaseReleaseLegalHoldRequest();
+    message.id = object.id ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseReleaseLegalHoldResponse(): ReleaseLegalHoldResponse {
+  return { hold: undefined };
+}
+
+export const ReleaseLegalHoldResponse: MessageFns<ReleaseLegalHoldResponse> = {
+  encode(message: ReleaseLegalHoldResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hold !== undefined) {
+      LegalHold.encode(message.hold, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseLegalHoldResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseLegalHoldResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hold = LegalHold.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseLegalHoldResponse {
+    return { hold: isSet(object.hold) ? LegalHold.fromJSON(object.hold) : undefined };
+  },
+
+  toJSON(message: ReleaseLegalHoldResponse): unknown {
+    const obj: any = {};
+    if (message.hold !== undefined) {
+      obj.hold = LegalHold.toJSON(message.hold);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReleaseLegalHoldResponse>): ReleaseLegalHoldResponse {
+    return ReleaseLegalHoldResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReleaseLegalHoldResponse>): ReleaseLegalHoldResponse {
+    const message = createBaseReleaseLegalHoldResponse();
+    message.hold = (object.hold !== undefined && object.hold !== null) ? LegalHold.fromPartial(object.hold) : undefined;
+    return message;
+  },
+};
+
+function createBaseListLegalHoldsRequest(): ListLegalHoldsRequest {
+  return { activeOnly: false };
+}
+
+export const ListLegalHoldsRequest: MessageFns<ListLegalHoldsRequest> = {
+  encode(message: ListLegalHoldsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.activeOnly !== false) {
+      writer.uint32(8).bool(message.activeOnly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLegalHoldsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLegalHoldsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.activeOnly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLegalHoldsRequest {
+    return {
+      activeOnly: isSet(object.activeOnly)
+        ? globalThis.Boolean(object.activeOnly)
+        : isSet(object.active_only)
+        ? globalThis.Boolean(object.active_only)
+        : false,
+    };
+  },
+
+  toJSON(message: ListLegalHoldsRequest): unknown {
+    const obj: any = {};
+    if (message.activeOnly !== false) {
+      obj.activeOnly = message.activeOnly;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLegalHoldsRequest>): ListLegalHoldsRequest {
+    return ListLegalHoldsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLegalHoldsRequest>): ListLegalHoldsRequest {
+    const message = createBaseListLegalHoldsRequest();
+    message.activeOnly = object.activeOnly ?? false;
+    return message;
+  },
+};
+
+function createBaseListLegalHoldsResponse(): ListLegalHoldsResponse {
+  return { holds: [] };
+}
+
+export const ListLegalHoldsResponse: MessageFns<ListLegalHoldsResponse> = {
+  encode(message: ListLegalHoldsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.holds) {
+      LegalHold.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLegalHoldsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLegalHoldsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.holds.push(LegalHold.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLegalHoldsResponse {
+    return {
+      holds: globalThis.Array.isArray(object?.holds) ? object.holds.map((e: any) => LegalHold.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListLegalHoldsResponse): unknown {
+    const obj: any = {};
+    if (message.holds?.length) {
+      obj.holds = message.holds.map((e) => LegalHold.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListLegalHoldsResponse>): ListLegalHoldsResponse {
+    return ListLegalHoldsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListLegalHoldsResponse>): ListLegalHoldsResponse {
+    const message = createBaseListLegalHoldsResponse();
+    message.holds = object.holds?.map((e) => LegalHold.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePurgeExpiredRequest(): PurgeExpiredRequest {
+  return { dryRun: false };
+}
+
+export const PurgeExpiredRequest: MessageFns<PurgeExpiredRequest> = {
+  encode(message: PurgeExpiredRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dryRun !== false) {
+      writer.uint32(8).bool(message.dryRun);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeExpiredRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeExpiredRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PurgeExpiredRequest {
+    return {
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+    };
+  },
+
+  toJSON(message: PurgeExpiredRequest): unknown {
+    const obj: any = {};
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PurgeExpiredRequest>): PurgeExpiredRequest {
+    return PurgeExpiredRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PurgeExpiredRequest>): PurgeExpiredRequest {
+    const message = createBasePurgeExpiredRequest();
+    message.dryRun = object.dryRun ?? false;
+    return message;
+  },
+};
+
+function createBaseJobPurge(): JobPurge {
+  return {
+    jobId: "",
+    jobName: "",
+    retentionDays: 0,
+    cutoff: undefined,
+    expired: 0,
+    purged: 0,
+    held: 0,
+    deadLettersPurged: 0,
+  };
+}
+
+export const JobPurge: MessageFns<JobPurge> = {
+  encode(message: JobPurge, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.jobName !== "") {
+      writer.uint32(18).string(message.jobName);
+    }
+    if (message.retentionDays !== 0) {
+      writer.uint32(24).int32(message.retentionDays);
+    }
+    if (message.cutoff !== undefined) {
+      Timestamp.encode(toTimestamp(message.cutoff), writer.uint32(34).fork()).join();
+    }
+    if (message.expired !== 0) {
+      writer.uint32(40).int64(message.expired);
+    }
+    if (message.purged !== 0) {
+      writer.uint32(48).int64(message.purged);
+    }
+    if (message.held !== 0) {
+      writer.uint32(56).int64(message.held);
+    }
+    if (message.deadLettersPurged !== 0) {
+      writer.uint32(64).int64(message.deadLettersPurged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobPurge {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobPurge();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.retentionDays = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.cutoff = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.expired = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.purged = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.held = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.deadLettersPurged = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobPurge {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      jobName: isSet(object.jobName)
+        ? globalThis.String(object.jobName)
+        : isSet(object.job_name)
+        ? globalThis.String(object.job_name)
+        : "",
+      retentionDays: isSet(object.retentionDays)
+        ? globalThis.Number(object.retentionDays)
+        : isSet(object.retention_days)
+        ? globalThis.Number(object.retention_days)
+        : 0,
+      cutoff: isSet(object.cutoff) ? fromJsonTimestamp(object.cutoff) : undefined,
+      expired: isSet(object.expired) ? globalThis.Number(object.expired) : 0,
+      purged: isSet(object.purged) ? globalThis.Number(object.purged) : 0,
+      held: isSet(object.held) ? globalThis.Number(object.held) : 0,
+      deadLettersPurged: isSet(object.deadLettersPurged)
+        ? globalThis.Number(object.deadLettersPurged)
+        : isSet(object.dead_letters_purged)
+        ? globalThis.Number(object.dead_letters_purged)
+        : 0,
+    };
+  },
+
+  toJSON(message: JobPurge): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.jobName !== "") {
+      obj.jobName = message.jobName;
+    }
+    if (message.retentionDays !== 0) {
+      obj.retentionDays = Math.round(message.retentionDays);
+    }
+    if (message.cutoff !== undefined) {
+      obj.cutoff = message.cutoff.toISOString();
+    }
+    if (message.expired !== 0) {
+      obj.expired = Math.round(message.expired);
+    }
+    if (message.purged !== 0) {
+      obj.purged = Math.round(message.purged);
+    }
+    if (message.held !== 0) {
+      obj.held = Math.round(message.held);
+    }
+    if (message.deadLettersPurged !== 0) {
+      obj.deadLettersPurged = Math.round(message.deadLettersPurged);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JobPurge>): JobPurge {
+    return JobPurge.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JobPurge>): JobPurge {
+    const message = createBaseJobPurge();
+    message.jobId = object.jobId ?? "";
+    message.jobName = object.jobName ?? "";
+    message.retentionDays = object.retentionDays ?? 0;
+    message.cutoff = object.cutoff ?? undefined;
+    message.expired = object.expired ?? 0;
+    message.purged = object.purged ?? 0;
+    message.held = object.held ?? 0;
+    message.deadLettersPurged = object.deadLettersPurged ?? 0;
+    return message;
+  },
+};
+
+function createBasePurgeExpiredResponse(): PurgeExpiredResponse {
+  return { dryRun: false, jobs: [], purged: 0, held: 0, deadLettersPurged: 0 };
+}
+
+export const PurgeExpiredResponse: MessageFns<PurgeExpiredResponse> = {
+  encode(message: PurgeExpiredResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dryRun !== false) {
+      writer.uint32(8).bool(message.dryRun);
+    }
+    for (const v of message.jobs) {
+      JobPurge.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.purged !== 0) {
+      writer.uint32(24).int64(message.purged);
+    }
+    if (message.held !== 0) {
+      writer.uint32(32).int64(message.held);
+    }
+    if (message.deadLettersPurged !== 0) {
+      writer.uint32(40).int64(message.deadLettersPurged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeExpiredResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeExpiredResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobs.push(JobPurge.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.purged = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.held = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.deadLettersPurged = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PurgeExpiredResponse {
+    return {
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => JobPurge.fromJSON(e)) : [],
+      purged: isSet(object.purged) ? globalThis.Number(object.purged) : 0,
+      held: isSet(object.held) ? globalThis.Number(object.held) : 0,
+      deadLettersPurged: isSet(object.deadLettersPurged)
+        ? globalThis.Number(object.deadLettersPurged)
+        : isSet(object.dead_letters_purged)
+        ? globalThis.Number(object.dead_letters_purged)
+        : 0,
+    };
+  },
+
+  toJSON(message: PurgeExpiredResponse): unknown {
+    const obj: any = {};
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.jobs?.length) {
+      obj.jobs = message.jobs.map((e) => JobPurge.toJSON(e));
+    }
+    if (message.purged !== 0) {
+      obj.purged = Math.round(message.purged);
+    }
+    if (message.held !== 0) {
+      obj.held = Math.round(message.held);
+    }
+    if (message.deadLettersPurged !== 0) {
+      obj.deadLettersPurged = Math.round(message.deadLettersPurged);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PurgeExpiredResponse>): PurgeExpiredResponse {
+    return PurgeExpiredResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PurgeExpiredResponse>): PurgeExpiredResponse {
+    const message = createBasePurgeExpiredResponse();
+    message.dryRun = object.dryRun ?? false;
+    message.jobs = object.jobs?.map((e) => JobPurge.fromPartial(e)) || [];
+    message.purged = object.purged ?? 0;
+    message.held = object.held ?? 0;
+    message.deadLettersPurged = object.deadLettersPurged ?? 0;
+    return message;
+  },
+};
+
 /**
  * Compliance: the AML, sanctions and KYC alerts raised while loading, and their lifecycle
  * (OPEN -> ESCALATED -> CLOSED, or OPEN -> CLOSED; a reason every time; every change audited with the
@@ -1315,6 +2516,51 @@ export const ComplianceServiceService = {
     responseSerialize: (value: ScreenNamesResponse): Buffer => Buffer.from(ScreenNamesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ScreenNamesResponse => ScreenNamesResponse.decode(value),
   },
+  /** Legal holds keep rows past their retention (account, job or run); placed and released with a reason. */
+  placeLegalHold: {
+    path: "/strongroom.engine.v1.ComplianceService/PlaceLegalHold" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PlaceLegalHoldRequest): Buffer =>
+      Buffer.from(PlaceLegalHoldRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PlaceLegalHoldRequest => PlaceLegalHoldRequest.decode(value),
+    responseSerialize: (value: PlaceLegalHoldResponse): Buffer =>
+      Buffer.from(PlaceLegalHoldResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PlaceLegalHoldResponse => PlaceLegalHoldResponse.decode(value),
+  },
+  releaseLegalHold: {
+    path: "/strongroom.engine.v1.ComplianceService/ReleaseLegalHold" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReleaseLegalHoldRequest): Buffer =>
+      Buffer.from(ReleaseLegalHoldRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReleaseLegalHoldRequest => ReleaseLegalHoldRequest.decode(value),
+    responseSerialize: (value: ReleaseLegalHoldResponse): Buffer =>
+      Buffer.from(ReleaseLegalHoldResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReleaseLegalHoldResponse => ReleaseLegalHoldResponse.decode(value),
+  },
+  listLegalHolds: {
+    path: "/strongroom.engine.v1.ComplianceService/ListLegalHolds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListLegalHoldsRequest): Buffer =>
+      Buffer.from(ListLegalHoldsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListLegalHoldsRequest => ListLegalHoldsRequest.decode(value),
+    responseSerialize: (value: ListLegalHoldsResponse): Buffer =>
+      Buffer.from(ListLegalHoldsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListLegalHoldsResponse => ListLegalHoldsResponse.decode(value),
+  },
+  /** Removes rows past their retention except held ones; every batch is audited with its counts. */
+  purgeExpired: {
+    path: "/strongroom.engine.v1.ComplianceService/PurgeExpired" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PurgeExpiredRequest): Buffer => Buffer.from(PurgeExpiredRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PurgeExpiredRequest => PurgeExpiredRequest.decode(value),
+    responseSerialize: (value: PurgeExpiredResponse): Buffer =>
+      Buffer.from(PurgeExpiredResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PurgeExpiredResponse => PurgeExpiredResponse.decode(value),
+  },
 } as const;
 
 export interface ComplianceServiceServer extends UntypedServiceImplementation {
@@ -1322,6 +2568,12 @@ export interface ComplianceServiceServer extends UntypedServiceImplementation {
   transitionAlert: handleUnaryCall<TransitionAlertRequest, TransitionAlertResponse>;
   /** The same screening the load path applies to counterparty names. */
   screenNames: handleUnaryCall<ScreenNamesRequest, ScreenNamesResponse>;
+  /** Legal holds keep rows past their retention (account, job or run); placed and released with a reason. */
+  placeLegalHold: handleUnaryCall<PlaceLegalHoldRequest, PlaceLegalHoldResponse>;
+  releaseLegalHold: handleUnaryCall<ReleaseLegalHoldRequest, ReleaseLegalHoldResponse>;
+  listLegalHolds: handleUnaryCall<ListLegalHoldsRequest, ListLegalHoldsResponse>;
+  /** Removes rows past their retention except held ones; every batch is audited with its counts. */
+  purgeExpired: handleUnaryCall<PurgeExpiredRequest, PurgeExpiredResponse>;
 }
 
 export interface ComplianceServiceClient extends Client {
@@ -1371,6 +2623,68 @@ export interface ComplianceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ScreenNamesResponse) => void,
   ): ClientUnaryCall;
+  /** Legal holds keep rows past their retention (account, job or run); placed and released with a reason. */
+  placeLegalHold(
+    request: PlaceLegalHoldRequest,
+    callback: (error: ServiceError | null, response: PlaceLegalHoldResponse) => void,
+  ): ClientUnaryCall;
+  placeLegalHold(
+    request: PlaceLegalHoldRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PlaceLegalHoldResponse) => void,
+  ): ClientUnaryCall;
+  placeLegalHold(
+    request: PlaceLegalHoldRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PlaceLegalHoldResponse) => void,
+  ): ClientUnaryCall;
+  releaseLegalHold(
+    request: ReleaseLegalHoldRequest,
+    callback: (error: ServiceError | null, response: ReleaseLegalHoldResponse) => void,
+  ): ClientUnaryCall;
+  releaseLegalHold(
+    request: ReleaseLegalHoldRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReleaseLegalHoldResponse) => void,
+  ): ClientUnaryCall;
+  releaseLegalHold(
+    request: ReleaseLegalHoldRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReleaseLegalHoldResponse) => void,
+  ): ClientUnaryCall;
+  listLegalHolds(
+    request: ListLegalHoldsRequest,
+    callback: (error: ServiceError | null, response: ListLegalHoldsResponse) => void,
+  ): ClientUnaryCall;
+  listLegalHolds(
+    request: ListLegalHoldsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListLegalHoldsResponse) => void,
+  ): ClientUnaryCall;
+  listLegalHolds(
+    request: ListLegalHoldsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListLegalHoldsResponse) => void,
+  ): ClientUnaryCall;
+  /** Removes rows past their retention except held ones; every batch is audited with its counts. */
+  purgeExpired(
+    request: PurgeExpiredRequest,
+    callback: (error: ServiceError | null, response: PurgeExpiredResponse) => void,
+  ): ClientUnaryCall;
+  purgeExpired(
+    request: PurgeExpiredRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PurgeExpiredResponse) => void,
+  ): ClientUnaryCall;
+  purgeExpired(
+    request: PurgeExpiredRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PurgeExpiredResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ComplianceServiceClient = makeGenericClientConstructor(
@@ -1414,6 +2728,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
