@@ -4,6 +4,7 @@ import { alertsCommand } from './commands/alerts';
 import { auditCommand, verifyRunCommand } from './commands/audit';
 import { controlCommand } from './commands/control';
 import { dlqCommand } from './commands/dlq';
+import { reportCommand } from './commands/report';
 import { retentionCommand } from './commands/retention';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
@@ -34,17 +35,20 @@ usage:
   strongroom hold release <id> --reason TEXT | hold list [--all] [--json]
   strongroom retention purge [--dry-run] [--json]                        remove rows past retention (not held), audited
 
+  strongroom report <SOX|PCI_DSS|AML|KYC> --from D --to D [--json|--csv] [--out FILE]
+                                                                         compliance report; exit 1 when a control fails
+
   strongroom screen <name> [--list FILE]… [--threshold N] [--json]       screen a name against the sanctions lists
   strongroom screen --file NAMES.txt [--list FILE]… [--json]              one name per line; one result per line
                                                                          exit 0 no hit, 1 hit, 2 usage/list error
 
-not built yet: inspect, report (see README)
+not built yet: inspect (see README)
 
 environment: DATABASE_URL, STRONGROOM_HOME (.strongroom), ENGINE_PORT (50051), GATEWAY_PORT (4000),
              STRONGROOM_ENGINE (127.0.0.1:50051) — see .env.example
 exit codes: 0 success (run SUCCEEDED), 1 failure (run not successful, engine error), 2 usage error`;
 
-const NOT_BUILT = new Set(['inspect', 'report']);
+const NOT_BUILT = new Set(['inspect']);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -70,6 +74,10 @@ async function main(argv: string[]): Promise<number> {
         rule: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
+        csv: { type: 'boolean', default: false },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        out: { type: 'string' },
       },
     });
   } catch (err) {
@@ -114,6 +122,8 @@ async function main(argv: string[]): Promise<number> {
         ...(values.rule ? { rule: values.rule } : {}),
         ...(values.reason ? { reason: values.reason } : {}),
       });
+    case 'report':
+      return reportCommand(config, arg, { json: values.json, csv: values.csv, ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}), ...(values.out ? { out: values.out } : {}) });
     case 'hold':
     case 'retention':
       return retentionCommand(config, command, arg, rest, { json: values.json, dryRun: values['dry-run'], all: values.all, ...(values.reason ? { reason: values.reason } : {}) });

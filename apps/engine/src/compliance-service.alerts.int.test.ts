@@ -159,4 +159,34 @@ describe('ComplianceService (real engine)', () => {
     expect(JSON.parse(released.stdout).hold).toMatchObject({ releasedBy: expect.stringMatching(/^cli:/), releaseReason: 'case closed' });
     expect((await runCli(['hold', 'place', 'account', 'X'], env)).code).toBe(2); // no reason
   }, 60_000);
+
+  it('reports per framework and period, as JSON and CSV, from the CLI', async () => {
+    const env = { STRONGROOM_ENGINE: engine.address };
+    const period = ['--from', '2000-01-01', '--to', '2100-12-31'];
+    const report = async (framework: string) => {
+      const r = await runCli(['report', framework, ...period, '--json'], env);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as { framework: string; summary: Record<string, unknown>; sections: { name: string; rows: Record<string, unknown>[] }[] };
+    };
+    const sox = await report('SOX');
+    expect(sox.summary).toMatchObject({ auditChainVerified: true, jobDefinitionChanges: 1 });
+    expect(sox.sections.find((x) => x.name.startsWith('access'))?.rows).toEqual(expect.arrayContaining([expect.objectContaining({ actor: 'user:amlo', action: 'alert:escalated', count: 1 })]));
+    const aml = await report('AML');
+    expect(aml.summary).toMatchObject({ largeTransactions: 1, escalations: 1 });
+    expect(aml.sections.find((x) => x.name === 'alerts by rule')?.rows).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'SANCTIONS', alerts: 1, closed: 1 })]));
+    expect(aml.sections.find((x) => x.name === 'large transactions')?.rows[0]).toMatchObject({ txn_id: 'a2', amount: '12000.00', currency: 'USD' });
+    const pci = await report('PCI_DSS');
+    expect(pci.summary).toMatchObject({ panScanClean: true, recordsWithCardNumbers: 0 });
+    expect(Number(pci.summary['recordsScanned'])).toBeGreaterThan(4);
+    expect(pci.sections.find((x) => x.name === 'keys')?.rows).toHaveLength(2);
+    const kyc = await report('KYC');
+    expect(kyc.summary).toMatchObject({ accounts: 1, withValidKyc: 0, coveragePercent: 0 });
+    const csv = await runCli(['report', 'AML', ...period, '--csv'], env);
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trim().split('\r\n');
+    expect(lines[0]).toBe('section,row,column,value');
+    expect(lines).toContain('summary,0,largeTransactions,1');
+    expect((await runCli(['report', 'GDPR', ...period], env)).code).toBe(1); // INVALID_ARGUMENT from the engine
+    expect((await runCli(['report', 'SOX'], env)).code).toBe(2);
+  }, 90_000);
 });

@@ -1,10 +1,11 @@
+import fs from 'node:fs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { createPanProtector } from '@strongroom/compliance';
 import { BreakerRegistry, FILE_SOURCE_POLICY, POSTGRES_POLICY, SCREENING_POLICY } from '@strongroom/resilience';
-import { loadSigningKey } from '@strongroom/audit';
+import { listCheckpoints, loadSigningKey, verifyChain } from '@strongroom/audit';
 import { AuditServiceService, ComplianceServiceService, OpsServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
 import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
@@ -81,7 +82,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const audit = loadSigningKey(config.auditKeyFile, true);
   if (audit.generated) logger.warn('audit-key:generated', { file: config.auditKeyFile, keyId: audit.key.keyId, note: 'development key; supply STRONGROOM_AUDIT_KEY_FILE in production and keep its public key with your exported checkpoints' });
   const checkpointer = new Checkpointer(ds, audit.key, logger, config.auditCheckpointEvery, config.auditCheckpointSeconds);
-  const pan = createPanProtector(loadPanKey(config.panKeyFile, logger));
+  const panKey = loadPanKey(config.panKeyFile, logger);
+  const pan = createPanProtector(panKey);
   // every dependency behind a breaker; transitions are durable (table + audit), logged and drive health
   const breakers = new BreakerRegistry();
   const db = breakers.get(POSTGRES_POLICY);
@@ -99,7 +101,23 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
   server.addService(AuditServiceService, auditServiceHandlers({ ds, db, key: audit.key, checkpointer, logger }));
   server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, db, logger }));
-  server.addService(ComplianceServiceService, complianceServiceHandlers({ ds, db, screening, retention: config.retention, logger }));
+  server.addService(ComplianceServiceService, complianceServiceHandlers({
+      ds,
+      db,
+      screening,
+      retention: config.retention,
+      logger,
+      report: {
+        verifyChain: async () => {
+          const exec = (sql: string, params?: unknown[]) => ds.query(sql, params);
+          return verifyChain(exec, { checkpoints: await listCheckpoints(exec), publicKey: audit.key.publicKey });
+        },
+        keys: [
+          { purpose: 'card-number tokens (HMAC-SHA-256)', keyId: panKey.id, createdAt: fileCreated(config.panKeyFile) },
+          { purpose: 'audit checkpoint signatures (Ed25519)', keyId: audit.key.keyId, createdAt: fileCreated(config.auditKeyFile) },
+        ],
+      },
+    }));
   const SERVICES = ['', SERVICE_NAME, DLQ_SERVICE_NAME, INGEST_SERVICE_NAME, AUDIT_SERVICE_NAME, OPS_SERVICE_NAME, COMPLIANCE_SERVICE_NAME];
   const health = new HealthImplementation(Object.fromEntries(SERVICES.map((n) => [n, 'SERVING' as const])));
   // NOT_SERVING while the database breaker is not closed: load balancers and the gateway route around us
@@ -145,4 +163,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       void ds.destroy();
     },
   };
+}
+
+/** When a key file was written (its age, for the PCI DSS report); undefined when unknown. */
+function fileCreated(file: string): Date | undefined {
+  try {
+    const st = fs.statSync(file);
+    return st.birthtimeMs > 0 ? st.birthtime : st.mtime;
+  } catch {
+    return undefined;
+  }
 }

@@ -110,6 +110,8 @@ export {
   PurgeExpiredRequest,
   PurgeExpiredResponse,
   JobPurge,
+  GetReportRequest,
+  GetReportResponse,
   ComplianceServiceService,
   ComplianceServiceClient,
   type ComplianceServiceServer,

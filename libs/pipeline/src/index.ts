@@ -22,3 +22,4 @@ export { isSourceOutage } from './source-outage';
 export { complianceChecksFor, runComplianceChecks, type ComplianceChecks, type ScreeningSetup } from './compliance-checks';
 export { listAlerts, transitionAlert, ALERT_RULES, type AlertFilter } from './alerts';
 export { placeHold, releaseHold, listHolds, purgeExpired, DEFAULT_RETENTION_DAYS, type RetentionPolicy, type PurgeResult, type Classification } from './retention';
+export { buildReport, reportToCsv, reportPeriod, REPORT_FRAMEWORKS, type ComplianceReport, type ReportFramework, type KeyInfo, type ReportInputs } from './reports';

@@ -3,7 +3,7 @@ import { type Alert, AlertStatus, type ComplianceServiceServer, type LegalHold }
 import { type AlertStatus as DbStatus, type ComplianceAlertEntity, type DataSource, type HoldScope, type LegalHoldEntity } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
-import { listAlerts, listHolds, placeHold, purgeExpired, releaseHold, transitionAlert, type RetentionPolicy, type ScreeningSetup } from '@strongroom/pipeline';
+import { buildReport, listAlerts, listHolds, placeHold, purgeExpired, releaseHold, reportToCsv, transitionAlert, type ReportInputs, type RetentionPolicy, type ScreeningSetup } from '@strongroom/pipeline';
 import { type Breaker } from '@strongroom/resilience';
 import { type CallScope, unary } from './job-service';
 
@@ -41,7 +41,7 @@ export function alertToProto(a: ComplianceAlertEntity): Alert {
 }
 
 /** ComplianceService: alerts and their lifecycle, and name screening against the engine's lists. */
-export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; screening: ScreeningSetup; retention: RetentionPolicy; logger: Logger }): ComplianceServiceServer & Record<string, UntypedHandleCall> {
+export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; screening: ScreeningSetup; retention: RetentionPolicy; report: ReportInputs; logger: Logger }): ComplianceServiceServer & Record<string, UntypedHandleCall> {
   const { ds, screening } = deps;
   const scope: CallScope = { logger: deps.logger, ...(deps.db ? { db: deps.db } : {}) };
   return {
@@ -90,6 +90,11 @@ export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; 
       const hold = await releaseHold(ds, req.id, req.reason, actor);
       log.info('hold:released', { holdId: hold.id });
       return { hold: holdToProto(hold) };
+    }),
+    getReport: unary(scope, 'GetReport', async (req, log) => {
+      const report = await buildReport(ds, req.framework, req.from, req.to, deps.report);
+      log.info('report:built', { framework: report.framework, from: report.from, to: report.to });
+      return { reportJson: JSON.stringify(report), reportCsv: reportToCsv(report) };
     }),
     listLegalHolds: unary(scope, 'ListLegalHolds', async (req) => ({ holds: (await listHolds(ds, req.activeOnly)).map(holdToProto) })),
     purgeExpired: unary(scope, 'PurgeExpired', async (req, log, actor) => {

@@ -214,6 +214,22 @@ export interface PurgeExpiredResponse {
   deadLettersPurged: number;
 }
 
+export interface GetReportRequest {
+  /** SOX, PCI_DSS, AML or KYC. */
+  framework: string;
+  /** YYYY-MM-DD (start of day, UTC) or an ISO 8601 timestamp. */
+  from: string;
+  /** YYYY-MM-DD (the whole day is included) or an ISO 8601 timestamp (exclusive). */
+  to: string;
+}
+
+export interface GetReportResponse {
+  /** The report as a JSON object: framework, from, to, generatedAt, summary, sections. */
+  reportJson: string;
+  /** The same report as CSV (section,row,column,value). */
+  reportCsv: string;
+}
+
 function createBaseAlert(): Alert {
   return {
     id: "",
@@ -2479,6 +2495,200 @@ export const PurgeExpiredResponse: MessageFns<PurgeExpiredResponse> = {
   },
 };
 
+function createBaseGetReportRequest(): GetReportRequest {
+  return { framework: "", from: "", to: "" };
+}
+
+export const GetReportRequest: MessageFns<GetReportRequest> = {
+  encode(message: GetReportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.framework !== "") {
+      writer.uint32(10).string(message.framework);
+    }
+    if (message.from !== "") {
+      writer.uint32(18).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(26).string(message.to);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetReportRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetReportRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.framework = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetReportRequest {
+    return {
+      framework: isSet(object.framework) ? globalThis.String(object.framework) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+    };
+  },
+
+  toJSON(message: GetReportRequest): unknown {
+    const obj: any = {};
+    if (message.framework !== "") {
+      obj.framework = message.framework;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetReportRequest>): GetReportRequest {
+    return GetReportRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetReportRequest>): GetReportRequest {
+    const message = createBaseGetReportRequest();
+    message.framework = object.framework ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    return message;
+  },
+};
+
+function createBaseGetReportResponse(): GetReportResponse {
+  return { reportJson: "", reportCsv: "" };
+}
+
+export const GetReportResponse: MessageFns<GetReportResponse> = {
+  encode(message: GetReportResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reportJson !== "") {
+      writer.uint32(10).string(message.reportJson);
+    }
+    if (message.reportCsv !== "") {
+      writer.uint32(18).string(message.reportCsv);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetReportResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetReportResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reportJson = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reportCsv = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetReportResponse {
+    return {
+      reportJson: isSet(object.reportJson)
+        ? globalThis.String(object.reportJson)
+        : isSet(object.report_json)
+        ? globalThis.String(object.report_json)
+        : "",
+      reportCsv: isSet(object.reportCsv)
+        ? globalThis.String(object.reportCsv)
+        : isSet(object.report_csv)
+        ? globalThis.String(object.report_csv)
+        : "",
+    };
+  },
+
+  toJSON(message: GetReportResponse): unknown {
+    const obj: any = {};
+    if (message.reportJson !== "") {
+      obj.reportJson = message.reportJson;
+    }
+    if (message.reportCsv !== "") {
+      obj.reportCsv = message.reportCsv;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetReportResponse>): GetReportResponse {
+    return GetReportResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetReportResponse>): GetReportResponse {
+    const message = createBaseGetReportResponse();
+    message.reportJson = object.reportJson ?? "";
+    message.reportCsv = object.reportCsv ?? "";
+    return message;
+  },
+};
+
 /**
  * Compliance: the AML, sanctions and KYC alerts raised while loading, and their lifecycle
  * (OPEN -> ESCALATED -> CLOSED, or OPEN -> CLOSED; a reason every time; every change audited with the
@@ -2561,6 +2771,16 @@ export const ComplianceServiceService = {
       Buffer.from(PurgeExpiredResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PurgeExpiredResponse => PurgeExpiredResponse.decode(value),
   },
+  /** A compliance report of one framework (SOX, PCI_DSS, AML, KYC) over a period, as JSON and as CSV. */
+  getReport: {
+    path: "/strongroom.engine.v1.ComplianceService/GetReport" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetReportRequest): Buffer => Buffer.from(GetReportRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetReportRequest => GetReportRequest.decode(value),
+    responseSerialize: (value: GetReportResponse): Buffer => Buffer.from(GetReportResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetReportResponse => GetReportResponse.decode(value),
+  },
 } as const;
 
 export interface ComplianceServiceServer extends UntypedServiceImplementation {
@@ -2574,6 +2794,8 @@ export interface ComplianceServiceServer extends UntypedServiceImplementation {
   listLegalHolds: handleUnaryCall<ListLegalHoldsRequest, ListLegalHoldsResponse>;
   /** Removes rows past their retention except held ones; every batch is audited with its counts. */
   purgeExpired: handleUnaryCall<PurgeExpiredRequest, PurgeExpiredResponse>;
+  /** A compliance report of one framework (SOX, PCI_DSS, AML, KYC) over a period, as JSON and as CSV. */
+  getReport: handleUnaryCall<GetReportRequest, GetReportResponse>;
 }
 
 export interface ComplianceServiceClient extends Client {
@@ -2684,6 +2906,22 @@ export interface ComplianceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PurgeExpiredResponse) => void,
+  ): ClientUnaryCall;
+  /** A compliance report of one framework (SOX, PCI_DSS, AML, KYC) over a period, as JSON and as CSV. */
+  getReport(
+    request: GetReportRequest,
+    callback: (error: ServiceError | null, response: GetReportResponse) => void,
+  ): ClientUnaryCall;
+  getReport(
+    request: GetReportRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetReportResponse) => void,
+  ): ClientUnaryCall;
+  getReport(
+    request: GetReportRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetReportResponse) => void,
   ): ClientUnaryCall;
 }
 
