@@ -4,7 +4,7 @@ import { copyText } from '@strongroom/connectors';
 import { pgErrorCode } from '@strongroom/errors';
 import { addToTotals, canonicalLine, DigestBuilder, type Totals } from './integrity';
 import { type CanonicalTransaction, type Rejection } from './types';
-import { type ComplianceChecks } from './compliance-checks';
+import { kycHeld, type ComplianceChecks } from './compliance-checks';
 
 /** Columns written to the sink, in COPY order (canonicalLine's fields, then run_id, source_record_no). */
 const SINK_COLUMNS =
@@ -135,7 +135,14 @@ export async function loadRows(client: ClientBase, ctx: BatchContext, valid: rea
   let loaded = 0;
   const lines = new Map(valid.map((t) => [t.recordNo, canonicalLine(ctx.sourceSystem, t)]));
   const verdicts = new Map<number, Verdict>();
-  await insertIsolating(client, ctx, [...valid], lines, verdicts, true);
+  // KYC hold policy: rows of accounts without valid KYC are dead-lettered instead of loaded
+  const held = ctx.checks?.kyc === 'hold' ? await kycHeld(client, valid) : new Map<number, string>();
+  const byNo = held.size ? new Map(valid.map((t) => [t.recordNo, t])) : undefined;
+  for (const [recordNo, kyc] of held) {
+    const t = byNo?.get(recordNo) as CanonicalTransaction;
+    verdicts.set(recordNo, { recordNo, raw: maskPansInText(t.raw), code: 'KYC_HOLD', message: `held: the account has no valid KYC (${kyc}); replay once it is verified`, field: 'account' });
+  }
+  await insertIsolating(client, ctx, held.size ? valid.filter((t) => !held.has(t.recordNo)) : [...valid], lines, verdicts, true);
   for (const t of valid) {
     const v = verdicts.get(t.recordNo) ?? 'mine';
     if (v === 'inserted') {

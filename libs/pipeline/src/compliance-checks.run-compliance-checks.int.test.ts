@@ -3,12 +3,12 @@ import { createDataSource, pgClientOf, type DataSource } from '@strongroom/db';
 import { createPanProtector, resolveAmlConfig, SanctionsIndex } from '@strongroom/compliance';
 import { silentLogger } from '@strongroom/logging';
 import { createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
-import { createRun, executeRun, getJob, parseJobDefinition, RunControl, runComplianceChecks, saveJob, type ScreeningSetup } from './index';
+import { createRun, executeRun, getJob, parseJobDefinition, replayDeadLetters, RunControl, runComplianceChecks, saveJob, type ScreeningSetup } from './index';
 
 const CORPUS = path.resolve(__dirname, '../../../../shared/corpus/sanctions');
 const HEADER = 'id,account,counterparty_iban,counterparty_name,amount,currency,booked_at';
 
-function job(name: string, file: string, compliance: string): string {
+function job(name: string, file: string, compliance: string, maxRejectRatio = 0): string {
   return `name: ${name}
 source:
   kind: csv
@@ -16,7 +16,7 @@ source:
   system: aml-test
   mapping: { txn_id: id, account: account, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at }
 batching: { minSize: 2, maxSize: 4 }
-errors: { maxRejectRatio: 0 }
+errors: { maxRejectRatio: ${maxRejectRatio} }
 compliance: ${compliance}
 `;
 }
@@ -45,9 +45,9 @@ describe('compliance checks in the load path', () => {
     await db.drop();
   });
 
-  async function load(name: string, rows: string[], compliance: string) {
+  async function load(name: string, rows: string[], compliance: string, maxRejectRatio = 0) {
     const file = writeTempFile(dir, `${name}.csv`, [HEADER, ...rows].join('\n') + '\n');
-    const { job: saved } = await saveJob(ds, parseJobDefinition(job(name, file, compliance)));
+    const { job: saved } = await saveJob(ds, parseJobDefinition(job(name, file, compliance, maxRejectRatio)));
     const j = await getJob(ds, saved.id);
     const { run } = await createRun(ds, j);
     return executeRun(ctx(), run, j, new RunControl(), () => undefined);
@@ -161,6 +161,30 @@ describe('compliance checks in the load path', () => {
       ['k2', 'VERIFIED'], // expired before the booking
       ['k3', 'PENDING'],
       ['k4', 'MISSING'],
+    ]);
+  });
+
+  it('holds transactions of accounts without valid KYC in the DLQ under the hold policy, and loads them on replay once verified', async () => {
+    const run = await load(
+      'kyc-hold',
+      ['h1,ACC-K1,10.00,USD,2026-03-01T10:00:00Z', 'h2,ACC-H2,10.00,USD,2026-03-01T10:00:00Z', 'h3,ACC-K3,10.00,USD,2026-03-01T10:00:00Z'].map((r) => r.replace(/^(\w+),(ACC-\w+),/, '$1,$2,,,')),
+      '{ frameworks: [KYC], kycPolicy: hold }',
+      1,
+    );
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '3', recordsLoaded: '1', recordsDeadLettered: '2' });
+    const dlq = (await ds.query(`SELECT id, record_no::int AS no, reason_code, reason_message FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no`, [run.id])) as { id: string; no: number; reason_code: string; reason_message: string }[];
+    expect(dlq.map((d) => [d.no, d.reason_code])).toEqual([
+      [2, 'KYC_HOLD'],
+      [3, 'KYC_HOLD'],
+    ]);
+    expect(dlq[0]?.reason_message).toMatch(/no valid KYC \(MISSING\)/);
+    expect(await alertsOf(run.id)).toEqual([]); // held, not alerted
+    // ACC-H2's KYC is verified now: its entry loads on replay; ACC-K3 (still PENDING) stays held
+    await ds.query(`INSERT INTO kyc_customers (account, customer_id, status) VALUES ('ACC-H2', 'C-H2', 'VERIFIED')`);
+    const outcomes = await replayDeadLetters(ctx(), { ids: dlq.map((d) => d.id), corrections: new Map() }, 'user:kyc-officer');
+    expect(outcomes.map((o) => [o.id, o.outcome, o.reasonCode ?? ''])).toEqual([
+      [dlq[0]?.id, 'LOADED', ''],
+      [dlq[1]?.id, 'STILL_FAILING', 'KYC_HOLD'],
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { type PoolClient } from 'pg';
+import { type ClientBase, type PoolClient } from 'pg';
 import { AML_RULES, resolveAmlConfig, type AmlConfig, type Screener } from '@strongroom/compliance';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Breaker } from '@strongroom/resilience';
@@ -10,8 +10,8 @@ export interface ComplianceChecks {
   aml?: AmlConfig;
   /** Sanctions screening of counterparty names (AML in frameworks, sanctions not off). */
   sanctions?: { screener: Screener; threshold: number; breaker?: Breaker };
-  /** KYC: an account without valid KYC at booking time raises an alert (KYC in frameworks). */
-  kyc?: boolean;
+  /** KYC: an account without valid KYC at booking time raises an alert, or its transaction is held in the DLQ (KYC in frameworks). */
+  kyc?: 'alert' | 'hold';
 }
 
 const KYC_SQL = `
@@ -30,6 +30,23 @@ const SANCTIONS_SQL = `
   SELECT 'SANCTIONS', 'txn:' || b.source_system || ':' || b.txn_id, h.score, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1, h.evidence
     FROM b JOIN h ON b.counterparty_name = h.name
   ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule`;
+
+/**
+ * KYC `hold` policy: which of these rows belong to an account without VERIFIED, unexpired KYC at their
+ * booking time (record number → the KYC status found). They go to the DLQ as KYC_HOLD instead of the
+ * sink, and load on replay once the customer's KYC is valid.
+ */
+export async function kycHeld(client: ClientBase, rows: readonly { recordNo: number; account: string; bookedAt: string }[]): Promise<Map<number, string>> {
+  if (!rows.length) return new Map();
+  const { rows: held } = await client.query<{ no: string; kyc: string }>(
+    `SELECT r.no::text AS no, CASE WHEN k.account IS NULL THEN 'MISSING' WHEN k.status <> 'VERIFIED' THEN k.status ELSE 'EXPIRED' END AS kyc
+       FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS r(no, account, booked)
+       LEFT JOIN kyc_customers k ON k.account = r.account
+      WHERE k.account IS NULL OR k.status <> 'VERIFIED' OR (k.expires_at IS NOT NULL AND k.expires_at < r.booked)`,
+    [rows.map((r) => r.recordNo), rows.map((r) => r.account), rows.map((r) => r.bookedAt)],
+  );
+  return new Map(held.map((h) => [Number(h.no), h.kyc]));
+}
 
 /**
  * Runs the batch's compliance checks inside its transaction, over the rows it just loaded (records
@@ -72,7 +89,7 @@ export async function runComplianceChecks(client: PoolClient, checks: Compliance
       count(res.rows);
     }
   }
-  if (checks.kyc) count((await client.query<{ rule: string }>(KYC_SQL, base)).rows);
+  if (checks.kyc === 'alert') count((await client.query<{ rule: string }>(KYC_SQL, base)).rows);
   return raised;
 }
 
@@ -103,6 +120,6 @@ export function complianceChecksFor(def: JobDefinition, screening: ScreeningSetu
       checks.sanctions = { screener: screening.screener, threshold: c.screeningThreshold ?? screening.threshold, ...(screening.breaker ? { breaker: screening.breaker } : {}) };
     }
   }
-  if (c.frameworks.includes('KYC')) checks.kyc = true;
+  if (c.frameworks.includes('KYC')) checks.kyc = c.kycPolicy;
   return checks;
 }

@@ -117,10 +117,10 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
       valid.push(m.txn);
       byRecord.set(recordNo, e.id);
     }
-    const batchCtx = { runId, jobId: run.jobId, sourceSystem: def.source.system ?? def.name, dataClassification: def.compliance.dataClassification };
+    const checks = complianceChecksFor(def, ctx.screening);
+    const batchCtx = { runId, jobId: run.jobId, sourceSystem: def.source.system ?? def.name, dataClassification: def.compliance.dataClassification, checks };
     valid.sort((a, b) => a.recordNo - b.recordNo); // digests are over rows in record order
     const result = await loadRows(client, batchCtx, valid);
-    const checks = complianceChecksFor(def, ctx.screening);
     const loadedNos = [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n);
     if (loadedNos.length && Object.keys(checks).length) {
       // replayed rows go through the same checks as rows loaded by the run (alerts are deduplicated)

@@ -53,7 +53,8 @@ export type RejectCode =
   | 'INVALID_PAN'
   | 'DUPLICATE_KEY'
   | 'KEY_CONFLICT'
-  | 'LOAD_REJECTED';
+  | 'LOAD_REJECTED'
+  | 'KYC_HOLD';
 
 /** A record that will be dead-lettered; `raw` has every card number masked. */
 export interface Rejection {

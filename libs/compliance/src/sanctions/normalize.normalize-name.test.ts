@@ -25,5 +25,7 @@ describe('normalizeName', () => {
     expect(nameVariants('Дмитрий Медведев')).toContainEqual(['dmitriy', 'medvedev']);
     expect(nameVariants('Γιώργος Παπαδόπουλος')).toContainEqual(['giorgos', 'papadopoulos']);
     expect(nameVariants('John Smith')).toEqual([['john', 'smith']]);
+    expect(nameVariants('0.I.I.C.')).toContainEqual(['o', 'i', 'i', 'c']); // a lone zero read as O
+    expect(nameVariants('ANDREA 7')).toContainEqual(['andrea', '7']);
   });
 });

@@ -46,7 +46,7 @@ const GREEK: Record<string, string> = {
 const CYRILLIC_RE = /\p{Script=Cyrillic}/u;
 const GREEK_RE = /\p{Script=Greek}/u;
 
-type Mode = 'lookalike' | 'transliterate';
+type Mode = 'lookalike' | 'lookalike-digits' | 'transliterate';
 
 function mapToken(raw: string, mode: Mode): string {
   // Greek accents (tonos, dialytika) carry no identity; Cyrillic й and ё keep theirs (they transliterate differently)
@@ -59,7 +59,8 @@ function mapToken(raw: string, mode: Mode): string {
   return [...token]
     .map((ch) => {
       // digits and symbols read as letters only inside a word ("M0HAMMED"); a vessel's "7" stays a 7
-      if (!/\p{L}/u.test(ch)) return letters.length > 0 ? (LOOKALIKE[ch] ?? ch) : ch;
+      // (the lookalike-digits reading also maps a lone "0" of "0.I.I.C.")
+      if (!/\p{L}/u.test(ch)) return letters.length > 0 || mode === 'lookalike-digits' ? (LOOKALIKE[ch] ?? ch) : ch;
       return LOOKALIKE[ch] ?? ch;
     })
     .join('')
@@ -86,12 +87,14 @@ export function normalizeName(name: string): string[] {
 }
 
 /**
- * Every reading of a name worth screening: the look-alike reading and, when a token is written wholly
- * in Cyrillic or Greek, the transliterated one. Distinct token lists only.
+ * Every reading of a name worth screening: the look-alike reading; when a token is written wholly in
+ * Cyrillic or Greek, the transliterated one; when a word is only digits that could be letters ("0" for
+ * O), the reading with them as letters. Distinct token lists only.
  */
 export function nameVariants(name: string): string[][] {
-  const a = normalizeWith(name, 'lookalike');
-  if (!CYRILLIC_RE.test(name) && !GREEK_RE.test(name)) return [a];
-  const b = normalizeWith(name, 'transliterate');
-  return a.join(' ') === b.join(' ') ? [a] : [a, b];
+  const variants = [normalizeWith(name, 'lookalike')];
+  if (CYRILLIC_RE.test(name) || GREEK_RE.test(name)) variants.push(normalizeWith(name, 'transliterate'));
+  if (/(^|[^0-9\p{L}])[0134578]+([^0-9\p{L}]|$)/u.test(name)) variants.push(normalizeWith(name, 'lookalike-digits'));
+  const seen = new Set<string>();
+  return variants.filter((v) => !seen.has(v.join(' ')) && seen.add(v.join(' ')));
 }
