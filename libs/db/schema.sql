@@ -210,6 +210,23 @@ TABLE jobs
   INDEX UNIQUE jobs_pkey ON public.jobs USING btree (id)
   GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
 
+TABLE key_rotations
+  id uuid NOT NULL DEFAULT gen_random_uuid()
+  to_key_id text NOT NULL
+  status text NOT NULL DEFAULT 'RUNNING'::text
+  tx_cursor bigint NOT NULL DEFAULT 0
+  dlq_cursor bigint NOT NULL DEFAULT 0
+  values_reencrypted bigint NOT NULL DEFAULT 0
+  requested_by text NOT NULL
+  started_at timestamp with time zone NOT NULL DEFAULT now()
+  finished_at timestamp with time zone
+  error text
+  CONSTRAINT key_rotations_pkey PRIMARY KEY (id)
+  CONSTRAINT key_rotations_status_check CHECK (status = ANY (ARRAY['RUNNING'::text, 'DONE'::text, 'FAILED'::text]))
+  INDEX UNIQUE key_rotations_one_running ON public.key_rotations USING btree ((true)) WHERE (status = 'RUNNING'::text)
+  INDEX UNIQUE key_rotations_pkey ON public.key_rotations USING btree (id)
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
+
 TABLE kyc_customers
   account text NOT NULL
   customer_id text NOT NULL
@@ -329,12 +346,13 @@ TABLE transactions
   run_id uuid NOT NULL
   source_record_no bigint NOT NULL
   loaded_at timestamp with time zone NOT NULL DEFAULT now()
+  account_bidx text
   CONSTRAINT transactions_amount_check CHECK (scale(amount) <= 4)
   CONSTRAINT transactions_business_key UNIQUE (source_system, txn_id)
   CONSTRAINT transactions_card_pan_masked_check CHECK (card_pan_masked IS NULL OR card_pan_masked !~ '[0-9]{11}'::text)
   CONSTRAINT transactions_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text)
   CONSTRAINT transactions_pkey PRIMARY KEY (id)
-  INDEX transactions_account_time_idx ON public.transactions USING btree (account, booked_at)
+  INDEX transactions_account_key_time_idx ON public.transactions USING btree (COALESCE(account_bidx, account), booked_at)
   INDEX transactions_booked_idx ON public.transactions USING btree (booked_at)
   INDEX UNIQUE transactions_business_key ON public.transactions USING btree (source_system, txn_id)
   INDEX UNIQUE transactions_pkey ON public.transactions USING btree (id)

@@ -12,6 +12,7 @@ import { AuditAndRoles1764500000000 } from './migrations/1764500000000-audit-and
 import { ComplianceAlertEntity, KycCustomerEntity, LegalHoldEntity } from './entities/compliance.entity';
 import { Compliance1764600000000 } from './migrations/1764600000000-compliance';
 import { Retention1764700000000 } from './migrations/1764700000000-retention';
+import { FieldEncryption1764800000000 } from './migrations/1764800000000-field-encryption';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -30,7 +31,7 @@ export const ENTITIES = [
 ];
 
 /** Migrations in order. Never `synchronize`: the schema changes only through these. */
-export const MIGRATIONS = [InitialSchema1764300000000, ExactlyOnce1764400000000, AuditAndRoles1764500000000, Compliance1764600000000, Retention1764700000000];
+export const MIGRATIONS = [InitialSchema1764300000000, ExactlyOnce1764400000000, AuditAndRoles1764500000000, Compliance1764600000000, Retention1764700000000, FieldEncryption1764800000000];
 
 /** The least-privilege role the engine works as (created by the migrations). */
 export const RUNTIME_ROLE = 'strongroom_runtime';

@@ -5,10 +5,13 @@ import { pgErrorCode } from '@strongroom/errors';
 import { addToTotals, canonicalLine, DigestBuilder, type Totals } from './integrity';
 import { type CanonicalTransaction, type Rejection } from './types';
 import { kycHeld, type ComplianceChecks } from './compliance-checks';
+import { type EncryptableField } from './job-definition';
+import { blindIndex, decryptField, encryptField } from '@strongroom/compliance';
+import { copyEscape } from '@strongroom/connectors';
 
-/** Columns written to the sink, in COPY order (canonicalLine's fields, then run_id, source_record_no). */
+/** Columns written to the sink, in COPY order (canonicalLine's fields, then account_bidx, run_id, source_record_no). */
 const SINK_COLUMNS =
-  'source_system, txn_id, account, counterparty_account, counterparty_name, amount, currency, booked_at, value_date, reference, card_pan_token, card_pan_masked, run_id, source_record_no';
+  'source_system, txn_id, account, counterparty_account, counterparty_name, amount, currency, booked_at, value_date, reference, card_pan_token, card_pan_masked, account_bidx, run_id, source_record_no';
 
 export interface BatchContext {
   runId: string;
@@ -41,7 +44,7 @@ export async function prepareStaging(client: ClientBase): Promise<void> {
     CREATE TEMP TABLE IF NOT EXISTS strongroom_stage (
       source_system text, txn_id text, account text, counterparty_account text, counterparty_name text,
       amount numeric, currency text, booked_at timestamptz, value_date date, reference text,
-      card_pan_token text, card_pan_masked text, run_id uuid, source_record_no bigint
+      card_pan_token text, card_pan_masked text, account_bidx text, run_id uuid, source_record_no bigint
     ) ON COMMIT DELETE ROWS`);
 }
 
@@ -66,7 +69,7 @@ async function insertIsolating(client: ClientBase, ctx: BatchContext, rows: Cano
   if (!rows.length) return;
   await client.query('SAVEPOINT strongroom_rows');
   try {
-    await copyText(client, `strongroom_stage (${SINK_COLUMNS})`, rows.map((t) => `${lines.get(t.recordNo)}\t${ctx.runId}\t${t.recordNo}`));
+    await copyText(client, `strongroom_stage (${SINK_COLUMNS})`, rows.map((t) => `${lines.get(t.recordNo)}\t${ctx.runId}\t${t.recordNo}`)); // lines end with account_bidx
     if (top) ctx.crash?.('batch:mid-copy');
     const inserted = await client.query<{ source_record_no: string }>(
       `INSERT INTO transactions (${SINK_COLUMNS})
@@ -76,7 +79,9 @@ async function insertIsolating(client: ClientBase, ctx: BatchContext, rows: Cano
     );
     for (const r of inserted.rows) out.set(Number(r.source_record_no), 'inserted');
     const skipped = rows.filter((t) => !out.has(t.recordNo)).map((t) => t.recordNo);
-    if (skipped.length) {
+    if (skipped.length && ctx.checks?.encryption) {
+      await classifyEncrypted(client, ctx, rows, skipped, out);
+    } else if (skipped.length) {
       const r = await client.query<{ source_record_no: string; verdict: 'mine' | 'same' | 'conflict' }>(
         `SELECT s.source_record_no,
                 CASE WHEN t.run_id IS NULL OR t.run_id = $1 THEN 'mine'
@@ -134,6 +139,8 @@ export async function loadRows(client: ClientBase, ctx: BatchContext, valid: rea
   const outcome = new Map<number, 'loaded' | 'filtered' | Rejection>();
   let loaded = 0;
   const lines = new Map(valid.map((t) => [t.recordNo, canonicalLine(ctx.sourceSystem, t)]));
+  // what is stored: RESTRICTED fields encrypted, plus the account's blind index when it is encrypted (the digest stays over clear values)
+  const stored = new Map(valid.map((t) => [t.recordNo, storedLine(ctx, t, lines.get(t.recordNo) as string)]));
   const verdicts = new Map<number, Verdict>();
   // KYC hold policy: rows of accounts without valid KYC are dead-lettered instead of loaded
   const held = ctx.checks?.kyc === 'hold' ? await kycHeld(client, valid) : new Map<number, string>();
@@ -142,7 +149,7 @@ export async function loadRows(client: ClientBase, ctx: BatchContext, valid: rea
     const t = byNo?.get(recordNo) as CanonicalTransaction;
     verdicts.set(recordNo, { recordNo, raw: maskPansInText(t.raw), code: 'KYC_HOLD', message: `held: the account has no valid KYC (${kyc}); replay once it is verified`, field: 'account' });
   }
-  await insertIsolating(client, ctx, held.size ? valid.filter((t) => !held.has(t.recordNo)) : [...valid], lines, verdicts, true);
+  await insertIsolating(client, ctx, held.size ? valid.filter((t) => !held.has(t.recordNo)) : [...valid], stored, verdicts, true);
   for (const t of valid) {
     const v = verdicts.get(t.recordNo) ?? 'mine';
     if (v === 'inserted') {
@@ -185,6 +192,7 @@ export async function writeBatch(
 }
 
 export async function insertDeadLetters(client: ClientBase, ctx: BatchContext, dead: readonly Rejection[]): Promise<void> {
+  const enc = ctx.checks?.encryption;
   await client.query(
     `INSERT INTO dead_letter_queue (run_id, job_id, record_no, raw_record, reason_code, reason_message, field, data_classification)
      SELECT $1, $2, r.record_no, r.raw, r.code, r.message, r.field, $3
@@ -194,7 +202,7 @@ export async function insertDeadLetters(client: ClientBase, ctx: BatchContext, d
       ctx.jobId,
       ctx.dataClassification,
       dead.map((d) => d.recordNo),
-      dead.map((d) => d.raw),
+      dead.map((d) => (enc ? encryptField(enc.keys, 'raw_record', d.raw) : d.raw)), // a job with RESTRICTED fields keeps its raw records encrypted
       dead.map((d) => d.code),
       dead.map((d) => d.message),
       dead.map((d) => d.field),
@@ -202,3 +210,57 @@ export async function insertDeadLetters(client: ClientBase, ctx: BatchContext, d
   );
   ctx.crash?.('dlq:mid-write');
 }
+
+/** Position of each encryptable field in a canonical line, and its clear value. */
+const ENCRYPTABLE: Record<EncryptableField, { col: number; value: (t: CanonicalTransaction) => string | null }> = {
+  account: { col: 2, value: (t) => t.account },
+  counterparty_account: { col: 3, value: (t) => t.counterpartyAccount },
+  counterparty_name: { col: 4, value: (t) => t.counterpartyName },
+  reference: { col: 9, value: (t) => t.reference },
+};
+
+/** The COPY line as stored: the canonical line with RESTRICTED fields encrypted, then the account's blind index (or \\N). */
+function storedLine(ctx: BatchContext, t: CanonicalTransaction, clear: string): string {
+  const enc = ctx.checks?.encryption;
+  if (!enc) return `${clear}\t\\N`;
+  const cols = clear.split('\t');
+  for (const f of enc.fields) {
+    const v = ENCRYPTABLE[f].value(t);
+    if (v !== null) cols[ENCRYPTABLE[f].col] = copyEscape(encryptField(enc.keys, f, v));
+  }
+  const bidx = enc.fields.includes('account') ? copyEscape(blindIndex(enc.keys, 'account', t.account)) : '\\N';
+  return `${cols.join('\t')}\t${bidx}`;
+}
+
+/**
+ * Re-deliveries when fields are encrypted: stored values carry a fresh IV, so equality is decided on
+ * the decrypted row — identical content from an earlier run is ALREADY_LOADED, different content a
+ * KEY_CONFLICT, the same key earlier in this run a DUPLICATE_KEY.
+ */
+async function classifyEncrypted(client: ClientBase, ctx: BatchContext, rows: CanonicalTransaction[], skipped: number[], out: Map<number, Verdict>): Promise<void> {
+  const enc = ctx.checks?.encryption as NonNullable<ComplianceChecks['encryption']>;
+  const r = await client.query<{ source_record_no: string; mine: boolean; cols: (string | null)[] | null; booked: string | null }>(
+    `SELECT s.source_record_no, (t.run_id IS NULL OR t.run_id = $1) AS mine,
+            ARRAY[t.source_system, t.txn_id, t.account, t.counterparty_account, t.counterparty_name, t.amount::text, t.currency, t.value_date::text, t.reference, t.card_pan_token, t.card_pan_masked] AS cols,
+            ${BOOKED_ISO('t.booked_at')} AS booked
+       FROM strongroom_stage s LEFT JOIN transactions t ON t.source_system = s.source_system AND t.txn_id = s.txn_id
+      WHERE s.source_record_no = ANY($2::bigint[])`,
+    [ctx.runId, skipped],
+  );
+  const byNo = new Map(rows.map((t) => [t.recordNo, t]));
+  for (const x of r.rows) {
+    const no = Number(x.source_record_no);
+    if (x.mine || !x.cols) {
+      out.set(no, 'mine');
+      continue;
+    }
+    const c = x.cols.map((v, i) => (v !== null && [2, 3, 4, 8].includes(i) ? decryptField(enc.keys, ['', '', 'account', 'counterparty_account', 'counterparty_name', '', '', '', 'reference'][i] as string, v) : v));
+    const line = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], x.booked, c[7], c[8], c[9], c[10]].map((v) => copyEscape(v ?? null)).join('\t');
+    out.set(no, line === canonicalLine(ctx.sourceSystem, byNo.get(no) as CanonicalTransaction) ? 'same' : 'conflict');
+  }
+}
+
+/** booked_at rendered exactly as canonicalLine writes it (UTC ISO, microseconds only when non-zero). */
+export const BOOKED_ISO = (col: string) =>
+  `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN to_char(${col} AT TIME ZONE 'UTC', 'US') = '000000' THEN '' ELSE '.' || to_char(${col} AT TIME ZONE 'UTC', 'US') END || 'Z'`;
+

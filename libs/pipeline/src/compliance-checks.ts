@@ -1,8 +1,9 @@
 import { type ClientBase, type PoolClient } from 'pg';
-import { AML_RULES, resolveAmlConfig, type AmlConfig, type Screener } from '@strongroom/compliance';
+import { AML_RULES, encryptField, HIGH_RISK_SCORE, highRiskJurisdiction, resolveAmlConfig, type AmlConfig, type KeyProvider, type Screener } from '@strongroom/compliance';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Breaker } from '@strongroom/resilience';
-import { type JobDefinition } from './job-definition';
+import { type EncryptableField, type JobDefinition } from './job-definition';
+import { type CanonicalTransaction } from './types';
 
 /** What a batch is checked for, decided from the job's compliance section when the run starts. */
 export interface ComplianceChecks {
@@ -12,29 +13,24 @@ export interface ComplianceChecks {
   sanctions?: { screener: Screener; threshold: number; breaker?: Breaker };
   /** KYC: an account without valid KYC at booking time raises an alert, or its transaction is held in the DLQ (KYC in frameworks). */
   kyc?: 'alert' | 'hold';
+  /** RESTRICTED fields: stored encrypted (AES-256-GCM) under this key ring; the DLQ's raw records too. */
+  encryption?: { keys: KeyProvider; fields: EncryptableField[] };
 }
 
-const KYC_SQL = `
-  WITH b AS (SELECT t.* FROM transactions t WHERE t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3)
+// per-transaction alerts decided in memory (on clear values, which may be stored encrypted), inserted for the rows that loaded
+const ROW_ALERTS_SQL = `
+  WITH h AS (SELECT * FROM unnest($3::bigint[], $4::int[], $5::jsonb[]) AS h(no, score, evidence)),
+       b AS (SELECT t.* FROM transactions t WHERE t.run_id = $1 AND t.source_record_no = ANY($3::bigint[]))
   INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
-  SELECT 'KYC', 'txn:' || b.source_system || ':' || b.txn_id, 40, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
-         jsonb_build_object('kycStatus', coalesce(k.status, 'MISSING'), 'expiresAt', k.expires_at, 'customerId', k.customer_id)
-    FROM b LEFT JOIN kyc_customers k ON k.account = b.account
-   WHERE k.account IS NULL OR k.status <> 'VERIFIED' OR (k.expires_at IS NOT NULL AND k.expires_at < b.booked_at)
-  ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule`;
-
-const SANCTIONS_SQL = `
-  WITH b AS (SELECT t.* FROM transactions t WHERE t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3),
-       h AS (SELECT * FROM unnest($5::text[], $6::int[], $7::jsonb[]) AS h(name, score, evidence))
-  INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
-  SELECT 'SANCTIONS', 'txn:' || b.source_system || ':' || b.txn_id, h.score, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1, h.evidence
-    FROM b JOIN h ON b.counterparty_name = h.name
+  SELECT $6, 'txn:' || b.source_system || ':' || b.txn_id, h.score, b.source_system, b.txn_id, b.account, b.booked_at, $2, $1, h.evidence
+    FROM b JOIN h ON b.source_record_no = h.no
   ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule`;
 
 /**
  * KYC `hold` policy: which of these rows belong to an account without VERIFIED, unexpired KYC at their
  * booking time (record number → the KYC status found). They go to the DLQ as KYC_HOLD instead of the
- * sink, and load on replay once the customer's KYC is valid.
+ * sink, and load on replay once the customer's KYC is valid. Under the `alert` policy the same lookup
+ * raises KYC alerts.
  */
 export async function kycHeld(client: ClientBase, rows: readonly { recordNo: number; account: string; bookedAt: string }[]): Promise<Map<number, string>> {
   if (!rows.length) return new Map();
@@ -50,46 +46,61 @@ export async function kycHeld(client: ClientBase, rows: readonly { recordNo: num
 
 /**
  * Runs the batch's compliance checks inside its transaction, over the rows it just loaded (records
- * `first`…`last` of the run): AML rules, sanctions screening of each distinct counterparty name, KYC.
- * Returns the alerts raised, by rule. A screening service that is down fails the batch (retryable
+ * `first`…`last` of the run; `rows` are their clear values): the SQL AML rules over the sink, and in
+ * memory the high-risk jurisdiction rule, sanctions screening of each distinct counterparty name and
+ * KYC. Returns the alerts raised, by rule. A screening service that is down fails the batch (retryable
  * through its breaker): a run never loads past a check it could not make.
  */
-export async function runComplianceChecks(client: PoolClient, checks: ComplianceChecks, ids: { runId: string; jobId: string }, first: number, last: number): Promise<Record<string, number>> {
+export async function runComplianceChecks(
+  client: PoolClient,
+  checks: ComplianceChecks,
+  ids: { runId: string; jobId: string },
+  first: number,
+  last: number,
+  rows: readonly CanonicalTransaction[],
+): Promise<Record<string, number>> {
   const raised: Record<string, number> = {};
-  const count = (rows: { rule: string }[]) => {
-    for (const r of rows) raised[r.rule] = (raised[r.rule] ?? 0) + 1;
+  const count = (res: { rule: string }[]) => {
+    for (const r of res) raised[r.rule] = (raised[r.rule] ?? 0) + 1;
   };
-  const base = [ids.runId, first, last, ids.jobId];
+  const rowAlerts = async (rule: string, hits: { recordNo: number; score: number; evidence: Record<string, unknown> }[]) => {
+    if (!hits.length) return;
+    const res = await client.query<{ rule: string }>(ROW_ALERTS_SQL, [ids.runId, ids.jobId, hits.map((h) => h.recordNo), hits.map((h) => h.score), hits.map((h) => JSON.stringify(h.evidence)), rule]);
+    count(res.rows);
+  };
+  const enc = checks.encryption;
+  const protect = (field: EncryptableField, value: string) => (enc?.fields.includes(field) ? encryptField(enc.keys, field, value) : value);
   if (checks.aml) {
     const config = JSON.stringify(checks.aml);
-    for (const rule of AML_RULES) count((await client.query<{ rule: string }>(rule.sql, [...base, config])).rows);
+    for (const rule of AML_RULES) count((await client.query<{ rule: string }>(rule.sql, [ids.runId, first, last, ids.jobId, config])).rows);
+    const countries = checks.aml.highRiskCountries;
+    await rowAlerts(
+      'HIGH_RISK_JURISDICTION',
+      rows.flatMap((t) => {
+        const hit = highRiskJurisdiction(t.account, t.counterpartyAccount, countries);
+        return hit ? [{ recordNo: t.recordNo, score: HIGH_RISK_SCORE, evidence: hit }] : [];
+      }),
+    );
   }
   if (checks.sanctions) {
     const { screener, threshold, breaker } = checks.sanctions;
-    const { rows } = await client.query<{ name: string }>(
-      `SELECT DISTINCT counterparty_name AS name FROM transactions WHERE run_id = $1 AND source_record_no BETWEEN $2 AND $3 AND counterparty_name IS NOT NULL`,
-      [ids.runId, first, last],
+    const names = [...new Set(rows.map((t) => t.counterpartyName).filter((n): n is string => Boolean(n)))];
+    const screen = async () => new Map(names.map((n) => [n, screener.screen(n, threshold)] as const));
+    const results = await (breaker ? breaker.call(screen) : screen());
+    await rowAlerts(
+      'SANCTIONS',
+      rows.flatMap((t) => {
+        const r = t.counterpartyName ? results.get(t.counterpartyName) : undefined;
+        if (!r?.hit) return [];
+        const evidence = { screenedName: protect('counterparty_name', t.counterpartyName as string), matchedName: r.matchedName, entryId: r.entryId, primaryName: r.primaryName, kind: r.kind, programs: r.programs, score: r.score, threshold };
+        return [{ recordNo: t.recordNo, score: Math.round(r.score * 100), evidence }];
+      }),
     );
-    const screen = async () => rows.map((r) => ({ name: r.name, result: screener.screen(r.name, threshold) })).filter((x) => x.result.hit);
-    const hits = await (breaker ? breaker.call(screen) : screen());
-    if (hits.length) {
-      const evidence = hits.map((x) =>
-        JSON.stringify({
-          screenedName: x.name,
-          matchedName: x.result.matchedName,
-          entryId: x.result.entryId,
-          primaryName: x.result.primaryName,
-          kind: x.result.kind,
-          programs: x.result.programs,
-          score: x.result.score,
-          threshold,
-        }),
-      );
-      const res = await client.query<{ rule: string }>(SANCTIONS_SQL, [...base, hits.map((x) => x.name), hits.map((x) => Math.round(x.result.score * 100)), evidence]);
-      count(res.rows);
-    }
   }
-  if (checks.kyc === 'alert') count((await client.query<{ rule: string }>(KYC_SQL, base)).rows);
+  if (checks.kyc === 'alert') {
+    const invalid = await kycHeld(client, rows);
+    await rowAlerts('KYC', [...invalid].map(([recordNo, kyc]) => ({ recordNo, score: 40, evidence: { kycStatus: kyc } })));
+  }
   return raised;
 }
 
@@ -105,9 +116,14 @@ export interface ScreeningSetup {
  * the sanctions lists unless it says `sanctions: off`; without a loaded list it is refused (fail closed)
  * with a precise reason rather than loaded unscreened.
  */
-export function complianceChecksFor(def: JobDefinition, screening: ScreeningSetup | undefined): ComplianceChecks {
+export function complianceChecksFor(def: JobDefinition, screening: ScreeningSetup | undefined, fieldKeys?: KeyProvider): ComplianceChecks {
   const c = def.compliance;
   const checks: ComplianceChecks = {};
+  const restricted = (Object.entries(c.classification) as [EncryptableField, string][]).filter(([, level]) => level === 'RESTRICTED').map(([f]) => f);
+  if (restricted.length) {
+    if (!fieldKeys) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `job ${def.name} classifies ${restricted.join(', ')} as RESTRICTED but no field-encryption key ring is configured (STRONGROOM_FIELD_KEYS_FILE)`);
+    checks.encryption = { keys: fieldKeys, fields: restricted };
+  }
   if (c.frameworks.includes('AML')) {
     checks.aml = resolveAmlConfig(c.aml);
     if (c.sanctions === 'required') {

@@ -1,5 +1,5 @@
 import { appendAudit } from '@strongroom/audit';
-import { type PanProtector } from '@strongroom/compliance';
+import { decryptField, isEncrypted, type KeyProvider, type PanProtector } from '@strongroom/compliance';
 import { parseRecords } from '@strongroom/connectors';
 import { type DataSource, DeadLetterEntity, type DeadLetterStatus, pgClientOf } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
@@ -56,7 +56,7 @@ const ID = /^[0-9]{1,18}$/;
  * Entries are locked and only PENDING ones are replayed: a second replay loads nothing.
  */
 export async function replayDeadLetters(
-  ctx: { ds: DataSource; pan: PanProtector; screening?: ScreeningSetup; crash?: (point: string) => void },
+  ctx: { ds: DataSource; pan: PanProtector; screening?: ScreeningSetup; fieldKeys?: KeyProvider; crash?: (point: string) => void },
   req: ReplayRequest,
   actor: string,
 ): Promise<ReplayOutcome[]> {
@@ -77,7 +77,7 @@ export async function replayDeadLetters(
   return outcomes;
 }
 
-async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: ScreeningSetup; crash?: (point: string) => void }, runId: string, ids: string[], corrections: Map<string, string>, actor: string): Promise<ReplayOutcome[]> {
+async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: ScreeningSetup; fieldKeys?: KeyProvider; crash?: (point: string) => void }, runId: string, ids: string[], corrections: Map<string, string>, actor: string): Promise<ReplayOutcome[]> {
   const run = await getRun(ctx.ds, runId);
   if (run.status !== 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}: only dead letters of a SUCCEEDED run can be replayed (resubmit the file otherwise)`);
   if (!run.sourceHeader) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} has no recorded source header to replay with`);
@@ -104,7 +104,8 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
         outcomes.set(e.id, { id: e.id, outcome: 'SKIPPED', reasonMessage: `already ${e.status}` });
         continue;
       }
-      const raw = corrections.get(e.id) ?? e.raw_record;
+      // a job with RESTRICTED fields keeps raw records encrypted: decrypt to parse them again
+      const raw = corrections.get(e.id) ?? (isEncrypted(e.raw_record) && ctx.fieldKeys ? decryptField(ctx.fieldKeys, 'raw_record', e.raw_record) : e.raw_record);
       const parsed = parseRecords(Buffer.from(`${raw}\n`), { delimiter: def.source.delimiter.charCodeAt(0) }, true).records;
       const recordNo = Number(e.record_no);
       const m = parsed.length === 1 ? mapper.map({ recordNo, fields: (parsed[0] as { fields: string[] }).fields, raw, byteEnd: 0, ...(parsed[0]?.error ? { error: parsed[0].error } : {}) }) : undefined;
@@ -117,14 +118,14 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
       valid.push(m.txn);
       byRecord.set(recordNo, e.id);
     }
-    const checks = complianceChecksFor(def, ctx.screening);
+    const checks = complianceChecksFor(def, ctx.screening, ctx.fieldKeys);
     const batchCtx = { runId, jobId: run.jobId, sourceSystem: def.source.system ?? def.name, dataClassification: def.compliance.dataClassification, checks };
     valid.sort((a, b) => a.recordNo - b.recordNo); // digests are over rows in record order
     const result = await loadRows(client, batchCtx, valid);
     const loadedNos = [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n);
     if (loadedNos.length && Object.keys(checks).length) {
       // replayed rows go through the same checks as rows loaded by the run (alerts are deduplicated)
-      await runComplianceChecks(client, checks, { runId, jobId: run.jobId }, Math.min(...loadedNos), Math.max(...loadedNos));
+      await runComplianceChecks(client, checks, { runId, jobId: run.jobId }, Math.min(...loadedNos), Math.max(...loadedNos), valid.filter((t) => loadedNos.includes(t.recordNo)));
     }
     ctx.crash?.('replay:mid');
     for (const [recordNo, o] of result.outcome) {

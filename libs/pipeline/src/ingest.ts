@@ -105,7 +105,7 @@ export class IngestSession {
       jobId: this.run.jobId,
       sourceSystem: def.source.system ?? def.name,
       dataClassification: def.compliance.dataClassification,
-      checks: complianceChecksFor(def, this.ctx.screening),
+      checks: complianceChecksFor(def, this.ctx.screening, this.ctx.fieldKeys),
       actor,
       ...(this.ctx.crash ? { crash: this.ctx.crash } : {}),
     };

@@ -19,6 +19,9 @@ export const CANONICAL_FIELDS = [
 ] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 export const REQUIRED_FIELDS: readonly CanonicalField[] = ['txn_id', 'account', 'amount', 'currency', 'booked_at'];
+/** Fields that may be classified RESTRICTED (stored encrypted). The others are keys, amounts or dates the engine computes on. */
+export const ENCRYPTABLE_FIELDS = ['account', 'counterparty_account', 'counterparty_name', 'reference'] as const;
+export type EncryptableField = (typeof ENCRYPTABLE_FIELDS)[number];
 
 const CLASSIFICATIONS = ['PUBLIC', 'INTERNAL', 'CONFIDENTIAL', 'RESTRICTED'] as const;
 const LEVELS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
@@ -161,6 +164,12 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
     });
   }
   const def = parsed.data;
+  for (const [field, level] of Object.entries(def.compliance.classification)) {
+    if (level === 'RESTRICTED' && !(ENCRYPTABLE_FIELDS as readonly string[]).includes(field)) {
+      const why = field === 'txn_id' ? 'it is the business key (exactly-once needs it)' : field === 'card_pan' ? 'card numbers are tokenized and masked instead' : 'the engine computes on it (totals, reconciliation, AML windows)';
+      throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, `invalid job definition: compliance.classification.${field} cannot be RESTRICTED: ${why}; RESTRICTED (encrypted) fields: ${ENCRYPTABLE_FIELDS.join(', ')}`);
+    }
+  }
   if (def.source.kind === 'csv' && !path.isAbsolute(def.source.path)) {
     if (!baseDir) {
       throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, 'invalid job definition: source.path is relative and no base directory was given');

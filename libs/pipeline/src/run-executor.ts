@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { type PanProtector } from '@strongroom/compliance';
+import { type KeyProvider, type PanProtector } from '@strongroom/compliance';
 import { openCsvSource, type CsvSource, type SourceRecord } from '@strongroom/connectors';
 import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
@@ -35,6 +35,8 @@ export interface RunContext {
   db?: Breaker;
   /** Sanctions screening (list, threshold, breaker) for jobs with AML. */
   screening?: ScreeningSetup;
+  /** Key ring for RESTRICTED fields (AES-256-GCM) and the account blind index. */
+  fieldKeys?: KeyProvider;
   /** Circuit breaker of file sources: opening a source and reading each batch go through it. */
   source?: Breaker;
   /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
@@ -160,7 +162,7 @@ export async function executeRun(
       jobId: run.jobId,
       sourceSystem: def.source.system ?? def.name,
       dataClassification: def.compliance.dataClassification,
-      checks: complianceChecksFor(def, ctx.screening),
+      checks: complianceChecksFor(def, ctx.screening, ctx.fieldKeys),
       actor,
       ...(ctx.crash ? { crash: ctx.crash } : {}),
     };

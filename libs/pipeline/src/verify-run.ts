@@ -1,3 +1,4 @@
+import { decryptField, isEncrypted, type KeyProvider } from '@strongroom/compliance';
 import { copyEscape } from '@strongroom/connectors';
 import { type DataSource } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
@@ -15,6 +16,9 @@ export interface VerifyRunResult {
   message: string;
 }
 
+/** cols index → field name of the encryptable columns (see the SELECT below). */
+const FIELD_AT: Record<number, string> = { 2: 'account', 3: 'counterparty_account', 4: 'counterparty_name', 8: 'reference' };
+
 interface BatchInfo {
   seq: number;
   count: number;
@@ -28,7 +32,7 @@ interface BatchInfo {
  * record order, rebuilt from the stored values) and compares them with the digests committed with
  * each batch. An edited, deleted or added row makes its batch fail. Streams the rows in pages.
  */
-export async function verifyRun(ds: DataSource, runId: string): Promise<VerifyRunResult> {
+export async function verifyRun(ds: DataSource, runId: string, fieldKeys?: KeyProvider): Promise<VerifyRunResult> {
   const run = await getRun(ds, runId);
   if (run.status !== 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}; only a SUCCEEDED run can be verified`);
   const job = await getJob(ds, run.jobId, run.jobVersion);
@@ -42,6 +46,10 @@ export async function verifyRun(ds: DataSource, runId: string): Promise<VerifyRu
   const explicit = new Map<number, BatchInfo>();
   rows.forEach((r, i) => r.details.recordNos?.forEach((n) => explicit.set(n, batches[i] as BatchInfo)));
   const batchOf = (recordNo: number) => explicit.get(recordNo) ?? ranges.find((x) => recordNo >= x.from && recordNo <= x.to)?.batch;
+  const clearOf = (field: string, v: string) => {
+    if (!fieldKeys) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} has encrypted fields and no field-encryption key ring is configured`);
+    return decryptField(fieldKeys, field, v);
+  };
   let after = 0;
   let rowsChecked = 0;
   let stray = 0;
@@ -61,7 +69,8 @@ export async function verifyRun(ds: DataSource, runId: string): Promise<VerifyRu
         stray++;
         continue;
       }
-      const c = r.cols;
+      // encrypted (RESTRICTED) fields: the digest was taken over the clear values
+      const c = r.cols.map((v, i) => (v !== null && isEncrypted(v) && FIELD_AT[i] ? clearOf(FIELD_AT[i] as string, v) : v));
       const line = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], r.booked, c[7], c[8], c[9], c[10]].map((v) => copyEscape(v ?? null)).join('\t');
       if (c[0] !== sourceSystem) stray++;
       b.builder.add(line);

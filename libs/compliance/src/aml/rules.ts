@@ -1,8 +1,9 @@
 /**
  * AML transaction-monitoring rules, evaluated while loading, inside each batch's transaction.
  *
- * Each rule is one set-based SQL statement over the batch's freshly loaded rows (`b`) and, for the
- * pattern rules, the account's history in the sink across batches and runs — so the state a rule needs
+ * Each rule but HIGH_RISK_JURISDICTION (see highRiskJurisdiction) is one set-based SQL statement over
+ * the batch's freshly loaded rows (`b`) and, for the pattern rules, the account's history in the sink
+ * (grouped by the account's blind index when it is stored encrypted) across batches and runs — so the state a rule needs
  * ("three deposits just under the threshold this day") is the data itself, exact (`numeric`, never a
  * JS number) and consistent with what was committed. An alert is inserted with its rule, a score and
  * its evidence; `(rule, dedupe_key)` is unique, so a resumed or replayed batch raises nothing twice.
@@ -45,6 +46,19 @@ export const DEFAULT_AML_CONFIG: AmlConfig = {
 
 export type AmlRule = 'LARGE_TRANSACTION' | 'STRUCTURING' | 'VELOCITY' | 'ROUND_AMOUNT' | 'HIGH_RISK_JURISDICTION' | 'RAPID_MOVEMENT';
 
+/**
+ * HIGH_RISK_JURISDICTION (score 50): the account or the counterparty account is an IBAN of a high-risk
+ * country. Evaluated on the clear values in memory (they may be stored encrypted), not in SQL.
+ */
+export const HIGH_RISK_SCORE = 50;
+export function highRiskJurisdiction(account: string, counterpartyAccount: string | null, countries: readonly string[]): { field: string; country: string } | undefined {
+  for (const [field, value] of [['counterparty_account', counterpartyAccount], ['account', account]] as const) {
+    const iban = (value ?? '').toUpperCase();
+    if (/^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$/.test(iban) && countries.includes(iban.slice(0, 2))) return { field, country: iban.slice(0, 2) };
+  }
+  return undefined;
+}
+
 export interface AmlRuleDefinition {
   rule: AmlRule;
   /** Base score 0–100 (how strongly the rule alone suggests money laundering). */
@@ -60,7 +74,9 @@ const BATCH = `
 const INSERT = `INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)`;
 const DONE = `ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule`;
 const TXN_KEY = `'txn:' || b.source_system || ':' || b.txn_id`;
-const windowKey = (hours: string) => `'acct:' || b.account || ':' || floor(extract(epoch FROM b.booked_at) / (${hours} * 3600))::bigint`;
+const windowKey = (hours: string) => `'acct:' || coalesce(b.account_bidx, b.account) || ':' || floor(extract(epoch FROM b.booked_at) / (${hours} * 3600))::bigint`;
+// an account's transactions: by its blind index when the account is stored encrypted
+const SAME_ACCOUNT = `coalesce(h.account_bidx, h.account) = coalesce(b.account_bidx, b.account)`;
 const HISTORY_RATE = `CROSS JOIN LATERAL (SELECT (($5::jsonb -> 'fxToUsd') ->> h.currency)::numeric AS rate) hr`;
 
 export const AML_RULES: readonly AmlRuleDefinition[] = [
@@ -95,7 +111,7 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
           SELECT count(*) AS n, sum(abs(h.amount) * hr.rate) AS total,
                  to_jsonb((array_agg(h.source_system || ':' || h.txn_id ORDER BY h.booked_at, h.id))[1:20]) AS ids
             FROM transactions h ${HISTORY_RATE}
-           WHERE h.account = b.account AND h.booked_at > b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at
+           WHERE ${SAME_ACCOUNT} AND h.booked_at > b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at
              AND hr.rate IS NOT NULL AND abs(h.amount) * hr.rate >= c.lo AND abs(h.amount) * hr.rate < c.th) w
        WHERE b.rate IS NOT NULL AND abs(b.amount) * b.rate >= c.lo AND abs(b.amount) * b.rate < c.th AND w.n >= c.min_count
       ${DONE}`,
@@ -115,7 +131,7 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
         CROSS JOIN LATERAL (
           SELECT count(*) AS n, coalesce(sum(abs(h.amount) * hr.rate), 0) AS total
             FROM transactions h ${HISTORY_RATE}
-           WHERE h.account = b.account AND h.booked_at > b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at) w
+           WHERE ${SAME_ACCOUNT} AND h.booked_at > b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at) w
        WHERE w.n > c.max_count OR w.total > c.max_usd
       ${DONE}`,
   },
@@ -133,23 +149,6 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
       ${DONE}`,
   },
   {
-    rule: 'HIGH_RISK_JURISDICTION',
-    score: 50,
-    description: 'The account or the counterparty account (IBAN country) is in a high-risk jurisdiction',
-    sql: `WITH ${BATCH},
-      c AS (SELECT ARRAY(SELECT jsonb_array_elements_text($5::jsonb -> 'highRiskCountries')) AS countries)
-      ${INSERT}
-      SELECT 'HIGH_RISK_JURISDICTION', ${TXN_KEY}, 50, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
-             jsonb_build_object('field', x.field, 'country', x.country)
-        FROM b CROSS JOIN c
-        CROSS JOIN LATERAL (
-          SELECT f.field, left(f.iban, 2) AS country
-            FROM (VALUES ('counterparty_account', upper(b.counterparty_account)), ('account', upper(b.account))) f(field, iban)
-           WHERE f.iban ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$' AND left(f.iban, 2) = ANY (c.countries)
-           LIMIT 1) x
-      ${DONE}`,
-  },
-  {
     rule: 'RAPID_MOVEMENT',
     score: 55,
     description: 'Funds in and out again: a debit within the window after a credit of about the same amount on the same account',
@@ -164,7 +163,7 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
         CROSS JOIN LATERAL (
           SELECT h.amount, h.booked_at, h.source_system || ':' || h.txn_id AS key
             FROM transactions h
-           WHERE h.account = b.account AND h.currency = b.currency AND h.amount > 0
+           WHERE ${SAME_ACCOUNT} AND h.currency = b.currency AND h.amount > 0
              AND h.booked_at >= b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at
              AND -b.amount BETWEEN h.amount * (1 - c.tol) AND h.amount * (1 + c.tol)
            ORDER BY h.booked_at DESC LIMIT 1) m
