@@ -7,13 +7,13 @@
  * first and last names (many cultures) and company names must not hit.
  */
 import { SanctionsIndex } from '@strongroom/compliance';
-import { lookalikeSpoof, reorderName, withDiacritics, ORDINARY_FIRST_NAMES, ORDINARY_LAST_NAMES, ORDINARY_COMPANIES } from '@strongroom/testing';
+import { corpusDir, lookalikeSpoof, reorderName, withDiacritics, ORDINARY_FIRST_NAMES, ORDINARY_LAST_NAMES, ORDINARY_COMPANIES } from '@strongroom/testing';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? (process.argv[i + 1] as string) : fallback;
 }
-const corpus = '../shared/corpus/sanctions/full/';
+const corpus = `${corpusDir('sanctions', 'full')}/`;
 const sdn = arg('sdn', `${corpus}sdn.csv`);
 const alt = arg('alt', `${corpus}alt.csv`);
 const threshold = Number(arg('threshold', '0.9'));

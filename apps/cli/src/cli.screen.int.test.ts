@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { makeTempDir, runCli, writeTempFile } from '@strongroom/testing';
+import { corpusDir, makeTempDir, runCli, writeTempFile } from '@strongroom/testing';
 
-const CORPUS = path.resolve(__dirname, '../../../../shared/corpus/sanctions');
+const CORPUS = corpusDir('sanctions');
 const LISTS = ['--list', path.join(CORPUS, 'full/sdn.csv'), '--list', path.join(CORPUS, 'full/alt.csv')];
 
 /** `strongroom screen` as scripts use it (DESIGN.md §8): the real CLI process, real list files. */

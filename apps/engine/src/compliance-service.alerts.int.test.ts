@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { verifyChain } from '@strongroom/audit';
@@ -22,9 +21,9 @@ import {
   type TransitionAlertRequest,
   type TransitionAlertResponse,
 } from '@strongroom/contract';
-import { createTestDatabase, makeTempDir, runCli, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import { corpusDir, createTestDatabase, makeTempDir, runCli, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
 
-const LISTS = path.resolve(__dirname, '../../../../shared/corpus/sanctions/ofactest');
+const LISTS = corpusDir('sanctions', 'ofactest');
 
 /** ComplianceService through a real engine with sanctions lists loaded: alerts from a load, their lifecycle, screening. */
 describe('ComplianceService (real engine)', () => {

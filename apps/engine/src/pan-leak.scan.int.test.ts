@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Client } from 'pg';
 import {
   createJobServiceClient,
@@ -13,9 +12,9 @@ import {
   type RunJobResponse,
 } from '@strongroom/contract';
 import { createRandom, luhnComplete } from '@strongroom/datagen';
-import { createTestDatabase, findLuhnValidPans, makeTempDir, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import { corpusDir, createTestDatabase, findLuhnValidPans, makeTempDir, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
 
-const LISTS = path.resolve(__dirname, '../../../../shared/corpus/sanctions/ofactest');
+const LISTS = corpusDir('sanctions', 'ofactest');
 const BINS = ['411111', '555555', '378282', '601111', '353011', '222300'];
 
 /**

@@ -2,10 +2,10 @@ import path from 'node:path';
 import { createDataSource, pgClientOf, type DataSource } from '@strongroom/db';
 import { createPanProtector, resolveAmlConfig, SanctionsIndex } from '@strongroom/compliance';
 import { silentLogger } from '@strongroom/logging';
-import { createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
+import { corpusDir, createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
 import { createRun, executeRun, getJob, parseJobDefinition, replayDeadLetters, RunControl, runComplianceChecks, saveJob, type ScreeningSetup } from './index';
 
-const CORPUS = path.resolve(__dirname, '../../../../shared/corpus/sanctions');
+const CORPUS = corpusDir('sanctions');
 const HEADER = 'id,account,counterparty_iban,counterparty_name,amount,currency,booked_at';
 
 function job(name: string, file: string, compliance: string, maxRejectRatio = 0): string {

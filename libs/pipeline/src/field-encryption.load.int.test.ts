@@ -2,10 +2,10 @@ import path from 'node:path';
 import { createDataSource, type DataSource } from '@strongroom/db';
 import { createPanProtector, decryptField, newKeyLine, parseKeyRing, SanctionsIndex } from '@strongroom/compliance';
 import { silentLogger } from '@strongroom/logging';
-import { createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
+import { corpusDir, createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
 import { createRun, executeRun, getJob, parseJobDefinition, replayDeadLetters, RunControl, saveJob, verifyRun } from './index';
 
-const CORPUS = path.resolve(__dirname, '../../../../shared/corpus/sanctions');
+const CORPUS = corpusDir('sanctions');
 const keys = parseKeyRing([newKeyLine('k1'), `index:${Buffer.alloc(32, 5).toString('base64')}`].join('\n'));
 
 /**

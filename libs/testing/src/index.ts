@@ -8,3 +8,4 @@ export { startFaultProxy, type FaultProxy, type FaultMode } from './fault-proxy'
 export { lookalikeSpoof, withDiacritics, reorderName, ORDINARY_FIRST_NAMES, ORDINARY_LAST_NAMES, ORDINARY_COMPANIES } from './name-variants';
 export { runCli } from './cli-process';
 export { findLuhnValidPans } from './pan-scan';
+export { corpusDir } from './corpus';

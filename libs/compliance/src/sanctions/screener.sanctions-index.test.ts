@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { lookalikeSpoof, reorderName, withDiacritics, ORDINARY_COMPANIES, ORDINARY_FIRST_NAMES, ORDINARY_LAST_NAMES } from '@strongroom/testing';
+import { corpusDir, lookalikeSpoof, reorderName, withDiacritics, ORDINARY_COMPANIES, ORDINARY_FIRST_NAMES, ORDINARY_LAST_NAMES } from '@strongroom/testing';
 import { readOfacFile } from './sdn-list';
 import { SanctionsIndex } from './screener';
 
-const CORPUS = path.resolve(__dirname, '../../../../../shared/corpus/sanctions');
+const CORPUS = corpusDir('sanctions');
 const TRANSFORMS: Record<string, (s: string) => string> = {
   reordered: reorderName,
   'lower-cased': (s) => s.toLowerCase(),
