@@ -4,6 +4,7 @@ import { alertsCommand } from './commands/alerts';
 import { auditCommand, verifyRunCommand } from './commands/audit';
 import { controlCommand } from './commands/control';
 import { dlqCommand } from './commands/dlq';
+import { keysCommand } from './commands/keys';
 import { reportCommand } from './commands/report';
 import { retentionCommand } from './commands/retention';
 import { runCommand } from './commands/run';
@@ -35,6 +36,7 @@ usage:
   strongroom hold release <id> --reason TEXT | hold list [--all] [--json]
   strongroom retention purge [--dry-run] [--json]                        remove rows past retention (not held), audited
 
+  strongroom rotate-keys [--wait] [--json] | rotate-keys status [<id>]  new field-encryption key; re-encrypt in the background
   strongroom report <SOX|PCI_DSS|AML|KYC> --from D --to D [--json|--csv] [--out FILE]
                                                                          compliance report; exit 1 when a control fails
 
@@ -122,6 +124,8 @@ async function main(argv: string[]): Promise<number> {
         ...(values.rule ? { rule: values.rule } : {}),
         ...(values.reason ? { reason: values.reason } : {}),
       });
+    case 'rotate-keys':
+      return keysCommand(config, arg, rest, { json: values.json, wait: values.wait });
     case 'report':
       return reportCommand(config, arg, { json: values.json, csv: values.csv, ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}), ...(values.out ? { out: values.out } : {}) });
     case 'hold':

@@ -18,6 +18,10 @@ const schema = z.object({
   STRONGROOM_HOME: z.string().default('.strongroom'),
   /** HMAC key file for card-number tokens ("<keyId>:<base64 secret ≥ 32 bytes>"). Default <home>/keys/pan-hmac.key, generated on first start (dev only). */
   STRONGROOM_PAN_KEY_FILE: z.string().optional(),
+  /** Field-encryption key ring ("<keyId>:<base64 32 bytes>" per line, last is current, plus "index:<base64>"). Default <home>/keys/field-keys, generated on first start (dev only). */
+  STRONGROOM_FIELD_KEYS_FILE: z.string().optional(),
+  /** Rows re-encrypted per transaction during a key rotation. */
+  KEY_ROTATION_BATCH_SIZE: intString(1, 100_000).default(1000),
   /** Ed25519 key (PKCS#8 PEM) that signs audit checkpoints. Default <home>/keys/audit-ed25519.pem, generated on first start (dev only). */
   STRONGROOM_AUDIT_KEY_FILE: z.string().optional(),
   /** Sign a checkpoint after this many new audit entries… */
@@ -88,6 +92,8 @@ export type EngineConfig = Readonly<{
   home: string;
   panKeyFile: string;
   auditKeyFile: string;
+  fieldKeysFile: string;
+  keyRotationBatchSize: number;
   auditCheckpointEvery: number;
   auditCheckpointSeconds: number;
   runtimeRole: string;
@@ -125,6 +131,8 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     home,
     panKeyFile: path.resolve(e.STRONGROOM_PAN_KEY_FILE ?? path.join(home, 'keys', 'pan-hmac.key')),
     auditKeyFile: path.resolve(e.STRONGROOM_AUDIT_KEY_FILE ?? path.join(home, 'keys', 'audit-ed25519.pem')),
+    fieldKeysFile: path.resolve(e.STRONGROOM_FIELD_KEYS_FILE ?? path.join(home, 'keys', 'field-keys')),
+    keyRotationBatchSize: e.KEY_ROTATION_BATCH_SIZE,
     auditCheckpointEvery: e.AUDIT_CHECKPOINT_EVERY,
     auditCheckpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,
     runtimeRole: e.DB_RUNTIME_ROLE,

@@ -21,6 +21,8 @@ import { configureDeadlines } from './grpc/deadlines';
 import { jobServiceHandlers } from './grpc/job-service';
 import { loadPanKey } from './pan-key';
 import { loadScreening } from './compliance/screening';
+import { FileKeyRing } from './compliance/field-keys';
+import { KeyRotator } from './compliance/key-rotator';
 import { RunScheduler } from './runs/run-scheduler';
 
 export interface Engine {
@@ -90,7 +92,9 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const journal = new BreakerJournal(ds, logger);
   breakers.onTransition((t) => journal.record(t));
   const screening = await loadScreening(config.sanctionsListFiles, config.screeningThreshold, breakers.get(SCREENING_POLICY), ds, logger);
-  const runContext = { ds, logger, pan, actor: 'service:engine', db, source: breakers.get(FILE_SOURCE_POLICY), screening, ...crashHook(config) };
+  const fieldKeys = new FileKeyRing(config.fieldKeysFile, logger);
+  const runContext = { ds, logger, pan, actor: 'service:engine', db, source: breakers.get(FILE_SOURCE_POLICY), screening, fieldKeys, ...crashHook(config) };
+  const rotator = new KeyRotator(ds, fieldKeys, logger, config.keyRotationBatchSize, runContext.crash);
   const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () => untilDatabaseAnswers(db, () => ds.query('SELECT 1'), 1000, () => stopping));
   let stopping = false;
 
@@ -99,13 +103,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   server.addService(JobServiceService, jobServiceHandlers({ ds, db, scheduler, logger }));
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
-  server.addService(AuditServiceService, auditServiceHandlers({ ds, db, key: audit.key, checkpointer, logger }));
+  server.addService(AuditServiceService, auditServiceHandlers({ ds, db, key: audit.key, checkpointer, fieldKeys, logger }));
   server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, db, logger }));
   server.addService(ComplianceServiceService, complianceServiceHandlers({
       ds,
       db,
       screening,
       retention: config.retention,
+      rotator,
       logger,
       report: {
         verifyChain: async () => {
@@ -133,6 +138,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   );
   checkpointer.start();
   const recovered = await scheduler.recover();
+  await rotator.resume();
   if (recovered.queued || recovered.resumed) logger.info('runs:recovered', recovered);
   const address = `${config.host}:${port}`;
 
@@ -143,6 +149,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       for (const n of SERVICES) health.setStatus(n, 'NOT_SERVING');
       const still = await scheduler.shutdown(config.shutdownGraceMs);
       checkpointer.stop();
+      await rotator.stop();
       await checkpointer.checkpointNow().catch((err) => logger.warn('audit:checkpoint-failed', { error: String(err) }));
       if (still.length) logger.warn('engine:runs-interrupted', { runIds: still });
       await new Promise<void>((resolve) => {

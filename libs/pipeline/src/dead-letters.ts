@@ -65,7 +65,7 @@ export async function replayDeadLetters(
   let ids = req.ids;
   if (!ids.length) {
     if (!req.runId) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'give dead letter ids or a run_id');
-    ids = (await ds.query(`SELECT id::text AS id FROM dead_letter_queue WHERE run_id = $1 AND status = 'PENDING' ORDER BY id`, [req.runId])).map((r: { id: string }) => r.id);
+    ids = (await ds.query(`SELECT id::text AS id FROM dead_letter_queue WHERE run_id = $1 AND status = 'PENDING' ORDER BY dead_letter_queue.id`, [req.runId])).map((r: { id: string }) => r.id);
   }
   const entries: { id: string; run_id: string }[] = ids.length ? await ds.query('SELECT id::text AS id, run_id FROM dead_letter_queue WHERE id = ANY($1::bigint[])', [ids]) : [];
   const missing = ids.filter((id) => !entries.some((e) => e.id === id));
@@ -90,7 +90,7 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
   try {
     await prepareStaging(client);
     await client.query('BEGIN');
-    const locked = (await client.query(`SELECT id::text AS id, record_no::text AS record_no, raw_record, status FROM dead_letter_queue WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, [ids])).rows as {
+    const locked = (await client.query(`SELECT id::text AS id, record_no::text AS record_no, raw_record, status FROM dead_letter_queue WHERE id = ANY($1::bigint[]) ORDER BY dead_letter_queue.id FOR UPDATE`, [ids])).rows as {
       id: string;
       record_no: string;
       raw_record: string;

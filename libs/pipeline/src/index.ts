@@ -23,3 +23,4 @@ export { complianceChecksFor, runComplianceChecks, type ComplianceChecks, type S
 export { listAlerts, transitionAlert, ALERT_RULES, type AlertFilter } from './alerts';
 export { placeHold, releaseHold, listHolds, purgeExpired, DEFAULT_RETENTION_DAYS, type RetentionPolicy, type PurgeResult, type Classification } from './retention';
 export { buildReport, reportToCsv, reportPeriod, REPORT_FRAMEWORKS, type ComplianceReport, type ReportFramework, type KeyInfo, type ReportInputs } from './reports';
+export { startKeyRotation, runKeyRotation, getKeyRotation, runningKeyRotation, type KeyRotation } from './key-rotation';

@@ -96,8 +96,8 @@ export async function buildReport(ds: DataSource, framework: string, fromText: s
         after = (rows[rows.length - 1] as { id: string }).id;
       }
     };
-    await scan('transactions', `SELECT id::text, concat_ws(' ', txn_id, account, counterparty_account, counterparty_name, reference, card_pan_masked) AS text FROM transactions WHERE loaded_at >= $1 AND loaded_at < $2 AND id > $3::bigint ORDER BY id LIMIT 10000`);
-    await scan('dead_letter_queue', `SELECT id::text, concat_ws(' ', raw_record, reason_message) AS text FROM dead_letter_queue WHERE created_at >= $1 AND created_at < $2 AND id > $3::bigint ORDER BY id LIMIT 10000`);
+    await scan('transactions', `SELECT id::text, concat_ws(' ', txn_id, account, counterparty_account, counterparty_name, reference, card_pan_masked) AS text FROM transactions WHERE loaded_at >= $1 AND loaded_at < $2 AND id > $3::bigint ORDER BY transactions.id LIMIT 10000`);
+    await scan('dead_letter_queue', `SELECT id::text, concat_ws(' ', raw_record, reason_message) AS text FROM dead_letter_queue WHERE created_at >= $1 AND created_at < $2 AND id > $3::bigint ORDER BY dead_letter_queue.id LIMIT 10000`);
     await scan('immutable_audit_log', `SELECT seq::text AS id, concat_ws(' ', actor, subject::text, details::text) AS text FROM immutable_audit_log WHERE occurred_at >= $1 AND occurred_at < $2 AND seq > $3::bigint ORDER BY seq LIMIT 10000`);
     const [cards] = (await ds.query(`SELECT count(*) FILTER (WHERE card_pan_token IS NOT NULL)::int AS tokenized FROM transactions WHERE loaded_at >= $1 AND loaded_at < $2`, p)) as { tokenized: number }[];
     const now = Date.now();

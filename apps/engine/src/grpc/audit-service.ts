@@ -13,6 +13,7 @@ import { type DataSource } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { type Breaker } from '@strongroom/resilience';
+import { type KeyProvider } from '@strongroom/compliance';
 import { isUuid, verifyRun } from '@strongroom/pipeline';
 import { type Checkpointer } from '../audit/checkpointer';
 import { type CallScope, unary } from './job-service';
@@ -23,6 +24,8 @@ export interface AuditDeps {
   checkpointer: Checkpointer;
   logger: Logger;
   db?: Breaker;
+  /** Decrypts RESTRICTED fields when a run is verified. */
+  fieldKeys?: KeyProvider;
 }
 
 const toWire = (c: Checkpoint) => ({ seq: c.seq, hash: c.hash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature });
@@ -90,7 +93,7 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
     }),
     verifyRun: unary(scope, 'VerifyRun', async (req) => {
       if (!isUuid(req.runId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'run_id is not a run id');
-      const r = await verifyRun(ds, req.runId);
+      const r = await verifyRun(ds, req.runId, deps.fieldKeys);
       return { ok: r.ok, batchesChecked: r.batchesChecked, rowsChecked: r.rowsChecked, firstBadBatch: r.firstBadBatch, message: r.message };
     }),
   };

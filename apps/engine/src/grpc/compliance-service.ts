@@ -1,9 +1,10 @@
 import { type UntypedHandleCall } from '@grpc/grpc-js';
-import { type Alert, AlertStatus, type ComplianceServiceServer, type LegalHold } from '@strongroom/contract';
+import { type Alert, AlertStatus, type ComplianceServiceServer, type KeyRotation as KeyRotationProto, type LegalHold } from '@strongroom/contract';
 import { type AlertStatus as DbStatus, type ComplianceAlertEntity, type DataSource, type HoldScope, type LegalHoldEntity } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
-import { buildReport, listAlerts, listHolds, placeHold, purgeExpired, releaseHold, reportToCsv, transitionAlert, type ReportInputs, type RetentionPolicy, type ScreeningSetup } from '@strongroom/pipeline';
+import { buildReport, getKeyRotation, listAlerts, listHolds, placeHold, purgeExpired, releaseHold, reportToCsv, transitionAlert, type KeyRotation, type ReportInputs, type RetentionPolicy, type ScreeningSetup } from '@strongroom/pipeline';
+import { type KeyRotator } from '../compliance/key-rotator';
 import { type Breaker } from '@strongroom/resilience';
 import { type CallScope, unary } from './job-service';
 
@@ -41,7 +42,7 @@ export function alertToProto(a: ComplianceAlertEntity): Alert {
 }
 
 /** ComplianceService: alerts and their lifecycle, and name screening against the engine's lists. */
-export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; screening: ScreeningSetup; retention: RetentionPolicy; report: ReportInputs; logger: Logger }): ComplianceServiceServer & Record<string, UntypedHandleCall> {
+export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; screening: ScreeningSetup; retention: RetentionPolicy; report: ReportInputs; rotator: KeyRotator; logger: Logger }): ComplianceServiceServer & Record<string, UntypedHandleCall> {
   const { ds, screening } = deps;
   const scope: CallScope = { logger: deps.logger, ...(deps.db ? { db: deps.db } : {}) };
   return {
@@ -91,6 +92,17 @@ export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; 
       log.info('hold:released', { holdId: hold.id });
       return { hold: holdToProto(hold) };
     }),
+    rotateFieldKeys: unary(scope, 'RotateFieldKeys', async (_req, log, actor) => {
+      const rotation = await deps.rotator.start(actor);
+      log.info('keys:rotation-requested', { rotationId: rotation.id, toKeyId: rotation.toKeyId });
+      return { rotation: rotationToProto(rotation) };
+    }),
+    getKeyRotation: unary(scope, 'GetKeyRotation', async (req) => {
+      if (req.id && !/^[0-9a-f-]{36}$/.test(req.id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'id is not a rotation id');
+      const rotation = await getKeyRotation(ds, req.id || undefined);
+      if (!rotation) throw new StrongroomError(ErrorCode.NOT_FOUND, req.id ? `key rotation ${req.id} not found` : 'no key rotation yet');
+      return { rotation: rotationToProto(rotation) };
+    }),
     getReport: unary(scope, 'GetReport', async (req, log) => {
       const report = await buildReport(ds, req.framework, req.from, req.to, deps.report);
       log.info('report:built', { framework: report.framework, from: report.from, to: report.to });
@@ -108,6 +120,19 @@ export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; 
         jobs: r.jobs.map((j) => ({ ...j, cutoff: new Date(j.cutoff) })),
       };
     }),
+  };
+}
+
+function rotationToProto(r: KeyRotation): KeyRotationProto {
+  return {
+    id: r.id,
+    toKeyId: r.toKeyId,
+    status: r.status,
+    valuesReencrypted: Number(r.valuesReencrypted),
+    requestedBy: r.requestedBy,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt ?? undefined,
+    error: r.error ?? '',
   };
 }
 

@@ -230,6 +230,33 @@ export interface GetReportResponse {
   reportCsv: string;
 }
 
+export interface KeyRotation {
+  id: string;
+  toKeyId: string;
+  /** RUNNING, DONE or FAILED. */
+  status: string;
+  valuesReencrypted: number;
+  requestedBy: string;
+  startedAt: Date | undefined;
+  finishedAt: Date | undefined;
+  error: string;
+}
+
+export interface RotateFieldKeysRequest {
+}
+
+export interface RotateFieldKeysResponse {
+  rotation: KeyRotation | undefined;
+}
+
+export interface GetKeyRotationRequest {
+  id: string;
+}
+
+export interface GetKeyRotationResponse {
+  rotation: KeyRotation | undefined;
+}
+
 function createBaseAlert(): Alert {
   return {
     id: "",
@@ -2689,6 +2716,473 @@ export const GetReportResponse: MessageFns<GetReportResponse> = {
   },
 };
 
+function createBaseKeyRotation(): KeyRotation {
+  return {
+    id: "",
+    toKeyId: "",
+    status: "",
+    valuesReencrypted: 0,
+    requestedBy: "",
+    startedAt: undefined,
+    finishedAt: undefined,
+    error: "",
+  };
+}
+
+export const KeyRotation: MessageFns<KeyRotation> = {
+  encode(message: KeyRotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.toKeyId !== "") {
+      writer.uint32(18).string(message.toKeyId);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.valuesReencrypted !== 0) {
+      writer.uint32(32).int64(message.valuesReencrypted);
+    }
+    if (message.requestedBy !== "") {
+      writer.uint32(42).string(message.requestedBy);
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.finishedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.finishedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.error !== "") {
+      writer.uint32(66).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyRotation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyRotation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.toKeyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.valuesReencrypted = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.requestedBy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.finishedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyRotation {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      toKeyId: isSet(object.toKeyId)
+        ? globalThis.String(object.toKeyId)
+        : isSet(object.to_key_id)
+        ? globalThis.String(object.to_key_id)
+        : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      valuesReencrypted: isSet(object.valuesReencrypted)
+        ? globalThis.Number(object.valuesReencrypted)
+        : isSet(object.values_reencrypted)
+        ? globalThis.Number(object.values_reencrypted)
+        : 0,
+      requestedBy: isSet(object.requestedBy)
+        ? globalThis.String(object.requestedBy)
+        : isSet(object.requested_by)
+        ? globalThis.String(object.requested_by)
+        : "",
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      finishedAt: isSet(object.finishedAt)
+        ? fromJsonTimestamp(object.finishedAt)
+        : isSet(object.finished_at)
+        ? fromJsonTimestamp(object.finished_at)
+        : undefined,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: KeyRotation): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.toKeyId !== "") {
+      obj.toKeyId = message.toKeyId;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.valuesReencrypted !== 0) {
+      obj.valuesReencrypted = Math.round(message.valuesReencrypted);
+    }
+    if (message.requestedBy !== "") {
+      obj.requestedBy = message.requestedBy;
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.finishedAt !== undefined) {
+      obj.finishedAt = message.finishedAt.toISOString();
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<KeyRotation>): KeyRotation {
+    return KeyRotation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KeyRotation>): KeyRotation {
+    const message = createBaseKeyRotation();
+    message.id = object.id ?? "";
+    message.toKeyId = object.toKeyId ?? "";
+    message.status = object.status ?? "";
+    message.valuesReencrypted = object.valuesReencrypted ?? 0;
+    message.requestedBy = object.requestedBy ?? "";
+    message.startedAt = object.startedAt ?? undefined;
+    message.finishedAt = object.finishedAt ?? undefined;
+    message.error = object.error ?? "";
+    return message;
+  },
+};
+
+function createBaseRotateFieldKeysRequest(): RotateFieldKeysRequest {
+  return {};
+}
+
+export const RotateFieldKeysRequest: MessageFns<RotateFieldKeysRequest> = {
+  encode(_: RotateFieldKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateFieldKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateFieldKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RotateFieldKeysRequest {
+    return {};
+  },
+
+  toJSON(_: RotateFieldKeysRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<RotateFieldKeysRequest>): RotateFieldKeysRequest {
+    return RotateFieldKeysRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<RotateFieldKeysRequest>): RotateFieldKeysRequest {
+    const message = createBaseRotateFieldKeysRequest();
+    return message;
+  },
+};
+
+function createBaseRotateFieldKeysResponse(): RotateFieldKeysResponse {
+  return { rotation: undefined };
+}
+
+export const RotateFieldKeysResponse: MessageFns<RotateFieldKeysResponse> = {
+  encode(message: RotateFieldKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rotation !== undefined) {
+      KeyRotation.encode(message.rotation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateFieldKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateFieldKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rotation = KeyRotation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateFieldKeysResponse {
+    return { rotation: isSet(object.rotation) ? KeyRotation.fromJSON(object.rotation) : undefined };
+  },
+
+  toJSON(message: RotateFieldKeysResponse): unknown {
+    const obj: any = {};
+    if (message.rotation !== undefined) {
+      obj.rotation = KeyRotation.toJSON(message.rotation);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RotateFieldKeysResponse>): RotateFieldKeysResponse {
+    return RotateFieldKeysResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RotateFieldKeysResponse>): RotateFieldKeysResponse {
+    const message = createBaseRotateFieldKeysResponse();
+    message.rotation = (object.rotation !== undefined && object.rotation !== null)
+      ? KeyRotation.fromPartial(object.rotation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetKeyRotationRequest(): GetKeyRotationRequest {
+  return { id: "" };
+}
+
+export const GetKeyRotationRequest: MessageFns<GetKeyRotationRequest> = {
+  encode(message: GetKeyRotationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetKeyRotationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetKeyRotationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetKeyRotationRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetKeyRotationRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetKeyRotationRequest>): GetKeyRotationRequest {
+    return GetKeyRotationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetKeyRotationRequest>): GetKeyRotationRequest {
+    const message = createBaseGetKeyRotationRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetKeyRotationResponse(): GetKeyRotationResponse {
+  return { rotation: undefined };
+}
+
+export const GetKeyRotationResponse: MessageFns<GetKeyRotationResponse> = {
+  encode(message: GetKeyRotationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rotation !== undefined) {
+      KeyRotation.encode(message.rotation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetKeyRotationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetKeyRotationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rotation = KeyRotation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetKeyRotationResponse {
+    return { rotation: isSet(object.rotation) ? KeyRotation.fromJSON(object.rotation) : undefined };
+  },
+
+  toJSON(message: GetKeyRotationResponse): unknown {
+    const obj: any = {};
+    if (message.rotation !== undefined) {
+      obj.rotation = KeyRotation.toJSON(message.rotation);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetKeyRotationResponse>): GetKeyRotationResponse {
+    return GetKeyRotationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetKeyRotationResponse>): GetKeyRotationResponse {
+    const message = createBaseGetKeyRotationResponse();
+    message.rotation = (object.rotation !== undefined && object.rotation !== null)
+      ? KeyRotation.fromPartial(object.rotation)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Compliance: the AML, sanctions and KYC alerts raised while loading, and their lifecycle
  * (OPEN -> ESCALATED -> CLOSED, or OPEN -> CLOSED; a reason every time; every change audited with the
@@ -2771,6 +3265,33 @@ export const ComplianceServiceService = {
       Buffer.from(PurgeExpiredResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PurgeExpiredResponse => PurgeExpiredResponse.decode(value),
   },
+  /**
+   * Adds a new field-encryption key and re-encrypts every RESTRICTED value under it, in the background,
+   * resumable after a crash, audited. One rotation at a time.
+   */
+  rotateFieldKeys: {
+    path: "/strongroom.engine.v1.ComplianceService/RotateFieldKeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateFieldKeysRequest): Buffer =>
+      Buffer.from(RotateFieldKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateFieldKeysRequest => RotateFieldKeysRequest.decode(value),
+    responseSerialize: (value: RotateFieldKeysResponse): Buffer =>
+      Buffer.from(RotateFieldKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotateFieldKeysResponse => RotateFieldKeysResponse.decode(value),
+  },
+  /** A key rotation by id (empty: the latest). */
+  getKeyRotation: {
+    path: "/strongroom.engine.v1.ComplianceService/GetKeyRotation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetKeyRotationRequest): Buffer =>
+      Buffer.from(GetKeyRotationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetKeyRotationRequest => GetKeyRotationRequest.decode(value),
+    responseSerialize: (value: GetKeyRotationResponse): Buffer =>
+      Buffer.from(GetKeyRotationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetKeyRotationResponse => GetKeyRotationResponse.decode(value),
+  },
   /** A compliance report of one framework (SOX, PCI_DSS, AML, KYC) over a period, as JSON and as CSV. */
   getReport: {
     path: "/strongroom.engine.v1.ComplianceService/GetReport" as const,
@@ -2794,6 +3315,13 @@ export interface ComplianceServiceServer extends UntypedServiceImplementation {
   listLegalHolds: handleUnaryCall<ListLegalHoldsRequest, ListLegalHoldsResponse>;
   /** Removes rows past their retention except held ones; every batch is audited with its counts. */
   purgeExpired: handleUnaryCall<PurgeExpiredRequest, PurgeExpiredResponse>;
+  /**
+   * Adds a new field-encryption key and re-encrypts every RESTRICTED value under it, in the background,
+   * resumable after a crash, audited. One rotation at a time.
+   */
+  rotateFieldKeys: handleUnaryCall<RotateFieldKeysRequest, RotateFieldKeysResponse>;
+  /** A key rotation by id (empty: the latest). */
+  getKeyRotation: handleUnaryCall<GetKeyRotationRequest, GetKeyRotationResponse>;
   /** A compliance report of one framework (SOX, PCI_DSS, AML, KYC) over a period, as JSON and as CSV. */
   getReport: handleUnaryCall<GetReportRequest, GetReportResponse>;
 }
@@ -2906,6 +3434,41 @@ export interface ComplianceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PurgeExpiredResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Adds a new field-encryption key and re-encrypts every RESTRICTED value under it, in the background,
+   * resumable after a crash, audited. One rotation at a time.
+   */
+  rotateFieldKeys(
+    request: RotateFieldKeysRequest,
+    callback: (error: ServiceError | null, response: RotateFieldKeysResponse) => void,
+  ): ClientUnaryCall;
+  rotateFieldKeys(
+    request: RotateFieldKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotateFieldKeysResponse) => void,
+  ): ClientUnaryCall;
+  rotateFieldKeys(
+    request: RotateFieldKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotateFieldKeysResponse) => void,
+  ): ClientUnaryCall;
+  /** A key rotation by id (empty: the latest). */
+  getKeyRotation(
+    request: GetKeyRotationRequest,
+    callback: (error: ServiceError | null, response: GetKeyRotationResponse) => void,
+  ): ClientUnaryCall;
+  getKeyRotation(
+    request: GetKeyRotationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetKeyRotationResponse) => void,
+  ): ClientUnaryCall;
+  getKeyRotation(
+    request: GetKeyRotationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetKeyRotationResponse) => void,
   ): ClientUnaryCall;
   /** A compliance report of one framework (SOX, PCI_DSS, AML, KYC) over a period, as JSON and as CSV. */
   getReport(
