@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logFormat: 'pretty',
       maxBodyBytes: 1048576,
+      queryLimits: { maxDepth: 10, maxAliases: 20, maxOperations: 5, maxCost: 5000, maxTokens: 20_000 },
+      rateLimitPerMinute: 600,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

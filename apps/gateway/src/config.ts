@@ -41,6 +41,17 @@ export interface GatewayConfig {
    * real query or job definition and bounds the memory one request can pin.
    */
   readonly maxBodyBytes: number;
+  /**
+   * Query limits, refused in validation before any resolver runs: GATEWAY_MAX_DEPTH (10),
+   * GATEWAY_MAX_ALIASES (20), GATEWAY_MAX_COST (5000: fields × enclosing page sizes), at most 5
+   * operations per document, at most 20,000 tokens. Lower is safer; raise only for a known client.
+   */
+  readonly queryLimits: { maxDepth: number; maxAliases: number; maxOperations: number; maxCost: number; maxTokens: number };
+  /**
+   * GATEWAY_RATE_LIMIT_PER_MINUTE, default 600 (0 = off): requests per authenticated subject per
+   * minute (a token bucket refilled continuously); over it, RATE_LIMITED (HTTP 429).
+   */
+  readonly rateLimitPerMinute: number;
 }
 
 /** Thrown when the environment does not describe a valid gateway configuration. */
@@ -63,6 +74,10 @@ const envSchema = z.object({
   STRONGROOM_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be "json" or "pretty"' }).optional(),
+  GATEWAY_MAX_DEPTH: intString(2, 50).default(10),
+  GATEWAY_MAX_ALIASES: intString(0, 1000).default(20),
+  GATEWAY_MAX_COST: intString(10, 1_000_000).default(5000),
+  GATEWAY_RATE_LIMIT_PER_MINUTE: intString(0, 1_000_000).default(600),
 });
 
 /**
@@ -93,6 +108,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
     maxBodyBytes: 1024 * 1024,
+    queryLimits: { maxDepth: e.GATEWAY_MAX_DEPTH, maxAliases: e.GATEWAY_MAX_ALIASES, maxOperations: 5, maxCost: e.GATEWAY_MAX_COST, maxTokens: 20_000 },
+    rateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
   });
 }
 

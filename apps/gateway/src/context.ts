@@ -4,6 +4,7 @@ import { type Breaker } from '@strongroom/resilience';
 import { type JobServiceClient } from '@strongroom/contract';
 import { type Logger, newCorrelationId } from '@strongroom/logging';
 import { type Actor, type AuthSettings, authenticate } from './auth/authenticate';
+import { type RateLimiter } from './auth/rate-limit';
 import { type RequestEngine, createRequestEngine } from './engine/engine-client';
 
 export interface GatewayContext {
@@ -22,6 +23,8 @@ export interface ContextDeps {
   readonly auth: AuthSettings;
   readonly engineDeadlineMs: number;
   readonly logger: Logger;
+  /** Per-subject request rate limit (checked after authentication). */
+  readonly rateLimiter?: RateLimiter;
 }
 
 /** Incoming correlation ids are accepted only in this shape (no log injection, fits gRPC metadata). */
@@ -42,6 +45,7 @@ export function buildContext(
   request: { correlationId: string; authorization: string | undefined },
 ): GatewayContext {
   const actor = authenticate(request.authorization, deps.auth);
+  deps.rateLimiter?.take(actor.sub);
   const logger = deps.logger.child({ correlationId: request.correlationId, actor: actor.sub });
   const engine = createRequestEngine(
     deps.client,

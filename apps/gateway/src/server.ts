@@ -12,6 +12,8 @@ import { apolloLogger, errorLoggingPlugin, hardeningPlugins } from './apollo-plu
 import { type GatewayConfig } from './config';
 import { type GatewayContext } from './context';
 import { formatGatewayError } from './errors/format-error';
+import { queryLimitRules } from './graphql/limits';
+import { RateLimiter } from './auth/rate-limit';
 import { createResolvers } from './graphql/resolvers';
 import { typeDefs } from './graphql/schema';
 import { GRAPHQL_PATH, createRequestHandler } from './http-handler';
@@ -50,6 +52,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     resolvers: createResolvers(),
     introspection: !config.production,
     csrfPrevention: true,
+    // attack queries are refused in validation, before any resolver runs (OWASP GraphQL cheat sheet)
+    validationRules: queryLimitRules(config.queryLimits),
+    parseOptions: { maxTokens: config.queryLimits.maxTokens },
+    allowBatchedHttpRequests: false,
     formatError: formatGatewayError,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
@@ -75,6 +81,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
           auth: { authEnabled: config.authEnabled, jwtSecret: config.jwtSecret },
           engineDeadlineMs: config.engineDeadlineMs,
           logger,
+          rateLimiter: new RateLimiter(config.rateLimitPerMinute),
         },
         maxBodyBytes: config.maxBodyBytes,
         logger,

@@ -65,8 +65,11 @@ export function formatGatewayError(formatted: GraphQLFormattedError, error: unkn
     switch (c.kind) {
       case 'gateway':
         return withPosition(formatted, c.error.message, c.error.publicExtensions());
-      case 'request':
-        return withPosition(formatted, String(formatted.message), { code: c.code });
+      case 'request': {
+        // a query-limit refusal (graphql/limits.ts) also names the limit it hit
+        const limit = formatted.extensions?.['limit'];
+        return withPosition(formatted, String(formatted.message), { code: c.code, ...(typeof limit === 'string' ? { limit } : {}) });
+      }
       default:
         return withPosition(formatted, INTERNAL_MESSAGE, { code: ApolloServerErrorCode.INTERNAL_SERVER_ERROR });
     }

@@ -1,0 +1,98 @@
+// OWASP GraphQL attack queries against a production-mode gateway (real engine, port 0): each is refused
+// before any resolver runs — the answer carries no `data` at all, which GraphQL only does when
+// execution never started — and a cheap query still works alongside.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '@strongroom/logging';
+import { type EngineProcess, type TestDatabase, createTestDatabase, startEngineProcess } from '@strongroom/testing';
+import { signDevToken } from '@strongroom/auth';
+import { loadConfig } from './config';
+import { type RunningGateway, startGateway } from './server';
+
+const SECRET = 'attack-test-secret-at-least-32-characters';
+const VIEWER = signDevToken({ sub: 'mallory', roles: ['viewer'], ttlSeconds: 600 }, SECRET);
+
+describe('gateway protection (production mode)', () => {
+  let db: TestDatabase | undefined;
+  let engine: EngineProcess | undefined;
+  let gateway: RunningGateway | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-attack-')) } });
+    gateway = await startGateway(loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET, NODE_ENV: 'production', GATEWAY_RATE_LIMIT_PER_MINUTE: '100000' }), silentLogger());
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.stop();
+    await engine?.stop();
+    await db?.drop();
+  });
+
+  async function post(body: string, token = VIEWER): Promise<{ status: number; json: { data?: unknown; errors?: { message: string; extensions?: { code?: string; limit?: string } }[] } | undefined; text: string }> {
+    const res = await fetch(gateway?.url as string, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+    const text = await res.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, text };
+  }
+  const query = (q: string) => post(JSON.stringify({ query: q }));
+
+  it('answers a normal query', async () => {
+    const r = await query('{ jobs(first: 5) { edges { node { id name } } } }');
+    expect(r.status).toBe(200);
+    expect(r.json?.data).toEqual({ jobs: { edges: [] } });
+  });
+
+  it('refuses a query 20 levels deep', async () => {
+    let q = 'id';
+    for (let i = 0; i < 6; i++) q = `runs(first: 1) { edges { node { job { ${q} } } } }`;
+    const r = await query(`{ job(id: "00000000-0000-4000-8000-000000000000") { ${q} } }`);
+    expect(r.json?.data).toBeUndefined();
+    expect(r.json?.errors?.[0]).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'maxDepth' } });
+    expect(r.json?.errors?.[0]?.message).toMatch(/levels deep/);
+  });
+
+  it('refuses 1,000 aliases', async () => {
+    const r = await query(`{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: jobs(first: 1) { edges { cursor } }`).join(' ')} }`);
+    expect(r.json?.data).toBeUndefined();
+    expect(r.json?.errors?.[0]).toMatchObject({ extensions: { limit: 'maxAliases' } });
+  });
+
+  it('refuses 100 batched operations, as a JSON array and as one document', async () => {
+    const batch = await post(JSON.stringify(Array.from({ length: 100 }, () => ({ query: '{ jobs { edges { cursor } } }' }))));
+    expect(batch.status).toBe(400);
+    expect(batch.json?.data).toBeUndefined();
+    const doc = await post(JSON.stringify({ query: Array.from({ length: 100 }, (_, i) => `query q${i} { jobs { edges { cursor } } }`).join('\n'), operationName: 'q0' }));
+    expect(doc.json?.data).toBeUndefined();
+    expect(doc.json?.errors?.[0]).toMatchObject({ extensions: { limit: 'maxOperations' } });
+  });
+
+  it('refuses a query whose cost is too high', async () => {
+    const r = await query('{ runs(first: 100) { edges { node { id job { id runs(first: 100) { edges { node { id read loaded } } } } } } } }');
+    expect(r.json?.data).toBeUndefined();
+    expect(r.json?.errors?.[0]).toMatchObject({ extensions: { limit: 'maxCost' } });
+  });
+
+  it('refuses a 2 MB body with 413 before parsing it', async () => {
+    const r = await post(JSON.stringify({ query: `{ jobs { edges { cursor } } } # ${'x'.repeat(2 * 1024 * 1024)}` }));
+    expect(r.status).toBe(413);
+  });
+
+  it('refuses introspection and does not suggest field names in production', async () => {
+    const intro = await query('{ __schema { types { name } } }');
+    expect(intro.json?.data).toBeUndefined();
+    expect(intro.json?.errors?.[0]?.message).toMatch(/introspection/i);
+    const typo = await query('{ jbos { edges { cursor } } }');
+    expect(typo.json?.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it('refuses a GET mutation and a simple-request POST (CSRF prevention)', async () => {
+    const res = await fetch(`${gateway?.url}?query=${encodeURIComponent('{ jobs { edges { cursor } } }')}`, { headers: { authorization: `Bearer ${VIEWER}` } });
+    expect(res.status).toBe(400); // no apollo-require-preflight / content-type: CSRF prevention refuses it
+  });
+});
