@@ -74,7 +74,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
   });
 
   it('lists jobs and runs with pagination', async () => {
-    const jobs = await call(client.listJobs.bind(client), { pageSize: 1, pageToken: '' });
+    const jobs = await call(client.listJobs.bind(client), { pageSize: 1, pageToken: '', jobIds: [] });
     expect(jobs.jobs).toHaveLength(1);
     const runs = await call(client.listRuns.bind(client), { jobId: '', status: RunStatus.RUN_STATUS_SUCCEEDED, pageSize: 10, pageToken: '' });
     expect(runs.runs.length).toBeGreaterThanOrEqual(1);

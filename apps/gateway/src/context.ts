@@ -50,7 +50,8 @@ export function buildContext(
   const engine = createRequestEngine(
     deps.client,
     { deadlineMs: deps.engineDeadlineMs, logger: deps.logger, ...(deps.breaker ? { breaker: deps.breaker } : {}) },
-    { correlationId: request.correlationId, actor: actor.sub },
+    // the engine records this in every audit entry the call causes: `user:<sub>` says it came through the gateway
+    { correlationId: request.correlationId, actor: `user:${actor.sub}` },
   );
   return { correlationId: request.correlationId, actor, engine, logger };
 }

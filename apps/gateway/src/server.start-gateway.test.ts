@@ -153,7 +153,7 @@ describe('startGateway', () => {
       reconciliation: { reconciled: true, reason: null, sourceTotals: [{ currency: 'EUR', count: 5, amount: '1234.50' }] },
     });
     expect(seen.filter((s) => s.method === 'GetRun')).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ correlationId: 'corr-123', actor: 'alice' });
+    expect(seen[0]).toMatchObject({ correlationId: 'corr-123', actor: 'user:alice' });
     expect(seen[0]?.deadlineMs).toBeGreaterThan(0);
     expect(seen[0]?.deadlineMs).toBeLessThanOrEqual(300);
   });
@@ -174,7 +174,7 @@ describe('startGateway', () => {
     expect(seen).toHaveLength(0);
     const allowed = await gql('mutation { runJob(jobId: "j1") { run { id } existing } }', { bearer: token('o', ['operator']) });
     expect(allowed.body.data?.runJob).toEqual({ run: { id: 'r1' }, existing: false });
-    expect(seen).toMatchObject([{ method: 'RunJob', request: { jobId: 'j1' }, actor: 'o' }]);
+    expect(seen).toMatchObject([{ method: 'RunJob', request: { jobId: 'j1' }, actor: 'user:o' }]);
   });
 
   it('maps the engine’s NOT_FOUND with its Strongroom code and masks an internal failure', async () => {
@@ -203,7 +203,7 @@ describe('startGateway', () => {
     const page2 = await gql<JobsPage>(q(`, after: "${page1.body.data?.jobs.pageInfo.endCursor}"`), { bearer: token('v', ['viewer']) });
     expect(page2.body.data?.jobs.edges.map((e) => e.node.id)).toEqual(['j3']);
     expect(page2.body.data?.jobs.pageInfo.hasNextPage).toBe(false);
-    expect(seen.map((s) => s.request)).toEqual([{ pageSize: 2, pageToken: '' }, { pageSize: 2, pageToken: 'p2' }]);
+    expect(seen.map((s) => s.request)).toEqual([{ pageSize: 2, pageToken: '', jobIds: [] }, { pageSize: 2, pageToken: 'p2', jobIds: [] }]);
   });
 
   it('refuses a body over 1 MiB with HTTP 413 and a simple cross-site POST as CSRF', async () => {

@@ -89,11 +89,17 @@ export async function getJob(ds: DataSource | EntityManager, jobId: string, vers
 }
 
 /** Jobs newest first, keyset-paginated. */
-export async function listJobs(ds: DataSource, size: number | undefined, token: string | undefined): Promise<{ jobs: JobEntity[]; next: string }> {
+export async function listJobs(ds: DataSource, size: number | undefined, token: string | undefined, ids: readonly string[] = []): Promise<{ jobs: JobEntity[]; next: string }> {
   const limit = pageSize(size);
   const after = decodePageToken(token);
   const qb = ds.getRepository(JobEntity).createQueryBuilder('j').orderBy('j.created_at', 'DESC').addOrderBy('j.id', 'DESC').limit(limit + 1);
-  if (after) qb.where('(j.created_at, j.id) < (:t, :id)', { t: after.t, id: after.id });
+  if (after) qb.andWhere('(j.created_at, j.id) < (:t, :id)', { t: after.t, id: after.id });
+  if (ids.length) {
+    if (ids.length > 500) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'job_ids: at most 500');
+    const bad = ids.find((id) => !isUuid(id));
+    if (bad !== undefined) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `job_ids: "${bad.slice(0, 40)}" is not a job id`);
+    qb.andWhere('j.id IN (:...ids)', { ids: [...new Set(ids)] });
+  }
   const rows = await qb.getMany();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];

@@ -9,3 +9,4 @@ export { lookalikeSpoof, withDiacritics, reorderName, ORDINARY_FIRST_NAMES, ORDI
 export { runCli } from './cli-process';
 export { findLuhnValidPans } from './pan-scan';
 export { corpusDir } from './corpus';
+export { querySql } from './sql';

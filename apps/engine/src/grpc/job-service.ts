@@ -107,7 +107,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       return { job: jobToProto(j.job, j.definitionJson) };
     }),
     listJobs: unary(scope, 'ListJobs', async (req) => {
-      const { jobs, next } = await listJobs(ds, req.pageSize, req.pageToken || undefined);
+      const { jobs, next } = await listJobs(ds, req.pageSize, req.pageToken || undefined, req.jobIds);
       const full = await Promise.all(jobs.map((j) => getJob(ds, j.id)));
       return { jobs: full.map((j) => jobToProto(j.job, j.definitionJson)), nextPageToken: next };
     }),

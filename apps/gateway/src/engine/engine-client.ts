@@ -52,6 +52,9 @@ type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
 
+/** Job ids per ListJobs call when batching (the engine's page maximum is 500). */
+const JOB_BATCH = 500;
+
 /** A contract violation by the engine (a response without its payload): a bug, shown as internal. */
 function missing(method: string, field: string): Error {
   return new Error(`engine ${method} response has no ${field}`);
@@ -114,13 +117,52 @@ export function createRequestEngine(
   const primeJob = (job: Job): void => prime(`job:${job.id}`, job);
   const primeRun = (run: Run): void => prime(`run:${run.id}`, run);
 
+  // DataLoader-style batching: the jobs asked for in one tick (e.g. `job` of every run on a page) are
+  // fetched with one ListJobs(job_ids) call instead of one GetJob each; a single id uses GetJob, which
+  // answers NOT_FOUND precisely.
+  let pending: { jobId: string; resolve: (j: Job) => void; reject: (e: unknown) => void }[] = [];
+  const flushJobs = (): void => {
+    const batch = pending;
+    pending = [];
+    const ids = [...new Set(batch.map((b) => b.jobId))];
+    const settle = (load: Promise<Map<string, Job>>) =>
+      load.then(
+        (found) => {
+          for (const b of batch) {
+            const job = found.get(b.jobId);
+            if (job) b.resolve(job);
+            else b.reject(new GatewayError('NOT_FOUND', `job ${b.jobId} not found`));
+          }
+        },
+        (err: unknown) => batch.forEach((b) => b.reject(err)),
+      );
+    if (ids.length === 1) {
+      void unary('GetJob', client.getJob.bind(client), { jobId: ids[0] as string }).then(
+        (res) => {
+          if (res.job === undefined) throw missing('GetJob', 'job');
+          const job = res.job;
+          batch.forEach((b) => b.resolve(job));
+        },
+        (err: unknown) => batch.forEach((b) => b.reject(err)),
+      );
+      return;
+    }
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += JOB_BATCH) chunks.push(ids.slice(i, i + JOB_BATCH));
+    void settle(
+      Promise.all(chunks.map((chunk) => unary('ListJobs', client.listJobs.bind(client), { jobIds: chunk, pageSize: chunk.length, pageToken: '' }))).then(
+        (pages) => new Map(pages.flatMap((p) => p.jobs).map((j) => [j.id, j] as const)),
+      ),
+    );
+  };
+  const loadJob = (jobId: string): Promise<Job> =>
+    new Promise<Job>((resolve, reject) => {
+      if (!pending.length) queueMicrotask(() => setImmediate(flushJobs)); // after the resolvers of this tick asked
+      pending.push({ jobId, resolve, reject });
+    });
+
   return {
-    getJob: (jobId) =>
-      memo(`job:${jobId}`, async () => {
-        const res = await unary('GetJob', client.getJob.bind(client), { jobId });
-        if (res.job === undefined) throw missing('GetJob', 'job');
-        return res.job;
-      }),
+    getJob: (jobId) => memo(`job:${jobId}`, () => loadJob(jobId)),
 
     getRun: (runId) =>
       memo(`run:${runId}`, async () => {

@@ -54,7 +54,7 @@ const rootResolvers = {
   Query: {
     jobs: async (_: unknown, args: ConnectionArgs, ctx: GatewayContext): Promise<Connection<Job>> => {
       const page = pageRequest('jobs', args.first, args.after);
-      const res = await ctx.engine.listJobs({ pageSize: page.pageSize, pageToken: page.pageToken });
+      const res = await ctx.engine.listJobs({ pageSize: page.pageSize, pageToken: page.pageToken, jobIds: [] });
       return toConnection(page, res.jobs, res.nextPageToken);
     },
     job: (_: unknown, args: { id: string }, ctx: GatewayContext): Promise<Job> =>

@@ -57,6 +57,11 @@ export interface ListJobsRequest {
   /** 1..500, default 50. */
   pageSize: number;
   pageToken: string;
+  /**
+   * Only these jobs (at most 500; unknown ids are left out). Lets a client fetch the jobs of a page of
+   * runs in one call instead of one GetJob per run.
+   */
+  jobIds: string[];
 }
 
 export interface ListJobsResponse {
@@ -446,7 +451,7 @@ export const GetJobResponse: MessageFns<GetJobResponse> = {
 };
 
 function createBaseListJobsRequest(): ListJobsRequest {
-  return { pageSize: 0, pageToken: "" };
+  return { pageSize: 0, pageToken: "", jobIds: [] };
 }
 
 export const ListJobsRequest: MessageFns<ListJobsRequest> = {
@@ -456,6 +461,9 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(18).string(message.pageToken);
+    }
+    for (const v of message.jobIds) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -489,6 +497,14 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.jobIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -513,6 +529,11 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      jobIds: globalThis.Array.isArray(object?.jobIds)
+        ? object.jobIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.job_ids)
+        ? object.job_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -524,6 +545,9 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.jobIds?.length) {
+      obj.jobIds = message.jobIds;
+    }
     return obj;
   },
 
@@ -534,6 +558,7 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     const message = createBaseListJobsRequest();
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.jobIds = object.jobIds?.map((e) => e) || [];
     return message;
   },
 };
