@@ -6,11 +6,14 @@ import { type Logger, newCorrelationId } from '@strongroom/logging';
 import { type Actor, type AuthSettings, authenticate } from './auth/authenticate';
 import { type RateLimiter } from './auth/rate-limit';
 import { type RequestEngine, createRequestEngine } from './engine/engine-client';
+import { type EngineClients, type EngineServices, createEngineServices } from './engine/engine-services';
 
 export interface GatewayContext {
   readonly correlationId: string;
   readonly actor: Actor;
   readonly engine: RequestEngine;
+  /** The engine's other services (DLQ, audit, breakers, compliance, run control). */
+  readonly services: EngineServices;
   /** Scoped with `correlationId` and `actor`. */
   readonly logger: Logger;
 }
@@ -18,6 +21,8 @@ export interface GatewayContext {
 /** Process-wide things every request context is built from. */
 export interface ContextDeps {
   readonly client: JobServiceClient;
+  /** Clients of the other engine services; absent in tests that script JobService only. */
+  readonly clients?: Omit<EngineClients, 'jobs'>;
   /** Circuit breaker around the engine (process-wide): an unreachable engine fails fast. */
   readonly breaker?: Breaker;
   readonly auth: AuthSettings;
@@ -53,5 +58,10 @@ export function buildContext(
     // the engine records this in every audit entry the call causes: `user:<sub>` says it came through the gateway
     { correlationId: request.correlationId, actor: `user:${actor.sub}` },
   );
-  return { correlationId: request.correlationId, actor, engine, logger };
+  const callCtx = { correlationId: request.correlationId, actor: `user:${actor.sub}` };
+  const clientOptions = { deadlineMs: deps.engineDeadlineMs, logger: deps.logger, ...(deps.breaker ? { breaker: deps.breaker } : {}) };
+  const services = deps.clients
+    ? createEngineServices({ jobs: deps.client, ...deps.clients }, clientOptions, callCtx, deps.logger)
+    : (new Proxy({}, { get: () => () => Promise.reject(new Error('engine service not configured')) }) as EngineServices);
+  return { correlationId: request.correlationId, actor, engine, services, logger };
 }

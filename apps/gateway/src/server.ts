@@ -4,7 +4,17 @@ import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { callUnary, createJobServiceClient, createOpsServiceClient, type ListBreakersRequest, type ListBreakersResponse, type OpsServiceClient } from '@strongroom/contract';
+import {
+  callUnary,
+  createAuditServiceClient,
+  createComplianceServiceClient,
+  createDeadLetterServiceClient,
+  createJobServiceClient,
+  createOpsServiceClient,
+  type ListBreakersRequest,
+  type ListBreakersResponse,
+  type OpsServiceClient,
+} from '@strongroom/contract';
 import { type Breaker } from '@strongroom/resilience';
 import { type Logger } from '@strongroom/logging';
 import { BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
@@ -39,6 +49,19 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const log = logger.child({ component: 'gateway' });
   const client = createJobServiceClient({ address: config.engineAddress });
   const ops = createOpsServiceClient({ address: config.engineAddress });
+  const clients = {
+    deadLetters: createDeadLetterServiceClient({ address: config.engineAddress }),
+    audit: createAuditServiceClient({ address: config.engineAddress }),
+    ops,
+    compliance: createComplianceServiceClient({ address: config.engineAddress }),
+  };
+  const closeClients = () => {
+    client.close();
+    clients.deadLetters.close();
+    clients.audit.close();
+    clients.compliance.close();
+    ops.close();
+  };
   // the engine is a dependency like any other: behind a breaker; transitions are logged
   const breakers = new BreakerRegistry();
   breakers.onTransition((t) => log.warn(`breaker:${t.to.toLowerCase()}`, { breaker: t.name, from: t.from, failures: t.failures }));
@@ -77,6 +100,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         apollo,
         context: {
           client,
+          clients,
           breaker: breakers.get(ENGINE_CLIENT_POLICY),
           auth: { authEnabled: config.authEnabled, jwtSecret: config.jwtSecret },
           engineDeadlineMs: config.engineDeadlineMs,
@@ -98,8 +122,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   } catch (err) {
     await apollo.stop().catch(() => undefined);
     if (httpServer.listening) httpServer.close();
-    client.close();
-    ops.close();
+    closeClients();
     breakers.shutdown();
     throw err;
   }
@@ -118,8 +141,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         try {
           await apollo.stop();
         } finally {
-          client.close();
-          ops.close();
+          closeClients();
           breakers.shutdown();
         }
         log.info('gateway:stopped');

@@ -8,10 +8,41 @@ export type RootFieldPolicy = Readonly<Record<string, Readonly<Record<string, re
 
 const ANY_ROLE: readonly Role[] = ROLES;
 const OPERATORS: readonly Role[] = ['operator', 'admin'];
+const AUDITORS: readonly Role[] = ['auditor', 'admin'];
+const STAFF: readonly Role[] = ['operator', 'auditor', 'admin'];
 
+/**
+ * The role matrix (docs/gateway.md): viewers read jobs, runs and breakers; operators also run,
+ * control runs and work the dead-letter queue; auditors read the DLQ, alerts (unmasked), the audit
+ * chain, holds and reports, and move alerts and holds; admins may do everything.
+ */
 export const ROOT_FIELD_POLICY: RootFieldPolicy = Object.freeze({
-  Query: { jobs: ANY_ROLE, job: ANY_ROLE, runs: ANY_ROLE, run: ANY_ROLE },
-  Mutation: { createJob: OPERATORS, runJob: OPERATORS },
+  Query: {
+    jobs: ANY_ROLE,
+    job: ANY_ROLE,
+    runs: ANY_ROLE,
+    run: ANY_ROLE,
+    breakers: ANY_ROLE,
+    deadLetters: STAFF,
+    alerts: STAFF,
+    auditEntries: AUDITORS,
+    auditVerification: AUDITORS,
+    legalHolds: AUDITORS,
+    complianceReport: AUDITORS,
+  },
+  Mutation: {
+    createJob: OPERATORS,
+    runJob: OPERATORS,
+    pauseRun: OPERATORS,
+    resumeRun: OPERATORS,
+    cancelRun: OPERATORS,
+    replayDeadLetters: OPERATORS,
+    discardDeadLetters: OPERATORS,
+    escalateAlert: AUDITORS,
+    closeAlert: AUDITORS,
+    placeLegalHold: AUDITORS,
+    releaseLegalHold: AUDITORS,
+  },
 });
 
 /** Throws FORBIDDEN unless the actor holds one of `allowed`. */

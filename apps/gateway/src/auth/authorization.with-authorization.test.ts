@@ -4,9 +4,10 @@ import { ROOT_FIELD_POLICY, withAuthorization } from './authorization';
 
 const actor = (...roles: Actor['roles'][number][]): { actor: Actor } => ({ actor: { sub: 'u', roles } });
 
+const stubs = (fields: object) => Object.fromEntries(Object.keys(fields).map((f) => [f, () => f]));
 const resolvers = {
-  Query: { jobs: () => 'jobs', job: () => 'job', runs: () => 'runs', run: () => 'run' },
-  Mutation: { createJob: () => 'created', runJob: () => 'started' },
+  Query: stubs(ROOT_FIELD_POLICY['Query'] ?? {}),
+  Mutation: stubs(ROOT_FIELD_POLICY['Mutation'] ?? {}),
   Run: { job: () => 'nested' },
 };
 
@@ -42,6 +43,15 @@ describe('withAuthorization', () => {
     expect(await codeOf(() => call('Mutation', 'createJob', actor('auditor', 'viewer')))).toBe('FORBIDDEN');
     expect(await codeOf(() => call('Mutation', 'runJob', actor('operator')))).toBe('OK');
     expect(await codeOf(() => call('Mutation', 'createJob', actor('admin')))).toBe('OK');
+  });
+
+  it('keeps the audit chain, holds and reports for auditors and admins, and run control for operators', async () => {
+    expect(await codeOf(() => call('Query', 'auditEntries', actor('operator')))).toBe('FORBIDDEN');
+    expect(await codeOf(() => call('Query', 'complianceReport', actor('auditor')))).toBe('OK');
+    expect(await codeOf(() => call('Mutation', 'closeAlert', actor('operator')))).toBe('FORBIDDEN');
+    expect(await codeOf(() => call('Mutation', 'replayDeadLetters', actor('auditor')))).toBe('FORBIDDEN');
+    expect(await codeOf(() => call('Query', 'deadLetters', actor('viewer')))).toBe('FORBIDDEN');
+    expect(await codeOf(() => call('Query', 'breakers', actor('viewer')))).toBe('OK');
   });
 
   it('leaves non-root resolvers alone', () => {

@@ -73,35 +73,7 @@ export function createRequestEngine(
   const cache = new Map<string, Promise<unknown>>();
   const log = options.logger.child({ component: 'engine-client', correlationId: call.correlationId });
 
-  function metadata(): Metadata {
-    const md = new Metadata();
-    md.set(METADATA_KEYS.correlationId, call.correlationId);
-    md.set(METADATA_KEYS.actor, call.actor);
-    return md;
-  }
-
-  function unary<Req, Res>(name: string, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
-    const started = performance.now();
-    const raw = () =>
-      new Promise<Res>((resolve, reject) => {
-        method(request, metadata(), { deadline: deadlineIn(options.deadlineMs) }, (error, response) => (error ? reject(error) : resolve(response)));
-      });
-    return (options.breaker ? options.breaker.call(raw) : raw()).then(
-      (response) => {
-        log.debug('engine:answered', { method: name, ms: Math.round(performance.now() - started) });
-        return response;
-      },
-      (error: unknown) => {
-        const ms = Math.round(performance.now() - started);
-        if (error instanceof BreakerOpenError) {
-          log.debug('engine:breaker-open', { method: name, ms });
-          throw new GatewayError('ENGINE_UNAVAILABLE', 'the engine is unavailable; retry shortly');
-        }
-        log.debug('engine:failed', { method: name, ms, grpcStatus: (error as ServiceError).code });
-        throw gatewayErrorFromGrpc(error);
-      },
-    );
-  }
+  const unary = makeUnary(options, call, log);
 
   function memo<T>(key: string, load: () => Promise<T>): Promise<T> {
     const hit = cache.get(key);
@@ -199,4 +171,42 @@ export function createRequestEngine(
       return { run: res.run, existing: res.existing };
     },
   };
+}
+
+/**
+ * The one wrapper of every engine call: deadline, correlation id and actor in the metadata, the
+ * engine breaker, and the gRPC status mapped once to a GatewayError.
+ */
+export function makeUnary(options: EngineClientOptions, call: EngineCallContext, log: Logger) {
+  function metadata(): Metadata {
+    const md = new Metadata();
+    md.set(METADATA_KEYS.correlationId, call.correlationId);
+    md.set(METADATA_KEYS.actor, call.actor);
+    return md;
+  }
+
+  function unary<Req, Res>(name: string, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+    const started = performance.now();
+    const raw = () =>
+      new Promise<Res>((resolve, reject) => {
+        method(request, metadata(), { deadline: deadlineIn(options.deadlineMs) }, (error, response) => (error ? reject(error) : resolve(response)));
+      });
+    return (options.breaker ? options.breaker.call(raw) : raw()).then(
+      (response) => {
+        log.debug('engine:answered', { method: name, ms: Math.round(performance.now() - started) });
+        return response;
+      },
+      (error: unknown) => {
+        const ms = Math.round(performance.now() - started);
+        if (error instanceof BreakerOpenError) {
+          log.debug('engine:breaker-open', { method: name, ms });
+          throw new GatewayError('ENGINE_UNAVAILABLE', 'the engine is unavailable; retry shortly');
+        }
+        log.debug('engine:failed', { method: name, ms, grpcStatus: (error as ServiceError).code });
+        throw gatewayErrorFromGrpc(error);
+      },
+    );
+  }
+
+  return unary;
 }

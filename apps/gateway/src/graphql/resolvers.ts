@@ -7,6 +7,7 @@ import { type GatewayContext } from '../context';
 import { badUserInput } from '../errors/gateway-error';
 import { type Connection, pageRequest, toConnection } from './connection';
 import { DateTimeScalar, LongScalar } from './scalars';
+import { operationsMutations, operationsQueries, operationsTypes } from './operations-resolvers';
 
 interface ConnectionArgs {
   readonly first?: number | null;
@@ -63,6 +64,7 @@ const rootResolvers = {
       listRuns(ctx, args.jobId == null ? '' : requireId(args.jobId, 'jobId'), args),
     run: (_: unknown, args: { id: string }, ctx: GatewayContext): Promise<Run> =>
       ctx.engine.getRun(requireId(args.id, 'id')),
+    ...operationsQueries,
   },
 
   Mutation: {
@@ -81,6 +83,7 @@ const rootResolvers = {
       ctx.logger.info('run:requested', { jobId: args.jobId, runId: result.run.id, existing: result.existing });
       return result;
     },
+    ...operationsMutations,
   },
 };
 
@@ -104,6 +107,7 @@ const typeResolvers = {
   Reconciliation: {
     reason: (r: Reconciliation): string | null => orNull(r.reason),
   },
+  ...operationsTypes,
 };
 
 /** All resolvers, root fields wrapped in the authorization policy (deny by default). */

@@ -20,6 +20,20 @@ export const typeDefs = /* GraphQL */ `
     runs(jobId: ID, status: RunStatus, first: Int = 20, after: String): RunConnection!
     "One run. Unknown id: error NOT_FOUND (or BAD_USER_INPUT for a malformed id)."
     run(id: ID!): Run
+    "The engine's circuit breakers (postgres, source:file, sanctions-screening, …) and their state."
+    breakers: [Breaker!]!
+    "Dead letters, oldest first. Roles operator, auditor, admin. first: 1..100, default 20."
+    deadLetters(runId: ID, status: DeadLetterStatus, reasonCode: String, first: Int = 20, after: String): DeadLetterConnection!
+    "AML / sanctions / KYC alerts, newest first. Evidence is masked unless you are an auditor or admin."
+    alerts(rule: String, status: AlertStatus, runId: ID, first: Int = 20, after: String): AlertConnection!
+    "Audit chain entries, newest first. Roles auditor, admin."
+    auditEntries(action: String, first: Int = 20, after: String): AuditEntryConnection!
+    "Verifies the whole audit chain (and the signed checkpoints). Roles auditor, admin."
+    auditVerification: AuditVerification!
+    "Legal holds; active ones only unless activeOnly is false. Roles auditor, admin."
+    legalHolds(activeOnly: Boolean = true): [LegalHold!]!
+    "A compliance report (SOX, PCI_DSS, AML, KYC) over [from, to], as JSON and CSV. Roles auditor, admin."
+    complianceReport(framework: String!, from: String!, to: String!): ComplianceReport!
   }
 
   type Mutation {
@@ -37,6 +51,180 @@ export const typeDefs = /* GraphQL */ `
     existing run (existing: true). Needs role operator or admin.
     """
     runJob(jobId: ID!): RunJobPayload
+    "Pauses a running run after its current batch. Roles operator, admin."
+    pauseRun(id: ID!): Run
+    "Resumes a paused or interrupted run. Roles operator, admin."
+    resumeRun(id: ID!): Run
+    "Cancels a run; it publishes nothing. Roles operator, admin."
+    cancelRun(id: ID!): Run
+    "Replays dead letters (the given ids, or every PENDING one of runId); idempotent. Roles operator, admin."
+    replayDeadLetters(ids: [ID!], runId: ID): ReplayPayload
+    "Closes dead letters without loading them; a reason is required. Roles operator, admin."
+    discardDeadLetters(ids: [ID!]!, reason: String!): DiscardPayload
+    "OPEN → ESCALATED, with a reason (audited with you as the actor). Roles auditor, admin."
+    escalateAlert(id: ID!, reason: String!): Alert
+    "OPEN or ESCALATED → CLOSED, with a reason (audited). Roles auditor, admin."
+    closeAlert(id: ID!, reason: String!): Alert
+    "Keeps rows of an ACCOUNT, a JOB or a RUN past their retention. Roles auditor, admin."
+    placeLegalHold(scope: HoldScope!, value: String!, reason: String!): LegalHold
+    "Releases a legal hold, with a reason. Roles auditor, admin."
+    releaseLegalHold(id: ID!, reason: String!): LegalHold
+  }
+
+  type Breaker {
+    name: String!
+    "CLOSED, OPEN or HALF_OPEN."
+    state: String!
+    lastTransitionAt: DateTime
+    failureCount: Int!
+  }
+
+  enum DeadLetterStatus {
+    PENDING
+    REPLAYED
+    DISCARDED
+  }
+
+  type DeadLetter {
+    id: ID!
+    runId: ID!
+    jobId: ID!
+    recordNo: Long!
+    "The record as read: card numbers masked; encrypted (enc:v1:…) for jobs with RESTRICTED fields."
+    rawRecord: String!
+    "Stable reason code (docs/error-catalogue.md)."
+    reasonCode: String!
+    reasonMessage: String!
+    field: String
+    attempts: Int!
+    status: DeadLetterStatus!
+    resolution: String
+    resolvedBy: String
+    createdAt: DateTime
+    resolvedAt: DateTime
+  }
+
+  type DeadLetterEdge {
+    cursor: String!
+    node: DeadLetter!
+  }
+
+  type DeadLetterConnection {
+    edges: [DeadLetterEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type ReplayOutcome {
+    id: ID!
+    "LOADED, ALREADY_LOADED, STILL_FAILING or SKIPPED."
+    outcome: String!
+    reasonCode: String
+    reasonMessage: String
+  }
+
+  type ReplayPayload {
+    loaded: Int!
+    alreadyLoaded: Int!
+    stillFailing: Int!
+    skipped: Int!
+    outcomes: [ReplayOutcome!]!
+  }
+
+  type DiscardPayload {
+    discarded: Int!
+    skipped: Int!
+  }
+
+  enum AlertStatus {
+    OPEN
+    ESCALATED
+    CLOSED
+  }
+
+  type Alert {
+    id: ID!
+    "SANCTIONS, LARGE_TRANSACTION, STRUCTURING, VELOCITY, ROUND_AMOUNT, HIGH_RISK_JURISDICTION, RAPID_MOVEMENT or KYC."
+    rule: String!
+    "0..100."
+    score: Int!
+    status: AlertStatus!
+    sourceSystem: String!
+    txnId: String!
+    "Masked (last 4) unless you are an auditor or admin."
+    account: String!
+    bookedAt: DateTime
+    runId: ID!
+    "What the rule saw, as JSON (amounts as decimal strings). Names and accounts masked unless you are an auditor or admin."
+    evidenceJson: String!
+    statusReason: String
+    statusChangedBy: String
+    createdAt: DateTime
+  }
+
+  type AlertEdge {
+    cursor: String!
+    node: Alert!
+  }
+
+  type AlertConnection {
+    edges: [AlertEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type AuditEntry {
+    seq: Long!
+    occurredAt: DateTime
+    actor: String!
+    action: String!
+    subjectJson: String!
+    detailsJson: String!
+    hash: String!
+  }
+
+  type AuditEntryEdge {
+    cursor: String!
+    node: AuditEntry!
+  }
+
+  type AuditEntryConnection {
+    edges: [AuditEntryEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type AuditVerification {
+    ok: Boolean!
+    entries: Long!
+    "The first entry that does not verify; null when ok."
+    firstBadSeq: Long
+    "modified, deleted, inserted, reordered, truncated, rehashed or forged-checkpoint; null when ok."
+    kind: String
+    message: String!
+  }
+
+  enum HoldScope {
+    ACCOUNT
+    JOB
+    RUN
+  }
+
+  type LegalHold {
+    id: ID!
+    scope: HoldScope!
+    value: String!
+    reason: String!
+    placedBy: String!
+    placedAt: DateTime
+    releasedBy: String
+    releasedAt: DateTime
+    releaseReason: String
+  }
+
+  type ComplianceReport {
+    framework: String!
+    "The report as JSON: framework, from, to, generatedAt, summary, sections."
+    json: String!
+    "The same report as CSV (section,row,column,value)."
+    csv: String!
   }
 
   type CreateJobPayload {
