@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logFormat: 'pretty',
       maxBodyBytes: 1048576,
+      jwks: {},
       queryLimits: { maxDepth: 10, maxAliases: 20, maxOperations: 5, maxCost: 5000, maxTokens: 20_000 },
       rateLimitPerMinute: 600,
     });
@@ -61,11 +62,19 @@ describe('loadConfig', () => {
   });
 
   it('switches to production mode on NODE_ENV or STRONGROOM_ENV, with JSON logs by default', () => {
-    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, STRONGROOM_ENV: 'production' })).toMatchObject({
+    expect(loadConfig({ GATEWAY_JWKS_FILE: '/etc/idp/jwks.json', STRONGROOM_ENV: 'production' })).toMatchObject({
       production: true,
       logFormat: 'json',
+      jwtSecret: undefined,
+      jwks: { file: '/etc/idp/jwks.json' },
     });
-    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ GATEWAY_JWKS_URL: 'https://idp.bank/jwks', NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+  });
+
+  it('refuses HS256 development tokens in production, and a production gateway without a JWKS', () => {
+    expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, NODE_ENV: 'production', GATEWAY_JWKS_FILE: '/x' }))).toMatch(/HS256 development tokens are not accepted in production/);
+    expect(message(() => loadConfig({ NODE_ENV: 'production' }))).toMatch(/GATEWAY_JWKS_FILE/);
+    expect(message(() => loadConfig({ GATEWAY_JWKS_FILE: '/x', GATEWAY_JWKS_URL: 'https://idp/jwks' }))).toMatch(/not both/);
   });
 });
 

@@ -28,6 +28,11 @@ export interface GatewayConfig {
    */
   readonly jwtSecret: string | undefined;
   /**
+   * GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL: public keys that RS256/ES256 bearer tokens are verified with
+   * (production). GATEWAY_JWT_ISSUER / GATEWAY_JWT_AUDIENCE: required `iss` / `aud` of those tokens.
+   */
+  readonly jwks: { file?: string; url?: string; issuer?: string; audience?: string };
+  /**
    * Production mode: NODE_ENV=production or STRONGROOM_ENV=production. Turns introspection, the
    * landing page and schema hints in error messages off, and forbids GATEWAY_AUTH=off.
    */
@@ -70,6 +75,10 @@ const envSchema = z.object({
   GATEWAY_ENGINE_DEADLINE_MS: intString(100, 300_000).default(5000),
   GATEWAY_AUTH: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
   GATEWAY_JWT_SECRET: z.string().optional(),
+  GATEWAY_JWKS_FILE: z.string().optional(),
+  GATEWAY_JWKS_URL: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+  GATEWAY_JWT_ISSUER: z.string().optional(),
+  GATEWAY_JWT_AUDIENCE: z.string().optional(),
   NODE_ENV: z.string().optional(),
   STRONGROOM_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default('info'),
@@ -91,11 +100,21 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!authEnabled && production) {
     throw new ConfigError('invalid gateway configuration: GATEWAY_AUTH: "off" is not allowed in production');
   }
-  if (authEnabled && (e.GATEWAY_JWT_SECRET === undefined || e.GATEWAY_JWT_SECRET.length < MIN_SECRET_LENGTH)) {
+  const jwksConfigured = e.GATEWAY_JWKS_FILE !== undefined || e.GATEWAY_JWKS_URL !== undefined;
+  if (e.GATEWAY_JWKS_FILE !== undefined && e.GATEWAY_JWKS_URL !== undefined) {
+    throw new ConfigError('invalid gateway configuration: set GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL, not both');
+  }
+  if (production && e.GATEWAY_JWT_SECRET !== undefined) {
+    throw new ConfigError('invalid gateway configuration: GATEWAY_JWT_SECRET: HS256 development tokens are not accepted in production; configure GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL');
+  }
+  if (authEnabled && !jwksConfigured && (e.GATEWAY_JWT_SECRET === undefined || e.GATEWAY_JWT_SECRET.length < MIN_SECRET_LENGTH)) {
     throw new ConfigError(
       `invalid gateway configuration: GATEWAY_JWT_SECRET: required with at least ${MIN_SECRET_LENGTH} characters ` +
-        'while GATEWAY_AUTH is on',
+        'while GATEWAY_AUTH is on (or configure GATEWAY_JWKS_FILE / GATEWAY_JWKS_URL)',
     );
+  }
+  if (e.GATEWAY_JWT_SECRET !== undefined && e.GATEWAY_JWT_SECRET.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(`invalid gateway configuration: GATEWAY_JWT_SECRET: at least ${MIN_SECRET_LENGTH} characters`);
   }
   return Object.freeze({
     host: e.GATEWAY_HOST,
@@ -104,6 +123,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     engineDeadlineMs: e.GATEWAY_ENGINE_DEADLINE_MS,
     authEnabled,
     jwtSecret: authEnabled ? e.GATEWAY_JWT_SECRET : undefined,
+    jwks: {
+      ...(e.GATEWAY_JWKS_FILE ? { file: e.GATEWAY_JWKS_FILE } : {}),
+      ...(e.GATEWAY_JWKS_URL ? { url: e.GATEWAY_JWKS_URL } : {}),
+      ...(e.GATEWAY_JWT_ISSUER ? { issuer: e.GATEWAY_JWT_ISSUER } : {}),
+      ...(e.GATEWAY_JWT_AUDIENCE ? { audience: e.GATEWAY_JWT_AUDIENCE } : {}),
+    },
     production,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (production ? 'json' : 'pretty'),

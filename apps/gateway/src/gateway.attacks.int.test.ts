@@ -5,13 +5,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '@strongroom/logging';
-import { type EngineProcess, type TestDatabase, createTestDatabase, startEngineProcess } from '@strongroom/testing';
-import { signDevToken } from '@strongroom/auth';
+import { type EngineProcess, type TestDatabase, createTestDatabase, makeTestIdp, startEngineProcess } from '@strongroom/testing';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
 
-const SECRET = 'attack-test-secret-at-least-32-characters';
-const VIEWER = signDevToken({ sub: 'mallory', roles: ['viewer'], ttlSeconds: 600 }, SECRET);
+const idp = makeTestIdp(mkdtempSync(path.join(tmpdir(), 'strongroom-idp-')));
+const VIEWER = idp.token('mallory', ['viewer']); // production: RS256 from the identity provider's JWKS
 
 describe('gateway protection (production mode)', () => {
   let db: TestDatabase | undefined;
@@ -21,7 +20,7 @@ describe('gateway protection (production mode)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-attack-')) } });
-    gateway = await startGateway(loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET, NODE_ENV: 'production', GATEWAY_RATE_LIMIT_PER_MINUTE: '100000' }), silentLogger());
+    gateway = await startGateway(loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWKS_FILE: idp.jwksFile, NODE_ENV: 'production', GATEWAY_RATE_LIMIT_PER_MINUTE: '100000' }), silentLogger());
   }, 60_000);
   afterAll(async () => {
     await gateway?.stop();
@@ -89,6 +88,16 @@ describe('gateway protection (production mode)', () => {
     expect(intro.json?.errors?.[0]?.message).toMatch(/introspection/i);
     const typo = await query('{ jbos { edges { cursor } } }');
     expect(typo.json?.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it('accepts RS256 tokens from the JWKS and refuses HS256 development tokens in production', async () => {
+    const { signDevToken } = await import('@strongroom/auth');
+    const hs = signDevToken({ sub: 'dev', roles: ['admin'], ttlSeconds: 60 }, 'some-development-secret-of-32-characters');
+    const r = await post(JSON.stringify({ query: '{ jobs { edges { cursor } } }' }), hs);
+    expect(r.status).toBe(401);
+    expect(r.json?.errors?.[0]?.message).toMatch(/algorithm this gateway does not accept/);
+    const other = makeTestIdp(mkdtempSync(path.join(tmpdir(), 'strongroom-idp-')));
+    expect((await post(JSON.stringify({ query: '{ jobs { edges { cursor } } }' }), other.token('eve', ['admin']))).status).toBe(401);
   });
 
   it('refuses a GET mutation and a simple-request POST (CSRF prevention)', async () => {

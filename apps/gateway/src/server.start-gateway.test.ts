@@ -5,6 +5,10 @@ import { Metadata, Server, ServerCredentials, type ServiceError, status } from '
 import { type Job, JobServiceService, type JobServiceServer, type Run, RunStatus } from '@strongroom/contract';
 import { silentLogger } from '@strongroom/logging';
 import { signDevToken } from '@strongroom/auth';
+import { makeTestIdp } from '@strongroom/testing';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadConfig } from './config';
 import { STRONGROOM_ERROR_CODE_KEY } from './errors/gateway-error';
 import { type RunningGateway, startGateway } from './server';
@@ -221,11 +225,12 @@ describe('startGateway', () => {
   });
 
   it('turns introspection off in production', async () => {
-    const prod = await startWith({ NODE_ENV: 'production', STRONGROOM_ENGINE: '127.0.0.1:1' });
+    const idp = makeTestIdp(mkdtempSync(path.join(tmpdir(), 'strongroom-idp-')));
+    const prod = await startWith({ NODE_ENV: 'production', STRONGROOM_ENGINE: '127.0.0.1:1', GATEWAY_JWT_SECRET: '', GATEWAY_JWKS_FILE: idp.jwksFile });
     try {
       const res = await fetch(prod.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token('v', ['viewer'])}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${idp.token('v', ['viewer'])}` },
         body: JSON.stringify({ query: '{ __schema { types { name } } }' }),
       });
       const body = (await res.json()) as { errors: { extensions: { code: string } }[] };

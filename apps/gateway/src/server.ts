@@ -24,6 +24,7 @@ import { type GatewayContext } from './context';
 import { formatGatewayError } from './errors/format-error';
 import { queryLimitRules } from './graphql/limits';
 import { RateLimiter } from './auth/rate-limit';
+import { type JwksSource, openJwksSource } from './auth/jwks-source';
 import { createResolvers } from './graphql/resolvers';
 import { typeDefs } from './graphql/schema';
 import { GRAPHQL_PATH, createRequestHandler } from './http-handler';
@@ -92,7 +93,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     ],
   });
 
+  let jwks: JwksSource | undefined;
   try {
+    jwks = config.authEnabled ? await openJwksSource(config.jwks, log) : undefined;
     await apollo.start();
     httpServer.on(
       'request',
@@ -102,7 +105,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
           client,
           clients,
           breaker: breakers.get(ENGINE_CLIENT_POLICY),
-          auth: { authEnabled: config.authEnabled, jwtSecret: config.jwtSecret },
+          auth: {
+            authEnabled: config.authEnabled,
+            jwtSecret: config.jwtSecret,
+            ...(jwks ? { jwks: jwks.keys } : {}),
+            ...(config.jwks.issuer ? { issuer: config.jwks.issuer } : {}),
+            ...(config.jwks.audience ? { audience: config.jwks.audience } : {}),
+          },
           engineDeadlineMs: config.engineDeadlineMs,
           logger,
           rateLimiter: new RateLimiter(config.rateLimitPerMinute),
@@ -123,6 +132,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     await apollo.stop().catch(() => undefined);
     if (httpServer.listening) httpServer.close();
     closeClients();
+    jwks?.stop();
     breakers.shutdown();
     throw err;
   }
@@ -142,6 +152,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
           await apollo.stop();
         } finally {
           closeClients();
+          jwks?.stop();
           breakers.shutdown();
         }
         log.info('gateway:stopped');

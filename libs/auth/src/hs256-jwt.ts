@@ -44,11 +44,15 @@ export interface VerifyOptions {
   readonly now?: number;
   /** Allowed clock skew in seconds for exp/nbf (default 30). */
   readonly clockToleranceSeconds?: number;
+  /** Required `iss` claim, when set. */
+  readonly issuer?: string;
+  /** Required `aud` claim (or one of its values), when set. */
+  readonly audience?: string;
 }
 
 /** Longest token accepted; bounds the work done on hostile input. */
-const MAX_TOKEN_LENGTH = 8192;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+export const MAX_TOKEN_LENGTH = 8192;
+export const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const SUBJECT = /^[\x21-\x7e][\x20-\x7e]{0,255}$/;
 
 function base64url(data: Buffer | string): string {
@@ -59,7 +63,7 @@ function hmac(secret: string, signingInput: string): string {
   return createHmac('sha256', Buffer.from(secret, 'utf8')).update(signingInput, 'ascii').digest('base64url');
 }
 
-function decodeJsonSegment(segment: string): Record<string, unknown> {
+export function decodeJsonSegment(segment: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
@@ -115,7 +119,11 @@ export function verifyHs256Jwt(token: string, secret: string, options: VerifyOpt
     throw new TokenError('bad_signature');
   }
 
-  const payload = decodeJsonSegment(payloadPart);
+  return checkClaims(decodeJsonSegment(payloadPart), options);
+}
+
+/** Checks exp/nbf/iat and the `sub`/`roles` claims of a verified payload (shared by every algorithm). */
+export function checkClaims(payload: Record<string, unknown>, options: VerifyOptions = {}): TokenClaims {
   const nowSeconds = (options.now ?? Date.now()) / 1000;
   const tolerance = options.clockToleranceSeconds ?? 30;
   const { sub, roles, exp, nbf, iat } = payload;
@@ -127,6 +135,11 @@ export function verifyHs256Jwt(token: string, secret: string, options: VerifyOpt
   if (typeof sub !== 'string' || !SUBJECT.test(sub)) throw new TokenError('invalid_claims');
   if (!Array.isArray(roles) || !roles.every((r): r is string => typeof r === 'string')) {
     throw new TokenError('invalid_claims');
+  }
+  if (options.issuer !== undefined && payload['iss'] !== options.issuer) throw new TokenError('invalid_claims');
+  if (options.audience !== undefined) {
+    const aud = payload['aud'];
+    if (!(aud === options.audience || (Array.isArray(aud) && aud.includes(options.audience)))) throw new TokenError('invalid_claims');
   }
   return Object.freeze({
     sub,

@@ -1,4 +1,5 @@
-// Public API of @strongroom/auth: HS256 JSON Web Tokens (signing dev tokens, verifying in the gateway)
-// and the role names. RS256/ES256 with JWKS come with the gateway issue.
+// Public API of @strongroom/auth: JSON Web Tokens — HS256 (development tokens) and RS256/ES256 against
+// a JWKS (production) — and the role names.
 export { signDevToken, verifyHs256Jwt, TokenError, type TokenClaims, type TokenRejection, type VerifyOptions } from './hs256-jwt';
 export { ROLES, type Role } from './roles';
+export { loadJwks, verifyJwksJwt, type JsonWebKeySet } from './jwks-jwt';

@@ -10,3 +10,4 @@ export { runCli } from './cli-process';
 export { findLuhnValidPans } from './pan-scan';
 export { corpusDir } from './corpus';
 export { querySql } from './sql';
+export { makeTestIdp } from './jwks';

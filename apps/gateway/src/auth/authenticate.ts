@@ -1,7 +1,7 @@
 // Authentication: turns the `authorization` header into an Actor, or refuses the request with
 // UNAUTHENTICATED (HTTP 401). Roles are decided here; which role may do what is authorization.ts.
 import { unauthenticated } from '../errors/gateway-error';
-import { ROLES, TokenError, verifyHs256Jwt, type Role } from '@strongroom/auth';
+import { ROLES, TokenError, verifyHs256Jwt, verifyJwksJwt, type Role } from '@strongroom/auth';
 
 export { ROLES, type Role };
 
@@ -14,8 +14,13 @@ export interface Actor {
 
 export interface AuthSettings {
   readonly authEnabled: boolean;
-  /** HS256 secret; required when authEnabled. */
+  /** HS256 secret (development tokens); refused in production. */
   readonly jwtSecret: string | undefined;
+  /** The current RS256/ES256 verification keys (from GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL), when configured. */
+  readonly jwks?: () => Parameters<typeof verifyJwksJwt>[1];
+  /** Required `iss` / `aud` of JWKS tokens, when configured. */
+  readonly issuer?: string;
+  readonly audience?: string;
 }
 
 /** The actor every request runs as while GATEWAY_AUTH=off (development only). */
@@ -35,7 +40,7 @@ function messageFor(err: TokenError): string {
     case 'not_yet_valid':
       return 'the bearer token is not valid yet';
     case 'unsupported_algorithm':
-      return 'the bearer token must be signed with HS256';
+      return 'the bearer token is signed with an algorithm this gateway does not accept';
     default:
       return 'the bearer token is invalid';
   }
@@ -52,18 +57,35 @@ export function authenticate(
   now: number = Date.now(),
 ): Actor {
   if (!settings.authEnabled) return ANONYMOUS_ACTOR;
-  if (settings.jwtSecret === undefined) throw new Error('authentication is on but no JWT secret is configured');
+  if (settings.jwtSecret === undefined && settings.jwks === undefined) throw new Error('authentication is on but neither a JWT secret nor a JWKS is configured');
   if (authorization === undefined || authorization.trim() === '') {
     throw unauthenticated('a bearer token is required (Authorization: Bearer <token>)');
   }
   const match = BEARER.exec(authorization);
   if (match === null) throw unauthenticated('the authorization header must be "Bearer <token>"');
   try {
-    const claims = verifyHs256Jwt(match[1] as string, settings.jwtSecret, { now });
+    const token = match[1] as string;
+    // HS256 (shared secret, development) or RS256/ES256 (JWKS, production): each only when configured
+    const hs256 = headerAlg(token) === 'HS256';
+    if (hs256 && settings.jwtSecret === undefined) throw new TokenError('unsupported_algorithm');
+    if (!hs256 && settings.jwks === undefined) throw new TokenError('unsupported_algorithm');
+    const claims = hs256
+      ? verifyHs256Jwt(token, settings.jwtSecret as string, { now })
+      : verifyJwksJwt(token, settings.jwks?.() ?? [], { now, ...(settings.issuer ? { issuer: settings.issuer } : {}), ...(settings.audience ? { audience: settings.audience } : {}) });
     const roles = [...new Set(claims.roles.filter(isRole))];
     return Object.freeze({ sub: claims.sub, roles: Object.freeze(roles) });
   } catch (err) {
     if (err instanceof TokenError) throw unauthenticated(messageFor(err));
     throw err;
+  }
+}
+
+/** The `alg` of a token's header, without trusting anything else in it ('' when unreadable). */
+function headerAlg(token: string): string {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
+    return typeof header.alg === 'string' ? header.alg : '';
+  } catch {
+    return '';
   }
 }
