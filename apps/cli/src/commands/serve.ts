@@ -148,6 +148,6 @@ export function untilSignal(stack: Stack): Promise<number> {
 export async function serveCommand(config: CliConfig): Promise<number> {
   const stack = await startStack(config);
   process.stdout.write(`strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL)\n`);
-  say(`dev token (operator): ${stack.devTokens.operator}`);
+  for (const [role, t] of Object.entries(stack.devTokens)) say(`dev token (${role}): ${t}`);
   return untilSignal(stack);
 }

@@ -70,8 +70,8 @@ async function runDemo(config: CliConfig, stack: Stack): Promise<void> {
     say(`  expected from the generator: read ${expected.rows}, invalid ${expected.bad} → ${ok ? 'counts match' : 'COUNTS DIFFER'}`);
     say();
     say(`GraphQL: ${stack.graphqlUrl}`);
-    say(`dev tokens (12 h): viewer ${stack.devTokens.viewer}`);
-    say(`                   operator ${stack.devTokens.operator}`);
+    say('dev tokens (12 h), one per role:');
+    for (const [role, t] of Object.entries(stack.devTokens)) say(`  ${role.padEnd(8)} ${t}`);
     say('try:');
     say(
       `  curl -s ${stack.graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${stack.devTokens.viewer}' \\\n` +
