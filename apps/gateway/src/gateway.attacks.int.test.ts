@@ -4,6 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { signDevToken } from '@strongroom/auth';
 import { silentLogger } from '@strongroom/logging';
 import { type EngineProcess, type TestDatabase, createTestDatabase, makeTestIdp, startEngineProcess } from '@strongroom/testing';
 import { loadConfig } from './config';
@@ -91,7 +92,6 @@ describe('gateway protection (production mode)', () => {
   });
 
   it('accepts RS256 tokens from the JWKS and refuses HS256 development tokens in production', async () => {
-    const { signDevToken } = await import('@strongroom/auth');
     const hs = signDevToken({ sub: 'dev', roles: ['admin'], ttlSeconds: 60 }, 'some-development-secret-of-32-characters');
     const r = await post(JSON.stringify({ query: '{ jobs { edges { cursor } } }' }), hs);
     expect(r.status).toBe(401);
