@@ -20,7 +20,6 @@ import { type Logger } from '@strongroom/logging';
 import { BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
 import { apolloLogger, errorLoggingPlugin, hardeningPlugins } from './apollo-plugins';
 import { type GatewayConfig } from './config';
-import { type GatewayContext } from './context';
 import { formatGatewayError } from './errors/format-error';
 import { queryLimitRules } from './graphql/limits';
 import { RateLimiter } from './auth/rate-limit';
@@ -28,6 +27,11 @@ import { type JwksSource, openJwksSource } from './auth/jwks-source';
 import { createResolvers } from './graphql/resolvers';
 import { typeDefs } from './graphql/schema';
 import { GRAPHQL_PATH, createRequestHandler } from './http-handler';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { GraphQLError, specifiedRules, validate } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { buildContext, correlationIdFrom, type ContextDeps, type GatewayContext } from './context';
 
 export interface RunningGateway {
   /** http://host:port/graphql */
@@ -71,9 +75,32 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   httpServer.headersTimeout = 10_000;
   httpServer.requestTimeout = 60_000;
 
+  const schema = makeExecutableSchema({ typeDefs, resolvers: createResolvers() });
+  // live progress: graphql-ws on the same port and path; authenticated from connectionParams, same
+  // limits and error formatting as HTTP
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.maxBodyBytes });
+  let contextDeps: ContextDeps | undefined;
+  const wsCleanup = useServer<Record<string, unknown>, { ctx?: GatewayContext }>(
+    {
+      schema,
+      validate: (s, doc) => validate(s, doc, [...specifiedRules, ...queryLimitRules(config.queryLimits)]),
+      onConnect: (ctx) => {
+        try {
+          const authorization = typeof ctx.connectionParams?.['authorization'] === 'string' ? (ctx.connectionParams['authorization'] as string) : undefined;
+          ctx.extra.ctx = buildContext(contextDeps as ContextDeps, { correlationId: correlationIdFrom(undefined), authorization });
+          return true;
+        } catch {
+          return false; // closes with 4403 Forbidden: no token, a bad one, or over the rate limit
+        }
+      },
+      context: (ctx) => ctx.extra.ctx as GatewayContext,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => new GraphQLError(formatGatewayError(e.toJSON(), e).message, { extensions: formatGatewayError(e.toJSON(), e).extensions ?? {} })),
+    },
+    wsServer,
+  );
+
   const apollo = new ApolloServer<GatewayContext>({
-    typeDefs,
-    resolvers: createResolvers(),
+    schema,
     introspection: !config.production,
     csrfPrevention: true,
     // attack queries are refused in validation, before any resolver runs (OWASP GraphQL cheat sheet)
@@ -88,6 +115,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     logger: apolloLogger(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: STOP_GRACE_MS }),
+      { serverWillStart: async () => ({ drainServer: async () => wsCleanup.dispose() }) },
       errorLoggingPlugin(),
       ...hardeningPlugins(config.production),
     ],
@@ -97,25 +125,26 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   try {
     jwks = config.authEnabled ? await openJwksSource(config.jwks, log) : undefined;
     await apollo.start();
+    contextDeps = {
+      client,
+      clients,
+      breaker: breakers.get(ENGINE_CLIENT_POLICY),
+      auth: {
+        authEnabled: config.authEnabled,
+        jwtSecret: config.jwtSecret,
+        ...(jwks ? { jwks: jwks.keys } : {}),
+        ...(config.jwks.issuer ? { issuer: config.jwks.issuer } : {}),
+        ...(config.jwks.audience ? { audience: config.jwks.audience } : {}),
+      },
+      engineDeadlineMs: config.engineDeadlineMs,
+      logger,
+      rateLimiter: new RateLimiter(config.rateLimitPerMinute),
+    };
     httpServer.on(
       'request',
       createRequestHandler({
         apollo,
-        context: {
-          client,
-          clients,
-          breaker: breakers.get(ENGINE_CLIENT_POLICY),
-          auth: {
-            authEnabled: config.authEnabled,
-            jwtSecret: config.jwtSecret,
-            ...(jwks ? { jwks: jwks.keys } : {}),
-            ...(config.jwks.issuer ? { issuer: config.jwks.issuer } : {}),
-            ...(config.jwks.audience ? { audience: config.jwks.audience } : {}),
-          },
-          engineDeadlineMs: config.engineDeadlineMs,
-          logger,
-          rateLimiter: new RateLimiter(config.rateLimitPerMinute),
-        },
+        context: contextDeps,
         maxBodyBytes: config.maxBodyBytes,
         logger,
         health: () => engineHealth(ops, breakers.get(ENGINE_CLIENT_POLICY)),

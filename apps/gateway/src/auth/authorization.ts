@@ -43,6 +43,7 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = Object.freeze({
     placeLegalHold: AUDITORS,
     releaseLegalHold: AUDITORS,
   },
+  Subscription: { runProgress: ANY_ROLE },
 });
 
 /** Throws FORBIDDEN unless the actor holds one of `allowed`. */
@@ -76,6 +77,17 @@ export function withAuthorization<R extends ResolverMap>(resolvers: R, policy: R
     for (const [field, resolver] of Object.entries(fields)) {
       const allowed = rules[field];
       if (allowed === undefined) throw new Error(`${typeName}.${field} has no authorization policy`);
+      if (typeName === 'Subscription' && typeof resolver === 'object' && resolver !== null && typeof (resolver as { subscribe?: unknown }).subscribe === 'function') {
+        const sub = resolver as { subscribe: AnyResolver };
+        wrapped[field] = {
+          ...sub,
+          subscribe: (parent: unknown, args: unknown, context: { actor: Actor }, info: unknown) => {
+            authorize(context.actor, allowed, `${typeName}.${field}`);
+            return sub.subscribe(parent, args, context, info);
+          },
+        };
+        continue;
+      }
       if (typeof resolver !== 'function') throw new Error(`${typeName}.${field} must be a plain resolver function`);
       const resolve = resolver as AnyResolver;
       wrapped[field] = (parent: unknown, args: unknown, context: { actor: Actor }, info: unknown) => {

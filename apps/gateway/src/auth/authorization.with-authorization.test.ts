@@ -8,6 +8,7 @@ const stubs = (fields: object) => Object.fromEntries(Object.keys(fields).map((f)
 const resolvers = {
   Query: stubs(ROOT_FIELD_POLICY['Query'] ?? {}),
   Mutation: stubs(ROOT_FIELD_POLICY['Mutation'] ?? {}),
+  Subscription: { runProgress: { subscribe: () => 'stream' } },
   Run: { job: () => 'nested' },
 };
 

@@ -43,6 +43,8 @@ export interface RequestEngine {
   listRuns(request: ListRunsRequest): Promise<ListRunsResponse>;
   createJob(request: CreateJobRequest): Promise<{ job: Job; created: boolean }>;
   runJob(jobId: string): Promise<{ run: Run; existing: boolean }>;
+  /** Live snapshots of a run (WatchRun stream) until it ends; returning from the iterator cancels the stream. */
+  watchRun(runId: string): AsyncIterableIterator<Run>;
 }
 
 type UnaryMethod<Req, Res> = (
@@ -74,6 +76,12 @@ export function createRequestEngine(
   const log = options.logger.child({ component: 'engine-client', correlationId: call.correlationId });
 
   const unary = makeUnary(options, call, log);
+  const metadata = () => {
+    const md = new Metadata();
+    md.set(METADATA_KEYS.correlationId, call.correlationId);
+    md.set(METADATA_KEYS.actor, call.actor);
+    return md;
+  };
 
   function memo<T>(key: string, load: () => Promise<T>): Promise<T> {
     const hit = cache.get(key);
@@ -164,6 +172,8 @@ export function createRequestEngine(
       return { job: res.job, created: res.created };
     },
 
+    watchRun: (runId) => watchRunStream(client, metadata(), runId, options),
+
     runJob: async (jobId) => {
       const res: RunJobResponse = await unary('RunJob', client.runJob.bind(client), { jobId });
       if (res.run === undefined) throw missing('RunJob', 'run');
@@ -210,3 +220,61 @@ export function makeUnary(options: EngineClientOptions, call: EngineCallContext,
 
   return unary;
 }
+
+/**
+ * WatchRun as an async iterator of Run snapshots. No deadline (a run may take hours); the engine ends
+ * the stream when the run ends; the consumer returning early (a client unsubscribing) cancels it. A
+ * failure is mapped like any engine error. Snapshots are buffered (the engine sends at most 5/s).
+ */
+function watchRunStream(client: JobServiceClient, md: Metadata, runId: string, options: EngineClientOptions): AsyncIterableIterator<Run> {
+  if (options.breaker && options.breaker.state === 'OPEN') {
+    const refused: AsyncIterableIterator<Run> = {
+      next: () => Promise.reject(new GatewayError('ENGINE_UNAVAILABLE', 'the engine is unavailable; retry shortly')),
+      [Symbol.asyncIterator]: () => refused,
+    };
+    return refused;
+  }
+  const stream = client.watchRun({ runId }, md);
+  const queue: Run[] = [];
+  let done = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  stream.on('data', (m: { run?: Run }) => {
+    if (m.run) queue.push(m.run);
+    notify();
+  });
+  stream.on('end', () => {
+    done = true;
+    notify();
+  });
+  stream.on('error', (err: ServiceError) => {
+    if (err.code !== 1 /* CANCELLED: we asked for it */) failure = gatewayErrorFromGrpc(err);
+    done = true;
+    notify();
+  });
+  const iterator: AsyncIterableIterator<Run> = {
+    async next(): Promise<IteratorResult<Run>> {
+      for (;;) {
+        const run = queue.shift();
+        if (run) return { value: run, done: false };
+        if (failure) throw failure;
+        if (done) return { value: undefined, done: true };
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    async return(): Promise<IteratorResult<Run>> {
+      done = true;
+      stream.cancel();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+

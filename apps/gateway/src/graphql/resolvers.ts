@@ -85,6 +85,23 @@ const rootResolvers = {
     },
     ...operationsMutations,
   },
+
+  Subscription: {
+    runProgress: {
+      subscribe: (_: unknown, args: { id: string }, ctx: GatewayContext) => {
+        const stream = ctx.engine.watchRun(requireId(args.id, 'id'));
+        return {
+          [Symbol.asyncIterator]: () => ({
+            next: async () => {
+              const r = await stream.next();
+              return r.done ? r : { value: { runProgress: r.value }, done: false };
+            },
+            return: () => stream.return?.() ?? Promise.resolve({ value: undefined, done: true }),
+          }),
+        };
+      },
+    },
+  },
 };
 
 const typeResolvers = {

@@ -227,6 +227,15 @@ export const typeDefs = /* GraphQL */ `
     csv: String!
   }
 
+  type Subscription {
+    """
+    Live progress of a run over graphql-ws (ws://…/graphql, bearer token in connectionParams.authorization):
+    a snapshot at most every 200 ms while it runs, the final one when it ends, then the subscription
+    completes. Polling fallback: query run(id). Any role.
+    """
+    runProgress(id: ID!): Run!
+  }
+
   type CreateJobPayload {
     job: Job!
     "False when an identical definition already existed (no new version)."
