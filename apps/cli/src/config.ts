@@ -23,6 +23,10 @@ const schema = z.object({
     .transform(Number)
     .refine((n) => n > 0, 'must be above 0')
     .default(0.9),
+  /** TLS to the engine: the CA that signed its certificate; and the CLI's client certificate/key for mutual TLS. */
+  STRONGROOM_ENGINE_TLS_CA_FILE: z.string().optional(),
+  STRONGROOM_ENGINE_TLS_CERT_FILE: z.string().optional(),
+  STRONGROOM_ENGINE_TLS_KEY_FILE: z.string().optional(),
   /** Per-call deadline for unary engine calls, ms. */
   STRONGROOM_CLI_DEADLINE_MS: intString(100, 3_600_000).default(30_000),
 });
@@ -35,6 +39,8 @@ export type CliConfig = Readonly<{
   gatewayPort: number;
   demoRows: number;
   deadlineMs: number;
+  /** TLS files for the engine connection, when it is not a plaintext loopback engine. */
+  engineTls: { ca: string; cert?: string; key?: string } | undefined;
   sanctionsLists: string | undefined;
   screeningThreshold: number;
   /** Passed through to child processes started by `serve`. */
@@ -51,6 +57,13 @@ export function loadConfig(env: Env = process.env): CliConfig {
     gatewayPort: e.GATEWAY_PORT,
     demoRows: e.STRONGROOM_DEMO_ROWS,
     deadlineMs: e.STRONGROOM_CLI_DEADLINE_MS,
+    engineTls: e.STRONGROOM_ENGINE_TLS_CA_FILE
+      ? {
+          ca: e.STRONGROOM_ENGINE_TLS_CA_FILE,
+          ...(e.STRONGROOM_ENGINE_TLS_CERT_FILE ? { cert: e.STRONGROOM_ENGINE_TLS_CERT_FILE } : {}),
+          ...(e.STRONGROOM_ENGINE_TLS_KEY_FILE ? { key: e.STRONGROOM_ENGINE_TLS_KEY_FILE } : {}),
+        }
+      : undefined,
     sanctionsLists: e.STRONGROOM_SANCTIONS_LISTS,
     screeningThreshold: e.SCREENING_THRESHOLD,
     env: { ...env },

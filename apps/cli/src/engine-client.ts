@@ -1,16 +1,22 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { callUnary, createJobServiceClient, METADATA_KEYS, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
+import fs from 'node:fs';
+import { callUnary, createJobServiceClient, engineTlsCredentials, METADATA_KEYS, type ClientOptions, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
+import { type CliConfig } from './config';
 import { newCorrelationId } from '@strongroom/logging';
 
 /** Promise wrappers over the JobService client, each call with a deadline and a correlation id. */
 export class EngineClient {
   readonly raw: JobServiceClient;
 
+  readonly address: string;
+
   constructor(
-    readonly address: string,
+    target: string | ClientOptions,
     private readonly deadlineMs: number,
   ) {
-    this.raw = createJobServiceClient({ address });
+    const options = typeof target === 'string' ? { address: target } : target;
+    this.address = options.address;
+    this.raw = createJobServiceClient(options);
   }
 
   private md(): Metadata {
@@ -59,3 +65,18 @@ export function describeError(err: unknown): string {
   }
   return (err as Error)?.message ?? String(err);
 }
+
+/** Where the CLI dials the engine: STRONGROOM_ENGINE, over TLS (mutual TLS with a client certificate) when configured. */
+export function engineTarget(config: Pick<CliConfig, 'engineAddress' | 'engineTls'>): ClientOptions {
+  const tls = config.engineTls;
+  if (!tls) return { address: config.engineAddress };
+  return {
+    address: config.engineAddress,
+    credentials: engineTlsCredentials({
+      ca: fs.readFileSync(tls.ca),
+      ...(tls.cert ? { cert: fs.readFileSync(tls.cert) } : {}),
+      ...(tls.key ? { key: fs.readFileSync(tls.key) } : {}),
+    }),
+  };
+}
+

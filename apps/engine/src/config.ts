@@ -10,8 +10,13 @@ import { ConfigError, intString, parseEnv, type Env } from '@strongroom/config';
 const schema = z.object({
   /** PostgreSQL URL (required; `strongroom serve` passes the embedded cluster's). */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
-  /** Interface to bind. Default loopback; bind wider only behind TLS (not built yet). */
+  /** Interface to bind. Default loopback; bind wider only with TLS (ENGINE_TLS_CERT_FILE). */
   ENGINE_HOST: z.string().default('127.0.0.1'),
+  /** TLS for gRPC: the engine's certificate and key (PEM). Unset: plaintext, loopback only. */
+  ENGINE_TLS_CERT_FILE: z.string().optional(),
+  ENGINE_TLS_KEY_FILE: z.string().optional(),
+  /** Mutual TLS: only clients with a certificate signed by this CA (PEM) may connect (e.g. the gateway). */
+  ENGINE_TLS_CLIENT_CA_FILE: z.string().optional(),
   /** gRPC port; 0 picks a free one (tests). */
   ENGINE_PORT: intString(0, 65535).default(50051),
   /** Embedded data and keys live here. */
@@ -89,6 +94,8 @@ export type EngineConfig = Readonly<{
   databaseUrl: string;
   host: string;
   port: number;
+  /** TLS files (PEM), when configured. */
+  tls: { cert: string; key: string; clientCa?: string } | undefined;
   home: string;
   panKeyFile: string;
   auditKeyFile: string;
@@ -121,6 +128,8 @@ export function loadConfig(env: Env = process.env): EngineConfig {
   if (e.DB_CLIENT_TIMEOUT_MS && e.DB_STATEMENT_TIMEOUT_MS && e.DB_CLIENT_TIMEOUT_MS <= e.DB_STATEMENT_TIMEOUT_MS) {
     throw new ConfigError('invalid engine configuration: DB_CLIENT_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS (the server should time a statement out first, with a precise error)');
   }
+  if (Boolean(e.ENGINE_TLS_CERT_FILE) !== Boolean(e.ENGINE_TLS_KEY_FILE)) throw new ConfigError('invalid engine configuration: ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE go together');
+  if (e.ENGINE_TLS_CLIENT_CA_FILE && !e.ENGINE_TLS_CERT_FILE) throw new ConfigError('invalid engine configuration: ENGINE_TLS_CLIENT_CA_FILE (mutual TLS) needs ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE');
   const production = e.STRONGROOM_ENV === 'production' || e.NODE_ENV === 'production';
   if (production && e.STRONGROOM_TEST_CRASH_AT) throw new ConfigError('invalid engine configuration: STRONGROOM_TEST_CRASH_AT is a test switch and is refused in production');
   const crashAt = new Map((e.STRONGROOM_TEST_CRASH_AT ?? '').split(',').filter(Boolean).map((p) => [p.split('@')[0] as string, Number(p.split('@')[1])] as const));
@@ -128,6 +137,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     databaseUrl: e.DATABASE_URL,
     host: e.ENGINE_HOST,
     port: e.ENGINE_PORT,
+    tls: e.ENGINE_TLS_CERT_FILE && e.ENGINE_TLS_KEY_FILE ? { cert: e.ENGINE_TLS_CERT_FILE, key: e.ENGINE_TLS_KEY_FILE, ...(e.ENGINE_TLS_CLIENT_CA_FILE ? { clientCa: e.ENGINE_TLS_CLIENT_CA_FILE } : {}) } : undefined,
     home,
     panKeyFile: path.resolve(e.STRONGROOM_PAN_KEY_FILE ?? path.join(home, 'keys', 'pan-hmac.key')),
     auditKeyFile: path.resolve(e.STRONGROOM_AUDIT_KEY_FILE ?? path.join(home, 'keys', 'audit-ed25519.pem')),

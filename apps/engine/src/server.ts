@@ -134,7 +134,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   new ReflectionService(definitions).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${config.host}:${config.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${config.host}:${config.port}`, serverCredentials(config), (err, p) => (err ? reject(err) : resolve(p))),
   );
   checkpointer.start();
   const recovered = await scheduler.recover();
@@ -181,3 +181,11 @@ function fileCreated(file: string): Date | undefined {
     return undefined;
   }
 }
+
+/** Plaintext on loopback by default; TLS with the configured certificate; mutual TLS with a client CA. */
+function serverCredentials(config: EngineConfig): ServerCredentials {
+  if (!config.tls) return ServerCredentials.createInsecure();
+  const ca = config.tls.clientCa ? fs.readFileSync(config.tls.clientCa) : null;
+  return ServerCredentials.createSsl(ca, [{ cert_chain: fs.readFileSync(config.tls.cert), private_key: fs.readFileSync(config.tls.key) }], ca !== null);
+}
+

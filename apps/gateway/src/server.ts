@@ -2,6 +2,7 @@
 // `startGateway` resolves once the port is bound; `stop()` drains HTTP, stops Apollo, closes gRPC.
 import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -11,6 +12,7 @@ import {
   createDeadLetterServiceClient,
   createJobServiceClient,
   createOpsServiceClient,
+  engineTlsCredentials,
   type ListBreakersRequest,
   type ListBreakersResponse,
   type OpsServiceClient,
@@ -52,13 +54,26 @@ function urlFor(host: string, port: number): string {
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const log = logger.child({ component: 'gateway' });
-  const client = createJobServiceClient({ address: config.engineAddress });
-  const ops = createOpsServiceClient({ address: config.engineAddress });
+  // TLS (and mutual TLS) to the engine when configured; plaintext only for a loopback engine
+  const target = {
+    address: config.engineAddress,
+    ...(config.engineTls
+      ? {
+          credentials: engineTlsCredentials({
+            ca: readFileSync(config.engineTls.ca),
+            ...(config.engineTls.cert ? { cert: readFileSync(config.engineTls.cert) } : {}),
+            ...(config.engineTls.key ? { key: readFileSync(config.engineTls.key) } : {}),
+          }),
+        }
+      : {}),
+  };
+  const client = createJobServiceClient(target);
+  const ops = createOpsServiceClient(target);
   const clients = {
-    deadLetters: createDeadLetterServiceClient({ address: config.engineAddress }),
-    audit: createAuditServiceClient({ address: config.engineAddress }),
+    deadLetters: createDeadLetterServiceClient(target),
+    audit: createAuditServiceClient(target),
     ops,
-    compliance: createComplianceServiceClient({ address: config.engineAddress }),
+    compliance: createComplianceServiceClient(target),
   };
   const closeClients = () => {
     client.close();

@@ -56,3 +56,15 @@ export function callUnary<Req, Res>(client: object, method: UnaryMethod<Req, Res
     method.call(client, req, metadata, { deadline: deadlineIn(deadlineMs) }, (e, r) => (e ? reject(e) : resolve(r)));
   });
 }
+
+/** TLS to the engine: the CA that signed its certificate, and (mutual TLS) this client's certificate and key, as PEM. */
+export interface EngineTlsFiles {
+  ca: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** Channel credentials for an engine behind TLS (mTLS when a client certificate is given). */
+export function engineTlsCredentials(tls: EngineTlsFiles): ChannelCredentials {
+  return credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null);
+}

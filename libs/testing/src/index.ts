@@ -11,3 +11,4 @@ export { findLuhnValidPans } from './pan-scan';
 export { corpusDir } from './corpus';
 export { querySql } from './sql';
 export { makeTestIdp } from './jwks';
+export { makeTestPki } from './pki';

@@ -2,6 +2,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { AlertStatus, callUnary, createComplianceServiceClient, METADATA_KEYS, type Alert, type ListAlertsResponse, type TransitionAlertResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail } from './run';
+import { engineTarget } from '../engine-client';
 
 const STATUS: Record<string, AlertStatus> = {
   OPEN: AlertStatus.ALERT_STATUS_OPEN,
@@ -38,7 +39,7 @@ const view = (a: Alert) => ({
  * `strongroom alerts escalate|close <id> --reason TEXT`.
  */
 export async function alertsCommand(config: CliConfig, sub: string | undefined, ids: string[], opts: AlertsOptions): Promise<number> {
-  const client = createComplianceServiceClient({ address: config.engineAddress });
+  const client = createComplianceServiceClient(engineTarget(config));
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   const call = <Res>(method: 'listAlerts' | 'transitionAlert', req: object) =>

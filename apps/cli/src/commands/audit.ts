@@ -10,11 +10,12 @@ import {
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail } from './run';
+import { engineTarget } from '../engine-client';
 
 type Method = 'verify' | 'exportCheckpoints' | 'verifyRun' | 'createCheckpoint';
 
 function client(config: CliConfig) {
-  const c = createAuditServiceClient({ address: config.engineAddress });
+  const c = createAuditServiceClient(engineTarget(config));
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   // verification reads the whole chain: allow it minutes, not the default call deadline

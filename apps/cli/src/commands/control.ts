@@ -1,6 +1,6 @@
 import { type CancelRunResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
-import { EngineClient } from '../engine-client';
+import { EngineClient, engineTarget } from '../engine-client';
 import { fail, printSummary } from './run';
 
 /** `strongroom pause|resume|cancel <runId> [--json]`: operator actions on a run; prints its summary. */
@@ -9,7 +9,7 @@ export async function controlCommand(config: CliConfig, action: 'pause' | 'resum
     process.stderr.write(`usage: strongroom ${action} <runId> [--json]\n`);
     return 2;
   }
-  const client = new EngineClient(config.engineAddress, config.deadlineMs);
+  const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {
     const method = action === 'pause' ? 'pauseRun' : action === 'resume' ? 'resumeRun' : 'cancelRun';
     const r = await client.call<object, CancelRunResponse>(method, { runId });

@@ -11,6 +11,7 @@ import {
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail } from './run';
+import { engineTarget } from '../engine-client';
 
 const STATUS: Record<string, DeadLetterStatus> = {
   PENDING: DeadLetterStatus.DEAD_LETTER_STATUS_PENDING,
@@ -32,7 +33,7 @@ export interface DlqOptions {
  * `strongroom dlq replay <id…> | --run ID`, `strongroom dlq discard <id…> --reason TEXT`.
  */
 export async function dlqCommand(config: CliConfig, sub: string | undefined, ids: string[], opts: DlqOptions): Promise<number> {
-  const client = createDeadLetterServiceClient({ address: config.engineAddress });
+  const client = createDeadLetterServiceClient(engineTarget(config));
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   const call = <Res>(method: 'listDeadLetters' | 'replayDeadLetters' | 'discardDeadLetters', req: object) =>

@@ -2,6 +2,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { callUnary, createComplianceServiceClient, METADATA_KEYS, type GetKeyRotationResponse, type KeyRotation, type RotateFieldKeysResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail } from './run';
+import { engineTarget } from '../engine-client';
 
 const view = (r: KeyRotation | undefined) =>
   r && { id: r.id, toKeyId: r.toKeyId, status: r.status, valuesReencrypted: r.valuesReencrypted, requestedBy: r.requestedBy, startedAt: r.startedAt?.toISOString(), finishedAt: r.finishedAt?.toISOString(), error: r.error };
@@ -12,7 +13,7 @@ const view = (r: KeyRotation | undefined) =>
  * `strongroom rotate-keys status [<id>]` shows a rotation. Exit 1 when a rotation FAILED.
  */
 export async function keysCommand(config: CliConfig, sub: string | undefined, args: string[], opts: { json: boolean; wait: boolean }): Promise<number> {
-  const client = createComplianceServiceClient({ address: config.engineAddress });
+  const client = createComplianceServiceClient(engineTarget(config));
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   const get = (id: string) => callUnary<object, GetKeyRotationResponse>(client, client.getKeyRotation as never, { id }, config.deadlineMs, md);

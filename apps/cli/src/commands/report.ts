@@ -3,6 +3,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { callUnary, createComplianceServiceClient, METADATA_KEYS, type GetReportResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail } from './run';
+import { engineTarget } from '../engine-client';
 
 export interface ReportOptions {
   json: boolean;
@@ -22,7 +23,7 @@ export async function reportCommand(config: CliConfig, framework: string | undef
     process.stderr.write('usage: strongroom report <SOX|PCI_DSS|AML|KYC> --from YYYY-MM-DD --to YYYY-MM-DD [--json | --csv] [--out FILE]\n');
     return 2;
   }
-  const client = createComplianceServiceClient({ address: config.engineAddress });
+  const client = createComplianceServiceClient(engineTarget(config));
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   try {

@@ -11,6 +11,7 @@ import {
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail } from './run';
+import { engineTarget } from '../engine-client';
 
 export interface RetentionOptions {
   json: boolean;
@@ -34,7 +35,7 @@ const view = (h: LegalHold) => ({
  * `strongroom hold list [--all]`, `strongroom retention purge [--dry-run]`.
  */
 export async function retentionCommand(config: CliConfig, command: 'hold' | 'retention', sub: string | undefined, args: string[], opts: RetentionOptions): Promise<number> {
-  const client = createComplianceServiceClient({ address: config.engineAddress });
+  const client = createComplianceServiceClient(engineTarget(config));
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   const call = <Res>(method: 'placeLegalHold' | 'releaseLegalHold' | 'listLegalHolds' | 'purgeExpired', req: object) =>

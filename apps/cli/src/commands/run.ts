@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RunStatus, type CreateJobResponse, type Run, type RunJobResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
-import { describeError, EngineClient } from '../engine-client';
+import { describeError, EngineClient, engineTarget } from '../engine-client';
 import { ProgressBar } from '../progress';
 import { formatSummary, isTerminal, runSummary } from '../summary';
 
@@ -30,7 +30,7 @@ export async function runCommand(config: CliConfig, jobFile: string | undefined,
     process.stderr.write(`cannot read job file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
     return 2;
   }
-  const client = new EngineClient(config.engineAddress, config.deadlineMs);
+  const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {
     const created = await client.call<object, CreateJobResponse>('createJob', { definition: text, baseDir: path.dirname(file) });
     const started = await client.call<object, RunJobResponse>('runJob', { jobId: created.job?.id });

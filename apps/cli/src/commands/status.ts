@@ -1,6 +1,6 @@
 import { RunStatus, type GetRunResponse, type Run } from '@strongroom/contract';
 import { type CliConfig } from '../config';
-import { EngineClient, isTransient } from '../engine-client';
+import { EngineClient, isTransient, engineTarget } from '../engine-client';
 import { isTerminal } from '../summary';
 import { fail, printSummary } from './run';
 
@@ -13,7 +13,7 @@ export async function statusCommand(config: CliConfig, runId: string | undefined
     process.stderr.write('usage: strongroom status <runId> [--wait] [--json]\n');
     return 2;
   }
-  const client = new EngineClient(config.engineAddress, config.deadlineMs);
+  const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {
     let run = (await withReconnect(() => client.call<object, GetRunResponse>('getRun', { runId }), opts.wait)).run as Run;
     while (opts.wait && !isTerminal(run)) {
