@@ -41,6 +41,9 @@ const OPERATIONS: Record<string, string> = {
   closeAlert: `mutation { closeAlert(id: "${NO_ID}", reason: "x") { id } }`,
   placeLegalHold: 'mutation { placeLegalHold(scope: ACCOUNT, value: "ACC-MATRIX", reason: "matrix") { id } }',
   releaseLegalHold: `mutation { releaseLegalHold(id: "${NO_ID}", reason: "x") { id } }`,
+  keyRotation: '{ keyRotation { id } }',
+  purgeExpired: 'mutation { purgeExpired(dryRun: true) { dryRun purged } }',
+  rotateFieldKeys: 'mutation { rotateFieldKeys { id toKeyId status } }',
 };
 
 describe('role matrix (real gateway, real engine)', () => {
@@ -84,7 +87,7 @@ describe('role matrix (real gateway, real engine)', () => {
           ? 'denied'
           : codes.includes('UNAUTHENTICATED')
             ? 'unauthenticated'
-            : codes.some((c) => !['NOT_FOUND', 'BAD_USER_INPUT', 'FAILED_PRECONDITION'].includes(c))
+            : codes.some((c) => !['NOT_FOUND', 'BAD_USER_INPUT', 'FAILED_PRECONDITION'].includes(c)) // (a second rotation while one runs: FAILED_PRECONDITION)
               ? `error ${codes.join(',')}`
               : 'allowed';
       }

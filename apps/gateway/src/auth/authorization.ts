@@ -10,6 +10,7 @@ const ANY_ROLE: readonly Role[] = ROLES;
 const OPERATORS: readonly Role[] = ['operator', 'admin'];
 const AUDITORS: readonly Role[] = ['auditor', 'admin'];
 const STAFF: readonly Role[] = ['operator', 'auditor', 'admin'];
+const ADMINS: readonly Role[] = ['admin'];
 
 /**
  * The role matrix (docs/gateway.md): viewers read jobs, runs and breakers; operators also run,
@@ -29,6 +30,7 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = Object.freeze({
     auditVerification: AUDITORS,
     legalHolds: AUDITORS,
     complianceReport: AUDITORS,
+    keyRotation: ADMINS,
   },
   Mutation: {
     createJob: OPERATORS,
@@ -42,6 +44,8 @@ export const ROOT_FIELD_POLICY: RootFieldPolicy = Object.freeze({
     closeAlert: AUDITORS,
     placeLegalHold: AUDITORS,
     releaseLegalHold: AUDITORS,
+    purgeExpired: ADMINS,
+    rotateFieldKeys: ADMINS,
   },
   Subscription: { runProgress: ANY_ROLE },
 });

@@ -44,6 +44,9 @@ export function createEngineServices(clients: EngineClients, options: EngineClie
     placeLegalHold: bind(clients.compliance, 'placeLegalHold', 'PlaceLegalHold'),
     releaseLegalHold: bind(clients.compliance, 'releaseLegalHold', 'ReleaseLegalHold'),
     getReport: bind(clients.compliance, 'getReport', 'GetReport'),
+    purgeExpired: bind(clients.compliance, 'purgeExpired', 'PurgeExpired'),
+    rotateFieldKeys: bind(clients.compliance, 'rotateFieldKeys', 'RotateFieldKeys'),
+    getKeyRotation: bind(clients.compliance, 'getKeyRotation', 'GetKeyRotation'),
   };
 }
 

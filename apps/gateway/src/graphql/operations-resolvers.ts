@@ -75,6 +75,7 @@ export const operationsQueries = {
     const r = await ctx.services.getReport({ framework: a['framework'] as string, from: a['from'] as string, to: a['to'] as string });
     return { framework: String(a['framework']).toUpperCase(), json: r.reportJson, csv: r.reportCsv };
   },
+  keyRotation: async (_: unknown, a: Args, ctx: GatewayContext) => (await ctx.services.getKeyRotation({ id: (a['id'] as string) ?? '' })).rotation,
 };
 
 export const operationsMutations = {
@@ -94,6 +95,8 @@ export const operationsMutations = {
   placeLegalHold: async (_: unknown, a: Args, ctx: GatewayContext) =>
     (await ctx.services.placeLegalHold({ scope: a['scope'] as string, value: a['value'] as string, reason: reasonArg(a['reason'] as string) })).hold,
   releaseLegalHold: async (_: unknown, a: Args, ctx: GatewayContext) => (await ctx.services.releaseLegalHold({ id: idArg(a['id'] as string, 'id'), reason: reasonArg(a['reason'] as string) })).hold,
+  purgeExpired: async (_: unknown, a: Args, ctx: GatewayContext) => ctx.services.purgeExpired({ dryRun: a['dryRun'] !== false }),
+  rotateFieldKeys: async (_: unknown, __: Args, ctx: GatewayContext) => (await ctx.services.rotateFieldKeys({})).rotation,
 };
 
 const statusName = <T extends number>(table: Record<string, T>, v: T) => Object.keys(table).find((k) => table[k] === v) ?? null;
@@ -116,6 +119,9 @@ export const operationsTypes = {
     },
     statusReason: (a: Alert) => orNull(a.statusReason),
     statusChangedBy: (a: Alert) => orNull(a.statusChangedBy),
+  },
+  KeyRotation: {
+    error: (r: { error: string }) => orNull(r.error),
   },
   LegalHold: {
     releasedBy: (h: LegalHold) => orNull(h.releasedBy),

@@ -34,6 +34,8 @@ export const typeDefs = /* GraphQL */ `
     legalHolds(activeOnly: Boolean = true): [LegalHold!]!
     "A compliance report (SOX, PCI_DSS, AML, KYC) over [from, to], as JSON and CSV. Roles auditor, admin."
     complianceReport(framework: String!, from: String!, to: String!): ComplianceReport!
+    "A field-key rotation by id, or the latest. Role admin."
+    keyRotation(id: ID): KeyRotation
   }
 
   type Mutation {
@@ -69,6 +71,41 @@ export const typeDefs = /* GraphQL */ `
     placeLegalHold(scope: HoldScope!, value: String!, reason: String!): LegalHold
     "Releases a legal hold, with a reason. Roles auditor, admin."
     releaseLegalHold(id: ID!, reason: String!): LegalHold
+    "Removes rows past their retention except held ones (dryRun: count only); audited. Role admin."
+    purgeExpired(dryRun: Boolean = true): PurgeResult
+    "Makes a new field-encryption key current and re-encrypts every RESTRICTED value in the background. Role admin."
+    rotateFieldKeys: KeyRotation
+  }
+
+  type JobPurge {
+    jobId: ID!
+    jobName: String!
+    retentionDays: Int!
+    cutoff: DateTime
+    expired: Long!
+    purged: Long!
+    held: Long!
+    deadLettersPurged: Long!
+  }
+
+  type PurgeResult {
+    dryRun: Boolean!
+    jobs: [JobPurge!]!
+    purged: Long!
+    held: Long!
+    deadLettersPurged: Long!
+  }
+
+  type KeyRotation {
+    id: ID!
+    toKeyId: String!
+    "RUNNING, DONE or FAILED."
+    status: String!
+    valuesReencrypted: Long!
+    requestedBy: String!
+    startedAt: DateTime
+    finishedAt: DateTime
+    error: String
   }
 
   type Breaker {
