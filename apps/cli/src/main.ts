@@ -40,9 +40,9 @@ usage:
   strongroom report <SOX|PCI_DSS|AML|KYC> --from D --to D [--json|--csv] [--out FILE]
                                                                          compliance report; exit 1 when a control fails
 
-  strongroom screen <name> [--list FILE]… [--threshold N] [--json]       screen a name against the sanctions lists
+  strongroom screen <name> [--list FILE]… [--threshold N] [--json] [--fail-on-hit]   screen a name against the sanctions lists
   strongroom screen --file NAMES.txt [--list FILE]… [--json]              one name per line; one result per line
-                                                                         exit 0 no hit, 1 hit, 2 usage/list error
+                                                                         exit 0 screened, 2 usage/list error (1 on a hit with --fail-on-hit)
 
 not built yet: inspect (see README)
 
@@ -74,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
         file: { type: 'string' },
         threshold: { type: 'string' },
         rule: { type: 'string' },
+        'fail-on-hit': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         csv: { type: 'boolean', default: false },
@@ -134,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
     case 'screen': {
       const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
       const name = [arg, ...rest].filter((p) => p !== undefined).join(' ') || undefined;
-      return screenCommand(config, name, { json: values.json, lists: values.list ?? [], ...(values.file ? { file: values.file } : {}), ...(threshold !== undefined ? { threshold } : {}) });
+      return screenCommand(config, name, { json: values.json, failOnHit: values['fail-on-hit'], lists: values.list ?? [], ...(values.file ? { file: values.file } : {}), ...(threshold !== undefined ? { threshold } : {}) });
     }
     case 'dlq':
       return dlqCommand(config, arg, rest, {

@@ -11,12 +11,15 @@ export interface ScreenOptions {
   /** Screen one name per line of this file instead of one name. */
   file?: string;
   threshold?: number;
+  /** Exit 1 when a name is a hit. */
+  failOnHit?: boolean;
 }
 
 /**
  * `strongroom screen <name>`: screens one name (or each line of `--file`) against the sanctions lists the
  * load path uses (STRONGROOM_SANCTIONS_LISTS, else <home>/sanctions/*.csv) or against `--list` files.
- * Exit 0 when nothing was a hit, 1 when at least one name was, 2 on usage or list errors.
+ * Exit 0 when the screening ran (hit or not: read `hit` in the output), 2 on usage or list errors;
+ * with `--fail-on-hit`, exit 1 when at least one name was a hit (for shell pipelines).
  */
 export async function screenCommand(config: CliConfig, name: string | undefined, options: ScreenOptions): Promise<number> {
   if (!name && !options.file) {
@@ -65,7 +68,7 @@ export async function screenCommand(config: CliConfig, name: string | undefined,
   if (name) {
     const r = index.screen(name, threshold);
     print(name, r);
-    return r.hit ? 1 : 0;
+    return r.hit && options.failOnHit ? 1 : 0;
   }
   let anyHit = false;
   let input: fs.ReadStream;
@@ -82,5 +85,5 @@ export async function screenCommand(config: CliConfig, name: string | undefined,
     anyHit ||= r.hit;
     print(query, r);
   }
-  return anyHit ? 1 : 0;
+  return anyHit && options.failOnHit ? 1 : 0;
 }
