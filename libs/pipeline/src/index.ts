@@ -2,7 +2,7 @@
 // (source → validation/mapping → batched, checkpointed load → reconciliation).
 export * from './types';
 export { parseJobDefinition, asCsvJob, canonicalDefinition, jobDefinitionSchema, CANONICAL_FIELDS, REQUIRED_FIELDS, ENCRYPTABLE_FIELDS, type JobDefinition, type CanonicalField, type EncryptableField } from './job-definition';
-export { saveJob, getJob, listJobs, isUuid, type JobWithDefinition } from './job-store';
+export { saveJob, getJob, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './job-store';
 export { createRun, getRun, listRuns, fileDigest, type RunFilter } from './run-store';
 export { executeRun, type RunContext } from './run-executor';
 export { RunControl, type RunRequest } from './run-control';

@@ -77,15 +77,39 @@ function applyDefinition(job: JobEntity, def: JobDefinition, version: number, no
   job.updatedAt = now;
 }
 
+/**
+ * Parsed definitions by `jobId:version`. A version never changes once written, so this is safe across
+ * engines; it spares a query and a schema parse on every read (lists, the gateway's run → job).
+ */
+const DEFINITIONS = new Map<string, { definition: JobDefinition; definitionJson: string }>();
+const DEFINITIONS_MAX = 1000;
+
+async function definitionOf(em: EntityManager, jobId: string, version: number): Promise<{ definition: JobDefinition; definitionJson: string }> {
+  const key = `${jobId}:${version}`;
+  let hit = DEFINITIONS.get(key);
+  if (!hit) {
+    const v = await em.findOne(JobVersionEntity, { where: { jobId, version } });
+    if (!v) throw new StrongroomError(ErrorCode.NOT_FOUND, `job ${jobId} has no version ${version}`);
+    const definition = jobDefinitionSchema.parse(v.definition);
+    hit = { definition, definitionJson: canonicalDefinition(definition).json };
+    if (DEFINITIONS.size >= DEFINITIONS_MAX) DEFINITIONS.delete(DEFINITIONS.keys().next().value as string);
+    DEFINITIONS.set(key, hit);
+  }
+  // callers get their own copy: a cached definition is never shared mutable state
+  return { definition: structuredClone(hit.definition), definitionJson: hit.definitionJson };
+}
+
 /** The job and the definition of its current version (or of `version`). */
 export async function getJob(ds: DataSource | EntityManager, jobId: string, version?: number): Promise<JobWithDefinition> {
   const em = 'manager' in ds ? ds.manager : ds;
   const job = isUuid(jobId) ? await em.findOne(JobEntity, { where: { id: jobId } }) : null;
   if (!job) throw new StrongroomError(ErrorCode.NOT_FOUND, `job ${jobId} not found`);
-  const v = await em.findOne(JobVersionEntity, { where: { jobId, version: version ?? job.currentVersion } });
-  if (!v) throw new StrongroomError(ErrorCode.NOT_FOUND, `job ${jobId} has no version ${version ?? job.currentVersion}`);
-  const definition = jobDefinitionSchema.parse(v.definition);
-  return { job, definition, definitionJson: canonicalDefinition(definition).json };
+  return { job, ...(await definitionOf(em, jobId, version ?? job.currentVersion)) };
+}
+
+/** Jobs already read (e.g. by listJobs) with the definitions of their current versions. */
+export async function withDefinitions(ds: DataSource, jobs: readonly JobEntity[]): Promise<JobWithDefinition[]> {
+  return Promise.all(jobs.map(async (job) => ({ job, ...(await definitionOf(ds.manager, job.id, job.currentVersion)) })));
 }
 
 /** Jobs newest first, keyset-paginated. */

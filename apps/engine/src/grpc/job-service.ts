@@ -8,7 +8,7 @@ import {
 import { type DataSource, JobEntity, TERMINAL_RUN_STATUSES, type JobRunEntity } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger, newCorrelationId } from '@strongroom/logging';
-import { createRun, getJob, getRun, isDatabaseOutage, listJobs, listRuns, parseJobDefinition, saveJob, canonicalDefinition } from '@strongroom/pipeline';
+import { createRun, getJob, getRun, isDatabaseOutage, listJobs, listRuns, parseJobDefinition, saveJob, canonicalDefinition, withDefinitions } from '@strongroom/pipeline';
 import { BreakerOpenError, POSTGRES_POLICY, type Breaker } from '@strongroom/resilience';
 import { type RunScheduler } from '../runs/run-scheduler';
 import { jobToProto, runToProto, statusFromProto } from './mappers';
@@ -108,7 +108,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
     }),
     listJobs: unary(scope, 'ListJobs', async (req) => {
       const { jobs, next } = await listJobs(ds, req.pageSize, req.pageToken || undefined, req.jobIds);
-      const full = await Promise.all(jobs.map((j) => getJob(ds, j.id)));
+      const full = await withDefinitions(ds, jobs);
       return { jobs: full.map((j) => jobToProto(j.job, j.definitionJson)), nextPageToken: next };
     }),
     runJob: unary(scope, 'RunJob', async (req, log) => {
