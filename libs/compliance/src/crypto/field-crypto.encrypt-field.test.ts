@@ -18,7 +18,10 @@ describe('field encryption', () => {
     const keys = ring('k1');
     const stored = encryptField(keys, 'account', 'secret');
     expect(() => decryptField(keys, 'reference', stored)).toThrow();
-    const flipped = `${stored.slice(0, -2)}${stored.endsWith('A') ? 'B' : 'A'}${stored.slice(-1)}`;
+    // change one character inside the ciphertext (never a no-op: pick a different character)
+    const at = stored.length - 10;
+    const flipped = `${stored.slice(0, at)}${stored[at] === 'A' ? 'B' : 'A'}${stored.slice(at + 1)}`;
+    expect(flipped).not.toBe(stored);
     expect(() => decryptField(keys, 'account', flipped)).toThrow();
   });
 
