@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { intString, parseEnv, type Env } from '@strongroom/config';
+import { engineTlsEnv, engineTlsFiles, fractionString, intString, parseEnv, type Env } from '@strongroom/config';
 
 /** CLI configuration: the only place in the CLI that reads process.env. */
 const schema = z.object({
@@ -17,16 +17,9 @@ const schema = z.object({
   /** Sanctions list files (OFAC SDN CSV format), comma-separated. Default: every .csv in <home>/sanctions/. */
   STRONGROOM_SANCTIONS_LISTS: z.string().optional(),
   /** Screening score at or above which a name is a hit, in (0, 1]. */
-  SCREENING_THRESHOLD: z
-    .string()
-    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number between 0 and 1')
-    .transform(Number)
-    .refine((n) => n > 0, 'must be above 0')
-    .default(0.9),
+  SCREENING_THRESHOLD: fractionString().default(0.9),
   /** TLS to the engine: the CA that signed its certificate; and the CLI's client certificate/key for mutual TLS. */
-  STRONGROOM_ENGINE_TLS_CA_FILE: z.string().optional(),
-  STRONGROOM_ENGINE_TLS_CERT_FILE: z.string().optional(),
-  STRONGROOM_ENGINE_TLS_KEY_FILE: z.string().optional(),
+  ...engineTlsEnv,
   /** Per-call deadline for unary engine calls, ms. */
   STRONGROOM_CLI_DEADLINE_MS: intString(100, 3_600_000).default(30_000),
 });
@@ -57,13 +50,7 @@ export function loadConfig(env: Env = process.env): CliConfig {
     gatewayPort: e.GATEWAY_PORT,
     demoRows: e.STRONGROOM_DEMO_ROWS,
     deadlineMs: e.STRONGROOM_CLI_DEADLINE_MS,
-    engineTls: e.STRONGROOM_ENGINE_TLS_CA_FILE
-      ? {
-          ca: e.STRONGROOM_ENGINE_TLS_CA_FILE,
-          ...(e.STRONGROOM_ENGINE_TLS_CERT_FILE ? { cert: e.STRONGROOM_ENGINE_TLS_CERT_FILE } : {}),
-          ...(e.STRONGROOM_ENGINE_TLS_KEY_FILE ? { key: e.STRONGROOM_ENGINE_TLS_KEY_FILE } : {}),
-        }
-      : undefined,
+    engineTls: engineTlsFiles(e, 'CLI'),
     sanctionsLists: e.STRONGROOM_SANCTIONS_LISTS,
     screeningThreshold: e.SCREENING_THRESHOLD,
     env: { ...env },

@@ -1,6 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import fs from 'node:fs';
-import { callUnary, createJobServiceClient, engineTlsCredentials, METADATA_KEYS, type ClientOptions, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
+import { callUnary, createJobServiceClient, engineClientOptions, METADATA_KEYS, type ClientOptions, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
 import { type CliConfig } from './config';
 import { newCorrelationId } from '@strongroom/logging';
 
@@ -68,15 +67,5 @@ export function describeError(err: unknown): string {
 
 /** Where the CLI dials the engine: STRONGROOM_ENGINE, over TLS (mutual TLS with a client certificate) when configured. */
 export function engineTarget(config: Pick<CliConfig, 'engineAddress' | 'engineTls'>): ClientOptions {
-  const tls = config.engineTls;
-  if (!tls) return { address: config.engineAddress };
-  return {
-    address: config.engineAddress,
-    credentials: engineTlsCredentials({
-      ca: fs.readFileSync(tls.ca),
-      ...(tls.cert ? { cert: fs.readFileSync(tls.cert) } : {}),
-      ...(tls.key ? { key: fs.readFileSync(tls.key) } : {}),
-    }),
-  };
+  return engineClientOptions(config.engineAddress, config.engineTls);
 }
-

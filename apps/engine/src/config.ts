@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { sanctionsListFiles } from '@strongroom/compliance';
-import { ConfigError, intString, parseEnv, type Env } from '@strongroom/config';
+import { ConfigError, fractionString, intString, parseEnv, type Env } from '@strongroom/config';
 
 /**
  * Engine configuration: the only place that reads process.env. Parsed once, frozen; a bad value
@@ -43,12 +43,7 @@ const schema = z.object({
   /** Sanctions list files (OFAC SDN CSV: sdn.csv, alt.csv), comma-separated. Default: every .csv in <home>/sanctions/. */
   STRONGROOM_SANCTIONS_LISTS: z.string().optional(),
   /** Screening score at or above which a counterparty name is a hit, in (0, 1]. */
-  SCREENING_THRESHOLD: z
-    .string()
-    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number between 0 and 1')
-    .transform(Number)
-    .refine((n) => n > 0, 'must be above 0')
-    .default(0.9),
+  SCREENING_THRESHOLD: fractionString().default(0.9),
   /** Retention per data classification, days (rows are kept by booking date; a job's own retentionDays wins). Default 7 years. */
   RETENTION_DAYS_PUBLIC: intString(1, 36_500).default(2557),
   RETENTION_DAYS_INTERNAL: intString(1, 36_500).default(2557),

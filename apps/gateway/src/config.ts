@@ -1,7 +1,7 @@
 // Gateway configuration: the only module that reads process.env. It is parsed once with zod into a
 // frozen object; a bad value fails fast with an error naming the variable (never echoing a secret).
 import { z } from 'zod';
-import { ConfigError, intString, parseEnv, type Env } from '@strongroom/config';
+import { ConfigError, engineTlsEnv, engineTlsFiles, intString, parseEnv, type Env } from '@strongroom/config';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -79,9 +79,7 @@ const envSchema = z.object({
     .regex(/^\S+:\d{1,5}$/, 'must be host:port (e.g. 127.0.0.1:50051)')
     .default('127.0.0.1:50051'),
   GATEWAY_ENGINE_DEADLINE_MS: intString(100, 300_000).default(5000),
-  STRONGROOM_ENGINE_TLS_CA_FILE: z.string().optional(),
-  STRONGROOM_ENGINE_TLS_CERT_FILE: z.string().optional(),
-  STRONGROOM_ENGINE_TLS_KEY_FILE: z.string().optional(),
+  ...engineTlsEnv,
   GATEWAY_AUTH: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
   GATEWAY_JWT_SECRET: z.string().optional(),
   GATEWAY_JWKS_FILE: z.string().optional(),
@@ -109,12 +107,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!authEnabled && production) {
     throw new ConfigError('invalid gateway configuration: GATEWAY_AUTH: "off" is not allowed in production');
   }
-  if (Boolean(e.STRONGROOM_ENGINE_TLS_CERT_FILE) !== Boolean(e.STRONGROOM_ENGINE_TLS_KEY_FILE)) {
-    throw new ConfigError('invalid gateway configuration: STRONGROOM_ENGINE_TLS_CERT_FILE and STRONGROOM_ENGINE_TLS_KEY_FILE go together');
-  }
-  if (e.STRONGROOM_ENGINE_TLS_CERT_FILE && !e.STRONGROOM_ENGINE_TLS_CA_FILE) {
-    throw new ConfigError('invalid gateway configuration: a client certificate needs STRONGROOM_ENGINE_TLS_CA_FILE (the engine is then reached over TLS)');
-  }
+  const engineTls = engineTlsFiles(e, 'gateway');
   const jwksConfigured = e.GATEWAY_JWKS_FILE !== undefined || e.GATEWAY_JWKS_URL !== undefined;
   if (e.GATEWAY_JWKS_FILE !== undefined && e.GATEWAY_JWKS_URL !== undefined) {
     throw new ConfigError('invalid gateway configuration: set GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL, not both');
@@ -136,13 +129,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     port: e.GATEWAY_PORT,
     engineAddress: e.STRONGROOM_ENGINE,
     engineDeadlineMs: e.GATEWAY_ENGINE_DEADLINE_MS,
-    engineTls: e.STRONGROOM_ENGINE_TLS_CA_FILE
-      ? {
-          ca: e.STRONGROOM_ENGINE_TLS_CA_FILE,
-          ...(e.STRONGROOM_ENGINE_TLS_CERT_FILE ? { cert: e.STRONGROOM_ENGINE_TLS_CERT_FILE } : {}),
-          ...(e.STRONGROOM_ENGINE_TLS_KEY_FILE ? { key: e.STRONGROOM_ENGINE_TLS_KEY_FILE } : {}),
-        }
-      : undefined,
+    engineTls,
     authEnabled,
     jwtSecret: authEnabled ? e.GATEWAY_JWT_SECRET : undefined,
     jwks: {

@@ -52,14 +52,10 @@ export function buildContext(
   const actor = authenticate(request.authorization, deps.auth);
   deps.rateLimiter?.take(actor.sub);
   const logger = deps.logger.child({ correlationId: request.correlationId, actor: actor.sub });
-  const engine = createRequestEngine(
-    deps.client,
-    { deadlineMs: deps.engineDeadlineMs, logger: deps.logger, ...(deps.breaker ? { breaker: deps.breaker } : {}) },
-    // the engine records this in every audit entry the call causes: `user:<sub>` says it came through the gateway
-    { correlationId: request.correlationId, actor: `user:${actor.sub}` },
-  );
+  // the engine records this in every audit entry the call causes: `user:<sub>` says it came through the gateway
   const callCtx = { correlationId: request.correlationId, actor: `user:${actor.sub}` };
   const clientOptions = { deadlineMs: deps.engineDeadlineMs, logger: deps.logger, ...(deps.breaker ? { breaker: deps.breaker } : {}) };
+  const engine = createRequestEngine(deps.client, clientOptions, callCtx);
   const services = deps.clients
     ? createEngineServices({ jobs: deps.client, ...deps.clients }, clientOptions, callCtx, deps.logger)
     : (new Proxy({}, { get: () => () => Promise.reject(new Error('engine service not configured')) }) as EngineServices);

@@ -2,7 +2,6 @@
 // `startGateway` resolves once the port is bound; `stop()` drains HTTP, stops Apollo, closes gRPC.
 import { type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -12,7 +11,7 @@ import {
   createDeadLetterServiceClient,
   createJobServiceClient,
   createOpsServiceClient,
-  engineTlsCredentials,
+  engineClientOptions,
   type ListBreakersRequest,
   type ListBreakersResponse,
   type OpsServiceClient,
@@ -55,18 +54,7 @@ function urlFor(host: string, port: number): string {
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const log = logger.child({ component: 'gateway' });
   // TLS (and mutual TLS) to the engine when configured; plaintext only for a loopback engine
-  const target = {
-    address: config.engineAddress,
-    ...(config.engineTls
-      ? {
-          credentials: engineTlsCredentials({
-            ca: readFileSync(config.engineTls.ca),
-            ...(config.engineTls.cert ? { cert: readFileSync(config.engineTls.cert) } : {}),
-            ...(config.engineTls.key ? { key: readFileSync(config.engineTls.key) } : {}),
-          }),
-        }
-      : {}),
-  };
+  const target = engineClientOptions(config.engineAddress, config.engineTls);
   const client = createJobServiceClient(target);
   const ops = createOpsServiceClient(target);
   const clients = {

@@ -1,2 +1,2 @@
 // Public API of @strongroom/config: shared zod helpers for the apps' config.ts (each app owns its schema).
-export { parseEnv, ConfigError, intString, type Env } from './parse-env';
+export { parseEnv, ConfigError, intString, fractionString, engineTlsEnv, engineTlsFiles, type Env } from './parse-env';

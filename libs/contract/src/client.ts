@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { credentials, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { OpsServiceClient } from './gen/strongroom/engine/v1/ops_service';
 import { ComplianceServiceClient } from './gen/strongroom/engine/v1/compliance_service';
@@ -68,3 +69,17 @@ export interface EngineTlsFiles {
 export function engineTlsCredentials(tls: EngineTlsFiles): ChannelCredentials {
   return credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null);
 }
+
+/** Where a client dials the engine: plaintext, or TLS (mutual TLS with a client certificate) from PEM file paths. */
+export function engineClientOptions(address: string, tls?: { ca: string; cert?: string; key?: string }): ClientOptions {
+  if (!tls) return { address };
+  return {
+    address,
+    credentials: engineTlsCredentials({
+      ca: readFileSync(tls.ca),
+      ...(tls.cert ? { cert: readFileSync(tls.cert) } : {}),
+      ...(tls.key ? { key: readFileSync(tls.key) } : {}),
+    }),
+  };
+}
+

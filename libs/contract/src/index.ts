@@ -122,5 +122,5 @@ export {
   type ComplianceServiceServer,
 } from './gen/strongroom/engine/v1/compliance_service';
 export { createJobServiceClient, createOpsServiceClient, createDeadLetterServiceClient, createIngestServiceClient, createAuditServiceClient,
-  createComplianceServiceClient, engineTlsCredentials, type EngineTlsFiles, callUnary, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
+  createComplianceServiceClient, engineTlsCredentials, engineClientOptions, type EngineTlsFiles, callUnary, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';

@@ -7,6 +7,7 @@ import { buildReport, getKeyRotation, listAlerts, listHolds, placeHold, purgeExp
 import { type KeyRotator } from '../compliance/key-rotator';
 import { type Breaker } from '@strongroom/resilience';
 import { type CallScope, unary } from './job-service';
+import { fromProtoEnum } from './mappers';
 
 const TO_PROTO: Record<DbStatus, AlertStatus> = {
   OPEN: AlertStatus.ALERT_STATUS_OPEN,
@@ -14,12 +15,7 @@ const TO_PROTO: Record<DbStatus, AlertStatus> = {
   CLOSED: AlertStatus.ALERT_STATUS_CLOSED,
 };
 
-function statusFromProto(s: AlertStatus): DbStatus | undefined {
-  if (s === AlertStatus.ALERT_STATUS_UNSPECIFIED) return undefined;
-  const found = (Object.keys(TO_PROTO) as DbStatus[]).find((k) => TO_PROTO[k] === s);
-  if (!found) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `unknown alert status ${s}`);
-  return found;
-}
+const statusFromProto = (s: AlertStatus): DbStatus | undefined => fromProtoEnum(TO_PROTO, s, 'alert status');
 
 export function alertToProto(a: ComplianceAlertEntity): Alert {
   return {

@@ -5,6 +5,7 @@ import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { discardDeadLetters, isUuid, listDeadLetters, replayDeadLetters, type RunContext } from '@strongroom/pipeline';
 import { type CallScope, unary } from './job-service';
+import { fromProtoEnum } from './mappers';
 
 const TO_PROTO: Record<DbStatus, DeadLetterStatus> = {
   PENDING: DeadLetterStatus.DEAD_LETTER_STATUS_PENDING,
@@ -12,12 +13,7 @@ const TO_PROTO: Record<DbStatus, DeadLetterStatus> = {
   DISCARDED: DeadLetterStatus.DEAD_LETTER_STATUS_DISCARDED,
 };
 
-function statusFromProto(s: DeadLetterStatus): DbStatus | undefined {
-  if (s === DeadLetterStatus.DEAD_LETTER_STATUS_UNSPECIFIED) return undefined;
-  const found = (Object.keys(TO_PROTO) as DbStatus[]).find((k) => TO_PROTO[k] === s);
-  if (!found) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `unknown dead letter status ${s}`);
-  return found;
-}
+const statusFromProto = (s: DeadLetterStatus): DbStatus | undefined => fromProtoEnum(TO_PROTO, s, 'dead letter status');
 
 function toProto(d: DeadLetterEntity): DeadLetter {
   return {

@@ -11,11 +11,19 @@ const STATUS_TO_PROTO: Record<DbRunStatus, RunStatus> = {
   CANCELLED: RunStatus.RUN_STATUS_CANCELLED,
 };
 
-export function statusFromProto(s: RunStatus): DbRunStatus | undefined {
-  if (s === RunStatus.RUN_STATUS_UNSPECIFIED) return undefined;
-  const found = (Object.keys(STATUS_TO_PROTO) as DbRunStatus[]).find((k) => STATUS_TO_PROTO[k] === s);
-  if (!found) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `unknown run status ${s}`);
+/**
+ * The database value of a proto enum value, by the DB → proto table: undefined for UNSPECIFIED (0, "no
+ * filter"), INVALID_ARGUMENT naming `what` for a value the table does not have.
+ */
+export function fromProtoEnum<D extends string>(table: Record<D, number>, value: number, what: string): D | undefined {
+  if (value === 0) return undefined;
+  const found = (Object.keys(table) as D[]).find((k) => table[k] === value);
+  if (!found) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `unknown ${what} ${value}`);
   return found;
+}
+
+export function statusFromProto(s: RunStatus): DbRunStatus | undefined {
+  return fromProtoEnum(STATUS_TO_PROTO, s, 'run status');
 }
 
 export function jobToProto(job: JobEntity, definitionJson: string): Job {

@@ -54,6 +54,14 @@ type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
 
+/** The correlation id and actor every engine call carries. */
+function callMetadata(call: EngineCallContext): Metadata {
+  const md = new Metadata();
+  md.set(METADATA_KEYS.correlationId, call.correlationId);
+  md.set(METADATA_KEYS.actor, call.actor);
+  return md;
+}
+
 /** Job ids per ListJobs call when batching (the engine's page maximum is 500). */
 const JOB_BATCH = 500;
 
@@ -76,12 +84,6 @@ export function createRequestEngine(
   const log = options.logger.child({ component: 'engine-client', correlationId: call.correlationId });
 
   const unary = makeUnary(options, call, log);
-  const metadata = () => {
-    const md = new Metadata();
-    md.set(METADATA_KEYS.correlationId, call.correlationId);
-    md.set(METADATA_KEYS.actor, call.actor);
-    return md;
-  };
 
   function memo<T>(key: string, load: () => Promise<T>): Promise<T> {
     const hit = cache.get(key);
@@ -172,7 +174,7 @@ export function createRequestEngine(
       return { job: res.job, created: res.created };
     },
 
-    watchRun: (runId) => watchRunStream(client, metadata(), runId, options),
+    watchRun: (runId) => watchRunStream(client, callMetadata(call), runId, options),
 
     runJob: async (jobId) => {
       const res: RunJobResponse = await unary('RunJob', client.runJob.bind(client), { jobId });
@@ -188,18 +190,12 @@ export function createRequestEngine(
  * engine breaker, and the gRPC status mapped once to a GatewayError.
  */
 export function makeUnary(options: EngineClientOptions, call: EngineCallContext, log: Logger) {
-  function metadata(): Metadata {
-    const md = new Metadata();
-    md.set(METADATA_KEYS.correlationId, call.correlationId);
-    md.set(METADATA_KEYS.actor, call.actor);
-    return md;
-  }
 
   function unary<Req, Res>(name: string, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
     const started = performance.now();
     const raw = () =>
       new Promise<Res>((resolve, reject) => {
-        method(request, metadata(), { deadline: deadlineIn(options.deadlineMs) }, (error, response) => (error ? reject(error) : resolve(response)));
+        method(request, callMetadata(call), { deadline: deadlineIn(options.deadlineMs) }, (error, response) => (error ? reject(error) : resolve(response)));
       });
     return (options.breaker ? options.breaker.call(raw) : raw()).then(
       (response) => {
