@@ -75,9 +75,9 @@ describe('strongroom CLI against a real engine', () => {
     const down = await cli(['status', '00000000-0000-0000-0000-000000000000'], { STRONGROOM_ENGINE: '127.0.0.1:1', STRONGROOM_CLI_DEADLINE_MS: '2000' });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/engine unavailable|Deadline/);
-    const nb = await cli(['inspect', 'x.ach'], env);
-    expect(nb.code).toBe(2);
-    expect(nb.stderr).toContain('not built yet');
+    const nothing = await cli(['inspect', 'no-such-file.ach'], env);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('cannot read no-such-file.ach (ENOENT)');
   });
 
   it('verifies the audit chain and a run from the command line, exit code 1 once tampered', async () => {

@@ -11,6 +11,7 @@ import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { startCommand } from './commands/start';
 import { screenCommand } from './commands/screen';
+import { inspectCommand } from './commands/inspect';
 import { statusCommand } from './commands/status';
 
 const HELP = `strongroom — banking-grade ETL into PostgreSQL
@@ -44,13 +45,13 @@ usage:
   strongroom screen --file NAMES.txt [--list FILE]… [--json]              one name per line; one result per line
                                                                          exit 0 screened, 2 usage/list error (1 on a hit with --fail-on-hit)
 
-not built yet: inspect (see README)
+  strongroom inspect <file> [--format F] [--custom-return-codes] [--json]   a bank file's format, counts, control totals and
+                                                                         reconciliation verdict, without loading (exit 1 when not reconciled)
 
 environment: DATABASE_URL, STRONGROOM_HOME (.strongroom), ENGINE_PORT (50051), GATEWAY_PORT (4000),
              STRONGROOM_ENGINE (127.0.0.1:50051) — see .env.example
 exit codes: 0 success (run SUCCEEDED), 1 failure (run not successful, engine error), 2 usage error`;
 
-const NOT_BUILT = new Set(['inspect']);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -81,6 +82,8 @@ async function main(argv: string[]): Promise<number> {
         from: { type: 'string' },
         to: { type: 'string' },
         out: { type: 'string' },
+        format: { type: 'string' },
+        'custom-return-codes': { type: 'boolean', default: false },
       },
     });
   } catch (err) {
@@ -137,6 +140,8 @@ async function main(argv: string[]): Promise<number> {
       const name = [arg, ...rest].filter((p) => p !== undefined).join(' ') || undefined;
       return screenCommand(config, name, { json: values.json, failOnHit: values['fail-on-hit'], lists: values.list ?? [], ...(values.file ? { file: values.file } : {}), ...(threshold !== undefined ? { threshold } : {}) });
     }
+    case 'inspect':
+      return inspectCommand(arg, { json: values.json, customReturnCodes: values['custom-return-codes'], ...(values.format ? { format: values.format } : {}) });
     case 'dlq':
       return dlqCommand(config, arg, rest, {
         json: values.json,
@@ -146,10 +151,6 @@ async function main(argv: string[]): Promise<number> {
         ...(values.reason ? { reason: values.reason } : {}),
       });
     default:
-      if (NOT_BUILT.has(command)) {
-        process.stderr.write(`strongroom ${command}: not built yet (see README, "What is not built yet")\n`);
-        return 2;
-      }
       process.stderr.write(`unknown command "${command}"\n\n${HELP}\n`);
       return 2;
   }

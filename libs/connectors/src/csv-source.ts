@@ -15,6 +15,8 @@ export interface SourceRecord {
   byteEnd: number;
   /** Set when the record could not be parsed cleanly. */
   error?: { code: string; message: string };
+  /** Set when the source says the record is not to be loaded (counted as filtered with this reason, e.g. NOT_BOOKED). */
+  filter?: string;
 }
 
 export interface BatchLimits {

@@ -2,3 +2,4 @@
 export { generateTransactionsCsv, GENERATOR_VERSION, TRANSACTIONS_CSV_HEADER, type GenerateOptions, type GeneratedFile, type BadRowKind } from './transactions-csv';
 export { createRandom, type Random } from './random';
 export { ibanFor, luhnComplete } from './identifiers';
+export { generateAchFile, type AchGenerateOptions, type GeneratedAch } from './ach-file';

@@ -20,6 +20,8 @@ export enum ErrorCode {
   SOURCE_MALFORMED = 'SOURCE_MALFORMED',
   /** The source file changed since it was submitted (its SHA-256 differs). */
   SOURCE_CHANGED = 'SOURCE_CHANGED',
+  /** A bank file (ACH, camt, MT940, BAI2, pain.001) does not match its own control totals: rejected whole, nothing loaded. */
+  SOURCE_NOT_RECONCILED = 'SOURCE_NOT_RECONCILED',
   /** More records were rejected than the job's maxRejectRatio allows. */
   REJECT_RATIO_EXCEEDED = 'REJECT_RATIO_EXCEEDED',
   /** read != loaded + dead_lettered + filtered at the end of a run (I1). */

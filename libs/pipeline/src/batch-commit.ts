@@ -16,6 +16,8 @@ export interface BatchInput {
   position: number;
   valid: CanonicalTransaction[];
   rejected: Rejection[];
+  /** Records the source itself marked as not to be loaded, by reason (e.g. NOT_BOOKED statement entries). */
+  filtered?: Record<string, number>;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function commitBatch(
   await client.query('BEGIN');
   try {
     const result = await writeBatch(client, ctx, input.valid, input.rejected);
+    for (const [k, v] of Object.entries(input.filtered ?? {})) result.filteredByReason[k] = (result.filteredByReason[k] ?? 0) + v;
     const read = Number(run.recordsRead) + input.records;
     const loaded = Number(run.recordsLoaded) + result.loaded;
     const dead = Number(run.recordsDeadLettered) + result.deadLettered;

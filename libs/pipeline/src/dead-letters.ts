@@ -5,7 +5,7 @@ import { type DataSource, DeadLetterEntity, type DeadLetterStatus, pgClientOf } 
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { loadRows, prepareStaging } from './batch-writer';
 import { mergeTotals, totalsFromJson, totalsToJson } from './integrity';
-import { asCsvJob } from './job-definition';
+import { asFileJob, recordLayout } from './job-definition';
 import { getJob } from './job-store';
 import { getRun } from './run-store';
 import { sinkTotals } from './run-finalizer';
@@ -82,8 +82,9 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
   if (run.status !== 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}: only dead letters of a SUCCEEDED run can be replayed (resubmit the file otherwise)`);
   if (!run.sourceHeader) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} has no recorded source header to replay with`);
   const job = await getJob(ctx.ds, run.jobId, run.jobVersion);
-  const def = asCsvJob(job.definition);
-  const mapper = createTransactionMapper(run.sourceHeader, def.source.mapping, ctx.pan);
+  const def = asFileJob(job.definition);
+  const layout = recordLayout(def.source);
+  const mapper = createTransactionMapper(run.sourceHeader, layout.mapping, ctx.pan);
   const runner = ctx.ds.createQueryRunner();
   await runner.connect();
   const client = pgClientOf(runner);
@@ -106,7 +107,7 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
       }
       // a job with RESTRICTED fields keeps raw records encrypted: decrypt to parse them again
       const raw = corrections.get(e.id) ?? (isEncrypted(e.raw_record) && ctx.fieldKeys ? decryptField(ctx.fieldKeys, 'raw_record', e.raw_record) : e.raw_record);
-      const parsed = parseRecords(Buffer.from(`${raw}\n`), { delimiter: def.source.delimiter.charCodeAt(0) }, true).records;
+      const parsed = parseRecords(Buffer.from(`${raw}\n`), { delimiter: layout.delimiter.charCodeAt(0) }, true).records;
       const recordNo = Number(e.record_no);
       const m = parsed.length === 1 ? mapper.map({ recordNo, fields: (parsed[0] as { fields: string[] }).fields, raw, byteEnd: 0, ...(parsed[0]?.error ? { error: parsed[0].error } : {}) }) : undefined;
       if (!m || !m.ok) {

@@ -1,7 +1,7 @@
 // Public API of @strongroom/pipeline: job definitions, job and run persistence, and the run loop
 // (source → validation/mapping → batched, checkpointed load → reconciliation).
 export * from './types';
-export { parseJobDefinition, asCsvJob, canonicalDefinition, jobDefinitionSchema, CANONICAL_FIELDS, REQUIRED_FIELDS, ENCRYPTABLE_FIELDS, type JobDefinition, type CanonicalField, type EncryptableField } from './job-definition';
+export { parseJobDefinition, asFileJob, isBankSource, recordLayout, BANK_SOURCE_KINDS, canonicalDefinition, jobDefinitionSchema, CANONICAL_FIELDS, REQUIRED_FIELDS, ENCRYPTABLE_FIELDS, type JobDefinition, type CanonicalField, type EncryptableField } from './job-definition';
 export { saveJob, getJob, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './job-store';
 export { createRun, getRun, listRuns, fileDigest, type RunFilter } from './run-store';
 export { executeRun, type RunContext } from './run-executor';

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@strongroom/errors';
-import { asCsvJob, canonicalDefinition, parseJobDefinition } from './job-definition';
+import { asFileJob, canonicalDefinition, parseJobDefinition } from './job-definition';
 
 const yaml = (extra = '') => `
 name: card-settlements
@@ -12,7 +12,7 @@ ${extra}`;
 describe('parseJobDefinition', () => {
   it('applies defaults and resolves the source path against the job file directory', () => {
     const def = parseJobDefinition(yaml(), '/jobs');
-    expect(asCsvJob(def).source.path).toBe('/jobs/data/settlements.csv');
+    expect(asFileJob(def).source.path).toBe('/jobs/data/settlements.csv');
     expect(def.batching).toEqual({ minSize: 500, maxSize: 50000, targetCommitMs: 250, maxInFlightMB: 64 });
     expect(def.errors.maxRejectRatio).toBe(0.05);
     expect(def.sink.table).toBe('transactions');

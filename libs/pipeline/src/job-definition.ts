@@ -52,6 +52,19 @@ const csvSourceSchema = z.strictObject({
   mapping: mappingSchema,
 });
 
+/** Bank file formats: the file carries its own control totals and is reconciled before anything loads. */
+export const BANK_SOURCE_KINDS = ['ach', 'camt052', 'camt053', 'camt054', 'mt940', 'mt942', 'bai2', 'pain001'] as const;
+export type BankSourceKind = (typeof BANK_SOURCE_KINDS)[number];
+
+const bankSourceSchema = z.strictObject({
+  kind: z.enum(BANK_SOURCE_KINDS),
+  path: z.string().min(1),
+  /** Source system for the business key (source_system, txn_id). Default: the job name. */
+  system: systemSchema.optional(),
+  /** ACH only: accept return reason codes outside NACHA's R01–R85 (some processors use their own). */
+  customReturnCodes: z.boolean().optional(),
+});
+
 const batchingSchema = z
   .strictObject({
     startSize: z.int().positive().optional(),
@@ -79,7 +92,11 @@ const amlSchema = z.strictObject({
   fxToUsd: z.record(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'), decimalString).optional(),
 });
 
-const sourceSchema = z.discriminatedUnion('kind', [csvSourceSchema, grpcSourceSchema]);
+const sourceSchema = z.discriminatedUnion('kind', [csvSourceSchema, grpcSourceSchema, bankSourceSchema]).superRefine((src, ctx) => {
+  if (src.kind !== 'ach' && 'customReturnCodes' in src && src.customReturnCodes !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['customReturnCodes'], message: 'applies to ach sources only' });
+  }
+});
 
 export const jobDefinitionSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'lowercase letters, digits, ".", "_" or "-", at most 100'),
@@ -124,12 +141,26 @@ export const jobDefinitionSchema = z.strictObject({
 });
 
 export type JobDefinition = z.infer<typeof jobDefinitionSchema>;
-export type CsvJobDefinition = JobDefinition & { source: z.infer<typeof csvSourceSchema> };
+export type CsvSource = z.infer<typeof csvSourceSchema>;
+export type BankSource = z.infer<typeof bankSourceSchema>;
+export type FileJobDefinition = JobDefinition & { source: CsvSource | BankSource };
 
-/** The definition of a file job, or a precise error for a job of another source kind. */
-export function asCsvJob(def: JobDefinition): CsvJobDefinition {
-  if (def.source.kind !== 'csv') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `job ${def.name} reads from "${def.source.kind}", not from a file`);
-  return def as CsvJobDefinition;
+/** The definition of a file job (CSV or a bank format), or a precise error for a job of another source kind. */
+export function asFileJob(def: JobDefinition): FileJobDefinition {
+  if (def.source.kind === 'grpc') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `job ${def.name} reads from "${def.source.kind}", not from a file`);
+  return def as FileJobDefinition;
+}
+
+export function isBankSource(source: CsvSource | BankSource): source is BankSource {
+  return (BANK_SOURCE_KINDS as readonly string[]).includes(source.kind);
+}
+
+/** The identity mapping of bank sources: their records come in canonical field order. */
+const BANK_MAPPING = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, f])) as Record<CanonicalField, string>;
+
+/** How a file job's records are split and mapped: a CSV job's own settings, or the canonical CSV lines of a bank source. */
+export function recordLayout(source: CsvSource | BankSource): { delimiter: string; mapping: Partial<Record<CanonicalField, string>> } {
+  return isBankSource(source) ? { delimiter: ',', mapping: BANK_MAPPING } : { delimiter: source.delimiter, mapping: source.mapping };
 }
 
 /** "sink.batching.maxSize must be ≥ minSize"-style messages: the bad path, then what is wrong. */
@@ -170,7 +201,7 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
       throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, `invalid job definition: compliance.classification.${field} cannot be RESTRICTED: ${why}; RESTRICTED (encrypted) fields: ${ENCRYPTABLE_FIELDS.join(', ')}`);
     }
   }
-  if (def.source.kind === 'csv' && !path.isAbsolute(def.source.path)) {
+  if (def.source.kind !== 'grpc' && !path.isAbsolute(def.source.path)) {
     if (!baseDir) {
       throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, 'invalid job definition: source.path is relative and no base directory was given');
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type KeyProvider, type PanProtector } from '@strongroom/compliance';
-import { openCsvSource, type CsvSource, type SourceRecord } from '@strongroom/connectors';
+import { inspectFile, openBankSource, openCsvSource, type CsvSource, type SourceRecord } from '@strongroom/connectors';
 import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
@@ -12,12 +12,12 @@ import { AdaptiveBatchSize } from './adaptive-batch';
 import { commitBatch } from './batch-commit';
 import { prepareStaging, type BatchContext } from './batch-writer';
 import { mergeTotals, totalsFromJson, type Totals } from './integrity';
-import { asCsvJob } from './job-definition';
+import { asFileJob, isBankSource, recordLayout, type BankSource } from './job-definition';
 import { type JobWithDefinition } from './job-store';
 import { type RunControl } from './run-control';
 import { finalizeRun } from './run-finalizer';
 import { tryLockRun, unlockRun } from './run-lock';
-import { endUnpublished, setPaused } from './run-lifecycle';
+import { emExec, endUnpublished, setPaused } from './run-lifecycle';
 import { fileDigest } from './run-store';
 import { withRetry } from './retry';
 import { complianceChecksFor, type ScreeningSetup } from './compliance-checks';
@@ -68,7 +68,7 @@ export async function executeRun(
 ): Promise<JobRunEntity> {
   const log = ctx.logger.child({ component: 'run', jobId: run.jobId, runId: run.id });
   const actor = ctx.actor ?? 'service:engine';
-  const def = asCsvJob(job.definition);
+  const def = asFileJob(job.definition);
   const stats: RunStats = { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() };
   let runner: QueryRunner | undefined;
   let source: CsvSource | undefined;
@@ -144,15 +144,22 @@ export async function executeRun(
     onProgress(run);
 
     const sourcePath = def.source.path;
+    const src = def.source;
+    if (isBankSource(src)) {
+      // a bank file is reconciled against its own control totals before a single row is written (I4)
+      await reconcileBankFile(ctx, run, src, resuming, actor, log);
+    }
     source = await throughSource(ctx.source, sourcePath, () =>
-      openCsvSource({
-        path: sourcePath,
-        delimiter: def.source.delimiter,
-        hash: readHash,
-        ...(cp ? { startByte: Number(cp.b), startRecordNo: Number(cp.n) } : {}),
-      }),
+      isBankSource(src)
+        ? openBankSource({ path: sourcePath, format: src.kind, customReturnCodes: src.customReturnCodes ?? false, hash: readHash, ...(cp ? { startRecordNo: Number(cp.n) } : {}) })
+        : openCsvSource({
+            path: sourcePath,
+            delimiter: src.delimiter,
+            hash: readHash,
+            ...(cp ? { startByte: Number(cp.b), startRecordNo: Number(cp.n) } : {}),
+          }),
     );
-    const mapper = createTransactionMapper(source.header, def.source.mapping, ctx.pan);
+    const mapper = createTransactionMapper(source.header, recordLayout(src).mapping, ctx.pan);
     if (!run.sourceHeader) {
       await runner.query('UPDATE job_runs SET source_header = $2 WHERE id = $1', [run.id, JSON.stringify(source.header)]);
       run.sourceHeader = source.header;
@@ -176,7 +183,7 @@ export async function executeRun(
       const records = next.value;
       const request = await obey(ctx, run, control, actor, onProgress);
       if (request !== 'run') return await stop(ctx, run, request, actor, log);
-      const { valid, rejected } = mapRecords(records, mapper);
+      const { valid, rejected, filtered } = mapRecords(records, mapper);
       const last = records[records.length - 1] as SourceRecord;
       const t0 = performance.now();
       const commit = () =>
@@ -187,6 +194,7 @@ export async function executeRun(
           position: last.byteEnd,
           valid,
           rejected,
+          filtered,
         });
       const result = await withRetry(
         () => (ctx.db ? ctx.db.call(commit).catch(asDatabaseOutage) : commit()),
@@ -275,10 +283,45 @@ async function stop(ctx: RunContext, run: JobRunEntity, request: 'cancel' | 'shu
 function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTransactionMapper>) {
   const valid: CanonicalTransaction[] = [];
   const rejected: Rejection[] = [];
+  const filtered: Record<string, number> = {};
   for (const r of records) {
+    if (r.filter) {
+      filtered[r.filter] = (filtered[r.filter] ?? 0) + 1;
+      continue;
+    }
     const m = mapper.map(r);
     if (m.ok) valid.push(m.txn);
     else rejected.push(m.rejection);
   }
-  return { valid, rejected };
+  return { valid, rejected, filtered };
+}
+
+/**
+ * Reads a bank file through once without loading it and checks every control total it declares
+ * (ACH batch/file controls, camt/MT940 balances, BAI2 trailers, pain.001 counts and sums). A file that
+ * breaks its format or does not reconcile fails the run before anything is written; one that
+ * reconciles is audited with its control totals (the evidence of what the bank said it sent).
+ */
+async function reconcileBankFile(ctx: RunContext, run: JobRunEntity, src: BankSource, resuming: boolean, actor: string, log: Logger) {
+  const report = await throughSource(ctx.source, src.path, () => inspectFile(src.path, { format: src.kind, customReturnCodes: src.customReturnCodes ?? false }));
+  if (report.sha256 !== run.sourceSha256) throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `source file ${src.path} changed since it was submitted (SHA-256 differs)`);
+  if (report.rejected) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `${src.path} is not a valid ${src.kind} file: ${report.reason}`);
+  if (!report.reconciled) throw new StrongroomError(ErrorCode.SOURCE_NOT_RECONCILED, `${src.path} does not reconcile with its own control totals: ${report.reason}`);
+  log.info('source:reconciled', { format: report.format, version: report.version, entries: report.entries.read, checks: report.checks.length });
+  if (resuming) return;
+  await ctx.ds.transaction((em) => appendAudit(emExec(em), {
+    actor,
+    action: 'source:reconciled',
+    subject: { jobId: run.jobId, runId: run.id },
+    details: {
+      format: report.format,
+      version: report.version,
+      sha256: report.sha256,
+      counts: report.counts,
+      controlTotals: report.controlTotals,
+      checks: report.checks.length,
+      entries: report.entries,
+      warnings: report.warnings.slice(0, 20),
+    },
+  }));
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { type DataSource, JobRunEntity, type RunStatus } from '@strongroom/db';
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
-import { asCsvJob } from './job-definition';
+import { asFileJob } from './job-definition';
 import { isUuid, type JobWithDefinition } from './job-store';
 import { decodePageToken, encodePageToken, pageSize } from './paging';
 
@@ -30,7 +30,7 @@ export async function fileDigest(path: string): Promise<{ sha256: string; bytes:
  * (`existing: true`); a unique index decides races, so ten concurrent submissions yield one run.
  */
 export async function createRun(ds: DataSource, job: JobWithDefinition): Promise<{ run: JobRunEntity; existing: boolean }> {
-  const sourcePath = asCsvJob(job.definition).source.path;
+  const sourcePath = asFileJob(job.definition).source.path;
   const { sha256, bytes } = await fileDigest(sourcePath);
   return insertRunOnce(ds, job, sourcePath, sha256, bytes);
 }

@@ -1,12 +1,12 @@
 import { createPanProtector } from '@strongroom/compliance';
-import { asCsvJob, parseJobDefinition } from './job-definition';
+import { asFileJob, parseJobDefinition, recordLayout } from './job-definition';
 import { createTransactionMapper } from './transaction-mapper';
 
 const def = parseJobDefinition(
   'name: t\nsource: { kind: csv, path: /x.csv, mapping: { txn_id: id, account: acct, amount: amt, currency: ccy, booked_at: ts, reference: ref, card_pan: card } }',
 );
 const header = ['id', 'acct', 'amt', 'ccy', 'ts', 'ref', 'card'];
-const mapping = asCsvJob(def).source.mapping;
+const mapping = recordLayout(asFileJob(def).source).mapping;
 const mapper = createTransactionMapper(header, mapping, createPanProtector({ id: 'k', secret: Buffer.alloc(32, 3) }));
 const rec = (fields: string[], recordNo = 1) => mapper.map({ recordNo, fields, raw: fields.join(','), byteEnd: 0 });
 

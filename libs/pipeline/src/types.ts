@@ -66,7 +66,7 @@ export interface Rejection {
 }
 
 /** Reasons for filtering a record without loading it. */
-export type FilterReason = 'ALREADY_LOADED';
+export type FilterReason = 'ALREADY_LOADED' | 'NOT_BOOKED';
 
 /** Live progress of a run, as persisted after each batch. */
 export interface RunProgress {

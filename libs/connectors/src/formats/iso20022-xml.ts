@@ -1,0 +1,251 @@
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { parseDec, type Dec } from './decimal';
+import { type BankEntry, type BankFormat, type ControlCheck, FormatError, MAX_RAW_CHARS } from './types';
+
+/**
+ * What the ISO 20022 readers share: the streaming XML walk (a stack of open elements by local name,
+ * their direct text, line numbers, and the compact raw text of one entry), the namespace → message
+ * table, amount parsing, and a bounded collector of checks and warnings. Nothing here holds more
+ * than the open elements and the current entry.
+ */
+
+/** Longest direct text of one element (ISO 20022 texts are at most a few hundred characters). */
+const MAX_TEXT_CHARS = 64 * 1024;
+/** Deepest element nesting accepted (ISO 20022 messages nest about 15 levels). */
+const MAX_DEPTH = 64;
+
+export interface XmlFrame {
+  readonly local: string;
+  readonly qname: string;
+  readonly uri: string;
+  readonly attributes: SaxesTagNS['attributes'];
+  /** Line of the start tag. */
+  readonly line: number;
+  /** Direct text, trimmed when the element closes. */
+  text: string;
+}
+
+export interface XmlVisitor {
+  /** `depth` is 0 for the root element. */
+  open(frame: XmlFrame, depth: number): void;
+  close(frame: XmlFrame, depth: number): void;
+}
+
+/** A SAX walk over text pieces. Holds the open elements only; a FormatError stops it. */
+export class XmlWalker {
+  readonly stack: XmlFrame[] = [];
+  declaredEncoding: string | null = null;
+  private readonly parser = new SaxesParser({ xmlns: true });
+  private tagLine = 1;
+  private raw: string[] | null = null;
+  private rawChars = 0;
+  /** An element whose end tag was read; the visitor gets it at the next event (see `flush`). */
+  private closing = false;
+
+  constructor(private readonly visitor: XmlVisitor) {
+    const p = this.parser;
+    p.on('error', (err) => {
+      throw new FormatError(`malformed XML: ${err.message.replace(/^\d+:\d+: /, '')}`, `line ${p.line}, column ${p.column}`);
+    });
+    p.on('xmldecl', (decl) => (this.declaredEncoding = decl.encoding ?? null));
+    p.on('opentagstart', () => (this.tagLine = p.line));
+    p.on('opentag', (tag) => {
+      this.flush();
+      const depth = this.stack.length;
+      if (depth >= MAX_DEPTH) throw new FormatError(`elements nest deeper than ${MAX_DEPTH} levels`, `line ${this.tagLine}`);
+      const parent = this.stack[depth - 1];
+      if (parent) parent.text = ''; // ISO 20022 has no mixed content: text before a child is layout
+      const frame: XmlFrame = { local: tag.local, qname: tag.name, uri: tag.uri, attributes: tag.attributes, line: this.tagLine, text: '' };
+      this.stack.push(frame);
+      this.visitor.open(frame, depth);
+      if (this.raw) this.appendRaw(`<${tag.name}${Object.values(tag.attributes).map((a) => ` ${a.name}="${escapeXml(a.value, true)}"`).join('')}>`);
+    });
+    const onText = (text: string): void => {
+      this.flush();
+      const top = this.stack[this.stack.length - 1];
+      if (!top) return;
+      top.text += text;
+      if (top.text.length > MAX_TEXT_CHARS) throw new FormatError(`text of ${top.local} is longer than ${MAX_TEXT_CHARS} characters`, `line ${top.line}`);
+    };
+    p.on('text', onText);
+    p.on('cdata', onText);
+    p.on('closetag', () => {
+      this.flush();
+      this.closing = true;
+    });
+  }
+
+  write(text: string): void {
+    this.parser.write(text);
+    this.flush();
+  }
+
+  /** Ends the document (a missing end tag or root element fails here). */
+  end(): void {
+    this.parser.close();
+    this.flush();
+  }
+
+  /**
+   * Passes a pending end tag to the visitor. saxes reports a mismatched end tag only after its close
+   * event, so the close waits for the next event: a malformed document then fails as malformed XML,
+   * not as a half-read entry.
+   */
+  private flush(): void {
+    if (!this.closing) return;
+    this.closing = false;
+    const frame = this.stack[this.stack.length - 1] as XmlFrame;
+    frame.text = frame.text.trim();
+    if (this.raw) this.appendRaw(`${escapeXml(frame.text, false)}</${frame.qname}>`);
+    this.visitor.close(frame, this.stack.length - 1);
+    this.stack.pop();
+  }
+
+  /** Local names of the open elements from `depth` to the innermost, joined by "/". */
+  path(depth: number): string {
+    let out = '';
+    for (let i = depth; i < this.stack.length; i++) out += i === depth ? (this.stack[i] as XmlFrame).local : `/${(this.stack[i] as XmlFrame).local}`;
+    return out;
+  }
+
+  /** Starts capturing the compact text of the element being opened (call from `open`). */
+  startRaw(): void {
+    this.raw = [];
+    this.rawChars = 0;
+  }
+
+  /** The captured text (start tags with attributes, text, end tags), at most MAX_RAW_CHARS. */
+  takeRaw(): string {
+    const text = (this.raw ?? []).join('');
+    this.raw = null;
+    return text.length > MAX_RAW_CHARS ? `${text.slice(0, MAX_RAW_CHARS - 1)}…` : text;
+  }
+
+  private appendRaw(piece: string): void {
+    if (!this.raw || this.rawChars > MAX_RAW_CHARS) return;
+    this.raw.push(piece);
+    this.rawChars += piece.length;
+  }
+}
+
+function escapeXml(text: string, attribute: boolean): string {
+  const t = text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return attribute ? t.replace(/"/g, '&quot;') : t.replace(/>/g, '&gt;');
+}
+
+export function attribute(frame: XmlFrame, local: string): string | null {
+  for (const a of Object.values(frame.attributes)) if (a.local === local) return a.value.trim();
+  return null;
+}
+
+/** The message a root namespace declares, e.g. camt.053.001.02 → { format: 'camt053', version }. */
+export function messageOfNamespace(uri: string): { format: BankFormat; version: string } | null {
+  const iso = /^urn:iso:std:iso:20022:tech:xsd:((camt\.05[234]|pain\.001)\.\d{3}\.\d{2})$/.exec(uri);
+  // Swiss SIX variants, e.g. http://www.six-interbank-clearing.com/de/pain.001.001.03.ch.02.xsd
+  const six = /^https?:\/\/www\.six-interbank-clearing\.com\/[a-z]{2}\/((camt\.05[234]|pain\.001)\.\d{3}\.\d{2}\.ch\.\d{2})\.xsd$/.exec(uri);
+  const m = iso ?? six;
+  if (!m) return null;
+  return { format: (m[2] as string).replace('.', '') as BankFormat, version: m[1] as string };
+}
+
+/** An ISO 20022 amount (xs:decimal ≥ 0): its text normalised ("+1." → "1", ".5" → "0.5") and value. */
+export function parseAmount(text: string | undefined, what: string, location: string): { text: string; dec: Dec } {
+  const m = /^\+?(\d*)(?:\.(\d*))?$/.exec(text ?? '');
+  const int = m?.[1] ?? '';
+  const frac = m?.[2] ?? '';
+  if (!m || (int === '' && frac === '')) throw new FormatError(`${what} "${text ?? ''}" is not an amount`, location);
+  const norm = `${int || '0'}${frac ? `.${frac}` : ''}`;
+  return { text: norm, dec: parseDec(norm) as Dec };
+}
+
+/** A count such as NbOfTxs / NbOfNtries. */
+export function parseCount(text: string, what: string, location: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new FormatError(`${what} "${text}" is not a count`, location);
+  return Number(text);
+}
+
+/** Signs an amount text by a CdtDbtInd (DBIT → "-"; a zero amount keeps no sign). */
+export function signAmount(amount: { text: string; dec: Dec }, debit: boolean): { text: string; dec: Dec } {
+  if (!debit || amount.dec.units === 0n) return amount;
+  return { text: `-${amount.text}`, dec: { units: -amount.dec.units, scale: amount.dec.scale } };
+}
+
+export function debitIndicator(text: string | undefined, what: string, location: string): boolean {
+  if (text === 'CRDT' || text === 'DBIT') return text === 'DBIT';
+  throw new FormatError(`${what} is "${text ?? ''}", expected CRDT or DBIT`, location);
+}
+
+/** YYYY-MM-DD of an ISO date or date-time. */
+export function datePart(text: string | undefined | null): string | null {
+  return text ? text.slice(0, 10) : null;
+}
+
+/** Entries (and groups) are only listed up to this many per kind of check; the rest are folded. */
+const MAX_LISTED_CHECKS = 100;
+const MAX_WARNINGS = 200;
+const MAX_CONTROL_TOTALS = 500;
+
+/**
+ * Checks, warnings and declared totals with bounded memory: per kind of check, the first 100 passing
+ * and the first 100 failing checks are listed and the rest are folded into one summary check (which
+ * fails when any folded check failed); warnings and control totals are capped likewise.
+ */
+export class Findings {
+  private readonly checks: ControlCheck[] = [];
+  private readonly warnings: string[] = [];
+  private readonly controlTotals: Record<string, string> = {};
+  private readonly listed = new Map<string, { ok: number; failed: number }>();
+  private readonly folded = new Map<string, { count: number; failed: number }>();
+  private moreWarnings = 0;
+  private totals = 0;
+
+  check(kind: string, c: ControlCheck): void {
+    const listed = this.listed.get(kind) ?? { ok: 0, failed: 0 };
+    this.listed.set(kind, listed);
+    if ((c.ok ? listed.ok : listed.failed) < MAX_LISTED_CHECKS) {
+      if (c.ok) listed.ok++;
+      else listed.failed++;
+      this.checks.push(c);
+      return;
+    }
+    const f = this.folded.get(kind) ?? { count: 0, failed: 0 };
+    f.count++;
+    if (!c.ok) f.failed++;
+    this.folded.set(kind, f);
+  }
+
+  warn(message: string): void {
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(message);
+    else this.moreWarnings++;
+  }
+
+  total(key: string, value: string): void {
+    if (key in this.controlTotals) return;
+    if (this.totals++ < MAX_CONTROL_TOTALS) this.controlTotals[key] = value;
+  }
+
+  result(): { controlTotals: Record<string, string>; checks: ControlCheck[]; warnings: string[] } {
+    const checks = [...this.checks];
+    for (const [kind, f] of this.folded) {
+      checks.push({ name: `${kind}: ${f.count} further checks (not listed)`, location: 'throughout the file', expected: `${f.count} ok`, found: `${f.count - f.failed} ok`, ok: f.failed === 0 });
+    }
+    const warnings = [...this.warnings];
+    if (this.moreWarnings) warnings.push(`… and ${this.moreWarnings} more warnings`);
+    if (this.totals > MAX_CONTROL_TOTALS) warnings.push(`${this.totals - MAX_CONTROL_TOTALS} further control totals are not listed`);
+    return { controlTotals: this.controlTotals, checks, warnings };
+  }
+}
+
+/** What a message reader (camt or pain) is given: where to send entries and findings. */
+export interface MessageContext {
+  format: BankFormat;
+  version: string;
+  walker: XmlWalker;
+  findings: Findings;
+  emit(entry: BankEntry): void;
+}
+
+/** A message reader: the XML events of the whole document in, counts out at the end. */
+export interface MessageReader extends XmlVisitor {
+  finish(): Record<string, number>;
+}

@@ -1,0 +1,103 @@
+import { FormatError } from './types';
+
+/**
+ * Decodes a byte stream as text for the bank-format readers: UTF-8 while the bytes are valid UTF-8,
+ * windows-1252 from the first chunk that is not (banks still send Latin-1/ANSI files; windows-1252
+ * is a superset of its printable range). A UTF-8 byte-order mark is dropped. `encoding` tells which
+ * one was used (after reading). Memory is one chunk plus at most 3 carried bytes.
+ */
+export class TextInput {
+  encoding: 'utf-8' | 'windows-1252' = 'utf-8';
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
+  private readonly cp1252 = { decode: decodeWindows1252 };
+
+  constructor(private readonly input: AsyncIterable<Buffer>) {}
+
+  /** Decoded text in pieces, in order. */
+  async *chunks(): AsyncGenerator<string> {
+    let carry: Buffer = Buffer.alloc(0);
+    let first = true;
+    for await (const chunk of this.input) {
+      let buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      if (first) {
+        first = false;
+        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+      }
+      if (this.encoding === 'windows-1252') {
+        carry = Buffer.alloc(0);
+        yield this.cp1252.decode(buf);
+        continue;
+      }
+      const cut = completeUtf8Prefix(buf);
+      carry = Buffer.from(buf.subarray(cut));
+      try {
+        yield this.utf8.decode(buf.subarray(0, cut));
+      } catch {
+        this.encoding = 'windows-1252';
+        carry = Buffer.alloc(0);
+        yield this.cp1252.decode(buf);
+      }
+    }
+    if (carry.length) {
+      // an incomplete UTF-8 sequence at the very end: not UTF-8 after all
+      this.encoding = 'windows-1252';
+      yield this.cp1252.decode(carry);
+    }
+  }
+
+  /**
+   * Lines without their terminator (LF, CRLF or a lone CR), numbered from 1. A line longer than
+   * `maxLineChars` fails the file (no unbounded buffering).
+   */
+  async *lines(maxLineChars = 1 << 20): AsyncGenerator<{ text: string; lineNo: number }> {
+    let pending = '';
+    let lineNo = 0;
+    for await (const piece of this.chunks()) {
+      let text = pending + piece;
+      let start = 0;
+      for (;;) {
+        const m = /\r\n|\n|\r/g;
+        m.lastIndex = start;
+        const hit = m.exec(text);
+        if (!hit) break;
+        if (hit[0] === '\r' && hit.index === text.length - 1) break; // maybe the CR of a CRLF split across chunks
+        lineNo++;
+        yield { text: text.slice(start, hit.index), lineNo };
+        start = hit.index + hit[0].length;
+      }
+      text = text.slice(start);
+      if (text.length > maxLineChars) throw new FormatError(`line is longer than ${maxLineChars} characters`, `line ${lineNo + 1}`);
+      pending = text;
+    }
+    if (pending.endsWith('\r')) pending = pending.slice(0, -1);
+    if (pending !== '') {
+      lineNo++;
+      yield { text: pending, lineNo };
+    }
+  }
+}
+
+/** Length of the longest prefix of `buf` that does not end inside a UTF-8 multi-byte sequence. */
+function completeUtf8Prefix(buf: Buffer): number {
+  const n = buf.length;
+  for (let back = 1; back <= 3 && back <= n; back++) {
+    const b = buf[n - back] as number;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: look further back for the lead byte
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back ? n - back : n;
+  }
+  return n;
+}
+
+/** 0x80–0x9F of windows-1252 (undefined positions keep their C1 code point, as browsers do). */
+const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+/**
+ * windows-1252 to text. Node's TextDecoder('windows-1252') decodes 0x80–0x9F as Latin-1 control
+ * characters (so "€" would be lost), hence this table.
+ */
+export function decodeWindows1252(buf: Buffer): string {
+  const latin1 = buf.toString('latin1');
+   
+  return /[\u0080-\u009f]/.test(latin1) ? latin1.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] as string) : latin1;
+}
