@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { type Hash } from 'node:crypto';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { redactPans } from '@strongroom/logging';
 import { type BatchLimits, type CsvSource, type SourceRecord } from './csv-source';
 import { failedReason, formatMatches, readerFor, type ReaderOptions } from './formats/inspect';
 import { FormatError, type BankEntry, type BankFormat } from './formats/types';
@@ -56,14 +57,14 @@ export async function openBankSource(options: BankSourceOptions): Promise<CsvSou
       try {
         step = await reader.next();
       } catch (err) {
-        if (err instanceof FormatError) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `${options.path} is not a valid ${options.format} file: ${err.message}`);
+        if (err instanceof FormatError) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `${options.path} is not a valid ${options.format} file: ${redactPans(err.message)}`);
         throw err;
       }
       if (step.done) {
         const summary = step.value as Exclude<typeof step.value, BankEntry>;
         if (!formatMatches(options.format, summary.format)) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `${options.path} is ${summary.format}, not ${options.format}`);
         const reason = failedReason(summary.checks);
-        if (reason) throw new StrongroomError(ErrorCode.SOURCE_NOT_RECONCILED, `${options.path} does not reconcile with its own control totals: ${reason}`);
+        if (reason) throw new StrongroomError(ErrorCode.SOURCE_NOT_RECONCILED, `${options.path} does not reconcile with its own control totals: ${redactPans(reason)}`);
         break;
       }
       recordNo++;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { type KeyProvider, type PanProtector } from '@strongroom/compliance';
+import { maskPansInText, type KeyProvider, type PanProtector } from '@strongroom/compliance';
 import { inspectFile, openBankSource, openCsvSource, type CsvSource, type SourceRecord } from '@strongroom/connectors';
 import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
@@ -305,15 +305,16 @@ function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTra
 async function reconcileBankFile(ctx: RunContext, run: JobRunEntity, src: BankSource, resuming: boolean, actor: string, log: Logger) {
   const report = await throughSource(ctx.source, src.path, () => inspectFile(src.path, { format: src.kind, customReturnCodes: src.customReturnCodes ?? false }));
   if (report.sha256 !== run.sourceSha256) throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `source file ${src.path} changed since it was submitted (SHA-256 differs)`);
-  if (report.rejected) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `${src.path} is not a valid ${src.kind} file: ${report.reason}`);
-  if (!report.reconciled) throw new StrongroomError(ErrorCode.SOURCE_NOT_RECONCILED, `${src.path} does not reconcile with its own control totals: ${report.reason}`);
+  // references quoted from the file (statement ids, trace numbers) may look like card numbers: masked like any text at rest
+  if (report.rejected) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `${src.path} is not a valid ${src.kind} file: ${maskPansInText(report.reason ?? '')}`);
+  if (!report.reconciled) throw new StrongroomError(ErrorCode.SOURCE_NOT_RECONCILED, `${src.path} does not reconcile with its own control totals: ${maskPansInText(report.reason ?? '')}`);
   log.info('source:reconciled', { format: report.format, version: report.version, entries: report.entries.read, checks: report.checks.length });
   if (resuming) return;
   await ctx.ds.transaction((em) => appendAudit(emExec(em), {
     actor,
     action: 'source:reconciled',
     subject: { jobId: run.jobId, runId: run.id },
-    details: {
+    details: maskDeep({
       format: report.format,
       version: report.version,
       sha256: report.sha256,
@@ -322,6 +323,14 @@ async function reconcileBankFile(ctx: RunContext, run: JobRunEntity, src: BankSo
       checks: report.checks.length,
       entries: report.entries,
       warnings: report.warnings.slice(0, 20),
-    },
+    }) as Record<string, unknown>,
   }));
+}
+
+/** Masks card-number-like digit runs in every string (keys included) of a JSON value. */
+function maskDeep(v: unknown): unknown {
+  if (typeof v === 'string') return maskPansInText(v);
+  if (Array.isArray(v)) return v.map(maskDeep);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [maskPansInText(k), maskDeep(x)]));
+  return v;
 }
