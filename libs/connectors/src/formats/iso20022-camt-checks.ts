@@ -1,0 +1,161 @@
+/**
+ * The camt control-total checks: each itemised batch (Btch NbOfTxs / TtlAmt against its TxDtls), the
+ * OPBD/PRCD/CLBD/FWAV balances a statement declares, and at the statement's end OPBD/PRCD + booked
+ * entries = CLBD (with the forward-value convention only when it explains the difference exactly) and
+ * TxsSummry against all its entries.
+ */
+import { addDec, decEquals, DecimalSum, formatDec, negDec, ZERO, type Dec } from './decimal';
+import { type Booked, type Balance, type CamtScope, type Entry, type Group, label, named, type Statement } from './iso20022-camt-state';
+import { datePart, debitIndicator, parseAmount, parseCount, signAmount, type XmlFrame } from './iso20022-xml';
+import { FormatError } from './types';
+
+const BALANCE_CODES = new Set(['OPBD', 'PRCD', 'CLBD', 'FWAV']);
+/** OPBD/PRCD/CLBD/FWAV balances kept per statement (a real statement has a handful). */
+const MAX_BALANCES = 50;
+
+/**
+ * Closes the entry's current batch group and checks Btch NbOfTxs and TtlAmt against its TxDtls, when
+ * the batch is itemised; a batch booked as one entry is only warned about.
+ */
+export function closeGroup(scope: CamtScope, s: Statement, e: Entry, g: Group): void {
+  const { findings } = scope;
+  e.group = null;
+  const where = `${label(scope, s)}/Ntry[${e.index}] NtryDtls[${g.index}]`;
+  let itemised = g.txCount > 0;
+  if (g.nbOfTxs) {
+    const declared = parseCount(g.nbOfTxs.text, 'Btch/NbOfTxs', `line ${g.nbOfTxs.line}`);
+    // A batch booked as one entry is often reported without (or with one summary) TxDtls: not itemised.
+    itemised = g.txCount >= Math.min(2, declared);
+    if (itemised) {
+      s.checks++;
+      findings.check('Btch NbOfTxs', { name: `${where} Btch NbOfTxs`, location: `line ${g.nbOfTxs.line}`, expected: String(declared), found: String(g.txCount), ok: declared === g.txCount });
+    } else {
+      findings.warn(`${where}: Btch NbOfTxs ${declared} with ${g.txCount} TxDtls: the batch is not itemised; its count is not checked`);
+    }
+  }
+  if (g.ttlAmt) {
+    const declared = parseAmount(g.ttlAmt.text, 'Btch/TtlAmt', `line ${g.ttlAmt.line}`);
+    if (itemised && g.allAmounts) {
+      s.checks++;
+      findings.check('Btch TtlAmt', { name: `${where} Btch TtlAmt`, location: `line ${g.ttlAmt.line}`, expected: declared.text, found: g.txSum.toString(), ok: decEquals(declared.dec, g.txSum.get()) });
+    } else {
+      findings.warn(`${where}: Btch TtlAmt ${declared.text} not checked (${itemised ? 'a TxDtls has no amount' : 'the batch is not itemised'})`);
+    }
+  }
+}
+
+/** Closes the statement's draft Bal: an OPBD/PRCD/CLBD/FWAV balance is kept for the checks and reported as a total. */
+export function closeBalance(scope: CamtScope, s: Statement, frame: XmlFrame): void {
+  const { findings } = scope;
+  const d = s.draft;
+  s.draft = null;
+  const code = d?.get('Tp/CdOrPrtry/Cd')?.text;
+  if (!d || !code || !BALANCE_CODES.has(code)) return;
+  if (s.balances.length >= MAX_BALANCES) {
+    findings.warn(`${named(scope, s)}: more than ${MAX_BALANCES} balances; Bal ${code} at line ${frame.line} is ignored`);
+    return;
+  }
+  const amt = d.get('Amt');
+  const where = `line ${amt?.line ?? frame.line}`;
+  const amount = signAmount(parseAmount(amt?.text, `Bal ${code} Amt`, where), debitIndicator(d.get('CdtDbtInd')?.text, `Bal ${code} CdtDbtInd`, where));
+  if (!amt?.ccy) throw new FormatError(`Bal ${code} Amt has no Ccy`, where);
+  s.balances.push({ code, amount, ccy: amt.ccy, date: datePart(d.get('Dt/Dt')?.text ?? d.get('Dt/DtTm')?.text), line: amt.line });
+  const role = code === 'CLBD' ? 'closing' : code === 'FWAV' ? 'forward available' : 'opening';
+  findings.total(`${label(scope, s)} ${role} ${code} ${amt.ccy}`, amount.text);
+}
+
+/** At the statement's end tag: the balance and TxsSummry checks, and a warning when it had nothing to check. */
+export function finishStatement(scope: CamtScope, s: Statement): void {
+  balanceChecks(scope, s);
+  summaryChecks(scope, s);
+  if (!s.checks) scope.findings.warn(`${named(scope, s)}: no control totals to check (no OPBD/CLBD pair, no TxsSummry, no itemised Btch)`);
+}
+
+function check(scope: CamtScope, s: Statement, kind: string, name: string, line: number, expected: string, found: string, ok: boolean): void {
+  s.checks++;
+  scope.findings.check(kind, { name: `${named(scope, s)} ${name}`, location: `line ${line}`, expected, found, ok });
+}
+
+function balanceChecks(scope: CamtScope, s: Statement): void {
+  const { findings } = scope;
+  const openings = s.balances.filter((b) => b.code === 'OPBD');
+  for (const b of s.balances) if (b.code === 'PRCD' && !openings.some((o) => o.ccy === b.ccy)) openings.push(b);
+  const closings = s.balances.filter((b) => b.code === 'CLBD');
+  if (!openings.length || !closings.length) {
+    if (openings.length || closings.length) findings.warn(`${named(scope, s)}: ${openings[0]?.code ?? 'CLBD'} without ${openings.length ? 'CLBD' : 'OPBD'}; balance not checked`);
+    return;
+  }
+  for (const [ccy, b] of s.booked) {
+    if (!closings.some((c) => c.ccy === ccy)) findings.warn(`${named(scope, s)}: booked entries in ${ccy} (net ${b.sum.toString()}) are covered by no closing balance`);
+  }
+  for (const close of closings) {
+    const name = `closing balance CLBD ${close.ccy}`;
+    const open = openings.find((o) => o.ccy === close.ccy) ?? (openings.length === 1 ? openings[0] : undefined);
+    if (!open) {
+      check(scope, s, 'balance', name, close.line, close.amount.text, `no opening balance in ${close.ccy}`, false);
+      continue;
+    }
+    const booked = s.booked.get(open.ccy);
+    const computed = addDec(open.amount.dec, booked?.sum.get() ?? ZERO);
+    if (open.ccy !== close.ccy) {
+      check(scope, s, 'balance', name, close.line, `${close.amount.text} ${close.ccy}`, `${formatDec(computed)} ${open.ccy} (${open.code} ${open.amount.text} ${open.ccy} + booked entries)`, false);
+    } else if (decEquals(computed, close.amount.dec) || !forwardValue(scope, s, open, close, computed, booked)) {
+      check(scope, s, 'balance', name, close.line, close.amount.text, formatDec(computed), decEquals(computed, close.amount.dec));
+    } // else: accepted under the forward-value convention, checked and reported by forwardValue
+  }
+}
+
+/** The forward-value convention: CLBD leaves out booked entries value-dated after its date. */
+function forwardValue(scope: CamtScope, s: Statement, open: Balance, close: Balance, computed: Dec, booked: Booked | undefined): boolean {
+  if (!close.date || !booked) return false;
+  const later = new DecimalSum();
+  let count = 0;
+  for (const [date, d] of booked.byValueDate) {
+    if (date > close.date) {
+      later.add(d.sum.get());
+      count += d.count;
+    }
+  }
+  const withoutLater = addDec(computed, negDec(later.get()));
+  if (!count || !decEquals(withoutLater, close.amount.dec)) return false;
+  check(scope, s, 'balance', `closing balance CLBD ${close.ccy}`, close.line, close.amount.text, formatDec(withoutLater), true);
+  const fwav = s.balances.find((b) => b.code === 'FWAV' && b.ccy === close.ccy);
+  scope.findings.warn(
+    `${named(scope, s)}: CLBD ${close.ccy} ${close.amount.text} = ${open.code} + the booked entries value-dated on or before ${close.date}; ` +
+      `${count} booked entr${count === 1 ? 'y' : 'ies'} value-dated later (net ${later.toString()}) left out under the forward-value convention` +
+      (fwav ? `, checked against FWAV` : '; no FWAV balance to confirm it'),
+  );
+  if (fwav) {
+    const expectedFwav = addDec(close.amount.dec, later.get());
+    check(scope, s, 'balance', `forward available balance FWAV ${close.ccy} = CLBD + later value-dated entries`, fwav.line, fwav.amount.text, formatDec(expectedFwav), decEquals(expectedFwav, fwav.amount.dec));
+  }
+  return true;
+}
+
+function summaryChecks(scope: CamtScope, s: Statement): void {
+  const { findings } = scope;
+  const field = (k: string): { text: string; line: number } | undefined => s.summary.get(k);
+  const countCheck = (k: string, found: number): void => {
+    const d = field(k);
+    if (!d) return;
+    findings.total(`${label(scope, s)} TxsSummry ${k}`, d.text);
+    const declared = parseCount(d.text, `TxsSummry ${k}`, `line ${d.line}`);
+    check(scope, s, 'TxsSummry', `TxsSummry ${k}`, d.line, String(declared), String(found), declared === found);
+  };
+  const sumCheck = (k: string, found: Dec, debit = false): void => {
+    const d = field(k);
+    if (!d) return;
+    const declared = signAmount(parseAmount(d.text, `TxsSummry ${k}`, `line ${d.line}`), debit);
+    findings.total(`${label(scope, s)} TxsSummry ${k}`, declared.text);
+    check(scope, s, 'TxsSummry', `TxsSummry ${k}`, d.line, declared.text, formatDec(found), decEquals(declared.dec, found));
+  };
+  countCheck('TtlNtries/NbOfNtries', s.entries);
+  sumCheck('TtlNtries/Sum', s.absSum.get());
+  const netKey = field('TtlNtries/TtlNetNtry/Amt') ? 'TtlNtries/TtlNetNtry/Amt' : 'TtlNtries/TtlNetNtryAmt';
+  const netInd = field('TtlNtries/TtlNetNtry/CdtDbtInd') ?? field('TtlNtries/CdtDbtInd');
+  if (field(netKey)) sumCheck(netKey, s.net.get(), debitIndicator(netInd?.text ?? 'CRDT', 'TxsSummry net CdtDbtInd', `line ${netInd?.line ?? 0}`));
+  countCheck('TtlCdtNtries/NbOfNtries', s.credit.count);
+  sumCheck('TtlCdtNtries/Sum', s.credit.sum.get());
+  countCheck('TtlDbtNtries/NbOfNtries', s.debit.count);
+  sumCheck('TtlDbtNtries/Sum', s.debit.sum.get());
+}
