@@ -9,7 +9,7 @@
  * directly under Ntry) and its TxDtls are the transactions itemising a batch.
  */
 import { DecimalSum, type Dec } from './decimal';
-import { type Findings } from './iso20022-xml';
+import { type Findings } from './findings';
 
 export type Camt = 'camt052' | 'camt053' | 'camt054';
 

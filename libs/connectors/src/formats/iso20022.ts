@@ -1,6 +1,7 @@
 import { createCamtReader } from './iso20022-camt';
 import { createPainReader } from './iso20022-pain';
-import { Findings, messageOfNamespace, XmlWalker, type MessageReader } from './iso20022-xml';
+import { Findings } from './findings';
+import { messageOfNamespace, XmlWalker, type MessageReader } from './iso20022-xml';
 import { TextInput } from './text-input';
 import { type BankEntry, type BankFormat, type FormatReader, FormatError } from './types';
 
