@@ -3,7 +3,7 @@ import { type Hash } from 'node:crypto';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { redactPans } from '@strongroom/logging';
 import { type BatchLimits, type CsvSource, type SourceRecord } from './csv-source';
-import { failedReason, formatMatches, readerFor, type ReaderOptions } from './formats/inspect';
+import { failedReason, formatMatches, readChunks, readerFor, type ReadThrough, type ReaderOptions } from './formats/inspect';
 import { FormatError, type BankEntry, type BankFormat } from './formats/types';
 
 /** Canonical field order of the records a bank source yields (its "header"). */
@@ -16,6 +16,8 @@ export interface BankSourceOptions extends ReaderOptions {
   startRecordNo?: number;
   /** Receives every byte of the file in order. */
   hash?: Hash;
+  /** Wraps each read of a chunk of the file (e.g. through the file-source circuit breaker). */
+  readThrough?: ReadThrough;
 }
 
 /**
@@ -34,15 +36,11 @@ export async function openBankSource(options: BankSourceOptions): Promise<CsvSou
     if (err instanceof StrongroomError) throw err;
     throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source file ${options.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
   }
-  const stream = fs.createReadStream(options.path, { highWaterMark: 1 << 20 });
   let bytes = 0;
-  const input = (async function* () {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      options.hash?.update(chunk);
-      bytes += chunk.length;
-      yield chunk;
-    }
-  })();
+  const input = readChunks(options.path, options.readThrough, (chunk) => {
+    options.hash?.update(chunk);
+    bytes += chunk.length;
+  });
   const reader = readerFor(options.format, options)(input);
   const skip = options.startRecordNo ?? 0;
 
@@ -84,7 +82,7 @@ export async function openBankSource(options: BankSourceOptions): Promise<CsvSou
     if (out.length) yield out;
   }
 
-  return { header: [...BANK_SOURCE_HEADER], records, close: () => stream.destroy() };
+  return { header: [...BANK_SOURCE_HEADER], records, close: () => void input.return(undefined) };
 }
 
 /** Fields as one CSV line (RFC 4180 quoting where needed). */

@@ -125,3 +125,11 @@ export function removeSensitiveAuthData(text: string): string {
 export function redactPans(text: string): string {
   return replacePans(removeSensitiveAuthData(text), (digits) => `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`);
 }
+
+/** {@link redactPans} over every string of a JSON value, object keys included. */
+export function redactPansDeep(v: unknown): unknown {
+  if (typeof v === 'string') return redactPans(v);
+  if (Array.isArray(v)) return v.map(redactPansDeep);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactPans(k), redactPansDeep(x)]));
+  return v;
+}

@@ -4,7 +4,7 @@ import { maskPansInText, type KeyProvider, type PanProtector } from '@strongroom
 import { inspectFile, openBankSource, openCsvSource, type CsvSource, type SourceRecord } from '@strongroom/connectors';
 import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
-import { type Logger } from '@strongroom/logging';
+import { redactPansDeep, type Logger } from '@strongroom/logging';
 import { appendAudit } from '@strongroom/audit';
 import { type Breaker } from '@strongroom/resilience';
 import { asDatabaseOutage, isDatabaseOutage } from './db-outage';
@@ -23,6 +23,7 @@ import { withRetry } from './retry';
 import { complianceChecksFor, type ScreeningSetup } from './compliance-checks';
 import { throughSource } from './source-outage';
 import { createTransactionMapper } from './transaction-mapper';
+import { tokenizeBankRecord } from './bank-records';
 import { type CanonicalTransaction, type Rejection } from './types';
 
 export interface RunContext {
@@ -39,6 +40,8 @@ export interface RunContext {
   fieldKeys?: KeyProvider;
   /** Circuit breaker of file sources: opening a source and reading each batch go through it. */
   source?: Breaker;
+  /** Called after each committed batch of a file run with the job's name and the commit time (metrics). */
+  onBatchCommitted?: (job: string, ms: number) => void;
   /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
   crash?: (point: string) => void;
 }
@@ -147,11 +150,19 @@ export async function executeRun(
     const src = def.source;
     if (isBankSource(src)) {
       // a bank file is reconciled against its own control totals before a single row is written (I4)
-      await reconcileBankFile(ctx, run, src, resuming, actor, log);
+      await reconcileBankFile(ctx, run, src, actor, log);
     }
     source = await throughSource(ctx.source, sourcePath, () =>
       isBankSource(src)
-        ? openBankSource({ path: sourcePath, format: src.kind, customReturnCodes: src.customReturnCodes ?? false, hash: readHash, ...(cp ? { startRecordNo: Number(cp.n) } : {}) })
+        ? openBankSource({
+            path: sourcePath,
+            format: src.kind,
+            customReturnCodes: src.customReturnCodes ?? false,
+            hash: readHash,
+            // the breaker guards each read of the file, not the parsing between reads
+            readThrough: (read) => throughSource(ctx.source, sourcePath, read),
+            ...(cp ? { startRecordNo: Number(cp.n) } : {}),
+          })
         : openCsvSource({
             path: sourcePath,
             delimiter: src.delimiter,
@@ -178,12 +189,12 @@ export async function executeRun(
     const maxBatchBytes = Math.floor((def.batching.maxInFlightMB * 1024 * 1024) / 4);
     const reader = source.records(() => ({ records: sizer.current, bytes: maxBatchBytes }))[Symbol.asyncIterator]();
     for (;;) {
-      const next = await throughSource(ctx.source, sourcePath, () => reader.next());
+      const next = await (isBankSource(src) ? reader.next() : throughSource(ctx.source, sourcePath, () => reader.next()));
       if (next.done) break;
       const records = next.value;
       const request = await obey(ctx, run, control, actor, onProgress);
       if (request !== 'run') return await stop(ctx, run, request, actor, log);
-      const { valid, rejected, filtered } = mapRecords(records, mapper);
+      const { valid, rejected, filtered } = mapRecords(isBankSource(src) ? records.map((r) => tokenizeBankRecord(r, ctx.pan)) : records, mapper);
       const last = records[records.length - 1] as SourceRecord;
       const t0 = performance.now();
       const commit = () =>
@@ -207,6 +218,7 @@ export async function executeRun(
       );
       const ms = performance.now() - t0;
       stats.commitMs.push(ms);
+      ctx.onBatchCommitted?.(def.name, ms);
       sizer.observe(records.length, ms);
       mergeTotals(loadedTotals, result.totals);
       batchDigests.push(result.digest);
@@ -302,19 +314,21 @@ function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTra
  * breaks its format or does not reconcile fails the run before anything is written; one that
  * reconciles is audited with its control totals (the evidence of what the bank said it sent).
  */
-async function reconcileBankFile(ctx: RunContext, run: JobRunEntity, src: BankSource, resuming: boolean, actor: string, log: Logger) {
-  const report = await throughSource(ctx.source, src.path, () => inspectFile(src.path, { format: src.kind, customReturnCodes: src.customReturnCodes ?? false }));
+async function reconcileBankFile(ctx: RunContext, run: JobRunEntity, src: BankSource, actor: string, log: Logger) {
+  const report = await inspectFile(src.path, { format: src.kind, customReturnCodes: src.customReturnCodes ?? false, readThrough: (read) => throughSource(ctx.source, src.path, read) });
   if (report.sha256 !== run.sourceSha256) throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `source file ${src.path} changed since it was submitted (SHA-256 differs)`);
   // references quoted from the file (statement ids, trace numbers) may look like card numbers: masked like any text at rest
   if (report.rejected) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `${src.path} is not a valid ${src.kind} file: ${maskPansInText(report.reason ?? '')}`);
   if (!report.reconciled) throw new StrongroomError(ErrorCode.SOURCE_NOT_RECONCILED, `${src.path} does not reconcile with its own control totals: ${maskPansInText(report.reason ?? '')}`);
   log.info('source:reconciled', { format: report.format, version: report.version, entries: report.entries.read, checks: report.checks.length });
-  if (resuming) return;
+  // the evidence is written once the file reconciled and before anything loads (a retry after a crash in
+  // this pass writes it then; a resume after batches were committed already has it)
+  if (run.batchesCommitted > 0) return;
   await ctx.ds.transaction((em) => appendAudit(emExec(em), {
     actor,
     action: 'source:reconciled',
     subject: { jobId: run.jobId, runId: run.id },
-    details: maskDeep({
+    details: redactPansDeep({
       format: report.format,
       version: report.version,
       sha256: report.sha256,
@@ -325,12 +339,4 @@ async function reconcileBankFile(ctx: RunContext, run: JobRunEntity, src: BankSo
       warnings: report.warnings.slice(0, 20),
     }) as Record<string, unknown>,
   }));
-}
-
-/** Masks card-number-like digit runs in every string (keys included) of a JSON value. */
-function maskDeep(v: unknown): unknown {
-  if (typeof v === 'string') return maskPansInText(v);
-  if (Array.isArray(v)) return v.map(maskDeep);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [maskPansInText(k), maskDeep(x)]));
-  return v;
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { BANK_FORMATS, describeCheck, inspectFile, isBankFormat, type InspectReport } from '@strongroom/connectors';
+import { redactPansDeep } from '@strongroom/logging';
 
 export interface InspectOptions {
   json: boolean;
@@ -45,8 +46,12 @@ export async function inspectCommand(file: string | undefined, options: InspectO
     },
   });
   if (lastDraw) process.stderr.write('\r\x1b[2K');
-  if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else process.stdout.write(render(report));
+  // the report quotes the file (references, names): card-number-like digit runs are masked, and control
+  // characters are not sent to a terminal
+  const safe = redactPansDeep(report) as InspectReport;
+  if (options.json) process.stdout.write(`${JSON.stringify(safe)}\n`);
+  // eslint-disable-next-line no-control-regex
+  else process.stdout.write(render(safe).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?'));
   return report.reconciled ? 0 : 1;
 }
 

@@ -19,6 +19,8 @@ const CREDIT_CODES = new Set(['21', '22', '23', '24', '31', '32', '33', '34', '4
 const DEBIT_CODES = new Set(['26', '27', '28', '29', '36', '37', '38', '39', '46', '47', '48', '49', '55', '56']);
 const ADV_CREDIT_CODES = new Set(['81', '83', '85', '87']);
 const ADV_DEBIT_CODES = new Set(['82', '84', '86', '88']);
+/** The most addenda one entry may have (CTX allows 9,999). */
+const MAX_ADDENDA = 9999;
 const ADDENDA_TYPES = new Set(['02', '05', '10', '11', '12', '13', '14', '15', '16', '17', '18', '98', '99']);
 const IAT_TRANSACTION_TYPES = new Set(['ANN', 'BUS', 'DEP', 'LOA', 'MIS', 'MOR', 'PEN', 'RLS', 'REM', 'SAL', 'TAX', 'TEL', 'WEB', 'ARC', 'BOC', 'POP', 'RCK']);
 
@@ -133,6 +135,7 @@ export function openEntry(r: string, rec: AchRecord, batch: Batch): PendingEntry
 
 export function checkAddenda(r: string, rec: AchRecord, batch: Batch, entry: PendingEntry, options: AchOptions) {
   if (!entry.hasAddenda) throw new FormatError('addenda record follows an entry whose addenda indicator (position 79) is 0', rec.location);
+  if (entry.addenda.length >= MAX_ADDENDA) throw new FormatError(`more than ${MAX_ADDENDA} addenda records for one entry (NACHA's limit, CTX)`, rec.location);
   const type = field(r, 2, 3);
   if (!ADDENDA_TYPES.has(type)) throw new FormatError(`addenda type code "${type}" (positions 2–3) is not a NACHA addenda type`, rec.location);
   if (type === '99') {

@@ -24,7 +24,10 @@ export async function* achRecords(input: TextInput): AsyncGenerator<AchRecord> {
   let mode: 'lines' | 'fixed' | undefined;
   let lineNo = 0;
   let recordNo = 0;
-  for await (const piece of input.chunks()) {
+  for await (const chunk of input.chunks()) {
+    // a lone CR ends a line too (old Mac line ends); a CR that ends the chunk may be half of a CRLF,
+    // which then reads as an empty line — skipped like any blank line
+    const piece = chunk.includes('\r') ? chunk.replace(/\r\n?/g, '\n') : chunk;
     pending += piece;
     if (!mode) {
       const nl = pending.search(/[\r\n]/);
@@ -55,6 +58,8 @@ export async function* achRecords(input: TextInput): AsyncGenerator<AchRecord> {
     pending = pending.slice(start);
     if (pending.length > ACH_RECORD_LENGTH + 1) throw new FormatError(`line has more than ${ACH_RECORD_LENGTH} characters; NACHA records are ${ACH_RECORD_LENGTH}`, `line ${lineNo + 1}`);
   }
+  // a DOS end-of-file mark (Ctrl-Z) after the last record is not data
+  if (pending.endsWith('\u001a')) pending = pending.slice(0, -1);
   if (mode === 'fixed' || (!mode && pending.length === ACH_RECORD_LENGTH)) {
     if (pending.length > 0 && pending.length !== ACH_RECORD_LENGTH) {
       throw new FormatError(`record has ${pending.length} character(s); NACHA records are ${ACH_RECORD_LENGTH}`, `record ${recordNo + 1} (offset ${recordNo * ACH_RECORD_LENGTH})`);
@@ -69,7 +74,7 @@ export async function* achRecords(input: TextInput): AsyncGenerator<AchRecord> {
 }
 
 function lineRecord(line: string, lineNo: number): AchRecord | undefined {
-  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+  const text = line;
   if (text.trim() === '') return undefined;
   if (text.length > ACH_RECORD_LENGTH) {
     throw new FormatError(`line has ${text.length} characters; NACHA records are ${ACH_RECORD_LENGTH}`, `line ${lineNo}`);

@@ -161,6 +161,39 @@ describe('readAch', () => {
     expect(await reasons('iat-invalidBatchControl.ach')).toMatch(/^batch 0000001 ODFI identification \(batch control vs header\)/);
   });
 
+  it('reads CR-only line ends and ignores a DOS end-of-file mark after the last record', async () => {
+    const lf = fs.readFileSync(path.join(dir, 'ppd-debit.ach'), 'latin1');
+    const expected = await read(Buffer.from(lf, 'latin1'));
+    const fixed = fs.readFileSync(path.join(dir, 'ppd-debit-fixedLength.ach'), 'latin1');
+    const expectedFixed = await read(Buffer.from(fixed, 'latin1'));
+    for (const [variant, want] of [
+      [lf.replace(/\n/g, '\r'), expected],
+      [`${lf.replace(/\n/g, '\r\n')}\r\n\u001a`, expected],
+      [`${fixed}\u001a`, expectedFixed],
+    ] as const) {
+      const { entries, summary } = await read(Buffer.from(variant, 'latin1'), readAch);
+      expect(entries.map(({ location: _l, raw: _r, ...e }) => e)).toEqual(want.entries.map(({ location: _l, raw: _r, ...e }) => e));
+      expect(summary.checks.every((c) => c.ok)).toBe(true);
+    }
+  });
+
+  it('keeps a bounded list of checks however many batches a file has, folding the rest into one summary check', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ach-'));
+    const file = path.join(tmp, 'many.ach');
+    await generateAchFile(file, { entries: 3000, batchSize: 1 });
+    const { summary } = await read(fs.readFileSync(file));
+    expect(summary.counts.batches).toBe(3000);
+    expect(summary.checks.length).toBeLessThan(300);
+    expect(summary.checks.filter((c) => /further checks/.test(c.name))).toEqual([expect.objectContaining({ name: 'batch control: 20900 further checks (not listed)', ok: true })]);
+    // one altered batch control deep in the file is still reported by name (failures are listed first)
+    const lines = fs.readFileSync(file, 'latin1').split('\n');
+    const i = lines.findIndex((l, n) => n > 2000 && l.startsWith('8'));
+    lines[i] = `${(lines[i] as string).slice(0, 4)}000002${(lines[i] as string).slice(10)}`;
+    const altered = await read(Buffer.from(lines.join('\n'), 'latin1'));
+    expect(altered.summary.checks.filter((c) => !c.ok)).toEqual([expect.objectContaining({ name: expect.stringMatching(/^batch 0000\d{3} entry\/addenda count$/), expected: '2', found: '1' })]);
+    fs.rmSync(tmp, { recursive: true });
+  });
+
   it('accepts a processor-specific return reason code only when asked to', async () => {
     const file = fs.readFileSync(path.join(dir, 'return-PPD-custom-reason-code.ach'));
     await expect(read(file)).rejects.toThrow('R97');

@@ -1,7 +1,8 @@
 import { ACH_RECORD_LENGTH, achRecords, centsToDecimal, field, isoDate, routingChecksumOk } from './ach-records';
 import { checkAddenda, closeBatch, num, openBatch, openEntry, toEntry, type AchOptions, type Batch, type PendingEntry } from './ach-batch';
+import { Findings } from './findings';
 import { TextInput } from './text-input';
-import { FormatError, type BankEntry, type ControlCheck, type FormatReader, type FormatSummary } from './types';
+import { FormatError, MAX_RAW_CHARS, type BankEntry, type ControlCheck, type FormatReader, type FormatSummary } from './types';
 
 export type { AchOptions } from './ach-batch';
 
@@ -22,10 +23,8 @@ export type { AchOptions } from './ach-batch';
 export function achReader(options: AchOptions = {}): FormatReader {
   return async function* readAch(input: AsyncIterable<Buffer>): AsyncGenerator<BankEntry, FormatSummary, void> {
     const text = new TextInput(input);
-    const checks: ControlCheck[] = [];
-    const warnings: string[] = [];
+    const findings = new Findings();
     const counts: Record<string, number> = { batches: 0, entries: 0, addenda: 0, records: 0 };
-    const controlTotals: Record<string, string> = {};
     let fileHeader: string | null = null;
     let fileId = '';
     let fileDate: string | null = null;
@@ -37,12 +36,7 @@ export function achReader(options: AchOptions = {}): FormatReader {
     let fileDebit = 0n;
     let fileCredit = 0n;
     let padded = 0;
-    let batchChecksFailed = 0;
-    const check = (name: string, location: string, expected: string, found: string) => {
-      const ok = expected === found;
-      if (!ok) batchChecksFailed++;
-      checks.push({ name, location, expected, found, ok });
-    };
+    const check = (name: string, location: string, expected: string, found: string) => findings.check('batch control', { name, location, expected, found, ok: expected === found });
 
     const finishEntry = (): BankEntry | null => {
       if (!entry || !batch) return null;
@@ -88,7 +82,7 @@ export function achReader(options: AchOptions = {}): FormatReader {
       switch (type) {
         case '5': {
           if (batch) throw new FormatError(`batch header while batch ${batch.batchNo} (${batch.location}) has no batch control record (type 8)`, rec.location);
-          batch = openBatch(r, rec);
+          batch = openBatch(flat(r), rec);
           counts.batches = (counts.batches ?? 0) + 1;
           counts[`sec ${batch.sec}`] = (counts[`sec ${batch.sec}`] ?? 0) + 0;
           break;
@@ -109,8 +103,9 @@ export function achReader(options: AchOptions = {}): FormatReader {
         case '7': {
           if (!batch || !entry) throw new FormatError('addenda record (type 7) outside an entry (it must follow an entry detail record)', rec.location);
           checkAddenda(r, rec, batch, entry, options);
-          entry.addenda.push(r);
-          entry.lines.push(r);
+          const kept = flat(r); // not a slice of the whole text chunk: an entry may keep thousands of addenda
+          entry.addenda.push(kept);
+          if (entry.lines.length * (ACH_RECORD_LENGTH + 1) < MAX_RAW_CHARS) entry.lines.push(kept);
           batch.entryAddenda++;
           counts.addenda = (counts.addenda ?? 0) + 1;
           break;
@@ -121,7 +116,7 @@ export function achReader(options: AchOptions = {}): FormatReader {
           if (done) yield done;
           closeBatch(r, rec, batch, check);
           if (batch.mixedServiceClass) {
-            warnings.push(`batch ${batch.batchNo} (${batch.location}) has service class ${batch.serviceClass} (${batch.serviceClass === '220' ? 'credits' : 'debits'} only) but holds ${batch.serviceClass === '220' ? 'debits' : 'credits'}; its totals are checked as usual`);
+            findings.warn(`batch ${batch.batchNo} (${batch.location}) has service class ${batch.serviceClass} (${batch.serviceClass === '220' ? 'credits' : 'debits'} only) but holds ${batch.serviceClass === '220' ? 'debits' : 'credits'}; its totals are checked as usual`);
           }
           fileEntryAddenda += batch.entryAddenda;
           fileHash += batch.hash;
@@ -143,20 +138,22 @@ export function achReader(options: AchOptions = {}): FormatReader {
           }
           const records = counts.records ?? 0;
           const at = `${rec.location} (file control)`;
-          checks.push(mk('file batch count', at, batches, counts.batches ?? 0, 6));
-          checks.push(mk('file block count', at, blocks, Math.ceil(records / 10), 6));
-          checks.push(mk('file entry/addenda count', at, entryAddenda, fileEntryAddenda, 8));
-          checks.push(mk('file entry hash', at, hash, fileHash % 10_000_000_000n, 10));
-          checks.push({ name: 'file total debit', location: at, expected: centsToDecimal(debit), found: centsToDecimal(fileDebit.toString()), ok: BigInt(debit) === fileDebit });
-          checks.push({ name: 'file total credit', location: at, expected: centsToDecimal(credit), found: centsToDecimal(fileCredit.toString()), ok: BigInt(credit) === fileCredit });
-          Object.assign(controlTotals, {
+          findings.check('file control', mk('file batch count', at, batches, counts.batches ?? 0, 6));
+          findings.check('file control', mk('file block count', at, blocks, Math.ceil(records / 10), 6));
+          findings.check('file control', mk('file entry/addenda count', at, entryAddenda, fileEntryAddenda, 8));
+          findings.check('file control', mk('file entry hash', at, hash, fileHash % 10_000_000_000n, 10));
+          findings.check('file control', { name: 'file total debit', location: at, expected: centsToDecimal(debit), found: centsToDecimal(fileDebit.toString()), ok: BigInt(debit) === fileDebit });
+          findings.check('file control', { name: 'file total credit', location: at, expected: centsToDecimal(credit), found: centsToDecimal(fileCredit.toString()), ok: BigInt(credit) === fileCredit });
+          for (const [k, v] of Object.entries({
             'file batch count': String(Number(batches)),
             'file block count': String(Number(blocks)),
             'file entry/addenda count': String(Number(entryAddenda)),
             'file entry hash': hash,
             'file total debit': centsToDecimal(debit),
             'file total credit': centsToDecimal(credit),
-          });
+          })) {
+            findings.total(k, v);
+          }
           fileControlSeen = true;
           break;
         }
@@ -167,12 +164,8 @@ export function achReader(options: AchOptions = {}): FormatReader {
     if (!fileHeader) throw new FormatError('the file holds no NACHA records', 'start of file');
     if (batch) throw new FormatError(`the file ends inside batch ${batch.batchNo} (${batch.location}): no batch control record (type 8)`, 'end of file');
     if (!fileControlSeen) throw new FormatError('the file ends without a file control record (type 9)', 'end of file');
-    const batchCount = counts.batches ?? 0;
-    if (batchCount > 0 && batchChecksFailed === 0) {
-      checks.unshift({ name: `batch controls of all ${batchCount} batch(es): entry/addenda count, entry hash, debit and credit totals`, location: 'batch control records', expected: 'as declared', found: 'as declared', ok: true });
-    }
-    if (padded) warnings.push(`${padded} record(s) were shorter than ${ACH_RECORD_LENGTH} characters (trailing blanks trimmed) and were padded with blanks`);
-    return { format: 'ach', version: 'NACHA', encoding: text.encoding, counts, controlTotals, checks, warnings };
+    if (padded) findings.warn(`${padded} record(s) were shorter than ${ACH_RECORD_LENGTH} characters (trailing blanks trimmed) and were padded with blanks`);
+    return { format: 'ach', version: 'NACHA', encoding: text.encoding, counts, ...findings.result() };
   };
 }
 
@@ -184,3 +177,8 @@ function mk(name: string, location: string, declared: string, computed: number |
   return { name, location, expected: declared, found, ok: BigInt(declared) === BigInt(computed) };
 }
 
+
+/** A copy of a short string that does not keep the (large) string it was sliced from alive. */
+function flat(s: string): string {
+  return (' ' + s).slice(1);
+}

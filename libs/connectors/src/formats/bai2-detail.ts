@@ -3,8 +3,14 @@
  * to the open account.
  *
  * Entry keys: `${as-of date YYMMDD}/${account}/${bank reference}`, or `…/#n` without a reference, n
- * counting the details of that account number on that as-of date through the whole file (an account
- * reported twice on one date, as in sample1, must not give the same keys twice).
+ * counting the details of that account number in its group (an account reported twice in a group, as
+ * in sample1, must not give the same keys twice). The count is kept per group only (memory bounded by
+ * one group's accounts): the same account number on the same as-of date in two groups of one file
+ * would number both from #1.
+ *
+ * The amount is unsigned, as BAI2 writes detail amounts: the type code gives the direction. A signed
+ * amount fails the file (applying the sign on top of the type code's direction, or ignoring it, would
+ * each book some file's money the wrong way).
  */
 import { formatDec, fromMinor } from './decimal';
 import { amountValue, fundsType } from './bai2-fields';
@@ -41,7 +47,7 @@ export function detail(st: ReaderState, recs: PhysicalRecord[]): BankEntry {
   const amountText = field() ?? '';
   const units = amountText === '' ? 0n : amountValue(amountText, 'amount', loc);
   if (amountText === '' && direction !== 0) warn(st, `${loc}: the amount is blank; read as 0`);
-  if (/^[+-]/.test(amountText)) warn(st, `${loc}: the amount "${amountText}" is signed (BAI2 detail amounts are not; the type code gives the direction); the sign is applied on top of type ${type}'s direction`);
+  if (/^[+-]/.test(amountText)) throw new FormatError(`amount "${amountText}" is signed: BAI2 detail amounts carry no sign; the type code ${type} gives the direction`, loc);
   const valueDate = fundsType(field() ?? '', field, loc);
   const bankRef = field() ?? '';
   const customerRef = field() ?? '';
@@ -58,12 +64,10 @@ export function detail(st: ReaderState, recs: PhysicalRecord[]): BankEntry {
     account.hasAmounts = true;
   }
   st.counts.details++;
-  const seqKey = `${group.asOf}/${account.number}`;
-  const n = (st.detailSeq.get(seqKey) ?? 0) + 1;
-  st.detailSeq.set(seqKey, n);
+  const n = ++account.uses.details;
   const reference = [customerRef, ...text].filter((s) => s !== '').join(' ');
   const entry: BankEntry = {
-    txnId: `${seqKey}/${bankRef || `#${n}`}`,
+    txnId: `${group.asOf}/${account.number}/${bankRef || `#${n}`}`,
     account: account.number,
     counterpartyAccount: null,
     counterpartyName: null,

@@ -37,13 +37,12 @@ export function groupHeader(st: ReaderState, recs: PhysicalRecord[]) {
   const asOfIso = isoDate(asOf, 'as-of date', loc);
   checkTime(f[4] ?? '', 'as-of time', loc);
   const currency = currencyCode(f[5] ?? '', 'USD', loc);
-  st.group = { ...scope(recs[0]?.line ?? 0, recs.length), index, asOf, asOfIso, currency };
+  st.group = { ...scope(recs[0]?.line ?? 0, recs.length), index, asOf, asOfIso, currency, accounts: new Map() };
   st.file.children++;
   st.phase = 'group';
-
-/** 03: opens an account; the amounts of its summaries go into its total. */
 }
 
+/** 03: opens an account; the amounts of its summaries go into its total. */
 export function accountHeader(st: ReaderState, recs: PhysicalRecord[]) {
   const group = st.group as Group;
   // fields with a null at the end of each record: a trailing run of empty fields that starts a
@@ -63,14 +62,16 @@ export function accountHeader(st: ReaderState, recs: PhysicalRecord[]) {
   if (!number) throw new FormatError('the 03 account identifier has no account number', `line ${line}`);
   const loc = `line ${line} (03 account identifier, account ${number})`;
   const currency = currencyCode(value(), group.currency, loc);
-  const uses = (st.accountUses.get(number) ?? 0) + 1;
-  st.accountUses.set(number, uses);
+  const uses = group.accounts.get(number) ?? { blocks: 0, details: 0 };
+  group.accounts.set(number, uses);
+  uses.blocks++;
   const account: Account = {
     ...scope(line, recs.length),
     number,
-    name: uses === 1 ? `account ${number}` : `account ${number} #${uses}`,
+    name: `${group.index > 1 ? `group ${group.index} ` : ''}account ${number}${uses.blocks > 1 ? ` #${uses.blocks}` : ''}`,
     currency,
     decimals: CURRENCY_DECIMALS[currency] ?? 2,
+    uses,
   };
   for (const r of recs) account.wraps += r.wraps;
   let summary: string[] = [];

@@ -8,6 +8,9 @@
  * ends the record only when the rest of the line is blank or is another record ("/ 49,…"). A line with
  * no record code right after a 16 or 88 that has no "/" yet continues that text (a wrapped line,
  * sample3); it is not a record.
+ *
+ * A line holding a C0 control character other than TAB (NUL, ESC, SUB, …; CR and LF end lines) fails
+ * the file: BAI2 records hold printable characters.
  */
 import { warn, type ReaderState } from './bai2-state';
 import { FormatError } from './types';
@@ -29,6 +32,8 @@ const LINE_STARTS_RECORD = /^\s*\d\d,/;
 const CODE_AT = /(\d\d),/y;
 const REST_IS_BLANK = /\s*$/y;
 const NEXT_RECORD = /\s*(?:01|02|03|16|49|88|98|99),/y;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 
 /** One record as written. */
 export interface PhysicalRecord {
@@ -48,6 +53,11 @@ export async function* physicalRecords(lines: AsyncIterable<{ text: string; line
   let open: PhysicalRecord | null = null;
   for await (const { text, lineNo } of lines) {
     st.lastLine = lineNo;
+    const ctl = CONTROL.exec(text);
+    if (ctl) {
+      const code = ctl[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+      throw new FormatError(`control character U+${code} at position ${ctl.index + 1} (BAI2 records hold printable characters only; TAB, CR and LF aside)`, `line ${lineNo}`);
+    }
     let pos = 0;
     let afterSlash = false;
     if (open) {

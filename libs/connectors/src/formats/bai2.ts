@@ -18,12 +18,18 @@
  * 02..98), the 99 against the file (the sum of the 98 totals, the groups, the records 01..99).
  * Control totals are integers in minor units, as written (leading zeros and "+" dropped), since a
  * group may mix currencies; a blank total is "(blank)" and is right only where nothing was summed.
+ *
+ * Memory does not grow with the file: checks, warnings and control totals go through the bounded
+ * `Findings` (per kind of check, 49, 98 or 99, the first 100 passing and 100 failing are listed and the
+ * rest folded into one summary check), and the only map (the account numbers of a group, for keys and
+ * names) is dropped at the group's 98.
  */
 import { accountHeader, fileHeader, groupHeader } from './bai2-headers';
 import { detail } from './bai2-detail';
 import { countField, totalField } from './bai2-fields';
 import { fields, physicalRecords, RECORD_NAMES, type PhysicalRecord } from './bai2-records';
 import { scope, warn, type Account, type Group, type Phase, type ReaderState, type Scope } from './bai2-state';
+import { Findings } from './findings';
 import { TextInput } from './text-input';
 import { FormatError, type BankEntry, type FormatReader, type FormatSummary } from './types';
 
@@ -38,6 +44,10 @@ const EXPECTED: Readonly<Record<Phase, string>> = {
 };
 /** The phase in which each record (but 88) may come. */
 const ALLOWED_IN: Readonly<Record<string, Phase>> = { '01': 'start', '02': 'file', '99': 'file', '03': 'group', '98': 'group', '16': 'account', '49': 'account' };
+/** The kinds of checks, by trailer: each kind lists a bounded number of its checks (see findings.ts). */
+const KIND = { '49': 'account trailer (49)', '98': 'group trailer (98)', '99': 'file trailer (99)' } as const;
+type Kind = (typeof KIND)[keyof typeof KIND];
+const FILE_TOTAL = 'file control total';
 
 /** Reads a BAI2 file: yields one entry per 16 record and returns the control totals and their checks. */
 export const readBai2: FormatReader = async function* readBai2(input) {
@@ -49,12 +59,8 @@ export const readBai2: FormatReader = async function* readBai2(input) {
     group: null,
     account: null,
     counts: { groups: 0, accounts: 0, details: 0, continuations: 0 },
-    controlTotals: {},
-    checks: [],
-    warnings: [],
-    warningsLeftOut: 0,
-    detailSeq: new Map(),
-    accountUses: new Map(),
+    findings: new Findings(),
+    fileTotal: null,
     lastLine: 0,
   };
   let pending: PhysicalRecord[] = [];
@@ -82,16 +88,10 @@ export const readBai2: FormatReader = async function* readBai2(input) {
     const what = st.phase === 'start' ? 'the end of an empty file' : 'the end of the file (no 99 file trailer)';
     throw new FormatError(`expected ${EXPECTED[st.phase]}, found ${what}`, `line ${Math.max(st.lastLine, 1)}`);
   }
-  if (st.warningsLeftOut) st.warnings.push(`(+${st.warningsLeftOut} more warnings left out)`);
-  const summary: FormatSummary = {
-    format: 'bai2',
-    version: st.version,
-    encoding: text.encoding,
-    counts: { ...st.counts },
-    controlTotals: st.controlTotals,
-    checks: st.checks,
-    warnings: st.warnings,
-  };
+  const result = st.findings.result();
+  // the file's own total comes last, after any number of account and group totals: always kept
+  result.controlTotals[FILE_TOTAL] = st.fileTotal as string;
+  const summary: FormatSummary = { format: 'bai2', version: st.version, encoding: text.encoding, counts: { ...st.counts }, ...result };
   return summary;
 };
 
@@ -134,8 +134,8 @@ function trailer(st: ReaderState, recs: PhysicalRecord[]) {
     account.records += recs.length;
     account.wraps += wraps;
     const declared = totalField(f[0] ?? '', 'account control total', loc);
-    totalCheck(st, `${account.name} control total`, loc, declared, account);
-    countCheck(st, `${account.name} number of records`, loc, f[1] ?? '', account.records, account, head.line);
+    st.findings.total(`${account.name} control total`, totalCheck(st, KIND['49'], `${account.name} control total`, loc, declared, account));
+    countCheck(st, KIND['49'], `${account.name} number of records`, loc, f[1] ?? '', account.records, account, head.line);
     addToParent(group, account, declared);
     st.account = null;
     st.phase = 'group';
@@ -145,11 +145,11 @@ function trailer(st: ReaderState, recs: PhysicalRecord[]) {
     group.records += recs.length;
     group.wraps += wraps;
     const declared = totalField(f[0] ?? '', 'group control total', loc);
-    totalCheck(st, `group ${group.index} control total`, loc, declared, group);
-    countCheck(st, `group ${group.index} number of accounts`, loc, f[1] ?? '', group.children);
-    countCheck(st, `group ${group.index} number of records`, loc, f[2] ?? '', group.records, group, head.line);
+    st.findings.total(`group ${group.index} control total`, totalCheck(st, KIND['98'], `group ${group.index} control total`, loc, declared, group));
+    countCheck(st, KIND['98'], `group ${group.index} number of accounts`, loc, f[1] ?? '', group.children);
+    countCheck(st, KIND['98'], `group ${group.index} number of records`, loc, f[2] ?? '', group.records, group, head.line);
     addToParent(st.file, group, declared);
-    st.group = null;
+    st.group = null; // and with it the group's map of account numbers
     st.phase = 'file';
   } else {
     const file = st.file;
@@ -157,9 +157,9 @@ function trailer(st: ReaderState, recs: PhysicalRecord[]) {
     file.records += recs.length;
     file.wraps += wraps;
     const declared = totalField(f[0] ?? '', 'file control total', loc);
-    totalCheck(st, 'file control total', loc, declared, file);
-    countCheck(st, 'file number of groups', loc, f[1] ?? '', file.children);
-    countCheck(st, 'file number of records', loc, f[2] ?? '', file.records, file, head.line);
+    st.fileTotal = totalCheck(st, KIND['99'], FILE_TOTAL, loc, declared, file);
+    countCheck(st, KIND['99'], 'file number of groups', loc, f[1] ?? '', file.children);
+    countCheck(st, KIND['99'], 'file number of records', loc, f[2] ?? '', file.records, file, head.line);
     st.phase = 'end';
   }
 }
@@ -171,18 +171,20 @@ function addToParent(parent: Scope, child: Scope, declared: bigint | null) {
   parent.wraps += child.wraps;
 }
 
-function totalCheck(st: ReaderState, name: string, location: string, declared: bigint | null, of: Scope) {
-  st.controlTotals[name] = declared === null ? '(blank)' : declared.toString();
+/** Checks a declared total against what was summed; returns the declared total as the control totals show it. */
+function totalCheck(st: ReaderState, kind: Kind, name: string, location: string, declared: bigint | null, of: Scope): string {
+  const expected = declared === null ? '(blank)' : declared.toString();
   const ok = declared === null ? !of.hasAmounts : declared === of.total;
-  st.checks.push({ name, location, expected: st.controlTotals[name] as string, found: of.total.toString(), ok });
+  st.findings.check(kind, { name, location, expected, found: of.total.toString(), ok });
+  return expected;
 }
 
 /** A count check; with `of`, a failed record count that matches another way of counting is named in a warning. */
-function countCheck(st: ReaderState, name: string, location: string, text: string, found: number, of?: Scope, lastLine?: number) {
+function countCheck(st: ReaderState, kind: Kind, name: string, location: string, text: string, found: number, of?: Scope, lastLine?: number) {
   const declared = countField(text, name, location);
   const expected = declared === null ? '(blank)' : declared.toString();
   const ok = expected === String(found);
-  st.checks.push({ name, location, expected, found: String(found), ok });
+  st.findings.check(kind, { name, location, expected, found: String(found), ok });
   if (ok || declared === null || !of || lastLine === undefined) return;
   const lines = lastLine - of.line + 1;
   if (expected === String(lines)) {

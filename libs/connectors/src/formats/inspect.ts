@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { achReader } from './ach';
 import { readBai2 } from './bai2';
 import { DecimalSum, parseDec } from './decimal';
@@ -83,9 +84,42 @@ export function failedReason(checks: readonly ControlCheck[]): string | null {
  * entries are counted and summed per currency, then dropped (memory stays flat). `format` skips
  * detection (a job declares its format); a file of another format is then rejected.
  */
-export async function inspectFile(path: string, options: ReaderOptions & { format?: BankFormat; onProgress?: (bytesRead: number, bytes: number) => void } = {}): Promise<InspectReport> {
-  const stat = await fs.promises.stat(path);
-  const head = await readHead(path);
+export interface InspectOptions extends ReaderOptions {
+  /** Read the file as this format (a job declares it) instead of detecting it. */
+  format?: BankFormat;
+  onProgress?: (bytesRead: number, bytes: number) => void;
+  /** Wraps each read of a chunk of the file (e.g. through the file-source circuit breaker); parsing is not inside it. */
+  readThrough?: ReadThrough;
+}
+
+/** Runs one read of the file, e.g. through a circuit breaker. */
+export type ReadThrough = <T>(read: () => Promise<T>) => Promise<T>;
+
+/** The file's chunks in order, each read through `readThrough` when given; `onChunk` sees every chunk. */
+export async function* readChunks(path: string, readThrough: ReadThrough | undefined, onChunk: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  const stream = fs.createReadStream(path, { highWaterMark: 1 << 20 });
+  const it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await (readThrough ? readThrough(() => it.next()) : it.next());
+      if (next.done) return;
+      onChunk(next.value);
+      yield next.value;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+export async function inspectFile(path: string, options: InspectOptions = {}): Promise<InspectReport> {
+  let stat: fs.Stats;
+  let head: Buffer;
+  try {
+    stat = await fs.promises.stat(path);
+    head = await readHead(path);
+  } catch (err) {
+    throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+  }
   const detected = detectFormat(head);
   let sha = createHash('sha256');
   const report: InspectReport = {
@@ -115,16 +149,12 @@ export async function inspectFile(path: string, options: ReaderOptions & { forma
     return report;
   }
   const totals = new Map<string, { entries: number; credits: DecimalSum; debits: DecimalSum }>();
-  const stream = fs.createReadStream(path, { highWaterMark: 1 << 20 });
-  const hashed = (async function* () {
-    let read = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      sha.update(chunk);
-      read += chunk.length;
-      options.onProgress?.(read, stat.size);
-      yield chunk;
-    }
-  })();
+  let read = 0;
+  const hashed = readChunks(path, options.readThrough, (chunk) => {
+    sha.update(chunk);
+    read += chunk.length;
+    options.onProgress?.(read, stat.size);
+  });
   try {
     const reader = readerFor(format, options)(hashed);
     for (;;) {
@@ -142,7 +172,7 @@ export async function inspectFile(path: string, options: ReaderOptions & { forma
     if (!(err instanceof FormatError)) throw err;
     report.rejected = { location: err.location, message: err.message.slice(err.location.length + 2) };
   } finally {
-    stream.destroy();
+    await hashed.return(undefined);
   }
   if (report.rejected) {
     await hashFile(path, (sha = createHash('sha256')));

@@ -69,6 +69,12 @@ export function finishStatement(scope: CamtScope, s: Statement): void {
   balanceChecks(scope, s);
   summaryChecks(scope, s);
   if (!s.checks) scope.findings.warn(`${named(scope, s)}: no control totals to check (no OPBD/CLBD pair, no TxsSummry, no itemised Btch)`);
+  if (s.refs.untracked) {
+    scope.findings.warn(
+      `${named(scope, s)}: ${s.refs.untracked} AcctSvcrRefs after the first ${s.refs.max} distinct ones were not tracked for repeats; ` +
+        'a repeat among them kept its plain key and may go to the dead-letter queue as DUPLICATE_KEY',
+    );
+  }
 }
 
 function check(scope: CamtScope, s: Statement, kind: string, name: string, line: number, expected: string, found: string, ok: boolean): void {

@@ -10,6 +10,7 @@
  */
 import { DecimalSum, type Dec } from './decimal';
 import { type Findings } from './findings';
+import { SeenKeys } from './iso20022-xml';
 
 export type Camt = 'camt052' | 'camt053' | 'camt054';
 
@@ -48,8 +49,8 @@ export interface Statement {
   credit: { count: number; sum: DecimalSum };
   debit: { count: number; sum: DecimalSum };
   booked: Map<string, Booked>;
-  /** AcctSvcrRefs seen in this statement (the one piece of state that grows with its entries). */
-  refs: Set<string>;
+  /** AcctSvcrRefs seen in this statement (the one piece of state that grows with its entries, to a cap). */
+  refs: SeenKeys;
   checks: number;
 }
 
@@ -95,7 +96,7 @@ export function newStatement(index: number): Statement {
   return {
     index, id: null, creDtTm: null, account: null, balances: [], draft: null, summary: new Map(),
     entries: 0, absSum: new DecimalSum(), net: new DecimalSum(), credit: { count: 0, sum: new DecimalSum() }, debit: { count: 0, sum: new DecimalSum() },
-    booked: new Map(), refs: new Set(), checks: 0,
+    booked: new Map(), refs: new SeenKeys(), checks: 0,
   };
 }
 

@@ -30,6 +30,13 @@ const TX_FIELDS = new Set([
   'Refs/EndToEndId',
 ]);
 const MAX_USTRD = 10;
+/** The Bal and TxsSummry fields the checks read; others are not kept (a statement could hold any number). */
+const BALANCE_FIELDS = new Set(['Tp/CdOrPrtry/Cd', 'Amt', 'CdtDbtInd', 'Dt/Dt', 'Dt/DtTm']);
+const SUMMARY_FIELDS = new Set(
+  ['NbOfNtries', 'Sum', 'TtlNetNtry/Amt', 'TtlNetNtryAmt', 'TtlNetNtry/CdtDbtInd', 'CdtDbtInd'].map((k) => `TtlNtries/${k}`).concat(
+    ['TtlCdtNtries', 'TtlDbtNtries'].flatMap((t) => [`${t}/NbOfNtries`, `${t}/Sum`]),
+  ),
+);
 
 export function createCamtReader(ctx: MessageContext): MessageReader {
   const { tag, counted } = STATEMENT[ctx.format as Camt];
@@ -109,10 +116,10 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
 
     const ref = f('AcctSvcrRef');
     let txnId = ref ? `${s.id}/${ref}` : `${s.id}/#${e.index}`;
-    if (ref && s.refs.has(ref)) {
+    if (ref && s.refs.repeated(ref)) {
       findings.warn(`${location}: AcctSvcrRef ${ref} appears more than once in ${named(scope, s)}; this entry is keyed by its position`);
       txnId = `${txnId}/#${e.index}`;
-    } else if (ref) s.refs.add(ref);
+    }
 
     const party = debit ? 'Cdtr' : 'Dbtr';
     const endToEnd = f('tx:Refs/EndToEndId');
@@ -179,8 +186,8 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
         if (rel === 'Id') s.id = frame.text;
         else if (rel === 'CreDtTm') s.creDtTm = frame.text;
         else if (ACCOUNT_PATHS.has(rel)) s.account ??= frame.text;
-        else if (s.draft && rel.startsWith('Bal/')) s.draft.set(rel.slice(4), { text: frame.text, line: frame.line, ccy: attribute(frame, 'Ccy') });
-        else if (rel.startsWith('TxsSummry/')) s.summary.set(rel.slice(10), { text: frame.text, line: frame.line });
+        else if (s.draft && rel.startsWith('Bal/') && BALANCE_FIELDS.has(rel.slice(4))) s.draft.set(rel.slice(4), { text: frame.text, line: frame.line, ccy: attribute(frame, 'Ccy') });
+        else if (rel.startsWith('TxsSummry/') && SUMMARY_FIELDS.has(rel.slice(10))) s.summary.set(rel.slice(10), { text: frame.text, line: frame.line });
       }
     },
 

@@ -1,5 +1,5 @@
 import { decEquals, DecimalSum } from './decimal';
-import { attribute, datePart, parseAmount, parseCount, type MessageContext, type MessageReader, type XmlFrame } from './iso20022-xml';
+import { attribute, datePart, parseAmount, parseCount, SeenKeys, type MessageContext, type MessageReader, type XmlFrame } from './iso20022-xml';
 import { type BankEntry, FormatError } from './types';
 
 /**
@@ -22,6 +22,8 @@ const TX_FIELDS = new Set([
   'RmtInf/Strd/CdtrRefInf/Ref',
 ]);
 const MAX_USTRD = 10;
+/** The GrpHdr fields read (others are not kept: a GrpHdr could hold any number). */
+const GRP_HDR_FIELDS = new Set(['MsgId', 'NbOfTxs', 'CtrlSum']);
 
 type Field = { text: string; line: number; ccy: string | null };
 
@@ -31,8 +33,8 @@ interface PaymentInformation {
   fields: Map<string, Field>;
   count: number;
   sum: DecimalSum;
-  /** Keys given in this PmtInf (the one piece of state that grows with its transactions). */
-  keys: Set<string>;
+  /** Keys given in this PmtInf (the one piece of state that grows with its transactions, to a cap). */
+  keys: SeenKeys;
 }
 
 interface Transaction {
@@ -76,10 +78,10 @@ export function createPainReader(ctx: MessageContext): MessageReader {
     const endToEnd = f('PmtId/EndToEndId');
     const own = f('PmtId/InstrId') ?? (endToEnd && endToEnd !== 'NOTPROVIDED' ? endToEnd : undefined);
     let txnId = `${msgId}/${pmtInfId}/${own ?? `#${t.index}`}`;
-    if (own && p.keys.has(own)) {
+    if (own && p.keys.repeated(own)) {
       findings.warn(`${location}: ${own} appears more than once in PmtInf ${pmtInfId}; this transaction is keyed by its position`);
       txnId = `${txnId}/#${t.index}`;
-    } else if (own) p.keys.add(own);
+    }
 
     const zero = amount.dec.units === 0n;
     return {
@@ -117,7 +119,7 @@ export function createPainReader(ctx: MessageContext): MessageReader {
     open(frame, depth) {
       if (depth === 2 && frame.local === 'PmtInf') {
         counts.paymentInformations++;
-        pmt = { index: counts.paymentInformations, line: frame.line, fields: new Map(), count: 0, sum: new DecimalSum(), keys: new Set() };
+        pmt = { index: counts.paymentInformations, line: frame.line, fields: new Map(), count: 0, sum: new DecimalSum(), keys: new SeenKeys() };
       } else if (pmt && depth === 3 && frame.local === 'CdtTrfTxInf') {
         tx = { index: pmt.count + 1, line: frame.line, fields: new Map(), ustrd: [] };
         walker.startRaw();
@@ -127,7 +129,14 @@ export function createPainReader(ctx: MessageContext): MessageReader {
     close(frame, depth) {
       const p: PaymentInformation | null = pmt;
       if (depth === 2 && frame.local === 'PmtInf' && p) {
-        checkTotals('PmtInf', `PmtInf[${p.index}] (PmtInfId ${p.fields.get('PmtInfId')?.text ?? '?'})`, p.fields, p.count, p.sum);
+        const name = `PmtInf[${p.index}] (PmtInfId ${p.fields.get('PmtInfId')?.text ?? '?'})`;
+        checkTotals('PmtInf', name, p.fields, p.count, p.sum);
+        if (p.keys.untracked) {
+          findings.warn(
+            `${name}: ${p.keys.untracked} InstrIds / EndToEndIds after the first ${p.keys.max} distinct ones were not tracked for repeats; ` +
+              'a repeat among them kept its plain key and may go to the dead-letter queue as DUPLICATE_KEY',
+          );
+        }
         pmt = null;
       } else if (p && tx && depth === 3 && frame.local === 'CdtTrfTxInf') {
         ctx.emit(closeTransaction(p, tx));
@@ -141,7 +150,7 @@ export function createPainReader(ctx: MessageContext): MessageReader {
       } else if (p) {
         const rel = walker.path(3);
         if (PMT_INF_FIELDS.has(rel) && !p.fields.has(rel)) p.fields.set(rel, field(frame));
-      } else if (depth === 3 && walker.stack[2]?.local === 'GrpHdr') {
+      } else if (depth === 3 && walker.stack[2]?.local === 'GrpHdr' && GRP_HDR_FIELDS.has(frame.local)) {
         header.set(frame.local, field(frame));
       }
     },

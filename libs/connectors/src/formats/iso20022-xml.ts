@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { type Findings } from './findings';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { parseDec, type Dec } from './decimal';
@@ -6,14 +7,27 @@ import { type BankEntry, type BankFormat, FormatError, MAX_RAW_CHARS } from './t
 /**
  * What the ISO 20022 readers share: the streaming XML walk (a stack of open elements by local name,
  * their direct text, line numbers, and the compact raw text of one entry), the namespace → message
- * table, amount parsing, and a bounded collector of checks and warnings. Nothing here holds more
- * than the open elements and the current entry.
+ * table, amount parsing, and the set of references already given in a statement. Nothing here holds
+ * more than the open elements and the current entry, and hostile input cannot make saxes hold much
+ * more: no DOCTYPE (entity declarations), no tag or text node beyond MAX_QUIET_CHARS, at most
+ * MAX_ATTRIBUTES attributes per element.
  */
 
 /** Longest direct text of one element (ISO 20022 texts are at most a few hundred characters). */
 const MAX_TEXT_CHARS = 64 * 1024;
 /** Deepest element nesting accepted (ISO 20022 messages nest about 15 levels). */
 const MAX_DEPTH = 64;
+/** Most attributes on one element (ISO 20022 uses one or two: Ccy, xmlns). */
+const MAX_ATTRIBUTES = 64;
+/**
+ * Most characters saxes may buffer without an event (start tag, end tag, text, CDATA, comment, PI):
+ * a start tag, text node or declaration this long is not ISO 20022, and saxes holds it whole (a
+ * 38 MB start tag grew to 1.3 GB).
+ */
+const MAX_QUIET_CHARS = 1 << 20;
+/** saxes is fed pieces of at most this many characters, so the MAX_QUIET_CHARS check runs often. */
+const SLICE_CHARS = 64 * 1024;
+const DOCTYPE = '<!DOCTYPE';
 
 export interface XmlFrame {
   readonly local: string;
@@ -42,18 +56,37 @@ export class XmlWalker {
   private rawChars = 0;
   /** An element whose end tag was read; the visitor gets it at the next event (see `flush`). */
   private closing = false;
+  /** Stream position and line of saxes' last event (see MAX_QUIET_CHARS). */
+  private quietSince = 0;
+  private quietLine = 1;
+  private rootOpened = false;
+  /** The last characters written before the root element, to find a `<!DOCTYPE` split across pieces. */
+  private prologTail = '';
 
   constructor(private readonly visitor: XmlVisitor) {
     const p = this.parser;
+    const progress = (): void => {
+      this.quietSince = p.position;
+      this.quietLine = p.line;
+    };
     p.on('error', (err) => {
       throw new FormatError(`malformed XML: ${err.message.replace(/^\d+:\d+: /, '')}`, `line ${p.line}, column ${p.column}`);
     });
-    p.on('xmldecl', (decl) => (this.declaredEncoding = decl.encoding ?? null));
+    p.on('xmldecl', (decl) => {
+      progress();
+      this.declaredEncoding = decl.encoding ?? null;
+    });
+    p.on('comment', progress);
+    p.on('processinginstruction', progress);
     p.on('opentagstart', () => (this.tagLine = p.line));
     p.on('opentag', (tag) => {
+      progress();
+      this.rootOpened = true;
       this.flush();
       const depth = this.stack.length;
       if (depth >= MAX_DEPTH) throw new FormatError(`elements nest deeper than ${MAX_DEPTH} levels`, `line ${this.tagLine}`);
+      const attributes = Object.keys(tag.attributes).length;
+      if (attributes > MAX_ATTRIBUTES) throw new FormatError(`element ${tag.name} has ${attributes} attributes, more than ${MAX_ATTRIBUTES}`, `line ${this.tagLine}`);
       const parent = this.stack[depth - 1];
       if (parent) parent.text = ''; // ISO 20022 has no mixed content: text before a child is layout
       const frame: XmlFrame = { local: tag.local, qname: tag.name, uri: tag.uri, attributes: tag.attributes, line: this.tagLine, text: '' };
@@ -62,6 +95,7 @@ export class XmlWalker {
       if (this.raw) this.appendRaw(`<${tag.name}${Object.values(tag.attributes).map((a) => ` ${a.name}="${escapeXml(a.value, true)}"`).join('')}>`);
     });
     const onText = (text: string): void => {
+      progress();
       this.flush();
       const top = this.stack[this.stack.length - 1];
       if (!top) return;
@@ -71,14 +105,36 @@ export class XmlWalker {
     p.on('text', onText);
     p.on('cdata', onText);
     p.on('closetag', () => {
+      progress();
       this.flush();
       this.closing = true;
     });
   }
 
   write(text: string): void {
-    this.parser.write(text);
-    this.flush();
+    for (let at = 0; at < text.length; at += SLICE_CHARS) {
+      const slice = text.slice(at, at + SLICE_CHARS);
+      if (!this.rootOpened) this.rejectDoctype(slice);
+      this.parser.write(slice);
+      this.flush();
+      if (this.parser.position - this.quietSince > MAX_QUIET_CHARS) {
+        throw new FormatError(`no element boundary within ${MAX_QUIET_CHARS >> 20} MiB of text: a tag or text node this large is not an ISO 20022 message`, `line ${this.quietLine}`);
+      }
+    }
+  }
+
+  /**
+   * A DOCTYPE fails the document before saxes reads it: ISO 20022 messages have none, and saxes holds
+   * its internal subset whole (4M entity declarations took 1.4 GB). After the root element saxes
+   * itself rejects one at once, so only the prolog is searched.
+   */
+  private rejectDoctype(slice: string): void {
+    const across = (this.prologTail + slice.slice(0, DOCTYPE.length - 1)).indexOf(DOCTYPE);
+    const at = across >= 0 ? 0 : slice.indexOf(DOCTYPE);
+    this.prologTail = slice.length >= DOCTYPE.length ? slice.slice(1 - DOCTYPE.length) : (this.prologTail + slice).slice(1 - DOCTYPE.length);
+    if (across < 0 && at < 0) return;
+    const line = this.parser.line + (slice.slice(0, at).match(/\r\n|\n|\r/g)?.length ?? 0);
+    throw new FormatError('a DOCTYPE declaration is not allowed: ISO 20022 messages have none', `line ${line}`);
   }
 
   /** Ends the document (a missing end tag or root element fails here). */
@@ -96,7 +152,7 @@ export class XmlWalker {
     if (!this.closing) return;
     this.closing = false;
     const frame = this.stack[this.stack.length - 1] as XmlFrame;
-    frame.text = frame.text.trim();
+    frame.text = detach(frame.text.trim());
     if (this.raw) this.appendRaw(`${escapeXml(frame.text, false)}</${frame.qname}>`);
     this.visitor.close(frame, this.stack.length - 1);
     this.stack.pop();
@@ -135,8 +191,43 @@ function escapeXml(text: string, attribute: boolean): string {
 }
 
 export function attribute(frame: XmlFrame, local: string): string | null {
-  for (const a of Object.values(frame.attributes)) if (a.local === local) return a.value.trim();
+  for (const a of Object.values(frame.attributes)) if (a.local === local) return detach(a.value.trim());
   return null;
+}
+
+/**
+ * A copy of `text` that shares no memory with the piece of the document it was cut from: V8 keeps a
+ * whole decoded chunk (up to megabytes) alive for any slice of it that is kept. Concatenating and
+ * slicing makes V8 copy the characters once.
+ */
+export function detach(text: string): string {
+  return text.length < 13 ? text : ` ${text}`.slice(1);
+}
+
+/** References remembered per statement or PmtInf; beyond this, new ones are not tracked (about 60 MB at the cap). */
+const MAX_TRACKED_KEYS = 1_000_000;
+
+/**
+ * The references (AcctSvcrRef, InstrId / EndToEndId) already given in one statement or PmtInf, so a
+ * repeat can be keyed by its position. A reference of 20 characters or more is held as its 20-byte
+ * SHA-1 digest (a shorter one as a copy of itself: the lengths keep the two apart), so each costs
+ * about 60 bytes whatever its length. After `max` distinct ones, new references are no longer
+ * remembered (`untracked` counts them), so a repeat of one of those keeps its plain key.
+ */
+export class SeenKeys {
+  untracked = 0;
+  private readonly digests = new Set<string>();
+
+  constructor(readonly max = MAX_TRACKED_KEYS) {}
+
+  /** Whether `key` was given before; a new key is remembered while fewer than `max` are. */
+  repeated(key: string): boolean {
+    const digest = key.length < 20 ? detach(key) : hash('sha1', key, 'binary'); // 'binary' = latin1: 20 one-byte characters
+    if (this.digests.has(digest)) return true;
+    if (this.digests.size < this.max) this.digests.add(digest);
+    else this.untracked++;
+    return false;
+  }
 }
 
 /** The message a root namespace declares, e.g. camt.053.001.02 → { format: 'camt053', version }. */

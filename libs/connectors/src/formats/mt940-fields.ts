@@ -154,7 +154,7 @@ function bookingDate(valueDate: string, entryDate: string | undefined): string {
   return `${year}-${entryDate.slice(0, 2)}-${entryDate.slice(2, 4)}`;
 }
 
-interface Info {
+export interface Info {
   structured: boolean;
   text: string;
   name: string | null;

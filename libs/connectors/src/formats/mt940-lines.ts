@@ -6,8 +6,13 @@
 
 import { FormatError, MAX_RAW_CHARS } from './types';
 
-/** Text kept per field; the rest is dropped (`raw` and `reference` are bounded anyway). */
-const MAX_FIELD_CHARS = MAX_RAW_CHARS;
+/**
+ * Longest field accepted, in lines and in characters. SWIFT's longest field (:86:) has 6 lines of 65
+ * characters; a field past these limits is not MT940 (a lost tag, a binary file), and is rejected
+ * rather than buffered.
+ */
+export const MAX_FIELD_LINES = 100;
+export const MAX_FIELD_CHARS = MAX_RAW_CHARS;
 
 export interface Field {
   tag: string;
@@ -22,13 +27,23 @@ const TAG = /^:([0-9A-Z]{2,3}):/;
 /** The field a line opens with its `:TAG:`, or undefined when the line carries no tag. */
 export function openField(content: string, lineNo: number): Field | undefined {
   const tag = TAG.exec(content);
-  return tag ? { tag: tag[1] as string, line: lineNo, lines: [content], chars: content.length } : undefined;
+  if (!tag) return undefined;
+  const field: Field = { tag: tag[1] as string, line: lineNo, lines: [content], chars: content.length };
+  checkFieldSize(field);
+  return field;
 }
 
-/** Adds a continuation line to a field, keeping at most {@link MAX_FIELD_CHARS} of its text. */
+/** Adds a continuation line to a field; a field longer than the limits above fails the file. */
 export function continueField(field: Field, content: string): void {
-  if (field.chars + content.length <= MAX_FIELD_CHARS) field.lines.push(content);
+  field.lines.push(content);
   field.chars += content.length;
+  checkFieldSize(field);
+}
+
+function checkFieldSize(f: Field): void {
+  const at = `line ${f.line}`;
+  if (f.lines.length > MAX_FIELD_LINES) throw new FormatError(`field :${f.tag}: runs over more than ${MAX_FIELD_LINES} lines (the longest SWIFT field, :86:, has 6 lines of 65)`, at);
+  if (f.chars > MAX_FIELD_CHARS) throw new FormatError(`field :${f.tag}: is longer than ${MAX_FIELD_CHARS} characters (the longest SWIFT field, :86:, has 6 lines of 65)`, at);
 }
 
 /**

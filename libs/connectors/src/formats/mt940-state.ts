@@ -1,13 +1,19 @@
 /**
  * The state the MT940/MT942 reader keeps while it streams: the open statement (its balances, totals
  * and fields seen), the field being read, the entry waiting for its `:86:` fields, and the file-wide
- * counts, checks and warnings. Only shapes and their empty values; the reader in `mt940.ts` fills them.
+ * counts and findings (checks, warnings, control totals; bounded). Only shapes and their empty values;
+ * the reader in `mt940.ts` fills them.
  */
 
 import { ZERO, type Dec } from './decimal';
+import { Findings } from './findings';
+import { type PendingEntry } from './mt940-entry';
 import { type Balance, type Declared90 } from './mt940-fields';
 import { type Field } from './mt940-lines';
-import { type BankEntry, type ControlCheck } from './types';
+import { type BankEntry } from './types';
+
+/** Accounts (and currencies) whose last closing balance is kept for the chained-statement warning. */
+export const MAX_CHAINED_ACCOUNTS = 10_000;
 
 export interface Tally {
   count: number;
@@ -35,14 +41,6 @@ export interface Statement {
   credits: Tally;
 }
 
-export interface PendingEntry {
-  entry: Omit<BankEntry, 'reference' | 'counterpartyName' | 'counterpartyAccount' | 'raw'>;
-  customerRef: string | null;
-  raw: string[];
-  /** Content of each `:86:` field, its lines. */
-  info: string[][];
-}
-
 export interface ReadState {
   stmt?: Statement;
   field?: Field;
@@ -54,11 +52,13 @@ export interface ReadState {
   entries: number;
   credits: number;
   debits: number;
-  /** Closing balance of the last statement per account and currency (chained-statement warning). */
+  /**
+   * Closing balance of the last statement per account and currency (chained-statement warning), for
+   * at most {@link MAX_CHAINED_ACCOUNTS} of them; `chainsFull` once a further one was not tracked.
+   */
   lastClosing: Map<string, { no: number; amount: Dec }>;
-  checks: ControlCheck[];
-  controlTotals: Record<string, string>;
-  warnings: string[];
+  chainsFull: boolean;
+  findings: Findings;
   lines: number;
   ignored?: string;
 }
@@ -74,9 +74,8 @@ export function newReadState(): ReadState {
     credits: 0,
     debits: 0,
     lastClosing: new Map(),
-    checks: [],
-    controlTotals: {},
-    warnings: [],
+    chainsFull: false,
+    findings: new Findings(),
     lines: 0,
   };
 }

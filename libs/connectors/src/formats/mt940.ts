@@ -5,22 +5,21 @@
  * `:20:`. Each `:61:` statement line becomes one {@link BankEntry}, with the `:86:` fields after it.
  * Envelope blocks `{1:…}{2:…}{3:…}{4:` / `-}{5:…}` and the SOH/ETX bytes that frame messages in
  * DOS-PCC files are stripped. Checks: MT940 opening + Σ entries = closing; MT942 `:90D:`/`:90C:`
- * count and sum. Only the current statement and the last closing balance per account are kept.
+ * count and sum. Only the current statement, the last closing balance per account (for at most 10,000
+ * accounts) and a bounded list of checks, warnings and control totals (`Findings`) are kept.
  *
  * This file holds the reader, its handling of each field and statement, and the checks; the line
- * tokenizer is in `mt940-lines.ts`, the parsing of field values in `mt940-fields.ts` and the shapes of
- * the reader's state in `mt940-state.ts`.
+ * tokenizer is in `mt940-lines.ts`, the parsing of field values in `mt940-fields.ts`, the entry being
+ * read in `mt940-entry.ts` and the shapes of the reader's state in `mt940-state.ts`.
  */
 
 import { addDec, decEquals, formatDec, negDec, type Dec } from './decimal';
-import { parseBalance, parseDateTime, parseDeclared90, parseFloorLimit, parseInfo, parseStatementLine, type Balance } from './mt940-fields';
-import { clip, continueField, contentLines, openField, singleLine, unwrap, type Field } from './mt940-lines';
-import { newReadState, newStatement, type ReadState, type Statement } from './mt940-state';
+import { addInfo, newPending, toEntry } from './mt940-entry';
+import { parseBalance, parseDateTime, parseDeclared90, parseFloorLimit, parseStatementLine, type Balance } from './mt940-fields';
+import { clip, continueField, openField, singleLine, unwrap, type Field } from './mt940-lines';
+import { MAX_CHAINED_ACCOUNTS, newReadState, newStatement, type ReadState, type Statement } from './mt940-state';
 import { TextInput } from './text-input';
-import { FormatError, MAX_RAW_CHARS, type BankEntry, type FormatReader, type FormatSummary } from './types';
-
-/** Longest reference kept for one entry. */
-const MAX_REFERENCE_CHARS = 1024;
+import { FormatError, type BankEntry, type FormatReader, type FormatSummary } from './types';
 
 export const readMt940: FormatReader = async function* (input) {
   const text = new TextInput(input);
@@ -37,15 +36,17 @@ export const readMt940: FormatReader = async function* (input) {
     const found = st.ignored ? `found only ${st.ignored}` : 'the file is empty';
     throw new FormatError(`no MT940 statement or MT942 report: expected a :20: field (transaction reference number) opening one, ${found}`, st.lines ? `lines 1-${st.lines}` : 'file');
   }
-  if (st.mt940 > 0 && st.mt942 > 0) st.warnings.push(`the file mixes ${st.mt940} MT940 statement(s) and ${st.mt942} MT942 report(s); its format is given as mt940`);
+  const { controlTotals, checks, warnings } = st.findings.result();
+  // last, and never folded into "… more warnings": it explains the format given to the whole file
+  if (st.mt940 > 0 && st.mt942 > 0) warnings.push(`the file mixes ${st.mt940} MT940 statement(s) and ${st.mt942} MT942 report(s); its format is given as mt940`);
   return {
     format: st.mt942 > 0 && st.mt940 === 0 ? 'mt942' : 'mt940',
     version: null,
     encoding: text.encoding,
     counts: { statements: st.statements, entries: st.entries, credits: st.credits, debits: st.debits },
-    controlTotals: st.controlTotals,
-    checks: st.checks,
-    warnings: st.warnings,
+    controlTotals,
+    checks,
+    warnings,
   } satisfies FormatSummary;
 };
 
@@ -85,10 +86,7 @@ function finishField(st: ReadState): void {
   }
   if (!s) throw new FormatError(`found :${f.tag}: outside a statement: expected :20: (transaction reference number) to open one first`, `line ${f.line}`);
   if (f.tag === '86') {
-    if (st.pending) {
-      st.pending.raw.push(...f.lines);
-      st.pending.info.push(contentLines(f));
-    }
+    if (st.pending) addInfo(st.pending, f);
     return; // else information for the whole statement: not mapped
   }
   flushEntry(st);
@@ -131,7 +129,7 @@ function finishField(st: ReadState): void {
       const floor = parseFloorLimit(f);
       if (s.floorCurrency && s.floorCurrency !== floor.currency) throw new FormatError(`${s.name}: floor limits :34F: in ${s.floorCurrency} and ${floor.currency}`, at);
       s.floorCurrency = floor.currency;
-      if (!floor.decimalComma) st.warnings.push(`${s.name}: floor limit :34F: "${floor.value}" has no decimal comma; accepted (informative field)`);
+      if (!floor.decimalComma) st.findings.warn(`${s.name}: floor limit :34F: "${floor.value}" has no decimal comma; accepted (informative field)`);
       return;
     }
     case '13':
@@ -183,38 +181,14 @@ function startEntry(st: ReadState, s: Statement, f: Field): void {
   st.entries++;
   if (positive) st.credits++;
   else st.debits++;
-  st.pending = {
-    entry: {
-      txnId: `${s.account}/${s.seq}/${period}/${s.entries}`,
-      account: s.account,
-      amount,
-      currency,
-      bookedAt,
-      valueDate,
-      location: `${s.name}, :61: #${s.entries} (line ${f.line})`,
-    },
-    customerRef,
-    raw: [...f.lines],
-    info: [],
-  };
+  const entry = { txnId: `${s.account}/${s.seq}/${period}/${s.entries}`, account: s.account, amount, currency, bookedAt, valueDate, location: `${s.name}, :61: #${s.entries} (line ${f.line})` };
+  st.pending = newPending(entry, customerRef, f);
 }
 
 function flushEntry(st: ReadState): void {
   const p = st.pending;
   st.pending = undefined;
-  if (!p) return;
-  const infos = p.info.map(parseInfo);
-  const structured = infos.find((i) => i.structured);
-  const reference = [p.customerRef ?? '', ...infos.map((i) => i.text)].filter((t) => t !== '').join(' ');
-  let raw = p.raw.join('\n');
-  if (raw.length > MAX_RAW_CHARS) raw = raw.slice(0, MAX_RAW_CHARS);
-  st.ready.push({
-    ...p.entry,
-    counterpartyAccount: structured?.account ?? null,
-    counterpartyName: structured?.name ?? null,
-    reference: reference === '' ? null : reference.slice(0, MAX_REFERENCE_CHARS),
-    raw,
-  });
+  if (p) st.ready.push(toEntry(p));
 }
 
 function endStatement(st: ReadState, lineNo: number): void {
@@ -231,7 +205,7 @@ function endStatement(st: ReadState, lineNo: number): void {
   } else if (s.floorCurrency) {
     if (!s.dateTime) throw new FormatError(`${s.name}: no date/time indication :13D: (a mandatory field of MT942)`, at);
     st.mt942++;
-    if (s.entries > 0 && !s.d90 && !s.c90) st.warnings.push(`${s.name}: MT942 report without :90D:/:90C: totals; its ${s.entries} entries are not checked`);
+    if (s.entries > 0 && !s.d90 && !s.c90) st.findings.warn(`${s.name}: MT942 report without :90D:/:90C: totals; its ${s.entries} entries are not checked`);
   } else {
     throw new FormatError(`${s.name}: neither an opening balance :60F:/:60M: (MT940) nor a floor limit :34F: (MT942)`, at);
   }
@@ -243,21 +217,26 @@ function endStatement(st: ReadState, lineNo: number): void {
     if (!d) continue;
     if (d.currency !== currency) throw new FormatError(`${s.name}: :${d.tag}: is in ${d.currency} but the statement is in ${currency}`, `line ${d.line}`);
     const label = `${s.name}: :${d.tag}:`;
-    st.controlTotals[`${label} number of ${kind}`] = String(d.count);
-    st.controlTotals[`${label} sum of ${kind} ${currency}`] = formatDec(d.amount);
-    st.checks.push(
-      { name: `${label} number of ${kind}`, location: `line ${d.line}`, expected: String(d.count), found: String(tally.count), ok: d.count === tally.count },
-      { name: `${label} sum of ${kind} (${currency})`, location: `line ${d.line}`, expected: formatDec(d.amount), found: formatAt(tally.sum, d.amount), ok: decEquals(d.amount, tally.sum) },
-    );
+    const { findings } = st;
+    findings.total(`${label} number of ${kind}`, String(d.count));
+    findings.total(`${label} sum of ${kind} ${currency}`, formatDec(d.amount));
+    findings.check(`MT942 :${d.tag}:`, { name: `${label} number of ${kind}`, location: `line ${d.line}`, expected: String(d.count), found: String(tally.count), ok: d.count === tally.count });
+    findings.check(`MT942 :${d.tag}:`, {
+      name: `${label} sum of ${kind} (${currency})`,
+      location: `line ${d.line}`,
+      expected: formatDec(d.amount),
+      found: formatAt(tally.sum, d.amount),
+      ok: decEquals(d.amount, tally.sum),
+    });
   }
 }
 
 function checkBalances(st: ReadState, s: Statement, opening: Balance, closing: Balance): void {
   const ccy = opening.currency;
   const found = addDec(opening.amount, s.net);
-  st.controlTotals[`${s.name} opening ${ccy}`] = formatDec(opening.amount);
-  st.controlTotals[`${s.name} closing ${ccy}`] = formatDec(closing.amount);
-  st.checks.push({
+  st.findings.total(`${s.name} opening ${ccy}`, formatDec(opening.amount));
+  st.findings.total(`${s.name} closing ${ccy}`, formatDec(closing.amount));
+  st.findings.check('statement balance', {
     name: `${s.name}: opening :${opening.tag}: + ${s.entries} statement lines :61: = closing :${closing.tag}: (${ccy})`,
     location: `line ${closing.line}`,
     expected: formatDec(closing.amount),
@@ -267,9 +246,13 @@ function checkBalances(st: ReadState, s: Statement, opening: Balance, closing: B
   const key = `${s.account}\u0000${ccy}`;
   const prev = st.lastClosing.get(key);
   if (prev && !decEquals(prev.amount, opening.amount)) {
-    st.warnings.push(`statement ${s.no} opens at ${formatDec(opening.amount)} ${ccy} but statement ${prev.no} closed at ${formatDec(prev.amount)} ${ccy}: a statement may be missing`);
+    st.findings.warn(`statement ${s.no} opens at ${formatDec(opening.amount)} ${ccy} but statement ${prev.no} closed at ${formatDec(prev.amount)} ${ccy}: a statement may be missing`);
   }
-  st.lastClosing.set(key, { no: s.no, amount: closing.amount });
+  if (prev || st.lastClosing.size < MAX_CHAINED_ACCOUNTS) st.lastClosing.set(key, { no: s.no, amount: closing.amount });
+  else if (!st.chainsFull) {
+    st.chainsFull = true;
+    st.findings.warn(`statement ${s.no}: more than ${MAX_CHAINED_ACCOUNTS} accounts: the statements of accounts first seen from here on are not checked for a statement missing in between`);
+  }
 }
 
 /** A computed total at (at least) the scale of the declared one it is compared with: "0" → "0.00". */

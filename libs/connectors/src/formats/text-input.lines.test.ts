@@ -24,6 +24,11 @@ describe('TextInput', () => {
     expect(input.encoding).toBe('windows-1252');
   });
 
+  it('refuses a file that turns out not to be UTF-8 after non-ASCII UTF-8 text (one encoding per file)', async () => {
+    const input = new TextInput(bytes('Müller\n', [0x4d, 0xfc, 0x6c, 0x6c, 0x65, 0x72]));
+    await expect(collect(input)).rejects.toThrow(/the file mixes encodings: non-ASCII UTF-8 text from byte 0, then bytes that are not UTF-8 after byte 8/);
+  });
+
   it('drops a UTF-8 byte-order mark and keeps a last line without terminator', async () => {
     expect(await collect(new TextInput(bytes([0xef, 0xbb, 0xbf], 'x\ny')))).toEqual(['1:x', '2:y']);
   });

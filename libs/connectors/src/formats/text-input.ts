@@ -3,11 +3,14 @@ import { FormatError } from './types';
 /**
  * Decodes a byte stream as text for the bank-format readers: UTF-8 while the bytes are valid UTF-8,
  * windows-1252 from the first chunk that is not (banks still send Latin-1/ANSI files; windows-1252
- * is a superset of its printable range). A UTF-8 byte-order mark is dropped. `encoding` tells which
+ * is a superset of its printable range). One encoding holds for the whole file: bytes that are not
+ * UTF-8 after non-ASCII UTF-8 text fail the file (a silent switch would garble the text before). A UTF-8 byte-order mark is dropped. `encoding` tells which
  * one was used (after reading). Memory is one chunk plus at most 3 carried bytes.
  */
 export class TextInput {
   encoding: 'utf-8' | 'windows-1252' = 'utf-8';
+  /** Byte offset of the first chunk that held non-ASCII UTF-8 text (then the file cannot turn out windows-1252). */
+  private nonAsciiAt: number | null = null;
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
   private readonly cp1252 = { decode: decodeWindows1252 };
 
@@ -17,6 +20,7 @@ export class TextInput {
   async *chunks(): AsyncGenerator<string> {
     let carry: Buffer = Buffer.alloc(0);
     let first = true;
+    let offset = 0; // file offset of the first byte not yet decoded (after a BOM, approximately)
     for await (const chunk of this.input) {
       let buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
       if (first) {
@@ -30,13 +34,24 @@ export class TextInput {
       }
       const cut = completeUtf8Prefix(buf);
       carry = Buffer.from(buf.subarray(cut));
+      let text: string;
       try {
-        yield this.utf8.decode(buf.subarray(0, cut));
+        text = this.utf8.decode(buf.subarray(0, cut));
       } catch {
+        // switching is lossless only while everything so far was ASCII (the same in both encodings)
+        if (this.nonAsciiAt !== null) {
+          throw new FormatError(`the file mixes encodings: non-ASCII UTF-8 text from byte ${this.nonAsciiAt}, then bytes that are not UTF-8 after byte ${offset}`, `byte ${offset}`);
+        }
         this.encoding = 'windows-1252';
         carry = Buffer.alloc(0);
+        offset += buf.length;
         yield this.cp1252.decode(buf);
+        continue;
       }
+      // eslint-disable-next-line no-control-regex
+      if (this.nonAsciiAt === null && /[^\u0000-\u007f]/.test(text)) this.nonAsciiAt = offset;
+      offset += cut;
+      yield text;
     }
     if (carry.length) {
       // an incomplete UTF-8 sequence at the very end: not UTF-8 after all
