@@ -49,6 +49,10 @@ const schema = z.object({
   RETENTION_DAYS_INTERNAL: intString(1, 36_500).default(2557),
   RETENTION_DAYS_CONFIDENTIAL: intString(1, 36_500).default(2557),
   RETENTION_DAYS_RESTRICTED: intString(1, 36_500).default(2557),
+  /** Port of the Prometheus endpoint (GET /metrics). Default 9464, or a free port when ENGINE_PORT is 0; "off" serves none. */
+  ENGINE_METRICS_PORT: z.union([z.literal('off'), intString(0, 65535)]).optional(),
+  /** Interface the metrics endpoint binds to (keep it internal: it needs no credentials). */
+  ENGINE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Runs executing at once; more queue as PENDING. Each run uses one DB connection and ~one core. */
   ENGINE_MAX_CONCURRENT_RUNS: intString(1, 64).default(2),
   /** Connection pool size. Must exceed the concurrent runs plus API traffic. */
@@ -101,6 +105,8 @@ export type EngineConfig = Readonly<{
   runtimeRole: string;
   runtimeDatabaseUrl: string | undefined;
   maxConcurrentRuns: number;
+  /** Where GET /metrics is served; null when off. */
+  metrics: { host: string; port: number } | null;
   sanctionsListFiles: string[];
   retention: Readonly<Record<'PUBLIC' | 'INTERNAL' | 'CONFIDENTIAL' | 'RESTRICTED', number>>;
   screeningThreshold: number;
@@ -143,6 +149,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     runtimeRole: e.DB_RUNTIME_ROLE,
     runtimeDatabaseUrl: e.DATABASE_RUNTIME_URL,
     maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
+    metrics: e.ENGINE_METRICS_PORT === 'off' ? null : { host: e.ENGINE_METRICS_HOST, port: e.ENGINE_METRICS_PORT ?? (e.ENGINE_PORT === 0 ? 0 : 9464) },
     sanctionsListFiles: sanctionsListFiles(e.STRONGROOM_SANCTIONS_LISTS, home),
     retention: { PUBLIC: e.RETENTION_DAYS_PUBLIC, INTERNAL: e.RETENTION_DAYS_INTERNAL, CONFIDENTIAL: e.RETENTION_DAYS_CONFIDENTIAL, RESTRICTED: e.RETENTION_DAYS_RESTRICTED },
     screeningThreshold: e.SCREENING_THRESHOLD,

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'engine', level: config.logLevel, format: config.logFormat, stderr: true });
   const engine = await startEngine(config, logger);
   logger.info('engine:listening', { address: engine.address });
+  if (engine.metricsAddress) process.stdout.write(`engine metrics http://${engine.metricsAddress}/metrics\n`);
   process.stdout.write(`engine ready ${engine.address}\n`);
   let stopping = false;
   const onSignal = (signal: string) => {

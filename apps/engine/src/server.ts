@@ -24,10 +24,15 @@ import { loadScreening } from './compliance/screening';
 import { FileKeyRing } from './compliance/field-keys';
 import { KeyRotator } from './compliance/key-rotator';
 import { RunScheduler } from './runs/run-scheduler';
+import { RunObserver } from './runs/run-observer';
+import { EngineMetrics } from './ops/engine-metrics';
+import { createMetricsRegistry, startMetricsServer } from '@strongroom/metrics';
 
 export interface Engine {
   /** host:port actually bound. */
   address: string;
+  /** host:port of GET /metrics, or null when metrics are off. */
+  metricsAddress: string | null;
   /** Graceful: refuse new calls, let runs finish within the grace period, close the pool. */
   stop(): Promise<void>;
   /** Forceful: cancel calls, close at once. */
@@ -93,9 +98,24 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   breakers.onTransition((t) => journal.record(t));
   const screening = await loadScreening(config.sanctionsListFiles, config.screeningThreshold, breakers.get(SCREENING_POLICY), ds, logger);
   const fieldKeys = new FileKeyRing(config.fieldKeysFile, logger);
-  const runContext = { ds, logger, pan, actor: 'service:engine', db, source: breakers.get(FILE_SOURCE_POLICY), screening, fieldKeys, ...crashHook(config) };
+  const registry = createMetricsRegistry('engine');
+  const runContext = {
+    ds,
+    logger,
+    pan,
+    actor: 'service:engine',
+    db,
+    source: breakers.get(FILE_SOURCE_POLICY),
+    screening,
+    fieldKeys,
+    onBatchCommitted: (job: string, ms: number) => metrics.batchCommitted(job, ms),
+    ...crashHook(config),
+  };
   const rotator = new KeyRotator(ds, fieldKeys, logger, config.keyRotationBatchSize, runContext.crash);
   const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () => untilDatabaseAnswers(db, () => ds.query('SELECT 1'), 1000, () => stopping));
+  const metrics = new EngineMetrics(registry, { ds, db, breakers, activeRuns: () => scheduler.activeCount });
+  const observer = new RunObserver(ds, db, metrics, logger);
+  scheduler.onAnyProgress((run) => observer.observe(run));
   let stopping = false;
 
   configureDeadlines(config.maxDeadlineMs);
@@ -103,7 +123,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   server.addService(JobServiceService, jobServiceHandlers({ ds, db, scheduler, logger }));
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
-  server.addService(AuditServiceService, auditServiceHandlers({ ds, db, key: audit.key, checkpointer, fieldKeys, logger }));
+  server.addService(AuditServiceService, auditServiceHandlers({ ds, db, key: audit.key, checkpointer, fieldKeys, logger, onVerified: (ok) => metrics.auditVerified(ok) }));
   server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, db, logger }));
   server.addService(ComplianceServiceService, complianceServiceHandlers({
       ds,
@@ -137,6 +157,9 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     server.bindAsync(`${config.host}:${config.port}`, serverCredentials(config), (err, p) => (err ? reject(err) : resolve(p))),
   );
   checkpointer.start();
+  observer.start();
+  const metricsServer = config.metrics ? await startMetricsServer(registry, config.metrics.host, config.metrics.port) : null;
+  if (metricsServer) logger.info('metrics:listening', { address: metricsServer.address });
   const recovered = await scheduler.recover();
   await rotator.resume();
   if (recovered.queued || recovered.resumed) logger.info('runs:recovered', recovered);
@@ -144,8 +167,11 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
 
   return {
     address,
+    metricsAddress: metricsServer?.address ?? null,
     async stop() {
       stopping = true;
+      observer.stop();
+      await metricsServer?.close();
       for (const n of SERVICES) health.setStatus(n, 'NOT_SERVING');
       const still = await scheduler.shutdown(config.shutdownGraceMs);
       checkpointer.stop();

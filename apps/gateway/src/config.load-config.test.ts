@@ -29,12 +29,14 @@ describe('loadConfig', () => {
       jwks: {},
       queryLimits: { maxDepth: 10, maxAliases: 20, maxOperations: 5, maxCost: 5000, maxTokens: 20_000 },
       rateLimitPerMinute: 600,
+      metrics: { host: '127.0.0.1', port: 9465 },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('accepts port 0 and treats empty variables as unset', () => {
-    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_PORT: '0' })).toMatchObject({ port: 0, metrics: { port: 0 } });
+    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_METRICS_PORT: 'off' }).metrics).toBeNull();
     expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_PORT: '' }).port).toBe(4000);
   });
 

@@ -63,6 +63,12 @@ export interface GatewayConfig {
    * minute (a token bucket refilled continuously); over it, RATE_LIMITED (HTTP 429).
    */
   readonly rateLimitPerMinute: number;
+  /**
+   * GATEWAY_METRICS_PORT (default 9465, or a free port when GATEWAY_PORT is 0; "off": none) and
+   * GATEWAY_METRICS_HOST (default 127.0.0.1): where Prometheus scrapes GET /metrics, apart from the
+   * GraphQL port and without credentials — keep it on an internal interface.
+   */
+  readonly metrics: { host: string; port: number } | null;
 }
 
 /** Thrown when the environment does not describe a valid gateway configuration. */
@@ -94,6 +100,8 @@ const envSchema = z.object({
   GATEWAY_MAX_ALIASES: intString(0, 1000).default(20),
   GATEWAY_MAX_COST: intString(10, 1_000_000).default(5000),
   GATEWAY_RATE_LIMIT_PER_MINUTE: intString(0, 1_000_000).default(600),
+  GATEWAY_METRICS_PORT: z.union([z.literal('off'), intString(0, 65535)]).optional(),
+  GATEWAY_METRICS_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
 });
 
 /**
@@ -129,6 +137,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     port: e.GATEWAY_PORT,
     engineAddress: e.STRONGROOM_ENGINE,
     engineDeadlineMs: e.GATEWAY_ENGINE_DEADLINE_MS,
+    metrics: e.GATEWAY_METRICS_PORT === 'off' ? null : { host: e.GATEWAY_METRICS_HOST, port: e.GATEWAY_METRICS_PORT ?? (e.GATEWAY_PORT === 0 ? 0 : 9465) },
     engineTls,
     authEnabled,
     jwtSecret: authEnabled ? e.GATEWAY_JWT_SECRET : undefined,

@@ -1,14 +1,17 @@
 // The gateway in front of the real engine (its own process, real gRPC) on a real PostgreSQL database:
 // define a job and run it through GraphQL, watch the run to its end through `run(id)`, and check that
 // the counts the user relies on (read = loaded + deadLettered) come back exactly.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '@strongroom/logging';
-import { type EngineProcess, type TestDatabase, createTestDatabase, startEngineProcess } from '@strongroom/testing';
+import { parse as parseYaml } from 'yaml';
+import { type EngineProcess, type TestDatabase, createTestDatabase, promSample, startEngineProcess } from '@strongroom/testing';
 import { signDevToken } from '@strongroom/auth';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 const SECRET = 'integration-test-secret-at-least-32-chars';
 const OPERATOR = signDevToken({ sub: 'ops-int', roles: ['operator'], ttlSeconds: 600 }, SECRET);
@@ -214,5 +217,34 @@ describe('gateway queries and mutations against the real engine', () => {
       OPERATOR,
     );
     expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', strongroomCode: 'INVALID_JOB_DEFINITION' });
+  });
+
+  it('serves a run\'s SLA status and its Prometheus metrics: requests by operation type and outcome, latency, errors by code, the engine breaker', async () => {
+    await gql('{ jobs { edges { cursor } } }', {}, VIEWER);
+    await gql('{ run(id: "no-such") { id } }', {}, VIEWER);
+    const sla = await gql<{ run: { sla: unknown } }>('query($id: ID!) { run(id: $id) { sla { status maxErrorRate errorRate reason } } }', { id: runId }, VIEWER);
+    expect(sla.data?.run.sla).toEqual({ status: 'NONE', maxErrorRate: null, errorRate: expect.any(Number), reason: 'the job has no SLA' });
+    const url = (gateway as RunningGateway).metricsUrl as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const text = await (await fetch(url)).text();
+    expect(promSample(text, 'strongroom_gateway_requests_total', 'operation_type="query",outcome="ok"')).toBeGreaterThanOrEqual(1);
+    expect(promSample(text, 'strongroom_gateway_requests_total', 'operation_type="query",outcome="error"')).toBeGreaterThanOrEqual(1);
+    expect(promSample(text, 'strongroom_gateway_request_duration_seconds_count', 'operation_type="query"')).toBeGreaterThanOrEqual(2);
+    expect(promSample(text, 'strongroom_gateway_errors_total', 'code="FORBIDDEN"')).toBeGreaterThanOrEqual(1);
+    expect(promSample(text, 'strongroom_breaker_state', 'breaker="engine"')).toBe(0);
+    expect(promSample(text, 'nodejs_eventloop_lag_seconds', 'service="gateway"')).toBeGreaterThanOrEqual(0);
+    expect(promSample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000);
+  });
+
+  it('has every series the Prometheus alert rules and the Grafana dashboard use (ops/)', async () => {
+    const scraped = (await Promise.all([(gateway as RunningGateway).metricsUrl, (engine as EngineProcess).metricsUrl].map(async (u) => (await fetch(u as string)).text()))).join('\n');
+    const families = new Set([...scraped.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const rules = parseYaml(readFileSync(path.join(ROOT, 'ops/prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'ops/grafana/strongroom-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const exprs = [...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)), ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr))];
+    expect(rules.groups.flatMap((g) => g.rules).every((r) => r.alert && r.expr)).toBe(true);
+    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:strongroom|nodejs|process)_[a-z0-9_]+)/g)].map((m) => (m[1] as string).replace(/_(bucket|count|sum)$/, ''))));
+    expect(used.size).toBeGreaterThan(15);
+    expect([...used].filter((name) => !families.has(name))).toEqual([]);
   });
 });

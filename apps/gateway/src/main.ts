@@ -1,6 +1,7 @@
 // Entry point: `node bin/run-ts.js apps/gateway/src/main.ts`. Parses the configuration, starts the
-// gateway, prints exactly one line `gateway ready <url>` on stdout once it listens (scripts wait for
-// it; everything else goes through the logger), and stops gracefully on SIGTERM/SIGINT (exit 0).
+// gateway, prints `gateway metrics <url>` (when on) and then `gateway ready <url>` on stdout once it
+// listens (scripts wait for the ready line; everything else goes through the logger), and stops
+// gracefully on SIGTERM/SIGINT (exit 0).
 import { createLogger } from '@strongroom/logging';
 import { GatewayConfigError, describeConfig, loadConfig } from './config';
 import { startGateway } from './server';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
 
   const gateway = await startGateway(config, logger);
   logger.info(`gateway listening on ${gateway.url}`, { port: gateway.port });
+  if (gateway.metricsUrl) process.stdout.write(`gateway metrics ${gateway.metricsUrl}\n`);
   process.stdout.write(`gateway ready ${gateway.url}\n`);
 
   let stopping = false;

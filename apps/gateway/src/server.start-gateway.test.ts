@@ -43,6 +43,7 @@ const run: Run = {
   errorCode: '', errorMessage: '', statusReason: '', attempts: 1, recordsPerSecond: 12.5, reconciliation: {
     reconciled: true, reason: '', sourceTotals: [{ currency: 'EUR', count: 5, amount: '1234.50' }], sinkTotals: [],
   },
+  sla: undefined,
 };
 
 function failure(code: status, details: string, strongroomCode?: string): Partial<ServiceError> {

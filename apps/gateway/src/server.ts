@@ -20,6 +20,8 @@ import { type Breaker } from '@strongroom/resilience';
 import { type Logger } from '@strongroom/logging';
 import { BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
 import { apolloLogger, errorLoggingPlugin, hardeningPlugins } from './apollo-plugins';
+import { gatewayMetricsPlugin } from './gateway-metrics';
+import { createMetricsRegistry, startMetricsServer } from '@strongroom/metrics';
 import { type GatewayConfig } from './config';
 import { formatGatewayError } from './errors/format-error';
 import { queryLimitRules } from './graphql/limits';
@@ -39,6 +41,8 @@ export interface RunningGateway {
   readonly url: string;
   /** The bound port (the real one when the config asked for 0). */
   readonly port: number;
+  /** http://host:port/metrics of the Prometheus endpoint, or null when off. */
+  readonly metricsUrl: string | null;
   /** Graceful stop: refuses new connections, lets requests in flight finish (up to 10 s), closes gRPC. */
   stop(): Promise<void>;
 }
@@ -73,6 +77,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   // the engine is a dependency like any other: behind a breaker; transitions are logged
   const breakers = new BreakerRegistry();
   breakers.onTransition((t) => log.warn(`breaker:${t.to.toLowerCase()}`, { breaker: t.name, from: t.from, failures: t.failures }));
+  const registry = createMetricsRegistry('gateway');
   const httpServer = createServer();
   // Bound slow clients: headers within 10 s, a whole request within 60 s.
   httpServer.headersTimeout = 10_000;
@@ -120,6 +125,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: STOP_GRACE_MS }),
       { serverWillStart: async () => ({ drainServer: async () => wsCleanup.dispose() }) },
       errorLoggingPlugin(),
+      gatewayMetricsPlugin(registry, breakers),
       ...hardeningPlugins(config.production),
     ],
   });
@@ -171,16 +177,26 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
 
   const port = (httpServer.address() as AddressInfo).port;
   const url = urlFor(config.host, port);
+  const metricsServer = config.metrics ? await startMetricsServer(registry, config.metrics.host, config.metrics.port).catch(async (err: unknown) => {
+    await apollo.stop().catch(() => undefined);
+    closeClients();
+    jwks?.stop();
+    breakers.shutdown();
+    throw err;
+  }) : null;
+  if (metricsServer) log.info('metrics:listening', { address: metricsServer.address });
   log.info('gateway:started', { url, engine: config.engineAddress, auth: config.authEnabled ? 'on' : 'off' });
 
   let stopping: Promise<void> | undefined;
   return {
     url,
     port,
+    metricsUrl: metricsServer ? `http://${metricsServer.address}/metrics` : null,
     stop: () => {
       stopping ??= (async () => {
         log.info('gateway:stopping');
         try {
+          await metricsServer?.close();
           await apollo.stop();
         } finally {
           closeClients();

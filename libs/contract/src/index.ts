@@ -9,6 +9,8 @@ export {
   Reconciliation,
   FilteredCount,
   Run,
+  RunSla,
+  SlaStatus,
 } from './gen/strongroom/engine/v1/run';
 export {
   CreateJobRequest,

@@ -24,3 +24,4 @@ export { listAlerts, transitionAlert, ALERT_RULES, type AlertFilter } from './al
 export { placeHold, releaseHold, listHolds, purgeExpired, DEFAULT_RETENTION_DAYS, type RetentionPolicy, type PurgeResult, type Classification } from './retention';
 export { buildReport, reportToCsv, reportPeriod, REPORT_FRAMEWORKS, type ComplianceReport, type ReportFramework, type KeyInfo, type ReportInputs } from './reports';
 export { startKeyRotation, runKeyRotation, getKeyRotation, runningKeyRotation, type KeyRotation } from './key-rotation';
+export { evaluateSla, ERROR_RATE_WARNING, type Sla, type SlaStatus, type SlaEvaluation, type SlaRunFacts } from './sla';

@@ -10,6 +10,8 @@ export interface EngineProcessOptions {
 export interface EngineProcess {
   /** host:port to dial. */
   address: string;
+  /** http://host:port/metrics of the engine's Prometheus endpoint (null when off). */
+  metricsUrl: string | null;
   child: ChildProcess;
   /** Graceful stop (SIGTERM), forced after 15 s. Resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -49,6 +51,7 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
         clearTimeout(timer);
         resolve({
           address: m[1] as string,
+          metricsUrl: /engine metrics (\S+)/.exec(out)?.[1] ?? null,
           child,
           output: () => out,
           stop: async () => {

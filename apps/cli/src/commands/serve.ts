@@ -11,6 +11,8 @@ const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export interface Stack {
   engineAddress: string;
   graphqlUrl: string;
+  /** Prometheus endpoints of the engine and the gateway (GET /metrics). */
+  metricsUrls: string[];
   databaseUrl: string;
   embedded: boolean;
   devTokens: Record<'viewer' | 'operator' | 'auditor' | 'admin', string>;
@@ -25,7 +27,7 @@ function say(msg: string): void {
 }
 
 /** Starts a TypeScript entry point as a child process and waits for its `<name> ready <addr>` line. */
-function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string }> {
+function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string; metricsUrl: string | null }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, entry)], {
     cwd: ROOT,
     env,
@@ -39,7 +41,7 @@ function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promis
       if (m) {
         child.stdout?.off('data', onData);
         child.stdout?.resume();
-        resolve({ child, address: m[1] as string });
+        resolve({ child, address: m[1] as string, metricsUrl: new RegExp(`${name} metrics (\\S+)`).exec(out)?.[1] ?? null });
       }
     };
     child.stdout?.on('data', onData);
@@ -85,8 +87,8 @@ export async function startStack(config: CliConfig): Promise<Stack> {
   }
   const jwtSecret = config.env.GATEWAY_JWT_SECRET ?? devSecret(config.home, 'gateway-jwt.secret');
   const baseEnv = { ...config.env, STRONGROOM_HOME: config.home };
-  let engine: { child: ChildProcess; address: string } | undefined;
-  let gateway: { child: ChildProcess; address: string } | undefined;
+  let engine: { child: ChildProcess; address: string; metricsUrl: string | null } | undefined;
+  let gateway: { child: ChildProcess; address: string; metricsUrl: string | null } | undefined;
   let stopping = false;
   const stop = async () => {
     stopping = true;
@@ -118,6 +120,7 @@ export async function startStack(config: CliConfig): Promise<Stack> {
   return {
     engineAddress: engine.address,
     graphqlUrl: gateway.address,
+    metricsUrls: [engine.metricsUrl, gateway.metricsUrl].filter((u): u is string => u !== null),
     databaseUrl,
     embedded: Boolean(cluster),
     devTokens: { viewer: token('viewer'), operator: token('operator'), auditor: token('auditor'), admin: token('admin') },
@@ -148,6 +151,7 @@ export function untilSignal(stack: Stack): Promise<number> {
 export async function serveCommand(config: CliConfig): Promise<number> {
   const stack = await startStack(config);
   process.stdout.write(`strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL)\n`);
+  if (stack.metricsUrls.length) say(`metrics (Prometheus): ${stack.metricsUrls.join('  ')}`);
   for (const [role, t] of Object.entries(stack.devTokens)) say(`dev token (${role}): ${t}`);
   return untilSignal(stack);
 }

@@ -72,6 +72,7 @@ async function runDemo(config: CliConfig, stack: Stack): Promise<void> {
     say(`  expected from the generator: read ${expected.rows}, invalid ${expected.bad} → ${ok ? 'counts match' : 'COUNTS DIFFER'}`);
     say();
     say(`GraphQL: ${stack.graphqlUrl}`);
+    if (stack.metricsUrls.length) say(`metrics (Prometheus): ${stack.metricsUrls.join('  ')}`);
     say('dev tokens (12 h), one per role:');
     for (const [role, t] of Object.entries(stack.devTokens)) say(`  ${role.padEnd(8)} ${t}`);
     say('try:');

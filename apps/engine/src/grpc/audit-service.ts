@@ -26,6 +26,8 @@ export interface AuditDeps {
   db?: Breaker;
   /** Decrypts RESTRICTED fields when a run is verified. */
   fieldKeys?: KeyProvider;
+  /** Told the outcome of every verification of the chain (metrics). */
+  onVerified?: (ok: boolean) => void;
 }
 
 const toWire = (c: Checkpoint) => ({ seq: c.seq, hash: c.hash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature });
@@ -78,6 +80,7 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
       const from = req.incremental ? stored[stored.length - 1] : undefined;
       const r = await verifyChain(exec, { checkpoints, publicKey: key.publicKey, ...(from ? { from } : {}) });
       log.info(r.ok ? 'audit:verified' : 'audit:verification-failed', r.ok ? { entries: r.entries } : { firstBadSeq: r.firstBadSeq, kind: r.kind });
+      deps.onVerified?.(r.ok);
       return r.ok
         ? { ok: true, entries: r.entries, firstBadSeq: 0, kind: '', message: `${r.entries} entries verified`, lastSeq: r.lastSeq, lastHash: r.lastHash, checkpointsChecked: r.checkpointsChecked }
         : { ok: false, entries: r.entries, firstBadSeq: r.firstBadSeq, kind: r.kind, message: r.message, lastSeq: 0, lastHash: '', checkpointsChecked: r.checkpointsChecked };

@@ -5,13 +5,13 @@ import {
   type WatchRunRequest,
   type WatchRunResponse,
 } from '@strongroom/contract';
-import { type DataSource, JobEntity, TERMINAL_RUN_STATUSES, type JobRunEntity } from '@strongroom/db';
+import { type DataSource, TERMINAL_RUN_STATUSES, type JobRunEntity } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger, newCorrelationId } from '@strongroom/logging';
-import { createRun, getJob, getRun, isDatabaseOutage, listJobs, listRuns, parseJobDefinition, saveJob, canonicalDefinition, withDefinitions } from '@strongroom/pipeline';
+import { createRun, getJob, getRun, isDatabaseOutage, listJobs, listRuns, parseJobDefinition, saveJob, canonicalDefinition, withDefinitions, type Sla } from '@strongroom/pipeline';
 import { BreakerOpenError, POSTGRES_POLICY, type Breaker } from '@strongroom/resilience';
 import { type RunScheduler } from '../runs/run-scheduler';
-import { jobToProto, runToProto, statusFromProto } from './mappers';
+import { jobToProto, runToProto, statusFromProto, type RunJobInfo } from './mappers';
 import { callBudgetMs, withinBudget } from './deadlines';
 import { toServiceError } from './status-map';
 
@@ -84,17 +84,25 @@ function required(value: string, name: string): string {
   return value;
 }
 
-async function jobNames(ds: DataSource, runs: JobRunEntity[]): Promise<Map<string, string>> {
-  const ids = [...new Set(runs.map((r) => r.jobId))];
-  if (!ids.length) return new Map();
-  const jobs = await ds.getRepository(JobEntity).createQueryBuilder('j').where('j.id IN (:...ids)', { ids }).getMany();
-  return new Map(jobs.map((j) => [j.id, j.name]));
+const runKey = (r: JobRunEntity) => `${r.jobId}|${r.jobVersion}`;
+
+/** Job name and the SLA of the job version each run used. */
+async function jobInfo(ds: DataSource, runs: JobRunEntity[]): Promise<Map<string, RunJobInfo>> {
+  const keys = [...new Set(runs.map((r) => `${r.jobId}|${r.jobVersion}`))];
+  if (!keys.length) return new Map();
+  const rows = (await ds.query(
+    `SELECT j.id, v.version, j.name, v.definition->'sla' AS sla
+       FROM jobs j JOIN job_versions v ON v.job_id = j.id
+      WHERE (j.id::text || '|' || v.version::text) = ANY($1::text[])`,
+    [keys],
+  )) as { id: string; version: number; name: string; sla: Sla | null }[];
+  return new Map(rows.map((r) => [`${r.id}|${r.version}`, { name: r.name, sla: r.sla }]));
 }
 
 export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Record<string, UntypedHandleCall> {
   const { ds, scheduler } = deps;
   const scope: CallScope = { logger: deps.logger, ...(deps.db ? { db: deps.db } : {}) };
-  const runWithName = async (run: JobRunEntity) => runToProto(run, (await jobNames(ds, [run])).get(run.jobId));
+  const runWithName = async (run: JobRunEntity) => runToProto(run, (await jobInfo(ds, [run])).get(runKey(run)));
   return {
     createJob: unary(scope, 'CreateJob', async (req, log, actor) => {
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
@@ -116,13 +124,13 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       const { run, existing } = await createRun(ds, job);
       if (!existing || run.status === 'PENDING') scheduler.submit(run.id); // idempotent for queued runs
       log.info(existing ? 'run:existing' : 'run:queued', { jobId: job.job.id, runId: run.id, sha256: run.sourceSha256 });
-      return { run: runToProto(run, job.job.name), existing };
+      return { run: runToProto(run, { name: job.job.name, sla: job.definition.sla ?? null }), existing };
     }),
     getRun: unary(scope, 'GetRun', async (req) => ({ run: await runWithName(await getRun(ds, required(req.runId, 'run_id'))) })),
     listRuns: unary(scope, 'ListRuns', async (req) => {
       const { runs, next } = await listRuns(ds, { jobId: req.jobId || undefined, status: statusFromProto(req.status) }, req.pageSize, req.pageToken || undefined);
-      const names = await jobNames(ds, runs);
-      return { runs: runs.map((r) => runToProto(r, names.get(r.jobId))), nextPageToken: next };
+      const info = await jobInfo(ds, runs);
+      return { runs: runs.map((r) => runToProto(r, info.get(runKey(r)))), nextPageToken: next };
     }),
     cancelRun: unary(scope, 'CancelRun', async (req, log, actor) => {
       const run = await scheduler.cancel(required(req.runId, 'run_id'), actor);
@@ -145,7 +153,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       let timer: NodeJS.Timeout | undefined;
       let lastSent = 0;
       let pending: JobRunEntity | undefined;
-      let name = '';
+      let info: RunJobInfo | undefined;
       const finish = () => {
         unsubscribe?.();
         clearTimeout(timer);
@@ -164,7 +172,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
         }
         pending = undefined;
         lastSent = now;
-        call.write({ run: runToProto(run, name) });
+        call.write({ run: runToProto(run, info) });
         if (terminal) {
           finish();
           call.end();
@@ -175,7 +183,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
         const runId = required(call.request.runId, 'run_id');
         unsubscribe = scheduler.watch(runId, send); // subscribe first: no progress lost between read and subscribe
         const run = await getRun(ds, runId);
-        name = (await jobNames(ds, [run])).get(run.jobId) ?? '';
+        info = (await jobInfo(ds, [run])).get(runKey(run));
         send(run);
       })().catch((err) => {
         finish();

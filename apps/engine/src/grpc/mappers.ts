@@ -1,6 +1,7 @@
-import { type CurrencyTotal, type Job, type Run, RunStatus } from '@strongroom/contract';
+import { type CurrencyTotal, type Job, type Run, RunStatus, SlaStatus } from '@strongroom/contract';
 import { type JobEntity, type JobRunEntity, type RunStatus as DbRunStatus } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { evaluateSla, type Sla, type SlaEvaluation } from '@strongroom/pipeline';
 
 const STATUS_TO_PROTO: Record<DbRunStatus, RunStatus> = {
   PENDING: RunStatus.RUN_STATUS_PENDING,
@@ -47,7 +48,35 @@ function totalsToProto(t: TotalsJson): CurrencyTotal[] {
     .map(([currency, v]) => ({ currency, count: Number(v.count), amount: v.amount }));
 }
 
-export function runToProto(run: JobRunEntity, jobName = ''): Run {
+/** What a run's message needs from its job: the name, and the SLA of the job version the run used. */
+export interface RunJobInfo {
+  name: string;
+  sla: Sla | null;
+}
+
+const SLA_TO_PROTO: Record<SlaEvaluation['status'], SlaStatus> = {
+  NONE: SlaStatus.SLA_STATUS_NONE,
+  ON_TRACK: SlaStatus.SLA_STATUS_ON_TRACK,
+  AT_RISK: SlaStatus.SLA_STATUS_AT_RISK,
+  BREACHED: SlaStatus.SLA_STATUS_BREACHED,
+};
+
+/** The run against its SLA, now (see libs/pipeline/src/sla.ts). */
+export function runSla(run: JobRunEntity, sla: Sla | null | undefined, now = new Date()): SlaEvaluation {
+  return evaluateSla(sla, {
+    status: run.status,
+    startedAt: run.startedAt ?? null,
+    finishedAt: run.finishedAt ?? null,
+    read: Number(run.recordsRead),
+    deadLettered: Number(run.recordsDeadLettered),
+    bytesRead: Number(run.bytesRead),
+    sourceBytes: Number(run.sourceBytes),
+  }, now);
+}
+
+export function runToProto(run: JobRunEntity, job?: RunJobInfo): Run {
+  const jobName = job?.name ?? '';
+  const sla = runSla(run, job?.sla);
   const started = run.startedAt?.getTime();
   const end = run.finishedAt?.getTime() ?? Date.now();
   const seconds = started ? Math.max((end - started) / 1000, 0.001) : 0;
@@ -84,5 +113,14 @@ export function runToProto(run: JobRunEntity, jobName = ''): Run {
             sinkTotals: totalsToProto(run.sinkTotals as TotalsJson),
             reason: run.reconciliationReason ?? '',
           },
+    sla: {
+      status: SLA_TO_PROTO[sla.status],
+      deadline: sla.deadline ?? undefined,
+      projectedFinish: sla.projectedFinish ?? undefined,
+      errorRate: sla.errorRate,
+      maxErrorRate: sla.maxErrorRate ?? 0,
+      hasMaxErrorRate: sla.maxErrorRate !== null,
+      reason: sla.reason,
+    },
   };
 }

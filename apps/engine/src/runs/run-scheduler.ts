@@ -19,6 +19,7 @@ export class RunScheduler {
   /** Outages in a row per run, for the backoff before it resumes. */
   private readonly interruptions = new Map<string, number>();
   private readonly events = new EventEmitter();
+  private readonly progressListeners: ((run: JobRunEntity) => void)[] = [];
   private accepting = true;
 
   constructor(
@@ -90,8 +91,23 @@ export class RunScheduler {
     if (i >= 0) this.queue.splice(i, 1);
     await endUnpublished(this.ctx.ds, run, 'CANCELLED', ErrorCode.CANCELLED, 'cancelled by operator', actor);
     const after = await getRun(this.ctx.ds, runId);
-    this.events.emit(runId, after);
+    this.publish(runId, after);
     return after;
+  }
+
+  /** Runs executing now. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** Receives the progress snapshots of every run this scheduler executes (metrics, SLA watch). */
+  onAnyProgress(listener: (run: JobRunEntity) => void): void {
+    this.progressListeners.push(listener);
+  }
+
+  private publish(runId: string, run: JobRunEntity): void {
+    this.events.emit(runId, { ...run });
+    for (const l of this.progressListeners) l({ ...run } as JobRunEntity);
   }
 
   /** Subscribes to progress snapshots of a run; returns the unsubscribe function. */
@@ -134,7 +150,7 @@ export class RunScheduler {
       if (TERMINAL_RUN_STATUSES.includes(run.status)) return;
       const job = await getJob(this.ctx.ds, run.jobId, run.jobVersion);
       if (job.definition.source.kind === 'grpc') return; // stream runs continue when their client reopens the stream
-      const after = await executeRun(this.ctx, run, job, control, (r) => this.events.emit(runId, { ...r }));
+      const after = await executeRun(this.ctx, run, job, control, (r) => this.publish(runId, r));
       if (after.status === 'RUNNING' && control.requested === 'run' && this.accepting) {
         // interrupted by an outage (database or source): the run is paused — nothing is dropped, its
         // checkpoint is consistent — and resumes by itself once the database answers again and a
@@ -143,7 +159,7 @@ export class RunScheduler {
         this.interruptions.set(runId, n);
         const waitMs = INTERRUPTED_MIN_WAIT_MS + backoffMs(INTERRUPTED_BACKOFF, n - 1);
         const reason = after.statusReason ?? 'database unavailable: waiting for the postgres circuit breaker to close';
-        this.events.emit(runId, { ...after, status: 'PAUSED', statusReason: `${reason}; resumes by itself` });
+        this.publish(runId, { ...after, status: 'PAUSED', statusReason: `${reason}; resumes by itself` } as JobRunEntity);
         log.warn('run:paused-for-outage', { reason, interruption: n, retryInMs: waitMs });
         void Promise.all([this.databaseBack(), new Promise((r) => setTimeout(r, waitMs))]).then(() => {
           if (!this.accepting) return;
@@ -165,7 +181,7 @@ export class RunScheduler {
         ])
         .catch((dbErr) => log.error('run:fail-not-recorded', { error: String(dbErr) }));
       const after = await getRun(this.ctx.ds, runId).catch(() => undefined);
-      if (after) this.events.emit(runId, after);
+      if (after) this.publish(runId, after);
     }
   }
 }

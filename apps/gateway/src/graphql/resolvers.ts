@@ -1,7 +1,7 @@
 // Resolvers: thin translations between GraphQL arguments and engine calls. Parents are the generated
 // proto objects (Job, Run, …) whose camelCase fields match the schema, so most fields need no code;
 // the few below turn proto defaults ('' for "no value") into null and build connections.
-import { type Job, type Reconciliation, type Run, RunStatus } from '@strongroom/contract';
+import { type Job, type Reconciliation, type Run, type RunSla, RunStatus, SlaStatus } from '@strongroom/contract';
 import { withAuthorization } from '../auth/authorization';
 import { type GatewayContext } from '../context';
 import { badUserInput } from '../errors/gateway-error';
@@ -27,6 +27,16 @@ export const RUN_STATUS_VALUES = Object.freeze({
   FAILED: RunStatus.RUN_STATUS_FAILED,
   CANCELLED: RunStatus.RUN_STATUS_CANCELLED,
 });
+
+/** GraphQL SlaStatus ↔ proto SlaStatus. */
+export const SLA_STATUS_VALUES = Object.freeze({
+  NONE: SlaStatus.SLA_STATUS_NONE,
+  ON_TRACK: SlaStatus.SLA_STATUS_ON_TRACK,
+  AT_RISK: SlaStatus.SLA_STATUS_AT_RISK,
+  BREACHED: SlaStatus.SLA_STATUS_BREACHED,
+});
+
+const NO_SLA: RunSla = { status: SlaStatus.SLA_STATUS_NONE, deadline: undefined, projectedFinish: undefined, errorRate: 0, maxErrorRate: 0, hasMaxErrorRate: false, reason: 'the job has no SLA' };
 
 const MAX_ID_LENGTH = 128;
 
@@ -108,6 +118,7 @@ const typeResolvers = {
   DateTime: DateTimeScalar,
   Long: LongScalar,
   RunStatus: RUN_STATUS_VALUES,
+  SlaStatus: SLA_STATUS_VALUES,
 
   Job: {
     runs: (job: Job, args: RunsArgs, ctx: GatewayContext): Promise<Connection<Run>> => listRuns(ctx, job.id, args),
@@ -119,6 +130,13 @@ const typeResolvers = {
     errorMessage: (run: Run): string | null => orNull(run.errorMessage),
     // A rate over a zero-length interval can come out as NaN/Infinity; GraphQL Float cannot carry it.
     recordsPerSecond: (run: Run): number => (Number.isFinite(run.recordsPerSecond) ? run.recordsPerSecond : 0),
+    // an engine older than the SLA field sends none
+    sla: (run: Run): RunSla => run.sla ?? NO_SLA,
+  },
+
+  RunSla: {
+    maxErrorRate: (s: RunSla): number | null => (s.hasMaxErrorRate ? s.maxErrorRate : null),
+    errorRate: (s: RunSla): number => (Number.isFinite(s.errorRate) ? s.errorRate : 0),
   },
 
   Reconciliation: {

@@ -384,6 +384,27 @@ export const typeDefs = /* GraphQL */ `
     recordsPerSecond: Float!
     "Present once the run has been reconciled."
     reconciliation: Reconciliation
+    "The run against its job version's SLA (deadline, maximum error rate); status NONE without an SLA."
+    sla: RunSla!
+  }
+
+  "ON_TRACK; AT_RISK: projected past the deadline at the current throughput, or error rate above 80 % of the maximum; BREACHED: deadline passed or error rate above the maximum."
+  enum SlaStatus {
+    NONE
+    ON_TRACK
+    AT_RISK
+    BREACHED
+  }
+
+  type RunSla {
+    status: SlaStatus!
+    deadline: DateTime
+    "When the run would finish at its current throughput (running runs)."
+    projectedFinish: DateTime
+    "deadLettered / read so far."
+    errorRate: Float!
+    maxErrorRate: Float
+    reason: String!
   }
 
   type RunEdge {

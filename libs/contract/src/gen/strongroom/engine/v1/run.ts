@@ -76,6 +76,61 @@ export function runStatusToJSON(object: RunStatus): string {
   }
 }
 
+/**
+ * ON_TRACK / AT_RISK (projected past the deadline at the current throughput, or error rate above 80 %
+ * of the maximum) / BREACHED (deadline passed, or error rate above the maximum). NONE: no SLA.
+ */
+export enum SlaStatus {
+  SLA_STATUS_UNSPECIFIED = 0,
+  SLA_STATUS_NONE = 1,
+  SLA_STATUS_ON_TRACK = 2,
+  SLA_STATUS_AT_RISK = 3,
+  SLA_STATUS_BREACHED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function slaStatusFromJSON(object: any): SlaStatus {
+  switch (object) {
+    case 0:
+    case "SLA_STATUS_UNSPECIFIED":
+      return SlaStatus.SLA_STATUS_UNSPECIFIED;
+    case 1:
+    case "SLA_STATUS_NONE":
+      return SlaStatus.SLA_STATUS_NONE;
+    case 2:
+    case "SLA_STATUS_ON_TRACK":
+      return SlaStatus.SLA_STATUS_ON_TRACK;
+    case 3:
+    case "SLA_STATUS_AT_RISK":
+      return SlaStatus.SLA_STATUS_AT_RISK;
+    case 4:
+    case "SLA_STATUS_BREACHED":
+      return SlaStatus.SLA_STATUS_BREACHED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SlaStatus.UNRECOGNIZED;
+  }
+}
+
+export function slaStatusToJSON(object: SlaStatus): string {
+  switch (object) {
+    case SlaStatus.SLA_STATUS_UNSPECIFIED:
+      return "SLA_STATUS_UNSPECIFIED";
+    case SlaStatus.SLA_STATUS_NONE:
+      return "SLA_STATUS_NONE";
+    case SlaStatus.SLA_STATUS_ON_TRACK:
+      return "SLA_STATUS_ON_TRACK";
+    case SlaStatus.SLA_STATUS_AT_RISK:
+      return "SLA_STATUS_AT_RISK";
+    case SlaStatus.SLA_STATUS_BREACHED:
+      return "SLA_STATUS_BREACHED";
+    case SlaStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Count and exact sum of amounts for one currency. Amounts are decimal strings, never floats. */
 export interface CurrencyTotal {
   /** ISO 4217 alphabetic code. */
@@ -134,6 +189,26 @@ export interface Run {
   statusReason: string;
   /** Times execution started: 1 + resumes after interruptions. */
   attempts: number;
+  /** The run against its job version's SLA (deadline, maximum error rate). */
+  sla: RunSla | undefined;
+}
+
+export interface RunSla {
+  status: SlaStatus;
+  deadline:
+    | Date
+    | undefined;
+  /** When the run would finish at its current throughput (running runs), else unset. */
+  projectedFinish:
+    | Date
+    | undefined;
+  /** dead_lettered / read so far. */
+  errorRate: number;
+  /** The job's maximum error rate; meaningful only when has_max_error_rate. */
+  maxErrorRate: number;
+  hasMaxErrorRate: boolean;
+  /** Why, in words. */
+  reason: string;
 }
 
 function createBaseCurrencyTotal(): CurrencyTotal {
@@ -473,6 +548,7 @@ function createBaseRun(): Run {
     jobName: "",
     statusReason: "",
     attempts: 0,
+    sla: undefined,
   };
 }
 
@@ -549,6 +625,9 @@ export const Run: MessageFns<Run> = {
     }
     if (message.attempts !== 0) {
       writer.uint32(192).int32(message.attempts);
+    }
+    if (message.sla !== undefined) {
+      RunSla.encode(message.sla, writer.uint32(202).fork()).join();
     }
     return writer;
   },
@@ -758,6 +837,14 @@ export const Run: MessageFns<Run> = {
             message.attempts = reader.int32();
             continue;
           }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.sla = RunSla.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -864,6 +951,7 @@ export const Run: MessageFns<Run> = {
         ? globalThis.String(object.status_reason)
         : "",
       attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      sla: isSet(object.sla) ? RunSla.fromJSON(object.sla) : undefined,
     };
   },
 
@@ -941,6 +1029,9 @@ export const Run: MessageFns<Run> = {
     if (message.attempts !== 0) {
       obj.attempts = Math.round(message.attempts);
     }
+    if (message.sla !== undefined) {
+      obj.sla = RunSla.toJSON(message.sla);
+    }
     return obj;
   },
 
@@ -975,6 +1066,196 @@ export const Run: MessageFns<Run> = {
     message.jobName = object.jobName ?? "";
     message.statusReason = object.statusReason ?? "";
     message.attempts = object.attempts ?? 0;
+    message.sla = (object.sla !== undefined && object.sla !== null) ? RunSla.fromPartial(object.sla) : undefined;
+    return message;
+  },
+};
+
+function createBaseRunSla(): RunSla {
+  return {
+    status: 0,
+    deadline: undefined,
+    projectedFinish: undefined,
+    errorRate: 0,
+    maxErrorRate: 0,
+    hasMaxErrorRate: false,
+    reason: "",
+  };
+}
+
+export const RunSla: MessageFns<RunSla> = {
+  encode(message: RunSla, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== 0) {
+      writer.uint32(8).int32(message.status);
+    }
+    if (message.deadline !== undefined) {
+      Timestamp.encode(toTimestamp(message.deadline), writer.uint32(18).fork()).join();
+    }
+    if (message.projectedFinish !== undefined) {
+      Timestamp.encode(toTimestamp(message.projectedFinish), writer.uint32(26).fork()).join();
+    }
+    if (message.errorRate !== 0) {
+      writer.uint32(33).double(message.errorRate);
+    }
+    if (message.maxErrorRate !== 0) {
+      writer.uint32(41).double(message.maxErrorRate);
+    }
+    if (message.hasMaxErrorRate !== false) {
+      writer.uint32(48).bool(message.hasMaxErrorRate);
+    }
+    if (message.reason !== "") {
+      writer.uint32(58).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunSla {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunSla();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deadline = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.projectedFinish = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.errorRate = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.maxErrorRate = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.hasMaxErrorRate = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunSla {
+    return {
+      status: isSet(object.status) ? slaStatusFromJSON(object.status) : 0,
+      deadline: isSet(object.deadline) ? fromJsonTimestamp(object.deadline) : undefined,
+      projectedFinish: isSet(object.projectedFinish)
+        ? fromJsonTimestamp(object.projectedFinish)
+        : isSet(object.projected_finish)
+        ? fromJsonTimestamp(object.projected_finish)
+        : undefined,
+      errorRate: isSet(object.errorRate)
+        ? globalThis.Number(object.errorRate)
+        : isSet(object.error_rate)
+        ? globalThis.Number(object.error_rate)
+        : 0,
+      maxErrorRate: isSet(object.maxErrorRate)
+        ? globalThis.Number(object.maxErrorRate)
+        : isSet(object.max_error_rate)
+        ? globalThis.Number(object.max_error_rate)
+        : 0,
+      hasMaxErrorRate: isSet(object.hasMaxErrorRate)
+        ? globalThis.Boolean(object.hasMaxErrorRate)
+        : isSet(object.has_max_error_rate)
+        ? globalThis.Boolean(object.has_max_error_rate)
+        : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RunSla): unknown {
+    const obj: any = {};
+    if (message.status !== 0) {
+      obj.status = slaStatusToJSON(message.status);
+    }
+    if (message.deadline !== undefined) {
+      obj.deadline = message.deadline.toISOString();
+    }
+    if (message.projectedFinish !== undefined) {
+      obj.projectedFinish = message.projectedFinish.toISOString();
+    }
+    if (message.errorRate !== 0) {
+      obj.errorRate = floatToJson(message.errorRate);
+    }
+    if (message.maxErrorRate !== 0) {
+      obj.maxErrorRate = floatToJson(message.maxErrorRate);
+    }
+    if (message.hasMaxErrorRate !== false) {
+      obj.hasMaxErrorRate = message.hasMaxErrorRate;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RunSla>): RunSla {
+    return RunSla.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RunSla>): RunSla {
+    const message = createBaseRunSla();
+    message.status = object.status ?? 0;
+    message.deadline = object.deadline ?? undefined;
+    message.projectedFinish = object.projectedFinish ?? undefined;
+    message.errorRate = object.errorRate ?? 0;
+    message.maxErrorRate = object.maxErrorRate ?? 0;
+    message.hasMaxErrorRate = object.hasMaxErrorRate ?? false;
+    message.reason = object.reason ?? "";
     return message;
   },
 };

@@ -1,0 +1,101 @@
+import {
+  createAuditServiceClient,
+  createJobServiceClient,
+  RunStatus,
+  SlaStatus,
+  type AuditServiceClient,
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type GetRunRequest,
+  type GetRunResponse,
+  type JobServiceClient,
+  type Run,
+  type RunJobRequest,
+  type RunJobResponse,
+  type VerifyRequest,
+  type VerifyResponse,
+} from '@strongroom/contract';
+import { createTestDatabase, makeTempDir, promSample, querySql, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+
+const HEADER = 'id,account,amount,currency,booked_at';
+
+const sample = promSample;
+
+/**
+ * The engine's /metrics is scraped like Prometheus would, after real runs: the named series are there
+ * with the right figures, and a run that breaks its SLA is BREACHED over gRPC, audited once and counted.
+ */
+describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let engine: EngineProcess;
+  let jobs: JobServiceClient;
+  let audit: AuditServiceClient;
+  const dir = makeTempDir();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir } });
+    jobs = createJobServiceClient({ address: engine.address });
+    audit = createAuditServiceClient({ address: engine.address });
+  });
+  afterAll(async () => {
+    jobs?.close();
+    audit?.close();
+    expect(await engine?.stop()).toBe(0);
+    await db?.drop();
+  });
+
+  async function runJob(name: string, rows: string[], extra: string): Promise<Run> {
+    const csv = writeTempFile(dir, `${name}.csv`, [HEADER, ...rows].join('\n') + '\n');
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+      definition: `name: ${name}\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 100, maxSize: 100 }\nerrors: { maxRejectRatio: 0.5 }\n${extra}`,
+      baseDir: '',
+    });
+    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run?.id as string;
+    for (;;) {
+      const run = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run as Run;
+      if (run.status !== RunStatus.RUN_STATUS_RUNNING && run.status !== RunStatus.RUN_STATUS_PENDING) return run;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('serves the named series with the figures of the runs, breakers, DLQ and audit chain', async () => {
+    expect(engine.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const good = Array.from({ length: 950 }, (_, i) => `g-${i},ACC${i % 5},${i + 1}.00,EUR,2026-01-02T10:00:00Z`);
+    const bad = Array.from({ length: 50 }, (_, i) => `b-${i},ACC1,not-money,EUR,2026-01-02T10:00:00Z`);
+    // 5 % dead-lettered against a 1 % maximum: BREACHED on the error rate; the deadline is far away
+    const breached = await runJob('metrics-breach', [...good.slice(0, 500), ...bad, ...good.slice(500)], 'sla: { deadline: "2099-01-01T00:00:00Z", maxErrorRate: 0.01 }\n');
+    expect(breached).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, loaded: 950, deadLettered: 50 });
+    expect(breached.sla).toMatchObject({ status: SlaStatus.SLA_STATUS_BREACHED, hasMaxErrorRate: true, maxErrorRate: 0.01, reason: 'error rate 5.00 % is above the maximum 1.00 %' });
+    const onTrack = await runJob('metrics-ok', good.slice(0, 300).map((l) => l.replace(/^g-/, 'ok-')), 'sla: { deadline: "2099-01-01T00:00:00Z", maxErrorRate: 0.05 }\n');
+    expect(onTrack.sla?.status).toBe(SlaStatus.SLA_STATUS_ON_TRACK);
+    const noSla = await runJob('metrics-none', ['n-1,ACC1,1.00,EUR,2026-01-02T10:00:00Z'], '');
+    expect(noSla.sla?.status).toBe(SlaStatus.SLA_STATUS_NONE);
+    const verified = await unaryCall<VerifyRequest, VerifyResponse>(audit, audit.verify, { checkpointJson: '', incremental: false });
+    expect(verified.ok).toBe(true);
+
+    // the breach is audited exactly once (progress snapshots after it do not repeat it)
+    await new Promise((r) => setTimeout(r, 500));
+    const entries = await querySql<{ n: string }>(db.url, `SELECT count(*)::text AS n FROM immutable_audit_log WHERE action = 'sla:breached' AND subject->>'runId' = $1`, [breached.id]);
+    expect(entries[0]?.n).toBe('1');
+
+    const text = await (await fetch(engine.metricsUrl as string)).text();
+    expect(sample(text, 'strongroom_records_total', 'job="metrics-breach",outcome="loaded"')).toBe(950);
+    expect(sample(text, 'strongroom_records_total', 'job="metrics-breach",outcome="dead_lettered"')).toBe(50);
+    expect(sample(text, 'strongroom_runs_finished_total', 'job="metrics-ok",status="SUCCEEDED"')).toBe(1);
+    expect(sample(text, 'strongroom_batch_commit_seconds_count', 'job="metrics-breach"')).toBe(10);
+    expect(sample(text, 'strongroom_batch_commit_seconds_bucket', 'job="metrics-breach",le="+Inf"')).toBe(10);
+    expect(sample(text, 'strongroom_run_throughput_records_per_second', 'job="metrics-ok"')).toBe(0); // nothing running now
+    expect(sample(text, 'strongroom_runs_active')).toBe(0);
+    expect(sample(text, 'strongroom_dlq_depth')).toBe(50);
+    expect(sample(text, 'strongroom_breaker_state', 'breaker="postgres"')).toBe(0);
+    expect(sample(text, 'strongroom_audit_chain_length')).toBeGreaterThan(20);
+    expect(sample(text, 'strongroom_audit_last_verification_ok')).toBe(1);
+    expect(sample(text, 'strongroom_audit_last_verification_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 120);
+    expect(sample(text, 'strongroom_sla_breaches_total', 'job="metrics-breach"')).toBe(1);
+    expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000);
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
+    expect(text).toMatch(/service="engine"/);
+  }, 120_000);
+});

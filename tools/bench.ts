@@ -1,0 +1,200 @@
+// `npm run bench [-- --rows N] [--ingest N] [--out FILE]`: the benchmark of record (issue 9). On one
+// throwaway embedded PostgreSQL and the same generated file (default 1,000,000 transactions, 20 % with
+// card numbers), side by side:
+//   1. `psql \copy` into an equivalent typed table (the floor: no validation, no keys, no audit);
+//   2. Strongroom's full pipeline through a real engine process: validation, PAN tokenization, AML
+//      rules and sanctions screening, integrity digests, audit, checkpoints, COPY, reconciliation;
+//   3. gRPC streaming ingest records/s, and audit-chain verification entries/s.
+// Prints rows/s, the ratio, engine peak RSS and p50/p99 batch commit, and writes a JSON result file.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Metadata, type ClientDuplexStream } from '@grpc/grpc-js';
+import {
+  createAuditServiceClient,
+  createIngestServiceClient,
+  createJobServiceClient,
+  deadlineIn,
+  RunStatus,
+  type IngestRecord,
+  type IngestRequest,
+  type IngestResponse,
+  type Run,
+  type WatchRunResponse,
+} from '@strongroom/contract';
+import { generateTransactionsCsv } from '@strongroom/datagen';
+import { startEngineProcess, unaryCall } from '@strongroom/testing';
+import { withThrowawayDatabase } from './throwaway-db';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
+};
+const ROWS = Number(arg('rows', '1000000'));
+const INGEST = Number(arg('ingest', '200000'));
+const ROOT = path.resolve(__dirname, '..');
+const OUT = path.resolve(arg('out', path.join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)));
+
+/** psql from PATH or the Debian PostgreSQL packages, newest first. */
+function findPsql(): string | null {
+  const candidates = ['psql', ...fs.readdirSync('/usr/lib/postgresql', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin/psql`)];
+  for (const c of candidates) {
+    try {
+      execFileSync(c, ['--version'], { stdio: 'ignore' });
+      return c;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+const mb = (b: number) => Math.round(b / 1024 / 1024);
+const say = (s: string) => process.stdout.write(`${s}\n`);
+
+async function main(): Promise<void> {
+  if (!(ROWS > 0) || !(INGEST >= 0)) throw new Error('usage: npm run bench -- [--rows N] [--ingest N] [--out FILE]');
+  const psql = findPsql();
+  if (!psql) throw new Error('psql not found (PATH or /usr/lib/postgresql/*/bin): the comparison needs it');
+  await withThrowawayDatabase(async (cluster, dir) => {
+    say(`bench: ${ROWS.toLocaleString('en-US')} transactions on PostgreSQL at ${cluster.url.replace(/\/\/[^@]*@/, '//')}`);
+    const csv = path.join(dir, 'transactions.csv');
+    const gen = await generateTransactionsCsv(csv, { rows: ROWS, badRatio: 0, cardRatio: 0.2 });
+    say(`generated ${mb(gen.bytes)} MB (${gen.withCard.toLocaleString('en-US')} rows with a card number)`);
+
+    // 1. psql \copy into an equivalent typed table
+    const sql = (q: string) => execFileSync(psql, [cluster.url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', q], { stdio: ['ignore', 'pipe', 'inherit'] });
+    sql(`CREATE TABLE bench_copy (id text PRIMARY KEY, account_iban text NOT NULL, counterparty_iban text, counterparty_name text, amount numeric(20,4) NOT NULL,
+          currency char(3) NOT NULL, booked_at timestamptz NOT NULL, value_date date, reference text, card_number text)`);
+    let t0 = performance.now();
+    sql(`\\copy bench_copy FROM '${csv}' WITH (FORMAT csv, HEADER true)`);
+    const copySeconds = (performance.now() - t0) / 1000;
+    const copyRate = ROWS / copySeconds;
+    say(`psql \\copy:          ${Math.round(copyRate).toLocaleString('en-US')} rows/s (${copySeconds.toFixed(1)} s)`);
+
+    // 2. the full pipeline through a real engine process
+    const home = path.join(dir, 'home');
+    const corpus = [path.join(ROOT, '..', 'shared', 'corpus'), '/work/shared/corpus'].map((c) => path.join(c, 'sanctions', 'full')).find((c) => fs.existsSync(path.join(c, 'sdn.csv')));
+    const engine = await startEngineProcess({
+      databaseUrl: cluster.url,
+      env: { STRONGROOM_HOME: home, ...(corpus ? { STRONGROOM_SANCTIONS_LISTS: `${corpus}/sdn.csv,${corpus}/alt.csv` } : {}) },
+    });
+    const jobs = createJobServiceClient({ address: engine.address });
+    const ingestClient = createIngestServiceClient({ address: engine.address });
+    const audit = createAuditServiceClient({ address: engine.address });
+    try {
+      const definition =
+        `name: bench\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\n` +
+        `compliance: { frameworks: [SOX, PCI_DSS, AML], sanctions: ${corpus ? 'required' : 'off'} }\n`;
+      const created = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(jobs, jobs.createJob, { definition, baseDir: '' });
+      const pid = engine.child.pid as number;
+      let peak = rssOf(pid);
+      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 250);
+      t0 = performance.now();
+      const started = await unaryCall<{ jobId: string }, { run?: Run }>(jobs, jobs.runJob, { jobId: created.job?.id ?? '' });
+      let run: Run | undefined;
+      await new Promise<void>((resolve, reject) => {
+        const stream = jobs.watchRun({ runId: started.run?.id ?? '' }, { deadline: deadlineIn(3_600_000) });
+        stream.on('data', (m: WatchRunResponse) => {
+          run = m.run;
+          if (run && process.stdout.isTTY) process.stdout.write(`\r  strongroom: ${run.read.toLocaleString('en-US')} rows…`);
+        });
+        stream.on('end', resolve);
+        stream.on('error', reject);
+      });
+      clearInterval(sampler);
+      const pipeSeconds = (performance.now() - t0) / 1000;
+      if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
+      if (!run || run.status !== RunStatus.RUN_STATUS_SUCCEEDED) throw new Error(`the Strongroom run did not succeed: ${run?.errorCode} ${run?.errorMessage}`);
+      const pipeRate = ROWS / pipeSeconds;
+      const [m] = JSON.parse(execFileSync(psql, [cluster.url, '-At', '-c', `SELECT json_agg(x) FROM (SELECT batch_p50_ms, batch_p95_ms, batch_p99_ms FROM performance_metrics WHERE run_id = '${run.id}') x`]).toString()) as [{ batch_p50_ms: number; batch_p95_ms: number; batch_p99_ms: number }];
+      say(`strongroom pipeline: ${Math.round(pipeRate).toLocaleString('en-US')} rows/s (${pipeSeconds.toFixed(1)} s) = ${(pipeRate / copyRate).toFixed(2)}× psql \\copy; loaded ${run.loaded.toLocaleString('en-US')}, reconciled ${run.reconciliation?.reconciled}`);
+      say(`  engine peak RSS ${mb(peak)} MB; batch commit p50 ${m.batch_p50_ms} ms, p95 ${m.batch_p95_ms} ms, p99 ${m.batch_p99_ms} ms`);
+
+      // 3a. gRPC streaming ingest
+      let ingest: { records: number; seconds: number; perSecond: number } | null = null;
+      if (INGEST > 0) {
+        const ij = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(jobs, jobs.createJob, { definition: 'name: bench-ingest\nsource: { kind: grpc }\n', baseDir: '' });
+        const call: ClientDuplexStream<IngestRequest, IngestResponse> = ingestClient.ingest(new Metadata(), { deadline: deadlineIn(3_600_000) });
+        const answers: IngestResponse[] = [];
+        let wake: (() => void) | undefined;
+        call.on('data', (r: IngestResponse) => {
+          answers.push(r);
+          wake?.();
+        });
+        const next = async () => {
+          while (!answers.length) await new Promise<void>((r) => (wake = r));
+          return answers.shift() as IngestResponse;
+        };
+        const rec = (n: number): IngestRecord => ({ txnId: `I-${n}`, account: `ACC${n % 997}`, counterpartyAccount: '', counterpartyName: 'Acme', amount: `${n % 10_000}.${String(n % 100).padStart(2, '0')}`, currency: 'EUR', bookedAt: '2026-11-01T10:00:00Z', valueDate: '', reference: '', cardPan: '' });
+        call.write({ open: { jobId: ij.job?.id ?? '', streamId: 'bench' } });
+        await next();
+        const size = 1000;
+        t0 = performance.now();
+        let inFlight = 0;
+        for (let b = 0; b * size < INGEST; b++) {
+          call.write({ batch: { idempotencyKey: `b-${b}`, records: Array.from({ length: Math.min(size, INGEST - b * size) }, (_, k) => rec(b * size + k)) } });
+          if (++inFlight >= 4) {
+            await next();
+            inFlight--;
+          }
+        }
+        while (inFlight-- > 0) await next();
+        call.write({ complete: {} });
+        await next();
+        call.end();
+        const s = (performance.now() - t0) / 1000;
+        ingest = { records: INGEST, seconds: Number(s.toFixed(2)), perSecond: Math.round(INGEST / s) };
+        say(`gRPC streaming ingest: ${ingest.perSecond.toLocaleString('en-US')} records/s (${INGEST.toLocaleString('en-US')} in batches of ${size}, 4 in flight)`);
+      }
+
+      // 3b. audit-chain verification
+      t0 = performance.now();
+      const verified = await unaryCall<{ checkpointJson: string; incremental: boolean }, { ok: boolean; entries: number }>(audit, audit.verify, { checkpointJson: '', incremental: false }, 600_000);
+      const vs = (performance.now() - t0) / 1000;
+      say(`audit verify: ${verified.entries.toLocaleString('en-US')} entries in ${vs.toFixed(2)} s = ${Math.round(verified.entries / vs).toLocaleString('en-US')} entries/s (ok ${verified.ok})`);
+
+      const result = {
+        date: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, node: process.version },
+        rows: ROWS,
+        fileBytes: gen.bytes,
+        rowsWithCard: gen.withCard,
+        psqlCopy: { seconds: Number(copySeconds.toFixed(2)), rowsPerSecond: Math.round(copyRate) },
+        strongroom: {
+          seconds: Number(pipeSeconds.toFixed(2)),
+          rowsPerSecond: Math.round(pipeRate),
+          ratioToCopy: Number((pipeRate / copyRate).toFixed(3)),
+          peakRssBytes: peak,
+          batchCommitMs: { p50: m.batch_p50_ms, p95: m.batch_p95_ms, p99: m.batch_p99_ms },
+          frameworks: ['SOX', 'PCI_DSS', 'AML'],
+          sanctionsScreening: Boolean(corpus),
+          loaded: run.loaded,
+          reconciled: run.reconciliation?.reconciled ?? false,
+        },
+        ingest,
+        auditVerify: { entries: verified.entries, seconds: Number(vs.toFixed(2)), entriesPerSecond: Math.round(verified.entries / vs), ok: verified.ok },
+      };
+      fs.mkdirSync(path.dirname(OUT), { recursive: true });
+      fs.writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+      say(`result: ${OUT}`);
+    } finally {
+      jobs.close();
+      ingestClient.close();
+      audit.close();
+      await engine.stop();
+    }
+  });
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});
