@@ -25,7 +25,7 @@ import {
   type WatchRunResponse,
 } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
-import { startEngineProcess, unaryCall } from '@strongroom/testing';
+import { processRss, startEngineProcess, unaryCall } from '@strongroom/testing';
 import { withThrowawayDatabase } from './throwaway-db';
 
 const arg = (name: string, fallback: string) => {
@@ -53,10 +53,6 @@ function findPsql(): string | null {
   return null;
 }
 
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
 
 const mb = (b: number) => Math.round(b / 1024 / 1024);
 const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -97,8 +93,8 @@ async function main(): Promise<void> {
         (PLAIN ? '' : `compliance: { frameworks: [SOX, PCI_DSS, AML], sanctions: ${corpus ? 'required' : 'off'} }\n`);
       const created = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(jobs, jobs.createJob, { definition, baseDir: '' });
       const pid = engine.child.pid as number;
-      let peak = rssOf(pid);
-      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 250);
+      let peak = processRss(pid);
+      const sampler = setInterval(() => (peak = Math.max(peak, processRss(pid))), 250);
       t0 = performance.now();
       const started = await unaryCall<{ jobId: string }, { run?: Run }>(jobs, jobs.runJob, { jobId: created.job?.id ?? '' });
       let run: Run | undefined;

@@ -24,7 +24,7 @@ import {
   type WatchRunResponse,
 } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
-import { querySql, startEngineProcess, unaryCall } from '@strongroom/testing';
+import { processRss, querySql, startEngineProcess, unaryCall } from '@strongroom/testing';
 import { withThrowawayDatabase } from './throwaway-db';
 
 const arg = (name: string, fallback: number) => {
@@ -43,13 +43,6 @@ const SECRET = 'stress-test-secret-of-at-least-32-characters';
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const pct = (xs: number[], p: number) => (xs.length ? ([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number) : 0);
-const rss = (pid: number) => {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-};
 
 function startGateway(engine: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'apps', 'gateway', 'src', 'main.ts')], {
@@ -81,7 +74,7 @@ async function main(): Promise<void> {
     const stats = { fileRuns: 0, fileRecords: 0, fileErrors: [] as string[], streams: 0, streamRecords: 0, streamErrors: [] as string[], gqlMs: [] as number[], gqlErrors: 0 };
     const memory: { t: number; engine: number; gateway: number }[] = [];
     const t0 = performance.now();
-    const sampler = setInterval(() => memory.push({ t: (performance.now() - t0) / 1000, engine: rss(engine.child.pid as number), gateway: rss(gateway.child.pid as number) }), 1000);
+    const sampler = setInterval(() => memory.push({ t: (performance.now() - t0) / 1000, engine: processRss(engine.child.pid as number), gateway: processRss(gateway.child.pid as number) }), 1000);
 
     const fileWorker = async (w: number) => {
       for (let n = 0; Date.now() < until; n++) {

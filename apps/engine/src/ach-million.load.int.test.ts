@@ -3,18 +3,13 @@ import path from 'node:path';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { createJobServiceClient, deadlineIn, RunStatus, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
 import { generateAchFile } from '@strongroom/datagen';
-import { createTestDatabase, makeTempDir, querySql, startEngineProcess, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import { createTestDatabase, makeTempDir, processRss, querySql, startEngineProcess, type EngineProcess, type TestDatabase } from '@strongroom/testing';
 
 const ENTRIES = Number(process.env.STRONGROOM_ACH_ENTRIES ?? 1_000_000);
 
 const call = <Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown, req: Req) =>
   new Promise<Res>((resolve, reject) => fn(req, new Metadata(), { deadline: deadlineIn(30_000) }, (e, r) => (e ? reject(e) : resolve(r))));
 
-/** Resident set size of a process, bytes (Linux /proc). */
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
 
 /**
  * A 1,000,000-entry NACHA file (≈ 96 MB, 200 batches) through the real engine: reconciled, then
@@ -48,7 +43,7 @@ describe('a 1,000,000-entry ACH file (real engine, real PostgreSQL)', () => {
     const pid = engine.child.pid as number;
     const samples: { progress: number; rss: number }[] = [];
     let progress = 0;
-    const timer = setInterval(() => samples.push({ progress, rss: rssOf(pid) }), 200);
+    const timer = setInterval(() => samples.push({ progress, rss: processRss(pid) }), 200);
     const t0 = Date.now();
     const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '' });
     let last: Run | undefined;

@@ -1,10 +1,8 @@
 // Prometheus series of the gateway (docs/observability.md): GraphQL requests by operation type and
 // outcome, their latency, errors by code, and the engine breaker's state; plus the process metrics.
 import { type ApolloServerPlugin } from '@apollo/server';
-import { Counter, Gauge, Histogram, type Registry } from '@strongroom/metrics';
-import { type BreakerRegistry, type BreakerState } from '@strongroom/resilience';
-
-const BREAKER_VALUE: Record<BreakerState, number> = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 };
+import { Counter, Histogram, registerBreakerStates, type Registry } from '@strongroom/metrics';
+import { type BreakerRegistry } from '@strongroom/resilience';
 
 export function gatewayMetricsPlugin(registry: Registry, breakers: BreakerRegistry): ApolloServerPlugin {
   const registers = [registry];
@@ -17,15 +15,7 @@ export function gatewayMetricsPlugin(registry: Registry, breakers: BreakerRegist
     registers,
   });
   const errors = new Counter({ name: 'strongroom_gateway_errors_total', help: 'GraphQL errors sent, by extensions.code (docs/error-catalogue.md)', labelNames: ['code'], registers });
-  new Gauge({
-    name: 'strongroom_breaker_state',
-    help: 'Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open',
-    labelNames: ['breaker'],
-    registers,
-    collect() {
-      for (const b of breakers.list()) this.set({ breaker: b.name }, BREAKER_VALUE[b.state]);
-    },
-  });
+  registerBreakerStates(registry, () => breakers.list());
   return {
     async requestDidStart() {
       const end = seconds.startTimer();

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * A Prometheus registry for one service: the process metrics every dashboard expects (CPU, resident
@@ -43,4 +43,18 @@ export async function startMetricsServer(registry: Registry, host: string, port:
     address: `${host}:${bound.port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Circuit breaker states as a gauge: 0 closed, 1 half-open, 2 open, read from `list` at each scrape. */
+export function registerBreakerStates(registry: Registry, list: () => readonly { name: string; state: 'CLOSED' | 'HALF_OPEN' | 'OPEN' }[]): void {
+  const value = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 } as const;
+  new Gauge({
+    name: 'strongroom_breaker_state',
+    help: 'Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open',
+    labelNames: ['breaker'],
+    registers: [registry],
+    collect() {
+      for (const b of list()) this.set({ breaker: b.name }, value[b.state]);
+    },
+  });
 }

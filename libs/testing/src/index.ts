@@ -12,4 +12,4 @@ export { corpusDir } from './corpus';
 export { querySql } from './sql';
 export { makeTestIdp } from './jwks';
 export { makeTestPki } from './pki';
-export { promSample } from './prom';
+export { processRss, promSample } from './prom';

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * The value of one series in a Prometheus text exposition: `name` with every given label
  * (`'a="x",b="y"'`, in any order, other labels allowed), or undefined when there is none.
@@ -12,4 +14,13 @@ export function promSample(text: string, name: string, labels = ''): number | un
     if (wanted.every((l) => have.includes(l))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
+}
+
+/** Resident set size of a process in bytes (Linux /proc), 0 when it is gone. */
+export function processRss(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }

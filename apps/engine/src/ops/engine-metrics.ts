@@ -1,11 +1,10 @@
 import { type DataSource, type JobRunEntity } from '@strongroom/db';
-import { Counter, Gauge, Histogram, type Registry } from '@strongroom/metrics';
-import { type Breaker, type BreakerRegistry, type BreakerState } from '@strongroom/resilience';
+import { Counter, Gauge, Histogram, registerBreakerStates, type Registry } from '@strongroom/metrics';
+import { type Breaker, type BreakerRegistry } from '@strongroom/resilience';
 
 /** Seconds a database-backed gauge (DLQ depth, audit chain length) is cached between scrapes. */
 const DB_GAUGE_TTL_MS = 5000;
 
-const BREAKER_VALUE: Record<BreakerState, number> = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 };
 const SLA_VALUE = { NONE: 0, ON_TRACK: 0, AT_RISK: 1, BREACHED: 2 } as const;
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
@@ -57,15 +56,7 @@ export class EngineMetrics {
         this.set(activeRuns());
       },
     });
-    new Gauge({
-      name: 'strongroom_breaker_state',
-      help: 'Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open',
-      labelNames: ['breaker'],
-      registers,
-      collect() {
-        for (const b of breakers.list()) this.set({ breaker: b.name }, BREAKER_VALUE[b.state]);
-      },
-    });
+    registerBreakerStates(registry, () => breakers.list());
     new Gauge({
       name: 'strongroom_dlq_depth',
       help: 'Dead letters waiting for replay or discard (status PENDING)',
