@@ -2,32 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { corpusDir } from '@strongroom/testing';
 import { readBai2 } from './bai2';
-import { FormatError, type BankEntry, type FormatSummary } from './types';
+import { type FormatSummary } from './types';
+import { formatErrorOf, readAll } from './reader-test-support';
 
 /** The BAI2 files of the shared corpus, each read as a stream, with what the reader must make of it. */
 const CORPUS = corpusDir('bai2');
 
-async function read(input: AsyncIterable<Buffer>): Promise<{ entries: BankEntry[]; summary: FormatSummary }> {
-  const gen = readBai2(input);
-  const entries: BankEntry[] = [];
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) return { entries, summary: r.value };
-    entries.push(r.value);
-  }
-}
+const read = (input: AsyncIterable<Buffer>) => readAll(readBai2, input);
 
 const readCorpus = (file: string) => read(fs.createReadStream(path.join(CORPUS, file)) as AsyncIterable<Buffer>);
 
-async function rejection(p: Promise<unknown>): Promise<FormatError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FormatError) return e;
-    throw e;
-  }
-  throw new Error('expected a FormatError, but the file was read');
-}
+const rejection = formatErrorOf;
 
 const failedChecks = (s: FormatSummary) => s.checks.filter((c) => !c.ok).map((c): [string, string, string] => [c.name, c.expected, c.found]);
 

@@ -1,5 +1,6 @@
 import { readBai2 } from './bai2';
-import { FormatError, type BankEntry, type FormatSummary } from './types';
+import { type FormatSummary } from './types';
+import { formatErrorOf, readAll } from './reader-test-support';
 
 // The reader on small files written here; the corpus files are read in bai2.read-bai2.corpus.test.ts,
 // generated large files in bai2.read-bai2.large-files.test.ts.
@@ -10,27 +11,11 @@ async function* chunks(text: string, size = 37): AsyncGenerator<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
 }
 
-async function read(input: AsyncIterable<Buffer>): Promise<{ entries: BankEntry[]; summary: FormatSummary }> {
-  const gen = readBai2(input);
-  const entries: BankEntry[] = [];
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) return { entries, summary: r.value };
-    entries.push(r.value);
-  }
-}
+const read = (input: AsyncIterable<Buffer>) => readAll(readBai2, input);
 
 const readLines = (...lines: string[]) => read(chunks(lines.join('\n')));
 
-async function rejection(p: Promise<unknown>): Promise<FormatError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FormatError) return e;
-    throw e;
-  }
-  throw new Error('expected a FormatError, but the file was read');
-}
+const rejection = formatErrorOf;
 
 const failedChecks = (s: FormatSummary) => s.checks.filter((c) => !c.ok).map((c): [string, string, string] => [c.name, c.expected, c.found]);
 

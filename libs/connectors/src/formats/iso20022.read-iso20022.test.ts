@@ -3,7 +3,8 @@ import path from 'node:path';
 import { corpusDir } from '@strongroom/testing';
 import { readIso20022 } from './iso20022';
 import { SeenKeys } from './iso20022-xml';
-import { type BankEntry, FormatError, type FormatSummary } from './types';
+import { FormatError } from './types';
+import { readAll } from './reader-test-support';
 
 async function* fileBytes(file: string, chunkBytes = 4096): AsyncGenerator<Buffer> {
   yield* fs.createReadStream(file, { highWaterMark: chunkBytes });
@@ -14,15 +15,7 @@ async function* textBytes(text: string, chunkBytes = 1 << 16): AsyncGenerator<Bu
   for (let i = 0; i < buf.length; i += chunkBytes) yield buf.subarray(i, i + chunkBytes);
 }
 
-async function read(input: AsyncIterable<Buffer>): Promise<{ entries: BankEntry[]; summary: FormatSummary }> {
-  const entries: BankEntry[] = [];
-  const gen = readIso20022(input);
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) return { entries, summary: r.value };
-    entries.push(r.value);
-  }
-}
+const read = (input: AsyncIterable<Buffer>) => readAll(readIso20022, input);
 
 /** "reconciled (n checks)", "not reconciled: <check> expected X found Y; …" or "rejected: <error>". */
 async function verdict(input: AsyncIterable<Buffer>): Promise<string> {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { corpusDir } from '@strongroom/testing';
 import { readMt940 } from './mt940';
-import { FormatError, type BankEntry, type FormatSummary } from './types';
+import { type BankEntry, type FormatSummary } from './types';
+import { formatErrorOf, readAll } from './reader-test-support';
 
 const CORPUS = corpusDir('mt940');
 
@@ -10,28 +11,12 @@ async function* chunks(...parts: (string | Buffer)[]): AsyncGenerator<Buffer> {
   for (const p of parts) yield typeof p === 'string' ? Buffer.from(p, 'utf8') : p;
 }
 
-async function read(input: AsyncIterable<Buffer>): Promise<{ entries: BankEntry[]; summary: FormatSummary }> {
-  const gen = readMt940(input);
-  const entries: BankEntry[] = [];
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) return { entries, summary: r.value };
-    entries.push(r.value);
-  }
-}
+const read = (input: AsyncIterable<Buffer>) => readAll(readMt940, input);
 
 const readText = (text: string) => read(chunks(text));
 const readCorpus = (file: string) => read(fs.createReadStream(path.join(CORPUS, file)) as AsyncIterable<Buffer>);
 
-async function rejection(p: Promise<unknown>): Promise<FormatError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FormatError) return e;
-    throw e;
-  }
-  throw new Error('expected a FormatError, but the file was read');
-}
+const rejection = formatErrorOf;
 
 /** One statement, lines joined with CRLF. */
 function statement(ref: string, fields: string[]): string {
