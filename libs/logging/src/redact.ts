@@ -36,12 +36,11 @@ export function luhnValid(digits: string): boolean {
 }
 
 function ibanChecksumValid(compact: string): boolean {
-  const rearranged = compact.slice(4) + compact.slice(0, 4);
+  // mod 97 of the digits of (BBAN + country + check), letters as 10–35, without building the string
   let rem = 0;
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0);
-    const v = code >= 65 ? String(code - 55) : ch;
-    for (const d of v) rem = (rem * 10 + (d.charCodeAt(0) - 48)) % 97;
+  for (let k = 0; k < compact.length; k++) {
+    const code = compact.charCodeAt((k + 4) % compact.length);
+    rem = code >= 65 ? (rem * 100 + (code - 55)) % 97 : (rem * 10 + (code - 48)) % 97;
   }
   return rem === 1;
 }
@@ -65,7 +64,8 @@ function ibanSpans(text: string): [number, number][] {
 
 /** Finds card numbers in `text`, left to right, non-overlapping (longest at each start). */
 export function findPans(text: string): PanMatch[] {
-  if (!/[0-9]{4}/.test(text)) return [];
+  // most text has no card number: fewer than 13 digits in all, or no group of 4, cannot hold one
+  if (!hasDigits(text, 13) || !/[0-9]{4}/.test(text)) return [];
   const ibans = /[A-Z]{2}[0-9]{2}/.test(text) ? ibanSpans(text) : [];
   const found: PanMatch[] = [];
   for (const m of text.matchAll(RUN)) {
@@ -93,6 +93,16 @@ export function findPans(text: string): PanMatch[] {
   return found;
 }
 
+/** Whether `text` has at least `n` ASCII digits (a single pass, no allocation). */
+function hasDigits(text: string, n: number): boolean {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++count >= n) return true;
+  }
+  return false;
+}
+
 /** Replaces every card number found in `text` with `replace(digits)`. */
 export function replacePans(text: string, replace: (digits: string) => string): string {
   const pans = findPans(text);
@@ -111,11 +121,17 @@ const TRACK1 = /%?B[0-9]{12,19}\^[^^\n]{2,26}\^(?:[0-9]{4}|\^)(?:[0-9]{3}|\^)[^?
 const TRACK2 = /;?[0-9]{12,19}=(?:[0-9]{4}|=)(?:[0-9]{3}|=)[^?\n\s]*\??/g;
 // card verification codes written next to their label (CVV2, CVC2, CID, CSC): never stored (PCI DSS 3.3.2)
 const CVV = /\b(cvv2?|cvc2?|cid|csc|card security code|security code)(\s*(?:no\.?|number)?\s*[:=#]?\s*)[0-9]{3,4}\b/gi;
+// what each pattern cannot match without (a cheap test before the regex scans)
+const CVV_LABEL = /cvv|cvc|cid|csc|security code/i;
 
 /** Removes track data and labelled card verification codes from free text. */
 export function removeSensitiveAuthData(text: string): string {
   if (!/[0-9]{3}/.test(text)) return text;
-  return text.replace(TRACK1, '[track data removed]').replace(TRACK2, '[track data removed]').replace(CVV, '$1$2[removed]');
+  let out = text;
+  if (out.includes('^')) out = out.replace(TRACK1, '[track data removed]');
+  if (out.includes('=')) out = out.replace(TRACK2, '[track data removed]');
+  if (CVV_LABEL.test(out)) out = out.replace(CVV, '$1$2[removed]');
+  return out;
 }
 
 /**
