@@ -1,9 +1,13 @@
-// Loads a generated transactions file through the full pipeline in-process and prints throughput
-// and batch commit latency: `node bin/run-ts.js tools/profile-run.ts [rows]` (add --cpu-prof to node
-// to profile). A developer tool; `npm run bench` (issue 9) is the benchmark of record.
+// Loads a generated transactions file through the pipeline in-process and prints throughput, batch
+// commit latency and the CPU seconds of the engine and of PostgreSQL (which side limits):
+//   node bin/run-ts.js tools/profile-run.ts [rows] [batching] [--full] [--bad RATIO] [--prof FILE]
+// --full adds SOX, PCI_DSS and AML with OFAC screening; --prof writes a CPU profile of the run alone.
+// A developer tool; `npm run bench` (issue 9) is the benchmark of record.
+import fs from 'node:fs';
+import inspector from 'node:inspector';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createPanProtector } from '@strongroom/compliance';
+import { createPanProtector, SanctionsIndex } from '@strongroom/compliance';
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { createDataSource } from '@strongroom/db';
 import { withThrowawayDatabase } from './throwaway-db';
@@ -13,27 +17,63 @@ import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob 
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 200_000);
   // optional batching override, e.g. "{ minSize: 10000, maxSize: 10000 }" to compare memory at a fixed batch size
-  const batching = process.argv[3] ?? '{ minSize: 5000, maxSize: 50000, targetCommitMs: 500 }';
+  const batching = process.argv[3]?.startsWith('{') ? process.argv[3] : '{ minSize: 5000, maxSize: 50000, targetCommitMs: 500 }';
+  // --full: SOX, PCI_DSS and AML with OFAC screening (the corpus lists), as `npm run bench` does
+  const full = process.argv.includes('--full');
+  const lists = path.join(__dirname, '..', '..', 'shared', 'corpus', 'sanctions', 'full');
   await withThrowawayDatabase(async (cluster, dir) => {
     const ds = createDataSource({ url: cluster.url, poolSize: 4 });
     try {
       await ds.initialize();
       const csv = path.join(dir, 'tx.csv');
-      const gen = await generateTransactionsCsv(csv, { rows });
+      const bad = process.argv.indexOf('--bad');
+      const gen = await generateTransactionsCsv(csv, { rows, badRatio: bad > 0 ? Number(process.argv[bad + 1]) : 0.01 });
       const def = parseJobDefinition(
-        `name: profile\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: ${batching}\n`,
+        `name: profile\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: ${batching}\n` +
+          (full ? 'compliance: { frameworks: [SOX, PCI_DSS, AML], sanctions: required }\n' : ''),
       );
       const job = await getJob(ds, (await saveJob(ds, def)).job.id);
       const { run } = await createRun(ds, job);
+      // --prof FILE: a CPU profile of the run alone (not the data generation), for chrome://inspect or speedscope
+      const profAt = process.argv.indexOf('--prof');
+      const session = profAt > 0 ? new inspector.Session() : undefined;
+      const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session?.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+      if (session) {
+        session.connect();
+        await post('Profiler.enable');
+        await post('Profiler.start');
+      }
+      // CPU seconds of all postgres processes (utime + stime, from /proc), to see which side is the bottleneck
+      const pgCpu = () => {
+        let ticks = 0;
+        for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
+          try {
+            const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+            if (!stat.includes('(postgres)')) continue;
+            const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            ticks += Number(f[11]) + Number(f[12]);
+          } catch {
+            // the process ended
+          }
+        }
+        return ticks / 100;
+      };
+      const pg0 = pgCpu();
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const done = await executeRun(
-        { ds, logger: createLogger({ service: 'profile', level: 'warn' }), pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }) },
+        { ds, logger: createLogger({ service: 'profile', level: (process.env.LOG_LEVEL as 'info') ?? 'warn' }), pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }),
+          ...(full ? { screening: { screener: SanctionsIndex.fromFiles([path.join(lists, 'sdn.csv'), path.join(lists, 'alt.csv')], 0.9), threshold: 0.9 } } : {}),
+        },
         run,
         job,
         new RunControl(),
         () => undefined,
       );
       const s = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      console.log(`cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s, wall ${s.toFixed(1)} s`);
+      if (session) fs.writeFileSync(process.argv[profAt + 1] as string, JSON.stringify(((await post('Profiler.stop')) as { profile: unknown }).profile));
       const [m] = await ds.query('SELECT batch_p50_ms, batch_p99_ms, peak_rss_bytes FROM performance_metrics WHERE run_id = $1', [run.id]);
       console.log(
         `${done.status} ${done.errorCode ?? ''} read ${done.recordsRead} loaded ${done.recordsLoaded} dlq ${done.recordsDeadLettered} (expected bad ${gen.bad}) in ${s.toFixed(2)} s = ` +

@@ -353,7 +353,7 @@ TABLE transactions
   CONSTRAINT transactions_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text)
   CONSTRAINT transactions_pkey PRIMARY KEY (id)
   INDEX transactions_account_key_time_idx ON public.transactions USING btree (COALESCE(account_bidx, account), booked_at)
-  INDEX transactions_booked_idx ON public.transactions USING btree (booked_at)
+  INDEX transactions_booked_brin ON public.transactions USING brin (booked_at)
   INDEX UNIQUE transactions_business_key ON public.transactions USING btree (source_system, txn_id)
   INDEX UNIQUE transactions_pkey ON public.transactions USING btree (id)
   INDEX transactions_run_idx ON public.transactions USING btree (run_id, source_record_no)

@@ -13,6 +13,7 @@ import { ComplianceAlertEntity, KycCustomerEntity, LegalHoldEntity } from './ent
 import { Compliance1764600000000 } from './migrations/1764600000000-compliance';
 import { Retention1764700000000 } from './migrations/1764700000000-retention';
 import { FieldEncryption1764800000000 } from './migrations/1764800000000-field-encryption';
+import { SinkLoadPath1764900000000 } from './migrations/1764900000000-sink-load-path';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -31,7 +32,7 @@ export const ENTITIES = [
 ];
 
 /** Migrations in order. Never `synchronize`: the schema changes only through these. */
-export const MIGRATIONS = [InitialSchema1764300000000, ExactlyOnce1764400000000, AuditAndRoles1764500000000, Compliance1764600000000, Retention1764700000000, FieldEncryption1764800000000];
+export const MIGRATIONS = [InitialSchema1764300000000, ExactlyOnce1764400000000, AuditAndRoles1764500000000, Compliance1764600000000, Retention1764700000000, FieldEncryption1764800000000, SinkLoadPath1764900000000];
 
 /** The least-privilege role the engine works as (created by the migrations). */
 export const RUNTIME_ROLE = 'strongroom_runtime';

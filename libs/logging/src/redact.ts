@@ -11,6 +11,7 @@
  */
 const RUN = /(?<![0-9])[0-9]+(?:[ -]+[0-9]+)*(?![0-9])/g;
 const IBAN = /[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}/g;
+const COMPACT_IBAN = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
 
 export interface PanMatch {
   /** Text index of the first and one past the last character of the PAN (separators included). */
@@ -66,6 +67,8 @@ function ibanSpans(text: string): [number, number][] {
 export function findPans(text: string): PanMatch[] {
   // most text has no card number: fewer than 13 digits in all, or no group of 4, cannot hold one
   if (!hasDigits(text, 13) || !/[0-9]{4}/.test(text)) return [];
+  // a whole value that is one valid compact IBAN (an account field): its digits are not a card number
+  if (text.length <= 34 && COMPACT_IBAN.test(text) && ibanChecksumValid(text)) return [];
   const ibans = /[A-Z]{2}[0-9]{2}/.test(text) ? ibanSpans(text) : [];
   const found: PanMatch[] = [];
   for (const m of text.matchAll(RUN)) {

@@ -2,7 +2,7 @@ import { type PoolClient } from 'pg';
 import { appendAudit } from '@strongroom/audit';
 import { type JobRunEntity } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { writeBatch, type BatchContext, type BatchResult } from './batch-writer';
+import { writeBatch, type BatchContext, type BatchResult, type SinkLines } from './batch-writer';
 import { runComplianceChecks } from './compliance-checks';
 import { totalsToJson } from './integrity';
 import { type CanonicalTransaction, type Rejection } from './types';
@@ -18,6 +18,8 @@ export interface BatchInput {
   rejected: Rejection[];
   /** Records the source itself marked as not to be loaded, by reason (e.g. NOT_BOOKED statement entries). */
   filtered?: Record<string, number>;
+  /** The valid rows' canonical and COPY lines, when built ahead of the commit (sinkLines). */
+  lines?: SinkLines;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function commitBatch(
 ): Promise<BatchResult> {
   await client.query('BEGIN');
   try {
-    const result = await writeBatch(client, ctx, input.valid, input.rejected);
+    const result = await writeBatch(client, ctx, input.valid, input.rejected, input.lines);
     for (const [k, v] of Object.entries(input.filtered ?? {})) result.filteredByReason[k] = (result.filteredByReason[k] ?? 0) + v;
     const read = Number(run.recordsRead) + input.records;
     const loaded = Number(run.recordsLoaded) + result.loaded;

@@ -22,6 +22,22 @@ export interface BatchContext {
   checks?: ComplianceChecks;
   /** Test-only crash points (see RunContext.crash). */
   crash?: (point: string) => void;
+  /** The direct-COPY fast path's back-off across the batches of one run (see loadRows); created on first use. */
+  fastPath?: FastPathState;
+}
+
+/**
+ * A batch is first loaded by one COPY straight into the sink. If any row collides with a key or is
+ * refused, the COPY rolls back to its savepoint and the batch goes through staging + ON CONFLICT, which
+ * classifies every row. A source that collides once is likely to again (a re-delivery, a file with
+ * repeated ids), so the fast path is then skipped for `penalty` batches, doubling up to 64.
+ */
+export interface FastPathState {
+  skip: number;
+  penalty: number;
+  /** Batches loaded by the fast path, and fallbacks (for tests and the run log). */
+  used: number;
+  fellBack: number;
 }
 
 export interface BatchResult {
@@ -69,7 +85,7 @@ async function insertIsolating(client: ClientBase, ctx: BatchContext, rows: Cano
   if (!rows.length) return;
   await client.query('SAVEPOINT strongroom_rows');
   try {
-    await copyText(client, `strongroom_stage (${SINK_COLUMNS})`, rows.map((t) => `${lines.get(t.recordNo)}\t${ctx.runId}\t${t.recordNo}`)); // lines end with account_bidx
+    await copyText(client, `strongroom_stage (${SINK_COLUMNS})`, rows.map((t) => lines.get(t.recordNo) as string));
     if (top) ctx.crash?.('batch:mid-copy');
     const inserted = await client.query<{ source_record_no: string }>(
       `INSERT INTO transactions (${SINK_COLUMNS})
@@ -129,18 +145,17 @@ export interface LoadResult {
  * Loads valid rows inside the caller's open transaction (through staging, isolating rows the database
  * refuses) and classifies those that did not insert: a key repeated within this run → DUPLICATE_KEY;
  * a key an earlier run loaded with identical content → filtered as ALREADY_LOADED; with different
- * content → KEY_CONFLICT (never silently dropped). Writes no dead letters itself.
+ * content → KEY_CONFLICT (never silently dropped). Writes no dead letters itself. Tries the direct
+ * COPY first when no row is held for KYC and no key repeats within the batch (FastPathState).
  */
-export async function loadRows(client: ClientBase, ctx: BatchContext, valid: readonly CanonicalTransaction[]): Promise<LoadResult> {
+export async function loadRows(client: ClientBase, ctx: BatchContext, valid: readonly CanonicalTransaction[], prepared?: SinkLines): Promise<LoadResult> {
   const filteredByReason: Record<string, number> = {};
   const totals: Totals = new Map();
   const digest = new DigestBuilder();
   const dead: Rejection[] = [];
   const outcome = new Map<number, 'loaded' | 'filtered' | Rejection>();
   let loaded = 0;
-  const lines = new Map(valid.map((t) => [t.recordNo, canonicalLine(ctx.sourceSystem, t)]));
-  // what is stored: RESTRICTED fields encrypted, plus the account's blind index when it is encrypted (the digest stays over clear values)
-  const stored = new Map(valid.map((t) => [t.recordNo, storedLine(ctx, t, lines.get(t.recordNo) as string)]));
+  const { canonical, copy } = prepared ?? sinkLines(ctx, valid);
   const verdicts = new Map<number, Verdict>();
   // KYC hold policy: rows of accounts without valid KYC are dead-lettered instead of loaded
   const held = ctx.checks?.kyc === 'hold' ? await kycHeld(client, valid) : new Map<number, string>();
@@ -149,19 +164,27 @@ export async function loadRows(client: ClientBase, ctx: BatchContext, valid: rea
     const t = byNo?.get(recordNo) as CanonicalTransaction;
     verdicts.set(recordNo, { recordNo, raw: maskPansInText(t.raw), code: 'KYC_HOLD', message: `held: the account has no valid KYC (${kyc}); replay once it is verified`, field: 'account' });
   }
-  await insertIsolating(client, ctx, held.size ? valid.filter((t) => !held.has(t.recordNo)) : [...valid], stored, verdicts, true);
-  for (const t of valid) {
+  if (!held.size && (await copyDirect(client, ctx, valid, copy))) {
+    for (const t of valid) verdicts.set(t.recordNo, 'inserted');
+  } else {
+    const copyByNo = new Map(valid.map((t, i) => [t.recordNo, copy[i] as string]));
+    await insertIsolating(client, ctx, held.size ? valid.filter((t) => !held.has(t.recordNo)) : [...valid], copyByNo, verdicts, true);
+  }
+  valid.forEach((t, i) => {
     const v = verdicts.get(t.recordNo) ?? 'mine';
     if (v === 'inserted') {
       loaded++;
       addToTotals(totals, t.currency, t.amount.minor);
-      digest.add(lines.get(t.recordNo) as string);
+      digest.add(canonical[i] as string);
       outcome.set(t.recordNo, 'loaded');
-    } else if (v === 'same') {
+      return;
+    }
+    if (v === 'same') {
       filteredByReason.ALREADY_LOADED = (filteredByReason.ALREADY_LOADED ?? 0) + 1;
       outcome.set(t.recordNo, 'filtered');
-    } else {
-      const rejection: Rejection =
+      return;
+    }
+    const rejection: Rejection =
         typeof v === 'object'
           ? v
           : {
@@ -171,11 +194,42 @@ export async function loadRows(client: ClientBase, ctx: BatchContext, valid: rea
               message: v === 'mine' ? `txn_id ${t.txnId} appears more than once in this source` : `txn_id ${t.txnId} was loaded earlier with different content`,
               field: 'txn_id',
             };
-      dead.push(rejection);
-      outcome.set(t.recordNo, rejection);
-    }
-  }
+    dead.push(rejection);
+    outcome.set(t.recordNo, rejection);
+  });
   return { loaded, filteredByReason, totals, digest: digest.hex(), dead, outcome };
+}
+
+/**
+ * The fast path: one COPY of the batch straight into the sink, in a savepoint. True when every row
+ * inserted. False, with nothing written, when the fast path is backing off, a key repeats within the
+ * batch, or the database refused a row (a key collision or a row-level error): the caller then loads
+ * through staging, which classifies each row.
+ */
+async function copyDirect(client: ClientBase, ctx: BatchContext, rows: readonly CanonicalTransaction[], copy: readonly string[]): Promise<boolean> {
+  const state = (ctx.fastPath ??= { skip: 0, penalty: 1, used: 0, fellBack: 0 });
+  if (!rows.length) return true;
+  if (state.skip > 0) {
+    state.skip--;
+    return false;
+  }
+  if (new Set(rows.map((t) => t.txnId)).size !== rows.length) return false;
+  await client.query('SAVEPOINT strongroom_direct');
+  try {
+    await copyText(client, `transactions (${SINK_COLUMNS})`, copy);
+    ctx.crash?.('batch:mid-copy');
+    await client.query('RELEASE SAVEPOINT strongroom_direct');
+    state.used++;
+    state.penalty = 1;
+    return true;
+  } catch (err) {
+    if (!isRowLevel(err)) throw err;
+    await client.query('ROLLBACK TO SAVEPOINT strongroom_direct');
+    state.fellBack++;
+    state.skip = state.penalty;
+    state.penalty = Math.min(state.penalty * 2, 64);
+    return false;
+  }
 }
 
 /** Loads a batch and dead-letters its validation rejections and the rows that did not load. */
@@ -184,8 +238,9 @@ export async function writeBatch(
   ctx: BatchContext,
   valid: readonly CanonicalTransaction[],
   rejected: readonly Rejection[],
+  prepared?: SinkLines,
 ): Promise<BatchResult> {
-  const r = await loadRows(client, ctx, valid);
+  const r = await loadRows(client, ctx, valid, prepared);
   const dead = [...rejected, ...r.dead].sort((a, b) => a.recordNo - b.recordNo);
   if (dead.length) await insertDeadLetters(client, ctx, dead);
   return { loaded: r.loaded, deadLettered: dead.length, filteredByReason: r.filteredByReason, totals: r.totals, digest: r.digest, rejections: dead };
@@ -219,8 +274,26 @@ const ENCRYPTABLE: Record<EncryptableField, { col: number; value: (t: CanonicalT
   reference: { col: 9, value: (t) => t.reference },
 };
 
+/** A batch's rows as text: the canonical line (digest input) and the COPY line (as stored, with the run columns), in row order. */
+export interface SinkLines {
+  canonical: string[];
+  copy: string[];
+}
+
+/** Builds the canonical and COPY lines of `rows` (pure CPU: the run executor does it while the previous batch commits). */
+export function sinkLines(ctx: Pick<BatchContext, 'sourceSystem' | 'runId' | 'checks'>, rows: readonly CanonicalTransaction[]): SinkLines {
+  const canonical: string[] = new Array(rows.length);
+  const copy: string[] = new Array(rows.length);
+  rows.forEach((t, i) => {
+    const clear = canonicalLine(ctx.sourceSystem, t);
+    canonical[i] = clear;
+    copy[i] = `${storedLine(ctx, t, clear)}\t${ctx.runId}\t${t.recordNo}`;
+  });
+  return { canonical, copy };
+}
+
 /** The COPY line as stored: the canonical line with RESTRICTED fields encrypted, then the account's blind index (or \\N). */
-function storedLine(ctx: BatchContext, t: CanonicalTransaction, clear: string): string {
+function storedLine(ctx: Pick<BatchContext, 'checks'>, t: CanonicalTransaction, clear: string): string {
   const enc = ctx.checks?.encryption;
   if (!enc) return `${clear}\t\\N`;
   const cols = clear.split('\t');

@@ -10,7 +10,7 @@ import { type Breaker } from '@strongroom/resilience';
 import { asDatabaseOutage, isDatabaseOutage } from './db-outage';
 import { AdaptiveBatchSize } from './adaptive-batch';
 import { commitBatch } from './batch-commit';
-import { prepareStaging, type BatchContext } from './batch-writer';
+import { prepareStaging, sinkLines, type BatchContext, type SinkLines } from './batch-writer';
 import { mergeTotals, totalsFromJson, type Totals } from './integrity';
 import { asFileJob, isBankSource, recordLayout, type BankSource } from './job-definition';
 import { type JobWithDefinition } from './job-store';
@@ -26,6 +26,9 @@ import { createTransactionMapper } from './transaction-mapper';
 import { tokenizeBankRecord } from './bank-records';
 import { type CanonicalTransaction, type Rejection } from './types';
 
+/** Batches read and mapped ahead of the one committing (CPU work that overlaps the database's). */
+const READ_AHEAD = 1;
+
 export interface RunContext {
   ds: DataSource;
   logger: Logger;
@@ -40,8 +43,10 @@ export interface RunContext {
   fieldKeys?: KeyProvider;
   /** Circuit breaker of file sources: opening a source and reading each batch go through it. */
   source?: Breaker;
-  /** Called after each committed batch of a file run with the job's name and the commit time (metrics). */
+  /** Called after each committed batch of a file or ingest run with the job's name and the commit time (metrics). */
   onBatchCommitted?: (job: string, ms: number) => void;
+  /** Progress of an ingest run (at open, after each batch, at completion); file runs report through the scheduler. */
+  onIngestProgress?: (run: JobRunEntity) => void;
   /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
   crash?: (point: string) => void;
 }
@@ -76,6 +81,7 @@ export async function executeRun(
   let runner: QueryRunner | undefined;
   let source: CsvSource | undefined;
   const readHash = createHash('sha256');
+  const ahead: Promise<PreparedBatch | undefined>[] = [];
   const connect = async () => {
     const r = ctx.ds.createQueryRunner();
     await r.connect();
@@ -167,6 +173,8 @@ export async function executeRun(
             path: sourcePath,
             delimiter: src.delimiter,
             hash: readHash,
+            // parsed a chunk at a time on the event loop: smaller chunks keep the commit in flight streaming
+            chunkBytes: 256 * 1024,
             ...(cp ? { startByte: Number(cp.b), startRecordNo: Number(cp.n) } : {}),
           }),
     );
@@ -185,16 +193,20 @@ export async function executeRun(
       ...(ctx.crash ? { crash: ctx.crash } : {}),
     };
     const sizer = new AdaptiveBatchSize(def.batching.minSize, def.batching.maxSize, def.batching.targetCommitMs, def.batching.startSize);
-    // raw text is held ~4× (fields, canonical line, COPY payload): cap raw bytes per batch accordingly
-    const maxBatchBytes = Math.floor((def.batching.maxInFlightMB * 1024 * 1024) / 4);
+    // raw text is held ~4× (fields, canonical line, COPY payload) and up to READ_AHEAD + 1 batches are
+    // in memory at once (one committing, the others read ahead): cap raw bytes per batch accordingly
+    const maxBatchBytes = Math.floor((def.batching.maxInFlightMB * 1024 * 1024) / (4 * (READ_AHEAD + 1)));
     const reader = source.records(() => ({ records: sizer.current, bytes: maxBatchBytes }))[Symbol.asyncIterator]();
-    for (;;) {
+    // reads and maps the next batch (validation, tokenization, PAN detection): CPU work that runs
+    // while the database commits the previous batch
+    const readBatch = async (): Promise<PreparedBatch | undefined> => {
       const next = await (isBankSource(src) ? reader.next() : throughSource(ctx.source, sourcePath, () => reader.next()));
-      if (next.done) break;
+      if (next.done) return undefined;
       const records = next.value;
-      const request = await obey(ctx, run, control, actor, onProgress);
-      if (request !== 'run') return await stop(ctx, run, request, actor, log);
-      const { valid, rejected, filtered } = mapRecords(isBankSource(src) ? records.map((r) => tokenizeBankRecord(r, ctx.pan)) : records, mapper);
+      const mapped = await mapRecords(isBankSource(src) ? records.map((r) => tokenizeBankRecord(r, ctx.pan)) : records, mapper);
+      return { records, ...mapped, lines: sinkLines(batchCtx, mapped.valid) };
+    };
+    const commitOne = async ({ records, valid, rejected, filtered, lines }: PreparedBatch) => {
       const last = records[records.length - 1] as SourceRecord;
       const t0 = performance.now();
       const commit = () =>
@@ -206,6 +218,7 @@ export async function executeRun(
           valid,
           rejected,
           filtered,
+          lines,
         });
       const result = await withRetry(
         () => (ctx.db ? ctx.db.call(commit).catch(asDatabaseOutage) : commit()),
@@ -225,6 +238,24 @@ export async function executeRun(
       stats.peakRssBytes = Math.max(stats.peakRssBytes, process.memoryUsage.rss());
       log.debug('batch:committed', { batchSeq: run.batchesCommitted, records: records.length, loaded: result.loaded, ms: Math.round(ms) });
       onProgress(run);
+    };
+    // batches are read and mapped ahead (up to READ_AHEAD) while the database commits; commits stay
+    // strictly in order, and pause, cancel and shutdown are obeyed between commits (a batch read ahead
+    // is simply not committed: the checkpoint is where the next attempt starts)
+    const more = () => {
+      const last = ahead[ahead.length - 1];
+      const next = last ? last.then((b) => (b ? readBatch() : undefined)) : readBatch();
+      next.catch(() => undefined); // awaited in turn below; a failure surfaces there
+      ahead.push(next);
+    };
+    more();
+    for (;;) {
+      const batch = await ahead.shift();
+      if (!batch) break;
+      const request = await obey(ctx, run, control, actor, onProgress);
+      if (request !== 'run') return await stop(ctx, run, request, actor, log);
+      while (ahead.length < READ_AHEAD) more();
+      await commitOne(batch);
     }
     const request = await obey(ctx, run, control, actor, onProgress);
     if (request !== 'run') return await stop(ctx, run, request, actor, log);
@@ -241,6 +272,9 @@ export async function executeRun(
       filtered: run.recordsFiltered,
       reconciled: run.reconciled,
       errorCode: run.errorCode,
+      // batches loaded by one direct COPY vs through staging after a collision (performance-tuning.md)
+      directCopyBatches: batchCtx.fastPath?.used ?? 0,
+      stagedFallbacks: batchCtx.fastPath?.fellBack ?? 0,
     });
     return run;
   } catch (err) {
@@ -262,6 +296,7 @@ export async function executeRun(
     log.warn('run:failed', { errorCode: e.code, message });
     return run;
   } finally {
+    await Promise.allSettled(ahead); // no read outlives the run
     source?.close();
     await disconnect(runner);
     onProgress(run);
@@ -292,11 +327,22 @@ async function stop(ctx: RunContext, run: JobRunEntity, request: 'cancel' | 'shu
   return run;
 }
 
-function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTransactionMapper>) {
+interface PreparedBatch {
+  records: SourceRecord[];
+  valid: CanonicalTransaction[];
+  rejected: Rejection[];
+  filtered: Record<string, number>;
+  lines: SinkLines;
+}
+
+/** Maps a batch's records, yielding to the event loop every 1,000 so the commit in flight keeps streaming. */
+async function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTransactionMapper>) {
   const valid: CanonicalTransaction[] = [];
   const rejected: Rejection[] = [];
   const filtered: Record<string, number> = {};
-  for (const r of records) {
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % 250 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const r = records[i] as SourceRecord;
     if (r.filter) {
       filtered[r.filter] = (filtered[r.filter] ?? 0) + 1;
       continue;

@@ -6,6 +6,8 @@
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
+const CANONICAL_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
 export type TemporalResult = { ok: true; value: string } | { ok: false; message: string };
 
 function daysInMonth(y: number, m: number): number {
@@ -30,6 +32,13 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** ISO 8601 timestamp (date-only allowed = midnight UTC) → UTC "YYYY-MM-DDTHH:MM:SS[.ffffff]Z". */
 export function parseTimestamp(text: string): TemporalResult {
+  // the common form "YYYY-MM-DDTHH:MM:SSZ" is already canonical when it is a valid date and time
+  if (text.length === 20 && CANONICAL_SECONDS.test(text)) {
+    const y = Number(text.slice(0, 4));
+    if (y >= 1 && validDate(y, Number(text.slice(5, 7)), Number(text.slice(8, 10))) && Number(text.slice(11, 13)) <= 23 && Number(text.slice(14, 16)) <= 59 && Number(text.slice(17, 19)) <= 59) {
+      return { ok: true, value: text };
+    }
+  }
   const m = TIMESTAMP.exec(text);
   if (!m) return { ok: false, message: `"${text.slice(0, 40)}" is not an ISO 8601 timestamp` };
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];

@@ -55,56 +55,52 @@ export function createTransactionMapper(header: readonly string[], mapping: Part
     );
   }
   const width = header.length;
+  // per canonical field, decided once: its column, whether it is free text, its limit and control-character test
+  const plan = CANONICAL_FIELDS.map((f) => ({ f, column: index.get(f), free: FREE_TEXT.has(f), max: MAX_LENGTH[f], control: FREE_TEXT.has(f) ? CONTROL_IN_TEXT : CONTROL }));
+  const reject = (record: SourceRecord, code: RejectCode, message: string, field: string | null = null): MapResult => ({
+    ok: false,
+    rejection: { recordNo: record.recordNo, raw: maskPansInText(record.raw), code, message: maskPansInText(message), field },
+  });
 
   return {
     map(record) {
-      const reject = (code: RejectCode, message: string, field: string | null = null): MapResult => ({
-        ok: false,
-        rejection: { recordNo: record.recordNo, raw: maskPansInText(record.raw), code, message: maskPansInText(message), field },
-      });
-      if (record.error) return reject('MALFORMED_QUOTES', record.error.message);
+      if (record.error) return reject(record, 'MALFORMED_QUOTES', record.error.message);
       if (record.fields.length !== width) {
-        return reject('FIELD_COUNT_MISMATCH', `record has ${record.fields.length} fields; the header has ${width}`);
+        return reject(record, 'FIELD_COUNT_MISMATCH', `record has ${record.fields.length} fields; the header has ${width}`);
       }
-      const get = (f: CanonicalField): string | null => {
-        const i = index.get(f);
-        if (i === undefined) return null;
-        const v = record.fields[i] as string;
-        return v.trim() === '' ? null : v;
-      };
       const values = {} as Record<CanonicalField, string | null>;
-      for (const f of CANONICAL_FIELDS) {
-        const raw = get(f);
-        // free text keeps its exact form; identifiers, codes, amounts and dates are trimmed
-        const v = raw === null || FREE_TEXT.has(f) ? raw : raw.trim();
-        if (v === null) {
+      for (const { f, column, free, max, control } of plan) {
+        const raw = column === undefined ? null : (record.fields[column] as string);
+        if (raw === null || raw.trim() === '') {
           values[f] = null;
           continue;
         }
-        if (v.length > MAX_LENGTH[f]) return reject('FIELD_TOO_LONG', `${f} is longer than ${MAX_LENGTH[f]} characters`, f);
-        if ((FREE_TEXT.has(f) ? CONTROL_IN_TEXT : CONTROL).test(v)) return reject('INVALID_CHARACTERS', `${f} contains control characters`, f);
+        // free text keeps its exact form; identifiers, codes, amounts and dates are trimmed
+        const v = free ? raw : raw.trim();
+        if (v.length > max) return reject(record, 'FIELD_TOO_LONG', `${f} is longer than ${max} characters`, f);
+        if (control.test(v)) return reject(record, 'INVALID_CHARACTERS', `${f} contains control characters`, f);
         values[f] = v;
       }
       for (const f of ['txn_id', 'account', 'amount', 'currency', 'booked_at'] as const) {
-        if (values[f] === null) return reject('MISSING_FIELD', `${f} is required`, f);
+        if (values[f] === null) return reject(record, 'MISSING_FIELD', `${f} is required`, f);
       }
       const currency = (values.currency as string).toUpperCase();
-      if (!isCurrency(currency)) return reject('INVALID_CURRENCY', `"${currency.slice(0, 10)}" is not an ISO 4217 currency code`, 'currency');
+      if (!isCurrency(currency)) return reject(record, 'INVALID_CURRENCY', `"${currency.slice(0, 10)}" is not an ISO 4217 currency code`, 'currency');
       const amount = parseAmount(values.amount as string, currency);
-      if (!amount.ok) return reject(amount.code, amount.message, 'amount');
+      if (!amount.ok) return reject(record, amount.code, amount.message, 'amount');
       const bookedAt = parseTimestamp(values.booked_at as string);
-      if (!bookedAt.ok) return reject('INVALID_TIMESTAMP', `booked_at: ${bookedAt.message}`, 'booked_at');
+      if (!bookedAt.ok) return reject(record, 'INVALID_TIMESTAMP', `booked_at: ${bookedAt.message}`, 'booked_at');
       let valueDate: string | null = null;
       if (values.value_date !== null) {
         const d = parseDate(values.value_date);
-        if (!d.ok) return reject('INVALID_DATE', `value_date: ${d.message}`, 'value_date');
+        if (!d.ok) return reject(record, 'INVALID_DATE', `value_date: ${d.message}`, 'value_date');
         valueDate = d.value;
       }
       let cardPanToken: string | null = null;
       let cardPanMasked: string | null = null;
       if (values.card_pan !== null) {
         const p = pan.protect(values.card_pan);
-        if (!p) return reject('INVALID_PAN', 'card_pan is not a valid card number (13–19 digits, Luhn)', 'card_pan');
+        if (!p) return reject(record, 'INVALID_PAN', 'card_pan is not a valid card number (13–19 digits, Luhn)', 'card_pan');
         cardPanToken = p.token;
         cardPanMasked = p.masked;
       }
