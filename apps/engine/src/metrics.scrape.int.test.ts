@@ -1,5 +1,6 @@
 import {
   createAuditServiceClient,
+  createIngestServiceClient,
   createJobServiceClient,
   RunStatus,
   SlaStatus,
@@ -8,6 +9,7 @@ import {
   type CreateJobResponse,
   type GetRunRequest,
   type GetRunResponse,
+  type IngestResponse,
   type JobServiceClient,
   type Run,
   type RunJobRequest,
@@ -98,4 +100,42 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
     expect(text).toMatch(/service="engine"/);
   }, 120_000);
+
+  it('counts the records and batch commits of a gRPC ingest run like those of a file run', async () => {
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, { definition: 'name: metrics-ingest\nsource: { kind: grpc }\n', baseDir: '' });
+    const ingest = createIngestServiceClient({ address: engine.address });
+    const call = ingest.ingest();
+    const answers: IngestResponse[] = [];
+    let wake: (() => void) | undefined;
+    call.on('data', (r: IngestResponse) => {
+      answers.push(r);
+      wake?.();
+    });
+    const ask = async (msg: Parameters<typeof call.write>[0]) => {
+      call.write(msg);
+      while (!answers.length) await new Promise<void>((r) => (wake = r));
+      return answers.shift() as IngestResponse;
+    };
+    const rec = (n: number, amount = `${n}.00`) => ({ txnId: `mi-${n}`, account: 'ACC1', counterpartyAccount: '', counterpartyName: '', amount, currency: 'EUR', bookedAt: '2026-01-02T10:00:00Z', valueDate: '', reference: '', cardPan: '' });
+    try {
+      await ask({ open: { jobId: job.job?.id ?? '', streamId: 'metrics-ingest-1' } });
+      for (let b = 0; b < 3; b++) {
+        // the second batch carries 2 records that are not money: dead-lettered
+        const records = Array.from({ length: 100 }, (_, i) => rec(b * 100 + i, b === 1 && i < 2 ? 'ten' : undefined));
+        expect((await ask({ batch: { idempotencyKey: `k-${b}`, records } })).ack?.accepted).toBe(b === 1 ? 98 : 100);
+      }
+      expect((await ask({ complete: {} })).completed?.run?.status).toBe(RunStatus.RUN_STATUS_SUCCEEDED);
+    } finally {
+      call.end();
+      ingest.close();
+    }
+    await new Promise((r) => setTimeout(r, 300)); // observation is asynchronous
+    const text = await (await fetch(engine.metricsUrl as string)).text();
+    expect(sample(text, 'strongroom_records_total', 'job="metrics-ingest",outcome="loaded"')).toBe(298);
+    expect(sample(text, 'strongroom_records_total', 'job="metrics-ingest",outcome="dead_lettered"')).toBe(2);
+    expect(sample(text, 'strongroom_batch_commit_seconds_count', 'job="metrics-ingest"')).toBe(3);
+    expect(sample(text, 'strongroom_runs_finished_total', 'job="metrics-ingest",status="SUCCEEDED"')).toBe(1);
+    const [perf] = await querySql<{ p50: string | null }>(db.url, `SELECT m.batch_p50_ms::text AS p50 FROM performance_metrics m JOIN job_runs r ON r.id = m.run_id WHERE r.job_id = $1`, [job.job?.id]);
+    expect(Number(perf?.p50)).toBeGreaterThan(0); // the run's performance_metrics carry its batch latencies
+  }, 60_000);
 });

@@ -7,7 +7,7 @@ import { createPanProtector } from '@strongroom/compliance';
 import { BreakerRegistry, FILE_SOURCE_POLICY, POSTGRES_POLICY, SCREENING_POLICY } from '@strongroom/resilience';
 import { listCheckpoints, loadSigningKey, verifyChain } from '@strongroom/audit';
 import { AuditServiceService, ComplianceServiceService, OpsServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
-import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
+import { createDataSource, runMigrations, type DataSource, type JobRunEntity } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type EngineConfig } from './config';
 import { Checkpointer } from './audit/checkpointer';
@@ -109,6 +109,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     screening,
     fieldKeys,
     onBatchCommitted: (job: string, ms: number) => metrics.batchCommitted(job, ms),
+    onIngestProgress: (run: JobRunEntity) => observer.observe(run),
     ...crashHook(config),
   };
   const rotator = new KeyRotator(ds, fieldKeys, logger, config.keyRotationBatchSize, runContext.crash);

@@ -11,7 +11,7 @@ import { CANONICAL_FIELDS, type CanonicalField } from './job-definition';
 import { getJob, type JobWithDefinition } from './job-store';
 import { finalizeRun } from './run-finalizer';
 import { tryLockRun, unlockRun } from './run-lock';
-import { type RunContext } from './run-executor';
+import { type RunContext, type RunStats } from './run-executor';
 import { createTransactionMapper, type TransactionMapper } from './transaction-mapper';
 import { type CanonicalTransaction, type Rejection } from './types';
 import { complianceChecksFor } from './compliance-checks';
@@ -55,6 +55,9 @@ export class IngestSession {
     readonly resumed: boolean,
   ) {}
 
+  /** Commit times and peak memory of this session's batches, for the run's performance_metrics. */
+  private readonly stats: RunStats = { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() };
+
   static async open(ctx: RunContext, jobId: string, streamId: string, actor: string): Promise<IngestSession> {
     if (!/^[A-Za-z0-9._:-]{1,128}$/.test(streamId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'stream_id must be 1–128 characters [A-Za-z0-9._:-]');
     const job = await getJob(ctx.ds, jobId);
@@ -80,6 +83,7 @@ export class IngestSession {
     }
     const mapper = createTransactionMapper(CANONICAL_FIELDS, IDENTITY_MAPPING, ctx.pan);
     ctx.logger.info('ingest:opened', { runId: run.id, streamId, resumed, actor });
+    ctx.onIngestProgress?.(run); // the baseline for the metrics (a resumed stream's earlier batches are not counted twice)
     return new IngestSession(ctx, run, job, runner, mapper, totals, digests, resumed);
   }
 
@@ -126,6 +130,7 @@ export class IngestSession {
         await c.query('INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)', [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)]);
       },
     );
+    const t0 = performance.now();
     const result = await (this.ctx.db ? this.ctx.db.call(commit) : commit()).catch((err) => {
       if (isDatabaseOutage(err)) {
         // the batch is not lost: the client keeps it and re-sends it with the same key
@@ -139,6 +144,11 @@ export class IngestSession {
       throw err;
     });
     if (!result || !ack) return this.batch(idempotencyKey, records, actor);
+    const ms = performance.now() - t0;
+    this.stats.commitMs.push(ms);
+    this.stats.peakRssBytes = Math.max(this.stats.peakRssBytes, process.memoryUsage.rss());
+    this.ctx.onBatchCommitted?.(def.name, ms);
+    this.ctx.onIngestProgress?.(this.run);
     mergeTotals(this.loadedTotals, result.totals);
     this.digests.push(result.digest);
     this.ctx.crash?.('ingest:after-commit');
@@ -148,7 +158,8 @@ export class IngestSession {
   /** Ends the stream: reconcile and publish the run. */
   async complete(actor: string): Promise<JobRunEntity> {
     const digest = createHash('sha256').update(this.digests.join('')).digest('hex');
-    await finalizeRun(this.ctx.ds, this.run, this.job.definition, this.loadedTotals, digest, { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() }, actor);
+    await finalizeRun(this.ctx.ds, this.run, this.job.definition, this.loadedTotals, digest, this.stats, actor);
+    this.ctx.onIngestProgress?.(this.run);
     return this.run;
   }
 

@@ -34,7 +34,7 @@ export class EngineMetrics {
     private readonly deps: { ds: DataSource; db: Breaker; breakers: BreakerRegistry; activeRuns: () => number },
   ) {
     const registers = [registry];
-    this.records = new Counter({ name: 'strongroom_records_total', help: 'Records of file runs by outcome (loaded, dead_lettered, filtered)', labelNames: ['job', 'outcome'], registers });
+    this.records = new Counter({ name: 'strongroom_records_total', help: 'Records of file and ingest runs by outcome (loaded, dead_lettered, filtered)', labelNames: ['job', 'outcome'], registers });
     this.throughput = new Gauge({ name: 'strongroom_run_throughput_records_per_second', help: 'Records per second of the running runs of a job (0 when none runs)', labelNames: ['job'], registers });
     this.runsFinished = new Counter({ name: 'strongroom_runs_finished_total', help: 'Runs that ended, by status', labelNames: ['job', 'status'], registers });
     this.batchSeconds = new Histogram({
@@ -79,7 +79,7 @@ export class EngineMetrics {
     this.verifiedOk = new Gauge({ name: 'strongroom_audit_last_verification_ok', help: '1 when the last verification of the audit chain succeeded, 0 when it found tampering', registers });
   }
 
-  /** A progress snapshot of a file run (after each committed batch, and at its end). */
+  /** A progress snapshot of a file or ingest run (after each committed batch, and at its end). */
   runProgress(run: JobRunEntity, job: string): void {
     const loaded = Number(run.recordsLoaded);
     const dead = Number(run.recordsDeadLettered);
