@@ -8,14 +8,14 @@ import { createRun, executeRun, getJob, parseJobDefinition, replayDeadLetters, R
 const CORPUS = corpusDir('sanctions');
 const HEADER = 'id,account,counterparty_iban,counterparty_name,amount,currency,booked_at';
 
-function job(name: string, file: string, compliance: string, maxRejectRatio = 0): string {
+function job(name: string, file: string, compliance: string, maxRejectRatio = 0, batching = '{ minSize: 2, maxSize: 4 }'): string {
   return `name: ${name}
 source:
   kind: csv
   path: ${file}
   system: aml-test
   mapping: { txn_id: id, account: account, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at }
-batching: { minSize: 2, maxSize: 4 }
+batching: ${batching}
 errors: { maxRejectRatio: ${maxRejectRatio} }
 compliance: ${compliance}
 `;
@@ -45,9 +45,9 @@ describe('compliance checks in the load path', () => {
     await db.drop();
   });
 
-  async function load(name: string, rows: string[], compliance: string, maxRejectRatio = 0) {
+  async function load(name: string, rows: string[], compliance: string, maxRejectRatio = 0, batching?: string) {
     const file = writeTempFile(dir, `${name}.csv`, [HEADER, ...rows].join('\n') + '\n');
-    const { job: saved } = await saveJob(ds, parseJobDefinition(job(name, file, compliance, maxRejectRatio)));
+    const { job: saved } = await saveJob(ds, parseJobDefinition(job(name, file, compliance, maxRejectRatio, batching)));
     const j = await getJob(ds, saved.id);
     const { run } = await createRun(ds, j);
     return executeRun(ctx(), run, j, new RunControl(), () => undefined);
@@ -196,5 +196,52 @@ describe('compliance checks in the load path', () => {
     const after = await executeRun({ ...ctx(), screening: { threshold: 0.9 } }, run, j, new RunControl(), () => undefined);
     expect(after).toMatchObject({ status: 'FAILED', errorCode: 'FAILED_PRECONDITION' });
     expect(after.errorMessage).toMatch(/no sanctions list is loaded.*STRONGROOM_SANCTIONS_LISTS.*sanctions: off/);
+  });
+
+  it('raises exactly the alerts of a full scan when the database reads only the candidate rows', async () => {
+    // one batch of 400 rows around every threshold, in currencies with and without a USD rate; then the
+    // rule statements again over the whole batch without the candidate list: the same alerts
+    const amounts = ['10000.00', '9999.99', '9000.00', '8999.99', '5000.00', '4999.99', '4629.63', '4629.62', '-5000.00', '-4999.99', '6000.00', '12345.67', '1.00'];
+    const currencies: [string, (a: string) => string][] = [
+      ['USD', (a) => a],
+      ['EUR', (a) => a],
+      ['CHF', (a) => a],
+      ['JPY', (a) => a.replace('.', '').replace(/^(-?)0+(?=\d)/, '$1')],
+      ['KWD', (a) => `${a}0`],
+      ['PLN', (a) => a], // no USD rate: only the round-amount rule applies
+    ];
+    const rows: string[] = [];
+    for (let i = 0; rows.length < 400; i++) {
+      const [cur, fmt] = currencies[i % currencies.length] as [string, (a: string) => string];
+      const amount = fmt(amounts[i % amounts.length] as string);
+      rows.push(`cand${i},ACC-C${i % 7},,,${amount},${cur},2026-04-0${1 + (i % 3)}T1${i % 2}:${String(i % 60).padStart(2, '0')}:00Z`);
+    }
+    const run = await load('aml-candidates', rows, `{ frameworks: [AML], sanctions: off, aml: { velocity: { windowHours: 1, maxCount: 3 } } }`, 0, '{ minSize: 500, maxSize: 500 }');
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '400', batchesCommitted: 1 });
+    const prefiltered = await alertsOf(run.id);
+    expect(new Set(prefiltered.map((a) => a.rule))).toEqual(new Set(['LARGE_TRANSACTION', 'STRUCTURING', 'ROUND_AMOUNT', 'RAPID_MOVEMENT', 'VELOCITY']));
+    const { AML_RULES, amlCandidates } = await import('@strongroom/compliance');
+    // the prefilter did leave rows out (else this comparison would prove nothing)
+    const stored = (await ds.query('SELECT source_record_no::int AS no, amount::text AS amount, currency FROM transactions WHERE run_id = $1', [run.id])) as { no: number; amount: string; currency: string }[];
+    const kept = amlCandidates(
+      stored.map((r) => ({ recordNo: r.no, minor: BigInt(r.amount.replace('.', '')), exponent: (r.amount.split('.')[1] ?? '').length, currency: r.currency.trim() })),
+      resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }),
+    );
+    expect(kept?.length).toBeGreaterThan(50);
+    expect(kept?.length).toBeLessThan(stored.length - 50);
+    const q = ds.createQueryRunner();
+    await q.connect();
+    try {
+      await q.query('BEGIN');
+      await q.query('DELETE FROM compliance_alerts WHERE run_id = $1', [run.id]);
+      const config = JSON.stringify(resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }));
+      for (const rule of AML_RULES) await q.query(rule.sql, [run.id, 1, 400, run.jobId, config, ...(rule.candidates ? [null] : [])]);
+      const full = (await q.query('SELECT rule, txn_id, score, status, evidence FROM compliance_alerts WHERE run_id = $1 ORDER BY rule, txn_id', [run.id])) as typeof prefiltered;
+      await q.query('ROLLBACK');
+      expect(prefiltered.length).toBeGreaterThan(50);
+      expect(prefiltered).toEqual(full);
+    } finally {
+      await q.release();
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { type ClientBase, type PoolClient } from 'pg';
-import { AML_RULES, encryptField, HIGH_RISK_SCORE, highRiskJurisdiction, resolveAmlConfig, type AmlConfig, type KeyProvider, type Screener } from '@strongroom/compliance';
+import { AML_RULES, amlCandidates, encryptField, HIGH_RISK_SCORE, highRiskJurisdiction, resolveAmlConfig, type AmlConfig, type KeyProvider, type Screener } from '@strongroom/compliance';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Breaker } from '@strongroom/resilience';
+import { currencyExponent } from './currencies';
 import { type EncryptableField, type JobDefinition } from './job-definition';
 import { type CanonicalTransaction } from './types';
 
@@ -72,7 +73,13 @@ export async function runComplianceChecks(
   const protect = (field: EncryptableField, value: string) => (enc?.fields.includes(field) ? encryptField(enc.keys, field, value) : value);
   if (checks.aml) {
     const config = JSON.stringify(checks.aml);
-    for (const rule of AML_RULES) count((await client.query<{ rule: string }>(rule.sql, [ids.runId, first, last, ids.jobId, config])).rows);
+    // the rows that can match a per-row rule, worked out here so the database reads only those (velocity reads all)
+    const known = rows.map((t) => ({ recordNo: t.recordNo, minor: t.amount.minor, exponent: currencyExponent(t.currency) ?? -1, currency: t.currency }));
+    const exact = known.every((r) => r.exponent >= 0) ? amlCandidates(known, checks.aml) : undefined;
+    for (const rule of AML_RULES) {
+      const params = [ids.runId, first, last, ids.jobId, config, ...(rule.candidates ? [exact ?? null] : [])];
+      count((await client.query<{ rule: string }>(rule.sql, params)).rows);
+    }
     const countries = checks.aml.highRiskCountries;
     await rowAlerts(
       'HIGH_RISK_JURISDICTION',

@@ -9,7 +9,8 @@
  * its evidence; `(rule, dedupe_key)` is unique, so a resumed or replayed batch raises nothing twice.
  *
  * Parameters of every statement: $1 run id, $2 first and $3 last source_record_no of the batch, $4 job
- * id, $5 the AmlConfig as JSON. This module only builds the statements; the pipeline runs them.
+ * id, $5 the AmlConfig as JSON; the per-row rules (`candidates: true`) also take $6, the record numbers
+ * amlCandidates keeps (or null for all). This module only builds the statements; the pipeline runs them.
  */
 
 export interface AmlConfig {
@@ -65,12 +66,22 @@ export interface AmlRuleDefinition {
   score: number;
   description: string;
   sql: string;
+  /**
+   * The statement takes a sixth parameter: the batch's candidate record numbers (amlCandidates), or
+   * null for all of them. It still applies its own exact predicate to each candidate.
+   */
+  candidates?: boolean;
 }
 
 // the batch's rows with their USD rate; the config as typed values
 const BATCH = `
   b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
           FROM transactions t WHERE t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3)`;
+// the same, restricted to the candidate record numbers $6 (null: the whole batch)
+const CANDIDATES = `
+  b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
+          FROM transactions t WHERE t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3
+           AND ($6::bigint[] IS NULL OR t.source_record_no = ANY($6::bigint[])))`;
 const INSERT = `INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)`;
 const DONE = `ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule`;
 const TXN_KEY = `'txn:' || b.source_system || ':' || b.txn_id`;
@@ -84,7 +95,8 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
     rule: 'LARGE_TRANSACTION',
     score: 60,
     description: 'Amount at or above the large-transaction threshold (USD equivalent), as for a currency transaction report',
-    sql: `WITH ${BATCH}, c AS (SELECT ($5::jsonb ->> 'largeTransactionUsd')::numeric AS th)
+    candidates: true,
+    sql: `WITH ${CANDIDATES}, c AS (SELECT ($5::jsonb ->> 'largeTransactionUsd')::numeric AS th)
       ${INSERT}
       SELECT 'LARGE_TRANSACTION', ${TXN_KEY}, 60, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
              jsonb_build_object('amount', b.amount::text, 'currency', b.currency, 'usdEquivalent', round(abs(b.amount) * b.rate, 2)::text,
@@ -97,7 +109,8 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
     rule: 'STRUCTURING',
     score: 75,
     description: 'Several amounts just under the threshold on one account within the window (smurfing), across batches and runs',
-    sql: `WITH ${BATCH},
+    candidates: true,
+    sql: `WITH ${CANDIDATES},
       c AS (SELECT ($5::jsonb ->> 'largeTransactionUsd')::numeric AS th,
                    ($5::jsonb ->> 'largeTransactionUsd')::numeric * (1 - ($5::jsonb #>> '{structuring,bandPercent}')::numeric / 100) AS lo,
                    ($5::jsonb #>> '{structuring,windowHours}')::numeric AS hours,
@@ -139,7 +152,8 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
     rule: 'ROUND_AMOUNT',
     score: 20,
     description: 'A large amount that is an exact multiple of a round figure',
-    sql: `WITH ${BATCH},
+    candidates: true,
+    sql: `WITH ${CANDIDATES},
       c AS (SELECT ($5::jsonb #>> '{roundAmount,minAmount}')::numeric AS min_amount, ($5::jsonb #>> '{roundAmount,multipleOf}')::numeric AS multiple)
       ${INSERT}
       SELECT 'ROUND_AMOUNT', ${TXN_KEY}, 20, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
@@ -152,7 +166,8 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
     rule: 'RAPID_MOVEMENT',
     score: 55,
     description: 'Funds in and out again: a debit within the window after a credit of about the same amount on the same account',
-    sql: `WITH ${BATCH},
+    candidates: true,
+    sql: `WITH ${CANDIDATES},
       c AS (SELECT ($5::jsonb #>> '{rapidMovement,windowHours}')::numeric AS hours, ($5::jsonb #>> '{rapidMovement,tolerancePercent}')::numeric / 100 AS tol,
                    ($5::jsonb #>> '{rapidMovement,minAmountUsd}')::numeric AS min_usd)
       ${INSERT}
@@ -171,6 +186,75 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
       ${DONE}`,
   },
 ];
+
+/** An exact decimal: value = int / 10^scale. */
+interface Dec {
+  int: bigint;
+  scale: number;
+}
+
+function decimal(text: unknown): Dec | undefined {
+  const m = /^([+-]?)([0-9]+)(?:\.([0-9]+))?$/.exec(String(text));
+  if (!m) return undefined;
+  const frac = m[3] ?? '';
+  const int = BigInt(`${m[2]}${frac}`);
+  return { int: m[1] === '-' ? -int : int, scale: frac.length };
+}
+
+const pow10 = (n: number) => 10n ** BigInt(n);
+
+/**
+ * The batch rows that can match LARGE_TRANSACTION, STRUCTURING, ROUND_AMOUNT or RAPID_MOVEMENT: those
+ * at or above the round-amount minimum in their own currency, and those with a USD rate whose USD
+ * value reaches the lower of the structuring band's floor and the rapid-movement minimum. Exact
+ * (BigInt over minor units and decimal strings, never a float). It is a superset: each rule's
+ * statement still applies its own predicate, so the prefilter only spares the database from reading
+ * rows that cannot match. Returns undefined (no prefilter) when the parameters are not plain
+ * decimals or the band is not a whole percentage.
+ */
+export function amlCandidates(rows: readonly { recordNo: number; minor: bigint; exponent: number; currency: string }[], config: AmlConfig): number[] | undefined {
+  const th = decimal(config.largeTransactionUsd);
+  const rapid = decimal(config.rapidMovement.minAmountUsd);
+  const roundMin = decimal(config.roundAmount.minAmount);
+  const band = config.structuring.bandPercent;
+  if (!th || !rapid || !roundMin || !Number.isInteger(band)) return undefined;
+  const rates = new Map<string, Dec>();
+  for (const [currency, rate] of Object.entries(config.fxToUsd)) {
+    const d = decimal(rate);
+    if (!d) return undefined;
+    rates.set(currency, d);
+  }
+  // per currency and exponent, the smallest |amount| in minor units that any of the rules can match
+  const floors = new Map<string, bigint>();
+  const floorOf = (currency: string, e: number): bigint => {
+    // |amount| >= roundMin  ⇔  abs * 10^roundMin.scale >= roundMin.int * 10^e
+    let min = atLeast(pow10(roundMin.scale), roundMin.int * pow10(e));
+    const rate = rates.get(currency);
+    if (rate) {
+      // USD value = abs * rate.int / 10^(e + rate.scale); the lowest USD floor of LARGE_TRANSACTION (th),
+      // STRUCTURING (th * (100 - band) / 100) and RAPID_MOVEMENT (rapid)
+      const usdScale = pow10(e + rate.scale);
+      for (const f of [atLeast(rate.int * pow10(th.scale), th.int * usdScale), atLeast(rate.int * pow10(th.scale) * 100n, th.int * BigInt(100 - band) * usdScale), atLeast(rate.int * pow10(rapid.scale), rapid.int * usdScale)]) {
+        if (f < min) min = f;
+      }
+    }
+    return min;
+  };
+  const out: number[] = [];
+  for (const r of rows) {
+    const key = `${r.currency}:${r.exponent}`;
+    let floor = floors.get(key);
+    if (floor === undefined) floors.set(key, (floor = floorOf(r.currency, r.exponent)));
+    if ((r.minor < 0n ? -r.minor : r.minor) >= floor) out.push(r.recordNo);
+  }
+  return out;
+}
+
+/** The smallest abs >= 0 with abs * a >= b (a non-positive factor: 0, i.e. every row, which stays a superset). */
+function atLeast(a: bigint, b: bigint): bigint {
+  if (a <= 0n || b <= 0n) return 0n;
+  return (b + a - 1n) / a;
+}
 
 /** A job's AML parameters: its overrides on top of the defaults (FX rates merged per currency). */
 export function resolveAmlConfig(overrides: DeepPartial<AmlConfig> = {}): AmlConfig {
