@@ -69,7 +69,7 @@ export async function commitBatch(
       [run.id, batchSeq, result.loaded, JSON.stringify(totalsToJson(result.totals)), result.digest, JSON.stringify({ firstRecord: input.firstRecordNo, lastRecord: input.lastRecordNo })],
     );
     await extra?.(client, batchSeq, result);
-    const alerts = ctx.checks && result.loaded > 0 ? await runComplianceChecks(client, ctx.checks, ctx, input.firstRecordNo, input.lastRecordNo, input.valid) : {};
+    const alerts = ctx.checks && result.loaded > 0 ? await runComplianceChecks(client, ctx.checks, ctx, input.firstRecordNo, input.lastRecordNo, input.valid, true) : {};
     await appendAudit((sql, params) => client.query(sql, params).then((r) => r.rows), {
       actor: ctx.actor,
       action: 'batch:committed',

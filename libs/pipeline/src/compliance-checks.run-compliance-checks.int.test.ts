@@ -244,4 +244,31 @@ describe('compliance checks in the load path', () => {
       await q.release();
     }
   });
+
+  it('on a DLQ replay, re-checks the rows loaded earlier in the replayed span (no candidate prefilter there)', async () => {
+    // rec 2, a credit, is dead-lettered (bad currency); rec 3, a debit of the same amount an hour later, loads.
+    // Replaying recs 2 and 4 corrected loads the credit: the debit, loaded before and between them, is now
+    // money in and out again (RAPID_MOVEMENT on rec 3)
+    const run = await load(
+      'aml-replay',
+      [
+        'rp1,ACC-RP0,,,1.00,USD,2026-05-01T08:00:00Z',
+        'rp2,ACC-RP,,,9000.00,XXQ,2026-05-01T09:00:00Z',
+        'rp3,ACC-RP,,,-9000.00,USD,2026-05-01T10:00:00Z',
+        'rp4,ACC-RP0,,,2.00,XXQ,2026-05-01T11:00:00Z',
+      ],
+      '{ frameworks: [AML], sanctions: off }',
+      1,
+    );
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '2', recordsDeadLettered: '2' });
+    expect((await alertsOf(run.id)).filter((a) => a.rule === 'RAPID_MOVEMENT')).toEqual([]);
+    const dlq = (await ds.query('SELECT id, record_no::int AS no FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no', [run.id])) as { id: string; no: number }[];
+    const corrections = new Map([
+      [dlq[0]?.id as string, 'rp2,ACC-RP,,,9000.00,USD,2026-05-01T09:00:00Z'],
+      [dlq[1]?.id as string, 'rp4,ACC-RP0,,,2.00,USD,2026-05-01T11:00:00Z'],
+    ]);
+    const outcomes = await replayDeadLetters(ctx(), { ids: dlq.map((d) => d.id), corrections }, 'user:ops');
+    expect(outcomes.map((o) => o.outcome)).toEqual(['LOADED', 'LOADED']);
+    expect((await alertsOf(run.id)).filter((a) => a.rule === 'RAPID_MOVEMENT').map((a) => a.txn_id)).toEqual(['rp3']);
+  });
 });

@@ -51,6 +51,10 @@ export async function kycHeld(client: ClientBase, rows: readonly { recordNo: num
  * memory the high-risk jurisdiction rule, sanctions screening of each distinct counterparty name and
  * KYC. Returns the alerts raised, by rule. A screening service that is down fails the batch (retryable
  * through its breaker): a run never loads past a check it could not make.
+ *
+ * `rowsCoverRange`: `rows` are all the run's rows in `first`…`last` (a batch), so the per-row AML rules
+ * may read only the candidates among them. A DLQ replay passes false: its range also holds rows loaded
+ * earlier, which the statements must see again.
  */
 export async function runComplianceChecks(
   client: PoolClient,
@@ -59,6 +63,7 @@ export async function runComplianceChecks(
   first: number,
   last: number,
   rows: readonly CanonicalTransaction[],
+  rowsCoverRange = false,
 ): Promise<Record<string, number>> {
   const raised: Record<string, number> = {};
   const count = (res: { rule: string }[]) => {
@@ -75,7 +80,7 @@ export async function runComplianceChecks(
     const config = JSON.stringify(checks.aml);
     // the rows that can match a per-row rule, worked out here so the database reads only those (velocity reads all)
     const known = rows.map((t) => ({ recordNo: t.recordNo, minor: t.amount.minor, exponent: currencyExponent(t.currency) ?? -1, currency: t.currency }));
-    const exact = known.every((r) => r.exponent >= 0) ? amlCandidates(known, checks.aml) : undefined;
+    const exact = rowsCoverRange && known.every((r) => r.exponent >= 0) ? amlCandidates(known, checks.aml) : undefined;
     for (const rule of AML_RULES) {
       const params = [ids.runId, first, last, ids.jobId, config, ...(rule.candidates ? [exact ?? null] : [])];
       count((await client.query<{ rule: string }>(rule.sql, params)).rows);

@@ -83,7 +83,7 @@ export class IngestSession {
     }
     const mapper = createTransactionMapper(CANONICAL_FIELDS, IDENTITY_MAPPING, ctx.pan);
     ctx.logger.info('ingest:opened', { runId: run.id, streamId, resumed, actor });
-    ctx.onIngestProgress?.(run); // the baseline for the metrics (a resumed stream's earlier batches are not counted twice)
+    ctx.onIngestProgress?.({ ...run }); // the baseline for the metrics (a resumed stream's earlier batches are not counted twice)
     return new IngestSession(ctx, run, job, runner, mapper, totals, digests, resumed);
   }
 
@@ -148,7 +148,7 @@ export class IngestSession {
     this.stats.commitMs.push(ms);
     this.stats.peakRssBytes = Math.max(this.stats.peakRssBytes, process.memoryUsage.rss());
     this.ctx.onBatchCommitted?.(def.name, ms);
-    this.ctx.onIngestProgress?.(this.run);
+    this.ctx.onIngestProgress?.({ ...this.run });
     mergeTotals(this.loadedTotals, result.totals);
     this.digests.push(result.digest);
     this.ctx.crash?.('ingest:after-commit');
@@ -159,7 +159,7 @@ export class IngestSession {
   async complete(actor: string): Promise<JobRunEntity> {
     const digest = createHash('sha256').update(this.digests.join('')).digest('hex');
     await finalizeRun(this.ctx.ds, this.run, this.job.definition, this.loadedTotals, digest, this.stats, actor);
-    this.ctx.onIngestProgress?.(this.run);
+    this.ctx.onIngestProgress?.({ ...this.run });
     return this.run;
   }
 

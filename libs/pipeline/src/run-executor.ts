@@ -204,7 +204,8 @@ export async function executeRun(
       if (next.done) return undefined;
       const records = next.value;
       const mapped = await mapRecords(isBankSource(src) ? records.map((r) => tokenizeBankRecord(r, ctx.pan)) : records, mapper);
-      return { records, ...mapped, lines: sinkLines(batchCtx, mapped.valid) };
+      // encrypted values are made at commit time (a key rotation may finish while a batch waits)
+      return { records, ...mapped, lines: batchCtx.checks?.encryption ? undefined : sinkLines(batchCtx, mapped.valid) };
     };
     const commitOne = async ({ records, valid, rejected, filtered, lines }: PreparedBatch) => {
       const last = records[records.length - 1] as SourceRecord;
@@ -296,8 +297,8 @@ export async function executeRun(
     log.warn('run:failed', { errorCode: e.code, message });
     return run;
   } finally {
-    await Promise.allSettled(ahead); // no read outlives the run
-    source?.close();
+    source?.close(); // a read still in flight ends with it (a hung read must not hold the run)
+    await Promise.allSettled(ahead);
     await disconnect(runner);
     onProgress(run);
   }
@@ -332,10 +333,10 @@ interface PreparedBatch {
   valid: CanonicalTransaction[];
   rejected: Rejection[];
   filtered: Record<string, number>;
-  lines: SinkLines;
+  lines: SinkLines | undefined;
 }
 
-/** Maps a batch's records, yielding to the event loop every 1,000 so the commit in flight keeps streaming. */
+/** Maps a batch's records, yielding to the event loop every 250 so the commit in flight keeps streaming. */
 async function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTransactionMapper>) {
   const valid: CanonicalTransaction[] = [];
   const rejected: Rejection[] = [];
