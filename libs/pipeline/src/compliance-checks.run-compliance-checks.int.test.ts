@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createDataSource, pgClientOf, type DataSource } from '@strongroom/db';
-import { createPanProtector, resolveAmlConfig, SanctionsIndex } from '@strongroom/compliance';
+import { AML_RULES, amlCandidates, createPanProtector, resolveAmlConfig, SanctionsIndex } from '@strongroom/compliance';
 import { silentLogger } from '@strongroom/logging';
 import { corpusDir, createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
 import { createRun, executeRun, getJob, parseJobDefinition, replayDeadLetters, RunControl, runComplianceChecks, saveJob, type ScreeningSetup } from './index';
@@ -220,7 +220,6 @@ describe('compliance checks in the load path', () => {
     expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '400', batchesCommitted: 1 });
     const prefiltered = await alertsOf(run.id);
     expect(new Set(prefiltered.map((a) => a.rule))).toEqual(new Set(['LARGE_TRANSACTION', 'STRUCTURING', 'ROUND_AMOUNT', 'RAPID_MOVEMENT', 'VELOCITY']));
-    const { AML_RULES, amlCandidates } = await import('@strongroom/compliance');
     // the prefilter did leave rows out (else this comparison would prove nothing)
     const stored = (await ds.query('SELECT source_record_no::int AS no, amount::text AS amount, currency FROM transactions WHERE run_id = $1', [run.id])) as { no: number; amount: string; currency: string }[];
     const kept = amlCandidates(
