@@ -27,6 +27,7 @@ import {
   type WatchRunResponse,
 } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
+import { SINK_COLUMNS } from '@strongroom/pipeline';
 import { processRss, startEngineProcess, unaryCall } from '@strongroom/testing';
 import { withThrowawayDatabase } from './throwaway-db';
 
@@ -122,7 +123,6 @@ async function main(): Promise<void> {
       // into a copy of the sink table with all its indexes and constraints (what a loader that did no
       // work of its own could reach on this schema)
       const sinkFile = path.join(dir, 'sink.tsv');
-      const SINK_COLUMNS = 'source_system, txn_id, account, counterparty_account, counterparty_name, amount, currency, booked_at, value_date, reference, card_pan_token, card_pan_masked, account_bidx, run_id, source_record_no';
       sql(`\\copy (SELECT ${SINK_COLUMNS} FROM transactions WHERE run_id = '${run.id}' ORDER BY source_record_no) TO '${sinkFile}'`);
       sql('CREATE TABLE bench_sink (LIKE transactions INCLUDING ALL)');
       t0 = performance.now();

@@ -10,7 +10,7 @@ import { blindIndex, decryptField, encryptField } from '@strongroom/compliance';
 import { copyEscape } from '@strongroom/connectors';
 
 /** Columns written to the sink, in COPY order (canonicalLine's fields, then account_bidx, run_id, source_record_no). */
-const SINK_COLUMNS =
+export const SINK_COLUMNS =
   'source_system, txn_id, account, counterparty_account, counterparty_name, amount, currency, booked_at, value_date, reference, card_pan_token, card_pan_masked, account_bidx, run_id, source_record_no';
 
 export interface BatchContext {

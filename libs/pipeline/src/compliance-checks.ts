@@ -79,7 +79,7 @@ export async function runComplianceChecks(
   if (checks.aml) {
     const config = JSON.stringify(checks.aml);
     // the rows that can match a per-row rule, worked out here so the database reads only those (velocity reads all)
-    const known = rows.map((t) => ({ recordNo: t.recordNo, minor: t.amount.minor, exponent: currencyExponent(t.currency) ?? -1, currency: t.currency }));
+    const known = rowsCoverRange ? rows.map((t) => ({ recordNo: t.recordNo, minor: t.amount.minor, exponent: currencyExponent(t.currency) ?? -1, currency: t.currency })) : [];
     const exact = rowsCoverRange && known.every((r) => r.exponent >= 0) ? amlCandidates(known, checks.aml) : undefined;
     for (const rule of AML_RULES) {
       const params = [ids.runId, first, last, ids.jobId, config, ...(rule.candidates ? [exact ?? null] : [])];

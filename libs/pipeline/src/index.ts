@@ -5,6 +5,7 @@ export { parseJobDefinition, asFileJob, isBankSource, recordLayout, BANK_SOURCE_
 export { saveJob, getJob, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './job-store';
 export { createRun, getRun, listRuns, fileDigest, type RunFilter } from './run-store';
 export { executeRun, type RunContext } from './run-executor';
+export { SINK_COLUMNS } from './batch-writer';
 export { RunControl, type RunRequest } from './run-control';
 export { endUnpublished } from './run-lifecycle';
 export { sinkTotals } from './run-finalizer';
