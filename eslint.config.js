@@ -1,4 +1,4 @@
-// ESLint flat config. The module-boundary rules here are DESIGN.md §2's dependency rules, enforced:
+// ESLint flat config. The module-boundary rules here are docs/design.md §2's dependency rules, enforced:
 //   apps are imported by nothing; the gateway and the CLI reach the engine only through the contract
 //   (the CLI may also use the database-free domain libs tagged capability:offline for offline commands);
 //   contract and util libs depend on nothing but util libs; domain libs never import wire types;

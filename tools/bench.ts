@@ -28,7 +28,7 @@ import {
 } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { SINK_COLUMNS } from '@strongroom/pipeline';
-import { processRss, startEngineProcess, unaryCall } from '@strongroom/testing';
+import { corpusDir, processRss, startEngineProcess, unaryCall } from '@strongroom/testing';
 import { withThrowawayDatabase } from './throwaway-db';
 
 const arg = (name: string, fallback: string) => {
@@ -82,10 +82,10 @@ async function main(): Promise<void> {
 
     // 2. the full pipeline through a real engine process
     const home = path.join(dir, 'home');
-    const corpus = [path.join(ROOT, '..', 'shared', 'corpus'), '/work/shared/corpus'].map((c) => path.join(c, 'sanctions', 'full')).find((c) => fs.existsSync(path.join(c, 'sdn.csv')));
+    const lists = corpusDir('sanctions', 'full');
     const engine = await startEngineProcess({
       databaseUrl: cluster.url,
-      env: { STRONGROOM_HOME: home, ...(corpus ? { STRONGROOM_SANCTIONS_LISTS: `${corpus}/sdn.csv,${corpus}/alt.csv` } : {}) },
+      env: { STRONGROOM_HOME: home, STRONGROOM_SANCTIONS_LISTS: `${lists}/sdn.csv,${lists}/alt.csv` },
     });
     const jobs = createJobServiceClient({ address: engine.address });
     const ingestClient = createIngestServiceClient({ address: engine.address });

@@ -4,7 +4,7 @@ import { corpusDir, makeTempDir, runCli, writeTempFile } from '@strongroom/testi
 const file = (format: string, name: string) => path.join(corpusDir(format), name);
 const json = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
 
-/** `strongroom inspect <file> [--json]` as scripts use it (DESIGN.md §8): the real CLI, real corpus files, nothing loaded. */
+/** `strongroom inspect <file> [--json]` as scripts use it (docs/design.md §8): the real CLI, real corpus files, nothing loaded. */
 describe('strongroom inspect', () => {
   it('detects each bank format and says whether the file reconciles (exit 0) or why not (exit 1)', async () => {
     const cases: [string, string, string, boolean][] = [

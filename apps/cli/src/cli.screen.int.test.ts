@@ -4,7 +4,7 @@ import { corpusDir, makeTempDir, runCli, writeTempFile } from '@strongroom/testi
 const CORPUS = corpusDir('sanctions');
 const LISTS = ['--list', path.join(CORPUS, 'full/sdn.csv'), '--list', path.join(CORPUS, 'full/alt.csv')];
 
-/** `strongroom screen` as scripts use it (DESIGN.md §8): the real CLI process, real list files. */
+/** `strongroom screen` as scripts use it (docs/design.md §8): the real CLI process, real list files. */
 describe('strongroom screen', () => {
   it('reports a hit as JSON with score, matched name and entry id (exit 0; exit 1 only with --fail-on-hit)', async () => {
     const hit = await runCli(['screen', 'banco NACIONAL de cübа', ...LISTS, '--json']);

@@ -16,7 +16,7 @@ const run = Run.fromPartial({
 });
 
 describe('runSummary', () => {
-  it('has the fields scripts rely on (DESIGN.md §8)', () => {
+  it('has the fields scripts rely on (docs/design.md §8)', () => {
     expect(runSummary(run)).toMatchObject({
       runId: run.id,
       status: 'SUCCEEDED',

@@ -14,7 +14,7 @@ export function isTerminal(run: Run): boolean {
   return [RunStatus.RUN_STATUS_SUCCEEDED, RunStatus.RUN_STATUS_FAILED, RunStatus.RUN_STATUS_CANCELLED].includes(run.status);
 }
 
-/** The JSON summary scripts rely on (DESIGN.md §8): at least runId, status, read, loaded, deadLettered. */
+/** The JSON summary scripts rely on (docs/design.md §8): at least runId, status, read, loaded, deadLettered. */
 export function runSummary(run: Run): Record<string, unknown> {
   return {
     runId: run.id,

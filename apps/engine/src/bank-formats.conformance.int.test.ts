@@ -22,7 +22,7 @@ const R: Expected = 'REJECTED';
 const D: Expected = 'RECORDS_REJECTED';
 
 /**
- * Every file of ../shared/corpus (ach, camt052/053/054, pain001, mt940, bai2) with the verdict it must
+ * Every file of fixtures/bank-files (ach, camt052/053/054, pain001, mt940, bai2) with the verdict it must
  * get. SOURCES.md marks each file valid or invalid and notes which valid samples do not balance
  * themselves; a valid file is LOADED unless that note says so (then NOT_RECONCILED), an invalid file
  * is never LOADED. The comments say why where the verdict is not plain.

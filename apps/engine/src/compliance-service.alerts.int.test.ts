@@ -1,3 +1,4 @@
+// @clock-sensitive: KYC expiry, reports over a period and alert ages; npm test runs this file again with the clock a year ahead.
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { verifyChain } from '@strongroom/audit';

@@ -1,3 +1,4 @@
+// @clock-sensitive: certificates are valid from the day they are made; npm test runs this file again with the clock a year ahead.
 // The engine behind mutual TLS (issue 7): the gateway reaches it with its client certificate; a client
 // without one — or a plaintext one — is turned away by the engine itself (defense in depth).
 import { mkdtempSync } from 'node:fs';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 /**
- * DESIGN.md §2's dependency rules are enforced by lint, not just written down: these feed the
+ * docs/design.md §2's dependency rules are enforced by lint, not just written down: these feed the
  * workspace's real ESLint config with source placed in the gateway and check that it is refused.
  */
 const ROOT = path.resolve(__dirname, '..', '..', '..');

@@ -1,3 +1,4 @@
+// @clock-sensitive: token expiry; npm test runs this file again with the clock a year ahead.
 import { createHmac } from 'node:crypto';
 import { TokenError, signDevToken, verifyHs256Jwt } from './hs256-jwt';
 

@@ -1,3 +1,4 @@
+// @clock-sensitive: token expiry and not-before; npm test runs this file again with the clock a year ahead.
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { loadJwks, verifyJwksJwt } from './jwks-jwt';
 

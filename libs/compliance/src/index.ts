@@ -1,6 +1,8 @@
-// Public API of @strongroom/compliance: PAN protection (detection, keyed tokens, masks) and sanctions
-// screening (OFAC SDN lists, normalization, fuzzy scoring). AML,
-// field encryption, classification and retention are not built yet (see README).
+// Public API of @strongroom/compliance: the pure, database-free compliance logic — PAN protection
+// (detection, keyed tokens, masks), sanctions screening (OFAC SDN lists, normalization, fuzzy scoring),
+// the AML rule definitions and their per-row prefilter, and field encryption (AES-256-GCM under a
+// versioned key ring, blind index). Where these run against the database (AML statements over the
+// sink, retention, legal holds, reports) is libs/pipeline.
 export { createPanProtector, maskPan, type PanProtector, type ProtectedPan, type PanKey } from './pan';
 export { redactPans as maskPansInText, luhnValid } from '@strongroom/logging';
 export { SanctionsIndex, DEFAULT_SCREENING_THRESHOLD, type Screener, type ScreeningResult } from './sanctions/screener';

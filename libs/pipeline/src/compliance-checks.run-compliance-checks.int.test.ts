@@ -1,3 +1,4 @@
+// @clock-sensitive: KYC expiry is compared with booking dates, never with today; npm test runs this file again with the clock a year ahead.
 import path from 'node:path';
 import { createDataSource, pgClientOf, type DataSource } from '@strongroom/db';
 import { AML_RULES, amlCandidates, createPanProtector, resolveAmlConfig, SanctionsIndex } from '@strongroom/compliance';

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 
-/** Canonical transaction fields a source can map to (DESIGN.md §5). */
+/** Canonical transaction fields a source can map to (docs/job-file.md). */
 export const CANONICAL_FIELDS = [
   'txn_id',
   'account',

@@ -1,3 +1,4 @@
+// @clock-sensitive: the purge compares booking dates with its clock; npm test runs this file again with the clock a year ahead.
 import { verifyChain } from '@strongroom/audit';
 import { createDataSource, type DataSource } from '@strongroom/db';
 import { createPanProtector } from '@strongroom/compliance';
@@ -6,6 +7,8 @@ import { createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } fro
 import { createRun, executeRun, getJob, listHolds, parseJobDefinition, placeHold, purgeExpired, releaseHold, RunControl, saveJob, type RetentionPolicy } from './index';
 
 const POLICY: RetentionPolicy = { PUBLIC: 2557, INTERNAL: 2557, CONFIDENTIAL: 2557, RESTRICTED: 1000 };
+/** The purge's clock, injected: the booking dates below are placed around it, whatever today's date is. */
+const NOW = new Date('2026-11-15T00:00:00Z');
 
 describe('retention and legal holds', () => {
   let db: TestDatabase;
@@ -45,11 +48,11 @@ describe('retention and legal holds', () => {
     await expect(placeHold(ds, 'RUN', 'not-a-run', 'x', 'user:legal')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(placeHold(ds, 'ACCOUNT', 'ACC-3', ' ', 'user:legal')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
 
-    const dry = await purgeExpired(ds, POLICY, 'user:ops', { dryRun: true });
+    const dry = await purgeExpired(ds, POLICY, 'user:ops', { dryRun: true, now: NOW });
     expect(dry).toMatchObject({ dryRun: true, purged: 0, held: 2 });
     expect(await ids(a.id)).toEqual(['a1', 'a2', 'a3']);
 
-    const first = await purgeExpired(ds, POLICY, 'user:ops', { batchSize: 1 });
+    const first = await purgeExpired(ds, POLICY, 'user:ops', { batchSize: 1, now: NOW });
     expect(first).toMatchObject({ purged: 1, held: 2, deadLettersPurged: 1 });
     expect(first.jobs.find((j) => j.jobName === 'ret-a')).toMatchObject({ retentionDays: 30, expired: 2, purged: 1, held: 1 });
     expect(first.jobs.find((j) => j.jobName === 'ret-b')).toMatchObject({ retentionDays: 1000, expired: 1, purged: 0, held: 1 });
@@ -59,7 +62,7 @@ describe('retention and legal holds', () => {
     await releaseHold(ds, runHold.hold.id, 'inquiry closed', 'user:legal');
     await expect(releaseHold(ds, runHold.hold.id, 'again', 'user:legal')).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
     expect((await listHolds(ds, true)).map((h) => h.id)).toEqual([accountHold.hold.id]);
-    const second = await purgeExpired(ds, POLICY, 'user:ops');
+    const second = await purgeExpired(ds, POLICY, 'user:ops', { now: NOW });
     expect(second).toMatchObject({ purged: 1, held: 1 });
     expect(await ids(b.id)).toEqual(['b2']);
 

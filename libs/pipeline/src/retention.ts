@@ -67,15 +67,22 @@ export interface PurgeResult {
  * Removes rows past their retention (booking date older than the job's retention, or its
  * classification's), except rows under an active legal hold (account, job or run), and dead letters
  * older than the retention. Deletes in batches, each in its own transaction with an audit entry of its
- * counts, so an interrupted purge is exact about what it removed. `dryRun` only counts.
+ * counts, so an interrupted purge is exact about what it removed. `dryRun` only counts. `now` is the
+ * clock the cut-off is measured from (default: the current time).
  */
-export async function purgeExpired(ds: DataSource, policy: RetentionPolicy, actor: string, options: { dryRun?: boolean; batchSize?: number } = {}): Promise<PurgeResult> {
+export async function purgeExpired(
+  ds: DataSource,
+  policy: RetentionPolicy,
+  actor: string,
+  options: { dryRun?: boolean; batchSize?: number; now?: Date } = {},
+): Promise<PurgeResult> {
+  const now = options.now ?? new Date();
   const batch = options.batchSize ?? 10_000;
   const jobs = (await ds.query(`SELECT id, name, retention_days, data_classification FROM jobs ORDER BY name`)) as { id: string; name: string; retention_days: number | null; data_classification: Classification }[];
   const result: PurgeResult = { dryRun: Boolean(options.dryRun), jobs: [], purged: 0, held: 0, deadLettersPurged: 0 };
   for (const job of jobs) {
     const days = job.retention_days ?? policy[job.data_classification] ?? DEFAULT_RETENTION_DAYS;
-    const [{ cutoff }] = (await ds.query(`SELECT (now() - make_interval(days => $1))::timestamptz AS cutoff`, [days])) as { cutoff: Date }[];
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
     const scope = `FROM transactions t WHERE t.run_id IN (SELECT id FROM job_runs WHERE job_id = $1::uuid) AND t.booked_at < $2`;
     const [counts] = (await ds.query(`SELECT count(*)::int AS expired, count(*) FILTER (WHERE ${HELD})::int AS held ${scope}`, [job.id, cutoff])) as { expired: number; held: number }[];
     const entry = { jobId: job.id, jobName: job.name, retentionDays: days, cutoff: cutoff.toISOString(), expired: counts?.expired ?? 0, purged: 0, held: counts?.held ?? 0, deadLettersPurged: 0 };

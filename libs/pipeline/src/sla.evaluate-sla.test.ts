@@ -1,3 +1,4 @@
+// @clock-sensitive: SLA projections are measured against a clock; npm test runs this file again with the clock a year ahead.
 import { evaluateSla, type SlaRunFacts } from './sla';
 
 const t = (iso: string) => new Date(iso);

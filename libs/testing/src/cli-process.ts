@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { childBaseEnv } from './harness-env';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -8,7 +9,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'strongroom.js'), ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      env: { ...childBaseEnv(), ...env },
     });
     let stdout = '';
     let stderr = '';

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { childBaseEnv } from './harness-env';
 
 export interface EngineProcessOptions {
   databaseUrl: string;
@@ -27,8 +28,7 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
+      ...childBaseEnv(),
       DATABASE_URL: options.databaseUrl,
       ENGINE_HOST: '127.0.0.1',
       ENGINE_PORT: '0',

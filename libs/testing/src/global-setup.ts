@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cleanupOrphanClusters, startCluster, type Cluster } from '@strongroom/embedded-pg';
 import { execFileSync } from 'node:child_process';
-import { ENV_SERVER_URL, ENV_TEMPLATE_DB, TEMPLATE_DB } from './harness-env';
+import { childBaseEnv, ENV_SERVER_URL, ENV_TEMPLATE_DB, TEMPLATE_DB } from './harness-env';
 
 declare global {
   var __strongroomCluster: { cluster: Cluster; dir: string } | undefined;
@@ -25,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
   try {
     execFileSync(process.execPath, [path.join(root, 'bin', 'run-ts.js'), path.join(root, 'apps', 'engine', 'src', 'migrate.ts')], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: cluster.url },
+      env: { ...childBaseEnv(), DATABASE_URL: cluster.url },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } catch (err) {

@@ -1,3 +1,4 @@
+// @clock-sensitive: token expiry; npm test runs this file again with the clock a year ahead.
 import { GatewayError } from '../errors/gateway-error';
 import { ANONYMOUS_ACTOR, authenticate } from './authenticate';
 import { signDevToken } from '@strongroom/auth';

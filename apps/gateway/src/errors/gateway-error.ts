@@ -1,5 +1,5 @@
 // The gateway's typed errors and the one table that maps engine gRPC statuses to them
-// (CONVENTIONS.md 8: map back once, at the gateway edge). apps/gateway/ERRORS.md mirrors the table.
+// (docs/design.md §9.8: map back once, at the gateway edge). docs/error-catalogue.md mirrors the table.
 import { type Metadata, type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { type ErrorCode, isErrorCode } from '@strongroom/errors';
 import { redactPans } from '@strongroom/logging';

@@ -40,7 +40,7 @@ export const typeDefs = /* GraphQL */ `
 
   type Mutation {
     """
-    Defines a job from YAML or JSON text (DESIGN.md §5), or a new version of the job with the same
+    Defines a job from YAML or JSON text (docs/job-file.md), or a new version of the job with the same
     name when the definition changed. Needs role operator or admin.
     """
     createJob(

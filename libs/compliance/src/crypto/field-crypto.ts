@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 /**
- * Field encryption for RESTRICTED data (PCI DSS 3.5, DESIGN.md I6): AES-256-GCM with a fresh 96-bit IV
+ * Field encryption for RESTRICTED data (PCI DSS 3.5, docs/design.md I6): AES-256-GCM with a fresh 96-bit IV
  * per value, the column name as additional authenticated data (a value moved to another column does not
  * decrypt), and the key id stored with every value, so keys rotate without downtime:
  *

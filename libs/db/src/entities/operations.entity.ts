@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** Last known state of each circuit breaker (DESIGN.md I7). */
+/** Last known state of each circuit breaker (docs/design.md I7). */
 @Entity({ name: 'circuit_breaker_states' })
 export class CircuitBreakerStateEntity {
   @PrimaryColumn({ type: 'text' }) name!: string;

@@ -3,7 +3,7 @@ import { type MigrationInterface, type QueryRunner } from 'typeorm';
 /**
  * The seed tables (jobs, job_runs, immutable_audit_log, transaction_integrity, dead_letter_queue,
  * circuit_breaker_states, performance_metrics), job versions, run checkpoints, and the default sink
- * table `transactions`. Raw SQL on purpose: the schema is reviewed as SQL (CONVENTIONS.md 10).
+ * table `transactions`. Raw SQL on purpose: the schema is reviewed as SQL (docs/design.md §9.10).
  */
 export class InitialSchema1764300000000 implements MigrationInterface {
   name = 'InitialSchema1764300000000';

@@ -12,7 +12,7 @@ export const protobufPackage = "strongroom.engine.v1";
 
 export const protobufFileName = "strongroom/engine/v1/job.proto";
 
-/** A job is a versioned, declarative ETL definition (DESIGN.md §5). */
+/** A job is a versioned, declarative ETL definition (docs/job-file.md). */
 export interface Job {
   /** Engine-assigned identifier (UUID). */
   id: string;

@@ -28,7 +28,7 @@ export const protobufPackage = "strongroom.engine.v1";
 export const protobufFileName = "strongroom/engine/v1/job_service.proto";
 
 export interface CreateJobRequest {
-  /** Job definition as YAML or JSON text (DESIGN.md §5). */
+  /** Job definition as YAML or JSON text (docs/job-file.md). */
   definition: string;
   /**
    * Directory against which relative paths in the definition are resolved. Required when the

@@ -287,7 +287,7 @@ export const ListBreakersResponse: MessageFns<ListBreakersResponse> = {
   },
 };
 
-/** Operational state of the engine: its circuit breakers (DESIGN.md I7). */
+/** Operational state of the engine: its circuit breakers (docs/design.md I7). */
 export type OpsServiceService = typeof OpsServiceService;
 export const OpsServiceService = {
   listBreakers: {
