@@ -5,6 +5,7 @@ import { Client, Pool } from 'pg';
 import { appendAudit, canonicalJson, entryHash, GENESIS_HASH, verifyChain } from '@strongroom/audit';
 import { copyEscape, copyText } from '@strongroom/connectors';
 import { withThrowawayDatabase } from './throwaway-db';
+import { sqlExec } from '@strongroom/db';
 
 async function appendRate(pool: Pool, appenders: number, total: number): Promise<number> {
   const t0 = performance.now();
@@ -16,7 +17,7 @@ async function appendRate(pool: Pool, appenders: number, total: number): Promise
         while (next < total) {
           next++;
           await c.query('BEGIN');
-          await appendAudit((sql, p) => c.query(sql, p).then((r) => r.rows), { actor: 'service:bench', action: 'batch:committed', subject: { runId: 'bench', batchSeq: next }, details: { loaded: 1000 } });
+          await appendAudit(sqlExec(c), { actor: 'service:bench', action: 'batch:committed', subject: { runId: 'bench', batchSeq: next }, details: { loaded: 1000 } });
           await c.query('COMMIT');
         }
       } finally {
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
       await copyText(c, 'immutable_audit_log (seq, occurred_at, actor, action, subject, details, prev_hash, hash)', lines);
     }
     const t0 = performance.now();
-    const r = await verifyChain((sql, p) => c.query(sql, p).then((x) => x.rows));
+    const r = await verifyChain(sqlExec(c));
     const s = (performance.now() - t0) / 1000;
     await c.end();
     const result = { appendPerSecond1: Math.round(one), appendPerSecond8: Math.round(eight), verifyEntries: r.entries, verifyOk: r.ok, verifySeconds: Number(s.toFixed(2)), verifyPerSecond: Math.round(r.entries / s) };

@@ -55,16 +55,6 @@ export function isTransient(err: unknown): boolean {
   return code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED || code === status.CANCELLED;
 }
 
-/** A one-line, human explanation of a gRPC error (its details are already safe for users). */
-export function describeError(err: unknown): string {
-  const e = err as ServiceError;
-  if (typeof e?.code === 'number') {
-    if (e.code === status.UNAVAILABLE) return `engine unavailable (${e.details || 'no connection'}); is \`strongroom serve\` running?`;
-    return e.details || e.message;
-  }
-  return (err as Error)?.message ?? String(err);
-}
-
 /** Where the CLI dials the engine: STRONGROOM_ENGINE, over TLS (mutual TLS with a client certificate) when configured. */
 export function engineTarget(config: Pick<CliConfig, 'engineAddress' | 'engineTls'>): ClientOptions {
   return engineClientOptions(config.engineAddress, config.engineTls);

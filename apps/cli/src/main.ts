@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config';
+import { loadConfig, type CliConfig } from './config';
+import { fail, UsageError } from './cli-errors';
 import { alertsCommand } from './commands/alerts';
 import { auditCommand, verifyRunCommand } from './commands/audit';
 import { controlCommand } from './commands/control';
@@ -53,39 +54,44 @@ environment: DATABASE_URL, STRONGROOM_HOME (.strongroom), ENGINE_PORT (50051), G
 exit codes: 0 success (run SUCCEEDED), 1 failure (run not successful, engine error), 2 usage error`;
 
 
+/** The command line's words: positionals and options (node:util parseArgs, strict). */
+function parseOptions(argv: string[]) {
+  return parseArgs({
+      args: argv,
+    allowPositionals: true,
+    options: {
+      follow: { type: 'boolean', default: false },
+      detach: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      wait: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      run: { type: 'string' },
+      status: { type: 'string' },
+      code: { type: 'string' },
+      reason: { type: 'string' },
+      checkpoint: { type: 'string' },
+      incremental: { type: 'boolean', default: false },
+      list: { type: 'string', multiple: true },
+      file: { type: 'string' },
+      threshold: { type: 'string' },
+      rule: { type: 'string' },
+      'fail-on-hit': { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
+      csv: { type: 'boolean', default: false },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      'custom-return-codes': { type: 'boolean', default: false },
+    },
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        follow: { type: 'boolean', default: false },
-        detach: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        wait: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        run: { type: 'string' },
-        status: { type: 'string' },
-        code: { type: 'string' },
-        reason: { type: 'string' },
-        checkpoint: { type: 'string' },
-        incremental: { type: 'boolean', default: false },
-        list: { type: 'string', multiple: true },
-        file: { type: 'string' },
-        threshold: { type: 'string' },
-        rule: { type: 'string' },
-        'fail-on-hit': { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        all: { type: 'boolean', default: false },
-        csv: { type: 'boolean', default: false },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        out: { type: 'string' },
-        format: { type: 'string' },
-        'custom-return-codes': { type: 'boolean', default: false },
-      },
-    });
+    parsed = parseOptions(argv);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${HELP}\n`);
     return 2;
@@ -103,6 +109,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
+  try {
+    return await dispatch(command, arg, rest, values, config);
+  } catch (err) {
+    return fail(err, values.json);
+  }
+}
+
+type Values = ReturnType<typeof parseOptions>['values'];
+
+/** Runs one command; a UsageError or any other error it throws is reported once, by `fail`. */
+async function dispatch(command: string, arg: string | undefined, rest: string[], values: Values, config: CliConfig): Promise<number> {
   switch (command) {
     case 'serve':
       return serveCommand(config);
@@ -151,8 +168,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values.reason ? { reason: values.reason } : {}),
       });
     default:
-      process.stderr.write(`unknown command "${command}"\n\n${HELP}\n`);
-      return 2;
+      throw new UsageError('strongroom <command> … (strongroom --help lists them)', `unknown command "${command}"`);
   }
 }
 

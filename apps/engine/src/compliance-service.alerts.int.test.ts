@@ -23,6 +23,7 @@ import {
   type TransitionAlertResponse,
 } from '@strongroom/contract';
 import { corpusDir, createTestDatabase, makeTempDir, runCli, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import { sqlExec } from '@strongroom/db';
 
 const LISTS = corpusDir('sanctions', 'ofactest');
 
@@ -117,7 +118,7 @@ describe('ComplianceService (real engine)', () => {
       ]);
       const loaded = await pg.query(`SELECT details FROM immutable_audit_log WHERE action = 'sanctions:loaded'`);
       expect(loaded.rows[0].details.sources.map((s: { sha256: string }) => s.sha256)).toHaveLength(2);
-      expect((await verifyChain((sql, params) => pg.query(sql, params).then((r) => r.rows))).ok).toBe(true);
+      expect((await verifyChain(sqlExec(pg))).ok).toBe(true);
     } finally {
       await pg.end();
     }

@@ -24,6 +24,7 @@ import {
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { createTestDatabase, makeTempDir, startEngineProcess, unaryCall, type EngineProcess, type TestDatabase } from '@strongroom/testing';
 import fs from 'node:fs';
+import { sqlExec } from '@strongroom/db';
 
 const JOB = (csv: string) => `name: dlq-replay
 source:
@@ -131,7 +132,7 @@ describe('DeadLetterService (real engine): replay and discard', () => {
     const { rows } = await pg.query(`SELECT action, actor FROM immutable_audit_log WHERE action LIKE 'dlq:%' ORDER BY seq`);
     expect(rows.map((r) => r.action)).toEqual(['dlq:replayed', 'dlq:replayed', 'dlq:replayed', 'dlq:discarded', 'dlq:discarded']);
     expect(new Set(rows.map((r) => r.actor))).toEqual(new Set(['user:olivia']));
-    expect((await verifyChain((sql, params) => pg.query(sql, params).then((x) => x.rows))).ok).toBe(true);
+    expect((await verifyChain(sqlExec(pg))).ok).toBe(true);
   });
 
   it('answers bad requests precisely', async () => {

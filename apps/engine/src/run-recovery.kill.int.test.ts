@@ -19,6 +19,7 @@ import {
 } from '@strongroom/contract';
 import { createRandom, generateTransactionsCsv, type GeneratedFile } from '@strongroom/datagen';
 import { createTestDatabase, makeTempDir, startEngineProcess, unaryCall, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import { sqlExec } from '@strongroom/db';
 
 /**
  * Exactly-once under SIGKILL: the engine is killed (kill -9) at seeded random moments and at every
@@ -109,7 +110,7 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
     const [audit] = await q(`SELECT count(*)::int AS n FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1::text`);
     const [{ batches }] = await q('SELECT batches_committed AS batches FROM job_runs WHERE id = $1');
     expect(audit.n).toBe(batches);
-    expect((await verifyChain((sql, params) => pg.query(sql, params).then((r) => r.rows))).ok).toBe(true);
+    expect((await verifyChain(sqlExec(pg))).ok).toBe(true);
     return run;
   }
 

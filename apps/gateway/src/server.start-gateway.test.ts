@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from './config';
-import { STRONGROOM_ERROR_CODE_KEY } from './errors/gateway-error';
+import { ERROR_CODE_METADATA_KEY } from '@strongroom/errors';
 import { type RunningGateway, startGateway } from './server';
 
 const SECRET = 'unit-test-secret-of-at-least-32-chars';
@@ -48,7 +48,7 @@ const run: Run = {
 
 function failure(code: status, details: string, strongroomCode?: string): Partial<ServiceError> {
   const metadata = new Metadata();
-  if (strongroomCode) metadata.set(STRONGROOM_ERROR_CODE_KEY, strongroomCode);
+  if (strongroomCode) metadata.set(ERROR_CODE_METADATA_KEY, strongroomCode);
   return { code, details, metadata };
 }
 

@@ -4,7 +4,7 @@
 // versioned key ring, blind index). Where these run against the database (AML statements over the
 // sink, retention, legal holds, reports) is libs/pipeline.
 export { createPanProtector, maskPan, type PanProtector, type ProtectedPan, type PanKey } from './pan';
-export { redactPans as maskPansInText, luhnValid } from '@strongroom/logging';
+export { redactPans as maskPansInText } from '@strongroom/logging';
 export { SanctionsIndex, DEFAULT_SCREENING_THRESHOLD, type Screener, type ScreeningResult } from './sanctions/screener';
 export { readOfacFile, type ListedName, type ListFileSummary } from './sanctions/sdn-list';
 export { normalizeName, nameVariants } from './sanctions/normalize';

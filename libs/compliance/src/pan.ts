@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { luhnValid, removeSensitiveAuthData, replacePans } from '@strongroom/logging';
+import { luhnValid } from '@strongroom/money';
+import { removeSensitiveAuthData, replacePans } from '@strongroom/logging';
 
 /** HMAC key used to tokenize card numbers; `id` is recorded with every token (key rotation). */
 export interface PanKey {

@@ -1,6 +1,7 @@
 // Public API of @strongroom/db: the DataSource factory, entities, migrations and the schema snapshot.
 export { createDataSource, pgClientOf, ENTITIES, MIGRATIONS, RUNTIME_ROLE, type DataSourceOptions } from './data-source';
 export { runMigrations, MIGRATION_LOCK_KEY } from './migrate';
+export { sqlExec, type SqlExec } from './sql-exec';
 export { dumpSchema } from './schema-dump';
 export {
   JobEntity,

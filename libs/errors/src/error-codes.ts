@@ -49,3 +49,9 @@ export const ERROR_CODES: readonly ErrorCode[] = Object.values(ErrorCode);
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 }
+
+/**
+ * The gRPC trailing-metadata key in which the engine sends a failed call's stable ErrorCode, and from which
+ * the gateway and the CLI read it back (the status alone is coarser than the code).
+ */
+export const ERROR_CODE_METADATA_KEY = 'x-strongroom-error-code';

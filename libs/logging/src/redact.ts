@@ -9,6 +9,8 @@
  * while a 20-digit reference is not (PANs are at most 19 digits). Digits inside a valid IBAN
  * (ISO 13616 mod-97) are not card numbers and are left alone.
  */
+import { ibanChecksumValid, luhnValid } from '@strongroom/money';
+
 const RUN = /(?<![0-9])[0-9]+(?:[ -]+[0-9]+)*(?![0-9])/g;
 const IBAN = /[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}/g;
 const COMPACT_IBAN = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
@@ -19,31 +21,6 @@ export interface PanMatch {
   end: number;
   /** The PAN's digits only. */
   digits: string;
-}
-
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
-
-function ibanChecksumValid(compact: string): boolean {
-  // mod 97 of the digits of (BBAN + country + check), letters as 10–35, without building the string
-  let rem = 0;
-  for (let k = 0; k < compact.length; k++) {
-    const code = compact.charCodeAt((k + 4) % compact.length);
-    rem = code >= 65 ? (rem * 100 + (code - 55)) % 97 : (rem * 10 + (code - 48)) % 97;
-  }
-  return rem === 1;
 }
 
 /** Spans of valid IBANs (compact or grouped by single spaces). */

@@ -1,28 +1,26 @@
-// Public API of @strongroom/pipeline: job definitions, job and run persistence, and the run loop
-// (source → validation/mapping → batched, checkpointed load → reconciliation).
-export * from './types';
-export { parseJobDefinition, asFileJob, isBankSource, recordLayout, BANK_SOURCE_KINDS, canonicalDefinition, jobDefinitionSchema, CANONICAL_FIELDS, REQUIRED_FIELDS, ENCRYPTABLE_FIELDS, type JobDefinition, type CanonicalField, type EncryptableField } from './job-definition';
-export { saveJob, getJob, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './job-store';
-export { createRun, getRun, listRuns, fileDigest, type RunFilter } from './run-store';
-export { executeRun, type RunContext } from './run-executor';
-export { SINK_COLUMNS } from './batch-writer';
-export { RunControl, type RunRequest } from './run-control';
-export { endUnpublished } from './run-lifecycle';
-export { sinkTotals } from './run-finalizer';
-export { parseAmount, formatAmount, formatMinor, type Money } from './money';
-export { currencyExponent, isCurrency } from './currencies';
-export { parseDate, parseTimestamp } from './temporal';
-export { totalsFromJson, totalsToJson, type Totals } from './integrity';
-export { withRetry, backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry';
-export { AdaptiveBatchSize } from './adaptive-batch';
-export { listDeadLetters, replayDeadLetters, discardDeadLetters, type DeadLetterFilter, type ReplayOutcome, type ReplayRequest } from './dead-letters';
-export { IngestSession, type IngestAck, type IngestRecordInput } from './ingest';
-export { verifyRun, type VerifyRunResult } from './verify-run';
-export { isDatabaseOutage } from './db-outage';
-export { isSourceOutage } from './source-outage';
-export { complianceChecksFor, runComplianceChecks, type ComplianceChecks, type ScreeningSetup } from './compliance-checks';
-export { listAlerts, transitionAlert, ALERT_RULES, type AlertFilter } from './alerts';
-export { placeHold, releaseHold, listHolds, purgeExpired, DEFAULT_RETENTION_DAYS, type RetentionPolicy, type PurgeResult, type Classification } from './retention';
-export { buildReport, reportToCsv, reportPeriod, REPORT_FRAMEWORKS, type ComplianceReport, type ReportFramework, type KeyInfo, type ReportInputs } from './reports';
-export { startKeyRotation, runKeyRotation, getKeyRotation, runningKeyRotation, type KeyRotation } from './key-rotation';
-export { evaluateSla, ERROR_RATE_WARNING, type Sla, type SlaStatus, type SlaEvaluation, type SlaRunFacts } from './sla';
+// Public API of @strongroom/pipeline: what the engine, the tools and the tests use of the run loop and the
+// stores around it, by concern. Everything else in this library is internal.
+//   jobs/          job definitions (the job-file schema) and their versions
+//   run/           runs: store, executor, status transitions, streaming ingest, SLA, verification
+//   load/          mapping, validation, batch commit into the sink, integrity rows
+//   dead-letters/  listing, replaying and discarding dead letters
+//   compliance/    AML/sanctions/KYC checks in the load path, alerts, field-key rotation
+//   retention/     legal holds and the retention purge
+//   reports/       SOX, PCI_DSS, AML and KYC reports
+export { parseJobDefinition, canonicalDefinition, type JobDefinition } from './jobs/job-definition';
+export { saveJob, getJob, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './jobs/job-store';
+export { createRun, getRun, listRuns } from './run/run-store';
+export { executeRun, type RunContext } from './run/run-executor';
+export { RunControl } from './run/run-control';
+export { endUnpublished, RunFencedError } from './run/run-status';
+export { IngestSession, type IngestAck, type IngestRecordInput } from './run/ingest';
+export { verifyRun, type VerifyRunResult } from './run/verify-run';
+export { isDatabaseOutage } from './run/db-outage';
+export { evaluateSla, type Sla, type SlaEvaluation } from './run/sla';
+export { SINK_COLUMNS } from './load/batch-writer';
+export { listDeadLetters, replayDeadLetters, discardDeadLetters } from './dead-letters/dead-letters';
+export { type ScreeningSetup } from './compliance/compliance-checks';
+export { listAlerts, transitionAlert } from './compliance/alerts';
+export { startKeyRotation, runKeyRotation, getKeyRotation, runningKeyRotation, type KeyRotation } from './compliance/key-rotation';
+export { placeHold, releaseHold, listHolds, purgeExpired, type RetentionPolicy } from './retention/retention';
+export { buildReport, reportToCsv, type ReportInputs } from './reports/reports';

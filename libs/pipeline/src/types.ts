@@ -15,7 +15,7 @@
  *   dead-lettered as DUPLICATE_KEY; a record whose key an earlier run loaded with identical content
  *   is filtered as ALREADY_LOADED, with different content dead-lettered as KEY_CONFLICT.
  */
-import { type Money } from './money';
+import { type Money } from '@strongroom/money';
 
 /** A validated record in canonical form, ready for the sink. */
 export interface CanonicalTransaction {

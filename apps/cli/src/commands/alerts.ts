@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { AlertStatus, callUnary, createComplianceServiceClient, METADATA_KEYS, type Alert, type ListAlertsResponse, type TransitionAlertResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
-import { fail } from './run';
+import { fail, UsageError } from '../cli-errors';
 import { engineTarget } from '../engine-client';
 
 const STATUS: Record<string, AlertStatus> = {
@@ -47,7 +47,7 @@ export async function alertsCommand(config: CliConfig, sub: string | undefined, 
   const out = (human: string, json: unknown) => process.stdout.write(`${opts.json ? JSON.stringify(json) : human}\n`);
   try {
     if (sub === 'list') {
-      if (opts.status && !STATUS[opts.status]) throw new Error(`usage: --status must be one of ${Object.keys(STATUS).join(', ')}`);
+      if (opts.status && !STATUS[opts.status]) throw new UsageError(`--status must be one of ${Object.keys(STATUS).join(', ')}`);
       const alerts: Alert[] = [];
       let pageToken = '';
       do {
@@ -60,19 +60,14 @@ export async function alertsCommand(config: CliConfig, sub: string | undefined, 
       return 0;
     }
     if (sub === 'escalate' || sub === 'close') {
-      if (ids.length !== 1 || !opts.reason) throw new Error(`usage: strongroom alerts ${sub} <id> --reason "why"`);
+      if (ids.length !== 1 || !opts.reason) throw new UsageError(`strongroom alerts ${sub} <id> --reason "why"`);
       const r = await call<TransitionAlertResponse>('transitionAlert', { id: ids[0], to: sub === 'escalate' ? STATUS['ESCALATED'] : STATUS['CLOSED'], reason: opts.reason });
       const a = r.alert ? view(r.alert) : undefined;
       out(`alert ${a?.id} is ${a?.status} (${a?.statusReason}; by ${a?.statusChangedBy})`, { alert: a });
       return 0;
     }
-    process.stderr.write('usage: strongroom alerts list|escalate|close …\n');
-    return 2;
+    throw new UsageError('strongroom alerts list|escalate|close …');
   } catch (err) {
-    if (err instanceof Error && err.message.startsWith('usage:')) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
     return fail(err, opts.json);
   } finally {
     client.close();

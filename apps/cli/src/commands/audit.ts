@@ -9,7 +9,7 @@ import {
   type VerifyRunResponse,
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
-import { fail } from './run';
+import { fail, UsageError } from '../cli-errors';
 import { engineTarget } from '../engine-client';
 
 type Method = 'verify' | 'exportCheckpoints' | 'verifyRun' | 'createCheckpoint';
@@ -47,8 +47,7 @@ export async function auditCommand(config: CliConfig, sub: string | undefined, o
       process.stdout.write(opts.json ? `${JSON.stringify(JSON.parse(doc))}\n` : `${doc}\n`);
       return 0;
     }
-    process.stderr.write('usage: strongroom audit verify [--checkpoint FILE] [--incremental] [--json] | strongroom audit export-checkpoint\n');
-    return 2;
+    throw new UsageError('strongroom audit verify [--checkpoint FILE] [--incremental] [--json] | strongroom audit export-checkpoint');
   } catch (err) {
     return fail(err, opts.json);
   } finally {
@@ -59,8 +58,7 @@ export async function auditCommand(config: CliConfig, sub: string | undefined, o
 /** `strongroom verify-run <runId> [--json]`: recompute a finished run's batch digests from the sink. */
 export async function verifyRunCommand(config: CliConfig, runId: string | undefined, json: boolean): Promise<number> {
   if (!runId) {
-    process.stderr.write('usage: strongroom verify-run <runId> [--json]\n');
-    return 2;
+    throw new UsageError('strongroom verify-run <runId> [--json]');
   }
   const c = client(config);
   try {

@@ -1,13 +1,13 @@
 import { type CancelRunResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { EngineClient, engineTarget } from '../engine-client';
-import { fail, printSummary } from './run';
+import { printSummary } from './run';
+import { fail, UsageError } from '../cli-errors';
 
 /** `strongroom pause|resume|cancel <runId> [--json]`: operator actions on a run; prints its summary. */
 export async function controlCommand(config: CliConfig, action: 'pause' | 'resume' | 'cancel', runId: string | undefined, json: boolean): Promise<number> {
   if (!runId) {
-    process.stderr.write(`usage: strongroom ${action} <runId> [--json]\n`);
-    return 2;
+    throw new UsageError(`strongroom ${action} <runId> [--json]`);
   }
   const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {

@@ -10,7 +10,7 @@ import {
   type ReplayDeadLettersResponse,
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
-import { fail } from './run';
+import { fail, UsageError } from '../cli-errors';
 import { engineTarget } from '../engine-client';
 
 const STATUS: Record<string, DeadLetterStatus> = {
@@ -54,24 +54,19 @@ export async function dlqCommand(config: CliConfig, sub: string | undefined, ids
       return 0;
     }
     if (sub === 'replay') {
-      if (!ids.length && !opts.run) throw new Error('usage: strongroom dlq replay <id…> | --run <runId>');
+      if (!ids.length && !opts.run) throw new UsageError('strongroom dlq replay <id…> | --run <runId>');
       const r = await call<ReplayDeadLettersResponse>('replayDeadLetters', { ids, runId: opts.run ?? '', corrections: [] });
       out(`loaded ${r.loaded}, already loaded ${r.alreadyLoaded}, still failing ${r.stillFailing}, skipped ${r.skipped}`, r);
       return r.stillFailing ? 1 : 0;
     }
     if (sub === 'discard') {
-      if (!ids.length || !opts.reason) throw new Error('usage: strongroom dlq discard <id…> --reason "why"');
+      if (!ids.length || !opts.reason) throw new UsageError('strongroom dlq discard <id…> --reason "why"');
       const r = await call<DiscardDeadLettersResponse>('discardDeadLetters', { ids, reason: opts.reason });
       out(`discarded ${r.discarded}, skipped ${r.skipped}`, r);
       return 0;
     }
-    process.stderr.write('usage: strongroom dlq list|replay|discard …\n');
-    return 2;
+    throw new UsageError('strongroom dlq list|replay|discard …');
   } catch (err) {
-    if (err instanceof Error && err.message.startsWith('usage:')) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
     return fail(err, opts.json);
   } finally {
     client.close();

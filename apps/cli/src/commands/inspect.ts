@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { BANK_FORMATS, describeCheck, inspectFile, isBankFormat, type InspectReport } from '@strongroom/connectors';
 import { redactPansDeep } from '@strongroom/logging';
+import { UsageError } from '../cli-errors';
 
 export interface InspectOptions {
   json: boolean;
@@ -17,14 +18,9 @@ export interface InspectOptions {
  * errors or an unreadable file. `--json` prints one object with at least format, reconciled, reason.
  */
 export async function inspectCommand(file: string | undefined, options: InspectOptions): Promise<number> {
-  if (!file) {
-    process.stderr.write(`usage: strongroom inspect <file> [--format ${BANK_FORMATS.join('|')}] [--custom-return-codes] [--json]\n`);
-    return 2;
-  }
-  if (options.format !== undefined && !isBankFormat(options.format)) {
-    process.stderr.write(`strongroom inspect: --format must be one of ${BANK_FORMATS.join(', ')}\n`);
-    return 2;
-  }
+  const usage = `strongroom inspect <file> [--format ${BANK_FORMATS.join('|')}] [--custom-return-codes] [--json]`;
+  if (!file) throw new UsageError(usage);
+  if (options.format !== undefined && !isBankFormat(options.format)) throw new UsageError(usage, `--format must be one of ${BANK_FORMATS.join(', ')}`);
   try {
     const stat = await fs.promises.stat(file);
     if (!stat.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });

@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { callUnary, createComplianceServiceClient, METADATA_KEYS, type GetKeyRotationResponse, type KeyRotation, type RotateFieldKeysResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
-import { fail } from './run';
+import { fail, UsageError } from '../cli-errors';
 import { engineTarget } from '../engine-client';
 
 const view = (r: KeyRotation | undefined) =>
@@ -25,8 +25,7 @@ export async function keysCommand(config: CliConfig, sub: string | undefined, ar
       rotation = (await callUnary<object, RotateFieldKeysResponse>(client, client.rotateFieldKeys as never, {}, config.deadlineMs, md)).rotation;
       if (!opts.json) process.stderr.write(`rotation ${rotation?.id} started: new key ${rotation?.toKeyId}\n`);
     } else {
-      process.stderr.write('usage: strongroom rotate-keys [--wait] [--json] | strongroom rotate-keys status [<id>]\n');
-      return 2;
+      throw new UsageError('strongroom rotate-keys [--wait] [--json] | strongroom rotate-keys status [<id>]');
     }
     while (opts.wait && rotation?.status === 'RUNNING') {
       await new Promise((r) => setTimeout(r, 500));

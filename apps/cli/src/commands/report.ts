@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Metadata } from '@grpc/grpc-js';
 import { callUnary, createComplianceServiceClient, METADATA_KEYS, type GetReportResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
-import { fail } from './run';
+import { fail, UsageError } from '../cli-errors';
 import { engineTarget } from '../engine-client';
 
 export interface ReportOptions {
@@ -20,8 +20,7 @@ export interface ReportOptions {
  */
 export async function reportCommand(config: CliConfig, framework: string | undefined, opts: ReportOptions): Promise<number> {
   if (!framework || !opts.from || !opts.to || (opts.json && opts.csv)) {
-    process.stderr.write('usage: strongroom report <SOX|PCI_DSS|AML|KYC> --from YYYY-MM-DD --to YYYY-MM-DD [--json | --csv] [--out FILE]\n');
-    return 2;
+    throw new UsageError('strongroom report <SOX|PCI_DSS|AML|KYC> --from YYYY-MM-DD --to YYYY-MM-DD [--json | --csv] [--out FILE]');
   }
   const client = createComplianceServiceClient(engineTarget(config));
   const md = new Metadata();

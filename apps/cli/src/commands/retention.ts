@@ -10,7 +10,7 @@ import {
   type ReleaseLegalHoldResponse,
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
-import { fail } from './run';
+import { fail, UsageError } from '../cli-errors';
 import { engineTarget } from '../engine-client';
 
 export interface RetentionOptions {
@@ -41,20 +41,16 @@ export async function retentionCommand(config: CliConfig, command: 'hold' | 'ret
   const call = <Res>(method: 'placeLegalHold' | 'releaseLegalHold' | 'listLegalHolds' | 'purgeExpired', req: object) =>
     callUnary<object, Res>(client, client[method] as unknown as Parameters<typeof callUnary<object, Res>>[1], req, Math.max(config.deadlineMs, 600_000), md);
   const out = (human: string, json: unknown) => process.stdout.write(`${opts.json ? JSON.stringify(json) : human}\n`);
-  const usage = (text: string) => {
-    process.stderr.write(`usage: ${text}\n`);
-    return 2;
-  };
   try {
     if (command === 'hold' && sub === 'place') {
       const [scope, value] = args;
-      if (!scope || !['account', 'job', 'run'].includes(scope) || !value || !opts.reason) return usage('strongroom hold place account|job|run <value> --reason "why"');
+      if (!scope || !['account', 'job', 'run'].includes(scope) || !value || !opts.reason) throw new UsageError('strongroom hold place account|job|run <value> --reason "why"');
       const r = await call<PlaceLegalHoldResponse>('placeLegalHold', { scope: scope.toUpperCase(), value, reason: opts.reason });
       out(`hold ${r.hold?.id} placed on ${scope} ${value} (${r.coveredRows} loaded rows covered now)`, { hold: r.hold && view(r.hold), coveredRows: r.coveredRows });
       return 0;
     }
     if (command === 'hold' && sub === 'release') {
-      if (args.length !== 1 || !opts.reason) return usage('strongroom hold release <id> --reason "why"');
+      if (args.length !== 1 || !opts.reason) throw new UsageError('strongroom hold release <id> --reason "why"');
       const r = await call<ReleaseLegalHoldResponse>('releaseLegalHold', { id: args[0], reason: opts.reason });
       out(`hold ${r.hold?.id} released`, { hold: r.hold && view(r.hold) });
       return 0;
@@ -72,7 +68,7 @@ export async function retentionCommand(config: CliConfig, command: 'hold' | 'ret
       out([...lines, `${r.dryRun ? 'dry run: nothing removed' : `purged ${r.purged} rows and ${r.deadLettersPurged} dead letters`}; ${r.held} expired rows kept under legal hold`].join('\n'), { ...r, jobs });
       return 0;
     }
-    return usage(command === 'hold' ? 'strongroom hold place|release|list …' : 'strongroom retention purge [--dry-run]');
+    throw new UsageError(command === 'hold' ? 'strongroom hold place|release|list …' : 'strongroom retention purge [--dry-run]');
   } catch (err) {
     return fail(err, opts.json);
   } finally {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RunStatus, type CreateJobResponse, type Run, type RunJobResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
-import { describeError, EngineClient, engineTarget } from '../engine-client';
+import { EngineClient, engineTarget } from '../engine-client';
+import { fail, UsageError } from '../cli-errors';
 import { ProgressBar } from '../progress';
 import { formatSummary, isTerminal, runSummary } from '../summary';
 
@@ -19,8 +20,7 @@ export interface RunOptions {
  */
 export async function runCommand(config: CliConfig, jobFile: string | undefined, opts: RunOptions): Promise<number> {
   if (!jobFile) {
-    process.stderr.write('usage: strongroom run <job.yaml> [--follow] [--detach] [--json]\n');
-    return 2;
+    throw new UsageError('strongroom run <job.yaml> [--follow] [--detach] [--json]');
   }
   const file = path.resolve(jobFile);
   let text: string;
@@ -70,11 +70,4 @@ export async function followRun(client: EngineClient, run: Run, showProgress: bo
 export function printSummary(run: Run, json: boolean, existing = false): void {
   if (json) process.stdout.write(`${JSON.stringify({ ...runSummary(run), existing })}\n`);
   else process.stdout.write(`${formatSummary(run)}\n`);
-}
-
-export function fail(err: unknown, json: boolean): number {
-  const message = describeError(err);
-  if (json) process.stdout.write(`${JSON.stringify({ error: message, code: (err as { code?: unknown })?.code ?? null })}\n`);
-  process.stderr.write(`error: ${message}\n`);
-  return 1;
 }

@@ -3,6 +3,7 @@ import readline from 'node:readline';
 import { SanctionsIndex, sanctionsListFiles, type ScreeningResult } from '@strongroom/compliance';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type CliConfig } from '../config';
+import { UsageError } from '../cli-errors';
 
 export interface ScreenOptions {
   json: boolean;
@@ -21,19 +22,18 @@ export interface ScreenOptions {
  * Exit 0 when the screening ran (hit or not: read `hit` in the output), 2 on usage or list errors;
  * with `--fail-on-hit`, exit 1 when at least one name was a hit (for shell pipelines).
  */
+const SCREEN_USAGE = 'strongroom screen <name> [--list FILE]… [--threshold N] [--json]\n       strongroom screen --file NAMES.txt [--list FILE]… [--json]';
+
 export async function screenCommand(config: CliConfig, name: string | undefined, options: ScreenOptions): Promise<number> {
   if (!name && !options.file) {
-    process.stderr.write('usage: strongroom screen <name> [--list FILE]… [--threshold N] [--json]\n       strongroom screen --file NAMES.txt [--list FILE]… [--json]\n');
-    return 2;
+    throw new UsageError(SCREEN_USAGE);
   }
   if (name && options.file) {
-    process.stderr.write('strongroom screen: give either a name or --file, not both\n');
-    return 2;
+    throw new UsageError(SCREEN_USAGE, 'give either a name or --file, not both');
   }
   const threshold = options.threshold ?? config.screeningThreshold;
   if (!(threshold > 0 && threshold <= 1)) {
-    process.stderr.write('strongroom screen: --threshold must be a number in (0, 1]\n');
-    return 2;
+    throw new UsageError(SCREEN_USAGE, '--threshold must be a number in (0, 1]');
   }
   const files = options.lists.length ? options.lists : sanctionsListFiles(config.sanctionsLists, config.home);
   if (!files.length) {

@@ -2,7 +2,8 @@ import { RunStatus, type GetRunResponse, type Run } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { EngineClient, isTransient, engineTarget } from '../engine-client';
 import { isTerminal } from '../summary';
-import { fail, printSummary } from './run';
+import { printSummary } from './run';
+import { fail, UsageError } from '../cli-errors';
 
 /**
  * `strongroom status <runId> [--wait] [--json]`: the run summary; --wait blocks until the run ends,
@@ -10,8 +11,7 @@ import { fail, printSummary } from './run';
  */
 export async function statusCommand(config: CliConfig, runId: string | undefined, opts: { wait: boolean; json: boolean }): Promise<number> {
   if (!runId) {
-    process.stderr.write('usage: strongroom status <runId> [--wait] [--json]\n');
-    return 2;
+    throw new UsageError('strongroom status <runId> [--wait] [--json]');
   }
   const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {

@@ -1,5 +1,5 @@
 import { createCheckpoint, type SigningKey } from '@strongroom/audit';
-import { type DataSource } from '@strongroom/db';
+import { type DataSource, sqlExec } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 
 /**
@@ -28,7 +28,7 @@ export class Checkpointer {
   }
 
   async checkpointNow() {
-    const cp = await createCheckpoint((sql, params) => this.ds.query(sql, params), this.key);
+    const cp = await createCheckpoint(sqlExec(this.ds), this.key);
     this.lastAt = Date.now();
     if (cp) this.logger.info('audit:checkpointed', { seq: cp.seq, keyId: cp.keyId });
     return cp;

@@ -1,6 +1,6 @@
 import { appendAudit } from '@strongroom/audit';
 import { SanctionsIndex } from '@strongroom/compliance';
-import { type DataSource } from '@strongroom/db';
+import { type DataSource, sqlExec } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type ScreeningSetup } from '@strongroom/pipeline';
 import { type Breaker } from '@strongroom/resilience';
@@ -19,7 +19,7 @@ export async function loadScreening(files: string[], threshold: number, breaker:
   const screener = SanctionsIndex.fromFiles(files, threshold);
   const sources = screener.sources.map((s) => ({ file: s.file, sha256: s.sha256, format: s.format, names: s.names, skipped: s.skipped.length }));
   await ds.transaction((em) =>
-    appendAudit((sql, params) => em.query(sql, params), { actor: 'service:engine', action: 'sanctions:loaded', subject: { lists: sources.length }, details: { sources, threshold: String(threshold) } }),
+    appendAudit(sqlExec(em), { actor: 'service:engine', action: 'sanctions:loaded', subject: { lists: sources.length }, details: { sources, threshold: String(threshold) } }),
   );
   logger.info('sanctions:list-loaded', { names: screener.size, files: sources.map((s) => s.file), ms: Date.now() - t0 });
   return { screener, threshold, breaker };

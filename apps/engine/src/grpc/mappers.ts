@@ -61,7 +61,7 @@ const SLA_TO_PROTO: Record<SlaEvaluation['status'], SlaStatus> = {
   BREACHED: SlaStatus.SLA_STATUS_BREACHED,
 };
 
-/** The run against its SLA, now (see libs/pipeline/src/sla.ts). */
+/** The run against its SLA, now (see libs/pipeline/src/run/sla.ts). */
 export function runSla(run: JobRunEntity, sla: Sla | null | undefined, now = new Date()): SlaEvaluation {
   return evaluateSla(sla, {
     status: run.status,

@@ -1,6 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { METADATA_KEYS } from '@strongroom/contract';
-import { ErrorCode, coerceError } from '@strongroom/errors';
+import { ErrorCode, ERROR_CODE_METADATA_KEY, coerceError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 
 /** The one table from Strongroom error codes to gRPC status codes (docs/error-catalogue.md). */
@@ -25,9 +25,6 @@ export const STATUS_BY_CODE: Record<ErrorCode, status> = {
   [ErrorCode.PERMISSION_DENIED]: status.PERMISSION_DENIED,
   [ErrorCode.INTERNAL]: status.INTERNAL,
 };
-
-/** Trailing metadata key carrying the stable Strongroom error code. */
-export const ERROR_CODE_METADATA_KEY = 'x-strongroom-error-code';
 
 /**
  * Turns any error into a gRPC ServiceError. Unknown errors become INTERNAL with a generic message;

@@ -1,5 +1,5 @@
 import { appendAudit } from '@strongroom/audit';
-import { type DataSource } from '@strongroom/db';
+import { type DataSource, sqlExec } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type Breaker, type BreakerTransition } from '@strongroom/resilience';
 
@@ -37,7 +37,7 @@ export class BreakerJournal {
                last_transition_at = $4, details = $5`,
             [t.name, t.to, t.failures, t.at.toISOString(), JSON.stringify({ from: t.from })],
           );
-          await appendAudit((sql, params) => em.query(sql, params), {
+          await appendAudit(sqlExec(em), {
             actor: 'service:engine',
             action: t.to === 'OPEN' ? 'breaker:opened' : t.to === 'CLOSED' ? 'breaker:closed' : 'breaker:half_opened',
             subject: { breaker: t.name },

@@ -1,5 +1,5 @@
 import { appendAudit } from '@strongroom/audit';
-import { type DataSource, type JobRunEntity } from '@strongroom/db';
+import { type DataSource, type JobRunEntity, sqlExec } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { evaluateSla, getRun, type Sla } from '@strongroom/pipeline';
 import { type Breaker } from '@strongroom/resilience';
@@ -58,7 +58,7 @@ export class RunObserver {
       this.ds.transaction(async (em) => {
         const [seen] = (await em.query(`SELECT 1 FROM immutable_audit_log WHERE action = 'sla:breached' AND subject->>'runId' = $1 LIMIT 1`, [run.id])) as unknown[];
         if (seen) return;
-        await appendAudit((sql, params) => em.query(sql, params), {
+        await appendAudit(sqlExec(em), {
           actor: 'service:engine',
           action: 'sla:breached',
           subject: { jobId: run.jobId, runId: run.id },

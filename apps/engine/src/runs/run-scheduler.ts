@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { type JobRunEntity, TERMINAL_RUN_STATUSES } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
-import { backoffMs, endUnpublished, executeRun, getJob, getRun, RunControl, type RunContext } from '@strongroom/pipeline';
+import { backoffMs } from '@strongroom/resilience';
+import { endUnpublished, executeRun, getJob, getRun, RunControl, type RunContext } from '@strongroom/pipeline';
 
 /** Delay before an interrupted run (database outage) is tried again. */
 const RETRY_INTERRUPTED_MS = 5000;
@@ -173,12 +174,9 @@ export class RunScheduler {
       // the run never started: fail it rather than leave it PENDING forever
       const e = coerceError(err);
       log.error('run:scheduling-failed', { error: String((err as Error)?.stack ?? err) });
-      await this.ctx.ds
-        .query(`UPDATE job_runs SET status = 'FAILED', finished_at = now(), error_code = $2, error_message = $3 WHERE id = $1 AND status = 'PENDING'`, [
-          runId,
-          e.code,
-          e.code === ErrorCode.INTERNAL ? 'internal error (see engine log)' : e.message,
-        ])
+      const message = e.code === ErrorCode.INTERNAL ? 'internal error (see engine log)' : e.message;
+      await getRun(this.ctx.ds, runId)
+        .then((run) => endUnpublished(this.ctx.ds, run, 'FAILED', e.code, message, this.ctx.actor ?? 'service:engine', ['PENDING']))
         .catch((dbErr) => log.error('run:fail-not-recorded', { error: String(dbErr) }));
       const after = await getRun(this.ctx.ds, runId).catch(() => undefined);
       if (after) this.publish(runId, after);

@@ -1,11 +1,11 @@
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { ErrorCode } from '@strongroom/errors';
-import { STRONGROOM_ERROR_CODE_KEY, gatewayErrorFromGrpc } from './gateway-error';
+import { ErrorCode, ERROR_CODE_METADATA_KEY } from '@strongroom/errors';
+import { gatewayErrorFromGrpc } from './gateway-error';
 
 /** A failed call as grpc-js reports it (callErrorFromStatus): an Error with code, details, metadata. */
 function serviceError(code: status, details: string, strongroomCode?: string): ServiceError {
   const metadata = new Metadata();
-  if (strongroomCode !== undefined) metadata.set(STRONGROOM_ERROR_CODE_KEY, strongroomCode);
+  if (strongroomCode !== undefined) metadata.set(ERROR_CODE_METADATA_KEY, strongroomCode);
   return Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata });
 }
 

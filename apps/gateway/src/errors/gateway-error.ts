@@ -1,7 +1,7 @@
 // The gateway's typed errors and the one table that maps engine gRPC statuses to them
 // (docs/design.md §9.8: map back once, at the gateway edge). docs/error-catalogue.md mirrors the table.
 import { type Metadata, type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
-import { type ErrorCode, isErrorCode } from '@strongroom/errors';
+import { type ErrorCode, ERROR_CODE_METADATA_KEY, isErrorCode } from '@strongroom/errors';
 import { redactPans } from '@strongroom/logging';
 import { GraphQLError } from 'graphql';
 
@@ -67,8 +67,6 @@ export class GatewayError extends GraphQLError {
   }
 }
 
-/** Trailing-metadata key in which the engine sends the stable ErrorCode of a failed call. */
-export const STRONGROOM_ERROR_CODE_KEY = 'x-strongroom-error-code';
 
 interface StatusRule {
   readonly code: GatewayErrorCode;
@@ -102,7 +100,7 @@ export const GRPC_STATUS_RULES: ReadonlyMap<GrpcStatus, StatusRule> = new Map([
 ]);
 
 function strongroomCodeFrom(metadata: Metadata | undefined): ErrorCode | undefined {
-  const value = metadata?.get(STRONGROOM_ERROR_CODE_KEY)[0];
+  const value = metadata?.get(ERROR_CODE_METADATA_KEY)[0];
   return isErrorCode(value) ? value : undefined;
 }
 

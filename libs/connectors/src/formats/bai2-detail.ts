@@ -12,7 +12,7 @@
  * amount fails the file (applying the sign on top of the type code's direction, or ignoring it, would
  * each book some file's money the wrong way).
  */
-import { formatDec, fromMinor } from './decimal';
+import { formatDec, fromMinor } from '@strongroom/money';
 import { amountValue, fundsType } from './bai2-fields';
 import { type PhysicalRecord } from './bai2-records';
 import { warn, type Account, type Group, type ReaderState } from './bai2-state';

@@ -6,7 +6,8 @@
 import { amountValue, checkTime, countField, currencyCode, fundsType, isoDate } from './bai2-fields';
 import { fields, type PhysicalRecord } from './bai2-records';
 import { scope, warn, type Account, type Group, type ReaderState } from './bai2-state';
-import { CURRENCY_DECIMALS, GROUP_STATUS } from './bai2-type-codes';
+import { currencyExponent } from '@strongroom/money';
+import { GROUP_STATUS } from './bai2-type-codes';
 import { FormatError } from './types';
 
 /** 01: checks the header and opens the file. */
@@ -70,7 +71,7 @@ export function accountHeader(st: ReaderState, recs: PhysicalRecord[]) {
     number,
     name: `${group.index > 1 ? `group ${group.index} ` : ''}account ${number}${uses.blocks > 1 ? ` #${uses.blocks}` : ''}`,
     currency,
-    decimals: CURRENCY_DECIMALS[currency] ?? 2,
+    decimals: currencyExponent(currency) ?? 2,
     uses,
   };
   for (const r of recs) account.wraps += r.wraps;

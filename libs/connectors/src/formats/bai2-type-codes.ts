@@ -1,14 +1,9 @@
 /**
- * BAI2 code tables: the debit or credit direction of a 16 type code, the group status codes of a 02,
- * and the implied decimals of each currency's amounts.
+ * BAI2 code tables: the debit or credit direction of a 16 type code and the group status codes of a 02
+ * (the implied decimals of each currency's amounts are its ISO 4217 exponent, @strongroom/money).
  */
 
 export const GROUP_STATUS: Readonly<Record<string, string>> = { '1': 'update', '2': 'deletion', '3': 'correction', '4': 'test only' };
-/** ISO 4217 minor units where they are not 2 (amounts carry implied decimals by currency). */
-export const CURRENCY_DECIMALS: Readonly<Record<string, number>> = {
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3, CLF: 4, UYW: 4,
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-};
 
 /**
  * Direction of a 16 type code (Appendix A of the specification): 100–399 credit, 400–699 debit;

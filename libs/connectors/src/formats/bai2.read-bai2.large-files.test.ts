@@ -1,5 +1,5 @@
 import { readBai2 } from './bai2';
-import { DecimalSum } from './decimal';
+import { DecimalSum } from '@strongroom/money';
 import { type BankEntry, type FormatSummary } from './types';
 
 // The reader on generated large files, produced on demand in chunks cut mid-record: entries come

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { achReader } from './ach';
 import { readBai2 } from './bai2';
-import { DecimalSum, parseDec } from './decimal';
+import { DecimalSum, parseDec } from '@strongroom/money';
 import { DETECT_BYTES, detectFormat, type DetectedFormat } from './detect';
 import { readIso20022 } from './iso20022';
 import { readMt940 } from './mt940';

@@ -4,9 +4,9 @@
  * entries = CLBD (with the forward-value convention only when it explains the difference exactly) and
  * TxsSummry against all its entries.
  */
-import { addDec, decEquals, DecimalSum, formatDec, negDec, ZERO, type Dec } from './decimal';
+import { addDec, decEquals, DecimalSum, formatDec, negDec, ZERO, type Dec } from '@strongroom/money';
 import { type Booked, type Balance, type CamtScope, type Entry, type Group, label, named, type Statement } from './iso20022-camt-state';
-import { datePart, debitIndicator, parseAmount, parseCount, signAmount, type XmlFrame } from './iso20022-xml';
+import { datePart, debitIndicator, parseXmlAmount, parseCount, signAmount, type XmlFrame } from './iso20022-xml';
 import { FormatError } from './types';
 
 const BALANCE_CODES = new Set(['OPBD', 'PRCD', 'CLBD', 'FWAV']);
@@ -34,7 +34,7 @@ export function closeGroup(scope: CamtScope, s: Statement, e: Entry, g: Group): 
     }
   }
   if (g.ttlAmt) {
-    const declared = parseAmount(g.ttlAmt.text, 'Btch/TtlAmt', `line ${g.ttlAmt.line}`);
+    const declared = parseXmlAmount(g.ttlAmt.text, 'Btch/TtlAmt', `line ${g.ttlAmt.line}`);
     if (itemised && g.allAmounts) {
       s.checks++;
       findings.check('Btch TtlAmt', { name: `${where} Btch TtlAmt`, location: `line ${g.ttlAmt.line}`, expected: declared.text, found: g.txSum.toString(), ok: decEquals(declared.dec, g.txSum.get()) });
@@ -57,7 +57,7 @@ export function closeBalance(scope: CamtScope, s: Statement, frame: XmlFrame): v
   }
   const amt = d.get('Amt');
   const where = `line ${amt?.line ?? frame.line}`;
-  const amount = signAmount(parseAmount(amt?.text, `Bal ${code} Amt`, where), debitIndicator(d.get('CdtDbtInd')?.text, `Bal ${code} CdtDbtInd`, where));
+  const amount = signAmount(parseXmlAmount(amt?.text, `Bal ${code} Amt`, where), debitIndicator(d.get('CdtDbtInd')?.text, `Bal ${code} CdtDbtInd`, where));
   if (!amt?.ccy) throw new FormatError(`Bal ${code} Amt has no Ccy`, where);
   s.balances.push({ code, amount, ccy: amt.ccy, date: datePart(d.get('Dt/Dt')?.text ?? d.get('Dt/DtTm')?.text), line: amt.line });
   const role = code === 'CLBD' ? 'closing' : code === 'FWAV' ? 'forward available' : 'opening';
@@ -151,7 +151,7 @@ function summaryChecks(scope: CamtScope, s: Statement): void {
   const sumCheck = (k: string, found: Dec, debit = false): void => {
     const d = field(k);
     if (!d) return;
-    const declared = signAmount(parseAmount(d.text, `TxsSummry ${k}`, `line ${d.line}`), debit);
+    const declared = signAmount(parseXmlAmount(d.text, `TxsSummry ${k}`, `line ${d.line}`), debit);
     findings.total(`${label(scope, s)} TxsSummry ${k}`, declared.text);
     check(scope, s, 'TxsSummry', `TxsSummry ${k}`, d.line, declared.text, formatDec(found), decEquals(declared.dec, found));
   };

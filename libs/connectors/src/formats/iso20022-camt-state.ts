@@ -8,7 +8,7 @@
  * Ntry and becomes one BankEntry; a group is one NtryDtls (or, in camt.05x.001.01, the Btch/TxDtls
  * directly under Ntry) and its TxDtls are the transactions itemising a batch.
  */
-import { DecimalSum, type Dec } from './decimal';
+import { DecimalSum, type Dec } from '@strongroom/money';
 import { type Findings } from './findings';
 import { SeenKeys } from './iso20022-xml';
 

@@ -6,14 +6,14 @@
  * Elements are matched by local name and position, so every schema version (.001.01 to .001.08+)
  * reads alike. State: the current statement's totals and the current entry's fields.
  */
-import { DecimalSum } from './decimal';
+import { DecimalSum } from '@strongroom/money';
 import { closeBalance, closeGroup, finishStatement } from './iso20022-camt-checks';
 import { type Camt, type CamtScope, type Entry, type Group, label, named, newEntry, newStatement, openGroup, STATEMENT, type Statement } from './iso20022-camt-state';
 import {
   attribute,
   datePart,
   debitIndicator,
-  parseAmount,
+  parseXmlAmount,
   signAmount,
   type MessageContext,
   type MessageReader,
@@ -53,7 +53,7 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     g.txCount++;
     counts.transactionDetails++;
     if (amount === null) g.allAmounts = false;
-    else g.txSum.add(parseAmount(amount, 'TxDtls amount', `line ${g.tx?.line ?? e.line}`).dec);
+    else g.txSum.add(parseXmlAmount(amount, 'TxDtls amount', `line ${g.tx?.line ?? e.line}`).dec);
     g.tx = null;
   }
 
@@ -81,7 +81,7 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
   function closeEntry(s: Statement, e: Entry): BankEntry {
     const f = (k: string): string | undefined => e.fields.get(k);
     const location = `${label(scope, s)}/Ntry[${e.index}] (line ${e.line})`;
-    const amount = parseAmount(f('Amt'), 'Ntry/Amt', location);
+    const amount = parseXmlAmount(f('Amt'), 'Ntry/Amt', location);
     if (!e.ccy) throw new FormatError('Ntry/Amt has no Ccy', location);
     const debit = debitIndicator(f('CdtDbtInd'), 'Ntry/CdtDbtInd', location);
     const status = f('Sts') ?? f('Sts/Cd');

@@ -1,5 +1,5 @@
-import { decEquals, DecimalSum } from './decimal';
-import { attribute, datePart, parseAmount, parseCount, SeenKeys, type MessageContext, type MessageReader, type XmlFrame } from './iso20022-xml';
+import { decEquals, DecimalSum } from '@strongroom/money';
+import { attribute, datePart, parseXmlAmount, parseCount, SeenKeys, type MessageContext, type MessageReader, type XmlFrame } from './iso20022-xml';
 import { type BankEntry, FormatError } from './types';
 
 /**
@@ -59,7 +59,7 @@ export function createPainReader(ctx: MessageContext): MessageReader {
     const pf = (k: string): string | undefined => p.fields.get(k)?.text;
     const location = `PmtInf[${p.index}]/CdtTrfTxInf[${t.index}] (line ${t.line})`;
     const amt = t.fields.get('Amt/InstdAmt') ?? t.fields.get('Amt/EqvtAmt/Amt');
-    const amount = parseAmount(amt?.text, 'CdtTrfTxInf Amt', location);
+    const amount = parseXmlAmount(amt?.text, 'CdtTrfTxInf Amt', location);
     if (!amt?.ccy) throw new FormatError('CdtTrfTxInf Amt has no Ccy', location);
     const msgId = header.get('MsgId')?.text;
     if (!msgId) throw new FormatError('GrpHdr has no MsgId', location);
@@ -109,7 +109,7 @@ export function createPainReader(ctx: MessageContext): MessageReader {
     }
     const ctrl = fields.get('CtrlSum');
     if (ctrl) {
-      const declared = parseAmount(ctrl.text, `${kind} CtrlSum`, `line ${ctrl.line}`);
+      const declared = parseXmlAmount(ctrl.text, `${kind} CtrlSum`, `line ${ctrl.line}`);
       findings.total(`${name} CtrlSum`, declared.text);
       findings.check(kind, { name: `${name} CtrlSum`, location: `line ${ctrl.line}`, expected: declared.text, found: sum.toString(), ok: decEquals(declared.dec, sum.get()) });
     }

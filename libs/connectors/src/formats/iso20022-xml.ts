@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { type Findings } from './findings';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
-import { parseDec, type Dec } from './decimal';
+import { parseDec, type Dec } from '@strongroom/money';
 import { type BankEntry, type BankFormat, FormatError, MAX_RAW_CHARS } from './types';
 
 /**
@@ -241,7 +241,7 @@ export function messageOfNamespace(uri: string): { format: BankFormat; version: 
 }
 
 /** An ISO 20022 amount (xs:decimal ≥ 0): its text normalised ("+1." → "1", ".5" → "0.5") and value. */
-export function parseAmount(text: string | undefined, what: string, location: string): { text: string; dec: Dec } {
+export function parseXmlAmount(text: string | undefined, what: string, location: string): { text: string; dec: Dec } {
   const m = /^\+?(\d*)(?:\.(\d*))?$/.exec(text ?? '');
   const int = m?.[1] ?? '';
   const frac = m?.[2] ?? '';

@@ -4,7 +4,7 @@
  * from one field with a message naming the part that does not parse.
  */
 
-import { negDec, parseDec, type Dec } from './decimal';
+import { negDec, parseDec, type Dec } from '@strongroom/money';
 import { clip, contentLines, singleLine, type Field } from './mt940-lines';
 import { FormatError } from './types';
 

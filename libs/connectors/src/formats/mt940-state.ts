@@ -5,7 +5,7 @@
  * the reader in `mt940.ts` fills them.
  */
 
-import { ZERO, type Dec } from './decimal';
+import { ZERO, type Dec } from '@strongroom/money';
 import { Findings } from './findings';
 import { type PendingEntry } from './mt940-entry';
 import { type Balance, type Declared90 } from './mt940-fields';

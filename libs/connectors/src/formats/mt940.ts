@@ -13,7 +13,7 @@
  * read in `mt940-entry.ts` and the shapes of the reader's state in `mt940-state.ts`.
  */
 
-import { addDec, decEquals, formatDec, negDec, type Dec } from './decimal';
+import { addDec, decEquals, formatDec, negDec, type Dec } from '@strongroom/money';
 import { addInfo, newPending, toEntry } from './mt940-entry';
 import { parseBalance, parseDateTime, parseDeclared90, parseFloorLimit, parseStatementLine, type Balance } from './mt940-fields';
 import { clip, continueField, openField, singleLine, unwrap, type Field } from './mt940-lines';

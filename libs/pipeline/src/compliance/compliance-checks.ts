@@ -1,0 +1,153 @@
+import { type ClientBase, type PoolClient } from 'pg';
+import { AML_RULES, amlCandidates, encryptField, HIGH_RISK_SCORE, highRiskJurisdiction, resolveAmlConfig, type AmlConfig, type KeyProvider, type Screener } from '@strongroom/compliance';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { type Breaker } from '@strongroom/resilience';
+import { currencyExponent } from '@strongroom/money';
+import { type EncryptableField, type JobDefinition } from '../jobs/job-definition';
+import { type CanonicalTransaction } from '../types';
+
+/** What a batch is checked for, decided from the job's compliance section when the run starts. */
+export interface ComplianceChecks {
+  /** AML rules with these parameters (AML in frameworks). */
+  aml?: AmlConfig;
+  /** Sanctions screening of counterparty names (AML in frameworks, sanctions not off). */
+  sanctions?: { screener: Screener; threshold: number; breaker?: Breaker };
+  /** KYC: an account without valid KYC at booking time raises an alert, or its transaction is held in the DLQ (KYC in frameworks). */
+  kyc?: 'alert' | 'hold';
+  /** RESTRICTED fields: stored encrypted (AES-256-GCM) under this key ring; the DLQ's raw records too. */
+  encryption?: { keys: KeyProvider; fields: EncryptableField[] };
+}
+
+// per-transaction alerts decided in memory (on clear values, which may be stored encrypted), inserted for the rows that loaded
+const ROW_ALERTS_SQL = `
+  WITH h AS (SELECT * FROM unnest($3::bigint[], $4::int[], $5::jsonb[]) AS h(no, score, evidence)),
+       b AS (SELECT t.* FROM transactions t WHERE t.run_id = $1 AND t.source_record_no = ANY($3::bigint[]))
+  INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
+  SELECT $6, 'txn:' || b.source_system || ':' || b.txn_id, h.score, b.source_system, b.txn_id, b.account, b.booked_at, $2, $1, h.evidence
+    FROM b JOIN h ON b.source_record_no = h.no
+  ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule`;
+
+/**
+ * KYC `hold` policy: which of these rows belong to an account without VERIFIED, unexpired KYC at their
+ * booking time (record number → the KYC status found). They go to the DLQ as KYC_HOLD instead of the
+ * sink, and load on replay once the customer's KYC is valid. Under the `alert` policy the same lookup
+ * raises KYC alerts.
+ */
+export async function kycHeld(client: ClientBase, rows: readonly { recordNo: number; account: string; bookedAt: string }[]): Promise<Map<number, string>> {
+  if (!rows.length) return new Map();
+  const { rows: held } = await client.query<{ no: string; kyc: string }>(
+    `SELECT r.no::text AS no, CASE WHEN k.account IS NULL THEN 'MISSING' WHEN k.status <> 'VERIFIED' THEN k.status ELSE 'EXPIRED' END AS kyc
+       FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS r(no, account, booked)
+       LEFT JOIN kyc_customers k ON k.account = r.account
+      WHERE k.account IS NULL OR k.status <> 'VERIFIED' OR (k.expires_at IS NOT NULL AND k.expires_at < r.booked)`,
+    [rows.map((r) => r.recordNo), rows.map((r) => r.account), rows.map((r) => r.bookedAt)],
+  );
+  return new Map(held.map((h) => [Number(h.no), h.kyc]));
+}
+
+/**
+ * Runs the batch's compliance checks inside its transaction, over the rows it just loaded (records
+ * `first`…`last` of the run; `rows` are their clear values): the SQL AML rules over the sink, and in
+ * memory the high-risk jurisdiction rule, sanctions screening of each distinct counterparty name and
+ * KYC. Returns the alerts raised, by rule. A screening service that is down fails the batch (retryable
+ * through its breaker): a run never loads past a check it could not make.
+ *
+ * `rowsCoverRange`: `rows` are all the run's rows in `first`…`last` (a batch), so the per-row AML rules
+ * may read only the candidates among them. A DLQ replay passes false: its range also holds rows loaded
+ * earlier, which the statements must see again.
+ */
+export async function runComplianceChecks(
+  client: PoolClient,
+  checks: ComplianceChecks,
+  ids: { runId: string; jobId: string },
+  first: number,
+  last: number,
+  rows: readonly CanonicalTransaction[],
+  rowsCoverRange = false,
+): Promise<Record<string, number>> {
+  const raised: Record<string, number> = {};
+  const count = (res: { rule: string }[]) => {
+    for (const r of res) raised[r.rule] = (raised[r.rule] ?? 0) + 1;
+  };
+  const rowAlerts = async (rule: string, hits: { recordNo: number; score: number; evidence: Record<string, unknown> }[]) => {
+    if (!hits.length) return;
+    const res = await client.query<{ rule: string }>(ROW_ALERTS_SQL, [ids.runId, ids.jobId, hits.map((h) => h.recordNo), hits.map((h) => h.score), hits.map((h) => JSON.stringify(h.evidence)), rule]);
+    count(res.rows);
+  };
+  const enc = checks.encryption;
+  const protect = (field: EncryptableField, value: string) => (enc?.fields.includes(field) ? encryptField(enc.keys, field, value) : value);
+  if (checks.aml) {
+    const config = JSON.stringify(checks.aml);
+    // the rows that can match a per-row rule, worked out here so the database reads only those (velocity reads all)
+    const known = rowsCoverRange ? rows.map((t) => ({ recordNo: t.recordNo, minor: t.amount.minor, exponent: currencyExponent(t.currency) ?? -1, currency: t.currency })) : [];
+    const exact = rowsCoverRange && known.every((r) => r.exponent >= 0) ? amlCandidates(known, checks.aml) : undefined;
+    for (const rule of AML_RULES) {
+      const params = [ids.runId, first, last, ids.jobId, config, ...(rule.candidates ? [exact ?? null] : [])];
+      count((await client.query<{ rule: string }>(rule.sql, params)).rows);
+    }
+    const countries = checks.aml.highRiskCountries;
+    await rowAlerts(
+      'HIGH_RISK_JURISDICTION',
+      rows.flatMap((t) => {
+        const hit = highRiskJurisdiction(t.account, t.counterpartyAccount, countries);
+        return hit ? [{ recordNo: t.recordNo, score: HIGH_RISK_SCORE, evidence: hit }] : [];
+      }),
+    );
+  }
+  if (checks.sanctions) {
+    const { screener, threshold, breaker } = checks.sanctions;
+    const names = [...new Set(rows.map((t) => t.counterpartyName).filter((n): n is string => Boolean(n)))];
+    const screen = async () => new Map(names.map((n) => [n, screener.screen(n, threshold)] as const));
+    const results = await (breaker ? breaker.call(screen) : screen());
+    await rowAlerts(
+      'SANCTIONS',
+      rows.flatMap((t) => {
+        const r = t.counterpartyName ? results.get(t.counterpartyName) : undefined;
+        if (!r?.hit) return [];
+        const evidence = { screenedName: protect('counterparty_name', t.counterpartyName as string), matchedName: r.matchedName, entryId: r.entryId, primaryName: r.primaryName, kind: r.kind, programs: r.programs, score: r.score, threshold };
+        return [{ recordNo: t.recordNo, score: Math.round(r.score * 100), evidence }];
+      }),
+    );
+  }
+  if (checks.kyc === 'alert') {
+    const invalid = await kycHeld(client, rows);
+    await rowAlerts('KYC', [...invalid].map(([recordNo, kyc]) => ({ recordNo, score: 40, evidence: { kycStatus: kyc } })));
+  }
+  return raised;
+}
+
+/** The screening the engine offers: a loaded sanctions list (if any), its default threshold, its breaker. */
+export interface ScreeningSetup {
+  screener?: Screener;
+  threshold: number;
+  breaker?: Breaker;
+}
+
+/**
+ * The checks a job's compliance section asks for. A job with AML in its frameworks is screened against
+ * the sanctions lists unless it says `sanctions: off`; without a loaded list it is refused (fail closed)
+ * with a precise reason rather than loaded unscreened.
+ */
+export function complianceChecksFor(def: JobDefinition, screening: ScreeningSetup | undefined, fieldKeys?: KeyProvider): ComplianceChecks {
+  const c = def.compliance;
+  const checks: ComplianceChecks = {};
+  const restricted = (Object.entries(c.classification) as [EncryptableField, string][]).filter(([, level]) => level === 'RESTRICTED').map(([f]) => f);
+  if (restricted.length) {
+    if (!fieldKeys) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `job ${def.name} classifies ${restricted.join(', ')} as RESTRICTED but no field-encryption key ring is configured (STRONGROOM_FIELD_KEYS_FILE)`);
+    checks.encryption = { keys: fieldKeys, fields: restricted };
+  }
+  if (c.frameworks.includes('AML')) {
+    checks.aml = resolveAmlConfig(c.aml);
+    if (c.sanctions === 'required') {
+      if (!screening?.screener) {
+        throw new StrongroomError(
+          ErrorCode.FAILED_PRECONDITION,
+          `job ${def.name} declares AML, which requires sanctions screening, but no sanctions list is loaded: set STRONGROOM_SANCTIONS_LISTS (or put the OFAC files in <home>/sanctions/), or set compliance.sanctions: off`,
+        );
+      }
+      checks.sanctions = { screener: screening.screener, threshold: c.screeningThreshold ?? screening.threshold, ...(screening.breaker ? { breaker: screening.breaker } : {}) };
+    }
+  }
+  if (c.frameworks.includes('KYC')) checks.kyc = c.kycPolicy;
+  return checks;
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { appendAudit } from '@strongroom/audit';
+import { type DataSource, type EntityManager, JobEntity, JobVersionEntity, sqlExec } from '@strongroom/db';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { canonicalDefinition, jobDefinitionSchema, type JobDefinition } from './job-definition';
+import { decodePageToken, encodePageToken, pageSize } from '../paging';
+
+export interface JobWithDefinition {
+  job: JobEntity;
+  definition: JobDefinition;
+  definitionJson: string;
+}
+
+/**
+ * Creates the job, or a new version when the definition changed. An identical definition returns
+ * the existing version (`created: false`). Serialized per job name with a transaction-level advisory
+ * lock, so concurrent submissions of one definition create one version.
+ */
+export async function saveJob(ds: DataSource, def: JobDefinition, actor = 'service:engine'): Promise<{ job: JobEntity; created: boolean }> {
+  const { json, sha256 } = canonicalDefinition(def);
+  return ds.transaction(async (em) => {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('job:' || $1, 0))`, [def.name]);
+    const existing = await em.findOne(JobEntity, { where: { name: def.name } });
+    const now = new Date();
+    if (existing) {
+      const same = await em.findOne(JobVersionEntity, { where: { jobId: existing.id, definitionSha256: sha256 } });
+      if (same) {
+        if (same.version === existing.currentVersion) return { job: existing, created: false };
+        applyDefinition(existing, def, same.version, now);
+        await audit(em, actor, existing, sha256, 'reverted');
+        return { job: await em.save(existing), created: true };
+      }
+      const version = (await maxVersion(em, existing.id)) + 1;
+      await em.insert(JobVersionEntity, { jobId: existing.id, version, definition: JSON.parse(json), definitionSha256: sha256, createdAt: now });
+      applyDefinition(existing, def, version, now);
+      await audit(em, actor, existing, sha256, 'changed');
+      return { job: await em.save(existing), created: true };
+    }
+    const job = new JobEntity();
+    job.id = randomUUID();
+    job.name = def.name;
+    job.createdAt = now;
+    applyDefinition(job, def, 1, now);
+    await em.insert(JobEntity, job);
+    await em.insert(JobVersionEntity, { jobId: job.id, version: 1, definition: JSON.parse(json), definitionSha256: sha256, createdAt: now });
+    await audit(em, actor, job, sha256, 'defined');
+    return { job, created: true };
+  });
+}
+
+/** job:defined / job:changed / job:reverted, in the same transaction as the change. */
+async function audit(em: EntityManager, actor: string, job: JobEntity, sha256: string, verb: 'defined' | 'changed' | 'reverted'): Promise<void> {
+  await appendAudit(sqlExec(em), {
+    actor,
+    action: `job:${verb}`,
+    subject: { jobId: job.id },
+    details: { name: job.name, version: job.currentVersion, definitionSha256: sha256 },
+  });
+}
+
+async function maxVersion(em: EntityManager, jobId: string): Promise<number> {
+  const r: { v: number }[] = await em.query('SELECT max(version) AS v FROM job_versions WHERE job_id = $1', [jobId]);
+  return Number(r[0]?.v ?? 0);
+}
+
+function applyDefinition(job: JobEntity, def: JobDefinition, version: number, now: Date): void {
+  job.currentVersion = version;
+  job.sourceKind = def.source.kind;
+  job.sinkTable = def.sink.table;
+  job.complianceFrameworks = def.compliance.frameworks;
+  job.dataClassification = def.compliance.dataClassification;
+  job.dataSensitivity = def.compliance.sensitivity;
+  job.riskLevel = def.compliance.riskLevel;
+  job.retentionDays = def.compliance.retentionDays ?? null;
+  job.slaDeadline = def.sla?.deadline ? new Date(def.sla.deadline) : null;
+  job.slaMaxErrorRate = def.sla?.maxErrorRate !== undefined ? String(def.sla.maxErrorRate) : null;
+  job.updatedAt = now;
+}
+
+/**
+ * Parsed definitions by `jobId:version`. A version never changes once written, so this is safe across
+ * engines; it spares a query and a schema parse on every read (lists, the gateway's run → job).
+ */
+const DEFINITIONS = new Map<string, { definition: JobDefinition; definitionJson: string }>();
+const DEFINITIONS_MAX = 1000;
+
+async function definitionOf(em: EntityManager, jobId: string, version: number): Promise<{ definition: JobDefinition; definitionJson: string }> {
+  const key = `${jobId}:${version}`;
+  let hit = DEFINITIONS.get(key);
+  if (!hit) {
+    const v = await em.findOne(JobVersionEntity, { where: { jobId, version } });
+    if (!v) throw new StrongroomError(ErrorCode.NOT_FOUND, `job ${jobId} has no version ${version}`);
+    const definition = jobDefinitionSchema.parse(v.definition);
+    hit = { definition, definitionJson: canonicalDefinition(definition).json };
+    if (DEFINITIONS.size >= DEFINITIONS_MAX) DEFINITIONS.delete(DEFINITIONS.keys().next().value as string);
+    DEFINITIONS.set(key, hit);
+  }
+  // callers get their own copy: a cached definition is never shared mutable state
+  return { definition: structuredClone(hit.definition), definitionJson: hit.definitionJson };
+}
+
+/** The job and the definition of its current version (or of `version`). */
+export async function getJob(ds: DataSource | EntityManager, jobId: string, version?: number): Promise<JobWithDefinition> {
+  const em = 'manager' in ds ? ds.manager : ds;
+  const job = isUuid(jobId) ? await em.findOne(JobEntity, { where: { id: jobId } }) : null;
+  if (!job) throw new StrongroomError(ErrorCode.NOT_FOUND, `job ${jobId} not found`);
+  return { job, ...(await definitionOf(em, jobId, version ?? job.currentVersion)) };
+}
+
+/** Jobs already read (e.g. by listJobs) with the definitions of their current versions. */
+export async function withDefinitions(ds: DataSource, jobs: readonly JobEntity[]): Promise<JobWithDefinition[]> {
+  return Promise.all(jobs.map(async (job) => ({ job, ...(await definitionOf(ds.manager, job.id, job.currentVersion)) })));
+}
+
+/** Jobs newest first, keyset-paginated. */
+export async function listJobs(ds: DataSource, size: number | undefined, token: string | undefined, ids: readonly string[] = []): Promise<{ jobs: JobEntity[]; next: string }> {
+  const limit = pageSize(size);
+  const after = decodePageToken(token);
+  const qb = ds.getRepository(JobEntity).createQueryBuilder('j').orderBy('j.created_at', 'DESC').addOrderBy('j.id', 'DESC').limit(limit + 1);
+  if (after) qb.andWhere('(j.created_at, j.id) < (:t, :id)', { t: after.t, id: after.id });
+  if (ids.length) {
+    if (ids.length > 500) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'job_ids: at most 500');
+    const bad = ids.find((id) => !isUuid(id));
+    if (bad !== undefined) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `job_ids: "${bad.slice(0, 40)}" is not a job id`);
+    qb.andWhere('j.id IN (:...ids)', { ids: [...new Set(ids)] });
+  }
+  const rows = await qb.getMany();
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { jobs: page, next: rows.length > limit && last ? encodePageToken(last.createdAt, last.id) : '' };
+}
+
+export function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}

@@ -1,0 +1,339 @@
+import { type ClientBase } from 'pg';
+import { maskPansInText } from '@strongroom/compliance';
+import { copyText } from '@strongroom/connectors';
+import { pgErrorCode } from '@strongroom/errors';
+import { addToTotals, canonicalLine, DigestBuilder, type Totals } from './integrity';
+import { type CanonicalTransaction, type Rejection } from '../types';
+import { kycHeld, type ComplianceChecks } from '../compliance/compliance-checks';
+import { type EncryptableField } from '../jobs/job-definition';
+import { blindIndex, decryptField, encryptField } from '@strongroom/compliance';
+import { copyEscape } from '@strongroom/connectors';
+
+/** Columns written to the sink, in COPY order (canonicalLine's fields, then account_bidx, run_id, source_record_no). */
+export const SINK_COLUMNS =
+  'source_system, txn_id, account, counterparty_account, counterparty_name, amount, currency, booked_at, value_date, reference, card_pan_token, card_pan_masked, account_bidx, run_id, source_record_no';
+
+export interface BatchContext {
+  runId: string;
+  jobId: string;
+  sourceSystem: string;
+  dataClassification: string;
+  /** Compliance checks on the loaded rows, inside the batch's transaction (AML, sanctions, KYC). */
+  checks?: ComplianceChecks;
+  /** Test-only crash points (see RunContext.crash). */
+  crash?: (point: string) => void;
+  /** The direct-COPY fast path's back-off across the batches of one run (see loadRows); created on first use. */
+  fastPath?: FastPathState;
+}
+
+/**
+ * A batch is first loaded by one COPY straight into the sink. If any row collides with a key or is
+ * refused, the COPY rolls back to its savepoint and the batch goes through staging + ON CONFLICT, which
+ * classifies every row. A source that collides once is likely to again (a re-delivery, a file with
+ * repeated ids), so the fast path is then skipped for `penalty` batches, doubling up to 64.
+ */
+export interface FastPathState {
+  skip: number;
+  penalty: number;
+  /** Batches loaded by the fast path, and fallbacks (for tests and the run log). */
+  used: number;
+  fellBack: number;
+}
+
+export interface BatchResult {
+  loaded: number;
+  deadLettered: number;
+  filteredByReason: Record<string, number>;
+  /** Totals of the rows this batch inserted into the sink. */
+  totals: Totals;
+  /** SHA-256 over the canonical lines of the inserted rows, in record order. */
+  digest: string;
+  /** Every dead letter of the batch (validation and load), in record order. */
+  rejections: Rejection[];
+}
+
+type Verdict = 'inserted' | 'mine' | 'same' | 'conflict' | Rejection;
+
+/** Creates the per-session staging table (rows vanish at commit). Call once per connection. */
+export async function prepareStaging(client: ClientBase): Promise<void> {
+  await client.query(`
+    CREATE TEMP TABLE IF NOT EXISTS strongroom_stage (
+      source_system text, txn_id text, account text, counterparty_account text, counterparty_name text,
+      amount numeric, currency text, booked_at timestamptz, value_date date, reference text,
+      card_pan_token text, card_pan_masked text, account_bidx text, run_id uuid, source_record_no bigint
+    ) ON COMMIT DELETE ROWS`);
+}
+
+/** Errors caused by one row's values (data exceptions, integrity violations): isolate, don't fail. */
+function isRowLevel(err: unknown): boolean {
+  const code = pgErrorCode(err);
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
+}
+
+function loadRejection(t: CanonicalTransaction, err: unknown): Rejection {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  const what = e.constraint ? `violates constraint ${e.constraint}` : maskPansInText(String(e.message ?? 'rejected').slice(0, 200));
+  return { recordNo: t.recordNo, raw: maskPansInText(t.raw), code: 'LOAD_REJECTED', message: `the database refused the row: ${what} (SQLSTATE ${e.code})`, field: null };
+}
+
+/**
+ * Inserts rows through staging inside a savepoint. A row-level database error (SQLSTATE class 22/23)
+ * rolls back to the savepoint and the set is split in halves until the offending rows are alone;
+ * they become LOAD_REJECTED dead letters and every other row still loads.
+ */
+async function insertIsolating(client: ClientBase, ctx: BatchContext, rows: CanonicalTransaction[], lines: Map<number, string>, out: Map<number, Verdict>, top: boolean): Promise<void> {
+  if (!rows.length) return;
+  await client.query('SAVEPOINT strongroom_rows');
+  try {
+    await copyText(client, `strongroom_stage (${SINK_COLUMNS})`, rows.map((t) => lines.get(t.recordNo) as string));
+    if (top) ctx.crash?.('batch:mid-copy');
+    const inserted = await client.query<{ source_record_no: string }>(
+      `INSERT INTO transactions (${SINK_COLUMNS})
+       SELECT ${SINK_COLUMNS} FROM strongroom_stage ORDER BY source_record_no
+       ON CONFLICT ON CONSTRAINT transactions_business_key DO NOTHING
+       RETURNING source_record_no`,
+    );
+    for (const r of inserted.rows) out.set(Number(r.source_record_no), 'inserted');
+    const skipped = rows.filter((t) => !out.has(t.recordNo)).map((t) => t.recordNo);
+    if (skipped.length && ctx.checks?.encryption) {
+      await classifyEncrypted(client, ctx, rows, skipped, out);
+    } else if (skipped.length) {
+      const r = await client.query<{ source_record_no: string; verdict: 'mine' | 'same' | 'conflict' }>(
+        `SELECT s.source_record_no,
+                CASE WHEN t.run_id IS NULL OR t.run_id = $1 THEN 'mine'
+                     WHEN (t.account, t.counterparty_account, t.counterparty_name, t.amount, t.currency, t.booked_at,
+                           t.value_date, t.reference, t.card_pan_token, t.card_pan_masked)
+                          IS NOT DISTINCT FROM
+                          (s.account, s.counterparty_account, s.counterparty_name, s.amount, s.currency, s.booked_at,
+                           s.value_date, s.reference, s.card_pan_token, s.card_pan_masked) THEN 'same'
+                     ELSE 'conflict' END AS verdict
+           FROM strongroom_stage s
+           LEFT JOIN transactions t ON t.source_system = s.source_system AND t.txn_id = s.txn_id
+          WHERE s.source_record_no = ANY($2::bigint[])`,
+        [ctx.runId, skipped],
+      );
+      for (const x of r.rows) out.set(Number(x.source_record_no), x.verdict);
+    }
+    await client.query('DELETE FROM strongroom_stage');
+    await client.query('RELEASE SAVEPOINT strongroom_rows');
+  } catch (err) {
+    if (!isRowLevel(err)) throw err;
+    await client.query('ROLLBACK TO SAVEPOINT strongroom_rows');
+    for (const t of rows) out.delete(t.recordNo);
+    if (rows.length === 1) {
+      out.set((rows[0] as CanonicalTransaction).recordNo, loadRejection(rows[0] as CanonicalTransaction, err));
+      return;
+    }
+    const mid = Math.ceil(rows.length / 2);
+    await insertIsolating(client, ctx, rows.slice(0, mid), lines, out, false);
+    await insertIsolating(client, ctx, rows.slice(mid), lines, out, false);
+  }
+}
+
+export interface LoadResult {
+  loaded: number;
+  filteredByReason: Record<string, number>;
+  totals: Totals;
+  digest: string;
+  /** Rows that did not load (DUPLICATE_KEY, KEY_CONFLICT, LOAD_REJECTED), by record number order. */
+  dead: Rejection[];
+  /** Outcome per record number: 'loaded', 'filtered' or the rejection. */
+  outcome: Map<number, 'loaded' | 'filtered' | Rejection>;
+}
+
+/**
+ * Loads valid rows inside the caller's open transaction (through staging, isolating rows the database
+ * refuses) and classifies those that did not insert: a key repeated within this run → DUPLICATE_KEY;
+ * a key an earlier run loaded with identical content → filtered as ALREADY_LOADED; with different
+ * content → KEY_CONFLICT (never silently dropped). Writes no dead letters itself. Tries the direct
+ * COPY first when no row is held for KYC and no key repeats within the batch (FastPathState).
+ */
+export async function loadRows(client: ClientBase, ctx: BatchContext, valid: readonly CanonicalTransaction[], prepared?: SinkLines): Promise<LoadResult> {
+  const filteredByReason: Record<string, number> = {};
+  const totals: Totals = new Map();
+  const digest = new DigestBuilder();
+  const dead: Rejection[] = [];
+  const outcome = new Map<number, 'loaded' | 'filtered' | Rejection>();
+  let loaded = 0;
+  const { canonical, copy } = prepared ?? sinkLines(ctx, valid);
+  const verdicts = new Map<number, Verdict>();
+  // KYC hold policy: rows of accounts without valid KYC are dead-lettered instead of loaded
+  const held = ctx.checks?.kyc === 'hold' ? await kycHeld(client, valid) : new Map<number, string>();
+  const byNo = held.size ? new Map(valid.map((t) => [t.recordNo, t])) : undefined;
+  for (const [recordNo, kyc] of held) {
+    const t = byNo?.get(recordNo) as CanonicalTransaction;
+    verdicts.set(recordNo, { recordNo, raw: maskPansInText(t.raw), code: 'KYC_HOLD', message: `held: the account has no valid KYC (${kyc}); replay once it is verified`, field: 'account' });
+  }
+  if (!held.size && (await copyDirect(client, ctx, valid, copy))) {
+    for (const t of valid) verdicts.set(t.recordNo, 'inserted');
+  } else {
+    const copyByNo = new Map(valid.map((t, i) => [t.recordNo, copy[i] as string]));
+    await insertIsolating(client, ctx, held.size ? valid.filter((t) => !held.has(t.recordNo)) : [...valid], copyByNo, verdicts, true);
+  }
+  valid.forEach((t, i) => {
+    const v = verdicts.get(t.recordNo) ?? 'mine';
+    if (v === 'inserted') {
+      loaded++;
+      addToTotals(totals, t.currency, t.amount.minor);
+      digest.add(canonical[i] as string);
+      outcome.set(t.recordNo, 'loaded');
+      return;
+    }
+    if (v === 'same') {
+      filteredByReason.ALREADY_LOADED = (filteredByReason.ALREADY_LOADED ?? 0) + 1;
+      outcome.set(t.recordNo, 'filtered');
+      return;
+    }
+    const rejection: Rejection =
+        typeof v === 'object'
+          ? v
+          : {
+              recordNo: t.recordNo,
+              raw: maskPansInText(t.raw),
+              code: v === 'mine' ? 'DUPLICATE_KEY' : 'KEY_CONFLICT',
+              message: v === 'mine' ? `txn_id ${t.txnId} appears more than once in this source` : `txn_id ${t.txnId} was loaded earlier with different content`,
+              field: 'txn_id',
+            };
+    dead.push(rejection);
+    outcome.set(t.recordNo, rejection);
+  });
+  return { loaded, filteredByReason, totals, digest: digest.hex(), dead, outcome };
+}
+
+/**
+ * The fast path: one COPY of the batch straight into the sink, in a savepoint. True when every row
+ * inserted. False, with nothing written, when the fast path is backing off, a key repeats within the
+ * batch, or the database refused a row (a key collision or a row-level error): the caller then loads
+ * through staging, which classifies each row.
+ */
+async function copyDirect(client: ClientBase, ctx: BatchContext, rows: readonly CanonicalTransaction[], copy: readonly string[]): Promise<boolean> {
+  const state = (ctx.fastPath ??= { skip: 0, penalty: 1, used: 0, fellBack: 0 });
+  if (!rows.length) return true;
+  if (state.skip > 0) {
+    state.skip--;
+    return false;
+  }
+  if (new Set(rows.map((t) => t.txnId)).size !== rows.length) return false;
+  await client.query('SAVEPOINT strongroom_direct');
+  try {
+    await copyText(client, `transactions (${SINK_COLUMNS})`, copy);
+    ctx.crash?.('batch:mid-copy');
+    await client.query('RELEASE SAVEPOINT strongroom_direct');
+    state.used++;
+    state.penalty = 1;
+    return true;
+  } catch (err) {
+    if (!isRowLevel(err)) throw err;
+    await client.query('ROLLBACK TO SAVEPOINT strongroom_direct');
+    state.fellBack++;
+    state.skip = state.penalty;
+    state.penalty = Math.min(state.penalty * 2, 64);
+    return false;
+  }
+}
+
+/** Loads a batch and dead-letters its validation rejections and the rows that did not load. */
+export async function writeBatch(
+  client: ClientBase,
+  ctx: BatchContext,
+  valid: readonly CanonicalTransaction[],
+  rejected: readonly Rejection[],
+  prepared?: SinkLines,
+): Promise<BatchResult> {
+  const r = await loadRows(client, ctx, valid, prepared);
+  const dead = [...rejected, ...r.dead].sort((a, b) => a.recordNo - b.recordNo);
+  if (dead.length) await insertDeadLetters(client, ctx, dead);
+  return { loaded: r.loaded, deadLettered: dead.length, filteredByReason: r.filteredByReason, totals: r.totals, digest: r.digest, rejections: dead };
+}
+
+export async function insertDeadLetters(client: ClientBase, ctx: BatchContext, dead: readonly Rejection[]): Promise<void> {
+  const enc = ctx.checks?.encryption;
+  await client.query(
+    `INSERT INTO dead_letter_queue (run_id, job_id, record_no, raw_record, reason_code, reason_message, field, data_classification)
+     SELECT $1, $2, r.record_no, r.raw, r.code, r.message, r.field, $3
+       FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[]) AS r(record_no, raw, code, message, field)`,
+    [
+      ctx.runId,
+      ctx.jobId,
+      ctx.dataClassification,
+      dead.map((d) => d.recordNo),
+      dead.map((d) => (enc ? encryptField(enc.keys, 'raw_record', d.raw) : d.raw)), // a job with RESTRICTED fields keeps its raw records encrypted
+      dead.map((d) => d.code),
+      dead.map((d) => d.message),
+      dead.map((d) => d.field),
+    ],
+  );
+  ctx.crash?.('dlq:mid-write');
+}
+
+/** Position of each encryptable field in a canonical line, and its clear value. */
+const ENCRYPTABLE: Record<EncryptableField, { col: number; value: (t: CanonicalTransaction) => string | null }> = {
+  account: { col: 2, value: (t) => t.account },
+  counterparty_account: { col: 3, value: (t) => t.counterpartyAccount },
+  counterparty_name: { col: 4, value: (t) => t.counterpartyName },
+  reference: { col: 9, value: (t) => t.reference },
+};
+
+/** A batch's rows as text: the canonical line (digest input) and the COPY line (as stored, with the run columns), in row order. */
+export interface SinkLines {
+  canonical: string[];
+  copy: string[];
+}
+
+/** Builds the canonical and COPY lines of `rows` (pure CPU: the run executor does it while the previous batch commits). */
+export function sinkLines(ctx: Pick<BatchContext, 'sourceSystem' | 'runId' | 'checks'>, rows: readonly CanonicalTransaction[]): SinkLines {
+  const canonical: string[] = new Array(rows.length);
+  const copy: string[] = new Array(rows.length);
+  rows.forEach((t, i) => {
+    const clear = canonicalLine(ctx.sourceSystem, t);
+    canonical[i] = clear;
+    copy[i] = `${storedLine(ctx, t, clear)}\t${ctx.runId}\t${t.recordNo}`;
+  });
+  return { canonical, copy };
+}
+
+/** The COPY line as stored: the canonical line with RESTRICTED fields encrypted, then the account's blind index (or \\N). */
+function storedLine(ctx: Pick<BatchContext, 'checks'>, t: CanonicalTransaction, clear: string): string {
+  const enc = ctx.checks?.encryption;
+  if (!enc) return `${clear}\t\\N`;
+  const cols = clear.split('\t');
+  for (const f of enc.fields) {
+    const v = ENCRYPTABLE[f].value(t);
+    if (v !== null) cols[ENCRYPTABLE[f].col] = copyEscape(encryptField(enc.keys, f, v));
+  }
+  const bidx = enc.fields.includes('account') ? copyEscape(blindIndex(enc.keys, 'account', t.account)) : '\\N';
+  return `${cols.join('\t')}\t${bidx}`;
+}
+
+/**
+ * Re-deliveries when fields are encrypted: stored values carry a fresh IV, so equality is decided on
+ * the decrypted row — identical content from an earlier run is ALREADY_LOADED, different content a
+ * KEY_CONFLICT, the same key earlier in this run a DUPLICATE_KEY.
+ */
+async function classifyEncrypted(client: ClientBase, ctx: BatchContext, rows: CanonicalTransaction[], skipped: number[], out: Map<number, Verdict>): Promise<void> {
+  const enc = ctx.checks?.encryption as NonNullable<ComplianceChecks['encryption']>;
+  const r = await client.query<{ source_record_no: string; mine: boolean; cols: (string | null)[] | null; booked: string | null }>(
+    `SELECT s.source_record_no, (t.run_id IS NULL OR t.run_id = $1) AS mine,
+            ARRAY[t.source_system, t.txn_id, t.account, t.counterparty_account, t.counterparty_name, t.amount::text, t.currency, t.value_date::text, t.reference, t.card_pan_token, t.card_pan_masked] AS cols,
+            ${BOOKED_ISO('t.booked_at')} AS booked
+       FROM strongroom_stage s LEFT JOIN transactions t ON t.source_system = s.source_system AND t.txn_id = s.txn_id
+      WHERE s.source_record_no = ANY($2::bigint[])`,
+    [ctx.runId, skipped],
+  );
+  const byNo = new Map(rows.map((t) => [t.recordNo, t]));
+  for (const x of r.rows) {
+    const no = Number(x.source_record_no);
+    if (x.mine || !x.cols) {
+      out.set(no, 'mine');
+      continue;
+    }
+    const c = x.cols.map((v, i) => (v !== null && [2, 3, 4, 8].includes(i) ? decryptField(enc.keys, ['', '', 'account', 'counterparty_account', 'counterparty_name', '', '', '', 'reference'][i] as string, v) : v));
+    const line = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], x.booked, c[7], c[8], c[9], c[10]].map((v) => copyEscape(v ?? null)).join('\t');
+    out.set(no, line === canonicalLine(ctx.sourceSystem, byNo.get(no) as CanonicalTransaction) ? 'same' : 'conflict');
+  }
+}
+
+/** booked_at rendered exactly as canonicalLine writes it (UTC ISO, microseconds only when non-zero). */
+export const BOOKED_ISO = (col: string) =>
+  `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN to_char(${col} AT TIME ZONE 'UTC', 'US') = '000000' THEN '' ELSE '.' || to_char(${col} AT TIME ZONE 'UTC', 'US') END || 'Z'`;
+

@@ -1,0 +1,55 @@
+import { createPanProtector } from '@strongroom/compliance';
+import { asFileJob, parseJobDefinition, recordLayout } from '../jobs/job-definition';
+import { createTransactionMapper } from './transaction-mapper';
+
+const def = parseJobDefinition(
+  'name: t\nsource: { kind: csv, path: /x.csv, mapping: { txn_id: id, account: acct, amount: amt, currency: ccy, booked_at: ts, reference: ref, card_pan: card } }',
+);
+const header = ['id', 'acct', 'amt', 'ccy', 'ts', 'ref', 'card'];
+const mapping = recordLayout(asFileJob(def).source).mapping;
+const mapper = createTransactionMapper(header, mapping, createPanProtector({ id: 'k', secret: Buffer.alloc(32, 3) }));
+const rec = (fields: string[], recordNo = 1) => mapper.map({ recordNo, fields, raw: fields.join(','), byteEnd: 0 });
+
+describe('createTransactionMapper', () => {
+  it('maps a valid record to canonical form with exact money', () => {
+    const r = rec(['T1', 'DE89370400440532013000', ' 12.5 ', 'eur', '2026-01-15T10:00:00+02:00', 'inv 7', '']);
+    expect(r).toMatchObject({ ok: true, txn: { txnId: 'T1', currency: 'EUR', amount: { decimal: '12.50', minor: 1250n }, bookedAt: '2026-01-15T08:00:00Z', reference: 'inv 7', cardPanToken: null } });
+  });
+
+  it('never lets a clear card number through: column tokenized+masked, free text masked, identifiers tokenized', () => {
+    const r = rec(['4111111111111111', '5500 0000 0000 0004', '1', 'USD', '2026-01-15', 'card 4111-1111-1111-1111', '340000000000009']);
+    if (!r.ok) throw new Error(r.rejection.message);
+    expect(r.txn.txnId).toMatch(/^tok:k:/);
+    expect(r.txn.account).toMatch(/^tok:k:/);
+    expect(r.txn.reference).toBe('card 411111******1111');
+    expect(r.txn.cardPanMasked).toBe('340000*****0009');
+    expect(r.txn.cardPanToken).toMatch(/^k:/);
+    expect(JSON.stringify({ ...r.txn, raw: undefined, amount: undefined })).not.toMatch(/4111111111111111|5500000000000004|340000000000009/);
+  });
+
+  it('dead-letters each kind of bad record with its reason and a masked raw record', () => {
+    const bad = (fields: string[]) => {
+      const r = rec(fields);
+      if (r.ok) throw new Error('expected a rejection');
+      return r.rejection;
+    };
+    expect(bad(['T', 'A', '1', 'USD', '2026-01-15', 'x'])).toMatchObject({ code: 'FIELD_COUNT_MISMATCH' });
+    expect(bad(['', 'A', '1', 'USD', '2026-01-15', '', ''])).toMatchObject({ code: 'MISSING_FIELD', field: 'txn_id' });
+    expect(bad(['T', 'A', '1', 'USDX', '2026-01-15', '', ''])).toMatchObject({ code: 'FIELD_TOO_LONG', field: 'currency' });
+    expect(bad(['T\u0000', 'A', '1', 'USD', '2026-01-15', '', ''])).toMatchObject({ code: 'INVALID_CHARACTERS', field: 'txn_id' });
+    expect(bad(['T', 'A', '1', 'USD', '2026-01-15', 'a\u0000b', ''])).toMatchObject({ code: 'INVALID_CHARACTERS', field: 'reference' });
+    expect(rec(['T', 'A', '1', ' USD ', ' 2026-01-15 ', 'multi\nline', '']).ok).toBe(true);
+    expect(bad(['T', 'A', '1', 'ZZZ', '2026-01-15', '', ''])).toMatchObject({ code: 'INVALID_CURRENCY' });
+    expect(bad(['T', 'A', '0.001', 'EUR', '2026-01-15', '', ''])).toMatchObject({ code: 'AMOUNT_SCALE' });
+    expect(bad(['T', 'A', '1', 'EUR', '2026-02-30', '', ''])).toMatchObject({ code: 'INVALID_TIMESTAMP' });
+    const pan = bad(['T', 'A', '1', 'EUR', '2026-01-15', 'pay 4111111111111111', '1234']);
+    expect(pan).toMatchObject({ code: 'INVALID_PAN', field: 'card_pan' });
+    expect(pan.raw).toBe('T,A,1,EUR,2026-01-15,pay 411111******1111,1234');
+  });
+
+  it('refuses a header that lacks a mapped column, naming it', () => {
+    expect(() => createTransactionMapper(['id', 'acct'], mapping, createPanProtector({ id: 'k', secret: Buffer.alloc(32) }))).toThrow(
+      /lacks mapped column\(s\): amt \(for amount\), ccy \(for currency\), ts \(for booked_at\), ref \(for reference\), card \(for card_pan\) \(the first line/,
+    );
+  });
+});

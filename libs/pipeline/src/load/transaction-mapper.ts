@@ -1,0 +1,127 @@
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { maskPansInText, type PanProtector } from '@strongroom/compliance';
+import { type SourceRecord } from '@strongroom/connectors';
+import { isCurrency, parseAmount, parseDate, parseTimestamp } from '@strongroom/money';
+import { CANONICAL_FIELDS, type CanonicalField } from '../jobs/job-definition';
+import { type CanonicalTransaction, type Rejection, type RejectCode } from '../types';
+
+const MAX_LENGTH: Record<CanonicalField, number> = {
+  txn_id: 128,
+  account: 64,
+  counterparty_account: 64,
+  counterparty_name: 256,
+  amount: 40,
+  currency: 3,
+  booked_at: 40,
+  value_date: 10,
+  reference: 1024,
+  card_pan: 23,
+};
+
+/** Fields kept exactly as given (not trimmed); tab, CR and LF are allowed in them. */
+const FREE_TEXT = new Set<CanonicalField>(['counterparty_name', 'reference']);
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+export type MapResult = { ok: true; txn: CanonicalTransaction } | { ok: false; rejection: Rejection };
+
+export interface TransactionMapper {
+  map(record: SourceRecord): MapResult;
+}
+
+/**
+ * Builds the mapper from a CSV header and the job's mapping. A mapped column missing from the
+ * header fails the whole source (SOURCE_MALFORMED) before any record is read.
+ */
+export function createTransactionMapper(header: readonly string[], mapping: Partial<Record<CanonicalField, string>>, pan: PanProtector): TransactionMapper {
+  const index = new Map<CanonicalField, number>();
+  const missing: string[] = [];
+  for (const field of CANONICAL_FIELDS) {
+    const column = mapping[field];
+    if (column === undefined) continue;
+    const i = header.indexOf(column);
+    if (i < 0) missing.push(`${column} (for ${field})`);
+    else if (header.indexOf(column, i + 1) >= 0) missing.push(`${column} (for ${field}: appears twice)`);
+    else index.set(field, i);
+  }
+  if (missing.length) {
+    throw new StrongroomError(
+      ErrorCode.SOURCE_MALFORMED,
+      `CSV header lacks mapped column(s): ${missing.join(', ')} (the first line of the file must name the columns)`,
+    );
+  }
+  const width = header.length;
+  // per canonical field, decided once: its column, whether it is free text, its limit and control-character test
+  const plan = CANONICAL_FIELDS.map((f) => ({ f, column: index.get(f), free: FREE_TEXT.has(f), max: MAX_LENGTH[f], control: FREE_TEXT.has(f) ? CONTROL_IN_TEXT : CONTROL }));
+  const reject = (record: SourceRecord, code: RejectCode, message: string, field: string | null = null): MapResult => ({
+    ok: false,
+    rejection: { recordNo: record.recordNo, raw: maskPansInText(record.raw), code, message: maskPansInText(message), field },
+  });
+
+  return {
+    map(record) {
+      if (record.error) return reject(record, 'MALFORMED_QUOTES', record.error.message);
+      if (record.fields.length !== width) {
+        return reject(record, 'FIELD_COUNT_MISMATCH', `record has ${record.fields.length} fields; the header has ${width}`);
+      }
+      const values = {} as Record<CanonicalField, string | null>;
+      for (const { f, column, free, max, control } of plan) {
+        const raw = column === undefined ? null : (record.fields[column] as string);
+        if (raw === null || raw.trim() === '') {
+          values[f] = null;
+          continue;
+        }
+        // free text keeps its exact form; identifiers, codes, amounts and dates are trimmed
+        const v = free ? raw : raw.trim();
+        if (v.length > max) return reject(record, 'FIELD_TOO_LONG', `${f} is longer than ${max} characters`, f);
+        if (control.test(v)) return reject(record, 'INVALID_CHARACTERS', `${f} contains control characters`, f);
+        values[f] = v;
+      }
+      for (const f of ['txn_id', 'account', 'amount', 'currency', 'booked_at'] as const) {
+        if (values[f] === null) return reject(record, 'MISSING_FIELD', `${f} is required`, f);
+      }
+      const currency = (values.currency as string).toUpperCase();
+      if (!isCurrency(currency)) return reject(record, 'INVALID_CURRENCY', `"${currency.slice(0, 10)}" is not an ISO 4217 currency code`, 'currency');
+      const amount = parseAmount(values.amount as string, currency);
+      if (!amount.ok) return reject(record, amount.code, amount.message, 'amount');
+      const bookedAt = parseTimestamp(values.booked_at as string);
+      if (!bookedAt.ok) return reject(record, 'INVALID_TIMESTAMP', `booked_at: ${bookedAt.message}`, 'booked_at');
+      let valueDate: string | null = null;
+      if (values.value_date !== null) {
+        const d = parseDate(values.value_date);
+        if (!d.ok) return reject(record, 'INVALID_DATE', `value_date: ${d.message}`, 'value_date');
+        valueDate = d.value;
+      }
+      let cardPanToken: string | null = null;
+      let cardPanMasked: string | null = null;
+      if (values.card_pan !== null) {
+        const p = pan.protect(values.card_pan);
+        if (!p) return reject(record, 'INVALID_PAN', 'card_pan is not a valid card number (13–19 digits, Luhn)', 'card_pan');
+        cardPanToken = p.token;
+        cardPanMasked = p.masked;
+      }
+      const text = (v: string | null) => (v === null ? null : maskPansInText(v));
+      return {
+        ok: true,
+        txn: {
+          recordNo: record.recordNo,
+          raw: record.raw,
+          // identifiers: a card number inside becomes its token (distinct ids stay distinct keys)
+          txnId: pan.tokenizeInText(values.txn_id as string),
+          account: pan.tokenizeInText(values.account as string),
+          counterpartyAccount: values.counterparty_account === null ? null : pan.tokenizeInText(values.counterparty_account),
+          counterpartyName: text(values.counterparty_name),
+          amount: amount.value,
+          currency,
+          bookedAt: bookedAt.value,
+          valueDate,
+          reference: text(values.reference),
+          cardPanToken,
+          cardPanMasked,
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { type PoolClient } from 'pg';
+import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
+import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
+import { insertRunOnce } from './run-store';
+import { isDatabaseOutage } from './db-outage';
+import { commitBatch } from '../load/batch-commit';
+import { prepareStaging, type BatchContext } from '../load/batch-writer';
+import { mergeTotals, type Totals } from '../load/integrity';
+import { markStreamOpened } from './run-status';
+import { loadCommittedBatches } from './resume-state';
+import { CANONICAL_FIELDS, type CanonicalField } from '../jobs/job-definition';
+import { getJob, type JobWithDefinition } from '../jobs/job-store';
+import { finalizeRun } from './run-finalizer';
+import { tryLockRun, unlockRun } from './run-lock';
+import { type RunContext, type RunStats } from './run-executor';
+import { createTransactionMapper, type TransactionMapper } from '../load/transaction-mapper';
+import { type CanonicalTransaction, type Rejection } from '../types';
+import { complianceChecksFor } from '../compliance/compliance-checks';
+
+/** One streamed record: canonical field → value ('' = absent). */
+export type IngestRecordInput = Partial<Record<CanonicalField, string>>;
+
+export interface IngestAck {
+  idempotencyKey: string;
+  duplicate: boolean;
+  batchSeq: number;
+  accepted: number;
+  filtered: number;
+  rejected: { index: number; reasonCode: string; message: string; field: string }[];
+  read: number;
+  loaded: number;
+  deadLettered: number;
+}
+
+const IDENTITY_MAPPING = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, f])) as Record<CanonicalField, string>;
+const KEY = /^[\x21-\x7e]{1,128}$/;
+const MAX_BATCH = 50_000;
+/** Suggested wait before re-sending a batch while the database breaker is open (seconds). */
+const RETRY_HINT_S = 2;
+
+/**
+ * A gRPC ingest stream writing into one run of a job whose source kind is `grpc`. The stream_id makes
+ * opening idempotent (the same id continues the same run after a disconnect). Each batch commits in
+ * one transaction together with its idempotency key, so a re-sent batch is answered from the stored
+ * result and loads nothing. While open, the session holds the run's advisory lock: one writer per run.
+ */
+export class IngestSession {
+  private constructor(
+    private readonly ctx: RunContext,
+    readonly run: JobRunEntity,
+    private readonly job: JobWithDefinition,
+    private runner: QueryRunner,
+    private readonly mapper: TransactionMapper,
+    private readonly loadedTotals: Totals,
+    private readonly digests: string[],
+    readonly resumed: boolean,
+  ) {}
+
+  /** Commit times and peak memory of this session's batches, for the run's performance_metrics. */
+  private readonly stats: RunStats = { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() };
+
+  static async open(ctx: RunContext, jobId: string, streamId: string, actor: string): Promise<IngestSession> {
+    if (!/^[A-Za-z0-9._:-]{1,128}$/.test(streamId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'stream_id must be 1–128 characters [A-Za-z0-9._:-]');
+    const job = await getJob(ctx.ds, jobId);
+    if (job.definition.source.kind !== 'grpc') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `job ${job.job.name} reads from "${job.definition.source.kind}"; streaming ingest needs source kind "grpc"`);
+    const sha = createHash('sha256').update(`stream:${streamId}`).digest('hex');
+    const { run, resumed } = await openRun(ctx.ds, job, streamId, sha);
+    if (run.status === 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `stream ${streamId} was completed already (run ${run.id})`);
+    const runner = ctx.ds.createQueryRunner();
+    await runner.connect();
+    if (!(await tryLockRun(runner, run.id))) {
+      await runner.release();
+      throw new StrongroomError(ErrorCode.UNAVAILABLE, `stream ${streamId} is open on another connection; retry shortly`, { retryable: true });
+    }
+    await prepareStaging(pgClientOf(runner));
+    try {
+      await markStreamOpened(runner, run, actor, streamId, resumed);
+    } catch (err) {
+      await unlockRun(runner, run.id);
+      await runner.release().catch(() => undefined);
+      throw err;
+    }
+    const { totals, digests } = await loadCommittedBatches(sqlExec(runner), run.id);
+    const mapper = createTransactionMapper(CANONICAL_FIELDS, IDENTITY_MAPPING, ctx.pan);
+    ctx.logger.info('ingest:opened', { runId: run.id, streamId, resumed, actor });
+    ctx.onIngestProgress?.({ ...run }); // the baseline for the metrics (a resumed stream's earlier batches are not counted twice)
+    return new IngestSession(ctx, run, job, runner, mapper, totals, digests, resumed);
+  }
+
+  /** Commits one batch (or answers a re-sent one from its stored result). */
+  async batch(idempotencyKey: string, records: IngestRecordInput[], actor: string): Promise<IngestAck> {
+    if (!KEY.test(idempotencyKey)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'idempotency_key must be 1–128 printable ASCII characters');
+    if (records.length > MAX_BATCH) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `a batch holds at most ${MAX_BATCH} records`);
+    const client = pgClientOf(this.runner);
+    const stored = (await client.query('SELECT result FROM ingest_batches WHERE run_id = $1 AND idempotency_key = $2', [this.run.id, idempotencyKey])).rows[0] as { result: Omit<IngestAck, 'duplicate'> } | undefined;
+    if (stored) return { ...stored.result, ...this.counters(), duplicate: true };
+    const base = Number(this.run.recordsRead);
+    const valid: CanonicalTransaction[] = [];
+    const rejected: Rejection[] = [];
+    records.forEach((r, i) => {
+      const fields = CANONICAL_FIELDS.map((f) => r[f] ?? '');
+      const m = this.mapper.map({ recordNo: base + i + 1, fields, raw: JSON.stringify(Object.fromEntries(CANONICAL_FIELDS.filter((f) => r[f]).map((f) => [f, r[f]]))), byteEnd: 0 });
+      if (m.ok) valid.push(m.txn);
+      else rejected.push(m.rejection);
+    });
+    const def = this.job.definition;
+    const batchCtx: BatchContext & { actor: string } = {
+      runId: this.run.id,
+      jobId: this.run.jobId,
+      sourceSystem: def.source.system ?? def.name,
+      dataClassification: def.compliance.dataClassification,
+      checks: complianceChecksFor(def, this.ctx.screening, this.ctx.fieldKeys),
+      actor,
+      ...(this.ctx.crash ? { crash: this.ctx.crash } : {}),
+    };
+    let ack: Omit<IngestAck, 'duplicate' | 'read' | 'loaded' | 'deadLettered'> | undefined;
+    const commit = () => commitBatch(
+      client,
+      batchCtx,
+      this.run,
+      { records: records.length, firstRecordNo: base + 1, lastRecordNo: base + records.length, position: base + records.length, valid, rejected },
+      async (c: PoolClient, batchSeq, r) => {
+        ack = {
+          idempotencyKey,
+          batchSeq,
+          accepted: r.loaded,
+          filtered: Object.values(r.filteredByReason).reduce((a, b) => a + b, 0),
+          rejected: r.rejections.map((x) => ({ index: x.recordNo - base - 1, reasonCode: x.code, message: x.message, field: x.field ?? '' })),
+        };
+        await c.query('INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)', [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)]);
+      },
+    );
+    const t0 = performance.now();
+    const result = await (this.ctx.db ? this.ctx.db.call(commit) : commit()).catch((err) => {
+      if (isDatabaseOutage(err)) {
+        // the batch is not lost: the client keeps it and re-sends it with the same key
+        throw new StrongroomError(ErrorCode.UNAVAILABLE, `the database is unavailable; re-send this batch (same idempotency key) in ${RETRY_HINT_S} s`, {
+          retryable: true,
+          details: { retryAfterMs: RETRY_HINT_S * 1000 },
+        });
+      }
+      // a concurrent re-send won the race for the key: answer from its result
+      if (pgErrorCode(err) === '23505') return undefined;
+      throw err;
+    });
+    if (!result || !ack) return this.batch(idempotencyKey, records, actor);
+    const ms = performance.now() - t0;
+    this.stats.commitMs.push(ms);
+    this.stats.peakRssBytes = Math.max(this.stats.peakRssBytes, process.memoryUsage.rss());
+    this.ctx.onBatchCommitted?.(def.name, ms);
+    this.ctx.onIngestProgress?.({ ...this.run });
+    mergeTotals(this.loadedTotals, result.totals);
+    this.digests.push(result.digest);
+    this.ctx.crash?.('ingest:after-commit');
+    return { ...ack, ...this.counters(), duplicate: false };
+  }
+
+  /** Ends the stream: reconcile and publish the run. */
+  async complete(actor: string): Promise<JobRunEntity> {
+    const digest = createHash('sha256').update(this.digests.join('')).digest('hex');
+    await finalizeRun(this.ctx.ds, this.run, this.job.definition, this.loadedTotals, digest, this.stats, actor);
+    this.ctx.onIngestProgress?.({ ...this.run });
+    return this.run;
+  }
+
+  private closed = false;
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await unlockRun(this.runner, this.run.id);
+    await this.runner.release().catch(() => undefined);
+  }
+
+  private counters() {
+    return { read: Number(this.run.recordsRead), loaded: Number(this.run.recordsLoaded), deadLettered: Number(this.run.recordsDeadLettered) };
+  }
+}
+
+async function openRun(ds: DataSource, job: JobWithDefinition, streamId: string, sha: string): Promise<{ run: JobRunEntity; resumed: boolean }> {
+  const { run, existing } = await insertRunOnce(ds, job, `grpc://${streamId}`, sha, 0);
+  return { run, resumed: existing };
+}

@@ -1,0 +1,219 @@
+import { verifyChain } from '@strongroom/audit';
+import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
+import { createPanProtector } from '@strongroom/compliance';
+import { createLogger, silentLogger } from '@strongroom/logging';
+import { createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
+import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob, verifyRun, type JobWithDefinition } from '../index';
+
+const HEADER = 'id,account_iban,counterparty_iban,counterparty_name,amount,currency,booked_at,value_date,reference,card_number';
+const ROWS = [
+  't1,DE89370400440532013000,FR1420041010050500013M02606,Zoë Müller,100.50,EUR,2026-01-15T10:00:00Z,2026-01-15,inv 1,',
+  't2,DE89370400440532013000,,ACME,-20,EUR,2026-01-15T11:00:00+01:00,,refund card 4111 1111 1111 1111,',
+  't3,GB29NWBK60161331926819,,"Smith, J",1000,JPY,2026-01-16,,,5500000000000004',
+  't4,GB29NWBK60161331926819,,X,12.345,USD,2026-01-16T00:00:00Z,,,', // AMOUNT_SCALE
+  't5,GB29NWBK60161331926819,,X,10.00,XXQ,2026-01-16T00:00:00Z,,,', // INVALID_CURRENCY
+  't6,GB29NWBK60161331926819,,X,10.00,USD,2026-02-30T00:00:00Z,,,', // INVALID_TIMESTAMP
+  't7,,,X,10.00,USD,2026-01-16T00:00:00Z,,,', // MISSING_FIELD account
+  't8,GB29NWBK60161331926819,,X,10.00,USD', // FIELD_COUNT_MISMATCH
+  't1,DE89370400440532013000,,dup,1.00,EUR,2026-01-15T10:00:00Z,,,', // DUPLICATE_KEY (same run)
+  't9,GB29NWBK60161331926819,,X,5.00,USD,2026-01-16T00:00:00Z,,,4111111111111112', // INVALID_PAN (not Luhn)
+  't10,GB29NWBK60161331926819,,X,0.01,USD,2026-01-16T00:00:00Z,2026-01-17,,',
+];
+
+function jobYaml(name: string, file: string, extra = ''): string {
+  return `name: ${name}
+source:
+  kind: csv
+  path: ${file}
+  system: core-banking
+  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name,
+             amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }
+batching: { minSize: 2, maxSize: 4, targetCommitMs: 250 }
+errors: { maxRejectRatio: 1 }
+${extra}`;
+}
+
+describe('executeRun', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  const dir = makeTempDir();
+  const ctx = () => ({ ds, logger: process.env.DEBUG_RUN ? createLogger({ service: 't', level: 'debug' }) : silentLogger(), pan: createPanProtector({ id: 'test', secret: Buffer.alloc(32, 1) }) });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = createDataSource({ url: db.url, poolSize: 4 });
+    await ds.initialize();
+    await runMigrations(ds); // nothing to do on a clone of the migrated template, and must say so
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  async function runOnce(job: JobWithDefinition) {
+    const { run, existing } = await createRun(ds, job);
+    if (existing) return run;
+    return executeRun(ctx(), run, job, new RunControl(), () => undefined);
+  }
+
+  it('loads good rows, dead-letters each bad row with its reason, and reconciles exactly', async () => {
+    const file = writeTempFile(dir, 'a.csv', [HEADER, ...ROWS].join('\r\n') + '\r\n');
+    const { job } = await saveJob(ds, parseJobDefinition(jobYaml('settlements', file)));
+    const run = await runOnce(await getJob(ds, job.id));
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '11', recordsLoaded: '4', recordsDeadLettered: '7', recordsFiltered: '0', reconciled: true });
+    expect(run.batchesCommitted).toBeGreaterThanOrEqual(3);
+    const dlq: { record_no: string; reason_code: string; raw_record: string }[] = await ds.query(
+      'SELECT record_no, reason_code, raw_record FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no',
+      [run.id],
+    );
+    expect(dlq.map((d) => [Number(d.record_no), d.reason_code])).toEqual([
+      [4, 'AMOUNT_SCALE'],
+      [5, 'INVALID_CURRENCY'],
+      [6, 'INVALID_TIMESTAMP'],
+      [7, 'MISSING_FIELD'],
+      [8, 'FIELD_COUNT_MISMATCH'],
+      [9, 'DUPLICATE_KEY'],
+      [10, 'INVALID_PAN'],
+    ]);
+    expect(dlq[0]?.raw_record).toBe(ROWS[3]);
+    const rows: Record<string, string | null>[] = await ds.query(
+      `SELECT txn_id, amount::text, currency, booked_at, value_date::text, reference, counterparty_name, card_pan_masked, card_pan_token
+         FROM transactions WHERE run_id = $1 ORDER BY source_record_no`,
+      [run.id],
+    );
+    expect(rows.map((r) => [r.txn_id, r.amount, r.currency])).toEqual([
+      ['t1', '100.50', 'EUR'],
+      ['t2', '-20.00', 'EUR'],
+      ['t3', '1000', 'JPY'],
+      ['t10', '0.01', 'USD'],
+    ]);
+    expect(rows[0]?.counterparty_name).toBe('Zoë Müller');
+    expect(rows[1]?.booked_at).toEqual(new Date('2026-01-15T10:00:00Z'));
+    expect(rows[1]?.reference).toBe('refund card 411111******1111');
+    expect(rows[2]?.card_pan_masked).toBe('550000******0004');
+    expect(rows[2]?.card_pan_token).toMatch(/^test:/);
+    expect(run.sourceTotals).toEqual({
+      EUR: { count: '2', minor: '8050', amount: '80.50' },
+      JPY: { count: '1', minor: '1000', amount: '1000' },
+      USD: { count: '1', minor: '1', amount: '0.01' },
+    });
+    const [integrity] = await ds.query(`SELECT count(*)::int AS batches FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH'`, [run.id]);
+    expect(integrity.batches).toBe(run.batchesCommitted);
+    const cps = await ds.query('SELECT partition_no AS p, start_byte::int AS s, end_byte::int AS e, records_read::int AS n, byte_offset::int AS b, done FROM run_checkpoints WHERE run_id = $1', [run.id]);
+    expect(cps).toEqual([{ p: 0, s: 0, e: Number(run.sourceBytes), n: 11, b: Number(run.sourceBytes), done: true }]);
+  });
+
+  it('never stores a clear card number in the sink or the dead-letter queue', async () => {
+    const [hits] = await ds.query(
+      `SELECT (SELECT count(*) FROM transactions t WHERE t::text ~ '4111111111111111|4111 1111 1111 1111|5500000000000004')::int +
+              (SELECT count(*) FROM dead_letter_queue d WHERE d::text ~ '4111111111111111|4111 1111 1111 1111|5500000000000004')::int AS n`,
+    );
+    expect(hits.n).toBe(0);
+  });
+
+  it('returns the existing run when the same file is submitted to the same job again', async () => {
+    const file = writeTempFile(dir, 'a.csv', [HEADER, ...ROWS].join('\r\n') + '\r\n');
+    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('settlements', file)))).job.id);
+    const again = await Promise.all(Array.from({ length: 10 }, () => createRun(ds, job)));
+    expect(new Set(again.map((a) => a.run.id)).size).toBe(1);
+    expect(again.every((a) => a.existing)).toBe(true);
+  });
+
+  it('filters rows already loaded by another job with the same source system instead of duplicating them', async () => {
+    const file = writeTempFile(dir, 'b.csv', [HEADER, ...ROWS].join('\n'));
+    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('settlements-copy', file)))).job.id);
+    const before = await ds.query('SELECT count(*)::int AS n FROM transactions');
+    const run = await runOnce(job);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '11', recordsLoaded: '0', recordsFiltered: '4', recordsDeadLettered: '7' });
+    expect(run.filteredByReason).toEqual({ ALREADY_LOADED: 4 });
+    const [conflict] = await ds.query(`SELECT record_no::int AS n, reason_code FROM dead_letter_queue WHERE run_id = $1 AND record_no = 9`, [run.id]);
+    expect(conflict).toEqual({ n: 9, reason_code: 'KEY_CONFLICT' });
+    expect(await ds.query('SELECT count(*)::int AS n FROM transactions')).toEqual(before);
+  });
+
+  it('fails the run with REJECT_RATIO_EXCEEDED when too many records are rejected', async () => {
+    const file = writeTempFile(dir, 'c.csv', [HEADER, ...ROWS.slice(3, 8), ROWS[10]?.replace('t10', 't11')].join('\n'));
+    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('strict', file, '').replace('maxRejectRatio: 1', 'maxRejectRatio: 0.5')))).job.id);
+    const run = await runOnce(job);
+    expect(run).toMatchObject({ status: 'FAILED', errorCode: 'REJECT_RATIO_EXCEEDED', recordsRead: '6', recordsDeadLettered: '5' });
+    expect(run.errorMessage).toContain('5 of 6 records rejected');
+  });
+
+  it('fails clearly when a mapped column is missing from the header', async () => {
+    const file = writeTempFile(dir, 'd.csv', 'id,amount\n1,2\n');
+    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('badheader', file)))).job.id);
+    const run = await runOnce(job);
+    expect(run).toMatchObject({ status: 'FAILED', errorCode: 'SOURCE_MALFORMED' });
+    expect(run.errorMessage).toContain('account_iban (for account)');
+  });
+
+  it('refuses to finish a run whose file changed after submission', async () => {
+    const file = writeTempFile(dir, 'e.csv', [HEADER, ROWS[0]?.replace('t1', 'e1')].join('\n'));
+    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('changing', file)))).job.id);
+    const { run } = await createRun(ds, job);
+    writeTempFile(dir, 'e.csv', [HEADER, ROWS[0]?.replace('t1', 'e1').replace('100.50', '999.99')].join('\n'));
+    const done = await executeRun(ctx(), run, job, new RunControl(), () => undefined);
+    expect(done).toMatchObject({ status: 'FAILED', errorCode: 'SOURCE_CHANGED' });
+  });
+
+  it('sets aside only the opening line of an unterminated quote and loads the rest', async () => {
+    const rows = ['q1,A1,,X,1.00,EUR,2026-01-15,,"never closed,', 'q2,A1,,X,2.00,EUR,2026-01-15,,,', 'q3,A1,,X,3.00,EUR,2026-01-15,,,'];
+    const file = writeTempFile(dir, 'q.csv', [HEADER, ...rows].join('\n') + '\n');
+    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('quotes', file)))).job.id);
+    const run = await runOnce(job);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '3', recordsLoaded: '2', recordsDeadLettered: '1' });
+  });
+
+  it('publishes nothing for a failed run: its rows leave the sink and never show in transactions_published', async () => {
+    const [failed] = await ds.query(`SELECT id FROM job_runs WHERE error_code = 'REJECT_RATIO_EXCEEDED'`);
+    expect(await ds.query('SELECT count(*)::int AS n FROM transactions WHERE run_id = $1', [failed.id])).toEqual([{ n: 0 }]);
+    const [v] = await ds.query(
+      `SELECT (SELECT count(*) FROM transactions_published)::int AS published,
+              (SELECT count(*) FROM transactions t JOIN job_runs r ON r.id = t.run_id WHERE r.status = 'SUCCEEDED')::int AS succeeded`,
+    );
+    expect(v.published).toBe(v.succeeded);
+    expect(v.published).toBeGreaterThan(0);
+  });
+
+  it('isolates rows the database refuses by splitting the batch, and still loads the others', async () => {
+    await ds.query(`ALTER TABLE transactions ADD CONSTRAINT test_no_poison CHECK (account <> 'POISON')`);
+    try {
+      const rows = Array.from({ length: 40 }, (_, i) => `p${i},${i % 13 === 5 ? 'POISON' : 'ACC'},,X,${i}.00,EUR,2026-01-15,,,`);
+      const file = writeTempFile(dir, 'p.csv', [HEADER, ...rows].join('\n'));
+      const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('poison', file).replace('minSize: 2, maxSize: 4', 'minSize: 40, maxSize: 40')))).job.id);
+      const run = await runOnce(job);
+      expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '40', recordsLoaded: '37', recordsDeadLettered: '3' });
+      const dlq = await ds.query(`SELECT record_no::int AS n, reason_code, reason_message FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no`, [run.id]);
+      expect(dlq.map((d: { n: number }) => d.n)).toEqual([6, 19, 32]);
+      expect(dlq[0]).toMatchObject({ reason_code: 'LOAD_REJECTED', reason_message: expect.stringContaining('test_no_poison (SQLSTATE 23514)') });
+    } finally {
+      await ds.query('ALTER TABLE transactions DROP CONSTRAINT test_no_poison');
+    }
+  });
+
+  it('keeps one audit chain that verifies, with one entry per committed batch', async () => {
+    const exec = (sql: string, params?: unknown[]) => ds.query(sql, params);
+    const result = await verifyChain(exec);
+    expect(result.ok).toBe(true);
+    const [{ batches }] = await ds.query(`SELECT sum(batches_committed)::int AS batches FROM job_runs`);
+    const [{ entries }] = await ds.query(`SELECT count(*)::int AS entries FROM immutable_audit_log WHERE action = 'batch:committed'`);
+    expect(entries).toBe(batches);
+  });
+
+  it('VerifyRun recomputes every batch digest from the sink and names the batch of an edited row', async () => {
+    const [ok] = await ds.query(`SELECT id FROM job_runs WHERE status = 'SUCCEEDED' AND records_loaded > 3 ORDER BY created_at LIMIT 1`);
+    expect(await verifyRun(ds, ok.id)).toMatchObject({ ok: true, firstBadBatch: 0, rowsChecked: 4 });
+    const [row] = await ds.query(`SELECT id, source_record_no::int AS n FROM transactions WHERE run_id = $1 ORDER BY source_record_no DESC LIMIT 1`, [ok.id]);
+    const [batch] = await ds.query(
+      `SELECT batch_seq FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH' AND (details->>'firstRecord')::int <= $2 AND (details->>'lastRecord')::int >= $2`,
+      [ok.id, row.n],
+    );
+    await ds.query(`UPDATE transactions SET amount = amount + 0.01 WHERE id = $1`, [row.id]);
+    try {
+      expect(await verifyRun(ds, ok.id)).toMatchObject({ ok: false, firstBadBatch: batch.batch_seq });
+    } finally {
+      await ds.query(`UPDATE transactions SET amount = amount - 0.01 WHERE id = $1`, [row.id]);
+    }
+    expect((await verifyRun(ds, ok.id)).ok).toBe(true);
+  });
+});

@@ -1,0 +1,162 @@
+import { type PoolClient } from 'pg';
+import { appendAudit } from '@strongroom/audit';
+import { type DataSource, type EntityManager, type JobRunEntity, type QueryRunner, type RunStatus, sqlExec, type SqlExec } from '@strongroom/db';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+
+/**
+ * The one writer of a run's status (`job_runs.status`). Every transition of the state machine
+ *
+ *   PENDING → RUNNING ⇄ PAUSED → SUCCEEDED | FAILED | CANCELLED
+ *
+ * is a guarded UPDATE — it applies only from the states it names, so a stale writer changes nothing —
+ * committed in one transaction with its audit entry (I5). A writer that finds the run moved on gets a
+ * RunFencedError and must stop writing for that run. A test fails when status is written anywhere else.
+ */
+
+/** The run was ended, or moved on by another writer (another engine, a newer attempt): stop, write nothing more. */
+export class RunFencedError extends StrongroomError {
+  constructor(
+    readonly runId: string,
+    why: string,
+  ) {
+    super(ErrorCode.UNAVAILABLE, `run ${runId} ${why}`);
+    this.name = 'RunFencedError';
+  }
+}
+
+const LIVE: readonly RunStatus[] = ['PENDING', 'RUNNING', 'PAUSED'];
+
+async function inTransaction<T>(client: PoolClient, fn: (exec: SqlExec) => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await fn(sqlExec(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * A file run's executor takes the run: PENDING → RUNNING, or an interrupted RUNNING/PAUSED run resumed
+ * (a PAUSED run stays PAUSED until its control says run). Counts the attempt and audits `run:started` or
+ * `run:resumed`. On the executor's own connection, which holds the run's advisory lock.
+ */
+export async function markStarted(client: PoolClient, run: JobRunEntity, actor: string, details: Record<string, unknown>): Promise<void> {
+  const resuming = run.status !== 'PENDING';
+  await inTransaction(client, async (exec) => {
+    const rows = await exec(
+      `UPDATE job_runs SET status = CASE WHEN status = 'PAUSED' THEN 'PAUSED' ELSE 'RUNNING' END,
+              started_at = coalesce(started_at, now()), attempts = attempts + 1
+        WHERE id = $1 AND status IN ('PENDING','RUNNING','PAUSED') RETURNING id`,
+      [run.id],
+    );
+    if (rows.length !== 1) throw new RunFencedError(run.id, 'has already ended');
+    await appendAudit(exec, { actor, action: resuming ? 'run:resumed' : 'run:started', subject: { jobId: run.jobId, runId: run.id }, details: { ...details, attempt: run.attempts + 1 } });
+  });
+  if (run.status === 'PENDING') run.status = 'RUNNING';
+  run.startedAt ??= new Date();
+  run.attempts += 1;
+}
+
+/**
+ * An ingest stream opens (or re-opens, after a disconnect) its run: PENDING or RUNNING → RUNNING, the
+ * attempt counted and audited like a file run's start. Refused when the run ended meanwhile.
+ */
+export async function markStreamOpened(runner: QueryRunner, run: JobRunEntity, actor: string, streamId: string, resumed: boolean): Promise<void> {
+  await runner.startTransaction();
+  try {
+    const exec = sqlExec(runner);
+    const rows = await exec(
+      `UPDATE job_runs SET status = 'RUNNING', started_at = coalesce(started_at, now()), attempts = attempts + 1
+        WHERE id = $1 AND status IN ('PENDING','RUNNING') RETURNING id`,
+      [run.id],
+    );
+    if (rows.length !== 1) throw new RunFencedError(run.id, `is ${run.status}; its stream cannot be opened`);
+    await appendAudit(exec, { actor, action: resumed ? 'run:resumed' : 'run:started', subject: { jobId: run.jobId, runId: run.id }, details: { stream: streamId, attempt: run.attempts + 1 } });
+    await runner.commitTransaction();
+  } catch (err) {
+    await runner.rollbackTransaction().catch(() => undefined);
+    throw err;
+  }
+  run.status = 'RUNNING';
+  run.startedAt ??= new Date();
+  run.attempts += 1;
+}
+
+/** RUNNING ⇄ PAUSED with a reason, audited. */
+export async function setPaused(ds: DataSource, run: JobRunEntity, paused: boolean, reason: string | null, actor: string): Promise<void> {
+  await ds.transaction(async (em) => {
+    const exec = sqlExec(em);
+    await exec(`UPDATE job_runs SET status = $2, status_reason = $3 WHERE id = $1 AND status IN ('RUNNING','PAUSED')`, [run.id, paused ? 'PAUSED' : 'RUNNING', reason]);
+    await appendAudit(exec, { actor, action: paused ? 'run:paused' : 'run:resumed', subject: { jobId: run.jobId, runId: run.id }, details: { reason } });
+  });
+  Object.assign(run, { status: paused ? 'PAUSED' : 'RUNNING', statusReason: reason });
+}
+
+/**
+ * Ends a run without publishing anything: its rows and alerts leave the sink (the rows were never
+ * visible through `transactions_published`); its counters, checkpoints and dead letters stay for
+ * diagnosis. Status, deletion and the audit entry commit together. Only a run in one of `from` (by
+ * default any live state) is changed; returns whether it was.
+ */
+export async function endUnpublished(
+  ds: DataSource,
+  run: JobRunEntity,
+  status: Extract<RunStatus, 'FAILED' | 'CANCELLED'>,
+  code: string,
+  message: string,
+  actor: string,
+  from: readonly RunStatus[] = LIVE,
+): Promise<boolean> {
+  const changed = await ds.transaction(async (em) => {
+    const exec = sqlExec(em);
+    const rows = await exec(
+      `UPDATE job_runs SET status = $2, finished_at = now(), error_code = $3, error_message = $4, status_reason = NULL
+        WHERE id = $1 AND status = ANY($5::text[]) RETURNING id`,
+      [run.id, status, code, message, [...from]],
+    );
+    if (rows.length !== 1) return false;
+    const [withdrawn] = await exec('WITH d AS (DELETE FROM compliance_alerts WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d', [run.id]);
+    const [removed] = await exec('WITH d AS (DELETE FROM transactions WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d', [run.id]);
+    await appendAudit(exec, {
+      actor,
+      action: status === 'FAILED' ? 'run:failed' : 'run:cancelled',
+      subject: { jobId: run.jobId, runId: run.id },
+      details: { errorCode: code, message, read: run.recordsRead, unpublishedRows: removed?.['n'], withdrawnAlerts: withdrawn?.['n'] },
+    });
+    return true;
+  });
+  if (changed) Object.assign(run, { status, finishedAt: new Date(), errorCode: code, errorMessage: message, statusReason: null });
+  return changed;
+}
+
+/** What the finalizer decided about a run whose source is exhausted. */
+export interface RunOutcome {
+  status: Extract<RunStatus, 'SUCCEEDED' | 'FAILED'>;
+  sourceTotals: Record<string, unknown>;
+  sinkTotals: Record<string, unknown>;
+  reconciled: boolean;
+  reconciliationReason: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+/**
+ * RUNNING → SUCCEEDED (publishes the rows) or FAILED, inside the finalizer's transaction (with its
+ * integrity row and figures): marks the checkpoints done and audits `run:succeeded` / `run:failed`.
+ */
+export async function markFinished(em: EntityManager, run: JobRunEntity, outcome: RunOutcome, auditDetails: Record<string, unknown>, actor: string): Promise<void> {
+  const exec = sqlExec(em);
+  const o = outcome;
+  const rows = await exec(
+    `UPDATE job_runs SET status = $2, finished_at = now(), source_totals = $3, sink_totals = $4, reconciled = $5,
+            reconciliation_reason = $6, error_code = $7, error_message = $8, status_reason = NULL
+      WHERE id = $1 AND status = 'RUNNING' RETURNING id`,
+    [run.id, o.status, JSON.stringify(o.sourceTotals), JSON.stringify(o.sinkTotals), o.reconciled, o.reconciliationReason, o.errorCode, o.errorMessage],
+  );
+  if (rows.length !== 1) throw new RunFencedError(run.id, 'is no longer RUNNING; not finalized');
+  await exec('UPDATE run_checkpoints SET done = true, updated_at = now() WHERE run_id = $1', [run.id]);
+  await appendAudit(exec, { actor, action: o.status === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed', subject: { jobId: run.jobId, runId: run.id }, details: auditDetails });
+}

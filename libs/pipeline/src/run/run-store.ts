@@ -1,0 +1,110 @@
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { type DataSource, JobRunEntity, type RunStatus } from '@strongroom/db';
+import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
+import { asFileJob } from '../jobs/job-definition';
+import { isUuid, type JobWithDefinition } from '../jobs/job-store';
+import { decodePageToken, encodePageToken, pageSize } from '../paging';
+
+/** SHA-256 and size of a file, streamed (memory independent of size). */
+export async function fileDigest(path: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    await pipeline(fs.createReadStream(path), async (src: AsyncIterable<Buffer>) => {
+      for await (const chunk of src) {
+        bytes += chunk.length;
+        hash.update(chunk);
+      }
+    });
+  } catch (err) {
+    throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
+ * Creates a PENDING run of the job's current version over its source file. Submitting the same file
+ * (same SHA-256) to the same job while an earlier run of it is live or succeeded returns that run
+ * (`existing: true`); a unique index decides races, so ten concurrent submissions yield one run.
+ */
+export async function createRun(ds: DataSource, job: JobWithDefinition): Promise<{ run: JobRunEntity; existing: boolean }> {
+  const sourcePath = asFileJob(job.definition).source.path;
+  const { sha256, bytes } = await fileDigest(sourcePath);
+  return insertRunOnce(ds, job, sourcePath, sha256, bytes);
+}
+
+/**
+ * Inserts a PENDING run for (job, source digest) unless a run of the same source is live or
+ * succeeded — then that run is returned (`existing: true`). A unique index decides races.
+ */
+export async function insertRunOnce(ds: DataSource, job: JobWithDefinition, sourcePath: string, sha256: string, bytes: number): Promise<{ run: JobRunEntity; existing: boolean }> {
+  const found = await findLiveRun(ds, job.job.id, sha256);
+  if (found) return { run: found, existing: true };
+  const run = ds.getRepository(JobRunEntity).create({
+    id: randomUUID(),
+    jobId: job.job.id,
+    jobVersion: job.job.currentVersion,
+    status: 'PENDING',
+    sourcePath,
+    sourceSha256: sha256,
+    sourceBytes: String(bytes),
+    recordsRead: '0',
+    recordsLoaded: '0',
+    recordsDeadLettered: '0',
+    recordsFiltered: '0',
+    filteredByReason: {},
+    bytesRead: '0',
+    batchesCommitted: 0,
+    attempts: 0,
+    createdAt: new Date(),
+  });
+  try {
+    await ds.getRepository(JobRunEntity).insert(run);
+    return { run, existing: false };
+  } catch (err) {
+    if (pgErrorCode(err) === '23505') {
+      const raced = await findLiveRun(ds, job.job.id, sha256);
+      if (raced) return { run: raced, existing: true };
+    }
+    throw err;
+  }
+}
+
+async function findLiveRun(ds: DataSource, jobId: string, sha256: string): Promise<JobRunEntity | null> {
+  return ds
+    .getRepository(JobRunEntity)
+    .createQueryBuilder('r')
+    .where('r.job_id = :jobId AND r.source_sha256 = :sha256', { jobId, sha256 })
+    .andWhere(`r.status NOT IN ('FAILED','CANCELLED')`)
+    .getOne();
+}
+
+export async function getRun(ds: DataSource, runId: string): Promise<JobRunEntity> {
+  const run = isUuid(runId) ? await ds.getRepository(JobRunEntity).findOne({ where: { id: runId } }) : null;
+  if (!run) throw new StrongroomError(ErrorCode.NOT_FOUND, `run ${runId} not found`);
+  return run;
+}
+
+export interface RunFilter {
+  jobId?: string;
+  status?: RunStatus;
+}
+
+/** Runs newest first, optionally filtered, keyset-paginated. */
+export async function listRuns(ds: DataSource, filter: RunFilter, size: number | undefined, token: string | undefined): Promise<{ runs: JobRunEntity[]; next: string }> {
+  const limit = pageSize(size);
+  const after = decodePageToken(token);
+  const qb = ds.getRepository(JobRunEntity).createQueryBuilder('r').orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1);
+  if (filter.jobId) {
+    if (!isUuid(filter.jobId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'job_id is not a job id');
+    qb.andWhere('r.job_id = :jobId', { jobId: filter.jobId });
+  }
+  if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
+  if (after) qb.andWhere('(r.created_at, r.id) < (:t, :id)', { t: after.t, id: after.id });
+  const rows = await qb.getMany();
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { runs: page, next: rows.length > limit && last ? encodePageToken(last.createdAt, last.id) : '' };
+}
