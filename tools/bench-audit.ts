@@ -17,7 +17,12 @@ async function appendRate(pool: Pool, appenders: number, total: number): Promise
         while (next < total) {
           next++;
           await c.query('BEGIN');
-          await appendAudit(sqlExec(c), { actor: 'service:bench', action: 'batch:committed', subject: { runId: 'bench', batchSeq: next }, details: { loaded: 1000 } });
+          await appendAudit(sqlExec(c), {
+            actor: 'service:bench',
+            action: 'batch:committed',
+            subject: { runId: 'bench', batchSeq: next },
+            details: { loaded: 1000 },
+          });
           await c.query('COMMIT');
         }
       } finally {
@@ -47,18 +52,40 @@ async function main(): Promise<void> {
     for (let from = 1; from <= entries; from += 50_000) {
       const lines: string[] = [];
       for (let seq = from; seq < Math.min(from + 50_000, entries + 1); seq++) {
-        const e = { seq, occurredAt: new Date(start + seq).toISOString(), actor: 'service:engine', action: 'batch:committed', subject: { runId: 'r', batchSeq: seq }, details: { loaded: 1000, digest: 'ab'.repeat(32) } };
+        const e = {
+          seq,
+          occurredAt: new Date(start + seq).toISOString(),
+          actor: 'service:engine',
+          action: 'batch:committed',
+          subject: { runId: 'r', batchSeq: seq },
+          details: { loaded: 1000, digest: 'ab'.repeat(32) },
+        };
         const hash = entryHash(prev, e);
-        lines.push([seq, e.occurredAt, e.actor, e.action, canonicalJson(e.subject), canonicalJson(e.details), prev, hash].map((v) => copyEscape(String(v))).join('\t'));
+        lines.push(
+          [seq, e.occurredAt, e.actor, e.action, canonicalJson(e.subject), canonicalJson(e.details), prev, hash]
+            .map((v) => copyEscape(String(v)))
+            .join('\t'),
+        );
         prev = hash;
       }
-      await copyText(c, 'immutable_audit_log (seq, occurred_at, actor, action, subject, details, prev_hash, hash)', lines);
+      await copyText(
+        c,
+        'immutable_audit_log (seq, occurred_at, actor, action, subject, details, prev_hash, hash)',
+        lines,
+      );
     }
     const t0 = performance.now();
     const r = await verifyChain(sqlExec(c));
     const s = (performance.now() - t0) / 1000;
     await c.end();
-    const result = { appendPerSecond1: Math.round(one), appendPerSecond8: Math.round(eight), verifyEntries: r.entries, verifyOk: r.ok, verifySeconds: Number(s.toFixed(2)), verifyPerSecond: Math.round(r.entries / s) };
+    const result = {
+      appendPerSecond1: Math.round(one),
+      appendPerSecond8: Math.round(eight),
+      verifyEntries: r.entries,
+      verifyOk: r.ok,
+      verifySeconds: Number(s.toFixed(2)),
+      verifyPerSecond: Math.round(r.entries / s),
+    };
     console.log(JSON.stringify(result));
   });
 }

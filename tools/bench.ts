@@ -40,11 +40,21 @@ const ROWS = Number(arg('rows', '1000000'));
 const PLAIN = process.argv.includes('--plain');
 const INGEST = Number(arg('ingest', '200000'));
 const ROOT = path.resolve(__dirname, '..');
-const OUT = path.resolve(arg('out', path.join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)));
+const OUT = path.resolve(
+  arg('out', path.join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
+);
 
 /** psql from PATH or the Debian PostgreSQL packages, newest first. */
 function findPsql(): string | null {
-  const candidates = ['psql', ...fs.readdirSync('/usr/lib/postgresql', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin/psql`)];
+  const candidates = [
+    'psql',
+    ...fs
+      .readdirSync('/usr/lib/postgresql', { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort((a, b) => Number(b) - Number(a))
+      .map((v) => `/usr/lib/postgresql/${v}/bin/psql`),
+  ];
   for (const c of candidates) {
     try {
       execFileSync(c, ['--version'], { stdio: 'ignore' });
@@ -56,22 +66,27 @@ function findPsql(): string | null {
   return null;
 }
 
-
 const mb = (b: number) => Math.round(b / 1024 / 1024);
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 async function main(): Promise<void> {
-  if (!(ROWS > 0) || !(INGEST >= 0)) throw new Error('usage: npm run bench -- [--rows N] [--ingest N] [--out FILE] [--plain]');
+  if (!(ROWS > 0) || !(INGEST >= 0))
+    throw new Error('usage: npm run bench -- [--rows N] [--ingest N] [--out FILE] [--plain]');
   const psql = findPsql();
   if (!psql) throw new Error('psql not found (PATH or /usr/lib/postgresql/*/bin): the comparison needs it');
   await withThrowawayDatabase(async (cluster, dir) => {
-    say(`bench: ${ROWS.toLocaleString('en-US')} transactions on PostgreSQL at ${cluster.url.replace(/\/\/[^@]*@/, '//')}`);
+    say(
+      `bench: ${ROWS.toLocaleString('en-US')} transactions on PostgreSQL at ${cluster.url.replace(/\/\/[^@]*@/, '//')}`,
+    );
     const csv = path.join(dir, 'transactions.csv');
     const gen = await generateTransactionsCsv(csv, { rows: ROWS, badRatio: 0, cardRatio: 0.2 });
     say(`generated ${mb(gen.bytes)} MB (${gen.withCard.toLocaleString('en-US')} rows with a card number)`);
 
     // 1. psql \copy into an equivalent typed table
-    const sql = (q: string) => execFileSync(psql, [cluster.url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', q], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const sql = (q: string) =>
+      execFileSync(psql, [cluster.url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', q], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
     sql(`CREATE TABLE bench_copy (id text PRIMARY KEY, account_iban text NOT NULL, counterparty_iban text, counterparty_name text, amount numeric(20,4) NOT NULL,
           currency char(3) NOT NULL, booked_at timestamptz NOT NULL, value_date date, reference text, card_number text)`);
     let t0 = performance.now();
@@ -94,18 +109,25 @@ async function main(): Promise<void> {
       const definition =
         `name: bench\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\n` +
         (PLAIN ? '' : `compliance: { frameworks: [SOX, PCI_DSS, AML], sanctions: required }\n`);
-      const created = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(jobs, jobs.createJob, { definition, baseDir: '' });
+      const created = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(
+        jobs,
+        jobs.createJob,
+        { definition, baseDir: '' },
+      );
       const pid = engine.child.pid as number;
       let peak = processRss(pid);
       const sampler = setInterval(() => (peak = Math.max(peak, processRss(pid))), 250);
       t0 = performance.now();
-      const started = await unaryCall<{ jobId: string }, { run?: Run }>(jobs, jobs.runJob, { jobId: created.job?.id ?? '' });
+      const started = await unaryCall<{ jobId: string }, { run?: Run }>(jobs, jobs.runJob, {
+        jobId: created.job?.id ?? '',
+      });
       let run: Run | undefined;
       await new Promise<void>((resolve, reject) => {
         const stream = jobs.watchRun({ runId: started.run?.id ?? '' }, { deadline: deadlineIn(3_600_000) });
         stream.on('data', (m: WatchRunResponse) => {
           run = m.run;
-          if (run && process.stdout.isTTY) process.stdout.write(`\r  strongroom: ${run.read.toLocaleString('en-US')} rows…`);
+          if (run && process.stdout.isTTY)
+            process.stdout.write(`\r  strongroom: ${run.read.toLocaleString('en-US')} rows…`);
         });
         stream.on('end', resolve);
         stream.on('error', reject);
@@ -113,30 +135,52 @@ async function main(): Promise<void> {
       clearInterval(sampler);
       const pipeSeconds = (performance.now() - t0) / 1000;
       if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
-      if (!run || run.status !== RunStatus.RUN_STATUS_SUCCEEDED) throw new Error(`the Strongroom run did not succeed: ${run?.errorCode} ${run?.errorMessage}`);
+      if (!run || run.status !== RunStatus.RUN_STATUS_SUCCEEDED)
+        throw new Error(`the Strongroom run did not succeed: ${run?.errorCode} ${run?.errorMessage}`);
       const pipeRate = ROWS / pipeSeconds;
-      const [m] = JSON.parse(execFileSync(psql, [cluster.url, '-At', '-c', `SELECT json_agg(x) FROM (SELECT batch_p50_ms, batch_p95_ms, batch_p99_ms FROM performance_metrics WHERE run_id = '${run.id}') x`]).toString()) as [{ batch_p50_ms: number; batch_p95_ms: number; batch_p99_ms: number }];
-      say(`strongroom pipeline: ${Math.round(pipeRate).toLocaleString('en-US')} rows/s (${pipeSeconds.toFixed(1)} s) = ${(pipeRate / copyRate).toFixed(2)}× psql \\copy; loaded ${run.loaded.toLocaleString('en-US')}, reconciled ${run.reconciliation?.reconciled}`);
-      say(`  engine peak RSS ${mb(peak)} MB; batch commit p50 ${m.batch_p50_ms} ms, p95 ${m.batch_p95_ms} ms, p99 ${m.batch_p99_ms} ms`);
+      const [m] = JSON.parse(
+        execFileSync(psql, [
+          cluster.url,
+          '-At',
+          '-c',
+          `SELECT json_agg(x) FROM (SELECT batch_p50_ms, batch_p95_ms, batch_p99_ms FROM performance_metrics WHERE run_id = '${run.id}') x`,
+        ]).toString(),
+      ) as [{ batch_p50_ms: number; batch_p95_ms: number; batch_p99_ms: number }];
+      say(
+        `strongroom pipeline: ${Math.round(pipeRate).toLocaleString('en-US')} rows/s (${pipeSeconds.toFixed(1)} s) = ${(pipeRate / copyRate).toFixed(2)}× psql \\copy; loaded ${run.loaded.toLocaleString('en-US')}, reconciled ${run.reconciliation?.reconciled}`,
+      );
+      say(
+        `  engine peak RSS ${mb(peak)} MB; batch commit p50 ${m.batch_p50_ms} ms, p95 ${m.batch_p95_ms} ms, p99 ${m.batch_p99_ms} ms`,
+      );
 
       // 2b. the database floor of the sink: psql \copy of the rows Strongroom stored, in their stored form,
       // into a copy of the sink table with all its indexes and constraints (what a loader that did no
       // work of its own could reach on this schema)
       const sinkFile = path.join(dir, 'sink.tsv');
-      sql(`\\copy (SELECT ${SINK_COLUMNS} FROM transactions WHERE run_id = '${run.id}' ORDER BY source_record_no) TO '${sinkFile}'`);
+      sql(
+        `\\copy (SELECT ${SINK_COLUMNS} FROM transactions WHERE run_id = '${run.id}' ORDER BY source_record_no) TO '${sinkFile}'`,
+      );
       sql('CREATE TABLE bench_sink (LIKE transactions INCLUDING ALL)');
       t0 = performance.now();
       sql(`\\copy bench_sink (${SINK_COLUMNS}) FROM '${sinkFile}'`);
       const sinkSeconds = (performance.now() - t0) / 1000;
       const sinkRate = ROWS / sinkSeconds;
-      say(`psql \\copy into the sink's own schema (5 indexes, checks): ${Math.round(sinkRate).toLocaleString('en-US')} rows/s (${sinkSeconds.toFixed(1)} s); Strongroom = ${(pipeRate / sinkRate).toFixed(2)}× of it`);
+      say(
+        `psql \\copy into the sink's own schema (5 indexes, checks): ${Math.round(sinkRate).toLocaleString('en-US')} rows/s (${sinkSeconds.toFixed(1)} s); Strongroom = ${(pipeRate / sinkRate).toFixed(2)}× of it`,
+      );
       sql('DROP TABLE bench_sink');
 
       // 3a. gRPC streaming ingest
       let ingest: { records: number; seconds: number; perSecond: number } | null = null;
       if (INGEST > 0) {
-        const ij = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(jobs, jobs.createJob, { definition: 'name: bench-ingest\nsource: { kind: grpc }\n', baseDir: '' });
-        const call: ClientDuplexStream<IngestRequest, IngestResponse> = ingestClient.ingest(new Metadata(), { deadline: deadlineIn(3_600_000) });
+        const ij = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(
+          jobs,
+          jobs.createJob,
+          { definition: 'name: bench-ingest\nsource: { kind: grpc }\n', baseDir: '' },
+        );
+        const call: ClientDuplexStream<IngestRequest, IngestResponse> = ingestClient.ingest(new Metadata(), {
+          deadline: deadlineIn(3_600_000),
+        });
         const answers: IngestResponse[] = [];
         let wake: (() => void) | undefined;
         call.on('data', (r: IngestResponse) => {
@@ -147,14 +191,30 @@ async function main(): Promise<void> {
           while (!answers.length) await new Promise<void>((r) => (wake = r));
           return answers.shift() as IngestResponse;
         };
-        const rec = (n: number): IngestRecord => ({ txnId: `I-${n}`, account: `ACC${n % 997}`, counterpartyAccount: '', counterpartyName: 'Acme', amount: `${n % 10_000}.${String(n % 100).padStart(2, '0')}`, currency: 'EUR', bookedAt: '2026-11-01T10:00:00Z', valueDate: '', reference: '', cardPan: '' });
+        const rec = (n: number): IngestRecord => ({
+          txnId: `I-${n}`,
+          account: `ACC${n % 997}`,
+          counterpartyAccount: '',
+          counterpartyName: 'Acme',
+          amount: `${n % 10_000}.${String(n % 100).padStart(2, '0')}`,
+          currency: 'EUR',
+          bookedAt: '2026-11-01T10:00:00Z',
+          valueDate: '',
+          reference: '',
+          cardPan: '',
+        });
         call.write({ open: { jobId: ij.job?.id ?? '', streamId: 'bench' } });
         await next();
         const size = 1000;
         t0 = performance.now();
         let inFlight = 0;
         for (let b = 0; b * size < INGEST; b++) {
-          call.write({ batch: { idempotencyKey: `b-${b}`, records: Array.from({ length: Math.min(size, INGEST - b * size) }, (_, k) => rec(b * size + k)) } });
+          call.write({
+            batch: {
+              idempotencyKey: `b-${b}`,
+              records: Array.from({ length: Math.min(size, INGEST - b * size) }, (_, k) => rec(b * size + k)),
+            },
+          });
           if (++inFlight >= 4) {
             await next();
             inFlight--;
@@ -166,14 +226,21 @@ async function main(): Promise<void> {
         call.end();
         const s = (performance.now() - t0) / 1000;
         ingest = { records: INGEST, seconds: Number(s.toFixed(2)), perSecond: Math.round(INGEST / s) };
-        say(`gRPC streaming ingest: ${ingest.perSecond.toLocaleString('en-US')} records/s (${INGEST.toLocaleString('en-US')} in batches of ${size}, 4 in flight)`);
+        say(
+          `gRPC streaming ingest: ${ingest.perSecond.toLocaleString('en-US')} records/s (${INGEST.toLocaleString('en-US')} in batches of ${size}, 4 in flight)`,
+        );
       }
 
       // 3b. audit-chain verification
       t0 = performance.now();
-      const verified = await unaryCall<{ checkpointJson: string; incremental: boolean }, { ok: boolean; entries: number }>(audit, audit.verify, { checkpointJson: '', incremental: false }, 600_000);
+      const verified = await unaryCall<
+        { checkpointJson: string; incremental: boolean },
+        { ok: boolean; entries: number }
+      >(audit, audit.verify, { checkpointJson: '', incremental: false }, 600_000);
       const vs = (performance.now() - t0) / 1000;
-      say(`audit verify: ${verified.entries.toLocaleString('en-US')} entries in ${vs.toFixed(2)} s = ${Math.round(verified.entries / vs).toLocaleString('en-US')} entries/s (ok ${verified.ok})`);
+      say(
+        `audit verify: ${verified.entries.toLocaleString('en-US')} entries in ${vs.toFixed(2)} s = ${Math.round(verified.entries / vs).toLocaleString('en-US')} entries/s (ok ${verified.ok})`,
+      );
 
       const result = {
         date: new Date().toISOString(),
@@ -196,7 +263,12 @@ async function main(): Promise<void> {
           reconciled: run.reconciliation?.reconciled ?? false,
         },
         ingest,
-        auditVerify: { entries: verified.entries, seconds: Number(vs.toFixed(2)), entriesPerSecond: Math.round(verified.entries / vs), ok: verified.ok },
+        auditVerify: {
+          entries: verified.entries,
+          seconds: Number(vs.toFixed(2)),
+          entriesPerSecond: Math.round(verified.entries / vs),
+          ok: verified.ok,
+        },
       };
       fs.mkdirSync(path.dirname(OUT), { recursive: true });
       fs.writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);

@@ -11,11 +11,19 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const proxy = await startFaultProxy({ host, port: Number(port) }, Number(listen));
-  console.log(`fault proxy ${proxy.address} → ${target}; modes: pass | reset | blackhole | delay <ms> | throttle <bytes/s>`);
+  console.log(
+    `fault proxy ${proxy.address} → ${target}; modes: pass | reset | blackhole | delay <ms> | throttle <bytes/s>`,
+  );
   for await (const line of readline.createInterface({ input: process.stdin })) {
     const [mode, arg] = line.trim().split(/\s+/);
     const next: FaultMode | undefined =
-      mode === 'delay' ? { mode, ms: Number(arg) } : mode === 'throttle' ? { mode, bytesPerSecond: Number(arg) } : mode === 'pass' || mode === 'reset' || mode === 'blackhole' ? { mode } : undefined;
+      mode === 'delay'
+        ? { mode, ms: Number(arg) }
+        : mode === 'throttle'
+          ? { mode, bytesPerSecond: Number(arg) }
+          : mode === 'pass' || mode === 'reset' || mode === 'blackhole'
+            ? { mode }
+            : undefined;
     if (!next) console.log('unknown mode');
     else {
       proxy.setMode(next);

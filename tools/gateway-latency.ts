@@ -31,21 +31,32 @@ async function main(): Promise<void> {
   fs.chmodSync(home, 0o755);
   const [enginePort, gatewayPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, [path.resolve('bin/strongroom.js'), 'serve'], {
-    env: { ...process.env, STRONGROOM_HOME: home, ENGINE_PORT: String(enginePort), GATEWAY_PORT: String(gatewayPort), GATEWAY_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      STRONGROOM_HOME: home,
+      ENGINE_PORT: String(enginePort),
+      GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b));
   child.stderr.on('data', (b: Buffer) => (out += b));
   try {
-    for (const until = Date.now() + 120_000; !/dev token \(operator\): (\S+)/.test(out); ) {
+    for (const until = Date.now() + 120_000; !/dev token \(operator\): (\S+)/.test(out);) {
       if (Date.now() > until || child.exitCode !== null) throw new Error(`serve did not start:\n${out}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     const token = (/dev token \(operator\): (\S+)/.exec(out) as RegExpExecArray)[1] as string;
     const url = `http://127.0.0.1:${gatewayPort}/graphql`;
     const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
       return (await r.json()) as { data: Record<string, { job?: { id: string } }> };
     };
     // seed: `runs` small runs of one job
@@ -58,8 +69,18 @@ async function main(): Promise<void> {
       await gql(`mutation($id: ID!) { runJob(jobId: $id) { run { id } } }`, { id: j.data['createJob']?.job?.id });
     }
     await new Promise((r) => setTimeout(r, 2000));
-    const body = JSON.stringify({ query: '{ runs(first: 20) { edges { node { id status read loaded deadLettered jobName job { id name } } } pageInfo { hasNextPage endCursor } } }' });
-    const result = await autocannon({ url, method: 'POST', connections, duration: seconds, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+    const body = JSON.stringify({
+      query:
+        '{ runs(first: 20) { edges { node { id status read loaded deadLettered jobName job { id name } } } pageInfo { hasNextPage endCursor } } }',
+    });
+    const result = await autocannon({
+      url,
+      method: 'POST',
+      connections,
+      duration: seconds,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    });
     const line = `runs query, ${connections} concurrent clients, ${seconds} s: ${result.requests.total} requests, ${Math.round(result.requests.average)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, non-2xx ${result.non2xx}, errors ${result.errors}`;
     console.log(line);
   } finally {

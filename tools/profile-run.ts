@@ -17,7 +17,9 @@ import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob 
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 200_000);
   // optional batching override, e.g. "{ minSize: 10000, maxSize: 10000 }" to compare memory at a fixed batch size
-  const batching = process.argv[3]?.startsWith('{') ? process.argv[3] : '{ minSize: 5000, maxSize: 50000, targetCommitMs: 500 }';
+  const batching = process.argv[3]?.startsWith('{')
+    ? process.argv[3]
+    : '{ minSize: 5000, maxSize: 50000, targetCommitMs: 500 }';
   // --full: SOX, PCI_DSS and AML with OFAC screening (the corpus lists), as `npm run bench` does
   const full = process.argv.includes('--full');
   const lists = path.join(__dirname, '..', '..', 'shared', 'corpus', 'sanctions', 'full');
@@ -27,7 +29,10 @@ async function main(): Promise<void> {
       await ds.initialize();
       const csv = path.join(dir, 'tx.csv');
       const bad = process.argv.indexOf('--bad');
-      const gen = await generateTransactionsCsv(csv, { rows, badRatio: bad > 0 ? Number(process.argv[bad + 1]) : 0.01 });
+      const gen = await generateTransactionsCsv(csv, {
+        rows,
+        badRatio: bad > 0 ? Number(process.argv[bad + 1]) : 0.01,
+      });
       const def = parseJobDefinition(
         `name: profile\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: ${batching}\n` +
           (full ? 'compliance: { frameworks: [SOX, PCI_DSS, AML], sanctions: required }\n' : ''),
@@ -37,7 +42,10 @@ async function main(): Promise<void> {
       // --prof FILE: a CPU profile of the run alone (not the data generation), for chrome://inspect or speedscope
       const profAt = process.argv.indexOf('--prof');
       const session = profAt > 0 ? new inspector.Session() : undefined;
-      const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session?.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+      const post = (method: string, params?: object) =>
+        new Promise<unknown>((resolve, reject) =>
+          session?.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+        );
       if (session) {
         session.connect();
         await post('Profiler.enable');
@@ -62,8 +70,18 @@ async function main(): Promise<void> {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const done = await executeRun(
-        { ds, logger: createLogger({ service: 'profile', level: (process.env.LOG_LEVEL as 'info') ?? 'warn' }), pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }),
-          ...(full ? { screening: { screener: SanctionsIndex.fromFiles([path.join(lists, 'sdn.csv'), path.join(lists, 'alt.csv')], 0.9), threshold: 0.9 } } : {}),
+        {
+          ds,
+          logger: createLogger({ service: 'profile', level: (process.env.LOG_LEVEL as 'info') ?? 'warn' }),
+          pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }),
+          ...(full
+            ? {
+                screening: {
+                  screener: SanctionsIndex.fromFiles([path.join(lists, 'sdn.csv'), path.join(lists, 'alt.csv')], 0.9),
+                  threshold: 0.9,
+                },
+              }
+            : {}),
         },
         run,
         job,
@@ -72,9 +90,18 @@ async function main(): Promise<void> {
       );
       const s = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
-      console.log(`cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s, wall ${s.toFixed(1)} s`);
-      if (session) fs.writeFileSync(process.argv[profAt + 1] as string, JSON.stringify(((await post('Profiler.stop')) as { profile: unknown }).profile));
-      const [m] = await ds.query('SELECT batch_p50_ms, batch_p99_ms, peak_rss_bytes FROM performance_metrics WHERE run_id = $1', [run.id]);
+      console.log(
+        `cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s, wall ${s.toFixed(1)} s`,
+      );
+      if (session)
+        fs.writeFileSync(
+          process.argv[profAt + 1] as string,
+          JSON.stringify(((await post('Profiler.stop')) as { profile: unknown }).profile),
+        );
+      const [m] = await ds.query(
+        'SELECT batch_p50_ms, batch_p99_ms, peak_rss_bytes FROM performance_metrics WHERE run_id = $1',
+        [run.id],
+      );
       console.log(
         `${done.status} ${done.errorCode ?? ''} read ${done.recordsRead} loaded ${done.recordsLoaded} dlq ${done.recordsDeadLettered} (expected bad ${gen.bad}) in ${s.toFixed(2)} s = ` +
           `${Math.round(rows / s)} rows/s; batches ${done.batchesCommitted}, p50 ${m.batch_p50_ms} ms, p99 ${m.batch_p99_ms} ms, peak RSS ${Math.round(m.peak_rss_bytes / 1048576)} MiB`,

@@ -7,7 +7,15 @@
  * first and last names (many cultures) and company names must not hit.
  */
 import { SanctionsIndex } from '@strongroom/compliance';
-import { corpusDir, lookalikeSpoof, reorderName, withDiacritics, ORDINARY_FIRST_NAMES, ORDINARY_LAST_NAMES, ORDINARY_COMPANIES } from '@strongroom/testing';
+import {
+  corpusDir,
+  lookalikeSpoof,
+  reorderName,
+  withDiacritics,
+  ORDINARY_FIRST_NAMES,
+  ORDINARY_LAST_NAMES,
+  ORDINARY_COMPANIES,
+} from '@strongroom/testing';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,7 +29,9 @@ const sample = Number(arg('sample', '0'));
 
 const t0 = Date.now();
 const index = SanctionsIndex.fromFiles([sdn, alt], threshold);
-console.log(`list: ${index.size} names from ${index.sources.map((s) => `${s.file} (${s.names}, ${s.skipped.length} skipped)`).join(', ')} in ${Date.now() - t0} ms`);
+console.log(
+  `list: ${index.size} names from ${index.sources.map((s) => `${s.file} (${s.names}, ${s.skipped.length} skipped)`).join(', ')} in ${Date.now() - t0} ms`,
+);
 
 const listed = index.listedNames().filter((_, i, all) => !sample || i % Math.ceil(all.length / sample) === 0);
 const transforms: Record<string, (s: string) => string> = {
@@ -43,7 +53,9 @@ for (const [label, f] of Object.entries(transforms)) {
     if (r.hit && (r.entryId === n.entryId || index.sameName(r.entryId, n.name))) hits++;
     else if (misses.length < 5) misses.push(`${JSON.stringify(q)} → ${r.score} ${r.matchedName}`);
   }
-  console.log(`recall ${label.padEnd(10)} ${((100 * hits) / listed.length).toFixed(2)} % (${hits}/${listed.length})${misses.length ? `; e.g. missed ${misses.join(' | ')}` : ''}`);
+  console.log(
+    `recall ${label.padEnd(10)} ${((100 * hits) / listed.length).toFixed(2)} % (${hits}/${listed.length})${misses.length ? `; e.g. missed ${misses.join(' | ')}` : ''}`,
+  );
 }
 const ordinary: string[] = [];
 for (const f of ORDINARY_FIRST_NAMES) for (const l of ORDINARY_LAST_NAMES) ordinary.push(`${f} ${l}`);
@@ -59,5 +71,7 @@ for (const q of ordinary) {
   }
 }
 const ms = Date.now() - t1;
-console.log(`false positives: ${fp}/${ordinary.length} ordinary names (${((100 * fp) / ordinary.length).toFixed(2)} %)${fps.length ? `: ${fps.join('; ')}` : ''}`);
+console.log(
+  `false positives: ${fp}/${ordinary.length} ordinary names (${((100 * fp) / ordinary.length).toFixed(2)} %)${fps.length ? `: ${fps.join('; ')}` : ''}`,
+);
 console.log(`speed: ${screened} screens in ${ms} ms (${Math.round((screened / ms) * 1000)} names/s, uncached)`);

@@ -42,14 +42,27 @@ const ROOT = path.resolve(__dirname, '..');
 const SECRET = 'stress-test-secret-of-at-least-32-characters';
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
-const pct = (xs: number[], p: number) => (xs.length ? ([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number) : 0);
+const pct = (xs: number[], p: number) =>
+  xs.length ? ([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number) : 0;
 
 function startGateway(engine: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'apps', 'gateway', 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine, GATEWAY_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', GATEWAY_RATE_LIMIT_PER_MINUTE: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'apps', 'gateway', 'src', 'main.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        GATEWAY_PORT: '0',
+        STRONGROOM_ENGINE: engine,
+        GATEWAY_JWT_SECRET: SECRET,
+        LOG_LEVEL: 'warn',
+        GATEWAY_RATE_LIMIT_PER_MINUTE: '0',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (b: Buffer) => {
@@ -63,18 +76,44 @@ function startGateway(engine: string): Promise<{ child: ChildProcess; url: strin
 
 async function main(): Promise<void> {
   await withThrowawayDatabase(async (cluster, dir) => {
-    const engine = await startEngineProcess({ databaseUrl: cluster.url, env: { STRONGROOM_HOME: path.join(dir, 'home'), ENGINE_MAX_CONCURRENT_RUNS: String(Math.max(2, FILES)), DB_POOL_SIZE: '20' } });
+    const engine = await startEngineProcess({
+      databaseUrl: cluster.url,
+      env: {
+        STRONGROOM_HOME: path.join(dir, 'home'),
+        ENGINE_MAX_CONCURRENT_RUNS: String(Math.max(2, FILES)),
+        DB_POOL_SIZE: '20',
+      },
+    });
     const gateway = await startGateway(engine.address);
     const jobs = createJobServiceClient({ address: engine.address });
     const ingestClient = createIngestServiceClient({ address: engine.address });
     const audit = createAuditServiceClient({ address: engine.address });
     const token = signDevToken({ sub: 'stress', roles: ['viewer'], ttlSeconds: 24 * 3600 }, SECRET);
     const until = Date.now() + MINUTES * 60_000;
-    say(`stress: ${MINUTES} min, ${FILES} file workers × ${ROWS.toLocaleString('en-US')} rows, ${STREAMS} ingest streams, ${GRAPHQL} GraphQL clients`);
-    const stats = { fileRuns: 0, fileRecords: 0, fileErrors: [] as string[], streams: 0, streamRecords: 0, streamErrors: [] as string[], gqlMs: [] as number[], gqlErrors: 0 };
+    say(
+      `stress: ${MINUTES} min, ${FILES} file workers × ${ROWS.toLocaleString('en-US')} rows, ${STREAMS} ingest streams, ${GRAPHQL} GraphQL clients`,
+    );
+    const stats = {
+      fileRuns: 0,
+      fileRecords: 0,
+      fileErrors: [] as string[],
+      streams: 0,
+      streamRecords: 0,
+      streamErrors: [] as string[],
+      gqlMs: [] as number[],
+      gqlErrors: 0,
+    };
     const memory: { t: number; engine: number; gateway: number }[] = [];
     const t0 = performance.now();
-    const sampler = setInterval(() => memory.push({ t: (performance.now() - t0) / 1000, engine: processRss(engine.child.pid as number), gateway: processRss(gateway.child.pid as number) }), 1000);
+    const sampler = setInterval(
+      () =>
+        memory.push({
+          t: (performance.now() - t0) / 1000,
+          engine: processRss(engine.child.pid as number),
+          gateway: processRss(gateway.child.pid as number),
+        }),
+      1000,
+    );
 
     const fileWorker = async (w: number) => {
       for (let n = 0; Date.now() < until; n++) {
@@ -82,8 +121,14 @@ async function main(): Promise<void> {
           const csv = path.join(dir, `f${w}-${n}.csv`);
           await generateTransactionsCsv(csv, { rows: ROWS, seed: w * 100_000 + n, idPrefix: `F${w}N${n}-` });
           const definition = `name: stress-file-${w}\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\n`;
-          const created = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(jobs, jobs.createJob, { definition, baseDir: '' });
-          const started = await unaryCall<{ jobId: string }, { run?: Run }>(jobs, jobs.runJob, { jobId: created.job?.id ?? '' });
+          const created = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(
+            jobs,
+            jobs.createJob,
+            { definition, baseDir: '' },
+          );
+          const started = await unaryCall<{ jobId: string }, { run?: Run }>(jobs, jobs.runJob, {
+            jobId: created.job?.id ?? '',
+          });
           let run: Run | undefined;
           await new Promise<void>((resolve, reject) => {
             const s = jobs.watchRun({ runId: started.run?.id ?? '' }, { deadline: deadlineIn(600_000) });
@@ -91,7 +136,8 @@ async function main(): Promise<void> {
             s.on('end', resolve);
             s.on('error', reject);
           });
-          if (run?.status !== RunStatus.RUN_STATUS_SUCCEEDED) stats.fileErrors.push(`${run?.id}: ${run?.errorCode} ${run?.errorMessage}`);
+          if (run?.status !== RunStatus.RUN_STATUS_SUCCEEDED)
+            stats.fileErrors.push(`${run?.id}: ${run?.errorCode} ${run?.errorMessage}`);
           stats.fileRuns++;
           stats.fileRecords += run?.read ?? 0;
           fs.rmSync(csv, { force: true });
@@ -102,10 +148,27 @@ async function main(): Promise<void> {
     };
 
     const streamWorker = async (w: number) => {
-      const created = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(jobs, jobs.createJob, { definition: `name: stress-stream-${w}\nsource: { kind: grpc }\n`, baseDir: '' });
-      const rec = (id: string, k: number): IngestRecord => ({ txnId: id, account: `ACC${k % 499}`, counterpartyAccount: '', counterpartyName: 'Acme', amount: `${k % 5000}.${String(k % 100).padStart(2, '0')}`, currency: k % 3 ? 'EUR' : 'USD', bookedAt: '2026-11-01T10:00:00Z', valueDate: '', reference: '', cardPan: '' });
+      const created = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(
+        jobs,
+        jobs.createJob,
+        { definition: `name: stress-stream-${w}\nsource: { kind: grpc }\n`, baseDir: '' },
+      );
+      const rec = (id: string, k: number): IngestRecord => ({
+        txnId: id,
+        account: `ACC${k % 499}`,
+        counterpartyAccount: '',
+        counterpartyName: 'Acme',
+        amount: `${k % 5000}.${String(k % 100).padStart(2, '0')}`,
+        currency: k % 3 ? 'EUR' : 'USD',
+        bookedAt: '2026-11-01T10:00:00Z',
+        valueDate: '',
+        reference: '',
+        cardPan: '',
+      });
       for (let n = 0; Date.now() < until; n++) {
-        const call: ClientDuplexStream<IngestRequest, IngestResponse> = ingestClient.ingest(new Metadata(), { deadline: deadlineIn(600_000) });
+        const call: ClientDuplexStream<IngestRequest, IngestResponse> = ingestClient.ingest(new Metadata(), {
+          deadline: deadlineIn(600_000),
+        });
         try {
           const answers: IngestResponse[] = [];
           let wake: (() => void) | undefined;
@@ -120,13 +183,19 @@ async function main(): Promise<void> {
           call.write({ open: { jobId: created.job?.id ?? '', streamId: `s${w}-${n}` } });
           await next();
           for (let b = 0; b < 20 && Date.now() < until; b++) {
-            call.write({ batch: { idempotencyKey: `b${b}`, records: Array.from({ length: 500 }, (_, k) => rec(`S${w}-${n}-${b}-${k}`, k + b)) } });
+            call.write({
+              batch: {
+                idempotencyKey: `b${b}`,
+                records: Array.from({ length: 500 }, (_, k) => rec(`S${w}-${n}-${b}-${k}`, k + b)),
+              },
+            });
             await next();
             stats.streamRecords += 500;
           }
           call.write({ complete: {} });
           const done = await next();
-          if (done.completed?.run?.status !== RunStatus.RUN_STATUS_SUCCEEDED) stats.streamErrors.push(`stream s${w}-${n} ended ${done.completed?.run?.status}`);
+          if (done.completed?.run?.status !== RunStatus.RUN_STATUS_SUCCEEDED)
+            stats.streamErrors.push(`stream s${w}-${n} ended ${done.completed?.run?.status}`);
           stats.streams++;
         } catch (err) {
           stats.streamErrors.push(String((err as Error).message));
@@ -143,7 +212,9 @@ async function main(): Promise<void> {
           const res = await fetch(gateway.url, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-            body: JSON.stringify({ query: '{ runs(first: 20) { edges { node { id status read loaded deadLettered sla { status } } } } }' }),
+            body: JSON.stringify({
+              query: '{ runs(first: 20) { edges { node { id status read loaded deadLettered sla { status } } } } }',
+            }),
           });
           const body = (await res.json()) as { errors?: unknown[] };
           if (res.status !== 200 || body.errors) stats.gqlErrors++;
@@ -165,33 +236,61 @@ async function main(): Promise<void> {
 
       // invariants
       const violations: string[] = [];
-      const runs = await querySql<{ id: string; status: string; kind: string; read: string; loaded: string; dead: string; filtered: string; sink: string }>(
+      const runs = await querySql<{
+        id: string;
+        status: string;
+        kind: string;
+        read: string;
+        loaded: string;
+        dead: string;
+        filtered: string;
+        sink: string;
+      }>(
         cluster.url,
         `SELECT r.id, r.status, j.source_kind AS kind, r.records_read::text AS read, r.records_loaded::text AS loaded, r.records_dead_lettered::text AS dead,
                 r.records_filtered::text AS filtered, (SELECT count(*) FROM transactions t WHERE t.run_id = r.id)::text AS sink
            FROM job_runs r JOIN jobs j ON j.id = r.job_id`,
       );
       for (const r of runs) {
-        if (r.status === 'SUCCEEDED' && BigInt(r.read) !== BigInt(r.loaded) + BigInt(r.dead) + BigInt(r.filtered)) violations.push(`run ${r.id}: read ${r.read} ≠ loaded ${r.loaded} + dead ${r.dead} + filtered ${r.filtered}`);
-        if (r.status === 'SUCCEEDED' && r.sink !== r.loaded) violations.push(`run ${r.id}: sink holds ${r.sink} rows, the run loaded ${r.loaded}`);
-        if (r.status !== 'SUCCEEDED' && r.sink !== '0') violations.push(`run ${r.id} is ${r.status} but left ${r.sink} rows in the sink`);
+        if (r.status === 'SUCCEEDED' && BigInt(r.read) !== BigInt(r.loaded) + BigInt(r.dead) + BigInt(r.filtered))
+          violations.push(`run ${r.id}: read ${r.read} ≠ loaded ${r.loaded} + dead ${r.dead} + filtered ${r.filtered}`);
+        if (r.status === 'SUCCEEDED' && r.sink !== r.loaded)
+          violations.push(`run ${r.id}: sink holds ${r.sink} rows, the run loaded ${r.loaded}`);
+        if (r.status !== 'SUCCEEDED' && r.sink !== '0')
+          violations.push(`run ${r.id} is ${r.status} but left ${r.sink} rows in the sink`);
         // a file run must have ended; a stream run whose stream failed stays open for its client to resume (a failure, counted above)
-        if (r.kind !== 'grpc' && (r.status === 'RUNNING' || r.status === 'PENDING')) violations.push(`file run ${r.id} still ${r.status} after the load stopped`);
+        if (r.kind !== 'grpc' && (r.status === 'RUNNING' || r.status === 'PENDING'))
+          violations.push(`file run ${r.id} still ${r.status} after the load stopped`);
       }
-      const dup = await querySql<{ n: string }>(cluster.url, 'SELECT count(*)::text AS n FROM (SELECT 1 FROM transactions GROUP BY source_system, txn_id HAVING count(*) > 1) d');
+      const dup = await querySql<{ n: string }>(
+        cluster.url,
+        'SELECT count(*)::text AS n FROM (SELECT 1 FROM transactions GROUP BY source_system, txn_id HAVING count(*) > 1) d',
+      );
       if (dup[0]?.n !== '0') violations.push(`${dup[0]?.n} business keys loaded more than once`);
-      const verified = await unaryCall<{ checkpointJson: string; incremental: boolean }, { ok: boolean; entries: number; message: string }>(audit, audit.verify, { checkpointJson: '', incremental: false }, 600_000);
+      const verified = await unaryCall<
+        { checkpointJson: string; incremental: boolean },
+        { ok: boolean; entries: number; message: string }
+      >(audit, audit.verify, { checkpointJson: '', incremental: false }, 600_000);
       if (!verified.ok) violations.push(`audit chain: ${verified.message}`);
 
       const mb = (b: number) => Math.round(b / 1024 / 1024);
       say(`ran ${seconds.toFixed(0)} s`);
-      say(`file runs: ${stats.fileRuns} (${stats.fileRecords.toLocaleString('en-US')} records, ${Math.round(stats.fileRecords / seconds).toLocaleString('en-US')} records/s), failures ${stats.fileErrors.length}`);
-      say(`ingest: ${stats.streams} streams (${stats.streamRecords.toLocaleString('en-US')} records, ${Math.round(stats.streamRecords / seconds).toLocaleString('en-US')} records/s), failures ${stats.streamErrors.length}`);
-      say(`GraphQL: ${stats.gqlMs.length} requests, error rate ${((stats.gqlErrors / Math.max(stats.gqlMs.length, 1)) * 100).toFixed(2)} %, p50 ${pct(stats.gqlMs, 50).toFixed(0)} ms, p95 ${pct(stats.gqlMs, 95).toFixed(0)} ms, p99 ${pct(stats.gqlMs, 99).toFixed(0)} ms`);
+      say(
+        `file runs: ${stats.fileRuns} (${stats.fileRecords.toLocaleString('en-US')} records, ${Math.round(stats.fileRecords / seconds).toLocaleString('en-US')} records/s), failures ${stats.fileErrors.length}`,
+      );
+      say(
+        `ingest: ${stats.streams} streams (${stats.streamRecords.toLocaleString('en-US')} records, ${Math.round(stats.streamRecords / seconds).toLocaleString('en-US')} records/s), failures ${stats.streamErrors.length}`,
+      );
+      say(
+        `GraphQL: ${stats.gqlMs.length} requests, error rate ${((stats.gqlErrors / Math.max(stats.gqlMs.length, 1)) * 100).toFixed(2)} %, p50 ${pct(stats.gqlMs, 50).toFixed(0)} ms, p95 ${pct(stats.gqlMs, 95).toFixed(0)} ms, p99 ${pct(stats.gqlMs, 99).toFixed(0)} ms`,
+      );
       say('RSS over time (MB, max per minute): engine / gateway');
       for (let m = 0; m * 60 < seconds; m++) {
         const win = memory.filter((s) => s.t >= m * 60 && s.t < (m + 1) * 60);
-        if (win.length) say(`  minute ${m + 1}: ${mb(Math.max(...win.map((s) => s.engine)))} / ${mb(Math.max(...win.map((s) => s.gateway)))}`);
+        if (win.length)
+          say(
+            `  minute ${m + 1}: ${mb(Math.max(...win.map((s) => s.engine)))} / ${mb(Math.max(...win.map((s) => s.gateway)))}`,
+          );
       }
       say(`audit chain: ${verified.entries.toLocaleString('en-US')} entries, verifies: ${verified.ok}`);
       for (const e of [...stats.fileErrors, ...stats.streamErrors].slice(0, 10)) say(`  failure: ${e}`);
@@ -200,7 +299,9 @@ async function main(): Promise<void> {
         for (const v of violations.slice(0, 50)) say(`  ${v}`);
         process.exitCode = 1;
       } else {
-        say(`invariants: ${runs.length} runs conserve their records, the sink matches every run, no duplicate keys, audit chain verifies — 0 violations`);
+        say(
+          `invariants: ${runs.length} runs conserve their records, the sink matches every run, no duplicate keys, audit chain verifies — 0 violations`,
+        );
       }
     } finally {
       clearInterval(sampler);

@@ -67,7 +67,9 @@ async function clockCheck() {
   const files = [...groups.values()].flat().length;
   const faketime = spawnSync('sh', ['-c', 'command -v faketime'], { encoding: 'utf8' }).stdout.trim();
   if (!faketime) {
-    console.log(`\nclock check: SKIPPED (${files} files) — libfaketime is not installed here (Debian: apt-get install -y faketime)`);
+    console.log(
+      `\nclock check: SKIPPED (${files} files) — libfaketime is not installed here (Debian: apt-get install -y faketime)`,
+    );
     return 0;
   }
   console.log(`\nclock check: ${files} ${CLOCK_MARK} test files with the clock at ${CLOCK_SHIFT}`);
@@ -85,7 +87,15 @@ async function main() {
   let code = 0;
   if (!argv.includes('--clock')) {
     const targets = argv.length ? argv : ['lint', 'typecheck', 'test', 'integration'];
-    const nxArgs = ['run-many', '-t', ...targets, '--skip-nx-cache', '--output-style=static', '--parallel=2', '--nxBail=false'];
+    const nxArgs = [
+      'run-many',
+      '-t',
+      ...targets,
+      '--skip-nx-cache',
+      '--output-style=static',
+      '--parallel=2',
+      '--nxBail=false',
+    ];
     code = await run(bin('nx'), nxArgs);
   }
   if (!argv.length || argv.includes('--clock')) code = (await clockCheck()) || code;

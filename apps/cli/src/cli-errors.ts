@@ -47,7 +47,8 @@ export function errorCodeOf(err: unknown): ErrorCode {
 export function describeError(err: unknown): string {
   const e = err as ServiceError;
   if (typeof e?.code === 'number') {
-    if (e.code === status.UNAVAILABLE) return `engine unavailable (${e.details || 'no connection'}); is \`strongroom serve\` running?`;
+    if (e.code === status.UNAVAILABLE)
+      return `engine unavailable (${e.details || 'no connection'}); is \`strongroom serve\` running?`;
     return e.details || e.message;
   }
   return (err as Error)?.message ?? String(err);

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { runCli } from '@strongroom/testing';
 
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop() as string) as { error: string; code: string };
+const lastJson = (stdout: string) =>
+  JSON.parse(stdout.trim().split('\n').pop() as string) as { error: string; code: string };
 
 /** A port on loopback where nothing listens: the CLI's engine is unreachable. */
 async function closedPort(): Promise<number> {
@@ -31,8 +32,14 @@ describe('strongroom errors', () => {
   });
 
   it('reports an unreachable engine with exit 1 and the stable code UNAVAILABLE, not a gRPC number', async () => {
-    const r = await runCli(['status', '00000000-0000-4000-8000-000000000000', '--json'], { STRONGROOM_ENGINE: `127.0.0.1:${await closedPort()}`, STRONGROOM_CLI_DEADLINE_MS: '3000' });
+    const r = await runCli(['status', '00000000-0000-4000-8000-000000000000', '--json'], {
+      STRONGROOM_ENGINE: `127.0.0.1:${await closedPort()}`,
+      STRONGROOM_CLI_DEADLINE_MS: '3000',
+    });
     expect(r.code).toBe(1);
-    expect(lastJson(r.stdout)).toMatchObject({ code: 'UNAVAILABLE', error: expect.stringContaining('engine unavailable') });
+    expect(lastJson(r.stdout)).toMatchObject({
+      code: 'UNAVAILABLE',
+      error: expect.stringContaining('engine unavailable'),
+    });
   });
 });

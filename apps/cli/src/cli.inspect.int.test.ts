@@ -24,7 +24,12 @@ describe('strongroom inspect', () => {
     for (const [dir, name, format, reconciled] of cases) {
       const r = await runCli(['inspect', file(dir, name), '--json']);
       const out = json(r.stdout);
-      expect({ name, code: r.code, format: out.format, reconciled: out.reconciled }).toEqual({ name, code: reconciled ? 0 : 1, format, reconciled });
+      expect({ name, code: r.code, format: out.format, reconciled: out.reconciled }).toEqual({
+        name,
+        code: reconciled ? 0 : 1,
+        format,
+        reconciled,
+      });
       if (reconciled) expect(out.reason).toBeNull();
       else expect(out.reason).toEqual(expect.stringMatching(/declared .+, computed |rejected at /));
     }
@@ -35,18 +40,28 @@ describe('strongroom inspect', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^format +ach \(NACHA, utf-8\)$/m);
     expect(r.stdout).toMatch(/^ {2}file batch count +5$/m);
-    expect(r.stdout).toMatch(/FAILED {2}file batch count at line \d+ \(file control\): declared 000005, computed 000004/);
+    expect(r.stdout).toMatch(
+      /FAILED {2}file batch count at line \d+ \(file control\): declared 000005, computed 000004/,
+    );
     expect(r.stdout).toMatch(/^verdict +NOT ACCEPTED: /m);
   }, 60_000);
 
   it('rejects a file that breaks its format with where and what, and tells a CSV from a bank file', async () => {
     const bad = await runCli(['inspect', file('ach', 'ppd-debit-invalid-entryDetail-checkDigit.ach'), '--json']);
     expect(bad.code).toBe(1);
-    expect(json(bad.stdout)).toMatchObject({ format: 'ach', reconciled: false, reason: expect.stringMatching(/^rejected at line 3: RDFI check digit "5"/) });
+    expect(json(bad.stdout)).toMatchObject({
+      format: 'ach',
+      reconciled: false,
+      reason: expect.stringMatching(/^rejected at line 3: RDFI check digit "5"/),
+    });
     const dir = makeTempDir();
     const csv = await runCli(['inspect', writeTempFile(dir, 'x.csv', 'id,amount\n1,2.00\n'), '--json']);
     expect(csv.code).toBe(1);
-    expect(json(csv.stdout)).toMatchObject({ format: 'csv', reconciled: false, reason: 'csv carries no control totals to reconcile against' });
+    expect(json(csv.stdout)).toMatchObject({
+      format: 'csv',
+      reconciled: false,
+      reason: 'csv carries no control totals to reconcile against',
+    });
     const forced = await runCli(['inspect', file('ach', 'ppd-debit.ach'), '--format', 'bai2', '--json']);
     expect(forced.code).toBe(1);
     expect(json(forced.stdout).reason).toMatch(/^rejected at /);

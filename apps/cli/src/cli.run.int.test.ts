@@ -1,6 +1,14 @@
 import { Client } from 'pg';
 import path from 'node:path';
-import { createTestDatabase, makeTempDir, runCli, startEngineProcess, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  runCli,
+  startEngineProcess,
+  writeTempFile,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 
 const cli = runCli;
 
@@ -26,19 +34,33 @@ describe('strongroom CLI against a real engine', () => {
     `name: ${name}\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: acct, amount: amt, currency: ccy, booked_at: ts }\nerrors: { maxRejectRatio: ${ratio} }\n`;
 
   it('runs a job file with relative paths and prints the JSON summary last, exit 0', async () => {
-    writeTempFile(dir, 'jobs/data/a.csv', 'id,acct,amt,ccy,ts\n1,A,1.00,USD,2026-01-01\n2,A,2.50,USD,2026-01-01\n3,A,x,USD,2026-01-01\n');
+    writeTempFile(
+      dir,
+      'jobs/data/a.csv',
+      'id,acct,amt,ccy,ts\n1,A,1.00,USD,2026-01-01\n2,A,2.50,USD,2026-01-01\n3,A,x,USD,2026-01-01\n',
+    );
     const jobFile = writeTempFile(dir, 'jobs/a.yaml', job('cli-a', 'data/a.csv'));
     const r = await cli(['run', jobFile, '--follow', '--json'], env);
     expect(r.code).toBe(0);
-    expect(lastJson(r.stdout)).toMatchObject({ status: 'SUCCEEDED', read: 3, loaded: 2, deadLettered: 1, reconciled: true, totals: [{ currency: 'USD', count: 2, amount: '3.50' }] });
+    expect(lastJson(r.stdout)).toMatchObject({
+      status: 'SUCCEEDED',
+      read: 3,
+      loaded: 2,
+      deadLettered: 1,
+      reconciled: true,
+      totals: [{ currency: 'USD', count: 2, amount: '3.50' }],
+    });
     expect(lastJson(r.stdout).runId).toMatch(/^[0-9a-f-]{36}$/);
 
     const list = await cli(['dlq', 'list', '--run', String(lastJson(r.stdout).runId), '--json'], env);
     expect(list.code).toBe(0);
-    const entries = (lastJson(list.stdout).deadLetters as { id: string; reasonCode: string; recordNo: number }[]);
+    const entries = lastJson(list.stdout).deadLetters as { id: string; reasonCode: string; recordNo: number }[];
     expect(entries.map((e) => [e.recordNo, e.reasonCode])).toEqual([[3, 'INVALID_AMOUNT']]);
     expect((await cli(['dlq', 'discard', entries[0]?.id as string], env)).code).toBe(2); // a reason is required
-    const discarded = await cli(['dlq', 'discard', entries[0]?.id as string, '--reason', 'typo in the source, re-sent by the bank', '--json'], env);
+    const discarded = await cli(
+      ['dlq', 'discard', entries[0]?.id as string, '--reason', 'typo in the source, re-sent by the bank', '--json'],
+      env,
+    );
     expect(lastJson(discarded.stdout)).toEqual({ discarded: 1, skipped: 0 });
   });
 
@@ -47,7 +69,12 @@ describe('strongroom CLI against a real engine', () => {
     const jobFile = writeTempFile(dir, 'jobs/b.yaml', job('cli-b', 'data/b.csv', '0.1'));
     const r = await cli(['run', jobFile, '--json'], env);
     expect(r.code).toBe(1);
-    expect(lastJson(r.stdout)).toMatchObject({ status: 'FAILED', errorCode: 'REJECT_RATIO_EXCEEDED', read: 2, deadLettered: 1 });
+    expect(lastJson(r.stdout)).toMatchObject({
+      status: 'FAILED',
+      errorCode: 'REJECT_RATIO_EXCEEDED',
+      read: 2,
+      deadLettered: 1,
+    });
   });
 
   it('--detach returns the run id at once and status --wait blocks until it ends', async () => {
@@ -72,7 +99,10 @@ describe('strongroom CLI against a real engine', () => {
     const invalid = await cli(['run', writeTempFile(dir, 'jobs/bad.yaml', 'name: Bad Name\n'), '--json'], env);
     expect(invalid.code).toBe(1);
     expect(String(lastJson(invalid.stdout).error)).toMatch(/^invalid job definition: name /);
-    const down = await cli(['status', '00000000-0000-0000-0000-000000000000'], { STRONGROOM_ENGINE: '127.0.0.1:1', STRONGROOM_CLI_DEADLINE_MS: '2000' });
+    const down = await cli(['status', '00000000-0000-0000-0000-000000000000'], {
+      STRONGROOM_ENGINE: '127.0.0.1:1',
+      STRONGROOM_CLI_DEADLINE_MS: '2000',
+    });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/engine unavailable|Deadline/);
     const nothing = await cli(['inspect', 'no-such-file.ach'], env);
@@ -87,15 +117,23 @@ describe('strongroom CLI against a real engine', () => {
     const exported = await cli(['audit', 'export-checkpoint'], env);
     expect(exported.code).toBe(0);
     const file = writeTempFile(dir, 'checkpoint.json', exported.stdout);
-    expect(JSON.parse(exported.stdout)).toMatchObject({ format: 'strongroom-audit-checkpoint/v1', seq: expect.any(Number), signature: expect.any(String) });
+    expect(JSON.parse(exported.stdout)).toMatchObject({
+      format: 'strongroom-audit-checkpoint/v1',
+      seq: expect.any(Number),
+      signature: expect.any(String),
+    });
     expect((await cli(['audit', 'verify', '--checkpoint', file, '--json'], env)).code).toBe(0);
 
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     try {
-      const [run] = (await pg.query(`SELECT id FROM job_runs WHERE status = 'SUCCEEDED' ORDER BY created_at LIMIT 1`)).rows;
+      const [run] = (await pg.query(`SELECT id FROM job_runs WHERE status = 'SUCCEEDED' ORDER BY created_at LIMIT 1`))
+        .rows;
       expect(lastJson((await cli(['verify-run', run.id, '--json'], env)).stdout)).toMatchObject({ ok: true });
-      await pg.query(`UPDATE transactions SET account = 'SOMEONE-ELSE' WHERE id = (SELECT min(id) FROM transactions WHERE run_id = $1)`, [run.id]);
+      await pg.query(
+        `UPDATE transactions SET account = 'SOMEONE-ELSE' WHERE id = (SELECT min(id) FROM transactions WHERE run_id = $1)`,
+        [run.id],
+      );
       const bad = await cli(['verify-run', run.id, '--json'], env);
       expect(bad.code).toBe(1);
       expect(lastJson(bad.stdout)).toMatchObject({ ok: false, firstBadBatch: 1 });

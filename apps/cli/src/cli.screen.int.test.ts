@@ -10,7 +10,12 @@ describe('strongroom screen', () => {
     const hit = await runCli(['screen', 'banco NACIONAL de cübа', ...LISTS, '--json']);
     expect(hit.code).toBe(0);
     expect((await runCli(['screen', 'banco NACIONAL de cübа', ...LISTS, '--fail-on-hit'])).code).toBe(1);
-    expect(JSON.parse(hit.stdout)).toMatchObject({ hit: true, score: 1, matchedName: 'BANCO NACIONAL DE CUBA', entryId: '306' });
+    expect(JSON.parse(hit.stdout)).toMatchObject({
+      hit: true,
+      score: 1,
+      matchedName: 'BANCO NACIONAL DE CUBA',
+      entryId: '306',
+    });
     const clean = await runCli(['screen', 'Riverside', 'Dental', 'Clinic', ...LISTS, '--json']); // words need no quoting
     expect(clean.code).toBe(0);
     expect(JSON.parse(clean.stdout)).toMatchObject({ name: 'Riverside Dental Clinic', hit: false });
@@ -19,10 +24,17 @@ describe('strongroom screen', () => {
 
   it('screens one name per line of --file and prints one JSON object per line, in order', async () => {
     const dir = makeTempDir();
-    const names = writeTempFile(dir, 'names.txt', 'Acme Corp\nMORENO, Daniel\n\nDaniel Moreno\nAerocaribbean Airlines\n');
+    const names = writeTempFile(
+      dir,
+      'names.txt',
+      'Acme Corp\nMORENO, Daniel\n\nDaniel Moreno\nAerocaribbean Airlines\n',
+    );
     const r = await runCli(['screen', '--file', names, ...LISTS, '--json']);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; hit: boolean; entryId: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; hit: boolean; entryId: string });
     expect(lines.map((l) => [l.name, l.hit, l.hit ? l.entryId : ''])).toEqual([
       ['Acme Corp', false, ''],
       ['MORENO, Daniel', true, '15102'],
@@ -37,7 +49,10 @@ describe('strongroom screen', () => {
     const none = await runCli(['screen', 'Daniel Moreno'], { STRONGROOM_HOME: home });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no sanctions list loaded.*--list FILE.*STRONGROOM_SANCTIONS_LISTS/);
-    const configured = await runCli(['screen', 'Daniel Moreno', '--json'], { STRONGROOM_HOME: home, STRONGROOM_SANCTIONS_LISTS: path.join(CORPUS, 'ofactest/sdn.csv') });
+    const configured = await runCli(['screen', 'Daniel Moreno', '--json'], {
+      STRONGROOM_HOME: home,
+      STRONGROOM_SANCTIONS_LISTS: path.join(CORPUS, 'ofactest/sdn.csv'),
+    });
     expect(configured.code).toBe(0);
     expect(JSON.parse(configured.stdout)).toMatchObject({ hit: true, entryId: '15102' });
     const wrong = await runCli(['screen', 'x', '--list', path.join(CORPUS, 'invalidFiles/sdn_comments.csv')]);

@@ -7,7 +7,10 @@ const schema = z.object({
   /** Engine address the CLI dials. Default: the local engine. */
   STRONGROOM_ENGINE: z.string().default('127.0.0.1:50051'),
   /** External PostgreSQL; unset = embedded cluster under STRONGROOM_HOME (serve/start). */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   /** Embedded data, keys and demo files. */
   STRONGROOM_HOME: z.string().default('.strongroom'),
   ENGINE_PORT: intString(0, 65535).default(50051),

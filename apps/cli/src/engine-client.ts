@@ -1,5 +1,14 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { callUnary, createJobServiceClient, engineClientOptions, METADATA_KEYS, type ClientOptions, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
+import {
+  callUnary,
+  createJobServiceClient,
+  engineClientOptions,
+  METADATA_KEYS,
+  type ClientOptions,
+  type JobServiceClient,
+  type Run,
+  type WatchRunResponse,
+} from '@strongroom/contract';
 import { type CliConfig } from './config';
 import { newCorrelationId } from '@strongroom/logging';
 
@@ -26,7 +35,13 @@ export class EngineClient {
   }
 
   call<Req, Res>(method: keyof JobServiceClient, req: Req): Promise<Res> {
-    return callUnary(this.raw, this.raw[method] as unknown as Parameters<typeof callUnary<Req, Res>>[1], req, this.deadlineMs, this.md());
+    return callUnary(
+      this.raw,
+      this.raw[method] as unknown as Parameters<typeof callUnary<Req, Res>>[1],
+      req,
+      this.deadlineMs,
+      this.md(),
+    );
   }
 
   /** Streams a run's progress until it ends; resolves with the final snapshot. */

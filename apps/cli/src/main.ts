@@ -53,11 +53,10 @@ environment: DATABASE_URL, STRONGROOM_HOME (.strongroom), ENGINE_PORT (50051), G
              STRONGROOM_ENGINE (127.0.0.1:50051) — see .env.example
 exit codes: 0 success (run SUCCEEDED), 1 failure (run not successful, engine error), 2 usage error`;
 
-
 /** The command line's words: positionals and options (node:util parseArgs, strict). */
 function parseOptions(argv: string[]) {
   return parseArgs({
-      args: argv,
+    args: argv,
     allowPositionals: true,
     options: {
       follow: { type: 'boolean', default: false },
@@ -119,7 +118,13 @@ async function main(argv: string[]): Promise<number> {
 type Values = ReturnType<typeof parseOptions>['values'];
 
 /** Runs one command; a UsageError or any other error it throws is reported once, by `fail`. */
-async function dispatch(command: string, arg: string | undefined, rest: string[], values: Values, config: CliConfig): Promise<number> {
+async function dispatch(
+  command: string,
+  arg: string | undefined,
+  rest: string[],
+  values: Values,
+  config: CliConfig,
+): Promise<number> {
   switch (command) {
     case 'serve':
       return serveCommand(config);
@@ -134,7 +139,11 @@ async function dispatch(command: string, arg: string | undefined, rest: string[]
     case 'cancel':
       return controlCommand(config, command, arg, values.json);
     case 'audit':
-      return auditCommand(config, arg, { json: values.json, incremental: values.incremental, ...(values.checkpoint ? { checkpoint: values.checkpoint } : {}) });
+      return auditCommand(config, arg, {
+        json: values.json,
+        incremental: values.incremental,
+        ...(values.checkpoint ? { checkpoint: values.checkpoint } : {}),
+      });
     case 'verify-run':
       return verifyRunCommand(config, arg, values.json);
     case 'alerts':
@@ -148,17 +157,38 @@ async function dispatch(command: string, arg: string | undefined, rest: string[]
     case 'rotate-keys':
       return keysCommand(config, arg, rest, { json: values.json, wait: values.wait });
     case 'report':
-      return reportCommand(config, arg, { json: values.json, csv: values.csv, ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}), ...(values.out ? { out: values.out } : {}) });
+      return reportCommand(config, arg, {
+        json: values.json,
+        csv: values.csv,
+        ...(values.from ? { from: values.from } : {}),
+        ...(values.to ? { to: values.to } : {}),
+        ...(values.out ? { out: values.out } : {}),
+      });
     case 'hold':
     case 'retention':
-      return retentionCommand(config, command, arg, rest, { json: values.json, dryRun: values['dry-run'], all: values.all, ...(values.reason ? { reason: values.reason } : {}) });
+      return retentionCommand(config, command, arg, rest, {
+        json: values.json,
+        dryRun: values['dry-run'],
+        all: values.all,
+        ...(values.reason ? { reason: values.reason } : {}),
+      });
     case 'screen': {
       const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
       const name = [arg, ...rest].filter((p) => p !== undefined).join(' ') || undefined;
-      return screenCommand(config, name, { json: values.json, failOnHit: values['fail-on-hit'], lists: values.list ?? [], ...(values.file ? { file: values.file } : {}), ...(threshold !== undefined ? { threshold } : {}) });
+      return screenCommand(config, name, {
+        json: values.json,
+        failOnHit: values['fail-on-hit'],
+        lists: values.list ?? [],
+        ...(values.file ? { file: values.file } : {}),
+        ...(threshold !== undefined ? { threshold } : {}),
+      });
     }
     case 'inspect':
-      return inspectCommand(arg, { json: values.json, customReturnCodes: values['custom-return-codes'], ...(values.format ? { format: values.format } : {}) });
+      return inspectCommand(arg, {
+        json: values.json,
+        customReturnCodes: values['custom-return-codes'],
+        ...(values.format ? { format: values.format } : {}),
+      });
     case 'dlq':
       return dlqCommand(config, arg, rest, {
         json: values.json,

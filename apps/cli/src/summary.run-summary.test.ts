@@ -12,7 +12,12 @@ const run = Run.fromPartial({
   deadLettered: 2,
   filtered: 1,
   filteredByReason: [{ reason: 'ALREADY_LOADED', count: 1 }],
-  reconciliation: { reconciled: true, reason: '', sourceTotals: [], sinkTotals: [{ currency: 'EUR', count: 7, amount: '1234.50' }] },
+  reconciliation: {
+    reconciled: true,
+    reason: '',
+    sourceTotals: [],
+    sinkTotals: [{ currency: 'EUR', count: 7, amount: '1234.50' }],
+  },
 });
 
 describe('runSummary', () => {

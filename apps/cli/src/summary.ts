@@ -11,7 +11,9 @@ export const STATUS_NAME: Record<number, string> = {
 };
 
 export function isTerminal(run: Run): boolean {
-  return [RunStatus.RUN_STATUS_SUCCEEDED, RunStatus.RUN_STATUS_FAILED, RunStatus.RUN_STATUS_CANCELLED].includes(run.status);
+  return [RunStatus.RUN_STATUS_SUCCEEDED, RunStatus.RUN_STATUS_FAILED, RunStatus.RUN_STATUS_CANCELLED].includes(
+    run.status,
+  );
 }
 
 /** The JSON summary scripts rely on (docs/design.md §8): at least runId, status, read, loaded, deadLettered. */
@@ -28,7 +30,8 @@ export function runSummary(run: Run): Record<string, unknown> {
     filtered: run.filtered,
     filteredByReason: Object.fromEntries(run.filteredByReason.map((f) => [f.reason, f.count])),
     reconciled: run.reconciliation?.reconciled ?? null,
-    totals: run.reconciliation?.sinkTotals.map((t) => ({ currency: t.currency, count: t.count, amount: t.amount })) ?? [],
+    totals:
+      run.reconciliation?.sinkTotals.map((t) => ({ currency: t.currency, count: t.count, amount: t.amount })) ?? [],
     recordsPerSecond: Math.round(run.recordsPerSecond),
     sourcePath: run.sourcePath,
     sourceSha256: run.sourceSha256,
@@ -49,10 +52,14 @@ export function formatSummary(run: Run): string {
     `  conservation: read ${run.read} ${run.read === run.loaded + run.deadLettered + run.filtered ? '=' : '≠'} loaded + dead-lettered + filtered`,
   ];
   if (run.reconciliation) {
-    lines.push(`  reconciliation: ${run.reconciliation.reconciled ? 'OK — sink totals equal source totals' : `MISMATCH — ${run.reconciliation.reason}`}`);
-    for (const t of run.reconciliation.sinkTotals) lines.push(`    ${t.currency}  ${String(t.count).padStart(9)} rows  ${t.amount.padStart(20)}`);
+    lines.push(
+      `  reconciliation: ${run.reconciliation.reconciled ? 'OK — sink totals equal source totals' : `MISMATCH — ${run.reconciliation.reason}`}`,
+    );
+    for (const t of run.reconciliation.sinkTotals)
+      lines.push(`    ${t.currency}  ${String(t.count).padStart(9)} rows  ${t.amount.padStart(20)}`);
   }
-  if (run.recordsPerSecond) lines.push(`  throughput: ${Math.round(run.recordsPerSecond).toLocaleString('en-US')} records/s`);
+  if (run.recordsPerSecond)
+    lines.push(`  throughput: ${Math.round(run.recordsPerSecond).toLocaleString('en-US')} records/s`);
   if (run.errorCode) lines.push(`  error: ${run.errorCode}: ${run.errorMessage}`);
   return lines.join('\n');
 }

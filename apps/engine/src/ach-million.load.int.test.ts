@@ -1,15 +1,34 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import { createJobServiceClient, deadlineIn, RunStatus, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
+import {
+  createJobServiceClient,
+  deadlineIn,
+  RunStatus,
+  type JobServiceClient,
+  type Run,
+  type WatchRunResponse,
+} from '@strongroom/contract';
 import { generateAchFile } from '@strongroom/datagen';
-import { createTestDatabase, makeTempDir, processRss, querySql, startEngineProcess, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  processRss,
+  querySql,
+  startEngineProcess,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 
 const ENTRIES = Number(process.env.STRONGROOM_ACH_ENTRIES ?? 1_000_000);
 
-const call = <Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown, req: Req) =>
-  new Promise<Res>((resolve, reject) => fn(req, new Metadata(), { deadline: deadlineIn(30_000) }, (e, r) => (e ? reject(e) : resolve(r))));
-
+const call = <Req, Res>(
+  fn: (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown,
+  req: Req,
+) =>
+  new Promise<Res>((resolve, reject) =>
+    fn(req, new Metadata(), { deadline: deadlineIn(30_000) }, (e, r) => (e ? reject(e) : resolve(r))),
+  );
 
 /**
  * A 1,000,000-entry NACHA file (≈ 96 MB, 200 batches) through the real engine: reconciled, then
@@ -60,7 +79,13 @@ describe('a 1,000,000-entry ACH file (real engine, real PostgreSQL)', () => {
     clearInterval(timer);
     const seconds = (Date.now() - t0) / 1000;
     const run = last as Run;
-    expect(run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: ENTRIES, loaded: ENTRIES, deadLettered: 0, filtered: 0 });
+    expect(run).toMatchObject({
+      status: RunStatus.RUN_STATUS_SUCCEEDED,
+      read: ENTRIES,
+      loaded: ENTRIES,
+      deadLettered: 0,
+      filtered: 0,
+    });
     expect(run.reconciliation?.reconciled).toBe(true);
     const [sink] = await querySql<{ n: string; debit: string; credit: string }>(
       db.url,
@@ -68,7 +93,11 @@ describe('a 1,000,000-entry ACH file (real engine, real PostgreSQL)', () => {
       [run.id],
     );
     const cents = (v: bigint) => `${v / 100n}.${String(v % 100n).padStart(2, '0')}`;
-    expect(sink).toEqual({ n: String(ENTRIES), debit: cents(generated.debitCents), credit: cents(generated.creditCents) });
+    expect(sink).toEqual({
+      n: String(ENTRIES),
+      debit: cents(generated.debitCents),
+      credit: cents(generated.creditCents),
+    });
 
     const loading = samples.filter((s) => s.progress > 0);
     const early = Math.max(...loading.filter((s) => s.progress > 0.1 && s.progress <= 0.4).map((s) => s.rss));

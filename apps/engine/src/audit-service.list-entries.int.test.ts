@@ -11,7 +11,14 @@ import {
   type VerifyRequest,
   type VerifyResponse,
 } from '@strongroom/contract';
-import { createTestDatabase, makeTempDir, startEngineProcess, unaryCall, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  startEngineProcess,
+  unaryCall,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 
 describe('AuditService (real engine): entries with the caller, pagination, incremental verify', () => {
   let db: TestDatabase;
@@ -37,10 +44,34 @@ describe('AuditService (real engine): entries with the caller, pagination, incre
     const md = new Metadata();
     md.set('x-strongroom-actor', 'user:alice');
     const def = (ratio: string) => `name: audited\nsource: { kind: grpc }\nerrors: { maxRejectRatio: ${ratio} }\n`;
-    await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, { definition: def('0.1'), baseDir: '' }, 10_000, md);
-    await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, { definition: def('0.1'), baseDir: '' }, 10_000, md); // unchanged: no entry
-    await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, { definition: def('0.2'), baseDir: '' }, 10_000, md);
-    const list = (req: Partial<ListEntriesRequest>) => unaryCall<ListEntriesRequest, ListEntriesResponse>(audit, audit.listEntries, { action: '', pageSize: 1, pageToken: '', ...req });
+    await unaryCall<CreateJobRequest, CreateJobResponse>(
+      jobs,
+      jobs.createJob,
+      { definition: def('0.1'), baseDir: '' },
+      10_000,
+      md,
+    );
+    await unaryCall<CreateJobRequest, CreateJobResponse>(
+      jobs,
+      jobs.createJob,
+      { definition: def('0.1'), baseDir: '' },
+      10_000,
+      md,
+    ); // unchanged: no entry
+    await unaryCall<CreateJobRequest, CreateJobResponse>(
+      jobs,
+      jobs.createJob,
+      { definition: def('0.2'), baseDir: '' },
+      10_000,
+      md,
+    );
+    const list = (req: Partial<ListEntriesRequest>) =>
+      unaryCall<ListEntriesRequest, ListEntriesResponse>(audit, audit.listEntries, {
+        action: '',
+        pageSize: 1,
+        pageToken: '',
+        ...req,
+      });
     const first = await list({});
     expect(first.entries).toHaveLength(1);
     expect(first.entries[0]).toMatchObject({ seq: 1, actor: 'user:alice', action: 'job:defined' });
@@ -54,11 +85,22 @@ describe('AuditService (real engine): entries with the caller, pagination, incre
 
   it('verifies incrementally from the latest signed checkpoint', async () => {
     await unaryCall(audit, audit.createCheckpoint, {});
-    const r = await unaryCall<VerifyRequest, VerifyResponse>(audit, audit.verify, { incremental: true, checkpointJson: '' });
+    const r = await unaryCall<VerifyRequest, VerifyResponse>(audit, audit.verify, {
+      incremental: true,
+      checkpointJson: '',
+    });
     expect(r).toMatchObject({ ok: true, entries: 0, checkpointsChecked: 1 });
-    const full = await unaryCall<VerifyRequest, VerifyResponse>(audit, audit.verify, { incremental: false, checkpointJson: '' });
+    const full = await unaryCall<VerifyRequest, VerifyResponse>(audit, audit.verify, {
+      incremental: false,
+      checkpointJson: '',
+    });
     expect(full).toMatchObject({ ok: true, entries: 2, lastSeq: 2 });
-    await expect(unaryCall<VerifyRequest, VerifyResponse>(audit, audit.verify, { incremental: false, checkpointJson: '{"not":"a checkpoint"}' })).rejects.toMatchObject({
+    await expect(
+      unaryCall<VerifyRequest, VerifyResponse>(audit, audit.verify, {
+        incremental: false,
+        checkpointJson: '{"not":"a checkpoint"}',
+      }),
+    ).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
     });
   });

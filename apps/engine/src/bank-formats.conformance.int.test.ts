@@ -2,12 +2,32 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import { createJobServiceClient, deadlineIn, RunStatus, type JobServiceClient, type Run, type WatchRunResponse } from '@strongroom/contract';
+import {
+  createJobServiceClient,
+  deadlineIn,
+  RunStatus,
+  type JobServiceClient,
+  type Run,
+  type WatchRunResponse,
+} from '@strongroom/contract';
 import { inspectFile } from '@strongroom/connectors';
-import { corpusDir, createTestDatabase, makeTempDir, querySql, startEngineProcess, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  corpusDir,
+  createTestDatabase,
+  makeTempDir,
+  querySql,
+  startEngineProcess,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 
-const call = <Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown, req: Req) =>
-  new Promise<Res>((resolve, reject) => fn(req, new Metadata(), { deadline: deadlineIn(30_000) }, (e, r) => (e ? reject(e) : resolve(r))));
+const call = <Req, Res>(
+  fn: (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown,
+  req: Req,
+) =>
+  new Promise<Res>((resolve, reject) =>
+    fn(req, new Metadata(), { deadline: deadlineIn(30_000) }, (e, r) => (e ? reject(e) : resolve(r))),
+  );
 
 /**
  * The verdict a file must get from a real run with default job settings: LOADED; NOT_RECONCILED (a
@@ -182,8 +202,19 @@ const EXPECTED: Record<string, Expected> = {
   'bai2/svb_us_example.bai2': L,
 };
 
-const FORMAT_OF_DIR: Record<string, string> = { ach: 'ach', camt052: 'camt052', camt053: 'camt053', camt054: 'camt054', pain001: 'pain001', mt940: 'mt940', bai2: 'bai2' };
-const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+const FORMAT_OF_DIR: Record<string, string> = {
+  ach: 'ach',
+  camt052: 'camt052',
+  camt053: 'camt053',
+  camt054: 'camt054',
+  pain001: 'pain001',
+  mt940: 'mt940',
+  bai2: 'bai2',
+};
+const walk = (d: string): string[] =>
+  fs
+    .readdirSync(d, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
 
 describe('bank-format conformance over the shared corpus (real engine, real PostgreSQL)', () => {
   let db: TestDatabase;
@@ -193,7 +224,10 @@ describe('bank-format conformance over the shared corpus (real engine, real Post
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: home, ENGINE_MAX_CONCURRENT_RUNS: '4' } });
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { STRONGROOM_HOME: home, ENGINE_MAX_CONCURRENT_RUNS: '4' },
+    });
     client = createJobServiceClient({ address: engine.address });
   });
   afterAll(async () => {
@@ -204,7 +238,10 @@ describe('bank-format conformance over the shared corpus (real engine, real Post
 
   async function runFile(file: string, format: string, extra = ''): Promise<Run> {
     const rel = path.relative(path.dirname(corpusDir('ach')), file);
-    const name = `c-${createHash('sha256').update(`${rel}|${format}|${extra}`).digest('hex').slice(0, 10)}-${rel.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 80)}`;
+    const name = `c-${createHash('sha256').update(`${rel}|${format}|${extra}`).digest('hex').slice(0, 10)}-${rel
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .slice(0, 80)}`;
     const definition = `name: ${name}\nsource:\n  kind: ${format}\n  path: ${JSON.stringify(file)}\n${extra}`;
     const created = await call(client.createJob.bind(client), { definition, baseDir: '' });
     const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '' });
@@ -228,38 +265,68 @@ describe('bank-format conformance over the shared corpus (real engine, real Post
       for (let f = queue.shift(); f; f = queue.shift()) {
         const rel = path.relative(root, f);
         const run = await runFile(f, FORMAT_OF_DIR[rel.split('/')[0] as string] as string);
-        const [{ n }] = await querySql<{ n: string }>(db.url, 'SELECT count(*)::text AS n FROM transactions WHERE run_id = $1', [run.id]);
+        const [{ n }] = await querySql<{ n: string }>(
+          db.url,
+          'SELECT count(*)::text AS n FROM transactions WHERE run_id = $1',
+          [run.id],
+        );
         const verdict: Expected | 'OTHER' =
           run.status === RunStatus.RUN_STATUS_SUCCEEDED
             ? 'LOADED'
-            : ({ SOURCE_NOT_RECONCILED: 'NOT_RECONCILED', SOURCE_MALFORMED: 'REJECTED', REJECT_RATIO_EXCEEDED: 'RECORDS_REJECTED' } as const)[run.errorCode] ?? 'OTHER';
+            : ((
+                {
+                  SOURCE_NOT_RECONCILED: 'NOT_RECONCILED',
+                  SOURCE_MALFORMED: 'REJECTED',
+                  REJECT_RATIO_EXCEEDED: 'RECORDS_REJECTED',
+                } as const
+              )[run.errorCode] ?? 'OTHER');
         const detail =
           verdict === 'LOADED'
             ? `read ${run.read}, loaded ${run.loaded}, dead-lettered ${run.deadLettered}, filtered ${run.filtered}`
             : `${run.errorCode}: ${run.errorMessage.replace(f, '<file>')}`;
         rows.push([rel, verdict, detail]);
-        if (verdict !== EXPECTED[rel]) mismatches.push(`${rel}: expected ${EXPECTED[rel] ?? '(no expectation)'}, got ${verdict} (${detail})`);
+        if (verdict !== EXPECTED[rel])
+          mismatches.push(`${rel}: expected ${EXPECTED[rel] ?? '(no expectation)'}, got ${verdict} (${detail})`);
         if (verdict === 'LOADED') {
           // conservation, and the file's own count of entries is what the run read
-          expect({ rel, conserved: run.read === run.loaded + run.deadLettered + run.filtered, sink: Number(n) }).toEqual({ rel, conserved: true, sink: run.loaded });
+          expect({
+            rel,
+            conserved: run.read === run.loaded + run.deadLettered + run.filtered,
+            sink: Number(n),
+          }).toEqual({ rel, conserved: true, sink: run.loaded });
           expect({ rel, read: run.read }).toEqual({ rel, read: (await inspectFile(f)).entries.read });
         } else {
-          expect({ rel, status: run.status, rowsLeft: n }).toEqual({ rel, status: RunStatus.RUN_STATUS_FAILED, rowsLeft: '0' }); // nothing published, nothing left behind
+          expect({ rel, status: run.status, rowsLeft: n }).toEqual({
+            rel,
+            status: RunStatus.RUN_STATUS_FAILED,
+            rowsLeft: '0',
+          }); // nothing published, nothing left behind
           expect(run.errorMessage.length).toBeGreaterThan(20);
-          if (verdict === 'RECORDS_REJECTED') expect({ rel, conserved: run.read === run.loaded + run.deadLettered + run.filtered, dead: run.deadLettered > 0 }).toEqual({ rel, conserved: true, dead: true });
+          if (verdict === 'RECORDS_REJECTED')
+            expect({
+              rel,
+              conserved: run.read === run.loaded + run.deadLettered + run.filtered,
+              dead: run.deadLettered > 0,
+            }).toEqual({ rel, conserved: true, dead: true });
         }
       }
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
     rows.sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
     const width = Math.max(...rows.map((r) => (r[0] as string).length));
-    process.stdout.write(`\nbank-format conformance: ${rows.length} corpus files\n${rows.map((r) => `${(r[0] as string).padEnd(width)}  ${(r[1] as string).padEnd(14)}  ${(r[2] as string).slice(0, 220)}`).join('\n')}\n`);
+    process.stdout.write(
+      `\nbank-format conformance: ${rows.length} corpus files\n${rows.map((r) => `${(r[0] as string).padEnd(width)}  ${(r[1] as string).padEnd(14)}  ${(r[2] as string).slice(0, 220)}`).join('\n')}\n`,
+    );
     expect(mismatches).toEqual([]);
     expect(rows.length).toBe(Object.keys(EXPECTED).length);
   }, 600_000);
 
   it('loads the processor-specific return reason code sample when the job accepts custom return codes', async () => {
-    const run = await runFile(path.join(corpusDir('ach'), 'return-PPD-custom-reason-code.ach'), 'ach', '  customReturnCodes: true\n');
+    const run = await runFile(
+      path.join(corpusDir('ach'), 'return-PPD-custom-reason-code.ach'),
+      'ach',
+      '  customReturnCodes: true\n',
+    );
     expect(run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 1, loaded: 1 });
   }, 60_000);
 

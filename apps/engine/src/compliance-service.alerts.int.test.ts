@@ -22,7 +22,17 @@ import {
   type TransitionAlertRequest,
   type TransitionAlertResponse,
 } from '@strongroom/contract';
-import { corpusDir, createTestDatabase, makeTempDir, runCli, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  corpusDir,
+  createTestDatabase,
+  makeTempDir,
+  runCli,
+  startEngineProcess,
+  unaryCall,
+  writeTempFile,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 import { sqlExec } from '@strongroom/db';
 
 const LISTS = corpusDir('sanctions', 'ofactest');
@@ -41,15 +51,35 @@ describe('ComplianceService (real engine)', () => {
     return md;
   };
   const list = async (req: Partial<ListAlertsRequest>) =>
-    (await unaryCall<ListAlertsRequest, ListAlertsResponse>(compliance, compliance.listAlerts, { rule: '', status: 0, runId: '', account: '', pageSize: 0, pageToken: '', ...req })).alerts;
+    (
+      await unaryCall<ListAlertsRequest, ListAlertsResponse>(compliance, compliance.listAlerts, {
+        rule: '',
+        status: 0,
+        runId: '',
+        account: '',
+        pageSize: 0,
+        pageToken: '',
+        ...req,
+      })
+    ).alerts;
   const transition = (req: TransitionAlertRequest, actor = 'user:amlo') =>
-    unaryCall<TransitionAlertRequest, TransitionAlertResponse>(compliance, compliance.transitionAlert, req, 10_000, as(actor));
+    unaryCall<TransitionAlertRequest, TransitionAlertResponse>(
+      compliance,
+      compliance.transitionAlert,
+      req,
+      10_000,
+      as(actor),
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({
       databaseUrl: db.url,
-      env: { STRONGROOM_HOME: dir, STRONGROOM_SANCTIONS_LISTS: `${LISTS}/sdn.csv,${LISTS}/alt.csv`, SCREENING_THRESHOLD: '0.9' },
+      env: {
+        STRONGROOM_HOME: dir,
+        STRONGROOM_SANCTIONS_LISTS: `${LISTS}/sdn.csv,${LISTS}/alt.csv`,
+        SCREENING_THRESHOLD: '0.9',
+      },
     });
     jobs = createJobServiceClient({ address: engine.address });
     compliance = createComplianceServiceClient({ address: engine.address });
@@ -68,7 +98,8 @@ describe('ComplianceService (real engine)', () => {
       definition: `name: aml-grpc\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account, counterparty_account: counterparty, counterparty_name: name, amount: amount, currency: currency, booked_at: booked_at }\ncompliance: { frameworks: [AML] }\n`,
       baseDir: '',
     });
-    runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run?.id as string;
+    runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
+      ?.id as string;
     for (;;) {
       const r = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run;
       if (r && r.status !== RunStatus.RUN_STATUS_RUNNING && r.status !== RunStatus.RUN_STATUS_PENDING) {
@@ -87,10 +118,19 @@ describe('ComplianceService (real engine)', () => {
 
   it('lists the alerts the load raised, with rule, score and evidence', async () => {
     const alerts = await list({ runId });
-    expect(alerts.map((a) => `${a.rule}:${a.txnId}`).sort()).toEqual(['HIGH_RISK_JURISDICTION:a3', 'LARGE_TRANSACTION:a2', 'ROUND_AMOUNT:a2', 'SANCTIONS:a1']);
+    expect(alerts.map((a) => `${a.rule}:${a.txnId}`).sort()).toEqual([
+      'HIGH_RISK_JURISDICTION:a3',
+      'LARGE_TRANSACTION:a2',
+      'ROUND_AMOUNT:a2',
+      'SANCTIONS:a1',
+    ]);
     const sanctions = alerts.find((a) => a.rule === 'SANCTIONS');
     expect(sanctions).toMatchObject({ status: AlertStatus.ALERT_STATUS_OPEN, score: 100 });
-    expect(JSON.parse(sanctions?.evidenceJson ?? '{}')).toMatchObject({ matchedName: 'LOGAN MOREY, Elvis Angus', entryId: '10278', programs: ['SDNT'] });
+    expect(JSON.parse(sanctions?.evidenceJson ?? '{}')).toMatchObject({
+      matchedName: 'LOGAN MOREY, Elvis Angus',
+      entryId: '10278',
+      programs: ['SDNT'],
+    });
     expect((await list({ rule: 'SANCTIONS' })).map((a) => a.txnId)).toEqual(['a1']);
     await expect(list({ rule: 'NOPE' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
   });
@@ -98,20 +138,40 @@ describe('ComplianceService (real engine)', () => {
   it('escalates and closes an alert with a reason, records who did it, and refuses what the lifecycle forbids', async () => {
     const [sanctions] = await list({ rule: 'SANCTIONS' });
     const id = sanctions?.id as string;
-    await expect(transition({ id, to: AlertStatus.ALERT_STATUS_CLOSED, reason: '  ' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
-    const escalated = await transition({ id, to: AlertStatus.ALERT_STATUS_ESCALATED, reason: 'possible SDN match, refer to MLRO' });
-    expect(escalated.alert).toMatchObject({ status: AlertStatus.ALERT_STATUS_ESCALATED, statusChangedBy: 'user:amlo', statusReason: 'possible SDN match, refer to MLRO' });
-    const closed = await transition({ id, to: AlertStatus.ALERT_STATUS_CLOSED, reason: 'true match; SAR filed' }, 'user:mlro');
+    await expect(transition({ id, to: AlertStatus.ALERT_STATUS_CLOSED, reason: '  ' })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+    });
+    const escalated = await transition({
+      id,
+      to: AlertStatus.ALERT_STATUS_ESCALATED,
+      reason: 'possible SDN match, refer to MLRO',
+    });
+    expect(escalated.alert).toMatchObject({
+      status: AlertStatus.ALERT_STATUS_ESCALATED,
+      statusChangedBy: 'user:amlo',
+      statusReason: 'possible SDN match, refer to MLRO',
+    });
+    const closed = await transition(
+      { id, to: AlertStatus.ALERT_STATUS_CLOSED, reason: 'true match; SAR filed' },
+      'user:mlro',
+    );
     expect(closed.alert).toMatchObject({ status: AlertStatus.ALERT_STATUS_CLOSED, statusChangedBy: 'user:mlro' });
-    const again = await transition({ id, to: AlertStatus.ALERT_STATUS_ESCALATED, reason: 'reopen' }).catch((e: ServiceError) => e);
+    const again = await transition({ id, to: AlertStatus.ALERT_STATUS_ESCALATED, reason: 'reopen' }).catch(
+      (e: ServiceError) => e,
+    );
     expect(again).toMatchObject({ code: status.FAILED_PRECONDITION });
     expect((again as ServiceError).details).toMatch(/CLOSED; it cannot become ESCALATED/);
-    await expect(transition({ id: '00000000-0000-4000-8000-000000000000', to: AlertStatus.ALERT_STATUS_CLOSED, reason: 'x' })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(
+      transition({ id: '00000000-0000-4000-8000-000000000000', to: AlertStatus.ALERT_STATUS_CLOSED, reason: 'x' }),
+    ).rejects.toMatchObject({ code: status.NOT_FOUND });
 
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     try {
-      const { rows } = await pg.query(`SELECT actor, action, details->>'reason' AS reason FROM immutable_audit_log WHERE subject->>'alertId' = $1 ORDER BY seq`, [id]);
+      const { rows } = await pg.query(
+        `SELECT actor, action, details->>'reason' AS reason FROM immutable_audit_log WHERE subject->>'alertId' = $1 ORDER BY seq`,
+        [id],
+      );
       expect(rows).toEqual([
         { actor: 'user:amlo', action: 'alert:escalated', reason: 'possible SDN match, refer to MLRO' },
         { actor: 'user:mlro', action: 'alert:closed', reason: 'true match; SAR filed' },
@@ -125,7 +185,10 @@ describe('ComplianceService (real engine)', () => {
   });
 
   it('screens names against the loaded lists over gRPC, and the CLI lists and closes alerts', async () => {
-    const r = await unaryCall<ScreenNamesRequest, ScreenNamesResponse>(compliance, compliance.screenNames, { names: ['moreno daniel', 'Grace Hopper'], threshold: 0 });
+    const r = await unaryCall<ScreenNamesRequest, ScreenNamesResponse>(compliance, compliance.screenNames, {
+      names: ['moreno daniel', 'Grace Hopper'],
+      threshold: 0,
+    });
     expect(r.threshold).toBe(0.9);
     expect(r.results.map((x) => [x.name, x.hit, x.entryId])).toEqual([
       ['moreno daniel', true, '15102'],
@@ -134,20 +197,34 @@ describe('ComplianceService (real engine)', () => {
     const env = { STRONGROOM_ENGINE: engine.address };
     const listed = await runCli(['alerts', 'list', '--run', runId, '--rule', 'LARGE_TRANSACTION', '--json'], env);
     expect(listed.code).toBe(0);
-    const [large] = (JSON.parse(listed.stdout) as { alerts: { id: string; status: string; evidence: { usdEquivalent: string } }[] }).alerts;
+    const [large] = (
+      JSON.parse(listed.stdout) as { alerts: { id: string; status: string; evidence: { usdEquivalent: string } }[] }
+    ).alerts;
     expect(large).toMatchObject({ status: 'OPEN', evidence: { usdEquivalent: '12000.00' } });
-    const closed = await runCli(['alerts', 'close', large?.id as string, '--reason', 'salary bonus, documented', '--json'], env);
+    const closed = await runCli(
+      ['alerts', 'close', large?.id as string, '--reason', 'salary bonus, documented', '--json'],
+      env,
+    );
     expect(closed.code).toBe(0);
-    expect(JSON.parse(closed.stdout).alert).toMatchObject({ status: 'CLOSED', statusReason: 'salary bonus, documented' });
+    expect(JSON.parse(closed.stdout).alert).toMatchObject({
+      status: 'CLOSED',
+      statusReason: 'salary bonus, documented',
+    });
     const usage = await runCli(['alerts', 'close', large?.id as string], env);
     expect(usage.code).toBe(2);
   }, 60_000);
 
   it('places, lists and releases a legal hold and runs a purge from the CLI, each audited', async () => {
     const env = { STRONGROOM_ENGINE: engine.address };
-    const placed = await runCli(['hold', 'place', 'account', 'DE89370400440532013000', '--reason', 'litigation hold L-1', '--json'], env);
+    const placed = await runCli(
+      ['hold', 'place', 'account', 'DE89370400440532013000', '--reason', 'litigation hold L-1', '--json'],
+      env,
+    );
     expect(placed.code).toBe(0);
-    const { hold, coveredRows } = JSON.parse(placed.stdout) as { hold: { id: string; scope: string }; coveredRows: number };
+    const { hold, coveredRows } = JSON.parse(placed.stdout) as {
+      hold: { id: string; scope: string };
+      coveredRows: number;
+    };
     expect({ scope: hold.scope, coveredRows }).toEqual({ scope: 'ACCOUNT', coveredRows: 4 });
     const listed = await runCli(['hold', 'list', '--json'], env);
     expect((JSON.parse(listed.stdout) as { holds: { id: string }[] }).holds.map((h) => h.id)).toEqual([hold.id]);
@@ -157,7 +234,10 @@ describe('ComplianceService (real engine)', () => {
     const purge = await runCli(['retention', 'purge', '--json'], env);
     expect(JSON.parse(purge.stdout)).toMatchObject({ dryRun: false, purged: 0 }); // 2026 rows are within 7 years
     const released = await runCli(['hold', 'release', hold.id, '--reason', 'case closed', '--json'], env);
-    expect(JSON.parse(released.stdout).hold).toMatchObject({ releasedBy: expect.stringMatching(/^cli:/), releaseReason: 'case closed' });
+    expect(JSON.parse(released.stdout).hold).toMatchObject({
+      releasedBy: expect.stringMatching(/^cli:/),
+      releaseReason: 'case closed',
+    });
     expect((await runCli(['hold', 'place', 'account', 'X'], env)).code).toBe(2); // no reason
   }, 60_000);
 
@@ -167,15 +247,27 @@ describe('ComplianceService (real engine)', () => {
     const report = async (framework: string) => {
       const r = await runCli(['report', framework, ...period, '--json'], env);
       expect(r.code).toBe(0);
-      return JSON.parse(r.stdout) as { framework: string; summary: Record<string, unknown>; sections: { name: string; rows: Record<string, unknown>[] }[] };
+      return JSON.parse(r.stdout) as {
+        framework: string;
+        summary: Record<string, unknown>;
+        sections: { name: string; rows: Record<string, unknown>[] }[];
+      };
     };
     const sox = await report('SOX');
     expect(sox.summary).toMatchObject({ auditChainVerified: true, jobDefinitionChanges: 1 });
-    expect(sox.sections.find((x) => x.name.startsWith('access'))?.rows).toEqual(expect.arrayContaining([expect.objectContaining({ actor: 'user:amlo', action: 'alert:escalated', count: 1 })]));
+    expect(sox.sections.find((x) => x.name.startsWith('access'))?.rows).toEqual(
+      expect.arrayContaining([expect.objectContaining({ actor: 'user:amlo', action: 'alert:escalated', count: 1 })]),
+    );
     const aml = await report('AML');
     expect(aml.summary).toMatchObject({ largeTransactions: 1, escalations: 1 });
-    expect(aml.sections.find((x) => x.name === 'alerts by rule')?.rows).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'SANCTIONS', alerts: 1, closed: 1 })]));
-    expect(aml.sections.find((x) => x.name === 'large transactions')?.rows[0]).toMatchObject({ txn_id: 'a2', amount: '12000.00', currency: 'USD' });
+    expect(aml.sections.find((x) => x.name === 'alerts by rule')?.rows).toEqual(
+      expect.arrayContaining([expect.objectContaining({ rule: 'SANCTIONS', alerts: 1, closed: 1 })]),
+    );
+    expect(aml.sections.find((x) => x.name === 'large transactions')?.rows[0]).toMatchObject({
+      txn_id: 'a2',
+      amount: '12000.00',
+      currency: 'USD',
+    });
     const pci = await report('PCI_DSS');
     expect(pci.summary).toMatchObject({ panScanClean: true, recordsWithCardNumbers: 0 });
     expect(Number(pci.summary['recordsScanned'])).toBeGreaterThan(4);

@@ -4,7 +4,13 @@ import { loadConfig } from './config';
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u@localhost/db' });
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 50051, maxConcurrentRuns: 2, dbPoolSize: 10, statementTimeoutMs: 60000 });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 50051,
+      maxConcurrentRuns: 2,
+      dbPoolSize: 10,
+      statementTimeoutMs: 60000,
+    });
     expect(c.panKeyFile).toBe(path.resolve('.strongroom', 'keys', 'pan-hmac.key'));
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -14,13 +20,21 @@ describe('loadConfig', () => {
     expect(loadConfig(base)).toMatchObject({ clientTimeoutMs: 65_000, connectTimeoutMs: 10_000 });
     expect(loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '2000' }).clientTimeoutMs).toBe(7000);
     expect(loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '0' }).clientTimeoutMs).toBe(0);
-    expect(loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '2000', DB_CLIENT_TIMEOUT_MS: '3000' }).clientTimeoutMs).toBe(3000);
-    expect(() => loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '2000', DB_CLIENT_TIMEOUT_MS: '2000' })).toThrow(/DB_CLIENT_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS/);
+    expect(loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '2000', DB_CLIENT_TIMEOUT_MS: '3000' }).clientTimeoutMs).toBe(
+      3000,
+    );
+    expect(() => loadConfig({ ...base, DB_STATEMENT_TIMEOUT_MS: '2000', DB_CLIENT_TIMEOUT_MS: '2000' })).toThrow(
+      /DB_CLIENT_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS/,
+    );
   });
 
   it('fails fast naming the bad variable without echoing the database URL', () => {
     expect(() => loadConfig({})).toThrow(/DATABASE_URL/);
-    expect(() => loadConfig({ DATABASE_URL: 'mysql://secret@x/db' })).toThrow(/^invalid engine configuration: DATABASE_URL: must be a postgres:\/\/ URL$/);
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://x/db', ENGINE_PORT: 'eighty' })).toThrow(/ENGINE_PORT: must be an integer between 0 and 65535 \(got "eighty"\)/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://secret@x/db' })).toThrow(
+      /^invalid engine configuration: DATABASE_URL: must be a postgres:\/\/ URL$/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x/db', ENGINE_PORT: 'eighty' })).toThrow(
+      /ENGINE_PORT: must be an integer between 0 and 65535 \(got "eighty"\)/,
+    );
   });
 });

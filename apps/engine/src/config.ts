@@ -37,9 +37,15 @@ const schema = z.object({
    * Separate login for the engine's runtime work (recommended in production: a login that IS the runtime
    * role, so a compromised engine cannot RESET ROLE). Default: DATABASE_URL with DB_RUNTIME_ROLE.
    */
-  DATABASE_RUNTIME_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_RUNTIME_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   /** Role the engine's sessions switch to (least privilege; created by the migrations). Empty: the login user. */
-  DB_RUNTIME_ROLE: z.string().regex(/^([a-z_][a-z0-9_]{0,62})?$/, 'must be a role name').default('strongroom_runtime'),
+  DB_RUNTIME_ROLE: z
+    .string()
+    .regex(/^([a-z_][a-z0-9_]{0,62})?$/, 'must be a role name')
+    .default('strongroom_runtime'),
   /** Sanctions list files (OFAC SDN CSV: sdn.csv, alt.csv), comma-separated. Default: every .csv in <home>/sanctions/. */
   STRONGROOM_SANCTIONS_LISTS: z.string().optional(),
   /** Screening score at or above which a counterparty name is a hit, in (0, 1]. */
@@ -127,18 +133,39 @@ export function loadConfig(env: Env = process.env): EngineConfig {
   const e = parseEnv(schema, env, 'engine', ['DATABASE_URL', 'DATABASE_RUNTIME_URL']);
   const home = path.resolve(e.STRONGROOM_HOME);
   if (e.DB_CLIENT_TIMEOUT_MS && e.DB_STATEMENT_TIMEOUT_MS && e.DB_CLIENT_TIMEOUT_MS <= e.DB_STATEMENT_TIMEOUT_MS) {
-    throw new ConfigError('invalid engine configuration: DB_CLIENT_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS (the server should time a statement out first, with a precise error)');
+    throw new ConfigError(
+      'invalid engine configuration: DB_CLIENT_TIMEOUT_MS must be above DB_STATEMENT_TIMEOUT_MS (the server should time a statement out first, with a precise error)',
+    );
   }
-  if (Boolean(e.ENGINE_TLS_CERT_FILE) !== Boolean(e.ENGINE_TLS_KEY_FILE)) throw new ConfigError('invalid engine configuration: ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE go together');
-  if (e.ENGINE_TLS_CLIENT_CA_FILE && !e.ENGINE_TLS_CERT_FILE) throw new ConfigError('invalid engine configuration: ENGINE_TLS_CLIENT_CA_FILE (mutual TLS) needs ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE');
+  if (Boolean(e.ENGINE_TLS_CERT_FILE) !== Boolean(e.ENGINE_TLS_KEY_FILE))
+    throw new ConfigError('invalid engine configuration: ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE go together');
+  if (e.ENGINE_TLS_CLIENT_CA_FILE && !e.ENGINE_TLS_CERT_FILE)
+    throw new ConfigError(
+      'invalid engine configuration: ENGINE_TLS_CLIENT_CA_FILE (mutual TLS) needs ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE',
+    );
   const production = e.STRONGROOM_ENV === 'production' || e.NODE_ENV === 'production';
-  if (production && e.STRONGROOM_TEST_CRASH_AT) throw new ConfigError('invalid engine configuration: STRONGROOM_TEST_CRASH_AT is a test switch and is refused in production');
-  const crashAt = new Map((e.STRONGROOM_TEST_CRASH_AT ?? '').split(',').filter(Boolean).map((p) => [p.split('@')[0] as string, Number(p.split('@')[1])] as const));
+  if (production && e.STRONGROOM_TEST_CRASH_AT)
+    throw new ConfigError(
+      'invalid engine configuration: STRONGROOM_TEST_CRASH_AT is a test switch and is refused in production',
+    );
+  const crashAt = new Map(
+    (e.STRONGROOM_TEST_CRASH_AT ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((p) => [p.split('@')[0] as string, Number(p.split('@')[1])] as const),
+  );
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     host: e.ENGINE_HOST,
     port: e.ENGINE_PORT,
-    tls: e.ENGINE_TLS_CERT_FILE && e.ENGINE_TLS_KEY_FILE ? { cert: e.ENGINE_TLS_CERT_FILE, key: e.ENGINE_TLS_KEY_FILE, ...(e.ENGINE_TLS_CLIENT_CA_FILE ? { clientCa: e.ENGINE_TLS_CLIENT_CA_FILE } : {}) } : undefined,
+    tls:
+      e.ENGINE_TLS_CERT_FILE && e.ENGINE_TLS_KEY_FILE
+        ? {
+            cert: e.ENGINE_TLS_CERT_FILE,
+            key: e.ENGINE_TLS_KEY_FILE,
+            ...(e.ENGINE_TLS_CLIENT_CA_FILE ? { clientCa: e.ENGINE_TLS_CLIENT_CA_FILE } : {}),
+          }
+        : undefined,
     home,
     panKeyFile: path.resolve(e.STRONGROOM_PAN_KEY_FILE ?? path.join(home, 'keys', 'pan-hmac.key')),
     auditKeyFile: path.resolve(e.STRONGROOM_AUDIT_KEY_FILE ?? path.join(home, 'keys', 'audit-ed25519.pem')),
@@ -149,9 +176,17 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     runtimeRole: e.DB_RUNTIME_ROLE,
     runtimeDatabaseUrl: e.DATABASE_RUNTIME_URL,
     maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
-    metrics: e.ENGINE_METRICS_PORT === 'off' ? null : { host: e.ENGINE_METRICS_HOST, port: e.ENGINE_METRICS_PORT ?? (e.ENGINE_PORT === 0 ? 0 : 9464) },
+    metrics:
+      e.ENGINE_METRICS_PORT === 'off'
+        ? null
+        : { host: e.ENGINE_METRICS_HOST, port: e.ENGINE_METRICS_PORT ?? (e.ENGINE_PORT === 0 ? 0 : 9464) },
     sanctionsListFiles: sanctionsListFiles(e.STRONGROOM_SANCTIONS_LISTS, home),
-    retention: { PUBLIC: e.RETENTION_DAYS_PUBLIC, INTERNAL: e.RETENTION_DAYS_INTERNAL, CONFIDENTIAL: e.RETENTION_DAYS_CONFIDENTIAL, RESTRICTED: e.RETENTION_DAYS_RESTRICTED },
+    retention: {
+      PUBLIC: e.RETENTION_DAYS_PUBLIC,
+      INTERNAL: e.RETENTION_DAYS_INTERNAL,
+      CONFIDENTIAL: e.RETENTION_DAYS_CONFIDENTIAL,
+      RESTRICTED: e.RETENTION_DAYS_RESTRICTED,
+    },
     screeningThreshold: e.SCREENING_THRESHOLD,
     dbPoolSize: e.DB_POOL_SIZE,
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,

@@ -12,7 +12,14 @@ import {
   type IngestServiceClient,
   type JobServiceClient,
 } from '@strongroom/contract';
-import { createTestDatabase, makeTempDir, startEngineProcess, unaryCall, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  startEngineProcess,
+  unaryCall,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 
 /** A request/response view of the bidirectional stream: send one message, await its one answer. */
 class Stream {
@@ -23,7 +30,9 @@ class Stream {
 
   constructor(client: IngestServiceClient) {
     this.call = client.ingest();
-    this.call.on('data', (r: IngestResponse) => (this.waiter ? (this.waiter(r), (this.waiter = undefined)) : this.answers.push(r)));
+    this.call.on('data', (r: IngestResponse) =>
+      this.waiter ? (this.waiter(r), (this.waiter = undefined)) : this.answers.push(r),
+    );
     this.call.on('error', (e: Error) => {
       this.failure = e;
       this.waiter?.(e);
@@ -61,7 +70,9 @@ const record = (n: number): IngestRecord => ({
   reference: n % 7 === 0 ? 'card 4111 1111 1111 1111' : '',
   cardPan: '',
 });
-const batch = (i: number, size = 1000) => ({ batch: { idempotencyKey: `b-${i}`, records: Array.from({ length: size }, (_, k) => record(i * size + k + 1)) } });
+const batch = (i: number, size = 1000) => ({
+  batch: { idempotencyKey: `b-${i}`, records: Array.from({ length: size }, (_, k) => record(i * size + k + 1)) },
+});
 
 describe('IngestService (real engine): streamed batches, lost acks, reconnects', () => {
   let db: TestDatabase;
@@ -76,7 +87,10 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
     engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir } });
     jobs = createJobServiceClient({ address: engine.address });
     ingest = createIngestServiceClient({ address: engine.address });
-    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, { definition: 'name: payments-stream\nsource: { kind: grpc, system: payments-api }\n', baseDir: '' });
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+      definition: 'name: payments-stream\nsource: { kind: grpc, system: payments-api }\n',
+      baseDir: '',
+    });
     jobId = job.job?.id as string;
   });
   afterAll(async () => {
@@ -91,7 +105,8 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
     const opened = await s.ask({ open: { jobId, streamId: 'feed-2026-11-28' } });
     expect(opened.opened).toMatchObject({ resumed: false, run: { status: RunStatus.RUN_STATUS_RUNNING } });
     const runId = opened.opened?.run?.id as string;
-    for (let i = 0; i < 40; i++) expect((await s.ask(batch(i))).ack).toMatchObject({ idempotencyKey: `b-${i}`, duplicate: false });
+    for (let i = 0; i < 40; i++)
+      expect((await s.ask(batch(i))).ack).toMatchObject({ idempotencyKey: `b-${i}`, duplicate: false });
 
     // the connection drops right after batch 40 was sent: its ack is lost
     s.send(batch(40));
@@ -126,7 +141,13 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
     s.call.end();
     const run = done.completed?.run;
     const invalid = Array.from({ length: 100_000 }, (_, k) => k + 1).filter((n) => n % 997 === 0).length;
-    expect(run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 100_000, loaded: 100_000 - invalid, deadLettered: invalid, filtered: 0 });
+    expect(run).toMatchObject({
+      status: RunStatus.RUN_STATUS_SUCCEEDED,
+      read: 100_000,
+      loaded: 100_000 - invalid,
+      deadLettered: invalid,
+      filtered: 0,
+    });
     expect(run?.reconciliation?.reconciled).toBe(true);
 
     const pg = new Client({ connectionString: db.url });
@@ -139,7 +160,12 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
            FROM transactions WHERE run_id = $1`,
         [runId],
       );
-      expect(rows[0]).toEqual({ n: 100_000 - invalid, keys: 100_000 - invalid, published: 100_000 - invalid, clear_pans: 0 });
+      expect(rows[0]).toEqual({
+        n: 100_000 - invalid,
+        keys: 100_000 - invalid,
+        published: 100_000 - invalid,
+        clear_pans: 0,
+      });
     } finally {
       await pg.end();
     }
@@ -149,14 +175,23 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
     const s = new Stream(ingest);
     await expect(s.ask(batch(0, 1))).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     const t = new Stream(ingest);
-    await expect(t.ask({ open: { jobId: '00000000-0000-4000-8000-000000000000', streamId: 'x' } })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(
+      t.ask({ open: { jobId: '00000000-0000-4000-8000-000000000000', streamId: 'x' } }),
+    ).rejects.toMatchObject({ code: status.NOT_FOUND });
     const u = new Stream(ingest);
-    await expect(u.ask({ open: { jobId, streamId: 'feed-2026-11-28' } })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION, details: expect.stringContaining('completed already') });
+    await expect(u.ask({ open: { jobId, streamId: 'feed-2026-11-28' } })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringContaining('completed already'),
+    });
     const fileJob = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
-      definition: 'name: a-file-job\nsource: { kind: csv, path: /tmp/none.csv, mapping: { txn_id: a, account: b, amount: c, currency: d, booked_at: e } }\n',
+      definition:
+        'name: a-file-job\nsource: { kind: csv, path: /tmp/none.csv, mapping: { txn_id: a, account: b, amount: c, currency: d, booked_at: e } }\n',
       baseDir: '',
     });
     const v = new Stream(ingest);
-    await expect(v.ask({ open: { jobId: fileJob.job?.id as string, streamId: 'y' } })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION, details: expect.stringContaining('needs source kind "grpc"') });
+    await expect(v.ask({ open: { jobId: fileJob.job?.id as string, streamId: 'y' } })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringContaining('needs source kind "grpc"'),
+    });
   });
 });

@@ -10,13 +10,26 @@ import {
   type Run,
   type WatchRunResponse,
 } from '@strongroom/contract';
-import { createTestDatabase, makeTempDir, startEngineProcess, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  startEngineProcess,
+  writeTempFile,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 
 const HEADER = 'id,account,amount,currency,booked_at';
-const good = (i: number) => `tx-${i},ACC${i % 7},${i}.${String(i % 100).padStart(2, '0')},EUR,2026-01-${String((i % 28) + 1).padStart(2, '0')}T08:00:00Z`;
+const good = (i: number) =>
+  `tx-${i},ACC${i % 7},${i}.${String(i % 100).padStart(2, '0')},EUR,2026-01-${String((i % 28) + 1).padStart(2, '0')}T08:00:00Z`;
 
-const call = <Req, Res>(fn: (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown, req: Req) =>
-  new Promise<Res>((resolve, reject) => fn(req, new Metadata(), { deadline: deadlineIn(10_000) }, (e, r) => (e ? reject(e) : resolve(r))));
+const call = <Req, Res>(
+  fn: (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown,
+  req: Req,
+) =>
+  new Promise<Res>((resolve, reject) =>
+    fn(req, new Metadata(), { deadline: deadlineIn(10_000) }, (e, r) => (e ? reject(e) : resolve(r))),
+  );
 
 describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
   let db: TestDatabase;
@@ -26,7 +39,10 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir, ENGINE_MAX_CONCURRENT_RUNS: '2' } });
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { STRONGROOM_HOME: dir, ENGINE_MAX_CONCURRENT_RUNS: '2' },
+    });
     client = createJobServiceClient({ address: engine.address });
   });
   afterAll(async () => {
@@ -62,9 +78,18 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '' });
     expect(started.existing).toBe(false);
     const final = await waitDone(started.run?.id ?? '');
-    expect(final).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 2502, loaded: 2500, deadLettered: 2, filtered: 0, jobName: 'grpc-e2e' });
+    expect(final).toMatchObject({
+      status: RunStatus.RUN_STATUS_SUCCEEDED,
+      read: 2502,
+      loaded: 2500,
+      deadLettered: 2,
+      filtered: 0,
+      jobName: 'grpc-e2e',
+    });
     expect(final.reconciliation?.reconciled).toBe(true);
-    expect(final.reconciliation?.sinkTotals).toEqual([{ currency: 'EUR', count: 2500, amount: expect.stringMatching(/^\d+\.\d{2}$/) }]);
+    expect(final.reconciliation?.sinkTotals).toEqual([
+      { currency: 'EUR', count: 2500, amount: expect.stringMatching(/^\d+\.\d{2}$/) },
+    ]);
 
     const fetched = await call(client.getRun.bind(client), { runId: final.id });
     expect(fetched.run).toMatchObject({ read: 2502, loaded: 2500, deadLettered: 2 });
@@ -76,7 +101,12 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
   it('lists jobs and runs with pagination', async () => {
     const jobs = await call(client.listJobs.bind(client), { pageSize: 1, pageToken: '', jobIds: [] });
     expect(jobs.jobs).toHaveLength(1);
-    const runs = await call(client.listRuns.bind(client), { jobId: '', status: RunStatus.RUN_STATUS_SUCCEEDED, pageSize: 10, pageToken: '' });
+    const runs = await call(client.listRuns.bind(client), {
+      jobId: '',
+      status: RunStatus.RUN_STATUS_SUCCEEDED,
+      pageSize: 10,
+      pageToken: '',
+    });
     expect(runs.runs.length).toBeGreaterThanOrEqual(1);
     expect(runs.runs.every((r) => r.status === RunStatus.RUN_STATUS_SUCCEEDED)).toBe(true);
   });
@@ -87,8 +117,15 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
   });
 
   it('answers bad requests with precise status codes and no internals', async () => {
-    await expect(call(client.getRun.bind(client), { runId: 'nope' })).rejects.toMatchObject({ code: status.NOT_FOUND, details: 'run nope not found' });
-    const bad = call(client.createJob.bind(client), { definition: 'name: x\nsource: { kind: csv, path: /tmp/x.csv, mapping: {} }\nbatching: { minSize: 10, maxSize: 5 }', baseDir: '' });
+    await expect(call(client.getRun.bind(client), { runId: 'nope' })).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+      details: 'run nope not found',
+    });
+    const bad = call(client.createJob.bind(client), {
+      definition:
+        'name: x\nsource: { kind: csv, path: /tmp/x.csv, mapping: {} }\nbatching: { minSize: 10, maxSize: 5 }',
+      baseDir: '',
+    });
     await expect(bad).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     await expect(bad).rejects.toThrow(/batching\.maxSize must be ≥ minSize/);
     const err = (await call(client.runJob.bind(client), { jobId: '' }).catch((e: ServiceError) => e)) as ServiceError;
@@ -108,17 +145,25 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     const job = await call(client.createJob.bind(client), { definition: jobYaml('cancel-me', csv), baseDir: '' });
     const run = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '' });
     const done = await waitDone(run.run?.id ?? '');
-    await expect(call(client.cancelRun.bind(client), { runId: done.id })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await expect(call(client.cancelRun.bind(client), { runId: done.id })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+    });
   });
 
   it('serves grpc.health.v1', async () => {
     const HealthClient = makeGenericClientConstructor(healthService, 'Health');
     const health = new HealthClient(engine.address, credentials.createInsecure()) as unknown as {
-      check(req: { service: string }, opts: { deadline: Date }, cb: (e: Error | null, r: { status: string }) => void): void;
+      check(
+        req: { service: string },
+        opts: { deadline: Date },
+        cb: (e: Error | null, r: { status: string }) => void,
+      ): void;
       close(): void;
     };
     const res = await new Promise<{ status: string }>((resolve, reject) =>
-      health.check({ service: 'strongroom.engine.v1.JobService' }, { deadline: deadlineIn(5000) }, (e, r) => (e ? reject(e) : resolve(r))),
+      health.check({ service: 'strongroom.engine.v1.JobService' }, { deadline: deadlineIn(5000) }, (e, r) =>
+        e ? reject(e) : resolve(r),
+      ),
     );
     health.close();
     expect(res.status).toBe('SERVING');
@@ -128,22 +173,36 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     const rows = Array.from({ length: 3000 }, (_, i) => good(i + 10_000));
     const csv = writeTempFile(dir, 'tenfold.csv', [HEADER, ...rows].join('\n'));
     const job = await call(client.createJob.bind(client), { definition: jobYaml('tenfold', csv), baseDir: '' });
-    const runs = await Promise.all(Array.from({ length: 10 }, () => call(client.runJob.bind(client), { jobId: job.job?.id ?? '' })));
+    const runs = await Promise.all(
+      Array.from({ length: 10 }, () => call(client.runJob.bind(client), { jobId: job.job?.id ?? '' })),
+    );
     expect(new Set(runs.map((r) => r.run?.id)).size).toBe(1);
     expect(runs.filter((r) => !r.existing)).toHaveLength(1);
     const final = await waitDone(runs[0]?.run?.id ?? '');
     expect(final).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 3000, loaded: 3000 });
-    const listed = await call(client.listRuns.bind(client), { jobId: job.job?.id ?? '', status: RunStatus.RUN_STATUS_UNSPECIFIED, pageSize: 50, pageToken: '' });
+    const listed = await call(client.listRuns.bind(client), {
+      jobId: job.job?.id ?? '',
+      status: RunStatus.RUN_STATUS_UNSPECIFIED,
+      pageSize: 50,
+      pageToken: '',
+    });
     expect(listed.runs).toHaveLength(1);
   });
 
   it('pauses a running run after its batch and resumes it to the end', async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => good(i + 50_000));
     const csv = writeTempFile(dir, 'pause.csv', [HEADER, ...rows].join('\n'));
-    const job = await call(client.createJob.bind(client), { definition: jobYaml('pausable', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'), baseDir: '' });
+    const job = await call(client.createJob.bind(client), {
+      definition: jobYaml('pausable', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
+      baseDir: '',
+    });
     const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '' });
     const runId = started.run?.id ?? '';
-    for (let r = started.run; r?.status !== RunStatus.RUN_STATUS_RUNNING || !r.read; r = (await call(client.getRun.bind(client), { runId })).run) {
+    for (
+      let r = started.run;
+      r?.status !== RunStatus.RUN_STATUS_RUNNING || !r.read;
+      r = (await call(client.getRun.bind(client), { runId })).run
+    ) {
       await new Promise((res) => setTimeout(res, 20));
     }
     await call(client.pauseRun.bind(client), { runId });
@@ -156,7 +215,9 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     await new Promise((res) => setTimeout(res, 300));
     const still = (await call(client.getRun.bind(client), { runId })).run;
     expect(still?.read).toBe(paused?.read); // nothing moves while paused
-    await expect(call(client.pauseRun.bind(client), { runId })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await expect(call(client.pauseRun.bind(client), { runId })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+    });
     await call(client.resumeRun.bind(client), { runId });
     const final = await waitDone(runId);
     expect(final).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 20_000, loaded: 20_000 });
@@ -165,10 +226,14 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
   it('cancels a running run and publishes none of its rows', async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => good(i + 90_000));
     const csv = writeTempFile(dir, 'cancel-running.csv', [HEADER, ...rows].join('\n'));
-    const job = await call(client.createJob.bind(client), { definition: jobYaml('cancel-running', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'), baseDir: '' });
+    const job = await call(client.createJob.bind(client), {
+      definition: jobYaml('cancel-running', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
+      baseDir: '',
+    });
     const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '' });
     const runId = started.run?.id ?? '';
-    for (let r = started.run; !r?.read; r = (await call(client.getRun.bind(client), { runId })).run) await new Promise((res) => setTimeout(res, 20));
+    for (let r = started.run; !r?.read; r = (await call(client.getRun.bind(client), { runId })).run)
+      await new Promise((res) => setTimeout(res, 20));
     const cancelled = await call(client.cancelRun.bind(client), { runId });
     expect(cancelled.run?.status).toBe(RunStatus.RUN_STATUS_CANCELLED);
     expect(cancelled.run?.read).toBeGreaterThan(0);

@@ -22,7 +22,14 @@ import {
   type VerifyRunResponse,
 } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
-import { createTestDatabase, makeTempDir, startEngineProcess, unaryCall, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  startEngineProcess,
+  unaryCall,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 
 /**
  * Key rotation on a table of RESTRICTED values, killed mid-way (SIGKILL after its 3rd batch) and resumed
@@ -40,7 +47,11 @@ describe('field-key rotation', () => {
 
   it('survives a crash mid-way, resumes, and leaves every value decryptable under the new key', async () => {
     db = await createTestDatabase();
-    const start = (env: Record<string, string> = {}) => startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: home, KEY_ROTATION_BATCH_SIZE: '500', ...env } });
+    const start = (env: Record<string, string> = {}) =>
+      startEngineProcess({
+        databaseUrl: db.url,
+        env: { STRONGROOM_HOME: home, KEY_ROTATION_BATCH_SIZE: '500', ...env },
+      });
     engine = await start({ STRONGROOM_TEST_CRASH_AT: 'rotation:batch@3' });
     const jobs = createJobServiceClient({ address: engine.address });
     const csv = path.join(home, 'restricted.csv');
@@ -49,7 +60,8 @@ describe('field-key rotation', () => {
       definition: `name: restricted\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, reference: reference }\nbatching: { minSize: 1000, maxSize: 1000 }\ncompliance: { classification: { account: RESTRICTED, counterparty_name: RESTRICTED, reference: RESTRICTED } }\n`,
       baseDir: '',
     });
-    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run?.id as string;
+    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
+      ?.id as string;
     let run: Run | undefined;
     for (;;) {
       run = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run;
@@ -64,8 +76,15 @@ describe('field-key rotation', () => {
     try {
       const snapshot = async () => {
         const ring = parseKeyRing(fs.readFileSync(path.join(home, 'keys', 'field-keys'), 'utf8'));
-        const rows = (await pg.query('SELECT txn_id, account, counterparty_name, reference FROM transactions WHERE run_id = $1 ORDER BY txn_id', [runId])).rows as Record<string, string | null>[];
-        const dead = (await pg.query('SELECT id, raw_record FROM dead_letter_queue WHERE run_id = $1 ORDER BY id', [runId])).rows as { id: string; raw_record: string }[];
+        const rows = (
+          await pg.query(
+            'SELECT txn_id, account, counterparty_name, reference FROM transactions WHERE run_id = $1 ORDER BY txn_id',
+            [runId],
+          )
+        ).rows as Record<string, string | null>[];
+        const dead = (
+          await pg.query('SELECT id, raw_record FROM dead_letter_queue WHERE run_id = $1 ORDER BY id', [runId])
+        ).rows as { id: string; raw_record: string }[];
         const keyIds = new Set<string>();
         const clear = rows.map((r) =>
           (['account', 'counterparty_name', 'reference'] as const).map((f) => {
@@ -76,7 +95,12 @@ describe('field-key rotation', () => {
           }),
         );
         for (const d of dead) keyIds.add(d.raw_record.split(':')[2] as string);
-        return { clear: JSON.stringify(clear), dead: dead.map((d) => decryptField(ring, 'raw_record', d.raw_record)), keyIds, rows: rows.length };
+        return {
+          clear: JSON.stringify(clear),
+          dead: dead.map((d) => decryptField(ring, 'raw_record', d.raw_record)),
+          keyIds,
+          rows: rows.length,
+        };
       };
       const before = await snapshot();
       expect(before.keyIds).toEqual(new Set(['k1']));
@@ -84,10 +108,18 @@ describe('field-key rotation', () => {
 
       // rotate: the engine kills itself after the 3rd re-encrypted batch
       let compliance = createComplianceServiceClient({ address: engine.address });
-      const started = await unaryCall<RotateFieldKeysRequest, RotateFieldKeysResponse>(compliance, compliance.rotateFieldKeys, {});
+      const started = await unaryCall<RotateFieldKeysRequest, RotateFieldKeysResponse>(
+        compliance,
+        compliance.rotateFieldKeys,
+        {},
+      );
       expect(started.rotation).toMatchObject({ toKeyId: 'k2', status: 'RUNNING' });
       compliance.close();
-      for (const until = Date.now() + 30_000; engine.child.exitCode === null && engine.child.signalCode === null && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+      for (
+        const until = Date.now() + 30_000;
+        engine.child.exitCode === null && engine.child.signalCode === null && Date.now() < until;
+      )
+        await new Promise((r) => setTimeout(r, 50));
       expect(engine.child.signalCode).toBe('SIGKILL');
 
       const mid = await snapshot(); // half-way: both keys in use, every value still decryptable, nothing changed
@@ -102,9 +134,13 @@ describe('field-key rotation', () => {
       engine = await start();
       compliance = createComplianceServiceClient({ address: engine.address });
       let rotation = started.rotation;
-      for (const until = Date.now() + 60_000; rotation?.status === 'RUNNING' && Date.now() < until; ) {
+      for (const until = Date.now() + 60_000; rotation?.status === 'RUNNING' && Date.now() < until;) {
         await new Promise((r) => setTimeout(r, 200));
-        rotation = (await unaryCall<GetKeyRotationRequest, GetKeyRotationResponse>(compliance, compliance.getKeyRotation, { id: started.rotation?.id ?? '' })).rotation;
+        rotation = (
+          await unaryCall<GetKeyRotationRequest, GetKeyRotationResponse>(compliance, compliance.getKeyRotation, {
+            id: started.rotation?.id ?? '',
+          })
+        ).rotation;
       }
       compliance.close();
       expect(rotation).toMatchObject({ status: 'DONE', toKeyId: 'k2' });
@@ -118,7 +154,9 @@ describe('field-key rotation', () => {
       const verified = await unaryCall<VerifyRunRequest, VerifyRunResponse>(audit, audit.verifyRun, { runId });
       audit.close();
       expect(verified.ok).toBe(true); // digests were over clear values: a rotation changes no digest
-      const actions = (await pg.query(`SELECT action FROM immutable_audit_log WHERE action LIKE 'keys:%' ORDER BY seq`)).rows.map((r) => r.action);
+      const actions = (
+        await pg.query(`SELECT action FROM immutable_audit_log WHERE action LIKE 'keys:%' ORDER BY seq`)
+      ).rows.map((r) => r.action);
       expect(actions).toEqual(['keys:rotation_started', 'keys:rotated']);
     } finally {
       await pg.end();

@@ -18,7 +18,17 @@ import {
   type VerifyRequest,
   type VerifyResponse,
 } from '@strongroom/contract';
-import { createTestDatabase, makeTempDir, promSample, querySql, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  promSample,
+  querySql,
+  startEngineProcess,
+  unaryCall,
+  writeTempFile,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 
 const HEADER = 'id,account,amount,currency,booked_at';
 
@@ -54,7 +64,8 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
       definition: `name: ${name}\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 100, maxSize: 100 }\nerrors: { maxRejectRatio: 0.5 }\n${extra}`,
       baseDir: '',
     });
-    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run?.id as string;
+    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
+      ?.id as string;
     for (;;) {
       const run = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run as Run;
       if (run.status !== RunStatus.RUN_STATUS_RUNNING && run.status !== RunStatus.RUN_STATUS_PENDING) return run;
@@ -68,19 +79,39 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
     const bad = Array.from({ length: 50 }, (_, i) => `b-${i},ACC1,not-money,EUR,2026-01-02T10:00:00Z`);
     // 5 % dead-lettered against a 1 % maximum: BREACHED on the error rate; the deadline is a month away
     const inAMonth = new Date(Date.now() + 30 * 86_400_000).toISOString();
-    const breached = await runJob('metrics-breach', [...good.slice(0, 500), ...bad, ...good.slice(500)], `sla: { deadline: "${inAMonth}", maxErrorRate: 0.01 }\n`);
+    const breached = await runJob(
+      'metrics-breach',
+      [...good.slice(0, 500), ...bad, ...good.slice(500)],
+      `sla: { deadline: "${inAMonth}", maxErrorRate: 0.01 }\n`,
+    );
     expect(breached).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, loaded: 950, deadLettered: 50 });
-    expect(breached.sla).toMatchObject({ status: SlaStatus.SLA_STATUS_BREACHED, hasMaxErrorRate: true, maxErrorRate: 0.01, reason: 'error rate 5.00 % is above the maximum 1.00 %' });
-    const onTrack = await runJob('metrics-ok', good.slice(0, 300).map((l) => l.replace(/^g-/, 'ok-')), `sla: { deadline: "${inAMonth}", maxErrorRate: 0.05 }\n`);
+    expect(breached.sla).toMatchObject({
+      status: SlaStatus.SLA_STATUS_BREACHED,
+      hasMaxErrorRate: true,
+      maxErrorRate: 0.01,
+      reason: 'error rate 5.00 % is above the maximum 1.00 %',
+    });
+    const onTrack = await runJob(
+      'metrics-ok',
+      good.slice(0, 300).map((l) => l.replace(/^g-/, 'ok-')),
+      `sla: { deadline: "${inAMonth}", maxErrorRate: 0.05 }\n`,
+    );
     expect(onTrack.sla?.status).toBe(SlaStatus.SLA_STATUS_ON_TRACK);
     const noSla = await runJob('metrics-none', ['n-1,ACC1,1.00,EUR,2026-01-02T10:00:00Z'], '');
     expect(noSla.sla?.status).toBe(SlaStatus.SLA_STATUS_NONE);
-    const verified = await unaryCall<VerifyRequest, VerifyResponse>(audit, audit.verify, { checkpointJson: '', incremental: false });
+    const verified = await unaryCall<VerifyRequest, VerifyResponse>(audit, audit.verify, {
+      checkpointJson: '',
+      incremental: false,
+    });
     expect(verified.ok).toBe(true);
 
     // the breach is audited exactly once (progress snapshots after it do not repeat it)
     await new Promise((r) => setTimeout(r, 500));
-    const entries = await querySql<{ n: string }>(db.url, `SELECT count(*)::text AS n FROM immutable_audit_log WHERE action = 'sla:breached' AND subject->>'runId' = $1`, [breached.id]);
+    const entries = await querySql<{ n: string }>(
+      db.url,
+      `SELECT count(*)::text AS n FROM immutable_audit_log WHERE action = 'sla:breached' AND subject->>'runId' = $1`,
+      [breached.id],
+    );
     expect(entries[0]?.n).toBe('1');
 
     const text = await (await fetch(engine.metricsUrl as string)).text();
@@ -95,7 +126,9 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
     expect(sample(text, 'strongroom_breaker_state', 'breaker="postgres"')).toBe(0);
     expect(sample(text, 'strongroom_audit_chain_length')).toBeGreaterThan(20);
     expect(sample(text, 'strongroom_audit_last_verification_ok')).toBe(1);
-    expect(sample(text, 'strongroom_audit_last_verification_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 120);
+    expect(sample(text, 'strongroom_audit_last_verification_timestamp_seconds')).toBeGreaterThan(
+      Date.now() / 1000 - 120,
+    );
     expect(sample(text, 'strongroom_sla_breaches_total', 'job="metrics-breach"')).toBe(1);
     expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000);
@@ -104,7 +137,10 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
   }, 120_000);
 
   it('counts the records and batch commits of a gRPC ingest run like those of a file run', async () => {
-    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, { definition: 'name: metrics-ingest\nsource: { kind: grpc }\n', baseDir: '' });
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+      definition: 'name: metrics-ingest\nsource: { kind: grpc }\n',
+      baseDir: '',
+    });
     const ingest = createIngestServiceClient({ address: engine.address });
     const call = ingest.ingest();
     const answers: IngestResponse[] = [];
@@ -118,7 +154,18 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
       while (!answers.length) await new Promise<void>((r) => (wake = r));
       return answers.shift() as IngestResponse;
     };
-    const rec = (n: number, amount = `${n}.00`) => ({ txnId: `mi-${n}`, account: 'ACC1', counterpartyAccount: '', counterpartyName: '', amount, currency: 'EUR', bookedAt: '2026-01-02T10:00:00Z', valueDate: '', reference: '', cardPan: '' });
+    const rec = (n: number, amount = `${n}.00`) => ({
+      txnId: `mi-${n}`,
+      account: 'ACC1',
+      counterpartyAccount: '',
+      counterpartyName: '',
+      amount,
+      currency: 'EUR',
+      bookedAt: '2026-01-02T10:00:00Z',
+      valueDate: '',
+      reference: '',
+      cardPan: '',
+    });
     try {
       await ask({ open: { jobId: job.job?.id ?? '', streamId: 'metrics-ingest-1' } });
       for (let b = 0; b < 3; b++) {
@@ -137,7 +184,11 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
     expect(sample(text, 'strongroom_records_total', 'job="metrics-ingest",outcome="dead_lettered"')).toBe(2);
     expect(sample(text, 'strongroom_batch_commit_seconds_count', 'job="metrics-ingest"')).toBe(3);
     expect(sample(text, 'strongroom_runs_finished_total', 'job="metrics-ingest",status="SUCCEEDED"')).toBe(1);
-    const [perf] = await querySql<{ p50: string | null }>(db.url, `SELECT m.batch_p50_ms::text AS p50 FROM performance_metrics m JOIN job_runs r ON r.id = m.run_id WHERE r.job_id = $1`, [job.job?.id]);
+    const [perf] = await querySql<{ p50: string | null }>(
+      db.url,
+      `SELECT m.batch_p50_ms::text AS p50 FROM performance_metrics m JOIN job_runs r ON r.id = m.run_id WHERE r.job_id = $1`,
+      [job.job?.id],
+    );
     expect(Number(perf?.p50)).toBeGreaterThan(0); // the run's performance_metrics carry its batch latencies
   }, 60_000);
 });

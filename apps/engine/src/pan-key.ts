@@ -14,7 +14,11 @@ export function loadPanKey(file: string, logger: Logger): PanKey {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const id = `dev${randomBytes(3).toString('hex')}`;
     fs.writeFileSync(file, `${id}:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    logger.warn('pan-key:generated', { file, keyId: id, note: 'development key; supply STRONGROOM_PAN_KEY_FILE in production' });
+    logger.warn('pan-key:generated', {
+      file,
+      keyId: id,
+      note: 'development key; supply STRONGROOM_PAN_KEY_FILE in production',
+    });
   }
   const text = fs.readFileSync(file, 'utf8').trim();
   const sep = text.indexOf(':');

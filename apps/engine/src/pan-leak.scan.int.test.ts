@@ -13,7 +13,17 @@ import {
   type RunJobResponse,
 } from '@strongroom/contract';
 import { createRandom, generateAchFile, luhnComplete } from '@strongroom/datagen';
-import { corpusDir, createTestDatabase, findLuhnValidPans, makeTempDir, startEngineProcess, unaryCall, writeTempFile, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  corpusDir,
+  createTestDatabase,
+  findLuhnValidPans,
+  makeTempDir,
+  startEngineProcess,
+  unaryCall,
+  writeTempFile,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 
 const LISTS = corpusDir('sanctions', 'ofactest');
 const BINS = ['411111', '555555', '378282', '601111', '353011', '222300'];
@@ -41,7 +51,11 @@ describe('no card number in clear anywhere', () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({
       databaseUrl: db.url,
-      env: { STRONGROOM_HOME: dir, STRONGROOM_SANCTIONS_LISTS: `${LISTS}/sdn.csv,${LISTS}/alt.csv`, LOG_LEVEL: 'debug' },
+      env: {
+        STRONGROOM_HOME: dir,
+        STRONGROOM_SANCTIONS_LISTS: `${LISTS}/sdn.csv,${LISTS}/alt.csv`,
+        LOG_LEVEL: 'debug',
+      },
     });
     jobs = createJobServiceClient({ address: engine.address });
     const r = createRandom(77);
@@ -50,7 +64,13 @@ describe('no card number in clear anywhere', () => {
       const p = luhnComplete(`${r.pick(BINS)}${String(r.int(0, 999_999_999)).padStart(9, '0')}`);
       planted.push(p);
       const style = r.int(0, 3);
-      return style === 0 ? p : style === 1 ? (p.match(/.{1,4}/g) as string[]).join(' ') : style === 2 ? (p.match(/.{1,4}/g) as string[]).join('-') : p;
+      return style === 0
+        ? p
+        : style === 1
+          ? (p.match(/.{1,4}/g) as string[]).join(' ')
+          : style === 2
+            ? (p.match(/.{1,4}/g) as string[]).join('-')
+            : p;
     };
     const lines = ['id,account,counterparty_iban,counterparty_name,amount,currency,booked_at,reference,card_number'];
     for (let i = 0; i < 3000; i++) {
@@ -65,8 +85,11 @@ describe('no card number in clear anywhere', () => {
               : `invoice ${i}`;
       const name = r.next() < 0.05 ? `card ${pan()}` : 'Grace Hopper';
       const id = r.next() < 0.02 ? pan().replace(/[ -]/g, '') : `T${i}`;
-      const amount = r.next() < 0.05 ? `12,50 (${pan()})` : `${r.int(1, 99_999)}.${String(r.int(0, 99)).padStart(2, '0')}`; // some rows are dead-lettered
-      lines.push(`${id},DE89370400440532013000,FR1420041010050500013M02606,"${name}",${amount},EUR,2026-05-01T10:00:00Z,"${ref}",${card}`);
+      const amount =
+        r.next() < 0.05 ? `12,50 (${pan()})` : `${r.int(1, 99_999)}.${String(r.int(0, 99)).padStart(2, '0')}`; // some rows are dead-lettered
+      lines.push(
+        `${id},DE89370400440532013000,FR1420041010050500013M02606,"${name}",${amount},EUR,2026-05-01T10:00:00Z,"${ref}",${card}`,
+      );
     }
     const csv = writeTempFile(dir, 'pans.csv', lines.join('\n') + '\n');
     expect(findLuhnValidPans(lines.join('\n'), 1)).toHaveLength(1); // the scanner does see them in the source
@@ -109,7 +132,10 @@ describe('no card number in clear anywhere', () => {
       ['camt053', `${corpusDir('camt053')}/FI_camt_053_sample.xml.xml`],
       // source paths are operator configuration, stored as given (the engine must open them): this sample's
       // name carries no digit run that happens to pass the Luhn check, unlike some of its siblings
-      ['camt054', `${corpusDir('camt054')}/200519_camt054-chdd_p_ch2909000000250094239_1110097484_0_20190520700381159.xml`],
+      [
+        'camt054',
+        `${corpusDir('camt054')}/200519_camt054-chdd_p_ch2909000000250094239_1110097484_0_20190520700381159.xml`,
+      ],
       ['pain001', `${corpusDir('pain001')}/gistfile1.xml`],
       ['mt940', `${corpusDir('mt940')}/betterplace/sepa_mt9401.sta`],
       ['bai2', `${corpusDir('bai2')}/sample1.txt`],
@@ -119,20 +145,37 @@ describe('no card number in clear anywhere', () => {
         definition: `name: pan-leak-bank-${i}\nsource:\n  kind: ${kind}\n  path: ${file}\ncompliance: { frameworks: [PCI_DSS, AML] }\n`,
         baseDir: '',
       });
-      expect({ file, status: (await runToEnd(bankJob.job?.id ?? '')).status }).toEqual({ file, status: RunStatus.RUN_STATUS_SUCCEEDED });
+      expect({ file, status: (await runToEnd(bankJob.job?.id ?? '')).status }).toEqual({
+        file,
+        status: RunStatus.RUN_STATUS_SUCCEEDED,
+      });
     }
 
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     let dump = '';
     try {
-      const tables = (await pg.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)).rows.map((t) => t.tablename as string);
-      expect(tables).toEqual(expect.arrayContaining(['transactions', 'dead_letter_queue', 'immutable_audit_log', 'compliance_alerts', 'job_runs']));
+      const tables = (
+        await pg.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)
+      ).rows.map((t) => t.tablename as string);
+      expect(tables).toEqual(
+        expect.arrayContaining([
+          'transactions',
+          'dead_letter_queue',
+          'immutable_audit_log',
+          'compliance_alerts',
+          'job_runs',
+        ]),
+      );
       for (const t of tables) {
         const rows = (await pg.query(`SELECT to_jsonb(x)::text AS row FROM ${t} x`)).rows as { row: string }[];
         dump += `-- ${t}\n${rows.map((x) => x.row).join('\n')}\n`;
       }
-      const [{ tokens }] = (await pg.query(`SELECT count(*)::int AS tokens FROM transactions WHERE card_pan_token IS NOT NULL AND card_pan_masked ~ '^[0-9]{6}\\*+[0-9]{4}$'`)).rows;
+      const [{ tokens }] = (
+        await pg.query(
+          `SELECT count(*)::int AS tokens FROM transactions WHERE card_pan_token IS NOT NULL AND card_pan_masked ~ '^[0-9]{6}\\*+[0-9]{4}$'`,
+        )
+      ).rows;
       expect(tokens).toBeGreaterThan(500); // the cards were kept, as tokens and masks
     } finally {
       await pg.end();

@@ -19,7 +19,16 @@ import {
   type RunJobResponse,
 } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
-import { createTestDatabase, makeTempDir, startEngineProcess, startFaultProxy, unaryCall, type EngineProcess, type FaultProxy, type TestDatabase } from '@strongroom/testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  startEngineProcess,
+  startFaultProxy,
+  unaryCall,
+  type EngineProcess,
+  type FaultProxy,
+  type TestDatabase,
+} from '@strongroom/testing';
 
 const POOL_SIZE = 5;
 const CLIENT_TIMEOUT_MS = 3000;
@@ -56,7 +65,12 @@ describe('resilience: database link blackholed', () => {
     }
   }
   const engineBackends = async () =>
-    (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'strongroom-engine'`, [db.name]))[0]?.n ?? 0;
+    (
+      await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'strongroom-engine'`,
+        [db.name],
+      )
+    )[0]?.n ?? 0;
 
   it('fails fast while the breaker is open, completes the run exactly once after healing, and leaks no connection', async () => {
     db = await createTestDatabase();
@@ -81,9 +95,12 @@ describe('resilience: database link blackholed', () => {
       definition: `name: blackhole\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 2000, maxSize: 2000 }\nerrors: { maxRejectRatio: 0.05 }\n`,
       baseDir: '',
     });
-    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run?.id as string;
-    const getRun = (deadlineMs = 5000) => unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId }, deadlineMs).then((r) => r.run as Run);
-    for (let r = await getRun(); (r.read ?? 0) < 4000; r = await getRun()) await new Promise((res) => setTimeout(res, 300));
+    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
+      ?.id as string;
+    const getRun = (deadlineMs = 5000) =>
+      unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId }, deadlineMs).then((r) => r.run as Run);
+    for (let r = await getRun(); (r.read ?? 0) < 4000; r = await getRun())
+      await new Promise((res) => setTimeout(res, 300));
 
     // 10 s of silence on every connection, old and new
     proxy.setMode({ mode: 'blackhole' });
@@ -104,7 +121,9 @@ describe('resilience: database link blackholed', () => {
           }),
         ),
       );
-      const b = await unaryCall<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {}, 1000).catch(() => undefined);
+      const b = await unaryCall<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {}, 1000).catch(
+        () => undefined,
+      );
       states.push({ at: Date.now() - t0, state: b?.breakers.find((x) => x.name === 'postgres')?.state ?? 'NO-ANSWER' });
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -127,9 +146,13 @@ describe('resilience: database link blackholed', () => {
     expect(fast.length).toBeGreaterThanOrEqual(5);
     expect(fast.every((r) => Number(r.retryAfterMs) > 0)).toBe(true);
     const slow = failed.filter((r) => r.ms >= 100);
-    const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+    const pct = (xs: number[], p: number) =>
+      [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
     process.stdout.write(
-      `blackhole 10 s: breaker open after ${openedAt} ms; ${fast.length} calls failed fast (p50 ${pct(fast.map((r) => r.ms), 50)} ms, max ${Math.max(...fast.map((r) => r.ms))} ms); ` +
+      `blackhole 10 s: breaker open after ${openedAt} ms; ${fast.length} calls failed fast (p50 ${pct(
+        fast.map((r) => r.ms),
+        50,
+      )} ms, max ${Math.max(...fast.map((r) => r.ms))} ms); ` +
         `${slow.length} waited for the client timeout (max ${Math.max(0, ...slow.map((r) => r.ms))} ms); ${results.length - failed.length} succeeded\n`,
     );
 
@@ -139,20 +162,37 @@ describe('resilience: database link blackholed', () => {
       run = await getRun().catch(() => undefined);
       if (run && run.status !== RunStatus.RUN_STATUS_RUNNING && run.status !== RunStatus.RUN_STATUS_PAUSED) break;
     }
-    expect(run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 60_000, filtered: 0, deadLettered: gen.bad });
+    expect(run).toMatchObject({
+      status: RunStatus.RUN_STATUS_SUCCEEDED,
+      read: 60_000,
+      filtered: 0,
+      deadLettered: gen.bad,
+    });
     expect((run?.loaded ?? 0) + (run?.deadLettered ?? 0)).toBe(60_000);
-    const [keys] = await sql<{ n: number; k: number }>('SELECT count(*)::int AS n, count(DISTINCT (source_system, txn_id))::int AS k FROM transactions WHERE run_id = $1', [runId]);
+    const [keys] = await sql<{ n: number; k: number }>(
+      'SELECT count(*)::int AS n, count(DISTINCT (source_system, txn_id))::int AS k FROM transactions WHERE run_id = $1',
+      [runId],
+    );
     expect(keys).toEqual({ n: run?.loaded, k: run?.loaded });
 
     // no leaked connections: the engine's backends settle back within its pool size
     let backends = await engineBackends();
-    for (const until = Date.now() + 15_000; backends > POOL_SIZE && Date.now() < until; backends = await engineBackends()) await new Promise((r) => setTimeout(r, 250));
+    for (
+      const until = Date.now() + 15_000;
+      backends > POOL_SIZE && Date.now() < until;
+      backends = await engineBackends()
+    )
+      await new Promise((r) => setTimeout(r, 250));
     expect(backends).toBeLessThanOrEqual(POOL_SIZE);
 
     // the transitions are durable and in the audit chain
-    const actions = (await sql<{ action: string }>(`SELECT action FROM immutable_audit_log WHERE action LIKE 'breaker:%' ORDER BY seq`)).map((r) => r.action);
+    const actions = (
+      await sql<{ action: string }>(`SELECT action FROM immutable_audit_log WHERE action LIKE 'breaker:%' ORDER BY seq`)
+    ).map((r) => r.action);
     expect(actions[0]).toBe('breaker:opened');
     expect(actions[actions.length - 1]).toBe('breaker:closed');
-    expect(await sql(`SELECT state FROM circuit_breaker_states WHERE name = 'postgres'`)).toEqual([{ state: 'CLOSED' }]);
+    expect(await sql(`SELECT state FROM circuit_breaker_states WHERE name = 'postgres'`)).toEqual([
+      { state: 'CLOSED' },
+    ]);
   }, 180_000);
 });

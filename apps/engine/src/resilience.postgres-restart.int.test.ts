@@ -45,7 +45,10 @@ describe('resilience: PostgreSQL restart during a run', () => {
   it('pauses while the database is down and completes by itself once it is back, exactly once', async () => {
     cluster = await startCluster({ dataDir: path.join(dir, 'data'), ephemeral: true });
     const port = cluster.port;
-    engine = await startEngineProcess({ databaseUrl: cluster.url, env: { STRONGROOM_HOME: makeTempDir(), LOG_LEVEL: 'warn' } });
+    engine = await startEngineProcess({
+      databaseUrl: cluster.url,
+      env: { STRONGROOM_HOME: makeTempDir(), LOG_LEVEL: 'warn' },
+    });
     client = createJobServiceClient({ address: engine.address });
     const csv = path.join(dir, 'restart.csv');
     const gen = await generateTransactionsCsv(csv, { rows: 60_000, seed: 11, idPrefix: 'PR' });
@@ -53,25 +56,38 @@ describe('resilience: PostgreSQL restart during a run', () => {
       definition: `name: pg-restart\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 2000, maxSize: 2000 }\nerrors: { maxRejectRatio: 0.05 }\n`,
       baseDir: '',
     });
-    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId: job.job?.id ?? '' })).run?.id as string;
-    const getRun = () => unaryCall<GetRunRequest, GetRunResponse>(client, client.getRun, { runId }, 3000).then((r) => r.run as Run);
-    for (let r = await getRun(); (r.read ?? 0) < 4000; r = await getRun()) await new Promise((res) => setTimeout(res, 50));
+    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId: job.job?.id ?? '' }))
+      .run?.id as string;
+    const getRun = () =>
+      unaryCall<GetRunRequest, GetRunResponse>(client, client.getRun, { runId }, 3000).then((r) => r.run as Run);
+    for (let r = await getRun(); (r.read ?? 0) < 4000; r = await getRun())
+      await new Promise((res) => setTimeout(res, 50));
 
     await cluster.stopImmediate();
     // for 5 s the database is away: the breaker must open and the engine report NOT_SERVING
     const ops = createOpsServiceClient({ address: engine.address });
     const HealthClient = makeGenericClientConstructor(healthService, 'Health');
     const health = new HealthClient(engine.address, credentials.createInsecure()) as unknown as {
-      check(req: { service: string }, opts: { deadline: Date }, cb: (e: Error | null, r: { status: string }) => void): void;
+      check(
+        req: { service: string },
+        opts: { deadline: Date },
+        cb: (e: Error | null, r: { status: string }) => void,
+      ): void;
       close(): void;
     };
     const seen = new Set<string>();
     const outageEnds = Date.now() + 5000;
     while (Date.now() < outageEnds) {
-      const b = await unaryCall<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {}, 1000).catch(() => undefined);
+      const b = await unaryCall<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {}, 1000).catch(
+        () => undefined,
+      );
       const pgState = b?.breakers.find((x) => x.name === 'postgres')?.state;
       if (pgState) seen.add(pgState);
-      const h = await new Promise<string>((resolve) => health.check({ service: '' }, { deadline: new Date(Date.now() + 1000) }, (e, r) => resolve(e ? 'ERROR' : r.status)));
+      const h = await new Promise<string>((resolve) =>
+        health.check({ service: '' }, { deadline: new Date(Date.now() + 1000) }, (e, r) =>
+          resolve(e ? 'ERROR' : r.status),
+        ),
+      );
       seen.add(`health:${h}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -96,11 +112,18 @@ describe('resilience: PostgreSQL restart during a run', () => {
     const pg = new Client({ connectionString: cluster.url });
     await pg.connect();
     try {
-      const [keys] = (await pg.query('SELECT count(*)::int AS n, count(DISTINCT (source_system, txn_id))::int AS k FROM transactions WHERE run_id = $1', [runId])).rows;
+      const [keys] = (
+        await pg.query(
+          'SELECT count(*)::int AS n, count(DISTINCT (source_system, txn_id))::int AS k FROM transactions WHERE run_id = $1',
+          [runId],
+        )
+      ).rows;
       expect(keys).toEqual({ n: run?.loaded, k: run?.loaded });
       const [breaker] = (await pg.query(`SELECT state FROM circuit_breaker_states WHERE name = 'postgres'`)).rows;
       expect(breaker).toEqual({ state: 'CLOSED' });
-      const actions = (await pg.query(`SELECT action FROM immutable_audit_log WHERE action LIKE 'breaker:%' ORDER BY seq`)).rows.map((r) => r.action);
+      const actions = (
+        await pg.query(`SELECT action FROM immutable_audit_log WHERE action LIKE 'breaker:%' ORDER BY seq`)
+      ).rows.map((r) => r.action);
       expect(actions[0]).toBe('breaker:opened');
       expect(actions[actions.length - 1]).toBe('breaker:closed');
     } finally {
@@ -114,17 +137,26 @@ describe('resilience: PostgreSQL restart during a run', () => {
     const slowDb = await startCluster({ dataDir: path.join(latencyDir, 'data'), ephemeral: true });
     const proxy = await startFaultProxy({ host: '127.0.0.1', port: slowDb.port });
     const viaProxy = slowDb.url.replace(`:${slowDb.port}/`, `:${proxy.port}/`);
-    const slowEngine = await startEngineProcess({ databaseUrl: viaProxy, env: { STRONGROOM_HOME: makeTempDir(), LOG_LEVEL: 'warn' } });
+    const slowEngine = await startEngineProcess({
+      databaseUrl: viaProxy,
+      env: { STRONGROOM_HOME: makeTempDir(), LOG_LEVEL: 'warn' },
+    });
     const c = createJobServiceClient({ address: slowEngine.address });
     try {
       const csv = path.join(latencyDir, 'latency.csv');
       await generateTransactionsCsv(csv, { rows: 3000, seed: 3, idPrefix: 'LT', badRatio: 0 });
       proxy.setMode({ mode: 'delay', ms: 200 });
-      const job = await unaryCall<CreateJobRequest, CreateJobResponse>(c, c.createJob, {
-        definition: `name: slow-link\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 1500, maxSize: 1500 }\n`,
-        baseDir: '',
-      }, 30_000);
-      const runId = (await unaryCall<RunJobRequest, RunJobResponse>(c, c.runJob, { jobId: job.job?.id ?? '' }, 30_000)).run?.id as string;
+      const job = await unaryCall<CreateJobRequest, CreateJobResponse>(
+        c,
+        c.createJob,
+        {
+          definition: `name: slow-link\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 1500, maxSize: 1500 }\n`,
+          baseDir: '',
+        },
+        30_000,
+      );
+      const runId = (await unaryCall<RunJobRequest, RunJobResponse>(c, c.runJob, { jobId: job.job?.id ?? '' }, 30_000))
+        .run?.id as string;
       let run: Run | undefined;
       for (const until = Date.now() + 100_000; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
         run = (await unaryCall<GetRunRequest, GetRunResponse>(c, c.getRun, { runId }, 30_000)).run;
@@ -134,7 +166,9 @@ describe('resilience: PostgreSQL restart during a run', () => {
       proxy.setMode({ mode: 'pass' });
       const pg = new Client({ connectionString: slowDb.url });
       await pg.connect();
-      const { rows } = await pg.query(`SELECT (SELECT count(*) FROM circuit_breaker_states)::int AS states, (SELECT count(*) FROM immutable_audit_log WHERE action LIKE 'breaker:%')::int AS audited`);
+      const { rows } = await pg.query(
+        `SELECT (SELECT count(*) FROM circuit_breaker_states)::int AS states, (SELECT count(*) FROM immutable_audit_log WHERE action LIKE 'breaker:%')::int AS audited`,
+      );
       await pg.end();
       expect(rows[0]).toEqual({ states: 0, audited: 0 }); // latency is not a failure: no trip
     } finally {

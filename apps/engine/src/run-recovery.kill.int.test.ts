@@ -18,7 +18,14 @@ import {
   type RunJobResponse,
 } from '@strongroom/contract';
 import { createRandom, generateTransactionsCsv, type GeneratedFile } from '@strongroom/datagen';
-import { createTestDatabase, makeTempDir, startEngineProcess, unaryCall, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  startEngineProcess,
+  unaryCall,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 import { sqlExec } from '@strongroom/db';
 
 /**
@@ -39,7 +46,9 @@ errors: { maxRejectRatio: 0.05 }
 /** Resolves when the process has exited — also when it already had (killed by a signal: exitCode stays null). */
 function exited(engine: EngineProcess): Promise<void> {
   const c = engine.child;
-  return c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', () => r()));
+  return c.exitCode !== null || c.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => c.once('exit', () => r()));
 }
 
 describe('exactly-once restart (real engine processes, SIGKILL)', () => {
@@ -72,7 +81,10 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
   }
 
   async function submit(client: JobServiceClient, name: string, csv: string, batching: string): Promise<string> {
-    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(client, client.createJob, { definition: JOB(name, csv, batching), baseDir: '' });
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(client, client.createJob, {
+      definition: JOB(name, csv, batching),
+      baseDir: '',
+    });
     const run = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId: job.job?.id ?? '' });
     return run.run?.id as string;
   }
@@ -81,7 +93,12 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const { run } = await unaryCall<GetRunRequest, GetRunResponse>(client, client.getRun, { runId });
-      if (run && [RunStatus.RUN_STATUS_SUCCEEDED, RunStatus.RUN_STATUS_FAILED, RunStatus.RUN_STATUS_CANCELLED].includes(run.status)) {
+      if (
+        run &&
+        [RunStatus.RUN_STATUS_SUCCEEDED, RunStatus.RUN_STATUS_FAILED, RunStatus.RUN_STATUS_CANCELLED].includes(
+          run.status,
+        )
+      ) {
         expect(run.errorMessage).toBe('');
         expect(run.status).toBe(RunStatus.RUN_STATUS_SUCCEEDED);
         return run;
@@ -94,20 +111,32 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
   /** The invariants, checked in the database itself. */
   async function verify(runId: string, gen: GeneratedFile) {
     const q = async (sql: string) => (await pg.query(sql, [runId])).rows;
-    const [run] = await q('SELECT records_read::int AS read, records_loaded::int AS loaded, records_dead_lettered::int AS dead, records_filtered::int AS filtered, attempts FROM job_runs WHERE id = $1');
+    const [run] = await q(
+      'SELECT records_read::int AS read, records_loaded::int AS loaded, records_dead_lettered::int AS dead, records_filtered::int AS filtered, attempts FROM job_runs WHERE id = $1',
+    );
     expect(run.read).toBe(gen.rows);
     expect(run.loaded + run.dead).toBe(gen.rows);
     expect(run.filtered).toBe(0);
     expect(run.dead).toBe(gen.bad);
-    const [sink] = await q('SELECT count(*)::int AS n, count(DISTINCT (source_system, txn_id))::int AS keys FROM transactions WHERE run_id = $1');
+    const [sink] = await q(
+      'SELECT count(*)::int AS n, count(DISTINCT (source_system, txn_id))::int AS keys FROM transactions WHERE run_id = $1',
+    );
     expect(sink).toEqual({ n: run.loaded, keys: run.loaded });
-    const [dlq] = await q('SELECT count(*)::int AS n, count(DISTINCT record_no)::int AS distinct_records FROM dead_letter_queue WHERE run_id = $1');
+    const [dlq] = await q(
+      'SELECT count(*)::int AS n, count(DISTINCT record_no)::int AS distinct_records FROM dead_letter_queue WHERE run_id = $1',
+    );
     expect(dlq).toEqual({ n: gen.bad, distinct_records: gen.bad });
-    const sums = await q(`SELECT currency, count(*)::text AS count, (sum(amount) * power(10, CASE currency WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END))::bigint::text AS minor FROM transactions WHERE run_id = $1 GROUP BY currency ORDER BY currency`);
-    expect(Object.fromEntries(sums.map((s) => [s.currency, { count: s.count, minor: s.minor }]))).toEqual(gen.goodTotals);
+    const sums = await q(
+      `SELECT currency, count(*)::text AS count, (sum(amount) * power(10, CASE currency WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END))::bigint::text AS minor FROM transactions WHERE run_id = $1 GROUP BY currency ORDER BY currency`,
+    );
+    expect(Object.fromEntries(sums.map((s) => [s.currency, { count: s.count, minor: s.minor }]))).toEqual(
+      gen.goodTotals,
+    );
     const [published] = await q('SELECT count(*)::int AS n FROM transactions_published WHERE run_id = $1');
     expect(published.n).toBe(run.loaded);
-    const [audit] = await q(`SELECT count(*)::int AS n FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1::text`);
+    const [audit] = await q(
+      `SELECT count(*)::int AS n FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1::text`,
+    );
     const [{ batches }] = await q('SELECT batches_committed AS batches FROM job_runs WHERE id = $1');
     expect(audit.n).toBe(batches);
     expect((await verifyChain(sqlExec(pg))).ok).toBe(true);
@@ -134,7 +163,14 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
   for (const point of ['batch:mid-copy', 'batch:before-commit', 'batch:after-commit', 'dlq:mid-write']) {
     it(`resumes exactly once after a kill at ${point}`, async () => {
       const csv = `${dir}/${point.replace(':', '-')}.csv`;
-      const gen = await generateTransactionsCsv(csv, { rows: 12_000, seed: point.length, idPrefix: point.replace(/[^a-z]/g, '').slice(0, 6).toUpperCase() });
+      const gen = await generateTransactionsCsv(csv, {
+        rows: 12_000,
+        seed: point.length,
+        idPrefix: point
+          .replace(/[^a-z]/g, '')
+          .slice(0, 6)
+          .toUpperCase(),
+      });
       const crashing = await start({ STRONGROOM_TEST_CRASH_AT: `${point}@3` });
       const runId = await submit(crashing.client, point.replace(':', '-'), csv, '{ minSize: 1000, maxSize: 1000 }');
       await exited(crashing.engine); // it kills itself at the point
@@ -155,7 +191,8 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
     await new Promise((r) => setTimeout(r, 700));
     first.client.close();
     expect(await first.engine.stop()).toBe(0);
-    const [mid] = (await pg.query('SELECT status, records_read::int AS read FROM job_runs WHERE id = $1', [runId])).rows;
+    const [mid] = (await pg.query('SELECT status, records_read::int AS read FROM job_runs WHERE id = $1', [runId]))
+      .rows;
     expect(mid.status).toBe('RUNNING');
     expect(mid.read % 2000 === 0 || mid.read === 60_000).toBe(true); // stopped on a batch boundary
     const second = await start();
@@ -165,43 +202,94 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
   }, 120_000);
 
   it('replays dead letters exactly once after a kill in the middle of a replay', async () => {
-    const [run] = (await pg.query(`SELECT id FROM job_runs WHERE status = 'SUCCEEDED' ORDER BY created_at LIMIT 1`)).rows;
-    const { rows: pending } = await pg.query(`SELECT id::text AS id FROM dead_letter_queue WHERE run_id = $1 AND status = 'PENDING' AND reason_code = 'MISSING_FIELD'`, [run.id]);
+    const [run] = (await pg.query(`SELECT id FROM job_runs WHERE status = 'SUCCEEDED' ORDER BY created_at LIMIT 1`))
+      .rows;
+    const { rows: pending } = await pg.query(
+      `SELECT id::text AS id FROM dead_letter_queue WHERE run_id = $1 AND status = 'PENDING' AND reason_code = 'MISSING_FIELD'`,
+      [run.id],
+    );
     expect(pending.length).toBeGreaterThan(0);
-    const { rows: before } = await pg.query('SELECT records_loaded::int AS loaded FROM job_runs WHERE id = $1', [run.id]);
+    const { rows: before } = await pg.query('SELECT records_loaded::int AS loaded FROM job_runs WHERE id = $1', [
+      run.id,
+    ]);
     const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'replay:mid@1' });
     const dlq = createDeadLetterServiceClient({ address: crashing.engine.address });
     // a record with a missing account is replayed with one (the engine dies mid-replay: nothing may stick)
-    const { rows: raws } = await pg.query(`SELECT id::text AS id, raw_record FROM dead_letter_queue WHERE id = ANY($1::bigint[])`, [pending.map((p) => p.id)]);
-    const corrections = raws.map((r) => ({ id: r.id, rawRecord: r.raw_record.replace(/^([^,]*),,/, '$1,DE89370400440532013000,') }));
-    await expect(unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq, dlq.replayDeadLetters, { ids: pending.map((p) => p.id), runId: '', corrections })).rejects.toBeDefined();
+    const { rows: raws } = await pg.query(
+      `SELECT id::text AS id, raw_record FROM dead_letter_queue WHERE id = ANY($1::bigint[])`,
+      [pending.map((p) => p.id)],
+    );
+    const corrections = raws.map((r) => ({
+      id: r.id,
+      rawRecord: r.raw_record.replace(/^([^,]*),,/, '$1,DE89370400440532013000,'),
+    }));
+    await expect(
+      unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq, dlq.replayDeadLetters, {
+        ids: pending.map((p) => p.id),
+        runId: '',
+        corrections,
+      }),
+    ).rejects.toBeDefined();
     dlq.close();
     crashing.client.close();
     await exited(crashing.engine);
-    expect((await pg.query(`SELECT count(*)::int AS n FROM dead_letter_queue WHERE id = ANY($1::bigint[]) AND status = 'PENDING'`, [pending.map((p) => p.id)])).rows[0].n).toBe(pending.length);
+    expect(
+      (
+        await pg.query(
+          `SELECT count(*)::int AS n FROM dead_letter_queue WHERE id = ANY($1::bigint[]) AND status = 'PENDING'`,
+          [pending.map((p) => p.id)],
+        )
+      ).rows[0].n,
+    ).toBe(pending.length);
     const e = await start();
     const dlq2 = createDeadLetterServiceClient({ address: e.engine.address });
-    const res = await unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq2, dlq2.replayDeadLetters, { ids: pending.map((p) => p.id), runId: '', corrections });
-    const again = await unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq2, dlq2.replayDeadLetters, { ids: pending.map((p) => p.id), runId: '', corrections });
+    const res = await unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq2, dlq2.replayDeadLetters, {
+      ids: pending.map((p) => p.id),
+      runId: '',
+      corrections,
+    });
+    const again = await unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq2, dlq2.replayDeadLetters, {
+      ids: pending.map((p) => p.id),
+      runId: '',
+      corrections,
+    });
     dlq2.close();
     e.client.close();
     expect(res.loaded + res.stillFailing).toBe(pending.length);
     expect(res.loaded).toBeGreaterThan(0);
     expect(again.loaded).toBe(0);
-    const { rows: after } = await pg.query('SELECT records_loaded::int AS loaded FROM job_runs WHERE id = $1', [run.id]);
+    const { rows: after } = await pg.query('SELECT records_loaded::int AS loaded FROM job_runs WHERE id = $1', [
+      run.id,
+    ]);
     expect(after[0].loaded).toBe(before[0].loaded + res.loaded);
   }, 120_000);
 
   it('answers a re-sent ingest batch from its stored result after a kill between commit and ack', async () => {
     const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'ingest:after-commit@2' });
-    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(crashing.client, crashing.client.createJob, { definition: 'name: crash-stream\nsource: { kind: grpc }\n', baseDir: '' });
-    const rec = (n: number) => ({ txnId: `K-${n}`, account: 'A', counterpartyAccount: '', counterpartyName: '', amount: `${n}.00`, currency: 'EUR', bookedAt: '2026-11-01', valueDate: '', reference: '', cardPan: '' });
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(crashing.client, crashing.client.createJob, {
+      definition: 'name: crash-stream\nsource: { kind: grpc }\n',
+      baseDir: '',
+    });
+    const rec = (n: number) => ({
+      txnId: `K-${n}`,
+      account: 'A',
+      counterpartyAccount: '',
+      counterpartyName: '',
+      amount: `${n}.00`,
+      currency: 'EUR',
+      bookedAt: '2026-11-01',
+      valueDate: '',
+      reference: '',
+      cardPan: '',
+    });
     const talk = (address: string) => {
       const c = createIngestServiceClient({ address });
       const call = c.ingest();
       const answers: IngestResponse[] = [];
       const waiters: ((v: IngestResponse | Error) => void)[] = [];
-      call.on('data', (r: IngestResponse) => (waiters.length ? (waiters.shift() as (v: IngestResponse) => void)(r) : answers.push(r)));
+      call.on('data', (r: IngestResponse) =>
+        waiters.length ? (waiters.shift() as (v: IngestResponse) => void)(r) : answers.push(r),
+      );
       call.on('error', (e: Error) => waiters.splice(0).forEach((w) => w(e)));
       const ask = async (m: IngestRequest) => {
         call.write(m);
@@ -220,7 +308,11 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
     const e = await start();
     const b = talk(e.engine.address);
     await b.ask({ open: { jobId: job.job?.id as string, streamId: 's1' } });
-    expect((await b.ask({ batch: { idempotencyKey: 'k2', records: [rec(3), rec(4)] } })).ack).toMatchObject({ duplicate: true, accepted: 2, loaded: 4 });
+    expect((await b.ask({ batch: { idempotencyKey: 'k2', records: [rec(3), rec(4)] } })).ack).toMatchObject({
+      duplicate: true,
+      accepted: 2,
+      loaded: 4,
+    });
     const done = await b.ask({ complete: {} });
     b.close();
     e.client.close();

@@ -6,7 +6,16 @@ import { HealthImplementation } from 'grpc-health-check';
 import { createPanProtector } from '@strongroom/compliance';
 import { BreakerRegistry, FILE_SOURCE_POLICY, POSTGRES_POLICY, SCREENING_POLICY } from '@strongroom/resilience';
 import { listCheckpoints, loadSigningKey, verifyChain } from '@strongroom/audit';
-import { AuditServiceService, ComplianceServiceService, OpsServiceService, DeadLetterServiceService, IngestServiceService, JobServiceService, PROTO_FILES, PROTO_ROOT } from '@strongroom/contract';
+import {
+  AuditServiceService,
+  ComplianceServiceService,
+  OpsServiceService,
+  DeadLetterServiceService,
+  IngestServiceService,
+  JobServiceService,
+  PROTO_FILES,
+  PROTO_ROOT,
+} from '@strongroom/contract';
 import { createDataSource, runMigrations, type DataSource, type JobRunEntity } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type EngineConfig } from './config';
@@ -87,8 +96,19 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   });
   await ds.initialize();
   const audit = loadSigningKey(config.auditKeyFile, true);
-  if (audit.generated) logger.warn('audit-key:generated', { file: config.auditKeyFile, keyId: audit.key.keyId, note: 'development key; supply STRONGROOM_AUDIT_KEY_FILE in production and keep its public key with your exported checkpoints' });
-  const checkpointer = new Checkpointer(ds, audit.key, logger, config.auditCheckpointEvery, config.auditCheckpointSeconds);
+  if (audit.generated)
+    logger.warn('audit-key:generated', {
+      file: config.auditKeyFile,
+      keyId: audit.key.keyId,
+      note: 'development key; supply STRONGROOM_AUDIT_KEY_FILE in production and keep its public key with your exported checkpoints',
+    });
+  const checkpointer = new Checkpointer(
+    ds,
+    audit.key,
+    logger,
+    config.auditCheckpointEvery,
+    config.auditCheckpointSeconds,
+  );
   const panKey = loadPanKey(config.panKeyFile, logger);
   const pan = createPanProtector(panKey);
   // every dependency behind a breaker; transitions are durable (table + audit), logged and drive health
@@ -96,7 +116,13 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const db = breakers.get(POSTGRES_POLICY);
   const journal = new BreakerJournal(ds, logger);
   breakers.onTransition((t) => journal.record(t));
-  const screening = await loadScreening(config.sanctionsListFiles, config.screeningThreshold, breakers.get(SCREENING_POLICY), ds, logger);
+  const screening = await loadScreening(
+    config.sanctionsListFiles,
+    config.screeningThreshold,
+    breakers.get(SCREENING_POLICY),
+    ds,
+    logger,
+  );
   const fieldKeys = new FileKeyRing(config.fieldKeysFile, logger);
   const registry = createMetricsRegistry('engine');
   const runContext = {
@@ -113,7 +139,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     ...crashHook(config),
   };
   const rotator = new KeyRotator(ds, fieldKeys, logger, config.keyRotationBatchSize, runContext.crash);
-  const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () => untilDatabaseAnswers(db, () => ds.query('SELECT 1'), 1000, () => stopping));
+  const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () =>
+    untilDatabaseAnswers(
+      db,
+      () => ds.query('SELECT 1'),
+      1000,
+      () => stopping,
+    ),
+  );
   const metrics = new EngineMetrics(registry, { ds, db, breakers, activeRuns: () => scheduler.activeCount });
   const observer = new RunObserver(ds, db, metrics, logger);
   scheduler.onAnyProgress((run) => observer.observe(run));
@@ -124,9 +157,22 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   server.addService(JobServiceService, jobServiceHandlers({ ds, db, scheduler, logger }));
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
-  server.addService(AuditServiceService, auditServiceHandlers({ ds, db, key: audit.key, checkpointer, fieldKeys, logger, onVerified: (ok) => metrics.auditVerified(ok) }));
+  server.addService(
+    AuditServiceService,
+    auditServiceHandlers({
+      ds,
+      db,
+      key: audit.key,
+      checkpointer,
+      fieldKeys,
+      logger,
+      onVerified: (ok) => metrics.auditVerified(ok),
+    }),
+  );
   server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, db, logger }));
-  server.addService(ComplianceServiceService, complianceServiceHandlers({
+  server.addService(
+    ComplianceServiceService,
+    complianceServiceHandlers({
       ds,
       db,
       screening,
@@ -140,26 +186,50 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
         },
         keys: [
           { purpose: 'card-number tokens (HMAC-SHA-256)', keyId: panKey.id, createdAt: fileCreated(config.panKeyFile) },
-          { purpose: 'audit checkpoint signatures (Ed25519)', keyId: audit.key.keyId, createdAt: fileCreated(config.auditKeyFile) },
+          {
+            purpose: 'audit checkpoint signatures (Ed25519)',
+            keyId: audit.key.keyId,
+            createdAt: fileCreated(config.auditKeyFile),
+          },
         ],
       },
-    }));
-  const SERVICES = ['', SERVICE_NAME, DLQ_SERVICE_NAME, INGEST_SERVICE_NAME, AUDIT_SERVICE_NAME, OPS_SERVICE_NAME, COMPLIANCE_SERVICE_NAME];
+    }),
+  );
+  const SERVICES = [
+    '',
+    SERVICE_NAME,
+    DLQ_SERVICE_NAME,
+    INGEST_SERVICE_NAME,
+    AUDIT_SERVICE_NAME,
+    OPS_SERVICE_NAME,
+    COMPLIANCE_SERVICE_NAME,
+  ];
   const health = new HealthImplementation(Object.fromEntries(SERVICES.map((n) => [n, 'SERVING' as const])));
   // NOT_SERVING while the database breaker is not closed: load balancers and the gateway route around us
   breakers.onTransition((t) => {
-    if (t.name === db.name && !stopping) for (const n of SERVICES) health.setStatus(n, t.to === 'CLOSED' ? 'SERVING' : 'NOT_SERVING');
+    if (t.name === db.name && !stopping)
+      for (const n of SERVICES) health.setStatus(n, t.to === 'CLOSED' ? 'SERVING' : 'NOT_SERVING');
   });
   health.addToServer(server);
-  const definitions = loadSync(PROTO_FILES, { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true });
+  const definitions = loadSync(PROTO_FILES, {
+    includeDirs: [PROTO_ROOT],
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+  });
   new ReflectionService(definitions).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${config.host}:${config.port}`, serverCredentials(config), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${config.host}:${config.port}`, serverCredentials(config), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   checkpointer.start();
   observer.start();
-  const metricsServer = config.metrics ? await startMetricsServer(registry, config.metrics.host, config.metrics.port) : null;
+  const metricsServer = config.metrics
+    ? await startMetricsServer(registry, config.metrics.host, config.metrics.port)
+    : null;
   if (metricsServer) logger.info('metrics:listening', { address: metricsServer.address });
   const recovered = await scheduler.recover();
   await rotator.resume();
@@ -213,6 +283,9 @@ function fileCreated(file: string): Date | undefined {
 function serverCredentials(config: EngineConfig): ServerCredentials {
   if (!config.tls) return ServerCredentials.createInsecure();
   const ca = config.tls.clientCa ? fs.readFileSync(config.tls.clientCa) : null;
-  return ServerCredentials.createSsl(ca, [{ cert_chain: fs.readFileSync(config.tls.cert), private_key: fs.readFileSync(config.tls.key) }], ca !== null);
+  return ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: fs.readFileSync(config.tls.cert), private_key: fs.readFileSync(config.tls.key) }],
+    ca !== null,
+  );
 }
-

@@ -42,9 +42,17 @@ export function errorLoggingPlugin(): ApolloServerPlugin<GatewayContext> {
             if (c.kind === 'unknown') {
               log.error('request:failed', { path, error: error.message, ...describeCause(c.error, true) });
             } else if (c.kind === 'gateway' && (c.error.retryable || c.error.code === 'INTERNAL_SERVER_ERROR')) {
-              log.warn('engine:failed', { path, code: c.error.code, ...describeCause(c.error.cause, c.error.code === 'INTERNAL_SERVER_ERROR') });
+              log.warn('engine:failed', {
+                path,
+                code: c.error.code,
+                ...describeCause(c.error.cause, c.error.code === 'INTERNAL_SERVER_ERROR'),
+              });
             } else {
-              log.debug('request:rejected', { path, code: c.kind === 'gateway' ? c.error.code : c.code, error: error.message });
+              log.debug('request:rejected', {
+                path,
+                code: c.kind === 'gateway' ? c.error.code : c.code,
+                error: error.message,
+              });
             }
           }
         },

@@ -35,7 +35,10 @@ describe('loadConfig', () => {
   });
 
   it('accepts port 0 and treats empty variables as unset', () => {
-    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_PORT: '0' })).toMatchObject({ port: 0, metrics: { port: 0 } });
+    expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_PORT: '0' })).toMatchObject({
+      port: 0,
+      metrics: { port: 0 },
+    });
     expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_METRICS_PORT: 'off' }).metrics).toBeNull();
     expect(loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_PORT: '' }).port).toBe(4000);
   });
@@ -47,7 +50,9 @@ describe('loadConfig', () => {
     expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, GATEWAY_ENGINE_DEADLINE_MS: 'soon' }))).toMatch(
       /GATEWAY_ENGINE_DEADLINE_MS/,
     );
-    expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, STRONGROOM_ENGINE: 'engine' }))).toMatch(/STRONGROOM_ENGINE/);
+    expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, STRONGROOM_ENGINE: 'engine' }))).toMatch(
+      /STRONGROOM_ENGINE/,
+    );
     expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, LOG_FORMAT: 'xml' }))).toMatch(/LOG_FORMAT/);
   });
 
@@ -70,13 +75,19 @@ describe('loadConfig', () => {
       jwtSecret: undefined,
       jwks: { file: '/etc/idp/jwks.json' },
     });
-    expect(loadConfig({ GATEWAY_JWKS_URL: 'https://idp.bank/jwks', NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(
+      loadConfig({ GATEWAY_JWKS_URL: 'https://idp.bank/jwks', NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat,
+    ).toBe('pretty');
   });
 
   it('refuses HS256 development tokens in production, and a production gateway without a JWKS', () => {
-    expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, NODE_ENV: 'production', GATEWAY_JWKS_FILE: '/x' }))).toMatch(/HS256 development tokens are not accepted in production/);
+    expect(
+      message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, NODE_ENV: 'production', GATEWAY_JWKS_FILE: '/x' })),
+    ).toMatch(/HS256 development tokens are not accepted in production/);
     expect(message(() => loadConfig({ NODE_ENV: 'production' }))).toMatch(/GATEWAY_JWKS_FILE/);
-    expect(message(() => loadConfig({ GATEWAY_JWKS_FILE: '/x', GATEWAY_JWKS_URL: 'https://idp/jwks' }))).toMatch(/not both/);
+    expect(message(() => loadConfig({ GATEWAY_JWKS_FILE: '/x', GATEWAY_JWKS_URL: 'https://idp/jwks' }))).toMatch(
+      /not both/,
+    );
   });
 });
 

@@ -57,7 +57,13 @@ export interface GatewayConfig {
    * GATEWAY_MAX_ALIASES (20), GATEWAY_MAX_COST (5000: fields × enclosing page sizes), at most 5
    * operations per document, at most 20,000 tokens. Lower is safer; raise only for a known client.
    */
-  readonly queryLimits: { maxDepth: number; maxAliases: number; maxOperations: number; maxCost: number; maxTokens: number };
+  readonly queryLimits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxOperations: number;
+    maxCost: number;
+    maxTokens: number;
+  };
   /**
    * GATEWAY_RATE_LIMIT_PER_MINUTE, default 600 (0 = off): requests per authenticated subject per
    * minute (a token bucket refilled continuously); over it, RATE_LIMITED (HTTP 429).
@@ -89,12 +95,17 @@ const envSchema = z.object({
   GATEWAY_AUTH: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
   GATEWAY_JWT_SECRET: z.string().optional(),
   GATEWAY_JWKS_FILE: z.string().optional(),
-  GATEWAY_JWKS_URL: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+  GATEWAY_JWKS_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .optional(),
   GATEWAY_JWT_ISSUER: z.string().optional(),
   GATEWAY_JWT_AUDIENCE: z.string().optional(),
   NODE_ENV: z.string().optional(),
   STRONGROOM_ENV: z.string().optional(),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default('info'),
+  LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
+    .default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be "json" or "pretty"' }).optional(),
   GATEWAY_MAX_DEPTH: intString(2, 50).default(10),
   GATEWAY_MAX_ALIASES: intString(0, 1000).default(20),
@@ -121,23 +132,34 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     throw new ConfigError('invalid gateway configuration: set GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL, not both');
   }
   if (production && e.GATEWAY_JWT_SECRET !== undefined) {
-    throw new ConfigError('invalid gateway configuration: GATEWAY_JWT_SECRET: HS256 development tokens are not accepted in production; configure GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL');
+    throw new ConfigError(
+      'invalid gateway configuration: GATEWAY_JWT_SECRET: HS256 development tokens are not accepted in production; configure GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL',
+    );
   }
-  if (authEnabled && !jwksConfigured && (e.GATEWAY_JWT_SECRET === undefined || e.GATEWAY_JWT_SECRET.length < MIN_SECRET_LENGTH)) {
+  if (
+    authEnabled &&
+    !jwksConfigured &&
+    (e.GATEWAY_JWT_SECRET === undefined || e.GATEWAY_JWT_SECRET.length < MIN_SECRET_LENGTH)
+  ) {
     throw new ConfigError(
       `invalid gateway configuration: GATEWAY_JWT_SECRET: required with at least ${MIN_SECRET_LENGTH} characters ` +
         'while GATEWAY_AUTH is on (or configure GATEWAY_JWKS_FILE / GATEWAY_JWKS_URL)',
     );
   }
   if (e.GATEWAY_JWT_SECRET !== undefined && e.GATEWAY_JWT_SECRET.length < MIN_SECRET_LENGTH) {
-    throw new ConfigError(`invalid gateway configuration: GATEWAY_JWT_SECRET: at least ${MIN_SECRET_LENGTH} characters`);
+    throw new ConfigError(
+      `invalid gateway configuration: GATEWAY_JWT_SECRET: at least ${MIN_SECRET_LENGTH} characters`,
+    );
   }
   return Object.freeze({
     host: e.GATEWAY_HOST,
     port: e.GATEWAY_PORT,
     engineAddress: e.STRONGROOM_ENGINE,
     engineDeadlineMs: e.GATEWAY_ENGINE_DEADLINE_MS,
-    metrics: e.GATEWAY_METRICS_PORT === 'off' ? null : { host: e.GATEWAY_METRICS_HOST, port: e.GATEWAY_METRICS_PORT ?? (e.GATEWAY_PORT === 0 ? 0 : 9465) },
+    metrics:
+      e.GATEWAY_METRICS_PORT === 'off'
+        ? null
+        : { host: e.GATEWAY_METRICS_HOST, port: e.GATEWAY_METRICS_PORT ?? (e.GATEWAY_PORT === 0 ? 0 : 9465) },
     engineTls,
     authEnabled,
     jwtSecret: authEnabled ? e.GATEWAY_JWT_SECRET : undefined,
@@ -151,7 +173,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
     maxBodyBytes: 1024 * 1024,
-    queryLimits: { maxDepth: e.GATEWAY_MAX_DEPTH, maxAliases: e.GATEWAY_MAX_ALIASES, maxOperations: 5, maxCost: e.GATEWAY_MAX_COST, maxTokens: 20_000 },
+    queryLimits: {
+      maxDepth: e.GATEWAY_MAX_DEPTH,
+      maxAliases: e.GATEWAY_MAX_ALIASES,
+      maxOperations: 5,
+      maxCost: e.GATEWAY_MAX_COST,
+      maxTokens: 20_000,
+    },
     rateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
   });
 }

@@ -54,10 +54,17 @@ export function buildContext(
   const logger = deps.logger.child({ correlationId: request.correlationId, actor: actor.sub });
   // the engine records this in every audit entry the call causes: `user:<sub>` says it came through the gateway
   const callCtx = { correlationId: request.correlationId, actor: `user:${actor.sub}` };
-  const clientOptions = { deadlineMs: deps.engineDeadlineMs, logger: deps.logger, ...(deps.breaker ? { breaker: deps.breaker } : {}) };
+  const clientOptions = {
+    deadlineMs: deps.engineDeadlineMs,
+    logger: deps.logger,
+    ...(deps.breaker ? { breaker: deps.breaker } : {}),
+  };
   const engine = createRequestEngine(deps.client, clientOptions, callCtx);
   const services = deps.clients
     ? createEngineServices({ jobs: deps.client, ...deps.clients }, clientOptions, callCtx, deps.logger)
-    : (new Proxy({}, { get: () => () => Promise.reject(new Error('engine service not configured')) }) as EngineServices);
+    : (new Proxy(
+        {},
+        { get: () => () => Promise.reject(new Error('engine service not configured')) },
+      ) as EngineServices);
   return { correlationId: request.correlationId, actor, engine, services, logger };
 }

@@ -6,7 +6,12 @@ import { type BreakerRegistry } from '@strongroom/resilience';
 
 export function gatewayMetricsPlugin(registry: Registry, breakers: BreakerRegistry): ApolloServerPlugin {
   const registers = [registry];
-  const requests = new Counter({ name: 'strongroom_gateway_requests_total', help: 'GraphQL requests by operation type (query, mutation, subscription, unknown) and outcome (ok, error)', labelNames: ['operation_type', 'outcome'], registers });
+  const requests = new Counter({
+    name: 'strongroom_gateway_requests_total',
+    help: 'GraphQL requests by operation type (query, mutation, subscription, unknown) and outcome (ok, error)',
+    labelNames: ['operation_type', 'outcome'],
+    registers,
+  });
   const seconds = new Histogram({
     name: 'strongroom_gateway_request_duration_seconds',
     help: 'Time from receiving a GraphQL request to sending its response',
@@ -14,7 +19,12 @@ export function gatewayMetricsPlugin(registry: Registry, breakers: BreakerRegist
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const errors = new Counter({ name: 'strongroom_gateway_errors_total', help: 'GraphQL errors sent, by extensions.code (docs/error-catalogue.md)', labelNames: ['code'], registers });
+  const errors = new Counter({
+    name: 'strongroom_gateway_errors_total',
+    help: 'GraphQL errors sent, by extensions.code (docs/error-catalogue.md)',
+    labelNames: ['code'],
+    registers,
+  });
   registerBreakerStates(registry, () => breakers.list());
   return {
     async requestDidStart() {

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signDevToken } from '@strongroom/auth';
 import { silentLogger } from '@strongroom/logging';
-import { type EngineProcess, type TestDatabase, createTestDatabase, makeTestIdp, startEngineProcess } from '@strongroom/testing';
+import {
+  type EngineProcess,
+  type TestDatabase,
+  createTestDatabase,
+  makeTestIdp,
+  startEngineProcess,
+} from '@strongroom/testing';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
 
@@ -20,8 +26,20 @@ describe('gateway protection (production mode)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-attack-')) } });
-    gateway = await startGateway(loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWKS_FILE: idp.jwksFile, NODE_ENV: 'production', GATEWAY_RATE_LIMIT_PER_MINUTE: '100000' }), silentLogger());
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-attack-')) },
+    });
+    gateway = await startGateway(
+      loadConfig({
+        GATEWAY_PORT: '0',
+        STRONGROOM_ENGINE: engine.address,
+        GATEWAY_JWKS_FILE: idp.jwksFile,
+        NODE_ENV: 'production',
+        GATEWAY_RATE_LIMIT_PER_MINUTE: '100000',
+      }),
+      silentLogger(),
+    );
   }, 60_000);
   afterAll(async () => {
     await gateway?.stop();
@@ -29,8 +47,20 @@ describe('gateway protection (production mode)', () => {
     await db?.drop();
   });
 
-  async function post(body: string, token = VIEWER): Promise<{ status: number; json: { data?: unknown; errors?: { message: string; extensions?: { code?: string; limit?: string } }[] } | undefined; text: string }> {
-    const res = await fetch(gateway?.url as string, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+  async function post(
+    body: string,
+    token = VIEWER,
+  ): Promise<{
+    status: number;
+    json:
+      { data?: unknown; errors?: { message: string; extensions?: { code?: string; limit?: string } }[] } | undefined;
+    text: string;
+  }> {
+    const res = await fetch(gateway?.url as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    });
     const text = await res.text();
     let json;
     try {
@@ -58,22 +88,33 @@ describe('gateway protection (production mode)', () => {
   });
 
   it('refuses 1,000 aliases', async () => {
-    const r = await query(`{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: jobs(first: 1) { edges { cursor } }`).join(' ')} }`);
+    const r = await query(
+      `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: jobs(first: 1) { edges { cursor } }`).join(' ')} }`,
+    );
     expect(r.json?.data).toBeUndefined();
     expect(r.json?.errors?.[0]).toMatchObject({ extensions: { limit: 'maxAliases' } });
   });
 
   it('refuses 100 batched operations, as a JSON array and as one document', async () => {
-    const batch = await post(JSON.stringify(Array.from({ length: 100 }, () => ({ query: '{ jobs { edges { cursor } } }' }))));
+    const batch = await post(
+      JSON.stringify(Array.from({ length: 100 }, () => ({ query: '{ jobs { edges { cursor } } }' }))),
+    );
     expect(batch.status).toBe(400);
     expect(batch.json?.data).toBeUndefined();
-    const doc = await post(JSON.stringify({ query: Array.from({ length: 100 }, (_, i) => `query q${i} { jobs { edges { cursor } } }`).join('\n'), operationName: 'q0' }));
+    const doc = await post(
+      JSON.stringify({
+        query: Array.from({ length: 100 }, (_, i) => `query q${i} { jobs { edges { cursor } } }`).join('\n'),
+        operationName: 'q0',
+      }),
+    );
     expect(doc.json?.data).toBeUndefined();
     expect(doc.json?.errors?.[0]).toMatchObject({ extensions: { limit: 'maxOperations' } });
   });
 
   it('refuses a query whose cost is too high', async () => {
-    const r = await query('{ runs(first: 100) { edges { node { id job { id runs(first: 100) { edges { node { id read loaded } } } } } } } }');
+    const r = await query(
+      '{ runs(first: 100) { edges { node { id job { id runs(first: 100) { edges { node { id read loaded } } } } } } } }',
+    );
     expect(r.json?.data).toBeUndefined();
     expect(r.json?.errors?.[0]).toMatchObject({ extensions: { limit: 'maxCost' } });
   });
@@ -92,16 +133,23 @@ describe('gateway protection (production mode)', () => {
   });
 
   it('accepts RS256 tokens from the JWKS and refuses HS256 development tokens in production', async () => {
-    const hs = signDevToken({ sub: 'dev', roles: ['admin'], ttlSeconds: 60 }, 'some-development-secret-of-32-characters');
+    const hs = signDevToken(
+      { sub: 'dev', roles: ['admin'], ttlSeconds: 60 },
+      'some-development-secret-of-32-characters',
+    );
     const r = await post(JSON.stringify({ query: '{ jobs { edges { cursor } } }' }), hs);
     expect(r.status).toBe(401);
     expect(r.json?.errors?.[0]?.message).toMatch(/algorithm this gateway does not accept/);
     const other = makeTestIdp(mkdtempSync(path.join(tmpdir(), 'strongroom-idp-')));
-    expect((await post(JSON.stringify({ query: '{ jobs { edges { cursor } } }' }), other.token('eve', ['admin']))).status).toBe(401);
+    expect(
+      (await post(JSON.stringify({ query: '{ jobs { edges { cursor } } }' }), other.token('eve', ['admin']))).status,
+    ).toBe(401);
   });
 
   it('refuses a GET mutation and a simple-request POST (CSRF prevention)', async () => {
-    const res = await fetch(`${gateway?.url}?query=${encodeURIComponent('{ jobs { edges { cursor } } }')}`, { headers: { authorization: `Bearer ${VIEWER}` } });
+    const res = await fetch(`${gateway?.url}?query=${encodeURIComponent('{ jobs { edges { cursor } } }')}`, {
+      headers: { authorization: `Bearer ${VIEWER}` },
+    });
     expect(res.status).toBe(400); // no apollo-require-preflight / content-type: CSRF prevention refuses it
   });
 });

@@ -4,7 +4,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Logger } from '@strongroom/logging';
-import { type EngineProcess, type TestDatabase, createTestDatabase, querySql, startEngineProcess } from '@strongroom/testing';
+import {
+  type EngineProcess,
+  type TestDatabase,
+  createTestDatabase,
+  querySql,
+  startEngineProcess,
+} from '@strongroom/testing';
 import { signDevToken } from '@strongroom/auth';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
@@ -34,8 +40,19 @@ describe('gateway batching against the real engine', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-batch-')) } });
-    gateway = await startGateway(loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET, LOG_LEVEL: 'debug' }), recordingLogger(calls));
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-batch-')) },
+    });
+    gateway = await startGateway(
+      loadConfig({
+        GATEWAY_PORT: '0',
+        STRONGROOM_ENGINE: engine.address,
+        GATEWAY_JWT_SECRET: SECRET,
+        LOG_LEVEL: 'debug',
+      }),
+      recordingLogger(calls),
+    );
   }, 60_000);
   afterAll(async () => {
     await gateway?.stop();
@@ -44,7 +61,11 @@ describe('gateway batching against the real engine', () => {
   });
 
   async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(gateway?.url as string, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(gateway?.url as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` },
+      body: JSON.stringify({ query, variables }),
+    });
     const body = (await res.json()) as { data: T; errors?: unknown[] };
     expect(body.errors).toBeUndefined();
     return body.data;
@@ -54,18 +75,21 @@ describe('gateway batching against the real engine', () => {
     // 50 jobs through the gateway; 1,000 finished runs of them written straight into the database
     const jobIds: string[] = [];
     for (let i = 0; i < 50; i++) {
-      const d = await gql<{ createJob: { job: { id: string } } }>(`mutation($d: String!) { createJob(definition: $d) { job { id } } }`, {
-        d: `name: batch-${i}\nsource:\n  kind: csv\n  path: /data/batch-${i}.csv\n  mapping: { txn_id: id, account: a, amount: m, currency: c, booked_at: b }\n`,
-      });
+      const d = await gql<{ createJob: { job: { id: string } } }>(
+        `mutation($d: String!) { createJob(definition: $d) { job { id } } }`,
+        {
+          d: `name: batch-${i}\nsource:\n  kind: csv\n  path: /data/batch-${i}.csv\n  mapping: { txn_id: id, account: a, amount: m, currency: c, booked_at: b }\n`,
+        },
+      );
       jobIds.push(d.createJob.job.id);
     }
     await querySql(
-        db?.url as string,
-        `INSERT INTO job_runs (id, job_id, job_version, status, source_path, source_sha256, source_bytes, created_at, finished_at)
+      db?.url as string,
+      `INSERT INTO job_runs (id, job_id, job_version, status, source_path, source_sha256, source_bytes, created_at, finished_at)
          SELECT gen_random_uuid(), j.id, 1, 'SUCCEEDED', '/data/x.csv', r.sha, 0, now() - make_interval(secs => r.n), now()
            FROM unnest($1::uuid[]) WITH ORDINALITY AS j(id, k)
            CROSS JOIN LATERAL (SELECT g AS n, encode(sha256((j.k * 1000 + g)::text::bytea), 'hex') AS sha FROM generate_series(1, 20) g) r`,
-        [jobIds],
+      [jobIds],
     );
 
     calls.length = 0;
@@ -74,7 +98,12 @@ describe('gateway batching against the real engine', () => {
     let pages = 0;
     const names = new Set<string>();
     do {
-      const d: { runs: { edges: { node: { id: string; job: { id: string; name: string } } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await gql(
+      const d: {
+        runs: {
+          edges: { node: { id: string; job: { id: string; name: string } } }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      } = await gql(
         `query($after: String) { runs(first: 100, after: $after) { edges { node { id job { id name } } } pageInfo { hasNextPage endCursor } } }`,
         { after },
       );
@@ -94,10 +123,17 @@ describe('gateway batching against the real engine', () => {
   }, 120_000);
 
   it('records the caller of a mutation done through the gateway in the audit chain', async () => {
-    const d = await gql<{ createJob: { job: { id: string } } }>(`mutation($d: String!) { createJob(definition: $d) { job { id } } }`, {
-      d: `name: audited\nsource:\n  kind: csv\n  path: /data/audited.csv\n  mapping: { txn_id: id, account: a, amount: m, currency: c, booked_at: b }\n`,
-    });
-    const rows = await querySql<{ actor: string; action: string }>(db?.url as string, `SELECT actor, action FROM immutable_audit_log WHERE subject->>'jobId' = $1`, [d.createJob.job.id]);
+    const d = await gql<{ createJob: { job: { id: string } } }>(
+      `mutation($d: String!) { createJob(definition: $d) { job { id } } }`,
+      {
+        d: `name: audited\nsource:\n  kind: csv\n  path: /data/audited.csv\n  mapping: { txn_id: id, account: a, amount: m, currency: c, booked_at: b }\n`,
+      },
+    );
+    const rows = await querySql<{ actor: string; action: string }>(
+      db?.url as string,
+      `SELECT actor, action FROM immutable_audit_log WHERE subject->>'jobId' = $1`,
+      [d.createJob.job.id],
+    );
     expect(rows).toEqual([{ actor: 'user:ops', action: 'job:defined' }]);
   });
 });

@@ -1,6 +1,12 @@
 import { signDevToken } from '@strongroom/auth';
 import { silentLogger } from '@strongroom/logging';
-import { createTestDatabase, makeTempDir, startEngineProcess, type EngineProcess, type TestDatabase } from '@strongroom/testing';
+import {
+  createTestDatabase,
+  makeTempDir,
+  startEngineProcess,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
 import { loadConfig } from './config';
 import { startGateway, type RunningGateway } from './server';
 
@@ -16,7 +22,15 @@ describe('gateway in front of a frozen engine', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: makeTempDir() } });
-    gateway = await startGateway(loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET, GATEWAY_ENGINE_DEADLINE_MS: '1500' }), silentLogger());
+    gateway = await startGateway(
+      loadConfig({
+        GATEWAY_PORT: '0',
+        STRONGROOM_ENGINE: engine.address,
+        GATEWAY_JWT_SECRET: SECRET,
+        GATEWAY_ENGINE_DEADLINE_MS: '1500',
+      }),
+      silentLogger(),
+    );
   });
   afterAll(async () => {
     engine?.child.kill('SIGCONT');
@@ -32,7 +46,10 @@ describe('gateway in front of a frozen engine', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${VIEWER}` },
       body: JSON.stringify({ query: '{ jobs(first: 5) { edges { node { id } } } }' }),
     });
-    return { ms: Date.now() - t0, body: (await res.json()) as { data?: unknown; errors?: { extensions: { code: string } }[] } };
+    return {
+      ms: Date.now() - t0,
+      body: (await res.json()) as { data?: unknown; errors?: { extensions: { code: string } }[] },
+    };
   };
 
   const healthz = async () => {

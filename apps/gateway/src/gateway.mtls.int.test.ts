@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signDevToken } from '@strongroom/auth';
 import { silentLogger } from '@strongroom/logging';
-import { type EngineProcess, type TestDatabase, createTestDatabase, makeTestPki, startEngineProcess } from '@strongroom/testing';
+import {
+  type EngineProcess,
+  type TestDatabase,
+  createTestDatabase,
+  makeTestPki,
+  startEngineProcess,
+} from '@strongroom/testing';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
 
@@ -24,7 +30,12 @@ describe('engine behind mutual TLS', () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({
       databaseUrl: db.url,
-      env: { STRONGROOM_HOME: path.join(dir, 'home'), ENGINE_TLS_CERT_FILE: pki.serverCert, ENGINE_TLS_KEY_FILE: pki.serverKey, ENGINE_TLS_CLIENT_CA_FILE: pki.ca },
+      env: {
+        STRONGROOM_HOME: path.join(dir, 'home'),
+        ENGINE_TLS_CERT_FILE: pki.serverCert,
+        ENGINE_TLS_KEY_FILE: pki.serverKey,
+        ENGINE_TLS_CLIENT_CA_FILE: pki.ca,
+      },
     });
   }, 60_000);
   afterAll(async () => {
@@ -34,14 +45,31 @@ describe('engine behind mutual TLS', () => {
   });
 
   async function gatewayWith(env: Record<string, string>) {
-    const g = await startGateway(loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine?.address as string, GATEWAY_JWT_SECRET: SECRET, GATEWAY_ENGINE_DEADLINE_MS: '3000', ...env }), silentLogger());
+    const g = await startGateway(
+      loadConfig({
+        GATEWAY_PORT: '0',
+        STRONGROOM_ENGINE: engine?.address as string,
+        GATEWAY_JWT_SECRET: SECRET,
+        GATEWAY_ENGINE_DEADLINE_MS: '3000',
+        ...env,
+      }),
+      silentLogger(),
+    );
     gateways.push(g);
-    const res = await fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${VIEWER}` }, body: JSON.stringify({ query: '{ jobs { edges { cursor } } }' }) });
+    const res = await fetch(g.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${VIEWER}` },
+      body: JSON.stringify({ query: '{ jobs { edges { cursor } } }' }),
+    });
     return (await res.json()) as { data?: unknown; errors?: { extensions: { code: string } }[] };
   }
 
   it('answers the gateway that presents its client certificate', async () => {
-    const r = await gatewayWith({ STRONGROOM_ENGINE_TLS_CA_FILE: pki.ca, STRONGROOM_ENGINE_TLS_CERT_FILE: pki.clientCert, STRONGROOM_ENGINE_TLS_KEY_FILE: pki.clientKey });
+    const r = await gatewayWith({
+      STRONGROOM_ENGINE_TLS_CA_FILE: pki.ca,
+      STRONGROOM_ENGINE_TLS_CERT_FILE: pki.clientCert,
+      STRONGROOM_ENGINE_TLS_KEY_FILE: pki.clientKey,
+    });
     expect(r.errors).toBeUndefined();
     expect(r.data).toEqual({ jobs: { edges: [] } });
   });

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '@strongroom/logging';
 import { parse as parseYaml } from 'yaml';
-import { type EngineProcess, type TestDatabase, createTestDatabase, promSample, startEngineProcess } from '@strongroom/testing';
+import {
+  type EngineProcess,
+  type TestDatabase,
+  createTestDatabase,
+  promSample,
+  startEngineProcess,
+} from '@strongroom/testing';
 import { signDevToken } from '@strongroom/auth';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
@@ -62,7 +68,12 @@ interface RunView {
   id: string;
   status: string;
   finishedAt: string | null;
-  reconciliation: { reconciled: boolean; reason: string | null; sourceTotals: CurrencyTotal[]; sinkTotals: CurrencyTotal[] };
+  reconciliation: {
+    reconciled: boolean;
+    reason: string | null;
+    sourceTotals: CurrencyTotal[];
+    sinkTotals: CurrencyTotal[];
+  };
   [field: string]: unknown;
 }
 
@@ -109,7 +120,11 @@ describe('gateway queries and mutations against the real engine', () => {
   async function waitForEnd(runId: string): Promise<RunView> {
     const until = Date.now() + 60_000;
     for (;;) {
-      const res = await gql<{ run: RunView }>(`query($id: ID!) { run(id: $id) { ${RUN_FIELDS} } }`, { id: runId }, VIEWER);
+      const res = await gql<{ run: RunView }>(
+        `query($id: ID!) { run(id: $id) { ${RUN_FIELDS} } }`,
+        { id: runId },
+        VIEWER,
+      );
       expect(res.errors).toBeUndefined();
       const run = res.data?.run as RunView;
       if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status)) return run;
@@ -169,12 +184,20 @@ describe('gateway queries and mutations against the real engine', () => {
   });
 
   it('returns the existing run when the same file is submitted again', async () => {
-    const again = await gql<RunJobData>(`mutation($jobId: ID!) { runJob(jobId: $jobId) { existing run { id } } }`, { jobId }, OPERATOR);
+    const again = await gql<RunJobData>(
+      `mutation($jobId: ID!) { runJob(jobId: $jobId) { existing run { id } } }`,
+      { jobId },
+      OPERATOR,
+    );
     expect(again.data?.runJob).toEqual({ existing: true, run: { id: runId } });
   });
 
   it('lists the job and its runs through connections', async () => {
-    const res = await gql<{ jobs: { edges: { node: { id: string } }[] }; job: { runs: { edges: unknown[] } }; runs: unknown }>(
+    const res = await gql<{
+      jobs: { edges: { node: { id: string } }[] };
+      job: { runs: { edges: unknown[] } };
+      runs: unknown;
+    }>(
       `query($jobId: ID!) {
          jobs(first: 10) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } }
          job(id: $jobId) { name runs(first: 5) { edges { node { id status } } } }
@@ -197,7 +220,11 @@ describe('gateway queries and mutations against the real engine', () => {
   });
 
   it('refuses runJob to a viewer with FORBIDDEN', async () => {
-    const res = await gql<RunJobData>(`mutation($jobId: ID!) { runJob(jobId: $jobId) { run { id } } }`, { jobId }, VIEWER);
+    const res = await gql<RunJobData>(
+      `mutation($jobId: ID!) { runJob(jobId: $jobId) { run { id } } }`,
+      { jobId },
+      VIEWER,
+    );
     expect(res.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
     expect(res.data?.runJob).toBeNull();
   });
@@ -219,17 +246,32 @@ describe('gateway queries and mutations against the real engine', () => {
     expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', strongroomCode: 'INVALID_JOB_DEFINITION' });
   });
 
-  it('serves a run\'s SLA status and its Prometheus metrics: requests by operation type and outcome, latency, errors by code, the engine breaker', async () => {
+  it("serves a run's SLA status and its Prometheus metrics: requests by operation type and outcome, latency, errors by code, the engine breaker", async () => {
     await gql('{ jobs { edges { cursor } } }', {}, VIEWER);
     await gql('{ run(id: "no-such") { id } }', {}, VIEWER);
-    const sla = await gql<{ run: { sla: unknown } }>('query($id: ID!) { run(id: $id) { sla { status maxErrorRate errorRate reason } } }', { id: runId }, VIEWER);
-    expect(sla.data?.run.sla).toEqual({ status: 'NONE', maxErrorRate: null, errorRate: expect.any(Number), reason: 'the job has no SLA' });
+    const sla = await gql<{ run: { sla: unknown } }>(
+      'query($id: ID!) { run(id: $id) { sla { status maxErrorRate errorRate reason } } }',
+      { id: runId },
+      VIEWER,
+    );
+    expect(sla.data?.run.sla).toEqual({
+      status: 'NONE',
+      maxErrorRate: null,
+      errorRate: expect.any(Number),
+      reason: 'the job has no SLA',
+    });
     const url = (gateway as RunningGateway).metricsUrl as string;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const text = await (await fetch(url)).text();
-    expect(promSample(text, 'strongroom_gateway_requests_total', 'operation_type="query",outcome="ok"')).toBeGreaterThanOrEqual(1);
-    expect(promSample(text, 'strongroom_gateway_requests_total', 'operation_type="query",outcome="error"')).toBeGreaterThanOrEqual(1);
-    expect(promSample(text, 'strongroom_gateway_request_duration_seconds_count', 'operation_type="query"')).toBeGreaterThanOrEqual(2);
+    expect(
+      promSample(text, 'strongroom_gateway_requests_total', 'operation_type="query",outcome="ok"'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      promSample(text, 'strongroom_gateway_requests_total', 'operation_type="query",outcome="error"'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      promSample(text, 'strongroom_gateway_request_duration_seconds_count', 'operation_type="query"'),
+    ).toBeGreaterThanOrEqual(2);
     expect(promSample(text, 'strongroom_gateway_errors_total', 'code="FORBIDDEN"')).toBeGreaterThanOrEqual(1);
     expect(promSample(text, 'strongroom_breaker_state', 'breaker="engine"')).toBe(0);
     expect(promSample(text, 'nodejs_eventloop_lag_seconds', 'service="gateway"')).toBeGreaterThanOrEqual(0);
@@ -237,13 +279,32 @@ describe('gateway queries and mutations against the real engine', () => {
   });
 
   it('has every series the Prometheus alert rules and the Grafana dashboard use (ops/)', async () => {
-    const scraped = (await Promise.all([(gateway as RunningGateway).metricsUrl, (engine as EngineProcess).metricsUrl].map(async (u) => (await fetch(u as string)).text()))).join('\n');
+    const scraped = (
+      await Promise.all(
+        [(gateway as RunningGateway).metricsUrl, (engine as EngineProcess).metricsUrl].map(async (u) =>
+          (await fetch(u as string)).text(),
+        ),
+      )
+    ).join('\n');
     const families = new Set([...scraped.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
-    const rules = parseYaml(readFileSync(path.join(ROOT, 'ops/prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
-    const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'ops/grafana/strongroom-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
-    const exprs = [...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)), ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr))];
+    const rules = parseYaml(readFileSync(path.join(ROOT, 'ops/prometheus/alerts.yml'), 'utf8')) as {
+      groups: { rules: { alert: string; expr: string }[] }[];
+    };
+    const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'ops/grafana/strongroom-dashboard.json'), 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const exprs = [
+      ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+    ];
     expect(rules.groups.flatMap((g) => g.rules).every((r) => r.alert && r.expr)).toBe(true);
-    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:strongroom|nodejs|process)_[a-z0-9_]+)/g)].map((m) => (m[1] as string).replace(/_(bucket|count|sum)$/, ''))));
+    const used = new Set(
+      exprs.flatMap((e) =>
+        [...e.matchAll(/\b((?:strongroom|nodejs|process)_[a-z0-9_]+)/g)].map((m) =>
+          (m[1] as string).replace(/_(bucket|count|sum)$/, ''),
+        ),
+      ),
+    );
     expect(used.size).toBeGreaterThan(15);
     expect([...used].filter((name) => !families.has(name))).toEqual([]);
   });

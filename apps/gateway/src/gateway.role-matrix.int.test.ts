@@ -7,14 +7,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signDevToken } from '@strongroom/auth';
 import { silentLogger } from '@strongroom/logging';
-import { type EngineProcess, type TestDatabase, createTestDatabase, querySql, startEngineProcess } from '@strongroom/testing';
+import {
+  type EngineProcess,
+  type TestDatabase,
+  createTestDatabase,
+  querySql,
+  startEngineProcess,
+} from '@strongroom/testing';
 import { ROOT_FIELD_POLICY } from './auth/authorization';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
 
 const SECRET = 'role-matrix-secret-at-least-32-characters';
 const ROLES = ['viewer', 'operator', 'auditor', 'admin'] as const;
-const token = (role: string, ttlSeconds = 600, now = Date.now()) => signDevToken({ sub: `${role}-1`, roles: [role], ttlSeconds }, SECRET, now);
+const token = (role: string, ttlSeconds = 600, now = Date.now()) =>
+  signDevToken({ sub: `${role}-1`, roles: [role], ttlSeconds }, SECRET, now);
 const NO_ID = '00000000-0000-4000-8000-000000000000';
 
 /** One operation per root field, with arguments that pass validation. */
@@ -53,8 +60,19 @@ describe('role matrix (real gateway, real engine)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-matrix-')) } });
-    gateway = await startGateway(loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET, GATEWAY_RATE_LIMIT_PER_MINUTE: '100000' }), silentLogger());
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-matrix-')) },
+    });
+    gateway = await startGateway(
+      loadConfig({
+        GATEWAY_PORT: '0',
+        STRONGROOM_ENGINE: engine.address,
+        GATEWAY_JWT_SECRET: SECRET,
+        GATEWAY_RATE_LIMIT_PER_MINUTE: '100000',
+      }),
+      silentLogger(),
+    );
   }, 60_000);
   afterAll(async () => {
     await gateway?.stop();
@@ -65,14 +83,25 @@ describe('role matrix (real gateway, real engine)', () => {
   async function post(query: string, bearer?: string) {
     const res = await fetch(gateway?.url as string, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }) },
+      headers: {
+        'content-type': 'application/json',
+        ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+      },
       body: JSON.stringify({ query }),
     });
-    return { status: res.status, body: (await res.json()) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions: { code: string } }[] } };
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        data?: Record<string, unknown> | null;
+        errors?: { message: string; extensions: { code: string } }[];
+      },
+    };
   }
 
   it('covers every root field of the schema', () => {
-    expect(Object.keys(OPERATIONS).sort()).toEqual([...Object.keys(ROOT_FIELD_POLICY['Query'] ?? {}), ...Object.keys(ROOT_FIELD_POLICY['Mutation'] ?? {})].sort());
+    expect(Object.keys(OPERATIONS).sort()).toEqual(
+      [...Object.keys(ROOT_FIELD_POLICY['Query'] ?? {}), ...Object.keys(ROOT_FIELD_POLICY['Mutation'] ?? {})].sort(),
+    );
   });
 
   it('allows or denies every query and mutation for every role as the policy says', async () => {
@@ -100,15 +129,30 @@ describe('role matrix (real gateway, real engine)', () => {
     );
     expect(outcome).toEqual(expected);
     // and the matrix is what the docs say for a few telling cells
-    expect(outcome['complianceReport']).toEqual({ viewer: 'denied', operator: 'denied', auditor: 'allowed', admin: 'allowed' });
-    expect(outcome['replayDeadLetters']).toEqual({ viewer: 'denied', operator: 'allowed', auditor: 'denied', admin: 'allowed' });
+    expect(outcome['complianceReport']).toEqual({
+      viewer: 'denied',
+      operator: 'denied',
+      auditor: 'allowed',
+      admin: 'allowed',
+    });
+    expect(outcome['replayDeadLetters']).toEqual({
+      viewer: 'denied',
+      operator: 'allowed',
+      auditor: 'denied',
+      admin: 'allowed',
+    });
   }, 120_000);
 
   it('answers UNAUTHENTICATED (HTTP 401) without a token, with a tampered one and with an expired one', async () => {
     const good = token('admin');
     const [h, p, s] = good.split('.') as [string, string, string];
     const forged = `${h}.${Buffer.from(JSON.stringify({ sub: 'mallory', roles: ['admin'], iat: 1, exp: 4_000_000_000 })).toString('base64url')}.${s}`;
-    for (const bearer of [undefined, forged, `${h}.${p}.${s.slice(0, -2)}xx`, token('admin', 60, Date.now() - 3_600_000)]) {
+    for (const bearer of [
+      undefined,
+      forged,
+      `${h}.${p}.${s.slice(0, -2)}xx`,
+      token('admin', 60, Date.now() - 3_600_000),
+    ]) {
       const r = await post(OPERATIONS['jobs'] as string, bearer);
       expect(r.status).toBe(401);
       expect(r.body.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
@@ -117,7 +161,10 @@ describe('role matrix (real gateway, real engine)', () => {
   });
 
   it('shows alert evidence unmasked to auditors only', async () => {
-    const job = await post('mutation { createJob(definition: "name: masked\\nsource: { kind: grpc }\\n") { job { id } } }', token('operator'));
+    const job = await post(
+      'mutation { createJob(definition: "name: masked\\nsource: { kind: grpc }\\n") { job { id } } }',
+      token('operator'),
+    );
     const jobId = (job.body.data?.['createJob'] as { job: { id: string } }).job.id;
     await querySql(
       db?.url as string,
@@ -129,10 +176,19 @@ describe('role matrix (real gateway, real engine)', () => {
     );
     const seen = async (role: string) => {
       const r = await post('{ alerts { edges { node { account evidenceJson } } } }', token(role));
-      const node = (r.body.data?.['alerts'] as { edges: { node: { account: string; evidenceJson: string } }[] }).edges[0]?.node;
-      return { account: node?.account, screenedName: JSON.parse(node?.evidenceJson ?? '{}').screenedName, entryId: JSON.parse(node?.evidenceJson ?? '{}').entryId };
+      const node = (r.body.data?.['alerts'] as { edges: { node: { account: string; evidenceJson: string } }[] })
+        .edges[0]?.node;
+      return {
+        account: node?.account,
+        screenedName: JSON.parse(node?.evidenceJson ?? '{}').screenedName,
+        entryId: JSON.parse(node?.evidenceJson ?? '{}').entryId,
+      };
     };
     expect(await seen('operator')).toEqual({ account: '****3000', screenedName: '****reno', entryId: '15102' });
-    expect(await seen('auditor')).toEqual({ account: 'DE89370400440532013000', screenedName: 'Daniel Moreno', entryId: '15102' });
+    expect(await seen('auditor')).toEqual({
+      account: 'DE89370400440532013000',
+      screenedName: 'Daniel Moreno',
+      entryId: '15102',
+    });
   });
 });

@@ -25,7 +25,10 @@ describe('runProgress subscription (graphql-ws)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: path.join(dir, 'home') } });
-    gateway = await startGateway(loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET }), silentLogger());
+    gateway = await startGateway(
+      loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET }),
+      silentLogger(),
+    );
   }, 60_000);
   afterAll(async () => {
     await gateway?.stop();
@@ -35,23 +38,41 @@ describe('runProgress subscription (graphql-ws)', () => {
 
   const wsUrl = () => (gateway?.url as string).replace(/^http/, 'ws');
   async function gql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    const res = await fetch(gateway?.url as string, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(gateway?.url as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` },
+      body: JSON.stringify({ query, variables }),
+    });
     return ((await res.json()) as { data: T }).data;
   }
 
   it('streams snapshots of a running job to its end, then completes', async () => {
     const csv = path.join(dir, 'live.csv');
     await generateTransactionsCsv(csv, { rows: 40_000, seed: 4, idPrefix: 'WS' });
-    const job = await gql<{ createJob: { job: { id: string } } }>('mutation($d: String!) { createJob(definition: $d) { job { id } } }', {
-      d: `name: live\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 1000, maxSize: 1000 }\nerrors: { maxRejectRatio: 0.5 }\n`,
+    const job = await gql<{ createJob: { job: { id: string } } }>(
+      'mutation($d: String!) { createJob(definition: $d) { job { id } } }',
+      {
+        d: `name: live\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 1000, maxSize: 1000 }\nerrors: { maxRejectRatio: 0.5 }\n`,
+      },
+    );
+    const client = createClient({
+      url: wsUrl(),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${VIEWER}` },
+      retryAttempts: 0,
     });
-    const client = createClient({ url: wsUrl(), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${VIEWER}` }, retryAttempts: 0 });
     try {
-      const run = await gql<{ runJob: { run: { id: string } } }>('mutation($id: ID!) { runJob(jobId: $id) { run { id } } }', { id: job.createJob.job.id });
+      const run = await gql<{ runJob: { run: { id: string } } }>(
+        'mutation($id: ID!) { runJob(jobId: $id) { run { id } } }',
+        { id: job.createJob.job.id },
+      );
       const seen: { status: string; read: number }[] = [];
       await new Promise<void>((resolve, reject) => {
         client.subscribe<{ runProgress: { status: string; read: number } }>(
-          { query: 'subscription($id: ID!) { runProgress(id: $id) { status read loaded deadLettered } }', variables: { id: run.runJob.run.id } },
+          {
+            query: 'subscription($id: ID!) { runProgress(id: $id) { status read loaded deadLettered } }',
+            variables: { id: run.runJob.run.id },
+          },
           { next: (m) => m.data && seen.push(m.data.runProgress), error: reject, complete: resolve },
         );
       });
@@ -65,9 +86,17 @@ describe('runProgress subscription (graphql-ws)', () => {
   }, 90_000);
 
   it('refuses a connection without a valid token', async () => {
-    const client = createClient({ url: wsUrl(), webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer nope' }, retryAttempts: 0 });
+    const client = createClient({
+      url: wsUrl(),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: 'Bearer nope' },
+      retryAttempts: 0,
+    });
     const closed = await new Promise<unknown>((resolve) => {
-      client.subscribe({ query: 'subscription { runProgress(id: "x") { status } }' }, { next: () => undefined, error: resolve, complete: () => resolve('completed') });
+      client.subscribe(
+        { query: 'subscription { runProgress(id: "x") { status } }' },
+        { next: () => undefined, error: resolve, complete: () => resolve('completed') },
+      );
     });
     await client.dispose();
     expect((closed as { code?: number }).code).toBe(4403);

@@ -53,7 +53,8 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
     throw new HttpError(415, 'content-encoding is not supported');
   }
   const charset = /;\s*charset=("?)([^";]+)\1/i.exec(req.headers['content-type'] ?? '')?.[2];
-  if (charset !== undefined && charset.toLowerCase() !== 'utf-8') throw new HttpError(415, 'only UTF-8 bodies are accepted');
+  if (charset !== undefined && charset.toLowerCase() !== 'utf-8')
+    throw new HttpError(415, 'only UTF-8 bodies are accepted');
   const tooLarge = () => new HttpError(413, `request body exceeds ${limit} bytes`);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
@@ -171,7 +172,10 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       const correlationId = res.getHeader('x-correlation-id');
-      log.error('http:failed', { correlationId, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      log.error('http:failed', {
+        correlationId,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
       sendJsonError(res, 500, 'internal error');
     });
   };

@@ -36,12 +36,34 @@ const job = (id: string): Job => ({
 });
 
 const run: Run = {
-  id: 'r1', jobId: 'j1', jobVersion: 1, jobName: 'job-j1', status: RunStatus.RUN_STATUS_RUNNING,
-  read: 6, loaded: 5, deadLettered: 1, filtered: 0, filteredByReason: [], sourcePath: '/data/x.csv',
-  sourceSha256: 'ab'.repeat(32), sourceBytes: 5_000_000_000, bytesRead: 10, batchesCommitted: 1,
-  createdAt: new Date('2026-01-31T06:00:00.000Z'), startedAt: undefined, finishedAt: undefined,
-  errorCode: '', errorMessage: '', statusReason: '', attempts: 1, recordsPerSecond: 12.5, reconciliation: {
-    reconciled: true, reason: '', sourceTotals: [{ currency: 'EUR', count: 5, amount: '1234.50' }], sinkTotals: [],
+  id: 'r1',
+  jobId: 'j1',
+  jobVersion: 1,
+  jobName: 'job-j1',
+  status: RunStatus.RUN_STATUS_RUNNING,
+  read: 6,
+  loaded: 5,
+  deadLettered: 1,
+  filtered: 0,
+  filteredByReason: [],
+  sourcePath: '/data/x.csv',
+  sourceSha256: 'ab'.repeat(32),
+  sourceBytes: 5_000_000_000,
+  bytesRead: 10,
+  batchesCommitted: 1,
+  createdAt: new Date('2026-01-31T06:00:00.000Z'),
+  startedAt: undefined,
+  finishedAt: undefined,
+  errorCode: '',
+  errorMessage: '',
+  statusReason: '',
+  attempts: 1,
+  recordsPerSecond: 12.5,
+  reconciliation: {
+    reconciled: true,
+    reason: '',
+    sourceTotals: [{ currency: 'EUR', count: 5, amount: '1234.50' }],
+    sinkTotals: [],
   },
   sla: undefined,
 };
@@ -93,7 +115,12 @@ describe('startGateway', () => {
   };
 
   async function startWith(env: Record<string, string>): Promise<RunningGateway> {
-    const config = loadConfig({ GATEWAY_PORT: '0', GATEWAY_JWT_SECRET: SECRET, GATEWAY_ENGINE_DEADLINE_MS: '300', ...env });
+    const config = loadConfig({
+      GATEWAY_PORT: '0',
+      GATEWAY_JWT_SECRET: SECRET,
+      GATEWAY_ENGINE_DEADLINE_MS: '300',
+      ...env,
+    });
     return startGateway(config, silentLogger());
   }
 
@@ -123,7 +150,10 @@ describe('startGateway', () => {
     jobs: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
   }
 
-  async function gql<T = Record<string, unknown>>(query: string, init: { bearer?: string; headers?: Record<string, string> } = {}) {
+  async function gql<T = Record<string, unknown>>(
+    query: string,
+    init: { bearer?: string; headers?: Record<string, string> } = {},
+  ) {
     const res = await fetch(gateway.url, {
       method: 'POST',
       headers: {
@@ -153,9 +183,20 @@ describe('startGateway', () => {
     expect(res.headers.get('x-correlation-id')).toBe('corr-123');
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.a).toEqual({
-      id: 'r1', status: 'RUNNING', read: 6, loaded: 5, deadLettered: 1, sourceBytes: 5_000_000_000,
-      createdAt: '2026-01-31T06:00:00.000Z', startedAt: null, errorCode: null,
-      reconciliation: { reconciled: true, reason: null, sourceTotals: [{ currency: 'EUR', count: 5, amount: '1234.50' }] },
+      id: 'r1',
+      status: 'RUNNING',
+      read: 6,
+      loaded: 5,
+      deadLettered: 1,
+      sourceBytes: 5_000_000_000,
+      createdAt: '2026-01-31T06:00:00.000Z',
+      startedAt: null,
+      errorCode: null,
+      reconciliation: {
+        reconciled: true,
+        reason: null,
+        sourceTotals: [{ currency: 'EUR', count: 5, amount: '1234.50' }],
+      },
     });
     expect(seen.filter((s) => s.method === 'GetRun')).toHaveLength(1);
     expect(seen[0]).toMatchObject({ correlationId: 'corr-123', actor: 'user:alice' });
@@ -164,7 +205,11 @@ describe('startGateway', () => {
   });
 
   it('refuses a request without a valid token with HTTP 401 UNAUTHENTICATED before calling the engine', async () => {
-    for (const bearer of [undefined, 'x.y.z', signDevToken({ sub: 'a', roles: ['admin'], ttlSeconds: 60 }, 'wrong-secret-wrong-secret-wrong-secret')]) {
+    for (const bearer of [
+      undefined,
+      'x.y.z',
+      signDevToken({ sub: 'a', roles: ['admin'], ttlSeconds: 60 }, 'wrong-secret-wrong-secret-wrong-secret'),
+    ]) {
       const res = await gql('{ run(id: "r1") { id } }', bearer === undefined ? {} : { bearer });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
@@ -174,10 +219,14 @@ describe('startGateway', () => {
   });
 
   it('refuses runJob to a viewer with FORBIDDEN and lets an operator run a job', async () => {
-    const denied = await gql('mutation { runJob(jobId: "j1") { run { id } existing } }', { bearer: token('v', ['viewer']) });
+    const denied = await gql('mutation { runJob(jobId: "j1") { run { id } existing } }', {
+      bearer: token('v', ['viewer']),
+    });
     expect(denied.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN' });
     expect(seen).toHaveLength(0);
-    const allowed = await gql('mutation { runJob(jobId: "j1") { run { id } existing } }', { bearer: token('o', ['operator']) });
+    const allowed = await gql('mutation { runJob(jobId: "j1") { run { id } existing } }', {
+      bearer: token('o', ['operator']),
+    });
     expect(allowed.body.data?.runJob).toEqual({ run: { id: 'r1' }, existing: false });
     expect(seen).toMatchObject([{ method: 'RunJob', request: { jobId: 'j1' }, actor: 'user:o' }]);
   });
@@ -191,7 +240,10 @@ describe('startGateway', () => {
       extensions: { code: 'NOT_FOUND', strongroomCode: 'NOT_FOUND' },
     });
     const boom = await gql('{ run(id: "boom") { id } }', { bearer: viewer });
-    expect(boom.body.errors?.[0]).toMatchObject({ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(boom.body.errors?.[0]).toMatchObject({
+      message: 'internal error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
     expect(boom.text).not.toMatch(/secret_table|stack|at /);
   });
 
@@ -201,14 +253,20 @@ describe('startGateway', () => {
   });
 
   it('pages jobs through the engine’s page tokens', async () => {
-    const q = (after: string) => `{ jobs(first: 2${after}) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`;
+    const q = (after: string) =>
+      `{ jobs(first: 2${after}) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`;
     const page1 = await gql<JobsPage>(q(''), { bearer: token('v', ['viewer']) });
     expect(page1.body.data?.jobs.edges.map((e) => e.node.id)).toEqual(['j1', 'j2']);
     expect(page1.body.data?.jobs.pageInfo.hasNextPage).toBe(true);
-    const page2 = await gql<JobsPage>(q(`, after: "${page1.body.data?.jobs.pageInfo.endCursor}"`), { bearer: token('v', ['viewer']) });
+    const page2 = await gql<JobsPage>(q(`, after: "${page1.body.data?.jobs.pageInfo.endCursor}"`), {
+      bearer: token('v', ['viewer']),
+    });
     expect(page2.body.data?.jobs.edges.map((e) => e.node.id)).toEqual(['j3']);
     expect(page2.body.data?.jobs.pageInfo.hasNextPage).toBe(false);
-    expect(seen.map((s) => s.request)).toEqual([{ pageSize: 2, pageToken: '', jobIds: [] }, { pageSize: 2, pageToken: 'p2', jobIds: [] }]);
+    expect(seen.map((s) => s.request)).toEqual([
+      { pageSize: 2, pageToken: '', jobIds: [] },
+      { pageSize: 2, pageToken: 'p2', jobIds: [] },
+    ]);
   });
 
   it('refuses a body over 1 MiB with HTTP 413 and a simple cross-site POST as CSRF', async () => {
@@ -219,7 +277,11 @@ describe('startGateway', () => {
     });
     expect(big.status).toBe(413);
     await big.text();
-    const csrf = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ jobs { edges { cursor } } }"}' });
+    const csrf = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"query":"{ jobs { edges { cursor } } }"}',
+    });
     expect(csrf.status).toBe(400);
     await csrf.text();
     expect(seen).toHaveLength(0);
@@ -227,7 +289,12 @@ describe('startGateway', () => {
 
   it('turns introspection off in production', async () => {
     const idp = makeTestIdp(mkdtempSync(path.join(tmpdir(), 'strongroom-idp-')));
-    const prod = await startWith({ NODE_ENV: 'production', STRONGROOM_ENGINE: '127.0.0.1:1', GATEWAY_JWT_SECRET: '', GATEWAY_JWKS_FILE: idp.jwksFile });
+    const prod = await startWith({
+      NODE_ENV: 'production',
+      STRONGROOM_ENGINE: '127.0.0.1:1',
+      GATEWAY_JWT_SECRET: '',
+      GATEWAY_JWKS_FILE: idp.jwksFile,
+    });
     try {
       const res = await fetch(prod.url, {
         method: 'POST',

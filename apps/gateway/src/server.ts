@@ -16,9 +16,8 @@ import {
   type ListBreakersResponse,
   type OpsServiceClient,
 } from '@strongroom/contract';
-import { type Breaker } from '@strongroom/resilience';
+import { type Breaker, BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
 import { type Logger } from '@strongroom/logging';
-import { BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
 import { apolloLogger, errorLoggingPlugin, hardeningPlugins } from './apollo-plugins';
 import { gatewayMetricsPlugin } from './gateway-metrics';
 import { createMetricsRegistry, startMetricsServer } from '@strongroom/metrics';
@@ -76,7 +75,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   };
   // the engine is a dependency like any other: behind a breaker; transitions are logged
   const breakers = new BreakerRegistry();
-  breakers.onTransition((t) => log.warn(`breaker:${t.to.toLowerCase()}`, { breaker: t.name, from: t.from, failures: t.failures }));
+  breakers.onTransition((t) =>
+    log.warn(`breaker:${t.to.toLowerCase()}`, { breaker: t.name, from: t.from, failures: t.failures }),
+  );
   const registry = createMetricsRegistry('gateway');
   const httpServer = createServer();
   // Bound slow clients: headers within 10 s, a whole request within 60 s.
@@ -94,15 +95,27 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       validate: (s, doc) => validate(s, doc, [...specifiedRules, ...queryLimitRules(config.queryLimits)]),
       onConnect: (ctx) => {
         try {
-          const authorization = typeof ctx.connectionParams?.['authorization'] === 'string' ? (ctx.connectionParams['authorization'] as string) : undefined;
-          ctx.extra.ctx = buildContext(contextDeps as ContextDeps, { correlationId: correlationIdFrom(undefined), authorization });
+          const authorization =
+            typeof ctx.connectionParams?.['authorization'] === 'string'
+              ? (ctx.connectionParams['authorization'] as string)
+              : undefined;
+          ctx.extra.ctx = buildContext(contextDeps as ContextDeps, {
+            correlationId: correlationIdFrom(undefined),
+            authorization,
+          });
           return true;
         } catch {
           return false; // closes with 4403 Forbidden: no token, a bad one, or over the rate limit
         }
       },
       context: (ctx) => ctx.extra.ctx as GatewayContext,
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => new GraphQLError(formatGatewayError(e.toJSON(), e).message, { extensions: formatGatewayError(e.toJSON(), e).extensions ?? {} })),
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map(
+          (e) =>
+            new GraphQLError(formatGatewayError(e.toJSON(), e).message, {
+              extensions: formatGatewayError(e.toJSON(), e).extensions ?? {},
+            }),
+        ),
     },
     wsServer,
   );
@@ -177,13 +190,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
 
   const port = (httpServer.address() as AddressInfo).port;
   const url = urlFor(config.host, port);
-  const metricsServer = config.metrics ? await startMetricsServer(registry, config.metrics.host, config.metrics.port).catch(async (err: unknown) => {
-    await apollo.stop().catch(() => undefined);
-    closeClients();
-    jwks?.stop();
-    breakers.shutdown();
-    throw err;
-  }) : null;
+  const metricsServer = config.metrics
+    ? await startMetricsServer(registry, config.metrics.host, config.metrics.port).catch(async (err: unknown) => {
+        await apollo.stop().catch(() => undefined);
+        closeClients();
+        jwks?.stop();
+        breakers.shutdown();
+        throw err;
+      })
+    : null;
   if (metricsServer) log.info('metrics:listening', { address: metricsServer.address });
   log.info('gateway:started', { url, engine: config.engineAddress, auth: config.authEnabled ? 'on' : 'off' });
 
@@ -214,9 +229,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
  * Gateway health for load balancers: asks the engine for its breakers (1 s deadline, through the engine
  * breaker, so a dead or frozen engine is reported at once as degraded rather than hanging the probe).
  */
-async function engineHealth(ops: OpsServiceClient, breaker: Breaker): Promise<{ status: 'ok' | 'degraded'; engine: string; breakers?: { name: string; state: string }[] }> {
+async function engineHealth(
+  ops: OpsServiceClient,
+  breaker: Breaker,
+): Promise<{ status: 'ok' | 'degraded'; engine: string; breakers?: { name: string; state: string }[] }> {
   try {
-    const r = await breaker.call(() => callUnary<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {}, 1000));
+    const r = await breaker.call(() =>
+      callUnary<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {}, 1000),
+    );
     const breakers = r.breakers.map((b) => ({ name: b.name, state: b.state }));
     const allClosed = breakers.every((b) => b.state === 'CLOSED');
     return { status: allClosed ? 'ok' : 'degraded', engine: 'reachable', breakers };

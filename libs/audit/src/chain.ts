@@ -27,7 +27,14 @@ export const AUDIT_LOCK_KEY = 7_382_611_002;
 
 /** hash = SHA-256(prev_hash bytes ‖ UTF-8 canonical JSON of {seq, occurredAt, actor, action, subject, details}). */
 export function entryHash(prevHash: string, e: Omit<AuditEntry, 'hash' | 'prevHash'>): string {
-  const body = canonicalJson({ seq: e.seq, occurredAt: e.occurredAt, actor: e.actor, action: e.action, subject: e.subject, details: e.details });
+  const body = canonicalJson({
+    seq: e.seq,
+    occurredAt: e.occurredAt,
+    actor: e.actor,
+    action: e.action,
+    subject: e.subject,
+    details: e.details,
+  });
   return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(body, 'utf8').digest('hex');
 }
 
@@ -42,12 +49,28 @@ export async function appendAudit(exec: SqlExec, input: AuditEntryInput): Promis
   const [last] = await exec('SELECT l.seq::text AS seq, l.hash FROM immutable_audit_log l ORDER BY l.seq DESC LIMIT 1');
   const seq = last ? Number(last.seq) + 1 : 1;
   const prevHash = last ? String(last.hash) : GENESIS_HASH;
-  const entry = { seq, occurredAt: new Date().toISOString(), actor: input.actor, action: input.action, subject: input.subject, details: input.details ?? {} };
+  const entry = {
+    seq,
+    occurredAt: new Date().toISOString(),
+    actor: input.actor,
+    action: input.action,
+    subject: input.subject,
+    details: input.details ?? {},
+  };
   const hash = entryHash(prevHash, entry);
   await exec(
     `INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, subject, details, prev_hash, hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [seq, entry.occurredAt, entry.actor, entry.action, canonicalJson(entry.subject), canonicalJson(entry.details), prevHash, hash],
+    [
+      seq,
+      entry.occurredAt,
+      entry.actor,
+      entry.action,
+      canonicalJson(entry.subject),
+      canonicalJson(entry.details),
+      prevHash,
+      hash,
+    ],
   );
   return { ...entry, prevHash, hash };
 }

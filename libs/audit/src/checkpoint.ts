@@ -1,4 +1,12 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, createHash, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  createHash,
+  type KeyObject,
+} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalJson } from './canonical';
@@ -29,7 +37,10 @@ export interface SigningKey {
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
@@ -52,10 +63,22 @@ export function loadSigningKey(file: string, generate: boolean): { key: SigningK
   return { key: { privateKey, publicKey, keyId: keyIdOf(publicKey) }, generated };
 }
 
-const message = (c: Pick<Checkpoint, 'seq' | 'hash' | 'signedAt'>) => Buffer.from(canonicalJson({ seq: c.seq, hash: c.hash, signedAt: c.signedAt }), 'utf8');
+const message = (c: Pick<Checkpoint, 'seq' | 'hash' | 'signedAt'>) =>
+  Buffer.from(canonicalJson({ seq: c.seq, hash: c.hash, signedAt: c.signedAt }), 'utf8');
 
-export function signCheckpoint(key: SigningKey, seq: number, hash: string, signedAt = new Date().toISOString()): Checkpoint {
-  return { seq, hash, signedAt, keyId: key.keyId, signature: sign(null, message({ seq, hash, signedAt }), key.privateKey).toString('base64') };
+export function signCheckpoint(
+  key: SigningKey,
+  seq: number,
+  hash: string,
+  signedAt = new Date().toISOString(),
+): Checkpoint {
+  return {
+    seq,
+    hash,
+    signedAt,
+    keyId: key.keyId,
+    signature: sign(null, message({ seq, hash, signedAt }), key.privateKey).toString('base64'),
+  };
 }
 
 /** True when `c` was signed by `publicKey` (and names that key). */
@@ -81,17 +104,36 @@ export async function createCheckpoint(exec: SqlExec, key: SigningKey): Promise<
 }
 
 export async function listCheckpoints(exec: SqlExec): Promise<Checkpoint[]> {
-  const rows = await exec('SELECT c.seq::text AS seq, c.hash, c.signed_at, c.key_id, c.signature FROM audit_checkpoints c ORDER BY c.seq');
-  return rows.map((r) => ({ seq: Number(r.seq), hash: String(r.hash), signedAt: (r.signed_at as Date).toISOString(), keyId: String(r.key_id), signature: String(r.signature) }));
+  const rows = await exec(
+    'SELECT c.seq::text AS seq, c.hash, c.signed_at, c.key_id, c.signature FROM audit_checkpoints c ORDER BY c.seq',
+  );
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    hash: String(r.hash),
+    signedAt: (r.signed_at as Date).toISOString(),
+    keyId: String(r.key_id),
+    signature: String(r.signature),
+  }));
 }
 
 export function exportCheckpoint(c: Checkpoint, key: SigningKey): ExportedCheckpoint {
-  return { format: 'strongroom-audit-checkpoint/v1', ...c, publicKey: String(key.publicKey.export({ type: 'spki', format: 'pem' })) };
+  return {
+    format: 'strongroom-audit-checkpoint/v1',
+    ...c,
+    publicKey: String(key.publicKey.export({ type: 'spki', format: 'pem' })),
+  };
 }
 
 export function parseExportedCheckpoint(text: string): ExportedCheckpoint {
   const v = JSON.parse(text) as Partial<ExportedCheckpoint>;
-  if (v.format !== 'strongroom-audit-checkpoint/v1' || typeof v.seq !== 'number' || typeof v.hash !== 'string' || typeof v.signedAt !== 'string' || typeof v.keyId !== 'string' || typeof v.signature !== 'string') {
+  if (
+    v.format !== 'strongroom-audit-checkpoint/v1' ||
+    typeof v.seq !== 'number' ||
+    typeof v.hash !== 'string' ||
+    typeof v.signedAt !== 'string' ||
+    typeof v.keyId !== 'string' ||
+    typeof v.signature !== 'string'
+  ) {
     throw new Error('not a strongroom audit checkpoint file (format strongroom-audit-checkpoint/v1)');
   }
   return v as ExportedCheckpoint;

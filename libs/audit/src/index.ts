@@ -2,7 +2,15 @@
 // the caller's transaction (serialized: one chain, no fork, no gap), Ed25519-signed checkpoints, and
 // verification from genesis, from a trusted checkpoint or against exported checkpoints.
 export { canonicalJson } from './canonical';
-export { appendAudit, entryHash, GENESIS_HASH, AUDIT_LOCK_KEY, type AuditEntryInput, type AuditEntry, type SqlExec } from './chain';
+export {
+  appendAudit,
+  entryHash,
+  GENESIS_HASH,
+  AUDIT_LOCK_KEY,
+  type AuditEntryInput,
+  type AuditEntry,
+  type SqlExec,
+} from './chain';
 export {
   loadSigningKey,
   signCheckpoint,

@@ -3,7 +3,8 @@ import { entryHash, GENESIS_HASH, type SqlExec } from './chain';
 import { checkpointSignatureValid, type Checkpoint } from './checkpoint';
 
 /** The kinds of tampering verification tells apart. */
-export type TamperKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rehashed' | 'forged-checkpoint';
+export type TamperKind =
+  'modified' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rehashed' | 'forged-checkpoint';
 
 export type VerifyResult =
   | { ok: true; entries: number; firstSeq: number; lastSeq: number; lastHash: string; checkpointsChecked: number }
@@ -45,7 +46,8 @@ const rowOf = (r: Record<string, unknown>): Row => ({
 const hashFits = (r: Row, seq: number) => entryHash(r.prevHash, { ...r, seq }) === r.hash;
 
 /** -1/+1: the row's content carries the seq one below/above its position (renumbered); 0: neither. */
-const shiftOf = (r: Row | undefined): -1 | 0 | 1 => (!r ? 0 : hashFits(r, r.seq - 1) ? -1 : hashFits(r, r.seq + 1) ? 1 : 0);
+const shiftOf = (r: Row | undefined): -1 | 0 | 1 =>
+  !r ? 0 : hashFits(r, r.seq - 1) ? -1 : hashFits(r, r.seq + 1) ? 1 : 0;
 
 /**
  * Verifies the chain from genesis (or from a trusted checkpoint) in pages, memory independent of its
@@ -63,21 +65,39 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
   const pageSize = options.pageSize ?? 10_000;
   const all = [...(options.checkpoints ?? []), ...(options.from ? [options.from] : [])];
   // the same checkpoint may come from the database and from a file: count it once (different claims about one seq stay separate)
-  const cps = all.filter((c, i) => all.findIndex((d) => d.seq === c.seq && d.hash === c.hash && d.signature === c.signature) === i).sort((a, b) => a.seq - b.seq);
+  const cps = all
+    .filter((c, i) => all.findIndex((d) => d.seq === c.seq && d.hash === c.hash && d.signature === c.signature) === i)
+    .sort((a, b) => a.seq - b.seq);
   let entries = 0;
-  const fail = (firstBadSeq: number, kind: TamperKind, message: string): VerifyResult => ({ ok: false, entries, firstBadSeq, kind, message, checkpointsChecked: cps.length });
+  const fail = (firstBadSeq: number, kind: TamperKind, message: string): VerifyResult => ({
+    ok: false,
+    entries,
+    firstBadSeq,
+    kind,
+    message,
+    checkpointsChecked: cps.length,
+  });
   if (cps.length && !options.publicKey) throw new Error('verifying against checkpoints needs the trusted public key');
   for (const c of cps) {
-    if (!checkpointSignatureValid(c, options.publicKey as KeyObject)) return fail(c.seq, 'forged-checkpoint', `the checkpoint at seq ${c.seq} is not signed by the trusted key`);
+    if (!checkpointSignatureValid(c, options.publicKey as KeyObject))
+      return fail(c.seq, 'forged-checkpoint', `the checkpoint at seq ${c.seq} is not signed by the trusted key`);
   }
   const bySeq = new Map(cps.map((c) => [c.seq, c]));
   let lastGoodCheckpoint = options.from?.seq ?? 0;
   let expect = 1;
   let prev = GENESIS_HASH;
   if (options.from) {
-    const [r] = await exec('SELECT l.seq::text AS seq, l.hash FROM immutable_audit_log l WHERE l.seq = $1', [options.from.seq]);
-    if (!r) return fail(options.from.seq, 'truncated', `the chain no longer has seq ${options.from.seq} of the trusted checkpoint`);
-    if (r.hash !== options.from.hash) return fail(options.from.seq, 'rehashed', `seq ${options.from.seq} differs from the trusted checkpoint`);
+    const [r] = await exec('SELECT l.seq::text AS seq, l.hash FROM immutable_audit_log l WHERE l.seq = $1', [
+      options.from.seq,
+    ]);
+    if (!r)
+      return fail(
+        options.from.seq,
+        'truncated',
+        `the chain no longer has seq ${options.from.seq} of the trusted checkpoint`,
+      );
+    if (r.hash !== options.from.hash)
+      return fail(options.from.seq, 'rehashed', `seq ${options.from.seq} differs from the trusted checkpoint`);
     expect = options.from.seq + 1;
     prev = options.from.hash;
   }
@@ -114,16 +134,23 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
     if (!hashFits(row, row.seq)) {
       const s = shiftOf(row);
       const n = shiftOf(next);
-      if (s === 1 && n === -1) return fail(row.seq, 'reordered', `seq ${row.seq} holds the entry written as seq ${row.seq + 1}`);
-      if (s === 1) return fail(row.seq, 'deleted', `an entry before seq ${row.seq} was removed and later entries renumbered`);
-      if (s === -1) return fail(row.seq - 1, 'inserted', `seq ${row.seq - 1} was inserted and later entries renumbered`);
+      if (s === 1 && n === -1)
+        return fail(row.seq, 'reordered', `seq ${row.seq} holds the entry written as seq ${row.seq + 1}`);
+      if (s === 1)
+        return fail(row.seq, 'deleted', `an entry before seq ${row.seq} was removed and later entries renumbered`);
+      if (s === -1)
+        return fail(row.seq - 1, 'inserted', `seq ${row.seq - 1} was inserted and later entries renumbered`);
       if (n === -1) return fail(row.seq, 'inserted', `seq ${row.seq} was inserted and later entries renumbered`);
       return fail(row.seq, 'modified', `seq ${row.seq} does not match its hash`);
     }
     if (row.prevHash !== prev) return fail(row.seq, 'modified', `seq ${row.seq} does not link to seq ${row.seq - 1}`);
     const cp = bySeq.get(row.seq);
     if (cp && cp.hash !== row.hash) {
-      return fail(lastGoodCheckpoint + 1, 'rehashed', `the chain differs from the signed checkpoint at seq ${cp.seq}: rewritten after seq ${lastGoodCheckpoint}`);
+      return fail(
+        lastGoodCheckpoint + 1,
+        'rehashed',
+        `the chain differs from the signed checkpoint at seq ${cp.seq}: rewritten after seq ${lastGoodCheckpoint}`,
+      );
     }
     if (cp) lastGoodCheckpoint = cp.seq;
     prev = row.hash;
@@ -132,6 +159,11 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
   }
   const lastSeq = expect - 1;
   const beyond = cps.find((c) => c.seq > lastSeq);
-  if (beyond) return fail(lastSeq + 1, 'truncated', `the chain ends at seq ${lastSeq} but a signed checkpoint covers seq ${beyond.seq}`);
+  if (beyond)
+    return fail(
+      lastSeq + 1,
+      'truncated',
+      `the chain ends at seq ${lastSeq} but a signed checkpoint covers seq ${beyond.seq}`,
+    );
   return { ok: true, entries, firstSeq, lastSeq, lastHash: prev, checkpointsChecked: cps.length };
 }

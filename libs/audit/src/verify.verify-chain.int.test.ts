@@ -1,7 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@strongroom/testing';
-import { appendAudit, createCheckpoint, entryHash, keyIdOf, listCheckpoints, signCheckpoint, verifyChain, type SigningKey } from './index';
+import {
+  appendAudit,
+  createCheckpoint,
+  entryHash,
+  keyIdOf,
+  listCheckpoints,
+  signCheckpoint,
+  verifyChain,
+  type SigningKey,
+} from './index';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const key: SigningKey = { privateKey, publicKey, keyId: keyIdOf(publicKey) };
@@ -13,7 +22,9 @@ describe('audit chain against real PostgreSQL', () => {
   });
 
   /** A database with `n` chained entries and a signed checkpoint after every 10th. */
-  async function chain(n: number): Promise<{ pg: Client; exec: (sql: string, p?: unknown[]) => Promise<Record<string, unknown>[]> }> {
+  async function chain(
+    n: number,
+  ): Promise<{ pg: Client; exec: (sql: string, p?: unknown[]) => Promise<Record<string, unknown>[]> }> {
     const db = await createTestDatabase();
     dbs.push(db);
     const pg = new Client({ connectionString: db.url });
@@ -21,7 +32,12 @@ describe('audit chain against real PostgreSQL', () => {
     const exec = (sql: string, p?: unknown[]) => pg.query(sql, p).then((r) => r.rows);
     for (let i = 1; i <= n; i++) {
       await pg.query('BEGIN');
-      await appendAudit(exec, { actor: 'service:test', action: 'batch:committed', subject: { runId: 'r1', batchSeq: i }, details: { loaded: i * 10, digest: 'x'.repeat(8) } });
+      await appendAudit(exec, {
+        actor: 'service:test',
+        action: 'batch:committed',
+        subject: { runId: 'r1', batchSeq: i },
+        details: { loaded: i * 10, digest: 'x'.repeat(8) },
+      });
       await pg.query('COMMIT');
       if (i % 10 === 0) await createCheckpoint(exec, key);
     }
@@ -62,14 +78,18 @@ describe('audit chain against real PostgreSQL', () => {
     await pg.query('UPDATE immutable_audit_log SET seq = seq + 1000 WHERE seq >= 6');
     await pg.query('UPDATE immutable_audit_log SET seq = seq - 999 WHERE seq > 1000');
     const [prev] = (await pg.query(`SELECT hash FROM immutable_audit_log WHERE seq = 5`)).rows;
-    const forged = { seq: 6, occurredAt: new Date().toISOString(), actor: 'user:mallory', action: 'run:succeeded', subject: {}, details: {} };
-    await pg.query(`INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, subject, details, prev_hash, hash) VALUES (6, $1, $2, $3, '{}', '{}', $4, $5)`, [
-      forged.occurredAt,
-      forged.actor,
-      forged.action,
-      prev.hash,
-      entryHash(prev.hash, forged),
-    ]);
+    const forged = {
+      seq: 6,
+      occurredAt: new Date().toISOString(),
+      actor: 'user:mallory',
+      action: 'run:succeeded',
+      subject: {},
+      details: {},
+    };
+    await pg.query(
+      `INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, subject, details, prev_hash, hash) VALUES (6, $1, $2, $3, '{}', '{}', $4, $5)`,
+      [forged.occurredAt, forged.actor, forged.action, prev.hash, entryHash(prev.hash, forged)],
+    );
     expect(await verify(exec)).toMatchObject({ ok: false, firstBadSeq: 6, kind: 'inserted' });
     await pg.end();
   });
@@ -92,12 +112,28 @@ describe('audit chain against real PostgreSQL', () => {
 
   it('catches a whole chain re-hashed after an edit, by its signed checkpoints', async () => {
     const { pg, exec } = await chain(25);
-    const rows = (await pg.query('SELECT seq::int AS seq, occurred_at, actor, action, subject, details FROM immutable_audit_log ORDER BY seq')).rows;
+    const rows = (
+      await pg.query(
+        'SELECT seq::int AS seq, occurred_at, actor, action, subject, details FROM immutable_audit_log ORDER BY seq',
+      )
+    ).rows;
     let prev = '0'.repeat(64);
     for (const r of rows) {
       const details = r.seq === 14 ? { loaded: 999999 } : r.details;
-      const h = entryHash(prev, { seq: r.seq, occurredAt: r.occurred_at.toISOString(), actor: r.actor, action: r.action, subject: r.subject, details });
-      await pg.query('UPDATE immutable_audit_log SET details = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [r.seq, JSON.stringify(details), prev, h]);
+      const h = entryHash(prev, {
+        seq: r.seq,
+        occurredAt: r.occurred_at.toISOString(),
+        actor: r.actor,
+        action: r.action,
+        subject: r.subject,
+        details,
+      });
+      await pg.query('UPDATE immutable_audit_log SET details = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [
+        r.seq,
+        JSON.stringify(details),
+        prev,
+        h,
+      ]);
       prev = h;
     }
     expect(await verifyChain(exec)).toMatchObject({ ok: true }); // without checkpoints the forgery is consistent
@@ -108,9 +144,16 @@ describe('audit chain against real PostgreSQL', () => {
   it('rejects a forged checkpoint signature', async () => {
     const { pg, exec } = await chain(12);
     const other = generateKeyPairSync('ed25519');
-    const forged = signCheckpoint({ privateKey: other.privateKey, publicKey: other.publicKey, keyId: key.keyId }, 12, 'f'.repeat(64));
+    const forged = signCheckpoint(
+      { privateKey: other.privateKey, publicKey: other.publicKey, keyId: key.keyId },
+      12,
+      'f'.repeat(64),
+    );
     await pg.query('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
-    await pg.query('INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature) VALUES ($1, $2, $3, $4, $5)', [12, forged.hash, forged.signedAt, forged.keyId, forged.signature]);
+    await pg.query(
+      'INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature) VALUES ($1, $2, $3, $4, $5)',
+      [12, forged.hash, forged.signedAt, forged.keyId, forged.signature],
+    );
     expect(await verify(exec)).toMatchObject({ ok: false, firstBadSeq: 12, kind: 'forged-checkpoint' });
     await pg.end();
   });
@@ -125,7 +168,11 @@ describe('audit chain against real PostgreSQL', () => {
           const c = await pool.connect();
           try {
             await c.query('BEGIN');
-            await appendAudit((sql, p) => c.query(sql, p).then((r) => r.rows), { actor: `service:appender-${i}`, action: 'test:appended', subject: { i } });
+            await appendAudit((sql, p) => c.query(sql, p).then((r) => r.rows), {
+              actor: `service:appender-${i}`,
+              action: 'test:appended',
+              subject: { i },
+            });
             await c.query('COMMIT');
           } finally {
             c.release();
@@ -134,7 +181,9 @@ describe('audit chain against real PostgreSQL', () => {
       );
       const exec = (sql: string, p?: unknown[]) => pool.query(sql, p).then((r) => r.rows);
       expect(await verifyChain(exec)).toMatchObject({ ok: true, entries: 100, lastSeq: 100 });
-      const [{ n, prevs }] = await exec('SELECT count(*)::int AS n, count(DISTINCT prev_hash)::int AS prevs FROM immutable_audit_log');
+      const [{ n, prevs }] = await exec(
+        'SELECT count(*)::int AS n, count(DISTINCT prev_hash)::int AS prevs FROM immutable_audit_log',
+      );
       expect({ n, prevs }).toEqual({ n: 100, prevs: 100 }); // no fork: every entry has its own predecessor
     } finally {
       await pool.end();

@@ -16,7 +16,9 @@ describe('signDevToken', () => {
       iat: now / 1000,
       exp: now / 1000 + 3600,
     });
-    const expected = createHmac('sha256', Buffer.from(SECRET, 'utf8')).update(`${header}.${payload}`).digest('base64url');
+    const expected = createHmac('sha256', Buffer.from(SECRET, 'utf8'))
+      .update(`${header}.${payload}`)
+      .digest('base64url');
     expect(signature).toBe(expected);
     expect(token).not.toMatch(/[=+/]/);
   });

@@ -22,12 +22,7 @@ export interface TokenClaims {
 }
 
 export type TokenRejection =
-  | 'malformed'
-  | 'unsupported_algorithm'
-  | 'bad_signature'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'invalid_claims';
+  'malformed' | 'unsupported_algorithm' | 'bad_signature' | 'expired' | 'not_yet_valid' | 'invalid_claims';
 
 /** Why a token was refused. `reason` is safe to show the caller; the token itself never is. */
 export class TokenError extends Error {
@@ -139,7 +134,8 @@ export function checkClaims(payload: Record<string, unknown>, options: VerifyOpt
   if (options.issuer !== undefined && payload['iss'] !== options.issuer) throw new TokenError('invalid_claims');
   if (options.audience !== undefined) {
     const aud = payload['aud'];
-    if (!(aud === options.audience || (Array.isArray(aud) && aud.includes(options.audience)))) throw new TokenError('invalid_claims');
+    if (!(aud === options.audience || (Array.isArray(aud) && aud.includes(options.audience))))
+      throw new TokenError('invalid_claims');
   }
   return Object.freeze({
     sub,

@@ -6,8 +6,7 @@ const SECRET = 'a-test-secret-that-is-at-least-32-characters';
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-const sign = (input: string, secret = SECRET): string =>
-  createHmac('sha256', secret).update(input).digest('base64url');
+const sign = (input: string, secret = SECRET): string => createHmac('sha256', secret).update(input).digest('base64url');
 
 /** A token built by hand, so header and payload can be anything. */
 function handMade(header: unknown, payload: unknown, secret = SECRET): string {
@@ -41,7 +40,9 @@ describe('verifyHs256Jwt', () => {
     const token = signDevToken({ sub: 'alice', roles: ['viewer'], ttlSeconds: 60 }, SECRET, NOW);
     expect(() => verifyHs256Jwt(token, SECRET, { now: NOW + 60_000 + 29_000 })).not.toThrow();
     expect(rejection(() => verifyHs256Jwt(token, SECRET, { now: NOW + 60_000 + 30_000 }))).toBe('expired');
-    expect(rejection(() => verifyHs256Jwt(token, SECRET, { now: NOW + 61_000, clockToleranceSeconds: 0 }))).toBe('expired');
+    expect(rejection(() => verifyHs256Jwt(token, SECRET, { now: NOW + 61_000, clockToleranceSeconds: 0 }))).toBe(
+      'expired',
+    );
   });
 
   it('rejects a token used before its nbf', () => {
@@ -98,7 +99,15 @@ describe('verifyHs256Jwt', () => {
   });
 
   it('rejects malformed tokens without throwing anything but TokenError', () => {
-    for (const bad of ['', 'abc', 'a.b', 'a.b.c.d', '!!.??.##', `${b64('x')}.${b64(validPayload)}.sig`, 'x'.repeat(9000)]) {
+    for (const bad of [
+      '',
+      'abc',
+      'a.b',
+      'a.b.c.d',
+      '!!.??.##',
+      `${b64('x')}.${b64(validPayload)}.sig`,
+      'x'.repeat(9000),
+    ]) {
       expect(rejection(() => verifyHs256Jwt(bad, SECRET, { now: NOW }))).toMatch(/malformed|bad_signature/);
     }
   });

@@ -1,5 +1,12 @@
 // Public API of @strongroom/auth: JSON Web Tokens — HS256 (development tokens) and RS256/ES256 against
 // a JWKS (production) — and the role names.
-export { signDevToken, verifyHs256Jwt, TokenError, type TokenClaims, type TokenRejection, type VerifyOptions } from './hs256-jwt';
+export {
+  signDevToken,
+  verifyHs256Jwt,
+  TokenError,
+  type TokenClaims,
+  type TokenRejection,
+  type VerifyOptions,
+} from './hs256-jwt';
 export { ROLES, type Role } from './roles';
 export { loadJwks, verifyJwksJwt, type JsonWebKeySet } from './jwks-jwt';

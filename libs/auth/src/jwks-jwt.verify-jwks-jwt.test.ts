@@ -4,11 +4,20 @@ import { loadJwks, verifyJwksJwt } from './jwks-jwt';
 
 const NOW = Date.UTC(2026, 10, 28, 12);
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'alice', roles: ['auditor'], iat: NOW / 1000, exp: NOW / 1000 + 600, ...extra });
+const claims = (extra: Record<string, unknown> = {}) => ({
+  sub: 'alice',
+  roles: ['auditor'],
+  iat: NOW / 1000,
+  exp: NOW / 1000 + 600,
+  ...extra,
+});
 
 function signWith(alg: 'RS256' | 'ES256', key: KeyObject, payload: Record<string, unknown>, kid?: string): string {
   const input = `${b64({ alg, typ: 'JWT', ...(kid ? { kid } : {}) })}.${b64(payload)}`;
-  const sig = alg === 'RS256' ? sign('sha256', Buffer.from(input), key) : sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+  const sig =
+    alg === 'RS256'
+      ? sign('sha256', Buffer.from(input), key)
+      : sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
   return `${input}.${sig.toString('base64url')}`;
 }
 
@@ -16,18 +25,34 @@ describe('verifyJwksJwt', () => {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwks = { keys: [{ ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rsa-1', use: 'sig' }, { ...ec.publicKey.export({ format: 'jwk' }), kid: 'ec-1' }] };
+  const jwks = {
+    keys: [
+      { ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rsa-1', use: 'sig' },
+      { ...ec.publicKey.export({ format: 'jwk' }), kid: 'ec-1' },
+    ],
+  };
   const keys = loadJwks(jwks);
 
   it('accepts RS256 and ES256 tokens signed by a key of the set', () => {
-    expect(verifyJwksJwt(signWith('RS256', rsa.privateKey, claims(), 'rsa-1'), keys, { now: NOW })).toMatchObject({ sub: 'alice', roles: ['auditor'] });
-    expect(verifyJwksJwt(signWith('ES256', ec.privateKey, claims(), 'ec-1'), keys, { now: NOW })).toMatchObject({ sub: 'alice' });
+    expect(verifyJwksJwt(signWith('RS256', rsa.privateKey, claims(), 'rsa-1'), keys, { now: NOW })).toMatchObject({
+      sub: 'alice',
+      roles: ['auditor'],
+    });
+    expect(verifyJwksJwt(signWith('ES256', ec.privateKey, claims(), 'ec-1'), keys, { now: NOW })).toMatchObject({
+      sub: 'alice',
+    });
   });
 
   it('refuses a foreign key, a wrong kid, an expired token, and a bad issuer or audience', () => {
-    expect(() => verifyJwksJwt(signWith('RS256', other.privateKey, claims(), 'rsa-1'), keys, { now: NOW })).toThrow(/bad_signature/);
-    expect(() => verifyJwksJwt(signWith('RS256', rsa.privateKey, claims(), 'nope'), keys, { now: NOW })).toThrow(/bad_signature/);
-    expect(() => verifyJwksJwt(signWith('RS256', rsa.privateKey, claims({ exp: NOW / 1000 - 3600 }), 'rsa-1'), keys, { now: NOW })).toThrow(/expired/);
+    expect(() => verifyJwksJwt(signWith('RS256', other.privateKey, claims(), 'rsa-1'), keys, { now: NOW })).toThrow(
+      /bad_signature/,
+    );
+    expect(() => verifyJwksJwt(signWith('RS256', rsa.privateKey, claims(), 'nope'), keys, { now: NOW })).toThrow(
+      /bad_signature/,
+    );
+    expect(() =>
+      verifyJwksJwt(signWith('RS256', rsa.privateKey, claims({ exp: NOW / 1000 - 3600 }), 'rsa-1'), keys, { now: NOW }),
+    ).toThrow(/expired/);
     const t = signWith('RS256', rsa.privateKey, claims({ iss: 'https://idp.bank', aud: 'strongroom' }), 'rsa-1');
     expect(verifyJwksJwt(t, keys, { now: NOW, issuer: 'https://idp.bank', audience: 'strongroom' }).sub).toBe('alice');
     expect(() => verifyJwksJwt(t, keys, { now: NOW, issuer: 'https://evil' })).toThrow(/invalid_claims/);
@@ -38,8 +63,12 @@ describe('verifyJwksJwt', () => {
     const input = `${b64({ alg: 'HS256', kid: 'rsa-1' })}.${b64(claims())}`;
     const forged = `${input}.${createHmac('sha256', pem).update(input).digest('base64url')}`;
     expect(() => verifyJwksJwt(forged, keys, { now: NOW })).toThrow(/unsupported_algorithm/);
-    expect(() => verifyJwksJwt(`${b64({ alg: 'none' })}.${b64(claims())}.`, keys, { now: NOW })).toThrow(/malformed|unsupported/);
-    expect(() => verifyJwksJwt(signWith('ES256', ec.privateKey, claims(), 'rsa-1'), keys, { now: NOW })).toThrow(/bad_signature/);
+    expect(() => verifyJwksJwt(`${b64({ alg: 'none' })}.${b64(claims())}.`, keys, { now: NOW })).toThrow(
+      /malformed|unsupported/,
+    );
+    expect(() => verifyJwksJwt(signWith('ES256', ec.privateKey, claims(), 'rsa-1'), keys, { now: NOW })).toThrow(
+      /bad_signature/,
+    );
   });
 
   it('refuses a JWKS with a private key or without a usable key', () => {

@@ -10,5 +10,26 @@ export { readOfacFile, type ListedName, type ListFileSummary } from './sanctions
 export { normalizeName, nameVariants } from './sanctions/normalize';
 export { nameScore, jaroWinkler } from './sanctions/similarity';
 export { sanctionsListFiles } from './sanctions/lists';
-export { AML_RULES, amlCandidates, DEFAULT_AML_CONFIG, resolveAmlConfig, highRiskJurisdiction, HIGH_RISK_SCORE, type AmlConfig, type AmlRule, type AmlRuleDefinition } from './aml/rules';
-export { encryptField, decryptField, reencryptField, blindIndex, isEncrypted, keyIdOf, parseKeyRing, newKeyLine, ENCRYPTED_PREFIX, type KeyProvider } from './crypto/field-crypto';
+export {
+  AML_RULES,
+  amlCandidates,
+  DEFAULT_AML_CONFIG,
+  resolveAmlConfig,
+  highRiskJurisdiction,
+  HIGH_RISK_SCORE,
+  type AmlConfig,
+  type AmlRule,
+  type AmlRuleDefinition,
+} from './aml/rules';
+export {
+  encryptField,
+  decryptField,
+  reencryptField,
+  blindIndex,
+  isEncrypted,
+  keyIdOf,
+  parseKeyRing,
+  newKeyLine,
+  ENCRYPTED_PREFIX,
+  type KeyProvider,
+} from './crypto/field-crypto';

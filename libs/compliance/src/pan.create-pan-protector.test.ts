@@ -15,7 +15,9 @@ describe('createPanProtector', () => {
 
   it('gives different tokens under a different key', () => {
     const other = createPanProtector({ id: 'k2', secret: Buffer.alloc(32, 9) });
-    expect(other.protect('4111111111111111')?.token).not.toBe(createPanProtector(key).protect('4111111111111111')?.token);
+    expect(other.protect('4111111111111111')?.token).not.toBe(
+      createPanProtector(key).protect('4111111111111111')?.token,
+    );
   });
 
   it('refuses values that are not PANs', () => {

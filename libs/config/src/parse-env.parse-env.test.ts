@@ -1,11 +1,19 @@
 import { z } from 'zod';
 import { ConfigError, intString, parseEnv } from './index';
 
-const schema = z.object({ PORT: intString(0, 65535).default(4000), SECRET: z.string().min(32), MODE: z.enum(['a', 'b']).default('a') });
+const schema = z.object({
+  PORT: intString(0, 65535).default(4000),
+  SECRET: z.string().min(32),
+  MODE: z.enum(['a', 'b']).default('a'),
+});
 
 describe('parseEnv', () => {
   it('applies defaults and treats empty strings as unset', () => {
-    expect(parseEnv(schema, { PORT: '', SECRET: 'x'.repeat(32), OTHER: 'ignored' }, 'test')).toEqual({ PORT: 4000, SECRET: 'x'.repeat(32), MODE: 'a' });
+    expect(parseEnv(schema, { PORT: '', SECRET: 'x'.repeat(32), OTHER: 'ignored' }, 'test')).toEqual({
+      PORT: 4000,
+      SECRET: 'x'.repeat(32),
+      MODE: 'a',
+    });
   });
 
   it('names every bad variable, echoes ordinary values, never a secret', () => {

@@ -33,7 +33,12 @@ export const fractionString = () =>
  * .env file means the default). On failure throws ConfigError naming each variable and echoing its
  * value — except for `secrets`, whose values are never printed.
  */
-export function parseEnv<S extends z.ZodObject>(schema: S, env: Env, label: string, secrets: readonly string[] = []): z.infer<S> {
+export function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  env: Env,
+  label: string,
+  secrets: readonly string[] = [],
+): z.infer<S> {
   const relevant: Env = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key];
@@ -43,7 +48,8 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Env, label: stri
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      const got = secrets.includes(name) || relevant[name] === undefined ? '' : ` (got ${JSON.stringify(relevant[name])})`;
+      const got =
+        secrets.includes(name) || relevant[name] === undefined ? '' : ` (got ${JSON.stringify(relevant[name])})`;
       return `${name}: ${issue.message}${got}`;
     });
     throw new ConfigError(`invalid ${label} configuration: ${problems.join('; ')}`);
@@ -60,14 +66,22 @@ export const engineTlsEnv = {
 
 /** The engine TLS files from parsed `engineTlsEnv` values (undefined: plaintext), or a ConfigError naming the mistake. */
 export function engineTlsFiles(
-  e: { STRONGROOM_ENGINE_TLS_CA_FILE?: string | undefined; STRONGROOM_ENGINE_TLS_CERT_FILE?: string | undefined; STRONGROOM_ENGINE_TLS_KEY_FILE?: string | undefined },
+  e: {
+    STRONGROOM_ENGINE_TLS_CA_FILE?: string | undefined;
+    STRONGROOM_ENGINE_TLS_CERT_FILE?: string | undefined;
+    STRONGROOM_ENGINE_TLS_KEY_FILE?: string | undefined;
+  },
   label: string,
 ): { ca: string; cert?: string; key?: string } | undefined {
   if (Boolean(e.STRONGROOM_ENGINE_TLS_CERT_FILE) !== Boolean(e.STRONGROOM_ENGINE_TLS_KEY_FILE)) {
-    throw new ConfigError(`invalid ${label} configuration: STRONGROOM_ENGINE_TLS_CERT_FILE and STRONGROOM_ENGINE_TLS_KEY_FILE go together`);
+    throw new ConfigError(
+      `invalid ${label} configuration: STRONGROOM_ENGINE_TLS_CERT_FILE and STRONGROOM_ENGINE_TLS_KEY_FILE go together`,
+    );
   }
   if (e.STRONGROOM_ENGINE_TLS_CERT_FILE && !e.STRONGROOM_ENGINE_TLS_CA_FILE) {
-    throw new ConfigError(`invalid ${label} configuration: a client certificate needs STRONGROOM_ENGINE_TLS_CA_FILE (the engine is then reached over TLS)`);
+    throw new ConfigError(
+      `invalid ${label} configuration: a client certificate needs STRONGROOM_ENGINE_TLS_CA_FILE (the engine is then reached over TLS)`,
+    );
   }
   if (!e.STRONGROOM_ENGINE_TLS_CA_FILE) return undefined;
   return {

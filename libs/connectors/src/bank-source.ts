@@ -3,11 +3,29 @@ import { type Hash } from 'node:crypto';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { redactPans } from '@strongroom/logging';
 import { type BatchLimits, type CsvSource, type SourceRecord } from './csv-source';
-import { failedReason, formatMatches, readChunks, readerFor, type ReadThrough, type ReaderOptions } from './formats/inspect';
+import {
+  failedReason,
+  formatMatches,
+  readChunks,
+  readerFor,
+  type ReadThrough,
+  type ReaderOptions,
+} from './formats/inspect';
 import { FormatError, type BankEntry, type BankFormat } from './formats/types';
 
 /** Canonical field order of the records a bank source yields (its "header"). */
-export const BANK_SOURCE_HEADER = ['txn_id', 'account', 'counterparty_account', 'counterparty_name', 'amount', 'currency', 'booked_at', 'value_date', 'reference', 'card_pan'] as const;
+export const BANK_SOURCE_HEADER = [
+  'txn_id',
+  'account',
+  'counterparty_account',
+  'counterparty_name',
+  'amount',
+  'currency',
+  'booked_at',
+  'value_date',
+  'reference',
+  'card_pan',
+] as const;
 
 export interface BankSourceOptions extends ReaderOptions {
   path: string;
@@ -31,10 +49,15 @@ export interface BankSourceOptions extends ReaderOptions {
 export async function openBankSource(options: BankSourceOptions): Promise<CsvSource> {
   try {
     const stat = await fs.promises.stat(options.path);
-    if (!stat.isFile()) throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source ${options.path} is not a regular file`);
+    if (!stat.isFile())
+      throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source ${options.path} is not a regular file`);
   } catch (err) {
     if (err instanceof StrongroomError) throw err;
-    throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source file ${options.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new StrongroomError(
+      ErrorCode.SOURCE_UNAVAILABLE,
+      `source file ${options.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: err },
+    );
   }
   let bytes = 0;
   const input = readChunks(options.path, options.readThrough, (chunk) => {
@@ -55,20 +78,43 @@ export async function openBankSource(options: BankSourceOptions): Promise<CsvSou
       try {
         step = await reader.next();
       } catch (err) {
-        if (err instanceof FormatError) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `${options.path} is not a valid ${options.format} file: ${redactPans(err.message)}`);
+        if (err instanceof FormatError)
+          throw new StrongroomError(
+            ErrorCode.SOURCE_MALFORMED,
+            `${options.path} is not a valid ${options.format} file: ${redactPans(err.message)}`,
+          );
         throw err;
       }
       if (step.done) {
         const summary = step.value as Exclude<typeof step.value, BankEntry>;
-        if (!formatMatches(options.format, summary.format)) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `${options.path} is ${summary.format}, not ${options.format}`);
+        if (!formatMatches(options.format, summary.format))
+          throw new StrongroomError(
+            ErrorCode.SOURCE_MALFORMED,
+            `${options.path} is ${summary.format}, not ${options.format}`,
+          );
         const reason = failedReason(summary.checks);
-        if (reason) throw new StrongroomError(ErrorCode.SOURCE_NOT_RECONCILED, `${options.path} does not reconcile with its own control totals: ${redactPans(reason)}`);
+        if (reason)
+          throw new StrongroomError(
+            ErrorCode.SOURCE_NOT_RECONCILED,
+            `${options.path} does not reconcile with its own control totals: ${redactPans(reason)}`,
+          );
         break;
       }
       recordNo++;
       if (recordNo <= skip) continue;
       const e = step.value as BankEntry;
-      const fields = [e.txnId, e.account, e.counterpartyAccount ?? '', e.counterpartyName ?? '', e.amount, e.currency, e.bookedAt, e.valueDate ?? '', e.reference ?? '', ''];
+      const fields = [
+        e.txnId,
+        e.account,
+        e.counterpartyAccount ?? '',
+        e.counterpartyName ?? '',
+        e.amount,
+        e.currency,
+        e.bookedAt,
+        e.valueDate ?? '',
+        e.reference ?? '',
+        '',
+      ];
       const raw = csvLine(fields);
       out.push({ recordNo, fields, raw, byteEnd: bytes, ...(e.filter ? { filter: e.filter } : {}) });
       outBytes += raw.length;

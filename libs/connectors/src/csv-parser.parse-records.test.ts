@@ -1,7 +1,11 @@
 import { parseRecords } from './csv-parser';
 
-const opts = (d = ',', maxRecordBytes?: number) => ({ delimiter: d.charCodeAt(0), ...(maxRecordBytes ? { maxRecordBytes } : {}) });
-const parse = (text: string | Buffer, eof = true, d = ',', max?: number) => parseRecords(Buffer.isBuffer(text) ? text : Buffer.from(text), opts(d, max), eof);
+const opts = (d = ',', maxRecordBytes?: number) => ({
+  delimiter: d.charCodeAt(0),
+  ...(maxRecordBytes ? { maxRecordBytes } : {}),
+});
+const parse = (text: string | Buffer, eof = true, d = ',', max?: number) =>
+  parseRecords(Buffer.isBuffer(text) ? text : Buffer.from(text), opts(d, max), eof);
 
 describe('parseRecords', () => {
   it('handles quotes, doubled quotes, embedded delimiters and line breaks', () => {

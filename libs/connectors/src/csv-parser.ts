@@ -38,7 +38,11 @@ const LF = 0x0a;
 const CR = 0x0d;
 export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
 
-export function parseRecords(buf: Buffer, options: ParseOptions, eof: boolean): { records: ParsedRecord[]; consumed: number } {
+export function parseRecords(
+  buf: Buffer,
+  options: ParseOptions,
+  eof: boolean,
+): { records: ParsedRecord[]; consumed: number } {
   const records: ParsedRecord[] = [];
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let pos = 0;
@@ -71,10 +75,22 @@ const RAW_PREVIEW_BYTES = 4096;
  * The line starting at `start` as one malformed record. When the line is longer than `max` and its
  * end is not in the buffer yet, returns what there is as a truncated record (the caller skips the rest).
  */
-function wholeLine(buf: Buffer, start: number, eof: boolean, max: number, code: 'MALFORMED_QUOTES' | 'RECORD_TOO_LONG', message: string): ParsedRecord | null {
+function wholeLine(
+  buf: Buffer,
+  start: number,
+  eof: boolean,
+  max: number,
+  code: 'MALFORMED_QUOTES' | 'RECORD_TOO_LONG',
+  message: string,
+): ParsedRecord | null {
   const le = lineEnd(buf, start);
   if (le && le.end - start <= max) {
-    return { fields: [], raw: buf.toString('utf8', start, le.end), length: le.end - start + le.term, error: { code, message } };
+    return {
+      fields: [],
+      raw: buf.toString('utf8', start, le.end),
+      length: le.end - start + le.term,
+      error: { code, message },
+    };
   }
   if (!le && eof && buf.length - start <= max) {
     return { fields: [], raw: buf.toString('utf8', start), length: buf.length - start, error: { code, message } };
@@ -104,7 +120,10 @@ function parseOne(buf: Buffer, start: number, delim: number, eof: boolean, max: 
         if (q < 0 || q - start > max) {
           if (q < 0 && !eof && n - start <= max) return null;
           // never closes (or not within the limit): dead-letter the opening line, resume after it
-          const why = q < 0 && eof ? 'a quoted field never closes before the end of the file' : `a quoted field runs past ${max} bytes`;
+          const why =
+            q < 0 && eof
+              ? 'a quoted field never closes before the end of the file'
+              : `a quoted field runs past ${max} bytes`;
           return wholeLine(buf, start, eof, max, 'MALFORMED_QUOTES', `${why}; only its opening line is set aside`);
         }
         if (q + 1 < n && buf[q + 1] === QUOTE) {

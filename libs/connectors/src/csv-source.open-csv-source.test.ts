@@ -61,7 +61,9 @@ describe('openCsvSource', () => {
   });
 
   it('reports a missing file and an empty file as source errors', async () => {
-    await expect(openCsvSource({ path: path.join(dir, 'nope.csv') })).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
+    await expect(openCsvSource({ path: path.join(dir, 'nope.csv') })).rejects.toMatchObject({
+      code: 'SOURCE_UNAVAILABLE',
+    });
     const empty = path.join(dir, 'empty.csv');
     fs.writeFileSync(empty, '\n\n');
     await expect(openCsvSource({ path: empty })).rejects.toMatchObject({ code: 'SOURCE_MALFORMED' });

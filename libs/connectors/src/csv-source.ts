@@ -68,10 +68,18 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
   try {
     stat = await fs.promises.stat(options.path);
   } catch (err) {
-    throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source file ${options.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new StrongroomError(
+      ErrorCode.SOURCE_UNAVAILABLE,
+      `source file ${options.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: err },
+    );
   }
-  if (!stat.isFile()) throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source ${options.path} is not a regular file`);
-  const parse = { delimiter: (options.delimiter ?? ',').charCodeAt(0), maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES };
+  if (!stat.isFile())
+    throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source ${options.path} is not a regular file`);
+  const parse = {
+    delimiter: (options.delimiter ?? ',').charCodeAt(0),
+    maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+  };
   const stream = fs.createReadStream(options.path, { highWaterMark: options.chunkBytes ?? 1 << 20 });
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let buf: Buffer = Buffer.alloc(0);
@@ -103,12 +111,14 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
       const rec = records.find((r) => r.raw.trim() !== '');
       if (rec) {
         consume(records.slice(0, records.indexOf(rec) + 1).reduce((a, r) => a + r.length, 0));
-        if (rec.error) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `CSV header is malformed: ${rec.error.message}`);
+        if (rec.error)
+          throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `CSV header is malformed: ${rec.error.message}`);
         header = rec.fields.map((f) => f.trim());
         break;
       }
       consume(consumed);
-      if (!(await fill())) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `source ${options.path} is empty: no CSV header`);
+      if (!(await fill()))
+        throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `source ${options.path} is empty: no CSV header`);
     }
   } catch (err) {
     stream.destroy();
@@ -121,7 +131,10 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
     while (bytePos + buf.length < options.startByte && (await fill()));
     if (bytePos + buf.length < options.startByte) {
       stream.destroy();
-      throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `source ${options.path} is shorter than its checkpoint (${options.startByte} bytes)`);
+      throw new StrongroomError(
+        ErrorCode.SOURCE_MALFORMED,
+        `source ${options.path} is shorter than its checkpoint (${options.startByte} bytes)`,
+      );
     }
     consume(options.startByte - bytePos);
   }

@@ -1,8 +1,21 @@
 // Public API of @strongroom/connectors: streaming sources (CSV and bank formats), format detection and inspection, and the PostgreSQL COPY sink.
-export { openCsvSource, type CsvSource, type CsvSourceOptions, type BatchLimits, type SourceRecord } from './csv-source';
+export {
+  openCsvSource,
+  type CsvSource,
+  type CsvSourceOptions,
+  type BatchLimits,
+  type SourceRecord,
+} from './csv-source';
 export { parseRecords, type ParsedRecord } from './csv-parser';
 export { copyText, copyEscape } from './pg-copy';
 export { openBankSource, csvLine, BANK_SOURCE_HEADER, type BankSourceOptions } from './bank-source';
-export { inspectFile, describeCheck, failedReason, isBankFormat, type InspectReport, type ReaderOptions } from './formats/inspect';
+export {
+  inspectFile,
+  describeCheck,
+  failedReason,
+  isBankFormat,
+  type InspectReport,
+  type ReaderOptions,
+} from './formats/inspect';
 export { detectFormat, type DetectedFormat } from './formats/detect';
 export { BANK_FORMATS, type BankFormat, type ControlCheck } from './formats/types';

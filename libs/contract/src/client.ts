@@ -49,10 +49,21 @@ export const createAuditServiceClient = clientFactory(AuditServiceClient);
 export const createOpsServiceClient = clientFactory(OpsServiceClient);
 export const createComplianceServiceClient = clientFactory(ComplianceServiceClient);
 
-type UnaryMethod<Req, Res> = (req: Req, md: Metadata, opts: { deadline: Date }, cb: (e: ServiceError | null, r: Res) => void) => unknown;
+type UnaryMethod<Req, Res> = (
+  req: Req,
+  md: Metadata,
+  opts: { deadline: Date },
+  cb: (e: ServiceError | null, r: Res) => void,
+) => unknown;
 
 /** Calls a unary method of a generated client as a promise, always with a deadline. */
-export function callUnary<Req, Res>(client: object, method: UnaryMethod<Req, Res>, req: Req, deadlineMs: number, metadata: Metadata = new Metadata()): Promise<Res> {
+export function callUnary<Req, Res>(
+  client: object,
+  method: UnaryMethod<Req, Res>,
+  req: Req,
+  deadlineMs: number,
+  metadata: Metadata = new Metadata(),
+): Promise<Res> {
   return new Promise((resolve, reject) => {
     method.call(client, req, metadata, { deadline: deadlineIn(deadlineMs) }, (e, r) => (e ? reject(e) : resolve(r)));
   });
@@ -82,4 +93,3 @@ export function engineClientOptions(address: string, tls?: { ca: string; cert?: 
     }),
   };
 }
-

@@ -19,7 +19,12 @@ describe('generated contract', () => {
   });
 
   it('round-trips a run through the wire format with exact counters', () => {
-    const run = Run.fromPartial({ id: 'r1', status: RunStatus.RUN_STATUS_SUCCEEDED, read: 9_007_199_254_740_991, loaded: 3 });
+    const run = Run.fromPartial({
+      id: 'r1',
+      status: RunStatus.RUN_STATUS_SUCCEEDED,
+      read: 9_007_199_254_740_991,
+      loaded: 3,
+    });
     const back = Run.decode(Run.encode(run).finish());
     expect(back.read).toBe(9_007_199_254_740_991);
     expect(back.status).toBe(RunStatus.RUN_STATUS_SUCCEEDED);

@@ -123,6 +123,19 @@ export {
   ComplianceServiceClient,
   type ComplianceServiceServer,
 } from './gen/strongroom/engine/v1/compliance_service';
-export { createJobServiceClient, createOpsServiceClient, createDeadLetterServiceClient, createIngestServiceClient, createAuditServiceClient,
-  createComplianceServiceClient, engineTlsCredentials, engineClientOptions, type EngineTlsFiles, callUnary, deadlineIn, METADATA_KEYS, type ClientOptions } from './client';
+export {
+  createJobServiceClient,
+  createOpsServiceClient,
+  createDeadLetterServiceClient,
+  createIngestServiceClient,
+  createAuditServiceClient,
+  createComplianceServiceClient,
+  engineTlsCredentials,
+  engineClientOptions,
+  type EngineTlsFiles,
+  callUnary,
+  deadlineIn,
+  METADATA_KEYS,
+  type ClientOptions,
+} from './client';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';

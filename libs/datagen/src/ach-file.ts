@@ -24,7 +24,16 @@ export interface GeneratedAch {
 
 const ODFI = '12104288';
 const RDFIS = ['23138010', '02100002', '09100001', '07640125', '12100035', '02600959', '03130001', '11100061'];
-const NAMES = ['JANE DOE', 'JOHN SMITH', 'MARIA GARCIA', 'WEI ZHANG', 'AMIT PATEL', 'OLGA IVANOVA', 'ACME PAYROLL', 'CONTOSO LLC'];
+const NAMES = [
+  'JANE DOE',
+  'JOHN SMITH',
+  'MARIA GARCIA',
+  'WEI ZHANG',
+  'AMIT PATEL',
+  'OLGA IVANOVA',
+  'ACME PAYROLL',
+  'CONTOSO LLC',
+];
 
 const checkDigit = (eight: string) => {
   const w = [3, 7, 1, 3, 7, 1, 3, 7];
@@ -58,17 +67,21 @@ export async function generateAchFile(file: string, options: AchGenerateOptions)
       buf = '';
     }
   };
-  await write(`101 ${ODFI}${checkDigit(ODFI)} ${'231380104'}2611280900A094101${a('FEDERAL RESERVE BANK', 23)}${a('STRONGROOM TEST BANK', 23)}${a('', 8)}`);
+  await write(
+    `101 ${ODFI}${checkDigit(ODFI)} ${'231380104'}2611280900A094101${a('FEDERAL RESERVE BANK', 23)}${a('STRONGROOM TEST BANK', 23)}${a('', 8)}`,
+  );
   let fileHash = 0n;
   let fileDebit = 0n;
   let fileCredit = 0n;
   let fileCount = 0;
   let batches = 0;
-  for (let done = 0; done < options.entries; ) {
+  for (let done = 0; done < options.entries;) {
     batches++;
     const sec = secs[(batches - 1) % secs.length] as string;
     const size = Math.min(batchSize, options.entries - done);
-    await write(`5200${a('STRONGROOM CO', 16)}${a('', 20)}${'1231380104'}${sec}${a('PAYMENT', 10)}${a('261128', 6)}261130   1${ODFI}${n(batches, 7)}`);
+    await write(
+      `5200${a('STRONGROOM CO', 16)}${a('', 20)}${'1231380104'}${sec}${a('PAYMENT', 10)}${a('261128', 6)}261130   1${ODFI}${n(batches, 7)}`,
+    );
     let hash = 0n;
     let debit = 0n;
     let credit = 0n;
@@ -77,12 +90,16 @@ export async function generateAchFile(file: string, options: AchGenerateOptions)
       const isCredit = r.next() < 0.5;
       const cents = BigInt(r.int(1, 1_999_999)); // file totals are 12 digits: keep 1M entries within $9,999,999,999.99 a side
       const trace = `${ODFI}${n(done + i + 1, 7)}`;
-      await write(`6${isCredit ? '22' : '27'}${rdfi}${checkDigit(rdfi)}${a(String(r.int(10_000_000, 999_999_999)), 17)}${n(cents, 10)}${a(`ID${done + i + 1}`, 15)}${a(r.pick(NAMES), 22)}  0${trace}`);
+      await write(
+        `6${isCredit ? '22' : '27'}${rdfi}${checkDigit(rdfi)}${a(String(r.int(10_000_000, 999_999_999)), 17)}${n(cents, 10)}${a(`ID${done + i + 1}`, 15)}${a(r.pick(NAMES), 22)}  0${trace}`,
+      );
       hash += BigInt(rdfi);
       if (isCredit) credit += cents;
       else debit += cents;
     }
-    await write(`8200${n(size, 6)}${n(hash % 10_000_000_000n, 10)}${n(debit, 12)}${n(credit, 12)}${'1231380104'}${a('', 19)}${a('', 6)}${ODFI}${n(batches, 7)}`);
+    await write(
+      `8200${n(size, 6)}${n(hash % 10_000_000_000n, 10)}${n(debit, 12)}${n(credit, 12)}${'1231380104'}${a('', 19)}${a('', 6)}${ODFI}${n(batches, 7)}`,
+    );
     fileHash += hash;
     fileDebit += debit;
     fileCredit += credit;
@@ -90,7 +107,9 @@ export async function generateAchFile(file: string, options: AchGenerateOptions)
     done += size;
   }
   const total = records + 1;
-  await write(`9${n(batches, 6)}${n(Math.ceil(total / 10), 6)}${n(fileCount, 8)}${n(fileHash % 10_000_000_000n, 10)}${n(fileDebit, 12)}${n(fileCredit, 12)}${a('', 39)}`);
+  await write(
+    `9${n(batches, 6)}${n(Math.ceil(total / 10), 6)}${n(fileCount, 8)}${n(fileHash % 10_000_000_000n, 10)}${n(fileDebit, 12)}${n(fileCredit, 12)}${a('', 39)}`,
+  );
   while (records % 10 !== 0) await write('9'.repeat(94));
   bytes += buf.length;
   out.end(buf);

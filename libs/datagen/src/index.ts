@@ -1,5 +1,12 @@
 // Public API of @strongroom/datagen: deterministic, realistic bank data for the demo, benchmarks and tests.
-export { generateTransactionsCsv, GENERATOR_VERSION, TRANSACTIONS_CSV_HEADER, type GenerateOptions, type GeneratedFile, type BadRowKind } from './transactions-csv';
+export {
+  generateTransactionsCsv,
+  GENERATOR_VERSION,
+  TRANSACTIONS_CSV_HEADER,
+  type GenerateOptions,
+  type GeneratedFile,
+  type BadRowKind,
+} from './transactions-csv';
 export { createRandom, type Random } from './random';
 export { ibanFor, luhnComplete } from './identifiers';
 export { generateAchFile, type AchGenerateOptions, type GeneratedAch } from './ach-file';

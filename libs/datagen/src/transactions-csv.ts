@@ -6,8 +6,23 @@ import { ibanFor, luhnComplete } from './identifiers';
 export const TRANSACTIONS_CSV_HEADER =
   'id,account_iban,counterparty_iban,counterparty_name,amount,currency,booked_at,value_date,reference,card_number';
 
-export type BadRowKind = 'INVALID_CURRENCY' | 'AMOUNT_SCALE' | 'INVALID_AMOUNT' | 'INVALID_TIMESTAMP' | 'MISSING_FIELD' | 'FIELD_COUNT_MISMATCH' | 'DUPLICATE_KEY';
-const BAD_KINDS: readonly BadRowKind[] = ['INVALID_CURRENCY', 'AMOUNT_SCALE', 'INVALID_AMOUNT', 'INVALID_TIMESTAMP', 'MISSING_FIELD', 'FIELD_COUNT_MISMATCH', 'DUPLICATE_KEY'];
+export type BadRowKind =
+  | 'INVALID_CURRENCY'
+  | 'AMOUNT_SCALE'
+  | 'INVALID_AMOUNT'
+  | 'INVALID_TIMESTAMP'
+  | 'MISSING_FIELD'
+  | 'FIELD_COUNT_MISMATCH'
+  | 'DUPLICATE_KEY';
+const BAD_KINDS: readonly BadRowKind[] = [
+  'INVALID_CURRENCY',
+  'AMOUNT_SCALE',
+  'INVALID_AMOUNT',
+  'INVALID_TIMESTAMP',
+  'MISSING_FIELD',
+  'FIELD_COUNT_MISMATCH',
+  'DUPLICATE_KEY',
+];
 
 export interface GenerateOptions {
   rows: number;
@@ -42,8 +57,29 @@ const COUNTRIES = [
   ['GB', 18, 'GBP'],
   ['CH', 17, 'CHF'],
 ] as const;
-const NAMES = ['Acme Corp', 'Zoë Müller', 'Müller, Hans', 'Ørsted A/S', 'Société Générale', 'O\'Brien & Sons', 'Nakamura 株式会社', 'Globex "Intl"', 'Initech GmbH', 'Stark Industries'];
-const CURRENCIES: readonly [string, number][] = [['EUR', 2], ['EUR', 2], ['EUR', 2], ['USD', 2], ['USD', 2], ['GBP', 2], ['CHF', 2], ['JPY', 0], ['KWD', 3]];
+const NAMES = [
+  'Acme Corp',
+  'Zoë Müller',
+  'Müller, Hans',
+  'Ørsted A/S',
+  'Société Générale',
+  "O'Brien & Sons",
+  'Nakamura 株式会社',
+  'Globex "Intl"',
+  'Initech GmbH',
+  'Stark Industries',
+];
+const CURRENCIES: readonly [string, number][] = [
+  ['EUR', 2],
+  ['EUR', 2],
+  ['EUR', 2],
+  ['USD', 2],
+  ['USD', 2],
+  ['GBP', 2],
+  ['CHF', 2],
+  ['JPY', 0],
+  ['KWD', 3],
+];
 const BINS = ['411111', '550000', '340000', '601100', '222100'];
 
 function quote(v: string): string {
@@ -98,7 +134,8 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
     const booked = `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}T${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}Z`;
     const v = new Date(t.getTime() + r.int(0, 2) * 86400_000);
     const valueDate = `${v.getUTCFullYear()}-${pad(v.getUTCMonth() + 1)}-${pad(v.getUTCDate())}`;
-    const card = r.next() < cardRatio ? luhnComplete(`${r.pick(BINS)}${String(r.int(0, 999_999_999)).padStart(9, '0')}`) : '';
+    const card =
+      r.next() < cardRatio ? luhnComplete(`${r.pick(BINS)}${String(r.int(0, 999_999_999)).padStart(9, '0')}`) : '';
     const fields = [
       `${prefix}${String(i).padStart(9, '0')}`,
       account(r, 5000),
@@ -143,6 +180,19 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
   out.end(buf);
   await once(out, 'finish');
   const bad = Object.values(badByKind).reduce((a, b) => a + b, 0);
-  const goodTotals = Object.fromEntries([...totals].sort(([a], [b]) => a.localeCompare(b)).map(([c, t]) => [c, { count: t.count.toString(), minor: t.minor.toString() }]));
-  return { generatorVersion: GENERATOR_VERSION, rows: options.rows, good: options.rows - bad, bad, badByKind, withCard, bytes, goodTotals };
+  const goodTotals = Object.fromEntries(
+    [...totals]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([c, t]) => [c, { count: t.count.toString(), minor: t.minor.toString() }]),
+  );
+  return {
+    generatorVersion: GENERATOR_VERSION,
+    rows: options.rows,
+    good: options.rows - bad,
+    bad,
+    badByKind,
+    withCard,
+    bytes,
+    goodTotals,
+  };
 }

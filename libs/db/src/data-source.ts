@@ -32,7 +32,15 @@ export const ENTITIES = [
 ];
 
 /** Migrations in order. Never `synchronize`: the schema changes only through these. */
-export const MIGRATIONS = [InitialSchema1764300000000, ExactlyOnce1764400000000, AuditAndRoles1764500000000, Compliance1764600000000, Retention1764700000000, FieldEncryption1764800000000, SinkLoadPath1764900000000];
+export const MIGRATIONS = [
+  InitialSchema1764300000000,
+  ExactlyOnce1764400000000,
+  AuditAndRoles1764500000000,
+  Compliance1764600000000,
+  Retention1764700000000,
+  FieldEncryption1764800000000,
+  SinkLoadPath1764900000000,
+];
 
 /** The least-privilege role the engine works as (created by the migrations). */
 export const RUNTIME_ROLE = 'strongroom_runtime';

@@ -13,7 +13,8 @@ describe('entities', () => {
     const t = /^TABLE (\S+)$/.exec(line);
     if (t) tables.set(t[1] as string, (current = new Set()));
     const c = /^ {2}([a-z0-9_]+) /.exec(line);
-    if (c && current && !line.startsWith('  CONSTRAINT') && !line.startsWith('  INDEX') && !line.startsWith('  CREATE')) current.add(c[1] as string);
+    if (c && current && !line.startsWith('  CONSTRAINT') && !line.startsWith('  INDEX') && !line.startsWith('  CREATE'))
+      current.add(c[1] as string);
   }
 
   it('map every column to a column of its table in the snapshot', () => {
@@ -22,14 +23,23 @@ describe('entities', () => {
       const table = storage.tables.find((t) => t.target === entity)?.name as string;
       expect(tables.has(table)).toBe(true);
       const columns = storage.columns.filter((c) => c.target === entity).map((c) => c.options.name ?? c.propertyName);
-      for (const col of columns) expect(`${table}.${col}: ${tables.get(table)?.has(col)}`).toBe(`${table}.${col}: true`);
+      for (const col of columns)
+        expect(`${table}.${col}: ${tables.get(table)?.has(col)}`).toBe(`${table}.${col}: true`);
     }
   });
 
   it('cover every seed table', () => {
     const storage = getMetadataArgsStorage();
     const mapped = new Set(ENTITIES.map((e) => storage.tables.find((t) => t.target === e)?.name));
-    for (const seed of ['jobs', 'job_runs', 'immutable_audit_log', 'transaction_integrity', 'dead_letter_queue', 'circuit_breaker_states', 'performance_metrics']) {
+    for (const seed of [
+      'jobs',
+      'job_runs',
+      'immutable_audit_log',
+      'transaction_integrity',
+      'dead_letter_queue',
+      'circuit_breaker_states',
+      'performance_metrics',
+    ]) {
       expect(mapped.has(seed)).toBe(true);
     }
   });

@@ -1,5 +1,12 @@
 // Public API of @strongroom/db: the DataSource factory, entities, migrations and the schema snapshot.
-export { createDataSource, pgClientOf, ENTITIES, MIGRATIONS, RUNTIME_ROLE, type DataSourceOptions } from './data-source';
+export {
+  createDataSource,
+  pgClientOf,
+  ENTITIES,
+  MIGRATIONS,
+  RUNTIME_ROLE,
+  type DataSourceOptions,
+} from './data-source';
 export { runMigrations, MIGRATION_LOCK_KEY } from './migrate';
 export { sqlExec, type SqlExec } from './sql-exec';
 export { dumpSchema } from './schema-dump';
@@ -21,4 +28,12 @@ export { DeadLetterEntity, type DeadLetterStatus } from './entities/dead-letter.
 export { TransactionIntegrityEntity } from './entities/integrity.entity';
 export { AuditLogEntryEntity, CircuitBreakerStateEntity, PerformanceMetricEntity } from './entities/operations.entity';
 export type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-export { ComplianceAlertEntity, KycCustomerEntity, LegalHoldEntity, type AlertRule, type AlertStatus, type KycStatus, type HoldScope } from './entities/compliance.entity';
+export {
+  ComplianceAlertEntity,
+  KycCustomerEntity,
+  LegalHoldEntity,
+  type AlertRule,
+  type AlertStatus,
+  type KycStatus,
+  type HoldScope,
+} from './entities/compliance.entity';

@@ -18,7 +18,14 @@ describe('linkWatchdogClient', () => {
     db = await createTestDatabase();
     const port = Number(new URL(db.url).port);
     proxy = await startFaultProxy({ host: '127.0.0.1', port });
-    ds = createDataSource({ url: db.url.replace(`:${port}/`, `:${proxy.port}/`), poolSize: 2, statementTimeoutMs: 1000, clientTimeoutMs: 1500, connectTimeoutMs: 1500, applicationName: app });
+    ds = createDataSource({
+      url: db.url.replace(`:${port}/`, `:${proxy.port}/`),
+      poolSize: 2,
+      statementTimeoutMs: 1000,
+      clientTimeoutMs: 1500,
+      connectTimeoutMs: 1500,
+      applicationName: app,
+    });
     await ds.initialize();
   });
   afterAll(async () => {
@@ -32,7 +39,8 @@ describe('linkWatchdogClient', () => {
     const c = new Client({ connectionString: db.url });
     await c.connect();
     try {
-      return (await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [app])).rows[0].n;
+      return (await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [app]))
+        .rows[0].n;
     } finally {
       await c.end();
     }
@@ -58,7 +66,8 @@ describe('linkWatchdogClient', () => {
     proxy.setMode({ mode: 'pass' });
     await expect(ds.query('SELECT 2 AS two')).resolves.toEqual([{ two: 2 }]);
     // the killed connection's backend goes away; at most the pool size remains
-    for (const until = Date.now() + 10_000; (await backends()) > 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    for (const until = Date.now() + 10_000; (await backends()) > 2 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await backends()).toBeLessThanOrEqual(2);
   }, 20_000);
 
@@ -82,7 +91,8 @@ describe('linkWatchdogClient', () => {
       await runner.release();
     }
     await expect(ds.query('SELECT 3 AS three')).resolves.toEqual([{ three: 3 }]);
-    for (const until = Date.now() + 10_000; (await backends()) > 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    for (const until = Date.now() + 10_000; (await backends()) > 2 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await backends()).toBeLessThanOrEqual(2);
   }, 20_000);
 });

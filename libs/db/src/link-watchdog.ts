@@ -40,9 +40,14 @@ export function linkWatchdogClient(timeoutMs: number): typeof Client {
         }
         if (now - quietSince >= timeoutMs) {
           clearInterval(timer);
-          const err = Object.assign(new Error(`the database sent nothing for ${timeoutMs} ms while a statement was in flight; connection closed (client timeout)`), {
-            code: 'ETIMEDOUT',
-          });
+          const err = Object.assign(
+            new Error(
+              `the database sent nothing for ${timeoutMs} ms while a statement was in flight; connection closed (client timeout)`,
+            ),
+            {
+              code: 'ETIMEDOUT',
+            },
+          );
           stream.destroy(err);
         }
       }, tickMs);
@@ -53,7 +58,9 @@ export function linkWatchdogClient(timeoutMs: number): typeof Client {
 
 /** The parts of node-postgres' Client the watchdog reads (stable across pg 8.x, pinned by db tests). */
 interface PgClientInternals {
-  connection?: { stream?: { destroyed: boolean; bytesRead?: number; bytesWritten?: number; destroy(err?: Error): void } };
+  connection?: {
+    stream?: { destroyed: boolean; bytesRead?: number; bytesWritten?: number; destroy(err?: Error): void };
+  };
   _ended?: boolean;
   _getActiveQuery?: () => unknown;
   _queryQueue?: unknown[];

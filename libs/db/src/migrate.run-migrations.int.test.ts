@@ -60,8 +60,13 @@ describe('runMigrations', () => {
     await ds.initialize();
     try {
       const h = 'a'.repeat(64);
-      await ds.query(`INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, prev_hash, hash) VALUES (1, now(), 'test', 'test:append', $1, $2)`, [h, 'b'.repeat(64)]);
-      await expect(ds.query(`UPDATE immutable_audit_log SET actor = 'mallory'`)).rejects.toMatchObject({ code: '42501' });
+      await ds.query(
+        `INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, prev_hash, hash) VALUES (1, now(), 'test', 'test:append', $1, $2)`,
+        [h, 'b'.repeat(64)],
+      );
+      await expect(ds.query(`UPDATE immutable_audit_log SET actor = 'mallory'`)).rejects.toMatchObject({
+        code: '42501',
+      });
       await expect(ds.query(`DELETE FROM immutable_audit_log`)).rejects.toMatchObject({ code: '42501' });
       await expect(ds.query(`TRUNCATE immutable_audit_log`)).rejects.toMatchObject({ code: '42501' });
       expect(await ds.query('SELECT count(*)::int AS n FROM immutable_audit_log')).toEqual([{ n: 1 }]);
@@ -76,10 +81,14 @@ describe('runMigrations', () => {
     try {
       const cols = `(source_system, txn_id, account, amount, currency, booked_at, run_id, source_record_no, card_pan_masked)`;
       await expect(
-        ds.query(`INSERT INTO transactions ${cols} VALUES ('s', 't', 'a', 1.00001, 'EUR', now(), gen_random_uuid(), 1, NULL)`),
+        ds.query(
+          `INSERT INTO transactions ${cols} VALUES ('s', 't', 'a', 1.00001, 'EUR', now(), gen_random_uuid(), 1, NULL)`,
+        ),
       ).rejects.toMatchObject({ code: '23514' });
       await expect(
-        ds.query(`INSERT INTO transactions ${cols} VALUES ('s', 't', 'a', 1, 'EUR', now(), gen_random_uuid(), 1, '4111111111111111')`),
+        ds.query(
+          `INSERT INTO transactions ${cols} VALUES ('s', 't', 'a', 1, 'EUR', now(), gen_random_uuid(), 1, '4111111111111111')`,
+        ),
       ).rejects.toMatchObject({ code: '23514' });
     } finally {
       await ds.destroy();
@@ -91,7 +100,10 @@ describe('runMigrations', () => {
     await ds.initialize();
     try {
       expect(await ds.query('SELECT current_user AS u')).toEqual([{ u: RUNTIME_ROLE }]);
-      await ds.query(`INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, prev_hash, hash) VALUES (2, now(), 'test', 'test:append', $1, $2)`, ['b'.repeat(64), 'c'.repeat(64)]);
+      await ds.query(
+        `INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, prev_hash, hash) VALUES (2, now(), 'test', 'test:append', $1, $2)`,
+        ['b'.repeat(64), 'c'.repeat(64)],
+      );
       for (const sql of [
         `UPDATE immutable_audit_log SET actor = 'mallory'`,
         `DELETE FROM immutable_audit_log`,

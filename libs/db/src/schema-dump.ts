@@ -66,7 +66,6 @@ export async function dumpSchema(ds: DataSource): Promise<string> {
   return out.join('\n');
 }
 
-
 /** What the engine's runtime role may do on a relation (least privilege is part of the schema). */
 async function runtimeGrants(ds: DataSource, relation: string): Promise<string[]> {
   const rows: { p: string }[] = await ds.query(

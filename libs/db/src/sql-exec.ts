@@ -12,7 +12,8 @@ type Target = DataSource | EntityManager | QueryRunner | ClientBase;
  * code taking an executor (the audit chain, run status transitions) runs inside the caller's transaction.
  */
 export function sqlExec(target: Target): SqlExec {
-  if (isPgClient(target)) return async (sql, params) => (await target.query(sql, params)).rows as Record<string, unknown>[];
+  if (isPgClient(target))
+    return async (sql, params) => (await target.query(sql, params)).rows as Record<string, unknown>[];
   return async (sql, params) => rowsOf(await (target as EntityManager).query(sql, params));
 }
 
@@ -23,6 +24,7 @@ function isPgClient(target: Target): target is ClientBase {
 
 /** TypeORM answers UPDATE/DELETE with `[rows, affected]` and everything else with the rows. */
 function rowsOf(result: unknown): Record<string, unknown>[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as Record<string, unknown>[];
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0] as Record<string, unknown>[];
   return result as Record<string, unknown>[];
 }

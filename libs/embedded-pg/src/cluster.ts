@@ -58,7 +58,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...(ephemeral ? { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } : {}),
     ...options.settings,
   };
-  const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+  const args = [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+  ];
   const child = spawn(path.join(binaries.binDir, 'postgres'), args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
@@ -113,7 +119,13 @@ function readOrCreatePassword(dataDir: string): string {
   return pw;
 }
 
-function initdb(bin: PgBinaries, dataDir: string, runAs: RunAs | undefined, password: string | undefined, ephemeral: boolean): void {
+function initdb(
+  bin: PgBinaries,
+  dataDir: string,
+  runAs: RunAs | undefined,
+  password: string | undefined,
+  ephemeral: boolean,
+): void {
   const args = ['-D', dataDir, '-U', SUPERUSER, '-E', 'UTF8', '--no-locale'];
   let pwFile: string | undefined;
   if (password) {

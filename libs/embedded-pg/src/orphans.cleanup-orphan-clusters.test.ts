@@ -6,7 +6,9 @@ import { cleanupOrphanClusters } from './index';
 
 describe('cleanupOrphanClusters', () => {
   it('removes cluster directories whose owning process is gone and keeps live ones', async () => {
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout; // exited already
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout; // exited already
     const prefix = `strongroom-unit-${process.pid}-`;
     const orphan = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}${dead}-`));
     const live = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}${process.pid}-`));

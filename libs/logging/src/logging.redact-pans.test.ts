@@ -38,7 +38,9 @@ describe('sensitive authentication data (PCI DSS 3.3)', () => {
   });
 
   it('removes a card verification code written next to its label, and keeps other numbers', () => {
-    expect(redactPans('card 4111 1111 1111 1111 exp 12/28 CVV: 123')).toBe('card 411111******1111 exp 12/28 CVV: [removed]');
+    expect(redactPans('card 4111 1111 1111 1111 exp 12/28 CVV: 123')).toBe(
+      'card 411111******1111 exp 12/28 CVV: [removed]',
+    );
     expect(redactPans('cvc2 4567 and security code #987')).toBe('cvc2 [removed] and security code #[removed]');
     expect(redactPans('invoice 123 paid')).toBe('invoice 123 paid');
   });
@@ -49,7 +51,8 @@ describe('redactPans, the fast pre-checks change no result', () => {
   // allocation-free IBAN checksum: the same text must give the same output
   const TRACK1 = /%?B[0-9]{12,19}\^[^^\n]{2,26}\^(?:[0-9]{4}|\^)(?:[0-9]{3}|\^)[^?\n]*\??/g;
   const TRACK2 = /;?[0-9]{12,19}=(?:[0-9]{4}|=)(?:[0-9]{3}|=)[^?\n\s]*\??/g;
-  const CVV = /\b(cvv2?|cvc2?|cid|csc|card security code|security code)(\s*(?:no\.?|number)?\s*[:=#]?\s*)[0-9]{3,4}\b/gi;
+  const CVV =
+    /\b(cvv2?|cvc2?|cid|csc|card security code|security code)(\s*(?:no\.?|number)?\s*[:=#]?\s*)[0-9]{3,4}\b/gi;
   const referenceIban = (compact: string) => {
     const rearranged = compact.slice(4) + compact.slice(0, 4);
     let rem = 0;
@@ -70,7 +73,12 @@ describe('redactPans, the fast pre-checks change no result', () => {
     return sum % 10 === 0;
   };
   const reference = (input: string): string => {
-    const text = /[0-9]{3}/.test(input) ? input.replace(TRACK1, '[track data removed]').replace(TRACK2, '[track data removed]').replace(CVV, '$1$2[removed]') : input;
+    const text = /[0-9]{3}/.test(input)
+      ? input
+          .replace(TRACK1, '[track data removed]')
+          .replace(TRACK2, '[track data removed]')
+          .replace(CVV, '$1$2[removed]')
+      : input;
     if (!/[0-9]{4}/.test(text)) return text;
     const ibans: [number, number][] = [];
     for (const m of text.matchAll(/[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}/g)) {
@@ -87,8 +95,12 @@ describe('redactPans, the fast pre-checks change no result', () => {
     let at = 0;
     for (const m of text.matchAll(/(?<![0-9])[0-9]+(?:[ -]+[0-9]+)*(?![0-9])/g)) {
       if (ibans.some(([a, b]) => m.index >= a && m.index < b)) continue;
-      const groups = [...m[0].matchAll(/[0-9]+/g)].map((g) => ({ start: m.index + g.index, end: m.index + g.index + g[0].length, digits: g[0] }));
-      for (let a = 0; a < groups.length; ) {
+      const groups = [...m[0].matchAll(/[0-9]+/g)].map((g) => ({
+        start: m.index + g.index,
+        end: m.index + g.index + g[0].length,
+        digits: g[0],
+      }));
+      for (let a = 0; a < groups.length;) {
         let best: { start: number; end: number; digits: string } | undefined;
         let digits = '';
         for (let b = a; b < groups.length; b++) {
@@ -100,7 +112,9 @@ describe('redactPans, the fast pre-checks change no result', () => {
           a++;
           continue;
         }
-        out += text.slice(at, best.start) + `${best.digits.slice(0, 6)}${'*'.repeat(best.digits.length - 10)}${best.digits.slice(-4)}`;
+        out +=
+          text.slice(at, best.start) +
+          `${best.digits.slice(0, 6)}${'*'.repeat(best.digits.length - 10)}${best.digits.slice(-4)}`;
         at = best.end;
         while (a < groups.length && groups[a]!.end <= best.end) a++;
       }
@@ -114,10 +128,38 @@ describe('redactPans, the fast pre-checks change no result', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed % n;
     };
-    const pieces = ['DE004111111111111111', 'NL39AAAA0000003762', 'FR16AAAA0000000000000598978', '4111111111111111', '4111 1111 1111 1111', '5500-0000-0000-0004', '4111111111111112', 'DE89370400440532013000', 'GB29 NWBK 6016 1331 9268 19', 'DE89 3704', '%B4111111111111111^DOE/J^2512101?', ';4111111111111111=25121010000?', 'CVV: 123', 'cvc2 4567', 'Security Code 999', '=', '^', ' ', '-', 'abc', 'Zoë', '12', '1234', '0', 'INV-2026-12345', '\n'];
+    const pieces = [
+      'DE004111111111111111',
+      'NL39AAAA0000003762',
+      'FR16AAAA0000000000000598978',
+      '4111111111111111',
+      '4111 1111 1111 1111',
+      '5500-0000-0000-0004',
+      '4111111111111112',
+      'DE89370400440532013000',
+      'GB29 NWBK 6016 1331 9268 19',
+      'DE89 3704',
+      '%B4111111111111111^DOE/J^2512101?',
+      ';4111111111111111=25121010000?',
+      'CVV: 123',
+      'cvc2 4567',
+      'Security Code 999',
+      '=',
+      '^',
+      ' ',
+      '-',
+      'abc',
+      'Zoë',
+      '12',
+      '1234',
+      '0',
+      'INV-2026-12345',
+      '\n',
+    ];
     for (let i = 0; i < 20_000; i++) {
       let s = '';
-      for (let k = rnd(8); k >= 0; k--) s += rnd(3) === 0 ? String(rnd(10 ** (1 + rnd(9)))) : (pieces[rnd(pieces.length)] as string);
+      for (let k = rnd(8); k >= 0; k--)
+        s += rnd(3) === 0 ? String(rnd(10 ** (1 + rnd(9)))) : (pieces[rnd(pieces.length)] as string);
       expect(redactPans(s)).toBe(reference(s));
     }
   });

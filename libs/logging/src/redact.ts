@@ -52,7 +52,8 @@ export function findPans(text: string): PanMatch[] {
     const runStart = m.index;
     if (ibans.some(([a, b]) => runStart >= a && runStart < b)) continue;
     const groups: { start: number; end: number; digits: string }[] = [];
-    for (const g of m[0].matchAll(/[0-9]+/g)) groups.push({ start: runStart + g.index, end: runStart + g.index + g[0].length, digits: g[0] });
+    for (const g of m[0].matchAll(/[0-9]+/g))
+      groups.push({ start: runStart + g.index, end: runStart + g.index + g[0].length, digits: g[0] });
     let a = 0;
     while (a < groups.length) {
       let best: PanMatch | undefined;
@@ -60,7 +61,8 @@ export function findPans(text: string): PanMatch[] {
       for (let b = a; b < groups.length; b++) {
         digits += (groups[b] as { digits: string }).digits;
         if (digits.length > 19) break;
-        if (digits.length >= 13 && luhnValid(digits)) best = { start: (groups[a] as { start: number }).start, end: (groups[b] as { end: number }).end, digits };
+        if (digits.length >= 13 && luhnValid(digits))
+          best = { start: (groups[a] as { start: number }).start, end: (groups[b] as { end: number }).end, digits };
       }
       if (best) {
         found.push(best);
@@ -119,13 +121,17 @@ export function removeSensitiveAuthData(text: string): string {
  * verification codes entirely (the one detector for the sink, the DLQ, errors and logs).
  */
 export function redactPans(text: string): string {
-  return replacePans(removeSensitiveAuthData(text), (digits) => `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`);
+  return replacePans(
+    removeSensitiveAuthData(text),
+    (digits) => `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`,
+  );
 }
 
 /** {@link redactPans} over every string of a JSON value, object keys included. */
 export function redactPansDeep(v: unknown): unknown {
   if (typeof v === 'string') return redactPans(v);
   if (Array.isArray(v)) return v.map(redactPansDeep);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactPans(k), redactPansDeep(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactPans(k), redactPansDeep(x)]));
   return v;
 }

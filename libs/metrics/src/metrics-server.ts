@@ -31,7 +31,10 @@ export async function startMetricsServer(registry: Registry, host: string, port:
     }
     registry.metrics().then(
       (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics collection failed: ${(err as Error).message}\n`),
+      (err: unknown) =>
+        res
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end(`metrics collection failed: ${(err as Error).message}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -46,7 +49,10 @@ export async function startMetricsServer(registry: Registry, host: string, port:
 }
 
 /** Circuit breaker states as a gauge: 0 closed, 1 half-open, 2 open, read from `list` at each scrape. */
-export function registerBreakerStates(registry: Registry, list: () => readonly { name: string; state: 'CLOSED' | 'HALF_OPEN' | 'OPEN' }[]): void {
+export function registerBreakerStates(
+  registry: Registry,
+  list: () => readonly { name: string; state: 'CLOSED' | 'HALF_OPEN' | 'OPEN' }[],
+): void {
   const value = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 } as const;
   new Gauge({
     name: 'strongroom_breaker_state',

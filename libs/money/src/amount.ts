@@ -8,7 +8,8 @@ export interface Money {
   minor: bigint;
 }
 
-export type MoneyResult = { ok: true; value: Money } | { ok: false; code: 'INVALID_AMOUNT' | 'AMOUNT_SCALE'; message: string };
+export type MoneyResult =
+  { ok: true; value: Money } | { ok: false; code: 'INVALID_AMOUNT' | 'AMOUNT_SCALE'; message: string };
 
 const AMOUNT = /^([+-]?)([0-9]{1,22})(?:\.([0-9]+))?$/;
 

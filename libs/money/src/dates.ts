@@ -4,7 +4,8 @@
  * microseconds (PostgreSQL's), normalized to UTC: "2026-01-15T09:30:00.123456Z".
  */
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 const CANONICAL_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
@@ -23,7 +24,8 @@ function validDate(y: number, m: number, d: number): boolean {
 export function parseDate(text: string): TemporalResult {
   const m = DATE.exec(text);
   if (!m) return { ok: false, message: `"${text.slice(0, 40)}" is not a date (YYYY-MM-DD)` };
-  if (!validDate(Number(m[1]), Number(m[2]), Number(m[3]))) return { ok: false, message: `${text} is not a calendar date` };
+  if (!validDate(Number(m[1]), Number(m[2]), Number(m[3])))
+    return { ok: false, message: `${text} is not a calendar date` };
   if (Number(m[1]) < 1) return { ok: false, message: `${text} is before year 0001` };
   return { ok: true, value: text };
 }
@@ -35,7 +37,13 @@ export function parseTimestamp(text: string): TemporalResult {
   // the common form "YYYY-MM-DDTHH:MM:SSZ" is already canonical when it is a valid date and time
   if (text.length === 20 && CANONICAL_SECONDS.test(text)) {
     const y = Number(text.slice(0, 4));
-    if (y >= 1 && validDate(y, Number(text.slice(5, 7)), Number(text.slice(8, 10))) && Number(text.slice(11, 13)) <= 23 && Number(text.slice(14, 16)) <= 59 && Number(text.slice(17, 19)) <= 59) {
+    if (
+      y >= 1 &&
+      validDate(y, Number(text.slice(5, 7)), Number(text.slice(8, 10))) &&
+      Number(text.slice(11, 13)) <= 23 &&
+      Number(text.slice(14, 16)) <= 59 &&
+      Number(text.slice(17, 19)) <= 59
+    ) {
       return { ok: true, value: text };
     }
   }
@@ -59,7 +67,8 @@ export function parseTimestamp(text: string): TemporalResult {
   const utc = new Date(0);
   utc.setUTCFullYear(y, mo - 1, d); // unlike Date.UTC, does not map years 0–99 to 1900–1999
   utc.setUTCHours(hh, mi - offsetMin, ss, 0);
-  if (utc.getUTCFullYear() < 1 || utc.getUTCFullYear() > 9999) return { ok: false, message: `${text} is outside years 0001–9999 in UTC` };
+  if (utc.getUTCFullYear() < 1 || utc.getUTCFullYear() > 9999)
+    return { ok: false, message: `${text} is outside years 0001–9999 in UTC` };
   // canonical: microseconds only when not zero, so the text can be rebuilt from the stored timestamptz
   const frac = m[7] && /[1-9]/.test(m[7]) ? `.${m[7].padEnd(6, '0')}` : '';
   const value =

@@ -48,7 +48,8 @@ export function fromMinor(units: bigint, scale: number): Dec {
 export function formatDec(a: Dec): string {
   const neg = a.units < 0n;
   const digits = (neg ? -a.units : a.units).toString().padStart(a.scale + 1, '0');
-  const text = a.scale === 0 ? digits : `${digits.slice(0, digits.length - a.scale)}.${digits.slice(digits.length - a.scale)}`;
+  const text =
+    a.scale === 0 ? digits : `${digits.slice(0, digits.length - a.scale)}.${digits.slice(digits.length - a.scale)}`;
   return neg ? `-${text}` : text;
 }
 

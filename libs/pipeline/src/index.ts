@@ -21,6 +21,12 @@ export { SINK_COLUMNS } from './load/batch-writer';
 export { listDeadLetters, replayDeadLetters, discardDeadLetters } from './dead-letters/dead-letters';
 export { type ScreeningSetup } from './compliance/compliance-checks';
 export { listAlerts, transitionAlert } from './compliance/alerts';
-export { startKeyRotation, runKeyRotation, getKeyRotation, runningKeyRotation, type KeyRotation } from './compliance/key-rotation';
+export {
+  startKeyRotation,
+  runKeyRotation,
+  getKeyRotation,
+  runningKeyRotation,
+  type KeyRotation,
+} from './compliance/key-rotation';
 export { placeHold, releaseHold, listHolds, purgeExpired, type RetentionPolicy } from './retention/retention';
 export { buildReport, reportToCsv, type ReportInputs } from './reports/reports';

@@ -18,7 +18,8 @@ export function decodePageToken(token: string | undefined): { t: string; id: str
   if (!token) return undefined;
   try {
     const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { t?: unknown; id?: unknown };
-    if (typeof v.t === 'string' && typeof v.id === 'string' && !Number.isNaN(Date.parse(v.t))) return { t: v.t, id: v.id };
+    if (typeof v.t === 'string' && typeof v.id === 'string' && !Number.isNaN(Date.parse(v.t)))
+      return { t: v.t, id: v.id };
   } catch {
     // fall through
   }

@@ -1,7 +1,14 @@
 import { BreakerOpenError, BreakerRegistry, POSTGRES_POLICY, type BreakerTransition } from './index';
 
-const policy = { ...POSTGRES_POLICY, name: 'test-db', volumeThreshold: 2, resetTimeoutMs: 200, rollingCountTimeoutMs: 5000 };
-const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+const policy = {
+  ...POSTGRES_POLICY,
+  name: 'test-db',
+  volumeThreshold: 2,
+  resetTimeoutMs: 200,
+  rollingCountTimeoutMs: 5000,
+};
+const refused = () =>
+  Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
 const uniqueViolation = () => Promise.reject(Object.assign(new Error('duplicate key'), { code: '23505' }));
 
 describe('BreakerRegistry', () => {
@@ -28,7 +35,9 @@ describe('BreakerRegistry', () => {
     await expect(b.call(() => Promise.resolve(42))).resolves.toBe(42);
     await closed;
     expect(transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['CLOSED>OPEN', 'OPEN>HALF_OPEN', 'HALF_OPEN>CLOSED']);
-    expect(registry.list()).toMatchObject([{ name: 'test-db', state: 'CLOSED', lastTransition: { from: 'HALF_OPEN', to: 'CLOSED' } }]);
+    expect(registry.list()).toMatchObject([
+      { name: 'test-db', state: 'CLOSED', lastTransition: { from: 'HALF_OPEN', to: 'CLOSED' } },
+    ]);
   });
 
   it('opens after consecutive failures even when the window is full of earlier successes (a hanging dependency)', async () => {
@@ -57,6 +66,10 @@ describe('BreakerRegistry', () => {
     expect(POSTGRES_POLICY.isFailure(Object.assign(new Error('x'), { code: '08006' }))).toBe(true);
     expect(POSTGRES_POLICY.isFailure(Object.assign(new Error('connection refused'), { code: '23514' }))).toBe(false);
     expect(POSTGRES_POLICY.isFailure(new Error('Connection terminated unexpectedly'))).toBe(true); // no SQLSTATE: the link
-    expect(POSTGRES_POLICY.isFailure(Object.assign(new Error('wrapped'), { driverError: Object.assign(new Error('x'), { code: '22P02' }) }))).toBe(false);
+    expect(
+      POSTGRES_POLICY.isFailure(
+        Object.assign(new Error('wrapped'), { driverError: Object.assign(new Error('x'), { code: '22P02' }) }),
+      ),
+    ).toBe(false);
   });
 });

@@ -105,7 +105,11 @@ export class BreakerRegistry {
    * health). Answered from memory: it must work while the database is the dependency that is down.
    */
   list(): { name: string; state: BreakerState; lastTransition?: BreakerTransition }[] {
-    return [...this.breakers.values()].map((b) => ({ name: b.name, state: b.state, ...(b.last ? { lastTransition: b.last } : {}) }));
+    return [...this.breakers.values()].map((b) => ({
+      name: b.name,
+      state: b.state,
+      ...(b.last ? { lastTransition: b.last } : {}),
+    }));
   }
 
   /** Stops timers (tests, shutdown). */

@@ -66,7 +66,8 @@ export const FILE_SOURCE_POLICY: BreakerPolicy = {
   consecutiveFailures: 3,
   rollingCountTimeoutMs: 30_000,
   resetTimeoutMs: 5_000,
-  isFailure: (err) => ['EIO', 'ESTALE', 'ETIMEDOUT', 'EAGAIN', 'EBUSY'].includes(String((err as { code?: unknown })?.code)),
+  isFailure: (err) =>
+    ['EIO', 'ESTALE', 'ETIMEDOUT', 'EAGAIN', 'EBUSY'].includes(String((err as { code?: unknown })?.code)),
 };
 
 /**
@@ -84,11 +85,22 @@ export const SCREENING_POLICY: BreakerPolicy = {
   resetTimeoutMs: 5_000,
   isFailure: (err) => {
     const code = (err as { code?: unknown })?.code;
-    return GRPC_DEPENDENCY_FAILURES.has(code as number) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(String(code));
+    return (
+      GRPC_DEPENDENCY_FAILURES.has(code as number) ||
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(String(code))
+    );
   },
 };
 
-const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+]);
 
 /**
  * A failure of the connection rather than of the statement: an errno from the socket, or an error that

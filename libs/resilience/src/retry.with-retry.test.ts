@@ -22,10 +22,17 @@ describe('withRetry', () => {
   it('gives up after the last attempt and never retries an error that is not retryable', async () => {
     let calls = 0;
     const transient = () => new StrongroomError(ErrorCode.UNAVAILABLE, 'away', { retryable: true });
-    await expect(withRetry(async () => ((calls += 1), Promise.reject(transient())), FAST)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(withRetry(async () => ((calls += 1), Promise.reject(transient())), FAST)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
     expect(calls).toBe(3);
     calls = 0;
-    await expect(withRetry(async () => ((calls += 1), Promise.reject(new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'bad'))), FAST)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(
+      withRetry(
+        async () => ((calls += 1), Promise.reject(new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'bad'))),
+        FAST,
+      ),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(calls).toBe(1);
   });
 

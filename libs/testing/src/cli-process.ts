@@ -5,7 +5,10 @@ import { childBaseEnv } from './harness-env';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Runs the real CLI (`bin/strongroom.js`) from the repository root with only the given environment. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'strongroom.js'), ...args], {
       cwd: ROOT,

@@ -24,19 +24,23 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Starts the real engine (apps/engine/src/main.ts) as a child process on a free port. */
 export function startEngineProcess(options: EngineProcessOptions): Promise<EngineProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'apps', 'engine', 'src', 'main.ts')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...childBaseEnv(),
-      DATABASE_URL: options.databaseUrl,
-      ENGINE_HOST: '127.0.0.1',
-      ENGINE_PORT: '0',
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-      ...options.env,
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'apps', 'engine', 'src', 'main.ts')],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...childBaseEnv(),
+        DATABASE_URL: options.databaseUrl,
+        ENGINE_HOST: '127.0.0.1',
+        ENGINE_PORT: '0',
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+        ...options.env,
+      },
     },
-  });
+  );
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

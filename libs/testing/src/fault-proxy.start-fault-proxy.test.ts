@@ -11,7 +11,11 @@ async function echoServer(): Promise<{ port: number; close(): Promise<void> }> {
   return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-function roundTrip(port: number, payload: string, timeoutMs = 2000): Promise<{ reply?: string; error?: string; ms: number }> {
+function roundTrip(
+  port: number,
+  payload: string,
+  timeoutMs = 2000,
+): Promise<{ reply?: string; error?: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => s.write(payload));

@@ -8,7 +8,12 @@ import net from 'node:net';
  * - delay: forward after `ms` milliseconds per chunk, both ways;
  * - throttle: forward at most `bytesPerSecond` in each direction.
  */
-export type FaultMode = { mode: 'pass' } | { mode: 'reset' } | { mode: 'blackhole' } | { mode: 'delay'; ms: number } | { mode: 'throttle'; bytesPerSecond: number };
+export type FaultMode =
+  | { mode: 'pass' }
+  | { mode: 'reset' }
+  | { mode: 'blackhole' }
+  | { mode: 'delay'; ms: number }
+  | { mode: 'throttle'; bytesPerSecond: number };
 
 export interface FaultProxy {
   /** host:port to connect to instead of the target. */
@@ -39,10 +44,13 @@ export async function startFaultProxy(target: { host: string; port: number }, li
       }
       if (m.mode === 'throttle') {
         from.pause();
-        setTimeout(() => {
-          if (!to.destroyed) to.write(chunk);
-          from.resume();
-        }, Math.ceil((chunk.length / Math.max(1, m.bytesPerSecond)) * 1000));
+        setTimeout(
+          () => {
+            if (!to.destroyed) to.write(chunk);
+            from.resume();
+          },
+          Math.ceil((chunk.length / Math.max(1, m.bytesPerSecond)) * 1000),
+        );
         return;
       }
       if (!to.write(chunk)) {

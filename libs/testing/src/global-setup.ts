@@ -23,11 +23,15 @@ export default async function globalSetup(): Promise<void> {
   // does not depend on libs/db and the db project's tests can use it).
   const root = path.resolve(__dirname, '..', '..', '..');
   try {
-    execFileSync(process.execPath, [path.join(root, 'bin', 'run-ts.js'), path.join(root, 'apps', 'engine', 'src', 'migrate.ts')], {
-      cwd: root,
-      env: { ...childBaseEnv(), DATABASE_URL: cluster.url },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'bin', 'run-ts.js'), path.join(root, 'apps', 'engine', 'src', 'migrate.ts')],
+      {
+        cwd: root,
+        env: { ...childBaseEnv(), DATABASE_URL: cluster.url },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
   } catch (err) {
     await cluster.stop();
     throw new Error(`migrating the test template failed: ${String((err as { stderr?: Buffer }).stderr ?? err)}`);

@@ -5,7 +5,14 @@ export { startEngineProcess, type EngineProcess, type EngineProcessOptions } fro
 export { writeTempFile, makeTempDir } from './files';
 export { unaryCall } from './grpc-call';
 export { startFaultProxy, type FaultProxy, type FaultMode } from './fault-proxy';
-export { lookalikeSpoof, withDiacritics, reorderName, ORDINARY_FIRST_NAMES, ORDINARY_LAST_NAMES, ORDINARY_COMPANIES } from './name-variants';
+export {
+  lookalikeSpoof,
+  withDiacritics,
+  reorderName,
+  ORDINARY_FIRST_NAMES,
+  ORDINARY_LAST_NAMES,
+  ORDINARY_COMPANIES,
+} from './name-variants';
 export { runCli } from './cli-process';
 export { findLuhnValidPans } from './pan-scan';
 export { corpusDir } from './corpus';

@@ -6,10 +6,19 @@ import path from 'node:path';
  * A test identity provider: an RSA key pair, its public JWKS written to `dir/jwks.json`, and a signer
  * for RS256 bearer tokens (what a bank's IdP issues in production).
  */
-export function makeTestIdp(dir: string, kid = 'test-rsa-1'): { jwksFile: string; token(sub: string, roles: string[], ttlSeconds?: number, extra?: Record<string, unknown>): string } {
+export function makeTestIdp(
+  dir: string,
+  kid = 'test-rsa-1',
+): {
+  jwksFile: string;
+  token(sub: string, roles: string[], ttlSeconds?: number, extra?: Record<string, unknown>): string;
+} {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwksFile = path.join(dir, 'jwks.json');
-  fs.writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' }] }));
+  fs.writeFileSync(
+    jwksFile,
+    JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' }] }),
+  );
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   return {
     jwksFile,

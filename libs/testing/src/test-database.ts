@@ -12,7 +12,8 @@ export interface TestDatabase {
 
 function serverUrl(): string {
   const url = process.env[ENV_SERVER_URL];
-  if (!url) throw new Error('no test PostgreSQL: run integration tests through their jest.int.config.js (global setup)');
+  if (!url)
+    throw new Error('no test PostgreSQL: run integration tests through their jest.int.config.js (global setup)');
   return url;
 }
 
@@ -36,7 +37,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url: `${serverUrl()}/${name}`,
     drop: () =>
       admin(async (c) => {
-        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+        await c.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [name],
+        );
         await c.query(`DROP DATABASE IF EXISTS ${name}`);
       }),
   };

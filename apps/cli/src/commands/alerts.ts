@@ -1,5 +1,13 @@
 import { Metadata } from '@grpc/grpc-js';
-import { AlertStatus, callUnary, createComplianceServiceClient, METADATA_KEYS, type Alert, type ListAlertsResponse, type TransitionAlertResponse } from '@strongroom/contract';
+import {
+  AlertStatus,
+  callUnary,
+  createComplianceServiceClient,
+  METADATA_KEYS,
+  type Alert,
+  type ListAlertsResponse,
+  type TransitionAlertResponse,
+} from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail, UsageError } from '../cli-errors';
 import { engineTarget } from '../engine-client';
@@ -38,30 +46,61 @@ const view = (a: Alert) => ({
  * `strongroom alerts list [--run ID] [--rule RULE] [--status OPEN|ESCALATED|CLOSED]`,
  * `strongroom alerts escalate|close <id> --reason TEXT`.
  */
-export async function alertsCommand(config: CliConfig, sub: string | undefined, ids: string[], opts: AlertsOptions): Promise<number> {
+export async function alertsCommand(
+  config: CliConfig,
+  sub: string | undefined,
+  ids: string[],
+  opts: AlertsOptions,
+): Promise<number> {
   const client = createComplianceServiceClient(engineTarget(config));
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   const call = <Res>(method: 'listAlerts' | 'transitionAlert', req: object) =>
-    callUnary<object, Res>(client, client[method] as unknown as Parameters<typeof callUnary<object, Res>>[1], req, config.deadlineMs, md);
+    callUnary<object, Res>(
+      client,
+      client[method] as unknown as Parameters<typeof callUnary<object, Res>>[1],
+      req,
+      config.deadlineMs,
+      md,
+    );
   const out = (human: string, json: unknown) => process.stdout.write(`${opts.json ? JSON.stringify(json) : human}\n`);
   try {
     if (sub === 'list') {
-      if (opts.status && !STATUS[opts.status]) throw new UsageError(`--status must be one of ${Object.keys(STATUS).join(', ')}`);
+      if (opts.status && !STATUS[opts.status])
+        throw new UsageError(`--status must be one of ${Object.keys(STATUS).join(', ')}`);
       const alerts: Alert[] = [];
       let pageToken = '';
       do {
-        const r = await call<ListAlertsResponse>('listAlerts', { rule: opts.rule ?? '', status: opts.status ? STATUS[opts.status] : 0, runId: opts.run ?? '', account: '', pageSize: 500, pageToken });
+        const r = await call<ListAlertsResponse>('listAlerts', {
+          rule: opts.rule ?? '',
+          status: opts.status ? STATUS[opts.status] : 0,
+          runId: opts.run ?? '',
+          account: '',
+          pageSize: 500,
+          pageToken,
+        });
         alerts.push(...r.alerts);
         pageToken = r.nextPageToken;
       } while (pageToken && alerts.length < 10_000);
       const rows = alerts.map(view);
-      out(rows.map((a) => `${a.id}  ${String(a.status).padEnd(9)} ${a.rule.padEnd(22)} score ${String(a.score).padStart(3)}  ${a.sourceSystem}:${a.txnId}  ${JSON.stringify(a.evidence)}`).join('\n') || '(no alerts)', { alerts: rows });
+      out(
+        rows
+          .map(
+            (a) =>
+              `${a.id}  ${String(a.status).padEnd(9)} ${a.rule.padEnd(22)} score ${String(a.score).padStart(3)}  ${a.sourceSystem}:${a.txnId}  ${JSON.stringify(a.evidence)}`,
+          )
+          .join('\n') || '(no alerts)',
+        { alerts: rows },
+      );
       return 0;
     }
     if (sub === 'escalate' || sub === 'close') {
       if (ids.length !== 1 || !opts.reason) throw new UsageError(`strongroom alerts ${sub} <id> --reason "why"`);
-      const r = await call<TransitionAlertResponse>('transitionAlert', { id: ids[0], to: sub === 'escalate' ? STATUS['ESCALATED'] : STATUS['CLOSED'], reason: opts.reason });
+      const r = await call<TransitionAlertResponse>('transitionAlert', {
+        id: ids[0],
+        to: sub === 'escalate' ? STATUS['ESCALATED'] : STATUS['CLOSED'],
+        reason: opts.reason,
+      });
       const a = r.alert ? view(r.alert) : undefined;
       out(`alert ${a?.id} is ${a?.status} (${a?.statusReason}; by ${a?.statusChangedBy})`, { alert: a });
       return 0;

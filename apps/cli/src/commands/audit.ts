@@ -29,14 +29,33 @@ function client(config: CliConfig) {
  * verifies (for cron). `strongroom audit export-checkpoint [--json]`: signs the current head and
  * prints it as a JSON document to keep outside the system.
  */
-export async function auditCommand(config: CliConfig, sub: string | undefined, opts: { json: boolean; checkpoint?: string; incremental: boolean }): Promise<number> {
+export async function auditCommand(
+  config: CliConfig,
+  sub: string | undefined,
+  opts: { json: boolean; checkpoint?: string; incremental: boolean },
+): Promise<number> {
   const c = client(config);
   try {
     if (sub === 'verify') {
       const checkpointJson = opts.checkpoint ? fs.readFileSync(opts.checkpoint, 'utf8') : '';
       const r = await c.call<VerifyResponse>('verify', { incremental: opts.incremental, checkpointJson });
-      const summary = { ok: r.ok, entries: r.entries, firstBadSeq: r.ok ? null : r.firstBadSeq, kind: r.ok ? null : r.kind, message: r.message, lastSeq: r.lastSeq, lastHash: r.lastHash, checkpointsChecked: r.checkpointsChecked };
-      process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : r.ok ? `audit chain OK: ${r.entries} entries verified, ${r.checkpointsChecked} signed checkpoints hold (head seq ${r.lastSeq})\n` : `audit chain TAMPERED: ${r.kind} at seq ${r.firstBadSeq} — ${r.message}\n`);
+      const summary = {
+        ok: r.ok,
+        entries: r.entries,
+        firstBadSeq: r.ok ? null : r.firstBadSeq,
+        kind: r.ok ? null : r.kind,
+        message: r.message,
+        lastSeq: r.lastSeq,
+        lastHash: r.lastHash,
+        checkpointsChecked: r.checkpointsChecked,
+      };
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify(summary)}\n`
+          : r.ok
+            ? `audit chain OK: ${r.entries} entries verified, ${r.checkpointsChecked} signed checkpoints hold (head seq ${r.lastSeq})\n`
+            : `audit chain TAMPERED: ${r.kind} at seq ${r.firstBadSeq} — ${r.message}\n`,
+      );
       return r.ok ? 0 : 1;
     }
     if (sub === 'export-checkpoint') {
@@ -47,7 +66,9 @@ export async function auditCommand(config: CliConfig, sub: string | undefined, o
       process.stdout.write(opts.json ? `${JSON.stringify(JSON.parse(doc))}\n` : `${doc}\n`);
       return 0;
     }
-    throw new UsageError('strongroom audit verify [--checkpoint FILE] [--incremental] [--json] | strongroom audit export-checkpoint');
+    throw new UsageError(
+      'strongroom audit verify [--checkpoint FILE] [--incremental] [--json] | strongroom audit export-checkpoint',
+    );
   } catch (err) {
     return fail(err, opts.json);
   } finally {
@@ -63,7 +84,14 @@ export async function verifyRunCommand(config: CliConfig, runId: string | undefi
   const c = client(config);
   try {
     const r = await c.call<VerifyRunResponse>('verifyRun', { runId });
-    const summary = { runId, ok: r.ok, batchesChecked: r.batchesChecked, rowsChecked: r.rowsChecked, firstBadBatch: r.ok ? null : r.firstBadBatch, message: r.message };
+    const summary = {
+      runId,
+      ok: r.ok,
+      batchesChecked: r.batchesChecked,
+      rowsChecked: r.rowsChecked,
+      firstBadBatch: r.ok ? null : r.firstBadBatch,
+      message: r.message,
+    };
     process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${r.ok ? 'run OK' : 'run TAMPERED'}: ${r.message}\n`);
     return r.ok ? 0 : 1;
   } catch (err) {

@@ -5,7 +5,12 @@ import { printSummary } from './run';
 import { fail, UsageError } from '../cli-errors';
 
 /** `strongroom pause|resume|cancel <runId> [--json]`: operator actions on a run; prints its summary. */
-export async function controlCommand(config: CliConfig, action: 'pause' | 'resume' | 'cancel', runId: string | undefined, json: boolean): Promise<number> {
+export async function controlCommand(
+  config: CliConfig,
+  action: 'pause' | 'resume' | 'cancel',
+  runId: string | undefined,
+  json: boolean,
+): Promise<number> {
   if (!runId) {
     throw new UsageError(`strongroom ${action} <runId> [--json]`);
   }

@@ -32,31 +32,74 @@ export interface DlqOptions {
  * `strongroom dlq list [--run ID] [--status PENDING|REPLAYED|DISCARDED] [--code REASON]`,
  * `strongroom dlq replay <id…> | --run ID`, `strongroom dlq discard <id…> --reason TEXT`.
  */
-export async function dlqCommand(config: CliConfig, sub: string | undefined, ids: string[], opts: DlqOptions): Promise<number> {
+export async function dlqCommand(
+  config: CliConfig,
+  sub: string | undefined,
+  ids: string[],
+  opts: DlqOptions,
+): Promise<number> {
   const client = createDeadLetterServiceClient(engineTarget(config));
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   const call = <Res>(method: 'listDeadLetters' | 'replayDeadLetters' | 'discardDeadLetters', req: object) =>
-    callUnary<object, Res>(client, client[method] as unknown as Parameters<typeof callUnary<object, Res>>[1], req, config.deadlineMs, md);
+    callUnary<object, Res>(
+      client,
+      client[method] as unknown as Parameters<typeof callUnary<object, Res>>[1],
+      req,
+      config.deadlineMs,
+      md,
+    );
   const out = (human: string, json: unknown) => process.stdout.write(`${opts.json ? JSON.stringify(json) : human}\n`);
   try {
     if (sub === 'list') {
-      if (opts.status && !STATUS[opts.status]) throw new Error(`--status must be one of ${Object.keys(STATUS).join(', ')}`);
+      if (opts.status && !STATUS[opts.status])
+        throw new Error(`--status must be one of ${Object.keys(STATUS).join(', ')}`);
       const entries: DeadLetter[] = [];
       let pageToken = '';
       do {
-        const r = await call<ListDeadLettersResponse>('listDeadLetters', { runId: opts.run ?? '', jobId: '', status: opts.status ? STATUS[opts.status] : 0, reasonCode: opts.code ?? '', pageSize: 500, pageToken });
+        const r = await call<ListDeadLettersResponse>('listDeadLetters', {
+          runId: opts.run ?? '',
+          jobId: '',
+          status: opts.status ? STATUS[opts.status] : 0,
+          reasonCode: opts.code ?? '',
+          pageSize: 500,
+          pageToken,
+        });
         entries.push(...r.deadLetters);
         pageToken = r.nextPageToken;
       } while (pageToken && entries.length < 10_000);
-      const rows = entries.map((d) => ({ id: d.id, runId: d.runId, recordNo: d.recordNo, status: STATUS_NAME[d.status], reasonCode: d.reasonCode, reasonMessage: d.reasonMessage, attempts: d.attempts, rawRecord: d.rawRecord }));
-      out(rows.map((r) => `${r.id.padStart(8)}  ${String(r.status).padEnd(9)} #${r.recordNo}  ${r.reasonCode}: ${r.reasonMessage}`).join('\n') || '(no dead letters)', { deadLetters: rows });
+      const rows = entries.map((d) => ({
+        id: d.id,
+        runId: d.runId,
+        recordNo: d.recordNo,
+        status: STATUS_NAME[d.status],
+        reasonCode: d.reasonCode,
+        reasonMessage: d.reasonMessage,
+        attempts: d.attempts,
+        rawRecord: d.rawRecord,
+      }));
+      out(
+        rows
+          .map(
+            (r) =>
+              `${r.id.padStart(8)}  ${String(r.status).padEnd(9)} #${r.recordNo}  ${r.reasonCode}: ${r.reasonMessage}`,
+          )
+          .join('\n') || '(no dead letters)',
+        { deadLetters: rows },
+      );
       return 0;
     }
     if (sub === 'replay') {
       if (!ids.length && !opts.run) throw new UsageError('strongroom dlq replay <id…> | --run <runId>');
-      const r = await call<ReplayDeadLettersResponse>('replayDeadLetters', { ids, runId: opts.run ?? '', corrections: [] });
-      out(`loaded ${r.loaded}, already loaded ${r.alreadyLoaded}, still failing ${r.stillFailing}, skipped ${r.skipped}`, r);
+      const r = await call<ReplayDeadLettersResponse>('replayDeadLetters', {
+        ids,
+        runId: opts.run ?? '',
+        corrections: [],
+      });
+      out(
+        `loaded ${r.loaded}, already loaded ${r.alreadyLoaded}, still failing ${r.stillFailing}, skipped ${r.skipped}`,
+        r,
+      );
       return r.stillFailing ? 1 : 0;
     }
     if (sub === 'discard') {

@@ -20,12 +20,15 @@ export interface InspectOptions {
 export async function inspectCommand(file: string | undefined, options: InspectOptions): Promise<number> {
   const usage = `strongroom inspect <file> [--format ${BANK_FORMATS.join('|')}] [--custom-return-codes] [--json]`;
   if (!file) throw new UsageError(usage);
-  if (options.format !== undefined && !isBankFormat(options.format)) throw new UsageError(usage, `--format must be one of ${BANK_FORMATS.join(', ')}`);
+  if (options.format !== undefined && !isBankFormat(options.format))
+    throw new UsageError(usage, `--format must be one of ${BANK_FORMATS.join(', ')}`);
   try {
     const stat = await fs.promises.stat(file);
     if (!stat.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
   } catch (err) {
-    process.stderr.write(`strongroom inspect: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})\n`);
+    process.stderr.write(
+      `strongroom inspect: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})\n`,
+    );
     return 2;
   }
   const tty = Boolean(process.stderr.isTTY) && !options.json;
@@ -38,7 +41,9 @@ export async function inspectCommand(file: string | undefined, options: InspectO
       if (!tty || total < 8 << 20 || now - lastDraw < 200) return;
       lastDraw = now;
       const frac = Math.min(1, read / total);
-      process.stderr.write(`\r\x1b[2K${'█'.repeat(Math.round(frac * 30))}${'░'.repeat(30 - Math.round(frac * 30))} ${(frac * 100).toFixed(0).padStart(3)}%  reading ${file}`);
+      process.stderr.write(
+        `\r\x1b[2K${'█'.repeat(Math.round(frac * 30))}${'░'.repeat(30 - Math.round(frac * 30))} ${(frac * 100).toFixed(0).padStart(3)}%  reading ${file}`,
+      );
     },
   });
   if (lastDraw) process.stderr.write('\r\x1b[2K');
@@ -54,13 +59,19 @@ export async function inspectCommand(file: string | undefined, options: InspectO
 function render(r: InspectReport): string {
   const lines: string[] = [];
   lines.push(`file            ${r.file} (${r.bytes.toLocaleString('en-US')} bytes, sha256 ${r.sha256.slice(0, 16)}…)`);
-  lines.push(`format          ${r.format}${r.version ? ` (${r.version}` : ''}${r.encoding ? `${r.version ? ', ' : ' ('}${r.encoding})` : r.version ? ')' : ''}`);
+  lines.push(
+    `format          ${r.format}${r.version ? ` (${r.version}` : ''}${r.encoding ? `${r.version ? ', ' : ' ('}${r.encoding})` : r.version ? ')' : ''}`,
+  );
   const counts = Object.entries(r.counts).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`);
   if (counts.length) lines.push(`counts          ${counts.join(', ')}`);
   if (r.entries.read || isBankFormat(r.format)) {
-    lines.push(`entries         ${r.entries.read.toLocaleString('en-US')} read${r.entries.filtered ? `, ${r.entries.filtered.toLocaleString('en-US')} to be filtered (not booked)` : ''}`);
+    lines.push(
+      `entries         ${r.entries.read.toLocaleString('en-US')} read${r.entries.filtered ? `, ${r.entries.filtered.toLocaleString('en-US')} to be filtered (not booked)` : ''}`,
+    );
     for (const [ccy, t] of Object.entries(r.entries.byCurrency)) {
-      lines.push(`  ${ccy}           ${t.entries.toLocaleString('en-US')} entries, credits ${t.credits}, debits ${t.debits}, net ${t.net}`);
+      lines.push(
+        `  ${ccy}           ${t.entries.toLocaleString('en-US')} entries, credits ${t.credits}, debits ${t.debits}, net ${t.net}`,
+      );
     }
   }
   const totals = Object.entries(r.controlTotals);
@@ -78,6 +89,8 @@ function render(r: InspectReport): string {
   }
   for (const w of r.warnings.slice(0, 20)) lines.push(`warning         ${w}`);
   if (r.warnings.length > 20) lines.push(`warning         … ${r.warnings.length - 20} more (see --json)`);
-  lines.push(`verdict         ${r.reconciled ? 'RECONCILED: every control total matches; a run would load this file' : `NOT ACCEPTED: ${r.reason}`}`);
+  lines.push(
+    `verdict         ${r.reconciled ? 'RECONCILED: every control total matches; a run would load this file' : `NOT ACCEPTED: ${r.reason}`}`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -1,28 +1,58 @@
 import { Metadata } from '@grpc/grpc-js';
-import { callUnary, createComplianceServiceClient, METADATA_KEYS, type GetKeyRotationResponse, type KeyRotation, type RotateFieldKeysResponse } from '@strongroom/contract';
+import {
+  callUnary,
+  createComplianceServiceClient,
+  METADATA_KEYS,
+  type GetKeyRotationResponse,
+  type KeyRotation,
+  type RotateFieldKeysResponse,
+} from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail, UsageError } from '../cli-errors';
 import { engineTarget } from '../engine-client';
 
 const view = (r: KeyRotation | undefined) =>
-  r && { id: r.id, toKeyId: r.toKeyId, status: r.status, valuesReencrypted: r.valuesReencrypted, requestedBy: r.requestedBy, startedAt: r.startedAt?.toISOString(), finishedAt: r.finishedAt?.toISOString(), error: r.error };
+  r && {
+    id: r.id,
+    toKeyId: r.toKeyId,
+    status: r.status,
+    valuesReencrypted: r.valuesReencrypted,
+    requestedBy: r.requestedBy,
+    startedAt: r.startedAt?.toISOString(),
+    finishedAt: r.finishedAt?.toISOString(),
+    error: r.error,
+  };
 
 /**
  * `strongroom rotate-keys [--wait] [--json]`: a new field-encryption key becomes current and every
  * RESTRICTED value is re-encrypted under it in the background; `--wait` follows it to the end.
  * `strongroom rotate-keys status [<id>]` shows a rotation. Exit 1 when a rotation FAILED.
  */
-export async function keysCommand(config: CliConfig, sub: string | undefined, args: string[], opts: { json: boolean; wait: boolean }): Promise<number> {
+export async function keysCommand(
+  config: CliConfig,
+  sub: string | undefined,
+  args: string[],
+  opts: { json: boolean; wait: boolean },
+): Promise<number> {
   const client = createComplianceServiceClient(engineTarget(config));
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
-  const get = (id: string) => callUnary<object, GetKeyRotationResponse>(client, client.getKeyRotation as never, { id }, config.deadlineMs, md);
+  const get = (id: string) =>
+    callUnary<object, GetKeyRotationResponse>(client, client.getKeyRotation as never, { id }, config.deadlineMs, md);
   try {
     let rotation: KeyRotation | undefined;
     if (sub === 'status') {
       rotation = (await get(args[0] ?? '')).rotation;
     } else if (sub === undefined) {
-      rotation = (await callUnary<object, RotateFieldKeysResponse>(client, client.rotateFieldKeys as never, {}, config.deadlineMs, md)).rotation;
+      rotation = (
+        await callUnary<object, RotateFieldKeysResponse>(
+          client,
+          client.rotateFieldKeys as never,
+          {},
+          config.deadlineMs,
+          md,
+        )
+      ).rotation;
       if (!opts.json) process.stderr.write(`rotation ${rotation?.id} started: new key ${rotation?.toKeyId}\n`);
     } else {
       throw new UsageError('strongroom rotate-keys [--wait] [--json] | strongroom rotate-keys status [<id>]');
@@ -33,7 +63,11 @@ export async function keysCommand(config: CliConfig, sub: string | undefined, ar
       if (!opts.json && rotation) process.stderr.write(`\r${rotation.valuesReencrypted} values re-encrypted…`);
     }
     const v = view(rotation);
-    process.stdout.write(opts.json ? `${JSON.stringify({ rotation: v })}\n` : `${opts.wait ? '\n' : ''}rotation ${v?.id} to ${v?.toKeyId}: ${v?.status}, ${v?.valuesReencrypted} values re-encrypted${v?.error ? ` (${v.error})` : ''}\n`);
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify({ rotation: v })}\n`
+        : `${opts.wait ? '\n' : ''}rotation ${v?.id} to ${v?.toKeyId}: ${v?.status}, ${v?.valuesReencrypted} values re-encrypted${v?.error ? ` (${v.error})` : ''}\n`,
+    );
     return rotation?.status === 'FAILED' ? 1 : 0;
   } catch (err) {
     return fail(err, opts.json);

@@ -18,16 +18,34 @@ export interface ReportOptions {
  * report's controls hold, 1 when one fails (audit chain not verified, a card number found in clear) or
  * on an engine error, 2 on usage errors.
  */
-export async function reportCommand(config: CliConfig, framework: string | undefined, opts: ReportOptions): Promise<number> {
+export async function reportCommand(
+  config: CliConfig,
+  framework: string | undefined,
+  opts: ReportOptions,
+): Promise<number> {
   if (!framework || !opts.from || !opts.to || (opts.json && opts.csv)) {
-    throw new UsageError('strongroom report <SOX|PCI_DSS|AML|KYC> --from YYYY-MM-DD --to YYYY-MM-DD [--json | --csv] [--out FILE]');
+    throw new UsageError(
+      'strongroom report <SOX|PCI_DSS|AML|KYC> --from YYYY-MM-DD --to YYYY-MM-DD [--json | --csv] [--out FILE]',
+    );
   }
   const client = createComplianceServiceClient(engineTarget(config));
   const md = new Metadata();
   md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   try {
-    const r = await callUnary<object, GetReportResponse>(client, client.getReport as never, { framework: framework.toUpperCase().replace('-', '_'), from: opts.from, to: opts.to }, Math.max(config.deadlineMs, 300_000), md);
-    const report = JSON.parse(r.reportJson) as { framework: string; from: string; to: string; summary: Record<string, unknown>; sections: { name: string; rows: unknown[] }[] };
+    const r = await callUnary<object, GetReportResponse>(
+      client,
+      client.getReport as never,
+      { framework: framework.toUpperCase().replace('-', '_'), from: opts.from, to: opts.to },
+      Math.max(config.deadlineMs, 300_000),
+      md,
+    );
+    const report = JSON.parse(r.reportJson) as {
+      framework: string;
+      from: string;
+      to: string;
+      summary: Record<string, unknown>;
+      sections: { name: string; rows: unknown[] }[];
+    };
     const text = opts.csv
       ? r.reportCsv
       : opts.json

@@ -32,7 +32,10 @@ export async function runCommand(config: CliConfig, jobFile: string | undefined,
   }
   const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {
-    const created = await client.call<object, CreateJobResponse>('createJob', { definition: text, baseDir: path.dirname(file) });
+    const created = await client.call<object, CreateJobResponse>('createJob', {
+      definition: text,
+      baseDir: path.dirname(file),
+    });
     const started = await client.call<object, RunJobResponse>('runJob', { jobId: created.job?.id });
     const run = started.run as Run;
     if (!opts.json) {

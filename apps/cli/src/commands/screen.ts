@@ -22,9 +22,14 @@ export interface ScreenOptions {
  * Exit 0 when the screening ran (hit or not: read `hit` in the output), 2 on usage or list errors;
  * with `--fail-on-hit`, exit 1 when at least one name was a hit (for shell pipelines).
  */
-const SCREEN_USAGE = 'strongroom screen <name> [--list FILE]… [--threshold N] [--json]\n       strongroom screen --file NAMES.txt [--list FILE]… [--json]';
+const SCREEN_USAGE =
+  'strongroom screen <name> [--list FILE]… [--threshold N] [--json]\n       strongroom screen --file NAMES.txt [--list FILE]… [--json]';
 
-export async function screenCommand(config: CliConfig, name: string | undefined, options: ScreenOptions): Promise<number> {
+export async function screenCommand(
+  config: CliConfig,
+  name: string | undefined,
+  options: ScreenOptions,
+): Promise<number> {
   if (!name && !options.file) {
     throw new UsageError(SCREEN_USAGE);
   }
@@ -44,24 +49,36 @@ export async function screenCommand(config: CliConfig, name: string | undefined,
   }
   let index: SanctionsIndex;
   try {
-    for (const f of files) if (!fs.existsSync(f)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `sanctions list ${f} does not exist`);
+    for (const f of files)
+      if (!fs.existsSync(f))
+        throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `sanctions list ${f} does not exist`);
     index = SanctionsIndex.fromFiles(files, threshold);
   } catch (err) {
-    const why = err instanceof StrongroomError ? err.message : `cannot read the sanctions lists (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    const why =
+      err instanceof StrongroomError
+        ? err.message
+        : `cannot read the sanctions lists (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
     process.stderr.write(`strongroom screen: ${why}\n`);
     return 2;
   }
   for (const s of index.sources) {
-    if (s.skipped.length && !options.json) process.stderr.write(`note: ${s.file}: ${s.skipped.length} record(s) skipped (first: record ${s.skipped[0]?.recordNo}, ${s.skipped[0]?.reason})\n`);
+    if (s.skipped.length && !options.json)
+      process.stderr.write(
+        `note: ${s.file}: ${s.skipped.length} record(s) skipped (first: record ${s.skipped[0]?.recordNo}, ${s.skipped[0]?.reason})\n`,
+      );
   }
 
   const print = (query: string, r: ScreeningResult) => {
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ name: query, ...r })}\n`);
     } else if (r.hit) {
-      process.stdout.write(`HIT     ${query} → ${r.matchedName} (entry ${r.entryId}${r.kind !== 'primary' ? `, ${r.kind} of ${r.primaryName}` : ''}; ${r.programs.join(', ') || 'no program'}) score ${r.score.toFixed(3)} ≥ ${threshold}\n`);
+      process.stdout.write(
+        `HIT     ${query} → ${r.matchedName} (entry ${r.entryId}${r.kind !== 'primary' ? `, ${r.kind} of ${r.primaryName}` : ''}; ${r.programs.join(', ') || 'no program'}) score ${r.score.toFixed(3)} ≥ ${threshold}\n`,
+      );
     } else {
-      process.stdout.write(`no hit  ${query}${r.matchedName ? ` (closest: ${r.matchedName}, score ${r.score.toFixed(3)} < ${threshold})` : ''}\n`);
+      process.stdout.write(
+        `no hit  ${query}${r.matchedName ? ` (closest: ${r.matchedName}, score ${r.score.toFixed(3)} < ${threshold})` : ''}\n`,
+      );
     }
   };
 
@@ -76,7 +93,9 @@ export async function screenCommand(config: CliConfig, name: string | undefined,
     input = fs.createReadStream(options.file as string, { encoding: 'utf8' });
     await new Promise<void>((resolve, reject) => input.once('open', () => resolve()).once('error', reject));
   } catch (err) {
-    process.stderr.write(`strongroom screen: cannot read ${options.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})\n`);
+    process.stderr.write(
+      `strongroom screen: cannot read ${options.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})\n`,
+    );
     return 2;
   }
   for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {

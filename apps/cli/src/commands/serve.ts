@@ -27,7 +27,11 @@ function say(msg: string): void {
 }
 
 /** Starts a TypeScript entry point as a child process and waits for its `<name> ready <addr>` line. */
-function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string; metricsUrl: string | null }> {
+function startChild(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; address: string; metricsUrl: string | null }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, entry)], {
     cwd: ROOT,
     env,
@@ -41,7 +45,11 @@ function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promis
       if (m) {
         child.stdout?.off('data', onData);
         child.stdout?.resume();
-        resolve({ child, address: m[1] as string, metricsUrl: new RegExp(`${name} metrics (\\S+)`).exec(out)?.[1] ?? null });
+        resolve({
+          child,
+          address: m[1] as string,
+          metricsUrl: new RegExp(`${name} metrics (\\S+)`).exec(out)?.[1] ?? null,
+        });
       }
     };
     child.stdout?.on('data', onData);
@@ -97,7 +105,11 @@ export async function startStack(config: CliConfig): Promise<Stack> {
     await cluster?.stop();
   };
   try {
-    engine = await startChild('engine', 'apps/engine/src/main.ts', { ...baseEnv, DATABASE_URL: databaseUrl, ENGINE_PORT: String(config.enginePort) });
+    engine = await startChild('engine', 'apps/engine/src/main.ts', {
+      ...baseEnv,
+      DATABASE_URL: databaseUrl,
+      ENGINE_PORT: String(config.enginePort),
+    });
     gateway = await startChild('gateway', 'apps/gateway/src/main.ts', {
       ...baseEnv,
       STRONGROOM_ENGINE: engine.address,
@@ -109,21 +121,30 @@ export async function startStack(config: CliConfig): Promise<Stack> {
     throw err;
   }
   const crashed = new Promise<string>((resolve) => {
-    for (const [name, c] of [['engine', engine], ['gateway', gateway]] as const) {
+    for (const [name, c] of [
+      ['engine', engine],
+      ['gateway', gateway],
+    ] as const) {
       c?.child.once('exit', (code) => {
         if (stopping) return;
         void stop().then(() => resolve(`${name} exited unexpectedly (${code})`));
       });
     }
   });
-  const token = (role: 'viewer' | 'operator' | 'auditor' | 'admin') => signDevToken({ sub: `dev-${role}`, roles: [role], ttlSeconds: 12 * 3600 }, jwtSecret);
+  const token = (role: 'viewer' | 'operator' | 'auditor' | 'admin') =>
+    signDevToken({ sub: `dev-${role}`, roles: [role], ttlSeconds: 12 * 3600 }, jwtSecret);
   return {
     engineAddress: engine.address,
     graphqlUrl: gateway.address,
     metricsUrls: [engine.metricsUrl, gateway.metricsUrl].filter((u): u is string => u !== null),
     databaseUrl,
     embedded: Boolean(cluster),
-    devTokens: { viewer: token('viewer'), operator: token('operator'), auditor: token('auditor'), admin: token('admin') },
+    devTokens: {
+      viewer: token('viewer'),
+      operator: token('operator'),
+      auditor: token('auditor'),
+      admin: token('admin'),
+    },
     stop,
     crashed,
   };
@@ -150,7 +171,9 @@ export function untilSignal(stack: Stack): Promise<number> {
 
 export async function serveCommand(config: CliConfig): Promise<number> {
   const stack = await startStack(config);
-  process.stdout.write(`strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL)\n`);
+  process.stdout.write(
+    `strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL)\n`,
+  );
   if (stack.metricsUrls.length) say(`metrics (Prometheus): ${stack.metricsUrls.join('  ')}`);
   for (const [role, t] of Object.entries(stack.devTokens)) say(`dev token (${role}): ${t}`);
   return untilSignal(stack);

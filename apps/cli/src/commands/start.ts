@@ -44,11 +44,17 @@ async function demoFile(config: CliConfig): Promise<{ jobFile: string; expected:
   let expected: GeneratedFile | undefined;
   if (fs.existsSync(csv) && fs.existsSync(meta)) {
     const m = JSON.parse(fs.readFileSync(meta, 'utf8')) as GeneratedFile;
-    if (m.generatorVersion === GENERATOR_VERSION && m.rows === config.demoRows && fs.statSync(csv).size === m.bytes) expected = m;
+    if (m.generatorVersion === GENERATOR_VERSION && m.rows === config.demoRows && fs.statSync(csv).size === m.bytes)
+      expected = m;
   }
   if (!expected) {
     process.stderr.write(`generating ${config.demoRows.toLocaleString('en-US')} demo transactions…\n`);
-    expected = await generateTransactionsCsv(csv, { rows: config.demoRows, badRatio: 0.01, cardRatio: 0.2, idPrefix: 'DEMO' });
+    expected = await generateTransactionsCsv(csv, {
+      rows: config.demoRows,
+      badRatio: 0.01,
+      cardRatio: 0.2,
+      idPrefix: 'DEMO',
+    });
     fs.writeFileSync(meta, JSON.stringify(expected, null, 2));
   }
   const jobFile = path.join(dir, 'demo-job.yaml');
@@ -60,16 +66,25 @@ async function runDemo(config: CliConfig, stack: Stack): Promise<void> {
   const { jobFile, expected } = await demoFile(config);
   const client = new EngineClient(stack.engineAddress, config.deadlineMs);
   try {
-    const created = await client.call<object, CreateJobResponse>('createJob', { definition: fs.readFileSync(jobFile, 'utf8'), baseDir: path.dirname(jobFile) });
+    const created = await client.call<object, CreateJobResponse>('createJob', {
+      definition: fs.readFileSync(jobFile, 'utf8'),
+      baseDir: path.dirname(jobFile),
+    });
     const started = await client.call<object, RunJobResponse>('runJob', { jobId: created.job?.id });
     say();
-    say(`demo: ${expected.rows.toLocaleString('en-US')} transactions (${expected.bad} invalid on purpose, ${expected.withCard.toLocaleString('en-US')} with card numbers) → ${jobFile}`);
-    if (started.existing) say(`this file was loaded before (same SHA-256) — showing run ${started.run?.id}; no row is loaded twice`);
+    say(
+      `demo: ${expected.rows.toLocaleString('en-US')} transactions (${expected.bad} invalid on purpose, ${expected.withCard.toLocaleString('en-US')} with card numbers) → ${jobFile}`,
+    );
+    if (started.existing)
+      say(`this file was loaded before (same SHA-256) — showing run ${started.run?.id}; no row is loaded twice`);
     const run = await followRun(client, started.run as Run, true);
     say(formatSummary(run));
     const filtered = run.filtered;
-    const ok = run.read === expected.rows && run.deadLettered === expected.bad && run.loaded + filtered === expected.good;
-    say(`  expected from the generator: read ${expected.rows}, invalid ${expected.bad} → ${ok ? 'counts match' : 'COUNTS DIFFER'}`);
+    const ok =
+      run.read === expected.rows && run.deadLettered === expected.bad && run.loaded + filtered === expected.good;
+    say(
+      `  expected from the generator: read ${expected.rows}, invalid ${expected.bad} → ${ok ? 'counts match' : 'COUNTS DIFFER'}`,
+    );
     say();
     say(`GraphQL: ${stack.graphqlUrl}`);
     if (stack.metricsUrls.length) say(`metrics (Prometheus): ${stack.metricsUrls.join('  ')}`);
@@ -90,7 +105,9 @@ async function runDemo(config: CliConfig, stack: Stack): Promise<void> {
 export async function startCommand(config: CliConfig): Promise<number> {
   // keep the demo's terminal readable: components log warnings and errors unless LOG_LEVEL says otherwise
   const stack = await startStack({ ...config, env: { LOG_LEVEL: 'warn', ...config.env } });
-  say(`strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL), database ${stack.embedded ? 'embedded' : 'DATABASE_URL'}`);
+  say(
+    `strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL), database ${stack.embedded ? 'embedded' : 'DATABASE_URL'}`,
+  );
   runDemo(config, stack).then(
     () => say('\nstrongroom is running; Ctrl-C to stop.'),
     (err) => process.stderr.write(`demo failed: ${(err as Error)?.message ?? String(err)}\n`),

@@ -9,13 +9,18 @@ import { fail, UsageError } from '../cli-errors';
  * `strongroom status <runId> [--wait] [--json]`: the run summary; --wait blocks until the run ends,
  * reconnecting with backoff while the engine restarts. Exit 0 only when the run SUCCEEDED.
  */
-export async function statusCommand(config: CliConfig, runId: string | undefined, opts: { wait: boolean; json: boolean }): Promise<number> {
+export async function statusCommand(
+  config: CliConfig,
+  runId: string | undefined,
+  opts: { wait: boolean; json: boolean },
+): Promise<number> {
   if (!runId) {
     throw new UsageError('strongroom status <runId> [--wait] [--json]');
   }
   const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {
-    let run = (await withReconnect(() => client.call<object, GetRunResponse>('getRun', { runId }), opts.wait)).run as Run;
+    let run = (await withReconnect(() => client.call<object, GetRunResponse>('getRun', { runId }), opts.wait))
+      .run as Run;
     while (opts.wait && !isTerminal(run)) {
       const current = run;
       run = await withReconnect(() => client.watch(current.id, () => undefined), true);

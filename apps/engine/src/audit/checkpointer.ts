@@ -19,7 +19,10 @@ export class Checkpointer {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick().catch((err) => this.logger.warn('audit:checkpoint-failed', { error: String(err) })), Math.min(5, this.seconds) * 1000);
+    this.timer = setInterval(
+      () => void this.tick().catch((err) => this.logger.warn('audit:checkpoint-failed', { error: String(err) })),
+      Math.min(5, this.seconds) * 1000,
+    );
     this.timer.unref();
   }
 
@@ -39,6 +42,7 @@ export class Checkpointer {
       `SELECT coalesce((SELECT max(seq) FROM immutable_audit_log), 0)::text AS head, coalesce((SELECT max(seq) FROM audit_checkpoints), 0)::text AS cp`,
     )) as [{ head: string; cp: string }];
     const pending = Number(r.head) - Number(r.cp);
-    if (pending >= this.every || (pending > 0 && Date.now() - this.lastAt >= this.seconds * 1000)) await this.checkpointNow();
+    if (pending >= this.every || (pending > 0 && Date.now() - this.lastAt >= this.seconds * 1000))
+      await this.checkpointNow();
   }
 }

@@ -20,8 +20,16 @@ export class FileKeyRing implements KeyProvider {
   ) {
     if (!fs.existsSync(file)) {
       fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      fs.writeFileSync(file, `# Strongroom field-encryption key ring (development): last key is current\n${newKeyLine('k1')}\nindex:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-      logger.warn('field-keys:generated', { file, keyId: 'k1', note: 'development key ring; supply STRONGROOM_FIELD_KEYS_FILE (or a KMS provider) in production' });
+      fs.writeFileSync(
+        file,
+        `# Strongroom field-encryption key ring (development): last key is current\n${newKeyLine('k1')}\nindex:${randomBytes(32).toString('base64')}\n`,
+        { mode: 0o600, flag: 'wx' },
+      );
+      logger.warn('field-keys:generated', {
+        file,
+        keyId: 'k1',
+        note: 'development key ring; supply STRONGROOM_FIELD_KEYS_FILE (or a KMS provider) in production',
+      });
     }
     this.ring = parseKeyRing(fs.readFileSync(file, 'utf8'));
   }
@@ -45,7 +53,10 @@ export class FileKeyRing implements KeyProvider {
     let n = ids.length + 1;
     while (ids.includes(`k${n}`)) n++;
     const id = `k${n}`;
-    const lines = fs.readFileSync(this.file, 'utf8').split(/\r?\n/).filter((l) => l.trim());
+    const lines = fs
+      .readFileSync(this.file, 'utf8')
+      .split(/\r?\n/)
+      .filter((l) => l.trim());
     const index = lines.filter((l) => l.startsWith('index:'));
     const next = [...lines.filter((l) => !l.startsWith('index:')), newKeyLine(id), ...index].join('\n') + '\n';
     parseKeyRing(next); // never write a ring that does not parse

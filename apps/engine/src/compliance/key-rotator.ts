@@ -22,7 +22,11 @@ export class KeyRotator {
   ) {}
 
   async start(actor: string): Promise<KeyRotation> {
-    if (await runningKeyRotation(this.ds)) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, 'a key rotation is already running; wait for it to finish');
+    if (await runningKeyRotation(this.ds))
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        'a key rotation is already running; wait for it to finish',
+      );
     const keyId = this.keys.rotate();
     const rotation = await startKeyRotation(this.ds, keyId, actor);
     this.logger.info('keys:rotation-started', { rotationId: rotation.id, toKeyId: keyId });
@@ -34,7 +38,11 @@ export class KeyRotator {
   async resume(): Promise<void> {
     const r = await runningKeyRotation(this.ds);
     if (!r) return;
-    this.logger.warn('keys:rotation-resumed', { rotationId: r.id, toKeyId: r.toKeyId, valuesReencrypted: r.valuesReencrypted });
+    this.logger.warn('keys:rotation-resumed', {
+      rotationId: r.id,
+      toKeyId: r.toKeyId,
+      valuesReencrypted: r.valuesReencrypted,
+    });
     this.continue(r.id);
   }
 
@@ -44,8 +52,18 @@ export class KeyRotator {
   }
 
   private continue(id: string): void {
-    this.active = runKeyRotation(this.ds, this.keys, id, { batchSize: this.batchSize, stopped: () => this.stopping, ...(this.crash ? { crash: this.crash } : {}) }).then(
-      (r) => this.logger.info(r.status === 'DONE' ? 'keys:rotated' : 'keys:rotation-paused', { rotationId: id, status: r.status, valuesReencrypted: r.valuesReencrypted, error: r.error }),
+    this.active = runKeyRotation(this.ds, this.keys, id, {
+      batchSize: this.batchSize,
+      stopped: () => this.stopping,
+      ...(this.crash ? { crash: this.crash } : {}),
+    }).then(
+      (r) =>
+        this.logger.info(r.status === 'DONE' ? 'keys:rotated' : 'keys:rotation-paused', {
+          rotationId: id,
+          status: r.status,
+          valuesReencrypted: r.valuesReencrypted,
+          error: r.error,
+        }),
       (err) => this.logger.error('keys:rotation-interrupted', { rotationId: id, error: String(err) }), // resumes on the next start
     );
   }

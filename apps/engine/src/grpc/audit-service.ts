@@ -16,7 +16,7 @@ import { type Breaker } from '@strongroom/resilience';
 import { type KeyProvider } from '@strongroom/compliance';
 import { isUuid, verifyRun } from '@strongroom/pipeline';
 import { type Checkpointer } from '../audit/checkpointer';
-import { type CallScope, unary } from './job-service';
+import { type CallScope, unary } from './call-scope';
 
 export interface AuditDeps {
   ds: DataSource;
@@ -30,7 +30,13 @@ export interface AuditDeps {
   onVerified?: (ok: boolean) => void;
 }
 
-const toWire = (c: Checkpoint) => ({ seq: c.seq, hash: c.hash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature });
+const toWire = (c: Checkpoint) => ({
+  seq: c.seq,
+  hash: c.hash,
+  signedAt: c.signedAt,
+  keyId: c.keyId,
+  signature: c.signature,
+});
 
 /** AuditService: entries, verification (genesis, incremental, exported checkpoint), checkpoints, VerifyRun. */
 export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Record<string, UntypedHandleCall> {
@@ -40,7 +46,8 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
   return {
     listEntries: unary(scope, 'ListEntries', async (req) => {
       const size = req.pageSize || 100;
-      if (size < 1 || size > 1000) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_size must be between 1 and 1000');
+      if (size < 1 || size > 1000)
+        throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_size must be between 1 and 1000');
       let after = 0;
       if (req.pageToken) {
         const m = /^s(\d{1,18})$/.exec(req.pageToken);
@@ -79,11 +86,32 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
       }
       const from = req.incremental ? stored[stored.length - 1] : undefined;
       const r = await verifyChain(exec, { checkpoints, publicKey: key.publicKey, ...(from ? { from } : {}) });
-      log.info(r.ok ? 'audit:verified' : 'audit:verification-failed', r.ok ? { entries: r.entries } : { firstBadSeq: r.firstBadSeq, kind: r.kind });
+      log.info(
+        r.ok ? 'audit:verified' : 'audit:verification-failed',
+        r.ok ? { entries: r.entries } : { firstBadSeq: r.firstBadSeq, kind: r.kind },
+      );
       deps.onVerified?.(r.ok);
       return r.ok
-        ? { ok: true, entries: r.entries, firstBadSeq: 0, kind: '', message: `${r.entries} entries verified`, lastSeq: r.lastSeq, lastHash: r.lastHash, checkpointsChecked: r.checkpointsChecked }
-        : { ok: false, entries: r.entries, firstBadSeq: r.firstBadSeq, kind: r.kind, message: r.message, lastSeq: 0, lastHash: '', checkpointsChecked: r.checkpointsChecked };
+        ? {
+            ok: true,
+            entries: r.entries,
+            firstBadSeq: 0,
+            kind: '',
+            message: `${r.entries} entries verified`,
+            lastSeq: r.lastSeq,
+            lastHash: r.lastHash,
+            checkpointsChecked: r.checkpointsChecked,
+          }
+        : {
+            ok: false,
+            entries: r.entries,
+            firstBadSeq: r.firstBadSeq,
+            kind: r.kind,
+            message: r.message,
+            lastSeq: 0,
+            lastHash: '',
+            checkpointsChecked: r.checkpointsChecked,
+          };
     }),
     createCheckpoint: unary(scope, 'CreateCheckpoint', async () => {
       const cp = await deps.checkpointer.checkpointNow();
@@ -97,7 +125,13 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
     verifyRun: unary(scope, 'VerifyRun', async (req) => {
       if (!isUuid(req.runId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'run_id is not a run id');
       const r = await verifyRun(ds, req.runId, deps.fieldKeys);
-      return { ok: r.ok, batchesChecked: r.batchesChecked, rowsChecked: r.rowsChecked, firstBadBatch: r.firstBadBatch, message: r.message };
+      return {
+        ok: r.ok,
+        batchesChecked: r.batchesChecked,
+        rowsChecked: r.rowsChecked,
+        firstBadBatch: r.firstBadBatch,
+        message: r.message,
+      };
     }),
   };
 }

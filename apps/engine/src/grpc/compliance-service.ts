@@ -1,12 +1,38 @@
 import { type UntypedHandleCall } from '@grpc/grpc-js';
-import { type Alert, AlertStatus, type ComplianceServiceServer, type KeyRotation as KeyRotationProto, type LegalHold } from '@strongroom/contract';
-import { type AlertStatus as DbStatus, type ComplianceAlertEntity, type DataSource, type HoldScope, type LegalHoldEntity } from '@strongroom/db';
+import {
+  type Alert,
+  AlertStatus,
+  type ComplianceServiceServer,
+  type KeyRotation as KeyRotationProto,
+  type LegalHold,
+} from '@strongroom/contract';
+import {
+  type AlertStatus as DbStatus,
+  type ComplianceAlertEntity,
+  type DataSource,
+  type HoldScope,
+  type LegalHoldEntity,
+} from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
-import { buildReport, getKeyRotation, listAlerts, listHolds, placeHold, purgeExpired, releaseHold, reportToCsv, transitionAlert, type KeyRotation, type ReportInputs, type RetentionPolicy, type ScreeningSetup } from '@strongroom/pipeline';
+import {
+  buildReport,
+  getKeyRotation,
+  listAlerts,
+  listHolds,
+  placeHold,
+  purgeExpired,
+  releaseHold,
+  reportToCsv,
+  transitionAlert,
+  type KeyRotation,
+  type ReportInputs,
+  type RetentionPolicy,
+  type ScreeningSetup,
+} from '@strongroom/pipeline';
 import { type KeyRotator } from '../compliance/key-rotator';
 import { type Breaker } from '@strongroom/resilience';
-import { type CallScope, unary } from './job-service';
+import { type CallScope, unary } from './call-scope';
 import { fromProtoEnum } from './mappers';
 
 const TO_PROTO: Record<DbStatus, AlertStatus> = {
@@ -38,7 +64,15 @@ export function alertToProto(a: ComplianceAlertEntity): Alert {
 }
 
 /** ComplianceService: alerts and their lifecycle, and name screening against the engine's lists. */
-export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; screening: ScreeningSetup; retention: RetentionPolicy; report: ReportInputs; rotator: KeyRotator; logger: Logger }): ComplianceServiceServer & Record<string, UntypedHandleCall> {
+export function complianceServiceHandlers(deps: {
+  ds: DataSource;
+  db?: Breaker;
+  screening: ScreeningSetup;
+  retention: RetentionPolicy;
+  report: ReportInputs;
+  rotator: KeyRotator;
+  logger: Logger;
+}): ComplianceServiceServer & Record<string, UntypedHandleCall> {
   const { ds, screening } = deps;
   const scope: CallScope = { logger: deps.logger, ...(deps.db ? { db: deps.db } : {}) };
   return {
@@ -46,7 +80,12 @@ export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; 
       const status = statusFromProto(req.status);
       const { alerts, next } = await listAlerts(
         ds,
-        { ...(req.rule ? { rule: req.rule } : {}), ...(status ? { status } : {}), ...(req.runId ? { runId: req.runId } : {}), ...(req.account ? { account: req.account } : {}) },
+        {
+          ...(req.rule ? { rule: req.rule } : {}),
+          ...(status ? { status } : {}),
+          ...(req.runId ? { runId: req.runId } : {}),
+          ...(req.account ? { account: req.account } : {}),
+        },
         req.pageSize,
         req.pageToken || undefined,
       );
@@ -64,16 +103,30 @@ export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; 
       'ScreenNames',
       async (req) => {
         const screener = screening.screener;
-        if (!screener) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, 'no sanctions list is loaded (set STRONGROOM_SANCTIONS_LISTS)');
-        if (req.names.length > 10_000) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'at most 10000 names per call');
-        if (req.threshold !== 0 && !(req.threshold > 0 && req.threshold <= 1)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'threshold must be in (0, 1]');
+        if (!screener)
+          throw new StrongroomError(
+            ErrorCode.FAILED_PRECONDITION,
+            'no sanctions list is loaded (set STRONGROOM_SANCTIONS_LISTS)',
+          );
+        if (req.names.length > 10_000)
+          throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'at most 10000 names per call');
+        if (req.threshold !== 0 && !(req.threshold > 0 && req.threshold <= 1))
+          throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'threshold must be in (0, 1]');
         const threshold = req.threshold || screening.threshold;
         const run = async () => req.names.map((name) => ({ name, ...screener.screen(name, threshold) }));
         const results = await (screening.breaker ? screening.breaker.call(run) : run());
         return {
           threshold,
           lists: screener.sources.map((s) => `${s.file} sha256:${s.sha256}`),
-          results: results.map((r) => ({ name: r.name, hit: r.hit, score: r.score, matchedName: r.matchedName, entryId: r.entryId, primaryName: r.primaryName, programs: r.programs })),
+          results: results.map((r) => ({
+            name: r.name,
+            hit: r.hit,
+            score: r.score,
+            matchedName: r.matchedName,
+            entryId: r.entryId,
+            primaryName: r.primaryName,
+            programs: r.programs,
+          })),
         };
       },
       { database: false },
@@ -94,9 +147,14 @@ export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; 
       return { rotation: rotationToProto(rotation) };
     }),
     getKeyRotation: unary(scope, 'GetKeyRotation', async (req) => {
-      if (req.id && !/^[0-9a-f-]{36}$/.test(req.id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'id is not a rotation id');
+      if (req.id && !/^[0-9a-f-]{36}$/.test(req.id))
+        throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'id is not a rotation id');
       const rotation = await getKeyRotation(ds, req.id || undefined);
-      if (!rotation) throw new StrongroomError(ErrorCode.NOT_FOUND, req.id ? `key rotation ${req.id} not found` : 'no key rotation yet');
+      if (!rotation)
+        throw new StrongroomError(
+          ErrorCode.NOT_FOUND,
+          req.id ? `key rotation ${req.id} not found` : 'no key rotation yet',
+        );
       return { rotation: rotationToProto(rotation) };
     }),
     getReport: unary(scope, 'GetReport', async (req, log) => {
@@ -104,10 +162,16 @@ export function complianceServiceHandlers(deps: { ds: DataSource; db?: Breaker; 
       log.info('report:built', { framework: report.framework, from: report.from, to: report.to });
       return { reportJson: JSON.stringify(report), reportCsv: reportToCsv(report) };
     }),
-    listLegalHolds: unary(scope, 'ListLegalHolds', async (req) => ({ holds: (await listHolds(ds, req.activeOnly)).map(holdToProto) })),
+    listLegalHolds: unary(scope, 'ListLegalHolds', async (req) => ({
+      holds: (await listHolds(ds, req.activeOnly)).map(holdToProto),
+    })),
     purgeExpired: unary(scope, 'PurgeExpired', async (req, log, actor) => {
       const r = await purgeExpired(ds, deps.retention, actor, { dryRun: req.dryRun });
-      log.info(req.dryRun ? 'retention:dry-run' : 'retention:purged', { purged: r.purged, held: r.held, deadLetters: r.deadLettersPurged });
+      log.info(req.dryRun ? 'retention:dry-run' : 'retention:purged', {
+        purged: r.purged,
+        held: r.held,
+        deadLetters: r.deadLettersPurged,
+      });
       return {
         dryRun: r.dryRun,
         purged: r.purged,

@@ -4,7 +4,7 @@ import { type DataSource, type DeadLetterEntity, type DeadLetterStatus as DbStat
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { discardDeadLetters, isUuid, listDeadLetters, replayDeadLetters, type RunContext } from '@strongroom/pipeline';
-import { type CallScope, unary } from './job-service';
+import { type CallScope, unary } from './call-scope';
 import { fromProtoEnum } from './mappers';
 
 const TO_PROTO: Record<DbStatus, DeadLetterStatus> = {
@@ -41,14 +41,23 @@ function optionalUuid(v: string, name: string): string | undefined {
 }
 
 /** DeadLetterService: list, replay (idempotent), discard — replay and discard audited with the caller. */
-export function deadLetterServiceHandlers(deps: { ds: DataSource; ctx: RunContext; logger: Logger }): DeadLetterServiceServer & Record<string, UntypedHandleCall> {
+export function deadLetterServiceHandlers(deps: {
+  ds: DataSource;
+  ctx: RunContext;
+  logger: Logger;
+}): DeadLetterServiceServer & Record<string, UntypedHandleCall> {
   const { ds } = deps;
   const scope: CallScope = { logger: deps.logger, ...(deps.ctx.db ? { db: deps.ctx.db } : {}) };
   return {
     listDeadLetters: unary(scope, 'ListDeadLetters', async (req) => {
       const { deadLetters, next } = await listDeadLetters(
         ds,
-        { runId: optionalUuid(req.runId, 'run_id'), jobId: optionalUuid(req.jobId, 'job_id'), status: statusFromProto(req.status), reasonCode: req.reasonCode || undefined },
+        {
+          runId: optionalUuid(req.runId, 'run_id'),
+          jobId: optionalUuid(req.jobId, 'job_id'),
+          status: statusFromProto(req.status),
+          reasonCode: req.reasonCode || undefined,
+        },
         req.pageSize,
         req.pageToken || undefined,
       );
@@ -56,15 +65,28 @@ export function deadLetterServiceHandlers(deps: { ds: DataSource; ctx: RunContex
     }),
     replayDeadLetters: unary(scope, 'ReplayDeadLetters', async (req, log, actor) => {
       const corrections = new Map(req.corrections.map((c) => [c.id, c.rawRecord]));
-      const outcomes = await replayDeadLetters(deps.ctx, { ids: req.ids, runId: optionalUuid(req.runId, 'run_id'), corrections }, actor);
+      const outcomes = await replayDeadLetters(
+        deps.ctx,
+        { ids: req.ids, runId: optionalUuid(req.runId, 'run_id'), corrections },
+        actor,
+      );
       const count = (o: string) => outcomes.filter((x) => x.outcome === o).length;
-      log.info('dlq:replayed', { loaded: count('LOADED'), stillFailing: count('STILL_FAILING'), skipped: count('SKIPPED') });
+      log.info('dlq:replayed', {
+        loaded: count('LOADED'),
+        stillFailing: count('STILL_FAILING'),
+        skipped: count('SKIPPED'),
+      });
       return {
         loaded: count('LOADED'),
         alreadyLoaded: count('ALREADY_LOADED'),
         stillFailing: count('STILL_FAILING'),
         skipped: count('SKIPPED'),
-        outcomes: outcomes.map((o) => ({ id: o.id, outcome: o.outcome, reasonCode: o.reasonCode ?? '', reasonMessage: o.reasonMessage ?? '' })),
+        outcomes: outcomes.map((o) => ({
+          id: o.id,
+          outcome: o.outcome,
+          reasonCode: o.reasonCode ?? '',
+          reasonMessage: o.reasonMessage ?? '',
+        })),
       };
     }),
     discardDeadLetters: unary(scope, 'DiscardDeadLetters', async (req, log, actor) => {

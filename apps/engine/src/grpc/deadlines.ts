@@ -15,7 +15,11 @@ export function configureDeadlines(maxMs: number): void {
 /** Milliseconds this call may take, or a precise INVALID_ARGUMENT when the caller set no deadline. */
 export function callBudgetMs(deadline: Deadline): number {
   const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
-  if (!Number.isFinite(at)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'every call needs a deadline (set grpc-timeout / the deadline call option)');
+  if (!Number.isFinite(at))
+    throw new StrongroomError(
+      ErrorCode.INVALID_ARGUMENT,
+      'every call needs a deadline (set grpc-timeout / the deadline call option)',
+    );
   return Math.max(0, Math.min(at - Date.now(), policy.maxMs));
 }
 
@@ -23,7 +27,15 @@ export function callBudgetMs(deadline: Deadline): number {
 export function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StrongroomError(ErrorCode.DEADLINE_EXCEEDED, `the call took longer than ${budgetMs} ms`, { retryable: true })), budgetMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new StrongroomError(ErrorCode.DEADLINE_EXCEEDED, `the call took longer than ${budgetMs} ms`, {
+            retryable: true,
+          }),
+        ),
+      budgetMs,
+    );
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

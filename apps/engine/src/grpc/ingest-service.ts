@@ -1,10 +1,15 @@
 import { once } from 'node:events';
 import { type ServerDuplexStream, type UntypedHandleCall } from '@grpc/grpc-js';
-import { type IngestRecord, type IngestRequest, type IngestResponse, type IngestServiceServer } from '@strongroom/contract';
+import {
+  type IngestRecord,
+  type IngestRequest,
+  type IngestResponse,
+  type IngestServiceServer,
+} from '@strongroom/contract';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { IngestSession, type IngestRecordInput, type RunContext } from '@strongroom/pipeline';
-import { actorOf, callLogger } from './job-service';
+import { actorOf, callLogger } from './call-scope';
 import { runToProto } from './mappers';
 import { toServiceError } from './status-map';
 
@@ -29,7 +34,10 @@ function toCanonical(r: IngestRecord): IngestRecordInput {
  * one at a time: the next batch is read only after the previous one committed and its ack was written
  * (and the client read it), so a slow database or a slow client slows the stream, it does not grow memory.
  */
-export function ingestServiceHandlers(deps: { ctx: RunContext; logger: Logger }): IngestServiceServer & Record<string, UntypedHandleCall> {
+export function ingestServiceHandlers(deps: {
+  ctx: RunContext;
+  logger: Logger;
+}): IngestServiceServer & Record<string, UntypedHandleCall> {
   return {
     ingest: (call: ServerDuplexStream<IngestRequest, IngestResponse>) => {
       const log = callLogger(deps.logger, call, 'Ingest');

@@ -1,18 +1,23 @@
-import { type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedHandleCall } from '@grpc/grpc-js';
-import {
-  METADATA_KEYS,
-  type JobServiceServer,
-  type WatchRunRequest,
-  type WatchRunResponse,
-} from '@strongroom/contract';
+import { type ServerWritableStream, type UntypedHandleCall } from '@grpc/grpc-js';
+import { type JobServiceServer, type WatchRunRequest, type WatchRunResponse } from '@strongroom/contract';
 import { type DataSource, TERMINAL_RUN_STATUSES, type JobRunEntity } from '@strongroom/db';
-import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { type Logger, newCorrelationId } from '@strongroom/logging';
-import { createRun, getJob, getRun, isDatabaseOutage, listJobs, listRuns, parseJobDefinition, saveJob, canonicalDefinition, withDefinitions, type Sla } from '@strongroom/pipeline';
-import { BreakerOpenError, POSTGRES_POLICY, type Breaker } from '@strongroom/resilience';
+import { type Logger } from '@strongroom/logging';
+import {
+  createRun,
+  getJob,
+  getRun,
+  listJobs,
+  listRuns,
+  parseJobDefinition,
+  saveJob,
+  canonicalDefinition,
+  withDefinitions,
+  type Sla,
+} from '@strongroom/pipeline';
+import { type Breaker } from '@strongroom/resilience';
 import { type RunScheduler } from '../runs/run-scheduler';
 import { jobToProto, runToProto, statusFromProto, type RunJobInfo } from './mappers';
-import { callBudgetMs, withinBudget } from './deadlines';
+import { callLogger, required, unary, type CallScope } from './call-scope';
 import { toServiceError } from './status-map';
 
 export interface JobServiceDeps {
@@ -24,65 +29,6 @@ export interface JobServiceDeps {
 
 /** Minimum interval between progress messages on one WatchRun stream. */
 const WATCH_INTERVAL_MS = 200;
-
-/** Who is calling, for audit entries: `user:<sub>` as the gateway forwards it, else the peer tool. */
-export function actorOf(call: { metadata: { get(k: string): unknown[] } }): string {
-  const actor = call.metadata.get(METADATA_KEYS.actor)[0];
-  return typeof actor === 'string' && /^[\x21-\x7e]{1,256}$/.test(actor) ? actor : 'anonymous';
-}
-
-export function callLogger(logger: Logger, call: { metadata: { get(k: string): unknown[] } }, method: string): Logger {
-  const cid = call.metadata.get(METADATA_KEYS.correlationId)[0];
-  return logger.child({ component: 'grpc', method, correlationId: typeof cid === 'string' ? cid : newCorrelationId(), actor: actorOf(call) });
-}
-
-/** What every unary handler of a service shares: its logger and the database breaker its work goes through. */
-export interface CallScope {
-  logger: Logger;
-  /** The postgres breaker. While it is open, calls that need the database fail at once (UNAVAILABLE + retry hint). */
-  db?: Breaker;
-}
-
-/**
- * Wraps a unary handler: one place that enforces the deadline, sends the work through the database
- * breaker (unless `database: false`: the call must answer while the database is away), and maps errors
- * to status.
- */
-export function unary<Req, Res>(scope: CallScope, method: string, fn: (req: Req, log: Logger, actor: string) => Promise<Res>, options: { database?: boolean } = {}) {
-  const { logger, db } = scope;
-  const guarded = db && options.database !== false ? (work: () => Promise<Res>) => db.call(work).catch((err: unknown) => asUnavailable(err, db)) : (work: () => Promise<Res>) => work();
-  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const log = callLogger(logger, call, method);
-    Promise.resolve()
-      .then(() => {
-        const budget = callBudgetMs(call.getDeadline()); // no deadline: refused before any work
-        return withinBudget(
-          guarded(() => fn(call.request, log, actorOf(call))),
-          budget,
-        );
-      })
-      .then(
-        (res) => callback(null, res),
-        (err) => callback(toServiceError(err, log, method)),
-      );
-  };
-}
-
-/** A database outage (open breaker, lost or silent link) becomes a retryable DATABASE_UNAVAILABLE with a retry hint. */
-function asUnavailable(err: unknown, db: Breaker): never {
-  if (!isDatabaseOutage(err)) throw err;
-  const open = err instanceof BreakerOpenError;
-  throw new StrongroomError(ErrorCode.DATABASE_UNAVAILABLE, open ? `database unavailable (circuit breaker ${db.name} is open); retry in ${Math.ceil(POSTGRES_POLICY.resetTimeoutMs / 1000)} s` : 'database unavailable', {
-    retryable: true,
-    cause: err,
-    details: { retryAfterMs: POSTGRES_POLICY.resetTimeoutMs },
-  });
-}
-
-function required(value: string, name: string): string {
-  if (!value) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `${name} is required`);
-  return value;
-}
 
 const runKey = (r: JobRunEntity) => `${r.jobId}|${r.jobVersion}`;
 
@@ -123,12 +69,23 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       const job = await getJob(ds, required(req.jobId, 'job_id'));
       const { run, existing } = await createRun(ds, job);
       if (!existing || run.status === 'PENDING') scheduler.submit(run.id); // idempotent for queued runs
-      log.info(existing ? 'run:existing' : 'run:queued', { jobId: job.job.id, runId: run.id, sha256: run.sourceSha256 });
+      log.info(existing ? 'run:existing' : 'run:queued', {
+        jobId: job.job.id,
+        runId: run.id,
+        sha256: run.sourceSha256,
+      });
       return { run: runToProto(run, { name: job.job.name, sla: job.definition.sla ?? null }), existing };
     }),
-    getRun: unary(scope, 'GetRun', async (req) => ({ run: await runWithName(await getRun(ds, required(req.runId, 'run_id'))) })),
+    getRun: unary(scope, 'GetRun', async (req) => ({
+      run: await runWithName(await getRun(ds, required(req.runId, 'run_id'))),
+    })),
     listRuns: unary(scope, 'ListRuns', async (req) => {
-      const { runs, next } = await listRuns(ds, { jobId: req.jobId || undefined, status: statusFromProto(req.status) }, req.pageSize, req.pageToken || undefined);
+      const { runs, next } = await listRuns(
+        ds,
+        { jobId: req.jobId || undefined, status: statusFromProto(req.status) },
+        req.pageSize,
+        req.pageToken || undefined,
+      );
       const info = await jobInfo(ds, runs);
       return { runs: runs.map((r) => runToProto(r, info.get(runKey(r)))), nextPageToken: next };
     }),

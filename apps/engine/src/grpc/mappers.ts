@@ -63,15 +63,19 @@ const SLA_TO_PROTO: Record<SlaEvaluation['status'], SlaStatus> = {
 
 /** The run against its SLA, now (see libs/pipeline/src/run/sla.ts). */
 export function runSla(run: JobRunEntity, sla: Sla | null | undefined, now = new Date()): SlaEvaluation {
-  return evaluateSla(sla, {
-    status: run.status,
-    startedAt: run.startedAt ?? null,
-    finishedAt: run.finishedAt ?? null,
-    read: Number(run.recordsRead),
-    deadLettered: Number(run.recordsDeadLettered),
-    bytesRead: Number(run.bytesRead),
-    sourceBytes: Number(run.sourceBytes),
-  }, now);
+  return evaluateSla(
+    sla,
+    {
+      status: run.status,
+      startedAt: run.startedAt ?? null,
+      finishedAt: run.finishedAt ?? null,
+      read: Number(run.recordsRead),
+      deadLettered: Number(run.recordsDeadLettered),
+      bytesRead: Number(run.bytesRead),
+      sourceBytes: Number(run.sourceBytes),
+    },
+    now,
+  );
 }
 
 export function runToProto(run: JobRunEntity, job?: RunJobInfo): Run {

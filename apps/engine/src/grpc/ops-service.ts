@@ -3,7 +3,7 @@ import { type OpsServiceServer } from '@strongroom/contract';
 import { type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type Breaker, type BreakerRegistry } from '@strongroom/resilience';
-import { unary } from './job-service';
+import { unary } from './call-scope';
 
 /** How long ListBreakers waits for the recorded transitions before answering from memory alone. */
 const RECORDED_BUDGET_MS = 250;
@@ -13,7 +13,12 @@ const RECORDED_BUDGET_MS = 250;
  * database is the dependency that is down. The last transition recorded before this process started is
  * read from circuit_breaker_states only while the database breaker is closed, and only briefly.
  */
-export function opsServiceHandlers(deps: { ds: DataSource; breakers: BreakerRegistry; db: Breaker; logger: Logger }): OpsServiceServer & Record<string, UntypedHandleCall> {
+export function opsServiceHandlers(deps: {
+  ds: DataSource;
+  breakers: BreakerRegistry;
+  db: Breaker;
+  logger: Logger;
+}): OpsServiceServer & Record<string, UntypedHandleCall> {
   return {
     listBreakers: unary(
       { logger: deps.logger },
@@ -23,7 +28,11 @@ export function opsServiceHandlers(deps: { ds: DataSource; breakers: BreakerRegi
         const recorded: { name: string; last_transition_at: Date; failure_count: number }[] =
           deps.db.state === 'CLOSED' && live.some((b) => !b.lastTransition)
             ? await Promise.race([
-                deps.db.call(() => deps.ds.query('SELECT name, last_transition_at, failure_count FROM circuit_breaker_states')).catch(() => []),
+                deps.db
+                  .call(() =>
+                    deps.ds.query('SELECT name, last_transition_at, failure_count FROM circuit_breaker_states'),
+                  )
+                  .catch(() => []),
                 new Promise<[]>((resolve) => setTimeout(() => resolve([]), RECORDED_BUDGET_MS).unref()), // a stalled link must not stall this answer
               ])
             : [];

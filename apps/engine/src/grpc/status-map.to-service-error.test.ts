@@ -37,7 +37,11 @@ describe('toServiceError', () => {
   });
 
   it('reports a lost database as UNAVAILABLE (retryable), by SQLSTATE', () => {
-    const e = toServiceError(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), recordingLogger(), 'RunJob');
+    const e = toServiceError(
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      recordingLogger(),
+      'RunJob',
+    );
     expect(e.code).toBe(status.UNAVAILABLE);
     expect(e.details).not.toContain('administrator');
   });

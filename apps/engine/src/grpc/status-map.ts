@@ -35,11 +35,13 @@ export function toServiceError(err: unknown, logger: Logger, method: string): Pa
   const metadata = new Metadata();
   metadata.set(ERROR_CODE_METADATA_KEY, e.code);
   const retryAfterMs = e.details?.['retryAfterMs'];
-  if (e.retryable && typeof retryAfterMs === 'number') metadata.set(METADATA_KEYS.retryAfterMs, String(Math.ceil(retryAfterMs)));
+  if (e.retryable && typeof retryAfterMs === 'number')
+    metadata.set(METADATA_KEYS.retryAfterMs, String(Math.ceil(retryAfterMs)));
   if (e.code === ErrorCode.INTERNAL) {
     logger.error('grpc:internal-error', { method, error: String((err as Error)?.stack ?? err) });
     return { code: status.INTERNAL, details: 'internal error', metadata };
   }
-  if (e.code === ErrorCode.DATABASE_UNAVAILABLE) logger.warn('grpc:database-unavailable', { method, error: String(err) });
+  if (e.code === ErrorCode.DATABASE_UNAVAILABLE)
+    logger.warn('grpc:database-unavailable', { method, error: String(err) });
   return { code: STATUS_BY_CODE[e.code], details: e.message, metadata };
 }

@@ -18,7 +18,11 @@ export class BreakerJournal {
   ) {}
 
   record(t: BreakerTransition): void {
-    this.logger.warn(`breaker:${t.to === 'OPEN' ? 'opened' : t.to === 'CLOSED' ? 'closed' : 'half-opened'}`, { breaker: t.name, from: t.from, failures: t.failures });
+    this.logger.warn(`breaker:${t.to === 'OPEN' ? 'opened' : t.to === 'CLOSED' ? 'closed' : 'half-opened'}`, {
+      breaker: t.name,
+      from: t.from,
+      failures: t.failures,
+    });
     this.pending.push(t);
     this.flushing = this.flushing.then(() => this.flush());
   }
@@ -56,7 +60,12 @@ export class BreakerJournal {
  * Waits until the database answers again: while the breaker is not closed, sends one probe through it
  * every `intervalMs` (a probe in half-open state that succeeds closes the breaker).
  */
-export async function untilDatabaseAnswers(db: Breaker, probe: () => Promise<unknown>, intervalMs: number, stopped: () => boolean): Promise<void> {
+export async function untilDatabaseAnswers(
+  db: Breaker,
+  probe: () => Promise<unknown>,
+  intervalMs: number,
+  stopped: () => boolean,
+): Promise<void> {
   while (!stopped()) {
     try {
       await db.call(probe);

@@ -34,9 +34,24 @@ export class EngineMetrics {
     private readonly deps: { ds: DataSource; db: Breaker; breakers: BreakerRegistry; activeRuns: () => number },
   ) {
     const registers = [registry];
-    this.records = new Counter({ name: 'strongroom_records_total', help: 'Records of file and ingest runs by outcome (loaded, dead_lettered, filtered)', labelNames: ['job', 'outcome'], registers });
-    this.throughput = new Gauge({ name: 'strongroom_run_throughput_records_per_second', help: 'Records per second of the running runs of a job (0 when none runs)', labelNames: ['job'], registers });
-    this.runsFinished = new Counter({ name: 'strongroom_runs_finished_total', help: 'Runs that ended, by status', labelNames: ['job', 'status'], registers });
+    this.records = new Counter({
+      name: 'strongroom_records_total',
+      help: 'Records of file and ingest runs by outcome (loaded, dead_lettered, filtered)',
+      labelNames: ['job', 'outcome'],
+      registers,
+    });
+    this.throughput = new Gauge({
+      name: 'strongroom_run_throughput_records_per_second',
+      help: 'Records per second of the running runs of a job (0 when none runs)',
+      labelNames: ['job'],
+      registers,
+    });
+    this.runsFinished = new Counter({
+      name: 'strongroom_runs_finished_total',
+      help: 'Runs that ended, by status',
+      labelNames: ['job', 'status'],
+      registers,
+    });
     this.batchSeconds = new Histogram({
       name: 'strongroom_batch_commit_seconds',
       help: 'Time to commit one batch (rows, dead letters, checkpoint, integrity, audit) in one transaction',
@@ -44,8 +59,18 @@ export class EngineMetrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.slaStatus = new Gauge({ name: 'strongroom_run_sla_status', help: 'Worst SLA status of the live runs of a job: 0 on track (or no SLA), 1 at risk, 2 breached', labelNames: ['job'], registers });
-    this.slaBreaches = new Counter({ name: 'strongroom_sla_breaches_total', help: 'Runs that breached their SLA (each counted once, audited as sla:breached)', labelNames: ['job'], registers });
+    this.slaStatus = new Gauge({
+      name: 'strongroom_run_sla_status',
+      help: 'Worst SLA status of the live runs of a job: 0 on track (or no SLA), 1 at risk, 2 breached',
+      labelNames: ['job'],
+      registers,
+    });
+    this.slaBreaches = new Counter({
+      name: 'strongroom_sla_breaches_total',
+      help: 'Runs that breached their SLA (each counted once, audited as sla:breached)',
+      labelNames: ['job'],
+      registers,
+    });
     const { activeRuns, breakers } = deps;
     const databaseFigures = () => this.databaseFigures();
     new Gauge({
@@ -75,8 +100,16 @@ export class EngineMetrics {
         if (v) this.set(v.chain);
       },
     });
-    this.verifiedAt = new Gauge({ name: 'strongroom_audit_last_verification_timestamp_seconds', help: 'When the audit chain was last verified by this engine (0: not since start)', registers });
-    this.verifiedOk = new Gauge({ name: 'strongroom_audit_last_verification_ok', help: '1 when the last verification of the audit chain succeeded, 0 when it found tampering', registers });
+    this.verifiedAt = new Gauge({
+      name: 'strongroom_audit_last_verification_timestamp_seconds',
+      help: 'When the audit chain was last verified by this engine (0: not since start)',
+      registers,
+    });
+    this.verifiedOk = new Gauge({
+      name: 'strongroom_audit_last_verification_ok',
+      help: '1 when the last verification of the audit chain succeeded, 0 when it found tampering',
+      registers,
+    });
   }
 
   /** A progress snapshot of a file or ingest run (after each committed batch, and at its end). */

@@ -37,14 +37,28 @@ export class RunObserver {
 
   /** A progress snapshot from the scheduler. Never throws: observation must not disturb a run. */
   observe(run: JobRunEntity): void {
-    void this.handle(run).catch((err: unknown) => this.logger.warn('run-observer:failed', { runId: run.id, error: String(err) }));
+    void this.handle(run).catch((err: unknown) =>
+      this.logger.warn('run-observer:failed', { runId: run.id, error: String(err) }),
+    );
   }
 
   private async handle(run: JobRunEntity): Promise<void> {
     const job = await this.jobOf(run);
     this.metrics.runProgress(run, job.name);
     if (!job.sla) return;
-    const e = evaluateSla(job.sla, { status: run.status, startedAt: run.startedAt ?? null, finishedAt: run.finishedAt ?? null, read: Number(run.recordsRead), deadLettered: Number(run.recordsDeadLettered), bytesRead: Number(run.bytesRead), sourceBytes: Number(run.sourceBytes) }, new Date());
+    const e = evaluateSla(
+      job.sla,
+      {
+        status: run.status,
+        startedAt: run.startedAt ?? null,
+        finishedAt: run.finishedAt ?? null,
+        read: Number(run.recordsRead),
+        deadLettered: Number(run.recordsDeadLettered),
+        bytesRead: Number(run.bytesRead),
+        sourceBytes: Number(run.sourceBytes),
+      },
+      new Date(),
+    );
     const first = e.status === 'BREACHED' && !this.breached.has(run.id);
     if (first) {
       this.breached.add(run.id);
@@ -56,13 +70,23 @@ export class RunObserver {
   private async recordBreach(run: JobRunEntity, job: string, reason: string, errorRate: number): Promise<void> {
     await this.db.call(() =>
       this.ds.transaction(async (em) => {
-        const [seen] = (await em.query(`SELECT 1 FROM immutable_audit_log WHERE action = 'sla:breached' AND subject->>'runId' = $1 LIMIT 1`, [run.id])) as unknown[];
+        const [seen] = (await em.query(
+          `SELECT 1 FROM immutable_audit_log WHERE action = 'sla:breached' AND subject->>'runId' = $1 LIMIT 1`,
+          [run.id],
+        )) as unknown[];
         if (seen) return;
         await appendAudit(sqlExec(em), {
           actor: 'service:engine',
           action: 'sla:breached',
           subject: { jobId: run.jobId, runId: run.id },
-          details: { job, status: run.status, reason, errorRate: errorRate.toFixed(6), read: Number(run.recordsRead), deadLettered: Number(run.recordsDeadLettered) },
+          details: {
+            job,
+            status: run.status,
+            reason,
+            errorRate: errorRate.toFixed(6),
+            read: Number(run.recordsRead),
+            deadLettered: Number(run.recordsDeadLettered),
+          },
         });
         this.logger.warn('sla:breached', { jobId: run.jobId, runId: run.id, job, reason });
       }),
@@ -73,7 +97,10 @@ export class RunObserver {
     const key = `${run.jobId}|${run.jobVersion}`;
     const cached = this.jobs.get(key);
     if (cached) return cached;
-    const [row] = (await this.ds.query(`SELECT j.name, v.definition->'sla' AS sla FROM jobs j JOIN job_versions v ON v.job_id = j.id WHERE j.id = $1 AND v.version = $2`, [run.jobId, run.jobVersion])) as {
+    const [row] = (await this.ds.query(
+      `SELECT j.name, v.definition->'sla' AS sla FROM jobs j JOIN job_versions v ON v.job_id = j.id WHERE j.id = $1 AND v.version = $2`,
+      [run.jobId, run.jobVersion],
+    )) as {
       name: string;
       sla: Sla | null;
     }[];

@@ -34,7 +34,8 @@ export class RunScheduler {
 
   /** Queues a PENDING run. */
   submit(runId: string): void {
-    if (!this.accepting) throw new StrongroomError(ErrorCode.UNAVAILABLE, 'engine is shutting down', { retryable: true });
+    if (!this.accepting)
+      throw new StrongroomError(ErrorCode.UNAVAILABLE, 'engine is shutting down', { retryable: true });
     if (this.active.has(runId) || this.queue.includes(runId)) return;
     this.queue.push(runId);
     this.pump();
@@ -50,7 +51,10 @@ export class RunScheduler {
       `SELECT id, status FROM job_runs WHERE status IN ('PENDING','RUNNING') ORDER BY created_at`,
     );
     for (const r of rows) this.submit(r.id);
-    return { queued: rows.filter((r) => r.status === 'PENDING').length, resumed: rows.filter((r) => r.status === 'RUNNING').length };
+    return {
+      queued: rows.filter((r) => r.status === 'PENDING').length,
+      resumed: rows.filter((r) => r.status === 'RUNNING').length,
+    };
   }
 
   /** Pauses a running run after its current batch. */
@@ -58,7 +62,10 @@ export class RunScheduler {
     const run = await getRun(this.ctx.ds, runId);
     const active = this.active.get(runId);
     if (!active || run.status !== 'RUNNING') {
-      throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}${active ? '' : ' and not executing here'}; only a RUNNING run can be paused`);
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        `run ${runId} is ${run.status}${active ? '' : ' and not executing here'}; only a RUNNING run can be paused`,
+      );
     }
     active.control.request('pause');
     return run;
@@ -68,7 +75,10 @@ export class RunScheduler {
   async resume(runId: string): Promise<JobRunEntity> {
     const run = await getRun(this.ctx.ds, runId);
     if (run.status !== 'PAUSED' && run.status !== 'RUNNING') {
-      throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}; only a PAUSED or interrupted run can be resumed`);
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        `run ${runId} is ${run.status}; only a PAUSED or interrupted run can be resumed`,
+      );
     }
     const active = this.active.get(runId);
     if (active) active.control.request('run');
@@ -160,7 +170,11 @@ export class RunScheduler {
         this.interruptions.set(runId, n);
         const waitMs = INTERRUPTED_MIN_WAIT_MS + backoffMs(INTERRUPTED_BACKOFF, n - 1);
         const reason = after.statusReason ?? 'database unavailable: waiting for the postgres circuit breaker to close';
-        this.publish(runId, { ...after, status: 'PAUSED', statusReason: `${reason}; resumes by itself` } as JobRunEntity);
+        this.publish(runId, {
+          ...after,
+          status: 'PAUSED',
+          statusReason: `${reason}; resumes by itself`,
+        } as JobRunEntity);
         log.warn('run:paused-for-outage', { reason, interruption: n, retryInMs: waitMs });
         void Promise.all([this.databaseBack(), new Promise((r) => setTimeout(r, waitMs))]).then(() => {
           if (!this.accepting) return;
@@ -176,7 +190,9 @@ export class RunScheduler {
       log.error('run:scheduling-failed', { error: String((err as Error)?.stack ?? err) });
       const message = e.code === ErrorCode.INTERNAL ? 'internal error (see engine log)' : e.message;
       await getRun(this.ctx.ds, runId)
-        .then((run) => endUnpublished(this.ctx.ds, run, 'FAILED', e.code, message, this.ctx.actor ?? 'service:engine', ['PENDING']))
+        .then((run) =>
+          endUnpublished(this.ctx.ds, run, 'FAILED', e.code, message, this.ctx.actor ?? 'service:engine', ['PENDING']),
+        )
         .catch((dbErr) => log.error('run:fail-not-recorded', { error: String(dbErr) }));
       const after = await getRun(this.ctx.ds, runId).catch(() => undefined);
       if (after) this.publish(runId, after);

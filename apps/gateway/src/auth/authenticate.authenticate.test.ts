@@ -19,7 +19,11 @@ function refusal(fn: () => unknown): GatewayError {
 
 describe('authenticate', () => {
   it('returns the subject and the known roles of a valid bearer token', () => {
-    const token = signDevToken({ sub: 'ops-1', roles: ['operator', 'superuser', 'operator'], ttlSeconds: 60 }, SECRET, NOW);
+    const token = signDevToken(
+      { sub: 'ops-1', roles: ['operator', 'superuser', 'operator'], ttlSeconds: 60 },
+      SECRET,
+      NOW,
+    );
     expect(authenticate(`Bearer ${token}`, ON, NOW)).toEqual({ sub: 'ops-1', roles: ['operator'] });
     expect(authenticate(`bearer   ${token}`, ON, NOW).sub).toBe('ops-1');
   });

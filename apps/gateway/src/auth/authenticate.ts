@@ -57,7 +57,8 @@ export function authenticate(
   now: number = Date.now(),
 ): Actor {
   if (!settings.authEnabled) return ANONYMOUS_ACTOR;
-  if (settings.jwtSecret === undefined && settings.jwks === undefined) throw new Error('authentication is on but neither a JWT secret nor a JWKS is configured');
+  if (settings.jwtSecret === undefined && settings.jwks === undefined)
+    throw new Error('authentication is on but neither a JWT secret nor a JWKS is configured');
   if (authorization === undefined || authorization.trim() === '') {
     throw unauthenticated('a bearer token is required (Authorization: Bearer <token>)');
   }
@@ -71,7 +72,11 @@ export function authenticate(
     if (!hs256 && settings.jwks === undefined) throw new TokenError('unsupported_algorithm');
     const claims = hs256
       ? verifyHs256Jwt(token, settings.jwtSecret as string, { now })
-      : verifyJwksJwt(token, settings.jwks?.() ?? [], { now, ...(settings.issuer ? { issuer: settings.issuer } : {}), ...(settings.audience ? { audience: settings.audience } : {}) });
+      : verifyJwksJwt(token, settings.jwks?.() ?? [], {
+          now,
+          ...(settings.issuer ? { issuer: settings.issuer } : {}),
+          ...(settings.audience ? { audience: settings.audience } : {}),
+        });
     const roles = [...new Set(claims.roles.filter(isRole))];
     return Object.freeze({ sub: claims.sub, roles: Object.freeze(roles) });
   } catch (err) {
@@ -83,7 +88,9 @@ export function authenticate(
 /** The `alg` of a token's header, without trusting anything else in it ('' when unreadable). */
 function headerAlg(token: string): string {
   try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown };
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+      alg?: unknown;
+    };
     return typeof header.alg === 'string' ? header.alg : '';
   } catch {
     return '';

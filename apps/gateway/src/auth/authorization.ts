@@ -71,7 +71,8 @@ export function withAuthorization<R extends ResolverMap>(resolvers: R, policy: R
     const fields = resolvers[typeName] as Record<string, unknown> | undefined;
     const rules = policy[typeName] ?? {};
     if (fields === undefined) {
-      if (Object.keys(rules).length > 0) throw new Error(`authorization policy names ${typeName} but it has no resolvers`);
+      if (Object.keys(rules).length > 0)
+        throw new Error(`authorization policy names ${typeName} but it has no resolvers`);
       continue;
     }
     for (const field of Object.keys(rules)) {
@@ -81,7 +82,12 @@ export function withAuthorization<R extends ResolverMap>(resolvers: R, policy: R
     for (const [field, resolver] of Object.entries(fields)) {
       const allowed = rules[field];
       if (allowed === undefined) throw new Error(`${typeName}.${field} has no authorization policy`);
-      if (typeName === 'Subscription' && typeof resolver === 'object' && resolver !== null && typeof (resolver as { subscribe?: unknown }).subscribe === 'function') {
+      if (
+        typeName === 'Subscription' &&
+        typeof resolver === 'object' &&
+        resolver !== null &&
+        typeof (resolver as { subscribe?: unknown }).subscribe === 'function'
+      ) {
         const sub = resolver as { subscribe: AnyResolver };
         wrapped[field] = {
           ...sub,

@@ -13,7 +13,10 @@ export interface JwksSource {
   stop(): void;
 }
 
-export async function openJwksSource(spec: { file?: string | undefined; url?: string | undefined }, logger: Logger): Promise<JwksSource | undefined> {
+export async function openJwksSource(
+  spec: { file?: string | undefined; url?: string | undefined },
+  logger: Logger,
+): Promise<JwksSource | undefined> {
   if (spec.file) {
     const keys = loadJwks(JSON.parse(readFileSync(spec.file, 'utf8')));
     logger.info('auth:jwks-loaded', { source: spec.file, keys: keys.length });
@@ -31,7 +34,12 @@ export async function openJwksSource(spec: { file?: string | undefined; url?: st
   const timer = setInterval(() => {
     fetchKeys().then(
       (k) => (keys = k),
-      (err: unknown) => logger.warn('auth:jwks-refresh-failed', { source: url, error: String(err), note: 'keeping the last good keys' }),
+      (err: unknown) =>
+        logger.warn('auth:jwks-refresh-failed', {
+          source: url,
+          error: String(err),
+          note: 'keeping the last good keys',
+        }),
     );
   }, REFRESH_MS);
   timer.unref();

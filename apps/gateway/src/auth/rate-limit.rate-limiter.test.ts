@@ -12,7 +12,9 @@ describe('RateLimiter', () => {
       err = e;
     }
     expect(err).toMatchObject({ code: 'RATE_LIMITED', extensions: { code: 'RATE_LIMITED', http: { status: 429 } } });
-    expect((err as { extensions: { http: { headers: Map<string, string> } } }).extensions.http.headers.get('retry-after')).toBe('1');
+    expect(
+      (err as { extensions: { http: { headers: Map<string, string> } } }).extensions.http.headers.get('retry-after'),
+    ).toBe('1');
     limiter.take('user:b'); // another subject has its own bucket
     now += 1000; // one request per second comes back
     limiter.take('user:a');

@@ -132,9 +132,11 @@ export function createRequestEngine(
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += JOB_BATCH) chunks.push(ids.slice(i, i + JOB_BATCH));
     void settle(
-      Promise.all(chunks.map((chunk) => unary('ListJobs', client.listJobs.bind(client), { jobIds: chunk, pageSize: chunk.length, pageToken: '' }))).then(
-        (pages) => new Map(pages.flatMap((p) => p.jobs).map((j) => [j.id, j] as const)),
-      ),
+      Promise.all(
+        chunks.map((chunk) =>
+          unary('ListJobs', client.listJobs.bind(client), { jobIds: chunk, pageSize: chunk.length, pageToken: '' }),
+        ),
+      ).then((pages) => new Map(pages.flatMap((p) => p.jobs).map((j) => [j.id, j] as const))),
     );
   };
   const loadJob = (jobId: string): Promise<Job> =>
@@ -190,12 +192,13 @@ export function createRequestEngine(
  * engine breaker, and the gRPC status mapped once to a GatewayError.
  */
 export function makeUnary(options: EngineClientOptions, call: EngineCallContext, log: Logger) {
-
   function unary<Req, Res>(name: string, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
     const started = performance.now();
     const raw = () =>
       new Promise<Res>((resolve, reject) => {
-        method(request, callMetadata(call), { deadline: deadlineIn(options.deadlineMs) }, (error, response) => (error ? reject(error) : resolve(response)));
+        method(request, callMetadata(call), { deadline: deadlineIn(options.deadlineMs) }, (error, response) =>
+          error ? reject(error) : resolve(response),
+        );
       });
     return (options.breaker ? options.breaker.call(raw) : raw()).then(
       (response) => {
@@ -222,7 +225,12 @@ export function makeUnary(options: EngineClientOptions, call: EngineCallContext,
  * the stream when the run ends; the consumer returning early (a client unsubscribing) cancels it. A
  * failure is mapped like any engine error. Snapshots are buffered (the engine sends at most 5/s).
  */
-function watchRunStream(client: JobServiceClient, md: Metadata, runId: string, options: EngineClientOptions): AsyncIterableIterator<Run> {
+function watchRunStream(
+  client: JobServiceClient,
+  md: Metadata,
+  runId: string,
+  options: EngineClientOptions,
+): AsyncIterableIterator<Run> {
   if (options.breaker && options.breaker.state === 'OPEN') {
     const refused: AsyncIterableIterator<Run> = {
       next: () => Promise.reject(new GatewayError('ENGINE_UNAVAILABLE', 'the engine is unavailable; retry shortly')),
@@ -273,4 +281,3 @@ function watchRunStream(client: JobServiceClient, md: Metadata, runId: string, o
   };
   return iterator;
 }
-

@@ -22,12 +22,23 @@ export interface EngineClients {
 type Req<F> = F extends (req: infer R, ...rest: never[]) => unknown ? R : never;
 type Res<F> = F extends (req: never, md: never, opts: never, cb: (e: never, r: infer R) => void) => unknown ? R : never;
 
-export function createEngineServices(clients: EngineClients, options: EngineClientOptions, call: EngineCallContext, logger: Logger) {
-  const unary = makeUnary(options, call, logger.child({ component: 'engine-client', correlationId: call.correlationId }));
+export function createEngineServices(
+  clients: EngineClients,
+  options: EngineClientOptions,
+  call: EngineCallContext,
+  logger: Logger,
+) {
+  const unary = makeUnary(
+    options,
+    call,
+    logger.child({ component: 'engine-client', correlationId: call.correlationId }),
+  );
   const bind =
     <C extends object, K extends keyof C & string>(client: C, method: K, name: string) =>
     (request: Req<C[K]>): Promise<Res<C[K]>> =>
-      unary(name, (client[method] as unknown as (...a: unknown[]) => never).bind(client) as never, request) as Promise<Res<C[K]>>;
+      unary(name, (client[method] as unknown as (...a: unknown[]) => never).bind(client) as never, request) as Promise<
+        Res<C[K]>
+      >;
   return {
     pauseRun: bind(clients.jobs, 'pauseRun', 'PauseRun'),
     resumeRun: bind(clients.jobs, 'resumeRun', 'ResumeRun'),

@@ -42,7 +42,10 @@ describe('formatGatewayError', () => {
     const error = new GraphQLError('Cannot query field "nope" on type "Query".', {
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
-    const out = formatGatewayError({ ...error.toJSON(), extensions: { ...error.extensions, stacktrace: ['x'] } }, error);
+    const out = formatGatewayError(
+      { ...error.toJSON(), extensions: { ...error.extensions, stacktrace: ['x'] } },
+      error,
+    );
     expect(out).toEqual({ message: error.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
   });
 
@@ -53,7 +56,9 @@ describe('formatGatewayError', () => {
   });
 
   it('masks graphql-js errors without a code, such as a null in a non-null field', () => {
-    const error = new GraphQLError('Cannot return null for non-nullable field Run.status.', { path: ['run', 'status'] });
+    const error = new GraphQLError('Cannot return null for non-nullable field Run.status.', {
+      path: ['run', 'status'],
+    });
     expect(formatGatewayError(error.toJSON(), error)).toMatchObject({
       message: 'internal error',
       extensions: { code: 'INTERNAL_SERVER_ERROR' },

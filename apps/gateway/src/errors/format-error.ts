@@ -68,7 +68,10 @@ export function formatGatewayError(formatted: GraphQLFormattedError, error: unkn
       case 'request': {
         // a query-limit refusal (graphql/limits.ts) also names the limit it hit
         const limit = formatted.extensions?.['limit'];
-        return withPosition(formatted, String(formatted.message), { code: c.code, ...(typeof limit === 'string' ? { limit } : {}) });
+        return withPosition(formatted, String(formatted.message), {
+          code: c.code,
+          ...(typeof limit === 'string' ? { limit } : {}),
+        });
       }
       default:
         return withPosition(formatted, INTERNAL_MESSAGE, { code: ApolloServerErrorCode.INTERNAL_SERVER_ERROR });

@@ -67,7 +67,6 @@ export class GatewayError extends GraphQLError {
   }
 }
 
-
 interface StatusRule {
   readonly code: GatewayErrorCode;
   /**

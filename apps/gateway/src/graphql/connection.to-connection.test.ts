@@ -34,7 +34,8 @@ describe('pageRequest', () => {
   });
 
   it('refuses first outside 1..100', () => {
-    for (const first of [0, -1, 101]) expect(() => pageRequest('jobs', first, null)).toThrow(/"first" must be between 1 and 100/);
+    for (const first of [0, -1, 101])
+      expect(() => pageRequest('jobs', first, null)).toThrow(/"first" must be between 1 and 100/);
   });
 
   it('resumes inside a page by re-reading it up to the cursor, within the engine maximum', () => {
@@ -52,7 +53,11 @@ describe('toConnection', () => {
     expect(page1.edges.map((e) => e.node)).toEqual(['item-0', 'item-1', 'item-2']);
     expect(page1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
     expect(page1.pageInfo.startCursor).toBe(page1.edges[0]?.cursor);
-    expect(decodeCursor(page1.pageInfo.endCursor as string, 'jobs')).toEqual({ kind: 'jobs', token: 'NEXT', index: -1 });
+    expect(decodeCursor(page1.pageInfo.endCursor as string, 'jobs')).toEqual({
+      kind: 'jobs',
+      token: 'NEXT',
+      index: -1,
+    });
 
     const second = pageRequest('jobs', 3, page1.pageInfo.endCursor);
     expect(second).toMatchObject({ pageToken: 'NEXT', pageSize: 3, skip: 0 });

@@ -61,7 +61,11 @@ export interface PageRequest {
 }
 
 /** Validates `first`/`after` and turns them into an engine page request. */
-export function pageRequest(kind: ConnectionKind, first: number | null | undefined, after: string | null | undefined): PageRequest {
+export function pageRequest(
+  kind: ConnectionKind,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): PageRequest {
   const n = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
     throw badUserInput(`"first" must be between 1 and ${MAX_PAGE_SIZE}`);

@@ -70,7 +70,12 @@ export function queryLimitRules(limits: QueryLimits = DEFAULT_QUERY_LIMITS): Val
     Document(doc) {
       const ops = doc.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
       if (ops.length > limits.maxOperations) {
-        ctx.reportError(limitError(`a document may hold at most ${limits.maxOperations} operations (found ${ops.length})`, 'maxOperations'));
+        ctx.reportError(
+          limitError(
+            `a document may hold at most ${limits.maxOperations} operations (found ${ops.length})`,
+            'maxOperations',
+          ),
+        );
         return false;
       }
       let aliases = 0;
@@ -82,7 +87,9 @@ export function queryLimitRules(limits: QueryLimits = DEFAULT_QUERY_LIMITS): Val
       };
       for (const d of doc.definitions) if ('selectionSet' in d) countAliases(d.selectionSet);
       if (aliases > limits.maxAliases) {
-        ctx.reportError(limitError(`a document may use at most ${limits.maxAliases} aliases (found ${aliases})`, 'maxAliases'));
+        ctx.reportError(
+          limitError(`a document may use at most ${limits.maxAliases} aliases (found ${aliases})`, 'maxAliases'),
+        );
         return false;
       }
       for (const op of ops) {
@@ -103,11 +110,18 @@ export function queryLimitRules(limits: QueryLimits = DEFAULT_QUERY_LIMITS): Val
         );
         const name = op.name?.value ?? 'the operation';
         if (deepest > limits.maxDepth) {
-          ctx.reportError(limitError(`${name} is ${deepest} levels deep; at most ${limits.maxDepth} are allowed`, 'maxDepth'));
+          ctx.reportError(
+            limitError(`${name} is ${deepest} levels deep; at most ${limits.maxDepth} are allowed`, 'maxDepth'),
+          );
           return false;
         }
         if (cost > limits.maxCost) {
-          ctx.reportError(limitError(`${name} would cost about ${cost} field resolutions; at most ${limits.maxCost} are allowed (ask for smaller pages)`, 'maxCost'));
+          ctx.reportError(
+            limitError(
+              `${name} would cost about ${cost} field resolutions; at most ${limits.maxCost} are allowed (ask for smaller pages)`,
+              'maxCost',
+            ),
+          );
           return false;
         }
       }

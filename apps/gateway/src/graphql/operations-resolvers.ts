@@ -15,11 +15,20 @@ import { type GatewayContext } from '../context';
 import { badUserInput } from '../errors/gateway-error';
 import { type Connection, pageRequest, toConnection } from './connection';
 
-const DLQ_STATUS = { PENDING: DeadLetterStatus.DEAD_LETTER_STATUS_PENDING, REPLAYED: DeadLetterStatus.DEAD_LETTER_STATUS_REPLAYED, DISCARDED: DeadLetterStatus.DEAD_LETTER_STATUS_DISCARDED };
-const ALERT_STATUS = { OPEN: AlertStatus.ALERT_STATUS_OPEN, ESCALATED: AlertStatus.ALERT_STATUS_ESCALATED, CLOSED: AlertStatus.ALERT_STATUS_CLOSED };
+const DLQ_STATUS = {
+  PENDING: DeadLetterStatus.DEAD_LETTER_STATUS_PENDING,
+  REPLAYED: DeadLetterStatus.DEAD_LETTER_STATUS_REPLAYED,
+  DISCARDED: DeadLetterStatus.DEAD_LETTER_STATUS_DISCARDED,
+};
+const ALERT_STATUS = {
+  OPEN: AlertStatus.ALERT_STATUS_OPEN,
+  ESCALATED: AlertStatus.ALERT_STATUS_ESCALATED,
+  CLOSED: AlertStatus.ALERT_STATUS_CLOSED,
+};
 const orNull = (v: string): string | null => (v === '' ? null : v);
 const idArg = (v: string, name: string) => {
-  if (v.trim() === '' || v.length > 128) throw badUserInput(`"${name}" must be a non-empty id of at most 128 characters`);
+  if (v.trim() === '' || v.length > 128)
+    throw badUserInput(`"${name}" must be a non-empty id of at most 128 characters`);
   return v;
 };
 const reasonArg = (v: string) => {
@@ -42,7 +51,9 @@ export const operationsQueries = {
     const r = await ctx.services.listDeadLetters({
       runId: (a['runId'] as string) ?? '',
       jobId: '',
-      status: a['status'] ? DLQ_STATUS[a['status'] as keyof typeof DLQ_STATUS] : DeadLetterStatus.DEAD_LETTER_STATUS_UNSPECIFIED,
+      status: a['status']
+        ? DLQ_STATUS[a['status'] as keyof typeof DLQ_STATUS]
+        : DeadLetterStatus.DEAD_LETTER_STATUS_UNSPECIFIED,
       reasonCode: (a['reasonCode'] as string) ?? '',
       pageSize: page.pageSize,
       pageToken: page.pageToken,
@@ -53,7 +64,9 @@ export const operationsQueries = {
     const page = pageRequest('alerts', a['first'] as number, a['after'] as string);
     const r = await ctx.services.listAlerts({
       rule: (a['rule'] as string) ?? '',
-      status: a['status'] ? ALERT_STATUS[a['status'] as keyof typeof ALERT_STATUS] : AlertStatus.ALERT_STATUS_UNSPECIFIED,
+      status: a['status']
+        ? ALERT_STATUS[a['status'] as keyof typeof ALERT_STATUS]
+        : AlertStatus.ALERT_STATUS_UNSPECIFIED,
       runId: (a['runId'] as string) ?? '',
       account: '',
       pageSize: page.pageSize,
@@ -63,43 +76,90 @@ export const operationsQueries = {
   },
   auditEntries: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Connection<AuditEntry>> => {
     const page = pageRequest('auditEntries', a['first'] as number, a['after'] as string);
-    const r = await ctx.services.listAuditEntries({ action: (a['action'] as string) ?? '', pageSize: page.pageSize, pageToken: page.pageToken });
+    const r = await ctx.services.listAuditEntries({
+      action: (a['action'] as string) ?? '',
+      pageSize: page.pageSize,
+      pageToken: page.pageToken,
+    });
     return toConnection(page, r.entries, r.nextPageToken);
   },
   auditVerification: async (_: unknown, __: Args, ctx: GatewayContext) => {
     const r = await ctx.services.verifyAudit({ incremental: false, checkpointJson: '' });
-    return { ok: r.ok, entries: r.entries, firstBadSeq: r.ok ? null : r.firstBadSeq, kind: orNull(r.kind), message: r.message };
+    return {
+      ok: r.ok,
+      entries: r.entries,
+      firstBadSeq: r.ok ? null : r.firstBadSeq,
+      kind: orNull(r.kind),
+      message: r.message,
+    };
   },
-  legalHolds: async (_: unknown, a: Args, ctx: GatewayContext) => (await ctx.services.listLegalHolds({ activeOnly: a['activeOnly'] !== false })).holds,
+  legalHolds: async (_: unknown, a: Args, ctx: GatewayContext) =>
+    (await ctx.services.listLegalHolds({ activeOnly: a['activeOnly'] !== false })).holds,
   complianceReport: async (_: unknown, a: Args, ctx: GatewayContext) => {
-    const r = await ctx.services.getReport({ framework: a['framework'] as string, from: a['from'] as string, to: a['to'] as string });
+    const r = await ctx.services.getReport({
+      framework: a['framework'] as string,
+      from: a['from'] as string,
+      to: a['to'] as string,
+    });
     return { framework: String(a['framework']).toUpperCase(), json: r.reportJson, csv: r.reportCsv };
   },
-  keyRotation: async (_: unknown, a: Args, ctx: GatewayContext) => (await ctx.services.getKeyRotation({ id: (a['id'] as string) ?? '' })).rotation,
+  keyRotation: async (_: unknown, a: Args, ctx: GatewayContext) =>
+    (await ctx.services.getKeyRotation({ id: (a['id'] as string) ?? '' })).rotation,
 };
 
 export const operationsMutations = {
-  pauseRun: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Run | undefined> => (await ctx.services.pauseRun({ runId: idArg(a['id'] as string, 'id') })).run,
-  resumeRun: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Run | undefined> => (await ctx.services.resumeRun({ runId: idArg(a['id'] as string, 'id') })).run,
-  cancelRun: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Run | undefined> => (await ctx.services.cancelRun({ runId: idArg(a['id'] as string, 'id') })).run,
+  pauseRun: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Run | undefined> =>
+    (await ctx.services.pauseRun({ runId: idArg(a['id'] as string, 'id') })).run,
+  resumeRun: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Run | undefined> =>
+    (await ctx.services.resumeRun({ runId: idArg(a['id'] as string, 'id') })).run,
+  cancelRun: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Run | undefined> =>
+    (await ctx.services.cancelRun({ runId: idArg(a['id'] as string, 'id') })).run,
   replayDeadLetters: async (_: unknown, a: Args, ctx: GatewayContext) => {
     const ids = (a['ids'] as string[] | null) ?? [];
     if (!ids.length && !a['runId']) throw badUserInput('give "ids" or "runId"');
     return ctx.services.replayDeadLetters({ ids, runId: (a['runId'] as string) ?? '', corrections: [] });
   },
-  discardDeadLetters: async (_: unknown, a: Args, ctx: GatewayContext) => ctx.services.discardDeadLetters({ ids: a['ids'] as string[], reason: reasonArg(a['reason'] as string) }),
+  discardDeadLetters: async (_: unknown, a: Args, ctx: GatewayContext) =>
+    ctx.services.discardDeadLetters({ ids: a['ids'] as string[], reason: reasonArg(a['reason'] as string) }),
   escalateAlert: async (_: unknown, a: Args, ctx: GatewayContext) =>
-    (await ctx.services.transitionAlert({ id: idArg(a['id'] as string, 'id'), to: AlertStatus.ALERT_STATUS_ESCALATED, reason: reasonArg(a['reason'] as string) })).alert,
+    (
+      await ctx.services.transitionAlert({
+        id: idArg(a['id'] as string, 'id'),
+        to: AlertStatus.ALERT_STATUS_ESCALATED,
+        reason: reasonArg(a['reason'] as string),
+      })
+    ).alert,
   closeAlert: async (_: unknown, a: Args, ctx: GatewayContext) =>
-    (await ctx.services.transitionAlert({ id: idArg(a['id'] as string, 'id'), to: AlertStatus.ALERT_STATUS_CLOSED, reason: reasonArg(a['reason'] as string) })).alert,
+    (
+      await ctx.services.transitionAlert({
+        id: idArg(a['id'] as string, 'id'),
+        to: AlertStatus.ALERT_STATUS_CLOSED,
+        reason: reasonArg(a['reason'] as string),
+      })
+    ).alert,
   placeLegalHold: async (_: unknown, a: Args, ctx: GatewayContext) =>
-    (await ctx.services.placeLegalHold({ scope: a['scope'] as string, value: a['value'] as string, reason: reasonArg(a['reason'] as string) })).hold,
-  releaseLegalHold: async (_: unknown, a: Args, ctx: GatewayContext) => (await ctx.services.releaseLegalHold({ id: idArg(a['id'] as string, 'id'), reason: reasonArg(a['reason'] as string) })).hold,
-  purgeExpired: async (_: unknown, a: Args, ctx: GatewayContext) => ctx.services.purgeExpired({ dryRun: a['dryRun'] !== false }),
-  rotateFieldKeys: async (_: unknown, __: Args, ctx: GatewayContext) => (await ctx.services.rotateFieldKeys({})).rotation,
+    (
+      await ctx.services.placeLegalHold({
+        scope: a['scope'] as string,
+        value: a['value'] as string,
+        reason: reasonArg(a['reason'] as string),
+      })
+    ).hold,
+  releaseLegalHold: async (_: unknown, a: Args, ctx: GatewayContext) =>
+    (
+      await ctx.services.releaseLegalHold({
+        id: idArg(a['id'] as string, 'id'),
+        reason: reasonArg(a['reason'] as string),
+      })
+    ).hold,
+  purgeExpired: async (_: unknown, a: Args, ctx: GatewayContext) =>
+    ctx.services.purgeExpired({ dryRun: a['dryRun'] !== false }),
+  rotateFieldKeys: async (_: unknown, __: Args, ctx: GatewayContext) =>
+    (await ctx.services.rotateFieldKeys({})).rotation,
 };
 
-const statusName = <T extends number>(table: Record<string, T>, v: T) => Object.keys(table).find((k) => table[k] === v) ?? null;
+const statusName = <T extends number>(table: Record<string, T>, v: T) =>
+  Object.keys(table).find((k) => table[k] === v) ?? null;
 
 export const operationsTypes = {
   DeadLetter: {

@@ -36,7 +36,15 @@ export const SLA_STATUS_VALUES = Object.freeze({
   BREACHED: SlaStatus.SLA_STATUS_BREACHED,
 });
 
-const NO_SLA: RunSla = { status: SlaStatus.SLA_STATUS_NONE, deadline: undefined, projectedFinish: undefined, errorRate: 0, maxErrorRate: 0, hasMaxErrorRate: false, reason: 'the job has no SLA' };
+const NO_SLA: RunSla = {
+  status: SlaStatus.SLA_STATUS_NONE,
+  deadline: undefined,
+  projectedFinish: undefined,
+  errorRate: 0,
+  maxErrorRate: 0,
+  hasMaxErrorRate: false,
+  reason: 'the job has no SLA',
+};
 
 const MAX_ID_LENGTH = 128;
 
@@ -88,7 +96,11 @@ const rootResolvers = {
       ctx.logger.info('job:submitted', { jobId: result.job.id, version: result.job.version, created: result.created });
       return result;
     },
-    runJob: async (_: unknown, args: { jobId: string }, ctx: GatewayContext): Promise<{ run: Run; existing: boolean }> => {
+    runJob: async (
+      _: unknown,
+      args: { jobId: string },
+      ctx: GatewayContext,
+    ): Promise<{ run: Run; existing: boolean }> => {
       const result = await ctx.engine.runJob(requireId(args.jobId, 'jobId'));
       ctx.logger.info('run:requested', { jobId: args.jobId, runId: result.run.id, existing: result.existing });
       return result;

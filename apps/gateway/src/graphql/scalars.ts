@@ -27,7 +27,11 @@ export const LongScalar = new GraphQLScalarType<number, number>({
 
 function toSafeInteger(value: unknown, what: string): number {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-  if (typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)) {
+  if (
+    typeof value === 'bigint' &&
+    value <= BigInt(Number.MAX_SAFE_INTEGER) &&
+    value >= BigInt(Number.MIN_SAFE_INTEGER)
+  ) {
     return Number(value);
   }
   // int64 as a decimal string (if the contract ever switches to forceLong=string).
@@ -46,7 +50,8 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   description: 'An instant, ISO-8601 in UTC with milliseconds, e.g. 2026-01-31T06:00:00.000Z.',
   serialize(value) {
     const date = value instanceof Date ? value : typeof value === 'string' ? parseInstant(value) : undefined;
-    if (date === undefined || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime cannot represent this value');
+    if (date === undefined || Number.isNaN(date.getTime()))
+      throw new GraphQLError('DateTime cannot represent this value');
     return date.toISOString();
   },
   parseValue(value) {
@@ -67,6 +72,7 @@ function parseInstant(text: string): Date | undefined {
 
 function requireInstant(text: string): Date {
   const date = parseInstant(text);
-  if (date === undefined) throw new GraphQLError('DateTime must be an ISO-8601 instant with a zone, e.g. 2026-01-31T06:00:00Z');
+  if (date === undefined)
+    throw new GraphQLError('DateTime must be an ISO-8601 instant with a zone, e.g. 2026-01-31T06:00:00Z');
   return date;
 }

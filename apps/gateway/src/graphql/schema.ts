@@ -23,7 +23,13 @@ export const typeDefs = /* GraphQL */ `
     "The engine's circuit breakers (postgres, source:file, sanctions-screening, …) and their state."
     breakers: [Breaker!]!
     "Dead letters, oldest first. Roles operator, auditor, admin. first: 1..100, default 20."
-    deadLetters(runId: ID, status: DeadLetterStatus, reasonCode: String, first: Int = 20, after: String): DeadLetterConnection!
+    deadLetters(
+      runId: ID
+      status: DeadLetterStatus
+      reasonCode: String
+      first: Int = 20
+      after: String
+    ): DeadLetterConnection!
     "AML / sanctions / KYC alerts, newest first. Evidence is masked unless you are an auditor or admin."
     alerts(rule: String, status: AlertStatus, runId: ID, first: Int = 20, after: String): AlertConnection!
     "Audit chain entries, newest first. Roles auditor, admin."

@@ -1,7 +1,12 @@
 import { amlCandidates, DEFAULT_AML_CONFIG, resolveAmlConfig, type AmlConfig } from './rules';
 
 const EXP: Record<string, number> = { USD: 2, EUR: 2, JPY: 0, KWD: 3, XAU: 2 };
-const row = (recordNo: number, minor: bigint, currency: string) => ({ recordNo, minor, exponent: EXP[currency] as number, currency });
+const row = (recordNo: number, minor: bigint, currency: string) => ({
+  recordNo,
+  minor,
+  exponent: EXP[currency] as number,
+  currency,
+});
 
 /**
  * The reference: each rule's own predicate (as its SQL states it), in exact decimals scaled to 10^-40.
@@ -54,8 +59,18 @@ describe('amlCandidates', () => {
     };
     const configs: AmlConfig[] = [
       DEFAULT_AML_CONFIG,
-      resolveAmlConfig({ largeTransactionUsd: '3000.5', structuring: { bandPercent: 40 }, rapidMovement: { minAmountUsd: '12000' }, roundAmount: { minAmount: '250.25' } }),
-      resolveAmlConfig({ largeTransactionUsd: '100', structuring: { bandPercent: 0 }, rapidMovement: { minAmountUsd: '0.01' }, fxToUsd: { JPY: '0.00671234' } }),
+      resolveAmlConfig({
+        largeTransactionUsd: '3000.5',
+        structuring: { bandPercent: 40 },
+        rapidMovement: { minAmountUsd: '12000' },
+        roundAmount: { minAmount: '250.25' },
+      }),
+      resolveAmlConfig({
+        largeTransactionUsd: '100',
+        structuring: { bandPercent: 0 },
+        rapidMovement: { minAmountUsd: '0.01' },
+        fxToUsd: { JPY: '0.00671234' },
+      }),
     ];
     for (const c of configs) {
       const rows = Array.from({ length: 50_000 / configs.length }, (_, i) => {

@@ -42,20 +42,42 @@ export const DEFAULT_AML_CONFIG: AmlConfig = {
   roundAmount: { minAmount: '5000', multipleOf: '1000' },
   highRiskCountries: ['KP', 'IR', 'MM', 'CU', 'SY'],
   rapidMovement: { windowHours: 48, tolerancePercent: 5, minAmountUsd: '5000' },
-  fxToUsd: { USD: '1', EUR: '1.08', GBP: '1.27', CHF: '1.13', JPY: '0.0067', CAD: '0.73', AUD: '0.66', SEK: '0.095', NOK: '0.094', DKK: '0.145', BHD: '2.65', KWD: '3.25' },
+  fxToUsd: {
+    USD: '1',
+    EUR: '1.08',
+    GBP: '1.27',
+    CHF: '1.13',
+    JPY: '0.0067',
+    CAD: '0.73',
+    AUD: '0.66',
+    SEK: '0.095',
+    NOK: '0.094',
+    DKK: '0.145',
+    BHD: '2.65',
+    KWD: '3.25',
+  },
 };
 
-export type AmlRule = 'LARGE_TRANSACTION' | 'STRUCTURING' | 'VELOCITY' | 'ROUND_AMOUNT' | 'HIGH_RISK_JURISDICTION' | 'RAPID_MOVEMENT';
+export type AmlRule =
+  'LARGE_TRANSACTION' | 'STRUCTURING' | 'VELOCITY' | 'ROUND_AMOUNT' | 'HIGH_RISK_JURISDICTION' | 'RAPID_MOVEMENT';
 
 /**
  * HIGH_RISK_JURISDICTION (score 50): the account or the counterparty account is an IBAN of a high-risk
  * country. Evaluated on the clear values in memory (they may be stored encrypted), not in SQL.
  */
 export const HIGH_RISK_SCORE = 50;
-export function highRiskJurisdiction(account: string, counterpartyAccount: string | null, countries: readonly string[]): { field: string; country: string } | undefined {
-  for (const [field, value] of [['counterparty_account', counterpartyAccount], ['account', account]] as const) {
+export function highRiskJurisdiction(
+  account: string,
+  counterpartyAccount: string | null,
+  countries: readonly string[],
+): { field: string; country: string } | undefined {
+  for (const [field, value] of [
+    ['counterparty_account', counterpartyAccount],
+    ['account', account],
+  ] as const) {
     const iban = (value ?? '').toUpperCase();
-    if (/^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$/.test(iban) && countries.includes(iban.slice(0, 2))) return { field, country: iban.slice(0, 2) };
+    if (/^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$/.test(iban) && countries.includes(iban.slice(0, 2)))
+      return { field, country: iban.slice(0, 2) };
   }
   return undefined;
 }
@@ -85,7 +107,8 @@ const CANDIDATES = `
 const INSERT = `INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)`;
 const DONE = `ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule`;
 const TXN_KEY = `'txn:' || b.source_system || ':' || b.txn_id`;
-const windowKey = (hours: string) => `'acct:' || coalesce(b.account_bidx, b.account) || ':' || floor(extract(epoch FROM b.booked_at) / (${hours} * 3600))::bigint`;
+const windowKey = (hours: string) =>
+  `'acct:' || coalesce(b.account_bidx, b.account) || ':' || floor(extract(epoch FROM b.booked_at) / (${hours} * 3600))::bigint`;
 // an account's transactions: by its blind index when the account is stored encrypted
 const SAME_ACCOUNT = `coalesce(h.account_bidx, h.account) = coalesce(b.account_bidx, b.account)`;
 const HISTORY_RATE = `CROSS JOIN LATERAL (SELECT (($5::jsonb -> 'fxToUsd') ->> h.currency)::numeric AS rate) hr`;
@@ -94,7 +117,8 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
   {
     rule: 'LARGE_TRANSACTION',
     score: 60,
-    description: 'Amount at or above the large-transaction threshold (USD equivalent), as for a currency transaction report',
+    description:
+      'Amount at or above the large-transaction threshold (USD equivalent), as for a currency transaction report',
     candidates: true,
     sql: `WITH ${CANDIDATES}, c AS (SELECT ($5::jsonb ->> 'largeTransactionUsd')::numeric AS th)
       ${INSERT}
@@ -108,7 +132,8 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
   {
     rule: 'STRUCTURING',
     score: 75,
-    description: 'Several amounts just under the threshold on one account within the window (smurfing), across batches and runs',
+    description:
+      'Several amounts just under the threshold on one account within the window (smurfing), across batches and runs',
     candidates: true,
     sql: `WITH ${CANDIDATES},
       c AS (SELECT ($5::jsonb ->> 'largeTransactionUsd')::numeric AS th,
@@ -132,7 +157,8 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
   {
     rule: 'VELOCITY',
     score: 50,
-    description: 'More transactions, or more value (USD equivalent), on one account within the window than the limits allow',
+    description:
+      'More transactions, or more value (USD equivalent), on one account within the window than the limits allow',
     sql: `WITH ${BATCH},
       c AS (SELECT ($5::jsonb #>> '{velocity,windowHours}')::numeric AS hours, ($5::jsonb #>> '{velocity,maxCount}')::int AS max_count,
                    ($5::jsonb #>> '{velocity,maxAmountUsd}')::numeric AS max_usd)
@@ -165,7 +191,8 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
   {
     rule: 'RAPID_MOVEMENT',
     score: 55,
-    description: 'Funds in and out again: a debit within the window after a credit of about the same amount on the same account',
+    description:
+      'Funds in and out again: a debit within the window after a credit of about the same amount on the same account',
     candidates: true,
     sql: `WITH ${CANDIDATES},
       c AS (SELECT ($5::jsonb #>> '{rapidMovement,windowHours}')::numeric AS hours, ($5::jsonb #>> '{rapidMovement,tolerancePercent}')::numeric / 100 AS tol,
@@ -212,7 +239,10 @@ const pow10 = (n: number) => 10n ** BigInt(n);
  * rows that cannot match. Returns undefined (no prefilter) when the parameters are not plain
  * decimals or the band is not a whole percentage.
  */
-export function amlCandidates(rows: readonly { recordNo: number; minor: bigint; exponent: number; currency: string }[], config: AmlConfig): number[] | undefined {
+export function amlCandidates(
+  rows: readonly { recordNo: number; minor: bigint; exponent: number; currency: string }[],
+  config: AmlConfig,
+): number[] | undefined {
   const th = decimal(config.largeTransactionUsd);
   const rapid = decimal(config.rapidMovement.minAmountUsd);
   const roundMin = decimal(config.roundAmount.minAmount);
@@ -234,7 +264,11 @@ export function amlCandidates(rows: readonly { recordNo: number; minor: bigint; 
       // USD value = abs * rate.int / 10^(e + rate.scale); the lowest USD floor of LARGE_TRANSACTION (th),
       // STRUCTURING (th * (100 - band) / 100) and RAPID_MOVEMENT (rapid)
       const usdScale = pow10(e + rate.scale);
-      for (const f of [atLeast(rate.int * pow10(th.scale), th.int * usdScale), atLeast(rate.int * pow10(th.scale) * 100n, th.int * BigInt(100 - band) * usdScale), atLeast(rate.int * pow10(rapid.scale), rapid.int * usdScale)]) {
+      for (const f of [
+        atLeast(rate.int * pow10(th.scale), th.int * usdScale),
+        atLeast(rate.int * pow10(th.scale) * 100n, th.int * BigInt(100 - band) * usdScale),
+        atLeast(rate.int * pow10(rapid.scale), rapid.int * usdScale),
+      ]) {
         if (f < min) min = f;
       }
     }
@@ -270,7 +304,9 @@ export function resolveAmlConfig(overrides: DeepPartial<AmlConfig> = {}): AmlCon
   };
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
 
 function stripUndefined<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,6 +1,16 @@
-import { blindIndex, decryptField, encryptField, isEncrypted, keyIdOf, newKeyLine, parseKeyRing, reencryptField } from './field-crypto';
+import {
+  blindIndex,
+  decryptField,
+  encryptField,
+  isEncrypted,
+  keyIdOf,
+  newKeyLine,
+  parseKeyRing,
+  reencryptField,
+} from './field-crypto';
 
-const ring = (...ids: string[]) => parseKeyRing([...ids.map(newKeyLine), `index:${Buffer.alloc(32, 9).toString('base64')}`].join('\n'));
+const ring = (...ids: string[]) =>
+  parseKeyRing([...ids.map(newKeyLine), `index:${Buffer.alloc(32, 9).toString('base64')}`].join('\n'));
 
 describe('field encryption', () => {
   it('encrypts with AES-256-GCM under the current key, with the key id in the value, and decrypts', () => {
@@ -36,7 +46,9 @@ describe('field encryption', () => {
     const moved = reencryptField(after, 'counterparty_name', old);
     expect(keyIdOf(moved)).toBe('k2');
     expect(reencryptField(after, 'counterparty_name', moved)).toBe(moved);
-    expect(() => decryptField(parseKeyRing([newKeyLine('k3'), index].join('\n')), 'counterparty_name', old)).toThrow(/no key k1/);
+    expect(() => decryptField(parseKeyRing([newKeyLine('k3'), index].join('\n')), 'counterparty_name', old)).toThrow(
+      /no key k1/,
+    );
   });
 
   it('gives equal clear values equal blind indexes, per column', () => {
@@ -49,6 +61,8 @@ describe('field encryption', () => {
   it('validates the key ring', () => {
     expect(() => parseKeyRing('k1:short')).toThrow(/line 1/);
     expect(() => parseKeyRing(newKeyLine('k1'))).toThrow(/no index key/);
-    expect(() => parseKeyRing([newKeyLine('k1'), newKeyLine('k1'), `index:${Buffer.alloc(32).toString('base64')}`].join('\n'))).toThrow(/appears twice/);
+    expect(() =>
+      parseKeyRing([newKeyLine('k1'), newKeyLine('k1'), `index:${Buffer.alloc(32).toString('base64')}`].join('\n')),
+    ).toThrow(/appears twice/);
   });
 });

@@ -80,7 +80,8 @@ export function parseKeyRing(text: string): KeyProvider {
     if (!t || t.startsWith('#')) continue;
     const [id, b64] = t.split(':', 2) as [string, string | undefined];
     const key = Buffer.from(b64 ?? '', 'base64');
-    if (!KEY_ID.test(id) || key.length !== 32) throw new Error(`key ring line ${n + 1}: expected <keyId>:<base64 of 32 bytes>`);
+    if (!KEY_ID.test(id) || key.length !== 32)
+      throw new Error(`key ring line ${n + 1}: expected <keyId>:<base64 of 32 bytes>`);
     if (id === 'index') {
       index = key;
       continue;
@@ -93,7 +94,10 @@ export function parseKeyRing(text: string): KeyProvider {
   if (!index) throw new Error('key ring has no index key (a line "index:<base64 of 32 bytes>")');
   const indexKey = index;
   return {
-    current: () => ({ id: order[order.length - 1] as string, key: keys.get(order[order.length - 1] as string) as Buffer }),
+    current: () => ({
+      id: order[order.length - 1] as string,
+      key: keys.get(order[order.length - 1] as string) as Buffer,
+    }),
     get: (id) => keys.get(id),
     ids: () => [...order],
     indexKey: () => indexKey,
@@ -102,6 +106,7 @@ export function parseKeyRing(text: string): KeyProvider {
 
 /** A new key line for a key ring (`<keyId>:<base64>`), with a fresh random key. */
 export function newKeyLine(id: string): string {
-  if (!KEY_ID.test(id) || id === 'index') throw new Error('key id must be 1–32 characters [A-Za-z0-9_-] and not "index"');
+  if (!KEY_ID.test(id) || id === 'index')
+    throw new Error('key id must be 1–32 characters [A-Za-z0-9_-] and not "index"');
   return `${id}:${randomBytes(32).toString('base64')}`;
 }

@@ -131,7 +131,9 @@ export class SanctionsIndex implements Screener {
   sameName(entryId: string, name: string): boolean {
     const tokens = normalizeName(name);
     const key = [...tokens].sort().join(' ');
-    return this.names.some((n) => n.entryId === entryId && ([...n.tokens].sort().join(' ') === key || n.tokens.join('') === tokens.join('')));
+    return this.names.some(
+      (n) => n.entryId === entryId && ([...n.tokens].sort().join(' ') === key || n.tokens.join('') === tokens.join('')),
+    );
   }
 
   get size(): number {
@@ -154,14 +156,17 @@ export class SanctionsIndex implements Screener {
         const n = this.names[idx] as IndexedName;
         let top = 0;
         for (let k = 0; k < tokens.length && k < n.weights.length; k++) top += n.weights[k] as number;
-        const joinedMayCount = n.tokens.length !== tokens.length && Math.abs(n.joinedLength - qJoined) <= 0.2 * Math.max(n.joinedLength, qJoined);
+        const joinedMayCount =
+          n.tokens.length !== tokens.length &&
+          Math.abs(n.joinedLength - qJoined) <= 0.2 * Math.max(n.joinedLength, qJoined);
         return { n, bound: joinedMayCount ? 1 : Math.min(1, (qTotal + top) / (qTotal + n.total)) };
       });
       ranked.sort((a, b) => b.bound - a.bound);
       for (const { n, bound } of ranked) {
         if (bound < best.score || (bound === best.score && best.score === 1)) break;
         const s = nameScore(tokens, n.tokens, sim);
-        if (s > best.score || (s === best.score && best.n && n.kind === 'primary' && best.n.kind !== 'primary')) best = { score: s, n };
+        if (s > best.score || (s === best.score && best.n && n.kind === 'primary' && best.n.kind !== 'primary'))
+          best = { score: s, n };
       }
     }
     const n = best.n;

@@ -49,7 +49,11 @@ export function readOfacFile(file: string, content: Buffer): { names: ListedName
     const f = r.fields;
     if (f.length === 1 && !f[0]?.trim()) return; // blank line
     const entryId = clean(f[0]);
-    if (!/^\d{1,10}$/.test(entryId)) return void skipped.push({ recordNo, reason: `ent_num is not a number (${JSON.stringify(entryId.slice(0, 20))})` });
+    if (!/^\d{1,10}$/.test(entryId))
+      return void skipped.push({
+        recordNo,
+        reason: `ent_num is not a number (${JSON.stringify(entryId.slice(0, 20))})`,
+      });
     if (f.length === 12) {
       const name = clean(f[1]);
       if (!name) return void skipped.push({ recordNo, reason: 'empty name' });
@@ -61,7 +65,13 @@ export function readOfacFile(file: string, content: Buffer): { names: ListedName
       sdnRows++;
       names.push({ entryId, name, kind: 'primary', partyType, programs });
       for (const m of clean(f[11]).matchAll(/\b([afn])\.k\.a\.\s*'([^']{2,200})'/gi)) {
-        names.push({ entryId, name: (m[2] as string).trim(), kind: `${(m[1] as string).toLowerCase()}ka` as ListedName['kind'], partyType, programs });
+        names.push({
+          entryId,
+          name: (m[2] as string).trim(),
+          kind: `${(m[1] as string).toLowerCase()}ka` as ListedName['kind'],
+          partyType,
+          programs,
+        });
       }
       return;
     }
@@ -72,10 +82,19 @@ export function readOfacFile(file: string, content: Buffer): { names: ListedName
       names.push({ entryId, name, kind: clean(f[2]).toLowerCase() as ListedName['kind'], partyType: '', programs: [] });
       return;
     }
-    skipped.push({ recordNo, reason: `${f.length} columns: neither an SDN record (12) nor an alternate-name record (5)` });
+    skipped.push({
+      recordNo,
+      reason: `${f.length} columns: neither an SDN record (12) nor an alternate-name record (5)`,
+    });
   });
   if (!sdnRows && !altRows) {
-    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `${file} is not an OFAC SDN-format list (no SDN or alternate-name record among ${records.length} records)`);
+    throw new StrongroomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${file} is not an OFAC SDN-format list (no SDN or alternate-name record among ${records.length} records)`,
+    );
   }
-  return { names, summary: { file, sha256, format: sdnRows >= altRows ? 'ofac-sdn' : 'ofac-alt', names: names.length, skipped } };
+  return {
+    names,
+    summary: { file, sha256, format: sdnRows >= altRows ? 'ofac-sdn' : 'ofac-alt', names: names.length, skipped },
+  };
 }

@@ -19,7 +19,9 @@ describe('nameScore', () => {
   });
 
   it('gives legal forms little weight', () => {
-    expect(nameScore(['banco', 'nacional', 'de', 'cuba', 'sa'], ['banco', 'nacional', 'de', 'cuba'])).toBeGreaterThan(0.95);
+    expect(nameScore(['banco', 'nacional', 'de', 'cuba', 'sa'], ['banco', 'nacional', 'de', 'cuba'])).toBeGreaterThan(
+      0.95,
+    );
   });
 
   it('compares compounds written apart or together', () => {

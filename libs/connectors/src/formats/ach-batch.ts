@@ -11,18 +11,77 @@ export interface AchOptions {
 }
 
 const SERVICE_CLASSES = new Set(['200', '220', '225', '280']);
-const SEC_CODES = new Set(['ACK', 'ADV', 'ARC', 'ATX', 'BOC', 'CCD', 'CIE', 'COR', 'CTX', 'DNE', 'ENR', 'IAT', 'MTE', 'POP', 'POS', 'PPD', 'RCK', 'SHR', 'TEL', 'TRC', 'TRX', 'WEB', 'XCK']);
+const SEC_CODES = new Set([
+  'ACK',
+  'ADV',
+  'ARC',
+  'ATX',
+  'BOC',
+  'CCD',
+  'CIE',
+  'COR',
+  'CTX',
+  'DNE',
+  'ENR',
+  'IAT',
+  'MTE',
+  'POP',
+  'POS',
+  'PPD',
+  'RCK',
+  'SHR',
+  'TEL',
+  'TRC',
+  'TRX',
+  'WEB',
+  'XCK',
+]);
 /** SEC codes whose entries are debits (a reversal batch of them holds credits only). */
 const DEBIT_ONLY_SEC = new Set(['ARC', 'BOC', 'POP', 'RCK', 'TEL', 'XCK']);
 const CREDIT_ONLY_SEC = new Set(['CIE']);
-const CREDIT_CODES = new Set(['21', '22', '23', '24', '31', '32', '33', '34', '41', '42', '43', '44', '51', '52', '53', '54']);
+const CREDIT_CODES = new Set([
+  '21',
+  '22',
+  '23',
+  '24',
+  '31',
+  '32',
+  '33',
+  '34',
+  '41',
+  '42',
+  '43',
+  '44',
+  '51',
+  '52',
+  '53',
+  '54',
+]);
 const DEBIT_CODES = new Set(['26', '27', '28', '29', '36', '37', '38', '39', '46', '47', '48', '49', '55', '56']);
 const ADV_CREDIT_CODES = new Set(['81', '83', '85', '87']);
 const ADV_DEBIT_CODES = new Set(['82', '84', '86', '88']);
 /** The most addenda one entry may have (CTX allows 9,999). */
 const MAX_ADDENDA = 9999;
 const ADDENDA_TYPES = new Set(['02', '05', '10', '11', '12', '13', '14', '15', '16', '17', '18', '98', '99']);
-const IAT_TRANSACTION_TYPES = new Set(['ANN', 'BUS', 'DEP', 'LOA', 'MIS', 'MOR', 'PEN', 'RLS', 'REM', 'SAL', 'TAX', 'TEL', 'WEB', 'ARC', 'BOC', 'POP', 'RCK']);
+const IAT_TRANSACTION_TYPES = new Set([
+  'ANN',
+  'BUS',
+  'DEP',
+  'LOA',
+  'MIS',
+  'MOR',
+  'PEN',
+  'RLS',
+  'REM',
+  'SAL',
+  'TAX',
+  'TEL',
+  'WEB',
+  'ARC',
+  'BOC',
+  'POP',
+  'RCK',
+]);
 
 function standardReturnCode(code: string): boolean {
   const m = /^R(\d\d)$/.exec(code);
@@ -74,15 +133,25 @@ export const num = (s: string) => (/^\d+$/.test(s) ? BigInt(s) : null);
 
 export function openBatch(r: string, rec: AchRecord): Batch {
   const serviceClass = field(r, 2, 4);
-  if (!SERVICE_CLASSES.has(serviceClass)) throw new FormatError(`service class code "${serviceClass}" (positions 2–4) is not 200, 220, 225 or 280`, rec.location);
+  if (!SERVICE_CLASSES.has(serviceClass))
+    throw new FormatError(
+      `service class code "${serviceClass}" (positions 2–4) is not 200, 220, 225 or 280`,
+      rec.location,
+    );
   const sec = field(r, 51, 53);
-  if (!SEC_CODES.has(sec)) throw new FormatError(`standard entry class code "${sec}" (positions 51–53) is not a NACHA SEC code`, rec.location);
+  if (!SEC_CODES.has(sec))
+    throw new FormatError(`standard entry class code "${sec}" (positions 51–53) is not a NACHA SEC code`, rec.location);
   const iat = sec === 'IAT';
   const adv = sec === 'ADV';
-  if (adv !== (serviceClass === '280')) throw new FormatError(`service class ${serviceClass} does not go with SEC code ${sec} (ADV batches use 280, and only they)`, rec.location);
+  if (adv !== (serviceClass === '280'))
+    throw new FormatError(
+      `service class ${serviceClass} does not go with SEC code ${sec} (ADV batches use 280, and only they)`,
+      rec.location,
+    );
   const effective = field(r, 70, 75);
   const batchNo = field(r, 88, 94);
-  if (!/^\d{7}$/.test(batchNo)) throw new FormatError(`batch number "${batchNo}" (positions 88–94) is not 7 digits`, rec.location);
+  if (!/^\d{7}$/.test(batchNo))
+    throw new FormatError(`batch number "${batchNo}" (positions 88–94) is not 7 digits`, rec.location);
   return {
     header: r,
     location: rec.location,
@@ -109,59 +178,124 @@ export function openEntry(r: string, rec: AchRecord, batch: Batch): PendingEntry
   const code = field(r, 2, 3);
   const credit = batch.adv ? ADV_CREDIT_CODES.has(code) : CREDIT_CODES.has(code);
   const debit = batch.adv ? ADV_DEBIT_CODES.has(code) : DEBIT_CODES.has(code);
-  if (!credit && !debit) throw new FormatError(`transaction code "${code}" (positions 2–3) is not a valid ${batch.adv ? 'ADV ' : ''}transaction code`, rec.location);
-  if ((batch.serviceClass === '220' && debit) || (batch.serviceClass === '225' && credit)) batch.mixedServiceClass = true;
+  if (!credit && !debit)
+    throw new FormatError(
+      `transaction code "${code}" (positions 2–3) is not a valid ${batch.adv ? 'ADV ' : ''}transaction code`,
+      rec.location,
+    );
+  if ((batch.serviceClass === '220' && debit) || (batch.serviceClass === '225' && credit))
+    batch.mixedServiceClass = true;
   if (DEBIT_ONLY_SEC.has(batch.sec)) {
-    if (batch.reversal && debit) throw new FormatError(`${batch.sec} reversal batch holds debit transaction code ${code}; a reversal of ${batch.sec} debits holds credits`, rec.location);
-    if (!batch.reversal && credit) throw new FormatError(`${batch.sec} entries are debits; credit transaction code ${code} is not allowed`, rec.location);
+    if (batch.reversal && debit)
+      throw new FormatError(
+        `${batch.sec} reversal batch holds debit transaction code ${code}; a reversal of ${batch.sec} debits holds credits`,
+        rec.location,
+      );
+    if (!batch.reversal && credit)
+      throw new FormatError(
+        `${batch.sec} entries are debits; credit transaction code ${code} is not allowed`,
+        rec.location,
+      );
   }
-  if (CREDIT_ONLY_SEC.has(batch.sec) && debit) throw new FormatError(`${batch.sec} entries are credits; debit transaction code ${code} is not allowed`, rec.location);
+  if (CREDIT_ONLY_SEC.has(batch.sec) && debit)
+    throw new FormatError(
+      `${batch.sec} entries are credits; debit transaction code ${code} is not allowed`,
+      rec.location,
+    );
   const rdfi = field(r, 4, 11);
   const check = field(r, 12, 12);
-  if (!/^\d{8}$/.test(rdfi)) throw new FormatError(`RDFI routing number "${rdfi}" (positions 4–11) is not 8 digits`, rec.location);
-  if (check !== String(routingCheckDigit(rdfi))) throw new FormatError(`RDFI check digit "${check}" (position 12) is wrong for routing ${rdfi}: expected ${routingCheckDigit(rdfi)}`, rec.location);
+  if (!/^\d{8}$/.test(rdfi))
+    throw new FormatError(`RDFI routing number "${rdfi}" (positions 4–11) is not 8 digits`, rec.location);
+  if (check !== String(routingCheckDigit(rdfi)))
+    throw new FormatError(
+      `RDFI check digit "${check}" (position 12) is wrong for routing ${rdfi}: expected ${routingCheckDigit(rdfi)}`,
+      rec.location,
+    );
   const cents = batch.adv ? field(r, 28, 39) : field(r, 30, 39);
-  if (!/^\d+$/.test(cents)) throw new FormatError(`amount "${cents}" (positions ${batch.adv ? '28–39' : '30–39'}) is not numeric`, rec.location);
+  if (!/^\d+$/.test(cents))
+    throw new FormatError(
+      `amount "${cents}" (positions ${batch.adv ? '28–39' : '30–39'}) is not numeric`,
+      rec.location,
+    );
   const indicator = field(r, 79, 79);
-  if (indicator !== '0' && indicator !== '1') throw new FormatError(`addenda record indicator "${indicator}" (position 79) must be 0 or 1`, rec.location);
+  if (indicator !== '0' && indicator !== '1')
+    throw new FormatError(`addenda record indicator "${indicator}" (position 79) must be 0 or 1`, rec.location);
   let expectedAddenda: number | null = null;
   if (batch.iat) {
     const n = field(r, 13, 16);
-    if (!/^\d{4}$/.test(n)) throw new FormatError(`number of addenda records "${n}" (positions 13–16) is not numeric`, rec.location);
+    if (!/^\d{4}$/.test(n))
+      throw new FormatError(`number of addenda records "${n}" (positions 13–16) is not numeric`, rec.location);
     expectedAddenda = Number(n);
   }
-  return { record: r, location: rec.location, lines: [r], addenda: [], expectedAddenda, hasAddenda: indicator === '1', credit, cents };
+  return {
+    record: r,
+    location: rec.location,
+    lines: [r],
+    addenda: [],
+    expectedAddenda,
+    hasAddenda: indicator === '1',
+    credit,
+    cents,
+  };
 }
 
 export function checkAddenda(r: string, rec: AchRecord, batch: Batch, entry: PendingEntry, options: AchOptions) {
-  if (!entry.hasAddenda) throw new FormatError('addenda record follows an entry whose addenda indicator (position 79) is 0', rec.location);
-  if (entry.addenda.length >= MAX_ADDENDA) throw new FormatError(`more than ${MAX_ADDENDA} addenda records for one entry (NACHA's limit, CTX)`, rec.location);
+  if (!entry.hasAddenda)
+    throw new FormatError('addenda record follows an entry whose addenda indicator (position 79) is 0', rec.location);
+  if (entry.addenda.length >= MAX_ADDENDA)
+    throw new FormatError(`more than ${MAX_ADDENDA} addenda records for one entry (NACHA's limit, CTX)`, rec.location);
   const type = field(r, 2, 3);
-  if (!ADDENDA_TYPES.has(type)) throw new FormatError(`addenda type code "${type}" (positions 2–3) is not a NACHA addenda type`, rec.location);
+  if (!ADDENDA_TYPES.has(type))
+    throw new FormatError(`addenda type code "${type}" (positions 2–3) is not a NACHA addenda type`, rec.location);
   if (type === '99') {
     const code = field(r, 4, 6);
     const ok = options.customReturnCodes ? /^R[0-9A-Z]{2}$/.test(code) : standardReturnCode(code);
-    if (!ok) throw new FormatError(`return reason code "${code}" (positions 4–6) is not a NACHA return reason code (R01–R85)`, rec.location);
+    if (!ok)
+      throw new FormatError(
+        `return reason code "${code}" (positions 4–6) is not a NACHA return reason code (R01–R85)`,
+        rec.location,
+      );
   } else if (type === '98') {
     const code = field(r, 4, 6);
-    if (!changeCode(code)) throw new FormatError(`change code "${code}" (positions 4–6) is not a NACHA change code (C01–C14, C61–C69)`, rec.location);
+    if (!changeCode(code))
+      throw new FormatError(
+        `change code "${code}" (positions 4–6) is not a NACHA change code (C01–C14, C61–C69)`,
+        rec.location,
+      );
   } else if (type === '10') {
     const code = field(r, 4, 6);
-    if (!IAT_TRANSACTION_TYPES.has(code)) throw new FormatError(`IAT transaction type code "${code}" (positions 4–6) is not one of ${[...IAT_TRANSACTION_TYPES].join(', ')}`, rec.location);
+    if (!IAT_TRANSACTION_TYPES.has(code))
+      throw new FormatError(
+        `IAT transaction type code "${code}" (positions 4–6) is not one of ${[...IAT_TRANSACTION_TYPES].join(', ')}`,
+        rec.location,
+      );
   }
   const iatType = Number(type) >= 10 && Number(type) <= 18;
   if (type !== '98' && type !== '99' && batch.iat !== iatType) {
-    throw new FormatError(`addenda type ${type} does not belong in a${batch.iat ? 'n IAT' : ` ${batch.sec}`} batch`, rec.location);
+    throw new FormatError(
+      `addenda type ${type} does not belong in a${batch.iat ? 'n IAT' : ` ${batch.sec}`} batch`,
+      rec.location,
+    );
   }
 }
 
-export function closeBatch(r: string, rec: AchRecord, batch: Batch, check: (name: string, location: string, expected: string, found: string) => void) {
+export function closeBatch(
+  r: string,
+  rec: AchRecord,
+  batch: Batch,
+  check: (name: string, location: string, expected: string, found: string) => void,
+) {
   const at = `${rec.location} (batch control)`;
   const name = `batch ${batch.batchNo}`;
   const count = field(r, 5, 10);
   const hash = field(r, 11, 20);
   const [debit, credit] = batch.adv ? [field(r, 21, 40), field(r, 41, 60)] : [field(r, 21, 32), field(r, 33, 44)];
-  for (const [what, v] of [['entry/addenda count', count], ['entry hash', hash], ['total debit', debit], ['total credit', credit]] as const) {
+  for (const [what, v] of [
+    ['entry/addenda count', count],
+    ['entry hash', hash],
+    ['total debit', debit],
+    ['total credit', credit],
+  ] as const) {
     if (num(v) === null) throw new FormatError(`batch control ${what} "${v}" is not numeric`, rec.location);
   }
   check(`${name} service class (batch control vs header)`, at, field(r, 2, 4), batch.serviceClass);
@@ -197,7 +331,10 @@ export function toEntry(e: PendingEntry, batch: Batch, fileId: string, fileDate:
     else if (t === '99') parts.push(`return ${field(a, 4, 6)} of trace ${field(a, 7, 21)}`);
     else if (t === '98') parts.push(`change ${field(a, 4, 6)}: ${field(a, 36, 64).trim()}`);
   }
-  const reference = parts.filter((p) => p !== '').join(' ').slice(0, 1024);
+  const reference = parts
+    .filter((p) => p !== '')
+    .join(' ')
+    .slice(0, 1024);
   const raw = e.lines.join('\n');
   return {
     // trace numbers should be unique in a file, but files repeat them across batches: the batch number keeps keys apart

@@ -40,7 +40,11 @@ export async function* achRecords(input: TextInput): AsyncGenerator<AchRecord> {
       let start = 0;
       while (pending.length - start >= ACH_RECORD_LENGTH) {
         recordNo++;
-        yield { text: pending.slice(start, start + ACH_RECORD_LENGTH), location: `record ${recordNo} (offset ${(recordNo - 1) * ACH_RECORD_LENGTH})`, padded: false };
+        yield {
+          text: pending.slice(start, start + ACH_RECORD_LENGTH),
+          location: `record ${recordNo} (offset ${(recordNo - 1) * ACH_RECORD_LENGTH})`,
+          padded: false,
+        };
         start += ACH_RECORD_LENGTH;
       }
       pending = pending.slice(start);
@@ -56,15 +60,27 @@ export async function* achRecords(input: TextInput): AsyncGenerator<AchRecord> {
       start = nl + 1;
     }
     pending = pending.slice(start);
-    if (pending.length > ACH_RECORD_LENGTH + 1) throw new FormatError(`line has more than ${ACH_RECORD_LENGTH} characters; NACHA records are ${ACH_RECORD_LENGTH}`, `line ${lineNo + 1}`);
+    if (pending.length > ACH_RECORD_LENGTH + 1)
+      throw new FormatError(
+        `line has more than ${ACH_RECORD_LENGTH} characters; NACHA records are ${ACH_RECORD_LENGTH}`,
+        `line ${lineNo + 1}`,
+      );
   }
   // a DOS end-of-file mark (Ctrl-Z) after the last record is not data
   if (pending.endsWith('\u001a')) pending = pending.slice(0, -1);
   if (mode === 'fixed' || (!mode && pending.length === ACH_RECORD_LENGTH)) {
     if (pending.length > 0 && pending.length !== ACH_RECORD_LENGTH) {
-      throw new FormatError(`record has ${pending.length} character(s); NACHA records are ${ACH_RECORD_LENGTH}`, `record ${recordNo + 1} (offset ${recordNo * ACH_RECORD_LENGTH})`);
+      throw new FormatError(
+        `record has ${pending.length} character(s); NACHA records are ${ACH_RECORD_LENGTH}`,
+        `record ${recordNo + 1} (offset ${recordNo * ACH_RECORD_LENGTH})`,
+      );
     }
-    if (pending.length) yield { text: pending, location: `record ${recordNo + 1} (offset ${recordNo * ACH_RECORD_LENGTH})`, padded: false };
+    if (pending.length)
+      yield {
+        text: pending,
+        location: `record ${recordNo + 1} (offset ${recordNo * ACH_RECORD_LENGTH})`,
+        padded: false,
+      };
     return;
   }
   if (pending !== '') {
@@ -77,9 +93,16 @@ function lineRecord(line: string, lineNo: number): AchRecord | undefined {
   const text = line;
   if (text.trim() === '') return undefined;
   if (text.length > ACH_RECORD_LENGTH) {
-    throw new FormatError(`line has ${text.length} characters; NACHA records are ${ACH_RECORD_LENGTH}`, `line ${lineNo}`);
+    throw new FormatError(
+      `line has ${text.length} characters; NACHA records are ${ACH_RECORD_LENGTH}`,
+      `line ${lineNo}`,
+    );
   }
-  return { text: text.padEnd(ACH_RECORD_LENGTH, ' '), location: `line ${lineNo}`, padded: text.length < ACH_RECORD_LENGTH };
+  return {
+    text: text.padEnd(ACH_RECORD_LENGTH, ' '),
+    location: `line ${lineNo}`,
+    padded: text.length < ACH_RECORD_LENGTH,
+  };
 }
 
 /** The 1-based, inclusive field [from, to] of a record, as in the NACHA layouts. */

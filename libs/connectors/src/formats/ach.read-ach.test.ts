@@ -29,7 +29,9 @@ const EXPECTED: Record<string, Verdict> = {
   '20110805A.ach': { failed: ['file batch count'] },
   '20180713-IAT.ach': 'reconciled',
   '20180716-IAT-A17-A18.ach': 'reconciled',
-  'FISERV-ZEROFILE-PIMRET825324_032720_110221.ach': { rejected: /immediate destination 100067554 .* fails the routing-number check digit/ },
+  'FISERV-ZEROFILE-PIMRET825324_032720_110221.ach': {
+    rejected: /immediate destination 100067554 .* fails the routing-number check digit/,
+  },
   'NACHA_SAMPLE_TEL_REVERSAL.ach': { rejected: /line 4: TEL reversal batch holds debit transaction code 27/ },
   'adv-invalidBatchEntries.ach': { rejected: /line 3: addenda record \(type 7\) outside an entry/ },
   'adv-invalidFileControl.ach': { failed: ['file entry/addenda count'] },
@@ -69,7 +71,16 @@ const EXPECTED: Record<string, Verdict> = {
   'return-WEB.ach': 'reconciled',
   'return-no-batch-controls.ach': { rejected: /line 1: a NACHA file starts with its file header record/ },
   'return-no-file-header-control.ach': { rejected: /line 1: a NACHA file starts with its file header record/ },
-  'shr-credit.ach': { failed: ['file batch count', 'file block count', 'file entry/addenda count', 'file entry hash', 'file total debit', 'file total credit'] },
+  'shr-credit.ach': {
+    failed: [
+      'file batch count',
+      'file block count',
+      'file entry/addenda count',
+      'file entry hash',
+      'file total debit',
+      'file total credit',
+    ],
+  },
   'shr-debit.ach': 'reconciled',
   'tel-debit.ach': 'reconciled',
   'trx-debit.ach': 'reconciled',
@@ -82,7 +93,10 @@ const EXPECTED: Record<string, Verdict> = {
 
 describe('readAch', () => {
   it('gives every corpus file its expected verdict: reconciled, a named failed control total, or rejected with where and why', async () => {
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ach')).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.ach'))
+      .sort();
     expect(files).toEqual(Object.keys(EXPECTED).sort());
     for (const f of files) {
       const expected = EXPECTED[f] as Verdict;
@@ -92,7 +106,11 @@ describe('readAch', () => {
       );
       if (expected === 'reconciled') expect({ f, ...outcome }).toEqual({ f, failed: [] });
       else if ('failed' in expected) expect({ f, ...outcome }).toEqual({ f, failed: expected.failed });
-      else expect({ f, error: 'error' in outcome ? outcome.error : 'accepted' }).toEqual({ f, error: expect.stringMatching(expected.rejected) });
+      else
+        expect({ f, error: 'error' in outcome ? outcome.error : 'accepted' }).toEqual({
+          f,
+          error: expect.stringMatching(expected.rejected),
+        });
     }
   });
 
@@ -113,7 +131,11 @@ describe('readAch', () => {
         location: 'line 3 (batch 0000001, PPD)',
       },
     ]);
-    expect(summary).toMatchObject({ format: 'ach', counts: { batches: 1, entries: 1, addenda: 0, 'sec PPD': 1 }, controlTotals: { 'file total debit': '1000000.00', 'file total credit': '0.00' } });
+    expect(summary).toMatchObject({
+      format: 'ach',
+      counts: { batches: 1, entries: 1, addenda: 0, 'sec PPD': 1 },
+      controlTotals: { 'file total debit': '1000000.00', 'file total credit': '0.00' },
+    });
   });
 
   it('reads records with no line breaks exactly like the same records one per line', async () => {
@@ -143,22 +165,38 @@ describe('readAch', () => {
     const lines = fs.readFileSync(file, 'latin1').split('\n');
     const i = lines.findIndex((l, n) => n > 12 && l.startsWith('627'));
     const old = (lines[i] as string).slice(29, 39);
-    lines[i] = `${(lines[i] as string).slice(0, 29)}${String(BigInt(old) + 1n).padStart(10, '0')}${(lines[i] as string).slice(39)}`;
+    lines[i] =
+      `${(lines[i] as string).slice(0, 29)}${String(BigInt(old) + 1n).padStart(10, '0')}${(lines[i] as string).slice(39)}`;
     const { summary } = await read(Buffer.from(lines.join('\n'), 'latin1'));
     const failed = summary.checks.filter((c) => !c.ok);
     expect(failed.map((c) => c.name)).toEqual(['batch 0000002 total debit', 'file total debit']);
     expect(failed[0]?.location).toMatch(/^line \d+ \(batch control\)$/);
-    expect(BigInt((failed[0]?.found as string).replace('.', '')) - BigInt((failed[0]?.expected as string).replace('.', ''))).toBe(1n);
+    expect(
+      BigInt((failed[0]?.found as string).replace('.', '')) - BigInt((failed[0]?.expected as string).replace('.', '')),
+    ).toBe(1n);
     fs.rmSync(tmp, { recursive: true });
   });
 
   it('finds the flaw each invalid IAT sample was written for once its test destination is replaced by a real routing number', async () => {
-    const withRealDestination = (f: string) => Buffer.from(fs.readFileSync(path.join(dir, f), 'latin1').replace(/^101 987654321/, '101 231380104'), 'latin1');
-    const reasons = async (f: string) => read(withRealDestination(f)).then((r) => r.summary.checks.filter((c) => !c.ok).map((c) => c.name).join(', '), (e: Error) => e.message);
-    expect(await reasons('iat-invalidAddenda10.ach')).toMatch(/IAT transaction type code "ZZZ"|IAT transaction type code/);
+    const withRealDestination = (f: string) =>
+      Buffer.from(fs.readFileSync(path.join(dir, f), 'latin1').replace(/^101 987654321/, '101 231380104'), 'latin1');
+    const reasons = async (f: string) =>
+      read(withRealDestination(f)).then(
+        (r) =>
+          r.summary.checks
+            .filter((c) => !c.ok)
+            .map((c) => c.name)
+            .join(', '),
+        (e: Error) => e.message,
+      );
+    expect(await reasons('iat-invalidAddenda10.ach')).toMatch(
+      /IAT transaction type code "ZZZ"|IAT transaction type code/,
+    );
     expect(await reasons('iat-invalidBatchHeader.ach')).toMatch(/service class code/);
     expect(await reasons('iat-invalidEntryDetail.ach')).toMatch(/transaction code/);
-    expect(await reasons('iat-invalidBatchControl.ach')).toMatch(/^batch 0000001 ODFI identification \(batch control vs header\)/);
+    expect(await reasons('iat-invalidBatchControl.ach')).toMatch(
+      /^batch 0000001 ODFI identification \(batch control vs header\)/,
+    );
   });
 
   it('reads CR-only line ends and ignores a DOS end-of-file mark after the last record', async () => {
@@ -172,7 +210,9 @@ describe('readAch', () => {
       [`${fixed}\u001a`, expectedFixed],
     ] as const) {
       const { entries, summary } = await read(Buffer.from(variant, 'latin1'), readAch);
-      expect(entries.map(({ location: _l, raw: _r, ...e }) => e)).toEqual(want.entries.map(({ location: _l, raw: _r, ...e }) => e));
+      expect(entries.map(({ location: _l, raw: _r, ...e }) => e)).toEqual(
+        want.entries.map(({ location: _l, raw: _r, ...e }) => e),
+      );
       expect(summary.checks.every((c) => c.ok)).toBe(true);
     }
   });
@@ -184,13 +224,21 @@ describe('readAch', () => {
     const { summary } = await read(fs.readFileSync(file));
     expect(summary.counts.batches).toBe(3000);
     expect(summary.checks.length).toBeLessThan(300);
-    expect(summary.checks.filter((c) => /further checks/.test(c.name))).toEqual([expect.objectContaining({ name: 'batch control: 20900 further checks (not listed)', ok: true })]);
+    expect(summary.checks.filter((c) => /further checks/.test(c.name))).toEqual([
+      expect.objectContaining({ name: 'batch control: 20900 further checks (not listed)', ok: true }),
+    ]);
     // one altered batch control deep in the file is still reported by name (failures are listed first)
     const lines = fs.readFileSync(file, 'latin1').split('\n');
     const i = lines.findIndex((l, n) => n > 2000 && l.startsWith('8'));
     lines[i] = `${(lines[i] as string).slice(0, 4)}000002${(lines[i] as string).slice(10)}`;
     const altered = await read(Buffer.from(lines.join('\n'), 'latin1'));
-    expect(altered.summary.checks.filter((c) => !c.ok)).toEqual([expect.objectContaining({ name: expect.stringMatching(/^batch 0000\d{3} entry\/addenda count$/), expected: '2', found: '1' })]);
+    expect(altered.summary.checks.filter((c) => !c.ok)).toEqual([
+      expect.objectContaining({
+        name: expect.stringMatching(/^batch 0000\d{3} entry\/addenda count$/),
+        expected: '2',
+        found: '1',
+      }),
+    ]);
     fs.rmSync(tmp, { recursive: true });
   });
 

@@ -41,13 +41,22 @@ export function detail(st: ReaderState, recs: PhysicalRecord[]): BankEntry {
     return undefined;
   };
   const type = field() ?? '';
-  if (!/^\d{3}$/.test(type)) throw new FormatError(type ? `type code "${type}" is not a 3-digit number` : 'the type code is missing', loc);
+  if (!/^\d{3}$/.test(type))
+    throw new FormatError(type ? `type code "${type}" is not a 3-digit number` : 'the type code is missing', loc);
   const direction = detailDirection(Number(type));
-  if (direction === null) throw new FormatError(`type code ${type} is ${noDirection(Number(type))}, with no debit or credit direction; expected a transaction type code`, loc);
+  if (direction === null)
+    throw new FormatError(
+      `type code ${type} is ${noDirection(Number(type))}, with no debit or credit direction; expected a transaction type code`,
+      loc,
+    );
   const amountText = field() ?? '';
   const units = amountText === '' ? 0n : amountValue(amountText, 'amount', loc);
   if (amountText === '' && direction !== 0) warn(st, `${loc}: the amount is blank; read as 0`);
-  if (/^[+-]/.test(amountText)) throw new FormatError(`amount "${amountText}" is signed: BAI2 detail amounts carry no sign; the type code ${type} gives the direction`, loc);
+  if (/^[+-]/.test(amountText))
+    throw new FormatError(
+      `amount "${amountText}" is signed: BAI2 detail amounts carry no sign; the type code ${type} gives the direction`,
+      loc,
+    );
   const valueDate = fundsType(field() ?? '', field, loc);
   const bankRef = field() ?? '';
   const customerRef = field() ?? '';
@@ -76,7 +85,10 @@ export function detail(st: ReaderState, recs: PhysicalRecord[]): BankEntry {
     bookedAt: group.asOfIso,
     valueDate,
     reference: reference || null,
-    raw: recs.map((r) => r.source).join('\n').slice(0, MAX_RAW_CHARS),
+    raw: recs
+      .map((r) => r.source)
+      .join('\n')
+      .slice(0, MAX_RAW_CHARS),
     location: loc,
   };
   if (direction === 0) entry.filter = 'NOT_BOOKED';

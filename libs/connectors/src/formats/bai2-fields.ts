@@ -21,7 +21,8 @@ export function fundsType(funds: string, next: () => string | undefined, loc: st
     case 'Z':
       return null;
     case 'S':
-      for (const what of ['immediate', 'one-day', 'two-or-more-day']) amountOrBlank(next() ?? '', `S ${what} availability amount`, loc);
+      for (const what of ['immediate', 'one-day', 'two-or-more-day'])
+        amountOrBlank(next() ?? '', `S ${what} availability amount`, loc);
       return null;
     case 'V': {
       const date = isoDate(next() ?? '', 'V value date', loc);
@@ -33,7 +34,8 @@ export function fundsType(funds: string, next: () => string | undefined, loc: st
       if (!DIGITS.test(n)) throw new FormatError(`D distribution count "${n}" is not a number`, loc);
       for (let k = 1; k <= Number(n); k++) {
         const days = next() ?? '';
-        if (!DIGITS.test(days)) throw new FormatError(`D distribution ${k} of ${n}: days "${days}" is not a number`, loc);
+        if (!DIGITS.test(days))
+          throw new FormatError(`D distribution ${k} of ${n}: days "${days}" is not a number`, loc);
         amountValue(next() ?? '', `D distribution ${k} of ${n} amount`, loc);
       }
       return null;
@@ -44,7 +46,11 @@ export function fundsType(funds: string, next: () => string | undefined, loc: st
 }
 
 export function amountValue(text: string, what: string, loc: string): bigint {
-  if (!AMOUNT.test(text)) throw new FormatError(`${what} "${text}" is not an amount (expected digits with an optional sign and no decimal point)`, loc);
+  if (!AMOUNT.test(text))
+    throw new FormatError(
+      `${what} "${text}" is not an amount (expected digits with an optional sign and no decimal point)`,
+      loc,
+    );
   return BigInt(text);
 }
 
@@ -79,7 +85,8 @@ export function isoDate(text: string, what: string, loc: string): string {
 export function checkTime(text: string, what: string, loc: string) {
   if (text === '' || text === '2400' || text === '9999') return;
   const m = /^(\d\d)(\d\d)$/.exec(text);
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new FormatError(`${what} "${text}" is not a time (expected HHMM)`, loc);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59)
+    throw new FormatError(`${what} "${text}" is not a time (expected HHMM)`, loc);
 }
 
 export function currencyCode(text: string, fallback: string, loc: string): string {

@@ -16,7 +16,8 @@ export function fileHeader(st: ReaderState, recs: PhysicalRecord[]) {
   const loc = `line ${recs[0]?.line} (01 file header)`;
   isoDate(f[2] ?? '', 'creation date', loc);
   const time = f[3] ?? '';
-  if (/^\d\d:\d\d(:\d\d)?$/.test(time)) warn(st, `${loc}: creation time "${time}" is not HHMM; accepted (the time is not used)`);
+  if (/^\d\d:\d\d(:\d\d)?$/.test(time))
+    warn(st, `${loc}: creation time "${time}" is not HHMM; accepted (the time is not used)`);
   else checkTime(time, 'creation time', loc);
   countField(f[5] ?? '', 'physical record length', loc);
   countField(f[6] ?? '', 'block size', loc);
@@ -33,7 +34,11 @@ export function groupHeader(st: ReaderState, recs: PhysicalRecord[]) {
   const index = ++st.counts.groups;
   const loc = `line ${recs[0]?.line} (02 group header, group ${index})`;
   const status = f[2] ?? '';
-  if (status !== '1') warn(st, `${loc}: group status "${status}" (${GROUP_STATUS[status] ?? 'not a BAI2 status'}); its details are read like any other`);
+  if (status !== '1')
+    warn(
+      st,
+      `${loc}: group status "${status}" (${GROUP_STATUS[status] ?? 'not a BAI2 status'}); its details are read like any other`,
+    );
   const asOf = f[3] ?? '';
   const asOfIso = isoDate(asOf, 'as-of date', loc);
   checkTime(f[4] ?? '', 'as-of time', loc);
@@ -94,7 +99,8 @@ export function accountHeader(st: ReaderState, recs: PhysicalRecord[]) {
     summary = [];
     const type = field();
     if (type === undefined) continue;
-    if (type !== '' && !/^\d{3}$/.test(type)) throw new FormatError(`summary type code "${type}" is not a 3-digit number`, loc);
+    if (type !== '' && !/^\d{3}$/.test(type))
+      throw new FormatError(`summary type code "${type}" is not a 3-digit number`, loc);
     const amount = field();
     if (amount === undefined) continue;
     if (amount !== '') {

@@ -49,14 +49,20 @@ export interface PhysicalRecord {
 }
 
 /** Splits lines into records: several records on a line, a 16/88 text wrapped over lines (see above). */
-export async function* physicalRecords(lines: AsyncIterable<{ text: string; lineNo: number }>, st: ReaderState): AsyncGenerator<PhysicalRecord> {
+export async function* physicalRecords(
+  lines: AsyncIterable<{ text: string; lineNo: number }>,
+  st: ReaderState,
+): AsyncGenerator<PhysicalRecord> {
   let open: PhysicalRecord | null = null;
   for await (const { text, lineNo } of lines) {
     st.lastLine = lineNo;
     const ctl = CONTROL.exec(text);
     if (ctl) {
       const code = ctl[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-      throw new FormatError(`control character U+${code} at position ${ctl.index + 1} (BAI2 records hold printable characters only; TAB, CR and LF aside)`, `line ${lineNo}`);
+      throw new FormatError(
+        `control character U+${code} at position ${ctl.index + 1} (BAI2 records hold printable characters only; TAB, CR and LF aside)`,
+        `line ${lineNo}`,
+      );
     }
     let pos = 0;
     let afterSlash = false;
@@ -69,7 +75,10 @@ export async function* physicalRecords(lines: AsyncIterable<{ text: string; line
         rec.source += `\n${text.slice(0, r.terminated ? r.end + 1 : r.end)}`;
         rec.wraps++;
         rec.terminated = r.terminated;
-        warn(st, `line ${lineNo}: a line without a record code continues the text of the ${RECORD_NAMES[rec.code]} at line ${rec.line}; read as part of it, not as a record`);
+        warn(
+          st,
+          `line ${lineNo}: a line without a record code continues the text of the ${RECORD_NAMES[rec.code]} at line ${rec.line}; read as part of it, not as a record`,
+        );
         if (!r.terminated) {
           open = rec;
           continue;
@@ -114,7 +123,8 @@ function findEnd(text: string, from: number, code: string): { end: number; next:
     REST_IS_BLANK.lastIndex = i + 1;
     if (REST_IS_BLANK.test(text)) return { end: i, next: -1, terminated: true };
     NEXT_RECORD.lastIndex = i + 1;
-    if (!TEXT_RECORDS.has(code) || NEXT_RECORD.test(text)) return { end: i, next: skipSpace(text, i + 1), terminated: true };
+    if (!TEXT_RECORDS.has(code) || NEXT_RECORD.test(text))
+      return { end: i, next: skipSpace(text, i + 1), terminated: true };
   }
   return { end: text.length, next: -1, terminated: false };
 }
@@ -129,11 +139,14 @@ function readCode(text: string, at: number, line: number, afterSlash: boolean): 
   const m = CODE_AT.exec(text);
   const found = JSON.stringify(text.slice(at, at + 24));
   if (!m) {
-    const expected = afterSlash ? 'another record or the end of the line after "/"' : 'a record code (01, 02, 03, 16, 88, 49, 98 or 99) and a comma at the start of the line';
+    const expected = afterSlash
+      ? 'another record or the end of the line after "/"'
+      : 'a record code (01, 02, 03, 16, 88, 49, 98 or 99) and a comma at the start of the line';
     throw new FormatError(`expected ${expected}, found ${found}`, `line ${line}`);
   }
   const code = m[1] as string;
-  if (!RECORD_NAMES[code]) throw new FormatError(`unknown record code "${code}": expected 01, 02, 03, 16, 88, 49, 98 or 99`, `line ${line}`);
+  if (!RECORD_NAMES[code])
+    throw new FormatError(`unknown record code "${code}": expected 01, 02, 03, 16, 88, 49, 98 or 99`, `line ${line}`);
   return code;
 }
 

@@ -3,7 +3,12 @@
  * (the implied decimals of each currency's amounts are its ISO 4217 exponent, @strongroom/money).
  */
 
-export const GROUP_STATUS: Readonly<Record<string, string>> = { '1': 'update', '2': 'deletion', '3': 'correction', '4': 'test only' };
+export const GROUP_STATUS: Readonly<Record<string, string>> = {
+  '1': 'update',
+  '2': 'deletion',
+  '3': 'correction',
+  '4': 'test only',
+};
 
 /**
  * Direction of a 16 type code (Appendix A of the specification): 100–399 credit, 400–699 debit;

@@ -14,7 +14,8 @@ const readCorpus = (file: string) => read(fs.createReadStream(path.join(CORPUS, 
 
 const rejection = formatErrorOf;
 
-const failedChecks = (s: FormatSummary) => s.checks.filter((c) => !c.ok).map((c): [string, string, string] => [c.name, c.expected, c.found]);
+const failedChecks = (s: FormatSummary) =>
+  s.checks.filter((c) => !c.ok).map((c): [string, string, string] => [c.name, c.expected, c.found]);
 
 type Verdict =
   | { verdict: 'reconciled'; details: number; warnings: RegExp[] }
@@ -22,7 +23,11 @@ type Verdict =
   | { verdict: 'rejected'; error: string };
 
 const ok = (details: number, ...warnings: RegExp[]): Verdict => ({ verdict: 'reconciled', details, warnings });
-const bad = (details: number, ...failed: [string, string, string][]): Verdict => ({ verdict: 'not reconciled', details, failed });
+const bad = (details: number, ...failed: [string, string, string][]): Verdict => ({
+  verdict: 'not reconciled',
+  details,
+  failed,
+});
 
 /** Every file of corpus/bai2 and what the reader must make of it (see corpus/SOURCES.md). */
 const EXPECTED: Record<string, Verdict> = {
@@ -34,7 +39,10 @@ const EXPECTED: Record<string, Verdict> = {
   'sample2.txt': ok(4, /group status "3" \(correction\)/),
   // several records on a line, and line 19 has no record code: it continues the 16 text of line 18;
   // counted as records (not lines, not fragments) the file's own counts all agree
-  'sample3.txt': ok(26, /^line 19: a line without a record code continues the text of the 16 transaction detail at line 18/),
+  'sample3.txt': ok(
+    26,
+    /^line 19: a line without a record code continues the text of the 16 transaction detail at line 18/,
+  ),
   'svb_us_example.bai2': ok(2),
   'sample4-continuations-newline-delimited.txt': bad(
     17,
@@ -58,7 +66,10 @@ const EXPECTED: Record<string, Verdict> = {
     ['group 1 number of records', '16', '121'],
     ['file number of records', '18', '123'],
   ),
-  'sample-parseError.txt': { verdict: 'rejected', error: 'line 1: unknown record code "00": expected 01, 02, 03, 16, 88, 49, 98 or 99' },
+  'sample-parseError.txt': {
+    verdict: 'rejected',
+    error: 'line 1: unknown record code "00": expected 01, 02, 03, 16, 88, 49, 98 or 99',
+  },
 };
 
 describe('readBai2 on the corpus', () => {
@@ -98,19 +109,41 @@ describe('readBai2 on the corpus', () => {
       valueDate: '2015-07-15',
       reference:
         'RP12312312312312 FR:FP SIP INCOMING ENDT:20150715 TRID:RP12312312312312 PY:RP1231231231231200                 A1234BC 22/03/66 BI:22222222 OB:111111 BUCKINGHAM PALACE OB3:BARCLAYS BANK PLC BO:11111111 BO1:DOE JO',
-      raw: expect.stringMatching(/^16,191,001,V,150715,,1234567890,RP12312312312312\/\n88,FR:FP SIP INCOMING\n(88,.*\n){5}88,BO:11111111 BO1:DOE JO$/),
+      raw: expect.stringMatching(
+        /^16,191,001,V,150715,,1234567890,RP12312312312312\/\n88,FR:FP SIP INCOMING\n(88,.*\n){5}88,BO:11111111 BO1:DOE JO$/,
+      ),
       location: 'line 4 (16 record, account 77777777)',
     });
     expect(summary.counts).toEqual({ groups: 1, accounts: 1, details: 1, continuations: 7 });
-    expect(summary.controlTotals).toEqual({ 'account 77777777 control total': '20001', 'group 1 control total': '20001', 'file control total': '20001' });
+    expect(summary.controlTotals).toEqual({
+      'account 77777777 control total': '20001',
+      'group 1 control total': '20001',
+      'file control total': '20001',
+    });
   });
 
   it('maps sample1: CAD debits and credits, V value dates, and keys that go on counting when the account is reported again', async () => {
     const { entries } = await readCorpus('sample1.txt');
-    expect(entries[0]).toMatchObject({ txnId: '060317/10200123456/#1', amount: '-25.00', currency: 'CAD', bookedAt: '2006-03-17', valueDate: '2006-03-16', reference: 'RETURNED CHEQUE' });
-    expect(entries[3]).toMatchObject({ txnId: '060317/10200123456/#4', amount: '2035.00', reference: 'TFR 1020 0345678' });
+    expect(entries[0]).toMatchObject({
+      txnId: '060317/10200123456/#1',
+      amount: '-25.00',
+      currency: 'CAD',
+      bookedAt: '2006-03-17',
+      valueDate: '2006-03-16',
+      reference: 'RETURNED CHEQUE',
+    });
+    expect(entries[3]).toMatchObject({
+      txnId: '060317/10200123456/#4',
+      amount: '2035.00',
+      reference: 'TFR 1020 0345678',
+    });
     // the second 03 of the same account on the same as-of date: #12, not #1 again (keys stay unique)
-    expect(entries[11]).toMatchObject({ txnId: '060317/10200123456/#12', amount: '115.00', valueDate: '2006-03-17', location: 'line 19 (16 record, account 10200123456)' });
+    expect(entries[11]).toMatchObject({
+      txnId: '060317/10200123456/#12',
+      amount: '115.00',
+      valueDate: '2006-03-17',
+      location: 'line 19 (16 record, account 10200123456)',
+    });
     expect(new Set(entries.map((e) => e.txnId)).size).toBe(entries.length);
   });
 
@@ -129,8 +162,18 @@ describe('readBai2 on the corpus', () => {
   it('maps sample3: two details on one line, and a text wrapped onto a line without a record code', async () => {
     const { entries } = await readCorpus('sample3.txt');
     expect(entries.slice(0, 2).map((e) => [e.txnId, e.amount, e.location, e.raw])).toEqual([
-      ['220919/1111111/#1', '25.00', 'line 3 (16 record, account 1111111)', '16,142,2500,Z,,,TRANSFER   PAYPAL             PPD/'],
-      ['220919/1111111/#2', '5.00', 'line 3 (16 record, account 1111111)', '16,142,500,Z,,,TRANSFER   MSPBNA BANK        PPD/'],
+      [
+        '220919/1111111/#1',
+        '25.00',
+        'line 3 (16 record, account 1111111)',
+        '16,142,2500,Z,,,TRANSFER   PAYPAL             PPD/',
+      ],
+      [
+        '220919/1111111/#2',
+        '5.00',
+        'line 3 (16 record, account 1111111)',
+        '16,142,500,Z,,,TRANSFER   MSPBNA BANK        PPD/',
+      ],
     ]);
     expect(entries[8]).toMatchObject({
       txnId: '220919/11111111/#1',

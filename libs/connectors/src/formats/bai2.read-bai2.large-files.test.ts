@@ -14,7 +14,8 @@ async function readCounting(input: AsyncIterable<Buffer>): Promise<{ entries: nu
   }
 }
 
-const failedChecks = (s: FormatSummary) => s.checks.filter((c) => !c.ok).map((c): [string, string, string] => [c.name, c.expected, c.found]);
+const failedChecks = (s: FormatSummary) =>
+  s.checks.filter((c) => !c.ok).map((c): [string, string, string] => [c.name, c.expected, c.found]);
 
 describe('readBai2 on a large file', () => {
   const DETAILS = 50_000;
@@ -101,7 +102,8 @@ describe('readBai2 on a file of many accounts', () => {
     yield Buffer.from(pending);
   }
 
-  const folded = (s: FormatSummary) => s.checks.filter((c) => c.location === 'throughout the file').map((c) => [c.name, c.expected, c.found, c.ok]);
+  const folded = (s: FormatSummary) =>
+    s.checks.filter((c) => c.location === 'throughout the file').map((c) => [c.name, c.expected, c.found, c.ok]);
 
   it('reads 100,000 accounts keeping a few hundred checks, the rest folded into passing summary checks', async () => {
     const { entries, summary } = await readCounting(manyAccounts());
@@ -131,7 +133,9 @@ describe('readBai2 on a file of many accounts', () => {
     const { summary } = await readCounting(manyAccounts((k) => k === 77_777));
     // account 77,777 is account number 100777 of group 78
     expect(failedChecks(summary)).toEqual([['group 78 account 100777 control total', '155555', '155554']]);
-    expect(summary.checks.find((c) => !c.ok)?.location).toBe(`line ${2 + 77 * 3002 + 777 * 3} (49 account trailer, account 100777)`);
+    expect(summary.checks.find((c) => !c.ok)?.location).toBe(
+      `line ${2 + 77 * 3002 + 777 * 3} (49 account trailer, account 100777)`,
+    );
     expect(summary.checks.length).toBeLessThanOrEqual(300);
     expect(folded(summary).map(([, , , ok]) => ok)).toEqual([true, true]);
   });
@@ -141,7 +145,9 @@ describe('readBai2 on a file of many accounts', () => {
     // counted in the summary check of the kind
     const { summary } = await readCounting(manyAccounts((k) => k % 50 === 0, 10));
     expect(summary.checks.filter((c) => !c.ok && c.name.endsWith('control total'))).toHaveLength(100);
-    expect(folded(summary)).toEqual([['account trailer (49): 19800 further checks (not listed)', '19800 ok', '19700 ok', false]]);
+    expect(folded(summary)).toEqual([
+      ['account trailer (49): 19800 further checks (not listed)', '19800 ok', '19700 ok', false],
+    ]);
     expect(summary.checks.length).toBeLessThanOrEqual(300);
   });
 });

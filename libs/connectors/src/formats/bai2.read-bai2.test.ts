@@ -17,7 +17,8 @@ const readLines = (...lines: string[]) => read(chunks(lines.join('\n')));
 
 const rejection = formatErrorOf;
 
-const failedChecks = (s: FormatSummary) => s.checks.filter((c) => !c.ok).map((c): [string, string, string] => [c.name, c.expected, c.found]);
+const failedChecks = (s: FormatSummary) =>
+  s.checks.filter((c) => !c.ok).map((c): [string, string, string] => [c.name, c.expected, c.found]);
 
 /** A balanced file: two accounts (USD, EUR) in one group; totals and counts agree. */
 const BALANCED = [
@@ -57,7 +58,13 @@ describe('readBai2 on small files', () => {
       'file number of groups',
       'file number of records',
     ]);
-    expect(summary.checks[0]).toEqual({ name: 'account 111 control total', location: 'line 6 (49 account trailer, account 111)', expected: '203000', found: '203000', ok: true });
+    expect(summary.checks[0]).toEqual({
+      name: 'account 111 control total',
+      location: 'line 6 (49 account trailer, account 111)',
+      expected: '203000',
+      found: '203000',
+      ok: true,
+    });
     expect(summary.counts).toEqual({ groups: 1, accounts: 2, details: 3, continuations: 1 });
     expect(summary.warnings).toEqual([]);
   });
@@ -83,7 +90,14 @@ describe('readBai2 on small files', () => {
   });
 
   it('accepts a blank 49 total only for an account without amounts', async () => {
-    const blank = await readLines('01,S,R,240131,1200,1,,,2/', '02,R,S,1,240130,,,2/', '03,111,/', '49,,2/', '98,,1,4/', '99,,1,6/');
+    const blank = await readLines(
+      '01,S,R,240131,1200,1,,,2/',
+      '02,R,S,1,240130,,,2/',
+      '03,111,/',
+      '49,,2/',
+      '98,,1,4/',
+      '99,,1,6/',
+    );
     expect(failedChecks(blank.summary)).toEqual([]);
     expect(blank.summary.controlTotals['account 111 control total']).toBe('(blank)');
     const withAmounts = await readLines(...replace(BALANCED, '49,1250,4/', '49,,4/'));
@@ -94,7 +108,12 @@ describe('readBai2 on small files', () => {
   });
 
   it('counts records that share a line one by one, and says so when the file counted lines instead', async () => {
-    const { summary } = await readLines('01,S,R,240131,1200,1,,,2/  02,R,S,1,240130,,,2/', '03,444,,010,100,,/ 16,195,100,,,/', '49,200,2/ 98,200,1,3/', '99,200,1,4/');
+    const { summary } = await readLines(
+      '01,S,R,240131,1200,1,,,2/  02,R,S,1,240130,,,2/',
+      '03,444,,010,100,,/ 16,195,100,,,/',
+      '49,200,2/ 98,200,1,3/',
+      '99,200,1,4/',
+    );
     expect(failedChecks(summary)).toEqual([
       ['account 444 number of records', '2', '3'],
       ['group 1 number of records', '3', '5'],
@@ -122,8 +141,18 @@ describe('readBai2 on small files', () => {
       '99,2600,1,10/',
     );
     expect(entries.map((e) => [e.txnId, e.amount, e.reference, e.raw])).toEqual([
-      ['240130/111/BR1', '25.00', 'CR1 PAYMENT FROM ACME, INV 12/34 SECOND LINE', '16,195,2500,Z,BR1,CR1,PAYMENT FROM ACME, INV 12/34\n88,SECOND LINE/'],
-      ['240130/111/BR2', '-1.00', 'CUST2 text in the continuation', '16,495,100,,BR2/\n88,CUST2,text in the continuation'],
+      [
+        '240130/111/BR1',
+        '25.00',
+        'CR1 PAYMENT FROM ACME, INV 12/34 SECOND LINE',
+        '16,195,2500,Z,BR1,CR1,PAYMENT FROM ACME, INV 12/34\n88,SECOND LINE/',
+      ],
+      [
+        '240130/111/BR2',
+        '-1.00',
+        'CUST2 text in the continuation',
+        '16,495,100,,BR2/\n88,CUST2,text in the continuation',
+      ],
     ]);
     expect(failedChecks(summary)).toEqual([]);
     expect(summary.counts['continuations']).toBe(2);
@@ -189,33 +218,112 @@ describe('readBai2 on small files', () => {
   });
 
   it.each([
-    ['015', 'type code 015 is an account status code, with no debit or credit direction; expected a transaction type code'],
-    ['905', 'type code 905 is a customized account status code, with no debit or credit direction; expected a transaction type code'],
-    ['850', 'type code 850 is not assigned by BAI2, with no debit or credit direction; expected a transaction type code'],
+    [
+      '015',
+      'type code 015 is an account status code, with no debit or credit direction; expected a transaction type code',
+    ],
+    [
+      '905',
+      'type code 905 is a customized account status code, with no debit or credit direction; expected a transaction type code',
+    ],
+    [
+      '850',
+      'type code 850 is not assigned by BAI2, with no debit or credit direction; expected a transaction type code',
+    ],
   ])('rejects a 16 with type code %s, which has no direction', async (code, message) => {
-    const err = await rejection(readLines(...replace(BALANCED, '16,195,2500,Z,BR1,CR1,Wire in/', `16,${code},2500,Z,BR1,CR1,Wire in/`)));
+    const err = await rejection(
+      readLines(...replace(BALANCED, '16,195,2500,Z,BR1,CR1,Wire in/', `16,${code},2500,Z,BR1,CR1,Wire in/`)),
+    );
     expect(err.location).toBe('line 4 (16 record, account 111)');
     expect(err.message).toBe(`line 4 (16 record, account 111): ${message}`);
   });
 
   it.each<[string, string[], string]>([
-    ['a 16 outside an account', ['01,S,R,240131,1200,1,,,2/', '02,R,S,1,240130,,,2/', '16,195,2500,Z,,,/', '98,2500,0,3/', '99,2500,1,5/'], 'line 3: expected a 03 account identifier or the 98 group trailer, found a 16 transaction detail'],
-    ['an unknown record code', [...BALANCED.slice(0, 4), '17,195,2500/', ...BALANCED.slice(4)], 'line 5: unknown record code "17": expected 01, 02, 03, 16, 88, 49, 98 or 99'],
-    ['a file that does not start with a 01', BALANCED.slice(1), 'line 1: expected a 01 file header, found a 02 group header'],
-    ['a file without a 99 at the end', BALANCED.slice(0, -1), 'line 11: expected a 02 group header or the 99 file trailer, found the end of the file (no 99 file trailer)'],
-    ['a 49 without a 03', [...BALANCED.slice(0, 6), '49,0,1/', ...BALANCED.slice(6)], 'line 7: expected a 03 account identifier or the 98 group trailer, found a 49 account trailer'],
-    ['a 98 inside an open account', replace(BALANCED, '49,1250,4/', '98,1250,1,3/').slice(0, 10), 'line 10: expected a 16 transaction detail or the 49 account trailer, found a 98 group trailer (account 222 from line 7 has no 49 yet)'],
-    ['an 88 before any record', ['88,HELLO/', ...BALANCED], 'line 1: expected a 01 file header, found an 88 continuation with no record before it to continue'],
-    ['a non-numeric amount', replace(BALANCED, '16,475,1500,0,,CHK123,Check paid/', '16,475,15.00,0,,CHK123,Check paid/'), 'line 5 (16 record, account 111): amount "15.00" is not an amount (expected digits with an optional sign and no decimal point)'],
-    ['a non-numeric count', replace(BALANCED, '49,1250,4/', '49,1250,four/'), 'line 10 (49 account trailer, account 222): account 222 number of records "four" is not a number'],
-    ['a non-numeric type code', replace(BALANCED, '16,475,1500,0,,CHK123,Check paid/', '16,47A,1500,0,,CHK123,Check paid/'), 'line 5 (16 record, account 111): type code "47A" is not a 3-digit number'],
-    ['a malformed as-of date', replace(BALANCED, '02,RECEIVER,BANK,1,240130,2400,USD,2/', '02,RECEIVER,BANK,1,240230,2400,USD,2/'), 'line 2 (02 group header, group 1): as-of date "240230" is not a date (expected YYMMDD)'],
-    ['a malformed value date', replace(BALANCED, '16,195,2500,Z,BR1,CR1,Wire in/', '16,195,2500,V,24-01-30,,BR1,CR1,Wire in/'), 'line 4 (16 record, account 111): V value date "24-01-30" is not a date (expected YYMMDD)'],
-    ['an unknown funds type', replace(BALANCED, '16,195,2500,Z,BR1,CR1,Wire in/', '16,195,2500,X,BR1,CR1,Wire in/'), 'line 4 (16 record, account 111): funds type "X" is not one of 0, 1, 2, Z, S, V or D'],
-    ['a D distribution with fewer pairs than it declares', replace(BALANCED, '16,195,2500,Z,BR1,CR1,Wire in/', '16,195,2500,D,5,0,2500/'), 'line 4 (16 record, account 111): D distribution 2 of 5: days "" is not a number'],
-    ['a version other than 2', replace(BALANCED, '01,SENDER,RECEIVER,240131,1200,FILE1,80,,2/', '01,SENDER,RECEIVER,240131,1200,FILE1,80,,3/'), 'line 1 (01 file header): version "3" is not supported: expected 2'],
-    ['a line without a record code after a record ended by "/"', [...BALANCED.slice(0, 4), 'WIRE IN, CONTINUED', ...BALANCED.slice(4)], 'line 5: expected a record code (01, 02, 03, 16, 88, 49, 98 or 99) and a comma at the start of the line, found "WIRE IN, CONTINUED"'],
-    ['a record after the 99', [...BALANCED, '02,RECEIVER,BANK,1,240131,2400,USD,2/'], 'line 13: expected nothing after the 99 file trailer, found a 02 group header'],
+    [
+      'a 16 outside an account',
+      ['01,S,R,240131,1200,1,,,2/', '02,R,S,1,240130,,,2/', '16,195,2500,Z,,,/', '98,2500,0,3/', '99,2500,1,5/'],
+      'line 3: expected a 03 account identifier or the 98 group trailer, found a 16 transaction detail',
+    ],
+    [
+      'an unknown record code',
+      [...BALANCED.slice(0, 4), '17,195,2500/', ...BALANCED.slice(4)],
+      'line 5: unknown record code "17": expected 01, 02, 03, 16, 88, 49, 98 or 99',
+    ],
+    [
+      'a file that does not start with a 01',
+      BALANCED.slice(1),
+      'line 1: expected a 01 file header, found a 02 group header',
+    ],
+    [
+      'a file without a 99 at the end',
+      BALANCED.slice(0, -1),
+      'line 11: expected a 02 group header or the 99 file trailer, found the end of the file (no 99 file trailer)',
+    ],
+    [
+      'a 49 without a 03',
+      [...BALANCED.slice(0, 6), '49,0,1/', ...BALANCED.slice(6)],
+      'line 7: expected a 03 account identifier or the 98 group trailer, found a 49 account trailer',
+    ],
+    [
+      'a 98 inside an open account',
+      replace(BALANCED, '49,1250,4/', '98,1250,1,3/').slice(0, 10),
+      'line 10: expected a 16 transaction detail or the 49 account trailer, found a 98 group trailer (account 222 from line 7 has no 49 yet)',
+    ],
+    [
+      'an 88 before any record',
+      ['88,HELLO/', ...BALANCED],
+      'line 1: expected a 01 file header, found an 88 continuation with no record before it to continue',
+    ],
+    [
+      'a non-numeric amount',
+      replace(BALANCED, '16,475,1500,0,,CHK123,Check paid/', '16,475,15.00,0,,CHK123,Check paid/'),
+      'line 5 (16 record, account 111): amount "15.00" is not an amount (expected digits with an optional sign and no decimal point)',
+    ],
+    [
+      'a non-numeric count',
+      replace(BALANCED, '49,1250,4/', '49,1250,four/'),
+      'line 10 (49 account trailer, account 222): account 222 number of records "four" is not a number',
+    ],
+    [
+      'a non-numeric type code',
+      replace(BALANCED, '16,475,1500,0,,CHK123,Check paid/', '16,47A,1500,0,,CHK123,Check paid/'),
+      'line 5 (16 record, account 111): type code "47A" is not a 3-digit number',
+    ],
+    [
+      'a malformed as-of date',
+      replace(BALANCED, '02,RECEIVER,BANK,1,240130,2400,USD,2/', '02,RECEIVER,BANK,1,240230,2400,USD,2/'),
+      'line 2 (02 group header, group 1): as-of date "240230" is not a date (expected YYMMDD)',
+    ],
+    [
+      'a malformed value date',
+      replace(BALANCED, '16,195,2500,Z,BR1,CR1,Wire in/', '16,195,2500,V,24-01-30,,BR1,CR1,Wire in/'),
+      'line 4 (16 record, account 111): V value date "24-01-30" is not a date (expected YYMMDD)',
+    ],
+    [
+      'an unknown funds type',
+      replace(BALANCED, '16,195,2500,Z,BR1,CR1,Wire in/', '16,195,2500,X,BR1,CR1,Wire in/'),
+      'line 4 (16 record, account 111): funds type "X" is not one of 0, 1, 2, Z, S, V or D',
+    ],
+    [
+      'a D distribution with fewer pairs than it declares',
+      replace(BALANCED, '16,195,2500,Z,BR1,CR1,Wire in/', '16,195,2500,D,5,0,2500/'),
+      'line 4 (16 record, account 111): D distribution 2 of 5: days "" is not a number',
+    ],
+    [
+      'a version other than 2',
+      replace(BALANCED, '01,SENDER,RECEIVER,240131,1200,FILE1,80,,2/', '01,SENDER,RECEIVER,240131,1200,FILE1,80,,3/'),
+      'line 1 (01 file header): version "3" is not supported: expected 2',
+    ],
+    [
+      'a line without a record code after a record ended by "/"',
+      [...BALANCED.slice(0, 4), 'WIRE IN, CONTINUED', ...BALANCED.slice(4)],
+      'line 5: expected a record code (01, 02, 03, 16, 88, 49, 98 or 99) and a comma at the start of the line, found "WIRE IN, CONTINUED"',
+    ],
+    [
+      'a record after the 99',
+      [...BALANCED, '02,RECEIVER,BANK,1,240131,2400,USD,2/'],
+      'line 13: expected nothing after the 99 file trailer, found a 02 group header',
+    ],
   ])('rejects %s, saying what was expected and what was found', async (_what, lines, message) => {
     expect((await rejection(readLines(...lines))).message).toBe(message);
   });
@@ -227,8 +335,16 @@ describe('readBai2 on small files', () => {
   });
 
   it.each([
-    ['-', '16,475,-150000,0,CHK1,,CHECK PAID/', 'line 5 (16 record, account 111): amount "-150000" is signed: BAI2 detail amounts carry no sign; the type code 475 gives the direction'],
-    ['+', '16,475,+1500,0,,CHK123,Check paid/', 'line 5 (16 record, account 111): amount "+1500" is signed: BAI2 detail amounts carry no sign; the type code 475 gives the direction'],
+    [
+      '-',
+      '16,475,-150000,0,CHK1,,CHECK PAID/',
+      'line 5 (16 record, account 111): amount "-150000" is signed: BAI2 detail amounts carry no sign; the type code 475 gives the direction',
+    ],
+    [
+      '+',
+      '16,475,+1500,0,,CHK123,Check paid/',
+      'line 5 (16 record, account 111): amount "+1500" is signed: BAI2 detail amounts carry no sign; the type code 475 gives the direction',
+    ],
   ])('rejects a 16 amount signed with "%s": the type code alone gives the direction', async (_sign, line, message) => {
     const err = await rejection(readLines(...replace(BALANCED, '16,475,1500,0,,CHK123,Check paid/', line)));
     expect(err.message).toBe(message);
@@ -258,16 +374,24 @@ describe('readBai2 on control characters', () => {
     ['SUB', '\u001a', '001A'],
     ['VT', '\u000b', '000B'],
   ])('rejects %s in a record, naming the line and the position', async (_name, char, code) => {
-    const err = await rejection(readLines(...replace(BALANCED, '16,195,2500,Z,BR1,CR1,Wire in/', `16,195,2500,Z,BR1,CR1,Wire${char} in/`)));
-    expect(err.message).toBe(`line 4: control character U+${code} at position 27 (BAI2 records hold printable characters only; TAB, CR and LF aside)`);
+    const err = await rejection(
+      readLines(...replace(BALANCED, '16,195,2500,Z,BR1,CR1,Wire in/', `16,195,2500,Z,BR1,CR1,Wire${char} in/`)),
+    );
+    expect(err.message).toBe(
+      `line 4: control character U+${code} at position 27 (BAI2 records hold printable characters only; TAB, CR and LF aside)`,
+    );
   });
 
   it('rejects a control character on a line of its own after the 99 (a DOS end-of-file mark)', async () => {
-    expect((await rejection(readLines(...BALANCED, '\u001a'))).message).toBe('line 13: control character U+001A at position 1 (BAI2 records hold printable characters only; TAB, CR and LF aside)');
+    expect((await rejection(readLines(...BALANCED, '\u001a'))).message).toBe(
+      'line 13: control character U+001A at position 1 (BAI2 records hold printable characters only; TAB, CR and LF aside)',
+    );
   });
 
   it('accepts TAB, CR LF and lone CR line ends', async () => {
-    const text = BALANCED.map((l) => l.replace('Wire in', 'Wire\tin')).join('\r\n').replace('49,1250,4/\r\n', '49,1250,4/\r');
+    const text = BALANCED.map((l) => l.replace('Wire in', 'Wire\tin'))
+      .join('\r\n')
+      .replace('49,1250,4/\r\n', '49,1250,4/\r');
     const { entries, summary } = await read(chunks(text));
     expect(entries[0]?.reference).toBe('CR1 Wire\tin');
     expect(failedChecks(summary)).toEqual([]);

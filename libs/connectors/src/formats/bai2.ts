@@ -43,7 +43,15 @@ const EXPECTED: Readonly<Record<Phase, string>> = {
   end: 'nothing after the 99 file trailer',
 };
 /** The phase in which each record (but 88) may come. */
-const ALLOWED_IN: Readonly<Record<string, Phase>> = { '01': 'start', '02': 'file', '99': 'file', '03': 'group', '98': 'group', '16': 'account', '49': 'account' };
+const ALLOWED_IN: Readonly<Record<string, Phase>> = {
+  '01': 'start',
+  '02': 'file',
+  '99': 'file',
+  '03': 'group',
+  '98': 'group',
+  '16': 'account',
+  '49': 'account',
+};
 /** The kinds of checks, by trailer: each kind lists a bounded number of its checks (see findings.ts). */
 const KIND = { '49': 'account trailer (49)', '98': 'group trailer (98)', '99': 'file trailer (99)' } as const;
 type Kind = (typeof KIND)[keyof typeof KIND];
@@ -67,9 +75,17 @@ export const readBai2: FormatReader = async function* readBai2(input) {
   let pendingChars = 0;
   for await (const rec of physicalRecords(text.lines(), st)) {
     if (rec.code === '88') {
-      if (!pending.length) throw new FormatError(`expected ${EXPECTED[st.phase]}, found an 88 continuation with no record before it to continue`, `line ${rec.line}`);
+      if (!pending.length)
+        throw new FormatError(
+          `expected ${EXPECTED[st.phase]}, found an 88 continuation with no record before it to continue`,
+          `line ${rec.line}`,
+        );
       pendingChars += rec.source.length;
-      if (pendingChars > MAX_RECORD_CHARS) throw new FormatError(`the record and its 88 continuations are longer than ${MAX_RECORD_CHARS} characters`, `line ${pending[0]?.line}`);
+      if (pendingChars > MAX_RECORD_CHARS)
+        throw new FormatError(
+          `the record and its 88 continuations are longer than ${MAX_RECORD_CHARS} characters`,
+          `line ${pending[0]?.line}`,
+        );
       pending.push(rec);
       continue;
     }
@@ -91,7 +107,13 @@ export const readBai2: FormatReader = async function* readBai2(input) {
   const result = st.findings.result();
   // the file's own total comes last, after any number of account and group totals: always kept
   result.controlTotals[FILE_TOTAL] = st.fileTotal as string;
-  const summary: FormatSummary = { format: 'bai2', version: st.version, encoding: text.encoding, counts: { ...st.counts }, ...result };
+  const summary: FormatSummary = {
+    format: 'bai2',
+    version: st.version,
+    encoding: text.encoding,
+    counts: { ...st.counts },
+    ...result,
+  };
   return summary;
 };
 
@@ -101,7 +123,10 @@ function finishRecord(st: ReaderState, recs: PhysicalRecord[]): BankEntry | null
   const head = recs[0] as PhysicalRecord;
   if (ALLOWED_IN[head.code] !== st.phase) {
     const open = st.account ? ` (account ${st.account.number} from line ${st.account.line} has no 49 yet)` : '';
-    throw new FormatError(`expected ${EXPECTED[st.phase]}, found a ${RECORD_NAMES[head.code]}${open}`, `line ${head.line}`);
+    throw new FormatError(
+      `expected ${EXPECTED[st.phase]}, found a ${RECORD_NAMES[head.code]}${open}`,
+      `line ${head.line}`,
+    );
   }
   st.counts.continuations += recs.length - 1;
   switch (head.code) {
@@ -134,8 +159,20 @@ function trailer(st: ReaderState, recs: PhysicalRecord[]) {
     account.records += recs.length;
     account.wraps += wraps;
     const declared = totalField(f[0] ?? '', 'account control total', loc);
-    st.findings.total(`${account.name} control total`, totalCheck(st, KIND['49'], `${account.name} control total`, loc, declared, account));
-    countCheck(st, KIND['49'], `${account.name} number of records`, loc, f[1] ?? '', account.records, account, head.line);
+    st.findings.total(
+      `${account.name} control total`,
+      totalCheck(st, KIND['49'], `${account.name} control total`, loc, declared, account),
+    );
+    countCheck(
+      st,
+      KIND['49'],
+      `${account.name} number of records`,
+      loc,
+      f[1] ?? '',
+      account.records,
+      account,
+      head.line,
+    );
     addToParent(group, account, declared);
     st.account = null;
     st.phase = 'group';
@@ -145,9 +182,21 @@ function trailer(st: ReaderState, recs: PhysicalRecord[]) {
     group.records += recs.length;
     group.wraps += wraps;
     const declared = totalField(f[0] ?? '', 'group control total', loc);
-    st.findings.total(`group ${group.index} control total`, totalCheck(st, KIND['98'], `group ${group.index} control total`, loc, declared, group));
+    st.findings.total(
+      `group ${group.index} control total`,
+      totalCheck(st, KIND['98'], `group ${group.index} control total`, loc, declared, group),
+    );
     countCheck(st, KIND['98'], `group ${group.index} number of accounts`, loc, f[1] ?? '', group.children);
-    countCheck(st, KIND['98'], `group ${group.index} number of records`, loc, f[2] ?? '', group.records, group, head.line);
+    countCheck(
+      st,
+      KIND['98'],
+      `group ${group.index} number of records`,
+      loc,
+      f[2] ?? '',
+      group.records,
+      group,
+      head.line,
+    );
     addToParent(st.file, group, declared);
     st.group = null; // and with it the group's map of account numbers
     st.phase = 'file';
@@ -172,7 +221,14 @@ function addToParent(parent: Scope, child: Scope, declared: bigint | null) {
 }
 
 /** Checks a declared total against what was summed; returns the declared total as the control totals show it. */
-function totalCheck(st: ReaderState, kind: Kind, name: string, location: string, declared: bigint | null, of: Scope): string {
+function totalCheck(
+  st: ReaderState,
+  kind: Kind,
+  name: string,
+  location: string,
+  declared: bigint | null,
+  of: Scope,
+): string {
   const expected = declared === null ? '(blank)' : declared.toString();
   const ok = declared === null ? !of.hasAmounts : declared === of.total;
   st.findings.check(kind, { name, location, expected, found: of.total.toString(), ok });
@@ -180,7 +236,16 @@ function totalCheck(st: ReaderState, kind: Kind, name: string, location: string,
 }
 
 /** A count check; with `of`, a failed record count that matches another way of counting is named in a warning. */
-function countCheck(st: ReaderState, kind: Kind, name: string, location: string, text: string, found: number, of?: Scope, lastLine?: number) {
+function countCheck(
+  st: ReaderState,
+  kind: Kind,
+  name: string,
+  location: string,
+  text: string,
+  found: number,
+  of?: Scope,
+  lastLine?: number,
+) {
   const declared = countField(text, name, location);
   const expected = declared === null ? '(blank)' : declared.toString();
   const ok = expected === String(found);
@@ -188,8 +253,14 @@ function countCheck(st: ReaderState, kind: Kind, name: string, location: string,
   if (ok || declared === null || !of || lastLine === undefined) return;
   const lines = lastLine - of.line + 1;
   if (expected === String(lines)) {
-    warn(st, `${location}: ${name} is ${expected}, the number of lines from line ${of.line} to line ${lastLine}; BAI2 counts records (each of several on a line, and every 88), which gives ${found}`);
+    warn(
+      st,
+      `${location}: ${name} is ${expected}, the number of lines from line ${of.line} to line ${lastLine}; BAI2 counts records (each of several on a line, and every 88), which gives ${found}`,
+    );
   } else if (of.wraps && expected === String(found + of.wraps)) {
-    warn(st, `${location}: ${name} is ${expected}, which counts the ${of.wraps} line(s) without a record code that continue a text as records; BAI2 counts records, which gives ${found}`);
+    warn(
+      st,
+      `${location}: ${name} is ${expected}, which counts the ${of.wraps} line(s) without a record code that continue a text as records; BAI2 counts records, which gives ${found}`,
+    );
   }
 }

@@ -27,7 +27,8 @@ export function detectFormat(head: Buffer): DetectedFormat {
   if (start.startsWith('<')) {
     const ns = /urn:iso:std:iso:20022:tech:xsd:(camt\.05[234]|pain\.001)\.\d{3}\.\d{2}/.exec(start);
     if (ns) return (ns[1] as string).replace('.', '') as BankFormat;
-    for (const [root, format] of Object.entries(XML_ROOTS)) if (new RegExp(`<(\\w+:)?${root}[\\s>]`).test(start)) return format;
+    for (const [root, format] of Object.entries(XML_ROOTS))
+      if (new RegExp(`<(\\w+:)?${root}[\\s>]`).test(start)) return format;
     return 'xml';
   }
   if (/^1\d\d[ \d]\d{9}[ \d]\d{9}\d{6}/.test(start)) return 'ach';

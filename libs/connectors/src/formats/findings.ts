@@ -50,11 +50,18 @@ export class Findings {
   result(): { controlTotals: Record<string, string>; checks: ControlCheck[]; warnings: string[] } {
     const checks = [...this.checks];
     for (const [kind, f] of this.folded) {
-      checks.push({ name: `${kind}: ${f.count} further checks (not listed)`, location: 'throughout the file', expected: `${f.count} ok`, found: `${f.count - f.failed} ok`, ok: f.failed === 0 });
+      checks.push({
+        name: `${kind}: ${f.count} further checks (not listed)`,
+        location: 'throughout the file',
+        expected: `${f.count} ok`,
+        found: `${f.count - f.failed} ok`,
+        ok: f.failed === 0,
+      });
     }
     const warnings = [...this.warnings];
     if (this.moreWarnings) warnings.push(`… and ${this.moreWarnings} more warnings`);
-    if (this.totals > MAX_CONTROL_TOTALS) warnings.push(`${this.totals - MAX_CONTROL_TOTALS} further control totals are not listed`);
+    if (this.totals > MAX_CONTROL_TOTALS)
+      warnings.push(`${this.totals - MAX_CONTROL_TOTALS} further control totals are not listed`);
     return { controlTotals: this.controlTotals, checks, warnings };
   }
 }

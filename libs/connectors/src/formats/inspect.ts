@@ -7,7 +7,15 @@ import { DecimalSum, parseDec } from '@strongroom/money';
 import { DETECT_BYTES, detectFormat, type DetectedFormat } from './detect';
 import { readIso20022 } from './iso20022';
 import { readMt940 } from './mt940';
-import { BANK_FORMATS, FormatError, type BankEntry, type BankFormat, type ControlCheck, type FormatReader, type FormatSummary } from './types';
+import {
+  BANK_FORMATS,
+  FormatError,
+  type BankEntry,
+  type BankFormat,
+  type ControlCheck,
+  type FormatReader,
+  type FormatSummary,
+} from './types';
 
 export interface ReaderOptions {
   /** ACH: accept return reason codes outside NACHA's R01–R85. */
@@ -34,7 +42,9 @@ export function readerFor(format: BankFormat, options: ReaderOptions = {}): Form
 
 /** Whether a file read as `found` satisfies a job that declared `declared` (MT942 reports ride with MT940). */
 export function formatMatches(declared: BankFormat, found: BankFormat): boolean {
-  return declared === found || (declared === 'mt940' && found === 'mt942') || (declared === 'mt942' && found === 'mt940');
+  return (
+    declared === found || (declared === 'mt940' && found === 'mt942') || (declared === 'mt942' && found === 'mt940')
+  );
 }
 
 export interface CurrencyTotals {
@@ -96,7 +106,11 @@ export interface InspectOptions extends ReaderOptions {
 export type ReadThrough = <T>(read: () => Promise<T>) => Promise<T>;
 
 /** The file's chunks in order, each read through `readThrough` when given; `onChunk` sees every chunk. */
-export async function* readChunks(path: string, readThrough: ReadThrough | undefined, onChunk: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+export async function* readChunks(
+  path: string,
+  readThrough: ReadThrough | undefined,
+  onChunk: (chunk: Buffer) => void,
+): AsyncGenerator<Buffer> {
   const stream = fs.createReadStream(path, { highWaterMark: 1 << 20 });
   const it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   try {
@@ -118,7 +132,11 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
     stat = await fs.promises.stat(path);
     head = await readHead(path);
   } catch (err) {
-    throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new StrongroomError(
+      ErrorCode.SOURCE_UNAVAILABLE,
+      `source file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: err },
+    );
   }
   const detected = detectFormat(head);
   let sha = createHash('sha256');
@@ -179,8 +197,15 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
   }
   report.sha256 = sha.digest('hex');
   for (const [ccy, t] of totals) {
-    const net = new DecimalSum().add(t.credits.get()).add({ units: -t.debits.get().units, scale: t.debits.get().scale });
-    report.entries.byCurrency[ccy] = { entries: t.entries, credits: t.credits.toString(), debits: t.debits.toString(), net: net.toString() };
+    const net = new DecimalSum()
+      .add(t.credits.get())
+      .add({ units: -t.debits.get().units, scale: t.debits.get().scale });
+    report.entries.byCurrency[ccy] = {
+      entries: t.entries,
+      credits: t.credits.toString(),
+      debits: t.debits.toString(),
+      net: net.toString(),
+    };
   }
   if (report.rejected) {
     report.reconciled = false;
@@ -192,7 +217,11 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
   return report;
 }
 
-function countEntry(report: InspectReport, totals: Map<string, { entries: number; credits: DecimalSum; debits: DecimalSum }>, e: BankEntry) {
+function countEntry(
+  report: InspectReport,
+  totals: Map<string, { entries: number; credits: DecimalSum; debits: DecimalSum }>,
+  e: BankEntry,
+) {
   report.entries.read++;
   if (e.filter) {
     report.entries.filtered++;
@@ -233,5 +262,6 @@ async function readHead(path: string): Promise<Buffer> {
 }
 
 async function hashFile(path: string, sha: ReturnType<typeof createHash>) {
-  for await (const chunk of fs.createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) sha.update(chunk);
+  for await (const chunk of fs.createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)
+    sha.update(chunk);
 }

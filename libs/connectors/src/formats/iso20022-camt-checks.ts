@@ -5,7 +5,16 @@
  * TxsSummry against all its entries.
  */
 import { addDec, decEquals, DecimalSum, formatDec, negDec, ZERO, type Dec } from '@strongroom/money';
-import { type Booked, type Balance, type CamtScope, type Entry, type Group, label, named, type Statement } from './iso20022-camt-state';
+import {
+  type Booked,
+  type Balance,
+  type CamtScope,
+  type Entry,
+  type Group,
+  label,
+  named,
+  type Statement,
+} from './iso20022-camt-state';
 import { datePart, debitIndicator, parseXmlAmount, parseCount, signAmount, type XmlFrame } from './iso20022-xml';
 import { FormatError } from './types';
 
@@ -28,18 +37,34 @@ export function closeGroup(scope: CamtScope, s: Statement, e: Entry, g: Group): 
     itemised = g.txCount >= Math.min(2, declared);
     if (itemised) {
       s.checks++;
-      findings.check('Btch NbOfTxs', { name: `${where} Btch NbOfTxs`, location: `line ${g.nbOfTxs.line}`, expected: String(declared), found: String(g.txCount), ok: declared === g.txCount });
+      findings.check('Btch NbOfTxs', {
+        name: `${where} Btch NbOfTxs`,
+        location: `line ${g.nbOfTxs.line}`,
+        expected: String(declared),
+        found: String(g.txCount),
+        ok: declared === g.txCount,
+      });
     } else {
-      findings.warn(`${where}: Btch NbOfTxs ${declared} with ${g.txCount} TxDtls: the batch is not itemised; its count is not checked`);
+      findings.warn(
+        `${where}: Btch NbOfTxs ${declared} with ${g.txCount} TxDtls: the batch is not itemised; its count is not checked`,
+      );
     }
   }
   if (g.ttlAmt) {
     const declared = parseXmlAmount(g.ttlAmt.text, 'Btch/TtlAmt', `line ${g.ttlAmt.line}`);
     if (itemised && g.allAmounts) {
       s.checks++;
-      findings.check('Btch TtlAmt', { name: `${where} Btch TtlAmt`, location: `line ${g.ttlAmt.line}`, expected: declared.text, found: g.txSum.toString(), ok: decEquals(declared.dec, g.txSum.get()) });
+      findings.check('Btch TtlAmt', {
+        name: `${where} Btch TtlAmt`,
+        location: `line ${g.ttlAmt.line}`,
+        expected: declared.text,
+        found: g.txSum.toString(),
+        ok: decEquals(declared.dec, g.txSum.get()),
+      });
     } else {
-      findings.warn(`${where}: Btch TtlAmt ${declared.text} not checked (${itemised ? 'a TxDtls has no amount' : 'the batch is not itemised'})`);
+      findings.warn(
+        `${where}: Btch TtlAmt ${declared.text} not checked (${itemised ? 'a TxDtls has no amount' : 'the batch is not itemised'})`,
+      );
     }
   }
 }
@@ -52,14 +77,25 @@ export function closeBalance(scope: CamtScope, s: Statement, frame: XmlFrame): v
   const code = d?.get('Tp/CdOrPrtry/Cd')?.text;
   if (!d || !code || !BALANCE_CODES.has(code)) return;
   if (s.balances.length >= MAX_BALANCES) {
-    findings.warn(`${named(scope, s)}: more than ${MAX_BALANCES} balances; Bal ${code} at line ${frame.line} is ignored`);
+    findings.warn(
+      `${named(scope, s)}: more than ${MAX_BALANCES} balances; Bal ${code} at line ${frame.line} is ignored`,
+    );
     return;
   }
   const amt = d.get('Amt');
   const where = `line ${amt?.line ?? frame.line}`;
-  const amount = signAmount(parseXmlAmount(amt?.text, `Bal ${code} Amt`, where), debitIndicator(d.get('CdtDbtInd')?.text, `Bal ${code} CdtDbtInd`, where));
+  const amount = signAmount(
+    parseXmlAmount(amt?.text, `Bal ${code} Amt`, where),
+    debitIndicator(d.get('CdtDbtInd')?.text, `Bal ${code} CdtDbtInd`, where),
+  );
   if (!amt?.ccy) throw new FormatError(`Bal ${code} Amt has no Ccy`, where);
-  s.balances.push({ code, amount, ccy: amt.ccy, date: datePart(d.get('Dt/Dt')?.text ?? d.get('Dt/DtTm')?.text), line: amt.line });
+  s.balances.push({
+    code,
+    amount,
+    ccy: amt.ccy,
+    date: datePart(d.get('Dt/Dt')?.text ?? d.get('Dt/DtTm')?.text),
+    line: amt.line,
+  });
   const role = code === 'CLBD' ? 'closing' : code === 'FWAV' ? 'forward available' : 'opening';
   findings.total(`${label(scope, s)} ${role} ${code} ${amt.ccy}`, amount.text);
 }
@@ -68,7 +104,10 @@ export function closeBalance(scope: CamtScope, s: Statement, frame: XmlFrame): v
 export function finishStatement(scope: CamtScope, s: Statement): void {
   balanceChecks(scope, s);
   summaryChecks(scope, s);
-  if (!s.checks) scope.findings.warn(`${named(scope, s)}: no control totals to check (no OPBD/CLBD pair, no TxsSummry, no itemised Btch)`);
+  if (!s.checks)
+    scope.findings.warn(
+      `${named(scope, s)}: no control totals to check (no OPBD/CLBD pair, no TxsSummry, no itemised Btch)`,
+    );
   if (s.refs.untracked) {
     scope.findings.warn(
       `${named(scope, s)}: ${s.refs.untracked} AcctSvcrRefs after the first ${s.refs.max} distinct ones were not tracked for repeats; ` +
@@ -77,7 +116,16 @@ export function finishStatement(scope: CamtScope, s: Statement): void {
   }
 }
 
-function check(scope: CamtScope, s: Statement, kind: string, name: string, line: number, expected: string, found: string, ok: boolean): void {
+function check(
+  scope: CamtScope,
+  s: Statement,
+  kind: string,
+  name: string,
+  line: number,
+  expected: string,
+  found: string,
+  ok: boolean,
+): void {
   s.checks++;
   scope.findings.check(kind, { name: `${named(scope, s)} ${name}`, location: `line ${line}`, expected, found, ok });
 }
@@ -88,11 +136,17 @@ function balanceChecks(scope: CamtScope, s: Statement): void {
   for (const b of s.balances) if (b.code === 'PRCD' && !openings.some((o) => o.ccy === b.ccy)) openings.push(b);
   const closings = s.balances.filter((b) => b.code === 'CLBD');
   if (!openings.length || !closings.length) {
-    if (openings.length || closings.length) findings.warn(`${named(scope, s)}: ${openings[0]?.code ?? 'CLBD'} without ${openings.length ? 'CLBD' : 'OPBD'}; balance not checked`);
+    if (openings.length || closings.length)
+      findings.warn(
+        `${named(scope, s)}: ${openings[0]?.code ?? 'CLBD'} without ${openings.length ? 'CLBD' : 'OPBD'}; balance not checked`,
+      );
     return;
   }
   for (const [ccy, b] of s.booked) {
-    if (!closings.some((c) => c.ccy === ccy)) findings.warn(`${named(scope, s)}: booked entries in ${ccy} (net ${b.sum.toString()}) are covered by no closing balance`);
+    if (!closings.some((c) => c.ccy === ccy))
+      findings.warn(
+        `${named(scope, s)}: booked entries in ${ccy} (net ${b.sum.toString()}) are covered by no closing balance`,
+      );
   }
   for (const close of closings) {
     const name = `closing balance CLBD ${close.ccy}`;
@@ -104,15 +158,40 @@ function balanceChecks(scope: CamtScope, s: Statement): void {
     const booked = s.booked.get(open.ccy);
     const computed = addDec(open.amount.dec, booked?.sum.get() ?? ZERO);
     if (open.ccy !== close.ccy) {
-      check(scope, s, 'balance', name, close.line, `${close.amount.text} ${close.ccy}`, `${formatDec(computed)} ${open.ccy} (${open.code} ${open.amount.text} ${open.ccy} + booked entries)`, false);
+      check(
+        scope,
+        s,
+        'balance',
+        name,
+        close.line,
+        `${close.amount.text} ${close.ccy}`,
+        `${formatDec(computed)} ${open.ccy} (${open.code} ${open.amount.text} ${open.ccy} + booked entries)`,
+        false,
+      );
     } else if (decEquals(computed, close.amount.dec) || !forwardValue(scope, s, open, close, computed, booked)) {
-      check(scope, s, 'balance', name, close.line, close.amount.text, formatDec(computed), decEquals(computed, close.amount.dec));
+      check(
+        scope,
+        s,
+        'balance',
+        name,
+        close.line,
+        close.amount.text,
+        formatDec(computed),
+        decEquals(computed, close.amount.dec),
+      );
     } // else: accepted under the forward-value convention, checked and reported by forwardValue
   }
 }
 
 /** The forward-value convention: CLBD leaves out booked entries value-dated after its date. */
-function forwardValue(scope: CamtScope, s: Statement, open: Balance, close: Balance, computed: Dec, booked: Booked | undefined): boolean {
+function forwardValue(
+  scope: CamtScope,
+  s: Statement,
+  open: Balance,
+  close: Balance,
+  computed: Dec,
+  booked: Booked | undefined,
+): boolean {
   if (!close.date || !booked) return false;
   const later = new DecimalSum();
   let count = 0;
@@ -124,7 +203,16 @@ function forwardValue(scope: CamtScope, s: Statement, open: Balance, close: Bala
   }
   const withoutLater = addDec(computed, negDec(later.get()));
   if (!count || !decEquals(withoutLater, close.amount.dec)) return false;
-  check(scope, s, 'balance', `closing balance CLBD ${close.ccy}`, close.line, close.amount.text, formatDec(withoutLater), true);
+  check(
+    scope,
+    s,
+    'balance',
+    `closing balance CLBD ${close.ccy}`,
+    close.line,
+    close.amount.text,
+    formatDec(withoutLater),
+    true,
+  );
   const fwav = s.balances.find((b) => b.code === 'FWAV' && b.ccy === close.ccy);
   scope.findings.warn(
     `${named(scope, s)}: CLBD ${close.ccy} ${close.amount.text} = ${open.code} + the booked entries value-dated on or before ${close.date}; ` +
@@ -133,7 +221,16 @@ function forwardValue(scope: CamtScope, s: Statement, open: Balance, close: Bala
   );
   if (fwav) {
     const expectedFwav = addDec(close.amount.dec, later.get());
-    check(scope, s, 'balance', `forward available balance FWAV ${close.ccy} = CLBD + later value-dated entries`, fwav.line, fwav.amount.text, formatDec(expectedFwav), decEquals(expectedFwav, fwav.amount.dec));
+    check(
+      scope,
+      s,
+      'balance',
+      `forward available balance FWAV ${close.ccy} = CLBD + later value-dated entries`,
+      fwav.line,
+      fwav.amount.text,
+      formatDec(expectedFwav),
+      decEquals(expectedFwav, fwav.amount.dec),
+    );
   }
   return true;
 }
@@ -153,13 +250,27 @@ function summaryChecks(scope: CamtScope, s: Statement): void {
     if (!d) return;
     const declared = signAmount(parseXmlAmount(d.text, `TxsSummry ${k}`, `line ${d.line}`), debit);
     findings.total(`${label(scope, s)} TxsSummry ${k}`, declared.text);
-    check(scope, s, 'TxsSummry', `TxsSummry ${k}`, d.line, declared.text, formatDec(found), decEquals(declared.dec, found));
+    check(
+      scope,
+      s,
+      'TxsSummry',
+      `TxsSummry ${k}`,
+      d.line,
+      declared.text,
+      formatDec(found),
+      decEquals(declared.dec, found),
+    );
   };
   countCheck('TtlNtries/NbOfNtries', s.entries);
   sumCheck('TtlNtries/Sum', s.absSum.get());
   const netKey = field('TtlNtries/TtlNetNtry/Amt') ? 'TtlNtries/TtlNetNtry/Amt' : 'TtlNtries/TtlNetNtryAmt';
   const netInd = field('TtlNtries/TtlNetNtry/CdtDbtInd') ?? field('TtlNtries/CdtDbtInd');
-  if (field(netKey)) sumCheck(netKey, s.net.get(), debitIndicator(netInd?.text ?? 'CRDT', 'TxsSummry net CdtDbtInd', `line ${netInd?.line ?? 0}`));
+  if (field(netKey))
+    sumCheck(
+      netKey,
+      s.net.get(),
+      debitIndicator(netInd?.text ?? 'CRDT', 'TxsSummry net CdtDbtInd', `line ${netInd?.line ?? 0}`),
+    );
   countCheck('TtlCdtNtries/NbOfNtries', s.credit.count);
   sumCheck('TtlCdtNtries/Sum', s.credit.sum.get());
   countCheck('TtlDbtNtries/NbOfNtries', s.debit.count);

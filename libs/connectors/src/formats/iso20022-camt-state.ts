@@ -94,9 +94,21 @@ export function named(scope: CamtScope, s: Statement): string {
 /** A statement opened at its start tag, with no balances, entries or totals yet. */
 export function newStatement(index: number): Statement {
   return {
-    index, id: null, creDtTm: null, account: null, balances: [], draft: null, summary: new Map(),
-    entries: 0, absSum: new DecimalSum(), net: new DecimalSum(), credit: { count: 0, sum: new DecimalSum() }, debit: { count: 0, sum: new DecimalSum() },
-    booked: new Map(), refs: new SeenKeys(), checks: 0,
+    index,
+    id: null,
+    creDtTm: null,
+    account: null,
+    balances: [],
+    draft: null,
+    summary: new Map(),
+    entries: 0,
+    absSum: new DecimalSum(),
+    net: new DecimalSum(),
+    credit: { count: 0, sum: new DecimalSum() },
+    debit: { count: 0, sum: new DecimalSum() },
+    booked: new Map(),
+    refs: new SeenKeys(),
+    checks: 0,
   };
 }
 
@@ -107,6 +119,14 @@ export function newEntry(index: number, line: number): Entry {
 
 /** Opens the entry's next batch group (NtryDtls, or a Btch / TxDtls directly under Ntry) and makes it current. */
 export function openGroup(e: Entry): Group {
-  e.group = { index: ++e.groups, nbOfTxs: null, ttlAmt: null, txCount: 0, txSum: new DecimalSum(), allAmounts: true, tx: null };
+  e.group = {
+    index: ++e.groups,
+    nbOfTxs: null,
+    ttlAmt: null,
+    txCount: 0,
+    txSum: new DecimalSum(),
+    allAmounts: true,
+    tx: null,
+  };
   return e.group;
 }

@@ -8,7 +8,19 @@
  */
 import { DecimalSum } from '@strongroom/money';
 import { closeBalance, closeGroup, finishStatement } from './iso20022-camt-checks';
-import { type Camt, type CamtScope, type Entry, type Group, label, named, newEntry, newStatement, openGroup, STATEMENT, type Statement } from './iso20022-camt-state';
+import {
+  type Camt,
+  type CamtScope,
+  type Entry,
+  type Group,
+  label,
+  named,
+  newEntry,
+  newStatement,
+  openGroup,
+  STATEMENT,
+  type Statement,
+} from './iso20022-camt-state';
 import {
   attribute,
   datePart,
@@ -21,11 +33,32 @@ import {
 } from './iso20022-xml';
 import { type BankEntry, FormatError } from './types';
 
-const ACCOUNT_PATHS = new Set(['Acct/Id/IBAN', 'Acct/Id/Othr/Id', 'Acct/Id/PrtryAcct/Id', 'Acct/Id/BBAN', 'Acct/Id/UPIC']);
-const ENTRY_FIELDS = new Set(['Amt', 'CdtDbtInd', 'Sts', 'Sts/Cd', 'BookgDt/Dt', 'BookgDt/DtTm', 'ValDt/Dt', 'ValDt/DtTm', 'AcctSvcrRef', 'AddtlNtryInf']);
+const ACCOUNT_PATHS = new Set([
+  'Acct/Id/IBAN',
+  'Acct/Id/Othr/Id',
+  'Acct/Id/PrtryAcct/Id',
+  'Acct/Id/BBAN',
+  'Acct/Id/UPIC',
+]);
+const ENTRY_FIELDS = new Set([
+  'Amt',
+  'CdtDbtInd',
+  'Sts',
+  'Sts/Cd',
+  'BookgDt/Dt',
+  'BookgDt/DtTm',
+  'ValDt/Dt',
+  'ValDt/DtTm',
+  'AcctSvcrRef',
+  'AddtlNtryInf',
+]);
 const PARTY_PATHS = ['Nm', 'Pty/Nm', 'Agt/FinInstnId/Nm'];
 const TX_FIELDS = new Set([
-  ...['Dbtr', 'Cdtr'].flatMap((p) => [...PARTY_PATHS.map((n) => `RltdPties/${p}/${n}`), `RltdPties/${p}Acct/Id/IBAN`, `RltdPties/${p}Acct/Id/Othr/Id`]),
+  ...['Dbtr', 'Cdtr'].flatMap((p) => [
+    ...PARTY_PATHS.map((n) => `RltdPties/${p}/${n}`),
+    `RltdPties/${p}Acct/Id/IBAN`,
+    `RltdPties/${p}Acct/Id/Othr/Id`,
+  ]),
   'RmtInf/Strd/CdtrRefInf/Ref',
   'Refs/EndToEndId',
 ]);
@@ -33,9 +66,9 @@ const MAX_USTRD = 10;
 /** The Bal and TxsSummry fields the checks read; others are not kept (a statement could hold any number). */
 const BALANCE_FIELDS = new Set(['Tp/CdOrPrtry/Cd', 'Amt', 'CdtDbtInd', 'Dt/Dt', 'Dt/DtTm']);
 const SUMMARY_FIELDS = new Set(
-  ['NbOfNtries', 'Sum', 'TtlNetNtry/Amt', 'TtlNetNtryAmt', 'TtlNetNtry/CdtDbtInd', 'CdtDbtInd'].map((k) => `TtlNtries/${k}`).concat(
-    ['TtlCdtNtries', 'TtlDbtNtries'].flatMap((t) => [`${t}/NbOfNtries`, `${t}/Sum`]),
-  ),
+  ['NbOfNtries', 'Sum', 'TtlNetNtry/Amt', 'TtlNetNtryAmt', 'TtlNetNtry/CdtDbtInd', 'CdtDbtInd']
+    .map((k) => `TtlNtries/${k}`)
+    .concat(['TtlCdtNtries', 'TtlDbtNtries'].flatMap((t) => [`${t}/NbOfNtries`, `${t}/Sum`])),
 );
 
 export function createCamtReader(ctx: MessageContext): MessageReader {
@@ -90,7 +123,8 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     if (!s.account) throw new FormatError(`${tag} has no Acct/Id`, location);
     const signed = signAmount(amount, debit);
     const valueDate = datePart(f('ValDt/Dt') ?? f('ValDt/DtTm'));
-    const bookedAt = f('BookgDt/DtTm') ?? f('BookgDt/Dt') ?? f('ValDt/DtTm') ?? f('ValDt/Dt') ?? s.creDtTm ?? header.creDtTm;
+    const bookedAt =
+      f('BookgDt/DtTm') ?? f('BookgDt/Dt') ?? f('ValDt/DtTm') ?? f('ValDt/Dt') ?? s.creDtTm ?? header.creDtTm;
     if (!bookedAt) throw new FormatError('Ntry has no BookgDt, no ValDt and its statement no CreDtTm', location);
 
     s.entries++;
@@ -117,7 +151,9 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     const ref = f('AcctSvcrRef');
     let txnId = ref ? `${s.id}/${ref}` : `${s.id}/#${e.index}`;
     if (ref && s.refs.repeated(ref)) {
-      findings.warn(`${location}: AcctSvcrRef ${ref} appears more than once in ${named(scope, s)}; this entry is keyed by its position`);
+      findings.warn(
+        `${location}: AcctSvcrRef ${ref} appears more than once in ${named(scope, s)}; this entry is keyed by its position`,
+      );
       txnId = `${txnId}/#${e.index}`;
     }
 
@@ -158,7 +194,11 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
         entry = newEntry(st.entries + 1, frame.line);
         walker.startRaw();
       } else if (entry && depth === 4 && frame.local === 'NtryDtls') openGroup(entry);
-      else if (entry && frame.local === 'TxDtls' && (depth === 4 || (depth === 5 && walker.stack[4]?.local === 'NtryDtls'))) {
+      else if (
+        entry &&
+        frame.local === 'TxDtls' &&
+        (depth === 4 || (depth === 5 && walker.stack[4]?.local === 'NtryDtls'))
+      ) {
         const g = entry.group ?? openGroup(entry); // camt.05x.001.01: TxDtls directly under Ntry
         entry.txSeen++;
         g.tx = { amt: null, amtDtls: null, line: frame.line };
@@ -186,8 +226,10 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
         if (rel === 'Id') s.id = frame.text;
         else if (rel === 'CreDtTm') s.creDtTm = frame.text;
         else if (ACCOUNT_PATHS.has(rel)) s.account ??= frame.text;
-        else if (s.draft && rel.startsWith('Bal/') && BALANCE_FIELDS.has(rel.slice(4))) s.draft.set(rel.slice(4), { text: frame.text, line: frame.line, ccy: attribute(frame, 'Ccy') });
-        else if (rel.startsWith('TxsSummry/') && SUMMARY_FIELDS.has(rel.slice(10))) s.summary.set(rel.slice(10), { text: frame.text, line: frame.line });
+        else if (s.draft && rel.startsWith('Bal/') && BALANCE_FIELDS.has(rel.slice(4)))
+          s.draft.set(rel.slice(4), { text: frame.text, line: frame.line, ccy: attribute(frame, 'Ccy') });
+        else if (rel.startsWith('TxsSummry/') && SUMMARY_FIELDS.has(rel.slice(10)))
+          s.summary.set(rel.slice(10), { text: frame.text, line: frame.line });
       }
     },
 

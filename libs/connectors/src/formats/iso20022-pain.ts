@@ -1,5 +1,14 @@
 import { decEquals, DecimalSum } from '@strongroom/money';
-import { attribute, datePart, parseXmlAmount, parseCount, SeenKeys, type MessageContext, type MessageReader, type XmlFrame } from './iso20022-xml';
+import {
+  attribute,
+  datePart,
+  parseXmlAmount,
+  parseCount,
+  SeenKeys,
+  type MessageContext,
+  type MessageReader,
+  type XmlFrame,
+} from './iso20022-xml';
 import { type BankEntry, FormatError } from './types';
 
 /**
@@ -10,7 +19,16 @@ import { type BankEntry, FormatError } from './types';
  * .002.03/.003.03 and the Swiss .ch.02 variants read alike.
  */
 
-const PMT_INF_FIELDS = new Set(['PmtInfId', 'NbOfTxs', 'CtrlSum', 'ReqdExctnDt', 'ReqdExctnDt/Dt', 'ReqdExctnDt/DtTm', 'DbtrAcct/Id/IBAN', 'DbtrAcct/Id/Othr/Id']);
+const PMT_INF_FIELDS = new Set([
+  'PmtInfId',
+  'NbOfTxs',
+  'CtrlSum',
+  'ReqdExctnDt',
+  'ReqdExctnDt/Dt',
+  'ReqdExctnDt/DtTm',
+  'DbtrAcct/Id/IBAN',
+  'DbtrAcct/Id/Othr/Id',
+]);
 const TX_FIELDS = new Set([
   'PmtId/InstrId',
   'PmtId/EndToEndId',
@@ -79,7 +97,9 @@ export function createPainReader(ctx: MessageContext): MessageReader {
     const own = f('PmtId/InstrId') ?? (endToEnd && endToEnd !== 'NOTPROVIDED' ? endToEnd : undefined);
     let txnId = `${msgId}/${pmtInfId}/${own ?? `#${t.index}`}`;
     if (own && p.keys.repeated(own)) {
-      findings.warn(`${location}: ${own} appears more than once in PmtInf ${pmtInfId}; this transaction is keyed by its position`);
+      findings.warn(
+        `${location}: ${own} appears more than once in PmtInf ${pmtInfId}; this transaction is keyed by its position`,
+      );
       txnId = `${txnId}/#${t.index}`;
     }
 
@@ -93,7 +113,10 @@ export function createPainReader(ctx: MessageContext): MessageReader {
       currency: amt.ccy,
       bookedAt: executionDate,
       valueDate: datePart(executionDate),
-      reference: (t.ustrd.length ? t.ustrd.join(' ') : undefined) ?? f('RmtInf/Strd/CdtrRefInf/Ref') ?? (endToEnd && endToEnd !== 'NOTPROVIDED' ? endToEnd : null),
+      reference:
+        (t.ustrd.length ? t.ustrd.join(' ') : undefined) ??
+        f('RmtInf/Strd/CdtrRefInf/Ref') ??
+        (endToEnd && endToEnd !== 'NOTPROVIDED' ? endToEnd : null),
       raw: walker.takeRaw(),
       location,
     };
@@ -105,13 +128,25 @@ export function createPainReader(ctx: MessageContext): MessageReader {
     if (nb) {
       const declared = parseCount(nb.text, `${kind} NbOfTxs`, `line ${nb.line}`);
       findings.total(`${name} NbOfTxs`, nb.text);
-      findings.check(kind, { name: `${name} NbOfTxs`, location: `line ${nb.line}`, expected: String(declared), found: String(count), ok: declared === count });
+      findings.check(kind, {
+        name: `${name} NbOfTxs`,
+        location: `line ${nb.line}`,
+        expected: String(declared),
+        found: String(count),
+        ok: declared === count,
+      });
     }
     const ctrl = fields.get('CtrlSum');
     if (ctrl) {
       const declared = parseXmlAmount(ctrl.text, `${kind} CtrlSum`, `line ${ctrl.line}`);
       findings.total(`${name} CtrlSum`, declared.text);
-      findings.check(kind, { name: `${name} CtrlSum`, location: `line ${ctrl.line}`, expected: declared.text, found: sum.toString(), ok: decEquals(declared.dec, sum.get()) });
+      findings.check(kind, {
+        name: `${name} CtrlSum`,
+        location: `line ${ctrl.line}`,
+        expected: declared.text,
+        found: sum.toString(),
+        ok: decEquals(declared.dec, sum.get()),
+      });
     }
   }
 
@@ -119,7 +154,14 @@ export function createPainReader(ctx: MessageContext): MessageReader {
     open(frame, depth) {
       if (depth === 2 && frame.local === 'PmtInf') {
         counts.paymentInformations++;
-        pmt = { index: counts.paymentInformations, line: frame.line, fields: new Map(), count: 0, sum: new DecimalSum(), keys: new SeenKeys() };
+        pmt = {
+          index: counts.paymentInformations,
+          line: frame.line,
+          fields: new Map(),
+          count: 0,
+          sum: new DecimalSum(),
+          keys: new SeenKeys(),
+        };
       } else if (pmt && depth === 3 && frame.local === 'CdtTrfTxInf') {
         tx = { index: pmt.count + 1, line: frame.line, fields: new Map(), ustrd: [] };
         walker.startRaw();
@@ -156,7 +198,8 @@ export function createPainReader(ctx: MessageContext): MessageReader {
     },
 
     finish() {
-      if (!counts.paymentInformations) throw new FormatError(`${ctx.version.slice(0, 8)} document has no PmtInf`, 'end of document');
+      if (!counts.paymentInformations)
+        throw new FormatError(`${ctx.version.slice(0, 8)} document has no PmtInf`, 'end of document');
       if (!header.get('NbOfTxs')) throw new FormatError('GrpHdr has no NbOfTxs', 'GrpHdr');
       checkTotals('GrpHdr', 'GrpHdr', header, counts.transactions, total);
       return counts;

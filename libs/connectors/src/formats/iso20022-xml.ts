@@ -70,7 +70,10 @@ export class XmlWalker {
       this.quietLine = p.line;
     };
     p.on('error', (err) => {
-      throw new FormatError(`malformed XML: ${err.message.replace(/^\d+:\d+: /, '')}`, `line ${p.line}, column ${p.column}`);
+      throw new FormatError(
+        `malformed XML: ${err.message.replace(/^\d+:\d+: /, '')}`,
+        `line ${p.line}, column ${p.column}`,
+      );
     });
     p.on('xmldecl', (decl) => {
       progress();
@@ -84,15 +87,32 @@ export class XmlWalker {
       this.rootOpened = true;
       this.flush();
       const depth = this.stack.length;
-      if (depth >= MAX_DEPTH) throw new FormatError(`elements nest deeper than ${MAX_DEPTH} levels`, `line ${this.tagLine}`);
+      if (depth >= MAX_DEPTH)
+        throw new FormatError(`elements nest deeper than ${MAX_DEPTH} levels`, `line ${this.tagLine}`);
       const attributes = Object.keys(tag.attributes).length;
-      if (attributes > MAX_ATTRIBUTES) throw new FormatError(`element ${tag.name} has ${attributes} attributes, more than ${MAX_ATTRIBUTES}`, `line ${this.tagLine}`);
+      if (attributes > MAX_ATTRIBUTES)
+        throw new FormatError(
+          `element ${tag.name} has ${attributes} attributes, more than ${MAX_ATTRIBUTES}`,
+          `line ${this.tagLine}`,
+        );
       const parent = this.stack[depth - 1];
       if (parent) parent.text = ''; // ISO 20022 has no mixed content: text before a child is layout
-      const frame: XmlFrame = { local: tag.local, qname: tag.name, uri: tag.uri, attributes: tag.attributes, line: this.tagLine, text: '' };
+      const frame: XmlFrame = {
+        local: tag.local,
+        qname: tag.name,
+        uri: tag.uri,
+        attributes: tag.attributes,
+        line: this.tagLine,
+        text: '',
+      };
       this.stack.push(frame);
       this.visitor.open(frame, depth);
-      if (this.raw) this.appendRaw(`<${tag.name}${Object.values(tag.attributes).map((a) => ` ${a.name}="${escapeXml(a.value, true)}"`).join('')}>`);
+      if (this.raw)
+        this.appendRaw(
+          `<${tag.name}${Object.values(tag.attributes)
+            .map((a) => ` ${a.name}="${escapeXml(a.value, true)}"`)
+            .join('')}>`,
+        );
     });
     const onText = (text: string): void => {
       progress();
@@ -100,7 +120,8 @@ export class XmlWalker {
       const top = this.stack[this.stack.length - 1];
       if (!top) return;
       top.text += text;
-      if (top.text.length > MAX_TEXT_CHARS) throw new FormatError(`text of ${top.local} is longer than ${MAX_TEXT_CHARS} characters`, `line ${top.line}`);
+      if (top.text.length > MAX_TEXT_CHARS)
+        throw new FormatError(`text of ${top.local} is longer than ${MAX_TEXT_CHARS} characters`, `line ${top.line}`);
     };
     p.on('text', onText);
     p.on('cdata', onText);
@@ -118,7 +139,10 @@ export class XmlWalker {
       this.parser.write(slice);
       this.flush();
       if (this.parser.position - this.quietSince > MAX_QUIET_CHARS) {
-        throw new FormatError(`no element boundary within ${MAX_QUIET_CHARS >> 20} MiB of text: a tag or text node this large is not an ISO 20022 message`, `line ${this.quietLine}`);
+        throw new FormatError(
+          `no element boundary within ${MAX_QUIET_CHARS >> 20} MiB of text: a tag or text node this large is not an ISO 20022 message`,
+          `line ${this.quietLine}`,
+        );
       }
     }
   }
@@ -131,7 +155,10 @@ export class XmlWalker {
   private rejectDoctype(slice: string): void {
     const across = (this.prologTail + slice.slice(0, DOCTYPE.length - 1)).indexOf(DOCTYPE);
     const at = across >= 0 ? 0 : slice.indexOf(DOCTYPE);
-    this.prologTail = slice.length >= DOCTYPE.length ? slice.slice(1 - DOCTYPE.length) : (this.prologTail + slice).slice(1 - DOCTYPE.length);
+    this.prologTail =
+      slice.length >= DOCTYPE.length
+        ? slice.slice(1 - DOCTYPE.length)
+        : (this.prologTail + slice).slice(1 - DOCTYPE.length);
     if (across < 0 && at < 0) return;
     const line = this.parser.line + (slice.slice(0, at).match(/\r\n|\n|\r/g)?.length ?? 0);
     throw new FormatError('a DOCTYPE declaration is not allowed: ISO 20022 messages have none', `line ${line}`);
@@ -161,7 +188,8 @@ export class XmlWalker {
   /** Local names of the open elements from `depth` to the innermost, joined by "/". */
   path(depth: number): string {
     let out = '';
-    for (let i = depth; i < this.stack.length; i++) out += i === depth ? (this.stack[i] as XmlFrame).local : `/${(this.stack[i] as XmlFrame).local}`;
+    for (let i = depth; i < this.stack.length; i++)
+      out += i === depth ? (this.stack[i] as XmlFrame).local : `/${(this.stack[i] as XmlFrame).local}`;
     return out;
   }
 
@@ -234,7 +262,10 @@ export class SeenKeys {
 export function messageOfNamespace(uri: string): { format: BankFormat; version: string } | null {
   const iso = /^urn:iso:std:iso:20022:tech:xsd:((camt\.05[234]|pain\.001)\.\d{3}\.\d{2})$/.exec(uri);
   // Swiss SIX variants, e.g. http://www.six-interbank-clearing.com/de/pain.001.001.03.ch.02.xsd
-  const six = /^https?:\/\/www\.six-interbank-clearing\.com\/[a-z]{2}\/((camt\.05[234]|pain\.001)\.\d{3}\.\d{2}\.ch\.\d{2})\.xsd$/.exec(uri);
+  const six =
+    /^https?:\/\/www\.six-interbank-clearing\.com\/[a-z]{2}\/((camt\.05[234]|pain\.001)\.\d{3}\.\d{2}\.ch\.\d{2})\.xsd$/.exec(
+      uri,
+    );
   const m = iso ?? six;
   if (!m) return null;
   return { format: (m[2] as string).replace('.', '') as BankFormat, version: m[1] as string };

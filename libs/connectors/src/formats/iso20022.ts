@@ -24,8 +24,13 @@ export const readIso20022: FormatReader = async function* readIso20022(input) {
       if (depth === 0) {
         const found = messageOfNamespace(frame.uri);
         if (!found) {
-          const what = frame.uri ? `unsupported namespace "${frame.uri}" on root element ${frame.qname}` : `root element ${frame.qname} has no namespace`;
-          throw new FormatError(`${what}: expected ISO 20022 camt.052, camt.053, camt.054 or pain.001`, `line ${frame.line}`);
+          const what = frame.uri
+            ? `unsupported namespace "${frame.uri}" on root element ${frame.qname}`
+            : `root element ${frame.qname} has no namespace`;
+          throw new FormatError(
+            `${what}: expected ISO 20022 camt.052, camt.053, camt.054 or pain.001`,
+            `line ${frame.line}`,
+          );
         }
         const ctx = { ...found, walker, findings, emit: (e: BankEntry) => void ready.push(e) };
         doc.message = { ...found, reader: found.format === 'pain001' ? createPainReader(ctx) : createCamtReader(ctx) };
@@ -49,7 +54,9 @@ export const readIso20022: FormatReader = async function* readIso20022(input) {
   const result = findings.result();
   const declared = walker.declaredEncoding?.toLowerCase() ?? null;
   if (declared && !(LATIN.includes(declared) || (text.encoding === 'utf-8' && UTF8.includes(declared)))) {
-    result.warnings.push(`the XML declares encoding ${walker.declaredEncoding} but the bytes were read as ${text.encoding}`);
+    result.warnings.push(
+      `the XML declares encoding ${walker.declaredEncoding} but the bytes were read as ${text.encoding}`,
+    );
   }
   return { format: message.format, version: message.version, encoding: text.encoding, counts, ...result };
 };

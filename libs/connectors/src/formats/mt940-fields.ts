@@ -32,15 +32,23 @@ const BALANCE = /^([CD])(\d{6})([A-Z]{3})(\d+,\d*)$/;
 export function parseBalance(f: Field): Balance {
   const v = singleLine(f, 'balance');
   const m = BALANCE.exec(v);
-  if (!m) throw new FormatError(`balance :${f.tag}: "${clip(v)}" does not parse: ${balanceProblem(v)}`, `line ${f.line}`);
+  if (!m)
+    throw new FormatError(`balance :${f.tag}: "${clip(v)}" does not parse: ${balanceProblem(v)}`, `line ${f.line}`);
   const amount = amountDec(m[4] as string, f);
-  return { tag: f.tag, date: m[2] as string, currency: m[3] as string, amount: m[1] === 'D' ? negDec(amount) : amount, line: f.line };
+  return {
+    tag: f.tag,
+    date: m[2] as string,
+    currency: m[3] as string,
+    amount: m[1] === 'D' ? negDec(amount) : amount,
+    line: f.line,
+  };
 }
 
 function balanceProblem(v: string): string {
   if (!/^[CD]/.test(v)) return `expected the mark C or D first, found "${v.slice(0, 1)}"`;
   if (!/^[CD]\d{6}/.test(v)) return `expected a date YYMMDD after the mark, found "${v.slice(1, 7)}"`;
-  if (!/^[CD]\d{6}[A-Z]{3}/.test(v)) return `expected a 3-letter currency code after the date ${v.slice(1, 7)}, found "${v.slice(7, 10)}"`;
+  if (!/^[CD]\d{6}[A-Z]{3}/.test(v))
+    return `expected a 3-letter currency code after the date ${v.slice(1, 7)}, found "${v.slice(7, 10)}"`;
   return amountProblem(v.slice(10));
 }
 
@@ -55,7 +63,11 @@ function amountProblem(a: string): string {
  */
 function amountDec(a: string, field: Field): Dec {
   const d = a.replace(/^0+(?=\d)/, '').length <= 15 ? parseDec(a) : null;
-  if (!d) throw new FormatError(`:${field.tag}: amount "${clip(a)}" has more than 15 characters (SWIFT allows 15 with the comma)`, `line ${field.line}`);
+  if (!d)
+    throw new FormatError(
+      `:${field.tag}: amount "${clip(a)}" has more than 15 characters (SWIFT allows 15 with the comma)`,
+      `line ${field.line}`,
+    );
   return d;
 }
 
@@ -63,14 +75,22 @@ function amountDec(a: string, field: Field): Dec {
 export function parseFloorLimit(f: Field): { currency: string; value: string; decimalComma: boolean } {
   const v = singleLine(f, 'floor limit');
   const m = /^([A-Z]{3})([DC])?(\d+)(,\d*)?$/.exec(v);
-  if (!m) throw new FormatError(`floor limit :34F: "${clip(v)}" does not parse: expected a 3-letter currency code, an optional D/C mark and an amount`, `line ${f.line}`);
+  if (!m)
+    throw new FormatError(
+      `floor limit :34F: "${clip(v)}" does not parse: expected a 3-letter currency code, an optional D/C mark and an amount`,
+      `line ${f.line}`,
+    );
   return { currency: m[1] as string, value: v, decimalComma: !!m[4] };
 }
 
 /** The :13:/:13D: date/time indication, YYMMDDhhmm with an optional UTC offset. */
 export function parseDateTime(f: Field): string {
   const v = singleLine(f, 'date/time indication');
-  if (!/^\d{10}([+-]\d{4})?$/.test(v)) throw new FormatError(`date/time indication :${f.tag}: "${clip(v)}" does not parse: expected YYMMDDhhmm and a UTC offset ±hhmm`, `line ${f.line}`);
+  if (!/^\d{10}([+-]\d{4})?$/.test(v))
+    throw new FormatError(
+      `date/time indication :${f.tag}: "${clip(v)}" does not parse: expected YYMMDDhhmm and a UTC offset ±hhmm`,
+      `line ${f.line}`,
+    );
   return v;
 }
 
@@ -78,7 +98,11 @@ export function parseDateTime(f: Field): string {
 export function parseDeclared90(tag: '90D' | '90C', f: Field): Declared90 {
   const v = singleLine(f, 'number and sum of entries');
   const m = /^(\d{1,5})([A-Z]{3})(\d+,\d*)$/.exec(v);
-  if (!m) throw new FormatError(`:${tag}: "${clip(v)}" does not parse: expected the number of entries, a 3-letter currency code and an amount with a decimal comma`, `line ${f.line}`);
+  if (!m)
+    throw new FormatError(
+      `:${tag}: "${clip(v)}" does not parse: expected the number of entries, a 3-letter currency code and an amount with a decimal comma`,
+      `line ${f.line}`,
+    );
   return { tag, count: Number(m[1]), currency: m[2] as string, amount: amountDec(m[3] as string, f), line: f.line };
 }
 
@@ -103,7 +127,11 @@ const STATEMENT_LINE = /^(\d{6})(\d{4}| {4})?(RC|RD|C|D)([A-Z])?(\d+,\d*)([NFS][
 export function parseStatementLine(f: Field): StatementLine {
   const text = (contentLines(f)[0] as string).trimEnd();
   const m = STATEMENT_LINE.exec(text);
-  if (!m) throw new FormatError(`statement line :61: "${clip(text)}" does not parse: ${statementLineProblem(text)}`, `line ${f.line}`);
+  if (!m)
+    throw new FormatError(
+      `statement line :61: "${clip(text)}" does not parse: ${statementLineProblem(text)}`,
+      `line ${f.line}`,
+    );
   const mark = m[3] as Mark;
   const [int, frac] = (m[5] as string).split(',') as [string, string];
   const positive = mark === 'C' || mark === 'RD';
@@ -185,8 +213,16 @@ export function parseInfo(lines: string[]): Info {
     if (!sub.has(code)) order.push(code);
     sub.set(code, (sub.get(code) ?? '') + part.slice(2));
   }
-  const remittance = order.filter((c) => (c >= 20 && c <= 29) || (c >= 60 && c <= 63)).map((c) => sub.get(c)).join('');
+  const remittance = order
+    .filter((c) => (c >= 20 && c <= 29) || (c >= 60 && c <= 63))
+    .map((c) => sub.get(c))
+    .join('');
   const name = squash(`${sub.get(32) ?? ''}${sub.get(33) ?? ''}`);
   const account = squash(sub.get(31) ?? '');
-  return { structured: true, text: squash(remittance || (sub.get(0) ?? '')), name: name || null, account: account || null };
+  return {
+    structured: true,
+    text: squash(remittance || (sub.get(0) ?? '')),
+    name: name || null,
+    account: account || null,
+  };
 }

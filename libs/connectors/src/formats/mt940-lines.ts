@@ -42,8 +42,16 @@ export function continueField(field: Field, content: string): void {
 
 function checkFieldSize(f: Field): void {
   const at = `line ${f.line}`;
-  if (f.lines.length > MAX_FIELD_LINES) throw new FormatError(`field :${f.tag}: runs over more than ${MAX_FIELD_LINES} lines (the longest SWIFT field, :86:, has 6 lines of 65)`, at);
-  if (f.chars > MAX_FIELD_CHARS) throw new FormatError(`field :${f.tag}: is longer than ${MAX_FIELD_CHARS} characters (the longest SWIFT field, :86:, has 6 lines of 65)`, at);
+  if (f.lines.length > MAX_FIELD_LINES)
+    throw new FormatError(
+      `field :${f.tag}: runs over more than ${MAX_FIELD_LINES} lines (the longest SWIFT field, :86:, has 6 lines of 65)`,
+      at,
+    );
+  if (f.chars > MAX_FIELD_CHARS)
+    throw new FormatError(
+      `field :${f.tag}: is longer than ${MAX_FIELD_CHARS} characters (the longest SWIFT field, :86:, has 6 lines of 65)`,
+      at,
+    );
 }
 
 /**
@@ -58,7 +66,10 @@ export function unwrap(source: string, lineNo: number): { end: boolean; content:
   const ctl = /[\x00-\x08\x0b\x0c\x0e-\x1f]/.exec(s);
   if (ctl) {
     const code = ctl[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    throw new FormatError(`control character U+${code} at column ${ctl.index + 1}: outside the SWIFT character set (only CR, LF and TAB are allowed)`, `line ${lineNo}`);
+    throw new FormatError(
+      `control character U+${code} at column ${ctl.index + 1}: outside the SWIFT character set (only CR, LF and TAB are allowed)`,
+      `line ${lineNo}`,
+    );
   }
   let end = false;
   let rest = s;
@@ -70,7 +81,11 @@ export function unwrap(source: string, lineNo: number): { end: boolean; content:
   if (!end && !/^\{[1-5]:/.test(rest)) return { end, content: rest };
   while (rest.startsWith('{')) {
     const block = /^\{([1-5]):/.exec(rest);
-    if (!block) throw new FormatError(`expected a SWIFT envelope block such as "{1:" or "{5:", found "${clip(rest)}"`, `line ${lineNo}`);
+    if (!block)
+      throw new FormatError(
+        `expected a SWIFT envelope block such as "{1:" or "{5:", found "${clip(rest)}"`,
+        `line ${lineNo}`,
+      );
     if (block[1] === '4') {
       rest = rest.slice(3);
       return { end, content: rest === '' ? null : rest };
@@ -79,7 +94,8 @@ export function unwrap(source: string, lineNo: number): { end: boolean; content:
     if (close < 0) throw new FormatError(`envelope block {${block[1]}: is not closed on its line`, `line ${lineNo}`);
     rest = rest.slice(close + 1);
   }
-  if (rest.trim() !== '') throw new FormatError(`expected nothing after the envelope blocks, found "${clip(rest)}"`, `line ${lineNo}`);
+  if (rest.trim() !== '')
+    throw new FormatError(`expected nothing after the envelope blocks, found "${clip(rest)}"`, `line ${lineNo}`);
   return { end, content: null };
 }
 
@@ -101,7 +117,11 @@ export function contentLines(f: Field): string[] {
 export function singleLine(f: Field, label: string): string {
   const [first, ...more] = contentLines(f);
   const extra = more.find((l) => l.trim() !== '');
-  if (extra !== undefined) throw new FormatError(`${label} :${f.tag}: continues on a second line ("${clip(extra)}"); expected one line`, `line ${f.line}`);
+  if (extra !== undefined)
+    throw new FormatError(
+      `${label} :${f.tag}: continues on a second line ("${clip(extra)}"); expected one line`,
+      `line ${f.line}`,
+    );
   const v = (first as string).trim();
   if (v === '') throw new FormatError(`${label} :${f.tag}: is empty`, `line ${f.line}`);
   return v;

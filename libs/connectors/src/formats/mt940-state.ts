@@ -82,5 +82,14 @@ export function newReadState(): ReadState {
 
 /** Statement number `no` (1-based in the file), opened by `:20: ref`, before any other field. */
 export function newStatement(no: number, ref: string): Statement {
-  return { no, ref, name: `statement ${no} (:20: ${ref})`, seen: new Map(), entries: 0, net: ZERO, debits: { count: 0, sum: ZERO }, credits: { count: 0, sum: ZERO } };
+  return {
+    no,
+    ref,
+    name: `statement ${no} (:20: ${ref})`,
+    seen: new Map(),
+    entries: 0,
+    net: ZERO,
+    debits: { count: 0, sum: ZERO },
+    credits: { count: 0, sum: ZERO },
+  };
 }

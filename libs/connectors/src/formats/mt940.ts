@@ -15,7 +15,14 @@
 
 import { addDec, decEquals, formatDec, negDec, type Dec } from '@strongroom/money';
 import { addInfo, newPending, toEntry } from './mt940-entry';
-import { parseBalance, parseDateTime, parseDeclared90, parseFloorLimit, parseStatementLine, type Balance } from './mt940-fields';
+import {
+  parseBalance,
+  parseDateTime,
+  parseDeclared90,
+  parseFloorLimit,
+  parseStatementLine,
+  type Balance,
+} from './mt940-fields';
 import { clip, continueField, openField, singleLine, unwrap, type Field } from './mt940-lines';
 import { MAX_CHAINED_ACCOUNTS, newReadState, newStatement, type ReadState, type Statement } from './mt940-state';
 import { TextInput } from './text-input';
@@ -34,11 +41,17 @@ export const readMt940: FormatReader = async function* (input) {
   while (st.ready.length) yield st.ready.shift() as BankEntry;
   if (st.statements === 0) {
     const found = st.ignored ? `found only ${st.ignored}` : 'the file is empty';
-    throw new FormatError(`no MT940 statement or MT942 report: expected a :20: field (transaction reference number) opening one, ${found}`, st.lines ? `lines 1-${st.lines}` : 'file');
+    throw new FormatError(
+      `no MT940 statement or MT942 report: expected a :20: field (transaction reference number) opening one, ${found}`,
+      st.lines ? `lines 1-${st.lines}` : 'file',
+    );
   }
   const { controlTotals, checks, warnings } = st.findings.result();
   // last, and never folded into "… more warnings": it explains the format given to the whole file
-  if (st.mt940 > 0 && st.mt942 > 0) warnings.push(`the file mixes ${st.mt940} MT940 statement(s) and ${st.mt942} MT942 report(s); its format is given as mt940`);
+  if (st.mt940 > 0 && st.mt942 > 0)
+    warnings.push(
+      `the file mixes ${st.mt940} MT940 statement(s) and ${st.mt942} MT942 report(s); its format is given as mt940`,
+    );
   return {
     format: st.mt942 > 0 && st.mt940 === 0 ? 'mt942' : 'mt940',
     version: null,
@@ -50,7 +63,26 @@ export const readMt940: FormatReader = async function* (input) {
   } satisfies FormatSummary;
 };
 
-const KNOWN_TAGS = new Set(['20', '21', '25', '28', '28C', '60F', '60M', '61', '86', '62F', '62M', '64', '65', '34F', '13', '13D', '90D', '90C']);
+const KNOWN_TAGS = new Set([
+  '20',
+  '21',
+  '25',
+  '28',
+  '28C',
+  '60F',
+  '60M',
+  '61',
+  '86',
+  '62F',
+  '62M',
+  '64',
+  '65',
+  '34F',
+  '13',
+  '13D',
+  '90D',
+  '90C',
+]);
 
 function onLine(st: ReadState, source: string, lineNo: number): void {
   const { end, content } = unwrap(source, lineNo);
@@ -84,7 +116,11 @@ function finishField(st: ReadState): void {
     if (!s && !st.ignored) st.ignored = `the field :${f.tag}: (line ${f.line}), which is not an MT940/MT942 field`;
     return; // non-SWIFT fields (":NS:", ":940:") are skipped; they do not end an entry
   }
-  if (!s) throw new FormatError(`found :${f.tag}: outside a statement: expected :20: (transaction reference number) to open one first`, `line ${f.line}`);
+  if (!s)
+    throw new FormatError(
+      `found :${f.tag}: outside a statement: expected :20: (transaction reference number) to open one first`,
+      `line ${f.line}`,
+    );
   if (f.tag === '86') {
     if (st.pending) addInfo(st.pending, f);
     return; // else information for the whole statement: not mapped
@@ -104,7 +140,11 @@ function finishField(st: ReadState): void {
     case '60F':
     case '60M':
       once(s, '60', 'opening balance', f);
-      if (s.closing || s.entries > 0) throw new FormatError(`${s.name}: opening balance :${f.tag}: after the statement lines or the closing balance`, at);
+      if (s.closing || s.entries > 0)
+        throw new FormatError(
+          `${s.name}: opening balance :${f.tag}: after the statement lines or the closing balance`,
+          at,
+        );
       s.opening = parseBalance(f);
       return;
     case '61':
@@ -113,10 +153,17 @@ function finishField(st: ReadState): void {
     case '62F':
     case '62M': {
       once(s, '62', 'closing balance', f);
-      if (!s.opening) throw new FormatError(`${s.name}: closing balance :${f.tag}: without an opening balance :60F:/:60M: (a mandatory field)`, at);
+      if (!s.opening)
+        throw new FormatError(
+          `${s.name}: closing balance :${f.tag}: without an opening balance :60F:/:60M: (a mandatory field)`,
+          at,
+        );
       const closing = parseBalance(f);
       if (closing.currency !== s.opening.currency) {
-        throw new FormatError(`${s.name}: closing balance :${f.tag}: is in ${closing.currency} but the opening balance :${s.opening.tag}: is in ${s.opening.currency}`, at);
+        throw new FormatError(
+          `${s.name}: closing balance :${f.tag}: is in ${closing.currency} but the opening balance :${s.opening.tag}: is in ${s.opening.currency}`,
+          at,
+        );
       }
       s.closing = closing;
       return;
@@ -127,9 +174,13 @@ function finishField(st: ReadState): void {
       return;
     case '34F': {
       const floor = parseFloorLimit(f);
-      if (s.floorCurrency && s.floorCurrency !== floor.currency) throw new FormatError(`${s.name}: floor limits :34F: in ${s.floorCurrency} and ${floor.currency}`, at);
+      if (s.floorCurrency && s.floorCurrency !== floor.currency)
+        throw new FormatError(`${s.name}: floor limits :34F: in ${s.floorCurrency} and ${floor.currency}`, at);
       s.floorCurrency = floor.currency;
-      if (!floor.decimalComma) st.findings.warn(`${s.name}: floor limit :34F: "${floor.value}" has no decimal comma; accepted (informative field)`);
+      if (!floor.decimalComma)
+        st.findings.warn(
+          `${s.name}: floor limit :34F: "${floor.value}" has no decimal comma; accepted (informative field)`,
+        );
       return;
     }
     case '13':
@@ -159,19 +210,34 @@ function openStatement(st: ReadState, ref: string): void {
 /** A field that may appear once per statement. */
 function once(s: Statement, group: string, label: string, f: Field): void {
   const first = s.seen.get(group);
-  if (first !== undefined) throw new FormatError(`${s.name}: a second ${label} :${f.tag}: (the first is on line ${first})`, `line ${f.line}`);
+  if (first !== undefined)
+    throw new FormatError(`${s.name}: a second ${label} :${f.tag}: (the first is on line ${first})`, `line ${f.line}`);
   s.seen.set(group, f.line);
 }
 
 function startEntry(st: ReadState, s: Statement, f: Field): void {
   const at = `line ${f.line}`;
-  if (!s.account) throw new FormatError(`${s.name}: statement line :61: before the account identification :25: (a mandatory field)`, at);
-  if (!s.seq) throw new FormatError(`${s.name}: statement line :61: before the statement number :28C: (a mandatory field)`, at);
-  if (s.closing) throw new FormatError(`${s.name}: statement line :61: after the closing balance :${s.closing.tag}:`, at);
+  if (!s.account)
+    throw new FormatError(
+      `${s.name}: statement line :61: before the account identification :25: (a mandatory field)`,
+      at,
+    );
+  if (!s.seq)
+    throw new FormatError(`${s.name}: statement line :61: before the statement number :28C: (a mandatory field)`, at);
+  if (s.closing)
+    throw new FormatError(`${s.name}: statement line :61: after the closing balance :${s.closing.tag}:`, at);
   const currency = s.opening?.currency ?? s.floorCurrency;
-  if (!currency) throw new FormatError(`${s.name}: statement line :61: before the opening balance :60F:/:60M: (MT940) or the floor limit :34F: (MT942)`, at);
+  if (!currency)
+    throw new FormatError(
+      `${s.name}: statement line :61: before the opening balance :60F:/:60M: (MT940) or the floor limit :34F: (MT942)`,
+      at,
+    );
   const period = s.opening?.date ?? s.dateTime;
-  if (!period) throw new FormatError(`${s.name}: statement line :61: before the date/time indication :13D: (mandatory in MT942)`, at);
+  if (!period)
+    throw new FormatError(
+      `${s.name}: statement line :61: before the date/time indication :13D: (mandatory in MT942)`,
+      at,
+    );
   const { positive, magnitude, amount, bookedAt, valueDate, customerRef } = parseStatementLine(f);
   s.entries++;
   s.net = addDec(s.net, positive ? magnitude : negDec(magnitude));
@@ -181,7 +247,15 @@ function startEntry(st: ReadState, s: Statement, f: Field): void {
   st.entries++;
   if (positive) st.credits++;
   else st.debits++;
-  const entry = { txnId: `${s.account}/${s.seq}/${period}/${s.entries}`, account: s.account, amount, currency, bookedAt, valueDate, location: `${s.name}, :61: #${s.entries} (line ${f.line})` };
+  const entry = {
+    txnId: `${s.account}/${s.seq}/${period}/${s.entries}`,
+    account: s.account,
+    amount,
+    currency,
+    bookedAt,
+    valueDate,
+    location: `${s.name}, :61: #${s.entries} (line ${f.line})`,
+  };
   st.pending = newPending(entry, customerRef, f);
 }
 
@@ -205,9 +279,13 @@ function endStatement(st: ReadState, lineNo: number): void {
   } else if (s.floorCurrency) {
     if (!s.dateTime) throw new FormatError(`${s.name}: no date/time indication :13D: (a mandatory field of MT942)`, at);
     st.mt942++;
-    if (s.entries > 0 && !s.d90 && !s.c90) st.findings.warn(`${s.name}: MT942 report without :90D:/:90C: totals; its ${s.entries} entries are not checked`);
+    if (s.entries > 0 && !s.d90 && !s.c90)
+      st.findings.warn(`${s.name}: MT942 report without :90D:/:90C: totals; its ${s.entries} entries are not checked`);
   } else {
-    throw new FormatError(`${s.name}: neither an opening balance :60F:/:60M: (MT940) nor a floor limit :34F: (MT942)`, at);
+    throw new FormatError(
+      `${s.name}: neither an opening balance :60F:/:60M: (MT940) nor a floor limit :34F: (MT942)`,
+      at,
+    );
   }
   const currency = (s.opening?.currency ?? s.floorCurrency) as string;
   for (const [d, tally, kind] of [
@@ -215,12 +293,22 @@ function endStatement(st: ReadState, lineNo: number): void {
     [s.c90, s.credits, 'credit entries (C, RD)'],
   ] as const) {
     if (!d) continue;
-    if (d.currency !== currency) throw new FormatError(`${s.name}: :${d.tag}: is in ${d.currency} but the statement is in ${currency}`, `line ${d.line}`);
+    if (d.currency !== currency)
+      throw new FormatError(
+        `${s.name}: :${d.tag}: is in ${d.currency} but the statement is in ${currency}`,
+        `line ${d.line}`,
+      );
     const label = `${s.name}: :${d.tag}:`;
     const { findings } = st;
     findings.total(`${label} number of ${kind}`, String(d.count));
     findings.total(`${label} sum of ${kind} ${currency}`, formatDec(d.amount));
-    findings.check(`MT942 :${d.tag}:`, { name: `${label} number of ${kind}`, location: `line ${d.line}`, expected: String(d.count), found: String(tally.count), ok: d.count === tally.count });
+    findings.check(`MT942 :${d.tag}:`, {
+      name: `${label} number of ${kind}`,
+      location: `line ${d.line}`,
+      expected: String(d.count),
+      found: String(tally.count),
+      ok: d.count === tally.count,
+    });
     findings.check(`MT942 :${d.tag}:`, {
       name: `${label} sum of ${kind} (${currency})`,
       location: `line ${d.line}`,
@@ -246,12 +334,16 @@ function checkBalances(st: ReadState, s: Statement, opening: Balance, closing: B
   const key = `${s.account}\u0000${ccy}`;
   const prev = st.lastClosing.get(key);
   if (prev && !decEquals(prev.amount, opening.amount)) {
-    st.findings.warn(`statement ${s.no} opens at ${formatDec(opening.amount)} ${ccy} but statement ${prev.no} closed at ${formatDec(prev.amount)} ${ccy}: a statement may be missing`);
+    st.findings.warn(
+      `statement ${s.no} opens at ${formatDec(opening.amount)} ${ccy} but statement ${prev.no} closed at ${formatDec(prev.amount)} ${ccy}: a statement may be missing`,
+    );
   }
   if (prev || st.lastClosing.size < MAX_CHAINED_ACCOUNTS) st.lastClosing.set(key, { no: s.no, amount: closing.amount });
   else if (!st.chainsFull) {
     st.chainsFull = true;
-    st.findings.warn(`statement ${s.no}: more than ${MAX_CHAINED_ACCOUNTS} accounts: the statements of accounts first seen from here on are not checked for a statement missing in between`);
+    st.findings.warn(
+      `statement ${s.no}: more than ${MAX_CHAINED_ACCOUNTS} accounts: the statements of accounts first seen from here on are not checked for a statement missing in between`,
+    );
   }
 }
 

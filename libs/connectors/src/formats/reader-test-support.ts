@@ -3,7 +3,10 @@ import { FormatError, type BankEntry, type FormatReader, type FormatSummary } fr
 // Helpers for the format readers' tests: read a whole input, or expect a FormatError.
 
 /** Runs a reader over `input` to the end: every entry it yields and the summary it returns. */
-export async function readAll(reader: FormatReader, input: AsyncIterable<Buffer>): Promise<{ entries: BankEntry[]; summary: FormatSummary }> {
+export async function readAll(
+  reader: FormatReader,
+  input: AsyncIterable<Buffer>,
+): Promise<{ entries: BankEntry[]; summary: FormatSummary }> {
   const gen = reader(input);
   const entries: BankEntry[] = [];
   for (;;) {

@@ -26,7 +26,9 @@ describe('TextInput', () => {
 
   it('refuses a file that turns out not to be UTF-8 after non-ASCII UTF-8 text (one encoding per file)', async () => {
     const input = new TextInput(bytes('Müller\n', [0x4d, 0xfc, 0x6c, 0x6c, 0x65, 0x72]));
-    await expect(collect(input)).rejects.toThrow(/the file mixes encodings: non-ASCII UTF-8 text from byte 0, then bytes that are not UTF-8 after byte 8/);
+    await expect(collect(input)).rejects.toThrow(
+      /the file mixes encodings: non-ASCII UTF-8 text from byte 0, then bytes that are not UTF-8 after byte 8/,
+    );
   });
 
   it('drops a UTF-8 byte-order mark and keeps a last line without terminator', async () => {

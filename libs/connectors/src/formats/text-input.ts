@@ -40,7 +40,10 @@ export class TextInput {
       } catch {
         // switching is lossless only while everything so far was ASCII (the same in both encodings)
         if (this.nonAsciiAt !== null) {
-          throw new FormatError(`the file mixes encodings: non-ASCII UTF-8 text from byte ${this.nonAsciiAt}, then bytes that are not UTF-8 after byte ${offset}`, `byte ${offset}`);
+          throw new FormatError(
+            `the file mixes encodings: non-ASCII UTF-8 text from byte ${this.nonAsciiAt}, then bytes that are not UTF-8 after byte ${offset}`,
+            `byte ${offset}`,
+          );
         }
         this.encoding = 'windows-1252';
         carry = Buffer.alloc(0);
@@ -81,7 +84,8 @@ export class TextInput {
         start = hit.index + hit[0].length;
       }
       text = text.slice(start);
-      if (text.length > maxLineChars) throw new FormatError(`line is longer than ${maxLineChars} characters`, `line ${lineNo + 1}`);
+      if (text.length > maxLineChars)
+        throw new FormatError(`line is longer than ${maxLineChars} characters`, `line ${lineNo + 1}`);
       pending = text;
     }
     if (pending.endsWith('\r')) pending = pending.slice(0, -1);
@@ -105,7 +109,8 @@ function completeUtf8Prefix(buf: Buffer): number {
 }
 
 /** 0x80–0x9F of windows-1252 (undefined positions keep their C1 code point, as browsers do). */
-const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+const CP1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
 
 /**
  * windows-1252 to text. Node's TextDecoder('windows-1252') decodes 0x80–0x9F as Latin-1 control
@@ -113,6 +118,8 @@ const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u203
  */
 export function decodeWindows1252(buf: Buffer): string {
   const latin1 = buf.toString('latin1');
-   
-  return /[\u0080-\u009f]/.test(latin1) ? latin1.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] as string) : latin1;
+
+  return /[\u0080-\u009f]/.test(latin1)
+    ? latin1.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] as string)
+    : latin1;
 }

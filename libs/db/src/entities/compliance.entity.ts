@@ -1,6 +1,14 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type AlertRule = 'SANCTIONS' | 'LARGE_TRANSACTION' | 'STRUCTURING' | 'VELOCITY' | 'ROUND_AMOUNT' | 'HIGH_RISK_JURISDICTION' | 'RAPID_MOVEMENT' | 'KYC';
+export type AlertRule =
+  | 'SANCTIONS'
+  | 'LARGE_TRANSACTION'
+  | 'STRUCTURING'
+  | 'VELOCITY'
+  | 'ROUND_AMOUNT'
+  | 'HIGH_RISK_JURISDICTION'
+  | 'RAPID_MOVEMENT'
+  | 'KYC';
 export type AlertStatus = 'OPEN' | 'ESCALATED' | 'CLOSED';
 
 /** An AML / sanctions / KYC alert raised while loading, with its evidence (masked) and lifecycle. */

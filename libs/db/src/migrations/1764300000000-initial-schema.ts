@@ -141,8 +141,12 @@ export class InitialSchema1764300000000 implements MigrationInterface {
         created_at    timestamptz NOT NULL DEFAULT now(),
         CHECK ((scope = 'BATCH') = (batch_seq IS NOT NULL))
       )`);
-    await q.query(`CREATE UNIQUE INDEX transaction_integrity_batch_idx ON transaction_integrity (run_id, batch_seq) WHERE scope = 'BATCH'`);
-    await q.query(`CREATE UNIQUE INDEX transaction_integrity_run_idx ON transaction_integrity (run_id) WHERE scope = 'RUN'`);
+    await q.query(
+      `CREATE UNIQUE INDEX transaction_integrity_batch_idx ON transaction_integrity (run_id, batch_seq) WHERE scope = 'BATCH'`,
+    );
+    await q.query(
+      `CREATE UNIQUE INDEX transaction_integrity_run_idx ON transaction_integrity (run_id) WHERE scope = 'RUN'`,
+    );
     await q.query(`
       CREATE TABLE immutable_audit_log (
         seq         bigint PRIMARY KEY CHECK (seq >= 1),

@@ -11,9 +11,15 @@ export class ExactlyOnce1764400000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     // checkpoints per partition (a byte range of a file, or a slice of a stream)
     await q.query(`ALTER TABLE run_checkpoints DROP CONSTRAINT run_checkpoints_pkey`);
-    await q.query(`ALTER TABLE run_checkpoints ADD COLUMN partition_no integer NOT NULL DEFAULT 0 CHECK (partition_no >= 0)`);
-    await q.query(`ALTER TABLE run_checkpoints ADD COLUMN start_byte bigint NOT NULL DEFAULT 0 CHECK (start_byte >= 0)`);
-    await q.query(`ALTER TABLE run_checkpoints ADD COLUMN end_byte bigint CHECK (end_byte IS NULL OR end_byte >= start_byte)`);
+    await q.query(
+      `ALTER TABLE run_checkpoints ADD COLUMN partition_no integer NOT NULL DEFAULT 0 CHECK (partition_no >= 0)`,
+    );
+    await q.query(
+      `ALTER TABLE run_checkpoints ADD COLUMN start_byte bigint NOT NULL DEFAULT 0 CHECK (start_byte >= 0)`,
+    );
+    await q.query(
+      `ALTER TABLE run_checkpoints ADD COLUMN end_byte bigint CHECK (end_byte IS NULL OR end_byte >= start_byte)`,
+    );
     await q.query(`ALTER TABLE run_checkpoints ADD COLUMN done boolean NOT NULL DEFAULT false`);
     await q.query(`ALTER TABLE run_checkpoints ADD PRIMARY KEY (run_id, partition_no)`);
 
@@ -49,10 +55,13 @@ export class ExactlyOnce1764400000000 implements MigrationInterface {
     await q.query(`DROP TABLE ingest_batches`);
     await q.query(`DROP VIEW transactions_published`);
     await q.query(`DROP INDEX dead_letter_queue_run_status_idx`);
-    for (const c of ['resolution', 'resolved_by', 'resolved_at', 'updated_at']) await q.query(`ALTER TABLE dead_letter_queue DROP COLUMN ${c}`);
-    for (const c of ['source_header', 'status_reason', 'attempts']) await q.query(`ALTER TABLE job_runs DROP COLUMN ${c}`);
+    for (const c of ['resolution', 'resolved_by', 'resolved_at', 'updated_at'])
+      await q.query(`ALTER TABLE dead_letter_queue DROP COLUMN ${c}`);
+    for (const c of ['source_header', 'status_reason', 'attempts'])
+      await q.query(`ALTER TABLE job_runs DROP COLUMN ${c}`);
     await q.query(`ALTER TABLE run_checkpoints DROP CONSTRAINT run_checkpoints_pkey`);
-    for (const c of ['partition_no', 'start_byte', 'end_byte', 'done']) await q.query(`ALTER TABLE run_checkpoints DROP COLUMN ${c}`);
+    for (const c of ['partition_no', 'start_byte', 'end_byte', 'done'])
+      await q.query(`ALTER TABLE run_checkpoints DROP COLUMN ${c}`);
     await q.query(`ALTER TABLE run_checkpoints ADD PRIMARY KEY (run_id)`);
   }
 }

@@ -10,7 +10,9 @@ export class Retention1764700000000 implements MigrationInterface {
   name = 'Retention1764700000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE jobs ALTER COLUMN retention_days DROP NOT NULL, ALTER COLUMN retention_days DROP DEFAULT`);
+    await q.query(
+      `ALTER TABLE jobs ALTER COLUMN retention_days DROP NOT NULL, ALTER COLUMN retention_days DROP DEFAULT`,
+    );
     await q.query(`
       CREATE TABLE legal_holds (
         id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -34,6 +36,8 @@ export class Retention1764700000000 implements MigrationInterface {
     await q.query(`DROP INDEX transactions_booked_idx`);
     await q.query(`DROP TABLE legal_holds`);
     await q.query(`UPDATE jobs SET retention_days = 2557 WHERE retention_days IS NULL`);
-    await q.query(`ALTER TABLE jobs ALTER COLUMN retention_days SET DEFAULT 2557, ALTER COLUMN retention_days SET NOT NULL`);
+    await q.query(
+      `ALTER TABLE jobs ALTER COLUMN retention_days SET DEFAULT 2557, ALTER COLUMN retention_days SET NOT NULL`,
+    );
   }
 }

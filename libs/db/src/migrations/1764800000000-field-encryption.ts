@@ -12,7 +12,9 @@ export class FieldEncryption1764800000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE transactions ADD COLUMN account_bidx text`);
     await q.query(`DROP INDEX transactions_account_time_idx`);
-    await q.query(`CREATE INDEX transactions_account_key_time_idx ON transactions ((coalesce(account_bidx, account)), booked_at)`);
+    await q.query(
+      `CREATE INDEX transactions_account_key_time_idx ON transactions ((coalesce(account_bidx, account)), booked_at)`,
+    );
     await q.query(`
       CREATE TABLE key_rotations (
         id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -4,7 +4,16 @@ import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { decodePageToken, encodePageToken, pageSize } from '../paging';
 import { isUuid } from '../jobs/job-store';
 
-export const ALERT_RULES: readonly AlertRule[] = ['SANCTIONS', 'LARGE_TRANSACTION', 'STRUCTURING', 'VELOCITY', 'ROUND_AMOUNT', 'HIGH_RISK_JURISDICTION', 'RAPID_MOVEMENT', 'KYC'];
+export const ALERT_RULES: readonly AlertRule[] = [
+  'SANCTIONS',
+  'LARGE_TRANSACTION',
+  'STRUCTURING',
+  'VELOCITY',
+  'ROUND_AMOUNT',
+  'HIGH_RISK_JURISDICTION',
+  'RAPID_MOVEMENT',
+  'KYC',
+];
 
 export interface AlertFilter {
   rule?: string;
@@ -14,12 +23,26 @@ export interface AlertFilter {
 }
 
 /** Alerts, newest first, with keyset pagination and filters. */
-export async function listAlerts(ds: DataSource, filter: AlertFilter, size: number | undefined, token: string | undefined): Promise<{ alerts: ComplianceAlertEntity[]; next: string }> {
+export async function listAlerts(
+  ds: DataSource,
+  filter: AlertFilter,
+  size: number | undefined,
+  token: string | undefined,
+): Promise<{ alerts: ComplianceAlertEntity[]; next: string }> {
   const limit = pageSize(size);
   const after = decodePageToken(token);
-  const qb = ds.getRepository(ComplianceAlertEntity).createQueryBuilder('a').orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').limit(limit + 1);
+  const qb = ds
+    .getRepository(ComplianceAlertEntity)
+    .createQueryBuilder('a')
+    .orderBy('a.created_at', 'DESC')
+    .addOrderBy('a.id', 'DESC')
+    .limit(limit + 1);
   if (filter.rule) {
-    if (!ALERT_RULES.includes(filter.rule as AlertRule)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `rule must be one of ${ALERT_RULES.join(', ')} (got "${filter.rule.slice(0, 40)}")`);
+    if (!ALERT_RULES.includes(filter.rule as AlertRule))
+      throw new StrongroomError(
+        ErrorCode.INVALID_ARGUMENT,
+        `rule must be one of ${ALERT_RULES.join(', ')} (got "${filter.rule.slice(0, 40)}")`,
+      );
     qb.andWhere('a.rule = :rule', { rule: filter.rule });
   }
   if (filter.status) qb.andWhere('a.status = :status', { status: filter.status });
@@ -35,25 +58,45 @@ export async function listAlerts(ds: DataSource, filter: AlertFilter, size: numb
   return { alerts: page, next: rows.length > limit && last ? encodePageToken(last.createdAt, last.id) : '' };
 }
 
-const ALLOWED: Record<AlertStatus, AlertStatus[]> = { OPEN: ['ESCALATED', 'CLOSED'], ESCALATED: ['CLOSED'], CLOSED: [] };
+const ALLOWED: Record<AlertStatus, AlertStatus[]> = {
+  OPEN: ['ESCALATED', 'CLOSED'],
+  ESCALATED: ['CLOSED'],
+  CLOSED: [],
+};
 
 /**
  * Moves an alert along its lifecycle — OPEN → ESCALATED → CLOSED, or OPEN → CLOSED — with a reason,
  * recording who did it; the change and its audit entry commit together. A closed alert stays closed.
  */
-export async function transitionAlert(ds: DataSource, id: string, to: AlertStatus, reason: string, actor: string): Promise<ComplianceAlertEntity> {
+export async function transitionAlert(
+  ds: DataSource,
+  id: string,
+  to: AlertStatus,
+  reason: string,
+  actor: string,
+): Promise<ComplianceAlertEntity> {
   if (!isUuid(id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'id is not an alert id');
-  if (to !== 'ESCALATED' && to !== 'CLOSED') throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'to must be ESCALATED or CLOSED');
+  if (to !== 'ESCALATED' && to !== 'CLOSED')
+    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'to must be ESCALATED or CLOSED');
   const why = reason.trim();
   if (!why) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'a reason is required');
-  if (why.length > 2000) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'reason must be at most 2000 characters');
+  if (why.length > 2000)
+    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'reason must be at most 2000 characters');
   return ds.transaction(async (em) => {
-    const [current] = (await em.query('SELECT status, rule, run_id FROM compliance_alerts WHERE id = $1 FOR UPDATE', [id])) as { status: AlertStatus; rule: string; run_id: string }[];
+    const [current] = (await em.query('SELECT status, rule, run_id FROM compliance_alerts WHERE id = $1 FOR UPDATE', [
+      id,
+    ])) as { status: AlertStatus; rule: string; run_id: string }[];
     if (!current) throw new StrongroomError(ErrorCode.NOT_FOUND, `alert ${id} not found`);
     if (!ALLOWED[current.status].includes(to)) {
-      throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `alert ${id} is ${current.status}; it cannot become ${to}${current.status === 'CLOSED' ? ' (a closed alert stays closed)' : ''}`);
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        `alert ${id} is ${current.status}; it cannot become ${to}${current.status === 'CLOSED' ? ' (a closed alert stays closed)' : ''}`,
+      );
     }
-    await em.query(`UPDATE compliance_alerts SET status = $2, status_reason = $3, status_changed_by = $4, updated_at = now() WHERE id = $1`, [id, to, why, actor]);
+    await em.query(
+      `UPDATE compliance_alerts SET status = $2, status_reason = $3, status_changed_by = $4, updated_at = now() WHERE id = $1`,
+      [id, to, why, actor],
+    );
     await appendAudit(sqlExec(em), {
       actor,
       action: to === 'ESCALATED' ? 'alert:escalated' : 'alert:closed',

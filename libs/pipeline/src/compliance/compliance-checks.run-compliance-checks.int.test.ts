@@ -4,13 +4,28 @@ import { createDataSource, pgClientOf, type DataSource } from '@strongroom/db';
 import { AML_RULES, amlCandidates, createPanProtector, resolveAmlConfig, SanctionsIndex } from '@strongroom/compliance';
 import { silentLogger } from '@strongroom/logging';
 import { corpusDir, createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
-import { createRun, executeRun, getJob, parseJobDefinition, replayDeadLetters, RunControl, saveJob, type ScreeningSetup } from '../index';
+import {
+  createRun,
+  executeRun,
+  getJob,
+  parseJobDefinition,
+  replayDeadLetters,
+  RunControl,
+  saveJob,
+  type ScreeningSetup,
+} from '../index';
 import { runComplianceChecks } from './compliance-checks';
 
 const CORPUS = corpusDir('sanctions');
 const HEADER = 'id,account,counterparty_iban,counterparty_name,amount,currency,booked_at';
 
-function job(name: string, file: string, compliance: string, maxRejectRatio = 0, batching = '{ minSize: 2, maxSize: 4 }'): string {
+function job(
+  name: string,
+  file: string,
+  compliance: string,
+  maxRejectRatio = 0,
+  batching = '{ minSize: 2, maxSize: 4 }',
+): string {
   return `name: ${name}
 source:
   kind: csv
@@ -35,7 +50,12 @@ describe('compliance checks in the load path', () => {
     screener: SanctionsIndex.fromFiles([path.join(CORPUS, 'ofactest/sdn.csv'), path.join(CORPUS, 'ofactest/alt.csv')]),
     threshold: 0.9,
   };
-  const ctx = () => ({ ds, logger: silentLogger(), pan: createPanProtector({ id: 'test', secret: Buffer.alloc(32, 1) }), screening });
+  const ctx = () => ({
+    ds,
+    logger: silentLogger(),
+    pan: createPanProtector({ id: 'test', secret: Buffer.alloc(32, 1) }),
+    screening,
+  });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -55,60 +75,67 @@ describe('compliance checks in the load path', () => {
     return executeRun(ctx(), run, j, new RunControl(), () => undefined);
   }
   const alertsOf = async (runId: string) =>
-    ((await ds.query('SELECT rule, txn_id, score, status, evidence FROM compliance_alerts WHERE run_id = $1 ORDER BY rule, txn_id', [runId])) as {
+    (await ds.query(
+      'SELECT rule, txn_id, score, status, evidence FROM compliance_alerts WHERE run_id = $1 ORDER BY rule, txn_id',
+      [runId],
+    )) as {
       rule: string;
       txn_id: string;
       score: number;
       status: string;
       evidence: Record<string, unknown>;
-    }[]);
+    }[];
 
   const AML = `{ frameworks: [AML], aml: { velocity: { windowHours: 1, maxCount: 3 } } }`;
 
   it('raises each AML rule on its hits and not on the near misses; structuring is caught across two runs', async () => {
-    const run1 = await load('aml-1', [
-      // large transaction (≥ 10,000 USD equivalent): hits lg1 (also a round amount) and lg3 (EUR 9,300 ≈ USD 10,044)
-      'lg1,ACC-LG,,,10000.00,USD,2026-03-01T10:00:00Z',
-      'lg2,ACC-LG,,,9999.99,USD,2026-03-05T10:00:00Z',
-      'lg3,ACC-LG2,,,9300.00,EUR,2026-03-01T10:00:00Z',
-      'lg4,ACC-LG2,,,9200.00,EUR,2026-03-10T10:00:00Z',
-      // structuring: two just under the threshold now, the third comes in run 2
-      'st1,ACC-ST,,,9500.00,USD,2026-03-01T09:00:00Z',
-      'st2,ACC-ST,,,9800.00,USD,2026-03-02T09:00:00Z',
-      //   near misses: the third below the band; three in the band but spread over more than 72 h
-      'sm1,ACC-ST2,,,9500.00,USD,2026-03-01T09:00:00Z',
-      'sm2,ACC-ST2,,,9600.00,USD,2026-03-01T10:00:00Z',
-      'sm3,ACC-ST2,,,8999.00,USD,2026-03-01T11:00:00Z',
-      'sp1,ACC-ST3,,,9500.00,USD,2026-03-01T09:00:00Z',
-      'sp2,ACC-ST3,,,9500.00,USD,2026-03-03T10:00:00Z',
-      'sp3,ACC-ST3,,,9500.00,USD,2026-03-05T11:00:00Z',
-      // velocity (here: more than 3 in an hour): the 4th within the hour fires; spread out does not
-      've1,ACC-VE,,,10.00,USD,2026-03-01T10:00:00Z',
-      've2,ACC-VE,,,10.00,USD,2026-03-01T10:10:00Z',
-      've3,ACC-VE,,,10.00,USD,2026-03-01T10:20:00Z',
-      've4,ACC-VE,,,10.00,USD,2026-03-01T10:30:00Z',
-      'vn1,ACC-VE2,,,10.00,USD,2026-03-01T10:00:00Z',
-      'vn2,ACC-VE2,,,10.00,USD,2026-03-01T10:30:00Z',
-      'vn3,ACC-VE2,,,10.00,USD,2026-03-01T11:01:00Z',
-      'vn4,ACC-VE2,,,10.00,USD,2026-03-01T11:31:00Z',
-      // round amounts: 6,000.00 fires; 6,000.50 and 4,000 (below the minimum) do not
-      'ro1,ACC-RO,,,6000.00,USD,2026-03-01T10:00:00Z',
-      'ro2,ACC-RO2,,,6000.50,USD,2026-03-01T10:00:00Z',
-      'ro3,ACC-RO3,,,4000.00,USD,2026-03-01T10:00:00Z',
-      // high-risk jurisdiction of the counterparty IBAN (IR); a German IBAN does not
-      'hr1,ACC-HR,IR062960000000100324200001,,25.00,USD,2026-03-01T10:00:00Z',
-      'hr2,ACC-HR,DE89370400440532013000,,25.00,USD,2026-03-01T10:00:00Z',
-      // rapid movement: in 7,012.34 and out 6,900 within 48 h; out too different, or too late, does not
-      'rm1,ACC-RM,,,7012.34,USD,2026-03-01T10:00:00Z',
-      'rm2,ACC-RM,,,-6900.00,USD,2026-03-02T09:00:00Z',
-      'rn1,ACC-RM2,,,7012.34,USD,2026-03-01T10:00:00Z',
-      'rn2,ACC-RM2,,,-6100.00,USD,2026-03-02T09:00:00Z',
-      'rl1,ACC-RM3,,,7012.34,USD,2026-03-01T10:00:00Z',
-      'rl2,ACC-RM3,,,-7000.01,USD,2026-03-04T10:00:00Z',
-      // sanctions: a listed name reordered and lower-cased; a similar but different name does not hit
-      'sa1,ACC-SA,,daniel MORENO,50.00,USD,2026-03-01T10:00:00Z',
-      'sa2,ACC-SA,,Daniel Morales,50.00,USD,2026-03-01T10:00:00Z',
-    ], AML);
+    const run1 = await load(
+      'aml-1',
+      [
+        // large transaction (≥ 10,000 USD equivalent): hits lg1 (also a round amount) and lg3 (EUR 9,300 ≈ USD 10,044)
+        'lg1,ACC-LG,,,10000.00,USD,2026-03-01T10:00:00Z',
+        'lg2,ACC-LG,,,9999.99,USD,2026-03-05T10:00:00Z',
+        'lg3,ACC-LG2,,,9300.00,EUR,2026-03-01T10:00:00Z',
+        'lg4,ACC-LG2,,,9200.00,EUR,2026-03-10T10:00:00Z',
+        // structuring: two just under the threshold now, the third comes in run 2
+        'st1,ACC-ST,,,9500.00,USD,2026-03-01T09:00:00Z',
+        'st2,ACC-ST,,,9800.00,USD,2026-03-02T09:00:00Z',
+        //   near misses: the third below the band; three in the band but spread over more than 72 h
+        'sm1,ACC-ST2,,,9500.00,USD,2026-03-01T09:00:00Z',
+        'sm2,ACC-ST2,,,9600.00,USD,2026-03-01T10:00:00Z',
+        'sm3,ACC-ST2,,,8999.00,USD,2026-03-01T11:00:00Z',
+        'sp1,ACC-ST3,,,9500.00,USD,2026-03-01T09:00:00Z',
+        'sp2,ACC-ST3,,,9500.00,USD,2026-03-03T10:00:00Z',
+        'sp3,ACC-ST3,,,9500.00,USD,2026-03-05T11:00:00Z',
+        // velocity (here: more than 3 in an hour): the 4th within the hour fires; spread out does not
+        've1,ACC-VE,,,10.00,USD,2026-03-01T10:00:00Z',
+        've2,ACC-VE,,,10.00,USD,2026-03-01T10:10:00Z',
+        've3,ACC-VE,,,10.00,USD,2026-03-01T10:20:00Z',
+        've4,ACC-VE,,,10.00,USD,2026-03-01T10:30:00Z',
+        'vn1,ACC-VE2,,,10.00,USD,2026-03-01T10:00:00Z',
+        'vn2,ACC-VE2,,,10.00,USD,2026-03-01T10:30:00Z',
+        'vn3,ACC-VE2,,,10.00,USD,2026-03-01T11:01:00Z',
+        'vn4,ACC-VE2,,,10.00,USD,2026-03-01T11:31:00Z',
+        // round amounts: 6,000.00 fires; 6,000.50 and 4,000 (below the minimum) do not
+        'ro1,ACC-RO,,,6000.00,USD,2026-03-01T10:00:00Z',
+        'ro2,ACC-RO2,,,6000.50,USD,2026-03-01T10:00:00Z',
+        'ro3,ACC-RO3,,,4000.00,USD,2026-03-01T10:00:00Z',
+        // high-risk jurisdiction of the counterparty IBAN (IR); a German IBAN does not
+        'hr1,ACC-HR,IR062960000000100324200001,,25.00,USD,2026-03-01T10:00:00Z',
+        'hr2,ACC-HR,DE89370400440532013000,,25.00,USD,2026-03-01T10:00:00Z',
+        // rapid movement: in 7,012.34 and out 6,900 within 48 h; out too different, or too late, does not
+        'rm1,ACC-RM,,,7012.34,USD,2026-03-01T10:00:00Z',
+        'rm2,ACC-RM,,,-6900.00,USD,2026-03-02T09:00:00Z',
+        'rn1,ACC-RM2,,,7012.34,USD,2026-03-01T10:00:00Z',
+        'rn2,ACC-RM2,,,-6100.00,USD,2026-03-02T09:00:00Z',
+        'rl1,ACC-RM3,,,7012.34,USD,2026-03-01T10:00:00Z',
+        'rl2,ACC-RM3,,,-7000.01,USD,2026-03-04T10:00:00Z',
+        // sanctions: a listed name reordered and lower-cased; a similar but different name does not hit
+        'sa1,ACC-SA,,daniel MORENO,50.00,USD,2026-03-01T10:00:00Z',
+        'sa2,ACC-SA,,Daniel Morales,50.00,USD,2026-03-01T10:00:00Z',
+      ],
+      AML,
+    );
     expect(run1).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '33' });
     const alerts1 = await alertsOf(run1.id);
     expect(alerts1.map((a) => `${a.rule}:${a.txn_id}`)).toEqual([
@@ -122,26 +149,57 @@ describe('compliance checks in the load path', () => {
       'VELOCITY:ve4',
     ]);
     expect(alerts1.every((a) => a.status === 'OPEN' && a.score > 0)).toBe(true);
-    expect(alerts1.find((a) => a.txn_id === 'lg3' && a.rule === 'LARGE_TRANSACTION')?.evidence).toMatchObject({ currency: 'EUR', usdEquivalent: '10044.00', thresholdUsd: '10000' });
-    expect(alerts1.find((a) => a.rule === 'SANCTIONS')?.evidence).toMatchObject({ matchedName: 'MORENO, Daniel', entryId: '15102', screenedName: 'daniel MORENO' });
-    expect(alerts1.find((a) => a.rule === 'HIGH_RISK_JURISDICTION')?.evidence).toEqual({ field: 'counterparty_account', country: 'IR' });
+    expect(alerts1.find((a) => a.txn_id === 'lg3' && a.rule === 'LARGE_TRANSACTION')?.evidence).toMatchObject({
+      currency: 'EUR',
+      usdEquivalent: '10044.00',
+      thresholdUsd: '10000',
+    });
+    expect(alerts1.find((a) => a.rule === 'SANCTIONS')?.evidence).toMatchObject({
+      matchedName: 'MORENO, Daniel',
+      entryId: '15102',
+      screenedName: 'daniel MORENO',
+    });
+    expect(alerts1.find((a) => a.rule === 'HIGH_RISK_JURISDICTION')?.evidence).toEqual({
+      field: 'counterparty_account',
+      country: 'IR',
+    });
 
     // run 2 (another file, another day): the third amount under the threshold completes the pattern
-    const run2 = await load('aml-2', ['st3,ACC-ST,,,9100.00,USD,2026-03-03T08:00:00Z', 'ok1,ACC-OK,,,15.00,USD,2026-03-03T08:00:00Z'], AML);
+    const run2 = await load(
+      'aml-2',
+      ['st3,ACC-ST,,,9100.00,USD,2026-03-03T08:00:00Z', 'ok1,ACC-OK,,,15.00,USD,2026-03-03T08:00:00Z'],
+      AML,
+    );
     expect(run2.status).toBe('SUCCEEDED');
     const alerts2 = await alertsOf(run2.id);
     expect(alerts2.map((a) => `${a.rule}:${a.txn_id}`)).toEqual(['STRUCTURING:st3']);
-    expect(alerts2[0]?.evidence).toMatchObject({ count: 3, transactions: ['aml-test:st1', 'aml-test:st2', 'aml-test:st3'] });
+    expect(alerts2[0]?.evidence).toMatchObject({
+      count: 3,
+      transactions: ['aml-test:st1', 'aml-test:st2', 'aml-test:st3'],
+    });
 
     // the batch audit entries carry the alert counts
-    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1 AND details ? 'alerts'`, [run1.id]);
+    const [{ n }] = await ds.query(
+      `SELECT count(*)::int AS n FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1 AND details ? 'alerts'`,
+      [run1.id],
+    );
     expect(n).toBeGreaterThan(0);
 
     // checking the same rows again raises nothing new (a resumed or replayed batch)
     const runner = ds.createQueryRunner();
     await runner.connect();
     try {
-      const again = await runComplianceChecks(pgClientOf(runner), { aml: resolveAmlConfig({ velocity: { maxCount: 3 } }), sanctions: { screener: screening.screener as SanctionsIndex, threshold: 0.9 } }, { runId: run1.id, jobId: run1.jobId }, 1, 33, []);
+      const again = await runComplianceChecks(
+        pgClientOf(runner),
+        {
+          aml: resolveAmlConfig({ velocity: { maxCount: 3 } }),
+          sanctions: { screener: screening.screener as SanctionsIndex, threshold: 0.9 },
+        },
+        { runId: run1.id, jobId: run1.jobId },
+        1,
+        33,
+        [],
+      );
       expect(again).toEqual({});
     } finally {
       await runner.release();
@@ -151,13 +209,17 @@ describe('compliance checks in the load path', () => {
   it('raises a KYC alert for accounts without valid KYC at booking time', async () => {
     await ds.query(`INSERT INTO kyc_customers (account, customer_id, status, expires_at) VALUES
       ('ACC-K1', 'C1', 'VERIFIED', NULL), ('ACC-K2', 'C2', 'VERIFIED', '2026-02-01T00:00:00Z'), ('ACC-K3', 'C3', 'PENDING', NULL), ('ACC-K5', 'C5', 'VERIFIED', '2027-01-01T00:00:00Z')`);
-    const run = await load('kyc-1', [
-      'k1,ACC-K1,,,10.00,USD,2026-03-01T10:00:00Z',
-      'k2,ACC-K2,,,10.00,USD,2026-03-01T10:00:00Z',
-      'k3,ACC-K3,,,10.00,USD,2026-03-01T10:00:00Z',
-      'k4,ACC-K4,,,10.00,USD,2026-03-01T10:00:00Z',
-      'k5,ACC-K5,,,10.00,USD,2026-03-01T10:00:00Z',
-    ], '{ frameworks: [KYC] }');
+    const run = await load(
+      'kyc-1',
+      [
+        'k1,ACC-K1,,,10.00,USD,2026-03-01T10:00:00Z',
+        'k2,ACC-K2,,,10.00,USD,2026-03-01T10:00:00Z',
+        'k3,ACC-K3,,,10.00,USD,2026-03-01T10:00:00Z',
+        'k4,ACC-K4,,,10.00,USD,2026-03-01T10:00:00Z',
+        'k5,ACC-K5,,,10.00,USD,2026-03-01T10:00:00Z',
+      ],
+      '{ frameworks: [KYC] }',
+    );
     const alerts = await alertsOf(run.id);
     expect(alerts.map((a) => [a.txn_id, a.evidence['kycStatus']])).toEqual([
       ['k2', 'EXPIRED'], // verified, but expired before the booking
@@ -169,12 +231,19 @@ describe('compliance checks in the load path', () => {
   it('holds transactions of accounts without valid KYC in the DLQ under the hold policy, and loads them on replay once verified', async () => {
     const run = await load(
       'kyc-hold',
-      ['h1,ACC-K1,10.00,USD,2026-03-01T10:00:00Z', 'h2,ACC-H2,10.00,USD,2026-03-01T10:00:00Z', 'h3,ACC-K3,10.00,USD,2026-03-01T10:00:00Z'].map((r) => r.replace(/^(\w+),(ACC-\w+),/, '$1,$2,,,')),
+      [
+        'h1,ACC-K1,10.00,USD,2026-03-01T10:00:00Z',
+        'h2,ACC-H2,10.00,USD,2026-03-01T10:00:00Z',
+        'h3,ACC-K3,10.00,USD,2026-03-01T10:00:00Z',
+      ].map((r) => r.replace(/^(\w+),(ACC-\w+),/, '$1,$2,,,')),
       '{ frameworks: [KYC], kycPolicy: hold }',
       1,
     );
     expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '3', recordsLoaded: '1', recordsDeadLettered: '2' });
-    const dlq = (await ds.query(`SELECT id, record_no::int AS no, reason_code, reason_message FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no`, [run.id])) as { id: string; no: number; reason_code: string; reason_message: string }[];
+    const dlq = (await ds.query(
+      `SELECT id, record_no::int AS no, reason_code, reason_message FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no`,
+      [run.id],
+    )) as { id: string; no: number; reason_code: string; reason_message: string }[];
     expect(dlq.map((d) => [d.no, d.reason_code])).toEqual([
       [2, 'KYC_HOLD'],
       [3, 'KYC_HOLD'],
@@ -183,7 +252,11 @@ describe('compliance checks in the load path', () => {
     expect(await alertsOf(run.id)).toEqual([]); // held, not alerted
     // ACC-H2's KYC is verified now: its entry loads on replay; ACC-K3 (still PENDING) stays held
     await ds.query(`INSERT INTO kyc_customers (account, customer_id, status) VALUES ('ACC-H2', 'C-H2', 'VERIFIED')`);
-    const outcomes = await replayDeadLetters(ctx(), { ids: dlq.map((d) => d.id), corrections: new Map() }, 'user:kyc-officer');
+    const outcomes = await replayDeadLetters(
+      ctx(),
+      { ids: dlq.map((d) => d.id), corrections: new Map() },
+      'user:kyc-officer',
+    );
     expect(outcomes.map((o) => [o.id, o.outcome, o.reasonCode ?? ''])).toEqual([
       [dlq[0]?.id, 'LOADED', ''],
       [dlq[1]?.id, 'STILL_FAILING', 'KYC_HOLD'],
@@ -195,7 +268,13 @@ describe('compliance checks in the load path', () => {
     const { job: saved } = await saveJob(ds, parseJobDefinition(job('aml-nolist', file, '{ frameworks: [AML] }')));
     const j = await getJob(ds, saved.id);
     const { run } = await createRun(ds, j);
-    const after = await executeRun({ ...ctx(), screening: { threshold: 0.9 } }, run, j, new RunControl(), () => undefined);
+    const after = await executeRun(
+      { ...ctx(), screening: { threshold: 0.9 } },
+      run,
+      j,
+      new RunControl(),
+      () => undefined,
+    );
     expect(after).toMatchObject({ status: 'FAILED', errorCode: 'FAILED_PRECONDITION' });
     expect(after.errorMessage).toMatch(/no sanctions list is loaded.*STRONGROOM_SANCTIONS_LISTS.*sanctions: off/);
   });
@@ -203,7 +282,21 @@ describe('compliance checks in the load path', () => {
   it('raises exactly the alerts of a full scan when the database reads only the candidate rows', async () => {
     // one batch of 400 rows around every threshold, in currencies with and without a USD rate; then the
     // rule statements again over the whole batch without the candidate list: the same alerts
-    const amounts = ['10000.00', '9999.99', '9000.00', '8999.99', '5000.00', '4999.99', '4629.63', '4629.62', '-5000.00', '-4999.99', '6000.00', '12345.67', '1.00'];
+    const amounts = [
+      '10000.00',
+      '9999.99',
+      '9000.00',
+      '8999.99',
+      '5000.00',
+      '4999.99',
+      '4629.63',
+      '4629.62',
+      '-5000.00',
+      '-4999.99',
+      '6000.00',
+      '12345.67',
+      '1.00',
+    ];
     const currencies: [string, (a: string) => string][] = [
       ['USD', (a) => a],
       ['EUR', (a) => a],
@@ -216,16 +309,34 @@ describe('compliance checks in the load path', () => {
     for (let i = 0; rows.length < 400; i++) {
       const [cur, fmt] = currencies[i % currencies.length] as [string, (a: string) => string];
       const amount = fmt(amounts[i % amounts.length] as string);
-      rows.push(`cand${i},ACC-C${i % 7},,,${amount},${cur},2026-04-0${1 + (i % 3)}T1${i % 2}:${String(i % 60).padStart(2, '0')}:00Z`);
+      rows.push(
+        `cand${i},ACC-C${i % 7},,,${amount},${cur},2026-04-0${1 + (i % 3)}T1${i % 2}:${String(i % 60).padStart(2, '0')}:00Z`,
+      );
     }
-    const run = await load('aml-candidates', rows, `{ frameworks: [AML], sanctions: off, aml: { velocity: { windowHours: 1, maxCount: 3 } } }`, 0, '{ minSize: 500, maxSize: 500 }');
+    const run = await load(
+      'aml-candidates',
+      rows,
+      `{ frameworks: [AML], sanctions: off, aml: { velocity: { windowHours: 1, maxCount: 3 } } }`,
+      0,
+      '{ minSize: 500, maxSize: 500 }',
+    );
     expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '400', batchesCommitted: 1 });
     const prefiltered = await alertsOf(run.id);
-    expect(new Set(prefiltered.map((a) => a.rule))).toEqual(new Set(['LARGE_TRANSACTION', 'STRUCTURING', 'ROUND_AMOUNT', 'RAPID_MOVEMENT', 'VELOCITY']));
+    expect(new Set(prefiltered.map((a) => a.rule))).toEqual(
+      new Set(['LARGE_TRANSACTION', 'STRUCTURING', 'ROUND_AMOUNT', 'RAPID_MOVEMENT', 'VELOCITY']),
+    );
     // the prefilter did leave rows out (else this comparison would prove nothing)
-    const stored = (await ds.query('SELECT source_record_no::int AS no, amount::text AS amount, currency FROM transactions WHERE run_id = $1', [run.id])) as { no: number; amount: string; currency: string }[];
+    const stored = (await ds.query(
+      'SELECT source_record_no::int AS no, amount::text AS amount, currency FROM transactions WHERE run_id = $1',
+      [run.id],
+    )) as { no: number; amount: string; currency: string }[];
     const kept = amlCandidates(
-      stored.map((r) => ({ recordNo: r.no, minor: BigInt(r.amount.replace('.', '')), exponent: (r.amount.split('.')[1] ?? '').length, currency: r.currency.trim() })),
+      stored.map((r) => ({
+        recordNo: r.no,
+        minor: BigInt(r.amount.replace('.', '')),
+        exponent: (r.amount.split('.')[1] ?? '').length,
+        currency: r.currency.trim(),
+      })),
       resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }),
     );
     expect(kept?.length).toBeGreaterThan(50);
@@ -236,8 +347,12 @@ describe('compliance checks in the load path', () => {
       await q.query('BEGIN');
       await q.query('DELETE FROM compliance_alerts WHERE run_id = $1', [run.id]);
       const config = JSON.stringify(resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }));
-      for (const rule of AML_RULES) await q.query(rule.sql, [run.id, 1, 400, run.jobId, config, ...(rule.candidates ? [null] : [])]);
-      const full = (await q.query('SELECT rule, txn_id, score, status, evidence FROM compliance_alerts WHERE run_id = $1 ORDER BY rule, txn_id', [run.id])) as typeof prefiltered;
+      for (const rule of AML_RULES)
+        await q.query(rule.sql, [run.id, 1, 400, run.jobId, config, ...(rule.candidates ? [null] : [])]);
+      const full = (await q.query(
+        'SELECT rule, txn_id, score, status, evidence FROM compliance_alerts WHERE run_id = $1 ORDER BY rule, txn_id',
+        [run.id],
+      )) as typeof prefiltered;
       await q.query('ROLLBACK');
       expect(prefiltered.length).toBeGreaterThan(50);
       expect(prefiltered).toEqual(full);
@@ -263,7 +378,10 @@ describe('compliance checks in the load path', () => {
     );
     expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '2', recordsDeadLettered: '2' });
     expect((await alertsOf(run.id)).filter((a) => a.rule === 'RAPID_MOVEMENT')).toEqual([]);
-    const dlq = (await ds.query('SELECT id, record_no::int AS no FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no', [run.id])) as { id: string; no: number }[];
+    const dlq = (await ds.query(
+      'SELECT id, record_no::int AS no FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no',
+      [run.id],
+    )) as { id: string; no: number }[];
     const corrections = new Map([
       [dlq[0]?.id as string, 'rp2,ACC-RP,,,9000.00,USD,2026-05-01T09:00:00Z'],
       [dlq[1]?.id as string, 'rp4,ACC-RP0,,,2.00,USD,2026-05-01T11:00:00Z'],

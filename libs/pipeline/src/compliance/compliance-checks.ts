@@ -1,5 +1,15 @@
 import { type ClientBase, type PoolClient } from 'pg';
-import { AML_RULES, amlCandidates, encryptField, HIGH_RISK_SCORE, highRiskJurisdiction, resolveAmlConfig, type AmlConfig, type KeyProvider, type Screener } from '@strongroom/compliance';
+import {
+  AML_RULES,
+  amlCandidates,
+  encryptField,
+  HIGH_RISK_SCORE,
+  highRiskJurisdiction,
+  resolveAmlConfig,
+  type AmlConfig,
+  type KeyProvider,
+  type Screener,
+} from '@strongroom/compliance';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Breaker } from '@strongroom/resilience';
 import { currencyExponent } from '@strongroom/money';
@@ -33,7 +43,10 @@ const ROW_ALERTS_SQL = `
  * sink, and load on replay once the customer's KYC is valid. Under the `alert` policy the same lookup
  * raises KYC alerts.
  */
-export async function kycHeld(client: ClientBase, rows: readonly { recordNo: number; account: string; bookedAt: string }[]): Promise<Map<number, string>> {
+export async function kycHeld(
+  client: ClientBase,
+  rows: readonly { recordNo: number; account: string; bookedAt: string }[],
+): Promise<Map<number, string>> {
   if (!rows.length) return new Map();
   const { rows: held } = await client.query<{ no: string; kyc: string }>(
     `SELECT r.no::text AS no, CASE WHEN k.account IS NULL THEN 'MISSING' WHEN k.status <> 'VERIFIED' THEN k.status ELSE 'EXPIRED' END AS kyc
@@ -69,17 +82,35 @@ export async function runComplianceChecks(
   const count = (res: { rule: string }[]) => {
     for (const r of res) raised[r.rule] = (raised[r.rule] ?? 0) + 1;
   };
-  const rowAlerts = async (rule: string, hits: { recordNo: number; score: number; evidence: Record<string, unknown> }[]) => {
+  const rowAlerts = async (
+    rule: string,
+    hits: { recordNo: number; score: number; evidence: Record<string, unknown> }[],
+  ) => {
     if (!hits.length) return;
-    const res = await client.query<{ rule: string }>(ROW_ALERTS_SQL, [ids.runId, ids.jobId, hits.map((h) => h.recordNo), hits.map((h) => h.score), hits.map((h) => JSON.stringify(h.evidence)), rule]);
+    const res = await client.query<{ rule: string }>(ROW_ALERTS_SQL, [
+      ids.runId,
+      ids.jobId,
+      hits.map((h) => h.recordNo),
+      hits.map((h) => h.score),
+      hits.map((h) => JSON.stringify(h.evidence)),
+      rule,
+    ]);
     count(res.rows);
   };
   const enc = checks.encryption;
-  const protect = (field: EncryptableField, value: string) => (enc?.fields.includes(field) ? encryptField(enc.keys, field, value) : value);
+  const protect = (field: EncryptableField, value: string) =>
+    enc?.fields.includes(field) ? encryptField(enc.keys, field, value) : value;
   if (checks.aml) {
     const config = JSON.stringify(checks.aml);
     // the rows that can match a per-row rule, worked out here so the database reads only those (velocity reads all)
-    const known = rowsCoverRange ? rows.map((t) => ({ recordNo: t.recordNo, minor: t.amount.minor, exponent: currencyExponent(t.currency) ?? -1, currency: t.currency })) : [];
+    const known = rowsCoverRange
+      ? rows.map((t) => ({
+          recordNo: t.recordNo,
+          minor: t.amount.minor,
+          exponent: currencyExponent(t.currency) ?? -1,
+          currency: t.currency,
+        }))
+      : [];
     const exact = rowsCoverRange && known.every((r) => r.exponent >= 0) ? amlCandidates(known, checks.aml) : undefined;
     for (const rule of AML_RULES) {
       const params = [ids.runId, first, last, ids.jobId, config, ...(rule.candidates ? [exact ?? null] : [])];
@@ -104,14 +135,26 @@ export async function runComplianceChecks(
       rows.flatMap((t) => {
         const r = t.counterpartyName ? results.get(t.counterpartyName) : undefined;
         if (!r?.hit) return [];
-        const evidence = { screenedName: protect('counterparty_name', t.counterpartyName as string), matchedName: r.matchedName, entryId: r.entryId, primaryName: r.primaryName, kind: r.kind, programs: r.programs, score: r.score, threshold };
+        const evidence = {
+          screenedName: protect('counterparty_name', t.counterpartyName as string),
+          matchedName: r.matchedName,
+          entryId: r.entryId,
+          primaryName: r.primaryName,
+          kind: r.kind,
+          programs: r.programs,
+          score: r.score,
+          threshold,
+        };
         return [{ recordNo: t.recordNo, score: Math.round(r.score * 100), evidence }];
       }),
     );
   }
   if (checks.kyc === 'alert') {
     const invalid = await kycHeld(client, rows);
-    await rowAlerts('KYC', [...invalid].map(([recordNo, kyc]) => ({ recordNo, score: 40, evidence: { kycStatus: kyc } })));
+    await rowAlerts(
+      'KYC',
+      [...invalid].map(([recordNo, kyc]) => ({ recordNo, score: 40, evidence: { kycStatus: kyc } })),
+    );
   }
   return raised;
 }
@@ -128,12 +171,22 @@ export interface ScreeningSetup {
  * the sanctions lists unless it says `sanctions: off`; without a loaded list it is refused (fail closed)
  * with a precise reason rather than loaded unscreened.
  */
-export function complianceChecksFor(def: JobDefinition, screening: ScreeningSetup | undefined, fieldKeys?: KeyProvider): ComplianceChecks {
+export function complianceChecksFor(
+  def: JobDefinition,
+  screening: ScreeningSetup | undefined,
+  fieldKeys?: KeyProvider,
+): ComplianceChecks {
   const c = def.compliance;
   const checks: ComplianceChecks = {};
-  const restricted = (Object.entries(c.classification) as [EncryptableField, string][]).filter(([, level]) => level === 'RESTRICTED').map(([f]) => f);
+  const restricted = (Object.entries(c.classification) as [EncryptableField, string][])
+    .filter(([, level]) => level === 'RESTRICTED')
+    .map(([f]) => f);
   if (restricted.length) {
-    if (!fieldKeys) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `job ${def.name} classifies ${restricted.join(', ')} as RESTRICTED but no field-encryption key ring is configured (STRONGROOM_FIELD_KEYS_FILE)`);
+    if (!fieldKeys)
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        `job ${def.name} classifies ${restricted.join(', ')} as RESTRICTED but no field-encryption key ring is configured (STRONGROOM_FIELD_KEYS_FILE)`,
+      );
     checks.encryption = { keys: fieldKeys, fields: restricted };
   }
   if (c.frameworks.includes('AML')) {
@@ -145,7 +198,11 @@ export function complianceChecksFor(def: JobDefinition, screening: ScreeningSetu
           `job ${def.name} declares AML, which requires sanctions screening, but no sanctions list is loaded: set STRONGROOM_SANCTIONS_LISTS (or put the OFAC files in <home>/sanctions/), or set compliance.sanctions: off`,
         );
       }
-      checks.sanctions = { screener: screening.screener, threshold: c.screeningThreshold ?? screening.threshold, ...(screening.breaker ? { breaker: screening.breaker } : {}) };
+      checks.sanctions = {
+        screener: screening.screener,
+        threshold: c.screeningThreshold ?? screening.threshold,
+        ...(screening.breaker ? { breaker: screening.breaker } : {}),
+      };
     }
   }
   if (c.frameworks.includes('KYC')) checks.kyc = c.kycPolicy;

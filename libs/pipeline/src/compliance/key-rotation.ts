@@ -24,15 +24,29 @@ const SELECT = `SELECT id, to_key_id AS "toKeyId", status, tx_cursor::text AS "t
 export async function startKeyRotation(ds: DataSource, toKeyId: string, actor: string): Promise<KeyRotation> {
   return ds.transaction(async (em) => {
     const [running] = (await em.query(`${SELECT} WHERE status = 'RUNNING'`)) as KeyRotation[];
-    if (running) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `key rotation ${running.id} to ${running.toKeyId} is still running`);
-    const [r] = (await em.query(`INSERT INTO key_rotations (to_key_id, requested_by) VALUES ($1, $2) RETURNING id`, [toKeyId, actor])) as { id: string }[];
-    await appendAudit(sqlExec(em), { actor, action: 'keys:rotation_started', subject: { rotationId: r?.id }, details: { toKeyId } });
+    if (running)
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        `key rotation ${running.id} to ${running.toKeyId} is still running`,
+      );
+    const [r] = (await em.query(`INSERT INTO key_rotations (to_key_id, requested_by) VALUES ($1, $2) RETURNING id`, [
+      toKeyId,
+      actor,
+    ])) as { id: string }[];
+    await appendAudit(sqlExec(em), {
+      actor,
+      action: 'keys:rotation_started',
+      subject: { rotationId: r?.id },
+      details: { toKeyId },
+    });
     return (await em.query(`${SELECT} WHERE id = $1`, [r?.id]))[0] as KeyRotation;
   });
 }
 
 export async function getKeyRotation(ds: DataSource, id?: string): Promise<KeyRotation | undefined> {
-  const rows = (await (id ? ds.query(`${SELECT} WHERE id = $1`, [id]) : ds.query(`${SELECT} ORDER BY started_at DESC LIMIT 1`))) as KeyRotation[];
+  const rows = (await (id
+    ? ds.query(`${SELECT} WHERE id = $1`, [id])
+    : ds.query(`${SELECT} ORDER BY started_at DESC LIMIT 1`))) as KeyRotation[];
   return rows[0];
 }
 
@@ -56,19 +70,31 @@ export async function runKeyRotation(
 ): Promise<KeyRotation> {
   const n = options.batchSize ?? 1000;
   const to = keys.current().id;
-  const move = (column: string, v: string | null) => (v !== null && isEncrypted(v) && keyIdOf(v) !== to ? reencryptField(keys, column, v) : v);
+  const move = (column: string, v: string | null) =>
+    v !== null && isEncrypted(v) && keyIdOf(v) !== to ? reencryptField(keys, column, v) : v;
   for (;;) {
     if (options.stopped?.()) break;
     const step = await ds.transaction(async (em) => {
       const [r] = (await em.query(`${SELECT} WHERE id = $1 FOR UPDATE`, [rotationId])) as KeyRotation[];
       if (!r || r.status !== 'RUNNING') return 'stop';
       if (r.toKeyId !== to) {
-        await em.query(`UPDATE key_rotations SET status = 'FAILED', finished_at = now(), error = $2 WHERE id = $1`, [rotationId, `the key ring's current key is ${to}, not ${r.toKeyId}`]);
-        await appendAudit(sqlExec(em), { actor: 'service:engine', action: 'keys:rotation_failed', subject: { rotationId }, details: { toKeyId: r.toKeyId, currentKeyId: to } });
+        await em.query(`UPDATE key_rotations SET status = 'FAILED', finished_at = now(), error = $2 WHERE id = $1`, [
+          rotationId,
+          `the key ring's current key is ${to}, not ${r.toKeyId}`,
+        ]);
+        await appendAudit(sqlExec(em), {
+          actor: 'service:engine',
+          action: 'keys:rotation_failed',
+          subject: { rotationId },
+          details: { toKeyId: r.toKeyId, currentKeyId: to },
+        });
         return 'stop';
       }
       // 1. the sink
-      const tx = (await em.query(`SELECT id::text AS id, ${TX_COLUMNS.join(', ')} FROM transactions WHERE id > $1 ORDER BY transactions.id LIMIT ${n}`, [r.txCursor])) as Record<string, string | null>[];
+      const tx = (await em.query(
+        `SELECT id::text AS id, ${TX_COLUMNS.join(', ')} FROM transactions WHERE id > $1 ORDER BY transactions.id LIMIT ${n}`,
+        [r.txCursor],
+      )) as Record<string, string | null>[];
       if (tx.length) {
         let moved = 0;
         const changed = tx.flatMap((row) => {
@@ -84,17 +110,31 @@ export async function runKeyRotation(
             [changed.map((c) => c.id), ...TX_COLUMNS.map((_, i) => changed.map((c) => c.next[i]))],
           );
         }
-        await em.query(`UPDATE key_rotations SET tx_cursor = $2, values_reencrypted = values_reencrypted + $3 WHERE id = $1`, [rotationId, tx[tx.length - 1]?.['id'], moved]);
+        await em.query(
+          `UPDATE key_rotations SET tx_cursor = $2, values_reencrypted = values_reencrypted + $3 WHERE id = $1`,
+          [rotationId, tx[tx.length - 1]?.['id'], moved],
+        );
         return 'more';
       }
       // 2. the dead-letter queue
-      const dlq = (await em.query(`SELECT id::text AS id, raw_record FROM dead_letter_queue WHERE id > $1 ORDER BY dead_letter_queue.id LIMIT ${n}`, [r.dlqCursor])) as { id: string; raw_record: string }[];
+      const dlq = (await em.query(
+        `SELECT id::text AS id, raw_record FROM dead_letter_queue WHERE id > $1 ORDER BY dead_letter_queue.id LIMIT ${n}`,
+        [r.dlqCursor],
+      )) as { id: string; raw_record: string }[];
       if (dlq.length) {
-        const changed = dlq.map((d) => ({ id: d.id, next: move('raw_record', d.raw_record) as string })).filter((d, i) => d.next !== dlq[i]?.raw_record);
+        const changed = dlq
+          .map((d) => ({ id: d.id, next: move('raw_record', d.raw_record) as string }))
+          .filter((d, i) => d.next !== dlq[i]?.raw_record);
         if (changed.length) {
-          await em.query(`UPDATE dead_letter_queue d SET raw_record = u.raw FROM unnest($1::bigint[], $2::text[]) AS u(id, raw) WHERE d.id = u.id`, [changed.map((c) => c.id), changed.map((c) => c.next)]);
+          await em.query(
+            `UPDATE dead_letter_queue d SET raw_record = u.raw FROM unnest($1::bigint[], $2::text[]) AS u(id, raw) WHERE d.id = u.id`,
+            [changed.map((c) => c.id), changed.map((c) => c.next)],
+          );
         }
-        await em.query(`UPDATE key_rotations SET dlq_cursor = $2, values_reencrypted = values_reencrypted + $3 WHERE id = $1`, [rotationId, dlq[dlq.length - 1]?.id, changed.length]);
+        await em.query(
+          `UPDATE key_rotations SET dlq_cursor = $2, values_reencrypted = values_reencrypted + $3 WHERE id = $1`,
+          [rotationId, dlq[dlq.length - 1]?.id, changed.length],
+        );
         return 'more';
       }
       // 3. alerts (few): the encrypted account and screened name they keep as evidence
@@ -106,17 +146,24 @@ export async function runKeyRotation(
       )) as { id: string; account: string; name: string | null }[];
       if (alerts.length) {
         for (const a of alerts) {
-          await em.query(`UPDATE compliance_alerts SET account = $2, evidence = CASE WHEN $3::text IS NULL THEN evidence ELSE jsonb_set(evidence, '{screenedName}', to_jsonb($3::text)) END WHERE id = $1`, [
-            a.id,
-            move('account', a.account),
-            a.name === null ? null : move('counterparty_name', a.name),
-          ]);
+          await em.query(
+            `UPDATE compliance_alerts SET account = $2, evidence = CASE WHEN $3::text IS NULL THEN evidence ELSE jsonb_set(evidence, '{screenedName}', to_jsonb($3::text)) END WHERE id = $1`,
+            [a.id, move('account', a.account), a.name === null ? null : move('counterparty_name', a.name)],
+          );
         }
-        await em.query(`UPDATE key_rotations SET values_reencrypted = values_reencrypted + $2 WHERE id = $1`, [rotationId, alerts.length]);
+        await em.query(`UPDATE key_rotations SET values_reencrypted = values_reencrypted + $2 WHERE id = $1`, [
+          rotationId,
+          alerts.length,
+        ]);
         return 'more';
       }
       await em.query(`UPDATE key_rotations SET status = 'DONE', finished_at = now() WHERE id = $1`, [rotationId]);
-      await appendAudit(sqlExec(em), { actor: 'service:engine', action: 'keys:rotated', subject: { rotationId }, details: { toKeyId: to, valuesReencrypted: Number(r.valuesReencrypted) } });
+      await appendAudit(sqlExec(em), {
+        actor: 'service:engine',
+        action: 'keys:rotated',
+        subject: { rotationId },
+        details: { toKeyId: to, valuesReencrypted: Number(r.valuesReencrypted) },
+      });
       return 'done';
     });
     if (step !== 'more') break;

@@ -22,9 +22,18 @@ export interface DeadLetterFilter {
 }
 
 /** Dead letters oldest first (by id), keyset-paginated. */
-export async function listDeadLetters(ds: DataSource, filter: DeadLetterFilter, size: number | undefined, token: string | undefined) {
+export async function listDeadLetters(
+  ds: DataSource,
+  filter: DeadLetterFilter,
+  size: number | undefined,
+  token: string | undefined,
+) {
   const limit = pageSize(size);
-  const qb = ds.getRepository(DeadLetterEntity).createQueryBuilder('d').orderBy('d.id', 'ASC').limit(limit + 1);
+  const qb = ds
+    .getRepository(DeadLetterEntity)
+    .createQueryBuilder('d')
+    .orderBy('d.id', 'ASC')
+    .limit(limit + 1);
   if (filter.runId) qb.andWhere('d.run_id = :runId', { runId: filter.runId });
   if (filter.jobId) qb.andWhere('d.job_id = :jobId', { jobId: filter.jobId });
   if (filter.status) qb.andWhere('d.status = :status', { status: filter.status });
@@ -37,7 +46,12 @@ export async function listDeadLetters(ds: DataSource, filter: DeadLetterFilter, 
   return { deadLetters: page, next: rows.length > limit && last ? encodeIdToken(last.id) : '' };
 }
 
-export type ReplayOutcome = { id: string; outcome: 'LOADED' | 'ALREADY_LOADED' | 'STILL_FAILING' | 'SKIPPED'; reasonCode?: string; reasonMessage?: string };
+export type ReplayOutcome = {
+  id: string;
+  outcome: 'LOADED' | 'ALREADY_LOADED' | 'STILL_FAILING' | 'SKIPPED';
+  reasonCode?: string;
+  reasonMessage?: string;
+};
 
 export interface ReplayRequest {
   ids: string[];
@@ -56,31 +70,74 @@ const ID = /^[0-9]{1,18}$/;
  * Entries are locked and only PENDING ones are replayed: a second replay loads nothing.
  */
 export async function replayDeadLetters(
-  ctx: { ds: DataSource; pan: PanProtector; screening?: ScreeningSetup; fieldKeys?: KeyProvider; crash?: (point: string) => void },
+  ctx: {
+    ds: DataSource;
+    pan: PanProtector;
+    screening?: ScreeningSetup;
+    fieldKeys?: KeyProvider;
+    crash?: (point: string) => void;
+  },
   req: ReplayRequest,
   actor: string,
 ): Promise<ReplayOutcome[]> {
   const { ds } = ctx;
-  for (const id of [...req.ids, ...req.corrections.keys()]) if (!ID.test(id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `dead letter id "${id}" is not an id`);
+  for (const id of [...req.ids, ...req.corrections.keys()])
+    if (!ID.test(id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `dead letter id "${id}" is not an id`);
   let ids = req.ids;
   if (!ids.length) {
     if (!req.runId) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'give dead letter ids or a run_id');
-    ids = (await ds.query(`SELECT id::text AS id FROM dead_letter_queue WHERE run_id = $1 AND status = 'PENDING' ORDER BY dead_letter_queue.id`, [req.runId])).map((r: { id: string }) => r.id);
+    ids = (
+      await ds.query(
+        `SELECT id::text AS id FROM dead_letter_queue WHERE run_id = $1 AND status = 'PENDING' ORDER BY dead_letter_queue.id`,
+        [req.runId],
+      )
+    ).map((r: { id: string }) => r.id);
   }
-  const entries: { id: string; run_id: string }[] = ids.length ? await ds.query('SELECT id::text AS id, run_id FROM dead_letter_queue WHERE id = ANY($1::bigint[])', [ids]) : [];
+  const entries: { id: string; run_id: string }[] = ids.length
+    ? await ds.query('SELECT id::text AS id, run_id FROM dead_letter_queue WHERE id = ANY($1::bigint[])', [ids])
+    : [];
   const missing = ids.filter((id) => !entries.some((e) => e.id === id));
-  if (missing.length) throw new StrongroomError(ErrorCode.NOT_FOUND, `dead letter(s) ${missing.slice(0, 10).join(', ')} not found`);
+  if (missing.length)
+    throw new StrongroomError(ErrorCode.NOT_FOUND, `dead letter(s) ${missing.slice(0, 10).join(', ')} not found`);
   const outcomes: ReplayOutcome[] = [];
   for (const runId of [...new Set(entries.map((e) => e.run_id))]) {
-    outcomes.push(...(await replayRun(ctx, runId, entries.filter((e) => e.run_id === runId).map((e) => e.id), req.corrections, actor)));
+    outcomes.push(
+      ...(await replayRun(
+        ctx,
+        runId,
+        entries.filter((e) => e.run_id === runId).map((e) => e.id),
+        req.corrections,
+        actor,
+      )),
+    );
   }
   return outcomes;
 }
 
-async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: ScreeningSetup; fieldKeys?: KeyProvider; crash?: (point: string) => void }, runId: string, ids: string[], corrections: Map<string, string>, actor: string): Promise<ReplayOutcome[]> {
+async function replayRun(
+  ctx: {
+    ds: DataSource;
+    pan: PanProtector;
+    screening?: ScreeningSetup;
+    fieldKeys?: KeyProvider;
+    crash?: (point: string) => void;
+  },
+  runId: string,
+  ids: string[],
+  corrections: Map<string, string>,
+  actor: string,
+): Promise<ReplayOutcome[]> {
   const run = await getRun(ctx.ds, runId);
-  if (run.status !== 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}: only dead letters of a SUCCEEDED run can be replayed (resubmit the file otherwise)`);
-  if (!run.sourceHeader) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} has no recorded source header to replay with`);
+  if (run.status !== 'SUCCEEDED')
+    throw new StrongroomError(
+      ErrorCode.FAILED_PRECONDITION,
+      `run ${runId} is ${run.status}: only dead letters of a SUCCEEDED run can be replayed (resubmit the file otherwise)`,
+    );
+  if (!run.sourceHeader)
+    throw new StrongroomError(
+      ErrorCode.FAILED_PRECONDITION,
+      `run ${runId} has no recorded source header to replay with`,
+    );
   const job = await getJob(ctx.ds, run.jobId, run.jobVersion);
   const def = asFileJob(job.definition);
   const layout = recordLayout(def.source);
@@ -91,7 +148,12 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
   try {
     await prepareStaging(client);
     await client.query('BEGIN');
-    const locked = (await client.query(`SELECT id::text AS id, record_no::text AS record_no, raw_record, status FROM dead_letter_queue WHERE id = ANY($1::bigint[]) ORDER BY dead_letter_queue.id FOR UPDATE`, [ids])).rows as {
+    const locked = (
+      await client.query(
+        `SELECT id::text AS id, record_no::text AS record_no, raw_record, status FROM dead_letter_queue WHERE id = ANY($1::bigint[]) ORDER BY dead_letter_queue.id FOR UPDATE`,
+        [ids],
+      )
+    ).rows as {
       id: string;
       record_no: string;
       raw_record: string;
@@ -106,10 +168,23 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
         continue;
       }
       // a job with RESTRICTED fields keeps raw records encrypted: decrypt to parse them again
-      const raw = corrections.get(e.id) ?? (isEncrypted(e.raw_record) && ctx.fieldKeys ? decryptField(ctx.fieldKeys, 'raw_record', e.raw_record) : e.raw_record);
+      const raw =
+        corrections.get(e.id) ??
+        (isEncrypted(e.raw_record) && ctx.fieldKeys
+          ? decryptField(ctx.fieldKeys, 'raw_record', e.raw_record)
+          : e.raw_record);
       const parsed = parseRecords(Buffer.from(`${raw}\n`), { delimiter: layout.delimiter.charCodeAt(0) }, true).records;
       const recordNo = Number(e.record_no);
-      const m = parsed.length === 1 ? mapper.map({ recordNo, fields: (parsed[0] as { fields: string[] }).fields, raw, byteEnd: 0, ...(parsed[0]?.error ? { error: parsed[0].error } : {}) }) : undefined;
+      const m =
+        parsed.length === 1
+          ? mapper.map({
+              recordNo,
+              fields: (parsed[0] as { fields: string[] }).fields,
+              raw,
+              byteEnd: 0,
+              ...(parsed[0]?.error ? { error: parsed[0].error } : {}),
+            })
+          : undefined;
       if (!m || !m.ok) {
         const code = m && !m.ok ? m.rejection.code : 'FIELD_COUNT_MISMATCH';
         const message = m && !m.ok ? m.rejection.message : 'a replayed record must be exactly one CSV line';
@@ -120,13 +195,26 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
       byRecord.set(recordNo, e.id);
     }
     const checks = complianceChecksFor(def, ctx.screening, ctx.fieldKeys);
-    const batchCtx = { runId, jobId: run.jobId, sourceSystem: def.source.system ?? def.name, dataClassification: def.compliance.dataClassification, checks };
+    const batchCtx = {
+      runId,
+      jobId: run.jobId,
+      sourceSystem: def.source.system ?? def.name,
+      dataClassification: def.compliance.dataClassification,
+      checks,
+    };
     valid.sort((a, b) => a.recordNo - b.recordNo); // digests are over rows in record order
     const result = await loadRows(client, batchCtx, valid);
     const loadedNos = [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n);
     if (loadedNos.length && Object.keys(checks).length) {
       // replayed rows go through the same checks as rows loaded by the run (alerts are deduplicated)
-      await runComplianceChecks(client, checks, { runId, jobId: run.jobId }, Math.min(...loadedNos), Math.max(...loadedNos), valid.filter((t) => loadedNos.includes(t.recordNo)));
+      await runComplianceChecks(
+        client,
+        checks,
+        { runId, jobId: run.jobId },
+        Math.min(...loadedNos),
+        Math.max(...loadedNos),
+        valid.filter((t) => loadedNos.includes(t.recordNo)),
+      );
     }
     ctx.crash?.('replay:mid');
     for (const [recordNo, o] of result.outcome) {
@@ -141,14 +229,18 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
     for (const o of resolved) {
       await client.query(
         `UPDATE dead_letter_queue SET status = 'REPLAYED', attempts = attempts + 1, resolution = $2, resolved_by = $3, resolved_at = now(), updated_at = now() WHERE id = $1`,
-        [o.id, `${o.outcome === 'LOADED' ? 'loaded' : 'already in the sink'} by replay${corrections.has(o.id) ? ' of a corrected record' : ''}`, actor],
+        [
+          o.id,
+          `${o.outcome === 'LOADED' ? 'loaded' : 'already in the sink'} by replay${corrections.has(o.id) ? ' of a corrected record' : ''}`,
+          actor,
+        ],
       );
     }
     for (const o of failing) {
-      await client.query(`UPDATE dead_letter_queue SET attempts = attempts + 1, resolution = $2, updated_at = now() WHERE id = $1`, [
-        o.id,
-        `replay failed: ${o.reasonCode}: ${o.reasonMessage}`.slice(0, 1000),
-      ]);
+      await client.query(
+        `UPDATE dead_letter_queue SET attempts = attempts + 1, resolution = $2, updated_at = now() WHERE id = $1`,
+        [o.id, `replay failed: ${o.reasonCode}: ${o.reasonMessage}`.slice(0, 1000)],
+      );
     }
     const loaded = result.loaded;
     const filtered = resolved.length - loaded;
@@ -160,25 +252,53 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
       const batchSeq = run.batchesCommitted + 1;
       await client.query(
         `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details) VALUES ($1, $2, 'BATCH', $3, $4, $5, $6)`,
-        [runId, batchSeq, loaded, JSON.stringify(totalsToJson(result.totals)), result.digest, JSON.stringify({ replay: true, deadLetterIds: resolved.map((o) => o.id), recordNos: [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n) })],
+        [
+          runId,
+          batchSeq,
+          loaded,
+          JSON.stringify(totalsToJson(result.totals)),
+          result.digest,
+          JSON.stringify({
+            replay: true,
+            deadLetterIds: resolved.map((o) => o.id),
+            recordNos: [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n),
+          }),
+        ],
       );
       await client.query(
         `UPDATE job_runs SET records_loaded = records_loaded + $2, records_dead_lettered = records_dead_lettered - $3,
                 records_filtered = records_filtered + $4, filtered_by_reason = $5, batches_committed = $6, source_totals = $7
           WHERE id = $1 AND status = 'SUCCEEDED'`,
-        [runId, loaded, resolved.length, filtered, JSON.stringify(filteredBy), batchSeq, JSON.stringify(totalsToJson(loadedTotals))],
+        [
+          runId,
+          loaded,
+          resolved.length,
+          filtered,
+          JSON.stringify(filteredBy),
+          batchSeq,
+          JSON.stringify(totalsToJson(loadedTotals)),
+        ],
       );
     }
     await appendAudit(sqlExec(client), {
       actor,
       action: 'dlq:replayed',
       subject: { jobId: run.jobId, runId, deadLetterIds: ids },
-      details: { loaded, alreadyLoaded: filtered, stillFailing: failing.length, skipped: list.length - resolved.length - failing.length, corrected: ids.filter((i) => corrections.has(i)).length },
+      details: {
+        loaded,
+        alreadyLoaded: filtered,
+        stillFailing: failing.length,
+        skipped: list.length - resolved.length - failing.length,
+        corrected: ids.filter((i) => corrections.has(i)).length,
+      },
     });
     await client.query('COMMIT');
     if (resolved.length) {
       const sink = await sinkTotals(ctx.ds, runId);
-      await ctx.ds.query('UPDATE job_runs SET sink_totals = $2 WHERE id = $1', [runId, JSON.stringify(totalsToJson(sink))]);
+      await ctx.ds.query('UPDATE job_runs SET sink_totals = $2 WHERE id = $1', [
+        runId,
+        JSON.stringify(totalsToJson(sink)),
+      ]);
     }
     return ids.map((id) => outcomes.get(id) as ReplayOutcome);
   } catch (err) {
@@ -190,13 +310,24 @@ async function replayRun(ctx: { ds: DataSource; pan: PanProtector; screening?: S
 }
 
 /** Closes PENDING entries without loading them; they stay counted as dead-lettered. Audited. */
-export async function discardDeadLetters(ds: DataSource, ids: string[], reason: string, actor: string): Promise<{ discarded: number; skipped: number }> {
+export async function discardDeadLetters(
+  ds: DataSource,
+  ids: string[],
+  reason: string,
+  actor: string,
+): Promise<{ discarded: number; skipped: number }> {
   if (!ids.length) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'ids are required');
-  for (const id of ids) if (!ID.test(id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `dead letter id "${id}" is not an id`);
-  if (!reason.trim()) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'a reason is required to discard dead letters');
+  for (const id of ids)
+    if (!ID.test(id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `dead letter id "${id}" is not an id`);
+  if (!reason.trim())
+    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'a reason is required to discard dead letters');
   return ds.transaction(async (em) => {
-    const found: { id: string }[] = await em.query('SELECT id::text AS id FROM dead_letter_queue WHERE id = ANY($1::bigint[]) FOR UPDATE', [ids]);
-    if (found.length !== new Set(ids).size) throw new StrongroomError(ErrorCode.NOT_FOUND, 'some dead letters were not found');
+    const found: { id: string }[] = await em.query(
+      'SELECT id::text AS id FROM dead_letter_queue WHERE id = ANY($1::bigint[]) FOR UPDATE',
+      [ids],
+    );
+    if (found.length !== new Set(ids).size)
+      throw new StrongroomError(ErrorCode.NOT_FOUND, 'some dead letters were not found');
     const [done] = (await em.query(
       `UPDATE dead_letter_queue SET status = 'DISCARDED', resolution = $2, resolved_by = $3, resolved_at = now(), updated_at = now()
         WHERE id = ANY($1::bigint[]) AND status = 'PENDING' RETURNING id::text AS id, run_id`,
@@ -211,4 +342,3 @@ export async function discardDeadLetters(ds: DataSource, ids: string[], reason: 
     return { discarded: done.length, skipped: ids.length - done.length };
   });
 }
-

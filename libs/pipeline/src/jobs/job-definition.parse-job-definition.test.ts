@@ -20,7 +20,10 @@ describe('parseJobDefinition', () => {
 
   it('names the bad path in the error', () => {
     expect(() => parseJobDefinition(yaml('batching: { minSize: 1000, maxSize: 10 }'), '/j')).toThrow(
-      expect.objectContaining({ code: ErrorCode.INVALID_JOB_DEFINITION, message: expect.stringContaining('batching.maxSize must be ≥ minSize') }),
+      expect.objectContaining({
+        code: ErrorCode.INVALID_JOB_DEFINITION,
+        message: expect.stringContaining('batching.maxSize must be ≥ minSize'),
+      }),
     );
     expect(() => parseJobDefinition(yaml('errors: { maxRejectRatio: 2 }'), '/j')).toThrow(/errors\.maxRejectRatio/);
     expect(() => parseJobDefinition(yaml('surprise: 1'), '/j')).toThrow(/unknown field\(s\) surprise/);
@@ -28,7 +31,9 @@ describe('parseJobDefinition', () => {
 
   it('requires the canonical key fields to be mapped', () => {
     const text = yaml().replace('txn_id: id, ', '');
-    expect(() => parseJobDefinition(text, '/j')).toThrow(/source\.mapping\.txn_id required canonical field txn_id is not mapped/);
+    expect(() => parseJobDefinition(text, '/j')).toThrow(
+      /source\.mapping\.txn_id required canonical field txn_id is not mapped/,
+    );
   });
 
   it('rejects a relative source path without a base directory, and non-mappings', () => {

@@ -26,13 +26,11 @@ export type EncryptableField = (typeof ENCRYPTABLE_FIELDS)[number];
 const CLASSIFICATIONS = ['PUBLIC', 'INTERNAL', 'CONFIDENTIAL', 'RESTRICTED'] as const;
 const LEVELS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 
-const mappingSchema = z
-  .partialRecord(z.enum(CANONICAL_FIELDS), z.string().min(1))
-  .superRefine((m, ctx) => {
-    for (const f of REQUIRED_FIELDS) {
-      if (!m[f]) ctx.addIssue({ code: 'custom', path: [f], message: `required canonical field ${f} is not mapped` });
-    }
-  });
+const mappingSchema = z.partialRecord(z.enum(CANONICAL_FIELDS), z.string().min(1)).superRefine((m, ctx) => {
+  for (const f of REQUIRED_FIELDS) {
+    if (!m[f]) ctx.addIssue({ code: 'custom', path: [f], message: `required canonical field ${f} is not mapped` });
+  }
+});
 
 const systemSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/);
 
@@ -80,29 +78,59 @@ const batchingSchema = z
     }
   });
 
-const decimalString = z.string().regex(/^[0-9]{1,15}(\.[0-9]{1,10})?$/, 'must be a non-negative decimal string, e.g. "10000"');
-const hours = z.number().positive().max(24 * 366);
+const decimalString = z
+  .string()
+  .regex(/^[0-9]{1,15}(\.[0-9]{1,10})?$/, 'must be a non-negative decimal string, e.g. "10000"');
+const hours = z
+  .number()
+  .positive()
+  .max(24 * 366);
 const amlSchema = z.strictObject({
   largeTransactionUsd: decimalString.optional(),
-  structuring: z.strictObject({ windowHours: hours.optional(), minCount: z.int().min(2).max(1000).optional(), bandPercent: z.number().gt(0).lt(100).optional() }).optional(),
-  velocity: z.strictObject({ windowHours: hours.optional(), maxCount: z.int().positive().optional(), maxAmountUsd: decimalString.optional() }).optional(),
+  structuring: z
+    .strictObject({
+      windowHours: hours.optional(),
+      minCount: z.int().min(2).max(1000).optional(),
+      bandPercent: z.number().gt(0).lt(100).optional(),
+    })
+    .optional(),
+  velocity: z
+    .strictObject({
+      windowHours: hours.optional(),
+      maxCount: z.int().positive().optional(),
+      maxAmountUsd: decimalString.optional(),
+    })
+    .optional(),
   roundAmount: z.strictObject({ minAmount: decimalString.optional(), multipleOf: decimalString.optional() }).optional(),
   highRiskCountries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code')).optional(),
-  rapidMovement: z.strictObject({ windowHours: hours.optional(), tolerancePercent: z.number().min(0).max(100).optional(), minAmountUsd: decimalString.optional() }).optional(),
+  rapidMovement: z
+    .strictObject({
+      windowHours: hours.optional(),
+      tolerancePercent: z.number().min(0).max(100).optional(),
+      minAmountUsd: decimalString.optional(),
+    })
+    .optional(),
   fxToUsd: z.record(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'), decimalString).optional(),
 });
 
-const sourceSchema = z.discriminatedUnion('kind', [csvSourceSchema, grpcSourceSchema, bankSourceSchema]).superRefine((src, ctx) => {
-  if (src.kind !== 'ach' && 'customReturnCodes' in src && src.customReturnCodes !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['customReturnCodes'], message: 'applies to ach sources only' });
-  }
-});
+const sourceSchema = z
+  .discriminatedUnion('kind', [csvSourceSchema, grpcSourceSchema, bankSourceSchema])
+  .superRefine((src, ctx) => {
+    if (src.kind !== 'ach' && 'customReturnCodes' in src && src.customReturnCodes !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['customReturnCodes'], message: 'applies to ach sources only' });
+    }
+  });
 
 export const jobDefinitionSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'lowercase letters, digits, ".", "_" or "-", at most 100'),
   description: z.string().max(2000).optional(),
   source: sourceSchema,
-  sink: z.strictObject({ table: z.literal('transactions').default('transactions'), mode: z.literal('append').default('append') }).default({ table: 'transactions', mode: 'append' }),
+  sink: z
+    .strictObject({
+      table: z.literal('transactions').default('transactions'),
+      mode: z.literal('append').default('append'),
+    })
+    .default({ table: 'transactions', mode: 'append' }),
   batching: batchingSchema.default({ minSize: 500, maxSize: 50_000, targetCommitMs: 250, maxInFlightMB: 64 }),
   errors: z.strictObject({ maxRejectRatio: z.number().min(0).max(1).default(0.05) }).default({ maxRejectRatio: 0.05 }),
   compliance: z
@@ -136,7 +164,10 @@ export const jobDefinitionSchema = z.strictObject({
       kycPolicy: 'alert',
     }),
   sla: z
-    .strictObject({ deadline: z.iso.datetime({ offset: true }).optional(), maxErrorRate: z.number().min(0).max(1).optional() })
+    .strictObject({
+      deadline: z.iso.datetime({ offset: true }).optional(),
+      maxErrorRate: z.number().min(0).max(1).optional(),
+    })
     .optional(),
 });
 
@@ -147,7 +178,11 @@ export type FileJobDefinition = JobDefinition & { source: CsvSource | BankSource
 
 /** The definition of a file job (CSV or a bank format), or a precise error for a job of another source kind. */
 export function asFileJob(def: JobDefinition): FileJobDefinition {
-  if (def.source.kind === 'grpc') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `job ${def.name} reads from "${def.source.kind}", not from a file`);
+  if (def.source.kind === 'grpc')
+    throw new StrongroomError(
+      ErrorCode.FAILED_PRECONDITION,
+      `job ${def.name} reads from "${def.source.kind}", not from a file`,
+    );
   return def as FileJobDefinition;
 }
 
@@ -159,8 +194,13 @@ export function isBankSource(source: CsvSource | BankSource): source is BankSour
 const BANK_MAPPING = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, f])) as Record<CanonicalField, string>;
 
 /** How a file job's records are split and mapped: a CSV job's own settings, or the canonical CSV lines of a bank source. */
-export function recordLayout(source: CsvSource | BankSource): { delimiter: string; mapping: Partial<Record<CanonicalField, string>> } {
-  return isBankSource(source) ? { delimiter: ',', mapping: BANK_MAPPING } : { delimiter: source.delimiter, mapping: source.mapping };
+export function recordLayout(source: CsvSource | BankSource): {
+  delimiter: string;
+  mapping: Partial<Record<CanonicalField, string>>;
+} {
+  return isBankSource(source)
+    ? { delimiter: ',', mapping: BANK_MAPPING }
+    : { delimiter: source.delimiter, mapping: source.mapping };
 }
 
 /** "sink.batching.maxSize must be ≥ minSize"-style messages: the bad path, then what is wrong. */
@@ -183,27 +223,47 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
   try {
     raw = parseYaml(text, { maxAliasCount: 100 });
   } catch (err) {
-    throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, `job definition is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
+    throw new StrongroomError(
+      ErrorCode.INVALID_JOB_DEFINITION,
+      `job definition is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, 'job definition must be a mapping (YAML object)');
   }
   const parsed = jobDefinitionSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, `invalid job definition: ${describeIssues(parsed.error)}`, {
-      details: { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) },
-    });
+    throw new StrongroomError(
+      ErrorCode.INVALID_JOB_DEFINITION,
+      `invalid job definition: ${describeIssues(parsed.error)}`,
+      {
+        details: {
+          issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+        },
+      },
+    );
   }
   const def = parsed.data;
   for (const [field, level] of Object.entries(def.compliance.classification)) {
     if (level === 'RESTRICTED' && !(ENCRYPTABLE_FIELDS as readonly string[]).includes(field)) {
-      const why = field === 'txn_id' ? 'it is the business key (exactly-once needs it)' : field === 'card_pan' ? 'card numbers are tokenized and masked instead' : 'the engine computes on it (totals, reconciliation, AML windows)';
-      throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, `invalid job definition: compliance.classification.${field} cannot be RESTRICTED: ${why}; RESTRICTED (encrypted) fields: ${ENCRYPTABLE_FIELDS.join(', ')}`);
+      const why =
+        field === 'txn_id'
+          ? 'it is the business key (exactly-once needs it)'
+          : field === 'card_pan'
+            ? 'card numbers are tokenized and masked instead'
+            : 'the engine computes on it (totals, reconciliation, AML windows)';
+      throw new StrongroomError(
+        ErrorCode.INVALID_JOB_DEFINITION,
+        `invalid job definition: compliance.classification.${field} cannot be RESTRICTED: ${why}; RESTRICTED (encrypted) fields: ${ENCRYPTABLE_FIELDS.join(', ')}`,
+      );
     }
   }
   if (def.source.kind !== 'grpc' && !path.isAbsolute(def.source.path)) {
     if (!baseDir) {
-      throw new StrongroomError(ErrorCode.INVALID_JOB_DEFINITION, 'invalid job definition: source.path is relative and no base directory was given');
+      throw new StrongroomError(
+        ErrorCode.INVALID_JOB_DEFINITION,
+        'invalid job definition: source.path is relative and no base directory was given',
+      );
     }
     def.source.path = path.resolve(baseDir, def.source.path);
   }
@@ -219,7 +279,11 @@ export function canonicalDefinition(def: JobDefinition): { json: string; sha256:
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }

@@ -47,16 +47,23 @@ interface SchemaKey {
 function schemaKeys(node: SchemaNode, prefix: string, out: Map<string, SchemaKey>): Map<string, SchemaKey> {
   const branches = node.oneOf ?? node.anyOf;
   if (branches) {
-    for (const b of branches) schemaKeys({ ...b, ...(node.default !== undefined ? { default: node.default } : {}) }, prefix, out);
+    for (const b of branches)
+      schemaKeys({ ...b, ...(node.default !== undefined ? { default: node.default } : {}) }, prefix, out);
     return out;
   }
   if (prefix) {
     const key = out.get(prefix) ?? { allowed: new Set<string>(), defaults: [] };
-    for (const v of [...(node.enum ?? []), ...(node.const !== undefined ? [node.const] : []), ...(node.items?.enum ?? [])]) key.allowed.add(String(v));
+    for (const v of [
+      ...(node.enum ?? []),
+      ...(node.const !== undefined ? [node.const] : []),
+      ...(node.items?.enum ?? []),
+    ])
+      key.allowed.add(String(v));
     if (node.default !== undefined) key.defaults.push(node.default);
     out.set(prefix, key);
   }
-  for (const [name, child] of Object.entries(node.properties ?? {})) schemaKeys(child, prefix ? `${prefix}.${name}` : name, out);
+  for (const [name, child] of Object.entries(node.properties ?? {}))
+    schemaKeys(child, prefix ? `${prefix}.${name}` : name, out);
   if (node.propertyNames && typeof node.additionalProperties === 'object') {
     const placeholder = node.propertyNames.enum ? '<field>' : '<currency>';
     schemaKeys(node.additionalProperties, `${prefix}.${placeholder}`, out);
@@ -65,7 +72,11 @@ function schemaKeys(node: SchemaNode, prefix: string, out: Map<string, SchemaKey
   return out;
 }
 
-const SCHEMA = schemaKeys(z.toJSONSchema(jobDefinitionSchema, { io: 'input', unrepresentable: 'any' }) as SchemaNode, '', new Map());
+const SCHEMA = schemaKeys(
+  z.toJSONSchema(jobDefinitionSchema, { io: 'input', unrepresentable: 'any' }) as SchemaNode,
+  '',
+  new Map(),
+);
 const ROWS = documentedRows(DOC);
 
 /** A default as the doc writes it: `500`, `,`, `[]`, `CONFIDENTIAL`. */
@@ -94,8 +105,9 @@ describe('docs/job-file.md', () => {
     for (const [key, row] of ROWS) {
       const scalar = SCHEMA.get(key)?.defaults.find((d) => typeof d !== 'object' || Array.isArray(d));
       const expected = scalar ?? amlDefault(key);
-      if (expected === undefined || typeof expected === 'object' && !Array.isArray(expected)) continue;
-      if (!row.default.includes(`\`${written(expected)}\``)) wrong.push(`${key}: documented ${row.default}, schema ${written(expected)}`);
+      if (expected === undefined || (typeof expected === 'object' && !Array.isArray(expected))) continue;
+      if (!row.default.includes(`\`${written(expected)}\``))
+        wrong.push(`${key}: documented ${row.default}, schema ${written(expected)}`);
     }
     expect(wrong).toEqual([]);
   });
@@ -107,7 +119,8 @@ describe('docs/job-file.md', () => {
       if (!row) continue;
       for (const v of allowed) {
         const shown = v === '\t' ? 'tab' : v === '|' ? '`\\|`' : `\`${v}\``;
-        if (!row.type.includes(shown) && !(key.endsWith('.classification') || key.endsWith('.mapping'))) missing.push(`${key}: ${v}`);
+        if (!row.type.includes(shown) && !(key.endsWith('.classification') || key.endsWith('.mapping')))
+          missing.push(`${key}: ${v}`);
       }
     }
     expect(missing).toEqual([]);

@@ -16,7 +16,11 @@ export interface JobWithDefinition {
  * the existing version (`created: false`). Serialized per job name with a transaction-level advisory
  * lock, so concurrent submissions of one definition create one version.
  */
-export async function saveJob(ds: DataSource, def: JobDefinition, actor = 'service:engine'): Promise<{ job: JobEntity; created: boolean }> {
+export async function saveJob(
+  ds: DataSource,
+  def: JobDefinition,
+  actor = 'service:engine',
+): Promise<{ job: JobEntity; created: boolean }> {
   const { json, sha256 } = canonicalDefinition(def);
   return ds.transaction(async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('job:' || $1, 0))`, [def.name]);
@@ -31,7 +35,13 @@ export async function saveJob(ds: DataSource, def: JobDefinition, actor = 'servi
         return { job: await em.save(existing), created: true };
       }
       const version = (await maxVersion(em, existing.id)) + 1;
-      await em.insert(JobVersionEntity, { jobId: existing.id, version, definition: JSON.parse(json), definitionSha256: sha256, createdAt: now });
+      await em.insert(JobVersionEntity, {
+        jobId: existing.id,
+        version,
+        definition: JSON.parse(json),
+        definitionSha256: sha256,
+        createdAt: now,
+      });
       applyDefinition(existing, def, version, now);
       await audit(em, actor, existing, sha256, 'changed');
       return { job: await em.save(existing), created: true };
@@ -42,14 +52,26 @@ export async function saveJob(ds: DataSource, def: JobDefinition, actor = 'servi
     job.createdAt = now;
     applyDefinition(job, def, 1, now);
     await em.insert(JobEntity, job);
-    await em.insert(JobVersionEntity, { jobId: job.id, version: 1, definition: JSON.parse(json), definitionSha256: sha256, createdAt: now });
+    await em.insert(JobVersionEntity, {
+      jobId: job.id,
+      version: 1,
+      definition: JSON.parse(json),
+      definitionSha256: sha256,
+      createdAt: now,
+    });
     await audit(em, actor, job, sha256, 'defined');
     return { job, created: true };
   });
 }
 
 /** job:defined / job:changed / job:reverted, in the same transaction as the change. */
-async function audit(em: EntityManager, actor: string, job: JobEntity, sha256: string, verb: 'defined' | 'changed' | 'reverted'): Promise<void> {
+async function audit(
+  em: EntityManager,
+  actor: string,
+  job: JobEntity,
+  sha256: string,
+  verb: 'defined' | 'changed' | 'reverted',
+): Promise<void> {
   await appendAudit(sqlExec(em), {
     actor,
     action: `job:${verb}`,
@@ -84,7 +106,11 @@ function applyDefinition(job: JobEntity, def: JobDefinition, version: number, no
 const DEFINITIONS = new Map<string, { definition: JobDefinition; definitionJson: string }>();
 const DEFINITIONS_MAX = 1000;
 
-async function definitionOf(em: EntityManager, jobId: string, version: number): Promise<{ definition: JobDefinition; definitionJson: string }> {
+async function definitionOf(
+  em: EntityManager,
+  jobId: string,
+  version: number,
+): Promise<{ definition: JobDefinition; definitionJson: string }> {
   const key = `${jobId}:${version}`;
   let hit = DEFINITIONS.get(key);
   if (!hit) {
@@ -100,7 +126,11 @@ async function definitionOf(em: EntityManager, jobId: string, version: number): 
 }
 
 /** The job and the definition of its current version (or of `version`). */
-export async function getJob(ds: DataSource | EntityManager, jobId: string, version?: number): Promise<JobWithDefinition> {
+export async function getJob(
+  ds: DataSource | EntityManager,
+  jobId: string,
+  version?: number,
+): Promise<JobWithDefinition> {
   const em = 'manager' in ds ? ds.manager : ds;
   const job = isUuid(jobId) ? await em.findOne(JobEntity, { where: { id: jobId } }) : null;
   if (!job) throw new StrongroomError(ErrorCode.NOT_FOUND, `job ${jobId} not found`);
@@ -109,19 +139,32 @@ export async function getJob(ds: DataSource | EntityManager, jobId: string, vers
 
 /** Jobs already read (e.g. by listJobs) with the definitions of their current versions. */
 export async function withDefinitions(ds: DataSource, jobs: readonly JobEntity[]): Promise<JobWithDefinition[]> {
-  return Promise.all(jobs.map(async (job) => ({ job, ...(await definitionOf(ds.manager, job.id, job.currentVersion)) })));
+  return Promise.all(
+    jobs.map(async (job) => ({ job, ...(await definitionOf(ds.manager, job.id, job.currentVersion)) })),
+  );
 }
 
 /** Jobs newest first, keyset-paginated. */
-export async function listJobs(ds: DataSource, size: number | undefined, token: string | undefined, ids: readonly string[] = []): Promise<{ jobs: JobEntity[]; next: string }> {
+export async function listJobs(
+  ds: DataSource,
+  size: number | undefined,
+  token: string | undefined,
+  ids: readonly string[] = [],
+): Promise<{ jobs: JobEntity[]; next: string }> {
   const limit = pageSize(size);
   const after = decodePageToken(token);
-  const qb = ds.getRepository(JobEntity).createQueryBuilder('j').orderBy('j.created_at', 'DESC').addOrderBy('j.id', 'DESC').limit(limit + 1);
+  const qb = ds
+    .getRepository(JobEntity)
+    .createQueryBuilder('j')
+    .orderBy('j.created_at', 'DESC')
+    .addOrderBy('j.id', 'DESC')
+    .limit(limit + 1);
   if (after) qb.andWhere('(j.created_at, j.id) < (:t, :id)', { t: after.t, id: after.id });
   if (ids.length) {
     if (ids.length > 500) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'job_ids: at most 500');
     const bad = ids.find((id) => !isUuid(id));
-    if (bad !== undefined) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `job_ids: "${bad.slice(0, 40)}" is not a job id`);
+    if (bad !== undefined)
+      throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `job_ids: "${bad.slice(0, 40)}" is not a job id`);
     qb.andWhere('j.id IN (:...ids)', { ids: [...new Set(ids)] });
   }
   const rows = await qb.getMany();

@@ -38,7 +38,8 @@ export async function commitBatch(
   await client.query('BEGIN');
   try {
     const result = await writeBatch(client, ctx, input.valid, input.rejected, input.lines);
-    for (const [k, v] of Object.entries(input.filtered ?? {})) result.filteredByReason[k] = (result.filteredByReason[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(input.filtered ?? {}))
+      result.filteredByReason[k] = (result.filteredByReason[k] ?? 0) + v;
     const read = Number(run.recordsRead) + input.records;
     const loaded = Number(run.recordsLoaded) + result.loaded;
     const dead = Number(run.recordsDeadLettered) + result.deadLettered;
@@ -66,10 +67,20 @@ export async function commitBatch(
     await client.query(
       `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details)
        VALUES ($1, $2, 'BATCH', $3, $4, $5, $6)`,
-      [run.id, batchSeq, result.loaded, JSON.stringify(totalsToJson(result.totals)), result.digest, JSON.stringify({ firstRecord: input.firstRecordNo, lastRecord: input.lastRecordNo })],
+      [
+        run.id,
+        batchSeq,
+        result.loaded,
+        JSON.stringify(totalsToJson(result.totals)),
+        result.digest,
+        JSON.stringify({ firstRecord: input.firstRecordNo, lastRecord: input.lastRecordNo }),
+      ],
     );
     await extra?.(client, batchSeq, result);
-    const alerts = ctx.checks && result.loaded > 0 ? await runComplianceChecks(client, ctx.checks, ctx, input.firstRecordNo, input.lastRecordNo, input.valid, true) : {};
+    const alerts =
+      ctx.checks && result.loaded > 0
+        ? await runComplianceChecks(client, ctx.checks, ctx, input.firstRecordNo, input.lastRecordNo, input.valid, true)
+        : {};
     await appendAudit(sqlExec(client), {
       actor: ctx.actor,
       action: 'batch:committed',

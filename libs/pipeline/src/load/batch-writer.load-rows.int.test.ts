@@ -46,34 +46,84 @@ describe('loadRows: direct COPY with fallback to staging', () => {
 
   it('classifies collisions exactly as staging does, and backs off after one', async () => {
     const client = pgClientOf(runner);
-    const ctx: BatchContext = { runId: randomUUID(), jobId: randomUUID(), sourceSystem: 'fast-path', dataClassification: 'CONFIDENTIAL' };
+    const ctx: BatchContext = {
+      runId: randomUUID(),
+      jobId: randomUUID(),
+      sourceSystem: 'fast-path',
+      dataClassification: 'CONFIDENTIAL',
+    };
     const batch = async (rows: CanonicalTransaction[]) => {
       await client.query('BEGIN');
       const r = await loadRows(client, ctx, rows);
       await client.query('COMMIT');
-      return { loaded: r.loaded, dead: r.dead.map((d) => [d.recordNo, d.code]), filtered: r.filteredByReason, state: { ...ctx.fastPath } };
+      return {
+        loaded: r.loaded,
+        dead: r.dead.map((d) => [d.recordNo, d.code]),
+        filtered: r.filteredByReason,
+        state: { ...ctx.fastPath },
+      };
     };
 
-    expect(await batch([txn(1, 'a'), txn(2, 'b'), txn(3, 'c')])).toEqual({ loaded: 3, dead: [], filtered: {}, state: { skip: 0, penalty: 1, used: 1, fellBack: 0 } });
+    expect(await batch([txn(1, 'a'), txn(2, 'b'), txn(3, 'c')])).toEqual({
+      loaded: 3,
+      dead: [],
+      filtered: {},
+      state: { skip: 0, penalty: 1, used: 1, fellBack: 0 },
+    });
     // 'a' again in this run: the COPY fails on the business key, staging dead-letters it, 'd' still loads
-    expect(await batch([txn(4, 'd'), txn(5, 'a')])).toEqual({ loaded: 1, dead: [[5, 'DUPLICATE_KEY']], filtered: {}, state: { skip: 1, penalty: 2, used: 1, fellBack: 1 } });
+    expect(await batch([txn(4, 'd'), txn(5, 'a')])).toEqual({
+      loaded: 1,
+      dead: [[5, 'DUPLICATE_KEY']],
+      filtered: {},
+      state: { skip: 1, penalty: 2, used: 1, fellBack: 1 },
+    });
     // backing off: this batch goes through staging without trying the COPY
-    expect(await batch([txn(6, 'e')])).toEqual({ loaded: 1, dead: [], filtered: {}, state: { skip: 0, penalty: 2, used: 1, fellBack: 1 } });
+    expect(await batch([txn(6, 'e')])).toEqual({
+      loaded: 1,
+      dead: [],
+      filtered: {},
+      state: { skip: 0, penalty: 2, used: 1, fellBack: 1 },
+    });
     // and the next one tries the fast path again, which resets the penalty
-    expect(await batch([txn(7, 'f')])).toEqual({ loaded: 1, dead: [], filtered: {}, state: { skip: 0, penalty: 1, used: 2, fellBack: 1 } });
+    expect(await batch([txn(7, 'f')])).toEqual({
+      loaded: 1,
+      dead: [],
+      filtered: {},
+      state: { skip: 0, penalty: 1, used: 2, fellBack: 1 },
+    });
     // a key repeated inside one batch never tries the COPY
-    expect(await batch([txn(8, 'g'), txn(9, 'g')])).toEqual({ loaded: 1, dead: [[9, 'DUPLICATE_KEY']], filtered: {}, state: { skip: 0, penalty: 1, used: 2, fellBack: 1 } });
+    expect(await batch([txn(8, 'g'), txn(9, 'g')])).toEqual({
+      loaded: 1,
+      dead: [[9, 'DUPLICATE_KEY']],
+      filtered: {},
+      state: { skip: 0, penalty: 1, used: 2, fellBack: 1 },
+    });
 
     // another run re-delivering 'b' (same content) and 'c' (different amount): ALREADY_LOADED and KEY_CONFLICT
     const other: BatchContext = { ...ctx, runId: randomUUID(), fastPath: undefined };
     await client.query('BEGIN');
     const r = await loadRows(client, other, [txn(1, 'b'), txn(2, 'c', '2.00'), txn(3, 'h')]);
     await client.query('COMMIT');
-    expect({ loaded: r.loaded, dead: r.dead.map((d) => [d.recordNo, d.code]), filtered: r.filteredByReason }).toEqual({ loaded: 1, dead: [[2, 'KEY_CONFLICT']], filtered: { ALREADY_LOADED: 1 } });
+    expect({ loaded: r.loaded, dead: r.dead.map((d) => [d.recordNo, d.code]), filtered: r.filteredByReason }).toEqual({
+      loaded: 1,
+      dead: [[2, 'KEY_CONFLICT']],
+      filtered: { ALREADY_LOADED: 1 },
+    });
     expect(other.fastPath).toMatchObject({ used: 0, fellBack: 1 });
 
     // nothing was written twice, and every row that loaded is there once, in record order per run
-    const rows = await client.query<{ txn_id: string; n: string }>(`SELECT txn_id, count(*)::text AS n FROM transactions WHERE source_system = 'fast-path' GROUP BY txn_id ORDER BY txn_id`);
-    expect(rows.rows.map((x) => `${x.txn_id}:${x.n}`)).toEqual(['a:1', 'b:1', 'c:1', 'd:1', 'e:1', 'f:1', 'g:1', 'h:1']);
+    const rows = await client.query<{ txn_id: string; n: string }>(
+      `SELECT txn_id, count(*)::text AS n FROM transactions WHERE source_system = 'fast-path' GROUP BY txn_id ORDER BY txn_id`,
+    );
+    expect(rows.rows.map((x) => `${x.txn_id}:${x.n}`)).toEqual([
+      'a:1',
+      'b:1',
+      'c:1',
+      'd:1',
+      'e:1',
+      'f:1',
+      'g:1',
+      'h:1',
+    ]);
   });
 });

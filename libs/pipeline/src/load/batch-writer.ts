@@ -1,13 +1,11 @@
 import { type ClientBase } from 'pg';
-import { maskPansInText } from '@strongroom/compliance';
-import { copyText } from '@strongroom/connectors';
+import { maskPansInText, blindIndex, decryptField, encryptField } from '@strongroom/compliance';
+import { copyText, copyEscape } from '@strongroom/connectors';
 import { pgErrorCode } from '@strongroom/errors';
 import { addToTotals, canonicalLine, DigestBuilder, type Totals } from './integrity';
 import { type CanonicalTransaction, type Rejection } from '../types';
 import { kycHeld, type ComplianceChecks } from '../compliance/compliance-checks';
 import { type EncryptableField } from '../jobs/job-definition';
-import { blindIndex, decryptField, encryptField } from '@strongroom/compliance';
-import { copyEscape } from '@strongroom/connectors';
 
 /** Columns written to the sink, in COPY order (canonicalLine's fields, then account_bidx, run_id, source_record_no). */
 export const SINK_COLUMNS =
@@ -72,8 +70,16 @@ function isRowLevel(err: unknown): boolean {
 
 function loadRejection(t: CanonicalTransaction, err: unknown): Rejection {
   const e = err as { code?: string; constraint?: string; message?: string };
-  const what = e.constraint ? `violates constraint ${e.constraint}` : maskPansInText(String(e.message ?? 'rejected').slice(0, 200));
-  return { recordNo: t.recordNo, raw: maskPansInText(t.raw), code: 'LOAD_REJECTED', message: `the database refused the row: ${what} (SQLSTATE ${e.code})`, field: null };
+  const what = e.constraint
+    ? `violates constraint ${e.constraint}`
+    : maskPansInText(String(e.message ?? 'rejected').slice(0, 200));
+  return {
+    recordNo: t.recordNo,
+    raw: maskPansInText(t.raw),
+    code: 'LOAD_REJECTED',
+    message: `the database refused the row: ${what} (SQLSTATE ${e.code})`,
+    field: null,
+  };
 }
 
 /**
@@ -81,11 +87,22 @@ function loadRejection(t: CanonicalTransaction, err: unknown): Rejection {
  * rolls back to the savepoint and the set is split in halves until the offending rows are alone;
  * they become LOAD_REJECTED dead letters and every other row still loads.
  */
-async function insertIsolating(client: ClientBase, ctx: BatchContext, rows: CanonicalTransaction[], lines: Map<number, string>, out: Map<number, Verdict>, top: boolean): Promise<void> {
+async function insertIsolating(
+  client: ClientBase,
+  ctx: BatchContext,
+  rows: CanonicalTransaction[],
+  lines: Map<number, string>,
+  out: Map<number, Verdict>,
+  top: boolean,
+): Promise<void> {
   if (!rows.length) return;
   await client.query('SAVEPOINT strongroom_rows');
   try {
-    await copyText(client, `strongroom_stage (${SINK_COLUMNS})`, rows.map((t) => lines.get(t.recordNo) as string));
+    await copyText(
+      client,
+      `strongroom_stage (${SINK_COLUMNS})`,
+      rows.map((t) => lines.get(t.recordNo) as string),
+    );
     if (top) ctx.crash?.('batch:mid-copy');
     const inserted = await client.query<{ source_record_no: string }>(
       `INSERT INTO transactions (${SINK_COLUMNS})
@@ -148,7 +165,12 @@ export interface LoadResult {
  * content → KEY_CONFLICT (never silently dropped). Writes no dead letters itself. Tries the direct
  * COPY first when no row is held for KYC and no key repeats within the batch (FastPathState).
  */
-export async function loadRows(client: ClientBase, ctx: BatchContext, valid: readonly CanonicalTransaction[], prepared?: SinkLines): Promise<LoadResult> {
+export async function loadRows(
+  client: ClientBase,
+  ctx: BatchContext,
+  valid: readonly CanonicalTransaction[],
+  prepared?: SinkLines,
+): Promise<LoadResult> {
   const filteredByReason: Record<string, number> = {};
   const totals: Totals = new Map();
   const digest = new DigestBuilder();
@@ -162,13 +184,26 @@ export async function loadRows(client: ClientBase, ctx: BatchContext, valid: rea
   const byNo = held.size ? new Map(valid.map((t) => [t.recordNo, t])) : undefined;
   for (const [recordNo, kyc] of held) {
     const t = byNo?.get(recordNo) as CanonicalTransaction;
-    verdicts.set(recordNo, { recordNo, raw: maskPansInText(t.raw), code: 'KYC_HOLD', message: `held: the account has no valid KYC (${kyc}); replay once it is verified`, field: 'account' });
+    verdicts.set(recordNo, {
+      recordNo,
+      raw: maskPansInText(t.raw),
+      code: 'KYC_HOLD',
+      message: `held: the account has no valid KYC (${kyc}); replay once it is verified`,
+      field: 'account',
+    });
   }
   if (!held.size && (await copyDirect(client, ctx, valid, copy))) {
     for (const t of valid) verdicts.set(t.recordNo, 'inserted');
   } else {
     const copyByNo = new Map(valid.map((t, i) => [t.recordNo, copy[i] as string]));
-    await insertIsolating(client, ctx, held.size ? valid.filter((t) => !held.has(t.recordNo)) : [...valid], copyByNo, verdicts, true);
+    await insertIsolating(
+      client,
+      ctx,
+      held.size ? valid.filter((t) => !held.has(t.recordNo)) : [...valid],
+      copyByNo,
+      verdicts,
+      true,
+    );
   }
   valid.forEach((t, i) => {
     const v = verdicts.get(t.recordNo) ?? 'mine';
@@ -185,15 +220,18 @@ export async function loadRows(client: ClientBase, ctx: BatchContext, valid: rea
       return;
     }
     const rejection: Rejection =
-        typeof v === 'object'
-          ? v
-          : {
-              recordNo: t.recordNo,
-              raw: maskPansInText(t.raw),
-              code: v === 'mine' ? 'DUPLICATE_KEY' : 'KEY_CONFLICT',
-              message: v === 'mine' ? `txn_id ${t.txnId} appears more than once in this source` : `txn_id ${t.txnId} was loaded earlier with different content`,
-              field: 'txn_id',
-            };
+      typeof v === 'object'
+        ? v
+        : {
+            recordNo: t.recordNo,
+            raw: maskPansInText(t.raw),
+            code: v === 'mine' ? 'DUPLICATE_KEY' : 'KEY_CONFLICT',
+            message:
+              v === 'mine'
+                ? `txn_id ${t.txnId} appears more than once in this source`
+                : `txn_id ${t.txnId} was loaded earlier with different content`,
+            field: 'txn_id',
+          };
     dead.push(rejection);
     outcome.set(t.recordNo, rejection);
   });
@@ -206,7 +244,12 @@ export async function loadRows(client: ClientBase, ctx: BatchContext, valid: rea
  * batch, or the database refused a row (a key collision or a row-level error): the caller then loads
  * through staging, which classifies each row.
  */
-async function copyDirect(client: ClientBase, ctx: BatchContext, rows: readonly CanonicalTransaction[], copy: readonly string[]): Promise<boolean> {
+async function copyDirect(
+  client: ClientBase,
+  ctx: BatchContext,
+  rows: readonly CanonicalTransaction[],
+  copy: readonly string[],
+): Promise<boolean> {
   const state = (ctx.fastPath ??= { skip: 0, penalty: 1, used: 0, fellBack: 0 });
   if (!rows.length) return true;
   if (state.skip > 0) {
@@ -243,10 +286,21 @@ export async function writeBatch(
   const r = await loadRows(client, ctx, valid, prepared);
   const dead = [...rejected, ...r.dead].sort((a, b) => a.recordNo - b.recordNo);
   if (dead.length) await insertDeadLetters(client, ctx, dead);
-  return { loaded: r.loaded, deadLettered: dead.length, filteredByReason: r.filteredByReason, totals: r.totals, digest: r.digest, rejections: dead };
+  return {
+    loaded: r.loaded,
+    deadLettered: dead.length,
+    filteredByReason: r.filteredByReason,
+    totals: r.totals,
+    digest: r.digest,
+    rejections: dead,
+  };
 }
 
-export async function insertDeadLetters(client: ClientBase, ctx: BatchContext, dead: readonly Rejection[]): Promise<void> {
+export async function insertDeadLetters(
+  client: ClientBase,
+  ctx: BatchContext,
+  dead: readonly Rejection[],
+): Promise<void> {
   const enc = ctx.checks?.encryption;
   await client.query(
     `INSERT INTO dead_letter_queue (run_id, job_id, record_no, raw_record, reason_code, reason_message, field, data_classification)
@@ -281,7 +335,10 @@ export interface SinkLines {
 }
 
 /** Builds the canonical and COPY lines of `rows` (pure CPU: the run executor does it while the previous batch commits). */
-export function sinkLines(ctx: Pick<BatchContext, 'sourceSystem' | 'runId' | 'checks'>, rows: readonly CanonicalTransaction[]): SinkLines {
+export function sinkLines(
+  ctx: Pick<BatchContext, 'sourceSystem' | 'runId' | 'checks'>,
+  rows: readonly CanonicalTransaction[],
+): SinkLines {
   const canonical: string[] = new Array(rows.length);
   const copy: string[] = new Array(rows.length);
   rows.forEach((t, i) => {
@@ -310,9 +367,20 @@ function storedLine(ctx: Pick<BatchContext, 'checks'>, t: CanonicalTransaction, 
  * the decrypted row — identical content from an earlier run is ALREADY_LOADED, different content a
  * KEY_CONFLICT, the same key earlier in this run a DUPLICATE_KEY.
  */
-async function classifyEncrypted(client: ClientBase, ctx: BatchContext, rows: CanonicalTransaction[], skipped: number[], out: Map<number, Verdict>): Promise<void> {
+async function classifyEncrypted(
+  client: ClientBase,
+  ctx: BatchContext,
+  rows: CanonicalTransaction[],
+  skipped: number[],
+  out: Map<number, Verdict>,
+): Promise<void> {
   const enc = ctx.checks?.encryption as NonNullable<ComplianceChecks['encryption']>;
-  const r = await client.query<{ source_record_no: string; mine: boolean; cols: (string | null)[] | null; booked: string | null }>(
+  const r = await client.query<{
+    source_record_no: string;
+    mine: boolean;
+    cols: (string | null)[] | null;
+    booked: string | null;
+  }>(
     `SELECT s.source_record_no, (t.run_id IS NULL OR t.run_id = $1) AS mine,
             ARRAY[t.source_system, t.txn_id, t.account, t.counterparty_account, t.counterparty_name, t.amount::text, t.currency, t.value_date::text, t.reference, t.card_pan_token, t.card_pan_masked] AS cols,
             ${BOOKED_ISO('t.booked_at')} AS booked
@@ -327,8 +395,18 @@ async function classifyEncrypted(client: ClientBase, ctx: BatchContext, rows: Ca
       out.set(no, 'mine');
       continue;
     }
-    const c = x.cols.map((v, i) => (v !== null && [2, 3, 4, 8].includes(i) ? decryptField(enc.keys, ['', '', 'account', 'counterparty_account', 'counterparty_name', '', '', '', 'reference'][i] as string, v) : v));
-    const line = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], x.booked, c[7], c[8], c[9], c[10]].map((v) => copyEscape(v ?? null)).join('\t');
+    const c = x.cols.map((v, i) =>
+      v !== null && [2, 3, 4, 8].includes(i)
+        ? decryptField(
+            enc.keys,
+            ['', '', 'account', 'counterparty_account', 'counterparty_name', '', '', '', 'reference'][i] as string,
+            v,
+          )
+        : v,
+    );
+    const line = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], x.booked, c[7], c[8], c[9], c[10]]
+      .map((v) => copyEscape(v ?? null))
+      .join('\t');
     out.set(no, line === canonicalLine(ctx.sourceSystem, byNo.get(no) as CanonicalTransaction) ? 'same' : 'conflict');
   }
 }
@@ -336,4 +414,3 @@ async function classifyEncrypted(client: ClientBase, ctx: BatchContext, rows: Ca
 /** booked_at rendered exactly as canonicalLine writes it (UTC ISO, microseconds only when non-zero). */
 export const BOOKED_ISO = (col: string) =>
   `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN to_char(${col} AT TIME ZONE 'UTC', 'US') = '000000' THEN '' ELSE '.' || to_char(${col} AT TIME ZONE 'UTC', 'US') END || 'Z'`;
-

@@ -13,18 +13,38 @@ const rec = (fields: string[], recordNo = 1) => mapper.map({ recordNo, fields, r
 describe('createTransactionMapper', () => {
   it('maps a valid record to canonical form with exact money', () => {
     const r = rec(['T1', 'DE89370400440532013000', ' 12.5 ', 'eur', '2026-01-15T10:00:00+02:00', 'inv 7', '']);
-    expect(r).toMatchObject({ ok: true, txn: { txnId: 'T1', currency: 'EUR', amount: { decimal: '12.50', minor: 1250n }, bookedAt: '2026-01-15T08:00:00Z', reference: 'inv 7', cardPanToken: null } });
+    expect(r).toMatchObject({
+      ok: true,
+      txn: {
+        txnId: 'T1',
+        currency: 'EUR',
+        amount: { decimal: '12.50', minor: 1250n },
+        bookedAt: '2026-01-15T08:00:00Z',
+        reference: 'inv 7',
+        cardPanToken: null,
+      },
+    });
   });
 
   it('never lets a clear card number through: column tokenized+masked, free text masked, identifiers tokenized', () => {
-    const r = rec(['4111111111111111', '5500 0000 0000 0004', '1', 'USD', '2026-01-15', 'card 4111-1111-1111-1111', '340000000000009']);
+    const r = rec([
+      '4111111111111111',
+      '5500 0000 0000 0004',
+      '1',
+      'USD',
+      '2026-01-15',
+      'card 4111-1111-1111-1111',
+      '340000000000009',
+    ]);
     if (!r.ok) throw new Error(r.rejection.message);
     expect(r.txn.txnId).toMatch(/^tok:k:/);
     expect(r.txn.account).toMatch(/^tok:k:/);
     expect(r.txn.reference).toBe('card 411111******1111');
     expect(r.txn.cardPanMasked).toBe('340000*****0009');
     expect(r.txn.cardPanToken).toMatch(/^k:/);
-    expect(JSON.stringify({ ...r.txn, raw: undefined, amount: undefined })).not.toMatch(/4111111111111111|5500000000000004|340000000000009/);
+    expect(JSON.stringify({ ...r.txn, raw: undefined, amount: undefined })).not.toMatch(
+      /4111111111111111|5500000000000004|340000000000009/,
+    );
   });
 
   it('dead-letters each kind of bad record with its reason and a masked raw record', () => {
@@ -35,9 +55,18 @@ describe('createTransactionMapper', () => {
     };
     expect(bad(['T', 'A', '1', 'USD', '2026-01-15', 'x'])).toMatchObject({ code: 'FIELD_COUNT_MISMATCH' });
     expect(bad(['', 'A', '1', 'USD', '2026-01-15', '', ''])).toMatchObject({ code: 'MISSING_FIELD', field: 'txn_id' });
-    expect(bad(['T', 'A', '1', 'USDX', '2026-01-15', '', ''])).toMatchObject({ code: 'FIELD_TOO_LONG', field: 'currency' });
-    expect(bad(['T\u0000', 'A', '1', 'USD', '2026-01-15', '', ''])).toMatchObject({ code: 'INVALID_CHARACTERS', field: 'txn_id' });
-    expect(bad(['T', 'A', '1', 'USD', '2026-01-15', 'a\u0000b', ''])).toMatchObject({ code: 'INVALID_CHARACTERS', field: 'reference' });
+    expect(bad(['T', 'A', '1', 'USDX', '2026-01-15', '', ''])).toMatchObject({
+      code: 'FIELD_TOO_LONG',
+      field: 'currency',
+    });
+    expect(bad(['T\u0000', 'A', '1', 'USD', '2026-01-15', '', ''])).toMatchObject({
+      code: 'INVALID_CHARACTERS',
+      field: 'txn_id',
+    });
+    expect(bad(['T', 'A', '1', 'USD', '2026-01-15', 'a\u0000b', ''])).toMatchObject({
+      code: 'INVALID_CHARACTERS',
+      field: 'reference',
+    });
     expect(rec(['T', 'A', '1', ' USD ', ' 2026-01-15 ', 'multi\nline', '']).ok).toBe(true);
     expect(bad(['T', 'A', '1', 'ZZZ', '2026-01-15', '', ''])).toMatchObject({ code: 'INVALID_CURRENCY' });
     expect(bad(['T', 'A', '0.001', 'EUR', '2026-01-15', '', ''])).toMatchObject({ code: 'AMOUNT_SCALE' });
@@ -48,7 +77,9 @@ describe('createTransactionMapper', () => {
   });
 
   it('refuses a header that lacks a mapped column, naming it', () => {
-    expect(() => createTransactionMapper(['id', 'acct'], mapping, createPanProtector({ id: 'k', secret: Buffer.alloc(32) }))).toThrow(
+    expect(() =>
+      createTransactionMapper(['id', 'acct'], mapping, createPanProtector({ id: 'k', secret: Buffer.alloc(32) })),
+    ).toThrow(
       /lacks mapped column\(s\): amt \(for amount\), ccy \(for currency\), ts \(for booked_at\), ref \(for reference\), card \(for card_pan\) \(the first line/,
     );
   });

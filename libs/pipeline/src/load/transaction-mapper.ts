@@ -35,7 +35,11 @@ export interface TransactionMapper {
  * Builds the mapper from a CSV header and the job's mapping. A mapped column missing from the
  * header fails the whole source (SOURCE_MALFORMED) before any record is read.
  */
-export function createTransactionMapper(header: readonly string[], mapping: Partial<Record<CanonicalField, string>>, pan: PanProtector): TransactionMapper {
+export function createTransactionMapper(
+  header: readonly string[],
+  mapping: Partial<Record<CanonicalField, string>>,
+  pan: PanProtector,
+): TransactionMapper {
   const index = new Map<CanonicalField, number>();
   const missing: string[] = [];
   for (const field of CANONICAL_FIELDS) {
@@ -54,17 +58,33 @@ export function createTransactionMapper(header: readonly string[], mapping: Part
   }
   const width = header.length;
   // per canonical field, decided once: its column, whether it is free text, its limit and control-character test
-  const plan = CANONICAL_FIELDS.map((f) => ({ f, column: index.get(f), free: FREE_TEXT.has(f), max: MAX_LENGTH[f], control: FREE_TEXT.has(f) ? CONTROL_IN_TEXT : CONTROL }));
+  const plan = CANONICAL_FIELDS.map((f) => ({
+    f,
+    column: index.get(f),
+    free: FREE_TEXT.has(f),
+    max: MAX_LENGTH[f],
+    control: FREE_TEXT.has(f) ? CONTROL_IN_TEXT : CONTROL,
+  }));
   const reject = (record: SourceRecord, code: RejectCode, message: string, field: string | null = null): MapResult => ({
     ok: false,
-    rejection: { recordNo: record.recordNo, raw: maskPansInText(record.raw), code, message: maskPansInText(message), field },
+    rejection: {
+      recordNo: record.recordNo,
+      raw: maskPansInText(record.raw),
+      code,
+      message: maskPansInText(message),
+      field,
+    },
   });
 
   return {
     map(record) {
       if (record.error) return reject(record, 'MALFORMED_QUOTES', record.error.message);
       if (record.fields.length !== width) {
-        return reject(record, 'FIELD_COUNT_MISMATCH', `record has ${record.fields.length} fields; the header has ${width}`);
+        return reject(
+          record,
+          'FIELD_COUNT_MISMATCH',
+          `record has ${record.fields.length} fields; the header has ${width}`,
+        );
       }
       const values = {} as Record<CanonicalField, string | null>;
       for (const { f, column, free, max, control } of plan) {
@@ -83,7 +103,13 @@ export function createTransactionMapper(header: readonly string[], mapping: Part
         if (values[f] === null) return reject(record, 'MISSING_FIELD', `${f} is required`, f);
       }
       const currency = (values.currency as string).toUpperCase();
-      if (!isCurrency(currency)) return reject(record, 'INVALID_CURRENCY', `"${currency.slice(0, 10)}" is not an ISO 4217 currency code`, 'currency');
+      if (!isCurrency(currency))
+        return reject(
+          record,
+          'INVALID_CURRENCY',
+          `"${currency.slice(0, 10)}" is not an ISO 4217 currency code`,
+          'currency',
+        );
       const amount = parseAmount(values.amount as string, currency);
       if (!amount.ok) return reject(record, amount.code, amount.message, 'amount');
       const bookedAt = parseTimestamp(values.booked_at as string);
@@ -98,7 +124,8 @@ export function createTransactionMapper(header: readonly string[], mapping: Part
       let cardPanMasked: string | null = null;
       if (values.card_pan !== null) {
         const p = pan.protect(values.card_pan);
-        if (!p) return reject(record, 'INVALID_PAN', 'card_pan is not a valid card number (13–19 digits, Luhn)', 'card_pan');
+        if (!p)
+          return reject(record, 'INVALID_PAN', 'card_pan is not a valid card number (13–19 digits, Luhn)', 'card_pan');
         cardPanToken = p.token;
         cardPanMasked = p.masked;
       }
@@ -111,7 +138,8 @@ export function createTransactionMapper(header: readonly string[], mapping: Part
           // identifiers: a card number inside becomes its token (distinct ids stay distinct keys)
           txnId: pan.tokenizeInText(values.txn_id as string),
           account: pan.tokenizeInText(values.account as string),
-          counterpartyAccount: values.counterparty_account === null ? null : pan.tokenizeInText(values.counterparty_account),
+          counterpartyAccount:
+            values.counterparty_account === null ? null : pan.tokenizeInText(values.counterparty_account),
           counterpartyName: text(values.counterparty_name),
           amount: amount.value,
           currency,

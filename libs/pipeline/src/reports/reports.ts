@@ -41,7 +41,11 @@ export function reportPeriod(from: string, to: string): { from: Date; to: Date }
   };
   const f = parse(from, false);
   const t = parse(to, true);
-  if (!from || !to || Number.isNaN(f.getTime()) || Number.isNaN(t.getTime())) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'from and to must be dates (YYYY-MM-DD) or ISO 8601 timestamps');
+  if (!from || !to || Number.isNaN(f.getTime()) || Number.isNaN(t.getTime()))
+    throw new StrongroomError(
+      ErrorCode.INVALID_ARGUMENT,
+      'from and to must be dates (YYYY-MM-DD) or ISO 8601 timestamps',
+    );
   if (t <= f) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'to must be after from');
   return { from: f, to: t };
 }
@@ -50,16 +54,36 @@ export function reportPeriod(from: string, to: string): { from: Date; to: Date }
  * Builds the report of one framework over [from, to): what an auditor asks for, from the system's own
  * records — the audit chain, the runs, the alerts, the sink.
  */
-export async function buildReport(ds: DataSource, framework: string, fromText: string, toText: string, inputs: ReportInputs): Promise<ComplianceReport> {
+export async function buildReport(
+  ds: DataSource,
+  framework: string,
+  fromText: string,
+  toText: string,
+  inputs: ReportInputs,
+): Promise<ComplianceReport> {
   if (!REPORT_FRAMEWORKS.includes(framework as ReportFramework)) {
-    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `framework must be one of ${REPORT_FRAMEWORKS.join(', ')} (got "${framework.slice(0, 20)}")`);
+    throw new StrongroomError(
+      ErrorCode.INVALID_ARGUMENT,
+      `framework must be one of ${REPORT_FRAMEWORKS.join(', ')} (got "${framework.slice(0, 20)}")`,
+    );
   }
   const { from, to } = reportPeriod(fromText, toText);
-  const report: ComplianceReport = { framework: framework as ReportFramework, from: from.toISOString(), to: to.toISOString(), generatedAt: new Date().toISOString(), summary: {}, sections: [] };
+  const report: ComplianceReport = {
+    framework: framework as ReportFramework,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    generatedAt: new Date().toISOString(),
+    summary: {},
+    sections: [],
+  };
   const p = [from, to];
   if (framework === 'SOX') {
     const chain = await inputs.verifyChain();
-    report.summary = { auditChainVerified: chain.ok, auditEntries: chain.entries, ...(chain.ok ? {} : { firstBadSeq: chain.firstBadSeq ?? 0, tamperKind: chain.kind ?? '' }) };
+    report.summary = {
+      auditChainVerified: chain.ok,
+      auditEntries: chain.entries,
+      ...(chain.ok ? {} : { firstBadSeq: chain.firstBadSeq ?? 0, tamperKind: chain.kind ?? '' }),
+    };
     const changes = (await ds.query(
       `SELECT seq::int, occurred_at AS at, actor, action, subject->>'jobId' AS job_id, details->>'name' AS job_name, (details->>'version')::int AS version
          FROM immutable_audit_log WHERE action IN ('job:defined','job:changed','job:reverted') AND occurred_at >= $1 AND occurred_at < $2 ORDER BY seq`,
@@ -78,7 +102,11 @@ export async function buildReport(ds: DataSource, framework: string, fromText: s
     )) as Record<string, string | number | null>[];
     report.summary['jobDefinitionChanges'] = changes.length;
     report.summary['humanActors'] = new Set(access.map((a) => a['actor'])).size;
-    report.sections.push({ name: 'job definition changes', rows: changes.map(iso) }, { name: 'access (actions by people and tools)', rows: access.map(iso) }, { name: 'runs', rows: runs });
+    report.sections.push(
+      { name: 'job definition changes', rows: changes.map(iso) },
+      { name: 'access (actions by people and tools)', rows: access.map(iso) },
+      { name: 'runs', rows: runs },
+    );
   } else if (framework === 'PCI_DSS') {
     // scan what the period stored for card numbers in clear: the sink's text columns, the DLQ, the audit details
     const found: Record<string, string | number>[] = [];
@@ -96,13 +124,36 @@ export async function buildReport(ds: DataSource, framework: string, fromText: s
         after = (rows[rows.length - 1] as { id: string }).id;
       }
     };
-    await scan('transactions', `SELECT id::text, concat_ws(' ', txn_id, account, counterparty_account, counterparty_name, reference, card_pan_masked) AS text FROM transactions WHERE loaded_at >= $1 AND loaded_at < $2 AND id > $3::bigint ORDER BY transactions.id LIMIT 10000`);
-    await scan('dead_letter_queue', `SELECT id::text, concat_ws(' ', raw_record, reason_message) AS text FROM dead_letter_queue WHERE created_at >= $1 AND created_at < $2 AND id > $3::bigint ORDER BY dead_letter_queue.id LIMIT 10000`);
-    await scan('immutable_audit_log', `SELECT seq::text AS id, concat_ws(' ', actor, subject::text, details::text) AS text FROM immutable_audit_log WHERE occurred_at >= $1 AND occurred_at < $2 AND seq > $3::bigint ORDER BY seq LIMIT 10000`);
-    const [cards] = (await ds.query(`SELECT count(*) FILTER (WHERE card_pan_token IS NOT NULL)::int AS tokenized FROM transactions WHERE loaded_at >= $1 AND loaded_at < $2`, p)) as { tokenized: number }[];
+    await scan(
+      'transactions',
+      `SELECT id::text, concat_ws(' ', txn_id, account, counterparty_account, counterparty_name, reference, card_pan_masked) AS text FROM transactions WHERE loaded_at >= $1 AND loaded_at < $2 AND id > $3::bigint ORDER BY transactions.id LIMIT 10000`,
+    );
+    await scan(
+      'dead_letter_queue',
+      `SELECT id::text, concat_ws(' ', raw_record, reason_message) AS text FROM dead_letter_queue WHERE created_at >= $1 AND created_at < $2 AND id > $3::bigint ORDER BY dead_letter_queue.id LIMIT 10000`,
+    );
+    await scan(
+      'immutable_audit_log',
+      `SELECT seq::text AS id, concat_ws(' ', actor, subject::text, details::text) AS text FROM immutable_audit_log WHERE occurred_at >= $1 AND occurred_at < $2 AND seq > $3::bigint ORDER BY seq LIMIT 10000`,
+    );
+    const [cards] = (await ds.query(
+      `SELECT count(*) FILTER (WHERE card_pan_token IS NOT NULL)::int AS tokenized FROM transactions WHERE loaded_at >= $1 AND loaded_at < $2`,
+      p,
+    )) as { tokenized: number }[];
     const now = Date.now();
-    const keys = inputs.keys.map((k) => ({ purpose: k.purpose, keyId: k.keyId, createdAt: k.createdAt?.toISOString() ?? null, ageDays: k.createdAt ? Math.floor((now - k.createdAt.getTime()) / 86_400_000) : null }));
-    report.summary = { panScanClean: found.length === 0, recordsScanned: scanned, recordsWithCardNumbers: found.length, cardsTokenized: cards?.tokenized ?? 0, oldestKeyAgeDays: Math.max(0, ...keys.map((k) => k.ageDays ?? 0)) };
+    const keys = inputs.keys.map((k) => ({
+      purpose: k.purpose,
+      keyId: k.keyId,
+      createdAt: k.createdAt?.toISOString() ?? null,
+      ageDays: k.createdAt ? Math.floor((now - k.createdAt.getTime()) / 86_400_000) : null,
+    }));
+    report.summary = {
+      panScanClean: found.length === 0,
+      recordsScanned: scanned,
+      recordsWithCardNumbers: found.length,
+      cardsTokenized: cards?.tokenized ?? 0,
+      oldestKeyAgeDays: Math.max(0, ...keys.map((k) => k.ageDays ?? 0)),
+    };
     report.sections.push({ name: 'card numbers found in clear', rows: found }, { name: 'keys', rows: keys });
   } else if (framework === 'AML') {
     const byRule = (await ds.query(
@@ -122,8 +173,16 @@ export async function buildReport(ds: DataSource, framework: string, fromText: s
          FROM immutable_audit_log WHERE action = 'alert:escalated' AND occurred_at >= $1 AND occurred_at < $2 ORDER BY seq`,
       p,
     )) as Record<string, string | number | null>[];
-    report.summary = { alerts: byRule.reduce((s, r) => s + Number(r['alerts']), 0), largeTransactions: large.length, escalations: escalations.length };
-    report.sections.push({ name: 'alerts by rule', rows: byRule }, { name: 'large transactions', rows: large.map(iso) }, { name: 'escalations', rows: escalations.map(iso) });
+    report.summary = {
+      alerts: byRule.reduce((s, r) => s + Number(r['alerts']), 0),
+      largeTransactions: large.length,
+      escalations: escalations.length,
+    };
+    report.sections.push(
+      { name: 'alerts by rule', rows: byRule },
+      { name: 'large transactions', rows: large.map(iso) },
+      { name: 'escalations', rows: escalations.map(iso) },
+    );
   } else {
     const coverage = (await ds.query(
       `WITH accounts AS (SELECT account, max(booked_at) AS last_booked FROM transactions WHERE booked_at >= $1 AND booked_at < $2 GROUP BY account)
@@ -136,15 +195,28 @@ export async function buildReport(ds: DataSource, framework: string, fromText: s
     )) as { kyc: string; accounts: number }[];
     const total = coverage.reduce((s, r) => s + r.accounts, 0);
     const valid = coverage.find((r) => r.kyc === 'VALID')?.accounts ?? 0;
-    const [alerts] = (await ds.query(`SELECT count(*)::int AS n FROM compliance_alerts WHERE rule = 'KYC' AND created_at >= $1 AND created_at < $2`, p)) as { n: number }[];
-    report.summary = { accounts: total, withValidKyc: valid, coveragePercent: total ? Math.round((10_000 * valid) / total) / 100 : 100, kycAlerts: alerts?.n ?? 0 };
+    const [alerts] = (await ds.query(
+      `SELECT count(*)::int AS n FROM compliance_alerts WHERE rule = 'KYC' AND created_at >= $1 AND created_at < $2`,
+      p,
+    )) as { n: number }[];
+    report.summary = {
+      accounts: total,
+      withValidKyc: valid,
+      coveragePercent: total ? Math.round((10_000 * valid) / total) / 100 : 100,
+      kycAlerts: alerts?.n ?? 0,
+    };
     report.sections.push({ name: 'coverage', rows: coverage });
   }
   return report;
 }
 
 function iso(row: Record<string, unknown>): Record<string, string | number | boolean | null> {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : (v as string | number | boolean | null)]));
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [
+      k,
+      v instanceof Date ? v.toISOString() : (v as string | number | boolean | null),
+    ]),
+  );
 }
 
 /** CSV rendering: `section,row,column,value` — one line per cell, so every section fits one file; RFC 4180 quoting. */
@@ -154,8 +226,12 @@ export function reportToCsv(r: ComplianceReport): string {
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = ['section,row,column,value'];
-  for (const [k, v] of Object.entries({ framework: r.framework, from: r.from, to: r.to, generatedAt: r.generatedAt })) lines.push(['report', 0, k, v].map(q).join(','));
+  for (const [k, v] of Object.entries({ framework: r.framework, from: r.from, to: r.to, generatedAt: r.generatedAt }))
+    lines.push(['report', 0, k, v].map(q).join(','));
   for (const [k, v] of Object.entries(r.summary)) lines.push(['summary', 0, k, v].map(q).join(','));
-  for (const s of r.sections) s.rows.forEach((row, i) => Object.entries(row).forEach(([k, v]) => lines.push([s.name, i + 1, k, v].map(q).join(','))));
+  for (const s of r.sections)
+    s.rows.forEach((row, i) =>
+      Object.entries(row).forEach(([k, v]) => lines.push([s.name, i + 1, k, v].map(q).join(','))),
+    );
   return `${lines.join('\r\n')}\r\n`;
 }

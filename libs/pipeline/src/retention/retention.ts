@@ -14,23 +14,50 @@ const HELD = `EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AN
 function reasonOf(reason: string): string {
   const why = reason.trim();
   if (!why) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'a reason is required');
-  if (why.length > 2000) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'reason must be at most 2000 characters');
+  if (why.length > 2000)
+    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'reason must be at most 2000 characters');
   return why;
 }
 
 /** Places a legal hold on an account, a job or a run; audited with how many loaded rows it covers now. */
-export async function placeHold(ds: DataSource, scope: HoldScope, value: string, reason: string, actor: string): Promise<{ hold: LegalHoldEntity; coveredRows: number }> {
-  if (!['ACCOUNT', 'JOB', 'RUN'].includes(scope)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'scope must be ACCOUNT, JOB or RUN');
+export async function placeHold(
+  ds: DataSource,
+  scope: HoldScope,
+  value: string,
+  reason: string,
+  actor: string,
+): Promise<{ hold: LegalHoldEntity; coveredRows: number }> {
+  if (!['ACCOUNT', 'JOB', 'RUN'].includes(scope))
+    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'scope must be ACCOUNT, JOB or RUN');
   const v = value.trim();
   if (!v || v.length > 200) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'value must be 1–200 characters');
-  if (scope !== 'ACCOUNT' && !isUuid(v)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `${scope === 'JOB' ? 'job' : 'run'} id is not an id`);
+  if (scope !== 'ACCOUNT' && !isUuid(v))
+    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `${scope === 'JOB' ? 'job' : 'run'} id is not an id`);
   const why = reasonOf(reason);
   return ds.transaction(async (em) => {
-    const [hold] = (await em.query(`INSERT INTO legal_holds (scope, value, reason, placed_by) VALUES ($1, $2, $3, $4) RETURNING id`, [scope, v, why, actor])) as { id: string }[];
-    const where = scope === 'ACCOUNT' ? 't.account = $1' : scope === 'RUN' ? 't.run_id = $1::uuid' : 't.run_id IN (SELECT id FROM job_runs WHERE job_id = $1::uuid)';
-    const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM transactions t WHERE ${where}`, [v])) as { n: number }[];
-    await appendAudit(sqlExec(em), { actor, action: 'hold:placed', subject: { holdId: hold?.id, scope }, details: { value: v, reason: why, coveredRows: n } });
-    return { hold: await em.getRepository(LegalHoldEntity).findOneByOrFail({ id: hold?.id as string }), coveredRows: n };
+    const [hold] = (await em.query(
+      `INSERT INTO legal_holds (scope, value, reason, placed_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [scope, v, why, actor],
+    )) as { id: string }[];
+    const where =
+      scope === 'ACCOUNT'
+        ? 't.account = $1'
+        : scope === 'RUN'
+          ? 't.run_id = $1::uuid'
+          : 't.run_id IN (SELECT id FROM job_runs WHERE job_id = $1::uuid)';
+    const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM transactions t WHERE ${where}`, [v])) as {
+      n: number;
+    }[];
+    await appendAudit(sqlExec(em), {
+      actor,
+      action: 'hold:placed',
+      subject: { holdId: hold?.id, scope },
+      details: { value: v, reason: why, coveredRows: n },
+    });
+    return {
+      hold: await em.getRepository(LegalHoldEntity).findOneByOrFail({ id: hold?.id as string }),
+      coveredRows: n,
+    };
   });
 }
 
@@ -39,11 +66,23 @@ export async function releaseHold(ds: DataSource, id: string, reason: string, ac
   if (!isUuid(id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'id is not a hold id');
   const why = reasonOf(reason);
   return ds.transaction(async (em) => {
-    const [row] = (await em.query('SELECT released_at FROM legal_holds WHERE id = $1 FOR UPDATE', [id])) as { released_at: Date | null }[];
+    const [row] = (await em.query('SELECT released_at FROM legal_holds WHERE id = $1 FOR UPDATE', [id])) as {
+      released_at: Date | null;
+    }[];
     if (!row) throw new StrongroomError(ErrorCode.NOT_FOUND, `legal hold ${id} not found`);
-    if (row.released_at) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `legal hold ${id} was already released`);
-    await em.query('UPDATE legal_holds SET released_at = now(), released_by = $2, release_reason = $3 WHERE id = $1', [id, actor, why]);
-    await appendAudit(sqlExec(em), { actor, action: 'hold:released', subject: { holdId: id }, details: { reason: why } });
+    if (row.released_at)
+      throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `legal hold ${id} was already released`);
+    await em.query('UPDATE legal_holds SET released_at = now(), released_by = $2, release_reason = $3 WHERE id = $1', [
+      id,
+      actor,
+      why,
+    ]);
+    await appendAudit(sqlExec(em), {
+      actor,
+      action: 'hold:released',
+      subject: { holdId: id },
+      details: { reason: why },
+    });
     return em.getRepository(LegalHoldEntity).findOneByOrFail({ id });
   });
 }
@@ -56,7 +95,16 @@ export async function listHolds(ds: DataSource, activeOnly: boolean): Promise<Le
 
 export interface PurgeResult {
   dryRun: boolean;
-  jobs: { jobId: string; jobName: string; retentionDays: number; cutoff: string; expired: number; purged: number; held: number; deadLettersPurged: number }[];
+  jobs: {
+    jobId: string;
+    jobName: string;
+    retentionDays: number;
+    cutoff: string;
+    expired: number;
+    purged: number;
+    held: number;
+    deadLettersPurged: number;
+  }[];
   purged: number;
   held: number;
   deadLettersPurged: number;
@@ -77,18 +125,38 @@ export async function purgeExpired(
 ): Promise<PurgeResult> {
   const now = options.now ?? new Date();
   const batch = options.batchSize ?? 10_000;
-  const jobs = (await ds.query(`SELECT id, name, retention_days, data_classification FROM jobs ORDER BY name`)) as { id: string; name: string; retention_days: number | null; data_classification: Classification }[];
+  const jobs = (await ds.query(`SELECT id, name, retention_days, data_classification FROM jobs ORDER BY name`)) as {
+    id: string;
+    name: string;
+    retention_days: number | null;
+    data_classification: Classification;
+  }[];
   const result: PurgeResult = { dryRun: Boolean(options.dryRun), jobs: [], purged: 0, held: 0, deadLettersPurged: 0 };
   for (const job of jobs) {
     const days = job.retention_days ?? policy[job.data_classification] ?? DEFAULT_RETENTION_DAYS;
     const cutoff = new Date(now.getTime() - days * 86_400_000);
     const scope = `FROM transactions t WHERE t.run_id IN (SELECT id FROM job_runs WHERE job_id = $1::uuid) AND t.booked_at < $2`;
-    const [counts] = (await ds.query(`SELECT count(*)::int AS expired, count(*) FILTER (WHERE ${HELD})::int AS held ${scope}`, [job.id, cutoff])) as { expired: number; held: number }[];
-    const entry = { jobId: job.id, jobName: job.name, retentionDays: days, cutoff: cutoff.toISOString(), expired: counts?.expired ?? 0, purged: 0, held: counts?.held ?? 0, deadLettersPurged: 0 };
+    const [counts] = (await ds.query(
+      `SELECT count(*)::int AS expired, count(*) FILTER (WHERE ${HELD})::int AS held ${scope}`,
+      [job.id, cutoff],
+    )) as { expired: number; held: number }[];
+    const entry = {
+      jobId: job.id,
+      jobName: job.name,
+      retentionDays: days,
+      cutoff: cutoff.toISOString(),
+      expired: counts?.expired ?? 0,
+      purged: 0,
+      held: counts?.held ?? 0,
+      deadLettersPurged: 0,
+    };
     if (!options.dryRun) {
       for (;;) {
         const n = await ds.transaction(async (em) => {
-          const [, deleted] = (await em.query(`DELETE FROM transactions WHERE id IN (SELECT t.id ${scope} AND NOT ${HELD} LIMIT ${batch})`, [job.id, cutoff])) as [unknown, number];
+          const [, deleted] = (await em.query(
+            `DELETE FROM transactions WHERE id IN (SELECT t.id ${scope} AND NOT ${HELD} LIMIT ${batch})`,
+            [job.id, cutoff],
+          )) as [unknown, number];
           const [, dead] = (await em.query(
             `DELETE FROM dead_letter_queue WHERE id IN (SELECT d.id FROM dead_letter_queue d WHERE d.job_id = $1::uuid AND d.created_at < $2
                AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND ((h.scope = 'JOB' AND h.value = $1::uuid::text) OR (h.scope = 'RUN' AND h.value = d.run_id::text)))
@@ -117,7 +185,12 @@ export async function purgeExpired(
   }
   if (!options.dryRun) {
     await ds.transaction((em) =>
-      appendAudit(sqlExec(em), { actor, action: 'retention:completed', subject: { jobs: result.jobs.length }, details: { purged: result.purged, held: result.held, deadLetters: result.deadLettersPurged } }),
+      appendAudit(sqlExec(em), {
+        actor,
+        action: 'retention:completed',
+        subject: { jobs: result.jobs.length },
+        details: { purged: result.purged, held: result.held, deadLetters: result.deadLettersPurged },
+      }),
     );
   }
   return result;

@@ -58,20 +58,37 @@ export class IngestSession {
   ) {}
 
   /** Commit times and peak memory of this session's batches, for the run's performance_metrics. */
-  private readonly stats: RunStats = { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() };
+  private readonly stats: RunStats = {
+    commitMs: [],
+    peakRssBytes: process.memoryUsage.rss(),
+    startedAt: performance.now(),
+  };
 
   static async open(ctx: RunContext, jobId: string, streamId: string, actor: string): Promise<IngestSession> {
-    if (!/^[A-Za-z0-9._:-]{1,128}$/.test(streamId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'stream_id must be 1–128 characters [A-Za-z0-9._:-]');
+    if (!/^[A-Za-z0-9._:-]{1,128}$/.test(streamId))
+      throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'stream_id must be 1–128 characters [A-Za-z0-9._:-]');
     const job = await getJob(ctx.ds, jobId);
-    if (job.definition.source.kind !== 'grpc') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `job ${job.job.name} reads from "${job.definition.source.kind}"; streaming ingest needs source kind "grpc"`);
+    if (job.definition.source.kind !== 'grpc')
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        `job ${job.job.name} reads from "${job.definition.source.kind}"; streaming ingest needs source kind "grpc"`,
+      );
     const sha = createHash('sha256').update(`stream:${streamId}`).digest('hex');
     const { run, resumed } = await openRun(ctx.ds, job, streamId, sha);
-    if (run.status === 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `stream ${streamId} was completed already (run ${run.id})`);
+    if (run.status === 'SUCCEEDED')
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        `stream ${streamId} was completed already (run ${run.id})`,
+      );
     const runner = ctx.ds.createQueryRunner();
     await runner.connect();
     if (!(await tryLockRun(runner, run.id))) {
       await runner.release();
-      throw new StrongroomError(ErrorCode.UNAVAILABLE, `stream ${streamId} is open on another connection; retry shortly`, { retryable: true });
+      throw new StrongroomError(
+        ErrorCode.UNAVAILABLE,
+        `stream ${streamId} is open on another connection; retry shortly`,
+        { retryable: true },
+      );
     }
     await prepareStaging(pgClientOf(runner));
     try {
@@ -90,17 +107,29 @@ export class IngestSession {
 
   /** Commits one batch (or answers a re-sent one from its stored result). */
   async batch(idempotencyKey: string, records: IngestRecordInput[], actor: string): Promise<IngestAck> {
-    if (!KEY.test(idempotencyKey)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'idempotency_key must be 1–128 printable ASCII characters');
-    if (records.length > MAX_BATCH) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `a batch holds at most ${MAX_BATCH} records`);
+    if (!KEY.test(idempotencyKey))
+      throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'idempotency_key must be 1–128 printable ASCII characters');
+    if (records.length > MAX_BATCH)
+      throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `a batch holds at most ${MAX_BATCH} records`);
     const client = pgClientOf(this.runner);
-    const stored = (await client.query('SELECT result FROM ingest_batches WHERE run_id = $1 AND idempotency_key = $2', [this.run.id, idempotencyKey])).rows[0] as { result: Omit<IngestAck, 'duplicate'> } | undefined;
+    const stored = (
+      await client.query('SELECT result FROM ingest_batches WHERE run_id = $1 AND idempotency_key = $2', [
+        this.run.id,
+        idempotencyKey,
+      ])
+    ).rows[0] as { result: Omit<IngestAck, 'duplicate'> } | undefined;
     if (stored) return { ...stored.result, ...this.counters(), duplicate: true };
     const base = Number(this.run.recordsRead);
     const valid: CanonicalTransaction[] = [];
     const rejected: Rejection[] = [];
     records.forEach((r, i) => {
       const fields = CANONICAL_FIELDS.map((f) => r[f] ?? '');
-      const m = this.mapper.map({ recordNo: base + i + 1, fields, raw: JSON.stringify(Object.fromEntries(CANONICAL_FIELDS.filter((f) => r[f]).map((f) => [f, r[f]]))), byteEnd: 0 });
+      const m = this.mapper.map({
+        recordNo: base + i + 1,
+        fields,
+        raw: JSON.stringify(Object.fromEntries(CANONICAL_FIELDS.filter((f) => r[f]).map((f) => [f, r[f]]))),
+        byteEnd: 0,
+      });
       if (m.ok) valid.push(m.txn);
       else rejected.push(m.rejection);
     });
@@ -115,30 +144,50 @@ export class IngestSession {
       ...(this.ctx.crash ? { crash: this.ctx.crash } : {}),
     };
     let ack: Omit<IngestAck, 'duplicate' | 'read' | 'loaded' | 'deadLettered'> | undefined;
-    const commit = () => commitBatch(
-      client,
-      batchCtx,
-      this.run,
-      { records: records.length, firstRecordNo: base + 1, lastRecordNo: base + records.length, position: base + records.length, valid, rejected },
-      async (c: PoolClient, batchSeq, r) => {
-        ack = {
-          idempotencyKey,
-          batchSeq,
-          accepted: r.loaded,
-          filtered: Object.values(r.filteredByReason).reduce((a, b) => a + b, 0),
-          rejected: r.rejections.map((x) => ({ index: x.recordNo - base - 1, reasonCode: x.code, message: x.message, field: x.field ?? '' })),
-        };
-        await c.query('INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)', [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)]);
-      },
-    );
+    const commit = () =>
+      commitBatch(
+        client,
+        batchCtx,
+        this.run,
+        {
+          records: records.length,
+          firstRecordNo: base + 1,
+          lastRecordNo: base + records.length,
+          position: base + records.length,
+          valid,
+          rejected,
+        },
+        async (c: PoolClient, batchSeq, r) => {
+          ack = {
+            idempotencyKey,
+            batchSeq,
+            accepted: r.loaded,
+            filtered: Object.values(r.filteredByReason).reduce((a, b) => a + b, 0),
+            rejected: r.rejections.map((x) => ({
+              index: x.recordNo - base - 1,
+              reasonCode: x.code,
+              message: x.message,
+              field: x.field ?? '',
+            })),
+          };
+          await c.query(
+            'INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)',
+            [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)],
+          );
+        },
+      );
     const t0 = performance.now();
     const result = await (this.ctx.db ? this.ctx.db.call(commit) : commit()).catch((err) => {
       if (isDatabaseOutage(err)) {
         // the batch is not lost: the client keeps it and re-sends it with the same key
-        throw new StrongroomError(ErrorCode.UNAVAILABLE, `the database is unavailable; re-send this batch (same idempotency key) in ${RETRY_HINT_S} s`, {
-          retryable: true,
-          details: { retryAfterMs: RETRY_HINT_S * 1000 },
-        });
+        throw new StrongroomError(
+          ErrorCode.UNAVAILABLE,
+          `the database is unavailable; re-send this batch (same idempotency key) in ${RETRY_HINT_S} s`,
+          {
+            retryable: true,
+            details: { retryAfterMs: RETRY_HINT_S * 1000 },
+          },
+        );
       }
       // a concurrent re-send won the race for the key: answer from its result
       if (pgErrorCode(err) === '23505') return undefined;
@@ -174,11 +223,20 @@ export class IngestSession {
   }
 
   private counters() {
-    return { read: Number(this.run.recordsRead), loaded: Number(this.run.recordsLoaded), deadLettered: Number(this.run.recordsDeadLettered) };
+    return {
+      read: Number(this.run.recordsRead),
+      loaded: Number(this.run.recordsLoaded),
+      deadLettered: Number(this.run.recordsDeadLettered),
+    };
   }
 }
 
-async function openRun(ds: DataSource, job: JobWithDefinition, streamId: string, sha: string): Promise<{ run: JobRunEntity; resumed: boolean }> {
+async function openRun(
+  ds: DataSource,
+  job: JobWithDefinition,
+  streamId: string,
+  sha: string,
+): Promise<{ run: JobRunEntity; resumed: boolean }> {
   const { run, existing } = await insertRunOnce(ds, job, `grpc://${streamId}`, sha, 0);
   return { run, resumed: existing };
 }

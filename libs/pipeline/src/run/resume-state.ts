@@ -15,7 +15,10 @@ export interface CommittedBatches {
 export async function loadCommittedBatches(exec: SqlExec, runId: string): Promise<CommittedBatches> {
   const totals: Totals = new Map();
   const digests: string[] = [];
-  const rows = await exec(`SELECT totals, digest_sha256 FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH' ORDER BY batch_seq`, [runId]);
+  const rows = await exec(
+    `SELECT totals, digest_sha256 FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH' ORDER BY batch_seq`,
+    [runId],
+  );
   for (const b of rows as { totals: Record<string, { count: string; minor: string }>; digest_sha256: string }[]) {
     mergeTotals(totals, totalsFromJson(b.totals));
     digests.push(b.digest_sha256);

@@ -3,9 +3,19 @@ import { createDataSource, runMigrations, type DataSource } from '@strongroom/db
 import { createPanProtector } from '@strongroom/compliance';
 import { createLogger, silentLogger } from '@strongroom/logging';
 import { createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
-import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob, verifyRun, type JobWithDefinition } from '../index';
+import {
+  createRun,
+  executeRun,
+  getJob,
+  parseJobDefinition,
+  RunControl,
+  saveJob,
+  verifyRun,
+  type JobWithDefinition,
+} from '../index';
 
-const HEADER = 'id,account_iban,counterparty_iban,counterparty_name,amount,currency,booked_at,value_date,reference,card_number';
+const HEADER =
+  'id,account_iban,counterparty_iban,counterparty_name,amount,currency,booked_at,value_date,reference,card_number';
 const ROWS = [
   't1,DE89370400440532013000,FR1420041010050500013M02606,Zoë Müller,100.50,EUR,2026-01-15T10:00:00Z,2026-01-15,inv 1,',
   't2,DE89370400440532013000,,ACME,-20,EUR,2026-01-15T11:00:00+01:00,,refund card 4111 1111 1111 1111,',
@@ -37,7 +47,11 @@ describe('executeRun', () => {
   let db: TestDatabase;
   let ds: DataSource;
   const dir = makeTempDir();
-  const ctx = () => ({ ds, logger: process.env.DEBUG_RUN ? createLogger({ service: 't', level: 'debug' }) : silentLogger(), pan: createPanProtector({ id: 'test', secret: Buffer.alloc(32, 1) }) });
+  const ctx = () => ({
+    ds,
+    logger: process.env.DEBUG_RUN ? createLogger({ service: 't', level: 'debug' }) : silentLogger(),
+    pan: createPanProtector({ id: 'test', secret: Buffer.alloc(32, 1) }),
+  });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -60,7 +74,14 @@ describe('executeRun', () => {
     const file = writeTempFile(dir, 'a.csv', [HEADER, ...ROWS].join('\r\n') + '\r\n');
     const { job } = await saveJob(ds, parseJobDefinition(jobYaml('settlements', file)));
     const run = await runOnce(await getJob(ds, job.id));
-    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '11', recordsLoaded: '4', recordsDeadLettered: '7', recordsFiltered: '0', reconciled: true });
+    expect(run).toMatchObject({
+      status: 'SUCCEEDED',
+      recordsRead: '11',
+      recordsLoaded: '4',
+      recordsDeadLettered: '7',
+      recordsFiltered: '0',
+      reconciled: true,
+    });
     expect(run.batchesCommitted).toBeGreaterThanOrEqual(3);
     const dlq: { record_no: string; reason_code: string; raw_record: string }[] = await ds.query(
       'SELECT record_no, reason_code, raw_record FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no',
@@ -97,9 +118,15 @@ describe('executeRun', () => {
       JPY: { count: '1', minor: '1000', amount: '1000' },
       USD: { count: '1', minor: '1', amount: '0.01' },
     });
-    const [integrity] = await ds.query(`SELECT count(*)::int AS batches FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH'`, [run.id]);
+    const [integrity] = await ds.query(
+      `SELECT count(*)::int AS batches FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH'`,
+      [run.id],
+    );
     expect(integrity.batches).toBe(run.batchesCommitted);
-    const cps = await ds.query('SELECT partition_no AS p, start_byte::int AS s, end_byte::int AS e, records_read::int AS n, byte_offset::int AS b, done FROM run_checkpoints WHERE run_id = $1', [run.id]);
+    const cps = await ds.query(
+      'SELECT partition_no AS p, start_byte::int AS s, end_byte::int AS e, records_read::int AS n, byte_offset::int AS b, done FROM run_checkpoints WHERE run_id = $1',
+      [run.id],
+    );
     expect(cps).toEqual([{ p: 0, s: 0, e: Number(run.sourceBytes), n: 11, b: Number(run.sourceBytes), done: true }]);
   });
 
@@ -124,18 +151,40 @@ describe('executeRun', () => {
     const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('settlements-copy', file)))).job.id);
     const before = await ds.query('SELECT count(*)::int AS n FROM transactions');
     const run = await runOnce(job);
-    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '11', recordsLoaded: '0', recordsFiltered: '4', recordsDeadLettered: '7' });
+    expect(run).toMatchObject({
+      status: 'SUCCEEDED',
+      recordsRead: '11',
+      recordsLoaded: '0',
+      recordsFiltered: '4',
+      recordsDeadLettered: '7',
+    });
     expect(run.filteredByReason).toEqual({ ALREADY_LOADED: 4 });
-    const [conflict] = await ds.query(`SELECT record_no::int AS n, reason_code FROM dead_letter_queue WHERE run_id = $1 AND record_no = 9`, [run.id]);
+    const [conflict] = await ds.query(
+      `SELECT record_no::int AS n, reason_code FROM dead_letter_queue WHERE run_id = $1 AND record_no = 9`,
+      [run.id],
+    );
     expect(conflict).toEqual({ n: 9, reason_code: 'KEY_CONFLICT' });
     expect(await ds.query('SELECT count(*)::int AS n FROM transactions')).toEqual(before);
   });
 
   it('fails the run with REJECT_RATIO_EXCEEDED when too many records are rejected', async () => {
     const file = writeTempFile(dir, 'c.csv', [HEADER, ...ROWS.slice(3, 8), ROWS[10]?.replace('t10', 't11')].join('\n'));
-    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('strict', file, '').replace('maxRejectRatio: 1', 'maxRejectRatio: 0.5')))).job.id);
+    const job = await getJob(
+      ds,
+      (
+        await saveJob(
+          ds,
+          parseJobDefinition(jobYaml('strict', file, '').replace('maxRejectRatio: 1', 'maxRejectRatio: 0.5')),
+        )
+      ).job.id,
+    );
     const run = await runOnce(job);
-    expect(run).toMatchObject({ status: 'FAILED', errorCode: 'REJECT_RATIO_EXCEEDED', recordsRead: '6', recordsDeadLettered: '5' });
+    expect(run).toMatchObject({
+      status: 'FAILED',
+      errorCode: 'REJECT_RATIO_EXCEEDED',
+      recordsRead: '6',
+      recordsDeadLettered: '5',
+    });
     expect(run.errorMessage).toContain('5 of 6 records rejected');
   });
 
@@ -157,7 +206,11 @@ describe('executeRun', () => {
   });
 
   it('sets aside only the opening line of an unterminated quote and loads the rest', async () => {
-    const rows = ['q1,A1,,X,1.00,EUR,2026-01-15,,"never closed,', 'q2,A1,,X,2.00,EUR,2026-01-15,,,', 'q3,A1,,X,3.00,EUR,2026-01-15,,,'];
+    const rows = [
+      'q1,A1,,X,1.00,EUR,2026-01-15,,"never closed,',
+      'q2,A1,,X,2.00,EUR,2026-01-15,,,',
+      'q3,A1,,X,3.00,EUR,2026-01-15,,,',
+    ];
     const file = writeTempFile(dir, 'q.csv', [HEADER, ...rows].join('\n') + '\n');
     const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('quotes', file)))).job.id);
     const run = await runOnce(job);
@@ -166,7 +219,9 @@ describe('executeRun', () => {
 
   it('publishes nothing for a failed run: its rows leave the sink and never show in transactions_published', async () => {
     const [failed] = await ds.query(`SELECT id FROM job_runs WHERE error_code = 'REJECT_RATIO_EXCEEDED'`);
-    expect(await ds.query('SELECT count(*)::int AS n FROM transactions WHERE run_id = $1', [failed.id])).toEqual([{ n: 0 }]);
+    expect(await ds.query('SELECT count(*)::int AS n FROM transactions WHERE run_id = $1', [failed.id])).toEqual([
+      { n: 0 },
+    ]);
     const [v] = await ds.query(
       `SELECT (SELECT count(*) FROM transactions_published)::int AS published,
               (SELECT count(*) FROM transactions t JOIN job_runs r ON r.id = t.run_id WHERE r.status = 'SUCCEEDED')::int AS succeeded`,
@@ -178,14 +233,36 @@ describe('executeRun', () => {
   it('isolates rows the database refuses by splitting the batch, and still loads the others', async () => {
     await ds.query(`ALTER TABLE transactions ADD CONSTRAINT test_no_poison CHECK (account <> 'POISON')`);
     try {
-      const rows = Array.from({ length: 40 }, (_, i) => `p${i},${i % 13 === 5 ? 'POISON' : 'ACC'},,X,${i}.00,EUR,2026-01-15,,,`);
+      const rows = Array.from(
+        { length: 40 },
+        (_, i) => `p${i},${i % 13 === 5 ? 'POISON' : 'ACC'},,X,${i}.00,EUR,2026-01-15,,,`,
+      );
       const file = writeTempFile(dir, 'p.csv', [HEADER, ...rows].join('\n'));
-      const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('poison', file).replace('minSize: 2, maxSize: 4', 'minSize: 40, maxSize: 40')))).job.id);
+      const job = await getJob(
+        ds,
+        (
+          await saveJob(
+            ds,
+            parseJobDefinition(jobYaml('poison', file).replace('minSize: 2, maxSize: 4', 'minSize: 40, maxSize: 40')),
+          )
+        ).job.id,
+      );
       const run = await runOnce(job);
-      expect(run).toMatchObject({ status: 'SUCCEEDED', recordsRead: '40', recordsLoaded: '37', recordsDeadLettered: '3' });
-      const dlq = await ds.query(`SELECT record_no::int AS n, reason_code, reason_message FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no`, [run.id]);
+      expect(run).toMatchObject({
+        status: 'SUCCEEDED',
+        recordsRead: '40',
+        recordsLoaded: '37',
+        recordsDeadLettered: '3',
+      });
+      const dlq = await ds.query(
+        `SELECT record_no::int AS n, reason_code, reason_message FROM dead_letter_queue WHERE run_id = $1 ORDER BY record_no`,
+        [run.id],
+      );
       expect(dlq.map((d: { n: number }) => d.n)).toEqual([6, 19, 32]);
-      expect(dlq[0]).toMatchObject({ reason_code: 'LOAD_REJECTED', reason_message: expect.stringContaining('test_no_poison (SQLSTATE 23514)') });
+      expect(dlq[0]).toMatchObject({
+        reason_code: 'LOAD_REJECTED',
+        reason_message: expect.stringContaining('test_no_poison (SQLSTATE 23514)'),
+      });
     } finally {
       await ds.query('ALTER TABLE transactions DROP CONSTRAINT test_no_poison');
     }
@@ -196,14 +273,21 @@ describe('executeRun', () => {
     const result = await verifyChain(exec);
     expect(result.ok).toBe(true);
     const [{ batches }] = await ds.query(`SELECT sum(batches_committed)::int AS batches FROM job_runs`);
-    const [{ entries }] = await ds.query(`SELECT count(*)::int AS entries FROM immutable_audit_log WHERE action = 'batch:committed'`);
+    const [{ entries }] = await ds.query(
+      `SELECT count(*)::int AS entries FROM immutable_audit_log WHERE action = 'batch:committed'`,
+    );
     expect(entries).toBe(batches);
   });
 
   it('VerifyRun recomputes every batch digest from the sink and names the batch of an edited row', async () => {
-    const [ok] = await ds.query(`SELECT id FROM job_runs WHERE status = 'SUCCEEDED' AND records_loaded > 3 ORDER BY created_at LIMIT 1`);
+    const [ok] = await ds.query(
+      `SELECT id FROM job_runs WHERE status = 'SUCCEEDED' AND records_loaded > 3 ORDER BY created_at LIMIT 1`,
+    );
     expect(await verifyRun(ds, ok.id)).toMatchObject({ ok: true, firstBadBatch: 0, rowsChecked: 4 });
-    const [row] = await ds.query(`SELECT id, source_record_no::int AS n FROM transactions WHERE run_id = $1 ORDER BY source_record_no DESC LIMIT 1`, [ok.id]);
+    const [row] = await ds.query(
+      `SELECT id, source_record_no::int AS n FROM transactions WHERE run_id = $1 ORDER BY source_record_no DESC LIMIT 1`,
+      [ok.id],
+    );
     const [batch] = await ds.query(
       `SELECT batch_seq FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH' AND (details->>'firstRecord')::int <= $2 AND (details->>'lastRecord')::int >= $2`,
       [ok.id, row.n],

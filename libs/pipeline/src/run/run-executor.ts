@@ -103,10 +103,17 @@ export async function executeRun(
     if (resuming) {
       const { sha256 } = await throughSource(ctx.source, def.source.path, () => fileDigest(def.source.path));
       if (sha256 !== run.sourceSha256) {
-        throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `cannot resume: source file ${def.source.path} changed since the run started (SHA-256 differs)`);
+        throw new StrongroomError(
+          ErrorCode.SOURCE_CHANGED,
+          `cannot resume: source file ${def.source.path} changed since the run started (SHA-256 differs)`,
+        );
       }
     }
-    await markStarted(pgClientOf(runner), run, actor, { jobVersion: run.jobVersion, source: def.source.path, sha256: run.sourceSha256 });
+    await markStarted(pgClientOf(runner), run, actor, {
+      jobVersion: run.jobVersion,
+      source: def.source.path,
+      sha256: run.sourceSha256,
+    });
 
     // the unit of work is a partition (a byte range) with its own checkpoint; a file is one partition today
     await runner.query(
@@ -115,11 +122,17 @@ export async function executeRun(
       [run.id, run.sourceBytes],
     );
     // restore the position and what the committed batches loaded
-    const [cp] = (await runner.query('SELECT records_read::text AS n, byte_offset::text AS b, batch_seq FROM run_checkpoints WHERE run_id = $1 AND partition_no = 0 AND batch_seq > 0', [
-      run.id,
-    ])) as { n: string; b: string }[];
+    const [cp] = (await runner.query(
+      'SELECT records_read::text AS n, byte_offset::text AS b, batch_seq FROM run_checkpoints WHERE run_id = $1 AND partition_no = 0 AND batch_seq > 0',
+      [run.id],
+    )) as { n: string; b: string }[];
     const { totals: loadedTotals, digests: batchDigests } = await loadCommittedBatches(sqlExec(runner), run.id);
-    log.info(resuming ? 'run:resumed' : 'run:started', { source: def.source.path, sha256: run.sourceSha256, fromRecord: cp ? Number(cp.n) : 0, attempt: run.attempts });
+    log.info(resuming ? 'run:resumed' : 'run:started', {
+      source: def.source.path,
+      sha256: run.sourceSha256,
+      fromRecord: cp ? Number(cp.n) : 0,
+      attempt: run.attempts,
+    });
     onProgress(run);
 
     const sourcePath = def.source.path;
@@ -150,7 +163,10 @@ export async function executeRun(
     );
     const mapper = createTransactionMapper(source.header, recordLayout(src).mapping, ctx.pan);
     if (!run.sourceHeader) {
-      await runner.query('UPDATE job_runs SET source_header = $2 WHERE id = $1', [run.id, JSON.stringify(source.header)]);
+      await runner.query('UPDATE job_runs SET source_header = $2 WHERE id = $1', [
+        run.id,
+        JSON.stringify(source.header),
+      ]);
       run.sourceHeader = source.header;
     }
     const batchCtx: BatchContext & { actor: string } = {
@@ -162,7 +178,12 @@ export async function executeRun(
       actor,
       ...(ctx.crash ? { crash: ctx.crash } : {}),
     };
-    const sizer = new AdaptiveBatchSize(def.batching.minSize, def.batching.maxSize, def.batching.targetCommitMs, def.batching.startSize);
+    const sizer = new AdaptiveBatchSize(
+      def.batching.minSize,
+      def.batching.maxSize,
+      def.batching.targetCommitMs,
+      def.batching.startSize,
+    );
     // raw text is held ~4× (fields, canonical line, COPY payload) and up to READ_AHEAD + 1 batches are
     // in memory at once (one committing, the others read ahead): cap raw bytes per batch accordingly
     const maxBatchBytes = Math.floor((def.batching.maxInFlightMB * 1024 * 1024) / (4 * (READ_AHEAD + 1)));
@@ -170,10 +191,15 @@ export async function executeRun(
     // reads and maps the next batch (validation, tokenization, PAN detection): CPU work that runs
     // while the database commits the previous batch
     const readBatch = async (): Promise<PreparedBatch | undefined> => {
-      const next = await (isBankSource(src) ? reader.next() : throughSource(ctx.source, sourcePath, () => reader.next()));
+      const next = await (isBankSource(src)
+        ? reader.next()
+        : throughSource(ctx.source, sourcePath, () => reader.next()));
       if (next.done) return undefined;
       const records = next.value;
-      const mapped = await mapRecords(isBankSource(src) ? records.map((r) => tokenizeBankRecord(r, ctx.pan)) : records, mapper);
+      const mapped = await mapRecords(
+        isBankSource(src) ? records.map((r) => tokenizeBankRecord(r, ctx.pan)) : records,
+        mapper,
+      );
       // encrypted values are made at commit time (a key rotation may finish while a batch waits)
       return { records, ...mapped, lines: batchCtx.checks?.encryption ? undefined : sinkLines(batchCtx, mapped.valid) };
     };
@@ -207,7 +233,12 @@ export async function executeRun(
       mergeTotals(loadedTotals, result.totals);
       batchDigests.push(result.digest);
       stats.peakRssBytes = Math.max(stats.peakRssBytes, process.memoryUsage.rss());
-      log.debug('batch:committed', { batchSeq: run.batchesCommitted, records: records.length, loaded: result.loaded, ms: Math.round(ms) });
+      log.debug('batch:committed', {
+        batchSeq: run.batchesCommitted,
+        records: records.length,
+        loaded: result.loaded,
+        ms: Math.round(ms),
+      });
       onProgress(run);
     };
     // batches are read and mapped ahead (up to READ_AHEAD) while the database commits; commits stay
@@ -232,7 +263,10 @@ export async function executeRun(
     if (request !== 'run') return await stop(ctx, run, request, actor, log);
     const readSha = readHash.digest('hex');
     if (readSha !== run.sourceSha256) {
-      throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `source file ${def.source.path} changed after it was submitted (SHA-256 ${readSha.slice(0, 12)}… ≠ ${run.sourceSha256.slice(0, 12)}…)`);
+      throw new StrongroomError(
+        ErrorCode.SOURCE_CHANGED,
+        `source file ${def.source.path} changed after it was submitted (SHA-256 ${readSha.slice(0, 12)}… ≠ ${run.sourceSha256.slice(0, 12)}…)`,
+      );
     }
     const digest = createHash('sha256').update(batchDigests.join('')).digest('hex');
     await finalizeRun(ctx.ds, run, def, loadedTotals, digest, stats, actor);
@@ -253,17 +287,24 @@ export async function executeRun(
       log.warn('run:fenced', { reason: (err as Error).message });
       return run;
     }
-    const e = isDatabaseOutage(err) ? new StrongroomError(ErrorCode.DATABASE_UNAVAILABLE, 'database unavailable', { retryable: true, cause: err }) : coerceError(err);
+    const e = isDatabaseOutage(err)
+      ? new StrongroomError(ErrorCode.DATABASE_UNAVAILABLE, 'database unavailable', { retryable: true, cause: err })
+      : coerceError(err);
     if (e.code === ErrorCode.INTERNAL) log.error('run:crashed', { error: String((err as Error)?.stack ?? err) });
     if (e.retryable) {
       // a dependency (database, source) went away for longer than the retries: leave the run RUNNING
       // to resume later; the reason travels in memory to whoever shows the run as paused
-      run.statusReason = e.code === ErrorCode.DATABASE_UNAVAILABLE ? 'database unavailable: waiting for the postgres circuit breaker to close' : e.message;
+      run.statusReason =
+        e.code === ErrorCode.DATABASE_UNAVAILABLE
+          ? 'database unavailable: waiting for the postgres circuit breaker to close'
+          : e.message;
       log.warn('run:interrupted', { errorCode: e.code, message: e.message });
       return run;
     }
     const message = e.code === ErrorCode.INTERNAL ? 'internal error (see engine log)' : e.message;
-    await endUnpublished(ctx.ds, run, 'FAILED', e.code, message, actor).catch((dbErr) => log.error('run:fail-not-recorded', { error: String(dbErr) }));
+    await endUnpublished(ctx.ds, run, 'FAILED', e.code, message, actor).catch((dbErr) =>
+      log.error('run:fail-not-recorded', { error: String(dbErr) }),
+    );
     log.warn('run:failed', { errorCode: e.code, message });
     return run;
   } finally {
@@ -275,7 +316,13 @@ export async function executeRun(
 }
 
 /** Applies pause/resume between batches; returns what the run must do next. */
-async function obey(ctx: RunContext, run: JobRunEntity, control: RunControl, actor: string, onProgress: (r: JobRunEntity) => void) {
+async function obey(
+  ctx: RunContext,
+  run: JobRunEntity,
+  control: RunControl,
+  actor: string,
+  onProgress: (r: JobRunEntity) => void,
+) {
   if (control.requested === 'pause' && run.status !== 'PAUSED') {
     await setPaused(ctx.ds, run, true, 'paused by operator', actor);
     onProgress(run);
@@ -288,7 +335,13 @@ async function obey(ctx: RunContext, run: JobRunEntity, control: RunControl, act
   return next;
 }
 
-async function stop(ctx: RunContext, run: JobRunEntity, request: 'cancel' | 'shutdown' | 'pause', actor: string, log: Logger): Promise<JobRunEntity> {
+async function stop(
+  ctx: RunContext,
+  run: JobRunEntity,
+  request: 'cancel' | 'shutdown' | 'pause',
+  actor: string,
+  log: Logger,
+): Promise<JobRunEntity> {
   if (request === 'cancel') {
     await endUnpublished(ctx.ds, run, 'CANCELLED', ErrorCode.CANCELLED, 'cancelled by operator', actor);
     log.info('run:cancelled', { read: run.recordsRead });
@@ -332,28 +385,51 @@ async function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof cre
  * reconciles is audited with its control totals (the evidence of what the bank said it sent).
  */
 async function reconcileBankFile(ctx: RunContext, run: JobRunEntity, src: BankSource, actor: string, log: Logger) {
-  const report = await inspectFile(src.path, { format: src.kind, customReturnCodes: src.customReturnCodes ?? false, readThrough: (read) => throughSource(ctx.source, src.path, read) });
-  if (report.sha256 !== run.sourceSha256) throw new StrongroomError(ErrorCode.SOURCE_CHANGED, `source file ${src.path} changed since it was submitted (SHA-256 differs)`);
+  const report = await inspectFile(src.path, {
+    format: src.kind,
+    customReturnCodes: src.customReturnCodes ?? false,
+    readThrough: (read) => throughSource(ctx.source, src.path, read),
+  });
+  if (report.sha256 !== run.sourceSha256)
+    throw new StrongroomError(
+      ErrorCode.SOURCE_CHANGED,
+      `source file ${src.path} changed since it was submitted (SHA-256 differs)`,
+    );
   // references quoted from the file (statement ids, trace numbers) may look like card numbers: masked like any text at rest
-  if (report.rejected) throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `${src.path} is not a valid ${src.kind} file: ${maskPansInText(report.reason ?? '')}`);
-  if (!report.reconciled) throw new StrongroomError(ErrorCode.SOURCE_NOT_RECONCILED, `${src.path} does not reconcile with its own control totals: ${maskPansInText(report.reason ?? '')}`);
-  log.info('source:reconciled', { format: report.format, version: report.version, entries: report.entries.read, checks: report.checks.length });
+  if (report.rejected)
+    throw new StrongroomError(
+      ErrorCode.SOURCE_MALFORMED,
+      `${src.path} is not a valid ${src.kind} file: ${maskPansInText(report.reason ?? '')}`,
+    );
+  if (!report.reconciled)
+    throw new StrongroomError(
+      ErrorCode.SOURCE_NOT_RECONCILED,
+      `${src.path} does not reconcile with its own control totals: ${maskPansInText(report.reason ?? '')}`,
+    );
+  log.info('source:reconciled', {
+    format: report.format,
+    version: report.version,
+    entries: report.entries.read,
+    checks: report.checks.length,
+  });
   // the evidence is written once the file reconciled and before anything loads (a retry after a crash in
   // this pass writes it then; a resume after batches were committed already has it)
   if (run.batchesCommitted > 0) return;
-  await ctx.ds.transaction((em) => appendAudit(sqlExec(em), {
-    actor,
-    action: 'source:reconciled',
-    subject: { jobId: run.jobId, runId: run.id },
-    details: redactPansDeep({
-      format: report.format,
-      version: report.version,
-      sha256: report.sha256,
-      counts: report.counts,
-      controlTotals: report.controlTotals,
-      checks: report.checks.length,
-      entries: report.entries,
-      warnings: report.warnings.slice(0, 20),
-    }) as Record<string, unknown>,
-  }));
+  await ctx.ds.transaction((em) =>
+    appendAudit(sqlExec(em), {
+      actor,
+      action: 'source:reconciled',
+      subject: { jobId: run.jobId, runId: run.id },
+      details: redactPansDeep({
+        format: report.format,
+        version: report.version,
+        sha256: report.sha256,
+        counts: report.counts,
+        controlTotals: report.controlTotals,
+        checks: report.checks.length,
+        entries: report.entries,
+        warnings: report.warnings.slice(0, 20),
+      }) as Record<string, unknown>,
+    }),
+  );
 }

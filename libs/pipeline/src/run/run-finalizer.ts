@@ -25,7 +25,10 @@ export async function finalizeRun(
   actor: string,
 ): Promise<void> {
   const sink = await sinkTotals(ds, run.id);
-  const [{ n: dlqCount }] = (await ds.query(`SELECT count(*)::text AS n FROM dead_letter_queue WHERE run_id = $1 AND status <> 'REPLAYED'`, [run.id])) as [{ n: string }];
+  const [{ n: dlqCount }] = (await ds.query(
+    `SELECT count(*)::text AS n FROM dead_letter_queue WHERE run_id = $1 AND status <> 'REPLAYED'`,
+    [run.id],
+  )) as [{ n: string }];
   const read = BigInt(run.recordsRead);
   const loaded = BigInt(run.recordsLoaded);
   const dead = BigInt(run.recordsDeadLettered);
@@ -54,7 +57,10 @@ export async function finalizeRun(
   const elapsedS = Math.max((performance.now() - stats.startedAt) / 1000, 0.001);
   const rate = Number(read) / elapsedS;
   const sorted = [...stats.commitMs].sort((a, b) => a - b);
-  const pct = (p: number) => (sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number).toFixed(3) : null);
+  const pct = (p: number) =>
+    sorted.length
+      ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number).toFixed(3)
+      : null;
   const runDigest = createHash('sha256').update(digest).digest('hex');
 
   await ds.transaction(async (em) => {
@@ -63,24 +69,53 @@ export async function finalizeRun(
     await em.query(
       `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, reconciled, details)
        VALUES ($1, NULL, 'RUN', $2, $3, $4, $5, $6)`,
-      [run.id, loaded.toString(), JSON.stringify(totalsToJson(loadedTotals)), runDigest, reconciled, JSON.stringify({ sinkTotals: totalsToJson(sink), reason })],
+      [
+        run.id,
+        loaded.toString(),
+        JSON.stringify(totalsToJson(loadedTotals)),
+        runDigest,
+        reconciled,
+        JSON.stringify({ sinkTotals: totalsToJson(sink), reason }),
+      ],
     );
     await em.query(
       `INSERT INTO performance_metrics (run_id, records_per_second, batch_p50_ms, batch_p95_ms, batch_p99_ms, error_rate, peak_rss_bytes)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [run.id, rate.toFixed(2), pct(50), pct(95), pct(99), read > 0n ? (Number(dead) / Number(read)).toFixed(6) : '0', stats.peakRssBytes],
+      [
+        run.id,
+        rate.toFixed(2),
+        pct(50),
+        pct(95),
+        pct(99),
+        read > 0n ? (Number(dead) / Number(read)).toFixed(6) : '0',
+        stats.peakRssBytes,
+      ],
     );
-    const outcome: RunOutcome = { status, sourceTotals: totalsToJson(loadedTotals), sinkTotals: totalsToJson(sink), reconciled, reconciliationReason: reason, errorCode, errorMessage };
-    await markFinished(em, run, outcome, {
-      read: read.toString(),
-      loaded: loaded.toString(),
-      deadLettered: dead.toString(),
-      filtered: filtered.toString(),
+    const outcome: RunOutcome = {
+      status,
+      sourceTotals: totalsToJson(loadedTotals),
+      sinkTotals: totalsToJson(sink),
       reconciled,
-      totals: totalsToJson(sink),
-      digest: runDigest,
+      reconciliationReason: reason,
       errorCode,
-    }, actor);
+      errorMessage,
+    };
+    await markFinished(
+      em,
+      run,
+      outcome,
+      {
+        read: read.toString(),
+        loaded: loaded.toString(),
+        deadLettered: dead.toString(),
+        filtered: filtered.toString(),
+        reconciled,
+        totals: totalsToJson(sink),
+        digest: runDigest,
+        errorCode,
+      },
+      actor,
+    );
   });
   Object.assign(run, {
     status,
@@ -116,7 +151,9 @@ function describeMismatch(source: Totals, sink: Totals, loaded: bigint, sinkCoun
     const a = source.get(cur);
     const b = sink.get(cur);
     if (a?.count !== b?.count || a?.minor !== b?.minor) {
-      parts.push(`${cur}: expected ${a?.count ?? 0n} rows / ${a?.minor ?? 0n} minor units, sink has ${b?.count ?? 0n} / ${b?.minor ?? 0n}`);
+      parts.push(
+        `${cur}: expected ${a?.count ?? 0n} rows / ${a?.minor ?? 0n} minor units, sink has ${b?.count ?? 0n} / ${b?.minor ?? 0n}`,
+      );
     }
   }
   return parts.join('; ');

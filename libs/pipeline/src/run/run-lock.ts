@@ -7,7 +7,9 @@ import { type QueryRunner } from '@strongroom/db';
 const KEY = `hashtextextended('strongroom-run:' || $1, 0)`;
 
 export async function tryLockRun(runner: QueryRunner, runId: string): Promise<boolean> {
-  const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(${KEY}) AS locked`, [runId])) as [{ locked: boolean }];
+  const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(${KEY}) AS locked`, [runId])) as [
+    { locked: boolean },
+  ];
   return locked;
 }
 

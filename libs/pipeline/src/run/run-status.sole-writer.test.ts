@@ -25,11 +25,19 @@ function sources(dir: string): string[] {
 describe("one owner of a run's status", () => {
   it('finds an UPDATE that sets the status, and not one that only reads it', () => {
     expect(statusWrites("`UPDATE job_runs SET status = 'FAILED', finished_at = now() WHERE id = $1`")).toHaveLength(1);
-    expect(statusWrites("`UPDATE job_runs SET records_read = $2, status_reason = $3 WHERE id = $1 AND status IN ('RUNNING')`")).toEqual([]);
+    expect(
+      statusWrites(
+        "`UPDATE job_runs SET records_read = $2, status_reason = $3 WHERE id = $1 AND status IN ('RUNNING')`",
+      ),
+    ).toEqual([]);
   });
 
   it('lets no module but run/run-status.ts write job_runs.status', () => {
-    const writers = [...sources(path.join(ROOT, 'apps')), ...sources(path.join(ROOT, 'libs')), ...sources(path.join(ROOT, 'tools'))]
+    const writers = [
+      ...sources(path.join(ROOT, 'apps')),
+      ...sources(path.join(ROOT, 'libs')),
+      ...sources(path.join(ROOT, 'tools')),
+    ]
       .filter((file) => statusWrites(fs.readFileSync(file, 'utf8')).length > 0)
       .map((file) => path.relative(ROOT, file));
     expect(writers).toEqual([OWNER]);

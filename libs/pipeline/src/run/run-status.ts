@@ -1,6 +1,14 @@
 import { type PoolClient } from 'pg';
 import { appendAudit } from '@strongroom/audit';
-import { type DataSource, type EntityManager, type JobRunEntity, type QueryRunner, type RunStatus, sqlExec, type SqlExec } from '@strongroom/db';
+import {
+  type DataSource,
+  type EntityManager,
+  type JobRunEntity,
+  type QueryRunner,
+  type RunStatus,
+  sqlExec,
+  type SqlExec,
+} from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 
 /**
@@ -43,7 +51,12 @@ async function inTransaction<T>(client: PoolClient, fn: (exec: SqlExec) => Promi
  * (a PAUSED run stays PAUSED until its control says run). Counts the attempt and audits `run:started` or
  * `run:resumed`. On the executor's own connection, which holds the run's advisory lock.
  */
-export async function markStarted(client: PoolClient, run: JobRunEntity, actor: string, details: Record<string, unknown>): Promise<void> {
+export async function markStarted(
+  client: PoolClient,
+  run: JobRunEntity,
+  actor: string,
+  details: Record<string, unknown>,
+): Promise<void> {
   const resuming = run.status !== 'PENDING';
   await inTransaction(client, async (exec) => {
     const rows = await exec(
@@ -53,7 +66,12 @@ export async function markStarted(client: PoolClient, run: JobRunEntity, actor: 
       [run.id],
     );
     if (rows.length !== 1) throw new RunFencedError(run.id, 'has already ended');
-    await appendAudit(exec, { actor, action: resuming ? 'run:resumed' : 'run:started', subject: { jobId: run.jobId, runId: run.id }, details: { ...details, attempt: run.attempts + 1 } });
+    await appendAudit(exec, {
+      actor,
+      action: resuming ? 'run:resumed' : 'run:started',
+      subject: { jobId: run.jobId, runId: run.id },
+      details: { ...details, attempt: run.attempts + 1 },
+    });
   });
   if (run.status === 'PENDING') run.status = 'RUNNING';
   run.startedAt ??= new Date();
@@ -64,7 +82,13 @@ export async function markStarted(client: PoolClient, run: JobRunEntity, actor: 
  * An ingest stream opens (or re-opens, after a disconnect) its run: PENDING or RUNNING → RUNNING, the
  * attempt counted and audited like a file run's start. Refused when the run ended meanwhile.
  */
-export async function markStreamOpened(runner: QueryRunner, run: JobRunEntity, actor: string, streamId: string, resumed: boolean): Promise<void> {
+export async function markStreamOpened(
+  runner: QueryRunner,
+  run: JobRunEntity,
+  actor: string,
+  streamId: string,
+  resumed: boolean,
+): Promise<void> {
   await runner.startTransaction();
   try {
     const exec = sqlExec(runner);
@@ -74,7 +98,12 @@ export async function markStreamOpened(runner: QueryRunner, run: JobRunEntity, a
       [run.id],
     );
     if (rows.length !== 1) throw new RunFencedError(run.id, `is ${run.status}; its stream cannot be opened`);
-    await appendAudit(exec, { actor, action: resumed ? 'run:resumed' : 'run:started', subject: { jobId: run.jobId, runId: run.id }, details: { stream: streamId, attempt: run.attempts + 1 } });
+    await appendAudit(exec, {
+      actor,
+      action: resumed ? 'run:resumed' : 'run:started',
+      subject: { jobId: run.jobId, runId: run.id },
+      details: { stream: streamId, attempt: run.attempts + 1 },
+    });
     await runner.commitTransaction();
   } catch (err) {
     await runner.rollbackTransaction().catch(() => undefined);
@@ -86,11 +115,26 @@ export async function markStreamOpened(runner: QueryRunner, run: JobRunEntity, a
 }
 
 /** RUNNING ⇄ PAUSED with a reason, audited. */
-export async function setPaused(ds: DataSource, run: JobRunEntity, paused: boolean, reason: string | null, actor: string): Promise<void> {
+export async function setPaused(
+  ds: DataSource,
+  run: JobRunEntity,
+  paused: boolean,
+  reason: string | null,
+  actor: string,
+): Promise<void> {
   await ds.transaction(async (em) => {
     const exec = sqlExec(em);
-    await exec(`UPDATE job_runs SET status = $2, status_reason = $3 WHERE id = $1 AND status IN ('RUNNING','PAUSED')`, [run.id, paused ? 'PAUSED' : 'RUNNING', reason]);
-    await appendAudit(exec, { actor, action: paused ? 'run:paused' : 'run:resumed', subject: { jobId: run.jobId, runId: run.id }, details: { reason } });
+    await exec(`UPDATE job_runs SET status = $2, status_reason = $3 WHERE id = $1 AND status IN ('RUNNING','PAUSED')`, [
+      run.id,
+      paused ? 'PAUSED' : 'RUNNING',
+      reason,
+    ]);
+    await appendAudit(exec, {
+      actor,
+      action: paused ? 'run:paused' : 'run:resumed',
+      subject: { jobId: run.jobId, runId: run.id },
+      details: { reason },
+    });
   });
   Object.assign(run, { status: paused ? 'PAUSED' : 'RUNNING', statusReason: reason });
 }
@@ -118,17 +162,30 @@ export async function endUnpublished(
       [run.id, status, code, message, [...from]],
     );
     if (rows.length !== 1) return false;
-    const [withdrawn] = await exec('WITH d AS (DELETE FROM compliance_alerts WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d', [run.id]);
-    const [removed] = await exec('WITH d AS (DELETE FROM transactions WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d', [run.id]);
+    const [withdrawn] = await exec(
+      'WITH d AS (DELETE FROM compliance_alerts WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d',
+      [run.id],
+    );
+    const [removed] = await exec(
+      'WITH d AS (DELETE FROM transactions WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d',
+      [run.id],
+    );
     await appendAudit(exec, {
       actor,
       action: status === 'FAILED' ? 'run:failed' : 'run:cancelled',
       subject: { jobId: run.jobId, runId: run.id },
-      details: { errorCode: code, message, read: run.recordsRead, unpublishedRows: removed?.['n'], withdrawnAlerts: withdrawn?.['n'] },
+      details: {
+        errorCode: code,
+        message,
+        read: run.recordsRead,
+        unpublishedRows: removed?.['n'],
+        withdrawnAlerts: withdrawn?.['n'],
+      },
     });
     return true;
   });
-  if (changed) Object.assign(run, { status, finishedAt: new Date(), errorCode: code, errorMessage: message, statusReason: null });
+  if (changed)
+    Object.assign(run, { status, finishedAt: new Date(), errorCode: code, errorMessage: message, statusReason: null });
   return changed;
 }
 
@@ -147,16 +204,36 @@ export interface RunOutcome {
  * RUNNING → SUCCEEDED (publishes the rows) or FAILED, inside the finalizer's transaction (with its
  * integrity row and figures): marks the checkpoints done and audits `run:succeeded` / `run:failed`.
  */
-export async function markFinished(em: EntityManager, run: JobRunEntity, outcome: RunOutcome, auditDetails: Record<string, unknown>, actor: string): Promise<void> {
+export async function markFinished(
+  em: EntityManager,
+  run: JobRunEntity,
+  outcome: RunOutcome,
+  auditDetails: Record<string, unknown>,
+  actor: string,
+): Promise<void> {
   const exec = sqlExec(em);
   const o = outcome;
   const rows = await exec(
     `UPDATE job_runs SET status = $2, finished_at = now(), source_totals = $3, sink_totals = $4, reconciled = $5,
             reconciliation_reason = $6, error_code = $7, error_message = $8, status_reason = NULL
       WHERE id = $1 AND status = 'RUNNING' RETURNING id`,
-    [run.id, o.status, JSON.stringify(o.sourceTotals), JSON.stringify(o.sinkTotals), o.reconciled, o.reconciliationReason, o.errorCode, o.errorMessage],
+    [
+      run.id,
+      o.status,
+      JSON.stringify(o.sourceTotals),
+      JSON.stringify(o.sinkTotals),
+      o.reconciled,
+      o.reconciliationReason,
+      o.errorCode,
+      o.errorMessage,
+    ],
   );
   if (rows.length !== 1) throw new RunFencedError(run.id, 'is no longer RUNNING; not finalized');
   await exec('UPDATE run_checkpoints SET done = true, updated_at = now() WHERE run_id = $1', [run.id]);
-  await appendAudit(exec, { actor, action: o.status === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed', subject: { jobId: run.jobId, runId: run.id }, details: auditDetails });
+  await appendAudit(exec, {
+    actor,
+    action: o.status === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed',
+    subject: { jobId: run.jobId, runId: run.id },
+    details: auditDetails,
+  });
 }

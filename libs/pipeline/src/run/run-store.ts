@@ -19,7 +19,11 @@ export async function fileDigest(path: string): Promise<{ sha256: string; bytes:
       }
     });
   } catch (err) {
-    throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new StrongroomError(
+      ErrorCode.SOURCE_UNAVAILABLE,
+      `source file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: err },
+    );
   }
   return { sha256: hash.digest('hex'), bytes };
 }
@@ -29,7 +33,10 @@ export async function fileDigest(path: string): Promise<{ sha256: string; bytes:
  * (same SHA-256) to the same job while an earlier run of it is live or succeeded returns that run
  * (`existing: true`); a unique index decides races, so ten concurrent submissions yield one run.
  */
-export async function createRun(ds: DataSource, job: JobWithDefinition): Promise<{ run: JobRunEntity; existing: boolean }> {
+export async function createRun(
+  ds: DataSource,
+  job: JobWithDefinition,
+): Promise<{ run: JobRunEntity; existing: boolean }> {
   const sourcePath = asFileJob(job.definition).source.path;
   const { sha256, bytes } = await fileDigest(sourcePath);
   return insertRunOnce(ds, job, sourcePath, sha256, bytes);
@@ -39,7 +46,13 @@ export async function createRun(ds: DataSource, job: JobWithDefinition): Promise
  * Inserts a PENDING run for (job, source digest) unless a run of the same source is live or
  * succeeded — then that run is returned (`existing: true`). A unique index decides races.
  */
-export async function insertRunOnce(ds: DataSource, job: JobWithDefinition, sourcePath: string, sha256: string, bytes: number): Promise<{ run: JobRunEntity; existing: boolean }> {
+export async function insertRunOnce(
+  ds: DataSource,
+  job: JobWithDefinition,
+  sourcePath: string,
+  sha256: string,
+  bytes: number,
+): Promise<{ run: JobRunEntity; existing: boolean }> {
   const found = await findLiveRun(ds, job.job.id, sha256);
   if (found) return { run: found, existing: true };
   const run = ds.getRepository(JobRunEntity).create({
@@ -93,10 +106,20 @@ export interface RunFilter {
 }
 
 /** Runs newest first, optionally filtered, keyset-paginated. */
-export async function listRuns(ds: DataSource, filter: RunFilter, size: number | undefined, token: string | undefined): Promise<{ runs: JobRunEntity[]; next: string }> {
+export async function listRuns(
+  ds: DataSource,
+  filter: RunFilter,
+  size: number | undefined,
+  token: string | undefined,
+): Promise<{ runs: JobRunEntity[]; next: string }> {
   const limit = pageSize(size);
   const after = decodePageToken(token);
-  const qb = ds.getRepository(JobRunEntity).createQueryBuilder('r').orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1);
+  const qb = ds
+    .getRepository(JobRunEntity)
+    .createQueryBuilder('r')
+    .orderBy('r.created_at', 'DESC')
+    .addOrderBy('r.id', 'DESC')
+    .limit(limit + 1);
   if (filter.jobId) {
     if (!isUuid(filter.jobId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'job_id is not a job id');
     qb.andWhere('r.job_id = :jobId', { jobId: filter.jobId });

@@ -25,12 +25,17 @@ describe('evaluateSla', () => {
     const e = evaluateSla(sla, running({ bytesRead: 250 }), t('2026-12-01T05:40:00Z'));
     expect(e.status).toBe('AT_RISK');
     expect(e.projectedFinish).toEqual(t('2026-12-01T07:40:00Z'));
-    expect(e.reason).toBe('projected to finish 2026-12-01T07:40:00.000Z at the current throughput, 100 min after the deadline');
+    expect(e.reason).toBe(
+      'projected to finish 2026-12-01T07:40:00.000Z at the current throughput, 100 min after the deadline',
+    );
   });
 
   it('is BREACHED past the deadline while still running, or when the error rate exceeds the maximum', () => {
     expect(evaluateSla(sla, running(), t('2026-12-01T06:00:01Z')).status).toBe('BREACHED');
-    expect(evaluateSla(sla, running({ deadLettered: 11 }), t('2026-12-01T05:10:00Z'))).toMatchObject({ status: 'BREACHED', reason: 'error rate 1.10 % is above the maximum 1.00 %' });
+    expect(evaluateSla(sla, running({ deadLettered: 11 }), t('2026-12-01T05:10:00Z'))).toMatchObject({
+      status: 'BREACHED',
+      reason: 'error rate 1.10 % is above the maximum 1.00 %',
+    });
   });
 
   it('warns from 80 % of the maximum error rate', () => {
@@ -41,7 +46,9 @@ describe('evaluateSla', () => {
   it('judges a finished run by when it finished, not by now', () => {
     const done = running({ status: 'SUCCEEDED', bytesRead: 1000, finishedAt: t('2026-12-01T05:59:00Z') });
     expect(evaluateSla(sla, done, t('2026-12-02T00:00:00Z')).status).toBe('ON_TRACK');
-    expect(evaluateSla(sla, { ...done, finishedAt: t('2026-12-01T06:01:00Z') }, t('2026-12-02T00:00:00Z')).status).toBe('BREACHED');
+    expect(evaluateSla(sla, { ...done, finishedAt: t('2026-12-01T06:01:00Z') }, t('2026-12-02T00:00:00Z')).status).toBe(
+      'BREACHED',
+    );
   });
 
   it('has nothing to say without an SLA', () => {

@@ -54,12 +54,22 @@ export function evaluateSla(sla: Sla | null | undefined, run: SlaRunFacts, now: 
   const finished = FINISHED.has(run.status);
   const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
   if (maxErrorRate !== null && errorRate > maxErrorRate) {
-    return { ...base, status: 'BREACHED', reason: `error rate ${pct(errorRate)} is above the maximum ${pct(maxErrorRate)}` };
+    return {
+      ...base,
+      status: 'BREACHED',
+      reason: `error rate ${pct(errorRate)} is above the maximum ${pct(maxErrorRate)}`,
+    };
   }
   if (deadline) {
-    const end = finished ? run.finishedAt ?? now : now;
+    const end = finished ? (run.finishedAt ?? now) : now;
     if (end.getTime() > deadline.getTime()) {
-      return { ...base, status: 'BREACHED', reason: finished ? `finished at ${end.toISOString()}, after the deadline ${deadline.toISOString()}` : `still ${run.status} after the deadline ${deadline.toISOString()}` };
+      return {
+        ...base,
+        status: 'BREACHED',
+        reason: finished
+          ? `finished at ${end.toISOString()}, after the deadline ${deadline.toISOString()}`
+          : `still ${run.status} after the deadline ${deadline.toISOString()}`,
+      };
     }
   }
   if (finished) return { ...base, status: 'ON_TRACK', reason: 'finished within its SLA' };
@@ -70,11 +80,26 @@ export function evaluateSla(sla: Sla | null | undefined, run: SlaRunFacts, now: 
     projectedFinish = new Date(now.getTime() + (elapsed * left) / run.bytesRead);
     if (projectedFinish.getTime() > deadline.getTime()) {
       const late = Math.round((projectedFinish.getTime() - deadline.getTime()) / 60_000);
-      return { ...base, projectedFinish, status: 'AT_RISK', reason: `projected to finish ${projectedFinish.toISOString()} at the current throughput, ${late} min after the deadline` };
+      return {
+        ...base,
+        projectedFinish,
+        status: 'AT_RISK',
+        reason: `projected to finish ${projectedFinish.toISOString()} at the current throughput, ${late} min after the deadline`,
+      };
     }
   }
   if (maxErrorRate !== null && maxErrorRate > 0 && errorRate > ERROR_RATE_WARNING * maxErrorRate) {
-    return { ...base, projectedFinish, status: 'AT_RISK', reason: `error rate ${pct(errorRate)} is close to the maximum ${pct(maxErrorRate)}` };
+    return {
+      ...base,
+      projectedFinish,
+      status: 'AT_RISK',
+      reason: `error rate ${pct(errorRate)} is close to the maximum ${pct(maxErrorRate)}`,
+    };
   }
-  return { ...base, projectedFinish, status: 'ON_TRACK', reason: projectedFinish ? `projected to finish ${projectedFinish.toISOString()}` : 'on track' };
+  return {
+    ...base,
+    projectedFinish,
+    status: 'ON_TRACK',
+    reason: projectedFinish ? `projected to finish ${projectedFinish.toISOString()}` : 'on track',
+  };
 }

@@ -17,7 +17,9 @@ describe('throughSource', () => {
   it('turns a transient file-system error into a retryable SOURCE_UNAVAILABLE and opens the source breaker after 3 in a row', async () => {
     const breaker = registry.get({ ...FILE_SOURCE_POLICY, resetTimeoutMs: 60_000 });
     for (let i = 0; i < 3; i++) {
-      const err = await throughSource(breaker, EIO_FILE, () => openCsvSource({ path: EIO_FILE })).catch((e: unknown) => e);
+      const err = await throughSource(breaker, EIO_FILE, () => openCsvSource({ path: EIO_FILE })).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(StrongroomError);
       expect(err).toMatchObject({ code: ErrorCode.SOURCE_UNAVAILABLE, retryable: true });
       expect((err as Error).message).toContain('(EIO)');
@@ -36,7 +38,10 @@ describe('throughSource', () => {
     const breaker = registry.get(FILE_SOURCE_POLICY);
     const missing = path.join(os.tmpdir(), `strongroom-missing-${process.pid}.csv`);
     for (let i = 0; i < 4; i++) {
-      await expect(throughSource(breaker, missing, () => openCsvSource({ path: missing }))).rejects.toMatchObject({ code: ErrorCode.SOURCE_UNAVAILABLE, retryable: false });
+      await expect(throughSource(breaker, missing, () => openCsvSource({ path: missing }))).rejects.toMatchObject({
+        code: ErrorCode.SOURCE_UNAVAILABLE,
+        retryable: false,
+      });
     }
     const malformed = new StrongroomError(ErrorCode.SOURCE_MALFORMED, 'bad header');
     await expect(throughSource(breaker, 'x.csv', () => Promise.reject(malformed))).rejects.toBe(malformed);

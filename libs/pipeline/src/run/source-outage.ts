@@ -17,8 +17,15 @@ export function isSourceOutage(err: unknown): boolean {
 /** Rethrows a source outage as a retryable SOURCE_UNAVAILABLE naming the source; anything else unchanged. */
 export function asSourceOutage(err: unknown, source: string): never {
   if (!isSourceOutage(err)) throw err;
-  const why = err instanceof BreakerOpenError ? `circuit breaker ${err.breaker} is open` : String((err as { code?: unknown }).code ?? ((err as { cause?: { code?: unknown } }).cause?.code ?? 'error'));
-  throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source ${source} is unavailable (${why}); the run resumes from its last committed batch`, { retryable: true, cause: err });
+  const why =
+    err instanceof BreakerOpenError
+      ? `circuit breaker ${err.breaker} is open`
+      : String((err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code ?? 'error');
+  throw new StrongroomError(
+    ErrorCode.SOURCE_UNAVAILABLE,
+    `source ${source} is unavailable (${why}); the run resumes from its last committed batch`,
+    { retryable: true, cause: err },
+  );
 }
 
 /** Runs one source operation (open, read a batch) through the source breaker when there is one. */

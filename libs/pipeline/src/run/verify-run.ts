@@ -17,7 +17,12 @@ export interface VerifyRunResult {
 }
 
 /** cols index → field name of the encryptable columns (see the SELECT below). */
-const FIELD_AT: Record<number, string> = { 2: 'account', 3: 'counterparty_account', 4: 'counterparty_name', 8: 'reference' };
+const FIELD_AT: Record<number, string> = {
+  2: 'account',
+  3: 'counterparty_account',
+  4: 'counterparty_name',
+  8: 'reference',
+};
 
 interface BatchInfo {
   seq: number;
@@ -34,20 +39,47 @@ interface BatchInfo {
  */
 export async function verifyRun(ds: DataSource, runId: string, fieldKeys?: KeyProvider): Promise<VerifyRunResult> {
   const run = await getRun(ds, runId);
-  if (run.status !== 'SUCCEEDED') throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}; only a SUCCEEDED run can be verified`);
+  if (run.status !== 'SUCCEEDED')
+    throw new StrongroomError(
+      ErrorCode.FAILED_PRECONDITION,
+      `run ${runId} is ${run.status}; only a SUCCEEDED run can be verified`,
+    );
   const job = await getJob(ds, run.jobId, run.jobVersion);
   const sourceSystem = job.definition.source.system ?? job.definition.name;
-  const rows: { batch_seq: number; record_count: string; digest_sha256: string; details: { firstRecord?: number; lastRecord?: number; recordNos?: number[] } }[] = await ds.query(
+  const rows: {
+    batch_seq: number;
+    record_count: string;
+    digest_sha256: string;
+    details: { firstRecord?: number; lastRecord?: number; recordNos?: number[] };
+  }[] = await ds.query(
     `SELECT batch_seq, record_count::text AS record_count, digest_sha256, details FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH' ORDER BY batch_seq`,
     [runId],
   );
-  const batches = rows.map((r) => ({ seq: r.batch_seq, count: Number(r.record_count), digest: r.digest_sha256, builder: new DigestBuilder(), seen: 0 }) as BatchInfo);
-  const ranges = rows.flatMap((r, i) => (r.details.recordNos ? [] : [{ from: r.details.firstRecord ?? 0, to: r.details.lastRecord ?? 0, batch: batches[i] as BatchInfo }]));
+  const batches = rows.map(
+    (r) =>
+      ({
+        seq: r.batch_seq,
+        count: Number(r.record_count),
+        digest: r.digest_sha256,
+        builder: new DigestBuilder(),
+        seen: 0,
+      }) as BatchInfo,
+  );
+  const ranges = rows.flatMap((r, i) =>
+    r.details.recordNos
+      ? []
+      : [{ from: r.details.firstRecord ?? 0, to: r.details.lastRecord ?? 0, batch: batches[i] as BatchInfo }],
+  );
   const explicit = new Map<number, BatchInfo>();
   rows.forEach((r, i) => r.details.recordNos?.forEach((n) => explicit.set(n, batches[i] as BatchInfo)));
-  const batchOf = (recordNo: number) => explicit.get(recordNo) ?? ranges.find((x) => recordNo >= x.from && recordNo <= x.to)?.batch;
+  const batchOf = (recordNo: number) =>
+    explicit.get(recordNo) ?? ranges.find((x) => recordNo >= x.from && recordNo <= x.to)?.batch;
   const clearOf = (field: string, v: string) => {
-    if (!fieldKeys) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} has encrypted fields and no field-encryption key ring is configured`);
+    if (!fieldKeys)
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        `run ${runId} has encrypted fields and no field-encryption key ring is configured`,
+      );
     return decryptField(fieldKeys, field, v);
   };
   let after = 0;
@@ -70,8 +102,12 @@ export async function verifyRun(ds: DataSource, runId: string, fieldKeys?: KeyPr
         continue;
       }
       // encrypted (RESTRICTED) fields: the digest was taken over the clear values
-      const c = r.cols.map((v, i) => (v !== null && isEncrypted(v) && FIELD_AT[i] ? clearOf(FIELD_AT[i] as string, v) : v));
-      const line = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], r.booked, c[7], c[8], c[9], c[10]].map((v) => copyEscape(v ?? null)).join('\t');
+      const c = r.cols.map((v, i) =>
+        v !== null && isEncrypted(v) && FIELD_AT[i] ? clearOf(FIELD_AT[i] as string, v) : v,
+      );
+      const line = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], r.booked, c[7], c[8], c[9], c[10]]
+        .map((v) => copyEscape(v ?? null))
+        .join('\t');
       if (c[0] !== sourceSystem) stray++;
       b.builder.add(line);
       b.seen++;
@@ -89,10 +125,28 @@ export async function verifyRun(ds: DataSource, runId: string, fieldKeys?: KeyPr
         batchesChecked: batches.length,
         rowsChecked,
         firstBadBatch: b.seq,
-        message: b.seen !== b.count ? `batch ${b.seq} committed ${b.count} rows; the sink now holds ${b.seen}` : `batch ${b.seq}: rows in the sink no longer match the committed digest`,
+        message:
+          b.seen !== b.count
+            ? `batch ${b.seq} committed ${b.count} rows; the sink now holds ${b.seen}`
+            : `batch ${b.seq}: rows in the sink no longer match the committed digest`,
       };
     }
   }
-  if (stray) return { ok: false, runId, batchesChecked: batches.length, rowsChecked, firstBadBatch: 0, message: `${stray} row(s) of this run belong to no committed batch` };
-  return { ok: true, runId, batchesChecked: batches.length, rowsChecked, firstBadBatch: 0, message: `${rowsChecked} rows in ${batches.length} batches match their committed digests` };
+  if (stray)
+    return {
+      ok: false,
+      runId,
+      batchesChecked: batches.length,
+      rowsChecked,
+      firstBadBatch: 0,
+      message: `${stray} row(s) of this run belong to no committed batch`,
+    };
+  return {
+    ok: true,
+    runId,
+    batchesChecked: batches.length,
+    rowsChecked,
+    firstBadBatch: 0,
+    message: `${rowsChecked} rows in ${batches.length} batches match their committed digests`,
+  };
 }
