@@ -13,8 +13,11 @@ import {
 } from './formats/inspect';
 import { FormatError, type BankEntry, type BankFormat } from './formats/types';
 
-/** Canonical field order of the records a bank source yields (its "header"). */
-export const BANK_SOURCE_HEADER = [
+/**
+ * The canonical transaction fields, in the order a bank source yields them (its "header") and a job's
+ * mapping names them: every source, CSV or bank format, ends up as records of these fields.
+ */
+export const CANONICAL_FIELDS = [
   'txn_id',
   'account',
   'counterparty_account',
@@ -40,7 +43,7 @@ export interface BankSourceOptions extends ReaderOptions {
 
 /**
  * A bank file as a source of canonical records for the run engine. Each entry becomes a record whose
- * fields are in {@link BANK_SOURCE_HEADER} order and whose `raw` is that record as one CSV line (so
+ * fields are in {@link CANONICAL_FIELDS} order and whose `raw` is that record as one CSV line (so
  * a dead letter can be corrected and replayed like any CSV record); `byteEnd` is the bytes read so
  * far. The caller reconciles the file before loading it (`inspectFile`); reading it again here
  * re-checks the controls at the end, and a file that fails them then fails the run (nothing is
@@ -128,7 +131,7 @@ export async function openBankSource(options: BankSourceOptions): Promise<CsvSou
     if (out.length) yield out;
   }
 
-  return { header: [...BANK_SOURCE_HEADER], records, close: () => void input.return(undefined) };
+  return { header: [...CANONICAL_FIELDS], records, close: () => void input.return(undefined) };
 }
 
 /** Fields as one CSV line (RFC 4180 quoting where needed). */

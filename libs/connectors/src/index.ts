@@ -8,7 +8,7 @@ export {
 } from './csv-source';
 export { parseRecords, type ParsedRecord } from './csv-parser';
 export { copyText, copyEscape } from './pg-copy';
-export { openBankSource, csvLine, BANK_SOURCE_HEADER, type BankSourceOptions } from './bank-source';
+export { openBankSource, csvLine, CANONICAL_FIELDS, type BankSourceOptions } from './bank-source';
 export {
   inspectFile,
   describeCheck,

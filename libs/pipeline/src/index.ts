@@ -10,7 +10,8 @@
 export { parseJobDefinition, canonicalDefinition, type JobDefinition } from './jobs/job-definition';
 export { saveJob, getJob, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './jobs/job-store';
 export { createRun, getRun, listRuns } from './run/run-store';
-export { executeRun, type RunContext } from './run/run-executor';
+export { executeRun } from './run/run-executor';
+export { type RunContext } from './run/run-context';
 export { RunControl } from './run/run-control';
 export { endUnpublished, RunFencedError } from './run/run-status';
 export { IngestSession, type IngestAck, type IngestRecordInput } from './run/ingest';
@@ -18,7 +19,8 @@ export { verifyRun, type VerifyRunResult } from './run/verify-run';
 export { isDatabaseOutage } from './run/db-outage';
 export { evaluateSla, type Sla, type SlaEvaluation } from './run/sla';
 export { SINK_COLUMNS } from './load/batch-writer';
-export { listDeadLetters, replayDeadLetters, discardDeadLetters } from './dead-letters/dead-letters';
+export { listDeadLetters, discardDeadLetters } from './dead-letters/dead-letters';
+export { replayDeadLetters } from './dead-letters/replay';
 export { type ScreeningSetup } from './compliance/compliance-checks';
 export { listAlerts, transitionAlert } from './compliance/alerts';
 export {

@@ -1,5 +1,20 @@
 import { centsToDecimal, field, isoDate, routingCheckDigit, type AchRecord } from './ach-records';
 import { FormatError, MAX_RAW_CHARS, type BankEntry } from './types';
+import {
+  SERVICE_CLASSES,
+  SEC_CODES,
+  DEBIT_ONLY_SEC,
+  CREDIT_ONLY_SEC,
+  CREDIT_CODES,
+  DEBIT_CODES,
+  ADV_CREDIT_CODES,
+  ADV_DEBIT_CODES,
+  MAX_ADDENDA,
+  ADDENDA_TYPES,
+  IAT_TRANSACTION_TYPES,
+  standardReturnCode,
+  changeCode,
+} from './ach-codes';
 
 // The NACHA record rules of one batch: its header (5), entries (6), addenda (7) and control (8), and
 // how an entry with its addenda becomes a canonical entry. The file-level flow is in ach.ts.
@@ -8,92 +23,6 @@ import { FormatError, MAX_RAW_CHARS, type BankEntry } from './types';
 export interface AchOptions {
   /** Accept return reason codes outside NACHA's list (R01–R85), as some processors use (e.g. R97). */
   customReturnCodes?: boolean;
-}
-
-const SERVICE_CLASSES = new Set(['200', '220', '225', '280']);
-const SEC_CODES = new Set([
-  'ACK',
-  'ADV',
-  'ARC',
-  'ATX',
-  'BOC',
-  'CCD',
-  'CIE',
-  'COR',
-  'CTX',
-  'DNE',
-  'ENR',
-  'IAT',
-  'MTE',
-  'POP',
-  'POS',
-  'PPD',
-  'RCK',
-  'SHR',
-  'TEL',
-  'TRC',
-  'TRX',
-  'WEB',
-  'XCK',
-]);
-/** SEC codes whose entries are debits (a reversal batch of them holds credits only). */
-const DEBIT_ONLY_SEC = new Set(['ARC', 'BOC', 'POP', 'RCK', 'TEL', 'XCK']);
-const CREDIT_ONLY_SEC = new Set(['CIE']);
-const CREDIT_CODES = new Set([
-  '21',
-  '22',
-  '23',
-  '24',
-  '31',
-  '32',
-  '33',
-  '34',
-  '41',
-  '42',
-  '43',
-  '44',
-  '51',
-  '52',
-  '53',
-  '54',
-]);
-const DEBIT_CODES = new Set(['26', '27', '28', '29', '36', '37', '38', '39', '46', '47', '48', '49', '55', '56']);
-const ADV_CREDIT_CODES = new Set(['81', '83', '85', '87']);
-const ADV_DEBIT_CODES = new Set(['82', '84', '86', '88']);
-/** The most addenda one entry may have (CTX allows 9,999). */
-const MAX_ADDENDA = 9999;
-const ADDENDA_TYPES = new Set(['02', '05', '10', '11', '12', '13', '14', '15', '16', '17', '18', '98', '99']);
-const IAT_TRANSACTION_TYPES = new Set([
-  'ANN',
-  'BUS',
-  'DEP',
-  'LOA',
-  'MIS',
-  'MOR',
-  'PEN',
-  'RLS',
-  'REM',
-  'SAL',
-  'TAX',
-  'TEL',
-  'WEB',
-  'ARC',
-  'BOC',
-  'POP',
-  'RCK',
-]);
-
-function standardReturnCode(code: string): boolean {
-  const m = /^R(\d\d)$/.exec(code);
-  if (!m) return false;
-  const n = Number(m[1]);
-  return (n >= 1 && n <= 53) || (n >= 61 && n <= 77) || (n >= 80 && n <= 85);
-}
-function changeCode(code: string): boolean {
-  const m = /^C(\d\d)$/.exec(code);
-  if (!m) return false;
-  const n = Number(m[1]);
-  return (n >= 1 && n <= 14) || (n >= 61 && n <= 69);
 }
 
 export interface Batch {

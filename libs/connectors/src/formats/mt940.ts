@@ -8,23 +8,18 @@
  * count and sum. Only the current statement, the last closing balance per account (for at most 10,000
  * accounts) and a bounded list of checks, warnings and control totals (`Findings`) are kept.
  *
- * This file holds the reader, its handling of each field and statement, and the checks; the line
+ * This file holds the reader and its handling of each field and statement; the checks of a finished
+ * statement are in `mt940-checks.ts`, the line
  * tokenizer is in `mt940-lines.ts`, the parsing of field values in `mt940-fields.ts`, the entry being
  * read in `mt940-entry.ts` and the shapes of the reader's state in `mt940-state.ts`.
  */
 
-import { addDec, decEquals, formatDec, negDec, type Dec } from '@strongroom/money';
+import { addDec, negDec } from '@strongroom/money';
 import { addInfo, newPending, toEntry } from './mt940-entry';
-import {
-  parseBalance,
-  parseDateTime,
-  parseDeclared90,
-  parseFloorLimit,
-  parseStatementLine,
-  type Balance,
-} from './mt940-fields';
+import { parseBalance, parseDateTime, parseDeclared90, parseFloorLimit, parseStatementLine } from './mt940-fields';
 import { clip, continueField, openField, singleLine, unwrap, type Field } from './mt940-lines';
-import { MAX_CHAINED_ACCOUNTS, newReadState, newStatement, type ReadState, type Statement } from './mt940-state';
+import { newReadState, newStatement, type ReadState, type Statement } from './mt940-state';
+import { checkBalances, checkDeclared90 } from './mt940-checks';
 import { TextInput } from './text-input';
 import { FormatError, type BankEntry, type FormatReader, type FormatSummary } from './types';
 
@@ -287,67 +282,5 @@ function endStatement(st: ReadState, lineNo: number): void {
       at,
     );
   }
-  const currency = (s.opening?.currency ?? s.floorCurrency) as string;
-  for (const [d, tally, kind] of [
-    [s.d90, s.debits, 'debit entries (D, RC)'],
-    [s.c90, s.credits, 'credit entries (C, RD)'],
-  ] as const) {
-    if (!d) continue;
-    if (d.currency !== currency)
-      throw new FormatError(
-        `${s.name}: :${d.tag}: is in ${d.currency} but the statement is in ${currency}`,
-        `line ${d.line}`,
-      );
-    const label = `${s.name}: :${d.tag}:`;
-    const { findings } = st;
-    findings.total(`${label} number of ${kind}`, String(d.count));
-    findings.total(`${label} sum of ${kind} ${currency}`, formatDec(d.amount));
-    findings.check(`MT942 :${d.tag}:`, {
-      name: `${label} number of ${kind}`,
-      location: `line ${d.line}`,
-      expected: String(d.count),
-      found: String(tally.count),
-      ok: d.count === tally.count,
-    });
-    findings.check(`MT942 :${d.tag}:`, {
-      name: `${label} sum of ${kind} (${currency})`,
-      location: `line ${d.line}`,
-      expected: formatDec(d.amount),
-      found: formatAt(tally.sum, d.amount),
-      ok: decEquals(d.amount, tally.sum),
-    });
-  }
-}
-
-function checkBalances(st: ReadState, s: Statement, opening: Balance, closing: Balance): void {
-  const ccy = opening.currency;
-  const found = addDec(opening.amount, s.net);
-  st.findings.total(`${s.name} opening ${ccy}`, formatDec(opening.amount));
-  st.findings.total(`${s.name} closing ${ccy}`, formatDec(closing.amount));
-  st.findings.check('statement balance', {
-    name: `${s.name}: opening :${opening.tag}: + ${s.entries} statement lines :61: = closing :${closing.tag}: (${ccy})`,
-    location: `line ${closing.line}`,
-    expected: formatDec(closing.amount),
-    found: formatAt(found, closing.amount),
-    ok: decEquals(found, closing.amount),
-  });
-  const key = `${s.account}\u0000${ccy}`;
-  const prev = st.lastClosing.get(key);
-  if (prev && !decEquals(prev.amount, opening.amount)) {
-    st.findings.warn(
-      `statement ${s.no} opens at ${formatDec(opening.amount)} ${ccy} but statement ${prev.no} closed at ${formatDec(prev.amount)} ${ccy}: a statement may be missing`,
-    );
-  }
-  if (prev || st.lastClosing.size < MAX_CHAINED_ACCOUNTS) st.lastClosing.set(key, { no: s.no, amount: closing.amount });
-  else if (!st.chainsFull) {
-    st.chainsFull = true;
-    st.findings.warn(
-      `statement ${s.no}: more than ${MAX_CHAINED_ACCOUNTS} accounts: the statements of accounts first seen from here on are not checked for a statement missing in between`,
-    );
-  }
-}
-
-/** A computed total at (at least) the scale of the declared one it is compared with: "0" → "0.00". */
-function formatAt(computed: Dec, declared: Dec): string {
-  return formatDec(addDec(computed, { units: 0n, scale: declared.scale }));
+  checkDeclared90(st, s, (s.opening?.currency ?? s.floorCurrency) as string);
 }

@@ -2,21 +2,11 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { CANONICAL_FIELDS } from '@strongroom/connectors';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 
-/** Canonical transaction fields a source can map to (docs/job-file.md). */
-export const CANONICAL_FIELDS = [
-  'txn_id',
-  'account',
-  'counterparty_account',
-  'counterparty_name',
-  'amount',
-  'currency',
-  'booked_at',
-  'value_date',
-  'reference',
-  'card_pan',
-] as const;
+/** Canonical transaction fields a source can map to (docs/job-file.md); owned by the sources. */
+export { CANONICAL_FIELDS };
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 export const REQUIRED_FIELDS: readonly CanonicalField[] = ['txn_id', 'account', 'amount', 'currency', 'booked_at'];
 /** Fields that may be classified RESTRICTED (stored encrypted). The others are keys, amounts or dates the engine computes on. */
@@ -190,8 +180,11 @@ export function isBankSource(source: CsvSource | BankSource): source is BankSour
   return (BANK_SOURCE_KINDS as readonly string[]).includes(source.kind);
 }
 
-/** The identity mapping of bank sources: their records come in canonical field order. */
-const BANK_MAPPING = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, f])) as Record<CanonicalField, string>;
+/** The identity mapping: bank sources and ingest streams yield records in canonical field order. */
+export const CANONICAL_MAPPING = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, f])) as Record<
+  CanonicalField,
+  string
+>;
 
 /** How a file job's records are split and mapped: a CSV job's own settings, or the canonical CSV lines of a bank source. */
 export function recordLayout(source: CsvSource | BankSource): {
@@ -199,7 +192,7 @@ export function recordLayout(source: CsvSource | BankSource): {
   mapping: Partial<Record<CanonicalField, string>>;
 } {
   return isBankSource(source)
-    ? { delimiter: ',', mapping: BANK_MAPPING }
+    ? { delimiter: ',', mapping: CANONICAL_MAPPING }
     : { delimiter: source.delimiter, mapping: source.mapping };
 }
 

@@ -1,12 +1,12 @@
 import { createPanProtector } from '@strongroom/compliance';
-import { BANK_SOURCE_HEADER, csvLine, parseRecords } from '@strongroom/connectors';
+import { CANONICAL_FIELDS, csvLine, parseRecords } from '@strongroom/connectors';
 import { recordLayout } from '../jobs/job-definition';
 import { tokenizeBankRecord } from './bank-records';
 import { createTransactionMapper } from './transaction-mapper';
 
 const pan = createPanProtector({ id: 'k1', secret: Buffer.alloc(32, 7) });
 const layout = recordLayout({ kind: 'ach', path: '/x.ach' });
-const mapper = createTransactionMapper([...BANK_SOURCE_HEADER], layout.mapping, pan);
+const mapper = createTransactionMapper([...CANONICAL_FIELDS], layout.mapping, pan);
 
 describe('tokenizeBankRecord', () => {
   it('lets a dead-lettered bank record replay to the same business key and account as the run mapped it', () => {

@@ -1,15 +1,14 @@
 import { type ClientBase } from 'pg';
-import { maskPansInText, blindIndex, decryptField, encryptField } from '@strongroom/compliance';
-import { copyText, copyEscape } from '@strongroom/connectors';
+import { maskPansInText } from '@strongroom/compliance';
+import { copyText } from '@strongroom/connectors';
 import { pgErrorCode } from '@strongroom/errors';
-import { addToTotals, canonicalLine, DigestBuilder, type Totals } from './integrity';
+import { addToTotals, DigestBuilder, type Totals } from './integrity';
 import { type CanonicalTransaction, type Rejection } from '../types';
 import { kycHeld, type ComplianceChecks } from '../compliance/compliance-checks';
-import { type EncryptableField } from '../jobs/job-definition';
+import { classifyEncrypted, SINK_COLUMNS, sinkLines, type SinkLines, type Verdict } from './sink-lines';
+import { insertDeadLetters } from './dead-letter-rows';
 
-/** Columns written to the sink, in COPY order (canonicalLine's fields, then account_bidx, run_id, source_record_no). */
-export const SINK_COLUMNS =
-  'source_system, txn_id, account, counterparty_account, counterparty_name, amount, currency, booked_at, value_date, reference, card_pan_token, card_pan_masked, account_bidx, run_id, source_record_no';
+export { SINK_COLUMNS, sinkLines, type SinkLines };
 
 export interface BatchContext {
   runId: string;
@@ -49,8 +48,6 @@ export interface BatchResult {
   /** Every dead letter of the batch (validation and load), in record order. */
   rejections: Rejection[];
 }
-
-type Verdict = 'inserted' | 'mine' | 'same' | 'conflict' | Rejection;
 
 /** Creates the per-session staging table (rows vanish at commit). Call once per connection. */
 export async function prepareStaging(client: ClientBase): Promise<void> {
@@ -295,122 +292,3 @@ export async function writeBatch(
     rejections: dead,
   };
 }
-
-export async function insertDeadLetters(
-  client: ClientBase,
-  ctx: BatchContext,
-  dead: readonly Rejection[],
-): Promise<void> {
-  const enc = ctx.checks?.encryption;
-  await client.query(
-    `INSERT INTO dead_letter_queue (run_id, job_id, record_no, raw_record, reason_code, reason_message, field, data_classification)
-     SELECT $1, $2, r.record_no, r.raw, r.code, r.message, r.field, $3
-       FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[]) AS r(record_no, raw, code, message, field)`,
-    [
-      ctx.runId,
-      ctx.jobId,
-      ctx.dataClassification,
-      dead.map((d) => d.recordNo),
-      dead.map((d) => (enc ? encryptField(enc.keys, 'raw_record', d.raw) : d.raw)), // a job with RESTRICTED fields keeps its raw records encrypted
-      dead.map((d) => d.code),
-      dead.map((d) => d.message),
-      dead.map((d) => d.field),
-    ],
-  );
-  ctx.crash?.('dlq:mid-write');
-}
-
-/** Position of each encryptable field in a canonical line, and its clear value. */
-const ENCRYPTABLE: Record<EncryptableField, { col: number; value: (t: CanonicalTransaction) => string | null }> = {
-  account: { col: 2, value: (t) => t.account },
-  counterparty_account: { col: 3, value: (t) => t.counterpartyAccount },
-  counterparty_name: { col: 4, value: (t) => t.counterpartyName },
-  reference: { col: 9, value: (t) => t.reference },
-};
-
-/** A batch's rows as text: the canonical line (digest input) and the COPY line (as stored, with the run columns), in row order. */
-export interface SinkLines {
-  canonical: string[];
-  copy: string[];
-}
-
-/** Builds the canonical and COPY lines of `rows` (pure CPU: the run executor does it while the previous batch commits). */
-export function sinkLines(
-  ctx: Pick<BatchContext, 'sourceSystem' | 'runId' | 'checks'>,
-  rows: readonly CanonicalTransaction[],
-): SinkLines {
-  const canonical: string[] = new Array(rows.length);
-  const copy: string[] = new Array(rows.length);
-  rows.forEach((t, i) => {
-    const clear = canonicalLine(ctx.sourceSystem, t);
-    canonical[i] = clear;
-    copy[i] = `${storedLine(ctx, t, clear)}\t${ctx.runId}\t${t.recordNo}`;
-  });
-  return { canonical, copy };
-}
-
-/** The COPY line as stored: the canonical line with RESTRICTED fields encrypted, then the account's blind index (or \\N). */
-function storedLine(ctx: Pick<BatchContext, 'checks'>, t: CanonicalTransaction, clear: string): string {
-  const enc = ctx.checks?.encryption;
-  if (!enc) return `${clear}\t\\N`;
-  const cols = clear.split('\t');
-  for (const f of enc.fields) {
-    const v = ENCRYPTABLE[f].value(t);
-    if (v !== null) cols[ENCRYPTABLE[f].col] = copyEscape(encryptField(enc.keys, f, v));
-  }
-  const bidx = enc.fields.includes('account') ? copyEscape(blindIndex(enc.keys, 'account', t.account)) : '\\N';
-  return `${cols.join('\t')}\t${bidx}`;
-}
-
-/**
- * Re-deliveries when fields are encrypted: stored values carry a fresh IV, so equality is decided on
- * the decrypted row — identical content from an earlier run is ALREADY_LOADED, different content a
- * KEY_CONFLICT, the same key earlier in this run a DUPLICATE_KEY.
- */
-async function classifyEncrypted(
-  client: ClientBase,
-  ctx: BatchContext,
-  rows: CanonicalTransaction[],
-  skipped: number[],
-  out: Map<number, Verdict>,
-): Promise<void> {
-  const enc = ctx.checks?.encryption as NonNullable<ComplianceChecks['encryption']>;
-  const r = await client.query<{
-    source_record_no: string;
-    mine: boolean;
-    cols: (string | null)[] | null;
-    booked: string | null;
-  }>(
-    `SELECT s.source_record_no, (t.run_id IS NULL OR t.run_id = $1) AS mine,
-            ARRAY[t.source_system, t.txn_id, t.account, t.counterparty_account, t.counterparty_name, t.amount::text, t.currency, t.value_date::text, t.reference, t.card_pan_token, t.card_pan_masked] AS cols,
-            ${BOOKED_ISO('t.booked_at')} AS booked
-       FROM strongroom_stage s LEFT JOIN transactions t ON t.source_system = s.source_system AND t.txn_id = s.txn_id
-      WHERE s.source_record_no = ANY($2::bigint[])`,
-    [ctx.runId, skipped],
-  );
-  const byNo = new Map(rows.map((t) => [t.recordNo, t]));
-  for (const x of r.rows) {
-    const no = Number(x.source_record_no);
-    if (x.mine || !x.cols) {
-      out.set(no, 'mine');
-      continue;
-    }
-    const c = x.cols.map((v, i) =>
-      v !== null && [2, 3, 4, 8].includes(i)
-        ? decryptField(
-            enc.keys,
-            ['', '', 'account', 'counterparty_account', 'counterparty_name', '', '', '', 'reference'][i] as string,
-            v,
-          )
-        : v,
-    );
-    const line = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], x.booked, c[7], c[8], c[9], c[10]]
-      .map((v) => copyEscape(v ?? null))
-      .join('\t');
-    out.set(no, line === canonicalLine(ctx.sourceSystem, byNo.get(no) as CanonicalTransaction) ? 'same' : 'conflict');
-  }
-}
-
-/** booked_at rendered exactly as canonicalLine writes it (UTC ISO, microseconds only when non-zero). */
-export const BOOKED_ISO = (col: string) =>
-  `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN to_char(${col} AT TIME ZONE 'UTC', 'US') = '000000' THEN '' ELSE '.' || to_char(${col} AT TIME ZONE 'UTC', 'US') END || 'Z'`;

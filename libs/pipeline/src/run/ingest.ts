@@ -9,11 +9,11 @@ import { prepareStaging, type BatchContext } from '../load/batch-writer';
 import { mergeTotals, type Totals } from '../load/integrity';
 import { markStreamOpened } from './run-status';
 import { loadCommittedBatches } from './resume-state';
-import { CANONICAL_FIELDS, type CanonicalField } from '../jobs/job-definition';
+import { CANONICAL_FIELDS, CANONICAL_MAPPING, type CanonicalField } from '../jobs/job-definition';
 import { getJob, type JobWithDefinition } from '../jobs/job-store';
 import { finalizeRun } from './run-finalizer';
 import { tryLockRun, unlockRun } from './run-lock';
-import { type RunContext, type RunStats } from './run-executor';
+import { type RunContext, type RunStats } from './run-context';
 import { createTransactionMapper, type TransactionMapper } from '../load/transaction-mapper';
 import { type CanonicalTransaction, type Rejection } from '../types';
 import { complianceChecksFor } from '../compliance/compliance-checks';
@@ -33,7 +33,6 @@ export interface IngestAck {
   deadLettered: number;
 }
 
-const IDENTITY_MAPPING = Object.fromEntries(CANONICAL_FIELDS.map((f) => [f, f])) as Record<CanonicalField, string>;
 const KEY = /^[\x21-\x7e]{1,128}$/;
 const MAX_BATCH = 50_000;
 /** Suggested wait before re-sending a batch while the database breaker is open (seconds). */
@@ -99,7 +98,7 @@ export class IngestSession {
       throw err;
     }
     const { totals, digests } = await loadCommittedBatches(sqlExec(runner), run.id);
-    const mapper = createTransactionMapper(CANONICAL_FIELDS, IDENTITY_MAPPING, ctx.pan);
+    const mapper = createTransactionMapper(CANONICAL_FIELDS, CANONICAL_MAPPING, ctx.pan);
     ctx.logger.info('ingest:opened', { runId: run.id, streamId, resumed, actor });
     ctx.onIngestProgress?.({ ...run }); // the baseline for the metrics (a resumed stream's earlier batches are not counted twice)
     return new IngestSession(ctx, run, job, runner, mapper, totals, digests, resumed);

@@ -1,26 +1,28 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { maskPansInText, type KeyProvider, type PanProtector } from '@strongroom/compliance';
-import { inspectFile, openBankSource, openCsvSource, type CsvSource, type SourceRecord } from '@strongroom/connectors';
-import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
+import { type CsvSource, type SourceRecord } from '@strongroom/connectors';
+import { type JobRunEntity, type QueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
-import { redactPansDeep, type Logger } from '@strongroom/logging';
-import { appendAudit } from '@strongroom/audit';
-import { type Breaker, withRetry } from '@strongroom/resilience';
+import { type Logger } from '@strongroom/logging';
+import { withRetry } from '@strongroom/resilience';
 import { asDatabaseOutage, isDatabaseOutage } from './db-outage';
 import { AdaptiveBatchSize } from './adaptive-batch';
 import { commitBatch } from '../load/batch-commit';
 import { prepareStaging, sinkLines, type BatchContext, type SinkLines } from '../load/batch-writer';
 import { mergeTotals } from '../load/integrity';
-import { asFileJob, isBankSource, recordLayout, type BankSource } from '../jobs/job-definition';
+import { asFileJob, isBankSource, recordLayout } from '../jobs/job-definition';
 import { type JobWithDefinition } from '../jobs/job-store';
 import { type RunControl } from './run-control';
+import { type RunContext, type RunStats } from './run-context';
+import { reconcileBankFile } from './bank-reconcile';
+import { mapRecords } from '../load/map-records';
 import { finalizeRun } from './run-finalizer';
 import { tryLockRun, unlockRun } from './run-lock';
 import { endUnpublished, markStarted, RunFencedError, setPaused } from './run-status';
-import { loadCommittedBatches } from './resume-state';
+import { loadCommittedBatches, partitionCheckpoint } from './resume-state';
+import { openRunSource } from './run-source';
 import { fileDigest } from './run-store';
-import { complianceChecksFor, type ScreeningSetup } from '../compliance/compliance-checks';
+import { complianceChecksFor } from '../compliance/compliance-checks';
 import { throughSource } from './source-outage';
 import { createTransactionMapper } from '../load/transaction-mapper';
 import { tokenizeBankRecord } from '../load/bank-records';
@@ -28,35 +30,6 @@ import { type CanonicalTransaction, type Rejection } from '../types';
 
 /** Batches read and mapped ahead of the one committing (CPU work that overlaps the database's). */
 const READ_AHEAD = 1;
-
-export interface RunContext {
-  ds: DataSource;
-  logger: Logger;
-  pan: PanProtector;
-  /** Who the engine acts as in audit entries (e.g. `service:engine`). */
-  actor?: string;
-  /** Circuit breaker of the database: batch commits go through it (an open breaker fails fast). */
-  db?: Breaker;
-  /** Sanctions screening (list, threshold, breaker) for jobs with AML. */
-  screening?: ScreeningSetup;
-  /** Key ring for RESTRICTED fields (AES-256-GCM) and the account blind index. */
-  fieldKeys?: KeyProvider;
-  /** Circuit breaker of file sources: opening a source and reading each batch go through it. */
-  source?: Breaker;
-  /** Called after each committed batch of a file or ingest run with the job's name and the commit time (metrics). */
-  onBatchCommitted?: (job: string, ms: number) => void;
-  /** Progress of an ingest run (at open, after each batch, at completion); file runs report through the scheduler. */
-  onIngestProgress?: (run: JobRunEntity) => void;
-  /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
-  crash?: (point: string) => void;
-}
-
-/** Figures collected while a run executes, for performance_metrics. */
-export interface RunStats {
-  commitMs: number[];
-  peakRssBytes: number;
-  startedAt: number;
-}
 
 /**
  * Executes a run from the start (PENDING) or resumes it after its last committed batch (RUNNING or
@@ -115,22 +88,12 @@ export async function executeRun(
       sha256: run.sourceSha256,
     });
 
-    // the unit of work is a partition (a byte range) with its own checkpoint; a file is one partition today
-    await runner.query(
-      `INSERT INTO run_checkpoints (run_id, partition_no, start_byte, end_byte, batch_seq, records_read, byte_offset, loaded, dead_lettered, filtered)
-       VALUES ($1, 0, 0, $2, 0, 0, 0, 0, 0, 0) ON CONFLICT (run_id, partition_no) DO NOTHING`,
-      [run.id, run.sourceBytes],
-    );
-    // restore the position and what the committed batches loaded
-    const [cp] = (await runner.query(
-      'SELECT records_read::text AS n, byte_offset::text AS b, batch_seq FROM run_checkpoints WHERE run_id = $1 AND partition_no = 0 AND batch_seq > 0',
-      [run.id],
-    )) as { n: string; b: string }[];
+    const cp = await partitionCheckpoint(sqlExec(runner), run);
     const { totals: loadedTotals, digests: batchDigests } = await loadCommittedBatches(sqlExec(runner), run.id);
     log.info(resuming ? 'run:resumed' : 'run:started', {
       source: def.source.path,
       sha256: run.sourceSha256,
-      fromRecord: cp ? Number(cp.n) : 0,
+      fromRecord: cp?.recordsRead ?? 0,
       attempt: run.attempts,
     });
     onProgress(run);
@@ -141,26 +104,7 @@ export async function executeRun(
       // a bank file is reconciled against its own control totals before a single row is written (I4)
       await reconcileBankFile(ctx, run, src, actor, log);
     }
-    source = await throughSource(ctx.source, sourcePath, () =>
-      isBankSource(src)
-        ? openBankSource({
-            path: sourcePath,
-            format: src.kind,
-            customReturnCodes: src.customReturnCodes ?? false,
-            hash: readHash,
-            // the breaker guards each read of the file, not the parsing between reads
-            readThrough: (read) => throughSource(ctx.source, sourcePath, read),
-            ...(cp ? { startRecordNo: Number(cp.n) } : {}),
-          })
-        : openCsvSource({
-            path: sourcePath,
-            delimiter: src.delimiter,
-            hash: readHash,
-            // parsed a chunk at a time on the event loop: smaller chunks keep the commit in flight streaming
-            chunkBytes: 256 * 1024,
-            ...(cp ? { startByte: Number(cp.b), startRecordNo: Number(cp.n) } : {}),
-          }),
-    );
+    source = await openRunSource(ctx, src, readHash, cp);
     const mapper = createTransactionMapper(source.header, recordLayout(src).mapping, ctx.pan);
     if (!run.sourceHeader) {
       await runner.query('UPDATE job_runs SET source_header = $2 WHERE id = $1', [
@@ -357,79 +301,4 @@ interface PreparedBatch {
   rejected: Rejection[];
   filtered: Record<string, number>;
   lines: SinkLines | undefined;
-}
-
-/** Maps a batch's records, yielding to the event loop every 250 so the commit in flight keeps streaming. */
-async function mapRecords(records: SourceRecord[], mapper: ReturnType<typeof createTransactionMapper>) {
-  const valid: CanonicalTransaction[] = [];
-  const rejected: Rejection[] = [];
-  const filtered: Record<string, number> = {};
-  for (let i = 0; i < records.length; i++) {
-    if (i > 0 && i % 250 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const r = records[i] as SourceRecord;
-    if (r.filter) {
-      filtered[r.filter] = (filtered[r.filter] ?? 0) + 1;
-      continue;
-    }
-    const m = mapper.map(r);
-    if (m.ok) valid.push(m.txn);
-    else rejected.push(m.rejection);
-  }
-  return { valid, rejected, filtered };
-}
-
-/**
- * Reads a bank file through once without loading it and checks every control total it declares
- * (ACH batch/file controls, camt/MT940 balances, BAI2 trailers, pain.001 counts and sums). A file that
- * breaks its format or does not reconcile fails the run before anything is written; one that
- * reconciles is audited with its control totals (the evidence of what the bank said it sent).
- */
-async function reconcileBankFile(ctx: RunContext, run: JobRunEntity, src: BankSource, actor: string, log: Logger) {
-  const report = await inspectFile(src.path, {
-    format: src.kind,
-    customReturnCodes: src.customReturnCodes ?? false,
-    readThrough: (read) => throughSource(ctx.source, src.path, read),
-  });
-  if (report.sha256 !== run.sourceSha256)
-    throw new StrongroomError(
-      ErrorCode.SOURCE_CHANGED,
-      `source file ${src.path} changed since it was submitted (SHA-256 differs)`,
-    );
-  // references quoted from the file (statement ids, trace numbers) may look like card numbers: masked like any text at rest
-  if (report.rejected)
-    throw new StrongroomError(
-      ErrorCode.SOURCE_MALFORMED,
-      `${src.path} is not a valid ${src.kind} file: ${maskPansInText(report.reason ?? '')}`,
-    );
-  if (!report.reconciled)
-    throw new StrongroomError(
-      ErrorCode.SOURCE_NOT_RECONCILED,
-      `${src.path} does not reconcile with its own control totals: ${maskPansInText(report.reason ?? '')}`,
-    );
-  log.info('source:reconciled', {
-    format: report.format,
-    version: report.version,
-    entries: report.entries.read,
-    checks: report.checks.length,
-  });
-  // the evidence is written once the file reconciled and before anything loads (a retry after a crash in
-  // this pass writes it then; a resume after batches were committed already has it)
-  if (run.batchesCommitted > 0) return;
-  await ctx.ds.transaction((em) =>
-    appendAudit(sqlExec(em), {
-      actor,
-      action: 'source:reconciled',
-      subject: { jobId: run.jobId, runId: run.id },
-      details: redactPansDeep({
-        format: report.format,
-        version: report.version,
-        sha256: report.sha256,
-        counts: report.counts,
-        controlTotals: report.controlTotals,
-        checks: report.checks.length,
-        entries: report.entries,
-        warnings: report.warnings.slice(0, 20),
-      }) as Record<string, unknown>,
-    }),
-  );
 }

@@ -4,7 +4,7 @@ import { ErrorCode } from '@strongroom/errors';
 import { totalsEqual, totalsToJson, type Totals } from '../load/integrity';
 import { type JobDefinition } from '../jobs/job-definition';
 import { parseAmount } from '@strongroom/money';
-import { type RunStats } from './run-executor';
+import { type RunStats } from './run-context';
 import { markFinished, type RunOutcome } from './run-status';
 
 /**

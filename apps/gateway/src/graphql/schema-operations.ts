@@ -1,0 +1,189 @@
+/** What operators, analysts and auditors act on: dead letters, AML alerts, the audit chain, legal holds, retention, reports, breakers and key rotations. */
+export const operationsTypeDefs = /* GraphQL */ `
+  type JobPurge {
+    jobId: ID!
+    jobName: String!
+    retentionDays: Int!
+    cutoff: DateTime
+    expired: Long!
+    purged: Long!
+    held: Long!
+    deadLettersPurged: Long!
+  }
+
+  type PurgeResult {
+    dryRun: Boolean!
+    jobs: [JobPurge!]!
+    purged: Long!
+    held: Long!
+    deadLettersPurged: Long!
+  }
+
+  type KeyRotation {
+    id: ID!
+    toKeyId: String!
+    "RUNNING, DONE or FAILED."
+    status: String!
+    valuesReencrypted: Long!
+    requestedBy: String!
+    startedAt: DateTime
+    finishedAt: DateTime
+    error: String
+  }
+
+  type Breaker {
+    name: String!
+    "CLOSED, OPEN or HALF_OPEN."
+    state: String!
+    lastTransitionAt: DateTime
+    failureCount: Int!
+  }
+
+  enum DeadLetterStatus {
+    PENDING
+    REPLAYED
+    DISCARDED
+  }
+
+  type DeadLetter {
+    id: ID!
+    runId: ID!
+    jobId: ID!
+    recordNo: Long!
+    "The record as read: card numbers masked; encrypted (enc:v1:…) for jobs with RESTRICTED fields."
+    rawRecord: String!
+    "Stable reason code (docs/error-catalogue.md)."
+    reasonCode: String!
+    reasonMessage: String!
+    field: String
+    attempts: Int!
+    status: DeadLetterStatus!
+    resolution: String
+    resolvedBy: String
+    createdAt: DateTime
+    resolvedAt: DateTime
+  }
+
+  type DeadLetterEdge {
+    cursor: String!
+    node: DeadLetter!
+  }
+
+  type DeadLetterConnection {
+    edges: [DeadLetterEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type ReplayOutcome {
+    id: ID!
+    "LOADED, ALREADY_LOADED, STILL_FAILING or SKIPPED."
+    outcome: String!
+    reasonCode: String
+    reasonMessage: String
+  }
+
+  type ReplayPayload {
+    loaded: Int!
+    alreadyLoaded: Int!
+    stillFailing: Int!
+    skipped: Int!
+    outcomes: [ReplayOutcome!]!
+  }
+
+  type DiscardPayload {
+    discarded: Int!
+    skipped: Int!
+  }
+
+  enum AlertStatus {
+    OPEN
+    ESCALATED
+    CLOSED
+  }
+
+  type Alert {
+    id: ID!
+    "SANCTIONS, LARGE_TRANSACTION, STRUCTURING, VELOCITY, ROUND_AMOUNT, HIGH_RISK_JURISDICTION, RAPID_MOVEMENT or KYC."
+    rule: String!
+    "0..100."
+    score: Int!
+    status: AlertStatus!
+    sourceSystem: String!
+    txnId: String!
+    "Masked (last 4) unless you are an auditor or admin."
+    account: String!
+    bookedAt: DateTime
+    runId: ID!
+    "What the rule saw, as JSON (amounts as decimal strings). Names and accounts masked unless you are an auditor or admin."
+    evidenceJson: String!
+    statusReason: String
+    statusChangedBy: String
+    createdAt: DateTime
+  }
+
+  type AlertEdge {
+    cursor: String!
+    node: Alert!
+  }
+
+  type AlertConnection {
+    edges: [AlertEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type AuditEntry {
+    seq: Long!
+    occurredAt: DateTime
+    actor: String!
+    action: String!
+    subjectJson: String!
+    detailsJson: String!
+    hash: String!
+  }
+
+  type AuditEntryEdge {
+    cursor: String!
+    node: AuditEntry!
+  }
+
+  type AuditEntryConnection {
+    edges: [AuditEntryEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type AuditVerification {
+    ok: Boolean!
+    entries: Long!
+    "The first entry that does not verify; null when ok."
+    firstBadSeq: Long
+    "modified, deleted, inserted, reordered, truncated, rehashed or forged-checkpoint; null when ok."
+    kind: String
+    message: String!
+  }
+
+  enum HoldScope {
+    ACCOUNT
+    JOB
+    RUN
+  }
+
+  type LegalHold {
+    id: ID!
+    scope: HoldScope!
+    value: String!
+    reason: String!
+    placedBy: String!
+    placedAt: DateTime
+    releasedBy: String
+    releasedAt: DateTime
+    releaseReason: String
+  }
+
+  type ComplianceReport {
+    framework: String!
+    "The report as JSON: framework, from, to, generatedAt, summary, sections."
+    json: String!
+    "The same report as CSV (section,row,column,value)."
+    csv: String!
+  }
+`;

@@ -1,0 +1,35 @@
+import { type KeyProvider, type PanProtector } from '@strongroom/compliance';
+import { type DataSource, type JobRunEntity } from '@strongroom/db';
+import { type Logger } from '@strongroom/logging';
+import { type Breaker } from '@strongroom/resilience';
+import { type ScreeningSetup } from '../compliance/compliance-checks';
+
+/** What a run (file or ingest stream) executes with: the database, its breakers, keys, screening and observers. */
+export interface RunContext {
+  ds: DataSource;
+  logger: Logger;
+  pan: PanProtector;
+  /** Who the engine acts as in audit entries (e.g. `service:engine`). */
+  actor?: string;
+  /** Circuit breaker of the database: batch commits go through it (an open breaker fails fast). */
+  db?: Breaker;
+  /** Sanctions screening (list, threshold, breaker) for jobs with AML. */
+  screening?: ScreeningSetup;
+  /** Key ring for RESTRICTED fields (AES-256-GCM) and the account blind index. */
+  fieldKeys?: KeyProvider;
+  /** Circuit breaker of file sources: opening a source and reading each batch go through it. */
+  source?: Breaker;
+  /** Called after each committed batch of a file or ingest run with the job's name and the commit time (metrics). */
+  onBatchCommitted?: (job: string, ms: number) => void;
+  /** Progress of an ingest run (at open, after each batch, at completion); file runs report through the scheduler. */
+  onIngestProgress?: (run: JobRunEntity) => void;
+  /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
+  crash?: (point: string) => void;
+}
+
+/** Figures collected while a run executes, for performance_metrics. */
+export interface RunStats {
+  commitMs: number[];
+  peakRssBytes: number;
+  startedAt: number;
+}

@@ -1,0 +1,39 @@
+import { type Hash } from 'node:crypto';
+import { openBankSource, openCsvSource, type CsvSource } from '@strongroom/connectors';
+import { isBankSource, type BankSource, type CsvSource as CsvSourceDefinition } from '../jobs/job-definition';
+import { type Checkpoint } from './resume-state';
+import { type RunContext } from './run-context';
+import { throughSource } from './source-outage';
+
+/**
+ * Opens a file run's source at its checkpoint, through the file-source breaker: a bank file by its
+ * format's streaming reader (from the record after the checkpoint), a CSV file from the checkpoint's byte
+ * offset. Every byte read is fed to `hash`, which must end equal to the SHA-256 taken at submission.
+ */
+export function openRunSource(
+  ctx: RunContext,
+  src: CsvSourceDefinition | BankSource,
+  hash: Hash,
+  cp: Checkpoint | undefined,
+): Promise<CsvSource> {
+  return throughSource(ctx.source, src.path, () =>
+    isBankSource(src)
+      ? openBankSource({
+          path: src.path,
+          format: src.kind,
+          customReturnCodes: src.customReturnCodes ?? false,
+          hash,
+          // the breaker guards each read of the file, not the parsing between reads
+          readThrough: (read) => throughSource(ctx.source, src.path, read),
+          ...(cp ? { startRecordNo: cp.recordsRead } : {}),
+        })
+      : openCsvSource({
+          path: src.path,
+          delimiter: src.delimiter,
+          hash,
+          // parsed a chunk at a time on the event loop: smaller chunks keep the commit in flight streaming
+          chunkBytes: 256 * 1024,
+          ...(cp ? { startByte: cp.byteOffset, startRecordNo: cp.recordsRead } : {}),
+        }),
+  );
+}
