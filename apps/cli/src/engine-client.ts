@@ -28,10 +28,7 @@ export class EngineClient {
   }
 
   private md(): Metadata {
-    const md = new Metadata();
-    md.set(METADATA_KEYS.correlationId, newCorrelationId());
-    md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
-    return md;
+    return callMetadata();
   }
 
   call<Req, Res>(method: keyof JobServiceClient, req: Req): Promise<Res> {
@@ -74,3 +71,22 @@ export function isTransient(err: unknown): boolean {
 export function engineTarget(config: Pick<CliConfig, 'engineAddress' | 'engineTls'>): ClientOptions {
   return engineClientOptions(config.engineAddress, config.engineTls);
 }
+
+/**
+ * The CLI's one call scope: the metadata every call to the engine carries (a fresh correlation id, the
+ * caller). Every command builds its calls from here or from `unaryCaller`.
+ */
+export function callMetadata(): Metadata {
+  const md = new Metadata();
+  md.set(METADATA_KEYS.correlationId, newCorrelationId());
+  md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
+  return md;
+}
+
+/** Unary calls on any generated service client, each with a deadline and the call metadata. */
+export function unaryCaller<C extends object>(client: C, deadlineMs: number) {
+  return <Res>(method: keyof C & string, req: object, ms = deadlineMs): Promise<Res> =>
+    callUnary<object, Res>(client, client[method] as unknown as UnaryMethod<object, Res>, req, ms, callMetadata());
+}
+
+type UnaryMethod<Req, Res> = Parameters<typeof callUnary<Req, Res>>[1];

@@ -1,3 +1,5 @@
+import { luhnValid } from '@strongroom/money';
+
 /** An IBAN with correct ISO 13616 check digits for a country and BBAN. */
 export function ibanFor(country: string, bban: string): string {
   const rearranged = `${bban}${country}00`;
@@ -7,18 +9,8 @@ export function ibanFor(country: string, bban: string): string {
   return `${country}${String(98 - rem).padStart(2, '0')}${bban}`;
 }
 
-/** Appends the Luhn check digit to a digit string (for test card numbers). */
+/** Appends the Luhn check digit to a digit string (for test card numbers): the one digit that makes it pass. */
 export function luhnComplete(partial: string): string {
-  let sum = 0;
-  let double = true;
-  for (let i = partial.length - 1; i >= 0; i--) {
-    let d = partial.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return `${partial}${(10 - (sum % 10)) % 10}`;
+  for (let d = 0; d < 10; d++) if (luhnValid(`${partial}${d}`)) return `${partial}${d}`;
+  throw new Error(`no Luhn check digit completes ${partial}`); // unreachable: exactly one digit always does
 }

@@ -1,16 +1,13 @@
-import { Metadata } from '@grpc/grpc-js';
 import {
   AlertStatus,
-  callUnary,
   createComplianceServiceClient,
-  METADATA_KEYS,
   type Alert,
   type ListAlertsResponse,
   type TransitionAlertResponse,
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail, UsageError } from '../cli-errors';
-import { engineTarget } from '../engine-client';
+import { engineTarget, unaryCaller } from '../engine-client';
 
 const STATUS: Record<string, AlertStatus> = {
   OPEN: AlertStatus.ALERT_STATUS_OPEN,
@@ -53,16 +50,7 @@ export async function alertsCommand(
   opts: AlertsOptions,
 ): Promise<number> {
   const client = createComplianceServiceClient(engineTarget(config));
-  const md = new Metadata();
-  md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
-  const call = <Res>(method: 'listAlerts' | 'transitionAlert', req: object) =>
-    callUnary<object, Res>(
-      client,
-      client[method] as unknown as Parameters<typeof callUnary<object, Res>>[1],
-      req,
-      config.deadlineMs,
-      md,
-    );
+  const call = unaryCaller(client, config.deadlineMs);
   const out = (human: string, json: unknown) => process.stdout.write(`${opts.json ? JSON.stringify(json) : human}\n`);
   try {
     if (sub === 'list') {

@@ -1,26 +1,23 @@
 import fs from 'node:fs';
-import { Metadata } from '@grpc/grpc-js';
 import {
   createAuditServiceClient,
-  callUnary,
-  METADATA_KEYS,
   type ExportCheckpointsResponse,
   type VerifyResponse,
   type VerifyRunResponse,
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail, UsageError } from '../cli-errors';
-import { engineTarget } from '../engine-client';
+import { engineTarget, unaryCaller } from '../engine-client';
 
 type Method = 'verify' | 'exportCheckpoints' | 'verifyRun' | 'createCheckpoint';
 
 function client(config: CliConfig) {
   const c = createAuditServiceClient(engineTarget(config));
-  const md = new Metadata();
-  md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   // verification reads the whole chain: allow it minutes, not the default call deadline
-  const call = <Res>(method: Method, req: object, ms = Math.max(config.deadlineMs, 600_000)) =>
-    callUnary<object, Res>(c, c[method] as unknown as Parameters<typeof callUnary<object, Res>>[1], req, ms, md);
+  const call: <Res>(method: Method, req: object, ms?: number) => Promise<Res> = unaryCaller(
+    c,
+    Math.max(config.deadlineMs, 600_000),
+  );
   return { call, close: () => c.close() };
 }
 

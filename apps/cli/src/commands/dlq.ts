@@ -1,9 +1,6 @@
-import { Metadata } from '@grpc/grpc-js';
 import {
   createDeadLetterServiceClient,
-  callUnary,
   DeadLetterStatus,
-  METADATA_KEYS,
   type DeadLetter,
   type DiscardDeadLettersResponse,
   type ListDeadLettersResponse,
@@ -11,7 +8,7 @@ import {
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail, UsageError } from '../cli-errors';
-import { engineTarget } from '../engine-client';
+import { engineTarget, unaryCaller } from '../engine-client';
 
 const STATUS: Record<string, DeadLetterStatus> = {
   PENDING: DeadLetterStatus.DEAD_LETTER_STATUS_PENDING,
@@ -39,16 +36,7 @@ export async function dlqCommand(
   opts: DlqOptions,
 ): Promise<number> {
   const client = createDeadLetterServiceClient(engineTarget(config));
-  const md = new Metadata();
-  md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
-  const call = <Res>(method: 'listDeadLetters' | 'replayDeadLetters' | 'discardDeadLetters', req: object) =>
-    callUnary<object, Res>(
-      client,
-      client[method] as unknown as Parameters<typeof callUnary<object, Res>>[1],
-      req,
-      config.deadlineMs,
-      md,
-    );
+  const call = unaryCaller(client, config.deadlineMs);
   const out = (human: string, json: unknown) => process.stdout.write(`${opts.json ? JSON.stringify(json) : human}\n`);
   try {
     if (sub === 'list') {

@@ -1,15 +1,12 @@
-import { Metadata } from '@grpc/grpc-js';
 import {
-  callUnary,
   createComplianceServiceClient,
-  METADATA_KEYS,
   type GetKeyRotationResponse,
   type KeyRotation,
   type RotateFieldKeysResponse,
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail, UsageError } from '../cli-errors';
-import { engineTarget } from '../engine-client';
+import { engineTarget, unaryCaller } from '../engine-client';
 
 const view = (r: KeyRotation | undefined) =>
   r && {
@@ -35,24 +32,14 @@ export async function keysCommand(
   opts: { json: boolean; wait: boolean },
 ): Promise<number> {
   const client = createComplianceServiceClient(engineTarget(config));
-  const md = new Metadata();
-  md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
-  const get = (id: string) =>
-    callUnary<object, GetKeyRotationResponse>(client, client.getKeyRotation as never, { id }, config.deadlineMs, md);
+  const call = unaryCaller(client, config.deadlineMs);
+  const get = (id: string) => call<GetKeyRotationResponse>('getKeyRotation', { id });
   try {
     let rotation: KeyRotation | undefined;
     if (sub === 'status') {
       rotation = (await get(args[0] ?? '')).rotation;
     } else if (sub === undefined) {
-      rotation = (
-        await callUnary<object, RotateFieldKeysResponse>(
-          client,
-          client.rotateFieldKeys as never,
-          {},
-          config.deadlineMs,
-          md,
-        )
-      ).rotation;
+      rotation = (await call<RotateFieldKeysResponse>('rotateFieldKeys', {})).rotation;
       if (!opts.json) process.stderr.write(`rotation ${rotation?.id} started: new key ${rotation?.toKeyId}\n`);
     } else {
       throw new UsageError('strongroom rotate-keys [--wait] [--json] | strongroom rotate-keys status [<id>]');

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import { Metadata } from '@grpc/grpc-js';
-import { callUnary, createComplianceServiceClient, METADATA_KEYS, type GetReportResponse } from '@strongroom/contract';
+import { createComplianceServiceClient, type GetReportResponse } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail, UsageError } from '../cli-errors';
-import { engineTarget } from '../engine-client';
+import { engineTarget, unaryCaller } from '../engine-client';
 
 export interface ReportOptions {
   json: boolean;
@@ -29,16 +28,12 @@ export async function reportCommand(
     );
   }
   const client = createComplianceServiceClient(engineTarget(config));
-  const md = new Metadata();
-  md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
   try {
-    const r = await callUnary<object, GetReportResponse>(
-      client,
-      client.getReport as never,
-      { framework: framework.toUpperCase().replace('-', '_'), from: opts.from, to: opts.to },
-      Math.max(config.deadlineMs, 300_000),
-      md,
-    );
+    const r = await unaryCaller(client, Math.max(config.deadlineMs, 300_000))<GetReportResponse>('getReport', {
+      framework: framework.toUpperCase().replace('-', '_'),
+      from: opts.from,
+      to: opts.to,
+    });
     const report = JSON.parse(r.reportJson) as {
       framework: string;
       from: string;

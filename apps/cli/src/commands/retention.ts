@@ -1,8 +1,5 @@
-import { Metadata } from '@grpc/grpc-js';
 import {
-  callUnary,
   createComplianceServiceClient,
-  METADATA_KEYS,
   type LegalHold,
   type ListLegalHoldsResponse,
   type PlaceLegalHoldResponse,
@@ -11,7 +8,7 @@ import {
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail, UsageError } from '../cli-errors';
-import { engineTarget } from '../engine-client';
+import { engineTarget, unaryCaller } from '../engine-client';
 
 export interface RetentionOptions {
   json: boolean;
@@ -44,16 +41,8 @@ export async function retentionCommand(
   opts: RetentionOptions,
 ): Promise<number> {
   const client = createComplianceServiceClient(engineTarget(config));
-  const md = new Metadata();
-  md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
-  const call = <Res>(method: 'placeLegalHold' | 'releaseLegalHold' | 'listLegalHolds' | 'purgeExpired', req: object) =>
-    callUnary<object, Res>(
-      client,
-      client[method] as unknown as Parameters<typeof callUnary<object, Res>>[1],
-      req,
-      Math.max(config.deadlineMs, 600_000),
-      md,
-    );
+  // a purge deletes in batches: allow it minutes, not the default call deadline
+  const call = unaryCaller(client, Math.max(config.deadlineMs, 600_000));
   const out = (human: string, json: unknown) => process.stdout.write(`${opts.json ? JSON.stringify(json) : human}\n`);
   try {
     if (command === 'hold' && sub === 'place') {
