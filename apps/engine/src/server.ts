@@ -16,7 +16,7 @@ import {
   PROTO_FILES,
   PROTO_ROOT,
 } from '@strongroom/contract';
-import { createDataSource, runMigrations, type DataSource, type JobRunEntity } from '@strongroom/db';
+import { createDataSource, runMigrations, type DataSource, type JobRunEntity, sqlExec } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type EngineConfig } from './config';
 import { Checkpointer } from './audit/checkpointer';
@@ -181,7 +181,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       logger,
       report: {
         verifyChain: async () => {
-          const exec = (sql: string, params?: unknown[]) => ds.query(sql, params);
+          const exec = sqlExec(ds);
           return verifyChain(exec, { checkpoints: await listCheckpoints(exec), publicKey: audit.key.publicKey });
         },
         keys: [

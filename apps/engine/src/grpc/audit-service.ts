@@ -9,7 +9,7 @@ import {
   type SigningKey,
 } from '@strongroom/audit';
 import { type AuditServiceServer } from '@strongroom/contract';
-import { type DataSource } from '@strongroom/db';
+import { type DataSource, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { type Breaker } from '@strongroom/resilience';
@@ -42,7 +42,7 @@ const toWire = (c: Checkpoint) => ({
 export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Record<string, UntypedHandleCall> {
   const { ds, key } = deps;
   const scope: CallScope = { logger: deps.logger, ...(deps.db ? { db: deps.db } : {}) };
-  const exec = (sql: string, params?: unknown[]) => ds.query(sql, params);
+  const exec = sqlExec(ds);
   return {
     listEntries: unary(scope, 'ListEntries', async (req) => {
       const size = req.pageSize || 100;

@@ -1,5 +1,5 @@
 import { verifyChain } from '@strongroom/audit';
-import { createDataSource, runMigrations, type DataSource } from '@strongroom/db';
+import { createDataSource, runMigrations, type DataSource, sqlExec } from '@strongroom/db';
 import { createPanProtector } from '@strongroom/compliance';
 import { createLogger, silentLogger } from '@strongroom/logging';
 import { createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
@@ -269,7 +269,7 @@ describe('executeRun', () => {
   });
 
   it('keeps one audit chain that verifies, with one entry per committed batch', async () => {
-    const exec = (sql: string, params?: unknown[]) => ds.query(sql, params);
+    const exec = sqlExec(ds);
     const result = await verifyChain(exec);
     expect(result.ok).toBe(true);
     const [{ batches }] = await ds.query(`SELECT sum(batches_committed)::int AS batches FROM job_runs`);
