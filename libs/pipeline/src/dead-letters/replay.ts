@@ -257,6 +257,8 @@ async function replayRun(
         stillFailing: failing.length,
         skipped: list.length - resolved.length - failing.length,
         corrected: ids.filter((i) => corrections.has(i)).length,
+        // the batch this replay added to the run, and its digest (VerifyRun checks the integrity row against it)
+        ...(resolved.length ? { batchSeq: run.batchesCommitted + 1, digest: result.digest } : {}),
       },
     });
     await client.query('COMMIT');

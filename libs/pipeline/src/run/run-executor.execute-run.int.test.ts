@@ -13,6 +13,7 @@ import {
   verifyRun,
   type JobWithDefinition,
 } from '../index';
+import { recomputeBatchDigests } from './verify-run';
 
 const HEADER =
   'id,account_iban,counterparty_iban,counterparty_name,amount,currency,booked_at,value_date,reference,card_number';
@@ -298,6 +299,44 @@ describe('executeRun', () => {
     } finally {
       await ds.query(`UPDATE transactions SET amount = amount - 0.01 WHERE id = $1`, [row.id]);
     }
+    expect((await verifyRun(ds, ok.id)).ok).toBe(true);
+  });
+
+  it('VerifyRun fails a changed amount even when the integrity digest was rewritten to match (the audit chain keeps the original)', async () => {
+    const [ok] = await ds.query(
+      `SELECT id FROM job_runs WHERE status = 'SUCCEEDED' AND records_loaded > 3 ORDER BY created_at LIMIT 1`,
+    );
+    const [row] = await ds.query(
+      `SELECT id, source_record_no::int AS n FROM transactions WHERE run_id = $1 ORDER BY source_record_no LIMIT 1`,
+      [ok.id],
+    );
+    const before = await recomputeBatchDigests(ds, ok.id);
+    await ds.query(`UPDATE transactions SET amount = amount + 1000 WHERE id = $1`, [row.id]);
+    // the attacker recomputes the digests over the changed rows and writes them into the integrity rows
+    const forged = (await recomputeBatchDigests(ds, ok.id)).batches.filter((b) => b.digest !== b.recorded);
+    expect(forged).toHaveLength(1);
+    const bad = forged[0] as { seq: number; digest: string; recorded: string };
+    await ds.query(`UPDATE transaction_integrity SET digest_sha256 = $3 WHERE run_id = $1 AND batch_seq = $2`, [
+      ok.id,
+      bad.seq,
+      bad.digest,
+    ]);
+    try {
+      expect((await recomputeBatchDigests(ds, ok.id)).batches.every((b) => b.digest === b.recorded)).toBe(true);
+      expect(await verifyRun(ds, ok.id)).toMatchObject({
+        ok: false,
+        firstBadBatch: bad.seq,
+        message: expect.stringContaining('differs from the one in the audit chain'),
+      });
+    } finally {
+      await ds.query(`UPDATE transactions SET amount = amount - 1000 WHERE id = $1`, [row.id]);
+      await ds.query(`UPDATE transaction_integrity SET digest_sha256 = $3 WHERE run_id = $1 AND batch_seq = $2`, [
+        ok.id,
+        bad.seq,
+        bad.recorded,
+      ]);
+    }
+    expect(before.batches.every((b) => b.digest === b.recorded)).toBe(true);
     expect((await verifyRun(ds, ok.id)).ok).toBe(true);
   });
 });

@@ -32,12 +32,27 @@ interface BatchInfo {
   seen: number;
 }
 
+/** One committed batch of a run: what its integrity row records and what the sink holds now. */
+export interface RecomputedBatch {
+  seq: number;
+  /** Rows and digest recorded in the batch's integrity row. */
+  count: number;
+  recorded: string;
+  /** Rows of the batch in the sink now, and the digest of their canonical lines. */
+  seen: number;
+  digest: string;
+}
+
 /**
- * Recomputes a finished run's per-batch digests from the rows now in the sink (canonical lines in
- * record order, rebuilt from the stored values) and compares them with the digests committed with
- * each batch. An edited, deleted or added row makes its batch fail. Streams the rows in pages.
+ * Recomputes a finished run's per-batch digests from the rows now in the sink: canonical lines in record
+ * order, rebuilt from the stored values (RESTRICTED fields decrypted). Streams the rows in pages. `stray`
+ * counts rows of the run that belong to no committed batch.
  */
-export async function verifyRun(ds: DataSource, runId: string, fieldKeys?: KeyProvider): Promise<VerifyRunResult> {
+export async function recomputeBatchDigests(
+  ds: DataSource,
+  runId: string,
+  fieldKeys?: KeyProvider,
+): Promise<{ batches: RecomputedBatch[]; rowsChecked: number; stray: number }> {
   const run = await getRun(ds, runId);
   if (run.status !== 'SUCCEEDED')
     throw new StrongroomError(
@@ -116,37 +131,69 @@ export async function verifyRun(ds: DataSource, runId: string, fieldKeys?: KeyPr
     if (page.length < 10_000) break;
     after = Number((page[page.length - 1] as { n: string }).n);
   }
-  for (const b of batches) {
-    const digest = b.builder.hex();
-    if (b.seen !== b.count || digest !== b.digest) {
-      return {
-        ok: false,
-        runId,
-        batchesChecked: batches.length,
-        rowsChecked,
-        firstBadBatch: b.seq,
-        message:
-          b.seen !== b.count
-            ? `batch ${b.seq} committed ${b.count} rows; the sink now holds ${b.seen}`
-            : `batch ${b.seq}: rows in the sink no longer match the committed digest`,
-      };
-    }
-  }
-  if (stray)
-    return {
-      ok: false,
-      runId,
-      batchesChecked: batches.length,
-      rowsChecked,
-      firstBadBatch: 0,
-      message: `${stray} row(s) of this run belong to no committed batch`,
-    };
-  return {
-    ok: true,
+  const recomputed = batches.map((b) => ({
+    seq: b.seq,
+    count: b.count,
+    recorded: b.digest,
+    seen: b.seen,
+    digest: b.builder.hex(),
+  }));
+  return { batches: recomputed, rowsChecked, stray };
+}
+
+/**
+ * The digest of every committed batch of a run as the audit chain recorded it at commit time
+ * (`batch:committed`, and `dlq:replayed` for the rows a replay added). The runtime database role cannot
+ * change these entries, and a rewrite of the chain fails `audit verify` against a signed checkpoint.
+ */
+async function auditedDigests(ds: DataSource, runId: string): Promise<Map<number, string>> {
+  const rows: { seq: number; digest: string | null }[] = await ds.query(
+    `SELECT (subject->>'batchSeq')::int AS seq, details->>'digest' AS digest
+       FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1
+     UNION ALL
+     SELECT (details->>'batchSeq')::int, details->>'digest'
+       FROM immutable_audit_log WHERE action = 'dlq:replayed' AND subject->>'runId' = $1 AND details ? 'batchSeq'`,
+    [runId],
+  );
+  return new Map(rows.filter((r) => r.digest).map((r) => [r.seq, r.digest as string]));
+}
+
+/**
+ * Verifies a finished run from the inside out: each batch's rows in the sink must match the digest in its
+ * integrity row, and that digest must equal the one the audit chain recorded when the batch committed. An
+ * edited, deleted or added row makes its batch fail, and so does an edited row whose integrity digest was
+ * rewritten to match. (Whether the audit chain itself is intact is `audit verify`'s question.)
+ */
+export async function verifyRun(ds: DataSource, runId: string, fieldKeys?: KeyProvider): Promise<VerifyRunResult> {
+  const { batches, rowsChecked, stray } = await recomputeBatchDigests(ds, runId, fieldKeys);
+  const audited = await auditedDigests(ds, runId);
+  const result = (ok: boolean, firstBadBatch: number, message: string): VerifyRunResult => ({
+    ok,
     runId,
     batchesChecked: batches.length,
     rowsChecked,
-    firstBadBatch: 0,
-    message: `${rowsChecked} rows in ${batches.length} batches match their committed digests`,
-  };
+    firstBadBatch,
+    message,
+  });
+  for (const b of batches) {
+    if (b.seen !== b.count)
+      return result(false, b.seq, `batch ${b.seq} committed ${b.count} rows; the sink now holds ${b.seen}`);
+    if (b.digest !== b.recorded)
+      return result(false, b.seq, `batch ${b.seq}: rows in the sink no longer match the committed digest`);
+    const inChain = audited.get(b.seq);
+    if (!inChain) return result(false, b.seq, `batch ${b.seq}: the audit chain holds no digest for it`);
+    if (inChain !== b.recorded) {
+      return result(
+        false,
+        b.seq,
+        `batch ${b.seq}: its integrity row was changed (the digest differs from the one in the audit chain)`,
+      );
+    }
+  }
+  if (stray) return result(false, 0, `${stray} row(s) of this run belong to no committed batch`);
+  return result(
+    true,
+    0,
+    `${rowsChecked} rows in ${batches.length} batches match their committed digests and the audit chain`,
+  );
 }
