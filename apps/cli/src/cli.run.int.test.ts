@@ -22,7 +22,7 @@ describe('strongroom CLI against a real engine', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir } });
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
     env = { STRONGROOM_ENGINE: engine.address };
   });
   afterAll(async () => {

@@ -23,6 +23,9 @@ const schema = z.object({
   SCREENING_THRESHOLD: fractionString().default(0.9),
   /** TLS to the engine: the CA that signed its certificate; and the CLI's client certificate/key for mutual TLS. */
   ...engineTlsEnv,
+  /** "production" turns off development conveniences (serve's default source root in the current folder). */
+  STRONGROOM_ENV: z.string().optional(),
+  NODE_ENV: z.string().optional(),
   /** Per-call deadline for unary engine calls, ms. */
   STRONGROOM_CLI_DEADLINE_MS: intString(100, 3_600_000).default(30_000),
 });
@@ -39,6 +42,7 @@ export type CliConfig = Readonly<{
   engineTls: { ca: string; cert?: string; key?: string } | undefined;
   sanctionsLists: string | undefined;
   screeningThreshold: number;
+  production: boolean;
   /** Passed through to child processes started by `serve`. */
   env: Env;
 }>;
@@ -56,6 +60,7 @@ export function loadConfig(env: Env = process.env): CliConfig {
     engineTls: engineTlsFiles(e, 'CLI'),
     sanctionsLists: e.STRONGROOM_SANCTIONS_LISTS,
     screeningThreshold: e.SCREENING_THRESHOLD,
+    production: e.STRONGROOM_ENV === 'production' || e.NODE_ENV === 'production',
     env: { ...env },
   });
 }

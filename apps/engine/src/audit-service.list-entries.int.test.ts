@@ -29,7 +29,7 @@ describe('AuditService (real engine): entries with the caller, pagination, incre
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir } });
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
     jobs = createJobServiceClient({ address: engine.address });
     audit = createAuditServiceClient({ address: engine.address });
   });

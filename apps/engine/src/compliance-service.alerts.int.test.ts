@@ -76,7 +76,7 @@ describe('ComplianceService (real engine)', () => {
     engine = await startEngineProcess({
       databaseUrl: db.url,
       env: {
-        STRONGROOM_HOME: dir,
+        STRONGROOM_HOME: `${dir}/home`,
         STRONGROOM_SANCTIONS_LISTS: `${LISTS}/sdn.csv,${LISTS}/alt.csv`,
         SCREENING_THRESHOLD: '0.9',
       },

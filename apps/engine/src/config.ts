@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { sanctionsListFiles } from '@strongroom/compliance';
+import { sourceRoots, type SourceRoots } from '@strongroom/connectors';
 import { ConfigError, fractionString, intString, parseEnv, type Env } from '@strongroom/config';
 
 /**
@@ -46,6 +47,12 @@ const schema = z.object({
     .string()
     .regex(/^([a-z_][a-z0-9_]{0,62})?$/, 'must be a role name')
     .default('strongroom_runtime'),
+  /**
+   * The only folders the engine reads source files from, separated like PATH (":"). Default: <home>/inbox
+   * and, outside production, the engine's working folder. Nothing else under <home> (keys, database) and
+   * nothing in /proc, /sys or /dev is ever readable; paths are checked after resolving symlinks.
+   */
+  STRONGROOM_SOURCE_ROOTS: z.string().optional(),
   /** Sanctions list files (OFAC SDN CSV: sdn.csv, alt.csv), comma-separated. Default: every .csv in <home>/sanctions/. */
   STRONGROOM_SANCTIONS_LISTS: z.string().optional(),
   /** Screening score at or above which a counterparty name is a hit, in (0, 1]. */
@@ -123,6 +130,8 @@ export type EngineConfig = Readonly<{
   connectTimeoutMs: number;
   shutdownGraceMs: number;
   maxDeadlineMs: number;
+  /** Where source files may be read from (STRONGROOM_SOURCE_ROOTS), as real paths. */
+  sourceRoots: SourceRoots;
   logLevel: string;
   logFormat: 'json' | 'pretty';
   /** Test-only crash points: name → which hit kills the process. Empty in normal operation. */
@@ -195,6 +204,12 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
     shutdownGraceMs: e.ENGINE_SHUTDOWN_GRACE_MS,
     maxDeadlineMs: e.ENGINE_MAX_DEADLINE_MS,
+    sourceRoots: sourceRoots(
+      e.STRONGROOM_SOURCE_ROOTS
+        ? e.STRONGROOM_SOURCE_ROOTS.split(path.delimiter).filter(Boolean)
+        : [path.join(home, 'inbox'), ...(production ? [] : [process.cwd()])],
+      home,
+    ),
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json'), // logs go to stderr
     crashAt,

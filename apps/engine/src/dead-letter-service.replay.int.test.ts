@@ -82,7 +82,7 @@ describe('DeadLetterService (real engine): replay and discard', () => {
     pg = new Client({ connectionString: db.url });
     await pg.connect();
     await pg.query(`ALTER TABLE transactions ADD CONSTRAINT test_no_poison CHECK (account <> 'POISON')`);
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir } });
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
     jobs = createJobServiceClient({ address: engine.address });
     dlq = createDeadLetterServiceClient({ address: engine.address });
     const csv = `${dir}/dlq.csv`;

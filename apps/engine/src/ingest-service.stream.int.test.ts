@@ -84,7 +84,7 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir } });
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
     jobs = createJobServiceClient({ address: engine.address });
     ingest = createIngestServiceClient({ address: engine.address });
     const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {

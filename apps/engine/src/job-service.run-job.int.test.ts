@@ -41,7 +41,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({
       databaseUrl: db.url,
-      env: { STRONGROOM_HOME: dir, ENGINE_MAX_CONCURRENT_RUNS: '2' },
+      env: { STRONGROOM_HOME: `${dir}/home`, ENGINE_MAX_CONCURRENT_RUNS: '2' },
     });
     client = createJobServiceClient({ address: engine.address });
   });

@@ -47,7 +47,7 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir } });
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
     jobs = createJobServiceClient({ address: engine.address });
     audit = createAuditServiceClient({ address: engine.address });
   });

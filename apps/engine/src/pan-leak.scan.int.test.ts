@@ -52,7 +52,7 @@ describe('no card number in clear anywhere', () => {
     engine = await startEngineProcess({
       databaseUrl: db.url,
       env: {
-        STRONGROOM_HOME: dir,
+        STRONGROOM_HOME: `${dir}/home`,
         STRONGROOM_SANCTIONS_LISTS: `${LISTS}/sdn.csv,${LISTS}/alt.csv`,
         LOG_LEVEL: 'debug',
       },

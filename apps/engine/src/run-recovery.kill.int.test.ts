@@ -69,7 +69,7 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
   });
 
   async function start(env: Record<string, string> = {}): Promise<{ engine: EngineProcess; client: JobServiceClient }> {
-    const engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: dir, ...env } });
+    const engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home`, ...env } });
     engines.push(engine);
     return { engine, client: createJobServiceClient({ address: engine.address }) };
   }

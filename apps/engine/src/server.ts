@@ -134,6 +134,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     source: breakers.get(FILE_SOURCE_POLICY),
     screening,
     fieldKeys,
+    sourceRoots: config.sourceRoots,
     onBatchCommitted: (job: string, ms: number) => metrics.batchCommitted(job, ms),
     onIngestProgress: (run: JobRunEntity) => observer.observe(run),
     ...crashHook(config),
@@ -154,7 +155,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
 
   configureDeadlines(config.maxDeadlineMs);
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
-  server.addService(JobServiceService, jobServiceHandlers({ ds, db, scheduler, logger }));
+  server.addService(JobServiceService, jobServiceHandlers({ ds, db, scheduler, logger, sourceRoots: config.sourceRoots }));
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
   server.addService(

@@ -152,4 +152,20 @@ describe('gateway protection (production mode)', () => {
     });
     expect(res.status).toBe(400); // no apollo-require-preflight / content-type: CSRF prevention refuses it
   });
+
+  it("refuses an operator's job whose source is outside the engine's source roots, quoting nothing of the file", async () => {
+    const operator = idp.token('olga', ['operator']);
+    const definition =
+      'name: passwd\nsource:\n  kind: csv\n  path: /etc/passwd\n  mapping: { txn_id: a, account: b, amount: c, currency: d, booked_at: e }\n';
+    const r = await post(
+      JSON.stringify({
+        query: 'mutation($d: String!) { createJob(definition: $d) { created } }',
+        variables: { d: definition },
+      }),
+      operator,
+    );
+    expect(r.json?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(r.json?.errors?.[0]?.message).toMatch(/outside the source roots/);
+    expect(r.text).not.toMatch(/root:x:0:0/);
+  });
 });

@@ -18,6 +18,8 @@ export enum ErrorCode {
   SOURCE_UNAVAILABLE = 'SOURCE_UNAVAILABLE',
   /** The source file is malformed beyond record level (e.g. a CSV header without required columns). */
   SOURCE_MALFORMED = 'SOURCE_MALFORMED',
+  /** A source path (or a job's base directory) is outside the engine's source roots: refused, nothing read. */
+  SOURCE_OUTSIDE_ROOTS = 'SOURCE_OUTSIDE_ROOTS',
   /** The source file changed since it was submitted (its SHA-256 differs). */
   SOURCE_CHANGED = 'SOURCE_CHANGED',
   /** A bank file (ACH, camt, MT940, BAI2, pain.001) does not match its own control totals: rejected whole, nothing loaded. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { childBaseEnv } from './harness-env';
 
@@ -37,6 +38,8 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
         ENGINE_PORT: '0',
         LOG_LEVEL: 'warn',
         LOG_FORMAT: 'json',
+        // tests write their source files to temp folders; the repository (fixtures) is the engine's working folder
+        STRONGROOM_SOURCE_ROOTS: [os.tmpdir(), ROOT].join(path.delimiter),
         ...options.env,
       },
     },

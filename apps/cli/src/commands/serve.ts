@@ -94,7 +94,14 @@ export async function startStack(config: CliConfig): Promise<Stack> {
     say(`PostgreSQL ${cluster.binaries.version} on 127.0.0.1:${cluster.port}`);
   }
   const jwtSecret = config.env.GATEWAY_JWT_SECRET ?? devSecret(config.home, 'gateway-jwt.secret');
-  const baseEnv = { ...config.env, STRONGROOM_HOME: config.home };
+  const baseEnv = {
+    ...config.env,
+    STRONGROOM_HOME: config.home,
+    // the engine runs from the repository; outside production it may also read below the folder serve was started from
+    STRONGROOM_SOURCE_ROOTS:
+      config.env.STRONGROOM_SOURCE_ROOTS ??
+      [path.join(config.home, 'inbox'), ...(config.production ? [] : [process.cwd()])].join(path.delimiter),
+  };
   let engine: { child: ChildProcess; address: string; metricsUrl: string | null } | undefined;
   let gateway: { child: ChildProcess; address: string; metricsUrl: string | null } | undefined;
   let stopping = false;

@@ -37,7 +37,8 @@ compliance: { frameworks: [SOX, PCI_DSS, AML], classification: { account: RESTRI
 
 /** Generates the demo file once (deterministic: same rows → same bytes → same SHA-256). */
 async function demoFile(config: CliConfig): Promise<{ jobFile: string; expected: GeneratedFile }> {
-  const dir = path.join(config.home, 'demo');
+  // inside the engine's inbox: the only place under STRONGROOM_HOME the engine reads sources from
+  const dir = path.join(config.home, 'inbox', 'demo');
   fs.mkdirSync(dir, { recursive: true });
   const csv = path.join(dir, 'transactions.csv');
   const meta = path.join(dir, 'transactions.json');

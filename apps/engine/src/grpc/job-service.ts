@@ -1,5 +1,6 @@
 import { type ServerWritableStream, type UntypedHandleCall } from '@grpc/grpc-js';
 import { type JobServiceServer, type WatchRunRequest, type WatchRunResponse } from '@strongroom/contract';
+import { confineSourcePath, type SourceRoots } from '@strongroom/connectors';
 import { type DataSource, TERMINAL_RUN_STATUSES, type JobRunEntity } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import {
@@ -22,6 +23,8 @@ import { toServiceError } from './status-map';
 
 export interface JobServiceDeps {
   ds: DataSource;
+  /** Where job sources may be (STRONGROOM_SOURCE_ROOTS): a job's base directory and file are checked at CreateJob and RunJob. */
+  sourceRoots: SourceRoots;
   db?: Breaker;
   scheduler: RunScheduler;
   logger: Logger;
@@ -51,7 +54,9 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
   const runWithName = async (run: JobRunEntity) => runToProto(run, (await jobInfo(ds, [run])).get(runKey(run)));
   return {
     createJob: unary(scope, 'CreateJob', async (req, log, actor) => {
+      if (req.baseDir) confineSourcePath(req.baseDir, deps.sourceRoots, 'base directory');
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
+      if (def.source.kind !== 'grpc') confineSourcePath(def.source.path, deps.sourceRoots);
       const { job, created } = await saveJob(ds, def, actor);
       log.info(created ? 'job:saved' : 'job:unchanged', { jobId: job.id, name: job.name, version: job.currentVersion });
       return { job: jobToProto(job, canonicalDefinition(def).json), created };
@@ -67,7 +72,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
     }),
     runJob: unary(scope, 'RunJob', async (req, log) => {
       const job = await getJob(ds, required(req.jobId, 'job_id'));
-      const { run, existing } = await createRun(ds, job);
+      const { run, existing } = await createRun(ds, job, deps.sourceRoots);
       if (!existing || run.status === 'PENDING') scheduler.submit(run.id); // idempotent for queued runs
       log.info(existing ? 'run:existing' : 'run:queued', {
         jobId: job.job.id,

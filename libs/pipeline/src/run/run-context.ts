@@ -1,4 +1,5 @@
 import { type KeyProvider, type PanProtector } from '@strongroom/compliance';
+import { type SourceRoots } from '@strongroom/connectors';
 import { type DataSource, type JobRunEntity } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type Breaker } from '@strongroom/resilience';
@@ -17,6 +18,8 @@ export interface RunContext {
   screening?: ScreeningSetup;
   /** Key ring for RESTRICTED fields (AES-256-GCM) and the account blind index. */
   fieldKeys?: KeyProvider;
+  /** Where source files may be read from; a run whose file is elsewhere fails with SOURCE_OUTSIDE_ROOTS before reading it. */
+  sourceRoots?: SourceRoots;
   /** Circuit breaker of file sources: opening a source and reading each batch go through it. */
   source?: Breaker;
   /** Called after each committed batch of a file or ingest run with the job's name and the commit time (metrics). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { type CsvSource, type SourceRecord } from '@strongroom/connectors';
+import { confineSourcePath, type CsvSource, type SourceRecord } from '@strongroom/connectors';
 import { type JobRunEntity, type QueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
@@ -71,6 +71,8 @@ export async function executeRun(
     await r.release().catch(() => undefined);
   };
   try {
+    // the file must be inside the source roots before a single byte of it is read (also for a job saved earlier)
+    if (ctx.sourceRoots) confineSourcePath(def.source.path, ctx.sourceRoots);
     runner = await connect();
     const resuming = run.status !== 'PENDING';
     if (resuming) {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { confineSourcePath, type SourceRoots } from '@strongroom/connectors';
 import { type DataSource, JobRunEntity, type RunStatus } from '@strongroom/db';
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { asFileJob } from '../jobs/job-definition';
@@ -31,13 +32,16 @@ export async function fileDigest(path: string): Promise<{ sha256: string; bytes:
 /**
  * Creates a PENDING run of the job's current version over its source file. Submitting the same file
  * (same SHA-256) to the same job while an earlier run of it is live or succeeded returns that run
- * (`existing: true`); a unique index decides races, so ten concurrent submissions yield one run.
+ * (`existing: true`); a unique index decides races, so ten concurrent submissions yield one run. With
+ * `roots`, a file outside the source roots is refused (SOURCE_OUTSIDE_ROOTS) before it is read.
  */
 export async function createRun(
   ds: DataSource,
   job: JobWithDefinition,
+  roots?: SourceRoots,
 ): Promise<{ run: JobRunEntity; existing: boolean }> {
   const sourcePath = asFileJob(job.definition).source.path;
+  if (roots) confineSourcePath(sourcePath, roots); // before the file is hashed
   const { sha256, bytes } = await fileDigest(sourcePath);
   return insertRunOnce(ds, job, sourcePath, sha256, bytes);
 }
