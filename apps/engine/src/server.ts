@@ -155,7 +155,10 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
 
   configureDeadlines(config.maxDeadlineMs);
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
-  server.addService(JobServiceService, jobServiceHandlers({ ds, db, scheduler, logger, sourceRoots: config.sourceRoots }));
+  server.addService(
+    JobServiceService,
+    jobServiceHandlers({ ds, db, scheduler, logger, sourceRoots: config.sourceRoots }),
+  );
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
   server.addService(

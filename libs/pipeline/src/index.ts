@@ -17,7 +17,7 @@ export { endUnpublished, RunFencedError } from './run/run-status';
 export { IngestSession, type IngestAck, type IngestRecordInput } from './run/ingest';
 export { verifyRun, type VerifyRunResult } from './run/verify-run';
 export { isDatabaseOutage } from './run/db-outage';
-export { evaluateSla, type Sla, type SlaEvaluation } from './run/sla';
+export { evaluateRunSla, type Sla, type SlaEvaluation } from './run/sla';
 export { SINK_COLUMNS } from './load/batch-writer';
 export { listDeadLetters, discardDeadLetters } from './dead-letters/dead-letters';
 export { replayDeadLetters } from './dead-letters/replay';

@@ -1,3 +1,4 @@
+import { type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 
 /** Page size within 1..500, default 50; out-of-range values are an error, not silently clamped. */
@@ -40,4 +41,27 @@ export function decodeIdToken(token: string | undefined): string | undefined {
     // fall through
   }
   throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_token is not a token returned by this API');
+}
+
+/**
+ * One page of a newest-first keyset listing over `(created_at, id)`: orders and limits `qb` (alias
+ * `alias`), continues after `token`, and returns the page with the token of the next one ('' at the end).
+ * Callers add their filters to `qb` first.
+ */
+export async function newestFirstPage<T extends ObjectLiteral & { createdAt: Date; id: string }>(
+  qb: SelectQueryBuilder<T>,
+  alias: string,
+  size: number | undefined,
+  token: string | undefined,
+): Promise<{ page: T[]; next: string }> {
+  const limit = pageSize(size);
+  const after = decodePageToken(token);
+  qb.orderBy(`${alias}.created_at`, 'DESC')
+    .addOrderBy(`${alias}.id`, 'DESC')
+    .limit(limit + 1);
+  if (after) qb.andWhere(`(${alias}.created_at, ${alias}.id) < (:t, :id)`, { t: after.t, id: after.id });
+  const rows = await qb.getMany();
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, next: rows.length > limit && last ? encodePageToken(last.createdAt, last.id) : '' };
 }

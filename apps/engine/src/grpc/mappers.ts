@@ -1,7 +1,7 @@
 import { type CurrencyTotal, type Job, type Run, RunStatus, SlaStatus } from '@strongroom/contract';
 import { type JobEntity, type JobRunEntity, type RunStatus as DbRunStatus } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { evaluateSla, type Sla, type SlaEvaluation } from '@strongroom/pipeline';
+import { evaluateRunSla, type Sla, type SlaEvaluation } from '@strongroom/pipeline';
 
 const STATUS_TO_PROTO: Record<DbRunStatus, RunStatus> = {
   PENDING: RunStatus.RUN_STATUS_PENDING,
@@ -63,19 +63,7 @@ const SLA_TO_PROTO: Record<SlaEvaluation['status'], SlaStatus> = {
 
 /** The run against its SLA, now (see libs/pipeline/src/run/sla.ts). */
 export function runSla(run: JobRunEntity, sla: Sla | null | undefined, now = new Date()): SlaEvaluation {
-  return evaluateSla(
-    sla,
-    {
-      status: run.status,
-      startedAt: run.startedAt ?? null,
-      finishedAt: run.finishedAt ?? null,
-      read: Number(run.recordsRead),
-      deadLettered: Number(run.recordsDeadLettered),
-      bytesRead: Number(run.bytesRead),
-      sourceBytes: Number(run.sourceBytes),
-    },
-    now,
-  );
+  return evaluateRunSla(sla, run, now);
 }
 
 export function runToProto(run: JobRunEntity, job?: RunJobInfo): Run {

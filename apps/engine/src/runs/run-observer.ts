@@ -1,7 +1,7 @@
 import { appendAudit } from '@strongroom/audit';
 import { type DataSource, type JobRunEntity, sqlExec } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
-import { evaluateSla, getRun, type Sla } from '@strongroom/pipeline';
+import { evaluateRunSla, getRun, type Sla } from '@strongroom/pipeline';
 import { type Breaker } from '@strongroom/resilience';
 import { type EngineMetrics } from '../ops/engine-metrics';
 
@@ -46,19 +46,7 @@ export class RunObserver {
     const job = await this.jobOf(run);
     this.metrics.runProgress(run, job.name);
     if (!job.sla) return;
-    const e = evaluateSla(
-      job.sla,
-      {
-        status: run.status,
-        startedAt: run.startedAt ?? null,
-        finishedAt: run.finishedAt ?? null,
-        read: Number(run.recordsRead),
-        deadLettered: Number(run.recordsDeadLettered),
-        bytesRead: Number(run.bytesRead),
-        sourceBytes: Number(run.sourceBytes),
-      },
-      new Date(),
-    );
+    const e = evaluateRunSla(job.sla, run);
     const first = e.status === 'BREACHED' && !this.breached.has(run.id);
     if (first) {
       this.breached.add(run.id);

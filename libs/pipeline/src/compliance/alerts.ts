@@ -1,8 +1,8 @@
 import { appendAudit } from '@strongroom/audit';
 import { ComplianceAlertEntity, type AlertRule, type AlertStatus, type DataSource, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { decodePageToken, encodePageToken, pageSize } from '../paging';
 import { isUuid } from '../jobs/job-store';
+import { newestFirstPage } from '../paging';
 
 export const ALERT_RULES: readonly AlertRule[] = [
   'SANCTIONS',
@@ -29,14 +29,7 @@ export async function listAlerts(
   size: number | undefined,
   token: string | undefined,
 ): Promise<{ alerts: ComplianceAlertEntity[]; next: string }> {
-  const limit = pageSize(size);
-  const after = decodePageToken(token);
-  const qb = ds
-    .getRepository(ComplianceAlertEntity)
-    .createQueryBuilder('a')
-    .orderBy('a.created_at', 'DESC')
-    .addOrderBy('a.id', 'DESC')
-    .limit(limit + 1);
+  const qb = ds.getRepository(ComplianceAlertEntity).createQueryBuilder('a');
   if (filter.rule) {
     if (!ALERT_RULES.includes(filter.rule as AlertRule))
       throw new StrongroomError(
@@ -51,11 +44,8 @@ export async function listAlerts(
     qb.andWhere('a.run_id = :runId', { runId: filter.runId });
   }
   if (filter.account) qb.andWhere('a.account = :account', { account: filter.account });
-  if (after) qb.andWhere('(a.created_at, a.id) < (:t, :id)', { t: after.t, id: after.id });
-  const rows = await qb.getMany();
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { alerts: page, next: rows.length > limit && last ? encodePageToken(last.createdAt, last.id) : '' };
+  const { page, next } = await newestFirstPage(qb, 'a', size, token);
+  return { alerts: page, next };
 }
 
 const ALLOWED: Record<AlertStatus, AlertStatus[]> = {

@@ -3,7 +3,7 @@ import { appendAudit } from '@strongroom/audit';
 import { type DataSource, type EntityManager, JobEntity, JobVersionEntity, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { canonicalDefinition, jobDefinitionSchema, type JobDefinition } from './job-definition';
-import { decodePageToken, encodePageToken, pageSize } from '../paging';
+import { newestFirstPage } from '../paging';
 
 export interface JobWithDefinition {
   job: JobEntity;
@@ -151,15 +151,7 @@ export async function listJobs(
   token: string | undefined,
   ids: readonly string[] = [],
 ): Promise<{ jobs: JobEntity[]; next: string }> {
-  const limit = pageSize(size);
-  const after = decodePageToken(token);
-  const qb = ds
-    .getRepository(JobEntity)
-    .createQueryBuilder('j')
-    .orderBy('j.created_at', 'DESC')
-    .addOrderBy('j.id', 'DESC')
-    .limit(limit + 1);
-  if (after) qb.andWhere('(j.created_at, j.id) < (:t, :id)', { t: after.t, id: after.id });
+  const qb = ds.getRepository(JobEntity).createQueryBuilder('j');
   if (ids.length) {
     if (ids.length > 500) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'job_ids: at most 500');
     const bad = ids.find((id) => !isUuid(id));
@@ -167,10 +159,8 @@ export async function listJobs(
       throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `job_ids: "${bad.slice(0, 40)}" is not a job id`);
     qb.andWhere('j.id IN (:...ids)', { ids: [...new Set(ids)] });
   }
-  const rows = await qb.getMany();
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { jobs: page, next: rows.length > limit && last ? encodePageToken(last.createdAt, last.id) : '' };
+  const { page, next } = await newestFirstPage(qb, 'j', size, token);
+  return { jobs: page, next };
 }
 
 export function isUuid(s: string): boolean {

@@ -6,7 +6,7 @@ import { type DataSource, JobRunEntity, type RunStatus } from '@strongroom/db';
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { asFileJob } from '../jobs/job-definition';
 import { isUuid, type JobWithDefinition } from '../jobs/job-store';
-import { decodePageToken, encodePageToken, pageSize } from '../paging';
+import { newestFirstPage } from '../paging';
 
 /** SHA-256 and size of a file, streamed (memory independent of size). */
 export async function fileDigest(path: string): Promise<{ sha256: string; bytes: number }> {
@@ -116,22 +116,12 @@ export async function listRuns(
   size: number | undefined,
   token: string | undefined,
 ): Promise<{ runs: JobRunEntity[]; next: string }> {
-  const limit = pageSize(size);
-  const after = decodePageToken(token);
-  const qb = ds
-    .getRepository(JobRunEntity)
-    .createQueryBuilder('r')
-    .orderBy('r.created_at', 'DESC')
-    .addOrderBy('r.id', 'DESC')
-    .limit(limit + 1);
+  const qb = ds.getRepository(JobRunEntity).createQueryBuilder('r');
   if (filter.jobId) {
     if (!isUuid(filter.jobId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'job_id is not a job id');
     qb.andWhere('r.job_id = :jobId', { jobId: filter.jobId });
   }
   if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
-  if (after) qb.andWhere('(r.created_at, r.id) < (:t, :id)', { t: after.t, id: after.id });
-  const rows = await qb.getMany();
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { runs: page, next: rows.length > limit && last ? encodePageToken(last.createdAt, last.id) : '' };
+  const { page, next } = await newestFirstPage(qb, 'r', size, token);
+  return { runs: page, next };
 }

@@ -1,3 +1,4 @@
+import { type JobRunEntity } from '@strongroom/db';
 /**
  * Service-level status of a run against its job's SLA (`sla.deadline`, `sla.maxErrorRate`):
  *
@@ -102,4 +103,21 @@ export function evaluateSla(sla: Sla | null | undefined, run: SlaRunFacts, now: 
     status: 'ON_TRACK',
     reason: projectedFinish ? `projected to finish ${projectedFinish.toISOString()}` : 'on track',
   };
+}
+
+/** A run's SLA now: the facts of its row (status, times, counters, bytes) judged against the job's SLA. */
+export function evaluateRunSla(sla: Sla | null | undefined, run: JobRunEntity, now: Date = new Date()): SlaEvaluation {
+  return evaluateSla(
+    sla,
+    {
+      status: run.status,
+      startedAt: run.startedAt ?? null,
+      finishedAt: run.finishedAt ?? null,
+      read: Number(run.recordsRead),
+      deadLettered: Number(run.recordsDeadLettered),
+      bytesRead: Number(run.bytesRead),
+      sourceBytes: Number(run.sourceBytes),
+    },
+    now,
+  );
 }
