@@ -37,4 +37,19 @@ describe('loadConfig', () => {
       /ENGINE_PORT: must be an integer between 0 and 65535 \(got "eighty"\)/,
     );
   });
+
+  it('refuses in production an engine listening beyond loopback without TLS', () => {
+    const prod = { DATABASE_URL: 'postgres://u@localhost/db', STRONGROOM_ENV: 'production' };
+    expect(() => loadConfig({ ...prod, ENGINE_HOST: '0.0.0.0' })).toThrow(/ENGINE_HOST 0\.0\.0\.0 is not loopback/);
+    expect(loadConfig({ ...prod, ENGINE_HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(
+      loadConfig({
+        ...prod,
+        ENGINE_HOST: '0.0.0.0',
+        ENGINE_TLS_CERT_FILE: '/tls/engine.crt',
+        ENGINE_TLS_KEY_FILE: '/tls/engine.key',
+      }).host,
+    ).toBe('0.0.0.0');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@localhost/db', ENGINE_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
 });

@@ -157,6 +157,10 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     throw new ConfigError(
       'invalid engine configuration: STRONGROOM_TEST_CRASH_AT is a test switch and is refused in production',
     );
+  if (production && !e.ENGINE_TLS_CERT_FILE && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(e.ENGINE_HOST))
+    throw new ConfigError(
+      `invalid engine configuration for production: ENGINE_HOST ${e.ENGINE_HOST} is not loopback and gRPC is not encrypted; set ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE (and ENGINE_TLS_CLIENT_CA_FILE for mutual TLS)`,
+    );
   const crashAt = new Map(
     (e.STRONGROOM_TEST_CRASH_AT ?? '')
       .split(',')

@@ -1,6 +1,7 @@
 import { GatewayConfigError, describeConfig, loadConfig } from './config';
 
 const SECRET = 'x'.repeat(32);
+const IDP = { GATEWAY_JWT_ISSUER: 'https://idp.bank', GATEWAY_JWT_AUDIENCE: 'strongroom' };
 
 function message(fn: () => unknown): string {
   try {
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       jwks: {},
       queryLimits: { maxDepth: 10, maxAliases: 20, maxOperations: 5, maxCost: 5000, maxTokens: 20_000 },
       rateLimitPerMinute: 600,
+      maxTokenLifetimeSeconds: 43_200,
       metrics: { host: '127.0.0.1', port: 9465 },
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -69,14 +71,17 @@ describe('loadConfig', () => {
   });
 
   it('switches to production mode on NODE_ENV or STRONGROOM_ENV, with JSON logs by default', () => {
-    expect(loadConfig({ GATEWAY_JWKS_FILE: '/etc/idp/jwks.json', STRONGROOM_ENV: 'production' })).toMatchObject({
-      production: true,
-      logFormat: 'json',
-      jwtSecret: undefined,
-      jwks: { file: '/etc/idp/jwks.json' },
-    });
+    expect(loadConfig({ ...IDP, GATEWAY_JWKS_FILE: '/etc/idp/jwks.json', STRONGROOM_ENV: 'production' })).toMatchObject(
+      {
+        production: true,
+        logFormat: 'json',
+        jwtSecret: undefined,
+        jwks: { file: '/etc/idp/jwks.json' },
+      },
+    );
     expect(
-      loadConfig({ GATEWAY_JWKS_URL: 'https://idp.bank/jwks', NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat,
+      loadConfig({ ...IDP, GATEWAY_JWKS_URL: 'https://idp.bank/jwks', NODE_ENV: 'production', LOG_FORMAT: 'pretty' })
+        .logFormat,
     ).toBe('pretty');
   });
 
@@ -94,5 +99,27 @@ describe('loadConfig', () => {
 describe('describeConfig', () => {
   it('never includes the secret', () => {
     expect(JSON.stringify(describeConfig(loadConfig({ GATEWAY_JWT_SECRET: SECRET })))).not.toContain(SECRET);
+  });
+
+  it('refuses insecure production settings, each with what to change', () => {
+    const prod = { ...IDP, NODE_ENV: 'production', GATEWAY_JWKS_URL: 'https://idp.bank/jwks' };
+    expect(loadConfig(prod).production).toBe(true);
+    expect(message(() => loadConfig({ ...prod, GATEWAY_JWT_ISSUER: '' }))).toMatch(
+      /GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE/,
+    );
+    expect(message(() => loadConfig({ ...prod, GATEWAY_JWT_AUDIENCE: '' }))).toMatch(/GATEWAY_JWT_AUDIENCE/);
+    expect(message(() => loadConfig({ ...prod, GATEWAY_JWKS_URL: 'http://idp.bank/jwks' }))).toMatch(/https:\/\//);
+    expect(message(() => loadConfig({ ...prod, STRONGROOM_ENGINE: '10.0.0.7:50051' }))).toMatch(
+      /not on loopback: set STRONGROOM_ENGINE_TLS_CA_FILE/,
+    );
+    expect(message(() => loadConfig({ ...prod, GATEWAY_RATE_LIMIT_PER_MINUTE: '0' }))).toMatch(/must not be 0/);
+    // outside production the same settings start (development conveniences)
+    expect(
+      loadConfig({
+        GATEWAY_JWT_SECRET: SECRET,
+        STRONGROOM_ENGINE: '10.0.0.7:50051',
+        GATEWAY_RATE_LIMIT_PER_MINUTE: '0',
+      }).production,
+    ).toBe(false);
   });
 });

@@ -69,6 +69,8 @@ export interface GatewayConfig {
    * minute (a token bucket refilled continuously); over it, RATE_LIMITED (HTTP 429).
    */
   readonly rateLimitPerMinute: number;
+  /** GATEWAY_MAX_TOKEN_LIFETIME_SECONDS, default 43200 (12 h): bearer tokens valid for longer are refused. */
+  readonly maxTokenLifetimeSeconds: number;
   /**
    * GATEWAY_METRICS_PORT (default 9465, or a free port when GATEWAY_PORT is 0; "off": none) and
    * GATEWAY_METRICS_HOST (default 127.0.0.1): where Prometheus scrapes GET /metrics, apart from the
@@ -111,6 +113,7 @@ const envSchema = z.object({
   GATEWAY_MAX_ALIASES: intString(0, 1000).default(20),
   GATEWAY_MAX_COST: intString(10, 1_000_000).default(5000),
   GATEWAY_RATE_LIMIT_PER_MINUTE: intString(0, 1_000_000).default(600),
+  GATEWAY_MAX_TOKEN_LIFETIME_SECONDS: intString(60, 30 * 86400).default(12 * 3600),
   GATEWAY_METRICS_PORT: z.union([z.literal('off'), intString(0, 65535)]).optional(),
   GATEWAY_METRICS_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
 });
@@ -151,6 +154,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       `invalid gateway configuration: GATEWAY_JWT_SECRET: at least ${MIN_SECRET_LENGTH} characters`,
     );
   }
+  if (production) refuseInsecureProduction(e, engineTls !== undefined);
   return Object.freeze({
     host: e.GATEWAY_HOST,
     port: e.GATEWAY_PORT,
@@ -181,7 +185,28 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxTokens: 20_000,
     },
     rateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
+    maxTokenLifetimeSeconds: e.GATEWAY_MAX_TOKEN_LIFETIME_SECONDS,
   });
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1):\d+$/;
+
+/**
+ * Production refuses settings that leave the trust boundary open, each with what to change: identity-provider
+ * tokens without a required issuer and audience, keys fetched over plain HTTP, a remote engine without TLS,
+ * no rate limit.
+ */
+function refuseInsecureProduction(e: z.infer<typeof envSchema>, engineTls: boolean): void {
+  const refuse = (why: string) => {
+    throw new ConfigError(`invalid gateway configuration for production: ${why}`);
+  };
+  if ((e.GATEWAY_JWKS_FILE || e.GATEWAY_JWKS_URL) && (!e.GATEWAY_JWT_ISSUER || !e.GATEWAY_JWT_AUDIENCE))
+    refuse('GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE are required (tokens of any issuer or audience would pass)');
+  if (e.GATEWAY_JWKS_URL?.startsWith('http://'))
+    refuse('GATEWAY_JWKS_URL must be https:// (keys fetched over plain HTTP can be replaced on the way)');
+  if (!engineTls && !LOOPBACK.test(e.STRONGROOM_ENGINE))
+    refuse(`the engine at ${e.STRONGROOM_ENGINE} is not on loopback: set STRONGROOM_ENGINE_TLS_CA_FILE (TLS)`);
+  if (e.GATEWAY_RATE_LIMIT_PER_MINUTE === 0) refuse('GATEWAY_RATE_LIMIT_PER_MINUTE must not be 0 (no rate limit)');
 }
 
 /** The configuration without secrets, for the startup log line. */

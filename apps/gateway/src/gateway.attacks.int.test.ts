@@ -34,7 +34,7 @@ describe('gateway protection (production mode)', () => {
       loadConfig({
         GATEWAY_PORT: '0',
         STRONGROOM_ENGINE: engine.address,
-        GATEWAY_JWKS_FILE: idp.jwksFile,
+        ...idp.env,
         NODE_ENV: 'production',
         GATEWAY_RATE_LIMIT_PER_MINUTE: '100000',
       }),

@@ -293,7 +293,7 @@ describe('startGateway', () => {
       NODE_ENV: 'production',
       STRONGROOM_ENGINE: '127.0.0.1:1',
       GATEWAY_JWT_SECRET: '',
-      GATEWAY_JWKS_FILE: idp.jwksFile,
+      ...idp.env,
     });
     try {
       const res = await fetch(prod.url, {

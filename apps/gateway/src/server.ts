@@ -157,6 +157,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         ...(jwks ? { jwks: jwks.keys } : {}),
         ...(config.jwks.issuer ? { issuer: config.jwks.issuer } : {}),
         ...(config.jwks.audience ? { audience: config.jwks.audience } : {}),
+        maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
       },
       engineDeadlineMs: config.engineDeadlineMs,
       logger,

@@ -22,7 +22,13 @@ export interface TokenClaims {
 }
 
 export type TokenRejection =
-  'malformed' | 'unsupported_algorithm' | 'bad_signature' | 'expired' | 'not_yet_valid' | 'invalid_claims';
+  | 'malformed'
+  | 'unsupported_algorithm'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'invalid_claims'
+  | 'too_long_lived';
 
 /** Why a token was refused. `reason` is safe to show the caller; the token itself never is. */
 export class TokenError extends Error {
@@ -43,7 +49,15 @@ export interface VerifyOptions {
   readonly issuer?: string;
   /** Required `aud` claim (or one of its values), when set. */
   readonly audience?: string;
+  /**
+   * Longest lifetime accepted, in seconds (default 12 h): `exp - iat`, or the time left when the token
+   * carries no `iat`. A token valid for years is a stolen credential that never expires.
+   */
+  readonly maxLifetimeSeconds?: number;
 }
+
+/** Default of VerifyOptions.maxLifetimeSeconds: 12 hours. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 12 * 3600;
 
 /** Longest token accepted; bounds the work done on hostile input. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -127,6 +141,8 @@ export function checkClaims(payload: Record<string, unknown>, options: VerifyOpt
   if (iat !== undefined && !isSeconds(iat)) throw new TokenError('invalid_claims');
   if (nowSeconds >= exp + tolerance) throw new TokenError('expired');
   if (nbf !== undefined && nowSeconds < nbf - tolerance) throw new TokenError('not_yet_valid');
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  if (exp - (iat ?? nowSeconds) > maxLifetime + tolerance) throw new TokenError('too_long_lived');
   if (typeof sub !== 'string' || !SUBJECT.test(sub)) throw new TokenError('invalid_claims');
   if (!Array.isArray(roles) || !roles.every((r): r is string => typeof r === 'string')) {
     throw new TokenError('invalid_claims');

@@ -128,4 +128,20 @@ describe('verifyHs256Jwt', () => {
       );
     }
   });
+
+  it('refuses a token that lives longer than the maximum lifetime (12 h unless configured), also without iat', () => {
+    const sign = (payload: Record<string, unknown>) => {
+      const head = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+      const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+      return `${head}.${body}.${createHmac('sha256', SECRET).update(`${head}.${body}`).digest('base64url')}`;
+    };
+    const at = NOW / 1000;
+    const twelveHours = sign({ sub: 'a', roles: [], iat: at, exp: at + 12 * 3600 });
+    expect(verifyHs256Jwt(twelveHours, SECRET, { now: NOW }).sub).toBe('a');
+    const untilYear9999 = sign({ sub: 'a', roles: [], iat: at, exp: 253402300799 });
+    expect(rejection(() => verifyHs256Jwt(untilYear9999, SECRET, { now: NOW }))).toBe('too_long_lived');
+    const noIat = sign({ sub: 'a', roles: [], exp: at + 2 * 86400 });
+    expect(rejection(() => verifyHs256Jwt(noIat, SECRET, { now: NOW }))).toBe('too_long_lived');
+    expect(verifyHs256Jwt(noIat, SECRET, { now: NOW, maxLifetimeSeconds: 3 * 86400 }).sub).toBe('a');
+  });
 });

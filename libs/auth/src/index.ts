@@ -7,6 +7,7 @@ export {
   type TokenClaims,
   type TokenRejection,
   type VerifyOptions,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
 } from './hs256-jwt';
 export { ROLES, type Role } from './roles';
 export { loadJwks, verifyJwksJwt, type JsonWebKeySet } from './jwks-jwt';

@@ -43,6 +43,13 @@ describe('authenticate', () => {
     expect(err.message).not.toContain('not.a.jwt');
   });
 
+  it('refuses a token valid for longer than the maximum lifetime (12 h by default)', () => {
+    const forever = signDevToken({ sub: 'ops-1', roles: ['admin'], ttlSeconds: 10 * 365 * 86400 }, SECRET, NOW);
+    expect(refusal(() => authenticate(`Bearer ${forever}`, ON, NOW)).message).toMatch(/valid for longer/);
+    const day = signDevToken({ sub: 'ops-1', roles: ['admin'], ttlSeconds: 86400 }, SECRET, NOW);
+    expect(authenticate(`Bearer ${day}`, { ...ON, maxTokenLifetimeSeconds: 2 * 86400 }, NOW).sub).toBe('ops-1');
+  });
+
   it('tells the caller when the token has expired', () => {
     const token = signDevToken({ sub: 'ops-1', roles: ['viewer'], ttlSeconds: 60 }, SECRET, NOW);
     expect(refusal(() => authenticate(`Bearer ${token}`, ON, NOW + 3_600_000)).message).toMatch(/expired/);

@@ -21,6 +21,8 @@ export interface AuthSettings {
   /** Required `iss` / `aud` of JWKS tokens, when configured. */
   readonly issuer?: string;
   readonly audience?: string;
+  /** Longest token lifetime accepted (GATEWAY_MAX_TOKEN_LIFETIME_SECONDS); default 12 h. */
+  readonly maxTokenLifetimeSeconds?: number;
 }
 
 /** The actor every request runs as while GATEWAY_AUTH=off (development only). */
@@ -39,6 +41,8 @@ function messageFor(err: TokenError): string {
       return 'the bearer token has expired';
     case 'not_yet_valid':
       return 'the bearer token is not valid yet';
+    case 'too_long_lived':
+      return 'the bearer token is valid for longer than this gateway accepts';
     case 'unsupported_algorithm':
       return 'the bearer token is signed with an algorithm this gateway does not accept';
     default:
@@ -68,12 +72,14 @@ export function authenticate(
     const token = match[1] as string;
     // HS256 (shared secret, development) or RS256/ES256 (JWKS, production): each only when configured
     const hs256 = headerAlg(token) === 'HS256';
+    const lifetime = settings.maxTokenLifetimeSeconds ? { maxLifetimeSeconds: settings.maxTokenLifetimeSeconds } : {};
     if (hs256 && settings.jwtSecret === undefined) throw new TokenError('unsupported_algorithm');
     if (!hs256 && settings.jwks === undefined) throw new TokenError('unsupported_algorithm');
     const claims = hs256
-      ? verifyHs256Jwt(token, settings.jwtSecret as string, { now })
+      ? verifyHs256Jwt(token, settings.jwtSecret as string, { now, ...lifetime })
       : verifyJwksJwt(token, settings.jwks?.() ?? [], {
           now,
+          ...lifetime,
           ...(settings.issuer ? { issuer: settings.issuer } : {}),
           ...(settings.audience ? { audience: settings.audience } : {}),
         });
