@@ -102,9 +102,9 @@ async function main(): Promise<void> {
       databaseUrl: cluster.url,
       env: { STRONGROOM_HOME: home, STRONGROOM_SANCTIONS_LISTS: `${lists}/sdn.csv,${lists}/alt.csv` },
     });
-    const jobs = createJobServiceClient({ address: engine.address });
-    const ingestClient = createIngestServiceClient({ address: engine.address });
-    const audit = createAuditServiceClient({ address: engine.address });
+    const jobs = createJobServiceClient({ address: engine.address, token: engine.token });
+    const ingestClient = createIngestServiceClient({ address: engine.address, token: engine.token });
+    const audit = createAuditServiceClient({ address: engine.address, token: engine.token });
     try {
       const definition =
         `name: bench\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\n` +

@@ -79,16 +79,17 @@ async function main(): Promise<void> {
     const engine = await startEngineProcess({
       databaseUrl: cluster.url,
       env: {
+        GATEWAY_JWT_SECRET: SECRET,
         STRONGROOM_HOME: path.join(dir, 'home'),
         ENGINE_MAX_CONCURRENT_RUNS: String(Math.max(2, FILES)),
         DB_POOL_SIZE: '20',
       },
     });
     const gateway = await startGateway(engine.address);
-    const jobs = createJobServiceClient({ address: engine.address });
-    const ingestClient = createIngestServiceClient({ address: engine.address });
-    const audit = createAuditServiceClient({ address: engine.address });
-    const token = signDevToken({ sub: 'stress', roles: ['viewer'], ttlSeconds: 24 * 3600 }, SECRET);
+    const jobs = createJobServiceClient({ address: engine.address, token: engine.token });
+    const ingestClient = createIngestServiceClient({ address: engine.address, token: engine.token });
+    const audit = createAuditServiceClient({ address: engine.address, token: engine.token });
+    const token = signDevToken({ sub: 'stress', roles: ['viewer'], ttlSeconds: 12 * 3600 }, SECRET);
     const until = Date.now() + MINUTES * 60_000;
     say(
       `stress: ${MINUTES} min, ${FILES} file workers × ${ROWS.toLocaleString('en-US')} rows, ${STREAMS} ingest streams, ${GRAPHQL} GraphQL clients`,

@@ -23,7 +23,7 @@ describe('strongroom CLI against a real engine', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
-    env = { STRONGROOM_ENGINE: engine.address };
+    env = { STRONGROOM_ENGINE: engine.address, STRONGROOM_TOKEN: engine.token };
   });
   afterAll(async () => {
     await engine?.stop();

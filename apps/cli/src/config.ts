@@ -26,6 +26,11 @@ const schema = z.object({
   /** "production" turns off development conveniences (serve's default source root in the current folder). */
   STRONGROOM_ENV: z.string().optional(),
   NODE_ENV: z.string().optional(),
+  /**
+   * The CLI's credentials: a bearer token the engine verifies (its subject is the audit actor). Unset outside
+   * production: a 15-minute development token is minted from <home>/keys/gateway-jwt.secret when readable.
+   */
+  STRONGROOM_TOKEN: z.string().optional(),
   /** Per-call deadline for unary engine calls, ms. */
   STRONGROOM_CLI_DEADLINE_MS: intString(100, 3_600_000).default(30_000),
 });
@@ -43,6 +48,7 @@ export type CliConfig = Readonly<{
   sanctionsLists: string | undefined;
   screeningThreshold: number;
   production: boolean;
+  token: string | undefined;
   /** Passed through to child processes started by `serve`. */
   env: Env;
 }>;
@@ -61,6 +67,7 @@ export function loadConfig(env: Env = process.env): CliConfig {
     sanctionsLists: e.STRONGROOM_SANCTIONS_LISTS,
     screeningThreshold: e.SCREENING_THRESHOLD,
     production: e.STRONGROOM_ENV === 'production' || e.NODE_ENV === 'production',
+    token: e.STRONGROOM_TOKEN,
     env: { ...env },
   });
 }

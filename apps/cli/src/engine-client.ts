@@ -1,3 +1,4 @@
+import { readDevSecret, signDevToken } from '@strongroom/auth';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import {
   callUnary,
@@ -79,8 +80,34 @@ export function engineTarget(config: Pick<CliConfig, 'engineAddress' | 'engineTl
 export function callMetadata(): Metadata {
   const md = new Metadata();
   md.set(METADATA_KEYS.correlationId, newCorrelationId());
-  md.set(METADATA_KEYS.actor, `cli:${process.env.USER ?? 'unknown'}`);
+  const token = credentials.token();
+  if (token) md.set(METADATA_KEYS.authorization, `Bearer ${token}`);
   return md;
+}
+
+/** Where the CLI's bearer token comes from (set once by main from the config). */
+const credentials: { token: () => string | undefined } = { token: () => undefined };
+
+/**
+ * The CLI's identity is a verified token, never `$USER`: STRONGROOM_TOKEN, or outside production a
+ * short-lived development token minted from the development secret of the same STRONGROOM_HOME (the one
+ * `serve`/`start` made), so the zero-setup flow works. Without either, calls go out without credentials and
+ * the engine answers UNAUTHENTICATED.
+ */
+export function configureCredentials(config: Pick<CliConfig, 'token' | 'production' | 'home'>): void {
+  let minted: { token: string; until: number } | undefined;
+  credentials.token = () => {
+    if (config.token) return config.token;
+    if (config.production) return undefined;
+    if (minted && minted.until > Date.now() + 60_000) return minted.token;
+    const secret = readDevSecret(config.home);
+    if (!secret) return undefined;
+    minted = {
+      token: signDevToken({ sub: 'dev-cli', roles: ['admin'], ttlSeconds: 900 }, secret),
+      until: Date.now() + 900_000,
+    };
+    return minted.token;
+  };
 }
 
 /** Unary calls on any generated service client, each with a deadline and the call metadata. */

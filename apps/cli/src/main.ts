@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type CliConfig } from './config';
 import { fail, UsageError } from './cli-errors';
+import { configureCredentials } from './engine-client';
 import { alertsCommand } from './commands/alerts';
 import { auditCommand, verifyRunCommand } from './commands/audit';
 import { controlCommand } from './commands/control';
@@ -104,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
   let config;
   try {
     config = loadConfig();
+    configureCredentials(config);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;

@@ -45,7 +45,7 @@ describe('a 1,000,000-entry ACH file (real engine, real PostgreSQL)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
-    client = createJobServiceClient({ address: engine.address });
+    client = createJobServiceClient({ address: engine.address, token: engine.token });
   });
   afterAll(async () => {
     client?.close();

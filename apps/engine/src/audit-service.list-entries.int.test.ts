@@ -15,6 +15,7 @@ import {
   createTestDatabase,
   makeTempDir,
   startEngineProcess,
+  testToken,
   unaryCall,
   type EngineProcess,
   type TestDatabase,
@@ -30,8 +31,8 @@ describe('AuditService (real engine): entries with the caller, pagination, incre
   beforeAll(async () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
-    jobs = createJobServiceClient({ address: engine.address });
-    audit = createAuditServiceClient({ address: engine.address });
+    jobs = createJobServiceClient({ address: engine.address, token: engine.token });
+    audit = createAuditServiceClient({ address: engine.address, token: engine.token });
   });
   afterAll(async () => {
     jobs?.close();
@@ -42,7 +43,7 @@ describe('AuditService (real engine): entries with the caller, pagination, incre
 
   it('records who defined and changed a job, and pages through the entries', async () => {
     const md = new Metadata();
-    md.set('x-strongroom-actor', 'user:alice');
+    md.set('authorization', `Bearer ${testToken('alice')}`);
     const def = (ratio: string) => `name: audited\nsource: { kind: grpc }\nerrors: { maxRejectRatio: ${ratio} }\n`;
     await unaryCall<CreateJobRequest, CreateJobResponse>(
       jobs,

@@ -228,7 +228,7 @@ describe('bank-format conformance over the shared corpus (real engine, real Post
       databaseUrl: db.url,
       env: { STRONGROOM_HOME: home, ENGINE_MAX_CONCURRENT_RUNS: '4' },
     });
-    client = createJobServiceClient({ address: engine.address });
+    client = createJobServiceClient({ address: engine.address, token: engine.token });
   });
   afterAll(async () => {
     client?.close();

@@ -28,6 +28,7 @@ import {
   makeTempDir,
   runCli,
   startEngineProcess,
+  testToken,
   unaryCall,
   writeTempFile,
   type EngineProcess,
@@ -47,7 +48,7 @@ describe('ComplianceService (real engine)', () => {
   const dir = makeTempDir();
   const as = (actor: string) => {
     const md = new Metadata();
-    md.set('x-strongroom-actor', actor);
+    md.set('authorization', `Bearer ${testToken(actor.replace(/^user:/, ''))}`);
     return md;
   };
   const list = async (req: Partial<ListAlertsRequest>) =>
@@ -81,8 +82,8 @@ describe('ComplianceService (real engine)', () => {
         SCREENING_THRESHOLD: '0.9',
       },
     });
-    jobs = createJobServiceClient({ address: engine.address });
-    compliance = createComplianceServiceClient({ address: engine.address });
+    jobs = createJobServiceClient({ address: engine.address, token: engine.token });
+    compliance = createComplianceServiceClient({ address: engine.address, token: engine.token });
     const csv = writeTempFile(
       dir,
       'aml.csv',
@@ -194,7 +195,7 @@ describe('ComplianceService (real engine)', () => {
       ['moreno daniel', true, '15102'],
       ['Grace Hopper', false, r.results[1]?.entryId],
     ]);
-    const env = { STRONGROOM_ENGINE: engine.address };
+    const env = { STRONGROOM_ENGINE: engine.address, STRONGROOM_TOKEN: engine.token };
     const listed = await runCli(['alerts', 'list', '--run', runId, '--rule', 'LARGE_TRANSACTION', '--json'], env);
     expect(listed.code).toBe(0);
     const [large] = (
@@ -215,7 +216,7 @@ describe('ComplianceService (real engine)', () => {
   }, 60_000);
 
   it('places, lists and releases a legal hold and runs a purge from the CLI, each audited', async () => {
-    const env = { STRONGROOM_ENGINE: engine.address };
+    const env = { STRONGROOM_ENGINE: engine.address, STRONGROOM_TOKEN: engine.token };
     const placed = await runCli(
       ['hold', 'place', 'account', 'DE89370400440532013000', '--reason', 'litigation hold L-1', '--json'],
       env,
@@ -235,14 +236,14 @@ describe('ComplianceService (real engine)', () => {
     expect(JSON.parse(purge.stdout)).toMatchObject({ dryRun: false, purged: 0 }); // 2026 rows are within 7 years
     const released = await runCli(['hold', 'release', hold.id, '--reason', 'case closed', '--json'], env);
     expect(JSON.parse(released.stdout).hold).toMatchObject({
-      releasedBy: expect.stringMatching(/^cli:/),
+      releasedBy: 'user:test-admin', // the CLI's token subject, never $USER
       releaseReason: 'case closed',
     });
     expect((await runCli(['hold', 'place', 'account', 'X'], env)).code).toBe(2); // no reason
   }, 60_000);
 
   it('reports per framework and period, as JSON and CSV, from the CLI', async () => {
-    const env = { STRONGROOM_ENGINE: engine.address };
+    const env = { STRONGROOM_ENGINE: engine.address, STRONGROOM_TOKEN: engine.token };
     const period = ['--from', '2000-01-01', '--to', '2100-12-31'];
     const report = async (framework: string) => {
       const r = await runCli(['report', framework, ...period, '--json'], env);

@@ -39,7 +39,13 @@ describe('loadConfig', () => {
   });
 
   it('refuses in production an engine listening beyond loopback without TLS', () => {
-    const prod = { DATABASE_URL: 'postgres://u@localhost/db', STRONGROOM_ENV: 'production' };
+    const prod = {
+      DATABASE_URL: 'postgres://u@localhost/db',
+      STRONGROOM_ENV: 'production',
+      GATEWAY_JWKS_FILE: '/idp/jwks.json',
+      GATEWAY_JWT_ISSUER: 'https://idp.bank',
+      GATEWAY_JWT_AUDIENCE: 'strongroom',
+    };
     expect(() => loadConfig({ ...prod, ENGINE_HOST: '0.0.0.0' })).toThrow(/ENGINE_HOST 0\.0\.0\.0 is not loopback/);
     expect(loadConfig({ ...prod, ENGINE_HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
     expect(
@@ -51,5 +57,30 @@ describe('loadConfig', () => {
       }).host,
     ).toBe('0.0.0.0');
     expect(loadConfig({ DATABASE_URL: 'postgres://u@localhost/db', ENGINE_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
+  it('verifies callers with the development secret outside production, and only with a JWKS, issuer and audience in production', () => {
+    const base = { DATABASE_URL: 'postgres://u@localhost/db' };
+    expect(loadConfig(base).auth).toMatchObject({ hs256Secret: 'dev-file', jwksFile: undefined });
+    expect(loadConfig({ ...base, GATEWAY_JWT_SECRET: 's'.repeat(32) }).auth.hs256Secret).toBe('s'.repeat(32));
+    const prod = { ...base, STRONGROOM_ENV: 'production' };
+    expect(() => loadConfig(prod)).toThrow(/GATEWAY_JWKS_FILE with GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE/);
+    expect(() =>
+      loadConfig({
+        ...prod,
+        GATEWAY_JWKS_FILE: '/idp/jwks.json',
+        GATEWAY_JWT_ISSUER: 'https://idp.bank',
+        GATEWAY_JWT_AUDIENCE: 'sr',
+        GATEWAY_JWT_SECRET: 's'.repeat(32),
+      }),
+    ).toThrow(/HS256 development tokens\) is refused/);
+    expect(
+      loadConfig({
+        ...prod,
+        GATEWAY_JWKS_FILE: '/idp/jwks.json',
+        GATEWAY_JWT_ISSUER: 'https://idp.bank',
+        GATEWAY_JWT_AUDIENCE: 'sr',
+      }).auth,
+    ).toMatchObject({ hs256Secret: undefined, jwksFile: '/idp/jwks.json' });
   });
 });

@@ -48,6 +48,17 @@ const schema = z.object({
     .regex(/^([a-z_][a-z0-9_]{0,62})?$/, 'must be a role name')
     .default('strongroom_runtime'),
   /**
+   * How the engine verifies callers' bearer tokens — the same settings as the gateway's. Development:
+   * GATEWAY_JWT_SECRET (HS256), else the secret in <home>/keys/gateway-jwt.secret (created on first start).
+   * Production: GATEWAY_JWKS_FILE with GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE (required), no HS256.
+   */
+  GATEWAY_JWT_SECRET: z.string().min(32, 'must have at least 32 characters').optional(),
+  GATEWAY_JWKS_FILE: z.string().optional(),
+  GATEWAY_JWT_ISSUER: z.string().optional(),
+  GATEWAY_JWT_AUDIENCE: z.string().optional(),
+  /** Longest bearer-token lifetime accepted, seconds (default 12 h). */
+  GATEWAY_MAX_TOKEN_LIFETIME_SECONDS: intString(60, 30 * 86400).default(12 * 3600),
+  /**
    * The only folders the engine reads source files from, separated like PATH (":"). Default: <home>/inbox
    * and, outside production, the engine's working folder. Nothing else under <home> (keys, database) and
    * nothing in /proc, /sys or /dev is ever readable; paths are checked after resolving symlinks.
@@ -130,6 +141,14 @@ export type EngineConfig = Readonly<{
   connectTimeoutMs: number;
   shutdownGraceMs: number;
   maxDeadlineMs: number;
+  /** Token verification: an HS256 secret (or 'dev-file': the home's development secret) and/or a JWKS file. */
+  auth: {
+    hs256Secret: string | 'dev-file' | undefined;
+    jwksFile: string | undefined;
+    issuer: string | undefined;
+    audience: string | undefined;
+    maxLifetimeSeconds: number;
+  };
   /** Where source files may be read from (STRONGROOM_SOURCE_ROOTS), as real paths. */
   sourceRoots: SourceRoots;
   logLevel: string;
@@ -160,6 +179,14 @@ export function loadConfig(env: Env = process.env): EngineConfig {
   if (production && !e.ENGINE_TLS_CERT_FILE && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(e.ENGINE_HOST))
     throw new ConfigError(
       `invalid engine configuration for production: ENGINE_HOST ${e.ENGINE_HOST} is not loopback and gRPC is not encrypted; set ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE (and ENGINE_TLS_CLIENT_CA_FILE for mutual TLS)`,
+    );
+  if (production && e.GATEWAY_JWT_SECRET)
+    throw new ConfigError(
+      'invalid engine configuration for production: GATEWAY_JWT_SECRET (HS256 development tokens) is refused; set GATEWAY_JWKS_FILE, GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE',
+    );
+  if (production && (!e.GATEWAY_JWKS_FILE || !e.GATEWAY_JWT_ISSUER || !e.GATEWAY_JWT_AUDIENCE))
+    throw new ConfigError(
+      'invalid engine configuration for production: callers are verified against GATEWAY_JWKS_FILE with GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE; set all three',
     );
   const crashAt = new Map(
     (e.STRONGROOM_TEST_CRASH_AT ?? '')
@@ -208,6 +235,13 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
     shutdownGraceMs: e.ENGINE_SHUTDOWN_GRACE_MS,
     maxDeadlineMs: e.ENGINE_MAX_DEADLINE_MS,
+    auth: {
+      hs256Secret: e.GATEWAY_JWT_SECRET ?? (production ? undefined : 'dev-file'),
+      jwksFile: e.GATEWAY_JWKS_FILE,
+      issuer: e.GATEWAY_JWT_ISSUER,
+      audience: e.GATEWAY_JWT_AUDIENCE,
+      maxLifetimeSeconds: e.GATEWAY_MAX_TOKEN_LIFETIME_SECONDS,
+    },
     sourceRoots: sourceRoots(
       e.STRONGROOM_SOURCE_ROOTS
         ? e.STRONGROOM_SOURCE_ROOTS.split(path.delimiter).filter(Boolean)

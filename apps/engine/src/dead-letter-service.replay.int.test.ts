@@ -26,6 +26,7 @@ import {
   createTestDatabase,
   makeTempDir,
   startEngineProcess,
+  testToken,
   unaryCall,
   type EngineProcess,
   type TestDatabase,
@@ -52,7 +53,7 @@ describe('DeadLetterService (real engine): replay and discard', () => {
   const dir = makeTempDir();
   const operator = () => {
     const md = new Metadata();
-    md.set('x-strongroom-actor', 'user:olivia');
+    md.set('authorization', `Bearer ${testToken('olivia')}`);
     return md;
   };
   const list = async (req: Partial<ListDeadLettersRequest>) =>
@@ -83,8 +84,8 @@ describe('DeadLetterService (real engine): replay and discard', () => {
     await pg.connect();
     await pg.query(`ALTER TABLE transactions ADD CONSTRAINT test_no_poison CHECK (account <> 'POISON')`);
     engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
-    jobs = createJobServiceClient({ address: engine.address });
-    dlq = createDeadLetterServiceClient({ address: engine.address });
+    jobs = createJobServiceClient({ address: engine.address, token: engine.token });
+    dlq = createDeadLetterServiceClient({ address: engine.address, token: engine.token });
     const csv = `${dir}/dlq.csv`;
     const gen = await generateTransactionsCsv(csv, { rows: 5000, seed: 5, idPrefix: 'DL' });
     fs.appendFileSync(

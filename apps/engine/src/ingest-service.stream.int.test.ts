@@ -85,8 +85,8 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
   beforeAll(async () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
-    jobs = createJobServiceClient({ address: engine.address });
-    ingest = createIngestServiceClient({ address: engine.address });
+    jobs = createJobServiceClient({ address: engine.address, token: engine.token });
+    ingest = createIngestServiceClient({ address: engine.address, token: engine.token });
     const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
       definition: 'name: payments-stream\nsource: { kind: grpc, system: payments-api }\n',
       baseDir: '',

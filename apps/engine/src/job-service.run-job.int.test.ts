@@ -43,7 +43,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
       databaseUrl: db.url,
       env: { STRONGROOM_HOME: `${dir}/home`, ENGINE_MAX_CONCURRENT_RUNS: '2' },
     });
-    client = createJobServiceClient({ address: engine.address });
+    client = createJobServiceClient({ address: engine.address, token: engine.token });
   });
   afterAll(async () => {
     client?.close();

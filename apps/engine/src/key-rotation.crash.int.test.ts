@@ -53,8 +53,9 @@ describe('field-key rotation', () => {
         env: { STRONGROOM_HOME: home, KEY_ROTATION_BATCH_SIZE: '500', ...env },
       });
     engine = await start({ STRONGROOM_TEST_CRASH_AT: 'rotation:batch@3' });
-    const jobs = createJobServiceClient({ address: engine.address });
-    const csv = path.join(home, 'restricted.csv');
+    const jobs = createJobServiceClient({ address: engine.address, token: engine.token });
+    const csv = path.join(home, 'inbox', 'restricted.csv'); // the engine reads nothing in its home but the inbox
+    fs.mkdirSync(path.dirname(csv), { recursive: true });
     const gen = await generateTransactionsCsv(csv, { rows: 4000, seed: 5, idPrefix: 'KR', badRatio: 0.01 });
     const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
       definition: `name: restricted\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, reference: reference }\nbatching: { minSize: 1000, maxSize: 1000 }\ncompliance: { classification: { account: RESTRICTED, counterparty_name: RESTRICTED, reference: RESTRICTED } }\n`,
@@ -107,7 +108,7 @@ describe('field-key rotation', () => {
       expect(before.rows).toBe(4000 - gen.bad);
 
       // rotate: the engine kills itself after the 3rd re-encrypted batch
-      let compliance = createComplianceServiceClient({ address: engine.address });
+      let compliance = createComplianceServiceClient({ address: engine.address, token: engine.token });
       const started = await unaryCall<RotateFieldKeysRequest, RotateFieldKeysResponse>(
         compliance,
         compliance.rotateFieldKeys,
@@ -132,7 +133,7 @@ describe('field-key rotation', () => {
 
       // the next engine resumes the rotation where it stopped
       engine = await start();
-      compliance = createComplianceServiceClient({ address: engine.address });
+      compliance = createComplianceServiceClient({ address: engine.address, token: engine.token });
       let rotation = started.rotation;
       for (const until = Date.now() + 60_000; rotation?.status === 'RUNNING' && Date.now() < until;) {
         await new Promise((r) => setTimeout(r, 200));
@@ -150,7 +151,7 @@ describe('field-key rotation', () => {
       expect(after.keyIds).toEqual(new Set(['k2']));
       expect(after.clear).toBe(before.clear);
       expect(after.dead).toEqual(before.dead);
-      const audit = await createAuditServiceClient({ address: engine.address });
+      const audit = await createAuditServiceClient({ address: engine.address, token: engine.token });
       const verified = await unaryCall<VerifyRunRequest, VerifyRunResponse>(audit, audit.verifyRun, { runId });
       audit.close();
       expect(verified.ok).toBe(true); // digests were over clear values: a rotation changes no digest

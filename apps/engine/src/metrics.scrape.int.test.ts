@@ -48,8 +48,8 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
-    jobs = createJobServiceClient({ address: engine.address });
-    audit = createAuditServiceClient({ address: engine.address });
+    jobs = createJobServiceClient({ address: engine.address, token: engine.token });
+    audit = createAuditServiceClient({ address: engine.address, token: engine.token });
   });
   afterAll(async () => {
     jobs?.close();
@@ -141,7 +141,7 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
       definition: 'name: metrics-ingest\nsource: { kind: grpc }\n',
       baseDir: '',
     });
-    const ingest = createIngestServiceClient({ address: engine.address });
+    const ingest = createIngestServiceClient({ address: engine.address, token: engine.token });
     const call = ingest.ingest();
     const answers: IngestResponse[] = [];
     let wake: (() => void) | undefined;

@@ -57,7 +57,7 @@ describe('no card number in clear anywhere', () => {
         LOG_LEVEL: 'debug',
       },
     });
-    jobs = createJobServiceClient({ address: engine.address });
+    jobs = createJobServiceClient({ address: engine.address, token: engine.token });
     const r = createRandom(77);
     const planted: string[] = [];
     const pan = () => {

@@ -86,8 +86,8 @@ describe('resilience: database link blackholed', () => {
         DB_CONNECT_TIMEOUT_MS: '2000',
       },
     });
-    jobs = createJobServiceClient({ address: engine.address });
-    ops = createOpsServiceClient({ address: engine.address });
+    jobs = createJobServiceClient({ address: engine.address, token: engine.token });
+    ops = createOpsServiceClient({ address: engine.address, token: engine.token });
     const dir = makeTempDir();
     const csv = path.join(dir, 'blackhole.csv');
     const gen = await generateTransactionsCsv(csv, { rows: 60_000, seed: 21, idPrefix: 'BH' });

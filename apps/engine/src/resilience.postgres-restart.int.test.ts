@@ -49,7 +49,7 @@ describe('resilience: PostgreSQL restart during a run', () => {
       databaseUrl: cluster.url,
       env: { STRONGROOM_HOME: makeTempDir(), LOG_LEVEL: 'warn' },
     });
-    client = createJobServiceClient({ address: engine.address });
+    client = createJobServiceClient({ address: engine.address, token: engine.token });
     const csv = path.join(dir, 'restart.csv');
     const gen = await generateTransactionsCsv(csv, { rows: 60_000, seed: 11, idPrefix: 'PR' });
     const job = await unaryCall<CreateJobRequest, CreateJobResponse>(client, client.createJob, {
@@ -65,7 +65,7 @@ describe('resilience: PostgreSQL restart during a run', () => {
 
     await cluster.stopImmediate();
     // for 5 s the database is away: the breaker must open and the engine report NOT_SERVING
-    const ops = createOpsServiceClient({ address: engine.address });
+    const ops = createOpsServiceClient({ address: engine.address, token: engine.token });
     const HealthClient = makeGenericClientConstructor(healthService, 'Health');
     const health = new HealthClient(engine.address, credentials.createInsecure()) as unknown as {
       check(
@@ -141,7 +141,7 @@ describe('resilience: PostgreSQL restart during a run', () => {
       databaseUrl: viaProxy,
       env: { STRONGROOM_HOME: makeTempDir(), LOG_LEVEL: 'warn' },
     });
-    const c = createJobServiceClient({ address: slowEngine.address });
+    const c = createJobServiceClient({ address: slowEngine.address, token: slowEngine.token });
     try {
       const csv = path.join(latencyDir, 'latency.csv');
       await generateTransactionsCsv(csv, { rows: 3000, seed: 3, idPrefix: 'LT', badRatio: 0 });

@@ -22,6 +22,7 @@ import {
   createTestDatabase,
   makeTempDir,
   startEngineProcess,
+  testToken,
   unaryCall,
   type EngineProcess,
   type TestDatabase,
@@ -71,7 +72,7 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
   async function start(env: Record<string, string> = {}): Promise<{ engine: EngineProcess; client: JobServiceClient }> {
     const engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home`, ...env } });
     engines.push(engine);
-    return { engine, client: createJobServiceClient({ address: engine.address }) };
+    return { engine, client: createJobServiceClient({ address: engine.address, token: engine.token }) };
   }
 
   async function kill(e: { engine: EngineProcess; client: JobServiceClient }): Promise<void> {
@@ -213,7 +214,7 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
       run.id,
     ]);
     const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'replay:mid@1' });
-    const dlq = createDeadLetterServiceClient({ address: crashing.engine.address });
+    const dlq = createDeadLetterServiceClient({ address: crashing.engine.address, token: crashing.engine.token });
     // a record with a missing account is replayed with one (the engine dies mid-replay: nothing may stick)
     const { rows: raws } = await pg.query(
       `SELECT id::text AS id, raw_record FROM dead_letter_queue WHERE id = ANY($1::bigint[])`,
@@ -242,7 +243,7 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
       ).rows[0].n,
     ).toBe(pending.length);
     const e = await start();
-    const dlq2 = createDeadLetterServiceClient({ address: e.engine.address });
+    const dlq2 = createDeadLetterServiceClient({ address: e.engine.address, token: e.engine.token });
     const res = await unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq2, dlq2.replayDeadLetters, {
       ids: pending.map((p) => p.id),
       runId: '',
@@ -283,7 +284,7 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
       cardPan: '',
     });
     const talk = (address: string) => {
-      const c = createIngestServiceClient({ address });
+      const c = createIngestServiceClient({ address, token: testToken() });
       const call = c.ingest();
       const answers: IngestResponse[] = [];
       const waiters: ((v: IngestResponse | Error) => void)[] = [];

@@ -1,3 +1,4 @@
+import { loadJwks, readOrCreateDevSecret, type BearerSettings } from '@strongroom/auth';
 import fs from 'node:fs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -27,6 +28,7 @@ import { ingestServiceHandlers } from './grpc/ingest-service';
 import { opsServiceHandlers } from './grpc/ops-service';
 import { complianceServiceHandlers } from './grpc/compliance-service';
 import { configureDeadlines } from './grpc/deadlines';
+import { configureAuthentication } from './grpc/call-scope';
 import { jobServiceHandlers } from './grpc/job-service';
 import { loadPanKey } from './pan-key';
 import { loadScreening } from './compliance/screening';
@@ -70,6 +72,19 @@ function crashHook(config: EngineConfig): { crash?: (point: string) => void } {
         process.kill(process.pid, 'SIGKILL');
       }
     },
+  };
+}
+
+/** How the engine verifies bearer tokens: the development secret and/or the identity provider's keys. */
+function bearerSettings(config: EngineConfig): BearerSettings {
+  const { auth } = config;
+  const jwks = auth.jwksFile ? loadJwks(JSON.parse(fs.readFileSync(auth.jwksFile, 'utf8'))) : undefined;
+  return {
+    hs256Secret: auth.hs256Secret === 'dev-file' ? readOrCreateDevSecret(config.home) : auth.hs256Secret,
+    ...(jwks ? { jwks: () => jwks } : {}),
+    ...(auth.issuer ? { issuer: auth.issuer } : {}),
+    ...(auth.audience ? { audience: auth.audience } : {}),
+    maxLifetimeSeconds: auth.maxLifetimeSeconds,
   };
 }
 
@@ -154,6 +169,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   let stopping = false;
 
   configureDeadlines(config.maxDeadlineMs);
+  configureAuthentication(bearerSettings(config));
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   server.addService(
     JobServiceService,

@@ -46,7 +46,7 @@ describe('source roots (real engine)', () => {
       databaseUrl: db.url,
       env: { STRONGROOM_HOME: home, STRONGROOM_SOURCE_ROOTS: inbox },
     });
-    client = createJobServiceClient({ address: engine.address });
+    client = createJobServiceClient({ address: engine.address, token: engine.token });
     writeTempFile(inbox, 'good.csv', `${HEADER}\ng1,ACC1,1.00,EUR,2026-01-02T10:00:00Z\n`);
     // a file outside the roots whose first line matches the mapping: read, it would load as data
     writeTempFile(dir, 'outside/secret.csv', `${HEADER}\n${SECRET},ACC1,1.00,EUR,2026-01-02T10:00:00Z\n`);
@@ -99,7 +99,7 @@ describe('source roots (real engine)', () => {
     for (const definition of attempts) {
       expect(await refusal(() => createJob(definition))).toMatchObject({
         code: 'SOURCE_OUTSIDE_ROOTS',
-        details: expect.stringContaining('is outside the source roots'),
+        details: expect.stringContaining("is outside the engine's source roots"),
       });
     }
     // a relative path against a base directory outside the roots is refused for the base directory

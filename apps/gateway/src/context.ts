@@ -52,8 +52,12 @@ export function buildContext(
   const actor = authenticate(request.authorization, deps.auth);
   deps.rateLimiter?.take(actor.sub);
   const logger = deps.logger.child({ correlationId: request.correlationId, actor: actor.sub });
-  // the engine records this in every audit entry the call causes: `user:<sub>` says it came through the gateway
-  const callCtx = { correlationId: request.correlationId, actor: `user:${actor.sub}` };
+  // the caller's token goes to the engine, which verifies it and records `user:<sub>` in every audit entry
+  const callCtx = {
+    correlationId: request.correlationId,
+    actor: `user:${actor.sub}`,
+    ...(request.authorization ? { authorization: request.authorization } : {}),
+  };
   const clientOptions = {
     deadlineMs: deps.engineDeadlineMs,
     logger: deps.logger,

@@ -28,7 +28,7 @@ describe('gateway protection (production mode)', () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({
       databaseUrl: db.url,
-      env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-attack-')) },
+      env: { ...idp.env, STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-attack-')) },
     });
     gateway = await startGateway(
       loadConfig({
@@ -165,7 +165,7 @@ describe('gateway protection (production mode)', () => {
       operator,
     );
     expect(r.json?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(r.json?.errors?.[0]?.message).toMatch(/outside the source roots/);
+    expect(r.json?.errors?.[0]?.message).toMatch(/outside the engine's source roots/);
     expect(r.text).not.toMatch(/root:x:0:0/);
   });
 });

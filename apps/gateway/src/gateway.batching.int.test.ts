@@ -16,6 +16,8 @@ import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
 
 const SECRET = 'batching-test-secret-at-least-32-characters';
+/** Where the (never read) source files of these jobs would be: inside the engine's source roots. */
+const DATA = tmpdir();
 const OPERATOR = signDevToken({ sub: 'ops', roles: ['operator'], ttlSeconds: 600 }, SECRET);
 
 /** A logger that keeps the engine calls the gateway reports (debug `engine:answered`). */
@@ -42,7 +44,7 @@ describe('gateway batching against the real engine', () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({
       databaseUrl: db.url,
-      env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-batch-')) },
+      env: { GATEWAY_JWT_SECRET: SECRET, STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-batch-')) },
     });
     gateway = await startGateway(
       loadConfig({
@@ -78,7 +80,7 @@ describe('gateway batching against the real engine', () => {
       const d = await gql<{ createJob: { job: { id: string } } }>(
         `mutation($d: String!) { createJob(definition: $d) { job { id } } }`,
         {
-          d: `name: batch-${i}\nsource:\n  kind: csv\n  path: /data/batch-${i}.csv\n  mapping: { txn_id: id, account: a, amount: m, currency: c, booked_at: b }\n`,
+          d: `name: batch-${i}\nsource:\n  kind: csv\n  path: ${DATA}/batch-${i}.csv\n  mapping: { txn_id: id, account: a, amount: m, currency: c, booked_at: b }\n`,
         },
       );
       jobIds.push(d.createJob.job.id);
@@ -126,7 +128,7 @@ describe('gateway batching against the real engine', () => {
     const d = await gql<{ createJob: { job: { id: string } } }>(
       `mutation($d: String!) { createJob(definition: $d) { job { id } } }`,
       {
-        d: `name: audited\nsource:\n  kind: csv\n  path: /data/audited.csv\n  mapping: { txn_id: id, account: a, amount: m, currency: c, booked_at: b }\n`,
+        d: `name: audited\nsource:\n  kind: csv\n  path: ${DATA}/audited.csv\n  mapping: { txn_id: id, account: a, amount: m, currency: c, booked_at: b }\n`,
       },
     );
     const rows = await querySql<{ actor: string; action: string }>(

@@ -21,7 +21,10 @@ describe('gateway in front of a frozen engine', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: makeTempDir() } });
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { GATEWAY_JWT_SECRET: SECRET, STRONGROOM_HOME: makeTempDir() },
+    });
     gateway = await startGateway(
       loadConfig({
         GATEWAY_PORT: '0',

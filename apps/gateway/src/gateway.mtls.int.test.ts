@@ -31,6 +31,7 @@ describe('engine behind mutual TLS', () => {
     engine = await startEngineProcess({
       databaseUrl: db.url,
       env: {
+        GATEWAY_JWT_SECRET: SECRET,
         STRONGROOM_HOME: path.join(dir, 'home'),
         ENGINE_TLS_CERT_FILE: pki.serverCert,
         ENGINE_TLS_KEY_FILE: pki.serverKey,

@@ -88,7 +88,10 @@ describe('gateway queries and mutations against the real engine', () => {
   beforeAll(async () => {
     writeFileSync(path.join(dir, 'transactions.csv'), `${CSV}\n`);
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: path.join(dir, 'home') } });
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { GATEWAY_JWT_SECRET: SECRET, STRONGROOM_HOME: path.join(dir, 'home') },
+    });
     const config = loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET });
     gateway = await startGateway(config, silentLogger());
   });

@@ -62,7 +62,7 @@ describe('role matrix (real gateway, real engine)', () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({
       databaseUrl: db.url,
-      env: { STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-matrix-')) },
+      env: { GATEWAY_JWT_SECRET: SECRET, STRONGROOM_HOME: mkdtempSync(path.join(tmpdir(), 'strongroom-matrix-')) },
     });
     gateway = await startGateway(
       loadConfig({

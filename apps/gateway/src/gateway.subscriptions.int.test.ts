@@ -24,7 +24,10 @@ describe('runProgress subscription (graphql-ws)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: path.join(dir, 'home') } });
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { GATEWAY_JWT_SECRET: SECRET, STRONGROOM_HOME: path.join(dir, 'home') },
+    });
     gateway = await startGateway(
       loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET }),
       silentLogger(),

@@ -79,13 +79,22 @@ describe('startGateway', () => {
   let engine: Server;
   let gateway: RunningGateway;
 
+  const subjectOf = (authorization: unknown) => {
+    const payload =
+      String(authorization ?? '')
+        .replace(/^Bearer /, '')
+        .split('.')[1] ?? '';
+    const sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8') || '{}') as { sub?: string }).sub;
+    return sub === undefined ? undefined : `user:${sub}`;
+  };
   const record = (method: string, call: { request: unknown; metadata: Metadata; getDeadline(): Date | number }) => {
     const deadline = call.getDeadline();
     seen.push({
       method,
       request: call.request,
       correlationId: call.metadata.get('x-correlation-id')[0],
-      actor: call.metadata.get('x-strongroom-actor')[0],
+      // the caller's own token is forwarded; the engine takes the actor from it (sub), nothing else
+      actor: subjectOf(call.metadata.get('authorization')[0]),
       deadlineMs: (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now(),
     });
   };

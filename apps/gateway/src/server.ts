@@ -5,16 +5,14 @@ import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
-  callUnary,
   createAuditServiceClient,
   createComplianceServiceClient,
   createDeadLetterServiceClient,
   createJobServiceClient,
   createOpsServiceClient,
   engineClientOptions,
-  type ListBreakersRequest,
-  type ListBreakersResponse,
-  type OpsServiceClient,
+  engineServing,
+  type ClientOptions,
 } from '@strongroom/contract';
 import { type Breaker, BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
 import { type Logger } from '@strongroom/logging';
@@ -170,7 +168,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         context: contextDeps,
         maxBodyBytes: config.maxBodyBytes,
         logger,
-        health: () => engineHealth(ops, breakers.get(ENGINE_CLIENT_POLICY)),
+        health: () => engineHealth(target, breakers.get(ENGINE_CLIENT_POLICY)),
       }),
     );
     await new Promise<void>((resolve, reject) => {
@@ -227,21 +225,22 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
 }
 
 /**
- * Gateway health for load balancers: asks the engine for its breakers (1 s deadline, through the engine
- * breaker, so a dead or frozen engine is reported at once as degraded rather than hanging the probe).
+ * Gateway health for load balancers: asks the engine's gRPC health service (1 s deadline, through the
+ * engine breaker, so a dead or frozen engine is reported at once as degraded rather than hanging the
+ * probe). The engine answers NOT_SERVING while its database breaker is not closed; the health service
+ * needs no credentials, so the probe carries none.
  */
 async function engineHealth(
-  ops: OpsServiceClient,
+  target: ClientOptions,
   breaker: Breaker,
-): Promise<{ status: 'ok' | 'degraded'; engine: string; breakers?: { name: string; state: string }[] }> {
+): Promise<{ status: 'ok' | 'degraded'; engine: string }> {
   try {
-    const r = await breaker.call(() =>
-      callUnary<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {}, 1000),
-    );
-    const breakers = r.breakers.map((b) => ({ name: b.name, state: b.state }));
-    const allClosed = breakers.every((b) => b.state === 'CLOSED');
-    return { status: allClosed ? 'ok' : 'degraded', engine: 'reachable', breakers };
+    const serving = await breaker.call(async () => {
+      if (!(await engineServing(target, 1000))) throw new Error('engine not serving');
+      return true;
+    });
+    return { status: serving ? 'ok' : 'degraded', engine: 'serving' };
   } catch {
-    return { status: 'degraded', engine: breaker.state === 'OPEN' ? 'unavailable (breaker open)' : 'not answering' };
+    return { status: 'degraded', engine: breaker.state === 'OPEN' ? 'unavailable (breaker open)' : 'not serving' };
   }
 }

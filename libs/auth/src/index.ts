@@ -11,3 +11,5 @@ export {
 } from './hs256-jwt';
 export { ROLES, type Role } from './roles';
 export { loadJwks, verifyJwksJwt, type JsonWebKeySet } from './jwks-jwt';
+export { bearerToken, verifyBearer, type BearerSettings, type Principal } from './bearer';
+export { devSecretFile, readDevSecret, readOrCreateDevSecret } from './dev-secret';

@@ -58,7 +58,7 @@ export function confineSourcePath(file: string, confine: SourceRoots, what = 'so
   if (!allowed(real, confine)) {
     throw new StrongroomError(
       ErrorCode.SOURCE_OUTSIDE_ROOTS,
-      `${what} ${file} is outside the source roots (${confine.roots.join(', ') || 'none configured'}); set STRONGROOM_SOURCE_ROOTS to read from elsewhere`,
+      `${what} ${file} is outside the engine's source roots; move it into one, or add its folder to STRONGROOM_SOURCE_ROOTS`,
     );
   }
   return real;

@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { credentials, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  InterceptingCall,
+  makeGenericClientConstructor,
+  Metadata,
+  type ChannelCredentials,
+  type Client,
+  type Interceptor,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import { OpsServiceClient } from './gen/strongroom/engine/v1/ops_service';
 import { ComplianceServiceClient } from './gen/strongroom/engine/v1/compliance_service';
 import { AuditServiceClient } from './gen/strongroom/engine/v1/audit_service';
@@ -11,8 +21,8 @@ import { JobServiceClient } from './gen/strongroom/engine/v1/job_service';
 export const METADATA_KEYS = {
   /** Correlation id of the request; appears on every log line it causes. */
   correlationId: 'x-correlation-id',
-  /** Authenticated subject and roles, set by the gateway (verified again by the engine later). */
-  actor: 'x-strongroom-actor',
+  /** The caller's credentials: `Bearer <token>`; the engine takes the caller's identity from nothing else. */
+  authorization: 'authorization',
   /** On a retryable error (UNAVAILABLE): how long to wait before trying again, in ms (trailing metadata). */
   retryAfterMs: 'x-strongroom-retry-after-ms',
 } as const;
@@ -22,6 +32,21 @@ export interface ClientOptions {
   address: string;
   /** Default: insecure (loopback). Pass TLS credentials for remote engines. */
   credentials?: ChannelCredentials;
+  /** A bearer token (or where to get the current one) sent with every call of this client. */
+  token?: string | (() => string);
+}
+
+/** Adds `authorization: Bearer <token>` to every call that does not carry credentials already. */
+function bearerInterceptor(token: string | (() => string)): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        if (!metadata.get(METADATA_KEYS.authorization).length) {
+          metadata.set(METADATA_KEYS.authorization, `Bearer ${typeof token === 'function' ? token() : token}`);
+        }
+        next(metadata, listener);
+      },
+    });
 }
 
 const CHANNEL_OPTIONS = { 'grpc.keepalive_time_ms': 30_000, 'grpc.max_receive_message_length': 16 * 1024 * 1024 };
@@ -30,7 +55,35 @@ type ClientConstructor<C> = new (address: string, credentials: ChannelCredential
 
 /** A factory for one generated client: loopback-insecure unless credentials are given, shared channel options. */
 function clientFactory<C>(Ctor: ClientConstructor<C>): (options: ClientOptions) => C {
-  return (options) => new Ctor(options.address, options.credentials ?? credentials.createInsecure(), CHANNEL_OPTIONS);
+  return (options) =>
+    new Ctor(options.address, options.credentials ?? credentials.createInsecure(), {
+      ...CHANNEL_OPTIONS,
+      ...(options.token ? { interceptors: [bearerInterceptor(options.token)] } : {}),
+    });
+}
+
+/** The standard gRPC health service (grpc.health.v1), which the engine answers without credentials. */
+const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+
+/** Asks the engine's health service whether it is SERVING (false on NOT_SERVING, an error or the deadline). */
+export function engineServing(options: ClientOptions, deadlineMs: number): Promise<boolean> {
+  const client = new HealthClient(
+    options.address,
+    options.credentials ?? credentials.createInsecure(),
+    CHANNEL_OPTIONS,
+  ) as unknown as Client & {
+    check(
+      req: { service: string },
+      opts: { deadline: Date },
+      cb: (e: ServiceError | null, r?: { status: string | number }) => void,
+    ): void;
+  };
+  return new Promise<boolean>((resolve) =>
+    client.check({ service: '' }, { deadline: deadlineIn(deadlineMs) }, (e, r) => {
+      client.close();
+      resolve(!e && (r?.status === 'SERVING' || r?.status === 1));
+    }),
+  );
 }
 
 export const createJobServiceClient = clientFactory(JobServiceClient);

@@ -135,6 +135,7 @@ export {
   type EngineTlsFiles,
   callUnary,
   deadlineIn,
+  engineServing,
   METADATA_KEYS,
   type ClientOptions,
 } from './client';

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { signDevToken } from '@strongroom/auth';
 import { childBaseEnv } from './harness-env';
 
 export interface EngineProcessOptions {
@@ -9,9 +10,19 @@ export interface EngineProcessOptions {
   env?: Record<string, string>;
 }
 
+/** The HS256 secret test engines verify tokens with (unless a test sets GATEWAY_JWT_SECRET or a JWKS itself). */
+export const TEST_JWT_SECRET = 'strongroom-test-jwt-secret-of-at-least-32-chars';
+
+/** A token the test engines accept: `sub` with `roles`, valid for an hour. */
+export function testToken(sub = 'test-admin', roles: string[] = ['admin'], secret = TEST_JWT_SECRET): string {
+  return signDevToken({ sub, roles, ttlSeconds: 3600 }, secret);
+}
+
 export interface EngineProcess {
   /** host:port to dial. */
   address: string;
+  /** An admin bearer token this engine accepts (clients: `{ address, token }`; the CLI: STRONGROOM_TOKEN). */
+  token: string;
   /** http://host:port/metrics of the engine's Prometheus endpoint (null when off). */
   metricsUrl: string | null;
   child: ChildProcess;
@@ -38,6 +49,7 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
         ENGINE_PORT: '0',
         LOG_LEVEL: 'warn',
         LOG_FORMAT: 'json',
+        GATEWAY_JWT_SECRET: TEST_JWT_SECRET,
         // tests write their source files to temp folders; the repository (fixtures) is the engine's working folder
         STRONGROOM_SOURCE_ROOTS: [os.tmpdir(), ROOT].join(path.delimiter),
         ...options.env,
@@ -56,8 +68,10 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
       const m = /engine ready (\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
+        const secret = options.env?.['GATEWAY_JWT_SECRET'] ?? TEST_JWT_SECRET;
         resolve({
           address: m[1] as string,
+          token: testToken('test-admin', ['admin'], secret),
           metricsUrl: /engine metrics (\S+)/.exec(out)?.[1] ?? null,
           child,
           output: () => out,

@@ -1,7 +1,13 @@
 // Public API of @strongroom/testing (tests only): the PostgreSQL harness, per-file databases cloned
 // from a migrated template, and real engine processes on port 0.
 export { createTestDatabase, type TestDatabase } from './test-database';
-export { startEngineProcess, type EngineProcess, type EngineProcessOptions } from './engine-process';
+export {
+  startEngineProcess,
+  testToken,
+  TEST_JWT_SECRET,
+  type EngineProcess,
+  type EngineProcessOptions,
+} from './engine-process';
 export { writeTempFile, makeTempDir } from './files';
 export { unaryCall } from './grpc-call';
 export { startFaultProxy, type FaultProxy, type FaultMode } from './fault-proxy';

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { signDevToken } from '@strongroom/auth';
+import { readOrCreateDevSecret, signDevToken } from '@strongroom/auth';
 import { startCluster, type Cluster } from '@strongroom/embedded-pg';
 import { type CliConfig } from '../config';
 
@@ -69,16 +68,6 @@ function stopChild(child: ChildProcess | undefined, graceMs: number): Promise<vo
   });
 }
 
-/** Reads or creates (mode 0600) a development secret under STRONGROOM_HOME/keys. */
-function devSecret(home: string, name: string): string {
-  const file = path.join(home, 'keys', name);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
-  }
-  return fs.readFileSync(file, 'utf8').trim();
-}
-
 /**
  * `strongroom serve`: PostgreSQL (embedded unless DATABASE_URL), engine (migrations on start) and
  * gateway as child processes. Prints one line containing `ready` when both listen.
@@ -93,7 +82,7 @@ export async function startStack(config: CliConfig): Promise<Stack> {
     databaseUrl = cluster.url;
     say(`PostgreSQL ${cluster.binaries.version} on 127.0.0.1:${cluster.port}`);
   }
-  const jwtSecret = config.env.GATEWAY_JWT_SECRET ?? devSecret(config.home, 'gateway-jwt.secret');
+  const jwtSecret = config.env.GATEWAY_JWT_SECRET ?? readOrCreateDevSecret(config.home);
   const baseEnv = {
     ...config.env,
     STRONGROOM_HOME: config.home,
@@ -116,6 +105,8 @@ export async function startStack(config: CliConfig): Promise<Stack> {
       ...baseEnv,
       DATABASE_URL: databaseUrl,
       ENGINE_PORT: String(config.enginePort),
+      // the engine verifies the same development tokens the gateway does (production: the JWKS settings)
+      ...(config.production ? {} : { GATEWAY_JWT_SECRET: jwtSecret }),
     });
     gateway = await startChild('gateway', 'apps/gateway/src/main.ts', {
       ...baseEnv,

@@ -1,5 +1,6 @@
 import { type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { METADATA_KEYS } from '@strongroom/contract';
+import { bearerToken, TokenError, verifyBearer, type BearerSettings } from '@strongroom/auth';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger, newCorrelationId } from '@strongroom/logging';
 import { isDatabaseOutage } from '@strongroom/pipeline';
@@ -8,25 +9,65 @@ import { callBudgetMs, withinBudget } from './deadlines';
 import { toServiceError } from './status-map';
 
 /**
- * The engine's one gRPC call scope: who is calling (for audit entries), a logger scoped to the call
- * (method, correlation id, actor), the deadline every unary call must carry, the database breaker its
- * work goes through, and the one mapping of errors to status. Every service's handlers are built on it.
+ * The engine's one gRPC call scope: who is calling — verified from the caller's bearer token, never from
+ * a header that names an actor —, a logger scoped to the call (method, correlation id, actor), the
+ * deadline every unary call must carry, the database breaker its work goes through, and the one mapping
+ * of errors to status. Every service's handlers are built on it; health and reflection are not.
  */
 
-/** Who is calling, for audit entries: `user:<sub>` as the gateway forwards it, else the peer tool. */
-export function actorOf(call: { metadata: { get(k: string): unknown[] } }): string {
-  const actor = call.metadata.get(METADATA_KEYS.actor)[0];
-  return typeof actor === 'string' && /^[\x21-\x7e]{1,256}$/.test(actor) ? actor : 'anonymous';
+type CallMetadata = { metadata: { get(k: string): unknown[] } };
+
+/** How bearer tokens are verified (set once at start from the engine config, like the deadline policy). */
+let verifier: BearerSettings | undefined;
+
+export function configureAuthentication(settings: BearerSettings): void {
+  verifier = settings;
 }
 
-export function callLogger(logger: Logger, call: { metadata: { get(k: string): unknown[] } }, method: string): Logger {
+/**
+ * The verified caller of a call, as the audit chain records it: `user:<sub>` of the bearer token in the
+ * `authorization` metadata. No token, or one that does not verify, is UNAUTHENTICATED.
+ */
+export function authenticateCall(call: CallMetadata): string {
+  if (!verifier) throw new Error('the engine has no token verification configured');
+  const header = call.metadata.get('authorization')[0];
+  const token = bearerToken(typeof header === 'string' ? header : undefined);
+  if (!token) {
+    throw new StrongroomError(ErrorCode.UNAUTHENTICATED, 'a bearer token is required (authorization: Bearer <token>)');
+  }
+  try {
+    return `user:${verifyBearer(token, verifier).sub}`;
+  } catch (err) {
+    if (err instanceof TokenError) {
+      throw new StrongroomError(ErrorCode.UNAUTHENTICATED, `the bearer token was refused (${err.reason})`);
+    }
+    throw err;
+  }
+}
+
+export function callLogger(logger: Logger, call: CallMetadata, method: string, actor?: string): Logger {
   const cid = call.metadata.get(METADATA_KEYS.correlationId)[0];
   return logger.child({
     component: 'grpc',
     method,
     correlationId: typeof cid === 'string' ? cid : newCorrelationId(),
-    actor: actorOf(call),
+    ...(actor ? { actor } : {}),
   });
+}
+
+/** Authenticates a streaming call: its actor and logger, or the UNAUTHENTICATED error (logged at warn) to end it with. */
+export function streamScope(
+  logger: Logger,
+  call: CallMetadata,
+  method: string,
+): { actor: string; log: Logger } | { error: unknown } {
+  try {
+    const actor = authenticateCall(call);
+    return { actor, log: callLogger(logger, call, method, actor) };
+  } catch (error) {
+    callLogger(logger, call, method).warn('call:unauthenticated', { reason: (error as Error).message });
+    return { error };
+  }
 }
 
 /** What every unary handler of a service shares: its logger and the database breaker its work goes through. */
@@ -53,12 +94,20 @@ export function unary<Req, Res>(
       ? (work: () => Promise<Res>) => db.call(work).catch((err: unknown) => asUnavailable(err, db))
       : (work: () => Promise<Res>) => work();
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const log = callLogger(logger, call, method);
+    let log = callLogger(logger, call, method);
     Promise.resolve()
       .then(() => {
+        let actor: string;
+        try {
+          actor = authenticateCall(call); // before anything else: no identity, no work
+        } catch (err) {
+          log.warn('call:unauthenticated', { reason: (err as Error).message });
+          throw err;
+        }
+        log = callLogger(logger, call, method, actor);
         const budget = callBudgetMs(call.getDeadline()); // no deadline: refused before any work
         return withinBudget(
-          guarded(() => fn(call.request, log, actorOf(call))),
+          guarded(() => fn(call.request, log, actor)),
           budget,
         );
       })

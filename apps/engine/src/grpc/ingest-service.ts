@@ -9,7 +9,7 @@ import {
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { IngestSession, type IngestRecordInput, type RunContext } from '@strongroom/pipeline';
-import { actorOf, callLogger } from './call-scope';
+import { streamScope } from './call-scope';
 import { runToProto } from './mappers';
 import { toServiceError } from './status-map';
 
@@ -40,8 +40,12 @@ export function ingestServiceHandlers(deps: {
 }): IngestServiceServer & Record<string, UntypedHandleCall> {
   return {
     ingest: (call: ServerDuplexStream<IngestRequest, IngestResponse>) => {
-      const log = callLogger(deps.logger, call, 'Ingest');
-      const actor = actorOf(call);
+      const scope = streamScope(deps.logger, call, 'Ingest');
+      if ('error' in scope) {
+        call.emit('error', toServiceError(scope.error, deps.logger, 'Ingest'));
+        return;
+      }
+      const { actor, log } = scope;
       let session: IngestSession | undefined;
       // waits for the client to read (flow control) — but never on a call that is gone, or a batch in
       // flight would hold the stream's run (and its lock) forever

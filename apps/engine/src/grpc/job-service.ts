@@ -18,7 +18,7 @@ import {
 import { type Breaker } from '@strongroom/resilience';
 import { type RunScheduler } from '../runs/run-scheduler';
 import { jobToProto, runToProto, statusFromProto, type RunJobInfo } from './mappers';
-import { callLogger, required, unary, type CallScope } from './call-scope';
+import { required, streamScope, unary, type CallScope } from './call-scope';
 import { toServiceError } from './status-map';
 
 export interface JobServiceDeps {
@@ -110,7 +110,12 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       return { run: await runWithName(run) };
     }),
     watchRun: (call: ServerWritableStream<WatchRunRequest, WatchRunResponse>) => {
-      const log = callLogger(deps.logger, call, 'WatchRun');
+      const scope = streamScope(deps.logger, call, 'WatchRun');
+      if ('error' in scope) {
+        call.emit('error', toServiceError(scope.error, deps.logger, 'WatchRun')); // sends the status, ends the call
+        return;
+      }
+      const { log } = scope;
       let unsubscribe: (() => void) | undefined;
       let timer: NodeJS.Timeout | undefined;
       let lastSent = 0;

@@ -1,7 +1,7 @@
 // Authentication: turns the `authorization` header into an Actor, or refuses the request with
 // UNAUTHENTICATED (HTTP 401). Roles are decided here; which role may do what is authorization.ts.
 import { unauthenticated } from '../errors/gateway-error';
-import { ROLES, TokenError, verifyHs256Jwt, verifyJwksJwt, type Role } from '@strongroom/auth';
+import { bearerToken, ROLES, TokenError, verifyBearer, type verifyJwksJwt, type Role } from '@strongroom/auth';
 
 export { ROLES, type Role };
 
@@ -27,12 +27,6 @@ export interface AuthSettings {
 
 /** The actor every request runs as while GATEWAY_AUTH=off (development only). */
 export const ANONYMOUS_ACTOR: Actor = Object.freeze({ sub: 'anonymous', roles: Object.freeze(['admin'] as Role[]) });
-
-const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
-
-function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
-}
 
 /** Message shown to the caller per rejection reason: precise where it helps a client, vague otherwise. */
 function messageFor(err: TokenError): string {
@@ -66,39 +60,22 @@ export function authenticate(
   if (authorization === undefined || authorization.trim() === '') {
     throw unauthenticated('a bearer token is required (Authorization: Bearer <token>)');
   }
-  const match = BEARER.exec(authorization);
-  if (match === null) throw unauthenticated('the authorization header must be "Bearer <token>"');
+  const token = bearerToken(authorization);
+  if (token === undefined) throw unauthenticated('the authorization header must be "Bearer <token>"');
   try {
-    const token = match[1] as string;
-    // HS256 (shared secret, development) or RS256/ES256 (JWKS, production): each only when configured
-    const hs256 = headerAlg(token) === 'HS256';
-    const lifetime = settings.maxTokenLifetimeSeconds ? { maxLifetimeSeconds: settings.maxTokenLifetimeSeconds } : {};
-    if (hs256 && settings.jwtSecret === undefined) throw new TokenError('unsupported_algorithm');
-    if (!hs256 && settings.jwks === undefined) throw new TokenError('unsupported_algorithm');
-    const claims = hs256
-      ? verifyHs256Jwt(token, settings.jwtSecret as string, { now, ...lifetime })
-      : verifyJwksJwt(token, settings.jwks?.() ?? [], {
-          now,
-          ...lifetime,
-          ...(settings.issuer ? { issuer: settings.issuer } : {}),
-          ...(settings.audience ? { audience: settings.audience } : {}),
-        });
-    const roles = [...new Set(claims.roles.filter(isRole))];
-    return Object.freeze({ sub: claims.sub, roles: Object.freeze(roles) });
+    return verifyBearer(
+      token,
+      {
+        hs256Secret: settings.jwtSecret,
+        ...(settings.jwks ? { jwks: settings.jwks } : {}),
+        ...(settings.issuer ? { issuer: settings.issuer } : {}),
+        ...(settings.audience ? { audience: settings.audience } : {}),
+        ...(settings.maxTokenLifetimeSeconds ? { maxLifetimeSeconds: settings.maxTokenLifetimeSeconds } : {}),
+      },
+      now,
+    );
   } catch (err) {
     if (err instanceof TokenError) throw unauthenticated(messageFor(err));
     throw err;
-  }
-}
-
-/** The `alg` of a token's header, without trusting anything else in it ('' when unreadable). */
-function headerAlg(token: string): string {
-  try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
-      alg?: unknown;
-    };
-    return typeof header.alg === 'string' ? header.alg : '';
-  } catch {
-    return '';
   }
 }

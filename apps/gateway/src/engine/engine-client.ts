@@ -25,6 +25,11 @@ export interface EngineCallContext {
   readonly correlationId: string;
   /** Authenticated subject (`sub` of the bearer token). */
   readonly actor: string;
+  /**
+   * The caller's own `Authorization: Bearer …` value, forwarded: the engine verifies it itself and records
+   * its subject as the actor (it trusts no actor header).
+   */
+  readonly authorization?: string;
 }
 
 export interface EngineClientOptions {
@@ -54,11 +59,11 @@ type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
 
-/** The correlation id and actor every engine call carries. */
+/** The correlation id and the caller's credentials every engine call carries. */
 function callMetadata(call: EngineCallContext): Metadata {
   const md = new Metadata();
   md.set(METADATA_KEYS.correlationId, call.correlationId);
-  md.set(METADATA_KEYS.actor, call.actor);
+  if (call.authorization) md.set('authorization', call.authorization);
   return md;
 }
 

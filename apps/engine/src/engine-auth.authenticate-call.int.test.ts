@@ -1,0 +1,160 @@
+import {
+  credentials,
+  makeGenericClientConstructor,
+  Metadata,
+  status,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
+import {
+  AuditServiceService,
+  ComplianceServiceService,
+  createAuditServiceClient,
+  createJobServiceClient,
+  DeadLetterServiceService,
+  deadlineIn,
+  IngestServiceService,
+  JobServiceService,
+  OpsServiceService,
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type ListEntriesRequest,
+  type ListEntriesResponse,
+} from '@strongroom/contract';
+import { signDevToken } from '@strongroom/auth';
+import {
+  createTestDatabase,
+  makeTempDir,
+  startEngineProcess,
+  testToken,
+  unaryCall,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
+
+type AnyClient = Record<string, (...args: unknown[]) => unknown> & { close(): void };
+
+/**
+ * The engine checks identity itself (issue 16): every RPC but health and reflection needs a bearer token it
+ * verifies, and the audit actor is the token's subject — an `x-strongroom-actor` header counts for nothing.
+ */
+describe('engine authentication (real engine)', () => {
+  let db: TestDatabase;
+  let engine: EngineProcess;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${makeTempDir()}/home` } });
+  }, 60_000);
+  afterAll(async () => {
+    await engine?.stop();
+    await db?.drop();
+  });
+
+  const SERVICES: [string, ServiceDefinition][] = [
+    ['JobService', JobServiceService as unknown as ServiceDefinition],
+    ['DeadLetterService', DeadLetterServiceService as unknown as ServiceDefinition],
+    ['AuditService', AuditServiceService as unknown as ServiceDefinition],
+    ['ComplianceService', ComplianceServiceService as unknown as ServiceDefinition],
+    ['OpsService', OpsServiceService as unknown as ServiceDefinition],
+    ['IngestService', IngestServiceService as unknown as ServiceDefinition],
+  ];
+
+  /** Calls every method of every service with an empty request and `md`; returns method → status code. */
+  async function callEverything(md: () => Metadata): Promise<Record<string, number>> {
+    const codes: Record<string, number> = {};
+    for (const [name, def] of SERVICES) {
+      const Client = makeGenericClientConstructor(def, name);
+      const client = new Client(engine.address, credentials.createInsecure()) as unknown as AnyClient;
+      for (const [method, m] of Object.entries(def)) {
+        const request = m.requestDeserialize(Buffer.alloc(0));
+        codes[`${name}.${method}`] = await new Promise<number>((resolve) => {
+          const options = { deadline: deadlineIn(5000) };
+          if (m.requestStream) {
+            const call = client[method]?.(md(), options) as NodeJS.EventEmitter & { write(x: unknown): void };
+            call.on('error', (e: ServiceError) => resolve(e.code));
+            call.on('data', () => undefined);
+            call.on('end', () => resolve(status.OK));
+            call.write(request);
+          } else if (m.responseStream) {
+            const call = client[method]?.(request, md(), options) as NodeJS.EventEmitter;
+            call.on('error', (e: ServiceError) => resolve(e.code));
+            call.on('data', () => resolve(status.OK));
+            call.on('end', () => resolve(status.OK));
+          } else {
+            client[method]?.(request, md(), options, (e: ServiceError | null) => resolve(e ? e.code : status.OK));
+          }
+        });
+      }
+      client.close();
+    }
+    return codes;
+  }
+
+  it('answers UNAUTHENTICATED to every RPC without credentials, whatever actor header is forged', async () => {
+    const codes = await callEverything(() => {
+      const md = new Metadata();
+      md.set('x-strongroom-actor', 'user:admin');
+      return md;
+    });
+    expect(Object.keys(codes).length).toBeGreaterThanOrEqual(25);
+    expect(Object.entries(codes).filter(([, c]) => c !== status.UNAUTHENTICATED)).toEqual([]);
+  });
+
+  it('answers UNAUTHENTICATED to a token signed with another secret, an expired one and a non-bearer header', async () => {
+    const forged = signDevToken(
+      { sub: 'mallory', roles: ['admin'], ttlSeconds: 600 },
+      'another-secret-of-at-least-32-characters!!',
+    );
+    const expired = signDevToken(
+      { sub: 'alice', roles: ['admin'], ttlSeconds: 60 },
+      'strongroom-test-jwt-secret-of-at-least-32-chars',
+      Date.now() - 3_600_000,
+    );
+    for (const authorization of [`Bearer ${forged}`, `Bearer ${expired}`, `Basic YWxpY2U6c2VjcmV0`]) {
+      const codes = await callEverything(() => {
+        const md = new Metadata();
+        md.set('authorization', authorization);
+        return md;
+      });
+      expect(Object.entries(codes).filter(([, c]) => c !== status.UNAUTHENTICATED)).toEqual([]);
+    }
+  });
+
+  it('serves health without credentials', async () => {
+    const Health = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+    const health = new Health(engine.address, credentials.createInsecure()) as unknown as AnyClient;
+    const answer = await new Promise<{ status: unknown }>((resolve, reject) =>
+      health['check']?.({ service: '' }, { deadline: deadlineIn(5000) }, (e: Error | null, r: { status: unknown }) =>
+        e ? reject(e) : resolve(r),
+      ),
+    );
+    health.close();
+    expect(answer.status).toBe('SERVING');
+  });
+
+  it("records the verified token's subject as the actor, not the actor header", async () => {
+    const jobs = createJobServiceClient({ address: engine.address });
+    const md = new Metadata();
+    md.set('authorization', `Bearer ${testToken('carol', ['admin'])}`);
+    md.set('x-strongroom-actor', 'user:somebody-else');
+    await unaryCall<CreateJobRequest, CreateJobResponse>(
+      jobs,
+      jobs.createJob,
+      { definition: 'name: actor-check\nsource: { kind: grpc }\n', baseDir: '' },
+      10_000,
+      md,
+    );
+    jobs.close();
+    const audit = createAuditServiceClient({ address: engine.address, token: engine.token });
+    const entries = await unaryCall<ListEntriesRequest, ListEntriesResponse>(audit, audit.listEntries, {
+      action: 'job:defined',
+      pageSize: 100,
+      pageToken: '',
+    });
+    audit.close();
+    const mine = entries.entries.filter((e) => `${e.subjectJson}${e.detailsJson}`.includes('actor-check'));
+    expect(mine.map((e) => e.actor)).toEqual(['user:carol']);
+  });
+});
