@@ -22,7 +22,7 @@ import {
   type ListEntriesRequest,
   type ListEntriesResponse,
 } from '@strongroom/contract';
-import { signDevToken } from '@strongroom/auth';
+import { mayCall, ROLES, RPC_ROLES, signDevToken } from '@strongroom/auth';
 import {
   createTestDatabase,
   makeTempDir,
@@ -121,6 +121,34 @@ describe('engine authentication (real engine)', () => {
       expect(Object.entries(codes).filter(([, c]) => c !== status.UNAUTHENTICATED)).toEqual([]);
     }
   });
+
+  it('names every RPC of every service in the role matrix (deny by default)', () => {
+    const rpcs = SERVICES.flatMap(([, def]) => Object.values(def).map((m) => m.path.split('/').pop() as string));
+    expect(rpcs.filter((rpc) => !RPC_ROLES[rpc])).toEqual([]);
+    expect(Object.keys(RPC_ROLES).sort()).toEqual([...new Set(rpcs)].sort());
+  });
+
+  it('lets each role call exactly the RPCs the role matrix gives it, cell by cell', async () => {
+    const wrong: string[] = [];
+    for (const role of ROLES) {
+      const token = testToken(`${role}-1`, [role]);
+      const codes = await callEverything(() => {
+        const md = new Metadata();
+        md.set('authorization', `Bearer ${token}`);
+        return md;
+      });
+      for (const [name, code] of Object.entries(codes)) {
+        const rpc = (SERVICES.find(([n]) => name.startsWith(`${n}.`))?.[1][name.split('.')[1] as string]?.path ?? '')
+          .split('/')
+          .pop() as string;
+        const allowed = mayCall([role], rpc);
+        const denied = code === status.PERMISSION_DENIED || code === status.UNAUTHENTICATED;
+        if (allowed === denied)
+          wrong.push(`${role} ${rpc}: ${allowed ? 'allowed' : 'denied'} by the matrix, got status ${code}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
 
   it('serves health without credentials', async () => {
     const Health = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');

@@ -13,3 +13,4 @@ export { ROLES, type Role } from './roles';
 export { loadJwks, verifyJwksJwt, type JsonWebKeySet } from './jwks-jwt';
 export { bearerToken, verifyBearer, type BearerSettings, type Principal } from './bearer';
 export { devSecretFile, readDevSecret, readOrCreateDevSecret } from './dev-secret';
+export { ANY_ROLE, OPERATORS, AUDITORS, STAFF, ADMINS, RPC_ROLES, mayCall, describeRoles } from './role-matrix';

@@ -1,6 +1,14 @@
 import { type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { METADATA_KEYS } from '@strongroom/contract';
-import { bearerToken, TokenError, verifyBearer, type BearerSettings } from '@strongroom/auth';
+import {
+  bearerToken,
+  describeRoles,
+  mayCall,
+  RPC_ROLES,
+  TokenError,
+  verifyBearer,
+  type BearerSettings,
+} from '@strongroom/auth';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger, newCorrelationId } from '@strongroom/logging';
 import { isDatabaseOutage } from '@strongroom/pipeline';
@@ -26,9 +34,10 @@ export function configureAuthentication(settings: BearerSettings): void {
 
 /**
  * The verified caller of a call, as the audit chain records it: `user:<sub>` of the bearer token in the
- * `authorization` metadata. No token, or one that does not verify, is UNAUTHENTICATED.
+ * `authorization` metadata, allowed to call `rpc` by the role matrix. No token, or one that does not
+ * verify, is UNAUTHENTICATED; a role the matrix does not allow for `rpc` is PERMISSION_DENIED.
  */
-export function authenticateCall(call: CallMetadata): string {
+export function authenticateCall(call: CallMetadata, rpc: string): string {
   if (!verifier) throw new Error('the engine has no token verification configured');
   const header = call.metadata.get('authorization')[0];
   const token = bearerToken(typeof header === 'string' ? header : undefined);
@@ -36,7 +45,11 @@ export function authenticateCall(call: CallMetadata): string {
     throw new StrongroomError(ErrorCode.UNAUTHENTICATED, 'a bearer token is required (authorization: Bearer <token>)');
   }
   try {
-    return `user:${verifyBearer(token, verifier).sub}`;
+    const principal = verifyBearer(token, verifier);
+    if (!mayCall(principal.roles, rpc)) {
+      throw new StrongroomError(ErrorCode.PERMISSION_DENIED, `${rpc} needs ${describeRoles(RPC_ROLES[rpc] ?? [])}`);
+    }
+    return `user:${principal.sub}`;
   } catch (err) {
     if (err instanceof TokenError) {
       throw new StrongroomError(ErrorCode.UNAUTHENTICATED, `the bearer token was refused (${err.reason})`);
@@ -62,10 +75,10 @@ export function streamScope(
   method: string,
 ): { actor: string; log: Logger } | { error: unknown } {
   try {
-    const actor = authenticateCall(call);
+    const actor = authenticateCall(call, method);
     return { actor, log: callLogger(logger, call, method, actor) };
   } catch (error) {
-    callLogger(logger, call, method).warn('call:unauthenticated', { reason: (error as Error).message });
+    callLogger(logger, call, method).warn('call:refused', { reason: (error as Error).message });
     return { error };
   }
 }
@@ -99,9 +112,9 @@ export function unary<Req, Res>(
       .then(() => {
         let actor: string;
         try {
-          actor = authenticateCall(call); // before anything else: no identity, no work
+          actor = authenticateCall(call, method); // before anything else: no identity, no work
         } catch (err) {
-          log.warn('call:unauthenticated', { reason: (err as Error).message });
+          log.warn('call:refused', { reason: (err as Error).message });
           throw err;
         }
         log = callLogger(logger, call, method, actor);

@@ -1,60 +1,69 @@
 // Authorization: which roles may call which root field. The table is data (it grows into the role
 // matrix), and it is deny-by-default: a root resolver without an entry stops the gateway at startup.
 import { forbidden } from '../errors/gateway-error';
-import { type Actor, ROLES, type Role } from './authenticate';
+import { describeRoles, RPC_ROLES } from '@strongroom/auth';
+import { type Actor, type Role } from './authenticate';
 
 /** Roles allowed per root field. Nested fields inherit the decision made for their root field. */
 export type RootFieldPolicy = Readonly<Record<string, Readonly<Record<string, readonly Role[]>>>>;
 
-const ANY_ROLE: readonly Role[] = ROLES;
-const OPERATORS: readonly Role[] = ['operator', 'admin'];
-const AUDITORS: readonly Role[] = ['auditor', 'admin'];
-const STAFF: readonly Role[] = ['operator', 'auditor', 'admin'];
-const ADMINS: readonly Role[] = ['admin'];
-
 /**
- * The role matrix (docs/gateway.md): viewers read jobs, runs and breakers; operators also run,
- * control runs and work the dead-letter queue; auditors read the DLQ, alerts (unmasked), the audit
- * chain, holds and reports, and move alerts and holds; admins may do everything.
+ * The engine RPC behind each root field. A field's roles are that RPC's in the one role matrix
+ * (`RPC_ROLES` in libs/auth), which the engine enforces too: the two edges cannot disagree.
  */
-export const ROOT_FIELD_POLICY: RootFieldPolicy = Object.freeze({
+export const ROOT_FIELD_RPC = Object.freeze({
   Query: {
-    jobs: ANY_ROLE,
-    job: ANY_ROLE,
-    runs: ANY_ROLE,
-    run: ANY_ROLE,
-    breakers: ANY_ROLE,
-    deadLetters: STAFF,
-    alerts: STAFF,
-    auditEntries: AUDITORS,
-    auditVerification: AUDITORS,
-    legalHolds: AUDITORS,
-    complianceReport: AUDITORS,
-    keyRotation: ADMINS,
+    jobs: 'ListJobs',
+    job: 'GetJob',
+    runs: 'ListRuns',
+    run: 'GetRun',
+    breakers: 'ListBreakers',
+    deadLetters: 'ListDeadLetters',
+    alerts: 'ListAlerts',
+    auditEntries: 'ListEntries',
+    auditVerification: 'Verify',
+    legalHolds: 'ListLegalHolds',
+    complianceReport: 'GetReport',
+    keyRotation: 'GetKeyRotation',
   },
   Mutation: {
-    createJob: OPERATORS,
-    runJob: OPERATORS,
-    pauseRun: OPERATORS,
-    resumeRun: OPERATORS,
-    cancelRun: OPERATORS,
-    replayDeadLetters: OPERATORS,
-    discardDeadLetters: OPERATORS,
-    escalateAlert: AUDITORS,
-    closeAlert: AUDITORS,
-    placeLegalHold: AUDITORS,
-    releaseLegalHold: AUDITORS,
-    purgeExpired: ADMINS,
-    rotateFieldKeys: ADMINS,
+    createJob: 'CreateJob',
+    runJob: 'RunJob',
+    pauseRun: 'PauseRun',
+    resumeRun: 'ResumeRun',
+    cancelRun: 'CancelRun',
+    replayDeadLetters: 'ReplayDeadLetters',
+    discardDeadLetters: 'DiscardDeadLetters',
+    escalateAlert: 'TransitionAlert',
+    closeAlert: 'TransitionAlert',
+    placeLegalHold: 'PlaceLegalHold',
+    releaseLegalHold: 'ReleaseLegalHold',
+    purgeExpired: 'PurgeExpired',
+    rotateFieldKeys: 'RotateFieldKeys',
   },
-  Subscription: { runProgress: ANY_ROLE },
-});
+  Subscription: { runProgress: 'WatchRun' },
+} as const);
+
+/** Roles allowed per root field, from the RPC it calls (nested fields inherit their root field's decision). */
+export const ROOT_FIELD_POLICY: RootFieldPolicy = Object.freeze(
+  Object.fromEntries(
+    Object.entries(ROOT_FIELD_RPC).map(([type, fields]) => [
+      type,
+      Object.fromEntries(
+        Object.entries(fields).map(([field, rpc]) => {
+          const roles = RPC_ROLES[rpc];
+          if (!roles) throw new Error(`${type}.${field} calls ${rpc}, which the role matrix does not name`);
+          return [field, roles];
+        }),
+      ),
+    ]),
+  ),
+);
 
 /** Throws FORBIDDEN unless the actor holds one of `allowed`. */
 export function authorize(actor: Actor, allowed: readonly Role[], what: string): void {
   if (actor.roles.some((role) => allowed.includes(role))) return;
-  const need = allowed.length === ROLES.length ? 'any role' : `one of the roles ${allowed.join(', ')}`;
-  throw forbidden(`${what} needs ${need}`);
+  throw forbidden(`${what} needs ${describeRoles(allowed)}`);
 }
 
 type AnyResolver = (parent: unknown, args: unknown, context: { actor: Actor }, info: unknown) => unknown;

@@ -1,0 +1,66 @@
+import { ROLES, type Role } from './roles';
+
+/**
+ * The one role matrix: which roles may call each engine RPC. The engine checks it on every call, and the
+ * gateway derives the policy of each GraphQL root field from the RPC that field calls, so the two cannot
+ * disagree. Deny by default: an RPC without an entry is refused (a test keeps every RPC listed).
+ *
+ * Viewers read jobs, runs and breakers; operators also define and run jobs, control runs, stream
+ * transactions in and work the dead-letter queue; auditors read dead letters, alerts, the audit chain,
+ * holds and reports, verify, and move alerts and holds; admins may do everything (purge, key rotation).
+ */
+export const ANY_ROLE: readonly Role[] = ROLES;
+export const OPERATORS: readonly Role[] = ['operator', 'admin'];
+export const AUDITORS: readonly Role[] = ['auditor', 'admin'];
+export const STAFF: readonly Role[] = ['operator', 'auditor', 'admin'];
+export const ADMINS: readonly Role[] = ['admin'];
+
+export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freeze({
+  // JobService
+  CreateJob: OPERATORS,
+  GetJob: ANY_ROLE,
+  ListJobs: ANY_ROLE,
+  RunJob: OPERATORS,
+  GetRun: ANY_ROLE,
+  ListRuns: ANY_ROLE,
+  CancelRun: OPERATORS,
+  PauseRun: OPERATORS,
+  ResumeRun: OPERATORS,
+  WatchRun: ANY_ROLE,
+  // IngestService
+  Ingest: OPERATORS,
+  // DeadLetterService (a replay with corrections changes what loads: operators, audited with the caller)
+  ListDeadLetters: STAFF,
+  ReplayDeadLetters: OPERATORS,
+  DiscardDeadLetters: OPERATORS,
+  // AuditService
+  ListEntries: AUDITORS,
+  Verify: AUDITORS,
+  CreateCheckpoint: AUDITORS,
+  ExportCheckpoints: AUDITORS,
+  VerifyRun: AUDITORS,
+  // ComplianceService
+  ListAlerts: STAFF,
+  TransitionAlert: AUDITORS,
+  ScreenNames: STAFF,
+  PlaceLegalHold: AUDITORS,
+  ReleaseLegalHold: AUDITORS,
+  ListLegalHolds: AUDITORS,
+  GetReport: AUDITORS,
+  PurgeExpired: ADMINS,
+  RotateFieldKeys: ADMINS,
+  GetKeyRotation: ADMINS,
+  // OpsService
+  ListBreakers: ANY_ROLE,
+});
+
+/** Whether a caller with `roles` may call `rpc` (false for an RPC the matrix does not name). */
+export function mayCall(roles: readonly Role[], rpc: string): boolean {
+  const allowed = RPC_ROLES[rpc];
+  return allowed !== undefined && roles.some((r) => allowed.includes(r));
+}
+
+/** "one of the roles operator, admin" / "any role", for refusals. */
+export function describeRoles(allowed: readonly Role[]): string {
+  return allowed.length === ROLES.length ? 'any role' : `one of the roles ${allowed.join(', ')}`;
+}
