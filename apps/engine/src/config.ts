@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '@strongroom/auth';
 import { sanctionsListFiles } from '@strongroom/compliance';
 import { sourceRoots, type SourceRoots } from '@strongroom/connectors';
 import { ConfigError, fractionString, intString, parseEnv, type Env } from '@strongroom/config';
@@ -57,7 +58,7 @@ const schema = z.object({
   GATEWAY_JWT_ISSUER: z.string().optional(),
   GATEWAY_JWT_AUDIENCE: z.string().optional(),
   /** Longest bearer-token lifetime accepted, seconds (default 12 h). */
-  GATEWAY_MAX_TOKEN_LIFETIME_SECONDS: intString(60, 30 * 86400).default(12 * 3600),
+  GATEWAY_MAX_TOKEN_LIFETIME_SECONDS: intString(60, 30 * 86400).default(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
   /**
    * The only folders the engine reads source files from, separated like PATH (":"). Default: <home>/inbox
    * and, outside production, the engine's working folder. Nothing else under <home> (keys, database) and

@@ -1,6 +1,7 @@
 // Gateway configuration: the only module that reads process.env. It is parsed once with zod into a
 // frozen object; a bad value fails fast with an error naming the variable (never echoing a secret).
 import { z } from 'zod';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '@strongroom/auth';
 import { ConfigError, engineTlsEnv, engineTlsFiles, intString, parseEnv, type Env } from '@strongroom/config';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -113,7 +114,7 @@ const envSchema = z.object({
   GATEWAY_MAX_ALIASES: intString(0, 1000).default(20),
   GATEWAY_MAX_COST: intString(10, 1_000_000).default(5000),
   GATEWAY_RATE_LIMIT_PER_MINUTE: intString(0, 1_000_000).default(600),
-  GATEWAY_MAX_TOKEN_LIFETIME_SECONDS: intString(60, 30 * 86400).default(12 * 3600),
+  GATEWAY_MAX_TOKEN_LIFETIME_SECONDS: intString(60, 30 * 86400).default(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
   GATEWAY_METRICS_PORT: z.union([z.literal('off'), intString(0, 65535)]).optional(),
   GATEWAY_METRICS_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
 });

@@ -11,8 +11,7 @@ import {
   createJobServiceClient,
   createOpsServiceClient,
   engineClientOptions,
-  engineServing,
-  type ClientOptions,
+  createHealthClient,
 } from '@strongroom/contract';
 import { type Breaker, BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
 import { type Logger } from '@strongroom/logging';
@@ -58,6 +57,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const target = engineClientOptions(config.engineAddress, config.engineTls);
   const client = createJobServiceClient(target);
   const ops = createOpsServiceClient(target);
+  const health = createHealthClient(target);
   const clients = {
     deadLetters: createDeadLetterServiceClient(target),
     audit: createAuditServiceClient(target),
@@ -70,6 +70,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     clients.audit.close();
     clients.compliance.close();
     ops.close();
+    health.close();
   };
   // the engine is a dependency like any other: behind a breaker; transitions are logged
   const breakers = new BreakerRegistry();
@@ -168,7 +169,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         context: contextDeps,
         maxBodyBytes: config.maxBodyBytes,
         logger,
-        health: () => engineHealth(target, breakers.get(ENGINE_CLIENT_POLICY)),
+        health: () => engineHealth(health, breakers.get(ENGINE_CLIENT_POLICY)),
       }),
     );
     await new Promise<void>((resolve, reject) => {
@@ -231,12 +232,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
  * needs no credentials, so the probe carries none.
  */
 async function engineHealth(
-  target: ClientOptions,
+  health: { serving(deadlineMs: number): Promise<boolean> },
   breaker: Breaker,
 ): Promise<{ status: 'ok' | 'degraded'; engine: string }> {
   try {
     const serving = await breaker.call(async () => {
-      if (!(await engineServing(target, 1000))) throw new Error('engine not serving');
+      if (!(await health.serving(1000))) throw new Error('engine not serving');
       return true;
     });
     return { status: serving ? 'ok' : 'degraded', engine: 'serving' };

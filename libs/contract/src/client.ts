@@ -65,25 +65,36 @@ function clientFactory<C>(Ctor: ClientConstructor<C>): (options: ClientOptions) 
 /** The standard gRPC health service (grpc.health.v1), which the engine answers without credentials. */
 const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
 
-/** Asks the engine's health service whether it is SERVING (false on NOT_SERVING, an error or the deadline). */
-export function engineServing(options: ClientOptions, deadlineMs: number): Promise<boolean> {
+type HealthCheck = Client & {
+  check(
+    req: { service: string },
+    opts: { deadline: Date },
+    cb: (e: ServiceError | null, r?: { status: string | number }) => void,
+  ): void;
+};
+
+/**
+ * A client of the engine's health service, made once per process: `serving(ms)` asks whether the engine is
+ * SERVING (false on NOT_SERVING, an error or the deadline), on one channel however often it is asked.
+ */
+export function createHealthClient(options: ClientOptions): {
+  serving(deadlineMs: number): Promise<boolean>;
+  close(): void;
+} {
   const client = new HealthClient(
     options.address,
     options.credentials ?? credentials.createInsecure(),
     CHANNEL_OPTIONS,
-  ) as unknown as Client & {
-    check(
-      req: { service: string },
-      opts: { deadline: Date },
-      cb: (e: ServiceError | null, r?: { status: string | number }) => void,
-    ): void;
+  ) as unknown as HealthCheck;
+  return {
+    serving: (deadlineMs) =>
+      new Promise<boolean>((resolve) =>
+        client.check({ service: '' }, { deadline: deadlineIn(deadlineMs) }, (e, r) =>
+          resolve(!e && (r?.status === 'SERVING' || r?.status === 1)),
+        ),
+      ),
+    close: () => client.close(),
   };
-  return new Promise<boolean>((resolve) =>
-    client.check({ service: '' }, { deadline: deadlineIn(deadlineMs) }, (e, r) => {
-      client.close();
-      resolve(!e && (r?.status === 'SERVING' || r?.status === 1));
-    }),
-  );
 }
 
 export const createJobServiceClient = clientFactory(JobServiceClient);

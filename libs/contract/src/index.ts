@@ -135,7 +135,7 @@ export {
   type EngineTlsFiles,
   callUnary,
   deadlineIn,
-  engineServing,
+  createHealthClient,
   METADATA_KEYS,
   type ClientOptions,
 } from './client';

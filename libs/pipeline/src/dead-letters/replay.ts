@@ -12,7 +12,6 @@ import { sinkTotals } from '../run/run-finalizer';
 import { createTransactionMapper } from '../load/transaction-mapper';
 import { type CanonicalTransaction } from '../types';
 import { complianceChecksFor, runComplianceChecks, type ScreeningSetup } from '../compliance/compliance-checks';
-
 import { ID } from './dead-letters';
 
 export type ReplayOutcome = {
