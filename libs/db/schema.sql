@@ -25,7 +25,7 @@ TABLE circuit_breaker_states
   CONSTRAINT circuit_breaker_states_pkey PRIMARY KEY (name)
   CONSTRAINT circuit_breaker_states_state_check CHECK (state = ANY (ARRAY['CLOSED'::text, 'OPEN'::text, 'HALF_OPEN'::text]))
   INDEX UNIQUE circuit_breaker_states_pkey ON public.circuit_breaker_states USING btree (name)
-  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE compliance_alerts
   id uuid NOT NULL DEFAULT gen_random_uuid()
@@ -121,7 +121,7 @@ TABLE ingest_batches
   CONSTRAINT ingest_batches_records_check CHECK (records >= 0)
   CONSTRAINT ingest_batches_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
   INDEX UNIQUE ingest_batches_pkey ON public.ingest_batches USING btree (run_id, idempotency_key)
-  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE job_runs
   id uuid NOT NULL
@@ -164,7 +164,8 @@ TABLE job_runs
   INDEX job_runs_job_created_idx ON public.job_runs USING btree (job_id, created_at DESC, id)
   INDEX UNIQUE job_runs_one_live_run_per_file_idx ON public.job_runs USING btree (job_id, source_sha256) WHERE (status <> ALL (ARRAY['FAILED'::text, 'CANCELLED'::text]))
   INDEX UNIQUE job_runs_pkey ON public.job_runs USING btree (id)
-  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+  CREATE TRIGGER job_runs_published_is_final BEFORE UPDATE OF status ON public.job_runs FOR EACH ROW EXECUTE FUNCTION strongroom_published_is_final()
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE job_versions
   job_id uuid NOT NULL
@@ -179,7 +180,7 @@ TABLE job_versions
   CONSTRAINT job_versions_version_check CHECK (version >= 1)
   INDEX UNIQUE job_versions_job_id_definition_sha256_key ON public.job_versions USING btree (job_id, definition_sha256)
   INDEX UNIQUE job_versions_pkey ON public.job_versions USING btree (job_id, version)
-  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+  GRANT INSERT, SELECT TO strongroom_runtime
 
 TABLE jobs
   id uuid NOT NULL
@@ -208,7 +209,7 @@ TABLE jobs
   CONSTRAINT jobs_sla_max_error_rate_check CHECK (sla_max_error_rate >= 0::numeric AND sla_max_error_rate <= 1::numeric)
   INDEX UNIQUE jobs_name_key ON public.jobs USING btree (name)
   INDEX UNIQUE jobs_pkey ON public.jobs USING btree (id)
-  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE key_rotations
   id uuid NOT NULL DEFAULT gen_random_uuid()
@@ -273,7 +274,7 @@ TABLE performance_metrics
   CONSTRAINT performance_metrics_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
   INDEX UNIQUE performance_metrics_pkey ON public.performance_metrics USING btree (id)
   INDEX performance_metrics_run_idx ON public.performance_metrics USING btree (run_id)
-  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE run_checkpoints
   run_id uuid NOT NULL
@@ -297,7 +298,7 @@ TABLE run_checkpoints
   CONSTRAINT run_checkpoints_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
   CONSTRAINT run_checkpoints_start_byte_check CHECK (start_byte >= 0)
   INDEX UNIQUE run_checkpoints_pkey ON public.run_checkpoints USING btree (run_id, partition_no)
-  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE schema_migrations
   id integer NOT NULL DEFAULT nextval('schema_migrations_id_seq'::regclass)
@@ -305,6 +306,25 @@ TABLE schema_migrations
   name character varying NOT NULL
   CONSTRAINT PK_62441bec32630ced9e4cccae336 PRIMARY KEY (id)
   INDEX UNIQUE "PK_62441bec32630ced9e4cccae336" ON public.schema_migrations USING btree (id)
+  GRANT SELECT TO strongroom_runtime
+
+TABLE sink_removals
+  id bigint GENERATED ALWAYS AS IDENTITY NOT NULL
+  removed_at timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+  database_user text NOT NULL DEFAULT SESSION_USER
+  reason text NOT NULL
+  job_id uuid NOT NULL
+  run_id uuid
+  row_count bigint NOT NULL
+  details jsonb NOT NULL DEFAULT '{}'::jsonb
+  CONSTRAINT sink_removals_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id)
+  CONSTRAINT sink_removals_pkey PRIMARY KEY (id)
+  CONSTRAINT sink_removals_reason_check CHECK (reason = ANY (ARRAY['UNPUBLISHED'::text, 'RETENTION'::text]))
+  CONSTRAINT sink_removals_row_count_check CHECK (row_count > 0)
+  CONSTRAINT sink_removals_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
+  INDEX UNIQUE sink_removals_pkey ON public.sink_removals USING btree (id)
+  CREATE TRIGGER sink_removals_no_truncate BEFORE TRUNCATE ON public.sink_removals FOR EACH STATEMENT EXECUTE FUNCTION immutable_audit_log_reject()
+  CREATE TRIGGER sink_removals_no_update_delete BEFORE DELETE OR UPDATE ON public.sink_removals FOR EACH ROW EXECUTE FUNCTION immutable_audit_log_reject()
   GRANT SELECT TO strongroom_runtime
 
 TABLE transaction_integrity
@@ -327,7 +347,7 @@ TABLE transaction_integrity
   INDEX UNIQUE transaction_integrity_batch_idx ON public.transaction_integrity USING btree (run_id, batch_seq) WHERE (scope = 'BATCH'::text)
   INDEX UNIQUE transaction_integrity_pkey ON public.transaction_integrity USING btree (id)
   INDEX UNIQUE transaction_integrity_run_idx ON public.transaction_integrity USING btree (run_id) WHERE (scope = 'RUN'::text)
-  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+  GRANT INSERT, SELECT TO strongroom_runtime
 
 TABLE transactions
   id bigint GENERATED ALWAYS AS IDENTITY NOT NULL
@@ -357,7 +377,9 @@ TABLE transactions
   INDEX UNIQUE transactions_business_key ON public.transactions USING btree (source_system, txn_id)
   INDEX UNIQUE transactions_pkey ON public.transactions USING btree (id)
   INDEX transactions_run_idx ON public.transactions USING btree (run_id, source_record_no)
-  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+  CREATE TRIGGER transactions_reencrypt_only BEFORE UPDATE ON public.transactions FOR EACH ROW EXECUTE FUNCTION strongroom_reencrypt_only()
+  GRANT INSERT, SELECT TO strongroom_runtime
+  GRANT UPDATE (account, counterparty_account, counterparty_name, reference) TO strongroom_runtime
 
 VIEW transactions_published AS
 SELECT id,
@@ -390,3 +412,115 @@ AS $function$
         RAISE EXCEPTION 'immutable_audit_log is append-only (% rejected)', TG_OP
           USING ERRCODE = 'insufficient_privilege';
       END $function$
+
+CREATE OR REPLACE FUNCTION public.strongroom_published_is_final()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+      BEGIN
+        IF OLD.status = 'SUCCEEDED' AND NEW.status IS DISTINCT FROM 'SUCCEEDED' THEN
+          RAISE EXCEPTION 'run % is published (SUCCEEDED) and cannot become %', OLD.id, NEW.status
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+      END $function$
+
+CREATE OR REPLACE FUNCTION public.strongroom_purge_transactions(p_job_id uuid, p_retention_days integer, p_now timestamp with time zone, p_limit integer)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public'
+AS $function$
+      DECLARE
+        v_job_days integer;
+        v_cutoff timestamptz;
+        v_rows bigint;
+      BEGIN
+        SELECT retention_days INTO v_job_days FROM jobs WHERE id = p_job_id;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'job % does not exist', p_job_id USING ERRCODE = 'no_data_found';
+        END IF;
+        IF p_retention_days IS NULL OR p_retention_days < 1 OR (v_job_days IS NOT NULL AND p_retention_days <> v_job_days) THEN
+          RAISE EXCEPTION 'retention of % days refused for job % (its retention is % days)', p_retention_days, p_job_id, v_job_days
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF p_now IS NULL OR p_now > clock_timestamp() + interval '5 minutes' THEN
+          RAISE EXCEPTION 'retention purge measured from % refused: later than the database clock', p_now
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000000 THEN
+          RAISE EXCEPTION 'purge batch size % refused', p_limit USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_cutoff := p_now - make_interval(days => p_retention_days);
+        WITH d AS (
+          DELETE FROM transactions WHERE id IN (
+            SELECT t.id FROM transactions t
+             WHERE t.run_id IN (SELECT r.id FROM job_runs r WHERE r.job_id = p_job_id)
+               AND t.booked_at < v_cutoff
+               AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
+                     (h.scope = 'ACCOUNT' AND h.value = t.account) OR (h.scope = 'RUN' AND h.value = t.run_id::text)
+                     OR (h.scope = 'JOB' AND h.value = p_job_id::text)))
+             LIMIT p_limit)
+          RETURNING 1)
+        SELECT count(*) INTO v_rows FROM d;
+        IF v_rows > 0 THEN
+          INSERT INTO sink_removals (reason, job_id, row_count, details)
+            VALUES ('RETENTION', p_job_id, v_rows, jsonb_build_object('retentionDays', p_retention_days, 'cutoff', v_cutoff));
+        END IF;
+        RETURN v_rows;
+      END $function$
+GRANT EXECUTE TO strongroom_runtime
+
+CREATE OR REPLACE FUNCTION public.strongroom_reencrypt_only()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+      BEGIN
+        IF current_user = (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'transactions')
+           OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+          RETURN NEW;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM key_rotations WHERE status = 'RUNNING') THEN
+          RAISE EXCEPTION 'transactions change only by re-encryption during a key rotation'
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NOT ((NEW.account IS NOT DISTINCT FROM OLD.account OR (OLD.account LIKE 'enc:v1:%' AND NEW.account LIKE 'enc:v1:%'))
+            AND (NEW.counterparty_account IS NOT DISTINCT FROM OLD.counterparty_account
+                 OR (OLD.counterparty_account LIKE 'enc:v1:%' AND NEW.counterparty_account LIKE 'enc:v1:%'))
+            AND (NEW.counterparty_name IS NOT DISTINCT FROM OLD.counterparty_name
+                 OR (OLD.counterparty_name LIKE 'enc:v1:%' AND NEW.counterparty_name LIKE 'enc:v1:%'))
+            AND (NEW.reference IS NOT DISTINCT FROM OLD.reference
+                 OR (OLD.reference LIKE 'enc:v1:%' AND NEW.reference LIKE 'enc:v1:%'))) THEN
+          RAISE EXCEPTION 'transaction %: only ciphertext may replace ciphertext', OLD.id
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+      END $function$
+
+CREATE OR REPLACE FUNCTION public.strongroom_unpublish_run(p_run_id uuid)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public'
+AS $function$
+      DECLARE
+        v_status text;
+        v_job uuid;
+        v_rows bigint;
+      BEGIN
+        SELECT status, job_id INTO v_status, v_job FROM job_runs WHERE id = p_run_id FOR UPDATE;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'run % does not exist', p_run_id USING ERRCODE = 'no_data_found';
+        END IF;
+        IF v_status NOT IN ('FAILED', 'CANCELLED') THEN
+          RAISE EXCEPTION 'run % is %: only the rows of a FAILED or CANCELLED run may be removed', p_run_id, v_status
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        WITH d AS (DELETE FROM transactions WHERE run_id = p_run_id RETURNING 1) SELECT count(*) INTO v_rows FROM d;
+        IF v_rows > 0 THEN
+          INSERT INTO sink_removals (reason, job_id, run_id, row_count, details)
+            VALUES ('UNPUBLISHED', v_job, p_run_id, v_rows, jsonb_build_object('status', v_status));
+        END IF;
+        RETURN v_rows;
+      END $function$
+GRANT EXECUTE TO strongroom_runtime

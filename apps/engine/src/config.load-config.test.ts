@@ -41,6 +41,7 @@ describe('loadConfig', () => {
   it('refuses in production an engine listening beyond loopback without TLS', () => {
     const prod = {
       DATABASE_URL: 'postgres://u@localhost/db',
+      DATABASE_RUNTIME_URL: 'postgres://engine@localhost/db',
       STRONGROOM_ENV: 'production',
       GATEWAY_JWKS_FILE: '/idp/jwks.json',
       GATEWAY_JWT_ISSUER: 'https://idp.bank',
@@ -63,7 +64,7 @@ describe('loadConfig', () => {
     const base = { DATABASE_URL: 'postgres://u@localhost/db' };
     expect(loadConfig(base).auth).toMatchObject({ hs256Secret: 'dev-file', jwksFile: undefined });
     expect(loadConfig({ ...base, GATEWAY_JWT_SECRET: 's'.repeat(32) }).auth.hs256Secret).toBe('s'.repeat(32));
-    const prod = { ...base, STRONGROOM_ENV: 'production' };
+    const prod = { ...base, DATABASE_RUNTIME_URL: 'postgres://engine@localhost/db', STRONGROOM_ENV: 'production' };
     expect(() => loadConfig(prod)).toThrow(/GATEWAY_JWKS_FILE with GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE/);
     expect(() =>
       loadConfig({
@@ -82,5 +83,21 @@ describe('loadConfig', () => {
         GATEWAY_JWT_AUDIENCE: 'sr',
       }).auth,
     ).toMatchObject({ hs256Secret: undefined, jwksFile: '/idp/jwks.json' });
+  });
+
+  it('requires in production a separate runtime login for the engine (the owner only migrates)', () => {
+    const prod = {
+      DATABASE_URL: 'postgres://owner@localhost/db',
+      STRONGROOM_ENV: 'production',
+      GATEWAY_JWKS_FILE: '/idp/jwks.json',
+      GATEWAY_JWT_ISSUER: 'https://idp.bank',
+      GATEWAY_JWT_AUDIENCE: 'sr',
+    };
+    expect(() => loadConfig(prod)).toThrow(/DATABASE_RUNTIME_URL is required/);
+    expect(loadConfig({ ...prod, DATABASE_RUNTIME_URL: 'postgres://engine:pw@localhost/db' }).runtimeDatabaseUrl).toBe(
+      'postgres://engine:pw@localhost/db',
+    );
+    // outside production the engine provisions its own runtime login
+    expect(loadConfig({ DATABASE_URL: 'postgres://owner@localhost/db' }).runtimeDatabaseUrl).toBeUndefined();
   });
 });

@@ -36,18 +36,15 @@ const schema = z.object({
   /** …or after this many seconds with new entries. */
   AUDIT_CHECKPOINT_SECONDS: intString(1, 86_400).default(60),
   /**
-   * Separate login for the engine's runtime work (recommended in production: a login that IS the runtime
-   * role, so a compromised engine cannot RESET ROLE). Default: DATABASE_URL with DB_RUNTIME_ROLE.
+   * The login of the engine's pooled sessions: a role that is a member of strongroom_runtime and nothing
+   * more (not a superuser, no CREATEROLE/CREATEDB/BYPASSRLS, not the owner). Required in production.
+   * Outside production, when unset, the engine creates the login strongroom_engine with a generated
+   * password kept in <home>/keys/db-runtime.password (0600). DATABASE_URL (the owner) only migrates.
    */
   DATABASE_RUNTIME_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
-  /** Role the engine's sessions switch to (least privilege; created by the migrations). Empty: the login user. */
-  DB_RUNTIME_ROLE: z
-    .string()
-    .regex(/^([a-z_][a-z0-9_]{0,62})?$/, 'must be a role name')
-    .default('strongroom_runtime'),
   /**
    * How the engine verifies callers' bearer tokens — the same settings as the gateway's. Development:
    * GATEWAY_JWT_SECRET (HS256), else the secret in <home>/keys/gateway-jwt.secret (created on first start).
@@ -127,7 +124,7 @@ export type EngineConfig = Readonly<{
   keyRotationBatchSize: number;
   auditCheckpointEvery: number;
   auditCheckpointSeconds: number;
-  runtimeRole: string;
+  /** The runtime login's URL (DATABASE_RUNTIME_URL); undefined: the engine provisions one (not in production). */
   runtimeDatabaseUrl: string | undefined;
   maxConcurrentRuns: number;
   /** Where GET /metrics is served; null when off. */
@@ -189,6 +186,10 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     throw new ConfigError(
       'invalid engine configuration for production: callers are verified against GATEWAY_JWKS_FILE with GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE; set all three',
     );
+  if (production && !e.DATABASE_RUNTIME_URL)
+    throw new ConfigError(
+      'invalid engine configuration for production: DATABASE_RUNTIME_URL is required — a login that is a member of strongroom_runtime only (not a superuser, not the owner); DATABASE_URL (the owner) is used for migrations only',
+    );
   const crashAt = new Map(
     (e.STRONGROOM_TEST_CRASH_AT ?? '')
       .split(',')
@@ -214,7 +215,6 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     keyRotationBatchSize: e.KEY_ROTATION_BATCH_SIZE,
     auditCheckpointEvery: e.AUDIT_CHECKPOINT_EVERY,
     auditCheckpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,
-    runtimeRole: e.DB_RUNTIME_ROLE,
     runtimeDatabaseUrl: e.DATABASE_RUNTIME_URL,
     maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
     metrics:

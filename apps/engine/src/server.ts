@@ -1,5 +1,7 @@
 import { loadJwks, readOrCreateDevSecret, type BearerSettings } from '@strongroom/auth';
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
@@ -17,7 +19,17 @@ import {
   PROTO_FILES,
   PROTO_ROOT,
 } from '@strongroom/contract';
-import { createDataSource, runMigrations, type DataSource, type JobRunEntity, sqlExec } from '@strongroom/db';
+import {
+  createDataSource,
+  ensureRuntimeLogin,
+  excessPrivileges,
+  runMigrations,
+  RUNTIME_LOGIN,
+  sqlExec,
+  withLogin,
+  type DataSource,
+  type JobRunEntity,
+} from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type EngineConfig } from './config';
 import { Checkpointer } from './audit/checkpointer';
@@ -88,6 +100,28 @@ function bearerSettings(config: EngineConfig): BearerSettings {
   };
 }
 
+/**
+ * Outside production without DATABASE_RUNTIME_URL: the runtime login strongroom_engine, created by the
+ * owner with a password generated once into <home>/keys/db-runtime.password (0600). Returns its URL.
+ */
+async function provisionRuntimeLogin(config: EngineConfig, logger: Logger): Promise<string> {
+  const file = path.join(config.home, 'keys', 'db-runtime.password');
+  let fresh = false;
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      fs.writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+      fresh = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const password = fs.readFileSync(file, 'utf8').trim();
+  await ensureRuntimeLogin(config.databaseUrl, password, fresh);
+  if (fresh) logger.info('db:runtime-login', { login: RUNTIME_LOGIN, passwordFile: file });
+  return withLogin(config.databaseUrl, RUNTIME_LOGIN, password);
+}
+
 /** Composition root: database + migrations, scheduler, gRPC services (JobService, health, reflection). */
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
   // migrations run as the owner (the DATABASE_URL user); everything else as the runtime role
@@ -100,16 +134,23 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     await migrator.destroy();
   }
   const ds: DataSource = createDataSource({
-    url: config.runtimeDatabaseUrl ?? config.databaseUrl,
+    url: config.runtimeDatabaseUrl ?? (await provisionRuntimeLogin(config, logger)),
     poolSize: config.dbPoolSize,
     applicationName: 'strongroom-engine',
     statementTimeoutMs: config.statementTimeoutMs,
     lockTimeoutMs: config.lockTimeoutMs,
     clientTimeoutMs: config.clientTimeoutMs,
     connectTimeoutMs: config.connectTimeoutMs,
-    ...(config.runtimeRole && !config.runtimeDatabaseUrl ? { role: config.runtimeRole } : {}),
   });
   await ds.initialize();
+  const excess = await excessPrivileges((sql) => ds.query(sql));
+  if (excess.length) {
+    await ds.destroy();
+    throw new Error(
+      `refusing to start: the engine's database login can do more than the engine needs (${excess.join('; ')}); ` +
+        'use a login that is only a member of strongroom_runtime (DATABASE_RUNTIME_URL)',
+    );
+  }
   const audit = loadSigningKey(config.auditKeyFile, true);
   if (audit.generated)
     logger.warn('audit-key:generated', {

@@ -14,6 +14,7 @@ import { Compliance1764600000000 } from './migrations/1764600000000-compliance';
 import { Retention1764700000000 } from './migrations/1764700000000-retention';
 import { FieldEncryption1764800000000 } from './migrations/1764800000000-field-encryption';
 import { SinkLoadPath1764900000000 } from './migrations/1764900000000-sink-load-path';
+import { LeastPrivilege1765000000000 } from './migrations/1765000000000-least-privilege';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -40,9 +41,10 @@ export const MIGRATIONS = [
   Retention1764700000000,
   FieldEncryption1764800000000,
   SinkLoadPath1764900000000,
+  LeastPrivilege1765000000000,
 ];
 
-/** The least-privilege role the engine works as (created by the migrations). */
+/** The least-privilege group role whose grants the engine works with (created by the migrations). */
 export const RUNTIME_ROLE = 'strongroom_runtime';
 
 export interface DataSourceOptions {
@@ -66,7 +68,11 @@ export interface DataSourceOptions {
   clientTimeoutMs?: number;
   /** idle_in_transaction_session_timeout, ms: the server ends a session left idle inside a transaction. Default 300000. */
   idleInTransactionTimeoutMs?: number;
-  /** Role every session switches to at connect (e.g. RUNTIME_ROLE); default: the login user. */
+  /**
+   * Role every session switches to at connect (tests use it to act as RUNTIME_ROLE through an owner's
+   * login). The engine never uses it: a switched role can be switched back (`SET ROLE NONE`), so its
+   * sessions log in as a runtime login instead (runtime-login.ts).
+   */
   role?: string;
 }
 

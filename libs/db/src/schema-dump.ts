@@ -57,12 +57,15 @@ export async function dumpSchema(ds: DataSource): Promise<string> {
       WHERE n.nspname = 'public' AND c.relkind = 'v' ORDER BY c.relname`,
   );
   for (const v of views) out.push(`VIEW ${v.name} AS`, v.def.trim(), ...(await runtimeGrants(ds, v.name)), '');
-  const fns: { proname: string; def: string }[] = await ds.query(
-    `SELECT p.proname, pg_get_functiondef(p.oid) AS def FROM pg_proc p
+  const fns: { proname: string; def: string; runtime: boolean }[] = await ds.query(
+    `SELECT p.proname, pg_get_functiondef(p.oid) AS def,
+            EXISTS (SELECT 1 FROM aclexplode(p.proacl) a JOIN pg_roles r ON r.oid = a.grantee
+                     WHERE r.rolname = 'strongroom_runtime' AND a.privilege_type = 'EXECUTE') AS runtime
+       FROM pg_proc p
        JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE n.nspname = 'public' ORDER BY p.proname`,
   );
-  for (const f of fns) out.push(f.def.trim(), '');
+  for (const f of fns) out.push(f.def.trim(), ...(f.runtime ? ['GRANT EXECUTE TO strongroom_runtime'] : []), '');
   return out.join('\n');
 }
 
@@ -73,5 +76,14 @@ async function runtimeGrants(ds: DataSource, relation: string): Promise<string[]
       WHERE c.oid = $1::regclass AND r.rolname = 'strongroom_runtime' ORDER BY 1`,
     [`public.${relation}`],
   );
-  return rows.length ? [`  GRANT ${rows.map((r) => r.p).join(', ')} TO strongroom_runtime`] : [];
+  const cols: { p: string; cols: string }[] = await ds.query(
+    `SELECT a.privilege_type AS p, string_agg(att.attname, ', ' ORDER BY att.attnum) AS cols
+       FROM pg_attribute att, aclexplode(att.attacl) a JOIN pg_roles r ON r.oid = a.grantee
+      WHERE att.attrelid = $1::regclass AND r.rolname = 'strongroom_runtime' GROUP BY 1 ORDER BY 1`,
+    [`public.${relation}`],
+  );
+  return [
+    ...(rows.length ? [`  GRANT ${rows.map((r) => r.p).join(', ')} TO strongroom_runtime`] : []),
+    ...cols.map((c) => `  GRANT ${c.p} (${c.cols}) TO strongroom_runtime`),
+  ];
 }

@@ -153,10 +153,15 @@ export async function purgeExpired(
     if (!options.dryRun) {
       for (;;) {
         const n = await ds.transaction(async (em) => {
-          const [, deleted] = (await em.query(
-            `DELETE FROM transactions WHERE id IN (SELECT t.id ${scope} AND NOT ${HELD} LIMIT ${batch})`,
-            [job.id, cutoff],
-          )) as [unknown, number];
+          // the sink is not the engine's to delete from: the owner's function applies the retention, skips
+          // held rows and records the removal in sink_removals
+          const [purged] = (await em.query('SELECT strongroom_purge_transactions($1, $2, $3, $4)::int AS n', [
+            job.id,
+            days,
+            now,
+            batch,
+          ])) as { n: number }[];
+          const deleted = Number(purged?.n ?? 0);
           const [, dead] = (await em.query(
             `DELETE FROM dead_letter_queue WHERE id IN (SELECT d.id FROM dead_letter_queue d WHERE d.job_id = $1::uuid AND d.created_at < $2
                AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND ((h.scope = 'JOB' AND h.value = $1::uuid::text) OR (h.scope = 'RUN' AND h.value = d.run_id::text)))

@@ -64,8 +64,8 @@ export async function finalizeRun(
   const runDigest = createHash('sha256').update(digest).digest('hex');
 
   await ds.transaction(async (em) => {
-    // publish (SUCCEEDED: rows become visible through transactions_published) or publish nothing
-    if (status === 'FAILED') await em.query('DELETE FROM transactions WHERE run_id = $1', [run.id]);
+    // publish (SUCCEEDED: rows become visible through transactions_published) or publish nothing (FAILED:
+    // markFinished removes the run's rows)
     await em.query(
       `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, reconciled, details)
        VALUES ($1, NULL, 'RUN', $2, $3, $4, $5, $6)`,

@@ -166,10 +166,7 @@ export async function endUnpublished(
       'WITH d AS (DELETE FROM compliance_alerts WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d',
       [run.id],
     );
-    const [removed] = await exec(
-      'WITH d AS (DELETE FROM transactions WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d',
-      [run.id],
-    );
+    const removed = await removeUnpublishedRows(exec, run.id);
     await appendAudit(exec, {
       actor,
       action: status === 'FAILED' ? 'run:failed' : 'run:cancelled',
@@ -178,7 +175,7 @@ export async function endUnpublished(
         errorCode: code,
         message,
         read: run.recordsRead,
-        unpublishedRows: removed?.['n'],
+        unpublishedRows: removed,
         withdrawnAlerts: withdrawn?.['n'],
       },
     });
@@ -229,11 +226,23 @@ export async function markFinished(
     ],
   );
   if (rows.length !== 1) throw new RunFencedError(run.id, 'is no longer RUNNING; not finalized');
+  // a failed run publishes nothing: its rows leave the sink through the owner's checked function
+  const unpublishedRows = o.status === 'FAILED' ? await removeUnpublishedRows(exec, run.id) : 0;
   await exec('UPDATE run_checkpoints SET done = true, updated_at = now() WHERE run_id = $1', [run.id]);
   await appendAudit(exec, {
     actor,
     action: o.status === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed',
     subject: { jobId: run.jobId, runId: run.id },
-    details: auditDetails,
+    details: o.status === 'FAILED' ? { ...auditDetails, unpublishedRows } : auditDetails,
   });
+}
+
+/**
+ * Removes the sink rows of a run that ended FAILED or CANCELLED, in the caller's transaction, after its
+ * status changed. The engine's database role may not DELETE from the sink: the owner's function
+ * `strongroom_unpublish_run` checks the run's state and records the removal in `sink_removals`.
+ */
+async function removeUnpublishedRows(exec: SqlExec, runId: string): Promise<number> {
+  const [r] = await exec('SELECT strongroom_unpublish_run($1)::int AS n', [runId]);
+  return Number(r?.['n'] ?? 0);
 }
