@@ -23,6 +23,7 @@ export class UsageError extends Error {
 const BY_STATUS: Partial<Record<number, ErrorCode>> = {
   [status.UNAVAILABLE]: ErrorCode.UNAVAILABLE,
   [status.DEADLINE_EXCEEDED]: ErrorCode.DEADLINE_EXCEEDED,
+  [status.RESOURCE_EXHAUSTED]: ErrorCode.RESOURCE_EXHAUSTED,
   [status.CANCELLED]: ErrorCode.CANCELLED,
   [status.NOT_FOUND]: ErrorCode.NOT_FOUND,
   [status.INVALID_ARGUMENT]: ErrorCode.INVALID_ARGUMENT,

@@ -35,6 +35,8 @@ const schema = z.object({
   AUDIT_CHECKPOINT_EVERY: intString(1, 10_000_000).default(1000),
   /** …or after this many seconds with new entries. */
   AUDIT_CHECKPOINT_SECONDS: intString(1, 86_400).default(60),
+  /** Refused calls are counted and written to the audit chain as one `access:denied` entry per this many seconds. */
+  AUDIT_DENIALS_SECONDS: intString(1, 3600).default(10),
   /**
    * The login of the engine's pooled sessions: a role that is a member of strongroom_runtime and nothing
    * more (not a superuser, no CREATEROLE/CREATEDB/BYPASSRLS, not the owner). Required in production.
@@ -77,6 +79,16 @@ const schema = z.object({
   ENGINE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Runs executing at once; more queue as PENDING. Each run uses one DB connection and ~one core. */
   ENGINE_MAX_CONCURRENT_RUNS: intString(1, 64).default(2),
+  /** An ingest stream that sends nothing for this long is ended (DEADLINE_EXCEEDED); reopen with the same stream_id. */
+  ENGINE_INGEST_IDLE_TIMEOUT_MS: intString(1000, 3_600_000).default(60_000),
+  /** Open ingest streams one caller (token subject) may hold at once; more are refused (RESOURCE_EXHAUSTED). */
+  ENGINE_INGEST_STREAMS_PER_PRINCIPAL: intString(1, 10_000).default(4),
+  /** Open ingest streams of all callers at once. */
+  ENGINE_MAX_INGEST_STREAMS: intString(1, 100_000).default(64),
+  /** Largest gRPC message the engine accepts, bytes (an ingest batch must fit). Default 4 MiB. */
+  ENGINE_MAX_MESSAGE_BYTES: intString(1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** Concurrent calls (HTTP/2 streams) on one client connection. */
+  ENGINE_MAX_CONCURRENT_STREAMS: intString(1, 100_000).default(100),
   /** Connection pool size. Must exceed the concurrent runs plus API traffic. */
   DB_POOL_SIZE: intString(2, 200).default(10),
   /** statement_timeout per session, ms (0 = none). Longer lets huge batches finish; shorter fails fast. */
@@ -124,6 +136,15 @@ export type EngineConfig = Readonly<{
   keyRotationBatchSize: number;
   auditCheckpointEvery: number;
   auditCheckpointSeconds: number;
+  auditDenialsSeconds: number;
+  /** Limits at the gRPC edge: ingest streams (idle timeout, per caller, in all), message size, calls per connection. */
+  limits: {
+    ingestIdleTimeoutMs: number;
+    ingestStreamsPerPrincipal: number;
+    maxIngestStreams: number;
+    maxMessageBytes: number;
+    maxConcurrentStreams: number;
+  };
   /** The runtime login's URL (DATABASE_RUNTIME_URL); undefined: the engine provisions one (not in production). */
   runtimeDatabaseUrl: string | undefined;
   maxConcurrentRuns: number;
@@ -215,7 +236,15 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     keyRotationBatchSize: e.KEY_ROTATION_BATCH_SIZE,
     auditCheckpointEvery: e.AUDIT_CHECKPOINT_EVERY,
     auditCheckpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,
+    auditDenialsSeconds: e.AUDIT_DENIALS_SECONDS,
     runtimeDatabaseUrl: e.DATABASE_RUNTIME_URL,
+    limits: {
+      ingestIdleTimeoutMs: e.ENGINE_INGEST_IDLE_TIMEOUT_MS,
+      ingestStreamsPerPrincipal: e.ENGINE_INGEST_STREAMS_PER_PRINCIPAL,
+      maxIngestStreams: e.ENGINE_MAX_INGEST_STREAMS,
+      maxMessageBytes: e.ENGINE_MAX_MESSAGE_BYTES,
+      maxConcurrentStreams: e.ENGINE_MAX_CONCURRENT_STREAMS,
+    },
     maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
     metrics:
       e.ENGINE_METRICS_PORT === 'off'

@@ -45,7 +45,10 @@ describe('engine authentication (real engine)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${makeTempDir()}/home` } });
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { STRONGROOM_HOME: `${makeTempDir()}/home`, AUDIT_DENIALS_SECONDS: '1' },
+    });
   }, 60_000);
   afterAll(async () => {
     await engine?.stop();
@@ -184,5 +187,53 @@ describe('engine authentication (real engine)', () => {
     audit.close();
     const mine = entries.entries.filter((e) => `${e.subjectJson}${e.detailsJson}`.includes('actor-check'));
     expect(mine.map((e) => e.actor)).toEqual(['user:carol']);
+  });
+
+  it('audits denials, counted per kind and written at most once a second (rate-bounded)', async () => {
+    const entriesNow = async () => {
+      const audit = createAuditServiceClient({ address: engine.address, token: engine.token });
+      try {
+        return (
+          await unaryCall<ListEntriesRequest, ListEntriesResponse>(audit, audit.listEntries, {
+            action: 'access:denied',
+            pageSize: 500,
+            pageToken: '',
+          })
+        ).entries;
+      } finally {
+        audit.close();
+      }
+    };
+    const before = new Set((await entriesNow()).map((e) => e.seq));
+    const started = Date.now();
+    const jobs = createJobServiceClient({ address: engine.address, token: 'not-a-jwt' });
+    const viewerJobs = createJobServiceClient({ address: engine.address, token: testToken('vera', ['viewer']) });
+    for (let i = 0; i < 50; i++)
+      await expect(unaryCall(jobs, jobs.listJobs, { pageSize: 1, pageToken: '', jobIds: [] })).rejects.toMatchObject({
+        code: status.UNAUTHENTICATED,
+      });
+    for (let i = 0; i < 3; i++)
+      await expect(
+        unaryCall(viewerJobs, viewerJobs.createJob, { definition: 'name: x\nsource: { kind: grpc }\n', baseDir: '' }),
+      ).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    jobs.close();
+    viewerJobs.close();
+    type Counted = { who: string; what: string; code: string; count: number; via: string };
+    let denials: Counted[] = [];
+    let fresh: ListEntriesResponse['entries'] = [];
+    for (let i = 0; i < 50; i++) {
+      fresh = (await entriesNow()).filter((e) => !before.has(e.seq));
+      denials = fresh.flatMap((e) => (JSON.parse(e.detailsJson) as { denials: Counted[] }).denials);
+      const sum = (what: string) => denials.filter((d) => d.what === what).reduce((n, d) => n + d.count, 0);
+      if (sum('ListJobs') >= 50 && sum('CreateJob') >= 3) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const elapsedS = (Date.now() - started) / 1000;
+    expect(fresh.length).toBeLessThanOrEqual(Math.ceil(elapsedS) + 1); // 53 denials, a handful of entries
+    expect(fresh.every((e) => e.actor === 'service:engine')).toBe(true);
+    const sum = (pred: (d: Counted) => boolean) => denials.filter(pred).reduce((n, d) => n + d.count, 0);
+    expect(sum((d) => d.what === 'ListJobs' && d.code === 'UNAUTHENTICATED' && d.who === 'address:127.0.0.1')).toBe(50);
+    expect(sum((d) => d.what === 'CreateJob' && d.code === 'PERMISSION_DENIED' && d.who === 'user:vera')).toBe(3);
+    expect(denials.every((d) => d.via === 'engine')).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { type ClientDuplexStream, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import {
   createIngestServiceClient,
@@ -7,13 +7,13 @@ import {
   type CreateJobRequest,
   type CreateJobResponse,
   type IngestRecord,
-  type IngestRequest,
   type IngestResponse,
   type IngestServiceClient,
   type JobServiceClient,
 } from '@strongroom/contract';
 import {
   createTestDatabase,
+  IngestStream,
   makeTempDir,
   startEngineProcess,
   unaryCall,
@@ -21,42 +21,7 @@ import {
   type TestDatabase,
 } from '@strongroom/testing';
 
-/** A request/response view of the bidirectional stream: send one message, await its one answer. */
-class Stream {
-  private readonly answers: IngestResponse[] = [];
-  private waiter: ((r: IngestResponse | Error) => void) | undefined;
-  private failure: Error | undefined;
-  readonly call: ClientDuplexStream<IngestRequest, IngestResponse>;
-
-  constructor(client: IngestServiceClient) {
-    this.call = client.ingest();
-    this.call.on('data', (r: IngestResponse) =>
-      this.waiter ? (this.waiter(r), (this.waiter = undefined)) : this.answers.push(r),
-    );
-    this.call.on('error', (e: Error) => {
-      this.failure = e;
-      this.waiter?.(e);
-    });
-  }
-
-  send(msg: IngestRequest): void {
-    this.call.write(msg);
-  }
-
-  async next(): Promise<IngestResponse> {
-    const ready = this.answers.shift();
-    if (ready) return ready;
-    if (this.failure) throw this.failure;
-    const r = await new Promise<IngestResponse | Error>((resolve) => (this.waiter = resolve));
-    if (r instanceof Error) throw r;
-    return r;
-  }
-
-  async ask(msg: IngestRequest): Promise<IngestResponse> {
-    this.send(msg);
-    return this.next();
-  }
-}
+const Stream = IngestStream;
 
 const record = (n: number): IngestRecord => ({
   txnId: `S-${n}`,

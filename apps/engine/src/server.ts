@@ -31,8 +31,10 @@ import {
   type JobRunEntity,
 } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
+import { RunLockHolder } from '@strongroom/pipeline';
 import { type EngineConfig } from './config';
 import { Checkpointer } from './audit/checkpointer';
+import { DenialLog } from './audit/denial-log';
 import { BreakerJournal, untilDatabaseAnswers } from './ops/breakers';
 import { auditServiceHandlers } from './grpc/audit-service';
 import { deadLetterServiceHandlers } from './grpc/dead-letter-service';
@@ -191,6 +193,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     screening,
     fieldKeys,
     sourceRoots: config.sourceRoots,
+    streamLocks: new RunLockHolder(ds),
     onBatchCommitted: (job: string, ms: number) => metrics.batchCommitted(job, ms),
     onIngestProgress: (run: JobRunEntity) => observer.observe(run),
     ...crashHook(config),
@@ -210,14 +213,18 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   let stopping = false;
 
   configureDeadlines(config.maxDeadlineMs);
-  configureAuthentication(bearerSettings(config));
-  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  const denialLog = new DenialLog(ds, logger, config.auditDenialsSeconds);
+  configureAuthentication(bearerSettings(config), denialLog);
+  const server = new Server({
+    'grpc.max_receive_message_length': config.limits.maxMessageBytes,
+    'grpc.max_concurrent_streams': config.limits.maxConcurrentStreams,
+  });
   server.addService(
     JobServiceService,
     jobServiceHandlers({ ds, db, scheduler, logger, sourceRoots: config.sourceRoots }),
   );
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
-  server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger }));
+  server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger, limits: config.limits }));
   server.addService(
     AuditServiceService,
     auditServiceHandlers({
@@ -287,6 +294,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     ),
   );
   checkpointer.start();
+  denialLog.start();
   observer.start();
   const metricsServer = config.metrics
     ? await startMetricsServer(registry, config.metrics.host, config.metrics.port)
@@ -321,6 +329,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
         });
       });
       breakers.shutdown();
+      await denialLog.stop(); // the last denials, after the server took its last call
+      await runContext.streamLocks.close();
       await ds.destroy();
     },
     forceStop() {

@@ -3,3 +3,4 @@
 export { startCluster, type Cluster, type ClusterOptions } from './cluster';
 export { findPgBinaries, type PgBinaries } from './binaries';
 export { cleanupOrphanClusters } from './orphans';
+export { EMBEDDED_ROLES, provisionApplicationLogins, type ApplicationLogins } from './roles';

@@ -33,6 +33,8 @@ export enum ErrorCode {
   /** The database could not be reached or failed in a way that may succeed on retry. */
   DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
   /** The call ran out of time. */
+  /** A limit of the engine was reached: too many ingest streams for the caller or the engine, a message over the size limit. */
+  RESOURCE_EXHAUSTED = 'RESOURCE_EXHAUSTED',
   DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED',
   /** The service is shutting down or temporarily unable to take work. */
   UNAVAILABLE = 'UNAVAILABLE',

@@ -15,6 +15,7 @@ export { type RunContext } from './run/run-context';
 export { RunControl } from './run/run-control';
 export { endUnpublished, RunFencedError } from './run/run-status';
 export { IngestSession, type IngestAck, type IngestRecordInput } from './run/ingest';
+export { RunLockHolder } from './run/run-lock';
 export { verifyRun, type VerifyRunResult } from './run/verify-run';
 export { isDatabaseOutage } from './run/db-outage';
 export { evaluateRunSla, type Sla, type SlaEvaluation } from './run/sla';

@@ -10,6 +10,7 @@ export {
 } from './engine-process';
 export { writeTempFile, makeTempDir } from './files';
 export { unaryCall } from './grpc-call';
+export { IngestStream } from './ingest-stream';
 export { startFaultProxy, type FaultProxy, type FaultMode } from './fault-proxy';
 export {
   lookalikeSpoof,

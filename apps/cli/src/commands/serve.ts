@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readOrCreateDevSecret, signDevToken } from '@strongroom/auth';
-import { startCluster, type Cluster } from '@strongroom/embedded-pg';
+import { provisionApplicationLogins, startCluster, type Cluster } from '@strongroom/embedded-pg';
 import { type CliConfig } from '../config';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -76,10 +76,14 @@ export async function startStack(config: CliConfig): Promise<Stack> {
   fs.mkdirSync(config.home, { recursive: true });
   let cluster: Cluster | undefined;
   let databaseUrl = config.databaseUrl;
+  let runtimeDatabaseUrl: string | undefined; // external: DATABASE_RUNTIME_URL passes through from the environment
   if (!databaseUrl) {
     say(`starting embedded PostgreSQL (data in ${path.join(config.home, 'pg')})…`);
     cluster = await startCluster({ dataDir: path.join(config.home, 'pg'), database: 'strongroom' });
-    databaseUrl = cluster.url;
+    // the superuser only provisions: the engine migrates as the owner and works as the runtime login
+    const logins = await provisionApplicationLogins(cluster, 'strongroom');
+    databaseUrl = logins.ownerUrl;
+    runtimeDatabaseUrl = logins.runtimeUrl;
     say(`PostgreSQL ${cluster.binaries.version} on 127.0.0.1:${cluster.port}`);
   }
   const jwtSecret = config.env.GATEWAY_JWT_SECRET ?? readOrCreateDevSecret(config.home);
@@ -104,6 +108,7 @@ export async function startStack(config: CliConfig): Promise<Stack> {
     engine = await startChild('engine', 'apps/engine/src/main.ts', {
       ...baseEnv,
       DATABASE_URL: databaseUrl,
+      ...(runtimeDatabaseUrl ? { DATABASE_RUNTIME_URL: runtimeDatabaseUrl } : {}),
       ENGINE_PORT: String(config.enginePort),
       // the engine verifies the same development tokens the gateway does (production: the JWKS settings)
       ...(config.production ? {} : { GATEWAY_JWT_SECRET: jwtSecret }),

@@ -13,6 +13,7 @@ import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger, newCorrelationId } from '@strongroom/logging';
 import { isDatabaseOutage } from '@strongroom/pipeline';
 import { BreakerOpenError, POSTGRES_POLICY, type Breaker } from '@strongroom/resilience';
+import { type DenialLog } from '../audit/denial-log';
 import { callBudgetMs, withinBudget } from './deadlines';
 import { toServiceError } from './status-map';
 
@@ -28,8 +29,43 @@ type CallMetadata = { metadata: { get(k: string): unknown[] } };
 /** How bearer tokens are verified (set once at start from the engine config, like the deadline policy). */
 let verifier: BearerSettings | undefined;
 
-export function configureAuthentication(settings: BearerSettings): void {
+export function configureAuthentication(settings: BearerSettings, denialLog?: DenialLog): void {
   verifier = settings;
+  denials = denialLog;
+}
+
+/** Where refused calls are counted for the audit chain (set at start with the verifier). */
+let denials: DenialLog | undefined;
+const DENIAL_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.UNAUTHENTICATED,
+  ErrorCode.PERMISSION_DENIED,
+  ErrorCode.SOURCE_OUTSIDE_ROOTS,
+]);
+
+/**
+ * Logs a refused call at warn and counts it for the audit chain (rate-bounded, DenialLog), when `err` is
+ * a denial: no or a bad credential, a role the matrix does not allow, a source outside the roots.
+ */
+export function noteDenial(
+  err: unknown,
+  call: CallMetadata & { getPeer(): string },
+  rpc: string,
+  log: Logger,
+  actor?: string,
+): void {
+  if (!(err instanceof StrongroomError) || !DENIAL_CODES.has(err.code)) return;
+  const named = typeof err.details?.['actor'] === 'string' ? (err.details['actor'] as string) : undefined;
+  const who = actor ?? named ?? `address:${peerAddress(call.getPeer())}`;
+  log.warn('call:refused', { code: err.code, reason: err.message, who });
+  denials?.record({ who, what: rpc, code: err.code, reason: err.message, via: 'engine' });
+}
+
+/** "ipv4:127.0.0.1:51234" → "127.0.0.1"; "ipv6:[::1]:51234" → "::1". */
+function peerAddress(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, '');
+  const v6 = /^\[([^\]]+)\]/.exec(bare);
+  if (v6) return v6[1] as string;
+  return bare.replace(/:\d+$/, '');
 }
 
 /**
@@ -47,7 +83,9 @@ export function authenticateCall(call: CallMetadata, rpc: string): string {
   try {
     const principal = verifyBearer(token, verifier);
     if (!mayCall(principal.roles, rpc)) {
-      throw new StrongroomError(ErrorCode.PERMISSION_DENIED, `${rpc} needs ${describeRoles(RPC_ROLES[rpc] ?? [])}`);
+      throw new StrongroomError(ErrorCode.PERMISSION_DENIED, `${rpc} needs ${describeRoles(RPC_ROLES[rpc] ?? [])}`, {
+        details: { actor: `user:${principal.sub}` },
+      });
     }
     return `user:${principal.sub}`;
   } catch (err) {
@@ -71,14 +109,14 @@ export function callLogger(logger: Logger, call: CallMetadata, method: string, a
 /** Authenticates a streaming call: its actor and logger, or the UNAUTHENTICATED error (logged at warn) to end it with. */
 export function streamScope(
   logger: Logger,
-  call: CallMetadata,
+  call: CallMetadata & { getPeer(): string },
   method: string,
 ): { actor: string; log: Logger } | { error: unknown } {
   try {
     const actor = authenticateCall(call, method);
     return { actor, log: callLogger(logger, call, method, actor) };
   } catch (error) {
-    callLogger(logger, call, method).warn('call:refused', { reason: (error as Error).message });
+    noteDenial(error, call, method, callLogger(logger, call, method));
     return { error };
   }
 }
@@ -108,15 +146,11 @@ export function unary<Req, Res>(
       : (work: () => Promise<Res>) => work();
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     let log = callLogger(logger, call, method);
+    let caller: string | undefined;
     Promise.resolve()
       .then(() => {
-        let actor: string;
-        try {
-          actor = authenticateCall(call, method); // before anything else: no identity, no work
-        } catch (err) {
-          log.warn('call:refused', { reason: (err as Error).message });
-          throw err;
-        }
+        const actor = authenticateCall(call, method); // before anything else: no identity, no work
+        caller = actor;
         log = callLogger(logger, call, method, actor);
         const budget = callBudgetMs(call.getDeadline()); // no deadline: refused before any work
         return withinBudget(
@@ -126,7 +160,10 @@ export function unary<Req, Res>(
       })
       .then(
         (res) => callback(null, res),
-        (err) => callback(toServiceError(err, log, method)),
+        (err) => {
+          noteDenial(err, call, method, log, caller);
+          callback(toServiceError(err, log, method));
+        },
       );
   };
 }

@@ -34,10 +34,59 @@ function toCanonical(r: IngestRecord): IngestRecordInput {
  * one at a time: the next batch is read only after the previous one committed and its ack was written
  * (and the client read it), so a slow database or a slow client slows the stream, it does not grow memory.
  */
+export interface IngestLimits {
+  /** A stream that sends nothing for this long is ended with DEADLINE_EXCEEDED. */
+  ingestIdleTimeoutMs: number;
+  /** Open streams per caller (token subject). */
+  ingestStreamsPerPrincipal: number;
+  /** Open streams in all. */
+  maxIngestStreams: number;
+}
+
+/**
+ * Open streams, per caller and in all. A stream holds no database connection while idle (its run lock is
+ * on the engine's shared lock connection), but each still costs memory and a run: they are capped.
+ */
+class StreamQuota {
+  private readonly byActor = new Map<string, number>();
+  private total = 0;
+  constructor(private readonly limits: IngestLimits) {}
+
+  /** Counts a stream of `actor` in, or throws RESOURCE_EXHAUSTED; the returned function counts it out (once). */
+  admit(actor: string): () => void {
+    const mine = this.byActor.get(actor) ?? 0;
+    if (mine >= this.limits.ingestStreamsPerPrincipal)
+      throw new StrongroomError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `${actor} already has ${mine} open ingest streams (the limit is ${this.limits.ingestStreamsPerPrincipal}); complete or close one first`,
+        { retryable: true },
+      );
+    if (this.total >= this.limits.maxIngestStreams)
+      throw new StrongroomError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `the engine has ${this.total} open ingest streams (the limit is ${this.limits.maxIngestStreams}); retry later`,
+        { retryable: true },
+      );
+    this.byActor.set(actor, mine + 1);
+    this.total += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.total -= 1;
+      const n = (this.byActor.get(actor) ?? 1) - 1;
+      if (n > 0) this.byActor.set(actor, n);
+      else this.byActor.delete(actor);
+    };
+  }
+}
+
 export function ingestServiceHandlers(deps: {
   ctx: RunContext;
   logger: Logger;
+  limits: IngestLimits;
 }): IngestServiceServer & Record<string, UntypedHandleCall> {
+  const quota = new StreamQuota(deps.limits);
   return {
     ingest: (call: ServerDuplexStream<IngestRequest, IngestResponse>) => {
       const scope = streamScope(deps.logger, call, 'Ingest');
@@ -46,6 +95,14 @@ export function ingestServiceHandlers(deps: {
         return;
       }
       const { actor, log } = scope;
+      let leave: () => void;
+      try {
+        leave = quota.admit(actor);
+      } catch (err) {
+        log.warn('ingest:refused', { reason: (err as Error).message });
+        call.emit('error', toServiceError(err, log, 'Ingest'));
+        return;
+      }
       let session: IngestSession | undefined;
       // waits for the client to read (flow control) — but never on a call that is gone, or a batch in
       // flight would hold the stream's run (and its lock) forever
@@ -62,7 +119,26 @@ export function ingestServiceHandlers(deps: {
       const fail = (err: unknown) => {
         finished = true;
         if (!call.cancelled) call.emit('error', toServiceError(err, log, 'Ingest')); // sends the status, ends the call
+        closeSession();
       };
+      // a stream that sends nothing is ended: it would hold its run (and its place in the quota) forever
+      let idle: NodeJS.Timeout;
+      const armIdle = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          if (finished) return;
+          log.warn('ingest:idle-timeout', { idleMs: deps.limits.ingestIdleTimeoutMs, runId: session?.run.id });
+          fail(
+            new StrongroomError(
+              ErrorCode.DEADLINE_EXCEEDED,
+              `the stream sent nothing for ${deps.limits.ingestIdleTimeoutMs / 1000} s and was closed; reopen it with the same stream_id to continue`,
+              { retryable: true },
+            ),
+          );
+        }, deps.limits.ingestIdleTimeoutMs);
+        idle.unref();
+      };
+      armIdle();
       const handle = async (msg: IngestRequest) => {
         if (msg.open) {
           if (session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'the stream is already open');
@@ -78,6 +154,7 @@ export function ingestServiceHandlers(deps: {
           await send({ completed: { run: runToProto(run) } });
           log.info('ingest:completed', { runId: run.id, status: run.status, read: run.recordsRead });
           finished = true;
+          clearTimeout(idle);
           call.end();
         } else {
           throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'empty ingest message');
@@ -87,21 +164,30 @@ export function ingestServiceHandlers(deps: {
       let current: Promise<void> = Promise.resolve();
       call.on('data', (msg: IngestRequest) => {
         if (finished) return;
+        clearTimeout(idle); // a batch in flight is not idleness
         call.pause();
         current = handle(msg).then(
-          () => void call.resume(),
+          () => {
+            if (!finished) armIdle();
+            call.resume();
+          },
           (err) => fail(err),
         );
       });
       // the session (and the run's lock) is released only after the batch in flight has settled
-      const closeSession = () => void current.finally(() => session?.close());
+      function closeSession(): void {
+        clearTimeout(idle);
+        void current.finally(() => session?.close()).finally(leave);
+      }
       call.on('end', () => {
         if (!finished) {
           finished = true;
+          clearTimeout(idle);
           call.end(); // half-closed without complete: the run stays open; the same stream_id continues it later
         }
       });
       call.on('close', closeSession);
+      call.on('finish', closeSession);
       call.on('cancelled', closeSession);
     },
   };

@@ -20,6 +20,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, status> = {
   [ErrorCode.RECONCILIATION_FAILED]: status.DATA_LOSS,
   [ErrorCode.DATABASE_UNAVAILABLE]: status.UNAVAILABLE,
   [ErrorCode.DEADLINE_EXCEEDED]: status.DEADLINE_EXCEEDED,
+  [ErrorCode.RESOURCE_EXHAUSTED]: status.RESOURCE_EXHAUSTED,
   [ErrorCode.UNAVAILABLE]: status.UNAVAILABLE,
   [ErrorCode.CANCELLED]: status.CANCELLED,
   [ErrorCode.UNAUTHENTICATED]: status.UNAUTHENTICATED,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type PoolClient } from 'pg';
-import { type DataSource, type JobRunEntity, type QueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
+import { type DataSource, type JobRunEntity, pgClientOf, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { insertRunOnce } from './run-store';
 import { isDatabaseOutage } from './db-outage';
@@ -12,7 +12,7 @@ import { loadCommittedBatches } from './resume-state';
 import { CANONICAL_FIELDS, CANONICAL_MAPPING, type CanonicalField } from '../jobs/job-definition';
 import { getJob, type JobWithDefinition } from '../jobs/job-store';
 import { finalizeRun } from './run-finalizer';
-import { tryLockRun, unlockRun } from './run-lock';
+import { RunLockHolder } from './run-lock';
 import { type RunContext, type RunStats } from './run-context';
 import { createTransactionMapper, type TransactionMapper } from '../load/transaction-mapper';
 import { type CanonicalTransaction, type Rejection } from '../types';
@@ -42,14 +42,15 @@ const RETRY_HINT_S = 2;
  * A gRPC ingest stream writing into one run of a job whose source kind is `grpc`. The stream_id makes
  * opening idempotent (the same id continues the same run after a disconnect). Each batch commits in
  * one transaction together with its idempotency key, so a re-sent batch is answered from the stored
- * result and loads nothing. While open, the session holds the run's advisory lock: one writer per run.
+ * result and loads nothing. While open, the session holds the run's advisory lock (one writer per run)
+ * on the engine's shared lock connection; it borrows a pooled connection only while a batch commits.
  */
 export class IngestSession {
   private constructor(
     private readonly ctx: RunContext,
     readonly run: JobRunEntity,
     private readonly job: JobWithDefinition,
-    private runner: QueryRunner,
+    private readonly locks: RunLockHolder,
     private readonly mapper: TransactionMapper,
     private readonly loadedTotals: Totals,
     private readonly digests: string[],
@@ -79,29 +80,31 @@ export class IngestSession {
         ErrorCode.FAILED_PRECONDITION,
         `stream ${streamId} was completed already (run ${run.id})`,
       );
-    const runner = ctx.ds.createQueryRunner();
-    await runner.connect();
-    if (!(await tryLockRun(runner, run.id))) {
-      await runner.release();
+    const locks = ctx.streamLocks ?? locksOf(ctx.ds);
+    if (!(await locks.tryLock(run.id))) {
       throw new StrongroomError(
         ErrorCode.UNAVAILABLE,
         `stream ${streamId} is open on another connection; retry shortly`,
         { retryable: true },
       );
     }
-    await prepareStaging(pgClientOf(runner));
+    let committed: Awaited<ReturnType<typeof loadCommittedBatches>>;
+    const runner = ctx.ds.createQueryRunner();
     try {
+      await runner.connect();
       await markStreamOpened(runner, run, actor, streamId, resumed);
+      committed = await loadCommittedBatches(sqlExec(runner), run.id);
     } catch (err) {
-      await unlockRun(runner, run.id);
-      await runner.release().catch(() => undefined);
+      await locks.unlock(run.id);
       throw err;
+    } finally {
+      await runner.release().catch(() => undefined);
     }
-    const { totals, digests } = await loadCommittedBatches(sqlExec(runner), run.id);
+    const { totals, digests } = committed;
     const mapper = createTransactionMapper(CANONICAL_FIELDS, CANONICAL_MAPPING, ctx.pan);
     ctx.logger.info('ingest:opened', { runId: run.id, streamId, resumed, actor });
     ctx.onIngestProgress?.({ ...run }); // the baseline for the metrics (a resumed stream's earlier batches are not counted twice)
-    return new IngestSession(ctx, run, job, runner, mapper, totals, digests, resumed);
+    return new IngestSession(ctx, run, job, locks, mapper, totals, digests, resumed);
   }
 
   /** Commits one batch (or answers a re-sent one from its stored result). */
@@ -110,13 +113,10 @@ export class IngestSession {
       throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'idempotency_key must be 1–128 printable ASCII characters');
     if (records.length > MAX_BATCH)
       throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `a batch holds at most ${MAX_BATCH} records`);
-    const client = pgClientOf(this.runner);
-    const stored = (
-      await client.query('SELECT result FROM ingest_batches WHERE run_id = $1 AND idempotency_key = $2', [
-        this.run.id,
-        idempotencyKey,
-      ])
-    ).rows[0] as { result: Omit<IngestAck, 'duplicate'> } | undefined;
+    const [stored] = (await this.ctx.ds.query(
+      'SELECT result FROM ingest_batches WHERE run_id = $1 AND idempotency_key = $2',
+      [this.run.id, idempotencyKey],
+    )) as { result: Omit<IngestAck, 'duplicate'> }[];
     if (stored) return { ...stored.result, ...this.counters(), duplicate: true };
     const base = Number(this.run.recordsRead);
     const valid: CanonicalTransaction[] = [];
@@ -143,37 +143,40 @@ export class IngestSession {
       ...(this.ctx.crash ? { crash: this.ctx.crash } : {}),
     };
     let ack: Omit<IngestAck, 'duplicate' | 'read' | 'loaded' | 'deadLettered'> | undefined;
+    // a pooled connection for the commit only (an idle stream holds none)
     const commit = () =>
-      commitBatch(
-        client,
-        batchCtx,
-        this.run,
-        {
-          records: records.length,
-          firstRecordNo: base + 1,
-          lastRecordNo: base + records.length,
-          position: base + records.length,
-          valid,
-          rejected,
-        },
-        async (c: PoolClient, batchSeq, r) => {
-          ack = {
-            idempotencyKey,
-            batchSeq,
-            accepted: r.loaded,
-            filtered: Object.values(r.filteredByReason).reduce((a, b) => a + b, 0),
-            rejected: r.rejections.map((x) => ({
-              index: x.recordNo - base - 1,
-              reasonCode: x.code,
-              message: x.message,
-              field: x.field ?? '',
-            })),
-          };
-          await c.query(
-            'INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)',
-            [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)],
-          );
-        },
+      withConnection(this.ctx.ds, (client) =>
+        commitBatch(
+          client,
+          batchCtx,
+          this.run,
+          {
+            records: records.length,
+            firstRecordNo: base + 1,
+            lastRecordNo: base + records.length,
+            position: base + records.length,
+            valid,
+            rejected,
+          },
+          async (c: PoolClient, batchSeq, r) => {
+            ack = {
+              idempotencyKey,
+              batchSeq,
+              accepted: r.loaded,
+              filtered: Object.values(r.filteredByReason).reduce((a, b) => a + b, 0),
+              rejected: r.rejections.map((x) => ({
+                index: x.recordNo - base - 1,
+                reasonCode: x.code,
+                message: x.message,
+                field: x.field ?? '',
+              })),
+            };
+            await c.query(
+              'INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)',
+              [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)],
+            );
+          },
+        ),
       );
     const t0 = performance.now();
     const result = await (this.ctx.db ? this.ctx.db.call(commit) : commit()).catch((err) => {
@@ -217,8 +220,7 @@ export class IngestSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await unlockRun(this.runner, this.run.id);
-    await this.runner.release().catch(() => undefined);
+    await this.locks.unlock(this.run.id);
   }
 
   private counters() {
@@ -228,6 +230,27 @@ export class IngestSession {
       deadLettered: Number(this.run.recordsDeadLettered),
     };
   }
+}
+
+/** Runs `work` on a pooled connection with the staging table ready, then gives the connection back. */
+async function withConnection<T>(ds: DataSource, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const runner = ds.createQueryRunner();
+  try {
+    await runner.connect();
+    const client = pgClientOf(runner);
+    await prepareStaging(client);
+    return await work(client);
+  } finally {
+    await runner.release().catch(() => undefined);
+  }
+}
+
+/** Lock holders of data sources whose context brings none (one per data source). */
+const LOCKS = new WeakMap<DataSource, RunLockHolder>();
+function locksOf(ds: DataSource): RunLockHolder {
+  let holder = LOCKS.get(ds);
+  if (!holder) LOCKS.set(ds, (holder = new RunLockHolder(ds)));
+  return holder;
 }
 
 async function openRun(

@@ -4,6 +4,7 @@ import { type DataSource, type JobRunEntity } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type Breaker } from '@strongroom/resilience';
 import { type ScreeningSetup } from '../compliance/compliance-checks';
+import { type RunLockHolder } from './run-lock';
 
 /** What a run (file or ingest stream) executes with: the database, its breakers, keys, screening and observers. */
 export interface RunContext {
@@ -26,6 +27,8 @@ export interface RunContext {
   onBatchCommitted?: (job: string, ms: number) => void;
   /** Progress of an ingest run (at open, after each batch, at completion); file runs report through the scheduler. */
   onIngestProgress?: (run: JobRunEntity) => void;
+  /** The run locks of the engine's ingest streams, held on one connection (close it before the data source). */
+  streamLocks?: RunLockHolder;
   /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
   crash?: (point: string) => void;
 }
