@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '@strongroom/auth';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, ROLES, type Role } from '@strongroom/auth';
 import { sanctionsListFiles } from '@strongroom/compliance';
 import { sourceRoots, type SourceRoots } from '@strongroom/connectors';
 import { ConfigError, fractionString, intString, parseEnv, type Env } from '@strongroom/config';
@@ -19,6 +19,13 @@ const schema = z.object({
   ENGINE_TLS_KEY_FILE: z.string().optional(),
   /** Mutual TLS: only clients with a certificate signed by this CA (PEM) may connect (e.g. the gateway). */
   ENGINE_TLS_CLIENT_CA_FILE: z.string().optional(),
+  /**
+   * Mutual TLS: client certificates that identify a principal on their own, when a call carries no bearer
+   * token: "<certificate CN>=<role>[,<role>]" separated by ";" (e.g. "strongroom-gateway=gateway"). The
+   * audit actor is "cert:<CN>". A call with a bearer token is always the token's subject. Needs
+   * ENGINE_TLS_CLIENT_CA_FILE.
+   */
+  ENGINE_TLS_CLIENT_PRINCIPALS: z.string().optional(),
   /** gRPC port; 0 picks a free one (tests). */
   ENGINE_PORT: intString(0, 65535).default(50051),
   /** Embedded data and keys live here. */
@@ -128,7 +135,7 @@ export type EngineConfig = Readonly<{
   host: string;
   port: number;
   /** TLS files (PEM), when configured. */
-  tls: { cert: string; key: string; clientCa?: string } | undefined;
+  tls: { cert: string; key: string; clientCa?: string; clientPrincipals: ReadonlyMap<string, readonly Role[]> } | undefined;
   home: string;
   panKeyFile: string;
   auditKeyFile: string;
@@ -186,6 +193,10 @@ export function loadConfig(env: Env = process.env): EngineConfig {
   }
   if (Boolean(e.ENGINE_TLS_CERT_FILE) !== Boolean(e.ENGINE_TLS_KEY_FILE))
     throw new ConfigError('invalid engine configuration: ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE go together');
+  if (e.ENGINE_TLS_CLIENT_PRINCIPALS && !e.ENGINE_TLS_CLIENT_CA_FILE)
+    throw new ConfigError(
+      'invalid engine configuration: ENGINE_TLS_CLIENT_PRINCIPALS maps client certificates, which only mutual TLS verifies; set ENGINE_TLS_CLIENT_CA_FILE',
+    );
   if (e.ENGINE_TLS_CLIENT_CA_FILE && !e.ENGINE_TLS_CERT_FILE)
     throw new ConfigError(
       'invalid engine configuration: ENGINE_TLS_CLIENT_CA_FILE (mutual TLS) needs ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE',
@@ -227,6 +238,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
             cert: e.ENGINE_TLS_CERT_FILE,
             key: e.ENGINE_TLS_KEY_FILE,
             ...(e.ENGINE_TLS_CLIENT_CA_FILE ? { clientCa: e.ENGINE_TLS_CLIENT_CA_FILE } : {}),
+            clientPrincipals: parseClientPrincipals(e.ENGINE_TLS_CLIENT_PRINCIPALS ?? ''),
           }
         : undefined,
     home,
@@ -282,4 +294,19 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     logFormat: e.LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json'), // logs go to stderr
     crashAt,
   });
+}
+
+/** "cn=role,role;cn2=role" → CN → roles; refuses unknown roles and malformed entries at start. */
+export function parseClientPrincipals(text: string): ReadonlyMap<string, readonly Role[]> {
+  const map = new Map<string, Role[]>();
+  for (const entry of text.split(';').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([^=]+)=(.+)$/.exec(entry);
+    const roles = (m?.[2] ?? '').split(',').map((r) => r.trim());
+    if (!m || !roles.every((r): r is Role => (ROLES as readonly string[]).includes(r)))
+      throw new ConfigError(
+        `invalid engine configuration: ENGINE_TLS_CLIENT_PRINCIPALS entry "${entry}" must be "<certificate CN>=<role>[,<role>]" with roles among ${ROLES.join(', ')}`,
+      );
+    map.set((m[1] as string).trim(), roles as Role[]);
+  }
+  return map;
 }

@@ -214,7 +214,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
 
   configureDeadlines(config.maxDeadlineMs);
   const denialLog = new DenialLog(ds, logger, config.auditDenialsSeconds);
-  configureAuthentication(bearerSettings(config), denialLog);
+  configureAuthentication(bearerSettings(config), denialLog, config.tls?.clientPrincipals);
   const server = new Server({
     'grpc.max_receive_message_length': config.limits.maxMessageBytes,
     'grpc.max_concurrent_streams': config.limits.maxConcurrentStreams,
@@ -237,7 +237,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       onVerified: (ok) => metrics.auditVerified(ok),
     }),
   );
-  server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, db, logger }));
+  server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, db, logger, denials: denialLog }));
   server.addService(
     ComplianceServiceService,
     complianceServiceHandlers({

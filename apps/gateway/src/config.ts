@@ -73,6 +73,24 @@ export interface GatewayConfig {
   /** GATEWAY_MAX_TOKEN_LIFETIME_SECONDS, default 43200 (12 h): bearer tokens valid for longer are refused. */
   readonly maxTokenLifetimeSeconds: number;
   /**
+   * GATEWAY_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE, default 60: requests and WebSocket connections without
+   * a valid token per client address per minute; over it, RATE_LIMITED (HTTP 429) instead of 401.
+   */
+  readonly unauthenticatedRateLimitPerMinute: number;
+  /**
+   * GATEWAY_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION (default 10) and GATEWAY_WS_MAX_SUBSCRIPTIONS_PER_SUBJECT
+   * (default 25): live subscriptions open at once on one graphql-ws connection, and for one token subject.
+   */
+  readonly ws: { maxSubscriptionsPerConnection: number; maxSubscriptionsPerSubject: number };
+  /**
+   * How the gateway reports the requests it refused to the engine, which audits them: every
+   * GATEWAY_DENIALS_REPORT_SECONDS (default 10), as itself — GATEWAY_SERVICE_TOKEN_FILE (a bearer token
+   * for a subject with the `gateway` role, read again before each report; production), a development
+   * token signed with GATEWAY_JWT_SECRET, or else its client certificate (mapped on the engine by
+   * ENGINE_TLS_CLIENT_PRINCIPALS).
+   */
+  readonly denials: { reportSeconds: number; serviceTokenFile: string | undefined };
+  /**
    * GATEWAY_METRICS_PORT (default 9465, or a free port when GATEWAY_PORT is 0; "off": none) and
    * GATEWAY_METRICS_HOST (default 127.0.0.1): where Prometheus scrapes GET /metrics, apart from the
    * GraphQL port and without credentials — keep it on an internal interface.
@@ -115,6 +133,11 @@ const envSchema = z.object({
   GATEWAY_MAX_COST: intString(10, 1_000_000).default(5000),
   GATEWAY_RATE_LIMIT_PER_MINUTE: intString(0, 1_000_000).default(600),
   GATEWAY_MAX_TOKEN_LIFETIME_SECONDS: intString(60, 30 * 86400).default(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
+  GATEWAY_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE: intString(1, 1_000_000).default(60),
+  GATEWAY_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: intString(1, 10_000).default(10),
+  GATEWAY_WS_MAX_SUBSCRIPTIONS_PER_SUBJECT: intString(1, 100_000).default(25),
+  GATEWAY_DENIALS_REPORT_SECONDS: intString(1, 3600).default(10),
+  GATEWAY_SERVICE_TOKEN_FILE: z.string().optional(),
   GATEWAY_METRICS_PORT: z.union([z.literal('off'), intString(0, 65535)]).optional(),
   GATEWAY_METRICS_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
 });
@@ -187,6 +210,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     rateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
     maxTokenLifetimeSeconds: e.GATEWAY_MAX_TOKEN_LIFETIME_SECONDS,
+    unauthenticatedRateLimitPerMinute: e.GATEWAY_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE,
+    ws: {
+      maxSubscriptionsPerConnection: e.GATEWAY_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxSubscriptionsPerSubject: e.GATEWAY_WS_MAX_SUBSCRIPTIONS_PER_SUBJECT,
+    },
+    denials: { reportSeconds: e.GATEWAY_DENIALS_REPORT_SECONDS, serviceTokenFile: e.GATEWAY_SERVICE_TOKEN_FILE },
   });
 }
 

@@ -158,10 +158,15 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       httpGraphQLRequest: { method, headers, search: url.search, body },
       context: async () => {
         try {
-          return buildContext(deps.context, { correlationId, authorization: req.headers.authorization });
+          return buildContext(deps.context, {
+            correlationId,
+            authorization: req.headers.authorization,
+            clientAddress: req.socket.remoteAddress,
+            transport: 'graphql',
+          });
         } catch (err) {
-          if (err instanceof GatewayError) log.info('auth:rejected', { correlationId, reason: err.message });
-          else log.error('context:failed', { correlationId, error: String(err) });
+          // refusals are logged (warn) and audited where they are made; anything else is a fault
+          if (!(err instanceof GatewayError)) log.error('context:failed', { correlationId, error: String(err) });
           throw err;
         }
       },

@@ -27,10 +27,9 @@ import { createResolvers } from './graphql/resolvers';
 import { typeDefs } from './graphql/schema';
 import { GRAPHQL_PATH, createRequestHandler } from './http-handler';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { GraphQLError, specifiedRules, validate } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { buildContext, correlationIdFrom, type ContextDeps, type GatewayContext } from './context';
+import { type ContextDeps, type GatewayContext } from './context';
+import { DenialReporter } from './auth/denial-report';
+import { startGraphqlWs } from './ws-server';
 
 export interface RunningGateway {
   /** http://host:port/graphql */
@@ -84,40 +83,29 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   httpServer.requestTimeout = 60_000;
 
   const schema = makeExecutableSchema({ typeDefs, resolvers: createResolvers() });
-  // live progress: graphql-ws on the same port and path; authenticated from connectionParams, same
-  // limits and error formatting as HTTP
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.maxBodyBytes });
+  // live progress: graphql-ws on the same port and path, with the same protections as HTTP
   let contextDeps: ContextDeps | undefined;
-  const wsCleanup = useServer<Record<string, unknown>, { ctx?: GatewayContext }>(
-    {
-      schema,
-      validate: (s, doc) => validate(s, doc, [...specifiedRules, ...queryLimitRules(config.queryLimits)]),
-      onConnect: (ctx) => {
-        try {
-          const authorization =
-            typeof ctx.connectionParams?.['authorization'] === 'string'
-              ? (ctx.connectionParams['authorization'] as string)
-              : undefined;
-          ctx.extra.ctx = buildContext(contextDeps as ContextDeps, {
-            correlationId: correlationIdFrom(undefined),
-            authorization,
-          });
-          return true;
-        } catch {
-          return false; // closes with 4403 Forbidden: no token, a bad one, or over the rate limit
-        }
-      },
-      context: (ctx) => ctx.extra.ctx as GatewayContext,
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map(
-          (e) =>
-            new GraphQLError(formatGatewayError(e.toJSON(), e).message, {
-              extensions: formatGatewayError(e.toJSON(), e).extensions ?? {},
-            }),
-        ),
-    },
-    wsServer,
-  );
+  const wsCleanup = startGraphqlWs({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    production: config.production,
+    maxPayloadBytes: config.maxBodyBytes,
+    queryLimits: config.queryLimits,
+    maxSubscriptionsPerConnection: config.ws.maxSubscriptionsPerConnection,
+    maxSubscriptionsPerSubject: config.ws.maxSubscriptionsPerSubject,
+    context: () => contextDeps,
+    logger,
+  });
+  // the gateway's own refusals, reported to the engine for the audit chain
+  const denials = new DenialReporter({
+    ops,
+    logger: log,
+    intervalSeconds: config.denials.reportSeconds,
+    deadlineMs: config.engineDeadlineMs,
+    serviceTokenFile: config.denials.serviceTokenFile,
+    devSecret: config.production ? undefined : config.jwtSecret,
+  });
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
@@ -161,7 +149,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       engineDeadlineMs: config.engineDeadlineMs,
       logger,
       rateLimiter: new RateLimiter(config.rateLimitPerMinute),
+      unauthenticatedLimiter: new RateLimiter(config.unauthenticatedRateLimitPerMinute),
+      denials,
     };
+    denials.start();
     httpServer.on(
       'request',
       createRequestHandler({
@@ -213,6 +204,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         try {
           await metricsServer?.close();
           await apollo.stop();
+          await denials.stop(); // the last refusals, after the last request
         } finally {
           closeClients();
           jwks?.stop();

@@ -9,8 +9,19 @@ export {
   type VerifyOptions,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
 } from './hs256-jwt';
-export { ROLES, type Role } from './roles';
+export { PERSON_ROLES, ROLES, SERVICE_ROLES, type Role } from './roles';
 export { loadJwks, verifyJwksJwt, type JsonWebKeySet } from './jwks-jwt';
 export { bearerToken, verifyBearer, type BearerSettings, type Principal } from './bearer';
 export { devSecretFile, readDevSecret, readOrCreateDevSecret } from './dev-secret';
-export { ANY_ROLE, OPERATORS, AUDITORS, STAFF, ADMINS, RPC_ROLES, mayCall, describeRoles } from './role-matrix';
+export {
+  ANY_ROLE,
+  OPERATORS,
+  AUDITORS,
+  STAFF,
+  ADMINS,
+  GATEWAY_SERVICE,
+  RPC_ROLES,
+  mayCall,
+  describeRoles,
+} from './role-matrix';
+export { DenialCounter, type CountedDenial, type Denial, type DenialBatch } from './denials';

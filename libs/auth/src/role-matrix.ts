@@ -1,4 +1,4 @@
-import { ROLES, type Role } from './roles';
+import { PERSON_ROLES, type Role } from './roles';
 
 /**
  * The one role matrix: which roles may call each engine RPC. The engine checks it on every call, and the
@@ -8,12 +8,15 @@ import { ROLES, type Role } from './roles';
  * Viewers read jobs, runs and breakers; operators also define and run jobs, control runs, stream
  * transactions in and work the dead-letter queue; auditors read dead letters, alerts, the audit chain,
  * holds and reports, verify, and move alerts and holds; admins may do everything (purge, key rotation).
+ * "Any role" means any person's role: the gateway's service role may only report what it refused.
  */
-export const ANY_ROLE: readonly Role[] = ROLES;
+export const ANY_ROLE: readonly Role[] = PERSON_ROLES;
 export const OPERATORS: readonly Role[] = ['operator', 'admin'];
 export const AUDITORS: readonly Role[] = ['auditor', 'admin'];
 export const STAFF: readonly Role[] = ['operator', 'auditor', 'admin'];
 export const ADMINS: readonly Role[] = ['admin'];
+/** The gateway's own identity (a service token or its client certificate), never a person's. */
+export const GATEWAY_SERVICE: readonly Role[] = ['gateway'];
 
 export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freeze({
   // JobService
@@ -52,6 +55,7 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   GetKeyRotation: ADMINS,
   // OpsService
   ListBreakers: ANY_ROLE,
+  ReportDenials: GATEWAY_SERVICE,
 });
 
 /** Whether a caller with `roles` may call `rpc` (false for an RPC the matrix does not name). */
@@ -62,5 +66,5 @@ export function mayCall(roles: readonly Role[], rpc: string): boolean {
 
 /** "one of the roles operator, admin" / "any role", for refusals. */
 export function describeRoles(allowed: readonly Role[]): string {
-  return allowed.length === ROLES.length ? 'any role' : `one of the roles ${allowed.join(', ')}`;
+  return PERSON_ROLES.every((r) => allowed.includes(r)) ? 'any role' : `one of the roles ${allowed.join(', ')}`;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /**
  * A throwaway PKI for TLS tests (openssl): a CA, a server certificate for 127.0.0.1/localhost and a
- * client certificate, all PEM files in `dir`, valid for a day.
+ * two client certificates, all PEM files in `dir`, valid for a day.
  */
 export function makeTestPki(dir: string): {
   ca: string;
@@ -12,6 +12,9 @@ export function makeTestPki(dir: string): {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  /** A second client certificate (CN batch-loader), for tests of certificate → principal mapping. */
+  otherCert: string;
+  otherKey: string;
 } {
   const f = (name: string) => path.join(dir, name);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
@@ -64,11 +67,14 @@ export function makeTestPki(dir: string): {
   };
   issue('server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   issue('client', 'strongroom-gateway', 'extendedKeyUsage=clientAuth\n');
+  issue('other', 'batch-loader', 'extendedKeyUsage=clientAuth\n');
   return {
     ca: f('ca.crt'),
     serverCert: f('server.crt'),
     serverKey: f('server.key'),
     clientCert: f('client.crt'),
     clientKey: f('client.key'),
+    otherCert: f('other.crt'),
+    otherKey: f('other.key'),
   };
 }

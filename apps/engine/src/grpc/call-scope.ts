@@ -8,6 +8,7 @@ import {
   TokenError,
   verifyBearer,
   type BearerSettings,
+  type Role,
 } from '@strongroom/auth';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger, newCorrelationId } from '@strongroom/logging';
@@ -24,14 +25,26 @@ import { toServiceError } from './status-map';
  * of errors to status. Every service's handlers are built on it; health and reflection are not.
  */
 
-type CallMetadata = { metadata: { get(k: string): unknown[] } };
+type CallMetadata = {
+  metadata: { get(k: string): unknown[] };
+  /** The TLS peer (grpc-js server calls); its certificate was verified against the client CA. */
+  getAuthContext?(): { sslPeerCertificate?: { subject?: { CN?: string | string[] } } } | null;
+};
 
 /** How bearer tokens are verified (set once at start from the engine config, like the deadline policy). */
 let verifier: BearerSettings | undefined;
 
-export function configureAuthentication(settings: BearerSettings, denialLog?: DenialLog): void {
+/** Client certificate CN → roles (mutual TLS; ENGINE_TLS_CLIENT_PRINCIPALS). */
+let certificatePrincipals: ReadonlyMap<string, readonly Role[]> = new Map();
+
+export function configureAuthentication(
+  settings: BearerSettings,
+  denialLog?: DenialLog,
+  clientPrincipals: ReadonlyMap<string, readonly Role[]> = new Map(),
+): void {
   verifier = settings;
   denials = denialLog;
+  certificatePrincipals = clientPrincipals;
 }
 
 /** Where refused calls are counted for the audit chain (set at start with the verifier). */
@@ -78,6 +91,16 @@ export function authenticateCall(call: CallMetadata, rpc: string): string {
   const header = call.metadata.get('authorization')[0];
   const token = bearerToken(typeof header === 'string' ? header : undefined);
   if (!token) {
+    // no token: a verified client certificate that names a configured principal identifies the caller
+    const cn = certificateCn(call);
+    const roles = cn === undefined ? undefined : certificatePrincipals.get(cn);
+    if (roles) {
+      if (!mayCall(roles, rpc))
+        throw new StrongroomError(ErrorCode.PERMISSION_DENIED, `${rpc} needs ${describeRoles(RPC_ROLES[rpc] ?? [])}`, {
+          details: { actor: `cert:${cn}` },
+        });
+      return `cert:${cn}`;
+    }
     throw new StrongroomError(ErrorCode.UNAUTHENTICATED, 'a bearer token is required (authorization: Bearer <token>)');
   }
   try {
@@ -94,6 +117,11 @@ export function authenticateCall(call: CallMetadata, rpc: string): string {
     }
     throw err;
   }
+}
+
+function certificateCn(call: CallMetadata): string | undefined {
+  const cn = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
+  return Array.isArray(cn) ? undefined : cn; // a certificate with several CNs names nobody
 }
 
 export function callLogger(logger: Logger, call: CallMetadata, method: string, actor?: string): Logger {

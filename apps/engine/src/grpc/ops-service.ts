@@ -1,8 +1,10 @@
 import { type UntypedHandleCall } from '@grpc/grpc-js';
-import { type OpsServiceServer } from '@strongroom/contract';
+import { type OpsServiceServer, type ReportDenialsRequest } from '@strongroom/contract';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type Breaker, type BreakerRegistry } from '@strongroom/resilience';
+import { type DenialLog } from '../audit/denial-log';
 import { unary } from './call-scope';
 
 /** How long ListBreakers waits for the recorded transitions before answering from memory alone. */
@@ -18,6 +20,7 @@ export function opsServiceHandlers(deps: {
   breakers: BreakerRegistry;
   db: Breaker;
   logger: Logger;
+  denials: DenialLog;
 }): OpsServiceServer & Record<string, UntypedHandleCall> {
   return {
     listBreakers: unary(
@@ -50,5 +53,36 @@ export function opsServiceHandlers(deps: {
       },
       { database: false },
     ),
+    // the gateway's refusals join the engine's own in the next access:denied audit entry
+    reportDenials: unary(
+      { logger: deps.logger },
+      'ReportDenials',
+      async (req: ReportDenialsRequest, log) => {
+        if (req.denials.length > MAX_REPORTED_KINDS)
+          throw new StrongroomError(
+            ErrorCode.INVALID_ARGUMENT,
+            `a report holds at most ${MAX_REPORTED_KINDS} kinds of denial (got ${req.denials.length})`,
+          );
+        const now = new Date().toISOString();
+        deps.denials.merge({
+          denials: req.denials.map((d) => ({
+            who: d.who,
+            what: d.what,
+            code: d.code,
+            reason: d.reason,
+            via: 'gateway',
+            count: Math.max(0, Number(d.count)),
+            first: d.first?.toISOString() ?? now,
+            last: d.last?.toISOString() ?? now,
+          })),
+          dropped: Math.max(0, Number(req.dropped)),
+        });
+        log.debug('denials:reported', { kinds: req.denials.length, dropped: Number(req.dropped) });
+        return {};
+      },
+      { database: false },
+    ),
   };
 }
+
+const MAX_REPORTED_KINDS = 100;

@@ -66,7 +66,18 @@ export function authorize(actor: Actor, allowed: readonly Role[], what: string):
   throw forbidden(`${what} needs ${describeRoles(allowed)}`);
 }
 
-type AnyResolver = (parent: unknown, args: unknown, context: { actor: Actor }, info: unknown) => unknown;
+type DeniableContext = { actor: Actor; denied?: (what: string, reason: string) => void };
+type AnyResolver = (parent: unknown, args: unknown, context: DeniableContext, info: unknown) => unknown;
+
+/** authorize(), and a refusal is recorded through the context (logged at warn, audited). */
+function authorizeIn(context: DeniableContext, allowed: readonly Role[], what: string): void {
+  try {
+    authorize(context.actor, allowed, what);
+  } catch (err) {
+    context.denied?.(what, (err as Error).message);
+    throw err;
+  }
+}
 type ResolverMap = Record<string, object>;
 
 /**
@@ -100,8 +111,8 @@ export function withAuthorization<R extends ResolverMap>(resolvers: R, policy: R
         const sub = resolver as { subscribe: AnyResolver };
         wrapped[field] = {
           ...sub,
-          subscribe: (parent: unknown, args: unknown, context: { actor: Actor }, info: unknown) => {
-            authorize(context.actor, allowed, `${typeName}.${field}`);
+          subscribe: (parent: unknown, args: unknown, context: DeniableContext, info: unknown) => {
+            authorizeIn(context, allowed, `${typeName}.${field}`);
             return sub.subscribe(parent, args, context, info);
           },
         };
@@ -109,8 +120,8 @@ export function withAuthorization<R extends ResolverMap>(resolvers: R, policy: R
       }
       if (typeof resolver !== 'function') throw new Error(`${typeName}.${field} must be a plain resolver function`);
       const resolve = resolver as AnyResolver;
-      wrapped[field] = (parent: unknown, args: unknown, context: { actor: Actor }, info: unknown) => {
-        authorize(context.actor, allowed, `${typeName}.${field}`);
+      wrapped[field] = (parent: unknown, args: unknown, context: DeniableContext, info: unknown) => {
+        authorizeIn(context, allowed, `${typeName}.${field}`);
         return resolve(parent, args, context, info);
       };
     }

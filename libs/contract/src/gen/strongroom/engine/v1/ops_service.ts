@@ -41,6 +41,33 @@ export interface ListBreakersResponse {
   breakers: Breaker[];
 }
 
+/**
+ * One kind of request the gateway refused (401, 403, 4403, or a rate limit on an unauthenticated address),
+ * counted over the gateway's reporting interval.
+ */
+export interface Denial {
+  /** `user:<sub>` when the caller was identified, else `address:<ip>`. */
+  who: string;
+  /** The GraphQL field or transport refused (e.g. "Mutation.createJob", "graphql-ws"). */
+  what: string;
+  /** 401, 403, 4403 or 429. */
+  code: string;
+  reason: string;
+  count: number;
+  first: Date | undefined;
+  last: Date | undefined;
+}
+
+export interface ReportDenialsRequest {
+  /** At most 100. */
+  denials: Denial[];
+  /** Denials the gateway counted but did not itemize (over its limit of kinds). */
+  dropped: number;
+}
+
+export interface ReportDenialsResponse {
+}
+
 function createBaseBreaker(): Breaker {
   return { name: "", state: "", lastTransitionAt: undefined, failureCount: 0 };
 }
@@ -287,7 +314,312 @@ export const ListBreakersResponse: MessageFns<ListBreakersResponse> = {
   },
 };
 
-/** Operational state of the engine: its circuit breakers (docs/design.md I7). */
+function createBaseDenial(): Denial {
+  return { who: "", what: "", code: "", reason: "", count: 0, first: undefined, last: undefined };
+}
+
+export const Denial: MessageFns<Denial> = {
+  encode(message: Denial, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.who !== "") {
+      writer.uint32(10).string(message.who);
+    }
+    if (message.what !== "") {
+      writer.uint32(18).string(message.what);
+    }
+    if (message.code !== "") {
+      writer.uint32(26).string(message.code);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.count !== 0) {
+      writer.uint32(40).int64(message.count);
+    }
+    if (message.first !== undefined) {
+      Timestamp.encode(toTimestamp(message.first), writer.uint32(50).fork()).join();
+    }
+    if (message.last !== undefined) {
+      Timestamp.encode(toTimestamp(message.last), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Denial {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDenial();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.who = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.what = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.count = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.first = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.last = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Denial {
+    return {
+      who: isSet(object.who) ? globalThis.String(object.who) : "",
+      what: isSet(object.what) ? globalThis.String(object.what) : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      first: isSet(object.first) ? fromJsonTimestamp(object.first) : undefined,
+      last: isSet(object.last) ? fromJsonTimestamp(object.last) : undefined,
+    };
+  },
+
+  toJSON(message: Denial): unknown {
+    const obj: any = {};
+    if (message.who !== "") {
+      obj.who = message.who;
+    }
+    if (message.what !== "") {
+      obj.what = message.what;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.first !== undefined) {
+      obj.first = message.first.toISOString();
+    }
+    if (message.last !== undefined) {
+      obj.last = message.last.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Denial>): Denial {
+    return Denial.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Denial>): Denial {
+    const message = createBaseDenial();
+    message.who = object.who ?? "";
+    message.what = object.what ?? "";
+    message.code = object.code ?? "";
+    message.reason = object.reason ?? "";
+    message.count = object.count ?? 0;
+    message.first = object.first ?? undefined;
+    message.last = object.last ?? undefined;
+    return message;
+  },
+};
+
+function createBaseReportDenialsRequest(): ReportDenialsRequest {
+  return { denials: [], dropped: 0 };
+}
+
+export const ReportDenialsRequest: MessageFns<ReportDenialsRequest> = {
+  encode(message: ReportDenialsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.denials) {
+      Denial.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.dropped !== 0) {
+      writer.uint32(16).int64(message.dropped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportDenialsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportDenialsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.denials.push(Denial.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dropped = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportDenialsRequest {
+    return {
+      denials: globalThis.Array.isArray(object?.denials) ? object.denials.map((e: any) => Denial.fromJSON(e)) : [],
+      dropped: isSet(object.dropped) ? globalThis.Number(object.dropped) : 0,
+    };
+  },
+
+  toJSON(message: ReportDenialsRequest): unknown {
+    const obj: any = {};
+    if (message.denials?.length) {
+      obj.denials = message.denials.map((e) => Denial.toJSON(e));
+    }
+    if (message.dropped !== 0) {
+      obj.dropped = Math.round(message.dropped);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReportDenialsRequest>): ReportDenialsRequest {
+    return ReportDenialsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReportDenialsRequest>): ReportDenialsRequest {
+    const message = createBaseReportDenialsRequest();
+    message.denials = object.denials?.map((e) => Denial.fromPartial(e)) || [];
+    message.dropped = object.dropped ?? 0;
+    return message;
+  },
+};
+
+function createBaseReportDenialsResponse(): ReportDenialsResponse {
+  return {};
+}
+
+export const ReportDenialsResponse: MessageFns<ReportDenialsResponse> = {
+  encode(_: ReportDenialsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportDenialsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportDenialsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ReportDenialsResponse {
+    return {};
+  },
+
+  toJSON(_: ReportDenialsResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReportDenialsResponse>): ReportDenialsResponse {
+    return ReportDenialsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ReportDenialsResponse>): ReportDenialsResponse {
+    const message = createBaseReportDenialsResponse();
+    return message;
+  },
+};
+
+/**
+ * Operational state of the engine: its circuit breakers (docs/design.md I7), and the gateway's report of the
+ * requests it refused, which the engine writes to the audit chain (docs/security.md).
+ */
 export type OpsServiceService = typeof OpsServiceService;
 export const OpsServiceService = {
   listBreakers: {
@@ -300,10 +632,23 @@ export const OpsServiceService = {
       Buffer.from(ListBreakersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListBreakersResponse => ListBreakersResponse.decode(value),
   },
+  /** Only for the gateway's service identity (role `gateway`). */
+  reportDenials: {
+    path: "/strongroom.engine.v1.OpsService/ReportDenials" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReportDenialsRequest): Buffer => Buffer.from(ReportDenialsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReportDenialsRequest => ReportDenialsRequest.decode(value),
+    responseSerialize: (value: ReportDenialsResponse): Buffer =>
+      Buffer.from(ReportDenialsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReportDenialsResponse => ReportDenialsResponse.decode(value),
+  },
 } as const;
 
 export interface OpsServiceServer extends UntypedServiceImplementation {
   listBreakers: handleUnaryCall<ListBreakersRequest, ListBreakersResponse>;
+  /** Only for the gateway's service identity (role `gateway`). */
+  reportDenials: handleUnaryCall<ReportDenialsRequest, ReportDenialsResponse>;
 }
 
 export interface OpsServiceClient extends Client {
@@ -321,6 +666,22 @@ export interface OpsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListBreakersResponse) => void,
+  ): ClientUnaryCall;
+  /** Only for the gateway's service identity (role `gateway`). */
+  reportDenials(
+    request: ReportDenialsRequest,
+    callback: (error: ServiceError | null, response: ReportDenialsResponse) => void,
+  ): ClientUnaryCall;
+  reportDenials(
+    request: ReportDenialsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReportDenialsResponse) => void,
+  ): ClientUnaryCall;
+  reportDenials(
+    request: ReportDenialsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReportDenialsResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -361,6 +722,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
