@@ -135,7 +135,9 @@ export type EngineConfig = Readonly<{
   host: string;
   port: number;
   /** TLS files (PEM), when configured. */
-  tls: { cert: string; key: string; clientCa?: string; clientPrincipals: ReadonlyMap<string, readonly Role[]> } | undefined;
+  tls:
+    | { cert: string; key: string; clientCa?: string; clientPrincipals: ReadonlyMap<string, readonly Role[]> }
+    | undefined;
   home: string;
   panKeyFile: string;
   auditKeyFile: string;
@@ -299,7 +301,10 @@ export function loadConfig(env: Env = process.env): EngineConfig {
 /** "cn=role,role;cn2=role" → CN → roles; refuses unknown roles and malformed entries at start. */
 export function parseClientPrincipals(text: string): ReadonlyMap<string, readonly Role[]> {
   const map = new Map<string, Role[]>();
-  for (const entry of text.split(';').map((x) => x.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(';')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const m = /^([^=]+)=(.+)$/.exec(entry);
     const roles = (m?.[2] ?? '').split(',').map((r) => r.trim());
     if (!m || !roles.every((r): r is Role => (ROLES as readonly string[]).includes(r)))

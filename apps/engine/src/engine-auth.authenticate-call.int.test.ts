@@ -11,6 +11,7 @@ import {
   AuditServiceService,
   ComplianceServiceService,
   createAuditServiceClient,
+  createDeadLetterServiceClient,
   createJobServiceClient,
   DeadLetterServiceService,
   deadlineIn,
@@ -22,7 +23,7 @@ import {
   type ListEntriesRequest,
   type ListEntriesResponse,
 } from '@strongroom/contract';
-import { mayCall, ROLES, RPC_ROLES, signDevToken } from '@strongroom/auth';
+import { ACTION_ROLES, mayCall, ROLES, RPC_ROLES, signDevToken } from '@strongroom/auth';
 import {
   createTestDatabase,
   makeTempDir,
@@ -235,5 +236,59 @@ describe('engine authentication (real engine)', () => {
     expect(sum((d) => d.what === 'ListJobs' && d.code === 'UNAUTHENTICATED' && d.who === 'address:127.0.0.1')).toBe(50);
     expect(sum((d) => d.what === 'CreateJob' && d.code === 'PERMISSION_DENIED' && d.who === 'user:vera')).toBe(3);
     expect(denials.every((d) => d.via === 'engine')).toBe(true);
+  });
+
+  it('keeps changes of retention and classification for auditors and admins, cell by cell (rules inside an RPC)', async () => {
+    const define = async (token: string, retentionDays: number, classification = 'CONFIDENTIAL') => {
+      const jobs = createJobServiceClient({ address: engine.address, token });
+      try {
+        await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+          definition: `name: kept-${'x'}\nsource: { kind: grpc }\ncompliance: { retentionDays: ${retentionDays}, dataClassification: ${classification} }\n`,
+          baseDir: '',
+        });
+        return 'OK';
+      } catch (err) {
+        return (err as ServiceError).details;
+      }
+    };
+    // an operator defines the job, with its retention, and may change everything else
+    expect(await define(testToken('olga', ['operator']), 3650)).toBe('OK');
+    expect(await define(testToken('olga', ['operator']), 30)).toBe(
+      "changing job kept-x's retention 3650 → 30 days needs one of the roles auditor, admin",
+    );
+    expect(await define(testToken('olga', ['operator']), 3650, 'PUBLIC')).toBe(
+      "changing job kept-x's classification CONFIDENTIAL → PUBLIC needs one of the roles auditor, admin",
+    );
+    expect(await define(testToken('ann', ['admin']), 2000)).toBe('OK');
+    expect(await define(testToken('oda', ['operator', 'auditor']), 2500, 'RESTRICTED')).toBe('OK');
+    // every role against the rule: the RPC's roles and the rule's roles must both hold
+    for (const role of ROLES) {
+      const may =
+        mayCall([role], 'CreateJob') && ACTION_ROLES['CreateJob.changeRetentionOrClassification'].includes(role);
+      const answer = await define(testToken(`r-${role}`, [role]), role === 'admin' ? 2600 : 2700);
+      expect(`${role}: ${answer === 'OK'}`).toBe(`${role}: ${may}`);
+      if (may) await define(testToken('ann', ['admin']), 2500, 'RESTRICTED'); // back for the next role
+    }
+  });
+
+  it('gives replays with corrections their own cell of the matrix', async () => {
+    const dlq = (token: string) => createDeadLetterServiceClient({ address: engine.address, token });
+    for (const role of ROLES) {
+      const c = dlq(testToken(`c-${role}`, [role]));
+      let code: number | undefined;
+      try {
+        await unaryCall(c, c.replayDeadLetters, {
+          ids: ['1'],
+          runId: '',
+          corrections: [{ id: '1', rawRecord: 'a,b' }],
+        });
+        code = status.OK;
+      } catch (err) {
+        code = (err as ServiceError).code;
+      }
+      c.close();
+      const may = mayCall([role], 'ReplayDeadLetters') && ACTION_ROLES['ReplayDeadLetters.corrections'].includes(role);
+      expect(`${role}: ${code !== status.PERMISSION_DENIED}`).toBe(`${role}: ${may}`);
+    }
   });
 });

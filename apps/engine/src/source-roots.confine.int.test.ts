@@ -6,8 +6,12 @@ import {
   RunStatus,
   type CreateJobRequest,
   type CreateJobResponse,
+  type GetJobRequest,
+  type GetJobResponse,
   type GetRunRequest,
   type GetRunResponse,
+  type ListRunsRequest,
+  type ListRunsResponse,
   type JobServiceClient,
   type RunJobRequest,
   type RunJobResponse,
@@ -18,6 +22,7 @@ import {
   makeTempDir,
   querySql,
   startEngineProcess,
+  testToken,
   unaryCall,
   writeTempFile,
   type EngineProcess,
@@ -73,11 +78,16 @@ describe('source roots (real engine)', () => {
     throw new Error('expected a refusal');
   }
 
+  let insideJob = '';
+  let insideRun = '';
+
   it('runs a job whose file is inside a root', async () => {
     const created = await createJob(job('inside', path.join(inbox, 'good.csv')));
     const started = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, {
       jobId: created.job?.id ?? '',
     });
+    insideJob = created.job?.id ?? '';
+    insideRun = started.run?.id ?? '';
     for (;;) {
       const run = (
         await unaryCall<GetRunRequest, GetRunResponse>(client, client.getRun, { runId: started.run?.id ?? '' })
@@ -127,5 +137,33 @@ describe('source roots (real engine)', () => {
       [SECRET],
     );
     expect(leaked).toEqual([{ rows: 0, dead: 0, runs: 0 }]);
+  });
+
+  it("shows viewers source paths relative to their root, never the host's layout; staff see them as stored", async () => {
+    const as = (token: string) => createJobServiceClient({ address: engine.address, token });
+    const viewer = as(testToken('vi', ['viewer']));
+    const admin = as(engine.token);
+    try {
+      const seen = async (c: JobServiceClient) => {
+        const j = await unaryCall<GetJobRequest, GetJobResponse>(c, c.getJob, { jobId: insideJob });
+        const r = await unaryCall<GetRunRequest, GetRunResponse>(c, c.getRun, { runId: insideRun });
+        return { definition: JSON.parse(j.job?.definitionJson ?? '{}').source.path, run: r.run?.sourcePath };
+      };
+      expect(await seen(viewer)).toEqual({ definition: 'inbox/good.csv', run: 'inbox/good.csv' });
+      const staff = await seen(admin);
+      expect(staff.definition).toBe(path.join(fs.realpathSync(inbox), 'good.csv'));
+      expect(path.isAbsolute(staff.run ?? '')).toBe(true);
+      const listed = await unaryCall<ListRunsRequest, ListRunsResponse>(viewer, viewer.listRuns, {
+        jobId: insideJob,
+        status: RunStatus.RUN_STATUS_UNSPECIFIED,
+        pageSize: 10,
+        pageToken: '',
+      });
+      expect(listed.runs.map((r) => r.sourcePath)).toEqual(['inbox/good.csv']);
+      expect(JSON.stringify(listed)).not.toContain(dir);
+    } finally {
+      viewer.close();
+      admin.close();
+    }
   });
 });

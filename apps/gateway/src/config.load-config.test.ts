@@ -31,6 +31,9 @@ describe('loadConfig', () => {
       queryLimits: { maxDepth: 10, maxAliases: 20, maxOperations: 5, maxCost: 5000, maxTokens: 20_000 },
       rateLimitPerMinute: 600,
       maxTokenLifetimeSeconds: 43_200,
+      unauthenticatedRateLimitPerMinute: 60,
+      ws: { maxSubscriptionsPerConnection: 10, maxSubscriptionsPerSubject: 25 },
+      denials: { reportSeconds: 10, serviceTokenFile: undefined },
       metrics: { host: '127.0.0.1', port: 9465 },
     });
     expect(Object.isFrozen(config)).toBe(true);

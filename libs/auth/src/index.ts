@@ -21,7 +21,10 @@ export {
   ADMINS,
   GATEWAY_SERVICE,
   RPC_ROLES,
+  ACTION_ROLES,
+  type Action,
   mayCall,
+  mayDo,
   describeRoles,
 } from './role-matrix';
 export { DenialCounter, type CountedDenial, type Denial, type DenialBatch } from './denials';

@@ -58,6 +58,29 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   ReportDenials: GATEWAY_SERVICE,
 });
 
+/**
+ * Rules inside an RPC: what part of a request needs beyond the RPC's own roles (both must hold). Changing
+ * how long a job's data is kept, or how it is classified, is a compliance decision: auditors and admins
+ * (a person who is operator and auditor may). A replay with corrections changes what loads: its own cell,
+ * so that it can be tightened without touching plain replays. Viewers see source paths relative to their
+ * source root, not the host's layout.
+ */
+export const ACTION_ROLES = Object.freeze({
+  /** CreateJob giving an existing job another retention (compliance.retentionDays) or data classification. */
+  'CreateJob.changeRetentionOrClassification': AUDITORS,
+  /** ReplayDeadLetters with corrected field values. */
+  'ReplayDeadLetters.corrections': OPERATORS,
+  /** Seeing jobs' and runs' source paths as the engine's host has them (others see them relative to their root). */
+  ReadHostSourcePaths: STAFF,
+} satisfies Record<string, readonly Role[]>);
+
+export type Action = keyof typeof ACTION_ROLES;
+
+/** Whether a caller with `roles` may do `action` (within an RPC it may call). */
+export function mayDo(roles: readonly Role[], action: Action): boolean {
+  return roles.some((r) => ACTION_ROLES[action].includes(r));
+}
+
 /** Whether a caller with `roles` may call `rpc` (false for an RPC the matrix does not name). */
 export function mayCall(roles: readonly Role[], rpc: string): boolean {
   const allowed = RPC_ROLES[rpc];

@@ -19,4 +19,4 @@ export {
 } from './formats/inspect';
 export { detectFormat, type DetectedFormat } from './formats/detect';
 export { BANK_FORMATS, type BankFormat, type ControlCheck } from './formats/types';
-export { confineSourcePath, sourceRoots, type SourceRoots } from './source-roots';
+export { confineSourcePath, hideRootPaths, rootRelativePath, sourceRoots, type SourceRoots } from './source-roots';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { confineSourcePath, sourceRoots } from './source-roots';
+import { confineSourcePath, hideRootPaths, rootRelativePath, sourceRoots } from './source-roots';
 
 describe('confineSourcePath', () => {
   const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-roots-')));
@@ -56,6 +56,23 @@ describe('confineSourcePath', () => {
     fs.mkdirSync(`${inbox}-evil`, { recursive: true });
     expect(code(() => confineSourcePath(`${inbox}-evil/x.csv`, sourceRoots([inbox], home)))).toBe(
       'SOURCE_OUTSIDE_ROOTS',
+    );
+  });
+});
+
+describe('rootRelativePath / hideRootPaths (what a viewer sees)', () => {
+  const roots = { roots: ['/srv/bank/inbox', '/srv/bank/inbox/eu', '/data'], forbidden: [], allowedInForbidden: [] };
+
+  it('shows a path relative to its (innermost) root, and only the file name outside every root', () => {
+    expect(rootRelativePath('/srv/bank/inbox/day.csv', roots)).toBe('inbox/day.csv');
+    expect(rootRelativePath('/srv/bank/inbox/eu/2026/day.csv', roots)).toBe('eu/2026/day.csv');
+    expect(rootRelativePath('/etc/elsewhere/day.csv', roots)).toBe('day.csv');
+    expect(rootRelativePath('grpc://feed-1', roots)).toBe('grpc://feed-1');
+  });
+
+  it('hides the roots inside a message', () => {
+    expect(hideRootPaths('cannot open /srv/bank/inbox/eu/day.csv: ENOENT (also /data/x.csv)', roots)).toBe(
+      'cannot open eu/day.csv: ENOENT (also data/x.csv)',
     );
   });
 });

@@ -63,3 +63,25 @@ export function confineSourcePath(file: string, confine: SourceRoots, what = 'so
   }
   return real;
 }
+
+/**
+ * How a source path is shown to a caller who may not see the host's layout (viewers): relative to its
+ * root, as "<root folder name>/<path below it>"; a path outside every root shows only its file name.
+ */
+export function rootRelativePath(file: string, confine: SourceRoots): string {
+  if (!path.isAbsolute(file)) return file;
+  const abs = path.resolve(file);
+  const root = [...confine.roots].sort((a, b) => b.length - a.length).find((r) => within(abs, r));
+  if (!root) return path.basename(abs);
+  return path.join(path.basename(root), path.relative(root, abs));
+}
+
+/** `text` with every absolute path below a root shown as rootRelativePath would (e.g. in error messages). */
+export function hideRootPaths(text: string, confine: SourceRoots): string {
+  let out = text;
+  for (const root of [...confine.roots].sort((a, b) => b.length - a.length)) {
+    if (root === path.sep) continue;
+    out = out.split(`${root}${path.sep}`).join(`${path.basename(root)}${path.sep}`);
+  }
+  return out;
+}

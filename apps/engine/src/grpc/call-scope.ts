@@ -1,6 +1,9 @@
 import { type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { METADATA_KEYS } from '@strongroom/contract';
 import {
+  ACTION_ROLES,
+  type Action,
+  mayDo,
   bearerToken,
   describeRoles,
   mayCall,
@@ -55,6 +58,12 @@ const DENIAL_CODES: ReadonlySet<string> = new Set([
   ErrorCode.SOURCE_OUTSIDE_ROOTS,
 ]);
 
+/** PERMISSION_DENIED unless the caller may do `action` (a rule inside an RPC; ACTION_ROLES). */
+export function requireAction(caller: Caller, action: Action, what: string): void {
+  if (!mayDo(caller.roles, action))
+    throw new StrongroomError(ErrorCode.PERMISSION_DENIED, `${what} needs ${describeRoles(ACTION_ROLES[action])}`);
+}
+
 /**
  * Logs a refused call at warn and counts it for the audit chain (rate-bounded, DenialLog), when `err` is
  * a denial: no or a bad credential, a role the matrix does not allow, a source outside the roots.
@@ -81,12 +90,19 @@ function peerAddress(peer: string): string {
   return bare.replace(/:\d+$/, '');
 }
 
+/** Who is calling: the actor the audit chain records, and the roles that decide what the call may do. */
+export interface Caller {
+  actor: string;
+  roles: readonly Role[];
+}
+
 /**
- * The verified caller of a call, as the audit chain records it: `user:<sub>` of the bearer token in the
- * `authorization` metadata, allowed to call `rpc` by the role matrix. No token, or one that does not
- * verify, is UNAUTHENTICATED; a role the matrix does not allow for `rpc` is PERMISSION_DENIED.
+ * The verified caller of a call: `user:<sub>` of the bearer token in the `authorization` metadata, or
+ * `cert:<CN>` of a mapped client certificate when there is no token, allowed to call `rpc` by the role
+ * matrix. No credential, or a token that does not verify, is UNAUTHENTICATED; a role the matrix does not
+ * allow for `rpc` is PERMISSION_DENIED.
  */
-export function authenticateCall(call: CallMetadata, rpc: string): string {
+export function authenticateCall(call: CallMetadata, rpc: string): Caller {
   if (!verifier) throw new Error('the engine has no token verification configured');
   const header = call.metadata.get('authorization')[0];
   const token = bearerToken(typeof header === 'string' ? header : undefined);
@@ -99,7 +115,7 @@ export function authenticateCall(call: CallMetadata, rpc: string): string {
         throw new StrongroomError(ErrorCode.PERMISSION_DENIED, `${rpc} needs ${describeRoles(RPC_ROLES[rpc] ?? [])}`, {
           details: { actor: `cert:${cn}` },
         });
-      return `cert:${cn}`;
+      return { actor: `cert:${cn}`, roles };
     }
     throw new StrongroomError(ErrorCode.UNAUTHENTICATED, 'a bearer token is required (authorization: Bearer <token>)');
   }
@@ -110,7 +126,7 @@ export function authenticateCall(call: CallMetadata, rpc: string): string {
         details: { actor: `user:${principal.sub}` },
       });
     }
-    return `user:${principal.sub}`;
+    return { actor: `user:${principal.sub}`, roles: principal.roles };
   } catch (err) {
     if (err instanceof TokenError) {
       throw new StrongroomError(ErrorCode.UNAUTHENTICATED, `the bearer token was refused (${err.reason})`);
@@ -139,10 +155,10 @@ export function streamScope(
   logger: Logger,
   call: CallMetadata & { getPeer(): string },
   method: string,
-): { actor: string; log: Logger } | { error: unknown } {
+): { actor: string; caller: Caller; log: Logger } | { error: unknown } {
   try {
-    const actor = authenticateCall(call, method);
-    return { actor, log: callLogger(logger, call, method, actor) };
+    const caller = authenticateCall(call, method);
+    return { actor: caller.actor, caller, log: callLogger(logger, call, method, caller.actor) };
   } catch (error) {
     noteDenial(error, call, method, callLogger(logger, call, method));
     return { error };
@@ -164,7 +180,7 @@ export interface CallScope {
 export function unary<Req, Res>(
   scope: CallScope,
   method: string,
-  fn: (req: Req, log: Logger, actor: string) => Promise<Res>,
+  fn: (req: Req, log: Logger, actor: string, caller: Caller) => Promise<Res>,
   options: { database?: boolean } = {},
 ) {
   const { logger, db } = scope;
@@ -177,12 +193,12 @@ export function unary<Req, Res>(
     let caller: string | undefined;
     Promise.resolve()
       .then(() => {
-        const actor = authenticateCall(call, method); // before anything else: no identity, no work
-        caller = actor;
-        log = callLogger(logger, call, method, actor);
+        const who = authenticateCall(call, method); // before anything else: no identity, no work
+        caller = who.actor;
+        log = callLogger(logger, call, method, who.actor);
         const budget = callBudgetMs(call.getDeadline()); // no deadline: refused before any work
         return withinBudget(
-          guarded(() => fn(call.request, log, actor)),
+          guarded(() => fn(call.request, log, who.actor, who)),
           budget,
         );
       })

@@ -4,7 +4,7 @@ import { type DataSource, type DeadLetterEntity, type DeadLetterStatus as DbStat
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { discardDeadLetters, isUuid, listDeadLetters, replayDeadLetters, type RunContext } from '@strongroom/pipeline';
-import { type CallScope, unary } from './call-scope';
+import { type CallScope, requireAction, unary } from './call-scope';
 import { fromProtoEnum } from './mappers';
 
 const TO_PROTO: Record<DbStatus, DeadLetterStatus> = {
@@ -63,7 +63,8 @@ export function deadLetterServiceHandlers(deps: {
       );
       return { deadLetters: deadLetters.map(toProto), nextPageToken: next };
     }),
-    replayDeadLetters: unary(scope, 'ReplayDeadLetters', async (req, log, actor) => {
+    replayDeadLetters: unary(scope, 'ReplayDeadLetters', async (req, log, actor, caller) => {
+      if (req.corrections.length) requireAction(caller, 'ReplayDeadLetters.corrections', 'a replay with corrections');
       const corrections = new Map(req.corrections.map((c) => [c.id, c.rawRecord]));
       const outcomes = await replayDeadLetters(
         deps.ctx,

@@ -1,6 +1,7 @@
 import { type ServerWritableStream, type UntypedHandleCall } from '@grpc/grpc-js';
 import { type JobServiceServer, type WatchRunRequest, type WatchRunResponse } from '@strongroom/contract';
-import { confineSourcePath, type SourceRoots } from '@strongroom/connectors';
+import { ACTION_ROLES, describeRoles, mayDo } from '@strongroom/auth';
+import { confineSourcePath, hideRootPaths, rootRelativePath, type SourceRoots } from '@strongroom/connectors';
 import { type DataSource, TERMINAL_RUN_STATUSES, type JobRunEntity } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import {
@@ -17,8 +18,8 @@ import {
 } from '@strongroom/pipeline';
 import { type Breaker } from '@strongroom/resilience';
 import { type RunScheduler } from '../runs/run-scheduler';
-import { jobToProto, runToProto, statusFromProto, type RunJobInfo } from './mappers';
-import { required, streamScope, unary, type CallScope } from './call-scope';
+import { AS_STORED, jobToProto, runToProto, statusFromProto, type PathView, type RunJobInfo } from './mappers';
+import { required, streamScope, unary, type CallScope, type Caller } from './call-scope';
 import { toServiceError } from './status-map';
 
 export interface JobServiceDeps {
@@ -51,26 +52,39 @@ async function jobInfo(ds: DataSource, runs: JobRunEntity[]): Promise<Map<string
 export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Record<string, UntypedHandleCall> {
   const { ds, scheduler } = deps;
   const scope: CallScope = { logger: deps.logger, ...(deps.db ? { db: deps.db } : {}) };
-  const runWithName = async (run: JobRunEntity) => runToProto(run, (await jobInfo(ds, [run])).get(runKey(run)));
+  // viewers see source paths relative to their root; staff as the host has them
+  const relative: PathView = {
+    path: (p) => rootRelativePath(p, deps.sourceRoots),
+    text: (t) => hideRootPaths(t, deps.sourceRoots),
+  };
+  const viewFor = (caller: Caller): PathView => (mayDo(caller.roles, 'ReadHostSourcePaths') ? AS_STORED : relative);
+  const runWithName = async (run: JobRunEntity, caller: Caller) =>
+    runToProto(run, (await jobInfo(ds, [run])).get(runKey(run)), viewFor(caller));
   return {
-    createJob: unary(scope, 'CreateJob', async (req, log, actor) => {
+    createJob: unary(scope, 'CreateJob', async (req, log, actor, caller) => {
       if (req.baseDir) confineSourcePath(req.baseDir, deps.sourceRoots, 'base directory');
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
       if (def.source.kind !== 'grpc') confineSourcePath(def.source.path, deps.sourceRoots);
-      const { job, created } = await saveJob(ds, def, actor);
+      // an operator defines and changes jobs; how long their data is kept and how it is classified is for
+      // auditors and admins (ACTION_ROLES)
+      const action = 'CreateJob.changeRetentionOrClassification';
+      const { job, created } = await saveJob(ds, def, actor, {
+        mayChangeRetention: mayDo(caller.roles, action),
+        refusal: `needs ${describeRoles(ACTION_ROLES[action])}`,
+      });
       log.info(created ? 'job:saved' : 'job:unchanged', { jobId: job.id, name: job.name, version: job.currentVersion });
-      return { job: jobToProto(job, canonicalDefinition(def).json), created };
+      return { job: jobToProto(job, canonicalDefinition(def).json, viewFor(caller)), created };
     }),
-    getJob: unary(scope, 'GetJob', async (req) => {
+    getJob: unary(scope, 'GetJob', async (req, _log, _actor, caller) => {
       const j = await getJob(ds, required(req.jobId, 'job_id'));
-      return { job: jobToProto(j.job, j.definitionJson) };
+      return { job: jobToProto(j.job, j.definitionJson, viewFor(caller)) };
     }),
-    listJobs: unary(scope, 'ListJobs', async (req) => {
+    listJobs: unary(scope, 'ListJobs', async (req, _log, _actor, caller) => {
       const { jobs, next } = await listJobs(ds, req.pageSize, req.pageToken || undefined, req.jobIds);
       const full = await withDefinitions(ds, jobs);
-      return { jobs: full.map((j) => jobToProto(j.job, j.definitionJson)), nextPageToken: next };
+      return { jobs: full.map((j) => jobToProto(j.job, j.definitionJson, viewFor(caller))), nextPageToken: next };
     }),
-    runJob: unary(scope, 'RunJob', async (req, log) => {
+    runJob: unary(scope, 'RunJob', async (req, log, _actor, caller) => {
       const job = await getJob(ds, required(req.jobId, 'job_id'));
       const { run, existing } = await createRun(ds, job, deps.sourceRoots);
       if (!existing || run.status === 'PENDING') scheduler.submit(run.id); // idempotent for queued runs
@@ -79,12 +93,15 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
         runId: run.id,
         sha256: run.sourceSha256,
       });
-      return { run: runToProto(run, { name: job.job.name, sla: job.definition.sla ?? null }), existing };
+      return {
+        run: runToProto(run, { name: job.job.name, sla: job.definition.sla ?? null }, viewFor(caller)),
+        existing,
+      };
     }),
-    getRun: unary(scope, 'GetRun', async (req) => ({
-      run: await runWithName(await getRun(ds, required(req.runId, 'run_id'))),
+    getRun: unary(scope, 'GetRun', async (req, _log, _actor, caller) => ({
+      run: await runWithName(await getRun(ds, required(req.runId, 'run_id')), caller),
     })),
-    listRuns: unary(scope, 'ListRuns', async (req) => {
+    listRuns: unary(scope, 'ListRuns', async (req, _log, _actor, caller) => {
       const { runs, next } = await listRuns(
         ds,
         { jobId: req.jobId || undefined, status: statusFromProto(req.status) },
@@ -92,22 +109,22 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
         req.pageToken || undefined,
       );
       const info = await jobInfo(ds, runs);
-      return { runs: runs.map((r) => runToProto(r, info.get(runKey(r)))), nextPageToken: next };
+      return { runs: runs.map((r) => runToProto(r, info.get(runKey(r)), viewFor(caller))), nextPageToken: next };
     }),
-    cancelRun: unary(scope, 'CancelRun', async (req, log, actor) => {
+    cancelRun: unary(scope, 'CancelRun', async (req, log, actor, caller) => {
       const run = await scheduler.cancel(required(req.runId, 'run_id'), actor);
       log.info('run:cancel-requested', { runId: run.id, status: run.status });
-      return { run: await runWithName(run) };
+      return { run: await runWithName(run, caller) };
     }),
-    pauseRun: unary(scope, 'PauseRun', async (req, log) => {
+    pauseRun: unary(scope, 'PauseRun', async (req, log, _actor, caller) => {
       const run = await scheduler.pause(required(req.runId, 'run_id'));
       log.info('run:pause-requested', { runId: run.id });
-      return { run: await runWithName(run) };
+      return { run: await runWithName(run, caller) };
     }),
-    resumeRun: unary(scope, 'ResumeRun', async (req, log) => {
+    resumeRun: unary(scope, 'ResumeRun', async (req, log, _actor, caller) => {
       const run = await scheduler.resume(required(req.runId, 'run_id'));
       log.info('run:resume-requested', { runId: run.id, status: run.status });
-      return { run: await runWithName(run) };
+      return { run: await runWithName(run, caller) };
     }),
     watchRun: (call: ServerWritableStream<WatchRunRequest, WatchRunResponse>) => {
       const scope = streamScope(deps.logger, call, 'WatchRun');
@@ -116,6 +133,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
         return;
       }
       const { log } = scope;
+      const view = viewFor(scope.caller);
       let unsubscribe: (() => void) | undefined;
       let timer: NodeJS.Timeout | undefined;
       let lastSent = 0;
@@ -139,7 +157,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
         }
         pending = undefined;
         lastSent = now;
-        call.write({ run: runToProto(run, info) });
+        call.write({ run: runToProto(run, info, view) });
         if (terminal) {
           finish();
           call.end();

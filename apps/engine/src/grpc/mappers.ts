@@ -27,12 +27,23 @@ export function statusFromProto(s: RunStatus): DbRunStatus | undefined {
   return fromProtoEnum(STATUS_TO_PROTO, s, 'run status');
 }
 
-export function jobToProto(job: JobEntity, definitionJson: string): Job {
+/**
+ * How a caller sees source paths: as stored (staff), or relative to their source root (viewers: the host's
+ * layout is not theirs to see). `path` maps one path, `text` every root path inside a message.
+ */
+export interface PathView {
+  path(p: string): string;
+  text(t: string): string;
+}
+
+export const AS_STORED: PathView = { path: (p) => p, text: (t) => t };
+
+export function jobToProto(job: JobEntity, definitionJson: string, view: PathView = AS_STORED): Job {
   return {
     id: job.id,
     name: job.name,
     version: job.currentVersion,
-    definitionJson,
+    definitionJson: view === AS_STORED ? definitionJson : definitionWithView(definitionJson, view),
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     sourceKind: job.sourceKind,
@@ -66,7 +77,15 @@ export function runSla(run: JobRunEntity, sla: Sla | null | undefined, now = new
   return evaluateRunSla(sla, run, now);
 }
 
-export function runToProto(run: JobRunEntity, job?: RunJobInfo): Run {
+/** The definition's source path (and base directory) as the view shows them. */
+function definitionWithView(json: string, view: PathView): string {
+  const def = JSON.parse(json) as { source?: { path?: unknown; baseDir?: unknown } };
+  if (def.source && typeof def.source.path === 'string') def.source.path = view.path(def.source.path);
+  if (def.source && typeof def.source.baseDir === 'string') def.source.baseDir = view.path(def.source.baseDir);
+  return JSON.stringify(def);
+}
+
+export function runToProto(run: JobRunEntity, job?: RunJobInfo, view: PathView = AS_STORED): Run {
   const jobName = job?.name ?? '';
   const sla = runSla(run, job?.sla);
   const started = run.startedAt?.getTime();
@@ -83,7 +102,7 @@ export function runToProto(run: JobRunEntity, job?: RunJobInfo): Run {
     deadLettered: Number(run.recordsDeadLettered),
     filtered: Number(run.recordsFiltered),
     filteredByReason: Object.entries(run.filteredByReason ?? {}).map(([reason, count]) => ({ reason, count })),
-    sourcePath: run.sourcePath,
+    sourcePath: view.path(run.sourcePath),
     sourceSha256: run.sourceSha256,
     sourceBytes: Number(run.sourceBytes),
     bytesRead: Number(run.bytesRead),
@@ -94,7 +113,7 @@ export function runToProto(run: JobRunEntity, job?: RunJobInfo): Run {
     statusReason: run.statusReason ?? '',
     attempts: run.attempts,
     errorCode: run.errorCode ?? '',
-    errorMessage: run.errorMessage ?? '',
+    errorMessage: view.text(run.errorMessage ?? ''),
     recordsPerSecond: seconds ? Number(run.recordsRead) / seconds : 0,
     reconciliation:
       run.reconciled === null

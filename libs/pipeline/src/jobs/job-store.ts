@@ -20,12 +20,22 @@ export async function saveJob(
   ds: DataSource,
   def: JobDefinition,
   actor = 'service:engine',
+  options: {
+    /**
+     * Whether the caller may give an existing job another retention or data classification (a compliance
+     * decision: auditors and admins). When not, such a version is refused with PERMISSION_DENIED naming
+     * what would change; `refusal` is the message's tail (who may).
+     */
+    mayChangeRetention?: boolean;
+    refusal?: string;
+  } = {},
 ): Promise<{ job: JobEntity; created: boolean }> {
   const { json, sha256 } = canonicalDefinition(def);
   return ds.transaction(async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('job:' || $1, 0))`, [def.name]);
     const existing = await em.findOne(JobEntity, { where: { name: def.name } });
     const now = new Date();
+    if (existing && options.mayChangeRetention === false) refuseComplianceChange(existing, def, options.refusal);
     if (existing) {
       const same = await em.findOne(JobVersionEntity, { where: { jobId: existing.id, definitionSha256: sha256 } });
       if (same) {
@@ -62,6 +72,25 @@ export async function saveJob(
     await audit(em, actor, job, sha256, 'defined');
     return { job, created: true };
   });
+}
+
+/** PERMISSION_DENIED when `def` gives `job` another retention or data classification. */
+function refuseComplianceChange(
+  job: JobEntity,
+  def: JobDefinition,
+  refusal = 'needs one of the roles auditor, admin',
+): void {
+  const changes: string[] = [];
+  const days = def.compliance.retentionDays ?? null;
+  if (job.retentionDays !== days)
+    changes.push(`retention ${job.retentionDays ?? 'default'} → ${days ?? 'default'} days`);
+  if (job.dataClassification !== def.compliance.dataClassification)
+    changes.push(`classification ${job.dataClassification} → ${def.compliance.dataClassification}`);
+  if (changes.length)
+    throw new StrongroomError(
+      ErrorCode.PERMISSION_DENIED,
+      `changing job ${job.name}'s ${changes.join(' and ')} ${refusal}`,
+    );
 }
 
 /** job:defined / job:changed / job:reverted, in the same transaction as the change. */
