@@ -123,6 +123,19 @@ describe('strongroom CLI against a real engine', () => {
       signature: expect.any(String),
     });
     expect((await cli(['audit', 'verify', '--checkpoint', file, '--json'], env)).code).toBe(0);
+    const cp = JSON.parse(exported.stdout) as { seq: number; entryHashes: { fromSeq: number; prefixes: string } };
+    expect(cp.entryHashes).toMatchObject({ fromSeq: 1 });
+    expect(cp.entryHashes.prefixes).toHaveLength(cp.seq * 16); // every entry's hash, to name a rewrite where it starts
+    // incremental verification says what it did not check
+    const incremental = await cli(['audit', 'verify', '--incremental'], env);
+    expect(incremental.code).toBe(0);
+    expect(incremental.stdout).toContain(
+      `not checked: entries 1–${cp.seq}, trusted by the signed checkpoint at seq ${cp.seq} (run without --incremental to check them)`,
+    );
+    expect(lastJson((await cli(['audit', 'verify', '--incremental', '--json'], env)).stdout)).toMatchObject({
+      ok: true,
+      trustedThroughSeq: cp.seq,
+    });
 
     const pg = new Client({ connectionString: db.url });
     await pg.connect();

@@ -28,6 +28,30 @@ export interface ExportedCheckpoint extends Checkpoint {
   format: 'strongroom-audit-checkpoint/v1';
   /** The signer's public key (SPKI PEM), for reference; verification uses a key the verifier trusts. */
   publicKey: string;
+  /**
+   * The chain as it was when exported: the first 16 hex characters of the hash of every entry from
+   * `fromSeq` to `seq`, concatenated. Verifying against this file then names the first entry that changed,
+   * even when every later hash was recomputed. Taken into account only when its last entry matches the
+   * signed hash.
+   */
+  entryHashes?: { fromSeq: number; prefixes: string };
+}
+
+/** Characters of each entry hash an exported checkpoint keeps (64 bits: enough to tell a change). */
+export const ENTRY_HASH_PREFIX = 16;
+
+/** The entry-hash prefixes of seqs `fromSeq`..`toSeq`, read in pages. */
+export async function entryHashPrefixes(exec: SqlExec, fromSeq: number, toSeq: number): Promise<string> {
+  const parts: string[] = [];
+  for (let from = fromSeq; from <= toSeq; from += 50_000) {
+    const rows = await exec(
+      `SELECT substr(l.hash, 1, ${ENTRY_HASH_PREFIX}) AS p FROM immutable_audit_log l
+        WHERE l.seq >= $1 AND l.seq <= $2 ORDER BY l.seq`,
+      [from, Math.min(toSeq, from + 49_999)],
+    );
+    for (const r of rows) parts.push(String(r.p));
+  }
+  return parts.join('');
 }
 
 export interface SigningKey {
@@ -116,11 +140,16 @@ export async function listCheckpoints(exec: SqlExec): Promise<Checkpoint[]> {
   }));
 }
 
-export function exportCheckpoint(c: Checkpoint, key: SigningKey): ExportedCheckpoint {
+export function exportCheckpoint(
+  c: Checkpoint,
+  key: SigningKey,
+  entryHashes?: { fromSeq: number; prefixes: string },
+): ExportedCheckpoint {
   return {
     format: 'strongroom-audit-checkpoint/v1',
     ...c,
     publicKey: String(key.publicKey.export({ type: 'spki', format: 'pem' })),
+    ...(entryHashes ? { entryHashes } : {}),
   };
 }
 
@@ -136,5 +165,16 @@ export function parseExportedCheckpoint(text: string): ExportedCheckpoint {
   ) {
     throw new Error('not a strongroom audit checkpoint file (format strongroom-audit-checkpoint/v1)');
   }
+  const e = v.entryHashes;
+  if (
+    e !== undefined &&
+    (typeof e !== 'object' ||
+      !Number.isInteger(e.fromSeq) ||
+      e.fromSeq < 1 ||
+      typeof e.prefixes !== 'string' ||
+      !/^[0-9a-f]*$/.test(e.prefixes) ||
+      e.prefixes.length !== (v.seq - e.fromSeq + 1) * ENTRY_HASH_PREFIX)
+  )
+    throw new Error("the checkpoint file's entryHashes do not cover fromSeq..seq (16 hex characters per entry)");
   return v as ExportedCheckpoint;
 }

@@ -18,6 +18,8 @@ export {
   createCheckpoint,
   listCheckpoints,
   exportCheckpoint,
+  entryHashPrefixes,
+  ENTRY_HASH_PREFIX,
   parseExportedCheckpoint,
   keyIdOf,
   type Checkpoint,

@@ -1,6 +1,6 @@
 import { type KeyObject } from 'node:crypto';
 import { entryHash, GENESIS_HASH, type SqlExec } from './chain';
-import { checkpointSignatureValid, type Checkpoint } from './checkpoint';
+import { checkpointSignatureValid, ENTRY_HASH_PREFIX, type Checkpoint } from './checkpoint';
 
 /** The kinds of tampering verification tells apart. */
 export type TamperKind =
@@ -17,6 +17,11 @@ export interface VerifyOptions {
   publicKey?: KeyObject;
   /** Verify incrementally, trusting this (signature-checked) checkpoint and what precedes it. */
   from?: Checkpoint;
+  /**
+   * The chain's entry hashes as an exported checkpoint recorded them (prefixes, see ExportedCheckpoint):
+   * a rewritten chain is then named at the first entry that differs, not at the checkpoint.
+   */
+  recorded?: { fromSeq: number; prefixes: string; seq: number; hash: string };
   pageSize?: number;
 }
 
@@ -83,6 +88,17 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
       return fail(c.seq, 'forged-checkpoint', `the checkpoint at seq ${c.seq} is not signed by the trusted key`);
   }
   const bySeq = new Map(cps.map((c) => [c.seq, c]));
+  // the recorded hashes count only when they end in the signed checkpoint's own hash
+  const rec = options.recorded;
+  const P = ENTRY_HASH_PREFIX;
+  const recorded =
+    rec && cps.some((c) => c.seq === rec.seq && c.hash === rec.hash) && rec.prefixes.slice(-P) === rec.hash.slice(0, P)
+      ? rec
+      : undefined;
+  const recordedAt = (seq: number) =>
+    recorded && seq >= recorded.fromSeq && seq <= recorded.seq
+      ? recorded.prefixes.slice((seq - recorded.fromSeq) * P, (seq - recorded.fromSeq + 1) * P)
+      : undefined;
   let lastGoodCheckpoint = options.from?.seq ?? 0;
   let expect = 1;
   let prev = GENESIS_HASH;
@@ -144,6 +160,13 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
       return fail(row.seq, 'modified', `seq ${row.seq} does not match its hash`);
     }
     if (row.prevHash !== prev) return fail(row.seq, 'modified', `seq ${row.seq} does not link to seq ${row.seq - 1}`);
+    const was = recordedAt(row.seq);
+    if (was !== undefined && was !== row.hash.slice(0, P))
+      return fail(
+        row.seq,
+        'rehashed',
+        `seq ${row.seq} is not the entry the exported checkpoint at seq ${(recorded as { seq: number }).seq} recorded: it was changed and every later hash recomputed`,
+      );
     const cp = bySeq.get(row.seq);
     if (cp && cp.hash !== row.hash) {
       return fail(

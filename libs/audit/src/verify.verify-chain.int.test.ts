@@ -5,6 +5,10 @@ import {
   appendAudit,
   createCheckpoint,
   entryHash,
+  entryHashPrefixes,
+  exportCheckpoint,
+  parseExportedCheckpoint,
+  type Checkpoint,
   keyIdOf,
   listCheckpoints,
   signCheckpoint,
@@ -110,8 +114,8 @@ describe('audit chain against real PostgreSQL', () => {
     await pg.end();
   });
 
-  it('catches a whole chain re-hashed after an edit, by its signed checkpoints', async () => {
-    const { pg, exec } = await chain(25);
+  /** The forger's edit: entry `seq` gets other details and every hash from there on is recomputed. */
+  async function rehashAfterEditing(pg: Client, seq: number): Promise<void> {
     const rows = (
       await pg.query(
         'SELECT seq::int AS seq, occurred_at, actor, action, subject, details FROM immutable_audit_log ORDER BY seq',
@@ -119,7 +123,7 @@ describe('audit chain against real PostgreSQL', () => {
     ).rows;
     let prev = '0'.repeat(64);
     for (const r of rows) {
-      const details = r.seq === 14 ? { loaded: 999999 } : r.details;
+      const details = r.seq === seq ? { loaded: 999999 } : r.details;
       const h = entryHash(prev, {
         seq: r.seq,
         occurredAt: r.occurred_at.toISOString(),
@@ -136,8 +140,54 @@ describe('audit chain against real PostgreSQL', () => {
       ]);
       prev = h;
     }
+  }
+
+  it('catches a whole chain re-hashed after an edit, by its signed checkpoints', async () => {
+    const { pg, exec } = await chain(25);
+    await rehashAfterEditing(pg, 14);
     expect(await verifyChain(exec)).toMatchObject({ ok: true }); // without checkpoints the forgery is consistent
     expect(await verify(exec)).toMatchObject({ ok: false, firstBadSeq: 11, kind: 'rehashed' });
+    await pg.end();
+  });
+
+  it('names the first changed entry of a re-hashed chain from an exported checkpoint that recorded the hashes', async () => {
+    const { pg, exec } = await chain(25);
+    const [cp20] = (await listCheckpoints(exec)).slice(-1);
+    const file = JSON.parse(
+      JSON.stringify(
+        exportCheckpoint(cp20 as Checkpoint, key, { fromSeq: 1, prefixes: await entryHashPrefixes(exec, 1, 20) }),
+      ),
+    );
+    const exported = parseExportedCheckpoint(JSON.stringify(file));
+    // the forger edits seq 5, recomputes every later hash and removes the checkpoints the database held
+    await rehashAfterEditing(pg, 5);
+    await pg.query('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
+    await pg.query('DELETE FROM audit_checkpoints');
+    const recorded = {
+      ...(exported.entryHashes as { fromSeq: number; prefixes: string }),
+      seq: 20,
+      hash: exported.hash,
+    };
+    expect(await verifyChain(exec, { checkpoints: [exported], publicKey, recorded })).toMatchObject({
+      ok: false,
+      firstBadSeq: 5,
+      kind: 'rehashed',
+      message: expect.stringContaining('seq 5 is not the entry the exported checkpoint at seq 20 recorded'),
+    });
+    // the head alone says only that something before seq 20 was rewritten
+    expect(await verifyChain(exec, { checkpoints: [exported], publicKey })).toMatchObject({
+      ok: false,
+      firstBadSeq: 1,
+      kind: 'rehashed',
+    });
+    // recorded hashes that do not end in the signed hash are not taken into account
+    const forgedList = { ...recorded, prefixes: `${'0'.repeat(16 * 19)}${'f'.repeat(16)}` };
+    expect(await verifyChain(exec, { checkpoints: [exported], publicKey, recorded: forgedList })).toMatchObject({
+      firstBadSeq: 1,
+    });
+    expect(() =>
+      parseExportedCheckpoint(JSON.stringify({ ...file, entryHashes: { fromSeq: 1, prefixes: 'abc' } })),
+    ).toThrow(/entryHashes do not cover fromSeq..seq/);
     await pg.end();
   });
 

@@ -45,12 +45,17 @@ export async function auditCommand(
         lastSeq: r.lastSeq,
         lastHash: r.lastHash,
         checkpointsChecked: r.checkpointsChecked,
+        trustedThroughSeq: Number(r.trustedThroughSeq) || null,
       };
       process.stdout.write(
         opts.json
           ? `${JSON.stringify(summary)}\n`
           : r.ok
-            ? `audit chain OK: ${r.entries} entries verified, ${r.checkpointsChecked} signed checkpoints hold (head seq ${r.lastSeq})\n`
+            ? `audit chain OK: ${r.entries} entries verified, ${r.checkpointsChecked} signed checkpoints hold (head seq ${r.lastSeq})${
+                Number(r.trustedThroughSeq)
+                  ? `\n  not checked: entries 1–${r.trustedThroughSeq}, trusted by the signed checkpoint at seq ${r.trustedThroughSeq} (run without --incremental to check them)`
+                  : ''
+              }\n`
             : `audit chain TAMPERED: ${r.kind} at seq ${r.firstBadSeq} — ${r.message}\n`,
       );
       return r.ok ? 0 : 1;

@@ -4,6 +4,8 @@ import {
   exportCheckpoint,
   listCheckpoints,
   parseExportedCheckpoint,
+  entryHashPrefixes,
+  type ExportedCheckpoint,
   verifyChain,
   type Checkpoint,
   type SigningKey,
@@ -77,15 +79,25 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
     verify: unary(scope, 'Verify', async (req, log) => {
       const stored = await listCheckpoints(exec);
       const checkpoints = [...stored];
+      let exported: ExportedCheckpoint | undefined;
       if (req.checkpointJson) {
         try {
-          checkpoints.push(parseExportedCheckpoint(req.checkpointJson));
+          exported = parseExportedCheckpoint(req.checkpointJson);
         } catch (err) {
           throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, (err as Error).message);
         }
+        checkpoints.push(exported);
       }
       const from = req.incremental ? stored[stored.length - 1] : undefined;
-      const r = await verifyChain(exec, { checkpoints, publicKey: key.publicKey, ...(from ? { from } : {}) });
+      const recorded = exported?.entryHashes
+        ? { ...exported.entryHashes, seq: exported.seq, hash: exported.hash }
+        : undefined;
+      const r = await verifyChain(exec, {
+        checkpoints,
+        publicKey: key.publicKey,
+        ...(from ? { from } : {}),
+        ...(recorded ? { recorded } : {}),
+      });
       log.info(
         r.ok ? 'audit:verified' : 'audit:verification-failed',
         r.ok ? { entries: r.entries } : { firstBadSeq: r.firstBadSeq, kind: r.kind },
@@ -97,10 +109,13 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
             entries: r.entries,
             firstBadSeq: 0,
             kind: '',
-            message: `${r.entries} entries verified`,
+            message: from
+              ? `${r.entries} entries verified after the signed checkpoint at seq ${from.seq}; entries 1–${from.seq} were not checked again (trusted by that checkpoint's signature; verify without --incremental to check them)`
+              : `${r.entries} entries verified`,
             lastSeq: r.lastSeq,
             lastHash: r.lastHash,
             checkpointsChecked: r.checkpointsChecked,
+            trustedThroughSeq: from?.seq ?? 0,
           }
         : {
             ok: false,
@@ -111,6 +126,7 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
             lastSeq: 0,
             lastHash: '',
             checkpointsChecked: r.checkpointsChecked,
+            trustedThroughSeq: from?.seq ?? 0,
           };
     }),
     createCheckpoint: unary(scope, 'CreateCheckpoint', async () => {
@@ -120,7 +136,14 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
     exportCheckpoints: unary(scope, 'ExportCheckpoints', async (req) => {
       const all = await listCheckpoints(exec);
       const chosen = req.latestOnly ? all.slice(-1) : all;
-      return { checkpointsJson: chosen.map((c) => JSON.stringify(exportCheckpoint(c, key), null, 2)) };
+      const last = chosen[chosen.length - 1];
+      // the latest also records every entry's hash up to it: a later rewrite is then named where it starts
+      const prefixes = last ? await entryHashPrefixes(exec, 1, last.seq) : '';
+      return {
+        checkpointsJson: chosen.map((c) =>
+          JSON.stringify(exportCheckpoint(c, key, c === last ? { fromSeq: 1, prefixes } : undefined), null, 2),
+        ),
+      };
     }),
     verifyRun: unary(scope, 'VerifyRun', async (req) => {
       if (!isUuid(req.runId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'run_id is not a run id');

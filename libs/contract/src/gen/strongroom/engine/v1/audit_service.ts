@@ -70,6 +70,11 @@ export interface VerifyResponse {
   lastSeq: number;
   lastHash: string;
   checkpointsChecked: number;
+  /**
+   * Incremental: entries 1 to this seq were not checked again; they are trusted because the signed
+   * checkpoint at this seq still matches. 0 when the chain was checked from genesis.
+   */
+  trustedThroughSeq: number;
 }
 
 export interface AuditCheckpoint {
@@ -89,7 +94,10 @@ export interface CreateCheckpointResponse {
 }
 
 export interface ExportCheckpointsRequest {
-  /** Only the latest checkpoint. */
+  /**
+   * Only the latest checkpoint. The latest exported checkpoint also records the hash of every entry up to
+   * it (16 hex characters each), so that verifying against it names the first entry that changed.
+   */
   latestOnly: boolean;
 }
 
@@ -614,6 +622,7 @@ function createBaseVerifyResponse(): VerifyResponse {
     lastSeq: 0,
     lastHash: "",
     checkpointsChecked: 0,
+    trustedThroughSeq: 0,
   };
 }
 
@@ -642,6 +651,9 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
     }
     if (message.checkpointsChecked !== 0) {
       writer.uint32(64).int32(message.checkpointsChecked);
+    }
+    if (message.trustedThroughSeq !== 0) {
+      writer.uint32(72).int64(message.trustedThroughSeq);
     }
     return writer;
   },
@@ -723,6 +735,14 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
             message.checkpointsChecked = reader.int32();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.trustedThroughSeq = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -761,6 +781,11 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
         : isSet(object.checkpoints_checked)
         ? globalThis.Number(object.checkpoints_checked)
         : 0,
+      trustedThroughSeq: isSet(object.trustedThroughSeq)
+        ? globalThis.Number(object.trustedThroughSeq)
+        : isSet(object.trusted_through_seq)
+        ? globalThis.Number(object.trusted_through_seq)
+        : 0,
     };
   },
 
@@ -790,6 +815,9 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
     if (message.checkpointsChecked !== 0) {
       obj.checkpointsChecked = Math.round(message.checkpointsChecked);
     }
+    if (message.trustedThroughSeq !== 0) {
+      obj.trustedThroughSeq = Math.round(message.trustedThroughSeq);
+    }
     return obj;
   },
 
@@ -806,6 +834,7 @@ export const VerifyResponse: MessageFns<VerifyResponse> = {
     message.lastSeq = object.lastSeq ?? 0;
     message.lastHash = object.lastHash ?? "";
     message.checkpointsChecked = object.checkpointsChecked ?? 0;
+    message.trustedThroughSeq = object.trustedThroughSeq ?? 0;
     return message;
   },
 };
