@@ -95,7 +95,7 @@ function bearerSettings(config: EngineConfig): BearerSettings {
   const jwks = auth.jwksFile ? loadJwks(JSON.parse(fs.readFileSync(auth.jwksFile, 'utf8'))) : undefined;
   return {
     hs256Secret: auth.hs256Secret === 'dev-file' ? readOrCreateDevSecret(config.home) : auth.hs256Secret,
-    ...(jwks ? { jwks: () => jwks } : {}),
+    ...(jwks ? { jwks } : {}),
     ...(auth.issuer ? { issuer: auth.issuer } : {}),
     ...(auth.audience ? { audience: auth.audience } : {}),
     maxLifetimeSeconds: auth.maxLifetimeSeconds,

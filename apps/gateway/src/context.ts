@@ -53,7 +53,7 @@ export function correlationIdFrom(header: string | readonly string[] | undefined
  * Authenticates the request and builds its context. Throws a GatewayError (UNAUTHENTICATED, HTTP 401)
  * when authentication fails; Apollo then answers without running the operation.
  */
-export function buildContext(
+export async function buildContext(
   deps: ContextDeps,
   request: {
     correlationId: string;
@@ -63,10 +63,10 @@ export function buildContext(
     /** How the refusal is named in the audit chain: "graphql" (HTTP, 401) or "graphql-ws" (4403). */
     transport?: 'graphql' | 'graphql-ws';
   },
-): GatewayContext {
+): Promise<GatewayContext> {
   let actor: Actor;
   try {
-    actor = authenticate(request.authorization, deps.auth);
+    actor = await authenticate(request.authorization, deps.auth);
   } catch (err) {
     refuseUnauthenticated(deps, request, err);
     throw err;

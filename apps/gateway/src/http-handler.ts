@@ -158,7 +158,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       httpGraphQLRequest: { method, headers, search: url.search, body },
       context: async () => {
         try {
-          return buildContext(deps.context, {
+          return await buildContext(deps.context, {
             correlationId,
             authorization: req.headers.authorization,
             clientAddress: req.socket.remoteAddress,

@@ -65,7 +65,7 @@ export function startGraphqlWs(o: WsOptions): { dispose(): void | Promise<void> 
   return useServer<Record<string, unknown>, Extra>(
     {
       schema: o.schema,
-      onConnect: (ctx) => {
+      onConnect: async (ctx) => {
         const deps = o.context();
         if (!deps) return false;
         try {
@@ -73,7 +73,7 @@ export function startGraphqlWs(o: WsOptions): { dispose(): void | Promise<void> 
             typeof ctx.connectionParams?.['authorization'] === 'string'
               ? (ctx.connectionParams['authorization'] as string)
               : undefined;
-          ctx.extra.ctx = buildContext(deps, {
+          ctx.extra.ctx = await buildContext(deps, {
             correlationId: correlationIdFrom(undefined),
             authorization,
             clientAddress: ctx.extra.request.socket.remoteAddress,

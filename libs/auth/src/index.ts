@@ -1,17 +1,8 @@
-// Public API of @strongroom/auth: JSON Web Tokens — HS256 (development tokens) and RS256/ES256 against
-// a JWKS (production) — and the role names.
-export {
-  signDevToken,
-  verifyHs256Jwt,
-  TokenError,
-  type TokenClaims,
-  type TokenRejection,
-  type VerifyOptions,
-  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
-} from './hs256-jwt';
+// Public API of @strongroom/auth: bearer tokens — HS256 development tokens and RS256/ES256 against the
+// identity provider's JWKS, verified with jose —, the role names, the one role matrix, and denial counts.
+export { signDevToken, TokenError, type TokenRejection, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './hs256-jwt';
 export { PERSON_ROLES, ROLES, SERVICE_ROLES, type Role } from './roles';
-export { loadJwks, verifyJwksJwt, type JsonWebKeySet } from './jwks-jwt';
-export { bearerToken, verifyBearer, type BearerSettings, type Principal } from './bearer';
+export { bearerToken, loadJwks, verifyBearer, type BearerSettings, type Principal } from './bearer';
 export { devSecretFile, readDevSecret, readOrCreateDevSecret } from './dev-secret';
 export {
   ANY_ROLE,

@@ -102,7 +102,7 @@ export interface Caller {
  * matrix. No credential, or a token that does not verify, is UNAUTHENTICATED; a role the matrix does not
  * allow for `rpc` is PERMISSION_DENIED.
  */
-export function authenticateCall(call: CallMetadata, rpc: string): Caller {
+export async function authenticateCall(call: CallMetadata, rpc: string): Promise<Caller> {
   if (!verifier) throw new Error('the engine has no token verification configured');
   const header = call.metadata.get('authorization')[0];
   const token = bearerToken(typeof header === 'string' ? header : undefined);
@@ -120,7 +120,7 @@ export function authenticateCall(call: CallMetadata, rpc: string): Caller {
     throw new StrongroomError(ErrorCode.UNAUTHENTICATED, 'a bearer token is required (authorization: Bearer <token>)');
   }
   try {
-    const principal = verifyBearer(token, verifier);
+    const principal = await verifyBearer(token, verifier);
     if (!mayCall(principal.roles, rpc)) {
       throw new StrongroomError(ErrorCode.PERMISSION_DENIED, `${rpc} needs ${describeRoles(RPC_ROLES[rpc] ?? [])}`, {
         details: { actor: `user:${principal.sub}` },
@@ -151,13 +151,13 @@ export function callLogger(logger: Logger, call: CallMetadata, method: string, a
 }
 
 /** Authenticates a streaming call: its actor and logger, or the UNAUTHENTICATED error (logged at warn) to end it with. */
-export function streamScope(
+export async function streamScope(
   logger: Logger,
   call: CallMetadata & { getPeer(): string },
   method: string,
-): { actor: string; caller: Caller; log: Logger } | { error: unknown } {
+): Promise<{ actor: string; caller: Caller; log: Logger } | { error: unknown }> {
   try {
-    const caller = authenticateCall(call, method);
+    const caller = await authenticateCall(call, method);
     return { actor: caller.actor, caller, log: callLogger(logger, call, method, caller.actor) };
   } catch (error) {
     noteDenial(error, call, method, callLogger(logger, call, method));
@@ -192,8 +192,8 @@ export function unary<Req, Res>(
     let log = callLogger(logger, call, method);
     let caller: string | undefined;
     Promise.resolve()
-      .then(() => {
-        const who = authenticateCall(call, method); // before anything else: no identity, no work
+      .then(async () => {
+        const who = await authenticateCall(call, method); // before anything else: no identity, no work
         caller = who.actor;
         log = callLogger(logger, call, method, who.actor);
         const budget = callBudgetMs(call.getDeadline()); // no deadline: refused before any work

@@ -88,107 +88,112 @@ export function ingestServiceHandlers(deps: {
 }): IngestServiceServer & Record<string, UntypedHandleCall> {
   const quota = new StreamQuota(deps.limits);
   return {
-    ingest: (call: ServerDuplexStream<IngestRequest, IngestResponse>) => {
-      const scope = streamScope(deps.logger, call, 'Ingest');
-      if ('error' in scope) {
-        call.emit('error', toServiceError(scope.error, deps.logger, 'Ingest'));
-        return;
-      }
-      const { actor, log } = scope;
-      let leave: () => void;
-      try {
-        leave = quota.admit(actor);
-      } catch (err) {
-        log.warn('ingest:refused', { reason: (err as Error).message });
-        call.emit('error', toServiceError(err, log, 'Ingest'));
-        return;
-      }
-      let session: IngestSession | undefined;
-      // waits for the client to read (flow control) — but never on a call that is gone, or a batch in
-      // flight would hold the stream's run (and its lock) forever
-      const gone = new Promise<void>((resolve) => {
-        call.once('cancelled', resolve);
-        call.once('close', resolve);
-        call.once('error', resolve);
-      });
-      const send = async (msg: IngestResponse) => {
-        if (call.cancelled || call.destroyed) return;
-        if (!call.write(msg)) await Promise.race([once(call, 'drain').catch(() => undefined), gone]);
-      };
-      let finished = false;
-      const fail = (err: unknown) => {
-        finished = true;
-        if (!call.cancelled) call.emit('error', toServiceError(err, log, 'Ingest')); // sends the status, ends the call
-        closeSession();
-      };
-      // a stream that sends nothing is ended: it would hold its run (and its place in the quota) forever
-      let idle: NodeJS.Timeout;
-      const armIdle = () => {
-        clearTimeout(idle);
-        idle = setTimeout(() => {
-          if (finished) return;
-          log.warn('ingest:idle-timeout', { idleMs: deps.limits.ingestIdleTimeoutMs, runId: session?.run.id });
-          fail(
-            new StrongroomError(
-              ErrorCode.DEADLINE_EXCEEDED,
-              `the stream sent nothing for ${deps.limits.ingestIdleTimeoutMs / 1000} s and was closed; reopen it with the same stream_id to continue`,
-              { retryable: true },
-            ),
-          );
-        }, deps.limits.ingestIdleTimeoutMs);
-        idle.unref();
-      };
-      armIdle();
-      const handle = async (msg: IngestRequest) => {
-        if (msg.open) {
-          if (session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'the stream is already open');
-          session = await IngestSession.open(deps.ctx, msg.open.jobId, msg.open.streamId, actor);
-          await send({ opened: { run: runToProto(session.run), resumed: session.resumed } });
-        } else if (msg.batch) {
-          if (!session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'send open before the first batch');
-          const ack = await session.batch(msg.batch.idempotencyKey, msg.batch.records.map(toCanonical), actor);
-          await send({ ack });
-        } else if (msg.complete) {
-          if (!session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'send open before complete');
-          const run = await session.complete(actor);
-          await send({ completed: { run: runToProto(run) } });
-          log.info('ingest:completed', { runId: run.id, status: run.status, read: run.recordsRead });
-          finished = true;
-          clearTimeout(idle);
-          call.end();
-        } else {
-          throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'empty ingest message');
+    // messages wait in the stream while the caller is verified (no 'data' listener yet)
+    ingest: (call: ServerDuplexStream<IngestRequest, IngestResponse>) =>
+      void streamScope(deps.logger, call, 'Ingest').then((scope) => {
+        if ('error' in scope) {
+          call.emit('error', toServiceError(scope.error, deps.logger, 'Ingest'));
+          return;
         }
-      };
-      // one message at a time: reading pauses while a batch commits (flow control reaches the client)
-      let current: Promise<void> = Promise.resolve();
-      call.on('data', (msg: IngestRequest) => {
-        if (finished) return;
-        clearTimeout(idle); // a batch in flight is not idleness
-        call.pause();
-        current = handle(msg).then(
-          () => {
-            if (!finished) armIdle();
-            call.resume();
-          },
-          (err) => fail(err),
-        );
-      });
-      // the session (and the run's lock) is released only after the batch in flight has settled
-      function closeSession(): void {
-        clearTimeout(idle);
-        void current.finally(() => session?.close()).finally(leave);
-      }
-      call.on('end', () => {
-        if (!finished) {
-          finished = true;
-          clearTimeout(idle);
-          call.end(); // half-closed without complete: the run stays open; the same stream_id continues it later
-        }
-      });
-      call.on('close', closeSession);
-      call.on('finish', closeSession);
-      call.on('cancelled', closeSession);
-    },
+        if (call.cancelled) return;
+        serve(call, scope.actor, scope.log);
+      }),
   };
+
+  function serve(call: ServerDuplexStream<IngestRequest, IngestResponse>, actor: string, log: Logger): void {
+    let leave: () => void;
+    try {
+      leave = quota.admit(actor);
+    } catch (err) {
+      log.warn('ingest:refused', { reason: (err as Error).message });
+      call.emit('error', toServiceError(err, log, 'Ingest'));
+      return;
+    }
+    let session: IngestSession | undefined;
+    // waits for the client to read (flow control) — but never on a call that is gone, or a batch in
+    // flight would hold the stream's run (and its lock) forever
+    const gone = new Promise<void>((resolve) => {
+      call.once('cancelled', resolve);
+      call.once('close', resolve);
+      call.once('error', resolve);
+    });
+    const send = async (msg: IngestResponse) => {
+      if (call.cancelled || call.destroyed) return;
+      if (!call.write(msg)) await Promise.race([once(call, 'drain').catch(() => undefined), gone]);
+    };
+    let finished = false;
+    const fail = (err: unknown) => {
+      finished = true;
+      if (!call.cancelled) call.emit('error', toServiceError(err, log, 'Ingest')); // sends the status, ends the call
+      closeSession();
+    };
+    // a stream that sends nothing is ended: it would hold its run (and its place in the quota) forever
+    let idle: NodeJS.Timeout;
+    const armIdle = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        if (finished) return;
+        log.warn('ingest:idle-timeout', { idleMs: deps.limits.ingestIdleTimeoutMs, runId: session?.run.id });
+        fail(
+          new StrongroomError(
+            ErrorCode.DEADLINE_EXCEEDED,
+            `the stream sent nothing for ${deps.limits.ingestIdleTimeoutMs / 1000} s and was closed; reopen it with the same stream_id to continue`,
+            { retryable: true },
+          ),
+        );
+      }, deps.limits.ingestIdleTimeoutMs);
+      idle.unref();
+    };
+    armIdle();
+    const handle = async (msg: IngestRequest) => {
+      if (msg.open) {
+        if (session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'the stream is already open');
+        session = await IngestSession.open(deps.ctx, msg.open.jobId, msg.open.streamId, actor);
+        await send({ opened: { run: runToProto(session.run), resumed: session.resumed } });
+      } else if (msg.batch) {
+        if (!session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'send open before the first batch');
+        const ack = await session.batch(msg.batch.idempotencyKey, msg.batch.records.map(toCanonical), actor);
+        await send({ ack });
+      } else if (msg.complete) {
+        if (!session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'send open before complete');
+        const run = await session.complete(actor);
+        await send({ completed: { run: runToProto(run) } });
+        log.info('ingest:completed', { runId: run.id, status: run.status, read: run.recordsRead });
+        finished = true;
+        clearTimeout(idle);
+        call.end();
+      } else {
+        throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'empty ingest message');
+      }
+    };
+    // one message at a time: reading pauses while a batch commits (flow control reaches the client)
+    let current: Promise<void> = Promise.resolve();
+    call.on('data', (msg: IngestRequest) => {
+      if (finished) return;
+      clearTimeout(idle); // a batch in flight is not idleness
+      call.pause();
+      current = handle(msg).then(
+        () => {
+          if (!finished) armIdle();
+          call.resume();
+        },
+        (err) => fail(err),
+      );
+    });
+    // the session (and the run's lock) is released only after the batch in flight has settled
+    function closeSession(): void {
+      clearTimeout(idle);
+      void current.finally(() => session?.close()).finally(leave);
+    }
+    call.on('end', () => {
+      if (!finished) {
+        finished = true;
+        clearTimeout(idle);
+        call.end(); // half-closed without complete: the run stays open; the same stream_id continues it later
+      }
+    });
+    call.on('close', closeSession);
+    call.on('finish', closeSession);
+    call.on('cancelled', closeSession);
+  }
 }

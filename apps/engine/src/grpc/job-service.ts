@@ -126,54 +126,57 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       log.info('run:resume-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run, caller) };
     }),
-    watchRun: (call: ServerWritableStream<WatchRunRequest, WatchRunResponse>) => {
-      const scope = streamScope(deps.logger, call, 'WatchRun');
-      if ('error' in scope) {
-        call.emit('error', toServiceError(scope.error, deps.logger, 'WatchRun')); // sends the status, ends the call
-        return;
-      }
-      const { log } = scope;
-      const view = viewFor(scope.caller);
-      let unsubscribe: (() => void) | undefined;
-      let timer: NodeJS.Timeout | undefined;
-      let lastSent = 0;
-      let pending: JobRunEntity | undefined;
-      let info: RunJobInfo | undefined;
-      const finish = () => {
-        unsubscribe?.();
-        clearTimeout(timer);
-      };
-      const send = (run: JobRunEntity) => {
-        if (call.cancelled || call.writableEnded) return;
-        const terminal = TERMINAL_RUN_STATUSES.includes(run.status);
-        const now = Date.now();
-        if (!terminal && now - lastSent < WATCH_INTERVAL_MS) {
-          pending = run;
-          timer ??= setTimeout(() => {
-            timer = undefined;
-            if (pending) send(pending);
-          }, WATCH_INTERVAL_MS);
+    watchRun: (call: ServerWritableStream<WatchRunRequest, WatchRunResponse>) =>
+      void streamScope(deps.logger, call, 'WatchRun').then((scope) => {
+        if ('error' in scope) {
+          call.emit('error', toServiceError(scope.error, deps.logger, 'WatchRun')); // sends the status, ends the call
           return;
         }
-        pending = undefined;
-        lastSent = now;
-        call.write({ run: runToProto(run, info, view) });
-        if (terminal) {
-          finish();
-          call.end();
-        }
-      };
-      call.on('cancelled', finish);
-      (async () => {
-        const runId = required(call.request.runId, 'run_id');
-        unsubscribe = scheduler.watch(runId, send); // subscribe first: no progress lost between read and subscribe
-        const run = await getRun(ds, runId);
-        info = (await jobInfo(ds, [run])).get(runKey(run));
-        send(run);
-      })().catch((err) => {
-        finish();
-        call.destroy(toServiceError(err, log, 'WatchRun') as Error);
-      });
-    },
+        if (!call.cancelled) watch(call, scope.log, scope.caller);
+      }),
   };
+
+  function watch(call: ServerWritableStream<WatchRunRequest, WatchRunResponse>, log: Logger, caller: Caller): void {
+    const view = viewFor(caller);
+    let unsubscribe: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let lastSent = 0;
+    let pending: JobRunEntity | undefined;
+    let info: RunJobInfo | undefined;
+    const finish = () => {
+      unsubscribe?.();
+      clearTimeout(timer);
+    };
+    const send = (run: JobRunEntity) => {
+      if (call.cancelled || call.writableEnded) return;
+      const terminal = TERMINAL_RUN_STATUSES.includes(run.status);
+      const now = Date.now();
+      if (!terminal && now - lastSent < WATCH_INTERVAL_MS) {
+        pending = run;
+        timer ??= setTimeout(() => {
+          timer = undefined;
+          if (pending) send(pending);
+        }, WATCH_INTERVAL_MS);
+        return;
+      }
+      pending = undefined;
+      lastSent = now;
+      call.write({ run: runToProto(run, info, view) });
+      if (terminal) {
+        finish();
+        call.end();
+      }
+    };
+    call.on('cancelled', finish);
+    (async () => {
+      const runId = required(call.request.runId, 'run_id');
+      unsubscribe = scheduler.watch(runId, send); // subscribe first: no progress lost between read and subscribe
+      const run = await getRun(ds, runId);
+      info = (await jobInfo(ds, [run])).get(runKey(run));
+      send(run);
+    })().catch((err) => {
+      finish();
+      call.destroy(toServiceError(err, log, 'WatchRun') as Error);
+    });
+  }
 }

@@ -1,12 +1,12 @@
 // Authentication: turns the `authorization` header into an Actor, or refuses the request with
 // UNAUTHENTICATED (HTTP 401). Roles are decided here; which role may do what is authorization.ts.
 import { unauthenticated } from '../errors/gateway-error';
-import { bearerToken, ROLES, TokenError, verifyBearer, type verifyJwksJwt, type Role } from '@strongroom/auth';
+import { bearerToken, ROLES, TokenError, verifyBearer, type BearerSettings, type Role } from '@strongroom/auth';
 
 export { ROLES, type Role };
 
 export interface Actor {
-  /** Token subject; forwarded to the engine as `x-strongroom-actor`. */
+  /** Token subject; the engine, which verifies the same token, records it as `user:<sub>`. */
   readonly sub: string;
   /** Known roles of the token (unknown role names are dropped, not rejected). */
   readonly roles: readonly Role[];
@@ -16,8 +16,8 @@ export interface AuthSettings {
   readonly authEnabled: boolean;
   /** HS256 secret (development tokens); refused in production. */
   readonly jwtSecret: string | undefined;
-  /** The current RS256/ES256 verification keys (from GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL), when configured. */
-  readonly jwks?: () => Parameters<typeof verifyJwksJwt>[1];
+  /** The identity provider's RS256/ES256 keys (GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL), when configured. */
+  readonly jwks?: BearerSettings['jwks'];
   /** Required `iss` / `aud` of JWKS tokens, when configured. */
   readonly issuer?: string;
   readonly audience?: string;
@@ -49,11 +49,11 @@ function messageFor(err: TokenError): string {
  * (UNAUTHENTICATED, HTTP 401, `www-authenticate: Bearer`) when the header is missing, not a bearer
  * token, or the token does not verify.
  */
-export function authenticate(
+export async function authenticate(
   authorization: string | undefined,
   settings: AuthSettings,
   now: number = Date.now(),
-): Actor {
+): Promise<Actor> {
   if (!settings.authEnabled) return ANONYMOUS_ACTOR;
   if (settings.jwtSecret === undefined && settings.jwks === undefined)
     throw new Error('authentication is on but neither a JWT secret nor a JWKS is configured');
@@ -63,7 +63,7 @@ export function authenticate(
   const token = bearerToken(authorization);
   if (token === undefined) throw unauthenticated('the authorization header must be "Bearer <token>"');
   try {
-    return verifyBearer(
+    return await verifyBearer(
       token,
       {
         hs256Secret: settings.jwtSecret,
