@@ -221,6 +221,26 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     await call(client.resumeRun.bind(client), { runId });
     const final = await waitDone(runId);
     expect(final).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 20_000, loaded: 20_000 });
+    // the person who asked is the actor of the request, the pause and the resume; the engine of the rest
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      const entries = (
+        await pg.query(
+          `SELECT action, actor FROM immutable_audit_log WHERE subject->>'runId' = $1 AND action LIKE 'run:%' ORDER BY seq`,
+          [runId],
+        )
+      ).rows;
+      expect(entries).toEqual([
+        { action: 'run:requested', actor: 'user:test-admin' },
+        { action: 'run:started', actor: 'service:engine' },
+        { action: 'run:paused', actor: 'user:test-admin' },
+        { action: 'run:resumed', actor: 'user:test-admin' },
+        { action: 'run:succeeded', actor: 'service:engine' },
+      ]);
+    } finally {
+      await pg.end();
+    }
   });
 
   it('cancels a running run and publishes none of its rows', async () => {

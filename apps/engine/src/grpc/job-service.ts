@@ -84,9 +84,9 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       const full = await withDefinitions(ds, jobs);
       return { jobs: full.map((j) => jobToProto(j.job, j.definitionJson, viewFor(caller))), nextPageToken: next };
     }),
-    runJob: unary(scope, 'RunJob', async (req, log, _actor, caller) => {
+    runJob: unary(scope, 'RunJob', async (req, log, actor, caller) => {
       const job = await getJob(ds, required(req.jobId, 'job_id'));
-      const { run, existing } = await createRun(ds, job, deps.sourceRoots);
+      const { run, existing } = await createRun(ds, job, deps.sourceRoots, actor);
       if (!existing || run.status === 'PENDING') scheduler.submit(run.id); // idempotent for queued runs
       log.info(existing ? 'run:existing' : 'run:queued', {
         jobId: job.job.id,
@@ -116,13 +116,13 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       log.info('run:cancel-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run, caller) };
     }),
-    pauseRun: unary(scope, 'PauseRun', async (req, log, _actor, caller) => {
-      const run = await scheduler.pause(required(req.runId, 'run_id'));
+    pauseRun: unary(scope, 'PauseRun', async (req, log, actor, caller) => {
+      const run = await scheduler.pause(required(req.runId, 'run_id'), actor);
       log.info('run:pause-requested', { runId: run.id });
       return { run: await runWithName(run, caller) };
     }),
-    resumeRun: unary(scope, 'ResumeRun', async (req, log, _actor, caller) => {
-      const run = await scheduler.resume(required(req.runId, 'run_id'));
+    resumeRun: unary(scope, 'ResumeRun', async (req, log, actor, caller) => {
+      const run = await scheduler.resume(required(req.runId, 'run_id'), actor);
       log.info('run:resume-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run, caller) };
     }),

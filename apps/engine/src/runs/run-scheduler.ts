@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { type JobRunEntity, TERMINAL_RUN_STATUSES } from '@strongroom/db';
+import { appendAudit } from '@strongroom/audit';
+import { type JobRunEntity, sqlExec, TERMINAL_RUN_STATUSES } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { backoffMs } from '@strongroom/resilience';
 import { endUnpublished, executeRun, getJob, getRun, RunControl, type RunContext } from '@strongroom/pipeline';
@@ -58,7 +59,7 @@ export class RunScheduler {
   }
 
   /** Pauses a running run after its current batch. */
-  async pause(runId: string): Promise<JobRunEntity> {
+  async pause(runId: string, actor = 'service:engine'): Promise<JobRunEntity> {
     const run = await getRun(this.ctx.ds, runId);
     const active = this.active.get(runId);
     if (!active || run.status !== 'RUNNING') {
@@ -67,12 +68,12 @@ export class RunScheduler {
         `run ${runId} is ${run.status}${active ? '' : ' and not executing here'}; only a RUNNING run can be paused`,
       );
     }
-    active.control.request('pause');
+    active.control.request('pause', actor);
     return run;
   }
 
   /** Resumes a PAUSED run, or an interrupted RUNNING run that no engine is executing. */
-  async resume(runId: string): Promise<JobRunEntity> {
+  async resume(runId: string, actor = 'service:engine'): Promise<JobRunEntity> {
     const run = await getRun(this.ctx.ds, runId);
     if (run.status !== 'PAUSED' && run.status !== 'RUNNING') {
       throw new StrongroomError(
@@ -81,8 +82,19 @@ export class RunScheduler {
       );
     }
     const active = this.active.get(runId);
-    if (active) active.control.request('run');
-    else this.submit(runId);
+    if (active) active.control.request('run', actor);
+    else {
+      // an interrupted run no engine executes: the request is audited here, the executor audits run:resumed
+      await this.ctx.ds.transaction((em) =>
+        appendAudit(sqlExec(em), {
+          actor,
+          action: 'run:resume_requested',
+          subject: { jobId: run.jobId, runId: run.id },
+          details: { status: run.status },
+        }),
+      );
+      this.submit(runId);
+    }
     return run;
   }
 
@@ -94,7 +106,7 @@ export class RunScheduler {
     }
     const active = this.active.get(runId);
     if (active) {
-      active.control.request('cancel');
+      active.control.request('cancel', actor);
       await active.done;
       return getRun(this.ctx.ds, runId);
     }

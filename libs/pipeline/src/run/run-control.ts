@@ -6,16 +6,23 @@ export type RunRequest = 'run' | 'pause' | 'cancel' | 'shutdown';
 
 export class RunControl {
   private state: RunRequest = 'run';
+  private by: string | undefined;
   private waiters: (() => void)[] = [];
 
   get requested(): RunRequest {
     return this.state;
   }
 
+  /** Who asked for the current request (`user:<sub>`), for the audit entry of its effect; undefined: the engine. */
+  get requestedBy(): string | undefined {
+    return this.by;
+  }
+
   /** Later requests win, except that cancel and shutdown are final. */
-  request(next: RunRequest): void {
+  request(next: RunRequest, by?: string): void {
     if (this.state === 'cancel' || this.state === 'shutdown') return;
     this.state = next;
+    this.by = by;
     for (const w of this.waiters.splice(0)) w();
   }
 

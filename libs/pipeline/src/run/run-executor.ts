@@ -201,12 +201,12 @@ export async function executeRun(
       const batch = await ahead.shift();
       if (!batch) break;
       const request = await obey(ctx, run, control, actor, onProgress);
-      if (request !== 'run') return await stop(ctx, run, request, actor, log);
+      if (request !== 'run') return await stop(ctx, run, request, control.requestedBy ?? actor, log);
       while (ahead.length < READ_AHEAD) more();
       await commitOne(batch);
     }
     const request = await obey(ctx, run, control, actor, onProgress);
-    if (request !== 'run') return await stop(ctx, run, request, actor, log);
+    if (request !== 'run') return await stop(ctx, run, request, control.requestedBy ?? actor, log);
     const readSha = readHash.digest('hex');
     if (readSha !== run.sourceSha256) {
       throw new StrongroomError(
@@ -269,13 +269,14 @@ async function obey(
   actor: string,
   onProgress: (r: JobRunEntity) => void,
 ) {
+  // the person who asked is the actor of the pause and the resume, not the engine that carries them out
   if (control.requested === 'pause' && run.status !== 'PAUSED') {
-    await setPaused(ctx.ds, run, true, 'paused by operator', actor);
+    await setPaused(ctx.ds, run, true, 'paused by operator', control.requestedBy ?? actor);
     onProgress(run);
   }
   const next = await control.whilePaused();
   if (next === 'run' && run.status === 'PAUSED') {
-    await setPaused(ctx.ds, run, false, null, actor);
+    await setPaused(ctx.ds, run, false, null, control.requestedBy ?? actor);
     onProgress(run);
   }
   return next;

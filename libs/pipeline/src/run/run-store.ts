@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { confineSourcePath, type SourceRoots } from '@strongroom/connectors';
-import { type DataSource, JobRunEntity, type RunStatus } from '@strongroom/db';
+import { type DataSource, JobRunEntity, type RunStatus, sqlExec } from '@strongroom/db';
+import { appendAudit } from '@strongroom/audit';
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { asFileJob } from '../jobs/job-definition';
 import { isUuid, type JobWithDefinition } from '../jobs/job-store';
@@ -39,11 +40,23 @@ export async function createRun(
   ds: DataSource,
   job: JobWithDefinition,
   roots?: SourceRoots,
+  requestedBy?: string,
 ): Promise<{ run: JobRunEntity; existing: boolean }> {
   const sourcePath = asFileJob(job.definition).source.path;
   if (roots) confineSourcePath(sourcePath, roots); // before the file is hashed
   const { sha256, bytes } = await fileDigest(sourcePath);
-  return insertRunOnce(ds, job, sourcePath, sha256, bytes);
+  const result = await insertRunOnce(ds, job, sourcePath, sha256, bytes);
+  // who asked for the run (the executor, later, audits run:started as the engine that carries it out)
+  if (requestedBy)
+    await ds.transaction((em) =>
+      appendAudit(sqlExec(em), {
+        actor: requestedBy,
+        action: 'run:requested',
+        subject: { jobId: job.job.id, runId: result.run.id },
+        details: { sha256, bytes, existing: result.existing },
+      }),
+    );
+  return result;
 }
 
 /**
