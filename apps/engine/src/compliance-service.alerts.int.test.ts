@@ -270,8 +270,9 @@ describe('ComplianceService (real engine)', () => {
       currency: 'USD',
     });
     const pci = await report('PCI_DSS');
-    expect(pci.summary).toMatchObject({ panScanClean: true, recordsWithCardNumbers: 0 });
-    expect(Number(pci.summary['recordsScanned'])).toBeGreaterThan(4);
+    expect(pci.summary).toMatchObject({ panScanClean: true, valuesWithCardNumbers: 0 });
+    expect(Number(pci.summary['valuesScanned'])).toBeGreaterThan(4);
+    expect(Number(pci.summary['tablesScanned'])).toBeGreaterThan(10);
     expect(pci.sections.find((x) => x.name === 'keys')?.rows).toHaveLength(2);
     const kyc = await report('KYC');
     expect(kyc.summary).toMatchObject({ accounts: 1, withValidKyc: 0, coveragePercent: 0 });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { luhnValid } from '@strongroom/money';
-import { removeSensitiveAuthData, replacePans } from '@strongroom/logging';
+import { digitsOnly, removeSensitiveAuthData, replacePans } from '@strongroom/logging';
 
 /** HMAC key used to tokenize card numbers; `id` is recorded with every token (key rotation). */
 export interface PanKey {
@@ -17,7 +17,8 @@ export interface ProtectedPan {
 
 export interface PanProtector {
   /**
-   * Tokenizes and masks a card number (13–19 digits, spaces or dashes allowed, Luhn-valid).
+   * Tokenizes and masks a card number (13–19 digits, Luhn-valid; separators, invisible characters and
+   * full-width digits allowed).
    * Returns undefined when the value is not a valid PAN.
    */
   protect(value: string): ProtectedPan | undefined;
@@ -39,8 +40,10 @@ export function createPanProtector(key: PanKey): PanProtector {
   const token = (digits: string) => `${key.id}:${createHmac('sha256', key.secret).update(digits).digest('base64url')}`;
   return {
     protect(value) {
-      const digits = value.replace(/[ -]/g, '');
-      if (!/^[0-9]{13,19}$/.test(digits) || !luhnValid(digits)) return undefined;
+      // the declared card field: any separators, invisible characters and script digits, then Luhn (no IIN
+      // check here — whatever is declared a card number is protected as one)
+      const digits = digitsOnly(value);
+      if (digits === undefined || !/^[0-9]{13,19}$/.test(digits) || !luhnValid(digits)) return undefined;
       return { token: token(digits), masked: maskPan(digits) };
     },
     tokenizeInText: (text) => replacePans(removeSensitiveAuthData(text), (digits) => `tok:${token(digits)}`),

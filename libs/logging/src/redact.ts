@@ -1,86 +1,198 @@
 /**
- * Card-number (PAN) detection shared by log redaction and the load path (one detector, so what the
- * loader protects and what the logs mask can never disagree).
+ * Card-number (PAN) detection shared by log redaction, the load path and the PCI DSS report (one
+ * detector, so what the loader protects, what the logs mask and what the report looks for can never
+ * disagree).
  *
- * A candidate is a run of digit groups separated by spaces or dashes (any number of them), not glued
- * to further digits. Within a run, every sequence of consecutive whole groups holding 13–19 digits
- * that passes the Luhn check is a PAN — so `4111 1111 1111 1111`, `4111-1111-1111-1111`,
- * `4111  1111  1111  1111` and the `4111111111111111` in `refund 1 4111111111111111` are all found,
- * while a 20-digit reference is not (PANs are at most 19 digits). Digits inside a valid IBAN
- * (ISO 13616 mod-97) are not card numbers and are left alone.
+ * A number is a run of digit groups separated by at most three separator characters — spaces of any
+ * width (tab, no-break, narrow, ideographic), a newline, `-` and other dashes, `.`, `/`, `_` — with
+ * invisible characters (zero-width space and joiners, soft hyphen) ignored and full-width and other
+ * script digits read as digits. So `4111 1111 1111 1111`, `41 11 11 11 …`, `4 1 1 1 …`, `4111.1111…`,
+ * `4111/1111…`, `４１１１…`, a number split by a line break and one with a zero-width space inside are all
+ * found. Within a run, every sequence of consecutive whole groups holding 13–19 digits is a card number
+ * when it passes Luhn AND fits a card network's IIN range and length (money's `isCardNumber`): a Luhn-valid
+ * ACH trace number, a 16-digit account number outside every network's range, or a UUID is not one. Valid
+ * IBANs (ISO 13616), UUIDs and card numbers masked already (`411111******1111`) are skipped — their
+ * digits never join the digits around them — and a card number right after an IBAN is still found.
  */
-import { ibanChecksumValid, luhnValid } from '@strongroom/money';
+import { ibanChecksumValid, isCardNumber } from '@strongroom/money';
 
-const RUN = /(?<![0-9])[0-9]+(?:[ -]+[0-9]+)*(?![0-9])/g;
 const IBAN = /[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}/g;
 const COMPACT_IBAN = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
+const UUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
+/** A card number already masked (first 6, last 4): its digits are not joined with the digits around it. */
+const MASKED = /[0-9]{6}\*{3,9}[0-9]{4}/g;
+/** Separator characters allowed between two digit groups of one number. */
+const MAX_GAP = 3;
 
 export interface PanMatch {
   /** Text index of the first and one past the last character of the PAN (separators included). */
   start: number;
   end: number;
-  /** The PAN's digits only. */
+  /** The PAN's digits only (ASCII). */
   digits: string;
 }
 
-/** Spans of valid IBANs (compact or grouped by single spaces). */
-function ibanSpans(text: string): [number, number][] {
+/** The value of a decimal digit character (ASCII, full-width, Arabic-Indic, Devanagari), or -1. */
+export function digitValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code < 0x660) return -1;
+  if (code >= 0xff10 && code <= 0xff19) return code - 0xff10;
+  if (code >= 0x660 && code <= 0x669) return code - 0x660;
+  if (code >= 0x6f0 && code <= 0x6f9) return code - 0x6f0;
+  if (code >= 0x966 && code <= 0x96f) return code - 0x966;
+  return -1;
+}
+
+/** Characters that separate the digit groups of one written number. */
+function isSeparator(code: number): boolean {
+  return (
+    code === 32 || // space
+    code === 9 || // tab
+    code === 10 || // line feed
+    code === 13 || // carriage return
+    code === 45 || // -
+    code === 46 || // .
+    code === 47 || // /
+    code === 95 || // _
+    code === 0xa0 || // no-break space
+    (code >= 0x2000 && code <= 0x200a) || // en/em/thin/hair … spaces
+    (code >= 0x2010 && code <= 0x2015) || // hyphens and dashes
+    code === 0x202f || // narrow no-break space
+    code === 0x205f || // medium mathematical space
+    code === 0x2212 || // minus sign
+    code === 0x3000 || // ideographic space
+    code === 0xff0d || // full-width hyphen-minus
+    code === 0xff0e || // full-width full stop
+    code === 0xff0f // full-width solidus
+  );
+}
+
+/** Characters that do not show: they neither join nor split a number. */
+function isInvisible(code: number): boolean {
+  return code === 0xad || code === 0x180e || (code >= 0x200b && code <= 0x200d) || code === 0x2060 || code === 0xfeff;
+}
+
+/** Spans of valid IBANs (compact or grouped by single spaces) and of UUIDs: their digits are not card numbers. */
+function skippedSpans(text: string): [number, number][] {
   const spans: [number, number][] = [];
-  for (const m of text.matchAll(IBAN)) {
-    let s = m[0];
-    // the pattern is greedy; shorten until the checksum holds (or give up)
-    while (s.replace(/ /g, '').length >= 15) {
-      if (ibanChecksumValid(s.replace(/ /g, ''))) {
-        spans.push([m.index, m.index + s.length]);
-        break;
+  if (/[A-Z]{2}[0-9]{2}/.test(text)) {
+    for (const m of text.matchAll(IBAN)) {
+      let s = m[0];
+      // the pattern is greedy; shorten until the checksum holds (or give up)
+      while (s.replace(/ /g, '').length >= 15) {
+        if (ibanChecksumValid(s.replace(/ /g, ''))) {
+          spans.push([m.index, m.index + s.length]);
+          break;
+        }
+        s = s.slice(0, -1).trimEnd();
       }
-      s = s.slice(0, -1).trimEnd();
     }
   }
-  return spans;
+  if (text.includes('-')) for (const m of text.matchAll(UUID)) spans.push([m.index, m.index + m[0].length]);
+  if (text.includes('***')) for (const m of text.matchAll(MASKED)) spans.push([m.index, m.index + m[0].length]);
+  return spans.sort((a, b) => a[0] - b[0]);
+}
+
+interface Group {
+  start: number;
+  end: number;
+  digits: string;
+}
+
+/** Card numbers within one run of digit groups, longest at each start, non-overlapping. */
+function cardsInRun(groups: Group[], found: PanMatch[]): void {
+  let a = 0;
+  while (a < groups.length) {
+    let best: PanMatch | undefined;
+    let digits = '';
+    for (let b = a; b < groups.length; b++) {
+      digits += (groups[b] as Group).digits;
+      if (digits.length > 19) break;
+      if (digits.length >= 13 && isCardNumber(digits))
+        best = { start: (groups[a] as Group).start, end: (groups[b] as Group).end, digits };
+    }
+    if (best) {
+      found.push(best);
+      while (a < groups.length && (groups[a] as Group).end <= best.end) a++;
+    } else {
+      a++;
+    }
+  }
 }
 
 /** Finds card numbers in `text`, left to right, non-overlapping (longest at each start). */
 export function findPans(text: string): PanMatch[] {
-  // most text has no card number: fewer than 13 digits in all, or no group of 4, cannot hold one
-  if (!hasDigits(text, 13) || !/[0-9]{4}/.test(text)) return [];
+  // most text has no card number: fewer than 13 digits in all cannot hold one
+  if (!hasDigits(text, 13)) return [];
   // a whole value that is one valid compact IBAN (an account field): its digits are not a card number
   if (text.length <= 34 && COMPACT_IBAN.test(text) && ibanChecksumValid(text)) return [];
-  const ibans = /[A-Z]{2}[0-9]{2}/.test(text) ? ibanSpans(text) : [];
+  const skipped = skippedSpans(text);
   const found: PanMatch[] = [];
-  for (const m of text.matchAll(RUN)) {
-    const runStart = m.index;
-    if (ibans.some(([a, b]) => runStart >= a && runStart < b)) continue;
-    const groups: { start: number; end: number; digits: string }[] = [];
-    for (const g of m[0].matchAll(/[0-9]+/g))
-      groups.push({ start: runStart + g.index, end: runStart + g.index + g[0].length, digits: g[0] });
-    let a = 0;
-    while (a < groups.length) {
-      let best: PanMatch | undefined;
-      let digits = '';
-      for (let b = a; b < groups.length; b++) {
-        digits += (groups[b] as { digits: string }).digits;
-        if (digits.length > 19) break;
-        if (digits.length >= 13 && luhnValid(digits))
-          best = { start: (groups[a] as { start: number }).start, end: (groups[b] as { end: number }).end, digits };
+  let groups: Group[] = [];
+  let group: Group | undefined;
+  let gap = 0;
+  const endRun = () => {
+    if (group) groups.push(group);
+    if (groups.length) cardsInRun(groups, found);
+    groups = [];
+    group = undefined;
+    gap = 0;
+  };
+  let skip = 0;
+  for (let i = 0; i < text.length; i++) {
+    while (skip < skipped.length && (skipped[skip] as [number, number])[1] <= i) skip++; // spans behind (overlaps)
+    if (skip < skipped.length && i >= (skipped[skip] as [number, number])[0]) {
+      endRun();
+      i = (skipped[skip] as [number, number])[1] - 1;
+      skip++;
+      continue;
+    }
+    const code = text.charCodeAt(i);
+    const d = digitValue(code);
+    if (d >= 0) {
+      if (!group) {
+        if (groups.length && gap > MAX_GAP) endRun();
+        group = { start: i, end: i + 1, digits: '' };
       }
-      if (best) {
-        found.push(best);
-        while (a < groups.length && (groups[a] as { end: number }).end <= best.end) a++;
-      } else {
-        a++;
+      group.digits += String(d);
+      group.end = i + 1;
+      gap = 0;
+    } else if (isInvisible(code)) {
+      continue;
+    } else if (isSeparator(code)) {
+      if (group) {
+        groups.push(group);
+        group = undefined;
       }
+      if (groups.length && ++gap > MAX_GAP) endRun();
+    } else {
+      endRun();
     }
   }
+  endRun();
   return found;
 }
 
-/** Whether `text` has at least `n` ASCII digits (a single pass, no allocation). */
+/**
+ * The digits of a value written only with digits (of any script), separators and invisible characters —
+ * a card-number field however it was typed — or undefined when anything else is in it.
+ */
+export function digitsOnly(value: string): string | undefined {
+  let digits = '';
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    const d = digitValue(code);
+    if (d >= 0) digits += String(d);
+    else if (!isSeparator(code) && !isInvisible(code)) return undefined;
+  }
+  return digits;
+}
+
+/** Whether `text` has at least `n` digits (a single pass, no allocation). */
 function hasDigits(text: string, n: number): boolean {
   let count = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57 && ++count >= n) return true;
+    if (digitValue(text.charCodeAt(i)) >= 0 && ++count >= n) return true;
   }
   return false;
 }

@@ -6,3 +6,4 @@ export { currencyExponent, isCurrency } from './currencies';
 export { parseDec, addDec, negDec, decEquals, fromMinor, formatDec, DecimalSum, ZERO, type Dec } from './decimal';
 export { parseDate, parseTimestamp, type TemporalResult } from './dates';
 export { luhnValid, ibanChecksumValid } from './check-digits';
+export { cardNetwork, isCardNumber } from './card-networks';

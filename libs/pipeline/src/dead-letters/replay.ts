@@ -107,7 +107,7 @@ async function replayRun(
   const job = await getJob(ctx.ds, run.jobId, run.jobVersion);
   const def = asFileJob(job.definition);
   const layout = recordLayout(def.source);
-  const mapper = createTransactionMapper(run.sourceHeader, layout.mapping, ctx.pan);
+  const mapper = createTransactionMapper(run.sourceHeader, layout.mapping, ctx.pan, def.compliance.notCardData);
   const runner = ctx.ds.createQueryRunner();
   await runner.connect();
   const client = pgClientOf(runner);

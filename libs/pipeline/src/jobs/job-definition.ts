@@ -111,6 +111,15 @@ const sourceSchema = z
     }
   });
 
+/** Fields a job may declare as never holding card data (the identifiers and texts the card detector scans). */
+export const NOT_CARD_DATA_FIELDS = [
+  'txn_id',
+  'account',
+  'counterparty_account',
+  'counterparty_name',
+  'reference',
+] as const;
+
 export const jobDefinitionSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'lowercase letters, digits, ".", "_" or "-", at most 100'),
   description: z.string().max(2000).optional(),
@@ -143,6 +152,11 @@ export const jobDefinitionSchema = z.strictObject({
       screeningThreshold: z.number().gt(0).max(1).optional(),
       /** With KYC in frameworks: a transaction of an account without valid KYC raises an alert, or is held in the DLQ. */
       kycPolicy: z.enum(['alert', 'hold']).default('alert'),
+      /**
+       * Fields whose values are never card numbers (e.g. a 16-digit account number that passes the card
+       * checks): stored as they are instead of tokenized or masked. `card_pan` cannot be listed.
+       */
+      notCardData: z.array(z.enum(NOT_CARD_DATA_FIELDS)).default([]),
     })
     .default({
       frameworks: [],
@@ -152,6 +166,7 @@ export const jobDefinitionSchema = z.strictObject({
       sensitivity: 'HIGH',
       sanctions: 'required',
       kycPolicy: 'alert',
+      notCardData: [],
     }),
   sla: z
     .strictObject({

@@ -47,6 +47,42 @@ describe('createTransactionMapper', () => {
     );
   });
 
+  it('stores identifiers unchanged that cannot be card numbers, and those the job declares notCardData', () => {
+    // Luhn-valid, but no card network issues them: an ACH trace number and a 16-digit account starting with 7
+    const r = rec([
+      '021000021234500',
+      '7000123412341237',
+      '1',
+      'EUR',
+      '2026-01-15',
+      'id 12345678-1234-5678-1234-567812345678',
+      '',
+    ]);
+    if (!r.ok) throw new Error(r.rejection.message);
+    expect(r.txn).toMatchObject({
+      txnId: '021000021234500',
+      account: '7000123412341237',
+      reference: 'id 12345678-1234-5678-1234-567812345678',
+    });
+    // a 16-digit account that does pass every card check is tokenized, unless the job says it is no card data
+    const cardShaped = '4000056655665556';
+    const plain = rec(['T2', cardShaped, '1', 'EUR', '2026-01-15', '', '']);
+    expect(plain.ok && plain.txn.account).toMatch(/^tok:k:/);
+    const declared = createTransactionMapper(
+      header,
+      mapping,
+      createPanProtector({ id: 'k', secret: Buffer.alloc(32, 3) }),
+      ['account'],
+    ).map({
+      recordNo: 1,
+      fields: ['T2', cardShaped, '1', 'EUR', '2026-01-15', `ref ${cardShaped}`, ''],
+      raw: '',
+      byteEnd: 0,
+    });
+    expect(declared.ok && declared.txn.account).toBe(cardShaped);
+    expect(declared.ok && declared.txn.reference).toBe('ref 400005******5556'); // only the declared field
+  });
+
   it('dead-letters each kind of bad record with its reason and a masked raw record', () => {
     const bad = (fields: string[]) => {
       const r = rec(fields);

@@ -1,5 +1,6 @@
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { maskPansInText, type PanProtector } from '@strongroom/compliance';
+import { maskPan, maskPansInText, type PanProtector } from '@strongroom/compliance';
+import { digitsOnly } from '@strongroom/logging';
 import { type SourceRecord } from '@strongroom/connectors';
 import { isCurrency, parseAmount, parseDate, parseTimestamp } from '@strongroom/money';
 import { CANONICAL_FIELDS, type CanonicalField } from '../jobs/job-definition';
@@ -39,7 +40,13 @@ export function createTransactionMapper(
   header: readonly string[],
   mapping: Partial<Record<CanonicalField, string>>,
   pan: PanProtector,
+  /** Fields the job declares as never card data (compliance.notCardData): stored as they are. */
+  notCardData: readonly CanonicalField[] = [],
 ): TransactionMapper {
+  const cardFree = new Set(notCardData);
+  // identifiers: a card number inside becomes its token (distinct ids stay distinct keys); texts: masked
+  const identifier = (f: CanonicalField, v: string) => (cardFree.has(f) ? v : pan.tokenizeInText(v));
+  const text = (f: CanonicalField, v: string | null) => (v === null || cardFree.has(f) ? v : maskPansInText(v));
   const index = new Map<CanonicalField, number>();
   const missing: string[] = [];
   for (const field of CANONICAL_FIELDS) {
@@ -65,11 +72,20 @@ export function createTransactionMapper(
     max: MAX_LENGTH[f],
     control: FREE_TEXT.has(f) ? CONTROL_IN_TEXT : CONTROL,
   }));
+  const cardColumn = index.get('card_pan');
+  // the declared card field of a rejected record is masked in its raw text whatever it looks like (a value
+  // that fails the card checks is still what someone typed as a card number)
+  const rawOf = (record: SourceRecord): string => {
+    const v = cardColumn === undefined ? undefined : record.fields[cardColumn]?.trim();
+    const digits = v ? digitsOnly(v) : undefined;
+    const raw = v && digits && digits.length >= 8 ? record.raw.split(v).join(maskPan(digits)) : record.raw;
+    return maskPansInText(raw);
+  };
   const reject = (record: SourceRecord, code: RejectCode, message: string, field: string | null = null): MapResult => ({
     ok: false,
     rejection: {
       recordNo: record.recordNo,
-      raw: maskPansInText(record.raw),
+      raw: rawOf(record),
       code,
       message: maskPansInText(message),
       field,
@@ -129,23 +145,23 @@ export function createTransactionMapper(
         cardPanToken = p.token;
         cardPanMasked = p.masked;
       }
-      const text = (v: string | null) => (v === null ? null : maskPansInText(v));
       return {
         ok: true,
         txn: {
           recordNo: record.recordNo,
           raw: record.raw,
-          // identifiers: a card number inside becomes its token (distinct ids stay distinct keys)
-          txnId: pan.tokenizeInText(values.txn_id as string),
-          account: pan.tokenizeInText(values.account as string),
+          txnId: identifier('txn_id', values.txn_id as string),
+          account: identifier('account', values.account as string),
           counterpartyAccount:
-            values.counterparty_account === null ? null : pan.tokenizeInText(values.counterparty_account),
-          counterpartyName: text(values.counterparty_name),
+            values.counterparty_account === null
+              ? null
+              : identifier('counterparty_account', values.counterparty_account),
+          counterpartyName: text('counterparty_name', values.counterparty_name),
           amount: amount.value,
           currency,
           bookedAt: bookedAt.value,
           valueDate,
-          reference: text(values.reference),
+          reference: text('reference', values.reference),
           cardPanToken,
           cardPanMasked,
         },

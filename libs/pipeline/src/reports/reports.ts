@@ -1,6 +1,6 @@
-import { findPans } from '@strongroom/logging';
 import { type DataSource } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { scanStoredCardData } from './card-data-scan';
 
 export const REPORT_FRAMEWORKS = ['SOX', 'PCI_DSS', 'AML', 'KYC'] as const;
 export type ReportFramework = (typeof REPORT_FRAMEWORKS)[number];
@@ -108,34 +108,9 @@ export async function buildReport(
       { name: 'runs', rows: runs },
     );
   } else if (framework === 'PCI_DSS') {
-    // scan what the period stored for card numbers in clear: the sink's text columns, the DLQ, the audit details
-    const found: Record<string, string | number>[] = [];
-    let scanned = 0;
-    const scan = async (source: string, sql: string) => {
-      let after = '0';
-      for (;;) {
-        const rows = (await ds.query(sql, [...p, after])) as { id: string; text: string | null }[];
-        if (!rows.length) break;
-        for (const r of rows) {
-          scanned++;
-          const hits = r.text ? findPans(r.text).length : 0;
-          if (hits) found.push({ source, id: r.id, cardNumbers: hits });
-        }
-        after = (rows[rows.length - 1] as { id: string }).id;
-      }
-    };
-    await scan(
-      'transactions',
-      `SELECT id::text, concat_ws(' ', txn_id, account, counterparty_account, counterparty_name, reference, card_pan_masked) AS text FROM transactions WHERE loaded_at >= $1 AND loaded_at < $2 AND id > $3::bigint ORDER BY transactions.id LIMIT 10000`,
-    );
-    await scan(
-      'dead_letter_queue',
-      `SELECT id::text, concat_ws(' ', raw_record, reason_message) AS text FROM dead_letter_queue WHERE created_at >= $1 AND created_at < $2 AND id > $3::bigint ORDER BY dead_letter_queue.id LIMIT 10000`,
-    );
-    await scan(
-      'immutable_audit_log',
-      `SELECT seq::text AS id, concat_ws(' ', actor, subject::text, details::text) AS text FROM immutable_audit_log WHERE occurred_at >= $1 AND occurred_at < $2 AND seq > $3::bigint ORDER BY seq LIMIT 10000`,
-    );
+    // every text column of every table, each value on its own, with the one card-data detector
+    const scan = await scanStoredCardData(ds, { from: p[0] as Date, to: p[1] as Date });
+    const found = scan.findings.map((f) => ({ ...f }));
     const [cards] = (await ds.query(
       `SELECT count(*) FILTER (WHERE card_pan_token IS NOT NULL)::int AS tokenized FROM transactions WHERE loaded_at >= $1 AND loaded_at < $2`,
       p,
@@ -149,8 +124,9 @@ export async function buildReport(
     }));
     report.summary = {
       panScanClean: found.length === 0,
-      recordsScanned: scanned,
-      recordsWithCardNumbers: found.length,
+      tablesScanned: scan.tablesScanned,
+      valuesScanned: scan.valuesScanned,
+      valuesWithCardNumbers: found.length,
       cardsTokenized: cards?.tokenized ?? 0,
       oldestKeyAgeDays: Math.max(0, ...keys.map((k) => k.ageDays ?? 0)),
     };

@@ -101,7 +101,12 @@ export class IngestSession {
       await runner.release().catch(() => undefined);
     }
     const { totals, digests } = committed;
-    const mapper = createTransactionMapper(CANONICAL_FIELDS, CANONICAL_MAPPING, ctx.pan);
+    const mapper = createTransactionMapper(
+      CANONICAL_FIELDS,
+      CANONICAL_MAPPING,
+      ctx.pan,
+      job.definition.compliance.notCardData,
+    );
     ctx.logger.info('ingest:opened', { runId: run.id, streamId, resumed, actor });
     ctx.onIngestProgress?.({ ...run }); // the baseline for the metrics (a resumed stream's earlier batches are not counted twice)
     return new IngestSession(ctx, run, job, locks, mapper, totals, digests, resumed);

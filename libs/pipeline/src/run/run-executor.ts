@@ -107,7 +107,12 @@ export async function executeRun(
       await reconcileBankFile(ctx, run, src, actor, log);
     }
     source = await openRunSource(ctx, src, readHash, cp);
-    const mapper = createTransactionMapper(source.header, recordLayout(src).mapping, ctx.pan);
+    const mapper = createTransactionMapper(
+      source.header,
+      recordLayout(src).mapping,
+      ctx.pan,
+      def.compliance.notCardData,
+    );
     if (!run.sourceHeader) {
       await runner.query('UPDATE job_runs SET source_header = $2 WHERE id = $1', [
         run.id,
