@@ -2,6 +2,11 @@ import fs from 'node:fs';
 import { Client } from 'pg';
 import {
   createComplianceServiceClient,
+  createDeadLetterServiceClient,
+  type ListAlertsRequest,
+  type ListAlertsResponse,
+  type ListDeadLettersRequest,
+  type ListDeadLettersResponse,
   createJobServiceClient,
   type GetReportRequest,
   type GetReportResponse,
@@ -170,6 +175,53 @@ describe('no card number in clear anywhere', () => {
         file,
         status: RunStatus.RUN_STATUS_SUCCEEDED,
       });
+    }
+
+    // people quote card numbers in what they type: reasons, hold values, dead-letter resolutions — and a job
+    // named after one is refused, since its name is on every row and in metrics
+    const quoted = '4000 0566 5566 5556';
+    const compliance = createComplianceServiceClient({ address: engine.address, token: engine.token });
+    const dlq = createDeadLetterServiceClient({ address: engine.address, token: engine.token });
+    try {
+      const alerts = await unaryCall<ListAlertsRequest, ListAlertsResponse>(compliance, compliance.listAlerts, {
+        rule: '',
+        status: 0,
+        runId: '',
+        account: '',
+        pageSize: 1,
+        pageToken: '',
+      });
+      await unaryCall(compliance, compliance.transitionAlert, {
+        id: alerts.alerts[0]?.id ?? '',
+        to: 3,
+        reason: `false positive: customer paid with ${quoted}`,
+      });
+      await unaryCall(compliance, compliance.placeLegalHold, {
+        scope: 'ACCOUNT',
+        value: `${quoted}`,
+        reason: `dispute over card ${quoted}`,
+      });
+      const letters = await unaryCall<ListDeadLettersRequest, ListDeadLettersResponse>(dlq, dlq.listDeadLetters, {
+        runId: '',
+        jobId: '',
+        status: 0,
+        reasonCode: '',
+        pageSize: 2,
+        pageToken: '',
+      });
+      await unaryCall(dlq, dlq.discardDeadLetters, {
+        ids: letters.deadLetters.map((d) => d.id),
+        reason: `duplicate of ${quoted}`,
+      });
+      await expect(
+        unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+          definition: `name: refund-${quoted.replace(/ /g, '-')}\nsource: { kind: grpc }\n`,
+          baseDir: '',
+        }),
+      ).rejects.toMatchObject({ details: expect.stringContaining('name holds what looks like a card number') });
+    } finally {
+      compliance.close();
+      dlq.close();
     }
 
     const pg = new Client({ connectionString: db.url });

@@ -1,3 +1,4 @@
+import { redactPans, redactPansDeep } from '@strongroom/logging';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical';
 
@@ -49,13 +50,15 @@ export async function appendAudit(exec: SqlExec, input: AuditEntryInput): Promis
   const [last] = await exec('SELECT l.seq::text AS seq, l.hash FROM immutable_audit_log l ORDER BY l.seq DESC LIMIT 1');
   const seq = last ? Number(last.seq) + 1 : 1;
   const prevHash = last ? String(last.hash) : GENESIS_HASH;
+  // every text the chain keeps passes the card-data detector (PCI DSS 3.5.1): an operator's reason, a
+  // hold value or an error message quoting a card number is kept masked, never in clear
   const entry = {
     seq,
     occurredAt: new Date().toISOString(),
-    actor: input.actor,
+    actor: redactPans(input.actor),
     action: input.action,
-    subject: input.subject,
-    details: input.details ?? {},
+    subject: redactPansDeep(input.subject) as Record<string, unknown>,
+    details: redactPansDeep(input.details ?? {}) as Record<string, unknown>,
   };
   const hash = entryHash(prevHash, entry);
   await exec(

@@ -1,5 +1,5 @@
 import winston from 'winston';
-import { redactPans } from './redact';
+import { redactPans, redactPansDeep } from './redact';
 
 export type LogMeta = Record<string, unknown>;
 
@@ -24,16 +24,29 @@ export interface LoggerOptions {
   stderr?: boolean;
   /** Drop every line (tests). */
   silent?: boolean;
+  /** Write lines here instead of the console (tests read what was logged). */
+  stream?: NodeJS.WritableStream;
 }
 
+// every value of every line passes the card-data detector, nested objects and arrays included
 const redact = winston.format((info) => {
   info.message = typeof info.message === 'string' ? redactPans(info.message) : info.message;
   for (const key of Object.keys(info)) {
     const v = info[key];
     if (typeof v === 'string') info[key] = redactPans(v);
+    else if (v !== null && typeof v === 'object' && !(v instanceof Error)) info[key] = redactPansDeep(v);
   }
   return info;
 });
+
+/** Control characters shown as escapes, so no value can start a new, forged line in a readable log. */
+export function escapeControl(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
 
 export function createLogger(options: LoggerOptions): Logger {
   const format =
@@ -44,7 +57,7 @@ export function createLogger(options: LoggerOptions): Logger {
           winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
           winston.format.printf(({ timestamp, level, message, service: _s, ...rest }) => {
             const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-            return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${extra}`;
+            return `${String(timestamp)} ${level.padEnd(5)} ${escapeControl(String(message))}${escapeControl(extra)}`;
           }),
         );
   const logger = winston.createLogger({
@@ -53,9 +66,11 @@ export function createLogger(options: LoggerOptions): Logger {
     defaultMeta: { service: options.service },
     format,
     transports: [
-      new winston.transports.Console({
-        stderrLevels: options.stderr ? ['error', 'warn', 'info', 'debug'] : ['error'],
-      }),
+      options.stream
+        ? new winston.transports.Stream({ stream: options.stream })
+        : new winston.transports.Console({
+            stderrLevels: options.stderr ? ['error', 'warn', 'info', 'debug'] : ['error'],
+          }),
     ],
   });
   return wrap(logger);

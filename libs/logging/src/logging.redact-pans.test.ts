@@ -94,6 +94,11 @@ describe('redactPans finds card numbers however they are written (issue 17)', ()
     expect(redactPans(once)).toBe(once);
   });
 
+  it('leaves hex digests alone, even when a digit run inside one would pass the card checks', () => {
+    const digest = `e3b0c442${'4111111111111111'}98fc1c149afbf4c8996fb92427ae41e4649b934ca4`;
+    expect(redactPans(`digest ${digest}`)).toBe(`digest ${digest}`);
+  });
+
   it('finds a card number right after a valid IBAN', () => {
     expect(redactPans(`DE89370400440532013000 ${PAN}`)).toBe(`DE89370400440532013000 ${masked}`);
     expect(redactPans(`DE89 3704 0044 0532 0130 00 ${PAN}`)).toBe(`DE89 3704 0044 0532 0130 00 ${masked}`);
@@ -158,6 +163,8 @@ describe('redactPans against a slow reference of the same rule', () => {
         for (let k = m.index; k < m.index + m[0].length; k++) kinds[k] = '|';
       for (const m of text.matchAll(/[0-9]{6}\*{3,9}[0-9]{4}/g))
         for (let k = m.index; k < m.index + m[0].length; k++) kinds[k] = '|';
+      for (const m of text.matchAll(/(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])/g))
+        if (/[a-fA-F]/.test(m[0])) for (let k = m.index; k < m.index + m[0].length; k++) kinds[k] = '|';
     } else {
       return text;
     }
@@ -259,6 +266,8 @@ describe('redactPans against a slow reference of the same rule', () => {
       'INV-2026-12345',
       '411111******1111',
       '378282*****0005',
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      'ab4111111111111111111111111111111111cd',
       '\n',
     ];
     for (let i = 0; i < 20_000; i++) {

@@ -11,7 +11,7 @@
  * found. Within a run, every sequence of consecutive whole groups holding 13–19 digits is a card number
  * when it passes Luhn AND fits a card network's IIN range and length (money's `isCardNumber`): a Luhn-valid
  * ACH trace number, a 16-digit account number outside every network's range, or a UUID is not one. Valid
- * IBANs (ISO 13616), UUIDs and card numbers masked already (`411111******1111`) are skipped — their
+ * IBANs (ISO 13616), UUIDs, hex digests and card numbers masked already (`411111******1111`) are skipped — their
  * digits never join the digits around them — and a card number right after an IBAN is still found.
  */
 import { ibanChecksumValid, isCardNumber } from '@strongroom/money';
@@ -19,6 +19,8 @@ import { ibanChecksumValid, isCardNumber } from '@strongroom/money';
 const IBAN = /[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}/g;
 const COMPACT_IBAN = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
 const UUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
+/** A hex digest or key (32+ hex characters, letters among them): the product's own hashes, never card data. */
+const HEX = /(?<![0-9A-Za-z])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{32,}(?![0-9A-Za-z])/g;
 /** A card number already masked (first 6, last 4): its digits are not joined with the digits around it. */
 const MASKED = /[0-9]{6}\*{3,9}[0-9]{4}/g;
 /** Separator characters allowed between two digit groups of one number. */
@@ -90,6 +92,7 @@ function skippedSpans(text: string): [number, number][] {
   }
   if (text.includes('-')) for (const m of text.matchAll(UUID)) spans.push([m.index, m.index + m[0].length]);
   if (text.includes('***')) for (const m of text.matchAll(MASKED)) spans.push([m.index, m.index + m[0].length]);
+  if (text.length >= 32) for (const m of text.matchAll(HEX)) spans.push([m.index, m.index + m[0].length]);
   return spans.sort((a, b) => a[0] - b[0]);
 }
 

@@ -1,3 +1,4 @@
+import { operatorText } from '../operator-text';
 import { appendAudit } from '@strongroom/audit';
 import { ComplianceAlertEntity, type AlertRule, type AlertStatus, type DataSource, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
@@ -68,10 +69,7 @@ export async function transitionAlert(
   if (!isUuid(id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'id is not an alert id');
   if (to !== 'ESCALATED' && to !== 'CLOSED')
     throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'to must be ESCALATED or CLOSED');
-  const why = reason.trim();
-  if (!why) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'a reason is required');
-  if (why.length > 2000)
-    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'reason must be at most 2000 characters');
+  const why = operatorText(reason, 'a reason');
   return ds.transaction(async (em) => {
     const [current] = (await em.query('SELECT status, rule, run_id FROM compliance_alerts WHERE id = $1 FOR UPDATE', [
       id,

@@ -1,3 +1,4 @@
+import { operatorText } from '../operator-text';
 import { appendAudit } from '@strongroom/audit';
 import { type DataSource, DeadLetterEntity, type DeadLetterStatus, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
@@ -48,8 +49,7 @@ export async function discardDeadLetters(
   if (!ids.length) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'ids are required');
   for (const id of ids)
     if (!ID.test(id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `dead letter id "${id}" is not an id`);
-  if (!reason.trim())
-    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'a reason is required to discard dead letters');
+  const why = operatorText(reason, 'a reason to discard dead letters', 1000);
   return ds.transaction(async (em) => {
     const found: { id: string }[] = await em.query(
       'SELECT id::text AS id FROM dead_letter_queue WHERE id = ANY($1::bigint[]) FOR UPDATE',
@@ -60,13 +60,13 @@ export async function discardDeadLetters(
     const [done] = (await em.query(
       `UPDATE dead_letter_queue SET status = 'DISCARDED', resolution = $2, resolved_by = $3, resolved_at = now(), updated_at = now()
         WHERE id = ANY($1::bigint[]) AND status = 'PENDING' RETURNING id::text AS id, run_id`,
-      [ids, reason.slice(0, 1000), actor],
+      [ids, why, actor],
     )) as [{ id: string; run_id: string }[], number]; // TypeORM returns [rows, count] for UPDATE
     await appendAudit(sqlExec(em), {
       actor,
       action: 'dlq:discarded',
       subject: { deadLetterIds: done.map((d) => d.id), runIds: [...new Set(done.map((d) => d.run_id))] },
-      details: { reason: reason.slice(0, 1000), skipped: ids.length - done.length },
+      details: { reason: why, skipped: ids.length - done.length },
     });
     return { discarded: done.length, skipped: ids.length - done.length };
   });

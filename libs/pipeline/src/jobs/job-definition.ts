@@ -1,3 +1,4 @@
+import { findPans } from '@strongroom/logging';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -252,6 +253,19 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
     );
   }
   const def = parsed.data;
+  // a job's name, source system and path are shown to every role, on every row and in metrics: never card data
+  const named: [string, string | undefined][] = [
+    ['name', def.name],
+    ['source.system', def.source.system],
+    ['source.path', def.source.kind === 'grpc' ? undefined : def.source.path],
+  ];
+  for (const [key, value] of named) {
+    if (value !== undefined && findPans(value).length)
+      throw new StrongroomError(
+        ErrorCode.INVALID_JOB_DEFINITION,
+        `invalid job definition: ${key} holds what looks like a card number; it is shown to everyone, stored on every row and used in metrics`,
+      );
+  }
   for (const [field, level] of Object.entries(def.compliance.classification)) {
     if (level === 'RESTRICTED' && !(ENCRYPTABLE_FIELDS as readonly string[]).includes(field)) {
       const why =

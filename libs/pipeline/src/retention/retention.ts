@@ -1,3 +1,4 @@
+import { operatorText } from '../operator-text';
 import { appendAudit } from '@strongroom/audit';
 import { type DataSource, type HoldScope, LegalHoldEntity, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
@@ -12,11 +13,7 @@ const HELD = `EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AN
                 (h.scope = 'ACCOUNT' AND h.value = t.account) OR (h.scope = 'RUN' AND h.value = t.run_id::text) OR (h.scope = 'JOB' AND h.value = $1::uuid::text)))`;
 
 function reasonOf(reason: string): string {
-  const why = reason.trim();
-  if (!why) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'a reason is required');
-  if (why.length > 2000)
-    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'reason must be at most 2000 characters');
-  return why;
+  return operatorText(reason, 'a reason');
 }
 
 /** Places a legal hold on an account, a job or a run; audited with how many loaded rows it covers now. */
@@ -29,8 +26,9 @@ export async function placeHold(
 ): Promise<{ hold: LegalHoldEntity; coveredRows: number }> {
   if (!['ACCOUNT', 'JOB', 'RUN'].includes(scope))
     throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'scope must be ACCOUNT, JOB or RUN');
-  const v = value.trim();
-  if (!v || v.length > 200) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'value must be 1–200 characters');
+  if (!value.trim() || value.trim().length > 200)
+    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'value must be 1–200 characters');
+  const v = operatorText(value, 'value', 200);
   if (scope !== 'ACCOUNT' && !isUuid(v))
     throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `${scope === 'JOB' ? 'job' : 'run'} id is not an id`);
   const why = reasonOf(reason);

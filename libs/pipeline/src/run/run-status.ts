@@ -10,6 +10,7 @@ import {
   type SqlExec,
 } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { redactPans } from '@strongroom/logging';
 
 /**
  * The one writer of a run's status (`job_runs.status`). Every transition of the state machine
@@ -159,7 +160,7 @@ export async function endUnpublished(
     const rows = await exec(
       `UPDATE job_runs SET status = $2, finished_at = now(), error_code = $3, error_message = $4, status_reason = NULL
         WHERE id = $1 AND status = ANY($5::text[]) RETURNING id`,
-      [run.id, status, code, message, [...from]],
+      [run.id, status, code, redactPans(message), [...from]],
     );
     if (rows.length !== 1) return false;
     const [withdrawn] = await exec(
@@ -222,7 +223,7 @@ export async function markFinished(
       o.reconciled,
       o.reconciliationReason,
       o.errorCode,
-      o.errorMessage,
+      o.errorMessage === null ? null : redactPans(o.errorMessage), // an error may quote a value or a path
     ],
   );
   if (rows.length !== 1) throw new RunFencedError(run.id, 'is no longer RUNNING; not finalized');
