@@ -98,7 +98,11 @@ describe('no card number in clear anywhere', () => {
     };
     // Luhn-valid identifiers that no card network issues: stored as they are (not tokenized, not masked)
     const notCards = ['021000021234500', '7000123412341237', '100000000000009', '9000000000000001'];
-    const lines = ['id,account,counterparty_iban,counterparty_name,amount,currency,booked_at,reference,card_number'];
+    // with the card number, the file carries what must never be stored (PCI DSS 3.3.1): its verification
+    // code, the PIN block and the track data — and the expiry beside the card number
+    const lines = [
+      'id,account,counterparty_iban,counterparty_name,amount,currency,booked_at,reference,card_number,CVV2,Exp Date,pin_block,Track 2',
+    ];
     for (let i = 0; i < 3000; i++) {
       const card = r.next() < 0.4 ? pan() : '';
       const ref =
@@ -114,7 +118,7 @@ describe('no card number in clear anywhere', () => {
       const amount =
         r.next() < 0.05 ? `12,50 (${pan()})` : `${r.int(1, 99_999)}.${String(r.int(0, 99)).padStart(2, '0')}`; // some rows are dead-lettered
       lines.push(
-        `${id},DE89370400440532013000,FR1420041010050500013M02606,"${name}",${amount},EUR,2026-05-01T10:00:00Z,"${ref}",${card}`,
+        `${id},DE89370400440532013000,FR1420041010050500013M02606,"${name}",${amount},EUR,2026-05-01T10:00:00Z,"${ref}",${card},SADCVV${i},SADEXP${i},SADPIN${i},SADTRK${i}`,
       );
     }
     const csv = writeTempFile(dir, 'pans.csv', lines.join('\n') + '\n');
@@ -299,6 +303,11 @@ describe('no card number in clear anywhere', () => {
     expect(dump).not.toMatch(/DOE\/JOHN|\^2812101/);
     expect(dump).not.toMatch(/CVV2: [0-9]/);
     expect(dump).toContain('CVV2: [removed]');
+    // the sensitive columns are stored nowhere, not even in a rejected row's raw text; only their names are audited
+    expect(dump).not.toMatch(/SAD(CVV|EXP|PIN|TRK)/);
+    expect(logs).not.toMatch(/SAD(CVV|EXP|PIN|TRK)/);
+    expect(dump).toContain('source:columns_dropped');
+    expect(dump).toMatch(/"columns": \["CVV2", "Exp Date", "pin_block", "Track 2"\]/);
   }, 120_000);
 });
 

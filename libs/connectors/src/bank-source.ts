@@ -3,6 +3,7 @@ import { type Hash } from 'node:crypto';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { redactPans } from '@strongroom/logging';
 import { type BatchLimits, type CsvSource, type SourceRecord } from './csv-source';
+import { csvLine } from './csv-line';
 import {
   failedReason,
   formatMatches,
@@ -131,10 +132,5 @@ export async function openBankSource(options: BankSourceOptions): Promise<CsvSou
     if (out.length) yield out;
   }
 
-  return { header: [...CANONICAL_FIELDS], records, close: () => void input.return(undefined) };
-}
-
-/** Fields as one CSV line (RFC 4180 quoting where needed). */
-export function csvLine(fields: readonly string[]): string {
-  return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
+  return { header: [...CANONICAL_FIELDS], dropped: [], records, close: () => void input.return(undefined) };
 }

@@ -69,3 +69,41 @@ describe('openCsvSource', () => {
     await expect(openCsvSource({ path: empty })).rejects.toMatchObject({ code: 'SOURCE_MALFORMED' });
   });
 });
+
+const tempCsv = (name: string, text: string) => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-sad-')), name);
+  fs.writeFileSync(file, text);
+  return file;
+};
+
+describe('openCsvSource drops sensitive authentication data (PCI DSS 3.3.1)', () => {
+  it('drops CVV, PIN and track columns, and the expiry beside a card column, from the header, the fields and the raw text', async () => {
+    const file = tempCsv(
+      'sad.csv',
+      'id,card_number,CVV2,Exp. Date,PIN Block,track_2,memo\n1,4111111111111111,123,12/28,0412AB,;4111=2812?,"a, b"\n2,5555555555554444,456,01/29,9F00,;5555=2901?,plain\n',
+    );
+    const src = await openCsvSource({ path: file });
+    const batches: SourceRecord[][] = [];
+    for await (const b of src.records({ records: 10 })) batches.push(b);
+    expect(src.header).toEqual(['id', 'card_number', 'memo']);
+    expect(src.dropped).toEqual(['CVV2', 'Exp. Date', 'PIN Block', 'track_2']);
+    expect(batches.flat().map((r) => [r.fields, r.raw])).toEqual([
+      [['1', '4111111111111111', 'a, b'], '1,4111111111111111,"a, b"'],
+      [['2', '5555555555554444', 'plain'], '2,5555555555554444,plain'],
+    ]);
+  });
+
+  it('keeps the expiry without a card column, and keeps no text of a record that does not line up', async () => {
+    const plain = tempCsv('exp.csv', 'id,expiry\n1,2027-01-01\n');
+    expect((await openCsvSource({ path: plain })).header).toEqual(['id', 'expiry']);
+    const file = tempCsv('odd.csv', 'id,cvv,memo\n1,123,x,extra\n');
+    const src = await openCsvSource({ path: file });
+    const [[rec]] = await (async () => {
+      const out: SourceRecord[][] = [];
+      for await (const b of src.records({ records: 10 })) out.push(b);
+      return out;
+    })();
+    expect(rec?.raw).toBe('[record text not kept: it has 4 fields for 3 columns, and the file has cvv]');
+    expect(rec?.raw).not.toContain('123');
+  });
+});

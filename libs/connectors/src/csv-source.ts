@@ -1,3 +1,5 @@
+import { csvLine } from './csv-line';
+import { sensitiveColumns } from './sensitive-columns';
 import fs from 'node:fs';
 import { type Hash } from 'node:crypto';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
@@ -41,8 +43,13 @@ export interface CsvSourceOptions {
 }
 
 export interface CsvSource {
-  /** Column names of the header row. */
+  /** Column names of the header row, without the dropped ones. */
   header: string[];
+  /**
+   * Columns dropped as the file was read because they hold sensitive authentication data (CVV, PIN, track
+   * data; expiry beside a card column): their names only. Records carry neither their fields nor their text.
+   */
+  dropped: string[];
   /**
    * Records in file order, in batches of up to `limits().records` records or `limits().bytes` bytes of
    * raw text (asked again before each batch, so the consumer can adapt the batch size); pulls the file
@@ -125,6 +132,28 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
     throw err;
   }
 
+  // sensitive authentication data never goes further than this reader (PCI DSS 3.3.1)
+  const drop = new Set(sensitiveColumns(header));
+  const dropped = header.filter((_, i) => drop.has(i));
+  const delimiter = options.delimiter ?? ',';
+  const keep = (fields: string[]) => fields.filter((_, i) => !drop.has(i));
+  const strip = (r: { fields: string[]; raw: string; error?: unknown }): { fields: string[]; raw: string } => {
+    if (!drop.size) return r;
+    // a record the parser could not split cannot be told apart from its sensitive columns: its text goes nowhere
+    if (r.error)
+      return {
+        fields: [],
+        raw: `[record text not kept: it could not be parsed and the file has ${dropped.join(', ')}]`,
+      };
+    const fields = keep(r.fields);
+    // a record whose fields do not line up with the header cannot say which of them are the sensitive ones
+    if (r.fields.length !== header.length)
+      return {
+        fields,
+        raw: `[record text not kept: it has ${r.fields.length} fields for ${header.length} columns, and the file has ${dropped.join(', ')}]`,
+      };
+    return { fields, raw: csvLine(fields, delimiter) };
+  };
   let recordNo = options.startRecordNo ?? 0;
   if (options.startByte !== undefined && options.startByte > bytePos) {
     // resume: discard up to the checkpoint (still hashed by fill())
@@ -165,7 +194,8 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
         offset += r.length;
         if (r.raw === '' || (r.fields.length === 1 && r.raw.trim() === '' && !r.error)) continue;
         recordNo++;
-        out.push({ recordNo, fields: r.fields, raw: r.raw, byteEnd: offset, ...(r.error ? { error: r.error } : {}) });
+        const { fields, raw } = strip(r);
+        out.push({ recordNo, fields, raw, byteEnd: offset, ...(r.error ? { error: r.error } : {}) });
         if (r.truncated) skipping = true;
         outBytes += r.length;
         if (out.length >= max || outBytes >= maxBytes) {
@@ -184,5 +214,5 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
     if (out.length) yield out;
   }
 
-  return { header, records, close: () => stream.destroy() };
+  return { header: keep(header), dropped, records, close: () => stream.destroy() };
 }

@@ -8,7 +8,9 @@ export {
 } from './csv-source';
 export { parseRecords, type ParsedRecord } from './csv-parser';
 export { copyText, copyEscape } from './pg-copy';
-export { openBankSource, csvLine, CANONICAL_FIELDS, type BankSourceOptions } from './bank-source';
+export { openBankSource, CANONICAL_FIELDS, type BankSourceOptions } from './bank-source';
+export { csvLine } from './csv-line';
+export { isSensitiveAuthColumn, sensitiveColumns } from './sensitive-columns';
 export {
   inspectFile,
   describeCheck,

@@ -36,6 +36,18 @@ describe('parseJobDefinition', () => {
     );
   });
 
+  it('refuses to map a column of sensitive authentication data, and card data in a name, system or path', () => {
+    expect(() =>
+      parseJobDefinition(yaml().replace('booked_at: booked_at', 'booked_at: booked_at, reference: CVV2'), '/j'),
+    ).toThrow(/source\.mapping\.reference column "CVV2" holds sensitive authentication data/);
+    expect(() => parseJobDefinition(yaml().replace('card-settlements', 'refund-4111-1111-1111-1111'), '/j')).toThrow(
+      /name holds what looks like a card number/,
+    );
+    expect(() => parseJobDefinition(yaml().replace('data/settlements.csv', 'data/4111111111111111.csv'), '/j')).toThrow(
+      /source\.path holds what looks like a card number/,
+    );
+  });
+
   it('rejects a relative source path without a base directory, and non-mappings', () => {
     expect(() => parseJobDefinition(yaml())).toThrow(/source\.path is relative/);
     expect(() => parseJobDefinition('- a\n- b')).toThrow(/must be a mapping/);

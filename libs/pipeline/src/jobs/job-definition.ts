@@ -1,3 +1,4 @@
+import { isSensitiveAuthColumn } from '@strongroom/connectors';
 import { findPans } from '@strongroom/logging';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -20,6 +21,14 @@ const LEVELS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 const mappingSchema = z.partialRecord(z.enum(CANONICAL_FIELDS), z.string().min(1)).superRefine((m, ctx) => {
   for (const f of REQUIRED_FIELDS) {
     if (!m[f]) ctx.addIssue({ code: 'custom', path: [f], message: `required canonical field ${f} is not mapped` });
+  }
+  for (const [f, column] of Object.entries(m)) {
+    if (isSensitiveAuthColumn(column as string))
+      ctx.addIssue({
+        code: 'custom',
+        path: [f],
+        message: `column "${column}" holds sensitive authentication data (PCI DSS 3.3.1): it is dropped as the file is read and can never be loaded`,
+      });
   }
 });
 

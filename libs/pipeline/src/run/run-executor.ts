@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { appendAudit } from '@strongroom/audit';
 import { performance } from 'node:perf_hooks';
 import { confineSourcePath, type CsvSource, type SourceRecord } from '@strongroom/connectors';
 import { type JobRunEntity, type QueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
@@ -107,6 +108,11 @@ export async function executeRun(
       await reconcileBankFile(ctx, run, src, actor, log);
     }
     source = await openRunSource(ctx, src, readHash, cp);
+    if (source.dropped.length) {
+      // the columns' names go to the log and the audit chain, never their values
+      log.warn('source:sensitive-columns-dropped', { columns: source.dropped });
+      if (!cp) await auditDroppedColumns(ctx, run, source.dropped, actor);
+    }
     const mapper = createTransactionMapper(
       source.header,
       recordLayout(src).mapping,
@@ -309,4 +315,21 @@ interface PreparedBatch {
   rejected: Rejection[];
   filtered: Record<string, number>;
   lines: SinkLines | undefined;
+}
+
+/** `source:columns_dropped`: which sensitive-authentication-data columns a run's file had (names only). */
+async function auditDroppedColumns(
+  ctx: RunContext,
+  run: JobRunEntity,
+  columns: string[],
+  actor: string,
+): Promise<void> {
+  await ctx.ds.transaction((em) =>
+    appendAudit(sqlExec(em), {
+      actor,
+      action: 'source:columns_dropped',
+      subject: { jobId: run.jobId, runId: run.id },
+      details: { columns, reason: 'sensitive authentication data (PCI DSS 3.3.1): never stored' },
+    }),
+  );
 }
