@@ -1,10 +1,9 @@
-import { isSensitiveAuthColumn } from '@strongroom/connectors';
 import { findPans } from '@strongroom/logging';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { CANONICAL_FIELDS } from '@strongroom/connectors';
+import { CANONICAL_FIELDS, isSensitiveAuthColumn } from '@strongroom/connectors';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 
 /** Canonical transaction fields a source can map to (docs/job-file.md); owned by the sources. */
