@@ -91,6 +91,30 @@ describe('strongroom CLI against a real engine', () => {
     expect(human.stdout).toContain('reconciliation: OK');
   });
 
+  it('pause and resume print the state they led to, not the one before', async () => {
+    const rows = Array.from({ length: 40_000 }, (_, i) => `p${i},A,${i}.00,EUR,2026-01-01`).join('\n');
+    writeTempFile(dir, 'jobs/data/p.csv', `id,acct,amt,ccy,ts\n${rows}\n`);
+    const jobFile = writeTempFile(
+      dir,
+      'jobs/p.yaml',
+      `${job('cli-p', 'data/p.csv')}batching: { minSize: 200, maxSize: 200 }\n`,
+    );
+    const { runId } = lastJson((await cli(['run', jobFile, '--detach', '--json'], env)).stdout);
+    let paused: Record<string, unknown> = {};
+    for (let i = 0; i < 100 && paused['status'] !== 'PAUSED'; i++) {
+      const r = await cli(['pause', String(runId), '--json'], env);
+      if (r.code === 0) paused = lastJson(r.stdout);
+      else await new Promise((res) => setTimeout(res, 50)); // not executing yet
+    }
+    expect(paused).toMatchObject({ runId, status: 'PAUSED' });
+    const resumed = lastJson((await cli(['resume', String(runId), '--json'], env)).stdout);
+    expect(['RUNNING', 'SUCCEEDED']).toContain(resumed['status']);
+    expect(lastJson((await cli(['status', String(runId), '--wait', '--json'], env)).stdout)).toMatchObject({
+      status: 'SUCCEEDED',
+      read: 40_000,
+    });
+  }, 60_000);
+
   it('reports usage errors, unreadable job files and an unreachable engine with clear messages', async () => {
     expect((await cli(['run'], env)).code).toBe(2);
     const missing = await cli(['run', path.join(dir, 'nope.yaml')], env);

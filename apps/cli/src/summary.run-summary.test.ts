@@ -41,4 +41,15 @@ describe('runSummary', () => {
     expect(text).toContain('reconciliation: OK');
     expect(text).toContain('1234.50');
   });
+
+  it('says plainly that a failed or cancelled run left nothing in the sink (no "reconciliation: OK")', () => {
+    for (const status of [RunStatus.RUN_STATUS_FAILED, RunStatus.RUN_STATUS_CANCELLED]) {
+      const failed = { ...run, status };
+      expect(runSummary(failed)).toMatchObject({ loaded: 7, published: false, rowsInSink: 0 });
+      const text = formatSummary(failed);
+      expect(text).toContain('not published: the 7 loaded rows were removed from the sink again');
+      expect(text).not.toContain('reconciliation: OK');
+    }
+    expect(runSummary(run)).toMatchObject({ published: true, rowsInSink: 7 });
+  });
 });

@@ -30,6 +30,9 @@ export function runSummary(run: Run): Record<string, unknown> {
     filtered: run.filtered,
     filteredByReason: Object.fromEntries(run.filteredByReason.map((f) => [f.reason, f.count])),
     reconciled: run.reconciliation?.reconciled ?? null,
+    // a FAILED or CANCELLED run publishes nothing: what it loaded was removed from the sink again
+    published: run.status === RunStatus.RUN_STATUS_SUCCEEDED,
+    rowsInSink: unpublished(run) ? 0 : run.loaded,
     totals:
       run.reconciliation?.sinkTotals.map((t) => ({ currency: t.currency, count: t.count, amount: t.amount })) ?? [],
     recordsPerSecond: Math.round(run.recordsPerSecond),
@@ -42,6 +45,10 @@ export function runSummary(run: Run): Record<string, unknown> {
   };
 }
 
+function unpublished(run: Run): boolean {
+  return run.status === RunStatus.RUN_STATUS_FAILED || run.status === RunStatus.RUN_STATUS_CANCELLED;
+}
+
 /** Human-readable summary block. */
 export function formatSummary(run: Run): string {
   const s = runSummary(run);
@@ -51,7 +58,12 @@ export function formatSummary(run: Run): string {
       (run.filteredByReason.length ? ` (${run.filteredByReason.map((f) => `${f.reason} ${f.count}`).join(', ')})` : ''),
     `  conservation: read ${run.read} ${run.read === run.loaded + run.deadLettered + run.filtered ? '=' : '≠'} loaded + dead-lettered + filtered`,
   ];
-  if (run.reconciliation) {
+  if (unpublished(run)) {
+    // the counters say what happened; the sink keeps none of it
+    lines.push(
+      `  not published: the ${run.loaded} loaded rows were removed from the sink again, with their alerts; nothing of this run stays there (its counters and dead letters do)`,
+    );
+  } else if (run.reconciliation) {
     lines.push(
       `  reconciliation: ${run.reconciliation.reconciled ? 'OK — sink totals equal source totals' : `MISMATCH — ${run.reconciliation.reason}`}`,
     );

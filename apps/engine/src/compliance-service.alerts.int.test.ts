@@ -284,4 +284,39 @@ describe('ComplianceService (real engine)', () => {
     expect((await runCli(['report', 'GDPR', ...period], env)).code).toBe(1); // INVALID_ARGUMENT from the engine
     expect((await runCli(['report', 'SOX'], env)).code).toBe(2);
   }, 90_000);
+
+  it('withdraws the alerts of a run that failed, so the corrected re-run raises its own', async () => {
+    const header = 'id,account,counterparty,name,amount,currency,booked_at';
+    const big = (i: number) => `r${i},GB29NWBK60161331926819,,Grace Hopper,${20000 + i}.00,USD,2026-04-02T10:00:00Z`;
+    const bad = (i: number) => `x${i},GB29NWBK60161331926819,,Grace Hopper,not-an-amount,USD,2026-04-02T10:00:00Z`;
+    const runFile = async (name: string, rows: string[]) => {
+      const file = writeTempFile(dir, name, [header, ...rows].join('\n') + '\n');
+      const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+        definition: `name: rerun-alerts\nsource:\n  kind: csv\n  path: ${file}\n  mapping: { txn_id: id, account: account, counterparty_account: counterparty, counterparty_name: name, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 5, maxSize: 5 }\nerrors: { maxRejectRatio: 0.1 }\ncompliance: { frameworks: [AML] }\n`,
+        baseDir: '',
+      });
+      const id = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
+        ?.id as string;
+      for (;;) {
+        const r = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId: id })).run;
+        if (r && r.status !== RunStatus.RUN_STATUS_RUNNING && r.status !== RunStatus.RUN_STATUS_PENDING) return r;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    };
+    // ten large transactions, then too many bad rows: the batches with the large ones commit (and raise
+    // their alerts), the run fails its reject ratio at the end and publishes nothing
+    const failed = await runFile('rerun-1.csv', [
+      ...Array.from({ length: 10 }, (_, i) => big(i)),
+      ...Array.from({ length: 5 }, (_, i) => bad(i)),
+    ]);
+    expect(failed).toMatchObject({ status: RunStatus.RUN_STATUS_FAILED, errorCode: 'REJECT_RATIO_EXCEEDED' });
+    expect((await list({ runId: failed.id })).length).toBe(0);
+    // the corrected file: the same ten large transactions load, and raise their ten alerts again
+    const fixed = await runFile(
+      'rerun-2.csv',
+      Array.from({ length: 10 }, (_, i) => big(i)),
+    );
+    expect(fixed.status).toBe(RunStatus.RUN_STATUS_SUCCEEDED);
+    expect((await list({ runId: fixed.id, rule: 'LARGE_TRANSACTION' })).length).toBe(10);
+  });
 });

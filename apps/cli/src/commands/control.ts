@@ -1,7 +1,8 @@
-import { type CancelRunResponse } from '@strongroom/contract';
+import { RunStatus, type CancelRunResponse, type GetRunResponse, type Run } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { EngineClient, engineTarget } from '../engine-client';
 import { printSummary } from './run';
+import { isTerminal } from '../summary';
 import { fail, UsageError } from '../cli-errors';
 
 /** `strongroom pause|resume|cancel <runId> [--json]`: operator actions on a run; prints its summary. */
@@ -18,11 +19,27 @@ export async function controlCommand(
   try {
     const method = action === 'pause' ? 'pauseRun' : action === 'resume' ? 'resumeRun' : 'cancelRun';
     const r = await client.call<object, CancelRunResponse>(method, { runId });
-    if (r.run) printSummary(r.run, json);
+    // a pause or resume takes effect between batches: print the state it led to, not the one before it
+    const run = r.run && action !== 'cancel' ? await settled(client, r.run, action) : r.run;
+    if (run) printSummary(run, json);
     return 0;
   } catch (err) {
     return fail(err, json);
   } finally {
     client.close();
   }
+}
+
+/** The run once the pause or resume has taken effect (or ended), waiting at most `ms`. */
+async function settled(client: EngineClient, run: Run, action: 'pause' | 'resume', ms = 15_000): Promise<Run> {
+  const done = (r: Run) =>
+    isTerminal(r) ||
+    (action === 'pause' ? r.status === RunStatus.RUN_STATUS_PAUSED : r.status !== RunStatus.RUN_STATUS_PAUSED);
+  const until = Date.now() + ms;
+  let current = run;
+  while (!done(current) && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    current = (await client.call<object, GetRunResponse>('getRun', { runId: run.id })).run ?? current;
+  }
+  return current;
 }

@@ -163,10 +163,7 @@ export async function endUnpublished(
       [run.id, status, code, redactPans(message), [...from]],
     );
     if (rows.length !== 1) return false;
-    const [withdrawn] = await exec(
-      'WITH d AS (DELETE FROM compliance_alerts WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d',
-      [run.id],
-    );
+    const withdrawn = await withdrawAlerts(exec, run.id);
     const removed = await removeUnpublishedRows(exec, run.id);
     await appendAudit(exec, {
       actor,
@@ -177,7 +174,7 @@ export async function endUnpublished(
         message,
         read: run.recordsRead,
         unpublishedRows: removed,
-        withdrawnAlerts: withdrawn?.['n'],
+        withdrawnAlerts: withdrawn,
       },
     });
     return true;
@@ -227,15 +224,26 @@ export async function markFinished(
     ],
   );
   if (rows.length !== 1) throw new RunFencedError(run.id, 'is no longer RUNNING; not finalized');
-  // a failed run publishes nothing: its rows leave the sink through the owner's checked function
+  // a failed run publishes nothing: its rows leave the sink through the owner's checked function, and the
+  // alerts they raised go with them (or a corrected re-run's alerts would be taken for duplicates)
   const unpublishedRows = o.status === 'FAILED' ? await removeUnpublishedRows(exec, run.id) : 0;
+  const withdrawnAlerts = o.status === 'FAILED' ? await withdrawAlerts(exec, run.id) : 0;
   await exec('UPDATE run_checkpoints SET done = true, updated_at = now() WHERE run_id = $1', [run.id]);
   await appendAudit(exec, {
     actor,
     action: o.status === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed',
     subject: { jobId: run.jobId, runId: run.id },
-    details: o.status === 'FAILED' ? { ...auditDetails, unpublishedRows } : auditDetails,
+    details: o.status === 'FAILED' ? { ...auditDetails, unpublishedRows, withdrawnAlerts } : auditDetails,
   });
+}
+
+/** Deletes the alerts a run raised (its rows were never published); returns how many. */
+async function withdrawAlerts(exec: SqlExec, runId: string): Promise<number> {
+  const [r] = await exec(
+    'WITH d AS (DELETE FROM compliance_alerts WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d',
+    [runId],
+  );
+  return Number(r?.['n'] ?? 0);
 }
 
 /**
