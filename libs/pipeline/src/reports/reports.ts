@@ -195,10 +195,19 @@ function iso(row: Record<string, unknown>): Record<string, string | number | boo
   );
 }
 
+/**
+ * A cell that a spreadsheet would run as a formula (`=HYPERLINK(…)` as a transaction id, a reason or an
+ * actor) starts with a quote instead, so opening the export cannot attack its reader (OWASP CSV injection).
+ * Plain numbers, negative ones included, stay as they are.
+ */
+export function neutraliseFormula(s: string): string {
+  return /^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s) ? `'${s}` : s;
+}
+
 /** CSV rendering: `section,row,column,value` — one line per cell, so every section fits one file; RFC 4180 quoting. */
 export function reportToCsv(r: ComplianceReport): string {
   const q = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v);
+    const s = neutraliseFormula(v === null || v === undefined ? '' : String(v));
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = ['section,row,column,value'];
