@@ -251,11 +251,13 @@ TABLE legal_holds
   released_by text
   released_at timestamp with time zone
   release_reason text
+  value_bidx text
   CONSTRAINT legal_holds_pkey PRIMARY KEY (id)
   CONSTRAINT legal_holds_reason_check CHECK (length(reason) >= 1 AND length(reason) <= 2000)
   CONSTRAINT legal_holds_release_complete CHECK ((released_at IS NULL) = (released_by IS NULL) AND (released_at IS NULL) = (release_reason IS NULL))
   CONSTRAINT legal_holds_scope_check CHECK (scope = ANY (ARRAY['ACCOUNT'::text, 'JOB'::text, 'RUN'::text]))
   CONSTRAINT legal_holds_value_check CHECK (length(value) >= 1 AND length(value) <= 200)
+  INDEX legal_holds_active_bidx_idx ON public.legal_holds USING btree (value_bidx) WHERE ((released_at IS NULL) AND (value_bidx IS NOT NULL))
   INDEX legal_holds_active_idx ON public.legal_holds USING btree (scope, value) WHERE (released_at IS NULL)
   INDEX UNIQUE legal_holds_pkey ON public.legal_holds USING btree (id)
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
@@ -458,7 +460,7 @@ AS $function$
              WHERE t.run_id IN (SELECT r.id FROM job_runs r WHERE r.job_id = p_job_id)
                AND t.booked_at < v_cutoff
                AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
-                     (h.scope = 'ACCOUNT' AND h.value = t.account) OR (h.scope = 'RUN' AND h.value = t.run_id::text)
+                     (h.scope = 'ACCOUNT' AND (h.value = t.account OR h.value_bidx = t.account_bidx)) OR (h.scope = 'RUN' AND h.value = t.run_id::text)
                      OR (h.scope = 'JOB' AND h.value = p_job_id::text)))
              LIMIT p_limit)
           RETURNING 1)

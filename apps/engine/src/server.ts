@@ -247,6 +247,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       retention: config.retention,
       rotator,
       logger,
+      fieldKeys,
+      pan,
       report: {
         verifyChain: async () => {
           const exec = sqlExec(ds);

@@ -15,6 +15,7 @@ import { Retention1764700000000 } from './migrations/1764700000000-retention';
 import { FieldEncryption1764800000000 } from './migrations/1764800000000-field-encryption';
 import { SinkLoadPath1764900000000 } from './migrations/1764900000000-sink-load-path';
 import { LeastPrivilege1765000000000 } from './migrations/1765000000000-least-privilege';
+import { HoldsBlindIndex1765100000000 } from './migrations/1765100000000-holds-blind-index';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -42,6 +43,7 @@ export const MIGRATIONS = [
   FieldEncryption1764800000000,
   SinkLoadPath1764900000000,
   LeastPrivilege1765000000000,
+  HoldsBlindIndex1765100000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

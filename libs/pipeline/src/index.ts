@@ -31,5 +31,12 @@ export {
   runningKeyRotation,
   type KeyRotation,
 } from './compliance/key-rotation';
-export { placeHold, releaseHold, listHolds, purgeExpired, type RetentionPolicy } from './retention/retention';
+export {
+  placeHold,
+  releaseHold,
+  listHolds,
+  purgeExpired,
+  type AccountForms,
+  type RetentionPolicy,
+} from './retention/retention';
 export { buildReport, reportToCsv, type ReportInputs } from './reports/reports';

@@ -21,6 +21,7 @@ import {
   listAlerts,
   listHolds,
   placeHold,
+  type AccountForms,
   purgeExpired,
   releaseHold,
   reportToCsv,
@@ -32,7 +33,9 @@ import {
 } from '@strongroom/pipeline';
 import { type KeyRotator } from '../compliance/key-rotator';
 import { type Breaker } from '@strongroom/resilience';
-import { type CallScope, unary } from './call-scope';
+import { type CallScope, type Caller, unary } from './call-scope';
+import { AUDITORS } from '@strongroom/auth';
+import { blindIndex, decryptField, isEncrypted, type KeyProvider, type PanProtector } from '@strongroom/compliance';
 import { fromProtoEnum } from './mappers';
 
 const TO_PROTO: Record<DbStatus, AlertStatus> = {
@@ -63,6 +66,38 @@ export function alertToProto(a: ComplianceAlertEntity): Alert {
   };
 }
 
+/** The evidence keys that hold an account or a name, and the sink column each was encrypted as. */
+const EVIDENCE_COLUMNS: Record<string, string> = {
+  account: 'account',
+  screenedName: 'counterparty_name',
+  counterpartyAccount: 'counterparty_account',
+  creditTransaction: 'account',
+  customerId: 'account',
+};
+const lastFour = (v: string) => (v.length <= 4 ? '****' : `****${v.slice(-4)}`);
+
+/**
+ * An alert as the caller may see it: a RESTRICTED (encrypted) account or name decrypted — an operator is
+ * shown its last four characters, not those of its ciphertext — and shown whole only to the roles that read
+ * unmasked evidence (auditor, admin).
+ */
+function readableAlert(alert: Alert, keys: KeyProvider | undefined, caller: Caller): Alert {
+  const unmasked = caller.roles.some((r) => AUDITORS.includes(r));
+  const clear = (value: string, column: string) => {
+    if (!isEncrypted(value) || !keys) return value;
+    try {
+      return decryptField(keys, column, value);
+    } catch {
+      return '[encrypted]';
+    }
+  };
+  const show = (value: string, column: string) => (unmasked ? clear(value, column) : lastFour(clear(value, column)));
+  const evidence = JSON.parse(alert.evidenceJson) as Record<string, unknown>;
+  for (const [k, column] of Object.entries(EVIDENCE_COLUMNS))
+    if (typeof evidence[k] === 'string') evidence[k] = show(evidence[k] as string, column);
+  return { ...alert, account: show(alert.account, 'account'), evidenceJson: JSON.stringify(evidence) };
+}
+
 /** ComplianceService: alerts and their lifecycle, and name screening against the engine's lists. */
 export function complianceServiceHandlers(deps: {
   ds: DataSource;
@@ -72,11 +107,20 @@ export function complianceServiceHandlers(deps: {
   report: ReportInputs;
   rotator: KeyRotator;
   logger: Logger;
+  /** The field keys, to show RESTRICTED accounts and names decrypted (masked or whole, by role). */
+  fieldKeys?: KeyProvider;
+  /** Card-number tokens: a card-shaped account is held in the form the sink stores it. */
+  pan?: PanProtector;
 }): ComplianceServiceServer & Record<string, UntypedHandleCall> {
   const { ds, screening } = deps;
+  const keys = deps.fieldKeys;
+  const accounts: AccountForms = {
+    stored: (clear) => (deps.pan ? deps.pan.tokenizeInText(clear) : clear),
+    ...(keys ? { blindIndex: (stored: string) => blindIndex(keys, 'account', stored) } : {}),
+  };
   const scope: CallScope = { logger: deps.logger, ...(deps.db ? { db: deps.db } : {}) };
   return {
-    listAlerts: unary(scope, 'ListAlerts', async (req) => {
+    listAlerts: unary(scope, 'ListAlerts', async (req, _log, _actor, caller) => {
       const status = statusFromProto(req.status);
       const { alerts, next } = await listAlerts(
         ds,
@@ -89,14 +133,17 @@ export function complianceServiceHandlers(deps: {
         req.pageSize,
         req.pageToken || undefined,
       );
-      return { alerts: alerts.map(alertToProto), nextPageToken: next };
+      return {
+        alerts: alerts.map((a) => readableAlert(alertToProto(a), deps.fieldKeys, caller)),
+        nextPageToken: next,
+      };
     }),
-    transitionAlert: unary(scope, 'TransitionAlert', async (req, log, actor) => {
+    transitionAlert: unary(scope, 'TransitionAlert', async (req, log, actor, caller) => {
       const to = statusFromProto(req.to);
       if (!to) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'to is required (ESCALATED or CLOSED)');
       const alert = await transitionAlert(ds, req.id, to, req.reason, actor);
       log.info('alert:transitioned', { alertId: alert.id, to });
-      return { alert: alertToProto(alert) };
+      return { alert: readableAlert(alertToProto(alert), deps.fieldKeys, caller) };
     }),
     screenNames: unary(
       { logger: deps.logger },
@@ -132,7 +179,7 @@ export function complianceServiceHandlers(deps: {
       { database: false },
     ),
     placeLegalHold: unary(scope, 'PlaceLegalHold', async (req, log, actor) => {
-      const { hold, coveredRows } = await placeHold(ds, req.scope as HoldScope, req.value, req.reason, actor);
+      const { hold, coveredRows } = await placeHold(ds, req.scope as HoldScope, req.value, req.reason, actor, accounts);
       log.info('hold:placed', { holdId: hold.id, scope: hold.scope, coveredRows });
       return { hold: holdToProto(hold), coveredRows };
     }),
@@ -158,7 +205,7 @@ export function complianceServiceHandlers(deps: {
       return { rotation: rotationToProto(rotation) };
     }),
     getReport: unary(scope, 'GetReport', async (req, log) => {
-      const report = await buildReport(ds, req.framework, req.from, req.to, deps.report);
+      const report = await buildReport(ds, req.framework, req.from, req.to, { ...deps.report, accounts });
       log.info('report:built', { framework: report.framework, from: report.from, to: report.to });
       return { reportJson: JSON.stringify(report), reportCsv: reportToCsv(report) };
     }),

@@ -56,6 +56,8 @@ export class LegalHoldEntity {
   @Column({ type: 'text' }) scope!: HoldScope;
   /** The account, job id or run id held. */
   @Column({ type: 'text' }) value!: string;
+  /** For an account hold: the account's blind index, which matches it in a RESTRICTED (encrypted) job's rows. */
+  @Column({ name: 'value_bidx', type: 'text', nullable: true }) valueBidx!: string | null;
   @Column({ type: 'text' }) reason!: string;
   @Column({ name: 'placed_by', type: 'text' }) placedBy!: string;
   @Column({ name: 'placed_at', type: 'timestamptz' }) placedAt!: Date;

@@ -1,6 +1,7 @@
 import { type DataSource } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { scanStoredCardData } from './card-data-scan';
+import { type AccountForms } from '../retention/retention';
 
 export const REPORT_FRAMEWORKS = ['SOX', 'PCI_DSS', 'AML', 'KYC'] as const;
 export type ReportFramework = (typeof REPORT_FRAMEWORKS)[number];
@@ -13,6 +14,8 @@ export interface KeyInfo {
 }
 
 export interface ReportInputs {
+  /** How a clear account is stored in the sink (card token, blind index of encrypted jobs), for KYC matching. */
+  accounts?: AccountForms;
   /** Verifies the audit chain (with the stored checkpoints and the signing key). */
   verifyChain: () => Promise<{ ok: boolean; entries: number; firstBadSeq?: number; kind?: string }>;
   keys: KeyInfo[];
@@ -160,14 +163,25 @@ export async function buildReport(
       { name: 'escalations', rows: escalations.map(iso) },
     );
   } else {
+    // an account is one account however it is stored: clear, as a card token, or encrypted (each row's
+    // ciphertext differs) with its blind index beside it — KYC records are matched by all three forms
+    const kyc = (await ds.query(`SELECT account FROM kyc_customers`)) as { account: string }[];
+    const forms = kyc.flatMap(({ account }) => {
+      const stored = inputs.accounts?.stored(account) ?? account;
+      const bidx = inputs.accounts?.blindIndex?.(stored);
+      return [[stored, account], ...(bidx ? [[bidx, account]] : [])] as [string, string][];
+    });
     const coverage = (await ds.query(
-      `WITH accounts AS (SELECT account, max(booked_at) AS last_booked FROM transactions WHERE booked_at >= $1 AND booked_at < $2 GROUP BY account)
+      `WITH accounts AS (SELECT coalesce(account_bidx, account) AS key, max(booked_at) AS last_booked FROM transactions
+                          WHERE booked_at >= $1 AND booked_at < $2 GROUP BY 1),
+            kyc_keys AS (SELECT DISTINCT ON (key) key, account FROM unnest($3::text[], $4::text[]) AS f(key, account))
        SELECT CASE WHEN k.account IS NULL THEN 'MISSING'
                    WHEN k.status <> 'VERIFIED' THEN k.status
                    WHEN k.expires_at IS NOT NULL AND k.expires_at < a.last_booked THEN 'EXPIRED'
                    ELSE 'VALID' END AS kyc, count(*)::int AS accounts
-         FROM accounts a LEFT JOIN kyc_customers k ON k.account = a.account GROUP BY 1 ORDER BY 1`,
-      p,
+         FROM accounts a LEFT JOIN kyc_keys f ON f.key = a.key LEFT JOIN kyc_customers k ON k.account = f.account
+        GROUP BY 1 ORDER BY 1`,
+      [...p, forms.map((f) => f[0]), forms.map((f) => f[1])],
     )) as { kyc: string; accounts: number }[];
     const total = coverage.reduce((s, r) => s + r.accounts, 0);
     const valid = coverage.find((r) => r.kyc === 'VALID')?.accounts ?? 0;

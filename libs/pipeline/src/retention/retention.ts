@@ -10,10 +10,20 @@ export type RetentionPolicy = Record<Classification, number>;
 export const DEFAULT_RETENTION_DAYS = 2557; // 7 years
 
 const HELD = `EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
-                (h.scope = 'ACCOUNT' AND h.value = t.account) OR (h.scope = 'RUN' AND h.value = t.run_id::text) OR (h.scope = 'JOB' AND h.value = $1::uuid::text)))`;
+                (h.scope = 'ACCOUNT' AND (h.value = t.account OR h.value_bidx = t.account_bidx)) OR (h.scope = 'RUN' AND h.value = t.run_id::text) OR (h.scope = 'JOB' AND h.value = $1::uuid::text)))`;
 
 function reasonOf(reason: string): string {
   return operatorText(reason, 'a reason');
+}
+
+/**
+ * How an account is written in the sink, for holds: the sink's form of a clear account (a card-shaped one
+ * is a token there) and, when the engine has field keys, its blind index (a RESTRICTED job stores the
+ * account encrypted, with that index beside it).
+ */
+export interface AccountForms {
+  stored(clear: string): string;
+  blindIndex?(stored: string): string;
 }
 
 /** Places a legal hold on an account, a job or a run; audited with how many loaded rows it covers now. */
@@ -23,27 +33,34 @@ export async function placeHold(
   value: string,
   reason: string,
   actor: string,
+  accounts?: AccountForms,
 ): Promise<{ hold: LegalHoldEntity; coveredRows: number }> {
   if (!['ACCOUNT', 'JOB', 'RUN'].includes(scope))
     throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'scope must be ACCOUNT, JOB or RUN');
   if (!value.trim() || value.trim().length > 200)
     throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'value must be 1–200 characters');
-  const v = operatorText(value, 'value', 200);
+  // an account is held in the form the sink stores it (a card-shaped account as its token), and by its blind
+  // index for encrypted jobs; anything else typed here passes the card-data detector
+  const v = scope === 'ACCOUNT' && accounts ? accounts.stored(value.trim()) : operatorText(value, 'value', 200);
+  const bidx = scope === 'ACCOUNT' && accounts?.blindIndex ? accounts.blindIndex(v) : null;
   if (scope !== 'ACCOUNT' && !isUuid(v))
     throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `${scope === 'JOB' ? 'job' : 'run'} id is not an id`);
   const why = reasonOf(reason);
   return ds.transaction(async (em) => {
     const [hold] = (await em.query(
-      `INSERT INTO legal_holds (scope, value, reason, placed_by) VALUES ($1, $2, $3, $4) RETURNING id`,
-      [scope, v, why, actor],
+      `INSERT INTO legal_holds (scope, value, value_bidx, reason, placed_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [scope, v, bidx, why, actor],
     )) as { id: string }[];
     const where =
       scope === 'ACCOUNT'
-        ? 't.account = $1'
+        ? '(t.account = $1 OR t.account_bidx = $2)'
         : scope === 'RUN'
           ? 't.run_id = $1::uuid'
           : 't.run_id IN (SELECT id FROM job_runs WHERE job_id = $1::uuid)';
-    const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM transactions t WHERE ${where}`, [v])) as {
+    const [{ n }] = (await em.query(
+      `SELECT count(*)::int AS n FROM transactions t WHERE ${where}`,
+      scope === 'ACCOUNT' ? [v, bidx] : [v],
+    )) as {
       n: number;
     }[];
     await appendAudit(sqlExec(em), {

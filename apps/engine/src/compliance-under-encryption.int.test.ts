@@ -1,0 +1,151 @@
+import {
+  createComplianceServiceClient,
+  createJobServiceClient,
+  RunStatus,
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type GetReportRequest,
+  type GetReportResponse,
+  type GetRunRequest,
+  type GetRunResponse,
+  type ListAlertsRequest,
+  type ListAlertsResponse,
+  type PlaceLegalHoldRequest,
+  type PlaceLegalHoldResponse,
+  type PurgeExpiredRequest,
+  type PurgeExpiredResponse,
+  type RunJobRequest,
+  type RunJobResponse,
+} from '@strongroom/contract';
+import {
+  createTestDatabase,
+  makeTempDir,
+  querySql,
+  startEngineProcess,
+  testToken,
+  unaryCall,
+  writeTempFile,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
+
+const HELD = 'DE89370400440532013000';
+const OTHER = 'GB29NWBK60161331926819';
+
+/**
+ * Compliance features on a RESTRICTED job, whose accounts are stored encrypted (issue 17, item 5): an
+ * account hold keeps that account's rows through a purge, the KYC report counts real accounts (not one per
+ * ciphertext), and alert accounts are shown decrypted — whole to auditors, their last four characters to
+ * operators — never as ciphertext.
+ */
+describe('compliance under field encryption (real engine)', () => {
+  const dir = makeTempDir();
+  let db: TestDatabase;
+  let engine: EngineProcess;
+  let jobId: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
+    const csv = writeTempFile(
+      dir,
+      'restricted.csv',
+      [
+        'id,account,name,amount,currency,booked_at',
+        `h1,${HELD},Grace Hopper,25000.00,USD,2026-01-02T10:00:00Z`,
+        `h2,${HELD},Grace Hopper,10.00,USD,2026-01-02T11:00:00Z`,
+        `h3,${HELD},Grace Hopper,11.00,USD,2026-01-02T12:00:00Z`,
+        `o1,${OTHER},Ada Lovelace,30000.00,USD,2026-01-02T10:00:00Z`,
+        `o2,${OTHER},Ada Lovelace,12.00,USD,2026-01-02T11:00:00Z`,
+      ].join('\n') + '\n',
+    );
+    const jobs = createJobServiceClient({ address: engine.address, token: engine.token });
+    try {
+      const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+        definition: `name: restricted\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account, counterparty_name: name, amount: amount, currency: currency, booked_at: booked_at }\ncompliance:\n  frameworks: [AML, KYC]\n  sanctions: off\n  retentionDays: 1\n  classification: { account: RESTRICTED, counterparty_name: RESTRICTED }\n`,
+        baseDir: '',
+      });
+      jobId = job.job?.id ?? '';
+      const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId })).run?.id ?? '';
+      for (;;) {
+        const r = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run;
+        if (r?.status === RunStatus.RUN_STATUS_SUCCEEDED) break;
+        expect(r?.status).not.toBe(RunStatus.RUN_STATUS_FAILED);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    } finally {
+      jobs.close();
+    }
+    // the accounts really are stored encrypted
+    const stored = await querySql<{ account: string }>(db.url, 'SELECT DISTINCT account FROM transactions');
+    expect(stored.every((r) => r.account.startsWith('enc:v1:'))).toBe(true);
+    await querySql(db.url, `INSERT INTO kyc_customers (account, customer_id, status) VALUES ($1, 'C-1', 'VERIFIED')`, [
+      HELD,
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await engine?.stop();
+    await db?.drop();
+  });
+
+  const compliance = (sub: string, roles: string[]) =>
+    createComplianceServiceClient({ address: engine.address, token: testToken(sub, roles) });
+
+  it('shows alert accounts decrypted: whole to auditors, the last four characters to operators', async () => {
+    const alertsAs = async (roles: string[]) => {
+      const c = compliance(`as-${roles[0]}`, roles);
+      try {
+        return (
+          await unaryCall<ListAlertsRequest, ListAlertsResponse>(c, c.listAlerts, {
+            rule: 'LARGE_TRANSACTION',
+            status: 0,
+            runId: '',
+            account: '',
+            pageSize: 10,
+            pageToken: '',
+          })
+        ).alerts.map((a) => a.account);
+      } finally {
+        c.close();
+      }
+    };
+    expect((await alertsAs(['auditor'])).sort()).toEqual([HELD, OTHER].sort());
+    expect((await alertsAs(['operator'])).sort()).toEqual(['****3000', '****6819'].sort());
+  });
+
+  it('counts real accounts in the KYC report, matched to their KYC records through the blind index', async () => {
+    const c = compliance('kyc-auditor', ['auditor']);
+    try {
+      const r = await unaryCall<GetReportRequest, GetReportResponse>(c, c.getReport, {
+        framework: 'KYC',
+        from: '2026-01-01',
+        to: '2026-01-31',
+      });
+      expect(JSON.parse(r.reportJson).summary).toMatchObject({ accounts: 2, withValidKyc: 1, coveragePercent: 50 });
+    } finally {
+      c.close();
+    }
+  });
+
+  it("keeps a held account's rows through the retention purge", async () => {
+    const auditor = compliance('holder', ['auditor']);
+    const admin = compliance('purger', ['admin']);
+    try {
+      const placed = await unaryCall<PlaceLegalHoldRequest, PlaceLegalHoldResponse>(auditor, auditor.placeLegalHold, {
+        scope: 'ACCOUNT',
+        value: HELD,
+        reason: 'litigation hold',
+      });
+      expect(placed.coveredRows).toBe(3);
+      const purged = await unaryCall<PurgeExpiredRequest, PurgeExpiredResponse>(admin, admin.purgeExpired, {
+        dryRun: false,
+      });
+      expect(Number(purged.purged)).toBe(2);
+      const left = await querySql<{ txn_id: string }>(db.url, 'SELECT txn_id FROM transactions ORDER BY txn_id');
+      expect(left.map((r) => r.txn_id)).toEqual(['h1', 'h2', 'h3']);
+    } finally {
+      auditor.close();
+      admin.close();
+    }
+  });
+});
