@@ -1,5 +1,8 @@
 import {
+  createAuditServiceClient,
   createComplianceServiceClient,
+  type VerifyRunRequest,
+  type VerifyRunResponse,
   createJobServiceClient,
   RunStatus,
   type CreateJobRequest,
@@ -143,6 +146,23 @@ describe('compliance under field encryption (real engine)', () => {
       expect(Number(purged.purged)).toBe(2);
       const left = await querySql<{ txn_id: string }>(db.url, 'SELECT txn_id FROM transactions ORDER BY txn_id');
       expect(left.map((r) => r.txn_id)).toEqual(['h1', 'h2', 'h3']);
+      // verify-run tells the lawful purge from tampering: removed rows are recorded by the owner's function
+      const audit = createAuditServiceClient({ address: engine.address, token: testToken('aud', ['auditor']) });
+      try {
+        const runs = await querySql<{ id: string }>(db.url, 'SELECT id FROM job_runs');
+        const verified = await unaryCall<VerifyRunRequest, VerifyRunResponse>(audit, audit.verifyRun, {
+          runId: runs[0]?.id ?? '',
+        });
+        expect(verified).toMatchObject({ ok: true, firstBadBatch: 0 });
+        expect(verified.message).toContain('lost 2 row(s) to the retention purge (recorded in sink_removals)');
+        // a row deleted behind the purge's back is still tampering
+        await querySql(db.url, `DELETE FROM transactions WHERE txn_id = 'h3'`);
+        expect(
+          await unaryCall<VerifyRunRequest, VerifyRunResponse>(audit, audit.verifyRun, { runId: runs[0]?.id ?? '' }),
+        ).toMatchObject({ ok: false });
+      } finally {
+        audit.close();
+      }
     } finally {
       auditor.close();
       admin.close();
