@@ -15,6 +15,7 @@ import { startCommand } from './commands/start';
 import { screenCommand } from './commands/screen';
 import { inspectCommand } from './commands/inspect';
 import { statusCommand } from './commands/status';
+import { approvalsCommand } from './commands/approvals';
 
 const HELP = `strongroom — banking-grade ETL into PostgreSQL
 
@@ -36,8 +37,10 @@ usage:
   strongroom alerts escalate|close <id> --reason TEXT [--json]          AML / sanctions / KYC alert lifecycle (audited)
 
   strongroom hold place account|job|run <value> --reason TEXT [--json]   legal hold: rows outlive their retention
+  strongroom approvals [--status PENDING|APPROVED|REJECTED] [--json]      four eyes: requests for governed actions
+  strongroom approve|reject <id> --reason TEXT [--json]                    decide another person's request
   strongroom hold release <id> --reason TEXT | hold list [--all] [--json]
-  strongroom retention purge [--dry-run] [--json]                        remove rows past retention (not held), audited
+  strongroom retention purge [--dry-run] [--reason TEXT] [--json]        remove rows past retention (not held), audited
 
   strongroom rotate-keys [--wait] [--json] | rotate-keys status [<id>]  new field-encryption key; re-encrypt in the background
   strongroom report <SOX|PCI_DSS|AML|KYC> --from D --to D [--json|--csv] [--out FILE]
@@ -172,6 +175,14 @@ async function dispatch(
         json: values.json,
         dryRun: values['dry-run'],
         all: values.all,
+        ...(values.reason ? { reason: values.reason } : {}),
+      });
+    case 'approvals':
+    case 'approve':
+    case 'reject':
+      return approvalsCommand(config, command, arg, {
+        json: values.json,
+        ...(values.status ? { status: values.status } : {}),
         ...(values.reason ? { reason: values.reason } : {}),
       });
     case 'screen': {

@@ -142,6 +142,7 @@ describe('compliance under field encryption (real engine)', () => {
       expect(placed.coveredRows).toBe(3);
       const purged = await unaryCall<PurgeExpiredRequest, PurgeExpiredResponse>(admin, admin.purgeExpired, {
         dryRun: false,
+        reason: 'yearly retention run',
       });
       expect(Number(purged.purged)).toBe(2);
       const left = await querySql<{ txn_id: string }>(db.url, 'SELECT txn_id FROM transactions ORDER BY txn_id');

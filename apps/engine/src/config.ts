@@ -42,6 +42,12 @@ const schema = z.object({
   AUDIT_CHECKPOINT_EVERY: intString(1, 10_000_000).default(1000),
   /** …or after this many seconds with new entries. */
   AUDIT_CHECKPOINT_SECONDS: intString(1, 86_400).default(60),
+  /**
+   * Four eyes: "on" makes releasing a hold, purging, discarding dead letters, closing an alert and changing a
+   * job's retention or classification a request that another person approves. Default: on in production,
+   * off otherwise.
+   */
+  STRONGROOM_FOUR_EYES: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).optional(),
   /** Refused calls are counted and written to the audit chain as one `access:denied` entry per this many seconds. */
   AUDIT_DENIALS_SECONDS: intString(1, 3600).default(10),
   /**
@@ -146,6 +152,8 @@ export type EngineConfig = Readonly<{
   auditCheckpointEvery: number;
   auditCheckpointSeconds: number;
   auditDenialsSeconds: number;
+  /** Governed actions need a second person's approval (STRONGROOM_FOUR_EYES). */
+  fourEyes: boolean;
   /** Limits at the gRPC edge: ingest streams (idle timeout, per caller, in all), message size, calls per connection. */
   limits: {
     ingestIdleTimeoutMs: number;
@@ -251,6 +259,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     auditCheckpointEvery: e.AUDIT_CHECKPOINT_EVERY,
     auditCheckpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,
     auditDenialsSeconds: e.AUDIT_DENIALS_SECONDS,
+    fourEyes: (e.STRONGROOM_FOUR_EYES ?? (production ? 'on' : 'off')) === 'on',
     runtimeDatabaseUrl: e.DATABASE_RUNTIME_URL,
     limits: {
       ingestIdleTimeoutMs: e.ENGINE_INGEST_IDLE_TIMEOUT_MS,

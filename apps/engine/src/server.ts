@@ -31,7 +31,17 @@ import {
   type JobRunEntity,
 } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
-import { RunLockHolder } from '@strongroom/pipeline';
+import {
+  discardDeadLetters,
+  parseJobDefinition,
+  purgeExpired,
+  releaseHold,
+  RunLockHolder,
+  saveJob,
+  transitionAlert,
+} from '@strongroom/pipeline';
+import { confineSourcePath } from '@strongroom/connectors';
+import { FourEyes } from './compliance/four-eyes';
 import { type EngineConfig } from './config';
 import { Checkpointer } from './audit/checkpointer';
 import { DenialLog } from './audit/denial-log';
@@ -199,6 +209,33 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     ...crashHook(config),
   };
   const rotator = new KeyRotator(ds, fieldKeys, logger, config.keyRotationBatchSize, runContext.crash);
+  // four eyes: what each governed action does once a second person approved it, as the requester
+  const fourEyes = new FourEyes(
+    ds,
+    config.fourEyes,
+    {
+      ReleaseLegalHold: async (p, reason, by) => ({
+        holdId: (await releaseHold(ds, String(p['holdId']), reason, by)).id,
+      }),
+      PurgeExpired: async (_p, _reason, by) => {
+        const r = await purgeExpired(ds, config.retention, by);
+        return { purged: r.purged, held: r.held, deadLettersPurged: r.deadLettersPurged };
+      },
+      DiscardDeadLetters: (p, reason, by) => discardDeadLetters(ds, p['ids'] as string[], reason, by),
+      CloseAlert: async (p, reason, by) => ({
+        alertId: (await transitionAlert(ds, String(p['id']), 'CLOSED', reason, by)).id,
+      }),
+      ChangeJobRetention: async (p, _reason, by) => {
+        const baseDir = typeof p['baseDir'] === 'string' && p['baseDir'] ? p['baseDir'] : undefined;
+        if (baseDir) confineSourcePath(baseDir, config.sourceRoots, 'base directory');
+        const def = parseJobDefinition(String(p['definition']), baseDir);
+        if (def.source.kind !== 'grpc') confineSourcePath(def.source.path, config.sourceRoots);
+        const { job } = await saveJob(ds, def, by, { mayChangeRetention: true });
+        return { jobId: job.id, version: job.currentVersion };
+      },
+    },
+    logger,
+  );
   const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () =>
     untilDatabaseAnswers(
       db,
@@ -221,9 +258,9 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   });
   server.addService(
     JobServiceService,
-    jobServiceHandlers({ ds, db, scheduler, logger, sourceRoots: config.sourceRoots }),
+    jobServiceHandlers({ ds, db, scheduler, logger, sourceRoots: config.sourceRoots, fourEyes }),
   );
-  server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger }));
+  server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger, fourEyes }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger, limits: config.limits }));
   server.addService(
     AuditServiceService,
@@ -249,6 +286,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       logger,
       fieldKeys,
       pan,
+      fourEyes,
       report: {
         verifyChain: async () => {
           const exec = sqlExec(ds);

@@ -51,6 +51,8 @@ const OPERATIONS: Record<string, string> = {
   keyRotation: '{ keyRotation { id } }',
   purgeExpired: 'mutation { purgeExpired(dryRun: true) { dryRun purged } }',
   rotateFieldKeys: 'mutation { rotateFieldKeys { id toKeyId status } }',
+  approvals: '{ approvals { id status } }',
+  decideApproval: `mutation { decideApproval(id: "${NO_ID}", approve: false, reason: "matrix") { id } }`,
 };
 
 describe('role matrix (real gateway, real engine)', () => {

@@ -53,6 +53,10 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   PurgeExpired: ADMINS,
   RotateFieldKeys: ADMINS,
   GetKeyRotation: ADMINS,
+  // four eyes: anyone who may request a governed action may see the requests; deciding one needs the
+  // action's own roles too (checked with the request), and another person than the requester
+  ListApprovals: STAFF,
+  DecideApproval: STAFF,
   // OpsService
   ListBreakers: ANY_ROLE,
   ReportDenials: GATEWAY_SERVICE,

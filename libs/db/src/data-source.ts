@@ -16,6 +16,7 @@ import { FieldEncryption1764800000000 } from './migrations/1764800000000-field-e
 import { SinkLoadPath1764900000000 } from './migrations/1764900000000-sink-load-path';
 import { LeastPrivilege1765000000000 } from './migrations/1765000000000-least-privilege';
 import { HoldsBlindIndex1765100000000 } from './migrations/1765100000000-holds-blind-index';
+import { Approvals1765200000000 } from './migrations/1765200000000-approvals';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -44,6 +45,7 @@ export const MIGRATIONS = [
   SinkLoadPath1764900000000,
   LeastPrivilege1765000000000,
   HoldsBlindIndex1765100000000,
+  Approvals1765200000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

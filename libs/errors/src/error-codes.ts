@@ -35,6 +35,8 @@ export enum ErrorCode {
   /** The call ran out of time. */
   /** A limit of the engine was reached: too many ingest streams for the caller or the engine, a message over the size limit. */
   RESOURCE_EXHAUSTED = 'RESOURCE_EXHAUSTED',
+  /** Four eyes: the action was requested, not carried out; another person must approve the request named in the message. */
+  APPROVAL_REQUIRED = 'APPROVAL_REQUIRED',
   DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED',
   /** The service is shutting down or temporarily unable to take work. */
   UNAVAILABLE = 'UNAVAILABLE',

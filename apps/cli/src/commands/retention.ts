@@ -81,7 +81,10 @@ export async function retentionCommand(
       return 0;
     }
     if (command === 'retention' && sub === 'purge') {
-      const r = await call<PurgeExpiredResponse>('purgeExpired', { dryRun: Boolean(opts.dryRun) });
+      const r = await call<PurgeExpiredResponse>('purgeExpired', {
+        dryRun: Boolean(opts.dryRun),
+        reason: opts.reason ?? '',
+      });
       const jobs = r.jobs.map((j) => ({ ...j, cutoff: j.cutoff?.toISOString() }));
       const lines = jobs.map(
         (j) =>

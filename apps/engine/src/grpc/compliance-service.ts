@@ -1,6 +1,7 @@
 import { type UntypedHandleCall } from '@grpc/grpc-js';
 import {
   type Alert,
+  type Approval,
   AlertStatus,
   type ComplianceServiceServer,
   type KeyRotation as KeyRotationProto,
@@ -17,6 +18,7 @@ import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import {
   buildReport,
+  isUuid,
   getKeyRotation,
   listAlerts,
   listHolds,
@@ -32,6 +34,7 @@ import {
   type ScreeningSetup,
 } from '@strongroom/pipeline';
 import { type KeyRotator } from '../compliance/key-rotator';
+import { type ApprovalRow, type FourEyes } from '../compliance/four-eyes';
 import { type Breaker } from '@strongroom/resilience';
 import { type CallScope, type Caller, unary } from './call-scope';
 import { AUDITORS } from '@strongroom/auth';
@@ -98,6 +101,22 @@ function readableAlert(alert: Alert, keys: KeyProvider | undefined, caller: Call
   return { ...alert, account: show(alert.account, 'account'), evidenceJson: JSON.stringify(evidence) };
 }
 
+function approvalToProto(a: ApprovalRow): Approval {
+  return {
+    id: a.id,
+    action: a.action,
+    paramsJson: JSON.stringify(a.params),
+    reason: a.reason,
+    requestedBy: a.requested_by,
+    requestedAt: a.requested_at,
+    status: a.status,
+    decidedBy: a.decided_by ?? '',
+    decidedAt: a.decided_at ?? undefined,
+    decisionReason: a.decision_reason ?? '',
+    resultJson: a.result === null ? '' : JSON.stringify(a.result),
+  };
+}
+
 /** ComplianceService: alerts and their lifecycle, and name screening against the engine's lists. */
 export function complianceServiceHandlers(deps: {
   ds: DataSource;
@@ -111,6 +130,8 @@ export function complianceServiceHandlers(deps: {
   fieldKeys?: KeyProvider;
   /** Card-number tokens: a card-shaped account is held in the form the sink stores it. */
   pan?: PanProtector;
+  /** Four eyes: governed actions become requests another person approves (when enabled). */
+  fourEyes?: FourEyes;
 }): ComplianceServiceServer & Record<string, UntypedHandleCall> {
   const { ds, screening } = deps;
   const keys = deps.fieldKeys;
@@ -141,6 +162,7 @@ export function complianceServiceHandlers(deps: {
     transitionAlert: unary(scope, 'TransitionAlert', async (req, log, actor, caller) => {
       const to = statusFromProto(req.to);
       if (!to) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'to is required (ESCALATED or CLOSED)');
+      if (to === 'CLOSED') await deps.fourEyes?.gate('CloseAlert', { id: req.id }, req.reason, caller);
       const alert = await transitionAlert(ds, req.id, to, req.reason, actor);
       log.info('alert:transitioned', { alertId: alert.id, to });
       return { alert: readableAlert(alertToProto(alert), deps.fieldKeys, caller) };
@@ -183,7 +205,8 @@ export function complianceServiceHandlers(deps: {
       log.info('hold:placed', { holdId: hold.id, scope: hold.scope, coveredRows });
       return { hold: holdToProto(hold), coveredRows };
     }),
-    releaseLegalHold: unary(scope, 'ReleaseLegalHold', async (req, log, actor) => {
+    releaseLegalHold: unary(scope, 'ReleaseLegalHold', async (req, log, actor, caller) => {
+      await deps.fourEyes?.gate('ReleaseLegalHold', { holdId: req.id }, req.reason, caller);
       const hold = await releaseHold(ds, req.id, req.reason, actor);
       log.info('hold:released', { holdId: hold.id });
       return { hold: holdToProto(hold) };
@@ -212,7 +235,8 @@ export function complianceServiceHandlers(deps: {
     listLegalHolds: unary(scope, 'ListLegalHolds', async (req) => ({
       holds: (await listHolds(ds, req.activeOnly)).map(holdToProto),
     })),
-    purgeExpired: unary(scope, 'PurgeExpired', async (req, log, actor) => {
+    purgeExpired: unary(scope, 'PurgeExpired', async (req, log, actor, caller) => {
+      if (!req.dryRun) await deps.fourEyes?.gate('PurgeExpired', {}, req.reason || 'retention purge', caller);
       const r = await purgeExpired(ds, deps.retention, actor, { dryRun: req.dryRun });
       log.info(req.dryRun ? 'retention:dry-run' : 'retention:purged', {
         purged: r.purged,
@@ -226,6 +250,20 @@ export function complianceServiceHandlers(deps: {
         deadLettersPurged: r.deadLettersPurged,
         jobs: r.jobs.map((j) => ({ ...j, cutoff: new Date(j.cutoff) })),
       };
+    }),
+    listApprovals: unary(scope, 'ListApprovals', async (req) => ({
+      approvals: deps.fourEyes ? (await deps.fourEyes.list(req.status)).map(approvalToProto) : [],
+    })),
+    decideApproval: unary(scope, 'DecideApproval', async (req, log, _actor, caller) => {
+      if (!deps.fourEyes?.enabled)
+        throw new StrongroomError(
+          ErrorCode.FAILED_PRECONDITION,
+          'four eyes is off (STRONGROOM_FOUR_EYES): there is nothing to approve',
+        );
+      if (!isUuid(req.id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'id is not an approval request id');
+      const decided = await deps.fourEyes.decide(req.id, req.approve, req.reason, caller);
+      log.info('approval:decided', { approvalId: decided.id, status: decided.status });
+      return { approval: approvalToProto(decided) };
     }),
   };
 }

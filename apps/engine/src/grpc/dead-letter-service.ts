@@ -5,6 +5,7 @@ import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import { discardDeadLetters, isUuid, listDeadLetters, replayDeadLetters, type RunContext } from '@strongroom/pipeline';
 import { type CallScope, requireAction, unary } from './call-scope';
+import { type FourEyes } from '../compliance/four-eyes';
 import { fromProtoEnum } from './mappers';
 
 const TO_PROTO: Record<DbStatus, DeadLetterStatus> = {
@@ -45,6 +46,8 @@ export function deadLetterServiceHandlers(deps: {
   ds: DataSource;
   ctx: RunContext;
   logger: Logger;
+  /** Four eyes: a discard becomes a request another person approves (when enabled). */
+  fourEyes?: FourEyes;
 }): DeadLetterServiceServer & Record<string, UntypedHandleCall> {
   const { ds } = deps;
   const scope: CallScope = { logger: deps.logger, ...(deps.ctx.db ? { db: deps.ctx.db } : {}) };
@@ -90,7 +93,8 @@ export function deadLetterServiceHandlers(deps: {
         })),
       };
     }),
-    discardDeadLetters: unary(scope, 'DiscardDeadLetters', async (req, log, actor) => {
+    discardDeadLetters: unary(scope, 'DiscardDeadLetters', async (req, log, actor, caller) => {
+      await deps.fourEyes?.gate('DiscardDeadLetters', { ids: req.ids }, req.reason, caller);
       const r = await discardDeadLetters(ds, req.ids, req.reason, actor);
       log.info('dlq:discarded', r);
       return r;

@@ -12,12 +12,14 @@ import {
   listRuns,
   parseJobDefinition,
   saveJob,
+  complianceChanges,
   canonicalDefinition,
   withDefinitions,
   type Sla,
 } from '@strongroom/pipeline';
 import { type Breaker } from '@strongroom/resilience';
 import { type RunScheduler } from '../runs/run-scheduler';
+import { type FourEyes } from '../compliance/four-eyes';
 import { AS_STORED, jobToProto, runToProto, statusFromProto, type PathView, type RunJobInfo } from './mappers';
 import { required, streamScope, unary, type CallScope, type Caller } from './call-scope';
 import { toServiceError } from './status-map';
@@ -29,6 +31,8 @@ export interface JobServiceDeps {
   db?: Breaker;
   scheduler: RunScheduler;
   logger: Logger;
+  /** Four eyes: a retention or classification change becomes a request another person approves (when enabled). */
+  fourEyes?: FourEyes;
 }
 
 /** Minimum interval between progress messages on one WatchRun stream. */
@@ -68,8 +72,20 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       // an operator defines and changes jobs; how long their data is kept and how it is classified is for
       // auditors and admins (ACTION_ROLES)
       const action = 'CreateJob.changeRetentionOrClassification';
+      const mayChangeRetention = mayDo(caller.roles, action);
+      // with four eyes, a retention or classification change is a request another person approves
+      if (mayChangeRetention && deps.fourEyes?.enabled) {
+        const changes = await complianceChanges(ds, def);
+        if (changes.length)
+          await deps.fourEyes.gate(
+            'ChangeJobRetention',
+            { definition: req.definition, baseDir: req.baseDir },
+            `job ${def.name}: ${changes.join(' and ')}`,
+            caller,
+          );
+      }
       const { job, created } = await saveJob(ds, def, actor, {
-        mayChangeRetention: mayDo(caller.roles, action),
+        mayChangeRetention,
         refusal: `needs ${describeRoles(ACTION_ROLES[action])}`,
       });
       log.info(created ? 'job:saved' : 'job:unchanged', { jobId: job.id, name: job.name, version: job.currentVersion });

@@ -25,6 +25,7 @@ export const ROOT_FIELD_RPC = Object.freeze({
     legalHolds: 'ListLegalHolds',
     complianceReport: 'GetReport',
     keyRotation: 'GetKeyRotation',
+    approvals: 'ListApprovals',
   },
   Mutation: {
     createJob: 'CreateJob',
@@ -40,6 +41,7 @@ export const ROOT_FIELD_RPC = Object.freeze({
     releaseLegalHold: 'ReleaseLegalHold',
     purgeExpired: 'PurgeExpired',
     rotateFieldKeys: 'RotateFieldKeys',
+    decideApproval: 'DecideApproval',
   },
   Subscription: { runProgress: 'WatchRun' },
 } as const);

@@ -58,6 +58,8 @@ export function createEngineServices(
     purgeExpired: bind(clients.compliance, 'purgeExpired', 'PurgeExpired'),
     rotateFieldKeys: bind(clients.compliance, 'rotateFieldKeys', 'RotateFieldKeys'),
     getKeyRotation: bind(clients.compliance, 'getKeyRotation', 'GetKeyRotation'),
+    listApprovals: bind(clients.compliance, 'listApprovals', 'ListApprovals'),
+    decideApproval: bind(clients.compliance, 'decideApproval', 'DecideApproval'),
   };
 }
 

@@ -105,6 +105,8 @@ export const operationsQueries = {
   },
   keyRotation: async (_: unknown, a: Args, ctx: GatewayContext) =>
     (await ctx.services.getKeyRotation({ id: (a['id'] as string) ?? '' })).rotation,
+  approvals: async (_: unknown, a: Args, ctx: GatewayContext) =>
+    (await ctx.services.listApprovals({ status: (a['status'] as string) ?? '' })).approvals,
 };
 
 export const operationsMutations = {
@@ -153,7 +155,15 @@ export const operationsMutations = {
       })
     ).hold,
   purgeExpired: async (_: unknown, a: Args, ctx: GatewayContext) =>
-    ctx.services.purgeExpired({ dryRun: a['dryRun'] !== false }),
+    ctx.services.purgeExpired({ dryRun: a['dryRun'] !== false, reason: (a['reason'] as string) ?? '' }),
+  decideApproval: async (_: unknown, a: Args, ctx: GatewayContext) =>
+    (
+      await ctx.services.decideApproval({
+        id: idArg(a['id'] as string, 'id'),
+        approve: a['approve'] === true,
+        reason: reasonArg(a['reason'] as string),
+      })
+    ).approval,
   rotateFieldKeys: async (_: unknown, __: Args, ctx: GatewayContext) =>
     (await ctx.services.rotateFieldKeys({})).rotation,
 };

@@ -11,6 +11,25 @@ export const operationsTypeDefs = /* GraphQL */ `
     deadLettersPurged: Long!
   }
 
+  "A governed action asked for by one person, carried out when another approves it (four eyes)."
+  type Approval {
+    id: ID!
+    "ReleaseLegalHold, PurgeExpired, DiscardDeadLetters, CloseAlert or ChangeJobRetention."
+    action: String!
+    "What the action will do, as requested (JSON)."
+    paramsJson: String!
+    reason: String!
+    requestedBy: String!
+    requestedAt: DateTime
+    "PENDING, APPROVED or REJECTED."
+    status: String!
+    decidedBy: String
+    decidedAt: DateTime
+    decisionReason: String
+    "What the action did once approved (JSON)."
+    resultJson: String
+  }
+
   type PurgeResult {
     dryRun: Boolean!
     jobs: [JobPurge!]!

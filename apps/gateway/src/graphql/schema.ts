@@ -46,6 +46,8 @@ const rootTypeDefs = /* GraphQL */ `
     complianceReport(framework: String!, from: String!, to: String!): ComplianceReport!
     "A field-key rotation by id, or the latest. Role admin."
     keyRotation(id: ID): KeyRotation
+    "Four eyes: requests for governed actions (PENDING, APPROVED or REJECTED; all when omitted), newest first. Roles operator, auditor, admin."
+    approvals(status: String): [Approval!]!
   }
 
   type Mutation {
@@ -82,7 +84,12 @@ const rootTypeDefs = /* GraphQL */ `
     "Releases a legal hold, with a reason. Roles auditor, admin."
     releaseLegalHold(id: ID!, reason: String!): LegalHold
     "Removes rows past their retention except held ones (dryRun: count only); audited. Role admin."
-    purgeExpired(dryRun: Boolean = true): PurgeResult
+    purgeExpired(dryRun: Boolean = true, reason: String): PurgeResult
+    """
+    Four eyes: approves (carries out, as the requester) or rejects a pending request. You must not be the
+    requester, and you need the action's own roles. A reason is required; both are audited.
+    """
+    decideApproval(id: ID!, approve: Boolean!, reason: String!): Approval
     "Makes a new field-encryption key current and re-encrypts every RESTRICTED value in the background. Role admin."
     rotateFieldKeys: KeyRotation
   }

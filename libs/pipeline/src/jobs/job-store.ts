@@ -74,18 +74,30 @@ export async function saveJob(
   });
 }
 
-/** PERMISSION_DENIED when `def` gives `job` another retention or data classification. */
-function refuseComplianceChange(
-  job: JobEntity,
-  def: JobDefinition,
-  refusal = 'needs one of the roles auditor, admin',
-): void {
+/** What `def` changes in `job`'s retention or data classification ("retention 3650 → 30 days", …). */
+function changesOf(job: JobEntity, def: JobDefinition): string[] {
   const changes: string[] = [];
   const days = def.compliance.retentionDays ?? null;
   if (job.retentionDays !== days)
     changes.push(`retention ${job.retentionDays ?? 'default'} → ${days ?? 'default'} days`);
   if (job.dataClassification !== def.compliance.dataClassification)
     changes.push(`classification ${job.dataClassification} → ${def.compliance.dataClassification}`);
+  return changes;
+}
+
+/** What saving `def` would change in its existing job's retention or classification (none for a new job). */
+export async function complianceChanges(ds: DataSource, def: JobDefinition): Promise<string[]> {
+  const existing = await ds.manager.findOne(JobEntity, { where: { name: def.name } });
+  return existing ? changesOf(existing, def) : [];
+}
+
+/** PERMISSION_DENIED when `def` gives `job` another retention or data classification. */
+function refuseComplianceChange(
+  job: JobEntity,
+  def: JobDefinition,
+  refusal = 'needs one of the roles auditor, admin',
+): void {
+  const changes = changesOf(job, def);
   if (changes.length)
     throw new StrongroomError(
       ErrorCode.PERMISSION_DENIED,

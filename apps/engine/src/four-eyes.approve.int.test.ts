@@ -1,0 +1,172 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import {
+  createComplianceServiceClient,
+  createJobServiceClient,
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type DecideApprovalRequest,
+  type DecideApprovalResponse,
+  type ListApprovalsRequest,
+  type ListApprovalsResponse,
+  type PlaceLegalHoldRequest,
+  type PlaceLegalHoldResponse,
+  type PurgeExpiredRequest,
+  type PurgeExpiredResponse,
+  type ReleaseLegalHoldRequest,
+  type ReleaseLegalHoldResponse,
+} from '@strongroom/contract';
+import { ERROR_CODE_METADATA_KEY } from '@strongroom/errors';
+import {
+  createTestDatabase,
+  makeTempDir,
+  querySql,
+  startEngineProcess,
+  testToken,
+  unaryCall,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
+
+/**
+ * Four eyes (issue 17, item 7): with STRONGROOM_FOUR_EYES=on, releasing a hold, purging, discarding dead
+ * letters, closing an alert and changing a job's retention are requested by one person and carried out when
+ * another, with the action's roles, approves — never by the requester alone.
+ */
+describe('four eyes (real engine)', () => {
+  const dir = makeTempDir();
+  let db: TestDatabase;
+  let engine: EngineProcess;
+  const as = (sub: string, roles: string[]) =>
+    createComplianceServiceClient({ address: engine.address, token: testToken(sub, roles) });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { STRONGROOM_HOME: `${dir}/home`, STRONGROOM_FOUR_EYES: 'on' },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await engine?.stop();
+    await db?.drop();
+  });
+
+  /** The approval request id an APPROVAL_REQUIRED refusal names. */
+  async function requested(work: () => Promise<unknown>): Promise<string> {
+    try {
+      await work();
+    } catch (err) {
+      const e = err as ServiceError;
+      expect(e.code).toBe(status.FAILED_PRECONDITION);
+      expect(e.metadata.get(ERROR_CODE_METADATA_KEY)[0]).toBe('APPROVAL_REQUIRED');
+      return /approval request ([0-9a-f-]{36})/.exec(e.details)?.[1] as string;
+    }
+    throw new Error('expected APPROVAL_REQUIRED');
+  }
+  const decide = (client: ReturnType<typeof as>, id: string, approve: boolean) =>
+    unaryCall<DecideApprovalRequest, DecideApprovalResponse>(client, client.decideApproval, {
+      id,
+      approve,
+      reason: approve ? 'checked the case file' : 'no case number given',
+    });
+
+  it('releases a hold only when a second auditor approves; the requester and an operator cannot', async () => {
+    const alice = as('alice', ['auditor']);
+    const bob = as('bob', ['auditor']);
+    const olga = as('olga', ['operator']);
+    try {
+      const hold = await unaryCall<PlaceLegalHoldRequest, PlaceLegalHoldResponse>(alice, alice.placeLegalHold, {
+        scope: 'ACCOUNT',
+        value: 'ACC-1',
+        reason: 'litigation',
+      });
+      const holdId = hold.hold?.id as string;
+      const id = await requested(() =>
+        unaryCall<ReleaseLegalHoldRequest, ReleaseLegalHoldResponse>(alice, alice.releaseLegalHold, {
+          id: holdId,
+          reason: 'case closed',
+        }),
+      );
+      const active = async () =>
+        (
+          await querySql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM legal_holds WHERE released_at IS NULL`)
+        )[0]?.n;
+      expect(await active()).toBe(1); // requested, not done
+      await expect(decide(alice, id, true)).rejects.toMatchObject({
+        code: status.PERMISSION_DENIED,
+        details: expect.stringContaining('another person must decide it'),
+      });
+      await expect(decide(olga, id, true)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+      const approved = await decide(bob, id, true);
+      expect(approved.approval).toMatchObject({ status: 'APPROVED', requestedBy: 'user:alice', decidedBy: 'user:bob' });
+      expect(await active()).toBe(0);
+      await expect(decide(bob, id, true)).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+      const released = await querySql(db.url, `SELECT released_by FROM legal_holds WHERE id = $1`, [holdId]);
+      expect(released).toEqual([{ released_by: 'user:alice' }]); // carried out as the requester asked
+      const trail = await querySql<{ action: string; actor: string }>(
+        db.url,
+        `SELECT action, actor FROM immutable_audit_log WHERE action LIKE 'approval:%' OR action = 'hold:released' ORDER BY seq`,
+      );
+      expect(trail).toEqual([
+        { action: 'approval:requested', actor: 'user:alice' },
+        { action: 'hold:released', actor: 'user:alice' },
+        { action: 'approval:approved', actor: 'user:bob' },
+      ]);
+    } finally {
+      alice.close();
+      bob.close();
+      olga.close();
+    }
+  });
+
+  it('purges nothing when the second admin rejects the request, and the table refuses a self-decision', async () => {
+    const ann = as('ann', ['admin']);
+    const ben = as('ben', ['admin']);
+    try {
+      const id = await requested(() =>
+        unaryCall<PurgeExpiredRequest, PurgeExpiredResponse>(ann, ann.purgeExpired, {
+          dryRun: false,
+          reason: 'yearly retention run',
+        }),
+      );
+      expect((await decide(ben, id, false)).approval).toMatchObject({ status: 'REJECTED', decidedBy: 'user:ben' });
+      const list = await unaryCall<ListApprovalsRequest, ListApprovalsResponse>(ann, ann.listApprovals, {
+        status: 'REJECTED',
+      });
+      expect(list.approvals.map((a) => a.action)).toEqual(['PurgeExpired']);
+      // even the database owner cannot record the requester as the one who decided
+      await expect(
+        querySql(
+          db.url,
+          `INSERT INTO approval_requests (action, params, reason, requested_by, status, decided_by) VALUES ('PurgeExpired', '{}', 'x', 'user:ann', 'APPROVED', 'user:ann')`,
+        ),
+      ).rejects.toThrow(/approval_requests_second_person/);
+    } finally {
+      ann.close();
+      ben.close();
+    }
+  });
+
+  it("makes a job's retention change a request, applied when a second admin approves", async () => {
+    const jobs = (sub: string) => createJobServiceClient({ address: engine.address, token: testToken(sub, ['admin']) });
+    const define = (c: ReturnType<typeof jobs>, days: number) =>
+      unaryCall<CreateJobRequest, CreateJobResponse>(c, c.createJob, {
+        definition: `name: governed\nsource: { kind: grpc }\ncompliance: { retentionDays: ${days} }\n`,
+        baseDir: '',
+      });
+    const ann = jobs('ann');
+    const ben = as('ben', ['admin']);
+    try {
+      await define(ann, 3650); // a new job: nothing to approve
+      const id = await requested(() => define(ann, 30));
+      const days = async () =>
+        (await querySql<{ d: number }>(db.url, `SELECT retention_days AS d FROM jobs WHERE name = 'governed'`))[0]?.d;
+      expect(await days()).toBe(3650);
+      await decide(ben, id, true);
+      expect(await days()).toBe(30);
+    } finally {
+      ann.close();
+      ben.close();
+    }
+  });
+});
