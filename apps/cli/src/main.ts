@@ -15,7 +15,7 @@ import { startCommand } from './commands/start';
 import { screenCommand } from './commands/screen';
 import { inspectCommand } from './commands/inspect';
 import { statusCommand } from './commands/status';
-import { approvalsCommand } from './commands/approvals';
+import { approvalsCommand, revealCommand } from './commands/approvals';
 
 const HELP = `strongroom — banking-grade ETL into PostgreSQL
 
@@ -39,6 +39,8 @@ usage:
   strongroom hold place account|job|run <value> --reason TEXT [--json]   legal hold: rows outlive their retention
   strongroom approvals [--status PENDING|APPROVED|REJECTED] [--json]      four eyes: requests for governed actions
   strongroom approve|reject <id> --reason TEXT [--json]                    decide another person's request
+  strongroom reveal transaction <id> --field F --reason TEXT | reveal dead-letter <id> --reason TEXT
+                                                                        a RESTRICTED value in clear (audited)
   strongroom hold release <id> --reason TEXT | hold list [--all] [--json]
   strongroom retention purge [--dry-run] [--reason TEXT] [--json]        remove rows past retention (not held), audited
 
@@ -72,6 +74,7 @@ function parseOptions(argv: string[]) {
       status: { type: 'string' },
       code: { type: 'string' },
       reason: { type: 'string' },
+      field: { type: 'string' },
       checkpoint: { type: 'string' },
       incremental: { type: 'boolean', default: false },
       list: { type: 'string', multiple: true },
@@ -175,6 +178,12 @@ async function dispatch(
         json: values.json,
         dryRun: values['dry-run'],
         all: values.all,
+        ...(values.reason ? { reason: values.reason } : {}),
+      });
+    case 'reveal':
+      return revealCommand(config, arg, rest[0], {
+        json: values.json,
+        ...(values.field ? { field: values.field } : {}),
         ...(values.reason ? { reason: values.reason } : {}),
       });
     case 'approvals':

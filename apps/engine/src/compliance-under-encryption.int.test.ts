@@ -16,6 +16,8 @@ import {
   type PlaceLegalHoldRequest,
   type PlaceLegalHoldResponse,
   type PurgeExpiredRequest,
+  type RevealValueRequest,
+  type RevealValueResponse,
   type PurgeExpiredResponse,
   type RunJobRequest,
   type RunJobResponse,
@@ -167,6 +169,42 @@ describe('compliance under field encryption (real engine)', () => {
     } finally {
       auditor.close();
       admin.close();
+    }
+  });
+
+  it('reveals a RESTRICTED value only through the governed path: auditors, with a reason, audited', async () => {
+    const [row] = await querySql<{ id: string; account: string }>(
+      db.url,
+      `SELECT id::text AS id, account FROM transactions WHERE txn_id = 'h1'`,
+    );
+    expect(row?.account.startsWith('enc:v1:')).toBe(true);
+    const auditor = compliance('ines', ['auditor']);
+    const operator = compliance('oscar', ['operator']);
+    try {
+      const revealed = await unaryCall<RevealValueRequest, RevealValueResponse>(auditor, auditor.revealValue, {
+        kind: 'TRANSACTION',
+        id: row?.id ?? '',
+        field: 'account',
+        reason: 'SAR filing 2026-17',
+      });
+      expect(revealed).toEqual({ value: HELD, wasEncrypted: true });
+      await expect(
+        unaryCall<RevealValueRequest, RevealValueResponse>(operator, operator.revealValue, {
+          kind: 'TRANSACTION',
+          id: row?.id ?? '',
+          field: 'account',
+          reason: 'curious',
+        }),
+      ).rejects.toMatchObject({ code: 7 }); // PERMISSION_DENIED
+      const trail = await querySql<{ actor: string; details: { reason: string } }>(
+        db.url,
+        `SELECT actor, details FROM immutable_audit_log WHERE action = 'value:revealed'`,
+      );
+      expect(trail).toEqual([{ actor: 'user:ines', details: { reason: 'SAR filing 2026-17', wasEncrypted: true } }]);
+      expect(JSON.stringify(trail)).not.toContain(HELD); // the value itself is not in the chain
+    } finally {
+      auditor.close();
+      operator.close();
     }
   });
 });

@@ -53,6 +53,7 @@ const OPERATIONS: Record<string, string> = {
   rotateFieldKeys: 'mutation { rotateFieldKeys { id toKeyId status } }',
   approvals: '{ approvals { id status } }',
   decideApproval: `mutation { decideApproval(id: "${NO_ID}", approve: false, reason: "matrix") { id } }`,
+  revealValue: 'mutation { revealValue(kind: "TRANSACTION", id: "999999", field: "account", reason: "matrix") }',
 };
 
 describe('role matrix (real gateway, real engine)', () => {

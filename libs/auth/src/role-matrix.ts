@@ -57,6 +57,7 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   // action's own roles too (checked with the request), and another person than the requester
   ListApprovals: STAFF,
   DecideApproval: STAFF,
+  RevealValue: AUDITORS,
   // OpsService
   ListBreakers: ANY_ROLE,
   ReportDenials: GATEWAY_SERVICE,

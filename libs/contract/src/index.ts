@@ -111,6 +111,8 @@ export {
   ListApprovalsResponse,
   DecideApprovalRequest,
   DecideApprovalResponse,
+  RevealValueRequest,
+  RevealValueResponse,
   PlaceLegalHoldRequest,
   PlaceLegalHoldResponse,
   ReleaseLegalHoldRequest,

@@ -3,6 +3,7 @@ import {
   type Approval,
   type DecideApprovalResponse,
   type ListApprovalsResponse,
+  type RevealValueResponse,
 } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { fail, UsageError } from '../cli-errors';
@@ -63,6 +64,39 @@ export async function approvalsCommand(
         ? `${JSON.stringify(a)}\n`
         : `${a?.action} ${a?.status.toLowerCase()} (requested by ${a?.requestedBy})\n`,
     );
+    return 0;
+  } catch (err) {
+    return fail(err, opts.json);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * `strongroom reveal transaction <id> --field account|counterparty_account|counterparty_name|reference
+ * --reason TEXT` and `strongroom reveal dead-letter <id> --reason TEXT`: a RESTRICTED value in clear, through
+ * the one governed path (auditors and admins; audited with the reason, not the value).
+ */
+export async function revealCommand(
+  config: CliConfig,
+  kind: string | undefined,
+  id: string | undefined,
+  opts: { json: boolean; field?: string; reason?: string },
+): Promise<number> {
+  const k = kind === 'transaction' ? 'TRANSACTION' : kind === 'dead-letter' ? 'DEAD_LETTER' : undefined;
+  if (!k || !id || !opts.reason || (k === 'TRANSACTION' && !opts.field))
+    throw new UsageError(
+      'strongroom reveal transaction <id> --field account|counterparty_account|counterparty_name|reference --reason "why" | reveal dead-letter <id> --reason "why"',
+    );
+  const client = createComplianceServiceClient(engineTarget(config));
+  try {
+    const r = await unaryCaller(client, config.deadlineMs)<RevealValueResponse>('revealValue', {
+      kind: k,
+      id,
+      field: opts.field ?? '',
+      reason: opts.reason,
+    });
+    process.stdout.write(opts.json ? `${JSON.stringify(r)}\n` : `${r.value}\n`);
     return 0;
   } catch (err) {
     return fail(err, opts.json);

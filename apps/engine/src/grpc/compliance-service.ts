@@ -13,12 +13,15 @@ import {
   type DataSource,
   type HoldScope,
   type LegalHoldEntity,
+  sqlExec,
 } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
+import { appendAudit } from '@strongroom/audit';
 import {
   buildReport,
   isUuid,
+  operatorText,
   getKeyRotation,
   listAlerts,
   listHolds,
@@ -68,6 +71,9 @@ export function alertToProto(a: ComplianceAlertEntity): Alert {
     updatedAt: a.updatedAt,
   };
 }
+
+/** The sink fields RevealValue reads (the ones a job may classify RESTRICTED). */
+const REVEALABLE = ['account', 'counterparty_account', 'counterparty_name', 'reference'];
 
 /** The evidence keys that hold an account or a name, and the sink column each was encrypted as. */
 const EVIDENCE_COLUMNS: Record<string, string> = {
@@ -250,6 +256,37 @@ export function complianceServiceHandlers(deps: {
         deadLettersPurged: r.deadLettersPurged,
         jobs: r.jobs.map((j) => ({ ...j, cutoff: new Date(j.cutoff) })),
       };
+    }),
+    revealValue: unary(scope, 'RevealValue', async (req, log, actor) => {
+      const why = operatorText(req.reason, 'a reason');
+      const kind = req.kind.toUpperCase();
+      const field = kind === 'DEAD_LETTER' ? 'raw_record' : req.field;
+      if (kind !== 'TRANSACTION' && kind !== 'DEAD_LETTER')
+        throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'kind must be TRANSACTION or DEAD_LETTER');
+      if (kind === 'TRANSACTION' && !REVEALABLE.includes(field))
+        throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `field must be one of ${REVEALABLE.join(', ')}`);
+      if (!/^[0-9]{1,19}$/.test(req.id)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'id is not a row id');
+      const table = kind === 'TRANSACTION' ? 'transactions' : 'dead_letter_queue';
+      const [row] = (await ds.query(`SELECT ${field} AS v FROM ${table} WHERE id = $1`, [req.id])) as {
+        v: string | null;
+      }[];
+      if (!row)
+        throw new StrongroomError(ErrorCode.NOT_FOUND, `${kind.toLowerCase().replace('_', ' ')} ${req.id} not found`);
+      const stored = row.v ?? '';
+      const encrypted = isEncrypted(stored);
+      if (encrypted && !deps.fieldKeys)
+        throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, 'the engine has no field keys to decrypt with');
+      const value = encrypted ? decryptField(deps.fieldKeys as KeyProvider, field, stored) : stored;
+      await ds.transaction((em) =>
+        appendAudit(sqlExec(em), {
+          actor,
+          action: 'value:revealed',
+          subject: { kind, id: req.id, field },
+          details: { reason: why, wasEncrypted: encrypted },
+        }),
+      );
+      log.info('value:revealed', { kind, id: req.id, field });
+      return { value, wasEncrypted: encrypted };
     }),
     listApprovals: unary(scope, 'ListApprovals', async (req) => ({
       approvals: deps.fourEyes ? (await deps.fourEyes.list(req.status)).map(approvalToProto) : [],

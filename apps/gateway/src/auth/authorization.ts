@@ -42,6 +42,7 @@ export const ROOT_FIELD_RPC = Object.freeze({
     purgeExpired: 'PurgeExpired',
     rotateFieldKeys: 'RotateFieldKeys',
     decideApproval: 'DecideApproval',
+    revealValue: 'RevealValue',
   },
   Subscription: { runProgress: 'WatchRun' },
 } as const);

@@ -60,6 +60,7 @@ export function createEngineServices(
     getKeyRotation: bind(clients.compliance, 'getKeyRotation', 'GetKeyRotation'),
     listApprovals: bind(clients.compliance, 'listApprovals', 'ListApprovals'),
     decideApproval: bind(clients.compliance, 'decideApproval', 'DecideApproval'),
+    revealValue: bind(clients.compliance, 'revealValue', 'RevealValue'),
   };
 }
 

@@ -156,6 +156,15 @@ export const operationsMutations = {
     ).hold,
   purgeExpired: async (_: unknown, a: Args, ctx: GatewayContext) =>
     ctx.services.purgeExpired({ dryRun: a['dryRun'] !== false, reason: (a['reason'] as string) ?? '' }),
+  revealValue: async (_: unknown, a: Args, ctx: GatewayContext) =>
+    (
+      await ctx.services.revealValue({
+        kind: String(a['kind'] ?? ''),
+        id: idArg(a['id'] as string, 'id'),
+        field: (a['field'] as string) ?? '',
+        reason: reasonArg(a['reason'] as string),
+      })
+    ).value,
   decideApproval: async (_: unknown, a: Args, ctx: GatewayContext) =>
     (
       await ctx.services.decideApproval({

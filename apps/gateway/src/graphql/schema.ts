@@ -90,6 +90,12 @@ const rootTypeDefs = /* GraphQL */ `
     requester, and you need the action's own roles. A reason is required; both are audited.
     """
     decideApproval(id: ID!, approve: Boolean!, reason: String!): Approval
+    """
+    The governed path to read a RESTRICTED (encrypted) value: a transaction's field (account,
+    counterparty_account, counterparty_name, reference) or a dead letter's raw record (kind DEAD_LETTER),
+    with a reason; audited. Roles auditor, admin.
+    """
+    revealValue(kind: String!, id: ID!, field: String, reason: String!): String
     "Makes a new field-encryption key current and re-encrypts every RESTRICTED value in the background. Role admin."
     rotateFieldKeys: KeyRotation
   }

@@ -299,6 +299,22 @@ export interface DecideApprovalResponse {
   approval: Approval | undefined;
 }
 
+export interface RevealValueRequest {
+  /** TRANSACTION (a sink row, by its id) or DEAD_LETTER (a dead letter's raw record, by its id). */
+  kind: string;
+  id: string;
+  /** For TRANSACTION: account, counterparty_account, counterparty_name or reference. */
+  field: string;
+  reason: string;
+}
+
+export interface RevealValueResponse {
+  /** The value in clear (card numbers in it stay masked: they never were stored otherwise). */
+  value: string;
+  /** Whether it was stored encrypted. */
+  wasEncrypted: boolean;
+}
+
 function createBaseAlert(): Alert {
   return {
     id: "",
@@ -3818,6 +3834,212 @@ export const DecideApprovalResponse: MessageFns<DecideApprovalResponse> = {
   },
 };
 
+function createBaseRevealValueRequest(): RevealValueRequest {
+  return { kind: "", id: "", field: "", reason: "" };
+}
+
+export const RevealValueRequest: MessageFns<RevealValueRequest> = {
+  encode(message: RevealValueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.field !== "") {
+      writer.uint32(26).string(message.field);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevealValueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevealValueRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevealValueRequest {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RevealValueRequest): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevealValueRequest>): RevealValueRequest {
+    return RevealValueRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevealValueRequest>): RevealValueRequest {
+    const message = createBaseRevealValueRequest();
+    message.kind = object.kind ?? "";
+    message.id = object.id ?? "";
+    message.field = object.field ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRevealValueResponse(): RevealValueResponse {
+  return { value: "", wasEncrypted: false };
+}
+
+export const RevealValueResponse: MessageFns<RevealValueResponse> = {
+  encode(message: RevealValueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.value !== "") {
+      writer.uint32(10).string(message.value);
+    }
+    if (message.wasEncrypted !== false) {
+      writer.uint32(16).bool(message.wasEncrypted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevealValueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevealValueResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.wasEncrypted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevealValueResponse {
+    return {
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+      wasEncrypted: isSet(object.wasEncrypted)
+        ? globalThis.Boolean(object.wasEncrypted)
+        : isSet(object.was_encrypted)
+        ? globalThis.Boolean(object.was_encrypted)
+        : false,
+    };
+  },
+
+  toJSON(message: RevealValueResponse): unknown {
+    const obj: any = {};
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    if (message.wasEncrypted !== false) {
+      obj.wasEncrypted = message.wasEncrypted;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevealValueResponse>): RevealValueResponse {
+    return RevealValueResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevealValueResponse>): RevealValueResponse {
+    const message = createBaseRevealValueResponse();
+    message.value = object.value ?? "";
+    message.wasEncrypted = object.wasEncrypted ?? false;
+    return message;
+  },
+};
+
 /**
  * Compliance: the AML, sanctions and KYC alerts raised while loading, and their lifecycle
  * (OPEN -> ESCALATED -> CLOSED, or OPEN -> CLOSED; a reason every time; every change audited with the
@@ -3964,6 +4186,19 @@ export const ComplianceServiceService = {
       Buffer.from(DecideApprovalResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DecideApprovalResponse => DecideApprovalResponse.decode(value),
   },
+  /**
+   * The one governed path to read a RESTRICTED (encrypted) value in clear: a sink row's field or a dead
+   * letter's raw record, with a reason, audited (value:revealed, without the value). Auditors and admins.
+   */
+  revealValue: {
+    path: "/strongroom.engine.v1.ComplianceService/RevealValue" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevealValueRequest): Buffer => Buffer.from(RevealValueRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevealValueRequest => RevealValueRequest.decode(value),
+    responseSerialize: (value: RevealValueResponse): Buffer => Buffer.from(RevealValueResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevealValueResponse => RevealValueResponse.decode(value),
+  },
 } as const;
 
 export interface ComplianceServiceServer extends UntypedServiceImplementation {
@@ -3994,6 +4229,11 @@ export interface ComplianceServiceServer extends UntypedServiceImplementation {
    */
   listApprovals: handleUnaryCall<ListApprovalsRequest, ListApprovalsResponse>;
   decideApproval: handleUnaryCall<DecideApprovalRequest, DecideApprovalResponse>;
+  /**
+   * The one governed path to read a RESTRICTED (encrypted) value in clear: a sink row's field or a dead
+   * letter's raw record, with a reason, audited (value:revealed, without the value). Auditors and admins.
+   */
+  revealValue: handleUnaryCall<RevealValueRequest, RevealValueResponse>;
 }
 
 export interface ComplianceServiceClient extends Client {
@@ -4191,6 +4431,25 @@ export interface ComplianceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DecideApprovalResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The one governed path to read a RESTRICTED (encrypted) value in clear: a sink row's field or a dead
+   * letter's raw record, with a reason, audited (value:revealed, without the value). Auditors and admins.
+   */
+  revealValue(
+    request: RevealValueRequest,
+    callback: (error: ServiceError | null, response: RevealValueResponse) => void,
+  ): ClientUnaryCall;
+  revealValue(
+    request: RevealValueRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevealValueResponse) => void,
+  ): ClientUnaryCall;
+  revealValue(
+    request: RevealValueRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevealValueResponse) => void,
   ): ClientUnaryCall;
 }
 
