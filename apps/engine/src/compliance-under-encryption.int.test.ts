@@ -13,6 +13,8 @@ import {
   type GetRunResponse,
   type ListAlertsRequest,
   type ListAlertsResponse,
+  type ListPublishedTransactionsRequest,
+  type ListPublishedTransactionsResponse,
   type PlaceLegalHoldRequest,
   type PlaceLegalHoldResponse,
   type PurgeExpiredRequest,
@@ -205,6 +207,38 @@ describe('compliance under field encryption (real engine)', () => {
     } finally {
       auditor.close();
       operator.close();
+    }
+  });
+
+  it('serves the published rows to a consumer with RESTRICTED values in clear, and to nobody else', async () => {
+    const [run] = await querySql<{ id: string }>(db.url, 'SELECT id FROM job_runs');
+    const as = (sub: string, roles: string[]) =>
+      createJobServiceClient({ address: engine.address, token: testToken(sub, roles) });
+    const consumer = as('ledger-feed', ['consumer']);
+    const viewer = as('vic', ['viewer']);
+    try {
+      const list = (c: ReturnType<typeof as>, pageToken = '') =>
+        unaryCall<ListPublishedTransactionsRequest, ListPublishedTransactionsResponse>(c, c.listPublishedTransactions, {
+          runId: run?.id ?? '',
+          pageSize: 2,
+          pageToken,
+        });
+      const rows: ListPublishedTransactionsResponse['transactions'] = [];
+      for (let token = '', pages = 0; pages === 0 || token; pages++) {
+        const page = await list(consumer, token);
+        rows.push(...page.transactions);
+        token = page.nextPageToken;
+      }
+      const inSink = await querySql<{ txn_id: string }>(db.url, 'SELECT txn_id FROM transactions ORDER BY id');
+      expect(rows.map((r) => r.txnId)).toEqual(inSink.map((r) => r.txn_id));
+      for (const r of rows) {
+        expect(r.account).toBe(r.txnId.startsWith('h') ? HELD : OTHER); // decrypted, not enc:v1:…
+        expect(r.counterpartyName).toMatch(/^(Grace Hopper|Ada Lovelace)$/);
+      }
+      await expect(list(viewer)).rejects.toMatchObject({ code: 7 }); // PERMISSION_DENIED
+    } finally {
+      consumer.close();
+      viewer.close();
     }
   });
 });

@@ -258,7 +258,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   });
   server.addService(
     JobServiceService,
-    jobServiceHandlers({ ds, db, scheduler, logger, sourceRoots: config.sourceRoots, fourEyes }),
+    jobServiceHandlers({ ds, db, scheduler, logger, sourceRoots: config.sourceRoots, fourEyes, fieldKeys }),
   );
   server.addService(DeadLetterServiceService, deadLetterServiceHandlers({ ds, ctx: runContext, logger, fourEyes }));
   server.addService(IngestServiceService, ingestServiceHandlers({ ctx: runContext, logger, limits: config.limits }));

@@ -30,6 +30,8 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   PauseRun: OPERATORS,
   ResumeRun: OPERATORS,
   WatchRun: ANY_ROLE,
+  // the published sink with RESTRICTED values in clear: for the systems that consume it
+  ListPublishedTransactions: ['consumer', 'admin'],
   // IngestService
   Ingest: OPERATORS,
   // DeadLetterService (a replay with corrections changes what loads: operators, audited with the caller)

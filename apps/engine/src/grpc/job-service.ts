@@ -12,6 +12,7 @@ import {
   listRuns,
   parseJobDefinition,
   saveJob,
+  isUuid,
   complianceChanges,
   canonicalDefinition,
   withDefinitions,
@@ -20,6 +21,8 @@ import {
 import { type Breaker } from '@strongroom/resilience';
 import { type RunScheduler } from '../runs/run-scheduler';
 import { type FourEyes } from '../compliance/four-eyes';
+import { decryptField, isEncrypted, type KeyProvider } from '@strongroom/compliance';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { AS_STORED, jobToProto, runToProto, statusFromProto, type PathView, type RunJobInfo } from './mappers';
 import { required, streamScope, unary, type CallScope, type Caller } from './call-scope';
 import { toServiceError } from './status-map';
@@ -33,6 +36,8 @@ export interface JobServiceDeps {
   logger: Logger;
   /** Four eyes: a retention or classification change becomes a request another person approves (when enabled). */
   fourEyes?: FourEyes;
+  /** Field keys: published rows are read with their RESTRICTED values decrypted (role consumer). */
+  fieldKeys?: KeyProvider;
 }
 
 /** Minimum interval between progress messages on one WatchRun stream. */
@@ -141,6 +146,47 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       const run = await scheduler.resume(required(req.runId, 'run_id'), actor);
       log.info('run:resume-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run, caller) };
+    }),
+    listPublishedTransactions: unary(scope, 'ListPublishedTransactions', async (req) => {
+      const runId = required(req.runId, 'run_id');
+      if (!isUuid(runId)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'run_id is not a run id');
+      const size = req.pageSize || 100;
+      if (size < 1 || size > 1000)
+        throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_size must be between 1 and 1000');
+      const after = req.pageToken ? Number(req.pageToken.replace(/^t/, '')) : 0;
+      if (!Number.isSafeInteger(after) || after < 0)
+        throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_token is not one this engine gave');
+      const run = await getRun(ds, runId);
+      if (run.status !== 'SUCCEEDED')
+        throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${run.status}: it published nothing`);
+      const rows = (await ds.query(
+        `SELECT id::text AS id, source_system, txn_id, account, counterparty_account, counterparty_name, amount::text AS amount,
+                currency, booked_at, value_date::text AS value_date, reference, card_pan_masked
+           FROM transactions_published WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        [runId, after, size + 1],
+      )) as Record<string, string | Date | null>[];
+      const page = rows.slice(0, size);
+      const clear = (column: string, v: string | Date | null) =>
+        typeof v === 'string' && isEncrypted(v) && deps.fieldKeys
+          ? decryptField(deps.fieldKeys, column, v)
+          : ((v as string | null) ?? '');
+      return {
+        transactions: page.map((r) => ({
+          id: String(r['id']),
+          sourceSystem: String(r['source_system']),
+          txnId: String(r['txn_id']),
+          account: clear('account', r['account'] ?? null),
+          counterpartyAccount: clear('counterparty_account', r['counterparty_account'] ?? null),
+          counterpartyName: clear('counterparty_name', r['counterparty_name'] ?? null),
+          amount: String(r['amount']),
+          currency: String(r['currency']),
+          bookedAt: r['booked_at'] as Date,
+          valueDate: (r['value_date'] as string | null) ?? '',
+          reference: clear('reference', r['reference'] ?? null),
+          cardPanMasked: (r['card_pan_masked'] as string | null) ?? '',
+        })),
+        nextPageToken: rows.length > size ? `t${page[page.length - 1]?.['id']}` : '',
+      };
     }),
     watchRun: (call: ServerWritableStream<WatchRunRequest, WatchRunResponse>) =>
       void streamScope(deps.logger, call, 'WatchRun').then((scope) => {

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Job } from "./job";
 import { Run, RunStatus, runStatusFromJSON, runStatusToJSON } from "./run";
 
@@ -134,6 +135,38 @@ export interface WatchRunRequest {
 
 export interface WatchRunResponse {
   run: Run | undefined;
+}
+
+export interface PublishedTransaction {
+  id: string;
+  sourceSystem: string;
+  txnId: string;
+  account: string;
+  counterpartyAccount: string;
+  counterpartyName: string;
+  /** Decimal string, exact (never a float). */
+  amount: string;
+  currency: string;
+  bookedAt:
+    | Date
+    | undefined;
+  /** YYYY-MM-DD, empty when the source had none. */
+  valueDate: string;
+  reference: string;
+  /** First 6 / last 4 digits; empty without a card. */
+  cardPanMasked: string;
+}
+
+export interface ListPublishedTransactionsRequest {
+  runId: string;
+  /** 1..1000, default 100. */
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListPublishedTransactionsResponse {
+  transactions: PublishedTransaction[];
+  nextPageToken: string;
 }
 
 function createBaseCreateJobRequest(): CreateJobRequest {
@@ -1728,6 +1761,496 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
   },
 };
 
+function createBasePublishedTransaction(): PublishedTransaction {
+  return {
+    id: "",
+    sourceSystem: "",
+    txnId: "",
+    account: "",
+    counterpartyAccount: "",
+    counterpartyName: "",
+    amount: "",
+    currency: "",
+    bookedAt: undefined,
+    valueDate: "",
+    reference: "",
+    cardPanMasked: "",
+  };
+}
+
+export const PublishedTransaction: MessageFns<PublishedTransaction> = {
+  encode(message: PublishedTransaction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.sourceSystem !== "") {
+      writer.uint32(18).string(message.sourceSystem);
+    }
+    if (message.txnId !== "") {
+      writer.uint32(26).string(message.txnId);
+    }
+    if (message.account !== "") {
+      writer.uint32(34).string(message.account);
+    }
+    if (message.counterpartyAccount !== "") {
+      writer.uint32(42).string(message.counterpartyAccount);
+    }
+    if (message.counterpartyName !== "") {
+      writer.uint32(50).string(message.counterpartyName);
+    }
+    if (message.amount !== "") {
+      writer.uint32(58).string(message.amount);
+    }
+    if (message.currency !== "") {
+      writer.uint32(66).string(message.currency);
+    }
+    if (message.bookedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.bookedAt), writer.uint32(74).fork()).join();
+    }
+    if (message.valueDate !== "") {
+      writer.uint32(82).string(message.valueDate);
+    }
+    if (message.reference !== "") {
+      writer.uint32(90).string(message.reference);
+    }
+    if (message.cardPanMasked !== "") {
+      writer.uint32(98).string(message.cardPanMasked);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishedTransaction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishedTransaction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sourceSystem = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.txnId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.counterpartyAccount = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.counterpartyName = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.amount = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.bookedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.valueDate = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.cardPanMasked = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishedTransaction {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      sourceSystem: isSet(object.sourceSystem)
+        ? globalThis.String(object.sourceSystem)
+        : isSet(object.source_system)
+        ? globalThis.String(object.source_system)
+        : "",
+      txnId: isSet(object.txnId)
+        ? globalThis.String(object.txnId)
+        : isSet(object.txn_id)
+        ? globalThis.String(object.txn_id)
+        : "",
+      account: isSet(object.account) ? globalThis.String(object.account) : "",
+      counterpartyAccount: isSet(object.counterpartyAccount)
+        ? globalThis.String(object.counterpartyAccount)
+        : isSet(object.counterparty_account)
+        ? globalThis.String(object.counterparty_account)
+        : "",
+      counterpartyName: isSet(object.counterpartyName)
+        ? globalThis.String(object.counterpartyName)
+        : isSet(object.counterparty_name)
+        ? globalThis.String(object.counterparty_name)
+        : "",
+      amount: isSet(object.amount) ? globalThis.String(object.amount) : "",
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      bookedAt: isSet(object.bookedAt)
+        ? fromJsonTimestamp(object.bookedAt)
+        : isSet(object.booked_at)
+        ? fromJsonTimestamp(object.booked_at)
+        : undefined,
+      valueDate: isSet(object.valueDate)
+        ? globalThis.String(object.valueDate)
+        : isSet(object.value_date)
+        ? globalThis.String(object.value_date)
+        : "",
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+      cardPanMasked: isSet(object.cardPanMasked)
+        ? globalThis.String(object.cardPanMasked)
+        : isSet(object.card_pan_masked)
+        ? globalThis.String(object.card_pan_masked)
+        : "",
+    };
+  },
+
+  toJSON(message: PublishedTransaction): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.sourceSystem !== "") {
+      obj.sourceSystem = message.sourceSystem;
+    }
+    if (message.txnId !== "") {
+      obj.txnId = message.txnId;
+    }
+    if (message.account !== "") {
+      obj.account = message.account;
+    }
+    if (message.counterpartyAccount !== "") {
+      obj.counterpartyAccount = message.counterpartyAccount;
+    }
+    if (message.counterpartyName !== "") {
+      obj.counterpartyName = message.counterpartyName;
+    }
+    if (message.amount !== "") {
+      obj.amount = message.amount;
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    if (message.bookedAt !== undefined) {
+      obj.bookedAt = message.bookedAt.toISOString();
+    }
+    if (message.valueDate !== "") {
+      obj.valueDate = message.valueDate;
+    }
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    if (message.cardPanMasked !== "") {
+      obj.cardPanMasked = message.cardPanMasked;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PublishedTransaction>): PublishedTransaction {
+    return PublishedTransaction.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PublishedTransaction>): PublishedTransaction {
+    const message = createBasePublishedTransaction();
+    message.id = object.id ?? "";
+    message.sourceSystem = object.sourceSystem ?? "";
+    message.txnId = object.txnId ?? "";
+    message.account = object.account ?? "";
+    message.counterpartyAccount = object.counterpartyAccount ?? "";
+    message.counterpartyName = object.counterpartyName ?? "";
+    message.amount = object.amount ?? "";
+    message.currency = object.currency ?? "";
+    message.bookedAt = object.bookedAt ?? undefined;
+    message.valueDate = object.valueDate ?? "";
+    message.reference = object.reference ?? "";
+    message.cardPanMasked = object.cardPanMasked ?? "";
+    return message;
+  },
+};
+
+function createBaseListPublishedTransactionsRequest(): ListPublishedTransactionsRequest {
+  return { runId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListPublishedTransactionsRequest: MessageFns<ListPublishedTransactionsRequest> = {
+  encode(message: ListPublishedTransactionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublishedTransactionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublishedTransactionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPublishedTransactionsRequest {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPublishedTransactionsRequest): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPublishedTransactionsRequest>): ListPublishedTransactionsRequest {
+    return ListPublishedTransactionsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPublishedTransactionsRequest>): ListPublishedTransactionsRequest {
+    const message = createBaseListPublishedTransactionsRequest();
+    message.runId = object.runId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListPublishedTransactionsResponse(): ListPublishedTransactionsResponse {
+  return { transactions: [], nextPageToken: "" };
+}
+
+export const ListPublishedTransactionsResponse: MessageFns<ListPublishedTransactionsResponse> = {
+  encode(message: ListPublishedTransactionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.transactions) {
+      PublishedTransaction.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublishedTransactionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublishedTransactionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transactions.push(PublishedTransaction.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPublishedTransactionsResponse {
+    return {
+      transactions: globalThis.Array.isArray(object?.transactions)
+        ? object.transactions.map((e: any) => PublishedTransaction.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPublishedTransactionsResponse): unknown {
+    const obj: any = {};
+    if (message.transactions?.length) {
+      obj.transactions = message.transactions.map((e) => PublishedTransaction.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPublishedTransactionsResponse>): ListPublishedTransactionsResponse {
+    return ListPublishedTransactionsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPublishedTransactionsResponse>): ListPublishedTransactionsResponse {
+    const message = createBaseListPublishedTransactionsResponse();
+    message.transactions = object.transactions?.map((e) => PublishedTransaction.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 /** Defines jobs and runs them. Every call requires a deadline. */
 export type JobServiceService = typeof JobServiceService;
 export const JobServiceService = {
@@ -1830,6 +2353,23 @@ export const JobServiceService = {
     responseSerialize: (value: WatchRunResponse): Buffer => Buffer.from(WatchRunResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchRunResponse => WatchRunResponse.decode(value),
   },
+  /**
+   * The published rows of a SUCCEEDED run, for the systems that consume them (role consumer): RESTRICTED
+   * values decrypted, card numbers only as their masked form; keyset-paginated by row id.
+   */
+  listPublishedTransactions: {
+    path: "/strongroom.engine.v1.JobService/ListPublishedTransactions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPublishedTransactionsRequest): Buffer =>
+      Buffer.from(ListPublishedTransactionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPublishedTransactionsRequest =>
+      ListPublishedTransactionsRequest.decode(value),
+    responseSerialize: (value: ListPublishedTransactionsResponse): Buffer =>
+      Buffer.from(ListPublishedTransactionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPublishedTransactionsResponse =>
+      ListPublishedTransactionsResponse.decode(value),
+  },
 } as const;
 
 export interface JobServiceServer extends UntypedServiceImplementation {
@@ -1852,6 +2392,11 @@ export interface JobServiceServer extends UntypedServiceImplementation {
   resumeRun: handleUnaryCall<ResumeRunRequest, ResumeRunResponse>;
   /** Streams progress snapshots of a run until it reaches a terminal status. */
   watchRun: handleServerStreamingCall<WatchRunRequest, WatchRunResponse>;
+  /**
+   * The published rows of a SUCCEEDED run, for the systems that consume them (role consumer): RESTRICTED
+   * values decrypted, card numbers only as their masked form; keyset-paginated by row id.
+   */
+  listPublishedTransactions: handleUnaryCall<ListPublishedTransactionsRequest, ListPublishedTransactionsResponse>;
 }
 
 export interface JobServiceClient extends Client {
@@ -2005,6 +2550,25 @@ export interface JobServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchRunResponse>;
+  /**
+   * The published rows of a SUCCEEDED run, for the systems that consume them (role consumer): RESTRICTED
+   * values decrypted, card numbers only as their masked form; keyset-paginated by row id.
+   */
+  listPublishedTransactions(
+    request: ListPublishedTransactionsRequest,
+    callback: (error: ServiceError | null, response: ListPublishedTransactionsResponse) => void,
+  ): ClientUnaryCall;
+  listPublishedTransactions(
+    request: ListPublishedTransactionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPublishedTransactionsResponse) => void,
+  ): ClientUnaryCall;
+  listPublishedTransactions(
+    request: ListPublishedTransactionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPublishedTransactionsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const JobServiceClient = makeGenericClientConstructor(
@@ -2023,6 +2587,28 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
