@@ -172,6 +172,7 @@ TABLE job_runs
   source_header jsonb
   status_reason text
   attempts integer NOT NULL DEFAULT 0
+  identifiers_tokenized bigint NOT NULL DEFAULT 0
   CONSTRAINT job_runs_check CHECK (status <> 'SUCCEEDED'::text OR records_read = (records_loaded + records_dead_lettered + records_filtered))
   CONSTRAINT job_runs_job_id_job_version_fkey FOREIGN KEY (job_id, job_version) REFERENCES job_versions(job_id, version)
   CONSTRAINT job_runs_pkey PRIMARY KEY (id)

@@ -52,4 +52,11 @@ describe('runSummary', () => {
     }
     expect(runSummary(run)).toMatchObject({ published: true, rowsInSink: 7 });
   });
+
+  it('warns when identifiers were stored as card tokens (their business key changed)', () => {
+    expect(formatSummary(run)).not.toContain('warning:');
+    const text = formatSummary({ ...run, identifiersTokenized: 3 });
+    expect(text).toContain('warning: 3 identifier(s) held what passes the card checks and were stored as tokens');
+    expect(runSummary({ ...run, identifiersTokenized: 3 })).toMatchObject({ identifiersTokenized: 3 });
+  });
 });

@@ -40,6 +40,7 @@ export function runSummary(run: Run): Record<string, unknown> {
     sourceSha256: run.sourceSha256,
     startedAt: run.startedAt?.toISOString() ?? null,
     finishedAt: run.finishedAt?.toISOString() ?? null,
+    identifiersTokenized: run.identifiersTokenized,
     errorCode: run.errorCode || null,
     errorMessage: run.errorMessage || null,
   };
@@ -70,6 +71,10 @@ export function formatSummary(run: Run): string {
     for (const t of run.reconciliation.sinkTotals)
       lines.push(`    ${t.currency}  ${String(t.count).padStart(9)} rows  ${t.amount.padStart(20)}`);
   }
+  if (run.identifiersTokenized)
+    lines.push(
+      `  warning: ${run.identifiersTokenized} identifier(s) held what passes the card checks and were stored as tokens (their business key changed); declare compliance.notCardData for fields that never hold card data`,
+    );
   if (run.recordsPerSecond)
     lines.push(`  throughput: ${Math.round(run.recordsPerSecond).toLocaleString('en-US')} records/s`);
   if (run.errorCode) lines.push(`  error: ${run.errorCode}: ${run.errorMessage}`);

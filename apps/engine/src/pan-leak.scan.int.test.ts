@@ -138,6 +138,7 @@ describe('no card number in clear anywhere', () => {
     };
     const run = await runToEnd(job.job?.id ?? '');
     expect(run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 3000, errorMessage: '' });
+    expect(run.identifiersTokenized).toBeGreaterThan(0); // ids that were card numbers: said, not silent
     expect(run.deadLettered).toBeGreaterThan(50);
 
     // bank files too: a generated NACHA file with card numbers in the receiver's id and name fields,

@@ -43,6 +43,7 @@ const run: Run = {
   status: RunStatus.RUN_STATUS_RUNNING,
   read: 6,
   loaded: 5,
+  identifiersTokenized: 0,
   deadLettered: 1,
   filtered: 0,
   filteredByReason: [],
@@ -121,6 +122,7 @@ describe('startGateway', () => {
     listRuns: (call, cb) => (record('ListRuns', call), cb(null, { runs: [run], nextPageToken: '' })),
     cancelRun: (_call, cb) => cb(failure(status.UNIMPLEMENTED, 'no')),
     watchRun: (call) => call.end(),
+    listPublishedTransactions: (_call, cb) => cb(failure(status.UNIMPLEMENTED, 'no')),
   };
 
   async function startWith(env: Record<string, string>): Promise<RunningGateway> {

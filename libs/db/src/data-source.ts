@@ -17,6 +17,7 @@ import { SinkLoadPath1764900000000 } from './migrations/1764900000000-sink-load-
 import { LeastPrivilege1765000000000 } from './migrations/1765000000000-least-privilege';
 import { HoldsBlindIndex1765100000000 } from './migrations/1765100000000-holds-blind-index';
 import { Approvals1765200000000 } from './migrations/1765200000000-approvals';
+import { IdentifiersTokenized1765300000000 } from './migrations/1765300000000-identifiers-tokenized';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -46,6 +47,7 @@ export const MIGRATIONS = [
   LeastPrivilege1765000000000,
   HoldsBlindIndex1765100000000,
   Approvals1765200000000,
+  IdentifiersTokenized1765300000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

@@ -34,6 +34,8 @@ export interface CanonicalTransaction {
   reference: string | null;
   cardPanToken: string | null;
   cardPanMasked: string | null;
+  /** How many of txn_id, account and counterparty_account held card data and were stored as tokens. */
+  identifiersTokenized?: number;
 }
 
 /** Stable reason codes for dead-lettered records (docs/error-catalogue.md). */

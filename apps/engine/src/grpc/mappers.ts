@@ -101,6 +101,7 @@ export function runToProto(run: JobRunEntity, job?: RunJobInfo, view: PathView =
     loaded: Number(run.recordsLoaded),
     deadLettered: Number(run.recordsDeadLettered),
     filtered: Number(run.recordsFiltered),
+    identifiersTokenized: Number(run.identifiersTokenized ?? 0),
     filteredByReason: Object.entries(run.filteredByReason ?? {}).map(([reason, count]) => ({ reason, count })),
     sourcePath: view.path(run.sourcePath),
     sourceSha256: run.sourceSha256,

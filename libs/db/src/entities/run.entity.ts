@@ -20,6 +20,8 @@ export class JobRunEntity {
   @Column({ name: 'records_loaded', type: 'bigint' }) recordsLoaded!: string;
   @Column({ name: 'records_dead_lettered', type: 'bigint' }) recordsDeadLettered!: string;
   @Column({ name: 'records_filtered', type: 'bigint' }) recordsFiltered!: string;
+  /** Identifiers stored as card tokens (a warning: their business key changed). */
+  @Column({ name: 'identifiers_tokenized', type: 'bigint', default: '0' }) identifiersTokenized!: string;
   @Column({ name: 'filtered_by_reason', type: 'jsonb' }) filteredByReason!: Record<string, number>;
   @Column({ name: 'bytes_read', type: 'bigint' }) bytesRead!: string;
   @Column({ name: 'batches_committed', type: 'integer' }) batchesCommitted!: number;

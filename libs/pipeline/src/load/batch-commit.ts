@@ -47,11 +47,12 @@ export async function commitBatch(
     for (const [k, v] of Object.entries(result.filteredByReason)) filteredBy[k] = (filteredBy[k] ?? 0) + v;
     const filtered = Object.values(filteredBy).reduce((a, b) => a + b, 0);
     const batchSeq = run.batchesCommitted + 1;
+    const tokenized = input.valid.reduce((n, t) => n + (t.identifiersTokenized ?? 0), 0);
     const updated = await client.query(
       `UPDATE job_runs SET records_read = $2, records_loaded = $3, records_dead_lettered = $4, records_filtered = $5,
-              filtered_by_reason = $6, bytes_read = $7, batches_committed = $8
+              filtered_by_reason = $6, bytes_read = $7, batches_committed = $8, identifiers_tokenized = identifiers_tokenized + $9
         WHERE id = $1 AND status IN ('RUNNING','PAUSED') AND batches_committed = $8 - 1`,
-      [run.id, read, loaded, dead, filtered, JSON.stringify(filteredBy), input.position, batchSeq],
+      [run.id, read, loaded, dead, filtered, JSON.stringify(filteredBy), input.position, batchSeq, tokenized],
     );
     // fencing: another executor moved the run on, or it was ended meanwhile — this batch must not land
     if (updated.rowCount !== 1) {
@@ -93,6 +94,7 @@ export async function commitBatch(
         digest: result.digest,
         position: input.position,
         ...(Object.keys(alerts).length ? { alerts } : {}),
+        ...(tokenized ? { identifiersTokenized: tokenized } : {}),
       },
     });
     ctx.crash?.('batch:before-commit');
@@ -105,6 +107,7 @@ export async function commitBatch(
       filteredByReason: filteredBy,
       bytesRead: String(input.position),
       batchesCommitted: batchSeq,
+      identifiersTokenized: String(Number(run.identifiersTokenized ?? 0) + tokenized),
     });
     ctx.crash?.('batch:after-commit');
     return result;

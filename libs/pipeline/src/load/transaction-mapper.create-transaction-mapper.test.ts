@@ -39,6 +39,7 @@ describe('createTransactionMapper', () => {
     if (!r.ok) throw new Error(r.rejection.message);
     expect(r.txn.txnId).toMatch(/^tok:k:/);
     expect(r.txn.account).toMatch(/^tok:k:/);
+    expect(r.txn.identifiersTokenized).toBe(2); // counted: the run warns that two business keys changed
     expect(r.txn.reference).toBe('card 411111******1111');
     expect(r.txn.cardPanMasked).toBe('340000*****0009');
     expect(r.txn.cardPanToken).toMatch(/^k:/);
@@ -59,6 +60,7 @@ describe('createTransactionMapper', () => {
       '',
     ]);
     if (!r.ok) throw new Error(r.rejection.message);
+    expect(r.txn.identifiersTokenized).toBeUndefined();
     expect(r.txn).toMatchObject({
       txnId: '021000021234500',
       account: '7000123412341237',

@@ -45,7 +45,13 @@ export function createTransactionMapper(
 ): TransactionMapper {
   const cardFree = new Set(notCardData);
   // identifiers: a card number inside becomes its token (distinct ids stay distinct keys); texts: masked
-  const identifier = (f: CanonicalField, v: string) => (cardFree.has(f) ? v : pan.tokenizeInText(v));
+  let tokenized = 0; // per record: identifiers whose value changed into a token
+  const identifier = (f: CanonicalField, v: string) => {
+    if (cardFree.has(f)) return v;
+    const t = pan.tokenizeInText(v);
+    if (t !== v) tokenized++;
+    return t;
+  };
   const text = (f: CanonicalField, v: string | null) => (v === null || cardFree.has(f) ? v : maskPansInText(v));
   const index = new Map<CanonicalField, number>();
   const missing: string[] = [];
@@ -102,6 +108,7 @@ export function createTransactionMapper(
           `record has ${record.fields.length} fields; the header has ${width}`,
         );
       }
+      tokenized = 0;
       const values = {} as Record<CanonicalField, string | null>;
       for (const { f, column, free, max, control } of plan) {
         const raw = column === undefined ? null : (record.fields[column] as string);
@@ -164,6 +171,7 @@ export function createTransactionMapper(
           reference: text('reference', values.reference),
           cardPanToken,
           cardPanMasked,
+          ...(tokenized ? { identifiersTokenized: tokenized } : {}),
         },
       };
     },

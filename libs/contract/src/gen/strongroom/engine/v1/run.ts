@@ -190,7 +190,15 @@ export interface Run {
   /** Times execution started: 1 + resumes after interruptions. */
   attempts: number;
   /** The run against its job version's SLA (deadline, maximum error rate). */
-  sla: RunSla | undefined;
+  sla:
+    | RunSla
+    | undefined;
+  /**
+   * Identifiers (txn_id, account, counterparty_account) that held what passes the card checks and were
+   * stored as tokens: a warning, since the business key changed (declare compliance.notCardData for fields
+   * that never hold card data).
+   */
+  identifiersTokenized: number;
 }
 
 export interface RunSla {
@@ -549,6 +557,7 @@ function createBaseRun(): Run {
     statusReason: "",
     attempts: 0,
     sla: undefined,
+    identifiersTokenized: 0,
   };
 }
 
@@ -628,6 +637,9 @@ export const Run: MessageFns<Run> = {
     }
     if (message.sla !== undefined) {
       RunSla.encode(message.sla, writer.uint32(202).fork()).join();
+    }
+    if (message.identifiersTokenized !== 0) {
+      writer.uint32(208).int64(message.identifiersTokenized);
     }
     return writer;
   },
@@ -845,6 +857,14 @@ export const Run: MessageFns<Run> = {
             message.sla = RunSla.decode(reader, reader.uint32());
             continue;
           }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.identifiersTokenized = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -952,6 +972,11 @@ export const Run: MessageFns<Run> = {
         : "",
       attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
       sla: isSet(object.sla) ? RunSla.fromJSON(object.sla) : undefined,
+      identifiersTokenized: isSet(object.identifiersTokenized)
+        ? globalThis.Number(object.identifiersTokenized)
+        : isSet(object.identifiers_tokenized)
+        ? globalThis.Number(object.identifiers_tokenized)
+        : 0,
     };
   },
 
@@ -1032,6 +1057,9 @@ export const Run: MessageFns<Run> = {
     if (message.sla !== undefined) {
       obj.sla = RunSla.toJSON(message.sla);
     }
+    if (message.identifiersTokenized !== 0) {
+      obj.identifiersTokenized = Math.round(message.identifiersTokenized);
+    }
     return obj;
   },
 
@@ -1067,6 +1095,7 @@ export const Run: MessageFns<Run> = {
     message.statusReason = object.statusReason ?? "";
     message.attempts = object.attempts ?? 0;
     message.sla = (object.sla !== undefined && object.sla !== null) ? RunSla.fromPartial(object.sla) : undefined;
+    message.identifiersTokenized = object.identifiersTokenized ?? 0;
     return message;
   },
 };
