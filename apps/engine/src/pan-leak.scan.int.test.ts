@@ -294,6 +294,10 @@ describe('no card number in clear anywhere', () => {
       ),
     );
     expect(plantedIn.filter((c) => !reported.has(c))).toEqual([]);
+    // and the metrics, whose labels name jobs (a job named after a card number is refused above)
+    const metrics = await (await fetch(engine.metricsUrl as string)).text();
+    expect(metrics).toContain('pan-leak');
+    expect(findLuhnValidPans(metrics)).toEqual([]);
     await engine.stop(); // flush every log line
     const logs = engine.output();
     expect(logs).toContain('batch:committed');
