@@ -1,7 +1,8 @@
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startCluster } from '@strongroom/embedded-pg';
-import { makeTempDir, querySql } from '@strongroom/testing';
+import { childBaseEnv, makeTempDir, querySql } from '@strongroom/testing';
 import { startStack, type Stack } from './commands/serve';
 import { loadConfig } from './config';
 
@@ -56,4 +57,55 @@ describe('serve on an embedded PostgreSQL', () => {
     // the owner's login is a real password login (scram), not the superuser's
     expect(await querySql(stack.databaseUrl, 'SELECT current_user AS u')).toEqual([{ u: 'strongroom_owner' }]);
   }, 120_000);
+
+  it('refuses a second serve on the same home, and stops on Ctrl-C in order, with a final audit checkpoint, exit 0', async () => {
+    const own = makeTempDir();
+    fs.chmodSync(own, 0o755);
+    const env = { ...childBaseEnv(), STRONGROOM_HOME: own, ENGINE_PORT: '0', GATEWAY_PORT: '0', LOG_LEVEL: 'warn' };
+    const bin = path.join(__dirname, '..', '..', '..', 'bin', 'strongroom.js');
+    // its own process group, like a shell's foreground job: Ctrl-C is a SIGINT to the whole group
+    const first = spawn(process.execPath, [bin, 'serve'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    first.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    first.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+    for (let i = 0; i < 600 && !out.includes('strongroom ready'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('strongroom ready');
+
+    // some work, so that the chain has entries past its last checkpoint
+    const engineAddress = /engine (\S+) \(gRPC\)/.exec(out)?.[1] as string;
+    fs.mkdirSync(path.join(own, 'inbox'), { recursive: true });
+    fs.writeFileSync(path.join(own, 'inbox', 'day.csv'), 'id,acct,amt,ccy,ts\n1,A,1.00,EUR,2026-01-01\n');
+    const jobFile = path.join(own, 'inbox', 'day.yaml');
+    fs.writeFileSync(
+      jobFile,
+      'name: ctrl-c\nsource:\n  kind: csv\n  path: day.csv\n  mapping: { txn_id: id, account: acct, amount: amt, currency: ccy, booked_at: ts }\n',
+    );
+    const ran = spawnSync(process.execPath, [bin, 'run', jobFile, '--json'], {
+      env: { ...env, STRONGROOM_ENGINE: engineAddress },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(ran.status).toBe(0);
+
+    const second = spawnSync(process.execPath, [bin, 'serve'], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`another strongroom serve/start (pid ${first.pid}) is running on`);
+
+    process.kill(-(first.pid as number), 'SIGINT');
+    expect(await exited).toBe(0);
+    expect(fs.existsSync(path.join(own, 'serve.lock'))).toBe(false);
+    // the engine stopped before the database: its final checkpoint covers the head of the chain
+    const pg = await startCluster({ dataDir: path.join(own, 'pg'), database: 'strongroom' });
+    try {
+      const [heads] = await querySql<{ entries: string; checkpointed: string }>(
+        pg.url,
+        `SELECT (SELECT max(seq) FROM immutable_audit_log)::text AS entries, (SELECT max(seq) FROM audit_checkpoints)::text AS checkpointed`,
+      );
+      expect(Number(heads?.entries)).toBeGreaterThan(0);
+      expect(heads?.checkpointed).toBe(heads?.entries);
+    } finally {
+      await pg.stop();
+    }
+  }, 180_000);
 });

@@ -48,6 +48,11 @@ const schema = z.object({
    * off otherwise.
    */
   STRONGROOM_FOUR_EYES: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).optional(),
+  /**
+   * Set by `serve`/`start` for the processes they supervise: the process ignores the terminal's Ctrl-C (its
+   * supervisor stops it, in order) and stops gracefully when the supervisor goes away (its stdin closes).
+   */
+  STRONGROOM_SUPERVISED: z.enum(['1'], { error: 'must be "1" or unset' }).optional(),
   /** Refused calls are counted and written to the audit chain as one `access:denied` entry per this many seconds. */
   AUDIT_DENIALS_SECONDS: intString(1, 3600).default(10),
   /**
@@ -191,6 +196,8 @@ export type EngineConfig = Readonly<{
   logFormat: 'json' | 'pretty';
   /** Test-only crash points: name → which hit kills the process. Empty in normal operation. */
   crashAt: ReadonlyMap<string, number>;
+  /** Run by serve/start: stop on the supervisor's SIGTERM or its going away, not on the terminal's Ctrl-C. */
+  supervised: boolean;
 }>;
 
 export function loadConfig(env: Env = process.env): EngineConfig {
@@ -260,6 +267,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     auditCheckpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,
     auditDenialsSeconds: e.AUDIT_DENIALS_SECONDS,
     fourEyes: (e.STRONGROOM_FOUR_EYES ?? (production ? 'on' : 'off')) === 'on',
+    supervised: e.STRONGROOM_SUPERVISED === '1',
     runtimeDatabaseUrl: e.DATABASE_RUNTIME_URL,
     limits: {
       ingestIdleTimeoutMs: e.ENGINE_INGEST_IDLE_TIMEOUT_MS,

@@ -37,7 +37,14 @@ async function main(): Promise<void> {
     );
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
+  if (config.supervised) {
+    // serve/start stop us in order; the terminal's Ctrl-C is theirs to handle, and their going away is ours
+    process.on('SIGINT', () => undefined);
+    process.stdin.resume();
+    process.stdin.once('end', () => onSignal('SIGTERM'));
+  } else {
+    process.on('SIGINT', () => onSignal('SIGINT'));
+  }
 }
 
 main().catch((err) => {

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       unauthenticatedRateLimitPerMinute: 60,
       ws: { maxSubscriptionsPerConnection: 10, maxSubscriptionsPerSubject: 25 },
       denials: { reportSeconds: 10, serviceTokenFile: undefined },
+      supervised: false,
       metrics: { host: '127.0.0.1', port: 9465 },
     });
     expect(Object.isFrozen(config)).toBe(true);

@@ -96,6 +96,11 @@ export interface GatewayConfig {
    * GraphQL port and without credentials — keep it on an internal interface.
    */
   readonly metrics: { host: string; port: number } | null;
+  /**
+   * STRONGROOM_SUPERVISED=1 (set by serve/start): ignore the terminal's Ctrl-C (the supervisor stops the
+   * gateway, in order) and stop gracefully when the supervisor goes away (stdin closes).
+   */
+  readonly supervised: boolean;
 }
 
 /** Thrown when the environment does not describe a valid gateway configuration. */
@@ -124,6 +129,7 @@ const envSchema = z.object({
   GATEWAY_JWT_AUDIENCE: z.string().optional(),
   NODE_ENV: z.string().optional(),
   STRONGROOM_ENV: z.string().optional(),
+  STRONGROOM_SUPERVISED: z.enum(['1'], { error: 'must be "1" or unset' }).optional(),
   LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
     .default('info'),
@@ -216,6 +222,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxSubscriptionsPerSubject: e.GATEWAY_WS_MAX_SUBSCRIPTIONS_PER_SUBJECT,
     },
     denials: { reportSeconds: e.GATEWAY_DENIALS_REPORT_SECONDS, serviceTokenFile: e.GATEWAY_SERVICE_TOKEN_FILE },
+    supervised: e.STRONGROOM_SUPERVISED === '1',
   });
 }
 

@@ -50,7 +50,14 @@ async function main(): Promise<void> {
     );
   };
   process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  if (config.supervised) {
+    // serve/start stop us in order; the terminal's Ctrl-C is theirs to handle, and their going away is ours
+    process.on('SIGINT', () => undefined);
+    process.stdin.resume();
+    process.stdin.once('end', shutdown);
+  } else {
+    process.on('SIGINT', shutdown);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -66,6 +66,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
   ];
   const child = spawn(path.join(binaries.binDir, 'postgres'), args, {
+    // its own process group: the terminal's Ctrl-C reaches our supervisor, which stops the engine (and its
+    // final audit checkpoint) before the database — not the database at once
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
     env: { ...process.env, LC_ALL: 'C' },

@@ -27,3 +27,4 @@ export { querySql, querySession } from './sql';
 export { makeTestIdp } from './jwks';
 export { makeTestPki } from './pki';
 export { processRss, promSample } from './prom';
+export { childBaseEnv } from './harness-env';

@@ -25,16 +25,55 @@ function say(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
 
+/**
+ * Takes `<home>/serve.lock` for this process, or refuses when a live process holds it (naming it); a lock
+ * left by a process that is gone is taken over. Returns the release.
+ */
+export function lockHome(home: string): () => void {
+  const file = path.join(home, 'serve.lock');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return () => {
+        try {
+          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw err;
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && alive(pid))
+        throw new Error(
+          `another strongroom serve/start (pid ${pid}) is running on ${home}; stop it first (Ctrl-C there), or use another STRONGROOM_HOME`,
+        );
+      fs.rmSync(file, { force: true }); // its process is gone: the lock is stale
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Starts a TypeScript entry point as a child process and waits for its `<name> ready <addr>` line. */
 function startChild(
   name: string,
   entry: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; address: string; metricsUrl: string | null }> {
+  // supervised: the child leaves the terminal's Ctrl-C to us (we stop it in order) and stops by itself when
+  // its stdin — this pipe — closes, that is when we are gone
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, entry)], {
     cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...env, STRONGROOM_SUPERVISED: '1' },
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -74,16 +113,24 @@ function stopChild(child: ChildProcess | undefined, graceMs: number): Promise<vo
  */
 export async function startStack(config: CliConfig): Promise<Stack> {
   fs.mkdirSync(config.home, { recursive: true });
+  // one stack per home: a second serve/start here would stop the first one's database
+  const releaseHome = lockHome(config.home);
   let cluster: Cluster | undefined;
   let databaseUrl = config.databaseUrl;
   let runtimeDatabaseUrl: string | undefined; // external: DATABASE_RUNTIME_URL passes through from the environment
   if (!databaseUrl) {
     say(`starting embedded PostgreSQL (data in ${path.join(config.home, 'pg')})…`);
-    cluster = await startCluster({ dataDir: path.join(config.home, 'pg'), database: 'strongroom' });
-    // the superuser only provisions: the engine migrates as the owner and works as the runtime login
-    const logins = await provisionApplicationLogins(cluster, 'strongroom');
-    databaseUrl = logins.ownerUrl;
-    runtimeDatabaseUrl = logins.runtimeUrl;
+    try {
+      cluster = await startCluster({ dataDir: path.join(config.home, 'pg'), database: 'strongroom' });
+      // the superuser only provisions: the engine migrates as the owner and works as the runtime login
+      const logins = await provisionApplicationLogins(cluster, 'strongroom');
+      databaseUrl = logins.ownerUrl;
+      runtimeDatabaseUrl = logins.runtimeUrl;
+    } catch (err) {
+      await cluster?.stop();
+      releaseHome();
+      throw err;
+    }
     say(`PostgreSQL ${cluster.binaries.version} on 127.0.0.1:${cluster.port}`);
   }
   const jwtSecret = config.env.GATEWAY_JWT_SECRET ?? readOrCreateDevSecret(config.home);
@@ -103,6 +150,7 @@ export async function startStack(config: CliConfig): Promise<Stack> {
     await stopChild(gateway?.child, 10_000);
     await stopChild(engine?.child, 45_000);
     await cluster?.stop();
+    releaseHome();
   };
   try {
     engine = await startChild('engine', 'apps/engine/src/main.ts', {
