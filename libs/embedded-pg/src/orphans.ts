@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, but belongs to someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -16,14 +17,14 @@ export async function stopPostmasterOf(dataDir: string, signal: NodeJS.Signals =
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
   const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return;
   // Only signal it if it really is a postgres serving this directory.
   const cmdline = readCmdline(pid);
   if (!cmdline.includes('postgres') || !cmdline.includes(dataDir)) return;
   process.kill(pid, signal);
   const deadline = Date.now() + 20_000;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 function readCmdline(pid: number): string {
@@ -44,7 +45,7 @@ export async function cleanupOrphanClusters(prefix = 'strongroom-test-'): Promis
   for (const name of fs.readdirSync(tmp)) {
     if (!name.startsWith(prefix)) continue;
     const owner = Number(name.slice(prefix.length).split('-')[0]);
-    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
     const dir = path.join(tmp, name);
     await stopPostmasterOf(path.join(dir, 'data'), 'SIGQUIT');
     fs.rmSync(dir, { recursive: true, force: true });

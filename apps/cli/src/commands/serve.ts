@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readOrCreateDevSecret, signDevToken } from '@strongroom/auth';
-import { provisionApplicationLogins, startCluster, type Cluster } from '@strongroom/embedded-pg';
+import { processAlive, provisionApplicationLogins, startCluster, type Cluster } from '@strongroom/embedded-pg';
 import { type CliConfig } from '../config';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -44,21 +44,12 @@ export function lockHome(home: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw err;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && alive(pid))
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid))
         throw new Error(
           `another strongroom serve/start (pid ${pid}) is running on ${home}; stop it first (Ctrl-C there), or use another STRONGROOM_HOME`,
         );
       fs.rmSync(file, { force: true }); // its process is gone: the lock is stale
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

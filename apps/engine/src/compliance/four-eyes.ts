@@ -6,14 +6,20 @@ import { type Logger, redactPansDeep } from '@strongroom/logging';
 import { operatorText } from '@strongroom/pipeline';
 import { type Caller } from '../grpc/call-scope';
 
-/** The governed actions, and the RPC whose roles an approver needs (plus an action rule for some). */
+/** The RPC whose roles an approver needs (plus an action rule for some). */
+interface Governance {
+  rpc: string;
+  rule?: keyof typeof ACTION_ROLES;
+}
+
+/** The governed actions, and what deciding each needs. */
 export const GOVERNED = {
   ReleaseLegalHold: { rpc: 'ReleaseLegalHold' },
   PurgeExpired: { rpc: 'PurgeExpired' },
   DiscardDeadLetters: { rpc: 'DiscardDeadLetters' },
   CloseAlert: { rpc: 'TransitionAlert' },
   ChangeJobRetention: { rpc: 'CreateJob', rule: 'CreateJob.changeRetentionOrClassification' },
-} as const;
+} as const satisfies Record<string, Governance>;
 export type GovernedAction = keyof typeof GOVERNED;
 
 export interface ApprovalRow {
@@ -100,7 +106,7 @@ export class FourEyes {
           ErrorCode.PERMISSION_DENIED,
           `approval request ${id} was made by ${caller.actor}: another person must decide it`,
         );
-      const governed = GOVERNED[row.action] as { rpc: string; rule?: keyof typeof ACTION_ROLES };
+      const governed: Governance = GOVERNED[row.action];
       if (!mayCall(caller.roles, governed.rpc) || (governed.rule && !mayDo(caller.roles, governed.rule)))
         throw new StrongroomError(
           ErrorCode.PERMISSION_DENIED,
@@ -131,7 +137,7 @@ export class FourEyes {
   }
 
   private rolesOf(action: GovernedAction): string {
-    const governed = GOVERNED[action] as { rpc: string; rule?: keyof typeof ACTION_ROLES };
+    const governed: Governance = GOVERNED[action];
     const roles = (RPC_ROLES[governed.rpc] ?? []).filter(
       (r) => !governed.rule || ACTION_ROLES[governed.rule].includes(r),
     );

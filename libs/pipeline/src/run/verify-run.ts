@@ -52,7 +52,7 @@ export async function recomputeBatchDigests(
   ds: DataSource,
   runId: string,
   fieldKeys?: KeyProvider,
-): Promise<{ batches: RecomputedBatch[]; rowsChecked: number; stray: number }> {
+): Promise<{ jobId: string; batches: RecomputedBatch[]; rowsChecked: number; stray: number }> {
   const run = await getRun(ds, runId);
   if (run.status !== 'SUCCEEDED')
     throw new StrongroomError(
@@ -138,7 +138,7 @@ export async function recomputeBatchDigests(
     seen: b.seen,
     digest: b.builder.hex(),
   }));
-  return { batches: recomputed, rowsChecked, stray };
+  return { jobId: run.jobId, batches: recomputed, rowsChecked, stray };
 }
 
 /**
@@ -165,7 +165,7 @@ async function auditedDigests(ds: DataSource, runId: string): Promise<Map<number
  * rewritten to match. (Whether the audit chain itself is intact is `audit verify`'s question.)
  */
 export async function verifyRun(ds: DataSource, runId: string, fieldKeys?: KeyProvider): Promise<VerifyRunResult> {
-  const { batches, rowsChecked, stray } = await recomputeBatchDigests(ds, runId, fieldKeys);
+  const { jobId, batches, rowsChecked, stray } = await recomputeBatchDigests(ds, runId, fieldKeys);
   const audited = await auditedDigests(ds, runId);
   const result = (ok: boolean, firstBadBatch: number, message: string): VerifyRunResult => ({
     ok,
@@ -177,10 +177,9 @@ export async function verifyRun(ds: DataSource, runId: string, fieldKeys?: KeyPr
   });
   // rows the retention purge removed are recorded by the owner's purge function in sink_removals, which the
   // engine's role cannot write: a batch missing rows is lawful while the job's recorded removals cover them
-  const run = await getRun(ds, runId);
   const [removals] = (await ds.query(
     `SELECT coalesce(sum(row_count), 0)::text AS n FROM sink_removals WHERE job_id = $1 AND reason = 'RETENTION'`,
-    [run.jobId],
+    [jobId],
   )) as { n: string }[];
   const purgedForJob = Number(removals?.n ?? 0);
   let missing = 0;
