@@ -12,6 +12,7 @@ import {
 
 const cli = runCli;
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop() as string) as Record<string, unknown>;
 
 describe('strongroom CLI against a real engine', () => {
@@ -22,7 +23,10 @@ describe('strongroom CLI against a real engine', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    engine = await startEngineProcess({ databaseUrl: db.url, env: { STRONGROOM_HOME: `${dir}/home` } });
+    engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: { STRONGROOM_HOME: `${dir}/home`, LOG_LEVEL: 'info' }, // the pause test waits for its request's log line
+    });
     env = { STRONGROOM_ENGINE: engine.address, STRONGROOM_TOKEN: engine.token };
   });
   afterAll(async () => {
@@ -92,27 +96,46 @@ describe('strongroom CLI against a real engine', () => {
   });
 
   it('pause and resume print the state they led to, not the one before', async () => {
-    const rows = Array.from({ length: 40_000 }, (_, i) => `p${i},A,${i}.00,EUR,2026-01-01`).join('\n');
+    const rows = Array.from({ length: 4_000 }, (_, i) => `p${i},A,${i}.00,EUR,2026-01-01`).join('\n');
     writeTempFile(dir, 'jobs/data/p.csv', `id,acct,amt,ccy,ts\n${rows}\n`);
     const jobFile = writeTempFile(
       dir,
       'jobs/p.yaml',
       `${job('cli-p', 'data/p.csv')}batching: { minSize: 200, maxSize: 200 }\n`,
     );
-    const { runId } = lastJson((await cli(['run', jobFile, '--detach', '--json'], env)).stdout);
-    let paused: Record<string, unknown> = {};
-    for (let i = 0; i < 100 && paused['status'] !== 'PAUSED'; i++) {
-      const r = await cli(['pause', String(runId), '--json'], env);
-      if (r.code === 0) paused = lastJson(r.stdout);
-      else await new Promise((res) => setTimeout(res, 50)); // not executing yet
+    // the run's first batch waits on this lock, so the pause lands mid-run however fast the machine is
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      await pg.query('BEGIN');
+      await pg.query('LOCK TABLE transactions IN EXCLUSIVE MODE');
+      const { runId } = lastJson((await cli(['run', jobFile, '--detach', '--json'], env)).stdout);
+      const status = async () =>
+        (await pg.query(`SELECT status FROM job_runs WHERE id = $1`, [runId])).rows[0]?.status as string;
+      for (let i = 0; i < 200 && (await status()) !== 'RUNNING'; i++) await sleep(50);
+      expect(await status()).toBe('RUNNING');
+      const pausing = cli(['pause', String(runId), '--json'], env);
+      const requested = () =>
+        engine
+          .output()
+          .split('\n')
+          .some((line) => line.includes('"run:pause-requested"') && line.includes(String(runId)));
+      for (let i = 0; i < 300 && !requested(); i++) await sleep(50);
+      expect(requested()).toBe(true);
+      await pg.query('COMMIT'); // the batch commits, and the executor pauses before the next one
+      const paused = await pausing;
+      expect(paused.code).toBe(0);
+      expect(lastJson(paused.stdout)).toMatchObject({ runId, status: 'PAUSED' });
+      const resumed = lastJson((await cli(['resume', String(runId), '--json'], env)).stdout);
+      expect(['RUNNING', 'SUCCEEDED']).toContain(resumed['status']);
+      expect(lastJson((await cli(['status', String(runId), '--wait', '--json'], env)).stdout)).toMatchObject({
+        status: 'SUCCEEDED',
+        read: 4_000,
+      });
+    } finally {
+      await pg.query('ROLLBACK').catch(() => undefined);
+      await pg.end();
     }
-    expect(paused).toMatchObject({ runId, status: 'PAUSED' });
-    const resumed = lastJson((await cli(['resume', String(runId), '--json'], env)).stdout);
-    expect(['RUNNING', 'SUCCEEDED']).toContain(resumed['status']);
-    expect(lastJson((await cli(['status', String(runId), '--wait', '--json'], env)).stdout)).toMatchObject({
-      status: 'SUCCEEDED',
-      read: 40_000,
-    });
   }, 60_000);
 
   it('reports usage errors, unreadable job files and an unreachable engine with clear messages', async () => {
