@@ -8,6 +8,13 @@ const parse = (text: string | Buffer, eof = true, d = ',', max?: number) =>
   parseRecords(Buffer.isBuffer(text) ? text : Buffer.from(text), opts(d, max), eof);
 
 describe('parseRecords', () => {
+  it('ends a malformed line at a CR that ends the input, as it would if more input followed', () => {
+    const alone = parse('1,"never closes\r', true);
+    const followed = parse('1,"never closes\r2,b\n', true);
+    expect(alone.records[0]).toMatchObject({ raw: '1,"never closes', length: 16 });
+    expect(followed.records[0]).toEqual(alone.records[0]);
+  });
+
   it('handles quotes, doubled quotes, embedded delimiters and line breaks', () => {
     const text = 'a,"b,1","say ""hi""","multi\r\nline"\r\nx,,z\n';
     const { records, consumed } = parse(text);

@@ -56,12 +56,12 @@ export function parseRecords(
 }
 
 /** End of the line starting at `start` (index of CR/LF or buf.length) and the terminator's length. */
-function lineEnd(buf: Buffer, start: number): { end: number; term: number } | null {
+function lineEnd(buf: Buffer, start: number, eof: boolean): { end: number; term: number } | null {
   for (let i = start; i < buf.length; i++) {
     const c = buf[i];
     if (c === LF) return { end: i, term: 1 };
     if (c === CR) {
-      if (i + 1 >= buf.length) return null;
+      if (i + 1 >= buf.length) return eof ? { end: i, term: 1 } : null; // a CR that ends the input ends the line
       return { end: i, term: buf[i + 1] === LF ? 2 : 1 };
     }
   }
@@ -83,7 +83,7 @@ function wholeLine(
   code: 'MALFORMED_QUOTES' | 'RECORD_TOO_LONG',
   message: string,
 ): ParsedRecord | null {
-  const le = lineEnd(buf, start);
+  const le = lineEnd(buf, start, eof);
   if (le && le.end - start <= max) {
     return {
       fields: [],

@@ -38,6 +38,12 @@ export interface CsvSourceOptions {
   startByte?: number;
   /** recordNo of the record ending at startByte (default 0). */
   startRecordNo?: number;
+  /**
+   * Read only this byte range of the file (a partition: `start` and `end` are record boundaries, `end`
+   * exclusive). The header is still read from the top of the file; `hash` then receives exactly the
+   * range's bytes, and `startByte` (a checkpoint inside the range) defaults to `start`.
+   */
+  range?: { start: number; end: number };
   /** Receives every byte of the file in order (for a digest of what was actually read). */
   hash?: Hash;
 }
@@ -71,6 +77,20 @@ export interface CsvSource {
  * skipped prefix), so the caller can compare the digest of what it read with the submitted one.
  */
 export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSource> {
+  const range = options.range;
+  if (range && range.start > 0) {
+    // a later partition: the header comes from the top of the file (read only as far as it goes)
+    const top = await openCsvFile({ ...options, range: { start: 0, end: range.start }, hash: undefined });
+    top.close();
+    return openCsvFile(options, top.rawHeader);
+  }
+  return openCsvFile(options);
+}
+
+async function openCsvFile(
+  options: CsvSourceOptions,
+  knownHeader?: string[],
+): Promise<CsvSource & { rawHeader: string[] }> {
   let stat: fs.Stats;
   try {
     stat = await fs.promises.stat(options.path);
@@ -87,11 +107,16 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
     delimiter: (options.delimiter ?? ',').charCodeAt(0),
     maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
   };
-  const stream = fs.createReadStream(options.path, { highWaterMark: options.chunkBytes ?? 1 << 20 });
+  const range = options.range;
+  const empty = range !== undefined && range.end <= range.start;
+  const stream = fs.createReadStream(options.path, {
+    highWaterMark: options.chunkBytes ?? 1 << 20,
+    ...(range ? { start: range.start, end: Math.max(range.end - 1, range.start) } : {}),
+  });
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let buf: Buffer = Buffer.alloc(0);
-  let eof = false;
-  let bytePos = 0; // file offset of buf[0]
+  let eof = empty;
+  let bytePos = range?.start ?? 0; // file offset of buf[0]
 
   async function fill(): Promise<boolean> {
     if (eof) return false;
@@ -109,10 +134,11 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
     bytePos += n;
   };
 
-  let header: string[] | undefined;
+  let header: string[] | undefined = knownHeader;
+  if (header && empty) stream.destroy();
   try {
-    await fill();
-    if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) consume(3);
+    if (!header) await fill();
+    if (!header && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) consume(3);
     while (!header) {
       const { records, consumed } = parseRecords(buf, parse, eof);
       const rec = records.find((r) => r.raw.trim() !== '');
@@ -214,5 +240,6 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
     if (out.length) yield out;
   }
 
-  return { header: keep(header), dropped, records, close: () => stream.destroy() };
+  const rawHeader = header;
+  return { header: keep(header), dropped, rawHeader, records, close: () => stream.destroy() };
 }
