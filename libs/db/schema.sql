@@ -110,6 +110,18 @@ TABLE dead_letter_queue
   INDEX dead_letter_queue_status_idx ON public.dead_letter_queue USING btree (status, created_at)
   GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
 
+TABLE engine_replicas
+  id text NOT NULL
+  host text NOT NULL
+  pid integer NOT NULL
+  address text
+  started_at timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+  heartbeat_at timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+  stopped_at timestamp with time zone
+  CONSTRAINT engine_replicas_pkey PRIMARY KEY (id)
+  INDEX UNIQUE engine_replicas_pkey ON public.engine_replicas USING btree (id)
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
+
 TABLE immutable_audit_log
   seq bigint NOT NULL
   occurred_at timestamp with time zone NOT NULL
@@ -314,13 +326,24 @@ TABLE run_checkpoints
   start_byte bigint NOT NULL DEFAULT 0
   end_byte bigint
   done boolean NOT NULL DEFAULT false
+  kind text NOT NULL DEFAULT 'FILE'::text
+  records_before bigint NOT NULL DEFAULT 0
+  sha256 text
+  owner text
+  lease_epoch bigint NOT NULL DEFAULT 0
+  lease_expires_at timestamp with time zone
+  fenced_batches integer NOT NULL DEFAULT 0
   CONSTRAINT run_checkpoints_batch_seq_check CHECK (batch_seq >= 0)
   CONSTRAINT run_checkpoints_byte_offset_check CHECK (byte_offset >= 0)
   CONSTRAINT run_checkpoints_check CHECK (end_byte IS NULL OR end_byte >= start_byte)
+  CONSTRAINT run_checkpoints_kind_check CHECK (kind = ANY (ARRAY['FILE'::text, 'STREAM'::text]))
+  CONSTRAINT run_checkpoints_lease_epoch_check CHECK (lease_epoch >= 0)
   CONSTRAINT run_checkpoints_partition_no_check CHECK (partition_no >= 0)
   CONSTRAINT run_checkpoints_pkey PRIMARY KEY (run_id, partition_no)
+  CONSTRAINT run_checkpoints_records_before_check CHECK (records_before >= 0)
   CONSTRAINT run_checkpoints_records_read_check CHECK (records_read >= 0)
   CONSTRAINT run_checkpoints_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
+  CONSTRAINT run_checkpoints_sha256_check CHECK (sha256 IS NULL OR sha256 ~ '^[0-9a-f]{64}$'::text)
   CONSTRAINT run_checkpoints_start_byte_check CHECK (start_byte >= 0)
   INDEX UNIQUE run_checkpoints_pkey ON public.run_checkpoints USING btree (run_id, partition_no)
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
@@ -363,6 +386,8 @@ TABLE transaction_integrity
   reconciled boolean
   details jsonb NOT NULL DEFAULT '{}'::jsonb
   created_at timestamp with time zone NOT NULL DEFAULT now()
+  partition_no integer
+  lease_epoch bigint
   CONSTRAINT transaction_integrity_check CHECK ((scope = 'BATCH'::text) = (batch_seq IS NOT NULL))
   CONSTRAINT transaction_integrity_digest_sha256_check CHECK (digest_sha256 ~ '^[0-9a-f]{64}$'::text)
   CONSTRAINT transaction_integrity_pkey PRIMARY KEY (id)

@@ -12,6 +12,7 @@ import { retentionCommand } from './commands/retention';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { startCommand } from './commands/start';
+import { engineCommand } from './commands/engine';
 import { screenCommand } from './commands/screen';
 import { inspectCommand } from './commands/inspect';
 import { statusCommand } from './commands/status';
@@ -22,6 +23,7 @@ const HELP = `strongroom — banking-grade ETL into PostgreSQL
 usage:
   strongroom serve                                  PostgreSQL (embedded unless DATABASE_URL), engine and gateway
   strongroom start                                  serve + a demo run over generated bank data (npm start)
+  strongroom engine                                 one engine replica against DATABASE_URL (any number may share it)
   strongroom run <job.yaml> [--follow] [--detach] [--json]
   strongroom status <runId> [--wait] [--json]
   strongroom pause|resume|cancel <runId> [--json]
@@ -138,6 +140,8 @@ async function dispatch(
       return serveCommand(config);
     case 'start':
       return startCommand(config);
+    case 'engine':
+      return engineCommand(config);
     case 'run':
       return runCommand(config, arg, { follow: values.follow, detach: values.detach, json: values.json });
     case 'status':

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, ROLES, type Role } from '@strongroom/auth';
@@ -123,6 +125,18 @@ const schema = z.object({
   DB_CONNECT_TIMEOUT_MS: intString(100, 600_000).default(10_000),
   /** Longest the engine works on one unary call, whatever deadline the caller set (ms). Calls must carry a deadline. */
   ENGINE_MAX_DEADLINE_MS: intString(1000, 3_600_000).default(300_000),
+  /**
+   * Lease of a file run's partition held by this replica (ms), renewed every third of it. A replica that
+   * dies or freezes loses its partitions to the others this long after its last renewal.
+   */
+  ENGINE_LEASE_TTL_MS: intString(1000, 600_000).default(30_000),
+  /** This replica's id (owner of its leases, listed among the replicas). Default <host>-<pid>-<random>. */
+  ENGINE_REPLICA_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - only (at most 100)')
+    .optional(),
+  /** A CSV file run is cut into partitions of about this many bytes (at record boundaries), which replicas share. */
+  STRONGROOM_PARTITION_BYTES: intString(4096, 2 ** 40).default(64 * 1024 * 1024),
   /** On SIGTERM, how long running batches may take to finish before the engine exits anyway. */
   ENGINE_SHUTDOWN_GRACE_MS: intString(0, 3_600_000).default(30_000),
   /**
@@ -170,6 +184,10 @@ export type EngineConfig = Readonly<{
   /** The runtime login's URL (DATABASE_RUNTIME_URL); undefined: the engine provisions one (not in production). */
   runtimeDatabaseUrl: string | undefined;
   maxConcurrentRuns: number;
+  /** Partition lease (ms); this replica's id; the partition size of CSV file runs (bytes). */
+  leaseTtlMs: number;
+  replicaId: string;
+  partitionBytes: number;
   /** Where GET /metrics is served; null when off. */
   metrics: { host: string; port: number } | null;
   sanctionsListFiles: string[];
@@ -277,6 +295,14 @@ export function loadConfig(env: Env = process.env): EngineConfig {
       maxConcurrentStreams: e.ENGINE_MAX_CONCURRENT_STREAMS,
     },
     maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
+    leaseTtlMs: e.ENGINE_LEASE_TTL_MS,
+    replicaId:
+      e.ENGINE_REPLICA_ID ??
+      `${os
+        .hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 60)}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    partitionBytes: e.STRONGROOM_PARTITION_BYTES,
     metrics:
       e.ENGINE_METRICS_PORT === 'off'
         ? null

@@ -59,6 +59,7 @@ import { loadScreening } from './compliance/screening';
 import { FileKeyRing } from './compliance/field-keys';
 import { KeyRotator } from './compliance/key-rotator';
 import { RunScheduler } from './runs/run-scheduler';
+import { ReplicaRegistry } from './runs/replicas';
 import { RunObserver } from './runs/run-observer';
 import { EngineMetrics } from './ops/engine-metrics';
 import { createMetricsRegistry, startMetricsServer } from '@strongroom/metrics';
@@ -204,6 +205,9 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     fieldKeys,
     sourceRoots: config.sourceRoots,
     streamLocks: new RunLockHolder(ds),
+    replicaId: config.replicaId,
+    leaseTtlMs: config.leaseTtlMs,
+    partitionBytes: config.partitionBytes,
     onBatchCommitted: (job: string, ms: number) => metrics.batchCommitted(job, ms),
     onIngestProgress: (run: JobRunEntity) => observer.observe(run),
     ...crashHook(config),
@@ -340,10 +344,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     ? await startMetricsServer(registry, config.metrics.host, config.metrics.port)
     : null;
   if (metricsServer) logger.info('metrics:listening', { address: metricsServer.address });
+  const address = `${config.host}:${port}`;
+  const replica = new ReplicaRegistry(ds, config.replicaId);
+  await replica.register(address);
   const recovered = await scheduler.recover();
+  // replicas share file runs through partition leases: look for work every third of a lease
+  scheduler.startPolling(Math.max(200, Math.floor(config.leaseTtlMs / 3)), config.leaseTtlMs, () => replica.beat());
   await rotator.resume();
   if (recovered.queued || recovered.resumed) logger.info('runs:recovered', recovered);
-  const address = `${config.host}:${port}`;
 
   return {
     address,
@@ -354,6 +362,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       await metricsServer?.close();
       for (const n of SERVICES) health.setStatus(n, 'NOT_SERVING');
       const still = await scheduler.shutdown(config.shutdownGraceMs);
+      await replica.stopped().catch(() => undefined);
       checkpointer.stop();
       await rotator.stop();
       await checkpointer.checkpointNow().catch((err) => logger.warn('audit:checkpoint-failed', { error: String(err) }));

@@ -80,7 +80,8 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<CsvSourc
   const range = options.range;
   if (range && range.start > 0) {
     // a later partition: the header comes from the top of the file (read only as far as it goes)
-    const top = await openCsvFile({ ...options, range: { start: 0, end: range.start }, hash: undefined });
+    const { startByte: _resume, startRecordNo: _no, hash: _hash, ...header } = options;
+    const top = await openCsvFile({ ...header, range: { start: 0, end: range.start } });
     top.close();
     return openCsvFile(options, top.rawHeader);
   }

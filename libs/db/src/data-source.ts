@@ -5,7 +5,12 @@ import { JobEntity, JobVersionEntity } from './entities/job.entity';
 import { JobRunEntity, RunCheckpointEntity } from './entities/run.entity';
 import { DeadLetterEntity } from './entities/dead-letter.entity';
 import { TransactionIntegrityEntity } from './entities/integrity.entity';
-import { AuditLogEntryEntity, CircuitBreakerStateEntity, PerformanceMetricEntity } from './entities/operations.entity';
+import {
+  AuditLogEntryEntity,
+  CircuitBreakerStateEntity,
+  EngineReplicaEntity,
+  PerformanceMetricEntity,
+} from './entities/operations.entity';
 import { InitialSchema1764300000000 } from './migrations/1764300000000-initial-schema';
 import { ExactlyOnce1764400000000 } from './migrations/1764400000000-exactly-once';
 import { AuditAndRoles1764500000000 } from './migrations/1764500000000-audit-and-roles';
@@ -18,6 +23,7 @@ import { LeastPrivilege1765000000000 } from './migrations/1765000000000-least-pr
 import { HoldsBlindIndex1765100000000 } from './migrations/1765100000000-holds-blind-index';
 import { Approvals1765200000000 } from './migrations/1765200000000-approvals';
 import { IdentifiersTokenized1765300000000 } from './migrations/1765300000000-identifiers-tokenized';
+import { PartitionLeases1765400000000 } from './migrations/1765400000000-partition-leases';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -33,6 +39,7 @@ export const ENTITIES = [
   ComplianceAlertEntity,
   KycCustomerEntity,
   LegalHoldEntity,
+  EngineReplicaEntity,
 ];
 
 /** Migrations in order. Never `synchronize`: the schema changes only through these. */
@@ -48,6 +55,7 @@ export const MIGRATIONS = [
   HoldsBlindIndex1765100000000,
   Approvals1765200000000,
   IdentifiersTokenized1765300000000,
+  PartitionLeases1765400000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

@@ -27,7 +27,12 @@ export {
 } from './entities/run.entity';
 export { DeadLetterEntity, type DeadLetterStatus } from './entities/dead-letter.entity';
 export { TransactionIntegrityEntity } from './entities/integrity.entity';
-export { AuditLogEntryEntity, CircuitBreakerStateEntity, PerformanceMetricEntity } from './entities/operations.entity';
+export {
+  AuditLogEntryEntity,
+  CircuitBreakerStateEntity,
+  EngineReplicaEntity,
+  PerformanceMetricEntity,
+} from './entities/operations.entity';
 export type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 export {
   ComplianceAlertEntity,

@@ -22,6 +22,9 @@ describe('coerceError', () => {
     expect(coerceError(unique).code).toBe(ErrorCode.INTERNAL);
     expect(isRetryablePgError(Object.assign(new Error(''), { code: '08006' }))).toBe(true);
     expect(isRetryablePgError(Object.assign(new Error(''), { code: '57P01' }))).toBe(true);
+    // a statement cut by statement_timeout, a session ended for idling in its transaction: try again
+    expect(isRetryablePgError(Object.assign(new Error(''), { code: '57014' }))).toBe(true);
+    expect(isRetryablePgError(Object.assign(new Error(''), { code: '25P03' }))).toBe(true);
     expect(isRetryablePgError(Object.assign(new Error(''), { code: '22P02' }))).toBe(false);
   });
 

@@ -7,7 +7,8 @@ export function pgErrorCode(err: unknown): string | undefined {
 
 /**
  * Retryable by SQLSTATE, never by message text: serialization failure, deadlock, connection
- * exceptions (class 08), operator intervention such as admin shutdown (57P01..57P03), and
+ * exceptions (class 08), operator intervention such as admin shutdown (57P01..57P03) or a cancelled
+ * statement (57014: statement_timeout), a session ended for idling in a transaction (25P03), and
  * insufficient resources (class 53).
  */
 export function isRetryablePgError(err: unknown): boolean {
@@ -15,5 +16,5 @@ export function isRetryablePgError(err: unknown): boolean {
   if (code === undefined) return false;
   if (code === '40001' || code === '40P01') return true;
   if (code.startsWith('08') || code.startsWith('53')) return true;
-  return code === '57P01' || code === '57P02' || code === '57P03';
+  return code === '57P01' || code === '57P02' || code === '57P03' || code === '57014' || code === '25P03';
 }

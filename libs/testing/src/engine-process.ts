@@ -49,6 +49,8 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
         ENGINE_PORT: '0',
         LOG_LEVEL: 'warn',
         LOG_FORMAT: 'json',
+        // a restarted test engine is a new replica: the old one's partitions are taken over after this lease
+        ENGINE_LEASE_TTL_MS: '3000',
         GATEWAY_JWT_SECRET: TEST_JWT_SECRET,
         // tests write their source files to temp folders; the repository (fixtures) is the engine's working folder
         STRONGROOM_SOURCE_ROOTS: [os.tmpdir(), ROOT].join(path.delimiter),

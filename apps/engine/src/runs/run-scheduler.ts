@@ -3,7 +3,16 @@ import { appendAudit } from '@strongroom/audit';
 import { type JobRunEntity, sqlExec, TERMINAL_RUN_STATUSES } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { backoffMs } from '@strongroom/resilience';
-import { endUnpublished, executeRun, getJob, getRun, RunControl, type RunContext } from '@strongroom/pipeline';
+import {
+  endUnpublished,
+  executeRun,
+  getJob,
+  getRun,
+  RunControl,
+  setPaused,
+  type RunContext,
+} from '@strongroom/pipeline';
+import { runsNeedingWork } from './replicas';
 
 /** Delay before an interrupted run (database outage) is tried again. */
 const RETRY_INTERRUPTED_MS = 5000;
@@ -18,6 +27,9 @@ const INTERRUPTED_BACKOFF = { attempts: Infinity, baseMs: 1000, maxMs: 30_000 };
 export class RunScheduler {
   private readonly active = new Map<string, { control: RunControl; done: Promise<void> }>();
   private readonly queue: string[] = [];
+  /** Runs submitted again while this engine was still working on them: taken up again when that ends. */
+  private readonly again = new Set<string>();
+  private poller: NodeJS.Timeout | undefined;
   /** Outages in a row per run, for the backoff before it resumes. */
   private readonly interruptions = new Map<string, number>();
   private readonly events = new EventEmitter();
@@ -37,15 +49,19 @@ export class RunScheduler {
   submit(runId: string): void {
     if (!this.accepting)
       throw new StrongroomError(ErrorCode.UNAVAILABLE, 'engine is shutting down', { retryable: true });
-    if (this.active.has(runId) || this.queue.includes(runId)) return;
+    if (this.active.has(runId)) {
+      this.again.add(runId);
+      return;
+    }
+    if (this.queue.includes(runId)) return;
     this.queue.push(runId);
     this.pump();
   }
 
   /**
    * On start: PENDING runs are queued; RUNNING runs (interrupted by a crash or a shutdown) resume
-   * from their last committed batch. A run another live engine is executing is skipped by the
-   * executor (its session holds the run's advisory lock). PAUSED runs wait for ResumeRun.
+   * from their partitions' checkpoints (partitions another live replica holds are not claimable until
+   * its lease expires). PAUSED runs wait for ResumeRun.
    */
   async recover(): Promise<{ queued: number; resumed: number }> {
     const rows: { id: string; status: string }[] = await this.ctx.ds.query(
@@ -58,33 +74,60 @@ export class RunScheduler {
     };
   }
 
-  /** Pauses a running run after its current batch. */
+  /**
+   * Every `everyMs`, looks in the database for file runs that need a replica — a partition nobody holds
+   * or whose lease expired, a run nobody started or finalized — and takes them up when it has room.
+   * This is how replicas share a run and how a dead or frozen replica's work is taken over: nobody has
+   * to resume it.
+   */
+  startPolling(everyMs: number, ttlMs: number, beat?: () => Promise<void>): void {
+    const tick = async () => {
+      if (!this.accepting) return;
+      await beat?.().catch(() => undefined);
+      const room = this.maxConcurrent - this.active.size - this.queue.length;
+      if (room <= 0) return;
+      const ids = await runsNeedingWork(this.ctx.ds, ttlMs, room + this.active.size).catch(() => []);
+      for (const id of ids) if (!this.active.has(id) && this.accepting) this.submit(id);
+    };
+    const loop = () => {
+      this.poller = setTimeout(() => void tick().finally(() => this.accepting && loop()), everyMs);
+      this.poller.unref();
+    };
+    loop();
+  }
+
+  /** Pauses a running run after its current batch (on whichever replicas work on it). */
   async pause(runId: string, actor = 'service:engine'): Promise<JobRunEntity> {
     const run = await getRun(this.ctx.ds, runId);
-    const active = this.active.get(runId);
-    if (!active || run.status !== 'RUNNING') {
+    if (run.status !== 'RUNNING') {
       throw new StrongroomError(
         ErrorCode.FAILED_PRECONDITION,
-        `run ${runId} is ${run.status}${active ? '' : ' and not executing here'}; only a RUNNING run can be paused`,
+        `run ${runId} is ${run.status}; only a RUNNING run can be paused`,
       );
     }
-    active.control.request('pause', actor);
+    const active = this.active.get(runId);
+    // here, the executor pauses between batches; replicas elsewhere find the run PAUSED at their next commit
+    if (active) active.control.request('pause', actor);
+    else if (!(await setPaused(this.ctx.ds, run, true, 'paused by operator', actor))) {
+      const now = await getRun(this.ctx.ds, runId);
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        `run ${runId} is ${now.status}; only a RUNNING run can be paused`,
+      );
+    }
     return run;
   }
 
   /** Resumes a PAUSED run, or an interrupted RUNNING run that no engine is executing. */
   async resume(runId: string, actor = 'service:engine'): Promise<JobRunEntity> {
     const run = await getRun(this.ctx.ds, runId);
-    if (run.status !== 'PAUSED' && run.status !== 'RUNNING') {
-      throw new StrongroomError(
-        ErrorCode.FAILED_PRECONDITION,
-        `run ${runId} is ${run.status}; only a PAUSED or interrupted run can be resumed`,
-      );
-    }
-    const active = this.active.get(runId);
-    if (active) active.control.request('run', actor);
-    else {
-      // an interrupted run no engine executes: the request is audited here, the executor audits run:resumed
+    if (run.status === 'PAUSED') {
+      if (!(await setPaused(this.ctx.ds, run, false, null, actor))) {
+        const now = await getRun(this.ctx.ds, runId);
+        throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${now.status}; it was not resumed`);
+      }
+    } else if (run.status === 'RUNNING') {
+      // an interrupted run: the request is audited here; any replica with room takes its partitions
       await this.ctx.ds.transaction((em) =>
         appendAudit(sqlExec(em), {
           actor,
@@ -93,8 +136,13 @@ export class RunScheduler {
           details: { status: run.status },
         }),
       );
-      this.submit(runId);
+    } else {
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        `run ${runId} is ${run.status}; only a PAUSED or interrupted run can be resumed`,
+      );
     }
+    this.submit(runId);
     return run;
   }
 
@@ -145,7 +193,9 @@ export class RunScheduler {
    */
   async shutdown(graceMs: number): Promise<string[]> {
     this.accepting = false;
+    clearTimeout(this.poller);
     this.queue.length = 0;
+    this.again.clear();
     for (const a of this.active.values()) a.control.request('shutdown');
     const all = Promise.all([...this.active.values()].map((a) => a.done));
     let timer: NodeJS.Timeout | undefined;
@@ -160,6 +210,7 @@ export class RunScheduler {
       const control = new RunControl();
       const done = this.execute(runId, control).finally(() => {
         this.active.delete(runId);
+        if (this.again.delete(runId) && this.accepting) this.queue.push(runId);
         this.pump();
       });
       this.active.set(runId, { control, done });
@@ -174,7 +225,7 @@ export class RunScheduler {
       const job = await getJob(this.ctx.ds, run.jobId, run.jobVersion);
       if (job.definition.source.kind === 'grpc') return; // stream runs continue when their client reopens the stream
       const after = await executeRun(this.ctx, run, job, control, (r) => this.publish(runId, r));
-      if (after.status === 'RUNNING' && control.requested === 'run' && this.accepting) {
+      if (control.interrupted && after.status === 'RUNNING' && control.requested === 'run' && this.accepting) {
         // interrupted by an outage (database or source): the run is paused — nothing is dropped, its
         // checkpoint is consistent — and resumes by itself once the database answers again and a
         // growing, jittered backoff has passed (so a flapping source is not hammered)

@@ -13,4 +13,6 @@ export class TransactionIntegrityEntity {
   @Column({ type: 'boolean', nullable: true }) reconciled!: boolean | null;
   @Column({ type: 'jsonb' }) details!: unknown;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column({ name: 'partition_no', type: 'integer', nullable: true }) partitionNo!: number | null;
+  @Column({ name: 'lease_epoch', type: 'bigint', nullable: true }) leaseEpoch!: string | null;
 }

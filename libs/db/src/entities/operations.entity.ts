@@ -37,3 +37,15 @@ export class AuditLogEntryEntity {
   @Column({ name: 'prev_hash', type: 'text' }) prevHash!: string;
   @Column({ type: 'text' }) hash!: string;
 }
+
+/** An engine replica: registered at start, heartbeats while it runs (the database's clock), stopped_at when it stops. */
+@Entity({ name: 'engine_replicas' })
+export class EngineReplicaEntity {
+  @PrimaryColumn({ type: 'text' }) id!: string;
+  @Column({ type: 'text' }) host!: string;
+  @Column({ type: 'integer' }) pid!: number;
+  @Column({ type: 'text', nullable: true }) address!: string | null;
+  @Column({ name: 'started_at', type: 'timestamptz' }) startedAt!: Date;
+  @Column({ name: 'heartbeat_at', type: 'timestamptz' }) heartbeatAt!: Date;
+  @Column({ name: 'stopped_at', type: 'timestamptz', nullable: true }) stoppedAt!: Date | null;
+}

@@ -60,4 +60,12 @@ export class RunCheckpointEntity {
   @Column({ name: 'dead_lettered', type: 'bigint' }) deadLettered!: string;
   @Column({ type: 'bigint' }) filtered!: string;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  /** FILE partitions are leased to engine replicas; a STREAM checkpoint is fenced by its batch sequence. */
+  @Column({ type: 'text' }) kind!: 'FILE' | 'STREAM';
+  @Column({ name: 'records_before', type: 'bigint' }) recordsBefore!: string;
+  @Column({ type: 'text', nullable: true }) sha256!: string | null;
+  @Column({ type: 'text', nullable: true }) owner!: string | null;
+  @Column({ name: 'lease_epoch', type: 'bigint' }) leaseEpoch!: string;
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true }) leaseExpiresAt!: Date | null;
+  @Column({ name: 'fenced_batches', type: 'integer' }) fencedBatches!: number;
 }

@@ -4,7 +4,8 @@ import { type JobRunEntity, sqlExec } from '@strongroom/db';
 import { writeBatch, type BatchContext, type BatchResult, type SinkLines } from './batch-writer';
 import { runComplianceChecks } from '../compliance/compliance-checks';
 import { totalsToJson } from './integrity';
-import { RunFencedError } from '../run/run-status';
+import { PartitionFencedError, RunFencedError, RunPausedError } from '../run/run-status';
+import { type PartitionLease } from '../run/partition-lease';
 import { type CanonicalTransaction, type Rejection } from '../types';
 
 export interface BatchInput {
@@ -20,6 +21,12 @@ export interface BatchInput {
   filtered?: Record<string, number>;
   /** The valid rows' canonical and COPY lines, when built ahead of the commit (sinkLines). */
   lines?: SinkLines;
+  /**
+   * A file run's partition lease: the batch commits only while the partition row still names this
+   * owner and epoch and stands at this lease's byte offset (the lease's position moves on after COMMIT).
+   * Without it (ingest streams) the run's batch count is the fence.
+   */
+  lease?: PartitionLease;
 }
 
 /**
@@ -37,37 +44,64 @@ export async function commitBatch(
 ): Promise<BatchResult> {
   await client.query('BEGIN');
   try {
+    const lease = input.lease;
+    if (lease) {
+      // fencing: the partition row, locked for this transaction, must still be this lease's — a takeover
+      // bumps the epoch under the same lock, so a superseded owner's batch never lands
+      const held = await client.query(
+        `SELECT 1 FROM run_checkpoints WHERE run_id = $1 AND partition_no = $2 AND owner = $3 AND lease_epoch = $4
+            AND byte_offset = $5 AND NOT done FOR UPDATE`,
+        [run.id, lease.partitionNo, lease.owner, lease.epoch, lease.byteOffset],
+      );
+      if (held.rowCount !== 1) throw new PartitionFencedError(run.id, lease.partitionNo, lease.epoch);
+    }
     const result = await writeBatch(client, ctx, input.valid, input.rejected, input.lines);
     for (const [k, v] of Object.entries(input.filtered ?? {}))
       result.filteredByReason[k] = (result.filteredByReason[k] ?? 0) + v;
-    const read = Number(run.recordsRead) + input.records;
-    const loaded = Number(run.recordsLoaded) + result.loaded;
-    const dead = Number(run.recordsDeadLettered) + result.deadLettered;
-    const filteredBy = { ...run.filteredByReason };
-    for (const [k, v] of Object.entries(result.filteredByReason)) filteredBy[k] = (filteredBy[k] ?? 0) + v;
-    const filtered = Object.values(filteredBy).reduce((a, b) => a + b, 0);
-    const batchSeq = run.batchesCommitted + 1;
+    const batchFiltered = Object.values(result.filteredByReason).reduce((a, b) => a + b, 0);
     const tokenized = input.valid.reduce((n, t) => n + (t.identifiersTokenized ?? 0), 0);
-    const updated = await client.query(
-      `UPDATE job_runs SET records_read = $2, records_loaded = $3, records_dead_lettered = $4, records_filtered = $5,
-              filtered_by_reason = $6, bytes_read = $7, batches_committed = $8, identifiers_tokenized = identifiers_tokenized + $9
-        WHERE id = $1 AND status IN ('RUNNING','PAUSED') AND batches_committed = $8 - 1`,
-      [run.id, read, loaded, dead, filtered, JSON.stringify(filteredBy), input.position, batchSeq, tokenized],
-    );
-    // fencing: another executor moved the run on, or it was ended meanwhile — this batch must not land
-    if (updated.rowCount !== 1) {
-      throw new RunFencedError(run.id, 'was moved on by another writer or ended; this batch was not applied');
+    const counters = lease
+      ? await addToRun(client, run, input, result, batchFiltered, tokenized)
+      : await advanceStream(client, run, input, result, tokenized);
+    const batchSeq = counters.batchesCommitted;
+    if (lease) {
+      await client.query(
+        // a committed batch renews the lease (the heartbeat waits behind this row lock meanwhile)
+        `UPDATE run_checkpoints SET batch_seq = batch_seq + 1, records_read = records_read + $3, byte_offset = $4,
+                loaded = loaded + $5, dead_lettered = dead_lettered + $6, filtered = filtered + $7, updated_at = now(),
+                lease_expires_at = clock_timestamp() + $8 * interval '1 millisecond'
+          WHERE run_id = $1 AND partition_no = $2`,
+        [
+          run.id,
+          lease.partitionNo,
+          input.records,
+          input.position,
+          result.loaded,
+          result.deadLettered,
+          batchFiltered,
+          lease.ttlMs,
+        ],
+      );
+    } else {
+      await client.query(
+        `INSERT INTO run_checkpoints (run_id, partition_no, kind, batch_seq, records_read, byte_offset, loaded, dead_lettered, filtered, updated_at)
+         VALUES ($1, 0, 'STREAM', $2, $3, $4, $5, $6, $7, now())
+         ON CONFLICT (run_id, partition_no) DO UPDATE SET batch_seq = $2, records_read = $3, byte_offset = $4, loaded = $5,
+           dead_lettered = $6, filtered = $7, updated_at = now()`,
+        [
+          run.id,
+          batchSeq,
+          counters.recordsRead,
+          input.position,
+          counters.recordsLoaded,
+          counters.recordsDeadLettered,
+          counters.recordsFiltered,
+        ],
+      );
     }
     await client.query(
-      `INSERT INTO run_checkpoints (run_id, partition_no, batch_seq, records_read, byte_offset, loaded, dead_lettered, filtered, updated_at)
-       VALUES ($1, 0, $2, $3, $4, $5, $6, $7, now())
-       ON CONFLICT (run_id, partition_no) DO UPDATE SET batch_seq = $2, records_read = $3, byte_offset = $4, loaded = $5,
-         dead_lettered = $6, filtered = $7, updated_at = now()`,
-      [run.id, batchSeq, read, input.position, loaded, dead, filtered],
-    );
-    await client.query(
-      `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details)
-       VALUES ($1, $2, 'BATCH', $3, $4, $5, $6)`,
+      `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details, partition_no, lease_epoch)
+       VALUES ($1, $2, 'BATCH', $3, $4, $5, $6, $7, $8)`,
       [
         run.id,
         batchSeq,
@@ -75,6 +109,8 @@ export async function commitBatch(
         JSON.stringify(totalsToJson(result.totals)),
         result.digest,
         JSON.stringify({ firstRecord: input.firstRecordNo, lastRecord: input.lastRecordNo }),
+        lease?.partitionNo ?? null,
+        lease?.epoch ?? null,
       ],
     );
     await extra?.(client, batchSeq, result);
@@ -90,29 +126,123 @@ export async function commitBatch(
         records: input.records,
         loaded: result.loaded,
         deadLettered: result.deadLettered,
-        filtered: Object.values(result.filteredByReason).reduce((a, b) => a + b, 0),
+        filtered: batchFiltered,
         digest: result.digest,
         position: input.position,
+        ...(lease ? { partitionNo: lease.partitionNo, leaseEpoch: lease.epoch } : {}),
         ...(Object.keys(alerts).length ? { alerts } : {}),
         ...(tokenized ? { identifiersTokenized: tokenized } : {}),
       },
     });
     ctx.crash?.('batch:before-commit');
     await client.query('COMMIT');
-    Object.assign(run, {
-      recordsRead: String(read),
-      recordsLoaded: String(loaded),
-      recordsDeadLettered: String(dead),
-      recordsFiltered: String(filtered),
-      filteredByReason: filteredBy,
-      bytesRead: String(input.position),
-      batchesCommitted: batchSeq,
-      identifiersTokenized: String(Number(run.identifiersTokenized ?? 0) + tokenized),
-    });
+    Object.assign(run, counters);
+    if (lease) {
+      lease.byteOffset = input.position;
+      lease.recordsRead += input.records;
+      lease.batchSeq += 1;
+    }
     ctx.crash?.('batch:after-commit');
     return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+type RunCounters = Pick<
+  JobRunEntity,
+  | 'recordsRead'
+  | 'recordsLoaded'
+  | 'recordsDeadLettered'
+  | 'recordsFiltered'
+  | 'filteredByReason'
+  | 'bytesRead'
+  | 'batchesCommitted'
+  | 'identifiersTokenized'
+  | 'status'
+>;
+
+const COUNTERS = `records_read::text AS "recordsRead", records_loaded::text AS "recordsLoaded",
+  records_dead_lettered::text AS "recordsDeadLettered", records_filtered::text AS "recordsFiltered",
+  filtered_by_reason AS "filteredByReason", bytes_read::text AS "bytesRead", batches_committed AS "batchesCommitted",
+  identifiers_tokenized::text AS "identifiersTokenized", status`;
+
+/**
+ * A partition's batch adds to the run's counters (replicas commit batches of one run in any order; the
+ * run row's lock orders them, and its batch count numbers them). Only a RUNNING run takes a batch: a
+ * pause or an end that committed first turns it away (it is read again on resume, or never).
+ */
+async function addToRun(
+  client: PoolClient,
+  run: JobRunEntity,
+  input: BatchInput,
+  result: BatchResult,
+  filtered: number,
+  tokenized: number,
+): Promise<RunCounters> {
+  const updated = await client.query(
+    `UPDATE job_runs SET records_read = records_read + $2, records_loaded = records_loaded + $3,
+            records_dead_lettered = records_dead_lettered + $4, records_filtered = records_filtered + $5,
+            filtered_by_reason = (SELECT coalesce(jsonb_object_agg(k, n), '{}'::jsonb)
+                                    FROM (SELECT key AS k, sum(value::bigint) AS n
+                                            FROM (SELECT * FROM jsonb_each_text(filtered_by_reason)
+                                                  UNION ALL SELECT * FROM jsonb_each_text($6::jsonb)) e
+                                           GROUP BY key) s),
+            bytes_read = bytes_read + $7, batches_committed = batches_committed + 1,
+            identifiers_tokenized = identifiers_tokenized + $8
+      WHERE id = $1 AND status = 'RUNNING'
+      RETURNING ${COUNTERS}`,
+    [
+      run.id,
+      input.records,
+      result.loaded,
+      result.deadLettered,
+      filtered,
+      JSON.stringify(result.filteredByReason),
+      input.position - (input.lease?.byteOffset ?? 0),
+      tokenized,
+    ],
+  );
+  const row = updated.rows[0] as RunCounters | undefined;
+  if (row) return row;
+  const [now] = (await client.query('SELECT status FROM job_runs WHERE id = $1', [run.id])).rows as {
+    status: string;
+  }[];
+  if (now?.status === 'PAUSED') throw new RunPausedError(run.id);
+  throw new RunFencedError(run.id, `is ${now?.status ?? 'gone'}; this batch was not applied`);
+}
+
+/** A stream's batch: lands only on the run state it was prepared from (its batch count is the fence). */
+async function advanceStream(
+  client: PoolClient,
+  run: JobRunEntity,
+  input: BatchInput,
+  result: BatchResult,
+  tokenized: number,
+): Promise<RunCounters> {
+  const filteredBy = { ...run.filteredByReason };
+  for (const [k, v] of Object.entries(result.filteredByReason)) filteredBy[k] = (filteredBy[k] ?? 0) + v;
+  const updated = await client.query(
+    `UPDATE job_runs SET records_read = records_read + $2, records_loaded = records_loaded + $3,
+            records_dead_lettered = records_dead_lettered + $4,
+            records_filtered = (SELECT coalesce(sum(value::bigint), 0) FROM jsonb_each_text($5::jsonb)),
+            filtered_by_reason = $5, bytes_read = $6, batches_committed = $7, identifiers_tokenized = identifiers_tokenized + $8
+      WHERE id = $1 AND status IN ('RUNNING','PAUSED') AND batches_committed = $7 - 1
+      RETURNING ${COUNTERS}`,
+    [
+      run.id,
+      input.records,
+      result.loaded,
+      result.deadLettered,
+      JSON.stringify(filteredBy),
+      input.position,
+      run.batchesCommitted + 1,
+      tokenized,
+    ],
+  );
+  // fencing: another writer moved the run on, or it was ended meanwhile — this batch must not land
+  const row = updated.rows[0] as RunCounters | undefined;
+  if (!row) throw new RunFencedError(run.id, 'was moved on by another writer or ended; this batch was not applied');
+  return row;
 }

@@ -41,9 +41,15 @@ function randomCsv(rnd: () => number): Buffer {
   return Buffer.from(lines.join(''), 'utf8');
 }
 
-async function readAll(file: string, range?: { start: number; end: number }, startRecordNo = 0) {
+async function readAll(file: string, range?: { start: number; end: number }, startRecordNo = 0, startByte?: number) {
   const hash = createHash('sha256');
-  const src = await openCsvSource({ path: file, hash, chunkBytes: 7, ...(range ? { range, startRecordNo } : {}) });
+  const src = await openCsvSource({
+    path: file,
+    hash,
+    chunkBytes: 7,
+    ...(range ? { range, startRecordNo } : {}),
+    ...(startByte !== undefined ? { startByte } : {}),
+  });
   const out: SourceRecord[] = [];
   try {
     for await (const batch of src.records({ records: 3 })) out.push(...batch);
@@ -82,6 +88,18 @@ describe('planCsvPartitions', () => {
         expect({ ctx, i, sha: p.sha256 }).toEqual({ ctx, i, sha: part.sha256 });
         expect(part.header).toEqual(serial.header);
         joined.push(...part.records);
+        // taken over mid-partition: from the checkpoint after any of its records, the rest of the range
+        const cp = part.records[Math.floor(rnd() * part.records.length)];
+        if (cp) {
+          const rest = await readAll(file, { start: p.startByte, end: p.endByte }, cp.recordNo, cp.byteEnd);
+          expect({ ctx, i, from: cp.recordNo, records: rest.records }).toEqual({
+            ctx,
+            i,
+            from: cp.recordNo,
+            records: part.records.filter((r) => r.recordNo > cp.recordNo),
+          });
+          expect(rest.sha256).toBe(part.sha256); // the whole range is still hashed
+        }
       }
       expect({ ctx, records: joined }).toEqual({ ctx, records: serial.records });
     }

@@ -1,4 +1,4 @@
-import { type JobRunEntity, type SqlExec } from '@strongroom/db';
+import { type SqlExec } from '@strongroom/db';
 import { mergeTotals, totalsFromJson, type Totals } from '../load/integrity';
 
 /** What a run's committed batches loaded: per-currency totals and the batch digests, in commit order. */
@@ -26,26 +26,8 @@ export async function loadCommittedBatches(exec: SqlExec, runId: string): Promis
   return { totals, digests };
 }
 
-/** Where a run's partition stands: records read and the byte offset after the last committed batch. */
+/** Where a partition stands: records read in it and the byte offset after its last committed batch. */
 export interface Checkpoint {
   recordsRead: number;
   byteOffset: number;
-}
-
-/**
- * The unit of work is a partition (a byte range) with its own checkpoint; a file is one partition today.
- * Creates the run's partition row on its first attempt and returns its position once a batch committed
- * (undefined before: the run starts at the beginning of the file).
- */
-export async function partitionCheckpoint(exec: SqlExec, run: JobRunEntity): Promise<Checkpoint | undefined> {
-  await exec(
-    `INSERT INTO run_checkpoints (run_id, partition_no, start_byte, end_byte, batch_seq, records_read, byte_offset, loaded, dead_lettered, filtered)
-     VALUES ($1, 0, 0, $2, 0, 0, 0, 0, 0, 0) ON CONFLICT (run_id, partition_no) DO NOTHING`,
-    [run.id, run.sourceBytes],
-  );
-  const [cp] = (await exec(
-    'SELECT records_read::text AS n, byte_offset::text AS b FROM run_checkpoints WHERE run_id = $1 AND partition_no = 0 AND batch_seq > 0',
-    [run.id],
-  )) as { n: string; b: string }[];
-  return cp ? { recordsRead: Number(cp.n), byteOffset: Number(cp.b) } : undefined;
 }

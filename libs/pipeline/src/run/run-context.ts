@@ -29,6 +29,12 @@ export interface RunContext {
   onIngestProgress?: (run: JobRunEntity) => void;
   /** The run locks of the engine's ingest streams, held on one connection (close it before the data source). */
   streamLocks?: RunLockHolder;
+  /** This engine replica's id: the owner of the partition leases it holds (default engine-<pid>). */
+  replicaId?: string;
+  /** Lease of a partition (ENGINE_LEASE_TTL_MS, default 30 s), renewed every third of it. */
+  leaseTtlMs?: number;
+  /** Size a CSV file run is cut into partitions at (STRONGROOM_PARTITION_BYTES, default 64 MiB). */
+  partitionBytes?: number;
   /** Test-only: called at named points ('batch:mid-copy', 'batch:before-commit', …); may kill the process. */
   crash?: (point: string) => void;
 }

@@ -1,13 +1,15 @@
 /**
- * Operator and engine requests to a running run, checked between batches: pause, resume, cancel,
- * and stop-for-shutdown (the run stays RUNNING with a consistent checkpoint and resumes on restart).
+ * Operator and engine requests to a run this engine works on, checked between batches: pause (the run
+ * goes PAUSED and the partition back), cancel, and stop-for-shutdown (the run stays RUNNING with
+ * consistent checkpoints; any replica resumes it).
  */
 export type RunRequest = 'run' | 'pause' | 'cancel' | 'shutdown';
 
 export class RunControl {
   private state: RunRequest = 'run';
   private by: string | undefined;
-  private waiters: (() => void)[] = [];
+  /** Set by the executor when a dependency outage (database, source) interrupted the run: it resumes by itself. */
+  interrupted: string | undefined;
 
   get requested(): RunRequest {
     return this.state;
@@ -23,12 +25,5 @@ export class RunControl {
     if (this.state === 'cancel' || this.state === 'shutdown') return;
     this.state = next;
     this.by = by;
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  /** Resolves when the request is no longer `pause`. */
-  async whilePaused(): Promise<RunRequest> {
-    while (this.state === 'pause') await new Promise<void>((r) => this.waiters.push(r));
-    return this.state;
   }
 }

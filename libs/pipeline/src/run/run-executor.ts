@@ -10,19 +10,34 @@ import { asDatabaseOutage, isDatabaseOutage } from './db-outage';
 import { AdaptiveBatchSize } from './adaptive-batch';
 import { commitBatch } from '../load/batch-commit';
 import { prepareStaging, sinkLines, type BatchContext, type SinkLines } from '../load/batch-writer';
-import { mergeTotals } from '../load/integrity';
-import { asFileJob, isBankSource, recordLayout } from '../jobs/job-definition';
+import { asFileJob, isBankSource, recordLayout, type FileJobDefinition } from '../jobs/job-definition';
 import { type JobWithDefinition } from '../jobs/job-store';
 import { type RunControl } from './run-control';
 import { type RunContext, type RunStats } from './run-context';
 import { reconcileBankFile } from './bank-reconcile';
 import { mapRecords } from '../load/map-records';
 import { finalizeRun } from './run-finalizer';
-import { tryLockRun, unlockRun } from './run-lock';
-import { endUnpublished, markStarted, RunFencedError, setPaused } from './run-status';
-import { loadCommittedBatches, partitionCheckpoint } from './resume-state';
+import {
+  endUnpublished,
+  markStarted,
+  PartitionFencedError,
+  RunFencedError,
+  RunPausedError,
+  setPaused,
+} from './run-status';
+import { loadCommittedBatches } from './resume-state';
+import {
+  allPartitionsDone,
+  claimPartition,
+  finishPartition,
+  recordFencedBatch,
+  releaseLease,
+  renewLease,
+  type PartitionLease,
+} from './partition-lease';
+import { DEFAULT_PARTITION_BYTES, planCsvPartitions, singlePartition } from './partition-plan';
 import { openRunSource } from './run-source';
-import { fileDigest } from './run-store';
+import { fileDigest, getRun } from './run-store';
 import { complianceChecksFor } from '../compliance/compliance-checks';
 import { throughSource } from './source-outage';
 import { createTransactionMapper } from '../load/transaction-mapper';
@@ -32,14 +47,19 @@ import { type CanonicalTransaction, type Rejection } from '../types';
 /** Batches read and mapped ahead of the one committing (CPU work that overlaps the database's). */
 const READ_AHEAD = 1;
 
+/** Default lease of a partition (ENGINE_LEASE_TTL_MS), renewed every third of it. */
+export const DEFAULT_LEASE_TTL_MS = 30_000;
+
 /**
- * Executes a run from the start (PENDING) or resumes it after its last committed batch (RUNNING or
- * PAUSED after a crash, a shutdown or a pause): streams the source from the checkpoint's byte offset,
- * validates and maps each record, and commits batch by batch (batch-commit.ts). Only one engine
- * executes a run at a time: its session holds the run's advisory lock (released by PostgreSQL if the
- * engine dies). Between batches it obeys `control`: pause (PAUSED until resumed), cancel (CANCELLED,
- * nothing published) or shutdown (stays RUNNING, resumes on restart). The bytes read are hashed and
- * must match the SHA-256 taken at submission. A run that fails publishes nothing.
+ * Works on a file run until nothing of it is left for this replica: starts it (PENDING: plans its
+ * partitions — byte ranges cut at record boundaries, partition-plan.ts — and marks it RUNNING with them),
+ * then claims its open partitions one after another under a lease (partition-lease.ts) and loads each
+ * from its checkpoint, batch by batch (batch-commit.ts, fenced by the lease); the replica that finishes
+ * the last partition finalizes the run (conservation and exact totals over all partitions, I1/I4). Any
+ * number of replicas may do this for one run at once. Between batches it obeys `control`: pause
+ * (PAUSED; the partition is given back), cancel (CANCELLED, nothing published) or shutdown (the
+ * partition is given back; any replica resumes it). The bytes of each partition are hashed and must
+ * match its planned SHA-256 (and the plan the file's, taken at submission). A run that fails publishes nothing.
  */
 export async function executeRun(
   ctx: RunContext,
@@ -50,68 +70,236 @@ export async function executeRun(
 ): Promise<JobRunEntity> {
   const log = ctx.logger.child({ component: 'run', jobId: run.jobId, runId: run.id });
   const actor = ctx.actor ?? 'service:engine';
+  const owner = ctx.replicaId ?? `engine-${process.pid}`;
+  const ttlMs = ctx.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const def = asFileJob(job.definition);
   const stats: RunStats = { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() };
   let runner: QueryRunner | undefined;
-  let source: CsvSource | undefined;
-  const readHash = createHash('sha256');
-  const ahead: Promise<PreparedBatch | undefined>[] = [];
   const connect = async () => {
     const r = ctx.ds.createQueryRunner();
     await r.connect();
-    if (!(await tryLockRun(r, run.id))) {
-      await r.release();
-      throw new RunFencedError(run.id, 'is being executed by another engine');
+    try {
+      // a batch stuck in flight (a frozen replica) holds its partition's row lock; its session ends
+      // well before the lease would expire, so the lock does not outlive the lease
+      // — nor a statement of a replica frozen mid-COPY (a lock holder that is not idle)
+      await r.query(
+        `SELECT set_config('idle_in_transaction_session_timeout', $1, false), set_config('statement_timeout', $2, false)`,
+        [String(Math.max(2000, Math.floor(ttlMs / 2))), String(Math.max(10_000, ttlMs))],
+      );
+      await prepareStaging(pgClientOf(r));
+    } catch (err) {
+      await r.release().catch(() => undefined);
+      throw err;
     }
-    await prepareStaging(pgClientOf(r));
     return r;
   };
   const disconnect = async (r: QueryRunner | undefined) => {
-    if (!r) return;
-    await unlockRun(r, run.id);
-    await r.release().catch(() => undefined);
+    if (r) await r.release().catch(() => undefined);
   };
+  const batchCtx: BatchContext & { actor: string } = {
+    runId: run.id,
+    jobId: run.jobId,
+    sourceSystem: def.source.system ?? def.name,
+    dataClassification: def.compliance.dataClassification,
+    checks: complianceChecksFor(def, ctx.screening, ctx.fieldKeys),
+    actor,
+    ...(ctx.crash ? { crash: ctx.crash } : {}),
+  };
+  let lease: PartitionLease | undefined;
   try {
     // the file must be inside the source roots before a single byte of it is read (also for a job saved earlier)
     if (ctx.sourceRoots) confineSourcePath(def.source.path, ctx.sourceRoots);
-    runner = await connect();
-    const resuming = run.status !== 'PENDING';
-    if (resuming) {
-      const { sha256 } = await throughSource(ctx.source, def.source.path, () => fileDigest(def.source.path));
-      if (sha256 !== run.sourceSha256) {
-        throw new StrongroomError(
-          ErrorCode.SOURCE_CHANGED,
-          `cannot resume: source file ${def.source.path} changed since the run started (SHA-256 differs)`,
-        );
-      }
-    }
-    await markStarted(pgClientOf(runner), run, actor, {
-      jobVersion: run.jobVersion,
-      source: def.source.path,
-      sha256: run.sourceSha256,
-    });
-
-    const cp = await partitionCheckpoint(sqlExec(runner), run);
-    const { totals: loadedTotals, digests: batchDigests } = await loadCommittedBatches(sqlExec(runner), run.id);
-    log.info(resuming ? 'run:resumed' : 'run:started', {
-      source: def.source.path,
-      sha256: run.sourceSha256,
-      fromRecord: cp?.recordsRead ?? 0,
-      attempt: run.attempts,
-    });
+    if (run.status === 'PENDING') await startRun(ctx, run, def, actor, log);
     onProgress(run);
 
-    const sourcePath = def.source.path;
-    const src = def.source;
+    runner = await connect();
+    const worker: PartitionWorker = {
+      ctx,
+      run,
+      def,
+      control,
+      actor,
+      ttlMs,
+      log,
+      stats,
+      batchCtx,
+      onProgress,
+      runner: () => runner as QueryRunner,
+      reconnect: async () => {
+        await disconnect(runner);
+        runner = await (ctx.db ? ctx.db.call(connect) : connect()).catch(asDatabaseOutage);
+      },
+    };
+    let last = false;
+    while (!last) {
+      lease = await claimPartition(ctx.ds, run, owner, ttlMs);
+      if (!lease) break;
+      log.info('partition:claimed', {
+        partitionNo: lease.partitionNo,
+        epoch: lease.epoch,
+        fromByte: lease.byteOffset,
+        ...(lease.previousOwner ? { previousOwner: lease.previousOwner } : {}),
+      });
+      const outcome = await runPartition(worker, lease);
+      if (outcome === 'stopped') return run;
+      lease = undefined;
+      last = outcome === 'last';
+    }
+    // nothing left to claim: the replica that ended the last partition finalizes (or, if that replica
+    // died in between, whoever finds every partition done)
+    if (!last && !(await allPartitionsDone(sqlExec(ctx.ds), run.id))) return run;
+    await finalize(ctx, run, def, stats, actor, log, batchCtx);
+    return run;
+  } catch (err) {
+    if (err instanceof RunFencedError) {
+      if (err instanceof PartitionFencedError && lease)
+        await recordFencedBatch(ctx.ds, run, lease, err.message).catch(() => undefined);
+      log.warn('run:fenced', { reason: (err as Error).message });
+      if (err instanceof RunPausedError && lease) await releaseLease(ctx.ds, lease).catch(() => undefined);
+      Object.assign(run, await getRun(ctx.ds, run.id).catch(() => run));
+      return run;
+    }
+    const e = isDatabaseOutage(err)
+      ? new StrongroomError(ErrorCode.DATABASE_UNAVAILABLE, 'database unavailable', { retryable: true, cause: err })
+      : coerceError(err);
+    if (e.code === ErrorCode.INTERNAL) log.error('run:crashed', { error: String((err as Error)?.stack ?? err) });
+    if (e.retryable) {
+      // a dependency (database, source) went away for longer than the retries: leave the run RUNNING
+      // (the partition goes back, or its lease runs out) to resume later; the reason travels in memory
+      // to whoever shows the run as paused
+      if (lease) await releaseLease(ctx.ds, lease).catch(() => undefined);
+      run.statusReason =
+        e.code === ErrorCode.DATABASE_UNAVAILABLE
+          ? 'database unavailable: waiting for the postgres circuit breaker to close'
+          : e.message;
+      control.interrupted = run.statusReason;
+      log.warn('run:interrupted', { errorCode: e.code, message: e.message });
+      return run;
+    }
+    if (lease && !(await renewLease(ctx.ds, lease, ttlMs).catch(() => false))) {
+      // a replica that lost its partition (frozen, cut off) says nothing about the run: another one has it
+      await recordFencedBatch(ctx.ds, run, lease, `lease lost, then: ${e.code}`).catch(() => undefined);
+      log.warn('run:fenced', { reason: 'lease lost', errorCode: e.code });
+      return run;
+    }
+    const message = e.code === ErrorCode.INTERNAL ? 'internal error (see engine log)' : e.message;
+    await endUnpublished(ctx.ds, run, 'FAILED', e.code, message, actor).catch((dbErr) =>
+      log.error('run:fail-not-recorded', { error: String(dbErr) }),
+    );
+    log.warn('run:failed', { errorCode: e.code, message });
+    return run;
+  } finally {
+    await disconnect(runner);
+    onProgress(run);
+  }
+}
+
+/**
+ * PENDING → RUNNING with the plan: the file is read once more (its SHA-256 must still be the one taken at
+ * submission) and cut into partitions — a CSV file at record boundaries every STRONGROOM_PARTITION_BYTES,
+ * a bank file as one partition. If another replica started the run meanwhile, this one joins it.
+ */
+async function startRun(ctx: RunContext, run: JobRunEntity, def: FileJobDefinition, actor: string, log: Logger) {
+  const src = def.source;
+  const plan = isBankSource(src)
+    ? await throughSource(ctx.source, src.path, () => fileDigest(src.path)).then((d) => ({
+        ...d,
+        partitions: singlePartition(d.bytes, d.sha256),
+      }))
+    : await throughSource(ctx.source, src.path, () =>
+        planCsvPartitions({
+          path: src.path,
+          ...(src.delimiter ? { delimiter: src.delimiter } : {}),
+          partitionBytes: ctx.partitionBytes ?? DEFAULT_PARTITION_BYTES,
+        }),
+      );
+  if (plan.sha256 !== run.sourceSha256) {
+    throw new StrongroomError(
+      ErrorCode.SOURCE_CHANGED,
+      `source file ${src.path} changed after it was submitted (SHA-256 ${plan.sha256.slice(0, 12)}… ≠ ${run.sourceSha256.slice(0, 12)}…)`,
+    );
+  }
+  const runner = ctx.ds.createQueryRunner();
+  try {
+    await runner.connect();
+    await markStarted(
+      pgClientOf(runner),
+      run,
+      actor,
+      { jobVersion: run.jobVersion, source: src.path, sha256: run.sourceSha256 },
+      plan.partitions,
+    );
+    log.info('run:started', { source: src.path, sha256: run.sourceSha256, partitions: plan.partitions.length });
+  } catch (err) {
+    if (!(err instanceof RunFencedError)) throw err;
+    Object.assign(run, await getRun(ctx.ds, run.id)); // another replica started it: join
+  } finally {
+    await runner.release().catch(() => undefined);
+  }
+}
+
+interface PartitionWorker {
+  ctx: RunContext;
+  run: JobRunEntity;
+  def: FileJobDefinition;
+  control: RunControl;
+  actor: string;
+  ttlMs: number;
+  log: Logger;
+  stats: RunStats;
+  batchCtx: BatchContext & { actor: string };
+  onProgress: (run: JobRunEntity) => void;
+  runner: () => QueryRunner;
+  reconnect: () => Promise<void>;
+}
+
+/**
+ * Loads one claimed partition from its checkpoint to its end, renewing the lease every third of its
+ * TTL. Returns 'done' (more partitions may be open), 'last' (it was the run's last open partition) or
+ * 'stopped' (pause, cancel or shutdown obeyed; the partition was given back or the run ended).
+ */
+async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<'done' | 'last' | 'stopped'> {
+  const { ctx, run, def, control, actor, log, stats, batchCtx, onProgress } = w;
+  const src = def.source;
+  const readHash = createHash('sha256');
+  const ahead: Promise<PreparedBatch | undefined>[] = [];
+  let source: CsvSource | undefined;
+  // the lease is renewed on its own (pooled) connection, and by each committed batch; once it is lost —
+  // taken over, or not renewed in time while no batch of ours held the partition row — nothing more is
+  // read, and the batch in flight is fenced at its commit
+  let lost: string | undefined;
+  let renewedAt = performance.now();
+  let committing = false;
+  let renewing = false;
+  const beat = setInterval(
+    () => {
+      if (!committing && performance.now() - renewedAt > w.ttlMs) lost ??= 'the lease was not renewed within its TTL';
+      if (lost) source?.close();
+      if (renewing || lost) return;
+      renewing = true;
+      const t0 = performance.now();
+      renewLease(ctx.ds, lease, w.ttlMs)
+        .then((held) => {
+          if (held) renewedAt = Math.max(renewedAt, t0);
+          else lost ??= 'the lease was taken over';
+          if (lost) source?.close();
+        })
+        .catch(() => undefined) // an outage: the deadline above decides
+        .finally(() => (renewing = false));
+    },
+    Math.max(100, Math.floor(w.ttlMs / 3)),
+  );
+  try {
     if (isBankSource(src)) {
       // a bank file is reconciled against its own control totals before a single row is written (I4)
       await reconcileBankFile(ctx, run, src, actor, log);
     }
-    source = await openRunSource(ctx, src, readHash, cp);
+    const cp = lease.batchSeq > 0 ? { recordsRead: lease.recordsRead, byteOffset: lease.byteOffset } : undefined;
+    source = await openRunSource(ctx, src, readHash, cp, lease);
     if (source.dropped.length) {
       // the columns' names go to the log and the audit chain, never their values
       log.warn('source:sensitive-columns-dropped', { columns: source.dropped });
-      if (!cp) await auditDroppedColumns(ctx, run, source.dropped, actor);
+      if (lease.partitionNo === 0 && lease.epoch === 1) await auditDroppedColumns(ctx, run, source.dropped, actor);
     }
     const mapper = createTransactionMapper(
       source.header,
@@ -120,21 +308,12 @@ export async function executeRun(
       def.compliance.notCardData,
     );
     if (!run.sourceHeader) {
-      await runner.query('UPDATE job_runs SET source_header = $2 WHERE id = $1', [
+      await ctx.ds.query('UPDATE job_runs SET source_header = $2 WHERE id = $1 AND source_header IS NULL', [
         run.id,
         JSON.stringify(source.header),
       ]);
       run.sourceHeader = source.header;
     }
-    const batchCtx: BatchContext & { actor: string } = {
-      runId: run.id,
-      jobId: run.jobId,
-      sourceSystem: def.source.system ?? def.name,
-      dataClassification: def.compliance.dataClassification,
-      checks: complianceChecksFor(def, ctx.screening, ctx.fieldKeys),
-      actor,
-      ...(ctx.crash ? { crash: ctx.crash } : {}),
-    };
     const sizer = new AdaptiveBatchSize(
       def.batching.minSize,
       def.batching.maxSize,
@@ -145,12 +324,12 @@ export async function executeRun(
     // in memory at once (one committing, the others read ahead): cap raw bytes per batch accordingly
     const maxBatchBytes = Math.floor((def.batching.maxInFlightMB * 1024 * 1024) / (4 * (READ_AHEAD + 1)));
     const reader = source.records(() => ({ records: sizer.current, bytes: maxBatchBytes }))[Symbol.asyncIterator]();
+    const open = source;
     // reads and maps the next batch (validation, tokenization, PAN detection): CPU work that runs
     // while the database commits the previous batch
     const readBatch = async (): Promise<PreparedBatch | undefined> => {
-      const next = await (isBankSource(src)
-        ? reader.next()
-        : throughSource(ctx.source, sourcePath, () => reader.next()));
+      if (lost) return undefined;
+      const next = await (isBankSource(src) ? reader.next() : throughSource(ctx.source, src.path, () => reader.next()));
       if (next.done) return undefined;
       const records = next.value;
       const mapped = await mapRecords(
@@ -164,7 +343,7 @@ export async function executeRun(
       const last = records[records.length - 1] as SourceRecord;
       const t0 = performance.now();
       const commit = () =>
-        commitBatch(pgClientOf(runner as QueryRunner), batchCtx, run, {
+        commitBatch(pgClientOf(w.runner()), batchCtx, run, {
           records: records.length,
           firstRecordNo: (records[0] as SourceRecord).recordNo,
           lastRecordNo: last.recordNo,
@@ -173,27 +352,31 @@ export async function executeRun(
           rejected,
           filtered,
           lines,
+          lease,
         });
-      const result = await withRetry(
-        () => (ctx.db ? ctx.db.call(commit).catch(asDatabaseOutage) : commit()),
-        undefined,
-        async (err, attempt) => {
-          log.warn('batch:retrying', { attempt: attempt + 1, code: coerceError(err).code });
-          await disconnect(runner);
-          runner = await (ctx.db ? ctx.db.call(connect) : connect()).catch(asDatabaseOutage);
-        },
-      );
+      committing = true;
+      try {
+        await withRetry(
+          () => (ctx.db ? ctx.db.call(commit).catch(asDatabaseOutage) : commit()),
+          undefined,
+          async (err, attempt) => {
+            log.warn('batch:retrying', { attempt: attempt + 1, code: coerceError(err).code });
+            await w.reconnect();
+          },
+        );
+        renewedAt = Math.max(renewedAt, t0); // the commit renewed the lease from a moment after t0
+      } finally {
+        committing = false;
+      }
       const ms = performance.now() - t0;
       stats.commitMs.push(ms);
       ctx.onBatchCommitted?.(def.name, ms);
       sizer.observe(records.length, ms);
-      mergeTotals(loadedTotals, result.totals);
-      batchDigests.push(result.digest);
       stats.peakRssBytes = Math.max(stats.peakRssBytes, process.memoryUsage.rss());
       log.debug('batch:committed', {
         batchSeq: run.batchesCommitted,
+        partitionNo: lease.partitionNo,
         records: records.length,
-        loaded: result.loaded,
         ms: Math.round(ms),
       });
       onProgress(run);
@@ -202,77 +385,76 @@ export async function executeRun(
     // strictly in order, and pause, cancel and shutdown are obeyed between commits (a batch read ahead
     // is simply not committed: the checkpoint is where the next attempt starts)
     const more = () => {
-      const last = ahead[ahead.length - 1];
-      const next = last ? last.then((b) => (b ? readBatch() : undefined)) : readBatch();
+      const prev = ahead[ahead.length - 1];
+      const next = prev ? prev.then((b) => (b ? readBatch() : undefined)) : readBatch();
       next.catch(() => undefined); // awaited in turn below; a failure surfaces there
       ahead.push(next);
     };
     more();
     for (;;) {
       const batch = await ahead.shift();
+      if (lost) throw new PartitionFencedError(run.id, lease.partitionNo, lease.epoch);
       if (!batch) break;
       const request = await obey(ctx, run, control, actor, onProgress);
-      if (request !== 'run') return await stop(ctx, run, request, control.requestedBy ?? actor, log);
+      if (request !== 'run') return await stop(ctx, run, lease, request, control.requestedBy ?? actor, log);
       while (ahead.length < READ_AHEAD) more();
       await commitOne(batch);
     }
     const request = await obey(ctx, run, control, actor, onProgress);
-    if (request !== 'run') return await stop(ctx, run, request, control.requestedBy ?? actor, log);
+    if (request !== 'run') return await stop(ctx, run, lease, request, control.requestedBy ?? actor, log);
     const readSha = readHash.digest('hex');
-    if (readSha !== run.sourceSha256) {
+    const planned = lease.sha256 ?? run.sourceSha256; // a run planned before partitions had one, the whole file
+    if (readSha !== planned) {
       throw new StrongroomError(
         ErrorCode.SOURCE_CHANGED,
-        `source file ${def.source.path} changed after it was submitted (SHA-256 ${readSha.slice(0, 12)}… ≠ ${run.sourceSha256.slice(0, 12)}…)`,
+        `source file ${src.path} changed after it was submitted (SHA-256 of bytes ${lease.startByte}–${lease.endByte} ${readSha.slice(0, 12)}… ≠ ${planned.slice(0, 12)}…)`,
       );
     }
-    const digest = createHash('sha256').update(batchDigests.join('')).digest('hex');
-    await finalizeRun(ctx.ds, run, def, loadedTotals, digest, stats, actor);
-    log.info((run.status as string) === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed', {
-      read: run.recordsRead,
-      loaded: run.recordsLoaded,
-      deadLettered: run.recordsDeadLettered,
-      filtered: run.recordsFiltered,
-      reconciled: run.reconciled,
-      errorCode: run.errorCode,
-      // batches loaded by one direct COPY vs through staging after a collision (performance-tuning.md)
-      directCopyBatches: batchCtx.fastPath?.used ?? 0,
-      stagedFallbacks: batchCtx.fastPath?.fellBack ?? 0,
-    });
-    return run;
-  } catch (err) {
-    if (err instanceof RunFencedError) {
-      log.warn('run:fenced', { reason: (err as Error).message });
-      return run;
-    }
-    const e = isDatabaseOutage(err)
-      ? new StrongroomError(ErrorCode.DATABASE_UNAVAILABLE, 'database unavailable', { retryable: true, cause: err })
-      : coerceError(err);
-    if (e.code === ErrorCode.INTERNAL) log.error('run:crashed', { error: String((err as Error)?.stack ?? err) });
-    if (e.retryable) {
-      // a dependency (database, source) went away for longer than the retries: leave the run RUNNING
-      // to resume later; the reason travels in memory to whoever shows the run as paused
-      run.statusReason =
-        e.code === ErrorCode.DATABASE_UNAVAILABLE
-          ? 'database unavailable: waiting for the postgres circuit breaker to close'
-          : e.message;
-      log.warn('run:interrupted', { errorCode: e.code, message: e.message });
-      return run;
-    }
-    const message = e.code === ErrorCode.INTERNAL ? 'internal error (see engine log)' : e.message;
-    await endUnpublished(ctx.ds, run, 'FAILED', e.code, message, actor).catch((dbErr) =>
-      log.error('run:fail-not-recorded', { error: String(dbErr) }),
-    );
-    log.warn('run:failed', { errorCode: e.code, message });
-    return run;
+    open.close();
+    const finished = await finishPartition(ctx.ds, lease);
+    if (!finished) throw new PartitionFencedError(run.id, lease.partitionNo, lease.epoch);
+    log.info('partition:done', { partitionNo: lease.partitionNo, epoch: lease.epoch, last: finished.last });
+    return finished.last ? 'last' : 'done';
   } finally {
+    clearInterval(beat);
     source?.close(); // a read still in flight ends with it (a hung read must not hold the run)
     await Promise.allSettled(ahead);
-    await disconnect(runner);
-    onProgress(run);
   }
 }
 
-/** Applies pause/resume between batches; returns what the run must do next. */
+/**
+ * Ends the run once every partition is done: counters, totals and digests are read back from the
+ * database (they were committed by any number of replicas), then the finalizer checks conservation and
+ * exact per-currency totals and publishes — guarded, so it happens once.
+ */
+async function finalize(
+  ctx: RunContext,
+  run: JobRunEntity,
+  def: FileJobDefinition,
+  stats: RunStats,
+  actor: string,
+  log: Logger,
+  batchCtx: BatchContext,
+) {
+  Object.assign(run, await getRun(ctx.ds, run.id));
+  if (run.status !== 'RUNNING') return;
+  const { totals, digests } = await loadCommittedBatches(sqlExec(ctx.ds), run.id);
+  const digest = createHash('sha256').update(digests.join('')).digest('hex');
+  await finalizeRun(ctx.ds, run, def, totals, digest, stats, actor);
+  log.info((run.status as string) === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed', {
+    read: run.recordsRead,
+    loaded: run.recordsLoaded,
+    deadLettered: run.recordsDeadLettered,
+    filtered: run.recordsFiltered,
+    reconciled: run.reconciled,
+    errorCode: run.errorCode,
+    // batches loaded by one direct COPY vs through staging after a collision (performance-tuning.md)
+    directCopyBatches: batchCtx.fastPath?.used ?? 0,
+    stagedFallbacks: batchCtx.fastPath?.fellBack ?? 0,
+  });
+}
+
+/** Applies a pause between batches (PAUSED, audited as the requester's); returns what the run must do next. */
 async function obey(
   ctx: RunContext,
   run: JobRunEntity,
@@ -280,33 +462,31 @@ async function obey(
   actor: string,
   onProgress: (r: JobRunEntity) => void,
 ) {
-  // the person who asked is the actor of the pause and the resume, not the engine that carries them out
+  // the person who asked is the actor of the pause, not the engine that carries it out
   if (control.requested === 'pause' && run.status !== 'PAUSED') {
-    await setPaused(ctx.ds, run, true, 'paused by operator', control.requestedBy ?? actor);
-    onProgress(run);
+    if (await setPaused(ctx.ds, run, true, 'paused by operator', control.requestedBy ?? actor)) onProgress(run);
   }
-  const next = await control.whilePaused();
-  if (next === 'run' && run.status === 'PAUSED') {
-    await setPaused(ctx.ds, run, false, null, control.requestedBy ?? actor);
-    onProgress(run);
-  }
-  return next;
+  return control.requested;
 }
 
+/** Pause, cancel or shutdown between batches: the partition goes back (or the run ends unpublished). */
 async function stop(
   ctx: RunContext,
   run: JobRunEntity,
+  lease: PartitionLease,
   request: 'cancel' | 'shutdown' | 'pause',
   actor: string,
   log: Logger,
-): Promise<JobRunEntity> {
+): Promise<'stopped'> {
   if (request === 'cancel') {
     await endUnpublished(ctx.ds, run, 'CANCELLED', ErrorCode.CANCELLED, 'cancelled by operator', actor);
     log.info('run:cancelled', { read: run.recordsRead });
-  } else {
-    log.warn('run:interrupted', { reason: 'engine shutdown', batchesCommitted: run.batchesCommitted });
+    return 'stopped';
   }
-  return run;
+  await releaseLease(ctx.ds, lease);
+  if (request === 'pause') log.info('run:paused', { read: run.recordsRead, partitionNo: lease.partitionNo });
+  else log.warn('run:interrupted', { reason: 'engine shutdown', partitionNo: lease.partitionNo });
+  return 'stopped';
 }
 
 interface PreparedBatch {

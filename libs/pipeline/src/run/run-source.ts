@@ -2,19 +2,22 @@ import { type Hash } from 'node:crypto';
 import { openBankSource, openCsvSource, type CsvSource } from '@strongroom/connectors';
 import { isBankSource, type BankSource, type CsvSource as CsvSourceDefinition } from '../jobs/job-definition';
 import { type Checkpoint } from './resume-state';
+import { type PartitionLease } from './partition-lease';
 import { type RunContext } from './run-context';
 import { throughSource } from './source-outage';
 
 /**
  * Opens a file run's source at its checkpoint, through the file-source breaker: a bank file by its
  * format's streaming reader (from the record after the checkpoint), a CSV file from the checkpoint's byte
- * offset. Every byte read is fed to `hash`, which must end equal to the SHA-256 taken at submission.
+ * offset — only the partition's byte range when given. Every byte read (of the range) is fed to `hash`,
+ * which must end equal to the planned SHA-256.
  */
 export function openRunSource(
   ctx: RunContext,
   src: CsvSourceDefinition | BankSource,
   hash: Hash,
   cp: Checkpoint | undefined,
+  partition?: Pick<PartitionLease, 'startByte' | 'endByte' | 'recordsBefore'>,
 ): Promise<CsvSource> {
   return throughSource(ctx.source, src.path, () =>
     isBankSource(src)
@@ -33,7 +36,10 @@ export function openRunSource(
           hash,
           // parsed a chunk at a time on the event loop: smaller chunks keep the commit in flight streaming
           chunkBytes: 256 * 1024,
-          ...(cp ? { startByte: cp.byteOffset, startRecordNo: cp.recordsRead } : {}),
+          // a partition is its byte range; its records are numbered from the records before it
+          ...(partition ? { range: { start: partition.startByte, end: partition.endByte } } : {}),
+          startRecordNo: (partition?.recordsBefore ?? 0) + (cp?.recordsRead ?? 0),
+          ...(cp ? { startByte: cp.byteOffset } : {}),
         }),
   );
 }

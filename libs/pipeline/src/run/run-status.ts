@@ -11,6 +11,8 @@ import {
 } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { redactPans } from '@strongroom/logging';
+import { insertPartitions } from './partition-lease';
+import { type PlannedPartition } from './partition-plan';
 
 /**
  * The one writer of a run's status (`job_runs.status`). Every transition of the state machine
@@ -33,6 +35,26 @@ export class RunFencedError extends StrongroomError {
   }
 }
 
+/** A partition's batch whose lease was taken over (or ended) before it committed: never applied. */
+export class PartitionFencedError extends RunFencedError {
+  constructor(
+    runId: string,
+    readonly partitionNo: number,
+    readonly epoch: number,
+  ) {
+    super(runId, `partition ${partitionNo} is no longer held under lease epoch ${epoch}; this batch was not applied`);
+    this.name = 'PartitionFencedError';
+  }
+}
+
+/** The run was paused (by this or another engine) before the batch committed: stop; it is read again on resume. */
+export class RunPausedError extends RunFencedError {
+  constructor(runId: string) {
+    super(runId, 'was paused; this batch was not applied and is read again on resume');
+    this.name = 'RunPausedError';
+  }
+}
+
 const LIVE: readonly RunStatus[] = ['PENDING', 'RUNNING', 'PAUSED'];
 
 async function inTransaction<T>(client: PoolClient, fn: (exec: SqlExec) => Promise<T>): Promise<T> {
@@ -48,33 +70,34 @@ async function inTransaction<T>(client: PoolClient, fn: (exec: SqlExec) => Promi
 }
 
 /**
- * A file run's executor takes the run: PENDING → RUNNING, or an interrupted RUNNING/PAUSED run resumed
- * (a PAUSED run stays PAUSED until its control says run). Counts the attempt and audits `run:started` or
- * `run:resumed`. On the executor's own connection, which holds the run's advisory lock.
+ * The replica that starts a file run takes it PENDING → RUNNING and inserts its planned partitions in
+ * the same transaction (so a RUNNING file run always has its partitions), counts the first attempt and
+ * audits `run:started`. Only one replica wins: the others get a RunFencedError and join by claiming
+ * partitions.
  */
 export async function markStarted(
   client: PoolClient,
   run: JobRunEntity,
   actor: string,
   details: Record<string, unknown>,
+  partitions: PlannedPartition[],
 ): Promise<void> {
-  const resuming = run.status !== 'PENDING';
   await inTransaction(client, async (exec) => {
     const rows = await exec(
-      `UPDATE job_runs SET status = CASE WHEN status = 'PAUSED' THEN 'PAUSED' ELSE 'RUNNING' END,
-              started_at = coalesce(started_at, now()), attempts = attempts + 1
-        WHERE id = $1 AND status IN ('PENDING','RUNNING','PAUSED') RETURNING id`,
+      `UPDATE job_runs SET status = 'RUNNING', started_at = coalesce(started_at, now()), attempts = attempts + 1
+        WHERE id = $1 AND status = 'PENDING' RETURNING id`,
       [run.id],
     );
-    if (rows.length !== 1) throw new RunFencedError(run.id, 'has already ended');
+    if (rows.length !== 1) throw new RunFencedError(run.id, 'was started by another engine');
+    await insertPartitions(exec, run.id, partitions);
     await appendAudit(exec, {
       actor,
-      action: resuming ? 'run:resumed' : 'run:started',
+      action: 'run:started',
       subject: { jobId: run.jobId, runId: run.id },
-      details: { ...details, attempt: run.attempts + 1 },
+      details: { ...details, partitions: partitions.length, attempt: run.attempts + 1 },
     });
   });
-  if (run.status === 'PENDING') run.status = 'RUNNING';
+  run.status = 'RUNNING';
   run.startedAt ??= new Date();
   run.attempts += 1;
 }
@@ -115,29 +138,34 @@ export async function markStreamOpened(
   run.attempts += 1;
 }
 
-/** RUNNING ⇄ PAUSED with a reason, audited. */
+/**
+ * RUNNING → PAUSED or PAUSED → RUNNING with a reason, audited; false (and nothing written) when the run
+ * was not in the state the transition starts from (another engine or operator got there first).
+ */
 export async function setPaused(
   ds: DataSource,
   run: JobRunEntity,
   paused: boolean,
   reason: string | null,
   actor: string,
-): Promise<void> {
-  await ds.transaction(async (em) => {
+): Promise<boolean> {
+  const changed = await ds.transaction(async (em) => {
     const exec = sqlExec(em);
-    await exec(`UPDATE job_runs SET status = $2, status_reason = $3 WHERE id = $1 AND status IN ('RUNNING','PAUSED')`, [
-      run.id,
-      paused ? 'PAUSED' : 'RUNNING',
-      reason,
-    ]);
+    const rows = await exec(
+      `UPDATE job_runs SET status = $2, status_reason = $3 WHERE id = $1 AND status = $4 RETURNING id`,
+      [run.id, paused ? 'PAUSED' : 'RUNNING', reason, paused ? 'RUNNING' : 'PAUSED'],
+    );
+    if (rows.length !== 1) return false;
     await appendAudit(exec, {
       actor,
       action: paused ? 'run:paused' : 'run:resumed',
       subject: { jobId: run.jobId, runId: run.id },
       details: { reason },
     });
+    return true;
   });
-  Object.assign(run, { status: paused ? 'PAUSED' : 'RUNNING', statusReason: reason });
+  if (changed) Object.assign(run, { status: paused ? 'PAUSED' : 'RUNNING', statusReason: reason });
+  return changed;
 }
 
 /**

@@ -1,0 +1,234 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { verifyChain } from '@strongroom/audit';
+import {
+  createJobServiceClient,
+  RunStatus,
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type GetRunRequest,
+  type GetRunResponse,
+  type JobServiceClient,
+  type RunJobRequest,
+  type RunJobResponse,
+} from '@strongroom/contract';
+import { sqlExec } from '@strongroom/db';
+import {
+  createTestDatabase,
+  makeTempDir,
+  startEngineProcess,
+  unaryCall,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
+
+/**
+ * Scale-out: three engine replicas on one database share a CSV run cut into partitions. One is killed
+ * (SIGKILL) while it holds a partition, another frozen (SIGSTOP) past its lease and then thawed: the run
+ * completes by itself — nobody resumes it — with every record loaded once, exact per-currency sums, the
+ * frozen replica's late batch fenced and no batch committed under a superseded lease epoch.
+ */
+const ROWS = 150_000;
+const TTL_MS = 3000;
+
+/** A CSV with multi-line quoted memos (a partition must never start inside one) and its exact sums in minor units. */
+function writeFile(file: string): Map<string, bigint> {
+  const ccys = ['EUR', 'USD', 'JPY', 'CHF'];
+  const sums = new Map<string, bigint>();
+  const lines = ['id,acct,amt,ccy,ts,memo'];
+  for (let i = 0; i < ROWS; i++) {
+    const ccy = ccys[i % ccys.length] as string;
+    const cents = BigInt((i * 7919) % 1_000_000) - 300_000n;
+    const amt =
+      ccy === 'JPY'
+        ? `${cents}`
+        : `${cents < 0n ? '-' : ''}${(cents < 0n ? -cents : cents) / 100n}.${String((cents < 0n ? -cents : cents) % 100n).padStart(2, '0')}`;
+    sums.set(ccy, (sums.get(ccy) ?? 0n) + (ccy === 'JPY' ? cents * 100n : cents));
+    const memo = i % 10 === 0 ? `"invoice ${i}\nsecond line, ""quoted"""` : `inv ${i}`;
+    lines.push(`s${i},ACC${i % 97},${amt},${ccy},2026-01-0${1 + (i % 9)}T10:00:00Z,${memo}`);
+  }
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return sums;
+}
+
+describe('engine replicas sharing a run through partition leases (real processes, SIGKILL and SIGSTOP)', () => {
+  let db: TestDatabase;
+  let pg: Client;
+  const dir = makeTempDir();
+  const engines = new Map<string, EngineProcess>();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+  });
+  afterAll(async () => {
+    for (const e of engines.values()) {
+      e.child.kill('SIGCONT');
+      await e.stop();
+    }
+    await pg.end();
+    await db.drop();
+  });
+
+  const start = async (id: string) => {
+    const engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: {
+        STRONGROOM_HOME: `${dir}/home-${id}`,
+        ENGINE_REPLICA_ID: id,
+        ENGINE_LEASE_TTL_MS: String(TTL_MS),
+        STRONGROOM_PARTITION_BYTES: String(512 * 1024),
+      },
+    });
+    engines.set(id, engine);
+    return engine;
+  };
+  const owned = async (runId: string, owner: string) =>
+    (
+      await pg.query(
+        `SELECT partition_no FROM run_checkpoints WHERE run_id = $1 AND owner = $2 AND NOT done AND batch_seq > 0`,
+        [runId, owner],
+      )
+    ).rows.map((r) => r.partition_no as number);
+  /** What the database says when a wait times out: the runs, their partitions and the sessions. */
+  const diagnose = async () =>
+    JSON.stringify(
+      {
+        runs: (await pg.query(`SELECT status, records_read, error_code, error_message FROM job_runs`)).rows,
+        partitions: (
+          await pg.query(
+            `SELECT partition_no, owner, lease_epoch, lease_expires_at < clock_timestamp() AS expired, done, batch_seq
+               FROM run_checkpoints ORDER BY partition_no`,
+          )
+        ).rows,
+        sessions: (
+          await pg.query(
+            `SELECT state, wait_event, now() - state_change AS since, left(query, 80) AS query
+               FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          )
+        ).rows,
+      },
+      null,
+      1,
+    );
+  const until = async (what: string, check: () => Promise<boolean>, ms = 90_000) => {
+    const end = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`timed out waiting until ${what}: ${await diagnose()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it('completes a run by itself after one replica is killed and another frozen past its lease', async () => {
+    const file = path.join(dir, 'shared.csv');
+    const sums = writeFile(file);
+    const a = await start('replica-a');
+    await start('replica-b');
+    await start('replica-c');
+    const client: JobServiceClient = createJobServiceClient({ address: a.address, token: a.token });
+    try {
+      const job = await unaryCall<CreateJobRequest, CreateJobResponse>(client, client.createJob, {
+        definition: `name: shared
+source:
+  kind: csv
+  path: ${file}
+  mapping: { txn_id: id, account: acct, amount: amt, currency: ccy, booked_at: ts, reference: memo }
+batching: { minSize: 500, maxSize: 500 }
+`,
+        baseDir: '',
+      });
+      const { run } = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, {
+        jobId: job.job?.id ?? '',
+      });
+      const runId = run?.id as string;
+
+      // B is killed while it holds a partition it has committed to
+      await until('replica-b works on a partition', async () => (await owned(runId, 'replica-b')).length > 0);
+      engines.get('replica-b')?.child.kill('SIGKILL');
+      // C is frozen while it holds one, until another replica has taken that partition over
+      await until('replica-c works on a partition', async () => (await owned(runId, 'replica-c')).length > 0);
+      const frozen = engines.get('replica-c') as EngineProcess;
+      frozen.child.kill('SIGSTOP');
+      const [partition] = await owned(runId, 'replica-c');
+      await until('the frozen replica’s partition is taken over', async () => {
+        const [p] = (
+          await pg.query(`SELECT owner FROM run_checkpoints WHERE run_id = $1 AND partition_no = $2`, [
+            runId,
+            partition,
+          ])
+        ).rows;
+        return p?.owner !== 'replica-c';
+      });
+      frozen.child.kill('SIGCONT');
+
+      // nobody resumes it: the live replicas finish it
+      let done: GetRunResponse['run'];
+      await until(
+        'the run ends',
+        async () => {
+          done = (await unaryCall<GetRunRequest, GetRunResponse>(client, client.getRun, { runId })).run;
+          return done?.status === RunStatus.RUN_STATUS_SUCCEEDED || done?.status === RunStatus.RUN_STATUS_FAILED;
+        },
+        180_000,
+      );
+      expect(done).toMatchObject({
+        errorMessage: '',
+        status: RunStatus.RUN_STATUS_SUCCEEDED,
+        read: ROWS,
+        loaded: ROWS,
+        reconciliation: { reconciled: true },
+      });
+
+      // every record once, exact sums per currency (minor units, no floating point)
+      const [{ n, distinct }] = (
+        await pg.query(
+          `SELECT count(*)::int AS n, count(DISTINCT txn_id)::int AS distinct FROM transactions WHERE run_id = $1`,
+          [runId],
+        )
+      ).rows;
+      expect({ n, distinct }).toEqual({ n: ROWS, distinct: ROWS });
+      const sink = (
+        await pg.query(
+          `SELECT currency, (sum(amount) * 100)::numeric(30,0)::text AS minor FROM transactions WHERE run_id = $1 GROUP BY currency`,
+          [runId],
+        )
+      ).rows;
+      expect(new Map(sink.map((r) => [r.currency as string, BigInt(r.minor)]))).toEqual(sums);
+
+      // the partitions: all done, more than one replica worked, takeovers happened, the late batch was fenced
+      const parts = (
+        await pg.query(
+          `SELECT partition_no, lease_epoch::int AS epoch, fenced_batches FROM run_checkpoints WHERE run_id = $1 AND done`,
+          [runId],
+        )
+      ).rows;
+      expect(parts.length).toBeGreaterThan(4);
+      expect(parts.reduce((s, p) => s + Number(p.fenced_batches), 0)).toBeGreaterThanOrEqual(1);
+      const takeovers = (
+        await pg.query(
+          `SELECT details->>'previousOwner' AS prev FROM immutable_audit_log WHERE action = 'partition:taken_over' AND subject->>'runId' = $1`,
+          [runId],
+        )
+      ).rows.map((r) => r.prev);
+      expect(takeovers).toEqual(expect.arrayContaining(['replica-b', 'replica-c']));
+      // no batch committed under a superseded epoch: per partition, in commit order, the epoch never goes back
+      const batches = (
+        await pg.query(
+          `SELECT partition_no, lease_epoch::int AS epoch FROM transaction_integrity
+            WHERE run_id = $1 AND scope = 'BATCH' ORDER BY batch_seq`,
+          [runId],
+        )
+      ).rows;
+      const seen = new Map<number, number>();
+      for (const b of batches) {
+        expect(b.epoch).toBeGreaterThanOrEqual(seen.get(b.partition_no) ?? 0);
+        seen.set(b.partition_no, b.epoch);
+      }
+      expect((await verifyChain(sqlExec(pg))).ok).toBe(true);
+    } finally {
+      client.close();
+    }
+  }, 300_000);
+});
