@@ -4,7 +4,13 @@ import { Client } from 'pg';
 import { verifyChain } from '@strongroom/audit';
 import {
   createJobServiceClient,
+  createOpsServiceClient,
+  PartitionState,
   RunStatus,
+  type ListReplicasRequest,
+  type ListReplicasResponse,
+  type ListRunPartitionsRequest,
+  type ListRunPartitionsResponse,
   type CreateJobRequest,
   type CreateJobResponse,
   type GetRunRequest,
@@ -16,6 +22,7 @@ import {
 import { sqlExec } from '@strongroom/db';
 import {
   createTestDatabase,
+  fakeClockAvailable,
   makeTempDir,
   startEngineProcess,
   unaryCall,
@@ -33,11 +40,11 @@ const ROWS = 150_000;
 const TTL_MS = 3000;
 
 /** A CSV with multi-line quoted memos (a partition must never start inside one) and its exact sums in minor units. */
-function writeFile(file: string): Map<string, bigint> {
+function writeFile(file: string, rows = ROWS): Map<string, bigint> {
   const ccys = ['EUR', 'USD', 'JPY', 'CHF'];
   const sums = new Map<string, bigint>();
   const lines = ['id,acct,amt,ccy,ts,memo'];
-  for (let i = 0; i < ROWS; i++) {
+  for (let i = 0; i < rows; i++) {
     const ccy = ccys[i % ccys.length] as string;
     const cents = BigInt((i * 7919) % 1_000_000) - 300_000n;
     const amt =
@@ -63,16 +70,20 @@ describe('engine replicas sharing a run through partition leases (real processes
     pg = new Client({ connectionString: db.url });
     await pg.connect();
   });
-  afterAll(async () => {
+  // each case has its own replicas: the ones of a case before would join the next one's runs
+  afterEach(async () => {
     for (const e of engines.values()) {
       e.child.kill('SIGCONT');
       await e.stop();
     }
+    engines.clear();
+  });
+  afterAll(async () => {
     await pg.end();
     await db.drop();
   });
 
-  const start = async (id: string) => {
+  const start = async (id: string, extra: { env?: Record<string, string>; clockOffset?: string } = {}) => {
     const engine = await startEngineProcess({
       databaseUrl: db.url,
       env: {
@@ -80,7 +91,9 @@ describe('engine replicas sharing a run through partition leases (real processes
         ENGINE_REPLICA_ID: id,
         ENGINE_LEASE_TTL_MS: String(TTL_MS),
         STRONGROOM_PARTITION_BYTES: String(512 * 1024),
+        ...extra.env,
       },
+      ...(extra.clockOffset ? { clockOffset: extra.clockOffset } : {}),
     });
     engines.set(id, engine);
     return engine;
@@ -120,6 +133,119 @@ describe('engine replicas sharing a run through partition leases (real processes
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+
+  /** Defines a job over `file` and runs it through `engine`; returns the client and the run id. */
+  const submit = async (engine: EngineProcess, name: string, file: string) => {
+    const client: JobServiceClient = createJobServiceClient({ address: engine.address, token: engine.token });
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(client, client.createJob, {
+      definition: `name: ${name}\nsource:\n  kind: csv\n  path: ${file}\n  system: ${name}\n  mapping: { txn_id: id, account: acct, amount: amt, currency: ccy, booked_at: ts, reference: memo }\nbatching: { minSize: 500, maxSize: 500 }\n`,
+      baseDir: '',
+    });
+    const { run } = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId: job.job?.id ?? '' });
+    return { client, runId: run?.id as string };
+  };
+  /** The run once it ended: SUCCEEDED with every record loaded once and the file's exact sums. */
+  const expectLoadedOnce = async (client: JobServiceClient, runId: string, rows: number, sums: Map<string, bigint>) => {
+    let done: GetRunResponse['run'];
+    await until(
+      'the run ends',
+      async () => {
+        done = (await unaryCall<GetRunRequest, GetRunResponse>(client, client.getRun, { runId })).run;
+        return done?.status === RunStatus.RUN_STATUS_SUCCEEDED || done?.status === RunStatus.RUN_STATUS_FAILED;
+      },
+      180_000,
+    );
+    expect(done).toMatchObject({ errorMessage: '', status: RunStatus.RUN_STATUS_SUCCEEDED, read: rows, loaded: rows });
+    const [{ n, distinct }] = (
+      await pg.query(
+        `SELECT count(*)::int AS n, count(DISTINCT txn_id)::int AS distinct FROM transactions WHERE run_id = $1`,
+        [runId],
+      )
+    ).rows;
+    expect({ n, distinct }).toEqual({ n: rows, distinct: rows });
+    const sink = (
+      await pg.query(
+        `SELECT currency, (sum(amount) * 100)::numeric(30,0)::text AS minor FROM transactions WHERE run_id = $1 GROUP BY currency`,
+        [runId],
+      )
+    ).rows;
+    expect(new Map(sink.map((r) => [r.currency as string, BigInt(r.minor)]))).toEqual(sums);
+    expect((await verifyChain(sqlExec(pg))).ok).toBe(true);
+  };
+  const audited = async (runId: string, action: string) =>
+    (
+      await pg.query(
+        `SELECT actor, details FROM immutable_audit_log WHERE action = $1 AND subject->>'runId' = $2 ORDER BY seq`,
+        [action, runId],
+      )
+    ).rows as { actor: string; details: Record<string, unknown> }[];
+
+  it('starts and finishes a run whose planning replica died before starting it and whose finalizing replica died before ending it', async () => {
+    const file = path.join(dir, 'orphan.csv');
+    const sums = writeFile(file, 30_000);
+    // the planner dies after its plan, before the run is RUNNING; the next one dies as it finalizes
+    const planner = await start('planner', { env: { STRONGROOM_TEST_CRASH_AT: 'run:planned@1' } });
+    await start('finalizer', { env: { STRONGROOM_TEST_CRASH_AT: 'run:finalizing@1' } });
+    const { client, runId } = await submit(planner, 'orphan', file);
+    await until(
+      'the planning replica is gone',
+      async () => planner.child.exitCode !== null || planner.child.signalCode !== null,
+    );
+    const finalizer = engines.get('finalizer') as EngineProcess;
+    await until(
+      'the finalizing replica is gone',
+      async () => finalizer.child.exitCode !== null || finalizer.child.signalCode !== null,
+    );
+    // every partition is done and the run still RUNNING: a replica that starts now ends it, unasked
+    const [state] = (await pg.query(`SELECT status FROM job_runs WHERE id = $1`, [runId])).rows;
+    expect(state).toEqual({ status: 'RUNNING' });
+    const last = await start('last');
+    const lastClient = createJobServiceClient({ address: last.address, token: last.token });
+    try {
+      await expectLoadedOnce(lastClient, runId, 30_000, sums);
+      expect((await audited(runId, 'run:started')).map((e) => e.actor)).toEqual(['service:engine']); // started once
+      const [{ finalized_by }] = (
+        await pg.query(
+          `SELECT details->>'replica' AS finalized_by FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1 ORDER BY seq DESC LIMIT 1`,
+          [runId],
+        )
+      ).rows;
+      expect(finalized_by).toBe('finalizer'); // the one that died loaded it all, and its batches stand
+    } finally {
+      client.close();
+      lastClient.close();
+    }
+  }, 180_000);
+
+  (fakeClockAvailable() ? it : it.skip)(
+    'shares a run with a replica whose clock is an hour ahead, without a single takeover (leases live on the database clock)',
+    async () => {
+      const file = path.join(dir, 'skew.csv');
+      const sums = writeFile(file, 60_000);
+      const steady = await start('steady');
+      await start('ahead', { clockOffset: '+1h' });
+      const { client, runId } = await submit(steady, 'skew', file);
+      try {
+        await expectLoadedOnce(client, runId, 60_000, sums);
+        const replicas = (
+          await pg.query(
+            `SELECT DISTINCT details->>'replica' AS r FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1`,
+            [runId],
+          )
+        ).rows.map((r) => r.r);
+        expect(replicas.sort()).toEqual(['ahead', 'steady']); // both worked on it
+        expect(await audited(runId, 'partition:taken_over')).toEqual([]);
+        expect(await audited(runId, 'partition:batch_fenced')).toEqual([]);
+        const [{ epochs }] = (
+          await pg.query(`SELECT max(lease_epoch)::int AS epochs FROM run_checkpoints WHERE run_id = $1`, [runId])
+        ).rows;
+        expect(epochs).toBe(1); // every partition claimed once
+      } finally {
+        client.close();
+      }
+    },
+    180_000,
+  );
 
   it('completes a run by itself after one replica is killed and another frozen past its lease', async () => {
     const file = path.join(dir, 'shared.csv');
@@ -227,6 +353,31 @@ batching: { minSize: 500, maxSize: 500 }
         seen.set(b.partition_no, b.epoch);
       }
       expect((await verifyChain(sqlExec(pg))).ok).toBe(true);
+
+      // the same through gRPC: the run's partitions, and the replicas
+      const { partitions } = await unaryCall<ListRunPartitionsRequest, ListRunPartitionsResponse>(
+        client,
+        client.listRunPartitions,
+        { runId },
+      );
+      expect(partitions).toHaveLength(parts.length);
+      expect(partitions.every((p) => p.state === PartitionState.PARTITION_STATE_DONE && p.owner === '')).toBe(true);
+      expect(partitions.reduce((n, p) => n + p.read, 0)).toBe(ROWS);
+      expect(partitions.reduce((n, p) => n + p.fencedBatches, 0)).toBeGreaterThanOrEqual(1);
+      expect(partitions.map((p) => [p.startByte, p.endByte])).toEqual(
+        partitions.map((p, i) => [i ? partitions[i - 1]?.endByte : 0, p.endByte]),
+      );
+      const ops = createOpsServiceClient({ address: a.address, token: a.token });
+      try {
+        const { replicas } = await unaryCall<ListReplicasRequest, ListReplicasResponse>(ops, ops.listReplicas, {
+          includeStopped: true,
+        });
+        expect(replicas.map((r) => r.id)).toEqual(expect.arrayContaining(['replica-a', 'replica-b', 'replica-c']));
+        expect(replicas.find((r) => r.id === 'replica-a')).toMatchObject({ live: true, address: a.address });
+        expect(replicas.every((r) => r.partitionsHeld === 0 && r.runsHeld === 0)).toBe(true);
+      } finally {
+        ops.close();
+      }
     } finally {
       client.close();
     }

@@ -278,7 +278,10 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       onVerified: (ok) => metrics.auditVerified(ok),
     }),
   );
-  server.addService(OpsServiceService, opsServiceHandlers({ ds, breakers, db, logger, denials: denialLog }));
+  server.addService(
+    OpsServiceService,
+    opsServiceHandlers({ ds, breakers, db, logger, denials: denialLog, leaseTtlMs: config.leaseTtlMs }),
+  );
   server.addService(
     ComplianceServiceService,
     complianceServiceHandlers({

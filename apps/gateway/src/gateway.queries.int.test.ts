@@ -90,7 +90,7 @@ describe('gateway queries and mutations against the real engine', () => {
     db = await createTestDatabase();
     engine = await startEngineProcess({
       databaseUrl: db.url,
-      env: { GATEWAY_JWT_SECRET: SECRET, STRONGROOM_HOME: path.join(dir, 'home') },
+      env: { GATEWAY_JWT_SECRET: SECRET, STRONGROOM_HOME: path.join(dir, 'home'), ENGINE_REPLICA_ID: 'gw-int-replica' },
     });
     const config = loadConfig({ GATEWAY_PORT: '0', STRONGROOM_ENGINE: engine.address, GATEWAY_JWT_SECRET: SECRET });
     gateway = await startGateway(config, silentLogger());
@@ -193,6 +193,59 @@ describe('gateway queries and mutations against the real engine', () => {
       OPERATOR,
     );
     expect(again.data?.runJob).toEqual({ existing: true, run: { id: runId } });
+  });
+
+  it("serves a run's partitions to any role and the engine replicas to staff only", async () => {
+    const parts = await gql<{ runPartitions: Record<string, unknown>[] }>(
+      `query($id: ID!) { runPartitions(runId: $id) { partitionNo state owner leaseEpoch startByte endByte nextOffset read loaded
+         deadLettered filtered batchesCommitted fencedBatches } }`,
+      { id: runId },
+      VIEWER,
+    );
+    expect(parts.errors).toBeUndefined();
+    expect(parts.data?.runPartitions).toEqual([
+      {
+        partitionNo: 0,
+        state: 'DONE',
+        owner: null,
+        leaseEpoch: 1,
+        startByte: 0,
+        endByte: Buffer.byteLength(CSV) + 1,
+        nextOffset: Buffer.byteLength(CSV) + 1,
+        read: 6,
+        loaded: 5,
+        deadLettered: 1,
+        filtered: 0,
+        batchesCommitted: expect.any(Number),
+        fencedBatches: 0,
+      },
+    ]);
+    const unknown = await gql(
+      `{ runPartitions(runId: "00000000-0000-4000-8000-000000000000") { partitionNo } }`,
+      {},
+      VIEWER,
+    );
+    expect(unknown.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
+
+    const replicas = await gql<{ replicas: Record<string, unknown>[] }>(
+      '{ replicas { id live address partitionsHeld runsHeld heartbeatAt stoppedAt } }',
+      {},
+      OPERATOR,
+    );
+    expect(replicas.errors).toBeUndefined();
+    expect(replicas.data?.replicas).toEqual([
+      {
+        id: 'gw-int-replica',
+        live: true,
+        address: (engine as EngineProcess).address,
+        partitionsHeld: 0,
+        runsHeld: 0,
+        heartbeatAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        stoppedAt: null,
+      },
+    ]);
+    const viewer = await gql('{ replicas { id } }', {}, VIEWER);
+    expect(viewer.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
   });
 
   it('lists the job and its runs through connections', async () => {

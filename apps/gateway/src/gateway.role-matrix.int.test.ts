@@ -31,6 +31,8 @@ const OPERATIONS: Record<string, string> = {
   runs: '{ runs { edges { cursor } } }',
   run: `{ run(id: "${NO_ID}") { id } }`,
   breakers: '{ breakers { name state } }',
+  runPartitions: `{ runPartitions(runId: "${NO_ID}") { partitionNo } }`,
+  replicas: '{ replicas { id live } }',
   deadLetters: '{ deadLetters { edges { cursor } } }',
   alerts: '{ alerts { edges { node { id account evidenceJson } } } }',
   auditEntries: '{ auditEntries(first: 1) { edges { node { seq actor } } } }',

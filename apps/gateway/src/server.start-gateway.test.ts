@@ -123,6 +123,7 @@ describe('startGateway', () => {
     cancelRun: (_call, cb) => cb(failure(status.UNIMPLEMENTED, 'no')),
     watchRun: (call) => call.end(),
     listPublishedTransactions: (_call, cb) => cb(failure(status.UNIMPLEMENTED, 'no')),
+    listRunPartitions: (_call, cb) => cb(failure(status.UNIMPLEMENTED, 'no')),
   };
 
   async function startWith(env: Record<string, string>): Promise<RunningGateway> {

@@ -32,6 +32,7 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   WatchRun: ANY_ROLE,
   // the published sink with RESTRICTED values in clear: for the systems that consume it
   ListPublishedTransactions: ['consumer', 'admin'],
+  ListRunPartitions: ANY_ROLE,
   // IngestService
   Ingest: OPERATORS,
   // DeadLetterService (a replay with corrections changes what loads: operators, audited with the caller)
@@ -63,6 +64,8 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   // OpsService
   ListBreakers: ANY_ROLE,
   ReportDenials: GATEWAY_SERVICE,
+  // where engine replicas run (hosts, pids, addresses) is for staff, not for every reader of runs
+  ListReplicas: STAFF,
 });
 
 /**

@@ -11,6 +11,8 @@ export {
   Run,
   RunSla,
   SlaStatus,
+  PartitionState,
+  RunPartition,
 } from './gen/strongroom/engine/v1/run';
 export {
   CreateJobRequest,
@@ -36,6 +38,8 @@ export {
   PublishedTransaction,
   ListPublishedTransactionsRequest,
   ListPublishedTransactionsResponse,
+  ListRunPartitionsRequest,
+  ListRunPartitionsResponse,
   JobServiceService,
   JobServiceClient,
   type JobServiceServer,
@@ -93,6 +97,9 @@ export {
   ListBreakersResponse,
   Denial,
   ReportDenialsRequest,
+  Replica,
+  ListReplicasRequest,
+  ListReplicasResponse,
   ReportDenialsResponse,
   OpsServiceService,
   OpsServiceClient,

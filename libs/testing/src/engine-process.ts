@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { signDevToken } from '@strongroom/auth';
@@ -8,6 +9,31 @@ export interface EngineProcessOptions {
   databaseUrl: string;
   /** Extra environment (e.g. LOG_LEVEL). */
   env?: Record<string, string>;
+  /**
+   * Run the engine with its clock shifted (libfaketime, e.g. '+1h'): the clock of this one process, not
+   * the database's. Needs libfaketime (see fakeClockAvailable).
+   */
+  clockOffset?: string;
+}
+
+/** libfaketime's preload library (Debian package faketime; CI installs it), or null when it is not here. */
+export function fakeClockLibrary(): string | null {
+  const dirs = [
+    '/usr/lib/x86_64-linux-gnu/faketime',
+    '/usr/lib/aarch64-linux-gnu/faketime',
+    '/usr/lib/faketime',
+    '/usr/lib64/faketime',
+  ];
+  for (const d of dirs) {
+    const lib = path.join(d, 'libfaketimeMT.so.1');
+    if (fs.existsSync(lib)) return lib;
+  }
+  return null;
+}
+
+/** Whether an engine's clock can be shifted here (clockOffset). */
+export function fakeClockAvailable(): boolean {
+  return fakeClockLibrary() !== null;
 }
 
 /** The HS256 secret test engines verify tokens with (unless a test sets GATEWAY_JWT_SECRET or a JWKS itself). */
@@ -36,6 +62,14 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Starts the real engine (apps/engine/src/main.ts) as a child process on a free port. */
 export function startEngineProcess(options: EngineProcessOptions): Promise<EngineProcess> {
+  // a shifted clock is libfaketime preloaded into the engine itself (the `faketime` command forks, and
+  // signals sent to its child process would not reach the engine)
+  const lib = options.clockOffset ? fakeClockLibrary() : null;
+  if (options.clockOffset && !lib)
+    throw new Error('clockOffset needs libfaketime (Debian: apt-get install -y faketime)');
+  const clock = lib
+    ? { LD_PRELOAD: lib, FAKETIME: options.clockOffset as string, FAKETIME_DONT_FAKE_MONOTONIC: '1' }
+    : {};
   const child = spawn(
     process.execPath,
     [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'apps', 'engine', 'src', 'main.ts')],
@@ -55,6 +89,7 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
         // tests write their source files to temp folders; the repository (fixtures) is the engine's working folder
         STRONGROOM_SOURCE_ROOTS: [os.tmpdir(), ROOT].join(path.delimiter),
         ...options.env,
+        ...clock,
       },
     },
   );

@@ -2,7 +2,7 @@ import { type ServerWritableStream, type UntypedHandleCall } from '@grpc/grpc-js
 import { type JobServiceServer, type WatchRunRequest, type WatchRunResponse } from '@strongroom/contract';
 import { ACTION_ROLES, describeRoles, mayDo } from '@strongroom/auth';
 import { confineSourcePath, hideRootPaths, rootRelativePath, type SourceRoots } from '@strongroom/connectors';
-import { type DataSource, TERMINAL_RUN_STATUSES, type JobRunEntity } from '@strongroom/db';
+import { type DataSource, TERMINAL_RUN_STATUSES, type JobRunEntity, sqlExec } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import {
   createRun,
@@ -10,6 +10,7 @@ import {
   getRun,
   listJobs,
   listRuns,
+  listRunPartitions,
   parseJobDefinition,
   saveJob,
   isUuid,
@@ -23,7 +24,15 @@ import { type RunScheduler } from '../runs/run-scheduler';
 import { type FourEyes } from '../compliance/four-eyes';
 import { decryptField, isEncrypted, type KeyProvider } from '@strongroom/compliance';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { AS_STORED, jobToProto, runToProto, statusFromProto, type PathView, type RunJobInfo } from './mappers';
+import {
+  AS_STORED,
+  jobToProto,
+  partitionToProto,
+  runToProto,
+  statusFromProto,
+  type PathView,
+  type RunJobInfo,
+} from './mappers';
 import { required, streamScope, unary, type CallScope, type Caller } from './call-scope';
 import { toServiceError } from './status-map';
 
@@ -146,6 +155,11 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       const run = await scheduler.resume(required(req.runId, 'run_id'), actor);
       log.info('run:resume-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run, caller) };
+    }),
+    listRunPartitions: unary(scope, 'ListRunPartitions', async (req) => {
+      const runId = required(req.runId, 'run_id');
+      const run = await getRun(ds, runId); // NOT_FOUND for an unknown run
+      return { partitions: (await listRunPartitions(sqlExec(ds), run.id)).map(partitionToProto) };
     }),
     listPublishedTransactions: unary(scope, 'ListPublishedTransactions', async (req) => {
       const runId = required(req.runId, 'run_id');

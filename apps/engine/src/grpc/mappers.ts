@@ -1,7 +1,15 @@
-import { type CurrencyTotal, type Job, type Run, RunStatus, SlaStatus } from '@strongroom/contract';
+import {
+  type CurrencyTotal,
+  type Job,
+  PartitionState,
+  type Run,
+  type RunPartition,
+  RunStatus,
+  SlaStatus,
+} from '@strongroom/contract';
 import { type JobEntity, type JobRunEntity, type RunStatus as DbRunStatus } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { evaluateRunSla, type Sla, type SlaEvaluation } from '@strongroom/pipeline';
+import { evaluateRunSla, type PartitionView, type Sla, type SlaEvaluation } from '@strongroom/pipeline';
 
 const STATUS_TO_PROTO: Record<DbRunStatus, RunStatus> = {
   PENDING: RunStatus.RUN_STATUS_PENDING,
@@ -134,5 +142,31 @@ export function runToProto(run: JobRunEntity, job?: RunJobInfo, view: PathView =
       hasMaxErrorRate: sla.maxErrorRate !== null,
       reason: sla.reason,
     },
+  };
+}
+
+const PARTITION_STATES: Record<PartitionView['state'], PartitionState> = {
+  OPEN: PartitionState.PARTITION_STATE_OPEN,
+  HELD: PartitionState.PARTITION_STATE_HELD,
+  DONE: PartitionState.PARTITION_STATE_DONE,
+};
+
+/** A partition of a file run (ListRunPartitions). */
+export function partitionToProto(p: PartitionView): RunPartition {
+  return {
+    partitionNo: p.partitionNo,
+    state: PARTITION_STATES[p.state],
+    owner: p.owner ?? '',
+    leaseEpoch: Number(p.leaseEpoch),
+    leaseExpiresAt: p.leaseExpiresAt ?? undefined,
+    startByte: Number(p.startByte),
+    endByte: Number(p.endByte),
+    nextOffset: Number(p.nextOffset),
+    read: Number(p.read),
+    loaded: Number(p.loaded),
+    deadLettered: Number(p.deadLettered),
+    filtered: Number(p.filtered),
+    batchesCommitted: p.batchesCommitted,
+    fencedBatches: p.fencedBatches,
   };
 }

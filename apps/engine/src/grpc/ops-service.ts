@@ -1,11 +1,12 @@
 import { type UntypedHandleCall } from '@grpc/grpc-js';
-import { type OpsServiceServer, type ReportDenialsRequest } from '@strongroom/contract';
+import { type ListReplicasRequest, type OpsServiceServer, type ReportDenialsRequest } from '@strongroom/contract';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type Breaker, type BreakerRegistry } from '@strongroom/resilience';
 import { type DenialLog } from '../audit/denial-log';
 import { unary } from './call-scope';
+import { listReplicas } from '../runs/replicas';
 
 /** How long ListBreakers waits for the recorded transitions before answering from memory alone. */
 const RECORDED_BUDGET_MS = 250;
@@ -21,6 +22,8 @@ export function opsServiceHandlers(deps: {
   db: Breaker;
   logger: Logger;
   denials: DenialLog;
+  /** Partition lease (ms): a replica without a heartbeat for three of them is not live. */
+  leaseTtlMs: number;
 }): OpsServiceServer & Record<string, UntypedHandleCall> {
   return {
     listBreakers: unary(
@@ -53,6 +56,20 @@ export function opsServiceHandlers(deps: {
       },
       { database: false },
     ),
+    listReplicas: unary({ logger: deps.logger }, 'ListReplicas', async (req: ListReplicasRequest) => ({
+      replicas: (await listReplicas(deps.ds, deps.leaseTtlMs, req.includeStopped)).map((r) => ({
+        id: r.id,
+        host: r.host,
+        pid: r.pid,
+        address: r.address ?? '',
+        startedAt: r.startedAt,
+        heartbeatAt: r.heartbeatAt,
+        stoppedAt: r.stoppedAt ?? undefined,
+        live: r.live,
+        partitionsHeld: r.partitionsHeld,
+        runsHeld: r.runsHeld,
+      })),
+    })),
     // the gateway's refusals join the engine's own in the next access:denied audit entry
     reportDenials: unary(
       { logger: deps.logger },

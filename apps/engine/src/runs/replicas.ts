@@ -54,3 +54,36 @@ export async function runsNeedingWork(ds: DataSource, ttlMs: number, limit: numb
   )) as { id: string }[];
   return rows.map((r) => r.id);
 }
+
+/** A replica as operators see it (ListReplicas). */
+export interface ReplicaView {
+  id: string;
+  host: string;
+  pid: number;
+  address: string | null;
+  startedAt: Date;
+  heartbeatAt: Date;
+  stoppedAt: Date | null;
+  live: boolean;
+  partitionsHeld: number;
+  runsHeld: number;
+}
+
+/**
+ * The replicas, newest heartbeat first: live = not stopped and a heartbeat within three lease periods
+ * (database clock); what each holds = partitions under a lease that has not expired.
+ */
+export async function listReplicas(ds: DataSource, ttlMs: number, includeStopped: boolean): Promise<ReplicaView[]> {
+  const rows = (await ds.query(
+    `SELECT r.id, r.host, r.pid, r.address, r.started_at AS "startedAt", r.heartbeat_at AS "heartbeatAt",
+            r.stopped_at AS "stoppedAt",
+            (r.stopped_at IS NULL AND r.heartbeat_at > clock_timestamp() - 3 * $1 * interval '1 millisecond') AS live,
+            count(c.*)::int AS "partitionsHeld", count(DISTINCT c.run_id)::int AS "runsHeld"
+       FROM engine_replicas r
+       LEFT JOIN run_checkpoints c ON c.owner = r.id AND NOT c.done AND c.lease_expires_at >= clock_timestamp()
+      GROUP BY r.id
+      ORDER BY r.heartbeat_at DESC, r.id`,
+    [ttlMs],
+  )) as ReplicaView[];
+  return includeStopped ? rows : rows.filter((r) => r.live);
+}

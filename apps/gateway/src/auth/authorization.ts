@@ -18,6 +18,8 @@ export const ROOT_FIELD_RPC = Object.freeze({
     runs: 'ListRuns',
     run: 'GetRun',
     breakers: 'ListBreakers',
+    runPartitions: 'ListRunPartitions',
+    replicas: 'ListReplicas',
     deadLetters: 'ListDeadLetters',
     alerts: 'ListAlerts',
     auditEntries: 'ListEntries',

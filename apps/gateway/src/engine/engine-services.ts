@@ -49,6 +49,8 @@ export function createEngineServices(
     listAuditEntries: bind(clients.audit, 'listEntries', 'ListEntries'),
     verifyAudit: bind(clients.audit, 'verify', 'Verify'),
     listBreakers: bind(clients.ops, 'listBreakers', 'ListBreakers'),
+    listReplicas: bind(clients.ops, 'listReplicas', 'ListReplicas'),
+    listRunPartitions: bind(clients.jobs, 'listRunPartitions', 'ListRunPartitions'),
     listAlerts: bind(clients.compliance, 'listAlerts', 'ListAlerts'),
     transitionAlert: bind(clients.compliance, 'transitionAlert', 'TransitionAlert'),
     listLegalHolds: bind(clients.compliance, 'listLegalHolds', 'ListLegalHolds'),

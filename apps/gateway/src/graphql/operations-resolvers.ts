@@ -8,12 +8,19 @@ import {
   type DeadLetter,
   DeadLetterStatus,
   type LegalHold,
+  PartitionState,
   type Run,
 } from '@strongroom/contract';
 import { type Role } from '../auth/authenticate';
 import { type GatewayContext } from '../context';
 import { badUserInput } from '../errors/gateway-error';
 import { type Connection, pageRequest, toConnection } from './connection';
+
+const PARTITION_STATE: Partial<Record<PartitionState, 'OPEN' | 'HELD' | 'DONE'>> = {
+  [PartitionState.PARTITION_STATE_OPEN]: 'OPEN',
+  [PartitionState.PARTITION_STATE_HELD]: 'HELD',
+  [PartitionState.PARTITION_STATE_DONE]: 'DONE',
+};
 
 const DLQ_STATUS = {
   PENDING: DeadLetterStatus.DEAD_LETTER_STATUS_PENDING,
@@ -46,6 +53,23 @@ type Args = Record<string, unknown>;
 
 export const operationsQueries = {
   breakers: async (_: unknown, __: Args, ctx: GatewayContext) => (await ctx.services.listBreakers({})).breakers,
+  runPartitions: async (_: unknown, a: Args, ctx: GatewayContext) => {
+    const runId = String(a['runId'] ?? '');
+    if (runId.trim() === '' || runId.length > 128)
+      throw badUserInput('"runId" must be a non-empty id of at most 128 characters');
+    return (await ctx.services.listRunPartitions({ runId })).partitions.map((p) => ({
+      ...p,
+      state: PARTITION_STATE[p.state] ?? 'OPEN',
+      owner: p.owner || null,
+      leaseExpiresAt: p.leaseExpiresAt ?? null,
+    }));
+  },
+  replicas: async (_: unknown, a: Args, ctx: GatewayContext) =>
+    (await ctx.services.listReplicas({ includeStopped: a['includeStopped'] === true })).replicas.map((r) => ({
+      ...r,
+      address: r.address || null,
+      stoppedAt: r.stoppedAt ?? null,
+    })),
   deadLetters: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Connection<DeadLetter>> => {
     const page = pageRequest('deadLetters', a['first'] as number, a['after'] as string);
     const r = await ctx.services.listDeadLetters({

@@ -50,6 +50,50 @@ export const operationsTypeDefs = /* GraphQL */ `
     error: String
   }
 
+  "OPEN: nobody holds it (not started, given back, or its lease ran out); HELD: a replica holds it under a live lease; DONE: all of it committed."
+  enum PartitionState {
+    OPEN
+    HELD
+    DONE
+  }
+
+  type RunPartition {
+    partitionNo: Int!
+    state: PartitionState!
+    "The replica holding (or that last held) the lease; null when given back or done."
+    owner: String
+    "Bumped by every claim; a batch commits only under the current epoch."
+    leaseEpoch: Long!
+    leaseExpiresAt: DateTime
+    "The byte range [startByte, endByte) of the file, and where the next batch starts."
+    startByte: Long!
+    endByte: Long!
+    nextOffset: Long!
+    read: Long!
+    loaded: Long!
+    deadLettered: Long!
+    filtered: Long!
+    batchesCommitted: Int!
+    "Batches of a superseded lease turned away at commit."
+    fencedBatches: Int!
+  }
+
+  type Replica {
+    id: String!
+    host: String!
+    pid: Int!
+    "Its gRPC address."
+    address: String
+    startedAt: DateTime!
+    "The last heartbeat, on the database's clock."
+    heartbeatAt: DateTime!
+    stoppedAt: DateTime
+    "Not stopped, and a heartbeat within the last three lease periods."
+    live: Boolean!
+    partitionsHeld: Int!
+    runsHeld: Int!
+  }
+
   type Breaker {
     name: String!
     "CLOSED, OPEN or HALF_OPEN."

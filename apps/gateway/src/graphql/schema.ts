@@ -26,6 +26,10 @@ const rootTypeDefs = /* GraphQL */ `
     run(id: ID!): Run
     "The engine's circuit breakers (postgres, source:file, sanctions-screening, …) and their state."
     breakers: [Breaker!]!
+    "A file run's partitions, which the engine replicas share under leases (docs/scaling.md). Unknown run: NOT_FOUND."
+    runPartitions(runId: ID!): [RunPartition!]!
+    "The engine replicas sharing the database, newest heartbeat first (live ones unless includeStopped). Roles operator, auditor, admin."
+    replicas(includeStopped: Boolean = false): [Replica!]!
     "Dead letters, oldest first. Roles operator, auditor, admin. first: 1..100, default 20."
     deadLetters(
       runId: ID

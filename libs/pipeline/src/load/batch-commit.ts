@@ -129,7 +129,7 @@ export async function commitBatch(
         filtered: batchFiltered,
         digest: result.digest,
         position: input.position,
-        ...(lease ? { partitionNo: lease.partitionNo, leaseEpoch: lease.epoch } : {}),
+        ...(lease ? { partitionNo: lease.partitionNo, leaseEpoch: lease.epoch, replica: lease.owner } : {}),
         ...(Object.keys(alerts).length ? { alerts } : {}),
         ...(tokenized ? { identifiersTokenized: tokenized } : {}),
       },

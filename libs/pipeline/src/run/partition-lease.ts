@@ -185,3 +185,36 @@ export async function allPartitionsDone(exec: SqlExec, runId: string): Promise<b
   );
   return Number(r?.['n']) > 0 && Number(r?.['open']) === 0;
 }
+
+/** A partition as operators see it (ListRunPartitions). */
+export interface PartitionView {
+  partitionNo: number;
+  state: 'OPEN' | 'HELD' | 'DONE';
+  owner: string | null;
+  leaseEpoch: string;
+  leaseExpiresAt: Date | null;
+  startByte: string;
+  endByte: string;
+  nextOffset: string;
+  read: string;
+  loaded: string;
+  deadLettered: string;
+  filtered: string;
+  batchesCommitted: number;
+  fencedBatches: number;
+}
+
+/** A file run's partitions in order, with their state judged by the database's clock. */
+export async function listRunPartitions(exec: SqlExec, runId: string): Promise<PartitionView[]> {
+  return (await exec(
+    `SELECT partition_no AS "partitionNo",
+            CASE WHEN done THEN 'DONE' WHEN owner IS NOT NULL AND lease_expires_at >= clock_timestamp() THEN 'HELD'
+                 ELSE 'OPEN' END AS state,
+            owner, lease_epoch::text AS "leaseEpoch", lease_expires_at AS "leaseExpiresAt",
+            start_byte::text AS "startByte", coalesce(end_byte, 0)::text AS "endByte", byte_offset::text AS "nextOffset",
+            records_read::text AS read, loaded::text AS loaded, dead_lettered::text AS "deadLettered",
+            filtered::text AS filtered, batch_seq AS "batchesCommitted", fenced_batches AS "fencedBatches"
+       FROM run_checkpoints WHERE run_id = $1 AND kind = 'FILE' ORDER BY partition_no`,
+    [runId],
+  )) as unknown as PartitionView[];
+}

@@ -96,19 +96,20 @@ export async function executeRun(
   const disconnect = async (r: QueryRunner | undefined) => {
     if (r) await r.release().catch(() => undefined);
   };
-  const batchCtx: BatchContext & { actor: string } = {
-    runId: run.id,
-    jobId: run.jobId,
-    sourceSystem: def.source.system ?? def.name,
-    dataClassification: def.compliance.dataClassification,
-    checks: complianceChecksFor(def, ctx.screening, ctx.fieldKeys),
-    actor,
-    ...(ctx.crash ? { crash: ctx.crash } : {}),
-  };
   let lease: PartitionLease | undefined;
   try {
     // the file must be inside the source roots before a single byte of it is read (also for a job saved earlier)
     if (ctx.sourceRoots) confineSourcePath(def.source.path, ctx.sourceRoots);
+    // a job whose compliance cannot be carried out (no sanctions list, no key ring) fails here, before the start
+    const batchCtx: BatchContext & { actor: string } = {
+      runId: run.id,
+      jobId: run.jobId,
+      sourceSystem: def.source.system ?? def.name,
+      dataClassification: def.compliance.dataClassification,
+      checks: complianceChecksFor(def, ctx.screening, ctx.fieldKeys),
+      actor,
+      ...(ctx.crash ? { crash: ctx.crash } : {}),
+    };
     if (run.status === 'PENDING') await startRun(ctx, run, def, actor, log);
     onProgress(run);
 
@@ -219,6 +220,7 @@ async function startRun(ctx: RunContext, run: JobRunEntity, def: FileJobDefiniti
       `source file ${src.path} changed after it was submitted (SHA-256 ${plan.sha256.slice(0, 12)}… ≠ ${run.sourceSha256.slice(0, 12)}…)`,
     );
   }
+  ctx.crash?.('run:planned'); // test-only: the planning replica dies before the run is RUNNING
   const runner = ctx.ds.createQueryRunner();
   try {
     await runner.connect();
@@ -438,6 +440,7 @@ async function finalize(
 ) {
   Object.assign(run, await getRun(ctx.ds, run.id));
   if (run.status !== 'RUNNING') return;
+  ctx.crash?.('run:finalizing'); // test-only: the finalizing replica dies before the run ends
   const { totals, digests } = await loadCommittedBatches(sqlExec(ctx.ds), run.id);
   const digest = createHash('sha256').update(digests.join('')).digest('hex');
   await finalizeRun(ctx.ds, run, def, totals, digest, stats, actor);

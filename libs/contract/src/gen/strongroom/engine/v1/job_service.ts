@@ -22,7 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Job } from "./job";
-import { Run, RunStatus, runStatusFromJSON, runStatusToJSON } from "./run";
+import { Run, RunPartition, RunStatus, runStatusFromJSON, runStatusToJSON } from "./run";
 
 export const protobufPackage = "strongroom.engine.v1";
 
@@ -88,6 +88,15 @@ export interface GetRunRequest {
 
 export interface GetRunResponse {
   run: Run | undefined;
+}
+
+export interface ListRunPartitionsRequest {
+  runId: string;
+}
+
+export interface ListRunPartitionsResponse {
+  /** In partition order; empty for a run not started yet and for an ingest stream's run. */
+  partitions: RunPartition[];
 }
 
 export interface ListRunsRequest {
@@ -979,6 +988,150 @@ export const GetRunResponse: MessageFns<GetRunResponse> = {
   fromPartial(object: DeepPartial<GetRunResponse>): GetRunResponse {
     const message = createBaseGetRunResponse();
     message.run = (object.run !== undefined && object.run !== null) ? Run.fromPartial(object.run) : undefined;
+    return message;
+  },
+};
+
+function createBaseListRunPartitionsRequest(): ListRunPartitionsRequest {
+  return { runId: "" };
+}
+
+export const ListRunPartitionsRequest: MessageFns<ListRunPartitionsRequest> = {
+  encode(message: ListRunPartitionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRunPartitionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRunPartitionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRunPartitionsRequest {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRunPartitionsRequest): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRunPartitionsRequest>): ListRunPartitionsRequest {
+    return ListRunPartitionsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRunPartitionsRequest>): ListRunPartitionsRequest {
+    const message = createBaseListRunPartitionsRequest();
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBaseListRunPartitionsResponse(): ListRunPartitionsResponse {
+  return { partitions: [] };
+}
+
+export const ListRunPartitionsResponse: MessageFns<ListRunPartitionsResponse> = {
+  encode(message: ListRunPartitionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.partitions) {
+      RunPartition.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRunPartitionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRunPartitionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitions.push(RunPartition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRunPartitionsResponse {
+    return {
+      partitions: globalThis.Array.isArray(object?.partitions)
+        ? object.partitions.map((e: any) => RunPartition.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListRunPartitionsResponse): unknown {
+    const obj: any = {};
+    if (message.partitions?.length) {
+      obj.partitions = message.partitions.map((e) => RunPartition.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRunPartitionsResponse>): ListRunPartitionsResponse {
+    return ListRunPartitionsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRunPartitionsResponse>): ListRunPartitionsResponse {
+    const message = createBaseListRunPartitionsResponse();
+    message.partitions = object.partitions?.map((e) => RunPartition.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2370,6 +2523,21 @@ export const JobServiceService = {
     responseDeserialize: (value: Buffer): ListPublishedTransactionsResponse =>
       ListPublishedTransactionsResponse.decode(value),
   },
+  /**
+   * A file run's partitions (byte ranges the engine replicas share under leases, docs/scaling.md): where
+   * each stands, who holds it under which lease epoch, until when.
+   */
+  listRunPartitions: {
+    path: "/strongroom.engine.v1.JobService/ListRunPartitions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRunPartitionsRequest): Buffer =>
+      Buffer.from(ListRunPartitionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRunPartitionsRequest => ListRunPartitionsRequest.decode(value),
+    responseSerialize: (value: ListRunPartitionsResponse): Buffer =>
+      Buffer.from(ListRunPartitionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRunPartitionsResponse => ListRunPartitionsResponse.decode(value),
+  },
 } as const;
 
 export interface JobServiceServer extends UntypedServiceImplementation {
@@ -2397,6 +2565,11 @@ export interface JobServiceServer extends UntypedServiceImplementation {
    * values decrypted, card numbers only as their masked form; keyset-paginated by row id.
    */
   listPublishedTransactions: handleUnaryCall<ListPublishedTransactionsRequest, ListPublishedTransactionsResponse>;
+  /**
+   * A file run's partitions (byte ranges the engine replicas share under leases, docs/scaling.md): where
+   * each stands, who holds it under which lease epoch, until when.
+   */
+  listRunPartitions: handleUnaryCall<ListRunPartitionsRequest, ListRunPartitionsResponse>;
 }
 
 export interface JobServiceClient extends Client {
@@ -2568,6 +2741,25 @@ export interface JobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListPublishedTransactionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A file run's partitions (byte ranges the engine replicas share under leases, docs/scaling.md): where
+   * each stands, who holds it under which lease epoch, until when.
+   */
+  listRunPartitions(
+    request: ListRunPartitionsRequest,
+    callback: (error: ServiceError | null, response: ListRunPartitionsResponse) => void,
+  ): ClientUnaryCall;
+  listRunPartitions(
+    request: ListRunPartitionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRunPartitionsResponse) => void,
+  ): ClientUnaryCall;
+  listRunPartitions(
+    request: ListRunPartitionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRunPartitionsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -24,6 +24,41 @@ export const protobufPackage = "strongroom.engine.v1";
 
 export const protobufFileName = "strongroom/engine/v1/ops_service.proto";
 
+export interface Replica {
+  /** ENGINE_REPLICA_ID, or <host>-<pid>-<random>. */
+  id: string;
+  host: string;
+  pid: number;
+  /** Its gRPC address (host:port as it listens). */
+  address: string;
+  startedAt:
+    | Date
+    | undefined;
+  /** The last heartbeat, on the database's clock. */
+  heartbeatAt:
+    | Date
+    | undefined;
+  /** Set when it stopped gracefully; unset while it runs (or if it died). */
+  stoppedAt:
+    | Date
+    | undefined;
+  /** Not stopped, and a heartbeat within the last three lease periods. */
+  live: boolean;
+  /** Partitions it holds under a live lease now. */
+  partitionsHeld: number;
+  /** Runs those partitions belong to. */
+  runsHeld: number;
+}
+
+export interface ListReplicasRequest {
+  /** Also list replicas that stopped or went silent (default: only live ones). */
+  includeStopped: boolean;
+}
+
+export interface ListReplicasResponse {
+  replicas: Replica[];
+}
+
 export interface Breaker {
   /** e.g. "postgres". */
   name: string;
@@ -67,6 +102,392 @@ export interface ReportDenialsRequest {
 
 export interface ReportDenialsResponse {
 }
+
+function createBaseReplica(): Replica {
+  return {
+    id: "",
+    host: "",
+    pid: 0,
+    address: "",
+    startedAt: undefined,
+    heartbeatAt: undefined,
+    stoppedAt: undefined,
+    live: false,
+    partitionsHeld: 0,
+    runsHeld: 0,
+  };
+}
+
+export const Replica: MessageFns<Replica> = {
+  encode(message: Replica, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.host !== "") {
+      writer.uint32(18).string(message.host);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(24).int32(message.pid);
+    }
+    if (message.address !== "") {
+      writer.uint32(34).string(message.address);
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.heartbeatAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.heartbeatAt), writer.uint32(50).fork()).join();
+    }
+    if (message.stoppedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.stoppedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.live !== false) {
+      writer.uint32(64).bool(message.live);
+    }
+    if (message.partitionsHeld !== 0) {
+      writer.uint32(72).int32(message.partitionsHeld);
+    }
+    if (message.runsHeld !== 0) {
+      writer.uint32(80).int32(message.runsHeld);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Replica {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplica();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pid = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.heartbeatAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.stoppedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.live = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.partitionsHeld = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.runsHeld = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Replica {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      host: isSet(object.host) ? globalThis.String(object.host) : "",
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      heartbeatAt: isSet(object.heartbeatAt)
+        ? fromJsonTimestamp(object.heartbeatAt)
+        : isSet(object.heartbeat_at)
+        ? fromJsonTimestamp(object.heartbeat_at)
+        : undefined,
+      stoppedAt: isSet(object.stoppedAt)
+        ? fromJsonTimestamp(object.stoppedAt)
+        : isSet(object.stopped_at)
+        ? fromJsonTimestamp(object.stopped_at)
+        : undefined,
+      live: isSet(object.live) ? globalThis.Boolean(object.live) : false,
+      partitionsHeld: isSet(object.partitionsHeld)
+        ? globalThis.Number(object.partitionsHeld)
+        : isSet(object.partitions_held)
+        ? globalThis.Number(object.partitions_held)
+        : 0,
+      runsHeld: isSet(object.runsHeld)
+        ? globalThis.Number(object.runsHeld)
+        : isSet(object.runs_held)
+        ? globalThis.Number(object.runs_held)
+        : 0,
+    };
+  },
+
+  toJSON(message: Replica): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.heartbeatAt !== undefined) {
+      obj.heartbeatAt = message.heartbeatAt.toISOString();
+    }
+    if (message.stoppedAt !== undefined) {
+      obj.stoppedAt = message.stoppedAt.toISOString();
+    }
+    if (message.live !== false) {
+      obj.live = message.live;
+    }
+    if (message.partitionsHeld !== 0) {
+      obj.partitionsHeld = Math.round(message.partitionsHeld);
+    }
+    if (message.runsHeld !== 0) {
+      obj.runsHeld = Math.round(message.runsHeld);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Replica>): Replica {
+    return Replica.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Replica>): Replica {
+    const message = createBaseReplica();
+    message.id = object.id ?? "";
+    message.host = object.host ?? "";
+    message.pid = object.pid ?? 0;
+    message.address = object.address ?? "";
+    message.startedAt = object.startedAt ?? undefined;
+    message.heartbeatAt = object.heartbeatAt ?? undefined;
+    message.stoppedAt = object.stoppedAt ?? undefined;
+    message.live = object.live ?? false;
+    message.partitionsHeld = object.partitionsHeld ?? 0;
+    message.runsHeld = object.runsHeld ?? 0;
+    return message;
+  },
+};
+
+function createBaseListReplicasRequest(): ListReplicasRequest {
+  return { includeStopped: false };
+}
+
+export const ListReplicasRequest: MessageFns<ListReplicasRequest> = {
+  encode(message: ListReplicasRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.includeStopped !== false) {
+      writer.uint32(8).bool(message.includeStopped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListReplicasRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListReplicasRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.includeStopped = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListReplicasRequest {
+    return {
+      includeStopped: isSet(object.includeStopped)
+        ? globalThis.Boolean(object.includeStopped)
+        : isSet(object.include_stopped)
+        ? globalThis.Boolean(object.include_stopped)
+        : false,
+    };
+  },
+
+  toJSON(message: ListReplicasRequest): unknown {
+    const obj: any = {};
+    if (message.includeStopped !== false) {
+      obj.includeStopped = message.includeStopped;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListReplicasRequest>): ListReplicasRequest {
+    return ListReplicasRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListReplicasRequest>): ListReplicasRequest {
+    const message = createBaseListReplicasRequest();
+    message.includeStopped = object.includeStopped ?? false;
+    return message;
+  },
+};
+
+function createBaseListReplicasResponse(): ListReplicasResponse {
+  return { replicas: [] };
+}
+
+export const ListReplicasResponse: MessageFns<ListReplicasResponse> = {
+  encode(message: ListReplicasResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.replicas) {
+      Replica.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListReplicasResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListReplicasResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.replicas.push(Replica.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListReplicasResponse {
+    return {
+      replicas: globalThis.Array.isArray(object?.replicas) ? object.replicas.map((e: any) => Replica.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListReplicasResponse): unknown {
+    const obj: any = {};
+    if (message.replicas?.length) {
+      obj.replicas = message.replicas.map((e) => Replica.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListReplicasResponse>): ListReplicasResponse {
+    return ListReplicasResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListReplicasResponse>): ListReplicasResponse {
+    const message = createBaseListReplicasResponse();
+    message.replicas = object.replicas?.map((e) => Replica.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBaseBreaker(): Breaker {
   return { name: "", state: "", lastTransitionAt: undefined, failureCount: 0 };
@@ -643,12 +1064,25 @@ export const OpsServiceService = {
       Buffer.from(ReportDenialsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReportDenialsResponse => ReportDenialsResponse.decode(value),
   },
+  /** The engine replicas sharing this database (docs/scaling.md), newest heartbeat first. */
+  listReplicas: {
+    path: "/strongroom.engine.v1.OpsService/ListReplicas" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListReplicasRequest): Buffer => Buffer.from(ListReplicasRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListReplicasRequest => ListReplicasRequest.decode(value),
+    responseSerialize: (value: ListReplicasResponse): Buffer =>
+      Buffer.from(ListReplicasResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListReplicasResponse => ListReplicasResponse.decode(value),
+  },
 } as const;
 
 export interface OpsServiceServer extends UntypedServiceImplementation {
   listBreakers: handleUnaryCall<ListBreakersRequest, ListBreakersResponse>;
   /** Only for the gateway's service identity (role `gateway`). */
   reportDenials: handleUnaryCall<ReportDenialsRequest, ReportDenialsResponse>;
+  /** The engine replicas sharing this database (docs/scaling.md), newest heartbeat first. */
+  listReplicas: handleUnaryCall<ListReplicasRequest, ListReplicasResponse>;
 }
 
 export interface OpsServiceClient extends Client {
@@ -682,6 +1116,22 @@ export interface OpsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReportDenialsResponse) => void,
+  ): ClientUnaryCall;
+  /** The engine replicas sharing this database (docs/scaling.md), newest heartbeat first. */
+  listReplicas(
+    request: ListReplicasRequest,
+    callback: (error: ServiceError | null, response: ListReplicasResponse) => void,
+  ): ClientUnaryCall;
+  listReplicas(
+    request: ListReplicasRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListReplicasResponse) => void,
+  ): ClientUnaryCall;
+  listReplicas(
+    request: ListReplicasRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListReplicasResponse) => void,
   ): ClientUnaryCall;
 }
 

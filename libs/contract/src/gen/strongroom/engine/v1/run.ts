@@ -77,6 +77,56 @@ export function runStatusToJSON(object: RunStatus): string {
 }
 
 /**
+ * Where a partition of a file run stands. OPEN: nobody holds it (not started, given back, or its holder's
+ * lease ran out and nobody has claimed it yet: lease_expires_at is then in the past); HELD: a replica holds
+ * it under a live lease; DONE: every record of its range is committed.
+ */
+export enum PartitionState {
+  PARTITION_STATE_UNSPECIFIED = 0,
+  PARTITION_STATE_OPEN = 1,
+  PARTITION_STATE_HELD = 2,
+  PARTITION_STATE_DONE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function partitionStateFromJSON(object: any): PartitionState {
+  switch (object) {
+    case 0:
+    case "PARTITION_STATE_UNSPECIFIED":
+      return PartitionState.PARTITION_STATE_UNSPECIFIED;
+    case 1:
+    case "PARTITION_STATE_OPEN":
+      return PartitionState.PARTITION_STATE_OPEN;
+    case 2:
+    case "PARTITION_STATE_HELD":
+      return PartitionState.PARTITION_STATE_HELD;
+    case 3:
+    case "PARTITION_STATE_DONE":
+      return PartitionState.PARTITION_STATE_DONE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PartitionState.UNRECOGNIZED;
+  }
+}
+
+export function partitionStateToJSON(object: PartitionState): string {
+  switch (object) {
+    case PartitionState.PARTITION_STATE_UNSPECIFIED:
+      return "PARTITION_STATE_UNSPECIFIED";
+    case PartitionState.PARTITION_STATE_OPEN:
+      return "PARTITION_STATE_OPEN";
+    case PartitionState.PARTITION_STATE_HELD:
+      return "PARTITION_STATE_HELD";
+    case PartitionState.PARTITION_STATE_DONE:
+      return "PARTITION_STATE_DONE";
+    case PartitionState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
  * ON_TRACK / AT_RISK (projected past the deadline at the current throughput, or error rate above 80 %
  * of the maximum) / BREACHED (deadline passed, or error rate above the maximum). NONE: no SLA.
  */
@@ -199,6 +249,30 @@ export interface Run {
    * that never hold card data).
    */
   identifiersTokenized: number;
+}
+
+export interface RunPartition {
+  partitionNo: number;
+  state: PartitionState;
+  /** The replica holding (or that last held) the lease; empty when it was given back or is done. */
+  owner: string;
+  /** Bumped by every claim; a batch commits only under the current epoch. */
+  leaseEpoch: number;
+  leaseExpiresAt:
+    | Date
+    | undefined;
+  /** The byte range [start_byte, end_byte) of the file, and where the next batch starts. */
+  startByte: number;
+  endByte: number;
+  nextOffset: number;
+  /** Committed so far in this partition. */
+  read: number;
+  loaded: number;
+  deadLettered: number;
+  filtered: number;
+  batchesCommitted: number;
+  /** Batches of a superseded lease that were turned away at commit. */
+  fencedBatches: number;
 }
 
 export interface RunSla {
@@ -1096,6 +1170,334 @@ export const Run: MessageFns<Run> = {
     message.attempts = object.attempts ?? 0;
     message.sla = (object.sla !== undefined && object.sla !== null) ? RunSla.fromPartial(object.sla) : undefined;
     message.identifiersTokenized = object.identifiersTokenized ?? 0;
+    return message;
+  },
+};
+
+function createBaseRunPartition(): RunPartition {
+  return {
+    partitionNo: 0,
+    state: 0,
+    owner: "",
+    leaseEpoch: 0,
+    leaseExpiresAt: undefined,
+    startByte: 0,
+    endByte: 0,
+    nextOffset: 0,
+    read: 0,
+    loaded: 0,
+    deadLettered: 0,
+    filtered: 0,
+    batchesCommitted: 0,
+    fencedBatches: 0,
+  };
+}
+
+export const RunPartition: MessageFns<RunPartition> = {
+  encode(message: RunPartition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partitionNo !== 0) {
+      writer.uint32(8).int32(message.partitionNo);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.owner !== "") {
+      writer.uint32(26).string(message.owner);
+    }
+    if (message.leaseEpoch !== 0) {
+      writer.uint32(32).int64(message.leaseEpoch);
+    }
+    if (message.leaseExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.leaseExpiresAt), writer.uint32(42).fork()).join();
+    }
+    if (message.startByte !== 0) {
+      writer.uint32(48).int64(message.startByte);
+    }
+    if (message.endByte !== 0) {
+      writer.uint32(56).int64(message.endByte);
+    }
+    if (message.nextOffset !== 0) {
+      writer.uint32(64).int64(message.nextOffset);
+    }
+    if (message.read !== 0) {
+      writer.uint32(72).int64(message.read);
+    }
+    if (message.loaded !== 0) {
+      writer.uint32(80).int64(message.loaded);
+    }
+    if (message.deadLettered !== 0) {
+      writer.uint32(88).int64(message.deadLettered);
+    }
+    if (message.filtered !== 0) {
+      writer.uint32(96).int64(message.filtered);
+    }
+    if (message.batchesCommitted !== 0) {
+      writer.uint32(104).int32(message.batchesCommitted);
+    }
+    if (message.fencedBatches !== 0) {
+      writer.uint32(112).int32(message.fencedBatches);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunPartition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunPartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.partitionNo = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.leaseEpoch = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.leaseExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.startByte = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.endByte = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.nextOffset = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.read = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.loaded = longToNumber(reader.int64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.deadLettered = longToNumber(reader.int64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.filtered = longToNumber(reader.int64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.batchesCommitted = reader.int32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.fencedBatches = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunPartition {
+    return {
+      partitionNo: isSet(object.partitionNo)
+        ? globalThis.Number(object.partitionNo)
+        : isSet(object.partition_no)
+        ? globalThis.Number(object.partition_no)
+        : 0,
+      state: isSet(object.state) ? partitionStateFromJSON(object.state) : 0,
+      owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
+      leaseEpoch: isSet(object.leaseEpoch)
+        ? globalThis.Number(object.leaseEpoch)
+        : isSet(object.lease_epoch)
+        ? globalThis.Number(object.lease_epoch)
+        : 0,
+      leaseExpiresAt: isSet(object.leaseExpiresAt)
+        ? fromJsonTimestamp(object.leaseExpiresAt)
+        : isSet(object.lease_expires_at)
+        ? fromJsonTimestamp(object.lease_expires_at)
+        : undefined,
+      startByte: isSet(object.startByte)
+        ? globalThis.Number(object.startByte)
+        : isSet(object.start_byte)
+        ? globalThis.Number(object.start_byte)
+        : 0,
+      endByte: isSet(object.endByte)
+        ? globalThis.Number(object.endByte)
+        : isSet(object.end_byte)
+        ? globalThis.Number(object.end_byte)
+        : 0,
+      nextOffset: isSet(object.nextOffset)
+        ? globalThis.Number(object.nextOffset)
+        : isSet(object.next_offset)
+        ? globalThis.Number(object.next_offset)
+        : 0,
+      read: isSet(object.read) ? globalThis.Number(object.read) : 0,
+      loaded: isSet(object.loaded) ? globalThis.Number(object.loaded) : 0,
+      deadLettered: isSet(object.deadLettered)
+        ? globalThis.Number(object.deadLettered)
+        : isSet(object.dead_lettered)
+        ? globalThis.Number(object.dead_lettered)
+        : 0,
+      filtered: isSet(object.filtered) ? globalThis.Number(object.filtered) : 0,
+      batchesCommitted: isSet(object.batchesCommitted)
+        ? globalThis.Number(object.batchesCommitted)
+        : isSet(object.batches_committed)
+        ? globalThis.Number(object.batches_committed)
+        : 0,
+      fencedBatches: isSet(object.fencedBatches)
+        ? globalThis.Number(object.fencedBatches)
+        : isSet(object.fenced_batches)
+        ? globalThis.Number(object.fenced_batches)
+        : 0,
+    };
+  },
+
+  toJSON(message: RunPartition): unknown {
+    const obj: any = {};
+    if (message.partitionNo !== 0) {
+      obj.partitionNo = Math.round(message.partitionNo);
+    }
+    if (message.state !== 0) {
+      obj.state = partitionStateToJSON(message.state);
+    }
+    if (message.owner !== "") {
+      obj.owner = message.owner;
+    }
+    if (message.leaseEpoch !== 0) {
+      obj.leaseEpoch = Math.round(message.leaseEpoch);
+    }
+    if (message.leaseExpiresAt !== undefined) {
+      obj.leaseExpiresAt = message.leaseExpiresAt.toISOString();
+    }
+    if (message.startByte !== 0) {
+      obj.startByte = Math.round(message.startByte);
+    }
+    if (message.endByte !== 0) {
+      obj.endByte = Math.round(message.endByte);
+    }
+    if (message.nextOffset !== 0) {
+      obj.nextOffset = Math.round(message.nextOffset);
+    }
+    if (message.read !== 0) {
+      obj.read = Math.round(message.read);
+    }
+    if (message.loaded !== 0) {
+      obj.loaded = Math.round(message.loaded);
+    }
+    if (message.deadLettered !== 0) {
+      obj.deadLettered = Math.round(message.deadLettered);
+    }
+    if (message.filtered !== 0) {
+      obj.filtered = Math.round(message.filtered);
+    }
+    if (message.batchesCommitted !== 0) {
+      obj.batchesCommitted = Math.round(message.batchesCommitted);
+    }
+    if (message.fencedBatches !== 0) {
+      obj.fencedBatches = Math.round(message.fencedBatches);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RunPartition>): RunPartition {
+    return RunPartition.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RunPartition>): RunPartition {
+    const message = createBaseRunPartition();
+    message.partitionNo = object.partitionNo ?? 0;
+    message.state = object.state ?? 0;
+    message.owner = object.owner ?? "";
+    message.leaseEpoch = object.leaseEpoch ?? 0;
+    message.leaseExpiresAt = object.leaseExpiresAt ?? undefined;
+    message.startByte = object.startByte ?? 0;
+    message.endByte = object.endByte ?? 0;
+    message.nextOffset = object.nextOffset ?? 0;
+    message.read = object.read ?? 0;
+    message.loaded = object.loaded ?? 0;
+    message.deadLettered = object.deadLettered ?? 0;
+    message.filtered = object.filtered ?? 0;
+    message.batchesCommitted = object.batchesCommitted ?? 0;
+    message.fencedBatches = object.fencedBatches ?? 0;
     return message;
   },
 };
