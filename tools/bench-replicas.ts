@@ -3,8 +3,10 @@
 //   1. `psql \copy` of the file into an equivalent typed table (the floor, same file, same run);
 //   2. the plain pipeline with 1, 2 and 3 engine replicas sharing the run by partitions (wall time from
 //      RunJob to SUCCEEDED; each replica count loads under its own source system, so keys never collide);
-//   3. takeover: 3 replicas, one SIGKILLed while it holds a partition; the time until another replica has
-//      claimed that partition (the lease TTL plus up to a third of it for the next look), and the run's end.
+//   3. takeover: 3 replicas, one SIGKILLed and one SIGSTOPped while each holds a partition; the time until
+//      another replica has claimed each partition (the lease TTL plus up to a third of it for the next look),
+//      the run's end, and the checks: every row once, per-currency sums equal to psql \copy's, fenced batches,
+//      no commit under a superseded epoch.
 // This machine's cores bound what more replicas can give: the figures are recorded, never asserted.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { verifyChain } from '@strongroom/audit';
+import { sqlExec } from '@strongroom/db';
 import { createJobServiceClient, RunStatus, type JobServiceClient, type Run } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { startEngineProcess, unaryCall, type EngineProcess } from '@strongroom/testing';
@@ -70,7 +74,6 @@ async function main(): Promise<void> {
     let t0 = performance.now();
     sql(`\\copy bench_copy FROM '${csv}' WITH (FORMAT csv, HEADER true)`);
     const copyRate = ROWS / ((performance.now() - t0) / 1000);
-    sql('DROP TABLE bench_copy');
     say(`psql \\copy:            ${rate(copyRate)} rows/s`);
 
     const pg = new Client({ connectionString: cluster.url });
@@ -168,41 +171,80 @@ async function main(): Promise<void> {
         await stopAll();
       }
 
-      // takeover: kill a replica holding a partition, time until another claims it
+      // takeover: one replica SIGKILLed and another SIGSTOPped while each holds a partition; the time until
+      // another replica has claimed the killed one's partition; the frozen one is thawed once its partition
+      // is taken over. Nobody resumes anything.
       const replicas = await startReplicas(3, 'k');
       const first = replicas[0] as EngineProcess;
       const client = createJobServiceClient({ address: first.address, token: first.token });
       const runId = await submit(client, 'replicas-kill');
-      let victim: { owner: string; partition: number } | undefined;
-      while (!victim) {
-        const [row] = (
-          await pg.query(
-            `SELECT owner, partition_no FROM run_checkpoints WHERE run_id = $1 AND owner IN ('k-1','k-2') AND NOT done AND batch_seq > 0 LIMIT 1`,
-            [runId],
-          )
-        ).rows;
-        if (row) victim = { owner: row.owner, partition: row.partition_no };
-        else await new Promise((r) => setTimeout(r, 20));
-      }
-      const killed = replicas[Number(victim.owner.slice(2))] as EngineProcess;
-      killed.child.kill('SIGKILL');
+      const holding = async (owner: string) => {
+        for (;;) {
+          const [row] = (
+            await pg.query(
+              `SELECT partition_no FROM run_checkpoints WHERE run_id = $1 AND owner = $2 AND NOT done AND batch_seq > 0 LIMIT 1`,
+              [runId, owner],
+            )
+          ).rows;
+          if (row) return row.partition_no as number;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const takenOver = async (partition: number, from: string) => {
+        for (;;) {
+          const [row] = (
+            await pg.query(`SELECT owner FROM run_checkpoints WHERE run_id = $1 AND partition_no = $2`, [
+              runId,
+              partition,
+            ])
+          ).rows;
+          if (row && row.owner !== from) return; // claimed by another replica (or already done by it)
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const killedPartition = await holding('k-1');
+      (replicas[1] as EngineProcess).child.kill('SIGKILL');
       const tKill = performance.now();
-      for (;;) {
-        const [row] = (
-          await pg.query(`SELECT owner FROM run_checkpoints WHERE run_id = $1 AND partition_no = $2`, [
-            runId,
-            victim.partition,
-          ])
-        ).rows;
-        if (row?.owner && row.owner !== victim.owner) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      const frozenPartition = await holding('k-2');
+      (replicas[2] as EngineProcess).child.kill('SIGSTOP');
+      const tFreeze = performance.now();
+      await takenOver(killedPartition, 'k-1');
       const takeoverSeconds = (performance.now() - tKill) / 1000;
+      await takenOver(frozenPartition, 'k-2');
+      const freezeTakeoverSeconds = (performance.now() - tFreeze) / 1000;
+      (replicas[2] as EngineProcess).child.kill('SIGCONT');
       const done = await waitEnd(client, runId);
       const endSeconds = (performance.now() - tKill) / 1000;
+      // the checks of the acceptance, against the same file loaded by psql \copy
+      const [check] = (
+        await pg.query(
+          `SELECT (SELECT count(*) FROM transactions WHERE run_id = $1)::int AS rows,
+                  (SELECT count(DISTINCT txn_id) FROM transactions WHERE run_id = $1)::int AS keys,
+                  (SELECT coalesce(sum(fenced_batches), 0) FROM run_checkpoints WHERE run_id = $1)::int AS fenced,
+                  (SELECT count(*) FROM (SELECT currency, sum(amount) FROM transactions WHERE run_id = $1 GROUP BY 1
+                                          EXCEPT SELECT currency, sum(amount) FROM bench_copy GROUP BY 1) d)::int AS sums_differing,
+                  (SELECT count(*) FROM (SELECT partition_no, lease_epoch, lag(lease_epoch) OVER (PARTITION BY partition_no ORDER BY batch_seq) AS before
+                                           FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH') e
+                    WHERE lease_epoch < before)::int AS stale_commits`,
+          [runId],
+        )
+      ).rows as { rows: number; keys: number; fenced: number; sums_differing: number; stale_commits: number }[];
+      const chain = await verifyChain(sqlExec(pg));
       say(
-        `takeover after SIGKILL: ${takeoverSeconds.toFixed(2)} s to the next claim of its partition (lease ${TTL_MS} ms); run ended ${endSeconds.toFixed(1)} s after the kill, ${done.loaded.toLocaleString('en-US')} loaded, reconciled ${done.reconciliation?.reconciled}`,
+        `takeover: SIGKILL → partition claimed again in ${takeoverSeconds.toFixed(2)} s; SIGSTOP → in ${freezeTakeoverSeconds.toFixed(2)} s (lease ${TTL_MS} ms); run ended ${endSeconds.toFixed(1)} s after the kill`,
       );
+      say(
+        `  ${check?.rows.toLocaleString('en-US')} rows, ${check?.keys.toLocaleString('en-US')} distinct keys, per-currency sums ${check?.sums_differing === 0 ? 'equal to' : 'DIFFERENT from'} psql \\copy's, ${check?.fenced} fenced batch(es), ${check?.stale_commits} commit(s) under a superseded epoch, reconciled ${done.reconciliation?.reconciled}, audit chain ${chain.ok ? 'verifies' : 'BROKEN'} (${chain.entries} entries)`,
+      );
+      if (!chain.ok) throw new Error('the audit chain does not verify');
+      if (
+        !check ||
+        check.rows !== ROWS ||
+        check.keys !== ROWS ||
+        check.sums_differing !== 0 ||
+        check.stale_commits !== 0
+      )
+        throw new Error(`the takeover run lost, duplicated or changed something: ${JSON.stringify(check)}`);
       client.close();
       await stopAll();
       await pg.end();
@@ -214,7 +256,9 @@ async function main(): Promise<void> {
         copyRowsPerSecond: copyRate,
         scaling,
         takeoverSeconds,
+        freezeTakeoverSeconds,
         runEndAfterKillSeconds: endSeconds,
+        takeoverChecks: check,
       };
       fs.mkdirSync(path.dirname(OUT), { recursive: true });
       fs.writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);

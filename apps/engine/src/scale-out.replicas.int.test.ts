@@ -2,9 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { verifyChain } from '@strongroom/audit';
+import { status } from '@grpc/grpc-js';
 import {
+  createIngestServiceClient,
   createJobServiceClient,
   createOpsServiceClient,
+  type IngestRecord,
+  type IngestResponse,
   PartitionState,
   RunStatus,
   type ListReplicasRequest,
@@ -23,6 +27,7 @@ import { sqlExec } from '@strongroom/db';
 import {
   createTestDatabase,
   fakeClockAvailable,
+  IngestStream,
   makeTempDir,
   startEngineProcess,
   unaryCall,
@@ -246,6 +251,79 @@ describe('engine replicas sharing a run through partition leases (real processes
     },
     180_000,
   );
+
+  it('takes an ingest stream over on another replica when its engine dies: the client reopens its stream_id there', async () => {
+    const a = await start('stream-a');
+    const b = await start('stream-b');
+    const jobs = createJobServiceClient({ address: a.address, token: a.token });
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+      definition: 'name: failover-stream\nsource: { kind: grpc, system: failover-api }\n',
+      baseDir: '',
+    });
+    jobs.close();
+    const jobId = job.job?.id as string;
+    const record = (n: number): IngestRecord => ({
+      txnId: `F-${n}`,
+      account: `ACC${n % 13}`,
+      counterpartyAccount: '',
+      counterpartyName: 'Acme',
+      amount: `${n}.${String(n % 100).padStart(2, '0')}`,
+      currency: 'EUR',
+      bookedAt: '2026-11-01T10:00:00Z',
+      valueDate: '',
+      reference: '',
+      cardPan: '',
+    });
+    const batch = (i: number) => ({
+      batch: { idempotencyKey: `f-${i}`, records: Array.from({ length: 500 }, (_, k) => record(i * 500 + k + 1)) },
+    });
+    const onA = createIngestServiceClient({ address: a.address, token: a.token });
+    const first = new IngestStream(onA);
+    const opened = await first.ask({ open: { jobId, streamId: 'failover-feed' } });
+    const runId = opened.opened?.run?.id as string;
+    for (let i = 0; i < 10; i++) expect((await first.ask(batch(i))).ack?.duplicate).toBe(false);
+    first.send(batch(10)); // its ack will never come: the engine dies
+    await new Promise((r) => setTimeout(r, 30));
+    a.child.kill('SIGKILL');
+    onA.close();
+
+    // the client reopens the same stream on the other replica (UNAVAILABLE while the dead session ends: retry)
+    const onB = createIngestServiceClient({ address: b.address, token: b.token });
+    try {
+      let stream: IngestStream | undefined;
+      let reopened: IngestResponse | undefined;
+      for (let attempt = 0; !reopened; attempt++) {
+        stream = new IngestStream(onB);
+        try {
+          reopened = await stream.ask({ open: { jobId, streamId: 'failover-feed' } });
+        } catch (err) {
+          if ((err as { code?: number }).code !== status.UNAVAILABLE || attempt > 150) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      expect(reopened.opened).toMatchObject({ resumed: true, run: { id: runId } });
+      const s2 = stream as IngestStream;
+      expect((await s2.ask(batch(10))).ack?.idempotencyKey).toBe('f-10'); // committed before the kill, or now: once
+      for (let i = 11; i < 20; i++) expect((await s2.ask(batch(i))).ack?.duplicate).toBe(false);
+      const done = await s2.ask({ complete: {} });
+      s2.call.end();
+      expect(done.completed?.run).toMatchObject({
+        status: RunStatus.RUN_STATUS_SUCCEEDED,
+        read: 10_000,
+        loaded: 10_000,
+      });
+      const [{ n, keys }] = (
+        await pg.query(
+          `SELECT count(*)::int AS n, count(DISTINCT txn_id)::int AS keys FROM transactions WHERE run_id = $1`,
+          [runId],
+        )
+      ).rows;
+      expect({ n, keys }).toEqual({ n: 10_000, keys: 10_000 });
+      expect((await verifyChain(sqlExec(pg))).ok).toBe(true);
+    } finally {
+      onB.close();
+    }
+  }, 180_000);
 
   it('completes a run by itself after one replica is killed and another frozen past its lease', async () => {
     const file = path.join(dir, 'shared.csv');
