@@ -216,6 +216,17 @@ describe('engine replicas sharing a run through partition leases (real processes
         )
       ).rows;
       expect(finalized_by).toBe('finalizer'); // the one that died loaded it all, and its batches stand
+      // the run's rate is over its whole time, not over the late finalizer's moment
+      const [m] = (
+        await pg.query(
+          `SELECT p.records_per_second::float8 AS rate,
+                  r.records_read / extract(epoch FROM r.finished_at - r.started_at)::float8 AS whole
+             FROM performance_metrics p JOIN job_runs r ON r.id = p.run_id WHERE p.run_id = $1`,
+          [runId],
+        )
+      ).rows;
+      expect(m.rate).toBeGreaterThan(m.whole * 0.8);
+      expect(m.rate).toBeLessThan(m.whole * 1.25);
     } finally {
       client.close();
       lastClient.close();

@@ -441,6 +441,13 @@ async function finalize(
   Object.assign(run, await getRun(ctx.ds, run.id));
   if (run.status !== 'RUNNING') return;
   ctx.crash?.('run:finalizing'); // test-only: the finalizing replica dies before the run ends
+  // the run's rate is over its whole time since it started (on the database's clock), whichever replicas
+  // loaded it — not over this replica's part (the batch latencies and memory are this replica's own)
+  const [since] = (await ctx.ds.query(
+    `SELECT extract(epoch FROM clock_timestamp() - started_at)::float8 AS s FROM job_runs WHERE id = $1`,
+    [run.id],
+  )) as { s: number | null }[];
+  if (since?.s != null) stats.startedAt = performance.now() - since.s * 1000;
   const { totals, digests } = await loadCommittedBatches(sqlExec(ctx.ds), run.id);
   const digest = createHash('sha256').update(digests.join('')).digest('hex');
   await finalizeRun(ctx.ds, run, def, totals, digest, stats, actor);
