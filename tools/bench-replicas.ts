@@ -19,6 +19,7 @@ import { sqlExec } from '@strongroom/db';
 import { createJobServiceClient, RunStatus, type JobServiceClient, type Run } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { startEngineProcess, unaryCall, type EngineProcess } from '@strongroom/testing';
+import { findPsql } from './psql';
 import { withThrowawayDatabase } from './throwaway-db';
 
 const arg = (name: string, fallback: string) => {
@@ -35,28 +36,13 @@ const OUT = path.resolve(
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const rate = (n: number) => Math.round(n).toLocaleString('en-US');
 
-function findPsql(): string {
-  const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql') : [];
-  for (const c of [
-    'psql',
-    ...versions.sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin/psql`),
-  ]) {
-    try {
-      execFileSync(c, ['--version'], { stdio: 'ignore' });
-      return c;
-    } catch {
-      // next
-    }
-  }
-  throw new Error('psql not found (PATH or /usr/lib/postgresql/*/bin): the comparison needs it');
-}
-
 async function main(): Promise<void> {
   if (!(ROWS > 0) || !(PARTITION_BYTES >= 4096) || !(TTL_MS >= 1000))
     throw new Error(
       'usage: npm run bench:replicas -- [--rows N] [--partition-mb M ≥ 0.004] [--ttl-ms T ≥ 1000] [--out FILE]',
     );
   const psql = findPsql();
+  if (!psql) throw new Error('psql not found (PATH or /usr/lib/postgresql/*/bin): the comparison needs it');
   await withThrowawayDatabase(async (cluster, dir) => {
     say(
       `bench:replicas: ${rate(ROWS)} transactions, partitions of ${(PARTITION_BYTES / 1048576).toFixed(1)} MiB, lease ${TTL_MS} ms, ${os.cpus().length} cores`,

@@ -29,6 +29,7 @@ import {
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { SINK_COLUMNS } from '@strongroom/pipeline';
 import { corpusDir, processRss, startEngineProcess, unaryCall } from '@strongroom/testing';
+import { findPsql } from './psql';
 import { withThrowawayDatabase } from './throwaway-db';
 
 const arg = (name: string, fallback: string) => {
@@ -43,28 +44,6 @@ const ROOT = path.resolve(__dirname, '..');
 const OUT = path.resolve(
   arg('out', path.join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
 );
-
-/** psql from PATH or the Debian PostgreSQL packages, newest first. */
-function findPsql(): string | null {
-  const candidates = [
-    'psql',
-    ...fs
-      .readdirSync('/usr/lib/postgresql', { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort((a, b) => Number(b) - Number(a))
-      .map((v) => `/usr/lib/postgresql/${v}/bin/psql`),
-  ];
-  for (const c of candidates) {
-    try {
-      execFileSync(c, ['--version'], { stdio: 'ignore' });
-      return c;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
 
 const mb = (b: number) => Math.round(b / 1024 / 1024);
 const say = (s: string) => process.stdout.write(`${s}\n`);

@@ -23,7 +23,6 @@ export { executeRun } from './run/run-executor';
 export { type RunContext } from './run/run-context';
 export { RunControl } from './run/run-control';
 export { endUnpublished, RunFencedError, setPaused } from './run/run-status';
-export { DEFAULT_LEASE_TTL_MS } from './run/run-executor';
 export { listRunPartitions, type PartitionView } from './run/partition-lease';
 export { IngestSession, type IngestAck, type IngestRecordInput } from './run/ingest';
 export { RunLockHolder } from './run/run-lock';

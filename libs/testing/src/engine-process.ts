@@ -17,7 +17,7 @@ export interface EngineProcessOptions {
 }
 
 /** libfaketime's preload library (Debian package faketime; CI installs it), or null when it is not here. */
-export function fakeClockLibrary(): string | null {
+function fakeClockLibrary(): string | null {
   const dirs = [
     '/usr/lib/x86_64-linux-gnu/faketime',
     '/usr/lib/aarch64-linux-gnu/faketime',

@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { readOrCreateDevSecret } from '@strongroom/auth';
 import { type CliConfig } from '../config';
 import { UsageError } from '../cli-errors';
-
-const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+import { entryCommand, sourceRootsSetting } from './serve';
 
 /**
  * `strongroom engine`: one engine replica against DATABASE_URL — no embedded database, no gateway. Any
@@ -24,23 +22,14 @@ export async function engineCommand(config: CliConfig): Promise<number> {
     ...config.env,
     STRONGROOM_HOME: config.home,
     DATABASE_URL: config.databaseUrl,
-    STRONGROOM_SOURCE_ROOTS:
-      config.env.STRONGROOM_SOURCE_ROOTS ??
-      [path.join(config.home, 'inbox'), ...(config.production ? [] : [process.cwd()])].join(path.delimiter),
+    STRONGROOM_SOURCE_ROOTS: sourceRootsSetting(config),
     // the development tokens `serve` prints verify here too (production: the JWKS settings)
     ...(config.production || config.env.GATEWAY_JWT_SECRET
       ? {}
       : { GATEWAY_JWT_SECRET: readOrCreateDevSecret(config.home) }),
   };
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'apps/engine/src/main.ts')],
-    {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
+  const { command, args, cwd } = entryCommand('apps/engine/src/main.ts');
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
   // the terminal's Ctrl-C reaches the engine itself (same process group); a SIGTERM to us is passed on
   const ignore = () => undefined;
   const forward = () => child.kill('SIGTERM');

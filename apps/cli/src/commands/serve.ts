@@ -21,6 +21,22 @@ export interface Stack {
   crashed: Promise<string>;
 }
 
+/** A TypeScript entry point of this repository as a child process: [node, args], run from the repository. */
+export function entryCommand(entry: string): { command: string; args: string[]; cwd: string } {
+  return { command: process.execPath, args: [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, entry)], cwd: ROOT };
+}
+
+/**
+ * Where the engine may read source files: STRONGROOM_SOURCE_ROOTS, or by default <home>/inbox and, outside
+ * production, the folder the command was started from.
+ */
+export function sourceRootsSetting(config: CliConfig): string {
+  return (
+    config.env.STRONGROOM_SOURCE_ROOTS ??
+    [path.join(config.home, 'inbox'), ...(config.production ? [] : [process.cwd()])].join(path.delimiter)
+  );
+}
+
 function say(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
@@ -61,8 +77,9 @@ function startChild(
 ): Promise<{ child: ChildProcess; address: string; metricsUrl: string | null }> {
   // supervised: the child leaves the terminal's Ctrl-C to us (we stop it in order) and stops by itself when
   // its stdin — this pipe — closes, that is when we are gone
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, entry)], {
-    cwd: ROOT,
+  const { command, args, cwd } = entryCommand(entry);
+  const child = spawn(command, args, {
+    cwd,
     env: { ...env, STRONGROOM_SUPERVISED: '1' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -129,9 +146,7 @@ export async function startStack(config: CliConfig): Promise<Stack> {
     ...config.env,
     STRONGROOM_HOME: config.home,
     // the engine runs from the repository; outside production it may also read below the folder serve was started from
-    STRONGROOM_SOURCE_ROOTS:
-      config.env.STRONGROOM_SOURCE_ROOTS ??
-      [path.join(config.home, 'inbox'), ...(config.production ? [] : [process.cwd()])].join(path.delimiter),
+    STRONGROOM_SOURCE_ROOTS: sourceRootsSetting(config),
   };
   let engine: { child: ChildProcess; address: string; metricsUrl: string | null } | undefined;
   let gateway: { child: ChildProcess; address: string; metricsUrl: string | null } | undefined;

@@ -326,7 +326,6 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
     // in memory at once (one committing, the others read ahead): cap raw bytes per batch accordingly
     const maxBatchBytes = Math.floor((def.batching.maxInFlightMB * 1024 * 1024) / (4 * (READ_AHEAD + 1)));
     const reader = source.records(() => ({ records: sizer.current, bytes: maxBatchBytes }))[Symbol.asyncIterator]();
-    const open = source;
     // reads and maps the next batch (validation, tokenization, PAN detection): CPU work that runs
     // while the database commits the previous batch
     const readBatch = async (): Promise<PreparedBatch | undefined> => {
@@ -412,7 +411,7 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
         `source file ${src.path} changed after it was submitted (SHA-256 of bytes ${lease.startByte}–${lease.endByte} ${readSha.slice(0, 12)}… ≠ ${planned.slice(0, 12)}…)`,
       );
     }
-    open.close();
+    source.close();
     const finished = await finishPartition(ctx.ds, lease);
     if (!finished) throw new PartitionFencedError(run.id, lease.partitionNo, lease.epoch);
     log.info('partition:done', { partitionNo: lease.partitionNo, epoch: lease.epoch, last: finished.last });
