@@ -1,10 +1,20 @@
+import type { Socket } from 'node:net';
 import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { createDataSource, pgClientOf, runMigrations, type DataSource, type JobRunEntity } from '@strongroom/db';
 import { createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
 import { createRun, getJob, parseJobDefinition, saveJob } from '../index';
 import { commitBatch } from '../load/batch-commit';
 import { prepareStaging } from '../load/batch-writer';
-import { claimPartition, finishPartition, releaseLease, renewLease, type PartitionLease } from './partition-lease';
+import {
+  BATCH_WORKER_APPLICATION_NAME,
+  claimPartition,
+  endStuckHolders,
+  finishPartition,
+  releaseLease,
+  renewLease,
+  type PartitionLease,
+} from './partition-lease';
 import { markStarted, PartitionFencedError, RunPausedError, setPaused } from './run-status';
 import { getRun } from './run-store';
 
@@ -202,5 +212,76 @@ describe('partition leases', () => {
       [true, null],
       [true, null],
     ]);
+  });
+  it('ends a batch worker frozen in the middle of a COPY message that holds an expired partition, so it can be claimed', async () => {
+    const run = await runningRun('lease-f', 1);
+    await claimPartition(ds, run, 'replica-a', 1); // its lease runs out at once
+    // the replica's batch session: it locks its partition row, starts the COPY of its rows, sends part of a
+    // COPY data message — and its process freezes there
+    const frozen = new Client({ connectionString: db.url, application_name: BATCH_WORKER_APPLICATION_NAME });
+    frozen.on('error', () => undefined);
+    await frozen.connect();
+    const pid = Number((await frozen.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    await frozen.query('BEGIN');
+    await frozen.query('SELECT 1 FROM run_checkpoints WHERE run_id = $1 AND partition_no = 0 FOR UPDATE', [run.id]);
+    await frozen.query('CREATE TEMP TABLE frozen_copy (t text)');
+    const copy = frozen.query(copyFrom('COPY frozen_copy (t) FROM STDIN'));
+    copy.on('error', () => undefined);
+    const state = async () =>
+      (await pg.query(`SELECT state, query FROM pg_stat_activity WHERE pid = $1`, [pid])).rows[0] as
+        { state: string; query: string } | undefined;
+    while (!(await state())?.query.startsWith('COPY')) await pg.query('SELECT pg_sleep(0.02)');
+    const header = Buffer.alloc(5);
+    header.write('d', 0);
+    header.writeInt32BE(4 + 1000, 1); // a CopyData message of 1,000 bytes, of which 10 arrive
+    (frozen as unknown as { connection: { stream: Socket } }).connection.stream.write(
+      Buffer.concat([header, Buffer.from('a,b,c,d,e,')]),
+    );
+    await pg.query('SELECT pg_sleep(0.2)');
+    // a cancel waits for the message to be whole (so statement_timeout cannot end it either)
+    await pg.query('SELECT pg_cancel_backend($1)', [pid]);
+    await pg.query('SELECT pg_sleep(0.5)');
+    expect(await state()).toMatchObject({ state: 'active' });
+    expect(await claimPartition(ds, run, 'replica-b', TTL)).toBeUndefined();
+    // the lease expired less than a whole TTL ago: its holder may still end by itself
+    expect(await endStuckHolders(ds, run, 'replica-b', TTL)).toEqual([]);
+    // a session that is not a batch worker is never ended, whatever it holds
+    const other = await runningRun('lease-g', 1);
+    await claimPartition(ds, other, 'replica-a', 1);
+    const plain = new Client({ connectionString: db.url });
+    await plain.connect();
+    try {
+      await plain.query('BEGIN');
+      await plain.query('SELECT 1 FROM run_checkpoints WHERE run_id = $1 FOR UPDATE', [other.id]);
+      await pg.query('SELECT pg_sleep(0.1)');
+      expect(await endStuckHolders(ds, other, 'replica-b', 50)).toEqual([]);
+    } finally {
+      await plain.query('ROLLBACK');
+      await plain.end();
+    }
+    // past a whole TTL more: the frozen holder is ended, audited, and the partition claimed
+    expect(await endStuckHolders(ds, run, 'replica-b', 50)).toEqual([
+      { partitionNo: 0, owner: 'replica-a', epoch: 1, pid },
+    ]);
+    expect(await state()).toBeUndefined();
+    expect(await claimPartition(ds, run, 'replica-b', TTL)).toMatchObject({
+      partitionNo: 0,
+      epoch: 2,
+      previousOwner: 'replica-a',
+    });
+    const audit = (
+      await pg.query(
+        `SELECT actor, subject, details FROM immutable_audit_log WHERE action = 'partition:holder_ended' AND subject->>'runId' = $1`,
+        [run.id],
+      )
+    ).rows;
+    expect(audit).toEqual([
+      {
+        actor: 'service:engine',
+        subject: { jobId: run.jobId, runId: run.id, partitionNo: 0 },
+        details: { by: 'replica-b', holder: 'replica-a', epoch: 1, pid },
+      },
+    ]);
+    await frozen.end().catch(() => undefined);
   });
 });

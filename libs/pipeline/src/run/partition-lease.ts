@@ -114,6 +114,65 @@ export async function claimPartition(
   });
 }
 
+/** The application_name of the sessions that commit partitions' batches: the only sessions a rescue may end. */
+export const BATCH_WORKER_APPLICATION_NAME = 'strongroom-batch-worker';
+
+/** A batch worker session that held an expired partition's row and was ended (endStuckHolders). */
+export interface StuckHolder {
+  partitionNo: number;
+  owner: string | null;
+  epoch: number;
+  pid: number;
+}
+
+/**
+ * Ends the sessions that keep a partition nobody may claim: its lease ran out more than a whole TTL ago
+ * (by the database's clock) and its row is still locked by a batch worker's transaction. Such a holder
+ * cannot end by itself — its replica froze in the middle of sending a COPY message: PostgreSQL holds a
+ * cancel back until the message is whole, so statement_timeout never fires, and the frozen host's kernel
+ * keeps the connection alive. (Any other stuck batch ends within a TTL by its session's statement and
+ * idle-in-transaction timeouts.) The holder is found through the row's locking transaction (xmax) in
+ * pg_locks, limited to batch worker sessions of this login, and ended with pg_terminate_backend (allowed
+ * between sessions of one login); its transaction rolls back, so nothing of its batch lands, and the
+ * thawed replica finds its lease superseded. Each ending is audited.
+ */
+export async function endStuckHolders(
+  ds: DataSource,
+  run: Pick<JobRunEntity, 'id' | 'jobId'>,
+  by: string,
+  ttlMs: number,
+): Promise<StuckHolder[]> {
+  const rows = await sqlExec(ds)(
+    `SELECT p.partition_no, p.owner, p.lease_epoch::int AS epoch, a.pid, pg_terminate_backend(a.pid, 5000) AS ended
+       FROM run_checkpoints p
+       JOIN pg_locks l ON l.locktype = 'transactionid' AND l.transactionid = p.xmax AND l.mode = 'ExclusiveLock'
+                      AND l.granted
+       JOIN pg_stat_activity a ON a.pid = l.pid AND a.application_name = $3 AND a.usename = current_user
+      WHERE p.run_id = $1 AND p.kind = 'FILE' AND NOT p.done
+        AND p.lease_expires_at < clock_timestamp() - $2 * interval '1 millisecond'
+        AND a.pid <> pg_backend_pid()`,
+    [run.id, ttlMs, BATCH_WORKER_APPLICATION_NAME],
+  );
+  const ended = rows
+    .filter((r) => r['ended'] === true)
+    .map((r) => ({
+      partitionNo: Number(r['partition_no']),
+      owner: (r['owner'] as string | null) ?? null,
+      epoch: Number(r['epoch']),
+      pid: Number(r['pid']),
+    }));
+  for (const h of ended)
+    await ds.transaction((em) =>
+      appendAudit(sqlExec(em), {
+        actor: 'service:engine',
+        action: 'partition:holder_ended',
+        subject: { jobId: run.jobId, runId: run.id, partitionNo: h.partitionNo },
+        details: { by, holder: h.owner, epoch: h.epoch, pid: h.pid },
+      }),
+    );
+  return ended;
+}
+
 /** Extends the lease; false when it is no longer this owner's (taken over, or the partition ended). */
 export async function renewLease(ds: DataSource, lease: PartitionLease, ttlMs: number): Promise<boolean> {
   const rows = await sqlExec(ds)(

@@ -28,7 +28,9 @@ import {
 import { loadCommittedBatches } from './resume-state';
 import {
   allPartitionsDone,
+  BATCH_WORKER_APPLICATION_NAME,
   claimPartition,
+  endStuckHolders,
   finishPartition,
   recordFencedBatch,
   releaseLease,
@@ -82,9 +84,12 @@ export async function executeRun(
       // a batch stuck in flight (a frozen replica) holds its partition's row lock; its session ends
       // well before the lease would expire, so the lock does not outlive the lease
       // — nor a statement of a replica frozen mid-COPY (a lock holder that is not idle)
+      // — and as a batch worker, it may be ended by the replica that finds it holding an expired lease
+      // past any timeout (endStuckHolders: a replica frozen mid-COPY)
       await r.query(
-        `SELECT set_config('idle_in_transaction_session_timeout', $1, false), set_config('statement_timeout', $2, false)`,
-        [String(Math.max(2000, Math.floor(ttlMs / 2))), String(Math.max(10_000, ttlMs))],
+        `SELECT set_config('idle_in_transaction_session_timeout', $1, false), set_config('statement_timeout', $2, false),
+                set_config('application_name', $3, false)`,
+        [String(Math.max(2000, Math.floor(ttlMs / 2))), String(Math.max(10_000, ttlMs)), BATCH_WORKER_APPLICATION_NAME],
       );
       await prepareStaging(pgClientOf(r));
     } catch (err) {
@@ -94,7 +99,12 @@ export async function executeRun(
     return r;
   };
   const disconnect = async (r: QueryRunner | undefined) => {
-    if (r) await r.release().catch(() => undefined);
+    if (!r) return;
+    // the session goes back to the pool as an ordinary one (its temporary staging table stays)
+    await r
+      .query('RESET application_name; RESET statement_timeout; RESET idle_in_transaction_session_timeout')
+      .catch(() => undefined);
+    await r.release().catch(() => undefined);
   };
   let lease: PartitionLease | undefined;
   try {
@@ -134,6 +144,12 @@ export async function executeRun(
     let last = false;
     while (!last) {
       lease = await claimPartition(ctx.ds, run, owner, ttlMs);
+      if (!lease) {
+        // an expired partition still locked past every timeout: its holder froze mid-COPY — end it, then claim
+        const ended = await endStuckHolders(ctx.ds, run, owner, ttlMs);
+        for (const h of ended) log.warn('partition:holder-ended', { ...h });
+        if (ended.length) lease = await claimPartition(ctx.ds, run, owner, ttlMs);
+      }
       if (!lease) break;
       log.info('partition:claimed', {
         partitionNo: lease.partitionNo,
