@@ -121,6 +121,36 @@ async function main(): Promise<void> {
         n: number;
       };
 
+    // the audit chain is one chain: every batch of every replica appends under one transaction-level
+    // advisory lock. Its contention is sampled from pg_stat_activity while a run goes on: of the batch
+    // worker sessions inside a statement, how many wait on an advisory lock (the chain's)
+    const sampleChainWaits = () => {
+      let samples = 0;
+      let active = 0;
+      let waiting = 0;
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        pg.query(
+          `SELECT count(*) FILTER (WHERE state = 'active')::int AS active,
+                  count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event = 'advisory')::int AS waiting
+             FROM pg_stat_activity WHERE application_name = 'strongroom-batch-worker'`,
+        )
+          .then(({ rows }) => {
+            samples++;
+            active += Number(rows[0]?.active);
+            waiting += Number(rows[0]?.waiting);
+          })
+          .catch(() => undefined)
+          .finally(() => (busy = false));
+      }, 20);
+      return () => {
+        clearInterval(timer);
+        return { samples, activeMean: active / Math.max(1, samples), waitingMean: waiting / Math.max(1, samples) };
+      };
+    };
+
     const scaling: {
       replicas: number;
       seconds: number;
@@ -128,6 +158,8 @@ async function main(): Promise<void> {
       ofCopy: number;
       partitions: number;
       workedBy: number;
+      chainLockWaitingMean: number;
+      workersActiveMean: number;
     }[] = [];
     try {
       for (const n of [1, 2, 3]) {
@@ -135,9 +167,11 @@ async function main(): Promise<void> {
         const first = replicas[0] as EngineProcess;
         const client = createJobServiceClient({ address: first.address, token: first.token });
         t0 = performance.now();
+        const stopSampling = sampleChainWaits();
         const runId = await submit(client, `replicas-${n}`);
         await waitEnd(client, runId);
         const seconds = (performance.now() - t0) / 1000;
+        const chain = stopSampling();
         const { n: partitions } = await partitionsOf(runId);
         const workedBy = Number(
           (
@@ -149,9 +183,21 @@ async function main(): Promise<void> {
           ).rows[0]?.n,
         );
         const r = ROWS / seconds;
-        scaling.push({ replicas: n, seconds, rowsPerSecond: r, ofCopy: r / copyRate, partitions, workedBy });
+        scaling.push({
+          replicas: n,
+          seconds,
+          rowsPerSecond: r,
+          ofCopy: r / copyRate,
+          partitions,
+          workedBy,
+          chainLockWaitingMean: chain.waitingMean,
+          workersActiveMean: chain.activeMean,
+        });
         say(
           `${n} replica${n > 1 ? 's' : ' '}:            ${rate(r)} rows/s (${seconds.toFixed(1)} s, ${partitions} partitions, worked by ${workedBy}) = ${(r / copyRate).toFixed(2)}× psql \\copy`,
+        );
+        say(
+          `  audit chain lock:     ${chain.waitingMean.toFixed(2)} of ${chain.activeMean.toFixed(2)} busy batch sessions wait on it (mean of ${chain.samples} samples)`,
         );
         client.close();
         await stopAll();
