@@ -17,7 +17,7 @@ TABLE approval_requests
   CONSTRAINT approval_requests_pkey PRIMARY KEY (id)
   CONSTRAINT approval_requests_reason_check CHECK (length(reason) >= 1 AND length(reason) <= 2000)
   CONSTRAINT approval_requests_second_person CHECK (decided_by IS NULL OR decided_by <> requested_by)
-  CONSTRAINT approval_requests_status_check CHECK (status = ANY (ARRAY['PENDING'::text, 'APPROVED'::text, 'REJECTED'::text]))
+  CONSTRAINT approval_requests_status_check CHECK (status = ANY (ARRAY['PENDING'::text, 'APPROVING'::text, 'APPROVED'::text, 'REJECTED'::text]))
   INDEX approval_requests_pending_idx ON public.approval_requests USING btree (requested_at) WHERE (status = 'PENDING'::text)
   INDEX UNIQUE approval_requests_pkey ON public.approval_requests USING btree (id)
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
@@ -79,7 +79,7 @@ TABLE compliance_alerts
   INDEX UNIQUE compliance_alerts_pkey ON public.compliance_alerts USING btree (id)
   INDEX compliance_alerts_run_idx ON public.compliance_alerts USING btree (run_id)
   INDEX compliance_alerts_status_idx ON public.compliance_alerts USING btree (status, created_at)
-  GRANT DELETE, INSERT, SELECT, UPDATE TO strongroom_runtime
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE dead_letter_queue
   id bigint GENERATED ALWAYS AS IDENTITY NOT NULL
@@ -572,5 +572,28 @@ AS $function$
             VALUES ('UNPUBLISHED', v_job, p_run_id, v_rows, jsonb_build_object('status', v_status));
         END IF;
         RETURN v_rows;
+      END $function$
+GRANT EXECUTE TO strongroom_runtime
+
+CREATE OR REPLACE FUNCTION public.strongroom_withdraw_alerts(p_run_id uuid)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public'
+AS $function$
+      DECLARE
+        v_status text;
+        v_alerts bigint;
+      BEGIN
+        SELECT status INTO v_status FROM job_runs WHERE id = p_run_id FOR UPDATE;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'run % does not exist', p_run_id USING ERRCODE = 'no_data_found';
+        END IF;
+        IF v_status NOT IN ('FAILED', 'CANCELLED') THEN
+          RAISE EXCEPTION 'run % is %: only the alerts of a FAILED or CANCELLED run may be withdrawn', p_run_id, v_status
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        WITH d AS (DELETE FROM compliance_alerts WHERE run_id = p_run_id RETURNING 1) SELECT count(*) INTO v_alerts FROM d;
+        RETURN v_alerts;
       END $function$
 GRANT EXECUTE TO strongroom_runtime

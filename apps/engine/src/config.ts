@@ -142,7 +142,7 @@ const schema = z.object({
   /**
    * TEST ONLY: "point@n,point@n" — the engine kills itself (SIGKILL) the n-th time it reaches a named
    * point (batch:mid-copy, batch:before-commit, batch:after-commit, dlq:mid-write, replay:mid,
-   * ingest:after-commit, run:planned, run:finalizing). Refused in production.
+   * ingest:after-commit, run:planned, run:finalizing, approval:after-action). Refused in production.
    */
   STRONGROOM_TEST_CRASH_AT: z
     .string()

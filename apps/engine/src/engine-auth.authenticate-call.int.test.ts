@@ -261,6 +261,57 @@ describe('engine authentication (real engine)', () => {
     );
     expect(await define(testToken('ann', ['admin']), 2000)).toBe('OK');
     expect(await define(testToken('oda', ['operator', 'auditor']), 2500, 'RESTRICTED')).toBe('OK');
+    // every other compliance setting is a control too: an operator alone can neither weaken nor change it
+    const compliant = `name: kept-y\nsource: { kind: grpc }\ncompliance: { frameworks: [PCI_DSS, AML, SOX], classification: { account: RESTRICTED } }\n`;
+    const defineY = async (token: string, definition: string) => {
+      const jobs = createJobServiceClient({ address: engine.address, token });
+      try {
+        await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, { definition, baseDir: '' });
+        return 'OK';
+      } catch (err) {
+        return (err as ServiceError).details;
+      } finally {
+        jobs.close();
+      }
+    };
+    expect(await defineY(testToken('olga', ['operator']), compliant)).toBe('OK');
+    for (const [change, said] of [
+      [
+        'frameworks: [PCI_DSS, AML, SOX], classification: {}',
+        'compliance.classification {"account":"RESTRICTED"} → {}',
+      ],
+      [
+        'frameworks: [PCI_DSS, SOX], classification: { account: RESTRICTED }',
+        'compliance.frameworks ["PCI_DSS","AML","SOX"] → ["PCI_DSS","SOX"]',
+      ],
+      [
+        'frameworks: [PCI_DSS, AML, SOX], classification: { account: RESTRICTED }, sanctions: off',
+        'compliance.sanctions "required" → "off"',
+      ],
+      [
+        'frameworks: [PCI_DSS, AML, SOX], classification: { account: RESTRICTED }, notCardData: [reference]',
+        'compliance.notCardData [] → ["reference"]',
+      ],
+    ] as const) {
+      const definition = `name: kept-y\nsource: { kind: grpc }\ncompliance: { ${change} }\n`;
+      expect(await defineY(testToken('olga', ['operator']), definition)).toBe(
+        `changing job kept-y's ${said} needs one of the roles auditor, admin`,
+      );
+    }
+    // the same definition again changes nothing, and other keys stay the operator's
+    expect(await defineY(testToken('olga', ['operator']), compliant)).toBe('OK');
+    expect(
+      await defineY(
+        testToken('olga', ['operator']),
+        compliant.replace('{ kind: grpc }', '{ kind: grpc, system: core }'),
+      ),
+    ).toBe('OK');
+    expect(
+      await defineY(
+        testToken('ann', ['admin']),
+        compliant.replace('classification: { account: RESTRICTED }', 'classification: {}'),
+      ),
+    ).toBe('OK');
     // every role against the rule: the RPC's roles and the rule's roles must both hold
     for (const role of ROLES) {
       const may =

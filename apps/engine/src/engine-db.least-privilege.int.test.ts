@@ -126,6 +126,7 @@ describe('the engine database login (real engine, real PostgreSQL)', () => {
       `UPDATE transaction_integrity SET digest_sha256 = repeat('0', 64) WHERE run_id = $1`,
       `DELETE FROM transaction_integrity WHERE run_id = $1`,
       `DELETE FROM job_runs WHERE id = $1`,
+      `DELETE FROM compliance_alerts WHERE run_id = $1`,
     ])
       expect(await refusedAsRuntime(sql, [runId])).toMatch(/permission denied/);
     // the encrypted columns are granted for key rotation, but change only ciphertext for ciphertext, during one
@@ -142,6 +143,10 @@ describe('the engine database login (real engine, real PostgreSQL)', () => {
   it("removes rows only through the owner's checked functions, never a published run's", async () => {
     expect(await refusedAsRuntime(`SELECT strongroom_unpublish_run($1)`, [runId])).toMatch(
       /is SUCCEEDED: only the rows of a FAILED or CANCELLED run may be removed/,
+    );
+    // alerts go only with a FAILED or CANCELLED run's rows
+    expect(await refusedAsRuntime(`SELECT strongroom_withdraw_alerts($1)`, [runId])).toMatch(
+      /is SUCCEEDED: only the alerts of a FAILED or CANCELLED run may be withdrawn/,
     );
     expect(await refusedAsRuntime(`UPDATE job_runs SET status = 'FAILED' WHERE id = $1`, [runId])).toMatch(
       /is published \(SUCCEEDED\) and cannot become FAILED/,

@@ -169,4 +169,90 @@ describe('four eyes (real engine)', () => {
       ben.close();
     }
   });
+  it('leaves an approval whose engine died after carrying it out in doubt (APPROVING): it is never carried out twice', async () => {
+    const crashing = await startEngineProcess({
+      databaseUrl: db.url,
+      env: {
+        STRONGROOM_HOME: `${dir}/home`,
+        STRONGROOM_FOUR_EYES: 'on',
+        STRONGROOM_TEST_CRASH_AT: 'approval:after-action@1',
+      },
+    });
+    const alice = as('alice', ['auditor']);
+    const bob = as('bob', ['auditor']);
+    const carol = createComplianceServiceClient({ address: crashing.address, token: testToken('carol', ['auditor']) });
+    try {
+      const hold = await unaryCall<PlaceLegalHoldRequest, PlaceLegalHoldResponse>(alice, alice.placeLegalHold, {
+        scope: 'ACCOUNT',
+        value: 'ACC-2',
+        reason: 'litigation',
+      });
+      const id = await requested(() =>
+        unaryCall<ReleaseLegalHoldRequest, ReleaseLegalHoldResponse>(alice, alice.releaseLegalHold, {
+          id: hold.hold?.id as string,
+          reason: 'case closed',
+        }),
+      );
+      // carol approves on the engine that dies between the release and its record
+      await expect(decide(carol, id, true)).rejects.toMatchObject({ code: status.UNAVAILABLE });
+      const [request] = await querySql<{ status: string; decided_by: string }>(
+        db.url,
+        `SELECT status, decided_by FROM approval_requests WHERE id = $1`,
+        [id],
+      );
+      expect(request).toEqual({ status: 'APPROVING', decided_by: 'user:carol' });
+      // in doubt, not pending: nobody can approve it again
+      await expect(decide(bob, id, true)).rejects.toMatchObject({
+        code: status.FAILED_PRECONDITION,
+        details: expect.stringContaining('already APPROVING'),
+      });
+      const inDoubt = await unaryCall<ListApprovalsRequest, ListApprovalsResponse>(bob, bob.listApprovals, {
+        status: 'APPROVING',
+      });
+      expect(inDoubt.approvals.map((a) => a.id)).toEqual([id]);
+      // the action's own audit entry says it happened, once
+      const released = await querySql<{ n: number }>(
+        db.url,
+        `SELECT count(*)::int AS n FROM immutable_audit_log WHERE action = 'hold:released' AND subject->>'holdId' = $1`,
+        [hold.hold?.id as string],
+      );
+      expect(released).toEqual([{ n: 1 }]);
+    } finally {
+      alice.close();
+      bob.close();
+      carol.close();
+      await crashing.stop().catch(() => undefined);
+    }
+  }, 60_000);
+
+  it('makes a change of field classification or of any compliance setting a request too', async () => {
+    const jobs = (sub: string) => createJobServiceClient({ address: engine.address, token: testToken(sub, ['admin']) });
+    const define = (c: ReturnType<typeof jobs>, classification: string) =>
+      unaryCall<CreateJobRequest, CreateJobResponse>(c, c.createJob, {
+        definition: `name: governed-fields\nsource: { kind: grpc }\ncompliance: { classification: ${classification} }\n`,
+        baseDir: '',
+      });
+    const ann = jobs('ann');
+    const ben = as('ben', ['admin']);
+    try {
+      await define(ann, '{ account: RESTRICTED }');
+      const id = await requested(() => define(ann, '{}')); // encryption of account numbers off: a request
+      const version = async () =>
+        (
+          await querySql<{ v: number }>(db.url, `SELECT current_version AS v FROM jobs WHERE name = 'governed-fields'`)
+        )[0]?.v;
+      expect(await version()).toBe(1);
+      const [request] = await querySql<{ reason: string }>(
+        db.url,
+        `SELECT reason FROM approval_requests WHERE id = $1`,
+        [id],
+      );
+      expect(request?.reason).toBe('job governed-fields: compliance.classification {"account":"RESTRICTED"} → {}');
+      await decide(ben, id, true);
+      expect(await version()).toBe(2);
+    } finally {
+      ann.close();
+      ben.close();
+    }
+  });
 });

@@ -239,6 +239,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       },
     },
     logger,
+    runContext.crash,
   );
   const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () =>
     untilDatabaseAnswers(

@@ -24,6 +24,7 @@ import { HoldsBlindIndex1765100000000 } from './migrations/1765100000000-holds-b
 import { Approvals1765200000000 } from './migrations/1765200000000-approvals';
 import { IdentifiersTokenized1765300000000 } from './migrations/1765300000000-identifiers-tokenized';
 import { PartitionLeases1765400000000 } from './migrations/1765400000000-partition-leases';
+import { GovernanceInDoubt1765500000000 } from './migrations/1765500000000-governance-in-doubt';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -56,6 +57,7 @@ export const MIGRATIONS = [
   Approvals1765200000000,
   IdentifiersTokenized1765300000000,
   PartitionLeases1765400000000,
+  GovernanceInDoubt1765500000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

@@ -29,7 +29,8 @@ export interface ApprovalRow {
   reason: string;
   requested_by: string;
   requested_at: Date;
-  status: 'PENDING' | 'APPROVED' | 'REJECTED';
+  /** APPROVING: approved, and its action under way — or in doubt, if the engine died before recording it. */
+  status: 'PENDING' | 'APPROVING' | 'APPROVED' | 'REJECTED';
   decided_by: string | null;
   decided_at: Date | null;
   decision_reason: string | null;
@@ -51,6 +52,8 @@ export class FourEyes {
     readonly enabled: boolean,
     private readonly executors: Record<GovernedAction, Executor>,
     private readonly logger: Logger,
+    /** Test-only crash points (approval:after-action). */
+    private readonly crash?: (point: string) => void,
   ) {}
 
   /** Throws APPROVAL_REQUIRED after recording the request, when four eyes is on; otherwise returns. */
@@ -80,8 +83,8 @@ export class FourEyes {
   }
 
   async list(status: string): Promise<ApprovalRow[]> {
-    if (status && !['PENDING', 'APPROVED', 'REJECTED'].includes(status))
-      throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'status must be PENDING, APPROVED or REJECTED');
+    if (status && !['PENDING', 'APPROVING', 'APPROVED', 'REJECTED'].includes(status))
+      throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'status must be PENDING, APPROVING, APPROVED or REJECTED');
     return (await this.ds.query(
       `SELECT * FROM approval_requests WHERE ($1 = '' OR status = $1) ORDER BY requested_at DESC LIMIT 500`,
       [status],
@@ -112,22 +115,53 @@ export class FourEyes {
           ErrorCode.PERMISSION_DENIED,
           `deciding ${row.action} needs ${this.rolesOf(row.action)}`,
         );
-      let result: unknown = null;
-      if (approve) result = await this.executors[row.action](row.params, row.reason, row.requested_by);
-      const decided = await this.ds.transaction(async (em) => {
-        const [updated] = (await sqlExec(em)(
-          `UPDATE approval_requests SET status = $2, decided_by = $3, decided_at = now(), decision_reason = $4, result = $5
-            WHERE id = $1 AND status = 'PENDING' RETURNING *`,
-          [id, approve ? 'APPROVED' : 'REJECTED', caller.actor, why, result === null ? null : JSON.stringify(result)],
-        )) as unknown as ApprovalRow[];
-        await appendAudit(sqlExec(em), {
-          actor: caller.actor,
-          action: approve ? 'approval:approved' : 'approval:rejected',
-          subject: { approvalId: id, action: row.action },
-          details: { requestedBy: row.requested_by, reason: why },
+      const record = (status: 'APPROVED' | 'REJECTED', from: string, result: unknown) =>
+        this.ds.transaction(async (em) => {
+          const [updated] = (await sqlExec(em)(
+            `UPDATE approval_requests SET status = $2, decided_by = $3, decided_at = now(), decision_reason = $4,
+                    result = $5
+              WHERE id = $1 AND status = $6 RETURNING *`,
+            [id, status, caller.actor, why, result === null ? null : JSON.stringify(result), from],
+          )) as unknown as ApprovalRow[];
+          if (!updated)
+            throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `approval request ${id} changed meanwhile`);
+          await appendAudit(sqlExec(em), {
+            actor: caller.actor,
+            action: status === 'APPROVED' ? 'approval:approved' : 'approval:rejected',
+            subject: { approvalId: id, action: row.action },
+            details: { requestedBy: row.requested_by, reason: why },
+          });
+          return updated;
         });
-        return updated as ApprovalRow;
-      });
+      let decided: ApprovalRow;
+      if (!approve) decided = await record('REJECTED', 'PENDING', null);
+      else {
+        // marked APPROVING (committed) before the action runs: if the engine dies between the action and its
+        // record, the request stays in doubt for a person to look at (the action's own audit entry says
+        // whether it happened) — it never goes back to PENDING, where a second approval would run it twice
+        const [claimed] = await sqlExec(this.ds)(
+          `UPDATE approval_requests SET status = 'APPROVING', decided_by = $2, decided_at = now(), decision_reason = $3
+            WHERE id = $1 AND status = 'PENDING' RETURNING id`,
+          [id, caller.actor, why],
+        );
+        if (!claimed)
+          throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `approval request ${id} is no longer PENDING`);
+        let result: unknown;
+        try {
+          result = await this.executors[row.action](row.params, row.reason, row.requested_by);
+        } catch (err) {
+          // the action refused or failed: it did nothing (or, a purge, part of what is safe to do again), and
+          // the request waits again
+          await sqlExec(this.ds)(
+            `UPDATE approval_requests SET status = 'PENDING', decided_by = NULL, decided_at = NULL, decision_reason = NULL
+              WHERE id = $1 AND status = 'APPROVING'`,
+            [id],
+          ).catch(() => undefined);
+          throw err;
+        }
+        this.crash?.('approval:after-action');
+        decided = await record('APPROVED', 'APPROVING', result ?? null);
+      }
       this.logger.info(approve ? 'approval:approved' : 'approval:rejected', { approvalId: id, action: row.action });
       return decided;
     } finally {

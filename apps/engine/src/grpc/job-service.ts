@@ -83,11 +83,11 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       if (req.baseDir) confineSourcePath(req.baseDir, deps.sourceRoots, 'base directory');
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
       if (def.source.kind !== 'grpc') confineSourcePath(def.source.path, deps.sourceRoots);
-      // an operator defines and changes jobs; how long their data is kept and how it is classified is for
-      // auditors and admins (ACTION_ROLES)
+      // an operator defines and changes jobs; how long their data is kept, how it is classified and which
+      // controls apply to it (the compliance block) is for auditors and admins (ACTION_ROLES)
       const action = 'CreateJob.changeRetentionOrClassification';
       const mayChangeRetention = mayDo(caller.roles, action);
-      // with four eyes, a retention or classification change is a request another person approves
+      // with four eyes, a change of compliance settings is a request another person approves
       if (mayChangeRetention && deps.fourEyes?.enabled) {
         const changes = await complianceChanges(ds, def);
         if (changes.length)

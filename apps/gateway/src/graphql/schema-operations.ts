@@ -21,7 +21,7 @@ export const operationsTypeDefs = /* GraphQL */ `
     reason: String!
     requestedBy: String!
     requestedAt: DateTime
-    "PENDING, APPROVED or REJECTED."
+    "PENDING, APPROVING (approved, under way or in doubt), APPROVED or REJECTED."
     status: String!
     decidedBy: String
     decidedAt: DateTime

@@ -50,7 +50,7 @@ const rootTypeDefs = /* GraphQL */ `
     complianceReport(framework: String!, from: String!, to: String!): ComplianceReport!
     "A field-key rotation by id, or the latest. Role admin."
     keyRotation(id: ID): KeyRotation
-    "Four eyes: requests for governed actions (PENDING, APPROVED or REJECTED; all when omitted), newest first. Roles operator, auditor, admin."
+    "Four eyes: requests for governed actions (PENDING, APPROVING, APPROVED or REJECTED; all when omitted), newest first. Roles operator, auditor, admin."
     approvals(status: String): [Approval!]!
   }
 

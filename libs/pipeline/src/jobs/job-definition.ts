@@ -306,6 +306,11 @@ export function canonicalDefinition(def: JobDefinition): { json: string; sha256:
   return { json, sha256: createHash('sha256').update(json).digest('hex') };
 }
 
+/** JSON with sorted keys: equal values give equal text. */
+export function stableJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v));
+}
+
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {

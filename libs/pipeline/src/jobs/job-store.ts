@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit } from '@strongroom/audit';
 import { type DataSource, type EntityManager, JobEntity, JobVersionEntity, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { canonicalDefinition, jobDefinitionSchema, type JobDefinition } from './job-definition';
+import { canonicalDefinition, jobDefinitionSchema, stableJson, type JobDefinition } from './job-definition';
 import { newestFirstPage } from '../paging';
 
 export interface JobWithDefinition {
@@ -22,9 +22,10 @@ export async function saveJob(
   actor = 'service:engine',
   options: {
     /**
-     * Whether the caller may give an existing job another retention or data classification (a compliance
-     * decision: auditors and admins). When not, such a version is refused with PERMISSION_DENIED naming
-     * what would change; `refusal` is the message's tail (who may).
+     * Whether the caller may change an existing job's compliance settings — retention, data and field
+     * classification, frameworks, AML, sanctions, KYC, fields not card data (a compliance decision: auditors
+     * and admins). When not, such a version is refused with PERMISSION_DENIED naming what would change;
+     * `refusal` is the message's tail (who may).
      */
     mayChangeRetention?: boolean;
     refusal?: string;
@@ -35,7 +36,10 @@ export async function saveJob(
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('job:' || $1, 0))`, [def.name]);
     const existing = await em.findOne(JobEntity, { where: { name: def.name } });
     const now = new Date();
-    if (existing && options.mayChangeRetention === false) refuseComplianceChange(existing, def, options.refusal);
+    if (existing && options.mayChangeRetention === false) {
+      const { definition } = await definitionOf(em, existing.id, existing.currentVersion);
+      refuseComplianceChange(existing, definition, def, options.refusal);
+    }
     if (existing) {
       const same = await em.findOne(JobVersionEntity, { where: { jobId: existing.id, definitionSha256: sha256 } });
       if (same) {
@@ -74,30 +78,46 @@ export async function saveJob(
   });
 }
 
-/** What `def` changes in `job`'s retention or data classification ("retention 3650 → 30 days", …). */
-function changesOf(job: JobEntity, def: JobDefinition): string[] {
+/**
+ * What `def` changes in the compliance settings of `job` (whose current definition is `current`): its
+ * retention, its data classification ("retention 3650 → 30 days", …) and every other key of its
+ * `compliance` block — field classifications (RESTRICTED fields are encrypted), frameworks, AML
+ * parameters, sanctions screening, KYC policy, fields declared not to be card data. Each of them turns a
+ * control on or off, so changing any is a compliance decision, not an operator's.
+ */
+function changesOf(job: JobEntity, current: JobDefinition, def: JobDefinition): string[] {
   const changes: string[] = [];
   const days = def.compliance.retentionDays ?? null;
   if (job.retentionDays !== days)
     changes.push(`retention ${job.retentionDays ?? 'default'} → ${days ?? 'default'} days`);
   if (job.dataClassification !== def.compliance.dataClassification)
     changes.push(`classification ${job.dataClassification} → ${def.compliance.dataClassification}`);
+  const was = current.compliance as Record<string, unknown>;
+  const now = def.compliance as Record<string, unknown>;
+  for (const key of [...new Set([...Object.keys(was), ...Object.keys(now)])].sort()) {
+    if (key === 'retentionDays' || key === 'dataClassification') continue;
+    const [a, b] = [stableJson(was[key] ?? null), stableJson(now[key] ?? null)];
+    if (a !== b) changes.push(`compliance.${key} ${a} → ${b}`);
+  }
   return changes;
 }
 
-/** What saving `def` would change in its existing job's retention or classification (none for a new job). */
+/** What saving `def` would change in its existing job's compliance settings (none for a new job). */
 export async function complianceChanges(ds: DataSource, def: JobDefinition): Promise<string[]> {
   const existing = await ds.manager.findOne(JobEntity, { where: { name: def.name } });
-  return existing ? changesOf(existing, def) : [];
+  if (!existing) return [];
+  const { definition } = await definitionOf(ds.manager, existing.id, existing.currentVersion);
+  return changesOf(existing, definition, def);
 }
 
-/** PERMISSION_DENIED when `def` gives `job` another retention or data classification. */
+/** PERMISSION_DENIED when `def` changes `job`'s compliance settings (changesOf). */
 function refuseComplianceChange(
   job: JobEntity,
+  current: JobDefinition,
   def: JobDefinition,
   refusal = 'needs one of the roles auditor, admin',
 ): void {
-  const changes = changesOf(job, def);
+  const changes = changesOf(job, current, def);
   if (changes.length)
     throw new StrongroomError(
       ErrorCode.PERMISSION_DENIED,

@@ -265,12 +265,13 @@ export async function markFinished(
   });
 }
 
-/** Deletes the alerts a run raised (its rows were never published); returns how many. */
+/**
+ * Withdraws the alerts a run raised (its rows were never published), after its status changed; returns how
+ * many. The engine's role may not DELETE alerts: the owner's function `strongroom_withdraw_alerts` checks
+ * that the run ended FAILED or CANCELLED.
+ */
 async function withdrawAlerts(exec: SqlExec, runId: string): Promise<number> {
-  const [r] = await exec(
-    'WITH d AS (DELETE FROM compliance_alerts WHERE run_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d',
-    [runId],
-  );
+  const [r] = await exec('SELECT strongroom_withdraw_alerts($1)::int AS n', [runId]);
   return Number(r?.['n'] ?? 0);
 }
 

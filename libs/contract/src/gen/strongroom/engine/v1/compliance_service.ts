@@ -270,7 +270,10 @@ export interface Approval {
   requestedAt:
     | Date
     | undefined;
-  /** PENDING, APPROVED or REJECTED. */
+  /**
+   * PENDING, APPROVING (approved, its action under way — or in doubt if the engine died before recording
+   * it), APPROVED or REJECTED.
+   */
   status: string;
   decidedBy: string;
   decidedAt: Date | undefined;
@@ -280,7 +283,7 @@ export interface Approval {
 }
 
 export interface ListApprovalsRequest {
-  /** PENDING, APPROVED or REJECTED; empty: all (newest first, at most 500). */
+  /** PENDING, APPROVING, APPROVED or REJECTED; empty: all (newest first, at most 500). */
   status: string;
 }
 
