@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startCluster } from '@strongroom/embedded-pg';
@@ -56,6 +57,42 @@ describe('serve on an embedded PostgreSQL', () => {
     expect(sessions).toEqual([{ usename: 'strongroom_engine' }]);
     // the owner's login is a real password login (scram), not the superuser's
     expect(await querySql(stack.databaseUrl, 'SELECT current_user AS u')).toEqual([{ u: 'strongroom_owner' }]);
+  }, 120_000);
+
+  it("makes no development secret and no development token in production (callers bring the provider's tokens)", async () => {
+    const own = makeTempDir();
+    fs.chmodSync(own, 0o755);
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwks = path.join(own, 'idp-jwks.json');
+    fs.writeFileSync(
+      jwks,
+      JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig' }] }),
+    );
+    const prod = await startStack(
+      loadConfig({
+        STRONGROOM_HOME: own,
+        STRONGROOM_ENV: 'production',
+        GATEWAY_JWKS_FILE: jwks,
+        GATEWAY_JWT_ISSUER: 'https://idp.example',
+        GATEWAY_JWT_AUDIENCE: 'strongroom',
+        ENGINE_PORT: '0',
+        GATEWAY_PORT: '0',
+        LOG_LEVEL: 'warn',
+      }),
+    );
+    try {
+      expect(prod.devTokens).toBeUndefined();
+      expect(fs.existsSync(path.join(own, 'keys', 'gateway-jwt.secret'))).toBe(false);
+      // the gateway verifies against the provider's keys only: a development-style token is refused
+      const res = await fetch(prod.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-provider-token' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(res.status).toBe(401);
+    } finally {
+      await prod.stop();
+    }
   }, 120_000);
 
   it('refuses a second serve on the same home, and stops on Ctrl-C in order, with a final audit checkpoint, exit 0', async () => {

@@ -83,6 +83,18 @@ describe('loadConfig', () => {
         GATEWAY_JWT_AUDIENCE: 'sr',
       }).auth,
     ).toMatchObject({ hs256Secret: undefined, jwksFile: '/idp/jwks.json' });
+    // or the provider's JWKS URL — over https only in production, and never both
+    const idp = { GATEWAY_JWT_ISSUER: 'https://idp.bank', GATEWAY_JWT_AUDIENCE: 'sr' };
+    expect(loadConfig({ ...prod, ...idp, GATEWAY_JWKS_URL: 'https://idp.bank/jwks' }).auth).toMatchObject({
+      jwksUrl: 'https://idp.bank/jwks',
+      jwksFile: undefined,
+    });
+    expect(() => loadConfig({ ...prod, ...idp, GATEWAY_JWKS_URL: 'http://idp.bank/jwks' })).toThrow(
+      /GATEWAY_JWKS_URL must be https/,
+    );
+    expect(() =>
+      loadConfig({ ...base, GATEWAY_JWKS_URL: 'https://idp.bank/jwks', GATEWAY_JWKS_FILE: '/idp/jwks.json' }),
+    ).toThrow(/GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL, not both/);
   });
 
   it('requires in production a separate runtime login for the engine (the owner only migrates)', () => {

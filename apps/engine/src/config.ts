@@ -70,12 +70,22 @@ const schema = z.object({
   /**
    * How the engine verifies callers' bearer tokens — the same settings as the gateway's. Development:
    * GATEWAY_JWT_SECRET (HS256), else the secret in <home>/keys/gateway-jwt.secret (created on first start).
-   * Production: GATEWAY_JWKS_FILE with GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE (required), no HS256.
+   * Production: GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL (https; fetched at start, again for a key it does not
+   * know and every 10 minutes) with GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE (required), no HS256.
    */
   GATEWAY_JWT_SECRET: z.string().min(32, 'must have at least 32 characters').optional(),
   GATEWAY_JWKS_FILE: z.string().optional(),
+  GATEWAY_JWKS_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .optional(),
   GATEWAY_JWT_ISSUER: z.string().optional(),
   GATEWAY_JWT_AUDIENCE: z.string().optional(),
+  /**
+   * Calls without a valid credential allowed per client address and minute; beyond it, that address is
+   * answered RESOURCE_EXHAUSTED before its token is looked at, until the bucket refills (default 60).
+   */
+  ENGINE_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE: intString(1, 1_000_000).default(60),
   /** Longest bearer-token lifetime accepted, seconds (default 12 h). */
   GATEWAY_MAX_TOKEN_LIFETIME_SECONDS: intString(60, 30 * 86400).default(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
   /**
@@ -204,9 +214,12 @@ export type EngineConfig = Readonly<{
   auth: {
     hs256Secret: string | 'dev-file' | undefined;
     jwksFile: string | undefined;
+    jwksUrl: string | undefined;
     issuer: string | undefined;
     audience: string | undefined;
     maxLifetimeSeconds: number;
+    /** Calls without a valid credential per client address and minute (then RESOURCE_EXHAUSTED). */
+    unauthenticatedPerMinute: number;
   };
   /** Where source files may be read from (STRONGROOM_SOURCE_ROOTS), as real paths. */
   sourceRoots: SourceRoots;
@@ -245,13 +258,19 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     throw new ConfigError(
       `invalid engine configuration for production: ENGINE_HOST ${e.ENGINE_HOST} is not loopback and gRPC is not encrypted; set ENGINE_TLS_CERT_FILE and ENGINE_TLS_KEY_FILE (and ENGINE_TLS_CLIENT_CA_FILE for mutual TLS)`,
     );
+  if (e.GATEWAY_JWKS_FILE && e.GATEWAY_JWKS_URL)
+    throw new ConfigError('invalid engine configuration: set GATEWAY_JWKS_FILE or GATEWAY_JWKS_URL, not both');
   if (production && e.GATEWAY_JWT_SECRET)
     throw new ConfigError(
-      'invalid engine configuration for production: GATEWAY_JWT_SECRET (HS256 development tokens) is refused; set GATEWAY_JWKS_FILE, GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE',
+      'invalid engine configuration for production: GATEWAY_JWT_SECRET (HS256 development tokens) is refused; set GATEWAY_JWKS_FILE (or GATEWAY_JWKS_URL), GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE',
     );
-  if (production && (!e.GATEWAY_JWKS_FILE || !e.GATEWAY_JWT_ISSUER || !e.GATEWAY_JWT_AUDIENCE))
+  if (production && (!(e.GATEWAY_JWKS_FILE || e.GATEWAY_JWKS_URL) || !e.GATEWAY_JWT_ISSUER || !e.GATEWAY_JWT_AUDIENCE))
     throw new ConfigError(
-      'invalid engine configuration for production: callers are verified against GATEWAY_JWKS_FILE with GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE; set all three',
+      'invalid engine configuration for production: callers are verified against GATEWAY_JWKS_FILE with GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE; set all three (or GATEWAY_JWKS_URL instead of the file)',
+    );
+  if (production && e.GATEWAY_JWKS_URL?.startsWith('http://'))
+    throw new ConfigError(
+      'invalid engine configuration for production: GATEWAY_JWKS_URL must be https:// (keys fetched in clear can be swapped on the way)',
     );
   if (production && !e.DATABASE_RUNTIME_URL)
     throw new ConfigError(
@@ -325,9 +344,11 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     auth: {
       hs256Secret: e.GATEWAY_JWT_SECRET ?? (production ? undefined : 'dev-file'),
       jwksFile: e.GATEWAY_JWKS_FILE,
+      jwksUrl: e.GATEWAY_JWKS_URL,
       issuer: e.GATEWAY_JWT_ISSUER,
       audience: e.GATEWAY_JWT_AUDIENCE,
       maxLifetimeSeconds: e.GATEWAY_MAX_TOKEN_LIFETIME_SECONDS,
+      unauthenticatedPerMinute: e.ENGINE_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE,
     },
     sourceRoots: sourceRoots(
       e.STRONGROOM_SOURCE_ROOTS

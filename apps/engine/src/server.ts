@@ -1,4 +1,4 @@
-import { loadJwks, readOrCreateDevSecret, type BearerSettings } from '@strongroom/auth';
+import { openJwksSource, readOrCreateDevSecret, type BearerSettings, type JwksSource } from '@strongroom/auth';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -100,13 +100,15 @@ function crashHook(config: EngineConfig): { crash?: (point: string) => void } {
   };
 }
 
-/** How the engine verifies bearer tokens: the development secret and/or the identity provider's keys. */
-function bearerSettings(config: EngineConfig): BearerSettings {
+/**
+ * How the engine verifies bearer tokens: the development secret and/or the identity provider's keys (a
+ * JWKS file, or a URL followed through key rotations — the gateway's settings and the same key source).
+ */
+function bearerSettings(config: EngineConfig, jwks: JwksSource | undefined): BearerSettings {
   const { auth } = config;
-  const jwks = auth.jwksFile ? loadJwks(JSON.parse(fs.readFileSync(auth.jwksFile, 'utf8'))) : undefined;
   return {
     hs256Secret: auth.hs256Secret === 'dev-file' ? readOrCreateDevSecret(config.home) : auth.hs256Secret,
-    ...(jwks ? { jwks } : {}),
+    ...(jwks ? { jwks: jwks.keys } : {}),
     ...(auth.issuer ? { issuer: auth.issuer } : {}),
     ...(auth.audience ? { audience: auth.audience } : {}),
     maxLifetimeSeconds: auth.maxLifetimeSeconds,
@@ -137,6 +139,8 @@ async function provisionRuntimeLogin(config: EngineConfig, logger: Logger): Prom
 
 /** Composition root: database + migrations, scheduler, gRPC services (JobService, health, reflection). */
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
+  // an engine that cannot verify anyone does not start
+  const jwks = await openJwksSource({ file: config.auth.jwksFile, url: config.auth.jwksUrl }, logger);
   // migrations run as the owner (the DATABASE_URL user); everything else as the runtime role
   const migrator = createDataSource({ url: config.databaseUrl, poolSize: 2, applicationName: 'strongroom-migrate' });
   await migrator.initialize();
@@ -256,7 +260,12 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
 
   configureDeadlines(config.maxDeadlineMs);
   const denialLog = new DenialLog(ds, logger, config.auditDenialsSeconds);
-  configureAuthentication(bearerSettings(config), denialLog, config.tls?.clientPrincipals);
+  configureAuthentication(
+    bearerSettings(config, jwks),
+    denialLog,
+    config.tls?.clientPrincipals,
+    config.auth.unauthenticatedPerMinute,
+  );
   const server = new Server({
     'grpc.max_receive_message_length': config.limits.maxMessageBytes,
     'grpc.max_concurrent_streams': config.limits.maxConcurrentStreams,
@@ -363,6 +372,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     async stop() {
       stopping = true;
       observer.stop();
+      jwks?.stop();
       await metricsServer?.close();
       for (const n of SERVICES) health.setStatus(n, 'NOT_SERVING');
       const still = await scheduler.shutdown(config.shutdownGraceMs);

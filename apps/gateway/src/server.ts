@@ -15,6 +15,7 @@ import {
 } from '@strongroom/contract';
 import { type Breaker, BreakerRegistry, ENGINE_CLIENT_POLICY } from '@strongroom/resilience';
 import { type Logger } from '@strongroom/logging';
+import { type JwksSource, openJwksSource } from '@strongroom/auth';
 import { apolloLogger, errorLoggingPlugin, hardeningPlugins } from './apollo-plugins';
 import { gatewayMetricsPlugin } from './gateway-metrics';
 import { createMetricsRegistry, startMetricsServer } from '@strongroom/metrics';
@@ -22,7 +23,6 @@ import { type GatewayConfig } from './config';
 import { formatGatewayError } from './errors/format-error';
 import { queryLimitRules } from './graphql/limits';
 import { RateLimiter } from './auth/rate-limit';
-import { type JwksSource, openJwksSource } from './auth/jwks-source';
 import { createResolvers } from './graphql/resolvers';
 import { typeDefs } from './graphql/schema';
 import { GRAPHQL_PATH, createRequestHandler } from './http-handler';

@@ -3,6 +3,7 @@
 export { signDevToken, TokenError, type TokenRejection, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './hs256-jwt';
 export { PERSON_ROLES, ROLES, SERVICE_ROLES, type Role } from './roles';
 export { bearerToken, loadJwks, verifyBearer, type BearerSettings, type Principal } from './bearer';
+export { openJwksSource, type JwksSource } from './jwks-source';
 export { devSecretFile, readDevSecret, readOrCreateDevSecret } from './dev-secret';
 export {
   ANY_ROLE,
@@ -18,4 +19,5 @@ export {
   mayDo,
   describeRoles,
 } from './role-matrix';
+export { TokenBuckets } from './token-buckets';
 export { DenialCounter, type CountedDenial, type Denial, type DenialBatch } from './denials';

@@ -86,6 +86,8 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
         // a restarted test engine is a new replica: the old one's partitions are taken over after this lease
         ENGINE_LEASE_TTL_MS: '3000',
         GATEWAY_JWT_SECRET: TEST_JWT_SECRET,
+        // tests refuse many calls on purpose from one address; the limit has its own test
+        ENGINE_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE: '1000000',
         // tests write their source files to temp folders; the repository (fixtures) is the engine's working folder
         STRONGROOM_SOURCE_ROOTS: [os.tmpdir(), ROOT].join(path.delimiter),
         ...options.env,

@@ -14,7 +14,8 @@ export interface Stack {
   metricsUrls: string[];
   databaseUrl: string;
   embedded: boolean;
-  devTokens: Record<'viewer' | 'operator' | 'auditor' | 'admin', string>;
+  /** One development token per role; none in production (no development secret exists there). */
+  devTokens: Record<'viewer' | 'operator' | 'auditor' | 'admin', string> | undefined;
   /** Graceful stop of gateway, engine and the embedded PostgreSQL, in that order. */
   stop(): Promise<void>;
   /** Resolves when a component exits on its own (a crash); the stack is then stopped. */
@@ -141,7 +142,10 @@ export async function startStack(config: CliConfig): Promise<Stack> {
     }
     say(`PostgreSQL ${cluster.binaries.version} on 127.0.0.1:${cluster.port}`);
   }
-  const jwtSecret = config.env.GATEWAY_JWT_SECRET ?? readOrCreateDevSecret(config.home);
+  // production has no development secret: callers bring their identity provider's tokens (the JWKS settings)
+  const jwtSecret = config.production
+    ? undefined
+    : (config.env.GATEWAY_JWT_SECRET ?? readOrCreateDevSecret(config.home));
   const baseEnv = {
     ...config.env,
     STRONGROOM_HOME: config.home,
@@ -165,13 +169,13 @@ export async function startStack(config: CliConfig): Promise<Stack> {
       ...(runtimeDatabaseUrl ? { DATABASE_RUNTIME_URL: runtimeDatabaseUrl } : {}),
       ENGINE_PORT: String(config.enginePort),
       // the engine verifies the same development tokens the gateway does (production: the JWKS settings)
-      ...(config.production ? {} : { GATEWAY_JWT_SECRET: jwtSecret }),
+      ...(jwtSecret ? { GATEWAY_JWT_SECRET: jwtSecret } : {}),
     });
     gateway = await startChild('gateway', 'apps/gateway/src/main.ts', {
       ...baseEnv,
       STRONGROOM_ENGINE: engine.address,
       GATEWAY_PORT: String(config.gatewayPort),
-      GATEWAY_JWT_SECRET: jwtSecret,
+      ...(jwtSecret ? { GATEWAY_JWT_SECRET: jwtSecret } : {}),
     });
   } catch (err) {
     await stop();
@@ -188,20 +192,22 @@ export async function startStack(config: CliConfig): Promise<Stack> {
       });
     }
   });
-  const token = (role: 'viewer' | 'operator' | 'auditor' | 'admin') =>
-    signDevToken({ sub: `dev-${role}`, roles: [role], ttlSeconds: 12 * 3600 }, jwtSecret);
+  const token = (secret: string, role: 'viewer' | 'operator' | 'auditor' | 'admin') =>
+    signDevToken({ sub: `dev-${role}`, roles: [role], ttlSeconds: 12 * 3600 }, secret);
   return {
     engineAddress: engine.address,
     graphqlUrl: gateway.address,
     metricsUrls: [engine.metricsUrl, gateway.metricsUrl].filter((u): u is string => u !== null),
     databaseUrl,
     embedded: Boolean(cluster),
-    devTokens: {
-      viewer: token('viewer'),
-      operator: token('operator'),
-      auditor: token('auditor'),
-      admin: token('admin'),
-    },
+    devTokens: jwtSecret
+      ? {
+          viewer: token(jwtSecret, 'viewer'),
+          operator: token(jwtSecret, 'operator'),
+          auditor: token(jwtSecret, 'auditor'),
+          admin: token(jwtSecret, 'admin'),
+        }
+      : undefined,
     stop,
     crashed,
   };
@@ -232,6 +238,7 @@ export async function serveCommand(config: CliConfig): Promise<number> {
     `strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL)\n`,
   );
   if (stack.metricsUrls.length) say(`metrics (Prometheus): ${stack.metricsUrls.join('  ')}`);
-  for (const [role, t] of Object.entries(stack.devTokens)) say(`dev token (${role}): ${t}`);
+  if (stack.devTokens) for (const [role, t] of Object.entries(stack.devTokens)) say(`dev token (${role}): ${t}`);
+  else say("production: no development tokens — callers bring their identity provider's tokens");
   return untilSignal(stack);
 }

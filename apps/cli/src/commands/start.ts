@@ -89,11 +89,13 @@ async function runDemo(config: CliConfig, stack: Stack): Promise<void> {
     say();
     say(`GraphQL: ${stack.graphqlUrl}`);
     if (stack.metricsUrls.length) say(`metrics (Prometheus): ${stack.metricsUrls.join('  ')}`);
-    say('dev tokens (12 h), one per role:');
-    for (const [role, t] of Object.entries(stack.devTokens)) say(`  ${role.padEnd(8)} ${t}`);
+    if (stack.devTokens) {
+      say('dev tokens (12 h), one per role:');
+      for (const [role, t] of Object.entries(stack.devTokens)) say(`  ${role.padEnd(8)} ${t}`);
+    } else say("production: no development tokens — callers bring their identity provider's tokens");
     say('try:');
     say(
-      `  curl -s ${stack.graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${stack.devTokens.viewer}' \\\n` +
+      `  curl -s ${stack.graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${stack.devTokens?.viewer ?? '<token>'}' \\\n` +
         `    -d '{"query":"{ run(id: \\"${run.id}\\") { status read loaded deadLettered filtered reconciliation { reconciled } } }"}'`,
     );
     say(`  npx strongroom status ${run.id} --json`);

@@ -8,6 +8,7 @@ import {
   describeRoles,
   mayCall,
   RPC_ROLES,
+  TokenBuckets,
   TokenError,
   verifyBearer,
   type BearerSettings,
@@ -32,6 +33,8 @@ type CallMetadata = {
   metadata: { get(k: string): unknown[] };
   /** The TLS peer (grpc-js server calls); its certificate was verified against the client CA. */
   getAuthContext?(): { sslPeerCertificate?: { subject?: { CN?: string | string[] } } } | null;
+  /** "ipv4:127.0.0.1:51234" (grpc-js server calls). */
+  getPeer?(): string;
 };
 
 /** How bearer tokens are verified (set once at start from the engine config, like the deadline policy). */
@@ -44,11 +47,22 @@ export function configureAuthentication(
   settings: BearerSettings,
   denialLog?: DenialLog,
   clientPrincipals: ReadonlyMap<string, readonly Role[]> = new Map(),
+  /** Calls without a valid credential allowed per client address and minute (0: no limit). */
+  unauthenticatedPerMinute = 0,
 ): void {
   verifier = settings;
   denials = denialLog;
   certificatePrincipals = clientPrincipals;
+  unauthenticated = new TokenBuckets(unauthenticatedPerMinute);
 }
+
+/**
+ * Calls without a valid credential, per client address: beyond the limit every call from that address
+ * that a mapped client certificate does not identify is refused with RESOURCE_EXHAUSTED before its token
+ * is even looked at — so guessing tokens (or a secret) online is slow and cheap to refuse. Valid calls
+ * take nothing from the bucket; a legitimate client sharing an attacker's address waits with it.
+ */
+let unauthenticated = new TokenBuckets(0);
 
 /** Where refused calls are counted for the audit chain (set at start with the verifier). */
 let denials: DenialLog | undefined;
@@ -104,12 +118,40 @@ export interface Caller {
  */
 export async function authenticateCall(call: CallMetadata, rpc: string): Promise<Caller> {
   if (!verifier) throw new Error('the engine has no token verification configured');
+  const address = call.getPeer ? peerAddress(call.getPeer()) : 'unknown';
+  try {
+    return await identify(call, rpc, verifier, address);
+  } catch (err) {
+    if (err instanceof StrongroomError && err.code === ErrorCode.UNAUTHENTICATED) {
+      const wait = unauthenticated.take(`address:${address}`);
+      if (wait !== undefined) throw tooManyUnauthenticated(address, wait, rpc);
+    }
+    throw err;
+  }
+}
+
+/** RESOURCE_EXHAUSTED for an address over its limit; counted for the audit chain (not logged per call). */
+function tooManyUnauthenticated(address: string, wait: number, rpc: string): StrongroomError {
+  const reason = 'too many calls without a valid credential';
+  denials?.record({ who: `address:${address}`, what: rpc, code: ErrorCode.RESOURCE_EXHAUSTED, reason, via: 'engine' });
+  return new StrongroomError(
+    ErrorCode.RESOURCE_EXHAUSTED,
+    `too many calls without a valid credential from ${address}; retry in ${wait} s`,
+    { retryable: true },
+  );
+}
+
+async function identify(call: CallMetadata, rpc: string, verifier: BearerSettings, address: string): Promise<Caller> {
   const header = call.metadata.get('authorization')[0];
   const token = bearerToken(typeof header === 'string' ? header : undefined);
+  const cn = token ? undefined : certificateCn(call);
+  const roles = cn === undefined ? undefined : certificatePrincipals.get(cn);
+  // an address over its limit of calls without a valid credential is not heard further (a mapped client
+  // certificate, verified by TLS already, still is)
+  const wait = roles ? undefined : unauthenticated.waitOf(`address:${address}`);
+  if (wait !== undefined) throw tooManyUnauthenticated(address, wait, rpc);
   if (!token) {
     // no token: a verified client certificate that names a configured principal identifies the caller
-    const cn = certificateCn(call);
-    const roles = cn === undefined ? undefined : certificatePrincipals.get(cn);
     if (roles) {
       if (!mayCall(roles, rpc))
         throw new StrongroomError(ErrorCode.PERMISSION_DENIED, `${rpc} needs ${describeRoles(RPC_ROLES[rpc] ?? [])}`, {

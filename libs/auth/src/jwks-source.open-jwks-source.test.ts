@@ -1,8 +1,8 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { verifyBearer } from '@strongroom/auth';
 import { silentLogger } from '@strongroom/logging';
+import { verifyBearer } from './bearer';
 import { openJwksSource } from './jwks-source';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

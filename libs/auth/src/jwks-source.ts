@@ -1,10 +1,10 @@
-// Where the gateway's JWKS comes from: a file (read at start), or a URL through jose's remote key set —
-// fetched at start (a gateway that cannot verify anyone does not start), fetched again when a token names a
+// Where the gateway's and the engine's JWKS comes from: a file (read at start), or a URL through jose's remote key set —
+// fetched at start (a gateway or engine that cannot verify anyone does not start), fetched again when a token names a
 // key it does not know (key rotation, at most every 30 s) and every 10 minutes; a failed fetch keeps the
 // last good keys. Only public keys are ever held.
 import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet } from 'jose';
-import { loadJwks, type BearerSettings } from '@strongroom/auth';
+import { loadJwks, type BearerSettings } from './bearer';
 import { type Logger } from '@strongroom/logging';
 
 const REFRESH_MS = 10 * 60_000;
