@@ -1,7 +1,7 @@
 // OWASP GraphQL attack queries against a production-mode gateway (real engine, port 0): each is refused
 // before any resolver runs — the answer carries no `data` at all, which GraphQL only does when
 // execution never started — and a cheap query still works alongside.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signDevToken } from '@strongroom/auth';
@@ -167,5 +167,58 @@ describe('gateway protection (production mode)', () => {
     expect(r.json?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(r.json?.errors?.[0]?.message).toMatch(/outside the engine's source roots/);
     expect(r.text).not.toMatch(/root:x:0:0/);
+  });
+
+  it("refuses ../, a symlink and a base directory outside the roots too, also when a saved job's file is swapped for a link", async () => {
+    const operator = idp.token('olga', ['operator']);
+    const auditor = idp.token('audrey', ['auditor']);
+    const inbox = mkdtempSync(path.join(tmpdir(), 'strongroom-inbox-')); // inside the test engine's roots
+    const mapping = 'mapping: { txn_id: root, account: x, amount: c, currency: d, booked_at: e }';
+    const create = (name: string, sourcePath: string, baseDir?: string) =>
+      post(
+        JSON.stringify({
+          query: 'mutation($d: String!, $b: String) { createJob(definition: $d, baseDir: $b) { job { id } created } }',
+          variables: { d: `name: ${name}\nsource:\n  kind: csv\n  path: ${sourcePath}\n  ${mapping}\n`, b: baseDir },
+        }),
+        operator,
+      );
+    symlinkSync('/etc/passwd', path.join(inbox, 'passwd-link.csv'));
+    for (const [name, sourcePath, baseDir] of [
+      ['dotdot', '../../../../../../../../etc/passwd', inbox],
+      ['symlink', path.join(inbox, 'passwd-link.csv'), undefined],
+      ['basedir', 'passwd', '/etc'],
+    ] as const) {
+      const r = await create(name, sourcePath, baseDir);
+      expect(`${name}: ${r.json?.errors?.[0]?.extensions?.code}`).toBe(`${name}: FORBIDDEN`);
+      expect(r.json?.errors?.[0]?.message).toMatch(/outside the engine's source roots/);
+      expect(r.text).not.toMatch(/root:x:0:0/);
+    }
+    // a job saved on a harmless file whose file is then swapped for a link to /etc/passwd
+    const file = path.join(inbox, 'swapped', 'daily.csv');
+    mkdirSync(path.dirname(file));
+    writeFileSync(file, 'root,x,c,d,e\nT1,A,1.00,EUR,2026-01-01\n');
+    const saved = await create('swapped', file);
+    const jobId = (saved.json as { data?: { createJob?: { job?: { id: string } } } })?.data?.createJob?.job?.id;
+    expect(jobId).toBeDefined();
+    rmSync(file);
+    symlinkSync('/etc/passwd', file);
+    const ran = await post(
+      JSON.stringify({
+        query: 'mutation($j: ID!) { runJob(jobId: $j) { run { id status errorMessage } } }',
+        variables: { j: jobId },
+      }),
+      operator,
+    );
+    expect(ran.text).not.toMatch(/root:x:0:0|\/bin\/(ba)?sh|nologin/);
+    // refused at RunJob, before the run exists: no run, so no error message and no dead letter to hold it
+    expect(ran.json?.errors?.[0]?.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      strongroomCode: 'SOURCE_OUTSIDE_ROOTS',
+    });
+    const runs = await post(
+      JSON.stringify({ query: `{ runs(jobId: "${jobId}") { edges { node { id } } } }` }),
+      auditor,
+    );
+    expect(runs.json).toEqual({ data: { runs: { edges: [] } } });
   });
 });

@@ -70,13 +70,14 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
 
 /**
  * Rules inside an RPC: what part of a request needs beyond the RPC's own roles (both must hold). Changing
- * how long a job's data is kept, or how it is classified, is a compliance decision: auditors and admins
+ * a job's compliance settings — how long its data is kept, how it is classified, which controls apply — is
+ * a compliance decision: auditors and admins
  * (a person who is operator and auditor may). A replay with corrections changes what loads: its own cell,
  * so that it can be tightened without touching plain replays. Viewers see source paths relative to their
  * source root, not the host's layout.
  */
 export const ACTION_ROLES = Object.freeze({
-  /** CreateJob giving an existing job another retention (compliance.retentionDays) or data classification. */
+  /** CreateJob changing an existing job's compliance settings (any key of its compliance block). */
   'CreateJob.changeRetentionOrClassification': AUDITORS,
   /** ReplayDeadLetters with corrected field values. */
   'ReplayDeadLetters.corrections': OPERATORS,
