@@ -6,6 +6,8 @@ import {
   type CreateJobResponse,
   type DecideApprovalRequest,
   type DecideApprovalResponse,
+  type GetReportRequest,
+  type GetReportResponse,
   type ListApprovalsRequest,
   type ListApprovalsResponse,
   type PlaceLegalHoldRequest,
@@ -112,6 +114,22 @@ describe('four eyes (real engine)', () => {
         { action: 'hold:released', actor: 'user:alice' },
         { action: 'approval:approved', actor: 'user:bob' },
       ]);
+      // the SOX report lists the request and the decision, by person (segregation of duties)
+      const sox = await unaryCall<GetReportRequest, GetReportResponse>(bob, bob.getReport, {
+        framework: 'SOX',
+        from: new Date(Date.now() - 3_600_000).toISOString(),
+        to: new Date(Date.now() + 60_000).toISOString(),
+      });
+      const report = JSON.parse(sox.reportJson) as { sections: { name: string; rows: Record<string, unknown>[] }[] };
+      const approvals = report.sections.find((s) => s.name.startsWith('approvals'))?.rows ?? [];
+      expect(approvals.find((r) => r['id'] === id)).toMatchObject({
+        action: 'ReleaseLegalHold',
+        status: 'APPROVED',
+        requested_by: 'user:alice',
+        reason: 'case closed',
+        decided_by: 'user:bob',
+        decision_reason: 'checked the case file',
+      });
     } finally {
       alice.close();
       bob.close();

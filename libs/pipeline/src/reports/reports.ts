@@ -103,11 +103,21 @@ export async function buildReport(
          FROM job_runs WHERE created_at >= $1 AND created_at < $2 GROUP BY status ORDER BY status`,
       p,
     )) as Record<string, string | number | null>[];
+    // segregation of duties: every governed action's request and decision, by person (four eyes)
+    const approvals = (await ds.query(
+      `SELECT id, action, status, requested_by, requested_at, reason, decided_by, decided_at, decision_reason
+         FROM approval_requests
+        WHERE (requested_at >= $1 AND requested_at < $2) OR (decided_at >= $1 AND decided_at < $2)
+        ORDER BY requested_at, id`,
+      p,
+    )) as Record<string, string | number | null>[];
     report.summary['jobDefinitionChanges'] = changes.length;
     report.summary['humanActors'] = new Set(access.map((a) => a['actor'])).size;
+    report.summary['approvalRequests'] = approvals.length;
     report.sections.push(
       { name: 'job definition changes', rows: changes.map(iso) },
       { name: 'access (actions by people and tools)', rows: access.map(iso) },
+      { name: 'approvals (four eyes: requests and decisions)', rows: approvals.map(iso) },
       { name: 'runs', rows: runs },
     );
   } else if (framework === 'PCI_DSS') {
