@@ -1,10 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { signDevToken } from '@strongroom/auth';
 import { silentLogger } from '@strongroom/logging';
-import { type EngineProcess, type TestDatabase, createTestDatabase, startEngineProcess } from '@strongroom/testing';
+import {
+  type EngineProcess,
+  type TestDatabase,
+  createTestDatabase,
+  holdTableLock,
+  querySql,
+  startEngineProcess,
+} from '@strongroom/testing';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
 
@@ -72,13 +78,10 @@ describe('actors of actions done through the gateway (real engine and gateway)',
       },
     );
     // the run's first batch waits on a lock the test holds, so the cancel lands while it runs
-    const lock = new Client({ connectionString: db.url });
-    await lock.connect();
+    const release = await holdTableLock(db.url, 'transactions');
     let runId: string;
     let cancelled: Promise<unknown> | undefined;
     try {
-      await lock.query('BEGIN');
-      await lock.query('LOCK TABLE transactions IN ACCESS EXCLUSIVE MODE');
       const ran = await gql<{ runJob: { run: { id: string } } }>(
         ops,
         'mutation($j: ID!) { runJob(jobId: $j) { run { id } } }',
@@ -89,8 +92,7 @@ describe('actors of actions done through the gateway (real engine and gateway)',
       cancelled = gql(ops, 'mutation($r: ID!) { cancelRun(id: $r) { id } }', { r: runId });
       await new Promise((r) => setTimeout(r, 500));
     } finally {
-      await lock.query('ROLLBACK');
-      await lock.end();
+      await release();
     }
     await cancelled;
     let status = '';
@@ -103,29 +105,24 @@ describe('actors of actions done through the gateway (real engine and gateway)',
     await gql(admin, 'mutation { rotateFieldKeys { id } }');
     await gql(auditor, 'mutation { placeLegalHold(scope: ACCOUNT, value: "ACC1", reason: "litigation") { id } }');
 
-    const pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    try {
-      const actors = Object.fromEntries(
-        (
-          await pg.query(
-            `SELECT action, string_agg(DISTINCT actor, ',') AS actors FROM immutable_audit_log
-              WHERE action IN ('job:defined','run:requested','run:cancelled','retention:completed','keys:rotation_started','hold:placed')
-              GROUP BY action`,
-          )
-        ).rows.map((r) => [r.action, r.actors]),
-      );
-      expect(actors).toEqual({
-        'job:defined': 'user:olga',
-        'run:requested': 'user:olga',
-        'run:cancelled': 'user:olga',
-        'retention:completed': 'user:ann',
-        'keys:rotation_started': 'user:ann',
-        'hold:placed': 'user:audrey',
-      });
-    } finally {
-      await pg.end();
-    }
+    const actors = Object.fromEntries(
+      (
+        await querySql<{ action: string; actors: string }>(
+          db.url,
+          `SELECT action, string_agg(DISTINCT actor, ',') AS actors FROM immutable_audit_log
+            WHERE action IN ('job:defined','run:requested','run:cancelled','retention:completed','keys:rotation_started','hold:placed')
+            GROUP BY action`,
+        )
+      ).map((r) => [r.action, r.actors]),
+    );
+    expect(actors).toEqual({
+      'job:defined': 'user:olga',
+      'run:requested': 'user:olga',
+      'run:cancelled': 'user:olga',
+      'retention:completed': 'user:ann',
+      'keys:rotation_started': 'user:ann',
+      'hold:placed': 'user:audrey',
+    });
     const to = new Date(Date.now() + 60_000).toISOString();
     const sox = await gql<{ complianceReport: { json: string } }>(
       auditor,
