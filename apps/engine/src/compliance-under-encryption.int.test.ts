@@ -120,6 +120,23 @@ describe('compliance under field encryption (real engine)', () => {
     expect((await alertsAs(['operator'])).sort()).toEqual(['****3000', '****6819'].sort());
   });
 
+  it("shows the AML report's large transactions with their accounts decrypted (reports are for auditors and admins)", async () => {
+    const c = compliance('aml-auditor', ['auditor']);
+    try {
+      const r = await unaryCall<GetReportRequest, GetReportResponse>(c, c.getReport, {
+        framework: 'AML',
+        from: new Date(Date.now() - 3_600_000).toISOString(),
+        to: new Date(Date.now() + 60_000).toISOString(),
+      });
+      const report = JSON.parse(r.reportJson) as { sections: { name: string; rows: { account: string }[] }[] };
+      const large = report.sections.find((s) => s.name === 'large transactions')?.rows ?? [];
+      expect(large.map((row) => row.account).sort()).toEqual([HELD, OTHER].sort());
+      expect(r.reportCsv).not.toMatch(/enc:v1:/);
+    } finally {
+      c.close();
+    }
+  });
+
   it('counts real accounts in the KYC report, matched to their KYC records through the blind index', async () => {
     const c = compliance('kyc-auditor', ['auditor']);
     try {

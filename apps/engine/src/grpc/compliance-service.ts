@@ -85,6 +85,16 @@ const EVIDENCE_COLUMNS: Record<string, string> = {
 };
 const lastFour = (v: string) => (v.length <= 4 ? '****' : `****${v.slice(-4)}`);
 
+/** A stored value decrypted when it is a RESTRICTED ciphertext ("[encrypted]" when its key is gone). */
+function decryptedOrMarked(keys: KeyProvider | undefined, value: string, column: string): string {
+  if (!isEncrypted(value) || !keys) return value;
+  try {
+    return decryptField(keys, column, value);
+  } catch {
+    return '[encrypted]';
+  }
+}
+
 /**
  * An alert as the caller may see it: a RESTRICTED (encrypted) account or name decrypted — an operator is
  * shown its last four characters, not those of its ciphertext — and shown whole only to the roles that read
@@ -92,14 +102,7 @@ const lastFour = (v: string) => (v.length <= 4 ? '****' : `****${v.slice(-4)}`);
  */
 function readableAlert(alert: Alert, keys: KeyProvider | undefined, caller: Caller): Alert {
   const unmasked = caller.roles.some((r) => AUDITORS.includes(r));
-  const clear = (value: string, column: string) => {
-    if (!isEncrypted(value) || !keys) return value;
-    try {
-      return decryptField(keys, column, value);
-    } catch {
-      return '[encrypted]';
-    }
-  };
+  const clear = (value: string, column: string) => decryptedOrMarked(keys, value, column);
   const show = (value: string, column: string) => (unmasked ? clear(value, column) : lastFour(clear(value, column)));
   const evidence = JSON.parse(alert.evidenceJson) as Record<string, unknown>;
   for (const [k, column] of Object.entries(EVIDENCE_COLUMNS))
@@ -234,7 +237,11 @@ export function complianceServiceHandlers(deps: {
       return { rotation: rotationToProto(rotation) };
     }),
     getReport: unary(scope, 'GetReport', async (req, log) => {
-      const report = await buildReport(ds, req.framework, req.from, req.to, { ...deps.report, accounts });
+      const report = await buildReport(ds, req.framework, req.from, req.to, {
+        ...deps.report,
+        accounts,
+        readable: (value, column) => decryptedOrMarked(deps.fieldKeys, value, column),
+      });
       log.info('report:built', { framework: report.framework, from: report.from, to: report.to });
       return { reportJson: JSON.stringify(report), reportCsv: reportToCsv(report) };
     }),

@@ -16,6 +16,11 @@ export interface KeyInfo {
 export interface ReportInputs {
   /** How a clear account is stored in the sink (card token, blind index of encrypted jobs), for KYC matching. */
   accounts?: AccountForms;
+  /**
+   * A stored value as its reader may see it: a RESTRICTED (encrypted) value of `column` decrypted. Reports go
+   * to auditors and admins, who read unmasked evidence; without it, encrypted values stay as stored.
+   */
+  readable?(value: string, column: string): string;
   /** Verifies the audit chain (with the stored checkpoints and the signing key). */
   verifyChain: () => Promise<{ ok: boolean; entries: number; firstBadSeq?: number; kind?: string }>;
   keys: KeyInfo[];
@@ -169,7 +174,14 @@ export async function buildReport(
     };
     report.sections.push(
       { name: 'alerts by rule', rows: byRule },
-      { name: 'large transactions', rows: large.map(iso) },
+      {
+        name: 'large transactions',
+        rows: large.map((r) => ({
+          ...iso(r),
+          account:
+            typeof r['account'] === 'string' ? (inputs.readable?.(r['account'], 'account') ?? r['account']) : null,
+        })),
+      },
       { name: 'escalations', rows: escalations.map(iso) },
     );
   } else {
