@@ -102,6 +102,11 @@ describe('redactPans finds card numbers however they are written (issue 17)', ()
   it('finds a card number right after a valid IBAN', () => {
     expect(redactPans(`DE89370400440532013000 ${PAN}`)).toBe(`DE89370400440532013000 ${masked}`);
     expect(redactPans(`DE89 3704 0044 0532 0130 00 ${PAN}`)).toBe(`DE89 3704 0044 0532 0130 00 ${masked}`);
+    // found by the leak test: the IBAN pattern ran on into the card's first groups, and IBAN + "4111 115"
+    // passes mod 97 by chance — an IBAN is only taken at its country's length (22 for DE)
+    expect(redactPans('paid DE89 3704 0044 0532 0130 00 4111 1157 9196 2644 ok')).toBe(
+      'paid DE89 3704 0044 0532 0130 00 411111******2644 ok',
+    );
   });
 
   it('leaves Luhn-valid identifiers that no card network issues unchanged', () => {

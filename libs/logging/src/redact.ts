@@ -14,7 +14,7 @@
  * IBANs (ISO 13616), UUIDs, hex digests and card numbers masked already (`411111******1111`) are skipped — their
  * digits never join the digits around them — and a card number right after an IBAN is still found.
  */
-import { ibanChecksumValid, isCardNumber } from '@strongroom/money';
+import { isCardNumber, isIban } from '@strongroom/money';
 
 const IBAN = /[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}/g;
 const COMPACT_IBAN = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
@@ -80,9 +80,10 @@ function skippedSpans(text: string): [number, number][] {
   if (/[A-Z]{2}[0-9]{2}/.test(text)) {
     for (const m of text.matchAll(IBAN)) {
       let s = m[0];
-      // the pattern is greedy; shorten until the checksum holds (or give up)
+      // the pattern is greedy (it may run on into a card number after the IBAN); shorten until an IBAN of
+      // its country's length holds (or give up)
       while (s.replace(/ /g, '').length >= 15) {
-        if (ibanChecksumValid(s.replace(/ /g, ''))) {
+        if (isIban(s.replace(/ /g, ''))) {
           spans.push([m.index, m.index + s.length]);
           break;
         }
@@ -128,7 +129,7 @@ export function findPans(text: string): PanMatch[] {
   // most text has no card number: fewer than 13 digits in all cannot hold one
   if (!hasDigits(text, 13)) return [];
   // a whole value that is one valid compact IBAN (an account field): its digits are not a card number
-  if (text.length <= 34 && COMPACT_IBAN.test(text) && ibanChecksumValid(text)) return [];
+  if (text.length <= 34 && COMPACT_IBAN.test(text) && isIban(text)) return [];
   const skipped = skippedSpans(text);
   const found: PanMatch[] = [];
   let groups: Group[] = [];

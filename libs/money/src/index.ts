@@ -5,5 +5,5 @@ export { parseAmount, formatAmount, formatMinor, type Money, type MoneyResult } 
 export { currencyExponent, isCurrency } from './currencies';
 export { parseDec, addDec, negDec, decEquals, fromMinor, formatDec, DecimalSum, ZERO, type Dec } from './decimal';
 export { parseDate, parseTimestamp, type TemporalResult } from './dates';
-export { luhnValid, ibanChecksumValid } from './check-digits';
+export { luhnValid, ibanChecksumValid, isIban } from './check-digits';
 export { cardNetwork, isCardNumber } from './card-networks';

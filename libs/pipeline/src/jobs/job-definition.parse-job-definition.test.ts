@@ -46,6 +46,19 @@ describe('parseJobDefinition', () => {
     expect(() => parseJobDefinition(yaml().replace('data/settlements.csv', 'data/4111111111111111.csv'), '/j')).toThrow(
       /source\.path holds what looks like a card number/,
     );
+    // the source system is on every row; a description and column names are stored with every version
+    expect(() =>
+      parseJobDefinition(
+        yaml().replace('path: data/settlements.csv', 'path: data/settlements.csv\n  system: sys-5500005555555559'),
+        '/j',
+      ),
+    ).toThrow(/source\.system holds what looks like a card number/);
+    expect(() =>
+      parseJobDefinition(`${yaml()}\ndescription: refunds of card 4111 1111 1111 1111 for Mr X`, '/j'),
+    ).toThrow(/description holds what looks like a card number; a definition is stored and shown with its job/);
+    expect(() =>
+      parseJobDefinition(yaml().replace('account: account_iban', 'account: acct_4111111111111111'), '/j'),
+    ).toThrow(/source\.mapping\.account holds what looks like a card number/);
   });
 
   it('rejects a relative source path without a base directory, and non-mappings', () => {

@@ -261,17 +261,16 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
     );
   }
   const def = parsed.data;
-  // a job's name, source system and path are shown to every role, on every row and in metrics: never card data
-  const named: [string, string | undefined][] = [
-    ['name', def.name],
-    ['source.system', def.source.system],
-    ['source.path', def.source.kind === 'grpc' ? undefined : def.source.path],
-  ];
-  for (const [key, value] of named) {
-    if (value !== undefined && findPans(value).length)
+  // a job's name, source system and path are shown to every role, on every row and in metrics — and every
+  // other text of the definition (description, column names, …) is stored in its versions, shown with the
+  // job: never card data
+  for (const [key, value] of stringLeaves(def)) {
+    if (findPans(value).length)
       throw new StrongroomError(
         ErrorCode.INVALID_JOB_DEFINITION,
-        `invalid job definition: ${key} holds what looks like a card number; it is shown to everyone, stored on every row and used in metrics`,
+        ['name', 'source.system', 'source.path'].includes(key)
+          ? `invalid job definition: ${key} holds what looks like a card number; it is shown to everyone, stored on every row and used in metrics`
+          : `invalid job definition: ${key} holds what looks like a card number; a definition is stored and shown with its job`,
       );
   }
   for (const [field, level] of Object.entries(def.compliance.classification)) {
@@ -304,6 +303,14 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
 export function canonicalDefinition(def: JobDefinition): { json: string; sha256: string } {
   const json = JSON.stringify(sortKeys(def));
   return { json, sha256: createHash('sha256').update(json).digest('hex') };
+}
+
+/** Every string in a value with its dotted path ("source.mapping.reference"), in document order. */
+function stringLeaves(v: unknown, at = ''): [string, string][] {
+  if (typeof v === 'string') return [[at, v]];
+  if (Array.isArray(v)) return v.flatMap((x, i) => stringLeaves(x, `${at}[${i}]`));
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => stringLeaves(x, at ? `${at}.${k}` : k));
+  return [];
 }
 
 /** JSON with sorted keys: equal values give equal text. */
