@@ -361,8 +361,10 @@ async function plantInEveryTextColumn(url: string, pan: string): Promise<string[
       )
     ).rows as { t: string; c: string; type: string }[];
     for (const t of [...new Set(cols.map((c) => c.t))]) await pg.query(`ALTER TABLE ${t} DISABLE TRIGGER USER`);
-    for (const { t, c, type } of cols) {
-      const value = type === 'jsonb' ? JSON.stringify({ note: `paid with ${pan}` }) : `paid with ${pan}`;
+    for (const [k, { t, c, type }] of cols.entries()) {
+      // every other one behind a made-up ciphertext prefix: only real ciphertext is skipped by the control
+      const text = k % 2 ? `enc:v1:k1:${pan}` : `paid with ${pan}`;
+      const value = type === 'jsonb' ? JSON.stringify({ note: text }) : text;
       // drop constraints that a free-text value would break (checks on codes and states), for the test only
       for (const con of (
         await pg.query(`SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'`, [t])

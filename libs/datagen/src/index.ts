@@ -7,6 +7,7 @@ export {
   type GeneratedFile,
   type BadRowKind,
 } from './transactions-csv';
+export { DEMO_JOB_YAML, DEMO_DATA_OPTIONS } from './demo-job';
 export { createRandom, type Random } from './random';
 export { ibanFor, luhnComplete } from './identifiers';
 export { generateAchFile, type AchGenerateOptions, type GeneratedAch } from './ach-file';

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type CreateJobResponse, type Run, type RunJobResponse } from '@strongroom/contract';
-import { GENERATOR_VERSION, generateTransactionsCsv, type GeneratedFile } from '@strongroom/datagen';
+import {
+  DEMO_DATA_OPTIONS,
+  DEMO_JOB_YAML,
+  GENERATOR_VERSION,
+  generateTransactionsCsv,
+  type GeneratedFile,
+} from '@strongroom/datagen';
 import { type CliConfig } from '../config';
 import { EngineClient } from '../engine-client';
 import { formatSummary } from '../summary';
@@ -9,31 +15,6 @@ import { followRun } from './run';
 import { startStack, untilSignal, type Stack } from './serve';
 
 const say = (msg = '') => process.stdout.write(`${msg}\n`);
-
-const DEMO_JOB = `# Demo job written by \`npm start\`: ~1% of the rows are invalid on purpose.
-name: demo-card-settlements
-source:
-  kind: csv
-  path: transactions.csv
-  system: demo-core-banking
-  mapping:
-    txn_id: id
-    account: account_iban
-    counterparty_account: counterparty_iban
-    counterparty_name: counterparty_name
-    amount: amount
-    currency: currency
-    booked_at: booked_at
-    value_date: value_date
-    reference: reference
-    card_pan: card_number
-sink: { table: transactions }
-batching: { minSize: 2000, maxSize: 50000, targetCommitMs: 250, maxInFlightMB: 64 }
-errors: { maxRejectRatio: 0.02 }
-# AML rules run on every batch; sanctions screening needs a list (STRONGROOM_SANCTIONS_LISTS), which a
-# fresh demo does not have, so it is off here. KYC is not declared: the demo has no KYC records.
-compliance: { frameworks: [SOX, PCI_DSS, AML], classification: { account: RESTRICTED }, sanctions: off }
-`;
 
 /** Generates the demo file once (deterministic: same rows → same bytes → same SHA-256). */
 async function demoFile(config: CliConfig): Promise<{ jobFile: string; expected: GeneratedFile }> {
@@ -50,16 +31,11 @@ async function demoFile(config: CliConfig): Promise<{ jobFile: string; expected:
   }
   if (!expected) {
     process.stderr.write(`generating ${config.demoRows.toLocaleString('en-US')} demo transactions…\n`);
-    expected = await generateTransactionsCsv(csv, {
-      rows: config.demoRows,
-      badRatio: 0.01,
-      cardRatio: 0.2,
-      idPrefix: 'DEMO',
-    });
+    expected = await generateTransactionsCsv(csv, { rows: config.demoRows, ...DEMO_DATA_OPTIONS });
     fs.writeFileSync(meta, JSON.stringify(expected, null, 2));
   }
   const jobFile = path.join(dir, 'demo-job.yaml');
-  fs.writeFileSync(jobFile, DEMO_JOB);
+  fs.writeFileSync(jobFile, DEMO_JOB_YAML);
   return { jobFile, expected };
 }
 
