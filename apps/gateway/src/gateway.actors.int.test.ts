@@ -95,12 +95,13 @@ describe('actors of actions done through the gateway (real engine and gateway)',
       await release();
     }
     await cancelled;
-    let status = '';
-    for (let i = 0; i < 100 && status !== 'CANCELLED'; i++) {
-      status = (await gql<{ run: { status: string } }>(ops, `{ run(id: "${runId}") { status } }`)).run.status;
-      if (status !== 'CANCELLED') await new Promise((r) => setTimeout(r, 100));
+    let run = { status: '', loaded: 0, inSink: -1 };
+    for (let i = 0; i < 100 && run.status !== 'CANCELLED'; i++) {
+      run = (await gql<{ run: typeof run }>(ops, `{ run(id: "${runId}") { status loaded inSink } }`)).run;
+      if (run.status !== 'CANCELLED') await new Promise((r) => setTimeout(r, 100));
     }
-    expect(status).toBe('CANCELLED');
+    // a cancelled run says what stays: nothing (its loaded rows were removed)
+    expect(run).toMatchObject({ status: 'CANCELLED', inSink: 0 });
     await gql(admin, 'mutation { purgeExpired(dryRun: false, reason: "quarterly purge") { purged } }');
     await gql(admin, 'mutation { rotateFieldKeys { id } }');
     await gql(auditor, 'mutation { placeLegalHold(scope: ACCOUNT, value: "ACC1", reason: "litigation") { id } }');

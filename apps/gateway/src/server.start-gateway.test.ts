@@ -44,6 +44,7 @@ const run: Run = {
   read: 6,
   loaded: 5,
   identifiersTokenized: 0,
+  inSink: 0,
   deadLettered: 1,
   filtered: 0,
   filteredByReason: [],

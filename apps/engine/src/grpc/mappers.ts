@@ -107,6 +107,7 @@ export function runToProto(run: JobRunEntity, job?: RunJobInfo, view: PathView =
     status: STATUS_TO_PROTO[run.status],
     read: Number(run.recordsRead),
     loaded: Number(run.recordsLoaded),
+    inSink: run.status === 'FAILED' || run.status === 'CANCELLED' ? 0 : Number(run.recordsLoaded),
     deadLettered: Number(run.recordsDeadLettered),
     filtered: Number(run.recordsFiltered),
     identifiersTokenized: Number(run.identifiersTokenized ?? 0),

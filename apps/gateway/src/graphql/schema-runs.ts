@@ -86,6 +86,8 @@ export const runsTypeDefs = /* GraphQL */ `
     deadLettered: Long!
     filtered: Long!
     filteredByReason: [FilteredCount!]!
+    "Rows of this run that stay in the sink: loaded ones while it runs and once published; 0 once FAILED or CANCELLED (its rows were removed, nothing of it is published)."
+    inSink: Long!
     sourcePath: String!
     "SHA-256 of the source file, hex."
     sourceSha256: String!

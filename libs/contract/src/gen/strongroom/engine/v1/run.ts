@@ -249,6 +249,12 @@ export interface Run {
    * that never hold card data).
    */
   identifiersTokenized: number;
+  /**
+   * Rows of this run that stay in the sink: its loaded rows while it runs and once SUCCEEDED (published);
+   * 0 once FAILED or CANCELLED — its rows were removed and nothing of it is published, while `loaded` keeps
+   * saying how many had been loaded (conservation).
+   */
+  inSink: number;
 }
 
 export interface RunPartition {
@@ -632,6 +638,7 @@ function createBaseRun(): Run {
     attempts: 0,
     sla: undefined,
     identifiersTokenized: 0,
+    inSink: 0,
   };
 }
 
@@ -714,6 +721,9 @@ export const Run: MessageFns<Run> = {
     }
     if (message.identifiersTokenized !== 0) {
       writer.uint32(208).int64(message.identifiersTokenized);
+    }
+    if (message.inSink !== 0) {
+      writer.uint32(216).int64(message.inSink);
     }
     return writer;
   },
@@ -939,6 +949,14 @@ export const Run: MessageFns<Run> = {
             message.identifiersTokenized = longToNumber(reader.int64());
             continue;
           }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.inSink = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1051,6 +1069,11 @@ export const Run: MessageFns<Run> = {
         : isSet(object.identifiers_tokenized)
         ? globalThis.Number(object.identifiers_tokenized)
         : 0,
+      inSink: isSet(object.inSink)
+        ? globalThis.Number(object.inSink)
+        : isSet(object.in_sink)
+        ? globalThis.Number(object.in_sink)
+        : 0,
     };
   },
 
@@ -1134,6 +1157,9 @@ export const Run: MessageFns<Run> = {
     if (message.identifiersTokenized !== 0) {
       obj.identifiersTokenized = Math.round(message.identifiersTokenized);
     }
+    if (message.inSink !== 0) {
+      obj.inSink = Math.round(message.inSink);
+    }
     return obj;
   },
 
@@ -1170,6 +1196,7 @@ export const Run: MessageFns<Run> = {
     message.attempts = object.attempts ?? 0;
     message.sla = (object.sla !== undefined && object.sla !== null) ? RunSla.fromPartial(object.sla) : undefined;
     message.identifiersTokenized = object.identifiersTokenized ?? 0;
+    message.inSink = object.inSink ?? 0;
     return message;
   },
 };
