@@ -1,7 +1,18 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import {
+  AlertStatus,
   createComplianceServiceClient,
+  createDeadLetterServiceClient,
   createJobServiceClient,
+  RunStatus,
+  type DiscardDeadLettersRequest,
+  type DiscardDeadLettersResponse,
+  type GetRunRequest,
+  type GetRunResponse,
+  type RunJobRequest,
+  type RunJobResponse,
+  type TransitionAlertRequest,
+  type TransitionAlertResponse,
   type CreateJobRequest,
   type CreateJobResponse,
   type DecideApprovalRequest,
@@ -21,6 +32,7 @@ import { ERROR_CODE_METADATA_KEY } from '@strongroom/errors';
 import {
   createTestDatabase,
   makeTempDir,
+  writeTempFile,
   querySql,
   startEngineProcess,
   testToken,
@@ -273,4 +285,82 @@ describe('four eyes (real engine)', () => {
       ben.close();
     }
   });
+  it('makes discarding dead letters and closing an alert requests, carried out when a second person approves', async () => {
+    const olga = createJobServiceClient({ address: engine.address, token: testToken('olga', ['operator']) });
+    const dlqAs = (sub: string) =>
+      createDeadLetterServiceClient({ address: engine.address, token: testToken(sub, ['operator']) });
+    const alice = as('alice', ['auditor']);
+    const bob = as('bob', ['auditor']);
+    const oscar = as('oscar', ['operator']);
+    const olgaDlq = dlqAs('olga');
+    try {
+      // one large transaction (an AML alert), one row that cannot load (a dead letter), one ordinary row
+      const csv = writeTempFile(
+        dir,
+        'governed-run.csv',
+        'id,acct,amt,ccy,ts\nG1,ACC-9,250000.00,EUR,2026-03-02\nG2,ACC-9,not-money,EUR,2026-03-02\nG3,ACC-8,12.00,EUR,2026-03-02\n',
+      );
+      const job = await unaryCall<CreateJobRequest, CreateJobResponse>(olga, olga.createJob, {
+        definition: `name: governed-run\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: acct, amount: amt, currency: ccy, booked_at: ts }\nerrors: { maxRejectRatio: 0.5 }\ncompliance: { frameworks: [AML], sanctions: off }\n`,
+        baseDir: '',
+      });
+      const runId = (
+        await unaryCall<RunJobRequest, RunJobResponse>(olga, olga.runJob, { jobId: job.job?.id as string })
+      ).run?.id as string;
+      let runStatus = RunStatus.RUN_STATUS_PENDING;
+      for (let i = 0; i < 300 && runStatus !== RunStatus.RUN_STATUS_SUCCEEDED; i++) {
+        runStatus =
+          (await unaryCall<GetRunRequest, GetRunResponse>(olga, olga.getRun, { runId })).run?.status ?? runStatus;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(runStatus).toBe(RunStatus.RUN_STATUS_SUCCEEDED);
+      const [letter] = await querySql<{ id: string }>(db.url, `SELECT id FROM dead_letter_queue WHERE run_id = $1`, [
+        runId,
+      ]);
+      const [alert] = await querySql<{ id: string }>(
+        db.url,
+        `SELECT id FROM compliance_alerts WHERE run_id = $1 AND rule = 'LARGE_TRANSACTION'`,
+        [runId],
+      );
+      expect(letter && alert).toBeTruthy();
+
+      // discarding: olga asks, oscar (another operator) approves
+      const discard = await requested(() =>
+        unaryCall<DiscardDeadLettersRequest, DiscardDeadLettersResponse>(olgaDlq, olgaDlq.discardDeadLetters, {
+          ids: [letter?.id as string],
+          reason: 'duplicate of an earlier correction',
+        }),
+      );
+      const letterStatus = async () =>
+        (
+          await querySql<{ s: string }>(db.url, `SELECT status AS s FROM dead_letter_queue WHERE id = $1`, [letter?.id])
+        )[0]?.s;
+      expect(await letterStatus()).toBe('PENDING');
+      await decide(oscar, discard, true);
+      expect(await letterStatus()).toBe('DISCARDED');
+
+      // closing an alert: alice asks, bob (another auditor) approves
+      const close = await requested(() =>
+        unaryCall<TransitionAlertRequest, TransitionAlertResponse>(alice, alice.transitionAlert, {
+          id: alert?.id as string,
+          to: AlertStatus.ALERT_STATUS_CLOSED,
+          reason: 'false positive: treasury transfer',
+        }),
+      );
+      const alertStatus = async () =>
+        (
+          await querySql<{ s: string }>(db.url, `SELECT status AS s FROM compliance_alerts WHERE id = $1`, [alert?.id])
+        )[0]?.s;
+      expect(await alertStatus()).toBe('OPEN');
+      await expect(decide(alice, close, true)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+      await decide(bob, close, true);
+      expect(await alertStatus()).toBe('CLOSED');
+    } finally {
+      olga.close();
+      olgaDlq.close();
+      alice.close();
+      bob.close();
+      oscar.close();
+    }
+  }, 60_000);
 });
