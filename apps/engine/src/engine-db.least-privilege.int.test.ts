@@ -85,10 +85,13 @@ describe('the engine database login (real engine, real PostgreSQL)', () => {
   }
 
   it('logs every engine session in as the runtime login, which is no superuser and can become nothing more', async () => {
+    // its generated password is readable by the engine's user only
+    expect(fs.statSync(path.join(home, 'keys', 'db-runtime.password')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(home, 'keys')).mode & 0o077).toBe(0);
     const sessions = await querySql<{ usename: string; rolsuper: boolean }>(
       db.url,
       `SELECT a.usename, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename
-        WHERE a.datname = current_database() AND a.application_name = 'strongroom-engine'`,
+        WHERE a.datname = current_database() AND a.application_name IN ('strongroom-engine', 'strongroom-batch-worker')`,
     );
     expect(sessions.length).toBeGreaterThan(0);
     expect(new Set(sessions.map((s) => `${s.usename}:${s.rolsuper}`))).toEqual(new Set([`${RUNTIME_LOGIN}:false`]));
