@@ -8,6 +8,8 @@ import {
   createJobServiceClient,
   RunStatus,
   type ComplianceServiceClient,
+  type CancelRunRequest,
+  type CancelRunResponse,
   type CreateJobRequest,
   type CreateJobResponse,
   type GetRunRequest,
@@ -26,6 +28,7 @@ import {
   corpusDir,
   createTestDatabase,
   makeTempDir,
+  querySql,
   runCli,
   startEngineProcess,
   testToken,
@@ -318,5 +321,61 @@ describe('ComplianceService (real engine)', () => {
     );
     expect(fixed.status).toBe(RunStatus.RUN_STATUS_SUCCEEDED);
     expect((await list({ runId: fixed.id, rule: 'LARGE_TRANSACTION' })).length).toBe(10);
+  });
+
+  it('withdraws the alerts of a cancelled run with its rows', async () => {
+    const header = 'id,account,counterparty,name,amount,currency,booked_at';
+    const rows = Array.from(
+      { length: 10 },
+      (_, i) => `c${i},GB29NWBK60161331926819,,Grace Hopper,${30000 + i}.00,USD,2026-04-03T10:00:00Z`,
+    );
+    const file = writeTempFile(dir, 'cancelled-alerts.csv', [header, ...rows].join('\n') + '\n');
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
+      definition: `name: cancelled-alerts\nsource:\n  kind: csv\n  path: ${file}\n  mapping: { txn_id: id, account: account, counterparty_account: counterparty, counterparty_name: name, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 5, maxSize: 5 }\ncompliance: { frameworks: [AML] }\n`,
+      baseDir: '',
+    });
+    // the first batch's alerts wait on a lock the test holds; the cancel is asked meanwhile, so it lands
+    // after that batch committed its five alerts and before the second batch
+    const lock = new Client({ connectionString: db.url });
+    await lock.connect();
+    await lock.query('BEGIN');
+    await lock.query('LOCK TABLE compliance_alerts IN EXCLUSIVE MODE');
+    let runId = '';
+    let cancel: Promise<CancelRunResponse> | undefined;
+    try {
+      runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
+        ?.id as string;
+      for (let i = 0; i < 200; i++) {
+        const waiting = await querySql<{ n: number }>(
+          db.url,
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+            WHERE c.relname = 'compliance_alerts' AND NOT l.granted`,
+        );
+        if (waiting[0]?.n) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      cancel = unaryCall<CancelRunRequest, CancelRunResponse>(jobs, jobs.cancelRun, { runId });
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      await lock.query('ROLLBACK');
+      await lock.end();
+    }
+    await cancel;
+    let run: GetRunResponse['run'];
+    for (let i = 0; i < 100; i++) {
+      run = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run;
+      if (run?.status === RunStatus.RUN_STATUS_CANCELLED) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(run).toMatchObject({ status: RunStatus.RUN_STATUS_CANCELLED, loaded: 5, inSink: 0 });
+    expect((await list({ runId })).length).toBe(0);
+    const [cancelled] = await querySql<{ details: { withdrawnAlerts: number; unpublishedRows: number } }>(
+      db.url,
+      `SELECT details FROM immutable_audit_log WHERE action = 'run:cancelled' AND subject->>'runId' = $1`,
+      [runId],
+    );
+    // the first batch's five large transactions (and what other rules raised on them) went with its rows
+    expect(cancelled?.details.unpublishedRows).toBe(5);
+    expect(cancelled?.details.withdrawnAlerts).toBeGreaterThanOrEqual(5);
   });
 });
