@@ -282,7 +282,7 @@ describe('engine authentication (real engine)', () => {
       ],
       [
         'frameworks: [PCI_DSS, SOX], classification: { account: RESTRICTED }',
-        'compliance.frameworks ["PCI_DSS","AML","SOX"] → ["PCI_DSS","SOX"]',
+        'compliance.frameworks ["AML","PCI_DSS","SOX"] → ["PCI_DSS","SOX"]',
       ],
       [
         'frameworks: [PCI_DSS, AML, SOX], classification: { account: RESTRICTED }, sanctions: off',
@@ -298,8 +298,12 @@ describe('engine authentication (real engine)', () => {
         `changing job kept-y's ${said} needs one of the roles auditor, admin`,
       );
     }
-    // the same definition again changes nothing, and other keys stay the operator's
+    // the same definition again changes nothing, nor does listing the frameworks in another order, and other
+    // keys stay the operator's
     expect(await defineY(testToken('olga', ['operator']), compliant)).toBe('OK');
+    expect(
+      await defineY(testToken('olga', ['operator']), compliant.replace('[PCI_DSS, AML, SOX]', '[SOX, AML, PCI_DSS]')),
+    ).toBe('OK');
     expect(
       await defineY(
         testToken('olga', ['operator']),

@@ -129,6 +129,16 @@ export function pgClientOf(runner: QueryRunner): PoolClient {
   return client;
 }
 
+/**
+ * Gives a query runner's connection back so that the pool closes it instead of handing it out again: for a
+ * session left in a state nobody else should inherit (settings that could not be reset).
+ */
+export async function discardQueryRunner(runner: QueryRunner): Promise<void> {
+  const pg = runner as unknown as { releasePostgresConnection?: (err?: Error) => Promise<void> };
+  if (pg.releasePostgresConnection) await pg.releasePostgresConnection(new Error('session discarded'));
+  else await runner.release();
+}
+
 function roleName(role: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw new Error(`invalid role name ${role}`);
   return role;

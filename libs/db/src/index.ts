@@ -2,6 +2,7 @@
 export {
   createDataSource,
   pgClientOf,
+  discardQueryRunner,
   ENTITIES,
   MIGRATIONS,
   RUNTIME_ROLE,

@@ -107,6 +107,11 @@ describe('redactPans finds card numbers however they are written (issue 17)', ()
     expect(redactPans('paid DE89 3704 0044 0532 0130 00 4111 1157 9196 2644 ok')).toBe(
       'paid DE89 3704 0044 0532 0130 00 411111******2644 ok',
     );
+    // and letters of no IBAN country before a card number ("INV12 4111 …" looked like an IBAN from "NV12")
+    for (let i = 0; i < 100; i++) {
+      const text = `INV${String(i).padStart(2, '0')} ${PAN.replace(/(\d{4})(?=\d)/g, '$1 ')}`;
+      expect(redactPans(text).replace(/[^0-9]/g, '')).not.toContain(PAN);
+    }
   });
 
   it('leaves Luhn-valid identifiers that no card network issues unchanged', () => {

@@ -48,11 +48,11 @@ const IBAN_LENGTHS: Readonly<Record<string, number>> = {
 };
 
 /**
- * True when a compact IBAN has its country's registered length (any length from 15 to 34 for a country
- * the registry does not list) and passes the mod-97 check.
+ * True when a compact IBAN is of a country in the registry, has that country's length and passes the
+ * mod-97 check. Two letters of no IBAN country ("NV12…" inside "INV12 4111 …") make no IBAN: with any
+ * length allowed, one cut in 97 would pass by chance and hide the digits after it.
  */
 export function isIban(compact: string): boolean {
   const length = IBAN_LENGTHS[compact.slice(0, 2)];
-  if (length !== undefined ? compact.length !== length : compact.length < 15 || compact.length > 34) return false;
-  return ibanChecksumValid(compact);
+  return length !== undefined && compact.length === length && ibanChecksumValid(compact);
 }

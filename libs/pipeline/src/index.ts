@@ -10,7 +10,6 @@
 export { parseJobDefinition, canonicalDefinition, type JobDefinition } from './jobs/job-definition';
 export {
   saveJob,
-  complianceChanges,
   getJob,
   listJobs,
   withDefinitions,

@@ -37,6 +37,16 @@ export interface ApprovalRow {
   result: Record<string, unknown> | null;
 }
 
+/** Errors by which an action refuses before it changes anything: its request may be decided again. */
+const REFUSED_BEFORE_ACTING: ReadonlySet<string> = new Set([
+  ErrorCode.INVALID_ARGUMENT,
+  ErrorCode.INVALID_JOB_DEFINITION,
+  ErrorCode.FAILED_PRECONDITION,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.PERMISSION_DENIED,
+  ErrorCode.SOURCE_OUTSIDE_ROOTS,
+]);
+
 /** Carries out an approved action as the person who requested it; returns what it did (for the record). */
 export type Executor = (params: Record<string, unknown>, reason: string, requestedBy: string) => Promise<unknown>;
 
@@ -150,13 +160,17 @@ export class FourEyes {
         try {
           result = await this.executors[row.action](row.params, row.reason, row.requested_by);
         } catch (err) {
-          // the action refused or failed: it did nothing (or, a purge, part of what is safe to do again), and
-          // the request waits again
-          await sqlExec(this.ds)(
-            `UPDATE approval_requests SET status = 'PENDING', decided_by = NULL, decided_at = NULL, decision_reason = NULL
-              WHERE id = $1 AND status = 'APPROVING'`,
-            [id],
-          ).catch(() => undefined);
+          // the action refused before doing anything (a hold already released, an id that is gone, a
+          // definition no longer valid): the request waits again. Any other failure may have happened after
+          // the action took effect (a connection lost at COMMIT, a purge that did part of its batches): the
+          // request stays APPROVING — in doubt, for a person to look at — and is never carried out twice
+          if (err instanceof StrongroomError && REFUSED_BEFORE_ACTING.has(err.code))
+            await sqlExec(this.ds)(
+              `UPDATE approval_requests SET status = 'PENDING', decided_by = NULL, decided_at = NULL, decision_reason = NULL
+                WHERE id = $1 AND status = 'APPROVING'`,
+              [id],
+            ).catch(() => undefined);
+          else this.logger.error('approval:in-doubt', { approvalId: id, action: row.action, error: String(err) });
           throw err;
         }
         this.crash?.('approval:after-action');

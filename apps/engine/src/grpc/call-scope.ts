@@ -119,21 +119,40 @@ export interface Caller {
 export async function authenticateCall(call: CallMetadata, rpc: string): Promise<Caller> {
   if (!verifier) throw new Error('the engine has no token verification configured');
   const address = call.getPeer ? peerAddress(call.getPeer()) : 'unknown';
+  // a peer whose client certificate maps to a principal (the gateway, with mutual TLS) is never limited:
+  // TLS verified it already, and it carries many people's calls
+  const cn = certificateCn(call);
+  const limited = cn === undefined || !certificatePrincipals.has(cn);
   try {
-    return await identify(call, rpc, verifier, address);
+    return await identify(call, rpc, verifier, address, limited);
   } catch (err) {
-    if (err instanceof StrongroomError && err.code === ErrorCode.UNAUTHENTICATED) {
-      const wait = unauthenticated.take(`address:${address}`);
+    if (limited && err instanceof StrongroomError && err.code === ErrorCode.UNAUTHENTICATED) {
+      const wait = unauthenticated.take(limitKey(address));
       if (wait !== undefined) throw tooManyUnauthenticated(address, wait, rpc);
     }
     throw err;
   }
 }
 
+/** The bucket of an address: an IPv4 address, or an IPv6 address's /64 (one host may hold a whole /64). */
+export function limitKey(address: string): string {
+  if (!address.includes(':')) return `address:${address}`;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::')
+    ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `address:${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, '').toLowerCase())
+    .join(':')}::/64`;
+}
+
 /** RESOURCE_EXHAUSTED for an address over its limit; counted for the audit chain (not logged per call). */
 function tooManyUnauthenticated(address: string, wait: number, rpc: string): StrongroomError {
   const reason = 'too many calls without a valid credential';
-  denials?.record({ who: `address:${address}`, what: rpc, code: ErrorCode.RESOURCE_EXHAUSTED, reason, via: 'engine' });
+  denials?.record({ who: limitKey(address), what: rpc, code: ErrorCode.RESOURCE_EXHAUSTED, reason, via: 'engine' });
   return new StrongroomError(
     ErrorCode.RESOURCE_EXHAUSTED,
     `too many calls without a valid credential from ${address}; retry in ${wait} s`,
@@ -141,14 +160,20 @@ function tooManyUnauthenticated(address: string, wait: number, rpc: string): Str
   );
 }
 
-async function identify(call: CallMetadata, rpc: string, verifier: BearerSettings, address: string): Promise<Caller> {
+async function identify(
+  call: CallMetadata,
+  rpc: string,
+  verifier: BearerSettings,
+  address: string,
+  limited: boolean,
+): Promise<Caller> {
   const header = call.metadata.get('authorization')[0];
   const token = bearerToken(typeof header === 'string' ? header : undefined);
   const cn = token ? undefined : certificateCn(call);
   const roles = cn === undefined ? undefined : certificatePrincipals.get(cn);
-  // an address over its limit of calls without a valid credential is not heard further (a mapped client
-  // certificate, verified by TLS already, still is)
-  const wait = roles ? undefined : unauthenticated.waitOf(`address:${address}`);
+  // an address over its limit of calls without a valid credential is not heard further (a peer with a
+  // mapped client certificate, verified by TLS already, always is)
+  const wait = limited ? unauthenticated.waitOf(limitKey(address)) : undefined;
   if (wait !== undefined) throw tooManyUnauthenticated(address, wait, rpc);
   if (!token) {
     // no token: a verified client certificate that names a configured principal identifies the caller

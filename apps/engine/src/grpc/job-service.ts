@@ -14,7 +14,6 @@ import {
   parseJobDefinition,
   saveJob,
   isUuid,
-  complianceChanges,
   canonicalDefinition,
   withDefinitions,
   type Sla,
@@ -87,20 +86,23 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       // controls apply to it (the compliance block) is for auditors and admins (ACTION_ROLES)
       const action = 'CreateJob.changeRetentionOrClassification';
       const mayChangeRetention = mayDo(caller.roles, action);
-      // with four eyes, a change of compliance settings is a request another person approves
-      if (mayChangeRetention && deps.fourEyes?.enabled) {
-        const changes = await complianceChanges(ds, def);
-        if (changes.length)
-          await deps.fourEyes.gate(
-            'ChangeJobRetention',
-            { definition: req.definition, baseDir: req.baseDir },
-            `job ${def.name}: ${changes.join(' and ')}`,
-            caller,
-          );
-      }
+      // with four eyes, a change of compliance settings is a request another person approves (decided under
+      // the job's lock, so no version lands between the comparison and the save)
+      const fourEyes = mayChangeRetention && deps.fourEyes?.enabled ? deps.fourEyes : undefined;
       const { job, created } = await saveJob(ds, def, actor, {
         mayChangeRetention,
         refusal: `needs ${describeRoles(ACTION_ROLES[action])}`,
+        ...(fourEyes
+          ? {
+              approve: (changes: string[]) =>
+                fourEyes.gate(
+                  'ChangeJobRetention',
+                  { definition: req.definition, baseDir: req.baseDir },
+                  `job ${def.name}: ${changes.join(' and ')}`.slice(0, 1900),
+                  caller,
+                ),
+            }
+          : {}),
       });
       log.info(created ? 'job:saved' : 'job:unchanged', { jobId: job.id, name: job.name, version: job.currentVersion });
       return { job: jobToProto(job, canonicalDefinition(def).json, viewFor(caller)), created };

@@ -43,8 +43,10 @@ export class GovernanceInDoubt1765500000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP FUNCTION strongroom_withdraw_alerts(uuid)`);
     await q.query(`GRANT DELETE ON compliance_alerts TO strongroom_runtime`);
-    await q.query(`UPDATE approval_requests SET status = 'PENDING', decided_by = NULL, decided_at = NULL,
-                     decision_reason = NULL WHERE status = 'APPROVING'`);
+    // a request in doubt may have been carried out: it is closed as REJECTED (never reopened) on the way down
+    await q.query(`UPDATE approval_requests SET status = 'REJECTED',
+                     decision_reason = coalesce(decision_reason, '') || ' (in doubt when the schema was downgraded)'
+                    WHERE status = 'APPROVING'`);
     await q.query(`ALTER TABLE approval_requests DROP CONSTRAINT approval_requests_status_check`);
     await q.query(
       `ALTER TABLE approval_requests ADD CONSTRAINT approval_requests_status_check

@@ -29,6 +29,11 @@ export async function saveJob(
      */
     mayChangeRetention?: boolean;
     refusal?: string;
+    /**
+     * Called under the job's lock with what the new version would change in the compliance settings, when
+     * anything (four eyes: it records a request and throws APPROVAL_REQUIRED, and nothing is saved).
+     */
+    approve?: (changes: string[]) => Promise<void>;
   } = {},
 ): Promise<{ job: JobEntity; created: boolean }> {
   const { json, sha256 } = canonicalDefinition(def);
@@ -36,9 +41,11 @@ export async function saveJob(
     await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('job:' || $1, 0))`, [def.name]);
     const existing = await em.findOne(JobEntity, { where: { name: def.name } });
     const now = new Date();
-    if (existing && options.mayChangeRetention === false) {
-      const { definition } = await definitionOf(em, existing.id, existing.currentVersion);
-      refuseComplianceChange(existing, definition, def, options.refusal);
+    if (existing && (options.mayChangeRetention === false || options.approve)) {
+      const current = await currentDefinition(em, existing);
+      if (options.mayChangeRetention === false) refuseComplianceChange(existing, current, def, options.refusal);
+      const changes = changesOf(existing, current, def);
+      if (changes.length) await options.approve?.(changes);
     }
     if (existing) {
       const same = await em.findOne(JobVersionEntity, { where: { jobId: existing.id, definitionSha256: sha256 } });
@@ -79,41 +86,52 @@ export async function saveJob(
 }
 
 /**
- * What `def` changes in the compliance settings of `job` (whose current definition is `current`): its
- * retention, its data classification ("retention 3650 → 30 days", …) and every other key of its
- * `compliance` block — field classifications (RESTRICTED fields are encrypted), frameworks, AML
- * parameters, sanctions screening, KYC policy, fields declared not to be card data. Each of them turns a
- * control on or off, so changing any is a compliance decision, not an operator's.
+ * What `def` changes in the compliance settings of `job` (whose current definition is `current`, or
+ * undefined when that version cannot be read any more): its retention, its data classification
+ * ("retention 3650 → 30 days", …) and every other key of its `compliance` block — field classifications
+ * (RESTRICTED fields are encrypted), frameworks, AML parameters, sanctions screening, KYC policy, fields
+ * declared not to be card data. Each of them turns a control on or off, so changing any is a compliance
+ * decision, not an operator's. Lists compare as sets (reordering changes nothing); a long value is named,
+ * not quoted.
  */
-function changesOf(job: JobEntity, current: JobDefinition, def: JobDefinition): string[] {
+function changesOf(job: JobEntity, current: JobDefinition | undefined, def: JobDefinition): string[] {
   const changes: string[] = [];
   const days = def.compliance.retentionDays ?? null;
   if (job.retentionDays !== days)
     changes.push(`retention ${job.retentionDays ?? 'default'} → ${days ?? 'default'} days`);
   if (job.dataClassification !== def.compliance.dataClassification)
     changes.push(`classification ${job.dataClassification} → ${def.compliance.dataClassification}`);
+  if (!current) return [...changes, 'compliance (its current version cannot be read to compare)'];
   const was = current.compliance as Record<string, unknown>;
   const now = def.compliance as Record<string, unknown>;
   for (const key of [...new Set([...Object.keys(was), ...Object.keys(now)])].sort()) {
     if (key === 'retentionDays' || key === 'dataClassification') continue;
-    const [a, b] = [stableJson(was[key] ?? null), stableJson(now[key] ?? null)];
-    if (a !== b) changes.push(`compliance.${key} ${a} → ${b}`);
+    const [a, b] = [stableJson(asSets(was[key] ?? null)), stableJson(asSets(now[key] ?? null))];
+    if (a !== b)
+      changes.push(a.length + b.length > 120 ? `compliance.${key} (changed)` : `compliance.${key} ${a} → ${b}`);
   }
   return changes;
 }
 
-/** What saving `def` would change in its existing job's compliance settings (none for a new job). */
-export async function complianceChanges(ds: DataSource, def: JobDefinition): Promise<string[]> {
-  const existing = await ds.manager.findOne(JobEntity, { where: { name: def.name } });
-  if (!existing) return [];
-  const { definition } = await definitionOf(ds.manager, existing.id, existing.currentVersion);
-  return changesOf(existing, definition, def);
+/** Lists of plain values sorted (a list of frameworks or fields is a set), at any depth. */
+function asSets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.every((x) => typeof x !== 'object') ? [...v].sort() : v.map(asSets);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, asSets(x)]));
+  return v;
+}
+
+/** The current version's definition, or undefined when it no longer parses (then every change is governed). */
+async function currentDefinition(em: EntityManager, job: JobEntity): Promise<JobDefinition | undefined> {
+  return definitionOf(em, job.id, job.currentVersion).then(
+    (d) => d.definition,
+    () => undefined,
+  );
 }
 
 /** PERMISSION_DENIED when `def` changes `job`'s compliance settings (changesOf). */
 function refuseComplianceChange(
   job: JobEntity,
-  current: JobDefinition,
+  current: JobDefinition | undefined,
   def: JobDefinition,
   refusal = 'needs one of the roles auditor, admin',
 ): void {

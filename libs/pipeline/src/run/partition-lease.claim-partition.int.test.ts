@@ -259,6 +259,21 @@ describe('partition leases', () => {
       await plain.query('ROLLBACK');
       await plain.end();
     }
+    // nor a batch worker that is busy in another statement (a healthy batch that is merely slow)
+    const busy = new Client({ connectionString: db.url, application_name: BATCH_WORKER_APPLICATION_NAME });
+    busy.on('error', () => undefined);
+    await busy.connect();
+    try {
+      await busy.query('BEGIN');
+      await busy.query('SELECT 1 FROM run_checkpoints WHERE run_id = $1 FOR UPDATE', [other.id]);
+      const sleeping = busy.query('SELECT pg_sleep(2)').catch(() => undefined);
+      await pg.query('SELECT pg_sleep(0.2)');
+      expect(await endStuckHolders(ds, other, 'replica-b', 50)).toEqual([]);
+      await sleeping;
+    } finally {
+      await busy.query('ROLLBACK').catch(() => undefined);
+      await busy.end();
+    }
     // past a whole TTL more: the frozen holder is ended, audited, and the partition claimed
     expect(await endStuckHolders(ds, run, 'replica-b', 50)).toEqual([
       { partitionNo: 0, owner: 'replica-a', epoch: 1, pid },

@@ -134,7 +134,9 @@ export interface StuckHolder {
  * idle-in-transaction timeouts.) The holder is found through the row's locking transaction (xmax) in
  * pg_locks, limited to batch worker sessions of this login, and ended with pg_terminate_backend (allowed
  * between sessions of one login); its transaction rolls back, so nothing of its batch lands, and the
- * thawed replica finds its lease superseded. Each ending is audited.
+ * thawed replica finds its lease superseded. Each ending is audited. Only a session inside a COPY that
+ * began over a lease ago and is waiting for its client is ended — a healthy batch that is merely slow is
+ * not. Replicas must share one login (with a login each, nothing is found and the partition waits).
  */
 export async function endStuckHolders(
   ds: DataSource,
@@ -147,9 +149,13 @@ export async function endStuckHolders(
        FROM run_checkpoints p
        JOIN pg_locks l ON l.locktype = 'transactionid' AND l.transactionid = p.xmax AND l.mode = 'ExclusiveLock'
                       AND l.granted
-       JOIN pg_stat_activity a ON a.pid = l.pid AND a.application_name = $3 AND a.usename = current_user
+       JOIN pg_stat_activity a ON a.pid = l.pid AND a.application_name = $3 AND a.usename = session_user
       WHERE p.run_id = $1 AND p.kind = 'FILE' AND NOT p.done
         AND p.lease_expires_at < clock_timestamp() - $2 * interval '1 millisecond'
+        -- what a replica frozen mid-COPY looks like: a COPY that began over a lease ago and waits for the
+        -- rest of a message from its client (a healthy, slow batch is in another statement or moving)
+        AND a.state = 'active' AND a.wait_event = 'ClientRead' AND a.query ILIKE 'COPY%'
+        AND a.query_start < clock_timestamp() - $2 * interval '1 millisecond'
         AND a.pid <> pg_backend_pid()`,
     [run.id, ttlMs, BATCH_WORKER_APPLICATION_NAME],
   );

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendAudit } from '@strongroom/audit';
 import { performance } from 'node:perf_hooks';
 import { confineSourcePath, type CsvSource, type SourceRecord } from '@strongroom/connectors';
-import { type JobRunEntity, type QueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
+import { type JobRunEntity, type QueryRunner, discardQueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { type Logger, redactPans } from '@strongroom/logging';
 import { withRetry } from '@strongroom/resilience';
@@ -93,18 +93,22 @@ export async function executeRun(
       );
       await prepareStaging(pgClientOf(r));
     } catch (err) {
-      await r.release().catch(() => undefined);
+      await disconnect(r);
       throw err;
     }
     return r;
   };
   const disconnect = async (r: QueryRunner | undefined) => {
     if (!r) return;
-    // the session goes back to the pool as an ordinary one (its temporary staging table stays)
-    await r
+    // the session goes back to the pool as an ordinary one (its temporary staging table stays) — or, when its
+    // settings cannot be reset, is closed rather than handed out again as a batch worker
+    const reset = await r
       .query('RESET application_name; RESET statement_timeout; RESET idle_in_transaction_session_timeout')
-      .catch(() => undefined);
-    await r.release().catch(() => undefined);
+      .then(
+        () => true,
+        () => false,
+      );
+    await (reset ? r.release() : discardQueryRunner(r)).catch(() => undefined);
   };
   let lease: PartitionLease | undefined;
   try {
