@@ -2,7 +2,8 @@
 //   apps are imported by nothing; the gateway and the CLI reach the engine only through the contract
 //   (the CLI may also use the database-free domain libs tagged capability:offline for offline commands);
 //   contract and util libs depend on nothing but util libs; domain libs never import wire types;
-//   only tests import libs/testing; no deep imports into another project's src/.
+//   only tests import libs/testing; no deep imports into another project's src/. The operator console
+//   (apps/console, a browser app) talks to the gateway over GraphQL only: it imports no project at all.
 'use strict';
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
@@ -27,6 +28,11 @@ function depConstraints(allowTesting) {
       sourceTag: 'scope:cli',
       onlyDependOnLibsWithTags: t(['type:contract', 'type:util', 'capability:offline']),
       bannedExternalImports: ['typeorm', 'pg-copy-streams'],
+    },
+    {
+      sourceTag: 'scope:console',
+      onlyDependOnLibsWithTags: [],
+      bannedExternalImports: [...DB_DRIVERS, '@grpc/*', '@strongroom/*', 'node:*'],
     },
     { sourceTag: 'type:contract', onlyDependOnLibsWithTags: [] },
     { sourceTag: 'type:util', onlyDependOnLibsWithTags: t(['type:util']) },
@@ -54,7 +60,7 @@ module.exports = tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { '@nx': nx, import: importPlugin },
     rules: {
       // one import statement per module (type and value imports together, inline `type`)
@@ -78,6 +84,15 @@ module.exports = tseslint.config(
     rules: { 'no-console': 'off' },
   },
   { files: ['**/*.test.ts'], rules: { '@nx/enforce-module-boundaries': boundaries(true) } },
+  {
+    // the console's end-to-end tests drive a real stack and a real browser from Node
+    files: ['apps/console/e2e/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off', 'no-console': 'off' },
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { sourceType: 'module' },
+  },
   {
     files: ['**/*.js'],
     languageOptions: {

@@ -8,7 +8,6 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { type Logger } from '@strongroom/logging';
 import { type GatewayContext } from './context';
 import { classifyError } from './errors/format-error';
@@ -78,12 +77,13 @@ export function apolloLogger(logger: Logger): {
 }
 
 /** Plugins that turn off Apollo's reporting to Apollo's cloud and choose the landing page. */
-export function hardeningPlugins(production: boolean): ApolloServerPlugin<GatewayContext>[] {
+export function hardeningPlugins(): ApolloServerPlugin<GatewayContext>[] {
   return [
     ApolloServerPluginUsageReportingDisabled(),
     ApolloServerPluginSchemaReportingDisabled(),
     ApolloServerPluginInlineTraceDisabled(),
-    // Production: no landing page at all. Development: Apollo Sandbox on GET /graphql from a browser.
-    production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+    // No landing page: Apollo's loads its sandbox from a CDN (nothing at all offline). A browser that opens
+    // /graphql is sent to the operator console, served by this gateway from its own origin.
+    ApolloServerPluginLandingPageDisabled(),
   ];
 }

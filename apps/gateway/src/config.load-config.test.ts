@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { GatewayConfigError, describeConfig, loadConfig } from './config';
 
 const SECRET = 'x'.repeat(32);
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
       engineAddress: '127.0.0.1:50051',
       engineDeadlineMs: 5000,
       authEnabled: true,
+      consoleDir: path.resolve(__dirname, '..', '..', 'console', 'dist'),
       jwtSecret: SECRET,
       production: false,
       logLevel: 'info',

@@ -1,5 +1,6 @@
 // Gateway configuration: the only module that reads process.env. It is parsed once with zod into a
 // frozen object; a bad value fails fast with an error naming the variable (never echoing a secret).
+import { DEFAULT_CONSOLE_DIR } from './console-site';
 import { z } from 'zod';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '@strongroom/auth';
 import { ConfigError, engineTlsEnv, engineTlsFiles, intString, parseEnv, type Env } from '@strongroom/config';
@@ -53,6 +54,11 @@ export interface GatewayConfig {
    * real query or job definition and bounds the memory one request can pin.
    */
   readonly maxBodyBytes: number;
+  /**
+   * GATEWAY_CONSOLE_DIR: the operator console's build folder, served at `/` (default: apps/console/dist of
+   * this repository); `off` serves no console.
+   */
+  readonly consoleDir: string | null;
   /**
    * Query limits, refused in validation before any resolver runs: GATEWAY_MAX_DEPTH (10),
    * GATEWAY_MAX_ALIASES (20), GATEWAY_MAX_COST (5000: fields × enclosing page sizes), at most 5
@@ -146,6 +152,7 @@ const envSchema = z.object({
   GATEWAY_SERVICE_TOKEN_FILE: z.string().optional(),
   GATEWAY_METRICS_PORT: z.union([z.literal('off'), intString(0, 65535)]).optional(),
   GATEWAY_METRICS_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  GATEWAY_CONSOLE_DIR: z.string().trim().min(1, 'must not be empty').optional(),
 });
 
 /**
@@ -207,6 +214,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
     maxBodyBytes: 1024 * 1024,
+    consoleDir: e.GATEWAY_CONSOLE_DIR === 'off' ? null : (e.GATEWAY_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
     queryLimits: {
       maxDepth: e.GATEWAY_MAX_DEPTH,
       maxAliases: e.GATEWAY_MAX_ALIASES,

@@ -26,6 +26,7 @@ const NO_ID = '00000000-0000-4000-8000-000000000000';
 
 /** One operation per root field, with arguments that pass validation. */
 const OPERATIONS: Record<string, string> = {
+  me: '{ me { subject roles may } }',
   jobs: '{ jobs { edges { cursor } } }',
   job: `{ job(id: "${NO_ID}") { id } }`,
   runs: '{ runs { edges { cursor } } }',
@@ -102,6 +103,23 @@ describe('role matrix (real gateway, real engine)', () => {
       },
     };
   }
+
+  it('tells each caller who they are and which root fields they may use, from the same policy', async () => {
+    const me = async (role: (typeof ROLES)[number]) =>
+      (await post('{ me { subject roles may } }', token(role))).body.data?.['me'] as {
+        subject: string;
+        roles: string[];
+        may: string[];
+      };
+    const viewer = await me('viewer');
+    expect(viewer.roles).toEqual(['viewer']);
+    expect(viewer.may).toEqual(expect.arrayContaining(['Query.runs', 'Query.run', 'Subscription.runProgress']));
+    expect(viewer.may.filter((f) => f.startsWith('Mutation.'))).toEqual([]);
+    const operator = await me('operator');
+    expect(operator.may).toEqual(expect.arrayContaining(['Mutation.pauseRun', 'Mutation.replayDeadLetters']));
+    expect(operator.may).not.toContain('Mutation.purgeExpired');
+    expect((await me('admin')).may).toContain('Mutation.purgeExpired');
+  });
 
   it('covers every root field of the schema', () => {
     expect(Object.keys(OPERATIONS).sort()).toEqual(

@@ -1,6 +1,7 @@
 // The HTTP edge in front of Apollo, on node:http only: a bounded JSON body reader (1 MiB by default,
 // where Apollo's standalone server accepts 50 MB), the correlation id on every response, and the
-// hand-off to `executeHTTPGraphQLRequest`. Only POST/GET /graphql exist.
+// hand-off to `executeHTTPGraphQLRequest`. POST/GET /graphql, GET /healthz, and the operator console's
+// static files at every other path (console-site.ts).
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import { type Logger } from '@strongroom/logging';
@@ -16,6 +17,8 @@ export interface HandlerDeps {
   readonly logger: Logger;
   /** Backs GET /healthz (no auth, statuses only): never hangs, answers `degraded` when the engine does not. */
   readonly health?: () => Promise<{ status: 'ok' | 'degraded'; [detail: string]: unknown }>;
+  /** The operator console's files (GET at any other path); false when a path is not the console's. */
+  readonly console?: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean>;
 }
 
 export const HEALTH_PATH = '/healthz';
@@ -135,10 +138,23 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       return;
     }
     if (url.pathname !== GRAPHQL_PATH) {
+      if (deps.console && (await deps.console(req, res, url.pathname))) return;
       sendJsonError(res, 404, `not found; the GraphQL endpoint is ${GRAPHQL_PATH}`);
       return;
     }
     const method = (req.method ?? 'GET').toUpperCase();
+    if (
+      method === 'GET' &&
+      !url.searchParams.has('query') &&
+      deps.console &&
+      (req.headers.accept ?? '').includes('text/html')
+    ) {
+      // a person opening the endpoint in a browser: the console is the page for people
+      res.statusCode = 302;
+      res.setHeader('location', '/');
+      res.end();
+      return;
+    }
     let body: unknown;
     if (method === 'POST' && isJson(req.headers['content-type'])) {
       try {

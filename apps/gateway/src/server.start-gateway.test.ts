@@ -125,6 +125,7 @@ describe('startGateway', () => {
     watchRun: (call) => call.end(),
     listPublishedTransactions: (_call, cb) => cb(failure(status.UNIMPLEMENTED, 'no')),
     listRunPartitions: (_call, cb) => cb(failure(status.UNIMPLEMENTED, 'no')),
+    getRunThroughput: (_call, cb) => cb(failure(status.UNIMPLEMENTED, 'no')),
   };
 
   async function startWith(env: Record<string, string>): Promise<RunningGateway> {

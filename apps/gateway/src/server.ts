@@ -30,6 +30,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { type ContextDeps, type GatewayContext } from './context';
 import { DenialReporter } from './auth/denial-report';
 import { startGraphqlWs } from './ws-server';
+import { consoleSite } from './console-site';
 
 export interface RunningGateway {
   /** http://host:port/graphql */
@@ -126,7 +127,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       { serverWillStart: async () => ({ drainServer: async () => wsCleanup.dispose() }) },
       errorLoggingPlugin(),
       gatewayMetricsPlugin(registry, breakers),
-      ...hardeningPlugins(config.production),
+      ...hardeningPlugins(),
     ],
   });
 
@@ -161,6 +162,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         maxBodyBytes: config.maxBodyBytes,
         logger,
         health: () => engineHealth(health, breakers.get(ENGINE_CLIENT_POLICY)),
+        ...(config.consoleDir ? { console: consoleSite(config.consoleDir) } : {}),
       }),
     );
     await new Promise<void>((resolve, reject) => {

@@ -33,6 +33,7 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   // the published sink with RESTRICTED values in clear: for the systems that consume it
   ListPublishedTransactions: ['consumer', 'admin'],
   ListRunPartitions: ANY_ROLE,
+  GetRunThroughput: ANY_ROLE,
   // IngestService
   Ingest: OPERATORS,
   // DeadLetterService (a replay with corrections changes what loads: operators, audited with the caller)

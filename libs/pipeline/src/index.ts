@@ -8,16 +8,9 @@
 //   retention/     legal holds and the retention purge
 //   reports/       SOX, PCI_DSS, AML and KYC reports
 export { parseJobDefinition, canonicalDefinition, type JobDefinition } from './jobs/job-definition';
-export {
-  saveJob,
-  getJob,
-  listJobs,
-  withDefinitions,
-  isUuid,
-  type JobWithDefinition,
-} from './jobs/job-store';
+export { saveJob, getJob, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './jobs/job-store';
 export { operatorText } from './operator-text';
-export { createRun, getRun, listRuns } from './run/run-store';
+export { createRun, getRun, listRuns, runThroughput } from './run/run-store';
 export { executeRun } from './run/run-executor';
 export { type RunContext } from './run/run-context';
 export { RunControl } from './run/run-control';

@@ -29,14 +29,15 @@ export async function querySession<T = Record<string, unknown>>(url: string, sta
 }
 
 /**
- * Holds an exclusive lock on `table` in a transaction of its own until the returned release is called: a
- * run's first batch then waits, so a test can act on a run while it is surely running.
+ * Holds an EXCLUSIVE lock on `table` (writes wait, reads go on) in a transaction of its own until the
+ * returned release is called: a run's first batch then waits, so a test can act on a run while it is surely
+ * running, and everything that only reads still answers.
  */
 export async function holdTableLock(url: string, table: string): Promise<() => Promise<void>> {
   const c = new Client({ connectionString: url });
   await c.connect();
   await c.query('BEGIN');
-  await c.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+  await c.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
   return async () => {
     await c.query('ROLLBACK').catch(() => undefined);
     await c.end();

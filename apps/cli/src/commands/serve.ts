@@ -4,12 +4,15 @@ import path from 'node:path';
 import { readOrCreateDevSecret, signDevToken } from '@strongroom/auth';
 import { processAlive, provisionApplicationLogins, startCluster, type Cluster } from '@strongroom/embedded-pg';
 import { type CliConfig } from '../config';
+import { ensureConsoleBuilt } from './console-build';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
 export interface Stack {
   engineAddress: string;
   graphqlUrl: string;
+  /** The operator console, served by the gateway at its root. */
+  consoleUrl: string;
   /** Prometheus endpoints of the engine and the gateway (GET /metrics). */
   metricsUrls: string[];
   databaseUrl: string;
@@ -171,6 +174,11 @@ export async function startStack(config: CliConfig): Promise<Stack> {
       // the engine verifies the same development tokens the gateway does (production: the JWKS settings)
       ...(jwtSecret ? { GATEWAY_JWT_SECRET: jwtSecret } : {}),
     });
+    // the console the gateway serves at `/` (unless GATEWAY_CONSOLE_DIR points elsewhere or is off)
+    if (!config.env.GATEWAY_CONSOLE_DIR) {
+      const built = ensureConsoleBuilt(ROOT);
+      if (built) say(built);
+    }
     gateway = await startChild('gateway', 'apps/gateway/src/main.ts', {
       ...baseEnv,
       STRONGROOM_ENGINE: engine.address,
@@ -197,6 +205,7 @@ export async function startStack(config: CliConfig): Promise<Stack> {
   return {
     engineAddress: engine.address,
     graphqlUrl: gateway.address,
+    consoleUrl: new URL('/', gateway.address).toString(),
     metricsUrls: [engine.metricsUrl, gateway.metricsUrl].filter((u): u is string => u !== null),
     databaseUrl,
     embedded: Boolean(cluster),
@@ -238,6 +247,7 @@ export async function serveCommand(config: CliConfig): Promise<number> {
     `strongroom ready — engine ${stack.engineAddress} (gRPC), gateway ${stack.graphqlUrl} (GraphQL)\n`,
   );
   if (stack.metricsUrls.length) say(`metrics (Prometheus): ${stack.metricsUrls.join('  ')}`);
+  say(`console: ${stack.consoleUrl} (sign in with a token)`);
   if (stack.devTokens) for (const [role, t] of Object.entries(stack.devTokens)) say(`dev token (${role}): ${t}`);
   else say("production: no development tokens — callers bring their identity provider's tokens");
   return untilSignal(stack);

@@ -63,6 +63,7 @@ async function runDemo(config: CliConfig, stack: Stack): Promise<void> {
       `  expected from the generator: read ${expected.rows}, invalid ${expected.bad} → ${ok ? 'counts match' : 'COUNTS DIFFER'}`,
     );
     say();
+    say(`Console: ${stack.consoleUrl} — sign in with one of the dev tokens below`);
     say(`GraphQL: ${stack.graphqlUrl}`);
     if (stack.metricsUrls.length) say(`metrics (Prometheus): ${stack.metricsUrls.join('  ')}`);
     if (stack.devTokens) {

@@ -11,6 +11,7 @@ import {
   listJobs,
   listRuns,
   listRunPartitions,
+  runThroughput,
   parseJobDefinition,
   saveJob,
   isUuid,
@@ -157,6 +158,10 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       const run = await scheduler.resume(required(req.runId, 'run_id'), actor);
       log.info('run:resume-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run, caller) };
+    }),
+    getRunThroughput: unary(scope, 'GetRunThroughput', async (req) => {
+      const run = await getRun(ds, required(req.runId, 'run_id')); // NOT_FOUND for an unknown run
+      return runThroughput(sqlExec(ds), run.id);
     }),
     listRunPartitions: unary(scope, 'ListRunPartitions', async (req) => {
       const runId = required(req.runId, 'run_id');

@@ -1,7 +1,7 @@
 // Authorization: which roles may call which root field. The table is data (it grows into the role
 // matrix), and it is deny-by-default: a root resolver without an entry stops the gateway at startup.
 import { forbidden } from '../errors/gateway-error';
-import { describeRoles, RPC_ROLES } from '@strongroom/auth';
+import { describeRoles, ROLES, RPC_ROLES } from '@strongroom/auth';
 import { type Actor, type Role } from './authenticate';
 
 /** Roles allowed per root field. Nested fields inherit the decision made for their root field. */
@@ -49,21 +49,39 @@ export const ROOT_FIELD_RPC = Object.freeze({
   Subscription: { runProgress: 'WatchRun' },
 } as const);
 
+/** Root fields that call no RPC: what callers may know about themselves (every role). */
+const SELF_FIELDS: RootFieldPolicy = { Query: { me: ROLES } };
+
 /** Roles allowed per root field, from the RPC it calls (nested fields inherit their root field's decision). */
 export const ROOT_FIELD_POLICY: RootFieldPolicy = Object.freeze(
   Object.fromEntries(
     Object.entries(ROOT_FIELD_RPC).map(([type, fields]) => [
       type,
-      Object.fromEntries(
-        Object.entries(fields).map(([field, rpc]) => {
-          const roles = RPC_ROLES[rpc];
-          if (!roles) throw new Error(`${type}.${field} calls ${rpc}, which the role matrix does not name`);
-          return [field, roles];
-        }),
-      ),
+      {
+        ...Object.fromEntries(
+          Object.entries(fields).map(([field, rpc]) => {
+            const roles = RPC_ROLES[rpc];
+            if (!roles) throw new Error(`${type}.${field} calls ${rpc}, which the role matrix does not name`);
+            return [field, roles];
+          }),
+        ),
+        ...SELF_FIELDS[type],
+      },
     ]),
   ),
 );
+
+/**
+ * The root fields (`Mutation.pauseRun`, …) a caller with `roles` may use: what a frontend shows or hides,
+ * decided by the same policy that refuses the call.
+ */
+export function rootFieldsFor(roles: readonly Role[], policy: RootFieldPolicy = ROOT_FIELD_POLICY): string[] {
+  return Object.entries(policy).flatMap(([type, fields]) =>
+    Object.entries(fields)
+      .filter(([, allowed]) => roles.some((r) => allowed.includes(r)))
+      .map(([field]) => `${type}.${field}`),
+  );
+}
 
 /** Throws FORBIDDEN unless the actor holds one of `allowed`. */
 export function authorize(actor: Actor, allowed: readonly Role[], what: string): void {

@@ -51,6 +51,7 @@ export function createEngineServices(
     listBreakers: bind(clients.ops, 'listBreakers', 'ListBreakers'),
     listReplicas: bind(clients.ops, 'listReplicas', 'ListReplicas'),
     listRunPartitions: bind(clients.jobs, 'listRunPartitions', 'ListRunPartitions'),
+    getRunThroughput: bind(clients.jobs, 'getRunThroughput', 'GetRunThroughput'),
     listAlerts: bind(clients.compliance, 'listAlerts', 'ListAlerts'),
     transitionAlert: bind(clients.compliance, 'transitionAlert', 'TransitionAlert'),
     listLegalHolds: bind(clients.compliance, 'listLegalHolds', 'ListLegalHolds'),

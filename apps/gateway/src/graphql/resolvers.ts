@@ -2,7 +2,7 @@
 // proto objects (Job, Run, …) whose camelCase fields match the schema, so most fields need no code;
 // the few below turn proto defaults ('' for "no value") into null and build connections.
 import { type Job, type Reconciliation, type Run, type RunSla, RunStatus, SlaStatus } from '@strongroom/contract';
-import { withAuthorization } from '../auth/authorization';
+import { rootFieldsFor, withAuthorization } from '../auth/authorization';
 import { type GatewayContext } from '../context';
 import { badUserInput } from '../errors/gateway-error';
 import { type Connection, pageRequest, toConnection } from './connection';
@@ -71,6 +71,11 @@ async function listRuns(ctx: GatewayContext, jobId: string, args: RunsArgs): Pro
 
 const rootResolvers = {
   Query: {
+    me: (_: unknown, __: unknown, ctx: GatewayContext) => ({
+      subject: ctx.actor.sub,
+      roles: ctx.actor.roles,
+      may: rootFieldsFor(ctx.actor.roles),
+    }),
     jobs: async (_: unknown, args: ConnectionArgs, ctx: GatewayContext): Promise<Connection<Job>> => {
       const page = pageRequest('jobs', args.first, args.after);
       const res = await ctx.engine.listJobs({ pageSize: page.pageSize, pageToken: page.pageToken, jobIds: [] });
@@ -140,6 +145,9 @@ const typeResolvers = {
     job: (run: Run, _: unknown, ctx: GatewayContext): Promise<Job> => ctx.engine.getJob(run.jobId),
     errorCode: (run: Run): string | null => orNull(run.errorCode),
     errorMessage: (run: Run): string | null => orNull(run.errorMessage),
+    statusReason: (run: Run): string | null => orNull(run.statusReason),
+    throughput: async (run: Run, _: unknown, ctx: GatewayContext) =>
+      (await ctx.services.getRunThroughput({ runId: run.id })).points,
     // A rate over a zero-length interval can come out as NaN/Infinity; GraphQL Float cannot carry it.
     recordsPerSecond: (run: Run): number => (Number.isFinite(run.recordsPerSecond) ? run.recordsPerSecond : 0),
     // an engine older than the SLA field sends none

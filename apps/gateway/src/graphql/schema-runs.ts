@@ -107,6 +107,20 @@ export const runsTypeDefs = /* GraphQL */ `
     reconciliation: Reconciliation
     "The run against its job version's SLA (deadline, maximum error rate); status NONE without an SLA."
     sla: RunSla!
+    "Why the run is PAUSED (or was interrupted); null otherwise."
+    statusReason: String
+    "Times execution started: 1 + resumes after interruptions and takeovers."
+    attempts: Int!
+    "Identifiers (txn_id, account, counterparty_account) stored as card tokens: a warning, since the business key changed."
+    identifiersTokenized: Long!
+    "Records read per second over the run's time, from its committed batches (up to 120 steps): a plot after the fact."
+    throughput: [ThroughputPoint!]!
+  }
+
+  type ThroughputPoint {
+    "Seconds since the run started (the end of the step)."
+    seconds: Float!
+    recordsPerSecond: Float!
   }
 
   "ON_TRACK; AT_RISK: projected past the deadline at the current throughput, or error rate above 80 % of the maximum; BREACHED: deadline passed or error rate above the maximum."

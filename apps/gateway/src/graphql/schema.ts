@@ -15,7 +15,18 @@ const rootTypeDefs = /* GraphQL */ `
   """
   scalar Long
 
+  "Who is calling, as the gateway verified it, and what the role matrix lets them do."
+  type Me {
+    "The token's subject (the engine audits actions as user:<subject>)."
+    subject: String!
+    roles: [String!]!
+    "Root fields this caller may use (Query.runs, Mutation.pauseRun, Subscription.runProgress, …)."
+    may: [String!]!
+  }
+
   type Query {
+    "Who is calling and what they may do. Any role."
+    me: Me!
     "Jobs, in the engine's order. first: 1..100, default 20."
     jobs(first: Int = 20, after: String): JobConnection!
     "One job. Unknown id: error NOT_FOUND (or BAD_USER_INPUT for a malformed id)."

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { confineSourcePath, type SourceRoots } from '@strongroom/connectors';
-import { type DataSource, JobRunEntity, type RunStatus, sqlExec } from '@strongroom/db';
+import { type DataSource, JobRunEntity, type RunStatus, sqlExec, type SqlExec } from '@strongroom/db';
 import { appendAudit } from '@strongroom/audit';
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { asFileJob } from '../jobs/job-definition';
@@ -137,4 +137,37 @@ export async function listRuns(
   if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
   const { page, next } = await newestFirstPage(qb, 'r', size, token);
   return { runs: page, next };
+}
+
+/**
+ * A run's throughput over its time, from its committed batches: the records each batch read (its first to
+ * last record) at the moment it committed, summed into equal steps since the run started (at most
+ * `maxSteps`, at least half a second each). Batches committed after the run ended (a dead-letter replay)
+ * are left out.
+ */
+export async function runThroughput(
+  exec: SqlExec,
+  runId: string,
+  maxSteps = 120,
+): Promise<{ stepSeconds: number; points: { seconds: number; recordsPerSecond: number }[] }> {
+  const batches = (await exec(
+    `SELECT extract(epoch FROM i.created_at - r.started_at)::float8 AS t,
+            ((i.details->>'lastRecord')::bigint - (i.details->>'firstRecord')::bigint + 1)::float8 AS n
+       FROM transaction_integrity i JOIN job_runs r ON r.id = i.run_id
+      WHERE i.run_id = $1 AND i.scope = 'BATCH' AND r.started_at IS NOT NULL
+        AND i.details ? 'firstRecord' AND i.details ? 'lastRecord'
+        AND i.created_at <= coalesce(r.finished_at, clock_timestamp())
+      ORDER BY i.created_at`,
+    [runId],
+  )) as { t: number; n: number }[];
+  if (!batches.length) return { stepSeconds: 0, points: [] };
+  const span = Math.max(...batches.map((b) => b.t), 0.5);
+  const step = Math.max(0.5, Math.ceil((span / maxSteps) * 2) / 2);
+  const steps = Math.ceil(span / step) || 1;
+  const sums = new Array<number>(steps).fill(0);
+  for (const b of batches) sums[Math.min(steps - 1, Math.max(0, Math.floor(b.t / step)))] += Math.max(0, b.n);
+  return {
+    stepSeconds: step,
+    points: sums.map((n, k) => ({ seconds: (k + 1) * step, recordsPerSecond: n / step })),
+  };
 }

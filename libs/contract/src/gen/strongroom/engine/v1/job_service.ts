@@ -99,6 +99,24 @@ export interface ListRunPartitionsResponse {
   partitions: RunPartition[];
 }
 
+export interface GetRunThroughputRequest {
+  runId: string;
+}
+
+export interface ThroughputPoint {
+  /** Seconds since the run started (the end of the step). */
+  seconds: number;
+  /** Records read per second over the step. */
+  recordsPerSecond: number;
+}
+
+export interface GetRunThroughputResponse {
+  /** In time order; empty for a run that committed no batch. */
+  points: ThroughputPoint[];
+  /** The length of each step, seconds. */
+  stepSeconds: number;
+}
+
 export interface ListRunsRequest {
   /** Optional filter. */
   jobId: string;
@@ -1132,6 +1150,259 @@ export const ListRunPartitionsResponse: MessageFns<ListRunPartitionsResponse> = 
   fromPartial(object: DeepPartial<ListRunPartitionsResponse>): ListRunPartitionsResponse {
     const message = createBaseListRunPartitionsResponse();
     message.partitions = object.partitions?.map((e) => RunPartition.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetRunThroughputRequest(): GetRunThroughputRequest {
+  return { runId: "" };
+}
+
+export const GetRunThroughputRequest: MessageFns<GetRunThroughputRequest> = {
+  encode(message: GetRunThroughputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRunThroughputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRunThroughputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRunThroughputRequest {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetRunThroughputRequest): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetRunThroughputRequest>): GetRunThroughputRequest {
+    return GetRunThroughputRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetRunThroughputRequest>): GetRunThroughputRequest {
+    const message = createBaseGetRunThroughputRequest();
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBaseThroughputPoint(): ThroughputPoint {
+  return { seconds: 0, recordsPerSecond: 0 };
+}
+
+export const ThroughputPoint: MessageFns<ThroughputPoint> = {
+  encode(message: ThroughputPoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seconds !== 0) {
+      writer.uint32(9).double(message.seconds);
+    }
+    if (message.recordsPerSecond !== 0) {
+      writer.uint32(17).double(message.recordsPerSecond);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThroughputPoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThroughputPoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.seconds = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.recordsPerSecond = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ThroughputPoint {
+    return {
+      seconds: isSet(object.seconds) ? globalThis.Number(object.seconds) : 0,
+      recordsPerSecond: isSet(object.recordsPerSecond)
+        ? globalThis.Number(object.recordsPerSecond)
+        : isSet(object.records_per_second)
+        ? globalThis.Number(object.records_per_second)
+        : 0,
+    };
+  },
+
+  toJSON(message: ThroughputPoint): unknown {
+    const obj: any = {};
+    if (message.seconds !== 0) {
+      obj.seconds = floatToJson(message.seconds);
+    }
+    if (message.recordsPerSecond !== 0) {
+      obj.recordsPerSecond = floatToJson(message.recordsPerSecond);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ThroughputPoint>): ThroughputPoint {
+    return ThroughputPoint.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ThroughputPoint>): ThroughputPoint {
+    const message = createBaseThroughputPoint();
+    message.seconds = object.seconds ?? 0;
+    message.recordsPerSecond = object.recordsPerSecond ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetRunThroughputResponse(): GetRunThroughputResponse {
+  return { points: [], stepSeconds: 0 };
+}
+
+export const GetRunThroughputResponse: MessageFns<GetRunThroughputResponse> = {
+  encode(message: GetRunThroughputResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.points) {
+      ThroughputPoint.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.stepSeconds !== 0) {
+      writer.uint32(17).double(message.stepSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRunThroughputResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRunThroughputResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.points.push(ThroughputPoint.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.stepSeconds = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRunThroughputResponse {
+    return {
+      points: globalThis.Array.isArray(object?.points)
+        ? object.points.map((e: any) => ThroughputPoint.fromJSON(e))
+        : [],
+      stepSeconds: isSet(object.stepSeconds)
+        ? globalThis.Number(object.stepSeconds)
+        : isSet(object.step_seconds)
+        ? globalThis.Number(object.step_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetRunThroughputResponse): unknown {
+    const obj: any = {};
+    if (message.points?.length) {
+      obj.points = message.points.map((e) => ThroughputPoint.toJSON(e));
+    }
+    if (message.stepSeconds !== 0) {
+      obj.stepSeconds = floatToJson(message.stepSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetRunThroughputResponse>): GetRunThroughputResponse {
+    return GetRunThroughputResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetRunThroughputResponse>): GetRunThroughputResponse {
+    const message = createBaseGetRunThroughputResponse();
+    message.points = object.points?.map((e) => ThroughputPoint.fromPartial(e)) || [];
+    message.stepSeconds = object.stepSeconds ?? 0;
     return message;
   },
 };
@@ -2538,6 +2809,21 @@ export const JobServiceService = {
       Buffer.from(ListRunPartitionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRunPartitionsResponse => ListRunPartitionsResponse.decode(value),
   },
+  /**
+   * A run's throughput over its time, from its committed batches (records read per second, in up to 120
+   * steps): what a run looked like after the fact, for a plot.
+   */
+  getRunThroughput: {
+    path: "/strongroom.engine.v1.JobService/GetRunThroughput" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRunThroughputRequest): Buffer =>
+      Buffer.from(GetRunThroughputRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRunThroughputRequest => GetRunThroughputRequest.decode(value),
+    responseSerialize: (value: GetRunThroughputResponse): Buffer =>
+      Buffer.from(GetRunThroughputResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetRunThroughputResponse => GetRunThroughputResponse.decode(value),
+  },
 } as const;
 
 export interface JobServiceServer extends UntypedServiceImplementation {
@@ -2570,6 +2856,11 @@ export interface JobServiceServer extends UntypedServiceImplementation {
    * each stands, who holds it under which lease epoch, until when.
    */
   listRunPartitions: handleUnaryCall<ListRunPartitionsRequest, ListRunPartitionsResponse>;
+  /**
+   * A run's throughput over its time, from its committed batches (records read per second, in up to 120
+   * steps): what a run looked like after the fact, for a plot.
+   */
+  getRunThroughput: handleUnaryCall<GetRunThroughputRequest, GetRunThroughputResponse>;
 }
 
 export interface JobServiceClient extends Client {
@@ -2761,6 +3052,25 @@ export interface JobServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRunPartitionsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * A run's throughput over its time, from its committed batches (records read per second, in up to 120
+   * steps): what a run looked like after the fact, for a plot.
+   */
+  getRunThroughput(
+    request: GetRunThroughputRequest,
+    callback: (error: ServiceError | null, response: GetRunThroughputResponse) => void,
+  ): ClientUnaryCall;
+  getRunThroughput(
+    request: GetRunThroughputRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetRunThroughputResponse) => void,
+  ): ClientUnaryCall;
+  getRunThroughput(
+    request: GetRunThroughputRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetRunThroughputResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const JobServiceClient = makeGenericClientConstructor(
@@ -2771,6 +3081,10 @@ export const JobServiceClient = makeGenericClientConstructor(
   service: typeof JobServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

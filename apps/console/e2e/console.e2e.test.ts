@@ -1,0 +1,124 @@
+// The operator console in a real browser (Debian's chromium through playwright-core) against a real stack
+// (`strongroom serve`). Screenshots go to STRONGROOM_SCREENSHOTS when set (docs/images for the docs), else
+// to a temporary folder.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { generateTransactionsCsv } from '@strongroom/datagen';
+import { holdTableLock, makeTempDir, runCli } from '@strongroom/testing';
+import { chromiumPath, ROOT, serveStack, type ServedStack } from './stack';
+
+const browserPath = chromiumPath();
+if (!browserPath)
+  console.warn(
+    'console browser tests did NOT run: no chromium here. Install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH; .ci/run installs it.',
+  );
+const withBrowser = browserPath ? describe : describe.skip;
+
+withBrowser('the operator console in a real browser', () => {
+  let stack: ServedStack;
+  let browser: Browser;
+  let page: Page;
+  const shots = process.env['STRONGROOM_SCREENSHOTS']
+    ? path.resolve(ROOT, process.env['STRONGROOM_SCREENSHOTS'])
+    : makeTempDir('strongroom-shots-');
+  const shot = async (name: string) => {
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, `${name}.png`) });
+  };
+
+  beforeAll(async () => {
+    stack = await serveStack();
+    browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  }, 90_000);
+
+  const signIn = async (token: string) => {
+    await page.getByLabel('Bearer token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Runs' }).or(page.locator('#run-title')).first().waitFor();
+  };
+
+  it('serves the console from the gateway itself, with nothing from elsewhere, and signs in with a token', async () => {
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const res = await page.goto(stack.consoleUrl);
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
+    await page.getByLabel('Bearer token').waitFor();
+    await shot('console-sign-in');
+    await page.getByLabel('Bearer token').fill('not a token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('not a bearer token');
+    await signIn(stack.tokens.operator);
+    await expect(page.locator('.who .subject').textContent()).resolves.toBe('dev-operator');
+    const origin = new URL(stack.consoleUrl).origin;
+    expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('ws://'))).toEqual([]);
+  });
+
+  it('shows a viewer a running run without actions, an operator with them, and the run reaching SUCCEEDED live with its plot', async () => {
+    const inbox = path.join(stack.home, 'inbox');
+    fs.mkdirSync(inbox, { recursive: true });
+    const csv = path.join(inbox, 'console-e2e.csv');
+    await generateTransactionsCsv(csv, { rows: 120_000, badRatio: 0.01, cardRatio: 0.1, idPrefix: 'E2E' });
+    const jobFile = path.join(inbox, 'console-e2e.yaml');
+    fs.writeFileSync(
+      jobFile,
+      `name: console-e2e\nsource:\n  kind: csv\n  path: console-e2e.csv\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nerrors: { maxRejectRatio: 0.05 }\n`,
+    );
+    // the run's first batch waits on a lock the test holds, so the run is surely RUNNING while we look
+    const release = await holdTableLock(stack.databaseUrl, 'transactions');
+    let runId: string;
+    try {
+      const started = await runCli(['run', jobFile, '--detach', '--json'], stack.env);
+      expect(started.code).toBe(0);
+      runId = (JSON.parse(started.stdout) as { runId: string }).runId;
+      expect(runId).toMatch(/^[0-9a-f-]{36}$/);
+
+      // a viewer: the run, live, and no action
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signIn(stack.tokens.viewer);
+      await page.goto(new URL(`/runs/${runId}`, stack.consoleUrl).toString());
+      await expect(page.getByTestId('run-status').textContent()).resolves.toMatch(/running|pending/);
+      expect(await page.getByRole('button', { name: /Pause|Cancel run|Resume/ }).count()).toBe(0);
+      await shot('console-run-viewer');
+
+      // an operator: the same run, with its actions
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signIn(stack.tokens.operator);
+      await page.goto(new URL(`/runs/${runId}`, stack.consoleUrl).toString());
+      await page.getByRole('button', { name: 'Pause' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(1);
+    } finally {
+      await release();
+    }
+    // the run goes on and ends while the page watches it
+    await page.getByTestId('run-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
+    const points = Number(await page.getByTestId('throughput-plot').getAttribute('data-points'));
+    expect(points).toBeGreaterThanOrEqual(2);
+    await expect(page.getByTestId('conservation').textContent()).resolves.toMatch(/^✓ 120,000 read = /);
+    await expect(page.getByTestId('reconciled').textContent()).resolves.toContain('✓');
+    expect(await page.getByRole('heading', { name: 'Dead letters by reason' }).count()).toBe(1);
+    await shot('console-run');
+
+    // the list shows it; a reload keeps the person signed in and on the page
+    await page.goto(stack.consoleUrl);
+    await page.getByRole('link', { name: 'console-e2e' }).first().waitFor();
+    await shot('console-runs');
+    await page.goto(new URL(`/runs/${runId}`, stack.consoleUrl).toString());
+    await page.reload();
+    await page.getByTestId('run-status').filter({ hasText: 'succeeded' }).waitFor();
+    await expect(page.locator('.who .subject').textContent()).resolves.toBe('dev-operator');
+
+    // signing out forgets the token: the sign-in page, also after a reload
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Bearer token').waitFor();
+    await page.reload();
+    await page.getByLabel('Bearer token').waitFor();
+    expect(await page.evaluate(() => window.sessionStorage.length)).toBe(0);
+  });
+});

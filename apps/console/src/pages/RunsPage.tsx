@@ -1,0 +1,175 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useQuery } from 'urql';
+import { graphql, type ResultOf } from '../graphql';
+import { follow } from '../router';
+import { createdWithin, failuresFirst, fmt, type RunStatus } from '../view/runs';
+
+const RunsQuery = graphql(`
+  query Runs($status: RunStatus, $jobId: ID) {
+    runs(status: $status, jobId: $jobId, first: 100) {
+      edges {
+        node {
+          id
+          jobName
+          status
+          read
+          loaded
+          deadLettered
+          filtered
+          inSink
+          createdAt
+          finishedAt
+          recordsPerSecond
+          errorCode
+          sla {
+            status
+          }
+        }
+      }
+    }
+    jobs(first: 100) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+type RunRow = ResultOf<typeof RunsQuery>['runs']['edges'][number]['node'];
+
+const STATUSES: RunStatus[] = ['FAILED', 'PAUSED', 'RUNNING', 'PENDING', 'CANCELLED', 'SUCCEEDED'];
+const PERIODS: [string, number][] = [
+  ['any time', 0],
+  ['last hour', 3_600_000],
+  ['last 24 hours', 86_400_000],
+  ['last 7 days', 7 * 86_400_000],
+];
+
+/** Runs, failures first, refreshed every two seconds; filters by status, job and time. */
+export function RunsPage() {
+  const [status, setStatus] = useState<RunStatus | ''>('');
+  const [jobId, setJobId] = useState('');
+  const [since, setSince] = useState(0);
+  const [{ data, error, fetching }, refresh] = useQuery({
+    query: RunsQuery,
+    variables: { status: status || null, jobId: jobId || null },
+  });
+  useEffect(() => {
+    const timer = setInterval(() => refresh({ requestPolicy: 'network-only' }), 2000);
+    return () => clearInterval(timer);
+  }, [refresh]);
+  const runs = useMemo(
+    () =>
+      failuresFirst(
+        createdWithin(
+          (data?.runs.edges ?? []).map((e) => e.node),
+          since,
+          Date.now(),
+        ),
+      ),
+    [data, since],
+  );
+  return (
+    <section aria-labelledby="runs-title">
+      <h1 id="runs-title">Runs</h1>
+      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter runs">
+        <label>
+          Status
+          <select value={status} onChange={(e) => setStatus(e.target.value as RunStatus | '')}>
+            <option value="">all</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s.toLowerCase()}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Job
+          <select value={jobId} onChange={(e) => setJobId(e.target.value)}>
+            <option value="">all</option>
+            {(data?.jobs.edges ?? []).map(({ node }) => (
+              <option key={node.id} value={node.id}>
+                {node.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Created
+          <select value={since} onChange={(e) => setSince(Number(e.target.value))}>
+            {PERIODS.map(([label, ms]) => (
+              <option key={label} value={ms}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </form>
+      {error ? (
+        <p role="alert" className="error">
+          Could not load runs: {error.message.replace(/^\[\w+\]\s*/, '')}
+        </p>
+      ) : null}
+      <table className="runs" aria-busy={fetching && !data}>
+        <caption className="sr-only">Runs, failures first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Status</th>
+            <th scope="col">Job</th>
+            <th scope="col" className="num">
+              Read
+            </th>
+            <th scope="col" className="num">
+              Loaded
+            </th>
+            <th scope="col" className="num">
+              Dead letters
+            </th>
+            <th scope="col">SLA</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((run) => (
+            <RunLine key={run.id} run={run} />
+          ))}
+          {data && runs.length === 0 ? (
+            <tr>
+              <td colSpan={7} className="empty">
+                No runs match.
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function RunLine({ run }: { run: RunRow }) {
+  const href = `/runs/${run.id}`;
+  return (
+    <tr className={`status-${run.status.toLowerCase()}`}>
+      <td>
+        <span className={`badge ${run.status.toLowerCase()}`}>{run.status.toLowerCase()}</span>
+        {run.errorCode ? <span className="code"> {run.errorCode}</span> : null}
+      </td>
+      <td>
+        <a href={href} onClick={(e) => follow(e, href)}>
+          {run.jobName || run.id.slice(0, 8)}
+        </a>
+      </td>
+      <td className="num">{fmt(run.read)}</td>
+      <td className="num">
+        {fmt(run.loaded)}
+        {run.inSink !== run.loaded ? <span className="note"> ({fmt(run.inSink)} kept)</span> : null}
+      </td>
+      <td className="num">{fmt(run.deadLettered)}</td>
+      <td>{run.sla.status === 'NONE' ? '—' : run.sla.status.toLowerCase().replace('_', ' ')}</td>
+      <td>{run.createdAt ? new Date(run.createdAt).toLocaleString() : ''}</td>
+    </tr>
+  );
+}

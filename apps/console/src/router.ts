@@ -1,0 +1,35 @@
+// A router of two kinds of page (/ and /runs/<id>) on the History API: links stay plain hrefs that work
+// with a middle click, and reloading a page shows it again (the gateway serves the console at every path).
+import { useEffect, useState } from 'react';
+
+export type Route = { page: 'runs' } | { page: 'run'; id: string };
+
+export function routeOf(pathname: string): Route {
+  const m = /^\/runs\/([0-9a-f-]{36})\/?$/i.exec(pathname);
+  return m?.[1] ? { page: 'run', id: m[1] } : { page: 'runs' };
+}
+
+export function navigate(path: string): void {
+  window.history.pushState(null, '', path);
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => routeOf(window.location.pathname));
+  useEffect(() => {
+    const onPop = () => setRoute(routeOf(window.location.pathname));
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  return route;
+}
+
+/** An in-page link: a real href, followed without reloading the page on a plain click. */
+export function follow(
+  event: { button: number; metaKey: boolean; ctrlKey: boolean; shiftKey: boolean; preventDefault(): void },
+  path: string,
+): void {
+  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  navigate(path);
+}
