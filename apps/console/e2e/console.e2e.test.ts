@@ -19,6 +19,8 @@ withBrowser('the operator console in a real browser', () => {
   let stack: ServedStack;
   let browser: Browser;
   let page: Page;
+  /** The run the second test loads (its dead letters are the third test's). */
+  let loadedRun = '';
   const shots = process.env['STRONGROOM_SCREENSHOTS']
     ? path.resolve(ROOT, process.env['STRONGROOM_SCREENSHOTS'])
     : makeTempDir('strongroom-shots-');
@@ -40,7 +42,12 @@ withBrowser('the operator console in a real browser', () => {
   const signIn = async (token: string) => {
     await page.getByLabel('Bearer token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Runs' }).or(page.locator('#run-title')).first().waitFor();
+    await page
+      .getByRole('heading', { name: 'Runs' })
+      .or(page.locator('#run-title'))
+      .or(page.locator('#dlq-page-title'))
+      .first()
+      .waitFor();
   };
 
   it('serves the console from the gateway itself, with nothing from elsewhere, and signs in with a token', async () => {
@@ -104,6 +111,7 @@ withBrowser('the operator console in a real browser', () => {
     await expect(page.getByTestId('reconciled').textContent()).resolves.toContain('✓');
     expect(await page.getByRole('heading', { name: 'Dead letters by reason' }).count()).toBe(1);
     await shot('console-run');
+    loadedRun = runId;
 
     // the list shows it; a reload keeps the person signed in and on the page
     await page.goto(stack.consoleUrl);
@@ -120,5 +128,52 @@ withBrowser('the operator console in a real browser', () => {
     await page.reload();
     await page.getByLabel('Bearer token').waitFor();
     expect(await page.evaluate(() => window.sessionStorage.length)).toBe(0);
+  });
+  it('replays a corrected dead letter and discards a selection with a reason; a viewer is not offered the page', async () => {
+    expect(loadedRun).not.toBe('');
+    await page.goto(new URL(`/dead-letters?run=${loadedRun}`, stack.consoleUrl).toString());
+    await signIn(stack.tokens.operator); // the previous test ended signed out
+    await page.getByRole('heading', { name: 'Dead letters of a run' }).waitFor();
+    await page.locator('option[value="INVALID_CURRENCY"]').waitFor({ state: 'attached' });
+    await page.locator('#dlq-reason').selectOption('INVALID_CURRENCY');
+    const rows = page.locator('table.dead-letters tbody tr').filter({ hasText: 'INVALID_CURRENCY' });
+    await rows.first().waitFor();
+    // a record without a masked card number: its corrected line carries nothing the checks would refuse
+    const plain = rows.filter({ hasNotText: '*' }).first();
+    const letterId = (
+      (await plain.getByRole('button', { name: /Correct dead letter/ }).getAttribute('aria-label')) ?? ''
+    ).replace('Correct dead letter ', '');
+    await plain.getByRole('button', { name: /Correct dead letter/ }).click();
+    const editor = page.getByLabel(/The record, corrected/);
+    const raw = await editor.inputValue();
+    expect(raw).toContain(',XXQ,');
+    // the currency was a typo; EUR has two decimal places (the generator drew the amount for another currency)
+    await editor.fill(
+      raw.replace(
+        /,(-?\d+)(?:\.(\d{1,2})\d*)?,XXQ,/,
+        (_m, units: string, cents = '00') => `,${units}.${cents.padEnd(2, '0')},EUR,`,
+      ),
+    );
+    await page.getByLabel(/^Reason \(recorded/).fill('currency code typo, checked with the branch');
+    await page.getByRole('button', { name: 'Replay corrected record' }).click();
+    const said = page.locator('div[aria-live="polite"] p').first();
+    await said.waitFor();
+    expect(await said.textContent()).toBe('Replayed: 1 loaded.');
+    await shot('console-dead-letters');
+    // the rest of that reason, discarded in bulk with the reason
+    await page.locator('tbody tr').filter({ hasText: `INVALID_CURRENCY` }).first().waitFor();
+    const left = await page.locator('tbody tr').filter({ hasText: 'INVALID_CURRENCY' }).count();
+    expect(left).toBeGreaterThan(0);
+    await page.getByLabel('Select all shown').check();
+    await page.getByLabel(/^Reason \(recorded/).fill('duplicates of corrected records');
+    await page.getByRole('button', { name: /Discard selected/ }).click();
+    await page.getByText(/^Discarded: /).waitFor();
+    expect(await said.textContent()).toBe(`Discarded: ${left}.`);
+    expect(letterId).toMatch(/^\d+$/);
+
+    // a viewer is not offered dead letters at all
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(stack.tokens.viewer);
+    expect(await page.getByRole('link', { name: 'Dead letters' }).count()).toBe(0);
   });
 });

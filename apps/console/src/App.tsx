@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { createGatewayClient } from './client';
 import { graphql } from './graphql';
+import { DeadLettersPage } from './pages/DeadLettersPage';
 import { RunPage } from './pages/RunPage';
 import { RunsPage } from './pages/RunsPage';
 import { SignIn } from './pages/SignIn';
@@ -70,9 +71,18 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           Strongroom
         </a>
         <nav aria-label="Sections">
-          <a href="/" onClick={(e) => follow(e, '/')} aria-current={route.page !== 'run' ? 'page' : undefined}>
+          <a href="/" onClick={(e) => follow(e, '/')} aria-current={route.page === 'runs' ? 'page' : undefined}>
             Runs
           </a>
+          {permissions.may('Query.deadLetters') ? (
+            <a
+              href="/dead-letters"
+              onClick={(e) => follow(e, '/dead-letters')}
+              aria-current={route.page === 'dead-letters' ? 'page' : undefined}
+            >
+              Dead letters
+            </a>
+          ) : null}
         </nav>
         <div className="who" aria-label="Signed in as">
           {data ? (
@@ -93,6 +103,8 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           </div>
         ) : route.page === 'run' ? (
           <RunPage id={route.id} permissions={permissions} />
+        ) : route.page === 'dead-letters' ? (
+          <DeadLettersPage {...(route.runId ? { runId: route.runId } : {})} permissions={permissions} />
         ) : (
           <RunsPage />
         )}

@@ -2,11 +2,16 @@
 // with a middle click, and reloading a page shows it again (the gateway serves the console at every path).
 import { useEffect, useState } from 'react';
 
-export type Route = { page: 'runs' } | { page: 'run'; id: string };
+export type Route = { page: 'runs' } | { page: 'run'; id: string } | { page: 'dead-letters'; runId?: string };
 
-export function routeOf(pathname: string): Route {
+export function routeOf(pathname: string, search = ''): Route {
   const m = /^\/runs\/([0-9a-f-]{36})\/?$/i.exec(pathname);
-  return m?.[1] ? { page: 'run', id: m[1] } : { page: 'runs' };
+  if (m?.[1]) return { page: 'run', id: m[1] };
+  if (/^\/dead-letters\/?$/.test(pathname)) {
+    const runId = new URLSearchParams(search).get('run');
+    return runId && /^[0-9a-f-]{36}$/i.test(runId) ? { page: 'dead-letters', runId } : { page: 'dead-letters' };
+  }
+  return { page: 'runs' };
 }
 
 export function navigate(path: string): void {
@@ -15,9 +20,9 @@ export function navigate(path: string): void {
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => routeOf(window.location.pathname));
+  const [route, setRoute] = useState(() => routeOf(window.location.pathname, window.location.search));
   useEffect(() => {
-    const onPop = () => setRoute(routeOf(window.location.pathname));
+    const onPop = () => setRoute(routeOf(window.location.pathname, window.location.search));
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);

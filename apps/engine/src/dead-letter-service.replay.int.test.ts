@@ -72,7 +72,7 @@ describe('DeadLetterService (real engine): replay and discard', () => {
     unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(
       dlq,
       dlq.replayDeadLetters,
-      { ids: [], runId: '', corrections: [], ...req },
+      { ids: [], runId: '', corrections: [], reason: '', ...req },
       30_000,
       operator(),
     );
@@ -149,7 +149,11 @@ describe('DeadLetterService (real engine): replay and discard', () => {
       id: d.id,
       rawRecord: (source[d.recordNo] as string).replace('POISON', 'DE89370400440532013000').replace(',XXQ,', ',KWD,'),
     })); // KWD takes 0–3 decimals
-    const first = await replay({ ids: fixable.map((d) => d.id), corrections });
+    const first = await replay({
+      ids: fixable.map((d) => d.id),
+      corrections,
+      reason: 'amounts re-keyed from the paper slips',
+    });
     expect(first).toMatchObject({ loaded: fixable.length, stillFailing: 0, skipped: 0 });
     const after = await getRun();
     expect(after?.loaded).toBe((before?.loaded ?? 0) + fixable.length);
@@ -208,6 +212,13 @@ describe('DeadLetterService (real engine): replay and discard', () => {
       'dlq:discarded',
     ]);
     expect(new Set(rows.map((r) => r.actor))).toEqual(new Set(['user:olivia']));
+    // a replay's reason, when given, is in its audit entry
+    const reasons = (
+      await pg.query(
+        `SELECT details->>'reason' AS reason FROM immutable_audit_log WHERE action = 'dlq:replayed' ORDER BY seq`,
+      )
+    ).rows.map((r) => r.reason);
+    expect(reasons).toEqual(['amounts re-keyed from the paper slips', null, null]);
     expect((await verifyChain(sqlExec(pg))).ok).toBe(true);
   });
 

@@ -336,6 +336,7 @@ describe('engine authentication (real engine)', () => {
           ids: ['1'],
           runId: '',
           corrections: [{ id: '1', rawRecord: 'a,b' }],
+          reason: '',
         });
         code = status.OK;
       } catch (err) {

@@ -233,6 +233,7 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
         ids: pending.map((p) => p.id),
         runId: '',
         corrections,
+        reason: '',
       }),
     ).rejects.toBeDefined();
     dlq.close();
@@ -252,11 +253,13 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
       ids: pending.map((p) => p.id),
       runId: '',
       corrections,
+      reason: '',
     });
     const again = await unaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>(dlq2, dlq2.replayDeadLetters, {
       ids: pending.map((p) => p.id),
       runId: '',
       corrections,
+      reason: '',
     });
     dlq2.close();
     e.client.close();

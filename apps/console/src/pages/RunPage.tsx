@@ -350,6 +350,11 @@ function DeadLetterReasons({ runId }: { runId: string }) {
   return (
     <section aria-labelledby="dlq-title">
       <h2 id="dlq-title">Dead letters by reason</h2>
+      <p>
+        <a href={`/dead-letters?run=${runId}`} onClick={(e) => follow(e, `/dead-letters?run=${runId}`)}>
+          Replay or discard them →
+        </a>
+      </p>
       <ul className="reasons">
         {reasons.map((r) => (
           <li key={r.reasonCode}>

@@ -77,7 +77,12 @@ export function RunsPage() {
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter runs">
         <label>
           Status
-          <select value={status} onChange={(e) => setStatus(e.target.value as RunStatus | '')}>
+          <select
+            id="runs-status"
+            aria-label="Status"
+            value={status}
+            onChange={(e) => setStatus(e.target.value as RunStatus | '')}
+          >
             <option value="">all</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -88,7 +93,7 @@ export function RunsPage() {
         </label>
         <label>
           Job
-          <select value={jobId} onChange={(e) => setJobId(e.target.value)}>
+          <select id="runs-job" aria-label="Job" value={jobId} onChange={(e) => setJobId(e.target.value)}>
             <option value="">all</option>
             {(data?.jobs.edges ?? []).map(({ node }) => (
               <option key={node.id} value={node.id}>
@@ -99,7 +104,12 @@ export function RunsPage() {
         </label>
         <label>
           Created
-          <select value={since} onChange={(e) => setSince(Number(e.target.value))}>
+          <select
+            id="runs-created"
+            aria-label="Created"
+            value={since}
+            onChange={(e) => setSince(Number(e.target.value))}
+          >
             {PERIODS.map(([label, ms]) => (
               <option key={label} value={ms}>
                 {label}

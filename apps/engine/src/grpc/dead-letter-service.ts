@@ -3,7 +3,14 @@ import { type DeadLetter, DeadLetterStatus, type DeadLetterServiceServer } from 
 import { type DataSource, type DeadLetterEntity, type DeadLetterStatus as DbStatus } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
-import { discardDeadLetters, isUuid, listDeadLetters, replayDeadLetters, type RunContext } from '@strongroom/pipeline';
+import {
+  discardDeadLetters,
+  isUuid,
+  listDeadLetters,
+  operatorText,
+  replayDeadLetters,
+  type RunContext,
+} from '@strongroom/pipeline';
 import { type CallScope, requireAction, unary } from './call-scope';
 import { type FourEyes } from '../compliance/four-eyes';
 import { fromProtoEnum } from './mappers';
@@ -71,7 +78,12 @@ export function deadLetterServiceHandlers(deps: {
       const corrections = new Map(req.corrections.map((c) => [c.id, c.rawRecord]));
       const outcomes = await replayDeadLetters(
         deps.ctx,
-        { ids: req.ids, runId: optionalUuid(req.runId, 'run_id'), corrections },
+        {
+          ids: req.ids,
+          runId: optionalUuid(req.runId, 'run_id'),
+          corrections,
+          ...(req.reason.trim() ? { reason: operatorText(req.reason, 'a reason') } : {}),
+        },
         actor,
       );
       const count = (o: string) => outcomes.filter((x) => x.outcome === o).length;

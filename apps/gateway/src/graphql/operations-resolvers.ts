@@ -143,7 +143,12 @@ export const operationsMutations = {
   replayDeadLetters: async (_: unknown, a: Args, ctx: GatewayContext) => {
     const ids = (a['ids'] as string[] | null) ?? [];
     if (!ids.length && !a['runId']) throw badUserInput('give "ids" or "runId"');
-    return ctx.services.replayDeadLetters({ ids, runId: (a['runId'] as string) ?? '', corrections: [] });
+    const corrections = ((a['corrections'] as { id: string; rawRecord: string }[] | null) ?? []).map((c) => ({
+      id: c.id,
+      rawRecord: c.rawRecord,
+    }));
+    const reason = typeof a['reason'] === 'string' && a['reason'].trim() ? reasonArg(a['reason']) : '';
+    return ctx.services.replayDeadLetters({ ids, runId: (a['runId'] as string) ?? '', corrections, reason });
   },
   discardDeadLetters: async (_: unknown, a: Args, ctx: GatewayContext) =>
     ctx.services.discardDeadLetters({ ids: a['ids'] as string[], reason: reasonArg(a['reason'] as string) }),

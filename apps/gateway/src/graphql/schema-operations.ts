@@ -145,6 +145,12 @@ export const operationsTypeDefs = /* GraphQL */ `
     reasonMessage: String
   }
 
+  "A corrected raw record for one dead letter, in the source's format (one CSV line with the original columns)."
+  input DeadLetterCorrectionInput {
+    id: ID!
+    rawRecord: String!
+  }
+
   type ReplayPayload {
     loaded: Int!
     alreadyLoaded: Int!

@@ -86,8 +86,12 @@ const rootTypeDefs = /* GraphQL */ `
     resumeRun(id: ID!): Run
     "Cancels a run; it publishes nothing. Roles operator, admin."
     cancelRun(id: ID!): Run
-    "Replays dead letters (the given ids, or every PENDING one of runId); idempotent. Roles operator, admin."
-    replayDeadLetters(ids: [ID!], runId: ID): ReplayPayload
+    """
+    Replays dead letters (the given ids, or every PENDING one of runId); idempotent. corrections replace an
+    entry's raw record (one line in the source's format) for this replay; a reason is recorded in the audit
+    entry. Roles operator, admin (corrections: the role matrix's ReplayDeadLetters.corrections cell).
+    """
+    replayDeadLetters(ids: [ID!], runId: ID, corrections: [DeadLetterCorrectionInput!], reason: String): ReplayPayload
     "Closes dead letters without loading them; a reason is required. Roles operator, admin."
     discardDeadLetters(ids: [ID!]!, reason: String!): DiscardPayload
     "OPEN → ESCALATED, with a reason (audited with you as the actor). Roles auditor, admin."

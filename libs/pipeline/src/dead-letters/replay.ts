@@ -26,6 +26,8 @@ export interface ReplayRequest {
   runId?: string;
   /** id → corrected raw record (one line in the source's format). */
   corrections: Map<string, string>;
+  /** Why, when the person said (audited). */
+  reason?: string;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function replayDeadLetters(
         entries.filter((e) => e.run_id === runId).map((e) => e.id),
         req.corrections,
         actor,
+        req.reason,
       )),
     );
   }
@@ -92,6 +95,7 @@ async function replayRun(
   ids: string[],
   corrections: Map<string, string>,
   actor: string,
+  reason?: string,
 ): Promise<ReplayOutcome[]> {
   const run = await getRun(ctx.ds, runId);
   if (run.status !== 'SUCCEEDED')
@@ -256,6 +260,7 @@ async function replayRun(
         stillFailing: failing.length,
         skipped: list.length - resolved.length - failing.length,
         corrected: ids.filter((i) => corrections.has(i)).length,
+        ...(reason ? { reason } : {}),
         // the batch this replay added to the run, and its digest (VerifyRun checks the integrity row against it)
         ...(resolved.length ? { batchSeq: run.batchesCommitted + 1, digest: result.digest } : {}),
       },

@@ -117,6 +117,8 @@ export interface ReplayDeadLettersRequest {
   ids: string[];
   runId: string;
   corrections: DeadLetterCorrection[];
+  /** Why (optional; recorded in the replay's audit entry, passed through the card-data detector). */
+  reason: string;
 }
 
 export interface ReplayOutcome {
@@ -825,7 +827,7 @@ export const DeadLetterCorrection: MessageFns<DeadLetterCorrection> = {
 };
 
 function createBaseReplayDeadLettersRequest(): ReplayDeadLettersRequest {
-  return { ids: [], runId: "", corrections: [] };
+  return { ids: [], runId: "", corrections: [], reason: "" };
 }
 
 export const ReplayDeadLettersRequest: MessageFns<ReplayDeadLettersRequest> = {
@@ -838,6 +840,9 @@ export const ReplayDeadLettersRequest: MessageFns<ReplayDeadLettersRequest> = {
     }
     for (const v of message.corrections) {
       DeadLetterCorrection.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
     }
     return writer;
   },
@@ -879,6 +884,14 @@ export const ReplayDeadLettersRequest: MessageFns<ReplayDeadLettersRequest> = {
             message.corrections.push(DeadLetterCorrection.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -902,6 +915,7 @@ export const ReplayDeadLettersRequest: MessageFns<ReplayDeadLettersRequest> = {
       corrections: globalThis.Array.isArray(object?.corrections)
         ? object.corrections.map((e: any) => DeadLetterCorrection.fromJSON(e))
         : [],
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -916,6 +930,9 @@ export const ReplayDeadLettersRequest: MessageFns<ReplayDeadLettersRequest> = {
     if (message.corrections?.length) {
       obj.corrections = message.corrections.map((e) => DeadLetterCorrection.toJSON(e));
     }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
     return obj;
   },
 
@@ -927,6 +944,7 @@ export const ReplayDeadLettersRequest: MessageFns<ReplayDeadLettersRequest> = {
     message.ids = object.ids?.map((e) => e) || [];
     message.runId = object.runId ?? "";
     message.corrections = object.corrections?.map((e) => DeadLetterCorrection.fromPartial(e)) || [];
+    message.reason = object.reason ?? "";
     return message;
   },
 };
