@@ -42,12 +42,7 @@ withBrowser('the operator console in a real browser', () => {
   const signIn = async (token: string) => {
     await page.getByLabel('Bearer token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page
-      .getByRole('heading', { name: 'Runs' })
-      .or(page.locator('#run-title'))
-      .or(page.locator('#dlq-page-title'))
-      .first()
-      .waitFor();
+    await page.locator('.who .subject').waitFor(); // signed in: the gateway said who this is
   };
 
   it('serves the console from the gateway itself, with nothing from elsewhere, and signs in with a token', async () => {
@@ -75,7 +70,7 @@ withBrowser('the operator console in a real browser', () => {
     const jobFile = path.join(inbox, 'console-e2e.yaml');
     fs.writeFileSync(
       jobFile,
-      `name: console-e2e\nsource:\n  kind: csv\n  path: console-e2e.csv\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nerrors: { maxRejectRatio: 0.05 }\n`,
+      `name: console-e2e\nsource:\n  kind: csv\n  path: console-e2e.csv\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nerrors: { maxRejectRatio: 0.05 }\ncompliance: { frameworks: [AML], sanctions: off }\n`,
     );
     // the run's first batch waits on a lock the test holds, so the run is surely RUNNING while we look
     const release = await holdTableLock(stack.databaseUrl, 'transactions');
@@ -105,8 +100,10 @@ withBrowser('the operator console in a real browser', () => {
     }
     // the run goes on and ends while the page watches it
     await page.getByTestId('run-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
-    const points = Number(await page.getByTestId('throughput-plot').getAttribute('data-points'));
-    expect(points).toBeGreaterThanOrEqual(2);
+    // the plot: the live points, then the run's whole history once it ended
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="throughput-plot"]')?.getAttribute('data-points')) >= 2,
+    );
     await expect(page.getByTestId('conservation').textContent()).resolves.toMatch(/^✓ 120,000 read = /);
     await expect(page.getByTestId('reconciled').textContent()).resolves.toContain('✓');
     expect(await page.getByRole('heading', { name: 'Dead letters by reason' }).count()).toBe(1);
@@ -175,5 +172,43 @@ withBrowser('the operator console in a real browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(stack.tokens.viewer);
     expect(await page.getByRole('link', { name: 'Dead letters' }).count()).toBe(0);
+  });
+  it('works the alert queue as an auditor, verifies the audit chain, and refuses an operator an admin mutation', async () => {
+    // the previous test ended signed in as a viewer
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(stack.tokens.auditor);
+    await page.goto(new URL('/alerts', stack.consoleUrl).toString());
+    await page.getByRole('heading', { name: 'Alerts' }).waitFor();
+    const first = page.getByRole('button', { name: /^Open alert / }).first();
+    await first.waitFor();
+    await first.click();
+    await page.getByRole('heading', { name: /score/ }).waitFor();
+    await page.getByLabel(/^Reason \(recorded with you/).fill('amount far above the customer profile');
+    await page.getByRole('button', { name: 'Escalate' }).click();
+    await page.getByText('Escalated.').waitFor();
+    await shot('console-alerts');
+
+    await page.goto(new URL('/audit', stack.consoleUrl).toString());
+    await page.getByRole('button', { name: 'Verify now' }).click();
+    await expect(page.getByTestId('chain-verdict').textContent()).resolves.toMatch(
+      /^✓ The chain verifies: [\d,]+ entries\.$/,
+    );
+    await page.locator('#audit-action').fill('alert:escalated');
+    await page.locator('table code', { hasText: 'alert:escalated' }).first().waitFor(); // the entry just made
+    await shot('console-audit');
+
+    // an operator is offered no admin action, and the gateway refuses one sent around the page
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(stack.tokens.operator);
+    const answer = await page.evaluate(async () => {
+      const token = window.sessionStorage.getItem('strongroom.token') ?? '';
+      const res = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: 'mutation { purgeExpired(dryRun: false, reason: "try") { purged } }' }),
+      });
+      return (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+    });
+    expect(answer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

@@ -2,6 +2,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { createGatewayClient } from './client';
 import { graphql } from './graphql';
+import { AlertsPage } from './pages/AlertsPage';
+import { AuditPage } from './pages/AuditPage';
 import { DeadLettersPage } from './pages/DeadLettersPage';
 import { RunPage } from './pages/RunPage';
 import { RunsPage } from './pages/RunsPage';
@@ -83,6 +85,22 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
               Dead letters
             </a>
           ) : null}
+          {permissions.may('Query.alerts') ? (
+            <a
+              href="/alerts"
+              onClick={(e) => follow(e, '/alerts')}
+              aria-current={route.page === 'alerts' ? 'page' : undefined}
+            >
+              Alerts
+            </a>
+          ) : null}
+          <a
+            href="/audit"
+            onClick={(e) => follow(e, '/audit')}
+            aria-current={route.page === 'audit' ? 'page' : undefined}
+          >
+            {permissions.may('Query.auditEntries') ? 'Audit and health' : 'Health'}
+          </a>
         </nav>
         <div className="who" aria-label="Signed in as">
           {data ? (
@@ -103,6 +121,10 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           </div>
         ) : route.page === 'run' ? (
           <RunPage id={route.id} permissions={permissions} />
+        ) : route.page === 'alerts' ? (
+          <AlertsPage permissions={permissions} />
+        ) : route.page === 'audit' ? (
+          <AuditPage permissions={permissions} />
         ) : route.page === 'dead-letters' ? (
           <DeadLettersPage {...(route.runId ? { runId: route.runId } : {})} permissions={permissions} />
         ) : (

@@ -2,7 +2,12 @@
 // with a middle click, and reloading a page shows it again (the gateway serves the console at every path).
 import { useEffect, useState } from 'react';
 
-export type Route = { page: 'runs' } | { page: 'run'; id: string } | { page: 'dead-letters'; runId?: string };
+export type Route =
+  | { page: 'runs' }
+  | { page: 'run'; id: string }
+  | { page: 'dead-letters'; runId?: string }
+  | { page: 'alerts' }
+  | { page: 'audit' };
 
 export function routeOf(pathname: string, search = ''): Route {
   const m = /^\/runs\/([0-9a-f-]{36})\/?$/i.exec(pathname);
@@ -11,6 +16,8 @@ export function routeOf(pathname: string, search = ''): Route {
     const runId = new URLSearchParams(search).get('run');
     return runId && /^[0-9a-f-]{36}$/i.test(runId) ? { page: 'dead-letters', runId } : { page: 'dead-letters' };
   }
+  if (/^\/alerts\/?$/.test(pathname)) return { page: 'alerts' };
+  if (/^\/audit\/?$/.test(pathname)) return { page: 'audit' };
   return { page: 'runs' };
 }
 

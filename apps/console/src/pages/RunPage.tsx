@@ -138,7 +138,7 @@ export function RunPage({ id, permissions }: { id: string; permissions: Permissi
   const watching = run ? LIVE.has(run.status) : false;
   // the whole run's throughput from its committed batches; while the page watches a live run, its snapshots
   const history = (data?.run?.throughput ?? []).map((p) => ({ t: p.seconds, rate: p.recordsPerSecond }));
-  const shown = watching && points.length ? points : history;
+  const shown = (watching && points.length) || !history.length ? points : history;
   const [sub] = useSubscription({
     query: ProgressSubscription,
     variables: { id },

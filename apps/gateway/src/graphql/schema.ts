@@ -51,7 +51,7 @@ const rootTypeDefs = /* GraphQL */ `
     ): DeadLetterConnection!
     "AML / sanctions / KYC alerts, newest first. Evidence is masked unless you are an auditor or admin."
     alerts(rule: String, status: AlertStatus, runId: ID, first: Int = 20, after: String): AlertConnection!
-    "Audit chain entries, newest first. Roles auditor, admin."
+    "Audit chain entries in chain order (oldest first; page on with after), optionally of one action. Roles auditor, admin."
     auditEntries(action: String, first: Int = 20, after: String): AuditEntryConnection!
     "Verifies the whole audit chain (and the signed checkpoints). Roles auditor, admin."
     auditVerification: AuditVerification!
