@@ -94,6 +94,15 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     const fetched = await call(client.getRun.bind(client), { runId: final.id });
     expect(fetched.run).toMatchObject({ read: 2502, loaded: 2500, deadLettered: 2 });
 
+    // its throughput after the fact: every record read, over steps since it started, enough to draw a line
+    const throughput = await call(client.getRunThroughput.bind(client), { runId: final.id });
+    expect(throughput.points.length).toBeGreaterThanOrEqual(2);
+    const records = throughput.points.reduce((n, p) => n + p.recordsPerSecond * throughput.stepSeconds, 0);
+    expect(Math.round(records)).toBe(2502);
+    expect(throughput.points.map((p) => p.seconds)).toEqual(
+      throughput.points.map((_, k) => Number(((k + 1) * throughput.stepSeconds).toFixed(10))),
+    );
+
     const resubmitted = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '' });
     expect(resubmitted).toMatchObject({ existing: true, run: { id: final.id } });
   });

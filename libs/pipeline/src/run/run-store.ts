@@ -142,8 +142,8 @@ export async function listRuns(
 /**
  * A run's throughput over its time, from its committed batches: the records each batch read (its first to
  * last record) at the moment it committed, summed into equal steps since the run started (at most
- * `maxSteps`, at least half a second each). Batches committed after the run ended (a dead-letter replay)
- * are left out.
+ * `maxSteps`, at least a tenth of a second each, so that even a short run draws a line). Batches committed
+ * after the run ended (a dead-letter replay) are left out.
  */
 export async function runThroughput(
   exec: SqlExec,
@@ -161,8 +161,8 @@ export async function runThroughput(
     [runId],
   )) as { t: number; n: number }[];
   if (!batches.length) return { stepSeconds: 0, points: [] };
-  const span = Math.max(...batches.map((b) => b.t), 0.5);
-  const step = Math.max(0.5, Math.ceil((span / maxSteps) * 2) / 2);
+  const span = Math.max(...batches.map((b) => b.t), 0.2);
+  const step = Math.max(0.1, Math.ceil((span / maxSteps) * 10) / 10);
   const steps = Math.ceil(span / step) || 1;
   const sums = new Array<number>(steps).fill(0);
   for (const b of batches) sums[Math.min(steps - 1, Math.max(0, Math.floor(b.t / step)))] += Math.max(0, b.n);
