@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { type Permissions } from '../App';
+import { Filters, FilterSelect } from '../components/Filters';
 import { graphql, type ResultOf } from '../graphql';
 import { errorText } from '../view/dead-letters';
 import { evidencePairs } from '../view/evidence';
@@ -70,33 +71,27 @@ export function AlertsPage({ permissions }: { permissions: Permissions }) {
   return (
     <section aria-labelledby="alerts-title">
       <h1 id="alerts-title">Alerts</h1>
-      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter alerts">
-        <label>
-          Status
-          <select
-            id="alerts-status"
-            aria-label="Status"
-            value={status}
-            onChange={(e) => setStatus(e.target.value as Status | '')}
-          >
-            <option value="OPEN">open</option>
-            <option value="ESCALATED">escalated</option>
-            <option value="CLOSED">closed</option>
-            <option value="">all</option>
-          </select>
-        </label>
-        <label>
-          Rule
-          <select id="alerts-rule" aria-label="Rule" value={rule} onChange={(e) => setRule(e.target.value)}>
-            <option value="">all rules</option>
-            {RULES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
-      </form>
+      <Filters label="Filter alerts">
+        <FilterSelect<Status | ''>
+          id="alerts-status"
+          label="Status"
+          value={status}
+          options={[
+            ['OPEN', 'open'],
+            ['ESCALATED', 'escalated'],
+            ['CLOSED', 'closed'],
+            ['', 'all'],
+          ]}
+          onChange={setStatus}
+        />
+        <FilterSelect
+          id="alerts-rule"
+          label="Rule"
+          value={rule}
+          options={[['', 'all rules'], ...RULES.map((r) => [r, r] as const)]}
+          onChange={setRule}
+        />
+      </Filters>
       {error ? (
         <p role="alert" className="error">
           Could not load alerts: {errorText(error.message)}

@@ -1,6 +1,7 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { type Permissions } from '../App';
+import { Filters, FilterSelect } from '../components/Filters';
 import { graphql, type ResultOf } from '../graphql';
 import { follow } from '../router';
 import { discardOutcome, errorText, replayOutcome, toggle, toggleAll } from '../view/dead-letters';
@@ -133,44 +134,38 @@ export function DeadLettersPage({ runId, permissions }: { runId?: string; permis
           </a>
         </p>
       ) : null}
-      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter dead letters">
-        <label>
-          Status
-          <select
-            id="dlq-status"
-            aria-label="Status"
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as Status | '');
-              setSelected(new Set());
-            }}
-          >
-            <option value="PENDING">pending</option>
-            <option value="REPLAYED">replayed</option>
-            <option value="DISCARDED">discarded</option>
-            <option value="">all</option>
-          </select>
-        </label>
-        <label>
-          Reason
-          <select
-            id="dlq-reason"
-            aria-label="Reason"
-            value={reasonCode}
-            onChange={(e) => {
-              setReasonCode(e.target.value);
-              setSelected(new Set());
-            }}
-          >
-            <option value="">all reasons</option>
-            {reasons.map((r) => (
-              <option key={r.reasonCode} value={r.reasonCode}>
-                {counted ? `${r.reasonCode} (${fmt(r.count)})` : r.reasonCode}
-              </option>
-            ))}
-          </select>
-        </label>
-      </form>
+      <Filters label="Filter dead letters">
+        <FilterSelect<Status | ''>
+          id="dlq-status"
+          label="Status"
+          value={status}
+          options={[
+            ['PENDING', 'pending'],
+            ['REPLAYED', 'replayed'],
+            ['DISCARDED', 'discarded'],
+            ['', 'all'],
+          ]}
+          onChange={(v) => {
+            setStatus(v);
+            setSelected(new Set());
+          }}
+        />
+        <FilterSelect
+          id="dlq-reason"
+          label="Reason"
+          value={reasonCode}
+          options={[
+            ['', 'all reasons'],
+            ...reasons.map(
+              (r) => [r.reasonCode, counted ? `${r.reasonCode} (${fmt(r.count)})` : r.reasonCode] as const,
+            ),
+          ]}
+          onChange={(v) => {
+            setReasonCode(v);
+            setSelected(new Set());
+          }}
+        />
+      </Filters>
       {error ? (
         <p role="alert" className="error">
           Could not load dead letters: {errorText(error.message)}

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useQuery } from 'urql';
+import { Filters, FilterSelect } from '../components/Filters';
 import { graphql, type ResultOf } from '../graphql';
 import { follow } from '../router';
 import { createdWithin, failuresFirst, fmt, type RunStatus } from '../view/runs';
@@ -74,50 +75,29 @@ export function RunsPage() {
   return (
     <section aria-labelledby="runs-title">
       <h1 id="runs-title">Runs</h1>
-      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter runs">
-        <label>
-          Status
-          <select
-            id="runs-status"
-            aria-label="Status"
-            value={status}
-            onChange={(e) => setStatus(e.target.value as RunStatus | '')}
-          >
-            <option value="">all</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s.toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Job
-          <select id="runs-job" aria-label="Job" value={jobId} onChange={(e) => setJobId(e.target.value)}>
-            <option value="">all</option>
-            {(data?.jobs.edges ?? []).map(({ node }) => (
-              <option key={node.id} value={node.id}>
-                {node.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Created
-          <select
-            id="runs-created"
-            aria-label="Created"
-            value={since}
-            onChange={(e) => setSince(Number(e.target.value))}
-          >
-            {PERIODS.map(([label, ms]) => (
-              <option key={label} value={ms}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-      </form>
+      <Filters label="Filter runs">
+        <FilterSelect<RunStatus | ''>
+          id="runs-status"
+          label="Status"
+          value={status}
+          options={[['', 'all'], ...STATUSES.map((s) => [s, s.toLowerCase()] as const)]}
+          onChange={setStatus}
+        />
+        <FilterSelect
+          id="runs-job"
+          label="Job"
+          value={jobId}
+          options={[['', 'all'], ...(data?.jobs.edges ?? []).map(({ node }) => [node.id, node.name] as const)]}
+          onChange={setJobId}
+        />
+        <FilterSelect
+          id="runs-created"
+          label="Created"
+          value={String(since)}
+          options={PERIODS.map(([label, ms]) => [String(ms), label] as const)}
+          onChange={(v) => setSince(Number(v))}
+        />
+      </Filters>
       {error ? (
         <p role="alert" className="error">
           Could not load runs: {error.message.replace(/^\[\w+\]\s*/, '')}
