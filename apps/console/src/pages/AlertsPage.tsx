@@ -3,7 +3,7 @@ import { useMutation, useQuery } from 'urql';
 import { type Permissions } from '../App';
 import { Filters, FilterSelect } from '../components/Filters';
 import { graphql, type ResultOf } from '../graphql';
-import { errorText } from '../view/dead-letters';
+import { errorText } from '../view/errors';
 import { evidencePairs } from '../view/evidence';
 
 const AlertsQuery = graphql(`

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useQuery } from 'urql';
 import { type Permissions } from '../App';
 import { graphql } from '../graphql';
-import { errorText } from '../view/dead-letters';
+import { errorText } from '../view/errors';
 import { fmt } from '../view/runs';
 
 const EntriesQuery = graphql(`

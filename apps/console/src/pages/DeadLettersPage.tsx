@@ -4,7 +4,8 @@ import { type Permissions } from '../App';
 import { Filters, FilterSelect } from '../components/Filters';
 import { graphql, type ResultOf } from '../graphql';
 import { follow } from '../router';
-import { discardOutcome, errorText, replayOutcome, toggle, toggleAll } from '../view/dead-letters';
+import { discardOutcome, replayOutcome, toggle, toggleAll } from '../view/dead-letters';
+import { errorText } from '../view/errors';
 import { byReason, fmt } from '../view/runs';
 
 const DeadLettersQuery = graphql(`

@@ -3,7 +3,9 @@ import { useMutation, useQuery, useSubscription } from 'urql';
 import { type Permissions } from '../App';
 import { ThroughputPlot } from '../components/ThroughputPlot';
 import { graphql, type ResultOf } from '../graphql';
+import { useRefreshEvery } from '../refresh';
 import { follow } from '../router';
+import { errorText } from '../view/errors';
 import { addSnapshot, byReason, conservation, fmt, LIVE, progress, type RatePoint } from '../view/runs';
 
 const RunFields = graphql(`
@@ -161,7 +163,7 @@ export function RunPage({ id, permissions }: { id: string; permissions: Permissi
   if (error && !run)
     return (
       <p role="alert" className="error">
-        Could not load run {id}: {error.message.replace(/^\[\w+\]\s*/, '')}
+        Could not load run {id}: {errorText(error.message)}
       </p>
     );
   if (!run) return <p aria-busy="true">Loading run…</p>;
@@ -337,7 +339,7 @@ function Actions({ run, permissions, onDone }: { run: Run; permissions: Permissi
       {buttons}
       {failure ? (
         <p role="alert" className="error">
-          {failure.message.replace(/^\[\w+\]\s*/, '')}
+          {errorText(failure.message)}
         </p>
       ) : null}
     </div>
@@ -371,11 +373,7 @@ function DeadLetterReasons({ runId }: { runId: string }) {
 
 function Partitions({ runId, live }: { runId: string; live: boolean }) {
   const [{ data }, refresh] = useQuery({ query: PartitionsQuery, variables: { runId } });
-  useEffect(() => {
-    if (!live) return;
-    const timer = setInterval(() => refresh({ requestPolicy: 'network-only' }), 2000);
-    return () => clearInterval(timer);
-  }, [live, refresh]);
+  useRefreshEvery(refresh, live);
   const parts = data?.runPartitions ?? [];
   if (parts.length < 2) return null;
   return (

@@ -1,8 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useQuery } from 'urql';
 import { Filters, FilterSelect } from '../components/Filters';
 import { graphql, type ResultOf } from '../graphql';
+import { useRefreshEvery } from '../refresh';
 import { follow } from '../router';
+import { errorText } from '../view/errors';
 import { createdWithin, failuresFirst, fmt, type RunStatus } from '../view/runs';
 
 const RunsQuery = graphql(`
@@ -57,10 +59,7 @@ export function RunsPage() {
     query: RunsQuery,
     variables: { status: status || null, jobId: jobId || null },
   });
-  useEffect(() => {
-    const timer = setInterval(() => refresh({ requestPolicy: 'network-only' }), 2000);
-    return () => clearInterval(timer);
-  }, [refresh]);
+  useRefreshEvery(refresh);
   const runs = useMemo(
     () =>
       failuresFirst(
@@ -100,7 +99,7 @@ export function RunsPage() {
       </Filters>
       {error ? (
         <p role="alert" className="error">
-          Could not load runs: {error.message.replace(/^\[\w+\]\s*/, '')}
+          Could not load runs: {errorText(error.message)}
         </p>
       ) : null}
       <table className="runs" aria-busy={fetching && !data}>

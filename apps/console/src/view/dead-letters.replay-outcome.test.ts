@@ -1,4 +1,5 @@
-import { discardOutcome, errorText, replayOutcome, toggle, toggleAll } from './dead-letters';
+import { discardOutcome, replayOutcome, toggle, toggleAll } from './dead-letters';
+import { errorText } from './errors';
 
 describe('the dead-letter views', () => {
   it('says what a replay and a discard did', () => {

@@ -31,8 +31,3 @@ export function toggleAll(selected: ReadonlySet<string>, shown: readonly string[
     ? new Set([...selected].filter((id) => !shown.includes(id)))
     : new Set([...selected, ...shown]);
 }
-
-/** A GraphQL error as a person reads it: the message without the client's "[GraphQL]" prefix. */
-export function errorText(message: string): string {
-  return message.replace(/^\[\w+\]\s*/, '');
-}
