@@ -18,7 +18,7 @@ describe('strongroom errors', () => {
   it('answers a missing argument with exit 2, the usage on stderr and INVALID_ARGUMENT in --json', async () => {
     const r = await runCli(['pause', '--json']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('usage: strongroom pause <runId> [--json]');
+    expect(r.stderr).toContain('usage: strongroom pause <runId> [--reason TEXT] [--json]');
     expect(lastJson(r.stdout)).toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 

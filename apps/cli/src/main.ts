@@ -26,7 +26,7 @@ usage:
   strongroom engine                                 one engine replica against DATABASE_URL (any number may share it)
   strongroom run <job.yaml> [--follow] [--detach] [--json]
   strongroom status <runId> [--wait] [--json]
-  strongroom pause|resume|cancel <runId> [--json]
+  strongroom pause|resume|cancel <runId> [--reason TEXT] [--json]
   strongroom dlq list [--run ID] [--status PENDING|REPLAYED|DISCARDED] [--code REASON] [--json]
   strongroom dlq replay <id…> | --run ID [--json]
   strongroom dlq discard <id…> --reason TEXT [--json]
@@ -149,7 +149,7 @@ async function dispatch(
     case 'pause':
     case 'resume':
     case 'cancel':
-      return controlCommand(config, command, arg, values.json);
+      return controlCommand(config, command, arg, values.json, values.reason);
     case 'audit':
       return auditCommand(config, arg, {
         json: values.json,

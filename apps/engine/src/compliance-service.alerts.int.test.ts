@@ -354,7 +354,7 @@ describe('ComplianceService (real engine)', () => {
         if (waiting[0]?.n) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      cancel = unaryCall<CancelRunRequest, CancelRunResponse>(jobs, jobs.cancelRun, { runId });
+      cancel = unaryCall<CancelRunRequest, CancelRunResponse>(jobs, jobs.cancelRun, { runId, reason: '' });
       await new Promise((r) => setTimeout(r, 300));
     } finally {
       await lock.query('ROLLBACK');

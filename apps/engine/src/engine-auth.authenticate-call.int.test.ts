@@ -184,6 +184,7 @@ describe('engine authentication (real engine)', () => {
       action: 'job:defined',
       pageSize: 100,
       pageToken: '',
+      newestFirst: false,
     });
     audit.close();
     const mine = entries.entries.filter((e) => `${e.subjectJson}${e.detailsJson}`.includes('actor-check'));
@@ -199,6 +200,7 @@ describe('engine authentication (real engine)', () => {
             action: 'access:denied',
             pageSize: 500,
             pageToken: '',
+            newestFirst: false,
           })
         ).entries;
       } finally {

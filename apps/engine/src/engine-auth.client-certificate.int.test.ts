@@ -135,6 +135,7 @@ describe('client certificates as principals (real engine, mutual TLS)', () => {
           action: 'access:denied',
           pageSize: 100,
           pageToken: '',
+          newestFirst: false,
         });
         found = entries.entries
           .flatMap(

@@ -154,7 +154,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     const job = await call(client.createJob.bind(client), { definition: jobYaml('cancel-me', csv), baseDir: '' });
     const run = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '' });
     const done = await waitDone(run.run?.id ?? '');
-    await expect(call(client.cancelRun.bind(client), { runId: done.id })).rejects.toMatchObject({
+    await expect(call(client.cancelRun.bind(client), { runId: done.id, reason: '' })).rejects.toMatchObject({
       code: status.FAILED_PRECONDITION,
     });
   });
@@ -214,20 +214,28 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     ) {
       await new Promise((res) => setTimeout(res, 20));
     }
-    await call(client.pauseRun.bind(client), { runId });
+    // a reason is audited and shown as the status reason, a card number in it masked
+    await call(client.pauseRun.bind(client), { runId, reason: '  month-end freeze, ticket for 4111111111111111 ' });
     let paused = (await call(client.getRun.bind(client), { runId })).run;
     for (let i = 0; paused?.status !== RunStatus.RUN_STATUS_PAUSED && i < 200; i++) {
       await new Promise((res) => setTimeout(res, 20));
       paused = (await call(client.getRun.bind(client), { runId })).run;
     }
-    expect(paused).toMatchObject({ status: RunStatus.RUN_STATUS_PAUSED, statusReason: 'paused by operator' });
+    expect(paused).toMatchObject({
+      status: RunStatus.RUN_STATUS_PAUSED,
+      statusReason: 'paused by operator: month-end freeze, ticket for 411111******1111',
+    });
     await new Promise((res) => setTimeout(res, 300));
     const still = (await call(client.getRun.bind(client), { runId })).run;
     expect(still?.read).toBe(paused?.read); // nothing moves while paused
-    await expect(call(client.pauseRun.bind(client), { runId })).rejects.toMatchObject({
+    await expect(call(client.pauseRun.bind(client), { runId, reason: '' })).rejects.toMatchObject({
       code: status.FAILED_PRECONDITION,
     });
-    await call(client.resumeRun.bind(client), { runId });
+    await expect(call(client.resumeRun.bind(client), { runId, reason: 'x'.repeat(2001) })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: 'the reason must be at most 2000 characters',
+    });
+    await call(client.resumeRun.bind(client), { runId, reason: 'freeze lifted' });
     const final = await waitDone(runId);
     expect(final).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 20_000, loaded: 20_000 });
     // the person who asked is the actor of the request, the pause and the resume; the engine of the rest
@@ -236,16 +244,21 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     try {
       const entries = (
         await pg.query(
-          `SELECT action, actor FROM immutable_audit_log WHERE subject->>'runId' = $1 AND action LIKE 'run:%' ORDER BY seq`,
+          `SELECT action, actor, details->>'reason' AS reason
+             FROM immutable_audit_log WHERE subject->>'runId' = $1 AND action LIKE 'run:%' ORDER BY seq`,
           [runId],
         )
       ).rows;
       expect(entries).toEqual([
-        { action: 'run:requested', actor: 'user:test-admin' },
-        { action: 'run:started', actor: 'service:engine' },
-        { action: 'run:paused', actor: 'user:test-admin' },
-        { action: 'run:resumed', actor: 'user:test-admin' },
-        { action: 'run:succeeded', actor: 'service:engine' },
+        { action: 'run:requested', actor: 'user:test-admin', reason: null },
+        { action: 'run:started', actor: 'service:engine', reason: null },
+        {
+          action: 'run:paused',
+          actor: 'user:test-admin',
+          reason: 'paused by operator: month-end freeze, ticket for 411111******1111',
+        },
+        { action: 'run:resumed', actor: 'user:test-admin', reason: 'freeze lifted' },
+        { action: 'run:succeeded', actor: 'service:engine', reason: null },
       ]);
     } finally {
       await pg.end();
@@ -263,8 +276,9 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     const runId = started.run?.id ?? '';
     for (let r = started.run; !r?.read; r = (await call(client.getRun.bind(client), { runId })).run)
       await new Promise((res) => setTimeout(res, 20));
-    const cancelled = await call(client.cancelRun.bind(client), { runId });
+    const cancelled = await call(client.cancelRun.bind(client), { runId, reason: 'wrong file delivered' });
     expect(cancelled.run?.status).toBe(RunStatus.RUN_STATUS_CANCELLED);
+    expect(cancelled.run?.errorMessage).toBe('cancelled by operator: wrong file delivered');
     expect(cancelled.run?.read).toBeGreaterThan(0);
     const pg = new Client({ connectionString: db.url });
     await pg.connect();

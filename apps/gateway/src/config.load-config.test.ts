@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       engineDeadlineMs: 5000,
       authEnabled: true,
       consoleDir: path.resolve(__dirname, '..', '..', 'console', 'dist'),
+      consoleOidc: null,
       jwtSecret: SECRET,
       production: false,
       logLevel: 'info',
@@ -119,6 +120,24 @@ describe('describeConfig', () => {
       /not on loopback: set STRONGROOM_ENGINE_TLS_CA_FILE/,
     );
     expect(message(() => loadConfig({ ...prod, GATEWAY_RATE_LIMIT_PER_MINUTE: '0' }))).toMatch(/must not be 0/);
+    const idpSignIn = {
+      CONSOLE_OIDC_ISSUER: 'https://idp.bank/realms/ops',
+      CONSOLE_OIDC_CLIENT_ID: 'strongroom-console',
+    };
+    expect(loadConfig({ ...prod, ...idpSignIn }).consoleOidc).toEqual({
+      issuer: 'https://idp.bank/realms/ops',
+      clientId: 'strongroom-console',
+      scope: 'openid',
+    });
+    expect(
+      message(() => loadConfig({ ...prod, ...idpSignIn, CONSOLE_OIDC_ISSUER: 'http://idp.bank/realms/ops' })),
+    ).toMatch(/CONSOLE_OIDC_ISSUER must be https:\/\//);
+    expect(message(() => loadConfig({ ...prod, CONSOLE_OIDC_ISSUER: 'https://idp.bank' }))).toMatch(
+      /CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID go together/,
+    );
+    expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, ...idpSignIn }))).toMatch(
+      /CONSOLE_OIDC_ISSUER needs GATEWAY_JWKS_URL/,
+    );
     // outside production the same settings start (development conveniences)
     expect(
       loadConfig({

@@ -60,6 +60,13 @@ export interface GatewayConfig {
    */
   readonly consoleDir: string | null;
   /**
+   * The console's sign-in through the bank's identity provider (OpenID Connect, authorization code + PKCE,
+   * a public client): CONSOLE_OIDC_ISSUER (its issuer URL; https in production), CONSOLE_OIDC_CLIENT_ID,
+   * CONSOLE_OIDC_SCOPE (default "openid"). The access tokens it issues must verify with GATEWAY_JWKS_URL /
+   * GATEWAY_JWT_ISSUER / GATEWAY_JWT_AUDIENCE and carry a `roles` claim. Unset: sign-in by pasted token only.
+   */
+  readonly consoleOidc: { issuer: string; clientId: string; scope: string } | null;
+  /**
    * Query limits, refused in validation before any resolver runs: GATEWAY_MAX_DEPTH (10),
    * GATEWAY_MAX_ALIASES (20), GATEWAY_MAX_COST (5000: fields × enclosing page sizes), at most 5
    * operations per document, at most 20,000 tokens. Lower is safer; raise only for a known client.
@@ -153,6 +160,13 @@ const envSchema = z.object({
   GATEWAY_METRICS_PORT: z.union([z.literal('off'), intString(0, 65535)]).optional(),
   GATEWAY_METRICS_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
   GATEWAY_CONSOLE_DIR: z.string().trim().min(1, 'must not be empty').optional(),
+  CONSOLE_OIDC_ISSUER: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+    .optional(),
+  CONSOLE_OIDC_CLIENT_ID: z.string().trim().min(1, 'must not be empty').optional(),
+  CONSOLE_OIDC_SCOPE: z.string().trim().min(1, 'must not be empty').default('openid'),
 });
 
 /**
@@ -191,6 +205,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       `invalid gateway configuration: GATEWAY_JWT_SECRET: at least ${MIN_SECRET_LENGTH} characters`,
     );
   }
+  if ((e.CONSOLE_OIDC_ISSUER === undefined) !== (e.CONSOLE_OIDC_CLIENT_ID === undefined)) {
+    throw new ConfigError(
+      'invalid gateway configuration: CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID go together (set both or neither)',
+    );
+  }
+  if (e.CONSOLE_OIDC_ISSUER !== undefined && !jwksConfigured) {
+    throw new ConfigError(
+      'invalid gateway configuration: CONSOLE_OIDC_ISSUER needs GATEWAY_JWKS_URL (or GATEWAY_JWKS_FILE) to verify the tokens the identity provider issues',
+    );
+  }
   if (production) refuseInsecureProduction(e, engineTls !== undefined);
   return Object.freeze({
     host: e.GATEWAY_HOST,
@@ -215,6 +239,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     logFormat: e.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
     maxBodyBytes: 1024 * 1024,
     consoleDir: e.GATEWAY_CONSOLE_DIR === 'off' ? null : (e.GATEWAY_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
+    consoleOidc:
+      e.CONSOLE_OIDC_ISSUER && e.CONSOLE_OIDC_CLIENT_ID
+        ? { issuer: e.CONSOLE_OIDC_ISSUER, clientId: e.CONSOLE_OIDC_CLIENT_ID, scope: e.CONSOLE_OIDC_SCOPE }
+        : null,
     queryLimits: {
       maxDepth: e.GATEWAY_MAX_DEPTH,
       maxAliases: e.GATEWAY_MAX_ALIASES,
@@ -247,6 +275,8 @@ function refuseInsecureProduction(e: z.infer<typeof envSchema>, engineTls: boole
   };
   if ((e.GATEWAY_JWKS_FILE || e.GATEWAY_JWKS_URL) && (!e.GATEWAY_JWT_ISSUER || !e.GATEWAY_JWT_AUDIENCE))
     refuse('GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE are required (tokens of any issuer or audience would pass)');
+  if (e.CONSOLE_OIDC_ISSUER?.startsWith('http://'))
+    refuse('CONSOLE_OIDC_ISSUER must be https:// (a sign-in over plain HTTP hands the code to anyone on the way)');
   if (e.GATEWAY_JWKS_URL?.startsWith('http://'))
     refuse('GATEWAY_JWKS_URL must be https:// (keys fetched over plain HTTP can be replaced on the way)');
   if (!engineTls && !LOOPBACK.test(e.STRONGROOM_ENGINE))

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { CONSOLE_CSP, consoleSite } from './console-site';
+import { CONSOLE_CSP, consoleCsp, consoleSite, type ConsoleOidc } from './console-site';
 
 /** The console's files over a real HTTP server, as the gateway serves them. */
 describe('consoleSite', () => {
@@ -15,8 +15,8 @@ describe('consoleSite', () => {
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'not for the web');
   let server: Server;
   let base: string;
-  const serve = (root: string) => {
-    const site = consoleSite(root);
+  const serve = (root: string, oidc: ConsoleOidc | null = null) => {
+    const site = consoleSite(root, oidc);
     return createServer((req, res) => {
       void site(req, res, new URL(req.url ?? '/', 'http://x').pathname).then((handled) => {
         if (!handled) {
@@ -55,6 +55,27 @@ describe('consoleSite', () => {
       const res = await fetch(base + p);
       expect(`${p} ${res.status}`).toBe(`${p} 404`);
       expect(await res.text()).not.toContain('not for the web');
+    }
+  });
+
+  it("tells the page its identity provider, and lets it reach that provider's origin only", async () => {
+    const none = await fetch(`${base}/console-config.json`);
+    expect(none.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await none.json()).toEqual({ oidc: null });
+    const oidc = { issuer: 'https://idp.bank.example/realms/ops', clientId: 'strongroom-console', scope: 'openid' };
+    const withIdp = serve(dist, oidc);
+    await new Promise<void>((r) => withIdp.listen(0, '127.0.0.1', r));
+    try {
+      const at = `http://127.0.0.1:${(withIdp.address() as AddressInfo).port}`;
+      expect(await (await fetch(`${at}/console-config.json`)).json()).toEqual({ oidc });
+      const page = await fetch(`${at}/auth/callback?code=abc&state=xyz`);
+      expect(page.status).toBe(200);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).toBe(consoleCsp(oidc));
+      expect(csp).toContain("connect-src 'self' https://idp.bank.example;");
+      expect(csp).toContain("script-src 'self';"); // scripts from the page's own origin only, still
+    } finally {
+      await new Promise<void>((r) => withIdp.close(() => r()));
     }
   });
 

@@ -187,6 +187,7 @@ describe('the gateway edge (production mode, real engine)', () => {
           action: 'access:denied',
           pageSize: 500,
           pageToken: '',
+          newestFirst: false,
         });
         denials = entries.entries.flatMap((e) => (JSON.parse(e.detailsJson) as { denials: D[] }).denials);
         if (!has()) await new Promise((r) => setTimeout(r, 200));

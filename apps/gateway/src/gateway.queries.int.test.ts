@@ -22,6 +22,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SECRET = 'integration-test-secret-at-least-32-chars';
 const OPERATOR = signDevToken({ sub: 'ops-int', roles: ['operator'], ttlSeconds: 600 }, SECRET);
 const VIEWER = signDevToken({ sub: 'viewer-int', roles: ['viewer'], ttlSeconds: 600 }, SECRET);
+const AUDITOR = signDevToken({ sub: 'auditor-int', roles: ['auditor'], ttlSeconds: 600 }, SECRET);
 
 const CSV = [
   'id,account_iban,counterparty_iban,counterparty_name,amount,currency,booked_at,value_date,reference',
@@ -246,6 +247,56 @@ describe('gateway queries and mutations against the real engine', () => {
     ]);
     const viewer = await gql('{ replicas { id } }', {}, VIEWER);
     expect(viewer.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('counts dead letters by reason (all of them, not a page), and shows the audit chain at a glance', async () => {
+    type Counts = { deadLetterReasons: { total: number; reasons: { reasonCode: string; count: number }[] } };
+    const counted = await gql<Counts & { deadLetters: { edges: { node: { reasonCode: string } }[] } }>(
+      `query($runId: ID!) {
+         deadLetterReasons(runId: $runId) { total reasons { reasonCode count } }
+         deadLetters(runId: $runId, first: 100) { edges { node { reasonCode } } }
+       }`,
+      { runId },
+      OPERATOR,
+    );
+    expect(counted.errors).toBeUndefined();
+    const listed = counted.data?.deadLetters.edges.map((e) => e.node.reasonCode) ?? [];
+    expect(listed).toHaveLength(1);
+    expect(counted.data?.deadLetterReasons).toEqual({ total: 1, reasons: [{ reasonCode: listed[0], count: 1 }] });
+    const replayed = await gql<Counts>(
+      `query($runId: ID!) { deadLetterReasons(runId: $runId, status: DISCARDED) { total reasons { reasonCode count } } }`,
+      { runId },
+      OPERATOR,
+    );
+    expect(replayed.data?.deadLetterReasons).toEqual({ total: 0, reasons: [] });
+    const verified = await gql<{ auditVerification: { ok: boolean } }>(`{ auditVerification { ok } }`, {}, AUDITOR);
+    expect(verified.data?.auditVerification.ok).toBe(true);
+    const chain = await gql<{
+      auditChain: {
+        entries: number;
+        headHash: string;
+        lastVerification: { actor: string; ok: boolean; entries: number; firstBadSeq: number | null };
+      };
+      auditEntries: { edges: { node: { seq: number; action: string; actor: string } }[] };
+    }>(
+      `{ auditChain { entries headHash headAt lastCheckpoint { seq signedAt keyId }
+                      lastVerification { verifiedAt actor ok entries trustedThroughSeq firstBadSeq kind } }
+         auditEntries(action: "audit:verified", first: 1, newestFirst: true) { edges { node { seq action actor } } } }`,
+      {},
+      AUDITOR,
+    );
+    expect(chain.errors).toBeUndefined();
+    const glance = chain.data?.auditChain;
+    expect(glance?.headHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(glance?.lastVerification).toMatchObject({ actor: 'user:auditor-int', ok: true, firstBadSeq: null });
+    // the verification is recorded in the chain (newest first finds it), after the entries it checked
+    const entry = chain.data?.auditEntries.edges[0]?.node;
+    expect(entry).toMatchObject({ action: 'audit:verified', actor: 'user:auditor-int' });
+    expect(glance?.lastVerification.entries).toBeGreaterThan(0);
+    expect(glance?.lastVerification.entries).toBeLessThan(entry?.seq ?? 0);
+    expect(glance?.entries).toBeGreaterThanOrEqual(entry?.seq ?? Infinity);
+    const denied = await gql(`{ deadLetterReasons { total } }`, {}, VIEWER);
+    expect(denied.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
   });
 
   it('lists the job and its runs through connections', async () => {

@@ -149,9 +149,9 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       deps.console &&
       (req.headers.accept ?? '').includes('text/html')
     ) {
-      // a person opening the endpoint in a browser: the console is the page for people
+      // a person opening the endpoint in a browser: the console's bundled explorer is the page for people
       res.statusCode = 302;
-      res.setHeader('location', '/');
+      res.setHeader('location', '/explorer');
       res.end();
       return;
     }

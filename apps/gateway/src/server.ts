@@ -162,7 +162,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         maxBodyBytes: config.maxBodyBytes,
         logger,
         health: () => engineHealth(health, breakers.get(ENGINE_CLIENT_POLICY)),
-        ...(config.consoleDir ? { console: consoleSite(config.consoleDir) } : {}),
+        ...(config.consoleDir ? { console: consoleSite(config.consoleDir, config.consoleOidc) } : {}),
       }),
     );
     await new Promise<void>((resolve, reject) => {

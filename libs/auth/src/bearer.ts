@@ -38,6 +38,8 @@ const MAX_TOKEN_LENGTH = 8192;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const SUBJECT = /^[\x21-\x7e][\x20-\x7e]{0,255}$/;
 const JWKS_ALGORITHMS = ['RS256', 'ES256'];
+/** A JWT, or an OAuth 2.0 access token in JWT form (RFC 9068: `at+jwt`, as identity providers issue them). */
+const TOKEN_TYPES = new Set(['jwt', 'at+jwt', 'application/at+jwt']);
 
 /** The token of an `Authorization: Bearer <token>` value, or undefined when it is not one. */
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -88,7 +90,8 @@ function precheck(token: string): string {
     throw new TokenError('malformed');
   }
   if ('crit' in header) throw new TokenError('unsupported_algorithm');
-  if (header['typ'] !== undefined && header['typ'] !== 'JWT') throw new TokenError('malformed');
+  if (header['typ'] !== undefined && !TOKEN_TYPES.has(String(header['typ']).toLowerCase()))
+    throw new TokenError('malformed');
   return typeof header['alg'] === 'string' ? header['alg'] : '';
 }
 

@@ -12,8 +12,14 @@ const claims = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-function signWith(alg: 'RS256' | 'ES256', key: KeyObject, payload: Record<string, unknown>, kid?: string): string {
-  const input = `${b64({ alg, typ: 'JWT', ...(kid ? { kid } : {}) })}.${b64(payload)}`;
+function signWith(
+  alg: 'RS256' | 'ES256',
+  key: KeyObject,
+  payload: Record<string, unknown>,
+  kid?: string,
+  typ = 'JWT',
+): string {
+  const input = `${b64({ alg, typ, ...(kid ? { kid } : {}) })}.${b64(payload)}`;
   const sig =
     alg === 'RS256'
       ? sign('sha256', Buffer.from(input), key)
@@ -53,6 +59,17 @@ describe('verifyBearer with RS256/ES256 against a JWKS (the attack tests of the 
     expect(await verifyJwksJwt(signWith('ES256', ec.privateKey, claims(), 'ec-1'), keys, { now: NOW })).toMatchObject({
       sub: 'alice',
     });
+  });
+
+  it("accepts an identity provider's access token (typ at+jwt, RFC 9068) and refuses other token types", async () => {
+    for (const typ of ['at+jwt', 'application/at+JWT'])
+      expect(
+        (await verifyJwksJwt(signWith('RS256', rsa.privateKey, claims(), 'rsa-1', typ), keys, { now: NOW })).sub,
+      ).toBe('alice');
+    for (const typ of ['dpop+jwt', 'logout+jwt', 'JOSE+JSON'])
+      await expect(
+        verifyJwksJwt(signWith('RS256', rsa.privateKey, claims(), 'rsa-1', typ), keys, { now: NOW }),
+      ).rejects.toThrow(/malformed/);
   });
 
   it('refuses a foreign key, a wrong kid, an expired token, and a bad issuer or audience', async () => {

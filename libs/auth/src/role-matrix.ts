@@ -38,6 +38,7 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   Ingest: OPERATORS,
   // DeadLetterService (a replay with corrections changes what loads: operators, audited with the caller)
   ListDeadLetters: STAFF,
+  CountDeadLetters: STAFF,
   ReplayDeadLetters: OPERATORS,
   DiscardDeadLetters: OPERATORS,
   // AuditService
@@ -46,6 +47,7 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   CreateCheckpoint: AUDITORS,
   ExportCheckpoints: AUDITORS,
   VerifyRun: AUDITORS,
+  GetChainStatus: AUDITORS,
   // ComplianceService
   ListAlerts: STAFF,
   TransitionAlert: AUDITORS,

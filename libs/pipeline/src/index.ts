@@ -11,7 +11,7 @@ export { parseJobDefinition, canonicalDefinition, type JobDefinition } from './j
 export { saveJob, getJob, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './jobs/job-store';
 export { operatorText } from './operator-text';
 export { createRun, getRun, listRuns, runThroughput } from './run/run-store';
-export { executeRun } from './run/run-executor';
+export { executeRun, stopReason } from './run/run-executor';
 export { type RunContext } from './run/run-context';
 export { RunControl } from './run/run-control';
 export { endUnpublished, RunFencedError, setPaused } from './run/run-status';
@@ -22,7 +22,7 @@ export { verifyRun, type VerifyRunResult } from './run/verify-run';
 export { isDatabaseOutage } from './run/db-outage';
 export { evaluateRunSla, type Sla, type SlaEvaluation } from './run/sla';
 export { SINK_COLUMNS } from './load/batch-writer';
-export { listDeadLetters, discardDeadLetters } from './dead-letters/dead-letters';
+export { listDeadLetters, countDeadLetters, discardDeadLetters } from './dead-letters/dead-letters';
 export { replayDeadLetters } from './dead-letters/replay';
 export { type ScreeningSetup } from './compliance/compliance-checks';
 export { listAlerts, transitionAlert } from './compliance/alerts';

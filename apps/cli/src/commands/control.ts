@@ -5,20 +5,24 @@ import { printSummary } from './run';
 import { isTerminal } from '../summary';
 import { fail, UsageError } from '../cli-errors';
 
-/** `strongroom pause|resume|cancel <runId> [--json]`: operator actions on a run; prints its summary. */
+/**
+ * `strongroom pause|resume|cancel <runId> [--reason TEXT] [--json]`: operator actions on a run (the reason is
+ * audited with them); prints its summary.
+ */
 export async function controlCommand(
   config: CliConfig,
   action: 'pause' | 'resume' | 'cancel',
   runId: string | undefined,
   json: boolean,
+  reason?: string,
 ): Promise<number> {
   if (!runId) {
-    throw new UsageError(`strongroom ${action} <runId> [--json]`);
+    throw new UsageError(`strongroom ${action} <runId> [--reason TEXT] [--json]`);
   }
   const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {
     const method = action === 'pause' ? 'pauseRun' : action === 'resume' ? 'resumeRun' : 'cancelRun';
-    const r = await client.call<object, CancelRunResponse>(method, { runId });
+    const r = await client.call<object, CancelRunResponse>(method, { runId, reason: reason ?? '' });
     // a pause or resume takes effect between batches: print the state it led to, not the one before it
     const run = r.run && action !== 'cancel' ? await settled(client, r.run, action) : r.run;
     if (run) printSummary(run, json);

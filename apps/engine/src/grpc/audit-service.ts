@@ -1,5 +1,6 @@
 import { type UntypedHandleCall } from '@grpc/grpc-js';
 import {
+  appendAudit,
   canonicalJson,
   exportCheckpoint,
   listCheckpoints,
@@ -50,16 +51,19 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
       const size = req.pageSize || 100;
       if (size < 1 || size > 1000)
         throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_size must be between 1 and 1000');
-      let after = 0;
+      // chain order pages on with s<seq> (entries after it), newest first with b<seq> (entries before it)
+      let from: number | undefined;
       if (req.pageToken) {
-        const m = /^s(\d{1,18})$/.exec(req.pageToken);
-        if (!m) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_token is not a token returned by this API');
-        after = Number(m[1]);
+        const m = /^([sb])(\d{1,18})$/.exec(req.pageToken);
+        if (!m || (m[1] === 'b') !== req.newestFirst)
+          throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_token is not a token returned by this API');
+        from = Number(m[2]);
       }
       const rows: Record<string, unknown>[] = await ds.query(
         `SELECT l.seq::text AS seq, l.occurred_at, l.actor, l.action, l.subject, l.details, l.prev_hash, l.hash FROM immutable_audit_log l
-          WHERE l.seq > $1 AND ($2 = '' OR l.action = $2) ORDER BY l.seq LIMIT $3`,
-        [after, req.action, size + 1],
+          WHERE ${req.newestFirst ? 'l.seq < $1' : 'l.seq > $1'} AND ($2 = '' OR l.action = $2)
+          ORDER BY l.seq ${req.newestFirst ? 'DESC' : 'ASC'} LIMIT $3`,
+        [from ?? (req.newestFirst ? Number.MAX_SAFE_INTEGER : 0), req.action, size + 1],
       );
       const page = rows.slice(0, size);
       return {
@@ -73,10 +77,10 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
           prevHash: String(r.prev_hash),
           hash: String(r.hash),
         })),
-        nextPageToken: rows.length > size ? `s${String(page[page.length - 1]?.seq)}` : '',
+        nextPageToken: rows.length > size ? `${req.newestFirst ? 'b' : 's'}${String(page[page.length - 1]?.seq)}` : '',
       };
     }),
-    verify: unary(scope, 'Verify', async (req, log) => {
+    verify: unary(scope, 'Verify', async (req, log, actor) => {
       const stored = await listCheckpoints(exec);
       const checkpoints = [...stored];
       let exported: ExportedCheckpoint | undefined;
@@ -103,6 +107,18 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
         r.ok ? { entries: r.entries } : { firstBadSeq: r.firstBadSeq, kind: r.kind },
       );
       deps.onVerified?.(r.ok);
+      // the verification is itself evidence (who checked the chain, when, and what they found): recorded
+      // in the chain, where the console and GetChainStatus find the latest one
+      await ds.transaction((em) =>
+        appendAudit(sqlExec(em), {
+          actor,
+          action: r.ok ? 'audit:verified' : 'audit:verification_failed',
+          subject: { chain: 'immutable_audit_log' },
+          details: r.ok
+            ? { entries: r.entries, lastSeq: r.lastSeq, trustedThroughSeq: from?.seq ?? 0, exported: !!exported }
+            : { entries: r.entries, firstBadSeq: r.firstBadSeq, kind: r.kind, trustedThroughSeq: from?.seq ?? 0 },
+        }),
+      );
       return r.ok
         ? {
             ok: true,
@@ -143,6 +159,35 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
         checkpointsJson: chosen.map((c) =>
           JSON.stringify(exportCheckpoint(c, key, c === last ? { fromSeq: 1, prefixes } : undefined), null, 2),
         ),
+      };
+    }),
+    getChainStatus: unary(scope, 'GetChainStatus', async () => {
+      const [head] = (await ds.query(
+        'SELECT l.seq::text AS seq, l.hash, l.occurred_at FROM immutable_audit_log l ORDER BY l.seq DESC LIMIT 1',
+      )) as { seq: string; hash: string; occurred_at: Date }[];
+      const checkpoints = await listCheckpoints(exec);
+      const last = checkpoints[checkpoints.length - 1];
+      const [verified] = (await ds.query(
+        `SELECT l.occurred_at, l.actor, l.action, l.details FROM immutable_audit_log l
+          WHERE l.action IN ('audit:verified', 'audit:verification_failed') ORDER BY l.seq DESC LIMIT 1`,
+      )) as { occurred_at: Date; actor: string; action: string; details: Record<string, unknown> }[];
+      const n = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0));
+      return {
+        entries: head ? Number(head.seq) : 0,
+        headHash: head?.hash ?? '',
+        headAt: head?.occurred_at,
+        lastCheckpoint: last ? toWire(last) : undefined,
+        lastVerification: verified
+          ? {
+              verifiedAt: verified.occurred_at,
+              actor: verified.actor,
+              ok: verified.action === 'audit:verified',
+              entries: n(verified.details['entries']),
+              trustedThroughSeq: n(verified.details['trustedThroughSeq']),
+              firstBadSeq: n(verified.details['firstBadSeq']),
+              kind: typeof verified.details['kind'] === 'string' ? verified.details['kind'] : '',
+            }
+          : undefined,
       };
     }),
     verifyRun: unary(scope, 'VerifyRun', async (req) => {

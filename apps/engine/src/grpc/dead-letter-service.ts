@@ -4,6 +4,7 @@ import { type DataSource, type DeadLetterEntity, type DeadLetterStatus as DbStat
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
 import {
+  countDeadLetters,
   discardDeadLetters,
   isUuid,
   listDeadLetters,
@@ -72,6 +73,17 @@ export function deadLetterServiceHandlers(deps: {
         req.pageToken || undefined,
       );
       return { deadLetters: deadLetters.map(toProto), nextPageToken: next };
+    }),
+    countDeadLetters: unary(scope, 'CountDeadLetters', async (req) => {
+      const { reasons, total } = await countDeadLetters(ds, {
+        runId: optionalUuid(req.runId, 'run_id'),
+        jobId: optionalUuid(req.jobId, 'job_id'),
+        status: statusFromProto(req.status),
+      });
+      return {
+        reasons: reasons.map((r) => ({ reasonCode: r.reasonCode, count: Number(r.count) })),
+        total: Number(total),
+      };
     }),
     replayDeadLetters: unary(scope, 'ReplayDeadLetters', async (req, log, actor, caller) => {
       if (req.corrections.length) requireAction(caller, 'ReplayDeadLetters.corrections', 'a replay with corrections');

@@ -17,6 +17,7 @@ import {
   isUuid,
   canonicalDefinition,
   withDefinitions,
+  operatorText,
   type Sla,
 } from '@strongroom/pipeline';
 import { type Breaker } from '@strongroom/resilience';
@@ -47,6 +48,11 @@ export interface JobServiceDeps {
   fourEyes?: FourEyes;
   /** Field keys: published rows are read with their RESTRICTED values decrypted (role consumer). */
   fieldKeys?: KeyProvider;
+}
+
+/** An optional reason for pause, resume or cancel: trimmed, at most 2000 characters, card numbers masked. */
+function givenReason(reason: string): string | undefined {
+  return reason.trim() ? operatorText(reason, 'the reason') : undefined;
 }
 
 /** Minimum interval between progress messages on one WatchRun stream. */
@@ -145,17 +151,17 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       return { runs: runs.map((r) => runToProto(r, info.get(runKey(r)), viewFor(caller))), nextPageToken: next };
     }),
     cancelRun: unary(scope, 'CancelRun', async (req, log, actor, caller) => {
-      const run = await scheduler.cancel(required(req.runId, 'run_id'), actor);
+      const run = await scheduler.cancel(required(req.runId, 'run_id'), actor, givenReason(req.reason));
       log.info('run:cancel-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run, caller) };
     }),
     pauseRun: unary(scope, 'PauseRun', async (req, log, actor, caller) => {
-      const run = await scheduler.pause(required(req.runId, 'run_id'), actor);
+      const run = await scheduler.pause(required(req.runId, 'run_id'), actor, givenReason(req.reason));
       log.info('run:pause-requested', { runId: run.id });
       return { run: await runWithName(run, caller) };
     }),
     resumeRun: unary(scope, 'ResumeRun', async (req, log, actor, caller) => {
-      const run = await scheduler.resume(required(req.runId, 'run_id'), actor);
+      const run = await scheduler.resume(required(req.runId, 'run_id'), actor, givenReason(req.reason));
       log.info('run:resume-requested', { runId: run.id, status: run.status });
       return { run: await runWithName(run, caller) };
     }),

@@ -10,6 +10,7 @@ import {
   getRun,
   RunControl,
   setPaused,
+  stopReason,
   type RunContext,
 } from '@strongroom/pipeline';
 import { runsNeedingWork } from './replicas';
@@ -97,7 +98,7 @@ export class RunScheduler {
   }
 
   /** Pauses a running run after its current batch (on whichever replicas work on it). */
-  async pause(runId: string, actor = 'service:engine'): Promise<JobRunEntity> {
+  async pause(runId: string, actor = 'service:engine', reason?: string): Promise<JobRunEntity> {
     const run = await getRun(this.ctx.ds, runId);
     if (run.status !== 'RUNNING') {
       throw new StrongroomError(
@@ -107,8 +108,8 @@ export class RunScheduler {
     }
     const active = this.active.get(runId);
     // here, the executor pauses between batches; replicas elsewhere find the run PAUSED at their next commit
-    if (active) active.control.request('pause', actor);
-    else if (!(await setPaused(this.ctx.ds, run, true, 'paused by operator', actor))) {
+    if (active) active.control.request('pause', actor, reason);
+    else if (!(await setPaused(this.ctx.ds, run, true, stopReason('paused', reason), actor))) {
       const now = await getRun(this.ctx.ds, runId);
       throw new StrongroomError(
         ErrorCode.FAILED_PRECONDITION,
@@ -119,10 +120,10 @@ export class RunScheduler {
   }
 
   /** Resumes a PAUSED run, or an interrupted RUNNING run that no engine is executing. */
-  async resume(runId: string, actor = 'service:engine'): Promise<JobRunEntity> {
+  async resume(runId: string, actor = 'service:engine', reason?: string): Promise<JobRunEntity> {
     const run = await getRun(this.ctx.ds, runId);
     if (run.status === 'PAUSED') {
-      if (!(await setPaused(this.ctx.ds, run, false, null, actor))) {
+      if (!(await setPaused(this.ctx.ds, run, false, null, actor, reason))) {
         const now = await getRun(this.ctx.ds, runId);
         throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is ${now.status}; it was not resumed`);
       }
@@ -133,7 +134,7 @@ export class RunScheduler {
           actor,
           action: 'run:resume_requested',
           subject: { jobId: run.jobId, runId: run.id },
-          details: { status: run.status },
+          details: { status: run.status, reason: reason ?? null },
         }),
       );
     } else {
@@ -147,20 +148,20 @@ export class RunScheduler {
   }
 
   /** Cancels a queued or running run; a finished run cannot be cancelled. */
-  async cancel(runId: string, actor = 'service:engine'): Promise<JobRunEntity> {
+  async cancel(runId: string, actor = 'service:engine', reason?: string): Promise<JobRunEntity> {
     const run = await getRun(this.ctx.ds, runId);
     if (TERMINAL_RUN_STATUSES.includes(run.status)) {
       throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${runId} is already ${run.status}`);
     }
     const active = this.active.get(runId);
     if (active) {
-      active.control.request('cancel', actor);
+      active.control.request('cancel', actor, reason);
       await active.done;
       return getRun(this.ctx.ds, runId);
     }
     const i = this.queue.indexOf(runId);
     if (i >= 0) this.queue.splice(i, 1);
-    await endUnpublished(this.ctx.ds, run, 'CANCELLED', ErrorCode.CANCELLED, 'cancelled by operator', actor);
+    await endUnpublished(this.ctx.ds, run, 'CANCELLED', ErrorCode.CANCELLED, stopReason('cancelled', reason), actor);
     const after = await getRun(this.ctx.ds, runId);
     this.publish(runId, after);
     return after;

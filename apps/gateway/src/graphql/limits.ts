@@ -32,24 +32,45 @@ function limitError(message: string, limit: string): GraphQLError {
   return new GraphQLError(message, { extensions: { limit } });
 }
 
+/**
+ * Introspection (`__schema`, `__type`) is answered from the schema alone, never from the engine, and the
+ * standard introspection query of every GraphQL tool (the console's explorer among them) nests `ofType`
+ * about 15 levels deep: it has a depth limit of its own. What makes an introspection query expensive is a
+ * cycle — `types { fields { type { fields { type … } } } }` — so each of these fields may appear once on a
+ * path.
+ */
+const INTROSPECTION_MAX_DEPTH = 20;
+const INTROSPECTION_EXPANDING = new Set(['fields', 'inputFields', 'interfaces', 'possibleTypes', 'types', 'args']);
+
+/** Where a field is: its depth outside introspection, and its path inside it (undefined outside). */
+interface Position {
+  depth: number;
+  introspection: readonly string[] | undefined;
+}
+
 /** Walks a selection set with fragments expanded (each fragment at most once per path, so cycles end). */
 function walk(
   ctx: ValidationContext,
   set: SelectionSetNode | undefined,
-  visit: (field: FieldNode, depth: number, multiplier: number) => number,
-  depth: number,
+  visit: (field: FieldNode, at: Position, multiplier: number) => number,
+  at: Position,
   multiplier: number,
   seen: Set<string>,
 ): void {
   for (const sel of set?.selections ?? []) {
     if (sel.kind === Kind.FIELD) {
-      const childMultiplier = visit(sel, depth + 1, multiplier);
-      walk(ctx, sel.selectionSet, visit, depth + 1, childMultiplier, seen);
+      const name = sel.name.value;
+      const inside = at.introspection ?? (name === '__schema' || name === '__type' ? [] : undefined);
+      const next: Position = inside
+        ? { depth: at.depth, introspection: [...inside, name] }
+        : { depth: at.depth + 1, introspection: undefined };
+      const childMultiplier = visit(sel, next, multiplier);
+      walk(ctx, sel.selectionSet, visit, next, childMultiplier, seen);
     } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      walk(ctx, sel.selectionSet, visit, depth, multiplier, seen);
+      walk(ctx, sel.selectionSet, visit, at, multiplier, seen);
     } else if (sel.kind === Kind.FRAGMENT_SPREAD && !seen.has(sel.name.value)) {
       const frag: FragmentDefinitionNode | null | undefined = ctx.getFragment(sel.name.value);
-      if (frag) walk(ctx, frag.selectionSet, visit, depth, multiplier, new Set([...seen, sel.name.value]));
+      if (frag) walk(ctx, frag.selectionSet, visit, at, multiplier, new Set([...seen, sel.name.value]));
     }
   }
 }
@@ -95,20 +116,42 @@ export function queryLimitRules(limits: QueryLimits = DEFAULT_QUERY_LIMITS): Val
       for (const op of ops) {
         if (op.kind !== Kind.OPERATION_DEFINITION) continue;
         let deepest = 0;
+        let deepestIntrospection = 0;
+        let cycle: string | undefined;
         let cost = 0;
         walk(
           ctx,
           op.selectionSet,
-          (field, depth, multiplier) => {
-            deepest = Math.max(deepest, depth);
+          (field, at, multiplier) => {
+            const path = at.introspection;
+            if (path) {
+              deepestIntrospection = Math.max(deepestIntrospection, path.length);
+              const name = field.name.value;
+              if (INTROSPECTION_EXPANDING.has(name) && path.indexOf(name) !== path.length - 1) cycle ??= path.join('.');
+            } else deepest = Math.max(deepest, at.depth);
             cost += multiplier;
             return multiplier * pageSizeOf(field);
           },
-          0,
+          { depth: 0, introspection: undefined },
           1,
           new Set(),
         );
         const name = op.name?.value ?? 'the operation';
+        if (cycle) {
+          ctx.reportError(
+            limitError(`${name} introspects in a cycle (${cycle}): each of fields, types, … once per path`, 'maxDepth'),
+          );
+          return false;
+        }
+        if (deepestIntrospection > INTROSPECTION_MAX_DEPTH) {
+          ctx.reportError(
+            limitError(
+              `${name} introspects ${deepestIntrospection} levels deep; at most ${INTROSPECTION_MAX_DEPTH} are allowed`,
+              'maxDepth',
+            ),
+          );
+          return false;
+        }
         if (deepest > limits.maxDepth) {
           ctx.reportError(
             limitError(`${name} is ${deepest} levels deep; at most ${limits.maxDepth} are allowed`, 'maxDepth'),

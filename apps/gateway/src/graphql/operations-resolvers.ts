@@ -84,6 +84,16 @@ export const operationsQueries = {
     });
     return toConnection(page, r.deadLetters, r.nextPageToken);
   },
+  deadLetterReasons: async (_: unknown, a: Args, ctx: GatewayContext) => {
+    const r = await ctx.services.countDeadLetters({
+      runId: (a['runId'] as string) ?? '',
+      jobId: '',
+      status: a['status']
+        ? DLQ_STATUS[a['status'] as keyof typeof DLQ_STATUS]
+        : DeadLetterStatus.DEAD_LETTER_STATUS_UNSPECIFIED,
+    });
+    return { total: r.total, reasons: r.reasons };
+  },
   alerts: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Connection<Alert>> => {
     const page = pageRequest('alerts', a['first'] as number, a['after'] as string);
     const r = await ctx.services.listAlerts({
@@ -104,6 +114,7 @@ export const operationsQueries = {
       action: (a['action'] as string) ?? '',
       pageSize: page.pageSize,
       pageToken: page.pageToken,
+      newestFirst: a['newestFirst'] === true,
     });
     return toConnection(page, r.entries, r.nextPageToken);
   },
@@ -115,6 +126,27 @@ export const operationsQueries = {
       firstBadSeq: r.ok ? null : r.firstBadSeq,
       kind: orNull(r.kind),
       message: r.message,
+    };
+  },
+  auditChain: async (_: unknown, __: Args, ctx: GatewayContext) => {
+    const r = await ctx.services.getChainStatus({});
+    const v = r.lastVerification;
+    return {
+      entries: r.entries,
+      headHash: orNull(r.headHash),
+      headAt: r.headAt ?? null,
+      lastCheckpoint: r.lastCheckpoint ?? null,
+      lastVerification: v
+        ? {
+            verifiedAt: v.verifiedAt ?? null,
+            actor: v.actor,
+            ok: v.ok,
+            entries: v.entries,
+            trustedThroughSeq: v.trustedThroughSeq,
+            firstBadSeq: v.ok ? null : v.firstBadSeq,
+            kind: orNull(v.kind),
+          }
+        : null,
     };
   },
   legalHolds: async (_: unknown, a: Args, ctx: GatewayContext) =>
@@ -135,11 +167,26 @@ export const operationsQueries = {
 
 export const operationsMutations = {
   pauseRun: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Run | undefined> =>
-    (await ctx.services.pauseRun({ runId: idArg(a['id'] as string, 'id') })).run,
+    (
+      await ctx.services.pauseRun({
+        runId: idArg(a['id'] as string, 'id'),
+        reason: (a['reason'] as string | null) ?? '',
+      })
+    ).run,
   resumeRun: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Run | undefined> =>
-    (await ctx.services.resumeRun({ runId: idArg(a['id'] as string, 'id') })).run,
+    (
+      await ctx.services.resumeRun({
+        runId: idArg(a['id'] as string, 'id'),
+        reason: (a['reason'] as string | null) ?? '',
+      })
+    ).run,
   cancelRun: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Run | undefined> =>
-    (await ctx.services.cancelRun({ runId: idArg(a['id'] as string, 'id') })).run,
+    (
+      await ctx.services.cancelRun({
+        runId: idArg(a['id'] as string, 'id'),
+        reason: (a['reason'] as string | null) ?? '',
+      })
+    ).run,
   replayDeadLetters: async (_: unknown, a: Args, ctx: GatewayContext) => {
     const ids = (a['ids'] as string[] | null) ?? [];
     if (!ids.length && !a['runId']) throw badUserInput('give "ids" or "runId"');

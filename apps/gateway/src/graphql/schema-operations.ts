@@ -220,6 +220,52 @@ export const operationsTypeDefs = /* GraphQL */ `
     pageInfo: PageInfo!
   }
 
+  "How many dead letters there are per reason code: all of them, not a page."
+  type DeadLetterReasons {
+    total: Long!
+    "Most frequent first, then by reason code."
+    reasons: [DeadLetterReasonCount!]!
+  }
+
+  type DeadLetterReasonCount {
+    reasonCode: String!
+    count: Long!
+  }
+
+  "A signed checkpoint of the audit chain (Ed25519; the key never enters the database)."
+  type AuditCheckpoint {
+    seq: Long!
+    hash: String!
+    signedAt: String!
+    keyId: String!
+  }
+
+  "A verification of the audit chain, as recorded in the chain (audit:verified or audit:verification_failed)."
+  type AuditChainVerification {
+    verifiedAt: DateTime
+    "Who asked: user:<sub> or service:<name>."
+    actor: String!
+    ok: Boolean!
+    entries: Long!
+    "An incremental verification trusts the entries up to this seq (its signed checkpoint); 0 from genesis."
+    trustedThroughSeq: Long!
+    "The first entry that did not verify; null when ok."
+    firstBadSeq: Long
+    kind: String
+  }
+
+  "The audit chain at a glance."
+  type AuditChainStatus {
+    "Entries in the chain (the head's seq)."
+    entries: Long!
+    headHash: String
+    headAt: DateTime
+    "Null until a checkpoint is signed."
+    lastCheckpoint: AuditCheckpoint
+    "Null until the chain was verified (auditVerification, strongroom audit verify)."
+    lastVerification: AuditChainVerification
+  }
+
   type AuditVerification {
     ok: Boolean!
     entries: Long!

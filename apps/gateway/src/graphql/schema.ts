@@ -49,12 +49,22 @@ const rootTypeDefs = /* GraphQL */ `
       first: Int = 20
       after: String
     ): DeadLetterConnection!
+    "How many dead letters there are per reason code (all of them), with the same filters as deadLetters. Roles operator, auditor, admin."
+    deadLetterReasons(runId: ID, status: DeadLetterStatus): DeadLetterReasons!
     "AML / sanctions / KYC alerts, newest first. Evidence is masked unless you are an auditor or admin."
     alerts(rule: String, status: AlertStatus, runId: ID, first: Int = 20, after: String): AlertConnection!
-    "Audit chain entries in chain order (oldest first; page on with after), optionally of one action. Roles auditor, admin."
-    auditEntries(action: String, first: Int = 20, after: String): AuditEntryConnection!
-    "Verifies the whole audit chain (and the signed checkpoints). Roles auditor, admin."
+    """
+    Audit chain entries in chain order (oldest first, or newest first with newestFirst; page on with after),
+    optionally of one action. Roles auditor, admin.
+    """
+    auditEntries(action: String, first: Int = 20, after: String, newestFirst: Boolean = false): AuditEntryConnection!
+    """
+    Verifies the whole audit chain (and the signed checkpoints); the verification is recorded in the chain
+    (audit:verified, audit:verification_failed) with the caller. Roles auditor, admin.
+    """
     auditVerification: AuditVerification!
+    "The audit chain at a glance: its head, its latest signed checkpoint and its latest verification. Roles auditor, admin."
+    auditChain: AuditChainStatus!
     "Legal holds; active ones only unless activeOnly is false. Roles auditor, admin."
     legalHolds(activeOnly: Boolean = true): [LegalHold!]!
     "A compliance report (SOX, PCI_DSS, AML, KYC) over [from, to], as JSON and CSV. Roles auditor, admin."
@@ -80,12 +90,18 @@ const rootTypeDefs = /* GraphQL */ `
     existing run (existing: true). Needs role operator or admin.
     """
     runJob(jobId: ID!): RunJobPayload
-    "Pauses a running run after its current batch. Roles operator, admin."
-    pauseRun(id: ID!): Run
-    "Resumes a paused or interrupted run. Roles operator, admin."
-    resumeRun(id: ID!): Run
-    "Cancels a run; it publishes nothing. Roles operator, admin."
-    cancelRun(id: ID!): Run
+    """
+    Pauses a running run after its current batch. The reason (optional, at most 2000 characters) is audited
+    and shown as the run's statusReason. Roles operator, admin.
+    """
+    pauseRun(id: ID!, reason: String): Run
+    "Resumes a paused or interrupted run; the reason (optional) is audited. Roles operator, admin."
+    resumeRun(id: ID!, reason: String): Run
+    """
+    Cancels a run; it publishes nothing. The reason (optional) is audited and kept in the run's errorMessage.
+    Roles operator, admin.
+    """
+    cancelRun(id: ID!, reason: String): Run
     """
     Replays dead letters (the given ids, or every PENDING one of runId); idempotent. corrections replace an
     entry's raw record (one line in the source's format) for this replay; a reason is recorded in the audit

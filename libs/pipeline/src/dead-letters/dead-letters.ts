@@ -36,6 +36,26 @@ export async function listDeadLetters(
   return { deadLetters: page, next: rows.length > limit && last ? encodeIdToken(last.id) : '' };
 }
 
+/** How many dead letters there are per reason code under `filter` (its reason code ignored): all of them, most frequent first. */
+export async function countDeadLetters(
+  ds: DataSource,
+  filter: Omit<DeadLetterFilter, 'reasonCode'>,
+): Promise<{ reasons: { reasonCode: string; count: bigint }[]; total: bigint }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.runId) where.push(`run_id = $${params.push(filter.runId)}`);
+  if (filter.jobId) where.push(`job_id = $${params.push(filter.jobId)}`);
+  if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+  const rows = (await ds.query(
+    `SELECT reason_code, count(*)::text AS n FROM dead_letter_queue
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      GROUP BY reason_code ORDER BY count(*) DESC, reason_code`,
+    params,
+  )) as { reason_code: string; n: string }[];
+  const reasons = rows.map((r) => ({ reasonCode: r.reason_code, count: BigInt(r.n) }));
+  return { reasons, total: reasons.reduce((n, r) => n + r.count, 0n) };
+}
+
 /** A dead letter id: a bigint in decimal. */
 export const ID = /^[0-9]{1,18}$/;
 

@@ -8,6 +8,7 @@ export type RunRequest = 'run' | 'pause' | 'cancel' | 'shutdown';
 export class RunControl {
   private state: RunRequest = 'run';
   private by: string | undefined;
+  private why: string | undefined;
   /** Set by the executor when a dependency outage (database, source) interrupted the run: it resumes by itself. */
   interrupted: string | undefined;
 
@@ -20,10 +21,16 @@ export class RunControl {
     return this.by;
   }
 
+  /** The reason the requester gave, if any (audited with the effect, shown with the run's status). */
+  get reason(): string | undefined {
+    return this.why;
+  }
+
   /** Later requests win, except that cancel and shutdown are final. */
-  request(next: RunRequest, by?: string): void {
+  request(next: RunRequest, by?: string, reason?: string): void {
     if (this.state === 'cancel' || this.state === 'shutdown') return;
     this.state = next;
     this.by = by;
+    this.why = reason;
   }
 }

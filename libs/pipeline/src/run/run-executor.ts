@@ -420,12 +420,14 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
       if (lost) throw new PartitionFencedError(run.id, lease.partitionNo, lease.epoch);
       if (!batch) break;
       const request = await obey(ctx, run, control, actor, onProgress);
-      if (request !== 'run') return await stop(ctx, run, lease, request, control.requestedBy ?? actor, log);
+      if (request !== 'run')
+        return await stop(ctx, run, lease, request, control.requestedBy ?? actor, log, control.reason);
       while (ahead.length < READ_AHEAD) more();
       await commitOne(batch);
     }
     const request = await obey(ctx, run, control, actor, onProgress);
-    if (request !== 'run') return await stop(ctx, run, lease, request, control.requestedBy ?? actor, log);
+    if (request !== 'run')
+      return await stop(ctx, run, lease, request, control.requestedBy ?? actor, log, control.reason);
     const readSha = readHash.digest('hex');
     const planned = lease.sha256 ?? run.sourceSha256; // a run planned before partitions had one, the whole file
     if (readSha !== planned) {
@@ -486,6 +488,11 @@ async function finalize(
   });
 }
 
+/** The status text of a pause or cancel an operator asked for: with their reason when they gave one. */
+export function stopReason(what: 'paused' | 'cancelled', reason: string | undefined): string {
+  return reason ? `${what} by operator: ${reason}` : `${what} by operator`;
+}
+
 /** Applies a pause between batches (PAUSED, audited as the requester's); returns what the run must do next. */
 async function obey(
   ctx: RunContext,
@@ -496,7 +503,8 @@ async function obey(
 ) {
   // the person who asked is the actor of the pause, not the engine that carries it out
   if (control.requested === 'pause' && run.status !== 'PAUSED') {
-    if (await setPaused(ctx.ds, run, true, 'paused by operator', control.requestedBy ?? actor)) onProgress(run);
+    const reason = stopReason('paused', control.reason);
+    if (await setPaused(ctx.ds, run, true, reason, control.requestedBy ?? actor)) onProgress(run);
   }
   return control.requested;
 }
@@ -509,9 +517,10 @@ async function stop(
   request: 'cancel' | 'shutdown' | 'pause',
   actor: string,
   log: Logger,
+  reason?: string,
 ): Promise<'stopped'> {
   if (request === 'cancel') {
-    await endUnpublished(ctx.ds, run, 'CANCELLED', ErrorCode.CANCELLED, 'cancelled by operator', actor);
+    await endUnpublished(ctx.ds, run, 'CANCELLED', ErrorCode.CANCELLED, stopReason('cancelled', reason), actor);
     log.info('run:cancelled', { read: run.recordsRead });
     return 'stopped';
   }

@@ -140,7 +140,9 @@ export async function markStreamOpened(
 
 /**
  * RUNNING → PAUSED or PAUSED → RUNNING with a reason, audited; false (and nothing written) when the run
- * was not in the state the transition starts from (another engine or operator got there first).
+ * was not in the state the transition starts from (another engine or operator got there first). `reason`
+ * is the status reason (null when resumed); the audit entry records `why` (the requester's words) when
+ * given, else the status reason.
  */
 export async function setPaused(
   ds: DataSource,
@@ -148,6 +150,7 @@ export async function setPaused(
   paused: boolean,
   reason: string | null,
   actor: string,
+  why?: string,
 ): Promise<boolean> {
   const changed = await ds.transaction(async (em) => {
     const exec = sqlExec(em);
@@ -160,7 +163,7 @@ export async function setPaused(
       actor,
       action: paused ? 'run:paused' : 'run:resumed',
       subject: { jobId: run.jobId, runId: run.id },
-      details: { reason },
+      details: { reason: why ?? reason },
     });
     return true;
   });

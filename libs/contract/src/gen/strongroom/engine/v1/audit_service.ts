@@ -45,6 +45,8 @@ export interface ListEntriesRequest {
   /** 1..1000, default 100. */
   pageSize: number;
   pageToken: string;
+  /** Newest first (page on towards the genesis) instead of chain order. */
+  newestFirst: boolean;
 }
 
 export interface ListEntriesResponse {
@@ -117,6 +119,39 @@ export interface VerifyRunResponse {
   /** 0 when ok. */
   firstBadBatch: number;
   message: string;
+}
+
+export interface GetChainStatusRequest {
+}
+
+export interface ChainVerification {
+  verifiedAt:
+    | Date
+    | undefined;
+  /** Who asked (user:<sub> or service:<name>). */
+  actor: string;
+  ok: boolean;
+  entries: number;
+  /** Incremental verifications trust entries up to this seq (their signed checkpoint); 0 from genesis. */
+  trustedThroughSeq: number;
+  /** When not ok: the first entry that does not verify, and how it broke. */
+  firstBadSeq: number;
+  kind: string;
+}
+
+export interface GetChainStatusResponse {
+  /** The head: how many entries (its seq), its hash and when it was written; 0 / empty for an empty chain. */
+  entries: number;
+  headHash: string;
+  headAt:
+    | Date
+    | undefined;
+  /** Absent until a checkpoint is signed. */
+  lastCheckpoint:
+    | AuditCheckpoint
+    | undefined;
+  /** Absent until the chain was verified through this API (or the CLI). */
+  lastVerification: ChainVerification | undefined;
 }
 
 function createBaseAuditEntry(): AuditEntry {
@@ -326,7 +361,7 @@ export const AuditEntry: MessageFns<AuditEntry> = {
 };
 
 function createBaseListEntriesRequest(): ListEntriesRequest {
-  return { action: "", pageSize: 0, pageToken: "" };
+  return { action: "", pageSize: 0, pageToken: "", newestFirst: false };
 }
 
 export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
@@ -339,6 +374,9 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(26).string(message.pageToken);
+    }
+    if (message.newestFirst !== false) {
+      writer.uint32(32).bool(message.newestFirst);
     }
     return writer;
   },
@@ -380,6 +418,14 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.newestFirst = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -405,6 +451,11 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      newestFirst: isSet(object.newestFirst)
+        ? globalThis.Boolean(object.newestFirst)
+        : isSet(object.newest_first)
+        ? globalThis.Boolean(object.newest_first)
+        : false,
     };
   },
 
@@ -419,6 +470,9 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.newestFirst !== false) {
+      obj.newestFirst = message.newestFirst;
+    }
     return obj;
   },
 
@@ -430,6 +484,7 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     message.action = object.action ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.newestFirst = object.newestFirst ?? false;
     return message;
   },
 };
@@ -1465,6 +1520,388 @@ export const VerifyRunResponse: MessageFns<VerifyRunResponse> = {
   },
 };
 
+function createBaseGetChainStatusRequest(): GetChainStatusRequest {
+  return {};
+}
+
+export const GetChainStatusRequest: MessageFns<GetChainStatusRequest> = {
+  encode(_: GetChainStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetChainStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetChainStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetChainStatusRequest {
+    return {};
+  },
+
+  toJSON(_: GetChainStatusRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetChainStatusRequest>): GetChainStatusRequest {
+    return GetChainStatusRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetChainStatusRequest>): GetChainStatusRequest {
+    const message = createBaseGetChainStatusRequest();
+    return message;
+  },
+};
+
+function createBaseChainVerification(): ChainVerification {
+  return { verifiedAt: undefined, actor: "", ok: false, entries: 0, trustedThroughSeq: 0, firstBadSeq: 0, kind: "" };
+}
+
+export const ChainVerification: MessageFns<ChainVerification> = {
+  encode(message: ChainVerification, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.verifiedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.verifiedAt), writer.uint32(10).fork()).join();
+    }
+    if (message.actor !== "") {
+      writer.uint32(18).string(message.actor);
+    }
+    if (message.ok !== false) {
+      writer.uint32(24).bool(message.ok);
+    }
+    if (message.entries !== 0) {
+      writer.uint32(32).int64(message.entries);
+    }
+    if (message.trustedThroughSeq !== 0) {
+      writer.uint32(40).int64(message.trustedThroughSeq);
+    }
+    if (message.firstBadSeq !== 0) {
+      writer.uint32(48).int64(message.firstBadSeq);
+    }
+    if (message.kind !== "") {
+      writer.uint32(58).string(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChainVerification {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChainVerification();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.verifiedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.entries = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.trustedThroughSeq = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.firstBadSeq = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChainVerification {
+    return {
+      verifiedAt: isSet(object.verifiedAt)
+        ? fromJsonTimestamp(object.verifiedAt)
+        : isSet(object.verified_at)
+        ? fromJsonTimestamp(object.verified_at)
+        : undefined,
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
+      entries: isSet(object.entries) ? globalThis.Number(object.entries) : 0,
+      trustedThroughSeq: isSet(object.trustedThroughSeq)
+        ? globalThis.Number(object.trustedThroughSeq)
+        : isSet(object.trusted_through_seq)
+        ? globalThis.Number(object.trusted_through_seq)
+        : 0,
+      firstBadSeq: isSet(object.firstBadSeq)
+        ? globalThis.Number(object.firstBadSeq)
+        : isSet(object.first_bad_seq)
+        ? globalThis.Number(object.first_bad_seq)
+        : 0,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+    };
+  },
+
+  toJSON(message: ChainVerification): unknown {
+    const obj: any = {};
+    if (message.verifiedAt !== undefined) {
+      obj.verifiedAt = message.verifiedAt.toISOString();
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.ok !== false) {
+      obj.ok = message.ok;
+    }
+    if (message.entries !== 0) {
+      obj.entries = Math.round(message.entries);
+    }
+    if (message.trustedThroughSeq !== 0) {
+      obj.trustedThroughSeq = Math.round(message.trustedThroughSeq);
+    }
+    if (message.firstBadSeq !== 0) {
+      obj.firstBadSeq = Math.round(message.firstBadSeq);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChainVerification>): ChainVerification {
+    return ChainVerification.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChainVerification>): ChainVerification {
+    const message = createBaseChainVerification();
+    message.verifiedAt = object.verifiedAt ?? undefined;
+    message.actor = object.actor ?? "";
+    message.ok = object.ok ?? false;
+    message.entries = object.entries ?? 0;
+    message.trustedThroughSeq = object.trustedThroughSeq ?? 0;
+    message.firstBadSeq = object.firstBadSeq ?? 0;
+    message.kind = object.kind ?? "";
+    return message;
+  },
+};
+
+function createBaseGetChainStatusResponse(): GetChainStatusResponse {
+  return { entries: 0, headHash: "", headAt: undefined, lastCheckpoint: undefined, lastVerification: undefined };
+}
+
+export const GetChainStatusResponse: MessageFns<GetChainStatusResponse> = {
+  encode(message: GetChainStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.entries !== 0) {
+      writer.uint32(8).int64(message.entries);
+    }
+    if (message.headHash !== "") {
+      writer.uint32(18).string(message.headHash);
+    }
+    if (message.headAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.headAt), writer.uint32(26).fork()).join();
+    }
+    if (message.lastCheckpoint !== undefined) {
+      AuditCheckpoint.encode(message.lastCheckpoint, writer.uint32(34).fork()).join();
+    }
+    if (message.lastVerification !== undefined) {
+      ChainVerification.encode(message.lastVerification, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetChainStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetChainStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.entries = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.headHash = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.headAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastCheckpoint = AuditCheckpoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lastVerification = ChainVerification.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetChainStatusResponse {
+    return {
+      entries: isSet(object.entries) ? globalThis.Number(object.entries) : 0,
+      headHash: isSet(object.headHash)
+        ? globalThis.String(object.headHash)
+        : isSet(object.head_hash)
+        ? globalThis.String(object.head_hash)
+        : "",
+      headAt: isSet(object.headAt)
+        ? fromJsonTimestamp(object.headAt)
+        : isSet(object.head_at)
+        ? fromJsonTimestamp(object.head_at)
+        : undefined,
+      lastCheckpoint: isSet(object.lastCheckpoint)
+        ? AuditCheckpoint.fromJSON(object.lastCheckpoint)
+        : isSet(object.last_checkpoint)
+        ? AuditCheckpoint.fromJSON(object.last_checkpoint)
+        : undefined,
+      lastVerification: isSet(object.lastVerification)
+        ? ChainVerification.fromJSON(object.lastVerification)
+        : isSet(object.last_verification)
+        ? ChainVerification.fromJSON(object.last_verification)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetChainStatusResponse): unknown {
+    const obj: any = {};
+    if (message.entries !== 0) {
+      obj.entries = Math.round(message.entries);
+    }
+    if (message.headHash !== "") {
+      obj.headHash = message.headHash;
+    }
+    if (message.headAt !== undefined) {
+      obj.headAt = message.headAt.toISOString();
+    }
+    if (message.lastCheckpoint !== undefined) {
+      obj.lastCheckpoint = AuditCheckpoint.toJSON(message.lastCheckpoint);
+    }
+    if (message.lastVerification !== undefined) {
+      obj.lastVerification = ChainVerification.toJSON(message.lastVerification);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetChainStatusResponse>): GetChainStatusResponse {
+    return GetChainStatusResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetChainStatusResponse>): GetChainStatusResponse {
+    const message = createBaseGetChainStatusResponse();
+    message.entries = object.entries ?? 0;
+    message.headHash = object.headHash ?? "";
+    message.headAt = object.headAt ?? undefined;
+    message.lastCheckpoint = (object.lastCheckpoint !== undefined && object.lastCheckpoint !== null)
+      ? AuditCheckpoint.fromPartial(object.lastCheckpoint)
+      : undefined;
+    message.lastVerification = (object.lastVerification !== undefined && object.lastVerification !== null)
+      ? ChainVerification.fromPartial(object.lastVerification)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * The tamper-evident audit chain: read it, verify it (from genesis, incrementally from the latest
  * signed checkpoint, or against an exported checkpoint kept outside the system), sign checkpoints,
@@ -1523,6 +1960,21 @@ export const AuditServiceService = {
     responseSerialize: (value: VerifyRunResponse): Buffer => Buffer.from(VerifyRunResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): VerifyRunResponse => VerifyRunResponse.decode(value),
   },
+  /**
+   * The chain at a glance: its head, its latest signed checkpoint, and its latest verification (each
+   * Verify call is itself recorded in the chain, as audit:verified or audit:verification-failed).
+   */
+  getChainStatus: {
+    path: "/strongroom.engine.v1.AuditService/GetChainStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetChainStatusRequest): Buffer =>
+      Buffer.from(GetChainStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetChainStatusRequest => GetChainStatusRequest.decode(value),
+    responseSerialize: (value: GetChainStatusResponse): Buffer =>
+      Buffer.from(GetChainStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetChainStatusResponse => GetChainStatusResponse.decode(value),
+  },
 } as const;
 
 export interface AuditServiceServer extends UntypedServiceImplementation {
@@ -1533,6 +1985,11 @@ export interface AuditServiceServer extends UntypedServiceImplementation {
   /** Checkpoints as self-contained JSON documents to keep outside the system. */
   exportCheckpoints: handleUnaryCall<ExportCheckpointsRequest, ExportCheckpointsResponse>;
   verifyRun: handleUnaryCall<VerifyRunRequest, VerifyRunResponse>;
+  /**
+   * The chain at a glance: its head, its latest signed checkpoint, and its latest verification (each
+   * Verify call is itself recorded in the chain, as audit:verified or audit:verification-failed).
+   */
+  getChainStatus: handleUnaryCall<GetChainStatusRequest, GetChainStatusResponse>;
 }
 
 export interface AuditServiceClient extends Client {
@@ -1612,6 +2069,25 @@ export interface AuditServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: VerifyRunResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The chain at a glance: its head, its latest signed checkpoint, and its latest verification (each
+   * Verify call is itself recorded in the chain, as audit:verified or audit:verification-failed).
+   */
+  getChainStatus(
+    request: GetChainStatusRequest,
+    callback: (error: ServiceError | null, response: GetChainStatusResponse) => void,
+  ): ClientUnaryCall;
+  getChainStatus(
+    request: GetChainStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetChainStatusResponse) => void,
+  ): ClientUnaryCall;
+  getChainStatus(
+    request: GetChainStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetChainStatusResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -101,6 +101,24 @@ export interface ListDeadLettersRequest {
   pageToken: string;
 }
 
+export interface CountDeadLettersRequest {
+  /** Optional filters, as in ListDeadLettersRequest. */
+  runId: string;
+  jobId: string;
+  status: DeadLetterStatus;
+}
+
+export interface DeadLetterReasonCount {
+  reasonCode: string;
+  count: number;
+}
+
+export interface CountDeadLettersResponse {
+  /** Most frequent first, then by reason code. */
+  reasons: DeadLetterReasonCount[];
+  total: number;
+}
+
 export interface ListDeadLettersResponse {
   deadLetters: DeadLetter[];
   nextPageToken: string;
@@ -640,6 +658,291 @@ export const ListDeadLettersRequest: MessageFns<ListDeadLettersRequest> = {
     message.reasonCode = object.reasonCode ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseCountDeadLettersRequest(): CountDeadLettersRequest {
+  return { runId: "", jobId: "", status: 0 };
+}
+
+export const CountDeadLettersRequest: MessageFns<CountDeadLettersRequest> = {
+  encode(message: CountDeadLettersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.jobId !== "") {
+      writer.uint32(18).string(message.jobId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountDeadLettersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountDeadLettersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountDeadLettersRequest {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      status: isSet(object.status) ? deadLetterStatusFromJSON(object.status) : 0,
+    };
+  },
+
+  toJSON(message: CountDeadLettersRequest): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.status !== 0) {
+      obj.status = deadLetterStatusToJSON(message.status);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CountDeadLettersRequest>): CountDeadLettersRequest {
+    return CountDeadLettersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CountDeadLettersRequest>): CountDeadLettersRequest {
+    const message = createBaseCountDeadLettersRequest();
+    message.runId = object.runId ?? "";
+    message.jobId = object.jobId ?? "";
+    message.status = object.status ?? 0;
+    return message;
+  },
+};
+
+function createBaseDeadLetterReasonCount(): DeadLetterReasonCount {
+  return { reasonCode: "", count: 0 };
+}
+
+export const DeadLetterReasonCount: MessageFns<DeadLetterReasonCount> = {
+  encode(message: DeadLetterReasonCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reasonCode !== "") {
+      writer.uint32(10).string(message.reasonCode);
+    }
+    if (message.count !== 0) {
+      writer.uint32(16).int64(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeadLetterReasonCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeadLetterReasonCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeadLetterReasonCount {
+    return {
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+    };
+  },
+
+  toJSON(message: DeadLetterReasonCount): unknown {
+    const obj: any = {};
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeadLetterReasonCount>): DeadLetterReasonCount {
+    return DeadLetterReasonCount.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeadLetterReasonCount>): DeadLetterReasonCount {
+    const message = createBaseDeadLetterReasonCount();
+    message.reasonCode = object.reasonCode ?? "";
+    message.count = object.count ?? 0;
+    return message;
+  },
+};
+
+function createBaseCountDeadLettersResponse(): CountDeadLettersResponse {
+  return { reasons: [], total: 0 };
+}
+
+export const CountDeadLettersResponse: MessageFns<CountDeadLettersResponse> = {
+  encode(message: CountDeadLettersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.reasons) {
+      DeadLetterReasonCount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).int64(message.total);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountDeadLettersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountDeadLettersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reasons.push(DeadLetterReasonCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.total = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountDeadLettersResponse {
+    return {
+      reasons: globalThis.Array.isArray(object?.reasons)
+        ? object.reasons.map((e: any) => DeadLetterReasonCount.fromJSON(e))
+        : [],
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+    };
+  },
+
+  toJSON(message: CountDeadLettersResponse): unknown {
+    const obj: any = {};
+    if (message.reasons?.length) {
+      obj.reasons = message.reasons.map((e) => DeadLetterReasonCount.toJSON(e));
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CountDeadLettersResponse>): CountDeadLettersResponse {
+    return CountDeadLettersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CountDeadLettersResponse>): CountDeadLettersResponse {
+    const message = createBaseCountDeadLettersResponse();
+    message.reasons = object.reasons?.map((e) => DeadLetterReasonCount.fromPartial(e)) || [];
+    message.total = object.total ?? 0;
     return message;
   },
 };
@@ -1404,6 +1707,18 @@ export const DeadLetterServiceService = {
       Buffer.from(ListDeadLettersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListDeadLettersResponse => ListDeadLettersResponse.decode(value),
   },
+  /** How many entries there are per reason code (all of them, not a page), with the same filters. */
+  countDeadLetters: {
+    path: "/strongroom.engine.v1.DeadLetterService/CountDeadLetters" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CountDeadLettersRequest): Buffer =>
+      Buffer.from(CountDeadLettersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CountDeadLettersRequest => CountDeadLettersRequest.decode(value),
+    responseSerialize: (value: CountDeadLettersResponse): Buffer =>
+      Buffer.from(CountDeadLettersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CountDeadLettersResponse => CountDeadLettersResponse.decode(value),
+  },
   /** Loads entries again, as stored or with a corrected record. Only entries of SUCCEEDED runs. */
   replayDeadLetters: {
     path: "/strongroom.engine.v1.DeadLetterService/ReplayDeadLetters" as const,
@@ -1432,6 +1747,8 @@ export const DeadLetterServiceService = {
 
 export interface DeadLetterServiceServer extends UntypedServiceImplementation {
   listDeadLetters: handleUnaryCall<ListDeadLettersRequest, ListDeadLettersResponse>;
+  /** How many entries there are per reason code (all of them, not a page), with the same filters. */
+  countDeadLetters: handleUnaryCall<CountDeadLettersRequest, CountDeadLettersResponse>;
   /** Loads entries again, as stored or with a corrected record. Only entries of SUCCEEDED runs. */
   replayDeadLetters: handleUnaryCall<ReplayDeadLettersRequest, ReplayDeadLettersResponse>;
   /** Closes entries without loading them; a reason is required. */
@@ -1453,6 +1770,22 @@ export interface DeadLetterServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  /** How many entries there are per reason code (all of them, not a page), with the same filters. */
+  countDeadLetters(
+    request: CountDeadLettersRequest,
+    callback: (error: ServiceError | null, response: CountDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  countDeadLetters(
+    request: CountDeadLettersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CountDeadLettersResponse) => void,
+  ): ClientUnaryCall;
+  countDeadLetters(
+    request: CountDeadLettersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CountDeadLettersResponse) => void,
   ): ClientUnaryCall;
   /** Loads entries again, as stored or with a corrected record. Only entries of SUCCEEDED runs. */
   replayDeadLetters(

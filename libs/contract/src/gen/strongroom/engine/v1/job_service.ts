@@ -134,6 +134,8 @@ export interface ListRunsResponse {
 
 export interface CancelRunRequest {
   runId: string;
+  /** Why (optional, at most 2000 characters): audited with the action and shown with the run's status. */
+  reason: string;
 }
 
 export interface CancelRunResponse {
@@ -142,6 +144,8 @@ export interface CancelRunResponse {
 
 export interface PauseRunRequest {
   runId: string;
+  /** Why (optional, at most 2000 characters): audited with the action and shown with the run's status. */
+  reason: string;
 }
 
 export interface PauseRunResponse {
@@ -150,6 +154,8 @@ export interface PauseRunResponse {
 
 export interface ResumeRunRequest {
   runId: string;
+  /** Why (optional, at most 2000 characters): audited with the action and shown with the run's status. */
+  reason: string;
 }
 
 export interface ResumeRunResponse {
@@ -1626,13 +1632,16 @@ export const ListRunsResponse: MessageFns<ListRunsResponse> = {
 };
 
 function createBaseCancelRunRequest(): CancelRunRequest {
-  return { runId: "" };
+  return { runId: "", reason: "" };
 }
 
 export const CancelRunRequest: MessageFns<CancelRunRequest> = {
   encode(message: CancelRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.runId !== "") {
       writer.uint32(10).string(message.runId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
     }
     return writer;
   },
@@ -1658,6 +1667,14 @@ export const CancelRunRequest: MessageFns<CancelRunRequest> = {
             message.runId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1677,6 +1694,7 @@ export const CancelRunRequest: MessageFns<CancelRunRequest> = {
         : isSet(object.run_id)
         ? globalThis.String(object.run_id)
         : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -1684,6 +1702,9 @@ export const CancelRunRequest: MessageFns<CancelRunRequest> = {
     const obj: any = {};
     if (message.runId !== "") {
       obj.runId = message.runId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
     }
     return obj;
   },
@@ -1694,6 +1715,7 @@ export const CancelRunRequest: MessageFns<CancelRunRequest> = {
   fromPartial(object: DeepPartial<CancelRunRequest>): CancelRunRequest {
     const message = createBaseCancelRunRequest();
     message.runId = object.runId ?? "";
+    message.reason = object.reason ?? "";
     return message;
   },
 };
@@ -1766,13 +1788,16 @@ export const CancelRunResponse: MessageFns<CancelRunResponse> = {
 };
 
 function createBasePauseRunRequest(): PauseRunRequest {
-  return { runId: "" };
+  return { runId: "", reason: "" };
 }
 
 export const PauseRunRequest: MessageFns<PauseRunRequest> = {
   encode(message: PauseRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.runId !== "") {
       writer.uint32(10).string(message.runId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
     }
     return writer;
   },
@@ -1798,6 +1823,14 @@ export const PauseRunRequest: MessageFns<PauseRunRequest> = {
             message.runId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1817,6 +1850,7 @@ export const PauseRunRequest: MessageFns<PauseRunRequest> = {
         : isSet(object.run_id)
         ? globalThis.String(object.run_id)
         : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -1824,6 +1858,9 @@ export const PauseRunRequest: MessageFns<PauseRunRequest> = {
     const obj: any = {};
     if (message.runId !== "") {
       obj.runId = message.runId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
     }
     return obj;
   },
@@ -1834,6 +1871,7 @@ export const PauseRunRequest: MessageFns<PauseRunRequest> = {
   fromPartial(object: DeepPartial<PauseRunRequest>): PauseRunRequest {
     const message = createBasePauseRunRequest();
     message.runId = object.runId ?? "";
+    message.reason = object.reason ?? "";
     return message;
   },
 };
@@ -1906,13 +1944,16 @@ export const PauseRunResponse: MessageFns<PauseRunResponse> = {
 };
 
 function createBaseResumeRunRequest(): ResumeRunRequest {
-  return { runId: "" };
+  return { runId: "", reason: "" };
 }
 
 export const ResumeRunRequest: MessageFns<ResumeRunRequest> = {
   encode(message: ResumeRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.runId !== "") {
       writer.uint32(10).string(message.runId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
     }
     return writer;
   },
@@ -1938,6 +1979,14 @@ export const ResumeRunRequest: MessageFns<ResumeRunRequest> = {
             message.runId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1957,6 +2006,7 @@ export const ResumeRunRequest: MessageFns<ResumeRunRequest> = {
         : isSet(object.run_id)
         ? globalThis.String(object.run_id)
         : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -1964,6 +2014,9 @@ export const ResumeRunRequest: MessageFns<ResumeRunRequest> = {
     const obj: any = {};
     if (message.runId !== "") {
       obj.runId = message.runId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
     }
     return obj;
   },
@@ -1974,6 +2027,7 @@ export const ResumeRunRequest: MessageFns<ResumeRunRequest> = {
   fromPartial(object: DeepPartial<ResumeRunRequest>): ResumeRunRequest {
     const message = createBaseResumeRunRequest();
     message.runId = object.runId ?? "";
+    message.reason = object.reason ?? "";
     return message;
   },
 };
