@@ -95,9 +95,17 @@ withBrowser('the operator console in a real browser', () => {
       await page.goto(new URL(`/runs/${runId}`, stack.consoleUrl).toString());
       await page.getByRole('button', { name: 'Pause' }).waitFor();
       expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(1);
+      // an action needs a reason first; the pause takes effect after the batch the lock holds up
+      expect(await page.getByRole('button', { name: 'Pause' }).isDisabled()).toBe(true);
+      await page.getByLabel(/^Reason \(required; recorded in the audit chain/).fill('month-end check of the feed');
+      await page.getByRole('button', { name: 'Pause' }).click();
     } finally {
       await release();
     }
+    await page.getByTestId('run-status').filter({ hasText: 'paused' }).waitFor({ timeout: 60_000 });
+    await page.getByText('paused by operator: month-end check of the feed').waitFor();
+    await page.getByLabel(/^Reason \(required; recorded in the audit chain/).fill('feed checked');
+    await page.getByRole('button', { name: 'Resume' }).click();
     // the run goes on and ends while the page watches it
     await page.getByTestId('run-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
     // the plot: the live points, then the run's whole history once it ended
@@ -195,6 +203,16 @@ withBrowser('the operator console in a real browser', () => {
     );
     await page.locator('#audit-action').fill('alert:escalated');
     await page.locator('table code', { hasText: 'alert:escalated' }).first().waitFor(); // the entry just made
+    // the operator's pause and resume, each with the reason given, by the operator
+    await page.locator('#audit-action').fill('run:paused');
+    const paused = page.locator('table', { hasText: 'paused by operator: month-end check of the feed' });
+    await paused.waitFor();
+    await expect(paused.textContent()).resolves.toContain('user:dev-operator');
+    await page.locator('#audit-action').fill('run:resumed');
+    await page.locator('table', { hasText: 'feed checked' }).waitFor();
+    await page.locator('#audit-action').fill('');
+    // the chain at a glance: the verification just made is the latest, by this auditor
+    await expect(page.getByTestId('last-verification').textContent()).resolves.toMatch(/✓ .* by user:dev-auditor/);
     await shot('console-audit');
 
     // an operator is offered no admin action, and the gateway refuses one sent around the page
@@ -210,5 +228,30 @@ withBrowser('the operator console in a real browser', () => {
       return (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
     });
     expect(answer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('opens the bundled GraphQL explorer from /graphql in a browser and runs a query as the signed-in person', async () => {
+    await page.goto(stack.consoleUrl);
+    const signOut = page.getByRole('button', { name: 'Sign out' });
+    if (await signOut.isVisible()) await signOut.click();
+    await signIn(stack.tokens.operator);
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const introspected = page.waitForResponse(
+      (r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('IntrospectionQuery'),
+    );
+    const res = await page.goto(new URL('/graphql', stack.consoleUrl).toString());
+    expect(new URL(page.url()).pathname).toBe('/explorer');
+    expect(res?.status()).toBe(200);
+    await page.locator('.graphiql-container .graphiql-query-editor').waitFor();
+    // the explorer loads the schema (the standard introspection query passes the gateway's limits)
+    expect((await introspected).status()).toBe(200);
+    await page.locator('button.graphiql-execute-button').click();
+    const result = page.locator('.graphiql-response');
+    await result.getByText('"dev-operator"').waitFor();
+    await shot('console-explorer');
+    const origin = new URL(stack.consoleUrl).origin;
+    expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('ws://'))).toEqual([]);
+    page.removeAllListeners('request');
   });
 });

@@ -23,11 +23,21 @@ export interface ServedStack {
   stop(): Promise<void>;
 }
 
-/** Starts `strongroom serve` on free ports and waits for it to print its addresses and dev tokens. */
-export async function serveStack(): Promise<ServedStack> {
+/**
+ * Starts `strongroom serve` on free ports (or the ones `extraEnv` names) and waits for it to print its
+ * addresses and dev tokens; `extraEnv` adds settings (an identity provider, say).
+ */
+export async function serveStack(extraEnv: Record<string, string> = {}): Promise<ServedStack> {
   const home = makeTempDir('strongroom-console-');
   fs.chmodSync(home, 0o755); // the embedded server may run as the postgres user
-  const env = { ...childBaseEnv(), STRONGROOM_HOME: home, ENGINE_PORT: '0', GATEWAY_PORT: '0', LOG_LEVEL: 'warn' };
+  const env = {
+    ...childBaseEnv(),
+    STRONGROOM_HOME: home,
+    ENGINE_PORT: '0',
+    GATEWAY_PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin', 'strongroom.js'), 'serve'], {
     cwd: ROOT,
     env,
@@ -59,7 +69,9 @@ export async function serveStack(): Promise<ServedStack> {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       process.kill(-(child.pid as number), 'SIGINT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 60_000)))]);
+      clearTimeout(timer); // a pending timer would keep jest alive for a minute after the tests
     },
   };
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { createGatewayClient } from './client';
 import { graphql } from './graphql';
@@ -8,8 +8,12 @@ import { DeadLettersPage } from './pages/DeadLettersPage';
 import { RunPage } from './pages/RunPage';
 import { RunsPage } from './pages/RunsPage';
 import { SignIn } from './pages/SignIn';
+
+// GraphiQL is big: its own chunk, fetched only when the explorer is opened
+const ExplorerPage = lazy(() => import('./pages/ExplorerPage'));
 import { follow, useRoute } from './router';
 import { forgetToken, loadToken, saveToken, tokenFromFragment } from './session';
+import { CALLBACK_PATH, finishSignIn } from './oidc';
 
 /** What the signed-in person may do, as the gateway's role matrix says (Query.me). */
 export const MeQuery = graphql(`
@@ -34,6 +38,21 @@ export function App() {
     }
     return handed ?? loadToken(window.sessionStorage);
   });
+  // back from the identity provider: redeem the code once, then show the console at /
+  const [finishing, setFinishing] = useState(() => window.location.pathname === CALLBACK_PATH);
+  const [signInProblem, setSignInProblem] = useState<string | undefined>();
+  useEffect(() => {
+    if (!finishing) return;
+    const search = window.location.search;
+    window.history.replaceState(null, '', '/'); // the code leaves the address bar and the history
+    finishSignIn(search, window.sessionStorage)
+      .then((t) => {
+        saveToken(window.sessionStorage, t);
+        setToken(t);
+      })
+      .catch((err: Error) => setSignInProblem(err.message))
+      .finally(() => setFinishing(false));
+  }, [finishing]);
   const gateway = useMemo(
     () => (token ? createGatewayClient(token, new URL(window.location.href)) : undefined),
     [token],
@@ -44,9 +63,16 @@ export function App() {
     forgetToken(window.sessionStorage);
     setToken(undefined);
   };
+  if (finishing)
+    return (
+      <main className="signin" aria-busy="true">
+        <p>Finishing the sign-in…</p>
+      </main>
+    );
   if (!token || !gateway)
     return (
       <SignIn
+        problem={signInProblem}
         onSignIn={(t) => {
           saveToken(window.sessionStorage, t);
           setToken(t);
@@ -55,12 +81,12 @@ export function App() {
     );
   return (
     <Provider value={gateway.client}>
-      <Shell onSignOut={signOut} />
+      <Shell token={token} onSignOut={signOut} />
     </Provider>
   );
 }
 
-function Shell({ onSignOut }: { onSignOut: () => void }) {
+function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
   const [{ data, error }] = useQuery({ query: MeQuery });
   const route = useRoute();
   const permissions: Permissions = useMemo(() => ({ may: (f) => data?.me.may.includes(f) ?? false }), [data]);
@@ -101,6 +127,13 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           >
             {permissions.may('Query.auditEntries') ? 'Audit and health' : 'Health'}
           </a>
+          <a
+            href="/explorer"
+            onClick={(e) => follow(e, '/explorer')}
+            aria-current={route.page === 'explorer' ? 'page' : undefined}
+          >
+            GraphQL explorer
+          </a>
         </nav>
         <div className="who" aria-label="Signed in as">
           {data ? (
@@ -119,6 +152,10 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           <div role="alert" className="error">
             The gateway refused this token (expired or not valid). Sign out and sign in with a new one.
           </div>
+        ) : route.page === 'explorer' ? (
+          <Suspense fallback={<p aria-busy="true">Loading the explorer…</p>}>
+            <ExplorerPage token={token} />
+          </Suspense>
         ) : route.page === 'run' ? (
           <RunPage id={route.id} permissions={permissions} />
         ) : route.page === 'alerts' ? (

@@ -1,4 +1,4 @@
-// A router of two kinds of page (/ and /runs/<id>) on the History API: links stay plain hrefs that work
+// A router of the console's pages (/, /runs/<id>, /dead-letters, /alerts, /audit, /explorer) on the History API: links stay plain hrefs that work
 // with a middle click, and reloading a page shows it again (the gateway serves the console at every path).
 import { useEffect, useState } from 'react';
 
@@ -7,7 +7,8 @@ export type Route =
   | { page: 'run'; id: string }
   | { page: 'dead-letters'; runId?: string }
   | { page: 'alerts' }
-  | { page: 'audit' };
+  | { page: 'audit' }
+  | { page: 'explorer' };
 
 export function routeOf(pathname: string, search = ''): Route {
   const m = /^\/runs\/([0-9a-f-]{36})\/?$/i.exec(pathname);
@@ -18,6 +19,7 @@ export function routeOf(pathname: string, search = ''): Route {
   }
   if (/^\/alerts\/?$/.test(pathname)) return { page: 'alerts' };
   if (/^\/audit\/?$/.test(pathname)) return { page: 'audit' };
+  if (/^\/explorer\/?$/.test(pathname)) return { page: 'explorer' };
   return { page: 'runs' };
 }
 

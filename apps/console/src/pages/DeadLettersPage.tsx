@@ -6,7 +6,7 @@ import { graphql, type ResultOf } from '../graphql';
 import { follow } from '../router';
 import { discardOutcome, replayOutcome, toggle, toggleAll } from '../view/dead-letters';
 import { errorText } from '../view/errors';
-import { byReason, fmt } from '../view/runs';
+import { fmt } from '../view/runs';
 
 const DeadLettersQuery = graphql(`
   query DeadLetters($runId: ID, $status: DeadLetterStatus, $reasonCode: String) {
@@ -27,6 +27,18 @@ const DeadLettersQuery = graphql(`
       }
       pageInfo {
         hasNextPage
+      }
+    }
+  }
+`);
+/** Every dead letter in view counted by reason (the engine counts them all, not a page). */
+export const ReasonCountsQuery = graphql(`
+  query DeadLetterReasonCounts($runId: ID, $status: DeadLetterStatus) {
+    deadLetterReasons(runId: $runId, status: $status) {
+      total
+      reasons {
+        reasonCode
+        count
       }
     }
   }
@@ -67,15 +79,14 @@ export function DeadLettersPage({ runId, permissions }: { runId?: string; permis
     variables: { runId: runId ?? null, status: status || null, reasonCode: reasonCode || null },
     requestPolicy: 'cache-and-network',
   });
-  // the reasons of everything in view (before the reason filter), to choose from
-  const [{ data: all }] = useQuery({
-    query: DeadLettersQuery,
-    variables: { runId: runId ?? null, status: status || null, reasonCode: null },
+  // the reasons of everything in view (before the reason filter), counted, to choose from
+  const [{ data: counts }, recount] = useQuery({
+    query: ReasonCountsQuery,
+    variables: { runId: runId ?? null, status: status || null },
+    requestPolicy: 'cache-and-network',
   });
   const letters = useMemo(() => (data?.deadLetters.edges ?? []).map((e) => e.node), [data]);
-  const reasons = byReason((all?.deadLetters.edges ?? []).map((e) => e.node));
-  // counts are exact only when every dead letter in view was read (one page of 100)
-  const counted = all ? !all.deadLetters.pageInfo.hasNextPage : false;
+  const reasons = counts?.deadLetterReasons.reasons ?? [];
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [reason, setReason] = useState('');
   const [done, setDone] = useState<string | undefined>();
@@ -96,6 +107,7 @@ export function DeadLettersPage({ runId, permissions }: { runId?: string; permis
       setCorrecting(undefined);
     }
     refresh({ requestPolicy: 'network-only' });
+    recount({ requestPolicy: 'network-only' });
   };
   const doReplay = async () => {
     const r = await replay({ ids, reason: reason.trim() || null });
@@ -156,10 +168,8 @@ export function DeadLettersPage({ runId, permissions }: { runId?: string; permis
           label="Reason"
           value={reasonCode}
           options={[
-            ['', 'all reasons'],
-            ...reasons.map(
-              (r) => [r.reasonCode, counted ? `${r.reasonCode} (${fmt(r.count)})` : r.reasonCode] as const,
-            ),
+            ['', counts ? `all reasons (${fmt(counts.deadLetterReasons.total)})` : 'all reasons'],
+            ...reasons.map((r) => [r.reasonCode, `${r.reasonCode} (${fmt(r.count)})`] as const),
           ]}
           onChange={(v) => {
             setReasonCode(v);

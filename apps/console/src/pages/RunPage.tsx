@@ -6,7 +6,8 @@ import { graphql, type ResultOf } from '../graphql';
 import { useRefreshEvery } from '../refresh';
 import { follow } from '../router';
 import { errorText } from '../view/errors';
-import { addSnapshot, byReason, conservation, fmt, LIVE, progress, type RatePoint } from '../view/runs';
+import { addSnapshot, conservation, fmt, LIVE, progress, type RatePoint } from '../view/runs';
+import { ReasonCountsQuery } from './DeadLettersPage';
 
 const RunFields = graphql(`
   fragment RunFields on Run @_unmask {
@@ -80,17 +81,6 @@ const ProgressSubscription = graphql(
   `,
   [RunFields],
 );
-const DeadLettersQuery = graphql(`
-  query RunDeadLetters($runId: ID!) {
-    deadLetters(runId: $runId, first: 100) {
-      edges {
-        node {
-          reasonCode
-        }
-      }
-    }
-  }
-`);
 const PartitionsQuery = graphql(`
   query RunPartitions($runId: ID!) {
     runPartitions(runId: $runId) {
@@ -104,24 +94,24 @@ const PartitionsQuery = graphql(`
   }
 `);
 const PauseRun = graphql(`
-  mutation PauseRun($id: ID!) {
-    pauseRun(id: $id) {
+  mutation PauseRun($id: ID!, $reason: String) {
+    pauseRun(id: $id, reason: $reason) {
       id
       status
     }
   }
 `);
 const ResumeRun = graphql(`
-  mutation ResumeRun($id: ID!) {
-    resumeRun(id: $id) {
+  mutation ResumeRun($id: ID!, $reason: String) {
+    resumeRun(id: $id, reason: $reason) {
       id
       status
     }
   }
 `);
 const CancelRun = graphql(`
-  mutation CancelRun($id: ID!) {
-    cancelRun(id: $id) {
+  mutation CancelRun($id: ID!, $reason: String) {
+    cancelRun(id: $id, reason: $reason) {
       id
       status
     }
@@ -301,20 +291,33 @@ function Actions({ run, permissions, onDone }: { run: Run; permissions: Permissi
   const [pause, doPause] = useMutation(PauseRun);
   const [resume, doResume] = useMutation(ResumeRun);
   const [cancel, doCancel] = useMutation(CancelRun);
+  const [reason, setReason] = useState('');
+  const why = reason.trim();
   const busy = pause.fetching || resume.fetching || cancel.fetching;
   const failure = pause.error ?? resume.error ?? cancel.error;
-  const act = async (what: () => Promise<unknown>) => {
-    await what();
+  const act = async (what: () => Promise<{ error?: unknown }>) => {
+    const r = await what();
+    if (!r.error) setReason('');
     onDone();
   };
   const buttons = [
     permissions.may('Mutation.pauseRun') && run.status === 'RUNNING' ? (
-      <button key="pause" type="button" disabled={busy} onClick={() => act(() => doPause({ id: run.id }))}>
+      <button
+        key="pause"
+        type="button"
+        disabled={busy || !why}
+        onClick={() => act(() => doPause({ id: run.id, reason: why }))}
+      >
         Pause
       </button>
     ) : null,
     permissions.may('Mutation.resumeRun') && run.status === 'PAUSED' ? (
-      <button key="resume" type="button" disabled={busy} onClick={() => act(() => doResume({ id: run.id }))}>
+      <button
+        key="resume"
+        type="button"
+        disabled={busy || !why}
+        onClick={() => act(() => doResume({ id: run.id, reason: why }))}
+      >
         Resume
       </button>
     ) : null,
@@ -323,10 +326,10 @@ function Actions({ run, permissions, onDone }: { run: Run; permissions: Permissi
         key="cancel"
         type="button"
         className="danger"
-        disabled={busy}
+        disabled={busy || !why}
         onClick={() => {
           if (window.confirm(`Cancel this run of ${run.jobName}? Nothing of it will be published.`))
-            void act(() => doCancel({ id: run.id }));
+            void act(() => doCancel({ id: run.id, reason: why }));
         }}
       >
         Cancel run
@@ -336,7 +339,23 @@ function Actions({ run, permissions, onDone }: { run: Run; permissions: Permissi
   if (!buttons.length && !failure) return null;
   return (
     <div className="actions" role="group" aria-label="Run actions">
+      {buttons.length ? (
+        <label className="grow">
+          Reason (required; recorded in the audit chain with you)
+          <input
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            maxLength={2000}
+            aria-describedby="run-action-help"
+          />
+        </label>
+      ) : null}
       {buttons}
+      {buttons.length && !why ? (
+        <p id="run-action-help" className="muted">
+          Say why before you pause, resume or cancel: the reason stays with the run and in the audit chain.
+        </p>
+      ) : null}
       {failure ? (
         <p role="alert" className="error">
           {errorText(failure.message)}
@@ -347,8 +366,8 @@ function Actions({ run, permissions, onDone }: { run: Run; permissions: Permissi
 }
 
 function DeadLetterReasons({ runId }: { runId: string }) {
-  const [{ data }] = useQuery({ query: DeadLettersQuery, variables: { runId } });
-  const reasons = byReason((data?.deadLetters.edges ?? []).map((e) => e.node));
+  const [{ data }] = useQuery({ query: ReasonCountsQuery, variables: { runId, status: null } });
+  const reasons = data?.deadLetterReasons.reasons ?? [];
   return (
     <section aria-labelledby="dlq-title">
       <h2 id="dlq-title">Dead letters by reason</h2>
@@ -364,9 +383,6 @@ function DeadLetterReasons({ runId }: { runId: string }) {
           </li>
         ))}
       </ul>
-      {(data?.deadLetters.edges.length ?? 0) === 100 ? (
-        <p className="muted">The first 100 dead letters of the run.</p>
-      ) : null}
     </section>
   );
 }

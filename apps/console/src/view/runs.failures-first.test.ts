@@ -1,4 +1,4 @@
-import { addSnapshot, byReason, conservation, createdWithin, failuresFirst, progress } from './runs';
+import { addSnapshot, conservation, createdWithin, failuresFirst, progress } from './runs';
 
 describe('the run views', () => {
   it('puts failures first, then runs to watch, newest first within each', () => {
@@ -46,11 +46,7 @@ describe('the run views', () => {
     ]);
   });
 
-  it('counts dead letters per reason, most frequent first, and shows progress by bytes', () => {
-    expect(byReason([{ reasonCode: 'A' }, { reasonCode: 'B' }, { reasonCode: 'B' }])).toEqual([
-      { reasonCode: 'B', count: 2 },
-      { reasonCode: 'A', count: 1 },
-    ]);
+  it('shows progress by bytes', () => {
     expect(progress(50, 200)).toBe(0.25);
     expect(progress(10, 0)).toBeUndefined();
   });

@@ -80,10 +80,3 @@ export function addSnapshot(
   const rate = Math.max(0, (read - last.read) / ((at - last.at) / 1000));
   return { points: [...series.points, { t: (at - start) / 1000, rate }], last: { at, read }, start };
 }
-
-/** Dead letters counted per reason code, most frequent first. */
-export function byReason(letters: readonly { reasonCode: string }[]): { reasonCode: string; count: number }[] {
-  const counts = new Map<string, number>();
-  for (const l of letters) counts.set(l.reasonCode, (counts.get(l.reasonCode) ?? 0) + 1);
-  return [...counts].map(([reasonCode, count]) => ({ reasonCode, count })).sort((a, b) => b.count - a.count);
-}
