@@ -237,6 +237,7 @@ withBrowser('the operator console in a real browser', () => {
     await signIn(stack.tokens.operator);
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
+    page.on('websocket', (w) => requests.push(w.url()));
     const introspected = page.waitForResponse(
       (r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('IntrospectionQuery'),
     );
@@ -250,8 +251,20 @@ withBrowser('the operator console in a real browser', () => {
     const result = page.locator('.graphiql-response');
     await result.getByText('"dev-operator"').waitFor();
     await shot('console-explorer');
-    const origin = new URL(stack.consoleUrl).origin;
-    expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('ws://'))).toEqual([]);
+    const origin = new URL(stack.consoleUrl);
+    const own = [origin.origin, `ws://${origin.host}/`];
+    expect(requests.filter((u) => !own.some((o) => u.startsWith(o)))).toEqual([]);
     page.removeAllListeners('request');
+    page.removeAllListeners('websocket');
+    // the explorer's tabs and history stay in this tab and go with the person
+    expect(await page.evaluate(() => Object.keys(window.sessionStorage).some((k) => k.startsWith('graphiql')))).toBe(
+      true,
+    );
+    expect(await page.evaluate(() => Object.keys(window.localStorage).some((k) => k.startsWith('graphiql')))).toBe(
+      false,
+    );
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Bearer token').waitFor();
+    expect(await page.evaluate(() => window.sessionStorage.length)).toBe(0);
   });
 });

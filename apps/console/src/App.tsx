@@ -28,6 +28,25 @@ export const MeQuery = graphql(`
 
 export type Permissions = { may: (field: string) => boolean };
 
+/**
+ * The one redemption of this page load's sign-in callback: the code leaves the address bar and the history
+ * at once, and is redeemed once even when React runs the effect twice (development's StrictMode).
+ */
+let redemption: Promise<string> | undefined;
+function redeemOnce(): Promise<string> {
+  if (!redemption) {
+    const search = window.location.search;
+    window.history.replaceState(null, '', '/');
+    redemption = finishSignIn(search, window.sessionStorage);
+  }
+  return redemption;
+}
+
+/** The explorer's tabs, queries and history (kept in the tab's session storage) go with the person. */
+function forgetExplorer(store: Storage): void {
+  for (const key of Object.keys(store)) if (key.startsWith('graphiql')) store.removeItem(key);
+}
+
 export function App() {
   const [token, setToken] = useState<string | undefined>(() => {
     // a token handed over in the fragment (scripts, `serve`'s printed link) is taken, then wiped from the URL
@@ -43,15 +62,19 @@ export function App() {
   const [signInProblem, setSignInProblem] = useState<string | undefined>();
   useEffect(() => {
     if (!finishing) return;
-    const search = window.location.search;
-    window.history.replaceState(null, '', '/'); // the code leaves the address bar and the history
-    finishSignIn(search, window.sessionStorage)
+    let live = true;
+    redeemOnce()
       .then((t) => {
+        if (!live) return;
         saveToken(window.sessionStorage, t);
+        setSignInProblem(undefined);
         setToken(t);
       })
-      .catch((err: Error) => setSignInProblem(err.message))
-      .finally(() => setFinishing(false));
+      .catch((err: Error) => live && setSignInProblem(err.message))
+      .finally(() => live && setFinishing(false));
+    return () => {
+      live = false;
+    };
   }, [finishing]);
   const gateway = useMemo(
     () => (token ? createGatewayClient(token, new URL(window.location.href)) : undefined),
@@ -61,6 +84,7 @@ export function App() {
 
   const signOut = () => {
     forgetToken(window.sessionStorage);
+    forgetExplorer(window.sessionStorage);
     setToken(undefined);
   };
   if (finishing)

@@ -75,6 +75,9 @@ describe('the console sign-in through an identity provider (code + PKCE)', () =>
     expect(() => readDiscovery(doc.issuer, { ...doc, token_endpoint: undefined })).toThrow(/no authorization or token/);
     expect(() => readDiscovery(doc.issuer, { ...doc, code_challenge_methods_supported: ['plain'] })).toThrow(/S256/);
     expect(() => readDiscovery(doc.issuer, null)).toThrow(/another issuer/);
+    expect(() => readDiscovery(doc.issuer, { ...doc, token_endpoint: 'https://tokens.bank.example/token' })).toThrow(
+      /not on its issuer's origin/,
+    );
   });
 
   it('redeems a code only for the sign-in this tab started, from the provider it asked, once', () => {

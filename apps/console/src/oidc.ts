@@ -56,6 +56,11 @@ export function readDiscovery(issuer: string, doc: unknown): { authorizationEndp
   const tokenEndpoint = d['token_endpoint'];
   if (typeof authorizationEndpoint !== 'string' || typeof tokenEndpoint !== 'string')
     throw new Error("the identity provider's discovery document has no authorization or token endpoint");
+  // the page may talk to the issuer's origin only (the gateway's Content-Security-Policy says so)
+  if (new URL(tokenEndpoint).origin !== new URL(issuer).origin)
+    throw new Error(
+      `the identity provider's token endpoint (${new URL(tokenEndpoint).origin}) is not on its issuer's origin; the console can only reach the issuer's`,
+    );
   const methods = d['code_challenge_methods_supported'];
   if (Array.isArray(methods) && !methods.includes('S256'))
     throw new Error('the identity provider does not support PKCE with S256');

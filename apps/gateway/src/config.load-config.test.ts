@@ -138,6 +138,15 @@ describe('describeConfig', () => {
     expect(message(() => loadConfig({ GATEWAY_JWT_SECRET: SECRET, ...idpSignIn }))).toMatch(
       /CONSOLE_OIDC_ISSUER needs GATEWAY_JWKS_URL/,
     );
+    // nothing but an origin and a path: the issuer goes into the page's Content-Security-Policy
+    for (const bad of ['https://idp.bank;script-src *', 'http://[::1', 'https://idp.bank/?x=1', 'javascript:alert(1)'])
+      expect(message(() => loadConfig({ ...prod, ...idpSignIn, CONSOLE_OIDC_ISSUER: bad }))).toMatch(
+        /CONSOLE_OIDC_ISSUER: must be an http\(s\) URL/,
+      );
+    // the provider's ID tokens (audience: the console's client id) must not pass as access tokens
+    expect(message(() => loadConfig({ ...prod, ...idpSignIn, GATEWAY_JWT_AUDIENCE: 'strongroom-console' }))).toMatch(
+      /GATEWAY_JWT_AUDIENCE must be the gateway's own audience/,
+    );
     // outside production the same settings start (development conveniences)
     expect(
       loadConfig({

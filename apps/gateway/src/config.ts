@@ -163,11 +163,18 @@ const envSchema = z.object({
   CONSOLE_OIDC_ISSUER: z
     .string()
     .trim()
-    .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+    .refine(isIssuerUrl, 'must be an http(s) URL with a host and no query, fragment, quotes or semicolons')
     .optional(),
   CONSOLE_OIDC_CLIENT_ID: z.string().trim().min(1, 'must not be empty').optional(),
   CONSOLE_OIDC_SCOPE: z.string().trim().min(1, 'must not be empty').default('openid'),
 });
+
+/** An issuer URL fit for the page's Content-Security-Policy and the discovery request: nothing but origin and path. */
+function isIssuerUrl(v: string): boolean {
+  if (!URL.canParse(v) || /[\s;,'"]/.test(v)) return false;
+  const u = new URL(v);
+  return (u.protocol === 'https:' || u.protocol === 'http:') && !!u.hostname && !u.search && !u.hash && !u.username;
+}
 
 /**
  * Parses the gateway configuration from `env` (default: process.env). Empty strings count as unset,
@@ -208,6 +215,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if ((e.CONSOLE_OIDC_ISSUER === undefined) !== (e.CONSOLE_OIDC_CLIENT_ID === undefined)) {
     throw new ConfigError(
       'invalid gateway configuration: CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID go together (set both or neither)',
+    );
+  }
+  if (e.CONSOLE_OIDC_CLIENT_ID !== undefined && e.CONSOLE_OIDC_CLIENT_ID === e.GATEWAY_JWT_AUDIENCE) {
+    throw new ConfigError(
+      "invalid gateway configuration: GATEWAY_JWT_AUDIENCE must be the gateway's own audience, not CONSOLE_OIDC_CLIENT_ID (else the provider's ID tokens would pass as access tokens)",
     );
   }
   if (e.CONSOLE_OIDC_ISSUER !== undefined && !jwksConfigured) {

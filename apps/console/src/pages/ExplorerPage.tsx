@@ -52,7 +52,13 @@ export default function ExplorerPage({ token }: { token: string }) {
   useEffect(() => close, [close]);
   return (
     <section className="explorer" aria-label="GraphQL explorer">
-      <GraphiQL fetcher={fetcher} defaultQuery={FIRST_QUERY} isHeadersEditorEnabled={false} />
+      {/* queries and history stay in this tab (session storage), like the token, and go at sign-out */}
+      <GraphiQL
+        fetcher={fetcher}
+        defaultQuery={FIRST_QUERY}
+        isHeadersEditorEnabled={false}
+        storage={window.sessionStorage}
+      />
     </section>
   );
 }

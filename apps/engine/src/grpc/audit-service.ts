@@ -108,17 +108,20 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
       );
       deps.onVerified?.(r.ok);
       // the verification is itself evidence (who checked the chain, when, and what they found): recorded
-      // in the chain, where the console and GetChainStatus find the latest one
-      await ds.transaction((em) =>
-        appendAudit(sqlExec(em), {
-          actor,
-          action: r.ok ? 'audit:verified' : 'audit:verification_failed',
-          subject: { chain: 'immutable_audit_log' },
-          details: r.ok
-            ? { entries: r.entries, lastSeq: r.lastSeq, trustedThroughSeq: from?.seq ?? 0, exported: !!exported }
-            : { entries: r.entries, firstBadSeq: r.firstBadSeq, kind: r.kind, trustedThroughSeq: from?.seq ?? 0 },
-        }),
-      );
+      // in the chain, where the console and GetChainStatus find the latest one. A verdict is never lost to
+      // a failed write: it is answered (and logged) all the same
+      await ds
+        .transaction((em) =>
+          appendAudit(sqlExec(em), {
+            actor,
+            action: r.ok ? 'audit:verified' : 'audit:verification_failed',
+            subject: { chain: 'immutable_audit_log' },
+            details: r.ok
+              ? { entries: r.entries, lastSeq: r.lastSeq, trustedThroughSeq: from?.seq ?? 0, exported: !!exported }
+              : { entries: r.entries, firstBadSeq: r.firstBadSeq, kind: r.kind, trustedThroughSeq: from?.seq ?? 0 },
+          }),
+        )
+        .catch((err: unknown) => log.error('audit:verification-not-recorded', { ok: r.ok, error: String(err) }));
       return r.ok
         ? {
             ok: true,
@@ -162,15 +165,18 @@ export function auditServiceHandlers(deps: AuditDeps): AuditServiceServer & Reco
       };
     }),
     getChainStatus: unary(scope, 'GetChainStatus', async () => {
-      const [head] = (await ds.query(
-        'SELECT l.seq::text AS seq, l.hash, l.occurred_at FROM immutable_audit_log l ORDER BY l.seq DESC LIMIT 1',
-      )) as { seq: string; hash: string; occurred_at: Date }[];
-      const checkpoints = await listCheckpoints(exec);
-      const last = checkpoints[checkpoints.length - 1];
-      const [verified] = (await ds.query(
-        `SELECT l.occurred_at, l.actor, l.action, l.details FROM immutable_audit_log l
-          WHERE l.action IN ('audit:verified', 'audit:verification_failed') ORDER BY l.seq DESC LIMIT 1`,
-      )) as { occurred_at: Date; actor: string; action: string; details: Record<string, unknown> }[];
+      // one snapshot: the head, the checkpoint and the verification as of the same moment
+      const { head, last, verified } = await ds.transaction('REPEATABLE READ', async (em) => {
+        const [h] = (await em.query(
+          'SELECT l.seq::text AS seq, l.hash, l.occurred_at FROM immutable_audit_log l ORDER BY l.seq DESC LIMIT 1',
+        )) as { seq: string; hash: string; occurred_at: Date }[];
+        const checkpoints = await listCheckpoints(sqlExec(em));
+        const [v] = (await em.query(
+          `SELECT l.occurred_at, l.actor, l.action, l.details FROM immutable_audit_log l
+            WHERE l.action IN ('audit:verified', 'audit:verification_failed') ORDER BY l.seq DESC LIMIT 1`,
+        )) as { occurred_at: Date; actor: string; action: string; details: Record<string, unknown> }[];
+        return { head: h, last: checkpoints[checkpoints.length - 1], verified: v };
+      });
       const n = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0));
       return {
         entries: head ? Number(head.seq) : 0,

@@ -2,7 +2,7 @@ import { buildSchema, getIntrospectionQuery, parse, specifiedRules, validate } f
 import { DEFAULT_QUERY_LIMITS, queryLimitRules } from './limits';
 
 const schema = buildSchema(`
-  type Query { node: Node }
+  type Query { node: Node auditVerification: Boolean deadLetterReasons: Int }
   type Node { id: ID! child: Node }
 `);
 const check = (q: string) =>
@@ -35,6 +35,21 @@ describe('query limits and introspection', () => {
     expect(check(`query Deep { __type(name: "Node") { ${ofType} } }`)).toEqual([
       'Deep introspects 22 levels deep; at most 20 are allowed',
     ]);
+  });
+
+  it('lets the whole-chain and whole-table fields and introspection be asked for once per operation', () => {
+    expect(check('{ a: __schema { queryType { name } } b: __schema { queryType { name } } }')).toEqual([
+      'the operation asks for __schema 2 times; it may be asked for once per operation',
+    ]);
+    expect(check('query Two { __type(name: "Node") { name } t: __type(name: "Query") { name } }')).toEqual([
+      'Two asks for __type 2 times; it may be asked for once per operation',
+    ]);
+    expect(check('{ __schema { queryType { name } } __type(name: "Node") { name } }')).toEqual([]);
+    const twenty = Array.from({ length: 20 }, (_, i) => `v${i}: auditVerification`).join(' ');
+    expect(check(`{ ${twenty} }`)).toEqual([
+      'the operation asks for auditVerification 20 times; it may be asked for once per operation',
+    ]);
+    expect(check('{ auditVerification deadLetterReasons node { id } }')).toEqual([]);
   });
 
   it('still counts the depth of everything else, introspection aside', () => {

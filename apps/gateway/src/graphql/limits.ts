@@ -42,6 +42,19 @@ function limitError(message: string, limit: string): GraphQLError {
 const INTROSPECTION_MAX_DEPTH = 20;
 const INTROSPECTION_EXPANDING = new Set(['fields', 'inputFields', 'interfaces', 'possibleTypes', 'types', 'args']);
 
+/**
+ * Root fields that each make a pass over a whole table or the whole chain (a verification also writes an
+ * audit entry), and the introspection roots: at most once per operation, so aliases cannot multiply them.
+ */
+const ONCE_PER_OPERATION = new Set([
+  'auditVerification',
+  'auditChain',
+  'deadLetterReasons',
+  'complianceReport',
+  '__schema',
+  '__type',
+]);
+
 /** Where a field is: its depth outside introspection, and its path inside it (undefined outside). */
 interface Position {
   depth: number;
@@ -119,11 +132,15 @@ export function queryLimitRules(limits: QueryLimits = DEFAULT_QUERY_LIMITS): Val
         let deepestIntrospection = 0;
         let cycle: string | undefined;
         let cost = 0;
+        const once = new Map<string, number>();
         walk(
           ctx,
           op.selectionSet,
           (field, at, multiplier) => {
             const path = at.introspection;
+            const root = path ? path.length === 1 && at.depth === 0 : at.depth === 1;
+            if (root && ONCE_PER_OPERATION.has(field.name.value))
+              once.set(field.name.value, (once.get(field.name.value) ?? 0) + 1);
             if (path) {
               deepestIntrospection = Math.max(deepestIntrospection, path.length);
               const name = field.name.value;
@@ -137,6 +154,16 @@ export function queryLimitRules(limits: QueryLimits = DEFAULT_QUERY_LIMITS): Val
           new Set(),
         );
         const name = op.name?.value ?? 'the operation';
+        const repeated = [...once].find(([, n]) => n > 1);
+        if (repeated) {
+          ctx.reportError(
+            limitError(
+              `${name} asks for ${repeated[0]} ${repeated[1]} times; it may be asked for once per operation`,
+              'oncePerOperation',
+            ),
+          );
+          return false;
+        }
         if (cycle) {
           ctx.reportError(
             limitError(`${name} introspects in a cycle (${cycle}): each of fields, types, … once per path`, 'maxDepth'),
