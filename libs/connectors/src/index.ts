@@ -1,4 +1,4 @@
-// Public API of @strongroom/connectors: streaming sources (CSV and bank formats), format detection and inspection, and the PostgreSQL COPY sink.
+// Public API of @strongroom/connectors: streaming sources (CSV, JSON lines and bank formats), format detection and inspection, and the PostgreSQL COPY sink.
 export {
   openCsvSource,
   type CsvSource,
@@ -10,6 +10,8 @@ export { parseRecords, type ParsedRecord } from './csv-parser';
 export { copyText, copyEscape } from './pg-copy';
 export { openBankSource, CANONICAL_FIELDS, type BankSourceOptions } from './bank-source';
 export { csvLine } from './csv-line';
+export { openJsonlSource, type JsonlSourceOptions } from './jsonl-source';
+export { jsonFields, parseJsonPath, parseJson, JsonNumber } from './json-record';
 export { isSensitiveAuthColumn, sensitiveColumns } from './sensitive-columns';
 export {
   inspectFile,

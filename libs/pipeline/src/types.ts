@@ -41,6 +41,7 @@ export interface CanonicalTransaction {
 /** Stable reason codes for dead-lettered records (docs/error-catalogue.md). */
 export type RejectCode =
   | 'MALFORMED_QUOTES'
+  | 'MALFORMED_JSON'
   | 'INVALID_ENCODING'
   | 'RECORD_TOO_LONG'
   | 'INVALID_CHARACTERS'

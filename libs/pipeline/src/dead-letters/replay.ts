@@ -1,6 +1,6 @@
 import { appendAudit } from '@strongroom/audit';
 import { decryptField, isEncrypted, type KeyProvider, type PanProtector } from '@strongroom/compliance';
-import { parseRecords } from '@strongroom/connectors';
+import { jsonFields, parseJsonPath, parseRecords } from '@strongroom/connectors';
 import { type DataSource, pgClientOf, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { loadRows, prepareStaging } from '../load/batch-writer';
@@ -112,6 +112,25 @@ async function replayRun(
   const def = asFileJob(job.definition);
   const layout = recordLayout(def.source);
   const mapper = createTransactionMapper(run.sourceHeader, layout.mapping, ctx.pan, def.compliance.notCardData);
+  // a raw record is one line of the source's format: a CSV line, or a JSON object of a JSON lines file
+  const jsonPaths = layout.paths?.map((p) => parseJsonPath(p));
+  const mapRaw = (raw: string, recordNo: number) => {
+    if (jsonPaths) {
+      if (/[\r\n]/.test(raw.trim())) return undefined;
+      const r = jsonFields(raw.trim(), jsonPaths, layout.paths ?? []);
+      return mapper.map({ recordNo, fields: r.fields, raw: r.raw, byteEnd: 0, ...(r.error ? { error: r.error } : {}) });
+    }
+    const parsed = parseRecords(Buffer.from(`${raw}\n`), { delimiter: layout.delimiter.charCodeAt(0) }, true).records;
+    return parsed.length === 1
+      ? mapper.map({
+          recordNo,
+          fields: (parsed[0] as { fields: string[] }).fields,
+          raw,
+          byteEnd: 0,
+          ...(parsed[0]?.error ? { error: parsed[0].error } : {}),
+        })
+      : undefined;
+  };
   const runner = ctx.ds.createQueryRunner();
   await runner.connect();
   const client = pgClientOf(runner);
@@ -143,21 +162,14 @@ async function replayRun(
         (isEncrypted(e.raw_record) && ctx.fieldKeys
           ? decryptField(ctx.fieldKeys, 'raw_record', e.raw_record)
           : e.raw_record);
-      const parsed = parseRecords(Buffer.from(`${raw}\n`), { delimiter: layout.delimiter.charCodeAt(0) }, true).records;
       const recordNo = Number(e.record_no);
-      const m =
-        parsed.length === 1
-          ? mapper.map({
-              recordNo,
-              fields: (parsed[0] as { fields: string[] }).fields,
-              raw,
-              byteEnd: 0,
-              ...(parsed[0]?.error ? { error: parsed[0].error } : {}),
-            })
-          : undefined;
+      const m = mapRaw(raw, recordNo);
       if (!m || !m.ok) {
         const code = m && !m.ok ? m.rejection.code : 'FIELD_COUNT_MISMATCH';
-        const message = m && !m.ok ? m.rejection.message : 'a replayed record must be exactly one CSV line';
+        const message =
+          m && !m.ok
+            ? m.rejection.message
+            : `a replayed record must be exactly one ${layout.paths ? 'JSON line' : 'CSV line'}`;
         outcomes.set(e.id, { id: e.id, outcome: 'STILL_FAILING', reasonCode: code, reasonMessage: message });
         continue;
       }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { CANONICAL_FIELDS, isSensitiveAuthColumn } from '@strongroom/connectors';
+import { CANONICAL_FIELDS, isSensitiveAuthColumn, parseJsonPath } from '@strongroom/connectors';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 
 /** Canonical transaction fields a source can map to (docs/job-file.md); owned by the sources. */
@@ -47,6 +47,39 @@ const csvSourceSchema = z.strictObject({
   delimiter: z.enum([',', ';', '\t', '|']).default(','),
   encoding: z.literal('utf-8').default('utf-8'),
   mapping: mappingSchema,
+});
+
+/** A mapping by JSON path ($.amount.value): each path must parse, and none may name sensitive authentication data. */
+const jsonMappingSchema = z.partialRecord(z.enum(CANONICAL_FIELDS), z.string().min(1)).superRefine((m, ctx) => {
+  for (const f of REQUIRED_FIELDS) {
+    if (!m[f]) ctx.addIssue({ code: 'custom', path: [f], message: `required canonical field ${f} is not mapped` });
+  }
+  for (const [f, p] of Object.entries(m)) {
+    let segments: (string | number)[];
+    try {
+      segments = parseJsonPath(p as string);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: [f], message: (err as Error).message });
+      continue;
+    }
+    const last = [...segments].reverse().find((x): x is string => typeof x === 'string');
+    if (last !== undefined && isSensitiveAuthColumn(last))
+      ctx.addIssue({
+        code: 'custom',
+        path: [f],
+        message: `"${p as string}" holds sensitive authentication data (PCI DSS 3.3.1): such keys are removed as the file is read and can never be loaded`,
+      });
+  }
+});
+
+/** JSON lines: one JSON object per line, mapped by JSON path; numbers are read as written (never a float). */
+const jsonlSourceSchema = z.strictObject({
+  kind: z.literal('jsonl'),
+  path: z.string().min(1),
+  /** Source system for the business key (source_system, txn_id). Default: the job name. */
+  system: systemSchema.optional(),
+  encoding: z.literal('utf-8').default('utf-8'),
+  mapping: jsonMappingSchema,
 });
 
 /** Bank file formats: the file carries its own control totals and is reconciled before anything loads. */
@@ -113,7 +146,7 @@ const amlSchema = z.strictObject({
 });
 
 const sourceSchema = z
-  .discriminatedUnion('kind', [csvSourceSchema, grpcSourceSchema, bankSourceSchema])
+  .discriminatedUnion('kind', [csvSourceSchema, jsonlSourceSchema, grpcSourceSchema, bankSourceSchema])
   .superRefine((src, ctx) => {
     if (src.kind !== 'ach' && 'customReturnCodes' in src && src.customReturnCodes !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['customReturnCodes'], message: 'applies to ach sources only' });
@@ -187,10 +220,13 @@ export const jobDefinitionSchema = z.strictObject({
 
 export type JobDefinition = z.infer<typeof jobDefinitionSchema>;
 export type CsvSource = z.infer<typeof csvSourceSchema>;
+export type JsonlSource = z.infer<typeof jsonlSourceSchema>;
 export type BankSource = z.infer<typeof bankSourceSchema>;
-export type FileJobDefinition = JobDefinition & { source: CsvSource | BankSource };
+/** The source of a file job. */
+export type FileSource = CsvSource | JsonlSource | BankSource;
+export type FileJobDefinition = JobDefinition & { source: FileSource };
 
-/** The definition of a file job (CSV or a bank format), or a precise error for a job of another source kind. */
+/** The definition of a file job (CSV, JSON lines or a bank format), or a precise error for a job of another source kind. */
 export function asFileJob(def: JobDefinition): FileJobDefinition {
   if (def.source.kind === 'grpc')
     throw new StrongroomError(
@@ -200,7 +236,7 @@ export function asFileJob(def: JobDefinition): FileJobDefinition {
   return def as FileJobDefinition;
 }
 
-export function isBankSource(source: CsvSource | BankSource): source is BankSource {
+export function isBankSource(source: FileSource): source is BankSource {
   return (BANK_SOURCE_KINDS as readonly string[]).includes(source.kind);
 }
 
@@ -210,14 +246,20 @@ export const CANONICAL_MAPPING = Object.fromEntries(CANONICAL_FIELDS.map((f) => 
   string
 >;
 
-/** How a file job's records are split and mapped: a CSV job's own settings, or the canonical CSV lines of a bank source. */
-export function recordLayout(source: CsvSource | BankSource): {
+/**
+ * How a file job's records are split and mapped: a CSV job's own settings; the JSON paths of a JSON lines
+ * job (each record's fields are the values at `paths`, its header); or the canonical CSV lines of a bank source.
+ */
+export function recordLayout(source: FileSource): {
   delimiter: string;
   mapping: Partial<Record<CanonicalField, string>>;
+  /** JSON lines only: the distinct mapped paths, in mapping order (the records' "header"). */
+  paths?: string[];
 } {
-  return isBankSource(source)
-    ? { delimiter: ',', mapping: CANONICAL_MAPPING }
-    : { delimiter: source.delimiter, mapping: source.mapping };
+  if (isBankSource(source)) return { delimiter: ',', mapping: CANONICAL_MAPPING };
+  if (source.kind === 'jsonl')
+    return { delimiter: ',', mapping: source.mapping, paths: [...new Set(Object.values(source.mapping))] };
+  return { delimiter: source.delimiter, mapping: source.mapping };
 }
 
 /** "sink.batching.maxSize must be ≥ minSize"-style messages: the bad path, then what is wrong. */

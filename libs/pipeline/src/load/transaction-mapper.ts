@@ -26,6 +26,12 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
+const READER_CODES = new Set<RejectCode>(['MALFORMED_QUOTES', 'INVALID_ENCODING', 'RECORD_TOO_LONG', 'MALFORMED_JSON']);
+/** A reader's error code as a dead-letter reason (an unknown one, from a newer reader, as MALFORMED_QUOTES). */
+function readerCode(code: string): RejectCode {
+  return READER_CODES.has(code as RejectCode) ? (code as RejectCode) : 'MALFORMED_QUOTES';
+}
+
 export type MapResult = { ok: true; txn: CanonicalTransaction } | { ok: false; rejection: Rejection };
 
 export interface TransactionMapper {
@@ -100,7 +106,8 @@ export function createTransactionMapper(
 
   return {
     map(record) {
-      if (record.error) return reject(record, 'MALFORMED_QUOTES', record.error.message);
+      // the reader's own reason: a stray quote, bytes that are not UTF-8, an over-long record, bad JSON
+      if (record.error) return reject(record, readerCode(record.error.code), record.error.message);
       if (record.fields.length !== width) {
         return reject(
           record,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { openCsvSource } from '@strongroom/connectors';
+import { openCsvSource, openJsonlSource, type CsvSource } from '@strongroom/connectors';
 
 /** One byte range of a file run, executed (and taken over) on its own. */
 export interface PlannedPartition {
@@ -26,7 +26,7 @@ export interface PartitionPlan {
 export const DEFAULT_PARTITION_BYTES = 64 * 1024 * 1024;
 
 /**
- * Plans a CSV file run's partitions in one pass of the run's own reader over the file: a cut is made
+ * Plans a CSV (or JSON lines) file run's partitions in one pass of the run's own reader over the file: a cut is made
  * only where that reader ends a record (after its line break; a newline inside a quoted field, a CRLF,
  * a BOM, a malformed or over-long line are the reader's business, not a second parser's), once the
  * range since the last cut reaches `partitionBytes`. So the partitions concatenate to the file and,
@@ -38,14 +38,18 @@ export async function planCsvPartitions(options: {
   delimiter?: string;
   partitionBytes: number;
   maxRecordBytes?: number;
+  /** A JSON lines file: cut where its reader ends a line (the mapped paths do not matter to the cuts). */
+  jsonl?: boolean;
 }): Promise<PartitionPlan> {
   const whole = createHash('sha256');
-  const source = await openCsvSource({
+  const common = {
     path: options.path,
-    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
     ...(options.maxRecordBytes ? { maxRecordBytes: options.maxRecordBytes } : {}),
     hash: whole,
-  });
+  };
+  const source: CsvSource = options.jsonl
+    ? await openJsonlSource({ ...common, paths: [] })
+    : await openCsvSource({ ...common, ...(options.delimiter ? { delimiter: options.delimiter } : {}) });
   const cuts: { byte: number; records: number }[] = [];
   try {
     let start = 0;

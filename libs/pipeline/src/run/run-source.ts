@@ -1,6 +1,6 @@
 import { type Hash } from 'node:crypto';
-import { openBankSource, openCsvSource, type CsvSource } from '@strongroom/connectors';
-import { isBankSource, type BankSource, type CsvSource as CsvSourceDefinition } from '../jobs/job-definition';
+import { openBankSource, openCsvSource, openJsonlSource, type CsvSource } from '@strongroom/connectors';
+import { isBankSource, recordLayout, type FileSource } from '../jobs/job-definition';
 import { type Checkpoint } from './resume-state';
 import { type PartitionLease } from './partition-lease';
 import { type RunContext } from './run-context';
@@ -9,12 +9,12 @@ import { throughSource } from './source-outage';
 /**
  * Opens a file run's source at its checkpoint, through the file-source breaker: a bank file by its
  * format's streaming reader (from the record after the checkpoint), a CSV file from the checkpoint's byte
- * offset — only the partition's byte range when given. Every byte read (of the range) is fed to `hash`,
+ * offset (a JSON lines file likewise) — only the partition's byte range when given. Every byte read (of the range) is fed to `hash`,
  * which must end equal to the planned SHA-256.
  */
 export function openRunSource(
   ctx: RunContext,
-  src: CsvSourceDefinition | BankSource,
+  src: FileSource,
   hash: Hash,
   cp: Checkpoint | undefined,
   partition?: Pick<PartitionLease, 'startByte' | 'endByte' | 'recordsBefore'>,
@@ -30,16 +30,26 @@ export function openRunSource(
           readThrough: (read) => throughSource(ctx.source, src.path, read),
           ...(cp ? { startRecordNo: cp.recordsRead } : {}),
         })
-      : openCsvSource({
-          path: src.path,
-          delimiter: src.delimiter,
-          hash,
-          // parsed a chunk at a time on the event loop: smaller chunks keep the commit in flight streaming
-          chunkBytes: 256 * 1024,
-          // a partition is its byte range; its records are numbered from the records before it
-          ...(partition ? { range: { start: partition.startByte, end: partition.endByte } } : {}),
-          startRecordNo: (partition?.recordsBefore ?? 0) + (cp?.recordsRead ?? 0),
-          ...(cp ? { startByte: cp.byteOffset } : {}),
-        }),
+      : src.kind === 'jsonl'
+        ? openJsonlSource({
+            path: src.path,
+            paths: recordLayout(src).paths ?? [],
+            hash,
+            chunkBytes: 256 * 1024,
+            ...(partition ? { range: { start: partition.startByte, end: partition.endByte } } : {}),
+            startRecordNo: (partition?.recordsBefore ?? 0) + (cp?.recordsRead ?? 0),
+            ...(cp ? { startByte: cp.byteOffset } : {}),
+          })
+        : openCsvSource({
+            path: src.path,
+            delimiter: src.delimiter,
+            hash,
+            // parsed a chunk at a time on the event loop: smaller chunks keep the commit in flight streaming
+            chunkBytes: 256 * 1024,
+            // a partition is its byte range; its records are numbered from the records before it
+            ...(partition ? { range: { start: partition.startByte, end: partition.endByte } } : {}),
+            startRecordNo: (partition?.recordsBefore ?? 0) + (cp?.recordsRead ?? 0),
+            ...(cp ? { startByte: cp.byteOffset } : {}),
+          }),
   );
 }

@@ -1,0 +1,181 @@
+// JSON lines (one JSON object per line, https://jsonlines.org) as a streaming source with the CSV reader's
+// guarantees: exact byte offsets (checkpoints, partitions), one bad line costs one record, bounded memory,
+// every byte through the caller's hash. A JSON string cannot hold a raw line break, so every LF ends a
+// record: no line can swallow the next.
+import fs from 'node:fs';
+import { type Hash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { DEFAULT_MAX_RECORD_BYTES } from './csv-parser';
+import { type BatchLimits, type CsvSource, type SourceRecord } from './csv-source';
+import { jsonFields, parseJsonPath } from './json-record';
+
+export interface JsonlSourceOptions {
+  path: string;
+  /** The JSON paths the job maps, in the order of the fields each record gets (they are its "header"). */
+  paths: readonly string[];
+  chunkBytes?: number;
+  /** Longest line accepted, bytes (default 1 MiB); longer ones are dead-lettered as RECORD_TOO_LONG. */
+  maxRecordBytes?: number;
+  /** Resume position: a byteEnd of an earlier record. */
+  startByte?: number;
+  /** recordNo of the record ending at startByte (default 0). */
+  startRecordNo?: number;
+  /** Read only this byte range (a partition; both ends are line boundaries, `end` exclusive). */
+  range?: { start: number; end: number };
+  /** Receives every byte read, in order. */
+  hash?: Hash;
+}
+
+/** Kept of an over-long line, for its dead letter. */
+const KEPT_OF_LONG_LINE = 4096;
+
+/** Opens a JSON lines file; records carry the mapped paths' values as fields (see jsonFields). */
+export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvSource> {
+  const paths = options.paths.map((p) => parseJsonPath(p));
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(options.path);
+  } catch (err) {
+    throw new StrongroomError(
+      ErrorCode.SOURCE_UNAVAILABLE,
+      `source file ${options.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: err },
+    );
+  }
+  if (!stat.isFile())
+    throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source ${options.path} is not a regular file`);
+  const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const range = options.range;
+  const empty = range !== undefined && range.end <= range.start;
+  const stream = fs.createReadStream(options.path, {
+    highWaterMark: options.chunkBytes ?? 1 << 20,
+    ...(range ? { start: range.start, end: Math.max(range.end - 1, range.start) } : {}),
+  });
+  if (empty) stream.destroy();
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let buf: Buffer = Buffer.alloc(0);
+  let eof = empty;
+  let bytePos = range?.start ?? 0;
+  let first = bytePos === 0;
+
+  async function fill(): Promise<boolean> {
+    if (eof) return false;
+    const next = await chunks.next();
+    if (next.done) {
+      eof = true;
+      return true;
+    }
+    options.hash?.update(next.value);
+    buf = buf.length ? Buffer.concat([buf, next.value]) : next.value;
+    return true;
+  }
+  const consume = (n: number) => {
+    buf = buf.subarray(n);
+    bytePos += n;
+  };
+
+  if (options.startByte !== undefined && options.startByte > bytePos) {
+    while (bytePos + buf.length < options.startByte && (await fill()));
+    if (bytePos + buf.length < options.startByte) {
+      stream.destroy();
+      throw new StrongroomError(
+        ErrorCode.SOURCE_MALFORMED,
+        `source ${options.path} is shorter than its checkpoint (${options.startByte} bytes)`,
+      );
+    }
+    consume(options.startByte - bytePos);
+    first = false;
+  }
+
+  const names = [...options.paths];
+  const recordOf = (line: Buffer, recordNo: number, byteEnd: number): SourceRecord => {
+    if (!isUtf8(line))
+      return {
+        recordNo,
+        fields: [],
+        raw: line.toString('utf8'),
+        byteEnd,
+        error: { code: 'INVALID_ENCODING', message: 'record is not valid UTF-8' },
+      };
+    const text = line.toString('utf8');
+    const r = jsonFields(text, paths, names);
+    return { recordNo, fields: r.fields, raw: r.raw, byteEnd, ...(r.error ? { error: r.error } : {}) };
+  };
+
+  async function* records(limits: BatchLimits | (() => BatchLimits)): AsyncGenerator<SourceRecord[]> {
+    const next = typeof limits === 'function' ? limits : () => limits;
+    let recordNo = options.startRecordNo ?? 0;
+    let out: SourceRecord[] = [];
+    let outBytes = 0;
+    let { records: most, bytes: mostBytes = Infinity } = next();
+    const emit = (rec: SourceRecord, bytes: number) => {
+      out.push(rec);
+      outBytes += bytes;
+    };
+    const full = () => out.length >= most || outBytes >= mostBytes;
+    for (;;) {
+      if (first) {
+        if (buf.length < 3 && !eof) {
+          await fill();
+          continue;
+        }
+        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) consume(3);
+        else if (buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)))
+          throw new StrongroomError(
+            ErrorCode.SOURCE_MALFORMED,
+            `source ${options.path} is UTF-16 (it starts with a UTF-16 byte order mark); JSON lines must be UTF-8: convert it (iconv -f UTF-16 -t UTF-8)`,
+          );
+        first = false;
+      }
+      const lf = buf.indexOf(0x0a);
+      if ((lf < 0 ? buf.length : lf) > max) {
+        // an over-long line: its start is kept for the dead letter, the rest skipped up to its end
+        const kept = buf.subarray(0, KEPT_OF_LONG_LINE).toString('utf8');
+        let skipped = 0;
+        for (;;) {
+          const end = buf.indexOf(0x0a);
+          if (end >= 0) {
+            skipped += end + 1;
+            consume(end + 1);
+            break;
+          }
+          skipped += buf.length;
+          consume(buf.length);
+          if (!(await fill())) break;
+        }
+        recordNo++;
+        emit(
+          {
+            recordNo,
+            fields: [],
+            raw: `${kept}…`,
+            byteEnd: bytePos,
+            error: { code: 'RECORD_TOO_LONG', message: `record longer than ${max} bytes` },
+          },
+          skipped,
+        );
+      } else if (lf >= 0 || (eof && buf.length > 0)) {
+        const end = lf >= 0 ? lf : buf.length;
+        let line = buf.subarray(0, end);
+        if (line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+        const taken = lf >= 0 ? lf + 1 : buf.length;
+        const blank = line.every((b) => b === 0x20 || b === 0x09);
+        consume(taken);
+        if (!blank) {
+          recordNo++;
+          emit(recordOf(line, recordNo, bytePos), taken);
+        }
+      } else if (!(await fill())) break;
+      if (full()) {
+        yield out;
+        out = [];
+        outBytes = 0;
+        ({ records: most, bytes: mostBytes = Infinity } = next());
+      }
+    }
+    if (out.length) yield out;
+  }
+
+  return { header: names, dropped: [], records, close: () => stream.destroy() };
+}
