@@ -95,8 +95,9 @@ async function main(): Promise<void> {
           baseDir: '',
         },
       );
-      const { run } = await unaryCall<{ jobId: string }, { run?: Run }>(client, client.runJob, {
+      const { run } = await unaryCall<{ jobId: string; file: string }, { run?: Run }>(client, client.runJob, {
         jobId: job.job?.id ?? '',
+        file: '',
       });
       return run?.id as string;
     };

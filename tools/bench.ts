@@ -97,8 +97,9 @@ async function main(): Promise<void> {
       let peak = processRss(pid);
       const sampler = setInterval(() => (peak = Math.max(peak, processRss(pid))), 250);
       t0 = performance.now();
-      const started = await unaryCall<{ jobId: string }, { run?: Run }>(jobs, jobs.runJob, {
+      const started = await unaryCall<{ jobId: string; file: string }, { run?: Run }>(jobs, jobs.runJob, {
         jobId: created.job?.id ?? '',
+        file: '',
       });
       let run: Run | undefined;
       await new Promise<void>((resolve, reject) => {

@@ -127,8 +127,9 @@ async function main(): Promise<void> {
             jobs.createJob,
             { definition, baseDir: '' },
           );
-          const started = await unaryCall<{ jobId: string }, { run?: Run }>(jobs, jobs.runJob, {
+          const started = await unaryCall<{ jobId: string; file: string }, { run?: Run }>(jobs, jobs.runJob, {
             jobId: created.job?.id ?? '',
+            file: '',
           });
           let run: Run | undefined;
           await new Promise<void>((resolve, reject) => {

@@ -68,6 +68,33 @@ describe('strongroom CLI against a real engine', () => {
     expect(lastJson(discarded.stdout)).toEqual({ discarded: 1, skipped: 0 });
   });
 
+  it("run --file loads a new day's file with the job as it is (no new version), and the same file once", async () => {
+    writeTempFile(dir, 'daily/feed-1.csv', 'id,acct,amt,ccy,ts\n1,A,1.00,EUR,2026-01-01\n');
+    const day2 = writeTempFile(
+      dir,
+      'daily/feed-2.csv',
+      'id,acct,amt,ccy,ts\n7,B,7.00,EUR,2026-01-02\n8,B,0.25,EUR,2026-01-02\n',
+    );
+    const jobFile = writeTempFile(dir, 'daily/feed.yaml', job('cli-daily', 'feed-1.csv'));
+    const first = await cli(['run', jobFile, '--json'], env);
+    expect(lastJson(first.stdout)).toMatchObject({ status: 'SUCCEEDED', jobVersion: 1, loaded: 1 });
+    // PATH relative to the current directory (the repository's root, where runCli starts the CLI)
+    const rel = path.relative(path.resolve(__dirname, '..', '..', '..'), day2);
+    const second = await cli(['run', jobFile, '--file', rel, '--json'], env);
+    expect(second.code).toBe(0);
+    expect(lastJson(second.stdout)).toMatchObject({
+      status: 'SUCCEEDED',
+      jobVersion: 1,
+      loaded: 2,
+      sourcePath: day2,
+      totals: [{ currency: 'EUR', count: 2, amount: '7.25' }],
+    });
+    const again = await cli(['run', jobFile, '--file', day2, '--json'], env);
+    expect(lastJson(again.stdout)).toMatchObject({ runId: lastJson(second.stdout).runId, existing: true });
+    const plain = await cli(['run', jobFile, '--file', day2], env);
+    expect(plain.stderr).toContain('job unchanged: cli-daily v1; this file was already submitted');
+  });
+
   it('exits 1 when the run fails, with the reason in the summary', async () => {
     writeTempFile(dir, 'jobs/data/b.csv', 'id,acct,amt,ccy,ts\n1,A,bad,USD,2026-01-01\n2,A,1,USD,2026-01-01\n');
     const jobFile = writeTempFile(dir, 'jobs/b.yaml', job('cli-b', 'data/b.csv', '0.1'));

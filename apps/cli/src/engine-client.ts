@@ -1,5 +1,5 @@
 import { readDevSecret, signDevToken } from '@strongroom/auth';
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type Client as GrpcClient, type ServiceError } from '@grpc/grpc-js';
 import {
   callUnary,
   createJobServiceClient,
@@ -12,6 +12,21 @@ import {
 } from '@strongroom/contract';
 import { type CliConfig } from './config';
 import { newCorrelationId } from '@strongroom/logging';
+
+/** The unary methods of JobService (watchRun streams). */
+type JobServiceUnary = Exclude<keyof JobServiceClient, 'watchRun' | keyof GrpcClient>;
+/**
+ * A method's request and response types, from its last overload `(request, metadata, options, callback)`.
+ * Typed, because a field left out is not a default to the wire encoder: it writes the string "undefined".
+ */
+type RequestOf<M extends JobServiceUnary> = JobServiceClient[M] extends (request: infer R, ...rest: never[]) => unknown
+  ? R
+  : never;
+type ResponseOf<M extends JobServiceUnary> = JobServiceClient[M] extends (...args: infer A) => unknown
+  ? A extends [unknown, unknown, unknown, (error: never, response: infer S) => void]
+    ? S
+    : never
+  : never;
 
 /** Promise wrappers over the JobService client, each call with a deadline and a correlation id. */
 export class EngineClient {
@@ -32,10 +47,10 @@ export class EngineClient {
     return callMetadata();
   }
 
-  call<Req, Res>(method: keyof JobServiceClient, req: Req): Promise<Res> {
+  call<M extends JobServiceUnary>(method: M, req: RequestOf<M>): Promise<ResponseOf<M>> {
     return callUnary(
       this.raw,
-      this.raw[method] as unknown as Parameters<typeof callUnary<Req, Res>>[1],
+      this.raw[method] as unknown as Parameters<typeof callUnary<RequestOf<M>, ResponseOf<M>>>[1],
       req,
       this.deadlineMs,
       this.md(),

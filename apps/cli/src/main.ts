@@ -24,7 +24,7 @@ usage:
   strongroom serve                                  PostgreSQL (embedded unless DATABASE_URL), engine and gateway
   strongroom start                                  serve + a demo run over generated bank data (npm start)
   strongroom engine                                 one engine replica against DATABASE_URL (any number may share it)
-  strongroom run <job.yaml> [--follow] [--detach] [--json]
+  strongroom run <job.yaml> [--file PATH] [--follow] [--detach] [--json]
   strongroom status <runId> [--wait] [--json]
   strongroom pause|resume|cancel <runId> [--reason TEXT] [--json]
   strongroom dlq list [--run ID] [--status PENDING|REPLAYED|DISCARDED] [--code REASON] [--json]
@@ -143,7 +143,12 @@ async function dispatch(
     case 'engine':
       return engineCommand(config);
     case 'run':
-      return runCommand(config, arg, { follow: values.follow, detach: values.detach, json: values.json });
+      return runCommand(config, arg, {
+        follow: values.follow,
+        detach: values.detach,
+        json: values.json,
+        file: values.file,
+      });
     case 'status':
       return statusCommand(config, arg, { wait: values.wait, json: values.json });
     case 'pause':

@@ -64,7 +64,7 @@ describe('a 1,000,000-entry ACH file (real engine, real PostgreSQL)', () => {
     let progress = 0;
     const timer = setInterval(() => samples.push({ progress, rss: processRss(pid) }), 200);
     const t0 = Date.now();
-    const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '' });
+    const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '', file: '' });
     let last: Run | undefined;
     await new Promise<void>((resolve, reject) => {
       const stream = client.watchRun({ runId: started.run?.id ?? '' }, { deadline: deadlineIn(600_000) });

@@ -244,7 +244,7 @@ describe('bank-format conformance over the shared corpus (real engine, real Post
       .slice(0, 80)}`;
     const definition = `name: ${name}\nsource:\n  kind: ${format}\n  path: ${JSON.stringify(file)}\n${extra}`;
     const created = await call(client.createJob.bind(client), { definition, baseDir: '' });
-    const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '' });
+    const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '', file: '' });
     const updates: Run[] = [];
     await new Promise<void>((resolve, reject) => {
       const stream = client.watchRun({ runId: started.run?.id ?? '' }, { deadline: deadlineIn(60_000) });

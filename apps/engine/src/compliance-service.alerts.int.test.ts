@@ -102,8 +102,8 @@ describe('ComplianceService (real engine)', () => {
       definition: `name: aml-grpc\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account, counterparty_account: counterparty, counterparty_name: name, amount: amount, currency: currency, booked_at: booked_at }\ncompliance: { frameworks: [AML] }\n`,
       baseDir: '',
     });
-    runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
-      ?.id as string;
+    runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '', file: '' }))
+      .run?.id as string;
     for (;;) {
       const r = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run;
       if (r && r.status !== RunStatus.RUN_STATUS_RUNNING && r.status !== RunStatus.RUN_STATUS_PENDING) {
@@ -298,8 +298,9 @@ describe('ComplianceService (real engine)', () => {
         definition: `name: rerun-alerts\nsource:\n  kind: csv\n  path: ${file}\n  mapping: { txn_id: id, account: account, counterparty_account: counterparty, counterparty_name: name, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 5, maxSize: 5 }\nerrors: { maxRejectRatio: 0.1 }\ncompliance: { frameworks: [AML] }\n`,
         baseDir: '',
       });
-      const id = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
-        ?.id as string;
+      const id = (
+        await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '', file: '' })
+      ).run?.id as string;
       for (;;) {
         const r = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId: id })).run;
         if (r && r.status !== RunStatus.RUN_STATUS_RUNNING && r.status !== RunStatus.RUN_STATUS_PENDING) return r;
@@ -343,8 +344,9 @@ describe('ComplianceService (real engine)', () => {
     let runId = '';
     let cancel: Promise<CancelRunResponse> | undefined;
     try {
-      runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
-        ?.id as string;
+      runId = (
+        await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '', file: '' })
+      ).run?.id as string;
       for (let i = 0; i < 200; i++) {
         const waiting = await querySql<{ n: number }>(
           db.url,

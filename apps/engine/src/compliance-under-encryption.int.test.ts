@@ -73,7 +73,8 @@ describe('compliance under field encryption (real engine)', () => {
         baseDir: '',
       });
       jobId = job.job?.id ?? '';
-      const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId })).run?.id ?? '';
+      const runId =
+        (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId, file: '' })).run?.id ?? '';
       for (;;) {
         const r = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run;
         if (r?.status === RunStatus.RUN_STATUS_SUCCEEDED) break;

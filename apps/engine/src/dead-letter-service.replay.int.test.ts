@@ -100,8 +100,8 @@ describe('DeadLetterService (real engine): replay and discard', () => {
       definition: JOB(csv),
       baseDir: '',
     });
-    runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
-      ?.id as string;
+    runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '', file: '' }))
+      .run?.id as string;
     for (let run = await getRun(); run?.status !== RunStatus.RUN_STATUS_SUCCEEDED; run = await getRun()) {
       if (run && run.status > RunStatus.RUN_STATUS_SUCCEEDED)
         throw new Error(`run ended ${run.status}: ${run.errorMessage}`);

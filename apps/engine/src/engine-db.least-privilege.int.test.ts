@@ -61,7 +61,7 @@ describe('the engine database login (real engine, real PostgreSQL)', () => {
       baseDir: '',
     });
     jobId = created.job?.id ?? '';
-    runId = (await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId })).run?.id ?? '';
+    runId = (await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId, file: '' })).run?.id ?? '';
     for (;;) {
       const run = (await unaryCall<GetRunRequest, GetRunResponse>(client, client.getRun, { runId })).run;
       if (run?.status === RunStatus.RUN_STATUS_SUCCEEDED) break;

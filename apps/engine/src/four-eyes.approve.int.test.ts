@@ -305,7 +305,7 @@ describe('four eyes (real engine)', () => {
         baseDir: '',
       });
       const runId = (
-        await unaryCall<RunJobRequest, RunJobResponse>(olga, olga.runJob, { jobId: job.job?.id as string })
+        await unaryCall<RunJobRequest, RunJobResponse>(olga, olga.runJob, { jobId: job.job?.id as string, file: '' })
       ).run?.id as string;
       let runStatus = RunStatus.RUN_STATUS_PENDING;
       for (let i = 0; i < 300 && runStatus !== RunStatus.RUN_STATUS_SUCCEEDED; i++) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Metadata, credentials, makeGenericClientConstructor, status, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import {
+  createDeadLetterServiceClient,
   createJobServiceClient,
   deadlineIn,
   RunStatus,
@@ -75,7 +76,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     const again = await call(client.createJob.bind(client), { definition: jobYaml('grpc-e2e', csv), baseDir: '' });
     expect(again).toMatchObject({ created: false, job: { id: created.job?.id, version: 1 } });
 
-    const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '' });
+    const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '', file: '' });
     expect(started.existing).toBe(false);
     const final = await waitDone(started.run?.id ?? '');
     expect(final).toMatchObject({
@@ -103,8 +104,96 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
       throughput.points.map((_, k) => Number(((k + 1) * throughput.stepSeconds).toFixed(10))),
     );
 
-    const resubmitted = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '' });
+    const resubmitted = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '', file: '' });
     expect(resubmitted).toMatchObject({ existing: true, run: { id: final.id } });
+  });
+
+  it("runs the job's current version on another file (a new day's feed) with no new version, each file once", async () => {
+    const day1 = writeTempFile(dir, 'feed-2026-12-01.csv', [HEADER, good(501), good(502)].join('\n') + '\n');
+    const day2 = writeTempFile(dir, 'feed-2026-12-02.csv', [HEADER, good(601), good(602), good(603)].join('\n') + '\n');
+    const created = await call(client.createJob.bind(client), { definition: jobYaml('daily-feed', day1), baseDir: '' });
+    const jobId = created.job?.id ?? '';
+    const first = await call(client.runJob.bind(client), { jobId, file: '' });
+    expect((await waitDone(first.run?.id ?? '')).loaded).toBe(2);
+    // the next day's file, relative to the directory of the job's source: the same job version
+    const second = await call(client.runJob.bind(client), { jobId, file: 'feed-2026-12-02.csv' });
+    expect(second.existing).toBe(false);
+    expect(second.run).toMatchObject({ jobVersion: 1, sourcePath: day2 });
+    const done = await waitDone(second.run?.id ?? '');
+    expect(done).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 3, loaded: 3, jobVersion: 1 });
+    // the same file again, by its absolute path, or a copy of it under another name: the run it already had
+    const copy = writeTempFile(dir, 'feed-copy.csv', fs.readFileSync(day2, 'utf8'));
+    for (const file of [day2, copy])
+      expect(await call(client.runJob.bind(client), { jobId, file })).toMatchObject({
+        existing: true,
+        run: { id: done.id },
+      });
+    const job = await call(client.getJob.bind(client), { jobId });
+    expect(job.job?.version).toBe(1);
+    await expect(call(client.runJob.bind(client), { jobId, file: 'no-such-feed.csv' })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+    });
+  });
+
+  it('loads a JSON lines file by JSON path with exact sums, one bad line costing one record, and replays a corrected line', async () => {
+    const lines = [
+      '{"id":"j1","account":"ACC1","amount":{"value":12.30,"currency":"EUR"},"booked":"2026-01-05T08:00:00Z","card":{"cvv":"123"}}',
+      '{"id":"j2","account":"ACC1","amount":{"value":12345678901234.99,"currency":"EUR"},"booked":"2026-01-05T09:00:00Z"}',
+      '{"id":"j3","account":"ACC2","amount":{"value":"0.01","currency":"EUR"},"booked":"2026-01-06T10:00:00Z"}',
+      '{"id":"j4","account":"ACC2","amount":{"value":5,"currency":"EUR"},"booked":',
+      '{"id":"j5","account":"ACC2","amount":{"value":1e3,"currency":"EUR"},"booked":"2026-01-06T10:00:00Z"}',
+      '',
+      '{"id":"j6","account":"ACC3","amount":{"value":-7.5,"currency":"USD"},"booked":"2026-01-07T10:00:00Z"}',
+    ];
+    const file = writeTempFile(dir, 'feed.jsonl', `${lines.join('\n')}\n`);
+    const created = await call(client.createJob.bind(client), {
+      definition: `name: jsonl-feed\nsource:\n  kind: jsonl\n  path: ${file}\n  mapping: { txn_id: $.id, account: account, amount: $.amount.value, currency: $.amount.currency, booked_at: $.booked }\nerrors: { maxRejectRatio: 0.5 }\n`,
+      baseDir: '',
+    });
+    const started = await call(client.runJob.bind(client), { jobId: created.job?.id ?? '', file: '' });
+    const done = await waitDone(started.run?.id ?? '');
+    // 6 records (the blank line is none): j4 is not JSON, j5's 1e3 is not a plain decimal
+    expect(done).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 6, loaded: 4, deadLettered: 2 });
+    expect(done.reconciliation?.reconciled).toBe(true);
+    expect(done.reconciliation?.sinkTotals).toEqual(
+      expect.arrayContaining([
+        { currency: 'EUR', count: 3, amount: '12345678901247.30' },
+        { currency: 'USD', count: 1, amount: '-7.50' },
+      ]),
+    );
+    const dlq = createDeadLetterServiceClient({ address: engine.address, token: engine.token });
+    try {
+      const listed = await call(dlq.listDeadLetters.bind(dlq), {
+        runId: done.id,
+        jobId: '',
+        status: 0,
+        reasonCode: '',
+        pageSize: 10,
+        pageToken: '',
+      });
+      expect(listed.deadLetters.map((d) => [d.recordNo, d.reasonCode])).toEqual([
+        [4, 'MALFORMED_JSON'],
+        [5, 'INVALID_AMOUNT'],
+      ]);
+      const j4 = listed.deadLetters[0]?.id ?? '';
+      const replayed = await call(dlq.replayDeadLetters.bind(dlq), {
+        ids: [j4],
+        runId: '',
+        corrections: [
+          {
+            id: j4,
+            rawRecord:
+              '{"id":"j4","account":"ACC2","amount":{"value":5.00,"currency":"EUR"},"booked":"2026-01-06T11:00:00Z"}',
+          },
+        ],
+        reason: 'line completed from the bank',
+      });
+      expect(replayed.outcomes).toEqual([expect.objectContaining({ id: j4, outcome: 'LOADED' })]);
+    } finally {
+      dlq.close();
+    }
+    const job = await call(client.getJob.bind(client), { jobId: created.job?.id ?? '' });
+    expect(job.job?.sourceKind).toBe('jsonl');
   });
 
   it('lists jobs and runs with pagination', async () => {
@@ -137,13 +226,15 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     });
     await expect(bad).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     await expect(bad).rejects.toThrow(/batching\.maxSize must be ≥ minSize/);
-    const err = (await call(client.runJob.bind(client), { jobId: '' }).catch((e: ServiceError) => e)) as ServiceError;
+    const err = (await call(client.runJob.bind(client), { jobId: '', file: '' }).catch(
+      (e: ServiceError) => e,
+    )) as ServiceError;
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(err.metadata.get('x-strongroom-error-code')).toEqual(['INVALID_ARGUMENT']);
     const missing = writeTempFile(dir, 'gone.csv', `${HEADER}\n`);
     const job = await call(client.createJob.bind(client), { definition: jobYaml('gone', missing), baseDir: '' });
     fs.rmSync(missing);
-    await expect(call(client.runJob.bind(client), { jobId: job.job?.id ?? '' })).rejects.toMatchObject({
+    await expect(call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' })).rejects.toMatchObject({
       code: status.FAILED_PRECONDITION,
       details: expect.stringContaining('cannot be read (ENOENT)'),
     });
@@ -152,7 +243,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
   it('cancels a queued run and refuses to cancel a finished one', async () => {
     const csv = writeTempFile(dir, 'cancel.csv', [HEADER, good(1)].join('\n'));
     const job = await call(client.createJob.bind(client), { definition: jobYaml('cancel-me', csv), baseDir: '' });
-    const run = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '' });
+    const run = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
     const done = await waitDone(run.run?.id ?? '');
     await expect(call(client.cancelRun.bind(client), { runId: done.id, reason: '' })).rejects.toMatchObject({
       code: status.FAILED_PRECONDITION,
@@ -183,7 +274,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     const csv = writeTempFile(dir, 'tenfold.csv', [HEADER, ...rows].join('\n'));
     const job = await call(client.createJob.bind(client), { definition: jobYaml('tenfold', csv), baseDir: '' });
     const runs = await Promise.all(
-      Array.from({ length: 10 }, () => call(client.runJob.bind(client), { jobId: job.job?.id ?? '' })),
+      Array.from({ length: 10 }, () => call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' })),
     );
     expect(new Set(runs.map((r) => r.run?.id)).size).toBe(1);
     expect(runs.filter((r) => !r.existing)).toHaveLength(1);
@@ -205,7 +296,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
       definition: jobYaml('pausable', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
       baseDir: '',
     });
-    const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '' });
+    const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
     const runId = started.run?.id ?? '';
     for (
       let r = started.run;
@@ -272,7 +363,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
       definition: jobYaml('cancel-running', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
       baseDir: '',
     });
-    const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '' });
+    const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
     const runId = started.run?.id ?? '';
     for (let r = started.run; !r?.read; r = (await call(client.getRun.bind(client), { runId })).run)
       await new Promise((res) => setTimeout(res, 20));

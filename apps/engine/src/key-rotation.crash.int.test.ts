@@ -61,8 +61,9 @@ describe('field-key rotation', () => {
       definition: `name: restricted\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, reference: reference }\nbatching: { minSize: 1000, maxSize: 1000 }\ncompliance: { classification: { account: RESTRICTED, counterparty_name: RESTRICTED, reference: RESTRICTED } }\n`,
       baseDir: '',
     });
-    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
-      ?.id as string;
+    const runId = (
+      await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '', file: '' })
+    ).run?.id as string;
     let run: Run | undefined;
     for (;;) {
       run = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run;

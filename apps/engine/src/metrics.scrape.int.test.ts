@@ -64,8 +64,9 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
       definition: `name: ${name}\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 100, maxSize: 100 }\nerrors: { maxRejectRatio: 0.5 }\n${extra}`,
       baseDir: '',
     });
-    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
-      ?.id as string;
+    const runId = (
+      await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '', file: '' })
+    ).run?.id as string;
     for (;;) {
       const run = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run as Run;
       if (run.status !== RunStatus.RUN_STATUS_RUNNING && run.status !== RunStatus.RUN_STATUS_PENDING) return run;

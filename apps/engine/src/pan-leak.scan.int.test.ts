@@ -145,7 +145,8 @@ describe('no card number in clear anywhere', () => {
       baseDir: '',
     });
     const runToEnd = async (jobId: string) => {
-      const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId })).run?.id as string;
+      const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId, file: '' })).run
+        ?.id as string;
       for (;;) {
         const run = (await unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId })).run as Run;
         if (run.status !== RunStatus.RUN_STATUS_RUNNING && run.status !== RunStatus.RUN_STATUS_PENDING) return run;

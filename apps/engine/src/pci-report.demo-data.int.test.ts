@@ -53,7 +53,7 @@ describe('the PCI DSS report on the demo data (real engine)', () => {
         baseDir: dir,
       });
       const runId = (
-        await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id as string })
+        await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id as string, file: '' })
       ).run?.id as string;
       let status = RunStatus.RUN_STATUS_RUNNING;
       for (

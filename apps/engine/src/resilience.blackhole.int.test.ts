@@ -95,8 +95,9 @@ describe('resilience: database link blackholed', () => {
       definition: `name: blackhole\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 2000, maxSize: 2000 }\nerrors: { maxRejectRatio: 0.05 }\n`,
       baseDir: '',
     });
-    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '' })).run
-      ?.id as string;
+    const runId = (
+      await unaryCall<RunJobRequest, RunJobResponse>(jobs, jobs.runJob, { jobId: job.job?.id ?? '', file: '' })
+    ).run?.id as string;
     const getRun = (deadlineMs = 5000) =>
       unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId }, deadlineMs).then((r) => r.run as Run);
     for (let r = await getRun(); (r.read ?? 0) < 4000; r = await getRun())

@@ -56,8 +56,9 @@ describe('resilience: PostgreSQL restart during a run', () => {
       definition: `name: pg-restart\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 2000, maxSize: 2000 }\nerrors: { maxRejectRatio: 0.05 }\n`,
       baseDir: '',
     });
-    const runId = (await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId: job.job?.id ?? '' }))
-      .run?.id as string;
+    const runId = (
+      await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId: job.job?.id ?? '', file: '' })
+    ).run?.id as string;
     const getRun = () =>
       unaryCall<GetRunRequest, GetRunResponse>(client, client.getRun, { runId }, 3000).then((r) => r.run as Run);
     for (let r = await getRun(); (r.read ?? 0) < 4000; r = await getRun())
@@ -155,8 +156,9 @@ describe('resilience: PostgreSQL restart during a run', () => {
         },
         30_000,
       );
-      const runId = (await unaryCall<RunJobRequest, RunJobResponse>(c, c.runJob, { jobId: job.job?.id ?? '' }, 30_000))
-        .run?.id as string;
+      const runId = (
+        await unaryCall<RunJobRequest, RunJobResponse>(c, c.runJob, { jobId: job.job?.id ?? '', file: '' }, 30_000)
+      ).run?.id as string;
       let run: Run | undefined;
       for (const until = Date.now() + 100_000; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
         run = (await unaryCall<GetRunRequest, GetRunResponse>(c, c.getRun, { runId }, 30_000)).run;

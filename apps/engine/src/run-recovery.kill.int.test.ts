@@ -90,7 +90,10 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
       definition: JOB(name, csv, batching),
       baseDir: '',
     });
-    const run = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId: job.job?.id ?? '' });
+    const run = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, {
+      jobId: job.job?.id ?? '',
+      file: '',
+    });
     return run.run?.id as string;
   }
 

@@ -146,7 +146,10 @@ describe('engine replicas sharing a run through partition leases (real processes
       definition: `name: ${name}\nsource:\n  kind: csv\n  path: ${file}\n  system: ${name}\n  mapping: { txn_id: id, account: acct, amount: amt, currency: ccy, booked_at: ts, reference: memo }\nbatching: { minSize: 500, maxSize: 500 }\n`,
       baseDir: '',
     });
-    const { run } = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId: job.job?.id ?? '' });
+    const { run } = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, {
+      jobId: job.job?.id ?? '',
+      file: '',
+    });
     return { client, runId: run?.id as string };
   };
   /** The run once it ended: SUCCEEDED with every record loaded once and the file's exact sums. */
@@ -356,6 +359,7 @@ batching: { minSize: 500, maxSize: 500 }
       });
       const { run } = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, {
         jobId: job.job?.id ?? '',
+        file: '',
       });
       const runId = run?.id as string;
 

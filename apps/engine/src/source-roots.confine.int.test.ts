@@ -85,6 +85,7 @@ describe('source roots (real engine)', () => {
     const created = await createJob(job('inside', path.join(inbox, 'good.csv')));
     const started = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, {
       jobId: created.job?.id ?? '',
+      file: '',
     });
     insideJob = created.job?.id ?? '';
     insideRun = started.run?.id ?? '';
@@ -126,7 +127,7 @@ describe('source roots (real engine)', () => {
     fs.symlinkSync(path.join(dir, 'outside', 'secret.csv'), file);
     expect(
       await refusal(() =>
-        unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId: created.job?.id ?? '' }),
+        unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, { jobId: created.job?.id ?? '', file: '' }),
       ),
     ).toMatchObject({ code: 'SOURCE_OUTSIDE_ROOTS' });
     const leaked = await querySql(

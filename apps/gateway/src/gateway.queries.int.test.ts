@@ -194,6 +194,14 @@ describe('gateway queries and mutations against the real engine', () => {
       OPERATOR,
     );
     expect(again.data?.runJob).toEqual({ existing: true, run: { id: runId } });
+    // the same file under another name, given as the run's file: still the same run
+    writeFileSync(path.join(dir, 'transactions-copy.csv'), `${CSV}\n`);
+    const copy = await gql<RunJobData>(
+      `mutation($jobId: ID!, $file: String) { runJob(jobId: $jobId, file: $file) { existing run { id } } }`,
+      { jobId, file: 'transactions-copy.csv' },
+      OPERATOR,
+    );
+    expect(copy.data?.runJob).toEqual({ existing: true, run: { id: runId } });
   });
 
   it("serves a run's partitions to any role and the engine replicas to staff only", async () => {
@@ -414,5 +422,26 @@ describe('gateway queries and mutations against the real engine', () => {
     );
     expect(used.size).toBeGreaterThan(15);
     expect([...used].filter((name) => !families.has(name))).toEqual([]);
+  });
+
+  // last: it adds a run to the job the tests above count
+  it("runs the job's current version on another file, with no new version", async () => {
+    writeFileSync(path.join(dir, 'transactions-day2.csv'), `${CSV.split('\n').slice(0, 3).join('\n')}\n`);
+    const started = await gql<{ runJob: { existing: boolean; run: { id: string; jobVersion: number } } }>(
+      `mutation($jobId: ID!, $file: String) { runJob(jobId: $jobId, file: $file) { existing run { id jobVersion } } }`,
+      { jobId, file: 'transactions-day2.csv' },
+      OPERATOR,
+    );
+    expect(started.errors).toBeUndefined();
+    expect(started.data?.runJob).toMatchObject({ existing: false, run: { jobVersion: 1 } });
+    const run = await waitForEnd(started.data?.runJob.run.id ?? '');
+    expect(run).toMatchObject({ status: 'SUCCEEDED', read: 2 });
+    const outside = await gql(
+      `mutation($jobId: ID!) { runJob(jobId: $jobId, file: "../../../etc/passwd") { existing } }`,
+      { jobId },
+      OPERATOR,
+    );
+    expect(outside.errors?.[0]?.extensions?.['code']).toMatch(/FORBIDDEN|BAD_USER_INPUT|FAILED_PRECONDITION/);
+    expect(JSON.stringify(outside)).not.toContain('root:');
   });
 });

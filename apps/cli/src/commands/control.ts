@@ -1,4 +1,4 @@
-import { RunStatus, type CancelRunResponse, type GetRunResponse, type Run } from '@strongroom/contract';
+import { RunStatus, type Run } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { EngineClient, engineTarget } from '../engine-client';
 import { printSummary } from './run';
@@ -22,7 +22,7 @@ export async function controlCommand(
   const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {
     const method = action === 'pause' ? 'pauseRun' : action === 'resume' ? 'resumeRun' : 'cancelRun';
-    const r = await client.call<object, CancelRunResponse>(method, { runId, reason: reason ?? '' });
+    const r = await client.call(method, { runId, reason: reason ?? '' });
     // a pause or resume takes effect between batches: print the state it led to, not the one before it
     const run = r.run && action !== 'cancel' ? await settled(client, r.run, action) : r.run;
     if (run) printSummary(run, json);
@@ -43,7 +43,7 @@ async function settled(client: EngineClient, run: Run, action: 'pause' | 'resume
   let current = run;
   while (!done(current) && Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    current = (await client.call<object, GetRunResponse>('getRun', { runId: run.id })).run ?? current;
+    current = (await client.call('getRun', { runId: run.id })).run ?? current;
   }
   return current;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { RunStatus, type CreateJobResponse, type Run, type RunJobResponse } from '@strongroom/contract';
+import { RunStatus, type Run } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { EngineClient, engineTarget } from '../engine-client';
 import { fail, UsageError } from '../cli-errors';
@@ -11,16 +11,19 @@ export interface RunOptions {
   follow: boolean;
   detach: boolean;
   json: boolean;
+  /** Run the job on this file instead of its source path (the job keeps its version). */
+  file?: string | undefined;
 }
 
 /**
- * `strongroom run <job.yaml>`: submits the job file (relative paths resolve against its directory),
- * starts a run and — unless --detach — waits for the end, with a live progress bar under --follow.
+ * `strongroom run <job.yaml> [--file PATH]`: submits the job file (relative paths resolve against its
+ * directory), starts a run — of the job's source, or of PATH (relative to the current directory) with the
+ * same job version — and — unless --detach — waits for the end, with a live progress bar under --follow.
  * Exit code 0 only when the run SUCCEEDED (or, with --detach, when it was accepted).
  */
 export async function runCommand(config: CliConfig, jobFile: string | undefined, opts: RunOptions): Promise<number> {
   if (!jobFile) {
-    throw new UsageError('strongroom run <job.yaml> [--follow] [--detach] [--json]');
+    throw new UsageError('strongroom run <job.yaml> [--file PATH] [--follow] [--detach] [--json]');
   }
   const file = path.resolve(jobFile);
   let text: string;
@@ -32,11 +35,14 @@ export async function runCommand(config: CliConfig, jobFile: string | undefined,
   }
   const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {
-    const created = await client.call<object, CreateJobResponse>('createJob', {
+    const created = await client.call('createJob', {
       definition: text,
       baseDir: path.dirname(file),
     });
-    const started = await client.call<object, RunJobResponse>('runJob', { jobId: created.job?.id });
+    const started = await client.call('runJob', {
+      jobId: created.job?.id ?? '',
+      file: opts.file ? path.resolve(opts.file) : '',
+    });
     const run = started.run as Run;
     if (!opts.json) {
       process.stderr.write(

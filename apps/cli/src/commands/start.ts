@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type CreateJobResponse, type Run, type RunJobResponse } from '@strongroom/contract';
+import { type Run } from '@strongroom/contract';
 import {
   DEMO_DATA_OPTIONS,
   DEMO_JOB_YAML,
@@ -43,11 +43,11 @@ async function runDemo(config: CliConfig, stack: Stack): Promise<void> {
   const { jobFile, expected } = await demoFile(config);
   const client = new EngineClient(stack.engineAddress, config.deadlineMs);
   try {
-    const created = await client.call<object, CreateJobResponse>('createJob', {
+    const created = await client.call('createJob', {
       definition: fs.readFileSync(jobFile, 'utf8'),
       baseDir: path.dirname(jobFile),
     });
-    const started = await client.call<object, RunJobResponse>('runJob', { jobId: created.job?.id });
+    const started = await client.call('runJob', { jobId: created.job?.id ?? '', file: '' });
     say();
     say(
       `demo: ${expected.rows.toLocaleString('en-US')} transactions (${expected.bad} invalid on purpose, ${expected.withCard.toLocaleString('en-US')} with card numbers) → ${jobFile}`,

@@ -1,4 +1,4 @@
-import { RunStatus, type GetRunResponse, type Run } from '@strongroom/contract';
+import { RunStatus, type Run } from '@strongroom/contract';
 import { type CliConfig } from '../config';
 import { EngineClient, isTransient, engineTarget } from '../engine-client';
 import { isTerminal } from '../summary';
@@ -19,8 +19,7 @@ export async function statusCommand(
   }
   const client = new EngineClient(engineTarget(config), config.deadlineMs);
   try {
-    let run = (await withReconnect(() => client.call<object, GetRunResponse>('getRun', { runId }), opts.wait))
-      .run as Run;
+    let run = (await withReconnect(() => client.call('getRun', { runId }), opts.wait)).run as Run;
     while (opts.wait && !isTerminal(run)) {
       const current = run;
       run = await withReconnect(() => client.watch(current.id, () => undefined), true);

@@ -125,7 +125,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
     }),
     runJob: unary(scope, 'RunJob', async (req, log, actor, caller) => {
       const job = await getJob(ds, required(req.jobId, 'job_id'));
-      const { run, existing } = await createRun(ds, job, deps.sourceRoots, actor);
+      const { run, existing } = await createRun(ds, job, deps.sourceRoots, actor, req.file || undefined);
       if (!existing || run.status === 'PENDING') scheduler.submit(run.id); // idempotent for queued runs
       log.info(existing ? 'run:existing' : 'run:queued', {
         jobId: job.job.id,

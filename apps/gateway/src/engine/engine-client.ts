@@ -47,7 +47,7 @@ export interface RequestEngine {
   listJobs(request: ListJobsRequest): Promise<ListJobsResponse>;
   listRuns(request: ListRunsRequest): Promise<ListRunsResponse>;
   createJob(request: CreateJobRequest): Promise<{ job: Job; created: boolean }>;
-  runJob(jobId: string): Promise<{ run: Run; existing: boolean }>;
+  runJob(jobId: string, file?: string): Promise<{ run: Run; existing: boolean }>;
   /** Live snapshots of a run (WatchRun stream) until it ends; returning from the iterator cancels the stream. */
   watchRun(runId: string): AsyncIterableIterator<Run>;
 }
@@ -183,8 +183,8 @@ export function createRequestEngine(
 
     watchRun: (runId) => watchRunStream(client, callMetadata(call), runId, options),
 
-    runJob: async (jobId) => {
-      const res: RunJobResponse = await unary('RunJob', client.runJob.bind(client), { jobId });
+    runJob: async (jobId, file) => {
+      const res: RunJobResponse = await unary('RunJob', client.runJob.bind(client), { jobId, file: file ?? '' });
       if (res.run === undefined) throw missing('RunJob', 'run');
       primeRun(res.run);
       return { run: res.run, existing: res.existing };

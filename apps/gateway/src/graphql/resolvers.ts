@@ -103,10 +103,10 @@ const rootResolvers = {
     },
     runJob: async (
       _: unknown,
-      args: { jobId: string },
+      args: { jobId: string; file?: string | null },
       ctx: GatewayContext,
     ): Promise<{ run: Run; existing: boolean }> => {
-      const result = await ctx.engine.runJob(requireId(args.jobId, 'jobId'));
+      const result = await ctx.engine.runJob(requireId(args.jobId, 'jobId'), args.file ?? undefined);
       ctx.logger.info('run:requested', { jobId: args.jobId, runId: result.run.id, existing: result.existing });
       return result;
     },

@@ -89,7 +89,11 @@ const rootTypeDefs = /* GraphQL */ `
     Starts a run of the job's current version. Submitting the same source file again returns the
     existing run (existing: true). Needs role operator or admin.
     """
-    runJob(jobId: ID!): RunJobPayload
+    runJob(
+      jobId: ID!
+      "Run the job's current version on this file instead of its source path (inside the source roots; relative to the directory of that path); no new version."
+      file: String
+    ): RunJobPayload
     """
     Pauses a running run after its current batch. The reason (optional, at most 2000 characters) is audited
     and shown as the run's statusReason. Roles operator, admin.

@@ -74,7 +74,9 @@ export async function executeRun(
   const actor = ctx.actor ?? 'service:engine';
   const owner = ctx.replicaId ?? `engine-${process.pid}`;
   const ttlMs = ctx.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-  const def = asFileJob(job.definition);
+  // the run's own file: its definition's source path, or the file it was started on (`run --file`)
+  const defined = asFileJob(job.definition);
+  const def = { ...defined, source: { ...defined.source, path: run.sourcePath } };
   const stats: RunStats = { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() };
   let runner: QueryRunner | undefined;
   const connect = async () => {
@@ -217,7 +219,7 @@ export async function executeRun(
 
 /**
  * PENDING → RUNNING with the plan: the file is read once more (its SHA-256 must still be the one taken at
- * submission) and cut into partitions — a CSV file at record boundaries every STRONGROOM_PARTITION_BYTES,
+ * submission) and cut into partitions — a CSV or JSON lines file at record boundaries every STRONGROOM_PARTITION_BYTES,
  * a bank file as one partition. If another replica started the run meanwhile, this one joins it.
  */
 async function startRun(ctx: RunContext, run: JobRunEntity, def: FileJobDefinition, actor: string, log: Logger) {
@@ -230,7 +232,7 @@ async function startRun(ctx: RunContext, run: JobRunEntity, def: FileJobDefiniti
     : await throughSource(ctx.source, src.path, () =>
         planCsvPartitions({
           path: src.path,
-          ...(src.delimiter ? { delimiter: src.delimiter } : {}),
+          ...(src.kind === 'jsonl' ? { jsonl: true } : { delimiter: src.delimiter }),
           partitionBytes: ctx.partitionBytes ?? DEFAULT_PARTITION_BYTES,
         }),
       );

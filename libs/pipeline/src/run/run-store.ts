@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { confineSourcePath, type SourceRoots } from '@strongroom/connectors';
 import { type DataSource, JobRunEntity, type RunStatus, sqlExec, type SqlExec } from '@strongroom/db';
@@ -41,8 +42,9 @@ export async function createRun(
   job: JobWithDefinition,
   roots?: SourceRoots,
   requestedBy?: string,
+  file?: string,
 ): Promise<{ run: JobRunEntity; existing: boolean }> {
-  const sourcePath = asFileJob(job.definition).source.path;
+  const sourcePath = runSourcePath(asFileJob(job.definition).source.path, file);
   if (roots) confineSourcePath(sourcePath, roots); // before the file is hashed
   const { sha256, bytes } = await fileDigest(sourcePath);
   const result = await insertRunOnce(ds, job, sourcePath, sha256, bytes);
@@ -57,6 +59,17 @@ export async function createRun(
       }),
     );
   return result;
+}
+
+/**
+ * The file a run reads: the definition's source path, or the file given for this run (a relative one is
+ * taken from the directory of the definition's path — where the job's files are).
+ */
+export function runSourcePath(definitionPath: string, file?: string): string {
+  const given = file?.trim();
+  if (!given) return definitionPath;
+  if (given.includes('\0')) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'file is not a path');
+  return resolve(dirname(definitionPath), given);
 }
 
 /**
@@ -168,6 +181,7 @@ export async function runThroughput(
   for (const b of batches) sums[Math.min(steps - 1, Math.max(0, Math.floor(b.t / step)))] += Math.max(0, b.n);
   return {
     stepSeconds: step,
-    points: sums.map((n, k) => ({ seconds: (k + 1) * step, recordsPerSecond: n / step })),
+    // steps are tenths of a second: say 0.3, not 0.30000000000000004
+    points: sums.map((n, k) => ({ seconds: Math.round((k + 1) * step * 10) / 10, recordsPerSecond: n / step })),
   };
 }

@@ -72,6 +72,12 @@ export interface ListJobsResponse {
 
 export interface RunJobRequest {
   jobId: string;
+  /**
+   * Optional: run the job's current version on this file instead of its definition's source path (a new
+   * dated file of a daily feed, say), with no new job version. Inside the source roots; a relative path
+   * is taken from the directory of the job's source path. The same file (SHA-256) still loads once.
+   */
+  file: string;
 }
 
 export interface RunJobResponse {
@@ -719,13 +725,16 @@ export const ListJobsResponse: MessageFns<ListJobsResponse> = {
 };
 
 function createBaseRunJobRequest(): RunJobRequest {
-  return { jobId: "" };
+  return { jobId: "", file: "" };
 }
 
 export const RunJobRequest: MessageFns<RunJobRequest> = {
   encode(message: RunJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.jobId !== "") {
       writer.uint32(10).string(message.jobId);
+    }
+    if (message.file !== "") {
+      writer.uint32(18).string(message.file);
     }
     return writer;
   },
@@ -751,6 +760,14 @@ export const RunJobRequest: MessageFns<RunJobRequest> = {
             message.jobId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.file = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -770,6 +787,7 @@ export const RunJobRequest: MessageFns<RunJobRequest> = {
         : isSet(object.job_id)
         ? globalThis.String(object.job_id)
         : "",
+      file: isSet(object.file) ? globalThis.String(object.file) : "",
     };
   },
 
@@ -777,6 +795,9 @@ export const RunJobRequest: MessageFns<RunJobRequest> = {
     const obj: any = {};
     if (message.jobId !== "") {
       obj.jobId = message.jobId;
+    }
+    if (message.file !== "") {
+      obj.file = message.file;
     }
     return obj;
   },
@@ -787,6 +808,7 @@ export const RunJobRequest: MessageFns<RunJobRequest> = {
   fromPartial(object: DeepPartial<RunJobRequest>): RunJobRequest {
     const message = createBaseRunJobRequest();
     message.jobId = object.jobId ?? "";
+    message.file = object.file ?? "";
     return message;
   },
 };
