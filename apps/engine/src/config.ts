@@ -109,6 +109,8 @@ const schema = z.object({
   ENGINE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Runs executing at once; more queue as PENDING. Each run uses one DB connection and ~one core. */
   ENGINE_MAX_CONCURRENT_RUNS: intString(1, 64).default(2),
+  /** How often the inboxes of jobs with a trigger are looked at, ms; 0: never (this replica starts no inbox runs). */
+  ENGINE_INBOX_POLL_MS: intString(0, 3_600_000).default(2000),
   /** An ingest stream that sends nothing for this long is ended (DEADLINE_EXCEEDED); reopen with the same stream_id. */
   ENGINE_INGEST_IDLE_TIMEOUT_MS: intString(1000, 3_600_000).default(60_000),
   /** Open ingest streams one caller (token subject) may hold at once; more are refused (RESOURCE_EXHAUSTED). */
@@ -194,6 +196,8 @@ export type EngineConfig = Readonly<{
   /** The runtime login's URL (DATABASE_RUNTIME_URL); undefined: the engine provisions one (not in production). */
   runtimeDatabaseUrl: string | undefined;
   maxConcurrentRuns: number;
+  /** ENGINE_INBOX_POLL_MS: how often triggered jobs' inboxes are looked at; 0 turns the watcher off. */
+  inboxPollMs: number;
   /** Partition lease (ms); this replica's id; the partition size of CSV file runs (bytes). */
   leaseTtlMs: number;
   replicaId: string;
@@ -314,6 +318,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
       maxConcurrentStreams: e.ENGINE_MAX_CONCURRENT_STREAMS,
     },
     maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
+    inboxPollMs: e.ENGINE_INBOX_POLL_MS,
     leaseTtlMs: e.ENGINE_LEASE_TTL_MS,
     replicaId:
       e.ENGINE_REPLICA_ID ??

@@ -34,6 +34,7 @@ import { type Logger } from '@strongroom/logging';
 import {
   discardDeadLetters,
   parseJobDefinition,
+  confineJobPaths,
   purgeExpired,
   releaseHold,
   RunLockHolder,
@@ -59,6 +60,7 @@ import { loadScreening } from './compliance/screening';
 import { FileKeyRing } from './compliance/field-keys';
 import { KeyRotator } from './compliance/key-rotator';
 import { RunScheduler } from './runs/run-scheduler';
+import { InboxWatcher } from './runs/inbox-watcher';
 import { ReplicaRegistry } from './runs/replicas';
 import { RunObserver } from './runs/run-observer';
 import { EngineMetrics } from './ops/engine-metrics';
@@ -237,7 +239,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
         const baseDir = typeof p['baseDir'] === 'string' && p['baseDir'] ? p['baseDir'] : undefined;
         if (baseDir) confineSourcePath(baseDir, config.sourceRoots, 'base directory');
         const def = parseJobDefinition(String(p['definition']), baseDir);
-        if (def.source.kind !== 'grpc') confineSourcePath(def.source.path, config.sourceRoots);
+        confineJobPaths(def, config.sourceRoots);
         const { job } = await saveJob(ds, def, by, { mayChangeRetention: true });
         return { jobId: job.id, version: job.currentVersion };
       },
@@ -365,6 +367,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   scheduler.startPolling(Math.max(200, Math.floor(config.leaseTtlMs / 3)), config.leaseTtlMs, () => replica.beat());
   await rotator.resume();
   if (recovered.queued || recovered.resumed) logger.info('runs:recovered', recovered);
+  // file arrival: every replica watches the inboxes; one run per file content, whoever sees it first
+  const inbox = new InboxWatcher({
+    ds,
+    sourceRoots: config.sourceRoots,
+    submit: (runId) => scheduler.submit(runId),
+    logger,
+  });
+  if (config.inboxPollMs > 0) inbox.start(config.inboxPollMs);
 
   return {
     address,
@@ -375,6 +385,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       jwks?.stop();
       await metricsServer?.close();
       for (const n of SERVICES) health.setStatus(n, 'NOT_SERVING');
+      await inbox.stop(); // no new inbox run once the shutdown began
       const still = await scheduler.shutdown(config.shutdownGraceMs);
       await replica.stopped().catch(() => undefined);
       checkpointer.stop();

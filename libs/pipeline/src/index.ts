@@ -7,7 +7,14 @@
 //   compliance/    AML/sanctions/KYC checks in the load path, alerts, field-key rotation
 //   retention/     legal holds and the retention purge
 //   reports/       SOX, PCI_DSS, AML and KYC reports
-export { parseJobDefinition, canonicalDefinition, type JobDefinition } from './jobs/job-definition';
+export {
+  parseJobDefinition,
+  canonicalDefinition,
+  confineJobPaths,
+  splitInbox,
+  matchesInboxPattern,
+  type JobDefinition,
+} from './jobs/job-definition';
 export { saveJob, getJob, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './jobs/job-store';
 export { operatorText } from './operator-text';
 export { createRun, getRun, listRuns, runThroughput } from './run/run-store';

@@ -13,6 +13,7 @@ import {
   listRunPartitions,
   runThroughput,
   parseJobDefinition,
+  confineJobPaths,
   saveJob,
   isUuid,
   canonicalDefinition,
@@ -88,7 +89,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
     createJob: unary(scope, 'CreateJob', async (req, log, actor, caller) => {
       if (req.baseDir) confineSourcePath(req.baseDir, deps.sourceRoots, 'base directory');
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
-      if (def.source.kind !== 'grpc') confineSourcePath(def.source.path, deps.sourceRoots);
+      confineJobPaths(def, deps.sourceRoots);
       // an operator defines and changes jobs; how long their data is kept, how it is classified and which
       // controls apply to it (the compliance block) is for auditors and admins (ACTION_ROLES)
       const action = 'CreateJob.changeRetentionOrClassification';

@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { CANONICAL_FIELDS, isSensitiveAuthColumn, parseJsonPath } from '@strongroom/connectors';
+import {
+  CANONICAL_FIELDS,
+  confineSourcePath,
+  isSensitiveAuthColumn,
+  parseJsonPath,
+  type SourceRoots,
+} from '@strongroom/connectors';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 
 /** Canonical transaction fields a source can map to (docs/job-file.md); owned by the sources. */
@@ -41,7 +47,8 @@ const grpcSourceSchema = z.strictObject({
 
 const csvSourceSchema = z.strictObject({
   kind: z.literal('csv'),
-  path: z.string().min(1),
+  /** The file a plain run reads; optional for a job with a trigger (its runs read the files its inbox receives). */
+  path: z.string().min(1).optional(),
   /** Source system for the business key (source_system, txn_id). Default: the job name. */
   system: systemSchema.optional(),
   delimiter: z.enum([',', ';', '\t', '|']).default(','),
@@ -75,7 +82,8 @@ const jsonMappingSchema = z.partialRecord(z.enum(CANONICAL_FIELDS), z.string().m
 /** JSON lines: one JSON object per line, mapped by JSON path; numbers are read as written (never a float). */
 const jsonlSourceSchema = z.strictObject({
   kind: z.literal('jsonl'),
-  path: z.string().min(1),
+  /** The file a plain run reads; optional for a job with a trigger (its runs read the files its inbox receives). */
+  path: z.string().min(1).optional(),
   /** Source system for the business key (source_system, txn_id). Default: the job name. */
   system: systemSchema.optional(),
   encoding: z.literal('utf-8').default('utf-8'),
@@ -88,7 +96,8 @@ export type BankSourceKind = (typeof BANK_SOURCE_KINDS)[number];
 
 const bankSourceSchema = z.strictObject({
   kind: z.enum(BANK_SOURCE_KINDS),
-  path: z.string().min(1),
+  /** The file a plain run reads; optional for a job with a trigger (its runs read the files its inbox receives). */
+  path: z.string().min(1).optional(),
   /** Source system for the business key (source_system, txn_id). Default: the job name. */
   system: systemSchema.optional(),
   /** ACH only: accept return reason codes outside NACHA's R01–R85 (some processors use their own). */
@@ -216,6 +225,17 @@ export const jobDefinitionSchema = z.strictObject({
       maxErrorRate: z.number().min(0).max(1).optional(),
     })
     .optional(),
+  /**
+   * File arrival: each new, complete file in `inbox` (a folder, or a folder and a file-name pattern such
+   * as `inbox/payments/*.csv`, inside a source root) becomes one run of the job's current version, with no
+   * command. Complete: a `<file>.done` marker beside it, or its size and time unchanged for settleSeconds.
+   */
+  trigger: z
+    .strictObject({
+      inbox: z.string().min(1),
+      settleSeconds: z.int().min(0).max(3600).default(5),
+    })
+    .optional(),
 });
 
 export type JobDefinition = z.infer<typeof jobDefinitionSchema>;
@@ -225,6 +245,9 @@ export type BankSource = z.infer<typeof bankSourceSchema>;
 /** The source of a file job. */
 export type FileSource = CsvSource | JsonlSource | BankSource;
 export type FileJobDefinition = JobDefinition & { source: FileSource };
+/** A file source as a run reads it: with the run's own file (its definition's path, `--file`, or an inbox's). */
+export type RunFileSource = FileSource & { path: string };
+export type RunFileJob = FileJobDefinition & { source: RunFileSource };
 
 /** The definition of a file job (CSV, JSON lines or a bank format), or a precise error for a job of another source kind. */
 export function asFileJob(def: JobDefinition): FileJobDefinition {
@@ -329,16 +352,78 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
       );
     }
   }
-  if (def.source.kind !== 'grpc' && !path.isAbsolute(def.source.path)) {
-    if (!baseDir) {
+  if (def.source.kind === 'grpc') {
+    if (def.trigger)
       throw new StrongroomError(
         ErrorCode.INVALID_JOB_DEFINITION,
-        'invalid job definition: source.path is relative and no base directory was given',
+        'invalid job definition: trigger: a grpc job receives its records over IngestService; only a file job has an inbox',
       );
-    }
-    def.source.path = path.resolve(baseDir, def.source.path);
+    return def;
+  }
+  if (def.source.path === undefined && !def.trigger)
+    throw new StrongroomError(
+      ErrorCode.INVALID_JOB_DEFINITION,
+      'invalid job definition: source.path is required (or a trigger.inbox whose files the job loads)',
+    );
+  const absolute = (key: string, p: string) => {
+    if (path.isAbsolute(p)) return p;
+    if (!baseDir)
+      throw new StrongroomError(
+        ErrorCode.INVALID_JOB_DEFINITION,
+        `invalid job definition: ${key} is relative and no base directory was given`,
+      );
+    return path.resolve(baseDir, p);
+  };
+  if (def.source.path !== undefined) def.source.path = absolute('source.path', def.source.path);
+  if (def.trigger) {
+    const { folder, pattern } = splitInbox(def.trigger.inbox);
+    def.trigger.inbox = pattern
+      ? path.join(absolute('trigger.inbox', folder), pattern)
+      : absolute('trigger.inbox', folder);
   }
   return def;
+}
+
+/** A job's files must be inside the source roots: its source path and its inbox folder. */
+export function confineJobPaths(def: JobDefinition, roots: SourceRoots): void {
+  if (def.source.kind === 'grpc') return;
+  if (def.source.path !== undefined) confineSourcePath(def.source.path, roots);
+  if (def.trigger) confineSourcePath(splitInbox(def.trigger.inbox).folder, roots, 'inbox');
+}
+
+/**
+ * An inbox as its folder and an optional file-name pattern (`*` and `?` in the last part only):
+ * `inbox/payments` → the folder; `inbox/payments/*.csv` → the folder and `*.csv`.
+ */
+export function splitInbox(inbox: string): { folder: string; pattern?: string } {
+  const base = path.basename(inbox);
+  if (!/[*?]/.test(base)) {
+    if (/[*?]/.test(inbox))
+      throw new StrongroomError(
+        ErrorCode.INVALID_JOB_DEFINITION,
+        `invalid job definition: trigger.inbox ${inbox}: a pattern (* or ?) may only be in the file name`,
+      );
+    return { folder: inbox };
+  }
+  const folder = path.dirname(inbox);
+  if (/[*?]/.test(folder))
+    throw new StrongroomError(
+      ErrorCode.INVALID_JOB_DEFINITION,
+      `invalid job definition: trigger.inbox ${inbox}: a pattern (* or ?) may only be in the file name`,
+    );
+  return { folder, pattern: base };
+}
+
+/** Whether a file name matches an inbox pattern (`*` any run of characters, `?` one). */
+export function matchesInboxPattern(name: string, pattern: string | undefined): boolean {
+  if (!pattern) return true;
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+  return re.test(name);
 }
 
 /** Stable JSON (sorted keys) of a definition and its SHA-256: equal definitions → same version. */

@@ -17,7 +17,7 @@ import { throughSource } from './source-outage';
 export async function reconcileBankFile(
   ctx: RunContext,
   run: JobRunEntity,
-  src: BankSource,
+  src: BankSource & { path: string },
   actor: string,
   log: Logger,
 ) {

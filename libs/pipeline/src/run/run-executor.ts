@@ -10,7 +10,7 @@ import { asDatabaseOutage, isDatabaseOutage } from './db-outage';
 import { AdaptiveBatchSize } from './adaptive-batch';
 import { commitBatch } from '../load/batch-commit';
 import { prepareStaging, sinkLines, type BatchContext, type SinkLines } from '../load/batch-writer';
-import { asFileJob, isBankSource, recordLayout, type FileJobDefinition } from '../jobs/job-definition';
+import { asFileJob, isBankSource, recordLayout, type RunFileJob } from '../jobs/job-definition';
 import { type JobWithDefinition } from '../jobs/job-store';
 import { type RunControl } from './run-control';
 import { type RunContext, type RunStats } from './run-context';
@@ -76,7 +76,7 @@ export async function executeRun(
   const ttlMs = ctx.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   // the run's own file: its definition's source path, or the file it was started on (`run --file`)
   const defined = asFileJob(job.definition);
-  const def = { ...defined, source: { ...defined.source, path: run.sourcePath } };
+  const def: RunFileJob = { ...defined, source: { ...defined.source, path: run.sourcePath } };
   const stats: RunStats = { commitMs: [], peakRssBytes: process.memoryUsage.rss(), startedAt: performance.now() };
   let runner: QueryRunner | undefined;
   const connect = async () => {
@@ -222,7 +222,7 @@ export async function executeRun(
  * submission) and cut into partitions — a CSV or JSON lines file at record boundaries every STRONGROOM_PARTITION_BYTES,
  * a bank file as one partition. If another replica started the run meanwhile, this one joins it.
  */
-async function startRun(ctx: RunContext, run: JobRunEntity, def: FileJobDefinition, actor: string, log: Logger) {
+async function startRun(ctx: RunContext, run: JobRunEntity, def: RunFileJob, actor: string, log: Logger) {
   const src = def.source;
   const plan = isBankSource(src)
     ? await throughSource(ctx.source, src.path, () => fileDigest(src.path)).then((d) => ({
@@ -265,7 +265,7 @@ async function startRun(ctx: RunContext, run: JobRunEntity, def: FileJobDefiniti
 interface PartitionWorker {
   ctx: RunContext;
   run: JobRunEntity;
-  def: FileJobDefinition;
+  def: RunFileJob;
   control: RunControl;
   actor: string;
   ttlMs: number;
@@ -458,7 +458,7 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
 async function finalize(
   ctx: RunContext,
   run: JobRunEntity,
-  def: FileJobDefinition,
+  def: RunFileJob,
   stats: RunStats,
   actor: string,
   log: Logger,

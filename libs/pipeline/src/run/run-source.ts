@@ -1,6 +1,6 @@
 import { type Hash } from 'node:crypto';
 import { openBankSource, openCsvSource, openJsonlSource, type CsvSource } from '@strongroom/connectors';
-import { isBankSource, recordLayout, type FileSource } from '../jobs/job-definition';
+import { isBankSource, recordLayout, type RunFileSource } from '../jobs/job-definition';
 import { type Checkpoint } from './resume-state';
 import { type PartitionLease } from './partition-lease';
 import { type RunContext } from './run-context';
@@ -14,7 +14,7 @@ import { throughSource } from './source-outage';
  */
 export function openRunSource(
   ctx: RunContext,
-  src: FileSource,
+  src: RunFileSource,
   hash: Hash,
   cp: Checkpoint | undefined,
   partition?: Pick<PartitionLease, 'startByte' | 'endByte' | 'recordsBefore'>,

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { confineSourcePath, type SourceRoots } from '@strongroom/connectors';
 import { type DataSource, JobRunEntity, type RunStatus, sqlExec, type SqlExec } from '@strongroom/db';
@@ -43,11 +43,17 @@ export async function createRun(
   roots?: SourceRoots,
   requestedBy?: string,
   file?: string,
+  options: { noRetry?: boolean } = {},
 ): Promise<{ run: JobRunEntity; existing: boolean }> {
   const sourcePath = runSourcePath(asFileJob(job.definition).source.path, file);
   if (roots) confineSourcePath(sourcePath, roots); // before the file is hashed
   const { sha256, bytes } = await fileDigest(sourcePath);
-  const result = await insertRunOnce(ds, job, sourcePath, sha256, bytes);
+  // noRetry (an inbox): content whose latest run failed or was cancelled is that run, not a new attempt
+  const ended = options.noRetry ? await findLatestRun(ds, job.job.id, sha256) : null;
+  const result =
+    ended && (ended.status === 'FAILED' || ended.status === 'CANCELLED')
+      ? { run: ended, existing: true }
+      : await insertRunOnce(ds, job, sourcePath, sha256, bytes);
   // who asked for the run (the executor, later, audits run:started as the engine that carries it out)
   if (requestedBy)
     await ds.transaction((em) =>
@@ -65,11 +71,20 @@ export async function createRun(
  * The file a run reads: the definition's source path, or the file given for this run (a relative one is
  * taken from the directory of the definition's path — where the job's files are).
  */
-export function runSourcePath(definitionPath: string, file?: string): string {
+export function runSourcePath(definitionPath: string | undefined, file?: string): string {
   const given = file?.trim();
-  if (!given) return definitionPath;
+  if (!given) {
+    if (definitionPath === undefined)
+      throw new StrongroomError(
+        ErrorCode.FAILED_PRECONDITION,
+        'this job has no source.path: it loads the files its inbox receives, or give the file to run it on',
+      );
+    return definitionPath;
+  }
+  if (definitionPath === undefined && !isAbsolute(given))
+    throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'file must be an absolute path: this job has no source.path');
   if (given.includes('\0')) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'file is not a path');
-  return resolve(dirname(definitionPath), given);
+  return definitionPath === undefined ? given : resolve(dirname(definitionPath), given);
 }
 
 /**
@@ -113,6 +128,16 @@ export async function insertRunOnce(
     }
     throw err;
   }
+}
+
+async function findLatestRun(ds: DataSource, jobId: string, sha256: string): Promise<JobRunEntity | null> {
+  return ds
+    .getRepository(JobRunEntity)
+    .createQueryBuilder('r')
+    .where('r.job_id = :jobId AND r.source_sha256 = :sha256', { jobId, sha256 })
+    .orderBy('r.created_at', 'DESC')
+    .limit(1)
+    .getOne();
 }
 
 async function findLiveRun(ds: DataSource, jobId: string, sha256: string): Promise<JobRunEntity | null> {

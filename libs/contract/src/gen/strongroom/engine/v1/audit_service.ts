@@ -1962,7 +1962,7 @@ export const AuditServiceService = {
   },
   /**
    * The chain at a glance: its head, its latest signed checkpoint, and its latest verification (each
-   * Verify call is itself recorded in the chain, as audit:verified or audit:verification-failed).
+   * Verify call is itself recorded in the chain, as audit:verified or audit:verification_failed).
    */
   getChainStatus: {
     path: "/strongroom.engine.v1.AuditService/GetChainStatus" as const,
@@ -1987,7 +1987,7 @@ export interface AuditServiceServer extends UntypedServiceImplementation {
   verifyRun: handleUnaryCall<VerifyRunRequest, VerifyRunResponse>;
   /**
    * The chain at a glance: its head, its latest signed checkpoint, and its latest verification (each
-   * Verify call is itself recorded in the chain, as audit:verified or audit:verification-failed).
+   * Verify call is itself recorded in the chain, as audit:verified or audit:verification_failed).
    */
   getChainStatus: handleUnaryCall<GetChainStatusRequest, GetChainStatusResponse>;
 }
@@ -2072,7 +2072,7 @@ export interface AuditServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * The chain at a glance: its head, its latest signed checkpoint, and its latest verification (each
-   * Verify call is itself recorded in the chain, as audit:verified or audit:verification-failed).
+   * Verify call is itself recorded in the chain, as audit:verified or audit:verification_failed).
    */
   getChainStatus(
     request: GetChainStatusRequest,
