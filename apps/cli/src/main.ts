@@ -4,6 +4,7 @@ import { fail, UsageError } from './cli-errors';
 import { configureCredentials } from './engine-client';
 import { alertsCommand } from './commands/alerts';
 import { auditCommand, verifyRunCommand } from './commands/audit';
+import { sanctionsCommand } from './commands/sanctions';
 import { controlCommand } from './commands/control';
 import { dlqCommand } from './commands/dlq';
 import { keysCommand } from './commands/keys';
@@ -51,6 +52,7 @@ usage:
                                                                          compliance report; exit 1 when a control fails
 
   strongroom screen <name> [--list FILE]… [--threshold N] [--json] [--fail-on-hit]   screen a name against the sanctions lists
+  strongroom sanctions load FILE… --reason TEXT [--json]                 new sanctions lists for every later run, no restart (audited)
   strongroom screen --file NAMES.txt [--list FILE]… [--json]              one name per line; one result per line
                                                                          exit 0 screened, 2 usage/list error (1 on a hit with --fail-on-hit)
 
@@ -203,6 +205,8 @@ async function dispatch(
         ...(values.status ? { status: values.status } : {}),
         ...(values.reason ? { reason: values.reason } : {}),
       });
+    case 'sanctions':
+      return sanctionsCommand(config, arg, rest, { json: values.json, reason: values.reason });
     case 'screen': {
       const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
       const name = [arg, ...rest].filter((p) => p !== undefined).join(' ') || undefined;

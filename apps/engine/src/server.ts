@@ -306,6 +306,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       fieldKeys,
       pan,
       fourEyes,
+      sourceRoots: config.sourceRoots,
       report: {
         verifyChain: async () => {
           const exec = sqlExec(ds);

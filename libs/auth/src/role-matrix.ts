@@ -52,6 +52,8 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   ListAlerts: STAFF,
   TransitionAlert: AUDITORS,
   ScreenNames: STAFF,
+  // which sanctions lists every later run is screened against: a compliance decision
+  LoadSanctionsLists: AUDITORS,
   PlaceLegalHold: AUDITORS,
   ReleaseLegalHold: AUDITORS,
   ListLegalHolds: AUDITORS,

@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { type UntypedHandleCall } from '@grpc/grpc-js';
+import { confineSourcePath, type SourceRoots } from '@strongroom/connectors';
+import { reloadScreening } from '../compliance/screening';
 import {
   type Alert,
   type Approval,
@@ -141,6 +144,8 @@ export function complianceServiceHandlers(deps: {
   pan?: PanProtector;
   /** Four eyes: governed actions become requests another person approves (when enabled). */
   fourEyes?: FourEyes;
+  /** Where sanctions list files loaded at run time may be read from. */
+  sourceRoots?: SourceRoots;
 }): ComplianceServiceServer & Record<string, UntypedHandleCall> {
   const { ds, screening } = deps;
   const keys = deps.fieldKeys;
@@ -175,6 +180,33 @@ export function complianceServiceHandlers(deps: {
       const alert = await transitionAlert(ds, req.id, to, req.reason, actor);
       log.info('alert:transitioned', { alertId: alert.id, to });
       return { alert: readableAlert(alertToProto(alert), deps.fieldKeys, caller) };
+    }),
+    loadSanctionsLists: unary(scope, 'LoadSanctionsLists', async (req, log, actor) => {
+      if (!req.files.length) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'files: at least one list file');
+      if (req.files.length > 20) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'files: at most 20 list files');
+      const reason = operatorText(req.reason, 'a reason to load sanctions lists');
+      const files = req.files.map((f) => {
+        if (!path.isAbsolute(f)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `${f}: an absolute path`);
+        if (!deps.sourceRoots)
+          throw new StrongroomError(
+            ErrorCode.FAILED_PRECONDITION,
+            'this engine has no source roots to read lists from',
+          );
+        return confineSourcePath(f, deps.sourceRoots, 'sanctions list');
+      });
+      const r = await reloadScreening(screening, files, ds, log, actor, reason);
+      return {
+        version: r.version,
+        previousVersion: r.previousVersion,
+        names: r.names,
+        sources: r.screener.sources.map((s) => ({
+          file: s.file,
+          sha256: s.sha256,
+          format: s.format,
+          names: s.names,
+          skipped: s.skipped.length,
+        })),
+      };
     }),
     screenNames: unary(
       { logger: deps.logger },

@@ -318,6 +318,31 @@ export interface RevealValueResponse {
   wasEncrypted: boolean;
 }
 
+export interface LoadSanctionsListsRequest {
+  /** The list files, together the new lists (absolute, inside the source roots). */
+  files: string[];
+  /** Why (required, at most 2000 characters): audited. */
+  reason: string;
+}
+
+export interface SanctionsListSource {
+  file: string;
+  sha256: string;
+  format: string;
+  names: number;
+  /** Lines the parser could not use (each reported in the audit entry's count). */
+  skipped: number;
+}
+
+export interface LoadSanctionsListsResponse {
+  /** SHA-256 over the files' digests: the lists' version, as the audit chain records it. */
+  version: string;
+  /** The version screening used before ("" when no list was loaded). */
+  previousVersion: string;
+  names: number;
+  sources: SanctionsListSource[];
+}
+
 function createBaseAlert(): Alert {
   return {
     id: "",
@@ -4043,6 +4068,347 @@ export const RevealValueResponse: MessageFns<RevealValueResponse> = {
   },
 };
 
+function createBaseLoadSanctionsListsRequest(): LoadSanctionsListsRequest {
+  return { files: [], reason: "" };
+}
+
+export const LoadSanctionsListsRequest: MessageFns<LoadSanctionsListsRequest> = {
+  encode(message: LoadSanctionsListsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.files) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoadSanctionsListsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoadSanctionsListsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.files.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoadSanctionsListsRequest {
+    return {
+      files: globalThis.Array.isArray(object?.files) ? object.files.map((e: any) => globalThis.String(e)) : [],
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: LoadSanctionsListsRequest): unknown {
+    const obj: any = {};
+    if (message.files?.length) {
+      obj.files = message.files;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoadSanctionsListsRequest>): LoadSanctionsListsRequest {
+    return LoadSanctionsListsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoadSanctionsListsRequest>): LoadSanctionsListsRequest {
+    const message = createBaseLoadSanctionsListsRequest();
+    message.files = object.files?.map((e) => e) || [];
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseSanctionsListSource(): SanctionsListSource {
+  return { file: "", sha256: "", format: "", names: 0, skipped: 0 };
+}
+
+export const SanctionsListSource: MessageFns<SanctionsListSource> = {
+  encode(message: SanctionsListSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.file !== "") {
+      writer.uint32(10).string(message.file);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(18).string(message.sha256);
+    }
+    if (message.format !== "") {
+      writer.uint32(26).string(message.format);
+    }
+    if (message.names !== 0) {
+      writer.uint32(32).int64(message.names);
+    }
+    if (message.skipped !== 0) {
+      writer.uint32(40).int64(message.skipped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SanctionsListSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSanctionsListSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.file = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.names = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.skipped = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SanctionsListSource {
+    return {
+      file: isSet(object.file) ? globalThis.String(object.file) : "",
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+      names: isSet(object.names) ? globalThis.Number(object.names) : 0,
+      skipped: isSet(object.skipped) ? globalThis.Number(object.skipped) : 0,
+    };
+  },
+
+  toJSON(message: SanctionsListSource): unknown {
+    const obj: any = {};
+    if (message.file !== "") {
+      obj.file = message.file;
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    if (message.names !== 0) {
+      obj.names = Math.round(message.names);
+    }
+    if (message.skipped !== 0) {
+      obj.skipped = Math.round(message.skipped);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SanctionsListSource>): SanctionsListSource {
+    return SanctionsListSource.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SanctionsListSource>): SanctionsListSource {
+    const message = createBaseSanctionsListSource();
+    message.file = object.file ?? "";
+    message.sha256 = object.sha256 ?? "";
+    message.format = object.format ?? "";
+    message.names = object.names ?? 0;
+    message.skipped = object.skipped ?? 0;
+    return message;
+  },
+};
+
+function createBaseLoadSanctionsListsResponse(): LoadSanctionsListsResponse {
+  return { version: "", previousVersion: "", names: 0, sources: [] };
+}
+
+export const LoadSanctionsListsResponse: MessageFns<LoadSanctionsListsResponse> = {
+  encode(message: LoadSanctionsListsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== "") {
+      writer.uint32(10).string(message.version);
+    }
+    if (message.previousVersion !== "") {
+      writer.uint32(18).string(message.previousVersion);
+    }
+    if (message.names !== 0) {
+      writer.uint32(24).int64(message.names);
+    }
+    for (const v of message.sources) {
+      SanctionsListSource.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoadSanctionsListsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoadSanctionsListsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.previousVersion = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.names = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sources.push(SanctionsListSource.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoadSanctionsListsResponse {
+    return {
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      previousVersion: isSet(object.previousVersion)
+        ? globalThis.String(object.previousVersion)
+        : isSet(object.previous_version)
+        ? globalThis.String(object.previous_version)
+        : "",
+      names: isSet(object.names) ? globalThis.Number(object.names) : 0,
+      sources: globalThis.Array.isArray(object?.sources)
+        ? object.sources.map((e: any) => SanctionsListSource.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: LoadSanctionsListsResponse): unknown {
+    const obj: any = {};
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.previousVersion !== "") {
+      obj.previousVersion = message.previousVersion;
+    }
+    if (message.names !== 0) {
+      obj.names = Math.round(message.names);
+    }
+    if (message.sources?.length) {
+      obj.sources = message.sources.map((e) => SanctionsListSource.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoadSanctionsListsResponse>): LoadSanctionsListsResponse {
+    return LoadSanctionsListsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoadSanctionsListsResponse>): LoadSanctionsListsResponse {
+    const message = createBaseLoadSanctionsListsResponse();
+    message.version = object.version ?? "";
+    message.previousVersion = object.previousVersion ?? "";
+    message.names = object.names ?? 0;
+    message.sources = object.sources?.map((e) => SanctionsListSource.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Compliance: the AML, sanctions and KYC alerts raised while loading, and their lifecycle
  * (OPEN -> ESCALATED -> CLOSED, or OPEN -> CLOSED; a reason every time; every change audited with the
@@ -4079,6 +4445,23 @@ export const ComplianceServiceService = {
     requestDeserialize: (value: Buffer): ScreenNamesRequest => ScreenNamesRequest.decode(value),
     responseSerialize: (value: ScreenNamesResponse): Buffer => Buffer.from(ScreenNamesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ScreenNamesResponse => ScreenNamesResponse.decode(value),
+  },
+  /**
+   * Loads new sanctions lists (OFAC SDN/ALT CSV, files inside the source roots) without a restart: runs
+   * that start afterwards screen against them; a run already going keeps the lists it started with.
+   * Versioned (a digest of the files) and audited (sanctions:loaded, with the caller and the reason). A
+   * list that cannot be read or parsed changes nothing. Auditors and admins.
+   */
+  loadSanctionsLists: {
+    path: "/strongroom.engine.v1.ComplianceService/LoadSanctionsLists" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LoadSanctionsListsRequest): Buffer =>
+      Buffer.from(LoadSanctionsListsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LoadSanctionsListsRequest => LoadSanctionsListsRequest.decode(value),
+    responseSerialize: (value: LoadSanctionsListsResponse): Buffer =>
+      Buffer.from(LoadSanctionsListsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LoadSanctionsListsResponse => LoadSanctionsListsResponse.decode(value),
   },
   /** Legal holds keep rows past their retention (account, job or run); placed and released with a reason. */
   placeLegalHold: {
@@ -4209,6 +4592,13 @@ export interface ComplianceServiceServer extends UntypedServiceImplementation {
   transitionAlert: handleUnaryCall<TransitionAlertRequest, TransitionAlertResponse>;
   /** The same screening the load path applies to counterparty names. */
   screenNames: handleUnaryCall<ScreenNamesRequest, ScreenNamesResponse>;
+  /**
+   * Loads new sanctions lists (OFAC SDN/ALT CSV, files inside the source roots) without a restart: runs
+   * that start afterwards screen against them; a run already going keeps the lists it started with.
+   * Versioned (a digest of the files) and audited (sanctions:loaded, with the caller and the reason). A
+   * list that cannot be read or parsed changes nothing. Auditors and admins.
+   */
+  loadSanctionsLists: handleUnaryCall<LoadSanctionsListsRequest, LoadSanctionsListsResponse>;
   /** Legal holds keep rows past their retention (account, job or run); placed and released with a reason. */
   placeLegalHold: handleUnaryCall<PlaceLegalHoldRequest, PlaceLegalHoldResponse>;
   releaseLegalHold: handleUnaryCall<ReleaseLegalHoldRequest, ReleaseLegalHoldResponse>;
@@ -4285,6 +4675,27 @@ export interface ComplianceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ScreenNamesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Loads new sanctions lists (OFAC SDN/ALT CSV, files inside the source roots) without a restart: runs
+   * that start afterwards screen against them; a run already going keeps the lists it started with.
+   * Versioned (a digest of the files) and audited (sanctions:loaded, with the caller and the reason). A
+   * list that cannot be read or parsed changes nothing. Auditors and admins.
+   */
+  loadSanctionsLists(
+    request: LoadSanctionsListsRequest,
+    callback: (error: ServiceError | null, response: LoadSanctionsListsResponse) => void,
+  ): ClientUnaryCall;
+  loadSanctionsLists(
+    request: LoadSanctionsListsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LoadSanctionsListsResponse) => void,
+  ): ClientUnaryCall;
+  loadSanctionsLists(
+    request: LoadSanctionsListsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoadSanctionsListsResponse) => void,
   ): ClientUnaryCall;
   /** Legal holds keep rows past their retention (account, job or run); placed and released with a reason. */
   placeLegalHold(
