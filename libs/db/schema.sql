@@ -348,6 +348,20 @@ TABLE run_checkpoints
   INDEX UNIQUE run_checkpoints_pkey ON public.run_checkpoints USING btree (run_id, partition_no)
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
+TABLE schedule_fires
+  job_id uuid NOT NULL
+  fire_at timestamp with time zone NOT NULL
+  outcome text NOT NULL DEFAULT 'CLAIMED'::text
+  run_id uuid
+  detail text
+  replica text NOT NULL
+  created_at timestamp with time zone NOT NULL DEFAULT now()
+  CONSTRAINT schedule_fires_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id)
+  CONSTRAINT schedule_fires_outcome_check CHECK (outcome = ANY (ARRAY['CLAIMED'::text, 'STARTED'::text, 'ALREADY_LOADED'::text, 'MISSED'::text, 'FAILED'::text]))
+  CONSTRAINT schedule_fires_pkey PRIMARY KEY (job_id, fire_at)
+  INDEX UNIQUE schedule_fires_pkey ON public.schedule_fires USING btree (job_id, fire_at)
+  GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
+
 TABLE schema_migrations
   id integer NOT NULL DEFAULT nextval('schema_migrations_id_seq'::regclass)
   timestamp bigint NOT NULL

@@ -111,6 +111,8 @@ const schema = z.object({
   ENGINE_MAX_CONCURRENT_RUNS: intString(1, 64).default(2),
   /** How often the inboxes of jobs with a trigger are looked at, ms; 0: never (this replica starts no inbox runs). */
   ENGINE_INBOX_POLL_MS: intString(0, 3_600_000).default(2000),
+  /** How often the schedules of jobs are checked for fires, ms; 0: this replica fires none. */
+  ENGINE_SCHEDULE_POLL_MS: intString(0, 60_000).default(15_000),
   /** An ingest stream that sends nothing for this long is ended (DEADLINE_EXCEEDED); reopen with the same stream_id. */
   ENGINE_INGEST_IDLE_TIMEOUT_MS: intString(1000, 3_600_000).default(60_000),
   /** Open ingest streams one caller (token subject) may hold at once; more are refused (RESOURCE_EXHAUSTED). */
@@ -198,6 +200,8 @@ export type EngineConfig = Readonly<{
   maxConcurrentRuns: number;
   /** ENGINE_INBOX_POLL_MS: how often triggered jobs' inboxes are looked at; 0 turns the watcher off. */
   inboxPollMs: number;
+  /** ENGINE_SCHEDULE_POLL_MS: how often schedules are checked for fires; 0 turns them off on this replica. */
+  schedulePollMs: number;
   /** Partition lease (ms); this replica's id; the partition size of CSV file runs (bytes). */
   leaseTtlMs: number;
   replicaId: string;
@@ -319,6 +323,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     },
     maxConcurrentRuns: e.ENGINE_MAX_CONCURRENT_RUNS,
     inboxPollMs: e.ENGINE_INBOX_POLL_MS,
+    schedulePollMs: e.ENGINE_SCHEDULE_POLL_MS,
     leaseTtlMs: e.ENGINE_LEASE_TTL_MS,
     replicaId:
       e.ENGINE_REPLICA_ID ??

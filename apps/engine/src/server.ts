@@ -61,6 +61,7 @@ import { FileKeyRing } from './compliance/field-keys';
 import { KeyRotator } from './compliance/key-rotator';
 import { RunScheduler } from './runs/run-scheduler';
 import { InboxWatcher } from './runs/inbox-watcher';
+import { ScheduleTicker } from './runs/schedule-ticker';
 import { ReplicaRegistry } from './runs/replicas';
 import { RunObserver } from './runs/run-observer';
 import { EngineMetrics } from './ops/engine-metrics';
@@ -376,6 +377,16 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     logger,
   });
   if (config.inboxPollMs > 0) inbox.start(config.inboxPollMs);
+  // schedules: every replica looks at the clock; one acts on each fire (schedule_fires)
+  const schedules = new ScheduleTicker({
+    ds,
+    sourceRoots: config.sourceRoots,
+    submit: (runId) => scheduler.submit(runId),
+    logger,
+    replicaId: config.replicaId,
+    onFire: (job, outcome) => metrics.scheduleFired(job, outcome),
+  });
+  if (config.schedulePollMs > 0) schedules.start(config.schedulePollMs);
 
   return {
     address,
@@ -386,7 +397,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       jwks?.stop();
       await metricsServer?.close();
       for (const n of SERVICES) health.setStatus(n, 'NOT_SERVING');
-      await inbox.stop(); // no new inbox run once the shutdown began
+      await inbox.stop(); // no new inbox or scheduled run once the shutdown began
+      await schedules.stop();
       const still = await scheduler.shutdown(config.shutdownGraceMs);
       await replica.stopped().catch(() => undefined);
       checkpointer.stop();

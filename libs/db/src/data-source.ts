@@ -25,6 +25,7 @@ import { Approvals1765200000000 } from './migrations/1765200000000-approvals';
 import { IdentifiersTokenized1765300000000 } from './migrations/1765300000000-identifiers-tokenized';
 import { PartitionLeases1765400000000 } from './migrations/1765400000000-partition-leases';
 import { GovernanceInDoubt1765500000000 } from './migrations/1765500000000-governance-in-doubt';
+import { ScheduleFires1765600000000 } from './migrations/1765600000000-schedule-fires';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -58,6 +59,7 @@ export const MIGRATIONS = [
   IdentifiersTokenized1765300000000,
   PartitionLeases1765400000000,
   GovernanceInDoubt1765500000000,
+  ScheduleFires1765600000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

@@ -49,3 +49,13 @@ export {
   type RetentionPolicy,
 } from './retention/retention';
 export { buildReport, reportToCsv, type ReportInputs } from './reports/reports';
+export {
+  parseCron,
+  isTimeZone,
+  firesAt,
+  firesBetween,
+  previousFire,
+  wallClock,
+  type ScheduleSpec,
+  type CronExpression,
+} from './jobs/schedule';

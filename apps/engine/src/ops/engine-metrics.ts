@@ -21,6 +21,7 @@ export class EngineMetrics {
   private readonly batchSeconds: Histogram<'job'>;
   private readonly slaStatus: Gauge<'job'>;
   private readonly slaBreaches: Counter<'job'>;
+  private readonly scheduleFires: Counter<'job' | 'outcome'>;
   private readonly verifiedAt: Gauge;
   private readonly verifiedOk: Gauge;
   /** Last counters seen per running run, to turn snapshots into counter increments. */
@@ -69,6 +70,12 @@ export class EngineMetrics {
       name: 'strongroom_sla_breaches_total',
       help: 'Runs that breached their SLA (each counted once, audited as sla:breached)',
       labelNames: ['job'],
+      registers,
+    });
+    this.scheduleFires = new Counter({
+      name: 'strongroom_schedule_fires_total',
+      help: "Fires of job schedules by outcome: STARTED, ALREADY_LOADED and MISSED (the day's file missing), FAILED",
+      labelNames: ['job', 'outcome'],
       registers,
     });
     const { activeRuns, breakers } = deps;
@@ -144,6 +151,11 @@ export class EngineMetrics {
     this.slaByRun.set(runId, { job, value: SLA_VALUE[status] });
     if (breachedNow) this.slaBreaches.inc({ job });
     this.refreshJob(job);
+  }
+
+  /** A schedule fire this replica acted on. */
+  scheduleFired(job: string, outcome: string): void {
+    this.scheduleFires.inc({ job, outcome });
   }
 
   /** The result of a verification of the audit chain. */

@@ -11,6 +11,7 @@ import {
   type SourceRoots,
 } from '@strongroom/connectors';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { isTimeZone, parseCron } from './schedule';
 
 /** Canonical transaction fields a source can map to (docs/job-file.md); owned by the sources. */
 export { CANONICAL_FIELDS };
@@ -236,6 +237,25 @@ export const jobDefinitionSchema = z.strictObject({
       settleSeconds: z.int().min(0).max(3600).default(5),
     })
     .optional(),
+  /**
+   * When the job's file is due: a five-field cron expression in `timezone` (IANA, default UTC), on business
+   * days only (`calendar`: the local dates that are not). At each fire a job with a source path runs on it;
+   * a job fed by its inbox only checks that a file arrived since the previous fire. A file that did not
+   * come (or did not change) is recorded as missed: audited, logged and counted.
+   */
+  schedule: z
+    .strictObject({
+      cron: z.string().superRefine((v, ctx) => {
+        try {
+          parseCron(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
+      timezone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').default('UTC'),
+      calendar: z.array(z.iso.date()).max(1000).default([]),
+    })
+    .optional(),
 });
 
 export type JobDefinition = z.infer<typeof jobDefinitionSchema>;
@@ -353,6 +373,11 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
     }
   }
   if (def.source.kind === 'grpc') {
+    if (def.schedule)
+      throw new StrongroomError(
+        ErrorCode.INVALID_JOB_DEFINITION,
+        'invalid job definition: schedule: a grpc job has no file to expect; only a file job has a schedule',
+      );
     if (def.trigger)
       throw new StrongroomError(
         ErrorCode.INVALID_JOB_DEFINITION,
