@@ -223,7 +223,17 @@ export const jobDefinitionSchema = z.strictObject({
   sla: z
     .strictObject({
       deadline: z.iso.datetime({ offset: true }).optional(),
+      /** Each day's deadline, "HH:MM" local (in timezone, else the schedule's, else UTC) on the run's day. */
+      deadlineTime: z
+        .string()
+        .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be HH:MM (24 h), e.g. "06:00"')
+        .optional(),
+      timezone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').optional(),
       maxErrorRate: z.number().min(0).max(1).optional(),
+    })
+    .superRefine((s, ctx) => {
+      if (s.deadline && s.deadlineTime)
+        ctx.addIssue({ code: 'custom', path: ['deadlineTime'], message: 'give deadline or deadlineTime, not both' });
     })
     .optional(),
   /**
@@ -372,6 +382,8 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
       );
     }
   }
+  // a daily deadline is read in the schedule's zone unless the SLA names its own
+  if (def.sla?.deadlineTime && !def.sla.timezone) def.sla.timezone = def.schedule?.timezone ?? 'UTC';
   if (def.source.kind === 'grpc') {
     if (def.schedule)
       throw new StrongroomError(

@@ -1,4 +1,5 @@
 import { type JobRunEntity } from '@strongroom/db';
+import { wallClock } from '../jobs/schedule';
 /**
  * Service-level status of a run against its job's SLA (`sla.deadline`, `sla.maxErrorRate`):
  *
@@ -16,12 +17,21 @@ export type SlaStatus = 'NONE' | 'ON_TRACK' | 'AT_RISK' | 'BREACHED';
 export interface Sla {
   /** ISO 8601 with offset. */
   deadline?: string | undefined;
+  /**
+   * A deadline each day: "HH:MM" local in `timezone`, on the day (local) the run was created — a file that
+   * arrives after it is late at once.
+   */
+  deadlineTime?: string | undefined;
+  /** IANA zone of deadlineTime (default UTC; a job with a schedule uses the schedule's). */
+  timezone?: string | undefined;
   /** 0..1 */
   maxErrorRate?: number | undefined;
 }
 
 export interface SlaRunFacts {
   status: string;
+  /** When the run was created (its file submitted or arrived): the day a deadlineTime applies to. */
+  createdAt?: Date | null;
   startedAt: Date | null;
   finishedAt: Date | null;
   read: number;
@@ -46,8 +56,32 @@ export const ERROR_RATE_WARNING = 0.8;
 
 const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
+/** The instant of local wall time `hh:mm` on local date `date` (YYYY-MM-DD) in `tz` (DST-aware). */
+export function localInstant(date: string, hhmm: string, tz: string): Date {
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+  const [h, mi] = hhmm.split(':').map(Number) as [number, number];
+  const want = Date.UTC(y, mo - 1, d, h, mi);
+  // the zone's offset at a guess, applied, then checked once more (a guess across a DST change moves)
+  let t = want;
+  for (let i = 0; i < 3; i++) {
+    const w = wallClock(new Date(t), tz);
+    const seen = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
+    if (seen === want) break;
+    t += want - seen;
+  }
+  return new Date(t);
+}
+
+/** The deadline of a run: the absolute one, or deadlineTime on the local day the run was created. */
+export function runDeadline(sla: Sla | null | undefined, createdAt: Date | null | undefined): Date | null {
+  if (sla?.deadline) return new Date(sla.deadline);
+  if (!sla?.deadlineTime || !createdAt) return null;
+  const tz = sla.timezone ?? 'UTC';
+  return localInstant(wallClock(createdAt, tz).date, sla.deadlineTime, tz);
+}
+
 export function evaluateSla(sla: Sla | null | undefined, run: SlaRunFacts, now: Date): SlaEvaluation {
-  const deadline = sla?.deadline ? new Date(sla.deadline) : null;
+  const deadline = runDeadline(sla, run.createdAt);
   const maxErrorRate = sla?.maxErrorRate ?? null;
   const errorRate = run.read > 0 ? run.deadLettered / run.read : 0;
   const base = { deadline, projectedFinish: null as Date | null, errorRate, maxErrorRate };
@@ -111,6 +145,7 @@ export function evaluateRunSla(sla: Sla | null | undefined, run: JobRunEntity, n
     sla,
     {
       status: run.status,
+      createdAt: run.createdAt ?? null,
       startedAt: run.startedAt ?? null,
       finishedAt: run.finishedAt ?? null,
       read: Number(run.recordsRead),
