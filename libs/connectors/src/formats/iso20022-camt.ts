@@ -197,7 +197,7 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
       else if (
         entry &&
         frame.local === 'TxDtls' &&
-        (depth === 4 || (depth === 5 && walker.stack[4]?.local === 'NtryDtls'))
+        (depth === 4 || (depth === 5 && walker.at(4)?.local === 'NtryDtls'))
       ) {
         const g = entry.group ?? openGroup(entry); // camt.05x.001.01: TxDtls directly under Ntry
         entry.txSeen++;
@@ -206,7 +206,7 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     },
 
     close(frame, depth) {
-      if (depth === 3 && frame.local === 'CreDtTm' && walker.stack[2]?.local === 'GrpHdr') header.creDtTm = frame.text;
+      if (depth === 3 && frame.local === 'CreDtTm' && walker.at(2)?.local === 'GrpHdr') header.creDtTm = frame.text;
       const s: Statement | null = st;
       if (!s) return;
       if (depth === 2 && frame.local === tag) {

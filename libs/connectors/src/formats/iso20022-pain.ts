@@ -192,7 +192,7 @@ export function createPainReader(ctx: MessageContext): MessageReader {
       } else if (p) {
         const rel = walker.path(3);
         if (PMT_INF_FIELDS.has(rel) && !p.fields.has(rel)) p.fields.set(rel, field(frame));
-      } else if (depth === 3 && walker.stack[2]?.local === 'GrpHdr' && GRP_HDR_FIELDS.has(frame.local)) {
+      } else if (depth === 3 && walker.at(2)?.local === 'GrpHdr' && GRP_HDR_FIELDS.has(frame.local)) {
         header.set(frame.local, field(frame));
       }
     },

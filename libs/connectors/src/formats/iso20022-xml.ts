@@ -49,6 +49,11 @@ export interface XmlVisitor {
 /** A SAX walk over text pieces. Holds the open elements only; a FormatError stops it. */
 export class XmlWalker {
   readonly stack: XmlFrame[] = [];
+  /**
+   * Depth of the message's Document element: 0, or deeper inside an envelope (a Business Application
+   * Header beside it). `at` and `path` count from it, so the message readers see the Document as depth 0.
+   */
+  base = 0;
   declaredEncoding: string | null = null;
   private readonly parser = new SaxesParser({ xmlns: true });
   private tagLine = 1;
@@ -185,12 +190,18 @@ export class XmlWalker {
     this.stack.pop();
   }
 
-  /** Local names of the open elements from `depth` to the innermost, joined by "/". */
+  /** Local names of the open elements from `depth` (counted from the Document) to the innermost, joined by "/". */
   path(depth: number): string {
+    const from = depth + this.base;
     let out = '';
-    for (let i = depth; i < this.stack.length; i++)
-      out += i === depth ? (this.stack[i] as XmlFrame).local : `/${(this.stack[i] as XmlFrame).local}`;
+    for (let i = from; i < this.stack.length; i++)
+      out += i === from ? (this.stack[i] as XmlFrame).local : `/${(this.stack[i] as XmlFrame).local}`;
     return out;
+  }
+
+  /** The open element at `depth` (counted from the Document). */
+  at(depth: number): XmlFrame | undefined {
+    return this.stack[depth + this.base];
   }
 
   /** Starts capturing the compact text of the element being opened (call from `open`). */

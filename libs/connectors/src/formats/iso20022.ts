@@ -19,26 +19,43 @@ export const readIso20022: FormatReader = async function* readIso20022(input) {
   const ready: BankEntry[] = [];
   const doc: { message: { reader: MessageReader; format: BankFormat; version: string } | null } = { message: null };
 
+  // a message may come inside an envelope (e.g. <BizMsgEnvlp>) beside its Business Application Header
+  // (<AppHdr>, head.001): the envelope and the header are skipped, the Document is the message
+  const envelope: { root: string | null; done: boolean } = { root: null, done: false };
   const walker: XmlWalker = new XmlWalker({
     open(frame, depth) {
-      if (depth === 0) {
+      if (!doc.message) {
         const found = messageOfNamespace(frame.uri);
         if (!found) {
-          const what = frame.uri
-            ? `unsupported namespace "${frame.uri}" on root element ${frame.qname}`
-            : `root element ${frame.qname} has no namespace`;
-          throw new FormatError(
-            `${what}: expected ISO 20022 camt.052, camt.053, camt.054 or pain.001`,
-            `line ${frame.line}`,
-          );
+          if (depth === 0 && frame.local !== 'Document') envelope.root = frame.qname;
+          if (frame.local === 'Document') {
+            const what = frame.uri
+              ? `unsupported namespace "${frame.uri}" on ${depth === 0 ? 'root ' : ''}element ${frame.qname}`
+              : `${depth === 0 ? 'root ' : ''}element ${frame.qname} has no namespace`;
+            throw new FormatError(
+              `${what}: expected ISO 20022 camt.052, camt.053, camt.054 or pain.001`,
+              `line ${frame.line}`,
+            );
+          }
+          return;
         }
+        walker.base = depth;
         const ctx = { ...found, walker, findings, emit: (e: BankEntry) => void ready.push(e) };
         doc.message = { ...found, reader: found.format === 'pain001' ? createPainReader(ctx) : createCamtReader(ctx) };
+      } else if (envelope.done) {
+        if (messageOfNamespace(frame.uri))
+          throw new FormatError(
+            `a second message (${frame.qname}) in the envelope: one message per file`,
+            `line ${frame.line}`,
+          );
+        return;
       }
-      doc.message?.reader.open(frame, depth);
+      if (depth >= walker.base) doc.message.reader.open(frame, depth - walker.base);
     },
     close(frame, depth) {
-      doc.message?.reader.close(frame, depth);
+      if (!doc.message || envelope.done || depth < walker.base) return;
+      doc.message.reader.close(frame, depth - walker.base);
+      if (depth === walker.base) envelope.done = true;
     },
   });
 
@@ -49,7 +66,13 @@ export const readIso20022: FormatReader = async function* readIso20022(input) {
   walker.end();
   for (const entry of ready.splice(0)) yield entry;
   const { message } = doc;
-  if (!message) throw new FormatError('no root element', 'end of document');
+  if (!message)
+    throw new FormatError(
+      envelope.root
+        ? `root element ${envelope.root} holds no ISO 20022 camt.052, camt.053, camt.054 or pain.001 Document`
+        : 'no root element',
+      'end of document',
+    );
   const counts = message.reader.finish();
   const result = findings.result();
   const declared = walker.declaredEncoding?.toLowerCase() ?? null;

@@ -26,6 +26,12 @@ export class TextInput {
       if (first) {
         first = false;
         if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+        const utf16 = utf16Of(buf);
+        if (utf16)
+          throw new FormatError(
+            `the file is ${utf16}; bank files are read as UTF-8 (or Windows-1252): convert it first, e.g. iconv -f UTF-16 -t UTF-8`,
+            'byte 0',
+          );
       }
       if (this.encoding === 'windows-1252') {
         carry = Buffer.alloc(0);
@@ -122,4 +128,13 @@ export function decodeWindows1252(buf: Buffer): string {
   return /[\u0080-\u009f]/.test(latin1)
     ? latin1.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] as string)
     : latin1;
+}
+
+/** "UTF-16 (little-endian)" or "(big-endian)" when the file starts like one (a byte-order mark, or ASCII text every other byte). */
+function utf16Of(b: Buffer): string | undefined {
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return 'UTF-16 (little-endian, with a byte-order mark)';
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return 'UTF-16 (big-endian, with a byte-order mark)';
+  if (b.length >= 4 && b[0] !== 0 && b[1] === 0 && b[2] !== 0 && b[3] === 0) return 'UTF-16 (little-endian)';
+  if (b.length >= 4 && b[0] === 0 && b[1] !== 0 && b[2] === 0 && b[3] !== 0) return 'UTF-16 (big-endian)';
+  return undefined;
 }

@@ -1,0 +1,91 @@
+// ISO 20022 messages as banks exchange them: the Document inside an envelope, beside its Business
+// Application Header (head.001). The envelope and the header are skipped; the message reads as it would alone.
+import fs from 'node:fs';
+import path from 'node:path';
+import { corpusDir } from '@strongroom/testing';
+import { camt053, bal, ntry, read, rejection, textBytes } from './iso20022-test-support';
+
+const HEAD = 'urn:iso:std:iso:20022:tech:xsd:head.001.001.02';
+const appHdr = (msgDef: string) =>
+  `<AppHdr xmlns="${HEAD}"><Fr><FIId><FinInstnId><BICFI>BANKDEFFXXX</BICFI></FinInstnId></FIId></Fr>` +
+  `<To><FIId><FinInstnId><BICFI>CUSTDEFFXXX</BICFI></FinInstnId></FIId></To><BizMsgIdr>B-1</BizMsgIdr>` +
+  `<MsgDefIdr>${msgDef}</MsgDefIdr><CreDt>2024-03-01T10:00:00Z</CreDt></AppHdr>`;
+/** The document (without its XML declaration) inside an envelope whose root has the given name and namespace. */
+const wrap = (xml: string, root = 'BizMsgEnvlp', ns = '', msgDef = 'camt.053.001.08') =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<${root}${ns ? ` xmlns="${ns}"` : ''}>${appHdr(msgDef)}${xml.replace(/^\ufeff?<\?xml[^>]*>\s*/, '')}</${root}>`;
+
+describe('ISO 20022 in a Business Application Header envelope', () => {
+  it('reads a camt.053 in an envelope exactly as the bare document, whatever the envelope is called', async () => {
+    const doc = camt053(`${bal('OPBD', '100.00')}${bal('CLBD', '130.00')}${ntry({ amt: '30.00', ind: 'CRDT' })}`);
+    const bare = await read(textBytes(doc));
+    for (const [root, ns] of [
+      ['BizMsgEnvlp', 'urn:iso:std:iso:20022:tech:xsd:nvlp.001.001.01'],
+      ['message', ''],
+      ['RequestPayload', ''],
+    ] as const) {
+      const wrapped = await read(textBytes(wrap(doc, root, ns), 7));
+      // the same entries (where they are in the file moves with the envelope's lines)
+      const strip = (es: typeof bare.entries) => es.map(({ location: _where, ...e }) => e);
+      expect(bare.entries).toHaveLength(1);
+      expect(strip(wrapped.entries)).toEqual(strip(bare.entries));
+      expect(wrapped.summary.checks).toEqual(bare.summary.checks);
+      expect(wrapped.summary.format).toBe('camt053');
+    }
+  });
+
+  it('reads a real camt.053 and a pain.001 from the corpus inside an envelope', async () => {
+    const dir = corpusDir('camt053');
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.xml') && f.includes('minimal')) as string;
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    const bare = await read(textBytes(text));
+    const wrapped = await read(textBytes(wrap(text)));
+    expect(bare.entries.length).toBeGreaterThan(0);
+    expect(wrapped.entries.map((e) => [e.txnId, e.amount, e.currency])).toEqual(
+      bare.entries.map((e) => [e.txnId, e.amount, e.currency]),
+    );
+    expect(wrapped.summary.checks.every((c) => c.ok)).toBe(bare.summary.checks.every((c) => c.ok));
+    const painDir = corpusDir('pain001');
+    const painFile = fs.readdirSync(painDir).find((f) => f.endsWith('.xml')) as string;
+    const pain = fs.readFileSync(path.join(painDir, painFile), 'utf8');
+    const painBare = await read(textBytes(pain)).catch((e: Error) => e);
+    const painWrapped = await read(textBytes(wrap(pain, 'BizMsgEnvlp', '', 'pain.001.001.03'))).catch((e: Error) => e);
+    if (painBare instanceof Error) expect((painWrapped as Error).message).toBe(painBare.message);
+    else {
+      expect(painBare.entries.length).toBeGreaterThan(0);
+      expect((painWrapped as typeof painBare).entries.map((e) => [e.txnId, e.amount])).toEqual(
+        painBare.entries.map((e) => [e.txnId, e.amount]),
+      );
+    }
+  });
+
+  it('refuses a UTF-16 file with what to do, instead of an XML error', async () => {
+    const doc = camt053(`${bal('OPBD', '1.00')}${bal('CLBD', '1.00')}`);
+    for (const bytes of [
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(doc, 'utf16le')]),
+      Buffer.from(doc, 'utf16le'),
+    ]) {
+      const err = await read(
+        (async function* () {
+          yield bytes;
+        })(),
+      ).catch((e: Error) => e);
+      expect((err as Error).message).toMatch(
+        /^byte 0: the file is UTF-16 .*convert it first, e\.g\. iconv -f UTF-16 -t UTF-8$/,
+      );
+    }
+  });
+
+  it('names what is wrong: an envelope with no message, a second message, a Document of another kind', async () => {
+    expect((await rejection(wrap('<Other xmlns="urn:x"/>'))).message).toBe(
+      'end of document: root element BizMsgEnvlp holds no ISO 20022 camt.052, camt.053, camt.054 or pain.001 Document',
+    );
+    const doc = camt053(`${bal('OPBD', '1.00')}${bal('CLBD', '1.00')}`).replace(/^<\?xml[^>]*>\s*/, '');
+    expect((await rejection(wrap(`${doc}${doc}`))).message).toMatch(
+      /a second message \(Document\) in the envelope: one message per file$/,
+    );
+    expect(
+      (await rejection(wrap('<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"><X/></Document>')))
+        .message,
+    ).toContain('unsupported namespace "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08" on element Document');
+  });
+});
