@@ -271,3 +271,39 @@ describe('readAch', () => {
     fs.rmSync(tmp, { recursive: true });
   });
 });
+
+describe('the ACH block count, by physical 10-record blocks', () => {
+  /** A reconciled corpus file's lines, with its file control's block count set to `blocks` and `filler` all-9 lines after it. */
+  const variant = (blocks: number, filler: number) => {
+    const lines = fs
+      .readFileSync(path.join(dir, '20180713-IAT.ach'), 'latin1')
+      .split(/\r?\n/)
+      .filter((l) => l && !/^9{94}$/.test(l));
+    const control = lines.findIndex((l) => l.startsWith('9'));
+    const c = lines[control] as string;
+    lines[control] = `${c.slice(0, 7)}${String(blocks).padStart(6, '0')}${c.slice(13)}`;
+    return {
+      buf: Buffer.from([...lines, ...Array(filler).fill('9'.repeat(94)), ''].join('\n'), 'latin1'),
+      records: lines.length,
+    };
+  };
+  const blockCheck = (s: FormatSummary) => s.checks.find((c) => c.name === 'file block count');
+
+  it('accepts a block count that counts a block of filler beyond the last one, with a warning; refuses a wrong one', async () => {
+    const { records } = variant(1, 0);
+    const logical = Math.ceil(records / 10);
+    const pad = logical * 10 - records;
+    // the usual file: padded to a full block, counted so
+    const usual = await read(variant(logical, pad).buf);
+    expect(blockCheck(usual.summary)?.ok).toBe(true);
+    expect(usual.summary.warnings.join()).not.toContain('filler');
+    // a whole extra block of filler, counted by the file control: accepted, said
+    const extra = await read(variant(logical + 1, pad + 10).buf);
+    expect(blockCheck(extra.summary)).toMatchObject({ ok: true, found: String(logical + 1).padStart(6, '0') });
+    expect(extra.summary.warnings.join()).toContain(`the file control counts ${logical + 1} blocks`);
+    expect(extra.entries).toHaveLength(usual.entries.length);
+    // a count that is neither
+    const wrong = await read(variant(logical + 2, pad + 10).buf);
+    expect(blockCheck(wrong.summary)?.ok).toBe(false);
+  });
+});

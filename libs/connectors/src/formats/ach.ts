@@ -46,6 +46,9 @@ export function achReader(options: AchOptions = {}): FormatReader {
     let fileId = '';
     let fileDate: string | null = null;
     let fileControlSeen = false;
+    /** The block count check (its verdict settled at the end: filler records after the control count too). */
+    let blockCheck: ControlCheck | undefined;
+    let fillerAfterControl = 0;
     let batch: Batch | null = null;
     let entry: PendingEntry | null = null;
     let fileEntryAddenda = 0;
@@ -89,7 +92,10 @@ export function achReader(options: AchOptions = {}): FormatReader {
       if (rec.padded) padded++;
       const type = r[0];
       if (fileControlSeen) {
-        if (/^9{94}$/.test(r)) continue;
+        if (/^9{94}$/.test(r)) {
+          fillerAfterControl++;
+          continue;
+        }
         throw new FormatError(
           `record type ${type} after the file control record (only all-9 padding may follow it)`,
           rec.location,
@@ -213,7 +219,8 @@ export function achReader(options: AchOptions = {}): FormatReader {
           const records = counts.records ?? 0;
           const at = `${rec.location} (file control)`;
           findings.check('file control', mk('file batch count', at, batches, counts.batches ?? 0, 6));
-          findings.check('file control', mk('file block count', at, blocks, Math.ceil(records / 10), 6));
+          blockCheck = mk('file block count', at, blocks, Math.ceil(records / 10), 6);
+          findings.check('file control', blockCheck);
           findings.check('file control', mk('file entry/addenda count', at, entryAddenda, fileEntryAddenda, 8));
           findings.check('file control', mk('file entry hash', at, hash, fileHash % 10_000_000_000n, 10));
           findings.check('file control', {
@@ -261,6 +268,15 @@ export function achReader(options: AchOptions = {}): FormatReader {
       findings.warn(
         `${padded} record(s) were shorter than ${ACH_RECORD_LENGTH} characters (trailing blanks trimmed) and were padded with blanks`,
       );
+    // NACHA counts physical 10-record blocks: a file may carry more all-9 filler than the last block needs
+    const physical = Math.ceil(((counts.records ?? 0) + fillerAfterControl) / 10);
+    if (blockCheck && !blockCheck.ok && BigInt(blockCheck.expected) === BigInt(physical)) {
+      blockCheck.ok = true;
+      blockCheck.found = String(physical).padStart(6, '0');
+      findings.warn(
+        `the file control counts ${physical} blocks: the ${fillerAfterControl} all-9 filler records after it fill more than the last block`,
+      );
+    }
     return { format: 'ach', version: 'NACHA', encoding: text.encoding, counts, ...findings.result() };
   };
 }
