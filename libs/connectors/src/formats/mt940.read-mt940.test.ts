@@ -49,6 +49,26 @@ describe('readMt940 rules', () => {
     });
   });
 
+  it('says which unknown fields it skipped inside a statement, and still reconciles it', async () => {
+    const { entries, summary } = await readText(
+      statement('REF9', [
+        ...HEAD,
+        ':60F:C240101EUR10,00',
+        ':NS:22Hausbank note',
+        ':61:2401020102C5,00NTRFNONREF',
+        ':86:Rent',
+        ':99X:whatever',
+        ':62F:C240102EUR15,00',
+      ]),
+    );
+    expect(entries.map((e) => [e.amount, e.reference])).toEqual([['5.00', 'Rent']]);
+    expect(summary.checks.every((c) => c.ok)).toBe(true);
+    expect(summary.warnings).toEqual([
+      expect.stringMatching(/: the field :NS: \(line \d+\) is not an MT940\/MT942 field: skipped$/),
+      expect.stringMatching(/: the field :99X: \(line \d+\) is not an MT940\/MT942 field: skipped$/),
+    ]);
+  });
+
   it('fails the balance check of an unbalanced statement with the declared and the computed closing', async () => {
     const { summary } = await readText(
       statement('REF2', [...HEAD, ':60F:D240101EUR10,00', ':61:240102C5,00NTRFNONREF', ':62F:C240102EUR5,00']),

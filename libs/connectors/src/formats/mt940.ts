@@ -109,7 +109,9 @@ function finishField(st: ReadState): void {
   }
   if (!KNOWN_TAGS.has(f.tag)) {
     if (!s && !st.ignored) st.ignored = `the field :${f.tag}: (line ${f.line}), which is not an MT940/MT942 field`;
-    return; // non-SWIFT fields (":NS:", ":940:") are skipped; they do not end an entry
+    // non-SWIFT fields (":NS:", ":940:") are skipped — said, never silently; they do not end an entry
+    if (s) st.findings.warn(`${s.name}: the field :${f.tag}: (line ${f.line}) is not an MT940/MT942 field: skipped`);
+    return;
   }
   if (!s)
     throw new FormatError(
