@@ -196,6 +196,32 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     expect(job.job?.sourceKind).toBe('jsonl');
   });
 
+  it('loads concatenated MT940 statements with a Ctrl-Z between them under strictness: lenient, refuses them strictly', async () => {
+    const stmt = (ref: string, seq: string, open: string, line: string, close: string) =>
+      [`:20:${ref}`, ':25:DE89370400440532013000', `:28C:${seq}`, `:60F:${open}`, line, `:62F:${close}`, '-', ''].join(
+        '\r\n',
+      );
+    const file = writeTempFile(
+      dir,
+      'joined.sta',
+      `${stmt('R1', '1/1', 'C240101EUR100,00', ':61:2401020102C10,00NTRFNONREF', 'C240102EUR110,00')}\x1a${stmt('R2', '2/1', 'C240102EUR110,00', ':61:2401030103D5,00', 'C240103EUR105,00')}\x1a`,
+    );
+    const run = async (name: string, strictness: string) => {
+      const job = await call(client.createJob.bind(client), {
+        definition: `name: ${name}\nsource: { kind: mt940, path: ${file}${strictness ? `, strictness: ${strictness}` : ''} }\n`,
+        baseDir: '',
+      });
+      const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
+      return waitDone(started.run?.id ?? '');
+    };
+    const loose = await run('mt940-lenient', 'lenient');
+    expect(loose).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 2, loaded: 2 });
+    expect(loose.reconciliation?.sinkTotals).toEqual([{ currency: 'EUR', count: 2, amount: '5.00' }]);
+    const strict = await run('mt940-strict', '');
+    expect(strict.status).toBe(RunStatus.RUN_STATUS_FAILED);
+    expect(strict.errorMessage).toContain('strictness: lenient');
+  });
+
   it('lists jobs and runs with pagination', async () => {
     const jobs = await call(client.listJobs.bind(client), { pageSize: 1, pageToken: '', jobIds: [] });
     expect(jobs.jobs).toHaveLength(1);

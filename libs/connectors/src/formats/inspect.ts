@@ -6,7 +6,7 @@ import { readBai2 } from './bai2';
 import { DecimalSum, parseDec } from '@strongroom/money';
 import { DETECT_BYTES, detectFormat, type DetectedFormat } from './detect';
 import { readIso20022 } from './iso20022';
-import { readMt940 } from './mt940';
+import { mt940Reader, readMt940 } from './mt940';
 import {
   BANK_FORMATS,
   FormatError,
@@ -20,6 +20,11 @@ import {
 export interface ReaderOptions {
   /** ACH: accept return reason codes outside NACHA's R01–R85. */
   customReturnCodes?: boolean;
+  /**
+   * strictness: lenient — format-rule slips that cannot change an amount are read with warnings (MT940:
+   * Ctrl-Z between concatenated statements, :61: without a transaction type); control totals still decide.
+   */
+  lenient?: boolean;
 }
 
 /** The reader of a bank format. */
@@ -34,7 +39,7 @@ export function readerFor(format: BankFormat, options: ReaderOptions = {}): Form
       return readIso20022;
     case 'mt940':
     case 'mt942':
-      return readMt940;
+      return options.lenient ? mt940Reader({ lenient: true }) : readMt940;
     case 'bai2':
       return readBai2;
   }

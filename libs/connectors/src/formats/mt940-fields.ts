@@ -122,11 +122,20 @@ export interface StatementLine {
 }
 
 const STATEMENT_LINE = /^(\d{6})(\d{4}| {4})?(RC|RD|C|D)([A-Z])?(\d+,\d*)([NFS][A-Za-z0-9 ]{3})(.*)$/;
+/** Lenient: the same line without its transaction type (the amount, the one thing that counts, is intact). */
+const UNTYPED_STATEMENT_LINE = /^(\d{6})(\d{4}| {4})?(RC|RD|C|D)([A-Z])?(\d+,\d*)()(.*)$/;
 
-/** The :61: statement line (its first line; the supplementary details on the next are not used). */
-export function parseStatementLine(f: Field): StatementLine {
+/**
+ * The :61: statement line (its first line; the supplementary details on the next are not used). With
+ * `onUntyped` (lenient), a line without its transaction type is read, and reported to it.
+ */
+export function parseStatementLine(f: Field, onUntyped?: () => void): StatementLine {
   const text = (contentLines(f)[0] as string).trimEnd();
-  const m = STATEMENT_LINE.exec(text);
+  let m = STATEMENT_LINE.exec(text);
+  if (!m && onUntyped) {
+    m = UNTYPED_STATEMENT_LINE.exec(text);
+    if (m) onUntyped();
+  }
   if (!m)
     throw new FormatError(
       `statement line :61: "${clip(text)}" does not parse: ${statementLineProblem(text)}`,
@@ -159,7 +168,7 @@ function statementLineProblem(t: string): string {
   rest = rest.slice(mark[0].length).replace(/^[A-Z]/, '');
   const amount = /^[\d,]*/.exec(rest)?.[0] ?? '';
   if (!/^\d+,\d*$/.test(amount)) return amountProblem(amount || rest.slice(0, 15));
-  return `expected the transaction type (N, F or S and 3 characters) after the amount ${amount}, found "${rest.slice(amount.length, amount.length + 4)}"`;
+  return `expected the transaction type (N, F or S and 3 characters) after the amount ${amount}, found "${rest.slice(amount.length, amount.length + 4)}" (a line without one is read with source.strictness: lenient)`;
 }
 
 function fullYear(yy: string): number {

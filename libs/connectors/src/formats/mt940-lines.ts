@@ -58,8 +58,17 @@ function checkFieldSize(f: Field): void {
  * Strips the SWIFT envelope and DOS-PCC framing from one line: `end` when the line ends a message
  * text ("-", "-}"), `content` the MT text left on it (null when none).
  */
-export function unwrap(source: string, lineNo: number): { end: boolean; content: string | null } {
+export function unwrap(
+  source: string,
+  lineNo: number,
+  onEofMark?: () => void,
+): { end: boolean; content: string | null } {
   let s = source.startsWith('\x01') ? source.slice(1) : source; // SOH opens a DOS-PCC message
+  // lenient: a DOS end-of-file mark (Ctrl-Z) where files were concatenated is dropped, and counted
+  if (onEofMark && s.includes('\x1a')) {
+    s = s.replace(/\x1a/g, '');
+    onEofMark();
+  }
   // eslint-disable-next-line no-control-regex
   s = s.replace(/\x03[\x03 ]*$/, ''); // ETX (and sector padding) closes it
   // eslint-disable-next-line no-control-regex
@@ -67,7 +76,7 @@ export function unwrap(source: string, lineNo: number): { end: boolean; content:
   if (ctl) {
     const code = ctl[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     throw new FormatError(
-      `control character U+${code} at column ${ctl.index + 1}: outside the SWIFT character set (only CR, LF and TAB are allowed)`,
+      `control character U+${code} at column ${ctl.index + 1}: outside the SWIFT character set (only CR, LF and TAB are allowed)${code === '001A' ? '; a DOS end-of-file mark (Ctrl-Z) between concatenated statements is read with source.strictness: lenient' : ''}`,
       `line ${lineNo}`,
     );
   }

@@ -61,6 +61,12 @@ export interface ReadState {
   findings: Findings;
   lines: number;
   ignored?: string;
+  /** strictness: lenient — format-rule slips that cannot change an amount become warnings. */
+  lenient: boolean;
+  /** Lenient: DOS end-of-file marks (Ctrl-Z) dropped between concatenated statements. */
+  eofMarks: number;
+  /** Lenient: statement lines :61: read without their transaction type. */
+  untyped: number;
 }
 
 /** The state before the first line. */
@@ -77,6 +83,9 @@ export function newReadState(): ReadState {
     chainsFull: false,
     findings: new Findings(),
     lines: 0,
+    lenient: false,
+    eofMarks: 0,
+    untyped: 0,
   };
 }
 

@@ -23,9 +23,17 @@ import { checkBalances, checkDeclared90 } from './mt940-checks';
 import { TextInput } from './text-input';
 import { FormatError, type BankEntry, type FormatReader, type FormatSummary } from './types';
 
-export const readMt940: FormatReader = async function* (input) {
+/** The MT940/MT942 reader; `lenient` reads Ctrl-Z marks between statements and :61: lines without a type, with warnings. */
+export function mt940Reader(options: { lenient?: boolean } = {}): FormatReader {
+  return (input) => readStatements(input, options.lenient ?? false);
+}
+
+export const readMt940: FormatReader = mt940Reader();
+
+async function* readStatements(input: AsyncIterable<Buffer>, lenient: boolean): ReturnType<FormatReader> {
   const text = new TextInput(input);
   const st = newReadState();
+  st.lenient = lenient;
   for await (const { text: line, lineNo } of text.lines()) {
     st.lines = lineNo;
     onLine(st, line, lineNo);
@@ -41,6 +49,10 @@ export const readMt940: FormatReader = async function* (input) {
       st.lines ? `lines 1-${st.lines}` : 'file',
     );
   }
+  if (st.eofMarks)
+    st.findings.warn(`${st.eofMarks} DOS end-of-file mark(s) (Ctrl-Z) between statements were dropped (strictness: lenient)`);
+  if (st.untyped)
+    st.findings.warn(`${st.untyped} statement line(s) :61: without a transaction type were read (strictness: lenient)`);
   const { controlTotals, checks, warnings } = st.findings.result();
   // last, and never folded into "… more warnings": it explains the format given to the whole file
   if (st.mt940 > 0 && st.mt942 > 0)
@@ -56,7 +68,7 @@ export const readMt940: FormatReader = async function* (input) {
     checks,
     warnings,
   } satisfies FormatSummary;
-};
+}
 
 const KNOWN_TAGS = new Set([
   '20',
@@ -80,7 +92,7 @@ const KNOWN_TAGS = new Set([
 ]);
 
 function onLine(st: ReadState, source: string, lineNo: number): void {
-  const { end, content } = unwrap(source, lineNo);
+  const { end, content } = unwrap(source, lineNo, st.lenient ? () => st.eofMarks++ : undefined);
   if (end) {
     finishField(st);
     if (st.stmt) endStatement(st, lineNo);
@@ -235,7 +247,10 @@ function startEntry(st: ReadState, s: Statement, f: Field): void {
       `${s.name}: statement line :61: before the date/time indication :13D: (mandatory in MT942)`,
       at,
     );
-  const { positive, magnitude, amount, bookedAt, valueDate, customerRef } = parseStatementLine(f);
+  const { positive, magnitude, amount, bookedAt, valueDate, customerRef } = parseStatementLine(
+    f,
+    st.lenient ? () => st.untyped++ : undefined,
+  );
   s.entries++;
   s.net = addDec(s.net, positive ? magnitude : negDec(magnitude));
   const tally = positive ? s.credits : s.debits;

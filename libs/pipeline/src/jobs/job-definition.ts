@@ -103,6 +103,11 @@ const bankSourceSchema = z.strictObject({
   system: systemSchema.optional(),
   /** ACH only: accept return reason codes outside NACHA's R01–R85 (some processors use their own). */
   customReturnCodes: z.boolean().optional(),
+  /**
+   * lenient: format-rule slips that cannot change an amount become warnings (MT940/MT942 so far: a Ctrl-Z
+   * between concatenated statements, a :61: without a transaction type). Control totals stay mandatory.
+   */
+  strictness: z.enum(['strict', 'lenient']).optional(),
 });
 
 const batchingSchema = z
@@ -160,6 +165,13 @@ const sourceSchema = z
   .superRefine((src, ctx) => {
     if (src.kind !== 'ach' && 'customReturnCodes' in src && src.customReturnCodes !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['customReturnCodes'], message: 'applies to ach sources only' });
+    }
+    if ('strictness' in src && src.strictness === 'lenient' && src.kind !== 'mt940' && src.kind !== 'mt942') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strictness'],
+        message: 'lenient is built for mt940 and mt942 sources so far (the other formats are read strictly)',
+      });
     }
   });
 

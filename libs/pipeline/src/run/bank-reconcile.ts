@@ -24,6 +24,7 @@ export async function reconcileBankFile(
   const report = await inspectFile(src.path, {
     format: src.kind,
     customReturnCodes: src.customReturnCodes ?? false,
+    lenient: src.strictness === 'lenient',
     readThrough: (read) => throughSource(ctx.source, src.path, read),
   });
   if (report.sha256 !== run.sourceSha256)

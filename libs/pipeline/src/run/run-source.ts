@@ -25,6 +25,7 @@ export function openRunSource(
           path: src.path,
           format: src.kind,
           customReturnCodes: src.customReturnCodes ?? false,
+          lenient: src.strictness === 'lenient',
           hash,
           // the breaker guards each read of the file, not the parsing between reads
           readThrough: (read) => throughSource(ctx.source, src.path, read),
