@@ -66,7 +66,7 @@ export function unwrap(
   let s = source.startsWith('\x01') ? source.slice(1) : source; // SOH opens a DOS-PCC message
   // lenient: a DOS end-of-file mark (Ctrl-Z) where files were concatenated is dropped, and counted
   if (onEofMark && s.includes('\x1a')) {
-    s = s.replace(/\x1a/g, '');
+    s = s.replaceAll('\x1a', '');
     onEofMark();
   }
   // eslint-disable-next-line no-control-regex

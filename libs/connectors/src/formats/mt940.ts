@@ -50,7 +50,9 @@ async function* readStatements(input: AsyncIterable<Buffer>, lenient: boolean): 
     );
   }
   if (st.eofMarks)
-    st.findings.warn(`${st.eofMarks} DOS end-of-file mark(s) (Ctrl-Z) between statements were dropped (strictness: lenient)`);
+    st.findings.warn(
+      `${st.eofMarks} DOS end-of-file mark(s) (Ctrl-Z) between statements were dropped (strictness: lenient)`,
+    );
   if (st.untyped)
     st.findings.warn(`${st.untyped} statement line(s) :61: without a transaction type were read (strictness: lenient)`);
   const { controlTotals, checks, warnings } = st.findings.result();
