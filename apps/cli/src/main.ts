@@ -4,6 +4,7 @@ import { fail, UsageError } from './cli-errors';
 import { configureCredentials } from './engine-client';
 import { alertsCommand } from './commands/alerts';
 import { auditCommand, verifyRunCommand } from './commands/audit';
+import { kycCommand } from './commands/kyc';
 import { sanctionsCommand } from './commands/sanctions';
 import { controlCommand } from './commands/control';
 import { dlqCommand } from './commands/dlq';
@@ -53,6 +54,7 @@ usage:
 
   strongroom screen <name> [--list FILE]… [--threshold N] [--json] [--fail-on-hit]   screen a name against the sanctions lists
   strongroom sanctions load FILE… --reason TEXT [--json]                 new sanctions lists for every later run, no restart (audited)
+  strongroom kyc load FILE --reason TEXT [--json]                         KYC records (CSV) into the register runs check (audited)
   strongroom screen --file NAMES.txt [--list FILE]… [--json]              one name per line; one result per line
                                                                          exit 0 screened, 2 usage/list error (1 on a hit with --fail-on-hit)
 
@@ -205,6 +207,8 @@ async function dispatch(
         ...(values.status ? { status: values.status } : {}),
         ...(values.reason ? { reason: values.reason } : {}),
       });
+    case 'kyc':
+      return kycCommand(config, arg, rest, { json: values.json, reason: values.reason });
     case 'sanctions':
       return sanctionsCommand(config, arg, rest, { json: values.json, reason: values.reason });
     case 'screen': {

@@ -54,6 +54,8 @@ export const RPC_ROLES: Readonly<Record<string, readonly Role[]>> = Object.freez
   ScreenNames: STAFF,
   // which sanctions lists every later run is screened against: a compliance decision
   LoadSanctionsLists: AUDITORS,
+  // the KYC register every later run's accounts are checked against
+  LoadKycRecords: AUDITORS,
   PlaceLegalHold: AUDITORS,
   ReleaseLegalHold: AUDITORS,
   ListLegalHolds: AUDITORS,

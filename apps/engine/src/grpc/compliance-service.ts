@@ -2,6 +2,7 @@ import path from 'node:path';
 import { type UntypedHandleCall } from '@grpc/grpc-js';
 import { confineSourcePath, type SourceRoots } from '@strongroom/connectors';
 import { reloadScreening } from '../compliance/screening';
+import { loadKycRecords } from '../compliance/kyc-load';
 import {
   type Alert,
   type Approval,
@@ -207,6 +208,14 @@ export function complianceServiceHandlers(deps: {
           skipped: s.skipped.length,
         })),
       };
+    }),
+    loadKycRecords: unary(scope, 'LoadKycRecords', async (req, _log, actor) => {
+      const reason = operatorText(req.reason, 'a reason to load KYC records');
+      if (!path.isAbsolute(req.file)) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'file: an absolute path');
+      if (!deps.sourceRoots)
+        throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, 'this engine has no source roots to read files from');
+      const file = confineSourcePath(req.file, deps.sourceRoots, 'KYC file');
+      return loadKycRecords(ds, file, actor, reason);
     }),
     screenNames: unary(
       { logger: deps.logger },

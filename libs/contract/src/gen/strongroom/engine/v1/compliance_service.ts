@@ -343,6 +343,30 @@ export interface LoadSanctionsListsResponse {
   sources: SanctionsListSource[];
 }
 
+export interface LoadKycRecordsRequest {
+  /** The CSV file (absolute, inside the source roots). */
+  file: string;
+  /** Why (required, at most 2000 characters): audited. */
+  reason: string;
+}
+
+export interface KycRejection {
+  /** 1-based record number in the file (the header is not a record). */
+  recordNo: number;
+  reasonCode: string;
+  message: string;
+}
+
+export interface LoadKycRecordsResponse {
+  /** read = loaded + rejected. */
+  read: number;
+  loaded: number;
+  rejected: number;
+  /** The first 100 rejections. */
+  rejections: KycRejection[];
+  sha256: string;
+}
+
 function createBaseAlert(): Alert {
   return {
     id: "",
@@ -4409,6 +4433,335 @@ export const LoadSanctionsListsResponse: MessageFns<LoadSanctionsListsResponse> 
   },
 };
 
+function createBaseLoadKycRecordsRequest(): LoadKycRecordsRequest {
+  return { file: "", reason: "" };
+}
+
+export const LoadKycRecordsRequest: MessageFns<LoadKycRecordsRequest> = {
+  encode(message: LoadKycRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.file !== "") {
+      writer.uint32(10).string(message.file);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoadKycRecordsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoadKycRecordsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.file = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoadKycRecordsRequest {
+    return {
+      file: isSet(object.file) ? globalThis.String(object.file) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: LoadKycRecordsRequest): unknown {
+    const obj: any = {};
+    if (message.file !== "") {
+      obj.file = message.file;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoadKycRecordsRequest>): LoadKycRecordsRequest {
+    return LoadKycRecordsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoadKycRecordsRequest>): LoadKycRecordsRequest {
+    const message = createBaseLoadKycRecordsRequest();
+    message.file = object.file ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseKycRejection(): KycRejection {
+  return { recordNo: 0, reasonCode: "", message: "" };
+}
+
+export const KycRejection: MessageFns<KycRejection> = {
+  encode(message: KycRejection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recordNo !== 0) {
+      writer.uint32(8).int64(message.recordNo);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(18).string(message.reasonCode);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KycRejection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKycRejection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.recordNo = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reasonCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KycRejection {
+    return {
+      recordNo: isSet(object.recordNo)
+        ? globalThis.Number(object.recordNo)
+        : isSet(object.record_no)
+        ? globalThis.Number(object.record_no)
+        : 0,
+      reasonCode: isSet(object.reasonCode)
+        ? globalThis.String(object.reasonCode)
+        : isSet(object.reason_code)
+        ? globalThis.String(object.reason_code)
+        : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: KycRejection): unknown {
+    const obj: any = {};
+    if (message.recordNo !== 0) {
+      obj.recordNo = Math.round(message.recordNo);
+    }
+    if (message.reasonCode !== "") {
+      obj.reasonCode = message.reasonCode;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<KycRejection>): KycRejection {
+    return KycRejection.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KycRejection>): KycRejection {
+    const message = createBaseKycRejection();
+    message.recordNo = object.recordNo ?? 0;
+    message.reasonCode = object.reasonCode ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseLoadKycRecordsResponse(): LoadKycRecordsResponse {
+  return { read: 0, loaded: 0, rejected: 0, rejections: [], sha256: "" };
+}
+
+export const LoadKycRecordsResponse: MessageFns<LoadKycRecordsResponse> = {
+  encode(message: LoadKycRecordsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.read !== 0) {
+      writer.uint32(8).int64(message.read);
+    }
+    if (message.loaded !== 0) {
+      writer.uint32(16).int64(message.loaded);
+    }
+    if (message.rejected !== 0) {
+      writer.uint32(24).int64(message.rejected);
+    }
+    for (const v of message.rejections) {
+      KycRejection.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(42).string(message.sha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoadKycRecordsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoadKycRecordsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.read = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.loaded = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.rejected = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.rejections.push(KycRejection.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoadKycRecordsResponse {
+    return {
+      read: isSet(object.read) ? globalThis.Number(object.read) : 0,
+      loaded: isSet(object.loaded) ? globalThis.Number(object.loaded) : 0,
+      rejected: isSet(object.rejected) ? globalThis.Number(object.rejected) : 0,
+      rejections: globalThis.Array.isArray(object?.rejections)
+        ? object.rejections.map((e: any) => KycRejection.fromJSON(e))
+        : [],
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+    };
+  },
+
+  toJSON(message: LoadKycRecordsResponse): unknown {
+    const obj: any = {};
+    if (message.read !== 0) {
+      obj.read = Math.round(message.read);
+    }
+    if (message.loaded !== 0) {
+      obj.loaded = Math.round(message.loaded);
+    }
+    if (message.rejected !== 0) {
+      obj.rejected = Math.round(message.rejected);
+    }
+    if (message.rejections?.length) {
+      obj.rejections = message.rejections.map((e) => KycRejection.toJSON(e));
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoadKycRecordsResponse>): LoadKycRecordsResponse {
+    return LoadKycRecordsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoadKycRecordsResponse>): LoadKycRecordsResponse {
+    const message = createBaseLoadKycRecordsResponse();
+    message.read = object.read ?? 0;
+    message.loaded = object.loaded ?? 0;
+    message.rejected = object.rejected ?? 0;
+    message.rejections = object.rejections?.map((e) => KycRejection.fromPartial(e)) || [];
+    message.sha256 = object.sha256 ?? "";
+    return message;
+  },
+};
+
 /**
  * Compliance: the AML, sanctions and KYC alerts raised while loading, and their lifecycle
  * (OPEN -> ESCALATED -> CLOSED, or OPEN -> CLOSED; a reason every time; every change audited with the
@@ -4462,6 +4815,23 @@ export const ComplianceServiceService = {
     responseSerialize: (value: LoadSanctionsListsResponse): Buffer =>
       Buffer.from(LoadSanctionsListsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LoadSanctionsListsResponse => LoadSanctionsListsResponse.decode(value),
+  },
+  /**
+   * Loads KYC records (a CSV file inside the source roots: account, customer_id, status, and optionally
+   * expires_at and risk_level) into the KYC register the runs check accounts against: every record is
+   * loaded (inserted or updated by account) or rejected with a reason, in one transaction, audited
+   * (kyc:loaded, with the caller and the reason). Auditors and admins.
+   */
+  loadKycRecords: {
+    path: "/strongroom.engine.v1.ComplianceService/LoadKycRecords" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LoadKycRecordsRequest): Buffer =>
+      Buffer.from(LoadKycRecordsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LoadKycRecordsRequest => LoadKycRecordsRequest.decode(value),
+    responseSerialize: (value: LoadKycRecordsResponse): Buffer =>
+      Buffer.from(LoadKycRecordsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LoadKycRecordsResponse => LoadKycRecordsResponse.decode(value),
   },
   /** Legal holds keep rows past their retention (account, job or run); placed and released with a reason. */
   placeLegalHold: {
@@ -4599,6 +4969,13 @@ export interface ComplianceServiceServer extends UntypedServiceImplementation {
    * list that cannot be read or parsed changes nothing. Auditors and admins.
    */
   loadSanctionsLists: handleUnaryCall<LoadSanctionsListsRequest, LoadSanctionsListsResponse>;
+  /**
+   * Loads KYC records (a CSV file inside the source roots: account, customer_id, status, and optionally
+   * expires_at and risk_level) into the KYC register the runs check accounts against: every record is
+   * loaded (inserted or updated by account) or rejected with a reason, in one transaction, audited
+   * (kyc:loaded, with the caller and the reason). Auditors and admins.
+   */
+  loadKycRecords: handleUnaryCall<LoadKycRecordsRequest, LoadKycRecordsResponse>;
   /** Legal holds keep rows past their retention (account, job or run); placed and released with a reason. */
   placeLegalHold: handleUnaryCall<PlaceLegalHoldRequest, PlaceLegalHoldResponse>;
   releaseLegalHold: handleUnaryCall<ReleaseLegalHoldRequest, ReleaseLegalHoldResponse>;
@@ -4696,6 +5073,27 @@ export interface ComplianceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LoadSanctionsListsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Loads KYC records (a CSV file inside the source roots: account, customer_id, status, and optionally
+   * expires_at and risk_level) into the KYC register the runs check accounts against: every record is
+   * loaded (inserted or updated by account) or rejected with a reason, in one transaction, audited
+   * (kyc:loaded, with the caller and the reason). Auditors and admins.
+   */
+  loadKycRecords(
+    request: LoadKycRecordsRequest,
+    callback: (error: ServiceError | null, response: LoadKycRecordsResponse) => void,
+  ): ClientUnaryCall;
+  loadKycRecords(
+    request: LoadKycRecordsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LoadKycRecordsResponse) => void,
+  ): ClientUnaryCall;
+  loadKycRecords(
+    request: LoadKycRecordsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoadKycRecordsResponse) => void,
   ): ClientUnaryCall;
   /** Legal holds keep rows past their retention (account, job or run); placed and released with a reason. */
   placeLegalHold(
