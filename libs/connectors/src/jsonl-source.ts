@@ -27,8 +27,12 @@ export interface JsonlSourceOptions {
   hash?: Hash;
 }
 
-/** Kept of an over-long line, for its dead letter. */
-const KEPT_OF_LONG_LINE = 4096;
+/**
+ * A line that cannot be parsed (not UTF-8, over-long) cannot be told apart from its sensitive keys: its text
+ * is not kept (PCI DSS 3.3.1), as for a line that is not JSON.
+ */
+const TEXT_NOT_KEPT =
+  '[record text not kept: it could not be read as JSON, and JSON lines may carry card verification data]';
 
 /** Opens a JSON lines file; records carry the mapped paths' values as fields (see jsonFields). */
 export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvSource> {
@@ -94,7 +98,7 @@ export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvS
       return {
         recordNo,
         fields: [],
-        raw: line.toString('utf8'),
+        raw: TEXT_NOT_KEPT,
         byteEnd,
         error: { code: 'INVALID_ENCODING', message: 'record is not valid UTF-8' },
       };
@@ -131,7 +135,6 @@ export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvS
       const lf = buf.indexOf(0x0a);
       if ((lf < 0 ? buf.length : lf) > max) {
         // an over-long line: its start is kept for the dead letter, the rest skipped up to its end
-        const kept = buf.subarray(0, KEPT_OF_LONG_LINE).toString('utf8');
         let skipped = 0;
         for (;;) {
           const end = buf.indexOf(0x0a);
@@ -149,7 +152,7 @@ export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvS
           {
             recordNo,
             fields: [],
-            raw: `${kept}…`,
+            raw: TEXT_NOT_KEPT,
             byteEnd: bytePos,
             error: { code: 'RECORD_TOO_LONG', message: `record longer than ${max} bytes` },
           },

@@ -127,6 +127,29 @@ describe('ScheduleTicker (real PostgreSQL, injected clock)', () => {
     ]);
   });
 
+  it('acts on a fire whose replica died after claiming it (a CLAIMED row left behind)', async () => {
+    const file = path.join(dir, 'reclaim.csv');
+    fs.writeFileSync(file, 'id,acct,amt,ccy,ts\nr-1,A,1.00,EUR,2026-12-21\n');
+    const { job } = await saveJob(
+      ds,
+      parseJobDefinition(
+        `name: reclaimed\nsource:\n  kind: csv\n  path: ${file}\n  ${MAPPING}\nschedule: { cron: "0 0 1 1 *" }\n`,
+      ),
+      'user:ops',
+    );
+    // the dead replica's claim, of a fire an hour ago, made ten minutes ago
+    await pg.query(
+      `INSERT INTO schedule_fires (job_id, fire_at, replica, created_at)
+       VALUES ($1, date_trunc('minute', now()) - interval '1 hour', 'dead', now() - interval '10 minutes')`,
+      [job.id],
+    );
+    const r = replica('d');
+    r.state.now = new Date();
+    await r.ticker.tick();
+    expect((await fires('reclaimed')).map((f) => [f.outcome, f.replica])).toEqual([['STARTED', 'd']]);
+    expect(r.state.submitted).toHaveLength(1);
+  });
+
   it('refuses a bad schedule with the field at fault', () => {
     const def = (s: string) =>
       parseJobDefinition(`name: bad\nsource:\n  kind: csv\n  path: /x.csv\n  ${MAPPING}\nschedule: ${s}\n`);

@@ -21,6 +21,8 @@ import {
 export const SCHEDULE_ACTOR = 'service:scheduler';
 /** After a restart, fires of the last this-many ms are still acted on (a fire no replica saw). */
 const CATCH_UP_MS = 10 * 60_000;
+/** However long this replica could not look (a database outage), at most this far back is replayed. */
+const MAX_CATCH_UP_MS = 24 * 3600_000;
 
 export type FireOutcome = 'STARTED' | 'ALREADY_LOADED' | 'MISSED' | 'FAILED';
 
@@ -79,7 +81,10 @@ export class ScheduleTicker {
 
   private async look(): Promise<void> {
     const now = this.now();
-    const since = this.lastLook ?? new Date(now.getTime() - CATCH_UP_MS);
+    // never further back than the catch-up window (a long outage does not replay a day of fires)
+    const since = new Date(
+      this.lastLook ? Math.max(this.lastLook.getTime(), now.getTime() - MAX_CATCH_UP_MS) : now.getTime() - CATCH_UP_MS,
+    );
     let jobs: JobWithDefinition[];
     try {
       jobs = await scheduledJobs(this.deps.ds);
@@ -90,9 +95,21 @@ export class ScheduleTicker {
     for (const job of jobs) {
       const spec = scheduleSpec(job);
       if (!spec) continue;
-      for (const at of firesBetween(spec, since, now, 100)) {
+      // a fire claimed by a replica that died before acting on it (its row still CLAIMED) is acted on again
+      // (createRun is idempotent); so is a fire this look sees for the first time
+      const stale = (
+        (await this.deps.ds.query(
+          `SELECT fire_at FROM schedule_fires WHERE job_id = $1 AND outcome = 'CLAIMED'
+              AND created_at < now() - interval '2 minutes' AND fire_at > now() - interval '1 day'`,
+          [job.job.id],
+        )) as { fire_at: Date }[]
+      ).map((r) => r.fire_at);
+      for (const [at, reclaim] of [
+        ...stale.map((t) => [t, true] as const),
+        ...firesBetween(spec, since, now, 100).map((t) => [t, false] as const),
+      ]) {
         try {
-          await this.fire(job, spec, at);
+          await this.fire(job, spec, at, reclaim);
         } catch (err) {
           this.deps.logger.warn('schedule:fire-failed', {
             jobId: job.job.id,
@@ -106,10 +123,14 @@ export class ScheduleTicker {
   }
 
   /** One fire: claimed by one replica, then acted on and recorded. */
-  private async fire(job: JobWithDefinition, spec: ScheduleSpec, at: Date): Promise<void> {
+  private async fire(job: JobWithDefinition, spec: ScheduleSpec, at: Date, reclaim = false): Promise<void> {
     const claimed = (await this.deps.ds.query(
-      `INSERT INTO schedule_fires (job_id, fire_at, replica) VALUES ($1, $2, $3)
-        ON CONFLICT (job_id, fire_at) DO NOTHING RETURNING job_id`,
+      reclaim
+        ? `UPDATE schedule_fires SET replica = $3, created_at = now()
+            WHERE job_id = $1 AND fire_at = $2 AND outcome = 'CLAIMED' AND created_at < now() - interval '2 minutes'
+            RETURNING job_id`
+        : `INSERT INTO schedule_fires (job_id, fire_at, replica) VALUES ($1, $2, $3)
+            ON CONFLICT (job_id, fire_at) DO NOTHING RETURNING job_id`,
       [job.job.id, at, this.deps.replicaId],
     )) as unknown[];
     if (!claimed.length) return; // another replica has this fire
@@ -127,7 +148,12 @@ export class ScheduleTicker {
         detail = existing ? `${src.path} has not changed since run ${run.id}` : `run ${run.id} on ${src.path}`;
       } else {
         // fed by its inbox: a file must have arrived since the previous fire
-        const previous = previousFire(spec, new Date(at.getTime() - 60_000));
+        // (the previous fire as recorded: a monthly schedule's lies further back than the clock is searched)
+        const [recorded] = (await this.deps.ds.query(
+          `SELECT max(fire_at) AS at FROM schedule_fires WHERE job_id = $1 AND fire_at < $2`,
+          [job.job.id, at],
+        )) as { at: Date | null }[];
+        const previous = recorded?.at ?? previousFire(spec, new Date(at.getTime() - 60_000));
         const [arrived] = (await this.deps.ds.query(
           `SELECT id FROM job_runs WHERE job_id = $1 AND created_at > $2 AND created_at <= $3
             ORDER BY created_at DESC LIMIT 1`,
