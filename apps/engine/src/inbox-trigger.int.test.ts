@@ -103,7 +103,10 @@ describe('file arrival: a job with an inbox (two engine replicas watching)', () 
     expect(done.map((r) => r.loaded).sort()).toEqual([25, 40]);
     expect(done.every((r) => r.jobVersion === 1)).toBe(true);
     expect(filed(inbox, 'processed')).toEqual(['day-1.csv', 'day-2.csv']);
-    expect(fs.readdirSync(inbox).sort()).toEqual(['notes.txt', 'processed']);
+    expect(fs.readdirSync(inbox).sort()).toEqual(['.claimed', 'notes.txt', 'processed']);
+    expect(fs.readdirSync(path.join(inbox, '.claimed'))).toEqual([]);
+    // each run read its claimed copy, under a name of its own
+    expect(done.map((r) => path.basename(path.dirname(r.sourcePath)))).toEqual(['.claimed', '.claimed']);
   });
 
   it('loads nothing for a copy of a file under another name; files a failing file in failed/', async () => {
@@ -150,7 +153,16 @@ describe('file arrival: a job with an inbox (two engine replicas watching)', () 
     expect(filed(slow, 'processed')).toEqual(['marked.csv', 'marked.csv.done']);
     await new Promise((r) => setTimeout(r, 1000)); // several more looks
     expect(await runsOf(slowJob)).toHaveLength(1); // the unsettled file and the .part are still waiting
-    expect(fs.readdirSync(slow).sort()).toEqual(['processed', 'unsettled.csv', 'upload.csv.part']);
+    expect(fs.readdirSync(slow).sort()).toEqual(['.claimed', 'processed', 'unsettled.csv', 'upload.csv.part']);
+  });
+
+  it('files a new file of the same name beside the one filed before, never over it', async () => {
+    fs.writeFileSync(path.join(inbox, 'day-2.csv'), csv(rows('d2b', 3))); // a new day-2.csv: new content
+    await until('the second day-2.csv to be filed', async () =>
+      filed(inbox, 'processed').includes('day-2.csv.1') ? true : undefined,
+    );
+    expect(fs.readFileSync(path.join(inbox, 'processed', 'day-2.csv'), 'utf8')).toContain('d2-25');
+    expect(fs.readFileSync(path.join(inbox, 'processed', 'day-2.csv.1'), 'utf8')).toContain('d2b-3');
   });
 
   it('refuses a trigger on a grpc job, and a job with neither a source path nor an inbox', async () => {
@@ -166,6 +178,10 @@ describe('file arrival: a job with an inbox (two engine replicas watching)', () 
         baseDir: '',
       }),
     ).rejects.toMatchObject({ details: expect.stringContaining('source.path is required (or a trigger.inbox') });
+    // one folder, one job
+    await expect(define('second-on-inbox', inbox, 1)).rejects.toMatchObject({
+      details: expect.stringContaining("is job inbox-feed's already"),
+    });
     // a triggered job without a path runs on a given file only
     await expect(unaryCall(jobs, jobs.runJob, { jobId, file: '' })).rejects.toMatchObject({
       details: expect.stringContaining('this job has no source.path'),

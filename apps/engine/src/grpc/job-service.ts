@@ -23,6 +23,7 @@ import {
 } from '@strongroom/pipeline';
 import { type Breaker } from '@strongroom/resilience';
 import { type RunScheduler } from '../runs/run-scheduler';
+import { refuseSharedInbox } from '../runs/inbox-watcher';
 import { type FourEyes } from '../compliance/four-eyes';
 import { decryptField, isEncrypted, type KeyProvider } from '@strongroom/compliance';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
@@ -90,6 +91,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       if (req.baseDir) confineSourcePath(req.baseDir, deps.sourceRoots, 'base directory');
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
       confineJobPaths(def, deps.sourceRoots);
+      await refuseSharedInbox(ds, def);
       // an operator defines and changes jobs; how long their data is kept, how it is classified and which
       // controls apply to it (the compliance block) is for auditors and admins (ACTION_ROLES)
       const action = 'CreateJob.changeRetentionOrClassification';

@@ -256,7 +256,7 @@ export const jobDefinitionSchema = z.strictObject({
   trigger: z
     .strictObject({
       inbox: z.string().min(1),
-      settleSeconds: z.int().min(0).max(3600).default(5),
+      settleSeconds: z.int().min(1).max(3600).default(5),
     })
     .optional(),
   /**
