@@ -106,7 +106,9 @@ describe('openJsonlSource', () => {
       'utf16.jsonl',
       Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"id":"1"}\n', 'utf16le')]),
     );
-    await expect(readAll(utf16)).rejects.toThrow(/UTF-16 .*must be UTF-8: convert it/);
+    await expect(readAll(utf16)).rejects.toThrow(/UTF-16; JSON lines must be UTF-8: convert it/);
+    const noBom = write('utf16-nobom.jsonl', Buffer.from('{"id":"1"}\n', 'utf16le'));
+    await expect(readAll(noBom)).rejects.toThrow(/UTF-16; JSON lines must be UTF-8/);
   });
 
   it('resumes at a checkpoint and reads a partition of the file, hashing exactly its bytes', async () => {

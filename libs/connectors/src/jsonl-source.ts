@@ -125,10 +125,15 @@ export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvS
           continue;
         }
         if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) consume(3);
-        else if (buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)))
+        else if (
+          (buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) ||
+          // without a byte-order mark: ASCII text every other byte
+          (buf.length >= 4 &&
+            ((buf[1] === 0 && buf[3] === 0 && buf[0] !== 0) || (buf[0] === 0 && buf[2] === 0 && buf[1] !== 0)))
+        )
           throw new StrongroomError(
             ErrorCode.SOURCE_MALFORMED,
-            `source ${options.path} is UTF-16 (it starts with a UTF-16 byte order mark); JSON lines must be UTF-8: convert it (iconv -f UTF-16 -t UTF-8)`,
+            `source ${options.path} is UTF-16; JSON lines must be UTF-8: convert it (iconv -f UTF-16 -t UTF-8)`,
           );
         first = false;
       }

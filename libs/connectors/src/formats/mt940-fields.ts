@@ -123,7 +123,9 @@ export interface StatementLine {
 
 const STATEMENT_LINE = /^(\d{6})(\d{4}| {4})?(RC|RD|C|D)([A-Z])?(\d+,\d*)([NFS][A-Za-z0-9 ]{3})(.*)$/;
 /** Lenient: the same line without its transaction type (the amount, the one thing that counts, is intact). */
-const UNTYPED_STATEMENT_LINE = /^(\d{6})(\d{4}| {4})?(RC|RD|C|D)([A-Z])?(\d+,\d*)()(.*)$/;
+// (at most 3 decimals, then no digit: a reference that begins with digits would run into the amount — such a
+// line is refused even leniently, as its amount cannot be told)
+const UNTYPED_STATEMENT_LINE = /^(\d{6})(\d{4}| {4})?(RC|RD|C|D)([A-Z])?(\d+,\d{0,3})()(?!\d)(.*)$/;
 
 /**
  * The :61: statement line (its first line; the supplementary details on the next are not used). With

@@ -57,6 +57,16 @@ describe('readMt940 with strictness: lenient', () => {
     );
   });
 
+  it('refuses even leniently an untyped line whose reference begins with digits (its amount cannot be told)', async () => {
+    const ambiguous = statement('REF5', [
+      ...HEAD,
+      ':60F:C240101EUR100,00',
+      ':61:2401020102C10,00123REF',
+      ':62F:C240102EUR110,00',
+    ]);
+    expect((await formatErrorOf(lenient(ambiguous))).message).toMatch(/does not parse/);
+  });
+
   it('keeps the control totals mandatory: an unbalanced statement fails its check, lenient or not', async () => {
     const unbalanced = statement('REF4', [
       ...HEAD,
