@@ -5,7 +5,7 @@ import { achReader } from './ach';
 import { readBai2 } from './bai2';
 import { DecimalSum, parseDec } from '@strongroom/money';
 import { DETECT_BYTES, detectFormat, type DetectedFormat } from './detect';
-import { readIso20022 } from './iso20022';
+import { iso20022Reader, readIso20022 } from './iso20022';
 import { mt940Reader, readMt940 } from './mt940';
 import {
   BANK_FORMATS,
@@ -36,7 +36,7 @@ export function readerFor(format: BankFormat, options: ReaderOptions = {}): Form
     case 'camt053':
     case 'camt054':
     case 'pain001':
-      return readIso20022;
+      return options.lenient ? iso20022Reader({ lenient: true }) : readIso20022;
     case 'mt940':
     case 'mt942':
       return options.lenient ? mt940Reader({ lenient: true }) : readMt940;

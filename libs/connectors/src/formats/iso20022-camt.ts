@@ -80,6 +80,8 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
   const scope: CamtScope = { tag, findings };
   let st: Statement | null = null;
   let entry: Entry | null = null;
+  /** Lenient: entries read as booked for want of a status. */
+  let unstated = 0;
 
   function closeTx(e: Entry, g: Group): void {
     const amount = g.tx?.amt ?? g.tx?.amtDtls ?? null;
@@ -117,8 +119,17 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     const amount = parseXmlAmount(f('Amt'), 'Ntry/Amt', location);
     if (!e.ccy) throw new FormatError('Ntry/Amt has no Ccy', location);
     const debit = debitIndicator(f('CdtDbtInd'), 'Ntry/CdtDbtInd', location);
-    const status = f('Sts') ?? f('Sts/Cd');
-    if (!status) throw new FormatError('Ntry has no Sts', location);
+    let status = f('Sts') ?? f('Sts/Cd');
+    if (!status) {
+      // a statement (camt.053) reports booked entries: leniently, an entry without its status is one
+      if (!(ctx.lenient && ctx.format === 'camt053'))
+        throw new FormatError(
+          `Ntry has no Sts${ctx.format === 'camt053' ? ' (a camt.053 entry without one is read as booked with source.strictness: lenient)' : ''}`,
+          location,
+        );
+      status = 'BOOK';
+      unstated++;
+    }
     if (!s.id) throw new FormatError(`${tag} has no Id`, location);
     if (!s.account) throw new FormatError(`${tag} has no Acct/Id`, location);
     const signed = signAmount(amount, debit);
@@ -235,6 +246,10 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
 
     finish() {
       if (!counts[counted]) throw new FormatError(`${message} document has no ${tag}`, 'end of document');
+      if (unstated)
+        findings.warn(
+          `${unstated} entr${unstated === 1 ? 'y' : 'ies'} without Sts read as booked (strictness: lenient)`,
+        );
       return counts;
     },
   };

@@ -306,7 +306,10 @@ export function signAmount(amount: { text: string; dec: Dec }, debit: boolean): 
 
 export function debitIndicator(text: string | undefined, what: string, location: string): boolean {
   if (text === 'CRDT' || text === 'DBIT') return text === 'DBIT';
-  throw new FormatError(`${what} is "${text ?? ''}", expected CRDT or DBIT`, location);
+  throw new FormatError(
+    text === undefined ? `${what} is missing, expected CRDT or DBIT` : `${what} is "${text}", expected CRDT or DBIT`,
+    location,
+  );
 }
 
 /** YYYY-MM-DD of an ISO date or date-time. */
@@ -321,6 +324,8 @@ export interface MessageContext {
   walker: XmlWalker;
   findings: Findings;
   emit(entry: BankEntry): void;
+  /** strictness: lenient — slips that cannot change an amount are read with warnings. */
+  lenient?: boolean;
 }
 
 /** A message reader: the XML events of the whole document in, counts out at the end. */

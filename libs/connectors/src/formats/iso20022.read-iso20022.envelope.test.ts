@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { corpusDir } from '@strongroom/testing';
 import { camt053, bal, ntry, read, rejection, textBytes } from './iso20022-test-support';
+import { iso20022Reader } from './iso20022';
+import { readAll } from './reader-test-support';
 
 const HEAD = 'urn:iso:std:iso:20022:tech:xsd:head.001.001.02';
 const appHdr = (msgDef: string) =>
@@ -87,5 +89,24 @@ describe('ISO 20022 in a Business Application Header envelope', () => {
       (await rejection(wrap('<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"><X/></Document>')))
         .message,
     ).toContain('unsupported namespace "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08" on element Document');
+  });
+
+  it('reads camt.053 entries without Sts as booked under strictness: lenient; refuses them strictly, saying so', async () => {
+    const doc = camt053(
+      `${bal('OPBD', '100.00')}${bal('CLBD', '130.00')}${ntry({ amt: '30.00', ind: 'CRDT' }).replace('<Sts>BOOK</Sts>', '')}`,
+      'urn:iso:std:iso:20022:tech:xsd:camt.053.001.08',
+    );
+    expect((await rejection(wrap(doc))).message).toMatch(
+      /Ntry has no Sts \(a camt\.053 entry without one is read as booked with source\.strictness: lenient\)$/,
+    );
+    const lenient = await readAll(iso20022Reader({ lenient: true }), textBytes(wrap(doc)));
+    expect(lenient.entries.map((e) => e.amount)).toEqual(['30.00']);
+    expect(lenient.summary.checks.every((c) => c.ok)).toBe(true);
+    expect(lenient.summary.warnings).toContain('1 entry without Sts read as booked (strictness: lenient)');
+    // a missing indicator says it is missing (it said `is ""`)
+    const noInd = camt053(
+      `${bal('OPBD', '1.00')}${ntry({ amt: '1.00', ind: 'CRDT' }).replace('<CdtDbtInd>CRDT</CdtDbtInd>', '')}`,
+    );
+    expect((await rejection(noInd)).message).toContain('Ntry/CdtDbtInd is missing, expected CRDT or DBIT');
   });
 });

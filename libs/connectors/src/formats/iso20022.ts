@@ -13,7 +13,14 @@ import { type BankEntry, type BankFormat, type FormatReader, FormatError } from 
  * the open elements, the current entry and running totals are held (per statement, also the set of
  * its AcctSvcrRefs, to keep keys unique), so memory does not grow with the file.
  */
-export const readIso20022: FormatReader = async function* readIso20022(input) {
+/** The ISO 20022 reader; `lenient` reads a camt.053 entry without its status as booked, with a warning. */
+export function iso20022Reader(options: { lenient?: boolean } = {}): FormatReader {
+  return (input) => readMessages(input, options.lenient ?? false);
+}
+
+export const readIso20022: FormatReader = iso20022Reader();
+
+async function* readMessages(input: AsyncIterable<Buffer>, lenient: boolean): ReturnType<FormatReader> {
   const text = new TextInput(input);
   const findings = new Findings();
   const ready: BankEntry[] = [];
@@ -40,7 +47,7 @@ export const readIso20022: FormatReader = async function* readIso20022(input) {
           return;
         }
         walker.base = depth;
-        const ctx = { ...found, walker, findings, emit: (e: BankEntry) => void ready.push(e) };
+        const ctx = { ...found, walker, findings, lenient, emit: (e: BankEntry) => void ready.push(e) };
         doc.message = { ...found, reader: found.format === 'pain001' ? createPainReader(ctx) : createCamtReader(ctx) };
       } else if (envelope.done) {
         if (messageOfNamespace(frame.uri))
@@ -82,7 +89,7 @@ export const readIso20022: FormatReader = async function* readIso20022(input) {
     );
   }
   return { format: message.format, version: message.version, encoding: text.encoding, counts, ...result };
-};
+}
 
 /** Declared encodings that agree with how the bytes were decoded (a Latin-1 declaration on valid UTF-8 is ambiguous). */
 const UTF8 = ['utf-8', 'utf8', 'us-ascii', 'ascii'];

@@ -166,11 +166,11 @@ const sourceSchema = z
     if (src.kind !== 'ach' && 'customReturnCodes' in src && src.customReturnCodes !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['customReturnCodes'], message: 'applies to ach sources only' });
     }
-    if ('strictness' in src && src.strictness === 'lenient' && src.kind !== 'mt940' && src.kind !== 'mt942') {
+    if ('strictness' in src && src.strictness === 'lenient' && !['mt940', 'mt942', 'camt053'].includes(src.kind)) {
       ctx.addIssue({
         code: 'custom',
         path: ['strictness'],
-        message: 'lenient is built for mt940 and mt942 sources so far (the other formats are read strictly)',
+        message: 'lenient is built for mt940, mt942 and camt053 sources so far (the other formats are read strictly)',
       });
     }
   });
