@@ -1,9 +1,9 @@
 import { csvLine } from './csv-line';
 import { sensitiveColumns } from './sensitive-columns';
-import fs from 'node:fs';
 import { type Hash } from 'node:crypto';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { DEFAULT_MAX_RECORD_BYTES, parseRecords } from './csv-parser';
+import { ByteWindow } from './byte-window';
 
 /** One record as read from a source, before mapping and validation. */
 export interface SourceRecord {
@@ -92,70 +92,33 @@ async function openCsvFile(
   options: CsvSourceOptions,
   knownHeader?: string[],
 ): Promise<CsvSource & { rawHeader: string[] }> {
-  let stat: fs.Stats;
-  try {
-    stat = await fs.promises.stat(options.path);
-  } catch (err) {
-    throw new StrongroomError(
-      ErrorCode.SOURCE_UNAVAILABLE,
-      `source file ${options.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      { cause: err },
-    );
-  }
-  if (!stat.isFile())
-    throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source ${options.path} is not a regular file`);
+  const w = await ByteWindow.open(options.path, options);
   const parse = {
     delimiter: (options.delimiter ?? ',').charCodeAt(0),
     maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
   };
-  const range = options.range;
-  const empty = range !== undefined && range.end <= range.start;
-  const stream = fs.createReadStream(options.path, {
-    highWaterMark: options.chunkBytes ?? 1 << 20,
-    ...(range ? { start: range.start, end: Math.max(range.end - 1, range.start) } : {}),
-  });
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let buf: Buffer = Buffer.alloc(0);
-  let eof = empty;
-  let bytePos = range?.start ?? 0; // file offset of buf[0]
-
-  async function fill(): Promise<boolean> {
-    if (eof) return false;
-    const next = await chunks.next();
-    if (next.done) {
-      eof = true;
-      return true;
-    }
-    options.hash?.update(next.value);
-    buf = buf.length ? Buffer.concat([buf, next.value]) : next.value;
-    return true;
-  }
-  const consume = (n: number) => {
-    buf = buf.subarray(n);
-    bytePos += n;
-  };
 
   let header: string[] | undefined = knownHeader;
-  if (header && empty) stream.destroy();
+  if (header && w.eof) w.close();
   try {
-    if (!header) await fill();
-    if (!header && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) consume(3);
+    if (!header) await w.fill();
+    if (!header && w.buf.length >= 3 && w.buf[0] === 0xef && w.buf[1] === 0xbb && w.buf[2] === 0xbf) w.consume(3);
     while (!header) {
-      const { records, consumed } = parseRecords(buf, parse, eof);
+      const { records, consumed } = parseRecords(w.buf, parse, w.eof);
       const rec = records.find((r) => r.raw.trim() !== '');
       if (rec) {
-        consume(records.slice(0, records.indexOf(rec) + 1).reduce((a, r) => a + r.length, 0));
+        w.consume(records.slice(0, records.indexOf(rec) + 1).reduce((a, r) => a + r.length, 0));
         if (rec.error)
           throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `CSV header is malformed: ${rec.error.message}`);
         header = rec.fields.map((f) => f.trim());
         break;
       }
-      consume(consumed);
-      if (!(await fill()))
+      w.consume(consumed);
+      if (!(await w.fill()))
         throw new StrongroomError(ErrorCode.SOURCE_MALFORMED, `source ${options.path} is empty: no CSV header`);
     }
   } catch (err) {
-    stream.destroy();
+    w.close();
     throw err;
   }
 
@@ -182,18 +145,8 @@ async function openCsvFile(
     return { fields, raw: csvLine(fields, delimiter) };
   };
   let recordNo = options.startRecordNo ?? 0;
-  if (options.startByte !== undefined && options.startByte > bytePos) {
-    // resume: discard up to the checkpoint (still hashed by fill())
-    while (bytePos + buf.length < options.startByte && (await fill()));
-    if (bytePos + buf.length < options.startByte) {
-      stream.destroy();
-      throw new StrongroomError(
-        ErrorCode.SOURCE_MALFORMED,
-        `source ${options.path} is shorter than its checkpoint (${options.startByte} bytes)`,
-      );
-    }
-    consume(options.startByte - bytePos);
-  }
+  // resume: discard up to the checkpoint (still hashed)
+  if (options.startByte !== undefined) await w.skipTo(options.startByte);
 
   async function* records(limits: BatchLimits | (() => BatchLimits)): AsyncGenerator<SourceRecord[]> {
     const next = typeof limits === 'function' ? limits : () => limits;
@@ -203,20 +156,20 @@ async function openCsvFile(
     let skipping = false;
     for (;;) {
       if (skipping) {
-        const lf = buf.indexOf(0x0a);
+        const lf = w.buf.indexOf(0x0a);
         if (lf >= 0) {
           const last = out[out.length - 1];
-          consume(lf + 1);
-          if (last) last.byteEnd = bytePos;
+          w.consume(lf + 1);
+          if (last) last.byteEnd = w.bytePos;
           skipping = false;
         } else {
-          consume(buf.length);
-          if (!(await fill())) break;
+          w.consume(w.buf.length);
+          if (!(await w.fill())) break;
           continue;
         }
       }
-      const { records: parsed, consumed } = parseRecords(buf, parse, eof);
-      let offset = bytePos;
+      const { records: parsed, consumed } = parseRecords(w.buf, parse, w.eof);
+      let offset = w.bytePos;
       for (const r of parsed) {
         offset += r.length;
         if (r.raw === '' || (r.fields.length === 1 && r.raw.trim() === '' && !r.error)) continue;
@@ -233,14 +186,14 @@ async function openCsvFile(
           ({ records: max, bytes: maxBytes = Infinity } = next());
         }
       }
-      consume(consumed);
+      w.consume(consumed);
       if (skipping) continue;
-      if (!(await fill())) break;
+      if (!(await w.fill())) break;
     }
-    if (buf.length > 0) throw new Error('csv: unconsumed input at end of file'); // parser invariant
+    if (w.buf.length > 0) throw new Error('csv: unconsumed input at end of file'); // parser invariant
     if (out.length) yield out;
   }
 
   const rawHeader = header;
-  return { header: keep(header), dropped, rawHeader, records, close: () => stream.destroy() };
+  return { header: keep(header), dropped, rawHeader, records, close: () => w.close() };
 }

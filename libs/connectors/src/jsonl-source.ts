@@ -2,10 +2,10 @@
 // guarantees: exact byte offsets (checkpoints, partitions), one bad line costs one record, bounded memory,
 // every byte through the caller's hash. A JSON string cannot hold a raw line break, so every LF ends a
 // record: no line can swallow the next.
-import fs from 'node:fs';
 import { type Hash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { ByteWindow } from './byte-window';
 import { DEFAULT_MAX_RECORD_BYTES } from './csv-parser';
 import { type BatchLimits, type CsvSource, type SourceRecord } from './csv-source';
 import { jsonFields, parseJsonPath } from './json-record';
@@ -37,58 +37,12 @@ const TEXT_NOT_KEPT =
 /** Opens a JSON lines file; records carry the mapped paths' values as fields (see jsonFields). */
 export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvSource> {
   const paths = options.paths.map((p) => parseJsonPath(p));
-  let stat: fs.Stats;
-  try {
-    stat = await fs.promises.stat(options.path);
-  } catch (err) {
-    throw new StrongroomError(
-      ErrorCode.SOURCE_UNAVAILABLE,
-      `source file ${options.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      { cause: err },
-    );
-  }
-  if (!stat.isFile())
-    throw new StrongroomError(ErrorCode.SOURCE_UNAVAILABLE, `source ${options.path} is not a regular file`);
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const range = options.range;
-  const empty = range !== undefined && range.end <= range.start;
-  const stream = fs.createReadStream(options.path, {
-    highWaterMark: options.chunkBytes ?? 1 << 20,
-    ...(range ? { start: range.start, end: Math.max(range.end - 1, range.start) } : {}),
-  });
-  if (empty) stream.destroy();
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let buf: Buffer = Buffer.alloc(0);
-  let eof = empty;
-  let bytePos = range?.start ?? 0;
-  let first = bytePos === 0;
-
-  async function fill(): Promise<boolean> {
-    if (eof) return false;
-    const next = await chunks.next();
-    if (next.done) {
-      eof = true;
-      return true;
-    }
-    options.hash?.update(next.value);
-    buf = buf.length ? Buffer.concat([buf, next.value]) : next.value;
-    return true;
-  }
-  const consume = (n: number) => {
-    buf = buf.subarray(n);
-    bytePos += n;
-  };
-
-  if (options.startByte !== undefined && options.startByte > bytePos) {
-    while (bytePos + buf.length < options.startByte && (await fill()));
-    if (bytePos + buf.length < options.startByte) {
-      stream.destroy();
-      throw new StrongroomError(
-        ErrorCode.SOURCE_MALFORMED,
-        `source ${options.path} is shorter than its checkpoint (${options.startByte} bytes)`,
-      );
-    }
-    consume(options.startByte - bytePos);
+  const w = await ByteWindow.open(options.path, options);
+  if (w.eof) w.close();
+  let first = w.bytePos === 0;
+  if (options.startByte !== undefined && options.startByte > w.bytePos) {
+    await w.skipTo(options.startByte);
     first = false;
   }
 
@@ -120,16 +74,18 @@ export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvS
     const full = () => out.length >= most || outBytes >= mostBytes;
     for (;;) {
       if (first) {
-        if (buf.length < 3 && !eof) {
-          await fill();
+        if (w.buf.length < 3 && !w.eof) {
+          await w.fill();
           continue;
         }
-        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) consume(3);
+        if (w.buf.length >= 3 && w.buf[0] === 0xef && w.buf[1] === 0xbb && w.buf[2] === 0xbf) w.consume(3);
         else if (
-          (buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) ||
+          (w.buf.length >= 2 &&
+            ((w.buf[0] === 0xff && w.buf[1] === 0xfe) || (w.buf[0] === 0xfe && w.buf[1] === 0xff))) ||
           // without a byte-order mark: ASCII text every other byte
-          (buf.length >= 4 &&
-            ((buf[1] === 0 && buf[3] === 0 && buf[0] !== 0) || (buf[0] === 0 && buf[2] === 0 && buf[1] !== 0)))
+          (w.buf.length >= 4 &&
+            ((w.buf[1] === 0 && w.buf[3] === 0 && w.buf[0] !== 0) ||
+              (w.buf[0] === 0 && w.buf[2] === 0 && w.buf[1] !== 0)))
         )
           throw new StrongroomError(
             ErrorCode.SOURCE_MALFORMED,
@@ -137,20 +93,20 @@ export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvS
           );
         first = false;
       }
-      const lf = buf.indexOf(0x0a);
-      if ((lf < 0 ? buf.length : lf) > max) {
+      const lf = w.buf.indexOf(0x0a);
+      if ((lf < 0 ? w.buf.length : lf) > max) {
         // an over-long line: its start is kept for the dead letter, the rest skipped up to its end
         let skipped = 0;
         for (;;) {
-          const end = buf.indexOf(0x0a);
+          const end = w.buf.indexOf(0x0a);
           if (end >= 0) {
             skipped += end + 1;
-            consume(end + 1);
+            w.consume(end + 1);
             break;
           }
-          skipped += buf.length;
-          consume(buf.length);
-          if (!(await fill())) break;
+          skipped += w.buf.length;
+          w.consume(w.buf.length);
+          if (!(await w.fill())) break;
         }
         recordNo++;
         emit(
@@ -158,23 +114,23 @@ export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvS
             recordNo,
             fields: [],
             raw: TEXT_NOT_KEPT,
-            byteEnd: bytePos,
+            byteEnd: w.bytePos,
             error: { code: 'RECORD_TOO_LONG', message: `record longer than ${max} bytes` },
           },
           skipped,
         );
-      } else if (lf >= 0 || (eof && buf.length > 0)) {
-        const end = lf >= 0 ? lf : buf.length;
-        let line = buf.subarray(0, end);
+      } else if (lf >= 0 || (w.eof && w.buf.length > 0)) {
+        const end = lf >= 0 ? lf : w.buf.length;
+        let line = w.buf.subarray(0, end);
         if (line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
-        const taken = lf >= 0 ? lf + 1 : buf.length;
+        const taken = lf >= 0 ? lf + 1 : w.buf.length;
         const blank = line.every((b) => b === 0x20 || b === 0x09);
-        consume(taken);
+        w.consume(taken);
         if (!blank) {
           recordNo++;
-          emit(recordOf(line, recordNo, bytePos), taken);
+          emit(recordOf(line, recordNo, w.bytePos), taken);
         }
-      } else if (!(await fill())) break;
+      } else if (!(await w.fill())) break;
       if (full()) {
         yield out;
         out = [];
@@ -185,5 +141,5 @@ export async function openJsonlSource(options: JsonlSourceOptions): Promise<CsvS
     if (out.length) yield out;
   }
 
-  return { header: names, dropped: [], records, close: () => stream.destroy() };
+  return { header: names, dropped: [], records, close: () => w.close() };
 }

@@ -15,9 +15,9 @@ export {
   matchesInboxPattern,
   type JobDefinition,
 } from './jobs/job-definition';
-export { saveJob, getJob, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './jobs/job-store';
+export { saveJob, getJob, jobsWith, listJobs, withDefinitions, isUuid, type JobWithDefinition } from './jobs/job-store';
 export { operatorText } from './operator-text';
-export { createRun, fileDigest, getRun, listRuns, runThroughput } from './run/run-store';
+export { createRun, getRun, listRuns, runThroughput } from './run/run-store';
 export { executeRun, stopReason } from './run/run-executor';
 export { type RunContext } from './run/run-context';
 export { RunControl } from './run/run-control';

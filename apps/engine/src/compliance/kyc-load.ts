@@ -2,12 +2,12 @@
 // customer_id, status and optionally expires_at and risk_level. Every record is loaded (inserted, or
 // updated by account) or rejected with a reason — read = loaded + rejected — in one transaction with its
 // audit entry, so the register never holds half a file.
+import { createHash } from 'node:crypto';
 import { appendAudit } from '@strongroom/audit';
 import { openCsvSource } from '@strongroom/connectors';
 import { type DataSource, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { findPans } from '@strongroom/logging';
-import { fileDigest } from '@strongroom/pipeline';
 
 const STATUSES = new Set(['VERIFIED', 'PENDING', 'REJECTED']);
 const RISKS = new Set(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
@@ -70,8 +70,9 @@ export async function loadKycRecords(
   actor: string,
   reason: string,
 ): Promise<{ read: number; loaded: number; rejections: KycRejection[]; rejected: number; sha256: string }> {
-  const { sha256 } = await fileDigest(file);
-  const source = await openCsvSource({ path: file });
+  // one read: the digest for the audit entry is taken as the records are parsed
+  const digest = createHash('sha256');
+  const source = await openCsvSource({ path: file, hash: digest });
   const header = source.header.map((h) => h.toLowerCase());
   const missing = ['account', 'customer_id', 'status'].filter((c) => !header.includes(c));
   if (missing.length) {
@@ -120,6 +121,7 @@ export async function loadKycRecords(
   } finally {
     source.close();
   }
+  const sha256 = digest.digest('hex');
   const list = [...rows.values()];
   await ds.transaction(async (em) => {
     for (let i = 0; i < list.length; i += 5000) {

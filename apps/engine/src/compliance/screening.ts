@@ -27,13 +27,7 @@ export async function loadScreening(
   }
   const t0 = Date.now();
   const screener = SanctionsIndex.fromFiles(files, threshold);
-  const sources = screener.sources.map((s) => ({
-    file: s.file,
-    sha256: s.sha256,
-    format: s.format,
-    names: s.names,
-    skipped: s.skipped.length,
-  }));
+  const sources = listSources(screener);
   await ds.transaction((em) =>
     appendAudit(sqlExec(em), {
       actor: 'service:engine',
@@ -48,6 +42,17 @@ export async function loadScreening(
     ms: Date.now() - t0,
   });
   return { screener, threshold, breaker };
+}
+
+/** What a loaded index was made of, file by file (for the audit entry and the caller). */
+export function listSources(screener: SanctionsIndex) {
+  return screener.sources.map((s) => ({
+    file: s.file,
+    sha256: s.sha256,
+    format: s.format,
+    names: s.names,
+    skipped: s.skipped.length,
+  }));
 }
 
 /** The lists' version: SHA-256 over their files' digests, in the order given. */
@@ -70,7 +75,7 @@ export async function reloadScreening(
   logger: Logger,
   actor: string,
   reason: string,
-): Promise<{ version: string; previousVersion: string; names: number; screener: SanctionsIndex }> {
+): Promise<{ version: string; previousVersion: string; names: number; sources: ReturnType<typeof listSources> }> {
   let screener: SanctionsIndex;
   try {
     screener = SanctionsIndex.fromFiles(files, setup.threshold);
@@ -87,13 +92,7 @@ export async function reloadScreening(
     );
   const previousVersion = setup.screener ? listsVersion(setup.screener.sources) : '';
   const version = listsVersion(screener.sources);
-  const sources = screener.sources.map((s) => ({
-    file: s.file,
-    sha256: s.sha256,
-    format: s.format,
-    names: s.names,
-    skipped: s.skipped.length,
-  }));
+  const sources = listSources(screener);
   await ds.transaction((em) =>
     appendAudit(sqlExec(em), {
       actor,
@@ -104,5 +103,5 @@ export async function reloadScreening(
   );
   setup.screener = screener; // the switch: one assignment, after the audit entry committed
   logger.info('sanctions:list-reloaded', { names: screener.size, version, previousVersion, actor });
-  return { version, previousVersion, names: screener.size, screener };
+  return { version, previousVersion, names: screener.size, sources };
 }

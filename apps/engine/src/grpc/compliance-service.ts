@@ -195,19 +195,7 @@ export function complianceServiceHandlers(deps: {
           );
         return confineSourcePath(f, deps.sourceRoots, 'sanctions list');
       });
-      const r = await reloadScreening(screening, files, ds, log, actor, reason);
-      return {
-        version: r.version,
-        previousVersion: r.previousVersion,
-        names: r.names,
-        sources: r.screener.sources.map((s) => ({
-          file: s.file,
-          sha256: s.sha256,
-          format: s.format,
-          names: s.names,
-          skipped: s.skipped.length,
-        })),
-      };
+      return reloadScreening(screening, files, ds, log, actor, reason);
     }),
     loadKycRecords: unary(scope, 'LoadKycRecords', async (req, _log, actor) => {
       const reason = operatorText(req.reason, 'a reason to load KYC records');

@@ -15,11 +15,12 @@ import { confineSourcePath, type SourceRoots } from '@strongroom/connectors';
 import { type DataSource, sqlExec, TERMINAL_RUN_STATUSES } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
+import { SerialPoll } from './serial-poll';
 import {
   type JobDefinition,
   createRun,
-  getJob,
   getRun,
+  jobsWith,
   matchesInboxPattern,
   splitInbox,
   type JobWithDefinition,
@@ -50,46 +51,33 @@ export interface InboxWatcherDeps {
   now?: () => number;
 }
 
-/** Jobs whose current version has a trigger. */
-async function triggeredJobs(ds: DataSource): Promise<JobWithDefinition[]> {
-  const rows = (await ds.query(
-    `SELECT j.id FROM jobs j JOIN job_versions v ON v.job_id = j.id AND v.version = j.current_version
-      WHERE v.definition ? 'trigger' ORDER BY j.name`,
-  )) as { id: string }[];
-  return Promise.all(rows.map((r) => getJob(ds, r.id)));
-}
-
 export class InboxWatcher {
   private readonly seen = new Map<string, Seen>();
   /** Claimed file → its run (until filed). */
   private readonly runs = new Map<string, string>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
   private readonly warned = new Set<string>();
+  private readonly poll = new SerialPoll(() => this.lookOnce());
 
   constructor(private readonly deps: InboxWatcherDeps) {}
 
   /** Looks at every inbox every `pollMs`. */
   start(pollMs: number): void {
-    this.timer = setInterval(() => void this.tick(), pollMs);
-    void this.tick();
+    this.poll.start(pollMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.poll.stop();
   }
 
   /** One look at every inbox (never two at once). */
   tick(): Promise<void> {
-    this.running ??= this.lookOnce().finally(() => (this.running = undefined));
-    return this.running;
+    return this.poll.tick();
   }
 
   private async lookOnce(): Promise<void> {
     let jobs: JobWithDefinition[];
     try {
-      jobs = await triggeredJobs(this.deps.ds);
+      jobs = await jobsWith(this.deps.ds, 'trigger');
     } catch (err) {
       this.deps.logger.warn('inbox:jobs-unavailable', { error: String(err) });
       return;

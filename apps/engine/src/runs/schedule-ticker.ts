@@ -8,10 +8,11 @@ import { type SourceRoots } from '@strongroom/connectors';
 import { type DataSource, sqlExec } from '@strongroom/db';
 import { StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
+import { SerialPoll } from './serial-poll';
 import {
   createRun,
   firesBetween,
-  getJob,
+  jobsWith,
   parseCron,
   previousFire,
   type JobWithDefinition,
@@ -44,18 +45,9 @@ export function scheduleSpec(job: JobWithDefinition): ScheduleSpec | undefined {
   return { cron: parseCron(s.cron), timezone: s.timezone, holidays: new Set(s.calendar) };
 }
 
-async function scheduledJobs(ds: DataSource): Promise<JobWithDefinition[]> {
-  const rows = (await ds.query(
-    `SELECT j.id FROM jobs j JOIN job_versions v ON v.job_id = j.id AND v.version = j.current_version
-      WHERE v.definition ? 'schedule' ORDER BY j.name`,
-  )) as { id: string }[];
-  return Promise.all(rows.map((r) => getJob(ds, r.id)));
-}
-
 export class ScheduleTicker {
   private lastLook: Date | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly poll = new SerialPoll(() => this.look());
 
   constructor(private readonly deps: ScheduleTickerDeps) {}
 
@@ -64,19 +56,16 @@ export class ScheduleTicker {
   }
 
   start(pollMs: number): void {
-    this.timer = setInterval(() => void this.tick(), pollMs);
-    void this.tick();
+    this.poll.start(pollMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.poll.stop();
   }
 
   /** Acts on every fire since the last look (never two looks at once). */
   tick(): Promise<void> {
-    this.running ??= this.look().finally(() => (this.running = undefined));
-    return this.running;
+    return this.poll.tick();
   }
 
   private async look(): Promise<void> {
@@ -87,7 +76,7 @@ export class ScheduleTicker {
     );
     let jobs: JobWithDefinition[];
     try {
-      jobs = await scheduledJobs(this.deps.ds);
+      jobs = await jobsWith(this.deps.ds, 'schedule');
     } catch (err) {
       this.deps.logger.warn('schedule:jobs-unavailable', { error: String(err) });
       return; // looked again next time, from the same point

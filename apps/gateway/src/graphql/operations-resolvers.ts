@@ -51,6 +51,17 @@ const unmasked = (ctx: GatewayContext) => ctx.actor.roles.some((r) => SEES_UNMAS
 
 type Args = Record<string, unknown>;
 
+/** The run and status filters deadLetters and deadLetterReasons share. */
+function deadLetterFilter(a: Args): { runId: string; jobId: string; status: DeadLetterStatus } {
+  return {
+    runId: (a['runId'] as string) ?? '',
+    jobId: '',
+    status: a['status']
+      ? DLQ_STATUS[a['status'] as keyof typeof DLQ_STATUS]
+      : DeadLetterStatus.DEAD_LETTER_STATUS_UNSPECIFIED,
+  };
+}
+
 export const operationsQueries = {
   breakers: async (_: unknown, __: Args, ctx: GatewayContext) => (await ctx.services.listBreakers({})).breakers,
   runPartitions: async (_: unknown, a: Args, ctx: GatewayContext) => {
@@ -73,11 +84,7 @@ export const operationsQueries = {
   deadLetters: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Connection<DeadLetter>> => {
     const page = pageRequest('deadLetters', a['first'] as number, a['after'] as string);
     const r = await ctx.services.listDeadLetters({
-      runId: (a['runId'] as string) ?? '',
-      jobId: '',
-      status: a['status']
-        ? DLQ_STATUS[a['status'] as keyof typeof DLQ_STATUS]
-        : DeadLetterStatus.DEAD_LETTER_STATUS_UNSPECIFIED,
+      ...deadLetterFilter(a),
       reasonCode: (a['reasonCode'] as string) ?? '',
       pageSize: page.pageSize,
       pageToken: page.pageToken,
@@ -86,11 +93,7 @@ export const operationsQueries = {
   },
   deadLetterReasons: async (_: unknown, a: Args, ctx: GatewayContext) => {
     const r = await ctx.services.countDeadLetters({
-      runId: (a['runId'] as string) ?? '',
-      jobId: '',
-      status: a['status']
-        ? DLQ_STATUS[a['status'] as keyof typeof DLQ_STATUS]
-        : DeadLetterStatus.DEAD_LETTER_STATUS_UNSPECIFIED,
+      ...deadLetterFilter(a),
     });
     return { total: r.total, reasons: r.reasons };
   },

@@ -245,3 +245,13 @@ export async function listJobs(
 export function isUuid(s: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 }
+
+/** The jobs whose current version has `key` (a trigger, a schedule), with their definitions, by name. */
+export async function jobsWith(ds: DataSource, key: 'trigger' | 'schedule'): Promise<JobWithDefinition[]> {
+  const rows = (await ds.query(
+    `SELECT j.id FROM jobs j JOIN job_versions v ON v.job_id = j.id AND v.version = j.current_version
+      WHERE v.definition ? $1 ORDER BY j.name`,
+    [key],
+  )) as { id: string }[];
+  return Promise.all(rows.map((r) => getJob(ds, r.id)));
+}
