@@ -189,6 +189,29 @@ describe('executeRun', () => {
     expect(run.errorMessage).toContain('5 of 6 records rejected');
   });
 
+  it('with noRetry (an inbox) gives content one run, even while that run fails: never a second attempt', async () => {
+    const file = writeTempFile(dir, 'c2.csv', [HEADER, ...ROWS.slice(0, 2)].join('\n'));
+    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('inbox-like', file)))).job.id);
+    const first = await createRun(ds, job, undefined, undefined, undefined, { noRetry: true });
+    // replicas asking for the same content while its run ends in failure
+    const asks = Array.from({ length: 24 }, (_, i) =>
+      new Promise((r) => setTimeout(r, i)).then(() =>
+        createRun(ds, job, undefined, undefined, undefined, { noRetry: true }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 8));
+    await ds.query(`UPDATE job_runs SET status = 'FAILED' WHERE id = $1`, [first.run.id]);
+    const answers = await Promise.all(asks);
+    expect(new Set(answers.map((a) => a.run.id))).toEqual(new Set([first.run.id]));
+    expect(await ds.query('SELECT count(*)::int AS n FROM job_runs WHERE job_id = $1', [job.job.id])).toEqual([
+      { n: 1 },
+    ]);
+    // without noRetry (a person's run --file), the failed content gets a new attempt
+    const retry = await createRun(ds, job);
+    expect(retry).toMatchObject({ existing: false });
+    expect(retry.run.id).not.toBe(first.run.id);
+  });
+
   it('fails clearly when a mapped column is missing from the header', async () => {
     const file = writeTempFile(dir, 'd.csv', 'id,amount\n1,2\n');
     const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('badheader', file)))).job.id);

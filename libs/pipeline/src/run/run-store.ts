@@ -48,12 +48,11 @@ export async function createRun(
   const sourcePath = runSourcePath(asFileJob(job.definition).source.path, file);
   if (roots) confineSourcePath(sourcePath, roots); // before the file is hashed
   const { sha256, bytes } = await fileDigest(sourcePath);
-  // noRetry (an inbox): content whose latest run failed or was cancelled is that run, not a new attempt
-  const ended = options.noRetry ? await findLatestRun(ds, job.job.id, sha256) : null;
-  const result =
-    ended && (ended.status === 'FAILED' || ended.status === 'CANCELLED')
-      ? { run: ended, existing: true }
-      : await insertRunOnce(ds, job, sourcePath, sha256, bytes);
+  // noRetry (an inbox): content that has a run — live, succeeded, failed or cancelled — is that run, never a
+  // new attempt. Decided on one read: reading "not ended" and then "not live" could see a run fail in between
+  // and start a second one.
+  const latest = options.noRetry ? await findLatestRun(ds, job.job.id, sha256) : null;
+  const result = latest ? { run: latest, existing: true } : await insertRunOnce(ds, job, sourcePath, sha256, bytes);
   // who asked for the run (the executor, later, audits run:started as the engine that carries it out)
   if (requestedBy)
     await ds.transaction((em) =>
@@ -131,13 +130,17 @@ export async function insertRunOnce(
 }
 
 async function findLatestRun(ds: DataSource, jobId: string, sha256: string): Promise<JobRunEntity | null> {
-  return ds
-    .getRepository(JobRunEntity)
-    .createQueryBuilder('r')
-    .where('r.job_id = :jobId AND r.source_sha256 = :sha256', { jobId, sha256 })
-    .orderBy('r.created_at', 'DESC')
-    .limit(1)
-    .getOne();
+  return (
+    ds
+      .getRepository(JobRunEntity)
+      .createQueryBuilder('r')
+      .where('r.job_id = :jobId AND r.source_sha256 = :sha256', { jobId, sha256 })
+      // the live run when there is one (at most one: the unique index), else the newest ended one
+      .orderBy(`CASE WHEN r.status IN ('FAILED','CANCELLED') THEN 1 ELSE 0 END`, 'ASC')
+      .addOrderBy('r.created_at', 'DESC')
+      .limit(1)
+      .getOne()
+  );
 }
 
 async function findLiveRun(ds: DataSource, jobId: string, sha256: string): Promise<JobRunEntity | null> {
