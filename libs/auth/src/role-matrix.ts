@@ -88,6 +88,11 @@ export const ACTION_ROLES = Object.freeze({
   'CreateJob.changeRetentionOrClassification': AUDITORS,
   /** ReplayDeadLetters with corrected field values. */
   'ReplayDeadLetters.corrections': OPERATORS,
+  /**
+   * Writing the KYC register through a job (`kind: kyc`): defining or changing such a job, running it, and
+   * replaying its dead letters — the same people who may LoadKycRecords.
+   */
+  WriteKycRegister: AUDITORS,
   /** Seeing jobs' and runs' source paths as the engine's host has them (others see them relative to their root). */
   ReadHostSourcePaths: STAFF,
 } satisfies Record<string, readonly Role[]>);

@@ -59,3 +59,11 @@ export {
   type ScheduleSpec,
   type CronExpression,
 } from './jobs/schedule';
+export {
+  KYC_COLUMNS,
+  readKycFile,
+  upsertKycRows,
+  validateKycRecord,
+  type KycFile,
+  type KycRow,
+} from './kyc/kyc-records';

@@ -57,7 +57,9 @@ export type RejectCode =
   | 'DUPLICATE_KEY'
   | 'KEY_CONFLICT'
   | 'LOAD_REJECTED'
-  | 'KYC_HOLD';
+  | 'KYC_HOLD'
+  | 'INVALID_STATUS'
+  | 'INVALID_RISK_LEVEL';
 
 /** A record that will be dead-lettered; `raw` has every card number masked. */
 export interface Rejection {

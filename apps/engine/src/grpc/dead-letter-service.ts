@@ -89,7 +89,16 @@ export function deadLetterServiceHandlers(deps: {
       if (req.corrections.length) requireAction(caller, 'ReplayDeadLetters.corrections', 'a replay with corrections');
       const corrections = new Map(req.corrections.map((c) => [c.id, c.rawRecord]));
       const outcomes = await replayDeadLetters(
-        deps.ctx,
+        {
+          ...deps.ctx,
+          // a KYC run's dead letters go into the KYC register
+          authorizeKycRegister: () =>
+            requireAction(
+              caller,
+              'WriteKycRegister',
+              'replaying dead letters of a KYC job (it writes the KYC register)',
+            ),
+        },
         {
           ids: req.ids,
           runId: optionalUuid(req.runId, 'run_id'),

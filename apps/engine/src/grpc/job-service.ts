@@ -36,7 +36,7 @@ import {
   type PathView,
   type RunJobInfo,
 } from './mappers';
-import { required, streamScope, unary, type CallScope, type Caller } from './call-scope';
+import { required, requireAction, streamScope, unary, type CallScope, type Caller } from './call-scope';
 import { toServiceError } from './status-map';
 
 export interface JobServiceDeps {
@@ -91,6 +91,8 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       if (req.baseDir) confineSourcePath(req.baseDir, deps.sourceRoots, 'base directory');
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
       confineJobPaths(def, deps.sourceRoots);
+      if (def.source.kind === 'kyc')
+        requireAction(caller, 'WriteKycRegister', 'a KYC job (it writes the KYC register)');
       await refuseSharedInbox(ds, def);
       // an operator defines and changes jobs; how long their data is kept, how it is classified and which
       // controls apply to it (the compliance block) is for auditors and admins (ACTION_ROLES)
@@ -128,6 +130,8 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
     }),
     runJob: unary(scope, 'RunJob', async (req, log, actor, caller) => {
       const job = await getJob(ds, required(req.jobId, 'job_id'));
+      if (job.definition.source.kind === 'kyc')
+        requireAction(caller, 'WriteKycRegister', 'running a KYC job (it writes the KYC register)');
       const { run, existing } = await createRun(ds, job, deps.sourceRoots, actor, req.file || undefined);
       if (!existing || run.status === 'PENDING') scheduler.submit(run.id); // idempotent for queued runs
       log.info(existing ? 'run:existing' : 'run:queued', {

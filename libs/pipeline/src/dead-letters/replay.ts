@@ -5,7 +5,7 @@ import { type DataSource, pgClientOf, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { loadRows, prepareStaging } from '../load/batch-writer';
 import { mergeTotals, totalsFromJson, totalsToJson } from '../load/integrity';
-import { asFileJob, recordLayout } from '../jobs/job-definition';
+import { asFileJob, recordLayout, sourceSystem } from '../jobs/job-definition';
 import { getJob } from '../jobs/job-store';
 import { getRun } from '../run/run-store';
 import { sinkTotals } from '../run/run-finalizer';
@@ -13,6 +13,7 @@ import { createTransactionMapper } from '../load/transaction-mapper';
 import { type CanonicalTransaction } from '../types';
 import { complianceChecksFor, runComplianceChecks, type ScreeningSetup } from '../compliance/compliance-checks';
 import { ID } from './dead-letters';
+import { replayKycRun } from './kyc-replay';
 
 export type ReplayOutcome = {
   id: string;
@@ -44,6 +45,8 @@ export async function replayDeadLetters(
     screening?: ScreeningSetup;
     fieldKeys?: KeyProvider;
     crash?: (point: string) => void;
+    /** Throws unless the caller may write the KYC register (the dead letters of a KYC job's run). */
+    authorizeKycRegister?: () => void;
   },
   req: ReplayRequest,
   actor: string,
@@ -90,6 +93,7 @@ async function replayRun(
     screening?: ScreeningSetup;
     fieldKeys?: KeyProvider;
     crash?: (point: string) => void;
+    authorizeKycRegister?: () => void;
   },
   runId: string,
   ids: string[],
@@ -110,6 +114,10 @@ async function replayRun(
     );
   const job = await getJob(ctx.ds, run.jobId, run.jobVersion);
   const def = asFileJob(job.definition);
+  if (def.source.kind === 'kyc') {
+    ctx.authorizeKycRegister?.(); // a KYC run's dead letters go into the KYC register
+    return replayKycRun(ctx.ds, run, def.source.delimiter, ids, corrections, actor, reason);
+  }
   const layout = recordLayout(def.source);
   const mapper = createTransactionMapper(run.sourceHeader, layout.mapping, ctx.pan, def.compliance.notCardData);
   // a raw record is one line of the source's format: a CSV line, or a JSON object of a JSON lines file
@@ -180,7 +188,7 @@ async function replayRun(
     const batchCtx = {
       runId,
       jobId: run.jobId,
-      sourceSystem: def.source.system ?? def.name,
+      sourceSystem: sourceSystem(def),
       dataClassification: def.compliance.dataClassification,
       checks,
     };

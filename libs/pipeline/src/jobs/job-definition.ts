@@ -91,6 +91,18 @@ const jsonlSourceSchema = z.strictObject({
   mapping: jsonMappingSchema,
 });
 
+/**
+ * KYC records for the register (kyc_customers): a CSV file with the columns account, customer_id, status,
+ * expires_at and risk_level (libs/pipeline kyc-records.ts); no mapping. Its runs load the register.
+ */
+const kycSourceSchema = z.strictObject({
+  kind: z.literal('kyc'),
+  /** The file a plain run reads; optional for a job with a trigger (its runs read the files its inbox receives). */
+  path: z.string().min(1).optional(),
+  delimiter: z.enum([',', ';', '\t', '|']).default(','),
+  encoding: z.literal('utf-8').default('utf-8'),
+});
+
 /** Bank file formats: the file carries its own control totals and is reconciled before anything loads. */
 export const BANK_SOURCE_KINDS = ['ach', 'camt052', 'camt053', 'camt054', 'mt940', 'mt942', 'bai2', 'pain001'] as const;
 export type BankSourceKind = (typeof BANK_SOURCE_KINDS)[number];
@@ -161,7 +173,7 @@ const amlSchema = z.strictObject({
 });
 
 const sourceSchema = z
-  .discriminatedUnion('kind', [csvSourceSchema, jsonlSourceSchema, grpcSourceSchema, bankSourceSchema])
+  .discriminatedUnion('kind', [csvSourceSchema, jsonlSourceSchema, kycSourceSchema, grpcSourceSchema, bankSourceSchema])
   .superRefine((src, ctx) => {
     if (src.kind !== 'ach' && 'customReturnCodes' in src && src.customReturnCodes !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['customReturnCodes'], message: 'applies to ach sources only' });
@@ -190,7 +202,8 @@ export const jobDefinitionSchema = z.strictObject({
   source: sourceSchema,
   sink: z
     .strictObject({
-      table: z.literal('transactions').default('transactions'),
+      /** transactions; a job of `kind: kyc` loads kyc_customers (the KYC register), and no other job may. */
+      table: z.enum(['transactions', 'kyc_customers']).default('transactions'),
       mode: z.literal('append').default('append'),
     })
     .default({ table: 'transactions', mode: 'append' }),
@@ -284,8 +297,9 @@ export type JobDefinition = z.infer<typeof jobDefinitionSchema>;
 export type CsvSource = z.infer<typeof csvSourceSchema>;
 export type JsonlSource = z.infer<typeof jsonlSourceSchema>;
 export type BankSource = z.infer<typeof bankSourceSchema>;
+export type KycSource = z.infer<typeof kycSourceSchema>;
 /** The source of a file job. */
-export type FileSource = CsvSource | JsonlSource | BankSource;
+export type FileSource = CsvSource | JsonlSource | KycSource | BankSource;
 export type FileJobDefinition = JobDefinition & { source: FileSource };
 /** A file source as a run reads it: with the run's own file (its definition's path, `--file`, or an inbox's). */
 export type RunFileSource = FileSource & { path: string };
@@ -299,6 +313,11 @@ export function asFileJob(def: JobDefinition): FileJobDefinition {
       `job ${def.name} reads from "${def.source.kind}", not from a file`,
     );
   return def as FileJobDefinition;
+}
+
+/** The source system of the job's business key (source_system, txn_id): the source's `system`, else the job's name. */
+export function sourceSystem(def: JobDefinition): string {
+  return ('system' in def.source ? def.source.system : undefined) ?? def.name;
 }
 
 export function isBankSource(source: FileSource): source is BankSource {
@@ -322,6 +341,7 @@ export function recordLayout(source: FileSource): {
   paths?: string[];
 } {
   if (isBankSource(source)) return { delimiter: ',', mapping: CANONICAL_MAPPING };
+  if (source.kind === 'kyc') return { delimiter: source.delimiter, mapping: {} };
   if (source.kind === 'jsonl')
     return { delimiter: ',', mapping: source.mapping, paths: [...new Set(Object.values(source.mapping))] };
   return { delimiter: source.delimiter, mapping: source.mapping };
@@ -393,6 +413,27 @@ export function parseJobDefinition(text: string, baseDir?: string): JobDefinitio
         `invalid job definition: compliance.classification.${field} cannot be RESTRICTED: ${why}; RESTRICTED (encrypted) fields: ${ENCRYPTABLE_FIELDS.join(', ')}`,
       );
     }
+  }
+  // a KYC job loads the KYC register, and only a KYC job does; the compliance controls are for transactions
+  const kyc = def.source.kind === 'kyc';
+  const table = (raw as { sink?: { table?: unknown } }).sink?.table;
+  if (kyc && table !== undefined && table !== 'kyc_customers')
+    throw new StrongroomError(
+      ErrorCode.INVALID_JOB_DEFINITION,
+      'invalid job definition: sink.table: a job of kind kyc loads kyc_customers (the KYC register)',
+    );
+  if (!kyc && def.sink.table === 'kyc_customers')
+    throw new StrongroomError(
+      ErrorCode.INVALID_JOB_DEFINITION,
+      'invalid job definition: sink.table: kyc_customers is loaded by a job of source kind kyc (columns account, customer_id, status, expires_at, risk_level)',
+    );
+  if (kyc) {
+    def.sink.table = 'kyc_customers';
+    if (def.compliance.frameworks.length)
+      throw new StrongroomError(
+        ErrorCode.INVALID_JOB_DEFINITION,
+        'invalid job definition: compliance.frameworks: a KYC job loads the KYC register the transaction jobs are checked against; the frameworks apply to transaction jobs',
+      );
   }
   // a daily deadline is read in the schedule's zone unless the SLA names its own
   if (def.sla?.deadlineTime && !def.sla.timezone) def.sla.timezone = def.schedule?.timezone ?? 'UTC';

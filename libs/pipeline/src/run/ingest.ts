@@ -9,7 +9,7 @@ import { prepareStaging, type BatchContext } from '../load/batch-writer';
 import { mergeTotals, type Totals } from '../load/integrity';
 import { markStreamOpened } from './run-status';
 import { loadCommittedBatches } from './resume-state';
-import { CANONICAL_FIELDS, CANONICAL_MAPPING, type CanonicalField } from '../jobs/job-definition';
+import { CANONICAL_FIELDS, CANONICAL_MAPPING, sourceSystem, type CanonicalField } from '../jobs/job-definition';
 import { getJob, type JobWithDefinition } from '../jobs/job-store';
 import { finalizeRun } from './run-finalizer';
 import { RunLockHolder } from './run-lock';
@@ -141,7 +141,7 @@ export class IngestSession {
     const batchCtx: BatchContext & { actor: string } = {
       runId: this.run.id,
       jobId: this.run.jobId,
-      sourceSystem: def.source.system ?? def.name,
+      sourceSystem: sourceSystem(def),
       dataClassification: def.compliance.dataClassification,
       checks: complianceChecksFor(def, this.ctx.screening, this.ctx.fieldKeys),
       actor,

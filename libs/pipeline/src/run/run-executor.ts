@@ -10,7 +10,16 @@ import { asDatabaseOutage, isDatabaseOutage } from './db-outage';
 import { AdaptiveBatchSize } from './adaptive-batch';
 import { commitBatch } from '../load/batch-commit';
 import { prepareStaging, sinkLines, type BatchContext, type SinkLines } from '../load/batch-writer';
-import { asFileJob, isBankSource, recordLayout, type RunFileJob } from '../jobs/job-definition';
+import {
+  asFileJob,
+  isBankSource,
+  recordLayout,
+  sourceSystem,
+  type KycSource,
+  type RunFileJob,
+} from '../jobs/job-definition';
+import { readKycFile } from '../kyc/kyc-records';
+import { commitKycRun } from '../kyc/kyc-run';
 import { type JobWithDefinition } from '../jobs/job-store';
 import { type RunControl } from './run-control';
 import { type RunContext, type RunStats } from './run-context';
@@ -120,7 +129,7 @@ export async function executeRun(
     const batchCtx: BatchContext & { actor: string } = {
       runId: run.id,
       jobId: run.jobId,
-      sourceSystem: def.source.system ?? def.name,
+      sourceSystem: sourceSystem(def),
       dataClassification: def.compliance.dataClassification,
       checks: complianceChecksFor(def, ctx.screening, ctx.fieldKeys),
       actor,
@@ -163,8 +172,8 @@ export async function executeRun(
         fromByte: lease.byteOffset,
         ...(lease.previousOwner ? { previousOwner: lease.previousOwner } : {}),
       });
-      const outcome = await runPartition(worker, lease);
-      if (outcome === 'stopped') return run;
+      const outcome = def.source.kind === 'kyc' ? await kycPartition(worker, lease) : await runPartition(worker, lease);
+      if (outcome === 'stopped' || def.source.kind === 'kyc') return run; // a KYC run ends in its one transaction
       lease = undefined;
       last = outcome === 'last';
     }
@@ -224,18 +233,19 @@ export async function executeRun(
  */
 async function startRun(ctx: RunContext, run: JobRunEntity, def: RunFileJob, actor: string, log: Logger) {
   const src = def.source;
-  const plan = isBankSource(src)
-    ? await throughSource(ctx.source, src.path, () => fileDigest(src.path)).then((d) => ({
-        ...d,
-        partitions: singlePartition(d.bytes, d.sha256),
-      }))
-    : await throughSource(ctx.source, src.path, () =>
-        planCsvPartitions({
-          path: src.path,
-          ...(src.kind === 'jsonl' ? { jsonl: true } : { delimiter: src.delimiter }),
-          partitionBytes: ctx.partitionBytes ?? DEFAULT_PARTITION_BYTES,
-        }),
-      );
+  const plan =
+    isBankSource(src) || src.kind === 'kyc'
+      ? await throughSource(ctx.source, src.path, () => fileDigest(src.path)).then((d) => ({
+          ...d,
+          partitions: singlePartition(d.bytes, d.sha256),
+        }))
+      : await throughSource(ctx.source, src.path, () =>
+          planCsvPartitions({
+            path: src.path,
+            ...(src.kind === 'jsonl' ? { jsonl: true } : { delimiter: src.delimiter }),
+            partitionBytes: ctx.partitionBytes ?? DEFAULT_PARTITION_BYTES,
+          }),
+        );
   if (plan.sha256 !== run.sourceSha256) {
     throw new StrongroomError(
       ErrorCode.SOURCE_CHANGED,
@@ -448,6 +458,37 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
     source?.close(); // a read still in flight ends with it (a hung read must not hold the run)
     await Promise.allSettled(ahead);
   }
+}
+
+/**
+ * A KYC job's run (its one partition): the file is read and validated whole, checked against the digest
+ * taken at submission, then loaded and the run ended in one transaction (kyc-run.ts). Pause, cancel and
+ * shutdown are obeyed before that transaction; a replica that stops before it leaves nothing behind.
+ */
+async function kycPartition(w: PartitionWorker, lease: PartitionLease): Promise<'last' | 'stopped'> {
+  const { ctx, run, def, control, actor, log, stats, onProgress } = w;
+  const src = def.source as KycSource & { path: string };
+  const readHash = createHash('sha256');
+  const kyc = await throughSource(ctx.source, src.path, () =>
+    readKycFile(src.path, { delimiter: src.delimiter, hash: readHash }),
+  );
+  const readSha = readHash.digest('hex');
+  if (readSha !== run.sourceSha256)
+    throw new StrongroomError(
+      ErrorCode.SOURCE_CHANGED,
+      `source file ${src.path} changed after it was submitted (SHA-256 ${readSha.slice(0, 12)}… ≠ ${run.sourceSha256.slice(0, 12)}…)`,
+    );
+  const request = await obey(ctx, run, control, actor, onProgress);
+  if (request !== 'run') return stop(ctx, run, lease, request, control.requestedBy ?? actor, log, control.reason);
+  stats.peakRssBytes = Math.max(stats.peakRssBytes, process.memoryUsage.rss());
+  await commitKycRun(ctx.ds, run, def, lease, kyc, stats, actor);
+  log.info(run.status === 'SUCCEEDED' ? 'run:succeeded' : 'run:failed', {
+    read: run.recordsRead,
+    loaded: run.recordsLoaded,
+    deadLettered: run.recordsDeadLettered,
+    errorCode: run.errorCode,
+  });
+  return 'last';
 }
 
 /**

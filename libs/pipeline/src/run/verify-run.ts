@@ -4,6 +4,7 @@ import { type DataSource } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { DigestBuilder } from '../load/integrity';
 import { getJob } from '../jobs/job-store';
+import { sourceSystem as systemOf } from '../jobs/job-definition';
 import { getRun } from './run-store';
 
 export interface VerifyRunResult {
@@ -60,7 +61,12 @@ export async function recomputeBatchDigests(
       `run ${runId} is ${run.status}; only a SUCCEEDED run can be verified`,
     );
   const job = await getJob(ds, run.jobId, run.jobVersion);
-  const sourceSystem = job.definition.source.system ?? job.definition.name;
+  if (job.definition.source.kind === 'kyc')
+    throw new StrongroomError(
+      ErrorCode.FAILED_PRECONDITION,
+      `run ${runId} loaded the KYC register, which keeps one current row per account (no batches to recompute): its kyc:loaded audit entry holds the file's SHA-256 and counts`,
+    );
+  const sourceSystem = systemOf(job.definition);
   const rows: {
     batch_seq: number;
     record_count: string;
