@@ -15,7 +15,15 @@ import {
   named,
   type Statement,
 } from './iso20022-camt-state';
-import { datePart, debitIndicator, parseXmlAmount, parseCount, signAmount, type XmlFrame } from './iso20022-xml';
+import {
+  datePart,
+  debitIndicator,
+  directedAmount,
+  parseXmlAmount,
+  parseCount,
+  signAmount,
+  type XmlFrame,
+} from './iso20022-xml';
 import { FormatError } from './types';
 
 const BALANCE_CODES = new Set(['OPBD', 'PRCD', 'CLBD', 'FWAV']);
@@ -84,10 +92,15 @@ export function closeBalance(scope: CamtScope, s: Statement, frame: XmlFrame): v
   }
   const amt = d.get('Amt');
   const where = `line ${amt?.line ?? frame.line}`;
-  const amount = signAmount(
-    parseXmlAmount(amt?.text, `Bal ${code} Amt`, where),
-    debitIndicator(d.get('CdtDbtInd')?.text, `Bal ${code} CdtDbtInd`, where),
-  );
+  const { amount, how } = directedAmount({
+    amount: amt?.text,
+    indicator: d.get('CdtDbtInd')?.text,
+    what: `Bal ${code} `,
+    location: where,
+    lenient: scope.lenient === true,
+    balance: true,
+  });
+  if (how && scope.unsigned) scope.unsigned[how]++;
   if (!amt?.ccy) throw new FormatError(`Bal ${code} Amt has no Ccy`, where);
   s.balances.push({
     code,

@@ -10,7 +10,7 @@
  */
 import { DecimalSum, type Dec } from '@strongroom/money';
 import { type Findings } from './findings';
-import { SeenKeys } from './iso20022-xml';
+import { SeenKeys, type UnstatedSign } from './iso20022-xml';
 
 export type Camt = 'camt052' | 'camt053' | 'camt054';
 
@@ -79,6 +79,10 @@ export interface Entry {
 export interface CamtScope {
   tag: string;
   findings: Findings;
+  /** strictness: lenient (camt.053): a missing CdtDbtInd where the sign is otherwise given. */
+  lenient?: boolean;
+  /** Lenient readings of amounts without CdtDbtInd, by how they were signed. */
+  unsigned?: Record<UnstatedSign, number>;
 }
 
 /** A statement as findings name it by position: `Stmt[2]`. */

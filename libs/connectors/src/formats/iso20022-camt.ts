@@ -6,7 +6,7 @@
  * Elements are matched by local name and position, so every schema version (.001.01 to .001.08+)
  * reads alike. State: the current statement's totals and the current entry's fields.
  */
-import { DecimalSum } from '@strongroom/money';
+import { DecimalSum, negDec } from '@strongroom/money';
 import { closeBalance, closeGroup, finishStatement } from './iso20022-camt-checks';
 import {
   type Camt,
@@ -24,10 +24,10 @@ import {
 import {
   attribute,
   datePart,
-  debitIndicator,
+  directedAmount,
   parseXmlAmount,
-  signAmount,
   type MessageContext,
+  type UnstatedSign,
   type MessageReader,
   type XmlFrame,
 } from './iso20022-xml';
@@ -61,6 +61,7 @@ const TX_FIELDS = new Set([
   ]),
   'RmtInf/Strd/CdtrRefInf/Ref',
   'Refs/EndToEndId',
+  'CdtDbtInd',
 ]);
 const MAX_USTRD = 10;
 /** The Bal and TxsSummry fields the checks read; others are not kept (a statement could hold any number). */
@@ -71,17 +72,30 @@ const SUMMARY_FIELDS = new Set(
     .concat(['TtlCdtNtries', 'TtlDbtNtries'].flatMap((t) => [`${t}/NbOfNtries`, `${t}/Sum`])),
 );
 
+const UNSIGNED_TEXT: Record<UnstatedSign, string> = {
+  signed: 'written with their sign',
+  zero: 'zero',
+  transaction: "by their one TxDtls' CdtDbtInd",
+  credit: 'balances read as credit (the balance check confirms them)',
+};
+
 export function createCamtReader(ctx: MessageContext): MessageReader {
   const { tag, counted } = STATEMENT[ctx.format as Camt];
   const { walker, findings } = ctx;
   const message = ctx.version.slice(0, 8);
   const header = { creDtTm: null as string | null };
   const counts = { [counted]: 0, entries: 0, booked: 0, notBooked: 0, transactionDetails: 0 };
-  const scope: CamtScope = { tag, findings };
   let st: Statement | null = null;
   let entry: Entry | null = null;
-  /** Lenient: entries read as booked for want of a status. */
+  /** Lenient: entries read as booked for want of a status; amounts signed without their CdtDbtInd, by how. */
   let unstated = 0;
+  const unsigned: Record<UnstatedSign, number> = { signed: 0, zero: 0, transaction: 0, credit: 0 };
+  const scope: CamtScope = {
+    tag,
+    findings,
+    lenient: ctx.lenient === true && ctx.format === 'camt053',
+    unsigned,
+  };
 
   function closeTx(e: Entry, g: Group): void {
     const amount = g.tx?.amt ?? g.tx?.amtDtls ?? null;
@@ -116,9 +130,18 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
   function closeEntry(s: Statement, e: Entry): BankEntry {
     const f = (k: string): string | undefined => e.fields.get(k);
     const location = `${label(scope, s)}/Ntry[${e.index}] (line ${e.line})`;
-    const amount = parseXmlAmount(f('Amt'), 'Ntry/Amt', location);
+    const { amount: signed, how } = directedAmount({
+      amount: f('Amt'),
+      indicator: f('CdtDbtInd'),
+      txIndicator: e.txSeen === 1 ? f('tx:CdtDbtInd') : undefined,
+      what: 'Ntry/',
+      location,
+      lenient: ctx.lenient === true && ctx.format === 'camt053',
+    });
+    if (how) unsigned[how]++;
+    const debit = signed.dec.units < 0n;
+    const amount = debit ? { text: signed.text.slice(1), dec: negDec(signed.dec) } : signed;
     if (!e.ccy) throw new FormatError('Ntry/Amt has no Ccy', location);
-    const debit = debitIndicator(f('CdtDbtInd'), 'Ntry/CdtDbtInd', location);
     let status = f('Sts') ?? f('Sts/Cd');
     if (!status) {
       // a statement (camt.053) reports booked entries: leniently, an entry without its status is one
@@ -132,7 +155,6 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     }
     if (!s.id) throw new FormatError(`${tag} has no Id`, location);
     if (!s.account) throw new FormatError(`${tag} has no Acct/Id`, location);
-    const signed = signAmount(amount, debit);
     const valueDate = datePart(f('ValDt/Dt') ?? f('ValDt/DtTm'));
     const bookedAt =
       f('BookgDt/DtTm') ?? f('BookgDt/Dt') ?? f('ValDt/DtTm') ?? f('ValDt/Dt') ?? s.creDtTm ?? header.creDtTm;
@@ -249,6 +271,15 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
       if (unstated)
         findings.warn(
           `${unstated} entr${unstated === 1 ? 'y' : 'ies'} without Sts read as booked (strictness: lenient)`,
+        );
+      const n = unsigned.signed + unsigned.zero + unsigned.transaction + unsigned.credit;
+      if (n)
+        findings.warn(
+          `${n} amount${n === 1 ? '' : 's'} without CdtDbtInd read by their sign (strictness: lenient): ` +
+            (['signed', 'zero', 'transaction', 'credit'] as const)
+              .filter((k) => unsigned[k])
+              .map((k) => `${unsigned[k]} ${UNSIGNED_TEXT[k]}`)
+              .join(', '),
         );
       return counts;
     },

@@ -304,6 +304,52 @@ export function signAmount(amount: { text: string; dec: Dec }, debit: boolean): 
   return { text: `-${amount.text}`, dec: { units: -amount.dec.units, scale: amount.dec.scale } };
 }
 
+/** How a lenient read signed an amount whose CdtDbtInd is missing. */
+export type UnstatedSign = 'signed' | 'zero' | 'transaction' | 'credit';
+
+/**
+ * An amount with its direction (`indicator` is the CdtDbtInd). Strictly the CdtDbtInd must be there. With
+ * `lenient`, a missing one where the sign is otherwise given: a zero amount (no sign to give), an amount
+ * written with its sign ("-12.50" debit), or — an entry — the CdtDbtInd of its one TxDtls (`txIndicator`).
+ * A balance (`balance`) without any of these is read as a credit: a balance is a control total, never a
+ * loaded amount, and the balance check must still hold. An entry's sign is never guessed. `how` says which.
+ */
+export function directedAmount(o: {
+  amount: string | undefined;
+  indicator: string | undefined;
+  txIndicator?: string | undefined;
+  /** What the amount and indicator are named after: `Ntry/` → `Ntry/Amt`, `Ntry/CdtDbtInd`. */
+  what: string;
+  location: string;
+  lenient?: boolean;
+  balance?: boolean;
+}): { amount: { text: string; dec: Dec }; how?: UnstatedSign } {
+  const indWhat = `${o.what}CdtDbtInd`;
+  if (o.indicator !== undefined || !o.lenient) {
+    const amount = parseXmlAmount(o.amount, `${o.what}Amt`, o.location);
+    if (o.indicator === undefined)
+      throw new FormatError(
+        `${indWhat} is missing, expected CRDT or DBIT (with source.strictness: lenient, a zero amount or one written with its sign is read without it)`,
+        o.location,
+      );
+    return { amount: signAmount(amount, debitIndicator(o.indicator, indWhat, o.location)) };
+  }
+  const minus = o.amount?.startsWith('-') ?? false;
+  const amount = parseXmlAmount(minus ? o.amount?.slice(1) : o.amount, `${o.what}Amt`, o.location);
+  if (amount.dec.units === 0n) return { amount, how: 'zero' };
+  if (minus || o.amount?.startsWith('+')) return { amount: signAmount(amount, minus), how: 'signed' };
+  if (o.txIndicator !== undefined)
+    return {
+      amount: signAmount(amount, debitIndicator(o.txIndicator, 'TxDtls CdtDbtInd', o.location)),
+      how: 'transaction',
+    };
+  if (o.balance) return { amount, how: 'credit' };
+  throw new FormatError(
+    `${indWhat} is missing and nothing else gives the sign of ${amount.text} (no sign written, no TxDtls CdtDbtInd): an entry's direction is never guessed`,
+    o.location,
+  );
+}
+
 export function debitIndicator(text: string | undefined, what: string, location: string): boolean {
   if (text === 'CRDT' || text === 'DBIT') return text === 'DBIT';
   throw new FormatError(

@@ -109,4 +109,53 @@ describe('ISO 20022 in a Business Application Header envelope', () => {
     );
     expect((await rejection(noInd)).message).toContain('Ntry/CdtDbtInd is missing, expected CRDT or DBIT');
   });
+
+  it('reads a missing CdtDbtInd under lenient where the sign is otherwise given; never guesses an entry, never loads a mismatch', async () => {
+    const V08 = 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.08';
+    const noInd = (xml: string) => xml.replace(/<CdtDbtInd>(CRDT|DBIT)<\/CdtDbtInd>/g, '');
+    const lenient = (xml: string) => readAll(iso20022Reader({ lenient: true }), textBytes(xml));
+    // a statement as some banks export it: balances and entries without CdtDbtInd, debits written with a minus,
+    // one entry signed by its TxDtls' own CdtDbtInd; a zero balance has no sign to give
+    const doc = camt053(
+      noInd(
+        `${bal('OPBD', '100.00')}${bal('CLBD', '60.00')}${bal('FWAV', '0.00')}` +
+          ntry({ amt: '-25.50', ind: 'DBIT' }) +
+          ntry({ amt: '+5.50', ind: 'CRDT' }) +
+          ntry({ amt: '20.00', ind: 'DBIT' }),
+      ).replace(
+        /(<Amt Ccy="EUR">20\.00<\/Amt>.*?)<ValDt>/,
+        '$1<NtryDtls><TxDtls><Amt Ccy="EUR">20.00</Amt><CdtDbtInd>DBIT</CdtDbtInd></TxDtls></NtryDtls><ValDt>',
+      ),
+      V08,
+    );
+    // strictly refused, saying how lenient reads it
+    expect((await rejection(doc)).message).toContain(
+      'Bal OPBD CdtDbtInd is missing, expected CRDT or DBIT (with source.strictness: lenient, a zero amount or one written with its sign is read without it)',
+    );
+    const read = await lenient(doc);
+    expect(read.entries.map((e) => e.amount)).toEqual(['-25.50', '5.50', '-20.00']);
+    // OPBD 100.00 + (-25.50 + 5.50 - 20.00) = CLBD 60.00: the control totals hold, and are still checked
+    expect(read.summary.checks.length).toBeGreaterThan(0);
+    expect(read.summary.checks.every((c) => c.ok)).toBe(true);
+    expect(read.summary.warnings).toContain(
+      "6 amounts without CdtDbtInd read by their sign (strictness: lenient): 2 written with their sign, 1 zero, 1 by their one TxDtls' CdtDbtInd, 2 balances read as credit (the balance check confirms them)",
+    );
+    // an unsigned entry with nothing else to give its sign is refused even leniently
+    const guess = camt053(
+      `${bal('OPBD', '1.00')}${bal('CLBD', '2.00')}${noInd(ntry({ amt: '1.00', ind: 'CRDT' }))}`,
+      V08,
+    );
+    await expect(lenient(guess)).rejects.toThrow(
+      /Ntry\/CdtDbtInd is missing and nothing else gives the sign of 1\.00 .*an entry's direction is never guessed/,
+    );
+    // a balance read as credit that was really a debit: the balance check fails — nothing of the file loads
+    const overdrawn = camt053(
+      noInd(`${bal('OPBD', '10.00')}${bal('CLBD', '40.00')}`) + ntry({ amt: '30.00', ind: 'DBIT' }),
+      V08,
+    );
+    const mismatch = await lenient(overdrawn);
+    expect(mismatch.summary.checks.filter((c) => !c.ok).map((c) => [c.expected, c.found])).toEqual([
+      ['40.00', '-20.00'],
+    ]);
+  });
 });
