@@ -68,4 +68,22 @@ describe('strongroom inspect', () => {
     const usage = await runCli(['inspect', file('ach', 'ppd-debit.ach'), '--format', 'xls']);
     expect(usage.code).toBe(2);
   }, 60_000);
+
+  it('reads leniently with --lenient: a file header check digit is a warning there, and still refused without it', async () => {
+    const fiserv = file('ach', 'FISERV-ZEROFILE-PIMRET825324_032720_110221.ach');
+    const strict = json((await runCli(['inspect', fiserv, '--json'])).stdout);
+    expect(strict.reason).toMatch(
+      /fails the routing-number check digit \(source\.strictness: lenient reads it with a warning\)/,
+    );
+    const lenient = await runCli(['inspect', fiserv, '--lenient', '--json']);
+    const out = json(lenient.stdout);
+    expect(out.rejected).toBeNull();
+    expect(out.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/immediate destination 100067554 .* check digit \(strictness: lenient\)/),
+      ]),
+    );
+    // its control totals still decide
+    expect(lenient.code).toBe(out.reconciled ? 0 : 1);
+  }, 60_000);
 });

@@ -58,7 +58,7 @@ usage:
   strongroom screen --file NAMES.txt [--list FILE]… [--json]              one name per line; one result per line
                                                                          exit 0 screened, 2 usage/list error (1 on a hit with --fail-on-hit)
 
-  strongroom inspect <file> [--format F] [--custom-return-codes] [--json]   a bank file's format, counts, control totals and
+  strongroom inspect <file> [--format F] [--lenient] [--custom-return-codes] [--json]   a bank file's format, counts, control totals and
                                                                          reconciliation verdict, without loading (exit 1 when not reconciled)
 
 environment: DATABASE_URL, STRONGROOM_HOME (.strongroom), ENGINE_PORT (50051), GATEWAY_PORT (4000),
@@ -96,6 +96,7 @@ function parseOptions(argv: string[]) {
       out: { type: 'string' },
       format: { type: 'string' },
       'custom-return-codes': { type: 'boolean', default: false },
+      lenient: { type: 'boolean', default: false },
     },
   });
 }
@@ -226,6 +227,7 @@ async function dispatch(
       return inspectCommand(arg, {
         json: values.json,
         customReturnCodes: values['custom-return-codes'],
+        lenient: values.lenient,
         ...(values.format ? { format: values.format } : {}),
       });
     case 'dlq':

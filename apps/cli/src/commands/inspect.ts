@@ -9,6 +9,8 @@ export interface InspectOptions {
   format?: string;
   /** ACH: accept return reason codes outside R01–R85. */
   customReturnCodes?: boolean;
+  /** Read as a job with source.strictness: lenient would. */
+  lenient?: boolean;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface InspectOptions {
  * errors or an unreadable file. `--json` prints one object with at least format, reconciled, reason.
  */
 export async function inspectCommand(file: string | undefined, options: InspectOptions): Promise<number> {
-  const usage = `strongroom inspect <file> [--format ${BANK_FORMATS.join('|')}] [--custom-return-codes] [--json]`;
+  const usage = `strongroom inspect <file> [--format ${BANK_FORMATS.join('|')}] [--lenient] [--custom-return-codes] [--json]`;
   if (!file) throw new UsageError(usage);
   if (options.format !== undefined && !isBankFormat(options.format))
     throw new UsageError(usage, `--format must be one of ${BANK_FORMATS.join(', ')}`);
@@ -36,6 +38,7 @@ export async function inspectCommand(file: string | undefined, options: InspectO
   const report = await inspectFile(file, {
     ...(options.format && isBankFormat(options.format) ? { format: options.format } : {}),
     customReturnCodes: options.customReturnCodes ?? false,
+    lenient: options.lenient ?? false,
     onProgress: (read, total) => {
       const now = Date.now();
       if (!tty || total < 8 << 20 || now - lastDraw < 200) return;

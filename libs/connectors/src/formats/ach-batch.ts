@@ -23,6 +23,11 @@ import {
 export interface AchOptions {
   /** Accept return reason codes outside NACHA's list (R01–R85), as some processors use (e.g. R97). */
   customReturnCodes?: boolean;
+  /**
+   * strictness: lenient — the file header's immediate destination routing check digit is a warning (it
+   * addresses the file, it cannot change an amount); the entries' RDFI check digits stay mandatory.
+   */
+  lenient?: boolean;
 }
 
 export interface Batch {

@@ -117,10 +117,11 @@ export function achReader(options: AchOptions = {}): FormatReader {
             rec.location,
           );
         if (/^ \d{9}$/.test(destination) && !routingChecksumOk(destination.slice(1))) {
-          throw new FormatError(
-            `immediate destination ${destination.trim()} (positions 4–13) fails the routing-number check digit`,
-            rec.location,
-          );
+          const what = `immediate destination ${destination.trim()} (positions 4–13) fails the routing-number check digit`;
+          // the header's address of the file, not an amount: a warning under strictness: lenient
+          if (!options.lenient)
+            throw new FormatError(`${what} (source.strictness: lenient reads it with a warning)`, rec.location);
+          findings.warn(`${rec.location}: ${what} (strictness: lenient)`);
         }
         if (!/^ ?\d{9,10}$/.test(destination))
           throw new FormatError(

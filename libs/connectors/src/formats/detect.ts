@@ -42,3 +42,31 @@ export function detectFormat(head: Buffer): DetectedFormat {
   if (/[,;\t|]/.test(firstLine) && !/[\u0000-\u0008]/.test(firstLine)) return 'csv';
   return 'unknown';
 }
+
+/**
+ * The bank format a file most likely is when {@link detectFormat} does not recognise one: the shape of a
+ * format whose header breaks its rules — a NACHA file of 94-character records whose file header is damaged,
+ * a BAI2 file whose 01 record is malformed (it would otherwise pass for a CSV), SWIFT tags, an ISO 20022
+ * namespace of an unusual version. Reading it with that format's reader names the real error; null when
+ * nothing points to a bank format.
+ */
+export function likelyFormat(head: Buffer): BankFormat | null {
+  let text = head.toString('latin1');
+  if (text.startsWith('\u00ef\u00bb\u00bf')) text = text.slice(3);
+  // eslint-disable-next-line no-control-regex
+  const start = text.replace(/^[\s\u0000]+/, '');
+  if (start.startsWith('<')) {
+    const ns = /(camt\.05[234]|pain\.001)\.\d{3}/.exec(start);
+    return ns ? ((ns[1] as string).replace('.', '') as BankFormat) : null;
+  }
+  const lines = start.split(/\r?\n/);
+  const first = lines[0] as string;
+  // NACHA: record type 1 then 5 (a batch) or 9 (an empty file), 94 characters each, with or without line breaks
+  const second = lines.length > 1 ? (lines[1] ?? '') : first.slice(94);
+  if (/^1\d/.test(first) && /^[59]\d/.test(second)) return 'ach';
+  // BAI2: an 01 file header followed by group (02), account (03), detail (16), continuation (88) or trailer records
+  if (/^01,/.test(first) && lines.slice(1).some((l) => /^(02|03|16|49|88|98|99),/.test(l))) return 'bai2';
+  // SWIFT MT940/MT942: a message starting with its reference (:20:) or a block-1 header
+  if (/^(\{1:|:20:)/.test(first)) return /:34F:|:13D?:/.test(start) && !/:60[FM]:/.test(start) ? 'mt942' : 'mt940';
+  return null;
+}

@@ -4,7 +4,7 @@ import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { achReader } from './ach';
 import { readBai2 } from './bai2';
 import { DecimalSum, parseDec } from '@strongroom/money';
-import { DETECT_BYTES, detectFormat, type DetectedFormat } from './detect';
+import { DETECT_BYTES, detectFormat, likelyFormat, type DetectedFormat } from './detect';
 import { iso20022Reader, readIso20022 } from './iso20022';
 import { mt940Reader, readMt940 } from './mt940';
 import {
@@ -22,7 +22,8 @@ export interface ReaderOptions {
   customReturnCodes?: boolean;
   /**
    * strictness: lenient — format-rule slips that cannot change an amount are read with warnings (MT940:
-   * Ctrl-Z between concatenated statements, :61: without a transaction type); control totals still decide.
+   * Ctrl-Z between concatenated statements, :61: without a transaction type; camt.053: no Sts, a CdtDbtInd
+   * whose sign is otherwise given; ACH: the file header's routing check digit); control totals still decide.
    */
   lenient?: boolean;
 }
@@ -161,7 +162,10 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
     warnings: [],
     entries: { read: 0, filtered: 0, byCurrency: {} },
   };
-  const format = options.format ?? (isBankFormat(detected) ? detected : undefined);
+  // a file that is not recognised but looks like a bank format with a broken header is read as that
+  // format: its reader names the real error (a BAI2 file with a damaged 01 record is not a CSV)
+  const format = options.format ?? (isBankFormat(detected) ? detected : (likelyFormat(head) ?? undefined));
+  if (format) report.format = format; // --format (a job's kind) is the format reported
   if (!format) {
     await hashFile(path, sha);
     report.sha256 = sha.digest('hex');

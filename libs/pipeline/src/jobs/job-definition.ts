@@ -116,8 +116,9 @@ const bankSourceSchema = z.strictObject({
   /** ACH only: accept return reason codes outside NACHA's R01–R85 (some processors use their own). */
   customReturnCodes: z.boolean().optional(),
   /**
-   * lenient: format-rule slips that cannot change an amount become warnings (MT940/MT942 so far: a Ctrl-Z
-   * between concatenated statements, a :61: without a transaction type). Control totals stay mandatory.
+   * lenient: format-rule slips that cannot change an amount become warnings (MT940/MT942: a Ctrl-Z between
+   * concatenated statements, a :61: without a transaction type; camt.053: no Sts, a CdtDbtInd whose sign is
+   * otherwise given; ACH: the file header's routing check digit). Control totals stay mandatory.
    */
   strictness: z.enum(['strict', 'lenient']).optional(),
 });
@@ -178,11 +179,11 @@ const sourceSchema = z
     if (src.kind !== 'ach' && 'customReturnCodes' in src && src.customReturnCodes !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['customReturnCodes'], message: 'applies to ach sources only' });
     }
-    if ('strictness' in src && src.strictness === 'lenient' && !['mt940', 'mt942', 'camt053'].includes(src.kind)) {
+    if ('strictness' in src && src.strictness === 'lenient' && !['mt940', 'mt942', 'camt053', 'ach'].includes(src.kind)) {
       ctx.addIssue({
         code: 'custom',
         path: ['strictness'],
-        message: 'lenient is built for mt940, mt942 and camt053 sources so far (the other formats are read strictly)',
+        message: 'lenient is built for mt940, mt942, camt053 and ach sources so far (the other formats are read strictly)',
       });
     }
   });
