@@ -179,11 +179,16 @@ const sourceSchema = z
     if (src.kind !== 'ach' && 'customReturnCodes' in src && src.customReturnCodes !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['customReturnCodes'], message: 'applies to ach sources only' });
     }
-    if ('strictness' in src && src.strictness === 'lenient' && !['mt940', 'mt942', 'camt053', 'ach'].includes(src.kind)) {
+    if (
+      'strictness' in src &&
+      src.strictness === 'lenient' &&
+      !['mt940', 'mt942', 'camt053', 'ach'].includes(src.kind)
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['strictness'],
-        message: 'lenient is built for mt940, mt942, camt053 and ach sources so far (the other formats are read strictly)',
+        message:
+          'lenient is built for mt940, mt942, camt053 and ach sources so far (the other formats are read strictly)',
       });
     }
   });
