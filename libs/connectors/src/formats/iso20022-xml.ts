@@ -34,10 +34,15 @@ export interface XmlFrame {
   readonly qname: string;
   readonly uri: string;
   readonly attributes: SaxesTagNS['attributes'];
-  /** Line of the start tag. */
+  /** Line and column of the start tag. */
   readonly line: number;
+  readonly column: number;
+  /** Its position among its parent's children of the same name (1-based). */
+  readonly index: number;
   /** Direct text, trimmed when the element closes. */
   text: string;
+  /** How many children of each name it has had so far (for their `index`). */
+  children?: Map<string, number>;
 }
 
 export interface XmlVisitor {
@@ -57,6 +62,7 @@ export class XmlWalker {
   declaredEncoding: string | null = null;
   private readonly parser = new SaxesParser({ xmlns: true });
   private tagLine = 1;
+  private tagColumn = 1;
   private raw: string[] | null = null;
   private rawChars = 0;
   /** An element whose end tag was read; the visitor gets it at the next event (see `flush`). */
@@ -86,28 +92,39 @@ export class XmlWalker {
     });
     p.on('comment', progress);
     p.on('processinginstruction', progress);
-    p.on('opentagstart', () => (this.tagLine = p.line));
+    p.on('opentagstart', (tag) => {
+      this.tagLine = p.line;
+      this.tagColumn = Math.max(1, p.column - tag.name.length - 1); // saxes is past the name: back to the "<"
+    });
     p.on('opentag', (tag) => {
       progress();
       this.rootOpened = true;
       this.flush();
       const depth = this.stack.length;
       if (depth >= MAX_DEPTH)
-        throw new FormatError(`elements nest deeper than ${MAX_DEPTH} levels`, `line ${this.tagLine}`);
+        throw new FormatError(`elements nest deeper than ${MAX_DEPTH} levels`, this.tagPosition());
       const attributes = Object.keys(tag.attributes).length;
       if (attributes > MAX_ATTRIBUTES)
         throw new FormatError(
           `element ${tag.name} has ${attributes} attributes, more than ${MAX_ATTRIBUTES}`,
-          `line ${this.tagLine}`,
+          this.tagPosition(),
         );
       const parent = this.stack[depth - 1];
-      if (parent) parent.text = ''; // ISO 20022 has no mixed content: text before a child is layout
+      let index = 1;
+      if (parent) {
+        parent.text = ''; // ISO 20022 has no mixed content: text before a child is layout
+        parent.children ??= new Map();
+        index = (parent.children.get(tag.local) ?? 0) + 1;
+        parent.children.set(tag.local, index);
+      }
       const frame: XmlFrame = {
         local: tag.local,
         qname: tag.name,
         uri: tag.uri,
         attributes: tag.attributes,
         line: this.tagLine,
+        column: this.tagColumn,
+        index,
         text: '',
       };
       this.stack.push(frame);
@@ -169,6 +186,11 @@ export class XmlWalker {
     throw new FormatError('a DOCTYPE declaration is not allowed: ISO 20022 messages have none', `line ${line}`);
   }
 
+  /** The start tag being read: its line and column. */
+  private tagPosition(): string {
+    return `line ${this.tagLine}, column ${this.tagColumn}`;
+  }
+
   /** Ends the document (a missing end tag or root element fails here). */
   end(): void {
     this.parser.close();
@@ -188,6 +210,24 @@ export class XmlWalker {
     if (this.raw) this.appendRaw(`${escapeXml(frame.text, false)}</${frame.qname}>`);
     this.visitor.close(frame, this.stack.length - 1);
     this.stack.pop();
+  }
+
+  /**
+   * Where the reader is, by element path from the message's Document (or the root, before it), each
+   * element below the message's root with its position among its like-named siblings, and the start tag's
+   * line and column: `/Document/BkToCstmrStmt/Stmt[1]/Ntry[3] (line 1, column 812)`. `at` keeps another
+   * position (a malformed-XML error's own).
+   */
+  where(at?: string): string {
+    const from = Math.min(this.base, Math.max(0, this.stack.length - 1));
+    let out = '';
+    for (let i = from; i < this.stack.length; i++) {
+      const f = this.stack[i] as XmlFrame;
+      out += `/${f.local}${i - from >= 2 ? `[${f.index}]` : ''}`;
+    }
+    const top = this.stack[this.stack.length - 1];
+    const position = at ?? (top ? `line ${top.line}, column ${top.column}` : `line ${this.parser.line}`);
+    return out ? `${out} (${position})` : position;
   }
 
   /** Local names of the open elements from `depth` (counted from the Document) to the innermost, joined by "/". */

@@ -25,7 +25,11 @@ describe('readIso20022 limits', () => {
     const xml = (n: number): string =>
       camt053(ntry({ amt: '1.00', ind: 'CRDT' })).replace('<Stmt>', `<Stmt${attributes(n)}>`);
     const err = await rejection(xml(100));
-    expect([err.message, err.location]).toEqual(['line 3: element Stmt has 100 attributes, more than 64', 'line 3']);
+    // located by its parent's path and its own start tag
+    expect([err.message, err.location]).toEqual([
+      '/Document/BkToCstmrStmt (line 3, column 1): element Stmt has 100 attributes, more than 64',
+      '/Document/BkToCstmrStmt (line 3, column 1)',
+    ]);
     expect((await read(textBytes(xml(64)))).entries).toHaveLength(1);
   });
 
@@ -43,7 +47,7 @@ describe('readIso20022 limits', () => {
     );
     expect(err).toBeInstanceOf(FormatError);
     expect((err as FormatError).message).toBe(
-      'line 4: no element boundary within 1 MiB of text: a tag or text node this large is not an ISO 20022 message',
+      '/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/AddtlNtryInf[1] (line 4, column 7): no element boundary within 1 MiB of text: a tag or text node this large is not an ISO 20022 message',
     );
     expect(piecesRead).toBeLessThanOrEqual(17);
   });

@@ -185,9 +185,25 @@ describe('readIso20022 checks', () => {
     ]);
   });
 
+  it('locates an error in a document on one line by element path and column, not by "line 2"', async () => {
+    // as many banks send it: the declaration, then the whole message on one line
+    const oneLine = (body: string) => camt053(body).replace(/>\n</g, '><').replace('?><Document', '?>\n<Document');
+    const badBal = oneLine(`${bal('OPBD', '100.00')}${bal('CLBD', 'abc')}${ntry({ amt: '30.00', ind: 'CRDT' })}`);
+    const col = badBal.split('\n')[1]?.indexOf('<Bal><Tp><CdOrPrtry><Cd>CLBD') ?? -1;
+    expect((await rejection(badBal)).message).toBe(
+      `/Document/BkToCstmrStmt/Stmt[1]/Bal[2] (line 2, column ${col + 1}): Bal CLBD Amt "abc" is not an amount`,
+    );
+    const third = oneLine(
+      `${bal('OPBD', '100.00')}${bal('CLBD', '130.00')}${ntry({ amt: '10.00', ind: 'CRDT' })}${ntry({ amt: '10.00', ind: 'CRDT' })}${ntry({ amt: '1O.00', ind: 'CRDT' })}`,
+    );
+    expect((await rejection(third)).message).toMatch(
+      /^\/Document\/BkToCstmrStmt\/Stmt\[1\]\/Ntry\[3\] \(line 2, column \d{3,}\): Ntry\/Amt "1O\.00" is not an amount$/,
+    );
+  });
+
   it('rejects malformed XML with its line and column', async () => {
     const err = await rejection(camt053(`${bal('OPBD', '1.00')}<Ntry><Amt Ccy="EUR">1.00</Amt></Nty>`));
-    expect(err.location).toMatch(/^line 4, column \d+$/);
+    expect(err.location).toMatch(/^\/Document\/BkToCstmrStmt\/Stmt\[1\]\/Ntry\[1\] \(line 4, column \d+\)$/);
     expect(err.message).toContain('malformed XML');
   });
 
@@ -199,7 +215,9 @@ describe('readIso20022 checks', () => {
     );
     expect(other.message).toContain('unsupported namespace "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"');
     const badAmount = await rejection(camt053(ntry({ amt: '1,000.00', ind: 'CRDT' })));
-    expect(badAmount.message).toBe('Stmt[1]/Ntry[1] (line 4): Ntry/Amt "1,000.00" is not an amount');
+    expect(badAmount.message).toBe(
+      '/Document/BkToCstmrStmt/Stmt[1]/Ntry[1] (line 4, column 1): Ntry/Amt "1,000.00" is not an amount',
+    );
   });
 
   it('reads 50,000 entries as they arrive and balances them without holding the document', async () => {

@@ -66,11 +66,24 @@ async function* readMessages(input: AsyncIterable<Buffer>, lenient: boolean): Re
     },
   });
 
+  // a rule broken inside the document is located by element path, line and column (a message is often on one line)
+  const located = (step: () => void): void => {
+    try {
+      step();
+    } catch (err) {
+      if (!(err instanceof FormatError) || !walker.stack.length) throw err; // before the root: its line says it
+      const detail = err.message.slice(err.location.length + 2);
+      throw new FormatError(
+        detail,
+        walker.where(/^line \d+, column \d+$/.test(err.location) ? err.location : undefined),
+      );
+    }
+  };
   for await (const piece of text.chunks()) {
-    walker.write(piece);
+    located(() => walker.write(piece));
     for (const entry of ready.splice(0)) yield entry;
   }
-  walker.end();
+  located(() => walker.end());
   for (const entry of ready.splice(0)) yield entry;
   const { message } = doc;
   if (!message)
