@@ -348,6 +348,18 @@ TABLE run_checkpoints
   INDEX UNIQUE run_checkpoints_pkey ON public.run_checkpoints USING btree (run_id, partition_no)
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
+TABLE sanctions_list_sets
+  id bigint GENERATED ALWAYS AS IDENTITY NOT NULL
+  version text NOT NULL
+  files jsonb NOT NULL
+  loaded_by text NOT NULL
+  loaded_at timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+  CONSTRAINT sanctions_list_sets_pkey PRIMARY KEY (id)
+  CONSTRAINT sanctions_list_sets_version_check CHECK (version ~ '^[0-9a-f]{64}$'::text)
+  INDEX UNIQUE sanctions_list_sets_pkey ON public.sanctions_list_sets USING btree (id)
+  INDEX sanctions_list_sets_version_idx ON public.sanctions_list_sets USING btree (version)
+  GRANT INSERT, SELECT TO strongroom_runtime
+
 TABLE schedule_fires
   job_id uuid NOT NULL
   fire_at timestamp with time zone NOT NULL

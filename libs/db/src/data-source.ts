@@ -26,6 +26,7 @@ import { IdentifiersTokenized1765300000000 } from './migrations/1765300000000-id
 import { PartitionLeases1765400000000 } from './migrations/1765400000000-partition-leases';
 import { GovernanceInDoubt1765500000000 } from './migrations/1765500000000-governance-in-doubt';
 import { ScheduleFires1765600000000 } from './migrations/1765600000000-schedule-fires';
+import { SanctionsListSets1765700000000 } from './migrations/1765700000000-sanctions-list-sets';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -60,6 +61,7 @@ export const MIGRATIONS = [
   PartitionLeases1765400000000,
   GovernanceInDoubt1765500000000,
   ScheduleFires1765600000000,
+  SanctionsListSets1765700000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

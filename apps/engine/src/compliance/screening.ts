@@ -2,15 +2,103 @@ import { createHash } from 'node:crypto';
 import { appendAudit } from '@strongroom/audit';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { SanctionsIndex } from '@strongroom/compliance';
-import { type DataSource, sqlExec } from '@strongroom/db';
+import { type DataSource, sqlExec, type SqlExec } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type ScreeningSetup } from '@strongroom/pipeline';
 import { type Breaker } from '@strongroom/resilience';
 
+/** The set of lists in force for every replica: the newest row of sanctions_list_sets. */
+interface ListSet {
+  id: number;
+  version: string;
+  files: { file: string; sha256: string }[];
+  loadedBy: string;
+  loadedAt: Date;
+}
+
+async function latestSet(ds: DataSource): Promise<ListSet | null> {
+  const [row] = (await ds.query(
+    `SELECT id::int AS id, version, files, loaded_by AS "loadedBy", loaded_at AS "loadedAt"
+       FROM sanctions_list_sets ORDER BY id DESC LIMIT 1`,
+  )) as ListSet[];
+  return row ?? null;
+}
+
+/** Records a set as the one in force (in the caller's transaction); returns its id. */
+async function recordSet(exec: SqlExec, version: string, screener: SanctionsIndex, actor: string): Promise<number> {
+  const [row] = await exec(
+    `INSERT INTO sanctions_list_sets (version, files, loaded_by) VALUES ($1, $2, $3) RETURNING id::int AS id`,
+    [version, JSON.stringify(screener.sources.map((s) => ({ file: s.file, sha256: s.sha256 }))), actor],
+  );
+  return Number(row?.['id']);
+}
+
+/**
+ * Loads a recorded set on this replica: the same files, each with the SHA-256 recorded when it was loaded —
+ * a file changed or missing here is not the set in force, and is refused.
+ */
+function loadSet(set: ListSet, threshold: number): SanctionsIndex {
+  const screener = SanctionsIndex.fromFiles(
+    set.files.map((f) => f.file),
+    threshold,
+  );
+  screener.sources.forEach((s, i) => {
+    const want = set.files[i]?.sha256;
+    if (s.sha256 !== want)
+      throw new Error(
+        `${s.file} is not the file that was loaded (SHA-256 ${s.sha256.slice(0, 12)}… ≠ ${want?.slice(0, 12)}…)`,
+      );
+  });
+  return screener;
+}
+
+/**
+ * Keeps `setup` on the set in force: when a newer set was recorded (by `sanctions load` on any replica),
+ * it is loaded here before the next run's checks are made. A set whose files cannot be read here, or
+ * differ from those loaded, leaves `setup.unavailable` set: AML runs are refused (fail closed) until it can.
+ */
+function follow(
+  setup: EngineScreening,
+  ds: DataSource,
+  logger: Logger,
+  now: () => number,
+): (options?: { maxAgeMs?: number }) => Promise<void> {
+  let lookedAt = -Infinity;
+  return async (options = {}) => {
+    if (options.maxAgeMs !== undefined && now() - lookedAt < options.maxAgeMs) return;
+    lookedAt = now();
+    const set = await latestSet(ds);
+    if (!set || set.id === setup.setId) return;
+    try {
+      setup.screener = loadSet(set, setup.threshold);
+      setup.setId = set.id;
+      delete setup.unavailable;
+      logger.info('sanctions:list-followed', {
+        version: set.version,
+        loadedBy: set.loadedBy,
+        names: setup.screener.size,
+      });
+    } catch (err) {
+      const why = `the sanctions lists in force (version ${set.version.slice(0, 12)}…, loaded by ${set.loadedBy} at ${new Date(set.loadedAt).toISOString()}) cannot be loaded on this replica: ${(err as Error).message}`;
+      if (setup.unavailable !== why)
+        logger.error('sanctions:list-unavailable', { version: set.version, error: (err as Error).message });
+      setup.unavailable = why;
+    }
+  };
+}
+
+/** This replica's screening: the index it screens with and the recorded set it holds. */
+export interface EngineScreening extends ScreeningSetup {
+  setId?: number;
+}
+
 /**
  * Loads the sanctions lists the engine screens against (at start) and records which ones — file,
  * SHA-256, names — in the audit chain, so every alert can be traced to the list version that raised it.
- * No list configured: jobs with AML are refused unless they say `sanctions: off`.
+ * The set in force is shared by every replica (sanctions_list_sets): configured files never recorded
+ * before become it (a new list); otherwise the newest recorded set is loaded (lists loaded at run time
+ * survive a restart, and a replica started with older files screens with the newer ones). No list at all:
+ * jobs with AML are refused unless they say `sanctions: off`.
  */
 export async function loadScreening(
   files: string[],
@@ -18,30 +106,56 @@ export async function loadScreening(
   breaker: Breaker,
   ds: DataSource,
   logger: Logger,
-): Promise<ScreeningSetup> {
-  if (!files.length) {
+  now: () => number = Date.now,
+): Promise<EngineScreening> {
+  const setup: EngineScreening = { threshold, breaker };
+  setup.refresh = follow(setup, ds, logger, now);
+  const latest = await latestSet(ds);
+  if (files.length) {
+    const t0 = Date.now();
+    const screener = SanctionsIndex.fromFiles(files, threshold);
+    const version = listsVersion(screener.sources);
+    const [seen] = (await ds.query('SELECT 1 FROM sanctions_list_sets WHERE version = $1 LIMIT 1', [
+      version,
+    ])) as unknown[];
+    if (!seen || latest?.version === version) {
+      const sources = listSources(screener);
+      setup.screener = screener;
+      if (!seen)
+        setup.setId = await ds.transaction(async (em) => {
+          const id = await recordSet(sqlExec(em), version, screener, 'service:engine');
+          await appendAudit(sqlExec(em), {
+            actor: 'service:engine',
+            action: 'sanctions:loaded',
+            subject: { lists: sources.length, version },
+            details: { sources, threshold: String(threshold), previousVersion: latest?.version ?? '' },
+          });
+          return id;
+        });
+      else setup.setId = latest?.id as number;
+      logger.info('sanctions:list-loaded', {
+        names: screener.size,
+        files: sources.map((s) => s.file),
+        version,
+        ms: Date.now() - t0,
+      });
+      return setup;
+    }
+    // the configured files are an older set: the lists loaded since stay in force
+    logger.warn('sanctions:configured-lists-superseded', {
+      configured: version,
+      inForce: latest?.version,
+      loadedBy: latest?.loadedBy,
+    });
+  }
+  if (!latest) {
     logger.warn('sanctions:no-list', {
       note: 'jobs with AML will be refused until STRONGROOM_SANCTIONS_LISTS is set (or <home>/sanctions/ holds the OFAC files)',
     });
-    return { threshold, breaker };
+    return setup;
   }
-  const t0 = Date.now();
-  const screener = SanctionsIndex.fromFiles(files, threshold);
-  const sources = listSources(screener);
-  await ds.transaction((em) =>
-    appendAudit(sqlExec(em), {
-      actor: 'service:engine',
-      action: 'sanctions:loaded',
-      subject: { lists: sources.length },
-      details: { sources, threshold: String(threshold) },
-    }),
-  );
-  logger.info('sanctions:list-loaded', {
-    names: screener.size,
-    files: sources.map((s) => s.file),
-    ms: Date.now() - t0,
-  });
-  return { screener, threshold, breaker };
+  await setup.refresh();
+  return setup;
 }
 
 /** What a loaded index was made of, file by file (for the audit entry and the caller). */
@@ -66,10 +180,11 @@ export function listsVersion(sources: readonly { sha256: string }[]): string {
  * Replaces the lists screening uses, at run time: the new index is built (and every file read and parsed)
  * before anything changes, the switch is one assignment — runs that start afterwards screen against the
  * new lists, a run already going keeps the ones it started with — and the load is audited with who asked
- * and why. A file that cannot be read or parsed changes nothing.
+ * and why. The set is recorded for every replica: each loads it before its next run starts. A file that
+ * cannot be read or parsed changes nothing.
  */
 export async function reloadScreening(
-  setup: ScreeningSetup,
+  setup: EngineScreening,
   files: readonly string[],
   ds: DataSource,
   logger: Logger,
@@ -93,15 +208,21 @@ export async function reloadScreening(
   const previousVersion = setup.screener ? listsVersion(setup.screener.sources) : '';
   const version = listsVersion(screener.sources);
   const sources = listSources(screener);
-  await ds.transaction((em) =>
-    appendAudit(sqlExec(em), {
+  // recorded as the set in force for every replica (each loads it before its next run), with its audit entry
+  const setId = await ds.transaction(async (em) => {
+    const id = await recordSet(sqlExec(em), version, screener, actor);
+    await appendAudit(sqlExec(em), {
       actor,
       action: 'sanctions:loaded',
       subject: { lists: sources.length, version },
       details: { sources, threshold: String(setup.threshold), previousVersion, reason },
-    }),
-  );
-  setup.screener = screener; // the switch: one assignment, after the audit entry committed
+    });
+    return id;
+  });
+  // the switch on this replica: one assignment, after the set and its audit entry committed
+  setup.screener = screener;
+  setup.setId = setId;
+  delete setup.unavailable;
   logger.info('sanctions:list-reloaded', { names: screener.size, version, previousVersion, actor });
   return { version, previousVersion, names: screener.size, sources };
 }

@@ -164,6 +164,14 @@ export interface ScreeningSetup {
   screener?: Screener;
   threshold: number;
   breaker?: Breaker;
+  /**
+   * Brings this replica to the lists in force (another replica may have loaded new ones); called before a
+   * run's checks are made, so no run screens against replaced lists. `maxAgeMs`: skip the look when the
+   * last one is that recent (an ingest stream's batches).
+   */
+  refresh?: (options?: { maxAgeMs?: number }) => Promise<void>;
+  /** Set when the lists in force cannot be loaded here: AML jobs are refused with this reason (fail closed). */
+  unavailable?: string;
 }
 
 /**
@@ -192,6 +200,11 @@ export function complianceChecksFor(
   if (c.frameworks.includes('AML')) {
     checks.aml = resolveAmlConfig(c.aml);
     if (c.sanctions === 'required') {
+      if (screening?.unavailable)
+        throw new StrongroomError(
+          ErrorCode.FAILED_PRECONDITION,
+          `job ${def.name} declares AML: ${screening.unavailable}`,
+        );
       if (!screening?.screener) {
         throw new StrongroomError(
           ErrorCode.FAILED_PRECONDITION,

@@ -184,6 +184,7 @@ async function replayRun(
       valid.push(m.txn);
       byRecord.set(recordNo, e.id);
     }
+    await ctx.screening?.refresh?.(); // the sanctions lists in force
     const checks = complianceChecksFor(def, ctx.screening, ctx.fieldKeys);
     const batchCtx = {
       runId,

@@ -138,6 +138,7 @@ export class IngestSession {
       else rejected.push(m.rejection);
     });
     const def = this.job.definition;
+    await this.ctx.screening?.refresh?.({ maxAgeMs: 1000 }); // the sanctions lists in force (one look a second)
     const batchCtx: BatchContext & { actor: string } = {
       runId: this.run.id,
       jobId: this.run.jobId,

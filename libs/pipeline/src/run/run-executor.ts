@@ -125,7 +125,9 @@ export async function executeRun(
   try {
     // the file must be inside the source roots before a single byte of it is read (also for a job saved earlier)
     if (ctx.sourceRoots) confineSourcePath(def.source.path, ctx.sourceRoots);
-    // a job whose compliance cannot be carried out (no sanctions list, no key ring) fails here, before the start
+    // a job whose compliance cannot be carried out (no sanctions list, no key ring) fails here, before the start;
+    // the sanctions lists are the ones in force (another replica may have loaded new ones)
+    await ctx.screening?.refresh?.();
     const batchCtx: BatchContext & { actor: string } = {
       runId: run.id,
       jobId: run.jobId,
