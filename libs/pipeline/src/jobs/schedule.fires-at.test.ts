@@ -39,6 +39,38 @@ describe('schedules: cron in the schedule’s time zone, business days only', ()
     expect(around).toEqual(['2026-10-24T03:00:00.000Z', '2026-10-25T04:00:00.000Z', '2026-10-26T04:00:00.000Z']);
   });
 
+  it('fires a local time the clocks skip once, just after the jump, and one they repeat only the first time', () => {
+    // Berlin springs forward on Sunday 2026-03-29 at 02:00 → 03:00 (01:00 UTC): 02:30 does not exist that day
+    const s = spec('30 2 * * *');
+    expect(iso(firesBetween(s, new Date('2026-03-28T00:00:00Z'), new Date('2026-03-30T23:00:00Z')))).toEqual([
+      '2026-03-28T01:30:00.000Z', // 02:30 CET
+      '2026-03-29T01:00:00.000Z', // 03:00 CEST: the first minute after the jump
+      '2026-03-30T00:30:00.000Z', // 02:30 CEST
+    ]);
+    // it falls back on Sunday 2026-10-25 at 03:00 → 02:00 (01:00 UTC): 02:30 happens twice, fires once
+    expect(iso(firesBetween(s, new Date('2026-10-24T00:00:00Z'), new Date('2026-10-26T23:00:00Z')))).toEqual([
+      '2026-10-24T00:30:00.000Z', // 02:30 CEST
+      '2026-10-25T00:30:00.000Z', // the first 02:30 (CEST); not again at 01:30 UTC (CET)
+      '2026-10-26T01:30:00.000Z', // 02:30 CET
+    ]);
+    // every-15-minutes through the skipped hour: one fire after the jump stands for the skipped ones
+    const q = firesBetween(spec('*/15 2 * * *'), new Date('2026-03-29T00:00:00Z'), new Date('2026-03-29T02:00:00Z'));
+    expect(iso(q)).toEqual(['2026-03-29T01:00:00.000Z']);
+    // a time that is never skipped or repeated is untouched; a skipped time on a holiday does not fire
+    expect(firesAt(spec('0 5 * * *'), new Date('2026-03-29T03:00:00Z'))).toBe(true);
+    expect(firesAt(spec('30 2 * * *', 'Europe/Berlin', ['2026-03-29']), new Date('2026-03-29T01:00:00Z'))).toBe(false);
+    // New York: 02:00 → 03:00 on 2026-03-08 (07:00 UTC), 02:00 → 01:00 on 2026-11-01 (06:00 UTC)
+    const ny = spec('15 1,2 * * *', 'America/New_York');
+    expect(iso(firesBetween(ny, new Date('2026-03-08T05:00:00Z'), new Date('2026-03-08T09:00:00Z')))).toEqual([
+      '2026-03-08T06:15:00.000Z', // 01:15 EST
+      '2026-03-08T07:00:00.000Z', // 02:15 skipped: at 03:00 EDT
+    ]);
+    expect(iso(firesBetween(ny, new Date('2026-11-01T04:00:00Z'), new Date('2026-11-01T09:00:00Z')))).toEqual([
+      '2026-11-01T05:15:00.000Z', // 01:15 EDT; the second 01:15 (EST, 06:15 UTC) does not fire
+      '2026-11-01T07:15:00.000Z', // 02:15 EST
+    ]);
+  });
+
   it('reads lists, ranges and steps, and both day fields as cron does (either matches)', () => {
     const every15 = spec('*/15 9-10 * * *', 'UTC');
     expect(firesBetween(every15, new Date('2026-12-07T08:59:00Z'), new Date('2026-12-07T11:00:00Z'))).toHaveLength(8);

@@ -106,9 +106,10 @@ export interface ScheduleSpec {
   holidays: ReadonlySet<string>;
 }
 
-/** Whether the schedule fires in the minute that starts at `at` (seconds ignored). */
-export function firesAt(spec: ScheduleSpec, at: Date): boolean {
-  const w = wallClock(at, spec.timezone);
+type Wall = ReturnType<typeof wallClock>;
+
+/** Whether the schedule names this local minute (and its date is a business day). */
+function matchesWall(spec: ScheduleSpec, w: Pick<Wall, 'date' | 'month' | 'day' | 'weekday' | 'hour' | 'minute'>) {
   const c = spec.cron;
   if (!c.minutes.has(w.minute) || !c.hours.has(w.hour) || !c.months.has(w.month)) return false;
   const dom = c.days.has(w.day);
@@ -118,6 +119,38 @@ export function firesAt(spec: ScheduleSpec, at: Date): boolean {
 }
 
 const MINUTE = 60_000;
+/** Daylight-saving shifts there are (Lord Howe moves by 30 minutes, Troll by two hours). */
+const SHIFTS = [30, 60, 120];
+
+/**
+ * Whether the schedule fires in the minute that starts at `at` (seconds ignored), in its time zone through
+ * daylight saving, as cron does: a local time the clocks skip (02:30 when they jump from 02:00 to 03:00)
+ * fires at the first minute after the jump, once; a local time that occurs twice (when they fall back)
+ * fires the first time only.
+ */
+export function firesAt(spec: ScheduleSpec, at: Date): boolean {
+  const t = Math.floor(at.getTime() / MINUTE) * MINUTE;
+  const w = wallClock(new Date(t), spec.timezone);
+  if (matchesWall(spec, w)) {
+    // the second pass through a local time the clocks fell back over: it fired the first time
+    const same = (x: Wall) => x.date === w.date && x.hour === w.hour && x.minute === w.minute;
+    return !SHIFTS.some((m) => same(wallClock(new Date(t - m * MINUTE), spec.timezone)));
+  }
+  // the first minute after the clocks jumped forward: fire for a local time that was skipped
+  const prev = wallClock(new Date(t - MINUTE), spec.timezone);
+  const minutes = (x: Wall) => x.hour * 60 + x.minute;
+  const skipped: Pick<Wall, 'date' | 'month' | 'day' | 'weekday' | 'hour' | 'minute'>[] = [];
+  const span = (x: Wall, from: number, to: number) => {
+    for (let m = from; m < to && skipped.length <= 180; m++)
+      skipped.push({ ...x, hour: Math.floor(m / 60), minute: m % 60 });
+  };
+  if (prev.date === w.date) span(w, minutes(prev) + 1, minutes(w));
+  else if (minutes(prev) !== 1439 || minutes(w) !== 0) {
+    span(prev, minutes(prev) + 1, 1440);
+    span(w, 0, minutes(w));
+  }
+  return skipped.some((x) => matchesWall(spec, x));
+}
 
 /** The fire instants (whole minutes) in (after, until], oldest first; at most `max` of them. */
 export function firesBetween(spec: ScheduleSpec, after: Date, until: Date, max = 10_000): Date[] {
