@@ -123,8 +123,10 @@ export async function executeRun(
   };
   let lease: PartitionLease | undefined;
   try {
-    // the file must be inside the source roots before a single byte of it is read (also for a job saved earlier)
-    if (ctx.sourceRoots) confineSourcePath(def.source.path, ctx.sourceRoots);
+    // the file must be inside the source roots before a single byte of it is read (also for a job saved
+    // earlier), and what is read is the file that was checked: its real path (a symlink swapped afterwards
+    // changes nothing)
+    if (ctx.sourceRoots) def.source.path = confineSourcePath(def.source.path, ctx.sourceRoots);
     // a job whose compliance cannot be carried out (no sanctions list, no key ring) fails here, before the start;
     // the sanctions lists are the ones in force (another replica may have loaded new ones)
     await ctx.screening?.refresh?.();

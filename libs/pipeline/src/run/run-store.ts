@@ -46,8 +46,8 @@ export async function createRun(
   options: { noRetry?: boolean } = {},
 ): Promise<{ run: JobRunEntity; existing: boolean }> {
   const sourcePath = runSourcePath(asFileJob(job.definition).source.path, file);
-  if (roots) confineSourcePath(sourcePath, roots); // before the file is hashed
-  const { sha256, bytes } = await fileDigest(sourcePath);
+  // inside the roots before the file is hashed — and the file hashed is the one checked (its real path)
+  const { sha256, bytes } = await fileDigest(roots ? confineSourcePath(sourcePath, roots) : sourcePath);
   // noRetry (an inbox): content that has a run — live, succeeded, failed or cancelled — is that run, never a
   // new attempt. Decided on one read: reading "not ended" and then "not live" could see a run fail in between
   // and start a second one.
