@@ -222,6 +222,66 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     expect(strict.errorMessage).toContain('strictness: lenient');
   });
 
+  it('loads a real-world camt.053 (envelope, one line, no Sts, signed amounts) only under lenient, never one that does not balance', async () => {
+    const NS = 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.08';
+    const bal = (code: string, amt: string) =>
+      `<Bal><Tp><CdOrPrtry><Cd>${code}</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">${amt}</Amt><Dt><Dt>2026-03-02</Dt></Dt></Bal>`;
+    const ntry = (ref: string, amt: string) =>
+      `<Ntry><Amt Ccy="EUR">${amt}</Amt><BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>${ref}</AcctSvcrRef></Ntry>`;
+    // as a bank's export arrives: a Business Application Header envelope, the message on one line, entries
+    // without Sts and CdtDbtInd, debits written with a minus, balances without CdtDbtInd
+    const statement = (closing: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?>\n<BizMsgEnvlp><AppHdr xmlns="urn:iso:std:iso:20022:tech:xsd:head.001.001.02"><BizMsgIdr>B-1</BizMsgIdr><MsgDefIdr>camt.053.001.08</MsgDefIdr><CreDt>2026-03-02T06:00:00Z</CreDt></AppHdr>` +
+      `<Document xmlns="${NS}"><BkToCstmrStmt><GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-03-02T06:00:00</CreDtTm></GrpHdr><Stmt><Id>LT-1</Id>` +
+      `<Acct><Id><IBAN>LT121000011101001000</IBAN></Id></Acct>${bal('OPBD', '1000.00')}${bal('CLBD', closing)}` +
+      `${ntry('A1', '250.10')}${ntry('A2', '-100.05')}${ntry('A3', '-49.95')}</Stmt></BkToCstmrStmt></Document></BizMsgEnvlp>\n`;
+    const good = writeTempFile(dir, 'lt-export.xml', statement('1100.10'));
+    const unbalanced = writeTempFile(dir, 'lt-export-wrong.xml', statement('1100.11'));
+    const run = async (name: string, file: string, strictness: string) => {
+      const job = await call(client.createJob.bind(client), {
+        definition: `name: ${name}\nsource: { kind: camt053, path: ${file}${strictness ? `, strictness: ${strictness}` : ''} }\n`,
+        baseDir: '',
+      });
+      const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
+      return waitDone(started.run?.id ?? '');
+    };
+    const loose = await run('lt-lenient', good, 'lenient');
+    expect(loose).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 3, loaded: 3 });
+    expect(loose.reconciliation?.sinkTotals).toEqual([{ currency: 'EUR', count: 3, amount: '100.10' }]);
+    // the warnings are kept with the evidence of the reconciliation
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      const { rows } = await pg.query(
+        `SELECT details->'warnings' AS warnings FROM immutable_audit_log WHERE action = 'source:reconciled' AND subject->>'runId' = $1`,
+        [loose.id],
+      );
+      expect(rows[0]?.warnings).toEqual(
+        expect.arrayContaining([
+          '3 entries without Sts read as booked (strictness: lenient)',
+          expect.stringMatching(
+            /^5 amounts without CdtDbtInd read by their sign \(strictness: lenient\): 2 written with their sign/,
+          ),
+        ]),
+      );
+    } finally {
+      await pg.end();
+    }
+    // strictly refused, located in the one-line document
+    const strict = await run('lt-strict', good, '');
+    expect(strict).toMatchObject({ status: RunStatus.RUN_STATUS_FAILED, errorCode: 'SOURCE_MALFORMED' });
+    expect(strict.errorMessage).toMatch(/\/Document\/BkToCstmrStmt\/Stmt\[1\]\/Bal\[1\] \(line 2, column \d+\)/);
+    // a closing balance one cent off fails in both modes, and nothing loads
+    for (const [name, strictness] of [
+      ['lt-wrong-lenient', 'lenient'],
+      ['lt-wrong-strict', ''],
+    ] as const) {
+      const r = await run(name, unbalanced, strictness);
+      expect(r).toMatchObject({ status: RunStatus.RUN_STATUS_FAILED, inSink: 0 });
+      expect(['SOURCE_NOT_RECONCILED', 'SOURCE_MALFORMED']).toContain(r.errorCode);
+    }
+  });
+
   it('lists jobs and runs with pagination', async () => {
     const jobs = await call(client.listJobs.bind(client), { pageSize: 1, pageToken: '', jobIds: [] });
     expect(jobs.jobs).toHaveLength(1);

@@ -98,9 +98,9 @@ export function closeBalance(scope: CamtScope, s: Statement, frame: XmlFrame): v
     what: `Bal ${code} `,
     location: where,
     lenient: scope.lenient === true,
-    balance: true,
   });
   if (how && scope.unsigned) scope.unsigned[how]++;
+  if (how === 'signed' && amount.dec.units < 0n) s.minusSeen = true;
   if (!amt?.ccy) throw new FormatError(`Bal ${code} Amt has no Ccy`, where);
   s.balances.push({
     code,
@@ -108,6 +108,7 @@ export function closeBalance(scope: CamtScope, s: Statement, frame: XmlFrame): v
     ccy: amt.ccy,
     date: datePart(d.get('Dt/Dt')?.text ?? d.get('Dt/DtTm')?.text),
     line: amt.line,
+    ...(how === 'credit' ? { assumed: true } : {}),
   });
   const role = code === 'CLBD' ? 'closing' : code === 'FWAV' ? 'forward available' : 'opening';
   findings.total(`${label(scope, s)} ${role} ${code} ${amt.ccy}`, amount.text);
@@ -117,6 +118,7 @@ export function closeBalance(scope: CamtScope, s: Statement, frame: XmlFrame): v
 export function finishStatement(scope: CamtScope, s: Statement): void {
   balanceChecks(scope, s);
   summaryChecks(scope, s);
+  confirmUnsignedCredits(scope, s);
   if (!s.checks)
     scope.findings.warn(
       `${named(scope, s)}: no control totals to check (no OPBD/CLBD pair, no TxsSummry, no itemised Btch)`,
@@ -125,6 +127,23 @@ export function finishStatement(scope: CamtScope, s: Statement): void {
     scope.findings.warn(
       `${named(scope, s)}: ${s.refs.untracked} AcctSvcrRefs after the first ${s.refs.max} distinct ones were not tracked for repeats; ` +
         'a repeat among them kept its plain key and may go to the dead-letter queue as DUPLICATE_KEY',
+    );
+  }
+}
+
+/**
+ * Lenient: entries read as credit for want of a CdtDbtInd or a written sign stand only when the statement
+ * confirms them — it writes debits with a minus elsewhere, or a balance check or transaction summary whose
+ * signs are given covers them (a debit read as credit would fail it). Otherwise the file is refused.
+ */
+function confirmUnsignedCredits(scope: CamtScope, s: Statement): void {
+  if (s.minusSeen || s.signsConfirmed.has('*')) return;
+  for (const [ccy, n] of s.unsignedCredits) {
+    if (s.signsConfirmed.has(ccy)) continue;
+    throw new FormatError(
+      `${n} entr${n === 1 ? 'y' : 'ies'} in ${ccy} without CdtDbtInd and without a sign: nothing in the statement confirms ${n === 1 ? 'it is a credit' : 'they are credits'} ` +
+        "(no amount written with a minus, no balance check or transaction summary with its signs given): an entry's direction is never guessed",
+      named(scope, s),
     );
   }
 }
@@ -182,6 +201,8 @@ function balanceChecks(scope: CamtScope, s: Statement): void {
         false,
       );
     } else if (decEquals(computed, close.amount.dec) || !forwardValue(scope, s, open, close, computed, booked)) {
+      // a direct check between balances whose signs were given confirms the signs of the entries it covers
+      if (!open.assumed && !close.assumed) s.signsConfirmed.add(close.ccy);
       check(
         scope,
         s,
@@ -278,6 +299,8 @@ function summaryChecks(scope: CamtScope, s: Statement): void {
   sumCheck('TtlNtries/Sum', s.absSum.get());
   const netKey = field('TtlNtries/TtlNetNtry/Amt') ? 'TtlNtries/TtlNetNtry/Amt' : 'TtlNtries/TtlNetNtryAmt';
   const netInd = field('TtlNtries/TtlNetNtry/CdtDbtInd') ?? field('TtlNtries/CdtDbtInd');
+  // a summary with its signs given confirms every entry's sign: a debit read as a credit would change it
+  if ((field(netKey) && netInd) || field('TtlCdtNtries/Sum') || field('TtlDbtNtries/Sum')) s.signsConfirmed.add('*');
   if (field(netKey))
     sumCheck(
       netKey,

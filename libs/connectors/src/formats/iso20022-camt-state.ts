@@ -27,6 +27,8 @@ export interface Balance {
   ccy: string;
   date: string | null;
   line: number;
+  /** Lenient: no CdtDbtInd and no sign written — read as credit, so it confirms no entry's sign. */
+  assumed?: boolean;
 }
 
 export interface Booked {
@@ -52,6 +54,16 @@ export interface Statement {
   /** AcctSvcrRefs seen in this statement (the one piece of state that grows with its entries, to a cap). */
   refs: SeenKeys;
   checks: number;
+  /**
+   * Lenient, entries without CdtDbtInd nor a written sign, read as credit, per currency: the statement must
+   * confirm them — an amount in it written with a minus (its exporter signs debits), or a balance check or
+   * transaction summary whose signs are given — or it is refused.
+   */
+  unsignedCredits: Map<string, number>;
+  /** An amount of the statement was written with a minus (a signed-amount export). */
+  minusSeen: boolean;
+  /** Currencies whose booked entries a balance check with given signs covered ('*': a summary covered all). */
+  signsConfirmed: Set<string>;
 }
 
 export interface Group {
@@ -113,6 +125,9 @@ export function newStatement(index: number): Statement {
     booked: new Map(),
     refs: new SeenKeys(),
     checks: 0,
+    unsignedCredits: new Map(),
+    minusSeen: false,
+    signsConfirmed: new Set(),
   };
 }
 

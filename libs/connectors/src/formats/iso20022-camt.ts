@@ -76,7 +76,8 @@ const UNSIGNED_TEXT: Record<UnstatedSign, string> = {
   signed: 'written with their sign',
   zero: 'zero',
   transaction: "by their one TxDtls' CdtDbtInd",
-  credit: 'balances read as credit (the balance check confirms them)',
+  credit:
+    'unsigned, read as credit (confirmed by the statement: a minus written elsewhere, or balances or a summary with their signs)',
 };
 
 export function createCamtReader(ctx: MessageContext): MessageReader {
@@ -140,6 +141,8 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     });
     if (how) unsigned[how]++;
     const debit = signed.dec.units < 0n;
+    if (debit && how === 'signed') s.minusSeen = true;
+    if (how === 'credit') s.unsignedCredits.set(e.ccy ?? '', (s.unsignedCredits.get(e.ccy ?? '') ?? 0) + 1);
     const amount = debit ? { text: signed.text.slice(1), dec: negDec(signed.dec) } : signed;
     if (!e.ccy) throw new FormatError('Ntry/Amt has no Ccy', location);
     let status = f('Sts') ?? f('Sts/Cd');

@@ -351,8 +351,8 @@ export type UnstatedSign = 'signed' | 'zero' | 'transaction' | 'credit';
  * An amount with its direction (`indicator` is the CdtDbtInd). Strictly the CdtDbtInd must be there. With
  * `lenient`, a missing one where the sign is otherwise given: a zero amount (no sign to give), an amount
  * written with its sign ("-12.50" debit), or — an entry — the CdtDbtInd of its one TxDtls (`txIndicator`).
- * A balance (`balance`) without any of these is read as a credit: a balance is a control total, never a
- * loaded amount, and the balance check must still hold. An entry's sign is never guessed. `how` says which.
+ * Otherwise it is read as a credit (`how: 'credit'`), which the caller must have confirmed (the camt
+ * statement: by a minus written elsewhere in it, or a balance check or summary with given signs).
  */
 export function directedAmount(o: {
   amount: string | undefined;
@@ -362,7 +362,6 @@ export function directedAmount(o: {
   what: string;
   location: string;
   lenient?: boolean;
-  balance?: boolean;
 }): { amount: { text: string; dec: Dec }; how?: UnstatedSign } {
   const indWhat = `${o.what}CdtDbtInd`;
   if (o.indicator !== undefined || !o.lenient) {
@@ -383,11 +382,7 @@ export function directedAmount(o: {
       amount: signAmount(amount, debitIndicator(o.txIndicator, 'TxDtls CdtDbtInd', o.location)),
       how: 'transaction',
     };
-  if (o.balance) return { amount, how: 'credit' };
-  throw new FormatError(
-    `${indWhat} is missing and nothing else gives the sign of ${amount.text} (no sign written, no TxDtls CdtDbtInd): an entry's direction is never guessed`,
-    o.location,
-  );
+  return { amount, how: 'credit' };
 }
 
 export function debitIndicator(text: string | undefined, what: string, location: string): boolean {

@@ -138,15 +138,25 @@ describe('ISO 20022 in a Business Application Header envelope', () => {
     expect(read.summary.checks.length).toBeGreaterThan(0);
     expect(read.summary.checks.every((c) => c.ok)).toBe(true);
     expect(read.summary.warnings).toContain(
-      "6 amounts without CdtDbtInd read by their sign (strictness: lenient): 2 written with their sign, 1 zero, 1 by their one TxDtls' CdtDbtInd, 2 balances read as credit (the balance check confirms them)",
+      "6 amounts without CdtDbtInd read by their sign (strictness: lenient): 2 written with their sign, 1 zero, 1 by their one TxDtls' CdtDbtInd, 2 unsigned, read as credit (confirmed by the statement: a minus written elsewhere, or balances or a summary with their signs)",
     );
-    // an unsigned entry with nothing else to give its sign is refused even leniently
-    const guess = camt053(
+    // an unsigned entry is read as a credit only when the statement confirms it: balances with their signs
+    // given whose check covers it…
+    const confirmed = camt053(
       `${bal('OPBD', '1.00')}${bal('CLBD', '2.00')}${noInd(ntry({ amt: '1.00', ind: 'CRDT' }))}`,
       V08,
     );
-    await expect(lenient(guess)).rejects.toThrow(
-      /Ntry\/CdtDbtInd is missing and nothing else gives the sign of 1\.00 .*an entry's direction is never guessed/,
+    const c = await lenient(confirmed);
+    expect(c.entries.map((e) => e.amount)).toEqual(['1.00']);
+    expect(c.summary.checks.every((x) => x.ok)).toBe(true);
+    // …never by balances that lack their signs too: an overdrawn account (-100, a debit of 50, -150) written
+    // without any sign would balance as 100 + 50 = 150 and load the debit as a credit
+    const overdrawnUnsigned = camt053(
+      noInd(`${bal('OPBD', '100.00')}${bal('CLBD', '150.00')}${ntry({ amt: '50.00', ind: 'DBIT' })}`),
+      V08,
+    );
+    await expect(lenient(overdrawnUnsigned)).rejects.toThrow(
+      /1 entry in EUR without CdtDbtInd and without a sign: nothing in the statement confirms it is a credit .*an entry's direction is never guessed/,
     );
     // a balance read as credit that was really a debit: the balance check fails — nothing of the file loads
     const overdrawn = camt053(
