@@ -7,24 +7,46 @@ export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'bigint':
-      return JSON.stringify(value.toString());
+      return quote(value.toString());
     case 'number':
       if (!Number.isSafeInteger(value)) throw new TypeError(`audit entries hold integers only, got ${value}`);
       return String(value);
     case 'object': {
-      if (value instanceof Date) return JSON.stringify(value.toISOString());
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+      if (value instanceof Date) return quote(value.toISOString());
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const v = value[i] as unknown;
+          out += (i ? ',' : '') + canonicalJson(v === undefined ? null : v);
+        }
+        return `${out}]`;
+      }
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined)
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+      // keys sorted by UTF-16 code unit (the default sort), undefined members dropped
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined) continue;
+        out += `${first ? '' : ','}${quote(k)}:${canonicalJson(v)}`;
+        first = false;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`cannot encode ${typeof value} in an audit entry`);
   }
+}
+
+/** Printable ASCII without a quote or backslash: JSON.stringify would write it as it is. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** A string as JSON.stringify writes it (the common plain case without calling it). */
+function quote(s: string): string {
+  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
 }
