@@ -270,6 +270,7 @@ TABLE kyc_customers
   expires_at timestamp with time zone
   risk_level text NOT NULL DEFAULT 'MEDIUM'::text
   updated_at timestamp with time zone NOT NULL DEFAULT now()
+  source_at timestamp with time zone
   CONSTRAINT kyc_customers_pkey PRIMARY KEY (account)
   CONSTRAINT kyc_customers_risk_level_check CHECK (risk_level = ANY (ARRAY['LOW'::text, 'MEDIUM'::text, 'HIGH'::text, 'CRITICAL'::text]))
   CONSTRAINT kyc_customers_status_check CHECK (status = ANY (ARRAY['VERIFIED'::text, 'PENDING'::text, 'REJECTED'::text]))

@@ -115,6 +115,7 @@ describe('a KYC job', () => {
         'NL91ABNA0417164300,,VERIFIED,,',
         'NL91ABNA0417164301,C-7,VERIFIED,someday,',
         'NL91ABNA0417164302,C-8,VERIFIED,,EXTREME',
+        'NL91ABNA0417164303,C-9,4111111111111111,,', // a card number where the status belongs
       ].join('\n') + '\n',
     );
     const job = await define(
@@ -125,9 +126,9 @@ describe('a KYC job', () => {
     firstRun = await run(kycJobId);
     expect(firstRun).toMatchObject({
       status: RunStatus.RUN_STATUS_SUCCEEDED,
-      read: 8,
+      read: 9,
       loaded: 2,
-      deadLettered: 6,
+      deadLettered: 7,
       filtered: 0,
     });
     expect(await register()).toEqual([
@@ -148,9 +149,12 @@ describe('a KYC job', () => {
       [6, 'MISSING_FIELD'],
       [7, 'INVALID_DATE'],
       [8, 'INVALID_RISK_LEVEL'],
+      [9, 'INVALID_STATUS'],
     ]);
     // the card number never reaches the dead-letter queue in clear
-    const raw = await pg.query(`SELECT raw_record FROM dead_letter_queue WHERE run_id = $1`, [firstRun.id]);
+    const raw = await pg.query(`SELECT raw_record, reason_message FROM dead_letter_queue WHERE run_id = $1`, [
+      firstRun.id,
+    ]);
     expect(JSON.stringify(raw.rows)).not.toContain('4111111111111111');
     const audit = await pg.query(
       `SELECT action, actor, details FROM immutable_audit_log
@@ -162,7 +166,7 @@ describe('a KYC job', () => {
       ['run:requested', 'user:kyc-officer'],
       ['kyc:loaded', 'service:engine'],
     ]);
-    expect(audit.rows[1].details).toEqual({ read: 8, loaded: 2, rejected: 6, registerUpdated: true });
+    expect(audit.rows[1].details).toEqual({ read: 9, loaded: 2, rejected: 7, superseded: 0, registerUpdated: true });
     // the held transaction's account now has VERIFIED KYC: the next run of that account loads
     const tx2 = writeTempFile(
       dir,
@@ -215,9 +219,9 @@ describe('a KYC job', () => {
     ]);
     // conservation still holds: one record moved from dead-lettered to loaded
     expect((await unaryCall(jobs, jobs.getRun, { runId: firstRun.id })).run).toMatchObject({
-      read: 8,
+      read: 9,
       loaded: 3,
-      deadLettered: 5,
+      deadLettered: 6,
     });
   });
 
@@ -263,6 +267,13 @@ describe('a KYC job', () => {
       details: expect.stringContaining('KYC register'),
     });
     await expect(run(kycJobId, file, operator())).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    // nor may an operator turn the KYC job into another one (its feed would stop without anyone allowed noticing)
+    await expect(
+      define(
+        `name: kyc-register\nsource:\n  kind: csv\n  path: ${file}\n  mapping: { txn_id: account, account: account, amount: status, currency: status, booked_at: status }\n`,
+        operator(),
+      ),
+    ).rejects.toMatchObject({ code: status.PERMISSION_DENIED, details: expect.stringContaining('KYC register') });
     // no compliance frameworks (they are for transactions), no other sink table
     await expect(
       define(`name: kyc-aml\nsource: { kind: kyc, path: ${file} }\ncompliance: { frameworks: [AML] }\n`),

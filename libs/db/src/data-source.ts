@@ -27,6 +27,7 @@ import { PartitionLeases1765400000000 } from './migrations/1765400000000-partiti
 import { GovernanceInDoubt1765500000000 } from './migrations/1765500000000-governance-in-doubt';
 import { ScheduleFires1765600000000 } from './migrations/1765600000000-schedule-fires';
 import { SanctionsListSets1765700000000 } from './migrations/1765700000000-sanctions-list-sets';
+import { KycSourceTime1765800000000 } from './migrations/1765800000000-kyc-source-time';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -62,6 +63,7 @@ export const MIGRATIONS = [
   GovernanceInDoubt1765500000000,
   ScheduleFires1765600000000,
   SanctionsListSets1765700000000,
+  KycSourceTime1765800000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

@@ -71,7 +71,7 @@ export interface Rejection {
 }
 
 /** Reasons for filtering a record without loading it. */
-export type FilterReason = 'ALREADY_LOADED' | 'NOT_BOOKED';
+export type FilterReason = 'ALREADY_LOADED' | 'NOT_BOOKED' | 'SUPERSEDED';
 
 /** Live progress of a run, as persisted after each batch. */
 export interface RunProgress {

@@ -95,10 +95,10 @@ export interface EngineScreening extends ScreeningSetup {
 /**
  * Loads the sanctions lists the engine screens against (at start) and records which ones — file,
  * SHA-256, names — in the audit chain, so every alert can be traced to the list version that raised it.
- * The set in force is shared by every replica (sanctions_list_sets): configured files never recorded
- * before become it (a new list); otherwise the newest recorded set is loaded (lists loaded at run time
- * survive a restart, and a replica started with older files screens with the newer ones). No list at all:
- * jobs with AML are refused unless they say `sanctions: off`.
+ * The set in force is shared by every replica (sanctions_list_sets): the configured files become it when
+ * there is none yet; otherwise the newest recorded set is loaded (lists loaded at run time survive a
+ * restart, and a replica started with other files screens with the set in force, saying so). No list at
+ * all: jobs with AML are refused unless they say `sanctions: off`.
  */
 export async function loadScreening(
   files: string[],
@@ -111,42 +111,42 @@ export async function loadScreening(
   const setup: EngineScreening = { threshold, breaker };
   setup.refresh = follow(setup, ds, logger, now);
   const latest = await latestSet(ds);
-  if (files.length) {
+  if (files.length && !latest) {
+    // the first lists of the deployment: they become the set in force for every replica
     const t0 = Date.now();
     const screener = SanctionsIndex.fromFiles(files, threshold);
     const version = listsVersion(screener.sources);
-    const [seen] = (await ds.query('SELECT 1 FROM sanctions_list_sets WHERE version = $1 LIMIT 1', [
-      version,
-    ])) as unknown[];
-    if (!seen || latest?.version === version) {
-      const sources = listSources(screener);
-      setup.screener = screener;
-      if (!seen)
-        setup.setId = await ds.transaction(async (em) => {
-          const id = await recordSet(sqlExec(em), version, screener, 'service:engine');
-          await appendAudit(sqlExec(em), {
-            actor: 'service:engine',
-            action: 'sanctions:loaded',
-            subject: { lists: sources.length, version },
-            details: { sources, threshold: String(threshold), previousVersion: latest?.version ?? '' },
-          });
-          return id;
-        });
-      else setup.setId = latest?.id as number;
-      logger.info('sanctions:list-loaded', {
-        names: screener.size,
-        files: sources.map((s) => s.file),
-        version,
-        ms: Date.now() - t0,
+    const sources = listSources(screener);
+    setup.screener = screener;
+    setup.setId = await ds.transaction(async (em) => {
+      const id = await recordSet(sqlExec(em), version, screener, 'service:engine');
+      await appendAudit(sqlExec(em), {
+        actor: 'service:engine',
+        action: 'sanctions:loaded',
+        subject: { lists: sources.length, version },
+        details: { sources, threshold: String(threshold), previousVersion: '' },
       });
-      return setup;
-    }
-    // the configured files are an older set: the lists loaded since stay in force
-    logger.warn('sanctions:configured-lists-superseded', {
-      configured: version,
-      inForce: latest?.version,
-      loadedBy: latest?.loadedBy,
+      return id;
     });
+    logger.info('sanctions:list-loaded', {
+      names: screener.size,
+      files: sources.map((s) => s.file),
+      version,
+      ms: Date.now() - t0,
+    });
+    return setup;
+  }
+  if (files.length && latest) {
+    // a set is in force already: the configured files do not replace it (new lists are loaded with
+    // `strongroom sanctions load`, audited with who asked); said when they differ
+    const version = listsVersion(SanctionsIndex.fromFiles(files, threshold).sources);
+    if (version !== latest.version)
+      logger.warn('sanctions:configured-lists-not-in-force', {
+        configured: version,
+        inForce: latest.version,
+        loadedBy: latest.loadedBy,
+        note: 'load new lists with `strongroom sanctions load FILE… --reason …`',
+      });
   }
   if (!latest) {
     logger.warn('sanctions:no-list', {

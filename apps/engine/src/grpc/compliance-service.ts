@@ -209,6 +209,9 @@ export function complianceServiceHandlers(deps: {
       { logger: deps.logger },
       'ScreenNames',
       async (req) => {
+        // the lists in force (another replica may have loaded new ones); with the database away, the ones held
+        await screening.refresh?.({ maxAgeMs: 1000 }).catch(() => undefined);
+        if (screening.unavailable) throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, screening.unavailable);
         const screener = screening.screener;
         if (!screener)
           throw new StrongroomError(

@@ -91,7 +91,13 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       if (req.baseDir) confineSourcePath(req.baseDir, deps.sourceRoots, 'base directory');
       const def = parseJobDefinition(required(req.definition, 'definition'), req.baseDir || undefined);
       confineJobPaths(def, deps.sourceRoots);
-      if (def.source.kind === 'kyc')
+      // a KYC job writes the KYC register: defining one, or changing one into something else, is for those who may
+      const [current] = (await ds.query(
+        `SELECT v.definition->'source'->>'kind' AS kind FROM jobs j
+           JOIN job_versions v ON v.job_id = j.id AND v.version = j.current_version WHERE j.name = $1`,
+        [def.name],
+      )) as { kind: string }[];
+      if (def.source.kind === 'kyc' || current?.kind === 'kyc')
         requireAction(caller, 'WriteKycRegister', 'a KYC job (it writes the KYC register)');
       await refuseSharedInbox(ds, def);
       // an operator defines and changes jobs; how long their data is kept, how it is classified and which

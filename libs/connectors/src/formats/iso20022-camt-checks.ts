@@ -100,7 +100,6 @@ export function closeBalance(scope: CamtScope, s: Statement, frame: XmlFrame): v
     lenient: scope.lenient === true,
   });
   if (how && scope.unsigned) scope.unsigned[how]++;
-  if (how === 'signed' && amount.dec.units < 0n) s.minusSeen = true;
   if (!amt?.ccy) throw new FormatError(`Bal ${code} Amt has no Ccy`, where);
   s.balances.push({
     code,
@@ -132,17 +131,19 @@ export function finishStatement(scope: CamtScope, s: Statement): void {
 }
 
 /**
- * Lenient: entries read as credit for want of a CdtDbtInd or a written sign stand only when the statement
- * confirms them — it writes debits with a minus elsewhere, or a balance check or transaction summary whose
- * signs are given covers them (a debit read as credit would fail it). Otherwise the file is refused.
+ * Lenient: booked entries read as credit for want of a CdtDbtInd or a written sign stand only when a
+ * control total confirms them — a direct balance check in their currency (not one accepted under the
+ * forward-value convention) between balances whose signs are given, or read by the statement's own
+ * convention of writing debits with a minus; or a transaction summary with its signs. A debit read as a
+ * credit would fail those. Otherwise the file is refused.
  */
 function confirmUnsignedCredits(scope: CamtScope, s: Statement): void {
-  if (s.minusSeen || s.signsConfirmed.has('*')) return;
+  if (s.signsConfirmed.has('*')) return;
   for (const [ccy, n] of s.unsignedCredits) {
     if (s.signsConfirmed.has(ccy)) continue;
     throw new FormatError(
       `${n} entr${n === 1 ? 'y' : 'ies'} in ${ccy} without CdtDbtInd and without a sign: nothing in the statement confirms ${n === 1 ? 'it is a credit' : 'they are credits'} ` +
-        "(no amount written with a minus, no balance check or transaction summary with its signs given): an entry's direction is never guessed",
+        "(no balance check in ${ccy} or transaction summary with its signs given covers ${n === 1 ? 'it' : 'them'}): an entry's direction is never guessed",
       named(scope, s),
     );
   }
@@ -202,7 +203,8 @@ function balanceChecks(scope: CamtScope, s: Statement): void {
       );
     } else if (decEquals(computed, close.amount.dec) || !forwardValue(scope, s, open, close, computed, booked)) {
       // a direct check between balances whose signs were given confirms the signs of the entries it covers
-      if (!open.assumed && !close.assumed) s.signsConfirmed.add(close.ccy);
+      // (unsigned balances count when the statement writes its debits with a minus in that currency)
+      if ((!open.assumed && !close.assumed) || s.minusCcy.has(close.ccy)) s.signsConfirmed.add(close.ccy);
       check(
         scope,
         s,

@@ -55,13 +55,14 @@ export interface Statement {
   refs: SeenKeys;
   checks: number;
   /**
-   * Lenient, entries without CdtDbtInd nor a written sign, read as credit, per currency: the statement must
-   * confirm them — an amount in it written with a minus (its exporter signs debits), or a balance check or
-   * transaction summary whose signs are given — or it is refused.
+   * Lenient, booked entries without CdtDbtInd nor a written sign, read as credit, per currency: a control
+   * total must confirm them — a direct balance check in their currency between balances whose signs are
+   * given (or read by the exporter's own convention: debits written with a minus in that currency), or a
+   * transaction summary with its signs — or the statement is refused.
    */
   unsignedCredits: Map<string, number>;
-  /** An amount of the statement was written with a minus (a signed-amount export). */
-  minusSeen: boolean;
+  /** Currencies in which an entry of the statement was written with a minus (its exporter signs debits). */
+  minusCcy: Set<string>;
   /** Currencies whose booked entries a balance check with given signs covered ('*': a summary covered all). */
   signsConfirmed: Set<string>;
 }
@@ -126,7 +127,7 @@ export function newStatement(index: number): Statement {
     refs: new SeenKeys(),
     checks: 0,
     unsignedCredits: new Map(),
-    minusSeen: false,
+    minusCcy: new Set(),
     signsConfirmed: new Set(),
   };
 }

@@ -76,8 +76,7 @@ const UNSIGNED_TEXT: Record<UnstatedSign, string> = {
   signed: 'written with their sign',
   zero: 'zero',
   transaction: "by their one TxDtls' CdtDbtInd",
-  credit:
-    'unsigned, read as credit (confirmed by the statement: a minus written elsewhere, or balances or a summary with their signs)',
+  credit: 'unsigned, read as credit (confirmed by a balance check or transaction summary)',
 };
 
 export function createCamtReader(ctx: MessageContext): MessageReader {
@@ -141,8 +140,7 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     });
     if (how) unsigned[how]++;
     const debit = signed.dec.units < 0n;
-    if (debit && how === 'signed') s.minusSeen = true;
-    if (how === 'credit') s.unsignedCredits.set(e.ccy ?? '', (s.unsignedCredits.get(e.ccy ?? '') ?? 0) + 1);
+    if (debit && how === 'signed') s.minusCcy.add(e.ccy ?? '');
     const amount = debit ? { text: signed.text.slice(1), dec: negDec(signed.dec) } : signed;
     if (!e.ccy) throw new FormatError('Ntry/Amt has no Ccy', location);
     let status = f('Sts') ?? f('Sts/Cd');
@@ -170,6 +168,8 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     side.count++;
     side.sum.add(amount.dec);
     const booked = status === 'BOOK';
+    // a booked entry read as credit for want of any sign: a control total of the statement must confirm it
+    if (how === 'credit' && booked) s.unsignedCredits.set(e.ccy, (s.unsignedCredits.get(e.ccy) ?? 0) + 1);
     counts.entries++;
     counts[booked ? 'booked' : 'notBooked']++;
     if (booked) {

@@ -138,7 +138,7 @@ describe('ISO 20022 in a Business Application Header envelope', () => {
     expect(read.summary.checks.length).toBeGreaterThan(0);
     expect(read.summary.checks.every((c) => c.ok)).toBe(true);
     expect(read.summary.warnings).toContain(
-      "6 amounts without CdtDbtInd read by their sign (strictness: lenient): 2 written with their sign, 1 zero, 1 by their one TxDtls' CdtDbtInd, 2 unsigned, read as credit (confirmed by the statement: a minus written elsewhere, or balances or a summary with their signs)",
+      "6 amounts without CdtDbtInd read by their sign (strictness: lenient): 2 written with their sign, 1 zero, 1 by their one TxDtls' CdtDbtInd, 2 unsigned, read as credit (confirmed by a balance check or transaction summary)",
     );
     // an unsigned entry is read as a credit only when the statement confirms it: balances with their signs
     // given whose check covers it…
@@ -155,6 +155,30 @@ describe('ISO 20022 in a Business Application Header envelope', () => {
       noInd(`${bal('OPBD', '100.00')}${bal('CLBD', '150.00')}${ntry({ amt: '50.00', ind: 'DBIT' })}`),
       V08,
     );
+    // …nor by a minus written on a balance, a check in another currency, or one accepted under the
+    // forward-value convention (each would let a debit load as a credit)
+    const onlyClosing = camt053(
+      noInd(`${bal('CLBD', '-250.00')}${ntry({ amt: '100.00', ind: 'DBIT' })}${ntry({ amt: '150.00', ind: 'DBIT' })}`),
+      V08,
+    );
+    await expect(lenient(onlyClosing)).rejects.toThrow(/2 entries in EUR without CdtDbtInd and without a sign/);
+    const otherCcy = camt053(
+      noInd(
+        `${bal('OPBD', '100.00')}${bal('CLBD', '80.00')}${ntry({ amt: '-20.00', ind: 'DBIT' })}` +
+          ntry({ amt: '500.00', ind: 'DBIT' }).replace('Ccy="EUR"', 'Ccy="USD"'),
+      ),
+      V08,
+    );
+    await expect(lenient(otherCcy)).rejects.toThrow(/1 entry in USD without CdtDbtInd and without a sign/);
+    const forward = camt053(
+      noInd(
+        `${bal('OPBD', '100.00', 'CRDT', '2024-03-01')}${bal('CLBD', '95.00', 'CRDT', '2024-03-01')}` +
+          ntry({ amt: '-5.00', ind: 'DBIT' }) +
+          ntry({ amt: '100.00', ind: 'DBIT', valDt: '2024-03-05' }),
+      ),
+      V08,
+    );
+    await expect(lenient(forward)).rejects.toThrow(/1 entry in EUR without CdtDbtInd and without a sign/);
     await expect(lenient(overdrawnUnsigned)).rejects.toThrow(
       /1 entry in EUR without CdtDbtInd and without a sign: nothing in the statement confirms it is a credit .*an entry's direction is never guessed/,
     );

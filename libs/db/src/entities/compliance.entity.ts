@@ -45,6 +45,8 @@ export class KycCustomerEntity {
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true }) expiresAt!: Date | null;
   @Column({ name: 'risk_level', type: 'text' }) riskLevel!: string;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  /** When the file the row comes from was submitted or loaded: only as recent a file replaces it. */
+  @Column({ name: 'source_at', type: 'timestamptz', nullable: true }) sourceAt!: Date | null;
 }
 
 export type HoldScope = 'ACCOUNT' | 'JOB' | 'RUN';

@@ -19,7 +19,7 @@ export async function replayKycRun(
   reason?: string,
 ): Promise<ReplayOutcome[]> {
   const header = run.sourceHeader;
-  if (!header || !run.finishedAt)
+  if (!header)
     throw new StrongroomError(ErrorCode.FAILED_PRECONDITION, `run ${run.id} has no recorded KYC header to replay with`);
   const runner = ds.createQueryRunner();
   await runner.connect();
@@ -44,12 +44,12 @@ export async function replayKycRun(
         outcomes.set(e.id, { id: e.id, outcome: 'STILL_FAILING', reasonCode: out.code, reasonMessage: out.message });
       else valid.push({ id: e.id, row: out });
     }
-    // an account a later load changed since the run ended keeps its newer row
+    // a replayed record comes from the run's file: an account a more recent file wrote keeps its row
     const written = new Set(
       await upsertKycRows(
         exec,
         valid.map((v) => v.row),
-        run.finishedAt,
+        run.createdAt,
       ),
     );
     for (const v of valid)
@@ -61,7 +61,7 @@ export async function replayKycRun(
               id: v.id,
               outcome: 'STILL_FAILING',
               reasonCode: 'SUPERSEDED',
-              reasonMessage: `account ${redactPans(v.row.account).slice(0, 8)}… was changed by a later KYC load after this run ended: replaying this record would undo it`,
+              reasonMessage: `account ${redactPans(v.row.account).slice(0, 8)}… comes from a more recent KYC file now: replaying this older record would undo it`,
             },
       );
     const list = [...outcomes.values()];
@@ -76,7 +76,7 @@ export async function replayKycRun(
     for (const o of failing)
       await exec(
         `UPDATE dead_letter_queue SET attempts = attempts + 1, resolution = $2, updated_at = now() WHERE id = $1`,
-        [o.id, `replay failed: ${o.reasonCode}: ${o.reasonMessage}`.slice(0, 1000)],
+        [o.id, redactPans(`replay failed: ${o.reasonCode}: ${o.reasonMessage}`).slice(0, 1000)],
       );
     if (loaded.length)
       await exec(

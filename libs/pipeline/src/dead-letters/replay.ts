@@ -70,8 +70,18 @@ export async function replayDeadLetters(
   const missing = ids.filter((id) => !entries.some((e) => e.id === id));
   if (missing.length)
     throw new StrongroomError(ErrorCode.NOT_FOUND, `dead letter(s) ${missing.slice(0, 10).join(', ')} not found`);
+  const runIds = [...new Set(entries.map((e) => e.run_id))];
+  // every run's dead letters may be replayed by this caller before any is: a KYC job's go into the KYC register
+  if (ctx.authorizeKycRegister && runIds.length) {
+    const kinds = (await ds.query(
+      `SELECT DISTINCT v.definition->'source'->>'kind' AS kind FROM job_runs r
+         JOIN job_versions v ON v.job_id = r.job_id AND v.version = r.job_version WHERE r.id = ANY($1::uuid[])`,
+      [runIds],
+    )) as { kind: string }[];
+    if (kinds.some((k) => k.kind === 'kyc')) ctx.authorizeKycRegister();
+  }
   const outcomes: ReplayOutcome[] = [];
-  for (const runId of [...new Set(entries.map((e) => e.run_id))]) {
+  for (const runId of runIds) {
     outcomes.push(
       ...(await replayRun(
         ctx,
@@ -115,7 +125,7 @@ async function replayRun(
   const job = await getJob(ctx.ds, run.jobId, run.jobVersion);
   const def = asFileJob(job.definition);
   if (def.source.kind === 'kyc') {
-    ctx.authorizeKycRegister?.(); // a KYC run's dead letters go into the KYC register
+    ctx.authorizeKycRegister?.(); // checked for all the runs above; again here, where the register is written
     return replayKycRun(ctx.ds, run, def.source.delimiter, ids, corrections, actor, reason);
   }
   const layout = recordLayout(def.source);

@@ -113,7 +113,7 @@ export function kycRecord(
     recordNo: rec.recordNo,
     raw: redactPans(rec.raw),
     code,
-    message,
+    message: redactPans(message), // a message quotes the value at fault: never a card number in clear
     field,
   });
   if (rec.error) return reject(rec.error.code as Rejection['code'], rec.error.message);
@@ -157,7 +157,8 @@ export async function readKycFile(file: string, options: { delimiter?: string; h
   } finally {
     source.close();
   }
-  return { header: source.header, read, rows, rejected, bytes };
+  // the header is stored with the run (for replays): a column may be named after a card number
+  return { header: source.header.map((h) => redactPans(h)), read, rows, rejected, bytes };
 }
 
 /** One raw CSV line of a KYC file (a dead letter, or its correction) against the file's header. */
@@ -187,19 +188,22 @@ export function kycLine(
 }
 
 /**
- * Inserts the rows, or updates the accounts' rows, in set-based statements. With `notUpdatedSince`, an
- * account whose row changed after that moment (a later load) is left alone; returns the accounts written.
+ * Inserts the rows, or updates the accounts' rows, in set-based statements, as coming from a file of
+ * `sourceAt` (when it was submitted or loaded; now when not given): an account whose row comes from a
+ * more recent file is left alone (an older file never undoes a newer one). Returns the accounts written.
  */
-export async function upsertKycRows(exec: SqlExec, rows: readonly KycRow[], notUpdatedSince?: Date): Promise<string[]> {
+export async function upsertKycRows(exec: SqlExec, rows: readonly KycRow[], sourceAt?: Date): Promise<string[]> {
   const written: string[] = [];
   for (let i = 0; i < rows.length; i += 5000) {
     const part = rows.slice(i, i + 5000);
     const result = await exec(
-      `INSERT INTO kyc_customers AS k (account, customer_id, status, expires_at, risk_level, updated_at)
-       SELECT *, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
+      `INSERT INTO kyc_customers AS k (account, customer_id, status, expires_at, risk_level, updated_at, source_at)
+       SELECT a, c, s, e, r, now(), coalesce($6::timestamptz, now())
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS u(a, c, s, e, r)
        ON CONFLICT (account) DO UPDATE SET customer_id = EXCLUDED.customer_id, status = EXCLUDED.status,
-         expires_at = EXCLUDED.expires_at, risk_level = EXCLUDED.risk_level, updated_at = now()
-        WHERE $6::timestamptz IS NULL OR k.updated_at <= $6::timestamptz
+         expires_at = EXCLUDED.expires_at, risk_level = EXCLUDED.risk_level, updated_at = now(),
+         source_at = EXCLUDED.source_at
+        WHERE k.source_at IS NULL OR k.source_at <= EXCLUDED.source_at
        RETURNING k.account`,
       [
         part.map((r) => r.account),
@@ -207,7 +211,7 @@ export async function upsertKycRows(exec: SqlExec, rows: readonly KycRow[], notU
         part.map((r) => r.status),
         part.map((r) => r.expiresAt),
         part.map((r) => r.riskLevel),
-        notUpdatedSince ?? null,
+        sourceAt ?? null,
       ],
     );
     for (const r of result) written.push(String(r['account']));

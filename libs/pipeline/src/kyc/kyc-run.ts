@@ -58,12 +58,18 @@ export async function commitKycRun(
         },
         kyc.rejected,
       );
-    const written = tooMany ? 0 : (await upsertKycRows(exec, kyc.rows)).length;
+    // the file counts from when it was submitted: an account a more recent file wrote keeps its row, and this
+    // file's record of it is filtered as SUPERSEDED (an older file applied later never undoes a newer one)
+    const written = tooMany ? 0 : (await upsertKycRows(exec, kyc.rows, run.createdAt)).length;
+    const superseded = tooMany ? 0 : loaded - written;
+    const kept = tooMany ? loaded : written;
+    const filteredBy = superseded ? { SUPERSEDED: superseded } : {};
     await exec(
       `UPDATE job_runs SET records_read = $2, records_loaded = $3, records_dead_lettered = $4, bytes_read = $5,
-              batches_committed = 1, source_header = coalesce(source_header, $6)
+              batches_committed = 1, source_header = coalesce(source_header, $6), records_filtered = $7,
+              filtered_by_reason = $8
         WHERE id = $1`,
-      [run.id, read, loaded, dead, kyc.bytes, JSON.stringify(kyc.header)],
+      [run.id, read, kept, dead, kyc.bytes, JSON.stringify(kyc.header), superseded, JSON.stringify(filteredBy)],
     );
     await exec(
       `INSERT INTO performance_metrics (run_id, records_per_second, error_rate, peak_rss_bytes) VALUES ($1, $2, $3, $4)`,
@@ -73,11 +79,13 @@ export async function commitKycRun(
       actor,
       action: 'kyc:loaded',
       subject: { jobId: run.jobId, runId: run.id, file: def.source.path, sha256: run.sourceSha256 },
-      details: { read, loaded: written, rejected: dead, registerUpdated: !tooMany },
+      details: { read, loaded: written, rejected: dead, superseded, registerUpdated: !tooMany },
     });
     Object.assign(run, {
       recordsRead: String(read),
-      recordsLoaded: String(loaded),
+      recordsLoaded: String(kept),
+      recordsFiltered: String(superseded),
+      filteredByReason: filteredBy,
       recordsDeadLettered: String(dead),
       bytesRead: String(kyc.bytes),
       batchesCommitted: 1,
@@ -98,7 +106,14 @@ export async function commitKycRun(
       runner.manager,
       run,
       outcome,
-      { read, loaded, deadLettered: dead, filtered: 0, registerRows: written, errorCode: outcome.errorCode },
+      {
+        read,
+        loaded: kept,
+        deadLettered: dead,
+        filtered: superseded,
+        registerRows: written,
+        errorCode: outcome.errorCode,
+      },
       actor,
     );
     await runner.commitTransaction();

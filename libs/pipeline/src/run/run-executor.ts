@@ -128,8 +128,12 @@ export async function executeRun(
     // changes nothing)
     if (ctx.sourceRoots) def.source.path = confineSourcePath(def.source.path, ctx.sourceRoots);
     // a job whose compliance cannot be carried out (no sanctions list, no key ring) fails here, before the start;
-    // the sanctions lists are the ones in force (another replica may have loaded new ones)
-    await ctx.screening?.refresh?.();
+    // a run starts with the sanctions lists in force (another replica may have loaded new ones). A replica
+    // joining a run already going screens with the lists it holds; one that cannot load the lists in force
+    // gives the run back to the others rather than fail it
+    if (run.status === 'PENDING') await ctx.screening?.refresh?.();
+    else if (ctx.screening?.unavailable && def.compliance.frameworks.includes('AML'))
+      throw new StrongroomError(ErrorCode.UNAVAILABLE, ctx.screening.unavailable, { retryable: true });
     const batchCtx: BatchContext & { actor: string } = {
       runId: run.id,
       jobId: run.jobId,
@@ -473,9 +477,20 @@ async function kycPartition(w: PartitionWorker, lease: PartitionLease): Promise<
   const { ctx, run, def, control, actor, log, stats, onProgress } = w;
   const src = def.source as KycSource & { path: string };
   const readHash = createHash('sha256');
-  const kyc = await throughSource(ctx.source, src.path, () =>
-    readKycFile(src.path, { delimiter: src.delimiter, hash: readHash }),
+  // the lease is renewed while the file is read (a large register takes longer than a lease); the commit is
+  // fenced by it all the same
+  const beat = setInterval(
+    () => void renewLease(ctx.ds, lease, w.ttlMs).catch(() => undefined),
+    Math.max(100, Math.floor(w.ttlMs / 3)),
   );
+  let kyc: Awaited<ReturnType<typeof readKycFile>>;
+  try {
+    kyc = await throughSource(ctx.source, src.path, () =>
+      readKycFile(src.path, { delimiter: src.delimiter, hash: readHash }),
+    );
+  } finally {
+    clearInterval(beat);
+  }
   const readSha = readHash.digest('hex');
   if (readSha !== run.sourceSha256)
     throw new StrongroomError(
