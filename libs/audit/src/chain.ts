@@ -42,8 +42,9 @@ export function entryHash(prevHash: string, e: Omit<AuditEntry, 'hash' | 'prevHa
     if (v !== undefined) body += `${body ? ',' : '{'}"${key}":${canonicalJson(v)}`;
   body = body ? `${body}}` : '{}';
   // one buffer, one call: the previous hash's 32 bytes, then the body (this runs for every entry verified)
+  if (!/^[0-9a-fA-F]{64}$/.test(prevHash)) throw new TypeError(`prev hash "${prevHash}" is not 32 bytes of hex`);
   const buf = Buffer.allocUnsafe(32 + Buffer.byteLength(body, 'utf8'));
-  if (buf.write(prevHash, 0, 32, 'hex') !== 32) throw new TypeError(`prev hash "${prevHash}" is not 32 bytes of hex`);
+  buf.write(prevHash, 0, 32, 'hex');
   buf.write(body, 32, 'utf8');
   return hash('sha256', buf, 'hex');
 }

@@ -48,7 +48,13 @@ const rowOf = (r: Record<string, unknown>): Row => ({
 });
 
 /** Whether the row's stored hash is right for its content as if its seq were `seq`. */
-const hashFits = (r: Row, seq: number) => entryHash(r.prevHash, { ...r, seq }) === r.hash;
+const hashFits = (r: Row, seq: number) => {
+  try {
+    return entryHash(r.prevHash, { ...r, seq }) === r.hash;
+  } catch {
+    return false; // a prev_hash that is not 32 bytes of hex (the table's check dropped, then edited): modified
+  }
+};
 
 /** -1/+1: the row's content carries the seq one below/above its position (renumbered); 0: neither. */
 const shiftOf = (r: Row | undefined): -1 | 0 | 1 =>

@@ -133,20 +133,50 @@ export function finishStatement(scope: CamtScope, s: Statement): void {
 /**
  * Lenient: booked entries read as credit for want of a CdtDbtInd or a written sign stand only when a
  * control total confirms them — a direct balance check in their currency (not one accepted under the
- * forward-value convention) between balances whose signs are given, or read by the statement's own
- * convention of writing debits with a minus; or a transaction summary with its signs. A debit read as a
- * credit would fail those. Otherwise the file is refused.
+ * forward-value convention) under which that is the only reading that balances, or a transaction summary
+ * with its signs (a debit read as a credit would change it). Otherwise the file is refused.
  */
 function confirmUnsignedCredits(scope: CamtScope, s: Statement): void {
   if (s.signsConfirmed.has('*')) return;
-  for (const [ccy, n] of s.unsignedCredits) {
+  for (const [ccy, { count: n }] of s.unsignedCredits) {
     if (s.signsConfirmed.has(ccy)) continue;
     throw new FormatError(
       `${n} entr${n === 1 ? 'y' : 'ies'} in ${ccy} without CdtDbtInd and without a sign: nothing in the statement confirms ${n === 1 ? 'it is a credit' : 'they are credits'} ` +
-        "(no balance check in ${ccy} or transaction summary with its signs given covers ${n === 1 ? 'it' : 'them'}): an entry's direction is never guessed",
+        `(no balance check in ${ccy} that only that reading passes, no transaction summary with its signs): an entry's direction is never guessed`,
       named(scope, s),
     );
   }
+}
+
+/** Unsigned credits of one currency beyond which their reading is not searched for others (2^16 × 4 sums). */
+export const MAX_UNSIGNED = 16;
+
+/**
+ * Whether reading the statement's unsigned amounts of `close`'s currency as credits — and its unsigned
+ * balances (`assumed`) as credits — is the only reading under which opening + booked entries = closing:
+ * every other choice of signs (each balance without one either way, any set of the unsigned entries as
+ * debits) is tried and must not balance. An overdrawn account written without signs balances both ways
+ * and is not confirmed.
+ */
+function onlyReadingThatBalances(open: Balance, close: Balance, computed: Dec, s: Statement): boolean {
+  const u = s.unsignedCredits.get(close.ccy);
+  if (!u) return true;
+  if (u.count > MAX_UNSIGNED) return false;
+  if (!open.assumed && !close.assumed) return true; // a flipped entry changes the sum: only one reading balances
+  const opens = open.assumed ? [open.amount.dec, negDec(open.amount.dec)] : [open.amount.dec];
+  const closes = close.assumed ? [close.amount.dec, negDec(close.amount.dec)] : [close.amount.dec];
+  const entries = addDec(computed, negDec(open.amount.dec)); // the booked sum, unsigned amounts as credits
+  for (let mask = 0; mask < 1 << u.amounts.length; mask++) {
+    let flipped = ZERO;
+    for (let i = 0; i < u.amounts.length; i++) if (mask & (1 << i)) flipped = addDec(flipped, u.amounts[i] as Dec);
+    const booked = addDec(entries, negDec(addDec(flipped, flipped)));
+    for (const o of opens)
+      for (const c of closes) {
+        const isDefault = mask === 0 && o === opens[0] && c === closes[0];
+        if (!isDefault && decEquals(addDec(o, booked), c)) return false;
+      }
+  }
+  return true;
 }
 
 function check(
@@ -202,9 +232,9 @@ function balanceChecks(scope: CamtScope, s: Statement): void {
         false,
       );
     } else if (decEquals(computed, close.amount.dec) || !forwardValue(scope, s, open, close, computed, booked)) {
-      // a direct check between balances whose signs were given confirms the signs of the entries it covers
-      // (unsigned balances count when the statement writes its debits with a minus in that currency)
-      if ((!open.assumed && !close.assumed) || s.minusCcy.has(close.ccy)) s.signsConfirmed.add(close.ccy);
+      // a direct check confirms the unsigned entries it covers when reading them as credits is the only
+      // reading that balances
+      if (onlyReadingThatBalances(open, close, computed, s)) s.signsConfirmed.add(close.ccy);
       check(
         scope,
         s,

@@ -55,15 +55,13 @@ export interface Statement {
   refs: SeenKeys;
   checks: number;
   /**
-   * Lenient, booked entries without CdtDbtInd nor a written sign, read as credit, per currency: a control
-   * total must confirm them — a direct balance check in their currency between balances whose signs are
-   * given (or read by the exporter's own convention: debits written with a minus in that currency), or a
-   * transaction summary with its signs — or the statement is refused.
+   * Lenient, booked entries without CdtDbtInd nor a written sign, read as credit, per currency (their count,
+   * and their amounts up to MAX_UNSIGNED): a control total must confirm them — a direct balance check in
+   * their currency under which reading them as credits is the only reading that balances, or a transaction
+   * summary with its signs — or the statement is refused.
    */
-  unsignedCredits: Map<string, number>;
-  /** Currencies in which an entry of the statement was written with a minus (its exporter signs debits). */
-  minusCcy: Set<string>;
-  /** Currencies whose booked entries a balance check with given signs covered ('*': a summary covered all). */
+  unsignedCredits: Map<string, { count: number; amounts: Dec[] }>;
+  /** Currencies whose booked entries a balance check confirmed ('*': a summary with signs covered all). */
   signsConfirmed: Set<string>;
 }
 
@@ -127,7 +125,6 @@ export function newStatement(index: number): Statement {
     refs: new SeenKeys(),
     checks: 0,
     unsignedCredits: new Map(),
-    minusCcy: new Set(),
     signsConfirmed: new Set(),
   };
 }

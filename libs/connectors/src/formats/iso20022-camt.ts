@@ -7,7 +7,7 @@
  * reads alike. State: the current statement's totals and the current entry's fields.
  */
 import { DecimalSum, negDec } from '@strongroom/money';
-import { closeBalance, closeGroup, finishStatement } from './iso20022-camt-checks';
+import { closeBalance, closeGroup, finishStatement, MAX_UNSIGNED } from './iso20022-camt-checks';
 import {
   type Camt,
   type CamtScope,
@@ -140,7 +140,6 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     });
     if (how) unsigned[how]++;
     const debit = signed.dec.units < 0n;
-    if (debit && how === 'signed') s.minusCcy.add(e.ccy ?? '');
     const amount = debit ? { text: signed.text.slice(1), dec: negDec(signed.dec) } : signed;
     if (!e.ccy) throw new FormatError('Ntry/Amt has no Ccy', location);
     let status = f('Sts') ?? f('Sts/Cd');
@@ -169,7 +168,12 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     side.sum.add(amount.dec);
     const booked = status === 'BOOK';
     // a booked entry read as credit for want of any sign: a control total of the statement must confirm it
-    if (how === 'credit' && booked) s.unsignedCredits.set(e.ccy, (s.unsignedCredits.get(e.ccy) ?? 0) + 1);
+    if (how === 'credit' && booked) {
+      const u = s.unsignedCredits.get(e.ccy) ?? { count: 0, amounts: [] };
+      s.unsignedCredits.set(e.ccy, u);
+      u.count++;
+      if (u.amounts.length <= MAX_UNSIGNED) u.amounts.push(amount.dec);
+    }
     counts.entries++;
     counts[booked ? 'booked' : 'notBooked']++;
     if (booked) {

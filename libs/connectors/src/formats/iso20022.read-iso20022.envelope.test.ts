@@ -179,6 +179,26 @@ describe('ISO 20022 in a Business Application Header envelope', () => {
       V08,
     );
     await expect(lenient(forward)).rejects.toThrow(/1 entry in EUR without CdtDbtInd and without a sign/);
+    // …nor by debits written with a minus beside unsigned balances, when another reading balances too
+    for (const extra of [
+      ntry({ amt: '-1.00', ind: 'DBIT', sts: 'PDNG' }),
+      `${ntry({ amt: '-7.00', ind: 'DBIT' })}${ntry({ amt: '7.00', ind: 'CRDT' }).replace('<Amt Ccy="EUR">7.00', '<Amt Ccy="EUR">+7.00')}`,
+    ])
+      await expect(
+        lenient(
+          camt053(
+            noInd(`${bal('OPBD', '100.00')}${bal('CLBD', '150.00')}${ntry({ amt: '50.00', ind: 'DBIT' })}${extra}`),
+            V08,
+          ),
+        ),
+      ).rejects.toThrow(/1 entry in EUR without CdtDbtInd and without a sign/);
+    const twoWays = camt053(
+      noInd(
+        `${bal('OPBD', '20.00')}${bal('CLBD', '50.00')}${ntry({ amt: '-20.00', ind: 'DBIT' })}${ntry({ amt: '50.00', ind: 'DBIT' })}`,
+      ),
+      V08,
+    );
+    await expect(lenient(twoWays)).rejects.toThrow(/1 entry in EUR without CdtDbtInd and without a sign/);
     await expect(lenient(overdrawnUnsigned)).rejects.toThrow(
       /1 entry in EUR without CdtDbtInd and without a sign: nothing in the statement confirms it is a credit .*an entry's direction is never guessed/,
     );

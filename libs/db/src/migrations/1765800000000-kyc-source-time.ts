@@ -10,6 +10,8 @@ export class KycSourceTime1765800000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE kyc_customers ADD COLUMN source_at timestamptz`);
+    // rows loaded before: their file is as recent as their last update
+    await q.query(`UPDATE kyc_customers SET source_at = updated_at`);
   }
 
   async down(q: QueryRunner): Promise<void> {

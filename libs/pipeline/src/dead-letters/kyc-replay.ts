@@ -1,7 +1,8 @@
 // Replaying the dead letters of a KYC run (a job of `kind: kyc`): each record, or its correction, is
-// validated as the run validated it and written to the KYC register — unless a later KYC load changed that
-// account since the run ended (replaying an old record would undo it: SUPERSEDED). One transaction per
-// run with the entries' new status, the run's counters (loaded +n, dead-lettered −n) and the audit entry.
+// validated as the run validated it and written to the KYC register as coming from the run's file — unless
+// the account's row comes from a more recent file now (replaying the older record would undo it:
+// SUPERSEDED). One transaction per run with the entries' new status, the run's counters (loaded +n,
+// dead-lettered −n) and the audit entry.
 import { appendAudit } from '@strongroom/audit';
 import { type DataSource, type JobRunEntity, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';

@@ -59,6 +59,16 @@ describe('schedules: cron in the schedule’s time zone, business days only', ()
     // a time that is never skipped or repeated is untouched; a skipped time on a holiday does not fire
     expect(firesAt(spec('0 5 * * *'), new Date('2026-03-29T03:00:00Z'))).toBe(true);
     expect(firesAt(spec('30 2 * * *', 'Europe/Berlin', ['2026-03-29']), new Date('2026-03-29T01:00:00Z'))).toBe(false);
+    // clocks that jumped at one minute past (St. John's, 2011-03-13, 00:01 → 01:01): 00:30 fires just after
+    expect(
+      iso(
+        firesBetween(
+          spec('30 0 * * *', 'America/St_Johns'),
+          new Date('2011-03-12T00:00:00Z'),
+          new Date('2011-03-14T12:00:00Z'),
+        ),
+      ),
+    ).toEqual(['2011-03-12T04:00:00.000Z', '2011-03-13T03:31:00.000Z', '2011-03-14T03:00:00.000Z']);
     // New York: 02:00 → 03:00 on 2026-03-08 (07:00 UTC), 02:00 → 01:00 on 2026-11-01 (06:00 UTC)
     const ny = spec('15 1,2 * * *', 'America/New_York');
     expect(iso(firesBetween(ny, new Date('2026-03-08T05:00:00Z'), new Date('2026-03-08T09:00:00Z')))).toEqual([

@@ -119,6 +119,33 @@ function matchesWall(spec: ScheduleSpec, w: Pick<Wall, 'date' | 'month' | 'day' 
 }
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** The zone's UTC offset at an instant, in minutes. */
+function offsetAt(t: number, tz: string): number {
+  const w = wallClock(new Date(t), tz);
+  return Math.round(
+    (Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) - Math.floor(t / MINUTE) * MINUTE) / MINUTE,
+  );
+}
+
+const OFFSETS = new Map<string, boolean>();
+/**
+ * Whether the zone's offset differs between the whole hours around `t` (cached per zone and hour; a zone
+ * changes its offset at most once in an hour), i.e. whether the clocks may have jumped between `t` and
+ * the minute after it.
+ */
+function offsetChanges(t: number, tz: string): boolean {
+  const from = Math.floor(t / HOUR) * HOUR;
+  const key = `${tz}\0${from}`;
+  let changes = OFFSETS.get(key);
+  if (changes === undefined) {
+    if (OFFSETS.size > 100_000) OFFSETS.clear();
+    changes = offsetAt(from, tz) !== offsetAt(from + HOUR, tz);
+    OFFSETS.set(key, changes);
+  }
+  return changes;
+}
 /** Daylight-saving shifts there are (Lord Howe moves by 30 minutes, Troll by two hours). */
 const SHIFTS = [30, 60, 120];
 
@@ -136,9 +163,9 @@ export function firesAt(spec: ScheduleSpec, at: Date): boolean {
     const same = (x: Wall) => x.date === w.date && x.hour === w.hour && x.minute === w.minute;
     return !SHIFTS.some((m) => same(wallClock(new Date(t - m * MINUTE), spec.timezone)));
   }
-  // the first minute after the clocks jumped forward: fire for a local time that was skipped (clocks jump
-  // to a quarter hour: other minutes need no look back, which keeps a scan over days cheap)
-  if (w.minute % 15 !== 0) return false;
+  // the first minute after the clocks jumped forward: fire for a local time that was skipped (looked for
+  // only in an hour whose UTC offset changes, which keeps a scan over days cheap)
+  if (!offsetChanges(t - MINUTE, spec.timezone)) return false;
   const prev = wallClock(new Date(t - MINUTE), spec.timezone);
   const minutes = (x: Wall) => x.hour * 60 + x.minute;
   const skipped: Pick<Wall, 'date' | 'month' | 'day' | 'weekday' | 'hour' | 'minute'>[] = [];

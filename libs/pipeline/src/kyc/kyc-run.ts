@@ -64,6 +64,12 @@ export async function commitKycRun(
     const superseded = tooMany ? 0 : loaded - written;
     const kept = tooMany ? loaded : written;
     const filteredBy = superseded ? { SUPERSEDED: superseded } : {};
+    await exec(`UPDATE run_checkpoints SET loaded = $3, filtered = $4 WHERE run_id = $1 AND partition_no = $2`, [
+      run.id,
+      lease.partitionNo,
+      kept,
+      superseded,
+    ]);
     await exec(
       `UPDATE job_runs SET records_read = $2, records_loaded = $3, records_dead_lettered = $4, bytes_read = $5,
               batches_committed = 1, source_header = coalesce(source_header, $6), records_filtered = $7,

@@ -132,8 +132,19 @@ export async function executeRun(
     // joining a run already going screens with the lists it holds; one that cannot load the lists in force
     // gives the run back to the others rather than fail it
     if (run.status === 'PENDING') await ctx.screening?.refresh?.();
-    else if (ctx.screening?.unavailable && def.compliance.frameworks.includes('AML'))
-      throw new StrongroomError(ErrorCode.UNAVAILABLE, ctx.screening.unavailable, { retryable: true });
+    else if (
+      def.compliance.frameworks.includes('AML') &&
+      def.compliance.sanctions === 'required' &&
+      (ctx.screening?.unavailable || !ctx.screening?.screener)
+    ) {
+      await ctx.screening?.refresh?.().catch(() => undefined); // the files may be back, or lists were loaded since
+      if (ctx.screening?.unavailable || !ctx.screening?.screener)
+        throw new StrongroomError(
+          ErrorCode.UNAVAILABLE,
+          ctx.screening?.unavailable ?? 'no sanctions list is loaded on this replica',
+          { retryable: true },
+        );
+    }
     const batchCtx: BatchContext & { actor: string } = {
       runId: run.id,
       jobId: run.jobId,
