@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
+import fs from 'node:fs';
 import { appendAudit } from '@strongroom/audit';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { SanctionsIndex } from '@strongroom/compliance';
@@ -31,6 +32,31 @@ async function recordSet(exec: SqlExec, version: string, screener: SanctionsInde
     [version, JSON.stringify(screener.sources.map((s) => ({ file: s.file, sha256: s.sha256 }))), actor],
   );
   return Number(row?.['id']);
+}
+
+/**
+ * Records a loaded index as the set in force for every replica, with its `sanctions:loaded` audit entry,
+ * in one transaction; returns its version, sources and set id.
+ */
+async function putInForce(
+  ds: DataSource,
+  screener: SanctionsIndex,
+  actor: string,
+  details: { threshold: string; previousVersion: string; reason?: string },
+): Promise<{ version: string; sources: ReturnType<typeof listSources>; setId: number }> {
+  const version = listsVersion(screener.sources);
+  const sources = listSources(screener);
+  const setId = await ds.transaction(async (em) => {
+    const id = await recordSet(sqlExec(em), version, screener, actor);
+    await appendAudit(sqlExec(em), {
+      actor,
+      action: 'sanctions:loaded',
+      subject: { lists: sources.length, version },
+      details: { sources, ...details },
+    });
+    return id;
+  });
+  return { version, sources, setId };
 }
 
 /**
@@ -115,19 +141,12 @@ export async function loadScreening(
     // the first lists of the deployment: they become the set in force for every replica
     const t0 = Date.now();
     const screener = SanctionsIndex.fromFiles(files, threshold);
-    const version = listsVersion(screener.sources);
-    const sources = listSources(screener);
-    setup.screener = screener;
-    setup.setId = await ds.transaction(async (em) => {
-      const id = await recordSet(sqlExec(em), version, screener, 'service:engine');
-      await appendAudit(sqlExec(em), {
-        actor: 'service:engine',
-        action: 'sanctions:loaded',
-        subject: { lists: sources.length, version },
-        details: { sources, threshold: String(threshold), previousVersion: '' },
-      });
-      return id;
+    const { version, sources, setId } = await putInForce(ds, screener, 'service:engine', {
+      threshold: String(threshold),
+      previousVersion: '',
     });
+    setup.screener = screener;
+    setup.setId = setId;
     logger.info('sanctions:list-loaded', {
       names: screener.size,
       files: sources.map((s) => s.file),
@@ -139,7 +158,8 @@ export async function loadScreening(
   if (files.length && latest) {
     // a set is in force already: the configured files do not replace it (new lists are loaded with
     // `strongroom sanctions load`, audited with who asked); said when they differ
-    const version = listsVersion(SanctionsIndex.fromFiles(files, threshold).sources);
+    // compared by the files' digests (the version), without parsing lists that are not going to be used
+    const version = listsVersion(files.map((f) => ({ sha256: hash('sha256', fs.readFileSync(f)) })));
     if (version !== latest.version)
       logger.warn('sanctions:configured-lists-not-in-force', {
         configured: version,
@@ -206,18 +226,11 @@ export async function reloadScreening(
       'the sanctions lists hold no name (screening is unchanged): an empty list would screen nothing',
     );
   const previousVersion = setup.screener ? listsVersion(setup.screener.sources) : '';
-  const version = listsVersion(screener.sources);
-  const sources = listSources(screener);
   // recorded as the set in force for every replica (each loads it before its next run), with its audit entry
-  const setId = await ds.transaction(async (em) => {
-    const id = await recordSet(sqlExec(em), version, screener, actor);
-    await appendAudit(sqlExec(em), {
-      actor,
-      action: 'sanctions:loaded',
-      subject: { lists: sources.length, version },
-      details: { sources, threshold: String(setup.threshold), previousVersion, reason },
-    });
-    return id;
+  const { version, sources, setId } = await putInForce(ds, screener, actor, {
+    threshold: String(setup.threshold),
+    previousVersion,
+    reason,
   });
   // the switch on this replica: one assignment, after the set and its audit entry committed
   setup.screener = screener;

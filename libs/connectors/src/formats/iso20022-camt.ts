@@ -136,7 +136,7 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
       txIndicator: e.txSeen === 1 ? f('tx:CdtDbtInd') : undefined,
       what: 'Ntry/',
       location,
-      lenient: ctx.lenient === true && ctx.format === 'camt053',
+      lenient: scope.lenient,
     });
     if (how) unsigned[how]++;
     const debit = signed.dec.units < 0n;
@@ -145,7 +145,7 @@ export function createCamtReader(ctx: MessageContext): MessageReader {
     let status = f('Sts') ?? f('Sts/Cd');
     if (!status) {
       // a statement (camt.053) reports booked entries: leniently, an entry without its status is one
-      if (!(ctx.lenient && ctx.format === 'camt053'))
+      if (!scope.lenient)
         throw new FormatError(
           `Ntry has no Sts${ctx.format === 'camt053' ? ' (a camt.053 entry without one is read as booked with source.strictness: lenient)' : ''}`,
           location,

@@ -9,6 +9,7 @@ import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { redactPans } from '@strongroom/logging';
 import { kycLine, upsertKycRows, type KycRow } from '../kyc/kyc-records';
 import type { ReplayOutcome } from './replay';
+import { markReplayOutcomes } from './replay-outcomes';
 
 export async function replayKycRun(
   ds: DataSource,
@@ -68,17 +69,7 @@ export async function replayKycRun(
     const list = [...outcomes.values()];
     const loaded = list.filter((o) => o.outcome === 'LOADED');
     const failing = list.filter((o) => o.outcome === 'STILL_FAILING');
-    for (const o of loaded)
-      await exec(
-        `UPDATE dead_letter_queue SET status = 'REPLAYED', attempts = attempts + 1, resolution = $2, resolved_by = $3,
-                resolved_at = now(), updated_at = now() WHERE id = $1`,
-        [o.id, `loaded into the KYC register by replay${corrections.has(o.id) ? ' of a corrected record' : ''}`, actor],
-      );
-    for (const o of failing)
-      await exec(
-        `UPDATE dead_letter_queue SET attempts = attempts + 1, resolution = $2, updated_at = now() WHERE id = $1`,
-        [o.id, redactPans(`replay failed: ${o.reasonCode}: ${o.reasonMessage}`).slice(0, 1000)],
-      );
+    await markReplayOutcomes(exec, loaded, failing, corrections, actor, () => 'loaded into the KYC register by replay');
     if (loaded.length)
       await exec(
         `UPDATE job_runs SET records_loaded = records_loaded + $2, records_dead_lettered = records_dead_lettered - $2

@@ -14,6 +14,7 @@ import { type CanonicalTransaction } from '../types';
 import { complianceChecksFor, runComplianceChecks, type ScreeningSetup } from '../compliance/compliance-checks';
 import { ID } from './dead-letters';
 import { replayKycRun } from './kyc-replay';
+import { markReplayOutcomes } from './replay-outcomes';
 
 export type ReplayOutcome = {
   id: string;
@@ -227,22 +228,9 @@ async function replayRun(
     const list = [...outcomes.values()];
     const resolved = list.filter((o) => o.outcome === 'LOADED' || o.outcome === 'ALREADY_LOADED');
     const failing = list.filter((o) => o.outcome === 'STILL_FAILING');
-    for (const o of resolved) {
-      await client.query(
-        `UPDATE dead_letter_queue SET status = 'REPLAYED', attempts = attempts + 1, resolution = $2, resolved_by = $3, resolved_at = now(), updated_at = now() WHERE id = $1`,
-        [
-          o.id,
-          `${o.outcome === 'LOADED' ? 'loaded' : 'already in the sink'} by replay${corrections.has(o.id) ? ' of a corrected record' : ''}`,
-          actor,
-        ],
-      );
-    }
-    for (const o of failing) {
-      await client.query(
-        `UPDATE dead_letter_queue SET attempts = attempts + 1, resolution = $2, updated_at = now() WHERE id = $1`,
-        [o.id, `replay failed: ${o.reasonCode}: ${o.reasonMessage}`.slice(0, 1000)],
-      );
-    }
+    await markReplayOutcomes(sqlExec(client), resolved, failing, corrections, actor, (o) =>
+      o.outcome === 'LOADED' ? 'loaded by replay' : 'already in the sink by replay',
+    );
     const loaded = result.loaded;
     const filtered = resolved.length - loaded;
     if (resolved.length) {
