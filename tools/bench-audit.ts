@@ -1,5 +1,9 @@
 // Audit chain benchmark: append throughput (one entry per transaction, 1 and 8 concurrent appenders)
-// and verification of a 1,000,000-entry chain from genesis. `node bin/run-ts.js tools/bench-audit.ts [entries]`
+// and verification of a 1,000,000-entry chain from genesis.
+// `node bin/run-ts.js tools/bench-audit.ts [entries] [--workers N] [--profile file.cpuprofile]` (N hashing threads;
+// default: cores - 1, at least 1; --profile writes a CPU profile of this thread during the verification only)
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
 import { appendAudit, canonicalJson, entryHash, GENESIS_HASH, verifyChain } from '@strongroom/audit';
@@ -34,7 +38,14 @@ async function appendRate(pool: Pool, appenders: number, total: number): Promise
 }
 
 async function main(): Promise<void> {
-  const entries = Number(process.argv[2] ?? 1_000_000);
+  const args = process.argv.slice(2);
+  const w = args.indexOf('--workers');
+  const hashWorkers = w >= 0 ? Number(args[w + 1]) : undefined;
+  if (w >= 0) args.splice(w, 2);
+  const pf = args.indexOf('--profile');
+  const profileFile = pf >= 0 ? args[pf + 1] : undefined;
+  if (pf >= 0) args.splice(pf, 2);
+  const entries = Number(args[0] ?? 1_000_000);
   await withThrowawayDatabase(async (cluster) => {
     const pool = new Pool({ connectionString: cluster.url, max: 8 });
     const one = await appendRate(pool, 1, 5000);
@@ -74,9 +85,20 @@ async function main(): Promise<void> {
         lines,
       );
     }
+    const session = profileFile ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     const t0 = performance.now();
-    const r = await verifyChain(sqlExec(c));
+    const r = await verifyChain(sqlExec(c), { hashWorkers });
     const s = (performance.now() - t0) / 1000;
+    if (session && profileFile) {
+      const { profile } = await session.post('Profiler.stop');
+      fs.writeFileSync(profileFile, JSON.stringify(profile));
+      session.disconnect();
+    }
     await c.end();
     const result = {
       appendPerSecond1: Math.round(one),
@@ -85,6 +107,7 @@ async function main(): Promise<void> {
       verifyOk: r.ok,
       verifySeconds: Number(s.toFixed(2)),
       verifyPerSecond: Math.round(r.entries / s),
+      hashWorkers: hashWorkers ?? 'default',
     };
     console.log(JSON.stringify(result));
   });

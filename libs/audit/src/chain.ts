@@ -1,6 +1,6 @@
 import { redactPans, redactPansDeep } from '@strongroom/logging';
-import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical';
+import { entryHash } from './entry-hash';
 
 /** Runs SQL inside the caller's transaction and returns the rows (adapt pg or TypeORM to this). */
 export type SqlExec = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
@@ -22,32 +22,11 @@ export interface AuditEntry extends Required<AuditEntryInput> {
   hash: string;
 }
 
+export { entryHash };
+
 export const GENESIS_HASH = '0'.repeat(64);
 /** Transaction-level advisory lock that serializes appends (held until the caller commits). */
 export const AUDIT_LOCK_KEY = 7_382_611_002;
-
-/** hash = SHA-256(prev_hash bytes ‖ UTF-8 canonical JSON of {seq, occurredAt, actor, action, subject, details}). */
-export function entryHash(prevHash: string, e: Omit<AuditEntry, 'hash' | 'prevHash'>): string {
-  // canonicalJson of { seq, occurredAt, actor, action, subject, details }, its keys written in their sorted
-  // order directly (the same text, without sorting six keys for every entry verified)
-  let body = '';
-  for (const [key, v] of [
-    ['action', e.action],
-    ['actor', e.actor],
-    ['details', e.details],
-    ['occurredAt', e.occurredAt],
-    ['seq', e.seq],
-    ['subject', e.subject],
-  ] as const)
-    if (v !== undefined) body += `${body ? ',' : '{'}"${key}":${canonicalJson(v)}`;
-  body = body ? `${body}}` : '{}';
-  // one buffer, one call: the previous hash's 32 bytes, then the body (this runs for every entry verified)
-  if (!/^[0-9a-fA-F]{64}$/.test(prevHash)) throw new TypeError(`prev hash "${prevHash}" is not 32 bytes of hex`);
-  const buf = Buffer.allocUnsafe(32 + Buffer.byteLength(body, 'utf8'));
-  buf.write(prevHash, 0, 32, 'hex');
-  buf.write(body, 32, 'utf8');
-  return hash('sha256', buf, 'hex');
-}
 
 /**
  * Appends one entry inside the caller's open transaction, so the entry commits (or rolls back) with

@@ -1,5 +1,7 @@
 import { type KeyObject } from 'node:crypto';
-import { entryHash, GENESIS_HASH, type SqlExec } from './chain';
+import { GENESIS_HASH, type SqlExec } from './chain';
+import { hashPage, type PageResult } from './entry-hash';
+import { HashPool } from './hash-pool';
 import { checkpointSignatureValid, ENTRY_HASH_PREFIX, type Checkpoint } from './checkpoint';
 
 /** The kinds of tampering verification tells apart. */
@@ -23,42 +25,24 @@ export interface VerifyOptions {
    */
   recorded?: { fromSeq: number; prefixes: string; seq: number; hash: string };
   pageSize?: number;
+  /**
+   * Worker threads hashing pages while the next ones are fetched (default HashPool.defaultSize(); 0: hash
+   * on this thread). They start only when the chain is longer than one page.
+   */
+  hashWorkers?: number;
 }
 
-interface Row {
-  seq: number;
-  occurredAt: string;
-  actor: string;
-  action: string;
-  subject: Record<string, unknown>;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
+// one page as one JSON text (see PageEntry): no row objects, Dates or JSON objects built on this thread
+const PAGE_SQL = `SELECT count(*)::int AS n, max(l.seq)::text AS last,
+         coalesce(json_agg(json_build_array(l.seq, to_char(l.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                            l.actor, l.action, l.subject, l.details, l.prev_hash, l.hash) ORDER BY l.seq)::text, '[]') AS page
+    FROM (SELECT * FROM immutable_audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2) l`;
+
+interface Page {
+  count: number;
+  last: number;
+  result: Promise<PageResult>;
 }
-
-const rowOf = (r: Record<string, unknown>): Row => ({
-  seq: Number(r.seq),
-  occurredAt: (r.occurred_at as Date).toISOString(),
-  actor: String(r.actor),
-  action: String(r.action),
-  subject: r.subject as Record<string, unknown>,
-  details: r.details as Record<string, unknown>,
-  prevHash: String(r.prev_hash),
-  hash: String(r.hash),
-});
-
-/** Whether the row's stored hash is right for its content as if its seq were `seq`. */
-const hashFits = (r: Row, seq: number) => {
-  try {
-    return entryHash(r.prevHash, { ...r, seq }) === r.hash;
-  } catch {
-    return false; // a prev_hash that is not 32 bytes of hex (the table's check dropped, then edited): modified
-  }
-};
-
-/** -1/+1: the row's content carries the seq one below/above its position (renumbered); 0: neither. */
-const shiftOf = (r: Row | undefined): -1 | 0 | 1 =>
-  !r ? 0 : hashFits(r, r.seq - 1) ? -1 : hashFits(r, r.seq + 1) ? 1 : 0;
 
 /**
  * Verifies the chain from genesis (or from a trusted checkpoint) in pages, memory independent of its
@@ -124,67 +108,97 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
     prev = options.from.hash;
   }
   const firstSeq = expect;
-  let pending: Row[];
-  const fetch = async (from: number) =>
-    (
-      await exec(
-        `SELECT l.seq::text AS seq, l.occurred_at, l.actor, l.action, l.subject, l.details, l.prev_hash, l.hash
-           FROM immutable_audit_log l WHERE l.seq >= $1 ORDER BY l.seq LIMIT $2`,
-        [from, pageSize],
-      )
-    ).map(rowOf);
-  // the next page is fetched while this one is hashed (database and CPU overlap)
-  let prefetch: Promise<Row[]> | undefined;
-  const nextPage = (rows: Row[]) => {
-    const p = rows.length === pageSize ? fetch((rows[rows.length - 1] as Row).seq + 1) : Promise.resolve([]);
-    p.catch(() => undefined); // a verification that stops early leaves it unread
-    return p;
+  const fetch = async (from: number) => {
+    const [r] = await exec(PAGE_SQL, [from, pageSize]);
+    return { count: Number(r?.n ?? 0), last: Number(r?.last ?? 0), page: String(r?.page ?? '[]') };
   };
-  pending = await fetch(expect);
-  prefetch = nextPage(pending);
-  for (let i = 0; ; i++) {
-    if (i >= pending.length) {
-      if (pending.length < pageSize) break;
-      pending = await (prefetch as Promise<Row[]>);
-      prefetch = nextPage(pending);
-      i = -1;
-      continue;
+  const first = await fetch(expect);
+  // a chain longer than a page: workers hash the pages while this thread fetches and checks the links
+  const workers = first.count === pageSize ? (options.hashWorkers ?? HashPool.defaultSize()) : 0;
+  const pool = workers > 0 ? HashPool.start(workers) : undefined;
+  try {
+    const hashed = (f: { count: number; last: number; page: string }): Page => {
+      // inline: after this turn, so that the next page's fetch is sent first
+      const result = pool
+        ? pool.hashPage(f.page)
+        : new Promise<PageResult>((resolve, reject) =>
+            setImmediate(() => {
+              try {
+                resolve(hashPage(f.page));
+              } catch (err) {
+                reject(err as Error);
+              }
+            }),
+          );
+      result.catch(() => undefined); // a verification that stops early leaves it unread
+      return { count: f.count, last: f.last, result };
+    };
+    // pages in flight, in order: each is fetched after the one before it (keyset) and hashed as it arrives
+    const queue: Promise<Page>[] = [Promise.resolve(hashed(first))];
+    const fill = () => {
+      while (queue.length < workers + 2) {
+        const p = (queue[queue.length - 1] as Promise<Page>).then(async (before) =>
+          before.count === pageSize ? hashed(await fetch(before.last + 1)) : hashed({ count: 0, last: 0, page: '[]' }),
+        );
+        p.catch(() => undefined);
+        queue.push(p);
+      }
+    };
+    fill();
+    for (;;) {
+      const page = await (queue[0] as Promise<Page>);
+      const r = await page.result;
+      const hashAt = (i: number) => r.hashes.slice(i * 64, i * 64 + 64);
+      const n = r.seqs.length;
+      for (let i = 0; i < n; i++) {
+        const seq = r.seqs[i] as number;
+        if (seq !== expect) return fail(expect, 'deleted', `seq ${expect} is missing`);
+        if (!r.fits[i]) {
+          // the entry after it: in this page, or the first of the next
+          let after: { fits: number; shift: number } | undefined;
+          if (i + 1 < n) after = { fits: r.fits[i + 1] as number, shift: r.shifts[i + 1] as number };
+          else if (n === pageSize) {
+            const next = await (await (queue[1] as Promise<Page>)).result;
+            if (next.seqs.length) after = { fits: next.fits[0] as number, shift: next.shifts[0] as number };
+          }
+          const s = r.shifts[i];
+          const nextShift = after && !after.fits ? after.shift : 0;
+          if (s === 1 && nextShift === -1)
+            return fail(seq, 'reordered', `seq ${seq} holds the entry written as seq ${seq + 1}`);
+          if (s === 1)
+            return fail(seq, 'deleted', `an entry before seq ${seq} was removed and later entries renumbered`);
+          if (s === -1) return fail(seq - 1, 'inserted', `seq ${seq - 1} was inserted and later entries renumbered`);
+          if (nextShift === -1) return fail(seq, 'inserted', `seq ${seq} was inserted and later entries renumbered`);
+          return fail(seq, 'modified', `seq ${seq} does not match its hash`);
+        }
+        if (i === 0 ? r.firstPrev !== prev : !r.links[i])
+          return fail(seq, 'modified', `seq ${seq} does not link to seq ${seq - 1}`);
+        const was = recordedAt(seq);
+        if (was !== undefined && was !== hashAt(i).slice(0, P))
+          return fail(
+            seq,
+            'rehashed',
+            `seq ${seq} is not the entry the exported checkpoint at seq ${(recorded as { seq: number }).seq} recorded: it was changed and every later hash recomputed`,
+          );
+        const cp = bySeq.get(seq);
+        if (cp && cp.hash !== hashAt(i)) {
+          return fail(
+            lastGoodCheckpoint + 1,
+            'rehashed',
+            `the chain differs from the signed checkpoint at seq ${cp.seq}: rewritten after seq ${lastGoodCheckpoint}`,
+          );
+        }
+        if (cp) lastGoodCheckpoint = cp.seq;
+        expect++;
+        entries++;
+      }
+      if (n) prev = hashAt(n - 1);
+      if (n < pageSize) break;
+      queue.shift();
+      fill();
     }
-    const row = pending[i] as Row;
-    const next = pending[i + 1] ?? (pending.length === pageSize ? (await (prefetch as Promise<Row[]>))[0] : undefined);
-    if (row.seq !== expect) return fail(expect, 'deleted', `seq ${expect} is missing`);
-    if (!hashFits(row, row.seq)) {
-      const s = shiftOf(row);
-      const n = shiftOf(next);
-      if (s === 1 && n === -1)
-        return fail(row.seq, 'reordered', `seq ${row.seq} holds the entry written as seq ${row.seq + 1}`);
-      if (s === 1)
-        return fail(row.seq, 'deleted', `an entry before seq ${row.seq} was removed and later entries renumbered`);
-      if (s === -1)
-        return fail(row.seq - 1, 'inserted', `seq ${row.seq - 1} was inserted and later entries renumbered`);
-      if (n === -1) return fail(row.seq, 'inserted', `seq ${row.seq} was inserted and later entries renumbered`);
-      return fail(row.seq, 'modified', `seq ${row.seq} does not match its hash`);
-    }
-    if (row.prevHash !== prev) return fail(row.seq, 'modified', `seq ${row.seq} does not link to seq ${row.seq - 1}`);
-    const was = recordedAt(row.seq);
-    if (was !== undefined && was !== row.hash.slice(0, P))
-      return fail(
-        row.seq,
-        'rehashed',
-        `seq ${row.seq} is not the entry the exported checkpoint at seq ${(recorded as { seq: number }).seq} recorded: it was changed and every later hash recomputed`,
-      );
-    const cp = bySeq.get(row.seq);
-    if (cp && cp.hash !== row.hash) {
-      return fail(
-        lastGoodCheckpoint + 1,
-        'rehashed',
-        `the chain differs from the signed checkpoint at seq ${cp.seq}: rewritten after seq ${lastGoodCheckpoint}`,
-      );
-    }
-    if (cp) lastGoodCheckpoint = cp.seq;
-    prev = row.hash;
-    expect++;
-    entries++;
+  } finally {
+    await pool?.close();
   }
   const lastSeq = expect - 1;
   const beyond = cps.find((c) => c.seq > lastSeq);

@@ -50,8 +50,14 @@ describe('audit chain against real PostgreSQL', () => {
     return { pg, exec };
   }
 
-  const verify = async (exec: (sql: string, p?: unknown[]) => Promise<Record<string, unknown>[]>) =>
-    verifyChain(exec, { checkpoints: await listCheckpoints(exec), publicKey, pageSize: 7 });
+  /** Verifies in pages of 7, hashing in worker threads and on this thread: both must find the same. */
+  const verify = async (exec: (sql: string, p?: unknown[]) => Promise<Record<string, unknown>[]>) => {
+    const checkpoints = await listCheckpoints(exec);
+    const inWorkers = await verifyChain(exec, { checkpoints, publicKey, pageSize: 7, hashWorkers: 2 });
+    const inline = await verifyChain(exec, { checkpoints, publicKey, pageSize: 7, hashWorkers: 0 });
+    expect(inline).toEqual(inWorkers);
+    return inWorkers;
+  };
 
   it('verifies an untouched chain, also incrementally from a checkpoint', async () => {
     const { pg, exec } = await chain(25);
@@ -105,6 +111,13 @@ describe('audit chain against real PostgreSQL', () => {
     await pg.query('UPDATE immutable_audit_log SET seq = 16 WHERE seq = 999');
     expect(await verify(exec)).toMatchObject({ ok: false, firstBadSeq: 15, kind: 'reordered' });
     await pg.end();
+    // across pages (of 7): seq 14 ends the second page, 15 starts the third
+    const b = await chain(25);
+    await b.pg.query('UPDATE immutable_audit_log SET seq = 999 WHERE seq = 14');
+    await b.pg.query('UPDATE immutable_audit_log SET seq = 14 WHERE seq = 15');
+    await b.pg.query('UPDATE immutable_audit_log SET seq = 15 WHERE seq = 999');
+    expect(await verify(b.exec)).toMatchObject({ ok: false, firstBadSeq: 14, kind: 'reordered' });
+    await b.pg.end();
   });
 
   it('names a truncated tail against a signed checkpoint', async () => {
