@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 /**
  * RFC 4180 CSV record parser over raw bytes. Record boundaries are found on bytes (quote, delimiter,
@@ -45,9 +45,12 @@ export function parseRecords(
 ): { records: ParsedRecord[]; consumed: number } {
   const records: ParsedRecord[] = [];
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  // the buffer decoded once, byte for character: an ASCII record is a slice of it (most files are all ASCII)
+  const text = buf.toString('latin1');
+  const ascii = isAscii(buf);
   let pos = 0;
   while (pos < buf.length) {
-    const rec = parseOne(buf, pos, options.delimiter, eof, max);
+    const rec = parseOne(buf, text, ascii, pos, options.delimiter, eof, max);
     if (rec === null) break; // incomplete: wait for more bytes
     records.push(rec);
     pos += rec.length;
@@ -106,15 +109,29 @@ function wholeLine(
   };
 }
 
-function parseOne(buf: Buffer, start: number, delim: number, eof: boolean, max: number): ParsedRecord | null {
+// a field's bytes: as they are, quoted (the quotes left out), or quoted with doubled quotes inside
+const PLAIN = 0;
+const QUOTED = 1;
+const DOUBLED = 2;
+
+function parseOne(
+  buf: Buffer,
+  text: string,
+  allAscii: boolean,
+  start: number,
+  delim: number,
+  eof: boolean,
+  max: number,
+): ParsedRecord | null {
   const n = buf.length;
-  const fields: string[] = [];
+  // the fields as byte spans (start, end, kind), decoded once the record is complete
+  const spans: number[] = [];
   let i = start;
   let quoteError: string | undefined;
   for (;;) {
     if (i < n && buf[i] === QUOTE) {
-      const parts: Buffer[] = [];
       let j = i + 1;
+      let kind = QUOTED;
       for (;;) {
         const q = buf.indexOf(QUOTE, j);
         if (q < 0 || q - start > max) {
@@ -127,20 +144,19 @@ function parseOne(buf: Buffer, start: number, delim: number, eof: boolean, max: 
           return wholeLine(buf, start, eof, max, 'MALFORMED_QUOTES', `${why}; only its opening line is set aside`);
         }
         if (q + 1 < n && buf[q + 1] === QUOTE) {
-          parts.push(buf.subarray(j, q + 1));
+          kind = DOUBLED;
           j = q + 2;
           continue;
         }
         if (q + 1 >= n && !eof) return null; // cannot tell yet whether "" follows
-        parts.push(buf.subarray(j, q));
+        spans.push(i + 1, q, kind);
         i = q + 1;
         break;
       }
-      fields.push(Buffer.concat(parts).toString('utf8'));
       if (i < n) {
         const c = buf[i];
         if (c !== delim && c !== LF && c !== CR) {
-          quoteError ??= `unexpected text after a closing quote in field ${fields.length}`;
+          quoteError ??= `unexpected text after a closing quote in field ${spans.length / 3}`;
           while (i < n && buf[i] !== delim && buf[i] !== LF && buf[i] !== CR) i++;
         }
       }
@@ -153,7 +169,7 @@ function parseOne(buf: Buffer, start: number, delim: number, eof: boolean, max: 
       }
       if (j - start > max) return wholeLine(buf, start, eof, max, 'RECORD_TOO_LONG', `record longer than ${max} bytes`);
       if (j >= n && !eof) return null;
-      fields.push(buf.toString('utf8', i, j));
+      spans.push(i, j, PLAIN);
       i = j;
     }
     let end: number;
@@ -166,7 +182,7 @@ function parseOne(buf: Buffer, start: number, delim: number, eof: boolean, max: 
       const c = buf[i];
       if (c === delim) {
         i++;
-        if (i >= n && eof) fields.push('');
+        if (i >= n && eof) spans.push(i, i, PLAIN);
         else continue;
         end = n;
         next = n;
@@ -179,10 +195,44 @@ function parseOne(buf: Buffer, start: number, delim: number, eof: boolean, max: 
         next = i + 1;
       }
     }
-    const rawBytes = buf.subarray(start, end);
-    const rec: ParsedRecord = { fields, raw: rawBytes.toString('utf8'), length: next - start };
-    if (!isUtf8(rawBytes)) rec.error = { code: 'INVALID_ENCODING', message: 'record is not valid UTF-8' };
-    else if (quoteError) rec.error = { code: 'MALFORMED_QUOTES', message: quoteError };
+    const fields: string[] = new Array<string>(spans.length / 3);
+    let rec: ParsedRecord;
+    if (allAscii || isAscii(buf.subarray(start, end))) {
+      // the common case: the record and its fields are slices of the decoded buffer (bytes = characters)
+      const raw = text.slice(start, end);
+      for (let k = 0; k < spans.length; k += 3) {
+        const f = raw.slice((spans[k] as number) - start, (spans[k + 1] as number) - start);
+        fields[k / 3] = spans[k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
+      }
+      rec = { fields, raw, length: next - start };
+    } else {
+      const rawBytes = buf.subarray(start, end);
+      if (isUtf8(rawBytes)) {
+        // decoded once; each field's byte offsets become string offsets in one walk over the bytes (a
+        // continuation byte adds no character, a 4-byte sequence two UTF-16 units)
+        const raw = rawBytes.toString('utf8');
+        let b = start;
+        let c = 0;
+        for (let k = 0; k < spans.length; k += 3) {
+          const fs = spans[k] as number;
+          const fe = spans[k + 1] as number;
+          for (; b < fs; b++) if (((buf[b] as number) & 0xc0) !== 0x80) c += (buf[b] as number) >= 0xf0 ? 2 : 1;
+          const cs = c;
+          for (; b < fe; b++) if (((buf[b] as number) & 0xc0) !== 0x80) c += (buf[b] as number) >= 0xf0 ? 2 : 1;
+          const f = raw.slice(cs, c);
+          fields[k / 3] = spans[k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
+        }
+        rec = { fields, raw, length: next - start };
+      } else {
+        for (let k = 0; k < spans.length; k += 3) {
+          const f = buf.toString('utf8', spans[k] as number, spans[k + 1] as number);
+          fields[k / 3] = spans[k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
+        }
+        rec = { fields, raw: rawBytes.toString('utf8'), length: next - start };
+        rec.error = { code: 'INVALID_ENCODING', message: 'record is not valid UTF-8' };
+      }
+    }
+    if (!rec.error && quoteError) rec.error = { code: 'MALFORMED_QUOTES', message: quoteError };
     return rec;
   }
 }
