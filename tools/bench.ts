@@ -6,7 +6,9 @@
 //      rules and sanctions screening, integrity digests, audit, checkpoints, COPY, reconciliation;
 //   3. `psql \copy` of the same rows, as Strongroom stored them, into a copy of the sink table with all its
 //      indexes and constraints: the database's floor for this schema;
-//   4. gRPC streaming ingest records/s, and audit-chain verification entries/s.
+//   4. gRPC streaming ingest records/s, and audit-chain verification entries/s;
+//   5. a peer: pgloader (Debian's `pgloader` package, when installed) loading the same file into a copy of the
+//      sink table with all its indexes and constraints.
 // Prints rows/s, the ratio, engine peak RSS and p50/p99 batch commit, and writes a JSON result file.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -73,6 +75,14 @@ async function main(): Promise<void> {
     const copySeconds = (performance.now() - t0) / 1000;
     const copyRate = ROWS / copySeconds;
     say(`psql \\copy:          ${Math.round(copyRate).toLocaleString('en-US')} rows/s (${copySeconds.toFixed(1)} s)`);
+
+    // 1b. a peer loader on the same file, into the sink's table shape
+    const peer = pgloaderPeer(cluster.url, csv, dir, psql);
+    if (peer)
+      say(
+        `pgloader:            ${Math.round(ROWS / peer.seconds).toLocaleString('en-US')} rows/s (${peer.seconds.toFixed(1)} s, ${peer.loaded.toLocaleString('en-US')} rows) = ${(ROWS / peer.seconds / copyRate).toFixed(2)}× psql \\copy`,
+      );
+    else say('pgloader:            not installed (apt-get install pgloader), skipped');
 
     // 2. the full pipeline through a real engine process
     const home = path.join(dir, 'home');
@@ -230,6 +240,14 @@ async function main(): Promise<void> {
         rowsWithCard: gen.withCard,
         psqlCopy: { seconds: Number(copySeconds.toFixed(2)), rowsPerSecond: Math.round(copyRate) },
         psqlCopyIntoSinkSchema: { seconds: Number(sinkSeconds.toFixed(2)), rowsPerSecond: Math.round(sinkRate) },
+        pgloader: peer
+          ? {
+              seconds: Number(peer.seconds.toFixed(2)),
+              rowsPerSecond: Math.round(ROWS / peer.seconds),
+              ratioToCopy: Number((ROWS / peer.seconds / copyRate).toFixed(3)),
+              loaded: peer.loaded,
+            }
+          : null,
         strongroom: {
           seconds: Number(pipeSeconds.toFixed(2)),
           rowsPerSecond: Math.round(pipeRate),
@@ -260,6 +278,54 @@ async function main(): Promise<void> {
       await engine.stop();
     }
   });
+}
+
+/**
+ * pgloader (when installed) loading the CSV into a copy of the sink table (all its indexes and checks; the
+ * columns Strongroom fills per run get constant defaults, the card number goes in as it is: pgloader has no
+ * tokenization). Wall time including pgloader's start. Undefined when pgloader is not installed.
+ */
+function pgloaderPeer(
+  url: string,
+  csv: string,
+  dir: string,
+  psql: string,
+): { seconds: number; loaded: number } | undefined {
+  const sql = (q: string) => execFileSync(psql, [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', q]).toString();
+  try {
+    execFileSync('pgloader', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  sql(`CREATE TABLE bench_pgloader (LIKE transactions INCLUDING ALL);
+       ALTER TABLE bench_pgloader ALTER source_system SET DEFAULT 'bench', ALTER run_id SET DEFAULT '00000000-0000-4000-8000-000000000000',
+         ALTER source_record_no SET DEFAULT 0`);
+  const fields = [
+    'txn_id',
+    'account',
+    'counterparty_account [null if blanks]',
+    'counterparty_name [null if blanks]',
+    'amount',
+    'currency',
+    'booked_at',
+    'value_date [null if blanks]',
+    'reference [null if blanks]',
+    'card_pan_token [null if blanks]',
+  ];
+  const target = fields.map((f) => f.split(' ')[0]).join(', ');
+  const load = path.join(dir, 'bench.load');
+  fs.writeFileSync(
+    load,
+    `LOAD CSV FROM '${csv}' HAVING FIELDS (${fields.join(', ')})
+       INTO ${url.replace(/^postgres:/, 'postgresql:')} TARGET TABLE bench_pgloader TARGET COLUMNS (${target})
+       WITH skip header = 1, fields optionally enclosed by '"', fields escaped by double-quote, fields terminated by ',';\n`,
+  );
+  const t0 = performance.now();
+  execFileSync('pgloader', ['--quiet', '--on-error-stop', load], { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir });
+  const seconds = (performance.now() - t0) / 1000;
+  const loaded = Number(sql('SELECT count(*) FROM bench_pgloader').trim());
+  sql('DROP TABLE bench_pgloader');
+  return { seconds, loaded };
 }
 
 main().catch((err) => {
