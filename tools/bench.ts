@@ -1,4 +1,4 @@
-// `npm run bench [-- --rows N] [--ingest N] [--out FILE] [--plain]`: the benchmark of record (issue 9). On one
+// `npm run bench [-- --rows N] [--ingest N] [--out FILE] [--plain] [--alert-heavy]`: the benchmark of record (issue 9). On one
 // throwaway embedded PostgreSQL and the same generated file (default 1,000,000 transactions, 20 % with
 // card numbers), side by side:
 //   1. `psql \copy` into an equivalent typed table (the floor: no validation, no keys, no audit);
@@ -41,6 +41,8 @@ const arg = (name: string, fallback: string) => {
 const ROWS = Number(arg('rows', '1000000'));
 /** `--plain`: the pipeline without the compliance frameworks (to show what they cost). */
 const PLAIN = process.argv.includes('--plain');
+/** `--alert-heavy`: amounts around 30,000, so nearly every row raises a LARGE_TRANSACTION alert. */
+const ALERT_HEAVY = process.argv.includes('--alert-heavy');
 const INGEST = Number(arg('ingest', '200000'));
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.resolve(
@@ -52,7 +54,7 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 
 async function main(): Promise<void> {
   if (!(ROWS > 0) || !(INGEST >= 0))
-    throw new Error('usage: npm run bench -- [--rows N] [--ingest N] [--out FILE] [--plain]');
+    throw new Error('usage: npm run bench -- [--rows N] [--ingest N] [--out FILE] [--plain] [--alert-heavy]');
   const psql = findPsql();
   if (!psql) throw new Error('psql not found (PATH or /usr/lib/postgresql/*/bin): the comparison needs it');
   await withThrowawayDatabase(async (cluster, dir) => {
@@ -60,7 +62,12 @@ async function main(): Promise<void> {
       `bench: ${ROWS.toLocaleString('en-US')} transactions on PostgreSQL at ${cluster.url.replace(/\/\/[^@]*@/, '//')}`,
     );
     const csv = path.join(dir, 'transactions.csv');
-    const gen = await generateTransactionsCsv(csv, { rows: ROWS, badRatio: 0, cardRatio: 0.2 });
+    const gen = await generateTransactionsCsv(csv, {
+      rows: ROWS,
+      badRatio: 0,
+      cardRatio: 0.2,
+      largeAmounts: ALERT_HEAVY,
+    });
     say(`generated ${mb(gen.bytes)} MB (${gen.withCard.toLocaleString('en-US')} rows with a card number)`);
 
     // 1. psql \copy into an equivalent typed table

@@ -1,6 +1,6 @@
 // Loads a generated transactions file through the pipeline in-process and prints throughput, batch
 // commit latency and the CPU seconds of the engine and of PostgreSQL (which side limits):
-//   node bin/run-ts.js tools/profile-run.ts [rows] [batching] [--full] [--bad RATIO] [--prof FILE]
+//   node bin/run-ts.js tools/profile-run.ts [rows] [batching] [--full] [--alert-heavy] [--bad RATIO] [--prof FILE]
 // --full adds SOX, PCI_DSS and AML with OFAC screening; --prof writes a CPU profile of the run alone.
 // A developer tool; `npm run bench` (issue 9) is the benchmark of record.
 import fs from 'node:fs';
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       const gen = await generateTransactionsCsv(csv, {
         rows,
         badRatio: bad > 0 ? Number(process.argv[bad + 1]) : 0.01,
+        largeAmounts: process.argv.includes('--alert-heavy'),
       });
       const def = parseJobDefinition(
         `name: profile\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: ${batching}\n` +

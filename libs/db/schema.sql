@@ -68,10 +68,8 @@ TABLE compliance_alerts
   updated_at timestamp with time zone NOT NULL DEFAULT now()
   CONSTRAINT compliance_alerts_closed_has_reason CHECK (status <> 'CLOSED'::text OR status_reason IS NOT NULL)
   CONSTRAINT compliance_alerts_dedupe UNIQUE (rule, dedupe_key)
-  CONSTRAINT compliance_alerts_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id)
   CONSTRAINT compliance_alerts_pkey PRIMARY KEY (id)
   CONSTRAINT compliance_alerts_rule_check CHECK (rule = ANY (ARRAY['SANCTIONS'::text, 'LARGE_TRANSACTION'::text, 'STRUCTURING'::text, 'VELOCITY'::text, 'ROUND_AMOUNT'::text, 'HIGH_RISK_JURISDICTION'::text, 'RAPID_MOVEMENT'::text, 'KYC'::text]))
-  CONSTRAINT compliance_alerts_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
   CONSTRAINT compliance_alerts_score_check CHECK (score >= 0 AND score <= 100)
   CONSTRAINT compliance_alerts_status_check CHECK (status = ANY (ARRAY['OPEN'::text, 'ESCALATED'::text, 'CLOSED'::text]))
   INDEX compliance_alerts_account_idx ON public.compliance_alerts USING btree (account, created_at)
@@ -79,6 +77,8 @@ TABLE compliance_alerts
   INDEX UNIQUE compliance_alerts_pkey ON public.compliance_alerts USING btree (id)
   INDEX compliance_alerts_run_idx ON public.compliance_alerts USING btree (run_id)
   INDEX compliance_alerts_status_idx ON public.compliance_alerts USING btree (status, created_at)
+  CREATE TRIGGER compliance_alerts_references_on_insert AFTER INSERT ON public.compliance_alerts REFERENCING NEW TABLE AS changed_alerts FOR EACH STATEMENT EXECUTE FUNCTION strongroom_alert_references()
+  CREATE TRIGGER compliance_alerts_references_on_update AFTER UPDATE ON public.compliance_alerts REFERENCING NEW TABLE AS changed_alerts FOR EACH STATEMENT EXECUTE FUNCTION strongroom_alert_references()
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE dead_letter_queue
@@ -199,6 +199,7 @@ TABLE job_runs
   INDEX job_runs_job_created_idx ON public.job_runs USING btree (job_id, created_at DESC, id)
   INDEX UNIQUE job_runs_one_live_run_per_file_idx ON public.job_runs USING btree (job_id, source_sha256) WHERE (status <> ALL (ARRAY['FAILED'::text, 'CANCELLED'::text]))
   INDEX UNIQUE job_runs_pkey ON public.job_runs USING btree (id)
+  CREATE TRIGGER job_runs_keep_alerted BEFORE DELETE OR UPDATE OF id ON public.job_runs FOR EACH ROW EXECUTE FUNCTION strongroom_keep_alerted()
   CREATE TRIGGER job_runs_published_is_final BEFORE UPDATE OF status ON public.job_runs FOR EACH ROW EXECUTE FUNCTION strongroom_published_is_final()
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
@@ -244,6 +245,7 @@ TABLE jobs
   CONSTRAINT jobs_sla_max_error_rate_check CHECK (sla_max_error_rate >= 0::numeric AND sla_max_error_rate <= 1::numeric)
   INDEX UNIQUE jobs_name_key ON public.jobs USING btree (name)
   INDEX UNIQUE jobs_pkey ON public.jobs USING btree (id)
+  CREATE TRIGGER jobs_keep_alerted BEFORE DELETE OR UPDATE OF id ON public.jobs FOR EACH ROW EXECUTE FUNCTION strongroom_keep_alerted()
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE key_rotations
@@ -488,6 +490,43 @@ AS $function$
       BEGIN
         RAISE EXCEPTION 'immutable_audit_log is append-only (% rejected)', TG_OP
           USING ERRCODE = 'insufficient_privilege';
+      END $function$
+
+CREATE OR REPLACE FUNCTION public.strongroom_alert_references()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+      DECLARE
+        missing text;
+      BEGIN
+        SELECT format('run %s', n.run_id) INTO missing
+          FROM (SELECT DISTINCT run_id FROM changed_alerts) n
+         WHERE NOT EXISTS (SELECT 1 FROM job_runs r WHERE r.id = n.run_id) LIMIT 1;
+        IF missing IS NULL THEN
+          SELECT format('job %s', n.job_id) INTO missing
+            FROM (SELECT DISTINCT job_id FROM changed_alerts) n
+           WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = n.job_id) LIMIT 1;
+        END IF;
+        IF missing IS NOT NULL THEN
+          RAISE EXCEPTION 'a compliance alert refers to %, which does not exist', missing
+            USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        RETURN NULL;
+      END $function$
+
+CREATE OR REPLACE FUNCTION public.strongroom_keep_alerted()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+      BEGIN
+        IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
+          RETURN NEW;
+        END IF;
+        IF EXISTS (SELECT 1 FROM compliance_alerts a
+                    WHERE (TG_TABLE_NAME = 'job_runs' AND a.run_id = OLD.id) OR (TG_TABLE_NAME = 'jobs' AND a.job_id = OLD.id)) THEN
+          RAISE EXCEPTION '% % has compliance alerts', TG_TABLE_NAME, OLD.id USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
       END $function$
 
 CREATE OR REPLACE FUNCTION public.strongroom_published_is_final()

@@ -33,6 +33,11 @@ export interface GenerateOptions {
   seed?: number;
   /** Prefix of transaction ids (keep distinct files' keys apart). Default "TX". */
   idPrefix?: string;
+  /**
+   * Alert-heavy amounts: median 30,000 with little spread (σ = 0.5), so nearly every row is a large
+   * transaction for the AML rules (to measure what alerts cost). Default: realistic amounts.
+   */
+  largeAmounts?: boolean;
 }
 
 /** Bumped whenever the generator's output for a given seed changes (caches of generated files compare it). */
@@ -98,9 +103,12 @@ function account(r: Random, pool: number): string {
  * rows in four were "large" for the AML rules). A float only draws the random size; the amount itself
  * is an integer of minor units from the start.
  */
-function amount(r: Random, scale: number): string {
+function amount(r: Random, scale: number, large = false): string {
   const z = Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
-  const size = Math.min(Math.round(Math.exp(Math.log(80) + 2 * z) * 10 ** scale), 1e12);
+  const size = Math.min(
+    Math.round(Math.exp(large ? Math.log(30_000) + 0.5 * z : Math.log(80) + 2 * z) * 10 ** scale),
+    1e12,
+  );
   const minor = BigInt(Math.max(1, size)) * (r.next() < 0.3 ? -1n : 1n);
   const neg = minor < 0n;
   const digits = (neg ? -minor : minor).toString().padStart(scale + 1, '0');
@@ -141,7 +149,7 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
       account(r, 5000),
       r.next() < 0.8 ? account(r, 1_000_000) : '',
       r.pick(NAMES),
-      amount(r, scale),
+      amount(r, scale, options.largeAmounts),
       currency,
       booked,
       valueDate,

@@ -28,6 +28,7 @@ import { GovernanceInDoubt1765500000000 } from './migrations/1765500000000-gover
 import { ScheduleFires1765600000000 } from './migrations/1765600000000-schedule-fires';
 import { SanctionsListSets1765700000000 } from './migrations/1765700000000-sanctions-list-sets';
 import { KycSourceTime1765800000000 } from './migrations/1765800000000-kyc-source-time';
+import { AlertReferencesPerStatement1765900000000 } from './migrations/1765900000000-alert-references-per-statement';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -64,6 +65,7 @@ export const MIGRATIONS = [
   ScheduleFires1765600000000,
   SanctionsListSets1765700000000,
   KycSourceTime1765800000000,
+  AlertReferencesPerStatement1765900000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

@@ -75,6 +75,57 @@ describe('runMigrations', () => {
     }
   });
 
+  it('keeps every alert tied to an existing run and job, checked once per statement', async () => {
+    const ds = createDataSource({ url: db.url, poolSize: 1 });
+    await ds.initialize();
+    try {
+      const [{ job, run }] = (await ds.query(
+        `WITH j AS (INSERT INTO jobs (id, name, current_version, source_kind, sink_table)
+                    VALUES (gen_random_uuid(), 'alert-refs', 1, 'grpc', 'transactions') RETURNING id),
+              v AS (INSERT INTO job_versions (job_id, version, definition, definition_sha256)
+                    SELECT id, 1, '{}', repeat('b', 64) FROM j RETURNING job_id),
+              r AS (INSERT INTO job_runs (id, job_id, job_version, status, source_path, source_sha256, source_bytes)
+                    SELECT gen_random_uuid(), job_id, 1, 'SUCCEEDED', 'grpc', repeat('a', 64), 0 FROM v RETURNING id, job_id)
+         SELECT job_id AS job, id AS run FROM r`,
+      )) as { job: string; run: string }[];
+      const insert = (jobId: string, runId: string, key: string) =>
+        ds.query(
+          `INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
+           SELECT 'LARGE_TRANSACTION', $3 || g, 60, 's', g::text, 'DE89370400440532013000', now(), $1, $2, '{}' FROM generate_series(1, 3) g`,
+          [jobId, runId, key],
+        );
+      await insert(job, run, 'txn:s:');
+      expect(await ds.query('SELECT count(*)::int AS n FROM compliance_alerts WHERE run_id = $1', [run])).toEqual([
+        { n: 3 },
+      ]);
+      const nobody = '00000000-0000-4000-8000-000000000000';
+      // a run or a job that does not exist: refused, nothing inserted
+      await expect(insert(job, nobody, 'a:')).rejects.toMatchObject({ code: '23503' });
+      await expect(insert(nobody, run, 'b:')).rejects.toMatchObject({ code: '23503' });
+      await expect(
+        ds.query('UPDATE compliance_alerts SET run_id = $1 WHERE run_id = $2', [nobody, run]),
+      ).rejects.toMatchObject({ code: '23503' });
+      expect(await ds.query('SELECT count(*)::int AS n FROM compliance_alerts')).toEqual([{ n: 3 }]);
+      // a run or a job with alerts stays
+      await expect(ds.query('DELETE FROM job_runs WHERE id = $1', [run])).rejects.toMatchObject({ code: '23503' });
+      await expect(ds.query('UPDATE job_runs SET id = $1 WHERE id = $2', [nobody, run])).rejects.toMatchObject({
+        code: '23503',
+      });
+      await expect(ds.query('UPDATE jobs SET id = $1 WHERE id = $2', [nobody, job])).rejects.toMatchObject({
+        code: '23503',
+      });
+      // an alert's own changes (its status) pass
+      await ds.query(`UPDATE compliance_alerts SET status = 'ESCALATED' WHERE run_id = $1`, [run]);
+      // without its alerts, the run and the job may go (as before: the owner's cleanup)
+      await ds.query('DELETE FROM compliance_alerts WHERE run_id = $1', [run]);
+      await ds.query('DELETE FROM job_runs WHERE id = $1', [run]);
+      await ds.query('DELETE FROM job_versions WHERE job_id = $1', [job]);
+      await ds.query('DELETE FROM jobs WHERE id = $1', [job]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
   it('refuses amounts with more than 4 decimal places and clear card numbers in the mask column', async () => {
     const ds = createDataSource({ url: db.url, poolSize: 1 });
     await ds.initialize();

@@ -9,7 +9,7 @@
  * its evidence; `(rule, dedupe_key)` is unique, so a resumed or replayed batch raises nothing twice.
  *
  * Parameters of every statement: $1 run id, $2 first and $3 last source_record_no of the batch, $4 job
- * id, $5 the AmlConfig as JSON; the per-row rules (`candidates: true`) also take $6, the record numbers
+ * id, $5 the AmlConfig as JSON (each answers with the number of alerts it raised: rows of rule, n); the per-row rules (`candidates: true`) also take $6, the record numbers
  * amlCandidates keeps (or null for all). This module only builds the statements; the pipeline runs them.
  */
 
@@ -104,8 +104,9 @@ const CANDIDATES = `
   b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
           FROM transactions t WHERE t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3
            AND ($6::bigint[] IS NULL OR t.source_record_no = ANY($6::bigint[])))`;
-const INSERT = `INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)`;
-const DONE = `ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule`;
+// each statement inserts its alerts and answers with how many it raised (one row: rule, n), not a row per alert
+const INSERT = `, ins AS (INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)`;
+const DONE = `ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule) SELECT rule, count(*)::int AS n FROM ins GROUP BY rule`;
 const TXN_KEY = `'txn:' || b.source_system || ':' || b.txn_id`;
 const windowKey = (hours: string) =>
   `'acct:' || coalesce(b.account_bidx, b.account) || ':' || floor(extract(epoch FROM b.booked_at) / (${hours} * 3600))::bigint`;

@@ -31,11 +31,12 @@ export interface ComplianceChecks {
 // per-transaction alerts decided in memory (on clear values, which may be stored encrypted), inserted for the rows that loaded
 const ROW_ALERTS_SQL = `
   WITH h AS (SELECT * FROM unnest($3::bigint[], $4::int[], $5::jsonb[]) AS h(no, score, evidence)),
-       b AS (SELECT t.* FROM transactions t WHERE t.run_id = $1 AND t.source_record_no = ANY($3::bigint[]))
-  INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
-  SELECT $6, 'txn:' || b.source_system || ':' || b.txn_id, h.score, b.source_system, b.txn_id, b.account, b.booked_at, $2, $1, h.evidence
-    FROM b JOIN h ON b.source_record_no = h.no
-  ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule`;
+       b AS (SELECT t.* FROM transactions t WHERE t.run_id = $1 AND t.source_record_no = ANY($3::bigint[])),
+       ins AS (INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
+               SELECT $6, 'txn:' || b.source_system || ':' || b.txn_id, h.score, b.source_system, b.txn_id, b.account, b.booked_at, $2, $1, h.evidence
+                 FROM b JOIN h ON b.source_record_no = h.no
+               ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule)
+  SELECT rule, count(*)::int AS n FROM ins GROUP BY rule`;
 
 /**
  * KYC `hold` policy: which of these rows belong to an account without VERIFIED, unexpired KYC at their
@@ -79,15 +80,15 @@ export async function runComplianceChecks(
   rowsCoverRange = false,
 ): Promise<Record<string, number>> {
   const raised: Record<string, number> = {};
-  const count = (res: { rule: string }[]) => {
-    for (const r of res) raised[r.rule] = (raised[r.rule] ?? 0) + 1;
+  const count = (res: { rule: string; n: number }[]) => {
+    for (const r of res) raised[r.rule] = (raised[r.rule] ?? 0) + r.n;
   };
   const rowAlerts = async (
     rule: string,
     hits: { recordNo: number; score: number; evidence: Record<string, unknown> }[],
   ) => {
     if (!hits.length) return;
-    const res = await client.query<{ rule: string }>(ROW_ALERTS_SQL, [
+    const res = await client.query<{ rule: string; n: number }>(ROW_ALERTS_SQL, [
       ids.runId,
       ids.jobId,
       hits.map((h) => h.recordNo),
@@ -114,7 +115,7 @@ export async function runComplianceChecks(
     const exact = rowsCoverRange && known.every((r) => r.exponent >= 0) ? amlCandidates(known, checks.aml) : undefined;
     for (const rule of AML_RULES) {
       const params = [ids.runId, first, last, ids.jobId, config, ...(rule.candidates ? [exact ?? null] : [])];
-      count((await client.query<{ rule: string }>(rule.sql, params)).rows);
+      count((await client.query<{ rule: string; n: number }>(rule.sql, params)).rows);
     }
     const countries = checks.aml.highRiskCountries;
     await rowAlerts(
