@@ -48,6 +48,22 @@ describe('createTransactionMapper', () => {
     );
   });
 
+  it('tokenizes a card number every time it appears, and leaves a repeated clean value as it is', () => {
+    const m = createTransactionMapper(header, mapping, createPanProtector({ id: 'k', secret: Buffer.alloc(32, 3) }));
+    const row = (id: string, acct: string, ref: string) =>
+      m.map({ recordNo: 1, fields: [id, acct, '1', 'USD', '2026-01-15', ref, ''], raw: '', byteEnd: 0 });
+    for (let i = 0; i < 3; i++) {
+      const clean = row(`T${i}`, 'DE89370400440532013000', 'INV-2026-12345');
+      const card = row('4111111111111111', 'DE89370400440532013000', 'card 4111-1111-1111-1111');
+      if (!clean.ok || !card.ok) throw new Error('mapping failed');
+      expect(clean.txn).toMatchObject({ account: 'DE89370400440532013000', reference: 'INV-2026-12345' });
+      expect(clean.txn.identifiersTokenized).toBeUndefined();
+      expect(card.txn.txnId).toMatch(/^tok:k:/);
+      expect(card.txn.identifiersTokenized).toBe(1);
+      expect(card.txn.reference).toBe('card 411111******1111');
+    }
+  });
+
   it('stores identifiers unchanged that cannot be card numbers, and those the job declares notCardData', () => {
     // Luhn-valid, but no card network issues them: an ACH trace number and a 16-digit account starting with 7
     const r = rec([

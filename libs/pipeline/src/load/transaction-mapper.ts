@@ -26,6 +26,9 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
+/** Each canonical field's position in CANONICAL_FIELDS. */
+const AT = Object.fromEntries(CANONICAL_FIELDS.map((f, i) => [f, i])) as Record<CanonicalField, number>;
+
 const READER_CODES = new Set<RejectCode>(['MALFORMED_QUOTES', 'INVALID_ENCODING', 'RECORD_TOO_LONG', 'MALFORMED_JSON']);
 /** A reader's error code as a dead-letter reason (an unknown one, from a newer reader, as MALFORMED_QUOTES). */
 function readerCode(code: string): RejectCode {
@@ -116,23 +119,27 @@ export function createTransactionMapper(
         );
       }
       tokenized = 0;
-      const values = {} as Record<CanonicalField, string | null>;
-      for (const { f, column, free, max, control } of plan) {
-        const raw = column === undefined ? null : (record.fields[column] as string);
-        if (raw === null || raw.trim() === '') {
-          values[f] = null;
+      // the fields' values in CANONICAL_FIELDS order (an array: no object shaped per record)
+      const values = new Array<string | null>(plan.length);
+      for (let k = 0; k < plan.length; k++) {
+        const { f, column, free, max, control } = plan[k] as (typeof plan)[number];
+        const raw = column === undefined ? undefined : record.fields[column];
+        const trimmed = raw?.trim();
+        if (raw === undefined || !trimmed) {
+          values[k] = null;
           continue;
         }
         // free text keeps its exact form; identifiers, codes, amounts and dates are trimmed
-        const v = free ? raw : raw.trim();
+        const v = free ? raw : trimmed;
         if (v.length > max) return reject(record, 'FIELD_TOO_LONG', `${f} is longer than ${max} characters`, f);
         if (control.test(v)) return reject(record, 'INVALID_CHARACTERS', `${f} contains control characters`, f);
-        values[f] = v;
+        values[k] = v;
       }
+      const value = (f: CanonicalField) => values[AT[f]] as string | null;
       for (const f of ['txn_id', 'account', 'amount', 'currency', 'booked_at'] as const) {
-        if (values[f] === null) return reject(record, 'MISSING_FIELD', `${f} is required`, f);
+        if (value(f) === null) return reject(record, 'MISSING_FIELD', `${f} is required`, f);
       }
-      const currency = (values.currency as string).toUpperCase();
+      const currency = (value('currency') as string).toUpperCase();
       if (!isCurrency(currency))
         return reject(
           record,
@@ -140,42 +147,43 @@ export function createTransactionMapper(
           `"${currency.slice(0, 10)}" is not an ISO 4217 currency code`,
           'currency',
         );
-      const amount = parseAmount(values.amount as string, currency);
+      const amount = parseAmount(value('amount') as string, currency);
       if (!amount.ok) return reject(record, amount.code, amount.message, 'amount');
-      const bookedAt = parseTimestamp(values.booked_at as string);
+      const bookedAt = parseTimestamp(value('booked_at') as string);
       if (!bookedAt.ok) return reject(record, 'INVALID_TIMESTAMP', `booked_at: ${bookedAt.message}`, 'booked_at');
       let valueDate: string | null = null;
-      if (values.value_date !== null) {
-        const d = parseDate(values.value_date);
+      const valueDateText = value('value_date');
+      if (valueDateText !== null) {
+        const d = parseDate(valueDateText);
         if (!d.ok) return reject(record, 'INVALID_DATE', `value_date: ${d.message}`, 'value_date');
         valueDate = d.value;
       }
       let cardPanToken: string | null = null;
       let cardPanMasked: string | null = null;
-      if (values.card_pan !== null) {
-        const p = pan.protect(values.card_pan);
+      const cardText = value('card_pan');
+      if (cardText !== null) {
+        const p = pan.protect(cardText);
         if (!p)
           return reject(record, 'INVALID_PAN', 'card_pan is not a valid card number (13–19 digits, Luhn)', 'card_pan');
         cardPanToken = p.token;
         cardPanMasked = p.masked;
       }
+      const counterpartyAccount = value('counterparty_account');
       return {
         ok: true,
         txn: {
           recordNo: record.recordNo,
           raw: record.raw,
-          txnId: identifier('txn_id', values.txn_id as string),
-          account: identifier('account', values.account as string),
+          txnId: identifier('txn_id', value('txn_id') as string),
+          account: identifier('account', value('account') as string),
           counterpartyAccount:
-            values.counterparty_account === null
-              ? null
-              : identifier('counterparty_account', values.counterparty_account),
-          counterpartyName: text('counterparty_name', values.counterparty_name),
+            counterpartyAccount === null ? null : identifier('counterparty_account', counterpartyAccount),
+          counterpartyName: text('counterparty_name', value('counterparty_name')),
           amount: amount.value,
           currency,
           bookedAt: bookedAt.value,
           valueDate,
-          reference: text('reference', values.reference),
+          reference: text('reference', value('reference')),
           cardPanToken,
           cardPanMasked,
           ...(tokenized ? { identifiersTokenized: tokenized } : {}),
