@@ -446,12 +446,13 @@ TABLE transactions
   source_record_no bigint NOT NULL
   loaded_at timestamp with time zone NOT NULL DEFAULT now()
   account_bidx text
+  aml_monitored boolean NOT NULL DEFAULT true
   CONSTRAINT transactions_amount_check CHECK (scale(amount) <= 4)
   CONSTRAINT transactions_business_key UNIQUE (source_system, txn_id)
   CONSTRAINT transactions_card_pan_masked_check CHECK (card_pan_masked IS NULL OR card_pan_masked !~ '[0-9]{11}'::text)
   CONSTRAINT transactions_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text)
   CONSTRAINT transactions_pkey PRIMARY KEY (id)
-  INDEX transactions_account_key_time_idx ON public.transactions USING btree (COALESCE(account_bidx, account), booked_at)
+  INDEX transactions_aml_account_time_idx ON public.transactions USING btree (COALESCE(account_bidx, account), booked_at) WHERE aml_monitored
   INDEX transactions_booked_brin ON public.transactions USING brin (booked_at)
   INDEX UNIQUE transactions_business_key ON public.transactions USING btree (source_system, txn_id)
   INDEX UNIQUE transactions_pkey ON public.transactions USING btree (id)

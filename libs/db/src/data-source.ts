@@ -29,6 +29,7 @@ import { ScheduleFires1765600000000 } from './migrations/1765600000000-schedule-
 import { SanctionsListSets1765700000000 } from './migrations/1765700000000-sanctions-list-sets';
 import { KycSourceTime1765800000000 } from './migrations/1765800000000-kyc-source-time';
 import { AlertReferencesPerStatement1765900000000 } from './migrations/1765900000000-alert-references-per-statement';
+import { AmlMonitoredRows1766000000000 } from './migrations/1766000000000-aml-monitored-rows';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -66,6 +67,7 @@ export const MIGRATIONS = [
   SanctionsListSets1765700000000,
   KycSourceTime1765800000000,
   AlertReferencesPerStatement1765900000000,
+  AmlMonitoredRows1766000000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

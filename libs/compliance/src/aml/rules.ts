@@ -3,7 +3,8 @@
  *
  * Each rule but HIGH_RISK_JURISDICTION (see highRiskJurisdiction) is one set-based SQL statement over
  * the batch's freshly loaded rows (`b`) and, for the pattern rules, the account's history in the sink
- * (grouped by the account's blind index when it is stored encrypted) across batches and runs — so the state a rule needs
+ * (grouped by the account's blind index when it is stored encrypted) across batches and runs of the jobs
+ * that monitor AML (`aml_monitored`) — so the state a rule needs
  * ("three deposits just under the threshold this day") is the data itself, exact (`numeric`, never a
  * JS number) and consistent with what was committed. An alert is inserted with its rule, a score and
  * its evidence; `(rule, dedupe_key)` is unique, so a resumed or replayed batch raises nothing twice.
@@ -110,8 +111,9 @@ const DONE = `ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule) SELECT r
 const TXN_KEY = `'txn:' || b.source_system || ':' || b.txn_id`;
 const windowKey = (hours: string) =>
   `'acct:' || coalesce(b.account_bidx, b.account) || ':' || floor(extract(epoch FROM b.booked_at) / (${hours} * 3600))::bigint`;
-// an account's transactions: by its blind index when the account is stored encrypted
-const SAME_ACCOUNT = `coalesce(h.account_bidx, h.account) = coalesce(b.account_bidx, b.account)`;
+// an account's monitored transactions (rows of AML jobs: the look-back index covers only those), by its blind
+// index when the account is stored encrypted
+const SAME_ACCOUNT = `h.aml_monitored AND coalesce(h.account_bidx, h.account) = coalesce(b.account_bidx, b.account)`;
 const HISTORY_RATE = `CROSS JOIN LATERAL (SELECT (($5::jsonb -> 'fxToUsd') ->> h.currency)::numeric AS rate) hr`;
 
 export const AML_RULES: readonly AmlRuleDefinition[] = [

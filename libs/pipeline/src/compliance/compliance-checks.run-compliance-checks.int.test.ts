@@ -206,6 +206,47 @@ describe('compliance checks in the load path', () => {
     }
   }, 60_000);
 
+  it('reads the history of AML-monitored rows only: a feed loaded without AML adds none', async () => {
+    // a job without AML loads three transactions of an account within the hour, and two just under the threshold
+    const plain = await load(
+      'aml-mix-plain',
+      [
+        'mx1,ACC-MIX,,,10.00,USD,2026-04-01T10:00:00Z',
+        'mx2,ACC-MIX,,,10.00,USD,2026-04-01T10:10:00Z',
+        'mx3,ACC-MIX,,,10.00,USD,2026-04-01T10:20:00Z',
+        'ms1,ACC-MIX,,,9500.00,USD,2026-04-02T09:00:00Z',
+        'ms2,ACC-MIX,,,9600.00,USD,2026-04-02T10:00:00Z',
+      ],
+      '{ frameworks: [SOX] }',
+    );
+    expect(plain.status).toBe('SUCCEEDED');
+    // an AML job's fourth transaction within that hour, and a third one in the band: no history, no alert
+    const first = await load(
+      'aml-mix-1',
+      ['mx4,ACC-MIX,,,10.00,USD,2026-04-01T10:30:00Z', 'ms3,ACC-MIX,,,9700.00,USD,2026-04-02T11:00:00Z'],
+      AML,
+    );
+    expect((await alertsOf(first.id)).filter((a) => a.rule !== 'LARGE_TRANSACTION')).toEqual([]);
+    // monitored rows are history: three more within the hour (five monitored in all) fire velocity
+    const second = await load(
+      'aml-mix-2',
+      [
+        'mx5,ACC-MIX,,,10.00,USD,2026-04-01T10:35:00Z',
+        'mx6,ACC-MIX,,,10.00,USD,2026-04-01T10:40:00Z',
+        'mx7,ACC-MIX,,,10.00,USD,2026-04-01T10:45:00Z',
+      ],
+      AML,
+    );
+    expect((await alertsOf(second.id)).map((a) => a.rule)).toContain('VELOCITY');
+    const flags = (await ds.query(
+      `SELECT aml_monitored AS m, count(*)::int AS n FROM transactions WHERE txn_id LIKE 'm%' AND account = 'ACC-MIX' GROUP BY 1 ORDER BY 1`,
+    )) as { m: boolean; n: number }[];
+    expect(flags).toEqual([
+      { m: false, n: 5 },
+      { m: true, n: 5 },
+    ]);
+  });
+
   it('raises a KYC alert for accounts without valid KYC at booking time', async () => {
     await ds.query(`INSERT INTO kyc_customers (account, customer_id, status, expires_at) VALUES
       ('ACC-K1', 'C1', 'VERIFIED', NULL), ('ACC-K2', 'C2', 'VERIFIED', '2026-02-01T00:00:00Z'), ('ACC-K3', 'C3', 'PENDING', NULL), ('ACC-K5', 'C5', 'VERIFIED', '2027-01-01T00:00:00Z')`);

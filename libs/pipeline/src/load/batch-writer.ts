@@ -55,7 +55,8 @@ export async function prepareStaging(client: ClientBase): Promise<void> {
     CREATE TEMP TABLE IF NOT EXISTS strongroom_stage (
       source_system text, txn_id text, account text, counterparty_account text, counterparty_name text,
       amount numeric, currency text, booked_at timestamptz, value_date date, reference text,
-      card_pan_token text, card_pan_masked text, account_bidx text, run_id uuid, source_record_no bigint
+      card_pan_token text, card_pan_masked text, account_bidx text, run_id uuid, source_record_no bigint,
+      aml_monitored boolean
     ) ON COMMIT DELETE ROWS`);
 }
 

@@ -7,9 +7,12 @@ import { type CanonicalTransaction, type Rejection } from '../types';
 import { type BatchContext } from './batch-writer';
 import { canonicalLine } from './integrity';
 
-/** Columns written to the sink, in COPY order (canonicalLine's fields, then account_bidx, run_id, source_record_no). */
+/**
+ * Columns written to the sink, in COPY order (canonicalLine's fields, then account_bidx, run_id,
+ * source_record_no, and whether the job monitors AML: only such rows are in the AML look-back index).
+ */
 export const SINK_COLUMNS =
-  'source_system, txn_id, account, counterparty_account, counterparty_name, amount, currency, booked_at, value_date, reference, card_pan_token, card_pan_masked, account_bidx, run_id, source_record_no';
+  'source_system, txn_id, account, counterparty_account, counterparty_name, amount, currency, booked_at, value_date, reference, card_pan_token, card_pan_masked, account_bidx, run_id, source_record_no, aml_monitored';
 
 /** What became of a valid row in the sink: inserted now, or why not (classified against what is there). */
 export type Verdict = 'inserted' | 'mine' | 'same' | 'conflict' | Rejection;
@@ -35,10 +38,11 @@ export function sinkLines(
 ): SinkLines {
   const canonical: string[] = new Array(rows.length);
   const copy: string[] = new Array(rows.length);
+  const monitored = ctx.checks?.aml ? 't' : 'f';
   rows.forEach((t, i) => {
     const clear = canonicalLine(ctx.sourceSystem, t);
     canonical[i] = clear;
-    copy[i] = `${storedLine(ctx, t, clear)}\t${ctx.runId}\t${t.recordNo}`;
+    copy[i] = `${storedLine(ctx, t, clear)}\t${ctx.runId}\t${t.recordNo}\t${monitored}`;
   });
   return { canonical, copy };
 }
