@@ -1,4 +1,4 @@
-// `npm run bench [-- --rows N] [--ingest N] [--out FILE] [--plain] [--alert-heavy]`: the benchmark of record (issue 9). On one
+// `npm run bench [-- --rows N] [--ingest N] [--out FILE] [--plain] [--alert-heavy] [--no-pgloader]`: the benchmark of record (issue 9). On one
 // throwaway embedded PostgreSQL and the same generated file (default 1,000,000 transactions, 20 % with
 // card numbers), side by side:
 //   1. `psql \copy` into an equivalent typed table (the floor: no validation, no keys, no audit);
@@ -43,6 +43,8 @@ const ROWS = Number(arg('rows', '1000000'));
 const PLAIN = process.argv.includes('--plain');
 /** `--alert-heavy`: amounts around 30,000, so nearly every row raises a LARGE_TRANSACTION alert. */
 const ALERT_HEAVY = process.argv.includes('--alert-heavy');
+/** `--no-pgloader`: skip the peer (it takes about 45 s per million rows). */
+const PEER = !process.argv.includes('--no-pgloader');
 const INGEST = Number(arg('ingest', '200000'));
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.resolve(
@@ -54,7 +56,9 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 
 async function main(): Promise<void> {
   if (!(ROWS > 0) || !(INGEST >= 0))
-    throw new Error('usage: npm run bench -- [--rows N] [--ingest N] [--out FILE] [--plain] [--alert-heavy]');
+    throw new Error(
+      'usage: npm run bench -- [--rows N] [--ingest N] [--out FILE] [--plain] [--alert-heavy] [--no-pgloader]',
+    );
   const psql = findPsql();
   if (!psql) throw new Error('psql not found (PATH or /usr/lib/postgresql/*/bin): the comparison needs it');
   await withThrowawayDatabase(async (cluster, dir) => {
@@ -84,12 +88,12 @@ async function main(): Promise<void> {
     say(`psql \\copy:          ${Math.round(copyRate).toLocaleString('en-US')} rows/s (${copySeconds.toFixed(1)} s)`);
 
     // 1b. a peer loader on the same file, into the sink's table shape
-    const peer = pgloaderPeer(cluster.url, csv, dir, psql);
+    const peer = PEER ? pgloaderPeer(cluster.url, csv, dir, psql) : undefined;
     if (peer)
       say(
         `pgloader:            ${Math.round(ROWS / peer.seconds).toLocaleString('en-US')} rows/s (${peer.seconds.toFixed(1)} s, ${peer.loaded.toLocaleString('en-US')} rows) = ${(ROWS / peer.seconds / copyRate).toFixed(2)}× psql \\copy`,
       );
-    else say('pgloader:            not installed (apt-get install pgloader), skipped');
+    else if (PEER) say('pgloader:            not installed (apt-get install pgloader), skipped');
 
     // 2. the full pipeline through a real engine process
     const home = path.join(dir, 'home');
