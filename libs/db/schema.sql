@@ -200,6 +200,7 @@ TABLE job_runs
   INDEX UNIQUE job_runs_one_live_run_per_file_idx ON public.job_runs USING btree (job_id, source_sha256) WHERE (status <> ALL (ARRAY['FAILED'::text, 'CANCELLED'::text]))
   INDEX UNIQUE job_runs_pkey ON public.job_runs USING btree (id)
   CREATE TRIGGER job_runs_keep_alerted BEFORE DELETE OR UPDATE OF id ON public.job_runs FOR EACH ROW EXECUTE FUNCTION strongroom_keep_alerted()
+  CREATE TRIGGER job_runs_keep_alerted_truncate BEFORE TRUNCATE ON public.job_runs FOR EACH STATEMENT EXECUTE FUNCTION strongroom_keep_alerted()
   CREATE TRIGGER job_runs_published_is_final BEFORE UPDATE OF status ON public.job_runs FOR EACH ROW EXECUTE FUNCTION strongroom_published_is_final()
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
@@ -246,6 +247,7 @@ TABLE jobs
   INDEX UNIQUE jobs_name_key ON public.jobs USING btree (name)
   INDEX UNIQUE jobs_pkey ON public.jobs USING btree (id)
   CREATE TRIGGER jobs_keep_alerted BEFORE DELETE OR UPDATE OF id ON public.jobs FOR EACH ROW EXECUTE FUNCTION strongroom_keep_alerted()
+  CREATE TRIGGER jobs_keep_alerted_truncate BEFORE TRUNCATE ON public.jobs FOR EACH STATEMENT EXECUTE FUNCTION strongroom_keep_alerted()
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE key_rotations
@@ -520,6 +522,13 @@ CREATE OR REPLACE FUNCTION public.strongroom_keep_alerted()
  LANGUAGE plpgsql
 AS $function$
       BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+          IF EXISTS (SELECT 1 FROM compliance_alerts) THEN
+            RAISE EXCEPTION '% cannot be truncated while compliance alerts refer to it', TG_TABLE_NAME
+              USING ERRCODE = 'foreign_key_violation';
+          END IF;
+          RETURN NULL;
+        END IF;
         IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
           RETURN NEW;
         END IF;

@@ -11,6 +11,8 @@ export interface HashedEntry {
   details: Record<string, unknown>;
 }
 
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+
 /** hash = SHA-256(prev_hash bytes ‖ UTF-8 canonical JSON of {seq, occurredAt, actor, action, subject, details}). */
 export function entryHash(prevHash: string, e: HashedEntry): string {
   // canonicalJson of { seq, occurredAt, actor, action, subject, details }, its keys written in their sorted
@@ -27,9 +29,9 @@ export function entryHash(prevHash: string, e: HashedEntry): string {
       : `{"action":${canonicalJson(e.action)},"actor":${canonicalJson(e.actor)},"details":${canonicalJson(e.details)},"occurredAt":${canonicalJson(e.occurredAt)},"seq":${canonicalJson(e.seq)},"subject":${canonicalJson(e.subject)}}`;
   // one buffer, one call: the previous hash's 32 bytes, then the body (this runs for every entry verified)
   const buf = Buffer.allocUnsafe(32 + Buffer.byteLength(body, 'utf8'));
-  // hex decoding stops at the first character that is not hex: 32 bytes written from 64 characters, or refused
-  if (prevHash.length !== 64 || buf.write(prevHash, 0, 32, 'hex') !== 32)
-    throw new TypeError(`prev hash "${prevHash}" is not 32 bytes of hex`);
+  // (Buffer's hex decoding reads only the low byte of each character, so the text itself is checked)
+  if (!HEX64.test(prevHash)) throw new TypeError(`prev hash "${prevHash}" is not 32 bytes of hex`);
+  buf.write(prevHash, 0, 32, 'hex');
   buf.write(body, 32, 'utf8');
   return hash('sha256', buf, 'hex');
 }

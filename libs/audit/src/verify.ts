@@ -33,8 +33,13 @@ export interface VerifyOptions {
 }
 
 // one page as one JSON text (see PageEntry): no row objects, Dates or JSON objects built on this thread
+// occurred_at as toISOString wrote it at append time (years 1–9999); outside that range to_char would drop
+// the era (a BC date would read as the AD one), so such a time is given as text that matches no hash
 const PAGE_SQL = `SELECT count(*)::int AS n, max(l.seq)::text AS last,
-         coalesce(json_agg(json_build_array(l.seq, to_char(l.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+         coalesce(json_agg(json_build_array(l.seq,
+           CASE WHEN l.occurred_at >= '0001-01-01T00:00:00Z' AND l.occurred_at < '10000-01-01T00:00:00Z'
+                THEN to_char(l.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                ELSE 'out of range: ' || l.occurred_at::text END,
                                             l.actor, l.action, l.subject, l.details, l.prev_hash, l.hash) ORDER BY l.seq)::text, '[]') AS page
     FROM (SELECT * FROM immutable_audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2) l`;
 
@@ -113,6 +118,7 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
     return { count: Number(r?.n ?? 0), last: Number(r?.last ?? 0), page: String(r?.page ?? '[]') };
   };
   const first = await fetch(expect);
+  let stopped = false;
   // a chain longer than a page: workers hash the pages while this thread fetches and checks the links
   const workers = first.count === pageSize ? (options.hashWorkers ?? HashPool.defaultSize()) : 0;
   const pool = workers > 0 ? HashPool.start(workers) : undefined;
@@ -137,8 +143,11 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
     const queue: Promise<Page>[] = [Promise.resolve(hashed(first))];
     const fill = () => {
       while (queue.length < workers + 2) {
+        // once verification has returned, no further page is asked for (the caller may reuse its connection)
         const p = (queue[queue.length - 1] as Promise<Page>).then(async (before) =>
-          before.count === pageSize ? hashed(await fetch(before.last + 1)) : hashed({ count: 0, last: 0, page: '[]' }),
+          before.count === pageSize && !stopped
+            ? hashed(await fetch(before.last + 1))
+            : hashed({ count: 0, last: 0, page: '[]' }),
         );
         p.catch(() => undefined);
         queue.push(p);
@@ -198,6 +207,7 @@ export async function verifyChain(exec: SqlExec, options: VerifyOptions = {}): P
       fill();
     }
   } finally {
+    stopped = true;
     await pool?.close();
   }
   const lastSeq = expect - 1;

@@ -72,6 +72,13 @@ describe('audit chain against real PostgreSQL', () => {
     await pg.query(`UPDATE immutable_audit_log SET details = '{"loaded": 1}' WHERE seq = 13`);
     expect(await verify(exec)).toMatchObject({ ok: false, firstBadSeq: 13, kind: 'modified' });
     await pg.end();
+    // the same instant in the year's BC twin (a date the database writes without its era in ISO digits)
+    const b = await chain(25);
+    await b.pg.query(
+      `UPDATE immutable_audit_log SET occurred_at = (to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') || '+00 BC')::timestamptz WHERE seq = 9`,
+    );
+    expect(await verify(b.exec)).toMatchObject({ ok: false, firstBadSeq: 9, kind: 'modified' });
+    await b.pg.end();
   });
 
   it('names a deleted entry, with and without renumbering the rest', async () => {

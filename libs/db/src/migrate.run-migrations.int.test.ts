@@ -114,6 +114,8 @@ describe('runMigrations', () => {
       await expect(ds.query('UPDATE jobs SET id = $1 WHERE id = $2', [nobody, job])).rejects.toMatchObject({
         code: '23503',
       });
+      await expect(ds.query('TRUNCATE job_runs CASCADE')).rejects.toMatchObject({ code: '23503' });
+      await expect(ds.query('TRUNCATE jobs CASCADE')).rejects.toMatchObject({ code: '23503' });
       // an alert's own changes (its status) pass
       await ds.query(`UPDATE compliance_alerts SET status = 'ESCALATED' WHERE run_id = $1`, [run]);
       // without its alerts, the run and the job may go (as before: the owner's cleanup)

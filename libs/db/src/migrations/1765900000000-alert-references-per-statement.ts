@@ -5,7 +5,7 @@ import { type MigrationInterface, type QueryRunner } from 'typeorm';
  * set-based, a batch's worth in one INSERT; the two foreign keys fired a lookup (and a row lock on the run)
  * for every alert, about 11 µs each — with alert-heavy data, a third of what raising alerts cost. A
  * statement-level trigger over the inserted (or updated) rows checks each distinct job and run once; the run
- * and the job cannot be deleted (or renumbered) while an alert refers to them. Same guarantee, one check
+ * and the job cannot be deleted, truncated or renumbered while an alert refers to them. Same guarantee, one check
  * per batch.
  */
 export class AlertReferencesPerStatement1765900000000 implements MigrationInterface {
@@ -40,6 +40,13 @@ export class AlertReferencesPerStatement1765900000000 implements MigrationInterf
     await q.query(`
       CREATE FUNCTION strongroom_keep_alerted() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+          IF EXISTS (SELECT 1 FROM compliance_alerts) THEN
+            RAISE EXCEPTION '% cannot be truncated while compliance alerts refer to it', TG_TABLE_NAME
+              USING ERRCODE = 'foreign_key_violation';
+          END IF;
+          RETURN NULL;
+        END IF;
         IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
           RETURN NEW;
         END IF;
@@ -55,6 +62,11 @@ export class AlertReferencesPerStatement1765900000000 implements MigrationInterf
     await q.query(`
       CREATE TRIGGER jobs_keep_alerted BEFORE DELETE OR UPDATE OF id ON jobs
         FOR EACH ROW EXECUTE FUNCTION strongroom_keep_alerted()`);
+    // a TRUNCATE fires no row trigger: refused while any alert exists (the foreign keys refused it too)
+    for (const table of ['job_runs', 'jobs'])
+      await q.query(
+        `CREATE TRIGGER ${table}_keep_alerted_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION strongroom_keep_alerted()`,
+      );
     await q.query(`ALTER TABLE compliance_alerts DROP CONSTRAINT compliance_alerts_job_id_fkey`);
     await q.query(`ALTER TABLE compliance_alerts DROP CONSTRAINT compliance_alerts_run_id_fkey`);
   }
@@ -66,6 +78,8 @@ export class AlertReferencesPerStatement1765900000000 implements MigrationInterf
     await q.query(
       `ALTER TABLE compliance_alerts ADD CONSTRAINT compliance_alerts_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id)`,
     );
+    await q.query(`DROP TRIGGER jobs_keep_alerted_truncate ON jobs`);
+    await q.query(`DROP TRIGGER job_runs_keep_alerted_truncate ON job_runs`);
     await q.query(`DROP TRIGGER jobs_keep_alerted ON jobs`);
     await q.query(`DROP TRIGGER job_runs_keep_alerted ON job_runs`);
     await q.query(`DROP FUNCTION strongroom_keep_alerted()`);
