@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PageResult } from './entry-hash';
 
-type Pending = { resolve: (r: PageResult) => void; reject: (err: Error) => void };
+type Pending = { resolve: (r: PageResult) => void; reject: (err: Error) => void; worker: Worker };
 
 /**
  * Worker threads that hash pages of audit entries while the caller fetches the next ones. Each entry's
@@ -12,7 +12,6 @@ type Pending = { resolve: (r: PageResult) => void; reject: (err: Error) => void 
  */
 export class HashPool {
   private readonly pending = new Map<number, Pending>();
-  private readonly owner = new Map<number, Worker>();
   private nextId = 0;
   private turn = 0;
 
@@ -21,7 +20,6 @@ export class HashPool {
       w.on('message', (m: { id: number; r: PageResult }) => {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
-        this.owner.delete(m.id);
         p?.resolve(m.r);
       });
       w.on('error', (err) => this.failAll(w, err));
@@ -54,8 +52,7 @@ export class HashPool {
     const id = this.nextId++;
     const w = this.workers[this.turn++ % this.workers.length] as Worker;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.owner.set(id, w);
+      this.pending.set(id, { resolve, reject, worker: w });
       w.postMessage({ id, page });
     });
   }
@@ -65,11 +62,10 @@ export class HashPool {
   }
 
   private failAll(w: Worker, err: Error): void {
-    for (const [id, owner] of this.owner) {
-      if (owner !== w) continue;
-      this.pending.get(id)?.reject(err);
+    for (const [id, p] of this.pending) {
+      if (p.worker !== w) continue;
       this.pending.delete(id);
-      this.owner.delete(id);
+      p.reject(err);
     }
   }
 }

@@ -28,6 +28,8 @@ const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /** Each canonical field's position in CANONICAL_FIELDS. */
 const AT = Object.fromEntries(CANONICAL_FIELDS.map((f, i) => [f, i])) as Record<CanonicalField, number>;
+/** A field's value among a record's values (kept in CANONICAL_FIELDS order). */
+const valueOf = (values: readonly (string | null)[], f: CanonicalField) => values[AT[f]] as string | null;
 
 const READER_CODES = new Set<RejectCode>(['MALFORMED_QUOTES', 'INVALID_ENCODING', 'RECORD_TOO_LONG', 'MALFORMED_JSON']);
 /** A reader's error code as a dead-letter reason (an unknown one, from a newer reader, as MALFORMED_QUOTES). */
@@ -135,11 +137,10 @@ export function createTransactionMapper(
         if (control.test(v)) return reject(record, 'INVALID_CHARACTERS', `${f} contains control characters`, f);
         values[k] = v;
       }
-      const value = (f: CanonicalField) => values[AT[f]] as string | null;
       for (const f of ['txn_id', 'account', 'amount', 'currency', 'booked_at'] as const) {
-        if (value(f) === null) return reject(record, 'MISSING_FIELD', `${f} is required`, f);
+        if (valueOf(values, f) === null) return reject(record, 'MISSING_FIELD', `${f} is required`, f);
       }
-      const currency = (value('currency') as string).toUpperCase();
+      const currency = (valueOf(values, 'currency') as string).toUpperCase();
       if (!isCurrency(currency))
         return reject(
           record,
@@ -147,12 +148,12 @@ export function createTransactionMapper(
           `"${currency.slice(0, 10)}" is not an ISO 4217 currency code`,
           'currency',
         );
-      const amount = parseAmount(value('amount') as string, currency);
+      const amount = parseAmount(valueOf(values, 'amount') as string, currency);
       if (!amount.ok) return reject(record, amount.code, amount.message, 'amount');
-      const bookedAt = parseTimestamp(value('booked_at') as string);
+      const bookedAt = parseTimestamp(valueOf(values, 'booked_at') as string);
       if (!bookedAt.ok) return reject(record, 'INVALID_TIMESTAMP', `booked_at: ${bookedAt.message}`, 'booked_at');
       let valueDate: string | null = null;
-      const valueDateText = value('value_date');
+      const valueDateText = valueOf(values, 'value_date');
       if (valueDateText !== null) {
         const d = parseDate(valueDateText);
         if (!d.ok) return reject(record, 'INVALID_DATE', `value_date: ${d.message}`, 'value_date');
@@ -160,7 +161,7 @@ export function createTransactionMapper(
       }
       let cardPanToken: string | null = null;
       let cardPanMasked: string | null = null;
-      const cardText = value('card_pan');
+      const cardText = valueOf(values, 'card_pan');
       if (cardText !== null) {
         const p = pan.protect(cardText);
         if (!p)
@@ -168,22 +169,22 @@ export function createTransactionMapper(
         cardPanToken = p.token;
         cardPanMasked = p.masked;
       }
-      const counterpartyAccount = value('counterparty_account');
+      const counterpartyAccount = valueOf(values, 'counterparty_account');
       return {
         ok: true,
         txn: {
           recordNo: record.recordNo,
           raw: record.raw,
-          txnId: identifier('txn_id', value('txn_id') as string),
-          account: identifier('account', value('account') as string),
+          txnId: identifier('txn_id', valueOf(values, 'txn_id') as string),
+          account: identifier('account', valueOf(values, 'account') as string),
           counterpartyAccount:
             counterpartyAccount === null ? null : identifier('counterparty_account', counterpartyAccount),
-          counterpartyName: text('counterparty_name', value('counterparty_name')),
+          counterpartyName: text('counterparty_name', valueOf(values, 'counterparty_name')),
           amount: amount.value,
           currency,
           bookedAt: bookedAt.value,
           valueDate,
-          reference: text('reference', value('reference')),
+          reference: text('reference', valueOf(values, 'reference')),
           cardPanToken,
           cardPanMasked,
           ...(tokenized ? { identifiersTokenized: tokenized } : {}),
