@@ -1,7 +1,8 @@
 // Loads a generated transactions file through the pipeline in-process and prints throughput, batch
 // commit latency and the CPU seconds of the engine and of PostgreSQL (which side limits):
-//   node bin/run-ts.js tools/profile-run.ts [rows] [batching] [--full] [--alert-heavy] [--bad RATIO] [--prof FILE]
-// --full adds SOX, PCI_DSS and AML with OFAC screening; --prof writes a CPU profile of the run alone.
+//   node bin/run-ts.js tools/profile-run.ts [rows] [batching] [--full] [--alert-heavy] [--bad RATIO] [--prof FILE] [--alloc FILE]
+// --full adds SOX, PCI_DSS and AML with OFAC screening; --prof writes a CPU profile of the run alone;
+// --alloc writes a sampling heap profile of every allocation during the run (collected ones included).
 // A developer tool; `npm run bench` (issue 9) is the benchmark of record.
 import fs from 'node:fs';
 import inspector from 'node:inspector';
@@ -42,15 +43,24 @@ async function main(): Promise<void> {
       const { run } = await createRun(ds, job);
       // --prof FILE: a CPU profile of the run alone (not the data generation), for chrome://inspect or speedscope
       const profAt = process.argv.indexOf('--prof');
-      const session = profAt > 0 ? new inspector.Session() : undefined;
+      const allocAt = process.argv.indexOf('--alloc');
+      const session = profAt > 0 || allocAt > 0 ? new inspector.Session() : undefined;
       const post = (method: string, params?: object) =>
         new Promise<unknown>((resolve, reject) =>
           session?.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
         );
       if (session) {
         session.connect();
-        await post('Profiler.enable');
-        await post('Profiler.start');
+        if (profAt > 0) {
+          await post('Profiler.enable');
+          await post('Profiler.start');
+        }
+        if (allocAt > 0)
+          await post('HeapProfiler.startSampling', {
+            samplingInterval: 16384,
+            includeObjectsCollectedByMajorGC: true,
+            includeObjectsCollectedByMinorGC: true,
+          });
       }
       // CPU seconds of all postgres processes (utime + stime, from /proc), to see which side is the bottleneck
       const pgCpu = () => {
@@ -94,10 +104,15 @@ async function main(): Promise<void> {
       console.log(
         `cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s, wall ${s.toFixed(1)} s`,
       );
-      if (session)
+      if (profAt > 0)
         fs.writeFileSync(
           process.argv[profAt + 1] as string,
           JSON.stringify(((await post('Profiler.stop')) as { profile: unknown }).profile),
+        );
+      if (allocAt > 0)
+        fs.writeFileSync(
+          process.argv[allocAt + 1] as string,
+          JSON.stringify(((await post('HeapProfiler.stopSampling')) as { profile: unknown }).profile),
         );
       const [m] = await ds.query(
         'SELECT batch_p50_ms, batch_p99_ms, peak_rss_bytes FROM performance_metrics WHERE run_id = $1',

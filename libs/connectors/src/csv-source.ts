@@ -175,7 +175,9 @@ async function openCsvFile(
         if (r.raw === '' || (r.fields.length === 1 && r.raw.trim() === '' && !r.error)) continue;
         recordNo++;
         const { fields, raw } = strip(r);
-        out.push({ recordNo, fields, raw, byteEnd: offset, ...(r.error ? { error: r.error } : {}) });
+        const rec: SourceRecord = { recordNo, fields, raw, byteEnd: offset };
+        if (r.error) rec.error = r.error;
+        out.push(rec);
         if (r.truncated) skipping = true;
         outBytes += r.length;
         if (out.length >= max || outBytes >= maxBytes) {

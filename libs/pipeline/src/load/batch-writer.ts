@@ -1,6 +1,6 @@
 import { type ClientBase } from 'pg';
 import { maskPansInText } from '@strongroom/compliance';
-import { copyText } from '@strongroom/connectors';
+import { copyBytes, type LineBuffer } from '@strongroom/connectors';
 import { pgErrorCode } from '@strongroom/errors';
 import { addToTotals, DigestBuilder, type Totals } from './integrity';
 import { type CanonicalTransaction, type Rejection } from '../types';
@@ -89,17 +89,17 @@ async function insertIsolating(
   client: ClientBase,
   ctx: BatchContext,
   rows: CanonicalTransaction[],
-  lines: Map<number, string>,
+  lines: Map<number, Buffer>,
   out: Map<number, Verdict>,
   top: boolean,
 ): Promise<void> {
   if (!rows.length) return;
   await client.query('SAVEPOINT strongroom_rows');
   try {
-    await copyText(
+    await copyBytes(
       client,
       `strongroom_stage (${SINK_COLUMNS})`,
-      rows.map((t) => lines.get(t.recordNo) as string),
+      Buffer.concat(rows.map((t) => lines.get(t.recordNo) as Buffer)),
     );
     if (top) ctx.crash?.('batch:mid-copy');
     const inserted = await client.query<{ source_record_no: string }>(
@@ -193,7 +193,7 @@ export async function loadRows(
   if (!held.size && (await copyDirect(client, ctx, valid, copy))) {
     for (const t of valid) verdicts.set(t.recordNo, 'inserted');
   } else {
-    const copyByNo = new Map(valid.map((t, i) => [t.recordNo, copy[i] as string]));
+    const copyByNo = new Map(valid.map((t, i) => [t.recordNo, copy.line(i)]));
     await insertIsolating(
       client,
       ctx,
@@ -203,15 +203,19 @@ export async function loadRows(
       true,
     );
   }
+  // the digest takes each unbroken run of inserted rows' canonical lines as one piece of bytes
+  let runFrom = -1;
   valid.forEach((t, i) => {
     const v = verdicts.get(t.recordNo) ?? 'mine';
     if (v === 'inserted') {
       loaded++;
       addToTotals(totals, t.currency, t.amount.minor);
-      digest.add(canonical[i] as string);
+      if (runFrom < 0) runFrom = i;
       outcome.set(t.recordNo, 'loaded');
       return;
     }
+    if (runFrom >= 0) digest.addBytes(canonical.span(runFrom, i));
+    runFrom = -1;
     if (v === 'same') {
       filteredByReason.ALREADY_LOADED = (filteredByReason.ALREADY_LOADED ?? 0) + 1;
       outcome.set(t.recordNo, 'filtered');
@@ -233,6 +237,7 @@ export async function loadRows(
     dead.push(rejection);
     outcome.set(t.recordNo, rejection);
   });
+  if (runFrom >= 0) digest.addBytes(canonical.span(runFrom, valid.length));
   return { loaded, filteredByReason, totals, digest: digest.hex(), dead, outcome };
 }
 
@@ -246,7 +251,7 @@ async function copyDirect(
   client: ClientBase,
   ctx: BatchContext,
   rows: readonly CanonicalTransaction[],
-  copy: readonly string[],
+  copy: LineBuffer,
 ): Promise<boolean> {
   const state = (ctx.fastPath ??= { skip: 0, penalty: 1, used: 0, fellBack: 0 });
   if (!rows.length) return true;
@@ -257,7 +262,7 @@ async function copyDirect(
   if (new Set(rows.map((t) => t.txnId)).size !== rows.length) return false;
   await client.query('SAVEPOINT strongroom_direct');
   try {
-    await copyText(client, `transactions (${SINK_COLUMNS})`, copy);
+    await copyBytes(client, `transactions (${SINK_COLUMNS})`, copy.bytes());
     ctx.crash?.('batch:mid-copy');
     await client.query('RELEASE SAVEPOINT strongroom_direct');
     state.used++;

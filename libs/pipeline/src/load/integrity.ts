@@ -51,22 +51,8 @@ export function totalsEqual(a: Totals, b: Totals): boolean {
  * so a digest recomputed from the sink matches the one computed at load time.
  */
 export function canonicalLine(sourceSystem: string, t: CanonicalTransaction): string {
-  return [
-    sourceSystem,
-    t.txnId,
-    t.account,
-    t.counterpartyAccount,
-    t.counterpartyName,
-    t.amount.decimal,
-    t.currency,
-    t.bookedAt,
-    t.valueDate,
-    t.reference,
-    t.cardPanToken,
-    t.cardPanMasked,
-  ]
-    .map(copyEscape)
-    .join('\t');
+  const e = copyEscape;
+  return `${e(sourceSystem)}\t${e(t.txnId)}\t${e(t.account)}\t${e(t.counterpartyAccount)}\t${e(t.counterpartyName)}\t${e(t.amount.decimal)}\t${e(t.currency)}\t${e(t.bookedAt)}\t${e(t.valueDate)}\t${e(t.reference)}\t${e(t.cardPanToken)}\t${e(t.cardPanMasked)}`;
 }
 
 /** SHA-256 over canonical lines, each followed by "\n". */
@@ -74,6 +60,10 @@ export class DigestBuilder {
   private readonly hash: Hash = createHash('sha256');
   add(line: string): void {
     this.hash.update(`${line}\n`); // one call per line (this runs for every row loaded)
+  }
+  /** Lines already ended by "\n", as UTF-8 bytes (any number of them in one piece). */
+  addBytes(lines: Buffer): void {
+    this.hash.update(lines);
   }
   hex(): string {
     return this.hash.digest('hex');

@@ -1,6 +1,6 @@
 import { type ClientBase } from 'pg';
 import { blindIndex, decryptField, encryptField } from '@strongroom/compliance';
-import { copyEscape } from '@strongroom/connectors';
+import { copyEscape, LineBuffer } from '@strongroom/connectors';
 import { type ComplianceChecks } from '../compliance/compliance-checks';
 import { type EncryptableField } from '../jobs/job-definition';
 import { type CanonicalTransaction, type Rejection } from '../types';
@@ -25,32 +25,42 @@ const ENCRYPTABLE: Record<EncryptableField, { col: number; value: (t: CanonicalT
   reference: { col: 9, value: (t) => t.reference },
 };
 
-/** A batch's rows as text: the canonical line (digest input) and the COPY line (as stored, with the run columns), in row order. */
+/**
+ * A batch's rows as bytes, in row order: the canonical lines (the digest input, each ended by "\n") and
+ * the COPY lines (as stored, with the run columns). Kept outside the JavaScript heap while the batch
+ * waits for its commit.
+ */
 export interface SinkLines {
-  canonical: string[];
-  copy: string[];
+  canonical: LineBuffer;
+  copy: LineBuffer;
 }
 
-/** Builds the canonical and COPY lines of `rows` (pure CPU: the run executor does it while the previous batch commits). */
+/**
+ * Builds the canonical and COPY lines of `rows`, appended to `into` when given (pure CPU: the run
+ * executor does it, piece by piece, while the previous batch commits).
+ */
 export function sinkLines(
   ctx: Pick<BatchContext, 'sourceSystem' | 'runId' | 'checks'>,
   rows: readonly CanonicalTransaction[],
+  into: SinkLines = { canonical: new LineBuffer(rows.length * 192), copy: new LineBuffer(rows.length * 256) },
 ): SinkLines {
-  const canonical: string[] = new Array(rows.length);
-  const copy: string[] = new Array(rows.length);
+  const { canonical, copy } = into;
   const monitored = ctx.checks?.aml ? 't' : 'f';
-  rows.forEach((t, i) => {
+  const enc = ctx.checks?.encryption;
+  for (let i = 0; i < rows.length; i++) {
+    const t = rows[i] as CanonicalTransaction;
     const clear = canonicalLine(ctx.sourceSystem, t);
-    canonical[i] = clear;
-    copy[i] = `${storedLine(ctx, t, clear)}\t${ctx.runId}\t${t.recordNo}\t${monitored}`;
-  });
-  return { canonical, copy };
+    canonical.write(clear);
+    canonical.endLine();
+    // stored as it is (the canonical line, then no blind index) unless fields are encrypted
+    copy.write(`${enc ? storedLine(enc, t, clear) : `${clear}\t\\N`}\t${ctx.runId}\t${t.recordNo}\t${monitored}`);
+    copy.endLine();
+  }
+  return into;
 }
 
-/** The COPY line as stored: the canonical line with RESTRICTED fields encrypted, then the account's blind index (or \\N). */
-function storedLine(ctx: Pick<BatchContext, 'checks'>, t: CanonicalTransaction, clear: string): string {
-  const enc = ctx.checks?.encryption;
-  if (!enc) return `${clear}\t\\N`;
+/** The COPY line as stored with encryption: the canonical line with RESTRICTED fields encrypted, then the account's blind index (or \\N). */
+function storedLine(enc: NonNullable<ComplianceChecks['encryption']>, t: CanonicalTransaction, clear: string): string {
   const cols = clear.split('\t');
   for (const f of enc.fields) {
     const v = ENCRYPTABLE[f].value(t);

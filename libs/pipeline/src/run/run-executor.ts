@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendAudit } from '@strongroom/audit';
 import { performance } from 'node:perf_hooks';
-import { confineSourcePath, type CsvSource, type SourceRecord } from '@strongroom/connectors';
+import { confineSourcePath, type CsvSource } from '@strongroom/connectors';
 import { type JobRunEntity, type QueryRunner, discardQueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { type Logger, redactPans } from '@strongroom/logging';
@@ -57,6 +57,8 @@ import { type CanonicalTransaction, type Rejection } from '../types';
 
 /** Batches read and mapped ahead of the one committing (CPU work that overlaps the database's). */
 const READ_AHEAD = 1;
+/** Records read and mapped at a time within a batch (short-lived parsed fields). */
+const READ_PIECE = 1024;
 
 /** Default lease of a partition (ENGINE_LEASE_TTL_MS), renewed every third of it. */
 export const DEFAULT_LEASE_TTL_MS = 30_000;
@@ -379,30 +381,75 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
     // raw text is held ~4× (fields, canonical line, COPY payload) and up to READ_AHEAD + 1 batches are
     // in memory at once (one committing, the others read ahead): cap raw bytes per batch accordingly
     const maxBatchBytes = Math.floor((def.batching.maxInFlightMB * 1024 * 1024) / (4 * (READ_AHEAD + 1)));
-    const reader = source.records(() => ({ records: sizer.current, bytes: maxBatchBytes }))[Symbol.asyncIterator]();
+    // a batch is read in pieces, each mapped and rendered as soon as it is read: a record's parsed
+    // fields die young (the garbage collector never copies them), and the batch keeps only its rows and
+    // their bytes
+    let want = 0;
+    let wantBytes = 0;
+    const pieces = source.records(() => ({
+      records: Math.max(1, Math.min(READ_PIECE, want)),
+      bytes: Math.max(1, wantBytes),
+    }));
+    const reader = pieces[Symbol.asyncIterator]();
     // reads and maps the next batch (validation, tokenization, PAN detection): CPU work that runs
     // while the database commits the previous batch
     const readBatch = async (): Promise<PreparedBatch | undefined> => {
-      if (lost) return undefined;
-      const next = await (isBankSource(src) ? reader.next() : throughSource(ctx.source, src.path, () => reader.next()));
-      if (next.done) return undefined;
-      const records = next.value;
-      const mapped = await mapRecords(
-        isBankSource(src) ? records.map((r) => tokenizeBankRecord(r, ctx.pan)) : records,
-        mapper,
-      );
-      // encrypted values are made at commit time (a key rotation may finish while a batch waits)
-      return { records, ...mapped, lines: batchCtx.checks?.encryption ? undefined : sinkLines(batchCtx, mapped.valid) };
+      want = sizer.current;
+      wantBytes = maxBatchBytes;
+      let batch: PreparedBatch | undefined;
+      while (want > 0 && wantBytes > 0) {
+        if (lost) return undefined;
+        const next = await (isBankSource(src)
+          ? reader.next()
+          : throughSource(ctx.source, src.path, () => reader.next()));
+        if (next.done) break;
+        const records = next.value;
+        const first = records[0];
+        const last = records[records.length - 1];
+        if (!first || !last) continue;
+        batch ??= {
+          records: 0,
+          firstRecordNo: first.recordNo,
+          lastRecordNo: first.recordNo,
+          position: first.byteEnd,
+          valid: [],
+          rejected: [],
+          filtered: {},
+          // encrypted values are made at commit time (a key rotation may finish while a batch waits)
+          lines: batchCtx.checks?.encryption ? undefined : sinkLines(batchCtx, []),
+        };
+        const from = batch.valid.length;
+        await mapRecords(
+          isBankSource(src) ? records.map((r) => tokenizeBankRecord(r, ctx.pan)) : records,
+          mapper,
+          batch,
+        );
+        if (batch.lines) sinkLines(batchCtx, batch.valid.slice(from), batch.lines);
+        batch.records += records.length;
+        batch.lastRecordNo = last.recordNo;
+        batch.position = last.byteEnd;
+        want -= records.length;
+        for (const r of records) wantBytes -= r.raw.length;
+      }
+      return batch;
     };
-    const commitOne = async ({ records, valid, rejected, filtered, lines }: PreparedBatch) => {
-      const last = records[records.length - 1] as SourceRecord;
+    const commitOne = async ({
+      records,
+      firstRecordNo,
+      lastRecordNo,
+      position,
+      valid,
+      rejected,
+      filtered,
+      lines,
+    }: PreparedBatch) => {
       const t0 = performance.now();
       const commit = () =>
         commitBatch(pgClientOf(w.runner()), batchCtx, run, {
-          records: records.length,
-          firstRecordNo: (records[0] as SourceRecord).recordNo,
-          lastRecordNo: last.recordNo,
-          position: last.byteEnd,
+          records,
+          firstRecordNo,
+          lastRecordNo,
+          position,
           valid,
           rejected,
           filtered,
@@ -426,12 +473,12 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
       const ms = performance.now() - t0;
       stats.commitMs.push(ms);
       ctx.onBatchCommitted?.(def.name, ms);
-      sizer.observe(records.length, ms);
+      sizer.observe(records, ms);
       stats.peakRssBytes = Math.max(stats.peakRssBytes, process.memoryUsage.rss());
       log.debug('batch:committed', {
         batchSeq: run.batchesCommitted,
         partitionNo: lease.partitionNo,
-        records: records.length,
+        records,
         ms: Math.round(ms),
       });
       onProgress(run);
@@ -603,8 +650,14 @@ async function stop(
   return 'stopped';
 }
 
+/** A batch read and mapped ahead of its commit: its records' span, and its rows (as objects and as bytes). */
 interface PreparedBatch {
-  records: SourceRecord[];
+  /** Records read (valid, rejected and filtered). */
+  records: number;
+  firstRecordNo: number;
+  lastRecordNo: number;
+  /** The source position just past the last record (the checkpoint). */
+  position: number;
   valid: CanonicalTransaction[];
   rejected: Rejection[];
   filtered: Record<string, number>;
