@@ -36,6 +36,17 @@ describe('createPanProtector', () => {
     expect(p.tokenizeInText('TX-2026-000123')).toBe('TX-2026-000123');
   });
 
+  it('keeps a valid IBAN as it is, and still tokenizes a card number in an account that only looks like one', () => {
+    const p = createPanProtector(key);
+    for (const iban of ['GB82WEST12345698765432', 'CV64000300004547069110176', 'NO9386011117947']) {
+      expect(p.tokenizeInText(iban)).toBe(iban);
+    }
+    // the IBAN shape with a wrong check digit: its 16-digit tail is a valid card number, tokenized
+    const fake = 'GB00WEST4111111111111111';
+    expect(p.tokenizeInText(fake)).toMatch(/^GB00WEST\s?tok:k1:/);
+    expect(p.tokenizeInText(fake)).not.toContain('4111111111111111');
+  });
+
   it('masks PANs inside free text', () => {
     expect(maskPansInText('refund to card 5500 0000 0000 0004 ok')).toBe('refund to card 550000******0004 ok');
   });

@@ -2,4 +2,12 @@
 // loggers, correlation ids, and PAN redaction applied to every line.
 export { createLogger, silentLogger, type Logger, type LogMeta, type LoggerOptions } from './logger';
 export { newCorrelationId } from './correlation';
-export { redactPans, redactPansDeep, replacePans, findPans, removeSensitiveAuthData, digitsOnly } from './redact';
+export {
+  redactPans,
+  redactPansDeep,
+  replacePans,
+  findPans,
+  removeSensitiveAuthData,
+  digitsOnly,
+  isCompactIban,
+} from './redact';

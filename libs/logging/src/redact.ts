@@ -124,12 +124,21 @@ function cardsInRun(groups: Group[], found: PanMatch[]): void {
   }
 }
 
+/**
+ * Whether the whole of `text` is one valid IBAN written without spaces (an account field). Such a value
+ * holds no card number, track data or labelled verification code: only letters and digits, and a
+ * digit right after its two-letter country code.
+ */
+export function isCompactIban(text: string): boolean {
+  return text.length <= 34 && COMPACT_IBAN.test(text) && isIban(text);
+}
+
 /** Finds card numbers in `text`, left to right, non-overlapping (longest at each start). */
 export function findPans(text: string): PanMatch[] {
   // most text has no card number: fewer than 13 digits in all cannot hold one
   if (!hasDigits(text, 13)) return [];
   // a whole value that is one valid compact IBAN (an account field): its digits are not a card number
-  if (text.length <= 34 && COMPACT_IBAN.test(text) && isIban(text)) return [];
+  if (isCompactIban(text)) return [];
   const skipped = skippedSpans(text);
   const found: PanMatch[] = [];
   let groups: Group[] = [];

@@ -190,9 +190,9 @@ export async function loadRows(
       field: 'account',
     });
   }
-  if (!held.size && (await copyDirect(client, ctx, valid, copy))) {
-    for (const t of valid) verdicts.set(t.recordNo, 'inserted');
-  } else {
+  // every row inserted by the direct COPY: no verdict to look up per row
+  const direct = !held.size && (await copyDirect(client, ctx, valid, copy));
+  if (!direct) {
     const copyByNo = new Map(valid.map((t, i) => [t.recordNo, copy.line(i)]));
     await insertIsolating(
       client,
@@ -206,7 +206,7 @@ export async function loadRows(
   // the digest takes each unbroken run of inserted rows' canonical lines as one piece of bytes
   let runFrom = -1;
   valid.forEach((t, i) => {
-    const v = verdicts.get(t.recordNo) ?? 'mine';
+    const v = direct ? 'inserted' : (verdicts.get(t.recordNo) ?? 'mine');
     if (v === 'inserted') {
       loaded++;
       addToTotals(totals, t.currency, t.amount.minor);
