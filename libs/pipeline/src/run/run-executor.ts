@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendAudit } from '@strongroom/audit';
 import { performance } from 'node:perf_hooks';
-import { confineSourcePath, type CsvSource } from '@strongroom/connectors';
+import { confineSourcePath, LineBuffer, type CsvSource } from '@strongroom/connectors';
 import { type JobRunEntity, type QueryRunner, discardQueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
 import { type Logger, redactPans } from '@strongroom/logging';
@@ -386,6 +386,7 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
     // their bytes
     let want = 0;
     let wantBytes = 0;
+    const bytesPerRow = { canonical: 192, copy: 256 };
     const pieces = source.records(() => ({
       records: Math.max(1, Math.min(READ_PIECE, want)),
       bytes: Math.max(1, wantBytes),
@@ -416,7 +417,14 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
           rejected: [],
           filtered: {},
           // encrypted values are made at commit time (a key rotation may finish while a batch waits)
-          lines: batchCtx.checks?.encryption ? undefined : sinkLines(batchCtx, []),
+          lines: batchCtx.checks?.encryption
+            ? undefined
+            : {
+                // sized for the batch from the last one's bytes per row (growing copies the bytes), within
+                // what the batch's byte cap allows
+                canonical: new LineBuffer(Math.min(want * bytesPerRow.canonical, 2 * wantBytes)),
+                copy: new LineBuffer(Math.min(want * bytesPerRow.copy, 3 * wantBytes)),
+              },
         };
         const from = batch.valid.length;
         await mapRecords(
@@ -430,6 +438,11 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
         batch.position = last.byteEnd;
         want -= records.length;
         for (const r of records) wantBytes -= r.raw.length;
+      }
+      if (batch?.lines && batch.valid.length) {
+        // with a tenth to spare: a batch a little wider than the last one must not copy its bytes again
+        bytesPerRow.canonical = Math.ceil((1.1 * batch.lines.canonical.byteLength) / batch.valid.length);
+        bytesPerRow.copy = Math.ceil((1.1 * batch.lines.copy.byteLength) / batch.valid.length);
       }
       return batch;
     };
