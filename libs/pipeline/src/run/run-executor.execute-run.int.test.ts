@@ -292,6 +292,38 @@ describe('executeRun', () => {
     }
   });
 
+  it('caps a batch at its share of maxInFlightMB in file bytes, however many bytes a character takes', async () => {
+    // 100 three-byte characters per name: a record is about 3 times longer in bytes than in characters
+    const rows = Array.from(
+      { length: 2000 },
+      (_, i) => `b${i},DE89370400440532013000,,${'漢'.repeat(100)},1.00,EUR,2026-01-15T10:00:00Z,,,`,
+    );
+    const text = [HEADER, ...rows].join('\n') + '\n';
+    const file = writeTempFile(dir, 'wide.csv', text);
+    const cap = (1024 * 1024) / 8; // maxInFlightMB 1, two batches in flight, held about 4 times
+    const job = await saveJob(
+      ds,
+      parseJobDefinition(
+        jobYaml('bytecap', file).replace(
+          'batching: { minSize: 2, maxSize: 4, targetCommitMs: 250 }',
+          'batching: { minSize: 5000, maxSize: 5000, targetCommitMs: 250, maxInFlightMB: 1 }',
+        ),
+      ),
+    );
+    const run = await runOnce(await getJob(ds, job.job.id));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(Number(run.recordsLoaded)).toBe(2000);
+    // every batch holds at most the cap plus the record that crossed it
+    const recordBytes = Buffer.byteLength(`${rows[0]}\n`);
+    const batches = await ds.query(
+      `SELECT (details->>'firstRecord')::int AS first, (details->>'lastRecord')::int AS last
+         FROM transaction_integrity WHERE run_id = $1 AND scope = 'BATCH' ORDER BY batch_seq`,
+      [run.id],
+    );
+    expect(batches.length).toBeGreaterThanOrEqual(Math.ceil(Buffer.byteLength(text) / (cap + recordBytes)));
+    for (const b of batches) expect((b.last - b.first + 1) * recordBytes).toBeLessThanOrEqual(cap + recordBytes);
+  });
+
   it('keeps one audit chain that verifies, with one entry per committed batch', async () => {
     const exec = sqlExec(ds);
     const result = await verifyChain(exec);

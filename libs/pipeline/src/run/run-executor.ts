@@ -378,14 +378,18 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
       def.batching.targetCommitMs,
       def.batching.startSize,
     );
-    // raw text is held ~4× (fields, canonical line, COPY payload) and up to READ_AHEAD + 1 batches are
-    // in memory at once (one committing, the others read ahead): cap raw bytes per batch accordingly
+    // up to READ_AHEAD + 1 batches are in memory at once (one committing, the others read ahead): the raw
+    // bytes of one batch are capped at maxInFlightMB / (4 × that). A batch holds about 8–9 bytes of memory
+    // per raw byte (measured: its row objects about 5, its canonical and COPY bytes about 3.5), so the
+    // batches in flight take about twice maxInFlightMB (docs/performance.md)
     const maxBatchBytes = Math.floor((def.batching.maxInFlightMB * 1024 * 1024) / (4 * (READ_AHEAD + 1)));
-    // a batch is read in pieces, each mapped and rendered as soon as it is read: a record's parsed
-    // fields die young (the garbage collector never copies them), and the batch keeps only its rows and
-    // their bytes
+    // a batch is read in pieces, each mapped and rendered as soon as it is read: a record's field array
+    // and parse state die young (the garbage collector never copies them), and the batch keeps only its
+    // rows and their bytes
     let want = 0;
     let wantBytes = 0;
+    // the source position after the last piece read (file bytes: CSV and JSON lines records end at byteEnd)
+    let readTo: number | undefined;
     const bytesPerRow = { canonical: 192, copy: 256 };
     const pieces = source.records(() => ({
       records: Math.max(1, Math.min(READ_PIECE, want)),
@@ -420,10 +424,10 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
           lines: batchCtx.checks?.encryption
             ? undefined
             : {
-                // sized for the batch from the last one's bytes per row (growing copies the bytes), within
-                // what the batch's byte cap allows
+                // sized for the batch from the last one's bytes per record (growing copies the bytes), and
+                // no larger than the cap on its raw bytes allows (a line is about 1.6–2 times its raw text)
                 canonical: new LineBuffer(Math.min(want * bytesPerRow.canonical, 2 * wantBytes)),
-                copy: new LineBuffer(Math.min(want * bytesPerRow.copy, 3 * wantBytes)),
+                copy: new LineBuffer(Math.min(want * bytesPerRow.copy, 2.5 * wantBytes)),
               },
         };
         const from = batch.valid.length;
@@ -437,12 +441,19 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
         batch.lastRecordNo = last.recordNo;
         batch.position = last.byteEnd;
         want -= records.length;
-        for (const r of records) wantBytes -= r.raw.length;
+        // the piece's bytes in the file, as the source counts them toward the cap (a bank statement's records
+        // end at chunk boundaries: their text length is what its reader counts; the first piece of a file
+        // has no position before it: its records' UTF-8 bytes and line breaks)
+        if (isBankSource(src)) for (const r of records) wantBytes -= r.raw.length;
+        else if (readTo === undefined) for (const r of records) wantBytes -= Buffer.byteLength(r.raw) + 1;
+        else wantBytes -= last.byteEnd - readTo;
+        readTo = last.byteEnd;
       }
       if (batch?.lines && batch.valid.length) {
-        // with a tenth to spare: a batch a little wider than the last one must not copy its bytes again
-        bytesPerRow.canonical = Math.ceil((1.1 * batch.lines.canonical.byteLength) / batch.valid.length);
-        bytesPerRow.copy = Math.ceil((1.1 * batch.lines.copy.byteLength) / batch.valid.length);
+        // per record read (rejected ones write no line), with a tenth to spare: a batch a little wider than
+        // the last one must not copy its bytes again
+        bytesPerRow.canonical = Math.ceil((1.1 * batch.lines.canonical.byteLength) / batch.records);
+        bytesPerRow.copy = Math.ceil((1.1 * batch.lines.copy.byteLength) / batch.records);
       }
       return batch;
     };
