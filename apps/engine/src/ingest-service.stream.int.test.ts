@@ -136,6 +136,49 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
     }
   }, 180_000);
 
+  it('numbers records in order when batches arrive without waiting for acks, a re-send among them', async () => {
+    const size = 300;
+    const piped = (i: number) => ({
+      batch: {
+        idempotencyKey: `p-${i}`,
+        records: Array.from({ length: size }, (_, k) => ({
+          ...record(i * size + k + 1),
+          txnId: `P-${i * size + k + 1}`,
+        })),
+      },
+    });
+    const s = new Stream(ingest);
+    const runId = (await s.ask({ open: { jobId, streamId: 'pipelined' } })).opened?.run?.id as string;
+    // mapped ahead while the one before commits: p-2 is mapped as if the re-sent p-1 added records
+    for (const i of [0, 1, 1, 2, 3]) s.send(piped(i));
+    const acks = [];
+    for (let k = 0; k < 5; k++) acks.push((await s.next()).ack);
+    expect(acks.map((a) => [a?.idempotencyKey, a?.duplicate])).toEqual([
+      ['p-0', false],
+      ['p-1', false],
+      ['p-1', true],
+      ['p-2', false],
+      ['p-3', false],
+    ]);
+    const done = await s.ask({ complete: {} });
+    s.call.end();
+    expect(done.completed?.run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 4 * size });
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      // every row's record number is its place in the stream (txn P-n is record n)
+      const { rows } = await pg.query(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE source_record_no = substr(txn_id, 3)::bigint)::int AS in_place
+           FROM transactions WHERE run_id = $1`,
+        [runId],
+      );
+      const invalid = Array.from({ length: 4 * size }, (_, k) => k + 1).filter((n) => n % 997 === 0).length;
+      expect(rows[0]).toEqual({ n: 4 * size - invalid, in_place: 4 * size - invalid });
+    } finally {
+      await pg.end();
+    }
+  });
+
   it('refuses batches before open, unknown jobs, file jobs, and a completed stream', async () => {
     const s = new Stream(ingest);
     await expect(s.ask(batch(0, 1))).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });

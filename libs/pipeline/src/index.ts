@@ -23,7 +23,7 @@ export { type RunContext } from './run/run-context';
 export { RunControl } from './run/run-control';
 export { endUnpublished, RunFencedError, setPaused } from './run/run-status';
 export { listRunPartitions, type PartitionView } from './run/partition-lease';
-export { IngestSession, type IngestAck, type IngestRecordInput } from './run/ingest';
+export { IngestSession, type IngestAck, type IngestRecordInput, type PreparedIngestBatch } from './run/ingest';
 export { RunLockHolder } from './run/run-lock';
 export { verifyRun, type VerifyRunResult } from './run/verify-run';
 export { isDatabaseOutage } from './run/db-outage';

@@ -8,10 +8,19 @@ import {
 } from '@strongroom/contract';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
-import { IngestSession, type IngestRecordInput, type RunContext } from '@strongroom/pipeline';
+import {
+  IngestSession,
+  type IngestAck,
+  type IngestRecordInput,
+  type PreparedIngestBatch,
+  type RunContext,
+} from '@strongroom/pipeline';
 import { streamScope } from './call-scope';
 import { runToProto } from './mappers';
 import { toServiceError } from './status-map';
+
+/** Messages of one stream waiting to be handled (one committing, the next mapped) before reading pauses. */
+const MAX_QUEUED = 2;
 
 /** Wire record → canonical field names. */
 function toCanonical(r: IngestRecord): IngestRecordInput {
@@ -145,14 +154,24 @@ export function ingestServiceHandlers(deps: {
       idle.unref();
     };
     armIdle();
-    const handle = async (msg: IngestRequest) => {
+    // records of batches received whose commit has not returned: the next batch's records are numbered after them
+    let inFlightRecords = 0;
+    const handle = async (msg: IngestRequest, prepared: Promise<PreparedIngestBatch> | undefined) => {
       if (msg.open) {
         if (session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'the stream is already open');
         session = await IngestSession.open(deps.ctx, msg.open.jobId, msg.open.streamId, actor);
         await send({ opened: { run: runToProto(session.run), resumed: session.resumed } });
       } else if (msg.batch) {
         if (!session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'send open before the first batch');
-        const ack = await session.batch(msg.batch.idempotencyKey, msg.batch.records.map(toCanonical), actor);
+        let ack: IngestAck;
+        try {
+          ack = await session.commit(
+            await (prepared ?? session.prepare(msg.batch.idempotencyKey, msg.batch.records.map(toCanonical))),
+            actor,
+          );
+        } finally {
+          inFlightRecords -= msg.batch.records.length; // counted in the run's records read now, or never
+        }
         await send({ ack });
       } else if (msg.complete) {
         if (!session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'send open before complete');
@@ -166,19 +185,42 @@ export function ingestServiceHandlers(deps: {
         throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'empty ingest message');
       }
     };
-    // one message at a time: reading pauses while a batch commits (flow control reaches the client)
+    // messages are handled strictly in order, one commit at a time; a batch that arrives while another
+    // commits is mapped at once (CPU here while the database works there), and reading pauses while
+    // MAX_QUEUED messages wait (flow control reaches the client)
     let current: Promise<void> = Promise.resolve();
+    let queued = 0;
     call.on('data', (msg: IngestRequest) => {
       if (finished) return;
       clearTimeout(idle); // a batch in flight is not idleness
-      call.pause();
-      current = handle(msg).then(
-        () => {
-          if (!finished) armIdle();
-          call.resume();
-        },
-        (err) => fail(err),
-      );
+      if (++queued >= MAX_QUEUED) call.pause();
+      let prepared: Promise<PreparedIngestBatch> | undefined;
+      if (msg.batch && session && queued > 1) {
+        // numbered after the batches before it (if one of them turns out a re-send, the commit maps it
+        // again); a refusal is reported in its turn, after the batches before it
+        prepared = session.prepare(
+          msg.batch.idempotencyKey,
+          msg.batch.records.map(toCanonical),
+          Number(session.run.recordsRead) + inFlightRecords,
+        );
+        prepared.catch(() => undefined);
+      }
+      inFlightRecords += msg.batch?.records.length ?? 0;
+      current = current
+        .then(async () => {
+          if (!finished) await handle(msg, prepared);
+        })
+        .then(
+          () => {
+            queued--;
+            if (queued === MAX_QUEUED - 1) call.resume();
+            if (!finished && queued === 0) armIdle();
+          },
+          (err) => {
+            queued--;
+            fail(err);
+          },
+        );
     });
     // the session (and the run's lock) is released only after the batch in flight has settled
     function closeSession(): void {

@@ -49,8 +49,12 @@ export interface BatchResult {
   rejections: Rejection[];
 }
 
-/** Creates the per-session staging table (rows vanish at commit). Call once per connection. */
+/** Connections whose session has the staging table (a pooled connection keeps its client object). */
+const STAGED = new WeakSet<ClientBase>();
+
+/** Creates the per-session staging table (rows vanish at commit), once per connection. */
 export async function prepareStaging(client: ClientBase): Promise<void> {
+  if (STAGED.has(client)) return;
   await client.query(`
     CREATE TEMP TABLE IF NOT EXISTS strongroom_stage (
       source_system text, txn_id text, account text, counterparty_account text, counterparty_name text,
@@ -58,6 +62,7 @@ export async function prepareStaging(client: ClientBase): Promise<void> {
       card_pan_token text, card_pan_masked text, account_bidx text, run_id uuid, source_record_no bigint,
       aml_monitored boolean
     ) ON COMMIT DELETE ROWS`);
+  STAGED.add(client);
 }
 
 /** Errors caused by one row's values (data exceptions, integrity violations): isolate, don't fail. */

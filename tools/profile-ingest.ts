@@ -1,0 +1,142 @@
+// Streams records into a grpc-source job through IngestSession in-process (no gRPC: the engine's own
+// work per batch) and prints records/s, the CPU seconds of the engine and of PostgreSQL, and the share of
+// each batch spent mapping before its commit:
+//   node bin/run-ts.js tools/profile-ingest.ts [records] [--batch N] [--serial] [--statements] [--prof FILE]
+// --serial maps each batch only after the one before has committed (as the service did before).
+// A developer tool; `npm run bench` (its gRPC streaming figure) is the benchmark of record.
+import fs from 'node:fs';
+import inspector from 'node:inspector';
+import { performance } from 'node:perf_hooks';
+import { createPanProtector } from '@strongroom/compliance';
+import { createDataSource } from '@strongroom/db';
+import { silentLogger } from '@strongroom/logging';
+import { IngestSession, parseJobDefinition, saveJob, type IngestRecordInput } from '@strongroom/pipeline';
+import { Client } from 'pg';
+import { withThrowawayDatabase } from './throwaway-db';
+
+// --statements: time every statement the engine sends, by its first words (client side: round trip included)
+const spent = new Map<string, { n: number; ms: number }>();
+if (process.argv.includes('--statements')) {
+  const query = Client.prototype.query as (...args: unknown[]) => unknown;
+  (Client.prototype as unknown as { query: unknown }).query = function (this: Client, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string };
+    const text = typeof q === 'string' ? q : (q?.text ?? 'COPY');
+    const key = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+    const t0 = performance.now();
+    const r = query.apply(this, args);
+    if (r && typeof (r as Promise<unknown>).then === 'function')
+      void (r as Promise<unknown>).then(
+        () => {
+          const e = spent.get(key) ?? { n: 0, ms: 0 };
+          e.n++;
+          e.ms += performance.now() - t0;
+          spent.set(key, e);
+        },
+        () => undefined,
+      );
+    return r;
+  };
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
+}
+
+/** CPU seconds of all postgres processes (utime + stime, from /proc). */
+function pgCpu(): number {
+  let ticks = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended
+    }
+  }
+  return ticks / 100;
+}
+
+// the bench's records (tools/bench.ts, gRPC streaming ingest)
+const rec = (n: number): IngestRecordInput => ({
+  txn_id: `I-${n}`,
+  account: `ACC${n % 997}`,
+  counterparty_account: '',
+  counterparty_name: 'Acme',
+  amount: `${n % 10_000}.${String(n % 100).padStart(2, '0')}`,
+  currency: 'EUR',
+  booked_at: '2026-11-01T10:00:00Z',
+  value_date: '',
+  reference: '',
+  card_pan: '',
+});
+
+async function main(): Promise<void> {
+  const total = Number(process.argv[2] ?? 200_000);
+  const size = Number(arg('batch', '1000'));
+  const profile = arg('prof', '');
+  await withThrowawayDatabase(async (cluster) => {
+    const ds = createDataSource({ url: cluster.url, poolSize: 4 });
+    await ds.initialize();
+    try {
+      const saved = await saveJob(ds, parseJobDefinition('name: profile-ingest\nsource: { kind: grpc }\n'));
+      const ctx = {
+        ds,
+        logger: silentLogger(),
+        pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }),
+      };
+      const session = await IngestSession.open(ctx, saved.job.id, 'profile', 'profile');
+      const batches: IngestRecordInput[][] = [];
+      for (let b = 0; b * size < total; b++)
+        batches.push(Array.from({ length: Math.min(size, total - b * size) }, (_, k) => rec(b * size + k)));
+      const session2 = profile ? new inspector.Session() : undefined;
+      const post = (method: string) =>
+        new Promise<unknown>((resolve, reject) =>
+          session2?.post(method, (err, res) => (err ? reject(err) : resolve(res))),
+        );
+      if (session2) {
+        session2.connect();
+        await post('Profiler.enable');
+        await post('Profiler.start');
+      }
+      const pg0 = pgCpu();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      if (process.argv.includes('--serial')) {
+        for (const [i, records] of batches.entries()) await session.batch(`b-${i}`, records, 'profile');
+      } else {
+        // as the gRPC service does: the next batch is mapped while the one before commits
+        let read = 0;
+        let inFlight: Promise<unknown> = Promise.resolve();
+        for (const [i, records] of batches.entries()) {
+          const prepared = session.prepare(`b-${i}`, records, read);
+          read += records.length;
+          await inFlight;
+          inFlight = session.commit(await prepared, 'profile');
+        }
+        await inFlight;
+      }
+      const run = await session.complete('profile');
+      const s = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      if (session2)
+        fs.writeFileSync(profile, JSON.stringify(((await post('Profiler.stop')) as { profile: unknown }).profile));
+      await session.close();
+      for (const [k, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20))
+        console.log(`${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(6)}× ${k}`);
+      console.log(
+        `${run.status} ${total} records in batches of ${size}: ${Math.round(total / s)} records/s (${s.toFixed(2)} s); ` +
+          `cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s`,
+      );
+    } finally {
+      await ds.destroy();
+    }
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
