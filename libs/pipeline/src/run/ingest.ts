@@ -5,7 +5,7 @@ import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { insertRunOnce } from './run-store';
 import { isDatabaseOutage } from './db-outage';
 import { commitBatch } from '../load/batch-commit';
-import { prepareStaging, type BatchContext } from '../load/batch-writer';
+import { prepareStaging, sinkLines, type BatchContext, type SinkLines } from '../load/batch-writer';
 import { mergeTotals, type Totals } from '../load/integrity';
 import { markStreamOpened } from './run-status';
 import { loadCommittedBatches } from './resume-state';
@@ -29,6 +29,8 @@ export interface PreparedIngestBatch {
   readBefore: number;
   valid: CanonicalTransaction[];
   rejected: Rejection[];
+  /** The valid rows' COPY and digest bytes (none when fields are encrypted: made at commit time). */
+  lines: SinkLines | undefined;
 }
 
 export interface IngestAck {
@@ -160,7 +162,12 @@ export class IngestSession {
       if (m.ok) valid.push(m.txn);
       else rejected.push(m.rejection);
     }
-    return { idempotencyKey, records, readBefore, valid, rejected };
+    // the COPY and digest bytes too (encrypted values are made at commit time: a key rotation may finish first)
+    const checks = complianceChecksFor(this.job.definition, this.ctx.screening, this.ctx.fieldKeys);
+    const lines = checks?.encryption
+      ? undefined
+      : sinkLines({ sourceSystem: sourceSystem(this.job.definition), runId: this.run.id, checks }, valid);
+    return { idempotencyKey, records, readBefore, valid, rejected, lines };
   }
 
   /** Commits a prepared batch (or answers a re-sent one from its stored result). */
@@ -173,7 +180,7 @@ export class IngestSession {
     if (stored) return { ...stored.result, ...this.counters(), duplicate: true };
     const base = Number(this.run.recordsRead);
     // mapped for another position (a batch before it was answered as a re-send): record numbers move
-    const { valid, rejected } =
+    const { valid, rejected, lines } =
       prepared.readBefore === base ? prepared : await this.prepare(idempotencyKey, records, base);
     const def = this.job.definition;
     await this.ctx.screening?.refresh?.({ maxAgeMs: 1000 }); // the sanctions lists in force (one look a second)
@@ -201,6 +208,7 @@ export class IngestSession {
             position: base + records.length,
             valid,
             rejected,
+            lines,
           },
           async (c: PoolClient, batchSeq, r) => {
             ack = {
@@ -215,10 +223,11 @@ export class IngestSession {
                 field: x.field ?? '',
               })),
             };
-            await c.query(
-              'INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)',
-              [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)],
-            );
+            await c.query({
+              name: 'strongroom_ingest_batch',
+              text: 'INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)',
+              values: [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)],
+            });
           },
         ),
       );
