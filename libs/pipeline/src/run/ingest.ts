@@ -173,11 +173,6 @@ export class IngestSession {
   /** Commits a prepared batch (or answers a re-sent one from its stored result). */
   async commit(prepared: PreparedIngestBatch, actor: string): Promise<IngestAck> {
     const { idempotencyKey, records } = prepared;
-    const [stored] = (await this.ctx.ds.query(
-      'SELECT result FROM ingest_batches WHERE run_id = $1 AND idempotency_key = $2',
-      [this.run.id, idempotencyKey],
-    )) as { result: Omit<IngestAck, 'duplicate'> }[];
-    if (stored) return { ...stored.result, ...this.counters(), duplicate: true };
     const base = Number(this.run.recordsRead);
     // mapped for another position (a batch before it was answered as a re-send): record numbers move
     const { valid, rejected, lines } =
@@ -194,10 +189,18 @@ export class IngestSession {
       ...(this.ctx.crash ? { crash: this.ctx.crash } : {}),
     };
     let ack: Omit<IngestAck, 'duplicate' | 'read' | 'loaded' | 'deadLettered'> | undefined;
-    // a pooled connection for the commit only (an idle stream holds none)
+    let stored: Omit<IngestAck, 'duplicate'> | undefined;
+    // a pooled connection for the commit only (an idle stream holds none): first, is this a re-send?
     const commit = () =>
-      withConnection(this.ctx.ds, (client) =>
-        commitBatch(
+      withConnection(this.ctx.ds, async (client) => {
+        const found = await client.query<{ result: Omit<IngestAck, 'duplicate'> }>({
+          name: 'strongroom_ingest_stored',
+          text: 'SELECT result FROM ingest_batches WHERE run_id = $1 AND idempotency_key = $2',
+          values: [this.run.id, idempotencyKey],
+        });
+        stored = found.rows[0]?.result;
+        if (stored) return undefined;
+        return commitBatch(
           client,
           batchCtx,
           this.run,
@@ -229,8 +232,8 @@ export class IngestSession {
               values: [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)],
             });
           },
-        ),
-      );
+        );
+      });
     const t0 = performance.now();
     const result = await (this.ctx.db ? this.ctx.db.call(commit) : commit()).catch((err) => {
       if (isDatabaseOutage(err)) {
@@ -248,6 +251,7 @@ export class IngestSession {
       if (pgErrorCode(err) === '23505') return undefined;
       throw err;
     });
+    if (stored) return { ...stored, ...this.counters(), duplicate: true };
     if (!result || !ack) return this.commit(prepared, actor);
     const ms = performance.now() - t0;
     this.stats.commitMs.push(ms);
