@@ -91,12 +91,16 @@ describe('loadRows: direct COPY with fallback to staging', () => {
       filtered: {},
       state: { skip: 0, penalty: 1, used: 2, fellBack: 1 },
     });
-    // a key repeated inside one batch never tries the COPY
-    expect(await batch([txn(8, 'g'), txn(9, 'g')])).toEqual({
-      loaded: 1,
-      dead: [[9, 'DUPLICATE_KEY']],
+    // a key repeated inside one batch: its first row goes by the COPY, the later ones are DUPLICATE_KEY
+    expect(await batch([txn(8, 'g'), txn(9, 'g'), txn(10, 'i'), txn(11, 'g'), txn(12, 'i')])).toEqual({
+      loaded: 2,
+      dead: [
+        [9, 'DUPLICATE_KEY'],
+        [11, 'DUPLICATE_KEY'],
+        [12, 'DUPLICATE_KEY'],
+      ],
       filtered: {},
-      state: { skip: 0, penalty: 1, used: 2, fellBack: 1 },
+      state: { skip: 0, penalty: 1, used: 3, fellBack: 1 },
     });
 
     // another run re-delivering 'b' (same content) and 'c' (different amount): ALREADY_LOADED and KEY_CONFLICT
@@ -110,6 +114,17 @@ describe('loadRows: direct COPY with fallback to staging', () => {
       filtered: { ALREADY_LOADED: 1 },
     });
     expect(other.fastPath).toMatchObject({ used: 0, fellBack: 1 });
+    // a key repeated inside a batch that an earlier run loaded: the COPY fails, staging says it per row
+    const third: BatchContext = { ...ctx, runId: randomUUID(), fastPath: undefined };
+    await client.query('BEGIN');
+    const r3 = await loadRows(client, third, [txn(1, 'j'), txn(2, 'd'), txn(3, 'd', '5.00')]);
+    await client.query('COMMIT');
+    expect({
+      loaded: r3.loaded,
+      dead: r3.dead.map((d) => [d.recordNo, d.code]),
+      filtered: r3.filteredByReason,
+    }).toEqual({ loaded: 1, dead: [[3, 'KEY_CONFLICT']], filtered: { ALREADY_LOADED: 1 } });
+    expect(third.fastPath).toMatchObject({ used: 0, fellBack: 1 });
 
     // nothing was written twice, and every row that loaded is there once, in record order per run
     const rows = await client.query<{ txn_id: string; n: string }>(
@@ -124,6 +139,8 @@ describe('loadRows: direct COPY with fallback to staging', () => {
       'f:1',
       'g:1',
       'h:1',
+      'i:1',
+      'j:1',
     ]);
   });
 });

@@ -166,7 +166,8 @@ export interface LoadResult {
  * refuses) and classifies those that did not insert: a key repeated within this run → DUPLICATE_KEY;
  * a key an earlier run loaded with identical content → filtered as ALREADY_LOADED; with different
  * content → KEY_CONFLICT (never silently dropped). Writes no dead letters itself. Tries the direct
- * COPY first when no row is held for KYC and no key repeats within the batch (FastPathState).
+ * COPY first when no row is held for KYC (FastPathState); a key repeated within the batch leaves its
+ * later rows out of that COPY.
  */
 export async function loadRows(
   client: ClientBase,
@@ -195,8 +196,8 @@ export async function loadRows(
       field: 'account',
     });
   }
-  // every row inserted by the direct COPY: no verdict to look up per row
-  const direct = !held.size && (await copyDirect(client, ctx, valid, copy));
+  // the direct COPY inserted every row but the later ones of a key repeated in the batch: no verdict to look up
+  const direct = held.size ? undefined : await copyDirect(client, ctx, valid, copy);
   if (!direct) {
     const copyByNo = new Map(valid.map((t, i) => [t.recordNo, copy.line(i)]));
     await insertIsolating(
@@ -211,7 +212,7 @@ export async function loadRows(
   // the digest takes each unbroken run of inserted rows' canonical lines as one piece of bytes
   let runFrom = -1;
   valid.forEach((t, i) => {
-    const v = direct ? 'inserted' : (verdicts.get(t.recordNo) ?? 'mine');
+    const v = direct ? (direct.has(i) ? 'mine' : 'inserted') : (verdicts.get(t.recordNo) ?? 'mine');
     if (v === 'inserted') {
       loaded++;
       addToTotals(totals, t.currency, t.amount.minor);
@@ -247,40 +248,60 @@ export async function loadRows(
 }
 
 /**
- * The fast path: one COPY of the batch straight into the sink, in a savepoint. True when every row
- * inserted. False, with nothing written, when the fast path is backing off, a key repeats within the
- * batch, or the database refused a row (a key collision or a row-level error): the caller then loads
- * through staging, which classifies each row.
+ * The fast path: one COPY of the batch straight into the sink, in a savepoint. A key repeated within the
+ * batch sends only its first row; if the COPY succeeds, that row is this run's, so each later one is a
+ * DUPLICATE_KEY — exactly what staging would say. Returns the positions of those later rows (empty when
+ * no key repeats) when every row sent inserted. Undefined, with nothing written, when the fast path is
+ * backing off or the database refused a row (a key an earlier batch or run loaded, or a row-level error):
+ * the caller then loads through staging, which classifies each row.
  */
 async function copyDirect(
   client: ClientBase,
   ctx: BatchContext,
   rows: readonly CanonicalTransaction[],
   copy: LineBuffer,
-): Promise<boolean> {
+): Promise<ReadonlySet<number> | undefined> {
   const state = (ctx.fastPath ??= { skip: 0, penalty: 1, used: 0, fellBack: 0 });
-  if (!rows.length) return true;
+  const repeats = new Set<number>();
+  if (!rows.length) return repeats;
   if (state.skip > 0) {
     state.skip--;
-    return false;
+    return undefined;
   }
-  if (new Set(rows.map((t) => t.txnId)).size !== rows.length) return false;
+  const seen = new Set<string>();
+  rows.forEach((t, i) => (seen.has(t.txnId) ? repeats.add(i) : seen.add(t.txnId)));
   await client.query('SAVEPOINT strongroom_direct');
   try {
-    await copyBytes(client, `transactions (${SINK_COLUMNS})`, copy.bytes());
+    await copyBytes(
+      client,
+      `transactions (${SINK_COLUMNS})`,
+      repeats.size ? linesExcept(copy, rows.length, repeats) : copy.bytes(),
+    );
     ctx.crash?.('batch:mid-copy');
     await client.query('RELEASE SAVEPOINT strongroom_direct');
     state.used++;
     state.penalty = 1;
-    return true;
+    return repeats;
   } catch (err) {
     if (!isRowLevel(err)) throw err;
     await client.query('ROLLBACK TO SAVEPOINT strongroom_direct');
     state.fellBack++;
     state.skip = state.penalty;
     state.penalty = Math.min(state.penalty * 2, 64);
-    return false;
+    return undefined;
   }
+}
+
+/** Lines [0, n) of `lines` but those at the positions in `skip` (ascending), as one payload. */
+function linesExcept(lines: LineBuffer, n: number, skip: ReadonlySet<number>): Buffer {
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const i of skip) {
+    if (i > from) pieces.push(lines.span(from, i));
+    from = i + 1;
+  }
+  if (from < n) pieces.push(lines.span(from, n));
+  return Buffer.concat(pieces);
 }
 
 /** Loads a batch and dead-letters its validation rejections and the rows that did not load. */
