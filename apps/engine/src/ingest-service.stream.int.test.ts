@@ -179,6 +179,24 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
     }
   });
 
+  it('answers every batch sent before the client half-closes, then ends the call', async () => {
+    const s = new Stream(ingest);
+    await s.ask({ open: { jobId, streamId: 'half-closed' } });
+    const sized = (i: number) => ({
+      batch: {
+        idempotencyKey: `h-${i}`,
+        records: Array.from({ length: 200 }, (_, k) => ({ ...record(k + 1), txnId: `H-${i}-${k}` })),
+      },
+    });
+    for (const i of [0, 1, 2]) s.send(sized(i));
+    s.call.end(); // no complete: the run stays open
+    const ended = new Promise<undefined>((resolve) => s.call.once('end', () => resolve(undefined)));
+    const acks = [];
+    for (let k = 0; k < 3; k++) acks.push((await Promise.race([s.next(), ended]))?.ack?.idempotencyKey);
+    expect(acks).toEqual(['h-0', 'h-1', 'h-2']);
+    await ended;
+  });
+
   it('refuses batches before open, unknown jobs, file jobs, and a completed stream', async () => {
     const s = new Stream(ingest);
     await expect(s.ask(batch(0, 1))).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });

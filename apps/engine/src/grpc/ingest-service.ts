@@ -227,12 +227,20 @@ export function ingestServiceHandlers(deps: {
       clearTimeout(idle);
       void current.finally(() => session?.close()).finally(leave);
     }
+    // half-closed: the messages received before are still handled and answered, then the call ends (without
+    // complete the run stays open; the same stream_id continues it later)
     call.on('end', () => {
-      if (!finished) {
-        finished = true;
-        clearTimeout(idle);
-        call.end(); // half-closed without complete: the run stays open; the same stream_id continues it later
-      }
+      current = current.then(() => {
+        if (!finished) {
+          finished = true;
+          clearTimeout(idle);
+          call.end();
+        }
+      });
+    });
+    // the caller is gone: batches still waiting are not committed (it re-sends them when it reconnects)
+    call.on('cancelled', () => {
+      finished = true;
     });
     call.on('close', closeSession);
     call.on('finish', closeSession);

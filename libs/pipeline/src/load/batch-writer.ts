@@ -250,7 +250,8 @@ export async function loadRows(
 /**
  * The fast path: one COPY of the batch straight into the sink, in a savepoint. A key repeated within the
  * batch sends only its first row; if the COPY succeeds, that row is this run's, so each later one is a
- * DUPLICATE_KEY — exactly what staging would say. Returns the positions of those later rows (empty when
+ * DUPLICATE_KEY — what staging says too, except for a later row that also breaks a check constraint an
+ * operator added (staging would name that LOAD_REJECTED; it is dead-lettered either way). Returns the positions of those later rows (empty when
  * no key repeats) when every row sent inserted. Undefined, with nothing written, when the fast path is
  * backing off or the database refused a row (a key an earlier batch or run loaded, or a row-level error):
  * the caller then loads through staging, which classifies each row.

@@ -5,6 +5,7 @@ import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { insertRunOnce } from './run-store';
 import { isDatabaseOutage } from './db-outage';
 import { commitBatch } from '../load/batch-commit';
+import { LineBuffer } from '@strongroom/connectors';
 import { prepareStaging, sinkLines, type BatchContext, type SinkLines } from '../load/batch-writer';
 import { mergeTotals, type Totals } from '../load/integrity';
 import { markStreamOpened } from './run-status';
@@ -147,10 +148,28 @@ export class IngestSession {
       throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'idempotency_key must be 1–128 printable ASCII characters');
     if (records.length > MAX_BATCH)
       throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `a batch holds at most ${MAX_BATCH} records`);
+    // the COPY and digest bytes are made along the mapping; none when fields are encrypted (made at commit
+    // time: a key rotation may finish first) or when the checks cannot be set up now (the commit says why,
+    // after it has looked up the sanctions lists in force again)
+    let render: Pick<BatchContext, 'sourceSystem' | 'runId' | 'checks'> | undefined;
+    try {
+      const checks = complianceChecksFor(this.job.definition, this.ctx.screening, this.ctx.fieldKeys);
+      if (!checks?.encryption) render = { sourceSystem: sourceSystem(this.job.definition), runId: this.run.id, checks };
+    } catch {
+      render = undefined;
+    }
+    const lines: SinkLines | undefined = render
+      ? { canonical: new LineBuffer(records.length * 160), copy: new LineBuffer(records.length * 224) }
+      : undefined;
     const valid: CanonicalTransaction[] = [];
     const rejected: Rejection[] = [];
+    let rendered = 0;
     for (let i = 0; i < records.length; i++) {
-      if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (i > 0 && i % YIELD_EVERY === 0) {
+        if (render && lines) sinkLines(render, valid.slice(rendered), lines);
+        rendered = valid.length;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       const r = records[i] as IngestRecordInput;
       const fields = CANONICAL_FIELDS.map((f) => r[f] ?? '');
       const m = this.mapper.map({
@@ -162,11 +181,7 @@ export class IngestSession {
       if (m.ok) valid.push(m.txn);
       else rejected.push(m.rejection);
     }
-    // the COPY and digest bytes too (encrypted values are made at commit time: a key rotation may finish first)
-    const checks = complianceChecksFor(this.job.definition, this.ctx.screening, this.ctx.fieldKeys);
-    const lines = checks?.encryption
-      ? undefined
-      : sinkLines({ sourceSystem: sourceSystem(this.job.definition), runId: this.run.id, checks }, valid);
+    if (render && lines) sinkLines(render, valid.slice(rendered), lines);
     return { idempotencyKey, records, readBefore, valid, rejected, lines };
   }
 
@@ -247,8 +262,10 @@ export class IngestSession {
           },
         );
       }
-      // a concurrent re-send won the race for the key: answer from its result
-      if (pgErrorCode(err) === '23505') return undefined;
+      // a concurrent re-send won the race for the key: answer from its result (any other unique violation
+      // is an error, never a reason to try again)
+      if (pgErrorCode(err) === '23505' && (err as { constraint?: string }).constraint === 'ingest_batches_pkey')
+        return undefined;
       throw err;
     });
     if (stored) return { ...stored, ...this.counters(), duplicate: true };
