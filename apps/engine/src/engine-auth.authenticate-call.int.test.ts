@@ -227,8 +227,14 @@ describe('engine authentication (real engine)', () => {
     for (let i = 0; i < 50; i++) {
       fresh = (await entriesNow()).filter((e) => !before.has(e.seq));
       denials = fresh.flatMap((e) => (JSON.parse(e.detailsJson) as { denials: Counted[] }).denials);
-      const sum = (what: string) => denials.filter((d) => d.what === what).reduce((n, d) => n + d.count, 0);
-      if (sum('ListJobs') >= 50 && sum('CreateJob') >= 3) break;
+      // waits for exactly the denials asserted below (an earlier test's denial may be written after `before`)
+      const sum = (what: string, code: string, who: string) =>
+        denials.filter((d) => d.what === what && d.code === code && d.who === who).reduce((n, d) => n + d.count, 0);
+      if (
+        sum('ListJobs', 'UNAUTHENTICATED', 'address:127.0.0.1') >= 50 &&
+        sum('CreateJob', 'PERMISSION_DENIED', 'user:vera') >= 3
+      )
+        break;
       await new Promise((r) => setTimeout(r, 200));
     }
     const elapsedS = (Date.now() - started) / 1000;
