@@ -12,6 +12,7 @@ import { createDataSource } from '@strongroom/db';
 import { silentLogger } from '@strongroom/logging';
 import { IngestSession, parseJobDefinition, saveJob, type IngestRecordInput } from '@strongroom/pipeline';
 import { Client } from 'pg';
+import { postgresCpuSeconds } from './pg-cpu';
 import { withThrowawayDatabase } from './throwaway-db';
 
 // --statements: time every statement the engine sends, by its first words (client side: round trip included)
@@ -43,21 +44,7 @@ function arg(name: string, fallback: string): string {
   return i > 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
 }
 
-/** CPU seconds of all postgres processes (utime + stime, from /proc). */
-function pgCpu(): number {
-  let ticks = 0;
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // the process ended
-    }
-  }
-  return ticks / 100;
-}
+const pgCpu = postgresCpuSeconds;
 
 // the bench's records (tools/bench.ts, gRPC streaming ingest)
 const rec = (n: number): IngestRecordInput => ({

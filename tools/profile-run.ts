@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { createPanProtector, SanctionsIndex } from '@strongroom/compliance';
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { createDataSource } from '@strongroom/db';
+import { postgresCpuSeconds } from './pg-cpu';
 import { withThrowawayDatabase } from './throwaway-db';
 import { createLogger } from '@strongroom/logging';
 import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob } from '@strongroom/pipeline';
@@ -62,21 +63,7 @@ async function main(): Promise<void> {
             includeObjectsCollectedByMinorGC: true,
           });
       }
-      // CPU seconds of all postgres processes (utime + stime, from /proc), to see which side is the bottleneck
-      const pgCpu = () => {
-        let ticks = 0;
-        for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
-          try {
-            const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-            if (!stat.includes('(postgres)')) continue;
-            const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-            ticks += Number(f[11]) + Number(f[12]);
-          } catch {
-            // the process ended
-          }
-        }
-        return ticks / 100;
-      };
+      const pgCpu = postgresCpuSeconds;
       const pg0 = pgCpu();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();

@@ -457,29 +457,10 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
       }
       return batch;
     };
-    const commitOne = async ({
-      records,
-      firstRecordNo,
-      lastRecordNo,
-      position,
-      valid,
-      rejected,
-      filtered,
-      lines,
-    }: PreparedBatch) => {
+    const commitOne = async (batch: PreparedBatch) => {
+      const { records } = batch;
       const t0 = performance.now();
-      const commit = () =>
-        commitBatch(pgClientOf(w.runner()), batchCtx, run, {
-          records,
-          firstRecordNo,
-          lastRecordNo,
-          position,
-          valid,
-          rejected,
-          filtered,
-          lines,
-          lease,
-        });
+      const commit = () => commitBatch(pgClientOf(w.runner()), batchCtx, run, { ...batch, lease });
       committing = true;
       try {
         await withRetry(
