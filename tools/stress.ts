@@ -250,8 +250,9 @@ async function main(): Promise<void> {
       }>(
         cluster.url,
         `SELECT r.id, r.status, j.source_kind AS kind, r.records_read::text AS read, r.records_loaded::text AS loaded, r.records_dead_lettered::text AS dead,
-                r.records_filtered::text AS filtered, (SELECT count(*) FROM transactions t WHERE t.run_id = r.id)::text AS sink
-           FROM job_runs r JOIN jobs j ON j.id = r.job_id`,
+                r.records_filtered::text AS filtered, coalesce(s.n, 0)::text AS sink
+           FROM job_runs r JOIN jobs j ON j.id = r.job_id
+           LEFT JOIN (SELECT run_id, count(*) AS n FROM transactions GROUP BY run_id) s ON s.run_id = r.id`,
       );
       for (const r of runs) {
         if (r.status === 'SUCCEEDED' && BigInt(r.read) !== BigInt(r.loaded) + BigInt(r.dead) + BigInt(r.filtered))
@@ -269,6 +270,14 @@ async function main(): Promise<void> {
         'SELECT count(*)::text AS n FROM (SELECT 1 FROM transactions GROUP BY source_system, txn_id HAVING count(*) > 1) d',
       );
       if (dup[0]?.n !== '0') violations.push(`${dup[0]?.n} business keys loaded more than once`);
+      // a run's rows are found by the id ranges its batches recorded: every row must lie in one of them
+      const outside = await querySql<{ n: string }>(
+        cluster.url,
+        `SELECT count(*)::text AS n FROM transactions t
+          WHERE NOT EXISTS (SELECT 1 FROM transaction_integrity i WHERE i.run_id = t.run_id AND i.scope = 'BATCH'
+                              AND t.id BETWEEN i.first_id AND i.last_id)`,
+      );
+      if (outside[0]?.n !== '0') violations.push(`${outside[0]?.n} sink rows outside their run's recorded id ranges`);
       const verified = await unaryCall<
         { checkpointJson: string; incremental: boolean },
         { ok: boolean; entries: number; message: string }

@@ -419,8 +419,11 @@ TABLE transaction_integrity
   created_at timestamp with time zone NOT NULL DEFAULT now()
   partition_no integer
   lease_epoch bigint
+  first_id bigint
+  last_id bigint
   CONSTRAINT transaction_integrity_check CHECK ((scope = 'BATCH'::text) = (batch_seq IS NOT NULL))
   CONSTRAINT transaction_integrity_digest_sha256_check CHECK (digest_sha256 ~ '^[0-9a-f]{64}$'::text)
+  CONSTRAINT transaction_integrity_id_range_check CHECK ((first_id IS NULL) = (last_id IS NULL) AND first_id <= last_id)
   CONSTRAINT transaction_integrity_pkey PRIMARY KEY (id)
   CONSTRAINT transaction_integrity_record_count_check CHECK (record_count >= 0)
   CONSTRAINT transaction_integrity_run_id_fkey FOREIGN KEY (run_id) REFERENCES job_runs(id)
@@ -458,7 +461,6 @@ TABLE transactions
   INDEX transactions_booked_brin ON public.transactions USING brin (booked_at)
   INDEX UNIQUE transactions_business_key ON public.transactions USING btree (source_system, txn_id)
   INDEX UNIQUE transactions_pkey ON public.transactions USING btree (id)
-  INDEX transactions_run_idx ON public.transactions USING btree (run_id, source_record_no)
   CREATE TRIGGER transactions_reencrypt_only BEFORE UPDATE ON public.transactions FOR EACH ROW EXECUTE FUNCTION strongroom_reencrypt_only()
   GRANT INSERT, SELECT TO strongroom_runtime
   GRANT UPDATE (account, counterparty_account, counterparty_name, reference) TO strongroom_runtime
@@ -557,44 +559,45 @@ CREATE OR REPLACE FUNCTION public.strongroom_purge_transactions(p_job_id uuid, p
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public'
 AS $function$
-      DECLARE
-        v_job_days integer;
-        v_cutoff timestamptz;
-        v_rows bigint;
-      BEGIN
-        SELECT retention_days INTO v_job_days FROM jobs WHERE id = p_job_id;
-        IF NOT FOUND THEN
-          RAISE EXCEPTION 'job % does not exist', p_job_id USING ERRCODE = 'no_data_found';
-        END IF;
-        IF p_retention_days IS NULL OR p_retention_days < 1 OR (v_job_days IS NOT NULL AND p_retention_days <> v_job_days) THEN
-          RAISE EXCEPTION 'retention of % days refused for job % (its retention is % days)', p_retention_days, p_job_id, v_job_days
-            USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        IF p_now IS NULL OR p_now > clock_timestamp() + interval '5 minutes' THEN
-          RAISE EXCEPTION 'retention purge measured from % refused: later than the database clock', p_now
-            USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000000 THEN
-          RAISE EXCEPTION 'purge batch size % refused', p_limit USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-        v_cutoff := p_now - make_interval(days => p_retention_days);
-        WITH d AS (
-          DELETE FROM transactions WHERE id IN (
-            SELECT t.id FROM transactions t
-             WHERE t.run_id IN (SELECT r.id FROM job_runs r WHERE r.job_id = p_job_id)
-               AND t.booked_at < v_cutoff
-               AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
-                     (h.scope = 'ACCOUNT' AND (h.value = t.account OR h.value_bidx = t.account_bidx)) OR (h.scope = 'RUN' AND h.value = t.run_id::text)
-                     OR (h.scope = 'JOB' AND h.value = p_job_id::text)))
-             LIMIT p_limit)
-          RETURNING 1)
-        SELECT count(*) INTO v_rows FROM d;
-        IF v_rows > 0 THEN
-          INSERT INTO sink_removals (reason, job_id, row_count, details)
-            VALUES ('RETENTION', p_job_id, v_rows, jsonb_build_object('retentionDays', p_retention_days, 'cutoff', v_cutoff));
-        END IF;
-        RETURN v_rows;
-      END $function$
+  DECLARE
+    v_job_days integer;
+    v_cutoff timestamptz;
+    v_rows bigint;
+  BEGIN
+    SELECT retention_days INTO v_job_days FROM jobs WHERE id = p_job_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'job % does not exist', p_job_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF p_retention_days IS NULL OR p_retention_days < 1 OR (v_job_days IS NOT NULL AND p_retention_days <> v_job_days) THEN
+      RAISE EXCEPTION 'retention of % days refused for job % (its retention is % days)', p_retention_days, p_job_id, v_job_days
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF p_now IS NULL OR p_now > clock_timestamp() + interval '5 minutes' THEN
+      RAISE EXCEPTION 'retention purge measured from % refused: later than the database clock', p_now
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000000 THEN
+      RAISE EXCEPTION 'purge batch size % refused', p_limit USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_cutoff := p_now - make_interval(days => p_retention_days);
+    WITH d AS (
+      DELETE FROM transactions WHERE id IN (
+        SELECT t.id FROM job_runs jr CROSS JOIN LATERAL strongroom_run_ranges(jr.id) r
+               JOIN transactions t ON t.id BETWEEN r.lo AND r.hi AND t.run_id = jr.id
+              WHERE jr.job_id = p_job_id
+           AND t.booked_at < v_cutoff
+           AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
+                 (h.scope = 'ACCOUNT' AND (h.value = t.account OR h.value_bidx = t.account_bidx)) OR (h.scope = 'RUN' AND h.value = t.run_id::text)
+                 OR (h.scope = 'JOB' AND h.value = p_job_id::text)))
+         LIMIT p_limit)
+      RETURNING 1)
+    SELECT count(*) INTO v_rows FROM d;
+    IF v_rows > 0 THEN
+      INSERT INTO sink_removals (reason, job_id, row_count, details)
+        VALUES ('RETENTION', p_job_id, v_rows, jsonb_build_object('retentionDays', p_retention_days, 'cutoff', v_cutoff));
+    END IF;
+    RETURN v_rows;
+  END $function$
 GRANT EXECUTE TO strongroom_runtime
 
 CREATE OR REPLACE FUNCTION public.strongroom_reencrypt_only()
@@ -623,32 +626,60 @@ AS $function$
         RETURN NEW;
       END $function$
 
+CREATE OR REPLACE FUNCTION public.strongroom_run_ranges(p_run_id uuid)
+ RETURNS TABLE(lo bigint, hi bigint)
+ LANGUAGE sql
+ STABLE ROWS 10
+ SET search_path TO 'pg_catalog', 'public'
+AS $function$
+        SELECT lower(r), upper(r) - 1
+          FROM unnest((SELECT range_agg(int8range(first_id, last_id, '[]')) FROM transaction_integrity
+                        WHERE run_id = p_run_id AND scope = 'BATCH' AND first_id IS NOT NULL)) AS r
+      $function$
+GRANT EXECUTE TO strongroom_runtime
+
+CREATE OR REPLACE FUNCTION public.strongroom_run_rows(p_run_id uuid, p_after bigint, p_limit integer)
+ RETURNS SETOF transactions
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public'
+AS $function$
+        SELECT t.* FROM strongroom_run_ranges(p_run_id) r
+         CROSS JOIN LATERAL (SELECT * FROM transactions x
+                              WHERE x.id BETWEEN greatest(r.lo, p_after + 1) AND r.hi AND x.run_id = p_run_id
+                              ORDER BY x.id LIMIT p_limit) t
+         WHERE r.hi > p_after
+         ORDER BY t.id LIMIT p_limit
+      $function$
+GRANT EXECUTE TO strongroom_runtime
+
 CREATE OR REPLACE FUNCTION public.strongroom_unpublish_run(p_run_id uuid)
  RETURNS bigint
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public'
 AS $function$
-      DECLARE
-        v_status text;
-        v_job uuid;
-        v_rows bigint;
-      BEGIN
-        SELECT status, job_id INTO v_status, v_job FROM job_runs WHERE id = p_run_id FOR UPDATE;
-        IF NOT FOUND THEN
-          RAISE EXCEPTION 'run % does not exist', p_run_id USING ERRCODE = 'no_data_found';
-        END IF;
-        IF v_status NOT IN ('FAILED', 'CANCELLED') THEN
-          RAISE EXCEPTION 'run % is %: only the rows of a FAILED or CANCELLED run may be removed', p_run_id, v_status
-            USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        WITH d AS (DELETE FROM transactions WHERE run_id = p_run_id RETURNING 1) SELECT count(*) INTO v_rows FROM d;
-        IF v_rows > 0 THEN
-          INSERT INTO sink_removals (reason, job_id, run_id, row_count, details)
-            VALUES ('UNPUBLISHED', v_job, p_run_id, v_rows, jsonb_build_object('status', v_status));
-        END IF;
-        RETURN v_rows;
-      END $function$
+  DECLARE
+    v_status text;
+    v_job uuid;
+    v_rows bigint;
+  BEGIN
+    SELECT status, job_id INTO v_status, v_job FROM job_runs WHERE id = p_run_id FOR UPDATE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'run % does not exist', p_run_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF v_status NOT IN ('FAILED', 'CANCELLED') THEN
+      RAISE EXCEPTION 'run % is %: only the rows of a FAILED or CANCELLED run may be removed', p_run_id, v_status
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    WITH d AS (DELETE FROM transactions t USING strongroom_run_ranges(p_run_id) r
+                  WHERE t.id BETWEEN r.lo AND r.hi AND t.run_id = p_run_id RETURNING 1) SELECT count(*) INTO v_rows FROM d;
+    IF v_rows > 0 THEN
+      INSERT INTO sink_removals (reason, job_id, run_id, row_count, details)
+        VALUES ('UNPUBLISHED', v_job, p_run_id, v_rows, jsonb_build_object('status', v_status));
+    END IF;
+    RETURN v_rows;
+  END $function$
 GRANT EXECUTE TO strongroom_runtime
 
 CREATE OR REPLACE FUNCTION public.strongroom_withdraw_alerts(p_run_id uuid)

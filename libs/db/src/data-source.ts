@@ -30,6 +30,7 @@ import { SanctionsListSets1765700000000 } from './migrations/1765700000000-sanct
 import { KycSourceTime1765800000000 } from './migrations/1765800000000-kyc-source-time';
 import { AlertReferencesPerStatement1765900000000 } from './migrations/1765900000000-alert-references-per-statement';
 import { AmlMonitoredRows1766000000000 } from './migrations/1766000000000-aml-monitored-rows';
+import { RunIdRanges1766100000000 } from './migrations/1766100000000-run-id-ranges';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -68,6 +69,7 @@ export const MIGRATIONS = [
   KycSourceTime1765800000000,
   AlertReferencesPerStatement1765900000000,
   AmlMonitoredRows1766000000000,
+  RunIdRanges1766100000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

@@ -148,6 +148,77 @@ describe('runMigrations', () => {
     }
   });
 
+  it("finds runs by id ranges after an upgrade: batches committed before it get their run's envelope, and the run index goes", async () => {
+    const empty = await emptyDatabase(db);
+    const ds = createDataSource({ url: empty.url, poolSize: 2 });
+    await ds.initialize();
+    try {
+      await runMigrations(ds);
+      await ds.undoLastMigration({ transaction: 'all' }); // the schema as it was before the ranges
+      const [{ job }] = (await ds.query(
+        `WITH j AS (INSERT INTO jobs (id, name, current_version, source_kind, sink_table)
+                    VALUES (gen_random_uuid(), 'ranges', 1, 'csv', 'transactions') RETURNING id)
+         INSERT INTO job_versions (job_id, version, definition, definition_sha256) SELECT id, 1, '{}', repeat('b', 64) FROM j RETURNING job_id AS job`,
+      )) as { job: string }[];
+      const run = async (status: string) =>
+        (
+          (await ds.query(
+            `INSERT INTO job_runs (id, job_id, job_version, status, source_path, source_sha256, source_bytes)
+             VALUES (gen_random_uuid(), $1, 1, $2, 'f.csv', repeat('a', 64), 0) RETURNING id`,
+            [job, status],
+          )) as { id: string }[]
+        )[0]!.id;
+      const [kept, failed] = [await run('SUCCEEDED'), await run('FAILED')];
+      // the two runs' rows interleave: kept 1, failed 1, kept 2, failed 2, kept 3
+      for (const [r, no] of [
+        [kept, 1],
+        [failed, 1],
+        [kept, 2],
+        [failed, 2],
+        [kept, 3],
+      ] as const)
+        await ds.query(
+          `INSERT INTO transactions (source_system, txn_id, account, amount, currency, booked_at, run_id, source_record_no)
+           VALUES ('s', $1, 'a', 1, 'EUR', now(), $2, $3)`,
+          [`${r.slice(0, 8)}-${no}`, r, no],
+        );
+      for (const r of [kept, failed])
+        await ds.query(
+          `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details)
+           VALUES ($1, 1, 'BATCH', 0, '{}', repeat('c', 64), '{}')`,
+          [r],
+        );
+      expect(await runMigrations(ds)).toEqual(['RunIdRanges1766100000000']);
+      const ids = async (r: string) =>
+        (
+          (await ds.query('SELECT id::int AS id FROM transactions WHERE run_id = $1 ORDER BY id', [r])) as {
+            id: number;
+          }[]
+        ).map((x) => x.id);
+      const keptIds = await ids(kept);
+      expect(await ds.query('SELECT lo::int, hi::int FROM strongroom_run_ranges($1)', [kept])).toEqual([
+        { lo: keptIds[0], hi: keptIds[2] },
+      ]);
+      // the envelope holds the other run's rows; the run's rows are found exactly, in id order, page by page
+      const rows = async (r: string, after: number, n: number) =>
+        (
+          (await ds.query('SELECT id::int AS id FROM strongroom_run_rows($1, $2, $3)', [r, after, n])) as {
+            id: number;
+          }[]
+        ).map((x) => x.id);
+      expect(await rows(kept, 0, 10)).toEqual(keptIds);
+      expect(await rows(kept, keptIds[0]!, 1)).toEqual([keptIds[1]]);
+      expect(await rows(failed, 0, 10)).toEqual(await ids(failed));
+      // removing the failed run's rows leaves the other run's, between them, untouched
+      expect(await ds.query('SELECT strongroom_unpublish_run($1)::int AS n', [failed])).toEqual([{ n: 2 }]);
+      expect(await ids(kept)).toEqual(keptIds);
+      expect(await ds.query(`SELECT indexname FROM pg_indexes WHERE indexname = 'transactions_run_idx'`)).toEqual([]);
+    } finally {
+      await ds.destroy();
+      await empty.drop();
+    }
+  });
+
   it('lets the engine runtime role append to the audit log but never change it or switch its triggers off', async () => {
     const ds = createDataSource({ url: db.url, poolSize: 1, role: RUNTIME_ROLE });
     await ds.initialize();

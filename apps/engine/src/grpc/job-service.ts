@@ -202,7 +202,8 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer & Rec
       const rows = (await ds.query(
         `SELECT id::text AS id, source_system, txn_id, account, counterparty_account, counterparty_name, amount::text AS amount,
                 currency, booked_at, value_date::text AS value_date, reference, card_pan_masked
-           FROM transactions_published WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+           FROM strongroom_run_rows($1, $2, $3) t
+          WHERE EXISTS (SELECT 1 FROM job_runs r WHERE r.id = t.run_id AND r.status = 'SUCCEEDED') ORDER BY t.id`,
         [runId, after, size + 1],
       )) as Record<string, string | Date | null>[];
       const page = rows.slice(0, size);

@@ -10,8 +10,10 @@
  * its evidence; `(rule, dedupe_key)` is unique, so a resumed or replayed batch raises nothing twice.
  *
  * Parameters of every statement: $1 run id, $2 first and $3 last source_record_no of the batch, $4 job
- * id, $5 the AmlConfig as JSON (each answers with the number of alerts it raised: rows of rule, n); the per-row rules (`candidates: true`) also take $6, the record numbers
- * amlCandidates keeps (or null for all). This module only builds the statements; the pipeline runs them.
+ * id, $5 the AmlConfig as JSON, $6 and $7 the lowest and highest sink id the batch's rows can have (the
+ * sink finds a run's rows by id ranges, not by an index on the run); each answers with the number of
+ * alerts it raised (rows of rule, n). The per-row rules (`candidates: true`) also take $8, the record
+ * numbers amlCandidates keeps (or null for all). This module only builds the statements; the pipeline runs them.
  */
 
 export interface AmlConfig {
@@ -90,7 +92,7 @@ export interface AmlRuleDefinition {
   description: string;
   sql: string;
   /**
-   * The statement takes a sixth parameter: the batch's candidate record numbers (amlCandidates), or
+   * The statement takes an eighth parameter: the batch's candidate record numbers (amlCandidates), or
    * null for all of them. It still applies its own exact predicate to each candidate.
    */
   candidates?: boolean;
@@ -99,12 +101,12 @@ export interface AmlRuleDefinition {
 // the batch's rows with their USD rate; the config as typed values
 const BATCH = `
   b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
-          FROM transactions t WHERE t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3)`;
-// the same, restricted to the candidate record numbers $6 (null: the whole batch)
+          FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3)`;
+// the same, restricted to the candidate record numbers $8 (null: the whole batch)
 const CANDIDATES = `
   b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
-          FROM transactions t WHERE t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3
-           AND ($6::bigint[] IS NULL OR t.source_record_no = ANY($6::bigint[])))`;
+          FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3
+           AND ($8::bigint[] IS NULL OR t.source_record_no = ANY($8::bigint[])))`;
 // each statement inserts its alerts and answers with how many it raised (one row: rule, n), not a row per alert
 const INSERT = `, ins AS (INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)`;
 const DONE = `ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule) SELECT rule, count(*)::int AS n FROM ins GROUP BY rule`;

@@ -15,4 +15,7 @@ export class TransactionIntegrityEntity {
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'partition_no', type: 'integer', nullable: true }) partitionNo!: number | null;
   @Column({ name: 'lease_epoch', type: 'bigint', nullable: true }) leaseEpoch!: string | null;
+  /** A BATCH row's ids in the sink lie within first_id…last_id (with other runs' rows between them). */
+  @Column({ name: 'first_id', type: 'bigint', nullable: true }) firstId!: string | null;
+  @Column({ name: 'last_id', type: 'bigint', nullable: true }) lastId!: string | null;
 }

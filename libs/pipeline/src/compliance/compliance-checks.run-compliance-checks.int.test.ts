@@ -195,7 +195,8 @@ describe('compliance checks in the load path', () => {
           aml: resolveAmlConfig({ velocity: { maxCount: 3 } }),
           sanctions: { screener: screening.screener as SanctionsIndex, threshold: 0.9 },
         },
-        { runId: run1.id, jobId: run1.jobId },
+        // the whole sink (a range of ids need only cover the batch's rows)
+        { runId: run1.id, jobId: run1.jobId, lo: '0', hi: '9223372036854775807' },
         1,
         33,
         [],
@@ -389,7 +390,16 @@ describe('compliance checks in the load path', () => {
       await q.query('DELETE FROM compliance_alerts WHERE run_id = $1', [run.id]);
       const config = JSON.stringify(resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }));
       for (const rule of AML_RULES)
-        await q.query(rule.sql, [run.id, 1, 400, run.jobId, config, ...(rule.candidates ? [null] : [])]);
+        await q.query(rule.sql, [
+          run.id,
+          1,
+          400,
+          run.jobId,
+          config,
+          '0',
+          '9223372036854775807',
+          ...(rule.candidates ? [null] : []),
+        ]);
       const full = (await q.query(
         'SELECT rule, txn_id, score, status, evidence FROM compliance_alerts WHERE run_id = $1 ORDER BY rule, txn_id',
         [run.id],

@@ -31,7 +31,7 @@ export interface ComplianceChecks {
 // per-transaction alerts decided in memory (on clear values, which may be stored encrypted), inserted for the rows that loaded
 const ROW_ALERTS_SQL = `
   WITH h AS (SELECT * FROM unnest($3::bigint[], $4::int[], $5::jsonb[]) AS h(no, score, evidence)),
-       b AS (SELECT t.* FROM transactions t WHERE t.run_id = $1 AND t.source_record_no = ANY($3::bigint[])),
+       b AS (SELECT t.* FROM transactions t WHERE t.id BETWEEN $7 AND $8 AND t.run_id = $1 AND t.source_record_no = ANY($3::bigint[])),
        ins AS (INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
                SELECT $6, 'txn:' || b.source_system || ':' || b.txn_id, h.score, b.source_system, b.txn_id, b.account, b.booked_at, $2, $1, h.evidence
                  FROM b JOIN h ON b.source_record_no = h.no
@@ -61,7 +61,7 @@ export async function kycHeld(
 
 /**
  * Runs the batch's compliance checks inside its transaction, over the rows it just loaded (records
- * `first`…`last` of the run; `rows` are their clear values): the SQL AML rules over the sink, and in
+ * `first`…`last` of the run, with sink ids within `ids.lo`…`ids.hi`; `rows` are their clear values): the SQL AML rules over the sink, and in
  * memory the high-risk jurisdiction rule, sanctions screening of each distinct counterparty name and
  * KYC. Returns the alerts raised, by rule. A screening service that is down fails the batch (retryable
  * through its breaker): a run never loads past a check it could not make.
@@ -73,7 +73,7 @@ export async function kycHeld(
 export async function runComplianceChecks(
   client: PoolClient,
   checks: ComplianceChecks,
-  ids: { runId: string; jobId: string },
+  ids: { runId: string; jobId: string; lo: string; hi: string },
   first: number,
   last: number,
   rows: readonly CanonicalTransaction[],
@@ -95,6 +95,8 @@ export async function runComplianceChecks(
       hits.map((h) => h.score),
       hits.map((h) => JSON.stringify(h.evidence)),
       rule,
+      ids.lo,
+      ids.hi,
     ]);
     count(res.rows);
   };
@@ -114,7 +116,16 @@ export async function runComplianceChecks(
       : [];
     const exact = rowsCoverRange && known.every((r) => r.exponent >= 0) ? amlCandidates(known, checks.aml) : undefined;
     for (const rule of AML_RULES) {
-      const params = [ids.runId, first, last, ids.jobId, config, ...(rule.candidates ? [exact ?? null] : [])];
+      const params = [
+        ids.runId,
+        first,
+        last,
+        ids.jobId,
+        config,
+        ids.lo,
+        ids.hi,
+        ...(rule.candidates ? [exact ?? null] : []),
+      ];
       count((await client.query<{ rule: string; n: number }>(rule.sql, params)).rows);
     }
     const countries = checks.aml.highRiskCountries;

@@ -3,7 +3,7 @@ import { decryptField, isEncrypted, type KeyProvider, type PanProtector } from '
 import { jsonFields, parseJsonPath, parseRecords } from '@strongroom/connectors';
 import { type DataSource, pgClientOf, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { loadRows, prepareStaging } from '../load/batch-writer';
+import { loadRows, prepareStaging, SINK_ID_SEQUENCE } from '../load/batch-writer';
 import { mergeTotals, totalsFromJson, totalsToJson } from '../load/integrity';
 import { asFileJob, recordLayout, sourceSystem } from '../jobs/job-definition';
 import { getJob } from '../jobs/job-store';
@@ -207,12 +207,29 @@ async function replayRun(
     valid.sort((a, b) => a.recordNo - b.recordNo); // digests are over rows in record order
     const result = await loadRows(client, batchCtx, valid);
     const loadedNos = [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n);
-    if (loadedNos.length && Object.keys(checks).length) {
-      // replayed rows go through the same checks as rows loaded by the run (alerts are deduplicated)
+    // where the replayed rows lie in the sink: after the value taken before their inserts, up to the session's last
+    const range = result.idFloor
+      ? ((
+          await client.query(`SELECT $1::bigint::text AS lo, currval('${SINK_ID_SEQUENCE}')::text AS hi`, [
+            result.idFloor,
+          ])
+        ).rows[0] as { lo: string; hi: string })
+      : undefined;
+    if (range && loadedNos.length && Object.keys(checks).length) {
+      // replayed rows go through the same checks as rows loaded by the run (alerts are deduplicated); the
+      // statements also read the rows loaded earlier in the replayed span: from the first id of the run's
+      // first batch that can hold one of its records (a replay's batch names its records)
+      const [earliest] = (
+        await client.query(
+          `SELECT coalesce(min(first_id), $2::bigint)::text AS lo FROM transaction_integrity
+            WHERE run_id = $1 AND scope = 'BATCH' AND (details ? 'recordNos' OR (details->>'lastRecord')::bigint >= $3)`,
+          [runId, range.lo, Math.min(...loadedNos)],
+        )
+      ).rows as { lo: string }[];
       await runComplianceChecks(
         client,
         checks,
-        { runId, jobId: run.jobId },
+        { runId, jobId: run.jobId, lo: earliest?.lo ?? range.lo, hi: range.hi },
         Math.min(...loadedNos),
         Math.max(...loadedNos),
         valid.filter((t) => loadedNos.includes(t.recordNo)),
@@ -240,7 +257,8 @@ async function replayRun(
       mergeTotals(loadedTotals, result.totals);
       const batchSeq = run.batchesCommitted + 1;
       await client.query(
-        `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details) VALUES ($1, $2, 'BATCH', $3, $4, $5, $6)`,
+        `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details, first_id, last_id)
+         VALUES ($1, $2, 'BATCH', $3, $4, $5, $6, $7, $8)`,
         [
           runId,
           batchSeq,
@@ -252,6 +270,8 @@ async function replayRun(
             deadLetterIds: resolved.map((o) => o.id),
             recordNos: [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n),
           }),
+          range?.lo ?? null,
+          range?.hi ?? null,
         ],
       );
       await client.query(

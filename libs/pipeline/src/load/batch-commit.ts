@@ -1,7 +1,7 @@
 import { type PoolClient } from 'pg';
 import { appendAudit } from '@strongroom/audit';
 import { type JobRunEntity, sqlExec } from '@strongroom/db';
-import { writeBatch, type BatchContext, type BatchResult, type SinkLines } from './batch-writer';
+import { SINK_ID_SEQUENCE, writeBatch, type BatchContext, type BatchResult, type SinkLines } from './batch-writer';
 import { runComplianceChecks } from '../compliance/compliance-checks';
 import { totalsToJson } from './integrity';
 import { PartitionFencedError, RunFencedError, RunPausedError } from '../run/run-status';
@@ -104,10 +104,12 @@ export async function commitBatch(
         ],
       });
     }
-    await client.query({
+    // where the batch's rows lie in the sink: after the value taken before its inserts, up to the session's last
+    const integrity = await client.query<{ first_id: string | null; last_id: string | null }>({
       name: 'strongroom_batch_integrity',
-      text: `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details, partition_no, lease_epoch)
-       VALUES ($1, $2, 'BATCH', $3, $4, $5, $6, $7, $8)`,
+      text: `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details, partition_no, lease_epoch, first_id, last_id)
+       VALUES ($1, $2, 'BATCH', $3, $4, $5, $6, $7, $8, $9::bigint, CASE WHEN $9::bigint IS NULL THEN NULL ELSE currval('${SINK_ID_SEQUENCE}') END)
+       RETURNING first_id::text, last_id::text`,
       values: [
         run.id,
         batchSeq,
@@ -117,12 +119,22 @@ export async function commitBatch(
         JSON.stringify({ firstRecord: input.firstRecordNo, lastRecord: input.lastRecordNo }),
         lease?.partitionNo ?? null,
         lease?.epoch ?? null,
+        result.idFloor,
       ],
     });
     await extra?.(client, batchSeq, result);
+    const range = integrity.rows[0];
     const alerts =
-      ctx.checks && result.loaded > 0
-        ? await runComplianceChecks(client, ctx.checks, ctx, input.firstRecordNo, input.lastRecordNo, input.valid, true)
+      ctx.checks && result.loaded > 0 && range?.first_id && range.last_id
+        ? await runComplianceChecks(
+            client,
+            ctx.checks,
+            { ...ctx, lo: range.first_id, hi: range.last_id },
+            input.firstRecordNo,
+            input.lastRecordNo,
+            input.valid,
+            true,
+          )
         : {};
     await appendAudit(sqlExec(client), {
       actor: ctx.actor,

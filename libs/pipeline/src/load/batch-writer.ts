@@ -47,6 +47,8 @@ export interface BatchResult {
   digest: string;
   /** Every dead letter of the batch (validation and load), in record order. */
   rejections: Rejection[];
+  /** See LoadResult.idFloor. */
+  idFloor: string | null;
 }
 
 /** Connections whose session has the staging table (a pooled connection keeps its client object). */
@@ -159,7 +161,15 @@ export interface LoadResult {
   dead: Rejection[];
   /** Outcome per record number: 'loaded', 'filtered' or the rejection. */
   outcome: Map<number, 'loaded' | 'filtered' | Rejection>;
+  /**
+   * An identity value taken before the inserts (burned): every row this call inserted has a larger id, at
+   * most the session's `currval` of the sink's identity afterwards. Null when there was no row to insert.
+   */
+  idFloor: string | null;
 }
+
+/** The sink's identity, whose values mark where a batch's rows lie (integrity rows' first_id…last_id). */
+export const SINK_ID_SEQUENCE = 'transactions_id_seq';
 
 /**
  * Loads valid rows inside the caller's open transaction (through staging, isolating rows the database
@@ -183,6 +193,14 @@ export async function loadRows(
   let loaded = 0;
   const { canonical, copy } = prepared ?? sinkLines(ctx, valid);
   const verdicts = new Map<number, Verdict>();
+  const idFloor = valid.length
+    ? (
+        await client.query<{ lo: string }>({
+          name: 'strongroom_id_floor',
+          text: `SELECT nextval('${SINK_ID_SEQUENCE}')::text AS lo`,
+        })
+      ).rows[0]!.lo
+    : null;
   // KYC hold policy: rows of accounts without valid KYC are dead-lettered instead of loaded
   const held = ctx.checks?.kyc === 'hold' ? await kycHeld(client, valid) : new Map<number, string>();
   const byNo = held.size ? new Map(valid.map((t) => [t.recordNo, t])) : undefined;
@@ -244,7 +262,7 @@ export async function loadRows(
     outcome.set(t.recordNo, rejection);
   });
   if (runFrom >= 0) digest.addBytes(canonical.span(runFrom, valid.length));
-  return { loaded, filteredByReason, totals, digest: digest.hex(), dead, outcome };
+  return { loaded, filteredByReason, totals, digest: digest.hex(), dead, outcome, idFloor };
 }
 
 /**
@@ -323,5 +341,6 @@ export async function writeBatch(
     totals: r.totals,
     digest: r.digest,
     rejections: dead,
+    idFloor: r.idFloor,
   };
 }

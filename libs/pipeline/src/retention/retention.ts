@@ -12,6 +12,10 @@ export const DEFAULT_RETENTION_DAYS = 2557; // 7 years
 const HELD = `EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
                 (h.scope = 'ACCOUNT' AND (h.value = t.account OR h.value_bidx = t.account_bidx)) OR (h.scope = 'RUN' AND h.value = t.run_id::text) OR (h.scope = 'JOB' AND h.value = $1::uuid::text)))`;
 
+/** The rows of job $1's runs, by each run's id ranges (the sink has no index on the run). */
+const JOB_ROWS = `job_runs jr CROSS JOIN LATERAL strongroom_run_ranges(jr.id) r
+  JOIN transactions t ON t.id BETWEEN r.lo AND r.hi AND t.run_id = jr.id WHERE jr.job_id = $1::uuid`;
+
 function reasonOf(reason: string): string {
   return operatorText(reason, 'a reason');
 }
@@ -51,14 +55,15 @@ export async function placeHold(
       `INSERT INTO legal_holds (scope, value, value_bidx, reason, placed_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
       [scope, v, bidx, why, actor],
     )) as { id: string }[];
-    const where =
+    // a run's rows by its batches' id ranges (the sink has no index on the run)
+    const rows =
       scope === 'ACCOUNT'
-        ? '(t.account = $1 OR t.account_bidx = $2)'
+        ? 'transactions t WHERE (t.account = $1 OR t.account_bidx = $2)'
         : scope === 'RUN'
-          ? 't.run_id = $1::uuid'
-          : 't.run_id IN (SELECT id FROM job_runs WHERE job_id = $1::uuid)';
+          ? 'strongroom_run_ranges($1::uuid) r JOIN transactions t ON t.id BETWEEN r.lo AND r.hi AND t.run_id = $1::uuid'
+          : JOB_ROWS;
     const [{ n }] = (await em.query(
-      `SELECT count(*)::int AS n FROM transactions t WHERE ${where}`,
+      `SELECT count(*)::int AS n FROM ${rows}`,
       scope === 'ACCOUNT' ? [v, bidx] : [v],
     )) as {
       n: number;
@@ -150,7 +155,7 @@ export async function purgeExpired(
   for (const job of jobs) {
     const days = job.retention_days ?? policy[job.data_classification] ?? DEFAULT_RETENTION_DAYS;
     const cutoff = new Date(now.getTime() - days * 86_400_000);
-    const scope = `FROM transactions t WHERE t.run_id IN (SELECT id FROM job_runs WHERE job_id = $1::uuid) AND t.booked_at < $2`;
+    const scope = `FROM ${JOB_ROWS} AND t.booked_at < $2`;
     const [counts] = (await ds.query(
       `SELECT count(*)::int AS expired, count(*) FILTER (WHERE ${HELD})::int AS held ${scope}`,
       [job.id, cutoff],

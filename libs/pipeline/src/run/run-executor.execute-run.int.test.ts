@@ -254,6 +254,63 @@ describe('executeRun', () => {
     expect(v.published).toBeGreaterThan(0);
   });
 
+  it("finds a run's rows by the id ranges its batches recorded, also when two runs load at once and their ids interleave", async () => {
+    const rows = (prefix: string) =>
+      Array.from(
+        { length: 120 },
+        (_, i) => `${prefix}${i},DE89370400440532013000,,N,${i + 1}.25,EUR,2026-01-15T10:00:00Z,,,`,
+      );
+    const [a, b] = await Promise.all(
+      ['ia', 'ib'].map(async (p) => {
+        const file = writeTempFile(dir, `${p}.csv`, [HEADER, ...rows(`${p}-`)].join('\n') + '\n');
+        const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml(`interleave-${p}`, file)))).job.id);
+        return createRun(ds, job).then(({ run }) => ({ run, job }));
+      }),
+    );
+    const done = await Promise.all(
+      [a, b].map((x) => executeRun(ctx(), x!.run, x!.job, new RunControl(), () => undefined)),
+    );
+    expect(done.map((r) => [r.status, r.recordsLoaded])).toEqual([
+      ['SUCCEEDED', '120'],
+      ['SUCCEEDED', '120'],
+    ]);
+    const [env] = await ds.query(
+      `SELECT (SELECT min(id) FROM transactions WHERE run_id = $1) < (SELECT max(id) FROM transactions WHERE run_id = $2)
+          AND (SELECT min(id) FROM transactions WHERE run_id = $2) < (SELECT max(id) FROM transactions WHERE run_id = $1) AS interleaved`,
+      [a!.run.id, b!.run.id],
+    );
+    expect(env.interleaved).toBe(true); // the two runs' ids interleave: a run's envelope holds the other's rows
+    for (const { run } of [a!, b!]) {
+      // every row lies in one of its batches' ranges, and the ranges find exactly the run's rows, each once
+      const [outside] = await ds.query(
+        `SELECT count(*)::int AS n FROM transactions t WHERE t.run_id = $1 AND NOT EXISTS (
+           SELECT 1 FROM transaction_integrity i WHERE i.run_id = t.run_id AND i.scope = 'BATCH' AND t.id BETWEEN i.first_id AND i.last_id)`,
+        [run.id],
+      );
+      expect(outside.n).toBe(0);
+      const paged: string[] = [];
+      for (let after = '0'; ;) {
+        const page = (await ds.query(`SELECT id::text AS id, txn_id FROM strongroom_run_rows($1, $2, 7)`, [
+          run.id,
+          after,
+        ])) as { id: string; txn_id: string }[];
+        paged.push(...page.map((r) => r.txn_id));
+        if (page.length < 7) break;
+        after = page[page.length - 1]!.id;
+      }
+      const all = (await ds.query(`SELECT txn_id FROM transactions WHERE run_id = $1 ORDER BY id`, [run.id])) as {
+        txn_id: string;
+      }[];
+      expect(paged).toEqual(all.map((r) => r.txn_id));
+      expect(paged).toHaveLength(120);
+      expect(await verifyRun(ds, run.id)).toMatchObject({ ok: true, rowsChecked: 120 });
+    }
+    // no index on the run: the ranges replace it
+    expect(
+      await ds.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'transactions' AND indexdef LIKE '%(run_id%'`),
+    ).toEqual([]);
+  });
+
   it('isolates rows the database refuses by splitting the batch, and still loads the others', async () => {
     await ds.query(`ALTER TABLE transactions ADD CONSTRAINT test_no_poison CHECK (account <> 'POISON')`);
     try {

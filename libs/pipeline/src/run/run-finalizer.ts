@@ -132,7 +132,9 @@ export async function finalizeRun(
 /** Per-currency count and exact sum of what the sink holds for this run. */
 export async function sinkTotals(ds: DataSource, runId: string): Promise<Totals> {
   const rows: { currency: string; n: string; total: string }[] = await ds.query(
-    'SELECT currency, count(*)::text AS n, sum(amount)::text AS total FROM transactions WHERE run_id = $1 GROUP BY currency',
+    `SELECT t.currency, count(*)::text AS n, sum(t.amount)::text AS total
+       FROM strongroom_run_ranges($1) r JOIN transactions t ON t.id BETWEEN r.lo AND r.hi AND t.run_id = $1
+      GROUP BY t.currency`,
     [runId],
   );
   const totals: Totals = new Map();

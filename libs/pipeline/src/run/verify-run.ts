@@ -103,16 +103,17 @@ export async function recomputeBatchDigests(
       );
     return decryptField(fieldKeys, field, v);
   };
-  let after = 0;
+  let after = '0';
   let rowsChecked = 0;
   let stray = 0;
   for (;;) {
-    const page: { n: string; cols: (string | null)[]; booked: string }[] = await ds.query(
-      `SELECT source_record_no::text AS n,
+    // in id order, so each batch's rows come in record order (a batch inserts its rows in record order)
+    const page: { id: string; n: string; cols: (string | null)[]; booked: string }[] = await ds.query(
+      `SELECT id::text AS id, source_record_no::text AS n,
               ARRAY[source_system, txn_id, account, counterparty_account, counterparty_name, amount::text, currency, value_date::text, reference, card_pan_token, card_pan_masked] AS cols,
               to_char(booked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') ||
                 CASE WHEN to_char(booked_at AT TIME ZONE 'UTC', 'US') = '000000' THEN '' ELSE '.' || to_char(booked_at AT TIME ZONE 'UTC', 'US') END || 'Z' AS booked
-         FROM transactions WHERE run_id = $1 AND source_record_no > $2 ORDER BY source_record_no LIMIT 10000`,
+         FROM strongroom_run_rows($1, $2, 10000) t ORDER BY t.id`,
       [runId, after],
     );
     for (const r of page) {
@@ -135,7 +136,7 @@ export async function recomputeBatchDigests(
       rowsChecked++;
     }
     if (page.length < 10_000) break;
-    after = Number((page[page.length - 1] as { n: string }).n);
+    after = (page[page.length - 1] as { id: string }).id;
   }
   const recomputed = batches.map((b) => ({
     seq: b.seq,
