@@ -421,6 +421,7 @@ TABLE transaction_integrity
   lease_epoch bigint
   first_id bigint
   last_id bigint
+  CONSTRAINT transaction_integrity_batch_range_check CHECK (scope <> 'BATCH'::text OR record_count = 0 OR first_id IS NOT NULL) NOT VALID
   CONSTRAINT transaction_integrity_check CHECK ((scope = 'BATCH'::text) = (batch_seq IS NOT NULL))
   CONSTRAINT transaction_integrity_digest_sha256_check CHECK (digest_sha256 ~ '^[0-9a-f]{64}$'::text)
   CONSTRAINT transaction_integrity_id_range_check CHECK ((first_id IS NULL) = (last_id IS NULL) AND first_id <= last_id)
@@ -640,17 +641,24 @@ GRANT EXECUTE TO strongroom_runtime
 
 CREATE OR REPLACE FUNCTION public.strongroom_run_rows(p_run_id uuid, p_after bigint, p_limit integer)
  RETURNS SETOF transactions
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
  SET search_path TO 'pg_catalog', 'public'
 AS $function$
-        SELECT t.* FROM strongroom_run_ranges(p_run_id) r
-         CROSS JOIN LATERAL (SELECT * FROM transactions x
-                              WHERE x.id BETWEEN greatest(r.lo, p_after + 1) AND r.hi AND x.run_id = p_run_id
-                              ORDER BY x.id LIMIT p_limit) t
-         WHERE r.hi > p_after
-         ORDER BY t.id LIMIT p_limit
-      $function$
+      DECLARE
+        r record;
+        v_left integer := p_limit;
+        v_n integer;
+      BEGIN
+        FOR r IN SELECT g.lo, g.hi FROM strongroom_run_ranges(p_run_id) g WHERE g.hi > p_after ORDER BY g.lo LOOP
+          EXIT WHEN v_left <= 0;
+          RETURN QUERY SELECT * FROM transactions x
+                        WHERE x.id BETWEEN greatest(r.lo, p_after + 1) AND r.hi AND x.run_id = p_run_id
+                        ORDER BY x.id LIMIT v_left;
+          GET DIAGNOSTICS v_n = ROW_COUNT;
+          v_left := v_left - v_n;
+        END LOOP;
+      END $function$
 GRANT EXECUTE TO strongroom_runtime
 
 CREATE OR REPLACE FUNCTION public.strongroom_unpublish_run(p_run_id uuid)

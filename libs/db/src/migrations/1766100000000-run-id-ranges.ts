@@ -99,23 +99,37 @@ export class RunIdRanges1766100000000 implements MigrationInterface {
           FROM unnest((SELECT range_agg(int8range(first_id, last_id, '[]')) FROM transaction_integrity
                         WHERE run_id = p_run_id AND scope = 'BATCH' AND first_id IS NOT NULL)) AS r
       $$`);
-    // a page of the run's rows in id order: those after p_after, at most p_limit (each range read by the primary key)
+    // a page of the run's rows in id order: those after p_after, at most p_limit, range by range in id order
+    // (each read by the primary key; a page stops reading once it is full)
     await q.query(`
       CREATE FUNCTION strongroom_run_rows(p_run_id uuid, p_after bigint, p_limit integer) RETURNS SETOF transactions
-        LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
-        SELECT t.* FROM strongroom_run_ranges(p_run_id) r
-         CROSS JOIN LATERAL (SELECT * FROM transactions x
-                              WHERE x.id BETWEEN greatest(r.lo, p_after + 1) AND r.hi AND x.run_id = p_run_id
-                              ORDER BY x.id LIMIT p_limit) t
-         WHERE r.hi > p_after
-         ORDER BY t.id LIMIT p_limit
-      $$`);
+        LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public AS $$
+      DECLARE
+        r record;
+        v_left integer := p_limit;
+        v_n integer;
+      BEGIN
+        FOR r IN SELECT g.lo, g.hi FROM strongroom_run_ranges(p_run_id) g WHERE g.hi > p_after ORDER BY g.lo LOOP
+          EXIT WHEN v_left <= 0;
+          RETURN QUERY SELECT * FROM transactions x
+                        WHERE x.id BETWEEN greatest(r.lo, p_after + 1) AND r.hi AND x.run_id = p_run_id
+                        ORDER BY x.id LIMIT v_left;
+          GET DIAGNOSTICS v_n = ROW_COUNT;
+          v_left := v_left - v_n;
+        END LOOP;
+      END $$`);
     for (const fn of ['strongroom_run_ranges(uuid)', 'strongroom_run_rows(uuid, bigint, integer)']) {
       await q.query(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`);
       await q.query(`GRANT EXECUTE ON FUNCTION ${fn} TO strongroom_runtime`);
     }
-    // nextval and currval of the sink's identity (a burned value per batch marks where its rows begin)
-    await q.query(`GRANT USAGE ON SEQUENCE transactions_id_seq TO strongroom_runtime`);
+    // a batch that loaded rows says where they lie (an engine of an earlier version, which does not, fails
+    // loudly instead of loading rows no range finds); not checked for earlier batches, whose rows may all
+    // have been purged before they got an envelope. nextval and currval of the identity need USAGE on its
+    // sequence, which the runtime role has had since migration 3.
+    await q.query(
+      `ALTER TABLE transaction_integrity ADD CONSTRAINT transaction_integrity_batch_range_check
+         CHECK (scope <> 'BATCH' OR record_count = 0 OR first_id IS NOT NULL) NOT VALID`,
+    );
     await q.query(
       UNPUBLISH(`DELETE FROM transactions t USING strongroom_run_ranges(p_run_id) r
                   WHERE t.id BETWEEN r.lo AND r.hi AND t.run_id = p_run_id`),
@@ -134,7 +148,6 @@ export class RunIdRanges1766100000000 implements MigrationInterface {
     await q.query(
       PURGE(`FROM transactions t WHERE t.run_id IN (SELECT r.id FROM job_runs r WHERE r.job_id = p_job_id)`),
     );
-    await q.query(`REVOKE USAGE ON SEQUENCE transactions_id_seq FROM strongroom_runtime`);
     await q.query(`DROP FUNCTION strongroom_run_rows(uuid, bigint, integer)`);
     await q.query(`DROP FUNCTION strongroom_run_ranges(uuid)`);
     await q.query(`ALTER TABLE transaction_integrity DROP COLUMN first_id, DROP COLUMN last_id`);

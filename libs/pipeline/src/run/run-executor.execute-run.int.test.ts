@@ -305,6 +305,28 @@ describe('executeRun', () => {
       expect(paged).toHaveLength(120);
       expect(await verifyRun(ds, run.id)).toMatchObject({ ok: true, rowsChecked: 120 });
     }
+    // a row added to a run later, outside every range its batches recorded, still fails its verification
+    const [added] = await ds.query(
+      `INSERT INTO transactions (source_system, txn_id, account, amount, currency, booked_at, run_id, source_record_no)
+       VALUES ('core-banking', 'added-later', 'a', 1, 'EUR', now(), $1, 5) RETURNING id`,
+      [a!.run.id],
+    );
+    try {
+      expect(await verifyRun(ds, a!.run.id)).toMatchObject({
+        ok: false,
+        message: '1 row(s) of this run belong to no committed batch',
+      });
+    } finally {
+      await ds.query('DELETE FROM transactions WHERE id = $1', [added.id]);
+    }
+    // a batch that loaded rows must say where they lie (an engine of an earlier version would not)
+    await expect(
+      ds.query(
+        `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details)
+         VALUES ($1, 999, 'BATCH', 1, '{}', repeat('c', 64), '{}')`,
+        [a!.run.id],
+      ),
+    ).rejects.toMatchObject({ code: '23514' });
     // no index on the run: the ranges replace it
     expect(
       await ds.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'transactions' AND indexdef LIKE '%(run_id%'`),
