@@ -584,7 +584,7 @@ AS $function$
     WITH d AS (
       DELETE FROM transactions WHERE id IN (
         SELECT t.id FROM job_runs jr CROSS JOIN LATERAL strongroom_run_ranges(jr.id) r
-               JOIN transactions t ON t.id BETWEEN r.lo AND r.hi AND t.run_id = jr.id
+               CROSS JOIN LATERAL (SELECT * FROM transactions x WHERE x.id BETWEEN r.lo AND r.hi AND x.run_id = jr.id OFFSET 0) t
               WHERE jr.job_id = p_job_id
            AND t.booked_at < v_cutoff
            AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
@@ -670,7 +670,9 @@ AS $function$
   DECLARE
     v_status text;
     v_job uuid;
-    v_rows bigint;
+    v_rows bigint := 0;
+    v_n bigint;
+    r record;
   BEGIN
     SELECT status, job_id INTO v_status, v_job FROM job_runs WHERE id = p_run_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -680,8 +682,11 @@ AS $function$
       RAISE EXCEPTION 'run % is %: only the rows of a FAILED or CANCELLED run may be removed', p_run_id, v_status
         USING ERRCODE = 'insufficient_privilege';
     END IF;
-    WITH d AS (DELETE FROM transactions t USING strongroom_run_ranges(p_run_id) r
-                  WHERE t.id BETWEEN r.lo AND r.hi AND t.run_id = p_run_id RETURNING 1) SELECT count(*) INTO v_rows FROM d;
+    FOR r IN SELECT g.lo, g.hi FROM strongroom_run_ranges(p_run_id) g LOOP
+      DELETE FROM transactions WHERE id BETWEEN r.lo AND r.hi AND run_id = p_run_id;
+      GET DIAGNOSTICS v_n = ROW_COUNT;
+      v_rows := v_rows + v_n;
+    END LOOP;
     IF v_rows > 0 THEN
       INSERT INTO sink_removals (reason, job_id, run_id, row_count, details)
         VALUES ('UNPUBLISHED', v_job, p_run_id, v_rows, jsonb_build_object('status', v_status));

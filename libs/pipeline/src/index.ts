@@ -26,6 +26,7 @@ export { listRunPartitions, type PartitionView } from './run/partition-lease';
 export { IngestSession, type IngestAck, type IngestRecordInput, type PreparedIngestBatch } from './run/ingest';
 export { RunLockHolder } from './run/run-lock';
 export { verifyRun, type VerifyRunResult } from './run/verify-run';
+export { sinkTotals } from './run/run-finalizer';
 export { isDatabaseOutage } from './run/db-outage';
 export { evaluateRunSla, type Sla, type SlaEvaluation } from './run/sla';
 export { SINK_COLUMNS } from './load/batch-writer';

@@ -6,7 +6,9 @@ const UNPUBLISH = (deleteRows: string) => `
   DECLARE
     v_status text;
     v_job uuid;
-    v_rows bigint;
+    v_rows bigint := 0;
+    v_n bigint;
+    r record;
   BEGIN
     SELECT status, job_id INTO v_status, v_job FROM job_runs WHERE id = p_run_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -16,7 +18,7 @@ const UNPUBLISH = (deleteRows: string) => `
       RAISE EXCEPTION 'run % is %: only the rows of a FAILED or CANCELLED run may be removed', p_run_id, v_status
         USING ERRCODE = 'insufficient_privilege';
     END IF;
-    WITH d AS (${deleteRows} RETURNING 1) SELECT count(*) INTO v_rows FROM d;
+    ${deleteRows}
     IF v_rows > 0 THEN
       INSERT INTO sink_removals (reason, job_id, run_id, row_count, details)
         VALUES ('UNPUBLISHED', v_job, p_run_id, v_rows, jsonb_build_object('status', v_status));
@@ -131,12 +133,17 @@ export class RunIdRanges1766100000000 implements MigrationInterface {
          CHECK (scope <> 'BATCH' OR record_count = 0 OR first_id IS NOT NULL) NOT VALID`,
     );
     await q.query(
-      UNPUBLISH(`DELETE FROM transactions t USING strongroom_run_ranges(p_run_id) r
-                  WHERE t.id BETWEEN r.lo AND r.hi AND t.run_id = p_run_id`),
+      // one DELETE per range, each by the primary key (joined, the ranges and the sink plan as a scan of the sink)
+      UNPUBLISH(`FOR r IN SELECT g.lo, g.hi FROM strongroom_run_ranges(p_run_id) g LOOP
+      DELETE FROM transactions WHERE id BETWEEN r.lo AND r.hi AND run_id = p_run_id;
+      GET DIAGNOSTICS v_n = ROW_COUNT;
+      v_rows := v_rows + v_n;
+    END LOOP;`),
     );
     await q.query(
+      // per range by the primary key (OFFSET 0 keeps the subquery: joined, it plans as a scan of the sink)
       PURGE(`FROM job_runs jr CROSS JOIN LATERAL strongroom_run_ranges(jr.id) r
-               JOIN transactions t ON t.id BETWEEN r.lo AND r.hi AND t.run_id = jr.id
+               CROSS JOIN LATERAL (SELECT * FROM transactions x WHERE x.id BETWEEN r.lo AND r.hi AND x.run_id = jr.id OFFSET 0) t
               WHERE jr.job_id = p_job_id`),
     );
     await q.query(`DROP INDEX transactions_run_idx`);
@@ -144,7 +151,11 @@ export class RunIdRanges1766100000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`CREATE INDEX transactions_run_idx ON transactions (run_id, source_record_no)`);
-    await q.query(UNPUBLISH(`DELETE FROM transactions WHERE run_id = p_run_id`));
+    await q.query(
+      UNPUBLISH(
+        `WITH d AS (DELETE FROM transactions WHERE run_id = p_run_id RETURNING 1) SELECT count(*) INTO v_rows FROM d;`,
+      ),
+    );
     await q.query(
       PURGE(`FROM transactions t WHERE t.run_id IN (SELECT r.id FROM job_runs r WHERE r.job_id = p_job_id)`),
     );

@@ -12,9 +12,15 @@ export const DEFAULT_RETENTION_DAYS = 2557; // 7 years
 const HELD = `EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
                 (h.scope = 'ACCOUNT' AND (h.value = t.account OR h.value_bidx = t.account_bidx)) OR (h.scope = 'RUN' AND h.value = t.run_id::text) OR (h.scope = 'JOB' AND h.value = $1::uuid::text)))`;
 
+/**
+ * The sink rows of `run` in the id range `r` (OFFSET 0 keeps it a subquery, read by the primary key per range:
+ * joined directly, the ranges and the sink are planned as a scan of the whole sink).
+ */
+const RANGE_ROWS = (run: string) =>
+  `SELECT * FROM transactions x WHERE x.id BETWEEN r.lo AND r.hi AND x.run_id = ${run} OFFSET 0`;
 /** The rows of job $1's runs, by each run's id ranges (the sink has no index on the run). */
 const JOB_ROWS = `job_runs jr CROSS JOIN LATERAL strongroom_run_ranges(jr.id) r
-  JOIN transactions t ON t.id BETWEEN r.lo AND r.hi AND t.run_id = jr.id WHERE jr.job_id = $1::uuid`;
+  CROSS JOIN LATERAL (${RANGE_ROWS('jr.id')}) t WHERE jr.job_id = $1::uuid`;
 
 function reasonOf(reason: string): string {
   return operatorText(reason, 'a reason');
@@ -60,7 +66,7 @@ export async function placeHold(
       scope === 'ACCOUNT'
         ? 'transactions t WHERE (t.account = $1 OR t.account_bidx = $2)'
         : scope === 'RUN'
-          ? 'strongroom_run_ranges($1::uuid) r JOIN transactions t ON t.id BETWEEN r.lo AND r.hi AND t.run_id = $1::uuid'
+          ? `strongroom_run_ranges($1::uuid) r CROSS JOIN LATERAL (${RANGE_ROWS('$1::uuid')}) t`
           : JOB_ROWS;
     const [{ n }] = (await em.query(
       `SELECT count(*)::int AS n FROM ${rows}`,

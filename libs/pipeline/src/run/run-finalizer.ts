@@ -132,8 +132,11 @@ export async function finalizeRun(
 /** Per-currency count and exact sum of what the sink holds for this run. */
 export async function sinkTotals(ds: DataSource, runId: string): Promise<Totals> {
   const rows: { currency: string; n: string; total: string }[] = await ds.query(
-    `SELECT t.currency, count(*)::text AS n, sum(t.amount)::text AS total
-       FROM strongroom_run_ranges($1) r JOIN transactions t ON t.id BETWEEN r.lo AND r.hi AND t.run_id = $1
+    // per range by the primary key (a join of the ranges with the sink is planned as a scan of the whole sink)
+    `SELECT t.currency, sum(t.n)::text AS n, sum(t.total)::text AS total
+       FROM strongroom_run_ranges($1) r
+      CROSS JOIN LATERAL (SELECT x.currency, count(*) AS n, sum(x.amount) AS total FROM transactions x
+                           WHERE x.id BETWEEN r.lo AND r.hi AND x.run_id = $1 GROUP BY x.currency) t
       GROUP BY t.currency`,
     [runId],
   );
