@@ -12,7 +12,7 @@ import { SignIn } from './pages/SignIn';
 // GraphiQL is big: its own chunk, fetched only when the explorer is opened
 const ExplorerPage = lazy(() => import('./pages/ExplorerPage'));
 import { follow, useRoute } from './router';
-import { forgetToken, loadToken, saveToken, tokenFromFragment } from './session';
+import { forgetExplorer, forgetToken, loadToken, saveToken, tokenFromFragment } from './session';
 import { CALLBACK_PATH, finishSignIn } from './oidc';
 
 /** What the signed-in person may do, as the gateway's role matrix says (Query.me). */
@@ -40,11 +40,6 @@ function redeemOnce(): Promise<string> {
     redemption = finishSignIn(search, window.sessionStorage);
   }
   return redemption;
-}
-
-/** The explorer's tabs, queries and history (kept in the tab's session storage) go with the person. */
-function forgetExplorer(store: Storage): void {
-  for (const key of Object.keys(store)) if (key.startsWith('graphiql')) store.removeItem(key);
 }
 
 export function App() {

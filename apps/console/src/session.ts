@@ -68,3 +68,48 @@ export function saveToken(store: TokenStore, token: string): void {
 export function forgetToken(store: TokenStore): void {
   store.removeItem(KEY);
 }
+
+/**
+ * The explorer's storage: this tab's session storage, for the tabs, queries and history GraphiQL keeps,
+ * until the person signs out. GraphiQL saves its tabs on a timer, so a save can come after sign-out forgot
+ * them; a closed explorer storage drops such saves.
+ */
+class ExplorerStorage implements Storage {
+  [name: string]: unknown;
+  closed = false;
+  constructor(private readonly store: Storage) {}
+  get length(): number {
+    return this.store.length;
+  }
+  clear(): void {
+    this.store.clear();
+  }
+  getItem(key: string): string | null {
+    return this.store.getItem(key);
+  }
+  key(index: number): string | null {
+    return this.store.key(index);
+  }
+  removeItem(key: string): void {
+    this.store.removeItem(key);
+  }
+  setItem(key: string, value: string): void {
+    if (!this.closed) this.store.setItem(key, value);
+  }
+}
+
+const openExplorers = new Set<ExplorerStorage>();
+
+/** The storage an explorer opened now keeps its state in (see ExplorerStorage). */
+export function explorerStorage(store: Storage): Storage {
+  const s = new ExplorerStorage(store);
+  openExplorers.add(s);
+  return s;
+}
+
+/** At sign-out: the explorers opened so far save nothing more, and what they kept goes with the person. */
+export function forgetExplorer(store: Storage): void {
+  for (const s of openExplorers) s.closed = true;
+  openExplorers.clear();
+  for (const key of Object.keys(store)) if (key.startsWith('graphiql')) store.removeItem(key);
+}

@@ -7,6 +7,7 @@ import { GraphiQL } from 'graphiql';
 import 'graphiql/style.css';
 import { createClient as createWsClient } from 'graphql-ws';
 import { useEffect, useMemo } from 'react';
+import { explorerStorage } from '../session';
 
 const FIRST_QUERY = `# The Strongroom GraphQL API, as the signed-in person may use it.
 # Ctrl-Enter runs the query; Ctrl-Space completes; the docs are in the book icon on the left.
@@ -50,15 +51,11 @@ export default function ExplorerPage({ token }: { token: string }) {
     };
   }, [token]);
   useEffect(() => close, [close]);
+  const storage = useMemo(() => explorerStorage(window.sessionStorage), []);
   return (
     <section className="explorer" aria-label="GraphQL explorer">
       {/* queries and history stay in this tab (session storage), like the token, and go at sign-out */}
-      <GraphiQL
-        fetcher={fetcher}
-        defaultQuery={FIRST_QUERY}
-        isHeadersEditorEnabled={false}
-        storage={window.sessionStorage}
-      />
+      <GraphiQL fetcher={fetcher} defaultQuery={FIRST_QUERY} isHeadersEditorEnabled={false} storage={storage} />
     </section>
   );
 }
