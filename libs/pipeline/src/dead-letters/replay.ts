@@ -209,11 +209,10 @@ async function replayRun(
     const loadedNos = [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n);
     // where the replayed rows lie in the sink: after the value taken before their inserts, up to the session's last
     const range = result.idFloor
-      ? ((
-          await client.query(`SELECT $1::bigint::text AS lo, currval('${SINK_ID_SEQUENCE}')::text AS hi`, [
-            result.idFloor,
-          ])
-        ).rows[0] as { lo: string; hi: string })
+      ? {
+          lo: result.idFloor,
+          hi: ((await client.query(`SELECT currval('${SINK_ID_SEQUENCE}')::text AS hi`)).rows[0] as { hi: string }).hi,
+        }
       : undefined;
     if (range && loadedNos.length && Object.keys(checks).length) {
       // replayed rows go through the same checks as rows loaded by the run (alerts are deduplicated); the

@@ -105,11 +105,11 @@ export async function commitBatch(
       });
     }
     // where the batch's rows lie in the sink: after the value taken before its inserts, up to the session's last
-    const integrity = await client.query<{ first_id: string | null; last_id: string | null }>({
+    const integrity = await client.query<{ last_id: string | null }>({
       name: 'strongroom_batch_integrity',
       text: `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details, partition_no, lease_epoch, first_id, last_id)
        VALUES ($1, $2, 'BATCH', $3, $4, $5, $6, $7, $8, $9::bigint, CASE WHEN $9::bigint IS NULL THEN NULL ELSE currval('${SINK_ID_SEQUENCE}') END)
-       RETURNING first_id::text, last_id::text`,
+       RETURNING last_id::text`,
       values: [
         run.id,
         batchSeq,
@@ -123,13 +123,13 @@ export async function commitBatch(
       ],
     });
     await extra?.(client, batchSeq, result);
-    const range = integrity.rows[0];
+    const lastId = integrity.rows[0]?.last_id;
     const alerts =
-      ctx.checks && result.loaded > 0 && range?.first_id && range.last_id
+      ctx.checks && result.loaded > 0 && result.idFloor && lastId
         ? await runComplianceChecks(
             client,
             ctx.checks,
-            { ...ctx, lo: range.first_id, hi: range.last_id },
+            { ...ctx, lo: result.idFloor, hi: lastId },
             input.firstRecordNo,
             input.lastRecordNo,
             input.valid,

@@ -3,6 +3,7 @@ import { appendAudit } from '@strongroom/audit';
 import { type DataSource, type HoldScope, LegalHoldEntity, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { isUuid } from '../jobs/job-store';
+import { runRows } from '../run/run-rows';
 
 export type Classification = 'PUBLIC' | 'INTERNAL' | 'CONFIDENTIAL' | 'RESTRICTED';
 /** Days rows of each data classification are kept, by booking date (a job's own retentionDays wins). */
@@ -12,15 +13,8 @@ export const DEFAULT_RETENTION_DAYS = 2557; // 7 years
 const HELD = `EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
                 (h.scope = 'ACCOUNT' AND (h.value = t.account OR h.value_bidx = t.account_bidx)) OR (h.scope = 'RUN' AND h.value = t.run_id::text) OR (h.scope = 'JOB' AND h.value = $1::uuid::text)))`;
 
-/**
- * The sink rows of `run` in the id range `r` (OFFSET 0 keeps it a subquery, read by the primary key per range:
- * joined directly, the ranges and the sink are planned as a scan of the whole sink).
- */
-const RANGE_ROWS = (run: string) =>
-  `SELECT * FROM transactions x WHERE x.id BETWEEN r.lo AND r.hi AND x.run_id = ${run} OFFSET 0`;
-/** The rows of job $1's runs, by each run's id ranges (the sink has no index on the run). */
-const JOB_ROWS = `job_runs jr CROSS JOIN LATERAL strongroom_run_ranges(jr.id) r
-  CROSS JOIN LATERAL (${RANGE_ROWS('jr.id')}) t WHERE jr.job_id = $1::uuid`;
+/** The rows of job $1's runs (as `t`), by each run's id ranges. */
+const JOB_ROWS = `job_runs jr CROSS JOIN LATERAL ${runRows('jr.id')} WHERE jr.job_id = $1::uuid`;
 
 function reasonOf(reason: string): string {
   return operatorText(reason, 'a reason');
@@ -61,12 +55,11 @@ export async function placeHold(
       `INSERT INTO legal_holds (scope, value, value_bidx, reason, placed_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
       [scope, v, bidx, why, actor],
     )) as { id: string }[];
-    // a run's rows by its batches' id ranges (the sink has no index on the run)
     const rows =
       scope === 'ACCOUNT'
         ? 'transactions t WHERE (t.account = $1 OR t.account_bidx = $2)'
         : scope === 'RUN'
-          ? `strongroom_run_ranges($1::uuid) r CROSS JOIN LATERAL (${RANGE_ROWS('$1::uuid')}) t`
+          ? runRows('$1::uuid')
           : JOB_ROWS;
     const [{ n }] = (await em.query(
       `SELECT count(*)::int AS n FROM ${rows}`,

@@ -5,6 +5,7 @@ import { totalsEqual, totalsToJson, type Totals } from '../load/integrity';
 import { type JobDefinition } from '../jobs/job-definition';
 import { parseAmount } from '@strongroom/money';
 import { type RunStats } from './run-context';
+import { runRows } from './run-rows';
 import { markFinished, type RunOutcome } from './run-status';
 
 /**
@@ -132,12 +133,7 @@ export async function finalizeRun(
 /** Per-currency count and exact sum of what the sink holds for this run. */
 export async function sinkTotals(ds: DataSource, runId: string): Promise<Totals> {
   const rows: { currency: string; n: string; total: string }[] = await ds.query(
-    // per range by the primary key (a join of the ranges with the sink is planned as a scan of the whole sink)
-    `SELECT t.currency, sum(t.n)::text AS n, sum(t.total)::text AS total
-       FROM strongroom_run_ranges($1) r
-      CROSS JOIN LATERAL (SELECT x.currency, count(*) AS n, sum(x.amount) AS total FROM transactions x
-                           WHERE x.id BETWEEN r.lo AND r.hi AND x.run_id = $1 GROUP BY x.currency) t
-      GROUP BY t.currency`,
+    `SELECT t.currency, count(*)::text AS n, sum(t.amount)::text AS total FROM ${runRows('$1::uuid')} GROUP BY t.currency`,
     [runId],
   );
   const totals: Totals = new Map();
