@@ -520,6 +520,17 @@ AS $function$
         RETURN NULL;
       END $function$
 
+CREATE OR REPLACE FUNCTION public.strongroom_audit_tail(p_lock_key bigint)
+ RETURNS TABLE(seq text, hash text)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public'
+AS $function$
+      BEGIN
+        PERFORM pg_advisory_xact_lock(p_lock_key);
+        RETURN QUERY SELECT l.seq::text, l.hash FROM immutable_audit_log l ORDER BY l.seq DESC LIMIT 1;
+      END $function$
+GRANT EXECUTE TO strongroom_runtime
+
 CREATE OR REPLACE FUNCTION public.strongroom_keep_alerted()
  RETURNS trigger
  LANGUAGE plpgsql

@@ -35,8 +35,8 @@ export const AUDIT_LOCK_KEY = 7_382_611_002;
  */
 export async function appendAudit(exec: SqlExec, input: AuditEntryInput): Promise<AuditEntry> {
   if (!/^[a-z_]+:[a-z_]+$/.test(input.action)) throw new Error(`audit action must be noun:verb, got ${input.action}`);
-  await exec('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
-  const [last] = await exec('SELECT l.seq::text AS seq, l.hash FROM immutable_audit_log l ORDER BY l.seq DESC LIMIT 1');
+  // the append lock, then the chain's last entry as of after the wait (one round trip: a volatile function)
+  const [last] = await exec('SELECT seq, hash FROM strongroom_audit_tail($1)', [AUDIT_LOCK_KEY]);
   const seq = last ? Number(last.seq) + 1 : 1;
   const prevHash = last ? String(last.hash) : GENESIS_HASH;
   // every text the chain keeps passes the card-data detector (PCI DSS 3.5.1): an operator's reason, a

@@ -31,6 +31,7 @@ import { KycSourceTime1765800000000 } from './migrations/1765800000000-kyc-sourc
 import { AlertReferencesPerStatement1765900000000 } from './migrations/1765900000000-alert-references-per-statement';
 import { AmlMonitoredRows1766000000000 } from './migrations/1766000000000-aml-monitored-rows';
 import { RunIdRanges1766100000000 } from './migrations/1766100000000-run-id-ranges';
+import { AuditTail1766200000000 } from './migrations/1766200000000-audit-tail';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -70,6 +71,7 @@ export const MIGRATIONS = [
   AlertReferencesPerStatement1765900000000,
   AmlMonitoredRows1766000000000,
   RunIdRanges1766100000000,
+  AuditTail1766200000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

@@ -154,6 +154,7 @@ describe('runMigrations', () => {
     await ds.initialize();
     try {
       await runMigrations(ds);
+      await ds.undoLastMigration({ transaction: 'all' }); // the audit tail function
       await ds.undoLastMigration({ transaction: 'all' }); // the schema as it was before the ranges
       const [{ job }] = (await ds.query(
         `WITH j AS (INSERT INTO jobs (id, name, current_version, source_kind, sink_table)
@@ -188,7 +189,7 @@ describe('runMigrations', () => {
            VALUES ($1, 1, 'BATCH', 0, '{}', repeat('c', 64), '{}')`,
           [r],
         );
-      expect(await runMigrations(ds)).toEqual(['RunIdRanges1766100000000']);
+      expect(await runMigrations(ds)).toEqual(['RunIdRanges1766100000000', 'AuditTail1766200000000']);
       const ids = async (r: string) =>
         (
           (await ds.query('SELECT id::int AS id FROM transactions WHERE run_id = $1 ORDER BY id', [r])) as {

@@ -1,7 +1,14 @@
 import { type PoolClient } from 'pg';
 import { appendAudit } from '@strongroom/audit';
 import { type JobRunEntity, sqlExec } from '@strongroom/db';
-import { SINK_ID_SEQUENCE, writeBatch, type BatchContext, type BatchResult, type SinkLines } from './batch-writer';
+import {
+  beginBatch,
+  SINK_ID_SEQUENCE,
+  writeBatch,
+  type BatchContext,
+  type BatchResult,
+  type SinkLines,
+} from './batch-writer';
 import { runComplianceChecks } from '../compliance/compliance-checks';
 import { totalsToJson } from './integrity';
 import { PartitionFencedError, RunFencedError, RunPausedError } from '../run/run-status';
@@ -46,9 +53,11 @@ export async function commitBatch(
   input: BatchInput,
   extra?: (client: PoolClient, batchSeq: number, result: BatchResult) => Promise<void>,
 ): Promise<BatchResult> {
-  await client.query('BEGIN');
+  const lease = input.lease;
   try {
-    const lease = input.lease;
+    // BEGIN, the id floor and (for a stream) the fast path's savepoint in one round trip; a partition's batch
+    // sets no savepoint before its fencing lock below
+    const opening = await beginBatch(client, ctx, input.valid.length, !lease);
     if (lease) {
       // fencing: the partition row, locked for this transaction, must still be this lease's — a takeover
       // bumps the epoch under the same lock, so a superseded owner's batch never lands
@@ -59,7 +68,7 @@ export async function commitBatch(
       );
       if (held.rowCount !== 1) throw new PartitionFencedError(run.id, lease.partitionNo, lease.epoch);
     }
-    const result = await writeBatch(client, ctx, input.valid, input.rejected, input.lines);
+    const result = await writeBatch(client, ctx, input.valid, input.rejected, input.lines, opening);
     for (const [k, v] of Object.entries(input.filtered ?? {}))
       result.filteredByReason[k] = (result.filteredByReason[k] ?? 0) + v;
     const batchFiltered = Object.values(result.filteredByReason).reduce((a, b) => a + b, 0);
@@ -86,24 +95,8 @@ export async function commitBatch(
           lease.ttlMs,
         ],
       );
-    } else {
-      await client.query({
-        name: 'strongroom_stream_checkpoint',
-        text: `INSERT INTO run_checkpoints (run_id, partition_no, kind, batch_seq, records_read, byte_offset, loaded, dead_lettered, filtered, updated_at)
-         VALUES ($1, 0, 'STREAM', $2, $3, $4, $5, $6, $7, now())
-         ON CONFLICT (run_id, partition_no) DO UPDATE SET batch_seq = $2, records_read = $3, byte_offset = $4, loaded = $5,
-           dead_lettered = $6, filtered = $7, updated_at = now()`,
-        values: [
-          run.id,
-          batchSeq,
-          counters.recordsRead,
-          input.position,
-          counters.recordsLoaded,
-          counters.recordsDeadLettered,
-          counters.recordsFiltered,
-        ],
-      });
     }
+    // (a stream's checkpoint moved on with its run's counters, in advanceStream's statement)
     // where the batch's rows lie in the sink: after the value taken before its inserts, up to the session's last
     const integrity = await client.query<{ last_id: string | null }>({
       name: 'strongroom_batch_integrity',
@@ -241,14 +234,24 @@ async function advanceStream(
 ): Promise<RunCounters> {
   const filteredBy = { ...run.filteredByReason };
   for (const [k, v] of Object.entries(result.filteredByReason)) filteredBy[k] = (filteredBy[k] ?? 0) + v;
+  // the run's counters and the stream's checkpoint in one statement (one round trip)
   const updated = await client.query({
     name: 'strongroom_advance_stream',
-    text: `UPDATE job_runs SET records_read = records_read + $2, records_loaded = records_loaded + $3,
-            records_dead_lettered = records_dead_lettered + $4,
-            records_filtered = (SELECT coalesce(sum(value::bigint), 0) FROM jsonb_each_text($5::jsonb)),
-            filtered_by_reason = $5, bytes_read = $6, batches_committed = $7, identifiers_tokenized = identifiers_tokenized + $8
-      WHERE id = $1 AND status IN ('RUNNING','PAUSED') AND batches_committed = $7 - 1
-      RETURNING ${COUNTERS}`,
+    text: `WITH r AS (
+         UPDATE job_runs SET records_read = records_read + $2, records_loaded = records_loaded + $3,
+                records_dead_lettered = records_dead_lettered + $4,
+                records_filtered = (SELECT coalesce(sum(value::bigint), 0) FROM jsonb_each_text($5::jsonb)),
+                filtered_by_reason = $5, bytes_read = $6, batches_committed = $7, identifiers_tokenized = identifiers_tokenized + $8
+          WHERE id = $1 AND status IN ('RUNNING','PAUSED') AND batches_committed = $7 - 1
+          RETURNING *),
+       c AS (
+         INSERT INTO run_checkpoints (run_id, partition_no, kind, batch_seq, records_read, byte_offset, loaded, dead_lettered, filtered, updated_at)
+         SELECT r.id, 0, 'STREAM', r.batches_committed, r.records_read, $6, r.records_loaded, r.records_dead_lettered, r.records_filtered, now()
+           FROM r
+         ON CONFLICT (run_id, partition_no) DO UPDATE SET batch_seq = EXCLUDED.batch_seq, records_read = EXCLUDED.records_read,
+           byte_offset = EXCLUDED.byte_offset, loaded = EXCLUDED.loaded, dead_lettered = EXCLUDED.dead_lettered,
+           filtered = EXCLUDED.filtered, updated_at = EXCLUDED.updated_at)
+       SELECT ${COUNTERS} FROM r`,
     values: [
       run.id,
       input.records,

@@ -1,4 +1,4 @@
-import { type ClientBase } from 'pg';
+import { type ClientBase, type QueryResult } from 'pg';
 import { maskPansInText } from '@strongroom/compliance';
 import { copyBytes, type LineBuffer } from '@strongroom/connectors';
 import { pgErrorCode } from '@strongroom/errors';
@@ -171,6 +171,34 @@ export interface LoadResult {
 /** The sink's identity, whose values mark where a batch's rows lie (integrity rows' first_id…last_id). */
 export const SINK_ID_SEQUENCE = 'transactions_id_seq';
 
+/** How a batch's transaction was opened (beginBatch): its id floor, and whether the fast path's savepoint is set. */
+export interface BatchOpening {
+  idFloor: string | null;
+  savepoint: boolean;
+}
+
+/**
+ * Opens a batch's transaction in one round trip (statements without parameters go together in one simple
+ * query): BEGIN, the id floor when the batch has rows to insert, and the fast path's savepoint when the caller
+ * allows it and the direct COPY will be tried. A caller that takes row locks to fence the batch does not allow
+ * it: rolling back to a savepoint set before those locks would release them.
+ */
+export async function beginBatch(
+  client: ClientBase,
+  ctx: BatchContext,
+  rows: number,
+  savepointAllowed: boolean,
+): Promise<BatchOpening> {
+  const savepoint =
+    savepointAllowed && rows > 0 && ctx.checks?.kyc !== 'hold' && !(ctx.fastPath && ctx.fastPath.skip > 0);
+  const sql = ['BEGIN'];
+  if (rows > 0) sql.push(`SELECT nextval('${SINK_ID_SEQUENCE}')::text AS lo`);
+  if (savepoint) sql.push('SAVEPOINT strongroom_direct');
+  const results = (await client.query(sql.join('; '))) as unknown as QueryResult | QueryResult[];
+  const floor = Array.isArray(results) ? (results[1] as QueryResult<{ lo: string }>).rows[0]?.lo : undefined;
+  return { idFloor: floor ?? null, savepoint };
+}
+
 /**
  * Loads valid rows inside the caller's open transaction (through staging, isolating rows the database
  * refuses) and classifies those that did not insert: a key repeated within this run → DUPLICATE_KEY;
@@ -184,6 +212,8 @@ export async function loadRows(
   ctx: BatchContext,
   valid: readonly CanonicalTransaction[],
   prepared?: SinkLines,
+  /** The transaction as beginBatch opened it (else the id floor is taken here). */
+  opening?: BatchOpening,
 ): Promise<LoadResult> {
   const filteredByReason: Record<string, number> = {};
   const totals: Totals = new Map();
@@ -193,14 +223,16 @@ export async function loadRows(
   let loaded = 0;
   const { canonical, copy } = prepared ?? sinkLines(ctx, valid);
   const verdicts = new Map<number, Verdict>();
-  const idFloor = valid.length
-    ? (
-        await client.query<{ lo: string }>({
-          name: 'strongroom_id_floor',
-          text: `SELECT nextval('${SINK_ID_SEQUENCE}')::text AS lo`,
-        })
-      ).rows[0]!.lo
-    : null;
+  const idFloor =
+    opening?.idFloor ??
+    (valid.length
+      ? (
+          await client.query<{ lo: string }>({
+            name: 'strongroom_id_floor',
+            text: `SELECT nextval('${SINK_ID_SEQUENCE}')::text AS lo`,
+          })
+        ).rows[0]!.lo
+      : null);
   // KYC hold policy: rows of accounts without valid KYC are dead-lettered instead of loaded
   const held = ctx.checks?.kyc === 'hold' ? await kycHeld(client, valid) : new Map<number, string>();
   const byNo = held.size ? new Map(valid.map((t) => [t.recordNo, t])) : undefined;
@@ -215,7 +247,7 @@ export async function loadRows(
     });
   }
   // the direct COPY inserted every row but the later ones of a key repeated in the batch: no verdict to look up
-  const direct = held.size ? undefined : await copyDirect(client, ctx, valid, copy);
+  const direct = held.size ? undefined : await copyDirect(client, ctx, valid, copy, opening?.savepoint ?? false);
   if (!direct) {
     const copyByNo = new Map(valid.map((t, i) => [t.recordNo, copy.line(i)]));
     await insertIsolating(
@@ -279,6 +311,8 @@ async function copyDirect(
   ctx: BatchContext,
   rows: readonly CanonicalTransaction[],
   copy: LineBuffer,
+  /** beginBatch set the savepoint already. */
+  savepointSet: boolean,
 ): Promise<ReadonlySet<number> | undefined> {
   const state = (ctx.fastPath ??= { skip: 0, penalty: 1, used: 0, fellBack: 0 });
   const repeats = new Set<number>();
@@ -289,7 +323,7 @@ async function copyDirect(
   }
   const seen = new Set<string>();
   rows.forEach((t, i) => (seen.has(t.txnId) ? repeats.add(i) : seen.add(t.txnId)));
-  await client.query('SAVEPOINT strongroom_direct');
+  if (!savepointSet) await client.query('SAVEPOINT strongroom_direct');
   try {
     await copyBytes(
       client,
@@ -297,7 +331,7 @@ async function copyDirect(
       repeats.size ? linesExcept(copy, rows.length, repeats) : copy.bytes(),
     );
     ctx.crash?.('batch:mid-copy');
-    await client.query('RELEASE SAVEPOINT strongroom_direct');
+    // the savepoint is not released (one round trip less): COMMIT ends it with the transaction
     state.used++;
     state.penalty = 1;
     return repeats;
@@ -330,8 +364,9 @@ export async function writeBatch(
   valid: readonly CanonicalTransaction[],
   rejected: readonly Rejection[],
   prepared?: SinkLines,
+  opening?: BatchOpening,
 ): Promise<BatchResult> {
-  const r = await loadRows(client, ctx, valid, prepared);
+  const r = await loadRows(client, ctx, valid, prepared, opening);
   const dead = [...rejected, ...r.dead].sort((a, b) => a.recordNo - b.recordNo);
   if (dead.length) await insertDeadLetters(client, ctx, dead);
   return {
