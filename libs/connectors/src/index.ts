@@ -7,7 +7,7 @@ export {
   type SourceRecord,
 } from './csv-source';
 export { parseRecords, type ParsedRecord } from './csv-parser';
-export { copyBytes, copyText, copyEscape, LineBuffer } from './pg-copy';
+export { copyBytes, copyText, copyEscape, LineBuffer, type CopyFieldKind } from './pg-copy';
 export { openBankSource, CANONICAL_FIELDS, type BankSourceOptions } from './bank-source';
 export { csvLine } from './csv-line';
 export { openJsonlSource, type JsonlSourceOptions } from './jsonl-source';

@@ -16,10 +16,11 @@ export function copyEscape(value: string | null): string {
 const NEWLINE = 0x0a;
 
 /**
- * Lines of text kept as UTF-8 bytes in one growing buffer, each ended by "\n": a batch's COPY payload
- * or digest input built row by row. The bytes live outside the JavaScript heap, so a batch held while
- * it waits for its commit costs the garbage collector nothing, and the payload goes to the socket as
- * it is (no joining of strings, no second encoding).
+ * Rows kept as bytes in one growing buffer: lines of UTF-8 text, each ended by "\n" (a digest input, a COPY
+ * text payload), or binary COPY tuples (a COPY binary payload, without its header and trailer: copyBytes adds
+ * them). Built row by row; the bytes live outside the JavaScript heap, so a batch held while it waits for its
+ * commit costs the garbage collector nothing, and the payload goes to the socket as it is (no joining of
+ * strings, no second encoding).
  */
 export class LineBuffer {
   private buf: Buffer;
@@ -61,6 +62,115 @@ export class LineBuffer {
     this.ends.push(this.len);
   }
 
+  /** Empties the buffer (its memory is kept for the next rows). */
+  clear(): void {
+    this.len = 0;
+    this.ends.length = 0;
+  }
+
+  /** Ends the open row without a newline (a binary COPY tuple). */
+  endRow(): void {
+    this.ends.push(this.len);
+  }
+
+  /** Appends a big-endian 16-bit integer (a binary tuple's field count). */
+  int16(n: number): void {
+    this.room(2);
+    this.len = this.buf.writeInt16BE(n, this.len);
+  }
+
+  /** Appends a big-endian 32-bit integer. */
+  int32(n: number): void {
+    this.room(4);
+    this.len = this.buf.writeInt32BE(n, this.len);
+  }
+
+  /** Appends bytes as they are. */
+  append(bytes: Buffer): void {
+    this.room(bytes.length);
+    this.len += bytes.copy(this.buf, this.len);
+  }
+
+  /** A binary COPY field of a text type: the value's UTF-8 bytes after their length; null as length -1. */
+  textField(value: string | null): void {
+    if (value === null) return this.int32(-1);
+    this.room(4 + value.length * 3);
+    const n = this.buf.write(value, this.len + 4);
+    this.buf.writeInt32BE(n, this.len);
+    this.len += 4 + n;
+  }
+
+  /** A binary COPY field of type bigint (a safe integer). */
+  int8Field(n: number): void {
+    this.room(12);
+    this.buf.writeInt32BE(8, this.len);
+    this.buf.writeInt32BE(Math.floor(n / 2 ** 32), this.len + 4);
+    this.buf.writeUInt32BE(n >>> 0, this.len + 8);
+    this.len += 12;
+  }
+
+  /**
+   * Appends, as binary COPY fields, the first `kinds.length` columns of the COPY-text line `src[from, to)`
+   * (tab-separated, backslash escapes, \N for null; no newline). Text columns are unescaped; `numeric` must
+   * be a plain decimal ("-1234.50"; its display scale is its digits after the point, as when PostgreSQL
+   * parses the text), `timestamptz` UTC ISO 8601 "YYYY-MM-DDTHH:MM:SS[.f…]Z", `date` "YYYY-MM-DD" (years
+   * 0001–9999). One pass over the bytes, nothing allocated; a value in another form throws. Returns the
+   * offset after the last column read (its tab, or `to`).
+   */
+  copyTextToBinary(src: Buffer, from: number, to: number, kinds: readonly CopyFieldKind[]): number {
+    // each field's bytes at most once, plus length words and a numeric's header and rounding
+    this.room(to - from + kinds.length * 16);
+    const buf = this.buf;
+    let at = this.len;
+    let p = from;
+    for (let k = 0; k < kinds.length; k++) {
+      if (p > to) throw new Error(`COPY line has fewer than ${kinds.length} columns`);
+      if (src[p] === BACKSLASH && src[p + 1] === 78 && (p + 2 === to || src[p + 2] === TAB)) {
+        at = buf.writeInt32BE(-1, at); // \N
+        p += 3;
+        continue;
+      }
+      const kind = kinds[k];
+      if (kind === 'text') {
+        // one pass: copy up to the tab, unescaping
+        const lenAt = at;
+        at += 4;
+        let i = p;
+        for (; i < to; i++) {
+          let c = src[i] as number;
+          if (c === TAB) break;
+          if (c === BACKSLASH && i + 1 < to) {
+            const e = src[++i] as number;
+            c = e === 116 ? TAB : e === 110 ? NEWLINE : e === 114 ? 13 : e;
+          }
+          buf[at++] = c;
+        }
+        buf.writeInt32BE(at - lenAt - 4, lenAt);
+        p = i + 1;
+        continue;
+      }
+      let q = p;
+      while (q < to && src[q] !== TAB) q++;
+      if (kind === 'numeric') {
+        at = numericAt(buf, at, src, p, q);
+      } else if (kind === 'timestamptz') {
+        at = timestamptzAt(buf, at, src, p, q);
+      } else {
+        if (q - p !== 10) throw new Error(`not a date: ${src.toString('utf8', p, q)}`);
+        at = buf.writeInt32BE(4, at);
+        at = buf.writeInt32BE(daysSince2000(src, p), at);
+      }
+      p = q + 1;
+    }
+    this.len = at;
+    return p - 1;
+  }
+
+  /** copyTextToBinary of line `i` of `lines` (another buffer), without its "\n". */
+  copyLineToBinary(lines: LineBuffer, i: number, kinds: readonly CopyFieldKind[]): void {
+    this.copyTextToBinary(lines.buf, lines.start(i), (lines.ends[i] as number) - 1, kinds);
+  }
+
   /** Where line `i` starts (its first byte). */
   start(i: number): number {
     return i === 0 ? 0 : (this.ends[i - 1] as number);
@@ -87,19 +197,145 @@ export class LineBuffer {
   }
 }
 
+/** The kinds of column copyTextToBinary converts. */
+export type CopyFieldKind = 'text' | 'numeric' | 'timestamptz' | 'date';
+
+const TAB = 0x09;
+const BACKSLASH = 0x5c;
+
+/** The value of the ASCII digits src[from, to). */
+function digits(src: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = (src[i] as number) - 48;
+    if (d < 0 || d > 9) throw new Error(`not digits: ${src.toString('utf8', from, to)}`);
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Days from 2000-01-01 to the date "YYYY-MM-DD" at src[at] (proleptic Gregorian). */
+function daysSince2000(src: Buffer, at: number): number {
+  if (src[at + 4] !== 45 || src[at + 7] !== 45) throw new Error(`not a date: ${src.toString('utf8', at, at + 10)}`);
+  // days from civil (H. Hinnant): March-based years, so the leap day is the year's last
+  const m = digits(src, at + 5, at + 7);
+  const y = digits(src, at, at + 4) - (m <= 2 ? 1 : 0);
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + digits(src, at + 8, at + 10) - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 730_425; // 730,425: days from 0000-03-01 to 2000-01-01
+}
+
+/** Base-10000 digits of one numeric (at most 40 decimal digits in the sink: 12 groups; room for more). */
+const GROUPS = new Array<number>(64).fill(0);
+
+/**
+ * Writes the plain decimal src[p, q) at buf[at] as a binary numeric field (length, ndigits, weight, sign,
+ * display scale, base-10000 digits aligned on the point); returns the offset after it.
+ */
+function numericAt(buf: Buffer, at: number, src: Buffer, p: number, q: number): number {
+  const bad = () => new Error(`not a plain decimal: ${src.toString('utf8', p, q)}`);
+  const neg = src[p] === 45;
+  const from = neg ? p + 1 : p;
+  let point = q;
+  for (let i = from; i < q; i++) if (src[i] === 46) point = i;
+  const intDigits = point - from;
+  const scale = point < q ? q - point - 1 : 0;
+  if (intDigits < 1 || (point < q && scale < 1) || intDigits + scale > 4 * (GROUPS.length - 2)) throw bad();
+  // the integer part's first group may be short, the fraction's last one is filled with zeros
+  const lead = (4 - (intDigits % 4)) % 4;
+  let n = 0;
+  let g = 0;
+  let k = lead;
+  for (let i = from; i < q; i++) {
+    if (i === point) continue;
+    const d = (src[i] as number) - 48;
+    if (d < 0 || d > 9) throw bad();
+    g = g * 10 + d;
+    if (++k === 4) {
+      GROUPS[n++] = g;
+      g = 0;
+      k = 0;
+    }
+  }
+  if (k > 0) GROUPS[n++] = g * 10 ** (4 - k);
+  let weight = (lead + intDigits) / 4 - 1;
+  let first = 0;
+  while (first < n && GROUPS[first] === 0) {
+    first++;
+    weight--;
+  }
+  while (n > first && GROUPS[n - 1] === 0) n--;
+  const count = n - first;
+  if (count === 0) weight = 0;
+  at = buf.writeInt32BE(8 + 2 * count, at);
+  at = buf.writeInt16BE(count, at);
+  at = buf.writeInt16BE(weight, at);
+  at = buf.writeUInt16BE(neg && count > 0 ? 0x4000 : 0, at);
+  at = buf.writeInt16BE(scale, at);
+  for (let i = first; i < n; i++) at = buf.writeInt16BE(GROUPS[i] as number, at);
+  return at;
+}
+
+/**
+ * Writes the UTC timestamp src[p, q) ("YYYY-MM-DDTHH:MM:SS[.f…]Z", up to 6 fraction digits) at buf[at] as a
+ * binary timestamptz field (microseconds since 2000-01-01 UTC); returns the offset after it.
+ */
+function timestamptzAt(buf: Buffer, at: number, src: Buffer, p: number, q: number): number {
+  const z = q - 1;
+  if (q - p < 20 || src[p + 10] !== 84 || src[p + 13] !== 58 || src[p + 16] !== 58 || src[z] !== 90)
+    throw new Error(`not a UTC timestamp: ${src.toString('utf8', p, q)}`);
+  const secs =
+    daysSince2000(src, p) * 86_400 +
+    digits(src, p + 11, p + 13) * 3600 +
+    digits(src, p + 14, p + 16) * 60 +
+    digits(src, p + 17, p + 19);
+  let us = 0;
+  if (z > p + 19) {
+    const places = z - (p + 20);
+    if (src[p + 19] !== 46 || places < 1 || places > 6)
+      throw new Error(`not a UTC timestamp: ${src.toString('utf8', p, q)}`);
+    us = digits(src, p + 20, z) * 10 ** (6 - places);
+  }
+  at = buf.writeInt32BE(8, at);
+  if (Math.abs(secs) < 9e9) {
+    // exact in a double (within about 285 years of 2000)
+    const micros = secs * 1_000_000 + us;
+    const hi = Math.floor(micros / 2 ** 32);
+    at = buf.writeInt32BE(hi, at);
+    return buf.writeUInt32BE(micros - hi * 2 ** 32, at);
+  }
+  return buf.writeBigInt64BE(BigInt(secs) * 1_000_000n + BigInt(us), at);
+}
+
 /** COPY payload is sent in pieces of at most this many bytes (the stream's backpressure applies). */
 const PIECE = 256 * 1024;
 
+/** A binary COPY payload's header (signature, flags, no extension) and trailer (field count -1). */
+const BINARY_HEADER = Buffer.from([
+  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
+
 /**
- * Streams `payload` (COPY-text rows, each ended by "\n") into `COPY <target> FROM STDIN` on the given
- * client, inside whatever transaction the client has open. `target` is a trusted identifier list built
- * by the caller, never user input.
+ * Streams `payload` into `COPY <target> FROM STDIN` on the given client, inside whatever transaction the
+ * client has open: COPY-text rows, each ended by "\n", or with `binary` binary COPY tuples (the header and
+ * trailer are added here). `target` is a trusted identifier list built by the caller, never user input.
  */
-export async function copyBytes(client: ClientBase, target: string, payload: Buffer): Promise<void> {
+export async function copyBytes(
+  client: ClientBase,
+  target: string,
+  payload: Buffer,
+  format: 'text' | 'binary' = 'text',
+): Promise<void> {
   if (payload.length === 0) return;
-  const sink = client.query(copyFrom(`COPY ${target} FROM STDIN`));
+  const binary = format === 'binary';
+  const sink = client.query(copyFrom(`COPY ${target} FROM STDIN${binary ? ' (FORMAT binary)' : ''}`));
   function* pieces() {
+    if (binary) yield BINARY_HEADER;
     for (let i = 0; i < payload.length; i += PIECE) yield payload.subarray(i, Math.min(payload.length, i + PIECE));
+    if (binary) yield BINARY_TRAILER;
   }
   await pipeline(Readable.from(pieces(), { objectMode: false }), sink);
 }

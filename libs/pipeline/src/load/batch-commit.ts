@@ -26,7 +26,7 @@ export interface BatchInput {
   rejected: Rejection[];
   /** Records the source itself marked as not to be loaded, by reason (e.g. NOT_BOOKED statement entries). */
   filtered?: Record<string, number>;
-  /** The valid rows' canonical and COPY lines, when built ahead of the commit (sinkLines). */
+  /** The valid rows' canonical lines and binary COPY tuples, when built ahead of the commit (sinkLines). */
   lines?: SinkLines;
   /**
    * A file run's partition lease: the batch commits only while the partition row still names this

@@ -5,7 +5,14 @@ import { pgErrorCode } from '@strongroom/errors';
 import { addToTotals, DigestBuilder, type Totals } from './integrity';
 import { type CanonicalTransaction, type Rejection } from '../types';
 import { kycHeld, type ComplianceChecks } from '../compliance/compliance-checks';
-import { classifyEncrypted, SINK_COLUMNS, sinkLines, type SinkLines, type Verdict } from './sink-lines';
+import {
+  classifyEncrypted,
+  SINK_COLUMNS,
+  SINK_COPY_FORMAT,
+  sinkLines,
+  type SinkLines,
+  type Verdict,
+} from './sink-lines';
 import { insertDeadLetters } from './dead-letter-rows';
 
 export { SINK_COLUMNS, sinkLines, type SinkLines };
@@ -107,6 +114,7 @@ async function insertIsolating(
       client,
       `strongroom_stage (${SINK_COLUMNS})`,
       Buffer.concat(rows.map((t) => lines.get(t.recordNo) as Buffer)),
+      SINK_COPY_FORMAT,
     );
     if (top) ctx.crash?.('batch:mid-copy');
     const inserted = await client.query<{ source_record_no: string }>(
@@ -329,6 +337,7 @@ async function copyDirect(
       client,
       `transactions (${SINK_COLUMNS})`,
       repeats.size ? linesExcept(copy, rows.length, repeats) : copy.bytes(),
+      SINK_COPY_FORMAT,
     );
     ctx.crash?.('batch:mid-copy');
     // the savepoint is not released (one round trip less): COMMIT ends it with the transaction

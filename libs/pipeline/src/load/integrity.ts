@@ -47,8 +47,9 @@ export function totalsEqual(a: Totals, b: Totals): boolean {
 
 /**
  * The canonical text of a loaded record: business key and content fields in a fixed order, COPY-text
- * escaped, tab-separated. The same line is the COPY payload (plus run columns) and the digest input,
- * so a digest recomputed from the sink matches the one computed at load time.
+ * escaped, tab-separated. It is the digest input; the sink is loaded with the same values as binary COPY
+ * fields (sinkLines), and VerifyRun renders the stored row back to this text, so a digest recomputed from
+ * the sink matches the one computed at load time.
  */
 export function canonicalLine(sourceSystem: string, t: CanonicalTransaction): string {
   const e = copyEscape;

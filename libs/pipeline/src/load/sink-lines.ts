@@ -1,6 +1,6 @@
 import { type ClientBase } from 'pg';
 import { blindIndex, decryptField, encryptField } from '@strongroom/compliance';
-import { copyEscape, LineBuffer } from '@strongroom/connectors';
+import { copyEscape, LineBuffer, type CopyFieldKind } from '@strongroom/connectors';
 import { type ComplianceChecks } from '../compliance/compliance-checks';
 import { type EncryptableField } from '../jobs/job-definition';
 import { type CanonicalTransaction, type Rejection } from '../types';
@@ -17,26 +17,48 @@ export const SINK_COLUMNS =
 /** What became of a valid row in the sink: inserted now, or why not (classified against what is there). */
 export type Verdict = 'inserted' | 'mine' | 'same' | 'conflict' | Rejection;
 
-/** Position of each encryptable field in a canonical line, and its clear value. */
-const ENCRYPTABLE: Record<EncryptableField, { col: number; value: (t: CanonicalTransaction) => string | null }> = {
-  account: { col: 2, value: (t) => t.account },
-  counterparty_account: { col: 3, value: (t) => t.counterpartyAccount },
-  counterparty_name: { col: 4, value: (t) => t.counterpartyName },
-  reference: { col: 9, value: (t) => t.reference },
-};
-
 /**
  * A batch's rows as bytes, in row order: the canonical lines (the digest input, each ended by "\n") and
- * the COPY lines (as stored, with the run columns). Kept outside the JavaScript heap while the batch
- * waits for its commit.
+ * the binary COPY tuples (as stored, with the run columns; PostgreSQL parses no numeric, timestamp or uuid
+ * text). Kept outside the JavaScript heap while the batch waits for its commit.
  */
 export interface SinkLines {
   canonical: LineBuffer;
   copy: LineBuffer;
 }
 
+/** The COPY format of SinkLines.copy. */
+export const SINK_COPY_FORMAT = 'binary';
+
+const SINK_FIELD_COUNT = SINK_COLUMNS.split(',').length;
+
+/** A uuid as a binary COPY field (its length, then its 16 bytes). */
+function uuidField(uuid: string): Buffer {
+  const hex = uuid.replace(/-/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new Error(`not a uuid: ${uuid}`);
+  return Buffer.concat([Buffer.from([0, 0, 0, 16]), Buffer.from(hex, 'hex')]);
+}
+
+const BOOL_FIELD = { t: Buffer.from([0, 0, 0, 1, 1]), f: Buffer.from([0, 0, 0, 1, 0]) };
+
+/** The types of canonicalLine's columns, in order (source_system … card_pan_masked). */
+const CANONICAL_KINDS: readonly CopyFieldKind[] = [
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'numeric',
+  'text',
+  'timestamptz',
+  'date',
+  'text',
+  'text',
+  'text',
+];
+
 /**
- * Builds the canonical and COPY lines of `rows`, appended to `into` when given (pure CPU: the run
+ * Builds the canonical lines and COPY tuples of `rows`, appended to `into` when given (pure CPU: the run
  * executor does it, piece by piece, while the previous batch commits).
  */
 export function sinkLines(
@@ -45,29 +67,54 @@ export function sinkLines(
   into: SinkLines = { canonical: new LineBuffer(rows.length * 192), copy: new LineBuffer(rows.length * 256) },
 ): SinkLines {
   const { canonical, copy } = into;
-  const monitored = ctx.checks?.aml ? 't' : 'f';
+  const monitored = ctx.checks?.aml ? BOOL_FIELD.t : BOOL_FIELD.f;
+  const run = uuidField(ctx.runId);
+  const noBidxAndRun = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff]), run]);
   const enc = ctx.checks?.encryption;
+  // with encryption, the line as stored (RESTRICTED fields encrypted) is made here, one row at a time
+  const stored = enc ? new LineBuffer(1024) : undefined;
   for (let i = 0; i < rows.length; i++) {
     const t = rows[i] as CanonicalTransaction;
     const clear = canonicalLine(ctx.sourceSystem, t);
     canonical.write(clear);
     canonical.endLine();
-    // stored as it is (the canonical line, then no blind index) unless fields are encrypted
-    copy.write(`${enc ? storedLine(enc, t, clear) : `${clear}\t\\N`}\t${ctx.runId}\t${t.recordNo}\t${monitored}`);
-    copy.endLine();
+    // the tuple in SINK_COLUMNS order: the canonical line's columns (its bytes, converted), account_bidx,
+    // then the run columns
+    copy.int16(SINK_FIELD_COUNT);
+    if (enc && stored) {
+      stored.clear();
+      stored.write(storedLine(enc, t, clear));
+      stored.endLine();
+      copy.copyLineToBinary(stored, 0, CANONICAL_KINDS);
+      copy.textField(enc.fields.includes('account') ? blindIndex(enc.keys, 'account', t.account) : null);
+    } else {
+      copy.copyLineToBinary(canonical, canonical.lines - 1, CANONICAL_KINDS);
+      copy.append(noBidxAndRun); // account_bidx null, run_id
+    }
+    if (enc) copy.append(run);
+    copy.int8Field(t.recordNo);
+    copy.append(monitored);
+    copy.endRow();
   }
   return into;
 }
 
-/** The COPY line as stored with encryption: the canonical line with RESTRICTED fields encrypted, then the account's blind index (or \\N). */
+/** Position of each encryptable field in a canonical line, and its clear value. */
+const ENCRYPTABLE: Record<EncryptableField, { col: number; value: (t: CanonicalTransaction) => string | null }> = {
+  account: { col: 2, value: (t) => t.account },
+  counterparty_account: { col: 3, value: (t) => t.counterpartyAccount },
+  counterparty_name: { col: 4, value: (t) => t.counterpartyName },
+  reference: { col: 9, value: (t) => t.reference },
+};
+
+/** The canonical line as stored with encryption: RESTRICTED fields encrypted (COPY-text escaped). */
 function storedLine(enc: NonNullable<ComplianceChecks['encryption']>, t: CanonicalTransaction, clear: string): string {
   const cols = clear.split('\t');
   for (const f of enc.fields) {
     const v = ENCRYPTABLE[f].value(t);
     if (v !== null) cols[ENCRYPTABLE[f].col] = copyEscape(encryptField(enc.keys, f, v));
   }
-  const bidx = enc.fields.includes('account') ? copyEscape(blindIndex(enc.keys, 'account', t.account)) : '\\N';
-  return `${cols.join('\t')}\t${bidx}`;
+  return cols.join('\t');
 }
 
 /**
