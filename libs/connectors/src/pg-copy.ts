@@ -85,10 +85,13 @@ export class LineBuffer {
     this.len = this.buf.writeInt32BE(n, this.len);
   }
 
-  /** Appends bytes as they are. */
+  /** Appends a few bytes as they are (a byte loop: Buffer.copy costs about a microsecond a call). */
   append(bytes: Buffer): void {
     this.room(bytes.length);
-    this.len += bytes.copy(this.buf, this.len);
+    const buf = this.buf;
+    let at = this.len;
+    for (let i = 0; i < bytes.length; i++) buf[at++] = bytes[i] as number;
+    this.len = at;
   }
 
   /** A binary COPY field of a text type: the value's UTF-8 bytes after their length; null as length -1. */

@@ -32,6 +32,7 @@ export { evaluateRunSla, type Sla, type SlaEvaluation } from './run/sla';
 export { SINK_COLUMNS } from './load/batch-writer';
 export { SINK_COPY_FORMAT, sinkLines } from './load/sink-lines';
 export { canonicalLine } from './load/integrity';
+export { createTransactionMapper } from './load/transaction-mapper';
 export { type CanonicalTransaction } from './types';
 export { listDeadLetters, countDeadLetters, discardDeadLetters } from './dead-letters/dead-letters';
 export { replayDeadLetters } from './dead-letters/replay';

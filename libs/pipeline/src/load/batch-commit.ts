@@ -73,11 +73,17 @@ export async function commitBatch(
       result.filteredByReason[k] = (result.filteredByReason[k] ?? 0) + v;
     const batchFiltered = Object.values(result.filteredByReason).reduce((a, b) => a + b, 0);
     const tokenized = input.valid.reduce((n, t) => n + (t.identifiersTokenized ?? 0), 0);
-    const counters = lease
-      ? await addToRun(client, run, input, result, batchFiltered, tokenized)
-      : await advanceStream(client, run, input, result, tokenized);
-    const batchSeq = counters.batchesCommitted;
+    const integrity = {
+      loaded: result.loaded,
+      totals: JSON.stringify(totalsToJson(result.totals)),
+      digest: result.digest,
+      details: JSON.stringify({ firstRecord: input.firstRecordNo, lastRecord: input.lastRecordNo }),
+      idFloor: result.idFloor,
+    };
+    let counters: RunCounters;
+    let lastId: string | null | undefined;
     if (lease) {
+      counters = await addToRun(client, run, input, result, batchFiltered, tokenized);
       await client.query(
         // a committed batch renews the lease (the heartbeat waits behind this row lock meanwhile)
         `UPDATE run_checkpoints SET batch_seq = batch_seq + 1, records_read = records_read + $3, byte_offset = $4,
@@ -95,28 +101,31 @@ export async function commitBatch(
           lease.ttlMs,
         ],
       );
+      // where the batch's rows lie in the sink: after the value taken before its inserts, up to the session's last
+      const inserted = await client.query<{ last_id: string | null }>({
+        name: 'strongroom_batch_integrity',
+        text: `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details, partition_no, lease_epoch, first_id, last_id)
+         VALUES ($1, $2, 'BATCH', $3, $4, $5, $6, $7, $8, $9::bigint, CASE WHEN $9::bigint IS NULL THEN NULL ELSE currval('${SINK_ID_SEQUENCE}') END)
+         RETURNING last_id::text`,
+        values: [
+          run.id,
+          counters.batchesCommitted,
+          integrity.loaded,
+          integrity.totals,
+          integrity.digest,
+          integrity.details,
+          lease.partitionNo,
+          lease.epoch,
+          integrity.idFloor,
+        ],
+      });
+      lastId = inserted.rows[0]?.last_id;
+    } else {
+      // the run's counters, the stream's checkpoint and the integrity row in one statement
+      ({ counters, lastId } = await advanceStream(client, run, input, result, tokenized, integrity));
     }
-    // (a stream's checkpoint moved on with its run's counters, in advanceStream's statement)
-    // where the batch's rows lie in the sink: after the value taken before its inserts, up to the session's last
-    const integrity = await client.query<{ last_id: string | null }>({
-      name: 'strongroom_batch_integrity',
-      text: `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details, partition_no, lease_epoch, first_id, last_id)
-       VALUES ($1, $2, 'BATCH', $3, $4, $5, $6, $7, $8, $9::bigint, CASE WHEN $9::bigint IS NULL THEN NULL ELSE currval('${SINK_ID_SEQUENCE}') END)
-       RETURNING last_id::text`,
-      values: [
-        run.id,
-        batchSeq,
-        result.loaded,
-        JSON.stringify(totalsToJson(result.totals)),
-        result.digest,
-        JSON.stringify({ firstRecord: input.firstRecordNo, lastRecord: input.lastRecordNo }),
-        lease?.partitionNo ?? null,
-        lease?.epoch ?? null,
-        result.idFloor,
-      ],
-    });
+    const batchSeq = counters.batchesCommitted;
     await extra?.(client, batchSeq, result);
-    const lastId = integrity.rows[0]?.last_id;
     const alerts =
       ctx.checks && result.loaded > 0 && result.idFloor && lastId
         ? await runComplianceChecks(
@@ -231,11 +240,13 @@ async function advanceStream(
   input: BatchInput,
   result: BatchResult,
   tokenized: number,
-): Promise<RunCounters> {
+  integrity: { loaded: number; totals: string; digest: string; details: string; idFloor: string | null },
+): Promise<{ counters: RunCounters; lastId: string | null }> {
   const filteredBy = { ...run.filteredByReason };
   for (const [k, v] of Object.entries(result.filteredByReason)) filteredBy[k] = (filteredBy[k] ?? 0) + v;
-  // the run's counters and the stream's checkpoint in one statement (one round trip)
-  const updated = await client.query({
+  // the run's counters, the stream's checkpoint and the batch's integrity row (where its rows lie in the sink:
+  // after the value taken before its inserts, up to the session's last) in one statement (one round trip)
+  const updated = await client.query<RunCounters & { lastId: string | null }>({
     name: 'strongroom_advance_stream',
     text: `WITH r AS (
          UPDATE job_runs SET records_read = records_read + $2, records_loaded = records_loaded + $3,
@@ -250,8 +261,14 @@ async function advanceStream(
            FROM r
          ON CONFLICT (run_id, partition_no) DO UPDATE SET batch_seq = EXCLUDED.batch_seq, records_read = EXCLUDED.records_read,
            byte_offset = EXCLUDED.byte_offset, loaded = EXCLUDED.loaded, dead_lettered = EXCLUDED.dead_lettered,
-           filtered = EXCLUDED.filtered, updated_at = EXCLUDED.updated_at)
-       SELECT ${COUNTERS} FROM r`,
+           filtered = EXCLUDED.filtered, updated_at = EXCLUDED.updated_at),
+       i AS (
+         INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details, first_id, last_id)
+         SELECT r.id, r.batches_committed, 'BATCH', $9, $10, $11, $12, $13::bigint,
+                CASE WHEN $13::bigint IS NULL THEN NULL ELSE currval('${SINK_ID_SEQUENCE}') END
+           FROM r
+         RETURNING last_id)
+       SELECT ${COUNTERS}, (SELECT i.last_id::text FROM i) AS "lastId" FROM r`,
     values: [
       run.id,
       input.records,
@@ -261,10 +278,16 @@ async function advanceStream(
       input.position,
       run.batchesCommitted + 1,
       tokenized,
+      integrity.loaded,
+      integrity.totals,
+      integrity.digest,
+      integrity.details,
+      integrity.idFloor,
     ],
   });
   // fencing: another writer moved the run on, or it was ended meanwhile — this batch must not land
-  const row = updated.rows[0] as RunCounters | undefined;
+  const row = updated.rows[0];
   if (!row) throw new RunFencedError(run.id, 'was moved on by another writer or ended; this batch was not applied');
-  return row;
+  const { lastId, ...counters } = row;
+  return { counters, lastId };
 }

@@ -50,6 +50,23 @@ const KEY = /^[\x21-\x7e]{1,128}$/;
 const MAX_BATCH = 50_000;
 /** Records mapped between two turns of the event loop while a batch is prepared ahead (about 0.5 ms). */
 const YIELD_EVERY = 50;
+/** Each canonical field's JSON key with its colon. */
+const JSON_KEYS = CANONICAL_FIELDS.map((f) => `${JSON.stringify(f)}:`);
+
+/**
+ * A streamed record's source text (what its dead letter keeps): a JSON object of its non-empty fields in
+ * canonical order. Built by hand, a third of the cost of `JSON.stringify` over an object made for it, with the
+ * same text.
+ */
+export function rawJson(r: IngestRecordInput): string {
+  let raw = '{';
+  for (let i = 0; i < CANONICAL_FIELDS.length; i++) {
+    const v = r[CANONICAL_FIELDS[i] as CanonicalField];
+    if (v) raw += `${raw.length > 1 ? ',' : ''}${JSON_KEYS[i] as string}${JSON.stringify(v)}`;
+  }
+  return `${raw}}`;
+}
+
 /** Suggested wait before re-sending a batch while the database breaker is open (seconds). */
 const RETRY_HINT_S = 2;
 
@@ -175,7 +192,7 @@ export class IngestSession {
       const m = this.mapper.map({
         recordNo: readBefore + i + 1,
         fields,
-        raw: JSON.stringify(Object.fromEntries(CANONICAL_FIELDS.filter((f) => r[f]).map((f) => [f, r[f]]))),
+        raw: rawJson(r),
         byteEnd: 0,
       });
       if (m.ok) valid.push(m.txn);
