@@ -32,4 +32,26 @@ describe('parseAmount', () => {
       expect(parseAmount(bad, 'USD')).toMatchObject({ ok: false, code: 'INVALID_AMOUNT' });
     }
   });
+
+  it('gives an amount already written in its stored form back as it is, and every other form as that form', () => {
+    // the stored form of many amounts in currencies of 0, 2, 3 and 4 places, and other ways to write them
+    for (const [cur, exp] of [
+      ['JPY', 0],
+      ['EUR', 2],
+      ['KWD', 3],
+      ['CLF', 4],
+    ] as const) {
+      for (const minor of [0n, 1n, -1n, 5n, 10n, 99n, -100n, 12345n, 10n ** 20n, -(10n ** 21n) + 7n]) {
+        const stored = formatAmount(minor, cur);
+        expect(ok(stored, cur)).toEqual({ minor, decimal: stored });
+        const [int, frac = ''] = stored.replace('-', '').split('.');
+        const sign = minor < 0n ? '-' : '';
+        for (const other of [`${sign}0${int}${exp ? `.${frac}` : ''}`, `${sign}${int}.${frac}0`, `+${stored}`])
+          if (!other.startsWith('+-')) expect(ok(other, cur)).toEqual({ minor, decimal: stored });
+      }
+      expect(ok(`-${formatAmount(0n, cur)}`, cur)).toEqual({ minor: 0n, decimal: formatAmount(0n, cur) });
+    }
+    expect(parseAmount('12345678901234567890123.00', 'EUR')).toMatchObject({ ok: false, code: 'INVALID_AMOUNT' });
+    expect(parseAmount('1234567890123456789012.00', 'EUR')).toMatchObject({ ok: true });
+  });
 });

@@ -22,6 +22,9 @@ const AMOUNT = /^([+-]?)([0-9]{1,22})(?:\.([0-9]+))?$/;
 export function parseAmount(text: string, currency: string): MoneyResult {
   const exp = currencyExponent(currency);
   if (exp === undefined) return { ok: false, code: 'INVALID_AMOUNT', message: `unknown currency ${currency}` };
+  // most amounts are written as stored already: the text is the decimal, and its digits the minor units
+  if (isCanonical(text, exp))
+    return { ok: true, value: { minor: BigInt(exp ? text.replace('.', '') : text), decimal: text } };
   const m = AMOUNT.exec(text);
   if (!m) return { ok: false, code: 'INVALID_AMOUNT', message: `amount "${truncate(text)}" is not a decimal number` };
   const sign = m[1] === '-' ? -1n : 1n;
@@ -42,6 +45,28 @@ export function parseAmount(text: string, currency: string): MoneyResult {
   const magnitude = BigInt(intPart + frac);
   const minor = magnitude === 0n ? 0n : sign * magnitude;
   return { ok: true, value: { minor, decimal: formatMinor(minor, exp) } };
+}
+
+/**
+ * Whether `text` is already the normalized decimal for a currency of `exp` places: an optional minus, 1–22
+ * digits without a leading zero (but a lone 0), then for `exp` > 0 a point and exactly `exp` digits; not a
+ * negative zero. Exactly the texts formatMinor gives back unchanged.
+ */
+function isCanonical(text: string, exp: number): boolean {
+  const from = text.charCodeAt(0) === 45 ? 1 : 0;
+  const point = exp > 0 ? text.length - exp - 1 : text.length;
+  const intDigits = point - from;
+  if (intDigits < 1 || intDigits > 22) return false;
+  if (exp > 0 && text.charCodeAt(point) !== 46) return false;
+  if (intDigits > 1 && text.charCodeAt(from) === 48) return false;
+  let nonZero = false;
+  for (let i = from; i < text.length; i++) {
+    if (i === point) continue;
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+    if (c !== 48) nonZero = true;
+  }
+  return nonZero || from === 0;
 }
 
 /** Minor units → decimal string with `exp` places ("-12.05"). */

@@ -11,9 +11,14 @@ const CANONICAL_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 export type TemporalResult = { ok: true; value: string } | { ok: false; message: string };
 
+/** The number written by the two ASCII digits at text[i] (the caller's pattern has checked they are digits). */
+function twoDigits(text: string, i: number): number {
+  return (text.charCodeAt(i) - 48) * 10 + (text.charCodeAt(i + 1) - 48);
+}
+
 function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(m) ? 30 : 31;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 function validDate(y: number, m: number, d: number): boolean {
@@ -36,13 +41,14 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 export function parseTimestamp(text: string): TemporalResult {
   // the common form "YYYY-MM-DDTHH:MM:SSZ" is already canonical when it is a valid date and time
   if (text.length === 20 && CANONICAL_SECONDS.test(text)) {
-    const y = Number(text.slice(0, 4));
+    // its digits read in place (no substring per part: this runs for every row)
+    const y = twoDigits(text, 0) * 100 + twoDigits(text, 2);
     if (
       y >= 1 &&
-      validDate(y, Number(text.slice(5, 7)), Number(text.slice(8, 10))) &&
-      Number(text.slice(11, 13)) <= 23 &&
-      Number(text.slice(14, 16)) <= 59 &&
-      Number(text.slice(17, 19)) <= 59
+      validDate(y, twoDigits(text, 5), twoDigits(text, 8)) &&
+      twoDigits(text, 11) <= 23 &&
+      twoDigits(text, 14) <= 59 &&
+      twoDigits(text, 17) <= 59
     ) {
       return { ok: true, value: text };
     }
