@@ -55,9 +55,10 @@ export async function commitBatch(
 ): Promise<BatchResult> {
   const lease = input.lease;
   try {
-    // BEGIN, the id floor and (for a stream) the fast path's savepoint in one round trip; a partition's batch
-    // sets no savepoint before its fencing lock below
-    const opening = await beginBatch(client, ctx, input.valid.length, !lease);
+    // BEGIN, the id floor and the fast path's savepoint in one round trip for a stream; a partition's batch
+    // takes neither before its fencing lock below (its id floor is taken after the lock, by loadRows; rolling
+    // back to a savepoint set before the lock would release it)
+    const opening = await beginBatch(client, ctx, lease ? 0 : input.valid.length, !lease);
     if (lease) {
       // fencing: the partition row, locked for this transaction, must still be this lease's — a takeover
       // bumps the epoch under the same lock, so a superseded owner's batch never lands

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createDataSource, pgClientOf, type DataSource, type QueryRunner } from '@strongroom/db';
 import { createTestDatabase, type TestDatabase } from '@strongroom/testing';
-import { loadRows, prepareStaging, type BatchContext } from './batch-writer';
+import { loadRows, prepareStaging, sinkLines, type BatchContext } from './batch-writer';
 import { type CanonicalTransaction } from '../types';
 
 const txn = (recordNo: number, txnId: string, decimal = '1.00'): CanonicalTransaction => ({
@@ -142,5 +142,28 @@ describe('loadRows: direct COPY with fallback to staging', () => {
       'i:1',
       'j:1',
     ]);
+  });
+
+  it('fails the batch, not its rows, when PostgreSQL cannot read the COPY payload (the engine encoded it wrongly)', async () => {
+    const client = pgClientOf(runner);
+    const ctx: BatchContext = {
+      runId: randomUUID(),
+      jobId: randomUUID(),
+      sourceSystem: 'bad-payload',
+      dataClassification: 'CONFIDENTIAL',
+    };
+    const rows = [txn(1, 'p1'), txn(2, 'p2')];
+    const lines = sinkLines(ctx, rows);
+    lines.copy.bytes()[1] = 15; // the first binary tuple claims 15 fields: SQLSTATE 22P04
+    await client.query('BEGIN');
+    try {
+      // before: the fast path fell back, staging split the batch, and the row was dead-lettered as LOAD_REJECTED
+      await expect(loadRows(client, ctx, rows, lines)).rejects.toMatchObject({ code: '22P04' });
+    } finally {
+      await client.query('ROLLBACK');
+    }
+    expect(
+      (await client.query(`SELECT count(*)::int AS n FROM transactions WHERE source_system = 'bad-payload'`)).rows,
+    ).toEqual([{ n: 0 }]);
   });
 });

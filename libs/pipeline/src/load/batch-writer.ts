@@ -74,10 +74,17 @@ export async function prepareStaging(client: ClientBase): Promise<void> {
   STAGED.add(client);
 }
 
-/** Errors caused by one row's values (data exceptions, integrity violations): isolate, don't fail. */
+/** A COPY payload PostgreSQL cannot read (invalid binary representation, bad COPY format): the engine's defect. */
+const PAYLOAD_DEFECTS = new Set(['22P03', '22P04']);
+
+/**
+ * Errors caused by one row's values (data exceptions, integrity violations): isolate, don't fail. A payload
+ * the engine encoded wrongly is not one: dead-lettering every row for it would hide the defect, so the batch
+ * fails instead.
+ */
 function isRowLevel(err: unknown): boolean {
   const code = pgErrorCode(err);
-  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
+  return code !== undefined && !PAYLOAD_DEFECTS.has(code) && (code.startsWith('22') || code.startsWith('23'));
 }
 
 function loadRejection(t: CanonicalTransaction, err: unknown): Rejection {
