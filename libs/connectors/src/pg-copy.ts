@@ -117,10 +117,9 @@ export class LineBuffer {
    * (tab-separated, backslash escapes, \N for null; no newline). Text columns are unescaped; `numeric` must
    * be a plain decimal ("-1234.50"; its display scale is its digits after the point, as when PostgreSQL
    * parses the text), `timestamptz` UTC ISO 8601 "YYYY-MM-DDTHH:MM:SS[.f…]Z", `date` "YYYY-MM-DD" (years
-   * 0001–9999). One pass over the bytes, nothing allocated; a value in another form throws. Returns the
-   * offset after the last column read (its tab, or `to`).
+   * 0001–9999). One pass over the bytes, nothing allocated; a value in another form throws.
    */
-  copyTextToBinary(src: Buffer, from: number, to: number, kinds: readonly CopyFieldKind[]): number {
+  copyTextToBinary(src: Buffer, from: number, to: number, kinds: readonly CopyFieldKind[]): void {
     // each field's bytes at most once, plus length words and a numeric's header and rounding
     this.room(to - from + kinds.length * 16);
     const buf = this.buf;
@@ -166,7 +165,6 @@ export class LineBuffer {
       p = q + 1;
     }
     this.len = at;
-    return p - 1;
   }
 
   /** copyTextToBinary of line `i` of `lines` (another buffer), without its "\n". */

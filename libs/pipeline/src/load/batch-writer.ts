@@ -186,6 +186,12 @@ export interface LoadResult {
 /** The sink's identity, whose values mark where a batch's rows lie (integrity rows' first_id…last_id). */
 export const SINK_ID_SEQUENCE = 'transactions_id_seq';
 
+/** An identity value taken before a batch's inserts (burned): its rows' ids are larger. */
+const ID_FLOOR_SQL = `SELECT nextval('${SINK_ID_SEQUENCE}')::text AS lo`;
+
+/** Whether the direct COPY is skipping this batch (it backs off after a fallback; see FastPathState). */
+const backingOff = (ctx: BatchContext) => (ctx.fastPath?.skip ?? 0) > 0;
+
 /** How a batch's transaction was opened (beginBatch): its id floor, and whether the fast path's savepoint is set. */
 export interface BatchOpening {
   idFloor: string | null;
@@ -204,10 +210,9 @@ export async function beginBatch(
   rows: number,
   savepointAllowed: boolean,
 ): Promise<BatchOpening> {
-  const savepoint =
-    savepointAllowed && rows > 0 && ctx.checks?.kyc !== 'hold' && !(ctx.fastPath && ctx.fastPath.skip > 0);
+  const savepoint = savepointAllowed && rows > 0 && ctx.checks?.kyc !== 'hold' && !backingOff(ctx);
   const sql = ['BEGIN'];
-  if (rows > 0) sql.push(`SELECT nextval('${SINK_ID_SEQUENCE}')::text AS lo`);
+  if (rows > 0) sql.push(ID_FLOOR_SQL);
   if (savepoint) sql.push('SAVEPOINT strongroom_direct');
   const results = (await client.query(sql.join('; '))) as unknown as QueryResult | QueryResult[];
   const floor = Array.isArray(results) ? (results[1] as QueryResult<{ lo: string }>).rows[0]?.lo : undefined;
@@ -244,7 +249,7 @@ export async function loadRows(
       ? (
           await client.query<{ lo: string }>({
             name: 'strongroom_id_floor',
-            text: `SELECT nextval('${SINK_ID_SEQUENCE}')::text AS lo`,
+            text: ID_FLOOR_SQL,
           })
         ).rows[0]!.lo
       : null);
@@ -332,7 +337,7 @@ async function copyDirect(
   const state = (ctx.fastPath ??= { skip: 0, penalty: 1, used: 0, fellBack: 0 });
   const repeats = new Set<number>();
   if (!rows.length) return repeats;
-  if (state.skip > 0) {
+  if (backingOff(ctx)) {
     state.skip--;
     return undefined;
   }

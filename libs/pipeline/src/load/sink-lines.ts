@@ -87,11 +87,11 @@ export function sinkLines(
       stored.endLine();
       copy.copyLineToBinary(stored, 0, CANONICAL_KINDS);
       copy.textField(enc.fields.includes('account') ? blindIndex(enc.keys, 'account', t.account) : null);
+      copy.append(run);
     } else {
       copy.copyLineToBinary(canonical, canonical.lines - 1, CANONICAL_KINDS);
       copy.append(noBidxAndRun); // account_bidx null, run_id
     }
-    if (enc) copy.append(run);
     copy.int8Field(t.recordNo);
     copy.append(monitored);
     copy.endRow();
