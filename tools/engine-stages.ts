@@ -13,6 +13,7 @@ import { createPanProtector } from '@strongroom/compliance';
 import { LineBuffer, parseRecords } from '@strongroom/connectors';
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { createTransactionMapper, sinkLines, type CanonicalTransaction } from '@strongroom/pipeline';
+import { runWithEngineFlags } from './engine-flags';
 
 const MAPPING = {
   txn_id: 'id',
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
   }
 }
 
+runWithEngineFlags();
 main().catch((err) => {
   console.error(err);
   process.exit(1);

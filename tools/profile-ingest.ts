@@ -14,6 +14,7 @@ import { IngestSession, parseJobDefinition, saveJob, type IngestRecordInput } fr
 import { Client } from 'pg';
 import { postgresCpuSeconds } from './pg-cpu';
 import { withThrowawayDatabase } from './throwaway-db';
+import { runWithEngineFlags } from './engine-flags';
 
 // --statements: time every statement the engine sends, by its first words (client side: round trip included)
 const spent = new Map<string, { n: number; ms: number }>();
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
   });
 }
 
+runWithEngineFlags();
 main().catch((err) => {
   console.error(err);
   process.exit(1);

@@ -15,6 +15,7 @@ import { postgresCpuSeconds } from './pg-cpu';
 import { withThrowawayDatabase } from './throwaway-db';
 import { createLogger } from '@strongroom/logging';
 import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob } from '@strongroom/pipeline';
+import { runWithEngineFlags } from './engine-flags';
 
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 200_000);
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
   });
 }
 
+runWithEngineFlags();
 main().catch((err) => {
   console.error(err);
   process.exit(1);

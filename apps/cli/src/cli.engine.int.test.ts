@@ -5,6 +5,7 @@ import {
   childBaseEnv,
   createTestDatabase,
   makeTempDir,
+  promSample,
   runCli,
   TEST_JWT_SECRET,
   testToken,
@@ -24,11 +25,20 @@ describe('strongroom engine (one replica against DATABASE_URL)', () => {
     db = await createTestDatabase();
   });
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    // the whole process group: the CLI and the engine it started (a failed test leaves no engine behind)
+    for (const c of children) {
+      try {
+        process.kill(-(c.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await db?.drop();
   });
 
-  function replica(id: string): Promise<{ child: ChildProcess; address: string; exited: Promise<number | null> }> {
+  function replica(
+    id: string,
+  ): Promise<{ child: ChildProcess; address: string; metricsUrl: string | undefined; exited: Promise<number | null> }> {
     const child = spawn(process.execPath, [BIN, 'engine'], {
       env: {
         ...childBaseEnv(),
@@ -53,7 +63,7 @@ describe('strongroom engine (one replica against DATABASE_URL)', () => {
         const m = /engine ready (\S+)/.exec(out);
         if (m) {
           clearTimeout(timer);
-          resolve({ child, address: m[1] as string, exited });
+          resolve({ child, address: m[1] as string, metricsUrl: /engine metrics (\S+)/.exec(out)?.[1], exited });
         }
       };
       child.stdout?.on('data', onData);
@@ -72,6 +82,13 @@ describe('strongroom engine (one replica against DATABASE_URL)', () => {
   it('runs two replicas on one database: both ready and registered, a run through either, Ctrl-C stops each with exit 0', async () => {
     const [a, b] = await Promise.all([replica('cli-replica-a'), replica('cli-replica-b')]);
     expect(a.address).not.toBe(b.address);
+    // each runs with the engine's Node flags (ENGINE_NODE_FLAGS): semi-spaces of 64 MB, where V8's default stops at 16
+    for (const r of [a, b]) {
+      const metrics = await (await fetch(r.metricsUrl as string)).text();
+      expect(promSample(metrics, 'nodejs_heap_space_size_total_bytes', 'space="new"')).toBeGreaterThanOrEqual(
+        64 * 1024 * 1024,
+      );
+    }
     writeTempFile(dir, 'jobs/data/e.csv', 'id,acct,amt,ccy,ts\n1,A,1.00,EUR,2026-01-01\n2,A,2.00,EUR,2026-01-01\n');
     const jobFile = writeTempFile(
       dir,

@@ -133,6 +133,8 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
     expect(sample(text, 'strongroom_sla_breaches_total', 'job="metrics-breach"')).toBe(1);
     expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000);
+    // the engine's young generation (ENGINE_NODE_FLAGS): semi-spaces of 64 MB from the start; V8's default starts at 1 MB and stops at 16
+    expect(sample(text, 'nodejs_heap_space_size_total_bytes', 'space="new"')).toBeGreaterThanOrEqual(64 * 1024 * 1024);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
     expect(text).toMatch(/service="engine"/);
   }, 120_000);

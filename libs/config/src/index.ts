@@ -1,2 +1,3 @@
 // Public API of @strongroom/config: shared zod helpers for the apps' config.ts (each app owns its schema).
+export { ENGINE_NODE_FLAGS } from './node-flags';
 export { parseEnv, ConfigError, intString, fractionString, engineTlsEnv, engineTlsFiles, type Env } from './parse-env';

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { signDevToken } from '@strongroom/auth';
+import { ENGINE_NODE_FLAGS } from '@strongroom/config';
 import { childBaseEnv } from './harness-env';
 
 export interface EngineProcessOptions {
@@ -72,7 +73,7 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
     : {};
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'apps', 'engine', 'src', 'main.ts')],
+    [...ENGINE_NODE_FLAGS, path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'apps', 'engine', 'src', 'main.ts')],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readOrCreateDevSecret } from '@strongroom/auth';
 import { type CliConfig } from '../config';
 import { UsageError } from '../cli-errors';
-import { entryCommand, sourceRootsSetting } from './serve';
+import { ENGINE_ENTRY, entryCommand, sourceRootsSetting } from './serve';
 
 /**
  * `strongroom engine`: one engine replica against DATABASE_URL — no embedded database, no gateway. Any
@@ -28,7 +28,7 @@ export async function engineCommand(config: CliConfig): Promise<number> {
       ? {}
       : { GATEWAY_JWT_SECRET: readOrCreateDevSecret(config.home) }),
   };
-  const { command, args, cwd } = entryCommand('apps/engine/src/main.ts');
+  const { command, args, cwd } = entryCommand(ENGINE_ENTRY);
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
   // the terminal's Ctrl-C reaches the engine itself (same process group); a SIGTERM to us is passed on
   const ignore = () => undefined;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readOrCreateDevSecret, signDevToken } from '@strongroom/auth';
+import { ENGINE_NODE_FLAGS } from '@strongroom/config';
 import { processAlive, provisionApplicationLogins, startCluster, type Cluster } from '@strongroom/embedded-pg';
 import { type CliConfig } from '../config';
 import { ensureConsoleBuilt } from './console-build';
@@ -25,9 +26,17 @@ export interface Stack {
   crashed: Promise<string>;
 }
 
+/** The engine's entry point (started with ENGINE_NODE_FLAGS). */
+export const ENGINE_ENTRY = 'apps/engine/src/main.ts';
+
 /** A TypeScript entry point of this repository as a child process: [node, args], run from the repository. */
 export function entryCommand(entry: string): { command: string; args: string[]; cwd: string } {
-  return { command: process.execPath, args: [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, entry)], cwd: ROOT };
+  const flags = entry === ENGINE_ENTRY ? ENGINE_NODE_FLAGS : [];
+  return {
+    command: process.execPath,
+    args: [...flags, path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, entry)],
+    cwd: ROOT,
+  };
 }
 
 /**
@@ -166,7 +175,7 @@ export async function startStack(config: CliConfig): Promise<Stack> {
     releaseHome();
   };
   try {
-    engine = await startChild('engine', 'apps/engine/src/main.ts', {
+    engine = await startChild('engine', ENGINE_ENTRY, {
       ...baseEnv,
       DATABASE_URL: databaseUrl,
       ...(runtimeDatabaseUrl ? { DATABASE_RUNTIME_URL: runtimeDatabaseUrl } : {}),
