@@ -31,6 +31,7 @@ import {
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { SINK_COLUMNS } from '@strongroom/pipeline';
 import { corpusDir, processRss, startEngineProcess, unaryCall } from '@strongroom/testing';
+import { postgresCpuSeconds, processCpuSeconds } from './pg-cpu';
 import { findPsql } from './psql';
 import { withThrowawayDatabase } from './throwaway-db';
 
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
       const pid = engine.child.pid as number;
       let peak = processRss(pid);
       const sampler = setInterval(() => (peak = Math.max(peak, processRss(pid))), 250);
+      const cpu0 = { engine: processCpuSeconds(pid), postgres: postgresCpuSeconds() };
       t0 = performance.now();
       const started = await unaryCall<{ jobId: string; file: string }, { run?: Run }>(jobs, jobs.runJob, {
         jobId: created.job?.id ?? '',
@@ -135,6 +137,11 @@ async function main(): Promise<void> {
       });
       clearInterval(sampler);
       const pipeSeconds = (performance.now() - t0) / 1000;
+      // CPU per row of the engine process (all its threads) and of PostgreSQL (all its processes) during the run
+      const cpuUs = {
+        engine: Number((((processCpuSeconds(pid) - cpu0.engine) / ROWS) * 1e6).toFixed(1)),
+        postgres: Number((((postgresCpuSeconds() - cpu0.postgres) / ROWS) * 1e6).toFixed(1)),
+      };
       if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
       if (!run || run.status !== RunStatus.RUN_STATUS_SUCCEEDED)
         throw new Error(`the Strongroom run did not succeed: ${run?.errorCode} ${run?.errorMessage}`);
@@ -153,6 +160,7 @@ async function main(): Promise<void> {
       say(
         `  engine peak RSS ${mb(peak)} MB; batch commit p50 ${m.batch_p50_ms} ms, p95 ${m.batch_p95_ms} ms, p99 ${m.batch_p99_ms} ms`,
       );
+      say(`  CPU per row: engine ${cpuUs.engine} µs, PostgreSQL ${cpuUs.postgres} µs`);
 
       // 2b. the database floor of the sink: psql \copy of the rows Strongroom stored, in their stored form,
       // into a copy of the sink table with all its indexes and constraints (what a loader that did no
@@ -265,6 +273,7 @@ async function main(): Promise<void> {
           ratioToCopy: Number((pipeRate / copyRate).toFixed(3)),
           ratioToSinkSchemaCopy: Number((pipeRate / sinkRate).toFixed(3)),
           peakRssBytes: peak,
+          cpuMicrosecondsPerRow: cpuUs,
           batchCommitMs: { p50: m.batch_p50_ms, p95: m.batch_p95_ms, p99: m.batch_p99_ms },
           frameworks: PLAIN ? [] : ['SOX', 'PCI_DSS', 'AML'],
           sanctionsScreening: !PLAIN,

@@ -1,8 +1,8 @@
 // The engine's CPU per row, stage by stage, with no database: parse the CSV (the bench's generated file),
 // map and validate the records, render the canonical lines and COPY tuples, and hash the digest input:
-//   node bin/run-ts.js tools/engine-stages.ts [rows] [rounds]
+//   node bin/run-ts.js tools/engine-stages.ts [rows] [rounds] [--drop]
 // Each round runs every stage over all rows; the rows of the last stage stay alive until the next round, as
-// a batch's rows do until its commit. A developer tool for the engine's per-row cost (issue 21); end to end,
+// a batch's rows do until its commit (--drop: each piece's rows are let go once rendered). A developer tool for the engine's per-row cost (issue 21); end to end,
 // `tools/profile-run.ts` and `npm run bench` are the measures of record.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -31,6 +31,8 @@ const MAPPING = {
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 200_000);
   const rounds = Number(process.argv[3] ?? 5);
+  // --drop: a piece's rows are not kept after rendering (what keeping them until the commit costs)
+  const drop = process.argv.includes('--drop');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-stages-'));
   try {
     const file = path.join(dir, 'tx.csv');
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
         t0 = performance.now();
         sinkLines(ctx, valid.slice(from), rendered);
         t.render += performance.now() - t0;
+        if (drop) valid.length = 0;
       }
       const t0 = performance.now();
       createHash('sha256').update(rendered.canonical.bytes()).digest('hex');
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
       kept = valid;
       const total = t.parse + t.map + t.render + t.hash;
       console.log(
-        `round ${round + 1}: µs per row: parse ${us(t.parse)}  map ${us(t.map)}  render ${us(t.render)}  hash ${us(t.hash)}  = ${us(total)}  (${valid.length} rows)`,
+        `round ${round + 1}: µs per row: parse ${us(t.parse)}  map ${us(t.map)}  render ${us(t.render)}  hash ${us(t.hash)}  = ${us(total)}  (${recordNo} rows)`,
       );
     }
     void kept;

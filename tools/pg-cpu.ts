@@ -16,3 +16,14 @@ export function postgresCpuSeconds(): number {
   }
   return ticks / 100;
 }
+
+/** CPU seconds of one process (utime + stime of all its threads, from /proc); 0 when it is gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}

@@ -47,7 +47,7 @@ export function parseRecords(
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   // the buffer decoded once, byte for character: an ASCII record is a slice of it (most files are all ASCII)
   const text = buf.toString('latin1');
-  const ascii = isAscii(buf);
+  const ascii: AsciiCursor = { all: isAscii(buf), high: -1 };
   let pos = 0;
   while (pos < buf.length) {
     const rec = parseOne(buf, text, ascii, pos, options.delimiter, eof, max);
@@ -114,10 +114,37 @@ const PLAIN = 0;
 const QUOTED = 1;
 const DOUBLED = 2;
 
+/**
+ * Where the buffer's next non-ASCII byte is (`all`: there is none), found once per stretch of ASCII records
+ * rather than per record (no view of the record's bytes is made to ask).
+ */
+interface AsciiCursor {
+  all: boolean;
+  /** The index of the first byte ≥ 0x80 at or after the last position asked about (buf.length: none). */
+  high: number;
+}
+
+/** Whether buf[start, end) is all ASCII. */
+function asciiSpan(buf: Buffer, ascii: AsciiCursor, start: number, end: number): boolean {
+  if (ascii.all) return true;
+  if (ascii.high < start) {
+    let i = start;
+    while (i < buf.length && (buf[i] as number) < 0x80) i++;
+    ascii.high = i;
+  }
+  return ascii.high >= end;
+}
+
+/**
+ * A record's field spans (start, end, kind), reused from record to record (parseOne runs one at a time); its
+ * first `ns` entries are the record's (emptying the array would drop its storage).
+ */
+const SPANS: number[] = [];
+
 function parseOne(
   buf: Buffer,
   text: string,
-  allAscii: boolean,
+  ascii: AsciiCursor,
   start: number,
   delim: number,
   eof: boolean,
@@ -125,7 +152,14 @@ function parseOne(
 ): ParsedRecord | null {
   const n = buf.length;
   // the fields as byte spans (start, end, kind), decoded once the record is complete
-  const spans: number[] = [];
+  const spans = SPANS;
+  let ns = 0;
+  const span = (from: number, to: number, kind: number) => {
+    spans[ns] = from;
+    spans[ns + 1] = to;
+    spans[ns + 2] = kind;
+    ns += 3;
+  };
   let i = start;
   let quoteError: string | undefined;
   for (;;) {
@@ -149,14 +183,14 @@ function parseOne(
           continue;
         }
         if (q + 1 >= n && !eof) return null; // cannot tell yet whether "" follows
-        spans.push(i + 1, q, kind);
+        span(i + 1, q, kind);
         i = q + 1;
         break;
       }
       if (i < n) {
         const c = buf[i];
         if (c !== delim && c !== LF && c !== CR) {
-          quoteError ??= `unexpected text after a closing quote in field ${spans.length / 3}`;
+          quoteError ??= `unexpected text after a closing quote in field ${ns / 3}`;
           while (i < n && buf[i] !== delim && buf[i] !== LF && buf[i] !== CR) i++;
         }
       }
@@ -169,7 +203,7 @@ function parseOne(
       }
       if (j - start > max) return wholeLine(buf, start, eof, max, 'RECORD_TOO_LONG', `record longer than ${max} bytes`);
       if (j >= n && !eof) return null;
-      spans.push(i, j, PLAIN);
+      span(i, j, PLAIN);
       i = j;
     }
     let end: number;
@@ -182,7 +216,7 @@ function parseOne(
       const c = buf[i];
       if (c === delim) {
         i++;
-        if (i >= n && eof) spans.push(i, i, PLAIN);
+        if (i >= n && eof) span(i, i, PLAIN);
         else continue;
         end = n;
         next = n;
@@ -195,12 +229,12 @@ function parseOne(
         next = i + 1;
       }
     }
-    const fields: string[] = new Array<string>(spans.length / 3);
+    const fields: string[] = new Array<string>(ns / 3);
     let rec: ParsedRecord;
-    if (allAscii || isAscii(buf.subarray(start, end))) {
+    if (asciiSpan(buf, ascii, start, end)) {
       // the common case: the record and its fields are slices of the decoded buffer (bytes = characters)
       const raw = text.slice(start, end);
-      for (let k = 0; k < spans.length; k += 3) {
+      for (let k = 0; k < ns; k += 3) {
         const f = raw.slice((spans[k] as number) - start, (spans[k + 1] as number) - start);
         fields[k / 3] = spans[k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
       }
@@ -213,7 +247,7 @@ function parseOne(
         const raw = rawBytes.toString('utf8');
         let b = start;
         let c = 0;
-        for (let k = 0; k < spans.length; k += 3) {
+        for (let k = 0; k < ns; k += 3) {
           const fs = spans[k] as number;
           const fe = spans[k + 1] as number;
           for (; b < fs; b++) if (((buf[b] as number) & 0xc0) !== 0x80) c += (buf[b] as number) >= 0xf0 ? 2 : 1;
@@ -224,7 +258,7 @@ function parseOne(
         }
         rec = { fields, raw, length: next - start };
       } else {
-        for (let k = 0; k < spans.length; k += 3) {
+        for (let k = 0; k < ns; k += 3) {
           const f = buf.toString('utf8', spans[k] as number, spans[k + 1] as number);
           fields[k / 3] = spans[k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
         }

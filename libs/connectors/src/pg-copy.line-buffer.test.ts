@@ -39,3 +39,63 @@ describe('LineBuffer', () => {
     expect(b.byteLength).toBe(6);
   });
 });
+
+describe('LineBuffer.columnPair', () => {
+  const KINDS = ['text', 'text', 'numeric', 'timestamptz', 'date', 'text'] as const;
+  // values of every kind: escapes, control characters, non-ASCII (two-, three- and four-byte UTF-8), nulls, empty
+  const texts = [
+    'plain',
+    '',
+    'tab\there',
+    'line\nbreak\rreturn',
+    'back\\slash \\N',
+    'Zoë Müller',
+    '北京 € 😀',
+    'a\\\t\n\r\u0001\u007f',
+    ' x '.repeat(200),
+    null,
+  ];
+  const numerics = ['0', '-0.01', '12.345', '1234567890123456789012.1234', '10000', null];
+  const stamps = ['2026-01-02T10:00:00Z', '1999-12-31T23:59:59.999999Z', '0001-01-01T00:00:00Z', null];
+  const dates = ['2026-01-02', '0001-01-01', '9999-12-31', null];
+
+  it('writes the COPY-text line and the binary tuple that writing the line and converting it give', () => {
+    const rows = Array.from({ length: 400 }, (_, i) => [
+      texts[i % texts.length] ?? null,
+      texts[(i * 7) % texts.length] ?? null,
+      numerics[i % numerics.length] ?? null,
+      stamps[i % stamps.length] ?? null,
+      dates[(i * 3) % dates.length] ?? null,
+      texts[(i * 5 + 1) % texts.length] ?? null,
+    ]);
+    const escape = (v: string | null) =>
+      v === null
+        ? '\\N'
+        : v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] as string);
+    const line = new LineBuffer(16); // both grow many times
+    const tuple = new LineBuffer(16);
+    const expectedLines = new LineBuffer();
+    const expectedTuples = new LineBuffer();
+    for (const row of rows) {
+      row.forEach((v, k) => line.columnPair(v, KINDS[k] as (typeof KINDS)[number], tuple, k === 0));
+      line.endLine();
+      tuple.endRow();
+      expectedLines.write(row.map(escape).join('\t'));
+      expectedLines.endLine();
+      expectedTuples.copyLineToBinary(expectedLines, expectedLines.lines - 1, KINDS);
+      expectedTuples.endRow();
+    }
+    expect(line.bytes().toString('utf8')).toBe(expectedLines.bytes().toString('utf8'));
+    expect(tuple.bytes().equals(expectedTuples.bytes())).toBe(true);
+    expect(tuple.lines).toBe(rows.length);
+  });
+
+  it('refuses a typed value that is not in its form', () => {
+    const t = new LineBuffer();
+    expect(() => new LineBuffer().columnPair('1e5', 'numeric', t)).toThrow(/not a plain decimal/);
+    expect(() => new LineBuffer().columnPair('1 000', 'numeric', t)).toThrow(/not a plain decimal: 1 000/);
+    expect(() => new LineBuffer().columnPair('2026-01-02 10:00:00Z', 'timestamptz', t)).toThrow(/not a UTC timestamp/);
+    expect(() => new LineBuffer().columnPair('2026-1-2', 'date', t)).toThrow(/not a date/);
+    expect(() => new LineBuffer().columnPair('2026-01-0\\', 'date', t)).toThrow(/not a date/);
+  });
+});

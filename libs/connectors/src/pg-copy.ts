@@ -158,13 +158,72 @@ export class LineBuffer {
       } else if (kind === 'timestamptz') {
         at = timestamptzAt(buf, at, src, p, q);
       } else {
-        if (q - p !== 10) throw new Error(`not a date: ${src.toString('utf8', p, q)}`);
-        at = buf.writeInt32BE(4, at);
-        at = buf.writeInt32BE(daysSince2000(src, p), at);
+        at = dateAt(buf, at, src, p, q);
       }
       p = q + 1;
     }
     this.len = at;
+  }
+
+  /**
+   * Appends one column to the open line, COPY-text escaped (\N for null) after a tab unless `first`, and the
+   * same value to `tuple` as a binary COPY field of `kind` — the canonical line and the COPY tuple in one pass,
+   * with no string built (what writing the line and then copyTextToBinary give). A `numeric`, `timestamptz` or
+   * `date` value must be in the form copyTextToBinary takes; it is converted from the bytes just written.
+   */
+  columnPair(value: string | null, kind: CopyFieldKind, tuple: LineBuffer, first = false): void {
+    const n = value === null ? 2 : value.length;
+    this.room(1 + 2 * n);
+    if (!first) this.buf[this.len++] = TAB;
+    if (value === null) {
+      this.buf[this.len++] = BACKSLASH;
+      this.buf[this.len++] = 78; // N
+      tuple.int32(-1);
+      return;
+    }
+    const a = this.buf;
+    const from = this.len;
+    if (kind !== 'text') {
+      // the typed forms are ASCII without characters to escape
+      for (let k = 0; k < n; k++) {
+        const c = value.charCodeAt(k);
+        if (c < 0x21 || c > 0x7e || c === BACKSLASH) throw new Error(`${NOT_A[kind]}: ${value}`);
+        a[from + k] = c;
+      }
+      this.len = from + n;
+      tuple.room(n + 16);
+      tuple.len =
+        kind === 'numeric'
+          ? numericAt(tuple.buf, tuple.len, a, from, this.len)
+          : kind === 'timestamptz'
+            ? timestamptzAt(tuple.buf, tuple.len, a, from, this.len)
+            : dateAt(tuple.buf, tuple.len, a, from, this.len);
+      return;
+    }
+    tuple.room(4 + n);
+    const b = tuple.buf;
+    let i = from;
+    let j = tuple.len + 4;
+    for (let k = 0; k < n; k++) {
+      const c = value.charCodeAt(k);
+      if (c >= 0x80) {
+        // not ASCII: the field again as UTF-8 (escaped on the line, as it is in the tuple)
+        this.len = from;
+        this.write(copyEscape(value));
+        tuple.textField(value);
+        return;
+      }
+      b[j++] = c;
+      if (c === BACKSLASH || c === TAB || c === NEWLINE || c === 13) {
+        a[i++] = BACKSLASH;
+        a[i++] = c === BACKSLASH ? BACKSLASH : c === TAB ? 116 : c === NEWLINE ? 110 : 114;
+      } else {
+        a[i++] = c;
+      }
+    }
+    b.writeInt32BE(n, tuple.len);
+    this.len = i;
+    tuple.len = j;
   }
 
   /** copyTextToBinary of line `i` of `lines` (another buffer), without its "\n". */
@@ -226,6 +285,20 @@ function daysSince2000(src: Buffer, at: number): number {
   const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + digits(src, at + 8, at + 10) - 1;
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146_097 + doe - 730_425; // 730,425: days from 0000-03-01 to 2000-01-01
+}
+
+/** The error for a value not in its kind's form (as copyTextToBinary words it). */
+const NOT_A: Record<Exclude<CopyFieldKind, 'text'>, string> = {
+  numeric: 'not a plain decimal',
+  timestamptz: 'not a UTC timestamp',
+  date: 'not a date',
+};
+
+/** Writes the date src[p, q) ("YYYY-MM-DD") at buf[at] as a binary date field; returns the offset after it. */
+function dateAt(buf: Buffer, at: number, src: Buffer, p: number, q: number): number {
+  if (q - p !== 10) throw new Error(`not a date: ${src.toString('utf8', p, q)}`);
+  at = buf.writeInt32BE(4, at);
+  return buf.writeInt32BE(daysSince2000(src, p), at);
 }
 
 /** Base-10000 digits of one numeric (at most 40 decimal digits in the sink: 12 groups; room for more). */

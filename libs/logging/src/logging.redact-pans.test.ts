@@ -1,5 +1,5 @@
 import { ibanChecksumValid, isCardNumber } from '@strongroom/money';
-import { redactPans, removeSensitiveAuthData } from './index';
+import { digitsOnly, redactPans, removeSensitiveAuthData } from './index';
 
 describe('redactPans', () => {
   it('masks a Luhn-valid card number to first six and last four digits', () => {
@@ -286,5 +286,15 @@ describe('redactPans against a slow reference of the same rule', () => {
         s += rnd(3) === 0 ? String(rnd(10 ** (1 + rnd(9)))) : (pieces[rnd(pieces.length)] as string);
       expect(redactPans(s)).toBe(reference(s));
     }
+  });
+});
+
+describe('digitsOnly', () => {
+  it('gives the digits of a card field however it was typed, and undefined when anything else is in it', () => {
+    expect(digitsOnly('4111111111111111')).toBe('4111111111111111');
+    expect(digitsOnly('')).toBe('');
+    expect(digitsOnly('4111 1111-1111 1111')).toBe('4111111111111111');
+    expect(digitsOnly('４１１１\u200b1111')).toBe('41111111');
+    expect(digitsOnly('4111x1111')).toBeUndefined();
   });
 });

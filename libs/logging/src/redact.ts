@@ -191,6 +191,13 @@ export function findPans(text: string): PanMatch[] {
  * a card-number field however it was typed — or undefined when anything else is in it.
  */
 export function digitsOnly(value: string): string | undefined {
+  // most card fields are ASCII digits already: the value itself, no string built digit by digit
+  let plain = true;
+  for (let i = 0; i < value.length && plain; i++) {
+    const code = value.charCodeAt(i);
+    plain = code >= 48 && code <= 57;
+  }
+  if (plain) return value;
   let digits = '';
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);

@@ -52,4 +52,21 @@ describe('parseDate', () => {
     expect(parseDate('2000-02-29').ok).toBe(true);
     expect(parseDate('2026-13-01').ok).toBe(false);
   });
+
+  it('refuses year 0000, day 00 and anything but YYYY-MM-DD in ASCII digits', () => {
+    expect(parseDate('0000-01-01')).toEqual({ ok: false, message: '0000-01-01 is not a calendar date' });
+    expect(parseDate('0001-01-01')).toEqual({ ok: true, value: '0001-01-01' });
+    expect(parseDate('9999-12-31')).toEqual({ ok: true, value: '9999-12-31' });
+    for (const bad of [
+      '2026-01-00',
+      '2026-00-10',
+      '2026-1-02',
+      ' 2026-01-02',
+      '2026-01-02 ',
+      '２０２６-01-02',
+      '2026/01/02',
+    ])
+      expect(parseDate(bad).ok).toBe(false);
+    expect(parseDate('2026-1-02')).toEqual({ ok: false, message: '"2026-1-02" is not a date (YYYY-MM-DD)' });
+  });
 });

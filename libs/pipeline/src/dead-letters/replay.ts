@@ -206,7 +206,7 @@ async function replayRun(
     };
     valid.sort((a, b) => a.recordNo - b.recordNo); // digests are over rows in record order
     const result = await loadRows(client, batchCtx, valid);
-    const loadedNos = [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n);
+    const loadedNos = valid.map((t) => t.recordNo).filter((n) => !result.notLoaded.has(n));
     // where the replayed rows lie in the sink: after the value taken before their inserts, up to the session's last
     const range = result.idFloor
       ? {
@@ -231,13 +231,14 @@ async function replayRun(
         { runId, jobId: run.jobId, lo: earliest?.lo ?? range.lo, hi: range.hi },
         Math.min(...loadedNos),
         Math.max(...loadedNos),
-        valid.filter((t) => loadedNos.includes(t.recordNo)),
+        valid.filter((t) => !result.notLoaded.has(t.recordNo)),
       );
     }
     ctx.crash?.('replay:mid');
-    for (const [recordNo, o] of result.outcome) {
+    for (const { recordNo } of valid) {
       const id = byRecord.get(recordNo) as string;
-      if (o === 'loaded') outcomes.set(id, { id, outcome: 'LOADED' });
+      const o = result.notLoaded.get(recordNo);
+      if (o === undefined) outcomes.set(id, { id, outcome: 'LOADED' });
       else if (o === 'filtered') outcomes.set(id, { id, outcome: 'ALREADY_LOADED' });
       else outcomes.set(id, { id, outcome: 'STILL_FAILING', reasonCode: o.code, reasonMessage: o.message });
     }
@@ -267,7 +268,7 @@ async function replayRun(
           JSON.stringify({
             replay: true,
             deadLetterIds: resolved.map((o) => o.id),
-            recordNos: [...result.outcome].filter(([, o]) => o === 'loaded').map(([n]) => n),
+            recordNos: loadedNos,
           }),
           range?.lo ?? null,
           range?.hi ?? null,

@@ -174,8 +174,8 @@ export interface LoadResult {
   digest: string;
   /** Rows that did not load (DUPLICATE_KEY, KEY_CONFLICT, LOAD_REJECTED), by record number order. */
   dead: Rejection[];
-  /** Outcome per record number: 'loaded', 'filtered' or the rejection. */
-  outcome: Map<number, 'loaded' | 'filtered' | Rejection>;
+  /** The rows that did not load, by record number: 'filtered' or the rejection (every other valid row loaded). */
+  notLoaded: Map<number, 'filtered' | Rejection>;
   /**
    * An identity value taken before the inserts (burned): every row this call inserted has a larger id, at
    * most the session's `currval` of the sink's identity afterwards. Null when there was no row to insert.
@@ -239,7 +239,7 @@ export async function loadRows(
   const totals: Totals = new Map();
   const digest = new DigestBuilder();
   const dead: Rejection[] = [];
-  const outcome = new Map<number, 'loaded' | 'filtered' | Rejection>();
+  const notLoaded = new Map<number, 'filtered' | Rejection>();
   let loaded = 0;
   const { canonical, copy } = prepared ?? sinkLines(ctx, valid);
   const verdicts = new Map<number, Verdict>();
@@ -287,14 +287,13 @@ export async function loadRows(
       loaded++;
       addToTotals(totals, t.currency, t.amount.minor);
       if (runFrom < 0) runFrom = i;
-      outcome.set(t.recordNo, 'loaded');
       return;
     }
     if (runFrom >= 0) digest.addBytes(canonical.span(runFrom, i));
     runFrom = -1;
     if (v === 'same') {
       filteredByReason.ALREADY_LOADED = (filteredByReason.ALREADY_LOADED ?? 0) + 1;
-      outcome.set(t.recordNo, 'filtered');
+      notLoaded.set(t.recordNo, 'filtered');
       return;
     }
     const rejection: Rejection =
@@ -311,10 +310,10 @@ export async function loadRows(
             field: 'txn_id',
           };
     dead.push(rejection);
-    outcome.set(t.recordNo, rejection);
+    notLoaded.set(t.recordNo, rejection);
   });
   if (runFrom >= 0) digest.addBytes(canonical.span(runFrom, valid.length));
-  return { loaded, filteredByReason, totals, digest: digest.hex(), dead, outcome, idFloor };
+  return { loaded, filteredByReason, totals, digest: digest.hex(), dead, notLoaded, idFloor };
 }
 
 /**

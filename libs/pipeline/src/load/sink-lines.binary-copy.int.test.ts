@@ -118,8 +118,9 @@ describe('sinkLines: binary COPY tuples', () => {
       expect(stored.rows.map((r) => r.line)).toEqual(rows.map((t) => canonicalLine(ctx.sourceSystem, t)));
       expect(stored.rows.map((r) => r.no)).toEqual(rows.map((t) => String(t.recordNo)));
       expect(new Set(stored.rows.map((r) => `${r.run} ${r.aml} ${r.bidx}`))).toEqual(new Set([`${runId} true null`]));
-      // the canonical lines are the digest input, one per row
+      // the canonical lines are the digest input, one per row: each row's canonicalLine
       expect(lines.canonical.lines).toBe(rows.length);
+      expect(rows.map((_, i) => lines.canonical.text(i))).toEqual(rows.map((t) => canonicalLine(ctx.sourceSystem, t)));
       expect(lines.copy.lines).toBe(rows.length);
     } finally {
       await client.query('ROLLBACK');

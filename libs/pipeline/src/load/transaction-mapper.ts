@@ -92,6 +92,7 @@ export function createTransactionMapper(
     max: MAX_LENGTH[f],
     control: FREE_TEXT.has(f) ? CONTROL_IN_TEXT : CONTROL,
   }));
+  const values = new Array<string | null>(plan.length).fill(null);
   const cardColumn = index.get('card_pan');
   // the declared card field of a rejected record is masked in its raw text whatever it looks like (a value
   // that fails the card checks is still what someone typed as a card number)
@@ -124,8 +125,8 @@ export function createTransactionMapper(
         );
       }
       tokenized = 0;
-      // the fields' values in CANONICAL_FIELDS order (an array: no object shaped per record)
-      const values = new Array<string | null>(plan.length);
+      // the fields' values in CANONICAL_FIELDS order, in one array reused from record to record (every slot
+      // is set below before it is read)
       for (let k = 0; k < plan.length; k++) {
         const { f, column, free, max, control } = plan[k] as (typeof plan)[number];
         const raw = column === undefined ? undefined : record.fields[column];
