@@ -30,7 +30,7 @@ import {
 } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { SINK_COLUMNS } from '@strongroom/pipeline';
-import { corpusDir, processRss, startEngineProcess, unaryCall } from '@strongroom/testing';
+import { corpusDir, processRss, promSample, startEngineProcess, unaryCall } from '@strongroom/testing';
 import { postgresCpuSeconds, processCpuSeconds } from './pg-cpu';
 import { findPsql } from './psql';
 import { withThrowawayDatabase } from './throwaway-db';
@@ -40,6 +40,13 @@ const arg = (name: string, fallback: string) => {
   return i > 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
 };
 const ROWS = Number(arg('rows', '1000000'));
+/** Seconds the engine spent in garbage collection so far, from its /metrics (young generation and the rest). */
+async function engineGcSeconds(metricsUrl: string | null): Promise<{ young: number; full: number }> {
+  const text = metricsUrl ? await (await fetch(metricsUrl)).text() : '';
+  const sum = (kind: string) => promSample(text, 'nodejs_gc_duration_seconds_sum', `kind="${kind}"`) ?? 0;
+  return { young: sum('minor'), full: sum('major') + sum('incremental') };
+}
+
 /** `--plain`: the pipeline without the compliance frameworks (to show what they cost). */
 const PLAIN = process.argv.includes('--plain');
 /** `--alert-heavy`: amounts around 30,000, so nearly every row raises a LARGE_TRANSACTION alert. */
@@ -119,6 +126,7 @@ async function main(): Promise<void> {
       let peak = processRss(pid);
       const sampler = setInterval(() => (peak = Math.max(peak, processRss(pid))), 250);
       const cpu0 = { engine: processCpuSeconds(pid), postgres: postgresCpuSeconds() };
+      const gc0 = await engineGcSeconds(engine.metricsUrl);
       t0 = performance.now();
       const started = await unaryCall<{ jobId: string; file: string }, { run?: Run }>(jobs, jobs.runJob, {
         jobId: created.job?.id ?? '',
@@ -160,7 +168,14 @@ async function main(): Promise<void> {
       say(
         `  engine peak RSS ${mb(peak)} MB; batch commit p50 ${m.batch_p50_ms} ms, p95 ${m.batch_p95_ms} ms, p99 ${m.batch_p99_ms} ms`,
       );
-      say(`  CPU per row: engine ${cpuUs.engine} µs, PostgreSQL ${cpuUs.postgres} µs`);
+      const gc1 = await engineGcSeconds(engine.metricsUrl);
+      const gcUs = {
+        young: Number((((gc1.young - gc0.young) / ROWS) * 1e6).toFixed(1)),
+        full: Number((((gc1.full - gc0.full) / ROWS) * 1e6).toFixed(1)),
+      };
+      say(
+        `  CPU per row: engine ${cpuUs.engine} µs (of which garbage collection: young generation ${gcUs.young} µs, full ${gcUs.full} µs), PostgreSQL ${cpuUs.postgres} µs`,
+      );
 
       // 2b. the database floor of the sink: psql \copy of the rows Strongroom stored, in their stored form,
       // into a copy of the sink table with all its indexes and constraints (what a loader that did no
@@ -274,6 +289,7 @@ async function main(): Promise<void> {
           ratioToSinkSchemaCopy: Number((pipeRate / sinkRate).toFixed(3)),
           peakRssBytes: peak,
           cpuMicrosecondsPerRow: cpuUs,
+          gcMicrosecondsPerRow: gcUs,
           batchCommitMs: { p50: m.batch_p50_ms, p95: m.batch_p95_ms, p99: m.batch_p99_ms },
           frameworks: PLAIN ? [] : ['SOX', 'PCI_DSS', 'AML'],
           sanctionsScreening: !PLAIN,
