@@ -10,12 +10,15 @@ export function runWithEngineFlags(): void {
   const r = spawnSync(
     process.execPath,
     [
-      ...process.execArgv,
+      // the parent's Node options but an inspector's (the parent holds its port)
+      ...process.execArgv.filter((a) => !a.startsWith('--inspect')),
       ...ENGINE_NODE_FLAGS,
       path.join(__dirname, '..', 'bin', 'run-ts.js'),
       ...process.argv.slice(1),
     ],
     { stdio: 'inherit' },
   );
+  if (r.error || r.signal)
+    console.error(`engine-flags: the tool run again did not finish: ${r.error?.message ?? r.signal}`);
   process.exit(r.status ?? 1);
 }
