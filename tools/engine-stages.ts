@@ -2,8 +2,9 @@
 // map and validate the records, render the canonical lines and COPY tuples, and hash the digest input:
 //   node bin/run-ts.js tools/engine-stages.ts [rows] [rounds] [--drop]
 // Each round runs every stage over all rows; the rows of the last stage stay alive until the next round, as
-// a batch's rows do until its commit (--drop: each piece's rows are let go once rendered). A developer tool for the engine's per-row cost (issue 21); end to end,
-// `tools/profile-run.ts` and `npm run bench` are the measures of record.
+// a batch's rows do until its commit (--drop: each piece's rows are let go once rendered). A developer tool
+// for the engine's per-row cost (issue 21); end to end, `tools/profile-run.ts` and `npm run bench` are the
+// measures of record.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

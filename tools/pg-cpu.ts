@@ -1,29 +1,32 @@
-// CPU seconds of all postgres processes (utime + stime, from /proc): with the engine's own, which side limits
-// a run (the developer tools' profiling).
+// CPU seconds of processes (utime + stime of all their threads, from /proc): with the engine's own, which side
+// limits a run (the developer tools' profiling and the bench).
 import fs from 'node:fs';
 
+/** A process's /proc stat line split after its name (so a name with spaces does not shift the fields), or undefined when it is gone. */
+function statOf(pid: number | string): { name: string; fields: string[] } | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    return { name: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+  } catch {
+    return undefined; // the process ended
+  }
+}
+
+const cpuTicks = (fields: string[]) => Number(fields[11]) + Number(fields[12]);
+
+/** CPU seconds of all postgres processes. */
 export function postgresCpuSeconds(): number {
   let ticks = 0;
   for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // the process ended
-    }
+    const stat = statOf(pid);
+    if (stat?.name === 'postgres') ticks += cpuTicks(stat.fields);
   }
   return ticks / 100;
 }
 
-/** CPU seconds of one process (utime + stime of all its threads, from /proc); 0 when it is gone. */
+/** CPU seconds of one process; 0 when it is gone. */
 export function processCpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
+  const stat = statOf(pid);
+  return stat ? cpuTicks(stat.fields) / 100 : 0;
 }

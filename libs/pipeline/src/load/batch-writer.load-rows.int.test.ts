@@ -4,6 +4,14 @@ import { createTestDatabase, type TestDatabase } from '@strongroom/testing';
 import { loadRows, prepareStaging, sinkLines, type BatchContext } from './batch-writer';
 import { type CanonicalTransaction } from '../types';
 
+/** A new run's batch context for rows of `sourceSystem`. */
+const batchContext = (sourceSystem: string): BatchContext => ({
+  runId: randomUUID(),
+  jobId: randomUUID(),
+  sourceSystem,
+  dataClassification: 'CONFIDENTIAL',
+});
+
 const txn = (recordNo: number, txnId: string, decimal = '1.00'): CanonicalTransaction => ({
   recordNo,
   raw: `${txnId},ACC1,${decimal}`,
@@ -46,12 +54,7 @@ describe('loadRows: direct COPY with fallback to staging', () => {
 
   it('classifies collisions exactly as staging does, and backs off after one', async () => {
     const client = pgClientOf(runner);
-    const ctx: BatchContext = {
-      runId: randomUUID(),
-      jobId: randomUUID(),
-      sourceSystem: 'fast-path',
-      dataClassification: 'CONFIDENTIAL',
-    };
+    const ctx = batchContext('fast-path');
     const batch = async (rows: CanonicalTransaction[]) => {
       await client.query('BEGIN');
       const r = await loadRows(client, ctx, rows);
@@ -146,12 +149,7 @@ describe('loadRows: direct COPY with fallback to staging', () => {
 
   it('fails the batch, not its rows, when PostgreSQL cannot read the COPY payload (the engine encoded it wrongly)', async () => {
     const client = pgClientOf(runner);
-    const ctx: BatchContext = {
-      runId: randomUUID(),
-      jobId: randomUUID(),
-      sourceSystem: 'bad-payload',
-      dataClassification: 'CONFIDENTIAL',
-    };
+    const ctx = batchContext('bad-payload');
     const rows = [txn(1, 'p1'), txn(2, 'p2')];
     const lines = sinkLines(ctx, rows);
     lines.copy.bytes()[1] = 15; // the first binary tuple claims 15 fields: SQLSTATE 22P04
