@@ -247,6 +247,8 @@ withBrowser('the operator console in a real browser', () => {
     await page.locator('.graphiql-container .graphiql-query-editor').waitFor();
     // the explorer loads the schema (the standard introspection query passes the gateway's limits)
     expect((await introspected).status()).toBe(200);
+    // the editor holds the first query before it is run (a click before the editor is ready runs nothing)
+    await page.locator('.graphiql-query-editor').getByText('LatestRuns').first().waitFor();
     await page.locator('button.graphiql-execute-button').click();
     const result = page.locator('.graphiql-response');
     await result.getByText('"dev-operator"').waitFor();
