@@ -34,6 +34,20 @@ export interface BatchInput {
    * Without it (ingest streams) the run's batch count is the fence.
    */
   lease?: PartitionLease;
+  /**
+   * A stream batch's idempotency key (streams only, without a lease). The transaction first looks the key up
+   * (in the same round trip as BEGIN): a key committed before rolls back and throws AlreadyCommittedError with
+   * its stored result. Else the key commits with the batch, in the statement that advances the stream, with the
+   * result `ack` makes (its batch number given).
+   */
+  ingestKey?: { key: string; ack: (batchSeq: number, result: BatchResult) => object };
+}
+
+/** A stream batch whose idempotency key was committed before (BatchInput.ingestKey): nothing was written. */
+export class AlreadyCommittedError extends Error {
+  constructor(readonly stored: unknown) {
+    super('this idempotency key was committed before');
+  }
 }
 
 // The statements every batch sends (a stream's batch may hold only a few records) are named, so each
@@ -41,24 +55,44 @@ export interface BatchInput {
 // 1,000-record batch's time.
 
 /**
+ * `value` as an SQL string literal, for the statements without parameters that go with BEGIN: quotes doubled,
+ * and with a backslash an escape string (E'…', backslashes doubled), which reads the same whatever
+ * standard_conforming_strings says.
+ */
+export function sqlLiteral(value: string): string {
+  const quoted = value.replace(/'/g, "''");
+  return value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
+
+/**
  * One batch, one transaction: the rows, the dead letters, the run's counters, the partition's
  * checkpoint, the integrity row and the audit entry commit together — or none of them does. So a
  * crash anywhere resumes after the last committed batch with no duplicate and no gap. Updates `run`
- * only after COMMIT succeeded. `extra` runs inside the transaction (e.g. recording an ingest batch key).
+ * only after COMMIT succeeded.
  */
 export async function commitBatch(
   client: PoolClient,
   ctx: BatchContext & { actor: string },
   run: JobRunEntity,
   input: BatchInput,
-  extra?: (client: PoolClient, batchSeq: number, result: BatchResult) => Promise<void>,
 ): Promise<BatchResult> {
   const lease = input.lease;
+  const key = lease ? undefined : input.ingestKey;
   try {
-    // BEGIN, the id floor and the fast path's savepoint in one round trip for a stream; a partition's batch
-    // takes neither before its fencing lock below (its id floor is taken after the lock, by loadRows; rolling
-    // back to a savepoint set before the lock would release it)
-    const opening = await beginBatch(client, ctx, lease ? 0 : input.valid.length, !lease);
+    // BEGIN, a stream batch's re-send check, the id floor and the fast path's savepoint in one round trip; a
+    // partition's batch takes neither of the last two before its fencing lock below (its id floor is taken
+    // after the lock, by loadRows; rolling back to a savepoint set before the lock would release it)
+    const opening = await beginBatch(
+      client,
+      ctx,
+      lease ? 0 : input.valid.length,
+      !lease,
+      key
+        ? `SELECT result FROM ingest_batches WHERE run_id = ${sqlLiteral(run.id)} AND idempotency_key = ${sqlLiteral(key.key)}`
+        : undefined,
+    );
+    const stored = opening.found?.[0];
+    if (stored) throw new AlreadyCommittedError(stored.result);
     if (lease) {
       // fencing: the partition row, locked for this transaction, must still be this lease's — a takeover
       // bumps the epoch under the same lock, so a superseded owner's batch never lands
@@ -126,7 +160,6 @@ export async function commitBatch(
       ({ counters, lastId } = await advanceStream(client, run, input, result, tokenized, integrity));
     }
     const batchSeq = counters.batchesCommitted;
-    await extra?.(client, batchSeq, result);
     const alerts =
       ctx.checks && result.loaded > 0 && result.idFloor && lastId
         ? await runComplianceChecks(
@@ -245,8 +278,11 @@ async function advanceStream(
 ): Promise<{ counters: RunCounters; lastId: string | null }> {
   const filteredBy = { ...run.filteredByReason };
   for (const [k, v] of Object.entries(result.filteredByReason)) filteredBy[k] = (filteredBy[k] ?? 0) + v;
-  // the run's counters, the stream's checkpoint and the batch's integrity row (where its rows lie in the sink:
-  // after the value taken before its inserts, up to the session's last) in one statement (one round trip)
+  // the run's counters, the stream's checkpoint, the batch's integrity row (where its rows lie in the sink:
+  // after the value taken before its inserts, up to the session's last) and its idempotency key with the
+  // result answered to a re-send, in one statement (one round trip)
+  const batchSeq = run.batchesCommitted + 1;
+  const key = input.ingestKey;
   const updated = await client.query<RunCounters & { lastId: string | null }>({
     name: 'strongroom_advance_stream',
     text: `WITH r AS (
@@ -268,7 +304,10 @@ async function advanceStream(
          SELECT r.id, r.batches_committed, 'BATCH', $9, $10, $11, $12, $13::bigint,
                 CASE WHEN $13::bigint IS NULL THEN NULL ELSE currval('${SINK_ID_SEQUENCE}') END
            FROM r
-         RETURNING last_id)
+         RETURNING last_id),
+       k AS (
+         INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result)
+         SELECT r.id, $14, r.batches_committed, $2, $15::jsonb FROM r WHERE $14::text IS NOT NULL)
        SELECT ${COUNTERS}, (SELECT i.last_id::text FROM i) AS "lastId" FROM r`,
     values: [
       run.id,
@@ -277,13 +316,15 @@ async function advanceStream(
       result.deadLettered,
       JSON.stringify(filteredBy),
       input.position,
-      run.batchesCommitted + 1,
+      batchSeq,
       tokenized,
       integrity.loaded,
       integrity.totals,
       integrity.digest,
       integrity.details,
       integrity.idFloor,
+      key?.key ?? null,
+      key ? JSON.stringify(key.ack(batchSeq, result)) : null,
     ],
   });
   // fencing: another writer moved the run on, or it was ended meanwhile — this batch must not land

@@ -196,11 +196,14 @@ const backingOff = (ctx: BatchContext) => (ctx.fastPath?.skip ?? 0) > 0;
 export interface BatchOpening {
   idFloor: string | null;
   savepoint: boolean;
+  /** The rows of the caller's `lookup` statement, read first in the transaction. */
+  found?: Record<string, unknown>[];
 }
 
 /**
  * Opens a batch's transaction in one round trip (statements without parameters go together in one simple
- * query): BEGIN, the id floor when the batch has rows to insert, and the fast path's savepoint when the caller
+ * query): BEGIN, the caller's `lookup` (a SELECT whose values are already literals, e.g. a stream batch's
+ * re-send check), the id floor when the batch has rows to insert, and the fast path's savepoint when the caller
  * allows it and the direct COPY will be tried. A caller that takes row locks to fence the batch does not allow
  * it: rolling back to a savepoint set before those locks would release them.
  */
@@ -209,14 +212,22 @@ export async function beginBatch(
   ctx: BatchContext,
   rows: number,
   savepointAllowed: boolean,
+  lookup?: string,
 ): Promise<BatchOpening> {
   const savepoint = savepointAllowed && rows > 0 && ctx.checks?.kyc !== 'hold' && !backingOff(ctx);
   const sql = ['BEGIN'];
+  if (lookup) sql.push(lookup);
   if (rows > 0) sql.push(ID_FLOOR_SQL);
   if (savepoint) sql.push('SAVEPOINT strongroom_direct');
-  const results = (await client.query(sql.join('; '))) as unknown as QueryResult | QueryResult[];
-  const floor = Array.isArray(results) ? (results[1] as QueryResult<{ lo: string }>).rows[0]?.lo : undefined;
-  return { idFloor: floor ?? null, savepoint };
+  const out = (await client.query(sql.join('; '))) as unknown as QueryResult | QueryResult[];
+  const results = Array.isArray(out) ? out : [out];
+  const floorAt = lookup ? 2 : 1;
+  const floor = rows > 0 ? (results[floorAt] as QueryResult<{ lo: string }>).rows[0]?.lo : undefined;
+  return {
+    idFloor: floor ?? null,
+    savepoint,
+    ...(lookup ? { found: (results[1] as QueryResult<Record<string, unknown>>).rows } : {}),
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { type DataSource, type JobRunEntity, pgClientOf, sqlExec } from '@strong
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { insertRunOnce } from './run-store';
 import { isDatabaseOutage } from './db-outage';
-import { commitBatch } from '../load/batch-commit';
+import { AlreadyCommittedError, commitBatch } from '../load/batch-commit';
 import { LineBuffer } from '@strongroom/connectors';
 import { prepareStaging, sinkLines, type BatchContext, type SinkLines } from '../load/batch-writer';
 import { mergeTotals, type Totals } from '../load/integrity';
@@ -222,50 +222,40 @@ export class IngestSession {
     };
     let ack: Omit<IngestAck, 'duplicate' | 'read' | 'loaded' | 'deadLettered'> | undefined;
     let stored: Omit<IngestAck, 'duplicate'> | undefined;
-    // a pooled connection for the commit only (an idle stream holds none): first, is this a re-send?
+    // a pooled connection for the commit only (an idle stream holds none); a re-send is found by the
+    // transaction's first statement and answered from its stored result
     const commit = () =>
-      withConnection(this.ctx.ds, async (client) => {
-        const found = await client.query<{ result: Omit<IngestAck, 'duplicate'> }>({
-          name: 'strongroom_ingest_stored',
-          text: 'SELECT result FROM ingest_batches WHERE run_id = $1 AND idempotency_key = $2',
-          values: [this.run.id, idempotencyKey],
-        });
-        stored = found.rows[0]?.result;
-        if (stored) return undefined;
-        return commitBatch(
-          client,
-          batchCtx,
-          this.run,
-          {
-            records: records.length,
-            firstRecordNo: base + 1,
-            lastRecordNo: base + records.length,
-            position: base + records.length,
-            valid,
-            rejected,
-            lines,
+      withConnection(this.ctx.ds, (client) =>
+        commitBatch(client, batchCtx, this.run, {
+          records: records.length,
+          firstRecordNo: base + 1,
+          lastRecordNo: base + records.length,
+          position: base + records.length,
+          valid,
+          rejected,
+          lines,
+          ingestKey: {
+            key: idempotencyKey,
+            ack: (batchSeq, r) =>
+              (ack = {
+                idempotencyKey,
+                batchSeq,
+                accepted: r.loaded,
+                filtered: Object.values(r.filteredByReason).reduce((a, b) => a + b, 0),
+                rejected: r.rejections.map((x) => ({
+                  index: x.recordNo - base - 1,
+                  reasonCode: x.code,
+                  message: x.message,
+                  field: x.field ?? '',
+                })),
+              }),
           },
-          async (c: PoolClient, batchSeq, r) => {
-            ack = {
-              idempotencyKey,
-              batchSeq,
-              accepted: r.loaded,
-              filtered: Object.values(r.filteredByReason).reduce((a, b) => a + b, 0),
-              rejected: r.rejections.map((x) => ({
-                index: x.recordNo - base - 1,
-                reasonCode: x.code,
-                message: x.message,
-                field: x.field ?? '',
-              })),
-            };
-            await c.query({
-              name: 'strongroom_ingest_batch',
-              text: 'INSERT INTO ingest_batches (run_id, idempotency_key, batch_seq, records, result) VALUES ($1, $2, $3, $4, $5)',
-              values: [this.run.id, idempotencyKey, batchSeq, records.length, JSON.stringify(ack)],
-            });
-          },
-        );
-      });
+        }).catch((err) => {
+          if (!(err instanceof AlreadyCommittedError)) throw err;
+          stored = err.stored as Omit<IngestAck, 'duplicate'>;
+          return undefined;
+        }),
+      );
     const t0 = performance.now();
     const result = await (this.ctx.db ? this.ctx.db.call(commit) : commit()).catch((err) => {
       if (isDatabaseOutage(err)) {
