@@ -1,8 +1,9 @@
 // Loads a generated transactions file through the pipeline in-process and prints throughput, batch
 // commit latency and the CPU seconds of the engine and of PostgreSQL (which side limits):
-//   node bin/run-ts.js tools/profile-run.ts [rows] [batching] [--full] [--alert-heavy] [--bad RATIO] [--prof FILE] [--alloc FILE]
+//   node bin/run-ts.js tools/profile-run.ts [rows] [batching] [--full] [--alert-heavy] [--bad RATIO] [--prof FILE] [--alloc FILE] [--pg-statements]
 // --full adds SOX, PCI_DSS and AML with OFAC screening; --prof writes a CPU profile of the run alone;
-// --alloc writes a sampling heap profile of every allocation during the run (collected ones included).
+// --alloc writes a sampling heap profile of every allocation during the run (collected ones included);
+// --pg-statements prints the statements PostgreSQL spent the run's time on (pg_stat_statements, server side).
 // A developer tool; `npm run bench` (issue 9) is the benchmark of record.
 import fs from 'node:fs';
 import inspector from 'node:inspector';
@@ -26,95 +27,122 @@ async function main(): Promise<void> {
   // --full: SOX, PCI_DSS and AML with OFAC screening (the corpus lists), as `npm run bench` does
   const full = process.argv.includes('--full');
   const lists = path.join(__dirname, '..', '..', 'shared', 'corpus', 'sanctions', 'full');
-  await withThrowawayDatabase(async (cluster, dir) => {
-    const ds = createDataSource({ url: cluster.url, poolSize: 4 });
-    try {
-      await ds.initialize();
-      const csv = path.join(dir, 'tx.csv');
-      const bad = process.argv.indexOf('--bad');
-      const gen = await generateTransactionsCsv(csv, {
-        rows,
-        badRatio: bad > 0 ? Number(process.argv[bad + 1]) : 0.01,
-        largeAmounts: process.argv.includes('--alert-heavy'),
-      });
-      const def = parseJobDefinition(
-        `name: profile\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: ${batching}\n` +
-          (full ? 'compliance: { frameworks: [SOX, PCI_DSS, AML], sanctions: required }\n' : ''),
-      );
-      const job = await getJob(ds, (await saveJob(ds, def)).job.id);
-      const { run } = await createRun(ds, job);
-      // --prof FILE: a CPU profile of the run alone (not the data generation), for chrome://inspect or speedscope
-      const profAt = process.argv.indexOf('--prof');
-      const allocAt = process.argv.indexOf('--alloc');
-      const session = profAt > 0 || allocAt > 0 ? new inspector.Session() : undefined;
-      const post = (method: string, params?: object) =>
-        new Promise<unknown>((resolve, reject) =>
-          session?.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+  const statements = process.argv.includes('--pg-statements');
+  await withThrowawayDatabase(
+    async (cluster, dir) => {
+      const ds = createDataSource({ url: cluster.url, poolSize: 4 });
+      try {
+        await ds.initialize();
+        const csv = path.join(dir, 'tx.csv');
+        const bad = process.argv.indexOf('--bad');
+        const gen = await generateTransactionsCsv(csv, {
+          rows,
+          badRatio: bad > 0 ? Number(process.argv[bad + 1]) : 0.01,
+          largeAmounts: process.argv.includes('--alert-heavy'),
+        });
+        const def = parseJobDefinition(
+          `name: profile\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: ${batching}\n` +
+            (full ? 'compliance: { frameworks: [SOX, PCI_DSS, AML], sanctions: required }\n' : ''),
         );
-      if (session) {
-        session.connect();
-        if (profAt > 0) {
-          await post('Profiler.enable');
-          await post('Profiler.start');
+        const job = await getJob(ds, (await saveJob(ds, def)).job.id);
+        const { run } = await createRun(ds, job);
+        // --prof FILE: a CPU profile of the run alone (not the data generation), for chrome://inspect or speedscope
+        const profAt = process.argv.indexOf('--prof');
+        const allocAt = process.argv.indexOf('--alloc');
+        const session = profAt > 0 || allocAt > 0 ? new inspector.Session() : undefined;
+        const post = (method: string, params?: object) =>
+          new Promise<unknown>((resolve, reject) =>
+            session?.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+          );
+        if (session) {
+          session.connect();
+          if (profAt > 0) {
+            await post('Profiler.enable');
+            await post('Profiler.start');
+          }
+          if (allocAt > 0)
+            await post('HeapProfiler.startSampling', {
+              samplingInterval: 16384,
+              includeObjectsCollectedByMajorGC: true,
+              includeObjectsCollectedByMinorGC: true,
+            });
         }
+        if (statements) {
+          await ds.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+          await ds.query('SELECT pg_stat_statements_reset()');
+        }
+        const pgCpu = postgresCpuSeconds;
+        const pg0 = pgCpu();
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        const done = await executeRun(
+          {
+            ds,
+            logger: createLogger({ service: 'profile', level: (process.env.LOG_LEVEL as 'info') ?? 'warn' }),
+            pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }),
+            ...(full
+              ? {
+                  screening: {
+                    screener: SanctionsIndex.fromFiles([path.join(lists, 'sdn.csv'), path.join(lists, 'alt.csv')], 0.9),
+                    threshold: 0.9,
+                  },
+                }
+              : {}),
+          },
+          run,
+          job,
+          new RunControl(),
+          () => undefined,
+        );
+        const s = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        console.log(
+          `cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s, wall ${s.toFixed(1)} s`,
+        );
+        if (profAt > 0)
+          fs.writeFileSync(
+            process.argv[profAt + 1] as string,
+            JSON.stringify(((await post('Profiler.stop')) as { profile: unknown }).profile),
+          );
         if (allocAt > 0)
-          await post('HeapProfiler.startSampling', {
-            samplingInterval: 16384,
-            includeObjectsCollectedByMajorGC: true,
-            includeObjectsCollectedByMinorGC: true,
-          });
+          fs.writeFileSync(
+            process.argv[allocAt + 1] as string,
+            JSON.stringify(((await post('HeapProfiler.stopSampling')) as { profile: unknown }).profile),
+          );
+        if (statements) await printStatements(ds, rows);
+        const [m] = await ds.query(
+          'SELECT batch_p50_ms, batch_p99_ms, peak_rss_bytes FROM performance_metrics WHERE run_id = $1',
+          [run.id],
+        );
+        console.log(
+          `${done.status} ${done.errorCode ?? ''} read ${done.recordsRead} loaded ${done.recordsLoaded} dlq ${done.recordsDeadLettered} (expected bad ${gen.bad}) in ${s.toFixed(2)} s = ` +
+            `${Math.round(rows / s)} rows/s; batches ${done.batchesCommitted}, p50 ${m.batch_p50_ms} ms, p99 ${m.batch_p99_ms} ms, peak RSS ${Math.round(m.peak_rss_bytes / 1048576)} MiB`,
+        );
+      } finally {
+        await ds.destroy();
       }
-      const pgCpu = postgresCpuSeconds;
-      const pg0 = pgCpu();
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      const done = await executeRun(
-        {
-          ds,
-          logger: createLogger({ service: 'profile', level: (process.env.LOG_LEVEL as 'info') ?? 'warn' }),
-          pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }),
-          ...(full
-            ? {
-                screening: {
-                  screener: SanctionsIndex.fromFiles([path.join(lists, 'sdn.csv'), path.join(lists, 'alt.csv')], 0.9),
-                  threshold: 0.9,
-                },
-              }
-            : {}),
-        },
-        run,
-        job,
-        new RunControl(),
-        () => undefined,
-      );
-      const s = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
-      console.log(
-        `cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s, wall ${s.toFixed(1)} s`,
-      );
-      if (profAt > 0)
-        fs.writeFileSync(
-          process.argv[profAt + 1] as string,
-          JSON.stringify(((await post('Profiler.stop')) as { profile: unknown }).profile),
-        );
-      if (allocAt > 0)
-        fs.writeFileSync(
-          process.argv[allocAt + 1] as string,
-          JSON.stringify(((await post('HeapProfiler.stopSampling')) as { profile: unknown }).profile),
-        );
-      const [m] = await ds.query(
-        'SELECT batch_p50_ms, batch_p99_ms, peak_rss_bytes FROM performance_metrics WHERE run_id = $1',
-        [run.id],
-      );
-      console.log(
-        `${done.status} ${done.errorCode ?? ''} read ${done.recordsRead} loaded ${done.recordsLoaded} dlq ${done.recordsDeadLettered} (expected bad ${gen.bad}) in ${s.toFixed(2)} s = ` +
-          `${Math.round(rows / s)} rows/s; batches ${done.batchesCommitted}, p50 ${m.batch_p50_ms} ms, p99 ${m.batch_p99_ms} ms, peak RSS ${Math.round(m.peak_rss_bytes / 1048576)} MiB`,
-      );
-    } finally {
-      await ds.destroy();
-    }
-  });
+    },
+    statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : undefined,
+  );
 }
+
+/** The statements of the run by server time (execution and planning), with µs per input row. */
+async function printStatements(ds: { query: (q: string) => Promise<Record<string, string>[]> }, rows: number) {
+  const top = await ds.query(
+    `SELECT calls::text, round((total_exec_time + total_plan_time)::numeric, 0)::text AS ms, rows::text,
+            regexp_replace(query, '\\s+', ' ', 'g') AS q
+       FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
+      ORDER BY total_exec_time + total_plan_time DESC LIMIT 15`,
+  );
+  console.log('server time by statement (ms, µs per input row, calls, rows):');
+  for (const t of top)
+    console.log(
+      `${String(t.ms).padStart(8)} ${((Number(t.ms) * 1000) / rows).toFixed(2).padStart(7)} ${String(t.calls).padStart(6)} ${String(t.rows).padStart(8)}  ${brief(String(t.q))}`,
+    );
+}
+
+// the start and the end of a statement (the end tells the AML rules apart: their constants are normalized away)
+const brief = (q: string) => (q.length <= 200 ? q : `${q.slice(0, 70)} … ${q.slice(-125)}`);
 
 runWithEngineFlags();
 main().catch((err) => {
