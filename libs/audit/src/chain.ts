@@ -28,41 +28,65 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** Transaction-level advisory lock that serializes appends (held until the caller commits). */
 export const AUDIT_LOCK_KEY = 7_382_611_002;
 
+/** The chain's last entry as the next append sees it: its seq (0 for an empty chain) and hash. */
+export interface AuditTail {
+  seq: number;
+  hash: string;
+}
+
 /**
- * Appends one entry inside the caller's open transaction, so the entry commits (or rolls back) with
- * the change it records. Appends are serialized by a transaction-level advisory lock: concurrent
- * appenders form one chain with gap-free `seq`. Call it last in the transaction to hold the lock briefly.
+ * Takes the append lock (a transaction-level advisory lock, held until the caller's transaction ends) and
+ * reads the chain's last entry as of after the wait, in one round trip (a volatile function: its read takes a
+ * fresh snapshot). Concurrent appenders form one chain with gap-free `seq`.
  */
-export async function appendAudit(exec: SqlExec, input: AuditEntryInput): Promise<AuditEntry> {
-  if (!/^[a-z_]+:[a-z_]+$/.test(input.action)) throw new Error(`audit action must be noun:verb, got ${input.action}`);
-  // the append lock, then the chain's last entry as of after the wait (one round trip: a volatile function)
+export async function readAuditTail(exec: SqlExec): Promise<AuditTail> {
   const [last] = await exec('SELECT seq, hash FROM strongroom_audit_tail($1)', [AUDIT_LOCK_KEY]);
-  const seq = last ? Number(last.seq) + 1 : 1;
-  const prevHash = last ? String(last.hash) : GENESIS_HASH;
-  // every text the chain keeps passes the card-data detector (PCI DSS 3.5.1): an operator's reason, a
-  // hold value or an error message quoting a card number is kept masked, never in clear
-  const entry = {
-    seq,
+  return last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
+}
+
+/** The columns of an audit row, in the order auditRow gives their values. */
+export const AUDIT_COLUMNS = 'seq, occurred_at, actor, action, subject, details, prev_hash, hash';
+
+/**
+ * The entry that follows `tail`, with its hash, and the values of its row (AUDIT_COLUMNS: numbers and
+ * texts, the subject and details as canonical JSON). Every text the chain keeps passes the card-data
+ * detector (PCI DSS 3.5.1): an operator's reason, a hold value or an error message quoting a card number is
+ * kept masked, never in clear.
+ */
+export function auditEntry(tail: AuditTail, input: AuditEntryInput): { entry: AuditEntry; row: string[] } {
+  if (!/^[a-z_]+:[a-z_]+$/.test(input.action)) throw new Error(`audit action must be noun:verb, got ${input.action}`);
+  const body = {
+    seq: tail.seq + 1,
     occurredAt: new Date().toISOString(),
     actor: redactPans(input.actor),
     action: input.action,
     subject: redactPansDeep(input.subject) as Record<string, unknown>,
     details: redactPansDeep(input.details ?? {}) as Record<string, unknown>,
   };
-  const hash = entryHash(prevHash, entry);
-  await exec(
-    `INSERT INTO immutable_audit_log (seq, occurred_at, actor, action, subject, details, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      seq,
-      entry.occurredAt,
-      entry.actor,
-      entry.action,
-      canonicalJson(entry.subject),
-      canonicalJson(entry.details),
-      prevHash,
+  const hash = entryHash(tail.hash, body);
+  return {
+    entry: { ...body, prevHash: tail.hash, hash },
+    row: [
+      String(body.seq),
+      body.occurredAt,
+      body.actor,
+      body.action,
+      canonicalJson(body.subject),
+      canonicalJson(body.details),
+      tail.hash,
       hash,
     ],
-  );
-  return { ...entry, prevHash, hash };
+  };
+}
+
+/**
+ * Appends one entry inside the caller's open transaction, so the entry commits (or rolls back) with
+ * the change it records. Appends are serialized by the append lock (readAuditTail): concurrent
+ * appenders form one chain with gap-free `seq`. Call it last in the transaction to hold the lock briefly.
+ */
+export async function appendAudit(exec: SqlExec, input: AuditEntryInput): Promise<AuditEntry> {
+  if (!/^[a-z_]+:[a-z_]+$/.test(input.action)) throw new Error(`audit action must be noun:verb, got ${input.action}`);
+  const { entry, row } = auditEntry(await readAuditTail(exec), input);
+  await exec(`INSERT INTO immutable_audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, row);
+  return entry;
 }

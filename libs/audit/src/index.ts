@@ -4,11 +4,15 @@
 export { canonicalJson } from './canonical';
 export {
   appendAudit,
+  auditEntry,
+  readAuditTail,
+  AUDIT_COLUMNS,
   entryHash,
   GENESIS_HASH,
   AUDIT_LOCK_KEY,
   type AuditEntryInput,
   type AuditEntry,
+  type AuditTail,
   type SqlExec,
 } from './chain';
 export {

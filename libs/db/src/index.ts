@@ -10,7 +10,7 @@ export {
 } from './data-source';
 export { runMigrations, MIGRATION_LOCK_KEY } from './migrate';
 export { RUNTIME_LOGIN, ensureRuntimeLogin, excessPrivileges, withLogin } from './runtime-login';
-export { sqlExec, type SqlExec } from './sql-exec';
+export { sqlExec, sqlLiteral, type SqlExec } from './sql-exec';
 export { dumpSchema } from './schema-dump';
 export {
   JobEntity,

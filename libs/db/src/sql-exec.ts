@@ -28,3 +28,13 @@ function rowsOf(result: unknown): Record<string, unknown>[] {
     return result[0] as Record<string, unknown>[];
   return result as Record<string, unknown>[];
 }
+
+/**
+ * `value` as an SQL string literal, for statements sent without parameters (several in one message, e.g. with
+ * BEGIN or COMMIT): quotes doubled, and with a backslash an escape string (E'…', backslashes doubled), which
+ * reads the same whatever standard_conforming_strings says.
+ */
+export function sqlLiteral(value: string): string {
+  const quoted = value.replace(/'/g, "''");
+  return value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
