@@ -1,4 +1,4 @@
-import { ibanChecksumValid, isCardNumber } from '@strongroom/money';
+import { isCardNumber, isIban } from '@strongroom/money';
 import { digitsOnly, redactPans, removeSensitiveAuthData } from './index';
 
 describe('redactPans', () => {
@@ -141,9 +141,10 @@ describe('redactPans finds card numbers however they are written (issue 17)', ()
 });
 
 describe('redactPans against a slow reference of the same rule', () => {
-  // the rule written the simple way: normalise (digits, separators, invisible), cut IBANs and UUIDs out,
-  // take runs of digit groups with at most three separators between them, and in each the longest card
-  // number at each start
+  // the rule written the simple way: normalise (digits, separators, invisible), cut IBANs (of their country's
+  // length: a longer prefix may pass the checksum alone, and the card number right after the IBAN is still found)
+  // and UUIDs out, take runs of digit groups with at most three separators between them, and in each the longest
+  // card number at each start
   const isCard = (d: string) => d.length >= 13 && d.length <= 19 && isCardNumber(d);
   const reference = (input: string): string => {
     const text = removeSensitiveAuthData(input);
@@ -158,11 +159,11 @@ describe('redactPans against a slow reference of the same rule', () => {
       else if (/[ \t\n\r\-./_\u00a0\u2000-\u200a\u2010-\u2015\u202f\u205f\u2212\u3000\uff0d-\uff0f]/.test(ch))
         kinds[at] = ' ';
     }
-    if (!(text.length <= 34 && /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/.test(text) && ibanChecksumValid(text))) {
+    if (!(text.length <= 34 && /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/.test(text) && isIban(text))) {
       for (const m of text.matchAll(/[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}/g)) {
         let t = m[0];
         while (t.replace(/ /g, '').length >= 15) {
-          if (ibanChecksumValid(t.replace(/ /g, ''))) {
+          if (isIban(t.replace(/ /g, ''))) {
             for (let k = m.index; k < m.index + t.length; k++) kinds[k] = '|';
             break;
           }
@@ -235,7 +236,7 @@ describe('redactPans against a slow reference of the same rule', () => {
     let seed = 42;
     const rnd = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      return Math.floor((seed / 2147483648) * n); // by the high bits: the low ones of this generator repeat with a short period
     };
     const pieces = [
       'DE004111111111111111',

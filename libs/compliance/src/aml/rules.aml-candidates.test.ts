@@ -55,7 +55,7 @@ describe('amlCandidates', () => {
     let seed = 7;
     const rnd = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      return Math.floor((seed / 2147483648) * n); // by the high bits: the low ones of this generator repeat with a short period
     };
     const configs: AmlConfig[] = [
       DEFAULT_AML_CONFIG,
