@@ -74,15 +74,39 @@ export function highRiskJurisdiction(
   counterpartyAccount: string | null,
   countries: readonly string[],
 ): { field: string; country: string } | undefined {
-  for (const [field, value] of [
-    ['counterparty_account', counterpartyAccount],
-    ['account', account],
-  ] as const) {
-    const iban = (value ?? '').toUpperCase();
-    if (/^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$/.test(iban) && countries.includes(iban.slice(0, 2)))
-      return { field, country: iban.slice(0, 2) };
+  return (
+    ibanOfCountry('counterparty_account', counterpartyAccount, countries) ??
+    ibanOfCountry('account', account, countries)
+  );
+}
+
+const IBAN_SHAPE = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$/;
+
+/**
+ * The value's country when it is an IBAN (in either case) of one of `countries`. Called for every row: a value
+ * whose first two characters are ASCII and name no listed country is answered from those two characters, with
+ * nothing allocated; any other value is upper-cased and matched whole.
+ */
+function ibanOfCountry(
+  field: string,
+  value: string | null,
+  countries: readonly string[],
+): { field: string; country: string } | undefined {
+  if (!value) return undefined;
+  const a = value.charCodeAt(0);
+  const b = value.charCodeAt(1);
+  if (a < 0x80 && b < 0x80) {
+    // ASCII upper-cases on its own: the country is these two characters upper-cased
+    const A = a >= 97 && a <= 122 ? a - 32 : a;
+    const B = b >= 97 && b <= 122 ? b - 32 : b;
+    let listed = false;
+    for (const c of countries) if (c.charCodeAt(0) === A && c.charCodeAt(1) === B && c.length === 2) listed = true;
+    if (!listed) return undefined;
   }
-  return undefined;
+  const iban = value.toUpperCase();
+  return IBAN_SHAPE.test(iban) && countries.includes(iban.slice(0, 2))
+    ? { field, country: iban.slice(0, 2) }
+    : undefined;
 }
 
 export interface AmlRuleDefinition {
@@ -259,8 +283,8 @@ export function amlCandidates(
     if (!d) return undefined;
     rates.set(currency, d);
   }
-  // per currency and exponent, the smallest |amount| in minor units that any of the rules can match
-  const floors = new Map<string, bigint>();
+  // per currency (and exponent), the smallest |amount| in minor units that any of the rules can match
+  const floors = new Map<string, { exponent: number; floor: bigint; negated: bigint }>();
   const floorOf = (currency: string, e: number): bigint => {
     // |amount| >= roundMin  ⇔  abs * 10^roundMin.scale >= roundMin.int * 10^e
     let min = atLeast(pow10(roundMin.scale), roundMin.int * pow10(e));
@@ -280,11 +304,15 @@ export function amlCandidates(
     return min;
   };
   const out: number[] = [];
+  // per row nothing is allocated: the floor is looked up by currency (its exponent checked), the amount compared
+  // with it and its negation
   for (const r of rows) {
-    const key = `${r.currency}:${r.exponent}`;
-    let floor = floors.get(key);
-    if (floor === undefined) floors.set(key, (floor = floorOf(r.currency, r.exponent)));
-    if ((r.minor < 0n ? -r.minor : r.minor) >= floor) out.push(r.recordNo);
+    let f = floors.get(r.currency);
+    if (f === undefined || f.exponent !== r.exponent) {
+      const floor = floorOf(r.currency, r.exponent);
+      floors.set(r.currency, (f = { exponent: r.exponent, floor, negated: -floor }));
+    }
+    if (r.minor >= f.floor || r.minor <= f.negated) out.push(r.recordNo);
   }
   return out;
 }
