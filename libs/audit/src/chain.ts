@@ -1,6 +1,6 @@
 import { redactPans, redactPansDeep } from '@strongroom/logging';
 import { canonicalJson } from './canonical';
-import { entryHash } from './entry-hash';
+import { entryHash, type HashedEntry } from './entry-hash';
 
 /** Runs SQL inside the caller's transaction and returns the rows (adapt pg or TypeORM to this). */
 export type SqlExec = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
@@ -29,7 +29,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export const AUDIT_LOCK_KEY = 7_382_611_002;
 
 /** The chain's last entry as the next append sees it: its seq (0 for an empty chain) and hash. */
-export interface AuditTail {
+interface AuditTail {
   seq: number;
   hash: string;
 }
@@ -39,30 +39,30 @@ export interface AuditTail {
  * reads the chain's last entry as of after the wait, in one round trip (a volatile function: its read takes a
  * fresh snapshot). Concurrent appenders form one chain with gap-free `seq`.
  */
-export async function readAuditTail(exec: SqlExec): Promise<AuditTail> {
+async function readAuditTail(exec: SqlExec): Promise<AuditTail> {
   const [last] = await exec('SELECT seq, hash FROM strongroom_audit_tail($1)', [AUDIT_LOCK_KEY]);
   return last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
 }
 
 /** The columns of an audit row, in the order auditRow gives their values. */
-export const AUDIT_COLUMNS = 'seq, occurred_at, actor, action, subject, details, prev_hash, hash';
+const AUDIT_COLUMNS = 'seq, occurred_at, actor, action, subject, details, prev_hash, hash';
 
-/**
- * The entry that follows `tail`, with its hash, and the values of its row (AUDIT_COLUMNS: numbers and
- * texts, the subject and details as canonical JSON). Every text the chain keeps passes the card-data
- * detector (PCI DSS 3.5.1): an operator's reason, a hold value or an error message quoting a card number is
- * kept masked, never in clear.
- */
-export function auditEntry(tail: AuditTail, input: AuditEntryInput): { entry: AuditEntry; row: string[] } {
+/** The entry's fields as the chain keeps them: every text passes the card-data detector (PCI DSS 3.5.1). */
+function entryBody(input: AuditEntryInput): Omit<HashedEntry, 'seq'> {
   if (!/^[a-z_]+:[a-z_]+$/.test(input.action)) throw new Error(`audit action must be noun:verb, got ${input.action}`);
-  const body = {
-    seq: tail.seq + 1,
+  // an operator's reason, a hold value or an error message quoting a card number is kept masked, never in clear
+  return {
     occurredAt: new Date().toISOString(),
     actor: redactPans(input.actor),
     action: input.action,
     subject: redactPansDeep(input.subject) as Record<string, unknown>,
     details: redactPansDeep(input.details ?? {}) as Record<string, unknown>,
   };
+}
+
+/** The entry that follows `tail`, with its hash, and the values of its row (AUDIT_COLUMNS). */
+function auditEntry(tail: AuditTail, input: AuditEntryInput): { entry: AuditEntry; row: string[] } {
+  const body = { seq: tail.seq + 1, ...entryBody(input) };
   const hash = entryHash(tail.hash, body);
   return {
     entry: { ...body, prevHash: tail.hash, hash },
@@ -80,12 +80,35 @@ export function auditEntry(tail: AuditTail, input: AuditEntryInput): { entry: Au
 }
 
 /**
+ * One statement without parameters (its values written by `literal` as SQL string literals) that appends the
+ * entry inside the caller's open transaction: it takes the append lock, reads the chain's tail, and inserts the
+ * entry with the hash the database computes — SHA-256 over the previous hash's 32 bytes and the UTF-8 of the
+ * entry's canonical JSON, the bytes entryHash hashes (the JSON is written here around its seq, which the
+ * statement fills in). Having no parameters, it can go in one message with COMMIT: a batch's last round trip
+ * appends its audit entry and commits.
+ */
+export function appendAuditStatement(input: AuditEntryInput, literal: (text: string) => string): string {
+  const e = entryBody(input);
+  // the canonical JSON of { seq, occurredAt, actor, action, subject, details } (keys in sorted order, as
+  // entryHash writes it), cut at its seq
+  const before = `{"action":${canonicalJson(e.action)},"actor":${canonicalJson(e.actor)},"details":${canonicalJson(e.details)},"occurredAt":${canonicalJson(e.occurredAt)},"seq":`;
+  const after = `,"subject":${canonicalJson(e.subject)}}`;
+  return `WITH t AS (SELECT seq::bigint AS seq, hash FROM strongroom_audit_tail(${AUDIT_LOCK_KEY})),
+       x AS (SELECT coalesce((SELECT seq FROM t), 0) + 1 AS seq, coalesce((SELECT hash FROM t), '${GENESIS_HASH}') AS prev)
+  INSERT INTO immutable_audit_log (${AUDIT_COLUMNS})
+  SELECT x.seq, ${literal(e.occurredAt)}, ${literal(e.actor)}, ${literal(e.action)}, ${literal(canonicalJson(e.subject))},
+         ${literal(canonicalJson(e.details))}, x.prev,
+         encode(sha256(decode(x.prev, 'hex') || convert_to(${literal(before)} || x.seq::text || ${literal(after)}, 'UTF8')), 'hex')
+    FROM x`;
+}
+
+/**
  * Appends one entry inside the caller's open transaction, so the entry commits (or rolls back) with
  * the change it records. Appends are serialized by the append lock (readAuditTail): concurrent
  * appenders form one chain with gap-free `seq`. Call it last in the transaction to hold the lock briefly.
  */
 export async function appendAudit(exec: SqlExec, input: AuditEntryInput): Promise<AuditEntry> {
-  if (!/^[a-z_]+:[a-z_]+$/.test(input.action)) throw new Error(`audit action must be noun:verb, got ${input.action}`);
+  entryBody(input); // an action not of the form noun:verb is refused before the lock is taken
   const { entry, row } = auditEntry(await readAuditTail(exec), input);
   await exec(`INSERT INTO immutable_audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, row);
   return entry;

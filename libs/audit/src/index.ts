@@ -4,15 +4,12 @@
 export { canonicalJson } from './canonical';
 export {
   appendAudit,
-  auditEntry,
-  readAuditTail,
-  AUDIT_COLUMNS,
+  appendAuditStatement,
   entryHash,
   GENESIS_HASH,
   AUDIT_LOCK_KEY,
   type AuditEntryInput,
   type AuditEntry,
-  type AuditTail,
   type SqlExec,
 } from './chain';
 export {

@@ -1,6 +1,6 @@
 import { type PoolClient } from 'pg';
-import { AUDIT_COLUMNS, auditEntry, readAuditTail } from '@strongroom/audit';
-import { type JobRunEntity, sqlExec, sqlLiteral } from '@strongroom/db';
+import { appendAuditStatement } from '@strongroom/audit';
+import { type JobRunEntity, sqlLiteral } from '@strongroom/db';
 import {
   beginBatch,
   SINK_ID_SEQUENCE,
@@ -162,28 +162,29 @@ export async function commitBatch(
             true,
           )
         : {};
-    // the audit entry (the chain's tail read under its lock) and COMMIT: the entry's values go as literals with
-    // COMMIT in one message, so a batch's last two statements cost one round trip
-    const { row } = auditEntry(await readAuditTail(sqlExec(client)), {
-      actor: ctx.actor,
-      action: 'batch:committed',
-      subject: { jobId: run.jobId, runId: run.id, batchSeq },
-      details: {
-        records: input.records,
-        loaded: result.loaded,
-        deadLettered: result.deadLettered,
-        filtered: batchFiltered,
-        digest: result.digest,
-        position: input.position,
-        ...(lease ? { partitionNo: lease.partitionNo, leaseEpoch: lease.epoch, replica: lease.owner } : {}),
-        ...(Object.keys(alerts).length ? { alerts } : {}),
-        ...(tokenized ? { identifiersTokenized: tokenized } : {}),
+    // the audit entry (appended at the chain's tail, under its lock) and COMMIT in one message: a batch's last
+    // round trip
+    const audit = appendAuditStatement(
+      {
+        actor: ctx.actor,
+        action: 'batch:committed',
+        subject: { jobId: run.jobId, runId: run.id, batchSeq },
+        details: {
+          records: input.records,
+          loaded: result.loaded,
+          deadLettered: result.deadLettered,
+          filtered: batchFiltered,
+          digest: result.digest,
+          position: input.position,
+          ...(lease ? { partitionNo: lease.partitionNo, leaseEpoch: lease.epoch, replica: lease.owner } : {}),
+          ...(Object.keys(alerts).length ? { alerts } : {}),
+          ...(tokenized ? { identifiersTokenized: tokenized } : {}),
+        },
       },
-    });
-    ctx.crash?.('batch:before-commit');
-    await client.query(
-      `INSERT INTO immutable_audit_log (${AUDIT_COLUMNS}) VALUES (${row.map(sqlLiteral).join(', ')}); COMMIT`,
+      sqlLiteral,
     );
+    ctx.crash?.('batch:before-commit');
+    await client.query(`${audit}; COMMIT`);
     Object.assign(run, counters);
     if (lease) {
       lease.byteOffset = input.position;
