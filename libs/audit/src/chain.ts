@@ -44,12 +44,16 @@ async function readAuditTail(exec: SqlExec): Promise<AuditTail> {
   return last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
 }
 
-/** The columns of an audit row, in the order auditRow gives their values. */
+/** The columns of an audit row, in the order of auditEntry's row values. */
 const AUDIT_COLUMNS = 'seq, occurred_at, actor, action, subject, details, prev_hash, hash';
+
+function checkAction(action: string): void {
+  if (!/^[a-z_]+:[a-z_]+$/.test(action)) throw new Error(`audit action must be noun:verb, got ${action}`);
+}
 
 /** The entry's fields as the chain keeps them: every text passes the card-data detector (PCI DSS 3.5.1). */
 function entryBody(input: AuditEntryInput): Omit<HashedEntry, 'seq'> {
-  if (!/^[a-z_]+:[a-z_]+$/.test(input.action)) throw new Error(`audit action must be noun:verb, got ${input.action}`);
+  checkAction(input.action);
   // an operator's reason, a hold value or an error message quoting a card number is kept masked, never in clear
   return {
     occurredAt: new Date().toISOString(),
@@ -89,15 +93,17 @@ function auditEntry(tail: AuditTail, input: AuditEntryInput): { entry: AuditEntr
  */
 export function appendAuditStatement(input: AuditEntryInput, literal: (text: string) => string): string {
   const e = entryBody(input);
+  const subject = canonicalJson(e.subject);
+  const details = canonicalJson(e.details);
   // the canonical JSON of { seq, occurredAt, actor, action, subject, details } (keys in sorted order, as
   // entryHash writes it), cut at its seq
-  const before = `{"action":${canonicalJson(e.action)},"actor":${canonicalJson(e.actor)},"details":${canonicalJson(e.details)},"occurredAt":${canonicalJson(e.occurredAt)},"seq":`;
-  const after = `,"subject":${canonicalJson(e.subject)}}`;
+  const before = `{"action":${canonicalJson(e.action)},"actor":${canonicalJson(e.actor)},"details":${details},"occurredAt":${canonicalJson(e.occurredAt)},"seq":`;
+  const after = `,"subject":${subject}}`;
   return `WITH t AS (SELECT seq::bigint AS seq, hash FROM strongroom_audit_tail(${AUDIT_LOCK_KEY})),
        x AS (SELECT coalesce((SELECT seq FROM t), 0) + 1 AS seq, coalesce((SELECT hash FROM t), '${GENESIS_HASH}') AS prev)
   INSERT INTO immutable_audit_log (${AUDIT_COLUMNS})
-  SELECT x.seq, ${literal(e.occurredAt)}, ${literal(e.actor)}, ${literal(e.action)}, ${literal(canonicalJson(e.subject))},
-         ${literal(canonicalJson(e.details))}, x.prev,
+  SELECT x.seq, ${literal(e.occurredAt)}, ${literal(e.actor)}, ${literal(e.action)}, ${literal(subject)},
+         ${literal(details)}, x.prev,
          encode(sha256(decode(x.prev, 'hex') || convert_to(${literal(before)} || x.seq::text || ${literal(after)}, 'UTF8')), 'hex')
     FROM x`;
 }
@@ -108,7 +114,7 @@ export function appendAuditStatement(input: AuditEntryInput, literal: (text: str
  * appenders form one chain with gap-free `seq`. Call it last in the transaction to hold the lock briefly.
  */
 export async function appendAudit(exec: SqlExec, input: AuditEntryInput): Promise<AuditEntry> {
-  entryBody(input); // an action not of the form noun:verb is refused before the lock is taken
+  checkAction(input.action); // refused before the lock is taken
   const { entry, row } = auditEntry(await readAuditTail(exec), input);
   await exec(`INSERT INTO immutable_audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, row);
   return entry;

@@ -35,6 +35,9 @@ function rowsOf(result: unknown): Record<string, unknown>[] {
  * reads the same whatever standard_conforming_strings says.
  */
 export function sqlLiteral(value: string): string {
+  // a NUL cannot travel in a simple query's text: PostgreSQL would take the message for a malformed one (a
+  // protocol error, which reads as an outage and is retried); no text column can hold it anyway
+  if (value.includes('\0')) throw new TypeError('a text holding a NUL character cannot be written as an SQL literal');
   const quoted = value.replace(/'/g, "''");
   return value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }

@@ -146,7 +146,7 @@ export async function commitBatch(
       });
       lastId = inserted.rows[0]?.last_id;
     } else {
-      // the run's counters, the stream's checkpoint and the integrity row in one statement
+      // the run's counters, the stream's checkpoint, the integrity row and the batch's idempotency key in one statement
       ({ counters, lastId } = await advanceStream(client, run, input, result, tokenized, integrity));
     }
     const batchSeq = counters.batchesCommitted;

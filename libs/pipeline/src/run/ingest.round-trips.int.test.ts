@@ -148,4 +148,20 @@ describe('IngestSession: round trips of a stream batch', () => {
       }
     },
   );
+  it('fails a batch whose audit entry would carry a NUL as an error of the batch, not as a database outage to retry', async () => {
+    const saved = await saveJob(ds, parseJobDefinition('name: round-trips-nul\nsource: { kind: grpc }\n'));
+    const ctx = { ds, logger: silentLogger(), pan: createPanProtector({ id: 't', secret: Buffer.alloc(32, 1) }) };
+    const session = await IngestSession.open(ctx, saved.job.id, 'rt-nul', 'test');
+    try {
+      await expect(session.batch('n-1', [rec(40)], 'user:a\0b')).rejects.toThrow(TypeError);
+      // nothing of it landed, and the stream goes on
+      expect(await session.batch('n-1', [rec(40)], 'test')).toMatchObject({
+        duplicate: false,
+        accepted: 1,
+        batchSeq: 1,
+      });
+    } finally {
+      await session.close();
+    }
+  });
 });

@@ -269,8 +269,9 @@ export class IngestSession {
           },
         );
       }
-      // a concurrent re-send won the race for the key: answer from its result (any other unique violation
-      // is an error, never a reason to try again)
+      // a safety net: a concurrent commit of the same key won the race for it (a second session of the stream is
+      // kept out by the run's lock and fenced by its batch count first): answer from its result (any other unique
+      // violation is an error, never a reason to try again)
       if (pgErrorCode(err) === '23505' && (err as { constraint?: string }).constraint === 'ingest_batches_pkey')
         return undefined;
       throw err;
