@@ -54,8 +54,9 @@ describe('amlCandidates', () => {
   it('is a superset of every per-row rule on 50,000 random rows and configurations', () => {
     let seed = 7;
     const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return Math.floor((seed / 2147483648) * n); // by the high bits: the low ones of this generator repeat with a short period
+      // an exact LCG modulo 2^31 (Math.imul: the product written as a double lost its low bits)
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return Math.floor((seed / 2147483648) * n); // by its high bits: an LCG's low bits repeat with short periods
     };
     const configs: AmlConfig[] = [
       DEFAULT_AML_CONFIG,
