@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { sqlLiteral } from '@strongroom/db';
 import { createTestDatabase, type TestDatabase } from '@strongroom/testing';
+import { type HashedEntry } from './entry-hash';
 import { appendAudit, appendAuditStatement, entryHash, GENESIS_HASH, verifyChain, type AuditEntryInput } from './index';
 
 /**
@@ -62,16 +63,7 @@ describe('appendAuditStatement', () => {
         `SELECT seq::int AS seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt",
                 actor, action, subject, details, prev_hash AS "prevHash", hash
            FROM immutable_audit_log ORDER BY seq`,
-      )) as {
-        seq: number;
-        occurredAt: string;
-        actor: string;
-        action: string;
-        subject: Record<string, unknown>;
-        details: Record<string, unknown>;
-        prevHash: string;
-        hash: string;
-      }[];
+      )) as (HashedEntry & { prevHash: string; hash: string })[];
       const mine = rows.slice(-entries.length);
       expect(mine.map((r) => r.seq)).toEqual(entries.map((_, i) => rows.length - entries.length + i + 1));
       // the first case starts the chain: its first entry, appended by the statement, follows the genesis

@@ -1,6 +1,6 @@
 import { redactPans, redactPansDeep } from '@strongroom/logging';
 import { canonicalJson } from './canonical';
-import { entryHash, type HashedEntry } from './entry-hash';
+import { bodyAroundSeq, entryHash, type HashedEntry } from './entry-hash';
 
 /** Runs SQL inside the caller's transaction and returns the rows (adapt pg or TypeORM to this). */
 export type SqlExec = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
@@ -93,17 +93,13 @@ function auditEntry(tail: AuditTail, input: AuditEntryInput): { entry: AuditEntr
  */
 export function appendAuditStatement(input: AuditEntryInput, literal: (text: string) => string): string {
   const e = entryBody(input);
-  const subject = canonicalJson(e.subject);
-  const details = canonicalJson(e.details);
-  // the canonical JSON of { seq, occurredAt, actor, action, subject, details } (keys in sorted order, as
-  // entryHash writes it), cut at its seq
-  const before = `{"action":${canonicalJson(e.action)},"actor":${canonicalJson(e.actor)},"details":${details},"occurredAt":${canonicalJson(e.occurredAt)},"seq":`;
-  const after = `,"subject":${subject}}`;
+  // the entry's canonical JSON around its seq, as entryHash writes it
+  const [before, after] = bodyAroundSeq(e);
   return `WITH t AS (SELECT seq::bigint AS seq, hash FROM strongroom_audit_tail(${AUDIT_LOCK_KEY})),
        x AS (SELECT coalesce((SELECT seq FROM t), 0) + 1 AS seq, coalesce((SELECT hash FROM t), '${GENESIS_HASH}') AS prev)
   INSERT INTO immutable_audit_log (${AUDIT_COLUMNS})
-  SELECT x.seq, ${literal(e.occurredAt)}, ${literal(e.actor)}, ${literal(e.action)}, ${literal(subject)},
-         ${literal(details)}, x.prev,
+  SELECT x.seq, ${literal(e.occurredAt)}, ${literal(e.actor)}, ${literal(e.action)}, ${literal(canonicalJson(e.subject))},
+         ${literal(canonicalJson(e.details))}, x.prev,
          encode(sha256(decode(x.prev, 'hex') || convert_to(${literal(before)} || x.seq::text || ${literal(after)}, 'UTF8')), 'hex')
     FROM x`;
 }

@@ -13,20 +13,36 @@ export interface HashedEntry {
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 
+/**
+ * The canonical JSON of { seq, occurredAt, actor, action, subject, details } (keys in their sorted order, written
+ * directly), cut at the seq's value: the text before it and the text after it. entryHash hashes
+ * `before + seq + after`; an append whose seq the database fills in writes the same two texts around it.
+ */
+export function bodyAroundSeq(e: Omit<HashedEntry, 'seq'>): [before: string, after: string] {
+  return [
+    `{"action":${canonicalJson(e.action)},"actor":${canonicalJson(e.actor)},"details":${canonicalJson(e.details)},"occurredAt":${canonicalJson(e.occurredAt)},"seq":`,
+    `,"subject":${canonicalJson(e.subject)}}`,
+  ];
+}
+
 /** hash = SHA-256(prev_hash bytes ‖ UTF-8 canonical JSON of {seq, occurredAt, actor, action, subject, details}). */
 export function entryHash(prevHash: string, e: HashedEntry): string {
-  // canonicalJson of { seq, occurredAt, actor, action, subject, details }, its keys written in their sorted
-  // order directly (the same text, without sorting six keys for every entry verified); an entry missing a
-  // member (undefined is dropped) takes the general path
-  const body =
+  // the same text as canonicalJson of the entry, without sorting six keys for every entry verified; an entry
+  // missing a member (undefined is dropped) takes the general path
+  let body: string;
+  if (
     e.action === undefined ||
     e.actor === undefined ||
     e.details === undefined ||
     e.occurredAt === undefined ||
     e.seq === undefined ||
     e.subject === undefined
-      ? canonicalJson({ ...e })
-      : `{"action":${canonicalJson(e.action)},"actor":${canonicalJson(e.actor)},"details":${canonicalJson(e.details)},"occurredAt":${canonicalJson(e.occurredAt)},"seq":${canonicalJson(e.seq)},"subject":${canonicalJson(e.subject)}}`;
+  )
+    body = canonicalJson({ ...e });
+  else {
+    const [before, after] = bodyAroundSeq(e);
+    body = before + canonicalJson(e.seq) + after;
+  }
   // one buffer, one call: the previous hash's 32 bytes, then the body (this runs for every entry verified)
   const buf = Buffer.allocUnsafe(32 + Buffer.byteLength(body, 'utf8'));
   // (Buffer's hex decoding reads only the low byte of each character, so the text itself is checked)
