@@ -1,4 +1,4 @@
-// `npm run bench [-- --rows N] [--ingest N] [--out FILE] [--plain] [--alert-heavy] [--no-pgloader]`: the benchmark of record (issue 9). On one
+// `npm run bench [-- --rows N] [--ingest N] [--ingest-batch N] [--out FILE] [--plain] [--alert-heavy] [--no-pgloader]`: the benchmark of record (issue 9). On one
 // throwaway embedded PostgreSQL and the same generated file (default 1,000,000 transactions, 20 % with
 // card numbers), side by side:
 //   1. `psql \copy` into an equivalent typed table (the floor: no validation, no keys, no audit);
@@ -54,6 +54,8 @@ const ALERT_HEAVY = process.argv.includes('--alert-heavy');
 /** `--no-pgloader`: skip the peer (it takes about 45 s per million rows). */
 const PEER = !process.argv.includes('--no-pgloader');
 const INGEST = Number(arg('ingest', '200000'));
+/** Records per streamed batch (the client's choice; 1,000 is the figure of record). */
+const INGEST_BATCH = Number(arg('ingest-batch', '1000'));
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.resolve(
   arg('out', path.join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
@@ -63,9 +65,9 @@ const mb = (b: number) => Math.round(b / 1024 / 1024);
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 async function main(): Promise<void> {
-  if (!(ROWS > 0) || !(INGEST >= 0))
+  if (!(ROWS > 0) || !(INGEST >= 0) || !(INGEST_BATCH >= 1))
     throw new Error(
-      'usage: npm run bench -- [--rows N] [--ingest N] [--out FILE] [--plain] [--alert-heavy] [--no-pgloader]',
+      'usage: npm run bench -- [--rows N] [--ingest N] [--ingest-batch N] [--out FILE] [--plain] [--alert-heavy] [--no-pgloader]',
     );
   const psql = findPsql();
   if (!psql) throw new Error('psql not found (PATH or /usr/lib/postgresql/*/bin): the comparison needs it');
@@ -195,7 +197,18 @@ async function main(): Promise<void> {
       sql('DROP TABLE bench_sink');
 
       // 3a. gRPC streaming ingest
-      let ingest: { records: number; seconds: number; perSecond: number } | null = null;
+      let ingest: {
+        records: number;
+        seconds: number;
+        perSecond: number;
+        cpuMicrosecondsPerRecord: {
+          engine: number;
+          postgres: number;
+          client: number;
+          engineYoungGc: number;
+          engineFullGc: number;
+        };
+      } | null = null;
       if (INGEST > 0) {
         const ij = await unaryCall<{ definition: string; baseDir: string }, { job?: { id: string } }>(
           jobs,
@@ -229,7 +242,10 @@ async function main(): Promise<void> {
         });
         call.write({ open: { jobId: ij.job?.id ?? '', streamId: 'bench' } });
         await next();
-        const size = 1000;
+        const size = INGEST_BATCH;
+        const pid = engine.child.pid as number;
+        const icpu0 = { engine: processCpuSeconds(pid), postgres: postgresCpuSeconds(), client: process.cpuUsage() };
+        const igc0 = await engineGcSeconds(engine.metricsUrl);
         t0 = performance.now();
         let inFlight = 0;
         for (let b = 0; b * size < INGEST; b++) {
@@ -249,9 +265,29 @@ async function main(): Promise<void> {
         await next();
         call.end();
         const s = (performance.now() - t0) / 1000;
-        ingest = { records: INGEST, seconds: Number(s.toFixed(2)), perSecond: Math.round(INGEST / s) };
+        // CPU per record of the engine, of PostgreSQL and of this process (the client: it builds and encodes the
+        // records on the same cores)
+        const perRecord = (seconds: number) => Number(((seconds / INGEST) * 1e6).toFixed(1));
+        const client = process.cpuUsage(icpu0.client);
+        const igc1 = await engineGcSeconds(engine.metricsUrl);
+        const cpu = {
+          engine: perRecord(processCpuSeconds(pid) - icpu0.engine),
+          postgres: perRecord(postgresCpuSeconds() - icpu0.postgres),
+          client: perRecord((client.user + client.system) / 1e6),
+          engineYoungGc: perRecord(igc1.young - igc0.young),
+          engineFullGc: perRecord(igc1.full - igc0.full),
+        };
+        ingest = {
+          records: INGEST,
+          seconds: Number(s.toFixed(2)),
+          perSecond: Math.round(INGEST / s),
+          cpuMicrosecondsPerRecord: cpu,
+        };
         say(
           `gRPC streaming ingest: ${ingest.perSecond.toLocaleString('en-US')} records/s (${INGEST.toLocaleString('en-US')} in batches of ${size}, 4 in flight)`,
+        );
+        say(
+          `  CPU per record: engine ${cpu.engine} µs (of which garbage collection: young generation ${cpu.engineYoungGc} µs, full ${cpu.engineFullGc} µs), PostgreSQL ${cpu.postgres} µs, the client (this process) ${cpu.client} µs`,
         );
       }
 

@@ -30,3 +30,20 @@ export function processCpuSeconds(pid: number): number {
   const stat = statOf(pid);
   return stat ? cpuTicks(stat.fields) / 100 : 0;
 }
+
+/** CPU seconds of each postgres process, by its title ("postgres: walwriter", "postgres: user db [local] idle", …). */
+export function postgresCpuByProcess(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
+    const stat = statOf(pid);
+    if (stat?.name !== 'postgres') continue;
+    let title = 'postgres';
+    try {
+      title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+    } catch {
+      // ended meanwhile
+    }
+    out.set(`${pid} ${title}`, cpuTicks(stat.fields) / 100);
+  }
+  return out;
+}

@@ -1,8 +1,9 @@
 // Streams records into a grpc-source job through IngestSession in-process (no gRPC: the engine's own
 // work per batch) and prints records/s, the CPU seconds of the engine and of PostgreSQL, and the share of
 // each batch spent mapping before its commit:
-//   node bin/run-ts.js tools/profile-ingest.ts [records] [--batch N] [--serial] [--statements] [--prof FILE]
+//   node bin/run-ts.js tools/profile-ingest.ts [records] [--batch N] [--serial] [--statements] [--pg-statements] [--prof FILE]
 // --serial maps each batch only after the one before has committed (as the service did before).
+// --pg-statements prints the statements PostgreSQL spent the stream's time on (server side, planning included).
 // A developer tool; `npm run bench` (its gRPC streaming figure) is the benchmark of record.
 import fs from 'node:fs';
 import inspector from 'node:inspector';
@@ -12,8 +13,9 @@ import { createDataSource } from '@strongroom/db';
 import { silentLogger } from '@strongroom/logging';
 import { IngestSession, parseJobDefinition, saveJob, type IngestRecordInput } from '@strongroom/pipeline';
 import { Client } from 'pg';
-import { postgresCpuSeconds } from './pg-cpu';
+import { postgresCpuByProcess, postgresCpuSeconds } from './pg-cpu';
 import { withThrowawayDatabase } from './throwaway-db';
+import { PG_STATEMENTS_SETTINGS, printStatements, resetStatements } from './pg-statements';
 import { runWithEngineFlags } from './engine-flags';
 
 // --statements: time every statement the engine sends, by its first words (client side: round trip included)
@@ -65,63 +67,82 @@ async function main(): Promise<void> {
   const total = Number(process.argv[2] ?? 200_000);
   const size = Number(arg('batch', '1000'));
   const profile = arg('prof', '');
-  await withThrowawayDatabase(async (cluster) => {
-    const ds = createDataSource({ url: cluster.url, poolSize: 4 });
-    await ds.initialize();
-    try {
-      const saved = await saveJob(ds, parseJobDefinition('name: profile-ingest\nsource: { kind: grpc }\n'));
-      const ctx = {
-        ds,
-        logger: silentLogger(),
-        pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }),
-      };
-      const session = await IngestSession.open(ctx, saved.job.id, 'profile', 'profile');
-      const batches: IngestRecordInput[][] = [];
-      for (let b = 0; b * size < total; b++)
-        batches.push(Array.from({ length: Math.min(size, total - b * size) }, (_, k) => rec(b * size + k)));
-      const session2 = profile ? new inspector.Session() : undefined;
-      const post = (method: string) =>
-        new Promise<unknown>((resolve, reject) =>
-          session2?.post(method, (err, res) => (err ? reject(err) : resolve(res))),
-        );
-      if (session2) {
-        session2.connect();
-        await post('Profiler.enable');
-        await post('Profiler.start');
-      }
-      const pg0 = pgCpu();
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      if (process.argv.includes('--serial')) {
-        for (const [i, records] of batches.entries()) await session.batch(`b-${i}`, records, 'profile');
-      } else {
-        // as the gRPC service does: the next batch is mapped while the one before commits
-        let read = 0;
-        let inFlight: Promise<unknown> = Promise.resolve();
-        for (const [i, records] of batches.entries()) {
-          const prepared = session.prepare(`b-${i}`, records, read);
-          read += records.length;
-          await inFlight;
-          inFlight = session.commit(await prepared, 'profile');
+  const pgStatements = process.argv.includes('--pg-statements');
+  await withThrowawayDatabase(
+    async (cluster) => {
+      const ds = createDataSource({ url: cluster.url, poolSize: 4 });
+      await ds.initialize();
+      try {
+        const saved = await saveJob(ds, parseJobDefinition('name: profile-ingest\nsource: { kind: grpc }\n'));
+        const ctx = {
+          ds,
+          logger: silentLogger(),
+          pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }),
+        };
+        const session = await IngestSession.open(ctx, saved.job.id, 'profile', 'profile');
+        // each batch's records are made when it is sent, as they arrive from a client, and dropped after its
+        // commit: made all at once before the stream, they filled the old generation, and every young
+        // collection then took about 50 ms (most of this tool's engine CPU, which the engine process does not
+        // spend: 0.7 µs of young collections per record through gRPC, `npm run bench`)
+        const batchCount = Math.ceil(total / size);
+        const batch = (b: number): IngestRecordInput[] =>
+          Array.from({ length: Math.min(size, total - b * size) }, (_, k) => rec(b * size + k));
+        const session2 = profile ? new inspector.Session() : undefined;
+        const post = (method: string) =>
+          new Promise<unknown>((resolve, reject) =>
+            session2?.post(method, (err, res) => (err ? reject(err) : resolve(res))),
+          );
+        if (session2) {
+          session2.connect();
+          await post('Profiler.enable');
+          await post('Profiler.start');
         }
-        await inFlight;
+        if (pgStatements) await resetStatements(ds);
+        const byProcess0 = postgresCpuByProcess();
+        const pg0 = pgCpu();
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        if (process.argv.includes('--serial')) {
+          for (let i = 0; i < batchCount; i++) await session.batch(`b-${i}`, batch(i), 'profile');
+        } else {
+          // as the gRPC service does: the next batch is mapped while the one before commits
+          let read = 0;
+          let inFlight: Promise<unknown> = Promise.resolve();
+          for (let i = 0; i < batchCount; i++) {
+            const records = batch(i);
+            const prepared = session.prepare(`b-${i}`, records, read);
+            read += records.length;
+            await inFlight;
+            inFlight = session.commit(await prepared, 'profile');
+          }
+          await inFlight;
+        }
+        const run = await session.complete('profile');
+        const s = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        if (session2)
+          fs.writeFileSync(profile, JSON.stringify(((await post('Profiler.stop')) as { profile: unknown }).profile));
+        await session.close();
+        for (const [k, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20))
+          console.log(`${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(6)}× ${k}`);
+        if (pgStatements) {
+          await printStatements(ds, total);
+          console.log('PostgreSQL CPU by process (s):');
+          for (const [k, v] of postgresCpuByProcess()) {
+            const d = v - (byProcess0.get(k) ?? 0);
+            if (d > 0) console.log(`${d.toFixed(2).padStart(8)}  ${k.slice(0, 100)}`);
+          }
+        }
+        console.log(
+          `${run.status} ${total} records in batches of ${size}: ${Math.round(total / s)} records/s (${s.toFixed(2)} s); ` +
+            `cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s`,
+        );
+      } finally {
+        await ds.destroy();
       }
-      const run = await session.complete('profile');
-      const s = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
-      if (session2)
-        fs.writeFileSync(profile, JSON.stringify(((await post('Profiler.stop')) as { profile: unknown }).profile));
-      await session.close();
-      for (const [k, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20))
-        console.log(`${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(6)}× ${k}`);
-      console.log(
-        `${run.status} ${total} records in batches of ${size}: ${Math.round(total / s)} records/s (${s.toFixed(2)} s); ` +
-          `cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s`,
-      );
-    } finally {
-      await ds.destroy();
-    }
-  });
+    },
+    pgStatements ? PG_STATEMENTS_SETTINGS : undefined,
+  );
 }
 
 runWithEngineFlags();

@@ -14,6 +14,7 @@ import { generateTransactionsCsv } from '@strongroom/datagen';
 import { createDataSource } from '@strongroom/db';
 import { postgresCpuSeconds } from './pg-cpu';
 import { withThrowawayDatabase } from './throwaway-db';
+import { PG_STATEMENTS_SETTINGS, printStatements, resetStatements } from './pg-statements';
 import { createLogger } from '@strongroom/logging';
 import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob } from '@strongroom/pipeline';
 import { runWithEngineFlags } from './engine-flags';
@@ -68,8 +69,7 @@ async function main(): Promise<void> {
             });
         }
         if (statements) {
-          await ds.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-          await ds.query('SELECT pg_stat_statements_reset()');
+          await resetStatements(ds);
         }
         const pgCpu = postgresCpuSeconds;
         const pg0 = pgCpu();
@@ -122,27 +122,9 @@ async function main(): Promise<void> {
         await ds.destroy();
       }
     },
-    statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : undefined,
+    statements ? PG_STATEMENTS_SETTINGS : undefined,
   );
 }
-
-/** The statements of the run by server time (execution and planning), with µs per input row. */
-async function printStatements(ds: { query: (q: string) => Promise<Record<string, string>[]> }, rows: number) {
-  const top = await ds.query(
-    `SELECT calls::text, round((total_exec_time + total_plan_time)::numeric, 0)::text AS ms, rows::text,
-            regexp_replace(query, '\\s+', ' ', 'g') AS q
-       FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
-      ORDER BY total_exec_time + total_plan_time DESC LIMIT 15`,
-  );
-  console.log('server time by statement (ms, µs per input row, calls, rows):');
-  for (const t of top)
-    console.log(
-      `${String(t.ms).padStart(8)} ${((Number(t.ms) * 1000) / rows).toFixed(2).padStart(7)} ${String(t.calls).padStart(6)} ${String(t.rows).padStart(8)}  ${brief(String(t.q))}`,
-    );
-}
-
-// the start and the end of a statement (the end tells the AML rules apart: their constants are normalized away)
-const brief = (q: string) => (q.length <= 200 ? q : `${q.slice(0, 70)} … ${q.slice(-125)}`);
 
 runWithEngineFlags();
 main().catch((err) => {
