@@ -1,7 +1,9 @@
 // Streams records into a grpc-source job through IngestSession in-process (no gRPC: the engine's own
 // work per batch) and prints records/s, the CPU seconds of the engine and of PostgreSQL, and the share of
 // each batch spent mapping before its commit:
-//   node bin/run-ts.js tools/profile-ingest.ts [records] [--batch N] [--serial] [--statements] [--pg-statements] [--prof FILE]
+//   node bin/run-ts.js tools/profile-ingest.ts [records] [--batch N] [--group N] [--serial] [--statements] [--pg-statements] [--prof FILE]
+// --group N commits N batches at a time in one transaction (IngestSession.commitGroup, as the service does with
+// batches that wait while another commits).
 // --serial maps each batch only after the one before has committed (as the service did before).
 // --pg-statements prints the statements PostgreSQL spent the stream's time on (server side, planning included).
 // A developer tool; `npm run bench` (its gRPC streaming figure) is the benchmark of record.
@@ -11,7 +13,13 @@ import { performance } from 'node:perf_hooks';
 import { createPanProtector } from '@strongroom/compliance';
 import { createDataSource } from '@strongroom/db';
 import { silentLogger } from '@strongroom/logging';
-import { IngestSession, parseJobDefinition, saveJob, type IngestRecordInput } from '@strongroom/pipeline';
+import {
+  IngestSession,
+  parseJobDefinition,
+  saveJob,
+  type IngestRecordInput,
+  type PreparedIngestBatch,
+} from '@strongroom/pipeline';
 import { Client } from 'pg';
 import { postgresCpuByProcess, postgresCpuSeconds } from './pg-cpu';
 import { withThrowawayDatabase } from './throwaway-db';
@@ -66,6 +74,7 @@ const rec = (n: number): IngestRecordInput => ({
 async function main(): Promise<void> {
   const total = Number(process.argv[2] ?? 200_000);
   const size = Number(arg('batch', '1000'));
+  const groupSize = Number(arg('group', '1'));
   const profile = arg('prof', '');
   const pgStatements = process.argv.includes('--pg-statements');
   await withThrowawayDatabase(
@@ -105,15 +114,19 @@ async function main(): Promise<void> {
         if (process.argv.includes('--serial')) {
           for (let i = 0; i < batchCount; i++) await session.batch(`b-${i}`, batch(i), 'profile');
         } else {
-          // as the gRPC service does: the next batch is mapped while the one before commits
+          // as the gRPC service does: the next batches (--group N of them, committed together) are mapped while
+          // the ones before commit
           let read = 0;
           let inFlight: Promise<unknown> = Promise.resolve();
-          for (let i = 0; i < batchCount; i++) {
-            const records = batch(i);
-            const prepared = session.prepare(`b-${i}`, records, read);
-            read += records.length;
+          for (let i = 0; i < batchCount; i += groupSize) {
+            const prepared: Promise<PreparedIngestBatch>[] = [];
+            for (let j = i; j < Math.min(i + groupSize, batchCount); j++) {
+              const records = batch(j);
+              prepared.push(session.prepare(`b-${j}`, records, read));
+              read += records.length;
+            }
             await inFlight;
-            inFlight = session.commit(await prepared, 'profile');
+            inFlight = session.commitGroup(await Promise.all(prepared), 'profile', async () => undefined);
           }
           await inFlight;
         }

@@ -179,6 +179,57 @@ describe('IngestService (real engine): streamed batches, lost acks, reconnects',
     }
   });
 
+  it('commits batches that queue while another commits in one transaction, each acked as itself (group commit)', async () => {
+    const size = 500;
+    const queued = (i: number) => ({
+      batch: {
+        idempotencyKey: `q-${i}`,
+        records: Array.from({ length: size }, (_, k) => ({
+          ...record(i * size + k + 1),
+          txnId: `Q-${i * size + k + 1}`,
+        })),
+      },
+    });
+    const s = new Stream(ingest);
+    const runId = (await s.ask({ open: { jobId, streamId: 'grouped' } })).opened?.run?.id as string;
+    for (let i = 0; i < 8; i++) s.send(queued(i));
+    const acks = [];
+    for (let k = 0; k < 8; k++) acks.push((await s.next()).ack);
+    const invalidBefore = (n: number) => Math.floor(n / 997); // record n is invalid when n % 997 === 0
+    expect(acks.map((a) => [a?.idempotencyKey, a?.batchSeq, a?.duplicate, a?.read])).toEqual(
+      Array.from({ length: 8 }, (_, i) => [`q-${i}`, i + 1, false, (i + 1) * size]),
+    );
+    expect(acks.map((a) => a?.loaded)).toEqual(
+      Array.from({ length: 8 }, (_, i) => (i + 1) * size - invalidBefore((i + 1) * size)),
+    );
+    const done = await s.ask({ complete: {} });
+    s.call.end();
+    expect(done.completed?.run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 8 * size });
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      const { rows } = await pg.query(
+        `SELECT (subject->>'batchSeq')::int AS seq, coalesce((details->>'groupSize')::int, 1) AS size
+           FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1 ORDER BY seq`,
+        [runId],
+      );
+      expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      // batches that arrive while one commits wait, mapped, and commit together
+      expect(rows.some((r) => r.size > 1)).toBe(true);
+      const sink = await pg.query(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE source_record_no = substr(txn_id, 3)::bigint)::int AS in_place
+           FROM transactions WHERE run_id = $1`,
+        [runId],
+      );
+      expect(sink.rows[0]).toEqual({
+        n: 8 * size - invalidBefore(8 * size),
+        in_place: 8 * size - invalidBefore(8 * size),
+      });
+    } finally {
+      await pg.end();
+    }
+  });
+
   it('answers every batch sent before the client half-closes, then ends the call', async () => {
     const s = new Stream(ingest);
     await s.ask({ open: { jobId, streamId: 'half-closed' } });

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { type ServerDuplexStream, type UntypedHandleCall } from '@grpc/grpc-js';
 import {
+  type IngestBatch,
   type IngestRecord,
   type IngestRequest,
   type IngestResponse,
@@ -8,19 +9,26 @@ import {
 } from '@strongroom/contract';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Logger } from '@strongroom/logging';
-import {
-  IngestSession,
-  type IngestAck,
-  type IngestRecordInput,
-  type PreparedIngestBatch,
-  type RunContext,
-} from '@strongroom/pipeline';
+import { IngestSession, type IngestRecordInput, type PreparedIngestBatch, type RunContext } from '@strongroom/pipeline';
 import { streamScope } from './call-scope';
 import { runToProto } from './mappers';
 import { toServiceError } from './status-map';
 
-/** Messages of one stream waiting to be handled (one committing, the next mapped) before reading pauses. */
-const MAX_QUEUED = 2;
+/**
+ * Messages of one stream waiting to be handled before reading pauses: one committing and the next two mapped,
+ * which then commit together (IngestSession.commitGroup). A stream holds at most this many batches in memory.
+ */
+const MAX_QUEUED = 4;
+
+/** A message waiting for its turn; `taken` once a batch before it committed it along (group commit). */
+interface Queued {
+  msg: IngestRequest;
+  /** The batch mapped ahead of its turn (while another commits). */
+  prepared: Promise<PreparedIngestBatch> | undefined;
+  /** Its mapping ahead has finished (and was not refused). */
+  mapped: boolean;
+  taken: boolean;
+}
 
 /** Wire record → canonical field names. */
 function toCanonical(r: IngestRecord): IngestRecordInput {
@@ -156,23 +164,45 @@ export function ingestServiceHandlers(deps: {
     armIdle();
     // records of batches received whose commit has not returned: the next batch's records are numbered after them
     let inFlightRecords = 0;
-    const handle = async (msg: IngestRequest, prepared: Promise<PreparedIngestBatch> | undefined) => {
+    // messages received and not yet handled, in order: a batch's turn takes the batches queued right behind it
+    // that were mapped ahead, and commits them with it (their own turns then only count them out)
+    const waiting: Queued[] = [];
+    const handle = async (entry: Queued) => {
+      const { msg } = entry;
       if (msg.open) {
         if (session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'the stream is already open');
         session = await IngestSession.open(deps.ctx, msg.open.jobId, msg.open.streamId, actor);
         await send({ opened: { run: runToProto(session.run), resumed: session.resumed } });
       } else if (msg.batch) {
         if (!session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'send open before the first batch');
-        let ack: IngestAck;
+        const open = session;
+        const group = [entry, ...(await mappedBehind(entry, open))];
+        let answered = 0;
         try {
-          ack = await session.commit(
-            await (prepared ?? session.prepare(msg.batch.idempotencyKey, msg.batch.records.map(toCanonical))),
+          await open.commitGroup(
+            await Promise.all(
+              group.map(
+                (e) =>
+                  e.prepared ??
+                  open.prepare(
+                    (e.msg.batch as IngestBatch).idempotencyKey,
+                    (e.msg.batch as IngestBatch).records.map(toCanonical),
+                  ),
+              ),
+            ),
             actor,
+            async (acks) => {
+              // counted in the run's records read now
+              for (let i = 0; i < acks.length; i++)
+                inFlightRecords -= (group[answered++] as Queued).msg.batch?.records.length ?? 0;
+              for (const ack of acks) await send({ ack });
+            },
+            () => !finished, // the caller is gone: the batches still waiting are not committed
           );
         } finally {
-          inFlightRecords -= msg.batch.records.length; // counted in the run's records read now, or never
+          // never counted (not committed)
+          for (const e of group.slice(answered)) inFlightRecords -= e.msg.batch?.records.length ?? 0;
         }
-        await send({ ack });
       } else if (msg.complete) {
         if (!session) throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'send open before complete');
         const run = await session.complete(actor);
@@ -188,6 +218,28 @@ export function ingestServiceHandlers(deps: {
     // messages are handled strictly in order, one commit at a time; a batch that arrives while another
     // commits is mapped at once (CPU here while the database works there), and reading pauses while
     // MAX_QUEUED messages wait (flow control reaches the client)
+    // the batches queued right behind `entry` whose mapping has finished (up to the first that is not a batch, is
+    // still mapping, or was refused: that one is handled in its own turn), when the stream may group at all;
+    // they are taken out of their turns. Nothing waits here: a stream that cannot group commits each batch while
+    // the next one is mapped, as before
+    const mappedBehind = async (entry: Queued, open: IngestSession): Promise<Queued[]> => {
+      if (finished || !open.canGroup()) return [];
+      const behind: Queued[] = [];
+      for (const e of waiting.slice(waiting.indexOf(entry) + 1)) {
+        if (!e.msg.batch || !e.prepared || e.taken) break;
+        if (
+          !e.mapped &&
+          !(await e.prepared.then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
+        behind.push(e);
+      }
+      for (const e of behind) e.taken = true;
+      return behind;
+    };
     let current: Promise<void> = Promise.resolve();
     let queued = 0;
     call.on('data', (msg: IngestRequest) => {
@@ -206,9 +258,20 @@ export function ingestServiceHandlers(deps: {
         prepared.catch(() => undefined);
       }
       inFlightRecords += msg.batch?.records.length ?? 0;
+      const entry: Queued = { msg, prepared, mapped: false, taken: false };
+      prepared?.then(
+        () => (entry.mapped = true),
+        () => undefined,
+      );
+      waiting.push(entry);
       current = current
         .then(async () => {
-          if (!finished) await handle(msg, prepared);
+          // committed and answered with a batch before it (group commit)
+          if (!finished && !entry.taken) await handle(entry);
+        })
+        .finally(() => {
+          const at = waiting.indexOf(entry);
+          if (at >= 0) waiting.splice(at, 1);
         })
         .then(
           () => {

@@ -3,6 +3,7 @@ import { appendAuditStatement } from '@strongroom/audit';
 import { type JobRunEntity, sqlLiteral } from '@strongroom/db';
 import {
   beginBatch,
+  copyRowsDirect,
   SINK_ID_SEQUENCE,
   writeBatch,
   type BatchContext,
@@ -10,7 +11,8 @@ import {
   type SinkLines,
 } from './batch-writer';
 import { runComplianceChecks } from '../compliance/compliance-checks';
-import { totalsToJson } from './integrity';
+import { insertDeadLetters } from './dead-letter-rows';
+import { addToTotals, DigestBuilder, totalsToJson, type Totals } from './integrity';
 import { PartitionFencedError, RunFencedError, RunPausedError } from '../run/run-status';
 import { type PartitionLease } from '../run/partition-lease';
 import { type CanonicalTransaction, type Rejection } from '../types';
@@ -193,6 +195,116 @@ export async function commitBatch(
     }
     ctx.crash?.('batch:after-commit');
     return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** What one batch of a group commit (commitStreamGroup) committed: its result and the run's counters after it. */
+export interface GroupedBatchResult {
+  result: BatchResult;
+  counters: RunCounters;
+}
+
+/**
+ * Several consecutive batches of one stream in one transaction (group commit): one BEGIN with every batch's
+ * re-send check, one COPY of all their rows, their dead letters in one statement, each batch's own advance
+ * (counters, checkpoint, integrity row, idempotency key with its answer: batch numbers, acks and verification
+ * stay per batch), and each batch's audit entry sent with COMMIT. For a stream whose batches need no checks
+ * (no AML, KYC or encrypted fields) and whose rows were all rendered ahead (`lines`); the caller has checked
+ * that no txn_id repeats among them.
+ *
+ * Returns undefined, with nothing written (the transaction rolled back), when a batch's key was committed
+ * before, the direct COPY is backing off, or the database refused a row: the caller then commits the batches
+ * one by one (commitBatch), which answers re-sends and classifies each row. Updates `run` only after COMMIT.
+ */
+export async function commitStreamGroup(
+  client: PoolClient,
+  ctx: BatchContext & { actor: string },
+  run: JobRunEntity,
+  inputs: readonly (BatchInput & { lines: SinkLines; ingestKey: NonNullable<BatchInput['ingestKey']> })[],
+): Promise<GroupedBatchResult[] | undefined> {
+  const rows = inputs.reduce((n, b) => n + b.valid.length, 0);
+  try {
+    const keys = inputs.map((b) => sqlLiteral(b.ingestKey.key)).join(', ');
+    const opening = await beginBatch(
+      client,
+      ctx,
+      rows,
+      true,
+      `SELECT idempotency_key FROM ingest_batches WHERE run_id = ${sqlLiteral(run.id)} AND idempotency_key IN (${keys})`,
+    );
+    const resent = (opening.found?.length ?? 0) > 0;
+    if (resent || (rows > 0 && !opening.savepoint)) {
+      await client.query('ROLLBACK');
+      return undefined;
+    }
+    if (rows > 0 && !(await copyRowsDirect(client, ctx, Buffer.concat(inputs.map((b) => b.lines.copy.bytes()))))) {
+      await client.query('ROLLBACK');
+      return undefined;
+    }
+    const dead = inputs.flatMap((b) => b.rejected);
+    if (dead.length) await insertDeadLetters(client, ctx, dead);
+    // each batch as its own commit would have recorded it: every valid row inserted, its rejections dead-lettered
+    let state: JobRunEntity = run;
+    const out: GroupedBatchResult[] = [];
+    const tokenizedOf: number[] = [];
+    for (const input of inputs) {
+      const totals: Totals = new Map();
+      for (const t of input.valid) addToTotals(totals, t.currency, t.amount.minor);
+      const digest = new DigestBuilder();
+      if (input.valid.length) digest.addBytes(input.lines.canonical.bytes());
+      const result: BatchResult = {
+        loaded: input.valid.length,
+        deadLettered: input.rejected.length,
+        filteredByReason: {},
+        totals,
+        digest: digest.hex(),
+        rejections: [...input.rejected],
+        // the group's rows lie after its one id floor, up to the session's last value: each batch's range is that
+        // envelope (lookups also filter on the run and the record numbers), none for a batch without rows
+        idFloor: input.valid.length ? opening.idFloor : null,
+      };
+      const tokenized = input.valid.reduce((n, t) => n + (t.identifiersTokenized ?? 0), 0);
+      const { counters } = await advanceStream(client, state, input, result, tokenized, {
+        loaded: result.loaded,
+        totals: JSON.stringify(totalsToJson(result.totals)),
+        digest: result.digest,
+        details: JSON.stringify({ firstRecord: input.firstRecordNo, lastRecord: input.lastRecordNo }),
+        idFloor: result.idFloor,
+      });
+      state = { ...state, ...counters } as JobRunEntity;
+      out.push({ result, counters });
+      tokenizedOf.push(tokenized);
+    }
+    const audit = inputs.map((input, i) => {
+      const { result, counters } = out[i] as GroupedBatchResult;
+      return appendAuditStatement(
+        {
+          actor: ctx.actor,
+          action: 'batch:committed',
+          subject: { jobId: run.jobId, runId: run.id, batchSeq: counters.batchesCommitted },
+          details: {
+            records: input.records,
+            loaded: result.loaded,
+            deadLettered: result.deadLettered,
+            filtered: 0,
+            digest: result.digest,
+            position: input.position,
+            // committed in one transaction with the other batches of its group
+            groupSize: inputs.length,
+            ...(tokenizedOf[i] ? { identifiersTokenized: tokenizedOf[i] } : {}),
+          },
+        },
+        sqlLiteral,
+      );
+    });
+    ctx.crash?.('batch:before-commit');
+    await client.query(`${audit.join('; ')}; COMMIT`);
+    Object.assign(run, (out[out.length - 1] as GroupedBatchResult).counters);
+    ctx.crash?.('batch:after-commit');
+    return out;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

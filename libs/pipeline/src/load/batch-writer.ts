@@ -376,6 +376,30 @@ async function copyDirect(
   }
 }
 
+/**
+ * Several batches' rows in one COPY straight into the sink, inside the caller's transaction (a stream's group
+ * commit: the caller has checked that no key repeats among them). True when every row inserted; false when the
+ * database refused a row (a key loaded before, a row-level error): the caller then rolls its transaction back
+ * and commits the batches one by one, each of which classifies its own rows.
+ */
+export async function copyRowsDirect(client: ClientBase, ctx: BatchContext, payload: Buffer): Promise<boolean> {
+  const state = (ctx.fastPath ??= { skip: 0, penalty: 1, used: 0, fellBack: 0 });
+  try {
+    await copyBytes(client, `transactions (${SINK_COLUMNS})`, payload, SINK_COPY_FORMAT);
+    ctx.crash?.('batch:mid-copy');
+    state.used++;
+    state.penalty = 1;
+    return true;
+  } catch (err) {
+    if (!isRowLevel(err)) throw err;
+    // as copyDirect: the batches go through staging next, and the direct COPY backs off
+    state.fellBack++;
+    state.skip = state.penalty;
+    state.penalty = Math.min(state.penalty * 2, 64);
+    return false;
+  }
+}
+
 /** Lines [0, n) of `lines` but those at the positions in `skip` (ascending), as one payload. */
 function linesExcept(lines: LineBuffer, n: number, skip: ReadonlySet<number>): Buffer {
   const pieces: Buffer[] = [];

@@ -4,9 +4,9 @@ import { type DataSource, type JobRunEntity, pgClientOf, sqlExec } from '@strong
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { insertRunOnce } from './run-store';
 import { isDatabaseOutage } from './db-outage';
-import { AlreadyCommittedError, commitBatch } from '../load/batch-commit';
+import { AlreadyCommittedError, commitBatch, commitStreamGroup } from '../load/batch-commit';
 import { LineBuffer } from '@strongroom/connectors';
-import { prepareStaging, sinkLines, type BatchContext, type SinkLines } from '../load/batch-writer';
+import { prepareStaging, sinkLines, type BatchContext, type BatchResult, type SinkLines } from '../load/batch-writer';
 import { mergeTotals, type Totals } from '../load/integrity';
 import { markStreamOpened } from './run-status';
 import { loadCommittedBatches } from './resume-state';
@@ -67,6 +67,25 @@ export function rawJson(r: IngestRecordInput): string {
   return `${raw}}`;
 }
 
+/** An ack without the run's counters (added when it is answered) and the duplicate flag. */
+type AckBody = Omit<IngestAck, 'duplicate' | 'read' | 'loaded' | 'deadLettered'>;
+
+/** A committed batch's answer (what a re-send of its key is answered with, too); `base` is the records before it. */
+function ackBody(idempotencyKey: string, base: number, batchSeq: number, r: BatchResult): AckBody {
+  return {
+    idempotencyKey,
+    batchSeq,
+    accepted: r.loaded,
+    filtered: Object.values(r.filteredByReason).reduce((a, b) => a + b, 0),
+    rejected: r.rejections.map((x) => ({
+      index: x.recordNo - base - 1,
+      reasonCode: x.code,
+      message: x.message,
+      field: x.field ?? '',
+    })),
+  };
+}
+
 /** Suggested wait before re-sending a batch while the database breaker is open (seconds). */
 const RETRY_HINT_S = 2;
 
@@ -89,7 +108,13 @@ export class IngestSession {
     readonly resumed: boolean,
   ) {}
 
-  /** Commit times and peak memory of this session's batches, for the run's performance_metrics. */
+  /**
+   * The direct COPY's back-off across the stream's batches (FastPathState): a stream whose rows collided once
+   * (a replay of data loaded before) goes through staging for the next batches, and is not grouped meanwhile.
+   */
+  private readonly fastPath: NonNullable<BatchContext['fastPath']> = { skip: 0, penalty: 1, used: 0, fellBack: 0 };
+
+  /** Commit times (one per transaction: a group commit is one) and peak memory, for the run's performance_metrics. */
   private readonly stats: RunStats = {
     commitMs: [],
     peakRssBytes: process.memoryUsage.rss(),
@@ -209,18 +234,9 @@ export class IngestSession {
     // mapped for another position (a batch before it was answered as a re-send): record numbers move
     const { valid, rejected, lines } =
       prepared.readBefore === base ? prepared : await this.prepare(idempotencyKey, records, base);
-    const def = this.job.definition;
     await this.ctx.screening?.refresh?.({ maxAgeMs: 1000 }); // the sanctions lists in force (one look a second)
-    const batchCtx: BatchContext & { actor: string } = {
-      runId: this.run.id,
-      jobId: this.run.jobId,
-      sourceSystem: sourceSystem(def),
-      dataClassification: def.compliance.dataClassification,
-      checks: complianceChecksFor(def, this.ctx.screening, this.ctx.fieldKeys),
-      actor,
-      ...(this.ctx.crash ? { crash: this.ctx.crash } : {}),
-    };
-    let ack: Omit<IngestAck, 'duplicate' | 'read' | 'loaded' | 'deadLettered'> | undefined;
+    const batchCtx = this.batchContext(actor);
+    let ack: AckBody | undefined;
     let stored: Omit<IngestAck, 'duplicate'> | undefined;
     // a pooled connection for the commit only (an idle stream holds none); a re-send is found by the
     // transaction's first statement and answered from its stored result
@@ -234,22 +250,7 @@ export class IngestSession {
           valid,
           rejected,
           lines,
-          ingestKey: {
-            key: idempotencyKey,
-            ack: (batchSeq, r) =>
-              (ack = {
-                idempotencyKey,
-                batchSeq,
-                accepted: r.loaded,
-                filtered: Object.values(r.filteredByReason).reduce((a, b) => a + b, 0),
-                rejected: r.rejections.map((x) => ({
-                  index: x.recordNo - base - 1,
-                  reasonCode: x.code,
-                  message: x.message,
-                  field: x.field ?? '',
-                })),
-              }),
-          },
+          ingestKey: { key: idempotencyKey, ack: (batchSeq, r) => (ack = ackBody(idempotencyKey, base, batchSeq, r)) },
         }).catch((err) => {
           if (!(err instanceof AlreadyCommittedError)) throw err;
           stored = err.stored as Omit<IngestAck, 'duplicate'>;
@@ -257,7 +258,118 @@ export class IngestSession {
         }),
       );
     const t0 = performance.now();
-    const result = await (this.ctx.db ? this.ctx.db.call(commit) : commit()).catch((err) => {
+    const result = await this.callDatabase(commit);
+    if (stored) return { ...stored, ...this.counters(), duplicate: true };
+    if (!result || !ack) return this.commit(prepared, actor);
+    this.committed([result], performance.now() - t0);
+    return { ...ack, ...this.counters(), duplicate: false };
+  }
+
+  /**
+   * Commits consecutive prepared batches of the stream, in order, and gives `answer` their acks in the same
+   * order, as each commit returns (the batches of one transaction together). Batches that wait while another commits land in one transaction (group
+   * commit: one BEGIN, one COPY, one COMMIT; each keeps its batch number, integrity row, idempotency key and
+   * audit entry) when the job needs no checks (no AML, KYC or encrypted fields) and no txn_id repeats among
+   * them; otherwise, or when a batch is a re-send or a row is refused, they commit one by one as `commit` does.
+   */
+  async commitGroup(
+    group: readonly PreparedIngestBatch[],
+    actor: string,
+    answer: (acks: IngestAck[]) => Promise<void>,
+    /** Asked before each further commit when they go one by one: false (the caller is gone) stops there. */
+    wanted: () => boolean = () => true,
+  ): Promise<void> {
+    const together = group.length > 1 ? await this.commitTogether(group, actor) : undefined;
+    if (together) return answer(together);
+    for (const [i, prepared] of group.entries()) {
+      if (i > 0 && !wanted()) return;
+      await answer([await this.commit(prepared, actor)]);
+    }
+  }
+
+  /**
+   * Whether batches of this stream may commit together now (commitGroup): the job needs no checks (no AML, KYC
+   * or encrypted fields, whose work is per batch) and the direct COPY is not backing off. The caller groups only
+   * then, so a stream that cannot group keeps committing each batch while the next one is mapped.
+   */
+  canGroup(): boolean {
+    if (this.fastPath.skip > 0) return false;
+    try {
+      const checks = complianceChecksFor(this.job.definition, this.ctx.screening, this.ctx.fieldKeys);
+      return !checks.aml && !checks.kyc && !checks.encryption;
+    } catch {
+      return false; // each commit says why
+    }
+  }
+
+  /** The group commit of commitGroup; undefined (nothing written) when the batches must commit one by one. */
+  private async commitTogether(group: readonly PreparedIngestBatch[], actor: string): Promise<IngestAck[] | undefined> {
+    if (!this.canGroup()) return undefined;
+    // consecutive from the run's position, rendered ahead, no txn_id twice
+    let at = Number(this.run.recordsRead);
+    const seen = new Set<string>();
+    for (const p of group) {
+      if (!p.lines || p.readBefore !== at) return undefined;
+      at += p.records.length;
+      for (const t of p.valid) {
+        if (seen.has(t.txnId)) return undefined;
+        seen.add(t.txnId);
+      }
+    }
+    const batchCtx = this.batchContext(actor);
+    const acks: AckBody[] = [];
+    const inputs = group.map((p, i) => ({
+      records: p.records.length,
+      firstRecordNo: p.readBefore + 1,
+      lastRecordNo: p.readBefore + p.records.length,
+      position: p.readBefore + p.records.length,
+      valid: p.valid,
+      rejected: p.rejected,
+      lines: p.lines as SinkLines,
+      ingestKey: {
+        key: p.idempotencyKey,
+        ack: (batchSeq: number, r: BatchResult) => (acks[i] = ackBody(p.idempotencyKey, p.readBefore, batchSeq, r)),
+      },
+    }));
+    const t0 = performance.now();
+    const results = await this.callDatabase(() =>
+      withConnection(this.ctx.ds, (client) => commitStreamGroup(client, batchCtx, this.run, inputs)),
+    );
+    if (!results) return undefined;
+    this.committed(
+      results.map((r) => r.result),
+      performance.now() - t0,
+    );
+    return results.map((r, i) => ({
+      ...(acks[i] as AckBody),
+      read: Number(r.counters.recordsRead),
+      loaded: Number(r.counters.recordsLoaded),
+      deadLettered: Number(r.counters.recordsDeadLettered),
+      duplicate: false,
+    }));
+  }
+
+  private batchContext(actor: string): BatchContext & { actor: string } {
+    const def = this.job.definition;
+    return {
+      runId: this.run.id,
+      jobId: this.run.jobId,
+      sourceSystem: sourceSystem(def),
+      dataClassification: def.compliance.dataClassification,
+      checks: complianceChecksFor(def, this.ctx.screening, this.ctx.fieldKeys),
+      fastPath: this.fastPath,
+      actor,
+      ...(this.ctx.crash ? { crash: this.ctx.crash } : {}),
+    };
+  }
+
+  /**
+   * Runs a commit through the database breaker. An outage is answered UNAVAILABLE (the client keeps the batch
+   * and re-sends it with the same key); a concurrent commit of the same key answers undefined (try again: it is
+   * then found as a re-send).
+   */
+  private async callDatabase<T>(commit: () => Promise<T>): Promise<T | undefined> {
+    return (this.ctx.db ? this.ctx.db.call(commit) : commit()).catch((err) => {
       if (isDatabaseOutage(err)) {
         // the batch is not lost: the client keeps it and re-sends it with the same key
         throw new StrongroomError(
@@ -276,17 +388,22 @@ export class IngestSession {
         return undefined;
       throw err;
     });
-    if (stored) return { ...stored, ...this.counters(), duplicate: true };
-    if (!result || !ack) return this.commit(prepared, actor);
-    const ms = performance.now() - t0;
+  }
+
+  /**
+   * Books the batches one transaction committed (in order; `ms` its commit time, counted once: a group commit is
+   * one commit, as its crash points fire once) into the session's figures.
+   */
+  private committed(results: readonly BatchResult[], ms: number): void {
     this.stats.commitMs.push(ms);
+    this.ctx.onBatchCommitted?.(this.job.definition.name, ms);
+    for (const result of results) {
+      mergeTotals(this.loadedTotals, result.totals);
+      this.digests.push(result.digest);
+    }
     this.stats.peakRssBytes = Math.max(this.stats.peakRssBytes, process.memoryUsage.rss());
-    this.ctx.onBatchCommitted?.(def.name, ms);
     this.ctx.onIngestProgress?.({ ...this.run });
-    mergeTotals(this.loadedTotals, result.totals);
-    this.digests.push(result.digest);
     this.ctx.crash?.('ingest:after-commit');
-    return { ...ack, ...this.counters(), duplicate: false };
   }
 
   /** Ends the stream: reconcile and publish the run. */
