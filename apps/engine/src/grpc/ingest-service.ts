@@ -215,13 +215,10 @@ export function ingestServiceHandlers(deps: {
         throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'empty ingest message');
       }
     };
-    // messages are handled strictly in order, one commit at a time; a batch that arrives while another
-    // commits is mapped at once (CPU here while the database works there), and reading pauses while
-    // MAX_QUEUED messages wait (flow control reaches the client)
-    // the batches queued right behind `entry` whose mapping has finished (up to the first that is not a batch, is
-    // still mapping, or was refused: that one is handled in its own turn), when the stream may group at all;
-    // they are taken out of their turns. Nothing waits here: a stream that cannot group commits each batch while
-    // the next one is mapped, as before
+    // the batches that were queued right behind `entry` when its turn came and are mapped ahead, up to the first
+    // that is not a batch or was refused (that one is handled in its own turn); a mapping still running is waited
+    // for (CPU the stream spends anyway, and the group saves a transaction). None when the stream cannot group:
+    // it then commits each batch while the next one is mapped, as before. Those taken skip their own turns
     const mappedBehind = async (entry: Queued, open: IngestSession): Promise<Queued[]> => {
       if (finished || !open.canGroup()) return [];
       const behind: Queued[] = [];
@@ -240,6 +237,9 @@ export function ingestServiceHandlers(deps: {
       for (const e of behind) e.taken = true;
       return behind;
     };
+    // messages are handled strictly in order, one commit at a time; a batch that arrives while another
+    // commits is mapped at once (CPU here while the database works there), and reading pauses while
+    // MAX_QUEUED messages wait (flow control reaches the client)
     let current: Promise<void> = Promise.resolve();
     let queued = 0;
     call.on('data', (msg: IngestRequest) => {
