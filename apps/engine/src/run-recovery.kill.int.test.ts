@@ -20,6 +20,7 @@ import {
 import { createRandom, generateTransactionsCsv, type GeneratedFile } from '@strongroom/datagen';
 import {
   createTestDatabase,
+  IngestStream,
   makeTempDir,
   startEngineProcess,
   testToken,
@@ -328,5 +329,81 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
     b.close();
     e.client.close();
     expect(done.completed?.run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 4, loaded: 4 });
+  }, 120_000);
+
+  it('answers every batch of a group commit from its stored result after a kill between the commit and the acks', async () => {
+    // the first transaction: k1, k2 and k3 arrive while the stream opens and commit together
+    const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'ingest:after-commit@1' });
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(crashing.client, crashing.client.createJob, {
+      definition: 'name: crash-group\nsource: { kind: grpc }\n',
+      baseDir: '',
+    });
+    const batch = (k: number) => ({
+      batch: {
+        idempotencyKey: `k${k}`,
+        records: Array.from({ length: 200 }, (_, i) => ({
+          txnId: `G-${k}-${i}`,
+          account: `A${i % 5}`,
+          counterpartyAccount: '',
+          counterpartyName: '',
+          amount: `${i}.50`,
+          currency: 'EUR',
+          bookedAt: '2026-11-01',
+          valueDate: '',
+          reference: '',
+          cardPan: '',
+        })),
+      },
+    });
+    const c1 = createIngestServiceClient({ address: crashing.engine.address, token: testToken() });
+    const first = c1.ingest();
+    const got: IngestResponse[] = [];
+    first.on('data', (r: IngestResponse) => got.push(r));
+    const ended = new Promise<void>((resolve) => {
+      first.on('error', () => resolve());
+      first.on('end', () => resolve());
+    });
+    first.write({ open: { jobId: job.job?.id as string, streamId: 'g1' } });
+    for (const k of [1, 2, 3]) first.write(batch(k));
+    await ended; // the engine died after the group's COMMIT, before its acks
+    c1.close();
+    crashing.client.close();
+    expect(got.map((r) => r.ack?.idempotencyKey ?? 'opened')).toEqual(['opened']);
+    const { rows: audited } = await pg.query(
+      `SELECT (subject->>'batchSeq')::int AS seq, (details->>'groupSize')::int AS size FROM immutable_audit_log
+        WHERE action = 'batch:committed' AND subject->>'runId' = (SELECT id::text FROM job_runs WHERE job_id = $1)
+        ORDER BY seq`,
+      [job.job?.id],
+    );
+    expect(audited).toEqual([
+      { seq: 1, size: 3 },
+      { seq: 2, size: 3 },
+      { seq: 3, size: 3 },
+    ]);
+    const e = await start();
+    const c2 = createIngestServiceClient({ address: e.engine.address, token: testToken() });
+    const s = new IngestStream(c2);
+    await s.ask({ open: { jobId: job.job?.id as string, streamId: 'g1' } });
+    // the client re-sends what it had no ack for: every batch of the group is answered from its stored result
+    for (const k of [1, 2, 3, 4]) s.send(batch(k));
+    const acks = [];
+    for (let k = 0; k < 4; k++) acks.push((await s.next()).ack);
+    expect(acks.map((a) => [a?.idempotencyKey, a?.duplicate, a?.batchSeq, a?.accepted])).toEqual([
+      ['k1', true, 1, 200],
+      ['k2', true, 2, 200],
+      ['k3', true, 3, 200],
+      ['k4', false, 4, 200],
+    ]);
+    const done = await s.ask({ complete: {} });
+    s.call.end();
+    c2.close();
+    e.client.close();
+    expect(done.completed?.run).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: 800, loaded: 800 });
+    const { rows } = await pg.query(
+      `SELECT count(*)::int AS n, count(DISTINCT txn_id)::int AS keys FROM transactions
+        WHERE run_id = (SELECT id FROM job_runs WHERE job_id = $1)`,
+      [job.job?.id],
+    );
+    expect(rows[0]).toEqual({ n: 800, keys: 800 });
   }, 120_000);
 });

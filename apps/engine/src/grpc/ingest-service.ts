@@ -215,15 +215,19 @@ export function ingestServiceHandlers(deps: {
         throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'empty ingest message');
       }
     };
-    // the batches that were queued right behind `entry` when its turn came and are mapped ahead, up to the first
-    // that is not a batch or was refused (that one is handled in its own turn); a mapping still running is waited
-    // for (CPU the stream spends anyway, and the group saves a transaction). None when the stream cannot group:
-    // it then commits each batch while the next one is mapped, as before. Those taken skip their own turns
+    // the batches that were queued right behind `entry` when its turn came, up to the first that is not a batch or
+    // is refused (that one is handled in its own turn); one not mapped ahead (it came before the stream was open)
+    // is mapped now, and a mapping still running is waited for (CPU the stream spends anyway, and the group saves
+    // a transaction). None when the stream cannot group: it then commits each batch while the next one is
+    // mapped, as before. Those taken skip their own turns
     const mappedBehind = async (entry: Queued, open: IngestSession): Promise<Queued[]> => {
       if (finished || !open.canGroup()) return [];
       const behind: Queued[] = [];
+      // where the next batch's records start (the entry's own are numbered from the run's records read)
+      let next = Number(open.run.recordsRead) + (entry.msg.batch?.records.length ?? 0);
       for (const e of waiting.slice(waiting.indexOf(entry) + 1)) {
-        if (!e.msg.batch || !e.prepared || e.taken) break;
+        if (!e.msg.batch || e.taken) break;
+        e.prepared ??= open.prepare(e.msg.batch.idempotencyKey, e.msg.batch.records.map(toCanonical), next);
         if (
           !e.mapped &&
           !(await e.prepared.then(
@@ -232,6 +236,7 @@ export function ingestServiceHandlers(deps: {
           ))
         )
           break;
+        next += e.msg.batch.records.length;
         behind.push(e);
       }
       for (const e of behind) e.taken = true;
