@@ -12,6 +12,12 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson({ amount: 10.5 })).toThrow(/integers only/);
   });
 
+  it('writes a lone surrogate as U+FFFD (what the database stores), and keeps a surrogate pair', () => {
+    expect(canonicalJson({ a: 'x\ud800', b: '\udc00y', c: 'z\ud83d\ude42', k: 'q"\udbff' })).toBe(
+      '{"a":"x\ufffd","b":"\ufffdy","c":"z🙂","k":"q\\"\ufffd"}',
+    );
+  });
+
   it('gives a hash that changes with any field and with the previous hash', () => {
     const e = {
       seq: 1,

@@ -1,6 +1,6 @@
 /**
  * Canonical JSON for hashing: object keys sorted by UTF-16 code unit, no insignificant whitespace,
- * strings as JSON.stringify writes them, integers only (a float has no single canonical text and is
+ * strings as JSON.stringify writes them (a lone surrogate as U+FFFD), integers only (a float has no single canonical text and is
  * refused), bigints as decimal strings, undefined members dropped, Dates as ISO-8601 strings.
  */
 export function canonicalJson(value: unknown): string {
@@ -46,7 +46,14 @@ export function canonicalJson(value: unknown): string {
 /** Printable ASCII without a quote or backslash: JSON.stringify would write it as it is. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/** A string as JSON.stringify writes it (the common plain case without calling it). */
+/** A UTF-16 surrogate without its other half. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A string as JSON.stringify writes it (the common plain case without calling it), with any lone surrogate as
+ * U+FFFD: what the text becomes as UTF-8 in the database (JSON.stringify would write it as a `\ud800` escape,
+ * which PostgreSQL's json refuses and which would not hash as the stored text does).
+ */
 function quote(s: string): string {
-  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s.replace(LONE_SURROGATE, '\ufffd'));
 }

@@ -79,4 +79,27 @@ describe('appendAuditStatement', () => {
       expect((await verifyChain(exec)).ok).toBe(true);
     },
   );
+
+  it('keeps the chain verifiable when a text holds a lone surrogate: stored as U+FFFD, and hashed as stored', async () => {
+    // a token's subject may carry one (JSON allows the escape); UTF-8 has no lone surrogates
+    const input: AuditEntryInput = {
+      actor: 'user:a\ud800b',
+      action: 'batch:committed',
+      subject: { runId: 'r-\udc00' },
+      details: { note: 'x\udbff', pair: '🙂' },
+    };
+    await pg.query('BEGIN');
+    await pg.query(`${appendAuditStatement(input, sqlLiteral)}; COMMIT`);
+    await appendAudit(exec, input);
+    const rows = (await exec(
+      `SELECT actor, subject, details FROM immutable_audit_log ORDER BY seq DESC LIMIT 2`,
+    )) as Pick<HashedEntry, 'actor' | 'subject' | 'details'>[];
+    for (const r of rows)
+      expect(r).toEqual({
+        actor: 'user:a\ufffdb',
+        subject: { runId: 'r-\ufffd' },
+        details: { note: 'x\ufffd', pair: '🙂' },
+      });
+    expect((await verifyChain(exec)).ok).toBe(true);
+  });
 });
