@@ -15,14 +15,19 @@ function statOf(pid: number | string): { name: string; fields: string[] } | unde
 
 const cpuTicks = (fields: string[]) => Number(fields[11]) + Number(fields[12]);
 
-/** CPU seconds of all postgres processes. */
-export function postgresCpuSeconds(): number {
-  let ticks = 0;
+/** The running postgres processes, each with its CPU seconds. */
+function postgresProcesses(): { pid: string; seconds: number }[] {
+  const out: { pid: string; seconds: number }[] = [];
   for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
     const stat = statOf(pid);
-    if (stat?.name === 'postgres') ticks += cpuTicks(stat.fields);
+    if (stat?.name === 'postgres') out.push({ pid, seconds: cpuTicks(stat.fields) / 100 });
   }
-  return ticks / 100;
+  return out;
+}
+
+/** CPU seconds of all postgres processes. */
+export function postgresCpuSeconds(): number {
+  return postgresProcesses().reduce((sum, p) => sum + p.seconds, 0);
 }
 
 /** CPU seconds of one process; 0 when it is gone. */
@@ -34,16 +39,14 @@ export function processCpuSeconds(pid: number): number {
 /** CPU seconds of each postgres process, by its title ("postgres: walwriter", "postgres: user db [local] idle", …). */
 export function postgresCpuByProcess(): Map<string, number> {
   const out = new Map<string, number>();
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d))) {
-    const stat = statOf(pid);
-    if (stat?.name !== 'postgres') continue;
+  for (const { pid, seconds } of postgresProcesses()) {
     let title = 'postgres';
     try {
       title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
     } catch {
       // ended meanwhile
     }
-    out.set(`${pid} ${title}`, cpuTicks(stat.fields) / 100);
+    out.set(`${pid} ${title}`, seconds);
   }
   return out;
 }

@@ -25,8 +25,6 @@ interface Queued {
   msg: IngestRequest;
   /** The batch mapped ahead of its turn (while another commits). */
   prepared: Promise<PreparedIngestBatch> | undefined;
-  /** Its mapping ahead has finished (and was not refused). */
-  mapped: boolean;
   taken: boolean;
 }
 
@@ -229,7 +227,6 @@ export function ingestServiceHandlers(deps: {
         if (!e.msg.batch || e.taken) break;
         e.prepared ??= open.prepare(e.msg.batch.idempotencyKey, e.msg.batch.records.map(toCanonical), next);
         if (
-          !e.mapped &&
           !(await e.prepared.then(
             () => true,
             () => false,
@@ -263,11 +260,7 @@ export function ingestServiceHandlers(deps: {
         prepared.catch(() => undefined);
       }
       inFlightRecords += msg.batch?.records.length ?? 0;
-      const entry: Queued = { msg, prepared, mapped: false, taken: false };
-      prepared?.then(
-        () => (entry.mapped = true),
-        () => undefined,
-      );
+      const entry: Queued = { msg, prepared, taken: false };
       waiting.push(entry);
       current = current
         .then(async () => {

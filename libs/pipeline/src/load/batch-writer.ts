@@ -354,33 +354,19 @@ async function copyDirect(
   const seen = new Set<string>();
   rows.forEach((t, i) => (seen.has(t.txnId) ? repeats.add(i) : seen.add(t.txnId)));
   if (!savepointSet) await client.query('SAVEPOINT strongroom_direct');
-  try {
-    await copyBytes(
-      client,
-      `transactions (${SINK_COLUMNS})`,
-      repeats.size ? linesExcept(copy, rows.length, repeats) : copy.bytes(),
-      SINK_COPY_FORMAT,
-    );
-    ctx.crash?.('batch:mid-copy');
-    // the savepoint is not released (one round trip less): COMMIT ends it with the transaction
-    state.used++;
-    state.penalty = 1;
-    return repeats;
-  } catch (err) {
-    if (!isRowLevel(err)) throw err;
-    await client.query('ROLLBACK TO SAVEPOINT strongroom_direct');
-    state.fellBack++;
-    state.skip = state.penalty;
-    state.penalty = Math.min(state.penalty * 2, 64);
-    return undefined;
-  }
+  const payload = repeats.size ? linesExcept(copy, rows.length, repeats) : copy.bytes();
+  // the savepoint is not released (one round trip less): COMMIT ends it with the transaction
+  if (await copyRowsDirect(client, ctx, payload)) return repeats;
+  await client.query('ROLLBACK TO SAVEPOINT strongroom_direct');
+  return undefined;
 }
 
 /**
- * Several batches' rows in one COPY straight into the sink, inside the caller's transaction (a stream's group
- * commit: the caller has checked that no key repeats among them). True when every row inserted; false when the
- * database refused a row (a key loaded before, a row-level error): the caller then rolls its transaction back
- * and commits the batches one by one, each of which classifies its own rows.
+ * Rows straight into the sink by one COPY, inside the caller's transaction (a batch's fast path, or a stream's
+ * group commit, whose caller has checked that no key repeats among its batches). True when every row inserted;
+ * false when the database refused a row (a key loaded before, a row-level error): nothing is undone here (the
+ * caller rolls back to its savepoint, or its transaction), and the direct COPY backs off (FastPathState), so the
+ * next batches go through staging, which classifies each row.
  */
 export async function copyRowsDirect(client: ClientBase, ctx: BatchContext, payload: Buffer): Promise<boolean> {
   const state = (ctx.fastPath ??= { skip: 0, penalty: 1, used: 0, fellBack: 0 });
@@ -392,7 +378,6 @@ export async function copyRowsDirect(client: ClientBase, ctx: BatchContext, payl
     return true;
   } catch (err) {
     if (!isRowLevel(err)) throw err;
-    // as copyDirect: the batches go through staging next, and the direct COPY backs off
     state.fellBack++;
     state.skip = state.penalty;
     state.penalty = Math.min(state.penalty * 2, 64);
