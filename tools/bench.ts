@@ -29,6 +29,7 @@ import {
   type WatchRunResponse,
 } from '@strongroom/contract';
 import { generateTransactionsCsv } from '@strongroom/datagen';
+import { defaultRunThreads } from '@strongroom/config';
 import { SINK_COLUMNS } from '@strongroom/pipeline';
 import { corpusDir, processRss, promSample, startEngineProcess, unaryCall } from '@strongroom/testing';
 import { postgresCpuSeconds, processCpuSeconds } from './pg-cpu';
@@ -56,6 +57,10 @@ const PEER = !process.argv.includes('--no-pgloader');
 const INGEST = Number(arg('ingest', '200000'));
 /** Records per streamed batch (the client's choice; 1,000 is the figure of record). */
 const INGEST_BATCH = Number(arg('ingest-batch', '1000'));
+/** `--run-threads N`: the engine's run threads (ENGINE_RUN_THREADS; default: the engine's default for this machine). */
+const RUN_THREADS = Number(arg('run-threads', String(defaultRunThreads())));
+/** `--partition-mb M`: the size file runs are cut into partitions at (STRONGROOM_PARTITION_BYTES; default 64 MiB). */
+const PARTITION_MB = arg('partition-mb', '');
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.resolve(
   arg('out', path.join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
@@ -65,15 +70,15 @@ const mb = (b: number) => Math.round(b / 1024 / 1024);
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 async function main(): Promise<void> {
-  if (!(ROWS > 0) || !(INGEST >= 0) || !(INGEST_BATCH >= 1))
+  if (!(ROWS > 0) || !(INGEST >= 0) || !(INGEST_BATCH >= 1) || !(RUN_THREADS >= 0))
     throw new Error(
-      'usage: npm run bench -- [--rows N] [--ingest N] [--ingest-batch N] [--out FILE] [--plain] [--alert-heavy] [--no-pgloader]',
+      'usage: npm run bench -- [--rows N] [--ingest N] [--ingest-batch N] [--run-threads N] [--partition-mb M] [--out FILE] [--plain] [--alert-heavy] [--no-pgloader]',
     );
   const psql = findPsql();
   if (!psql) throw new Error('psql not found (PATH or /usr/lib/postgresql/*/bin): the comparison needs it');
   await withThrowawayDatabase(async (cluster, dir) => {
     say(
-      `bench: ${ROWS.toLocaleString('en-US')} transactions on PostgreSQL at ${cluster.url.replace(/\/\/[^@]*@/, '//')}`,
+      `bench: ${ROWS.toLocaleString('en-US')} transactions on PostgreSQL at ${cluster.url.replace(/\/\/[^@]*@/, '//')}; engine run threads ${RUN_THREADS}${PARTITION_MB ? `, partitions of ${PARTITION_MB} MiB` : ''}`,
     );
     const csv = path.join(dir, 'transactions.csv');
     const gen = await generateTransactionsCsv(csv, {
@@ -110,7 +115,12 @@ async function main(): Promise<void> {
     const lists = corpusDir('sanctions', 'full');
     const engine = await startEngineProcess({
       databaseUrl: cluster.url,
-      env: { STRONGROOM_HOME: home, STRONGROOM_SANCTIONS_LISTS: `${lists}/sdn.csv,${lists}/alt.csv` },
+      env: {
+        STRONGROOM_HOME: home,
+        STRONGROOM_SANCTIONS_LISTS: `${lists}/sdn.csv,${lists}/alt.csv`,
+        ENGINE_RUN_THREADS: String(RUN_THREADS),
+        ...(PARTITION_MB ? { STRONGROOM_PARTITION_BYTES: String(Math.round(Number(PARTITION_MB) * 1024 * 1024)) } : {}),
+      },
     });
     const jobs = createJobServiceClient({ address: engine.address, token: engine.token });
     const ingestClient = createIngestServiceClient({ address: engine.address, token: engine.token });
@@ -305,6 +315,8 @@ async function main(): Promise<void> {
       const result = {
         date: new Date().toISOString(),
         machine: { cpus: os.cpus().length, node: process.version },
+        runThreads: RUN_THREADS,
+        partitionBytes: PARTITION_MB ? Math.round(Number(PARTITION_MB) * 1024 * 1024) : null,
         rows: ROWS,
         fileBytes: gen.bytes,
         rowsWithCard: gen.withCard,

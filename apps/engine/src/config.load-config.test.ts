@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { defaultRunThreads } from '@strongroom/config';
 import { loadConfig } from './config';
 
 describe('loadConfig', () => {
@@ -13,6 +14,15 @@ describe('loadConfig', () => {
     });
     expect(c.panKeyFile).toBe(path.resolve('.strongroom', 'keys', 'pan-hmac.key'));
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('takes the run threads from ENGINE_RUN_THREADS (0 turns them off), else one per core beside the main thread', () => {
+    const base = { DATABASE_URL: 'postgres://u@localhost/db' };
+    expect(loadConfig(base).runThreads).toBe(defaultRunThreads());
+    expect(loadConfig({ ...base, ENGINE_RUN_THREADS: '0' }).runThreads).toBe(0);
+    expect(loadConfig({ ...base, ENGINE_RUN_THREADS: '3' }).runThreads).toBe(3);
+    expect(() => loadConfig({ ...base, ENGINE_RUN_THREADS: '65' })).toThrow(/ENGINE_RUN_THREADS/);
+    expect(() => loadConfig({ ...base, ENGINE_RUN_THREADS: 'two' })).toThrow(/ENGINE_RUN_THREADS/);
   });
 
   it('derives the client-side database timeout from statement_timeout and refuses one that would fire first', () => {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, ROLES, type Role } from '@strongroom/auth';
 import { sanctionsListFiles } from '@strongroom/compliance';
 import { sourceRoots, type SourceRoots } from '@strongroom/connectors';
-import { ConfigError, fractionString, intString, parseEnv, type Env } from '@strongroom/config';
+import { ConfigError, defaultRunThreads, fractionString, intString, parseEnv, type Env } from '@strongroom/config';
 
 /**
  * Engine configuration: the only place that reads process.env. Parsed once, frozen; a bad value
@@ -151,6 +151,12 @@ const schema = z.object({
     .optional(),
   /** A CSV file run is cut into partitions of about this many bytes (at record boundaries), which replicas share. */
   STRONGROOM_PARTITION_BYTES: intString(4096, 2 ** 40).default(64 * 1024 * 1024),
+  /**
+   * Run threads: worker threads of this engine that work on a file run's partitions beside the thread that
+   * started it, as replicas in the same process do (each parses, validates, renders and commits its own
+   * partition). Default: one per core beside the main thread's (1 on 2 cores), at most 8; 0 turns them off.
+   */
+  ENGINE_RUN_THREADS: intString(0, 64).optional(),
   /** On SIGTERM, how long running batches may take to finish before the engine exits anyway. */
   ENGINE_SHUTDOWN_GRACE_MS: intString(0, 3_600_000).default(30_000),
   /**
@@ -206,6 +212,8 @@ export type EngineConfig = Readonly<{
   leaseTtlMs: number;
   replicaId: string;
   partitionBytes: number;
+  /** ENGINE_RUN_THREADS: worker threads that work on file runs' partitions beside the main thread. */
+  runThreads: number;
   /** Where GET /metrics is served; null when off. */
   metrics: { host: string; port: number } | null;
   sanctionsListFiles: string[];
@@ -332,6 +340,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
         .replace(/[^A-Za-z0-9._-]/g, '-')
         .slice(0, 60)}-${process.pid}-${randomBytes(3).toString('hex')}`,
     partitionBytes: e.STRONGROOM_PARTITION_BYTES,
+    runThreads: e.ENGINE_RUN_THREADS ?? defaultRunThreads(),
     metrics:
       e.ENGINE_METRICS_PORT === 'off'
         ? null

@@ -23,6 +23,7 @@ import {
   IngestStream,
   makeTempDir,
   startEngineProcess,
+  exited,
   testToken,
   unaryCall,
   type EngineProcess,
@@ -44,14 +45,6 @@ source:
 batching: ${batching}
 errors: { maxRejectRatio: 0.05 }
 `;
-
-/** Resolves when the process has exited — also when it already had (killed by a signal: exitCode stays null). */
-function exited(engine: EngineProcess): Promise<void> {
-  const c = engine.child;
-  return c.exitCode !== null || c.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((r) => c.once('exit', () => r()));
-}
 
 describe('exactly-once restart (real engine processes, SIGKILL)', () => {
   let db: TestDatabase;

@@ -44,6 +44,7 @@ import {
 import { confineSourcePath } from '@strongroom/connectors';
 import { FourEyes } from './compliance/four-eyes';
 import { type EngineConfig } from './config';
+import { crashHook } from './crash-hook';
 import { Checkpointer } from './audit/checkpointer';
 import { DenialLog } from './audit/denial-log';
 import { BreakerJournal, untilDatabaseAnswers } from './ops/breakers';
@@ -60,6 +61,7 @@ import { loadScreening } from './compliance/screening';
 import { FileKeyRing } from './compliance/field-keys';
 import { KeyRotator } from './compliance/key-rotator';
 import { RunScheduler } from './runs/run-scheduler';
+import { RunThreads } from './runs/run-threads';
 import { InboxWatcher } from './runs/inbox-watcher';
 import { ScheduleTicker } from './runs/schedule-ticker';
 import { ReplicaRegistry } from './runs/replicas';
@@ -84,24 +86,6 @@ const INGEST_SERVICE_NAME = 'strongroom.engine.v1.IngestService';
 const AUDIT_SERVICE_NAME = 'strongroom.engine.v1.AuditService';
 const OPS_SERVICE_NAME = 'strongroom.engine.v1.OpsService';
 const COMPLIANCE_SERVICE_NAME = 'strongroom.engine.v1.ComplianceService';
-
-/** Test-only crash points (STRONGROOM_TEST_CRASH_AT): SIGKILL at the n-th hit of a named point. */
-function crashHook(config: EngineConfig): { crash?: (point: string) => void } {
-  if (!config.crashAt.size) return {};
-  const hits = new Map<string, number>();
-  return {
-    crash(point) {
-      const at = config.crashAt.get(point);
-      if (at === undefined) return;
-      const n = (hits.get(point) ?? 0) + 1;
-      hits.set(point, n);
-      if (n === at) {
-        process.stderr.write(`crash point ${point} reached (hit ${n}): killing the engine\n`);
-        process.kill(process.pid, 'SIGKILL');
-      }
-    },
-  };
-}
 
 /**
  * How the engine verifies bearer tokens: the development secret and/or the identity provider's keys (a
@@ -153,8 +137,9 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   } finally {
     await migrator.destroy();
   }
+  const runtimeUrl = config.runtimeDatabaseUrl ?? (await provisionRuntimeLogin(config, logger));
   const ds: DataSource = createDataSource({
-    url: config.runtimeDatabaseUrl ?? (await provisionRuntimeLogin(config, logger)),
+    url: runtimeUrl,
     poolSize: config.dbPoolSize,
     applicationName: 'strongroom-engine',
     statementTimeoutMs: config.statementTimeoutMs,
@@ -248,13 +233,24 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     logger,
     runContext.crash,
   );
-  const scheduler = new RunScheduler(runContext, config.maxConcurrentRuns, () =>
-    untilDatabaseAnswers(
-      db,
-      () => ds.query('SELECT 1'),
-      1000,
-      () => stopping,
-    ),
+  // run threads: in-process replicas that load a file run's partitions on the other cores
+  const threads = config.runThreads
+    ? await RunThreads.start(config.runThreads, { config, databaseUrl: runtimeUrl }, logger, {
+        onBatchCommitted: (job, ms) => metrics.batchCommitted(job, ms),
+        onBreaker: (t) => journal.record(t),
+      })
+    : undefined;
+  const scheduler = new RunScheduler(
+    runContext,
+    config.maxConcurrentRuns,
+    () =>
+      untilDatabaseAnswers(
+        db,
+        () => ds.query('SELECT 1'),
+        1000,
+        () => stopping,
+      ),
+    threads,
   );
   const metrics = new EngineMetrics(registry, { ds, db, breakers, activeRuns: () => scheduler.activeCount });
   const observer = new RunObserver(ds, db, metrics, logger);
@@ -400,6 +396,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       await inbox.stop(); // no new inbox or scheduled run once the shutdown began
       await schedules.stop();
       const still = await scheduler.shutdown(config.shutdownGraceMs);
+      await threads?.close();
       await replica.stopped().catch(() => undefined);
       checkpointer.stop();
       await rotator.stop();
@@ -422,6 +419,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     },
     forceStop() {
       server.forceShutdown();
+      void threads?.close();
       void ds.destroy();
     },
   };

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerBootstrap } from '@strongroom/config';
 import type { PageResult } from './entry-hash';
 
 type Pending = { resolve: (r: PageResult) => void; reject: (err: Error) => void; worker: Worker };
@@ -37,13 +38,7 @@ export class HashPool {
   }
 
   static start(size: number): HashPool {
-    const ext = path.extname(__filename);
-    const file = path.join(__dirname, `hash-worker${ext}`);
-    // run from the TypeScript sources (no build step) or from a build
-    const boot =
-      ext === '.ts'
-        ? `require(${JSON.stringify(require.resolve('@swc-node/register'))});require(${JSON.stringify(file)});`
-        : `require(${JSON.stringify(file)});`;
+    const boot = workerBootstrap(path.join(__dirname, `hash-worker${path.extname(__filename)}`));
     return new HashPool(Array.from({ length: size }, () => new Worker(boot, { eval: true })));
   }
 

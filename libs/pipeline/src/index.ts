@@ -20,7 +20,7 @@ export { operatorText } from './operator-text';
 export { createRun, getRun, listRuns, runThroughput } from './run/run-store';
 export { executeRun, stopReason } from './run/run-executor';
 export { type RunContext } from './run/run-context';
-export { RunControl } from './run/run-control';
+export { RunControl, type RunRequest } from './run/run-control';
 export { endUnpublished, RunFencedError, setPaused } from './run/run-status';
 export { listRunPartitions, type PartitionView } from './run/partition-lease';
 export { IngestSession, type IngestAck, type IngestRecordInput, type PreparedIngestBatch } from './run/ingest';

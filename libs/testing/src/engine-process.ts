@@ -86,6 +86,8 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
         LOG_FORMAT: 'json',
         // a restarted test engine is a new replica: the old one's partitions are taken over after this lease
         ENGINE_LEASE_TTL_MS: '3000',
+        // the same engine on every machine (the default follows the cores); a test that wants run threads says so
+        ENGINE_RUN_THREADS: '0',
         GATEWAY_JWT_SECRET: TEST_JWT_SECRET,
         // tests refuse many calls on purpose from one address; the limit has its own test
         ENGINE_UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -135,4 +137,12 @@ export function startEngineProcess(options: EngineProcessOptions): Promise<Engin
       reject(new Error(`engine exited (${code}) before ready:\n${out}`));
     });
   });
+}
+
+/** Resolves when the engine process has exited — also when it already had (killed by a signal: exitCode stays null). */
+export function exited(engine: EngineProcess): Promise<void> {
+  const c = engine.child;
+  return c.exitCode !== null || c.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => c.once('exit', () => r()));
 }

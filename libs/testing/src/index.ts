@@ -3,6 +3,7 @@
 export { createTestDatabase, type TestDatabase } from './test-database';
 export {
   startEngineProcess,
+  exited,
   fakeClockAvailable,
   testToken,
   TEST_JWT_SECRET,

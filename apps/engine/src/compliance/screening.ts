@@ -178,6 +178,22 @@ export async function loadScreening(
   return setup;
 }
 
+/**
+ * Screening that follows the set in force and loads no file of its own (an engine's run thread: the engine
+ * put its configured lists in force at start). Loaded now when a set is in force.
+ */
+export async function followScreening(
+  threshold: number,
+  breaker: Breaker,
+  ds: DataSource,
+  logger: Logger,
+): Promise<EngineScreening> {
+  const setup: EngineScreening = { threshold, breaker };
+  setup.refresh = follow(setup, ds, logger, Date.now);
+  await setup.refresh();
+  return setup;
+}
+
 /** What a loaded index was made of, file by file (for the audit entry and the caller). */
 export function listSources(screener: SanctionsIndex) {
   return screener.sources.map((s) => ({

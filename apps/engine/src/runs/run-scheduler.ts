@@ -14,6 +14,7 @@ import {
   type RunContext,
 } from '@strongroom/pipeline';
 import { runsNeedingWork } from './replicas';
+import { type HelpOutcome, type RunThreads } from './run-threads';
 
 /** Delay before an interrupted run (database outage) is tried again. */
 const RETRY_INTERRUPTED_MS = 5000;
@@ -42,6 +43,8 @@ export class RunScheduler {
     private readonly maxConcurrent: number,
     /** Resolves when the database answers again (breaker closed); interrupted runs resume then. */
     private readonly databaseBack: () => Promise<void> = () => new Promise((r) => setTimeout(r, RETRY_INTERRUPTED_MS)),
+    /** The engine's run threads (ENGINE_RUN_THREADS), sent each partitioned file run this engine works on. */
+    private readonly threads?: RunThreads,
   ) {
     this.events.setMaxListeners(0);
   }
@@ -225,7 +228,42 @@ export class RunScheduler {
       if (TERMINAL_RUN_STATUSES.includes(run.status)) return;
       const job = await getJob(this.ctx.ds, run.jobId, run.jobVersion);
       if (job.definition.source.kind === 'grpc') return; // stream runs continue when their client reopens the stream
-      const after = await executeRun(this.ctx, run, job, control, (r) => this.publish(runId, r));
+      // with run threads, the run's snapshots come from several threads: the run-wide counters come from the
+      // database at each commit, and a snapshot older than one published already is not published again
+      const helping: Promise<HelpOutcome>[] = [];
+      let latest: JobRunEntity | undefined;
+      const progress = (r: JobRunEntity) => {
+        if (
+          helping.length &&
+          latest &&
+          (TERMINAL_RUN_STATUSES.includes(latest.status) || r.batchesCommitted < latest.batchesCommitted)
+        )
+          return;
+        latest = { ...r } as JobRunEntity;
+        this.publish(runId, r);
+      };
+      const splits = job.definition.source.kind === 'csv' || job.definition.source.kind === 'jsonl';
+      let after = await executeRun(this.ctx, run, job, control, (r) => {
+        progress(r);
+        // once the run is RUNNING (planned, cut into partitions), the idle run threads claim partitions too
+        if (this.threads && splits && !helping.length && r.status === 'RUNNING')
+          helping.push(...this.threads.help(runId, control, progress));
+      });
+      if (helping.length) {
+        const outcomes = await Promise.all(helping);
+        const interrupted = outcomes.find((o) => o.interrupted)?.interrupted;
+        if (interrupted) control.interrupted ??= interrupted;
+        for (const o of outcomes)
+          if (o.error && !o.interrupted) log.warn('run-thread:help-failed', { thread: o.thread, error: o.error });
+        // the run as the threads left it (one of them may have finalized it)
+        after = Object.assign(
+          await getRun(this.ctx.ds, runId),
+          after.statusReason ? { statusReason: after.statusReason } : {},
+        );
+        if (control.interrupted && after.status === 'RUNNING') after.statusReason ??= control.interrupted;
+        latest = undefined;
+        progress(after);
+      }
       if (control.interrupted && after.status === 'RUNNING' && control.requested === 'run' && this.accepting) {
         // interrupted by an outage (database or source): the run is paused — nothing is dropped, its
         // checkpoint is consistent — and resumes by itself once the database answers again and a

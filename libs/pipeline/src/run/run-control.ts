@@ -9,6 +9,7 @@ export class RunControl {
   private state: RunRequest = 'run';
   private by: string | undefined;
   private why: string | undefined;
+  private readonly listeners: ((request: RunRequest, by?: string, reason?: string) => void)[] = [];
   /** Set by the executor when a dependency outage (database, source) interrupted the run: it resumes by itself. */
   interrupted: string | undefined;
 
@@ -32,5 +33,11 @@ export class RunControl {
     this.state = next;
     this.by = by;
     this.why = reason;
+    for (const l of this.listeners) l(next, by, reason);
+  }
+
+  /** Calls `listener` with each request taken from now on (the engine's run threads follow the run's control). */
+  onRequest(listener: (request: RunRequest, by?: string, reason?: string) => void): void {
+    this.listeners.push(listener);
   }
 }

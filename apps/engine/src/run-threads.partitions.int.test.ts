@@ -1,0 +1,216 @@
+import { Client } from 'pg';
+import { verifyChain } from '@strongroom/audit';
+import {
+  createJobServiceClient,
+  deadlineIn,
+  RunStatus,
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type GetRunRequest,
+  type GetRunResponse,
+  type JobServiceClient,
+  type PauseRunRequest,
+  type PauseRunResponse,
+  type ResumeRunRequest,
+  type ResumeRunResponse,
+  type Run,
+  type RunJobRequest,
+  type RunJobResponse,
+  type WatchRunResponse,
+} from '@strongroom/contract';
+import { generateTransactionsCsv, type GeneratedFile } from '@strongroom/datagen';
+import { sqlExec } from '@strongroom/db';
+import {
+  createTestDatabase,
+  exited,
+  makeTempDir,
+  promSample,
+  startEngineProcess,
+  unaryCall,
+  type EngineProcess,
+  type TestDatabase,
+} from '@strongroom/testing';
+
+/**
+ * Run threads (ENGINE_RUN_THREADS): worker threads of one engine claim a file run's partitions beside its main
+ * thread, as replicas do. Real engine processes and a real PostgreSQL: a run shared by three threads loads every
+ * record once with its progress in order, a pause reaches every thread, and an engine killed while its threads
+ * commit resumes the run exactly once.
+ */
+const REPLICA = 'threaded';
+const JOB = (name: string, csv: string) =>
+  `name: ${name}\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: { minSize: 500, maxSize: 500 }\n`;
+
+describe('run threads share a file run by partitions (real engine processes)', () => {
+  let db: TestDatabase;
+  let pg: Client;
+  const dir = makeTempDir();
+  const engines: EngineProcess[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+  });
+  afterEach(async () => {
+    for (const e of engines.splice(0)) await e.stop();
+  });
+  afterAll(async () => {
+    await pg.end();
+    await db.drop();
+  });
+
+  async function start(env: Record<string, string> = {}) {
+    const engine = await startEngineProcess({
+      databaseUrl: db.url,
+      env: {
+        STRONGROOM_HOME: `${dir}/home`,
+        ENGINE_REPLICA_ID: REPLICA,
+        ENGINE_RUN_THREADS: '2',
+        STRONGROOM_PARTITION_BYTES: String(256 * 1024),
+        ...env,
+      },
+    });
+    engines.push(engine);
+    return { engine, client: createJobServiceClient({ address: engine.address, token: engine.token }) };
+  }
+
+  async function submit(client: JobServiceClient, name: string, csv: string): Promise<string> {
+    const job = await unaryCall<CreateJobRequest, CreateJobResponse>(client, client.createJob, {
+      definition: JOB(name, csv),
+      baseDir: '',
+    });
+    const run = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, {
+      jobId: job.job?.id ?? '',
+      file: '',
+    });
+    return run.run?.id as string;
+  }
+
+  const getRun = async (client: JobServiceClient, runId: string) =>
+    (await unaryCall<GetRunRequest, GetRunResponse>(client, client.getRun, { runId })).run as Run;
+
+  async function until(what: string, check: () => Promise<boolean>, ms = 120_000) {
+    const end = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Every record loaded or dead-lettered once, the file's exact sums, one audit entry per batch, the chain intact. */
+  async function verify(runId: string, gen: GeneratedFile) {
+    const q = async (sql: string) => (await pg.query(sql, [runId])).rows;
+    const [run] = await q(
+      `SELECT status, records_read::int AS read, records_loaded::int AS loaded, records_dead_lettered::int AS dead,
+              batches_committed AS batches FROM job_runs WHERE id = $1`,
+    );
+    expect(run).toMatchObject({ status: 'SUCCEEDED', read: gen.rows, loaded: gen.rows - gen.bad, dead: gen.bad });
+    const [sink] = await q(
+      'SELECT count(*)::int AS n, count(DISTINCT (source_system, txn_id))::int AS keys FROM transactions WHERE run_id = $1',
+    );
+    expect(sink).toEqual({ n: run.loaded, keys: run.loaded });
+    const [dlq] = await q('SELECT count(DISTINCT record_no)::int AS n FROM dead_letter_queue WHERE run_id = $1');
+    expect(dlq.n).toBe(gen.bad);
+    const sums = await q(
+      `SELECT currency, count(*)::text AS count, (sum(amount) * power(10, CASE currency WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END))::bigint::text AS minor
+         FROM transactions WHERE run_id = $1 GROUP BY currency ORDER BY currency`,
+    );
+    expect(Object.fromEntries(sums.map((s) => [s.currency, { count: s.count, minor: s.minor }]))).toEqual(
+      gen.goodTotals,
+    );
+    const [audit] = await q(
+      `SELECT count(*)::int AS n FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1::text`,
+    );
+    expect(audit.n).toBe(run.batches);
+    expect((await verifyChain(sqlExec(pg))).ok).toBe(true);
+    return run as { batches: number };
+  }
+
+  /** Who committed the run's batches (each batch's audit entry names its lease owner). */
+  const owners = async (runId: string) =>
+    new Set(
+      (
+        await pg.query(
+          `SELECT DISTINCT details->>'replica' AS owner FROM immutable_audit_log
+            WHERE action = 'batch:committed' AND subject->>'runId' = $1`,
+          [runId],
+        )
+      ).rows.map((r) => r.owner as string),
+    );
+
+  it('loads a run on the main thread and two run threads: every record once, progress in order, one commit metric per batch', async () => {
+    const csv = `${dir}/shared.csv`;
+    const gen = await generateTransactionsCsv(csv, { rows: 30_000, seed: 5, badRatio: 0.01, idPrefix: 'TH' });
+    const { engine, client } = await start();
+    const runId = await submit(client, 'threads-shared', csv);
+    const snapshots: Run[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.watchRun({ runId }, { deadline: deadlineIn(120_000) });
+      stream.on('data', (m: WatchRunResponse) => m.run && snapshots.push(m.run));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    const run = await verify(runId, gen);
+    // the partitions were worked by this engine's threads, each under its own lease owner
+    const by = await owners(runId);
+    expect([...by].every((o) => [REPLICA, `${REPLICA}/t1`, `${REPLICA}/t2`].includes(o))).toBe(true);
+    expect(by.size).toBeGreaterThanOrEqual(2);
+    expect([...by].some((o) => o.startsWith(`${REPLICA}/t`))).toBe(true);
+    // progress from three threads reaches a watcher in order, and ends with the run's end
+    expect(snapshots.length).toBeGreaterThan(2);
+    for (let i = 1; i < snapshots.length; i++)
+      expect((snapshots[i] as Run).read).toBeGreaterThanOrEqual((snapshots[i - 1] as Run).read);
+    expect(snapshots[snapshots.length - 1]).toMatchObject({ status: RunStatus.RUN_STATUS_SUCCEEDED, read: gen.rows });
+    expect(snapshots.filter((s) => s.status === RunStatus.RUN_STATUS_SUCCEEDED).length).toBeGreaterThan(0);
+    // each thread's batch commits reach the engine's metrics
+    const metrics = await (await fetch(engine.metricsUrl as string)).text();
+    expect(promSample(metrics, 'strongroom_batch_commit_seconds_count', 'job="threads-shared"')).toBe(run.batches);
+    client.close();
+  }, 180_000);
+
+  it('pauses every thread of a run and resumes it to the same end', async () => {
+    const csv = `${dir}/pause.csv`;
+    const gen = await generateTransactionsCsv(csv, { rows: 60_000, seed: 6, badRatio: 0, idPrefix: 'TP' });
+    const { client } = await start();
+    const runId = await submit(client, 'threads-pause', csv);
+    await until('some batches committed', async () => (await getRun(client, runId)).read >= 3000);
+    await unaryCall<PauseRunRequest, PauseRunResponse>(client, client.pauseRun, { runId, reason: 'threads test' });
+    await until('the run is paused', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_PAUSED);
+    // no thread goes on: no partition stays leased, and nothing more commits
+    const leased = async () =>
+      (
+        await pg.query(
+          `SELECT count(*)::int AS n FROM run_checkpoints WHERE run_id = $1 AND NOT done AND owner IS NOT NULL
+              AND lease_expires_at > clock_timestamp()`,
+          [runId],
+        )
+      ).rows[0].n as number;
+    await until('every partition is given back', async () => (await leased()) === 0, 10_000);
+    const paused = await getRun(client, runId);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await getRun(client, runId)).read).toBe(paused.read);
+    expect(paused.read).toBeLessThan(gen.rows);
+    await unaryCall<ResumeRunRequest, ResumeRunResponse>(client, client.resumeRun, { runId, reason: 'threads test' });
+    await until('the run ends', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_SUCCEEDED);
+    await verify(runId, gen);
+    client.close();
+  }, 180_000);
+
+  it('resumes exactly once after the engine is killed while its threads commit', async () => {
+    const csv = `${dir}/kill.csv`;
+    const gen = await generateTransactionsCsv(csv, { rows: 30_000, seed: 7, badRatio: 0.01, idPrefix: 'TK' });
+    // each thread counts its own crash point hits: the first to reach its fourth commit kills the process
+    const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'batch:after-commit@4' });
+    const runId = await submit(crashing.client, 'threads-kill', csv);
+    await exited(crashing.engine);
+    crashing.client.close();
+    expect(crashing.engine.output()).toContain('crash point batch:after-commit reached');
+    engines.splice(0);
+    const { client } = await start();
+    await until('the run ends', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_SUCCEEDED);
+    await verify(runId, gen);
+    expect((await owners(runId)).size).toBeGreaterThanOrEqual(2);
+    client.close();
+  }, 180_000);
+});
