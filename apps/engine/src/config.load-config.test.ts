@@ -16,7 +16,7 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
-  it('takes the run threads from ENGINE_RUN_THREADS (0 turns them off), else one per core beside the main thread', () => {
+  it('takes the run threads from ENGINE_RUN_THREADS (0 turns them off), else the cores beyond two', () => {
     const base = { DATABASE_URL: 'postgres://u@localhost/db' };
     expect(loadConfig(base).runThreads).toBe(defaultRunThreads());
     expect(loadConfig({ ...base, ENGINE_RUN_THREADS: '0' }).runThreads).toBe(0);

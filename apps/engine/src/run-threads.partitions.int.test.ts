@@ -2,6 +2,9 @@ import { Client } from 'pg';
 import { verifyChain } from '@strongroom/audit';
 import {
   createJobServiceClient,
+  createOpsServiceClient,
+  type ListReplicasRequest,
+  type ListReplicasResponse,
   deadlineIn,
   RunStatus,
   type CreateJobRequest,
@@ -169,12 +172,22 @@ describe('run threads share a file run by partitions (real engine processes)', (
     client.close();
   }, 180_000);
 
-  it('pauses every thread of a run and resumes it to the same end', async () => {
+  it("counts the threads' partitions as the engine's, pauses every thread of a run and resumes it to the same end", async () => {
     const csv = `${dir}/pause.csv`;
     const gen = await generateTransactionsCsv(csv, { rows: 60_000, seed: 6, badRatio: 0, idPrefix: 'TP' });
-    const { client } = await start();
+    const { engine, client } = await start();
     const runId = await submit(client, 'threads-pause', csv);
-    await until('some batches committed', async () => (await getRun(client, runId)).read >= 3000);
+    await until('the run threads commit too', async () => [...(await owners(runId))].some((o) => o.includes('/t')));
+    // the engine's replica entry counts the partitions its threads hold as its own
+    const ops = createOpsServiceClient({ address: engine.address, token: engine.token });
+    await until("the replica lists its threads' partitions", async () => {
+      const { replicas } = await unaryCall<ListReplicasRequest, ListReplicasResponse>(ops, ops.listReplicas, {
+        includeStopped: false,
+      });
+      const me = replicas.find((r) => r.id === REPLICA);
+      return (me?.partitionsHeld ?? 0) >= 2 && me?.runsHeld === 1;
+    }, 20_000);
+    ops.close();
     await unaryCall<PauseRunRequest, PauseRunResponse>(client, client.pauseRun, { runId, reason: 'threads test' });
     await until('the run is paused', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_PAUSED);
     // no thread goes on: no partition stays leased, and nothing more commits
@@ -200,17 +213,47 @@ describe('run threads share a file run by partitions (real engine processes)', (
   it('resumes exactly once after the engine is killed while its threads commit', async () => {
     const csv = `${dir}/kill.csv`;
     const gen = await generateTransactionsCsv(csv, { rows: 30_000, seed: 7, badRatio: 0.01, idPrefix: 'TK' });
-    // each thread counts its own crash point hits: the first to reach its fourth commit kills the process
-    const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'batch:after-commit@4' });
+    // each thread counts its own crash point hits: the first to reach its eighth commit kills the process
+    const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'batch:after-commit@8' });
     const runId = await submit(crashing.client, 'threads-kill', csv);
     await exited(crashing.engine);
     crashing.client.close();
     expect(crashing.engine.output()).toContain('crash point batch:after-commit reached');
     engines.splice(0);
+    // the killed engine's run threads had committed batches of their own
+    expect([...(await owners(runId))].filter((o) => o.startsWith(`${REPLICA}/t`)).length).toBeGreaterThan(0);
+    expect((await pg.query('SELECT status FROM job_runs WHERE id = $1', [runId])).rows[0].status).toBe('RUNNING');
     const { client } = await start();
     await until('the run ends', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_SUCCEEDED);
     await verify(runId, gen);
-    expect((await owners(runId)).size).toBeGreaterThanOrEqual(2);
+    client.close();
+  }, 180_000);
+
+  it('stops every thread on SIGTERM at a committed batch, gives every partition back, and finishes after a restart', async () => {
+    const csv = `${dir}/drain.csv`;
+    const gen = await generateTransactionsCsv(csv, { rows: 100_000, seed: 8, badRatio: 0.01, idPrefix: 'TD' });
+    const first = await start();
+    const runId = await submit(first.client, 'threads-drain', csv);
+    await until('the run threads commit too', async () => [...(await owners(runId))].some((o) => o.includes('/t')));
+    first.client.close();
+    // the stop reaches the threads: they end their batches and give their partitions back at once (without it
+    // they would load on until the shutdown grace, 30 s, ran out, and their leases would be left to expire)
+    const t0 = Date.now();
+    expect(await first.engine.stop()).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    engines.splice(0);
+    const [mid] = (await pg.query('SELECT status, records_read::int AS read FROM job_runs WHERE id = $1', [runId]))
+      .rows;
+    expect(mid.status).toBe('RUNNING');
+    expect(mid.read).toBeLessThan(gen.rows);
+    const { rows: held } = await pg.query(
+      'SELECT partition_no FROM run_checkpoints WHERE run_id = $1 AND NOT done AND owner IS NOT NULL',
+      [runId],
+    );
+    expect(held).toEqual([]);
+    const { client } = await start();
+    await until('the run ends', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_SUCCEEDED);
+    await verify(runId, gen);
     client.close();
   }, 180_000);
 });

@@ -13,10 +13,14 @@ import { type Logger } from '@strongroom/logging';
  */
 export class FileKeyRing implements KeyProvider {
   private ring: KeyProvider;
+  /** The file as it was when read (inode, size, modification time), and when that was last looked at. */
+  private seen: string | undefined;
+  private lookedAt: number;
 
   constructor(
     private readonly file: string,
     logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {
     if (!fs.existsSync(file)) {
       fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -31,20 +35,43 @@ export class FileKeyRing implements KeyProvider {
         note: 'development key ring; supply STRONGROOM_FIELD_KEYS_FILE (or a KMS provider) in production',
       });
     }
+    this.seen = fileStamp(file);
     this.ring = parseKeyRing(fs.readFileSync(file, 'utf8'));
+    this.lookedAt = now();
   }
 
   current(): { id: string; key: Buffer } {
-    return this.ring.current();
+    return this.fresh().current();
   }
   get(id: string): Buffer | undefined {
-    return this.ring.get(id);
+    return this.fresh().get(id);
   }
   ids(): string[] {
-    return this.ring.ids();
+    return this.fresh().ids();
   }
   indexKey(): Buffer {
-    return this.ring.indexKey();
+    return this.fresh().indexKey();
+  }
+
+  /**
+   * The ring as the file holds it now: another holder of the file (an engine's run thread, another replica on
+   * the same key file) may have rotated it. Looked at again at most once a second; a file that cannot be read
+   * or parsed leaves the ring as it was.
+   */
+  private fresh(): KeyProvider {
+    const t = this.now();
+    if (t - this.lookedAt < RELOAD_CHECK_MS) return this.ring;
+    this.lookedAt = t;
+    const stamp = fileStamp(this.file);
+    if (stamp !== undefined && stamp !== this.seen) {
+      try {
+        this.ring = parseKeyRing(fs.readFileSync(this.file, 'utf8'));
+        this.seen = stamp;
+      } catch {
+        // a ring being replaced is renamed into place whole; one that does not parse is not taken
+      }
+    }
+    return this.ring;
   }
 
   /** Adds a new current key (k<n+1>) and returns its id. */
@@ -64,6 +91,16 @@ export class FileKeyRing implements KeyProvider {
     fs.writeFileSync(tmp, next, { mode: 0o600 });
     fs.renameSync(tmp, this.file);
     this.ring = parseKeyRing(next);
+    this.seen = fileStamp(this.file);
     return id;
   }
+}
+
+/** How often a key ring looks whether its file changed, ms. */
+const RELOAD_CHECK_MS = 1000;
+
+/** The file's identity and version (inode, size, modification time); undefined when it cannot be read. */
+function fileStamp(file: string): string | undefined {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : undefined;
 }

@@ -71,7 +71,8 @@ export interface ReplicaView {
 
 /**
  * The replicas, newest heartbeat first: live = not stopped and a heartbeat within three lease periods
- * (database clock); what each holds = partitions under a lease that has not expired.
+ * (database clock); what each holds = partitions under a lease that has not expired (its own and its run
+ * threads', whose lease owner is the replica's id with "/t<n>").
  */
 export async function listReplicas(ds: DataSource, ttlMs: number, includeStopped: boolean): Promise<ReplicaView[]> {
   const rows = (await ds.query(
@@ -80,7 +81,9 @@ export async function listReplicas(ds: DataSource, ttlMs: number, includeStopped
             (r.stopped_at IS NULL AND r.heartbeat_at > clock_timestamp() - 3 * $1 * interval '1 millisecond') AS live,
             count(c.*)::int AS "partitionsHeld", count(DISTINCT c.run_id)::int AS "runsHeld"
        FROM engine_replicas r
-       LEFT JOIN run_checkpoints c ON c.owner = r.id AND NOT c.done AND c.lease_expires_at >= clock_timestamp()
+       LEFT JOIN run_checkpoints c
+              ON (c.owner = r.id OR left(c.owner, length(r.id) + 2) = r.id || '/t') -- its run threads' leases too
+             AND NOT c.done AND c.lease_expires_at >= clock_timestamp()
       GROUP BY r.id
       ORDER BY r.heartbeat_at DESC, r.id`,
     [ttlMs],

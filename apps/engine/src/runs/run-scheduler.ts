@@ -22,6 +22,15 @@ const RETRY_INTERRUPTED_MS = 5000;
 const INTERRUPTED_MIN_WAIT_MS = 250;
 const INTERRUPTED_BACKOFF = { attempts: Infinity, baseMs: 1000, maxMs: 30_000 };
 
+/** A snapshot older than the one published already: fewer batches, or RUNNING after a pause with as many; or the run ended. */
+function stale(r: JobRunEntity, latest: JobRunEntity): boolean {
+  return (
+    TERMINAL_RUN_STATUSES.includes(latest.status) ||
+    r.batchesCommitted < latest.batchesCommitted ||
+    (r.batchesCommitted === latest.batchesCommitted && r.status === 'RUNNING' && latest.status !== 'RUNNING')
+  );
+}
+
 /**
  * Runs queued runs with bounded concurrency, publishes their progress to watchers, cancels on
  * request, and on shutdown stops taking work and waits (bounded) for running batches.
@@ -229,24 +238,29 @@ export class RunScheduler {
       const job = await getJob(this.ctx.ds, run.jobId, run.jobVersion);
       if (job.definition.source.kind === 'grpc') return; // stream runs continue when their client reopens the stream
       // with run threads, the run's snapshots come from several threads: the run-wide counters come from the
-      // database at each commit, and a snapshot older than one published already is not published again
+      // database at each commit; a snapshot older than one published already (fewer batches, or RUNNING after
+      // a pause with as many) is not published, nor anything after the run's end
       const helping: Promise<HelpOutcome>[] = [];
       let latest: JobRunEntity | undefined;
       const progress = (r: JobRunEntity) => {
-        if (
-          helping.length &&
-          latest &&
-          (TERMINAL_RUN_STATUSES.includes(latest.status) || r.batchesCommitted < latest.batchesCommitted)
-        )
-          return;
+        if (helping.length && latest && stale(r, latest)) return;
         latest = { ...r } as JobRunEntity;
         this.publish(runId, r);
       };
       const splits = job.definition.source.kind === 'csv' || job.definition.source.kind === 'jsonl';
       let after = await executeRun(this.ctx, run, job, control, (r) => {
         progress(r);
-        // once the run is RUNNING (planned, cut into partitions), the idle run threads claim partitions too
-        if (this.threads && splits && !helping.length && r.status === 'RUNNING')
+        // once the run is RUNNING (planned, cut into partitions) and going on, the idle run threads claim its
+        // partitions too; a run that found every thread busy takes those that are idle at a later snapshot
+        if (
+          this.threads &&
+          splits &&
+          !helping.length &&
+          r.status === 'RUNNING' &&
+          control.requested === 'run' &&
+          !control.interrupted &&
+          this.accepting
+        )
           helping.push(...this.threads.help(runId, control, progress));
       });
       if (helping.length) {
@@ -255,13 +269,11 @@ export class RunScheduler {
         if (interrupted) control.interrupted ??= interrupted;
         for (const o of outcomes)
           if (o.error && !o.interrupted) log.warn('run-thread:help-failed', { thread: o.thread, error: o.error });
-        // the run as the threads left it (one of them may have finalized it)
-        after = Object.assign(
-          await getRun(this.ctx.ds, runId),
-          after.statusReason ? { statusReason: after.statusReason } : {},
-        );
-        if (control.interrupted && after.status === 'RUNNING') after.statusReason ??= control.interrupted;
-        latest = undefined;
+        // the run as the threads left it (one of them may have finalized it); an interruption's reason only
+        // while it is still RUNNING (a paused or ended run keeps its own)
+        const reason = after.statusReason ?? control.interrupted;
+        after = await getRun(this.ctx.ds, runId);
+        if (after.status === 'RUNNING' && reason) after.statusReason = reason;
         progress(after);
       }
       if (control.interrupted && after.status === 'RUNNING' && control.requested === 'run' && this.accepting) {

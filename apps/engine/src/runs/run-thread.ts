@@ -68,6 +68,8 @@ async function start(): Promise<void> {
       // a thread helps a run its engine has started; it never plans one (the file would be read twice)
       if (run.status !== 'RUNNING') return post({ type: 'done', runId });
       const job = await getJob(ds, run.jobId, run.jobVersion);
+      // the sanctions lists in force now (loaded by `sanctions load` on any replica since this thread's last run)
+      await ctx.screening?.refresh?.();
       const after = await executeRun(ctx, run, job, control, (r) => post({ type: 'progress', runId, run: { ...r } }));
       post({
         type: 'done',

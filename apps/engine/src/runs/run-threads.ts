@@ -68,6 +68,7 @@ export class RunThreads {
   private constructor(
     private readonly threads: Thread[],
     private readonly logger: Logger,
+    private readonly state: { closing: boolean },
   ) {}
 
   /**
@@ -80,6 +81,7 @@ export class RunThreads {
     logger: Logger,
     hooks: { onBatchCommitted: (job: string, ms: number) => void; onBreaker: (t: BreakerTransition) => void },
   ): Promise<RunThreads> {
+    const state = { closing: false };
     const boot = workerBootstrap(path.join(__dirname, `run-thread${path.extname(__filename)}`));
     const started = await Promise.all(
       Array.from({ length: count }, (_, i) => {
@@ -120,14 +122,20 @@ export class RunThreads {
               });
             }
           });
+          // a thread that ends settles the run it worked on (its partition's lease runs out; another thread
+          // or replica takes it over): the scheduler never waits for a thread that is gone
           const died = (why: string) => {
             if (t.dead) return;
             t.dead = true;
-            logger.error('run-thread:died', { thread: no, error: why, runId: t.runId });
+            if (!state.closing) logger.error('run-thread:died', { thread: no, error: why, runId: t.runId });
             const done = t.done;
             delete t.runId;
             delete t.done;
-            done?.({ thread: no, error: `run thread ${no} died: ${why}` });
+            delete t.onProgress;
+            done?.({
+              thread: no,
+              error: `run thread ${no} ${state.closing ? 'ended by the engine stop' : `died: ${why}`}`,
+            });
             resolve(undefined);
           };
           worker.on('error', (err) => died(String(err?.stack ?? err)));
@@ -137,7 +145,7 @@ export class RunThreads {
     );
     const threads = started.filter((t): t is Thread => t !== undefined);
     logger.info('run-threads:started', { threads: threads.length });
-    return new RunThreads(threads, logger);
+    return new RunThreads(threads, logger, state);
   }
 
   /** Threads alive. */
@@ -177,8 +185,13 @@ export class RunThreads {
     return outcomes;
   }
 
-  /** Ends the threads (after the scheduler's shutdown: no batch of theirs is in flight), closing their pools. */
+  /**
+   * Ends the threads, closing their pools: after the scheduler's shutdown, whose stop request reached them
+   * (a thread still in a batch after its grace period is ended with it: the batch rolls back and its
+   * partition's lease runs out). Whatever a thread was still helping with is settled as ended.
+   */
   async close(): Promise<void> {
+    this.state.closing = true;
     await Promise.all(
       this.threads.map(async (t) => {
         if (t.dead) return;
@@ -189,8 +202,7 @@ export class RunThreads {
         });
         t.worker.postMessage({ type: 'close' } satisfies ToRunThread);
         await closed;
-        t.dead = true;
-        await t.worker.terminate().catch(() => undefined);
+        await t.worker.terminate().catch(() => undefined); // its exit settles what it was helping with
       }),
     );
     this.logger.info('run-threads:stopped', {});

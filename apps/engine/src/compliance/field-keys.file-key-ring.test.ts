@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '@strongroom/logging';
+import { FileKeyRing } from './field-keys';
+
+describe('FileKeyRing', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'field-keys-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('takes up a rotation another holder of the file made (a run thread, a replica), within a second of its clock', () => {
+    const file = path.join(dir, 'ring');
+    let now = 1_000_000;
+    const clock = () => now;
+    const rotator = new FileKeyRing(file, silentLogger(), clock);
+    const reader = new FileKeyRing(file, silentLogger(), clock);
+    expect(reader.current().id).toBe('k1');
+    const k2 = rotator.rotate();
+    expect(rotator.current().id).toBe(k2);
+    // the reader looks at the file again at most once a second
+    expect(reader.current().id).toBe('k1');
+    now += 1000;
+    expect(reader.current().id).toBe(k2);
+    expect(reader.get(k2)).toEqual(rotator.get(k2));
+    expect(reader.ids()).toEqual(['k1', k2]);
+    expect(reader.indexKey()).toEqual(rotator.indexKey());
+  });
+
+  it('keeps the ring it has when the file no longer parses or is gone', () => {
+    const file = path.join(dir, 'ring2');
+    let now = 0;
+    const ring = new FileKeyRing(file, silentLogger(), () => now);
+    fs.writeFileSync(file, 'not a key ring\n');
+    now += 1000;
+    expect(ring.current().id).toBe('k1');
+    fs.rmSync(file);
+    now += 1000;
+    expect(ring.current().id).toBe('k1');
+  });
+});
