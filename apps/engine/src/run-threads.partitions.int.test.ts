@@ -180,13 +180,17 @@ describe('run threads share a file run by partitions (real engine processes)', (
     await until('the run threads commit too', async () => [...(await owners(runId))].some((o) => o.includes('/t')));
     // the engine's replica entry counts the partitions its threads hold as its own
     const ops = createOpsServiceClient({ address: engine.address, token: engine.token });
-    await until("the replica lists its threads' partitions", async () => {
-      const { replicas } = await unaryCall<ListReplicasRequest, ListReplicasResponse>(ops, ops.listReplicas, {
-        includeStopped: false,
-      });
-      const me = replicas.find((r) => r.id === REPLICA);
-      return (me?.partitionsHeld ?? 0) >= 2 && me?.runsHeld === 1;
-    }, 20_000);
+    await until(
+      "the replica lists its threads' partitions",
+      async () => {
+        const { replicas } = await unaryCall<ListReplicasRequest, ListReplicasResponse>(ops, ops.listReplicas, {
+          includeStopped: false,
+        });
+        const me = replicas.find((r) => r.id === REPLICA);
+        return (me?.partitionsHeld ?? 0) >= 2 && me?.runsHeld === 1;
+      },
+      20_000,
+    );
     ops.close();
     await unaryCall<PauseRunRequest, PauseRunResponse>(client, client.pauseRun, { runId, reason: 'threads test' });
     await until('the run is paused', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_PAUSED);
