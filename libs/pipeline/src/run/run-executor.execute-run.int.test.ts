@@ -403,49 +403,6 @@ describe('executeRun', () => {
     for (const b of batches) expect((b.last - b.first + 1) * recordBytes).toBeLessThanOrEqual(cap + recordBytes);
   });
 
-  it("starts a partition after the first at the batch size the replica found, not at the job's minimum again", async () => {
-    const rows = Array.from(
-      { length: 3000 },
-      (_, i) => `p${i},DE89370400440532013000,,X,1.00,EUR,2026-01-15T10:00:00Z,,,`,
-    );
-    const file = writeTempFile(dir, 'partitions.csv', [HEADER, ...rows].join('\n') + '\n');
-    // commits are far faster than the target: the size doubles per batch from 50 up to 400
-    const job = await saveJob(
-      ds,
-      parseJobDefinition(
-        jobYaml('carried', file).replace(
-          'batching: { minSize: 2, maxSize: 4, targetCommitMs: 250 }',
-          'batching: { minSize: 50, maxSize: 400, targetCommitMs: 60000 }',
-        ),
-      ),
-    );
-    const { run } = await createRun(ds, await getJob(ds, job.job.id));
-    const done = await executeRun(
-      { ...ctx(), partitionBytes: 64 * 1024 },
-      run,
-      await getJob(ds, job.job.id),
-      new RunControl(),
-      () => undefined,
-    );
-    expect(done).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '3000' });
-    const batches = (await ds.query(
-      `SELECT partition_no AS p, record_count::int AS n FROM transaction_integrity
-        WHERE run_id = $1 AND scope = 'BATCH' ORDER BY batch_seq`,
-      [run.id],
-    )) as { p: number; n: number }[];
-    const partitions = [...new Set(batches.map((b) => b.p))];
-    expect(partitions.length).toBeGreaterThanOrEqual(3);
-    // the first partition ramps up from the minimum (a batch is read while the one before commits, so each size
-    // follows the commit before that); every later one starts at the size reached
-    expect(
-      batches
-        .filter((b) => b.p === partitions[0])
-        .map((b) => b.n)
-        .slice(0, 5),
-    ).toEqual([50, 50, 100, 200, 400]);
-    for (const p of partitions.slice(1)) expect(batches.find((b) => b.p === p)?.n).toBe(400);
-  });
-
   it('keeps one audit chain that verifies, with one entry per committed batch', async () => {
     const exec = sqlExec(ds);
     const result = await verifyChain(exec);

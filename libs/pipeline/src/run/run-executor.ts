@@ -172,13 +172,6 @@ export async function executeRun(
       batchCtx,
       onProgress,
       runner: () => runner as QueryRunner,
-      sizer: new AdaptiveBatchSize(
-        def.batching.minSize,
-        def.batching.maxSize,
-        def.batching.targetCommitMs,
-        def.batching.startSize,
-      ),
-      bytesPerRow: { canonical: 192, copy: 256 },
       reconnect: async () => {
         await disconnect(runner);
         runner = await (ctx.db ? ctx.db.call(connect) : connect()).catch(asDatabaseOutage);
@@ -313,13 +306,6 @@ interface PartitionWorker {
   onProgress: (run: JobRunEntity) => void;
   runner: () => QueryRunner;
   reconnect: () => Promise<void>;
-  /**
-   * The batch size steered toward the job's commit latency, and a batch's bytes per record (to size its
-   * buffers): kept from one partition to the next, so a replica's later partitions start at the size its
-   * earlier ones found instead of ramping up from `batching.minSize` again.
-   */
-  sizer: AdaptiveBatchSize;
-  bytesPerRow: { canonical: number; copy: number };
 }
 
 /**
@@ -386,8 +372,12 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
       ]);
       run.sourceHeader = header;
     }
-    // the batch size this replica has found for the run so far (a partition after the first starts from it)
-    const sizer = w.sizer;
+    const sizer = new AdaptiveBatchSize(
+      def.batching.minSize,
+      def.batching.maxSize,
+      def.batching.targetCommitMs,
+      def.batching.startSize,
+    );
     // up to READ_AHEAD + 1 batches are in memory at once (one committing, the others read ahead): the raw
     // bytes of one batch are capped at maxInFlightMB / (4 × that). A batch holds about 8–9 bytes of memory
     // per raw byte (measured: its row objects about 5, its canonical and COPY bytes about 3.5), so the
@@ -400,7 +390,7 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
     let wantBytes = 0;
     // the source position after the last piece read (file bytes: CSV and JSON lines records end at byteEnd)
     let readTo: number | undefined;
-    const bytesPerRow = w.bytesPerRow;
+    const bytesPerRow = { canonical: 192, copy: 256 };
     const pieces = source.records(() => ({
       records: Math.max(1, Math.min(READ_PIECE, want)),
       bytes: Math.max(1, wantBytes),
