@@ -154,7 +154,8 @@ const schema = z.object({
   /**
    * Run threads: worker threads of this engine that work on a file run's partitions beside the thread that
    * started it, as replicas in the same process do (each parses, validates, renders and commits its own
-   * partition). Default: the cores beyond two (none on 2 cores), at most 8; 0 turns them off.
+   * partition). Default: the usable cores beyond two (a container's CPU quota counts; none on 2 cores), at most
+   * 8; 0 turns them off.
    */
   ENGINE_RUN_THREADS: intString(0, 64).optional(),
   /** On SIGTERM, how long running batches may take to finish before the engine exits anyway. */

@@ -41,8 +41,8 @@ import {
  * commit resumes the run exactly once.
  */
 const REPLICA = 'threaded';
-const JOB = (name: string, csv: string) =>
-  `name: ${name}\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: { minSize: 500, maxSize: 500 }\n`;
+const JOB = (name: string, csv: string, extra = '') =>
+  `name: ${name}\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: { minSize: 500, maxSize: 500 }\n${extra}`;
 
 describe('run threads share a file run by partitions (real engine processes)', () => {
   let db: TestDatabase;
@@ -78,9 +78,9 @@ describe('run threads share a file run by partitions (real engine processes)', (
     return { engine, client: createJobServiceClient({ address: engine.address, token: engine.token }) };
   }
 
-  async function submit(client: JobServiceClient, name: string, csv: string): Promise<string> {
+  async function submit(client: JobServiceClient, name: string, csv: string, extra = ''): Promise<string> {
     const job = await unaryCall<CreateJobRequest, CreateJobResponse>(client, client.createJob, {
-      definition: JOB(name, csv),
+      definition: JOB(name, csv, extra),
       baseDir: '',
     });
     const run = await unaryCall<RunJobRequest, RunJobResponse>(client, client.runJob, {
@@ -169,6 +169,43 @@ describe('run threads share a file run by partitions (real engine processes)', (
     // each thread's batch commits reach the engine's metrics
     const metrics = await (await fetch(engine.metricsUrl as string)).text();
     expect(promSample(metrics, 'strongroom_batch_commit_seconds_count', 'job="threads-shared"')).toBe(run.batches);
+    client.close();
+  }, 180_000);
+
+  it('runs the AML checks and encrypts a RESTRICTED field on the run threads as on the main thread', async () => {
+    const csv = `${dir}/compliance.csv`;
+    const gen = await generateTransactionsCsv(csv, {
+      rows: 20_000,
+      seed: 9,
+      badRatio: 0.01,
+      idPrefix: 'TC',
+      largeAmounts: true,
+    });
+    const { client } = await start();
+    const runId = await submit(
+      client,
+      'threads-compliance',
+      csv,
+      'compliance: { frameworks: [SOX, PCI_DSS, AML], sanctions: off, classification: { account: RESTRICTED } }\n',
+    );
+    await until('the run ends', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_SUCCEEDED);
+    await verify(runId, gen);
+    expect([...(await owners(runId))].some((o) => o.startsWith(`${REPLICA}/t`))).toBe(true);
+    // every stored account is encrypted under the key ring's key (one ring file, read by every thread)
+    const { rows: accounts } = await pg.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE account LIKE 'enc:v1:k1:%')::int AS encrypted
+         FROM transactions WHERE run_id = $1`,
+      [runId],
+    );
+    expect(accounts[0]).toEqual({ n: gen.rows - gen.bad, encrypted: gen.rows - gen.bad });
+    // the alerts of the threads' batches are there: large amounts on nearly every row, each transaction's once
+    const { rows: alerts } = await pg.query(
+      `SELECT count(*)::int AS n, count(DISTINCT dedupe_key)::int AS keys FROM compliance_alerts
+        WHERE run_id = $1 AND rule = 'LARGE_TRANSACTION'`,
+      [runId],
+    );
+    expect(alerts[0].n).toBeGreaterThan((gen.rows - gen.bad) / 2);
+    expect(alerts[0].keys).toBe(alerts[0].n);
     client.close();
   }, 180_000);
 

@@ -26,6 +26,21 @@ describe('FileKeyRing', () => {
     expect(reader.indexKey()).toEqual(rotator.indexKey());
   });
 
+  it('rotates from the ring the file holds, not a stale copy: two holders never make the same key id', () => {
+    const file = path.join(dir, 'ring3');
+    const clock = () => 0; // neither looks at the file again on its own
+    const a = new FileKeyRing(file, silentLogger(), clock);
+    const b = new FileKeyRing(file, silentLogger(), clock);
+    expect(a.rotate()).toBe('k2');
+    expect(b.rotate()).toBe('k3');
+    const ids = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => /^k\d+:/.test(l))
+      .map((l) => l.split(':')[0]);
+    expect(ids).toEqual(['k1', 'k2', 'k3']);
+  });
+
   it('keeps the ring it has when the file no longer parses or is gone', () => {
     const file = path.join(dir, 'ring2');
     let now = 0;

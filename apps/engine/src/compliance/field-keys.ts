@@ -76,22 +76,22 @@ export class FileKeyRing implements KeyProvider {
 
   /** Adds a new current key (k<n+1>) and returns its id. */
   rotate(): string {
-    const ids = this.ring.ids();
+    // the ids as the file holds them now (another holder may have rotated it since this ring was read)
+    const text = fs.readFileSync(this.file, 'utf8');
+    const ids = parseKeyRing(text).ids();
     let n = ids.length + 1;
     while (ids.includes(`k${n}`)) n++;
     const id = `k${n}`;
-    const lines = fs
-      .readFileSync(this.file, 'utf8')
-      .split(/\r?\n/)
-      .filter((l) => l.trim());
+    const lines = text.split(/\r?\n/).filter((l) => l.trim());
     const index = lines.filter((l) => l.startsWith('index:'));
     const next = [...lines.filter((l) => !l.startsWith('index:')), newKeyLine(id), ...index].join('\n') + '\n';
     parseKeyRing(next); // never write a ring that does not parse
     const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, next, { mode: 0o600 });
+    const stamp = fileStamp(tmp); // the renamed file keeps it: a rotation by another holder after the rename is seen
     fs.renameSync(tmp, this.file);
     this.ring = parseKeyRing(next);
-    this.seen = fileStamp(this.file);
+    this.seen = stamp;
     return id;
   }
 }

@@ -22,12 +22,15 @@ const RETRY_INTERRUPTED_MS = 5000;
 const INTERRUPTED_MIN_WAIT_MS = 250;
 const INTERRUPTED_BACKOFF = { attempts: Infinity, baseMs: 1000, maxMs: 30_000 };
 
-/** A snapshot older than the one published already: fewer batches, or RUNNING after a pause with as many; or the run ended. */
+/**
+ * A snapshot older than the one published already (fewer batches), a RUNNING one after a pause (a thread's
+ * commit just before it may arrive later), or anything after the run's end.
+ */
 function stale(r: JobRunEntity, latest: JobRunEntity): boolean {
   return (
     TERMINAL_RUN_STATUSES.includes(latest.status) ||
     r.batchesCommitted < latest.batchesCommitted ||
-    (r.batchesCommitted === latest.batchesCommitted && r.status === 'RUNNING' && latest.status !== 'RUNNING')
+    (r.status === 'RUNNING' && latest.status !== 'RUNNING')
   );
 }
 
@@ -36,7 +39,15 @@ function stale(r: JobRunEntity, latest: JobRunEntity): boolean {
  * request, and on shutdown stops taking work and waits (bounded) for running batches.
  */
 export class RunScheduler {
-  private readonly active = new Map<string, { control: RunControl; done: Promise<void> }>();
+  private readonly active = new Map<
+    string,
+    {
+      control: RunControl;
+      done: Promise<void>;
+      /** Set when the engine's own executor is done with the run and only its run threads work on: publishes a snapshot. */
+      threadsOnly?: (run: JobRunEntity) => void;
+    }
+  >();
   private readonly queue: string[] = [];
   /** Runs submitted again while this engine was still working on them: taken up again when that ends. */
   private readonly again = new Set<string>();
@@ -119,9 +130,15 @@ export class RunScheduler {
       );
     }
     const active = this.active.get(runId);
-    // here, the executor pauses between batches; replicas elsewhere find the run PAUSED at their next commit
-    if (active) active.control.request('pause', actor, reason);
-    else if (!(await setPaused(this.ctx.ds, run, true, stopReason('paused', reason), actor))) {
+    // here, the executor pauses between batches (its run threads give their partitions back); replicas elsewhere
+    // find the run PAUSED at their next commit. When only run threads still work on it, the pause is made here
+    if (active && !active.threadsOnly) active.control.request('pause', actor, reason);
+    else if (await setPaused(this.ctx.ds, run, true, stopReason('paused', reason), actor)) {
+      if (active) {
+        active.threadsOnly?.(run);
+        active.control.request('pause', actor, reason);
+      }
+    } else {
       const now = await getRun(this.ctx.ds, runId);
       throw new StrongroomError(
         ErrorCode.FAILED_PRECONDITION,
@@ -264,6 +281,16 @@ export class RunScheduler {
           helping.push(...this.threads.help(runId, control, progress));
       });
       if (helping.length) {
+        const entry = this.active.get(runId);
+        if (entry) entry.threadsOnly = progress;
+        // a pause the executor took too late to obey (it had no partition left): made here, as its requester's
+        if (control.requested === 'pause' && after.status === 'RUNNING') {
+          const actor = control.requestedBy ?? this.ctx.actor ?? 'service:engine';
+          const paused = await setPaused(this.ctx.ds, after, true, stopReason('paused', control.reason), actor).catch(
+            () => false,
+          );
+          if (paused) progress(after);
+        }
         const outcomes = await Promise.all(helping);
         const interrupted = outcomes.find((o) => o.interrupted)?.interrupted;
         if (interrupted) control.interrupted ??= interrupted;
@@ -272,7 +299,7 @@ export class RunScheduler {
         // the run as the threads left it (one of them may have finalized it); an interruption's reason only
         // while it is still RUNNING (a paused or ended run keeps its own)
         const reason = after.statusReason ?? control.interrupted;
-        after = await getRun(this.ctx.ds, runId);
+        after = await getRun(this.ctx.ds, runId).catch(() => after); // an outage: as the executor left it
         if (after.status === 'RUNNING' && reason) after.statusReason = reason;
         progress(after);
       }

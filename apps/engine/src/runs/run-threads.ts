@@ -159,12 +159,14 @@ export class RunThreads {
    */
   help(runId: string, control: RunControl, onProgress: (run: JobRunEntity) => void): Promise<HelpOutcome>[] {
     const idle = this.threads.filter((t) => !t.dead && t.runId === undefined);
+    // a pause reaches the threads as a release: they give their partitions back and leave the status to the
+    // engine's executor (or its scheduler), so a thread that stops late cannot pause a run resumed meanwhile
     const forward = (t: Thread, request: RunRequest, by?: string, reason?: string) => {
       if (t.runId !== runId) return;
       const m: ToRunThread = {
         type: 'control',
         runId,
-        request,
+        request: request === 'pause' ? 'release' : request,
         ...(by !== undefined ? { by } : {}),
         ...(reason !== undefined ? { reason } : {}),
       };

@@ -1,9 +1,11 @@
 /**
  * Operator and engine requests to a run this engine works on, checked between batches: pause (the run
- * goes PAUSED and the partition back), cancel, and stop-for-shutdown (the run stays RUNNING with
- * consistent checkpoints; any replica resumes it).
+ * goes PAUSED and the partition back), cancel, stop-for-shutdown (the run stays RUNNING with consistent
+ * checkpoints; any replica resumes it), and release (the partition goes back and the run's status is left
+ * to others: an engine's run threads on a pause, which the engine itself records — a thread that paused
+ * late could pause again a run resumed meanwhile).
  */
-export type RunRequest = 'run' | 'pause' | 'cancel' | 'shutdown';
+export type RunRequest = 'run' | 'pause' | 'cancel' | 'shutdown' | 'release';
 
 export class RunControl {
   private state: RunRequest = 'run';

@@ -634,12 +634,12 @@ async function obey(
   return control.requested;
 }
 
-/** Pause, cancel or shutdown between batches: the partition goes back (or the run ends unpublished). */
+/** Pause, cancel, shutdown or release between batches: the partition goes back (or the run ends unpublished). */
 async function stop(
   ctx: RunContext,
   run: JobRunEntity,
   lease: PartitionLease,
-  request: 'cancel' | 'shutdown' | 'pause',
+  request: 'cancel' | 'shutdown' | 'pause' | 'release',
   actor: string,
   log: Logger,
   reason?: string,
@@ -651,6 +651,7 @@ async function stop(
   }
   await releaseLease(ctx.ds, lease);
   if (request === 'pause') log.info('run:paused', { read: run.recordsRead, partitionNo: lease.partitionNo });
+  else if (request === 'release') log.info('partition:released', { partitionNo: lease.partitionNo });
   else log.warn('run:interrupted', { reason: 'engine shutdown', partitionNo: lease.partitionNo });
   return 'stopped';
 }
