@@ -45,6 +45,7 @@ import { confineSourcePath } from '@strongroom/connectors';
 import { FourEyes } from './compliance/four-eyes';
 import { type EngineConfig } from './config';
 import { crashHook } from './crash-hook';
+import { runtimeDataSource } from './runtime-data-source';
 import { Checkpointer } from './audit/checkpointer';
 import { DenialLog } from './audit/denial-log';
 import { BreakerJournal, untilDatabaseAnswers } from './ops/breakers';
@@ -138,15 +139,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     await migrator.destroy();
   }
   const runtimeUrl = config.runtimeDatabaseUrl ?? (await provisionRuntimeLogin(config, logger));
-  const ds: DataSource = createDataSource({
-    url: runtimeUrl,
-    poolSize: config.dbPoolSize,
-    applicationName: 'strongroom-engine',
-    statementTimeoutMs: config.statementTimeoutMs,
-    lockTimeoutMs: config.lockTimeoutMs,
-    clientTimeoutMs: config.clientTimeoutMs,
-    connectTimeoutMs: config.connectTimeoutMs,
-  });
+  const ds: DataSource = runtimeDataSource(config, runtimeUrl, config.dbPoolSize);
   await ds.initialize();
   const excess = await excessPrivileges((sql) => ds.query(sql));
   if (excess.length) {

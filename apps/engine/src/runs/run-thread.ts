@@ -6,7 +6,6 @@
 // times and breaker transitions.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createPanProtector } from '@strongroom/compliance';
-import { createDataSource } from '@strongroom/db';
 import { coerceError } from '@strongroom/errors';
 import { createLogger } from '@strongroom/logging';
 import { executeRun, getJob, getRun, RunControl, type RunContext } from '@strongroom/pipeline';
@@ -15,6 +14,7 @@ import { FileKeyRing } from '../compliance/field-keys';
 import { followScreening } from '../compliance/screening';
 import { crashHook } from '../crash-hook';
 import { loadPanKey } from '../pan-key';
+import { runtimeDataSource } from '../runtime-data-source';
 import { type FromRunThread, type RunThreadData, type ToRunThread } from './run-threads';
 
 if (!parentPort) throw new Error('run-thread.ts runs as a worker thread');
@@ -30,15 +30,7 @@ async function start(): Promise<void> {
     format: config.logFormat,
     stderr: true,
   }).child({ thread: data.threadNo });
-  const ds = createDataSource({
-    url: data.databaseUrl,
-    poolSize: data.poolSize,
-    applicationName: 'strongroom-engine',
-    statementTimeoutMs: config.statementTimeoutMs,
-    lockTimeoutMs: config.lockTimeoutMs,
-    clientTimeoutMs: config.clientTimeoutMs,
-    connectTimeoutMs: config.connectTimeoutMs,
-  });
+  const ds = runtimeDataSource(config, data.databaseUrl, data.poolSize);
   await ds.initialize();
   const breakers = new BreakerRegistry();
   breakers.onTransition((t) => post({ type: 'breaker', transition: t }));

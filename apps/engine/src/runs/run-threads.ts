@@ -54,6 +54,15 @@ interface Thread {
   dead?: boolean;
 }
 
+/** Ends a thread's help with its run: the thread is idle again, and whoever waits for it hears how it ended. */
+function settle(t: Thread, outcome: HelpOutcome): void {
+  const done = t.done;
+  delete t.runId;
+  delete t.done;
+  delete t.onProgress;
+  done?.(outcome);
+}
+
 /** Connections per run thread: the batch session, a lease renewal and a lookup at once. */
 const THREAD_POOL_SIZE = 3;
 
@@ -110,11 +119,7 @@ export class RunThreads {
               hooks.onBreaker({ ...m.transition, name: `${m.transition.name}/t${no}` });
             } else if (m.type === 'done') {
               if (t.runId !== m.runId) return;
-              const done = t.done;
-              delete t.runId;
-              delete t.done;
-              delete t.onProgress;
-              done?.({
+              settle(t, {
                 thread: no,
                 ...(m.status ? { status: m.status } : {}),
                 ...(m.interrupted ? { interrupted: m.interrupted } : {}),
@@ -128,11 +133,7 @@ export class RunThreads {
             if (t.dead) return;
             t.dead = true;
             if (!state.closing) logger.error('run-thread:died', { thread: no, error: why, runId: t.runId });
-            const done = t.done;
-            delete t.runId;
-            delete t.done;
-            delete t.onProgress;
-            done?.({
+            settle(t, {
               thread: no,
               error: `run thread ${no} ${state.closing ? 'ended by the engine stop' : `died: ${why}`}`,
             });
