@@ -3,6 +3,8 @@ import { verifyChain } from '@strongroom/audit';
 import {
   createJobServiceClient,
   createOpsServiceClient,
+  type ListBreakersRequest,
+  type ListBreakersResponse,
   type ListReplicasRequest,
   type ListReplicasResponse,
   deadlineIn,
@@ -228,6 +230,14 @@ describe('run threads share a file run by partitions (real engine processes)', (
       },
       20_000,
     );
+    // each thread's breakers are listed, and exported as metrics, beside the main thread's (under <breaker>/t<n>)
+    const { breakers } = await unaryCall<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {});
+    const names = breakers.map((b) => b.name);
+    for (const name of ['postgres', 'source:file', 'postgres/t1', 'source:file/t1', 'postgres/t2', 'source:file/t2'])
+      expect(names).toContain(name);
+    expect(breakers.find((b) => b.name === 'postgres/t2')?.state).toBe('CLOSED');
+    const metrics = await (await fetch(engine.metricsUrl as string)).text();
+    expect(promSample(metrics, 'strongroom_breaker_state', 'breaker="postgres/t1"')).toBe(0);
     ops.close();
     await unaryCall<PauseRunRequest, PauseRunResponse>(client, client.pauseRun, { runId, reason: 'threads test' });
     await until('the run is paused', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_PAUSED);

@@ -245,7 +245,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       ),
     threads,
   );
-  const metrics = new EngineMetrics(registry, { ds, db, breakers, activeRuns: () => scheduler.activeCount });
+  // the breakers the engine lists and exports: its main thread's, then its run threads' (<breaker>/t<n>)
+  const allBreakers = () => [...breakers.list(), ...(threads?.breakers() ?? [])];
+  const metrics = new EngineMetrics(registry, {
+    ds,
+    db,
+    breakers: allBreakers,
+    activeRuns: () => scheduler.activeCount,
+  });
   const observer = new RunObserver(ds, db, metrics, logger);
   scheduler.onAnyProgress((run) => observer.observe(run));
   let stopping = false;
@@ -282,7 +289,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   );
   server.addService(
     OpsServiceService,
-    opsServiceHandlers({ ds, breakers, db, logger, denials: denialLog, leaseTtlMs: config.leaseTtlMs }),
+    opsServiceHandlers({ ds, breakers: allBreakers, db, logger, denials: denialLog, leaseTtlMs: config.leaseTtlMs }),
   );
   server.addService(
     ComplianceServiceService,

@@ -3,7 +3,7 @@ import { type ListReplicasRequest, type OpsServiceServer, type ReportDenialsRequ
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
-import { type Breaker, type BreakerRegistry } from '@strongroom/resilience';
+import { type Breaker, type BreakerState, type BreakerTransition } from '@strongroom/resilience';
 import { type DenialLog } from '../audit/denial-log';
 import { unary } from './call-scope';
 import { listReplicas } from '../runs/replicas';
@@ -18,7 +18,8 @@ const RECORDED_BUDGET_MS = 250;
  */
 export function opsServiceHandlers(deps: {
   ds: DataSource;
-  breakers: BreakerRegistry;
+  /** Every breaker of the engine: its main thread's and its run threads'. */
+  breakers: () => readonly { name: string; state: BreakerState; lastTransition?: BreakerTransition }[];
   db: Breaker;
   logger: Logger;
   denials: DenialLog;
@@ -30,7 +31,7 @@ export function opsServiceHandlers(deps: {
       { logger: deps.logger },
       'ListBreakers',
       async () => {
-        const live = deps.breakers.list();
+        const live = deps.breakers();
         const recorded: { name: string; last_transition_at: Date; failure_count: number }[] =
           deps.db.state === 'CLOSED' && live.some((b) => !b.lastTransition)
             ? await Promise.race([

@@ -1,6 +1,6 @@
 import { type DataSource, type JobRunEntity } from '@strongroom/db';
 import { Counter, Gauge, Histogram, registerBreakerStates, type Registry } from '@strongroom/metrics';
-import { type Breaker, type BreakerRegistry } from '@strongroom/resilience';
+import { type Breaker, type BreakerState } from '@strongroom/resilience';
 
 /** Seconds a database-backed gauge (DLQ depth, audit chain length) is cached between scrapes. */
 const DB_GAUGE_TTL_MS = 5000;
@@ -32,7 +32,12 @@ export class EngineMetrics {
 
   constructor(
     registry: Registry,
-    private readonly deps: { ds: DataSource; db: Breaker; breakers: BreakerRegistry; activeRuns: () => number },
+    private readonly deps: {
+      ds: DataSource;
+      db: Breaker;
+      breakers: () => readonly { name: string; state: BreakerState }[];
+      activeRuns: () => number;
+    },
   ) {
     const registers = [registry];
     this.records = new Counter({
@@ -88,7 +93,7 @@ export class EngineMetrics {
         this.set(activeRuns());
       },
     });
-    registerBreakerStates(registry, () => breakers.list());
+    registerBreakerStates(registry, breakers);
     new Gauge({
       name: 'strongroom_dlq_depth',
       help: 'Dead letters waiting for replay or discard (status PENDING)',

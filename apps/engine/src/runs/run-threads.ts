@@ -4,7 +4,7 @@ import { workerBootstrap } from '@strongroom/config';
 import { type JobRunEntity } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type RunControl, type RunRequest } from '@strongroom/pipeline';
-import { type BreakerTransition } from '@strongroom/resilience';
+import { type BreakerState, type BreakerTransition } from '@strongroom/resilience';
 import { type EngineConfig } from '../config';
 
 /** What a run thread starts with. */
@@ -25,7 +25,7 @@ export type ToRunThread =
   | { type: 'close' };
 
 export type FromRunThread =
-  | { type: 'ready' }
+  | { type: 'ready'; breakers: { name: string; state: BreakerState }[] }
   | { type: 'failed'; message: string }
   | { type: 'progress'; runId: string; run: JobRunEntity }
   | { type: 'batch'; job: string; ms: number }
@@ -44,8 +44,17 @@ export interface HelpOutcome {
   error?: string;
 }
 
+/** A run thread's breaker as the engine lists it: under `<breaker>/t<n>`, its state, its last transition. */
+export interface ThreadBreaker {
+  name: string;
+  state: BreakerState;
+  lastTransition?: BreakerTransition;
+}
+
 interface Thread {
   no: number;
+  /** Its breakers by their listed name, kept up to date from its transitions. */
+  breakers: Map<string, ThreadBreaker>;
   worker: Worker;
   /** The run it works on now. */
   runId?: string;
@@ -102,11 +111,14 @@ export class RunThreads {
           replicaId: `${base.config.replicaId}/t${no}`,
         };
         const worker = new Worker(boot, { eval: true, workerData: data });
-        const t: Thread = { no, worker };
+        const t: Thread = { no, worker, breakers: new Map() };
         return new Promise<Thread | undefined>((resolve) => {
           worker.on('message', (m: FromRunThread) => {
-            if (m.type === 'ready') resolve(t);
-            else if (m.type === 'failed') {
+            if (m.type === 'ready') {
+              for (const b of m.breakers)
+                t.breakers.set(`${b.name}/t${no}`, { name: `${b.name}/t${no}`, state: b.state });
+              resolve(t);
+            } else if (m.type === 'failed') {
               logger.error('run-thread:start-failed', { thread: no, error: m.message });
               t.dead = true;
               void worker.terminate();
@@ -115,8 +127,14 @@ export class RunThreads {
               if (t.runId === m.runId) t.onProgress?.(m.run);
             } else if (m.type === 'batch') hooks.onBatchCommitted(m.job, m.ms);
             else if (m.type === 'breaker') {
-              // the thread's own breakers, journaled (table, audit, log) under their name and the thread's
-              hooks.onBreaker({ ...m.transition, name: `${m.transition.name}/t${no}` });
+              // the thread's own breakers, journaled (table, audit, log) and listed under their name and the thread's
+              const transition = { ...m.transition, name: `${m.transition.name}/t${no}` };
+              t.breakers.set(transition.name, {
+                name: transition.name,
+                state: transition.to,
+                lastTransition: transition,
+              });
+              hooks.onBreaker(transition);
             } else if (m.type === 'done') {
               if (t.runId !== m.runId) return;
               settle(t, {
@@ -147,6 +165,14 @@ export class RunThreads {
     const threads = started.filter((t): t is Thread => t !== undefined);
     logger.info('run-threads:started', { threads: threads.length });
     return new RunThreads(threads, logger, state);
+  }
+
+  /**
+   * The breakers of the threads alive (each thread has its own database, file source and screening
+   * breakers), named `<breaker>/t<n>`: listed by ListBreakers and the breaker metric beside the main thread's.
+   */
+  breakers(): ThreadBreaker[] {
+    return this.threads.filter((t) => !t.dead).flatMap((t) => [...t.breakers.values()]);
   }
 
   /** Threads alive. */
