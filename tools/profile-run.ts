@@ -47,6 +47,10 @@ async function main(): Promise<void> {
         );
         const job = await getJob(ds, (await saveJob(ds, def)).job.id);
         const { run } = await createRun(ds, job);
+        // the sanctions index is built before the run is measured (an engine loads its lists once, at its start)
+        const screener = full
+          ? SanctionsIndex.fromFiles([path.join(lists, 'sdn.csv'), path.join(lists, 'alt.csv')], 0.9)
+          : undefined;
         // --prof FILE: a CPU profile of the run alone (not the data generation), for chrome://inspect or speedscope
         const profAt = process.argv.indexOf('--prof');
         const allocAt = process.argv.indexOf('--alloc');
@@ -80,14 +84,7 @@ async function main(): Promise<void> {
             ds,
             logger: createLogger({ service: 'profile', level: (process.env.LOG_LEVEL as 'info') ?? 'warn' }),
             pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }),
-            ...(full
-              ? {
-                  screening: {
-                    screener: SanctionsIndex.fromFiles([path.join(lists, 'sdn.csv'), path.join(lists, 'alt.csv')], 0.9),
-                    threshold: 0.9,
-                  },
-                }
-              : {}),
+            ...(screener ? { screening: { screener, threshold: 0.9 } } : {}),
           },
           run,
           job,
