@@ -13,6 +13,7 @@ export { sanctionsListFiles } from './sanctions/lists';
 export {
   AML_RULES,
   amlCandidates,
+  velocityClustered,
   DEFAULT_AML_CONFIG,
   resolveAmlConfig,
   highRiskJurisdiction,

@@ -38,6 +38,14 @@ export interface GenerateOptions {
    * transaction for the AML rules (to measure what alerts cost). Default: realistic amounts.
    */
   largeAmounts?: boolean;
+  /**
+   * Accounts per country (5 countries): the account of each row is drawn from this many per country. Default
+   * 5,001 (25,005 accounts). A small pool with a short `spanHours` puts many transactions on each account within
+   * the AML windows, as a merchant's or a treasury account's file does.
+   */
+  accountsPerCountry?: number;
+  /** Booking times are drawn over this many hours from 2026-10-01. Default 1,440 (60 days). */
+  spanHours?: number;
 }
 
 /** Bumped whenever the generator's output for a given seed changes (caches of generated files compare it). */
@@ -128,6 +136,9 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
   const badRatio = options.badRatio ?? 0.01;
   const cardRatio = options.cardRatio ?? 0.2;
   const prefix = options.idPrefix ?? 'TX';
+  // the highest account number drawn per country (0…pool): 5,001 accounts per country by default
+  const pool = options.accountsPerCountry !== undefined ? Math.max(0, options.accountsPerCountry - 1) : 5000;
+  const span = Math.round((options.spanHours ?? 60 * 24) * 3600);
   const out = fs.createWriteStream(file);
   const badByKind = Object.fromEntries(BAD_KINDS.map((k) => [k, 0])) as Record<BadRowKind, number>;
   let withCard = 0;
@@ -138,7 +149,7 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
   const totals = new Map<string, { count: bigint; minor: bigint }>();
   for (let i = 1; i <= options.rows; i++) {
     const [currency, scale] = r.pick(CURRENCIES);
-    const t = new Date(start + r.int(0, 60 * 86400) * 1000);
+    const t = new Date(start + r.int(0, span) * 1000);
     const booked = `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}T${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}Z`;
     const v = new Date(t.getTime() + r.int(0, 2) * 86400_000);
     const valueDate = `${v.getUTCFullYear()}-${pad(v.getUTCMonth() + 1)}-${pad(v.getUTCDate())}`;
@@ -146,7 +157,7 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
       r.next() < cardRatio ? luhnComplete(`${r.pick(BINS)}${String(r.int(0, 999_999_999)).padStart(9, '0')}`) : '';
     const fields = [
       `${prefix}${String(i).padStart(9, '0')}`,
-      account(r, 5000),
+      account(r, pool),
       r.next() < 0.8 ? account(r, 1_000_000) : '',
       r.pick(NAMES),
       amount(r, scale, options.largeAmounts),

@@ -1,7 +1,14 @@
 // @clock-sensitive: KYC expiry is compared with booking dates, never with today; npm test runs this file again with the clock a year ahead.
 import path from 'node:path';
 import { createDataSource, pgClientOf, type DataSource } from '@strongroom/db';
-import { AML_RULES, amlCandidates, createPanProtector, resolveAmlConfig, SanctionsIndex } from '@strongroom/compliance';
+import {
+  AML_RULES,
+  amlCandidates,
+  createPanProtector,
+  resolveAmlConfig,
+  SanctionsIndex,
+  velocityClustered,
+} from '@strongroom/compliance';
 import { silentLogger } from '@strongroom/logging';
 import { corpusDir, createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
 import {
@@ -398,7 +405,7 @@ describe('compliance checks in the load path', () => {
           config,
           '0',
           '9223372036854775807',
-          ...(rule.candidates ? [null] : []),
+          ...(rule.candidates || rule.clustered ? [null] : []),
         ]);
       const full = (await q.query(
         'SELECT rule, txn_id, score, status, evidence FROM compliance_alerts WHERE run_id = $1 ORDER BY rule, txn_id',
@@ -440,5 +447,167 @@ describe('compliance checks in the load path', () => {
     const outcomes = await replayDeadLetters(ctx(), { ids: dlq.map((d) => d.id), corrections }, 'user:ops');
     expect(outcomes.map((o) => o.outcome)).toEqual(['LOADED', 'LOADED']);
     expect((await alertsOf(run.id)).filter((a) => a.rule === 'RAPID_MOVEMENT').map((a) => a.txn_id)).toEqual(['rp3']);
+  });
+
+  it('raises the VELOCITY alerts of a probe per row, set-based for an account with many rows in a window', async () => {
+    // the statement before the set-based one, kept here as the reference: each row probes its own window (its
+    // alert per account window is the first breaching row by booking time, then id, as the rule's is)
+    const PROBE_PER_ROW = `WITH
+      b AS (SELECT t.* FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3),
+      c AS (SELECT ($5::jsonb #>> '{velocity,windowHours}')::numeric AS hours, ($5::jsonb #>> '{velocity,maxCount}')::int AS max_count,
+                   ($5::jsonb #>> '{velocity,maxAmountUsd}')::numeric AS max_usd)
+      INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
+      SELECT 'VELOCITY', 'acct:' || coalesce(b.account_bidx, b.account) || ':' || floor(extract(epoch FROM b.booked_at) / (c.hours * 3600))::bigint,
+             50, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
+             jsonb_build_object('count', w.n, 'maxCount', c.max_count, 'totalUsd', round(w.total, 2)::text, 'maxAmountUsd', c.max_usd::text, 'windowHours', c.hours)
+        FROM b CROSS JOIN c
+        CROSS JOIN LATERAL (
+          SELECT count(*) AS n, coalesce(sum(abs(h.amount) * (($5::jsonb -> 'fxToUsd') ->> h.currency)::numeric), 0) AS total
+            FROM transactions h
+           WHERE h.aml_monitored AND coalesce(h.account_bidx, h.account) = coalesce(b.account_bidx, b.account)
+             AND h.booked_at > b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at) w
+       WHERE w.n > c.max_count OR w.total > c.max_usd
+       ORDER BY b.booked_at, b.id
+      ON CONFLICT (rule, dedupe_key) DO NOTHING`;
+    const aml = `{ velocity: { windowHours: 1, maxCount: 4, maxAmountUsd: "20000" } }`;
+    // history: an earlier run on the busy account, and a feed without AML on it (not monitored: never counted)
+    const before = await load(
+      'vel-history',
+      [
+        'vh1,ACC-BUSY,,,100.00,USD,2026-06-01T09:30:00Z',
+        'vh2,ACC-BUSY,,,15000.00,EUR,2026-06-01T09:59:59.999999Z',
+        'vh3,ACC-BUSY,,,100.00,USD,2026-06-01T08:59:00Z',
+      ],
+      `{ frameworks: [AML], sanctions: off, aml: ${aml} }`,
+    );
+    expect(before.status).toBe('SUCCEEDED');
+    const unmonitored = await load(
+      'vel-unmonitored',
+      Array.from({ length: 12 }, (_, i) => `vu${i},ACC-BUSY,,,5000.00,USD,2026-06-01T10:0${i % 10}:00Z`),
+      '{ frameworks: [SOX] }',
+    );
+    expect(unmonitored.status).toBe('SUCCEEDED');
+    // the run: a busy account (rows seconds apart, some at the same time, some exactly a window apart, a microsecond
+    // inside it), accounts with a row now and then, a currency without a USD rate, and a quiet account
+    const rows: string[] = [];
+    const stamp = (ms: number, micros = 0) =>
+      new Date(Date.UTC(2026, 5, 1, 10) + ms)
+        .toISOString()
+        .replace(
+          /\.\d{3}Z$/,
+          `.${String(((ms % 1000) + 1000) % 1000).padStart(3, '0')}${String(micros).padStart(3, '0')}Z`,
+        );
+    for (let i = 0; i < 60; i++)
+      rows.push(`vb${i},ACC-BUSY,,,${(100 + i * 37).toFixed(2)},${i % 5 === 0 ? 'PLN' : 'USD'},${stamp(i * 45_000)}`);
+    rows.push(`vbsame1,ACC-BUSY,,,1.00,USD,${stamp(10 * 45_000)}`, `vbsame2,ACC-BUSY,,,1.00,USD,${stamp(10 * 45_000)}`);
+    rows.push(
+      `vbedge1,ACC-BUSY,,,1.00,USD,${stamp(3_600_000 - 1, 999)}`,
+      `vbedge2,ACC-BUSY,,,1.00,USD,${stamp(3_600_000 + 30 * 45_000)}`,
+    );
+    for (let i = 0; i < 40; i++)
+      rows.push(`vs${i},ACC-S${i % 8},,,${i % 3 === 0 ? '25000.00' : '12.00'},EUR,${stamp(i * 1_800_000)}`);
+    rows.push('vq1,ACC-QUIET,,,5.00,USD,2026-06-03T00:00:00Z');
+    const run = await load(
+      'vel-run',
+      rows,
+      `{ frameworks: [AML], sanctions: off, aml: ${aml} }`,
+      0,
+      '{ minSize: 7, maxSize: 7 }',
+    );
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: String(rows.length) });
+    const config = JSON.stringify(
+      resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 4, maxAmountUsd: '20000' } }),
+    );
+    const velocity = AML_RULES.find((r) => r.rule === 'VELOCITY');
+    expect(velocity?.clustered).toBe(true);
+    const all = (await ds.query('SELECT source_record_no::int AS no FROM transactions WHERE run_id = $1', [
+      run.id,
+    ])) as { no: number }[];
+    const q = ds.createQueryRunner();
+    await q.connect();
+    const alertsWith = async (sql: string, extra: unknown[]) => {
+      await q.query('BEGIN');
+      try {
+        await q.query(`DELETE FROM compliance_alerts WHERE rule = 'VELOCITY'`);
+        await q.query(sql, [run.id, 1, rows.length, run.jobId, config, '0', '9223372036854775807', ...extra]);
+        return await q.query(
+          `SELECT dedupe_key, txn_id, booked_at, evidence FROM compliance_alerts WHERE rule = 'VELOCITY' ORDER BY dedupe_key`,
+        );
+      } finally {
+        await q.query('ROLLBACK');
+      }
+    };
+    try {
+      const reference = await alertsWith(PROBE_PER_ROW, []);
+      // the busy account breaches in several windows; the history and the microsecond edges count as the probe counts them
+      expect(reference.length).toBeGreaterThanOrEqual(3);
+      expect(reference.some((a: { txn_id: string }) => a.txn_id.startsWith('vs'))).toBe(true);
+      // every row set-based, every row probed, a row in three set-based: the same alerts
+      expect(await alertsWith(velocity?.sql as string, [null])).toEqual(reference);
+      expect(await alertsWith(velocity?.sql as string, [[]])).toEqual(reference);
+      expect(await alertsWith(velocity?.sql as string, [all.filter((r) => r.no % 3 === 0).map((r) => r.no)])).toEqual(
+        reference,
+      );
+      // and what the engine lists (its own split of the batch) gives them too
+      const clustered = velocityClustered(
+        rows.map((r, i) => ({
+          recordNo: i + 1,
+          account: r.split(',')[1] as string,
+          bookedAt: r.split(',')[6] as string,
+        })),
+        1,
+      );
+      expect(clustered.length).toBeGreaterThan(40);
+      expect(clustered).not.toContain(rows.length); // the quiet account's one row is probed
+      expect(await alertsWith(velocity?.sql as string, [clustered])).toEqual(reference);
+    } finally {
+      await q.release();
+    }
+  });
+
+  it("reads a busy account's rows once per batch for VELOCITY, not once per row (no cost in the square of its rows)", async () => {
+    // 300 rows on one account within 50 minutes, in one batch: a probe per row would read each row's window
+    // (about 45,000 row reads); set-based, each row of the account's history is read once
+    const stamp = (i: number) => new Date(Date.UTC(2026, 6, 1, 9) + i * 10_000).toISOString();
+    const rows = Array.from({ length: 300 }, (_, i) => `vd${i},ACC-DENSE,,,10.00,USD,${stamp(i)}`);
+    const run = await load('vel-dense', rows, AML, 0, '{ minSize: 500, maxSize: 500 }');
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '300', batchesCommitted: 1 });
+    // the batch's VELOCITY alert (more than 3 transactions in the hour) is there, once for its window
+    expect((await alertsOf(run.id)).filter((a) => a.rule === 'VELOCITY').length).toBeGreaterThanOrEqual(1);
+    const velocity = AML_RULES.find((r) => r.rule === 'VELOCITY');
+    const config = JSON.stringify(resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }));
+    const clustered = velocityClustered(
+      rows.map((r, i) => ({ recordNo: i + 1, account: 'ACC-DENSE', bookedAt: r.split(',')[6] as string })),
+      1,
+    );
+    expect(clustered.length).toBe(300);
+    const q = ds.createQueryRunner();
+    await q.connect();
+    try {
+      await q.query('BEGIN');
+      const [{ 'QUERY PLAN': plan }] = await q.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${velocity?.sql as string}`, [
+        run.id,
+        1,
+        300,
+        run.jobId,
+        config,
+        '0',
+        '9223372036854775807',
+        clustered,
+      ]);
+      await q.query('ROLLBACK');
+      // rows the plan read from the sink (every scan of transactions, times its loops)
+      let read = 0;
+      const walk = (node: Record<string, unknown>) => {
+        if (node['Relation Name'] === 'transactions')
+          read += (node['Actual Rows'] as number) * (node['Actual Loops'] as number);
+        for (const child of (node['Plans'] as Record<string, unknown>[] | undefined) ?? []) walk(child);
+      };
+      walk((plan as { Plan: Record<string, unknown> }[])[0]?.Plan as Record<string, unknown>);
+      expect(read).toBeGreaterThanOrEqual(300);
+      expect(read).toBeLessThan(3 * 300);
+    } finally {
+      await q.release();
+    }
   });
 });

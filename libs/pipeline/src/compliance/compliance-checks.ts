@@ -6,6 +6,7 @@ import {
   HIGH_RISK_SCORE,
   highRiskJurisdiction,
   resolveAmlConfig,
+  velocityClustered,
   type AmlConfig,
   type KeyProvider,
   type Screener,
@@ -119,6 +120,8 @@ export async function runComplianceChecks(
         }))
       : [];
     const exact = rowsCoverRange && known.every((r) => r.exponent >= 0) ? amlCandidates(known, checks.aml) : undefined;
+    // the rows whose account has another row within the velocity window: checked set-based (null: all of them)
+    const clustered = rowsCoverRange ? velocityClustered(rows, checks.aml.velocity.windowHours) : null;
     for (const rule of AML_RULES) {
       const params = [
         ids.runId,
@@ -129,6 +132,7 @@ export async function runComplianceChecks(
         ids.lo,
         ids.hi,
         ...(rule.candidates ? [exact ?? null] : []),
+        ...(rule.clustered ? [clustered] : []),
       ];
       count((await client.query<{ rule: string; n: number }>(rule.sql, params)).rows);
     }
