@@ -13,7 +13,8 @@
  * id, $5 the AmlConfig as JSON, $6 and $7 the lowest and highest sink id the batch's rows can have (the
  * sink finds a run's rows by id ranges, not by an index on the run); each answers with the number of
  * alerts it raised (rows of rule, n). The per-row rules (`candidates: true`) also take $8, the record
- * numbers amlCandidates keeps (or null for all). This module only builds the statements; the pipeline runs them.
+ * numbers amlCandidates keeps (or null for all); VELOCITY (`clustered: true`) takes as $8 the record numbers
+ * velocityClustered lists (or null: all set-based). This module only builds the statements; the pipeline runs them.
  */
 
 export interface AmlConfig {
@@ -128,11 +129,7 @@ export interface AmlRuleDefinition {
   clustered?: boolean;
 }
 
-// the batch's rows with their USD rate; the config as typed values
-const BATCH = `
-  b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
-          FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3)`;
-// the same, restricted to the candidate record numbers $8 (null: the whole batch)
+// the batch's rows with their USD rate, restricted to the candidate record numbers $8 (null: the whole batch)
 const CANDIDATES = `
   b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
           FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3
@@ -146,6 +143,10 @@ const windowKey = (hours: string) =>
 // an account's monitored transactions (rows of AML jobs: the look-back index covers only those), by its blind
 // index when the account is stored encrypted
 const SAME_ACCOUNT = `h.aml_monitored AND coalesce(h.account_bidx, h.account) = coalesce(b.account_bidx, b.account)`;
+// the batch's rows for VELOCITY: only what it reads (the statement reads them three times: they are materialized)
+const VELOCITY_BATCH = `
+  b AS (SELECT t.id, t.booked_at, t.account, t.account_bidx, t.source_record_no, t.source_system, t.txn_id
+          FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3)`;
 // the velocity window as an interval (a frame offset may not refer to a column, so it is written out where used)
 const VELOCITY_SPAN = `make_interval(secs => ($5::jsonb #>> '{velocity,windowHours}')::numeric * 3600)`;
 const HISTORY_RATE = `CROSS JOIN LATERAL (SELECT (($5::jsonb -> 'fxToUsd') ->> h.currency)::numeric AS rate) hr`;
@@ -206,16 +207,16 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
     // of an account never read a row twice), and each row's count and USD total come from a window function
     // over that history. Of the rows that breach a limit, each account window's alert describes the first
     // (booking time, then id).
-    sql: `WITH ${BATCH},
+    sql: `WITH ${VELOCITY_BATCH},
       c AS (SELECT ($5::jsonb #>> '{velocity,windowHours}')::numeric AS hours, ($5::jsonb #>> '{velocity,maxCount}')::int AS max_count,
                    ($5::jsonb #>> '{velocity,maxAmountUsd}')::numeric AS max_usd, ${VELOCITY_SPAN} AS span),
-      p AS (SELECT b.id, w.n, w.total
+      p AS (SELECT b.id, b.source_system, b.txn_id, b.account, b.account_bidx, b.booked_at, w.n, w.total
               FROM b CROSS JOIN c
               CROSS JOIN LATERAL (
                 SELECT count(*) AS n, coalesce(sum(abs(h.amount) * hr.rate), 0) AS total
                   FROM transactions h ${HISTORY_RATE}
                  WHERE ${SAME_ACCOUNT} AND h.booked_at > b.booked_at - c.span AND h.booked_at <= b.booked_at) w
-             WHERE $8::bigint[] IS NOT NULL AND b.source_record_no <> ALL ($8::bigint[])),
+             WHERE $8::bigint[] IS NOT NULL AND b.source_record_no <> ALL ($8::bigint[]) AND (w.n > c.max_count OR w.total > c.max_usd)),
       m AS (SELECT b.* FROM b WHERE $8::bigint[] IS NULL OR b.source_record_no = ANY ($8::bigint[])),
       s AS (SELECT coalesce(m.account_bidx, m.account) AS key, m.booked_at,
                    CASE WHEN m.booked_at - lag(m.booked_at) OVER (PARTITION BY coalesce(m.account_bidx, m.account) ORDER BY m.booked_at) < c.span
@@ -223,21 +224,27 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
               FROM m CROSS JOIN c),
       i AS (SELECT key, booked_at, sum(starts) OVER (PARTITION BY key ORDER BY booked_at ROWS UNBOUNDED PRECEDING) AS island FROM s),
       r AS (SELECT key, min(booked_at) AS first, max(booked_at) AS last FROM i GROUP BY key, island),
-      h AS (SELECT r.key, x.id, x.booked_at, abs(x.amount) * (($5::jsonb -> 'fxToUsd') ->> x.currency)::numeric AS usd,
+      -- OFFSET 0 keeps the read per island (an index range scan), whatever the planner estimates: never a scan of the sink
+      h AS (SELECT r.key, x.id, x.booked_at, x.source_system, x.txn_id, x.account, x.account_bidx,
+                   abs(x.amount) * (($5::jsonb -> 'fxToUsd') ->> x.currency)::numeric AS usd,
                    (x.id BETWEEN $6 AND $7 AND x.run_id = $1 AND x.source_record_no BETWEEN $2 AND $3
                     AND ($8::bigint[] IS NULL OR x.source_record_no = ANY ($8::bigint[]))) AS mine
               FROM r
               CROSS JOIN LATERAL (
-                SELECT h.id, h.booked_at, h.amount, h.currency, h.run_id, h.source_record_no FROM transactions h
+                SELECT h.id, h.booked_at, h.amount, h.currency, h.run_id, h.source_record_no, h.source_system, h.txn_id, h.account, h.account_bidx
+                  FROM transactions h
                  WHERE h.aml_monitored AND coalesce(h.account_bidx, h.account) = r.key
-                   AND h.booked_at > r.first - ${VELOCITY_SPAN} AND h.booked_at <= r.last) x),
-      w AS (SELECT id, mine, count(*) OVER win AS n, coalesce(sum(usd) OVER win, 0) AS total FROM h
+                   AND h.booked_at > r.first - ${VELOCITY_SPAN} AND h.booked_at <= r.last OFFSET 0) x),
+      w AS (SELECT h.*, count(*) OVER win AS n, coalesce(sum(usd) OVER win, 0) AS total FROM h
              WINDOW win AS (PARTITION BY key ORDER BY booked_at RANGE BETWEEN ${VELOCITY_SPAN} - interval '1 microsecond' PRECEDING AND CURRENT ROW)),
-      a AS (SELECT id, n, total FROM p UNION ALL SELECT id, n, total FROM w WHERE mine),
-      -- the breaching rows with their sink row (named b, as the window key expects)
-      hit AS (SELECT DISTINCT ON (k.dedupe) k.dedupe, b.source_system, b.txn_id, b.account, b.booked_at, a.n, a.total
-                FROM a CROSS JOIN c JOIN transactions b ON b.id = a.id CROSS JOIN LATERAL (SELECT ${windowKey('c.hours')} AS dedupe) k
-               WHERE a.n > c.max_count OR a.total > c.max_usd
+      -- the batch's rows that breach a limit, with what their alert names (no join: no plan that reads the sink whole)
+      a AS (SELECT id, source_system, txn_id, account, account_bidx, booked_at, n, total FROM p
+            UNION ALL
+            SELECT w.id, w.source_system, w.txn_id, w.account, w.account_bidx, w.booked_at, w.n, w.total
+              FROM w CROSS JOIN c WHERE w.mine AND (w.n > c.max_count OR w.total > c.max_usd)),
+      -- each account window's first breaching row (named b, as the window key expects)
+      hit AS (SELECT DISTINCT ON (k.dedupe) k.dedupe, b.source_system, b.txn_id, b.account, b.booked_at, b.n, b.total
+                FROM a b CROSS JOIN c CROSS JOIN LATERAL (SELECT ${windowKey('c.hours')} AS dedupe) k
                ORDER BY k.dedupe, b.booked_at, b.id)
       ${INSERT}
       SELECT 'VELOCITY', hit.dedupe, 50, hit.source_system, hit.txn_id, hit.account, hit.booked_at, $4, $1,

@@ -567,7 +567,7 @@ describe('compliance checks in the load path', () => {
 
   it("reads a busy account's rows once per batch for VELOCITY, not once per row (no cost in the square of its rows)", async () => {
     // 300 rows on one account within 50 minutes, in one batch: a probe per row would read each row's window
-    // (about 45,000 row reads); set-based, each row of the account's history is read once
+    // (about 45,000 row reads); set-based, each row of the account's history is read once per batch
     const stamp = (i: number) => new Date(Date.UTC(2026, 6, 1, 9) + i * 10_000).toISOString();
     const rows = Array.from({ length: 300 }, (_, i) => `vd${i},ACC-DENSE,,,10.00,USD,${stamp(i)}`);
     const run = await load('vel-dense', rows, AML, 0, '{ minSize: 500, maxSize: 500 }');
@@ -596,7 +596,7 @@ describe('compliance checks in the load path', () => {
         clustered,
       ]);
       await q.query('ROLLBACK');
-      // rows the plan read from the sink (every scan of transactions, times its loops)
+      // rows the plan read from the sink (every scan of transactions, times its loops): the batch, and the history once
       let read = 0;
       const walk = (node: Record<string, unknown>) => {
         if (node['Relation Name'] === 'transactions')
