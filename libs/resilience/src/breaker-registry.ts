@@ -12,6 +12,13 @@ export interface BreakerTransition {
   failures: number;
 }
 
+/** A breaker as it is listed (gRPC, metrics, health): its name, its state, its last transition in this process. */
+export interface BreakerStatus {
+  name: string;
+  state: BreakerState;
+  lastTransition?: BreakerTransition;
+}
+
 /** One dependency's breaker: run calls through it; an open breaker rejects at once (fail fast). */
 export interface Breaker {
   readonly name: string;
@@ -104,7 +111,7 @@ export class BreakerRegistry {
    * Every breaker, its state and its last transition since this process started (for gRPC, metrics,
    * health). Answered from memory: it must work while the database is the dependency that is down.
    */
-  list(): { name: string; state: BreakerState; lastTransition?: BreakerTransition }[] {
+  list(): BreakerStatus[] {
     return [...this.breakers.values()].map((b) => ({
       name: b.name,
       state: b.state,

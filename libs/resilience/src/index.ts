@@ -12,6 +12,7 @@ export {
   BreakerOpenError,
   type Breaker,
   type BreakerState,
+  type BreakerStatus,
   type BreakerTransition,
 } from './breaker-registry';
 export { withRetry, backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry';

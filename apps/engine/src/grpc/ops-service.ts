@@ -3,7 +3,7 @@ import { type ListReplicasRequest, type OpsServiceServer, type ReportDenialsRequ
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type DataSource } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
-import { type Breaker, type BreakerState, type BreakerTransition } from '@strongroom/resilience';
+import { type Breaker, type BreakerStatus } from '@strongroom/resilience';
 import { type DenialLog } from '../audit/denial-log';
 import { unary } from './call-scope';
 import { listReplicas } from '../runs/replicas';
@@ -19,7 +19,7 @@ const RECORDED_BUDGET_MS = 250;
 export function opsServiceHandlers(deps: {
   ds: DataSource;
   /** Every breaker of the engine: its main thread's and its run threads'. */
-  breakers: () => readonly { name: string; state: BreakerState; lastTransition?: BreakerTransition }[];
+  breakers: () => readonly BreakerStatus[];
   db: Breaker;
   logger: Logger;
   denials: DenialLog;

@@ -1,6 +1,6 @@
 import { type DataSource, type JobRunEntity } from '@strongroom/db';
 import { Counter, Gauge, Histogram, registerBreakerStates, type Registry } from '@strongroom/metrics';
-import { type Breaker, type BreakerState } from '@strongroom/resilience';
+import { type Breaker, type BreakerStatus } from '@strongroom/resilience';
 
 /** Seconds a database-backed gauge (DLQ depth, audit chain length) is cached between scrapes. */
 const DB_GAUGE_TTL_MS = 5000;
@@ -35,7 +35,7 @@ export class EngineMetrics {
     private readonly deps: {
       ds: DataSource;
       db: Breaker;
-      breakers: () => readonly { name: string; state: BreakerState }[];
+      breakers: () => readonly BreakerStatus[];
       activeRuns: () => number;
     },
   ) {

@@ -90,7 +90,7 @@ async function start(): Promise<void> {
       })();
     }
   });
-  post({ type: 'ready', breakers: breakers.list().map((b) => ({ name: b.name, state: b.state })) });
+  post({ type: 'ready', breakers: breakers.list() });
 }
 
 start().catch((err) => post({ type: 'failed', message: String((err as Error)?.message ?? err) }));

@@ -4,7 +4,7 @@ import { workerBootstrap } from '@strongroom/config';
 import { type JobRunEntity } from '@strongroom/db';
 import { type Logger } from '@strongroom/logging';
 import { type RunControl, type RunRequest } from '@strongroom/pipeline';
-import { type BreakerState, type BreakerTransition } from '@strongroom/resilience';
+import { type BreakerStatus, type BreakerTransition } from '@strongroom/resilience';
 import { type EngineConfig } from '../config';
 
 /** What a run thread starts with. */
@@ -25,7 +25,7 @@ export type ToRunThread =
   | { type: 'close' };
 
 export type FromRunThread =
-  | { type: 'ready'; breakers: { name: string; state: BreakerState }[] }
+  | { type: 'ready'; breakers: BreakerStatus[] }
   | { type: 'failed'; message: string }
   | { type: 'progress'; runId: string; run: JobRunEntity }
   | { type: 'batch'; job: string; ms: number }
@@ -44,17 +44,10 @@ export interface HelpOutcome {
   error?: string;
 }
 
-/** A run thread's breaker as the engine lists it: under `<breaker>/t<n>`, its state, its last transition. */
-export interface ThreadBreaker {
-  name: string;
-  state: BreakerState;
-  lastTransition?: BreakerTransition;
-}
-
 interface Thread {
   no: number;
-  /** Its breakers by their listed name, kept up to date from its transitions. */
-  breakers: Map<string, ThreadBreaker>;
+  /** Its breakers by their listed name (`<breaker>/t<n>`), kept up to date from its transitions. */
+  breakers: Map<string, BreakerStatus>;
   worker: Worker;
   /** The run it works on now. */
   runId?: string;
@@ -171,7 +164,7 @@ export class RunThreads {
    * The breakers of the threads alive (each thread has its own database, file source and screening
    * breakers), named `<breaker>/t<n>`: listed by ListBreakers and the breaker metric beside the main thread's.
    */
-  breakers(): ThreadBreaker[] {
+  breakers(): BreakerStatus[] {
     return this.threads.filter((t) => !t.dead).flatMap((t) => [...t.breakers.values()]);
   }
 

@@ -371,7 +371,7 @@ export function amlCandidates(
  * The batch rows that share their account's velocity window with another row of the batch: booked less than the
  * window (plus a millisecond, so that no sub-millisecond time is misjudged) from another row of the same account.
  * The VELOCITY statement checks these set-based and the others with a probe each; either way gives the same alerts,
- * so this only decides the cost. Nothing is allocated per row but the account's list of times.
+ * so this only decides the cost.
  */
 export function velocityClustered(
   rows: readonly { recordNo: number; account: string; bookedAt: string }[],
@@ -380,8 +380,8 @@ export function velocityClustered(
   const span = windowHours * 3_600_000 + 1;
   const byAccount = new Map<string, { t: number; no: number }[]>();
   for (const r of rows) {
-    const list = byAccount.get(r.account);
     const at = { t: Date.parse(r.bookedAt), no: r.recordNo };
+    const list = byAccount.get(r.account);
     if (list) list.push(at);
     else byAccount.set(r.account, [at]);
   }
@@ -389,13 +389,12 @@ export function velocityClustered(
   for (const list of byAccount.values()) {
     if (list.length < 2) continue;
     list.sort((a, b) => a.t - b.t);
-    for (let i = 0; i < list.length; i++) {
-      const t = (list[i] as { t: number }).t;
-      const prev = i > 0 ? (list[i - 1] as { t: number }).t : -Infinity;
-      const next = i + 1 < list.length ? (list[i + 1] as { t: number }).t : Infinity;
+    list.forEach(({ t, no }, i) => {
+      const prev = list[i - 1]?.t ?? -Infinity;
+      const next = list[i + 1]?.t ?? Infinity;
       // a time that cannot be read (not expected: the load validated it) counts as clustered
-      if (Number.isNaN(t) || t - prev < span || next - t < span) out.push((list[i] as { no: number }).no);
-    }
+      if (Number.isNaN(t) || t - prev < span || next - t < span) out.push(no);
+    });
   }
   return out;
 }
