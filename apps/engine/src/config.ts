@@ -167,7 +167,10 @@ const schema = z.object({
    */
   STRONGROOM_TEST_CRASH_AT: z
     .string()
-    .regex(/^[a-z_-]+:[a-z_-]+@\d+(,[a-z_-]+:[a-z_-]+@\d+)*$/, 'must look like batch:before-commit@3[,point@n]')
+    .regex(
+      /^(thread:)?[a-z_-]+:[a-z_-]+@\d+(,(thread:)?[a-z_-]+:[a-z_-]+@\d+)*$/,
+      'must look like batch:before-commit@3[,point@n] (thread:point@n: a point a run thread reaches)',
+    )
     .optional(),
   STRONGROOM_ENV: z.string().optional(),
   NODE_ENV: z.string().optional(),

@@ -264,12 +264,13 @@ describe('run threads share a file run by partitions (real engine processes)', (
   it('resumes exactly once after the engine is killed while its threads commit', async () => {
     const csv = `${dir}/kill.csv`;
     const gen = await generateTransactionsCsv(csv, { rows: 30_000, seed: 7, badRatio: 0.01, idPrefix: 'TK' });
-    // each thread counts its own crash point hits: the first to reach its eighth commit kills the process
-    const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'batch:after-commit@8' });
+    // each run thread counts its own crash point hits: the first thread to reach its third commit kills the process
+    // (a point the main thread does not count: it may commit eight batches before a thread has started)
+    const crashing = await start({ STRONGROOM_TEST_CRASH_AT: 'thread:batch:after-commit@3' });
     const runId = await submit(crashing.client, 'threads-kill', csv);
     await exited(crashing.engine);
     crashing.client.close();
-    expect(crashing.engine.output()).toContain('crash point batch:after-commit reached');
+    expect(crashing.engine.output()).toContain('crash point thread:batch:after-commit reached');
     engines.splice(0);
     // the killed engine's run threads had committed batches of their own
     expect([...(await owners(runId))].filter((o) => o.startsWith(`${REPLICA}/t`)).length).toBeGreaterThan(0);

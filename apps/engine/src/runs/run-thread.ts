@@ -48,7 +48,7 @@ async function start(): Promise<void> {
     leaseTtlMs: config.leaseTtlMs,
     partitionBytes: config.partitionBytes,
     onBatchCommitted: (job, ms) => post({ type: 'batch', job, ms }),
-    ...crashHook(config),
+    ...crashHook(config, 'thread'),
   };
   const controls = new Map<string, RunControl>();
 
