@@ -149,6 +149,8 @@ const VELOCITY_BATCH = `
           FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3)`;
 // the velocity window as an interval (a frame offset may not refer to a column, so it is written out where used)
 const VELOCITY_SPAN = `make_interval(secs => ($5::jsonb #>> '{velocity,windowHours}')::numeric * 3600)`;
+// the structuring window as an interval (written out where a frame offset needs it)
+const STRUCTURING_SPAN = `make_interval(secs => ($5::jsonb #>> '{structuring,windowHours}')::numeric * 3600)`;
 const HISTORY_RATE = `CROSS JOIN LATERAL (SELECT (($5::jsonb -> 'fxToUsd') ->> h.currency)::numeric AS rate) hr`;
 
 export const AML_RULES: readonly AmlRuleDefinition[] = [
@@ -173,23 +175,54 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
     description:
       'Several amounts just under the threshold on one account within the window (smurfing), across batches and runs',
     candidates: true,
+    // A row in the band breaches when its window (the account's monitored rows in the band booked less than a
+    // window before it, up to its own time) holds at least min_count of them. Worked set-based, as VELOCITY's busy
+    // rows are: the batch's rows in the band are cut into islands per account, each island's history read once,
+    // each row's count and USD total taken by a window function. A row whose account window already has its alert
+    // is left out (its insert could only conflict). Each account window's alert describes its first breaching row
+    // (booking time, then id) and lists the first 20 transactions of that row's window.
     sql: `WITH ${CANDIDATES},
       c AS (SELECT ($5::jsonb ->> 'largeTransactionUsd')::numeric AS th,
                    ($5::jsonb ->> 'largeTransactionUsd')::numeric * (1 - ($5::jsonb #>> '{structuring,bandPercent}')::numeric / 100) AS lo,
                    ($5::jsonb #>> '{structuring,windowHours}')::numeric AS hours,
-                   ($5::jsonb #>> '{structuring,minCount}')::int AS min_count)
+                   ($5::jsonb #>> '{structuring,minCount}')::int AS min_count, ${STRUCTURING_SPAN} AS span),
+      m0 AS (SELECT b.id, b.booked_at, coalesce(b.account_bidx, b.account) AS key, ${windowKey('c.hours')} AS dedupe FROM b CROSS JOIN c
+              WHERE b.rate IS NOT NULL AND abs(b.amount) * b.rate >= c.lo AND abs(b.amount) * b.rate < c.th),
+      done AS (SELECT k.dedupe FROM (SELECT DISTINCT dedupe FROM m0) k
+                CROSS JOIN LATERAL (SELECT 1 FROM compliance_alerts x WHERE x.rule = 'STRUCTURING' AND x.dedupe_key = k.dedupe LIMIT 1) e),
+      m AS (SELECT id, booked_at, key FROM m0 WHERE dedupe NOT IN (SELECT dedupe FROM done)),
+      s AS (SELECT m.key, m.booked_at,
+                   CASE WHEN m.booked_at - lag(m.booked_at) OVER (PARTITION BY m.key ORDER BY m.booked_at) < c.span THEN 0 ELSE 1 END AS starts
+              FROM m CROSS JOIN c),
+      i AS (SELECT key, booked_at, sum(starts) OVER (PARTITION BY key ORDER BY booked_at ROWS UNBOUNDED PRECEDING) AS island FROM s),
+      r AS (SELECT key, min(booked_at) AS first, max(booked_at) AS last FROM i GROUP BY key, island),
+      -- each island's rows in the band, read once (OFFSET 0 keeps it an index range scan per island)
+      h AS (SELECT r.key, x.*, x.id IN (SELECT id FROM m) AS mine
+              FROM r CROSS JOIN c
+              CROSS JOIN LATERAL (
+                SELECT h.id, h.booked_at, h.source_system, h.txn_id, h.account, h.account_bidx, abs(h.amount) * hr.rate AS usd
+                  FROM transactions h ${HISTORY_RATE}
+                 WHERE h.aml_monitored AND coalesce(h.account_bidx, h.account) = r.key
+                   AND h.booked_at > r.first - c.span AND h.booked_at <= r.last
+                   AND hr.rate IS NOT NULL AND abs(h.amount) * hr.rate >= c.lo AND abs(h.amount) * hr.rate < c.th OFFSET 0) x),
+      w AS (SELECT h.*, count(*) OVER win AS n, sum(usd) OVER win AS total FROM h
+             WINDOW win AS (PARTITION BY key ORDER BY booked_at RANGE BETWEEN ${STRUCTURING_SPAN} - interval '1 microsecond' PRECEDING AND CURRENT ROW)),
+      -- each account window's first breaching row (named b, as the window key and SAME_ACCOUNT expect)
+      hit AS (SELECT DISTINCT ON (k.dedupe) k.dedupe, b.source_system, b.txn_id, b.account, b.account_bidx, b.booked_at, b.n, b.total
+                FROM w b CROSS JOIN c CROSS JOIN LATERAL (SELECT ${windowKey('c.hours')} AS dedupe) k
+               WHERE b.mine AND b.n >= c.min_count
+               ORDER BY k.dedupe, b.booked_at, b.id)
       ${INSERT}
-      SELECT 'STRUCTURING', ${windowKey('c.hours')}, 75, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
-             jsonb_build_object('count', w.n, 'windowHours', c.hours, 'totalUsd', round(w.total, 2)::text,
-                                'bandUsd', jsonb_build_array(round(c.lo, 2)::text, c.th::text), 'transactions', w.ids)
-        FROM b CROSS JOIN c
+      SELECT 'STRUCTURING', b.dedupe, 75, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
+             jsonb_build_object('count', b.n, 'windowHours', c.hours, 'totalUsd', round(b.total, 2)::text,
+                                'bandUsd', jsonb_build_array(round(c.lo, 2)::text, c.th::text), 'transactions', l.ids)
+        FROM hit b CROSS JOIN c
+        -- the alert's window listed (one read per alert, not per row)
         CROSS JOIN LATERAL (
-          SELECT count(*) AS n, sum(abs(h.amount) * hr.rate) AS total,
-                 to_jsonb((array_agg(h.source_system || ':' || h.txn_id ORDER BY h.booked_at, h.id))[1:20]) AS ids
+          SELECT to_jsonb((array_agg(h.source_system || ':' || h.txn_id ORDER BY h.booked_at, h.id))[1:20]) AS ids
             FROM transactions h ${HISTORY_RATE}
-           WHERE ${SAME_ACCOUNT} AND h.booked_at > b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at
-             AND hr.rate IS NOT NULL AND abs(h.amount) * hr.rate >= c.lo AND abs(h.amount) * hr.rate < c.th) w
-       WHERE b.rate IS NOT NULL AND abs(b.amount) * b.rate >= c.lo AND abs(b.amount) * b.rate < c.th AND w.n >= c.min_count
+           WHERE ${SAME_ACCOUNT} AND h.booked_at > b.booked_at - c.span AND h.booked_at <= b.booked_at
+             AND hr.rate IS NOT NULL AND abs(h.amount) * hr.rate >= c.lo AND abs(h.amount) * hr.rate < c.th) l
       ${DONE}`,
   },
   {
@@ -217,7 +250,13 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
                   FROM transactions h ${HISTORY_RATE}
                  WHERE ${SAME_ACCOUNT} AND h.booked_at > b.booked_at - c.span AND h.booked_at <= b.booked_at) w
              WHERE $8::bigint[] IS NOT NULL AND b.source_record_no <> ALL ($8::bigint[]) AND (w.n > c.max_count OR w.total > c.max_usd)),
-      m AS (SELECT b.* FROM b WHERE $8::bigint[] IS NULL OR b.source_record_no = ANY ($8::bigint[])),
+      -- the set-based rows, less those whose account window already has its alert (its insert could only conflict):
+      -- on a busy account most windows are alerted by an earlier batch, and their history is not read again
+      m0 AS (SELECT b.*, ${windowKey('c.hours')} AS dedupe FROM b CROSS JOIN c
+              WHERE $8::bigint[] IS NULL OR b.source_record_no = ANY ($8::bigint[])),
+      done AS (SELECT k.dedupe FROM (SELECT DISTINCT dedupe FROM m0) k
+                CROSS JOIN LATERAL (SELECT 1 FROM compliance_alerts x WHERE x.rule = 'VELOCITY' AND x.dedupe_key = k.dedupe LIMIT 1) e),
+      m AS (SELECT * FROM m0 WHERE dedupe NOT IN (SELECT dedupe FROM done)),
       s AS (SELECT coalesce(m.account_bidx, m.account) AS key, m.booked_at,
                    CASE WHEN m.booked_at - lag(m.booked_at) OVER (PARTITION BY coalesce(m.account_bidx, m.account) ORDER BY m.booked_at) < c.span
                         THEN 0 ELSE 1 END AS starts

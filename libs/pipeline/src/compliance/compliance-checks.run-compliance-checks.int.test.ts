@@ -1,6 +1,6 @@
 // @clock-sensitive: KYC expiry is compared with booking dates, never with today; npm test runs this file again with the clock a year ahead.
 import path from 'node:path';
-import { createDataSource, pgClientOf, type DataSource } from '@strongroom/db';
+import { createDataSource, pgClientOf, type DataSource, type QueryRunner } from '@strongroom/db';
 import {
   AML_RULES,
   amlCandidates,
@@ -43,6 +43,19 @@ batching: ${batching}
 errors: { maxRejectRatio: ${maxRejectRatio} }
 compliance: ${compliance}
 `;
+}
+
+/** Rows a statement's plan read from the sink (every scan of transactions, times its loops), by EXPLAIN ANALYZE. */
+async function rowsReadFrom(q: QueryRunner, sql: string, params: unknown[]): Promise<number> {
+  const [{ 'QUERY PLAN': plan }] = await q.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
+  let read = 0;
+  const walk = (node: Record<string, unknown>) => {
+    if (node['Relation Name'] === 'transactions')
+      read += (node['Actual Rows'] as number) * (node['Actual Loops'] as number);
+    for (const child of (node['Plans'] as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  walk((plan as { Plan: Record<string, unknown> }[])[0]?.Plan as Record<string, unknown>);
+  return read;
 }
 
 /**
@@ -525,11 +538,21 @@ describe('compliance checks in the load path', () => {
     ])) as { no: number }[];
     const q = ds.createQueryRunner();
     await q.connect();
-    const alertsWith = async (sql: string, extra: unknown[]) => {
+    const params = [run.id, 1, rows.length, run.jobId, config, '0', '9223372036854775807'];
+    // `keepEvery`: the reference's alerts of every other window are there first (an earlier batch raised them)
+    const alertsWith = async (sql: string, extra: unknown[], keepEvery?: number) => {
       await q.query('BEGIN');
       try {
         await q.query(`DELETE FROM compliance_alerts WHERE rule = 'VELOCITY'`);
-        await q.query(sql, [run.id, 1, rows.length, run.jobId, config, '0', '9223372036854775807', ...extra]);
+        if (keepEvery) {
+          await q.query(PROBE_PER_ROW, params);
+          await q.query(
+            `DELETE FROM compliance_alerts WHERE rule = 'VELOCITY' AND id IN
+               (SELECT id FROM (SELECT id, row_number() OVER (ORDER BY dedupe_key) AS i FROM compliance_alerts WHERE rule = 'VELOCITY') n WHERE i % $1 <> 0)`,
+            [keepEvery],
+          );
+        }
+        await q.query(sql, [...params, ...extra]);
         return await q.query(
           `SELECT dedupe_key, txn_id, booked_at, evidence FROM compliance_alerts WHERE rule = 'VELOCITY' ORDER BY dedupe_key`,
         );
@@ -560,12 +583,174 @@ describe('compliance checks in the load path', () => {
       expect(clustered.length).toBeGreaterThan(40);
       expect(clustered).not.toContain(rows.length); // the quiet account's one row is probed
       expect(await alertsWith(velocity?.sql as string, [clustered])).toEqual(reference);
+      // windows already alerted (their rows are not worked again) leave the others' alerts as they were
+      expect(await alertsWith(velocity?.sql as string, [null], 2)).toEqual(reference);
+      expect(await alertsWith(velocity?.sql as string, [clustered], 3)).toEqual(reference);
     } finally {
       await q.release();
     }
   });
 
-  it("reads a busy account's rows once per batch for VELOCITY, not once per row (no cost in the square of its rows)", async () => {
+  it('raises the STRUCTURING alerts of a probe per row, set-based, whichever windows are already alerted', async () => {
+    // the statement before the set-based one, kept here as the reference: each row in the band probes its own
+    // window (its alert per account window is the first breaching row by booking time, then id, as the rule's is)
+    const PROBE_PER_ROW = `WITH
+      b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
+              FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3
+               AND ($8::bigint[] IS NULL OR t.source_record_no = ANY($8::bigint[]))),
+      c AS (SELECT ($5::jsonb ->> 'largeTransactionUsd')::numeric AS th,
+                   ($5::jsonb ->> 'largeTransactionUsd')::numeric * (1 - ($5::jsonb #>> '{structuring,bandPercent}')::numeric / 100) AS lo,
+                   ($5::jsonb #>> '{structuring,windowHours}')::numeric AS hours,
+                   ($5::jsonb #>> '{structuring,minCount}')::int AS min_count)
+      INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
+      SELECT 'STRUCTURING', 'acct:' || coalesce(b.account_bidx, b.account) || ':' || floor(extract(epoch FROM b.booked_at) / (c.hours * 3600))::bigint,
+             75, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
+             jsonb_build_object('count', w.n, 'windowHours', c.hours, 'totalUsd', round(w.total, 2)::text,
+                                'bandUsd', jsonb_build_array(round(c.lo, 2)::text, c.th::text), 'transactions', w.ids)
+        FROM b CROSS JOIN c
+        CROSS JOIN LATERAL (
+          SELECT count(*) AS n, sum(abs(h.amount) * hr.rate) AS total,
+                 to_jsonb((array_agg(h.source_system || ':' || h.txn_id ORDER BY h.booked_at, h.id))[1:20]) AS ids
+            FROM transactions h CROSS JOIN LATERAL (SELECT (($5::jsonb -> 'fxToUsd') ->> h.currency)::numeric AS rate) hr
+           WHERE h.aml_monitored AND coalesce(h.account_bidx, h.account) = coalesce(b.account_bidx, b.account)
+             AND h.booked_at > b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at
+             AND hr.rate IS NOT NULL AND abs(h.amount) * hr.rate >= c.lo AND abs(h.amount) * hr.rate < c.th) w
+       WHERE b.rate IS NOT NULL AND abs(b.amount) * b.rate >= c.lo AND abs(b.amount) * b.rate < c.th AND w.n >= c.min_count
+       ORDER BY b.booked_at, b.id
+      ON CONFLICT (rule, dedupe_key) DO NOTHING`;
+    const overrides = { structuring: { windowHours: 2, minCount: 3 } };
+    const aml = `{ structuring: { windowHours: 2, minCount: 3 } }`;
+    // history: an earlier run on the busy account (in the band, one below it), and a feed without AML (never counted)
+    const before = await load(
+      'st-history',
+      [
+        'sh1,ACC-SMURF,,,9100.00,USD,2026-07-01T09:30:00Z',
+        'sh2,ACC-SMURF,,,9700.00,USD,2026-07-01T09:59:59.999999Z',
+        'sh3,ACC-SMURF,,,8000.00,USD,2026-07-01T09:45:00Z',
+        'sh4,ACC-LONE,,,9400.00,USD,2026-07-01T11:00:00Z',
+        'sh5,ACC-LONE,,,9400.00,USD,2026-07-01T11:30:00Z',
+      ],
+      `{ frameworks: [AML], sanctions: off, aml: ${aml} }`,
+    );
+    expect(before.status).toBe('SUCCEEDED');
+    const unmonitored = await load(
+      'st-unmonitored',
+      Array.from({ length: 6 }, (_, i) => `su${i},ACC-QUIETSM,,,9500.00,USD,2026-07-01T10:0${i}:00Z`),
+      '{ frameworks: [SOX] }',
+    );
+    expect(unmonitored.status).toBe('SUCCEEDED');
+    const stamp = (ms: number, micros = 0) =>
+      new Date(Date.UTC(2026, 6, 1, 10) + ms)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, `.${String(ms % 1000).padStart(3, '0')}${String(micros).padStart(3, '0')}Z`);
+    const rows: string[] = [];
+    // the busy account: 50 rows 4 minutes apart (in the band, below it, at the threshold, without a USD rate), more
+    // than 20 in a window, two at the same time, one a window after another and one a microsecond inside it
+    for (let i = 0; i < 50; i++) {
+      const amount = i % 7 === 3 ? '8999.00' : i % 11 === 5 ? '10000.00' : (9000 + ((i * 53) % 1000)).toFixed(2);
+      rows.push(`sb${i},ACC-SMURF,,,${amount},${i % 13 === 4 ? 'PLN' : 'USD'},${stamp(i * 240_000)}`);
+    }
+    rows.push(
+      `sbsame1,ACC-SMURF,,,9300.00,USD,${stamp(20 * 240_000)}`,
+      `sbsame2,ACC-SMURF,,,9301.00,USD,${stamp(20 * 240_000)}`,
+    );
+    rows.push(`sbedge1,ACC-EDGE,,,9500.00,USD,${stamp(0)}`, `sbedge2,ACC-EDGE,,,9500.00,USD,${stamp(3_600_000)}`);
+    rows.push(
+      `sbedge3,ACC-EDGE,,,9500.00,USD,${stamp(7_200_000)}`,
+      `sbedge4,ACC-EDGE,,,9500.00,USD,${stamp(7_200_000 - 1, 999)}`,
+    );
+    // an account whose third row in the band comes from the earlier run's two; a quiet one; the unmonitored feed's
+    rows.push(`sl1,ACC-LONE,,,9999.99,USD,${stamp(6_300_000)}`, 'sq1,ACC-QUIETSM,,,9500.00,USD,2026-07-01T10:30:00Z');
+    const run = await load(
+      'st-run',
+      rows,
+      `{ frameworks: [AML], sanctions: off, aml: ${aml} }`,
+      0,
+      '{ minSize: 9, maxSize: 9 }',
+    );
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: String(rows.length) });
+    const structuring = AML_RULES.find((r) => r.rule === 'STRUCTURING');
+    const config = JSON.stringify(resolveAmlConfig(overrides));
+    const params = [run.id, 1, rows.length, run.jobId, config, '0', '9223372036854775807', null];
+    const q = ds.createQueryRunner();
+    await q.connect();
+    // `keepEvery`: the reference's alerts of all but every keepEvery-th window are removed first (the others were raised earlier)
+    const alertsWith = async (sql: string, keepEvery?: number) => {
+      await q.query('BEGIN');
+      try {
+        await q.query(`DELETE FROM compliance_alerts WHERE rule = 'STRUCTURING'`);
+        if (keepEvery) {
+          await q.query(PROBE_PER_ROW, params);
+          await q.query(
+            `DELETE FROM compliance_alerts WHERE rule = 'STRUCTURING' AND id IN
+               (SELECT id FROM (SELECT id, row_number() OVER (ORDER BY dedupe_key) AS i FROM compliance_alerts WHERE rule = 'STRUCTURING') n WHERE i % $1 <> 0)`,
+            [keepEvery],
+          );
+        }
+        await q.query(sql, params);
+        return await q.query(
+          `SELECT dedupe_key, txn_id, booked_at, evidence FROM compliance_alerts WHERE rule = 'STRUCTURING' ORDER BY dedupe_key`,
+        );
+      } finally {
+        await q.query('ROLLBACK');
+      }
+    };
+    try {
+      const reference = await alertsWith(PROBE_PER_ROW);
+      // several windows of the busy account, one listing 20 of its transactions, the edges, the earlier run's history
+      expect(reference.length).toBeGreaterThanOrEqual(4);
+      const listed = reference.map((a: { evidence: { transactions: string[] } }) => a.evidence.transactions.length);
+      expect(Math.max(...listed)).toBe(20);
+      expect(reference.some((a: { txn_id: string }) => a.txn_id === 'sl1')).toBe(true);
+      expect(reference.some((a: { txn_id: string }) => a.txn_id.startsWith('sbedge'))).toBe(true);
+      expect(reference.some((a: { txn_id: string }) => a.txn_id === 'sq1')).toBe(false);
+      expect(await alertsWith(structuring?.sql as string)).toEqual(reference);
+      expect(await alertsWith(structuring?.sql as string, 2)).toEqual(reference);
+      expect(await alertsWith(structuring?.sql as string, 3)).toEqual(reference);
+    } finally {
+      await q.release();
+    }
+  });
+
+  it("reads a busy account's rows in the band once per batch for STRUCTURING, and not again once its window is alerted", async () => {
+    // 300 rows just under the threshold on one account within 50 minutes, in one batch: a probe per row would read
+    // each row's window (about 45,000 row reads)
+    const stamp = (i: number) => new Date(Date.UTC(2026, 6, 2, 9) + i * 10_000).toISOString();
+    const rows = Array.from({ length: 300 }, (_, i) => `sd${i},ACC-SMURFD,,,9500.00,USD,${stamp(i)}`);
+    const run = await load('st-dense', rows, AML, 0, '{ minSize: 500, maxSize: 500 }');
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '300', batchesCommitted: 1 });
+    expect((await alertsOf(run.id)).filter((a) => a.rule === 'STRUCTURING').length).toBe(1);
+    const structuring = AML_RULES.find((r) => r.rule === 'STRUCTURING');
+    const config = JSON.stringify(resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }));
+    const q = ds.createQueryRunner();
+    await q.connect();
+    try {
+      await q.query('BEGIN');
+      const read = async () =>
+        rowsReadFrom(q, structuring?.sql as string, [
+          run.id,
+          1,
+          300,
+          run.jobId,
+          config,
+          '0',
+          '9223372036854775807',
+          null,
+        ]);
+      // as the batch found it: the batch, the history once, and the alert's own window (its first three rows)
+      await q.query(`DELETE FROM compliance_alerts WHERE rule = 'STRUCTURING' AND run_id = $1`, [run.id]);
+      const first = await read();
+      expect(first).toBeGreaterThanOrEqual(2 * 300);
+      expect(first).toBeLessThan(2 * 300 + 10);
+      // its window alerted: the batch is read, the history not again
+      expect(await read()).toBe(300);
+      await q.query('ROLLBACK');
+    } finally {
+      await q.release();
+    }
+  });
+
+  it("reads a busy account's rows once per batch for VELOCITY, not once per row, and not again once its window is alerted", async () => {
     // 300 rows on one account within 50 minutes, in one batch: a probe per row would read each row's window
     // (about 45,000 row reads); set-based, each row of the account's history is read once per batch
     const stamp = (i: number) => new Date(Date.UTC(2026, 6, 1, 9) + i * 10_000).toISOString();
@@ -583,9 +768,8 @@ describe('compliance checks in the load path', () => {
     expect(clustered.length).toBe(300);
     const q = ds.createQueryRunner();
     await q.connect();
-    try {
-      await q.query('BEGIN');
-      const [{ 'QUERY PLAN': plan }] = await q.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${velocity?.sql as string}`, [
+    const rowsRead = () =>
+      rowsReadFrom(q, velocity?.sql as string, [
         run.id,
         1,
         300,
@@ -595,17 +779,16 @@ describe('compliance checks in the load path', () => {
         '9223372036854775807',
         clustered,
       ]);
+    try {
+      await q.query('BEGIN');
+      // as the batch found it: no alert yet; the batch is read, and the account's history once
+      await q.query(`DELETE FROM compliance_alerts WHERE rule = 'VELOCITY' AND run_id = $1`, [run.id]);
+      const first = await rowsRead();
+      expect(first).toBeGreaterThanOrEqual(2 * 300);
+      expect(first).toBeLessThan(3 * 300);
+      // its window alerted (as by an earlier batch): the batch is read, the history not again
+      expect(await rowsRead()).toBe(300);
       await q.query('ROLLBACK');
-      // rows the plan read from the sink (every scan of transactions, times its loops): the batch, and the history once
-      let read = 0;
-      const walk = (node: Record<string, unknown>) => {
-        if (node['Relation Name'] === 'transactions')
-          read += (node['Actual Rows'] as number) * (node['Actual Loops'] as number);
-        for (const child of (node['Plans'] as Record<string, unknown>[] | undefined) ?? []) walk(child);
-      };
-      walk((plan as { Plan: Record<string, unknown> }[])[0]?.Plan as Record<string, unknown>);
-      expect(read).toBeGreaterThanOrEqual(300);
-      expect(read).toBeLessThan(3 * 300);
     } finally {
       await q.release();
     }
