@@ -151,6 +151,10 @@ const VELOCITY_BATCH = `
 const VELOCITY_SPAN = `make_interval(secs => ($5::jsonb #>> '{velocity,windowHours}')::numeric * 3600)`;
 // the structuring window as an interval (written out where a frame offset needs it)
 const STRUCTURING_SPAN = `make_interval(secs => ($5::jsonb #>> '{structuring,windowHours}')::numeric * 3600)`;
+// how many of an account's most recent rows a RAPID_MOVEMENT debit's probe reads before the debit is matched set-based
+const RAPID_PROBE = 16;
+// the rows a deeper probe is counted to read at most, when the probe and the set-based reading are weighed
+const RAPID_DEEP = 1024;
 const HISTORY_RATE = `CROSS JOIN LATERAL (SELECT (($5::jsonb -> 'fxToUsd') ->> h.currency)::numeric AS rate) hr`;
 
 export const AML_RULES: readonly AmlRuleDefinition[] = [
@@ -312,22 +316,109 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
     description:
       'Funds in and out again: a debit within the window after a credit of about the same amount on the same account',
     candidates: true,
+    // A debit (at least the minimum in USD) names the latest credit (booking time, then id) of the same account and
+    // currency booked within the window before it, whose amount is within the tolerance of the debit's. Each debit
+    // first reads the account's RAPID_PROBE most recent rows of its window (one index probe). The debits left (no
+    // match there, more rows behind) are cut into islands per account. Where an island's debits are many for the
+    // rows it spans (an account paying out far more often than it is paid: a probe per debit would read its whole
+    // window), its credits are read once, grouped by currency and amount band (log-spaced bands as wide as the
+    // tolerance), and each debit looks only at the credits of the bands its tolerance reaches, latest first.
+    // Elsewhere each debit probes on until its match or the window's start, as a probe per row did. The choice
+    // decides only the cost, never the result.
     sql: `WITH ${CANDIDATES},
       c AS (SELECT ($5::jsonb #>> '{rapidMovement,windowHours}')::numeric AS hours, ($5::jsonb #>> '{rapidMovement,tolerancePercent}')::numeric / 100 AS tol,
-                   ($5::jsonb #>> '{rapidMovement,minAmountUsd}')::numeric AS min_usd)
+                   ($5::jsonb #>> '{rapidMovement,minAmountUsd}')::numeric AS min_usd,
+                   make_interval(secs => ($5::jsonb #>> '{rapidMovement,windowHours}')::numeric * 3600) AS span,
+                   ($5::jsonb #>> '{rapidMovement,windowHours}')::float8 * 3600 AS span_s),
+      -- the width of an amount band (natural log); none for a tolerance of 0 or of 100 % and more (one band)
+      bw AS (SELECT CASE WHEN c.tol > 0 AND c.tol < 1 THEN ln(((1 + c.tol) / (1 - c.tol))::float8) END AS w FROM c),
+      d AS (SELECT b.id, b.source_system, b.txn_id, b.account, b.account_bidx, b.booked_at, b.amount, b.currency,
+                   coalesce(b.account_bidx, b.account) AS key
+              FROM b CROSS JOIN c WHERE b.amount < 0 AND b.rate IS NOT NULL AND -b.amount * b.rate >= c.min_usd),
+      -- the probe: the account's most recent rows of the debit's window (by booking time only: no sort per debit),
+      -- how many there were, the time of the earliest, and their latest match as one number (microseconds since the
+      -- epoch * 10^19 + id: the latest booking time, then the highest id). A match at the earliest time of a full probe
+      -- does not settle the debit: rows of the same time may lie behind it.
+      p AS (SELECT d.*, m.n, m.t_last,
+                   CASE WHEN m.hit_at IS NOT NULL AND (m.n < ${RAPID_PROBE} OR m.hit_at > m.t_last)
+                        THEN (m.top - floor(m.top / 10000000000000000000) * 10000000000000000000)::bigint END AS cid
+              FROM d CROSS JOIN c
+              CROSS JOIN LATERAL (
+                SELECT count(*) AS n, min(r.booked_at) AS t_last, max(r.booked_at) FILTER (WHERE r.hit) AS hit_at,
+                       max((extract(epoch FROM r.booked_at) * 1000000) * 10000000000000000000 + r.id) FILTER (WHERE r.hit) AS top
+                  FROM (
+                    SELECT h.id, h.booked_at,
+                           (h.currency = d.currency AND h.amount > 0 AND -d.amount BETWEEN h.amount * (1 - c.tol) AND h.amount * (1 + c.tol)) AS hit
+                      FROM transactions h
+                     WHERE h.aml_monitored AND coalesce(h.account_bidx, h.account) = d.key
+                       AND h.booked_at >= d.booked_at - c.span AND h.booked_at <= d.booked_at
+                     ORDER BY h.booked_at DESC LIMIT ${RAPID_PROBE}) r) m),
+      -- the probe's matches with their credit (OFFSET 0: a lookup by id per match)
+      pm AS (SELECT p.source_system, p.txn_id, p.account, p.booked_at, p.amount, p.currency, x.cat, x.camount, x.cref
+               FROM p CROSS JOIN LATERAL (
+                 SELECT h.booked_at AS cat, h.amount AS camount, h.source_system || ':' || h.txn_id AS cref
+                   FROM transactions h WHERE h.id = p.cid OFFSET 0) x),
+      -- the debits the probe could not settle, in islands per account, each island with its debits and the density of
+      -- rows its probes saw (rows per second)
+      s AS (SELECT p.*, CASE WHEN p.booked_at - lag(p.booked_at) OVER (PARTITION BY p.key ORDER BY p.booked_at) < c.span THEN 0 ELSE 1 END AS starts
+              FROM p CROSS JOIN c WHERE p.cid IS NULL AND p.n = ${RAPID_PROBE}),
+      i AS (SELECT s.*, sum(starts) OVER (PARTITION BY key ORDER BY booked_at ROWS UNBOUNDED PRECEDING) AS island FROM s),
+      hx AS (SELECT i.*, count(*) OVER isl AS debits, min(i.booked_at) OVER isl AS first, max(i.booked_at) OVER isl AS last,
+                    avg(${RAPID_PROBE} / greatest(extract(epoch FROM i.booked_at - i.t_last)::float8, 0.000001)) OVER isl AS density
+               FROM i WINDOW isl AS (PARTITION BY key, island)),
+      -- set-based where the island's debits, each probing up to its window (counted at most ${RAPID_DEEP} rows), would
+      -- read more than the island's rows read once
+      hd AS (SELECT hx.*, hx.debits * least(hx.density * c.span_s, ${RAPID_DEEP})
+                            >= hx.density * (extract(epoch FROM hx.last - hx.first)::float8 + c.span_s) AS set_based
+               FROM hx CROSS JOIN c),
+      r AS (SELECT key, min(first) AS first, max(last) AS last FROM hd WHERE set_based GROUP BY key, island),
+      -- each set-based island's credits, read once (OFFSET 0 keeps it an index range scan per island), by currency and
+      -- amount band (materialized: never read again for each debit)
+      cr AS (SELECT r.key, x.* FROM r CROSS JOIN c
+              CROSS JOIN LATERAL (
+                SELECT h.id, h.booked_at, h.amount, h.currency, h.source_system || ':' || h.txn_id AS ref
+                  FROM transactions h
+                 WHERE h.aml_monitored AND coalesce(h.account_bidx, h.account) = r.key
+                   AND h.booked_at >= r.first - c.span AND h.booked_at <= r.last AND h.amount > 0 OFFSET 0) x),
+      g AS MATERIALIZED (SELECT cr.key, cr.currency, coalesce(floor(ln(cr.amount::float8) / bw.w)::bigint, 0) AS band,
+                   array_agg(cr.id ORDER BY cr.booked_at DESC, cr.id DESC) AS ids, array_agg(cr.booked_at ORDER BY cr.booked_at DESC, cr.id DESC) AS ats,
+                   array_agg(cr.amount ORDER BY cr.booked_at DESC, cr.id DESC) AS amounts, array_agg(cr.ref ORDER BY cr.booked_at DESC, cr.id DESC) AS refs
+              FROM cr CROSS JOIN bw GROUP BY 1, 2, 3),
+      -- a debit looks at the bands of the amounts its tolerance reaches, and one more on each side (float rounding), latest
+      -- credit first
+      hm AS (SELECT DISTINCT ON (hd.id) hd.id, hd.source_system, hd.txn_id, hd.account, hd.booked_at, hd.amount, hd.currency,
+                    u.cid, u.cat, u.camount, u.cref
+               FROM hd CROSS JOIN c CROSS JOIN bw
+               JOIN g ON hd.set_based AND g.key = hd.key AND g.currency = hd.currency
+                     AND g.band BETWEEN CASE WHEN bw.w IS NULL THEN 0 ELSE floor(ln((-hd.amount / (1 + c.tol))::float8) / bw.w)::bigint - 1 END
+                                    AND CASE WHEN bw.w IS NULL THEN 0 ELSE floor(ln((-hd.amount / (1 - c.tol))::float8) / bw.w)::bigint + 1 END
+               CROSS JOIN LATERAL (
+                 SELECT u.* FROM unnest(g.ids, g.ats, g.amounts, g.refs) WITH ORDINALITY AS u(cid, cat, camount, cref, o)
+                  WHERE u.cat >= hd.booked_at - c.span AND u.cat <= hd.booked_at
+                    AND -hd.amount BETWEEN u.camount * (1 - c.tol) AND u.camount * (1 + c.tol)
+                  ORDER BY u.o LIMIT 1) u
+              ORDER BY hd.id, u.cat DESC, u.cid DESC),
+      -- the other debits probe on
+      deep AS (SELECT hd.source_system, hd.txn_id, hd.account, hd.booked_at, hd.amount, hd.currency, m.cat, m.camount, m.cref
+                 FROM hd CROSS JOIN c
+                 CROSS JOIN LATERAL (
+                   SELECT h.booked_at AS cat, h.amount AS camount, h.source_system || ':' || h.txn_id AS cref
+                     FROM transactions h
+                    WHERE h.aml_monitored AND coalesce(h.account_bidx, h.account) = hd.key AND h.currency = hd.currency AND h.amount > 0
+                      AND h.booked_at >= hd.booked_at - c.span AND h.booked_at <= hd.booked_at
+                      AND -hd.amount BETWEEN h.amount * (1 - c.tol) AND h.amount * (1 + c.tol)
+                    ORDER BY h.booked_at DESC, h.id DESC LIMIT 1) m
+                WHERE NOT hd.set_based),
+      b2 AS (SELECT source_system, txn_id, account, booked_at, amount, currency, cat, camount, cref FROM pm
+             UNION ALL
+             SELECT source_system, txn_id, account, booked_at, amount, currency, cat, camount, cref FROM hm
+             UNION ALL
+             SELECT source_system, txn_id, account, booked_at, amount, currency, cat, camount, cref FROM deep)
       ${INSERT}
       SELECT 'RAPID_MOVEMENT', ${TXN_KEY}, 55, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
-             jsonb_build_object('debit', b.amount::text, 'currency', b.currency, 'credit', m.amount::text, 'creditTransaction', m.key,
-                                'minutesBetween', round(extract(epoch FROM b.booked_at - m.booked_at) / 60))
-        FROM b CROSS JOIN c
-        CROSS JOIN LATERAL (
-          SELECT h.amount, h.booked_at, h.source_system || ':' || h.txn_id AS key
-            FROM transactions h
-           WHERE ${SAME_ACCOUNT} AND h.currency = b.currency AND h.amount > 0
-             AND h.booked_at >= b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at
-             AND -b.amount BETWEEN h.amount * (1 - c.tol) AND h.amount * (1 + c.tol)
-           ORDER BY h.booked_at DESC LIMIT 1) m
-       WHERE b.amount < 0 AND b.rate IS NOT NULL AND -b.amount * b.rate >= c.min_usd
+             jsonb_build_object('debit', b.amount::text, 'currency', b.currency, 'credit', b.camount::text, 'creditTransaction', b.cref,
+                                'minutesBetween', round(extract(epoch FROM b.booked_at - b.cat) / 60))
+        FROM b2 b
       ${DONE}`,
   },
 ];

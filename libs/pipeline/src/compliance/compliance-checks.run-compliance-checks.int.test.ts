@@ -50,12 +50,23 @@ async function rowsReadFrom(q: QueryRunner, sql: string, params: unknown[]): Pro
   const [{ 'QUERY PLAN': plan }] = await q.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
   let read = 0;
   const walk = (node: Record<string, unknown>) => {
+    // the rows a scan returned and those its filter removed (both per loop)
     if (node['Relation Name'] === 'transactions')
-      read += (node['Actual Rows'] as number) * (node['Actual Loops'] as number);
+      read +=
+        ((node['Actual Rows'] as number) + ((node['Rows Removed by Filter'] as number | undefined) ?? 0)) *
+        (node['Actual Loops'] as number);
     for (const child of (node['Plans'] as Record<string, unknown>[] | undefined) ?? []) walk(child);
   };
   walk((plan as { Plan: Record<string, unknown> }[])[0]?.Plan as Record<string, unknown>);
   return read;
+}
+
+/** A run's first and last sink id (as text), as a batch passes its range to the AML statements. */
+async function idsOfRun(ds: DataSource, runId: string): Promise<[string, string]> {
+  const [r] = (await ds.query('SELECT min(id)::text AS lo, max(id)::text AS hi FROM transactions WHERE run_id = $1', [
+    runId,
+  ])) as { lo: string; hi: string }[];
+  return [r?.lo as string, r?.hi as string];
 }
 
 /**
@@ -712,6 +723,173 @@ describe('compliance checks in the load path', () => {
     }
   });
 
+  it('raises the RAPID_MOVEMENT alerts of a probe per debit, whether a debit is settled by its first probe, set-based or by probing on', async () => {
+    // the statement before this one, kept here as the reference: each debit probes its window for the latest match
+    // (booking time, then id)
+    const PROBE_PER_DEBIT = `WITH
+      b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
+              FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3
+               AND ($8::bigint[] IS NULL OR t.source_record_no = ANY($8::bigint[]))),
+      c AS (SELECT ($5::jsonb #>> '{rapidMovement,windowHours}')::numeric AS hours, ($5::jsonb #>> '{rapidMovement,tolerancePercent}')::numeric / 100 AS tol,
+                   ($5::jsonb #>> '{rapidMovement,minAmountUsd}')::numeric AS min_usd)
+      INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
+      SELECT 'RAPID_MOVEMENT', 'txn:' || b.source_system || ':' || b.txn_id, 55, b.source_system, b.txn_id, b.account, b.booked_at, $4, $1,
+             jsonb_build_object('debit', b.amount::text, 'currency', b.currency, 'credit', m.amount::text, 'creditTransaction', m.key,
+                                'minutesBetween', round(extract(epoch FROM b.booked_at - m.booked_at) / 60))
+        FROM b CROSS JOIN c
+        CROSS JOIN LATERAL (
+          SELECT h.amount, h.booked_at, h.source_system || ':' || h.txn_id AS key
+            FROM transactions h
+           WHERE h.aml_monitored AND coalesce(h.account_bidx, h.account) = coalesce(b.account_bidx, b.account)
+             AND h.currency = b.currency AND h.amount > 0
+             AND h.booked_at >= b.booked_at - make_interval(secs => c.hours * 3600) AND h.booked_at <= b.booked_at
+             AND -b.amount BETWEEN h.amount * (1 - c.tol) AND h.amount * (1 + c.tol)
+           ORDER BY h.booked_at DESC, h.id DESC LIMIT 1) m
+       WHERE b.amount < 0 AND b.rate IS NOT NULL AND -b.amount * b.rate >= c.min_usd
+      ON CONFLICT (rule, dedupe_key) DO NOTHING`;
+    const overrides = { rapidMovement: { windowHours: 1, tolerancePercent: 5, minAmountUsd: '100' } };
+    const aml = `{ rapidMovement: { windowHours: 1, tolerancePercent: 5, minAmountUsd: "100" } }`;
+    const stamp = (ms: number, micros = 0) =>
+      new Date(Date.UTC(2026, 7, 1, 10) + ms)
+        .toISOString()
+        .replace(
+          /\.\d{3}Z$/,
+          `.${String(((ms % 1000) + 1000) % 1000).padStart(3, '0')}${String(micros).padStart(3, '0')}Z`,
+        );
+    const min = 60_000;
+    // history: an earlier run's credit, and a credit of a feed without AML (never a match)
+    const before = await load(
+      'rm-history',
+      [`rh1,ACC-PAY,,,1000.00,USD,${stamp(-30 * min)}`],
+      `{ frameworks: [AML], sanctions: off, aml: ${aml} }`,
+    );
+    expect(before.status).toBe('SUCCEEDED');
+    const unmonitored = await load(
+      'rm-unmonitored',
+      [`ru1,ACC-PAY,,,7777.00,USD,${stamp(20 * min)}`],
+      '{ frameworks: [SOX] }',
+    );
+    expect(unmonitored.status).toBe('SUCCEEDED');
+    const rows: string[] = [
+      // an account paying out every minute, paid now and then: two credits at the same time, one in another currency
+      `pc1,ACC-PAY,,,2000.00,USD,${stamp(30_000)}`,
+      `pc2,ACC-PAY,,,2000.00,USD,${stamp(30_000)}`,
+      `pc3,ACC-PAY,,,500.00,EUR,${stamp(5 * min)}`,
+      `pc4,ACC-PAY,,,3000.00,USD,${stamp(10 * min)}`,
+    ];
+    // debits: a window's width after the earlier run's credit and past it, at the tolerance's edges and just outside,
+    // in the other currency, never matched, below the minimum
+    const debits = ['-1000.00', '-2100.00', '-1900.00', '-2100.01', '-500.00', '-3000.00', '-7777.00', '-50.00'];
+    for (let i = 1; i <= 40; i++) rows.push(`pd${i},ACC-PAY,,,${debits[i % debits.length]},USD,${stamp(i * min)}`);
+    rows.push(
+      `pdedge1,ACC-PAY,,,-3000.00,USD,${stamp(70 * min)}`,
+      `pdedge2,ACC-PAY,,,-3000.00,USD,${stamp(70 * min, 1)}`,
+    );
+    // an account with many small credits lately: its two debits probe on (one finds the credit half an hour back)
+    rows.push(`dc0,ACC-DEEP,,,1234.00,USD,${stamp(0)}`);
+    for (let i = 0; i < 30; i++) rows.push(`dc${i + 1},ACC-DEEP,,,10.00,USD,${stamp(30 * min + i * 1000)}`);
+    rows.push(
+      `dd1,ACC-DEEP,,,-1234.00,USD,${stamp(30 * min + 31_000)}`,
+      `dd2,ACC-DEEP,,,-999.00,USD,${stamp(30 * min + 32_000)}`,
+    );
+    // a debit whose first probe finds its credit
+    rows.push(`nc1,ACC-NEAR,,,800.00,USD,${stamp(0)}`, `nd1,ACC-NEAR,,,-800.00,USD,${stamp(5 * min)}`);
+    const run = await load(
+      'rm-run',
+      rows,
+      `{ frameworks: [AML], sanctions: off, aml: ${aml} }`,
+      0,
+      '{ minSize: 9, maxSize: 9 }',
+    );
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: String(rows.length) });
+    const rapid = AML_RULES.find((r) => r.rule === 'RAPID_MOVEMENT');
+    const config = JSON.stringify(resolveAmlConfig(overrides));
+    const stored = (await ds.query(
+      'SELECT source_record_no::int AS no, amount::text AS amount, currency FROM transactions WHERE run_id = $1',
+      [run.id],
+    )) as { no: number; amount: string; currency: string }[];
+    const candidates = amlCandidates(
+      stored.map((r) => ({
+        recordNo: r.no,
+        minor: BigInt(r.amount.replace('.', '')),
+        exponent: (r.amount.split('.')[1] ?? '').length,
+        currency: r.currency.trim(),
+      })),
+      resolveAmlConfig(overrides),
+    );
+    const q = ds.createQueryRunner();
+    await q.connect();
+    const alertsWith = async (sql: string, list: number[] | null) => {
+      await q.query('BEGIN');
+      try {
+        await q.query(`DELETE FROM compliance_alerts WHERE rule = 'RAPID_MOVEMENT'`);
+        await q.query(sql, [run.id, 1, rows.length, run.jobId, config, '0', '9223372036854775807', list]);
+        return await q.query(
+          `SELECT dedupe_key, txn_id, booked_at, evidence FROM compliance_alerts WHERE rule = 'RAPID_MOVEMENT' ORDER BY dedupe_key`,
+        );
+      } finally {
+        await q.query('ROLLBACK');
+      }
+    };
+    try {
+      const reference = await alertsWith(PROBE_PER_DEBIT, null);
+      const named = (txn: string) =>
+        (
+          reference.find((a: { txn_id: string }) => a.txn_id === txn) as
+            { evidence: { creditTransaction: string } } | undefined
+        )?.evidence.creditTransaction;
+      // the cases are there: the tie names the later id, the edges, the deep probe's find, the first probe's
+      expect(named('pd1')).toBe('aml-test:pc2'); // 2,100.00 against 2,000.00: the tolerance's edge
+      expect(named('pd2')).toBe('aml-test:pc2'); // 1,900.00: the other edge
+      expect(named('pd3')).toBeUndefined(); // 2,100.01: just outside
+      expect(named('pd4')).toBeUndefined(); // the credit of 500 is in EUR
+      expect(named('pd5')).toBeUndefined(); // before the credit of 3,000
+      expect(named('pd13')).toBe('aml-test:pc4');
+      expect(named('pd6')).toBeUndefined(); // only the unmonitored feed's credit matches
+      expect(named('pd7')).toBeUndefined(); // below the minimum
+      expect(named('pd8')).toBe('aml-test:rh1'); // the earlier run's credit
+      expect(named('pd24')).toBe('aml-test:rh1');
+      expect(named('pd32')).toBeUndefined(); // more than a window after it
+      expect(named('pdedge1')).toBe('aml-test:pc4');
+      expect(named('pdedge2')).toBeUndefined();
+      expect(named('dd1')).toBe('aml-test:dc0');
+      expect(named('dd2')).toBeUndefined();
+      expect(named('nd1')).toBe('aml-test:nc1');
+      expect(await alertsWith(rapid?.sql as string, null)).toEqual(reference);
+      expect(await alertsWith(rapid?.sql as string, candidates as number[])).toEqual(reference);
+    } finally {
+      await q.release();
+    }
+  });
+
+  it('reads the window of an account that pays out far more often than it is paid once per batch for RAPID_MOVEMENT, not once per debit', async () => {
+    // 300 debits 10 seconds apart after one credit: a probe per debit reads the debit's whole window (about 45,000
+    // row reads); here each debit reads at most twice the probe's rows, and the batch and the account's rows are read
+    // a few times
+    const stamp = (i: number) => new Date(Date.UTC(2026, 7, 2, 9) + i * 10_000).toISOString();
+    const rows = [
+      `pp0,ACC-PAYD,,,50000.00,USD,${stamp(0)}`,
+      ...Array.from({ length: 300 }, (_, i) => `pp${i + 1},ACC-PAYD,,,-${6000 + i}.00,USD,${stamp(i + 1)}`),
+    ];
+    const run = await load('rm-dense', rows, AML, 0, '{ minSize: 500, maxSize: 500 }');
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '301', batchesCommitted: 1 });
+    const rapid = AML_RULES.find((r) => r.rule === 'RAPID_MOVEMENT');
+    const config = JSON.stringify(resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }));
+    // the run's sink ids, as a batch passes them (the scan of the batch reads only its rows)
+    const ids = await idsOfRun(ds, run.id);
+    const q = ds.createQueryRunner();
+    await q.connect();
+    try {
+      await q.query('BEGIN');
+      const read = await rowsReadFrom(q, rapid?.sql as string, [run.id, 1, 301, run.jobId, config, ...ids, null]);
+      await q.query('ROLLBACK');
+      expect(read).toBeGreaterThan(300);
+      expect(read).toBeLessThan(300 * (2 * 16) + 3 * 301);
+    } finally {
+      await q.release();
+    }
+  });
+
   it("reads a busy account's rows in the band once per batch for STRUCTURING, and not again once its window is alerted", async () => {
     // 300 rows just under the threshold on one account within 50 minutes, in one batch: a probe per row would read
     // each row's window (about 45,000 row reads)
@@ -722,21 +900,14 @@ describe('compliance checks in the load path', () => {
     expect((await alertsOf(run.id)).filter((a) => a.rule === 'STRUCTURING').length).toBe(1);
     const structuring = AML_RULES.find((r) => r.rule === 'STRUCTURING');
     const config = JSON.stringify(resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }));
+    // the run's sink ids, as a batch passes them (the scan of the batch reads only its rows)
+    const ids = await idsOfRun(ds, run.id);
     const q = ds.createQueryRunner();
     await q.connect();
     try {
       await q.query('BEGIN');
       const read = async () =>
-        rowsReadFrom(q, structuring?.sql as string, [
-          run.id,
-          1,
-          300,
-          run.jobId,
-          config,
-          '0',
-          '9223372036854775807',
-          null,
-        ]);
+        rowsReadFrom(q, structuring?.sql as string, [run.id, 1, 300, run.jobId, config, ...ids, null]);
       // as the batch found it: the batch, the history once, and the alert's own window (its first three rows)
       await q.query(`DELETE FROM compliance_alerts WHERE rule = 'STRUCTURING' AND run_id = $1`, [run.id]);
       const first = await read();
@@ -766,19 +937,12 @@ describe('compliance checks in the load path', () => {
       1,
     );
     expect(clustered.length).toBe(300);
+    // the run's sink ids, as a batch passes them (the scan of the batch reads only its rows)
+    const ids = await idsOfRun(ds, run.id);
     const q = ds.createQueryRunner();
     await q.connect();
     const rowsRead = () =>
-      rowsReadFrom(q, velocity?.sql as string, [
-        run.id,
-        1,
-        300,
-        run.jobId,
-        config,
-        '0',
-        '9223372036854775807',
-        clustered,
-      ]);
+      rowsReadFrom(q, velocity?.sql as string, [run.id, 1, 300, run.jobId, config, ...ids, clustered]);
     try {
       await q.query('BEGIN');
       // as the batch found it: no alert yet; the batch is read, and the account's history once
