@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,40 @@ describe('generateTransactionsCsv', () => {
     expect(ra.good + ra.bad).toBe(5000);
     expect(ra.bytes).toBe(fs.statSync(a).size);
     expect(fs.readFileSync(a, 'utf8').trimEnd().split('\n')).toHaveLength(5001);
+  });
+
+  it('writes the same file as before its options for busy and payables accounts were added', async () => {
+    const a = path.join(dir, 'default.csv');
+    await generateTransactionsCsv(a, { rows: 2000, seed: 7 });
+    expect(crypto.createHash('sha256').update(fs.readFileSync(a)).digest('hex')).toBe(
+      '9e9c8f5da1f9096a7ff1b043073ada128d974a783d65f5c1d7127bb355eaac3d',
+    );
+  });
+
+  it('puts the rows on a few accounts within a day, mostly debits, when asked (a payables account)', async () => {
+    const a = path.join(dir, 'payables.csv');
+    await generateTransactionsCsv(a, {
+      rows: 2000,
+      seed: 7,
+      badRatio: 0,
+      accountsPerCountry: 1,
+      spanHours: 24,
+      debitShare: 0.95,
+    });
+    const rows = fs
+      .readFileSync(a, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      // the fields, a quoted one (a name with a comma) whole
+      .map((l) => [...l.matchAll(/("(?:[^"]|"")*"|[^,]*)(?:,|$)/g)].map((m) => m[1] as string));
+    expect(new Set(rows.map((r) => r[1])).size).toBeLessThanOrEqual(5);
+    const times = rows.map((r) => Date.parse(r[6] as string));
+    expect(Math.max(...times) - Date.UTC(2026, 9, 1)).toBeLessThanOrEqual(24 * 3_600_000);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(Date.UTC(2026, 9, 1));
+    const debits = rows.filter((r) => (r[4] as string).startsWith('-')).length / rows.length;
+    expect(debits).toBeGreaterThan(0.9);
+    expect(debits).toBeLessThan(0.99);
   });
 
   it('builds valid IBAN check digits and Luhn numbers', () => {

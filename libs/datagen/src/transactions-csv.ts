@@ -46,6 +46,11 @@ export interface GenerateOptions {
   accountsPerCountry?: number;
   /** Booking times are drawn over this many hours from 2026-10-01. Default 1,440 (60 days). */
   spanHours?: number;
+  /**
+   * Share of rows that are debits (negative amounts). Default 0.3. Near 1, with a small `accountsPerCountry`, the
+   * accounts pay out far more often than they are paid, as a payables or treasury account does.
+   */
+  debitShare?: number;
 }
 
 /** Bumped whenever the generator's output for a given seed changes (caches of generated files compare it). */
@@ -111,13 +116,13 @@ function account(r: Random, pool: number): string {
  * rows in four were "large" for the AML rules). A float only draws the random size; the amount itself
  * is an integer of minor units from the start.
  */
-function amount(r: Random, scale: number, large = false): string {
+function amount(r: Random, scale: number, large = false, debitShare = 0.3): string {
   const z = Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
   const size = Math.min(
     Math.round(Math.exp(large ? Math.log(30_000) + 0.5 * z : Math.log(80) + 2 * z) * 10 ** scale),
     1e12,
   );
-  const minor = BigInt(Math.max(1, size)) * (r.next() < 0.3 ? -1n : 1n);
+  const minor = BigInt(Math.max(1, size)) * (r.next() < debitShare ? -1n : 1n);
   const neg = minor < 0n;
   const digits = (neg ? -minor : minor).toString().padStart(scale + 1, '0');
   const body = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
@@ -160,7 +165,7 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
       account(r, pool),
       r.next() < 0.8 ? account(r, 1_000_000) : '',
       r.pick(NAMES),
-      amount(r, scale, options.largeAmounts),
+      amount(r, scale, options.largeAmounts, options.debitShare),
       currency,
       booked,
       valueDate,
