@@ -50,7 +50,7 @@ TABLE circuit_breaker_states
   GRANT INSERT, SELECT, UPDATE TO strongroom_runtime
 
 TABLE compliance_alerts
-  id uuid NOT NULL DEFAULT gen_random_uuid()
+  id uuid NOT NULL DEFAULT uuidv7()
   rule text NOT NULL
   dedupe_key text NOT NULL
   score integer NOT NULL

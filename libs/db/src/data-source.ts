@@ -32,6 +32,7 @@ import { AlertReferencesPerStatement1765900000000 } from './migrations/176590000
 import { AmlMonitoredRows1766000000000 } from './migrations/1766000000000-aml-monitored-rows';
 import { RunIdRanges1766100000000 } from './migrations/1766100000000-run-id-ranges';
 import { AuditTail1766200000000 } from './migrations/1766200000000-audit-tail';
+import { AlertIdsTimeOrdered1766300000000 } from './migrations/1766300000000-alert-ids-time-ordered';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -72,6 +73,7 @@ export const MIGRATIONS = [
   AmlMonitoredRows1766000000000,
   RunIdRanges1766100000000,
   AuditTail1766200000000,
+  AlertIdsTimeOrdered1766300000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

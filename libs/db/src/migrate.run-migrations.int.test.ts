@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@strongroom/testing';
 import { createDataSource, dumpSchema, runMigrations, MIGRATIONS, RUNTIME_ROLE } from './index';
+import { UUID_V7_SQL } from './migrations/1766300000000-alert-ids-time-ordered';
 
 async function emptyDatabase(template: TestDatabase): Promise<{ url: string; drop(): Promise<void> }> {
   // a database without any migration applied: created from template0 on the same server
@@ -128,6 +129,68 @@ describe('runMigrations', () => {
     }
   });
 
+  it("gives alerts time-ordered ids (UUID version 7): each statement's after the one before", async () => {
+    const ds = createDataSource({ url: db.url, poolSize: 1 });
+    await ds.initialize();
+    try {
+      const [{ job, run }] = (await ds.query(
+        `WITH j AS (INSERT INTO jobs (id, name, current_version, source_kind, sink_table)
+                    VALUES (gen_random_uuid(), 'alert-ids', 1, 'grpc', 'transactions') RETURNING id),
+              v AS (INSERT INTO job_versions (job_id, version, definition, definition_sha256)
+                    SELECT id, 1, '{}', repeat('b', 64) FROM j RETURNING job_id),
+              r AS (INSERT INTO job_runs (id, job_id, job_version, status, source_path, source_sha256, source_bytes)
+                    SELECT gen_random_uuid(), job_id, 1, 'SUCCEEDED', 'grpc', repeat('a', 64), 0 FROM v RETURNING id, job_id)
+         SELECT job_id AS job, id AS run FROM r`,
+      )) as { job: string; run: string }[];
+      const batches: string[][] = [];
+      for (let b = 0; b < 3; b++) {
+        // a statement per batch, a few milliseconds apart (the id's time is in milliseconds)
+        await ds.query('SELECT pg_sleep(0.005)');
+        const rows = (await ds.query(
+          `INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
+           SELECT 'LARGE_TRANSACTION', 'ids:' || $3 || ':' || g, 60, 's', g::text, 'DE89370400440532013000', now(), $1, $2, '{}'
+             FROM generate_series(1, 50) g RETURNING id`,
+          [job, run, b],
+        )) as { id: string }[];
+        batches.push(rows.map((r) => r.id));
+      }
+      const all = batches.flat();
+      for (const id of all) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(new Set(all).size).toBe(150);
+      // every id of a batch sorts after every id of the batch before it
+      for (let b = 1; b < 3; b++)
+        expect([...(batches[b] as string[])].sort()[0]! > [...(batches[b - 1] as string[])].sort().at(-1)!).toBe(true);
+      // the layout a server before 18 gets (from a function): the same version, variant and order
+      const fallback: string[][] = [];
+      for (let b = 0; b < 3; b++) {
+        await ds.query('SELECT pg_sleep(0.005)');
+        fallback.push(
+          ((await ds.query(`SELECT ${UUID_V7_SQL} AS id FROM generate_series(1, 50)`)) as { id: string }[]).map(
+            (r) => r.id,
+          ),
+        );
+      }
+      for (const id of fallback.flat())
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      for (let b = 1; b < 3; b++)
+        expect([...(fallback[b] as string[])].sort()[0]! > [...(fallback[b - 1] as string[])].sort().at(-1)!).toBe(
+          true,
+        );
+      // its first 48 bits are the time in milliseconds
+      const [{ ms, now }] = (await ds.query(
+        `SELECT ('x' || substr(replace(id::text, '-', ''), 1, 12))::bit(48)::bigint AS ms,
+                (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now FROM (SELECT ${UUID_V7_SQL} AS id) u`,
+      )) as { ms: string; now: string }[];
+      expect(Math.abs(Number(now) - Number(ms))).toBeLessThan(1000);
+      await ds.query('DELETE FROM compliance_alerts WHERE run_id = $1', [run]);
+      await ds.query('DELETE FROM job_runs WHERE id = $1', [run]);
+      await ds.query('DELETE FROM job_versions WHERE job_id = $1', [job]);
+      await ds.query('DELETE FROM jobs WHERE id = $1', [job]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
   it('refuses amounts with more than 4 decimal places and clear card numbers in the mask column', async () => {
     const ds = createDataSource({ url: db.url, poolSize: 1 });
     await ds.initialize();
@@ -154,6 +217,7 @@ describe('runMigrations', () => {
     await ds.initialize();
     try {
       await runMigrations(ds);
+      await ds.undoLastMigration({ transaction: 'all' }); // the alerts' time-ordered ids
       await ds.undoLastMigration({ transaction: 'all' }); // the audit tail function
       await ds.undoLastMigration({ transaction: 'all' }); // the schema as it was before the ranges
       const [{ job }] = (await ds.query(
@@ -189,7 +253,11 @@ describe('runMigrations', () => {
            VALUES ($1, 1, 'BATCH', 0, '{}', repeat('c', 64), '{}')`,
           [r],
         );
-      expect(await runMigrations(ds)).toEqual(['RunIdRanges1766100000000', 'AuditTail1766200000000']);
+      expect(await runMigrations(ds)).toEqual([
+        'RunIdRanges1766100000000',
+        'AuditTail1766200000000',
+        'AlertIdsTimeOrdered1766300000000',
+      ]);
       const ids = async (r: string) =>
         (
           (await ds.query('SELECT id::int AS id FROM transactions WHERE run_id = $1 ORDER BY id', [r])) as {
