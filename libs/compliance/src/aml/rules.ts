@@ -134,9 +134,9 @@ const CANDIDATES = `
   b AS (SELECT t.*, (($5::jsonb -> 'fxToUsd') ->> t.currency)::numeric AS rate
           FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3
            AND ($8::bigint[] IS NULL OR t.source_record_no = ANY($8::bigint[])))`;
-// each statement inserts its alerts and answers with how many it raised (one row: rule, n), not a row per alert
-const INSERT = `, ins AS (INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)`;
-const DONE = `ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule) SELECT rule, count(*)::int AS n FROM ins GROUP BY rule`;
+// each statement inserts its alerts; its row count is how many it raised (an alert already raised is not counted)
+const INSERT = `INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)`;
+const DONE = `ON CONFLICT (rule, dedupe_key) DO NOTHING`;
 const TXN_KEY = `'txn:' || b.source_system || ':' || b.txn_id`;
 const windowKey = (hours: string) =>
   `'acct:' || coalesce(b.account_bidx, b.account) || ':' || floor(extract(epoch FROM b.booked_at) / (${hours} * 3600))::bigint`;

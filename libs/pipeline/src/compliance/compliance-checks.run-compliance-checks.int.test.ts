@@ -215,6 +215,20 @@ describe('compliance checks in the load path', () => {
       [run1.id],
     );
     expect(n).toBeGreaterThan(0);
+    // and, summed over the run's batches, they are the alerts the run raised, rule by rule
+    const counted = await ds.query(
+      `SELECT e.key AS rule, sum(e.value::int)::int AS n
+         FROM immutable_audit_log l CROSS JOIN LATERAL jsonb_each_text(l.details->'alerts') e
+        WHERE l.action = 'batch:committed' AND l.subject->>'runId' = $1 GROUP BY e.key ORDER BY e.key`,
+      [run1.id],
+    );
+    expect(counted).toEqual(
+      await ds.query(
+        'SELECT rule, count(*)::int AS n FROM compliance_alerts WHERE run_id = $1 GROUP BY rule ORDER BY rule',
+        [run1.id],
+      ),
+    );
+    expect(counted.length).toBeGreaterThanOrEqual(6);
 
     // checking the same rows again raises nothing new (a resumed or replayed batch)
     const runner = ds.createQueryRunner();
@@ -395,6 +409,15 @@ describe('compliance checks in the load path', () => {
     );
     expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '400', batchesCommitted: 1 });
     const prefiltered = await alertsOf(run.id);
+    // the batch's audit entry counts them, rule by rule (a statement raises many)
+    const [{ details }] = await ds.query(
+      `SELECT details FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1`,
+      [run.id],
+    );
+    const byRule: Record<string, number> = {};
+    for (const a of prefiltered) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
+    expect(details.alerts).toEqual(byRule);
+    expect(Math.max(...Object.values(byRule))).toBeGreaterThan(1);
     expect(new Set(prefiltered.map((a) => a.rule))).toEqual(
       new Set(['LARGE_TRANSACTION', 'STRUCTURING', 'ROUND_AMOUNT', 'RAPID_MOVEMENT', 'VELOCITY']),
     );

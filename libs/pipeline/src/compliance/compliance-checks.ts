@@ -36,15 +36,15 @@ export interface ComplianceChecks {
   encryption?: { keys: KeyProvider; fields: EncryptableField[] };
 }
 
-// per-transaction alerts decided in memory (on clear values, which may be stored encrypted), inserted for the rows that loaded
+// per-transaction alerts decided in memory (on clear values, which may be stored encrypted), inserted for the rows that
+// loaded; the row count is how many were raised
 const ROW_ALERTS_SQL = `
   WITH h AS (SELECT * FROM unnest($3::bigint[], $4::int[], $5::jsonb[]) AS h(no, score, evidence)),
-       b AS (SELECT t.* FROM transactions t WHERE t.id BETWEEN $7 AND $8 AND t.run_id = $1 AND t.source_record_no = ANY($3::bigint[])),
-       ins AS (INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
-               SELECT $6, 'txn:' || b.source_system || ':' || b.txn_id, h.score, b.source_system, b.txn_id, b.account, b.booked_at, $2, $1, h.evidence
-                 FROM b JOIN h ON b.source_record_no = h.no
-               ON CONFLICT (rule, dedupe_key) DO NOTHING RETURNING rule)
-  SELECT rule, count(*)::int AS n FROM ins GROUP BY rule`;
+       b AS (SELECT t.* FROM transactions t WHERE t.id BETWEEN $7 AND $8 AND t.run_id = $1 AND t.source_record_no = ANY($3::bigint[]))
+  INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
+  SELECT $6, 'txn:' || b.source_system || ':' || b.txn_id, h.score, b.source_system, b.txn_id, b.account, b.booked_at, $2, $1, h.evidence
+    FROM b JOIN h ON b.source_record_no = h.no
+  ON CONFLICT (rule, dedupe_key) DO NOTHING`;
 
 /**
  * KYC `hold` policy: which of these rows belong to an account without VERIFIED, unexpired KYC at their
@@ -88,12 +88,12 @@ export async function runComplianceChecks(
   rowsCoverRange = false,
 ): Promise<Record<string, number>> {
   const raised: Record<string, number> = {};
-  const count = (res: { rule: string; n: number }[]) => {
-    for (const r of res) raised[r.rule] = (raised[r.rule] ?? 0) + r.n;
+  const count = (rule: string, n: number | null) => {
+    if (n) raised[rule] = (raised[rule] ?? 0) + n;
   };
   const rowAlerts = async (rule: string, hits: Hit[]) => {
     if (!hits.length) return;
-    const res = await client.query<{ rule: string; n: number }>(ROW_ALERTS_SQL, [
+    const res = await client.query(ROW_ALERTS_SQL, [
       ids.runId,
       ids.jobId,
       hits.map((h) => h.recordNo),
@@ -103,7 +103,7 @@ export async function runComplianceChecks(
       ids.lo,
       ids.hi,
     ]);
-    count(res.rows);
+    count(rule, res.rowCount);
   };
   const enc = checks.encryption;
   const protect = (field: EncryptableField, value: string) =>
@@ -134,7 +134,7 @@ export async function runComplianceChecks(
         ...(rule.candidates ? [exact ?? null] : []),
         ...(rule.clustered ? [clustered] : []),
       ];
-      count((await client.query<{ rule: string; n: number }>(rule.sql, params)).rows);
+      count(rule.rule, (await client.query(rule.sql, params)).rowCount);
     }
     const countries = checks.aml.highRiskCountries;
     // a loop, not flatMap: an empty array per row that raises nothing is the common case
