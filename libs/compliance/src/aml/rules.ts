@@ -153,8 +153,9 @@ const VELOCITY_SPAN = `make_interval(secs => ($5::jsonb #>> '{velocity,windowHou
 const STRUCTURING_SPAN = `make_interval(secs => ($5::jsonb #>> '{structuring,windowHours}')::numeric * 3600)`;
 // how many of an account's most recent rows a RAPID_MOVEMENT debit's probe reads before the debit is matched set-based
 const RAPID_PROBE = 16;
-// the rows a deeper probe is counted to read at most, when the probe and the set-based reading are weighed
-const RAPID_DEEP = 1024;
+// the unsettled debits per window of an island's span from which they are matched set-based (a probe that finds
+// its match early reads less than its window: the set-based reading must save several windows' reads)
+const RAPID_SET_BASED = 4;
 const HISTORY_RATE = `CROSS JOIN LATERAL (SELECT (($5::jsonb -> 'fxToUsd') ->> h.currency)::numeric AS rate) hr`;
 
 export const AML_RULES: readonly AmlRuleDefinition[] = [
@@ -319,10 +320,10 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
     // A debit (at least the minimum in USD) names the latest credit (booking time, then id) of the same account and
     // currency booked within the window before it, whose amount is within the tolerance of the debit's. Each debit
     // first reads the account's RAPID_PROBE most recent rows of its window (one index probe). The debits left (no
-    // match there, more rows behind) are cut into islands per account. Where an island's debits are many for the
-    // rows it spans (an account paying out far more often than it is paid: a probe per debit would read its whole
-    // window), its credits are read once, grouped by currency and amount band (log-spaced bands as wide as the
-    // tolerance), and each debit looks only at the credits of the bands its tolerance reaches, latest first.
+    // match there, more rows behind) are cut into islands per account. Where an island has RAPID_SET_BASED debits or
+    // more per window it spans (an account paying out far more often than it is paid: a probe per debit would read
+    // its whole window), its credits are read once, grouped by currency and amount band (log-spaced bands as wide as
+    // the tolerance), and each debit looks only at the credits of the bands its tolerance reaches, latest first.
     // Elsewhere each debit probes on until its match or the window's start, as a probe per row did. The choice
     // decides only the cost, never the result.
     sql: `WITH ${CANDIDATES},
@@ -358,46 +359,48 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
                FROM p CROSS JOIN LATERAL (
                  SELECT h.booked_at AS cat, h.amount AS camount, h.source_system || ':' || h.txn_id AS cref
                    FROM transactions h WHERE h.id = p.cid OFFSET 0) x),
-      -- the debits the probe could not settle, in islands per account, each island with its debits and the density of
-      -- rows its probes saw (rows per second)
+      -- the debits the probe could not settle, in islands per account, each island with its debits and its span
       s AS (SELECT p.*, CASE WHEN p.booked_at - lag(p.booked_at) OVER (PARTITION BY p.key ORDER BY p.booked_at) < c.span THEN 0 ELSE 1 END AS starts
               FROM p CROSS JOIN c WHERE p.cid IS NULL AND p.n = ${RAPID_PROBE}),
       i AS (SELECT s.*, sum(starts) OVER (PARTITION BY key ORDER BY booked_at ROWS UNBOUNDED PRECEDING) AS island FROM s),
-      hx AS (SELECT i.*, count(*) OVER isl AS debits, min(i.booked_at) OVER isl AS first, max(i.booked_at) OVER isl AS last,
-                    avg(${RAPID_PROBE} / greatest(extract(epoch FROM i.booked_at - i.t_last)::float8, 0.000001)) OVER isl AS density
+      hx AS (SELECT i.*, count(*) OVER isl AS debits, min(i.booked_at) OVER isl AS first, max(i.booked_at) OVER isl AS last
                FROM i WINDOW isl AS (PARTITION BY key, island)),
-      -- set-based where the island's debits, each probing up to its window (counted at most ${RAPID_DEEP} rows), would
-      -- read more than the island's rows read once
-      hd AS (SELECT hx.*, hx.debits * least(hx.density * c.span_s, ${RAPID_DEEP})
-                            >= hx.density * (extract(epoch FROM hx.last - hx.first)::float8 + c.span_s) AS set_based
+      -- set-based where the island has at least ${RAPID_SET_BASED} debits per window its rows span (first − window … last):
+      -- each debit's probe would read up to a window of the account's rows, the set-based reading reads the span once
+      hd AS (SELECT hx.*, hx.debits >= ${RAPID_SET_BASED} * (1 + extract(epoch FROM hx.last - hx.first)::float8 / c.span_s) AS set_based
                FROM hx CROSS JOIN c),
-      r AS (SELECT key, min(first) AS first, max(last) AS last FROM hd WHERE set_based GROUP BY key, island),
-      -- each set-based island's credits, read once (OFFSET 0 keeps it an index range scan per island), by currency and
-      -- amount band (materialized: never read again for each debit)
-      cr AS (SELECT r.key, x.* FROM r CROSS JOIN c
-              CROSS JOIN LATERAL (
-                SELECT h.id, h.booked_at, h.amount, h.currency, h.source_system || ':' || h.txn_id AS ref
-                  FROM transactions h
-                 WHERE h.aml_monitored AND coalesce(h.account_bidx, h.account) = r.key
-                   AND h.booked_at >= r.first - c.span AND h.booked_at <= r.last AND h.amount > 0 OFFSET 0) x),
-      g AS MATERIALIZED (SELECT cr.key, cr.currency, coalesce(floor(ln(cr.amount::float8) / bw.w)::bigint, 0) AS band,
-                   array_agg(cr.id ORDER BY cr.booked_at DESC, cr.id DESC) AS ids, array_agg(cr.booked_at ORDER BY cr.booked_at DESC, cr.id DESC) AS ats,
-                   array_agg(cr.amount ORDER BY cr.booked_at DESC, cr.id DESC) AS amounts, array_agg(cr.ref ORDER BY cr.booked_at DESC, cr.id DESC) AS refs
-              FROM cr CROSS JOIN bw GROUP BY 1, 2, 3),
-      -- a debit looks at the bands of the amounts its tolerance reaches, and one more on each side (float rounding), latest
-      -- credit first
-      hm AS (SELECT DISTINCT ON (hd.id) hd.id, hd.source_system, hd.txn_id, hd.account, hd.booked_at, hd.amount, hd.currency,
-                    u.cid, u.cat, u.camount, u.cref
-               FROM hd CROSS JOIN c CROSS JOIN bw
-               JOIN g ON hd.set_based AND g.key = hd.key AND g.currency = hd.currency
-                     AND g.band BETWEEN CASE WHEN bw.w IS NULL THEN 0 ELSE floor(ln((-hd.amount / (1 + c.tol))::float8) / bw.w)::bigint - 1 END
-                                    AND CASE WHEN bw.w IS NULL THEN 0 ELSE floor(ln((-hd.amount / (1 - c.tol))::float8) / bw.w)::bigint + 1 END
+      -- the set-based islands, each with its debits
+      r AS (SELECT key, min(first) AS first, max(last) AS last,
+                   array_agg(id) AS ids, array_agg(booked_at) AS ats, array_agg(amount) AS amounts, array_agg(currency) AS currencies,
+                   array_agg(source_system) AS systems, array_agg(txn_id) AS txns, array_agg(account) AS accounts
+              FROM hd WHERE set_based GROUP BY key, island),
+      -- per island (so that a debit is only ever compared with its own account's credits): the island's credits, read
+      -- once, by currency and amount band; each debit looks at the bands of the amounts its tolerance reaches, and
+      -- one more on each side (float rounding), latest credit first
+      hm AS (SELECT x.* FROM r CROSS JOIN c CROSS JOIN bw
                CROSS JOIN LATERAL (
-                 SELECT u.* FROM unnest(g.ids, g.ats, g.amounts, g.refs) WITH ORDINALITY AS u(cid, cat, camount, cref, o)
-                  WHERE u.cat >= hd.booked_at - c.span AND u.cat <= hd.booked_at
-                    AND -hd.amount BETWEEN u.camount * (1 - c.tol) AND u.camount * (1 + c.tol)
-                  ORDER BY u.o LIMIT 1) u
-              ORDER BY hd.id, u.cat DESC, u.cid DESC),
+                 WITH g AS (SELECT h.currency, coalesce(floor(ln(h.amount::float8) / bw.w)::bigint, 0) AS band,
+                                   array_agg(h.id ORDER BY h.booked_at DESC, h.id DESC) AS ids,
+                                   array_agg(h.booked_at ORDER BY h.booked_at DESC, h.id DESC) AS ats,
+                                   array_agg(h.amount ORDER BY h.booked_at DESC, h.id DESC) AS amounts,
+                                   array_agg(h.source_system || ':' || h.txn_id ORDER BY h.booked_at DESC, h.id DESC) AS refs
+                              FROM transactions h
+                             WHERE h.aml_monitored AND coalesce(h.account_bidx, h.account) = r.key
+                               AND h.booked_at >= r.first - c.span AND h.booked_at <= r.last AND h.amount > 0
+                             GROUP BY 1, 2)
+                 SELECT DISTINCT ON (d.id) d.source_system, d.txn_id, d.account, d.booked_at, d.amount, d.currency,
+                        u.cat, u.camount, u.cref
+                   FROM unnest(r.ids, r.ats, r.amounts, r.currencies, r.systems, r.txns, r.accounts)
+                          AS d(id, booked_at, amount, currency, source_system, txn_id, account)
+                   JOIN g ON g.currency = d.currency
+                         AND g.band BETWEEN CASE WHEN bw.w IS NULL THEN 0 ELSE floor(ln((-d.amount / (1 + c.tol))::float8) / bw.w)::bigint - 1 END
+                                        AND CASE WHEN bw.w IS NULL THEN 0 ELSE floor(ln((-d.amount / (1 - c.tol))::float8) / bw.w)::bigint + 1 END
+                   CROSS JOIN LATERAL (
+                     SELECT u.* FROM unnest(g.ids, g.ats, g.amounts, g.refs) WITH ORDINALITY AS u(cid, cat, camount, cref, o)
+                      WHERE u.cat >= d.booked_at - c.span AND u.cat <= d.booked_at
+                        AND -d.amount BETWEEN u.camount * (1 - c.tol) AND u.camount * (1 + c.tol)
+                      ORDER BY u.o LIMIT 1) u
+                  ORDER BY d.id, u.cat DESC, u.cid DESC) x),
       -- the other debits probe on
       deep AS (SELECT hd.source_system, hd.txn_id, hd.account, hd.booked_at, hd.amount, hd.currency, m.cat, m.camount, m.cref
                  FROM hd CROSS JOIN c
