@@ -11,8 +11,8 @@
  *
  * Parameters of every statement: $1 run id, $2 first and $3 last source_record_no of the batch, $4 job
  * id, $5 the AmlConfig as JSON, $6 and $7 the lowest and highest sink id the batch's rows can have (the
- * sink finds a run's rows by id ranges, not by an index on the run); each answers with the number of
- * alerts it raised (rows of rule, n). The per-row rules (`candidates: true`) also take $8, the record
+ * sink finds a run's rows by id ranges, not by an index on the run); each is an INSERT whose row count is the
+ * number of alerts it raised. The per-row rules (`candidates: true`) also take $8, the record
  * numbers amlCandidates keeps (or null for all); VELOCITY (`clustered: true`) takes as $8 the record numbers
  * velocityClustered lists (or null: all set-based). This module only builds the statements; the pipeline runs them.
  */
