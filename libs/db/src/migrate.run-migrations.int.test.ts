@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@strongroom/testing';
-import { createDataSource, dumpSchema, runMigrations, MIGRATIONS, RUNTIME_ROLE } from './index';
+import { createDataSource, dumpSchema, runMigrations, MIGRATIONS, RUNTIME_ROLE, type DataSource } from './index';
 import { UUID_V7_SQL } from './migrations/1766300000000-alert-ids-time-ordered';
 
 async function emptyDatabase(template: TestDatabase): Promise<{ url: string; drop(): Promise<void> }> {
@@ -21,6 +21,31 @@ async function emptyDatabase(template: TestDatabase): Promise<{ url: string; dro
       await c.end();
     },
   };
+}
+
+/** A job (version 1) and a SUCCEEDED run of it, for rows that must refer to both. */
+async function jobWithRun(ds: DataSource, name: string): Promise<{ job: string; run: string }> {
+  const [row] = (await ds.query(
+    `WITH j AS (INSERT INTO jobs (id, name, current_version, source_kind, sink_table)
+                VALUES (gen_random_uuid(), $1, 1, 'grpc', 'transactions') RETURNING id),
+          v AS (INSERT INTO job_versions (job_id, version, definition, definition_sha256)
+                SELECT id, 1, '{}', repeat('b', 64) FROM j RETURNING job_id),
+          r AS (INSERT INTO job_runs (id, job_id, job_version, status, source_path, source_sha256, source_bytes)
+                SELECT gen_random_uuid(), job_id, 1, 'SUCCEEDED', 'grpc', repeat('a', 64), 0 FROM v RETURNING id, job_id)
+     SELECT job_id AS job, id AS run FROM r`,
+    [name],
+  )) as { job: string; run: string }[];
+  return row as { job: string; run: string };
+}
+
+/** Ids of UUID version 7 (variant 10), each group's after every id of the group before it. */
+function expectTimeOrderedV7(groups: string[][]): void {
+  for (const id of groups.flat())
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  for (let g = 1; g < groups.length; g++) {
+    const before = [...(groups[g - 1] as string[])].sort().at(-1) as string;
+    expect([...(groups[g] as string[])].sort()[0]! > before).toBe(true);
+  }
 }
 
 describe('runMigrations', () => {
@@ -80,15 +105,7 @@ describe('runMigrations', () => {
     const ds = createDataSource({ url: db.url, poolSize: 1 });
     await ds.initialize();
     try {
-      const [{ job, run }] = (await ds.query(
-        `WITH j AS (INSERT INTO jobs (id, name, current_version, source_kind, sink_table)
-                    VALUES (gen_random_uuid(), 'alert-refs', 1, 'grpc', 'transactions') RETURNING id),
-              v AS (INSERT INTO job_versions (job_id, version, definition, definition_sha256)
-                    SELECT id, 1, '{}', repeat('b', 64) FROM j RETURNING job_id),
-              r AS (INSERT INTO job_runs (id, job_id, job_version, status, source_path, source_sha256, source_bytes)
-                    SELECT gen_random_uuid(), job_id, 1, 'SUCCEEDED', 'grpc', repeat('a', 64), 0 FROM v RETURNING id, job_id)
-         SELECT job_id AS job, id AS run FROM r`,
-      )) as { job: string; run: string }[];
+      const { job, run } = await jobWithRun(ds, 'alert-refs');
       const insert = (jobId: string, runId: string, key: string) =>
         ds.query(
           `INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
@@ -133,15 +150,7 @@ describe('runMigrations', () => {
     const ds = createDataSource({ url: db.url, poolSize: 1 });
     await ds.initialize();
     try {
-      const [{ job, run }] = (await ds.query(
-        `WITH j AS (INSERT INTO jobs (id, name, current_version, source_kind, sink_table)
-                    VALUES (gen_random_uuid(), 'alert-ids', 1, 'grpc', 'transactions') RETURNING id),
-              v AS (INSERT INTO job_versions (job_id, version, definition, definition_sha256)
-                    SELECT id, 1, '{}', repeat('b', 64) FROM j RETURNING job_id),
-              r AS (INSERT INTO job_runs (id, job_id, job_version, status, source_path, source_sha256, source_bytes)
-                    SELECT gen_random_uuid(), job_id, 1, 'SUCCEEDED', 'grpc', repeat('a', 64), 0 FROM v RETURNING id, job_id)
-         SELECT job_id AS job, id AS run FROM r`,
-      )) as { job: string; run: string }[];
+      const { job, run } = await jobWithRun(ds, 'alert-ids');
       const batches: string[][] = [];
       for (let b = 0; b < 3; b++) {
         // a statement per batch, a few milliseconds apart (the id's time is in milliseconds)
@@ -154,12 +163,9 @@ describe('runMigrations', () => {
         )) as { id: string }[];
         batches.push(rows.map((r) => r.id));
       }
-      const all = batches.flat();
-      for (const id of all) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      expect(new Set(all).size).toBe(150);
+      expect(new Set(batches.flat()).size).toBe(150);
       // every id of a batch sorts after every id of the batch before it
-      for (let b = 1; b < 3; b++)
-        expect([...(batches[b] as string[])].sort()[0]! > [...(batches[b - 1] as string[])].sort().at(-1)!).toBe(true);
+      expectTimeOrderedV7(batches);
       // the layout a server before 18 gets (from a function): the same version, variant and order
       const fallback: string[][] = [];
       for (let b = 0; b < 3; b++) {
@@ -170,12 +176,7 @@ describe('runMigrations', () => {
           ),
         );
       }
-      for (const id of fallback.flat())
-        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      for (let b = 1; b < 3; b++)
-        expect([...(fallback[b] as string[])].sort()[0]! > [...(fallback[b - 1] as string[])].sort().at(-1)!).toBe(
-          true,
-        );
+      expectTimeOrderedV7(fallback);
       // its first 48 bits are the time in milliseconds
       const [{ ms, now }] = (await ds.query(
         `SELECT ('x' || substr(replace(id::text, '-', ''), 1, 12))::bit(48)::bigint AS ms,

@@ -147,6 +147,21 @@ const SAME_ACCOUNT = `h.aml_monitored AND coalesce(h.account_bidx, h.account) = 
 const VELOCITY_BATCH = `
   b AS (SELECT t.id, t.booked_at, t.account, t.account_bidx, t.source_record_no, t.source_system, t.txn_id
           FROM transactions t WHERE t.id BETWEEN $6 AND $7 AND t.run_id = $1 AND t.source_record_no BETWEEN $2 AND $3)`;
+// \`done\`: the window keys (\`dedupe\`) of \`rows\` whose alert of \`rule\` exists already; \`m\`: the other rows. A row of an
+// alerted window could only conflict, so it is not worked (on a busy account most windows are alerted by an earlier
+// batch, and their history is not read again)
+const unalerted = (rule: AmlRule, rows: string) => `
+      done AS (SELECT k.dedupe FROM (SELECT DISTINCT dedupe FROM ${rows}) k
+                CROSS JOIN LATERAL (SELECT 1 FROM compliance_alerts x WHERE x.rule = '${rule}' AND x.dedupe_key = k.dedupe LIMIT 1) e),
+      m AS (SELECT * FROM ${rows} WHERE dedupe NOT IN (SELECT dedupe FROM done))`;
+// \`s\` and \`i\`: the rows of \`rows\` (with \`key\` and \`booked_at\`) cut into islands per key: a booking time less than the
+// window (\`c.span\`) after the one before continues its island
+const islands = (rows: string) => `
+      s AS (SELECT x.*, CASE WHEN x.booked_at - lag(x.booked_at) OVER (PARTITION BY x.key ORDER BY x.booked_at) < c.span THEN 0 ELSE 1 END AS starts
+              FROM ${rows} x CROSS JOIN c),
+      i AS (SELECT s.*, sum(s.starts) OVER (PARTITION BY s.key ORDER BY s.booked_at ROWS UNBOUNDED PRECEDING) AS island FROM s)`;
+// \`r\`: each island's first and last booking time
+const ISLAND_RANGES = `r AS (SELECT key, min(booked_at) AS first, max(booked_at) AS last FROM i GROUP BY key, island)`;
 // the velocity window as an interval (a frame offset may not refer to a column, so it is written out where used)
 const VELOCITY_SPAN = `make_interval(secs => ($5::jsonb #>> '{velocity,windowHours}')::numeric * 3600)`;
 // the structuring window as an interval (written out where a frame offset needs it)
@@ -193,14 +208,9 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
                    ($5::jsonb #>> '{structuring,minCount}')::int AS min_count, ${STRUCTURING_SPAN} AS span),
       m0 AS (SELECT b.id, b.booked_at, coalesce(b.account_bidx, b.account) AS key, ${windowKey('c.hours')} AS dedupe FROM b CROSS JOIN c
               WHERE b.rate IS NOT NULL AND abs(b.amount) * b.rate >= c.lo AND abs(b.amount) * b.rate < c.th),
-      done AS (SELECT k.dedupe FROM (SELECT DISTINCT dedupe FROM m0) k
-                CROSS JOIN LATERAL (SELECT 1 FROM compliance_alerts x WHERE x.rule = 'STRUCTURING' AND x.dedupe_key = k.dedupe LIMIT 1) e),
-      m AS (SELECT id, booked_at, key FROM m0 WHERE dedupe NOT IN (SELECT dedupe FROM done)),
-      s AS (SELECT m.key, m.booked_at,
-                   CASE WHEN m.booked_at - lag(m.booked_at) OVER (PARTITION BY m.key ORDER BY m.booked_at) < c.span THEN 0 ELSE 1 END AS starts
-              FROM m CROSS JOIN c),
-      i AS (SELECT key, booked_at, sum(starts) OVER (PARTITION BY key ORDER BY booked_at ROWS UNBOUNDED PRECEDING) AS island FROM s),
-      r AS (SELECT key, min(booked_at) AS first, max(booked_at) AS last FROM i GROUP BY key, island),
+      ${unalerted('STRUCTURING', 'm0')},
+      ${islands('m')},
+      ${ISLAND_RANGES},
       -- each island's rows in the band, read once (OFFSET 0 keeps it an index range scan per island)
       h AS (SELECT r.key, x.*, x.id IN (SELECT id FROM m) AS mine
               FROM r CROSS JOIN c
@@ -257,17 +267,11 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
              WHERE $8::bigint[] IS NOT NULL AND b.source_record_no <> ALL ($8::bigint[]) AND (w.n > c.max_count OR w.total > c.max_usd)),
       -- the set-based rows, less those whose account window already has its alert (its insert could only conflict):
       -- on a busy account most windows are alerted by an earlier batch, and their history is not read again
-      m0 AS (SELECT b.*, ${windowKey('c.hours')} AS dedupe FROM b CROSS JOIN c
+      m0 AS (SELECT b.*, coalesce(b.account_bidx, b.account) AS key, ${windowKey('c.hours')} AS dedupe FROM b CROSS JOIN c
               WHERE $8::bigint[] IS NULL OR b.source_record_no = ANY ($8::bigint[])),
-      done AS (SELECT k.dedupe FROM (SELECT DISTINCT dedupe FROM m0) k
-                CROSS JOIN LATERAL (SELECT 1 FROM compliance_alerts x WHERE x.rule = 'VELOCITY' AND x.dedupe_key = k.dedupe LIMIT 1) e),
-      m AS (SELECT * FROM m0 WHERE dedupe NOT IN (SELECT dedupe FROM done)),
-      s AS (SELECT coalesce(m.account_bidx, m.account) AS key, m.booked_at,
-                   CASE WHEN m.booked_at - lag(m.booked_at) OVER (PARTITION BY coalesce(m.account_bidx, m.account) ORDER BY m.booked_at) < c.span
-                        THEN 0 ELSE 1 END AS starts
-              FROM m CROSS JOIN c),
-      i AS (SELECT key, booked_at, sum(starts) OVER (PARTITION BY key ORDER BY booked_at ROWS UNBOUNDED PRECEDING) AS island FROM s),
-      r AS (SELECT key, min(booked_at) AS first, max(booked_at) AS last FROM i GROUP BY key, island),
+      ${unalerted('VELOCITY', 'm0')},
+      ${islands('m')},
+      ${ISLAND_RANGES},
       -- OFFSET 0 keeps the read per island (an index range scan), whatever the planner estimates: never a scan of the sink
       h AS (SELECT r.key, x.id, x.booked_at, x.source_system, x.txn_id, x.account, x.account_bidx,
                    abs(x.amount) * (($5::jsonb -> 'fxToUsd') ->> x.currency)::numeric AS usd,
@@ -360,9 +364,8 @@ export const AML_RULES: readonly AmlRuleDefinition[] = [
                  SELECT h.booked_at AS cat, h.amount AS camount, h.source_system || ':' || h.txn_id AS cref
                    FROM transactions h WHERE h.id = p.cid OFFSET 0) x),
       -- the debits the probe could not settle, in islands per account, each island with its debits and its span
-      s AS (SELECT p.*, CASE WHEN p.booked_at - lag(p.booked_at) OVER (PARTITION BY p.key ORDER BY p.booked_at) < c.span THEN 0 ELSE 1 END AS starts
-              FROM p CROSS JOIN c WHERE p.cid IS NULL AND p.n = ${RAPID_PROBE}),
-      i AS (SELECT s.*, sum(starts) OVER (PARTITION BY key ORDER BY booked_at ROWS UNBOUNDED PRECEDING) AS island FROM s),
+      unsettled AS (SELECT * FROM p WHERE p.cid IS NULL AND p.n = ${RAPID_PROBE}),
+      ${islands('unsettled')},
       hx AS (SELECT i.*, count(*) OVER isl AS debits, min(i.booked_at) OVER isl AS first, max(i.booked_at) OVER isl AS last
                FROM i WINDOW isl AS (PARTITION BY key, island)),
       -- set-based where the island has at least ${RAPID_SET_BASED} debits per window its rows span (first − window … last):

@@ -119,6 +119,45 @@ describe('compliance checks in the load path', () => {
 
   const AML = `{ frameworks: [AML], aml: { velocity: { windowHours: 1, maxCount: 3 } } }`;
 
+  /** `fn` in a transaction of its own, rolled back afterwards (nothing it writes stays). */
+  async function rolledBack<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T> {
+    const q = ds.createQueryRunner();
+    await q.connect();
+    try {
+      await q.query('BEGIN');
+      return await fn(q);
+    } finally {
+      await q.query('ROLLBACK');
+      await q.release();
+    }
+  }
+  /**
+   * The alerts of `rule` that `sql` raises with `params` where none of the rule's alerts exist, or, with `kept`, where
+   * the alerts of every `kept.every`-th window that `kept.sql` raises exist already (an earlier batch raised them).
+   */
+  const ruleAlertsOf = (
+    rule: string,
+    sql: string,
+    params: unknown[],
+    kept?: { sql: string; params: unknown[]; every: number },
+  ) =>
+    rolledBack(async (q) => {
+      await q.query('DELETE FROM compliance_alerts WHERE rule = $1', [rule]);
+      if (kept) {
+        await q.query(kept.sql, kept.params);
+        await q.query(
+          `DELETE FROM compliance_alerts WHERE rule = $1 AND id IN
+             (SELECT id FROM (SELECT id, row_number() OVER (ORDER BY dedupe_key) AS i FROM compliance_alerts WHERE rule = $1) n WHERE i % $2 <> 0)`,
+          [rule, kept.every],
+        );
+      }
+      await q.query(sql, params);
+      return q.query(
+        'SELECT dedupe_key, txn_id, booked_at, evidence FROM compliance_alerts WHERE rule = $1 ORDER BY dedupe_key',
+        [rule],
+      );
+    });
+
   it('raises each AML rule on its hits and not on the near misses; structuring is caught across two runs', async () => {
     const run1 = await load(
       'aml-1',
@@ -570,59 +609,40 @@ describe('compliance checks in the load path', () => {
     const all = (await ds.query('SELECT source_record_no::int AS no FROM transactions WHERE run_id = $1', [
       run.id,
     ])) as { no: number }[];
-    const q = ds.createQueryRunner();
-    await q.connect();
     const params = [run.id, 1, rows.length, run.jobId, config, '0', '9223372036854775807'];
-    // `keepEvery`: the reference's alerts of every other window are there first (an earlier batch raised them)
-    const alertsWith = async (sql: string, extra: unknown[], keepEvery?: number) => {
-      await q.query('BEGIN');
-      try {
-        await q.query(`DELETE FROM compliance_alerts WHERE rule = 'VELOCITY'`);
-        if (keepEvery) {
-          await q.query(PROBE_PER_ROW, params);
-          await q.query(
-            `DELETE FROM compliance_alerts WHERE rule = 'VELOCITY' AND id IN
-               (SELECT id FROM (SELECT id, row_number() OVER (ORDER BY dedupe_key) AS i FROM compliance_alerts WHERE rule = 'VELOCITY') n WHERE i % $1 <> 0)`,
-            [keepEvery],
-          );
-        }
-        await q.query(sql, [...params, ...extra]);
-        return await q.query(
-          `SELECT dedupe_key, txn_id, booked_at, evidence FROM compliance_alerts WHERE rule = 'VELOCITY' ORDER BY dedupe_key`,
-        );
-      } finally {
-        await q.query('ROLLBACK');
-      }
-    };
-    try {
-      const reference = await alertsWith(PROBE_PER_ROW, []);
-      // the busy account breaches in several windows; the history and the microsecond edges count as the probe counts them
-      expect(reference.length).toBeGreaterThanOrEqual(3);
-      expect(reference.some((a: { txn_id: string }) => a.txn_id.startsWith('vs'))).toBe(true);
-      // every row set-based, every row probed, a row in three set-based: the same alerts
-      expect(await alertsWith(velocity?.sql as string, [null])).toEqual(reference);
-      expect(await alertsWith(velocity?.sql as string, [[]])).toEqual(reference);
-      expect(await alertsWith(velocity?.sql as string, [all.filter((r) => r.no % 3 === 0).map((r) => r.no)])).toEqual(
-        reference,
+    // `keepEvery`: the reference's alerts of every `keepEvery`-th window are there first (an earlier batch raised them)
+    const alertsWith = (sql: string, extra: unknown[], keepEvery?: number) =>
+      ruleAlertsOf(
+        'VELOCITY',
+        sql,
+        [...params, ...extra],
+        keepEvery ? { sql: PROBE_PER_ROW, params, every: keepEvery } : undefined,
       );
-      // and what the engine lists (its own split of the batch) gives them too
-      const clustered = velocityClustered(
-        rows.map((r, i) => ({
-          recordNo: i + 1,
-          account: r.split(',')[1] as string,
-          bookedAt: r.split(',')[6] as string,
-        })),
-        1,
-      );
-      expect(clustered.length).toBeGreaterThan(40);
-      expect(clustered).not.toContain(rows.length); // the quiet account's one row is probed
-      expect(await alertsWith(velocity?.sql as string, [clustered])).toEqual(reference);
-      // windows already alerted (their rows are not worked again) leave the others' alerts as they were
-      expect(await alertsWith(velocity?.sql as string, [null], 2)).toEqual(reference);
-      expect(await alertsWith(velocity?.sql as string, [clustered], 3)).toEqual(reference);
-    } finally {
-      await q.release();
-    }
+    const reference = await alertsWith(PROBE_PER_ROW, []);
+    // the busy account breaches in several windows; the history and the microsecond edges count as the probe counts them
+    expect(reference.length).toBeGreaterThanOrEqual(3);
+    expect(reference.some((a: { txn_id: string }) => a.txn_id.startsWith('vs'))).toBe(true);
+    // every row set-based, every row probed, a row in three set-based: the same alerts
+    expect(await alertsWith(velocity?.sql as string, [null])).toEqual(reference);
+    expect(await alertsWith(velocity?.sql as string, [[]])).toEqual(reference);
+    expect(await alertsWith(velocity?.sql as string, [all.filter((r) => r.no % 3 === 0).map((r) => r.no)])).toEqual(
+      reference,
+    );
+    // and what the engine lists (its own split of the batch) gives them too
+    const clustered = velocityClustered(
+      rows.map((r, i) => ({
+        recordNo: i + 1,
+        account: r.split(',')[1] as string,
+        bookedAt: r.split(',')[6] as string,
+      })),
+      1,
+    );
+    expect(clustered.length).toBeGreaterThan(40);
+    expect(clustered).not.toContain(rows.length); // the quiet account's one row is probed
+    expect(await alertsWith(velocity?.sql as string, [clustered])).toEqual(reference);
+    // windows already alerted (their rows are not worked again) leave the others' alerts as they were
+    expect(await alertsWith(velocity?.sql as string, [null], 2)).toEqual(reference);
+    expect(await alertsWith(velocity?.sql as string, [clustered], 3)).toEqual(reference);
   });
 
   it('raises the STRUCTURING alerts of a probe per row, set-based, whichever windows are already alerted', async () => {
@@ -706,44 +726,25 @@ describe('compliance checks in the load path', () => {
     const structuring = AML_RULES.find((r) => r.rule === 'STRUCTURING');
     const config = JSON.stringify(resolveAmlConfig(overrides));
     const params = [run.id, 1, rows.length, run.jobId, config, '0', '9223372036854775807', null];
-    const q = ds.createQueryRunner();
-    await q.connect();
-    // `keepEvery`: the reference's alerts of all but every keepEvery-th window are removed first (the others were raised earlier)
-    const alertsWith = async (sql: string, keepEvery?: number) => {
-      await q.query('BEGIN');
-      try {
-        await q.query(`DELETE FROM compliance_alerts WHERE rule = 'STRUCTURING'`);
-        if (keepEvery) {
-          await q.query(PROBE_PER_ROW, params);
-          await q.query(
-            `DELETE FROM compliance_alerts WHERE rule = 'STRUCTURING' AND id IN
-               (SELECT id FROM (SELECT id, row_number() OVER (ORDER BY dedupe_key) AS i FROM compliance_alerts WHERE rule = 'STRUCTURING') n WHERE i % $1 <> 0)`,
-            [keepEvery],
-          );
-        }
-        await q.query(sql, params);
-        return await q.query(
-          `SELECT dedupe_key, txn_id, booked_at, evidence FROM compliance_alerts WHERE rule = 'STRUCTURING' ORDER BY dedupe_key`,
-        );
-      } finally {
-        await q.query('ROLLBACK');
-      }
-    };
-    try {
-      const reference = await alertsWith(PROBE_PER_ROW);
-      // several windows of the busy account, one listing 20 of its transactions, the edges, the earlier run's history
-      expect(reference.length).toBeGreaterThanOrEqual(4);
-      const listed = reference.map((a: { evidence: { transactions: string[] } }) => a.evidence.transactions.length);
-      expect(Math.max(...listed)).toBe(20);
-      expect(reference.some((a: { txn_id: string }) => a.txn_id === 'sl1')).toBe(true);
-      expect(reference.some((a: { txn_id: string }) => a.txn_id.startsWith('sbedge'))).toBe(true);
-      expect(reference.some((a: { txn_id: string }) => a.txn_id === 'sq1')).toBe(false);
-      expect(await alertsWith(structuring?.sql as string)).toEqual(reference);
-      expect(await alertsWith(structuring?.sql as string, 2)).toEqual(reference);
-      expect(await alertsWith(structuring?.sql as string, 3)).toEqual(reference);
-    } finally {
-      await q.release();
-    }
+    // `keepEvery`: the reference's alerts of every `keepEvery`-th window are there first (an earlier batch raised them)
+    const alertsWith = (sql: string, keepEvery?: number) =>
+      ruleAlertsOf(
+        'STRUCTURING',
+        sql,
+        params,
+        keepEvery ? { sql: PROBE_PER_ROW, params, every: keepEvery } : undefined,
+      );
+    const reference = await alertsWith(PROBE_PER_ROW);
+    // several windows of the busy account, one listing 20 of its transactions, the edges, the earlier run's history
+    expect(reference.length).toBeGreaterThanOrEqual(4);
+    const listed = reference.map((a: { evidence: { transactions: string[] } }) => a.evidence.transactions.length);
+    expect(Math.max(...listed)).toBe(20);
+    expect(reference.some((a: { txn_id: string }) => a.txn_id === 'sl1')).toBe(true);
+    expect(reference.some((a: { txn_id: string }) => a.txn_id.startsWith('sbedge'))).toBe(true);
+    expect(reference.some((a: { txn_id: string }) => a.txn_id === 'sq1')).toBe(false);
+    expect(await alertsWith(structuring?.sql as string)).toEqual(reference);
+    expect(await alertsWith(structuring?.sql as string, 2)).toEqual(reference);
+    expect(await alertsWith(structuring?.sql as string, 3)).toEqual(reference);
   });
 
   it('raises the RAPID_MOVEMENT alerts of a probe per debit, whether a debit is settled by its first probe, set-based or by probing on', async () => {
@@ -840,49 +841,42 @@ describe('compliance checks in the load path', () => {
       })),
       resolveAmlConfig(overrides),
     );
-    const q = ds.createQueryRunner();
-    await q.connect();
-    const alertsWith = async (sql: string, list: number[] | null) => {
-      await q.query('BEGIN');
-      try {
-        await q.query(`DELETE FROM compliance_alerts WHERE rule = 'RAPID_MOVEMENT'`);
-        await q.query(sql, [run.id, 1, rows.length, run.jobId, config, '0', '9223372036854775807', list]);
-        return await q.query(
-          `SELECT dedupe_key, txn_id, booked_at, evidence FROM compliance_alerts WHERE rule = 'RAPID_MOVEMENT' ORDER BY dedupe_key`,
-        );
-      } finally {
-        await q.query('ROLLBACK');
-      }
-    };
-    try {
-      const reference = await alertsWith(PROBE_PER_DEBIT, null);
-      const named = (txn: string) =>
-        (
-          reference.find((a: { txn_id: string }) => a.txn_id === txn) as
-            { evidence: { creditTransaction: string } } | undefined
-        )?.evidence.creditTransaction;
-      // the cases are there: the tie names the later id, the edges, the deep probe's find, the first probe's
-      expect(named('pd1')).toBe('aml-test:pc2'); // 2,100.00 against 2,000.00: the tolerance's edge
-      expect(named('pd2')).toBe('aml-test:pc2'); // 1,900.00: the other edge
-      expect(named('pd3')).toBeUndefined(); // 2,100.01: just outside
-      expect(named('pd4')).toBeUndefined(); // the credit of 500 is in EUR
-      expect(named('pd5')).toBeUndefined(); // before the credit of 3,000
-      expect(named('pd13')).toBe('aml-test:pc4');
-      expect(named('pd6')).toBeUndefined(); // only the unmonitored feed's credit matches
-      expect(named('pd7')).toBeUndefined(); // below the minimum
-      expect(named('pd8')).toBe('aml-test:rh1'); // the earlier run's credit
-      expect(named('pd24')).toBe('aml-test:rh1');
-      expect(named('pd32')).toBeUndefined(); // more than a window after it
-      expect(named('pdedge1')).toBe('aml-test:pc4');
-      expect(named('pdedge2')).toBeUndefined();
-      expect(named('dd1')).toBe('aml-test:dc0');
-      expect(named('dd2')).toBeUndefined();
-      expect(named('nd1')).toBe('aml-test:nc1');
-      expect(await alertsWith(rapid?.sql as string, null)).toEqual(reference);
-      expect(await alertsWith(rapid?.sql as string, candidates as number[])).toEqual(reference);
-    } finally {
-      await q.release();
-    }
+    const alertsWith = (sql: string, list: number[] | null) =>
+      ruleAlertsOf('RAPID_MOVEMENT', sql, [
+        run.id,
+        1,
+        rows.length,
+        run.jobId,
+        config,
+        '0',
+        '9223372036854775807',
+        list,
+      ]);
+    const reference = await alertsWith(PROBE_PER_DEBIT, null);
+    const named = (txn: string) =>
+      (
+        reference.find((a: { txn_id: string }) => a.txn_id === txn) as
+          { evidence: { creditTransaction: string } } | undefined
+      )?.evidence.creditTransaction;
+    // the cases are there: the tie names the later id, the edges, the deep probe's find, the first probe's
+    expect(named('pd1')).toBe('aml-test:pc2'); // 2,100.00 against 2,000.00: the tolerance's edge
+    expect(named('pd2')).toBe('aml-test:pc2'); // 1,900.00: the other edge
+    expect(named('pd3')).toBeUndefined(); // 2,100.01: just outside
+    expect(named('pd4')).toBeUndefined(); // the credit of 500 is in EUR
+    expect(named('pd5')).toBeUndefined(); // before the credit of 3,000
+    expect(named('pd13')).toBe('aml-test:pc4');
+    expect(named('pd6')).toBeUndefined(); // only the unmonitored feed's credit matches
+    expect(named('pd7')).toBeUndefined(); // below the minimum
+    expect(named('pd8')).toBe('aml-test:rh1'); // the earlier run's credit
+    expect(named('pd24')).toBe('aml-test:rh1');
+    expect(named('pd32')).toBeUndefined(); // more than a window after it
+    expect(named('pdedge1')).toBe('aml-test:pc4');
+    expect(named('pdedge2')).toBeUndefined();
+    expect(named('dd1')).toBe('aml-test:dc0');
+    expect(named('dd2')).toBeUndefined();
+    expect(named('nd1')).toBe('aml-test:nc1');
+    expect(await alertsWith(rapid?.sql as string, null)).toEqual(reference);
+    expect(await alertsWith(rapid?.sql as string, candidates as number[])).toEqual(reference);
   });
 
   it('reads the window of an account that pays out far more often than it is paid once per batch for RAPID_MOVEMENT, not once per debit', async () => {
@@ -900,17 +894,11 @@ describe('compliance checks in the load path', () => {
     const config = JSON.stringify(resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }));
     // the run's sink ids, as a batch passes them (the scan of the batch reads only its rows)
     const ids = await idsOfRun(ds, run.id);
-    const q = ds.createQueryRunner();
-    await q.connect();
-    try {
-      await q.query('BEGIN');
-      const read = await rowsReadFrom(q, rapid?.sql as string, [run.id, 1, 301, run.jobId, config, ...ids, null]);
-      await q.query('ROLLBACK');
-      expect(read).toBeGreaterThan(300);
-      expect(read).toBeLessThan(300 * (2 * 16) + 3 * 301);
-    } finally {
-      await q.release();
-    }
+    const read = await rolledBack((q) =>
+      rowsReadFrom(q, rapid?.sql as string, [run.id, 1, 301, run.jobId, config, ...ids, null]),
+    );
+    expect(read).toBeGreaterThan(300);
+    expect(read).toBeLessThan(300 * (2 * 16) + 3 * 301);
   });
 
   it("reads a busy account's rows in the band once per batch for STRUCTURING, and not again once its window is alerted", async () => {
@@ -925,12 +913,8 @@ describe('compliance checks in the load path', () => {
     const config = JSON.stringify(resolveAmlConfig({ velocity: { windowHours: 1, maxCount: 3 } }));
     // the run's sink ids, as a batch passes them (the scan of the batch reads only its rows)
     const ids = await idsOfRun(ds, run.id);
-    const q = ds.createQueryRunner();
-    await q.connect();
-    try {
-      await q.query('BEGIN');
-      const read = async () =>
-        rowsReadFrom(q, structuring?.sql as string, [run.id, 1, 300, run.jobId, config, ...ids, null]);
+    await rolledBack(async (q) => {
+      const read = () => rowsReadFrom(q, structuring?.sql as string, [run.id, 1, 300, run.jobId, config, ...ids, null]);
       // as the batch found it: the batch, the history once, and the alert's own window (its first three rows)
       await q.query(`DELETE FROM compliance_alerts WHERE rule = 'STRUCTURING' AND run_id = $1`, [run.id]);
       const first = await read();
@@ -938,10 +922,7 @@ describe('compliance checks in the load path', () => {
       expect(first).toBeLessThan(2 * 300 + 10);
       // its window alerted: the batch is read, the history not again
       expect(await read()).toBe(300);
-      await q.query('ROLLBACK');
-    } finally {
-      await q.release();
-    }
+    });
   });
 
   it("reads a busy account's rows once per batch for VELOCITY, not once per row, and not again once its window is alerted", async () => {
@@ -962,12 +943,9 @@ describe('compliance checks in the load path', () => {
     expect(clustered.length).toBe(300);
     // the run's sink ids, as a batch passes them (the scan of the batch reads only its rows)
     const ids = await idsOfRun(ds, run.id);
-    const q = ds.createQueryRunner();
-    await q.connect();
-    const rowsRead = () =>
-      rowsReadFrom(q, velocity?.sql as string, [run.id, 1, 300, run.jobId, config, ...ids, clustered]);
-    try {
-      await q.query('BEGIN');
+    await rolledBack(async (q) => {
+      const rowsRead = () =>
+        rowsReadFrom(q, velocity?.sql as string, [run.id, 1, 300, run.jobId, config, ...ids, clustered]);
       // as the batch found it: no alert yet; the batch is read, and the account's history once
       await q.query(`DELETE FROM compliance_alerts WHERE rule = 'VELOCITY' AND run_id = $1`, [run.id]);
       const first = await rowsRead();
@@ -975,9 +953,6 @@ describe('compliance checks in the load path', () => {
       expect(first).toBeLessThan(3 * 300);
       // its window alerted (as by an earlier batch): the batch is read, the history not again
       expect(await rowsRead()).toBe(300);
-      await q.query('ROLLBACK');
-    } finally {
-      await q.release();
-    }
+    });
   });
 });
