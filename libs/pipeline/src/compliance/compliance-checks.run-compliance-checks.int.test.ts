@@ -406,7 +406,7 @@ describe('compliance checks in the load path', () => {
   });
 
   it('raises exactly the alerts of a full scan when the database reads only the candidate rows', async () => {
-    // one batch of 400 rows around every threshold, in currencies with and without a USD rate; then the
+    // one batch of 800 rows, half around every threshold, in currencies with and without a USD rate; then the
     // rule statements again over the whole batch without the candidate list: the same alerts
     const amounts = [
       '10000.00',
@@ -432,21 +432,21 @@ describe('compliance checks in the load path', () => {
       ['PLN', (a) => a], // no USD rate: only the round-amount rule applies
     ];
     const rows: string[] = [];
-    for (let i = 0; rows.length < 400; i++) {
+    for (let i = 0; rows.length < 800; i++) {
       const [cur, fmt] = currencies[i % currencies.length] as [string, (a: string) => string];
-      const amount = fmt(amounts[i % amounts.length] as string);
-      rows.push(
-        `cand${i},ACC-C${i % 7},,,${amount},${cur},2026-04-0${1 + (i % 3)}T1${i % 2}:${String(i % 60).padStart(2, '0')}:00Z`,
-      );
+      const at = `2026-04-0${1 + (i % 3)}T1${i % 2}:${String(i % 60).padStart(2, '0')}:00Z`;
+      rows.push(`cand${i},ACC-C${i % 7},,,${fmt(amounts[i % amounts.length] as string)},${cur},${at}`);
+      // and a row far below every threshold: the candidates are under half the batch, so the list is sent
+      rows.push(`small${i},ACC-C${i % 7},,,${fmt('12.34')},${cur},${at}`);
     }
     const run = await load(
       'aml-candidates',
       rows,
       `{ frameworks: [AML], sanctions: off, aml: { velocity: { windowHours: 1, maxCount: 3 } } }`,
       0,
-      '{ minSize: 500, maxSize: 500 }',
+      '{ minSize: 1000, maxSize: 1000 }',
     );
-    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '400', batchesCommitted: 1 });
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '800', batchesCommitted: 1 });
     const prefiltered = await alertsOf(run.id);
     // the batch's audit entry counts them, rule by rule (a statement raises many)
     const [{ details }] = await ds.query(
@@ -486,7 +486,7 @@ describe('compliance checks in the load path', () => {
         await q.query(rule.sql, [
           run.id,
           1,
-          400,
+          800,
           run.jobId,
           config,
           '0',

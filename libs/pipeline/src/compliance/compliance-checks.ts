@@ -68,6 +68,51 @@ export async function kycHeld(
 }
 
 /**
+ * What a batch's AML statements take from its rows, worked out in memory: the candidates of the per-row rules (or
+ * null: every row, when they are most of the batch or cannot be worked out), the rows VELOCITY checks set-based, and
+ * the high-risk jurisdiction hits. Pure CPU over the clear values: the run executor works it out while the batch
+ * before commits, so the database does not wait for it.
+ */
+export interface PreparedAmlInputs {
+  candidates: number[] | null;
+  clustered: number[];
+  highRisk: Hit[];
+}
+
+/**
+ * PreparedAmlInputs of a batch's rows (`rows`: all the run's rows in the batch's record range). A candidate list
+ * is passed only where it spares the database reading rows: when it holds more than half the batch, the
+ * statements read the batch whole (each still applies its own predicate), and neither side builds or parses the
+ * list.
+ */
+export function prepareAmlInputs(aml: AmlConfig, rows: readonly CanonicalTransaction[]): PreparedAmlInputs {
+  const known = rows.map((t) => ({
+    recordNo: t.recordNo,
+    minor: t.amount.minor,
+    exponent: currencyExponent(t.currency) ?? -1,
+    currency: t.currency,
+  }));
+  const exact = known.every((r) => r.exponent >= 0) ? amlCandidates(known, aml) : undefined;
+  return {
+    candidates: exact && exact.length * 2 <= rows.length ? exact : null,
+    clustered: velocityClustered(rows, aml.velocity.windowHours),
+    highRisk: highRiskHits(aml, rows),
+  };
+}
+
+/** The rows HIGH_RISK_JURISDICTION raises an alert for (decided on the clear values). */
+function highRiskHits(aml: AmlConfig, rows: readonly CanonicalTransaction[]): Hit[] {
+  const countries = aml.highRiskCountries;
+  // a loop, not flatMap: an empty array per row that raises nothing is the common case
+  const hits: Hit[] = [];
+  for (const t of rows) {
+    const hit = highRiskJurisdiction(t.account, t.counterpartyAccount, countries);
+    if (hit) hits.push({ recordNo: t.recordNo, score: HIGH_RISK_SCORE, evidence: hit });
+  }
+  return hits;
+}
+
+/**
  * Runs the batch's compliance checks inside its transaction, over the rows it just loaded (records
  * `first`…`last` of the run, with sink ids within `ids.lo`…`ids.hi`; `rows` are their clear values): the SQL AML rules over the sink, and in
  * memory the high-risk jurisdiction rule, sanctions screening of each distinct counterparty name and
@@ -75,8 +120,8 @@ export async function kycHeld(
  * through its breaker): a run never loads past a check it could not make.
  *
  * `rowsCoverRange`: `rows` are all the run's rows in `first`…`last` (a batch), so the per-row AML rules
- * may read only the candidates among them. A DLQ replay passes false: its range also holds rows loaded
- * earlier, which the statements must see again.
+ * may read only the candidates among them (`prepared`: the batch's PreparedAmlInputs, worked out ahead; else
+ * here). A DLQ replay passes false: its range also holds rows loaded earlier, which the statements must see again.
  */
 export async function runComplianceChecks(
   client: PoolClient,
@@ -86,6 +131,7 @@ export async function runComplianceChecks(
   last: number,
   rows: readonly CanonicalTransaction[],
   rowsCoverRange = false,
+  prepared?: PreparedAmlInputs,
 ): Promise<Record<string, number>> {
   const raised: Record<string, number> = {};
   const count = (rule: string, n: number | null) => {
@@ -110,18 +156,7 @@ export async function runComplianceChecks(
     enc?.fields.includes(field) ? encryptField(enc.keys, field, value) : value;
   if (checks.aml) {
     const config = JSON.stringify(checks.aml);
-    // the rows that can match a per-row rule, worked out here so the database reads only those (velocity reads all)
-    const known = rowsCoverRange
-      ? rows.map((t) => ({
-          recordNo: t.recordNo,
-          minor: t.amount.minor,
-          exponent: currencyExponent(t.currency) ?? -1,
-          currency: t.currency,
-        }))
-      : [];
-    const exact = rowsCoverRange && known.every((r) => r.exponent >= 0) ? amlCandidates(known, checks.aml) : undefined;
-    // the rows whose account has another row within the velocity window: checked set-based (null: all of them)
-    const clustered = rowsCoverRange ? velocityClustered(rows, checks.aml.velocity.windowHours) : null;
+    const inputs = rowsCoverRange ? (prepared ?? prepareAmlInputs(checks.aml, rows)) : undefined;
     for (const rule of AML_RULES) {
       const params = [
         ids.runId,
@@ -131,19 +166,13 @@ export async function runComplianceChecks(
         config,
         ids.lo,
         ids.hi,
-        ...(rule.candidates ? [exact ?? null] : []),
-        ...(rule.clustered ? [clustered] : []),
+        // without the batch's rows at hand (a replay), every row of the range is a candidate and checked set-based
+        ...(rule.candidates ? [inputs?.candidates ?? null] : []),
+        ...(rule.clustered ? [inputs?.clustered ?? null] : []),
       ];
       count(rule.rule, (await client.query(rule.sql, params)).rowCount);
     }
-    const countries = checks.aml.highRiskCountries;
-    // a loop, not flatMap: an empty array per row that raises nothing is the common case
-    const highRisk: Hit[] = [];
-    for (const t of rows) {
-      const hit = highRiskJurisdiction(t.account, t.counterpartyAccount, countries);
-      if (hit) highRisk.push({ recordNo: t.recordNo, score: HIGH_RISK_SCORE, evidence: hit });
-    }
-    await rowAlerts('HIGH_RISK_JURISDICTION', highRisk);
+    await rowAlerts('HIGH_RISK_JURISDICTION', inputs?.highRisk ?? highRiskHits(checks.aml, rows));
   }
   if (checks.sanctions) {
     const { screener, threshold, breaker } = checks.sanctions;

@@ -10,7 +10,7 @@ import {
   type BatchResult,
   type SinkLines,
 } from './batch-writer';
-import { runComplianceChecks } from '../compliance/compliance-checks';
+import { runComplianceChecks, type PreparedAmlInputs } from '../compliance/compliance-checks';
 import { insertDeadLetters } from './dead-letter-rows';
 import { addToTotals, DigestBuilder, totalsToJson, type Totals } from './integrity';
 import { PartitionFencedError, RunFencedError, RunPausedError } from '../run/run-status';
@@ -30,6 +30,8 @@ export interface BatchInput {
   filtered?: Record<string, number>;
   /** The valid rows' canonical lines and binary COPY tuples, when built ahead of the commit (sinkLines). */
   lines?: SinkLines;
+  /** What the AML statements take from the valid rows, when worked out ahead of the commit (prepareAmlInputs). */
+  aml?: PreparedAmlInputs;
   /**
    * A file run's partition lease: the batch commits only while the partition row still names this
    * owner and epoch and stands at this lease's byte offset (the lease's position moves on after COMMIT).
@@ -162,6 +164,7 @@ export async function commitBatch(
             input.lastRecordNo,
             input.valid,
             true,
+            input.aml,
           )
         : {};
     // the audit entry (appended at the chain's tail, under its lock) and COMMIT in one message: a batch's last

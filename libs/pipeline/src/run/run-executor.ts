@@ -49,7 +49,7 @@ import {
 import { DEFAULT_PARTITION_BYTES, planCsvPartitions, singlePartition } from './partition-plan';
 import { openRunSource } from './run-source';
 import { fileDigest, getRun } from './run-store';
-import { complianceChecksFor } from '../compliance/compliance-checks';
+import { complianceChecksFor, prepareAmlInputs, type PreparedAmlInputs } from '../compliance/compliance-checks';
 import { throughSource } from './source-outage';
 import { createTransactionMapper } from '../load/transaction-mapper';
 import { tokenizeBankRecord } from '../load/bank-records';
@@ -449,6 +449,9 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
         else wantBytes -= last.byteEnd - readTo;
         readTo = last.byteEnd;
       }
+      // what the batch's AML statements take from its rows, worked out now rather than while the database waits
+      if (batch && batchCtx.checks?.aml && batch.valid.length)
+        batch.aml = prepareAmlInputs(batchCtx.checks.aml, batch.valid);
       if (batch?.lines && batch.valid.length) {
         // per record read (rejected ones write no line), with a tenth to spare: a batch a little wider than
         // the last one must not copy its bytes again
@@ -668,6 +671,8 @@ interface PreparedBatch {
   rejected: Rejection[];
   filtered: Record<string, number>;
   lines: SinkLines | undefined;
+  /** What the AML statements take from the valid rows (AML jobs). */
+  aml?: PreparedAmlInputs;
 }
 
 /** `source:columns_dropped`: which sensitive-authentication-data columns a run's file had (names only). */
