@@ -1,4 +1,4 @@
-// `npm run bench [-- --rows N] [--ingest N] [--ingest-batch N] [--out FILE] [--plain] [--alert-heavy] [--no-pgloader]`: the benchmark of record (issue 9). On one
+// `npm run bench [-- --rows N] [--ingest N] [--ingest-batch N] [--out FILE] [--plain] [--alert-heavy] [--names N] [--no-pgloader]`: the benchmark of record (issue 9). On one
 // throwaway embedded PostgreSQL and the same generated file (default 1,000,000 transactions, 20 % with
 // card numbers), side by side:
 //   1. `psql \copy` into an equivalent typed table (the floor: no validation, no keys, no audit);
@@ -52,6 +52,8 @@ async function engineGcSeconds(metricsUrl: string | null): Promise<{ young: numb
 const PLAIN = process.argv.includes('--plain');
 /** `--alert-heavy`: amounts around 30,000, so nearly every row raises a LARGE_TRANSACTION alert. */
 const ALERT_HEAVY = process.argv.includes('--alert-heavy');
+/** `--names N`: counterparty names from N distinct made-up names (default: 10 fixed names, which screening caches). */
+const NAMES = arg('names', '');
 /** `--no-pgloader`: skip the peer (it takes about 45 s per million rows). */
 const PEER = !process.argv.includes('--no-pgloader');
 const INGEST = Number(arg('ingest', '200000'));
@@ -70,9 +72,9 @@ const mb = (b: number) => Math.round(b / 1024 / 1024);
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 async function main(): Promise<void> {
-  if (!(ROWS > 0) || !(INGEST >= 0) || !(INGEST_BATCH >= 1) || !(RUN_THREADS >= 0))
+  if (!(ROWS > 0) || !(INGEST >= 0) || !(INGEST_BATCH >= 1) || !(RUN_THREADS >= 0) || (NAMES && !(Number(NAMES) >= 1)))
     throw new Error(
-      'usage: npm run bench -- [--rows N] [--ingest N] [--ingest-batch N] [--run-threads N] [--partition-mb M] [--out FILE] [--plain] [--alert-heavy] [--no-pgloader]',
+      'usage: npm run bench -- [--rows N] [--ingest N] [--ingest-batch N] [--run-threads N] [--partition-mb M] [--out FILE] [--plain] [--alert-heavy] [--names N] [--no-pgloader]',
     );
   const psql = findPsql();
   if (!psql) throw new Error('psql not found (PATH or /usr/lib/postgresql/*/bin): the comparison needs it');
@@ -86,8 +88,11 @@ async function main(): Promise<void> {
       badRatio: 0,
       cardRatio: 0.2,
       largeAmounts: ALERT_HEAVY,
+      ...(NAMES ? { distinctNames: Number(NAMES) } : {}),
     });
-    say(`generated ${mb(gen.bytes)} MB (${gen.withCard.toLocaleString('en-US')} rows with a card number)`);
+    say(
+      `generated ${mb(gen.bytes)} MB (${gen.withCard.toLocaleString('en-US')} rows with a card number${NAMES ? `, counterparty names from ${Number(NAMES).toLocaleString('en-US')} distinct ones` : ''})`,
+    );
 
     // 1. psql \copy into an equivalent typed table
     const sql = (q: string) =>

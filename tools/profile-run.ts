@@ -1,6 +1,6 @@
 // Loads a generated transactions file through the pipeline in-process and prints throughput, batch
 // commit latency and the CPU seconds of the engine and of PostgreSQL (which side limits):
-//   node bin/run-ts.js tools/profile-run.ts [rows] [batching] [--full] [--alert-heavy] [--accounts N] [--span-hours H] [--debit-share S] [--bad RATIO] [--prof FILE] [--alloc FILE] [--pg-statements]
+//   node bin/run-ts.js tools/profile-run.ts [rows] [batching] [--full] [--alert-heavy] [--accounts N] [--span-hours H] [--debit-share S] [--names N] [--bad RATIO] [--prof FILE] [--alloc FILE] [--pg-statements]
 // --full adds SOX, PCI_DSS and AML with OFAC screening; --prof writes a CPU profile of the run alone;
 // --alloc writes a sampling heap profile of every allocation during the run (collected ones included);
 // --pg-statements prints the statements PostgreSQL spent the run's time on (pg_stat_statements, server side).
@@ -41,6 +41,8 @@ async function main(): Promise<void> {
         const spanAt = process.argv.indexOf('--span-hours');
         // --debit-share S: share of debits (near 1 with few accounts: payables accounts, many debits, few credits)
         const debitsAt = process.argv.indexOf('--debit-share');
+        // --names N: counterparty names drawn from N distinct made-up names (each new one is screened in full)
+        const namesAt = process.argv.indexOf('--names');
         const gen = await generateTransactionsCsv(csv, {
           rows,
           badRatio: bad > 0 ? Number(process.argv[bad + 1]) : 0.01,
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
           ...(accountsAt > 0 ? { accountsPerCountry: Number(process.argv[accountsAt + 1]) } : {}),
           ...(spanAt > 0 ? { spanHours: Number(process.argv[spanAt + 1]) } : {}),
           ...(debitsAt > 0 ? { debitShare: Number(process.argv[debitsAt + 1]) } : {}),
+          ...(namesAt > 0 ? { distinctNames: Number(process.argv[namesAt + 1]) } : {}),
         });
         const def = parseJobDefinition(
           `name: profile\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, counterparty_account: counterparty_iban, counterparty_name: counterparty_name, amount: amount, currency: currency, booked_at: booked_at, value_date: value_date, reference: reference, card_pan: card_number }\nbatching: ${batching}\n` +

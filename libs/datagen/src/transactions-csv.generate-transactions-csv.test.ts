@@ -55,6 +55,29 @@ describe('generateTransactionsCsv', () => {
     expect(debits).toBeLessThan(0.99);
   });
 
+  it('draws counterparty names from as many distinct made-up names as asked, every other column as by default', async () => {
+    const a = path.join(dir, 'names-default.csv');
+    const b = path.join(dir, 'names-many.csv');
+    await generateTransactionsCsv(a, { rows: 3000, seed: 7, badRatio: 0 });
+    await generateTransactionsCsv(b, { rows: 3000, seed: 7, badRatio: 0, distinctNames: 1000 });
+    const fields = (file: string) =>
+      fs
+        .readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => [...l.matchAll(/("(?:[^"]|"")*"|[^,]*)(?:,|$)/g)].map((m) => m[1] as string));
+    const [before, after] = [fields(a), fields(b)];
+    expect(new Set(before.map((r) => r[3])).size).toBe(10);
+    const names = new Set(after.map((r) => r[3]));
+    expect(names.size).toBeGreaterThan(900); // 3,000 draws from 1,000 names leave few unseen
+    expect(names.size).toBeLessThanOrEqual(1000);
+    // only the name column differs
+    expect(after.map((r) => [...r.slice(0, 3), ...r.slice(4)])).toEqual(
+      before.map((r) => [...r.slice(0, 3), ...r.slice(4)]),
+    );
+  });
+
   it('builds valid IBAN check digits and Luhn numbers', () => {
     expect(ibanFor('DE', '370400440532013000')).toBe('DE89370400440532013000');
     expect(ibanFor('GB', 'NWBK60161331926819')).toBe('GB29NWBK60161331926819');

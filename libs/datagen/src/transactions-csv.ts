@@ -51,6 +51,12 @@ export interface GenerateOptions {
    * accounts pay out far more often than they are paid, as a payables or treasury account does.
    */
   debitShare?: number;
+  /**
+   * Counterparty names drawn from this many distinct made-up names (persons and companies, from syllables), as a
+   * real file's payees are: each new name costs sanctions screening its full price. Default: the 10 fixed names
+   * (after the first rows every name is one the screener has seen). The other columns are the same either way.
+   */
+  distinctNames?: number;
 }
 
 /** Bumped whenever the generator's output for a given seed changes (caches of generated files compare it). */
@@ -131,6 +137,59 @@ function amount(r: Random, scale: number, large = false, debitShare = 0.3): stri
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mer',
+  'tin',
+  'sa',
+  'bro',
+  'vel',
+  'du',
+  'ran',
+  'pe',
+  'gor',
+  'li',
+  'an',
+  'ste',
+  'vi',
+  'ho',
+];
+const FIRST_NAMES = [
+  'Anna',
+  'John',
+  'Maria',
+  'Peter',
+  'Li',
+  'Ahmed',
+  'Olga',
+  'Carlos',
+  'Yuki',
+  'Fatima',
+  'Jan',
+  'Sofia',
+];
+const COMPANY_FORMS = ['GmbH', 'Ltd', 'S.A.', 'B.V.', 'AG', 'Trading LLC'];
+
+/** `n` distinct made-up counterparty names: two in three a person ("Maria Lovelti"), one in three a company. */
+function madeUpNames(n: number, seed: number): string[] {
+  const r = createRandom(seed);
+  const out = new Set<string>();
+  while (out.size < n) {
+    const word = (k: number) => {
+      let w = '';
+      for (let i = 0; i < k; i++) w += r.pick(SYLLABLES);
+      return w.charAt(0).toUpperCase() + w.slice(1);
+    };
+    out.add(
+      r.next() < 2 / 3
+        ? `${r.pick(FIRST_NAMES)} ${word(r.int(2, 4))}`
+        : `${word(r.int(2, 3))} ${word(2)} ${r.pick(COMPANY_FORMS)}`,
+    );
+  }
+  return [...out];
+}
+
 /**
  * Writes a deterministic CSV of realistic bank transactions (valid IBANs, Luhn-valid test card
  * numbers, names needing CSV quoting and UTF-8, currencies with 0/2/3 decimals) with a known number
@@ -152,6 +211,11 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
   const start = Date.UTC(2026, 9, 1);
   let lastGoodId = '';
   const totals = new Map<string, { count: bigint; minor: bigint }>();
+  // made-up names come from a random stream of their own: the other columns stay those of the default file
+  const names = options.distinctNames ? madeUpNames(options.distinctNames, (options.seed ?? 20261128) + 1) : undefined;
+  const nameDraw = names ? createRandom((options.seed ?? 20261128) + 2) : undefined;
+  // the fixed name is drawn either way, so that every other column is drawn as in the default file
+  const named = (fixed: string) => (names && nameDraw ? (names[nameDraw.int(0, names.length - 1)] as string) : fixed);
   for (let i = 1; i <= options.rows; i++) {
     const [currency, scale] = r.pick(CURRENCIES);
     const t = new Date(start + r.int(0, span) * 1000);
@@ -164,7 +228,7 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
       `${prefix}${String(i).padStart(9, '0')}`,
       account(r, pool),
       r.next() < 0.8 ? account(r, 1_000_000) : '',
-      r.pick(NAMES),
+      named(r.pick(NAMES)),
       amount(r, scale, options.largeAmounts, options.debitShare),
       currency,
       booked,
