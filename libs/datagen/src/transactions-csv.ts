@@ -174,19 +174,18 @@ const COMPANY_FORMS = ['GmbH', 'Ltd', 'S.A.', 'B.V.', 'AG', 'Trading LLC'];
 /** `n` distinct made-up counterparty names: two in three a person ("Maria Lovelti"), one in three a company. */
 function madeUpNames(n: number, seed: number): string[] {
   const r = createRandom(seed);
+  const word = (k: number) => {
+    let w = '';
+    for (let i = 0; i < k; i++) w += r.pick(SYLLABLES);
+    return w.charAt(0).toUpperCase() + w.slice(1);
+  };
   const out = new Set<string>();
-  while (out.size < n) {
-    const word = (k: number) => {
-      let w = '';
-      for (let i = 0; i < k; i++) w += r.pick(SYLLABLES);
-      return w.charAt(0).toUpperCase() + w.slice(1);
-    };
+  while (out.size < n)
     out.add(
       r.next() < 2 / 3
         ? `${r.pick(FIRST_NAMES)} ${word(r.int(2, 4))}`
         : `${word(r.int(2, 3))} ${word(2)} ${r.pick(COMPANY_FORMS)}`,
     );
-  }
   return [...out];
 }
 
@@ -196,7 +195,8 @@ function madeUpNames(n: number, seed: number): string[] {
  * of invalid rows of each kind. Streams to disk: memory does not grow with `rows`.
  */
 export async function generateTransactionsCsv(file: string, options: GenerateOptions): Promise<GeneratedFile> {
-  const r = createRandom(options.seed ?? 20261128);
+  const seed = options.seed ?? 20261128;
+  const r = createRandom(seed);
   const badRatio = options.badRatio ?? 0.01;
   const cardRatio = options.cardRatio ?? 0.2;
   const prefix = options.idPrefix ?? 'TX';
@@ -212,10 +212,11 @@ export async function generateTransactionsCsv(file: string, options: GenerateOpt
   let lastGoodId = '';
   const totals = new Map<string, { count: bigint; minor: bigint }>();
   // made-up names come from a random stream of their own: the other columns stay those of the default file
-  const names = options.distinctNames ? madeUpNames(options.distinctNames, (options.seed ?? 20261128) + 1) : undefined;
-  const nameDraw = names ? createRandom((options.seed ?? 20261128) + 2) : undefined;
+  const made = options.distinctNames
+    ? { names: madeUpNames(options.distinctNames, seed + 1), draw: createRandom(seed + 2) }
+    : undefined;
   // the fixed name is drawn either way, so that every other column is drawn as in the default file
-  const named = (fixed: string) => (names && nameDraw ? (names[nameDraw.int(0, names.length - 1)] as string) : fixed);
+  const named = (fixed: string) => (made ? (made.names[made.draw.int(0, made.names.length - 1)] as string) : fixed);
   for (let i = 1; i <= options.rows; i++) {
     const [currency, scale] = r.pick(CURRENCIES);
     const t = new Date(start + r.int(0, span) * 1000);

@@ -38,6 +38,14 @@ async function jobWithRun(ds: DataSource, name: string): Promise<{ job: string; 
   return row as { job: string; run: string };
 }
 
+/** Removes what jobWithRun made, the run's alerts first. */
+async function removeJobWithRun(ds: DataSource, job: string, run: string): Promise<void> {
+  await ds.query('DELETE FROM compliance_alerts WHERE run_id = $1', [run]);
+  await ds.query('DELETE FROM job_runs WHERE id = $1', [run]);
+  await ds.query('DELETE FROM job_versions WHERE job_id = $1', [job]);
+  await ds.query('DELETE FROM jobs WHERE id = $1', [job]);
+}
+
 /** Ids of UUID version 7 (variant 10), each group's after every id of the group before it. */
 function expectTimeOrderedV7(groups: string[][]): void {
   for (const id of groups.flat())
@@ -137,10 +145,7 @@ describe('runMigrations', () => {
       // an alert's own changes (its status) pass
       await ds.query(`UPDATE compliance_alerts SET status = 'ESCALATED' WHERE run_id = $1`, [run]);
       // without its alerts, the run and the job may go (as before: the owner's cleanup)
-      await ds.query('DELETE FROM compliance_alerts WHERE run_id = $1', [run]);
-      await ds.query('DELETE FROM job_runs WHERE id = $1', [run]);
-      await ds.query('DELETE FROM job_versions WHERE job_id = $1', [job]);
-      await ds.query('DELETE FROM jobs WHERE id = $1', [job]);
+      await removeJobWithRun(ds, job, run);
     } finally {
       await ds.destroy();
     }
@@ -183,10 +188,7 @@ describe('runMigrations', () => {
                 (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now FROM (SELECT ${UUID_V7_SQL} AS id) u`,
       )) as { ms: string; now: string }[];
       expect(Math.abs(Number(now) - Number(ms))).toBeLessThan(1000);
-      await ds.query('DELETE FROM compliance_alerts WHERE run_id = $1', [run]);
-      await ds.query('DELETE FROM job_runs WHERE id = $1', [run]);
-      await ds.query('DELETE FROM job_versions WHERE job_id = $1', [job]);
-      await ds.query('DELETE FROM jobs WHERE id = $1', [job]);
+      await removeJobWithRun(ds, job, run);
     } finally {
       await ds.destroy();
     }
