@@ -10,7 +10,8 @@ import {
   ORDINARY_LAST_NAMES,
 } from '@strongroom/testing';
 import { readOfacFile } from './sdn-list';
-import { SanctionsIndex } from './screener';
+import { joinedRatioBound, SanctionsIndex } from './screener';
+import { levenshteinRatio } from './similarity';
 
 const CORPUS = corpusDir('sanctions');
 const TRANSFORMS: Record<string, (s: string) => string> = {
@@ -27,9 +28,9 @@ function recall(index: SanctionsIndex, every: number): Record<string, string[]> 
   for (const [label, transform] of Object.entries(TRANSFORMS)) {
     misses[label] = [];
     for (const n of names) {
-      const r = index.screen(transform(n.name));
-      if (!r.hit || (r.entryId !== n.entryId && !index.sameName(r.entryId, n.name)))
-        misses[label]?.push(`${transform(n.name)} → ${r.matchedName} ${r.score}`);
+      const r = index.findHit(transform(n.name)); // the same answer as screen's for a hit (tested below)
+      if (!r || (r.entryId !== n.entryId && !index.sameName(r.entryId, n.name)))
+        misses[label]?.push(`${transform(n.name)} → ${r ? `${r.matchedName} ${r.score}` : 'no hit'}`);
     }
   }
   return misses;
@@ -72,6 +73,23 @@ describe('SanctionsIndex', () => {
       expect({ label, misses: misses[label] }).toEqual({ label, misses: [] });
   });
 
+  it('bounds the edit-distance ratio of two names from above by their letter counts', () => {
+    let seed = 5;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const word = () => Array.from({ length: 1 + rnd(14) }, () => 'abcdeinorsz\u00e9\u0634'[rnd(13)]).join('');
+    let strict = 0;
+    for (let i = 0; i < 5000; i++) {
+      const a = word();
+      const b = rnd(3) ? word() : a.slice(rnd(a.length)) + word().slice(0, 2);
+      const bound = joinedRatioBound(a, b);
+      expect({ a, b, above: bound >= levenshteinRatio(a, b) }).toEqual({ a, b, above: true });
+      if (bound < 1) strict++;
+    }
+    expect(joinedRatioBound('abubakr', 'abubakr')).toBe(1);
+    expect(joinedRatioBound('', 'x')).toBe(0);
+    expect(strict).toBeGreaterThan(4000); // it rules names out, not only in
+  });
+
   describe('on the full OFAC SDN list', () => {
     const index = SanctionsIndex.fromFiles([path.join(CORPUS, 'full/sdn.csv'), path.join(CORPUS, 'full/alt.csv')]);
 
@@ -91,6 +109,47 @@ describe('SanctionsIndex', () => {
       expect(hits.length / ordinary.length).toBeLessThan(0.005);
       for (const company of ORDINARY_COMPANIES)
         expect({ company, hit: index.screen(company).hit }).toEqual({ company, hit: false });
+    }, 60_000);
+
+    it('finds a hit exactly as screen does (same listed name and score), and no hit where screen finds none', () => {
+      const listed = index.listedNames().filter((_, i) => i % 400 === 0);
+      const near = listed.flatMap((n, i) => {
+        const parts = n.name.split(/[\s,]+/).filter(Boolean);
+        return [
+          n.name,
+          reorderName(n.name),
+          n.name.replace(/[aeiou]/i, 'x'),
+          parts.slice(0, 2).join(' '),
+          parts.join(''),
+          `${n.name} ${ORDINARY_COMPANIES[i % ORDINARY_COMPANIES.length]?.split(' ')[0]}`,
+        ];
+      });
+      const ordinary = ORDINARY_FIRST_NAMES.flatMap((f, i) =>
+        ORDINARY_LAST_NAMES.filter((_, j) => (i * 7 + j) % 29 === 0).map((l) => `${f} ${l}`),
+      );
+      const syllables = ['ka', 'lo', 'mer', 'tin', 'sa', 'bro', 'vel', 'du', 'ran', 'pe', 'gor', 'li', 'an', 'ste'];
+      const madeUp = Array.from({ length: 90 }, (_, i) => {
+        const word = (k: number, salt: number) =>
+          Array.from({ length: k }, (_, j) => syllables[(i * 31 + j * 17 + salt * 7 + ((i * j) % 5)) % 14]).join('');
+        return i % 3 === 0
+          ? `${word(3, 1)} ${word(2, 2)} Trading LLC`
+          : `${ORDINARY_FIRST_NAMES[i % 40]} ${word(3, 3)}`;
+      });
+      const names = [...near, ...ordinary, ...ORDINARY_COMPANIES, ...madeUp];
+      for (const threshold of [0.8, 0.95]) {
+        let hits = 0;
+        const differ: string[] = [];
+        for (const q of names) {
+          const full = index.screen(q, threshold);
+          const hit = index.findHit(q, threshold);
+          if (full.hit) hits++;
+          if (JSON.stringify(hit) !== JSON.stringify(full.hit ? full : null)) differ.push(q);
+        }
+        expect({ threshold, differ }).toEqual({ threshold, differ: [] });
+        // both answers are exercised: many hits, many names that are not
+        expect(hits).toBeGreaterThan(near.length / 2);
+        expect(names.length - hits).toBeGreaterThan(ordinary.length);
+      }
     }, 60_000);
 
     it('catches a typo, an extra legal form and a compound written together; the threshold is configurable', () => {

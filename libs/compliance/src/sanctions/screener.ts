@@ -24,6 +24,11 @@ export interface ScreeningResult {
 /** Screens names against sanctions lists. An interface, so a remote screening service can replace the local index. */
 export interface Screener {
   screen(name: string, threshold?: number): ScreeningResult;
+  /**
+   * The answer `screen` gives when the name is a hit (the same listed name, score and details), or null
+   * when it is not; may skip the work of finding how far below the threshold a non-hit scores.
+   */
+  findHit(name: string, threshold?: number): ScreeningResult | null;
   /** The files the list was built from (file, SHA-256, counts), for audit and reports. */
   readonly sources: readonly ListFileSummary[];
   readonly size: number;
@@ -35,8 +40,36 @@ interface IndexedName extends ListedName {
   /** Token weights, largest first, and their sum (for the score's upper bound). */
   weights: number[];
   total: number;
-  joinedLength: number;
+  /** The tokens written together. */
+  joined: string;
 }
+
+/** Absorbs rounding: a bound computed in another order than the score may come out a hair below it. */
+const BOUND_SLACK = 1e-9;
+
+/**
+ * An upper bound of `levenshteinRatio(a, b)`: the edit distance is at least the larger of the letters
+ * `a` has in excess of `b` and those `b` has in excess of `a` (counted per character code).
+ */
+export function joinedRatioBound(a: string, b: string): number {
+  if (!a.length || !b.length) return a === b ? 1 : 0;
+  const counts = CHAR_COUNTS;
+  for (let i = 0; i < a.length; i++) counts[a.charCodeAt(i)]++;
+  for (let i = 0; i < b.length; i++) counts[b.charCodeAt(i)]--;
+  let more = 0;
+  let fewer = 0;
+  // read each character's count once, leaving the table zeroed
+  for (const s of [a, b])
+    for (let i = 0; i < s.length; i++) {
+      const c = counts[s.charCodeAt(i)] as number;
+      if (c > 0) more += c;
+      else fewer -= c;
+      counts[s.charCodeAt(i)] = 0;
+    }
+  return 1 - Math.max(more, fewer) / Math.max(a.length, b.length);
+}
+/** Per UTF-16 code unit, zero between calls of joinedRatioBound. */
+const CHAR_COUNTS = new Int32Array(65536);
 
 const gramsOf = (token: string): string[] => {
   const padded = `$${token}$`;
@@ -57,9 +90,13 @@ export class SanctionsIndex implements Screener {
   /** A multi-word name's tokens written together ("abubakr") → names; exact lookups only. */
   private readonly joined = new Map<string, number[]>();
   private readonly grams = new Map<string, string[]>();
-  private readonly cache = new Map<string, ScreeningResult>();
+  private readonly cache = new Map<string, ScreeningResult | null>();
   /** Query token → similar listed tokens with their similarity (first names and common words repeat). */
   private readonly similar = new Map<string, Map<string, number>>();
+  /** Per listed name, zero between calls: `candidates`' bounds, one query token's best shares, and whether seen. */
+  private readonly scratch: { reach: Float64Array; share: Float64Array; seen: Uint8Array };
+  /** Per listed name: its number of tokens, their length written together, their weight. */
+  private readonly shape: { tokenCount: Int32Array; joinedLength: Int32Array; total: Float64Array };
 
   constructor(
     listed: readonly ListedName[],
@@ -86,7 +123,7 @@ export class SanctionsIndex implements Screener {
           primaryName: p?.name ?? n.name,
           weights,
           total: weights.reduce((a, b) => a + b, 0),
-          joinedLength: tokens.join('').length,
+          joined: tokens.join(''),
         }) - 1;
       if (tokens.length > 1) {
         const joined = tokens.join('');
@@ -108,6 +145,13 @@ export class SanctionsIndex implements Screener {
         list.push(idx);
       }
     }
+    const count = this.names.length;
+    this.scratch = { reach: new Float64Array(count), share: new Float64Array(count), seen: new Uint8Array(count) };
+    this.shape = {
+      tokenCount: Int32Array.from(this.names, (n) => n.tokens.length),
+      joinedLength: Int32Array.from(this.names, (n) => n.joined.length),
+      total: Float64Array.from(this.names, (n) => n.total),
+    };
   }
 
   /** Builds the index from OFAC SDN-format files (sdn.csv, alt.csv); see readOfacFile. */
@@ -141,26 +185,55 @@ export class SanctionsIndex implements Screener {
   }
 
   screen(name: string, threshold = this.defaultThreshold): ScreeningResult {
-    const cacheKey = `${threshold}\u0000${name}`;
+    return this.search(name, threshold, false) as ScreeningResult;
+  }
+
+  findHit(name: string, threshold = this.defaultThreshold): ScreeningResult | null {
+    const r = this.search(name, threshold, true);
+    return r?.hit ? r : null;
+  }
+
+  /**
+   * The best listed name for `name`. With `hitsOnly`, a candidate whose score provably stays below the
+   * threshold is not scored (see `reach`), and null stands for "no hit". Candidates are scored in the same
+   * order either way, and every skipped one scores below the threshold, so a hit is the same listed name
+   * with the same score in both modes.
+   */
+  private search(name: string, threshold: number, hitsOnly: boolean): ScreeningResult | null {
+    const cacheKey = `${hitsOnly ? 'h' : 's'}${threshold}\u0000${name}`;
     const cached = this.cache.get(cacheKey);
-    if (cached) return cached;
+    if (cached !== undefined) return cached;
     let best: { score: number; n?: IndexedName } = { score: 0 };
     for (const tokens of nameVariants(name)) {
       if (!tokens.length) continue;
       const maps = tokens.map((t) => this.similarTokens(t));
       const sim = (i: number, t: string) => maps[i]?.get(t) ?? 0;
+      const { order, reach } = this.candidates(tokens, maps);
       // score each candidate from the most promising down, and stop once no candidate can beat the best
       const qTotal = tokens.reduce((a, t) => a + tokenWeight(t), 0);
-      const qJoined = tokens.join('').length;
-      const ranked = [...this.candidates(tokens)].map((idx) => {
+      const qJoined = tokens.join('');
+      const ranked: { n: IndexedName; bound: number }[] = [];
+      const { tokenCount, joinedLength, total } = this.shape;
+      for (const idx of order) {
+        // the names' shapes sit in arrays: most candidates are ruled out without reading the name itself
+        const jl = joinedLength[idx] as number;
+        const joinedMayCount =
+          tokenCount[idx] !== tokens.length && Math.abs(jl - qJoined.length) <= 0.2 * Math.max(jl, qJoined.length);
+        if (
+          hitsOnly &&
+          (reach[idx] as number) / (qTotal + (total[idx] as number)) < threshold - BOUND_SLACK &&
+          !(
+            joinedMayCount &&
+            joinedRatioBound(qJoined, (this.names[idx] as IndexedName).joined) >= threshold - BOUND_SLACK
+          )
+        )
+          continue; // cannot reach the threshold
         const n = this.names[idx] as IndexedName;
         let top = 0;
         for (let k = 0; k < tokens.length && k < n.weights.length; k++) top += n.weights[k] as number;
-        const joinedMayCount =
-          n.tokens.length !== tokens.length &&
-          Math.abs(n.joinedLength - qJoined) <= 0.2 * Math.max(n.joinedLength, qJoined);
-        return { n, bound: joinedMayCount ? 1 : Math.min(1, (qTotal + top) / (qTotal + n.total)) };
-      });
+        ranked.push({ n, bound: joinedMayCount ? 1 : Math.min(1, (qTotal + top) / (qTotal + n.total)) });
+      }
+      for (const idx of order) reach[idx] = 0;
       ranked.sort((a, b) => b.bound - a.bound);
       for (const { n, bound } of ranked) {
         if (bound < best.score || (bound === best.score && best.score === 1)) break;
@@ -170,29 +243,63 @@ export class SanctionsIndex implements Screener {
       }
     }
     const n = best.n;
-    const result: ScreeningResult = {
-      hit: best.score >= threshold,
-      score: Math.round(best.score * 1000) / 1000,
-      matchedName: n?.name ?? '',
-      entryId: n?.entryId ?? '',
-      primaryName: n?.primaryName ?? '',
-      kind: n?.kind ?? '',
-      programs: n?.programs ?? [],
-      threshold,
-    };
+    const result: ScreeningResult | null =
+      hitsOnly && best.score < threshold
+        ? null
+        : {
+            hit: best.score >= threshold,
+            score: Math.round(best.score * 1000) / 1000,
+            matchedName: n?.name ?? '',
+            entryId: n?.entryId ?? '',
+            primaryName: n?.primaryName ?? '',
+            kind: n?.kind ?? '',
+            programs: n?.programs ?? [],
+            threshold,
+          };
     if (this.cache.size >= 50_000) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(cacheKey, result);
     return result;
   }
 
-  private candidates(tokens: readonly string[]): Set<number> {
-    const out = new Set<number>();
-    for (const q of tokens) {
-      for (const t of this.similarTokens(q).keys()) for (const idx of this.postings.get(t) ?? []) out.add(idx);
-      for (const idx of this.joined.get(q) ?? []) out.add(idx); // "abubakr" asked, "ABU BAKR" listed
-    }
-    if (tokens.length > 1) for (const idx of this.joined.get(tokens.join('')) ?? []) out.add(idx);
-    return out;
+  /**
+   * The listed names `tokens` may match, in the order they are first found (which decides between equal
+   * scores): those holding a token similar to a query token, and those written together or apart like a
+   * query token or the whole query. With them, in `reach` (indexed by name; the caller zeroes what it
+   * read), an upper bound of the weight `nameScore` can find covered: each query token pairs with at most
+   * one of the name's tokens, so its share is at most its best pair's similarity × both tokens' weights.
+   */
+  private candidates(
+    tokens: readonly string[],
+    maps: readonly Map<string, number>[],
+  ): { order: number[]; reach: Float64Array } {
+    const { reach, share: mine, seen } = this.scratch;
+    const order: number[] = [];
+    const add = (idx: number) => {
+      if (!seen[idx]) {
+        seen[idx] = 1;
+        order.push(idx);
+      }
+    };
+    tokens.forEach((q, i) => {
+      const wq = tokenWeight(q);
+      const touched: number[] = [];
+      for (const [t, s] of maps[i] as Map<string, number>) {
+        const share = s * (wq + tokenWeight(t));
+        for (const idx of this.postings.get(t) ?? []) {
+          add(idx);
+          if ((mine[idx] as number) === 0) touched.push(idx);
+          if ((mine[idx] as number) < share) mine[idx] = share;
+        }
+      }
+      for (const idx of touched) {
+        reach[idx] = (reach[idx] as number) + (mine[idx] as number);
+        mine[idx] = 0;
+      }
+      for (const idx of this.joined.get(q) ?? []) add(idx); // "abubakr" asked, "ABU BAKR" listed
+    });
+    if (tokens.length > 1) for (const idx of this.joined.get(tokens.join('')) ?? []) add(idx);
+    for (const idx of order) seen[idx] = 0;
+    return { order, reach };
   }
 
   private similarTokens(q: string): Map<string, number> {

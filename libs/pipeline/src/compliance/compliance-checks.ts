@@ -178,7 +178,8 @@ export async function runComplianceChecks(
     const { screener, threshold, breaker } = checks.sanctions;
     const names = new Set<string>();
     for (const t of rows) if (t.counterpartyName) names.add(t.counterpartyName);
-    const screen = async () => new Map([...names].map((n) => [n, screener.screen(n, threshold)] as const));
+    // only hits raise alerts: the screener may skip working out how far below the threshold the others score
+    const screen = async () => new Map([...names].map((n) => [n, screener.findHit(n, threshold)] as const));
     const results = await (breaker ? breaker.call(screen) : screen());
     const sanctioned: Hit[] = [];
     for (const t of rows) {
