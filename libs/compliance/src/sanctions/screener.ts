@@ -44,6 +44,15 @@ interface IndexedName extends ListedName {
   joined: string;
 }
 
+/**
+ * Answers remembered, oldest forgotten first: a load's counterparties repeat, and a load with more distinct
+ * names than this screens each again when it comes back. Most answers are "no hit": about 90 bytes each
+ * with their key, so some 18 MiB when full.
+ */
+const ANSWERS_KEPT = 200_000;
+/** Query tokens whose similar listed tokens are remembered (first names and common words repeat). */
+const TOKENS_KEPT = 100_000;
+
 /** Absorbs rounding: a bound computed in another order than the score may come out a hair below it. */
 const BOUND_SLACK = 1e-9;
 
@@ -89,12 +98,20 @@ export class SanctionsIndex implements Screener {
   private readonly postings = new Map<string, number[]>();
   /** A multi-word name's tokens written together ("abubakr") → names; exact lookups only. */
   private readonly joined = new Map<string, number[]>();
-  private readonly grams = new Map<string, string[]>();
+  /** Trigram → the listed tokens holding it (as numbers: `tokenList`'s positions), once per occurrence. */
+  private readonly grams = new Map<string, number[]>();
+  /** Every distinct listed token. */
+  private readonly tokenList: string[] = [];
   private readonly cache = new Map<string, ScreeningResult | null>();
   /** Query token → similar listed tokens with their similarity (first names and common words repeat). */
   private readonly similar = new Map<string, Map<string, number>>();
-  /** Per listed name, zero between calls: `candidates`' bounds, one query token's best shares, and whether seen. */
-  private readonly scratch: { reach: Float64Array; share: Float64Array; seen: Uint8Array };
+  /** Query token → the listed names it reaches, with its best share of each (`tokenReach`). */
+  private readonly reachOf = new Map<string, { ids: Int32Array; shares: Float64Array }>();
+  /**
+   * Zero between calls. Per listed name: `candidates`' bounds, one query token's best shares, whether seen;
+   * per listed token: the trigrams it shares with a query token.
+   */
+  private readonly scratch: { reach: Float64Array; share: Float64Array; seen: Uint8Array; gramCounts: Int32Array };
   /** Per listed name: its number of tokens, their length written together, their weight. */
   private readonly shape: { tokenCount: Int32Array; joinedLength: Int32Array; total: Float64Array };
 
@@ -136,17 +153,23 @@ export class SanctionsIndex implements Screener {
         if (!list) {
           list = [];
           this.postings.set(t, list);
+          const id = this.tokenList.push(t) - 1;
           for (const g of gramsOf(t)) {
             const bucket = this.grams.get(g);
-            if (bucket) bucket.push(t);
-            else this.grams.set(g, [t]);
+            if (bucket) bucket.push(id);
+            else this.grams.set(g, [id]);
           }
         }
         list.push(idx);
       }
     }
     const count = this.names.length;
-    this.scratch = { reach: new Float64Array(count), share: new Float64Array(count), seen: new Uint8Array(count) };
+    this.scratch = {
+      reach: new Float64Array(count),
+      share: new Float64Array(count),
+      seen: new Uint8Array(count),
+      gramCounts: new Int32Array(this.tokenList.length),
+    };
     this.shape = {
       tokenCount: Int32Array.from(this.names, (n) => n.tokens.length),
       joinedLength: Int32Array.from(this.names, (n) => n.joined.length),
@@ -256,7 +279,7 @@ export class SanctionsIndex implements Screener {
             programs: n?.programs ?? [],
             threshold,
           };
-    if (this.cache.size >= 50_000) this.cache.delete(this.cache.keys().next().value as string);
+    if (this.cache.size >= ANSWERS_KEPT) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(cacheKey, result);
     return result;
   }
@@ -272,7 +295,7 @@ export class SanctionsIndex implements Screener {
     tokens: readonly string[],
     maps: readonly Map<string, number>[],
   ): { order: number[]; reach: Float64Array } {
-    const { reach, share: mine, seen } = this.scratch;
+    const { reach, seen } = this.scratch;
     const order: number[] = [];
     const add = (idx: number) => {
       if (!seen[idx]) {
@@ -281,25 +304,45 @@ export class SanctionsIndex implements Screener {
       }
     };
     tokens.forEach((q, i) => {
-      const wq = tokenWeight(q);
-      const touched: number[] = [];
-      for (const [t, s] of maps[i] as Map<string, number>) {
-        const share = s * (wq + tokenWeight(t));
-        for (const idx of this.postings.get(t) ?? []) {
-          add(idx);
-          if ((mine[idx] as number) === 0) touched.push(idx);
-          if ((mine[idx] as number) < share) mine[idx] = share;
-        }
-      }
-      for (const idx of touched) {
-        reach[idx] = (reach[idx] as number) + (mine[idx] as number);
-        mine[idx] = 0;
+      const { ids, shares } = this.tokenReach(q, maps[i] as Map<string, number>);
+      for (let k = 0; k < ids.length; k++) {
+        const idx = ids[k] as number;
+        add(idx);
+        reach[idx] = (reach[idx] as number) + (shares[k] as number);
       }
       for (const idx of this.joined.get(q) ?? []) add(idx); // "abubakr" asked, "ABU BAKR" listed
     });
     if (tokens.length > 1) for (const idx of this.joined.get(tokens.join('')) ?? []) add(idx);
     for (const idx of order) seen[idx] = 0;
     return { order, reach };
+  }
+
+  /**
+   * The listed names holding a token similar to query token `q` (`similar`: those tokens), in the order
+   * first found, each with its best share: the pair's similarity × both tokens' weights. Remembered like
+   * `similar`: a first name comes back in many queries, and it is the one with many names.
+   */
+  private tokenReach(q: string, similar: Map<string, number>): { ids: Int32Array; shares: Float64Array } {
+    const known = this.reachOf.get(q);
+    if (known) return known;
+    const { share: mine } = this.scratch;
+    const wq = tokenWeight(q);
+    const touched: number[] = [];
+    for (const [t, s] of similar) {
+      const share = s * (wq + tokenWeight(t));
+      for (const idx of this.postings.get(t) ?? []) {
+        if ((mine[idx] as number) === 0) touched.push(idx);
+        if ((mine[idx] as number) < share) mine[idx] = share;
+      }
+    }
+    const out = { ids: Int32Array.from(touched), shares: new Float64Array(touched.length) };
+    touched.forEach((idx, k) => {
+      out.shares[k] = mine[idx] as number;
+      mine[idx] = 0;
+    });
+    if (this.reachOf.size >= TOKENS_KEPT) this.reachOf.delete(this.reachOf.keys().next().value as string);
+    this.reachOf.set(q, out);
+    return out;
   }
 
   private similarTokens(q: string): Map<string, number> {
@@ -309,17 +352,23 @@ export class SanctionsIndex implements Screener {
     if (q.length <= 2) {
       if (this.postings.has(q)) out.set(q, 1);
     } else {
-      const shared = new Map<string, number>();
+      // how many trigrams each listed token shares with q, counted in a zeroed array (left zeroed)
+      const { gramCounts: shared } = this.scratch;
+      const touched: number[] = [];
       const qGrams = gramsOf(q);
-      for (const g of qGrams) for (const t of this.grams.get(g) ?? []) shared.set(t, (shared.get(t) ?? 0) + 1);
-      for (const [t, count] of shared) {
+      for (const g of qGrams)
+        for (const id of this.grams.get(g) ?? []) if ((shared[id] as number)++ === 0) touched.push(id);
+      for (const id of touched) {
+        const count = shared[id] as number;
+        shared[id] = 0;
+        const t = this.tokenList[id] as string;
         const dice = (2 * count) / (qGrams.length + t.length); // t has t.length trigrams when padded
         if (dice < 0.3 || t.length * 2 < q.length || q.length * 2 < t.length) continue; // cannot reach the floor
         const s = tokenSimilarity(q, t);
         if (s >= TOKEN_MATCH_FLOOR) out.set(t, s);
       }
     }
-    if (this.similar.size >= 100_000) this.similar.delete(this.similar.keys().next().value as string);
+    if (this.similar.size >= TOKENS_KEPT) this.similar.delete(this.similar.keys().next().value as string);
     this.similar.set(q, out);
     return out;
   }

@@ -11,6 +11,7 @@ import {
   type AmlConfig,
 } from '@strongroom/compliance';
 import { silentLogger } from '@strongroom/logging';
+import { BreakerOpenError } from '@strongroom/resilience';
 import { corpusDir, createTestDatabase, makeTempDir, writeTempFile, type TestDatabase } from '@strongroom/testing';
 import {
   createRun,
@@ -312,6 +313,39 @@ describe('compliance checks in the load path', () => {
     } finally {
       await runner.release();
     }
+
+    // screening that failed ahead of the commit (its breaker open then) is done again at the commit
+    const sa1 = {
+      recordNo: 32,
+      raw: 'sa1',
+      txnId: 'sa1',
+      account: 'ACC-SA',
+      counterpartyAccount: null,
+      counterpartyName: 'daniel MORENO',
+      amount: { decimal: '50.00', minor: 5000n },
+      currency: 'USD',
+      bookedAt: '2026-03-01T10:00:00Z',
+      valueDate: null,
+      reference: null,
+      cardPanToken: null,
+      cardPanMasked: null,
+    };
+    const failedAhead = Promise.reject(new BreakerOpenError('sanctions-screening'));
+    failedAhead.catch(() => undefined);
+    const raised = await rolledBack(async (q) => {
+      await q.query(`DELETE FROM compliance_alerts WHERE run_id = $1 AND rule = 'SANCTIONS'`, [run1.id]);
+      return runComplianceChecks(
+        pgClientOf(q),
+        { sanctions: { screener: screening.screener as SanctionsIndex, threshold: 0.9 } },
+        { runId: run1.id, jobId: run1.jobId, lo: '0', hi: '9223372036854775807' },
+        32,
+        32,
+        [sa1],
+        true,
+        { candidates: null, clustered: [], highRisk: [], screened: failedAhead },
+      );
+    });
+    expect(raised).toEqual({ SANCTIONS: 1 });
   }, 60_000);
 
   it('reads the history of AML-monitored rows only: a feed loaded without AML adds none', async () => {

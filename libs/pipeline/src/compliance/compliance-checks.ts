@@ -10,6 +10,7 @@ import {
   type AmlConfig,
   type KeyProvider,
   type Screener,
+  type ScreeningResult,
 } from '@strongroom/compliance';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Breaker } from '@strongroom/resilience';
@@ -77,6 +78,45 @@ export interface PreparedAmlInputs {
   candidates: number[] | null;
   clustered: number[];
   highRisk: Hit[];
+  /**
+   * The batch's counterparty names screened (screenCounterparties), started ahead of the commit. Rejected
+   * when screening failed then: the commit screens again, so a breaker that has closed since is asked again.
+   */
+  screened?: Promise<ScreenedNames>;
+}
+
+/** Each distinct counterparty name → its sanctions hit, or null when it is not one. */
+export type ScreenedNames = Map<string, ScreeningResult | null>;
+
+/** How long screening holds the event loop before it lets other work (a commit in flight, a call) run. */
+const SCREENING_SLICE_MS = 5;
+
+/**
+ * Screens the distinct counterparty names of `rows` through the screening breaker. A batch of new names
+ * takes a while (tens of µs each); it yields every few milliseconds, so that the engine answers the
+ * database for the batch committing meanwhile and serves calls.
+ */
+export async function screenCounterparties(
+  sanctions: NonNullable<ComplianceChecks['sanctions']>,
+  rows: readonly CanonicalTransaction[],
+): Promise<ScreenedNames> {
+  const { screener, threshold, breaker } = sanctions;
+  const names = new Set<string>();
+  for (const t of rows) if (t.counterpartyName) names.add(t.counterpartyName);
+  // only hits raise alerts: the screener may skip working out how far below the threshold the others score
+  const screen = async () => {
+    const out: ScreenedNames = new Map();
+    let since = performance.now();
+    for (const n of names) {
+      out.set(n, screener.findHit(n, threshold));
+      if (performance.now() - since >= SCREENING_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
+    }
+    return out;
+  };
+  return breaker ? breaker.call(screen) : screen();
 }
 
 /**
@@ -175,12 +215,10 @@ export async function runComplianceChecks(
     await rowAlerts('HIGH_RISK_JURISDICTION', inputs?.highRisk ?? highRiskHits(checks.aml, rows));
   }
   if (checks.sanctions) {
-    const { screener, threshold, breaker } = checks.sanctions;
-    const names = new Set<string>();
-    for (const t of rows) if (t.counterpartyName) names.add(t.counterpartyName);
-    // only hits raise alerts: the screener may skip working out how far below the threshold the others score
-    const screen = async () => new Map([...names].map((n) => [n, screener.findHit(n, threshold)] as const));
-    const results = await (breaker ? breaker.call(screen) : screen());
+    const { sanctions } = checks;
+    const { threshold } = sanctions;
+    const results = await (prepared?.screened?.catch(() => screenCounterparties(sanctions, rows)) ??
+      screenCounterparties(sanctions, rows));
     const sanctioned: Hit[] = [];
     for (const t of rows) {
       const r = t.counterpartyName ? results.get(t.counterpartyName) : undefined;

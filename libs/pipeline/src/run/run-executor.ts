@@ -49,7 +49,12 @@ import {
 import { DEFAULT_PARTITION_BYTES, planCsvPartitions, singlePartition } from './partition-plan';
 import { openRunSource } from './run-source';
 import { fileDigest, getRun } from './run-store';
-import { complianceChecksFor, prepareAmlInputs, type PreparedAmlInputs } from '../compliance/compliance-checks';
+import {
+  complianceChecksFor,
+  prepareAmlInputs,
+  screenCounterparties,
+  type PreparedAmlInputs,
+} from '../compliance/compliance-checks';
 import { throughSource } from './source-outage';
 import { createTransactionMapper } from '../load/transaction-mapper';
 import { tokenizeBankRecord } from '../load/bank-records';
@@ -450,8 +455,15 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
         readTo = last.byteEnd;
       }
       // what the batch's AML statements take from its rows, worked out now rather than while the database waits
-      if (batch && batchCtx.checks?.aml && batch.valid.length)
+      if (batch && batchCtx.checks?.aml && batch.valid.length) {
         batch.aml = prepareAmlInputs(batchCtx.checks.aml, batch.valid);
+        // screening goes on in slices while the batch before commits (if it fails, the commit screens again)
+        if (batchCtx.checks.sanctions) {
+          const screened = screenCounterparties(batchCtx.checks.sanctions, batch.valid);
+          screened.catch(() => undefined);
+          batch.aml.screened = screened;
+        }
+      }
       if (batch?.lines && batch.valid.length) {
         // per record read (rejected ones write no line), with a tenth to spare: a batch a little wider than
         // the last one must not copy its bytes again
