@@ -135,7 +135,14 @@ describe('SanctionsIndex', () => {
           ? `${word(3, 1)} ${word(2, 2)} Trading LLC`
           : `${ORDINARY_FIRST_NAMES[i % 40]} ${word(3, 3)}`;
       });
-      const names = [...near, ...ordinary, ...ORDINARY_COMPANIES, ...madeUp];
+      // companies named with the list's most common words (each pulls in hundreds of listed names), some written together
+      const common = ['Global', 'International', 'Golden', 'Middle East'].flatMap((a, i) =>
+        ['Trading', 'Investment', 'Shipping', 'Oil'].flatMap((b, j) => {
+          const form = ['Company', 'Co. Ltd', 'Group', 'Establishment', 'Holding'][(i + j) % 5];
+          return [`${a} ${b} ${form}`, `${a}${b} ${form}`];
+        }),
+      );
+      const names = [...near, ...ordinary, ...ORDINARY_COMPANIES, ...madeUp, ...common];
       for (const threshold of [0.8, 0.95]) {
         let hits = 0;
         const differ: string[] = [];

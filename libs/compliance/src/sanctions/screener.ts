@@ -56,29 +56,47 @@ const TOKENS_KEPT = 100_000;
 /** Absorbs rounding: a bound computed in another order than the score may come out a hair below it. */
 const BOUND_SLACK = 1e-9;
 
+/** Letters counted in 27 bins: a–z, and every other character together (a coarser count still bounds). */
+const LETTER_BINS = 27;
+
+/** `s`'s letters counted into `out` at `at` (LETTER_BINS numbers). */
+function countLetters(s: string, out: Int32Array, at = 0): Int32Array {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 97;
+    out[at + (c >= 0 && c < 26 ? c : 26)]++;
+  }
+  return out;
+}
+
 /**
- * An upper bound of `levenshteinRatio(a, b)`: the edit distance is at least the larger of the letters
- * `a` has in excess of `b` and those `b` has in excess of `a` (counted per character code).
+ * An upper bound of `levenshteinRatio` of two strings from their letter counts (`a` at `aAt`, `b` at `bAt`) and
+ * lengths: the edit distance is at least the larger of the letters one has in excess of the other and those
+ * it lacks.
  */
-export function joinedRatioBound(a: string, b: string): number {
-  if (!a.length || !b.length) return a === b ? 1 : 0;
-  const counts = CHAR_COUNTS;
-  for (let i = 0; i < a.length; i++) counts[a.charCodeAt(i)]++;
-  for (let i = 0; i < b.length; i++) counts[b.charCodeAt(i)]--;
+function letterRatioBound(
+  a: Int32Array,
+  aAt: number,
+  aLength: number,
+  b: Int32Array,
+  bAt: number,
+  bLength: number,
+): number {
+  if (!aLength || !bLength) return aLength === bLength ? 1 : 0;
   let more = 0;
   let fewer = 0;
-  // read each character's count once, leaving the table zeroed
-  for (const s of [a, b])
-    for (let i = 0; i < s.length; i++) {
-      const c = counts[s.charCodeAt(i)] as number;
-      if (c > 0) more += c;
-      else fewer -= c;
-      counts[s.charCodeAt(i)] = 0;
-    }
-  return 1 - Math.max(more, fewer) / Math.max(a.length, b.length);
+  for (let k = 0; k < LETTER_BINS; k++) {
+    const d = (a[aAt + k] as number) - (b[bAt + k] as number);
+    if (d > 0) more += d;
+    else fewer -= d;
+  }
+  return 1 - Math.max(more, fewer) / Math.max(aLength, bLength);
 }
-/** Per UTF-16 code unit, zero between calls of joinedRatioBound. */
-const CHAR_COUNTS = new Int32Array(65536);
+
+/** An upper bound of `levenshteinRatio(a, b)` (see letterRatioBound). */
+export function joinedRatioBound(a: string, b: string): number {
+  const counts = (s: string) => countLetters(s, new Int32Array(LETTER_BINS));
+  return letterRatioBound(counts(a), 0, a.length, counts(b), 0, b.length);
+}
 
 const gramsOf = (token: string): string[] => {
   const padded = `$${token}$`;
@@ -112,8 +130,13 @@ export class SanctionsIndex implements Screener {
    * per listed token: the trigrams it shares with a query token.
    */
   private readonly scratch: { reach: Float64Array; share: Float64Array; seen: Uint8Array; gramCounts: Int32Array };
-  /** Per listed name: its number of tokens, their length written together, their weight. */
-  private readonly shape: { tokenCount: Int32Array; joinedLength: Int32Array; total: Float64Array };
+  /** Per listed name: its number of tokens, their length written together, their weight, their letters (LETTER_BINS each). */
+  private readonly shape: {
+    tokenCount: Int32Array;
+    joinedLength: Int32Array;
+    total: Float64Array;
+    letters: Int32Array;
+  };
 
   constructor(
     listed: readonly ListedName[],
@@ -174,7 +197,9 @@ export class SanctionsIndex implements Screener {
       tokenCount: Int32Array.from(this.names, (n) => n.tokens.length),
       joinedLength: Int32Array.from(this.names, (n) => n.joined.length),
       total: Float64Array.from(this.names, (n) => n.total),
+      letters: new Int32Array(count * LETTER_BINS),
     };
+    this.names.forEach((n, idx) => countLetters(n.joined, this.shape.letters, idx * LETTER_BINS));
   }
 
   /** Builds the index from OFAC SDN-format files (sdn.csv, alt.csv); see readOfacFile. */
@@ -236,7 +261,8 @@ export class SanctionsIndex implements Screener {
       const qTotal = tokens.reduce((a, t) => a + tokenWeight(t), 0);
       const qJoined = tokens.join('');
       const ranked: { n: IndexedName; bound: number }[] = [];
-      const { tokenCount, joinedLength, total } = this.shape;
+      const { tokenCount, joinedLength, total, letters } = this.shape;
+      const qLetters = countLetters(qJoined, new Int32Array(LETTER_BINS));
       for (const idx of order) {
         // the names' shapes sit in arrays: most candidates are ruled out without reading the name itself
         const jl = joinedLength[idx] as number;
@@ -247,7 +273,9 @@ export class SanctionsIndex implements Screener {
           (reach[idx] as number) / (qTotal + (total[idx] as number)) < threshold - BOUND_SLACK &&
           !(
             joinedMayCount &&
-            joinedRatioBound(qJoined, (this.names[idx] as IndexedName).joined) >= threshold - BOUND_SLACK
+            // the lengths alone bound the ratio (the letters' bound is never above it), and cost nothing
+            1 - Math.abs(jl - qJoined.length) / Math.max(jl, qJoined.length) >= threshold - BOUND_SLACK &&
+            letterRatioBound(qLetters, 0, qJoined.length, letters, idx * LETTER_BINS, jl) >= threshold - BOUND_SLACK
           )
         )
           continue; // cannot reach the threshold
