@@ -243,7 +243,7 @@ export class SanctionsIndex implements Screener {
 
   /**
    * The best listed name for `name`. With `hitsOnly`, a candidate whose score provably stays below the
-   * threshold is not scored (see `reach`), and null stands for "no hit". Candidates are scored in the same
+   * threshold is not scored (see `candidates`), and null stands for "no hit". Candidates are scored in the same
    * order either way, and every skipped one scores below the threshold, so a hit is the same listed name
    * with the same score in both modes.
    */

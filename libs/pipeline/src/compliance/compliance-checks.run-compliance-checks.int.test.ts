@@ -23,7 +23,7 @@ import {
   saveJob,
   type ScreeningSetup,
 } from '../index';
-import { runComplianceChecks } from './compliance-checks';
+import { runComplianceChecks, type ScreenedAhead } from './compliance-checks';
 
 const CORPUS = corpusDir('sanctions');
 const HEADER = 'id,account,counterparty_iban,counterparty_name,amount,currency,booked_at';
@@ -314,7 +314,8 @@ describe('compliance checks in the load path', () => {
       await runner.release();
     }
 
-    // screening that failed ahead of the commit (its breaker open then) is done again at the commit
+    // screening that failed ahead of the commit (its breaker open then) is done again at the commit, and so is
+    // screening done ahead with lists replaced since (another screener) or at another threshold
     const sa1 = {
       recordNo: 32,
       raw: 'sa1',
@@ -332,20 +333,28 @@ describe('compliance checks in the load path', () => {
     };
     const failedAhead = Promise.reject(new BreakerOpenError('sanctions-screening'));
     failedAhead.catch(() => undefined);
-    const raised = await rolledBack(async (q) => {
-      await q.query(`DELETE FROM compliance_alerts WHERE run_id = $1 AND rule = 'SANCTIONS'`, [run1.id]);
-      return runComplianceChecks(
-        pgClientOf(q),
-        { sanctions: { screener: screening.screener as SanctionsIndex, threshold: 0.9 } },
-        { runId: run1.id, jobId: run1.jobId, lo: '0', hi: '9223372036854775807' },
-        32,
-        32,
-        [sa1],
-        true,
-        { candidates: null, clustered: [], highRisk: [], screened: failedAhead },
-      );
-    });
-    expect(raised).toEqual({ SANCTIONS: 1 });
+    const screener = screening.screener as SanctionsIndex;
+    const replaced = new SanctionsIndex([]); // an empty list: it finds no hit
+    const checkedWith = (screened: ScreenedAhead) =>
+      rolledBack(async (q) => {
+        await q.query(`DELETE FROM compliance_alerts WHERE run_id = $1 AND rule = 'SANCTIONS'`, [run1.id]);
+        return runComplianceChecks(
+          pgClientOf(q),
+          { sanctions: { screener, threshold: 0.9 } },
+          { runId: run1.id, jobId: run1.jobId, lo: '0', hi: '9223372036854775807' },
+          32,
+          32,
+          [sa1],
+          true,
+          { candidates: null, clustered: [], highRisk: [], screened },
+        );
+      });
+    const noHits = async () => new Map([['daniel MORENO', null]]);
+    expect(await checkedWith({ screener, threshold: 0.9, names: failedAhead })).toEqual({ SANCTIONS: 1 });
+    expect(await checkedWith({ screener: replaced, threshold: 0.9, names: noHits() })).toEqual({ SANCTIONS: 1 });
+    expect(await checkedWith({ screener, threshold: 0.95, names: noHits() })).toEqual({ SANCTIONS: 1 });
+    // and answers made ahead with the commit's own screener and threshold are what the commit uses
+    expect(await checkedWith({ screener, threshold: 0.9, names: noHits() })).toEqual({});
   }, 60_000);
 
   it('reads the history of AML-monitored rows only: a feed loaded without AML adds none', async () => {

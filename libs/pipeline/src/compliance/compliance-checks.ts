@@ -78,11 +78,19 @@ export interface PreparedAmlInputs {
   candidates: number[] | null;
   clustered: number[];
   highRisk: Hit[];
-  /**
-   * The batch's counterparty names screened (screenCounterparties), started ahead of the commit. Rejected
-   * when screening failed then: the commit screens again, so a breaker that has closed since is asked again.
-   */
-  screened?: Promise<ScreenedNames>;
+  /** The batch's counterparty names, screened ahead of the commit (screenAhead). */
+  screened?: ScreenedAhead;
+}
+
+/**
+ * A batch's names being screened ahead of its commit, by this screener at this threshold. The commit uses the
+ * answers only if it screens with the same (a stream's lists may be replaced between its batch's arrival and
+ * its commit), and screens again if that screening failed (a breaker that has closed since is asked again).
+ */
+export interface ScreenedAhead {
+  screener: Screener;
+  threshold: number;
+  names: Promise<ScreenedNames>;
 }
 
 /** Each distinct counterparty name → its sanctions hit, or null when it is not one. */
@@ -96,6 +104,15 @@ const SCREENING_SLICE_MS = 5;
  * takes a while (tens of µs each); it yields every few milliseconds, so that the engine answers the
  * database for the batch committing meanwhile and serves calls.
  */
+export function screenAhead(
+  sanctions: NonNullable<ComplianceChecks['sanctions']>,
+  rows: readonly CanonicalTransaction[],
+): ScreenedAhead {
+  const names = screenCounterparties(sanctions, rows);
+  names.catch(() => undefined); // met at the commit, which screens again
+  return { screener: sanctions.screener, threshold: sanctions.threshold, names };
+}
+
 export async function screenCounterparties(
   sanctions: NonNullable<ComplianceChecks['sanctions']>,
   rows: readonly CanonicalTransaction[],
@@ -217,8 +234,10 @@ export async function runComplianceChecks(
   if (checks.sanctions) {
     const { sanctions } = checks;
     const { threshold } = sanctions;
-    const results = await (prepared?.screened?.catch(() => screenCounterparties(sanctions, rows)) ??
-      screenCounterparties(sanctions, rows));
+    const ahead = prepared?.screened;
+    const results = await (ahead?.screener === sanctions.screener && ahead.threshold === threshold
+      ? ahead.names.catch(() => screenCounterparties(sanctions, rows))
+      : screenCounterparties(sanctions, rows));
     const sanctioned: Hit[] = [];
     for (const t of rows) {
       const r = t.counterpartyName ? results.get(t.counterpartyName) : undefined;

@@ -17,7 +17,12 @@ import { RunLockHolder } from './run-lock';
 import { type RunContext, type RunStats } from './run-context';
 import { createTransactionMapper, type TransactionMapper } from '../load/transaction-mapper';
 import { type CanonicalTransaction, type Rejection } from '../types';
-import { complianceChecksFor } from '../compliance/compliance-checks';
+import {
+  complianceChecksFor,
+  prepareAmlInputs,
+  screenAhead,
+  type PreparedAmlInputs,
+} from '../compliance/compliance-checks';
 
 /** One streamed record: canonical field → value ('' = absent). */
 export type IngestRecordInput = Partial<Record<CanonicalField, string>>;
@@ -32,6 +37,8 @@ export interface PreparedIngestBatch {
   rejected: Rejection[];
   /** The valid rows' COPY and digest bytes (none when fields are encrypted: made at commit time). */
   lines: SinkLines | undefined;
+  /** What the AML checks take from the valid rows, and their names being screened (AML jobs, as lines). */
+  aml?: PreparedAmlInputs;
 }
 
 export interface IngestAck {
@@ -224,7 +231,14 @@ export class IngestSession {
       else rejected.push(m.rejection);
     }
     if (render && lines) sinkLines(render, valid.slice(rendered), lines);
-    return { idempotencyKey, records, readBefore, valid, rejected, lines };
+    // the AML inputs and screening are worked out now too, while the batch before commits
+    const checks = render?.checks;
+    let aml: PreparedAmlInputs | undefined;
+    if (checks?.aml && valid.length) {
+      aml = prepareAmlInputs(checks.aml, valid);
+      if (checks.sanctions) aml.screened = screenAhead(checks.sanctions, valid);
+    }
+    return { idempotencyKey, records, readBefore, valid, rejected, lines, ...(aml ? { aml } : {}) };
   }
 
   /** Commits a prepared batch (or answers a re-sent one from its stored result). */
@@ -232,7 +246,7 @@ export class IngestSession {
     const { idempotencyKey, records } = prepared;
     const base = Number(this.run.recordsRead);
     // mapped for another position (a batch before it was answered as a re-send): record numbers move
-    const { valid, rejected, lines } =
+    const { valid, rejected, lines, aml } =
       prepared.readBefore === base ? prepared : await this.prepare(idempotencyKey, records, base);
     await this.ctx.screening?.refresh?.({ maxAgeMs: 1000 }); // the sanctions lists in force (one look a second)
     const batchCtx = this.batchContext(actor);
@@ -250,6 +264,7 @@ export class IngestSession {
           valid,
           rejected,
           lines,
+          ...(aml ? { aml } : {}),
           ingestKey: { key: idempotencyKey, ack: (batchSeq, r) => (ack = ackBody(idempotencyKey, base, batchSeq, r)) },
         }).catch((err) => {
           if (!(err instanceof AlreadyCommittedError)) throw err;

@@ -52,7 +52,7 @@ import { fileDigest, getRun } from './run-store';
 import {
   complianceChecksFor,
   prepareAmlInputs,
-  screenCounterparties,
+  screenAhead,
   type PreparedAmlInputs,
 } from '../compliance/compliance-checks';
 import { throughSource } from './source-outage';
@@ -458,11 +458,7 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
       if (batch && batchCtx.checks?.aml && batch.valid.length) {
         batch.aml = prepareAmlInputs(batchCtx.checks.aml, batch.valid);
         // screening goes on in slices while the batch before commits (if it fails, the commit screens again)
-        if (batchCtx.checks.sanctions) {
-          const screened = screenCounterparties(batchCtx.checks.sanctions, batch.valid);
-          screened.catch(() => undefined);
-          batch.aml.screened = screened;
-        }
+        if (batchCtx.checks.sanctions) batch.aml.screened = screenAhead(batchCtx.checks.sanctions, batch.valid);
       }
       if (batch?.lines && batch.valid.length) {
         // per record read (rejected ones write no line), with a tenth to spare: a batch a little wider than
