@@ -1,7 +1,7 @@
 // Streams records into a grpc-source job through IngestSession in-process (no gRPC: the engine's own
 // work per batch) and prints records/s, the CPU seconds of the engine and of PostgreSQL, and the share of
 // each batch spent mapping before its commit:
-//   node bin/run-ts.js tools/profile-ingest.ts [records] [--batch N] [--group N] [--serial] [--statements] [--pg-statements] [--prof FILE]
+//   node bin/run-ts.js tools/profile-ingest.ts [records] [--batch N] [--group N] [--serial] [--aml] [--names N] [--statements] [--pg-statements] [--prof FILE]
 // --group N commits N batches at a time in one transaction (IngestSession.commitGroup, as the service does with
 // batches that wait while another commits).
 // --serial maps each batch only after the one before has committed (as the service did before).
@@ -10,7 +10,9 @@
 import fs from 'node:fs';
 import inspector from 'node:inspector';
 import { performance } from 'node:perf_hooks';
-import { createPanProtector } from '@strongroom/compliance';
+import path from 'node:path';
+import { createPanProtector, SanctionsIndex } from '@strongroom/compliance';
+import { corpusDir } from '@strongroom/testing';
 import { createDataSource } from '@strongroom/db';
 import { silentLogger } from '@strongroom/logging';
 import {
@@ -57,12 +59,51 @@ function arg(name: string, fallback: string): string {
 
 const pgCpu = postgresCpuSeconds;
 
+// --aml: the job runs the AML checks with OFAC screening (the corpus's lists); --names N: the counterparty names
+// are drawn from N distinct made-up ones (each new one is screened in full), not one
+const aml = process.argv.includes('--aml');
+const distinctNames = Number(arg('names', '1'));
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mer',
+  'tin',
+  'sa',
+  'bro',
+  'vel',
+  'du',
+  'ran',
+  'pe',
+  'gor',
+  'li',
+  'an',
+  'ste',
+  'vi',
+  'ho',
+];
+const FIRST = ['Anna', 'John', 'Maria', 'Peter', 'Li', 'Ahmed', 'Olga', 'Carlos', 'Yuki', 'Fatima', 'Mohammad', 'Ali'];
+/** The k-th made-up name ("Maria Lovelti", "Kasabro Vel GmbH"): the same for the same k. */
+function madeUpName(k: number): string {
+  if (distinctNames <= 1) return 'Acme';
+  let x = (k * 2654435761) >>> 0;
+  const next = (n: number) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return (x >>> 8) % n;
+  };
+  const word = (len: number) => {
+    let w = '';
+    for (let i = 0; i < len; i++) w += SYLLABLES[next(SYLLABLES.length)];
+    return w.charAt(0).toUpperCase() + w.slice(1);
+  };
+  return k % 3 === 2 ? `${word(3)} ${word(2)} GmbH` : `${FIRST[next(FIRST.length)]} ${word(2 + next(3))}`;
+}
+
 // the bench's records (tools/bench.ts, gRPC streaming ingest)
 const rec = (n: number): IngestRecordInput => ({
   txn_id: `I-${n}`,
   account: `ACC${n % 997}`,
   counterparty_account: '',
-  counterparty_name: 'Acme',
+  counterparty_name: madeUpName((n * 7919) % distinctNames),
   amount: `${n % 10_000}.${String(n % 100).padStart(2, '0')}`,
   currency: 'EUR',
   booked_at: '2026-11-01T10:00:00Z',
@@ -82,11 +123,25 @@ async function main(): Promise<void> {
       const ds = createDataSource({ url: cluster.url, poolSize: 4 });
       await ds.initialize();
       try {
-        const saved = await saveJob(ds, parseJobDefinition('name: profile-ingest\nsource: { kind: grpc }\n'));
+        const saved = await saveJob(
+          ds,
+          parseJobDefinition(
+            `name: profile-ingest\nsource: { kind: grpc }\n${aml ? 'compliance: { frameworks: [AML] }\n' : ''}`,
+          ),
+        );
+        const lists = corpusDir('sanctions', 'full');
         const ctx = {
           ds,
           logger: silentLogger(),
           pan: createPanProtector({ id: 'p', secret: Buffer.alloc(32, 1) }),
+          ...(aml
+            ? {
+                screening: {
+                  screener: SanctionsIndex.fromFiles([path.join(lists, 'sdn.csv'), path.join(lists, 'alt.csv')]),
+                  threshold: 0.9,
+                },
+              }
+            : {}),
         };
         const session = await IngestSession.open(ctx, saved.job.id, 'profile', 'profile');
         // each batch's records are made when it is sent, as they arrive from a client, and dropped after its

@@ -16,6 +16,7 @@ import { postgresCpuSeconds } from './pg-cpu';
 import { withThrowawayDatabase } from './throwaway-db';
 import { PG_STATEMENTS_SETTINGS, printStatements, resetStatements } from './pg-statements';
 import { createLogger } from '@strongroom/logging';
+import { corpusDir } from '@strongroom/testing';
 import { createRun, executeRun, getJob, parseJobDefinition, RunControl, saveJob } from '@strongroom/pipeline';
 import { runWithEngineFlags } from './engine-flags';
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     : '{ minSize: 5000, maxSize: 50000, targetCommitMs: 500 }';
   // --full: SOX, PCI_DSS and AML with OFAC screening (the corpus lists), as `npm run bench` does
   const full = process.argv.includes('--full');
-  const lists = path.join(__dirname, '..', '..', 'shared', 'corpus', 'sanctions', 'full');
+  const lists = corpusDir('sanctions', 'full');
   const statements = process.argv.includes('--pg-statements');
   await withThrowawayDatabase(
     async (cluster, dir) => {
