@@ -14,6 +14,7 @@ export {
   AML_RULES,
   amlCandidates,
   velocityClustered,
+  VelocityRouting,
   DEFAULT_AML_CONFIG,
   resolveAmlConfig,
   highRiskJurisdiction,

@@ -535,6 +535,43 @@ export function velocityClustered(
   return out;
 }
 
+/**
+ * Routes the VELOCITY check by what a run has loaded so far: a row whose account already has more than the
+ * rule's count in its current window, in this run, is checked set-based (one read of the window per batch, and
+ * none once the window has its alert) rather than by a probe, which counts the whole window for each row — a
+ * busy account's rows at one instant (a date-only booking) would each count all of them. Either way gives the same
+ * alerts (see velocityClustered), so this only decides the cost. Windows are counted tumbling from an account's
+ * first row (an estimate is enough), for the accounts seen last (at most `keep`; one forgotten starts again).
+ */
+export class VelocityRouting {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly span: number;
+
+  constructor(
+    windowHours: number,
+    private readonly maxCount: number,
+    private readonly keep = 100_000,
+  ) {
+    this.span = windowHours * 3_600_000;
+  }
+
+  /** The record numbers of `rows` (a batch, in record order) whose window is busy, counting the batch itself. */
+  busy(rows: readonly { recordNo: number; account: string; bookedAt: string }[]): number[] {
+    const out: number[] = [];
+    for (const r of rows) {
+      const t = Date.parse(r.bookedAt);
+      let w = this.windows.get(r.account);
+      if (!w || !(t >= w.start && t - w.start < this.span)) {
+        if (!w && this.windows.size >= this.keep) this.windows.delete(this.windows.keys().next().value as string);
+        w = { start: t, count: 0 };
+        this.windows.set(r.account, w);
+      }
+      if (++w.count > this.maxCount) out.push(r.recordNo);
+    }
+    return out;
+  }
+}
+
 /** The smallest abs >= 0 with abs * a >= b (a non-positive factor: 0, i.e. every row, which stays a superset). */
 function atLeast(a: bigint, b: bigint): bigint {
   if (a <= 0n || b <= 0n) return 0n;

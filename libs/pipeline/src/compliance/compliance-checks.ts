@@ -7,6 +7,7 @@ import {
   highRiskJurisdiction,
   resolveAmlConfig,
   velocityClustered,
+  type VelocityRouting,
   type AmlConfig,
   type KeyProvider,
   type Screener,
@@ -140,9 +141,14 @@ export async function screenCounterparties(
  * PreparedAmlInputs of a batch's rows (`rows`: all the run's rows in the batch's record range). A candidate list
  * is passed only where it spares the database reading rows: when it holds more than half the batch, the
  * statements read the batch whole (each still applies its own predicate), and neither side builds or parses the
- * list.
+ * list. `routing`: the run's VelocityRouting (batches given in order), which adds the rows whose account window is
+ * busy in the run to those VELOCITY checks set-based.
  */
-export function prepareAmlInputs(aml: AmlConfig, rows: readonly CanonicalTransaction[]): PreparedAmlInputs {
+export function prepareAmlInputs(
+  aml: AmlConfig,
+  rows: readonly CanonicalTransaction[],
+  routing?: VelocityRouting,
+): PreparedAmlInputs {
   const known = rows.map((t) => ({
     recordNo: t.recordNo,
     minor: t.amount.minor,
@@ -152,9 +158,17 @@ export function prepareAmlInputs(aml: AmlConfig, rows: readonly CanonicalTransac
   const exact = known.every((r) => r.exponent >= 0) ? amlCandidates(known, aml) : undefined;
   return {
     candidates: exact && exact.length * 2 <= rows.length ? exact : null,
-    clustered: velocityClustered(rows, aml.velocity.windowHours),
+    clustered: withBusy(velocityClustered(rows, aml.velocity.windowHours), routing?.busy(rows)),
     highRisk: highRiskHits(aml, rows),
   };
+}
+
+/** The batch's clustered rows and those whose window is busy in the run (VelocityRouting), each once. */
+function withBusy(clustered: number[], busy: number[] | undefined): number[] {
+  if (!busy?.length) return clustered;
+  const listed = new Set(clustered);
+  for (const no of busy) if (!listed.has(no)) clustered.push(no);
+  return clustered;
 }
 
 /** The rows HIGH_RISK_JURISDICTION raises an alert for (decided on the clear values). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type PoolClient } from 'pg';
 import { type DataSource, type JobRunEntity, pgClientOf, sqlExec } from '@strongroom/db';
+import { VelocityRouting } from '@strongroom/compliance';
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { insertRunOnce } from './run-store';
 import { isDatabaseOutage } from './db-outage';
@@ -121,6 +122,9 @@ export class IngestSession {
    */
   private readonly fastPath: NonNullable<BatchContext['fastPath']> = { skip: 0, penalty: 1, used: 0, fellBack: 0 };
 
+  /** The VELOCITY check's routing by the stream's accounts so far (VelocityRouting); made with the first AML batch. */
+  private velocityRouting: VelocityRouting | undefined;
+
   /** Commit times (one per transaction: a group commit is one) and peak memory, for the run's performance_metrics. */
   private readonly stats: RunStats = {
     commitMs: [],
@@ -235,7 +239,8 @@ export class IngestSession {
     const checks = render?.checks;
     let aml: PreparedAmlInputs | undefined;
     if (checks?.aml && valid.length) {
-      aml = prepareAmlInputs(checks.aml, valid);
+      this.velocityRouting ??= new VelocityRouting(checks.aml.velocity.windowHours, checks.aml.velocity.maxCount);
+      aml = prepareAmlInputs(checks.aml, valid, this.velocityRouting);
       if (checks.sanctions) aml.screened = screenAhead(checks.sanctions, valid);
     }
     return { idempotencyKey, records, readBefore, valid, rejected, lines, ...(aml ? { aml } : {}) };

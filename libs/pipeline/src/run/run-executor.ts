@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendAudit } from '@strongroom/audit';
 import { performance } from 'node:perf_hooks';
+import { VelocityRouting } from '@strongroom/compliance';
 import { confineSourcePath, LineBuffer, type CsvSource } from '@strongroom/connectors';
 import { type JobRunEntity, type QueryRunner, discardQueryRunner, pgClientOf, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError, coerceError } from '@strongroom/errors';
@@ -403,6 +404,9 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
     const reader = pieces[Symbol.asyncIterator]();
     // reads and maps the next batch (validation, tokenization, PAN detection): CPU work that runs
     // while the database commits the previous batch
+    // the VELOCITY check's routing by the accounts' windows so far (batches are read in order)
+    const aml = batchCtx.checks?.aml;
+    const velocityRouting = aml && new VelocityRouting(aml.velocity.windowHours, aml.velocity.maxCount);
     const readBatch = async (): Promise<PreparedBatch | undefined> => {
       want = sizer.current;
       wantBytes = maxBatchBytes;
@@ -456,7 +460,7 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
       }
       // what the batch's AML statements take from its rows, worked out now rather than while the database waits
       if (batch && batchCtx.checks?.aml && batch.valid.length) {
-        batch.aml = prepareAmlInputs(batchCtx.checks.aml, batch.valid);
+        batch.aml = prepareAmlInputs(batchCtx.checks.aml, batch.valid, velocityRouting);
         // screening goes on in slices while the batch before commits (if it fails, the commit screens again)
         if (batchCtx.checks.sanctions) batch.aml.screened = screenAhead(batchCtx.checks.sanctions, batch.valid);
       }

@@ -8,9 +8,9 @@ import { parseJobDefinition } from '../jobs/job-definition';
 import { saveJob } from '../jobs/job-store';
 import { IngestSession, type IngestRecordInput } from './ingest';
 
-const rec = (id: string, counterparty: string): IngestRecordInput => ({
+const rec = (id: string, counterparty: string, account = 'ACC1'): IngestRecordInput => ({
   txn_id: id,
-  account: 'ACC1',
+  account,
   counterparty_name: counterparty,
   amount: '25.00',
   currency: 'EUR',
@@ -18,10 +18,11 @@ const rec = (id: string, counterparty: string): IngestRecordInput => ({
 });
 
 /**
- * A stream batch's counterparties are screened when it arrives (while the batch before commits), against the
- * sanctions lists then in force; lists replaced before its commit are screened against again.
+ * A stream batch's AML checks: its counterparties are screened when it arrives (while the batch before commits),
+ * against the sanctions lists then in force, and lists replaced before its commit are screened against again; the
+ * VELOCITY check of a busy account's rows at one instant, spread over many small batches.
  */
-describe('IngestSession: sanctions screening of a stream batch', () => {
+describe('IngestSession: AML checks of a stream batch', () => {
   let db: TestDatabase;
   let ds: DataSource;
   const listed = SanctionsIndex.fromFiles([
@@ -79,6 +80,39 @@ describe('IngestSession: sanctions screening of a stream batch', () => {
       expect((await second.aml?.screened?.names)?.get('Daniel Moreno')).toMatchObject({ hit: true, entryId: '15102' });
       await session.commit(second, 'test');
       expect(await alerted()).toEqual(['S-1', 'S-3']);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("raises one VELOCITY alert per busy account window when each small batch holds one of the account's rows at the same instant", async () => {
+    const saved = await saveJob(
+      ds,
+      parseJobDefinition(
+        'name: stream-velocity\nsource: { kind: grpc }\ncompliance: { frameworks: [AML], sanctions: off, aml: { velocity: { maxCount: 3 } } }\n',
+      ),
+    );
+    const ctx = { ds, logger: silentLogger(), pan: createPanProtector({ id: 't', secret: Buffer.alloc(32, 1) }) };
+    const session = await IngestSession.open(ctx, saved.job.id, 'stream-velocity', 'test');
+    try {
+      // three accounts, one row each per batch, all booked at one instant (a date-only booking): ten batches
+      for (let b = 1; b <= 10; b++) {
+        const batch = ['A', 'B', 'C'].map((a) => rec(`${a}-${b}`, 'Acme', `ACC-${a}`));
+        const prepared = await session.prepare(`v-${b}`, batch);
+        // from the account's fourth row on (more than maxCount in its window), the rows are checked set-based
+        expect(prepared.aml?.clustered).toEqual(b > 3 ? expect.arrayContaining([3 * b - 2, 3 * b - 1, 3 * b]) : []);
+        await session.commit(prepared, 'test');
+      }
+      const alerts = (await ds.query(
+        `SELECT txn_id, evidence->>'count' AS n FROM compliance_alerts WHERE run_id = $1 AND rule = 'VELOCITY' ORDER BY txn_id`,
+        [session.run.id],
+      )) as { txn_id: string; n: string }[];
+      // each account's window breaches with its fourth row, and is alerted once
+      expect(alerts).toEqual([
+        { txn_id: 'A-4', n: '4' },
+        { txn_id: 'B-4', n: '4' },
+        { txn_id: 'C-4', n: '4' },
+      ]);
     } finally {
       await session.close();
     }
