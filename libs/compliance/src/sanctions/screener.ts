@@ -260,7 +260,8 @@ export class SanctionsIndex implements Screener {
       // score each candidate from the most promising down, and stop once no candidate can beat the best
       const qTotal = tokens.reduce((a, t) => a + tokenWeight(t), 0);
       const qJoined = tokens.join('');
-      const ranked: { n: IndexedName; bound: number }[] = [];
+      // `bound` orders the scoring (as it always has: equal scores go to the first scored); `tight` skips
+      const ranked: { n: IndexedName; bound: number; tight: number }[] = [];
       const { tokenCount, joinedLength, total, letters } = this.shape;
       const qLetters = countLetters(qJoined, new Int32Array(LETTER_BINS));
       for (const idx of order) {
@@ -268,26 +269,25 @@ export class SanctionsIndex implements Screener {
         const jl = joinedLength[idx] as number;
         const joinedMayCount =
           tokenCount[idx] !== tokens.length && Math.abs(jl - qJoined.length) <= 0.2 * Math.max(jl, qJoined.length);
-        if (
-          hitsOnly &&
-          (reach[idx] as number) / (qTotal + (total[idx] as number)) < threshold - BOUND_SLACK &&
-          !(
-            joinedMayCount &&
-            // the lengths alone bound the ratio (the letters' bound is never above it), and cost nothing
-            1 - Math.abs(jl - qJoined.length) / Math.max(jl, qJoined.length) >= threshold - BOUND_SLACK &&
-            letterRatioBound(qLetters, 0, qJoined.length, letters, idx * LETTER_BINS, jl) >= threshold - BOUND_SLACK
-          )
-        )
-          continue; // cannot reach the threshold
+        // an upper bound of the candidate's score: by the tokens' best pairs, and written together by the lengths
+        // (free), then by the letters (never above the lengths' bound)
+        let tight = (reach[idx] as number) / (qTotal + (total[idx] as number));
+        if (joinedMayCount) {
+          const byLength = 1 - Math.abs(jl - qJoined.length) / Math.max(jl, qJoined.length);
+          if (byLength > tight && (!hitsOnly || byLength >= threshold - BOUND_SLACK))
+            tight = Math.max(tight, letterRatioBound(qLetters, 0, qJoined.length, letters, idx * LETTER_BINS, jl));
+        }
+        if (hitsOnly && tight < threshold - BOUND_SLACK) continue; // cannot reach the threshold
         const n = this.names[idx] as IndexedName;
         let top = 0;
         for (let k = 0; k < tokens.length && k < n.weights.length; k++) top += n.weights[k] as number;
-        ranked.push({ n, bound: joinedMayCount ? 1 : Math.min(1, (qTotal + top) / (qTotal + n.total)) });
+        ranked.push({ n, bound: joinedMayCount ? 1 : Math.min(1, (qTotal + top) / (qTotal + n.total)), tight });
       }
       for (const idx of order) reach[idx] = 0;
       ranked.sort((a, b) => b.bound - a.bound);
-      for (const { n, bound } of ranked) {
+      for (const { n, bound, tight } of ranked) {
         if (bound < best.score || (bound === best.score && best.score === 1)) break;
+        if (tight + BOUND_SLACK < best.score) continue; // can neither beat nor tie the best so far
         const s = nameScore(tokens, n.tokens, sim);
         if (s > best.score || (s === best.score && best.n && n.kind === 'primary' && best.n.kind !== 'primary'))
           best = { score: s, n };
