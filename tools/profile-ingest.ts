@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { createPanProtector, SanctionsIndex } from '@strongroom/compliance';
 import { corpusDir } from '@strongroom/testing';
+import { madeUpNames } from '@strongroom/datagen';
 import { createDataSource } from '@strongroom/db';
 import { silentLogger } from '@strongroom/logging';
 import {
@@ -63,47 +64,15 @@ const pgCpu = postgresCpuSeconds;
 // are drawn from N distinct made-up ones (each new one is screened in full), not one
 const aml = process.argv.includes('--aml');
 const distinctNames = Number(arg('names', '1'));
-const SYLLABLES = [
-  'ka',
-  'lo',
-  'mer',
-  'tin',
-  'sa',
-  'bro',
-  'vel',
-  'du',
-  'ran',
-  'pe',
-  'gor',
-  'li',
-  'an',
-  'ste',
-  'vi',
-  'ho',
-];
-const FIRST = ['Anna', 'John', 'Maria', 'Peter', 'Li', 'Ahmed', 'Olga', 'Carlos', 'Yuki', 'Fatima', 'Mohammad', 'Ali'];
-/** The k-th made-up name ("Maria Lovelti", "Kasabro Vel GmbH"): the same for the same k. */
-function madeUpName(k: number): string {
-  if (distinctNames <= 1) return 'Acme';
-  let x = (k * 2654435761) >>> 0;
-  const next = (n: number) => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    return (x >>> 8) % n;
-  };
-  const word = (len: number) => {
-    let w = '';
-    for (let i = 0; i < len; i++) w += SYLLABLES[next(SYLLABLES.length)];
-    return w.charAt(0).toUpperCase() + w.slice(1);
-  };
-  return k % 3 === 2 ? `${word(3)} ${word(2)} GmbH` : `${FIRST[next(FIRST.length)]} ${word(2 + next(3))}`;
-}
+// the generator's made-up names (as `npm run bench -- --names N` draws them)
+const names = distinctNames > 1 ? madeUpNames(distinctNames, 20261128 + 1) : ['Acme'];
 
 // the bench's records (tools/bench.ts, gRPC streaming ingest)
 const rec = (n: number): IngestRecordInput => ({
   txn_id: `I-${n}`,
   account: `ACC${n % 997}`,
   counterparty_account: '',
-  counterparty_name: madeUpName((n * 7919) % distinctNames),
+  counterparty_name: names[(n * 7919) % names.length] as string,
   amount: `${n % 10_000}.${String(n % 100).padStart(2, '0')}`,
   currency: 'EUR',
   booked_at: '2026-11-01T10:00:00Z',

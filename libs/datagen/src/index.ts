@@ -1,6 +1,7 @@
 // Public API of @strongroom/datagen: deterministic, realistic bank data for the demo, benchmarks and tests.
 export {
   generateTransactionsCsv,
+  madeUpNames,
   GENERATOR_VERSION,
   TRANSACTIONS_CSV_HEADER,
   type GenerateOptions,

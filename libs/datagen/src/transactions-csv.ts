@@ -172,7 +172,7 @@ const FIRST_NAMES = [
 const COMPANY_FORMS = ['GmbH', 'Ltd', 'S.A.', 'B.V.', 'AG', 'Trading LLC'];
 
 /** `n` distinct made-up counterparty names: two in three a person ("Maria Lovelti"), one in three a company. */
-function madeUpNames(n: number, seed: number): string[] {
+export function madeUpNames(n: number, seed: number): string[] {
   const r = createRandom(seed);
   const word = (k: number) => {
     let w = '';

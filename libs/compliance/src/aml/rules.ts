@@ -547,12 +547,14 @@ export class VelocityRouting {
   private readonly windows = new Map<string, { start: number; count: number }>();
   private readonly span: number;
 
+  private readonly maxCount: number;
+
   constructor(
-    windowHours: number,
-    private readonly maxCount: number,
+    velocity: Pick<AmlConfig['velocity'], 'windowHours' | 'maxCount'>,
     private readonly keep = 100_000,
   ) {
-    this.span = windowHours * 3_600_000;
+    this.span = velocity.windowHours * 3_600_000;
+    this.maxCount = velocity.maxCount;
   }
 
   /** The record numbers of `rows` (a batch, in record order) whose window is busy, counting the batch itself. */

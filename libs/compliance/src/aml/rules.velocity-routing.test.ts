@@ -4,7 +4,7 @@ const row = (recordNo: number, account: string, bookedAt: string) => ({ recordNo
 
 describe('VelocityRouting', () => {
   it("routes an account's rows set-based once its window in the run holds more than the rule's count", () => {
-    const routing = new VelocityRouting(1, 3);
+    const routing = new VelocityRouting({ windowHours: 1, maxCount: 3 });
     const at = '2026-11-01T00:00:00Z';
     // one row per account per batch, all at one instant (a date-only booking)
     const busy = [1, 2, 3, 4, 5].map((b) => routing.busy([row(2 * b - 1, 'ACC-A', at), row(2 * b, 'ACC-B', at)]));
@@ -12,7 +12,7 @@ describe('VelocityRouting', () => {
   });
 
   it('counts an account window afresh once a row falls outside it, and each account apart', () => {
-    const routing = new VelocityRouting(1, 2);
+    const routing = new VelocityRouting({ windowHours: 1, maxCount: 2 });
     expect(
       routing.busy([
         row(1, 'ACC-A', '2026-11-01T10:00:00Z'),
@@ -27,7 +27,7 @@ describe('VelocityRouting', () => {
   });
 
   it('keeps at most `keep` accounts, forgetting the oldest (whose next rows are counted afresh)', () => {
-    const routing = new VelocityRouting(1, 1, 2);
+    const routing = new VelocityRouting({ windowHours: 1, maxCount: 1 }, 2);
     const at = '2026-11-01T10:00:00Z';
     expect(routing.busy([row(1, 'A', at), row(2, 'B', at), row(3, 'C', at)])).toEqual([]);
     // A was forgotten when C came; B and C are still counted

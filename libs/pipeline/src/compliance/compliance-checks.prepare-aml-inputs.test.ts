@@ -1,25 +1,17 @@
 import { amlCandidates, resolveAmlConfig, velocityClustered } from '@strongroom/compliance';
 import { prepareAmlInputs } from './compliance-checks';
+import { canonicalTxn } from '../testing/canonical-txn';
 import { type CanonicalTransaction } from '../types';
 
 const aml = resolveAmlConfig({});
 
-const txn = (recordNo: number, decimal: string, over: Partial<CanonicalTransaction> = {}): CanonicalTransaction => ({
-  recordNo,
-  raw: `t${recordNo}`,
-  txnId: `t${recordNo}`,
-  account: `ACC${recordNo % 3}`,
-  counterpartyAccount: null,
-  counterpartyName: null,
-  amount: { decimal, minor: BigInt(decimal.replace('.', '')) },
-  currency: 'USD',
-  bookedAt: `2026-03-01T10:${String(recordNo % 60).padStart(2, '0')}:00Z`,
-  valueDate: null,
-  reference: null,
-  cardPanToken: null,
-  cardPanMasked: null,
-  ...over,
-});
+const txn = (recordNo: number, decimal: string, over: Partial<CanonicalTransaction> = {}) =>
+  canonicalTxn(recordNo, {
+    account: `ACC${recordNo % 3}`,
+    amount: { decimal, minor: BigInt(decimal.replace('.', '')) },
+    bookedAt: `2026-03-01T10:${String(recordNo % 60).padStart(2, '0')}:00Z`,
+    ...over,
+  });
 
 const known = (rows: CanonicalTransaction[]) =>
   rows.map((t) => ({ recordNo: t.recordNo, minor: t.amount.minor, exponent: 2, currency: t.currency }));

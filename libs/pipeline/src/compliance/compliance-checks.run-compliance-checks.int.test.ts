@@ -24,6 +24,7 @@ import {
   type ScreeningSetup,
 } from '../index';
 import { runComplianceChecks, type ScreenedAhead } from './compliance-checks';
+import { canonicalTxn } from '../testing/canonical-txn';
 
 const CORPUS = corpusDir('sanctions');
 const HEADER = 'id,account,counterparty_iban,counterparty_name,amount,currency,booked_at';
@@ -316,21 +317,13 @@ describe('compliance checks in the load path', () => {
 
     // screening that failed ahead of the commit (its breaker open then) is done again at the commit, and so is
     // screening done ahead with lists replaced since (another screener) or at another threshold
-    const sa1 = {
-      recordNo: 32,
+    const sa1 = canonicalTxn(32, {
       raw: 'sa1',
       txnId: 'sa1',
       account: 'ACC-SA',
-      counterpartyAccount: null,
       counterpartyName: 'daniel MORENO',
       amount: { decimal: '50.00', minor: 5000n },
-      currency: 'USD',
-      bookedAt: '2026-03-01T10:00:00Z',
-      valueDate: null,
-      reference: null,
-      cardPanToken: null,
-      cardPanMasked: null,
-    };
+    });
     const failedAhead = Promise.reject(new BreakerOpenError('sanctions-screening'));
     failedAhead.catch(() => undefined);
     const screener = screening.screener as SanctionsIndex;

@@ -2,23 +2,9 @@ import path from 'node:path';
 import { SanctionsIndex } from '@strongroom/compliance';
 import { corpusDir } from '@strongroom/testing';
 import { screenCounterparties } from './compliance-checks';
-import { type CanonicalTransaction } from '../types';
+import { canonicalTxn } from '../testing/canonical-txn';
 
-const txn = (recordNo: number, counterpartyName: string | null): CanonicalTransaction => ({
-  recordNo,
-  raw: `t${recordNo}`,
-  txnId: `t${recordNo}`,
-  account: 'ACC1',
-  counterpartyAccount: null,
-  counterpartyName,
-  amount: { decimal: '1.00', minor: 100n },
-  currency: 'USD',
-  bookedAt: '2026-03-01T10:00:00Z',
-  valueDate: null,
-  reference: null,
-  cardPanToken: null,
-  cardPanMasked: null,
-});
+const txn = (recordNo: number, counterpartyName: string | null) => canonicalTxn(recordNo, { counterpartyName });
 
 /** Sanctions screening of a batch's counterparties, run ahead of its commit while the batch before commits. */
 describe('screenCounterparties', () => {

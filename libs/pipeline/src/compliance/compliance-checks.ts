@@ -79,7 +79,7 @@ export interface PreparedAmlInputs {
   candidates: number[] | null;
   clustered: number[];
   highRisk: Hit[];
-  /** The batch's counterparty names, screened ahead of the commit (screenAhead). */
+  /** The batch's counterparty names, screened ahead of the commit (prepareAhead). */
   screened?: ScreenedAhead;
 }
 
@@ -105,15 +105,6 @@ const SCREENING_SLICE_MS = 5;
  * takes a while (tens of µs each); it yields every few milliseconds, so that the engine answers the
  * database for the batch committing meanwhile and serves calls.
  */
-export function screenAhead(
-  sanctions: NonNullable<ComplianceChecks['sanctions']>,
-  rows: readonly CanonicalTransaction[],
-): ScreenedAhead {
-  const names = screenCounterparties(sanctions, rows);
-  names.catch(() => undefined); // met at the commit, which screens again
-  return { screener: sanctions.screener, threshold: sanctions.threshold, names };
-}
-
 export async function screenCounterparties(
   sanctions: NonNullable<ComplianceChecks['sanctions']>,
   rows: readonly CanonicalTransaction[],
@@ -161,6 +152,25 @@ export function prepareAmlInputs(
     clustered: withBusy(velocityClustered(rows, aml.velocity.windowHours), routing?.busy(rows)),
     highRisk: highRiskHits(aml, rows),
   };
+}
+
+/**
+ * What a batch's checks work out before its commit, while the batch before commits (AML jobs with rows; else
+ * undefined): its AML inputs (prepareAmlInputs, with the run's `routing`) and its counterparties being screened.
+ */
+export function prepareAhead(
+  checks: ComplianceChecks | undefined,
+  rows: readonly CanonicalTransaction[],
+  routing?: VelocityRouting,
+): PreparedAmlInputs | undefined {
+  if (!checks?.aml || !rows.length) return undefined;
+  const inputs = prepareAmlInputs(checks.aml, rows, routing);
+  if (checks.sanctions) {
+    const names = screenCounterparties(checks.sanctions, rows);
+    names.catch(() => undefined); // met at the commit, which screens again
+    inputs.screened = { screener: checks.sanctions.screener, threshold: checks.sanctions.threshold, names };
+  }
+  return inputs;
 }
 
 /** The batch's clustered rows and those whose window is busy in the run (VelocityRouting), each once. */

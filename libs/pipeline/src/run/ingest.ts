@@ -18,12 +18,7 @@ import { RunLockHolder } from './run-lock';
 import { type RunContext, type RunStats } from './run-context';
 import { createTransactionMapper, type TransactionMapper } from '../load/transaction-mapper';
 import { type CanonicalTransaction, type Rejection } from '../types';
-import {
-  complianceChecksFor,
-  prepareAmlInputs,
-  screenAhead,
-  type PreparedAmlInputs,
-} from '../compliance/compliance-checks';
+import { complianceChecksFor, prepareAhead, type PreparedAmlInputs } from '../compliance/compliance-checks';
 
 /** One streamed record: canonical field → value ('' = absent). */
 export type IngestRecordInput = Partial<Record<CanonicalField, string>>;
@@ -237,12 +232,8 @@ export class IngestSession {
     if (render && lines) sinkLines(render, valid.slice(rendered), lines);
     // the AML inputs and screening are worked out now too, while the batch before commits
     const checks = render?.checks;
-    let aml: PreparedAmlInputs | undefined;
-    if (checks?.aml && valid.length) {
-      this.velocityRouting ??= new VelocityRouting(checks.aml.velocity.windowHours, checks.aml.velocity.maxCount);
-      aml = prepareAmlInputs(checks.aml, valid, this.velocityRouting);
-      if (checks.sanctions) aml.screened = screenAhead(checks.sanctions, valid);
-    }
+    if (checks?.aml) this.velocityRouting ??= new VelocityRouting(checks.aml.velocity);
+    const aml = prepareAhead(checks, valid, this.velocityRouting);
     return { idempotencyKey, records, readBefore, valid, rejected, lines, ...(aml ? { aml } : {}) };
   }
 

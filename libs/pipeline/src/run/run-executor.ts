@@ -50,12 +50,7 @@ import {
 import { DEFAULT_PARTITION_BYTES, planCsvPartitions, singlePartition } from './partition-plan';
 import { openRunSource } from './run-source';
 import { fileDigest, getRun } from './run-store';
-import {
-  complianceChecksFor,
-  prepareAmlInputs,
-  screenAhead,
-  type PreparedAmlInputs,
-} from '../compliance/compliance-checks';
+import { complianceChecksFor, prepareAhead, type PreparedAmlInputs } from '../compliance/compliance-checks';
 import { throughSource } from './source-outage';
 import { createTransactionMapper } from '../load/transaction-mapper';
 import { tokenizeBankRecord } from '../load/bank-records';
@@ -402,11 +397,10 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
       bytes: Math.max(1, wantBytes),
     }));
     const reader = pieces[Symbol.asyncIterator]();
+    // the VELOCITY check's routing by the accounts' windows so far (batches are read in order)
+    const velocityRouting = batchCtx.checks?.aml && new VelocityRouting(batchCtx.checks.aml.velocity);
     // reads and maps the next batch (validation, tokenization, PAN detection): CPU work that runs
     // while the database commits the previous batch
-    // the VELOCITY check's routing by the accounts' windows so far (batches are read in order)
-    const aml = batchCtx.checks?.aml;
-    const velocityRouting = aml && new VelocityRouting(aml.velocity.windowHours, aml.velocity.maxCount);
     const readBatch = async (): Promise<PreparedBatch | undefined> => {
       want = sizer.current;
       wantBytes = maxBatchBytes;
@@ -459,11 +453,7 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
         readTo = last.byteEnd;
       }
       // what the batch's AML statements take from its rows, worked out now rather than while the database waits
-      if (batch && batchCtx.checks?.aml && batch.valid.length) {
-        batch.aml = prepareAmlInputs(batchCtx.checks.aml, batch.valid, velocityRouting);
-        // screening goes on in slices while the batch before commits (if it fails, the commit screens again)
-        if (batchCtx.checks.sanctions) batch.aml.screened = screenAhead(batchCtx.checks.sanctions, batch.valid);
-      }
+      if (batch) batch.aml = prepareAhead(batchCtx.checks, batch.valid, velocityRouting);
       if (batch?.lines && batch.valid.length) {
         // per record read (rejected ones write no line), with a tenth to spare: a batch a little wider than
         // the last one must not copy its bytes again
