@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import inspector from 'node:inspector';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createPanProtector, SanctionsIndex } from '@strongroom/compliance';
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { createDataSource } from '@strongroom/db';
@@ -90,6 +90,10 @@ async function main(): Promise<void> {
         const pgCpu = postgresCpuSeconds;
         const pg0 = pgCpu();
         const cpu0 = process.cpuUsage();
+        // how long the engine's thread held the event loop at a stretch (the database waits meanwhile)
+        const delay = monitorEventLoopDelay({ resolution: 10 });
+        delay.enable();
+        const elu0 = performance.eventLoopUtilization();
         const t0 = performance.now();
         const done = await executeRun(
           {
@@ -105,8 +109,11 @@ async function main(): Promise<void> {
         );
         const s = (performance.now() - t0) / 1000;
         const cpu = process.cpuUsage(cpu0);
+        delay.disable();
+        const elu = performance.eventLoopUtilization(elu0);
         console.log(
-          `cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s, wall ${s.toFixed(1)} s`,
+          `cpu: engine ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, postgres ${(pgCpu() - pg0).toFixed(1)} s, wall ${s.toFixed(1)} s; ` +
+            `event loop busy ${(100 * elu.utilization).toFixed(0)} %, delay p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms, max ${(delay.max / 1e6).toFixed(0)} ms`,
         );
         if (profAt > 0)
           fs.writeFileSync(

@@ -13,6 +13,9 @@ export { sanctionsListFiles } from './sanctions/lists';
 export {
   AML_RULES,
   amlCandidates,
+  rowRuleHits,
+  type RowRule,
+  type RowRuleHit,
   velocityClustered,
   VelocityRouting,
   DEFAULT_AML_CONFIG,

@@ -443,7 +443,9 @@ function decimal(text: unknown): Dec | undefined {
   return { int: m[1] === '-' ? -int : int, scale: frac.length };
 }
 
-const pow10 = (n: number) => 10n ** BigInt(n);
+const POW10: bigint[] = [];
+/** 10^n as a BigInt (kept: the per-row rules ask for the same few powers). */
+const pow10 = (n: number): bigint => (POW10[n] ??= 10n ** BigInt(n));
 
 /**
  * The batch rows that can match LARGE_TRANSACTION, STRUCTURING, ROUND_AMOUNT or RAPID_MOVEMENT: those
@@ -499,6 +501,112 @@ export function amlCandidates(
       floors.set(r.currency, (f = { exponent: r.exponent, floor, negated: -floor }));
     }
     if (r.minor >= f.floor || r.minor <= f.negated) out.push(r.recordNo);
+  }
+  return out;
+}
+
+/** The rules whose alert depends on the row alone, which rowRuleHits decides in memory. */
+export type RowRule = Extract<AmlRule, 'LARGE_TRANSACTION' | 'ROUND_AMOUNT'>;
+
+/** A row's alert of a per-row rule, as its statement in AML_RULES would insert it (score and evidence). */
+export interface RowRuleHit {
+  recordNo: number;
+  rule: RowRule;
+  score: number;
+  evidence: Record<string, string>;
+}
+
+/** The decimal text PostgreSQL prints for int / 10^scale (`numeric` keeps the scale: no leading zero, no "-0"). */
+function decimalText(int: bigint, scale: number): string {
+  const neg = int < 0n;
+  const digits = (neg ? -int : int).toString().padStart(scale + 1, '0');
+  const body = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return neg ? `-${body}` : body;
+}
+
+/** round(n / 10^scale, 2) as `numeric` rounds (half away from zero), in hundredths. */
+function roundToHundredths(n: bigint, scale: number): bigint {
+  if (scale <= 2) return n * pow10(2 - scale);
+  const unit = pow10(scale - 2);
+  const neg = n < 0n;
+  const a = neg ? -n : n;
+  const q = a / unit + ((a % unit) * 2n >= unit ? 1n : 0n);
+  return neg ? -q : q;
+}
+
+/**
+ * LARGE_TRANSACTION and ROUND_AMOUNT decided in memory, for rows given with their stored amount (`decimal`, the
+ * normalized text stored as `numeric`; `minor` its digits, `exponent` its scale): exactly the alerts their statements
+ * in AML_RULES insert, with the same score and evidence (the texts PostgreSQL prints for the same `numeric` values,
+ * BigInt arithmetic throughout). Undefined when a parameter the rules read is not a plain decimal string (the
+ * statements then decide).
+ */
+export function rowRuleHits(
+  rows: readonly { recordNo: number; minor: bigint; exponent: number; currency: string; decimal: string }[],
+  config: AmlConfig,
+): RowRuleHit[] | undefined {
+  const th = decimal(config.largeTransactionUsd);
+  const roundMin = decimal(config.roundAmount.minAmount);
+  const multiple = decimal(config.roundAmount.multipleOf);
+  if (!th || !roundMin || !multiple) return undefined;
+  const rates = new Map<string, Dec>();
+  for (const [currency, rate] of Object.entries(config.fxToUsd)) {
+    const d = decimal(rate);
+    if (!d) return undefined;
+    rates.set(currency, d);
+  }
+  const large = AML_RULES.find((r) => r.rule === 'LARGE_TRANSACTION')?.score as number;
+  const round = AML_RULES.find((r) => r.rule === 'ROUND_AMOUNT')?.score as number;
+  const thresholdUsd = decimalText(th.int, th.scale);
+  const multipleOf = decimalText(multiple.int, multiple.scale);
+  // per currency and scale, worked out once: the least |amount| (over 10^e) LARGE_TRANSACTION alerts on, and
+  // ROUND_AMOUNT's least |amount| and the multiple (over 10^(e + multiple's scale))
+  const bounds = new Map<string, { e: number; rate?: Dec; large?: bigint; roundMin: bigint; step: bigint }>();
+  const boundsOf = (currency: string, e: number) => {
+    const rate = rates.get(currency);
+    const b = {
+      e,
+      ...(rate ? { rate } : {}),
+      // abs * rate.int * 10^th.scale >= th.int * 10^(e + rate.scale): the least such abs for a positive factor
+      ...(rate && rate.int > 0n ? { large: atLeast(rate.int * pow10(th.scale), th.int * pow10(e + rate.scale)) } : {}),
+      roundMin: roundMin.int * pow10(e),
+      step: multiple.int * pow10(e),
+    };
+    bounds.set(currency, b);
+    return b;
+  };
+  const out: RowRuleHit[] = [];
+  for (const r of rows) {
+    const abs = r.minor < 0n ? -r.minor : r.minor;
+    let b = bounds.get(r.currency);
+    if (b === undefined || b.e !== r.exponent) b = boundsOf(r.currency, r.exponent);
+    const rate = b.rate;
+    // abs(amount) * rate >= th; a rate of 0 or less compared as written (not expected of a rate)
+    if (
+      rate &&
+      (b.large !== undefined
+        ? abs >= b.large
+        : abs * rate.int * pow10(th.scale) >= th.int * pow10(r.exponent + rate.scale))
+    )
+      out.push({
+        recordNo: r.recordNo,
+        rule: 'LARGE_TRANSACTION',
+        score: large,
+        evidence: {
+          amount: r.decimal,
+          currency: r.currency,
+          usdEquivalent: decimalText(roundToHundredths(abs * rate.int, r.exponent + rate.scale), 2),
+          thresholdUsd,
+        },
+      });
+    // abs(amount) >= min_amount AND multiple > 0 AND mod(abs(amount), multiple) = 0, over 10^(e + scales)
+    if (multiple.int > 0n && abs * pow10(roundMin.scale) >= b.roundMin && (abs * pow10(multiple.scale)) % b.step === 0n)
+      out.push({
+        recordNo: r.recordNo,
+        rule: 'ROUND_AMOUNT',
+        score: round,
+        evidence: { amount: r.decimal, currency: r.currency, multipleOf },
+      });
   }
   return out;
 }

@@ -24,6 +24,7 @@ import {
   type ScreeningSetup,
 } from '../index';
 import { runComplianceChecks, type ScreenedAhead } from './compliance-checks';
+import { BOOKED_ISO } from '../load/sink-lines';
 import { canonicalTxn } from '../testing/canonical-txn';
 
 const CORPUS = corpusDir('sanctions');
@@ -463,6 +464,149 @@ describe('compliance checks in the load path', () => {
     expect(after).toMatchObject({ status: 'FAILED', errorCode: 'FAILED_PRECONDITION' });
     expect(after.errorMessage).toMatch(/no sanctions list is loaded.*STRONGROOM_SANCTIONS_LISTS.*sanctions: off/);
   });
+
+  it('writes the alerts decided by the row alone by one COPY, the same as the rules’ statements raise, and falls back to the statements when one exists already', async () => {
+    // amounts around the thresholds in currencies of 0, 2 and 3 decimals, rates of several decimals, a threshold
+    // with cents, multiples of 250, debits; a txn_id given twice (its second row is not loaded); a high-risk IBAN
+    const overrides = {
+      largeTransactionUsd: '10000.50',
+      roundAmount: { minAmount: '2500', multipleOf: '250' },
+      fxToUsd: { USD: '1', EUR: '1.0837', JPY: '0.00671', KWD: '3.2545' },
+    };
+    const amounts: Record<string, string[]> = {
+      USD: ['10000.50', '10000.49', '-10000.50', '2500.00', '2750.00', '2600.00', '12345.67', '250.00', '-3000.00'],
+      EUR: ['9228.11', '9228.10', '-9228.11', '5000.00', '5000.01', '10000.00'],
+      JPY: ['1490387', '1490388', '-1490388', '2500', '1490500', '2490'],
+      KWD: ['3072.823', '3072.822', '-3072.823', '2750.000', '2750.250', '3073.000'],
+    };
+    const rows = Object.entries(amounts).flatMap(([currency, list]) =>
+      list.map((a, i) => `rr-${currency}-${i},ACC-RR${i % 3},,,${a},${currency},2026-05-0${1 + (i % 5)}T10:00:00Z`),
+    );
+    rows.push(
+      'rr-dup,ACC-RR9,,,20000.00,USD,2026-05-01T10:00:00Z',
+      'rr-dup,ACC-RR9,,,30000.00,USD,2026-05-01T11:00:00Z',
+    );
+    rows.push('rr-hr,ACC-RR8,IR062960000000100324200001,,25.00,USD,2026-05-01T10:00:00Z');
+    const compliance = `{ frameworks: [AML], sanctions: off, aml: ${JSON.stringify(overrides)} }`;
+    const run = await load('row-rules', rows, compliance, 0.5);
+    expect(run).toMatchObject({
+      status: 'SUCCEEDED',
+      recordsLoaded: String(rows.length - 1),
+      recordsDeadLettered: '1',
+    });
+    const ROW_RULES = ['LARGE_TRANSACTION', 'ROUND_AMOUNT', 'HIGH_RISK_JURISDICTION'];
+    const COLS = 'rule, dedupe_key, score, status, source_system, txn_id, account, booked_at, job_id, run_id, evidence';
+    const alertsOfRun = (q: { query: (sql: string, params: unknown[]) => Promise<unknown> }) =>
+      q.query(
+        `SELECT ${COLS} FROM compliance_alerts WHERE run_id = $1 AND rule IN ('LARGE_TRANSACTION', 'ROUND_AMOUNT', 'HIGH_RISK_JURISDICTION')
+          ORDER BY rule, dedupe_key`,
+        [run.id],
+      ) as Promise<{ rule: string; txn_id: string }[]>;
+    const loaded = await alertsOfRun(ds);
+    const pickRowRules = (raised: Record<string, number>) =>
+      Object.fromEntries(Object.entries(raised).filter(([rule]) => ROW_RULES.includes(rule)));
+    const rulesOf = (alerts: { rule: string; txn_id: string }[]) =>
+      alerts.reduce<Record<string, number>>((n, a) => ({ ...n, [a.rule]: (n[a.rule] ?? 0) + 1 }), {});
+    expect(rulesOf(loaded)).toEqual({ LARGE_TRANSACTION: 13, ROUND_AMOUNT: 9, HIGH_RISK_JURISDICTION: 1 });
+    // the txn_id given twice raises each rule once, for its loaded row (20,000.00)
+    expect(loaded.filter((a) => a.txn_id === 'rr-dup')).toEqual(
+      ['LARGE_TRANSACTION', 'ROUND_AMOUNT'].map((rule) =>
+        expect.objectContaining({ rule, evidence: expect.objectContaining({ amount: '20000.00' }) }),
+      ),
+    );
+
+    // the same alerts as the rules' statements raise over the run's rows
+    const config = resolveAmlConfig(overrides);
+    const [lo, hi] = await idsOfRun(ds, run.id);
+    const perRow = AML_RULES.filter((r) => r.rule === 'LARGE_TRANSACTION' || r.rule === 'ROUND_AMOUNT');
+    const byStatements = await rolledBack(async (q) => {
+      await q.query(
+        `DELETE FROM compliance_alerts WHERE run_id = $1 AND rule IN ('LARGE_TRANSACTION', 'ROUND_AMOUNT')`,
+        [run.id],
+      );
+      for (const rule of perRow)
+        await q.query(rule.sql, [run.id, 1, rows.length, run.jobId, JSON.stringify(config), lo, hi, null]);
+      return alertsOfRun(q);
+    });
+    expect(byStatements).toEqual(loaded);
+
+    // the commit's own path, its statements recorded: by COPY; and when some of the alerts exist already (a
+    // transaction loaded again after retention removed it), by the statements, which raise the others
+    const stored = (await ds.query(
+      `SELECT source_record_no::int AS no, txn_id, account, amount::text AS amount, currency, ${BOOKED_ISO('booked_at')} AS booked,
+              counterparty_account FROM transactions WHERE run_id = $1 ORDER BY source_record_no`,
+      [run.id],
+    )) as {
+      no: number;
+      txn_id: string;
+      account: string;
+      amount: string;
+      currency: string;
+      booked: string;
+      counterparty_account: string | null;
+    }[];
+    const batch = stored.map((r) =>
+      canonicalTxn(r.no, {
+        txnId: r.txn_id,
+        account: r.account,
+        counterpartyAccount: r.counterparty_account,
+        amount: { decimal: r.amount, minor: BigInt(r.amount.replace('.', '')) },
+        currency: r.currency,
+        bookedAt: r.booked,
+      }),
+    );
+    // a row of the batch that did not load raises nothing
+    const notLoaded = canonicalTxn(rows.length + 1, {
+      txnId: 'rr-not-loaded',
+      amount: { decimal: '50000.00', minor: 5000000n },
+    });
+    await rolledBack(async (q) => {
+      const client = pgClientOf(q);
+      const sent: string[] = [];
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        const a = args[0] as string | { text?: string };
+        sent.push(typeof a === 'string' ? a : (a.text ?? ''));
+        return query(...args);
+      };
+      // the rules decided by the row alone (the pattern rules may raise more: they see the whole run at once here)
+      const check = async () =>
+        pickRowRules(
+          await runComplianceChecks(
+            client,
+            { aml: config },
+            { runId: run.id, jobId: run.jobId, lo, hi, sourceSystem: 'aml-test' },
+            1,
+            rows.length + 1,
+            [...batch, notLoaded],
+            true,
+            undefined,
+            new Set([notLoaded.recordNo]),
+          ),
+        );
+      await q.query(
+        `DELETE FROM compliance_alerts WHERE run_id = $1 AND rule IN ('LARGE_TRANSACTION', 'ROUND_AMOUNT', 'HIGH_RISK_JURISDICTION')`,
+        [run.id],
+      );
+      expect(await check()).toEqual(rulesOf(loaded));
+      expect(await alertsOfRun(q)).toEqual(loaded);
+      expect(sent.filter((t) => t.startsWith('COPY compliance_alerts'))).toHaveLength(1);
+      expect(sent.filter((t) => perRow.some((r) => r.sql === t))).toEqual([]);
+
+      // every other alert removed: the COPY meets the others, so the statements raise the removed ones
+      sent.length = 0;
+      await q.query(
+        `DELETE FROM compliance_alerts WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER (ORDER BY rule, dedupe_key) AS i
+           FROM compliance_alerts WHERE run_id = $1 AND rule IN ('LARGE_TRANSACTION', 'ROUND_AMOUNT', 'HIGH_RISK_JURISDICTION')) n WHERE i % 2 = 1)`,
+        [run.id],
+      );
+      const removed = rulesOf(loaded.filter((_, i) => i % 2 === 0));
+      expect(await check()).toEqual(removed);
+      expect(await alertsOfRun(q)).toEqual(loaded);
+      expect(sent).toContain('ROLLBACK TO SAVEPOINT strongroom_alerts');
+      expect(sent.filter((t) => perRow.some((r) => r.sql === t))).toHaveLength(2);
+    });
+  }, 60_000);
 
   it('raises exactly the alerts of a full scan when the database reads only the candidate rows', async () => {
     // one batch of 800 rows, half around every threshold, in currencies with and without a USD rate; then the

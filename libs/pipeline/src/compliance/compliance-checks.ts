@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { type ClientBase, type PoolClient } from 'pg';
+import { copyBytes, copyEscape, LineBuffer } from '@strongroom/connectors';
 import {
   AML_RULES,
   amlCandidates,
@@ -6,14 +8,17 @@ import {
   HIGH_RISK_SCORE,
   highRiskJurisdiction,
   resolveAmlConfig,
+  rowRuleHits,
   velocityClustered,
   type VelocityRouting,
   type AmlConfig,
+  type AmlRuleDefinition,
   type KeyProvider,
+  type RowRule,
   type Screener,
   type ScreeningResult,
 } from '@strongroom/compliance';
-import { ErrorCode, StrongroomError } from '@strongroom/errors';
+import { ErrorCode, pgErrorCode, StrongroomError } from '@strongroom/errors';
 import { type Breaker } from '@strongroom/resilience';
 import { currencyExponent } from '@strongroom/money';
 import { type EncryptableField, type JobDefinition } from '../jobs/job-definition';
@@ -81,6 +86,25 @@ export interface PreparedAmlInputs {
   highRisk: Hit[];
   /** The batch's counterparty names, screened ahead of the commit (prepareAhead). */
   screened?: ScreenedAhead;
+  /**
+   * LARGE_TRANSACTION's and ROUND_AMOUNT's alerts (rowRuleHits) on the batch's rows, rendered ahead for `source`
+   * (prepareAhead given it, the account not stored encrypted, the rules' parameters plain decimals).
+   */
+  rowRules?: { source: AlertSource; alerts: AlertLines };
+}
+
+/** What an alert names besides its row: the run, its job, and the rows' source system. */
+export interface AlertSource {
+  runId: string;
+  jobId: string;
+  sourceSystem: string;
+}
+
+/** Alerts decided in memory as COPY-text lines of compliance_alerts (ALERT_COPY_COLUMNS), with each one's row and rule. */
+export interface AlertLines {
+  lines: LineBuffer;
+  recordNos: number[];
+  rules: string[];
 }
 
 /**
@@ -140,6 +164,15 @@ export function prepareAmlInputs(
   rows: readonly CanonicalTransaction[],
   routing?: VelocityRouting,
 ): PreparedAmlInputs {
+  return {
+    candidates: candidatesOf(aml, rows),
+    clustered: withBusy(velocityClustered(rows, aml.velocity.windowHours), routing?.busy(rows)),
+    highRisk: highRiskHits(aml, rows),
+  };
+}
+
+/** The candidate list of PreparedAmlInputs: amlCandidates of `rows`, or null (read the batch whole). */
+function candidatesOf(aml: AmlConfig, rows: readonly CanonicalTransaction[]): number[] | null {
   const known = rows.map((t) => ({
     recordNo: t.recordNo,
     minor: t.amount.minor,
@@ -147,28 +180,59 @@ export function prepareAmlInputs(
     currency: t.currency,
   }));
   const exact = known.every((r) => r.exponent >= 0) ? amlCandidates(known, aml) : undefined;
-  return {
-    candidates: exact && exact.length * 2 <= rows.length ? exact : null,
-    clustered: withBusy(velocityClustered(rows, aml.velocity.windowHours), routing?.busy(rows)),
-    highRisk: highRiskHits(aml, rows),
-  };
+  return exact && exact.length * 2 <= rows.length ? exact : null;
 }
+
+/** Lets other work run (a commit in flight sends its next statement): between the steps of work done ahead. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Alerts rendered ahead per step, so that no step holds the event loop for long (about 2 µs each). */
+const RENDER_STEP = 2048;
 
 /**
  * What a batch's checks work out before its commit, while the batch before commits (AML jobs with rows; else
- * undefined): its AML inputs (prepareAmlInputs, with the run's `routing`) and its counterparties being screened.
+ * undefined): its AML inputs (prepareAmlInputs, with the run's `routing`), its counterparties being screened, and
+ * given the alerts' `source`, the alerts of the rules decided by the row alone (PreparedAmlInputs.rowRules). In
+ * steps of a few milliseconds: the batch committing meanwhile is not held up waiting for the engine.
  */
-export function prepareAhead(
+export async function prepareAhead(
   checks: ComplianceChecks | undefined,
   rows: readonly CanonicalTransaction[],
   routing?: VelocityRouting,
-): PreparedAmlInputs | undefined {
-  if (!checks?.aml || !rows.length) return undefined;
-  const inputs = prepareAmlInputs(checks.aml, rows, routing);
+  source?: AlertSource,
+): Promise<PreparedAmlInputs | undefined> {
+  const aml = checks?.aml;
+  if (!aml || !rows.length) return undefined;
+  let screened: ScreenedAhead | undefined;
   if (checks.sanctions) {
     const names = screenCounterparties(checks.sanctions, rows);
     names.catch(() => undefined); // met at the commit, which screens again
-    inputs.screened = { screener: checks.sanctions.screener, threshold: checks.sanctions.threshold, names };
+    screened = { screener: checks.sanctions.screener, threshold: checks.sanctions.threshold, names };
+  }
+  const candidates = candidatesOf(aml, rows);
+  await yieldToLoop();
+  const highRisk = highRiskHits(aml, rows);
+  await yieldToLoop();
+  const clustered = velocityClustered(rows, aml.velocity.windowHours);
+  await yieldToLoop();
+  const inputs: PreparedAmlInputs = {
+    candidates,
+    clustered: withBusy(clustered, routing?.busy(rows)),
+    highRisk,
+    ...(screened ? { screened } : {}),
+  };
+  if (source && !checks.encryption?.fields.includes('account')) {
+    await yieldToLoop();
+    const hits = rowRuleHits(rows.map(storedAmount), aml);
+    if (hits) {
+      const alerts = newAlertLines(hits.length);
+      const byNo = new Map(rows.map((t) => [t.recordNo, t]));
+      for (let i = 0; i < hits.length; i += RENDER_STEP) {
+        await yieldToLoop();
+        renderAlerts(alerts, source, byNo, hits.slice(i, i + RENDER_STEP));
+      }
+      inputs.rowRules = { source, alerts };
+    }
   }
   return inputs;
 }
@@ -203,57 +267,73 @@ function highRiskHits(aml: AmlConfig, rows: readonly CanonicalTransaction[]): Hi
  * `rowsCoverRange`: `rows` are all the run's rows in `first`…`last` (a batch), so the per-row AML rules
  * may read only the candidates among them (`prepared`: the batch's PreparedAmlInputs, worked out ahead; else
  * here). A DLQ replay passes false: its range also holds rows loaded earlier, which the statements must see again.
+ *
+ * `notLoaded` (a batch: the record numbers of `rows` that did not load, with `ids.sourceSystem` the rows' source
+ * system): the alerts that depend on the row alone — LARGE_TRANSACTION and ROUND_AMOUNT (rowRuleHits), high-risk
+ * jurisdiction, sanctions, KYC — are decided here and written by one COPY, with what the sink holds for each
+ * row, instead of statements that read the batch back. Not when the account is stored encrypted (an alert names
+ * the account as stored, under the row's own IV). If one of them was raised before (its transaction loaded again
+ * after retention removed it), the COPY is undone and the statements insert them, skipping what exists.
  */
 export async function runComplianceChecks(
   client: PoolClient,
   checks: ComplianceChecks,
-  ids: { runId: string; jobId: string; lo: string; hi: string },
+  ids: { runId: string; jobId: string; lo: string; hi: string; sourceSystem?: string },
   first: number,
   last: number,
   rows: readonly CanonicalTransaction[],
   rowsCoverRange = false,
   prepared?: PreparedAmlInputs,
+  notLoaded?: ReadonlySet<number>,
 ): Promise<Record<string, number>> {
   const raised: Record<string, number> = {};
   const count = (rule: string, n: number | null) => {
     if (n) raised[rule] = (raised[rule] ?? 0) + n;
   };
-  const rowAlerts = async (rule: string, hits: Hit[]) => {
-    if (!hits.length) return;
-    const res = await client.query(ROW_ALERTS_SQL, [
-      ids.runId,
-      ids.jobId,
-      hits.map((h) => h.recordNo),
-      hits.map((h) => h.score),
-      hits.map((h) => JSON.stringify(h.evidence)),
-      rule,
-      ids.lo,
-      ids.hi,
-    ]);
-    count(rule, res.rowCount);
-  };
   const enc = checks.encryption;
   const protect = (field: EncryptableField, value: string) =>
     enc?.fields.includes(field) ? encryptField(enc.keys, field, value) : value;
-  if (checks.aml) {
-    const config = JSON.stringify(checks.aml);
-    const inputs = rowsCoverRange ? (prepared ?? prepareAmlInputs(checks.aml, rows)) : undefined;
-    for (const rule of AML_RULES) {
-      const params = [
-        ids.runId,
-        first,
-        last,
-        ids.jobId,
-        config,
-        ids.lo,
-        ids.hi,
-        // without the batch's rows at hand (a replay), every row of the range is a candidate and checked set-based
-        ...(rule.candidates ? [inputs?.candidates ?? null] : []),
-        ...(rule.clustered ? [inputs?.clustered ?? null] : []),
-      ];
-      count(rule.rule, (await client.query(rule.sql, params)).rowCount);
+  const byCopy =
+    rowsCoverRange && notLoaded !== undefined && ids.sourceSystem !== undefined && !enc?.fields.includes('account');
+  const source = byCopy ? { runId: ids.runId, jobId: ids.jobId, sourceSystem: ids.sourceSystem as string } : undefined;
+  const loaded = byCopy ? rows.filter((t) => !notLoaded.has(t.recordNo)) : rows;
+  // per rule, the alerts decided in memory at the commit, each rule's once
+  const decided = new Map<string, Hit[]>();
+  const aml = checks.aml;
+  const inputs = aml && rowsCoverRange ? (prepared ?? prepareAmlInputs(aml, rows)) : undefined;
+  const config = aml ? JSON.stringify(aml) : '';
+  const ruleParams = (rule: AmlRuleDefinition) => [
+    ids.runId,
+    first,
+    last,
+    ids.jobId,
+    config,
+    ids.lo,
+    ids.hi,
+    // without the batch's rows at hand (a replay), every row of the range is a candidate and checked set-based
+    ...(rule.candidates ? [inputs?.candidates ?? null] : []),
+    ...(rule.clustered ? [inputs?.clustered ?? null] : []),
+  ];
+  // LARGE_TRANSACTION's and ROUND_AMOUNT's alerts decided in memory (rendered ahead, or now): their statements are
+  // run only if the COPY falls back
+  let rowRules: AlertLines | undefined;
+  if (aml && source) {
+    const ahead = prepared?.rowRules;
+    if (ahead && sameSource(ahead.source, source)) rowRules = ahead.alerts;
+    else {
+      const hits = rowRuleHits(loaded.map(storedAmount), aml);
+      if (hits) {
+        rowRules = newAlertLines(hits.length);
+        renderAlerts(rowRules, source, new Map(loaded.map((t) => [t.recordNo, t])), hits);
+      }
     }
-    await rowAlerts('HIGH_RISK_JURISDICTION', inputs?.highRisk ?? highRiskHits(checks.aml, rows));
+  }
+  const replaced: ReadonlySet<string> = new Set(rowRules ? ROW_RULES : []);
+  if (aml) {
+    for (const rule of AML_RULES)
+      if (!replaced.has(rule.rule)) count(rule.rule, (await client.query(rule.sql, ruleParams(rule))).rowCount);
+    const highRisk = inputs?.highRisk ?? highRiskHits(aml, rows);
+    if (highRisk.length) decided.set('HIGH_RISK_JURISDICTION', highRisk);
   }
   if (checks.sanctions) {
     const { sanctions } = checks;
@@ -278,16 +358,161 @@ export async function runComplianceChecks(
       };
       sanctioned.push({ recordNo: t.recordNo, score: Math.round(r.score * 100), evidence });
     }
-    await rowAlerts('SANCTIONS', sanctioned);
+    if (sanctioned.length) decided.set('SANCTIONS', sanctioned);
   }
   if (checks.kyc === 'alert') {
-    const invalid = await kycHeld(client, rows);
-    await rowAlerts(
-      'KYC',
-      [...invalid].map(([recordNo, kyc]) => ({ recordNo, score: 40, evidence: { kycStatus: kyc } })),
-    );
+    const invalid = await kycHeld(client, loaded);
+    if (invalid.size)
+      decided.set(
+        'KYC',
+        [...invalid].map(([recordNo, kyc]) => ({ recordNo, score: 40, evidence: { kycStatus: kyc } })),
+      );
+  }
+  const copied =
+    source && notLoaded ? await copyRowAlerts(client, source, loaded, notLoaded, rowRules, decided) : undefined;
+  if (copied) {
+    for (const [rule, n] of copied) count(rule, n);
+    return raised;
+  }
+  // by statements: those the COPY would have replaced, then the alerts decided in memory, each rule's joined to
+  // the rows it loaded
+  if (aml) {
+    for (const rule of AML_RULES)
+      if (replaced.has(rule.rule)) count(rule.rule, (await client.query(rule.sql, ruleParams(rule))).rowCount);
+  }
+  for (const [rule, hits] of decided) {
+    const res = await client.query(ROW_ALERTS_SQL, [
+      ids.runId,
+      ids.jobId,
+      hits.map((h) => h.recordNo),
+      hits.map((h) => h.score),
+      hits.map((h) => JSON.stringify(h.evidence)),
+      rule,
+      ids.lo,
+      ids.hi,
+    ]);
+    count(rule, res.rowCount);
   }
   return raised;
+}
+
+/** The AML rules rowRuleHits decides in memory (their statements are run only when the COPY falls back). */
+const ROW_RULES: readonly RowRule[] = ['LARGE_TRANSACTION', 'ROUND_AMOUNT'];
+
+/** A row's amount as stored (its normalized decimal is the `numeric` text), for rowRuleHits. */
+function storedAmount(t: CanonicalTransaction) {
+  return {
+    recordNo: t.recordNo,
+    minor: t.amount.minor,
+    exponent: decimalScale(t.amount.decimal),
+    currency: t.currency,
+    decimal: t.amount.decimal,
+  };
+}
+
+/** Digits after the point of a plain decimal string. */
+function decimalScale(decimal: string): number {
+  const point = decimal.indexOf('.');
+  return point < 0 ? 0 : decimal.length - point - 1;
+}
+
+const ALERT_COPY_COLUMNS =
+  'id, rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence';
+
+function newAlertLines(expected: number): AlertLines {
+  return { lines: new LineBuffer(Math.max(1, expected) * 320), recordNos: [], rules: [] };
+}
+
+const sameSource = (a: AlertSource, b: AlertSource) =>
+  a.runId === b.runId && a.jobId === b.jobId && a.sourceSystem === b.sourceSystem;
+
+/**
+ * Appends to `out` the alerts `hits` (each of its own rule, else of `rule`) of the rows in `byNo` (a hit on another
+ * row raises nothing), as COPY-text lines naming each row as the sink holds it (the account not encrypted), each
+ * with a time-ordered id (UUID version 7, as the table's default gives: a default computed per row would make
+ * PostgreSQL insert row by row).
+ */
+function renderAlerts(
+  out: AlertLines,
+  source: AlertSource,
+  byNo: ReadonlyMap<number, CanonicalTransaction>,
+  hits: readonly (Hit & { rule?: string })[],
+  rule?: string,
+): void {
+  const uuids = uuidsV7(hits.length, Date.now());
+  const system = copyEscape(source.sourceSystem);
+  const tail = `\t${source.jobId}\t${source.runId}\t`;
+  hits.forEach((h, i) => {
+    const t = byNo.get(h.recordNo);
+    const r = h.rule ?? rule;
+    if (!t || !r) return;
+    const txn = copyEscape(t.txnId);
+    out.lines.write(
+      `${uuids[i]}\t${r}\ttxn:${system}:${txn}\t${h.score}\t${system}\t${txn}\t${copyEscape(t.account)}\t${t.bookedAt}${tail}`,
+    );
+    out.lines.write(copyEscape(JSON.stringify(h.evidence)));
+    out.lines.endLine();
+    out.recordNos.push(h.recordNo);
+    out.rules.push(r);
+  });
+}
+
+/**
+ * Writes a batch's alerts decided in memory by one COPY, in a savepoint: `rowRules`' lines of the rows that loaded
+ * (not in `notLoaded`), and `decided`'s (by rule) rendered now for the rows in `loaded`. Returns how many of each
+ * rule it wrote; undefined, with nothing written, when one of them was raised before (its unique key): the caller
+ * then inserts them by statements, which skip what exists.
+ */
+async function copyRowAlerts(
+  client: PoolClient,
+  source: AlertSource,
+  loaded: readonly CanonicalTransaction[],
+  notLoaded: ReadonlySet<number>,
+  rowRules: AlertLines | undefined,
+  decided: ReadonlyMap<string, Hit[]>,
+): Promise<Map<string, number> | undefined> {
+  const written = new Map<string, number>();
+  const pieces: Buffer[] = [];
+  const take = (alerts: AlertLines, all: boolean) => {
+    if (all) pieces.push(alerts.lines.bytes());
+    alerts.rules.forEach((rule, i) => {
+      if (!all && notLoaded.has(alerts.recordNos[i] as number)) return;
+      if (!all) pieces.push(alerts.lines.line(i));
+      written.set(rule, (written.get(rule) ?? 0) + 1);
+    });
+  };
+  if (rowRules) take(rowRules, notLoaded.size === 0);
+  if (decided.size) {
+    const now = newAlertLines(16);
+    const byNo = new Map(loaded.map((t) => [t.recordNo, t]));
+    for (const [rule, hits] of decided) renderAlerts(now, source, byNo, hits, rule);
+    take(now, true);
+  }
+  if (!written.size) return written;
+  await client.query('SAVEPOINT strongroom_alerts');
+  try {
+    await copyBytes(client, `compliance_alerts (${ALERT_COPY_COLUMNS})`, Buffer.concat(pieces));
+    return written;
+  } catch (err) {
+    if (pgErrorCode(err) !== '23505') throw err;
+    await client.query('ROLLBACK TO SAVEPOINT strongroom_alerts');
+    return undefined;
+  }
+}
+
+/** `n` UUIDs of version 7 at `ms` (milliseconds since the epoch): the time in the first 48 bits, then random bits. */
+export function uuidsV7(n: number, ms: number): string[] {
+  const random = randomBytes(16 * n);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = random.subarray(16 * i, 16 * i + 16);
+    b.writeUIntBE(ms, 0, 6);
+    b[6] = 0x70 | ((b[6] as number) & 0x0f);
+    b[8] = 0x80 | ((b[8] as number) & 0x3f);
+    const h = b.toString('hex');
+    out.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
+  }
+  return out;
 }
 
 /** The screening the engine offers: a loaded sanctions list (if any), its default threshold, its breaker. */

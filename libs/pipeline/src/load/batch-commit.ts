@@ -165,6 +165,7 @@ export async function commitBatch(
             input.valid,
             true,
             input.aml,
+            result.notLoaded,
           )
         : {};
     // the audit entry (appended at the chain's tail, under its lock) and COMMIT in one message: a batch's last
@@ -268,6 +269,7 @@ export async function commitStreamGroup(
         // the group's rows lie after its one id floor, up to the session's last value: each batch's range is that
         // envelope (lookups also filter on the run and the record numbers), none for a batch without rows
         idFloor: input.valid.length ? opening.idFloor : null,
+        notLoaded: new Set(),
       };
       const tokenized = input.valid.reduce((n, t) => n + (t.identifiersTokenized ?? 0), 0);
       const { counters } = await advanceStream(client, state, input, result, tokenized, {

@@ -56,6 +56,8 @@ export interface BatchResult {
   rejections: Rejection[];
   /** See LoadResult.idFloor. */
   idFloor: string | null;
+  /** The valid rows that did not load (filtered or dead-lettered), by record number: every other valid row did. */
+  notLoaded: ReadonlySet<number>;
 }
 
 /** Connections whose session has the staging table (a pooled connection keeps its client object). */
@@ -417,5 +419,6 @@ export async function writeBatch(
     digest: r.digest,
     rejections: dead,
     idFloor: r.idFloor,
+    notLoaded: new Set(r.notLoaded.keys()),
   };
 }

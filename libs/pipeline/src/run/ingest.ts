@@ -233,7 +233,12 @@ export class IngestSession {
     // the AML inputs and screening are worked out now too, while the batch before commits
     const checks = render?.checks;
     if (checks?.aml) this.velocityRouting ??= new VelocityRouting(checks.aml.velocity);
-    const aml = prepareAhead(checks, valid, this.velocityRouting);
+    const aml = await prepareAhead(
+      checks,
+      valid,
+      this.velocityRouting,
+      render ? { runId: this.run.id, jobId: this.run.jobId, sourceSystem: render.sourceSystem } : undefined,
+    );
     return { idempotencyKey, records, readBefore, valid, rejected, lines, ...(aml ? { aml } : {}) };
   }
 

@@ -412,6 +412,9 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
           : throughSource(ctx.source, src.path, () => reader.next()));
         if (next.done) break;
         const records = next.value;
+        // a piece read from the buffer continues without returning to the event loop: let the commit in flight
+        // send its next statement (else a batch's pieces hold the loop for tens of milliseconds at a stretch)
+        if (batch) await new Promise<void>((resolve) => setImmediate(resolve));
         const first = records[0];
         const last = records[records.length - 1];
         if (!first || !last) continue;
@@ -453,7 +456,7 @@ async function runPartition(w: PartitionWorker, lease: PartitionLease): Promise<
         readTo = last.byteEnd;
       }
       // what the batch's AML statements take from its rows, worked out now rather than while the database waits
-      if (batch) batch.aml = prepareAhead(batchCtx.checks, batch.valid, velocityRouting);
+      if (batch) batch.aml = await prepareAhead(batchCtx.checks, batch.valid, velocityRouting, batchCtx);
       if (batch?.lines && batch.valid.length) {
         // per record read (rejected ones write no line), with a tenth to spare: a batch a little wider than
         // the last one must not copy its bytes again
