@@ -51,6 +51,33 @@ describe('openCsvSource', () => {
     expect(rest.map((r) => [r.recordNo, r.fields[1]])).toEqual([[4, 'd']]);
   });
 
+  it('reads the same records and offsets from one large window as from small chunks: a long record, a too long one, quoted line breaks', async () => {
+    // records of varied lengths over 1.5 MiB read in one 2 MiB window: one record of 200 KiB (within the limit;
+    // quoted, with a line break), one of 1.2 MiB (over the limit), quoted line breaks
+    const lines: string[] = [];
+    for (let i = 1; i <= 9000; i++) {
+      const v = i === 4000 ? 'y'.repeat(200 * 1024) : i === 6001 ? 'x'.repeat(1200 * 1024) : 'v'.repeat(i % 97);
+      lines.push(i % 500 === 0 ? `${i},"${v}\nquoted"` : `${i},${v}`);
+    }
+    const body = `id,v\n${lines.join('\n')}\n`;
+    const file = path.join(dir, 'slices.csv');
+    fs.writeFileSync(file, body);
+    const read = async (chunkBytes: number) => {
+      const src = await openCsvSource({ path: file, chunkBytes });
+      const recs: SourceRecord[] = [];
+      for await (const batch of src.records({ records: 1024 })) recs.push(...batch);
+      return recs.map((r) => [r.recordNo, r.byteEnd, r.error?.code ?? r.fields[0], r.fields[1]?.length]);
+    };
+    const whole = await read(2 * 1024 * 1024);
+    expect(whole).toHaveLength(9000);
+    expect(whole[3999]).toEqual([4000, expect.any(Number), '4000', 200 * 1024 + '\nquoted'.length]);
+    expect(whole[6000]?.[2]).toBe('RECORD_TOO_LONG');
+    expect(whole[8999]?.[1]).toBe(Buffer.byteLength(body));
+    expect(whole.filter((r, i) => r[2] !== 'RECORD_TOO_LONG' && r[2] !== String(i + 1))).toEqual([]);
+    // the same records and offsets as read through small chunks (each parsed whole)
+    expect(await read(4096)).toEqual(whole);
+  });
+
   it('hashes every byte of the file when asked, also when resuming', async () => {
     const file = path.join(dir, 'h.csv');
     fs.writeFileSync(file, 'id,v\n1,a\n2,b\n');

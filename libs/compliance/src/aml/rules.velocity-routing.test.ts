@@ -1,4 +1,4 @@
-import { VelocityRouting } from './rules';
+import { velocityClustered, VelocityRouting } from './rules';
 
 const row = (recordNo: number, account: string, bookedAt: string) => ({ recordNo, account, bookedAt });
 
@@ -33,5 +33,35 @@ describe('VelocityRouting', () => {
     // A was forgotten when C came; B and C are still counted
     expect(routing.busy([row(4, 'B', at), row(5, 'C', at)])).toEqual([4, 5]);
     expect(routing.busy([row(6, 'A', at)])).toEqual([]);
+  });
+
+  it('lists the clustered rows of each batch as velocityClustered does, in the same pass', () => {
+    // batches of rows on few and many accounts, at one instant, a window apart, a millisecond inside it
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const base = Date.UTC(2026, 10, 1);
+    const offsets = [0, 0, 1, 3_599_999, 3_600_000, 3_600_001, 7_200_000, 86_400_000];
+    for (const [accounts, keep] of [
+      [3, 100_000],
+      [50, 100_000],
+      [2_000, 100_000],
+      [400, 64], // fewer kept than the batches' accounts: a batch's rows still chain by account
+    ] as const) {
+      const routing = new VelocityRouting({ windowHours: 1, maxCount: 2 }, keep);
+      let no = 0;
+      for (let b = 0; b < 6; b++) {
+        const rows = Array.from({ length: 300 }, () =>
+          row(
+            ++no,
+            `ACC-${rnd(accounts)}`,
+            new Date(base + rnd(48) * 3_600_000 + (offsets[rnd(offsets.length)] as number)).toISOString(),
+          ),
+        );
+        const { clustered, busy } = routing.route(rows);
+        if (keep >= accounts) expect(clustered).toEqual(velocityClustered(rows, 1));
+        else expect(velocityClustered(rows, 1)).toEqual(expect.arrayContaining(clustered));
+        expect(busy.every((n) => rows.some((r) => r.recordNo === n))).toBe(true);
+      }
+    }
   });
 });

@@ -166,7 +166,7 @@ export function prepareAmlInputs(
 ): PreparedAmlInputs {
   return {
     candidates: candidatesOf(aml, rows),
-    clustered: withBusy(velocityClustered(rows, aml.velocity.windowHours), routing?.busy(rows)),
+    clustered: clusteredOf(aml, rows, routing),
     highRisk: highRiskHits(aml, rows),
   };
 }
@@ -213,11 +213,11 @@ export async function prepareAhead(
   await yieldToLoop();
   const highRisk = highRiskHits(aml, rows);
   await yieldToLoop();
-  const clustered = velocityClustered(rows, aml.velocity.windowHours);
+  const clustered = clusteredOf(aml, rows, routing);
   await yieldToLoop();
   const inputs: PreparedAmlInputs = {
     candidates,
-    clustered: withBusy(clustered, routing?.busy(rows)),
+    clustered,
     highRisk,
     ...(screened ? { screened } : {}),
   };
@@ -235,6 +235,16 @@ export async function prepareAhead(
     }
   }
   return inputs;
+}
+
+/**
+ * The rows VELOCITY checks set-based: those that share their account's window within the batch (velocityClustered)
+ * and, with the run's `routing`, those whose window is busy in the run (both worked out in one pass).
+ */
+function clusteredOf(aml: AmlConfig, rows: readonly CanonicalTransaction[], routing?: VelocityRouting): number[] {
+  if (!routing) return velocityClustered(rows, aml.velocity.windowHours);
+  const { clustered, busy } = routing.route(rows);
+  return withBusy(clustered, busy);
 }
 
 /** The batch's clustered rows and those whose window is busy in the run (VelocityRouting), each once. */
