@@ -665,14 +665,13 @@ export function velocityClustered(
  * first row (an estimate is enough), for the accounts seen last (at most `keep`; one forgotten starts again).
  */
 export class VelocityRouting {
-  /** Each account remembered → its slot in the typed arrays (insertion order: the oldest is forgotten first). */
+  /** Each account remembered → its slot (insertion order: the oldest is forgotten first). */
   private readonly slots = new Map<string, number>();
-  private starts = new Float64Array(1024);
-  private counts = new Int32Array(1024);
-  /** Per slot, the batch (route's call) that last saw it, and that batch's first and last row of it. */
-  private seenIn = new Int32Array(1024);
-  private firstRow = new Int32Array(1024);
-  private lastRow = new Int32Array(1024);
+  /**
+   * Per slot, side by side (one cache line, not five arrays' worth): its window's start and count, the batch
+   * (route's call) that last saw it, and that batch's first and last row of it.
+   */
+  private state = new Float64Array(1024 * SLOT);
   private used = 0;
   private readonly free: number[] = [];
   /** Slots of accounts forgotten during the batch that still chains their rows: free after it. */
@@ -704,7 +703,7 @@ export class VelocityRouting {
     busy: number[];
     clustered: number[];
   } {
-    this.batch++;
+    const batch = ++this.batch;
     for (const s of this.freeAfter) this.free.push(s);
     this.freeAfter.length = 0;
     const n = rows.length;
@@ -717,28 +716,28 @@ export class VelocityRouting {
       const t = Date.parse(r.bookedAt);
       times[i] = t;
       let s = this.slots.get(r.account);
-      if (s === undefined) {
-        s = this.remember(r.account);
-        this.starts[s] = t;
-        this.counts[s] = 0;
-      } else if (!(t >= (this.starts[s] as number) && t - (this.starts[s] as number) < this.span)) {
-        this.starts[s] = t;
-        this.counts[s] = 0;
+      if (s === undefined) s = this.remember(r.account);
+      const st = this.state;
+      const at = s * SLOT;
+      const start = st[at] as number;
+      if (st[at + SEEN] === 0 || !(t >= start && t - start < this.span)) {
+        st[at] = t;
+        st[at + COUNT] = 0;
       }
-      if (++(this.counts[s] as number) > this.maxCount) busy.push(r.recordNo);
-      if (this.seenIn[s] !== this.batch) {
-        this.seenIn[s] = this.batch;
-        this.firstRow[s] = i;
+      if (++(st[at + COUNT] as number) > this.maxCount) busy.push(r.recordNo);
+      if (st[at + SEEN] !== batch) {
+        st[at + SEEN] = batch;
+        st[at + FIRST] = i;
         heads.push(s);
       } else {
-        next[this.lastRow[s] as number] = i;
+        next[st[at + LAST] as number] = i;
       }
-      this.lastRow[s] = i;
+      st[at + LAST] = i;
     }
     const clustered: number[] = [];
     const within = this.span + 1;
     for (const s of heads) {
-      const first = this.firstRow[s] as number;
+      const first = this.state[s * SLOT + FIRST] as number;
       if (next[first] === -1) continue;
       const list: { t: number; no: number }[] = [];
       for (let i = first; i !== -1; i = next[i] as number)
@@ -753,38 +752,35 @@ export class VelocityRouting {
     return { busy, clustered };
   }
 
-  /** A slot for a new account, forgetting the oldest when `keep` are remembered. */
+  /** A slot for a new account (never seen: its window starts at its first row), forgetting the oldest when `keep` are remembered. */
   private remember(account: string): number {
     if (this.slots.size >= this.keep) {
       const [oldest, slot] = this.slots.entries().next().value as [string, number];
       this.slots.delete(oldest);
       // a slot this batch has chained rows in is reused only after it
-      (this.seenIn[slot] === this.batch ? this.freeAfter : this.free).push(slot);
+      (this.state[slot * SLOT + SEEN] === this.batch ? this.freeAfter : this.free).push(slot);
     }
     let s = this.free.pop();
     if (s === undefined) {
       s = this.used++;
-      if (s >= this.starts.length) this.grow();
+      if ((s + 1) * SLOT > this.state.length) {
+        const wider = new Float64Array(this.state.length * 2);
+        wider.set(this.state);
+        this.state = wider;
+      }
     }
-    this.seenIn[s] = 0;
+    this.state[s * SLOT + SEEN] = 0;
     this.slots.set(account, s);
     return s;
   }
-
-  private grow(): void {
-    const size = this.starts.length * 2;
-    const wider = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(size);
-      b.set(a);
-      return b;
-    };
-    this.starts = wider(this.starts, (k) => new Float64Array(k));
-    this.counts = wider(this.counts, (k) => new Int32Array(k));
-    this.seenIn = wider(this.seenIn, (k) => new Int32Array(k));
-    this.firstRow = wider(this.firstRow, (k) => new Int32Array(k));
-    this.lastRow = wider(this.lastRow, (k) => new Int32Array(k));
-  }
 }
+
+/** VelocityRouting's state per slot: window start (ms), count, batch last seen in, first and last row there. */
+const SLOT = 5;
+const COUNT = 1;
+const SEEN = 2;
+const FIRST = 3;
+const LAST = 4;
 
 /** The smallest abs >= 0 with abs * a >= b (a non-positive factor: 0, i.e. every row, which stays a superset). */
 function atLeast(a: bigint, b: bigint): bigint {
