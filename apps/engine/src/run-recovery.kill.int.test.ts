@@ -151,8 +151,16 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
     const rnd = createRandom(20261128);
     let e = await start();
     const runId = await submit(e.client, 'random-kills', csv, '{ minSize: 2000, maxSize: 8000, targetCommitMs: 150 }');
+    // the first kill once a batch has committed (the run is then surely in the middle: a fast machine could finish
+    // 100,000 records before a fixed delay), the others at random moments after
+    for (;;) {
+      const [{ batches }] = (await pg.query('SELECT batches_committed AS batches FROM job_runs WHERE id = $1', [runId]))
+        .rows as { batches: number }[];
+      if (batches >= 1) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     for (let i = 0; i < 5; i++) {
-      await new Promise((r) => setTimeout(r, rnd.int(300, 1500)));
+      if (i > 0) await new Promise((r) => setTimeout(r, rnd.int(300, 1500)));
       await kill(e);
       e = await start();
     }

@@ -73,29 +73,29 @@ export async function commitBatch(
   const lease = input.lease;
   const key = lease ? undefined : input.ingestKey;
   try {
-    // BEGIN, a stream batch's re-send check, the id floor and the fast path's savepoint in one round trip; a
-    // partition's batch takes neither of the last two before its fencing lock below (its id floor is taken
-    // after the lock, by loadRows; rolling back to a savepoint set before the lock would release it)
+    // BEGIN, the batch's fence — a partition's lock on its checkpoint row, or a stream batch's re-send check —,
+    // the id floor and the fast path's savepoint in one round trip, in that order: the id floor and the savepoint
+    // come after the partition's lock (rolling back to a savepoint set before the lock would release it)
     const opening = await beginBatch(
       client,
       ctx,
-      lease ? 0 : input.valid.length,
-      !lease,
-      key
-        ? `SELECT result FROM ingest_batches WHERE run_id = ${sqlLiteral(run.id)} AND idempotency_key = ${sqlLiteral(key.key)}`
-        : undefined,
+      input.valid.length,
+      true,
+      lease
+        ? // the partition row, locked for this transaction, must still be this lease's — a takeover bumps the
+          // epoch under the same lock, so a superseded owner's batch never lands
+          `SELECT 1 FROM run_checkpoints WHERE run_id = ${sqlLiteral(run.id)} AND partition_no = ${integer(lease.partitionNo)}
+              AND owner = ${sqlLiteral(lease.owner)} AND lease_epoch = ${integer(lease.epoch)}
+              AND byte_offset = ${integer(lease.byteOffset)} AND NOT done FOR UPDATE`
+        : key
+          ? `SELECT result FROM ingest_batches WHERE run_id = ${sqlLiteral(run.id)} AND idempotency_key = ${sqlLiteral(key.key)}`
+          : undefined,
     );
-    const stored = opening.found?.[0];
-    if (stored) throw new AlreadyCommittedError(stored.result);
     if (lease) {
-      // fencing: the partition row, locked for this transaction, must still be this lease's — a takeover
-      // bumps the epoch under the same lock, so a superseded owner's batch never lands
-      const held = await client.query(
-        `SELECT 1 FROM run_checkpoints WHERE run_id = $1 AND partition_no = $2 AND owner = $3 AND lease_epoch = $4
-            AND byte_offset = $5 AND NOT done FOR UPDATE`,
-        [run.id, lease.partitionNo, lease.owner, lease.epoch, lease.byteOffset],
-      );
-      if (held.rowCount !== 1) throw new PartitionFencedError(run.id, lease.partitionNo, lease.epoch);
+      if (opening.found?.length !== 1) throw new PartitionFencedError(run.id, lease.partitionNo, lease.epoch);
+    } else {
+      const stored = opening.found?.[0];
+      if (stored) throw new AlreadyCommittedError(stored.result);
     }
     const result = await writeBatch(client, ctx, input.valid, input.rejected, input.lines, opening);
     for (const [k, v] of Object.entries(input.filtered ?? {}))
@@ -112,43 +112,18 @@ export async function commitBatch(
     let counters: RunCounters;
     let lastId: string | null | undefined;
     if (lease) {
-      counters = await addToRun(client, run, input, result, batchFiltered, tokenized);
-      await client.query(
-        // a committed batch renews the lease (the heartbeat waits behind this row lock meanwhile)
-        `UPDATE run_checkpoints SET batch_seq = batch_seq + 1, records_read = records_read + $3, byte_offset = $4,
-                loaded = loaded + $5, dead_lettered = dead_lettered + $6, filtered = filtered + $7, updated_at = now(),
-                lease_expires_at = clock_timestamp() + $8 * interval '1 millisecond'
-          WHERE run_id = $1 AND partition_no = $2`,
-        [
-          run.id,
-          lease.partitionNo,
-          input.records,
-          input.position,
-          result.loaded,
-          result.deadLettered,
-          batchFiltered,
-          lease.ttlMs,
-        ],
-      );
-      // where the batch's rows lie in the sink: after the value taken before its inserts, up to the session's last
-      const inserted = await client.query<{ last_id: string | null }>({
-        name: 'strongroom_batch_integrity',
-        text: `INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details, partition_no, lease_epoch, first_id, last_id)
-         VALUES ($1, $2, 'BATCH', $3, $4, $5, $6, $7, $8, $9::bigint, CASE WHEN $9::bigint IS NULL THEN NULL ELSE currval('${SINK_ID_SEQUENCE}') END)
-         RETURNING last_id::text`,
-        values: [
-          run.id,
-          counters.batchesCommitted,
-          integrity.loaded,
-          integrity.totals,
-          integrity.digest,
-          integrity.details,
-          lease.partitionNo,
-          lease.epoch,
-          integrity.idFloor,
-        ],
-      });
-      lastId = inserted.rows[0]?.last_id;
+      // the run's counters, the partition's checkpoint (a committed batch renews the lease) and the integrity row
+      // in one statement
+      ({ counters, lastId } = await advancePartition(
+        client,
+        run,
+        lease,
+        input,
+        result,
+        batchFiltered,
+        tokenized,
+        integrity,
+      ));
     } else {
       // the run's counters, the stream's checkpoint, the integrity row and the batch's idempotency key in one statement
       ({ counters, lastId } = await advanceStream(client, run, input, result, tokenized, integrity));
@@ -339,44 +314,83 @@ const COUNTERS = `records_read::text AS "recordsRead", records_loaded::text AS "
  * run row's lock orders them, and its batch count numbers them). Only a RUNNING run takes a batch: a
  * pause or an end that committed first turns it away (it is read again on resume, or never).
  */
-async function addToRun(
+/**
+ * A partition's batch: adds to the run's counters (only while the run is RUNNING), advances the partition's
+ * checkpoint and extends its lease, and inserts the batch's integrity row — where its rows lie in the sink: after
+ * the value taken before its inserts, up to the session's last — in one statement (one round trip).
+ */
+async function advancePartition(
   client: PoolClient,
   run: JobRunEntity,
+  lease: PartitionLease,
   input: BatchInput,
   result: BatchResult,
   filtered: number,
   tokenized: number,
-): Promise<RunCounters> {
-  const updated = await client.query(
-    `UPDATE job_runs SET records_read = records_read + $2, records_loaded = records_loaded + $3,
-            records_dead_lettered = records_dead_lettered + $4, records_filtered = records_filtered + $5,
-            filtered_by_reason = (SELECT coalesce(jsonb_object_agg(k, n), '{}'::jsonb)
-                                    FROM (SELECT key AS k, sum(value::bigint) AS n
-                                            FROM (SELECT * FROM jsonb_each_text(filtered_by_reason)
-                                                  UNION ALL SELECT * FROM jsonb_each_text($6::jsonb)) e
-                                           GROUP BY key) s),
-            bytes_read = bytes_read + $7, batches_committed = batches_committed + 1,
-            identifiers_tokenized = identifiers_tokenized + $8
-      WHERE id = $1 AND status = 'RUNNING'
-      RETURNING ${COUNTERS}`,
-    [
+  integrity: { loaded: number; totals: string; digest: string; details: string; idFloor: string | null },
+): Promise<{ counters: RunCounters; lastId: string | null }> {
+  const updated = await client.query<RunCounters & { lastId: string | null }>({
+    name: 'strongroom_advance_partition',
+    text: `WITH r AS (
+         UPDATE job_runs SET records_read = records_read + $2, records_loaded = records_loaded + $3,
+                records_dead_lettered = records_dead_lettered + $4, records_filtered = records_filtered + $5,
+                filtered_by_reason = (SELECT coalesce(jsonb_object_agg(k, n), '{}'::jsonb)
+                                        FROM (SELECT key AS k, sum(value::bigint) AS n
+                                                FROM (SELECT * FROM jsonb_each_text(filtered_by_reason)
+                                                      UNION ALL SELECT * FROM jsonb_each_text($6::jsonb)) e
+                                               GROUP BY key) s),
+                bytes_read = bytes_read + $7, batches_committed = batches_committed + 1,
+                identifiers_tokenized = identifiers_tokenized + $8
+          WHERE id = $1 AND status = 'RUNNING'
+          RETURNING *),
+       c AS (
+         UPDATE run_checkpoints SET batch_seq = batch_seq + 1, records_read = records_read + $2, byte_offset = $9,
+                loaded = loaded + $3, dead_lettered = dead_lettered + $4, filtered = filtered + $5, updated_at = now(),
+                lease_expires_at = clock_timestamp() + $10 * interval '1 millisecond'
+          WHERE run_id = $1 AND partition_no = $11 AND EXISTS (SELECT 1 FROM r)),
+       i AS (
+         INSERT INTO transaction_integrity (run_id, batch_seq, scope, record_count, totals, digest_sha256, details, partition_no, lease_epoch, first_id, last_id)
+         SELECT r.id, r.batches_committed, 'BATCH', $12, $13, $14, $15, $11, $16, $17::bigint,
+                CASE WHEN $17::bigint IS NULL THEN NULL ELSE currval('${SINK_ID_SEQUENCE}') END
+           FROM r
+         RETURNING last_id)
+       SELECT ${COUNTERS}, (SELECT i.last_id::text FROM i) AS "lastId" FROM r`,
+    values: [
       run.id,
       input.records,
       result.loaded,
       result.deadLettered,
       filtered,
       JSON.stringify(result.filteredByReason),
-      input.position - (input.lease?.byteOffset ?? 0),
+      input.position - lease.byteOffset,
       tokenized,
+      input.position,
+      lease.ttlMs,
+      lease.partitionNo,
+      integrity.loaded,
+      integrity.totals,
+      integrity.digest,
+      integrity.details,
+      lease.epoch,
+      integrity.idFloor,
     ],
-  );
-  const row = updated.rows[0] as RunCounters | undefined;
-  if (row) return row;
+  });
+  const row = updated.rows[0];
+  if (row) {
+    const { lastId, ...counters } = row;
+    return { counters, lastId };
+  }
   const [now] = (await client.query('SELECT status FROM job_runs WHERE id = $1', [run.id])).rows as {
     status: string;
   }[];
   if (now?.status === 'PAUSED') throw new RunPausedError(run.id);
   throw new RunFencedError(run.id, `is ${now?.status ?? 'gone'}; this batch was not applied`);
+}
+
+/** An integer as an SQL literal (a safe integer only: anything else is a defect, not data). */
+function integer(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return String(n);
 }
 
 /** A stream's batch: lands only on the run state it was prepared from (its batch count is the fence). */
