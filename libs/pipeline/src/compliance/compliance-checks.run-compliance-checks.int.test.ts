@@ -606,6 +606,32 @@ describe('compliance checks in the load path', () => {
       expect(sent).toContain('ROLLBACK TO SAVEPOINT strongroom_alerts');
       expect(sent.filter((t) => perRow.some((r) => r.sql === t))).toHaveLength(2);
     });
+
+    // through a run: a transaction loaded again after retention removed it, whose alerts are still there — its
+    // batch commits once, with the other row's alerts; nothing is raised twice
+    const again = await load('row-rules-again', ['rr-again-1,ACC-RA,,,25000.00,USD,2026-05-01T10:00:00Z'], compliance);
+    expect(again.status).toBe('SUCCEEDED');
+    // its row removed as the retention purge removes it (its alert stays)
+    await ds.query('DELETE FROM transactions WHERE run_id = $1', [again.id]);
+    const reloaded = await load(
+      'row-rules-again-2',
+      [
+        'rr-again-1,ACC-RA,,,25000.00,USD,2026-05-01T10:00:00Z',
+        'rr-again-2,ACC-RA,,,26000.00,USD,2026-05-02T10:00:00Z',
+      ],
+      compliance,
+      0,
+      '{ minSize: 2, maxSize: 2 }',
+    );
+    expect(reloaded).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '2', batchesCommitted: 1 });
+    expect((await alertsOf(reloaded.id)).map((a) => `${a.rule}:${a.txn_id}`)).toEqual([
+      'LARGE_TRANSACTION:rr-again-2',
+      'ROUND_AMOUNT:rr-again-2',
+    ]);
+    expect((await alertsOf(again.id)).map((a) => `${a.rule}:${a.txn_id}`)).toEqual([
+      'LARGE_TRANSACTION:rr-again-1',
+      'ROUND_AMOUNT:rr-again-1',
+    ]);
   }, 60_000);
 
   it('raises exactly the alerts of a full scan when the database reads only the candidate rows', async () => {
