@@ -638,22 +638,35 @@ export function velocityClustered(
     }
   });
   const out: number[] = [];
-  for (const h of head.values()) {
-    if (next[h] === -1) continue;
-    const list: { t: number; no: number }[] = [];
-    for (let i = h; i !== -1; i = next[i] as number) {
-      const r = rows[i] as (typeof rows)[number];
-      list.push({ t: Date.parse(r.bookedAt), no: r.recordNo });
-    }
-    list.sort((a, b) => a.t - b.t);
-    list.forEach(({ t, no }, i) => {
-      const prev = list[i - 1]?.t ?? -Infinity;
-      const after = list[i + 1]?.t ?? Infinity;
-      // a time that cannot be read (not expected: the load validated it) counts as clustered
-      if (Number.isNaN(t) || t - prev < span || after - t < span) out.push(no);
-    });
-  }
+  for (const h of head.values())
+    pushClustered(out, h, next, (i) => Date.parse((rows[i] as (typeof rows)[number]).bookedAt), rows, span);
   return out;
+}
+
+/**
+ * Appends to `out` the record numbers of one account's rows in the batch (the chain from row index `first` along
+ * `next`, -1 ending it; `timeOf` a row's time) booked less than `within` milliseconds from another of them, in
+ * booking time order. An account with one row has none.
+ */
+function pushClustered(
+  out: number[],
+  first: number,
+  next: Int32Array,
+  timeOf: (i: number) => number,
+  rows: readonly { recordNo: number }[],
+  within: number,
+): void {
+  if (next[first] === -1) return;
+  const list: { t: number; no: number }[] = [];
+  for (let i = first; i !== -1; i = next[i] as number)
+    list.push({ t: timeOf(i), no: (rows[i] as { recordNo: number }).recordNo });
+  list.sort((a, b) => a.t - b.t);
+  list.forEach(({ t, no }, i) => {
+    const prev = list[i - 1]?.t ?? -Infinity;
+    const after = list[i + 1]?.t ?? Infinity;
+    // a time that cannot be read (not expected: the load validated it) counts as clustered
+    if (Number.isNaN(t) || t - prev < within || after - t < within) out.push(no);
+  });
 }
 
 /**
@@ -735,20 +748,15 @@ export class VelocityRouting {
       st[at + LAST] = i;
     }
     const clustered: number[] = [];
-    const within = this.span + 1;
-    for (const s of heads) {
-      const first = this.state[s * SLOT + FIRST] as number;
-      if (next[first] === -1) continue;
-      const list: { t: number; no: number }[] = [];
-      for (let i = first; i !== -1; i = next[i] as number)
-        list.push({ t: times[i] as number, no: (rows[i] as (typeof rows)[number]).recordNo });
-      list.sort((x, y) => x.t - y.t);
-      list.forEach(({ t, no }, i) => {
-        const prev = list[i - 1]?.t ?? -Infinity;
-        const after = list[i + 1]?.t ?? Infinity;
-        if (Number.isNaN(t) || t - prev < within || after - t < within) clustered.push(no);
-      });
-    }
+    for (const s of heads)
+      pushClustered(
+        clustered,
+        this.state[s * SLOT + FIRST] as number,
+        next,
+        (i) => times[i] as number,
+        rows,
+        this.span + 1,
+      );
     return { busy, clustered };
   }
 

@@ -165,22 +165,19 @@ export function prepareAmlInputs(
   routing?: VelocityRouting,
 ): PreparedAmlInputs {
   return {
-    candidates: candidatesOf(aml, rows),
+    candidates: candidatesOf(aml, rows.map(storedAmount)),
     clustered: clusteredOf(aml, rows, routing),
     highRisk: highRiskHits(aml, rows),
   };
 }
 
-/** The candidate list of PreparedAmlInputs: amlCandidates of `rows`, or null (read the batch whole). */
-function candidatesOf(aml: AmlConfig, rows: readonly CanonicalTransaction[]): number[] | null {
-  const known = rows.map((t) => ({
-    recordNo: t.recordNo,
-    minor: t.amount.minor,
-    exponent: currencyExponent(t.currency) ?? -1,
-    currency: t.currency,
-  }));
-  const exact = known.every((r) => r.exponent >= 0) ? amlCandidates(known, aml) : undefined;
-  return exact && exact.length * 2 <= rows.length ? exact : null;
+/** The candidate list of PreparedAmlInputs: amlCandidates of the batch's `amounts`, or null (read the batch whole). */
+function candidatesOf(aml: AmlConfig, amounts: readonly StoredAmount[]): number[] | null {
+  // a currency without a known exponent (not expected after validation): no prefilter
+  const exact = amounts.every((r) => currencyExponent(r.currency) !== undefined)
+    ? amlCandidates(amounts, aml)
+    : undefined;
+  return exact && exact.length * 2 <= amounts.length ? exact : null;
 }
 
 /** Lets other work run (a commit in flight sends its next statement): between the steps of work done ahead. */
@@ -209,7 +206,9 @@ export async function prepareAhead(
     names.catch(() => undefined); // met at the commit, which screens again
     screened = { screener: checks.sanctions.screener, threshold: checks.sanctions.threshold, names };
   }
-  const candidates = candidatesOf(aml, rows);
+  // the rows' amounts as stored, for the candidates and the per-row rules
+  const amounts = rows.map(storedAmount);
+  const candidates = candidatesOf(aml, amounts);
   await yieldToLoop();
   const highRisk = highRiskHits(aml, rows);
   await yieldToLoop();
@@ -223,7 +222,7 @@ export async function prepareAhead(
   };
   if (source && !checks.encryption?.fields.includes('account')) {
     await yieldToLoop();
-    const hits = rowRuleHits(rows.map(storedAmount), aml);
+    const hits = rowRuleHits(amounts, aml);
     if (hits) {
       const alerts = newAlertLines(hits.length);
       const byNo = new Map(rows.map((t) => [t.recordNo, t]));
@@ -409,8 +408,17 @@ export async function runComplianceChecks(
 /** The AML rules rowRuleHits decides in memory (their statements are run only when the COPY falls back). */
 const ROW_RULES: readonly RowRule[] = ['LARGE_TRANSACTION', 'ROUND_AMOUNT'];
 
-/** A row's amount as stored (its normalized decimal is the `numeric` text), for rowRuleHits. */
-function storedAmount(t: CanonicalTransaction) {
+/** A row's amount as stored: its normalized decimal (the `numeric` text), its digits and their scale. */
+interface StoredAmount {
+  recordNo: number;
+  minor: bigint;
+  exponent: number;
+  currency: string;
+  decimal: string;
+}
+
+/** A row's StoredAmount, for amlCandidates and rowRuleHits. */
+function storedAmount(t: CanonicalTransaction): StoredAmount {
   return {
     recordNo: t.recordNo,
     minor: t.amount.minor,
@@ -511,7 +519,7 @@ async function copyRowAlerts(
 }
 
 /** `n` UUIDs of version 7 at `ms` (milliseconds since the epoch): the time in the first 48 bits, then random bits. */
-export function uuidsV7(n: number, ms: number): string[] {
+function uuidsV7(n: number, ms: number): string[] {
   const random = randomBytes(16 * n);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
