@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createPanProtector } from '@strongroom/compliance';
-import { LineBuffer, parseRecords } from '@strongroom/connectors';
+import { LineBuffer, parseRecords, SpannedRecord } from '@strongroom/connectors';
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { createTransactionMapper, sinkLines, type CanonicalTransaction } from '@strongroom/pipeline';
 import { runWithEngineFlags } from './engine-flags';
@@ -62,7 +62,15 @@ async function main(): Promise<void> {
         t0 = performance.now();
         const from = valid.length;
         for (const r of records) {
-          const m = mapper.map({ recordNo: ++recordNo, fields: r.fields, raw: r.raw, byteEnd: at });
+          // as the CSV source hands records on: a record parsed cleanly as it is (its fields decoded if asked)
+          let m;
+          if (r instanceof SpannedRecord) {
+            r.recordNo = ++recordNo;
+            r.byteEnd = at;
+            m = mapper.map(r);
+          } else {
+            m = mapper.map({ recordNo: ++recordNo, fields: r.fields, raw: r.raw, byteEnd: at });
+          }
           if (m.ok) valid.push(m.txn);
         }
         t.map += performance.now() - t0;

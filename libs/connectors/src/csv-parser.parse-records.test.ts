@@ -1,4 +1,4 @@
-import { parseRecords } from './csv-parser';
+import { parseRecords, SpannedRecord } from './csv-parser';
 
 const opts = (d = ',', maxRecordBytes?: number) => ({
   delimiter: d.charCodeAt(0),
@@ -106,5 +106,43 @@ describe('parseRecords', () => {
       }
       expect(got).toEqual(rows);
     }
+  });
+});
+
+describe('SpannedRecord', () => {
+  it('says where each value is in the bytes, and decodes the same values and text when asked', () => {
+    const rows = [
+      ['plain', '12.34', ''],
+      ['Zoë Müller', '株式会社', '😀 x'],
+      ['say "hi"', 'a,b', 'multi\r\nline'],
+      ['', '"', 'back\\slash'],
+    ];
+    const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const lines = rows.map((r) => r.map(quote).join(','));
+    const { records } = parse(`${lines.join('\r\n')}\n`);
+    expect(records.map((r) => r instanceof SpannedRecord)).toEqual([true, true, true, true]);
+    records.forEach((r, i) => {
+      const rec = r as SpannedRecord;
+      expect(rec.fieldCount).toBe(3);
+      expect(rec.ascii).toBe(i !== 1);
+      // each value from its bytes: a pair of quotes in them is one quote of the value
+      const fromBytes = rows[i]?.map((_, k) => {
+        const text = rec.bytes.toString('utf8', rec.fieldStart(k), rec.fieldEnd(k));
+        return rec.fieldEscaped(k) ? text.replaceAll('""', '"') : text;
+      });
+      expect(fromBytes).toEqual(rows[i]);
+      expect(rec.fields).toEqual(rows[i]);
+      expect(rec.raw).toBe(lines[i]);
+      expect(rec.bytes.toString('utf8', rec.start, rec.end)).toBe(lines[i]);
+    });
+  });
+
+  it('tells a blank line as trimming does: white space only, in one field', () => {
+    const lines = ['', '   ', '\t \v\f', ' \u00a0 ', '\u3000', ' x ', '""', ' ,', '\u00a0é', '\u0001'];
+    const { records } = parse(`${lines.join('\n')}\n`);
+    expect(records).toHaveLength(lines.length);
+    const blank = records.map((r) => (r as SpannedRecord).blank());
+    expect(blank).toEqual(records.map((r) => r.raw === '' || (r.fields.length === 1 && r.raw.trim() === '')));
+    expect(blank).toEqual([true, true, true, true, true, false, false, false, false, false]);
   });
 });

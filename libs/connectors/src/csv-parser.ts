@@ -45,12 +45,12 @@ export function parseRecords(
 ): { records: ParsedRecord[]; consumed: number } {
   const records: ParsedRecord[] = [];
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  // the buffer decoded once, byte for character: an ASCII record is a slice of it (most files are all ASCII)
-  const text = buf.toString('latin1');
   const ascii: AsciiCursor = { all: isAscii(buf), high: -1 };
+  // the records' field spans, side by side (a record parsed cleanly keeps where its fields are, not strings)
+  const window: SpanWindow = { buf, text: undefined, spans: new Int32Array(Math.max(64, buf.length >> 3)), used: 0 };
   let pos = 0;
   while (pos < buf.length) {
-    const rec = parseOne(buf, text, ascii, pos, options.delimiter, eof, max);
+    const rec = parseOne(buf, window, ascii, pos, options.delimiter, eof, max);
     if (rec === null) break; // incomplete: wait for more bytes
     records.push(rec);
     pos += rec.length;
@@ -135,6 +135,162 @@ function asciiSpan(buf: Buffer, ascii: AsciiCursor, start: number, end: number):
   return ascii.high >= end;
 }
 
+/** The bytes a parse ran over, shared by its records: their field spans side by side, and the bytes as text once asked. */
+interface SpanWindow {
+  buf: Buffer;
+  /** The bytes decoded byte for character (made once, when an ASCII record's text is first asked for). */
+  text: string | undefined;
+  /** Each record's (start, end, kind) per field, from its `at`. */
+  spans: Int32Array;
+  used: number;
+}
+
+/** Copies a record's `ns / 3` field spans into the window; returns where they start. */
+function keepSpans(window: SpanWindow, spans: readonly number[], ns: number): number {
+  if (window.used + ns > window.spans.length) {
+    const grown = new Int32Array(Math.max(2 * window.spans.length, window.used + ns));
+    grown.set(window.spans.subarray(0, window.used));
+    window.spans = grown;
+  }
+  const at = window.used;
+  for (let k = 0; k < ns; k++) window.spans[at + k] = spans[k] as number;
+  window.used += ns;
+  return at;
+}
+
+/**
+ * Decodes the fields of a valid UTF-8 record whose text is `raw` (decoded from buf[start…]): each field's byte
+ * offsets become string offsets in one walk over the bytes (a continuation byte adds no character, a 4-byte
+ * sequence two UTF-16 units). `spans[from, from + ns)` are its fields' (start, end, kind).
+ */
+function decodeUtf8Fields(
+  buf: Buffer,
+  start: number,
+  spans: ArrayLike<number>,
+  from: number,
+  ns: number,
+  raw: string,
+  fields: string[],
+): void {
+  let b = start;
+  let c = 0;
+  for (let k = 0; k < ns; k += 3) {
+    const fs = spans[from + k] as number;
+    const fe = spans[from + k + 1] as number;
+    for (; b < fs; b++) if (((buf[b] as number) & 0xc0) !== 0x80) c += (buf[b] as number) >= 0xf0 ? 2 : 1;
+    const cs = c;
+    for (; b < fe; b++) if (((buf[b] as number) & 0xc0) !== 0x80) c += (buf[b] as number) >= 0xf0 ? 2 : 1;
+    const f = raw.slice(cs, c);
+    fields[k / 3] = spans[from + k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
+  }
+}
+
+/**
+ * A record parsed cleanly (its quotes well formed, its bytes UTF-8): it keeps where its fields are in the bytes,
+ * and decodes its fields and text only when they are asked for — the values are those an eagerly decoded record
+ * has. A reader that works on bytes (the transaction mapper's fast path, the COPY rendering) asks for neither.
+ * The CSV source sets `recordNo` and `byteEnd` and hands it on as a SourceRecord.
+ */
+export class SpannedRecord implements ParsedRecord {
+  recordNo = 0;
+  byteEnd = 0;
+  /** Never set: a record with an error is not a SpannedRecord (declared for readers of ParsedRecord). */
+  declare readonly error?: undefined;
+  declare readonly truncated?: undefined;
+  private decodedFields: string[] | undefined;
+  private decodedRaw: string | undefined;
+
+  constructor(
+    private readonly window: SpanWindow,
+    /** The record's first byte in `bytes`. */
+    readonly start: number,
+    /** Just past its last byte, before the line terminator. */
+    readonly end: number,
+    readonly length: number,
+    private readonly at: number,
+    /** How many fields the record has. */
+    readonly fieldCount: number,
+    /** Whether every byte of the record is ASCII. */
+    readonly ascii: boolean,
+  ) {}
+
+  /** The bytes the record is in (its own at [start, end)). */
+  get bytes(): Buffer {
+    return this.window.buf;
+  }
+
+  /** Where field `k`'s value starts in `bytes` (inside its quotes when quoted). */
+  fieldStart(k: number): number {
+    return this.window.spans[this.at + 3 * k] as number;
+  }
+
+  /** Just past field `k`'s value. */
+  fieldEnd(k: number): number {
+    return this.window.spans[this.at + 3 * k + 1] as number;
+  }
+
+  /** Whether field `k` holds doubled quotes (its value is not its bytes as they are). */
+  fieldEscaped(k: number): boolean {
+    return this.window.spans[this.at + 3 * k + 2] === DOUBLED;
+  }
+
+  get raw(): string {
+    if (this.decodedRaw === undefined) {
+      this.decodedRaw = this.ascii
+        ? this.text().slice(this.start, this.end)
+        : this.window.buf.toString('utf8', this.start, this.end);
+    }
+    return this.decodedRaw;
+  }
+
+  set raw(value: string) {
+    this.decodedRaw = value;
+  }
+
+  get fields(): string[] {
+    if (this.decodedFields === undefined) {
+      const n = this.fieldCount;
+      const fields: string[] = new Array<string>(n);
+      const spans = this.window.spans;
+      if (this.ascii) {
+        const text = this.text();
+        for (let k = 0; k < n; k++) {
+          const f = text.slice(spans[this.at + 3 * k] as number, spans[this.at + 3 * k + 1] as number);
+          fields[k] = spans[this.at + 3 * k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
+        }
+      } else {
+        decodeUtf8Fields(this.window.buf, this.start, spans, this.at, 3 * n, this.raw, fields);
+      }
+      this.decodedFields = fields;
+    }
+    return this.decodedFields;
+  }
+
+  set fields(value: string[]) {
+    this.decodedFields = value;
+  }
+
+  /** Whether the record is a blank line (empty, or one field that is only white space), as the CSV source skips it. */
+  blank(): boolean {
+    if (this.start === this.end) return true;
+    if (this.fieldCount !== 1) return false;
+    const buf = this.window.buf;
+    let other = false;
+    for (let i = this.start; i < this.end; i++) {
+      const c = buf[i] as number;
+      if (c >= 0x80) other = true;
+      else if (c !== 32 && (c < 9 || c > 13)) return false; // a character that trimming keeps
+    }
+    return other ? this.raw.trim() === '' : true;
+  }
+
+  /** The window's bytes as text, byte for character (an ASCII record's text is a slice of it). */
+  private text(): string {
+    this.window.text ??= this.window.buf.toString('latin1');
+    return this.window.text;
+  }
+}
+
 /**
  * A record's field spans (start, end, kind), reused from record to record (parseOne runs one at a time); its
  * first `ns` entries are the record's (emptying the array would drop its storage).
@@ -143,7 +299,7 @@ const SPANS: number[] = [];
 
 function parseOne(
   buf: Buffer,
-  text: string,
+  window: SpanWindow,
   ascii: AsciiCursor,
   start: number,
   delim: number,
@@ -229,11 +385,15 @@ function parseOne(
         next = i + 1;
       }
     }
+    const isAsciiRecord = asciiSpan(buf, ascii, start, end);
+    if (!quoteError && (isAsciiRecord || isUtf8(buf.subarray(start, end)))) {
+      // parsed cleanly: its fields are decoded only when asked (SpannedRecord)
+      return new SpannedRecord(window, start, end, next - start, keepSpans(window, spans, ns), ns / 3, isAsciiRecord);
+    }
     const fields: string[] = new Array<string>(ns / 3);
     let rec: ParsedRecord;
-    if (asciiSpan(buf, ascii, start, end)) {
-      // the common case: the record and its fields are slices of the decoded buffer (bytes = characters)
-      const raw = text.slice(start, end);
+    if (isAsciiRecord) {
+      const raw = buf.toString('latin1', start, end);
       for (let k = 0; k < ns; k += 3) {
         const f = raw.slice((spans[k] as number) - start, (spans[k + 1] as number) - start);
         fields[k / 3] = spans[k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
@@ -242,20 +402,8 @@ function parseOne(
     } else {
       const rawBytes = buf.subarray(start, end);
       if (isUtf8(rawBytes)) {
-        // decoded once; each field's byte offsets become string offsets in one walk over the bytes (a
-        // continuation byte adds no character, a 4-byte sequence two UTF-16 units)
         const raw = rawBytes.toString('utf8');
-        let b = start;
-        let c = 0;
-        for (let k = 0; k < ns; k += 3) {
-          const fs = spans[k] as number;
-          const fe = spans[k + 1] as number;
-          for (; b < fs; b++) if (((buf[b] as number) & 0xc0) !== 0x80) c += (buf[b] as number) >= 0xf0 ? 2 : 1;
-          const cs = c;
-          for (; b < fe; b++) if (((buf[b] as number) & 0xc0) !== 0x80) c += (buf[b] as number) >= 0xf0 ? 2 : 1;
-          const f = raw.slice(cs, c);
-          fields[k / 3] = spans[k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
-        }
+        decodeUtf8Fields(buf, start, spans, 0, ns, raw, fields);
         rec = { fields, raw, length: next - start };
       } else {
         for (let k = 0; k < ns; k += 3) {

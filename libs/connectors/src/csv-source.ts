@@ -2,7 +2,7 @@ import { csvLine } from './csv-line';
 import { sensitiveColumns } from './sensitive-columns';
 import { type Hash } from 'node:crypto';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
-import { DEFAULT_MAX_RECORD_BYTES, parseRecords } from './csv-parser';
+import { DEFAULT_MAX_RECORD_BYTES, parseRecords, SpannedRecord } from './csv-parser';
 import { ByteWindow } from './byte-window';
 
 /** One record as read from a source, before mapping and validation. */
@@ -172,12 +172,21 @@ async function openCsvFile(
       let offset = w.bytePos;
       for (const r of parsed) {
         offset += r.length;
-        if (r.raw === '' || (r.fields.length === 1 && r.raw.trim() === '' && !r.error)) continue;
+        if (r instanceof SpannedRecord) {
+          if (r.blank()) continue;
+        } else if (r.raw === '' || (r.fields.length === 1 && r.raw.trim() === '' && !r.error)) continue;
         recordNo++;
-        const { fields, raw } = strip(r);
-        const rec: SourceRecord = { recordNo, fields, raw, byteEnd: offset };
-        if (r.error) rec.error = r.error;
-        out.push(rec);
+        if (r instanceof SpannedRecord && !drop.size) {
+          // handed on as it is: its fields are decoded only if the consumer asks (SpannedRecord)
+          r.recordNo = recordNo;
+          r.byteEnd = offset;
+          out.push(r);
+        } else {
+          const { fields, raw } = strip(r);
+          const rec: SourceRecord = { recordNo, fields, raw, byteEnd: offset };
+          if (r.error) rec.error = r.error;
+          out.push(rec);
+        }
         if (r.truncated) skipping = true;
         outBytes += r.length;
         if (out.length >= max || outBytes >= maxBytes) {

@@ -6,7 +6,7 @@ export {
   type BatchLimits,
   type SourceRecord,
 } from './csv-source';
-export { parseRecords, type ParsedRecord } from './csv-parser';
+export { parseRecords, SpannedRecord, type ParsedRecord } from './csv-parser';
 export { copyBytes, copyText, copyEscape, LineBuffer, type CopyFieldKind } from './pg-copy';
 export { openBankSource, CANONICAL_FIELDS, type BankSourceOptions } from './bank-source';
 export { csvLine } from './csv-line';

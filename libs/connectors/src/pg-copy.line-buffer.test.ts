@@ -90,6 +90,45 @@ describe('LineBuffer.columnPair', () => {
     expect(tuple.lines).toBe(rows.length);
   });
 
+  it('columnPairBytes: from a value’s UTF-8 bytes (a CSV field’s, quotes doubled or not), the bytes columnPair writes', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => [
+      texts[i % texts.length] ?? 'x',
+      numerics[i % (numerics.length - 1)] as string,
+      stamps[i % (stamps.length - 1)] as string,
+      dates[i % (dates.length - 1)] as string,
+      `say "${texts[(i * 3) % texts.length] ?? ''}" ""`,
+    ]);
+    const kinds = ['text', 'numeric', 'timestamptz', 'date', 'text'] as const;
+    const [line, tuple, expectedLine, expectedTuple] = [1, 2, 3, 4].map(() => new LineBuffer(16)) as LineBuffer[];
+    for (const row of rows) {
+      line?.columnPair('first', 'text', tuple as LineBuffer, true);
+      expectedLine?.columnPair('first', 'text', expectedTuple as LineBuffer, true);
+      row.forEach((v, k) => {
+        // the last value as a quoted CSV field holds it: each quote doubled, inside other bytes
+        const doubled = k === 4;
+        const field = Buffer.from(`ab,${doubled ? v.replace(/"/g, '""') : v},cd`, 'utf8');
+        line?.columnPairBytes(
+          field,
+          3,
+          field.length - 3,
+          kinds[k] as (typeof kinds)[number],
+          tuple as LineBuffer,
+          doubled,
+        );
+        expectedLine?.columnPair(v, kinds[k] as (typeof kinds)[number], expectedTuple as LineBuffer);
+      });
+      line?.endLine();
+      expectedLine?.endLine();
+      tuple?.endRow();
+      expectedTuple?.endRow();
+    }
+    expect(line?.bytes().equals(expectedLine?.bytes() as Buffer)).toBe(true);
+    expect(tuple?.bytes().equals(expectedTuple?.bytes() as Buffer)).toBe(true);
+    expect(() => new LineBuffer().columnPairBytes(Buffer.from('1e5'), 0, 3, 'numeric', new LineBuffer())).toThrow(
+      /not a plain decimal: 1e5/,
+    );
+  });
+
   it('refuses a typed value that is not in its form', () => {
     const t = new LineBuffer();
     expect(() => new LineBuffer().columnPair('1e5', 'numeric', t)).toThrow(/not a plain decimal/);

@@ -10,4 +10,5 @@ export {
   removeSensitiveAuthData,
   digitsOnly,
   isCompactIban,
+  clearOfCardDataAt,
 } from './redact';

@@ -14,7 +14,7 @@
  * IBANs (ISO 13616), UUIDs, hex digests and card numbers masked already (`411111******1111`) are skipped — their
  * digits never join the digits around them — and a card number right after an IBAN is still found.
  */
-import { isCardNumber, isIban } from '@strongroom/money';
+import { isCardNumber, isCompactIbanAt, isIban } from '@strongroom/money';
 
 const IBAN = /[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}/g;
 const COMPACT_IBAN = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
@@ -215,6 +215,63 @@ function hasDigits(text: string, n: number): boolean {
     if (digitValue(text.charCodeAt(i)) >= 0 && ++count >= n) return true;
   }
   return false;
+}
+
+/** The labels CVV_LABEL looks for, lower case ("security code" as one). */
+const CVV_LABELS = ['cvv', 'cvc', 'cid', 'csc', 'security code'].map((l) => Buffer.from(l, 'latin1'));
+
+/** Whether a CVV_LABEL label starts at buf[i] (ASCII letters in either case, as the pattern's `i` flag reads them). */
+function cvvLabelAt(buf: Uint8Array, i: number, to: number): boolean {
+  for (const label of CVV_LABELS) {
+    if (i + label.length > to) continue;
+    let k = 0;
+    while (k < label.length) {
+      const c = buf[i + k] as number;
+      const l = label[k] as number;
+      // a letter matches in either case (0x20 is the case bit of ASCII letters); the space only itself
+      if (c !== l && !(l >= 97 && l <= 122 && (c | 0x20) === l)) break;
+      k++;
+    }
+    if (k === label.length) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the UTF-8 text buf[from, to) is certainly left as it is by redactPans and by a PAN protector's
+ * tokenizeInText: removeSensitiveAuthData finds nothing to remove (no three digits in a row, or neither a track
+ * data mark nor a verification-code label), and findPans finds no card number (fewer than 13 characters that
+ * may be digits — every non-ASCII character counted as one —, or the whole value one compact IBAN). Decided on
+ * the bytes, without a string; false means "not certain", and the caller asks the functions themselves.
+ */
+export function clearOfCardDataAt(buf: Uint8Array, from: number, to: number): boolean {
+  let digits = 0;
+  let run = 0;
+  let threeInARow = false;
+  let marks = false; // a track data mark (^ or =) or the letter a label starts with
+  let ascii = true;
+  for (let i = from; i < to; i++) {
+    const c = buf[i] as number;
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (++run >= 3) threeInARow = true;
+      continue;
+    }
+    run = 0;
+    if (c >= 0x80) {
+      ascii = false;
+      if (c >= 0xc0) digits++; // a character's first byte: it may be a digit of another script
+    } else if (c === 94 || c === 61 || (c | 0x20) === 99 || (c | 0x20) === 115) {
+      marks = true; // ^ = c s
+    }
+  }
+  if (threeInARow && marks) {
+    for (let i = from; i < to; i++) {
+      const c = buf[i] as number;
+      if (c === 94 || c === 61 || (((c | 0x20) === 99 || (c | 0x20) === 115) && cvvLabelAt(buf, i, to))) return false;
+    }
+  }
+  return digits < 13 || (ascii && isCompactIbanAt(buf, from, to));
 }
 
 /** Replaces every card number found in `text` with `replace(digits)`. */

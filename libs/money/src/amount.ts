@@ -69,6 +69,27 @@ function isCanonical(text: string, exp: number): boolean {
   return nonZero || from === 0;
 }
 
+/**
+ * isCanonical over the ASCII bytes buf[from, to) (a text already in the normalized form parseAmount gives back
+ * unchanged, decided without a string).
+ */
+export function isCanonicalAmountAt(buf: Uint8Array, from: number, to: number, exp: number): boolean {
+  const start = buf[from] === 45 ? from + 1 : from;
+  const point = exp > 0 ? to - exp - 1 : to;
+  const intDigits = point - start;
+  if (intDigits < 1 || intDigits > 22) return false;
+  if (exp > 0 && buf[point] !== 46) return false;
+  if (intDigits > 1 && buf[start] === 48) return false;
+  let nonZero = false;
+  for (let i = start; i < to; i++) {
+    if (i === point) continue;
+    const c = buf[i] as number;
+    if (c < 48 || c > 57) return false;
+    if (c !== 48) nonZero = true;
+  }
+  return nonZero || start === from;
+}
+
 /** Minor units → decimal string with `exp` places ("-12.05"). */
 export function formatMinor(minor: bigint, exp: number): string {
   const neg = minor < 0n;

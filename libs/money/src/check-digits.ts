@@ -56,3 +56,31 @@ export function isIban(compact: string): boolean {
   const length = IBAN_LENGTHS[compact.slice(0, 2)];
   return length !== undefined && compact.length === length && ibanChecksumValid(compact);
 }
+
+/**
+ * Whether the ASCII bytes buf[from, to) are one compact IBAN as isCompactIban takes it (two capital letters,
+ * two digits, 11–30 capital letters or digits; its country's length; mod 97 = 1), decided without a string.
+ */
+export function isCompactIbanAt(buf: Uint8Array, from: number, to: number): boolean {
+  const n = to - from;
+  if (n < 15 || n > 34) return false;
+  const upper = (c: number) => c >= 65 && c <= 90;
+  const digit = (c: number) => c >= 48 && c <= 57;
+  const c0 = buf[from] as number;
+  const c1 = buf[from + 1] as number;
+  if (!upper(c0) || !upper(c1) || !digit(buf[from + 2] as number) || !digit(buf[from + 3] as number)) return false;
+  if (IBAN_LENGTH_BY_BYTES[(c0 - 65) * 26 + (c1 - 65)] !== n) return false;
+  let rem = 0;
+  for (let k = 0; k < n; k++) {
+    const c = buf[from + ((k + 4) % n)] as number;
+    if (upper(c)) rem = (rem * 100 + (c - 55)) % 97;
+    else if (digit(c)) rem = (rem * 10 + (c - 48)) % 97;
+    else return false;
+  }
+  return rem === 1;
+}
+
+/** IBAN_LENGTHS by the country's two capital letters ((first − 65) × 26 + second − 65; 0: none). */
+const IBAN_LENGTH_BY_BYTES = new Uint8Array(26 * 26);
+for (const [country, length] of Object.entries(IBAN_LENGTHS))
+  IBAN_LENGTH_BY_BYTES[(country.charCodeAt(0) - 65) * 26 + (country.charCodeAt(1) - 65)] = length;

@@ -32,3 +32,19 @@ export function currencyExponent(code: string): number | undefined {
 export function isCurrency(code: string): boolean {
   return TABLE.has(code);
 }
+
+/** The currency codes by their three ASCII bytes (b0 << 16 | b1 << 8 | b2). */
+const BY_BYTES = new Map<number, string>([...TABLE.keys()].map((c) => [codeKey(c), c]));
+
+function codeKey(code: string): number {
+  return (code.charCodeAt(0) << 16) | (code.charCodeAt(1) << 8) | code.charCodeAt(2);
+}
+
+/**
+ * The active currency code written exactly (upper case, nothing around it) as the bytes buf[from, to), or
+ * undefined: the same code string isCurrency knows, with no string made.
+ */
+export function currencyAt(buf: Uint8Array, from: number, to: number): string | undefined {
+  if (to - from !== 3) return undefined;
+  return BY_BYTES.get(((buf[from] as number) << 16) | ((buf[from + 1] as number) << 8) | (buf[from + 2] as number));
+}

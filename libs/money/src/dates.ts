@@ -81,3 +81,45 @@ export function parseTimestamp(text: string): TemporalResult {
     `T${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}${frac}Z`;
   return { ok: true, value };
 }
+
+/** The number written by the ASCII digits buf[from, to), or -1 when one is not a digit. */
+function digitsAt(buf: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = (buf[i] as number) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Whether buf[at, at + 10) is a calendar date "YYYY-MM-DD" (year 0001 or later). */
+function dateAt(buf: Uint8Array, at: number): boolean {
+  if (buf[at + 4] !== 45 || buf[at + 7] !== 45) return false;
+  const y = digitsAt(buf, at, at + 4);
+  const m = digitsAt(buf, at + 5, at + 7);
+  const d = digitsAt(buf, at + 8, at + 10);
+  return y >= 0 && m >= 0 && d >= 0 && validDate(y, m, d);
+}
+
+/**
+ * Whether the ASCII bytes buf[from, to) are a date parseDate accepts (and so gives back as they are), decided
+ * without a string.
+ */
+export function isDateAt(buf: Uint8Array, from: number, to: number): boolean {
+  return to - from === 10 && dateAt(buf, from);
+}
+
+/**
+ * Whether the ASCII bytes buf[from, to) are a timestamp in the canonical form parseTimestamp gives back as it
+ * is ("YYYY-MM-DDTHH:MM:SSZ", a real date and time of day), decided without a string. Other forms parseTimestamp
+ * may still accept (and normalize): false here.
+ */
+export function isCanonicalTimestampAt(buf: Uint8Array, from: number, to: number): boolean {
+  if (to - from !== 20 || buf[from + 10] !== 84 || buf[from + 13] !== 58 || buf[from + 16] !== 58) return false;
+  if (buf[from + 19] !== 90 || !dateAt(buf, from)) return false;
+  const hh = digitsAt(buf, from + 11, from + 13);
+  const mi = digitsAt(buf, from + 14, from + 16);
+  const ss = digitsAt(buf, from + 17, from + 19);
+  return hh >= 0 && hh <= 23 && mi >= 0 && mi <= 59 && ss >= 0 && ss <= 59;
+}

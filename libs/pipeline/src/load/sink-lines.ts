@@ -6,6 +6,7 @@ import { type EncryptableField } from '../jobs/job-definition';
 import { type CanonicalTransaction, type Rejection } from '../types';
 import { type BatchContext } from './batch-writer';
 import { canonicalLine } from './integrity';
+import { SpanTxn } from './span-rows';
 
 /**
  * Columns written to the sink, in COPY order (canonicalLine's fields, then account_bidx, run_id,
@@ -91,17 +92,21 @@ export function sinkLines(
       // canonicalLine's columns, written to the line and the tuple at once (no string per row: a batch
       // allocates about a kilobyte less per row, which the young generation's collections no longer sweep)
       canonical.columnPair(ctx.sourceSystem, 'text', copy, true);
-      canonical.columnPair(t.txnId, 'text', copy);
-      canonical.columnPair(t.account, 'text', copy);
-      canonical.columnPair(t.counterpartyAccount, 'text', copy);
-      canonical.columnPair(t.counterpartyName, 'text', copy);
-      canonical.columnPair(t.amount.decimal, 'numeric', copy);
-      canonical.columnPair(t.currency, 'text', copy);
-      canonical.columnPair(t.bookedAt, 'timestamptz', copy);
-      canonical.columnPair(t.valueDate, 'date', copy);
-      canonical.columnPair(t.reference, 'text', copy);
-      canonical.columnPair(t.cardPanToken, 'text', copy);
-      canonical.columnPair(t.cardPanMasked, 'text', copy);
+      if (t instanceof SpanTxn) {
+        t.writeColumns(canonical, copy); // a row validated on its record's bytes: copied from them
+      } else {
+        canonical.columnPair(t.txnId, 'text', copy);
+        canonical.columnPair(t.account, 'text', copy);
+        canonical.columnPair(t.counterpartyAccount, 'text', copy);
+        canonical.columnPair(t.counterpartyName, 'text', copy);
+        canonical.columnPair(t.amount.decimal, 'numeric', copy);
+        canonical.columnPair(t.currency, 'text', copy);
+        canonical.columnPair(t.bookedAt, 'timestamptz', copy);
+        canonical.columnPair(t.valueDate, 'date', copy);
+        canonical.columnPair(t.reference, 'text', copy);
+        canonical.columnPair(t.cardPanToken, 'text', copy);
+        canonical.columnPair(t.cardPanMasked, 'text', copy);
+      }
       canonical.endLine();
       copy.append(noBidxAndRun); // account_bidx null, run_id
     }

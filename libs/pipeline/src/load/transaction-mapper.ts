@@ -1,10 +1,21 @@
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { maskPan, maskPansInText, type PanProtector } from '@strongroom/compliance';
-import { digitsOnly } from '@strongroom/logging';
-import { type SourceRecord } from '@strongroom/connectors';
-import { isCurrency, parseAmount, parseDate, parseTimestamp } from '@strongroom/money';
+import { clearOfCardDataAt, digitsOnly } from '@strongroom/logging';
+import { SpannedRecord, type SourceRecord } from '@strongroom/connectors';
+import {
+  currencyAt,
+  currencyExponent,
+  isCanonicalAmountAt,
+  isCanonicalTimestampAt,
+  isCurrency,
+  isDateAt,
+  parseAmount,
+  parseDate,
+  parseTimestamp,
+} from '@strongroom/money';
 import { CANONICAL_FIELDS, type CanonicalField } from '../jobs/job-definition';
 import { type CanonicalTransaction, type Rejection, type RejectCode } from '../types';
+import { SpanTxn } from './span-rows';
 
 const MAX_LENGTH: Record<CanonicalField, number> = {
   txn_id: 128,
@@ -30,6 +41,9 @@ const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const AT = Object.fromEntries(CANONICAL_FIELDS.map((f, i) => [f, i])) as Record<CanonicalField, number>;
 /** A field's value among a record's values (kept in CANONICAL_FIELDS order). */
 const valueOf = (values: readonly (string | null)[], f: CanonicalField) => values[AT[f]] as string | null;
+
+/** Identifiers: a card number inside one is replaced by its token. */
+const IDENTIFIERS = new Set<CanonicalField>(['txn_id', 'account', 'counterparty_account']);
 
 /** Fields every record must have. */
 const REQUIRED = ['txn_id', 'account', 'amount', 'currency', 'booked_at'] as const;
@@ -113,8 +127,91 @@ export function createTransactionMapper(
     },
   });
 
+  // the fast path: a record parsed cleanly is validated on its bytes. It maps it only when every field is one the
+  // string path below gives back exactly as written (nothing to trim, no control character, no card data, the
+  // currency, amount and dates already in their normalized forms); any other record — including every one the
+  // string path rejects — goes the string path. So both paths give the same row for the records it takes.
+  const cols = plan.map((p) => p.column ?? -1);
+  const required = plan.map((p) => (REQUIRED as readonly string[]).includes(p.f));
+  const checked = plan.map((p) => !cardFree.has(p.f) && (IDENTIFIERS.has(p.f) || p.free));
+  const mapSpanned = (rec: SpannedRecord): SpanTxn | undefined => {
+    if (rec.fieldCount !== width) return undefined;
+    const buf = rec.bytes;
+    let currency: string | undefined;
+    let cardPanToken: string | null = null;
+    let cardPanMasked: string | null = null;
+    for (let k = 0; k < plan.length; k++) {
+      const col = cols[k] as number;
+      if (col < 0) {
+        if (required[k]) return undefined;
+        continue;
+      }
+      const s = rec.fieldStart(col);
+      const e = rec.fieldEnd(col);
+      const p = plan[k] as (typeof plan)[number];
+      // doubled quotes: only in free text (its value is the bytes with each pair of quotes as one)
+      if (!p.free && rec.fieldEscaped(col)) return undefined;
+      if (s === e) {
+        if (required[k]) return undefined;
+        continue;
+      }
+      if (e - s > p.max) return undefined; // as many bytes as characters at least
+      let visible = false;
+      let ascii = true;
+      for (let i = s; i < e; i++) {
+        const c = buf[i] as number;
+        if (c < 0x20 || c === 0x7f) return undefined;
+        if (c >= 0x80) ascii = false;
+        else if (c > 0x20) visible = true;
+      }
+      if (p.free) {
+        if (!visible) return undefined; // it may be only white space (null on the string path)
+      } else {
+        const first = buf[s] as number;
+        const last = buf[e - 1] as number;
+        if (first <= 0x20 || first >= 0x80 || last <= 0x20 || last >= 0x80) return undefined; // it may be trimmed
+      }
+      if (checked[k] && (!(ascii || p.free) || !clearOfCardDataAt(buf, s, e))) return undefined;
+      switch (p.f) {
+        case 'currency':
+          currency = currencyAt(buf, s, e);
+          if (currency === undefined) return undefined;
+          break;
+        case 'booked_at':
+          if (!isCanonicalTimestampAt(buf, s, e)) return undefined;
+          break;
+        case 'value_date':
+          if (!isDateAt(buf, s, e)) return undefined;
+          break;
+        case 'card_pan': {
+          for (let i = s; i < e; i++) if ((buf[i] as number) < 48 || (buf[i] as number) > 57) return undefined;
+          const protectedPan = e - s >= 13 && e - s <= 19 ? pan.protect(buf.toString('latin1', s, e)) : undefined;
+          if (!protectedPan) return undefined;
+          cardPanToken = protectedPan.token;
+          cardPanMasked = protectedPan.masked;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    const amountAt = cols[AT.amount] as number;
+    const exp = currency === undefined ? undefined : currencyExponent(currency);
+    if (
+      currency === undefined ||
+      exp === undefined ||
+      !isCanonicalAmountAt(buf, rec.fieldStart(amountAt), rec.fieldEnd(amountAt), exp)
+    )
+      return undefined;
+    return new SpanTxn(rec, cols, currency, cardPanToken, cardPanMasked);
+  };
+
   return {
     map(record) {
+      if (record instanceof SpannedRecord) {
+        const txn = mapSpanned(record);
+        if (txn) return { ok: true, txn };
+      }
       // the reader's own reason: a stray quote, bytes that are not UTF-8, an over-long record, bad JSON
       if (record.error) return reject(record, readerCode(record.error.code), record.error.message);
       if (record.fields.length !== width) {

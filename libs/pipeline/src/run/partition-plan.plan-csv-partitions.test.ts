@@ -52,7 +52,12 @@ async function readAll(file: string, range?: { start: number; end: number }, sta
   });
   const out: SourceRecord[] = [];
   try {
-    for await (const batch of src.records({ records: 3 })) out.push(...batch);
+    // what a record says (a record parsed cleanly decodes its fields when asked: compared by value, not by form)
+    for await (const batch of src.records({ records: 3 }))
+      for (const r of batch) {
+        const { recordNo, fields, raw, byteEnd, error } = r;
+        out.push({ recordNo, fields: [...fields], raw, byteEnd, ...(error ? { error } : {}) });
+      }
   } finally {
     src.close();
   }

@@ -1,0 +1,111 @@
+import { type LineBuffer, type SpannedRecord } from '@strongroom/connectors';
+import { currencyExponent, type Money } from '@strongroom/money';
+import { type CanonicalTransaction } from '../types';
+
+/** Where each canonical field is in a record (CANONICAL_FIELDS order): its column, or -1 when the job maps none. */
+export type SpanColumns = readonly number[];
+
+// positions in CANONICAL_FIELDS
+const TXN_ID = 0;
+const ACCOUNT = 1;
+const COUNTERPARTY_ACCOUNT = 2;
+const COUNTERPARTY_NAME = 3;
+const AMOUNT = 4;
+const BOOKED_AT = 6;
+const VALUE_DATE = 7;
+const REFERENCE = 8;
+
+/**
+ * A row the transaction mapper validated on its record's bytes (mapSpanned in transaction-mapper.ts): each of its
+ * values is its record's field exactly as written — the mapper took the record only when the string path would
+ * give that field back unchanged. Values are decoded from the record only when asked; the sink's line and tuple
+ * are written from the bytes (writeColumns). Equal, field for field, to the row the string path maps.
+ */
+export class SpanTxn implements CanonicalTransaction {
+  private money: Money | undefined;
+  readonly recordNo: number;
+
+  constructor(
+    private readonly rec: SpannedRecord,
+    private readonly cols: SpanColumns,
+    readonly currency: string,
+    readonly cardPanToken: string | null,
+    readonly cardPanMasked: string | null,
+  ) {
+    this.recordNo = rec.recordNo;
+  }
+
+  get raw(): string {
+    return this.rec.raw;
+  }
+
+  get txnId(): string {
+    return this.value(TXN_ID) as string;
+  }
+
+  get account(): string {
+    return this.value(ACCOUNT) as string;
+  }
+
+  get counterpartyAccount(): string | null {
+    return this.value(COUNTERPARTY_ACCOUNT);
+  }
+
+  get counterpartyName(): string | null {
+    return this.value(COUNTERPARTY_NAME);
+  }
+
+  get amount(): Money {
+    if (!this.money) {
+      // written in the currency's normalized form: the text is the decimal, its digits the minor units
+      const decimal = this.value(AMOUNT) as string;
+      this.money = { decimal, minor: BigInt(currencyExponent(this.currency) ? decimal.replace('.', '') : decimal) };
+    }
+    return this.money;
+  }
+
+  get bookedAt(): string {
+    return this.value(BOOKED_AT) as string;
+  }
+
+  get valueDate(): string | null {
+    return this.value(VALUE_DATE);
+  }
+
+  get reference(): string | null {
+    return this.value(REFERENCE);
+  }
+
+  /**
+   * Writes the row's columns after source_system — txn_id … card_pan_masked, as sinkLines writes them for any row
+   * — to the canonical line and the COPY tuple, from the record's bytes.
+   */
+  writeColumns(line: LineBuffer, tuple: LineBuffer): void {
+    this.column(TXN_ID, 'text', line, tuple);
+    this.column(ACCOUNT, 'text', line, tuple);
+    this.column(COUNTERPARTY_ACCOUNT, 'text', line, tuple);
+    this.column(COUNTERPARTY_NAME, 'text', line, tuple);
+    this.column(AMOUNT, 'numeric', line, tuple);
+    line.columnPair(this.currency, 'text', tuple);
+    this.column(BOOKED_AT, 'timestamptz', line, tuple);
+    this.column(VALUE_DATE, 'date', line, tuple);
+    this.column(REFERENCE, 'text', line, tuple);
+    line.columnPair(this.cardPanToken, 'text', tuple);
+    line.columnPair(this.cardPanMasked, 'text', tuple);
+  }
+
+  private column(k: number, kind: 'text' | 'numeric' | 'timestamptz' | 'date', line: LineBuffer, tuple: LineBuffer) {
+    const col = this.cols[k] as number;
+    const from = col < 0 ? 0 : this.rec.fieldStart(col);
+    const to = col < 0 ? 0 : this.rec.fieldEnd(col);
+    if (from === to) line.columnPair(null, kind, tuple);
+    else line.columnPairBytes(this.rec.bytes, from, to, kind, tuple, this.rec.fieldEscaped(col));
+  }
+
+  /** Canonical field `k`: null when unmapped or empty, else the record's field as it is. */
+  private value(k: number): string | null {
+    const col = this.cols[k] as number;
+    if (col < 0 || this.rec.fieldStart(col) === this.rec.fieldEnd(col)) return null;
+    return this.rec.fields[col] as string;
+  }
+}
