@@ -102,10 +102,18 @@ export class SpanTxn implements CanonicalTransaction {
     else line.columnPairBytes(this.rec.bytes, from, to, kind, tuple, this.rec.fieldEscaped(col));
   }
 
-  /** Canonical field `k`: null when unmapped or empty, else the record's field as it is. */
+  /**
+   * Canonical field `k`: null when unmapped or empty, else the record's field as it is — decoded from its own bytes
+   * (valid UTF-8 on their own: a field starts and ends at ASCII bytes), not kept: the load path asks for a value or
+   * two of a row (the key, the amount), and the AML checks for a few once each.
+   */
   private value(k: number): string | null {
     const col = this.cols[k] as number;
-    if (col < 0 || this.rec.fieldStart(col) === this.rec.fieldEnd(col)) return null;
-    return this.rec.fields[col] as string;
+    if (col < 0) return null;
+    const from = this.rec.fieldStart(col);
+    const to = this.rec.fieldEnd(col);
+    if (from === to) return null;
+    const text = this.rec.bytes.toString(this.rec.ascii ? 'latin1' : 'utf8', from, to);
+    return this.rec.fieldEscaped(col) ? text.replaceAll('""', '"') : text;
   }
 }
