@@ -18,8 +18,9 @@ const REFERENCE = 8;
 /**
  * A row the transaction mapper validated on its record's bytes (mapSpanned in transaction-mapper.ts): each of its
  * values is its record's field exactly as written — the mapper took the record only when the string path would
- * give that field back unchanged. Values are decoded from the record only when asked; the sink's line and tuple
- * are written from the bytes (writeColumns). Equal, field for field, to the row the string path maps.
+ * give that field back unchanged — except an amount, booking time or currency the string path normalizes, which
+ * the mapper normalized by the same function. Values are decoded from the record only when asked; the sink's line
+ * and tuple are written from the bytes (writeColumns). Equal, field for field, to the row the string path maps.
  */
 export class SpanTxn implements CanonicalTransaction {
   private money: Money | undefined;
@@ -31,6 +32,10 @@ export class SpanTxn implements CanonicalTransaction {
     readonly currency: string,
     readonly cardPanToken: string | null,
     readonly cardPanMasked: string | null,
+    /** The amount as the string path normalizes it, when not written in that form (else read from the bytes). */
+    private readonly normalizedAmount?: Money,
+    /** The booking time as the string path normalizes it, when not written in that form. */
+    private readonly normalizedBookedAt?: string,
   ) {
     this.recordNo = rec.recordNo;
   }
@@ -56,6 +61,7 @@ export class SpanTxn implements CanonicalTransaction {
   }
 
   get amount(): Money {
+    if (this.normalizedAmount) return this.normalizedAmount;
     if (!this.money) {
       // written in the currency's normalized form: the text is the decimal, its digits the minor units
       const decimal = this.value(AMOUNT) as string;
@@ -65,7 +71,7 @@ export class SpanTxn implements CanonicalTransaction {
   }
 
   get bookedAt(): string {
-    return this.value(BOOKED_AT) as string;
+    return this.normalizedBookedAt ?? (this.value(BOOKED_AT) as string);
   }
 
   get valueDate(): string | null {
@@ -85,9 +91,11 @@ export class SpanTxn implements CanonicalTransaction {
     this.column(ACCOUNT, 'text', line, tuple);
     this.column(COUNTERPARTY_ACCOUNT, 'text', line, tuple);
     this.column(COUNTERPARTY_NAME, 'text', line, tuple);
-    this.column(AMOUNT, 'numeric', line, tuple);
+    if (this.normalizedAmount) line.columnPair(this.normalizedAmount.decimal, 'numeric', tuple);
+    else this.column(AMOUNT, 'numeric', line, tuple);
     line.columnPair(this.currency, 'text', tuple);
-    this.column(BOOKED_AT, 'timestamptz', line, tuple);
+    if (this.normalizedBookedAt !== undefined) line.columnPair(this.normalizedBookedAt, 'timestamptz', tuple);
+    else this.column(BOOKED_AT, 'timestamptz', line, tuple);
     this.column(VALUE_DATE, 'date', line, tuple);
     this.column(REFERENCE, 'text', line, tuple);
     line.columnPair(this.cardPanToken, 'text', tuple);

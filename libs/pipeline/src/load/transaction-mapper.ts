@@ -12,6 +12,7 @@ import {
   parseAmount,
   parseDate,
   parseTimestamp,
+  type Money,
 } from '@strongroom/money';
 import { CANONICAL_FIELDS, type CanonicalField } from '../jobs/job-definition';
 import { type CanonicalTransaction, type Rejection, type RejectCode } from '../types';
@@ -128,9 +129,10 @@ export function createTransactionMapper(
   });
 
   // the fast path: a record parsed cleanly is validated on its bytes. It maps it only when every field is one the
-  // string path below gives back exactly as written (nothing to trim, no control character, no card data, the
-  // currency, amount and dates already in their normalized forms); any other record — including every one the
-  // string path rejects — goes the string path. So both paths give the same row for the records it takes.
+  // string path below gives back exactly as written (nothing to trim, no control character, no card data, a date in
+  // its one form) or normalizes by the same function (the currency upper-cased, an amount or a booking time in another
+  // form the string path accepts); any other record — including every one the string path rejects — goes the string
+  // path. So both paths give the same row for the records it takes.
   const cols = plan.map((p) => p.column ?? -1);
   const required = plan.map((p) => (REQUIRED as readonly string[]).includes(p.f));
   const checked = plan.map((p) => !cardFree.has(p.f) && (IDENTIFIERS.has(p.f) || p.free));
@@ -140,6 +142,8 @@ export function createTransactionMapper(
     let currency: string | undefined;
     let cardPanToken: string | null = null;
     let cardPanMasked: string | null = null;
+    let amountAscii = false;
+    let bookedAt: string | undefined; // normalized, when not written in its canonical form
     for (let k = 0; k < plan.length; k++) {
       const col = cols[k] as number;
       if (col < 0) {
@@ -174,11 +178,20 @@ export function createTransactionMapper(
       if (checked[k] && (!(ascii || p.free) || !clearOfCardDataAt(buf, s, e))) return undefined;
       switch (p.f) {
         case 'currency':
-          currency = currencyAt(buf, s, e);
-          if (currency === undefined) return undefined;
+          // as written, or as the string path upper-cases it
+          currency = currencyAt(buf, s, e) ?? (ascii ? buf.toString('latin1', s, e).toUpperCase() : undefined);
+          if (currency === undefined || !isCurrency(currency)) return undefined;
+          break;
+        case 'amount':
+          amountAscii = ascii;
           break;
         case 'booked_at':
-          if (!isCanonicalTimestampAt(buf, s, e)) return undefined;
+          // another form the string path accepts is normalized as it normalizes it
+          if (!isCanonicalTimestampAt(buf, s, e)) {
+            const t = ascii ? parseTimestamp(buf.toString('latin1', s, e)) : undefined;
+            if (!t?.ok) return undefined;
+            bookedAt = t.value;
+          }
           break;
         case 'value_date':
           if (!isDateAt(buf, s, e)) return undefined;
@@ -195,15 +208,17 @@ export function createTransactionMapper(
           break;
       }
     }
+    if (currency === undefined) return undefined;
     const amountAt = cols[AT.amount] as number;
-    const exp = currency === undefined ? undefined : currencyExponent(currency);
-    if (
-      currency === undefined ||
-      exp === undefined ||
-      !isCanonicalAmountAt(buf, rec.fieldStart(amountAt), rec.fieldEnd(amountAt), exp)
-    )
-      return undefined;
-    return new SpanTxn(rec, cols, currency, cardPanToken, cardPanMasked);
+    const from = rec.fieldStart(amountAt);
+    const to = rec.fieldEnd(amountAt);
+    let amount: Money | undefined; // normalized, when not written as the currency's decimal
+    if (!isCanonicalAmountAt(buf, from, to, currencyExponent(currency) as number)) {
+      const m = amountAscii ? parseAmount(buf.toString('latin1', from, to), currency) : undefined;
+      if (!m?.ok) return undefined;
+      amount = m.value;
+    }
+    return new SpanTxn(rec, cols, currency, cardPanToken, cardPanMasked, amount, bookedAt);
   };
 
   return {
