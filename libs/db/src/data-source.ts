@@ -33,6 +33,7 @@ import { AmlMonitoredRows1766000000000 } from './migrations/1766000000000-aml-mo
 import { RunIdRanges1766100000000 } from './migrations/1766100000000-run-id-ranges';
 import { AuditTail1766200000000 } from './migrations/1766200000000-audit-tail';
 import { AlertIdsTimeOrdered1766300000000 } from './migrations/1766300000000-alert-ids-time-ordered';
+import { SinkIdCache1766400000000 } from './migrations/1766400000000-sink-id-cache';
 import { linkWatchdogClient } from './link-watchdog';
 
 export const ENTITIES = [
@@ -74,6 +75,7 @@ export const MIGRATIONS = [
   RunIdRanges1766100000000,
   AuditTail1766200000000,
   AlertIdsTimeOrdered1766300000000,
+  SinkIdCache1766400000000,
 ];
 
 /** The least-privilege group role whose grants the engine works with (created by the migrations). */

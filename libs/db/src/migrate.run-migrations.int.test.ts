@@ -220,6 +220,7 @@ describe('runMigrations', () => {
     await ds.initialize();
     try {
       await runMigrations(ds);
+      await ds.undoLastMigration({ transaction: 'all' }); // the sink identity's cache
       await ds.undoLastMigration({ transaction: 'all' }); // the alerts' time-ordered ids
       await ds.undoLastMigration({ transaction: 'all' }); // the audit tail function
       await ds.undoLastMigration({ transaction: 'all' }); // the schema as it was before the ranges
@@ -260,7 +261,12 @@ describe('runMigrations', () => {
         'RunIdRanges1766100000000',
         'AuditTail1766200000000',
         'AlertIdsTimeOrdered1766300000000',
+        'SinkIdCache1766400000000',
       ]);
+      // the sink's identity hands out its values a thousand at a time per session
+      expect(
+        await ds.query(`SELECT cache_size::int AS n FROM pg_sequences WHERE sequencename = 'transactions_id_seq'`),
+      ).toEqual([{ n: 1000 }]);
       const ids = async (r: string) =>
         (
           (await ds.query('SELECT id::int AS id FROM transactions WHERE run_id = $1 ORDER BY id', [r])) as {

@@ -267,9 +267,12 @@ describe('executeRun', () => {
         return createRun(ds, job).then(({ run }) => ({ run, job }));
       }),
     );
+    // each session takes the sink's ids 1,000 at a time: with 10 at a time, two runs of 120 rows cross each other's
+    // blocks, and a batch's range (its first id … the session's last) holds the other run's rows
+    await ds.query('ALTER TABLE transactions ALTER COLUMN id SET CACHE 10');
     const done = await Promise.all(
       [a, b].map((x) => executeRun(ctx(), x!.run, x!.job, new RunControl(), () => undefined)),
-    );
+    ).finally(() => ds.query('ALTER TABLE transactions ALTER COLUMN id SET CACHE 1000'));
     expect(done.map((r) => [r.status, r.recordsLoaded])).toEqual([
       ['SUCCEEDED', '120'],
       ['SUCCEEDED', '120'],
