@@ -21,6 +21,8 @@ const REFERENCE = 8;
  * give that field back unchanged — except an amount, booking time or currency the string path normalizes, which
  * the mapper normalized by the same function. Values are decoded from the record only when asked; the sink's line
  * and tuple are written from the bytes (writeColumns). Equal, field for field, to the row the string path maps.
+ * Its values are getters: read them by name (a spread, JSON.stringify or structuredClone of a row does not copy
+ * them). It keeps its record's read window alive until the row is let go.
  */
 export class SpanTxn implements CanonicalTransaction {
   private money: Money | undefined;
