@@ -14,6 +14,7 @@ import {
   type Verdict,
 } from './sink-lines';
 import { insertDeadLetters } from './dead-letter-rows';
+import { repeatedKeys } from './span-rows';
 
 export { SINK_COLUMNS, sinkLines, type SinkLines };
 
@@ -347,14 +348,12 @@ async function copyDirect(
   savepointSet: boolean,
 ): Promise<ReadonlySet<number> | undefined> {
   const state = (ctx.fastPath ??= { skip: 0, penalty: 1, used: 0, fellBack: 0 });
-  const repeats = new Set<number>();
-  if (!rows.length) return repeats;
+  if (!rows.length) return new Set<number>();
   if (backingOff(ctx)) {
     state.skip--;
     return undefined;
   }
-  const seen = new Set<string>();
-  rows.forEach((t, i) => (seen.has(t.txnId) ? repeats.add(i) : seen.add(t.txnId)));
+  const repeats = repeatedKeys(rows);
   if (!savepointSet) await client.query('SAVEPOINT strongroom_direct');
   const payload = repeats.size ? linesExcept(copy, rows.length, repeats) : copy.bytes();
   // the savepoint is not released (one round trip less): COMMIT ends it with the transaction

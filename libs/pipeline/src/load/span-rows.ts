@@ -2,6 +2,41 @@ import { type LineBuffer, type SpannedRecord } from '@strongroom/connectors';
 import { currencyExponent, type Money } from '@strongroom/money';
 import { type CanonicalTransaction } from '../types';
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** A 32-bit hash of a key (FNV-1a over its UTF-16 code units: over an ASCII key's bytes, the same). */
+export function keyHash(key: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), FNV_PRIME);
+  return h >>> 0;
+}
+
+/**
+ * The positions of the rows whose txn_id an earlier row has, found by the keys' hashes (a row mapped from its
+ * bytes makes no string for it); keys whose hashes meet are compared as text.
+ */
+export function repeatedKeys(rows: readonly CanonicalTransaction[]): Set<number> {
+  const repeats = new Set<number>();
+  const first = new Map<number, number>(); // a hash → the position of the first row with it
+  let met: Map<string, number> | undefined; // the keys of rows whose hashes met
+  for (let i = 0; i < rows.length; i++) {
+    const t = rows[i] as CanonicalTransaction;
+    const h = t instanceof SpanTxn ? t.keyHash() : keyHash(t.txnId);
+    const j = first.get(h);
+    if (j === undefined) {
+      first.set(h, i);
+      continue;
+    }
+    met ??= new Map();
+    const earlier = (rows[j] as CanonicalTransaction).txnId;
+    if (!met.has(earlier)) met.set(earlier, j);
+    if (met.has(t.txnId)) repeats.add(i);
+    else met.set(t.txnId, i);
+  }
+  return repeats;
+}
+
 /** Where each canonical field is in a record (CANONICAL_FIELDS order): its column, or -1 when the job maps none. */
 export type SpanColumns = readonly number[];
 
@@ -82,6 +117,17 @@ export class SpanTxn implements CanonicalTransaction {
 
   get reference(): string | null {
     return this.value(REFERENCE);
+  }
+
+  /** keyHash of the row's txn_id, from its bytes when the record is ASCII (no string made). */
+  keyHash(): number {
+    const col = this.cols[TXN_ID] as number;
+    if (!this.rec.ascii) return keyHash(this.txnId);
+    const buf = this.rec.bytes;
+    let h = FNV_OFFSET;
+    for (let i = this.rec.fieldStart(col), end = this.rec.fieldEnd(col); i < end; i++)
+      h = Math.imul(h ^ (buf[i] as number), FNV_PRIME);
+    return h >>> 0;
   }
 
   /**

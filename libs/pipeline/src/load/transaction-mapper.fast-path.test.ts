@@ -3,7 +3,7 @@ import { parseRecords, SpannedRecord, type SourceRecord } from '@strongroom/conn
 import { type CanonicalTransaction } from '../types';
 import { canonicalLine } from './integrity';
 import { sinkLines } from './sink-lines';
-import { SpanTxn } from './span-rows';
+import { keyHash, repeatedKeys, SpanTxn } from './span-rows';
 import { createTransactionMapper, type MapResult } from './transaction-mapper';
 
 // The mapper's fast path (a record parsed cleanly, validated on its bytes) must map every record it takes to the
@@ -371,5 +371,22 @@ describe('createTransactionMapper: the fast path over a record’s bytes', () =>
       'FIELD_COUNT_MISMATCH',
     ]);
     expectSameRows(results);
+  });
+
+  it('finds the rows whose key an earlier row has, by hash, whichever path mapped them', () => {
+    // K47199 and K1168204 have the same 32-bit hash: their rows are compared by their keys
+    expect(keyHash('K47199')).toBe(keyHash('K1168204'));
+    // a key with a character that is not ASCII (free of card data by the job's word) is hashed as text
+    const ids = ['K1', 'K47199', 'K2', 'K1168204', 'K1', 'K47199', 'Küx', 'Küx', 'K1168204', 'K3'];
+    const lines = ids.map((id) => [id, IBAN, '', 'Acme', '1.00', 'EUR', '2026-10-12T07:15:20Z', '', '', ''].join(','));
+    const results = mapBoth(fileOf(lines), COLUMNS, ['txn_id']);
+    const fast = results.map((r) => (r.fast.ok ? r.fast.txn : undefined) as CanonicalTransaction);
+    const slow = results.map((r) => (r.slow.ok ? r.slow.txn : undefined) as CanonicalTransaction);
+    expect(fast.filter((t) => t instanceof SpanTxn)).toHaveLength(10);
+    const expected = new Set([4, 5, 7, 8]);
+    expect(repeatedKeys(fast)).toEqual(expected);
+    expect(repeatedKeys(slow)).toEqual(expected);
+    // rows of both paths in one batch
+    expect(repeatedKeys(fast.map((t, i) => (i % 2 ? t : slow[i]) as CanonicalTransaction))).toEqual(expected);
   });
 });
