@@ -13,26 +13,33 @@ export function keyHash(key: string): number {
 }
 
 /**
- * The positions of the rows whose txn_id an earlier row has, found by the keys' hashes (a row mapped from its
- * bytes makes no string for it); keys whose hashes meet are compared as text.
+ * The positions of the rows whose txn_id an earlier row has, found by the keys' hashes in an open-addressing table
+ * (a row mapped from its bytes makes no string for it); rows whose hashes are equal are compared by their keys.
  */
 export function repeatedKeys(rows: readonly CanonicalTransaction[]): Set<number> {
   const repeats = new Set<number>();
-  const first = new Map<number, number>(); // a hash → the position of the first row with it
-  let met: Map<string, number> | undefined; // the keys of rows whose hashes met
+  let size = 16;
+  while (size < 2 * rows.length) size *= 2;
+  const mask = size - 1;
+  const hashes = new Uint32Array(size);
+  const slots = new Int32Array(size); // position + 1 of the first row seen with a key; 0: empty
   for (let i = 0; i < rows.length; i++) {
     const t = rows[i] as CanonicalTransaction;
     const h = t instanceof SpanTxn ? t.keyHash() : keyHash(t.txnId);
-    const j = first.get(h);
-    if (j === undefined) {
-      first.set(h, i);
-      continue;
+    let at = h & mask;
+    for (;;) {
+      const j = (slots[at] as number) - 1;
+      if (j < 0) {
+        slots[at] = i + 1;
+        hashes[at] = h;
+        break;
+      }
+      if (hashes[at] === h && (rows[j] as CanonicalTransaction).txnId === t.txnId) {
+        repeats.add(i);
+        break;
+      }
+      at = (at + 1) & mask;
     }
-    met ??= new Map();
-    const earlier = (rows[j] as CanonicalTransaction).txnId;
-    if (!met.has(earlier)) met.set(earlier, j);
-    if (met.has(t.txnId)) repeats.add(i);
-    else met.set(t.txnId, i);
   }
   return repeats;
 }
