@@ -386,35 +386,35 @@ function parseOne(
       }
     }
     const isAsciiRecord = asciiSpan(buf, ascii, start, end);
-    if (!quoteError && (isAsciiRecord || isUtf8(buf.subarray(start, end)))) {
-      // parsed cleanly: its fields are decoded only when asked (SpannedRecord)
-      return new SpannedRecord(window, start, end, next - start, keepSpans(window, spans, ns), ns / 3, isAsciiRecord);
+    if (isAsciiRecord || isUtf8(buf.subarray(start, end))) {
+      // its fields are decoded only when asked (SpannedRecord); one with a stray quote has them decoded now
+      const rec = new SpannedRecord(
+        window,
+        start,
+        end,
+        next - start,
+        keepSpans(window, spans, ns),
+        ns / 3,
+        isAsciiRecord,
+      );
+      if (!quoteError) return rec;
+      return {
+        fields: rec.fields,
+        raw: rec.raw,
+        length: rec.length,
+        error: { code: 'MALFORMED_QUOTES', message: quoteError },
+      };
     }
     const fields: string[] = new Array<string>(ns / 3);
-    let rec: ParsedRecord;
-    if (isAsciiRecord) {
-      const raw = buf.toString('latin1', start, end);
-      for (let k = 0; k < ns; k += 3) {
-        const f = raw.slice((spans[k] as number) - start, (spans[k + 1] as number) - start);
-        fields[k / 3] = spans[k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
-      }
-      rec = { fields, raw, length: next - start };
-    } else {
-      const rawBytes = buf.subarray(start, end);
-      if (isUtf8(rawBytes)) {
-        const raw = rawBytes.toString('utf8');
-        decodeUtf8Fields(buf, start, spans, 0, ns, raw, fields);
-        rec = { fields, raw, length: next - start };
-      } else {
-        for (let k = 0; k < ns; k += 3) {
-          const f = buf.toString('utf8', spans[k] as number, spans[k + 1] as number);
-          fields[k / 3] = spans[k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
-        }
-        rec = { fields, raw: rawBytes.toString('utf8'), length: next - start };
-        rec.error = { code: 'INVALID_ENCODING', message: 'record is not valid UTF-8' };
-      }
+    for (let k = 0; k < ns; k += 3) {
+      const f = buf.toString('utf8', spans[k] as number, spans[k + 1] as number);
+      fields[k / 3] = spans[k + 2] === DOUBLED ? f.replaceAll('""', '"') : f;
     }
-    if (!rec.error && quoteError) rec.error = { code: 'MALFORMED_QUOTES', message: quoteError };
-    return rec;
+    return {
+      fields,
+      raw: buf.toString('utf8', start, end),
+      length: next - start,
+      error: { code: 'INVALID_ENCODING', message: 'record is not valid UTF-8' },
+    };
   }
 }

@@ -153,13 +153,7 @@ export class LineBuffer {
       }
       let q = p;
       while (q < to && src[q] !== TAB) q++;
-      if (kind === 'numeric') {
-        at = numericAt(buf, at, src, p, q);
-      } else if (kind === 'timestamptz') {
-        at = timestamptzAt(buf, at, src, p, q);
-      } else {
-        at = dateAt(buf, at, src, p, q);
-      }
+      at = typedFieldAt(kind, buf, at, src, p, q);
       p = q + 1;
     }
     this.len = at;
@@ -192,12 +186,7 @@ export class LineBuffer {
       }
       this.len = from + n;
       tuple.room(n + 16);
-      tuple.len =
-        kind === 'numeric'
-          ? numericAt(tuple.buf, tuple.len, a, from, this.len)
-          : kind === 'timestamptz'
-            ? timestamptzAt(tuple.buf, tuple.len, a, from, this.len)
-            : dateAt(tuple.buf, tuple.len, a, from, this.len);
+      tuple.len = typedFieldAt(kind, tuple.buf, tuple.len, a, from, this.len);
       return;
     }
     tuple.room(4 + n);
@@ -254,12 +243,7 @@ export class LineBuffer {
       }
       this.len = start + n;
       tuple.room(n + 16);
-      tuple.len =
-        kind === 'numeric'
-          ? numericAt(tuple.buf, tuple.len, a, start, this.len)
-          : kind === 'timestamptz'
-            ? timestamptzAt(tuple.buf, tuple.len, a, start, this.len)
-            : dateAt(tuple.buf, tuple.len, a, start, this.len);
+      tuple.len = typedFieldAt(kind, tuple.buf, tuple.len, a, start, this.len);
       return;
     }
     tuple.room(4 + n);
@@ -350,6 +334,22 @@ const NOT_A: Record<Exclude<CopyFieldKind, 'text'>, string> = {
   timestamptz: 'not a UTC timestamp',
   date: 'not a date',
 };
+
+/** Writes the value src[p, q) of a typed kind at buf[at] as its binary COPY field; returns the offset after it. */
+function typedFieldAt(
+  kind: Exclude<CopyFieldKind, 'text'>,
+  buf: Buffer,
+  at: number,
+  src: Buffer,
+  p: number,
+  q: number,
+): number {
+  return kind === 'numeric'
+    ? numericAt(buf, at, src, p, q)
+    : kind === 'timestamptz'
+      ? timestamptzAt(buf, at, src, p, q)
+      : dateAt(buf, at, src, p, q);
+}
 
 /** Writes the date src[p, q) ("YYYY-MM-DD") at buf[at] as a binary date field; returns the offset after it. */
 function dateAt(buf: Buffer, at: number, src: Buffer, p: number, q: number): number {

@@ -1,5 +1,5 @@
 import { type LineBuffer, type SpannedRecord } from '@strongroom/connectors';
-import { currencyExponent, type Money } from '@strongroom/money';
+import { parseAmount, type Money } from '@strongroom/money';
 import { type CanonicalTransaction } from '../types';
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -107,9 +107,10 @@ export class SpanTxn implements CanonicalTransaction {
   get amount(): Money {
     if (this.normalizedAmount) return this.normalizedAmount;
     if (!this.money) {
-      // written in the currency's normalized form: the text is the decimal, its digits the minor units
-      const decimal = this.value(AMOUNT) as string;
-      this.money = { decimal, minor: BigInt(currencyExponent(this.currency) ? decimal.replace('.', '') : decimal) };
+      // written in the currency's normalized form: parseAmount gives it back with its minor units
+      const m = parseAmount(this.value(AMOUNT) as string, this.currency);
+      if (!m.ok) throw new Error(`not an amount: ${m.message}`); // the mapper took only amounts that parse
+      this.money = m.value;
     }
     return this.money;
   }

@@ -180,6 +180,14 @@ function recordValues(i: number): string[] {
   });
 }
 
+/** A valid record's line, with column `k`'s value replaced by `value`. */
+const BASE = ['TX1', IBAN, '', 'Acme Corp', '12.34', 'EUR', '2026-10-12T07:15:20Z', '2026-10-13', 'INV-1', ''];
+function withValue(k: number, value: string): string {
+  return BASE.map((b, j) => (j === k ? value : b))
+    .map(csvField)
+    .join(',');
+}
+
 function fileOf(lines: string[]): Buffer {
   return Buffer.from(`${lines.join('\n')}\n`);
 }
@@ -278,7 +286,6 @@ describe('createTransactionMapper: the fast path over a record’s bytes', () =>
   });
 
   it('normalizes as the string path does an amount, a booking time or a currency in another accepted form', () => {
-    const base = ['TX1', IBAN, '', 'Acme Corp', '12.34', 'EUR', '2026-10-12T07:15:20Z', '2026-10-13', 'INV-1', ''];
     const variants: [number, string][] = [
       [4, '12.3'], // 12.30
       [4, '+0012.300'], // 12.30
@@ -288,12 +295,7 @@ describe('createTransactionMapper: the fast path over a record’s bytes', () =>
       [6, '2026-10-12 07:15:20.123'], // with its fraction
       [6, '2026-10-12'], // midnight
     ];
-    const lines = variants.map(([k, v]) =>
-      base
-        .map((b, j) => (j === k ? v : b))
-        .map(csvField)
-        .join(','),
-    );
+    const lines = variants.map(([k, v]) => withValue(k, v));
     const results = mapBoth(fileOf(lines), COLUMNS);
     expect(results.map((r) => r.fast.ok && r.fast.txn instanceof SpanTxn)).toEqual(variants.map(() => true));
     expectSameRows(results);
@@ -315,7 +317,6 @@ describe('createTransactionMapper: the fast path over a record’s bytes', () =>
   });
 
   it('leaves to the string path what it would change or reject: card data, white space, other forms', () => {
-    const base = ['TX1', IBAN, '', 'Acme Corp', '12.34', 'EUR', '2026-10-12T07:15:20Z', '2026-10-13', 'INV-1', ''];
     const variants: [number, string][] = [
       [8, 'pay 4111-1111-1111-1111'], // masked
       [0, '4111111111111111'], // tokenized
@@ -325,12 +326,7 @@ describe('createTransactionMapper: the fast path over a record’s bytes', () =>
       [9, '4111 1111 1111 1111'], // a card number with separators
       [3, '٤١١١١١١١١١١١١١١١'], // digits of another script
     ];
-    const lines = variants.map(([k, v]) =>
-      base
-        .map((b, j) => (j === k ? v : b))
-        .map(csvField)
-        .join(','),
-    );
+    const lines = variants.map(([k, v]) => withValue(k, v));
     const results = mapBoth(fileOf(lines), COLUMNS);
     expect(results.map((r) => r.fast.ok && r.fast.txn instanceof SpanTxn)).toEqual(variants.map(() => false));
     expectSameRows(results);
