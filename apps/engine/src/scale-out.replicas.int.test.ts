@@ -240,12 +240,15 @@ describe('engine replicas sharing a run through partition leases (real processes
     'shares a run with a replica whose clock is an hour ahead, without a single takeover (leases live on the database clock)',
     async () => {
       const file = path.join(dir, 'skew.csv');
-      const sums = writeFile(file, 60_000);
+      // long enough that the second replica's poll (every third of a lease, 1 s) finds partitions left: 60,000
+      // rows took 1.1 s on one replica and, on a loaded machine, ended before it looked
+      const rows = 240_000;
+      const sums = writeFile(file, rows);
       const steady = await start('steady');
       await start('ahead', { clockOffset: '+1h' });
       const { client, runId } = await submit(steady, 'skew', file);
       try {
-        await expectLoadedOnce(client, runId, 60_000, sums);
+        await expectLoadedOnce(client, runId, rows, sums);
         const replicas = (
           await pg.query(
             `SELECT DISTINCT details->>'replica' AS r FROM immutable_audit_log WHERE action = 'batch:committed' AND subject->>'runId' = $1`,
