@@ -13,6 +13,7 @@ import {
 } from '@strongroom/contract';
 import {
   createTestDatabase,
+  holdTableLock,
   makeTempDir,
   startEngineProcess,
   writeTempFile,
@@ -382,17 +383,30 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
       definition: jobYaml('pausable', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
       baseDir: '',
     });
-    const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
-    const runId = started.run?.id ?? '';
-    for (
-      let r = started.run;
-      r?.status !== RunStatus.RUN_STATUS_RUNNING || !r.read;
-      r = (await call(client.getRun.bind(client), { runId })).run
-    ) {
-      await new Promise((res) => setTimeout(res, 20));
+    // the run's first batch waits on a lock the test holds, so the pause lands while it runs (however fast it is)
+    const release = await holdTableLock(db.url, 'transactions');
+    let runId = '';
+    let pausing: Promise<unknown> | undefined;
+    try {
+      const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
+      runId = started.run?.id ?? '';
+      for (
+        let r = started.run;
+        r?.status !== RunStatus.RUN_STATUS_RUNNING;
+        r = (await call(client.getRun.bind(client), { runId })).run
+      ) {
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      // a reason is audited and shown as the status reason, a card number in it masked
+      pausing = call(client.pauseRun.bind(client), {
+        runId,
+        reason: '  month-end freeze, ticket for 4111111111111111 ',
+      });
+      await new Promise((res) => setTimeout(res, 300));
+    } finally {
+      await release();
     }
-    // a reason is audited and shown as the status reason, a card number in it masked
-    await call(client.pauseRun.bind(client), { runId, reason: '  month-end freeze, ticket for 4111111111111111 ' });
+    await pausing;
     let paused = (await call(client.getRun.bind(client), { runId })).run;
     for (let i = 0; paused?.status !== RunStatus.RUN_STATUS_PAUSED && i < 200; i++) {
       await new Promise((res) => setTimeout(res, 20));
@@ -402,6 +416,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
       status: RunStatus.RUN_STATUS_PAUSED,
       statusReason: 'paused by operator: month-end freeze, ticket for 411111******1111',
     });
+    expect(paused?.read).toBeLessThan(20_000); // it paused in the middle
     await new Promise((res) => setTimeout(res, 300));
     const still = (await call(client.getRun.bind(client), { runId })).run;
     expect(still?.read).toBe(paused?.read); // nothing moves while paused
@@ -449,14 +464,30 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
       definition: jobYaml('cancel-running', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
       baseDir: '',
     });
-    const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
-    const runId = started.run?.id ?? '';
-    for (let r = started.run; !r?.read; r = (await call(client.getRun.bind(client), { runId })).run)
-      await new Promise((res) => setTimeout(res, 20));
-    const cancelled = await call(client.cancelRun.bind(client), { runId, reason: 'wrong file delivered' });
+    const cancel = (id: string) => call(client.cancelRun.bind(client), { runId: id, reason: 'wrong file delivered' });
+    // the run's first batch waits on a lock the test holds, so the cancel lands while it runs
+    const release = await holdTableLock(db.url, 'transactions');
+    let runId = '';
+    let cancelling: ReturnType<typeof cancel> | undefined;
+    try {
+      const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
+      runId = started.run?.id ?? '';
+      for (
+        let r = started.run;
+        r?.status !== RunStatus.RUN_STATUS_RUNNING;
+        r = (await call(client.getRun.bind(client), { runId })).run
+      )
+        await new Promise((res) => setTimeout(res, 20));
+      cancelling = cancel(runId);
+      await new Promise((res) => setTimeout(res, 300));
+    } finally {
+      await release();
+    }
+    const cancelled = (await cancelling) as Awaited<ReturnType<typeof cancel>>;
     expect(cancelled.run?.status).toBe(RunStatus.RUN_STATUS_CANCELLED);
     expect(cancelled.run?.errorMessage).toBe('cancelled by operator: wrong file delivered');
     expect(cancelled.run?.read).toBeGreaterThan(0);
+    expect(cancelled.run?.read).toBeLessThan(20_000); // it was cancelled in the middle
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     const left = await pg.query('SELECT count(*)::int AS n FROM transactions WHERE run_id = $1', [runId]);

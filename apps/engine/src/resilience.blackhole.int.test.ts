@@ -32,6 +32,7 @@ import {
 
 const POOL_SIZE = 5;
 const CLIENT_TIMEOUT_MS = 3000;
+const ROWS = 200_000;
 
 /**
  * The database link blackholed for 10 s in the middle of a run (the proxy keeps the TCP sessions open
@@ -90,7 +91,8 @@ describe('resilience: database link blackholed', () => {
     ops = createOpsServiceClient({ address: engine.address, token: engine.token });
     const dir = makeTempDir();
     const csv = path.join(dir, 'blackhole.csv');
-    const gen = await generateTransactionsCsv(csv, { rows: 60_000, seed: 21, idPrefix: 'BH' });
+    // enough rows that the link goes silent in the middle of the run, however fast the engine is
+    const gen = await generateTransactionsCsv(csv, { rows: ROWS, seed: 21, idPrefix: 'BH' });
     const job = await unaryCall<CreateJobRequest, CreateJobResponse>(jobs, jobs.createJob, {
       definition: `name: blackhole\nsource:\n  kind: csv\n  path: ${csv}\n  mapping: { txn_id: id, account: account_iban, amount: amount, currency: currency, booked_at: booked_at }\nbatching: { minSize: 2000, maxSize: 2000 }\nerrors: { maxRejectRatio: 0.05 }\n`,
       baseDir: '',
@@ -100,8 +102,10 @@ describe('resilience: database link blackholed', () => {
     ).run?.id as string;
     const getRun = (deadlineMs = 5000) =>
       unaryCall<GetRunRequest, GetRunResponse>(jobs, jobs.getRun, { runId }, deadlineMs).then((r) => r.run as Run);
-    for (let r = await getRun(); (r.read ?? 0) < 4000; r = await getRun())
-      await new Promise((res) => setTimeout(res, 300));
+    let readBefore = 0;
+    for (let r = await getRun(); (readBefore = r.read ?? 0) < 4000; r = await getRun())
+      await new Promise((res) => setTimeout(res, 50));
+    expect(readBefore).toBeLessThan(ROWS); // the link goes silent in the middle of the run
 
     // 10 s of silence on every connection, old and new
     proxy.setMode({ mode: 'blackhole' });
@@ -165,11 +169,12 @@ describe('resilience: database link blackholed', () => {
     }
     expect(run).toMatchObject({
       status: RunStatus.RUN_STATUS_SUCCEEDED,
-      read: 60_000,
+      read: ROWS,
       filtered: 0,
       deadLettered: gen.bad,
     });
-    expect((run?.loaded ?? 0) + (run?.deadLettered ?? 0)).toBe(60_000);
+    expect((run?.loaded ?? 0) + (run?.deadLettered ?? 0)).toBe(ROWS);
+    expect(run?.attempts).toBeGreaterThanOrEqual(2); // the silence interrupted it, and it resumed
     const [keys] = await sql<{ n: number; k: number }>(
       'SELECT count(*)::int AS n, count(DISTINCT (source_system, txn_id))::int AS k FROM transactions WHERE run_id = $1',
       [runId],

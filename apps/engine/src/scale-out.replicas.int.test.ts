@@ -41,7 +41,8 @@ import {
  * completes by itself — nobody resumes it — with every record loaded once, exact per-currency sums, the
  * frozen replica's late batch fenced and no batch committed under a superseded lease epoch.
  */
-const ROWS = 150_000;
+// enough that the replicas polling for work (every third of a lease) find partitions left, however fast one is
+const ROWS = 300_000;
 const TTL_MS = 3000;
 
 /** A CSV with multi-line quoted memos (a partition must never start inside one) and its exact sums in minor units. */
@@ -366,14 +367,24 @@ batching: { minSize: 500, maxSize: 500 }
       });
       const runId = run?.id as string;
 
+      /** Freezes the replica while it holds a partition it has committed to (looked at once it is frozen: it cannot
+       * finish that partition in between); returns that partition. */
+      const frozenHolding = async (id: string): Promise<number> => {
+        const replica = engines.get(id) as EngineProcess;
+        for (;;) {
+          await until(`${id} works on a partition`, async () => (await owned(runId, id)).length > 0);
+          replica.child.kill('SIGSTOP');
+          const [held] = await owned(runId, id);
+          if (held !== undefined) return held;
+          replica.child.kill('SIGCONT');
+        }
+      };
       // B is killed while it holds a partition it has committed to
-      await until('replica-b works on a partition', async () => (await owned(runId, 'replica-b')).length > 0);
+      await frozenHolding('replica-b');
       engines.get('replica-b')?.child.kill('SIGKILL');
       // C is frozen while it holds one, until another replica has taken that partition over
-      await until('replica-c works on a partition', async () => (await owned(runId, 'replica-c')).length > 0);
+      const partition = await frozenHolding('replica-c');
       const frozen = engines.get('replica-c') as EngineProcess;
-      frozen.child.kill('SIGSTOP');
-      const [partition] = await owned(runId, 'replica-c');
       const takenOver = async () => {
         const [p] = (
           await pg.query(`SELECT owner FROM run_checkpoints WHERE run_id = $1 AND partition_no = $2`, [
