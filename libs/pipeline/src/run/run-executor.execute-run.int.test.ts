@@ -1,4 +1,5 @@
 import { verifyChain } from '@strongroom/audit';
+import { Client } from 'pg';
 import { createDataSource, runMigrations, type DataSource, sqlExec } from '@strongroom/db';
 import { createPanProtector } from '@strongroom/compliance';
 import { createLogger, silentLogger } from '@strongroom/logging';
@@ -13,6 +14,7 @@ import {
   verifyRun,
   type JobWithDefinition,
 } from '../index';
+import { sinkTotals } from './run-finalizer';
 import { recomputeBatchDigests } from './verify-run';
 
 const HEADER =
@@ -307,6 +309,12 @@ describe('executeRun', () => {
       expect(paged).toEqual(all.map((r) => r.txn_id));
       expect(paged).toHaveLength(120);
       expect(await verifyRun(ds, run.id)).toMatchObject({ ok: true, rowsChecked: 120 });
+      // the final totals, read by one statement or by several sessions sharing a snapshot, each given a share of
+      // the run's ranges (cut inside a range, and holding the other run's rows): 1.25 + 2.25 + … + 120.25 EUR
+      for (const readers of [1, 2, 3, 7])
+        expect(await sinkTotals(ds, run.id, { readers, minIdsPerReader: 1 })).toEqual(
+          new Map([['EUR', { count: 120n, minor: 729_000n }]]),
+        );
     }
     // a row added to a run later, outside every range its batches recorded, still fails its verification
     const [added] = await ds.query(
@@ -334,6 +342,58 @@ describe('executeRun', () => {
     expect(
       await ds.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'transactions' AND indexdef LIKE '%(run_id%'`),
     ).toEqual([]);
+  });
+
+  it("reads the final totals on several sessions in one snapshot: a row deleted after the first session's snapshot still counts", async () => {
+    const file = writeTempFile(
+      dir,
+      'snapshot.csv',
+      [HEADER, ...Array.from({ length: 90 }, (_, i) => `snap${i},ACC${i % 3},,N,${i}.10,EUR,2026-01-15,,,`)].join(
+        '\n',
+      ) + '\n',
+    );
+    const job = await getJob(ds, (await saveJob(ds, parseJobDefinition(jobYaml('snapshot', file)))).job.id);
+    const run = await runOnce(job);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '90' });
+    const expected = new Map([['EUR', { count: 90n, minor: 400_500n + 900n }]]); // 0.10 + 1.10 + … + 89.10
+    // a pool of two: the test holds one connection, so the second reader waits for it after the first has read
+    const small = createDataSource({ url: db.url, poolSize: 2 });
+    await small.initialize();
+    const held = small.createQueryRunner();
+    await held.connect();
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const reading = sinkTotals(small, run.id, { readers: 2, minIdsPerReader: 1 });
+      // the first session has exported its snapshot and read its share, and waits for the second
+      for (let i = 0; ; i++) {
+        const [{ n }] = (
+          await admin.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE state = 'idle in transaction' AND query LIKE '%unnest($2::bigint[], $3::bigint[])%'`,
+          )
+        ).rows;
+        if (n === 1) break;
+        if (i > 400) throw new Error('the first reader never read its share');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      // the run's last row (in the second share) goes before the second session reads: it reads the snapshot
+      const removed = await admin.query(
+        `DELETE FROM transactions WHERE id = (SELECT max(id) FROM transactions WHERE run_id = $1) RETURNING amount::text`,
+        [run.id],
+      );
+      expect(removed.rows).toEqual([{ amount: '89.10' }]);
+      await held.release();
+      expect(await reading).toEqual(expected);
+      // read now, the sink holds one row less
+      expect(await sinkTotals(ds, run.id, { readers: 2, minIdsPerReader: 1 })).toEqual(
+        new Map([['EUR', { count: 89n, minor: 401_400n - 8_910n }]]),
+      );
+    } finally {
+      await held.release().catch(() => undefined);
+      await admin.end();
+      await small.destroy();
+    }
   });
 
   it('isolates rows the database refuses by splitting the batch, and still loads the others', async () => {

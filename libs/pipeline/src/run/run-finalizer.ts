@@ -3,7 +3,7 @@ import { type DataSource, type JobRunEntity } from '@strongroom/db';
 import { ErrorCode } from '@strongroom/errors';
 import { totalsEqual, totalsToJson, type Totals } from '../load/integrity';
 import { type JobDefinition } from '../jobs/job-definition';
-import { parseAmount } from '@strongroom/money';
+import { DecimalSum, parseAmount } from '@strongroom/money';
 import { type RunStats } from './run-context';
 import { runRows } from './run-rows';
 import { markFinished, type RunOutcome } from './run-status';
@@ -130,12 +130,133 @@ export async function finalizeRun(
   });
 }
 
-/** Per-currency count and exact sum of what the sink holds for this run. */
-export async function sinkTotals(ds: DataSource, runId: string): Promise<Totals> {
-  const rows: { currency: string; n: string; total: string }[] = await ds.query(
-    `SELECT t.currency, count(*)::text AS n, sum(t.amount)::text AS total FROM ${runRows('$1::uuid')} GROUP BY t.currency`,
-    [runId],
-  );
+/** How the final totals are read back: on how many sessions at once, and from how many rows on. */
+export interface SinkTotalsReading {
+  /** Sessions that read the run's rows at once, sharing one snapshot (1: one statement). */
+  readers: number;
+  /** Each reader takes at least this many ids of the run's ranges; a smaller run is read by one statement. */
+  minIdsPerReader: number;
+}
+
+/**
+ * By default a large run is read back on two sessions: the last batch has committed, so the engine is idle
+ * while PostgreSQL reads, and a second backend uses the core it leaves (docs/performance-tuning.md).
+ */
+export const SINK_TOTALS_READING: SinkTotalsReading = { readers: 2, minIdsPerReader: 100_000 };
+
+/** One reader's share of the run's id ranges. */
+interface IdRanges {
+  lo: string[];
+  hi: string[];
+}
+
+/**
+ * Per-currency count and exact sum of what the sink holds for this run (I4: read back from the sink). The run's
+ * id ranges are cut into up to `readers` equal spans of at least `minIdsPerReader` ids (splitRanges), each read
+ * by its own session; every session reads in the snapshot the first one exported, so together they see exactly
+ * what one statement would, and their partial sums are added exactly (decimal, never a JS number).
+ */
+export async function sinkTotals(
+  ds: DataSource,
+  runId: string,
+  reading: SinkTotalsReading = SINK_TOTALS_READING,
+): Promise<Totals> {
+  if (reading.readers < 2) return totalsFromRows(await ds.query(SINK_TOTALS, [runId]));
+  const lead = ds.createQueryRunner();
+  await lead.connect();
+  try {
+    await lead.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const [{ snapshot }] = (await lead.query('SELECT pg_export_snapshot() AS snapshot')) as [{ snapshot: string }];
+    const ranges = (await lead.query(
+      `SELECT lo::text AS lo, hi::text AS hi FROM strongroom_run_ranges($1::uuid) ORDER BY lo`,
+      [runId],
+    )) as { lo: string; hi: string }[];
+    const shares = splitRanges(ranges, reading);
+    const partial = await Promise.all(
+      shares.map(async (share, i) => {
+        if (i === 0) return lead.query(SINK_TOTALS_OF, [runId, share.lo, share.hi]);
+        const reader = ds.createQueryRunner();
+        await reader.connect();
+        try {
+          await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+          await reader.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, "''")}'`);
+          const rows = await reader.query(SINK_TOTALS_OF, [runId, share.lo, share.hi]);
+          await reader.query('COMMIT');
+          return rows;
+        } catch (e) {
+          await reader.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        } finally {
+          await reader.release();
+        }
+      }),
+    );
+    await lead.query('COMMIT');
+    return totalsFromRows(mergeTotalRows((partial as TotalRow[][]).flat()));
+  } catch (e) {
+    await lead.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    await lead.release();
+  }
+}
+
+type TotalRow = { currency: string; n: string; total: string };
+
+/** The run's totals in one statement. */
+const SINK_TOTALS = `SELECT t.currency, count(*)::text AS n, sum(t.amount)::text AS total FROM ${runRows('$1::uuid')} GROUP BY t.currency`;
+
+/** The totals of the run's rows within the given id ranges ($2 lows, $3 highs), each range read by the primary key. */
+const SINK_TOTALS_OF = `SELECT t.currency, count(*)::text AS n, sum(t.amount)::text AS total
+   FROM unnest($2::bigint[], $3::bigint[]) r(lo, hi)
+   CROSS JOIN LATERAL (SELECT x.currency, x.amount FROM transactions x
+                        WHERE x.id BETWEEN r.lo AND r.hi AND x.run_id = $1::uuid OFFSET 0) t
+  GROUP BY t.currency`;
+
+/**
+ * The run's id ranges cut into at most `readers` shares of equal spans of ids (the last may be shorter): as many
+ * as the ranges hold `minIdsPerReader` ids, at least one. A range may be cut between two shares.
+ */
+export function splitRanges(ranges: readonly { lo: string; hi: string }[], reading: SinkTotalsReading): IdRanges[] {
+  const spans = ranges.map((r) => ({ lo: BigInt(r.lo), hi: BigInt(r.hi) }));
+  const total = spans.reduce((n, r) => n + (r.hi - r.lo + 1n), 0n);
+  const most = total / BigInt(Math.max(1, reading.minIdsPerReader));
+  const readers = BigInt(Math.max(1, reading.readers));
+  const count = most < 1n ? 1n : most < readers ? most : readers;
+  const each = (total + count - 1n) / count; // ids per share, the last may have fewer
+  const shares: IdRanges[] = [{ lo: [], hi: [] }];
+  let room = each;
+  for (const r of spans) {
+    let lo = r.lo;
+    while (lo <= r.hi) {
+      if (room === 0n) {
+        shares.push({ lo: [], hi: [] });
+        room = each;
+      }
+      const hi = r.hi - lo + 1n > room ? lo + room - 1n : r.hi;
+      const share = shares[shares.length - 1] as IdRanges;
+      share.lo.push(lo.toString());
+      share.hi.push(hi.toString());
+      room -= hi - lo + 1n;
+      lo = hi + 1n;
+    }
+  }
+  return shares;
+}
+
+/** Partial totals of the same currency added: counts as integers, sums as exact decimals. */
+function mergeTotalRows(rows: readonly TotalRow[]): TotalRow[] {
+  const merged = new Map<string, { n: bigint; total: DecimalSum }>();
+  for (const r of rows) {
+    const m = merged.get(r.currency) ?? { n: 0n, total: new DecimalSum() };
+    m.n += BigInt(r.n);
+    m.total.add(r.total);
+    merged.set(r.currency, m);
+  }
+  return [...merged].map(([currency, m]) => ({ currency, n: m.n.toString(), total: m.total.toString() }));
+}
+
+function totalsFromRows(rows: readonly TotalRow[]): Totals {
   const totals: Totals = new Map();
   for (const r of rows) {
     const m = parseAmount(r.total, r.currency);
