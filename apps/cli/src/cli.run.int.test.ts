@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import path from 'node:path';
 import {
   createTestDatabase,
+  holdTableLock,
   makeTempDir,
   runCli,
   startEngineProcess,
@@ -112,10 +113,23 @@ describe('strongroom CLI against a real engine', () => {
     const rows = Array.from({ length: 3000 }, (_, i) => `${i},A,${i}.00,EUR,2026-01-01`).join('\n');
     writeTempFile(dir, 'jobs/data/c.csv', `id,acct,amt,ccy,ts\n${rows}\n`);
     const jobFile = writeTempFile(dir, 'jobs/c.yaml', job('cli-c', 'data/c.csv'));
-    const d = await cli(['run', jobFile, '--detach', '--json'], env);
-    expect(d.code).toBe(0);
-    const { runId } = lastJson(d.stdout);
-    const s = await cli(['status', String(runId), '--wait', '--json'], env);
+    // the run's first batch waits on a lock the test holds: the run cannot end before the test lets it
+    const release = await holdTableLock(db.url, 'transactions');
+    let waiting: ReturnType<typeof cli> | undefined;
+    let runId: unknown;
+    try {
+      const d = await cli(['run', jobFile, '--detach', '--json'], env);
+      expect(d.code).toBe(0);
+      runId = lastJson(d.stdout).runId;
+      let returned = false;
+      waiting = cli(['status', String(runId), '--wait', '--json'], env);
+      void waiting.then(() => (returned = true));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(returned).toBe(false); // it waits while the run is held
+    } finally {
+      await release();
+    }
+    const s = await (waiting as ReturnType<typeof cli>);
     expect(s.code).toBe(0);
     expect(lastJson(s.stdout)).toMatchObject({ runId, status: 'SUCCEEDED', read: 3000, loaded: 3000, deadLettered: 0 });
     const human = await cli(['status', String(runId)], env);

@@ -8,7 +8,13 @@ import WebSocket from 'ws';
 import { signDevToken } from '@strongroom/auth';
 import { generateTransactionsCsv } from '@strongroom/datagen';
 import { silentLogger } from '@strongroom/logging';
-import { type EngineProcess, type TestDatabase, createTestDatabase, startEngineProcess } from '@strongroom/testing';
+import {
+  type EngineProcess,
+  type TestDatabase,
+  createTestDatabase,
+  holdTableLock,
+  startEngineProcess,
+} from '@strongroom/testing';
 import { loadConfig } from './config';
 import { type RunningGateway, startGateway } from './server';
 
@@ -64,6 +70,14 @@ describe('runProgress subscription (graphql-ws)', () => {
       connectionParams: { authorization: `Bearer ${VIEWER}` },
       retryAttempts: 0,
     });
+    // the run's first batch waits on a lock the test holds until the first snapshot arrives: the subscription
+    // surely sees the run before its end, however fast the engine is
+    let release: (() => Promise<void>) | undefined = await holdTableLock((db as TestDatabase).url, 'transactions');
+    const letGo = () => {
+      const r = release;
+      release = undefined;
+      return r?.();
+    };
     try {
       const run = await gql<{ runJob: { run: { id: string } } }>(
         'mutation($id: ID!) { runJob(jobId: $id) { run { id } } }',
@@ -76,14 +90,23 @@ describe('runProgress subscription (graphql-ws)', () => {
             query: 'subscription($id: ID!) { runProgress(id: $id) { status read loaded deadLettered } }',
             variables: { id: run.runJob.run.id },
           },
-          { next: (m) => m.data && seen.push(m.data.runProgress), error: reject, complete: resolve },
+          {
+            next: (m) => {
+              if (m.data) seen.push(m.data.runProgress);
+              void letGo();
+            },
+            error: reject,
+            complete: resolve,
+          },
         );
       });
+      expect(seen[0]?.status).not.toBe('SUCCEEDED'); // the first snapshot came while the run was held
       expect(seen.length).toBeGreaterThanOrEqual(2);
       expect(seen.at(-1)).toMatchObject({ status: 'SUCCEEDED', read: 40_000 });
       const reads = seen.map((s) => s.read);
       expect([...reads].sort((a, b) => a - b)).toEqual(reads); // progress only moves forward
     } finally {
+      await letGo();
       await client.dispose();
     }
   }, 90_000);
