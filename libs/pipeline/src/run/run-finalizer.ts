@@ -161,17 +161,17 @@ export async function sinkTotals(
   runId: string,
   reading: SinkTotalsReading = SINK_TOTALS_READING,
 ): Promise<Totals> {
-  if (reading.readers < 2) return totalsFromRows(await ds.query(SINK_TOTALS, [runId]));
+  // a run too small to share (most runs) is read by one statement; the ranges looked at here only decide that
+  const one =
+    reading.readers < 2 || splitRanges((await ds.query(RUN_RANGES, [runId])) as IdRange[], reading).length < 2;
+  if (one) return totalsFromRows(await ds.query(SINK_TOTALS, [runId]));
   const lead = ds.createQueryRunner();
   await lead.connect();
   try {
     await lead.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const [{ snapshot }] = (await lead.query('SELECT pg_export_snapshot() AS snapshot')) as [{ snapshot: string }];
-    const ranges = (await lead.query(
-      `SELECT lo::text AS lo, hi::text AS hi FROM strongroom_run_ranges($1::uuid) ORDER BY lo`,
-      [runId],
-    )) as { lo: string; hi: string }[];
-    const shares = splitRanges(ranges, reading);
+    // the ranges again, in the snapshot the readers share
+    const shares = splitRanges((await lead.query(RUN_RANGES, [runId])) as IdRange[], reading);
     const partial = await Promise.all(
       shares.map(async (share, i) => {
         if (i === 0) return lead.query(SINK_TOTALS_OF, [runId, share.lo, share.hi]);
@@ -202,6 +202,10 @@ export async function sinkTotals(
 }
 
 type TotalRow = { currency: string; n: string; total: string };
+type IdRange = { lo: string; hi: string };
+
+/** The run's id ranges, in order. */
+const RUN_RANGES = `SELECT lo::text AS lo, hi::text AS hi FROM strongroom_run_ranges($1::uuid) ORDER BY lo`;
 
 /** The run's totals in one statement. */
 const SINK_TOTALS = `SELECT t.currency, count(*)::text AS n, sum(t.amount)::text AS total FROM ${runRows('$1::uuid')} GROUP BY t.currency`;
@@ -217,7 +221,7 @@ const SINK_TOTALS_OF = `SELECT t.currency, count(*)::text AS n, sum(t.amount)::t
  * The run's id ranges cut into at most `readers` shares of equal spans of ids (the last may be shorter): as many
  * as the ranges hold `minIdsPerReader` ids, at least one. A range may be cut between two shares.
  */
-export function splitRanges(ranges: readonly { lo: string; hi: string }[], reading: SinkTotalsReading): IdRanges[] {
+export function splitRanges(ranges: readonly IdRange[], reading: SinkTotalsReading): IdRanges[] {
   const spans = ranges.map((r) => ({ lo: BigInt(r.lo), hi: BigInt(r.hi) }));
   const total = spans.reduce((n, r) => n + (r.hi - r.lo + 1n), 0n);
   const most = total / BigInt(Math.max(1, reading.minIdsPerReader));
