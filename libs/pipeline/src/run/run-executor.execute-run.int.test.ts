@@ -344,7 +344,7 @@ describe('executeRun', () => {
     ).toEqual([]);
   });
 
-  it("reads the final totals on several sessions in one snapshot: a row deleted after the first session's snapshot still counts", async () => {
+  it("reads the final totals on several sessions in one snapshot (a row deleted after the first session's snapshot still counts), and on one when the pool has no second session at once", async () => {
     const file = writeTempFile(
       dir,
       'snapshot.csv',
@@ -356,41 +356,45 @@ describe('executeRun', () => {
     const run = await runOnce(job);
     expect(run).toMatchObject({ status: 'SUCCEEDED', recordsLoaded: '90' });
     const expected = new Map([['EUR', { count: 90n, minor: 400_500n + 900n }]]); // 0.10 + 1.10 + … + 89.10
-    // a pool of two: the test holds one connection, so the second reader waits for it after the first has read
-    const small = createDataSource({ url: db.url, poolSize: 2 });
-    await small.initialize();
-    const held = small.createQueryRunner();
-    await held.connect();
     const admin = new Client({ connectionString: db.url });
     await admin.connect();
+    const small = createDataSource({ url: db.url, poolSize: 2 });
+    await small.initialize();
     try {
-      const reading = sinkTotals(small, run.id, { readers: 2, minIdsPerReader: 1 });
-      // the first session has exported its snapshot and read its share, and waits for the second
-      for (let i = 0; ; i++) {
-        const [{ n }] = (
-          await admin.query(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-              WHERE state = 'idle in transaction' AND query LIKE '%unnest($2::bigint[], $3::bigint[])%'`,
-          )
-        ).rows;
-        if (n === 1) break;
-        if (i > 400) throw new Error('the first reader never read its share');
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      // the run's last row (in the second share) goes before the second session reads: it reads the snapshot
-      const removed = await admin.query(
-        `DELETE FROM transactions WHERE id = (SELECT max(id) FROM transactions WHERE run_id = $1) RETURNING amount::text`,
-        [run.id],
-      );
-      expect(removed.rows).toEqual([{ amount: '89.10' }]);
-      await held.release();
-      expect(await reading).toEqual(expected);
+      // the run's last row (in the second share) goes after the first session exported its snapshot, before the
+      // second imports it: the second reads the snapshot, so the row still counts
+      let removed: unknown[] = [];
+      const before = await sinkTotals(ds, run.id, {
+        readers: 2,
+        minIdsPerReader: 1,
+        afterExport: async () => {
+          removed = (
+            await admin.query(
+              `DELETE FROM transactions WHERE id = (SELECT max(id) FROM transactions WHERE run_id = $1) RETURNING amount::text`,
+              [run.id],
+            )
+          ).rows;
+        },
+      });
+      expect(removed).toEqual([{ amount: '89.10' }]);
+      expect(before).toEqual(expected);
       // read now, the sink holds one row less
-      expect(await sinkTotals(ds, run.id, { readers: 2, minIdsPerReader: 1 })).toEqual(
-        new Map([['EUR', { count: 89n, minor: 401_400n - 8_910n }]]),
-      );
+      const after = new Map([['EUR', { count: 89n, minor: 401_400n - 8_910n }]]);
+      expect(await sinkTotals(ds, run.id, { readers: 2, minIdsPerReader: 1 })).toEqual(after);
+      // a pool that cannot give a second session at once (the caller holds the other, as a run's batch worker does):
+      // one statement reads it, rather than wait for ever
+      const held = small.createQueryRunner();
+      await held.connect();
+      try {
+        expect(await sinkTotals(small, run.id, { readers: 2, minIdsPerReader: 1 })).toEqual(after);
+      } finally {
+        await held.release();
+      }
+      // and the pool is whole again: both of its sessions can be taken
+      const [a, b] = [small.createQueryRunner(), small.createQueryRunner()];
+      await Promise.all([a.connect(), b.connect()]);
+      await Promise.all([a.release(), b.release()]);
     } finally {
-      await held.release().catch(() => undefined);
       await admin.end();
       await small.destroy();
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type DataSource, type JobRunEntity } from '@strongroom/db';
+import { type DataSource, discardQueryRunner, type JobRunEntity, type QueryRunner } from '@strongroom/db';
 import { ErrorCode } from '@strongroom/errors';
 import { totalsEqual, totalsToJson, type Totals } from '../load/integrity';
 import { type JobDefinition } from '../jobs/job-definition';
@@ -136,6 +136,8 @@ export interface SinkTotalsReading {
   readers: number;
   /** Each reader takes at least this many ids of the run's ranges; a smaller run is read by one statement. */
   minIdsPerReader: number;
+  /** Test-only: runs after the first session has exported its snapshot, before the others import it. */
+  afterExport?: () => Promise<void>;
 }
 
 /**
@@ -143,6 +145,13 @@ export interface SinkTotalsReading {
  * while PostgreSQL reads, and a second backend uses the core it leaves (docs/performance-tuning.md).
  */
 export const SINK_TOTALS_READING: SinkTotalsReading = { readers: 2, minIdsPerReader: 100_000 };
+
+/**
+ * How long a reader waits for a session of the pool. The caller may hold one already (a run's batch worker): a
+ * reader that waited for one while every other was held the same way would wait for ever, so one that does not
+ * get a session at once is done without (fewer readers, down to one statement).
+ */
+const READER_SESSION_WAIT_MS = 200;
 
 /** One reader's share of the run's id ranges. */
 interface IdRanges {
@@ -154,7 +163,8 @@ interface IdRanges {
  * Per-currency count and exact sum of what the sink holds for this run (I4: read back from the sink). The run's
  * id ranges are cut into up to `readers` equal spans of at least `minIdsPerReader` ids (splitRanges), each read
  * by its own session; every session reads in the snapshot the first one exported, so together they see exactly
- * what one statement would, and their partial sums are added exactly (decimal, never a JS number).
+ * what one statement would, and their partial sums are added exactly (decimal, never a JS number). Sessions the
+ * pool cannot give at once are done without.
  */
 export async function sinkTotals(
   ds: DataSource,
@@ -162,43 +172,81 @@ export async function sinkTotals(
   reading: SinkTotalsReading = SINK_TOTALS_READING,
 ): Promise<Totals> {
   // a run too small to share (most runs) is read by one statement; the ranges looked at here only decide that
-  const one =
-    reading.readers < 2 || splitRanges((await ds.query(RUN_RANGES, [runId])) as IdRange[], reading).length < 2;
-  if (one) return totalsFromRows(await ds.query(SINK_TOTALS, [runId]));
-  const lead = ds.createQueryRunner();
-  await lead.connect();
+  const wanted =
+    reading.readers < 2 ? 1 : splitRanges((await ds.query(RUN_RANGES, [runId])) as IdRange[], reading).length;
+  const sessions: QueryRunner[] = [];
+  for (let i = 0; i < wanted && wanted > 1; i++) {
+    const session = await sessionAtOnce(ds);
+    if (!session) break;
+    sessions.push(session);
+  }
+  if (sessions.length < 2) {
+    for (const s of sessions) await s.release();
+    return totalsFromRows(await ds.query(SINK_TOTALS, [runId]));
+  }
+  const [lead, ...others] = sessions as [QueryRunner, ...QueryRunner[]];
+  // the sessions in a transaction: each is committed, or rolled back (else closed) before it goes back to the pool
+  const open = new Set<QueryRunner>();
   try {
     await lead.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    open.add(lead);
     const [{ snapshot }] = (await lead.query('SELECT pg_export_snapshot() AS snapshot')) as [{ snapshot: string }];
-    // the ranges again, in the snapshot the readers share
-    const shares = splitRanges((await lead.query(RUN_RANGES, [runId])) as IdRange[], reading);
-    const partial = await Promise.all(
+    // the ranges again, in the snapshot the readers share, cut for the sessions there are
+    const shares = splitRanges((await lead.query(RUN_RANGES, [runId])) as IdRange[], {
+      ...reading,
+      readers: sessions.length,
+    });
+    await reading.afterExport?.();
+    // every read ends before anything is cleaned up (a session is never handed back with a statement in flight)
+    const read = await Promise.allSettled(
       shares.map(async (share, i) => {
-        if (i === 0) return lead.query(SINK_TOTALS_OF, [runId, share.lo, share.hi]);
-        const reader = ds.createQueryRunner();
-        await reader.connect();
-        try {
-          await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-          await reader.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, "''")}'`);
-          const rows = await reader.query(SINK_TOTALS_OF, [runId, share.lo, share.hi]);
-          await reader.query('COMMIT');
-          return rows;
-        } catch (e) {
-          await reader.query('ROLLBACK').catch(() => undefined);
-          throw e;
-        } finally {
-          await reader.release();
+        const session = i === 0 ? lead : (others[i - 1] as QueryRunner);
+        if (i > 0) {
+          await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+          open.add(session);
+          await session.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/'/g, "''")}'`);
         }
+        return (await session.query(SINK_TOTALS_OF, [runId, share.lo, share.hi])) as TotalRow[];
       }),
     );
-    await lead.query('COMMIT');
-    return totalsFromRows(mergeTotalRows((partial as TotalRow[][]).flat()));
-  } catch (e) {
-    await lead.query('ROLLBACK').catch(() => undefined);
-    throw e;
+    const failed = read.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const session of open) {
+      await session.query('COMMIT');
+      open.delete(session);
+    }
+    return totalsFromRows(mergeTotalRows(read.flatMap((r) => (r.status === 'fulfilled' ? r.value : []))));
   } finally {
-    await lead.release();
+    for (const session of sessions) {
+      const clean =
+        !open.has(session) ||
+        (await session.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        ));
+      await (clean ? session.release() : discardQueryRunner(session)).catch(() => undefined);
+    }
   }
+}
+
+/** A session of the pool if it gives one within READER_SESSION_WAIT_MS; one it gives later goes straight back. */
+async function sessionAtOnce(ds: DataSource): Promise<QueryRunner | undefined> {
+  const session = ds.createQueryRunner();
+  const connecting = session.connect().then(
+    () => true,
+    () => false,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const got = await Promise.race([
+    connecting,
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), READER_SESSION_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (got) return session;
+  void connecting.then((late) => (late ? session.release() : undefined)).catch(() => undefined);
+  return undefined;
 }
 
 type TotalRow = { currency: string; n: string; total: string };
