@@ -110,12 +110,14 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
     }
   }
 
-  /** Returns once the run has committed a batch (it is then surely in the middle). */
-  async function committedOnce(runId: string) {
+  /** Returns once the run has committed more than `after` batches (it is then surely in the middle). */
+  async function committedOnce(runId: string, after = 0) {
     for (;;) {
-      const [{ batches }] = (await pg.query('SELECT batches_committed AS batches FROM job_runs WHERE id = $1', [runId]))
-        .rows as { batches: number }[];
-      if (batches >= 1) return;
+      const [{ batches, status }] = (
+        await pg.query('SELECT batches_committed AS batches, status FROM job_runs WHERE id = $1', [runId])
+      ).rows as { batches: number; status: string }[];
+      if (batches > after) return;
+      if (status !== 'RUNNING' && status !== 'PENDING') throw new Error(`the run is ${status} before a kill`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }
@@ -164,13 +166,34 @@ describe('exactly-once restart (real engine processes, SIGKILL)', () => {
     // the first kill once a batch has committed (the run is then surely in the middle: a fast machine could finish
     // 100,000 records before a fixed delay), the others at random moments after
     await committedOnce(runId);
+    // each later kill once the restarted engine has committed a batch of its own, then at a random moment: every
+    // kill lands in the middle of the run (fixed delays after a restart found the run ended on a fast machine)
+    const readAtKill: number[] = [];
+    let batchesAtKill = 0;
     for (let i = 0; i < 5; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, rnd.int(300, 1500)));
+      if (i > 0) {
+        await committedOnce(runId, batchesAtKill);
+        await new Promise((r) => setTimeout(r, rnd.int(0, 200)));
+      }
+      // frozen first, so that what the database says is where the kill lands
+      e.engine.child.kill('SIGSTOP');
+      const [at] = (
+        await pg.query(
+          'SELECT status, records_read::int AS read, batches_committed AS batches FROM job_runs WHERE id = $1',
+          [runId],
+        )
+      ).rows as { status: string; read: number; batches: number }[];
       await kill(e);
+      expect(at?.status).toBe('RUNNING');
+      readAtKill.push(at?.read ?? 0);
+      batchesAtKill = at?.batches ?? 0;
       e = await start();
     }
     await waitSucceeded(e.client, runId);
     const run = await verify(runId, gen);
+    // five kills in the middle of the run, each after more had been read, and each resumed
+    expect(readAtKill.every((n) => n < gen.rows)).toBe(true);
+    expect(readAtKill).toEqual([...readAtKill].sort((a, b) => a - b));
     expect(run.attempts).toBeGreaterThanOrEqual(2); // it really was interrupted and resumed
     e.client.close();
   }, 240_000);
