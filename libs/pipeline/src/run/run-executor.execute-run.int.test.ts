@@ -367,6 +367,7 @@ describe('executeRun', () => {
       const before = await sinkTotals(ds, run.id, {
         readers: 2,
         minIdsPerReader: 1,
+        sessionWaitMs: 30_000, // however slow the machine is at opening a session, this case reads on two
         afterExport: async () => {
           removed = (
             await admin.query(
@@ -386,7 +387,7 @@ describe('executeRun', () => {
       const held = small.createQueryRunner();
       await held.connect();
       try {
-        expect(await sinkTotals(small, run.id, { readers: 2, minIdsPerReader: 1 })).toEqual(after);
+        expect(await sinkTotals(small, run.id, { readers: 2, minIdsPerReader: 1, sessionWaitMs: 100 })).toEqual(after);
       } finally {
         await held.release();
       }

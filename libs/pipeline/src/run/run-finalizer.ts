@@ -136,6 +136,8 @@ export interface SinkTotalsReading {
   readers: number;
   /** Each reader takes at least this many ids of the run's ranges; a smaller run is read by one statement. */
   minIdsPerReader: number;
+  /** How long to wait for each session of the pool (default READER_SESSION_WAIT_MS). */
+  sessionWaitMs?: number;
   /** Test-only: runs after the first session has exported its snapshot, before the others import it. */
   afterExport?: () => Promise<void>;
 }
@@ -147,9 +149,9 @@ export interface SinkTotalsReading {
 export const SINK_TOTALS_READING: SinkTotalsReading = { readers: 2, minIdsPerReader: 100_000 };
 
 /**
- * How long a reader waits for a session of the pool. The caller may hold one already (a run's batch worker): a
- * reader that waited for one while every other was held the same way would wait for ever, so one that does not
- * get a session at once is done without (fewer readers, down to one statement).
+ * How long a reader waits for a session of the pool (enough to open a new connection). The caller may hold one
+ * already (a run's batch worker): a reader that waited for one while every other was held the same way would wait
+ * for ever, so one that does not get a session in this time is done without (fewer readers, down to one statement).
  */
 const READER_SESSION_WAIT_MS = 200;
 
@@ -176,7 +178,7 @@ export async function sinkTotals(
     reading.readers < 2 ? 1 : splitRanges((await ds.query(RUN_RANGES, [runId])) as IdRange[], reading).length;
   const sessions: QueryRunner[] = [];
   for (let i = 0; i < wanted && wanted > 1; i++) {
-    const session = await sessionAtOnce(ds);
+    const session = await sessionAtOnce(ds, reading.sessionWaitMs ?? READER_SESSION_WAIT_MS);
     if (!session) break;
     sessions.push(session);
   }
@@ -229,8 +231,8 @@ export async function sinkTotals(
   }
 }
 
-/** A session of the pool if it gives one within READER_SESSION_WAIT_MS; one it gives later goes straight back. */
-async function sessionAtOnce(ds: DataSource): Promise<QueryRunner | undefined> {
+/** A session of the pool if it gives one within `waitMs`; one it gives later goes straight back. */
+async function sessionAtOnce(ds: DataSource, waitMs: number): Promise<QueryRunner | undefined> {
   const session = ds.createQueryRunner();
   const connecting = session.connect().then(
     () => true,
@@ -240,7 +242,7 @@ async function sessionAtOnce(ds: DataSource): Promise<QueryRunner | undefined> {
   const got = await Promise.race([
     connecting,
     new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), READER_SESSION_WAIT_MS);
+      timer = setTimeout(() => resolve(false), waitMs);
     }),
   ]);
   clearTimeout(timer);
