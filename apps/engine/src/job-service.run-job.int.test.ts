@@ -376,6 +376,33 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     expect(listed.runs).toHaveLength(1);
   });
 
+  /**
+   * Runs the job with its first batch waiting on a lock the test holds, so that `act` lands while the run runs
+   * (however fast the engine is): once the run is RUNNING, `act` is sent, and the batch let go a moment later (the
+   * engine answers a pause or cancel once the batch in flight has ended).
+   */
+  async function whileFirstBatchHeld<T>(jobId: string, act: (runId: string) => Promise<T>) {
+    const release = await holdTableLock(db.url, 'transactions');
+    let runId = '';
+    let acting: Promise<T> | undefined;
+    try {
+      const started = await call(client.runJob.bind(client), { jobId, file: '' });
+      runId = started.run?.id ?? '';
+      for (
+        let r = started.run;
+        r?.status !== RunStatus.RUN_STATUS_RUNNING;
+        r = (await call(client.getRun.bind(client), { runId })).run
+      )
+        await new Promise((res) => setTimeout(res, 20));
+      acting = act(runId);
+      acting.catch(() => undefined); // awaited below, after the lock is let go
+      await new Promise((res) => setTimeout(res, 300));
+    } finally {
+      await release();
+    }
+    return { runId, result: await (acting as Promise<T>) };
+  }
+
   it('pauses a running run after its batch and resumes it to the end', async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => good(i + 50_000));
     const csv = writeTempFile(dir, 'pause.csv', [HEADER, ...rows].join('\n'));
@@ -383,30 +410,10 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
       definition: jobYaml('pausable', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
       baseDir: '',
     });
-    // the run's first batch waits on a lock the test holds, so the pause lands while it runs (however fast it is)
-    const release = await holdTableLock(db.url, 'transactions');
-    let runId = '';
-    let pausing: Promise<unknown> | undefined;
-    try {
-      const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
-      runId = started.run?.id ?? '';
-      for (
-        let r = started.run;
-        r?.status !== RunStatus.RUN_STATUS_RUNNING;
-        r = (await call(client.getRun.bind(client), { runId })).run
-      ) {
-        await new Promise((res) => setTimeout(res, 20));
-      }
-      // a reason is audited and shown as the status reason, a card number in it masked
-      pausing = call(client.pauseRun.bind(client), {
-        runId,
-        reason: '  month-end freeze, ticket for 4111111111111111 ',
-      });
-      await new Promise((res) => setTimeout(res, 300));
-    } finally {
-      await release();
-    }
-    await pausing;
+    // a reason is audited and shown as the status reason, a card number in it masked
+    const { runId } = await whileFirstBatchHeld(job.job?.id ?? '', (id) =>
+      call(client.pauseRun.bind(client), { runId: id, reason: '  month-end freeze, ticket for 4111111111111111 ' }),
+    );
     let paused = (await call(client.getRun.bind(client), { runId })).run;
     for (let i = 0; paused?.status !== RunStatus.RUN_STATUS_PAUSED && i < 200; i++) {
       await new Promise((res) => setTimeout(res, 20));
@@ -464,26 +471,9 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
       definition: jobYaml('cancel-running', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
       baseDir: '',
     });
-    const cancel = (id: string) => call(client.cancelRun.bind(client), { runId: id, reason: 'wrong file delivered' });
-    // the run's first batch waits on a lock the test holds, so the cancel lands while it runs
-    const release = await holdTableLock(db.url, 'transactions');
-    let runId = '';
-    let cancelling: ReturnType<typeof cancel> | undefined;
-    try {
-      const started = await call(client.runJob.bind(client), { jobId: job.job?.id ?? '', file: '' });
-      runId = started.run?.id ?? '';
-      for (
-        let r = started.run;
-        r?.status !== RunStatus.RUN_STATUS_RUNNING;
-        r = (await call(client.getRun.bind(client), { runId })).run
-      )
-        await new Promise((res) => setTimeout(res, 20));
-      cancelling = cancel(runId);
-      await new Promise((res) => setTimeout(res, 300));
-    } finally {
-      await release();
-    }
-    const cancelled = (await cancelling) as Awaited<ReturnType<typeof cancel>>;
+    const { runId, result: cancelled } = await whileFirstBatchHeld(job.job?.id ?? '', (id) =>
+      call(client.cancelRun.bind(client), { runId: id, reason: 'wrong file delivered' }),
+    );
     expect(cancelled.run?.status).toBe(RunStatus.RUN_STATUS_CANCELLED);
     expect(cancelled.run?.errorMessage).toBe('cancelled by operator: wrong file delivered');
     expect(cancelled.run?.read).toBeGreaterThan(0);
