@@ -16,6 +16,7 @@ import {
   holdTableLock,
   makeTempDir,
   startEngineProcess,
+  waitForLockWaiter,
   writeTempFile,
   type EngineProcess,
   type TestDatabase,
@@ -378,8 +379,9 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
 
   /**
    * Runs the job with its first batch waiting on a lock the test holds, so that `act` lands while the run runs
-   * (however fast the engine is): once the run is RUNNING, `act` is sent, and the batch let go a moment later (the
-   * engine answers a pause or cancel once the batch in flight has ended).
+   * (however fast or slow the machine is): once that batch waits on the lock, `act` is sent, and the batch let go a
+   * moment later (the engine obeys a pause or cancel before each commit, so the held batch commits and the next
+   * does not).
    */
   async function whileFirstBatchHeld<T>(jobId: string, act: (runId: string) => Promise<T>) {
     const release = await holdTableLock(db.url, 'transactions');
@@ -388,12 +390,8 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     try {
       const started = await call(client.runJob.bind(client), { jobId, file: '' });
       runId = started.run?.id ?? '';
-      for (
-        let r = started.run;
-        r?.status !== RunStatus.RUN_STATUS_RUNNING;
-        r = (await call(client.getRun.bind(client), { runId })).run
-      )
-        await new Promise((res) => setTimeout(res, 20));
+      // RUNNING comes before the plan is read and the first batch is cut: act only once that batch waits
+      await waitForLockWaiter(db.url, 'transactions');
       acting = act(runId);
       acting.catch(() => undefined); // awaited below, after the lock is let go
       await new Promise((res) => setTimeout(res, 300));
@@ -423,7 +421,8 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
       status: RunStatus.RUN_STATUS_PAUSED,
       statusReason: 'paused by operator: month-end freeze, ticket for 411111******1111',
     });
-    expect(paused?.read).toBeLessThan(20_000); // it paused in the middle
+    expect(paused?.read).toBeGreaterThan(0); // it paused in the middle: after the held batch, before the end
+    expect(paused?.read).toBeLessThan(20_000);
     await new Promise((res) => setTimeout(res, 300));
     const still = (await call(client.getRun.bind(client), { runId })).run;
     expect(still?.read).toBe(paused?.read); // nothing moves while paused
@@ -476,8 +475,8 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
     );
     expect(cancelled.run?.status).toBe(RunStatus.RUN_STATUS_CANCELLED);
     expect(cancelled.run?.errorMessage).toBe('cancelled by operator: wrong file delivered');
-    expect(cancelled.run?.read).toBeGreaterThan(0);
-    expect(cancelled.run?.read).toBeLessThan(20_000); // it was cancelled in the middle
+    expect(cancelled.run?.read).toBeGreaterThan(0); // it was cancelled in the middle: after the held batch
+    expect(cancelled.run?.read).toBeLessThan(20_000);
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     const left = await pg.query('SELECT count(*)::int AS n FROM transactions WHERE run_id = $1', [runId]);

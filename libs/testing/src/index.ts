@@ -25,7 +25,7 @@ export {
 export { runCli } from './cli-process';
 export { findLuhnValidPans } from './pan-scan';
 export { corpusDir } from './corpus';
-export { holdTableLock, querySql, querySession } from './sql';
+export { holdTableLock, querySql, querySession, waitForLockWaiter } from './sql';
 export { makeTestIdp } from './jwks';
 export { makeTestPki } from './pki';
 export { processRss, promSample } from './prom';

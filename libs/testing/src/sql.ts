@@ -43,3 +43,26 @@ export async function holdTableLock(url: string, table: string): Promise<() => P
     await c.end();
   };
 }
+
+/**
+ * Waits until some session waits for a lock on `table` (e.g. a run's first batch behind holdTableLock):
+ * a run marked RUNNING may still be planning, so a test that must act mid-batch waits for this, not the status.
+ */
+export async function waitForLockWaiter(url: string, table: string, timeoutMs = 60_000): Promise<void> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await c.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_locks WHERE relation = $1::regclass AND NOT granted',
+        [table],
+      );
+      if ((rows[0]?.n ?? 0) > 0) return;
+      if (Date.now() > until) throw new Error(`no session waited for a lock on ${table} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await c.end();
+  }
+}
