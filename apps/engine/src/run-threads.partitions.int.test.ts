@@ -28,10 +28,12 @@ import { sqlExec } from '@strongroom/db';
 import {
   createTestDatabase,
   exited,
+  holdTableLock,
   makeTempDir,
   promSample,
   startEngineProcess,
   unaryCall,
+  waitForLockWaiter,
   type EngineProcess,
   type TestDatabase,
 } from '@strongroom/testing';
@@ -217,29 +219,44 @@ describe('run threads share a file run by partitions (real engine processes)', (
     const { engine, client } = await start();
     const runId = await submit(client, 'threads-pause', csv);
     await until('the run threads commit too', async () => [...(await owners(runId))].some((o) => o.includes('/t')));
-    // the engine's replica entry counts the partitions its threads hold as its own
-    const ops = createOpsServiceClient({ address: engine.address, token: engine.token });
-    await until(
-      "the replica lists its threads' partitions",
-      async () => {
-        const { replicas } = await unaryCall<ListReplicasRequest, ListReplicasResponse>(ops, ops.listReplicas, {
-          includeStopped: false,
-        });
-        const me = replicas.find((r) => r.id === REPLICA);
-        return (me?.partitionsHeld ?? 0) >= 2 && me?.runsHeld === 1;
-      },
-      20_000,
-    );
-    // each thread's breakers are listed, and exported as metrics, beside the main thread's (under <breaker>/t<n>)
-    const { breakers } = await unaryCall<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {});
-    const names = breakers.map((b) => b.name);
-    for (const name of ['postgres', 'source:file', 'postgres/t1', 'source:file/t1', 'postgres/t2', 'source:file/t2'])
-      expect(names).toContain(name);
-    expect(breakers.find((b) => b.name === 'postgres/t2')?.state).toBe('CLOSED');
-    const metrics = await (await fetch(engine.metricsUrl as string)).text();
-    expect(promSample(metrics, 'strongroom_breaker_state', 'breaker="postgres/t1"')).toBe(0);
-    ops.close();
-    await unaryCall<PauseRunRequest, PauseRunResponse>(client, client.pauseRun, { runId, reason: 'threads test' });
+    // from here every commit waits on a lock the test holds, so the run is surely mid-way when it is paused,
+    // however fast or slow the machine is
+    const release = await holdTableLock(db.url, 'transactions');
+    let pausing: Promise<unknown> | undefined;
+    try {
+      // the engine's replica entry counts the partitions its threads hold as its own
+      const ops = createOpsServiceClient({ address: engine.address, token: engine.token });
+      await until(
+        "the replica lists its threads' partitions",
+        async () => {
+          const { replicas } = await unaryCall<ListReplicasRequest, ListReplicasResponse>(ops, ops.listReplicas, {
+            includeStopped: false,
+          });
+          const me = replicas.find((r) => r.id === REPLICA);
+          return (me?.partitionsHeld ?? 0) >= 2 && me?.runsHeld === 1;
+        },
+        20_000,
+      );
+      // each thread's breakers are listed, and exported as metrics, beside the main thread's (under <breaker>/t<n>)
+      const { breakers } = await unaryCall<ListBreakersRequest, ListBreakersResponse>(ops, ops.listBreakers, {});
+      const names = breakers.map((b) => b.name);
+      for (const name of ['postgres', 'source:file', 'postgres/t1', 'source:file/t1', 'postgres/t2', 'source:file/t2'])
+        expect(names).toContain(name);
+      expect(breakers.find((b) => b.name === 'postgres/t2')?.state).toBe('CLOSED');
+      const metrics = await (await fetch(engine.metricsUrl as string)).text();
+      expect(promSample(metrics, 'strongroom_breaker_state', 'breaker="postgres/t1"')).toBe(0);
+      ops.close();
+      await waitForLockWaiter(db.url, 'transactions');
+      pausing = unaryCall<PauseRunRequest, PauseRunResponse>(client, client.pauseRun, {
+        runId,
+        reason: 'threads test',
+      });
+      pausing.catch(() => undefined); // awaited below, after the lock is let go
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      await release();
+    }
+    await pausing;
     await until('the run is paused', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_PAUSED);
     // no thread goes on: no partition stays leased, and nothing more commits
     const leased = async () =>
@@ -254,6 +271,7 @@ describe('run threads share a file run by partitions (real engine processes)', (
     const paused = await getRun(client, runId);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await getRun(client, runId)).read).toBe(paused.read);
+    expect(paused.read).toBeGreaterThan(0);
     expect(paused.read).toBeLessThan(gen.rows);
     await unaryCall<ResumeRunRequest, ResumeRunResponse>(client, client.resumeRun, { runId, reason: 'threads test' });
     await until('the run ends', async () => (await getRun(client, runId)).status === RunStatus.RUN_STATUS_SUCCEEDED);
