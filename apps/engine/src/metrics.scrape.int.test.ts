@@ -29,6 +29,8 @@ import {
   type EngineProcess,
   type TestDatabase,
 } from '@strongroom/testing';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 const HEADER = 'id,account,amount,currency,booked_at';
 
@@ -137,6 +139,13 @@ describe('engine metrics and SLAs (real engine, real PostgreSQL)', () => {
     expect(sample(text, 'nodejs_heap_space_size_total_bytes', 'space="new"')).toBeGreaterThanOrEqual(64 * 1024 * 1024);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
     expect(text).toMatch(/service="engine"/);
+    // every strongroom series the engine serves is in docs/observability.md's engine table, and every one that
+    // table names is served: a metric added without its row (or a row left behind) fails here
+    const served = [...text.matchAll(/^# TYPE (strongroom_[a-z0-9_]+) /gm)].map((m) => m[1]).sort();
+    const doc = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'observability.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('### Engine'), doc.indexOf('\n### ', doc.indexOf('### Engine') + 1));
+    const documented = [...new Set([...table.matchAll(/`(strongroom_[a-z0-9_]+)`/g)].map((m) => m[1]))].sort();
+    expect(served).toEqual(documented);
   }, 120_000);
 
   it('counts the records and batch commits of a gRPC ingest run like those of a file run', async () => {

@@ -391,6 +391,14 @@ describe('gateway queries and mutations against the real engine', () => {
     expect(promSample(text, 'strongroom_breaker_state', 'breaker="engine"')).toBe(0);
     expect(promSample(text, 'nodejs_eventloop_lag_seconds', 'service="gateway"')).toBeGreaterThanOrEqual(0);
     expect(promSample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000);
+    // every strongroom series the gateway serves is in docs/observability.md's gateway table, and every one that
+    // table names is served
+    const served = [...text.matchAll(/^# TYPE (strongroom_[a-z0-9_]+) /gm)].map((m) => m[1]).sort();
+    const doc = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'observability.md'), 'utf8');
+    const from = doc.indexOf('### Gateway');
+    const table = doc.slice(from, doc.indexOf('\n### ', from + 1));
+    const documented = [...new Set([...table.matchAll(/`(strongroom_[a-z0-9_]+)`/g)].map((m) => m[1]))].sort();
+    expect(served).toEqual(documented);
   });
 
   it('has every series the Prometheus alert rules and the Grafana dashboard use (ops/)', async () => {
