@@ -38,28 +38,30 @@ export interface CanonicalTransaction {
   identifiersTokenized?: number;
 }
 
-/** Stable reason codes for dead-lettered records (docs/error-catalogue.md). */
-export type RejectCode =
-  | 'MALFORMED_QUOTES'
-  | 'MALFORMED_JSON'
-  | 'INVALID_ENCODING'
-  | 'RECORD_TOO_LONG'
-  | 'INVALID_CHARACTERS'
-  | 'FIELD_COUNT_MISMATCH'
-  | 'MISSING_FIELD'
-  | 'FIELD_TOO_LONG'
-  | 'INVALID_AMOUNT'
-  | 'AMOUNT_SCALE'
-  | 'INVALID_CURRENCY'
-  | 'INVALID_TIMESTAMP'
-  | 'INVALID_DATE'
-  | 'INVALID_PAN'
-  | 'DUPLICATE_KEY'
-  | 'KEY_CONFLICT'
-  | 'LOAD_REJECTED'
-  | 'KYC_HOLD'
-  | 'INVALID_STATUS'
-  | 'INVALID_RISK_LEVEL';
+/** Stable reason codes for dead-lettered records (docs/error-catalogue.md §2). */
+export const REJECT_CODES = [
+  'MALFORMED_QUOTES',
+  'MALFORMED_JSON',
+  'INVALID_ENCODING',
+  'RECORD_TOO_LONG',
+  'INVALID_CHARACTERS',
+  'FIELD_COUNT_MISMATCH',
+  'MISSING_FIELD',
+  'FIELD_TOO_LONG',
+  'INVALID_AMOUNT',
+  'AMOUNT_SCALE',
+  'INVALID_CURRENCY',
+  'INVALID_TIMESTAMP',
+  'INVALID_DATE',
+  'INVALID_PAN',
+  'DUPLICATE_KEY',
+  'KEY_CONFLICT',
+  'LOAD_REJECTED',
+  'KYC_HOLD',
+  'INVALID_STATUS',
+  'INVALID_RISK_LEVEL',
+] as const;
+export type RejectCode = (typeof REJECT_CODES)[number];
 
 /** A record that will be dead-lettered; `raw` has every card number masked. */
 export interface Rejection {
@@ -70,8 +72,9 @@ export interface Rejection {
   field: string | null;
 }
 
-/** Reasons for filtering a record without loading it. */
-export type FilterReason = 'ALREADY_LOADED' | 'NOT_BOOKED' | 'SUPERSEDED';
+/** Reasons for filtering a record without loading it (docs/error-catalogue.md §3). */
+export const FILTER_REASONS = ['ALREADY_LOADED', 'NOT_BOOKED', 'SUPERSEDED'] as const;
+export type FilterReason = (typeof FILTER_REASONS)[number];
 
 /** Live progress of a run, as persisted after each batch. */
 export interface RunProgress {

@@ -30,3 +30,4 @@ export { makeTestIdp } from './jwks';
 export { makeTestPki } from './pki';
 export { processRss, promSample } from './prom';
 export { childBaseEnv } from './harness-env';
+export { codeIn, docTable } from './doc-table';

@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { docTable } from '@strongroom/testing';
 import { ROOT_FIELD_POLICY } from './authorization';
 
 /**
@@ -8,24 +7,11 @@ import { ROOT_FIELD_POLICY } from './authorization';
  * the gateway does not serve. A field added to the schema without its row (or a row left behind) fails here.
  */
 describe('the root-field policy and the documented table in docs/gateway.md', () => {
-  const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'docs', 'gateway.md'), 'utf8');
   const PEOPLE = ['viewer', 'operator', 'auditor', 'admin'] as const;
 
   function documented(): Map<string, string[]> {
-    const start = doc.indexOf('| field | viewer | operator | auditor | admin |');
-    expect(start).toBeGreaterThan(0);
-    const lines = doc.slice(start).split('\n').slice(2);
-    const rows = lines.slice(
-      0,
-      lines.findIndex((l) => !l.trim().startsWith('|')),
-    );
     const table = new Map<string, string[]>();
-    for (const row of rows) {
-      const [names, ...cells] = row
-        .trim()
-        .slice(1, -1)
-        .split('|')
-        .map((c) => c.trim());
+    for (const [names, ...cells] of docTable('gateway.md', '| field | viewer | operator | auditor | admin |')) {
       const roles = PEOPLE.filter((_, i) => cells[i] === '✓');
       for (const name of (names as string).replace(/\([^)]*\)/g, '').split(',')) {
         const field = name.trim();
