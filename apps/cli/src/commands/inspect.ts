@@ -7,7 +7,7 @@ export interface InspectOptions {
   json: boolean;
   /** Read the file as this format instead of detecting it. */
   format?: string;
-  /** ACH: accept return reason codes outside R01–R85. */
+  /** ACH: accept return reason codes outside NACHA's list (R01–R53, R61–R77, R80–R85). */
   customReturnCodes?: boolean;
   /** Read as a job with source.strictness: lenient would. */
   lenient?: boolean;

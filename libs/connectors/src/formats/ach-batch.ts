@@ -21,7 +21,7 @@ import {
 
 /** Options of the ACH reader. */
 export interface AchOptions {
-  /** Accept return reason codes outside NACHA's list (R01–R85), as some processors use (e.g. R97). */
+  /** Accept return reason codes outside NACHA's list (R01–R53, R61–R77, R80–R85), as some processors use (e.g. R97). */
   customReturnCodes?: boolean;
   /**
    * strictness: lenient — the file header's immediate destination routing check digit is a warning (it
@@ -186,7 +186,7 @@ export function checkAddenda(r: string, rec: AchRecord, batch: Batch, entry: Pen
     const ok = options.customReturnCodes ? /^R[0-9A-Z]{2}$/.test(code) : standardReturnCode(code);
     if (!ok)
       throw new FormatError(
-        `return reason code "${code}" (positions 4–6) is not a NACHA return reason code (R01–R85)`,
+        `return reason code "${code}" (positions 4–6) is not a NACHA return reason code (R01–R53, R61–R77, R80–R85)`,
         rec.location,
       );
   } else if (type === '98') {

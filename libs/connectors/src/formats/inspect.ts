@@ -18,7 +18,7 @@ import {
 } from './types';
 
 export interface ReaderOptions {
-  /** ACH: accept return reason codes outside NACHA's R01–R85. */
+  /** ACH: accept return reason codes outside NACHA's list (R01–R53, R61–R77, R80–R85). */
   customReturnCodes?: boolean;
   /**
    * strictness: lenient — format-rule slips that cannot change an amount are read with warnings (MT940:

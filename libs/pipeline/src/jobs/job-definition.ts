@@ -113,7 +113,7 @@ const bankSourceSchema = z.strictObject({
   path: z.string().min(1).optional(),
   /** Source system for the business key (source_system, txn_id). Default: the job name. */
   system: systemSchema.optional(),
-  /** ACH only: accept return reason codes outside NACHA's R01–R85 (some processors use their own). */
+  /** ACH only: accept return reason codes outside NACHA's list, R01–R53, R61–R77 and R80–R85 (some processors use their own). */
   customReturnCodes: z.boolean().optional(),
   /**
    * lenient: format-rule slips that cannot change an amount become warnings (MT940/MT942: a Ctrl-Z between
