@@ -37,7 +37,7 @@ usage:
   strongroom audit export-checkpoint                                     a signed checkpoint to keep outside
   strongroom verify-run <runId> [--json]                                 recompute a run's digests from the sink
 
-  strongroom alerts list [--run ID] [--rule RULE] [--status OPEN|ESCALATED|CLOSED] [--json]
+  strongroom alerts list [--run ID] [--rule RULE] [--status OPEN|ESCALATED|CLOSED] [--priority] [--json]
   strongroom alerts escalate|close <id> --reason TEXT [--json]          AML / sanctions / KYC alert lifecycle (audited)
 
   strongroom hold place account|job|run <value> --reason TEXT [--json]   legal hold: rows outlive their retention
@@ -91,6 +91,7 @@ function parseOptions(argv: string[]) {
       'dry-run': { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
       csv: { type: 'boolean', default: false },
+      priority: { type: 'boolean', default: false },
       from: { type: 'string' },
       to: { type: 'string' },
       out: { type: 'string' },
@@ -171,6 +172,7 @@ async function dispatch(
     case 'alerts':
       return alertsCommand(config, arg, rest, {
         json: values.json,
+        priority: values.priority,
         ...(values.run ? { run: values.run } : {}),
         ...(values.status ? { status: values.status } : {}),
         ...(values.rule ? { rule: values.rule } : {}),

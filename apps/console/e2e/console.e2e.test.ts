@@ -189,6 +189,10 @@ withBrowser('the operator console in a real browser', () => {
     await page.getByRole('heading', { name: 'Alerts' }).waitFor();
     const first = page.getByRole('button', { name: /^Open alert / }).first();
     await first.waitFor();
+    // the queue comes from the engine in priority order: highest score first over every open alert
+    const scores = (await page.locator('table td.num').allTextContents()).map(Number);
+    expect(scores.length).toBeGreaterThan(0);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
     await first.click();
     await page.getByRole('heading', { name: /score/ }).waitFor();
     await page.getByLabel(/^Reason \(recorded with you/).fill('amount far above the customer profile');

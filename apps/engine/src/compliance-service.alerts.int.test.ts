@@ -3,6 +3,7 @@ import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { verifyChain } from '@strongroom/audit';
 import {
+  AlertOrder,
   AlertStatus,
   createComplianceServiceClient,
   createJobServiceClient,
@@ -54,18 +55,10 @@ describe('ComplianceService (real engine)', () => {
     md.set('authorization', `Bearer ${testToken(actor.replace(/^user:/, ''))}`);
     return md;
   };
+  const ALL: ListAlertsRequest = { rule: '', status: 0, runId: '', account: '', pageSize: 0, pageToken: '', order: 0 };
   const list = async (req: Partial<ListAlertsRequest>) =>
-    (
-      await unaryCall<ListAlertsRequest, ListAlertsResponse>(compliance, compliance.listAlerts, {
-        rule: '',
-        status: 0,
-        runId: '',
-        account: '',
-        pageSize: 0,
-        pageToken: '',
-        ...req,
-      })
-    ).alerts;
+    (await unaryCall<ListAlertsRequest, ListAlertsResponse>(compliance, compliance.listAlerts, { ...ALL, ...req }))
+      .alerts;
   const transition = (req: TransitionAlertRequest, actor = 'user:amlo') =>
     unaryCall<TransitionAlertRequest, TransitionAlertResponse>(
       compliance,
@@ -137,6 +130,22 @@ describe('ComplianceService (real engine)', () => {
     });
     expect((await list({ rule: 'SANCTIONS' })).map((a) => a.txnId)).toEqual(['a1']);
     await expect(list({ rule: 'NOPE' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    // the work queue: highest score first (a page of 2, then the next page continues the same order)
+    const first = await unaryCall<ListAlertsRequest, ListAlertsResponse>(compliance, compliance.listAlerts, {
+      ...ALL,
+      runId,
+      pageSize: 2,
+      order: AlertOrder.ALERT_ORDER_PRIORITY,
+    });
+    const rest = await list({ runId, pageToken: first.nextPageToken, order: AlertOrder.ALERT_ORDER_PRIORITY });
+    const scores = [...first.alerts, ...rest].map((a) => a.score);
+    expect(scores).toHaveLength(4);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(first.alerts[0]?.rule).toBe('SANCTIONS');
+    await expect(list({ runId, pageToken: first.nextPageToken })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT, // a queue's token does not continue the newest-first listing
+    });
+    await expect(list({ order: 7 as AlertOrder })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 
   it('escalates and closes an alert with a reason, records who did it, and refuses what the lifecycle forbids', async () => {
@@ -205,6 +214,13 @@ describe('ComplianceService (real engine)', () => {
       JSON.parse(listed.stdout) as { alerts: { id: string; status: string; evidence: { usdEquivalent: string } }[] }
     ).alerts;
     expect(large).toMatchObject({ status: 'OPEN', evidence: { usdEquivalent: '12000.00' } });
+    // --priority: the work queue's order, highest score first
+    const queue = await runCli(['alerts', 'list', '--run', runId, '--priority', '--json'], env);
+    expect(queue.code).toBe(0);
+    const scores = (JSON.parse(queue.stdout) as { alerts: { score: number }[] }).alerts.map((a) => a.score);
+    expect(scores.length).toBeGreaterThan(1);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(scores[0]).toBe(100);
     const closed = await runCli(
       ['alerts', 'close', large?.id as string, '--reason', 'salary bonus, documented', '--json'],
       env,

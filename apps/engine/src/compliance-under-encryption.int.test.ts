@@ -111,6 +111,7 @@ describe('compliance under field encryption (real engine)', () => {
             account: '',
             pageSize: 10,
             pageToken: '',
+            order: 0,
           })
         ).alerts.map((a) => a.account);
       } finally {

@@ -212,6 +212,7 @@ describe('no card number in clear anywhere', () => {
         account: '',
         pageSize: 1,
         pageToken: '',
+        order: 0,
       });
       await unaryCall(compliance, compliance.transitionAlert, {
         id: alerts.alerts[0]?.id ?? '',

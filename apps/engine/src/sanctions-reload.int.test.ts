@@ -89,6 +89,7 @@ describe('sanctions lists loaded at run time', () => {
       account: '',
       pageSize: 10,
       pageToken: '',
+      order: 0,
     });
     return alerts.alerts.map((a) => a.txnId);
   };

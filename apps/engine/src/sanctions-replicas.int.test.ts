@@ -85,6 +85,7 @@ describe('sanctions lists across engine replicas', () => {
         account: '',
         pageSize: 10,
         pageToken: '',
+        order: 0,
       });
       return { run, alerts: alerts.alerts.length };
     } finally {

@@ -216,4 +216,36 @@ describe('role matrix (real gateway, real engine)', () => {
       entryId: '15102',
     });
   });
+
+  it('lists alerts newest first by default and as a work queue, highest score first, with orderBy PRIORITY', async () => {
+    const job = await post(
+      'mutation { createJob(definition: "name: queue\\nsource: { kind: grpc }\\n") { job { id } } }',
+      token('operator'),
+    );
+    const jobId = (job.body.data?.['createJob'] as { job: { id: string } }).job.id;
+    // an old SANCTIONS alert, then a newer, lower-scored one
+    const [inserted] = await querySql<{ run_id: string }>(
+      db?.url as string,
+      `WITH r AS (INSERT INTO job_runs (id, job_id, job_version, status, source_path, source_sha256, source_bytes)
+                  VALUES (gen_random_uuid(), $1, 1, 'SUCCEEDED', 'grpc', repeat('b', 64), 0) RETURNING id)
+       INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence, created_at)
+       SELECT a.rule, a.key, a.score, 'q', a.key, 'DE89370400440532013000', now(), $1, r.id, '{}', now() - a.age
+         FROM r, (VALUES ('SANCTIONS', 'q:1', 100, interval '2 hours'), ('ROUND_AMOUNT', 'q:2', 20, interval '1 minute'))
+              AS a(rule, key, score, age)
+       RETURNING run_id`,
+      [jobId],
+    );
+    const firstOf = async (args: string) => {
+      const r = await post(
+        `{ alerts(runId: "${inserted?.run_id}", first: 1${args}) { edges { node { txnId score } } } }`,
+        token('operator'),
+      );
+      return (r.body.data?.['alerts'] as { edges: { node: { txnId: string; score: number } }[] }).edges[0]?.node;
+    };
+    expect(await firstOf('')).toEqual({ txnId: 'q:2', score: 20 });
+    expect(await firstOf(', orderBy: NEWEST')).toEqual({ txnId: 'q:2', score: 20 });
+    expect(await firstOf(', orderBy: PRIORITY')).toEqual({ txnId: 'q:1', score: 100 });
+    const bad = await post('{ alerts(orderBy: SCORE) { edges { node { id } } } }', token('operator'));
+    expect(bad.body.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
 });

@@ -116,6 +116,7 @@ export {
 } from './gen/strongroom/engine/v1/ops_service';
 export {
   Alert,
+  AlertOrder,
   AlertStatus,
   ListAlertsRequest,
   ListAlertsResponse,

@@ -37,7 +37,7 @@ export { type CanonicalTransaction } from './types';
 export { listDeadLetters, countDeadLetters, discardDeadLetters } from './dead-letters/dead-letters';
 export { replayDeadLetters } from './dead-letters/replay';
 export { type ScreeningSetup } from './compliance/compliance-checks';
-export { listAlerts, transitionAlert } from './compliance/alerts';
+export { listAlerts, transitionAlert, type AlertOrder } from './compliance/alerts';
 export {
   startKeyRotation,
   runKeyRotation,

@@ -10,21 +10,36 @@ export function pageSize(requested: number | undefined): number {
   return requested;
 }
 
-/** Opaque keyset cursor: the (created_at, id) of the last row of the previous page. */
-export function encodePageToken(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify({ t: createdAt.toISOString(), id })).toString('base64url');
+/**
+ * Opaque keyset cursor: the (created_at, id) of the last row of the previous page — and its score, for a
+ * listing by score. `t` is the database's own timestamp to the microsecond: rows written by one transaction
+ * share it, and a cursor cut to a JS Date's milliseconds would skip the rest of them.
+ */
+export function encodePageToken(t: string, id: string, score?: number): string {
+  return Buffer.from(JSON.stringify(score === undefined ? { t, id } : { s: score, t, id })).toString('base64url');
 }
 
-export function decodePageToken(token: string | undefined): { t: string; id: string } | undefined {
+export function decodePageToken(
+  token: string | undefined,
+  byScore = false,
+): { t: string; id: string; s?: number } | undefined {
   if (!token) return undefined;
   try {
-    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { t?: unknown; id?: unknown };
-    if (typeof v.t === 'string' && typeof v.id === 'string' && !Number.isNaN(Date.parse(v.t)))
-      return { t: v.t, id: v.id };
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      s?: unknown;
+      t?: unknown;
+      id?: unknown;
+    };
+    const scoreOk = byScore ? Number.isSafeInteger(v.s) : v.s === undefined;
+    if (scoreOk && typeof v.t === 'string' && typeof v.id === 'string' && !Number.isNaN(Date.parse(v.t)))
+      return byScore ? { s: v.s as number, t: v.t, id: v.id } : { t: v.t, id: v.id };
   } catch {
     // fall through
   }
-  throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, 'page_token is not a token returned by this API');
+  throw new StrongroomError(
+    ErrorCode.INVALID_ARGUMENT,
+    'page_token is not a token returned by this API for this order',
+  );
 }
 
 /** Opaque cursor over a numeric id (dead letters). */
@@ -44,24 +59,31 @@ export function decodeIdToken(token: string | undefined): string | undefined {
 }
 
 /**
- * One page of a newest-first keyset listing over `(created_at, id)`: orders and limits `qb` (alias
- * `alias`), continues after `token`, and returns the page with the token of the next one ('' at the end).
- * Callers add their filters to `qb` first.
+ * One page of a newest-first keyset listing over `(created_at, id)` — or, with `byScore`, highest score first
+ * over `(score, created_at, id)`: orders and limits `qb` (alias `alias`), continues after `token`, and returns
+ * the page with the token of the next one ('' at the end). Callers add their filters to `qb` first.
  */
-export async function newestFirstPage<T extends ObjectLiteral & { createdAt: Date; id: string }>(
+export async function newestFirstPage<T extends ObjectLiteral & { createdAt: Date; id: string; score?: number }>(
   qb: SelectQueryBuilder<T>,
   alias: string,
   size: number | undefined,
   token: string | undefined,
+  byScore = false,
 ): Promise<{ page: T[]; next: string }> {
   const limit = pageSize(size);
-  const after = decodePageToken(token);
-  qb.orderBy(`${alias}.created_at`, 'DESC')
-    .addOrderBy(`${alias}.id`, 'DESC')
+  const after = decodePageToken(token, byScore);
+  if (byScore) qb.orderBy(`${alias}.score`, 'DESC').addOrderBy(`${alias}.created_at`, 'DESC');
+  else qb.orderBy(`${alias}.created_at`, 'DESC');
+  qb.addOrderBy(`${alias}.id`, 'DESC')
+    .addSelect(`to_char(${alias}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, 'page_t')
     .limit(limit + 1);
-  if (after) qb.andWhere(`(${alias}.created_at, ${alias}.id) < (:t, :id)`, { t: after.t, id: after.id });
-  const rows = await qb.getMany();
-  const page = rows.slice(0, limit);
+  if (after && byScore) qb.andWhere(`(${alias}.score, ${alias}.created_at, ${alias}.id) < (:s, :t, :id)`, after);
+  else if (after) qb.andWhere(`(${alias}.created_at, ${alias}.id) < (:t, :id)`, after);
+  const { entities, raw } = await qb.getRawAndEntities<Record<string, unknown>>();
+  const page = entities.slice(0, limit);
   const last = page[page.length - 1];
-  return { page, next: rows.length > limit && last ? encodePageToken(last.createdAt, last.id) : '' };
+  if (entities.length <= limit || !last) return { page, next: '' };
+  const t = raw.find((r) => r[`${alias}_id`] === last.id)?.['page_t'];
+  if (typeof t !== 'string') throw new Error(`the page's last row ${last.id} has no timestamp text`);
+  return { page, next: encodePageToken(t, last.id, byScore ? last.score : undefined) };
 }

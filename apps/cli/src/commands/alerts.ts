@@ -1,4 +1,5 @@
 import {
+  AlertOrder,
   AlertStatus,
   createComplianceServiceClient,
   type Alert,
@@ -14,10 +15,14 @@ const STATUS: Record<string, AlertStatus> = {
   ESCALATED: AlertStatus.ALERT_STATUS_ESCALATED,
   CLOSED: AlertStatus.ALERT_STATUS_CLOSED,
 };
+/** How many alerts `list` prints at most. */
+const LIST_LIMIT = 10_000;
 const STATUS_NAME = Object.fromEntries(Object.entries(STATUS).map(([k, v]) => [v, k]));
 
 export interface AlertsOptions {
   json: boolean;
+  /** The work queue's order: highest score first, then newest first (else newest first). */
+  priority?: boolean;
   run?: string;
   status?: string;
   rule?: string;
@@ -40,7 +45,8 @@ const view = (a: Alert) => ({
 });
 
 /**
- * `strongroom alerts list [--run ID] [--rule RULE] [--status OPEN|ESCALATED|CLOSED]`,
+ * `strongroom alerts list [--run ID] [--rule RULE] [--status OPEN|ESCALATED|CLOSED] [--priority]` (at most
+ * 10,000, saying so when more match),
  * `strongroom alerts escalate|close <id> --reason TEXT`.
  */
 export async function alertsCommand(
@@ -66,10 +72,15 @@ export async function alertsCommand(
           account: '',
           pageSize: 500,
           pageToken,
+          order: opts.priority ? AlertOrder.ALERT_ORDER_PRIORITY : AlertOrder.ALERT_ORDER_NEWEST,
         });
         alerts.push(...r.alerts);
         pageToken = r.nextPageToken;
-      } while (pageToken && alerts.length < 10_000);
+      } while (pageToken && alerts.length < LIST_LIMIT);
+      if (pageToken)
+        process.stderr.write(
+          `the first ${LIST_LIMIT.toLocaleString('en-US')} alerts (${opts.priority ? 'highest priority' : 'newest'} first) are listed; more match: narrow with --run, --rule or --status\n`,
+        );
       const rows = alerts.map(view);
       out(
         rows

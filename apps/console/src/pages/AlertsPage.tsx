@@ -8,7 +8,7 @@ import { evidencePairs } from '../view/evidence';
 
 const AlertsQuery = graphql(`
   query Alerts($status: AlertStatus, $rule: String) {
-    alerts(status: $status, rule: $rule, first: 100) {
+    alerts(status: $status, rule: $rule, orderBy: PRIORITY, first: 100) {
       edges {
         node {
           id
@@ -25,6 +25,9 @@ const AlertsQuery = graphql(`
           statusChangedBy
           createdAt
         }
+      }
+      pageInfo {
+        hasNextPage
       }
     }
   }
@@ -67,7 +70,8 @@ export function AlertsPage({ permissions }: { permissions: Permissions }) {
     variables: { status: status || null, rule: rule || null },
   });
   const [open, setOpen] = useState<Alert | undefined>();
-  const alerts = [...(data?.alerts.edges ?? []).map((e) => e.node)].sort((a, b) => b.score - a.score);
+  // the engine orders the queue: highest score first over every alert that matches, then newest first
+  const alerts = (data?.alerts.edges ?? []).map((e) => e.node);
   return (
     <section aria-labelledby="alerts-title">
       <h1 id="alerts-title">Alerts</h1>
@@ -152,6 +156,12 @@ export function AlertsPage({ permissions }: { permissions: Permissions }) {
           ) : null}
         </tbody>
       </table>
+      {data?.alerts.pageInfo.hasNextPage ? (
+        <p className="note" data-testid="alerts-more">
+          The {alerts.length} alerts of highest priority are shown; more match these filters. Work these, or narrow the
+          filters by rule.
+        </p>
+      ) : null}
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { loadKycRecords } from '../compliance/kyc-load';
 import {
   type Alert,
   type Approval,
+  AlertOrder,
   AlertStatus,
   type ComplianceServiceServer,
   type KeyRotation as KeyRotationProto,
@@ -55,6 +56,10 @@ const TO_PROTO: Record<DbStatus, AlertStatus> = {
 };
 
 const statusFromProto = (s: AlertStatus): DbStatus | undefined => fromProtoEnum(TO_PROTO, s, 'alert status');
+const ORDER_FROM_PROTO: Record<'newest' | 'priority', AlertOrder> = {
+  newest: AlertOrder.ALERT_ORDER_NEWEST,
+  priority: AlertOrder.ALERT_ORDER_PRIORITY,
+};
 
 export function alertToProto(a: ComplianceAlertEntity): Alert {
   return {
@@ -168,6 +173,7 @@ export function complianceServiceHandlers(deps: {
         },
         req.pageSize,
         req.pageToken || undefined,
+        fromProtoEnum(ORDER_FROM_PROTO, req.order, 'alert order') ?? 'newest',
       );
       return {
         alerts: alerts.map((a) => readableAlert(alertToProto(a), deps.fieldKeys, caller)),

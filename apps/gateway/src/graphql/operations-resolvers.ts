@@ -3,6 +3,7 @@
 // with proto defaults ('' / 0 / UNSPECIFIED) turned into null and enums into their GraphQL names.
 import {
   type Alert,
+  AlertOrder,
   AlertStatus,
   type AuditEntry,
   type DeadLetter,
@@ -108,6 +109,7 @@ export const operationsQueries = {
       account: '',
       pageSize: page.pageSize,
       pageToken: page.pageToken,
+      order: a['orderBy'] === 'PRIORITY' ? AlertOrder.ALERT_ORDER_PRIORITY : AlertOrder.ALERT_ORDER_NEWEST,
     });
     return toConnection(page, r.alerts, r.nextPageToken);
   },

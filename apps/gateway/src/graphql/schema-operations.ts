@@ -170,6 +170,12 @@ export const operationsTypeDefs = /* GraphQL */ `
     CLOSED
   }
 
+  "How alerts are listed: NEWEST first, or by PRIORITY (highest score first, then newest first)."
+  enum AlertOrder {
+    NEWEST
+    PRIORITY
+  }
+
   type Alert {
     id: ID!
     "SANCTIONS, LARGE_TRANSACTION, STRUCTURING, VELOCITY, ROUND_AMOUNT, HIGH_RISK_JURISDICTION, RAPID_MOVEMENT or KYC."

@@ -51,8 +51,18 @@ const rootTypeDefs = /* GraphQL */ `
     ): DeadLetterConnection!
     "How many dead letters there are per reason code (all of them), with the same filters as deadLetters. Roles operator, auditor, admin."
     deadLetterReasons(runId: ID, status: DeadLetterStatus): DeadLetterReasons!
-    "AML / sanctions / KYC alerts, newest first. Evidence is masked unless you are an auditor or admin."
-    alerts(rule: String, status: AlertStatus, runId: ID, first: Int = 20, after: String): AlertConnection!
+    """
+    AML / sanctions / KYC alerts: newest first, or with orderBy PRIORITY as a work queue (highest score first,
+    then newest first, over every alert that matches). Evidence is masked unless you are an auditor or admin.
+    """
+    alerts(
+      rule: String
+      status: AlertStatus
+      runId: ID
+      orderBy: AlertOrder = NEWEST
+      first: Int = 20
+      after: String
+    ): AlertConnection!
     """
     Audit chain entries in chain order (oldest first, or newest first with newestFirst; page on with after),
     optionally of one action. Roles auditor, admin.

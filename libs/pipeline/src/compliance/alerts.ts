@@ -23,12 +23,16 @@ export interface AlertFilter {
   account?: string;
 }
 
-/** Alerts, newest first, with keyset pagination and filters. */
+/** How alerts are listed: newest first, or as a work queue (highest score first, then newest first). */
+export type AlertOrder = 'newest' | 'priority';
+
+/** Alerts with keyset pagination and filters, newest first or by priority; a token continues only its order. */
 export async function listAlerts(
   ds: DataSource,
   filter: AlertFilter,
   size: number | undefined,
   token: string | undefined,
+  order: AlertOrder = 'newest',
 ): Promise<{ alerts: ComplianceAlertEntity[]; next: string }> {
   const qb = ds.getRepository(ComplianceAlertEntity).createQueryBuilder('a');
   if (filter.rule) {
@@ -45,7 +49,7 @@ export async function listAlerts(
     qb.andWhere('a.run_id = :runId', { runId: filter.runId });
   }
   if (filter.account) qb.andWhere('a.account = :account', { account: filter.account });
-  const { page, next } = await newestFirstPage(qb, 'a', size, token);
+  const { page, next } = await newestFirstPage(qb, 'a', size, token, order === 'priority');
   return { alerts: page, next };
 }
 

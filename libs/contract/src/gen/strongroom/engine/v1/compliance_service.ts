@@ -69,6 +69,45 @@ export function alertStatusToJSON(object: AlertStatus): string {
   }
 }
 
+export enum AlertOrder {
+  ALERT_ORDER_UNSPECIFIED = 0,
+  ALERT_ORDER_NEWEST = 1,
+  ALERT_ORDER_PRIORITY = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function alertOrderFromJSON(object: any): AlertOrder {
+  switch (object) {
+    case 0:
+    case "ALERT_ORDER_UNSPECIFIED":
+      return AlertOrder.ALERT_ORDER_UNSPECIFIED;
+    case 1:
+    case "ALERT_ORDER_NEWEST":
+      return AlertOrder.ALERT_ORDER_NEWEST;
+    case 2:
+    case "ALERT_ORDER_PRIORITY":
+      return AlertOrder.ALERT_ORDER_PRIORITY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AlertOrder.UNRECOGNIZED;
+  }
+}
+
+export function alertOrderToJSON(object: AlertOrder): string {
+  switch (object) {
+    case AlertOrder.ALERT_ORDER_UNSPECIFIED:
+      return "ALERT_ORDER_UNSPECIFIED";
+    case AlertOrder.ALERT_ORDER_NEWEST:
+      return "ALERT_ORDER_NEWEST";
+    case AlertOrder.ALERT_ORDER_PRIORITY:
+      return "ALERT_ORDER_PRIORITY";
+    case AlertOrder.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Alert {
   id: string;
   /**
@@ -102,6 +141,11 @@ export interface ListAlertsRequest {
   /** 1..500, default 50. */
   pageSize: number;
   pageToken: string;
+  /**
+   * NEWEST (the default): newest first. PRIORITY: the work queue, highest score first, then newest first.
+   * A page token continues only the order it was given for.
+   */
+  order: AlertOrder;
 }
 
 export interface ListAlertsResponse {
@@ -717,7 +761,7 @@ export const Alert: MessageFns<Alert> = {
 };
 
 function createBaseListAlertsRequest(): ListAlertsRequest {
-  return { rule: "", status: 0, runId: "", account: "", pageSize: 0, pageToken: "" };
+  return { rule: "", status: 0, runId: "", account: "", pageSize: 0, pageToken: "", order: 0 };
 }
 
 export const ListAlertsRequest: MessageFns<ListAlertsRequest> = {
@@ -739,6 +783,9 @@ export const ListAlertsRequest: MessageFns<ListAlertsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(50).string(message.pageToken);
+    }
+    if (message.order !== 0) {
+      writer.uint32(56).int32(message.order);
     }
     return writer;
   },
@@ -804,6 +851,14 @@ export const ListAlertsRequest: MessageFns<ListAlertsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.order = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -836,6 +891,7 @@ export const ListAlertsRequest: MessageFns<ListAlertsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      order: isSet(object.order) ? alertOrderFromJSON(object.order) : 0,
     };
   },
 
@@ -859,6 +915,9 @@ export const ListAlertsRequest: MessageFns<ListAlertsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.order !== 0) {
+      obj.order = alertOrderToJSON(message.order);
+    }
     return obj;
   },
 
@@ -873,6 +932,7 @@ export const ListAlertsRequest: MessageFns<ListAlertsRequest> = {
     message.account = object.account ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.order = object.order ?? 0;
     return message;
   },
 };
