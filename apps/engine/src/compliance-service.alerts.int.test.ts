@@ -146,6 +146,9 @@ describe('ComplianceService (real engine)', () => {
       code: status.INVALID_ARGUMENT, // a queue's token does not continue the newest-first listing
     });
     await expect(list({ order: 7 as AlertOrder })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    // a forged token is a bad argument, not an internal error from the database
+    const forged = Buffer.from(JSON.stringify({ t: '2026-01-01T00:00:00Z', id: 'not-a-uuid' })).toString('base64url');
+    await expect(list({ pageToken: forged })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 
   it('escalates and closes an alert with a reason, records who did it, and refuses what the lifecycle forbids', async () => {

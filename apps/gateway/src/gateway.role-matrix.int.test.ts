@@ -247,5 +247,16 @@ describe('role matrix (real gateway, real engine)', () => {
     expect(await firstOf(', orderBy: PRIORITY')).toEqual({ txnId: 'q:1', score: 100 });
     const bad = await post('{ alerts(orderBy: SCORE) { edges { node { id } } } }', token('operator'));
     expect(bad.body.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    // a cursor of one order does not continue the other
+    const newest = await post(
+      `{ alerts(runId: "${inserted?.run_id}", first: 2) { edges { cursor } } }`,
+      token('operator'),
+    );
+    const cursor = (newest.body.data?.['alerts'] as { edges: { cursor: string }[] }).edges[0]?.cursor;
+    const crossed = await post(
+      `{ alerts(runId: "${inserted?.run_id}", orderBy: PRIORITY, after: "${cursor}") { edges { node { id } } } }`,
+      token('operator'),
+    );
+    expect(crossed.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 });

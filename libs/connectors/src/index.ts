@@ -22,5 +22,5 @@ export {
   type ReaderOptions,
 } from './formats/inspect';
 export { detectFormat, type DetectedFormat } from './formats/detect';
-export { BANK_FORMATS, type BankFormat, type ControlCheck } from './formats/types';
+export { BANK_FORMATS, type BankFormat, type ControlCheck, type EntryFilter } from './formats/types';
 export { confineSourcePath, hideRootPaths, rootRelativePath, sourceRoots, type SourceRoots } from './source-roots';

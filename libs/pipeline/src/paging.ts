@@ -19,6 +19,16 @@ export function encodePageToken(t: string, id: string, score?: number): string {
   return Buffer.from(JSON.stringify(score === undefined ? { t, id } : { s: score, t, id })).toString('base64url');
 }
 
+/** A token's time: UTC to the second, with up to six decimals (older tokens have three). */
+const TOKEN_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A calendar time that exists (JS reads 30 February as 1 March; PostgreSQL refuses it). */
+function realTime(t: string): boolean {
+  const ms = Date.parse(t);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === t.slice(0, 19);
+}
+
 export function decodePageToken(
   token: string | undefined,
   byScore = false,
@@ -30,9 +40,12 @@ export function decodePageToken(
       t?: unknown;
       id?: unknown;
     };
-    const scoreOk = byScore ? Number.isSafeInteger(v.s) : v.s === undefined;
-    if (scoreOk && typeof v.t === 'string' && typeof v.id === 'string' && !Number.isNaN(Date.parse(v.t)))
-      return byScore ? { s: v.s as number, t: v.t, id: v.id } : { t: v.t, id: v.id };
+    // each field as this API writes it, so that nothing a client forges reaches the database as a bad value
+    const s = v.s;
+    const scoreOk = byScore ? typeof s === 'number' && Number.isInteger(s) && s >= 0 && s <= 100 : s === undefined;
+    const timeOk = typeof v.t === 'string' && TOKEN_TIME.test(v.t) && realTime(v.t);
+    if (scoreOk && timeOk && typeof v.id === 'string' && UUID.test(v.id))
+      return byScore ? { s: s as number, t: v.t as string, id: v.id } : { t: v.t as string, id: v.id };
   } catch {
     // fall through
   }

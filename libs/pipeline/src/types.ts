@@ -15,6 +15,7 @@
  *   dead-lettered as DUPLICATE_KEY; a record whose key an earlier run loaded with identical content
  *   is filtered as ALREADY_LOADED, with different content dead-lettered as KEY_CONFLICT.
  */
+import { type EntryFilter } from '@strongroom/connectors';
 import { type Money } from '@strongroom/money';
 
 /** A validated record in canonical form, ready for the sink. */
@@ -75,6 +76,12 @@ export interface Rejection {
 /** Reasons for filtering a record without loading it (docs/error-catalogue.md §3). */
 export const FILTER_REASONS = ['ALREADY_LOADED', 'NOT_BOOKED', 'SUPERSEDED'] as const;
 export type FilterReason = (typeof FILTER_REASONS)[number];
+/**
+ * Compile-time check: every reason a bank reader filters an entry with is one of FILTER_REASONS (the list the
+ * error catalogue is held to), so a new reader's reason cannot be left out of both.
+ */
+export type EntryFiltersAreFilterReasons = EntryFilter extends FilterReason ? true : never;
+export const ENTRY_FILTERS_ARE_FILTER_REASONS: EntryFiltersAreFilterReasons = true;
 
 /** Live progress of a run, as persisted after each batch. */
 export interface RunProgress {

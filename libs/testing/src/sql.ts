@@ -48,14 +48,17 @@ export async function holdTableLock(url: string, table: string): Promise<() => P
  * Waits until some session waits for a lock on `table` (e.g. a run's first batch behind holdTableLock):
  * a run marked RUNNING may still be planning, so a test that must act mid-batch waits for this, not the status.
  */
-export async function waitForLockWaiter(url: string, table: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForLockWaiter(url: string, table: string, timeoutMs = 20_000): Promise<void> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const { rows } = await c.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM pg_locks WHERE relation = $1::regclass AND NOT granted',
+        // this database's table only: test databases are clones of one template, with the same table oids
+        `SELECT count(*)::int AS n FROM pg_locks
+          WHERE relation = $1::regclass AND NOT granted
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         [table],
       );
       if ((rows[0]?.n ?? 0) > 0) return;

@@ -56,7 +56,7 @@ const TO_PROTO: Record<DbStatus, AlertStatus> = {
 };
 
 const statusFromProto = (s: AlertStatus): DbStatus | undefined => fromProtoEnum(TO_PROTO, s, 'alert status');
-const ORDER_FROM_PROTO: Record<'newest' | 'priority', AlertOrder> = {
+const ORDER_TO_PROTO: Record<'newest' | 'priority', AlertOrder> = {
   newest: AlertOrder.ALERT_ORDER_NEWEST,
   priority: AlertOrder.ALERT_ORDER_PRIORITY,
 };
@@ -173,7 +173,7 @@ export function complianceServiceHandlers(deps: {
         },
         req.pageSize,
         req.pageToken || undefined,
-        fromProtoEnum(ORDER_FROM_PROTO, req.order, 'alert order') ?? 'newest',
+        fromProtoEnum(ORDER_TO_PROTO, req.order, 'alert order') ?? 'newest',
       );
       return {
         alerts: alerts.map((a) => readableAlert(alertToProto(a), deps.fieldKeys, caller)),

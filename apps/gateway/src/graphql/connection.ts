@@ -7,7 +7,7 @@
 // that page up to the cursor (bounded by the engine's maximum page size).
 import { badUserInput } from '../errors/gateway-error';
 
-export type ConnectionKind = 'jobs' | 'runs' | 'deadLetters' | 'alerts' | 'auditEntries';
+export type ConnectionKind = 'jobs' | 'runs' | 'deadLetters' | 'alerts' | 'alertQueue' | 'auditEntries';
 
 /** Default and maximum of `first`: bounds the work one field of one request can cause. */
 export const DEFAULT_PAGE_SIZE = 20;

@@ -99,7 +99,9 @@ export const operationsQueries = {
     return { total: r.total, reasons: r.reasons };
   },
   alerts: async (_: unknown, a: Args, ctx: GatewayContext): Promise<Connection<Alert>> => {
-    const page = pageRequest('alerts', a['first'] as number, a['after'] as string);
+    const queue = a['orderBy'] === 'PRIORITY';
+    // a cursor names its order: one of the newest-first listing does not continue the queue, nor the reverse
+    const page = pageRequest(queue ? 'alertQueue' : 'alerts', a['first'] as number, a['after'] as string);
     const r = await ctx.services.listAlerts({
       rule: (a['rule'] as string) ?? '',
       status: a['status']
@@ -109,7 +111,7 @@ export const operationsQueries = {
       account: '',
       pageSize: page.pageSize,
       pageToken: page.pageToken,
-      order: a['orderBy'] === 'PRIORITY' ? AlertOrder.ALERT_ORDER_PRIORITY : AlertOrder.ALERT_ORDER_NEWEST,
+      order: queue ? AlertOrder.ALERT_ORDER_PRIORITY : AlertOrder.ALERT_ORDER_NEWEST,
     });
     return toConnection(page, r.alerts, r.nextPageToken);
   },
