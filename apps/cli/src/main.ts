@@ -245,10 +245,20 @@ async function dispatch(
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+/**
+ * Exits once everything written has been handed over: standard output and error to a pipe are asynchronous, and
+ * an exit right after a large write (a listing or a report of megabytes) would cut it short.
+ */
+function exitWhenWritten(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main(process.argv.slice(2)).then(exitWhenWritten, (err) => {
+  process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);
+  exitWhenWritten(1);
+});

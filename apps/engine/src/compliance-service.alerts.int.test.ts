@@ -220,10 +220,29 @@ describe('ComplianceService (real engine)', () => {
     // --priority: the work queue's order, highest score first
     const queue = await runCli(['alerts', 'list', '--run', runId, '--priority', '--json'], env);
     expect(queue.code).toBe(0);
-    const scores = (JSON.parse(queue.stdout) as { alerts: { score: number }[] }).alerts.map((a) => a.score);
+    const listedQueue = JSON.parse(queue.stdout) as { alerts: { score: number }[]; more: boolean };
+    expect(listedQueue.more).toBe(false);
+    const scores = listedQueue.alerts.map((a) => a.score);
     expect(scores.length).toBeGreaterThan(1);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(scores[0]).toBe(100);
+    // past 10,000 the CLI stops and says so, on stderr and in its JSON
+    const [many] = await querySql<{ run_id: string }>(
+      db.url,
+      `WITH r AS (INSERT INTO job_runs (id, job_id, job_version, status, source_path, source_sha256, source_bytes)
+                  SELECT gen_random_uuid(), job_id, job_version, 'SUCCEEDED', 'grpc', repeat('c', 64), 0
+                    FROM job_runs WHERE id = $1 RETURNING id)
+       INSERT INTO compliance_alerts (rule, dedupe_key, score, source_system, txn_id, account, booked_at, job_id, run_id, evidence)
+       SELECT 'ROUND_AMOUNT', 'many:' || i, 20, 'many', 'many:' || i, 'ACC', now(), j.job_id, r.id, '{}'
+         FROM r, (SELECT job_id FROM job_runs WHERE id = $1) j, generate_series(1, 10001) i
+       RETURNING run_id`,
+      [runId],
+    );
+    const capped = await runCli(['alerts', 'list', '--run', many?.run_id as string, '--json'], env);
+    expect(capped.code).toBe(0);
+    const cappedList = JSON.parse(capped.stdout) as { alerts: unknown[]; more: boolean };
+    expect({ listed: cappedList.alerts.length, more: cappedList.more }).toEqual({ listed: 10_000, more: true });
+    expect(capped.stderr).toContain('the first 10,000 alerts (newest first) are listed; more match');
     const closed = await runCli(
       ['alerts', 'close', large?.id as string, '--reason', 'salary bonus, documented', '--json'],
       env,

@@ -89,7 +89,7 @@ export async function alertsCommand(
               `${a.id}  ${String(a.status).padEnd(9)} ${a.rule.padEnd(22)} score ${String(a.score).padStart(3)}  ${a.sourceSystem}:${a.txnId}  ${JSON.stringify(a.evidence)}`,
           )
           .join('\n') || '(no alerts)',
-        { alerts: rows },
+        { alerts: rows, more: Boolean(pageToken) }, // more: alerts beyond the first 10,000 match
       );
       return 0;
     }
