@@ -3,6 +3,7 @@ import { loadConfig, type CliConfig } from './config';
 import { fail, UsageError } from './cli-errors';
 import { configureCredentials } from './engine-client';
 import { alertsCommand } from './commands/alerts';
+import { endQuietlyWhenReaderGoes, exitWhenWritten } from './process-exit';
 import { auditCommand, verifyRunCommand } from './commands/audit';
 import { kycCommand } from './commands/kyc';
 import { sanctionsCommand } from './commands/sanctions';
@@ -245,18 +246,7 @@ async function dispatch(
   }
 }
 
-/**
- * Exits once everything written has been handed over: standard output and error to a pipe are asynchronous, and
- * an exit right after a large write (a listing or a report of megabytes) would cut it short.
- */
-function exitWhenWritten(code: number): void {
-  let pending = 2;
-  const done = () => {
-    if (--pending === 0) process.exit(code);
-  };
-  process.stdout.write('', done);
-  process.stderr.write('', done);
-}
+for (const stream of [process.stdout, process.stderr]) endQuietlyWhenReaderGoes(stream);
 
 main(process.argv.slice(2)).then(exitWhenWritten, (err) => {
   process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);

@@ -243,6 +243,10 @@ describe('ComplianceService (real engine)', () => {
     const cappedList = JSON.parse(capped.stdout) as { alerts: unknown[]; more: boolean };
     expect({ listed: cappedList.alerts.length, more: cappedList.more }).toEqual({ listed: 10_000, more: true });
     expect(capped.stderr).toContain('the first 10,000 alerts (newest first) are listed; more match');
+    // a reader that stops early (| head) ends the listing quietly, with the command's own code
+    const headed = await runCli(['alerts', 'list', '--run', many?.run_id as string], env, 1000);
+    expect(headed.code).toBe(0);
+    expect(headed.stderr).not.toMatch(/EPIPE|Error/);
     const closed = await runCli(
       ['alerts', 'close', large?.id as string, '--reason', 'salary bonus, documented', '--json'],
       env,

@@ -4,10 +4,15 @@ import { childBaseEnv } from './harness-env';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
-/** Runs the real CLI (`bin/strongroom.js`) from the repository root with only the given environment. */
+/**
+ * Runs the real CLI (`bin/strongroom.js`) from the repository root with only the given environment. With
+ * `stopReadingAfter`, the test stops reading its standard output after that many characters and closes the pipe,
+ * as `| head` does.
+ */
 export function runCli(
   args: string[],
   env: Record<string, string> = {},
+  stopReadingAfter?: number,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'strongroom.js'), ...args], {
@@ -16,7 +21,10 @@ export function runCli(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+      if (stopReadingAfter !== undefined && stdout.length >= stopReadingAfter) child.stdout.destroy();
+    });
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
