@@ -378,12 +378,19 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
   });
 
   /**
-   * Runs the job with its first batch waiting on a lock the test holds, so that `act` lands while the run runs
-   * (however fast or slow the machine is): once that batch waits on the lock, `act` is sent, and the batch let go a
-   * moment later (the engine obeys a pause or cancel before each commit, so the held batch commits and the next
-   * does not).
+   * Creates a job `name` over 20,000 good rows (ids from `firstId`) in batches of 500 and runs it with its first
+   * batch waiting on a lock the test holds, so that `act` lands while the run runs (however fast or slow the
+   * machine is): once that batch waits on the lock, `act` is sent, and the batch let go a moment later (the engine
+   * obeys a pause or cancel before each commit, so the held batch commits and the next does not).
    */
-  async function whileFirstBatchHeld<T>(jobId: string, act: (runId: string) => Promise<T>) {
+  async function whileFirstBatchHeld<T>(name: string, firstId: number, act: (runId: string) => Promise<T>) {
+    const rows = Array.from({ length: 20_000 }, (_, i) => good(i + firstId));
+    const csv = writeTempFile(dir, `${name}.csv`, [HEADER, ...rows].join('\n'));
+    const job = await call(client.createJob.bind(client), {
+      definition: jobYaml(name, csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
+      baseDir: '',
+    });
+    const jobId = job.job?.id ?? '';
     const release = await holdTableLock(db.url, 'transactions');
     let runId = '';
     let acting: Promise<T> | undefined;
@@ -402,14 +409,8 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
   }
 
   it('pauses a running run after its batch and resumes it to the end', async () => {
-    const rows = Array.from({ length: 20_000 }, (_, i) => good(i + 50_000));
-    const csv = writeTempFile(dir, 'pause.csv', [HEADER, ...rows].join('\n'));
-    const job = await call(client.createJob.bind(client), {
-      definition: jobYaml('pausable', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
-      baseDir: '',
-    });
     // a reason is audited and shown as the status reason, a card number in it masked
-    const { runId } = await whileFirstBatchHeld(job.job?.id ?? '', (id) =>
+    const { runId } = await whileFirstBatchHeld('pausable', 50_000, (id) =>
       call(client.pauseRun.bind(client), { runId: id, reason: '  month-end freeze, ticket for 4111111111111111 ' }),
     );
     let paused = (await call(client.getRun.bind(client), { runId })).run;
@@ -464,13 +465,7 @@ describe('JobService over gRPC (real engine, real PostgreSQL)', () => {
   });
 
   it('cancels a running run and publishes none of its rows', async () => {
-    const rows = Array.from({ length: 20_000 }, (_, i) => good(i + 90_000));
-    const csv = writeTempFile(dir, 'cancel-running.csv', [HEADER, ...rows].join('\n'));
-    const job = await call(client.createJob.bind(client), {
-      definition: jobYaml('cancel-running', csv).replace('minSize: 100, maxSize: 1000', 'minSize: 500, maxSize: 500'),
-      baseDir: '',
-    });
-    const { runId, result: cancelled } = await whileFirstBatchHeld(job.job?.id ?? '', (id) =>
+    const { runId, result: cancelled } = await whileFirstBatchHeld('cancel-running', 90_000, (id) =>
       call(client.cancelRun.bind(client), { runId: id, reason: 'wrong file delivered' }),
     );
     expect(cancelled.run?.status).toBe(RunStatus.RUN_STATUS_CANCELLED);

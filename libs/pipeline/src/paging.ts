@@ -72,11 +72,11 @@ export function decodeIdToken(token: string | undefined): string | undefined {
 }
 
 /**
- * One page of a newest-first keyset listing over `(created_at, id)` — or, with `byScore`, highest score first
+ * One page of a keyset listing, newest first over `(created_at, id)` — or, with `byScore`, highest score first
  * over `(score, created_at, id)`: orders and limits `qb` (alias `alias`), continues after `token`, and returns
  * the page with the token of the next one ('' at the end). Callers add their filters to `qb` first.
  */
-export async function newestFirstPage<T extends ObjectLiteral & { createdAt: Date; id: string; score?: number }>(
+export async function keysetPage<T extends ObjectLiteral & { createdAt: Date; id: string; score?: number }>(
   qb: SelectQueryBuilder<T>,
   alias: string,
   size: number | undefined,

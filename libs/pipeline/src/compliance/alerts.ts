@@ -3,7 +3,7 @@ import { appendAudit } from '@strongroom/audit';
 import { ComplianceAlertEntity, type AlertRule, type AlertStatus, type DataSource, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { isUuid } from '../jobs/job-store';
-import { newestFirstPage } from '../paging';
+import { keysetPage } from '../paging';
 
 export const ALERT_RULES: readonly AlertRule[] = [
   'SANCTIONS',
@@ -49,7 +49,7 @@ export async function listAlerts(
     qb.andWhere('a.run_id = :runId', { runId: filter.runId });
   }
   if (filter.account) qb.andWhere('a.account = :account', { account: filter.account });
-  const { page, next } = await newestFirstPage(qb, 'a', size, token, order === 'priority');
+  const { page, next } = await keysetPage(qb, 'a', size, token, order === 'priority');
   return { alerts: page, next };
 }
 

@@ -3,7 +3,7 @@ import { appendAudit } from '@strongroom/audit';
 import { type DataSource, type EntityManager, JobEntity, JobVersionEntity, sqlExec } from '@strongroom/db';
 import { ErrorCode, StrongroomError } from '@strongroom/errors';
 import { canonicalDefinition, jobDefinitionSchema, stableJson, type JobDefinition } from './job-definition';
-import { newestFirstPage } from '../paging';
+import { keysetPage } from '../paging';
 
 export interface JobWithDefinition {
   job: JobEntity;
@@ -238,7 +238,7 @@ export async function listJobs(
       throw new StrongroomError(ErrorCode.INVALID_ARGUMENT, `job_ids: "${bad.slice(0, 40)}" is not a job id`);
     qb.andWhere('j.id IN (:...ids)', { ids: [...new Set(ids)] });
   }
-  const { page, next } = await newestFirstPage(qb, 'j', size, token);
+  const { page, next } = await keysetPage(qb, 'j', size, token);
   return { jobs: page, next };
 }
 

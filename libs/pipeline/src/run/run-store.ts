@@ -8,7 +8,7 @@ import { appendAudit } from '@strongroom/audit';
 import { ErrorCode, StrongroomError, pgErrorCode } from '@strongroom/errors';
 import { asFileJob } from '../jobs/job-definition';
 import { isUuid, type JobWithDefinition } from '../jobs/job-store';
-import { newestFirstPage } from '../paging';
+import { keysetPage } from '../paging';
 
 /** SHA-256 and size of a file, streamed (memory independent of size). */
 export async function fileDigest(path: string): Promise<{ sha256: string; bytes: number }> {
@@ -176,7 +176,7 @@ export async function listRuns(
     qb.andWhere('r.job_id = :jobId', { jobId: filter.jobId });
   }
   if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
-  const { page, next } = await newestFirstPage(qb, 'r', size, token);
+  const { page, next } = await keysetPage(qb, 'r', size, token);
   return { runs: page, next };
 }
 
